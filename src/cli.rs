@@ -1,0 +1,58 @@
+//! Command line: clap types and their translation into stage options. Nothing else.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Move a Docker Compose application onto Kubernetes without changing an image.
+#[derive(Debug, Parser)]
+#[command(name = "podlift", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert compose files into Kubernetes manifests (a YAML stream on stdout).
+    Convert(ConvertArgs),
+    /// Check compose files and report what would break in one Pod; writes nothing.
+    Check(InputArgs),
+}
+
+/// Inputs shared by every subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Compose file (repeatable; later files override earlier ones).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (default: `name:` in the file, `COMPOSE_PROJECT_NAME`, or the directory).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// An address the images use that the compose file does not declare (repeatable).
+    #[arg(long = "extra-ip", value_name = "IP")]
+    pub extra_ips: Vec<IpAddr>,
+    /// Image of the init container that puts the addresses on loopback.
+    #[arg(long, value_name = "IMAGE")]
+    pub init_image: Option<String>,
+    /// Run the init container privileged instead of with `NET_ADMIN` only.
+    #[arg(long)]
+    pub privileged_init: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `convert` options.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write: `-` for stdout.
+    #[arg(short = 'o', long = "output", value_name = "-", default_value = "-")]
+    pub output: String,
+}

@@ -1,0 +1,207 @@
+//! podlift moves a Docker Compose application onto Kubernetes without changing
+//! an image: every service becomes a container of one Pod, and an init
+//! container puts the compose file's preset addresses on the Pod's loopback.
+//!
+//! Pipeline: [`load`] → [`model`] → [`plan`] → [`render`] → [`emit`]; every
+//! problem is a [`diagnostic::Diagnostic`], rendered in one place.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod source;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use cli::{Cli, Command, InputArgs};
+use diagnostic::{Diagnostics, Severity, Style};
+use source::Sources;
+
+/// Exit status: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the input has errors (or warnings under `--strict`).
+pub const EXIT_INPUT: u8 = 1;
+/// Exit status: the command line is wrong.
+pub const EXIT_USAGE: u8 = 2;
+
+/// What the process sees of its surroundings.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// The working directory.
+    pub working_dir: PathBuf,
+    /// `COMPOSE_FILE`.
+    pub compose_file: Option<String>,
+    /// `COMPOSE_PROJECT_NAME`.
+    pub compose_project_name: Option<String>,
+    /// Whether stderr is a colour terminal.
+    pub color: bool,
+}
+
+impl Environment {
+    /// Reads the process environment.
+    #[must_use]
+    pub fn from_process() -> Self {
+        use std::io::IsTerminal as _;
+        Self {
+            working_dir: std::env::current_dir().unwrap_or_default(),
+            compose_file: std::env::var("COMPOSE_FILE").ok(),
+            compose_project_name: std::env::var("COMPOSE_PROJECT_NAME").ok(),
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+/// What the process prints and how it exits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Manifests only.
+    pub stdout: String,
+    /// Diagnostics.
+    pub stderr: String,
+    /// Exit status.
+    pub code: u8,
+}
+
+/// Runs podlift with command-line `args` (the first is the program name).
+pub fn run<I, T>(args: I, env: &Environment) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
+            let text = error.render().to_string();
+            return if error.use_stderr() {
+                Outcome {
+                    stdout: String::new(),
+                    stderr: text,
+                    code,
+                }
+            } else {
+                Outcome {
+                    stdout: text,
+                    stderr: String::new(),
+                    code,
+                }
+            };
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => convert(&args.input, env),
+        Command::Check(input) => check(&input, env),
+    }
+}
+
+/// The stages up to the plan, shared by every subcommand.
+struct Pipeline {
+    sources: Sources,
+    diagnostics: Diagnostics,
+    plan: Option<plan::PodPlan>,
+}
+
+fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = load::LoadOptions {
+        files: input.files.clone(),
+        compose_file_env: env.compose_file.clone(),
+        working_dir: env.working_dir.clone(),
+    };
+    let document = load::load(&options, &mut sources, &mut diagnostics);
+    let plan = document.map(|document| {
+        let names = model::NameSources {
+            flag: input.project_name.clone(),
+            environment: env.compose_project_name.clone(),
+            directory: std::fs::canonicalize(&document.project_dir)
+                .unwrap_or_else(|_| document.project_dir.clone())
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+        };
+        let project = model::model(&document, &names, &mut diagnostics);
+        let options = plan::PlanOptions {
+            extra_addresses: input.extra_ips.clone(),
+            init_image: input.init_image.clone(),
+            privileged_init: input.privileged_init,
+        };
+        plan::plan(&project, &options, &mut diagnostics)
+    });
+    diagnostics.sort();
+    Pipeline {
+        sources,
+        diagnostics,
+        plan,
+    }
+}
+
+fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
+    diagnostics.has_errors() || (strict && diagnostics.count(Severity::Warning) > 0)
+}
+
+fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
+    let style = if env.color {
+        Style::Color
+    } else {
+        Style::Plain
+    };
+    diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
+}
+
+fn convert(input: &InputArgs, env: &Environment) -> Outcome {
+    let pipeline = pipeline(input, env);
+    let stderr = rendered(&pipeline, env);
+    let plan = match &pipeline.plan {
+        Some(plan) if !failed(&pipeline.diagnostics, input.strict) => plan,
+        _ => {
+            return Outcome {
+                stdout: String::new(),
+                stderr,
+                code: EXIT_INPUT,
+            };
+        }
+    };
+    let objects = render::render(plan);
+    match emit::yaml_stream(&objects) {
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr,
+            code: EXIT_OK,
+        },
+        Err(message) => Outcome {
+            stdout: String::new(),
+            stderr: format!("{stderr}error: {message}\n"),
+            code: EXIT_INPUT,
+        },
+    }
+}
+
+fn check(input: &InputArgs, env: &Environment) -> Outcome {
+    let pipeline = pipeline(input, env);
+    let mut stderr = rendered(&pipeline, env);
+    let code = if pipeline.plan.is_none() || failed(&pipeline.diagnostics, input.strict) {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    };
+    if code == EXIT_OK {
+        stderr.push_str("check passed\n");
+    }
+    Outcome {
+        stdout: String::new(),
+        stderr,
+        code,
+    }
+}

@@ -1,0 +1,320 @@
+//! YAML text → [`Node`] tree with a span on every node.
+//!
+//! serde-saphyr parses (anchors, aliases, merge keys, YAML 1.2 booleans, alias
+//! limits); each node is captured with `serde_saphyr::Spanned` so the tree keeps
+//! byte positions. Scalars that are not strings keep their source spelling, so
+//! `1.10` or `0080` reach later stages exactly as written.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// One YAML node and its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The content.
+    pub value: Value,
+    /// Where it was written (for aliases: where the anchor defined it).
+    pub span: Span,
+}
+
+/// YAML content, with scalars kept as text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false` (YAML 1.2: `yes`/`on` are strings).
+    Bool(bool),
+    /// A number, as written in the source.
+    Number(String),
+    /// A string.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A short name of the node's type for messages.
+    #[must_use]
+    pub const fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The text of a scalar (string, number or boolean), `None` otherwise.
+    #[must_use]
+    pub fn scalar(&self) -> Option<String> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// The string, if the node is one.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The entries, if the node is a mapping.
+    #[must_use]
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items, if the node is a sequence.
+    #[must_use]
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value under `key`, if the node is a mapping that has it.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.scalar().as_deref() == Some(key))
+            .map(|(_, v)| v)
+    }
+}
+
+/// Parses one YAML document.
+///
+/// # Errors
+/// A diagnostic at the position of the first syntax error.
+pub fn parse(text: &str, file: FileId) -> Result<Node, Diagnostic> {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+    };
+    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| syntax_error(&e, text, file))?;
+    Ok(convert(raw, text, file))
+}
+
+fn syntax_error(error: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic {
+    let span = error.location().map(|loc| {
+        let start = loc
+            .span()
+            .byte_offset()
+            .and_then(|o| usize::try_from(o).ok())
+            .unwrap_or_else(|| byte_of_line_col(text, loc.line(), loc.column()));
+        Span {
+            file,
+            start: start.min(text.len()),
+            len: 1.min(text.len() - start.min(text.len())),
+        }
+    });
+    let message = first_line(&error.to_string());
+    Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
+        .at_opt(span)
+        .help("fix the YAML syntax at the marked position")
+}
+
+/// serde-saphyr's messages can carry their own snippet; keep the first line.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message);
+    line.trim().trim_end_matches('.').to_string()
+}
+
+fn byte_of_line_col(text: &str, line: u64, column: u64) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(usize::try_from(line.saturating_sub(1)).unwrap_or(0))
+        .map(str::len)
+        .sum();
+    let col = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+    let rest = text.get(line_start..).unwrap_or("");
+    line_start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i)
+}
+
+fn to_span(loc: serde_saphyr::Location, text: &str, file: FileId) -> Span {
+    let span = loc.span();
+    let start = span
+        .byte_offset()
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or_else(|| byte_of_line_col(text, loc.line(), loc.column()))
+        .min(text.len());
+    let len = span
+        .byte_len()
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(0)
+        .min(text.len() - start);
+    Span { file, start, len }
+}
+
+fn convert(raw: Spanned<Raw>, text: &str, file: FileId) -> Node {
+    let span = to_span(raw.defined, text, file);
+    let value = match raw.value {
+        Raw::Null => Value::Null,
+        Raw::Bool(b) => Value::Bool(b),
+        Raw::Number(fallback) => {
+            let written = text.get(span.start..span.start + span.len).unwrap_or("");
+            if written.is_empty() {
+                Value::Number(fallback)
+            } else {
+                Value::Number(written.to_string())
+            }
+        }
+        Raw::String(s) => Value::String(s),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, text, file)).collect()),
+        Raw::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (convert(k, text, file), convert(v, text, file)))
+                .collect(),
+        ),
+    };
+    Node { value, span }
+}
+
+/// What serde-saphyr hands us, children still wrapped for their spans.
+enum Raw {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Number(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+        Ok(Raw::Number(v.to_string()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+        Ok(Raw::Number(v.to_string()))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+        Ok(Raw::Number(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Number(v.to_string()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::String(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
+        Ok(Raw::String(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+            items.push(item);
+        }
+        Ok(Raw::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<Raw>>()? {
+            let value = map.next_value::<Spanned<Raw>>()?;
+            entries.push((key, value));
+        }
+        Ok(Raw::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Value, parse};
+    use crate::source::FileId;
+
+    fn env_values(text: &str) -> Vec<Value> {
+        let node = parse(text, FileId(0)).unwrap();
+        node.get("e")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(_, v)| v.value.clone())
+            .collect()
+    }
+
+    #[test]
+    fn scalars_keep_their_spelling() {
+        let values = env_values("e:\n  a: yes\n  b: \"0080\"\n  c: 1.10\n  d: 0080\n  f: on\n");
+        assert_eq!(
+            values,
+            vec![
+                Value::String("yes".into()),
+                Value::String("0080".into()),
+                Value::Number("1.10".into()),
+                Value::Number("0080".into()),
+                Value::String("on".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_keys_and_aliases_resolve() {
+        let node = parse("x: &b\n  image: foo\ns:\n  <<: *b\n  tag: 1\n", FileId(0)).unwrap();
+        let s = node.get("s").unwrap();
+        assert_eq!(s.get("image").unwrap().as_str(), Some("foo"));
+        assert_eq!(s.get("tag").unwrap().value, Value::Number("1".into()));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let err = parse("a: [1, 2\nb: 3\n", FileId(0)).unwrap_err();
+        assert!(err.span.is_some(), "{err:?}");
+        assert_eq!(err.code, "yaml-syntax");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        assert!(parse("a: 1\na: 2\n", FileId(0)).is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! The typed compose project: every value parsed once (addresses as `IpAddr`,
+//! commands as word lists), every key accounted for.
+//!
+//! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
+//! the diagnostics. Nothing after this stage sees YAML.
+
+pub mod keys;
+pub mod network;
+pub mod read;
+pub mod service;
+
+use std::net::IpAddr;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::Document;
+use crate::load::yaml::{Node, Value};
+use crate::source::Located;
+use keys::{Support, TOP_LEVEL_KEYS};
+use network::{Network, read_ip, read_networks};
+use read::Reader;
+use service::Service;
+
+/// Key of podlift's own extension, at the top level of a compose file.
+pub const EXTENSION_KEY: &str = "x-podlift";
+
+/// A compose project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    /// The project name, normalised as docker compose does.
+    pub name: String,
+    /// Services in file order.
+    pub services: Vec<Service>,
+    /// Top-level networks.
+    pub networks: Vec<Network>,
+    /// Settings under `x-podlift`.
+    pub extension: Extension,
+}
+
+/// podlift's settings inside the compose file (`x-podlift`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extension {
+    /// `extra-addresses`: addresses the images use that compose never declared.
+    pub extra_addresses: Vec<Located<IpAddr>>,
+    /// `init-image`: the image of the loopback init container.
+    pub init_image: Option<Located<String>>,
+}
+
+/// Where the project name can come from, besides the file's `name:`.
+#[derive(Clone, Debug, Default)]
+pub struct NameSources {
+    /// `-p NAME`.
+    pub flag: Option<String>,
+    /// `COMPOSE_PROJECT_NAME`.
+    pub environment: Option<String>,
+    /// The base name of the first compose file's directory.
+    pub directory: Option<String>,
+}
+
+impl Project {
+    /// A service by name.
+    #[must_use]
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+}
+
+/// Builds the typed project from the loaded document.
+///
+/// # Errors
+/// Every problem is recorded in `diagnostics`; the returned project holds
+/// what could be read.
+pub fn model(document: &Document, names: &NameSources, diagnostics: &mut Diagnostics) -> Project {
+    let mut reader = Reader { diagnostics };
+    let mut project = Project {
+        name: String::new(),
+        services: Vec::new(),
+        networks: Vec::new(),
+        extension: Extension::default(),
+    };
+    let mut file_name = None;
+    let root = &document.root;
+    if let Some(entries) = reader.map(root, "the compose file") {
+        if !entries.iter().any(|(k, _)| k.value == "services") {
+            let hint = if entries
+                .iter()
+                .any(|(_, v)| v.get("image").is_some() || v.get("build").is_some())
+            {
+                "this looks like compose file format v1 (services at the top level): move them under `services:`"
+            } else {
+                "add a `services:` mapping"
+            };
+            reader.diagnostics.push(
+                Diagnostic::error("no-services", "the compose file defines no `services`")
+                    .at(root.span)
+                    .help(hint),
+            );
+        }
+        for (key, value) in entries {
+            match key.value.as_str() {
+                "services" => project.services = read_services(value, &mut reader),
+                "networks" => project.networks = read_networks(value, &mut reader),
+                "name" => file_name = reader.string(value, "name"),
+                EXTENSION_KEY => project.extension = read_extension(value, &mut reader),
+                _ => report_key(&key, TOP_LEVEL_KEYS, "top-level", &mut reader),
+            }
+        }
+    }
+    project.name = project_name(names, file_name.as_ref(), &mut reader);
+    project
+}
+
+fn read_services(node: &Node, reader: &mut Reader<'_>) -> Vec<Service> {
+    let Some(entries) = reader.map(node, "services") else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .map(|(name, body)| Service::read(name, body, reader))
+        .collect()
+}
+
+const EXTENSION_KEYS: &[(&str, Support)] = &[
+    ("extra-addresses", Support::Mapped),
+    ("init-image", Support::Mapped),
+];
+
+fn read_extension(node: &Node, reader: &mut Reader<'_>) -> Extension {
+    let mut extension = Extension::default();
+    if matches!(node.value, Value::Null) {
+        return extension;
+    }
+    let Some(entries) = reader.map(node, EXTENSION_KEY) else {
+        return extension;
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "extra-addresses" => {
+                let Some(items) = value.as_seq() else {
+                    reader.type_error(value, "x-podlift.extra-addresses", "a list of IP addresses");
+                    continue;
+                };
+                extension.extra_addresses = items
+                    .iter()
+                    .filter_map(|item| read_ip(item, "x-podlift.extra-addresses", reader))
+                    .collect();
+            }
+            "init-image" => extension.init_image = reader.string(value, "x-podlift.init-image"),
+            _ => report_key(&key, EXTENSION_KEYS, EXTENSION_KEY, reader),
+        }
+    }
+    extension
+}
+
+/// Reports a key the reader does not map itself, as the key table says.
+pub(crate) fn report_key(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    reader: &mut Reader<'_>,
+) {
+    if key.value.starts_with("x-") {
+        return;
+    }
+    match keys::lookup(table, &key.value) {
+        Some(Support::Mapped) => {}
+        Some(Support::Ignored(why)) => reader.diagnostics.push(
+            Diagnostic::note(
+                "key-ignored",
+                format!(
+                    "{context} key `{}` has no effect in Kubernetes: {why}",
+                    key.value
+                ),
+            )
+            .at(key.span),
+        ),
+        Some(Support::NotCarried(why)) => reader.diagnostics.push(
+            Diagnostic::warning(
+                "key-not-carried",
+                format!("{context} key `{}` is not carried over: {why}", key.value),
+            )
+            .at(key.span)
+            .help("check that the application works without it, or set it by hand in the output"),
+        ),
+        None => {
+            let mut diagnostic = Diagnostic::warning(
+                "key-unknown",
+                format!("unknown {context} key `{}`", key.value),
+            )
+            .at(key.span);
+            diagnostic = match keys::closest(table, &key.value) {
+                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                None => {
+                    diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
+                }
+            };
+            reader.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+fn project_name(
+    names: &NameSources,
+    file_name: Option<&Located<String>>,
+    reader: &mut Reader<'_>,
+) -> String {
+    // docker compose's precedence: -p, COMPOSE_PROJECT_NAME, `name:`, directory.
+    let explicit = names
+        .flag
+        .clone()
+        .filter(|n| !n.is_empty())
+        .or_else(|| names.environment.clone().filter(|n| !n.is_empty()));
+    if let Some(name) = explicit {
+        return normalize_project_name(&name);
+    }
+    if let Some(name) = file_name {
+        let normalized = normalize_project_name(&name.value);
+        if normalized != name.value {
+            reader.diagnostics.push(
+                Diagnostic::warning(
+                    "project-name",
+                    format!("project name `{}` becomes `{normalized}`", name.value),
+                )
+                .at(name.span)
+                .help("project names hold lowercase letters, digits, `-` and `_`"),
+            );
+        }
+        return normalized;
+    }
+    names
+        .directory
+        .as_deref()
+        .map(normalize_project_name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// Lowercases and drops characters docker compose does not allow in project names.
+#[must_use]
+pub fn normalize_project_name(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect::<String>()
+        .trim_start_matches(['-', '_'])
+        .to_string()
+}

@@ -1,0 +1,268 @@
+//! Every Compose Specification key and what podlift does with it.
+//!
+//! The model consults this table for each key it meets, so no key is dropped
+//! without a word; `docs/compose-support.md` is the same table for people.
+
+/// What happens to a compose key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    /// Carried into the Kubernetes objects.
+    Mapped,
+    /// Accepted; it has no effect in Kubernetes, and the reason is given.
+    Ignored(&'static str),
+    /// Not carried over: reported as a warning with the reason.
+    NotCarried(&'static str),
+}
+
+const LATER: &str = "podlift does not carry it over yet";
+
+/// Keys of a service definition.
+pub const SERVICE_KEYS: &[(&str, Support)] = &[
+    ("annotations", Support::NotCarried(LATER)),
+    (
+        "attach",
+        Support::Ignored("log attachment is a `docker compose up` option"),
+    ),
+    (
+        "blkio_config",
+        Support::NotCarried("Kubernetes has no block-IO limits"),
+    ),
+    ("build", Support::NotCarried(LATER)),
+    (
+        "cgroup",
+        Support::NotCarried("Kubernetes chooses the cgroup namespace"),
+    ),
+    (
+        "cgroup_parent",
+        Support::NotCarried("Kubernetes chooses the cgroup parent"),
+    ),
+    ("command", Support::Mapped),
+    ("configs", Support::NotCarried(LATER)),
+    ("container_name", Support::Mapped),
+    ("cpu_count", Support::NotCarried("Windows-only")),
+    ("cpu_percent", Support::NotCarried("Windows-only")),
+    (
+        "cpu_period",
+        Support::NotCarried("Kubernetes sets the CFS period"),
+    ),
+    ("cpu_quota", Support::NotCarried(LATER)),
+    (
+        "cpu_rt_period",
+        Support::NotCarried("Kubernetes has no real-time CPU settings"),
+    ),
+    (
+        "cpu_rt_runtime",
+        Support::NotCarried("Kubernetes has no real-time CPU settings"),
+    ),
+    ("cpu_shares", Support::NotCarried(LATER)),
+    ("cpus", Support::NotCarried(LATER)),
+    (
+        "cpuset",
+        Support::NotCarried("Kubernetes pins CPUs only through its CPU manager"),
+    ),
+    ("credential_spec", Support::NotCarried("Windows-only")),
+    ("depends_on", Support::Mapped),
+    ("deploy", Support::NotCarried(LATER)),
+    (
+        "develop",
+        Support::Ignored("development watch rules do not apply to a cluster"),
+    ),
+    (
+        "device_cgroup_rules",
+        Support::NotCarried("Kubernetes has no device cgroup rules"),
+    ),
+    (
+        "devices",
+        Support::NotCarried("Kubernetes needs a device plugin for host devices"),
+    ),
+    ("dns", Support::NotCarried(LATER)),
+    ("dns_opt", Support::NotCarried(LATER)),
+    ("dns_search", Support::NotCarried(LATER)),
+    ("domainname", Support::NotCarried(LATER)),
+    (
+        "driver_opts",
+        Support::NotCarried("network driver options have no Pod equivalent"),
+    ),
+    ("entrypoint", Support::Mapped),
+    ("env_file", Support::NotCarried(LATER)),
+    ("environment", Support::NotCarried(LATER)),
+    ("expose", Support::NotCarried(LATER)),
+    ("extends", Support::NotCarried(LATER)),
+    (
+        "external_links",
+        Support::NotCarried("containers outside the project do not exist in the cluster"),
+    ),
+    ("extra_hosts", Support::Mapped),
+    (
+        "gpus",
+        Support::NotCarried("request GPUs through the cluster's device plugin"),
+    ),
+    ("group_add", Support::NotCarried(LATER)),
+    ("healthcheck", Support::NotCarried(LATER)),
+    ("hostname", Support::Mapped),
+    ("image", Support::Mapped),
+    ("init", Support::NotCarried(LATER)),
+    ("ipc", Support::NotCarried(LATER)),
+    ("isolation", Support::NotCarried("Windows-only")),
+    ("label_file", Support::NotCarried(LATER)),
+    ("labels", Support::NotCarried(LATER)),
+    ("links", Support::Mapped),
+    (
+        "logging",
+        Support::NotCarried("the cluster's log pipeline replaces compose logging drivers"),
+    ),
+    (
+        "mac_address",
+        Support::NotCarried("the CNI assigns MAC addresses"),
+    ),
+    ("mem_limit", Support::NotCarried(LATER)),
+    ("mem_reservation", Support::NotCarried(LATER)),
+    (
+        "mem_swappiness",
+        Support::NotCarried("Kubernetes has no per-container swappiness"),
+    ),
+    (
+        "memswap_limit",
+        Support::NotCarried("Kubernetes has no per-container swap limit"),
+    ),
+    (
+        "models",
+        Support::NotCarried("compose AI models have no Kubernetes equivalent"),
+    ),
+    ("network_mode", Support::Mapped),
+    ("networks", Support::Mapped),
+    (
+        "oom_kill_disable",
+        Support::NotCarried("Kubernetes cannot disable the OOM killer"),
+    ),
+    (
+        "oom_score_adj",
+        Support::NotCarried("the kubelet sets OOM scores from the QoS class"),
+    ),
+    ("pid", Support::NotCarried(LATER)),
+    (
+        "pids_limit",
+        Support::NotCarried("the kubelet sets pid limits node-wide"),
+    ),
+    ("platform", Support::NotCarried(LATER)),
+    ("ports", Support::NotCarried(LATER)),
+    ("post_start", Support::NotCarried(LATER)),
+    ("pre_stop", Support::NotCarried(LATER)),
+    ("privileged", Support::NotCarried(LATER)),
+    ("profiles", Support::NotCarried(LATER)),
+    (
+        "provider",
+        Support::NotCarried("compose providers have no Kubernetes equivalent"),
+    ),
+    ("pull_policy", Support::NotCarried(LATER)),
+    ("read_only", Support::NotCarried(LATER)),
+    ("restart", Support::Mapped),
+    (
+        "runtime",
+        Support::NotCarried("choose a RuntimeClass in the cluster"),
+    ),
+    ("scale", Support::NotCarried(LATER)),
+    ("secrets", Support::NotCarried(LATER)),
+    ("security_opt", Support::NotCarried(LATER)),
+    ("shm_size", Support::NotCarried(LATER)),
+    ("stdin_open", Support::NotCarried(LATER)),
+    ("stop_grace_period", Support::NotCarried(LATER)),
+    ("stop_signal", Support::NotCarried(LATER)),
+    (
+        "storage_opt",
+        Support::NotCarried("Kubernetes has no per-container storage options"),
+    ),
+    ("sysctls", Support::NotCarried(LATER)),
+    ("tmpfs", Support::NotCarried(LATER)),
+    ("tty", Support::NotCarried(LATER)),
+    (
+        "ulimits",
+        Support::NotCarried("Kubernetes has no per-container ulimits"),
+    ),
+    (
+        "use_api_socket",
+        Support::NotCarried("the Docker API socket does not exist in a cluster"),
+    ),
+    ("user", Support::NotCarried(LATER)),
+    ("userns_mode", Support::NotCarried(LATER)),
+    ("uts", Support::NotCarried(LATER)),
+    ("volumes", Support::NotCarried(LATER)),
+    ("volumes_from", Support::NotCarried(LATER)),
+    ("working_dir", Support::NotCarried(LATER)),
+];
+
+/// Top-level keys of a compose file.
+pub const TOP_LEVEL_KEYS: &[(&str, Support)] = &[
+    (
+        "version",
+        Support::Ignored("the Compose Specification made `version` obsolete"),
+    ),
+    ("name", Support::Mapped),
+    ("services", Support::Mapped),
+    ("networks", Support::Mapped),
+    ("volumes", Support::NotCarried(LATER)),
+    ("secrets", Support::NotCarried(LATER)),
+    ("configs", Support::NotCarried(LATER)),
+    ("include", Support::NotCarried(LATER)),
+    (
+        "models",
+        Support::NotCarried("compose AI models have no Kubernetes equivalent"),
+    ),
+];
+
+/// Keys of a top-level network definition.
+pub const NETWORK_KEYS: &[(&str, Support)] = &[
+    (
+        "driver",
+        Support::Ignored(
+            "the Pod shares one network namespace; the cluster's CNI replaces network drivers",
+        ),
+    ),
+    (
+        "driver_opts",
+        Support::Ignored("the cluster's CNI replaces network drivers"),
+    ),
+    (
+        "attachable",
+        Support::Ignored("the cluster's CNI replaces network drivers"),
+    ),
+    (
+        "enable_ipv4",
+        Support::Ignored("the cluster's CNI decides the address families"),
+    ),
+    (
+        "enable_ipv6",
+        Support::Ignored("the cluster's CNI decides the address families"),
+    ),
+    ("external", Support::Mapped),
+    (
+        "internal",
+        Support::Ignored("use a NetworkPolicy to cut the Pod off from outside"),
+    ),
+    ("ipam", Support::Mapped),
+    (
+        "labels",
+        Support::Ignored("networks become no Kubernetes object"),
+    ),
+    (
+        "name",
+        Support::Ignored("networks become no Kubernetes object"),
+    ),
+];
+
+/// Looks `key` up in `table`.
+#[must_use]
+pub fn lookup(table: &[(&str, Support)], key: &str) -> Option<Support> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, s)| *s)
+}
+
+/// The known key closest to `key`, for "did you mean".
+#[must_use]
+pub fn closest<'a>(table: &[(&'a str, Support)], key: &str) -> Option<&'a str> {
+    table
+        .iter()
+        .map(|(k, _)| (strsim::jaro_winkler(k, key), *k))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}

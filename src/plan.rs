@@ -1,0 +1,333 @@
+//! Planning: decides what goes where in the one Pod, and owns every check that
+//! can fail. Input: a [`Project`] and the user's options. Output: a [`PodPlan`]
+//! that the renderer turns into Kubernetes objects without knowing compose.
+
+pub mod addresses;
+pub mod names;
+pub mod order;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::{NetworkMode, Restart, Service};
+use crate::source::{Located, Span};
+use addresses::Addresses;
+
+/// The init container's image when nobody chooses one: busybox's `ip` knows
+/// `addr replace`. A pinned tag, so every run gets the same `ip`.
+pub const DEFAULT_INIT_IMAGE: &str = "docker.io/library/busybox:1.36.1";
+
+/// Name of the init container that puts the preset addresses on loopback.
+pub const LOOPBACK_INIT_NAME: &str = "podlift-loopback";
+
+/// The user's choices that shape the plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// `--extra-ip`.
+    pub extra_addresses: Vec<IpAddr>,
+    /// `--init-image` (wins over `x-podlift.init-image`).
+    pub init_image: Option<String>,
+    /// `--privileged-init`.
+    pub privileged_init: bool,
+}
+
+/// Everything the renderer needs for the one Pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodPlan {
+    /// The compose project name.
+    pub project: String,
+    /// The workload's Kubernetes name.
+    pub name: String,
+    /// The init container that claims the preset addresses, if there are any.
+    pub loopback: Option<LoopbackInit>,
+    /// The application containers, in start order.
+    pub containers: Vec<ContainerPlan>,
+    /// `/etc/hosts` entries, by address.
+    pub host_aliases: Vec<HostAlias>,
+}
+
+/// The `NET_ADMIN` init container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopbackInit {
+    /// Its image.
+    pub image: String,
+    /// `privileged: true` instead of `NET_ADMIN` alone.
+    pub privileged: bool,
+    /// Every preset address, once, sorted (IPv4 before IPv6).
+    pub addresses: Vec<IpAddr>,
+}
+
+impl LoopbackInit {
+    /// The shell script the init container runs. `replace` keeps it idempotent
+    /// (a rerun in the same namespace must not fail with `File exists`); `/32`
+    /// (`/128`) claims exactly the address, not its whole subnet.
+    #[must_use]
+    pub fn script(&self) -> String {
+        let mut script = String::from("set -e\nip link set lo up\n");
+        for address in &self.addresses {
+            let prefix = if address.is_ipv4() { 32 } else { 128 };
+            let _ = writeln!(
+                script,
+                "ip addr replace {address}/{prefix} dev lo scope host"
+            );
+        }
+        script.push_str("ip addr show dev lo\n");
+        script
+    }
+}
+
+/// One application container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerPlan {
+    /// Container name (a DNS-1123 label derived from the service name).
+    pub name: String,
+    /// The compose service it comes from.
+    pub service: String,
+    /// Image reference.
+    pub image: String,
+    /// Kubernetes `command` (compose `entrypoint`).
+    pub command: Option<Vec<String>>,
+    /// Kubernetes `args` (compose `command`).
+    pub args: Option<Vec<String>>,
+}
+
+/// One `/etc/hosts` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostAlias {
+    /// The address.
+    pub ip: IpAddr,
+    /// Names resolving to it, in the order found.
+    pub names: Vec<String>,
+}
+
+/// Plans the Pod.
+///
+/// # Errors
+/// Problems are recorded in `diagnostics`; callers must not render a plan
+/// when an error was recorded.
+pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
+    check_network_modes(project, diagnostics);
+    let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
+    let order = order::start_order(project, diagnostics);
+    let containers = plan_containers(project, &order, diagnostics);
+    check_restart(project, diagnostics);
+    let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
+    let loopback = (!addresses.all.is_empty()).then(|| LoopbackInit {
+        image: options
+            .init_image
+            .clone()
+            .or_else(|| {
+                project
+                    .extension
+                    .init_image
+                    .as_ref()
+                    .map(|i| i.value.clone())
+            })
+            .unwrap_or_else(|| DEFAULT_INIT_IMAGE.to_string()),
+        privileged: options.privileged_init,
+        addresses: addresses.all.clone(),
+    });
+    PodPlan {
+        project: project.name.clone(),
+        name: names::dns_label(&project.name, "podlift"),
+        loopback,
+        containers,
+        host_aliases,
+    }
+}
+
+fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        let Some(mode) = &service.network_mode else {
+            continue;
+        };
+        let name = &service.name.value;
+        match &mode.value {
+            NetworkMode::Service(target) => {
+                if project.service(target).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "network-mode-target",
+                            format!("service `{name}` shares the network namespace of `{target}`, which is not a service"),
+                        )
+                        .at(mode.span)
+                        .help("name a service of this project in `network_mode: service:NAME`"),
+                    );
+                }
+            }
+            NetworkMode::Container(target) => {
+                if addresses::container_target(project, target).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "network-mode-target",
+                            format!("service `{name}` shares the network of container `{target}`, which no service of this project is"),
+                        )
+                        .at(mode.span)
+                        .help("a container outside the project does not exist in the cluster; use `network_mode: service:NAME`"),
+                    );
+                }
+            }
+            NetworkMode::Host => diagnostics.push(
+                Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
+                    .at(mode.span)
+                    .help("remove `network_mode: host`; the Pod's shared namespace already joins all services"),
+            ),
+            NetworkMode::None => diagnostics.push(
+                Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
+                    .at(mode.span)
+                    .help("remove `network_mode: none`, or convert that service separately"),
+            ),
+            NetworkMode::Bridge => {}
+            NetworkMode::Other(other) => {
+                if !project.networks.iter().any(|n| n.name.value == *other) {
+                    diagnostics.push(
+                        Diagnostic::error("network-mode-target", format!("service `{name}` uses unknown `network_mode: {other}`"))
+                            .at(mode.span)
+                            .help("use `service:NAME`, or remove the key"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn plan_containers(
+    project: &Project,
+    order: &[usize],
+    diagnostics: &mut Diagnostics,
+) -> Vec<ContainerPlan> {
+    let mut taken = vec![LOOPBACK_INIT_NAME.to_string()];
+    let mut containers = Vec::with_capacity(order.len());
+    for &index in order {
+        let Some(service) = project.services.get(index) else {
+            continue;
+        };
+        let image = image_of(service, diagnostics);
+        let name = names::unique(
+            &names::dns_label(&service.name.value, "service"),
+            &mut taken,
+        );
+        containers.push(ContainerPlan {
+            name,
+            service: service.name.value.clone(),
+            image,
+            command: service.entrypoint.as_ref().map(|c| c.value.clone()),
+            args: service.command.as_ref().map(|c| c.value.clone()),
+        });
+    }
+    containers
+}
+
+fn image_of(service: &Service, diagnostics: &mut Diagnostics) -> String {
+    match &service.image {
+        Some(image) if !image.value.trim().is_empty() => image.value.clone(),
+        _ => {
+            diagnostics.push(
+                Diagnostic::error("image-missing", format!("service `{}` has no `image`", service.name.value))
+                    .at(service.name.span)
+                    .help("build the image, push it to a registry the cluster can pull from, and set `image:`"),
+            );
+            String::new()
+        }
+    }
+}
+
+fn check_restart(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        let policy = service.restart.as_ref().map_or(Restart::No, |r| r.value);
+        if matches!(policy, Restart::Always | Restart::UnlessStopped) {
+            continue;
+        }
+        let span = service
+            .restart
+            .as_ref()
+            .map_or(service.name.span, |r| r.span);
+        diagnostics.push(
+            Diagnostic::warning(
+                "restart-differs",
+                format!(
+                    "service `{}` has restart policy `{}`, but every container of the Deployment's Pod restarts when it exits",
+                    service.name.value,
+                    policy.as_str()
+                ),
+            )
+            .at(span)
+            .help("make sure the service may run again after it exits (compose's default is `no`)"),
+        );
+    }
+}
+
+fn plan_host_aliases(
+    project: &Project,
+    addresses: &Addresses,
+    diagnostics: &mut Diagnostics,
+) -> Vec<HostAlias> {
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let mut table: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (IpAddr, Span)> = BTreeMap::new();
+    let mut add = |name: &str, ip: IpAddr, span: Span, diagnostics: &mut Diagnostics| {
+        let lower = name.to_ascii_lowercase();
+        if !names::is_host_name(&lower) {
+            diagnostics.push(
+                Diagnostic::warning("name-invalid", format!("`{name}` is not a valid host name in a Pod, so it will not resolve"))
+                    .at(span)
+                    .help("Kubernetes host aliases are DNS-1123 names: letters, digits, `-` and `.`; rename it if peers call it"),
+            );
+            return;
+        }
+        if let Some((other, _)) = seen.get(&lower) {
+            if *other != ip {
+                diagnostics.push(
+                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; the Pod keeps `{other}`"))
+                        .at(span)
+                        .help("in one Pod every name has one address; give one of them another name"),
+                );
+            }
+            return;
+        }
+        seen.insert(lower.clone(), (ip, span));
+        table.entry(ip).or_default().push(lower);
+    };
+    for service in &project.services {
+        let ip = addresses.primary(&service.name.value).unwrap_or(loopback);
+        let mut names: Vec<&Located<String>> = vec![&service.name];
+        names.extend(service.container_name.iter());
+        names.extend(service.hostname.iter());
+        for network in &service.networks {
+            names.extend(network.aliases.iter());
+        }
+        for name in names {
+            add(&name.value, ip, name.span, diagnostics);
+        }
+    }
+    for service in &project.services {
+        for link in &service.links {
+            let Some(alias) = &link.alias else { continue };
+            let ip = addresses.primary(&link.service.value).unwrap_or(loopback);
+            add(alias, ip, link.service.span, diagnostics);
+        }
+        for host in &service.extra_hosts {
+            match host.address {
+                Some(ip) => add(&host.name.value, ip, host.name.span, diagnostics),
+                None => diagnostics.push(
+                    Diagnostic::warning(
+                        "extra-host-gateway",
+                        format!(
+                            "`{}` points at docker's `host-gateway`, which a cluster does not have",
+                            host.name.value
+                        ),
+                    )
+                    .at(host.name.span)
+                    .help("give the host's real address, or use a Service of type ExternalName"),
+                ),
+            }
+        }
+    }
+    table
+        .into_iter()
+        .map(|(ip, names)| HostAlias { ip, names })
+        .collect()
+}

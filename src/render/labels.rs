@@ -1,0 +1,12 @@
+//! Label and annotation keys podlift writes.
+
+/// The application's name (recommended label).
+pub const NAME: &str = "app.kubernetes.io/name";
+/// The tool that manages the object (recommended label).
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// Value of [`MANAGED_BY`].
+pub const MANAGER: &str = "podlift";
+/// Annotation on a container: the compose service it comes from.
+pub const SERVICE_ANNOTATION_PREFIX: &str = "podlift.io/service.";
+/// Annotation on the Pod: the preset addresses on its loopback.
+pub const LOOPBACK_ANNOTATION: &str = "podlift.io/loopback-addresses";
