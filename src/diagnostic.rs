@@ -149,7 +149,7 @@ pub fn render(diagnostics: &Diagnostics, sources: &Sources, style: Style) -> Str
         Style::Plain => GraphicalTheme::unicode_nocolor(),
         Style::Color => GraphicalTheme::unicode(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
     let mut out = String::new();
     for diagnostic in diagnostics.items() {
         let report = Report::new(diagnostic, sources);

@@ -56,18 +56,19 @@ pub fn load(
     let mut merged: Option<Node> = None;
     let mut failed = false;
     for path in &paths {
-        let Some(text) = read_file(path, diagnostics) else {
+        let shown = display_path(path, &options.working_dir);
+        let Some(text) = read_file(path, &shown, diagnostics) else {
             failed = true;
             continue;
         };
-        let file = sources.add(&display_path(path, &options.working_dir), text);
+        let file = sources.add(&shown, text);
         let text = sources
             .get(file)
             .map(|f| f.text.clone())
             .unwrap_or_default();
         if text.trim().is_empty() {
             diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", path.display()))
+                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
                     .help("a compose file needs at least a `services:` mapping"),
             );
             failed = true;
@@ -146,12 +147,12 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
     found.map(|p| vec![p])
 }
 
-fn read_file(path: &Path, diagnostics: &mut Diagnostics) -> Option<String> {
+fn read_file(path: &Path, shown: &Path, diagnostics: &mut Diagnostics) -> Option<String> {
     let fail = |diagnostics: &mut Diagnostics, why: String, help: &str| {
         diagnostics.push(
             Diagnostic::error(
                 "file-unreadable",
-                format!("cannot read `{}`: {why}", path.display()),
+                format!("cannot read `{}`: {why}", shown.display()),
             )
             .help(help.to_string()),
         );

@@ -68,11 +68,12 @@ impl LoopbackInit {
     pub fn script(&self) -> String {
         let mut script = String::from("set -e\nip link set lo up\n");
         for address in &self.addresses {
-            let prefix = if address.is_ipv4() { 32 } else { 128 };
-            let _ = writeln!(
-                script,
-                "ip addr replace {address}/{prefix} dev lo scope host"
-            );
+            // The kernel derives an IPv6 address's scope from the address
+            // itself, so `scope host` is only written where it takes effect.
+            let _ = match address {
+                IpAddr::V4(_) => writeln!(script, "ip addr replace {address}/32 dev lo scope host"),
+                IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
+            };
         }
         script.push_str("ip addr show dev lo\n");
         script

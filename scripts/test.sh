@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs everything it needs (Debian packages, Python
+# tools into .venv) and is safe to run again. Under CI=true nothing may be
+# skipped: tests that need root, podman or ../shared fail instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export VENV="$ROOT/.venv"
+KUBE_VERSION=1.33.0
+started=$(date +%s)
+
+step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+step "system packages"
+missing=()
+[ -x /bin/busybox ] || missing+=(busybox-static)
+command -v unshare >/dev/null || missing+=(util-linux)
+command -v python3 >/dev/null || missing+=(python3 python3-venv)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  elif [ "${CI:-}" = true ]; then
+    echo "CI=true but not root: cannot install ${missing[*]}" >&2; exit 1
+  else
+    echo "SKIPPED: installing ${missing[*]} needs root; tests that need them will say so"
+  fi
+fi
+
+step "python tools (.venv)"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --all-targets --locked -q -- -D warnings
+
+step "unit and integration tests"
+cargo test --locked
+
+step "every manifest passes kubernetes-validate --strict $KUBE_VERSION"
+seed_out=$(mktemp)
+trap 'rm -f "$seed_out"' EXIT
+cargo run --locked -q -- convert -f examples/seed/compose.yaml > "$seed_out"
+"$VENV/bin/python" scripts/validate_manifests.py \
+  --validator "$VENV/bin/kubernetes-validate" --kube-version "$KUBE_VERSION" "$seed_out"
+
+if [ -x tests/e2e/run.sh ]; then
+  step "end to end under podman"
+  cargo build --locked -q
+  tests/e2e/run.sh
+fi
+
+step "done"

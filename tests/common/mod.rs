@@ -1,0 +1,155 @@
+//! A small builder for running the `podlift` binary in tests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr,
+    dead_code
+)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture directory under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// One invocation of podlift.
+pub struct Test {
+    args: Vec<String>,
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// What an invocation printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Test {
+    pub fn new() -> Self {
+        Self {
+            args: Vec::new(),
+            dir: repo(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.dir = dir.to_path_buf();
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn run(self) -> Run {
+        let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
+        command
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .env_remove("COMPOSE_FILE")
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_PROFILES")
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        Run {
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: output.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn success(self) -> Run {
+        let run = self.run();
+        assert_eq!(run.code, 0, "expected success, stderr:\n{}", run.stderr);
+        run
+    }
+
+    /// Runs and asserts the exit code, and that nothing reached stdout.
+    pub fn failure(self, code: i32) -> Run {
+        let run = self.run();
+        assert_eq!(
+            run.code, code,
+            "expected exit {code}, stderr:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "stdout must stay empty on failure:\n{}",
+            run.stdout
+        );
+        run
+    }
+}
+
+impl Run {
+    /// The manifests on stdout, parsed.
+    pub fn objects(&self) -> Vec<serde_json::Value> {
+        serde_saphyr::from_multiple::<serde_json::Value>(&self.stdout).unwrap()
+    }
+
+    /// The one Deployment's pod spec.
+    pub fn pod_spec(&self) -> serde_json::Value {
+        let objects = self.objects();
+        let deployment = objects
+            .iter()
+            .find(|o| o["kind"] == "Deployment")
+            .expect("a Deployment");
+        deployment["spec"]["template"]["spec"].clone()
+    }
+
+    /// The init container's script.
+    pub fn init_script(&self) -> String {
+        let spec = self.pod_spec();
+        let init = spec["initContainers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "podlift-loopback")
+            .expect("the loopback init container")
+            .clone();
+        init["command"][2].as_str().unwrap().to_string()
+    }
+
+    /// `ip -> names` from hostAliases.
+    pub fn host_aliases(&self) -> Vec<(String, Vec<String>)> {
+        self.pod_spec()["hostAliases"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|h| {
+                        let names = h["hostnames"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|n| n.as_str().unwrap().to_string())
+                            .collect();
+                        (h["ip"].as_str().unwrap().to_string(), names)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
