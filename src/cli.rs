@@ -29,6 +29,15 @@ pub struct InputArgs {
     /// Compose file (repeatable; later files override earlier ones).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Environment file for interpolation (repeatable; default `.env` beside the first file).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Activate a profile (repeatable; also `COMPOSE_PROFILES`).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Do not interpolate `${VARIABLES}`.
+    #[arg(long)]
+    pub no_interpolate: bool,
     /// Project name (default: `name:` in the file, `COMPOSE_PROJECT_NAME`, or the directory).
     #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     pub project_name: Option<String>,

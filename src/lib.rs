@@ -16,6 +16,7 @@ pub mod plan;
 pub mod render;
 pub mod source;
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -41,6 +42,10 @@ pub struct Environment {
     pub compose_file: Option<String>,
     /// `COMPOSE_PROJECT_NAME`.
     pub compose_project_name: Option<String>,
+    /// `COMPOSE_PROFILES`, comma-separated.
+    pub compose_profiles: Option<String>,
+    /// The whole process environment (for interpolation).
+    pub variables: BTreeMap<String, String>,
     /// Whether stderr is a colour terminal.
     pub color: bool,
 }
@@ -54,6 +59,8 @@ impl Environment {
             working_dir: std::env::current_dir().unwrap_or_default(),
             compose_file: std::env::var("COMPOSE_FILE").ok(),
             compose_project_name: std::env::var("COMPOSE_PROJECT_NAME").ok(),
+            compose_profiles: std::env::var("COMPOSE_PROFILES").ok(),
+            variables: std::env::vars().collect(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
     }
@@ -120,6 +127,20 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         files: input.files.clone(),
         compose_file_env: env.compose_file.clone(),
         working_dir: env.working_dir.clone(),
+        env_files: input.env_files.clone(),
+        profiles: input
+            .profiles
+            .iter()
+            .cloned()
+            .chain(env.compose_profiles.iter().flat_map(|p| {
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+            }))
+            .collect(),
+        interpolate: !input.no_interpolate,
+        environment: env.variables.clone(),
     };
     let document = load::load(&options, &mut sources, &mut diagnostics);
     let plan = document.map(|document| {

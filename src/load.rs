@@ -6,6 +6,7 @@
 
 pub mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -32,6 +33,14 @@ pub struct LoadOptions {
     pub compose_file_env: Option<String>,
     /// Where relative names resolve and default files are looked for.
     pub working_dir: PathBuf,
+    /// `--env-file` files, in order (later ones win).
+    pub env_files: Vec<PathBuf>,
+    /// `--profile` values plus `COMPOSE_PROFILES`.
+    pub profiles: Vec<String>,
+    /// Whether `${VAR}` is interpolated (`--no-interpolate` turns it off).
+    pub interpolate: bool,
+    /// The process environment (wins over env files).
+    pub environment: BTreeMap<String, String>,
 }
 
 /// The loaded, merged compose document.

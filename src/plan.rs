@@ -332,3 +332,158 @@ fn plan_host_aliases(
         .map(|(ip, names)| HostAlias { ip, names })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+    use std::path::PathBuf;
+
+    use super::{PlanOptions, PodPlan, plan};
+    use crate::diagnostic::Diagnostics;
+    use crate::load::{Document, yaml};
+    use crate::model::{NameSources, model};
+    use crate::source::FileId;
+
+    fn plan_of(text: &str, extra: &[&str]) -> (PodPlan, Diagnostics) {
+        let root = yaml::parse(text, FileId(0)).unwrap();
+        let document = Document {
+            root,
+            project_dir: PathBuf::from("p"),
+        };
+        let mut diagnostics = Diagnostics::default();
+        let project = model(&document, &NameSources::default(), &mut diagnostics);
+        let options = PlanOptions {
+            extra_addresses: extra.iter().map(|a| a.parse().unwrap()).collect(),
+            ..PlanOptions::default()
+        };
+        (plan(&project, &options, &mut diagnostics), diagnostics)
+    }
+
+    fn ips(list: &[&str]) -> Vec<IpAddr> {
+        list.iter().map(|a| a.parse().unwrap()).collect()
+    }
+
+    fn names_at<'a>(plan: &'a PodPlan, ip: &str) -> Vec<&'a str> {
+        let ip: IpAddr = ip.parse().unwrap();
+        plan.host_aliases
+            .iter()
+            .find(|h| h.ip == ip)
+            .map(|h| h.names.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    const SHARED: &str = "services:
+  db:
+    image: db
+    networks: {n: {ipv4_address: 10.9.0.2}}
+  app:
+    image: app
+    network_mode: service:db
+  sidecar:
+    image: s
+    network_mode: service:app
+";
+
+    #[test]
+    fn network_mode_service_shares_the_address_and_follows_chains() {
+        let (plan, diagnostics) = plan_of(SHARED, &[]);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        assert_eq!(
+            plan.loopback.as_ref().unwrap().addresses,
+            ips(&["10.9.0.2"])
+        );
+        assert_eq!(names_at(&plan, "10.9.0.2"), ["db", "app", "sidecar"]);
+    }
+
+    #[test]
+    fn extra_addresses_join_and_duplicates_collapse() {
+        let text = "x-podlift: {extra-addresses: [10.9.0.5, 10.9.0.2]}\n".to_string() + SHARED;
+        let (plan, _) = plan_of(&text, &["10.9.0.5", "10.9.0.10", "fd00::1"]);
+        assert_eq!(
+            plan.loopback.unwrap().addresses,
+            ips(&["10.9.0.2", "10.9.0.5", "10.9.0.10", "fd00::1"])
+        );
+    }
+
+    #[test]
+    fn the_same_address_on_two_networks_of_one_service_is_fine() {
+        let text = "services:
+  db:
+    image: db
+    networks:
+      a: {ipv4_address: 10.9.0.2}
+      b: {ipv4_address: 10.9.0.2}
+";
+        let (plan, diagnostics) = plan_of(text, &[]);
+        assert!(!diagnostics.has_errors());
+        assert_eq!(
+            plan.loopback.as_ref().unwrap().addresses,
+            ips(&["10.9.0.2"])
+        );
+    }
+
+    #[test]
+    fn two_services_claiming_one_address_is_an_error() {
+        let text = "services:
+  a: {image: a, networks: {n: {ipv4_address: 10.9.0.2}}}
+  b: {image: b, networks: {n: {ipv4_address: 10.9.0.2}}}
+";
+        let (_, diagnostics) = plan_of(text, &[]);
+        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(codes.contains(&"address-duplicate"), "{codes:?}");
+    }
+
+    #[test]
+    fn services_without_an_address_resolve_to_localhost() {
+        let text = "services:\n  cache: {image: redis, container_name: legacy-cache}\n";
+        let (plan, _) = plan_of(text, &[]);
+        assert!(plan.loopback.is_none(), "no address, no init container");
+        assert_eq!(names_at(&plan, "127.0.0.1"), ["cache", "legacy-cache"]);
+    }
+
+    #[test]
+    fn a_name_claimed_twice_keeps_the_first_address_and_warns() {
+        let text = "services:
+  a: {image: a, networks: {n: {ipv4_address: 10.9.0.2, aliases: [shared]}}}
+  b: {image: b, networks: {n: {ipv4_address: 10.9.0.3, aliases: [shared]}}}
+";
+        let (plan, diagnostics) = plan_of(text, &[]);
+        assert_eq!(names_at(&plan, "10.9.0.2"), ["a", "shared"]);
+        assert_eq!(names_at(&plan, "10.9.0.3"), ["b"]);
+        assert!(
+            diagnostics
+                .items()
+                .iter()
+                .any(|d| d.code == "name-conflict")
+        );
+    }
+
+    #[test]
+    fn depends_on_cycles_are_reported() {
+        let text = "services:
+  a: {image: a, depends_on: [b]}
+  b: {image: b, depends_on: [a]}
+";
+        let (plan, diagnostics) = plan_of(text, &[]);
+        assert!(
+            diagnostics
+                .items()
+                .iter()
+                .any(|d| d.code == "depends-on-cycle")
+        );
+        assert_eq!(
+            plan.containers.len(),
+            2,
+            "every service still has a container"
+        );
+    }
+
+    #[test]
+    fn the_script_claims_each_address_once_with_replace() {
+        let (plan, _) = plan_of(SHARED, &["fd00::7"]);
+        let script = plan.loopback.unwrap().script();
+        assert!(script.contains("ip addr replace 10.9.0.2/32 dev lo scope host\n"));
+        assert!(script.contains("ip addr replace fd00::7/128 dev lo\n"));
+        assert_eq!(script.matches("ip addr replace").count(), 2);
+    }
+}
