@@ -50,6 +50,12 @@ pub struct InputArgs {
     /// Run the init container privileged instead of with `NET_ADMIN` only.
     #[arg(long)]
     pub privileged_init: bool,
+    /// Kubernetes version to target (`MAJOR.MINOR`); from 1.29 on, start order uses native sidecars.
+    #[arg(long, value_name = "X.Y", default_value = "1.33", value_parser = parse_kube_version)]
+    pub kube_version: KubeVersion,
+    /// Type of the Services made for published ports (`ClusterIP`, `NodePort`, `LoadBalancer`).
+    #[arg(long, value_name = "TYPE", value_parser = ["ClusterIP", "NodePort", "LoadBalancer"])]
+    pub service_type: Option<String>,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -64,4 +70,26 @@ pub struct ConvertArgs {
     /// Where to write: `-` for stdout.
     #[arg(short = 'o', long = "output", value_name = "-", default_value = "-")]
     pub output: String,
+}
+
+/// A Kubernetes `MAJOR.MINOR` version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KubeVersion {
+    /// Major version (1).
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
+    let trimmed = text.trim_start_matches('v');
+    let mut parts = trimmed.split('.');
+    let major = parts.next().and_then(|p| p.parse().ok());
+    let minor = parts.next().and_then(|p| p.parse().ok());
+    match (major, minor) {
+        (Some(major), Some(minor)) => Ok(KubeVersion { major, minor }),
+        _ => Err(format!(
+            "`{text}` is not a Kubernetes version; write it like `1.33`"
+        )),
+    }
 }

@@ -152,11 +152,17 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned()),
         };
-        let project = model::model(&document, &names, &mut diagnostics);
+        let project = model::model(&document, &names, &env.variables, &mut diagnostics);
         let options = plan::PlanOptions {
             extra_addresses: input.extra_ips.clone(),
             init_image: input.init_image.clone(),
             privileged_init: input.privileged_init,
+            native_sidecars: input.kube_version
+                >= cli::KubeVersion {
+                    major: 1,
+                    minor: 29,
+                },
+            service_type: input.service_type.clone(),
         };
         plan::plan(&project, &options, &mut diagnostics)
     });

@@ -4,12 +4,19 @@
 //! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
 //! the diagnostics. Nothing after this stage sees YAML.
 
+pub mod environment;
+pub mod healthcheck;
 pub mod keys;
 pub mod network;
+pub mod port;
 pub mod read;
 pub mod service;
+pub mod units;
+pub mod volume;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::Document;
@@ -19,6 +26,7 @@ use keys::{Support, TOP_LEVEL_KEYS};
 use network::{Network, read_ip, read_networks};
 use read::Reader;
 use service::Service;
+use volume::{FileObject, Volume, read_file_objects, read_volumes};
 
 /// Key of podlift's own extension, at the top level of a compose file.
 pub const EXTENSION_KEY: &str = "x-podlift";
@@ -32,8 +40,23 @@ pub struct Project {
     pub services: Vec<Service>,
     /// Top-level networks.
     pub networks: Vec<Network>,
+    /// Top-level named volumes.
+    pub volumes: Vec<Volume>,
+    /// Top-level secrets.
+    pub secrets: Vec<FileObject>,
+    /// Top-level configs.
+    pub configs: Vec<FileObject>,
     /// Settings under `x-podlift`.
     pub extension: Extension,
+}
+
+/// What the model reads besides the YAML: variables and the project directory.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// The process environment (for `environment: [NAME]` without a value).
+    pub variables: BTreeMap<String, String>,
+    /// Relative paths (`env_file`, bind mounts, `file:`) resolve against it.
+    pub project_dir: PathBuf,
 }
 
 /// podlift's settings inside the compose file (`x-podlift`).
@@ -69,12 +92,24 @@ impl Project {
 /// # Errors
 /// Every problem is recorded in `diagnostics`; the returned project holds
 /// what could be read.
-pub fn model(document: &Document, names: &NameSources, diagnostics: &mut Diagnostics) -> Project {
+pub fn model(
+    document: &Document,
+    names: &NameSources,
+    variables: &BTreeMap<String, String>,
+    diagnostics: &mut Diagnostics,
+) -> Project {
+    let context = Context {
+        variables: variables.clone(),
+        project_dir: document.project_dir.clone(),
+    };
     let mut reader = Reader { diagnostics };
     let mut project = Project {
         name: String::new(),
         services: Vec::new(),
         networks: Vec::new(),
+        volumes: Vec::new(),
+        secrets: Vec::new(),
+        configs: Vec::new(),
         extension: Extension::default(),
     };
     let mut file_name = None;
@@ -97,7 +132,26 @@ pub fn model(document: &Document, names: &NameSources, diagnostics: &mut Diagnos
         }
         for (key, value) in entries {
             match key.value.as_str() {
-                "services" => project.services = read_services(value, &mut reader),
+                "services" => project.services = read_services(value, &context, &mut reader),
+                "volumes" => project.volumes = read_volumes(value, &mut reader),
+                "secrets" => {
+                    project.secrets = read_file_objects(
+                        value,
+                        "secrets",
+                        &context.project_dir,
+                        variables,
+                        &mut reader,
+                    );
+                }
+                "configs" => {
+                    project.configs = read_file_objects(
+                        value,
+                        "configs",
+                        &context.project_dir,
+                        variables,
+                        &mut reader,
+                    );
+                }
                 "networks" => project.networks = read_networks(value, &mut reader),
                 "name" => file_name = reader.string(value, "name"),
                 EXTENSION_KEY => project.extension = read_extension(value, &mut reader),
@@ -109,13 +163,13 @@ pub fn model(document: &Document, names: &NameSources, diagnostics: &mut Diagnos
     project
 }
 
-fn read_services(node: &Node, reader: &mut Reader<'_>) -> Vec<Service> {
+fn read_services(node: &Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Service> {
     let Some(entries) = reader.map(node, "services") else {
         return Vec::new();
     };
     entries
         .into_iter()
-        .map(|(name, body)| Service::read(name, body, reader))
+        .map(|(name, body)| Service::read(name, body, context, reader))
         .collect()
 }
 

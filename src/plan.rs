@@ -3,8 +3,10 @@
 //! that the renderer turns into Kubernetes objects without knowing compose.
 
 pub mod addresses;
+pub mod container;
 pub mod names;
 pub mod order;
+pub mod storage;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -32,6 +34,10 @@ pub struct PlanOptions {
     pub init_image: Option<String>,
     /// `--privileged-init`.
     pub privileged_init: bool,
+    /// `--kube-version` ≥ 1.29: start order through native sidecars.
+    pub native_sidecars: bool,
+    /// `--service-type`.
+    pub service_type: Option<String>,
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -47,6 +53,46 @@ pub struct PodPlan {
     pub containers: Vec<ContainerPlan>,
     /// `/etc/hosts` entries, by address.
     pub host_aliases: Vec<HostAlias>,
+    /// Volumes, ConfigMaps, Secrets and claims.
+    pub storage: storage::Storage,
+    /// A Service per compose service that publishes ports.
+    pub services: Vec<ServicePlan>,
+}
+
+/// A Kubernetes Service for one compose service's published ports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePlan {
+    /// Its name (the compose service's, so clients keep using it).
+    pub name: String,
+    /// `type` (`ClusterIP` unless chosen).
+    pub type_: Option<String>,
+    /// Ports: (name, port, targetPort, protocol).
+    pub ports: Vec<ServicePort>,
+}
+
+/// One Service port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    /// Port name (needed when there are several).
+    pub name: String,
+    /// The published port.
+    pub port: u16,
+    /// The container port.
+    pub target: u16,
+    /// `TCP`, `UDP` or `SCTP`.
+    pub protocol: &'static str,
+}
+
+/// Where a container runs in the Pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// An ordinary container.
+    Container,
+    /// A native sidecar: an init container with `restartPolicy: Always`,
+    /// started before its dependents and kept running.
+    Sidecar,
+    /// A one-shot init container that must finish before its dependents start.
+    Init,
 }
 
 /// The `NET_ADMIN` init container.
@@ -93,6 +139,10 @@ pub struct ContainerPlan {
     pub command: Option<Vec<String>>,
     /// Kubernetes `args` (compose `command`).
     pub args: Option<Vec<String>>,
+    /// Where it runs.
+    pub role: Role,
+    /// Everything else: environment, ports, probes, mounts, security, resources.
+    pub details: container::Details,
 }
 
 /// One `/etc/hosts` line.
@@ -111,9 +161,17 @@ pub struct HostAlias {
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
     check_network_modes(project, diagnostics);
+    check_replicas(project, diagnostics);
     let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
     let order = order::start_order(project, diagnostics);
-    let containers = plan_containers(project, &order, diagnostics);
+    let name = names::dns_label(&project.name, "podlift");
+    let storage = storage::plan_storage(project, &name, diagnostics);
+    let roles = order::roles(project, options.native_sidecars, diagnostics);
+    let mut containers = plan_containers(project, &order, &roles, &storage, diagnostics);
+    container::check_ports(&containers, project, diagnostics);
+    // Init containers run in list order before the rest: keep start order among them.
+    containers.sort_by_key(|c| c.role == Role::Container);
+    let services = plan_services(project, &containers, options.service_type.as_ref());
     check_restart(project, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
     let loopback = (!addresses.all.is_empty()).then(|| LoopbackInit {
@@ -133,10 +191,12 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     });
     PodPlan {
         project: project.name.clone(),
-        name: names::dns_label(&project.name, "podlift"),
+        name,
         loopback,
         containers,
         host_aliases,
+        storage,
+        services,
     }
 }
 
@@ -198,6 +258,8 @@ fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
 fn plan_containers(
     project: &Project,
     order: &[usize],
+    roles: &[Role],
+    storage: &storage::Storage,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
     let mut taken = vec![LOOPBACK_INIT_NAME.to_string()];
@@ -215,8 +277,16 @@ fn plan_containers(
             name,
             service: service.name.value.clone(),
             image,
-            command: service.entrypoint.as_ref().map(|c| c.value.clone()),
-            args: service.command.as_ref().map(|c| c.value.clone()),
+            command: service
+                .entrypoint
+                .as_ref()
+                .map(|c| container::escape_all(&c.value)),
+            args: service
+                .command
+                .as_ref()
+                .map(|c| container::escape_all(&c.value)),
+            role: roles.get(index).copied().unwrap_or(Role::Container),
+            details: container::details(service, storage, diagnostics),
         });
     }
     containers
@@ -234,6 +304,60 @@ fn image_of(service: &Service, diagnostics: &mut Diagnostics) -> String {
             String::new()
         }
     }
+}
+
+fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        if let Some(replicas) = service.replicas.as_ref().filter(|r| r.value > 1) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "replicas",
+                    format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
+                )
+                .at(replicas.span)
+                .help("set `replicas: 1`; scaling one service alone needs its own Deployment"),
+            );
+        }
+    }
+}
+
+fn plan_services(
+    project: &Project,
+    containers: &[ContainerPlan],
+    service_type: Option<&String>,
+) -> Vec<ServicePlan> {
+    let mut out = Vec::new();
+    for container in containers {
+        let Some(service) = project.service(&container.service) else {
+            continue;
+        };
+        let mut ports: Vec<ServicePort> = Vec::new();
+        for port in &service.ports {
+            let Some(published) = port.published else {
+                continue;
+            };
+            if ports
+                .iter()
+                .any(|p| p.port == published && p.protocol == port.protocol.as_k8s())
+            {
+                continue;
+            }
+            ports.push(ServicePort {
+                name: format!("{}-{published}", port.protocol.as_str()),
+                port: published,
+                target: port.target,
+                protocol: port.protocol.as_k8s(),
+            });
+        }
+        if !ports.is_empty() {
+            out.push(ServicePlan {
+                name: container.name.clone(),
+                type_: service_type.cloned(),
+                ports,
+            });
+        }
+    }
+    out
 }
 
 fn check_restart(project: &Project, diagnostics: &mut Diagnostics) {
@@ -351,7 +475,12 @@ mod tests {
             project_dir: PathBuf::from("p"),
         };
         let mut diagnostics = Diagnostics::default();
-        let project = model(&document, &NameSources::default(), &mut diagnostics);
+        let project = model(
+            &document,
+            &NameSources::default(),
+            &std::collections::BTreeMap::default(),
+            &mut diagnostics,
+        );
         let options = PlanOptions {
             extra_addresses: extra.iter().map(|a| a.parse().unwrap()).collect(),
             ..PlanOptions::default()

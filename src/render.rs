@@ -5,19 +5,37 @@ pub mod labels;
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, HostAlias, PodSpec, PodTemplateSpec, SecurityContext,
+    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvVar, ExecAction, HostAlias, HostPathVolumeSource, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
+    Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource, SecurityContext, Service,
+    ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, PodPlan};
+use crate::model::units::quantity_of_bytes;
+use crate::plan::container::Probe;
+use crate::plan::storage::{MountPlan, VolumeSource};
+use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, PodPlan, Role, ServicePlan};
 
 /// One Kubernetes object of the output.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {
+    /// Files and settings.
+    ConfigMap(Box<ConfigMap>),
+    /// Secret files.
+    Secret(Box<Secret>),
+    /// Storage for a named volume.
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    /// A compose service's published ports.
+    Service(Box<Service>),
     /// The workload.
     Deployment(Box<Deployment>),
 }
@@ -27,6 +45,10 @@ impl Object {
     #[must_use]
     pub const fn kind(&self) -> &'static str {
         match self {
+            Self::ConfigMap(_) => "ConfigMap",
+            Self::Secret(_) => "Secret",
+            Self::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
+            Self::Service(_) => "Service",
             Self::Deployment(_) => "Deployment",
         }
     }
@@ -34,16 +56,111 @@ impl Object {
     /// `metadata.name` of the object.
     #[must_use]
     pub fn name(&self) -> &str {
-        match self {
-            Self::Deployment(d) => d.metadata.name.as_deref().unwrap_or(""),
-        }
+        let metadata = match self {
+            Self::ConfigMap(o) => &o.metadata,
+            Self::Secret(o) => &o.metadata,
+            Self::PersistentVolumeClaim(o) => &o.metadata,
+            Self::Service(o) => &o.metadata,
+            Self::Deployment(o) => &o.metadata,
+        };
+        metadata.name.as_deref().unwrap_or("")
     }
 }
 
 /// Renders the objects of a plan, in apply order.
 #[must_use]
 pub fn render(plan: &PodPlan) -> Vec<Object> {
-    vec![Object::Deployment(Box::new(deployment(plan)))]
+    let meta = |name: &str| ObjectMeta {
+        name: Some(name.to_string()),
+        labels: Some(common_labels(plan)),
+        ..ObjectMeta::default()
+    };
+    let mut objects = Vec::new();
+    for config in &plan.storage.config_maps {
+        objects.push(Object::ConfigMap(Box::new(ConfigMap {
+            metadata: meta(&config.name),
+            data: (!config.data.is_empty()).then(|| config.data.clone()),
+            binary_data: (!config.binary.is_empty()).then(|| {
+                config
+                    .binary
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                    .collect()
+            }),
+            ..ConfigMap::default()
+        })));
+    }
+    for secret in &plan.storage.secrets {
+        objects.push(Object::Secret(Box::new(Secret {
+            metadata: meta(&secret.name),
+            data: Some(
+                secret
+                    .data
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                    .collect(),
+            ),
+            type_: Some("Opaque".to_string()),
+            ..Secret::default()
+        })));
+    }
+    for claim in &plan.storage.claims {
+        objects.push(Object::PersistentVolumeClaim(Box::new(
+            PersistentVolumeClaim {
+                metadata: meta(&claim.name),
+                spec: Some(PersistentVolumeClaimSpec {
+                    access_modes: Some(vec!["ReadWriteOnce".to_string()]),
+                    resources: Some(VolumeResourceRequirements {
+                        requests: Some(BTreeMap::from([(
+                            "storage".to_string(),
+                            Quantity(claim.size.clone()),
+                        )])),
+                        limits: None,
+                    }),
+                    storage_class_name: claim.storage_class.clone(),
+                    ..PersistentVolumeClaimSpec::default()
+                }),
+                status: None,
+            },
+        )));
+    }
+    for service in &plan.services {
+        objects.push(Object::Service(Box::new(service_object(
+            plan,
+            service,
+            meta(&service.name),
+        ))));
+    }
+    objects.push(Object::Deployment(Box::new(deployment(plan))));
+    objects
+}
+
+fn service_object(plan: &PodPlan, service: &ServicePlan, metadata: ObjectMeta) -> Service {
+    Service {
+        metadata,
+        spec: Some(ServiceSpec {
+            type_: service.type_.clone(),
+            selector: Some(BTreeMap::from([(
+                labels::NAME.to_string(),
+                plan.name.clone(),
+            )])),
+            ports: Some(
+                service
+                    .ports
+                    .iter()
+                    .map(|p| ServicePort {
+                        name: Some(p.name.clone()),
+                        port: i32::from(p.port),
+                        target_port: Some(IntOrString::Int(i32::from(p.target))),
+                        protocol: Some(p.protocol.to_string()),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
 }
 
 fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
@@ -115,8 +232,28 @@ fn pod_spec(plan: &PodPlan) -> PodSpec {
         // Docker-link style variables (`DB_PORT=tcp://…`) would shadow the
         // application's own settings of the same name.
         enable_service_links: Some(false),
-        init_containers: plan.loopback.as_ref().map(|l| vec![loopback_container(l)]),
-        containers: plan.containers.iter().map(container).collect(),
+        init_containers: {
+            let init: Vec<Container> = plan
+                .loopback
+                .iter()
+                .map(loopback_container)
+                .chain(
+                    plan.containers
+                        .iter()
+                        .filter(|c| c.role != Role::Container)
+                        .map(container),
+                )
+                .collect();
+            (!init.is_empty()).then_some(init)
+        },
+        containers: plan
+            .containers
+            .iter()
+            .filter(|c| c.role == Role::Container)
+            .map(container)
+            .collect(),
+        volumes: (!plan.storage.volumes.is_empty())
+            .then(|| plan.storage.volumes.iter().map(volume).collect()),
         host_aliases: (!host_aliases.is_empty()).then_some(host_aliases),
         ..PodSpec::default()
     }
@@ -149,11 +286,140 @@ fn loopback_container(init: &LoopbackInit) -> Container {
 }
 
 fn container(plan: &ContainerPlan) -> Container {
+    let d = &plan.details;
+    let probe = d.probe.as_ref().map(probe);
+    let security = SecurityContext {
+        run_as_user: d.run_as_user,
+        run_as_group: d.run_as_group,
+        privileged: d.privileged.then_some(true),
+        read_only_root_filesystem: d.read_only.then_some(true),
+        capabilities: (!d.cap_add.is_empty() || !d.cap_drop.is_empty()).then(|| Capabilities {
+            add: (!d.cap_add.is_empty()).then(|| d.cap_add.clone()),
+            drop: (!d.cap_drop.is_empty()).then(|| d.cap_drop.clone()),
+        }),
+        ..SecurityContext::default()
+    };
+    let mut limits = BTreeMap::new();
+    let mut requests = BTreeMap::new();
+    if let Some(cpu) = d.cpu_limit {
+        limits.insert("cpu".to_string(), Quantity(format!("{cpu}m")));
+    }
+    if let Some(memory) = d.memory_limit {
+        limits.insert("memory".to_string(), Quantity(quantity_of_bytes(memory)));
+    }
+    if let Some(cpu) = d.cpu_request {
+        requests.insert("cpu".to_string(), Quantity(format!("{cpu}m")));
+    }
+    if let Some(memory) = d.memory_request {
+        requests.insert("memory".to_string(), Quantity(quantity_of_bytes(memory)));
+    }
     Container {
         name: plan.name.clone(),
         image: Some(plan.image.clone()),
         command: plan.command.clone(),
         args: plan.args.clone(),
+        env: (!d.env.is_empty()).then(|| {
+            d.env
+                .iter()
+                .map(|(name, value)| EnvVar {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    value_from: None,
+                })
+                .collect()
+        }),
+        ports: (!d.ports.is_empty()).then(|| {
+            d.ports
+                .iter()
+                .map(|(port, protocol)| ContainerPort {
+                    container_port: i32::from(*port),
+                    protocol: Some(protocol.as_k8s().to_string()),
+                    ..ContainerPort::default()
+                })
+                .collect()
+        }),
+        // Dependents of a sidecar start once its startupProbe passes: that is
+        // how `service_healthy` waits for a health check.
+        startup_probe: if plan.role == Role::Sidecar {
+            probe.clone()
+        } else {
+            None
+        },
+        readiness_probe: if plan.role == Role::Init { None } else { probe },
+        restart_policy: (plan.role == Role::Sidecar).then(|| "Always".to_string()),
+        volume_mounts: (!d.mounts.is_empty()).then(|| d.mounts.iter().map(volume_mount).collect()),
+        security_context: (security != SecurityContext::default()).then_some(security),
+        resources: (!limits.is_empty() || !requests.is_empty()).then(|| ResourceRequirements {
+            limits: (!limits.is_empty()).then_some(limits),
+            requests: (!requests.is_empty()).then_some(requests),
+            ..ResourceRequirements::default()
+        }),
+        working_dir: d.working_dir.clone(),
+        tty: d.tty.then_some(true),
+        stdin: d.stdin.then_some(true),
         ..Container::default()
     }
+}
+
+fn probe(p: &Probe) -> K8sProbe {
+    K8sProbe {
+        exec: Some(ExecAction {
+            command: Some(p.command.clone()),
+        }),
+        period_seconds: Some(p.period),
+        timeout_seconds: Some(p.timeout),
+        failure_threshold: Some(p.failure_threshold),
+        initial_delay_seconds: (p.initial_delay > 0).then_some(p.initial_delay),
+        ..K8sProbe::default()
+    }
+}
+
+fn volume_mount(m: &MountPlan) -> VolumeMount {
+    VolumeMount {
+        name: m.volume.clone(),
+        mount_path: m.path.clone(),
+        sub_path: m.sub_path.clone(),
+        read_only: m.read_only.then_some(true),
+        ..VolumeMount::default()
+    }
+}
+
+fn volume(v: &crate::plan::storage::VolumePlan) -> Volume {
+    let mut out = Volume {
+        name: v.name.clone(),
+        ..Volume::default()
+    };
+    match &v.source {
+        VolumeSource::Claim(claim) => {
+            out.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.clone(),
+                read_only: None,
+            });
+        }
+        VolumeSource::ConfigMap(name) => {
+            out.config_map = Some(ConfigMapVolumeSource {
+                name: name.clone(),
+                ..ConfigMapVolumeSource::default()
+            });
+        }
+        VolumeSource::Secret(name) => {
+            out.secret = Some(SecretVolumeSource {
+                secret_name: Some(name.clone()),
+                ..SecretVolumeSource::default()
+            });
+        }
+        VolumeSource::EmptyDir { memory, size } => {
+            out.empty_dir = Some(EmptyDirVolumeSource {
+                medium: memory.then(|| "Memory".to_string()),
+                size_limit: size.map(|s| Quantity(quantity_of_bytes(s))),
+            });
+        }
+        VolumeSource::HostPath(path) => {
+            out.host_path = Some(HostPathVolumeSource {
+                path: path.clone(),
+                type_: None,
+            });
+        }
+    }
+    out
 }

@@ -44,16 +44,45 @@ fn seed_is_one_deployment_with_four_containers() {
         .iter()
         .map(|c| (c["name"].as_str().unwrap(), c["image"].as_str().unwrap()))
         .collect();
-    // depends_on order: db, then app (in db's namespace), app1 (needs app), app2.
+    // Kubernetes >= 1.29 (default 1.33): what others wait for starts first as
+    // a native sidecar, after the loopback init container.
+    assert_eq!(containers, [("app1", "app1"), ("app2", "app2")]);
+    let init: Vec<(&str, Option<&str>)> = spec["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["restartPolicy"].as_str()))
+        .collect();
     assert_eq!(
-        containers,
+        init,
         [
-            ("db", "db"),
-            ("app", "app"),
-            ("app1", "app1"),
-            ("app2", "app2")
+            ("podlift-loopback", None),
+            ("db", Some("Always")),
+            ("app", Some("Always"))
         ]
     );
+}
+
+#[test]
+fn below_1_29_all_services_are_containers_in_dependency_order() {
+    let run = Test::new()
+        .args(["convert", "-f", SEED, "--kube-version", "1.28"])
+        .success();
+    let spec = run.pod_spec();
+    let containers: Vec<&str> = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(containers, ["db", "app", "app1", "app2"]);
+    assert_eq!(spec["initContainers"].as_array().unwrap().len(), 1);
+    assert!(
+        run.stderr.contains("warning[start-order]"),
+        "{}",
+        run.stderr
+    );
+    insta::assert_snapshot!("seed-1.28", run.stdout);
 }
 
 #[test]
@@ -352,7 +381,7 @@ fn keys_not_carried_over_are_reported_with_their_line() {
         .success();
     assert!(
         run.stderr
-            .contains("warning[key-not-carried]: service key `volumes` is not carried over"),
+            .contains("warning[key-not-carried]: service key `logging` is not carried over"),
         "{}",
         run.stderr
     );

@@ -4,10 +4,16 @@ use std::net::IpAddr;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
+use crate::model::Context;
+use crate::model::environment::{Variable, read_env_files, read_environment};
+use crate::model::healthcheck::{Healthcheck, read_healthcheck};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::network::{ServiceNetwork, read_service_networks};
+use crate::model::port::{Port, read_expose, read_ports};
 use crate::model::read::Reader;
 use crate::model::report_key;
+use crate::model::units::parse_bytes;
+use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::Located;
 
 /// A compose service.
@@ -37,6 +43,60 @@ pub struct Service {
     pub extra_hosts: Vec<ExtraHost>,
     /// `restart`.
     pub restart: Option<Located<Restart>>,
+    /// `env_file` then `environment`, in order; later entries win.
+    pub environment: Vec<Variable>,
+    /// `ports`.
+    pub ports: Vec<Port>,
+    /// `expose`.
+    pub expose: Vec<Port>,
+    /// `healthcheck` (absent when disabled).
+    pub healthcheck: Option<Healthcheck>,
+    /// `volumes` and `tmpfs`.
+    pub mounts: Vec<Mount>,
+    /// `secrets`.
+    pub secrets: Vec<FileUse>,
+    /// `configs`.
+    pub configs: Vec<FileUse>,
+    /// `user`, `working_dir`, capabilities and the like.
+    pub security: Security,
+    /// `mem_limit`, `cpus`, `deploy.resources`.
+    pub resources: Resources,
+    /// `deploy.replicas` (or `scale`).
+    pub replicas: Option<Located<u32>>,
+}
+
+/// Process and privilege settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Security {
+    /// `user`.
+    pub user: Option<Located<String>>,
+    /// `working_dir`.
+    pub working_dir: Option<String>,
+    /// `cap_add`.
+    pub cap_add: Vec<String>,
+    /// `cap_drop`.
+    pub cap_drop: Vec<String>,
+    /// `privileged`.
+    pub privileged: bool,
+    /// `read_only`.
+    pub read_only: bool,
+    /// `tty`.
+    pub tty: bool,
+    /// `stdin_open`.
+    pub stdin_open: bool,
+}
+
+/// Resource requests and limits (`cpus` in millicores, memory in bytes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// CPU limit.
+    pub cpu_limit: Option<u64>,
+    /// Memory limit.
+    pub memory_limit: Option<u64>,
+    /// CPU reservation.
+    pub cpu_request: Option<u64>,
+    /// Memory reservation.
+    pub memory_request: Option<u64>,
 }
 
 /// `network_mode`.
@@ -122,7 +182,13 @@ impl Restart {
 
 impl Service {
     /// Reads one service definition.
-    pub fn read(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> Self {
+    #[allow(clippy::too_many_lines)] // one arm per compose key
+    pub fn read(
+        name: Located<String>,
+        body: &Node,
+        context: &Context,
+        reader: &mut Reader<'_>,
+    ) -> Self {
         let mut service = Self {
             name,
             image: None,
@@ -136,7 +202,19 @@ impl Service {
             links: Vec::new(),
             extra_hosts: Vec::new(),
             restart: None,
+            environment: Vec::new(),
+            ports: Vec::new(),
+            expose: Vec::new(),
+            healthcheck: None,
+            mounts: Vec::new(),
+            secrets: Vec::new(),
+            configs: Vec::new(),
+            security: Security::default(),
+            resources: Resources::default(),
+            replicas: None,
         };
+        let mut env_files = Vec::new();
+        let mut environment = Vec::new();
         if matches!(body.value, Value::Null) {
             return service;
         }
@@ -160,9 +238,62 @@ impl Service {
                 "links" => service.links = read_links(value, reader),
                 "extra_hosts" => service.extra_hosts = read_extra_hosts(value, reader),
                 "restart" => service.restart = read_restart(value, reader),
+                "environment" => environment = read_environment(value, &context.variables, reader),
+                "env_file" => env_files = read_env_files(value, &context.project_dir, reader),
+                "ports" => service.ports = read_ports(value, reader),
+                "expose" => service.expose = read_expose(value, reader),
+                "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
+                "volumes" => {
+                    service
+                        .mounts
+                        .extend(read_mounts(value, &context.project_dir, reader));
+                }
+                "tmpfs" => service.mounts.extend(read_tmpfs(value, reader)),
+                "secrets" => service.secrets = read_file_uses(value, "secrets", reader),
+                "configs" => service.configs = read_file_uses(value, "configs", reader),
+                "user" => service.security.user = reader.string(value, "user"),
+                "working_dir" => {
+                    service.security.working_dir =
+                        reader.string(value, "working_dir").map(|w| w.value);
+                }
+                "cap_add" => {
+                    service.security.cap_add = reader
+                        .string_list(value, "cap_add")
+                        .into_iter()
+                        .map(|c| c.value)
+                        .collect();
+                }
+                "cap_drop" => {
+                    service.security.cap_drop = reader
+                        .string_list(value, "cap_drop")
+                        .into_iter()
+                        .map(|c| c.value)
+                        .collect();
+                }
+                "privileged" => {
+                    service.security.privileged = matches!(value.value, Value::Bool(true));
+                }
+                "read_only" => {
+                    service.security.read_only = matches!(value.value, Value::Bool(true));
+                }
+                "tty" => service.security.tty = matches!(value.value, Value::Bool(true)),
+                "stdin_open" => {
+                    service.security.stdin_open = matches!(value.value, Value::Bool(true));
+                }
+                "mem_limit" => {
+                    service.resources.memory_limit = read_bytes(value, "mem_limit", reader);
+                }
+                "mem_reservation" => {
+                    service.resources.memory_request = read_bytes(value, "mem_reservation", reader);
+                }
+                "cpus" => service.resources.cpu_limit = read_cpus(value, "cpus", reader),
+                "scale" => service.replicas = read_count(value, "scale", reader),
+                "deploy" => read_deploy(value, &mut service, reader),
                 _ => report_key(&key, SERVICE_KEYS, "service", reader),
             }
         }
+        service.environment = env_files;
+        service.environment.extend(environment);
         service
     }
 }
@@ -302,4 +433,104 @@ fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Restart>
         }
     };
     Some(Located::new(policy, text.span))
+}
+
+fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
+    let text = reader.string(node, what)?;
+    let bytes = parse_bytes(&text.value);
+    if bytes.is_none() {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "size-invalid",
+                format!("`{}` in `{what}` is not a size", text.value),
+            )
+            .at(text.span)
+            .help("write it like `512m` or `1g`"),
+        );
+    }
+    bytes
+}
+
+fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
+    let text = reader.string(node, what)?;
+    match text.value.parse::<f64>() {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(cpus) if cpus > 0.0 => Some((cpus * 1000.0).round() as u64),
+        _ => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "cpus-invalid",
+                    format!("`{}` in `{what}` is not a CPU count", text.value),
+                )
+                .at(text.span)
+                .help("write a positive number such as `0.5`"),
+            );
+            None
+        }
+    }
+}
+
+fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
+    let text = reader.string(node, what)?;
+    match text.value.parse::<u32>() {
+        Ok(n) => Some(Located::new(n, text.span)),
+        Err(_) => {
+            reader.type_error(node, what, "a whole number");
+            None
+        }
+    }
+}
+
+fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
+    let Some(entries) = reader.map(node, "deploy") else {
+        return;
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "replicas" => service.replicas = read_count(value, "deploy.replicas", reader),
+            "resources" => {
+                if let Some(limits) = value.get("limits") {
+                    if let Some(cpus) = limits.get("cpus") {
+                        service.resources.cpu_limit =
+                            read_cpus(cpus, "deploy.resources.limits.cpus", reader);
+                    }
+                    if let Some(memory) = limits.get("memory") {
+                        service.resources.memory_limit =
+                            read_bytes(memory, "deploy.resources.limits.memory", reader);
+                    }
+                }
+                if let Some(requests) = value.get("reservations") {
+                    if let Some(cpus) = requests.get("cpus") {
+                        service.resources.cpu_request =
+                            read_cpus(cpus, "deploy.resources.reservations.cpus", reader);
+                    }
+                    if let Some(memory) = requests.get("memory") {
+                        service.resources.memory_request =
+                            read_bytes(memory, "deploy.resources.reservations.memory", reader);
+                    }
+                }
+            }
+            "restart_policy" | "update_config" | "rollback_config" | "placement" | "labels"
+            | "mode" | "endpoint_mode" => {
+                reader.diagnostics.push(
+                    Diagnostic::warning(
+                        "key-not-carried",
+                        format!(
+                            "`deploy.{}` is not carried over: it is a Swarm setting",
+                            key.value
+                        ),
+                    )
+                    .at(key.span)
+                    .help("set the equivalent on the Deployment by hand if you need it"),
+                );
+            }
+            _ => reader.diagnostics.push(
+                Diagnostic::warning(
+                    "key-unknown",
+                    format!("unknown `deploy` key `{}`", key.value),
+                )
+                .at(key.span),
+            ),
+        }
+    }
 }

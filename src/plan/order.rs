@@ -85,3 +85,74 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
     }
     order
 }
+
+/// Each service's role, by index. With native sidecars, services others wait
+/// for start as sidecars; `service_completed_successfully` targets run as
+/// one-shot init containers. Without them, only one-shot targets that wait
+/// for nothing can be init containers; start order is otherwise not enforced.
+pub fn roles(
+    project: &Project,
+    native_sidecars: bool,
+    diagnostics: &mut Diagnostics,
+) -> Vec<crate::plan::Role> {
+    use crate::model::service::Condition;
+    use crate::plan::Role;
+    let mut roles = vec![Role::Container; project.services.len()];
+    let index_of = |name: &str| project.services.iter().position(|s| s.name.value == name);
+    for service in &project.services {
+        for dependency in &service.depends_on {
+            let Some(j) = index_of(&dependency.service.value) else {
+                continue;
+            };
+            let Some(role) = roles.get_mut(j) else {
+                continue;
+            };
+            match dependency.condition {
+                Condition::CompletedSuccessfully => *role = Role::Init,
+                Condition::Started | Condition::Healthy
+                    if native_sidecars && *role == Role::Container =>
+                {
+                    *role = Role::Sidecar;
+                }
+                Condition::Started | Condition::Healthy => {}
+            }
+        }
+    }
+    // A namespace owner (`network_mode: service:X`) starts first too.
+    for service in &project.services {
+        if let Some(NetworkMode::Service(target)) = service.network_mode.as_ref().map(|m| &m.value)
+            && let Some(role) = index_of(target).and_then(|j| roles.get_mut(j))
+            && native_sidecars
+            && *role == Role::Container
+        {
+            *role = Role::Sidecar;
+        }
+    }
+    if !native_sidecars {
+        for (i, service) in project.services.iter().enumerate() {
+            let waits = !service.depends_on.is_empty();
+            if let Some(role) = roles.get_mut(i)
+                && *role == Role::Init
+                && waits
+            {
+                *role = Role::Container;
+                diagnostics.push(
+                    Diagnostic::warning("start-order", format!("service `{}` must finish before others start but waits for services itself; below Kubernetes 1.29 podlift cannot order that", service.name.value))
+                        .at(service.name.span)
+                        .help("target Kubernetes 1.29 or later (`--kube-version`), or make the application retry"),
+                );
+            }
+        }
+        if project.services.iter().any(|s| {
+            s.depends_on
+                .iter()
+                .any(|d| d.condition != Condition::CompletedSuccessfully)
+        }) {
+            diagnostics.push(
+                Diagnostic::warning("start-order", "below Kubernetes 1.29 the containers of a Pod start together; `depends_on` order is kept in the list but not enforced")
+                    .help("target Kubernetes 1.29 or later (`--kube-version`) for native sidecars, or make the services retry"),
+            );
+        }
+    }
+    roles
+}

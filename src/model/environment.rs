@@ -1,0 +1,149 @@
+//! `environment` and `env_file`: the variables a container starts with.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Node, Value};
+use crate::model::read::Reader;
+use crate::source::{Located, Span};
+
+/// One variable, its value always a string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// The name.
+    pub name: String,
+    /// The value, exactly as compose would pass it.
+    pub value: String,
+    /// Where it was set.
+    pub span: Span,
+}
+
+/// Reads `environment` (a list of `KEY[=VALUE]` or a mapping). A name without a
+/// value takes it from the process environment, as compose does; when the
+/// variable is not set there either, compose leaves it unset, and so does podlift.
+pub fn read_environment(
+    node: &Node,
+    variables: &BTreeMap<String, String>,
+    reader: &mut Reader<'_>,
+) -> Vec<Variable> {
+    let mut out = Vec::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(entry) = reader.string(item, "environment item") else {
+                    continue;
+                };
+                match entry.value.split_once('=') {
+                    Some((name, value)) => out.push(Variable {
+                        name: name.to_string(),
+                        value: value.to_string(),
+                        span: entry.span,
+                    }),
+                    None => {
+                        if let Some(value) = variables.get(&entry.value) {
+                            out.push(Variable {
+                                name: entry.value.clone(),
+                                value: value.clone(),
+                                span: entry.span,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let Some(name) = reader.string(key, "environment key") else {
+                    continue;
+                };
+                let value = match &value.value {
+                    Value::Null => variables.get(&name.value).cloned(),
+                    _ => reader.string(value, "environment value").map(|v| v.value),
+                };
+                if let Some(value) = value {
+                    out.push(Variable {
+                        name: name.value,
+                        value,
+                        span: name.span,
+                    });
+                }
+            }
+        }
+        _ => reader.type_error(node, "environment", "a list or a mapping"),
+    }
+    out
+}
+
+/// Reads `env_file` (a path, a list of paths, or long entries with `required`)
+/// and returns the variables of every file, in order.
+pub fn read_env_files(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> Vec<Variable> {
+    let entries: Vec<(Located<String>, bool)> = match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| match &item.value {
+                Value::Map(_) => {
+                    let path = item
+                        .get("path")
+                        .and_then(|p| reader.string(p, "env_file.path"))?;
+                    let required = !matches!(
+                        item.get("required").map(|r| &r.value),
+                        Some(Value::Bool(false))
+                    );
+                    Some((path, required))
+                }
+                _ => reader.string(item, "env_file item").map(|p| (p, true)),
+            })
+            .collect(),
+        _ => reader
+            .string(node, "env_file")
+            .map(|p| vec![(p, true)])
+            .unwrap_or_default(),
+    };
+    let mut out = Vec::new();
+    for (path, required) in entries {
+        let full = project_dir.join(&path.value);
+        match std::fs::read_to_string(&full) {
+            Ok(text) => out.extend(parse_dotenv(&text).into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+            Err(e) if required => reader.diagnostics.push(
+                Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {}", path.value, e.to_string().to_lowercase()))
+                    .at(path.span)
+                    .help("create the file, fix the path (relative to the compose file), or mark it `required: false`"),
+            ),
+            Err(_) => {}
+        }
+    }
+    out
+}
+
+/// Parses `KEY=VALUE` lines: comments, `export`, single and double quotes.
+#[must_use]
+pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let value = if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            inner.replace("\\n", "\n").replace("\\\"", "\"")
+        } else if let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            inner.to_string()
+        } else {
+            // An unquoted value ends at ` #` (a comment).
+            value
+                .split(" #")
+                .next()
+                .unwrap_or("")
+                .trim_end()
+                .to_string()
+        };
+        out.push((key.trim().to_string(), value));
+    }
+    out
+}

@@ -1,0 +1,244 @@
+//! Ports: `ports` (published) and `expose`, short and long syntax.
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Node, Value};
+use crate::model::read::Reader;
+use crate::source::{Located, Span};
+
+/// Transport protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// SCTP.
+    Sctp,
+}
+
+impl Protocol {
+    /// Kubernetes spelling.
+    #[must_use]
+    pub const fn as_k8s(self) -> &'static str {
+        match self {
+            Self::Tcp => "TCP",
+            Self::Udp => "UDP",
+            Self::Sctp => "SCTP",
+        }
+    }
+
+    /// Compose spelling.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Sctp => "sctp",
+        }
+    }
+}
+
+/// One container port, possibly published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Port {
+    /// The port the container listens on.
+    pub target: u16,
+    /// The port published on the host (compose), the Service port here.
+    pub published: Option<u16>,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// Where it was written.
+    pub span: Span,
+}
+
+fn parse_protocol(text: &str) -> Option<Protocol> {
+    match text.to_ascii_lowercase().as_str() {
+        "tcp" | "" => Some(Protocol::Tcp),
+        "udp" => Some(Protocol::Udp),
+        "sctp" => Some(Protocol::Sctp),
+        _ => None,
+    }
+}
+
+fn parse_range(text: &str) -> Option<(u16, u16)> {
+    match text.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+            (a <= b).then_some((a, b))
+        }
+        None => text.parse().ok().map(|p| (p, p)),
+    }
+}
+
+/// Parses a short-syntax port: `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`, ranges allowed.
+fn parse_short(text: &str, span: Span) -> Option<Vec<Port>> {
+    let (spec, protocol) = match text.rsplit_once('/') {
+        Some((spec, proto)) => (spec, parse_protocol(proto)?),
+        None => (text, Protocol::Tcp),
+    };
+    // An IPv6 host address is written in brackets; drop it with its colon.
+    let spec = match spec.rfind(']') {
+        Some(end) => spec.get(end + 2..)?,
+        None => spec,
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (published, target) = match parts.as_slice() {
+        [target] => (None, *target),
+        [published, target] => (Some(*published), *target),
+        [_ip, published, target] => (Some(*published), *target),
+        _ => return None,
+    };
+    let (t_start, t_end) = parse_range(target)?;
+    let published = match published.filter(|p| !p.is_empty()) {
+        Some(p) => Some(parse_range(p)?),
+        None => None,
+    };
+    let mut expanded = Vec::new();
+    for (i, target) in (t_start..=t_end).enumerate() {
+        let published = match published {
+            Some((p_start, p_end)) if p_end - p_start == t_end - t_start => {
+                Some(p_start + u16::try_from(i).ok()?)
+            }
+            // A published range for one target: docker picks one; the first is the Service port.
+            Some((p_start, _)) => Some(p_start),
+            None => None,
+        };
+        expanded.push(Port {
+            target,
+            published,
+            protocol,
+            span,
+        });
+    }
+    Some(expanded)
+}
+
+/// Reads `ports`.
+pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
+    let Some(items) = node.as_seq() else {
+        reader.type_error(node, "ports", "a list");
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Map(_) => {
+                let target = item
+                    .get("target")
+                    .and_then(Node::scalar)
+                    .and_then(|t| t.parse::<u16>().ok());
+                let Some(target) = target else {
+                    reader.diagnostics.push(
+                        Diagnostic::error(
+                            "port-invalid",
+                            "a long-syntax port needs a numeric `target`",
+                        )
+                        .at(item.span)
+                        .help("add `target: PORT`"),
+                    );
+                    continue;
+                };
+                let published = item
+                    .get("published")
+                    .and_then(Node::scalar)
+                    .and_then(|p| parse_range(&p))
+                    .map(|(start, _)| start);
+                let protocol = item
+                    .get("protocol")
+                    .and_then(Node::scalar)
+                    .map_or(Some(Protocol::Tcp), |p| parse_protocol(&p));
+                let Some(protocol) = protocol else {
+                    reader.diagnostics.push(
+                        Diagnostic::error("port-invalid", "unknown port protocol")
+                            .at(item.span)
+                            .help("use `tcp`, `udp` or `sctp`"),
+                    );
+                    continue;
+                };
+                found.push(Port {
+                    target,
+                    published,
+                    protocol,
+                    span: item.span,
+                });
+            }
+            _ => {
+                let Some(text) = reader.string(item, "ports item") else {
+                    continue;
+                };
+                match parse_short(&text.value, text.span) {
+                    Some(parsed) => found.extend(parsed),
+                    None => reader.diagnostics.push(
+                        Diagnostic::error(
+                            "port-invalid",
+                            format!("`{}` is not a port mapping", text.value),
+                        )
+                        .at(text.span)
+                        .help("write `[HOST_IP:]PUBLISHED:TARGET[/PROTOCOL]`, e.g. `8080:80/tcp`"),
+                    ),
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Reads `expose`: ports (or ranges) the container listens on, not published.
+pub fn read_expose(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
+    let mut ports = Vec::new();
+    for text in reader.string_list(node, "expose") {
+        let Located { value, span } = text;
+        match parse_short(&value, span).filter(|p| p.iter().all(|p| p.published.is_none())) {
+            Some(parsed) => ports.extend(parsed),
+            None => reader.diagnostics.push(
+                Diagnostic::error(
+                    "port-invalid",
+                    format!("`{value}` is not a port for `expose`"),
+                )
+                .at(span)
+                .help("write `PORT[/PROTOCOL]` or a range `START-END`"),
+            ),
+        }
+    }
+    ports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Protocol, parse_short};
+    use crate::source::{FileId, Span};
+
+    const S: Span = Span {
+        file: FileId(0),
+        start: 0,
+        len: 0,
+    };
+
+    fn short(text: &str) -> Vec<(Option<u16>, u16, Protocol)> {
+        parse_short(text, S)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.published, p.target, p.protocol))
+            .collect()
+    }
+
+    #[test]
+    fn short_syntax() {
+        assert_eq!(short("80"), [(None, 80, Protocol::Tcp)]);
+        assert_eq!(short("8080:80"), [(Some(8080), 80, Protocol::Tcp)]);
+        assert_eq!(
+            short("127.0.0.1:8080:80/udp"),
+            [(Some(8080), 80, Protocol::Udp)]
+        );
+        assert_eq!(short("[::1]:8080:80"), [(Some(8080), 80, Protocol::Tcp)]);
+        assert_eq!(
+            short("9000-9001:8000-8001"),
+            [
+                (Some(9000), 8000, Protocol::Tcp),
+                (Some(9001), 8001, Protocol::Tcp)
+            ]
+        );
+        assert!(parse_short("http", S).is_none());
+        assert!(parse_short("80/icmp", S).is_none());
+    }
+}

@@ -1,0 +1,190 @@
+//! Per-container settings: environment, ports, probes, mounts, security, resources.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::healthcheck::{HealthTest, Healthcheck};
+use crate::model::port::Protocol;
+use crate::model::service::Service;
+use crate::plan::ContainerPlan;
+use crate::plan::storage::{MountPlan, Storage};
+
+/// Everything about a container besides its image and command.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Details {
+    /// Environment, later compose entries winning, kubelet `$(` escaped.
+    pub env: Vec<(String, String)>,
+    /// Container ports: (port, protocol).
+    pub ports: Vec<(u16, Protocol)>,
+    /// The health check as a probe.
+    pub probe: Option<Probe>,
+    /// Mounts.
+    pub mounts: Vec<MountPlan>,
+    /// `runAsUser`.
+    pub run_as_user: Option<i64>,
+    /// `runAsGroup`.
+    pub run_as_group: Option<i64>,
+    /// `workingDir`.
+    pub working_dir: Option<String>,
+    /// Capabilities to add.
+    pub cap_add: Vec<String>,
+    /// Capabilities to drop.
+    pub cap_drop: Vec<String>,
+    /// `privileged`.
+    pub privileged: bool,
+    /// `readOnlyRootFilesystem`.
+    pub read_only: bool,
+    /// `tty`.
+    pub tty: bool,
+    /// `stdin`.
+    pub stdin: bool,
+    /// CPU limit and request in millicores, memory limit and request in bytes.
+    pub cpu_limit: Option<u64>,
+    /// CPU request in millicores.
+    pub cpu_request: Option<u64>,
+    /// Memory limit in bytes.
+    pub memory_limit: Option<u64>,
+    /// Memory request in bytes.
+    pub memory_request: Option<u64>,
+}
+
+/// A probe made from a compose health check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// The exec command.
+    pub command: Vec<String>,
+    /// `periodSeconds`.
+    pub period: i32,
+    /// `timeoutSeconds`.
+    pub timeout: i32,
+    /// `failureThreshold`.
+    pub failure_threshold: i32,
+    /// `initialDelaySeconds`.
+    pub initial_delay: i32,
+}
+
+/// The kubelet expands `$(VAR)` in `command`, `args` and `env` values; compose
+/// does not, so a literal `$(` must reach the container as written.
+#[must_use]
+pub fn escape(text: &str) -> String {
+    text.replace("$(", "$$(")
+}
+
+/// [`escape`] for every word.
+#[must_use]
+pub fn escape_all(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| escape(w)).collect()
+}
+
+fn seconds(duration: std::time::Duration, minimum: i32) -> i32 {
+    i32::try_from(duration.as_secs())
+        .unwrap_or(i32::MAX)
+        .max(minimum)
+}
+
+/// The probe for a health check.
+#[must_use]
+pub fn probe(check: &Healthcheck) -> Probe {
+    let command = match &check.test {
+        HealthTest::Exec(words) => escape_all(words),
+        HealthTest::Shell(line) => vec!["sh".to_string(), "-c".to_string(), escape(line)],
+    };
+    Probe {
+        command,
+        period: seconds(check.interval, 1),
+        timeout: seconds(check.timeout, 1),
+        failure_threshold: i32::try_from(check.retries).unwrap_or(i32::MAX).max(1),
+        initial_delay: seconds(check.start_period, 0),
+    }
+}
+
+/// The details of one service's container.
+pub fn details(service: &Service, storage: &Storage, diagnostics: &mut Diagnostics) -> Details {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for variable in &service.environment {
+        let value = escape(&variable.value);
+        match env.iter_mut().find(|(name, _)| *name == variable.name) {
+            Some(existing) => existing.1 = value,
+            None => env.push((variable.name.clone(), value)),
+        }
+    }
+    let mut ports: Vec<(u16, Protocol)> = Vec::new();
+    for port in service.ports.iter().chain(&service.expose) {
+        if !ports.contains(&(port.target, port.protocol)) {
+            ports.push((port.target, port.protocol));
+        }
+    }
+    let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
+        let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
+        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+            (Ok(uid), None) => (Some(uid), None),
+            (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
+            _ => {
+                diagnostics.push(
+                    Diagnostic::warning("user-name", format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
+                        .at(user.span)
+                        .help("write the numeric uid[:gid] the name has in the image"),
+                );
+                (None, None)
+            }
+        }
+    });
+    Details {
+        env,
+        ports,
+        probe: service.healthcheck.as_ref().map(probe),
+        mounts: storage
+            .mounts
+            .get(&service.name.value)
+            .cloned()
+            .unwrap_or_default(),
+        run_as_user,
+        run_as_group,
+        working_dir: service.security.working_dir.clone(),
+        cap_add: service.security.cap_add.clone(),
+        cap_drop: service.security.cap_drop.clone(),
+        privileged: service.security.privileged,
+        read_only: service.security.read_only,
+        tty: service.security.tty,
+        stdin: service.security.stdin_open,
+        cpu_limit: service.resources.cpu_limit,
+        cpu_request: service.resources.cpu_request,
+        memory_limit: service.resources.memory_limit,
+        memory_request: service.resources.memory_request,
+    }
+}
+
+/// Two containers of one Pod cannot both listen on one port: they share a
+/// network namespace.
+pub fn check_ports(containers: &[ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
+    let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
+    for container in containers {
+        for &(port, protocol) in &container.details.ports {
+            match owner.get(&(port, protocol)) {
+                Some(other) => {
+                    let span = project
+                        .service(&container.service)
+                        .and_then(|s| {
+                            s.ports
+                                .iter()
+                                .chain(&s.expose)
+                                .find(|p| p.target == port && p.protocol == protocol)
+                        })
+                        .map(|p| p.span);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "port-conflict",
+                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; in one Pod both share a network namespace", container.service, protocol.as_str()),
+                        )
+                        .at_opt(span)
+                        .help("this works only if each binds its own preset address, not 0.0.0.0; otherwise change one port"),
+                    );
+                }
+                None => {
+                    owner.insert((port, protocol), &container.service);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! Storage plan: Pod volumes, their mounts, and the ConfigMaps, Secrets and
+//! claims behind them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::Service;
+use crate::model::volume::{HostContent, MountSource};
+use crate::plan::names;
+
+/// Default size of a claim made for a named volume.
+pub const DEFAULT_CLAIM_SIZE: &str = "1Gi";
+
+/// A Pod volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumePlan {
+    /// The volume's name in the Pod.
+    pub name: String,
+    /// What backs it.
+    pub source: VolumeSource,
+}
+
+/// What backs a Pod volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VolumeSource {
+    /// A PersistentVolumeClaim by name.
+    Claim(String),
+    /// A ConfigMap by name.
+    ConfigMap(String),
+    /// A Secret by name.
+    Secret(String),
+    /// An `emptyDir`, in memory or on disk, optionally size-limited.
+    EmptyDir {
+        /// `medium: Memory`.
+        memory: bool,
+        /// `sizeLimit` in bytes.
+        size: Option<u64>,
+    },
+    /// A path on the node.
+    HostPath(String),
+}
+
+/// One mount in a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountPlan {
+    /// The Pod volume.
+    pub volume: String,
+    /// Where it appears.
+    pub path: String,
+    /// A single key or file of the volume.
+    pub sub_path: Option<String>,
+    /// Mounted read-only.
+    pub read_only: bool,
+}
+
+/// A ConfigMap to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigMapPlan {
+    /// Its name.
+    pub name: String,
+    /// Text entries.
+    pub data: BTreeMap<String, String>,
+    /// Binary entries.
+    pub binary: BTreeMap<String, Vec<u8>>,
+}
+
+/// A Secret to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretPlan {
+    /// Its name.
+    pub name: String,
+    /// Entries.
+    pub data: BTreeMap<String, Vec<u8>>,
+}
+
+/// A PersistentVolumeClaim to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimPlan {
+    /// Its name.
+    pub name: String,
+    /// Requested size (a Kubernetes quantity).
+    pub size: String,
+    /// Storage class, when chosen.
+    pub storage_class: Option<String>,
+}
+
+/// The storage of the whole Pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Storage {
+    /// Pod volumes.
+    pub volumes: Vec<VolumePlan>,
+    /// Mounts per service name.
+    pub mounts: BTreeMap<String, Vec<MountPlan>>,
+    /// ConfigMaps.
+    pub config_maps: Vec<ConfigMapPlan>,
+    /// Secrets.
+    pub secrets: Vec<SecretPlan>,
+    /// Claims.
+    pub claims: Vec<ClaimPlan>,
+}
+
+impl Storage {
+    fn volume(&mut self, name: &str, source: VolumeSource) -> String {
+        if let Some(existing) = self.volumes.iter().find(|v| v.source == source) {
+            return existing.name.clone();
+        }
+        let mut taken: Vec<String> = self.volumes.iter().map(|v| v.name.clone()).collect();
+        let name = names::unique(&names::dns_label(name, "volume"), &mut taken);
+        self.volumes.push(VolumePlan {
+            name: name.clone(),
+            source,
+        });
+        name
+    }
+
+    fn mount(&mut self, service: &str, mount: MountPlan) {
+        self.mounts
+            .entry(service.to_string())
+            .or_default()
+            .push(mount);
+    }
+}
+
+/// A ConfigMap or Secret key from a file name (`[-._a-zA-Z0-9]`).
+fn key_of(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if key.is_empty() || key == "." || key == ".." {
+        "file".to_string()
+    } else {
+        key
+    }
+}
+
+/// Plans every volume, secret and config of the project.
+pub fn plan_storage(project: &Project, prefix: &str, diagnostics: &mut Diagnostics) -> Storage {
+    let mut storage = Storage::default();
+    for volume in &project.volumes {
+        if !volume.external {
+            storage.claims.push(ClaimPlan {
+                name: names::dns_label(&format!("{prefix}-{}", volume.name.value), "data"),
+                size: DEFAULT_CLAIM_SIZE.to_string(),
+                storage_class: None,
+            });
+        }
+    }
+    for service in &project.services {
+        plan_mounts(project, service, prefix, &mut storage, diagnostics);
+        plan_files(project, service, prefix, &mut storage, diagnostics);
+    }
+    storage
+}
+
+#[allow(clippy::too_many_lines)] // one arm per kind of mount
+fn plan_mounts(
+    project: &Project,
+    service: &Service,
+    prefix: &str,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) {
+    let owner = &service.name.value;
+    for (index, mount) in service.mounts.iter().enumerate() {
+        let (volume, sub_path) = match &mount.source {
+            MountSource::Named(name) => {
+                let Some(declared) = project.volumes.iter().find(|v| v.name.value == *name) else {
+                    diagnostics.push(
+                        Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+                            .at(mount.span)
+                            .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
+                    );
+                    continue;
+                };
+                let claim = if declared.external {
+                    declared.real_name.clone().unwrap_or_else(|| name.clone())
+                } else {
+                    names::dns_label(&format!("{prefix}-{name}"), "data")
+                };
+                (storage.volume(name, VolumeSource::Claim(claim)), None)
+            }
+            MountSource::Anonymous => (
+                storage.volume(
+                    &format!("{owner}-anon-{index}"),
+                    VolumeSource::EmptyDir {
+                        memory: false,
+                        size: None,
+                    },
+                ),
+                None,
+            ),
+            MountSource::Tmpfs(size) => (
+                storage.volume(
+                    &format!("{owner}-tmpfs-{index}"),
+                    VolumeSource::EmptyDir {
+                        memory: true,
+                        size: *size,
+                    },
+                ),
+                None,
+            ),
+            MountSource::Bind {
+                written,
+                path,
+                content,
+            } => match content {
+                HostContent::DockerSocket => {
+                    diagnostics.push(
+                        Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
+                            .at(mount.span)
+                            .help("remove the mount; a container that drives Docker must be redesigned for Kubernetes"),
+                    );
+                    continue;
+                }
+                HostContent::File(text) => {
+                    let file = path
+                        .file_name()
+                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
+                    let key = key_of(&file);
+                    let name = config_map_for(
+                        storage,
+                        prefix,
+                        owner,
+                        path,
+                        BTreeMap::from([(key.clone(), text.clone())]),
+                    );
+                    (
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        Some(key),
+                    )
+                }
+                HostContent::Directory(files) => {
+                    let data: BTreeMap<String, String> =
+                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                    let name = config_map_for(storage, prefix, owner, path, data);
+                    (
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        None,
+                    )
+                }
+                HostContent::Unportable(why) => {
+                    diagnostics.push(
+                        Diagnostic::warning("bind-host-path", format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}"))
+                            .at(mount.span)
+                            .help("the path must exist on the node that runs the Pod; prefer a named volume or a ConfigMap"),
+                    );
+                    let host = path.to_string_lossy().into_owned();
+                    (
+                        storage.volume(
+                            &format!("{owner}-host-{index}"),
+                            VolumeSource::HostPath(host),
+                        ),
+                        None,
+                    )
+                }
+            },
+        };
+        storage.mount(
+            owner,
+            MountPlan {
+                volume,
+                path: mount.target.clone(),
+                sub_path,
+                read_only: mount.read_only,
+            },
+        );
+    }
+}
+
+fn config_map_for(
+    storage: &mut Storage,
+    prefix: &str,
+    owner: &str,
+    path: &Path,
+    data: BTreeMap<String, String>,
+) -> String {
+    if let Some(existing) = storage.config_maps.iter().find(|c| c.data == data) {
+        return existing.name.clone();
+    }
+    let stem = path
+        .file_name()
+        .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
+    let mut taken: Vec<String> = storage.config_maps.iter().map(|c| c.name.clone()).collect();
+    let name = names::unique(
+        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
+        &mut taken,
+    );
+    storage.config_maps.push(ConfigMapPlan {
+        name: name.clone(),
+        data,
+        binary: BTreeMap::new(),
+    });
+    name
+}
+
+fn plan_files(
+    project: &Project,
+    service: &Service,
+    prefix: &str,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) {
+    let owner = &service.name.value;
+    for (uses, declared, is_secret) in [
+        (&service.secrets, &project.secrets, true),
+        (&service.configs, &project.configs, false),
+    ] {
+        let what = if is_secret { "secret" } else { "config" };
+        for used in uses {
+            let name = &used.source.value;
+            let Some(object) = declared.iter().find(|o| o.name.value == *name) else {
+                diagnostics.push(
+                    Diagnostic::error(if is_secret { "secret-undeclared" } else { "config-undeclared" }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
+                        .at(used.source.span)
+                        .help(format!("declare it under the top-level `{what}s:` with `file:`")),
+                );
+                continue;
+            };
+            let key = key_of(name);
+            let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
+            if let Some(content) = &object.content {
+                if is_secret {
+                    if !storage.secrets.iter().any(|s| s.name == object_name) {
+                        storage.secrets.push(SecretPlan {
+                            name: object_name.clone(),
+                            data: BTreeMap::from([(key.clone(), content.clone())]),
+                        });
+                    }
+                } else if !storage.config_maps.iter().any(|c| c.name == object_name) {
+                    let (data, binary) = match String::from_utf8(content.clone()) {
+                        Ok(text) => (BTreeMap::from([(key.clone(), text)]), BTreeMap::new()),
+                        Err(_) => (
+                            BTreeMap::new(),
+                            BTreeMap::from([(key.clone(), content.clone())]),
+                        ),
+                    };
+                    storage.config_maps.push(ConfigMapPlan {
+                        name: object_name.clone(),
+                        data,
+                        binary,
+                    });
+                }
+            } else {
+                diagnostics.push(
+                    Diagnostic::warning("external-object", format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", if is_secret { "Secret" } else { "ConfigMap" }))
+                        .at(object.name.span)
+                        .help("create it in the namespace before applying the manifests"),
+                );
+            }
+            let source = if is_secret {
+                VolumeSource::Secret(object_name.clone())
+            } else {
+                VolumeSource::ConfigMap(object_name.clone())
+            };
+            let volume = storage.volume(&object_name, source);
+            let target = used.target.clone().map_or_else(
+                || {
+                    if is_secret {
+                        format!("/run/secrets/{name}")
+                    } else {
+                        format!("/{name}")
+                    }
+                },
+                |t| {
+                    if is_secret && !t.starts_with('/') {
+                        format!("/run/secrets/{t}")
+                    } else {
+                        t
+                    }
+                },
+            );
+            storage.mount(
+                owner,
+                MountPlan {
+                    volume,
+                    path: target,
+                    sub_path: Some(key),
+                    read_only: true,
+                },
+            );
+        }
+    }
+}
