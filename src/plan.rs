@@ -172,7 +172,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let services = plan_services(project, &containers, options.service_type.as_ref());
-    check_restart(project, diagnostics);
+    check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
     let loopback = (!addresses.all.is_empty()).then(|| LoopbackInit {
         image: options
@@ -360,8 +360,12 @@ fn plan_services(
     out
 }
 
-fn check_restart(project: &Project, diagnostics: &mut Diagnostics) {
-    for service in &project.services {
+fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {
+    for (service, role) in project.services.iter().zip(roles) {
+        // A one-shot init container runs to completion once: what `no` means.
+        if *role == Role::Init {
+            continue;
+        }
         let policy = service.restart.as_ref().map_or(Restart::No, |r| r.value);
         if matches!(policy, Restart::Always | Restart::UnlessStopped) {
             continue;
