@@ -67,9 +67,39 @@ pub struct ConvertArgs {
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
-    /// Where to write: `-` for stdout.
-    #[arg(short = 'o', long = "output", value_name = "-", default_value = "-")]
+    /// Where to write: `-` for stdout, or a directory (one file per object).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "-|DIR",
+        default_value = "-"
+    )]
     pub output: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// Replace the contents of a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Namespace for every object.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Also emit the Namespace, labelled for the Pod Security level the init container needs.
+    #[arg(long, requires = "namespace")]
+    pub create_namespace: bool,
+}
+
+/// How manifests are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A YAML stream (or one YAML file per object with `-o DIR`).
+    Yaml,
+    /// A Kubernetes `List` in JSON.
+    Json,
+    /// A Kustomize base (needs `-o DIR`).
+    Kustomize,
+    /// A Helm chart (needs `-o DIR`).
+    Helm,
 }
 
 /// A Kubernetes `MAJOR.MINOR` version.

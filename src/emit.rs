@@ -1,22 +1,207 @@
-//! Emitting: objects → text. The YAML stream is what `kubectl apply -f -` reads.
+//! Emitting: objects → text and files. stdout gets a YAML stream (what
+//! `kubectl apply -f -` reads) or a JSON `List`; a directory gets one file per
+//! object, a Kustomize base or a Helm chart, written all-or-nothing.
 
+pub mod helm;
+pub mod kustomize;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::Format;
 use crate::render::Object;
 
-/// Serialises objects as a YAML stream, `---` between documents.
+/// Where the output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// A directory, replaced as a whole.
+    Directory(PathBuf),
+}
+
+/// How to emit.
+#[derive(Clone, Debug)]
+pub struct EmitOptions {
+    /// The format.
+    pub format: Format,
+    /// The destination.
+    pub output: Output,
+    /// Replace a non-empty directory.
+    pub force: bool,
+    /// The project name (chart and kustomization names).
+    pub project: String,
+}
+
+/// Why nothing was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmitError {
+    /// The command line asked for something impossible (exit 2), not the input.
+    pub usage: bool,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl EmitError {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            usage: true,
+            message: message.into(),
+        }
+    }
+
+    fn io(message: impl Into<String>) -> Self {
+        Self {
+            usage: false,
+            message: message.into(),
+        }
+    }
+}
+
+/// One file of a directory output: a path relative to the directory and its content.
+pub type File = (PathBuf, String);
+
+/// Emits `objects`; returns what belongs on stdout.
 ///
 /// # Errors
-/// A message when an object cannot be serialised (never expected for
-/// Kubernetes types).
+/// When an object cannot be serialised, the format needs a directory, or the
+/// directory cannot be written; nothing is left half-written.
+pub fn emit(objects: &[Object], options: &EmitOptions) -> Result<String, EmitError> {
+    match (&options.output, options.format) {
+        (Output::Stdout, Format::Yaml) => yaml_stream(objects).map_err(EmitError::io),
+        (Output::Stdout, Format::Json) => json_list(objects).map_err(EmitError::io),
+        (Output::Stdout, Format::Kustomize | Format::Helm) => Err(EmitError::usage(
+            "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
+        )),
+        (Output::Directory(dir), format) => {
+            let files = match format {
+                Format::Yaml => per_object(objects, "yaml", |o| to_yaml(o))?,
+                Format::Json => per_object(objects, "json", |o| to_json(o))?,
+                Format::Kustomize => {
+                    kustomize::files(objects, &options.project).map_err(EmitError::io)?
+                }
+                Format::Helm => helm::files(objects, &options.project).map_err(EmitError::io)?,
+            };
+            write_directory(dir, &files, options.force)?;
+            Ok(String::new())
+        }
+    }
+}
+
+/// One object as a YAML document (without `---`).
+///
+/// # Errors
+/// When serialisation fails (never expected for Kubernetes types).
+pub fn to_yaml(object: &Object) -> Result<String, String> {
+    let mut text = serde_saphyr::to_string(object)
+        .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn to_json(object: &Object) -> Result<String, String> {
+    serde_json::to_string_pretty(object)
+        .map(|t| t + "\n")
+        .map_err(|e| format!("cannot write {} as JSON: {e}", object.kind()))
+}
+
+/// Serialises objects as a YAML stream, `---` before each document.
+///
+/// # Errors
+/// When an object cannot be serialised.
 pub fn yaml_stream(objects: &[Object]) -> Result<String, String> {
     let mut out = String::new();
     for object in objects {
-        let text = serde_saphyr::to_string(object)
-            .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
         out.push_str("---\n");
-        out.push_str(&text);
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
+        out.push_str(&to_yaml(object)?);
     }
     Ok(out)
+}
+
+fn json_list(objects: &[Object]) -> Result<String, String> {
+    let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": objects });
+    serde_json::to_string_pretty(&list)
+        .map(|t| t + "\n")
+        .map_err(|e| format!("cannot write JSON: {e}"))
+}
+
+/// The stable file name of an object: `<kind>-<name>.<extension>`, lowercase.
+#[must_use]
+pub fn file_name(object: &Object, extension: &str) -> String {
+    format!(
+        "{}-{}.{extension}",
+        object.kind().to_ascii_lowercase(),
+        object.name()
+    )
+}
+
+fn per_object(
+    objects: &[Object],
+    extension: &str,
+    serialise: impl Fn(&Object) -> Result<String, String>,
+) -> Result<Vec<File>, EmitError> {
+    objects
+        .iter()
+        .map(|o| {
+            Ok((
+                PathBuf::from(file_name(o, extension)),
+                serialise(o).map_err(EmitError::io)?,
+            ))
+        })
+        .collect()
+}
+
+/// Writes `files` into `dir` all-or-nothing: everything goes into a fresh
+/// sibling directory first, which then takes `dir`'s place.
+fn write_directory(dir: &Path, files: &[File], force: bool) -> Result<(), EmitError> {
+    let occupied = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if dir.exists() && !dir.is_dir() {
+        return Err(EmitError::usage(format!(
+            "`{}` exists and is not a directory",
+            dir.display()
+        )));
+    }
+    if occupied && !force {
+        return Err(EmitError::usage(format!(
+            "`{}` is not empty; add `--force` to replace its contents",
+            dir.display()
+        )));
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let base = dir
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{base}.podlift-{}", std::process::id()));
+    let result = stage(&staging, files).and_then(|()| {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| EmitError::io(format!("cannot replace `{}`: {e}", dir.display())))?;
+        }
+        std::fs::rename(&staging, dir)
+            .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", dir.display())))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
+    let fail =
+        |e: std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", staging.display()));
+    std::fs::create_dir_all(staging).map_err(fail)?;
+    for (path, content) in files {
+        let full = staging.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        std::fs::write(&full, content).map_err(fail)?;
+    }
+    Ok(())
 }

@@ -108,7 +108,7 @@ where
         }
     };
     match cli.command {
-        Command::Convert(args) => convert(&args.input, env),
+        Command::Convert(args) => convert(&args, env),
         Command::Check(input) => check(&input, env),
     }
 }
@@ -187,11 +187,11 @@ fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
     diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
 }
 
-fn convert(input: &InputArgs, env: &Environment) -> Outcome {
-    let pipeline = pipeline(input, env);
+fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
+    let pipeline = pipeline(&args.input, env);
     let stderr = rendered(&pipeline, env);
     let plan = match &pipeline.plan {
-        Some(plan) if !failed(&pipeline.diagnostics, input.strict) => plan,
+        Some(plan) if !failed(&pipeline.diagnostics, args.input.strict) => plan,
         _ => {
             return Outcome {
                 stdout: String::new(),
@@ -200,17 +200,32 @@ fn convert(input: &InputArgs, env: &Environment) -> Outcome {
             };
         }
     };
-    let objects = render::render(plan);
-    match emit::yaml_stream(&objects) {
+    let render_options = render::RenderOptions {
+        namespace: args.namespace.clone(),
+        create_namespace: args.create_namespace,
+    };
+    let objects = render::render(plan, &render_options);
+    let output = if args.output == "-" {
+        emit::Output::Stdout
+    } else {
+        emit::Output::Directory(env.working_dir.join(&args.output))
+    };
+    let options = emit::EmitOptions {
+        format: args.format,
+        output,
+        force: args.force,
+        project: plan.name.clone(),
+    };
+    match emit::emit(&objects, &options) {
         Ok(stdout) => Outcome {
             stdout,
             stderr,
             code: EXIT_OK,
         },
-        Err(message) => Outcome {
+        Err(error) => Outcome {
             stdout: String::new(),
-            stderr: format!("{stderr}error: {message}\n"),
-            code: EXIT_INPUT,
+            stderr: format!("{stderr}error: {}\n", error.message),
+            code: if error.usage { EXIT_USAGE } else { EXIT_INPUT },
         },
     }
 }

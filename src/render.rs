@@ -9,7 +9,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvVar, ExecAction, HostAlias, HostPathVolumeSource, PersistentVolumeClaim,
+    EnvVar, ExecAction, HostAlias, HostPathVolumeSource, Namespace, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
     Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource, SecurityContext, Service,
     ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
@@ -36,8 +36,19 @@ pub enum Object {
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     /// A compose service's published ports.
     Service(Box<Service>),
+    /// The namespace, with its Pod Security level (`--create-namespace`).
+    Namespace(Box<Namespace>),
     /// The workload.
     Deployment(Box<Deployment>),
+}
+
+/// Choices that only affect object metadata.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// `metadata.namespace` of every object.
+    pub namespace: Option<String>,
+    /// Emit the Namespace object too.
+    pub create_namespace: bool,
 }
 
 impl Object {
@@ -49,6 +60,7 @@ impl Object {
             Self::Secret(_) => "Secret",
             Self::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
             Self::Service(_) => "Service",
+            Self::Namespace(_) => "Namespace",
             Self::Deployment(_) => "Deployment",
         }
     }
@@ -61,6 +73,7 @@ impl Object {
             Self::Secret(o) => &o.metadata,
             Self::PersistentVolumeClaim(o) => &o.metadata,
             Self::Service(o) => &o.metadata,
+            Self::Namespace(o) => &o.metadata,
             Self::Deployment(o) => &o.metadata,
         };
         metadata.name.as_deref().unwrap_or("")
@@ -69,13 +82,31 @@ impl Object {
 
 /// Renders the objects of a plan, in apply order.
 #[must_use]
-pub fn render(plan: &PodPlan) -> Vec<Object> {
+pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
     let meta = |name: &str| ObjectMeta {
         name: Some(name.to_string()),
+        namespace: options.namespace.clone(),
         labels: Some(common_labels(plan)),
         ..ObjectMeta::default()
     };
     let mut objects = Vec::new();
+    if let (true, Some(namespace)) = (options.create_namespace, &options.namespace) {
+        // The loopback init container adds NET_ADMIN, which the `baseline`
+        // and `restricted` Pod Security levels forbid.
+        let mut labels = common_labels(plan);
+        labels.insert(
+            labels::POD_SECURITY_ENFORCE.to_string(),
+            "privileged".to_string(),
+        );
+        objects.push(Object::Namespace(Box::new(Namespace {
+            metadata: ObjectMeta {
+                name: Some(namespace.clone()),
+                labels: Some(labels),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        })));
+    }
     for config in &plan.storage.config_maps {
         objects.push(Object::ConfigMap(Box::new(ConfigMap {
             metadata: meta(&config.name),
@@ -131,7 +162,9 @@ pub fn render(plan: &PodPlan) -> Vec<Object> {
             meta(&service.name),
         ))));
     }
-    objects.push(Object::Deployment(Box::new(deployment(plan))));
+    let mut workload = deployment(plan);
+    workload.metadata.namespace.clone_from(&options.namespace);
+    objects.push(Object::Deployment(Box::new(workload)));
     objects
 }
 

@@ -10,3 +10,5 @@ pub const MANAGER: &str = "podlift";
 pub const SERVICE_ANNOTATION_PREFIX: &str = "podlift.io/service.";
 /// Annotation on the Pod: the preset addresses on its loopback.
 pub const LOOPBACK_ANNOTATION: &str = "podlift.io/loopback-addresses";
+/// Pod Security admission: the level a namespace enforces.
+pub const POD_SECURITY_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
