@@ -74,8 +74,8 @@ pub fn emit(objects: &[Object], options: &EmitOptions) -> Result<String, EmitErr
         )),
         (Output::Directory(dir), format) => {
             let files = match format {
-                Format::Yaml => per_object(objects, "yaml", |o| to_yaml(o))?,
-                Format::Json => per_object(objects, "json", |o| to_json(o))?,
+                Format::Yaml => per_object(objects, "yaml", to_yaml)?,
+                Format::Json => per_object(objects, "json", to_json)?,
                 Format::Kustomize => {
                     kustomize::files(objects, &options.project).map_err(EmitError::io)?
                 }
@@ -155,9 +155,7 @@ fn per_object(
 /// Writes `files` into `dir` all-or-nothing: everything goes into a fresh
 /// sibling directory first, which then takes `dir`'s place.
 fn write_directory(dir: &Path, files: &[File], force: bool) -> Result<(), EmitError> {
-    let occupied = std::fs::read_dir(dir)
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
+    let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
     if dir.exists() && !dir.is_dir() {
         return Err(EmitError::usage(format!(
             "`{}` exists and is not a directory",

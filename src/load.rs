@@ -1,17 +1,30 @@
-//! Loading: finds the compose files, reads them, parses YAML with positions and
-//! merges several files into one document.
+//! Loading: finds the compose files, reads them, parses YAML with positions,
+//! interpolates variables, resolves `include` and `extends`, merges several
+//! files into one document and drops the services no active profile selects.
 //!
-//! Input: file names (or none: the default names in the working directory).
-//! Output: a [`Document`]; problems are diagnostics with file positions.
+//! Input: file names (or none: the default names in the working directory),
+//! env files, profiles, the process environment.
+//! Output: a [`Document`] whose services carry no `extends` or `profiles` key
+//! and which has no top-level `include`; problems are diagnostics with file
+//! positions. Paths in included or extended files are rewritten to resolve
+//! against the project directory.
 
+pub mod dotenv;
+pub mod extends;
+pub mod include;
+pub mod interpolate;
+pub mod merge;
+pub mod paths;
+pub mod profiles;
 pub mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::source::Sources;
-use yaml::{Node, Value};
+use crate::source::{Sources, Span};
+use interpolate::Variables;
+use yaml::{Node, Tags, Value};
 
 /// File names docker compose looks for, in its order of preference.
 pub const DEFAULT_FILES: &[&str] = &[
@@ -21,8 +34,19 @@ pub const DEFAULT_FILES: &[&str] = &[
     "docker-compose.yml",
 ];
 
-/// The largest compose file podlift reads.
+/// The largest compose (or env) file podlift reads.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// The most services one project may have.
+pub const MAX_SERVICES: usize = 100_000;
+/// The longest chain of `extends`, and the deepest nesting of `include`.
+pub const MAX_REFERENCE_DEPTH: usize = 64;
+/// The deepest nesting of mappings and sequences in a compose file.
+pub const MAX_DEPTH: usize = yaml::MAX_DEPTH;
+/// The most events aliases (`*name`) may replay in one file (alias bombs).
+pub const MAX_ALIAS_REPLAYED_EVENTS: usize = yaml::MAX_ALIAS_REPLAYED_EVENTS;
+
+/// The env file docker compose reads beside the first compose file.
+const DOTENV: &str = ".env";
 
 /// What to load.
 #[derive(Clone, Debug, Default)]
@@ -56,55 +80,268 @@ pub struct Document {
 ///
 /// # Errors
 /// `None` when no document could be loaded; the reasons are in `diagnostics`.
+/// Problems that leave a usable document (an unset variable, a bad `extends`)
+/// are reported and the document is still returned.
 pub fn load(
     options: &LoadOptions,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<Document> {
     let paths = resolve_files(options, diagnostics)?;
-    let mut merged: Option<Node> = None;
-    let mut failed = false;
-    for path in &paths {
-        let shown = display_path(path, &options.working_dir);
-        let Some(text) = read_file(path, &shown, diagnostics) else {
-            failed = true;
-            continue;
-        };
-        let file = sources.add(&shown, text);
-        let text = sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        if text.trim().is_empty() {
-            diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
-                    .help("a compose file needs at least a `services:` mapping"),
-            );
-            failed = true;
-            continue;
-        }
-        match yaml::parse(&text, file) {
-            Ok(node) => {
-                merged = Some(match merged {
-                    None => node,
-                    Some(base) => merge(base, node),
-                });
-            }
-            Err(diagnostic) => {
-                diagnostics.push(diagnostic);
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        return None;
-    }
     let project_dir = paths
         .first()
         .and_then(|p| p.parent())
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    merged.map(|root| Document { root, project_dir })
+    let mut loader = Loader {
+        options,
+        sources,
+        diagnostics,
+        tags: Tags::new(),
+        parsed: HashMap::new(),
+        include_stack: Vec::new(),
+    };
+    let (variables, dotenv_profiles) = loader.project_variables(&project_dir)?;
+    let mut merged: Option<Node> = None;
+    let mut failed = false;
+    for path in &paths {
+        let Some(node) = loader.load_file(path, &variables, None) else {
+            failed = true;
+            continue;
+        };
+        merged = Some(match merged {
+            None => {
+                let mut node = node;
+                merge::strip_resets(&mut node, &loader.tags);
+                node
+            }
+            Some(base) => merge::merge_documents(base, node, &loader.tags, loader.diagnostics),
+        });
+    }
+    if failed {
+        return None;
+    }
+    let mut root = merged?;
+    let active = if options.profiles.is_empty() {
+        dotenv_profiles
+    } else {
+        options.profiles.clone()
+    };
+    profiles::apply(&mut root, &active);
+    let services = root
+        .get("services")
+        .and_then(Node::as_map)
+        .map_or(0, <[_]>::len);
+    if services > MAX_SERVICES {
+        loader.diagnostics.push(
+            Diagnostic::error(
+                "limit-services",
+                format!(
+                    "the project has {services} services, more than the limit of {MAX_SERVICES}"
+                ),
+            )
+            .at_opt(root.get("services").map(|s| s.span))
+            .help("split the project into several"),
+        );
+        return None;
+    }
+    Some(Document { root, project_dir })
+}
+
+/// Loading state shared by every file of one project.
+pub(crate) struct Loader<'a> {
+    options: &'a LoadOptions,
+    sources: &'a mut Sources,
+    pub(crate) diagnostics: &'a mut Diagnostics,
+    /// `!reset` / `!override` tags of every file read.
+    pub(crate) tags: Tags,
+    /// Files already read and interpolated (for `extends`), by path.
+    parsed: HashMap<PathBuf, Option<Node>>,
+    /// Files being included, outermost first (cycle detection).
+    include_stack: Vec<PathBuf>,
+}
+
+impl Loader<'_> {
+    /// The variables of the project: the process environment, then the
+    /// `--env-file` files (later wins) or else `.env` in `project_dir`.
+    /// Also `COMPOSE_PROFILES` from those files.
+    fn project_variables(&mut self, project_dir: &Path) -> Option<(Variables, Vec<String>)> {
+        let files: Vec<(PathBuf, bool)> = if self.options.env_files.is_empty() {
+            vec![(project_dir.join(DOTENV), false)]
+        } else {
+            self.options
+                .env_files
+                .iter()
+                .map(|f| (self.options.working_dir.join(f), true))
+                .collect()
+        };
+        let values = self.env_files(&files)?;
+        let profiles = values
+            .get("COMPOSE_PROFILES")
+            .map(|p| {
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some((
+            Variables::new(vec![self.options.environment.clone(), values]),
+            profiles,
+        ))
+    }
+
+    /// Reads env files in order (later wins); `required` ones must exist.
+    pub(crate) fn env_files(
+        &mut self,
+        files: &[(PathBuf, bool)],
+    ) -> Option<BTreeMap<String, String>> {
+        let mut values = BTreeMap::new();
+        let mut failed = false;
+        for (path, required) in files {
+            if !required && !path.is_file() {
+                continue;
+            }
+            let shown = display_path(path, &self.options.working_dir);
+            let Some(text) = read_file(path, &shown, self.diagnostics) else {
+                failed = true;
+                continue;
+            };
+            match dotenv::parse(&text, &self.options.environment) {
+                Ok(pairs) => values.extend(pairs),
+                Err(e) => {
+                    let start = line_start(&text, e.line);
+                    let file = self.sources.add(&shown, text);
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "env-file-syntax",
+                            format!("cannot read env file `{}`: {}", shown.display(), e.message),
+                        )
+                        .at(Span {
+                            file,
+                            start,
+                            len: 0,
+                        })
+                        .help("write one `NAME=value` per line; quote values with spaces or `#`"),
+                    );
+                    failed = true;
+                }
+            }
+        }
+        (!failed).then_some(values)
+    }
+
+    /// Reads and parses one file and interpolates it (cached by path).
+    pub(crate) fn parse_file(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(cached) = self.parsed.get(&key) {
+            return cached.clone();
+        }
+        let node = self.parse_file_uncached(path, variables);
+        self.parsed.insert(key, node.clone());
+        node
+    }
+
+    fn parse_file_uncached(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
+        let shown = display_path(path, &self.options.working_dir);
+        let text = read_file(path, &shown, self.diagnostics)?;
+        let empty = text.trim().is_empty();
+        let file = self.sources.add(&shown, text);
+        if empty {
+            self.diagnostics.push(
+                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                    .help("a compose file needs at least a `services:` mapping"),
+            );
+            return None;
+        }
+        let text = self.sources.get(file).map(|f| f.text.clone())?;
+        let (mut node, tags) = match yaml::parse_with_tags(&text, file) {
+            Ok(parsed) => parsed,
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                return None;
+            }
+        };
+        self.tags.extend(tags);
+        if matches!(node.value, Value::Null) {
+            self.diagnostics.push(
+                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                    .at(node.span)
+                    .help("a compose file needs at least a `services:` mapping"),
+            );
+            return None;
+        }
+        if !matches!(node.value, Value::Map(_)) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "file-not-mapping",
+                    format!(
+                        "`{}` must hold a mapping at the top level, found {}",
+                        shown.display(),
+                        node.type_name()
+                    ),
+                )
+                .at(node.span)
+                .help("a compose file starts with keys such as `services:`"),
+            );
+            return None;
+        }
+        if self.options.interpolate {
+            interpolate::interpolate_tree(&mut node, variables, self.sources, self.diagnostics);
+        }
+        Some(node)
+    }
+
+    /// Reads one compose file and resolves its `include` and `extends`.
+    /// `origin` is what referred to it (for cycle reports).
+    pub(crate) fn load_file(
+        &mut self,
+        path: &Path,
+        variables: &Variables,
+        origin: Option<Span>,
+    ) -> Option<Node> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.include_stack.contains(&key) || self.include_stack.len() > MAX_REFERENCE_DEPTH {
+            let chain = self
+                .include_stack
+                .iter()
+                .chain(std::iter::once(&key))
+                .map(|p| format!("`{}`", display_path(p, &self.options.working_dir).display()))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            self.diagnostics.push(
+                Diagnostic::error("include-cycle", format!("include cycle: {chain}"))
+                    .at_opt(origin)
+                    .help("remove one of the `include` entries of the cycle"),
+            );
+            return None;
+        }
+        let mut node = self.parse_file(path, variables)?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.include_stack.push(key);
+        include::apply(self, &mut node, &dir, variables);
+        self.include_stack.pop();
+        extends::apply(self, &mut node, path, variables);
+        Some(node)
+    }
+
+    /// The path as the user would write it.
+    pub(crate) fn shown(&self, path: &Path) -> PathBuf {
+        display_path(path, &self.options.working_dir)
+    }
+
+    /// The process environment.
+    pub(crate) const fn environment(&self) -> &BTreeMap<String, String> {
+        &self.options.environment
+    }
+}
+
+fn line_start(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
 }
 
 fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option<Vec<PathBuf>> {
@@ -153,7 +390,22 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
             )),
         );
     }
-    found.map(|p| vec![p])
+    let base = found?;
+    let overrides = override_files(&base);
+    Some(std::iter::once(base).chain(overrides).collect())
+}
+
+/// The override file docker compose reads after a default file it found:
+/// `compose.override.yaml` (or `.yml`) beside `compose.yaml`, and so on.
+fn override_files(base: &Path) -> Option<PathBuf> {
+    let name = base.file_name()?.to_str()?;
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    ["yaml", "yml"]
+        .iter()
+        .map(|ext| base.with_file_name(format!("{stem}.override.{ext}")))
+        .find(|p| p.is_file())
 }
 
 fn read_file(path: &Path, shown: &Path, diagnostics: &mut Diagnostics) -> Option<String> {
@@ -221,32 +473,11 @@ fn read_file(path: &Path, shown: &Path, diagnostics: &mut Diagnostics) -> Option
 
 /// The path as the user would write it: relative to the working directory when inside it.
 fn display_path(path: &Path, working_dir: &Path) -> PathBuf {
-    path.strip_prefix(working_dir)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
-}
-
-/// Merges `over` into `base`: mappings merge key by key, everything else is replaced.
-fn merge(base: Node, over: Node) -> Node {
-    match (base.value, over.value) {
-        (Value::Map(mut entries), Value::Map(overrides)) => {
-            for (key, value) in overrides {
-                let name = key.scalar();
-                match entries.iter().position(|(k, _)| k.scalar() == name) {
-                    Some(i) => {
-                        let (k, old) = entries.remove(i);
-                        entries.insert(i, (k, merge(old, value)));
-                    }
-                    None => entries.push((key, value)),
-                }
-            }
-            Node {
-                value: Value::Map(entries),
-                span: base.span,
-            }
-        }
-        (_, value) => Node {
-            value,
-            span: over.span,
-        },
+    if let Ok(relative) = path.strip_prefix(working_dir) {
+        return relative.to_path_buf();
     }
+    std::fs::canonicalize(working_dir)
+        .ok()
+        .and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }

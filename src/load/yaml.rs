@@ -5,13 +5,26 @@
 //! byte positions. Scalars that are not strings keep their source spelling, so
 //! `1.10` or `0080` reach later stages exactly as written.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Spanned, Tagged};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
+
+/// The deepest nesting of mappings and sequences podlift reads.
+pub const MAX_DEPTH: usize = 64;
+/// The most YAML events (scalars, collection starts and ends) in one file.
+pub const MAX_EVENTS: usize = 8_000_000;
+/// The most nodes in one file.
+pub const MAX_NODES: usize = 4_000_000;
+/// The most events that aliases (`*name`) may replay in one file: the guard
+/// against "billion laughs" alias bombs.
+pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 1_000_000;
+/// The most aliases, and the most merge keys (`<<`), in one file.
+pub const MAX_ALIASES: usize = 200_000;
 
 /// One YAML node and its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,18 +113,55 @@ impl Node {
     }
 }
 
+/// A compose merge tag on a node (see the Compose Specification, "merge").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergeTag {
+    /// `!reset`: the value is removed, whatever earlier files said.
+    Reset,
+    /// `!override`: the value replaces the earlier one instead of merging.
+    Override,
+}
+
+/// The merge tags of a tree, by the span of the node they are written on.
+pub type Tags = HashMap<Span, MergeTag>;
+
 /// Parses one YAML document.
 ///
 /// # Errors
 /// A diagnostic at the position of the first syntax error.
 pub fn parse(text: &str, file: FileId) -> Result<Node, Diagnostic> {
+    parse_with_tags(text, file).map(|(node, _)| node)
+}
+
+/// Parses one YAML document and collects its `!reset` / `!override` tags.
+///
+/// # Errors
+/// A diagnostic at the position of the first syntax error, or naming the
+/// limit the document exceeds.
+pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnostic> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAYED_EVENTS,
+            max_replay_stack_depth: MAX_DEPTH,
+        },
+        budget: serde_saphyr::budget! {
+            max_events: MAX_EVENTS,
+            max_nodes: MAX_NODES,
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_aliases: MAX_ALIASES,
+            max_merge_keys: MAX_ALIASES,
+            max_recorded_anchor_events: MAX_ALIAS_REPLAYED_EVENTS,
+            enforce_alias_anchor_ratio: false,
+        },
     };
-    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options)
+    let raw: Spanned<Tagged<Raw>> = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| syntax_error(&e, text, file))?;
-    Ok(convert(raw, text, file))
+    let mut tags = Tags::new();
+    let node = convert(raw, text, file, &mut tags);
+    Ok((node, tags))
 }
 
 fn syntax_error(error: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic {
@@ -128,6 +178,18 @@ fn syntax_error(error: &serde_saphyr::Error, text: &str, file: FileId) -> Diagno
         }
     });
     let message = first_line(&error.to_string());
+    let lower = message.to_lowercase();
+    if ["budget", "replay", "depth", "nesting", "limit"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
+            .at_opt(span)
+            .help(format!(
+                "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_REPLAYED_EVENTS} events replayed by aliases; \
+                 simplify the marked part (an alias that expands to itself many times is an \"alias bomb\")"
+            ));
+    }
     Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
         .at_opt(span)
         .help("fix the YAML syntax at the marked position")
@@ -165,9 +227,19 @@ fn to_span(loc: serde_saphyr::Location, text: &str, file: FileId) -> Span {
     Span { file, start, len }
 }
 
-fn convert(raw: Spanned<Raw>, text: &str, file: FileId) -> Node {
+fn convert(raw: Spanned<Tagged<Raw>>, text: &str, file: FileId, tags: &mut Tags) -> Node {
     let span = to_span(raw.defined, text, file);
-    let value = match raw.value {
+    let Tagged(raw_value, tag) = raw.value;
+    match tag.as_deref() {
+        Some("!reset") => {
+            tags.insert(span, MergeTag::Reset);
+        }
+        Some("!override") => {
+            tags.insert(span, MergeTag::Override);
+        }
+        _ => {}
+    }
+    let value = match raw_value {
         Raw::Null => Value::Null,
         Raw::Bool(b) => Value::Bool(b),
         Raw::Number(fallback) => {
@@ -179,16 +251,27 @@ fn convert(raw: Spanned<Raw>, text: &str, file: FileId) -> Node {
             }
         }
         Raw::String(s) => Value::String(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, text, file)).collect()),
+        Raw::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|i| convert(i, text, file, tags))
+                .collect(),
+        ),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (convert(k, text, file), convert(v, text, file)))
+                .map(|(k, v)| {
+                    let key = convert(k, text, file, tags);
+                    (key, convert(v, text, file, tags))
+                })
                 .collect(),
         ),
     };
     Node { value, span }
 }
+
+/// A child as serde-saphyr hands it over: with its position and tag.
+type RawNode = Spanned<Tagged<Raw>>;
 
 /// What serde-saphyr hands us, children still wrapped for their spans.
 enum Raw {
@@ -196,8 +279,8 @@ enum Raw {
     Bool(bool),
     Number(String),
     String(String),
-    Seq(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+    Seq(Vec<RawNode>),
+    Map(Vec<(RawNode, RawNode)>),
 }
 
 impl<'de> Deserialize<'de> for Raw {
@@ -252,15 +335,15 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+        while let Some(item) = seq.next_element::<Spanned<Tagged<Raw>>>()? {
             items.push(item);
         }
         Ok(Raw::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<Raw>>()? {
-            let value = map.next_value::<Spanned<Raw>>()?;
+        while let Some(key) = map.next_key::<Spanned<Tagged<Raw>>>()? {
+            let value = map.next_value::<Spanned<Tagged<Raw>>>()?;
             entries.push((key, value));
         }
         Ok(Raw::Map(entries))

@@ -27,7 +27,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "blkio_config",
         Support::NotCarried("Kubernetes has no block-IO limits"),
     ),
-    ("build", Support::NotCarried(LATER)),
+    ("build", Support::Mapped),
     (
         "cgroup",
         Support::NotCarried("Kubernetes chooses the cgroup namespace"),
@@ -75,9 +75,9 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "devices",
         Support::NotCarried("Kubernetes needs a device plugin for host devices"),
     ),
-    ("dns", Support::NotCarried(LATER)),
-    ("dns_opt", Support::NotCarried(LATER)),
-    ("dns_search", Support::NotCarried(LATER)),
+    ("dns", Support::Mapped),
+    ("dns_opt", Support::Mapped),
+    ("dns_search", Support::Mapped),
     ("domainname", Support::NotCarried(LATER)),
     (
         "driver_opts",
@@ -87,7 +87,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("env_file", Support::Mapped),
     ("environment", Support::Mapped),
     ("expose", Support::Mapped),
-    ("extends", Support::NotCarried(LATER)),
+    ("extends", Support::Mapped),
     (
         "external_links",
         Support::NotCarried("containers outside the project do not exist in the cluster"),
@@ -101,7 +101,12 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("healthcheck", Support::Mapped),
     ("hostname", Support::Mapped),
     ("image", Support::Mapped),
-    ("init", Support::NotCarried(LATER)),
+    (
+        "init",
+        Support::NotCarried(
+            "Kubernetes runs no init process for a container; signals reach PID 1 directly",
+        ),
+    ),
     ("ipc", Support::NotCarried(LATER)),
     ("isolation", Support::NotCarried("Windows-only")),
     ("label_file", Support::NotCarried(LATER)),
@@ -144,17 +149,22 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "pids_limit",
         Support::NotCarried("the kubelet sets pid limits node-wide"),
     ),
-    ("platform", Support::NotCarried(LATER)),
+    (
+        "platform",
+        Support::NotCarried(
+            "choose nodes of that architecture with a nodeSelector on `kubernetes.io/arch`",
+        ),
+    ),
     ("ports", Support::Mapped),
     ("post_start", Support::NotCarried(LATER)),
     ("pre_stop", Support::NotCarried(LATER)),
     ("privileged", Support::Mapped),
-    ("profiles", Support::NotCarried(LATER)),
+    ("profiles", Support::Mapped),
     (
         "provider",
         Support::NotCarried("compose providers have no Kubernetes equivalent"),
     ),
-    ("pull_policy", Support::NotCarried(LATER)),
+    ("pull_policy", Support::Mapped),
     ("read_only", Support::Mapped),
     ("restart", Support::Mapped),
     (
@@ -166,13 +176,18 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("security_opt", Support::NotCarried(LATER)),
     ("shm_size", Support::NotCarried(LATER)),
     ("stdin_open", Support::Mapped),
-    ("stop_grace_period", Support::NotCarried(LATER)),
-    ("stop_signal", Support::NotCarried(LATER)),
+    ("stop_grace_period", Support::Mapped),
+    (
+        "stop_signal",
+        Support::NotCarried(
+            "Kubernetes always sends SIGTERM; add a preStop hook that sends the signal",
+        ),
+    ),
     (
         "storage_opt",
         Support::NotCarried("Kubernetes has no per-container storage options"),
     ),
-    ("sysctls", Support::NotCarried(LATER)),
+    ("sysctls", Support::Mapped),
     ("tmpfs", Support::Mapped),
     ("tty", Support::Mapped),
     (
@@ -203,7 +218,7 @@ pub const TOP_LEVEL_KEYS: &[(&str, Support)] = &[
     ("volumes", Support::Mapped),
     ("secrets", Support::Mapped),
     ("configs", Support::Mapped),
-    ("include", Support::NotCarried(LATER)),
+    ("include", Support::Mapped),
     (
         "models",
         Support::NotCarried("compose AI models have no Kubernetes equivalent"),

@@ -14,7 +14,7 @@ use crate::model::read::Reader;
 use crate::model::report_key;
 use crate::model::units::parse_bytes;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
-use crate::source::Located;
+use crate::source::{Located, Span};
 
 /// A compose service.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +63,27 @@ pub struct Service {
     pub resources: Resources,
     /// `deploy.replicas` (or `scale`).
     pub replicas: Option<Located<u32>>,
+    /// Pod-wide settings this service asks for.
+    pub pod: PodSettings,
+    /// `pull_policy`, as Kubernetes spells it.
+    pub pull_policy: Option<String>,
+    /// Where `build` was written, when the service is built rather than pulled.
+    pub build: Option<Span>,
+}
+
+/// Settings that Kubernetes has only once per Pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodSettings {
+    /// `dns` servers.
+    pub dns: Option<Located<Vec<String>>>,
+    /// `dns_search` domains.
+    pub dns_search: Option<Located<Vec<String>>>,
+    /// `dns_opt` options.
+    pub dns_opt: Option<Located<Vec<String>>>,
+    /// `stop_grace_period`.
+    pub stop_grace_period: Option<Located<std::time::Duration>>,
+    /// `sysctls` as `name=value`.
+    pub sysctls: Option<Located<Vec<String>>>,
 }
 
 /// Process and privilege settings.
@@ -212,6 +233,9 @@ impl Service {
             security: Security::default(),
             resources: Resources::default(),
             replicas: None,
+            pod: PodSettings::default(),
+            pull_policy: None,
+            build: None,
         };
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
@@ -228,6 +252,67 @@ impl Service {
                 "entrypoint" => service.entrypoint = reader.command(value, "entrypoint"),
                 "container_name" => service.container_name = reader.string(value, "container_name"),
                 "hostname" => service.hostname = reader.string(value, "hostname"),
+                "dns" => {
+                    service.pod.dns =
+                        Some(Located::new(one_or_list(value, "dns", reader), value.span))
+                }
+                "dns_search" => {
+                    service.pod.dns_search = Some(Located::new(
+                        one_or_list(value, "dns_search", reader),
+                        value.span,
+                    ));
+                }
+                "dns_opt" => {
+                    service.pod.dns_opt = Some(Located::new(
+                        one_or_list(value, "dns_opt", reader),
+                        value.span,
+                    ))
+                }
+                "sysctls" => {
+                    let entries = reader
+                        .list_or_map(value, "sysctls", "=")
+                        .into_iter()
+                        .map(|e| e.value)
+                        .collect();
+                    service.pod.sysctls = Some(Located::new(entries, value.span));
+                }
+                "stop_grace_period" => {
+                    service.pod.stop_grace_period =
+                        reader.string(value, "stop_grace_period").and_then(|text| {
+                            let parsed = crate::model::units::parse_duration(&text.value)
+                                .map(|d| Located::new(d, text.span));
+                            if parsed.is_none() {
+                                reader.diagnostics.push(
+                                    Diagnostic::error(
+                                        "duration-invalid",
+                                        format!(
+                                            "`{}` in `stop_grace_period` is not a duration",
+                                            text.value
+                                        ),
+                                    )
+                                    .at(text.span)
+                                    .help("write it like `10s` or `1m30s`"),
+                                );
+                            }
+                            parsed
+                        });
+                }
+                "pull_policy" => {
+                    service.pull_policy = reader.string(value, "pull_policy").and_then(|p| match p.value.as_str() {
+                        "always" => Some("Always".to_string()),
+                        "never" => Some("Never".to_string()),
+                        // `build`: the image is built, then used where it is.
+                        "missing" | "if_not_present" | "build" => Some("IfNotPresent".to_string()),
+                        other => {
+                            reader.diagnostics.push(
+                                Diagnostic::warning("pull-policy", format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
+                                    .at(p.span),
+                            );
+                            None
+                        }
+                    });
+                }
+                "build" => service.build = Some(key.span),
                 "networks" => service.networks = read_service_networks(value, reader),
                 "network_mode" => {
                     service.network_mode = reader
@@ -532,5 +617,19 @@ fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                 .at(key.span),
             ),
         }
+    }
+}
+
+fn one_or_list(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<String> {
+    match &node.value {
+        Value::Seq(_) => reader
+            .string_list(node, what)
+            .into_iter()
+            .map(|v| v.value)
+            .collect(),
+        _ => reader
+            .string(node, what)
+            .map(|v| vec![v.value])
+            .unwrap_or_default(),
     }
 }

@@ -1,0 +1,293 @@
+//! `.env` files, read by compose-go's dotenv rules.
+//!
+//! One `KEY=VALUE` per statement; `export ` before a key is ignored; `KEY: VALUE`
+//! is accepted too; a line holding only `KEY` takes the value from the lookup
+//! (the process environment) when it has one. Unquoted values end at the line
+//! end, lose an inline `# comment` and trailing blanks. Single-quoted values are
+//! literal and may span lines; double-quoted values may span lines, turn `\n`
+//! and `\r` into line breaks, drop the backslash before any other character
+//! but `$`, and have `${VAR}` expanded, as unquoted values do. A variable the
+//! lookup knows wins over the file's value.
+
+use super::interpolate::{self, Lookup};
+
+/// A problem in an env file: the line it is on and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DotenvError {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong, lowercase.
+    pub message: String,
+}
+
+/// Parses an env file's text into `(name, value)` pairs in file order.
+/// `lookup` resolves inherited keys and `${VAR}` in values; it wins over the file.
+///
+/// # Errors
+/// The first statement that cannot be read.
+pub fn parse(text: &str, lookup: &dyn Lookup) -> Result<Vec<(String, String)>, DotenvError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = skip_blank_and_comments(rest);
+        if rest.is_empty() {
+            break;
+        }
+        let line = line_of(text, rest);
+        let error = |message: String| DotenvError { line, message };
+        let statement = rest.strip_prefix("export").map_or(rest, |after| {
+            if after.starts_with([' ', '\t']) {
+                after.trim_start_matches([' ', '\t'])
+            } else {
+                rest
+            }
+        });
+        let (key, after_key, inherited) = key_name(statement).map_err(error)?;
+        if inherited {
+            if let Some(value) = lookup.get(&key) {
+                set(&mut out, key, value);
+            }
+            rest = after_key;
+            continue;
+        }
+        let known = |name: &str| -> Option<String> {
+            lookup.get(name).or_else(|| {
+                out.iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        let (value, after_value) =
+            value_of(after_key, &known).map_err(|m| DotenvError { line, message: m })?;
+        let value = lookup.get(&key).unwrap_or(value);
+        set(&mut out, key, value);
+        rest = after_value;
+    }
+    Ok(out)
+}
+
+fn set(out: &mut Vec<(String, String)>, key: String, value: String) {
+    if let Some(entry) = out.iter_mut().find(|(k, _)| *k == key) {
+        entry.1 = value;
+    } else {
+        out.push((key, value));
+    }
+}
+
+fn line_of(text: &str, rest: &str) -> usize {
+    let consumed = text.len() - rest.len();
+    text.get(..consumed)
+        .map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+fn skip_blank_and_comments(mut rest: &str) -> &str {
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with('#') {
+            rest = rest.find('\n').map_or("", |i| rest.get(i..).unwrap_or(""));
+        } else {
+            return rest;
+        }
+    }
+}
+
+const fn is_blank(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\u{b}' | '\u{c}' | '\r' | '\u{85}' | '\u{a0}'
+    )
+}
+
+/// The key, the text after its `=`/`:` (blanks skipped), and whether the line
+/// holds only the key.
+fn key_name(src: &str) -> Result<(String, &str, bool), String> {
+    for (i, c) in src.char_indices() {
+        if is_blank(c) {
+            continue;
+        }
+        match c {
+            '=' | ':' | '\n' => {
+                let key = src.get(..i).unwrap_or("").trim_end().to_string();
+                if key.contains([' ', '\t']) {
+                    return Err(format!("the key `{key}` contains a space"));
+                }
+                if key.is_empty() {
+                    return Err("a line starts with `=`, without a variable name".into());
+                }
+                let after = src.get(i + c.len_utf8()..).unwrap_or("");
+                return Ok((key, after.trim_start_matches(is_blank), c == '\n'));
+            }
+            '_' | '.' | '-' => {}
+            c if c.is_alphanumeric() => {}
+            c => {
+                let near = src.lines().next().unwrap_or("");
+                return Err(format!(
+                    "unexpected character `{c}` in a variable name near `{near}`"
+                ));
+            }
+        }
+    }
+    // The last line holds only a key.
+    let key = src.trim_end().to_string();
+    if key.contains([' ', '\t']) {
+        return Err(format!("the key `{key}` contains a space"));
+    }
+    Ok((key, "", true))
+}
+
+fn value_of<'s>(
+    src: &'s str,
+    known: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, &'s str), String> {
+    let Some(quote @ ('"' | '\'')) = src.chars().next() else {
+        let end = src.find('\n').unwrap_or(src.len());
+        let line = src.get(..end).unwrap_or("");
+        let value = line.split('#').next().unwrap_or("").trim_end();
+        let rest = src.get(end..).unwrap_or("");
+        return Ok((expand(value, known), rest));
+    };
+    let bytes: Vec<(usize, char)> = src.char_indices().collect();
+    let mut previous = quote;
+    for &(i, c) in bytes.iter().skip(1) {
+        if c == quote && previous != '\\' {
+            let inner = src.get(1..i).unwrap_or("");
+            let rest = src.get(i + 1..).unwrap_or("");
+            let value = if quote == '"' {
+                expand(&unescape(inner), known)
+            } else {
+                inner.to_string()
+            };
+            return Ok((value, rest));
+        }
+        previous = c;
+    }
+    let first = src.lines().next().unwrap_or(src);
+    Err(format!("the quoted value {first} is not closed"))
+}
+
+/// Double-quoted escapes: `\n`, `\r`; a backslash before another character
+/// (but `$`) is dropped.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('n') => {
+                chars.next();
+                out.push('\n');
+            }
+            Some('r') => {
+                chars.next();
+                out.push('\r');
+            }
+            Some('$') | None => out.push('\\'),
+            Some(other) => {
+                chars.next();
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// `${VAR}` in an env file; a problem leaves the text as written.
+fn expand(value: &str, known: &dyn Fn(&str) -> Option<String>) -> String {
+    interpolate::substitute(value, &|name: &str| known(name))
+        .map_or_else(|_| value.to_string(), |(text, _missing)| text)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::parse;
+
+    fn env(text: &str, process: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let process: BTreeMap<String, String> = process
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        parse(text, &process).unwrap().into_iter().collect()
+    }
+
+    #[test]
+    fn plain_values_trim_blanks_and_comments() {
+        let e = env(
+            "OPTION_A=1\nOPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\n456 = ABC\nOPTION_F = \nOPTION_H = my string # Inline comment\n",
+            &[],
+        );
+        assert_eq!(e["OPTION_A"], "1");
+        assert_eq!(e["OPTION_C"], "3");
+        assert_eq!(e["OPTION_D"], "4");
+        assert_eq!(e["OPTION_E"], "5");
+        assert_eq!(e["456"], "ABC");
+        assert_eq!(e["OPTION_F"], "");
+        assert_eq!(e["OPTION_H"], "my string");
+    }
+
+    #[test]
+    fn quotes_export_and_escapes() {
+        let e = env(
+            "export OPTION_A='postgres://h:5432/db?ssl=disable'\nOPTION_B='\\n'\nOPTION_H=\"a\\nb\"\nOPTION_I = \"echo 'asd'\" # c\nOPTION_J = 'first\nsecond'\nOPTION_K='Let\\'s go!'\n",
+            &[],
+        );
+        assert_eq!(e["OPTION_A"], "postgres://h:5432/db?ssl=disable");
+        assert_eq!(e["OPTION_B"], "\\n");
+        assert_eq!(e["OPTION_H"], "a\nb");
+        assert_eq!(e["OPTION_I"], "echo 'asd'");
+        assert_eq!(e["OPTION_J"], "first\nsecond");
+        assert_eq!(e["OPTION_K"], "Let\\'s go!");
+    }
+
+    #[test]
+    fn substitutions_use_earlier_lines_and_the_process() {
+        let e = env(
+            "OPTION_A=${OPTION_A:-1}\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${NOT_DEFINED}\nQ='$OPTION_A'\n",
+            &[],
+        );
+        assert_eq!(e["OPTION_A"], "1");
+        assert_eq!(e["OPTION_C"], "1");
+        assert_eq!(e["OPTION_D"], "1_1");
+        assert_eq!(e["OPTION_E"], "");
+        assert_eq!(e["Q"], "$OPTION_A");
+    }
+
+    #[test]
+    fn inherited_keys_and_process_values_win() {
+        let e = env(
+            "foo=bar\nFROM_OS\nmissing\nX=file\n",
+            &[("FROM_OS", "os"), ("X", "shell")],
+        );
+        assert_eq!(e["foo"], "bar");
+        assert_eq!(e["FROM_OS"], "os");
+        assert!(!e.contains_key("missing"));
+        assert_eq!(e["X"], "shell");
+    }
+
+    #[test]
+    fn yaml_style_bom_and_special_names() {
+        let e = env(
+            "\u{feff}FOO:BAR\nVAR.WITH.DOTS=dots\nVAR-WITH-DASHES=dashes",
+            &[],
+        );
+        assert_eq!(e["FOO"], "BAR");
+        assert_eq!(e["VAR.WITH.DOTS"], "dots");
+        assert_eq!(e["VAR-WITH-DASHES"], "dashes");
+    }
+
+    #[test]
+    fn bad_lines_are_errors_with_their_line() {
+        let err = parse("# c\nfoo=\"a\nINVALID LINE\nzot=qix", &BTreeMap::new());
+        // the quoted value spans lines and closes nowhere
+        assert_eq!(err.unwrap_err().line, 2);
+        let err = parse("A=1\nINVALID LINE=2\n", &BTreeMap::new()).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("space"), "{err:?}");
+    }
+}

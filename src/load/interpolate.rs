@@ -1,0 +1,447 @@
+//! Variable interpolation as the Compose Specification defines it:
+//! `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`,
+//! `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}`, nested
+//! templates inside the text after the operator, and `$$` for a literal `$`.
+//!
+//! Like compose, string values are interpolated (also inside `x-` extension
+//! fields); mapping keys are not. A `$` that starts no variable (`$(cmd)`,
+//! `$1`, a trailing `$`) stays as written, as in compose-go; an unclosed or
+//! malformed `${...}` is an error.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{Sources, Span};
+
+use super::yaml::{Node, Value};
+
+/// Where variable values come from.
+pub trait Lookup {
+    /// The value of `name`, `None` when it is not set.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+impl Lookup for BTreeMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        BTreeMap::get(self, name).cloned()
+    }
+}
+
+/// Variable sources in precedence order: the first that sets a name wins
+/// (process environment, then env files).
+#[derive(Clone, Debug, Default)]
+pub struct Variables {
+    layers: Vec<BTreeMap<String, String>>,
+}
+
+impl Variables {
+    /// Sources, the first winning.
+    #[must_use]
+    pub const fn new(layers: Vec<BTreeMap<String, String>>) -> Self {
+        Self { layers }
+    }
+}
+
+impl Variables {
+    /// These sources, then `fallback`'s.
+    #[must_use]
+    pub fn then(mut self, fallback: &Self) -> Self {
+        self.layers.extend(fallback.layers.iter().cloned());
+        self
+    }
+}
+
+impl Lookup for Variables {
+    fn get(&self, name: &str) -> Option<String> {
+        self.layers
+            .iter()
+            .find_map(|layer| layer.get(name).cloned())
+    }
+}
+
+/// Why a template could not be interpolated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A malformed `${...}`, at this byte range.
+    Invalid(Range<usize>),
+    /// `${NAME:?message}` or `${NAME?message}` with `NAME` not set (or empty).
+    Required {
+        /// The variable.
+        name: String,
+        /// The user's message.
+        message: String,
+        /// Where the template is.
+        at: Range<usize>,
+    },
+}
+
+/// A variable used without a default and not set: its name and where.
+pub type Missing = Vec<(String, Range<usize>)>;
+
+/// Interpolates one string.
+///
+/// # Errors
+/// An invalid `$` or a required variable without a value.
+pub fn substitute(
+    template: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Missing), Problem> {
+    let mut out = String::with_capacity(template.len());
+    let mut missing = Vec::new();
+    substitute_into(template, 0, lookup, &mut out, &mut missing)?;
+    Ok((out, missing))
+}
+
+fn is_name_start(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphabetic()
+}
+
+fn is_name(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphanumeric()
+}
+
+fn name_len(bytes: &[u8]) -> usize {
+    match bytes.first() {
+        Some(&c) if is_name_start(c) => bytes.iter().take_while(|&&c| is_name(c)).count(),
+        _ => 0,
+    }
+}
+
+/// The index of the `}` closing a `${` that starts at `open`, counting nested `${`.
+fn closing_brace(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while let Some(&c) = bytes.get(i) {
+        if c == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if c == b'}' {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn substitute_into(
+    template: &str,
+    base: usize,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut String,
+    missing: &mut Missing,
+) -> Result<(), Problem> {
+    let bytes = template.as_bytes();
+    let mut literal_start = 0;
+    let mut i = 0;
+    while let Some(dollar) = template.get(i..).and_then(|s| s.find('$')).map(|d| d + i) {
+        out.push_str(template.get(literal_start..dollar).unwrap_or(""));
+        let after = dollar + 1;
+        match bytes.get(after) {
+            Some(b'$') => {
+                out.push('$');
+                i = after + 1;
+            }
+            Some(b'{') => {
+                let Some(close) = closing_brace(bytes, dollar) else {
+                    return Err(Problem::Invalid(base + dollar..base + template.len()));
+                };
+                let at = base + dollar..base + close + 1;
+                let inner = template.get(after + 1..close).unwrap_or("");
+                braced(inner, base + after + 1, at, lookup, out, missing)?;
+                i = close + 1;
+            }
+            Some(_) => {
+                let len = name_len(bytes.get(after..).unwrap_or(&[]));
+                if len == 0 {
+                    out.push('$');
+                    i = after;
+                    literal_start = i;
+                    continue;
+                }
+                let name = template.get(after..after + len).unwrap_or("");
+                match lookup(name) {
+                    Some(value) => out.push_str(&value),
+                    None => missing.push((name.to_string(), base + dollar..base + after + len)),
+                }
+                i = after + len;
+            }
+            None => {
+                out.push('$');
+                i = after;
+            }
+        }
+        literal_start = i;
+    }
+    out.push_str(template.get(literal_start..).unwrap_or(""));
+    Ok(())
+}
+
+/// `inner` is the text between `${` and `}`, starting at byte `start` of the root template.
+fn braced(
+    inner: &str,
+    start: usize,
+    at: Range<usize>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut String,
+    missing: &mut Missing,
+) -> Result<(), Problem> {
+    let len = name_len(inner.as_bytes());
+    if len == 0 {
+        return Err(Problem::Invalid(at));
+    }
+    let name = inner.get(..len).unwrap_or("");
+    let rest = inner.get(len..).unwrap_or("");
+    let value = lookup(name);
+    if rest.is_empty() {
+        match value {
+            Some(v) => out.push_str(&v),
+            None => missing.push((name.to_string(), at)),
+        }
+        return Ok(());
+    }
+    let (op, arg_offset) = if let Some(op) = ["-", "?", "+"]
+        .into_iter()
+        .find(|op| rest.strip_prefix(':').is_some_and(|r| r.starts_with(op)))
+    {
+        (format!(":{op}"), 2)
+    } else if let Some(op) = ["-", "?", "+"].into_iter().find(|op| rest.starts_with(op)) {
+        (op.to_string(), 1)
+    } else {
+        return Err(Problem::Invalid(at));
+    };
+    let arg = rest.get(arg_offset..).unwrap_or("");
+    let arg_start = start + len + arg_offset;
+    let set = value.is_some();
+    let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
+    let expand_arg = |out: &mut String, missing: &mut Missing| {
+        substitute_into(arg, arg_start, lookup, out, missing)
+    };
+    match op.as_str() {
+        ":-" | "-" => {
+            let use_value = if op == ":-" { non_empty } else { set };
+            if use_value {
+                out.push_str(value.as_deref().unwrap_or(""));
+            } else {
+                expand_arg(out, missing)?;
+            }
+        }
+        ":+" | "+" => {
+            let use_alt = if op == ":+" { non_empty } else { set };
+            if use_alt {
+                expand_arg(out, missing)?;
+            }
+        }
+        _ => {
+            let ok = if op == ":?" { non_empty } else { set };
+            if ok {
+                out.push_str(value.as_deref().unwrap_or(""));
+            } else {
+                let mut message = String::new();
+                let mut ignored = Vec::new();
+                expand_arg(&mut message, &mut ignored)?;
+                return Err(Problem::Required {
+                    name: name.to_string(),
+                    message,
+                    at,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Interpolates every string value in `node` (not mapping keys), reporting
+/// unset variables as warnings and template errors as errors at their position.
+pub fn interpolate_tree(
+    node: &mut Node,
+    lookup: &dyn Lookup,
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) {
+    match &mut node.value {
+        Value::String(text) => {
+            if !text.contains('$') {
+                return;
+            }
+            let span = node.span;
+            let locate = |range: &Range<usize>| sub_span(sources, span, text, range);
+            match substitute(text, &|name| lookup.get(name)) {
+                Ok((value, missing)) => {
+                    for (name, range) in missing {
+                        diagnostics.push(
+                            Diagnostic::warning(
+                                "variable-unset",
+                                format!(
+                                    "variable `{name}` is not set; it is replaced by an empty string"
+                                ),
+                            )
+                            .at(locate(&range))
+                            .help(format!(
+                                "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
+                            )),
+                        );
+                    }
+                    *text = value;
+                }
+                Err(Problem::Invalid(range)) => diagnostics.push(
+                    Diagnostic::error(
+                        "interpolation-syntax",
+                        format!(
+                            "invalid interpolation `{}`",
+                            text.get(range.clone()).unwrap_or(text)
+                        ),
+                    )
+                    .at(locate(&range))
+                    .help("close the `${`, write `${NAME}` or `${NAME:-default}`, or `$$` for a literal `$`"),
+                ),
+                Err(Problem::Required { name, message, at }) => {
+                    let message = if message.is_empty() {
+                        format!("required variable `{name}` is not set")
+                    } else {
+                        format!("required variable `{name}` is not set: {message}")
+                    };
+                    diagnostics.push(
+                        Diagnostic::error("variable-required", message)
+                            .at(locate(&at))
+                            .help(format!("set `{name}` in the environment or in `.env`")),
+                    );
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                interpolate_tree(item, lookup, sources, diagnostics);
+            }
+        }
+        Value::Map(entries) => {
+            for (_, value) in entries {
+                interpolate_tree(value, lookup, sources, diagnostics);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// The span of `range` of a scalar's value, when the source writes the value
+/// verbatim (plain, or quoted without escapes); the whole node otherwise.
+fn sub_span(sources: &Sources, span: Span, value: &str, range: &Range<usize>) -> Span {
+    let written = sources.text(span);
+    let start = if written == value {
+        Some(span.start)
+    } else if written.len() == value.len() + 2 && written.get(1..=value.len()) == Some(value) {
+        Some(span.start + 1)
+    } else {
+        None
+    };
+    match start {
+        Some(start) if range.end <= value.len() => Span {
+            file: span.file,
+            start: start + range.start,
+            len: range.end - range.start,
+        },
+        _ => span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Problem, substitute};
+
+    fn run(template: &str) -> Result<(String, Vec<String>), Problem> {
+        let lookup = |name: &str| match name {
+            "SET" => Some("value".to_string()),
+            "EMPTY" => Some(String::new()),
+            "PORT" => Some("8080".to_string()),
+            _ => None,
+        };
+        substitute(template, &lookup)
+            .map(|(text, missing)| (text, missing.into_iter().map(|(n, _)| n).collect()))
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("plain", "plain", &[]),
+            ("$SET", "value", &[]),
+            ("${SET}", "value", &[]),
+            ("a-$SET-b", "a-value-b", &[]),
+            ("$SET_x", "", &["SET_x"]),
+            ("${SET}_x", "value_x", &[]),
+            ("$$", "$", &[]),
+            ("$$SET", "$SET", &[]),
+            ("$${SET}", "${SET}", &[]),
+            ("cost $$5", "cost $5", &[]),
+            ("${UNSET}", "", &["UNSET"]),
+            ("$UNSET", "", &["UNSET"]),
+            ("${UNSET:-def}", "def", &[]),
+            ("${EMPTY:-def}", "def", &[]),
+            ("${EMPTY-def}", "", &[]),
+            ("${UNSET-def}", "def", &[]),
+            ("${SET:-def}", "value", &[]),
+            ("${UNSET:+alt}", "", &[]),
+            ("${EMPTY:+alt}", "", &[]),
+            ("${EMPTY+alt}", "alt", &[]),
+            ("${SET:+alt}", "alt", &[]),
+            ("${SET:?boom}", "value", &[]),
+            ("${EMPTY?boom}", "", &[]),
+            ("${UNSET:-${PORT}}", "8080", &[]),
+            ("${UNSET:-${ALSO:-x${SET}y}}", "xvaluey", &[]),
+            ("${UNSET:-${ALSO}}", "", &["ALSO"]),
+            ("${SET:-${ALSO}}", "value", &[]),
+            ("${UNSET:-a:b-c}", "a:b-c", &[]),
+            ("${UNSET:-}", "", &[]),
+            ("x${PORT}y${SET}", "x8080yvalue", &[]),
+            ("${UNSET:-$$}", "$", &[]),
+            ("${lower:-l}", "l", &[]),
+            ("$", "$", &[]),
+            ("a $ b", "a $ b", &[]),
+            ("$1 $(date) $}", "$1 $(date) $}", &[]),
+            ("${UNSET:-$(x)}", "$(x)", &[]),
+        ];
+        for (template, want, want_missing) in cases {
+            let (got, missing) = run(template).unwrap_or_else(|e| panic!("{template}: {e:?}"));
+            assert_eq!(&got, want, "{template}");
+            assert_eq!(&missing, want_missing, "{template}");
+        }
+    }
+
+    #[test]
+    fn required_variables_fail_with_the_message() {
+        assert_eq!(
+            run("x ${UNSET:?set it ${SET}}"),
+            Err(Problem::Required {
+                name: "UNSET".into(),
+                message: "set it value".into(),
+                at: 2..25,
+            })
+        );
+        assert!(matches!(run("${EMPTY:?e}"), Err(Problem::Required { .. })));
+        assert!(matches!(run("${UNSET?e}"), Err(Problem::Required { .. })));
+    }
+
+    #[test]
+    fn invalid_templates() {
+        for template in [
+            "${",
+            "${SET",
+            "${}",
+            "${1A}",
+            "${SET!x}",
+            "${SET:x}",
+            "a ${UNSET:-${x}",
+        ] {
+            assert!(
+                matches!(run(template), Err(Problem::Invalid(_))),
+                "{template}: {:?}",
+                run(template)
+            );
+        }
+        assert_eq!(run("ab ${1}"), Err(Problem::Invalid(3..7)));
+    }
+}

@@ -1,0 +1,70 @@
+//! Profiles: a service that lists `profiles` is kept only when one of them is
+//! active (`--profile`, `COMPOSE_PROFILES`; `*` activates all). Services
+//! without `profiles` are always kept. The `profiles` keys are removed.
+//! A kept service that depends on a removed one is left to the plan stage.
+
+use super::yaml::{Node, Value};
+
+/// Drops the services no active profile selects and strips `profiles` keys.
+pub fn apply(doc: &mut Node, active: &[String]) {
+    let all = active.iter().any(|p| p == "*");
+    let Value::Map(sections) = &mut doc.value else {
+        return;
+    };
+    for (key, section) in sections.iter_mut() {
+        if key.as_str() != Some("services") {
+            continue;
+        }
+        let Value::Map(services) = &mut section.value else {
+            continue;
+        };
+        services.retain(|(_, service)| {
+            let Some(profiles) = service.get("profiles") else {
+                return true;
+            };
+            let names: Vec<String> = match &profiles.value {
+                Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
+                Value::Null => Vec::new(),
+                _ => profiles.scalar().into_iter().collect(),
+            };
+            names.is_empty() || all || names.iter().any(|n| active.contains(n))
+        });
+        for (_, service) in services.iter_mut() {
+            if let Value::Map(fields) = &mut service.value {
+                fields.retain(|(k, _)| k.as_str() != Some("profiles"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply;
+    use crate::load::yaml::parse;
+    use crate::source::FileId;
+
+    fn kept(active: &[&str]) -> Vec<String> {
+        let mut doc = parse(
+            "services:\n  app: {image: a}\n  debug: {image: d, profiles: [debug]}\n  both: {image: b, profiles: [debug, ops]}\nnetworks: {n: {}}\n",
+            FileId(0),
+        )
+        .unwrap();
+        let active: Vec<String> = active.iter().map(|s| (*s).to_string()).collect();
+        apply(&mut doc, &active);
+        assert!(doc.get("networks").is_some());
+        let services = doc.get("services").unwrap().as_map().unwrap();
+        for (_, s) in services {
+            assert!(s.get("profiles").is_none());
+        }
+        services.iter().filter_map(|(k, _)| k.scalar()).collect()
+    }
+
+    #[test]
+    fn services_with_profiles_need_an_active_one() {
+        assert_eq!(kept(&[]), ["app"]);
+        assert_eq!(kept(&["ops"]), ["app", "both"]);
+        assert_eq!(kept(&["debug"]), ["app", "debug", "both"]);
+        assert_eq!(kept(&["*"]), ["app", "debug", "both"]);
+        assert_eq!(kept(&["unknown"]), ["app"]);
+    }
+}
