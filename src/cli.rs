@@ -20,7 +20,49 @@ pub enum Command {
     /// Convert compose files into Kubernetes manifests (a YAML stream on stdout).
     Convert(ConvertArgs),
     /// Check compose files and report what would break in one Pod; writes nothing.
-    Check(InputArgs),
+    Check(CheckArgs),
+    /// Show what goes where: containers, roles, addresses, names, ports, start order.
+    Plan(PlanArgs),
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `text` for people, `json` (diagnostics on stdout) for CI systems.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// `check` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Diagnostics on stderr, a summary on stdout.
+    Text,
+    /// Diagnostics as a JSON array on stdout.
+    Json,
+}
+
+/// `plan` options.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `table` for people, `mermaid` for a diagram a README can embed.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+}
+
+/// `plan` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Aligned text tables.
+    Table,
+    /// A Mermaid flowchart.
+    Mermaid,
 }
 
 /// Inputs shared by every subcommand.
@@ -56,6 +98,15 @@ pub struct InputArgs {
     /// Type of the Services made for published ports (`ClusterIP`, `NodePort`, `LoadBalancer`).
     #[arg(long, value_name = "TYPE", value_parser = ["ClusterIP", "NodePort", "LoadBalancer"])]
     pub service_type: Option<String>,
+    /// The cluster's Pod range (repeatable): preset addresses inside it are errors.
+    #[arg(long = "pod-cidr", value_name = "CIDR")]
+    pub pod_cidrs: Vec<ipnet::IpNet>,
+    /// The cluster's Service range (repeatable): preset addresses inside it are errors.
+    #[arg(long = "service-cidr", value_name = "CIDR")]
+    pub service_cidrs: Vec<ipnet::IpNet>,
+    /// A port several containers may declare, because each binds its own preset address (repeatable).
+    #[arg(long = "allow-shared-port", value_name = "PORT")]
+    pub allow_shared_ports: Vec<u16>,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,

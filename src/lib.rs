@@ -14,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -109,7 +110,8 @@ where
     };
     match cli.command {
         Command::Convert(args) => convert(&args, env),
-        Command::Check(input) => check(&input, env),
+        Command::Check(args) => check(&args, env),
+        Command::Plan(args) => plan_command(&args, env),
     }
 }
 
@@ -163,6 +165,9 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
                     minor: 29,
                 },
             service_type: input.service_type.clone(),
+            pod_cidrs: input.pod_cidrs.clone(),
+            service_cidrs: input.service_cidrs.clone(),
+            allow_shared_ports: input.allow_shared_ports.clone(),
         };
         plan::plan(&project, &options, &mut diagnostics)
     });
@@ -230,20 +235,43 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
     }
 }
 
-fn check(input: &InputArgs, env: &Environment) -> Outcome {
-    let pipeline = pipeline(input, env);
-    let mut stderr = rendered(&pipeline, env);
-    let code = if pipeline.plan.is_none() || failed(&pipeline.diagnostics, input.strict) {
+fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
+    let pipeline = pipeline(&args.input, env);
+    let code = if pipeline.plan.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
     } else {
         EXIT_OK
     };
-    if code == EXIT_OK {
-        stderr.push_str("check passed\n");
+    match args.format {
+        cli::CheckFormat::Json => Outcome {
+            stdout: report::diagnostics_json(&pipeline.diagnostics, &pipeline.sources),
+            stderr: String::new(),
+            code,
+        },
+        cli::CheckFormat::Text => Outcome {
+            stdout: report::check_summary(pipeline.plan.as_ref(), &pipeline.diagnostics),
+            stderr: rendered(&pipeline, env),
+            code,
+        },
     }
-    Outcome {
-        stdout: String::new(),
-        stderr,
-        code,
+}
+
+fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
+    let pipeline = pipeline(&args.input, env);
+    let stderr = rendered(&pipeline, env);
+    match &pipeline.plan {
+        Some(plan) if !failed(&pipeline.diagnostics, args.input.strict) => Outcome {
+            stdout: match args.format {
+                cli::PlanFormat::Table => report::plan_table(plan),
+                cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
+            },
+            stderr,
+            code: EXIT_OK,
+        },
+        _ => Outcome {
+            stdout: String::new(),
+            stderr,
+            code: EXIT_INPUT,
+        },
     }
 }

@@ -3,6 +3,7 @@
 //! that the renderer turns into Kubernetes objects without knowing compose.
 
 pub mod addresses;
+pub mod checks;
 pub mod container;
 pub mod names;
 pub mod order;
@@ -38,6 +39,12 @@ pub struct PlanOptions {
     pub native_sidecars: bool,
     /// `--service-type`.
     pub service_type: Option<String>,
+    /// `--pod-cidr`.
+    pub pod_cidrs: Vec<ipnet::IpNet>,
+    /// `--service-cidr`.
+    pub service_cidrs: Vec<ipnet::IpNet>,
+    /// `--allow-shared-port`: ports several containers may declare.
+    pub allow_shared_ports: Vec<u16>,
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -57,6 +64,25 @@ pub struct PodPlan {
     pub storage: storage::Storage,
     /// A Service per compose service that publishes ports.
     pub services: Vec<ServicePlan>,
+    /// Settings Kubernetes has once per Pod.
+    pub pod: PodLevel,
+}
+
+/// Settings Kubernetes has once per Pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodLevel {
+    /// `hostname`.
+    pub hostname: Option<String>,
+    /// `dnsConfig.nameservers`.
+    pub dns_servers: Vec<String>,
+    /// `dnsConfig.searches`.
+    pub dns_searches: Vec<String>,
+    /// `dnsConfig.options` as `name[:value]`.
+    pub dns_options: Vec<String>,
+    /// `terminationGracePeriodSeconds`.
+    pub termination_grace: Option<i64>,
+    /// `securityContext.sysctls` as (name, value).
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// A Kubernetes Service for one compose service's published ports.
@@ -141,6 +167,10 @@ pub struct ContainerPlan {
     pub args: Option<Vec<String>>,
     /// Where it runs.
     pub role: Role,
+    /// Its preset addresses (a shared namespace's included).
+    pub addresses: Vec<IpAddr>,
+    /// Containers it waits for (`depends_on`, `network_mode: service:`).
+    pub depends_on: Vec<String>,
     /// Everything else: environment, ports, probes, mounts, security, resources.
     pub details: container::Details,
 }
@@ -162,13 +192,26 @@ pub struct HostAlias {
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
     check_network_modes(project, diagnostics);
     check_replicas(project, diagnostics);
+    checks::check_addresses(
+        project,
+        &options.extra_addresses,
+        &options.pod_cidrs,
+        &options.service_cidrs,
+        diagnostics,
+    );
     let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
     let storage = storage::plan_storage(project, &name, diagnostics);
     let roles = order::roles(project, options.native_sidecars, diagnostics);
-    let mut containers = plan_containers(project, &order, &roles, &storage, diagnostics);
-    container::check_ports(&containers, project, diagnostics);
+    let mut containers =
+        plan_containers(project, &order, &roles, &addresses, &storage, diagnostics);
+    container::check_ports(
+        &containers,
+        project,
+        &options.allow_shared_ports,
+        diagnostics,
+    );
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let services = plan_services(project, &containers, options.service_type.as_ref());
@@ -189,7 +232,15 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         privileged: options.privileged_init,
         addresses: addresses.all.clone(),
     });
+    checks::notes(
+        project,
+        loopback.is_some(),
+        options.privileged_init,
+        diagnostics,
+    );
+    let pod = pod_level(project, diagnostics);
     PodPlan {
+        pod,
         project: project.name.clone(),
         name,
         loopback,
@@ -259,6 +310,7 @@ fn plan_containers(
     project: &Project,
     order: &[usize],
     roles: &[Role],
+    addresses: &Addresses,
     storage: &storage::Storage,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
@@ -268,7 +320,17 @@ fn plan_containers(
         let Some(service) = project.services.get(index) else {
             continue;
         };
-        let image = image_of(service, diagnostics);
+        let image = image_of(service, &project.name, diagnostics);
+        let mut depends_on: Vec<String> = service
+            .depends_on
+            .iter()
+            .map(|d| d.service.value.clone())
+            .collect();
+        if let Some(NetworkMode::Service(target)) = service.network_mode.as_ref().map(|m| &m.value)
+            && !depends_on.contains(target)
+        {
+            depends_on.push(target.clone());
+        }
         let name = names::unique(
             &names::dns_label(&service.name.value, "service"),
             &mut taken,
@@ -286,23 +348,138 @@ fn plan_containers(
                 .as_ref()
                 .map(|c| container::escape_all(&c.value)),
             role: roles.get(index).copied().unwrap_or(Role::Container),
+            addresses: addresses
+                .by_service
+                .get(&service.name.value)
+                .cloned()
+                .unwrap_or_default(),
+            depends_on,
             details: container::details(service, storage, diagnostics),
         });
     }
     containers
 }
 
-fn image_of(service: &Service, diagnostics: &mut Diagnostics) -> String {
-    match &service.image {
-        Some(image) if !image.value.trim().is_empty() => image.value.clone(),
+fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
+    match (&service.image, service.build) {
+        (Some(image), _) if !image.value.trim().is_empty() => image.value.clone(),
+        (_, Some(build)) => {
+            // docker compose names a built image `<project>-<service>`.
+            let image = format!("{project}-{}", service.name.value);
+            diagnostics.push(
+                Diagnostic::warning("image-built", format!("service `{}` is built, not pulled; the Pod expects image `{image}`", service.name.value))
+                    .at(build)
+                    .help("build it, push it to a registry the cluster can pull from, and set `image:` to that reference"),
+            );
+            image
+        }
         _ => {
             diagnostics.push(
-                Diagnostic::error("image-missing", format!("service `{}` has no `image`", service.name.value))
-                    .at(service.name.span)
-                    .help("build the image, push it to a registry the cluster can pull from, and set `image:`"),
+                Diagnostic::error(
+                    "image-missing",
+                    format!("service `{}` has no `image`", service.name.value),
+                )
+                .at(service.name.span)
+                .help("set `image:` to a reference the cluster can pull"),
             );
             String::new()
         }
+    }
+}
+
+/// Reports services that set a pod-wide value differently; the first one wins.
+fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
+    project: &Project,
+    what: &str,
+    get: impl Fn(&Service) -> Option<(T, Span)>,
+    diagnostics: &mut Diagnostics,
+) -> Option<T> {
+    let mut chosen: Option<(T, &str)> = None;
+    for service in &project.services {
+        let Some((value, span)) = get(service) else {
+            continue;
+        };
+        match &chosen {
+            None => chosen = Some((value, &service.name.value)),
+            Some((first, owner)) if *first != value => diagnostics.push(
+                Diagnostic::warning(
+                    "pod-wide-differs",
+                    format!("services `{owner}` and `{}` set `{what}` differently; a Pod has one, and podlift keeps `{owner}`'s", service.name.value),
+                )
+                .at(span)
+                .help("make them agree, or check that the service works with the other value"),
+            ),
+            Some(_) => {}
+        }
+    }
+    chosen.map(|(value, _)| value)
+}
+
+fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
+    let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| (l.value.clone(), l.span));
+    let hostname = one_value(
+        project,
+        "hostname",
+        |s| s.hostname.as_ref().map(|h| (h.value.clone(), h.span)),
+        diagnostics,
+    );
+    let dns_servers =
+        one_value(project, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
+    let dns_searches = one_value(
+        project,
+        "dns_search",
+        |s| list(&s.pod.dns_search),
+        diagnostics,
+    )
+    .unwrap_or_default();
+    let dns_options =
+        one_value(project, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
+    let sysctls =
+        one_value(project, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
+    // The Pod waits as long as its slowest service asks for.
+    let grace = project
+        .services
+        .iter()
+        .filter_map(|s| s.pod.stop_grace_period.as_ref())
+        .map(|d| d.value)
+        .max();
+    let grace_values: std::collections::BTreeSet<_> = project
+        .services
+        .iter()
+        .filter_map(|s| s.pod.stop_grace_period.as_ref())
+        .map(|d| d.value)
+        .collect();
+    if grace_values.len() > 1 {
+        diagnostics.push(
+            Diagnostic::note(
+                "pod-wide-differs",
+                "services set different `stop_grace_period`s; the Pod uses the longest for all",
+            )
+            .at_opt(
+                project
+                    .services
+                    .iter()
+                    .find_map(|s| s.pod.stop_grace_period.as_ref())
+                    .map(|d| d.span),
+            ),
+        );
+    }
+    PodLevel {
+        // A Pod's hostname is one DNS label; a longer name stays a host alias only.
+        hostname: hostname
+            .map(|h| h.to_ascii_lowercase())
+            .filter(|h| names::is_host_name(h) && !h.contains('.')),
+        dns_servers,
+        dns_searches,
+        dns_options,
+        termination_grace: grace.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        sysctls: sysctls
+            .iter()
+            .filter_map(|s| {
+                s.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect(),
     }
 }
 

@@ -10,9 +10,10 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy}
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
     EnvVar, ExecAction, HostAlias, HostPathVolumeSource, Namespace, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
-    Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource, SecurityContext, Service,
-    ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodDNSConfig, PodDNSConfigOption,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret,
+    SecretVolumeSource, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume,
+    VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -288,6 +289,22 @@ fn pod_spec(plan: &PodPlan) -> PodSpec {
         volumes: (!plan.storage.volumes.is_empty())
             .then(|| plan.storage.volumes.iter().map(volume).collect()),
         host_aliases: (!host_aliases.is_empty()).then_some(host_aliases),
+        hostname: plan.pod.hostname.clone(),
+        termination_grace_period_seconds: plan.pod.termination_grace,
+        dns_config: pod_dns(&plan.pod),
+        security_context: (!plan.pod.sysctls.is_empty()).then(|| PodSecurityContext {
+            sysctls: Some(
+                plan.pod
+                    .sysctls
+                    .iter()
+                    .map(|(name, value)| Sysctl {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+            ),
+            ..PodSecurityContext::default()
+        }),
         ..PodSpec::default()
     }
 }
@@ -389,6 +406,7 @@ fn container(plan: &ContainerPlan) -> Container {
         }),
         working_dir: d.working_dir.clone(),
         tty: d.tty.then_some(true),
+        image_pull_policy: d.pull_policy.clone(),
         stdin: d.stdin.then_some(true),
         ..Container::default()
     }
@@ -455,4 +473,28 @@ fn volume(v: &crate::plan::storage::VolumePlan) -> Volume {
         }
     }
     out
+}
+
+fn pod_dns(pod: &crate::plan::PodLevel) -> Option<PodDNSConfig> {
+    if pod.dns_servers.is_empty() && pod.dns_searches.is_empty() && pod.dns_options.is_empty() {
+        return None;
+    }
+    Some(PodDNSConfig {
+        nameservers: (!pod.dns_servers.is_empty()).then(|| pod.dns_servers.clone()),
+        searches: (!pod.dns_searches.is_empty()).then(|| pod.dns_searches.clone()),
+        options: (!pod.dns_options.is_empty()).then(|| {
+            pod.dns_options
+                .iter()
+                .map(|o| {
+                    let (name, value) = o
+                        .split_once(':')
+                        .map_or((o.as_str(), None), |(n, v)| (n, Some(v.to_string())));
+                    PodDNSConfigOption {
+                        name: Some(name.to_string()),
+                        value,
+                    }
+                })
+                .collect()
+        }),
+    })
 }

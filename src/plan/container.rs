@@ -39,6 +39,8 @@ pub struct Details {
     pub tty: bool,
     /// `stdin`.
     pub stdin: bool,
+    /// `imagePullPolicy`.
+    pub pull_policy: Option<String>,
     /// CPU limit and request in millicores, memory limit and request in bytes.
     pub cpu_limit: Option<u64>,
     /// CPU request in millicores.
@@ -148,6 +150,7 @@ pub fn details(service: &Service, storage: &Storage, diagnostics: &mut Diagnosti
         read_only: service.security.read_only,
         tty: service.security.tty,
         stdin: service.security.stdin_open,
+        pull_policy: service.pull_policy.clone(),
         cpu_limit: service.resources.cpu_limit,
         cpu_request: service.resources.cpu_request,
         memory_limit: service.resources.memory_limit,
@@ -157,10 +160,18 @@ pub fn details(service: &Service, storage: &Storage, diagnostics: &mut Diagnosti
 
 /// Two containers of one Pod cannot both listen on one port: they share a
 /// network namespace.
-pub fn check_ports(containers: &[ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
+pub fn check_ports(
+    containers: &[ContainerPlan],
+    project: &Project,
+    allowed: &[u16],
+    diagnostics: &mut Diagnostics,
+) {
     let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
     for container in containers {
         for &(port, protocol) in &container.details.ports {
+            if allowed.contains(&port) {
+                continue;
+            }
             match owner.get(&(port, protocol)) {
                 Some(other) => {
                     let span = project
@@ -178,7 +189,7 @@ pub fn check_ports(containers: &[ContainerPlan], project: &Project, diagnostics:
                             format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; in one Pod both share a network namespace", container.service, protocol.as_str()),
                         )
                         .at_opt(span)
-                        .help("this works only if each binds its own preset address, not 0.0.0.0; otherwise change one port"),
+                        .help(format!("this works only if each binds its own preset address, not 0.0.0.0; then allow it with `--allow-shared-port {port}`")),
                     );
                 }
                 None => {

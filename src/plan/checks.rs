@@ -1,0 +1,199 @@
+//! Checks of the one-Pod plan that are not part of building it: addresses
+//! against subnets, the cluster's ranges and reserved addresses; settings the
+//! Pod has only once; what the namespace and the peers must know.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::source::{Located, Span};
+
+/// Ranges clusters commonly use, checked when the user names none.
+pub const COMMON_CLUSTER_RANGES: &[(&str, &str)] = &[
+    ("10.244.0.0/16", "the kubeadm/flannel Pod range"),
+    ("10.42.0.0/16", "the k3s/RKE2 Pod range"),
+    ("10.96.0.0/12", "the kubeadm Service range"),
+    ("10.43.0.0/16", "the k3s/RKE2 Service range"),
+    ("10.100.0.0/16", "the EKS Service range"),
+    ("192.168.0.0/16", "Calico's default Pod pool"),
+    ("172.17.0.0/16", "Docker's default bridge on the nodes"),
+];
+
+/// Addresses that must never be claimed on a Pod's loopback, with the reason.
+fn reserved(ip: IpAddr) -> Option<&'static str> {
+    const METADATA: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+    const NODE_LOCAL_DNS: Ipv4Addr = Ipv4Addr::new(169, 254, 20, 10);
+    const CALICO_GATEWAY: Ipv4Addr = Ipv4Addr::new(169, 254, 1, 1);
+    const AWS_METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => {
+            Some("it is a loopback address (127.0.0.0/8) the Pod already has")
+        }
+        IpAddr::V4(v4) if v4.is_unspecified() => Some("`0.0.0.0` means every address"),
+        IpAddr::V4(v4) if v4.is_broadcast() => Some("it is the broadcast address"),
+        IpAddr::V4(v4) if v4.is_multicast() => Some("it is a multicast address"),
+        IpAddr::V4(v4) if v4 == METADATA => {
+            Some("it is the cloud metadata service; claiming it cuts the Pod off from it")
+        }
+        IpAddr::V4(v4) if v4 == NODE_LOCAL_DNS => {
+            Some("it is NodeLocal DNSCache's address; claiming it breaks DNS in the Pod")
+        }
+        IpAddr::V4(v4) if v4 == CALICO_GATEWAY => {
+            Some("it is Calico's gateway; claiming it breaks the Pod's default route")
+        }
+        IpAddr::V6(v6) if v6.is_loopback() => {
+            Some("it is the loopback address the Pod already has")
+        }
+        IpAddr::V6(v6) if v6.is_unspecified() => Some("`::` means every address"),
+        IpAddr::V6(v6) if v6.is_multicast() => Some("it is a multicast address"),
+        IpAddr::V6(v6) if v6 == AWS_METADATA_V6 => Some("it is the cloud metadata service"),
+        IpAddr::V4(_) | IpAddr::V6(_) => None,
+    }
+}
+
+/// Every preset address with where it was written and who declared it.
+fn declared(project: &Project, extra: &[IpAddr]) -> Vec<(Located<IpAddr>, String)> {
+    let mut out = Vec::new();
+    for service in &project.services {
+        for network in &service.networks {
+            for address in network.addresses() {
+                out.push((address, format!("service `{}`", service.name.value)));
+            }
+        }
+    }
+    for address in &project.extension.extra_addresses {
+        out.push((address.clone(), "`x-podlift.extra-addresses`".to_string()));
+    }
+    let nowhere = Span {
+        file: crate::source::FileId(u32::MAX),
+        start: 0,
+        len: 0,
+    };
+    for address in extra {
+        out.push((Located::new(*address, nowhere), "`--extra-ip`".to_string()));
+    }
+    out
+}
+
+/// Checks addresses: subnet membership, reserved ones, the cluster's ranges.
+pub fn check_addresses(
+    project: &Project,
+    extra: &[IpAddr],
+    pod_cidrs: &[IpNet],
+    service_cidrs: &[IpNet],
+    diagnostics: &mut Diagnostics,
+) {
+    for service in &project.services {
+        for attachment in &service.networks {
+            let Some(network) = project
+                .networks
+                .iter()
+                .find(|n| n.name.value == attachment.name.value)
+            else {
+                continue;
+            };
+            for address in attachment.addresses() {
+                let same_family: Vec<&IpNet> = network
+                    .subnets
+                    .iter()
+                    .map(|s| &s.value)
+                    .filter(|s| s.addr().is_ipv4() == address.value.is_ipv4())
+                    .collect();
+                if !same_family.is_empty()
+                    && !same_family.iter().any(|s| s.contains(&address.value))
+                {
+                    let list: Vec<String> = same_family.iter().map(|s| format!("`{s}`")).collect();
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "address-outside-subnet",
+                            format!("address `{}` of service `{}` is outside network `{}`'s subnet {}", address.value, service.name.value, network.name.value, list.join(", ")),
+                        )
+                        .at(address.span)
+                        .help("fix the address or the subnet; compose itself would refuse to start this service"),
+                    );
+                }
+            }
+        }
+    }
+    let user_ranges = !pod_cidrs.is_empty() || !service_cidrs.is_empty();
+    for (address, who) in declared(project, extra) {
+        let span = (address.span.file.0 != u32::MAX).then_some(address.span);
+        if let Some(why) = reserved(address.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "address-reserved",
+                    format!(
+                        "{who} claims `{}`, which must not go on the Pod's loopback: {why}",
+                        address.value
+                    ),
+                )
+                .at_opt(span)
+                .help("choose another address; the images' configuration must follow"),
+            );
+            continue;
+        }
+        for (ranges, kind) in [(pod_cidrs, "Pod"), (service_cidrs, "Service")] {
+            if let Some(range) = ranges.iter().find(|r| r.contains(&address.value)) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "address-cluster-range",
+                        format!("{who} claims `{}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}", address.value),
+                    )
+                    .at_opt(span)
+                    .help("preset addresses must lie outside the cluster's ranges; 169.254.0.0/16 link-local addresses are usually safe"),
+                );
+            }
+        }
+        if !user_ranges {
+            for (range, what) in COMMON_CLUSTER_RANGES {
+                let Ok(net) = range.parse::<IpNet>() else {
+                    continue;
+                };
+                if net.contains(&address.value) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            "address-common-range",
+                            format!("{who} claims `{}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it", address.value),
+                        )
+                        .at_opt(span)
+                        .help("name the cluster's ranges with `--pod-cidr` and `--service-cidr` to check for real"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Notes that hold for every Pod with preset addresses.
+pub fn notes(
+    project: &Project,
+    has_loopback: bool,
+    privileged: bool,
+    diagnostics: &mut Diagnostics,
+) {
+    if has_loopback && !privileged {
+        diagnostics.push(
+            Diagnostic::note(
+                "pod-security",
+                "the loopback init container adds `NET_ADMIN`, which the Pod Security levels `baseline` and `restricted` forbid",
+            )
+            .help("label the namespace: `kubectl label namespace NAMESPACE pod-security.kubernetes.io/enforce=privileged` (or convert with `-n NAMESPACE --create-namespace`)"),
+        );
+    }
+    let with_addresses = project
+        .services
+        .iter()
+        .filter(|s| s.networks.iter().any(|n| n.addresses().next().is_some()))
+        .count();
+    if with_addresses > 1 {
+        diagnostics.push(
+            Diagnostic::note(
+                "source-address",
+                "in one Pod a connection to a preset address comes from that same address (over loopback), not from the caller's own",
+            )
+            .help("a server that allows clients by source address must allow its own preset address too"),
+        );
+    }
+}

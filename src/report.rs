@@ -1,0 +1,278 @@
+//! Reports for people and CI systems: the `plan` table and Mermaid diagram,
+//! the `check` summary and diagnostics as JSON. Text only; printing is the
+//! caller's.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostics, Severity};
+use crate::plan::storage::VolumeSource;
+use crate::plan::{PodPlan, Role};
+use crate::source::Sources;
+
+const fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Container => "container",
+        Role::Sidecar => "sidecar",
+        Role::Init => "init",
+    }
+}
+
+fn join_or_dash<I: IntoIterator<Item = String>>(items: I) -> String {
+    let text = items.into_iter().collect::<Vec<_>>().join(", ");
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text
+    }
+}
+
+/// Names that resolve to a container's first address.
+fn names_of(plan: &PodPlan, service: &str) -> Vec<String> {
+    let Some(container) = plan.containers.iter().find(|c| c.service == service) else {
+        return Vec::new();
+    };
+    let ip = container
+        .addresses
+        .first()
+        .copied()
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    plan.host_aliases
+        .iter()
+        .filter(|h| h.ip == ip)
+        .flat_map(|h| h.names.clone())
+        .collect()
+}
+
+/// `podlift plan`: what goes where, as aligned text tables.
+#[must_use]
+pub fn plan_table(plan: &PodPlan) -> String {
+    let mut rows = vec![[
+        "#".to_string(),
+        "CONTAINER".to_string(),
+        "ROLE".to_string(),
+        "IMAGE".to_string(),
+        "ADDRESSES".to_string(),
+        "PORTS".to_string(),
+        "VOLUMES".to_string(),
+        "WAITS FOR".to_string(),
+    ]];
+    let mut position = 0;
+    if let Some(loopback) = &plan.loopback {
+        position += 1;
+        rows.push([
+            position.to_string(),
+            crate::plan::LOOPBACK_INIT_NAME.to_string(),
+            "init".to_string(),
+            loopback.image.clone(),
+            join_or_dash(loopback.addresses.iter().map(ToString::to_string)),
+            "-".to_string(),
+            "-".to_string(),
+            "-".to_string(),
+        ]);
+    }
+    for container in &plan.containers {
+        position += 1;
+        rows.push([
+            position.to_string(),
+            container.name.clone(),
+            role_name(container.role).to_string(),
+            container.image.clone(),
+            join_or_dash(container.addresses.iter().map(ToString::to_string)),
+            join_or_dash(
+                container
+                    .details
+                    .ports
+                    .iter()
+                    .map(|(p, proto)| format!("{p}/{}", proto.as_str())),
+            ),
+            join_or_dash(container.details.mounts.iter().map(|m| m.path.clone())),
+            join_or_dash(container.depends_on.iter().cloned()),
+        ]);
+    }
+    let mut out = format!(
+        "Pod `{}` (project `{}`), in start order:\n\n",
+        plan.name, plan.project
+    );
+    out.push_str(&table(&rows));
+    out.push_str("\nNames (hostAliases):\n");
+    for alias in &plan.host_aliases {
+        let _ = writeln!(
+            out,
+            "  {:<16} {}",
+            alias.ip.to_string(),
+            alias.names.join(" ")
+        );
+    }
+    if !plan.services.is_empty() {
+        out.push_str("\nServices:\n");
+        for service in &plan.services {
+            let ports: Vec<String> = service
+                .ports
+                .iter()
+                .map(|p| format!("{} -> {}/{}", p.port, p.target, p.protocol.to_lowercase()))
+                .collect();
+            let _ = writeln!(out, "  {:<16} {}", service.name, ports.join(", "));
+        }
+    }
+    let claims: Vec<String> = plan
+        .storage
+        .volumes
+        .iter()
+        .filter_map(|v| match &v.source {
+            VolumeSource::Claim(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    if !claims.is_empty() {
+        let _ = writeln!(out, "\nPersistentVolumeClaims: {}", claims.join(", "));
+    }
+    out
+}
+
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+    out
+}
+
+/// `podlift plan --format mermaid`: the Pod as a Mermaid flowchart.
+#[must_use]
+pub fn plan_mermaid(plan: &PodPlan) -> String {
+    let id = |name: &str| name.replace('-', "_");
+    let mut out = String::from("flowchart LR\n");
+    let _ = writeln!(out, "  subgraph pod[\"Pod {}\"]", plan.name);
+    if let Some(loopback) = &plan.loopback {
+        let list: Vec<String> = loopback.addresses.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "    loopback[\"{} (init)<br/>lo: {}\"]",
+            crate::plan::LOOPBACK_INIT_NAME,
+            list.join(", ")
+        );
+    }
+    for container in &plan.containers {
+        let addresses: Vec<String> = container
+            .addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let at = if addresses.is_empty() {
+            String::new()
+        } else {
+            format!("<br/>{}", addresses.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "    c_{}[\"{} ({}){at}\"]",
+            id(&container.name),
+            container.name,
+            role_name(container.role)
+        );
+    }
+    out.push_str("  end\n");
+    for container in &plan.containers {
+        for dependency in &container.depends_on {
+            if let Some(target) = plan.containers.iter().find(|c| c.service == *dependency) {
+                let _ = writeln!(
+                    out,
+                    "  c_{} --> c_{}",
+                    id(&container.name),
+                    id(&target.name)
+                );
+            }
+        }
+        if plan.loopback.is_some() && container.depends_on.is_empty() {
+            let _ = writeln!(out, "  c_{} -.-> loopback", id(&container.name));
+        }
+    }
+    for service in &plan.services {
+        let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "  s_{}([\"Service {}: {}\"]) --> c_{}",
+            id(&service.name),
+            service.name,
+            ports.join(", "),
+            id(&service.name)
+        );
+    }
+    out
+}
+
+/// `podlift check`: one line per container, then the totals.
+#[must_use]
+pub fn check_summary(plan: Option<&PodPlan>, diagnostics: &Diagnostics) -> String {
+    let mut out = String::new();
+    if let Some(plan) = plan {
+        for container in &plan.containers {
+            let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
+            let names = join_or_dash(names_of(plan, &container.service));
+            let _ = writeln!(
+                out,
+                "{:<20} {:<9} addresses: {addresses}; names: {names}",
+                container.service,
+                role_name(container.role)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} error(s), {} warning(s), {} note(s)",
+        diagnostics.count(Severity::Error),
+        diagnostics.count(Severity::Warning),
+        diagnostics.count(Severity::Note)
+    );
+    out
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: &'a str,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// Diagnostics as a JSON array, for CI systems.
+#[must_use]
+pub fn diagnostics_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics
+        .items()
+        .iter()
+        .map(|d| {
+            let file = d
+                .span
+                .and_then(|s| sources.get(s.file))
+                .map(|f| f.path.display().to_string());
+            let at = d.span.and_then(|s| sources.line_col(s));
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity.as_str(),
+                file,
+                line: at.map(|a| a.line),
+                column: at.map(|a| a.column),
+                message: &d.message,
+                help: d.help.as_deref(),
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).map_or_else(|_| "[]\n".to_string(), |t| t + "\n")
+}
