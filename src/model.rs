@@ -48,6 +48,8 @@ pub struct Project {
     pub configs: Vec<FileObject>,
     /// Settings under `x-podlift`.
     pub extension: Extension,
+    /// Position of each service in `services`, by name.
+    pub index: std::collections::HashMap<String, usize>,
 }
 
 /// What the model reads besides the YAML: variables and the project directory.
@@ -83,7 +85,13 @@ impl Project {
     /// A service by name.
     #[must_use]
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name.value == name)
+        self.services.get(self.position(name)?)
+    }
+
+    /// Position of a service in `services`.
+    #[must_use]
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
     }
 }
 
@@ -111,6 +119,7 @@ pub fn model(
         secrets: Vec::new(),
         configs: Vec::new(),
         extension: Extension::default(),
+        index: std::collections::HashMap::new(),
     };
     let mut file_name = None;
     let root = &document.root;
@@ -160,6 +169,12 @@ pub fn model(
         }
     }
     project.name = project_name(names, file_name.as_ref(), &mut reader);
+    project.index = project
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.value.clone(), i))
+        .collect();
     project
 }
 

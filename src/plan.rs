@@ -314,7 +314,7 @@ fn plan_containers(
     storage: &storage::Storage,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
-    let mut taken = vec![LOOPBACK_INIT_NAME.to_string()];
+    let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
     let mut containers = Vec::with_capacity(order.len());
     for &index in order {
         let Some(service) = project.services.get(index) else {

@@ -1,5 +1,7 @@
 //! Kubernetes names: DNS-1123 labels for objects and containers, subdomains for hosts.
 
+use std::collections::HashSet;
+
 /// Longest DNS-1123 label.
 pub const MAX_LABEL: usize = 63;
 
@@ -43,7 +45,7 @@ pub fn is_host_name(name: &str) -> bool {
 }
 
 /// Makes `name` unique among `taken` by appending `-2`, `-3`, …, and records it.
-pub fn unique(name: &str, taken: &mut Vec<String>) -> String {
+pub fn unique(name: &str, taken: &mut HashSet<String>) -> String {
     let mut candidate = name.to_string();
     let mut n = 2;
     while taken.contains(&candidate) {
@@ -52,7 +54,7 @@ pub fn unique(name: &str, taken: &mut Vec<String>) -> String {
         candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
         n += 1;
     }
-    taken.push(candidate.clone());
+    taken.insert(candidate.clone());
     candidate
 }
 
@@ -79,7 +81,7 @@ mod tests {
 
     #[test]
     fn unique_appends_a_counter() {
-        let mut taken = vec![];
+        let mut taken = std::collections::HashSet::new();
         assert_eq!(unique("a", &mut taken), "a");
         assert_eq!(unique("a", &mut taken), "a-2");
         assert_eq!(unique("a", &mut taken), "a-3");

@@ -8,7 +8,7 @@ use crate::model::service::NetworkMode;
 /// reported; services caught in a cycle keep their file order at the end.
 pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usize> {
     let count = project.services.len();
-    let index_of = |name: &str| project.services.iter().position(|s| s.name.value == name);
+    let index_of = |name: &str| project.position(name);
     let mut needs: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, service) in project.services.iter().enumerate() {
         let Some(deps) = needs.get_mut(i) else {
@@ -44,20 +44,33 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
             deps.push(j);
         }
     }
+    // Kahn's algorithm; among the ready services the earliest in the file goes first.
+    let mut waiting: Vec<usize> = needs.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, deps) in needs.iter().enumerate() {
+        for &j in deps {
+            if let Some(list) = dependents.get_mut(j) {
+                list.push(i);
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..count).filter(|&i| waiting.get(i) == Some(&0)).collect();
     let mut placed = vec![false; count];
     let mut order = Vec::with_capacity(count);
-    while order.len() < count {
-        let ready = (0..count).find(|&i| {
-            !placed.get(i).copied().unwrap_or(true)
-                && needs
-                    .get(i)
-                    .is_some_and(|d| d.iter().all(|&j| placed.get(j).copied().unwrap_or(true)))
-        });
-        let Some(next) = ready else { break };
+    while let Some(next) = ready.pop_first() {
         if let Some(p) = placed.get_mut(next) {
             *p = true;
         }
         order.push(next);
+        for &dependent in dependents.get(next).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(w) = waiting.get_mut(dependent) {
+                *w = w.saturating_sub(1);
+                if *w == 0 {
+                    ready.insert(dependent);
+                }
+            }
+        }
     }
     let stuck: Vec<usize> = (0..count)
         .filter(|&i| !placed.get(i).copied().unwrap_or(true))
@@ -98,7 +111,7 @@ pub fn roles(
     use crate::model::service::Condition;
     use crate::plan::Role;
     let mut roles = vec![Role::Container; project.services.len()];
-    let index_of = |name: &str| project.services.iter().position(|s| s.name.value == name);
+    let index_of = |name: &str| project.position(name);
     for service in &project.services {
         for dependency in &service.depends_on {
             let Some(j) = index_of(&dependency.service.value) else {

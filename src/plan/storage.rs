@@ -1,7 +1,7 @@
 //! Storage plan: Pod volumes, their mounts, and the ConfigMaps, Secrets and
 //! claims behind them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -23,7 +23,7 @@ pub struct VolumePlan {
 }
 
 /// What backs a Pod volume.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum VolumeSource {
     /// A PersistentVolumeClaim by name.
     Claim(String),
@@ -99,15 +99,19 @@ pub struct Storage {
     pub secrets: Vec<SecretPlan>,
     /// Claims.
     pub claims: Vec<ClaimPlan>,
+    /// Lookups that keep planning linear: volume by source, names in use.
+    by_source: HashMap<VolumeSource, String>,
+    volume_names: HashSet<String>,
+    config_names: HashSet<String>,
 }
 
 impl Storage {
     fn volume(&mut self, name: &str, source: VolumeSource) -> String {
-        if let Some(existing) = self.volumes.iter().find(|v| v.source == source) {
-            return existing.name.clone();
+        if let Some(existing) = self.by_source.get(&source) {
+            return existing.clone();
         }
-        let mut taken: Vec<String> = self.volumes.iter().map(|v| v.name.clone()).collect();
-        let name = names::unique(&names::dns_label(name, "volume"), &mut taken);
+        let name = names::unique(&names::dns_label(name, "volume"), &mut self.volume_names);
+        self.by_source.insert(source.clone(), name.clone());
         self.volumes.push(VolumePlan {
             name: name.clone(),
             source,
@@ -289,10 +293,9 @@ fn config_map_for(
     let stem = path
         .file_name()
         .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
-    let mut taken: Vec<String> = storage.config_maps.iter().map(|c| c.name.clone()).collect();
     let name = names::unique(
         &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
-        &mut taken,
+        &mut storage.config_names,
     );
     storage.config_maps.push(ConfigMapPlan {
         name: name.clone(),
