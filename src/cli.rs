@@ -107,6 +107,12 @@ pub struct InputArgs {
     /// A port several containers may declare, because each binds its own preset address (repeatable).
     #[arg(long = "allow-shared-port", value_name = "PORT")]
     pub allow_shared_ports: Vec<u16>,
+    /// `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
+    #[arg(long, value_enum, default_value_t = Strategy::Pod)]
+    pub strategy: Strategy,
+    /// Send traffic for published ports from the Pod's IP to the service's preset address (needs `iptables` in the init image).
+    #[arg(long)]
+    pub inbound_dnat: bool,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -173,4 +179,13 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
             "`{text}` is not a Kubernetes version; write it like `1.33`"
         )),
     }
+}
+
+/// How services are spread over Pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// One Pod for all services.
+    Pod,
+    /// A Deployment per service, or per group sharing a network namespace.
+    Split,
 }

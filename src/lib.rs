@@ -119,7 +119,8 @@ where
 struct Pipeline {
     sources: Sources,
     diagnostics: Diagnostics,
-    plan: Option<plan::PodPlan>,
+    /// One plan per Pod: one in the pod strategy, one per group when split.
+    plans: Option<Vec<plan::PodPlan>>,
 }
 
 fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
@@ -145,7 +146,7 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         environment: env.variables.clone(),
     };
     let document = load::load(&options, &mut sources, &mut diagnostics);
-    let plan = document.map(|document| {
+    let plans = document.map(|document| {
         let names = model::NameSources {
             flag: input.project_name.clone(),
             environment: env.compose_project_name.clone(),
@@ -168,14 +169,21 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             pod_cidrs: input.pod_cidrs.clone(),
             service_cidrs: input.service_cidrs.clone(),
             allow_shared_ports: input.allow_shared_ports.clone(),
+            inbound_dnat: input.inbound_dnat,
+            split: input.strategy == cli::Strategy::Split,
         };
-        plan::plan(&project, &options, &mut diagnostics)
+        let pod = plan::plan(&project, &options, &mut diagnostics);
+        if options.split {
+            plan::split::split(&pod, &project, &options, &mut diagnostics)
+        } else {
+            vec![pod]
+        }
     });
     diagnostics.sort();
     Pipeline {
         sources,
         diagnostics,
-        plan,
+        plans,
     }
 }
 
@@ -195,8 +203,8 @@ fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
 fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let stderr = rendered(&pipeline, env);
-    let plan = match &pipeline.plan {
-        Some(plan) if !failed(&pipeline.diagnostics, args.input.strict) => plan,
+    let plans = match &pipeline.plans {
+        Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
         _ => {
             return Outcome {
                 stdout: String::new(),
@@ -209,7 +217,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
         namespace: args.namespace.clone(),
         create_namespace: args.create_namespace,
     };
-    let objects = render::render(plan, &render_options);
+    let objects = render::render_all(plans, &render_options);
     let output = if args.output == "-" {
         emit::Output::Stdout
     } else {
@@ -219,7 +227,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
         format: args.format,
         output,
         force: args.force,
-        project: plan.name.clone(),
+        project: plans.first().map(names_of_project).unwrap_or_default(),
     };
     match emit::emit(&objects, &options) {
         Ok(stdout) => Outcome {
@@ -237,7 +245,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
 
 fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let code = if pipeline.plan.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
+    let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
     } else {
         EXIT_OK
@@ -249,7 +257,10 @@ fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
             code,
         },
         cli::CheckFormat::Text => Outcome {
-            stdout: report::check_summary(pipeline.plan.as_ref(), &pipeline.diagnostics),
+            stdout: report::check_summary(
+                pipeline.plans.as_deref().unwrap_or_default(),
+                &pipeline.diagnostics,
+            ),
             stderr: rendered(&pipeline, env),
             code,
         },
@@ -259,12 +270,16 @@ fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
 fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let stderr = rendered(&pipeline, env);
-    match &pipeline.plan {
-        Some(plan) if !failed(&pipeline.diagnostics, args.input.strict) => Outcome {
-            stdout: match args.format {
-                cli::PlanFormat::Table => report::plan_table(plan),
-                cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
-            },
+    match &pipeline.plans {
+        Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => Outcome {
+            stdout: plans
+                .iter()
+                .map(|plan| match args.format {
+                    cli::PlanFormat::Table => report::plan_table(plan),
+                    cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
             stderr,
             code: EXIT_OK,
         },
@@ -274,4 +289,9 @@ fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
             code: EXIT_INPUT,
         },
     }
+}
+
+/// The chart and kustomization name: the project's Kubernetes name.
+fn names_of_project(plan: &plan::PodPlan) -> String {
+    plan::names::dns_label(&plan.project, "podlift")
 }

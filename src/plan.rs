@@ -7,6 +7,7 @@ pub mod checks;
 pub mod container;
 pub mod names;
 pub mod order;
+pub mod split;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -14,8 +15,8 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
 use crate::model::service::{NetworkMode, Restart, Service};
+use crate::model::{self, Project};
 use crate::source::{Located, Span};
 use addresses::Addresses;
 
@@ -45,6 +46,10 @@ pub struct PlanOptions {
     pub service_cidrs: Vec<ipnet::IpNet>,
     /// `--allow-shared-port`: ports several containers may declare.
     pub allow_shared_ports: Vec<u16>,
+    /// `--inbound-dnat`: published ports reach services bound to their preset address.
+    pub inbound_dnat: bool,
+    /// `--strategy split`: a Deployment per service or group.
+    pub split: bool,
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -66,6 +71,8 @@ pub struct PodPlan {
     pub services: Vec<ServicePlan>,
     /// Settings Kubernetes has once per Pod.
     pub pod: PodLevel,
+    /// Replicas of the workload (1 in the pod strategy).
+    pub replicas: u32,
 }
 
 /// Settings Kubernetes has once per Pod.
@@ -130,7 +137,35 @@ pub struct LoopbackInit {
     pub privileged: bool,
     /// Every preset address, once, sorted (IPv4 before IPv6).
     pub addresses: Vec<IpAddr>,
+    /// Preset addresses of other Pods, each sent to the ClusterIP of a
+    /// Service resolved by name when the init container runs (split strategy).
+    pub translations: Vec<(IpAddr, String)>,
+    /// Ports to send from the Pod's own IP to a preset address, so a server
+    /// bound only to its preset address is reached through its Service.
+    pub inbound: Vec<Inbound>,
 }
+
+/// One inbound translation: `PREROUTING -p PROTO --dport PORT → ADDRESS:PORT`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound {
+    /// The preset address that serves the port.
+    pub address: IpAddr,
+    /// The port.
+    pub port: u16,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: &'static str,
+}
+
+/// The image used when the init container needs `iptables` as well as `ip`
+/// (split strategy, `--inbound-dnat`): a pinned tag of a network toolbox.
+pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
+
+/// The init container's variable holding the Pod's namespace (downward API).
+pub const NAMESPACE_VARIABLE: &str = "PODLIFT_NAMESPACE";
+
+/// podlift's own NAT chains: flushed on every run, so reruns add no duplicates.
+const OUT_CHAIN: &str = "PODLIFT-OUT";
+const IN_CHAIN: &str = "PODLIFT-IN";
 
 impl LoopbackInit {
     /// The shell script the init container runs. `replace` keeps it idempotent
@@ -147,8 +182,55 @@ impl LoopbackInit {
                 IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
             };
         }
+        if !self.translations.is_empty() {
+            chain(&mut script, OUT_CHAIN, "OUTPUT");
+            script.push_str("resolve() { getent hosts \"$1\" | awk '{ print $1; exit }'; }\n");
+            // `NAME.NAMESPACE.svc` skips the hostAliases (where NAME is the
+            // preset address) and asks the cluster's DNS for the ClusterIP.
+            for (address, service) in &self.translations {
+                let name = format!("{service}.${NAMESPACE_VARIABLE}.svc");
+                let _ = writeln!(
+                    script,
+                    "ip=$(resolve {name}); [ -n \"$ip\" ] || {{ echo \"podlift: Service {name} does not resolve\" >&2; exit 1; }}"
+                );
+                let _ = writeln!(
+                    script,
+                    "iptables -t nat -A {OUT_CHAIN} -d {address}/32 -j DNAT --to-destination \"$ip\""
+                );
+            }
+        }
+        if !self.inbound.is_empty() {
+            chain(&mut script, IN_CHAIN, "PREROUTING");
+            for rule in &self.inbound {
+                let _ = writeln!(
+                    script,
+                    "iptables -t nat -A {IN_CHAIN} -p {} --dport {} -j DNAT --to-destination {}:{}",
+                    rule.protocol, rule.port, rule.address, rule.port
+                );
+            }
+        }
         script.push_str("ip addr show dev lo\n");
         script
+    }
+}
+
+/// Creates (or empties) podlift's chain and hooks it into `parent` once.
+fn chain(script: &mut String, name: &str, parent: &str) {
+    let _ = writeln!(
+        script,
+        "iptables -t nat -N {name} 2>/dev/null || iptables -t nat -F {name}"
+    );
+    let _ = writeln!(
+        script,
+        "iptables -t nat -C {parent} -j {name} 2>/dev/null || iptables -t nat -A {parent} -j {name}"
+    );
+}
+
+impl LoopbackInit {
+    /// Whether the script needs `iptables`.
+    #[must_use]
+    pub fn needs_iptables(&self) -> bool {
+        !self.translations.is_empty() || !self.inbound.is_empty()
     }
 }
 
@@ -171,6 +253,10 @@ pub struct ContainerPlan {
     pub addresses: Vec<IpAddr>,
     /// Containers it waits for (`depends_on`, `network_mode: service:`).
     pub depends_on: Vec<String>,
+    /// Container ports that compose publishes.
+    pub published: Vec<(u16, model::port::Protocol)>,
+    /// `deploy.replicas` (or `scale`).
+    pub replicas: u32,
     /// Everything else: environment, ports, probes, mounts, security, resources.
     pub details: container::Details,
 }
@@ -191,7 +277,6 @@ pub struct HostAlias {
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
     check_network_modes(project, diagnostics);
-    check_replicas(project, diagnostics);
     checks::check_addresses(
         project,
         &options.extra_addresses,
@@ -206,32 +291,38 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let roles = order::roles(project, options.native_sidecars, diagnostics);
     let mut containers =
         plan_containers(project, &order, &roles, &addresses, &storage, diagnostics);
-    container::check_ports(
-        &containers,
-        project,
-        &options.allow_shared_ports,
-        diagnostics,
-    );
+    if !options.split {
+        container::check_ports(
+            &containers,
+            project,
+            &options.allow_shared_ports,
+            diagnostics,
+        );
+    }
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let services = plan_services(project, &containers, options.service_type.as_ref());
     check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
+    let inbound = if options.inbound_dnat {
+        inbound_rules(&containers, true)
+    } else {
+        Vec::new()
+    };
     let loopback = (!addresses.all.is_empty()).then(|| LoopbackInit {
-        image: options
-            .init_image
-            .clone()
-            .or_else(|| {
-                project
-                    .extension
-                    .init_image
-                    .as_ref()
-                    .map(|i| i.value.clone())
-            })
-            .unwrap_or_else(|| DEFAULT_INIT_IMAGE.to_string()),
+        image: String::new(),
         privileged: options.privileged_init,
         addresses: addresses.all.clone(),
+        translations: Vec::new(),
+        inbound,
     });
+    let loopback = loopback.map(|mut init| {
+        init.image = init_image(project, options, init.needs_iptables());
+        init
+    });
+    if !options.split {
+        check_replicas(project, diagnostics);
+    }
     checks::notes(
         project,
         loopback.is_some(),
@@ -241,6 +332,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let pod = pod_level(project, diagnostics);
     PodPlan {
         pod,
+        replicas: 1,
         project: project.name.clone(),
         name,
         loopback,
@@ -354,6 +446,16 @@ fn plan_containers(
                 .cloned()
                 .unwrap_or_default(),
             depends_on,
+            published: {
+                let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
+                for port in service.ports.iter().filter(|p| p.published.is_some()) {
+                    if !published.contains(&(port.target, port.protocol)) {
+                        published.push((port.target, port.protocol));
+                    }
+                }
+                published
+            },
+            replicas: service.replicas.as_ref().map_or(1, |r| r.value),
             details: container::details(service, storage, diagnostics),
         });
     }
@@ -481,6 +583,57 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
             })
             .collect(),
     }
+}
+
+/// The init image: the user's choice, else one that has what the script needs.
+pub(crate) fn init_image(project: &Project, options: &PlanOptions, needs_iptables: bool) -> String {
+    options
+        .init_image
+        .clone()
+        .or_else(|| {
+            project
+                .extension
+                .init_image
+                .as_ref()
+                .map(|i| i.value.clone())
+        })
+        .unwrap_or_else(|| {
+            if needs_iptables {
+                DEFAULT_NAT_INIT_IMAGE
+            } else {
+                DEFAULT_INIT_IMAGE
+            }
+            .to_string()
+        })
+}
+
+/// Inbound rules: each port a container declares (only published ones when
+/// `published_only`) is sent to the container's first preset address.
+pub(crate) fn inbound_rules(containers: &[ContainerPlan], published_only: bool) -> Vec<Inbound> {
+    let mut rules: Vec<Inbound> = Vec::new();
+    for container in containers {
+        let Some(address) = container.addresses.first().copied() else {
+            continue;
+        };
+        let ports = if published_only {
+            &container.published
+        } else {
+            &container.details.ports
+        };
+        for (port, protocol) in ports {
+            if !rules
+                .iter()
+                .any(|r| r.port == *port && r.protocol == protocol.as_str())
+            {
+                rules.push(Inbound {
+                    address,
+                    port: *port,
+                    protocol: protocol.as_str(),
+                });
+            }
+        }
+    }
+    rules
 }
 
 fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {

@@ -9,11 +9,12 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvVar, ExecAction, HostAlias, HostPathVolumeSource, Namespace, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodDNSConfig, PodDNSConfigOption,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret,
-    SecretVolumeSource, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume,
-    VolumeMount, VolumeResourceRequirements,
+    EnvVar, EnvVarSource, ExecAction, HostAlias, HostPathVolumeSource, Namespace,
+    ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource,
+    SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -169,6 +170,28 @@ pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
     objects
 }
 
+/// Renders several plans (the split strategy) as one list, each object once.
+#[must_use]
+pub fn render_all(plans: &[PodPlan], options: &RenderOptions) -> Vec<Object> {
+    let mut seen = std::collections::HashSet::new();
+    let mut objects: Vec<Object> = Vec::new();
+    for plan in plans {
+        for object in render(plan, options) {
+            if seen.insert((object.kind(), object.name().to_string())) {
+                objects.push(object);
+            }
+        }
+    }
+    // Apply order: namespace, configuration and storage, Services, workloads.
+    objects.sort_by_key(|o| match o {
+        Object::Namespace(_) => 0,
+        Object::ConfigMap(_) | Object::Secret(_) | Object::PersistentVolumeClaim(_) => 1,
+        Object::Service(_) => 2,
+        Object::Deployment(_) => 3,
+    });
+    objects
+}
+
 fn service_object(plan: &PodPlan, service: &ServicePlan, metadata: ObjectMeta) -> Service {
     Service {
         metadata,
@@ -226,7 +249,7 @@ fn deployment(plan: &PodPlan) -> Deployment {
             ..ObjectMeta::default()
         },
         spec: Some(DeploymentSpec {
-            replicas: Some(1),
+            replicas: Some(i32::try_from(plan.replicas).unwrap_or(i32::MAX)),
             // Two copies of the stack must never run side by side: they would
             // share volumes and both claim the same addresses' clients.
             strategy: Some(DeploymentStrategy {
@@ -330,6 +353,19 @@ fn loopback_container(init: &LoopbackInit) -> Container {
         name: LOOPBACK_INIT_NAME.to_string(),
         image: Some(init.image.clone()),
         command: Some(vec!["sh".to_string(), "-c".to_string(), init.script()]),
+        env: (!init.translations.is_empty()).then(|| {
+            vec![EnvVar {
+                name: crate::plan::NAMESPACE_VARIABLE.to_string(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    field_ref: Some(ObjectFieldSelector {
+                        field_path: "metadata.namespace".to_string(),
+                        api_version: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+            }]
+        }),
         security_context: Some(security_context),
         ..Container::default()
     }

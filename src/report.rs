@@ -216,9 +216,9 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
 
 /// `podlift check`: one line per container, then the totals.
 #[must_use]
-pub fn check_summary(plan: Option<&PodPlan>, diagnostics: &Diagnostics) -> String {
+pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
     let mut out = String::new();
-    if let Some(plan) = plan {
+    for plan in plans {
         for container in &plan.containers {
             let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
             let names = join_or_dash(names_of(plan, &container.service));

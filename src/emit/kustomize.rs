@@ -37,7 +37,7 @@ struct Image {
 ///
 /// # Errors
 /// When an object cannot be serialised.
-pub fn files(objects: &[Object], project: &str) -> Result<Vec<File>, String> {
+pub fn files(objects: &[Object], _project: &str) -> Result<Vec<File>, String> {
     let mut files = Vec::new();
     let mut resources = Vec::new();
     for object in objects {
@@ -51,10 +51,10 @@ pub fn files(objects: &[Object], project: &str) -> Result<Vec<File>, String> {
         resources,
         labels: vec![LabelSet {
             // The labels every object already carries: an overlay's objects keep them.
-            pairs: std::collections::BTreeMap::from([
-                (labels::NAME.to_string(), project.to_string()),
-                (labels::MANAGED_BY.to_string(), labels::MANAGER.to_string()),
-            ]),
+            pairs: std::collections::BTreeMap::from([(
+                labels::MANAGED_BY.to_string(),
+                labels::MANAGER.to_string(),
+            )]),
             include_selectors: false,
         }],
         images: images(objects)

@@ -69,6 +69,8 @@ pub struct Service {
     pub pull_policy: Option<String>,
     /// Where `build` was written, when the service is built rather than pulled.
     pub build: Option<Span>,
+    /// `x-podlift.group`: services that stay in one Pod under the split strategy.
+    pub group: Option<Located<String>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -236,6 +238,7 @@ impl Service {
             pod: PodSettings::default(),
             pull_policy: None,
             build: None,
+            group: None,
         };
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
@@ -313,6 +316,11 @@ impl Service {
                     });
                 }
                 "build" => service.build = Some(key.span),
+                "x-podlift" => {
+                    service.group = value
+                        .get("group")
+                        .and_then(|g| reader.string(g, "x-podlift.group"))
+                }
                 "networks" => service.networks = read_service_networks(value, reader),
                 "network_mode" => {
                     service.network_mode = reader

@@ -1,0 +1,363 @@
+//! The split strategy: a Deployment per service, or per group of services that
+//! share a network namespace (`network_mode: service:X`) or an
+//! `x-podlift.group`. Each Pod keeps its own preset addresses on loopback and
+//! translates every other Pod's preset address to that service's ClusterIP,
+//! resolved by name when its init container runs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::plan::addresses::namespace_owner;
+use crate::plan::storage::{Storage, VolumeSource};
+use crate::plan::{
+    ContainerPlan, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan, ServicePort,
+    inbound_rules, init_image, names,
+};
+
+/// The root of `i` in the union-find forest, halving paths on the way.
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while let Some(&p) = parent.get(i) {
+        if p == i {
+            break;
+        }
+        let grand = parent.get(p).copied().unwrap_or(p);
+        if let Some(slot) = parent.get_mut(i) {
+            *slot = grand;
+        }
+        i = p;
+    }
+    i
+}
+
+/// Group name per service: the `x-podlift.group`, else the namespace owner.
+fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
+    // Union-find over service positions.
+    let count = project.services.len();
+    let mut parent: Vec<usize> = (0..count).collect();
+    let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            let (low, high) = (ra.min(rb), ra.max(rb));
+            if let Some(slot) = parent.get_mut(high) {
+                *slot = low;
+            }
+        }
+    };
+    let mut by_group: HashMap<&str, usize> = HashMap::new();
+    for (i, service) in project.services.iter().enumerate() {
+        let owner = namespace_owner(project, service);
+        if let Some(j) = project.position(&owner.name.value) {
+            union(&mut parent, i, j);
+        }
+        if let Some(group) = &service.group {
+            match by_group.get(group.value.as_str()) {
+                Some(&j) => union(&mut parent, i, j),
+                None => {
+                    by_group.insert(&group.value, i);
+                }
+            }
+            // `group: NAME` naming a service keeps the two together.
+            if let Some(j) = project.position(&group.value) {
+                union(&mut parent, i, j);
+            }
+        }
+    }
+    let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (i, service) in project.services.iter().enumerate() {
+        members
+            .entry(find(&mut parent, i))
+            .or_default()
+            .push(service.name.value.clone());
+    }
+    members
+        .into_iter()
+        .map(|(root, services)| {
+            let named = services.iter().find_map(|s| {
+                project
+                    .service(s)
+                    .and_then(|s| s.group.as_ref())
+                    .map(|g| g.value.clone())
+            });
+            let name = named.unwrap_or_else(|| {
+                project
+                    .services
+                    .get(root)
+                    .map(|s| s.name.value.clone())
+                    .unwrap_or_default()
+            });
+            (name, services)
+        })
+        .collect()
+}
+
+/// Splits the one-Pod plan into one plan per group.
+pub fn split(
+    plan: &PodPlan,
+    project: &Project,
+    options: &PlanOptions,
+    diagnostics: &mut Diagnostics,
+) -> Vec<PodPlan> {
+    let groups = groups(project);
+    let group_of: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, (_, services))| services.iter().map(move |s| (s.as_str(), g)))
+        .collect();
+    let (services_by_group, owner_of) =
+        services_and_owners(plan, project, groups.len(), &group_of, options, diagnostics);
+    let declared: BTreeSet<IpAddr> = plan
+        .containers
+        .iter()
+        .flat_map(|c| c.addresses.iter().copied())
+        .collect();
+    let extra: Vec<IpAddr> = plan
+        .loopback
+        .iter()
+        .flat_map(|l| l.addresses.iter().copied())
+        .filter(|a| !declared.contains(a))
+        .collect();
+    let mut out = Vec::new();
+    for (g, (group, members)) in groups.iter().enumerate() {
+        let mut containers: Vec<ContainerPlan> = plan
+            .containers
+            .iter()
+            .filter(|c| members.contains(&c.service))
+            .cloned()
+            .collect();
+        fix_roles(&mut containers, project, diagnostics);
+        crate::plan::container::check_ports(
+            &containers,
+            project,
+            &options.allow_shared_ports,
+            diagnostics,
+        );
+        let mut own: Vec<IpAddr> = containers
+            .iter()
+            .flat_map(|c| c.addresses.iter().copied())
+            .collect();
+        own.extend(extra.iter().copied());
+        own.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+        own.dedup();
+        let translations: Vec<(IpAddr, String)> = owner_of
+            .iter()
+            .filter(|(address, (owner, _))| *owner != g && !own.contains(address))
+            .map(|(address, (_, service))| (*address, service.clone()))
+            .collect();
+        let inbound = inbound_rules(&containers, false);
+        let mut loopback = LoopbackInit {
+            image: String::new(),
+            privileged: options.privileged_init,
+            addresses: own,
+            translations,
+            inbound,
+        };
+        loopback.image = init_image(project, options, loopback.needs_iptables());
+        let has_init = !loopback.addresses.is_empty() || loopback.needs_iptables();
+        let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
+        let storage = storage_for(&plan.storage, &containers);
+        if replicas > 1 && !storage.claims.is_empty() {
+            let span = project
+                .service(members.first().map_or("", String::as_str))
+                .map(|s| s.name.span);
+            diagnostics.push(
+                Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
+                    .at_opt(span)
+                    .help("keep `replicas: 1` for stateful services, or move the data to a database that replicates itself"),
+            );
+        }
+        out.push(PodPlan {
+            project: plan.project.clone(),
+            name: names::dns_label(&format!("{}-{group}", plan.name), "group"),
+            loopback: has_init.then_some(loopback),
+            containers,
+            // Names of services without an address resolve through their Services.
+            host_aliases: plan
+                .host_aliases
+                .iter()
+                .filter(|h| !h.ip.is_loopback())
+                .cloned()
+                .collect(),
+            storage,
+            services: services_by_group.get(g).cloned().unwrap_or_default(),
+            pod: plan.pod.clone(),
+            replicas,
+        });
+    }
+    out
+}
+
+/// Preset address → (group, name of the Service that answers for it).
+type AddressOwners = BTreeMap<IpAddr, (usize, String)>;
+
+/// Each group's Services, and which Service answers for each preset address.
+fn services_and_owners(
+    plan: &PodPlan,
+    project: &Project,
+    group_count: usize,
+    group_of: &HashMap<&str, usize>,
+    options: &PlanOptions,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
+    // Which Service answers for each preset address, and in which group it lives.
+    let mut owner_of: BTreeMap<IpAddr, (usize, String)> = BTreeMap::new();
+    let mut services_by_group: Vec<Vec<ServicePlan>> = vec![Vec::new(); group_count];
+    // One network namespace per group: every member's port answers on every
+    // address of the Pod, so each member's Service carries all of them.
+    let mut group_ports: Vec<Vec<(u16, crate::model::port::Protocol)>> =
+        vec![Vec::new(); group_count];
+    for container in &plan.containers {
+        let Some(ports) = group_of
+            .get(container.service.as_str())
+            .and_then(|&g| group_ports.get_mut(g))
+        else {
+            continue;
+        };
+        for port in &container.details.ports {
+            if !ports.contains(port) {
+                ports.push(*port);
+            }
+        }
+    }
+    for container in &plan.containers {
+        let Some(&g) = group_of.get(container.service.as_str()) else {
+            continue;
+        };
+        let published = plan.services.iter().find(|s| s.name == container.name);
+        let service = service_for(
+            container,
+            group_ports.get(g).map_or(&[][..], Vec::as_slice),
+            published,
+            options,
+        );
+        if service.ports.is_empty() {
+            if !container.addresses.is_empty() {
+                let span = project.service(&container.service).map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-no-ports", format!("service `{}` declares no ports, so no other Pod can reach its preset address", container.service))
+                        .at_opt(span)
+                        .help("declare every port it listens on with `expose` or `ports`"),
+                );
+            }
+            continue;
+        }
+        for address in &container.addresses {
+            owner_of
+                .entry(*address)
+                .or_insert((g, service.name.clone()));
+        }
+        if let Some(list) = services_by_group.get_mut(g) {
+            list.push(service);
+        }
+    }
+    (services_by_group, owner_of)
+}
+
+/// The Service of one compose service: every port it listens on, as clients
+/// call it on the preset address, plus published ports where they differ.
+fn service_for(
+    container: &ContainerPlan,
+    group_ports: &[(u16, crate::model::port::Protocol)],
+    published: Option<&ServicePlan>,
+    options: &PlanOptions,
+) -> ServicePlan {
+    let mut ports: Vec<ServicePort> = group_ports
+        .iter()
+        .map(|(port, protocol)| ServicePort {
+            name: format!("{}-{port}", protocol.as_str()),
+            port: *port,
+            target: *port,
+            protocol: protocol.as_k8s(),
+        })
+        .collect();
+    // Published ports keep their compose number too, where it differs.
+    for extra in published.iter().flat_map(|s| s.ports.iter()) {
+        if !ports
+            .iter()
+            .any(|p| p.port == extra.port && p.protocol == extra.protocol)
+        {
+            ports.push(extra.clone());
+        }
+    }
+    ports.sort_by_key(|p| (p.port, p.protocol));
+    ServicePlan {
+        name: container.name.clone(),
+        type_: options.service_type.clone(),
+        ports,
+    }
+}
+
+/// Start order only holds inside a Pod: a sidecar or init container that no
+/// member of its own group waits for becomes an ordinary container.
+fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
+    let members: BTreeSet<String> = containers.iter().map(|c| c.service.clone()).collect();
+    let waited: BTreeSet<String> = containers
+        .iter()
+        .flat_map(|c| c.depends_on.iter().cloned())
+        .filter(|d| members.contains(d))
+        .collect();
+    for container in containers.iter_mut() {
+        let across: Vec<&String> = container
+            .depends_on
+            .iter()
+            .filter(|d| !members.contains(*d))
+            .collect();
+        if !across.is_empty() {
+            let span = project.service(&container.service).map(|s| s.name.span);
+            diagnostics.push(
+                Diagnostic::note("split-start-order", format!("service `{}` waits for {} in another Pod; the split strategy cannot enforce that order", container.service, across.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")))
+                    .at_opt(span)
+                    .help("the service must retry until its peers answer"),
+            );
+        }
+        if container.role != Role::Container && !waited.contains(&container.service) {
+            if container.role == Role::Init {
+                let span = project.service(&container.service).map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-one-shot", format!("one-shot service `{}` runs in its own Deployment, which restarts it after it exits", container.service))
+                        .at_opt(span)
+                        .help("keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job"),
+                );
+            }
+            container.role = Role::Container;
+        }
+    }
+    containers.sort_by_key(|c| c.role == Role::Container);
+}
+
+/// The part of the storage a group's containers use.
+fn storage_for(all: &Storage, containers: &[ContainerPlan]) -> Storage {
+    let used: BTreeSet<&str> = containers
+        .iter()
+        .flat_map(|c| c.details.mounts.iter().map(|m| m.volume.as_str()))
+        .collect();
+    let mut storage = Storage::default();
+    for volume in all
+        .volumes
+        .iter()
+        .filter(|v| used.contains(v.name.as_str()))
+    {
+        storage.volumes.push(volume.clone());
+        match &volume.source {
+            VolumeSource::Claim(name) => storage
+                .claims
+                .extend(all.claims.iter().filter(|c| c.name == *name).cloned()),
+            VolumeSource::ConfigMap(name) => storage
+                .config_maps
+                .extend(all.config_maps.iter().filter(|c| c.name == *name).cloned()),
+            VolumeSource::Secret(name) => storage
+                .secrets
+                .extend(all.secrets.iter().filter(|s| s.name == *name).cloned()),
+            VolumeSource::EmptyDir { .. } | VolumeSource::HostPath(_) => {}
+        }
+    }
+    for container in containers {
+        if let Some(mounts) = all.mounts.get(&container.service) {
+            storage
+                .mounts
+                .insert(container.service.clone(), mounts.clone());
+        }
+    }
+    storage
+}
