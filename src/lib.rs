@@ -171,6 +171,12 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             allow_shared_ports: input.allow_shared_ports.clone(),
             inbound_dnat: input.inbound_dnat,
             split: input.strategy == cli::Strategy::Split,
+            storage: plan::storage::StorageOptions {
+                claim_size: input.volume_size.clone(),
+                storage_class: input.storage_class.clone(),
+                bind_as_claim: input.bind_as == cli::BindAs::Pvc,
+            },
+            liveness: input.health_probe == cli::HealthProbe::Liveness,
         };
         let pod = plan::plan(&project, &options, &mut diagnostics);
         if options.split {

@@ -50,6 +50,10 @@ pub struct PlanOptions {
     pub inbound_dnat: bool,
     /// `--strategy split`: a Deployment per service or group.
     pub split: bool,
+    /// Claim sizes, storage class, bind mounts.
+    pub storage: storage::StorageOptions,
+    /// `--health-probe liveness`: health checks restart the container.
+    pub liveness: bool,
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -90,6 +94,8 @@ pub struct PodLevel {
     pub termination_grace: Option<i64>,
     /// `securityContext.sysctls` as (name, value).
     pub sysctls: Vec<(String, String)>,
+    /// Compose `labels`, as Pod annotations.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A Kubernetes Service for one compose service's published ports.
@@ -287,10 +293,17 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
-    let storage = storage::plan_storage(project, &name, diagnostics);
+    let storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
     let roles = order::roles(project, options.native_sidecars, diagnostics);
-    let mut containers =
-        plan_containers(project, &order, &roles, &addresses, &storage, diagnostics);
+    let mut containers = plan_containers(
+        project,
+        &order,
+        &roles,
+        &addresses,
+        &storage,
+        options.liveness,
+        diagnostics,
+    );
     if !options.split {
         container::check_ports(
             &containers,
@@ -404,6 +417,7 @@ fn plan_containers(
     roles: &[Role],
     addresses: &Addresses,
     storage: &storage::Storage,
+    liveness: bool,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
     let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
@@ -456,7 +470,7 @@ fn plan_containers(
                 published
             },
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
-            details: container::details(service, storage, diagnostics),
+            details: container::details(service, storage, liveness, diagnostics),
         });
     }
     containers
@@ -517,6 +531,39 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
     chosen.map(|(value, _)| value)
 }
 
+/// Compose labels become Pod annotations (Kubernetes labels are for
+/// selection, and compose label values rarely fit their syntax).
+fn labels_as_annotations(
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for service in &project.services {
+        for label in &service.labels {
+            let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
+            if !names::is_qualified_name(key) {
+                diagnostics.push(
+                    Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key; it is left out", service.name.value))
+                        .at(label.span)
+                        .help("annotation keys are `[prefix/]name`: letters, digits, `-`, `_`, `.`"),
+                );
+                continue;
+            }
+            match out.get(key) {
+                Some(existing) if existing != value => diagnostics.push(
+                    Diagnostic::warning("pod-wide-differs", format!("label `{key}` has different values across services; the Pod keeps `{existing}`"))
+                        .at(label.span),
+                ),
+                Some(_) => {}
+                None => {
+                    out.insert(key.to_string(), value.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
     let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| (l.value.clone(), l.span));
     let hostname = one_value(
@@ -566,7 +613,9 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
             ),
         );
     }
+    let annotations = labels_as_annotations(project, diagnostics);
     PodLevel {
+        annotations,
         // A Pod's hostname is one DNS label; a longer name stays a host alias only.
         hostname: hostname
             .map(|h| h.to_ascii_lowercase())

@@ -229,7 +229,7 @@ fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
 
 fn deployment(plan: &PodPlan) -> Deployment {
     let selector = BTreeMap::from([(labels::NAME.to_string(), plan.name.clone())]);
-    let mut annotations = BTreeMap::new();
+    let mut annotations = plan.pod.annotations.clone();
     if let Some(loopback) = &plan.loopback {
         let list: Vec<String> = loopback.addresses.iter().map(ToString::to_string).collect();
         annotations.insert(labels::LOOPBACK_ANNOTATION.to_string(), list.join(","));
@@ -427,6 +427,11 @@ fn container(plan: &ContainerPlan) -> Container {
         // Dependents of a sidecar start once its startupProbe passes: that is
         // how `service_healthy` waits for a health check.
         startup_probe: if plan.role == Role::Sidecar {
+            probe.clone()
+        } else {
+            None
+        },
+        liveness_probe: if plan.role != Role::Init && d.liveness {
             probe.clone()
         } else {
             None

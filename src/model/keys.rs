@@ -110,7 +110,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("ipc", Support::NotCarried(LATER)),
     ("isolation", Support::NotCarried("Windows-only")),
     ("label_file", Support::NotCarried(LATER)),
-    ("labels", Support::NotCarried(LATER)),
+    ("labels", Support::Mapped),
     ("links", Support::Mapped),
     (
         "logging",
@@ -202,7 +202,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("userns_mode", Support::NotCarried(LATER)),
     ("uts", Support::NotCarried(LATER)),
     ("volumes", Support::Mapped),
-    ("volumes_from", Support::NotCarried(LATER)),
+    ("volumes_from", Support::Mapped),
     ("working_dir", Support::Mapped),
 ];
 

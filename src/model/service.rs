@@ -71,6 +71,10 @@ pub struct Service {
     pub build: Option<Span>,
     /// `x-podlift.group`: services that stay in one Pod under the split strategy.
     pub group: Option<Located<String>>,
+    /// `volumes_from`: (service, read-only).
+    pub volumes_from: Vec<Located<(String, bool)>>,
+    /// `labels`, as `key=value`.
+    pub labels: Vec<Located<String>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -239,6 +243,8 @@ impl Service {
             pull_policy: None,
             build: None,
             group: None,
+            volumes_from: Vec::new(),
+            labels: Vec::new(),
         };
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
@@ -316,6 +322,21 @@ impl Service {
                     });
                 }
                 "build" => service.build = Some(key.span),
+                "labels" => service.labels = reader.list_or_map(value, "labels", "="),
+                "volumes_from" => {
+                    service.volumes_from = reader
+                        .string_list(value, "volumes_from")
+                        .into_iter()
+                        .map(|entry| {
+                            let text = entry
+                                .value
+                                .strip_prefix("container:")
+                                .unwrap_or(&entry.value);
+                            let (source, mode) = text.split_once(':').unwrap_or((text, "rw"));
+                            Located::new((source.to_string(), mode == "ro"), entry.span)
+                        })
+                        .collect();
+                }
                 "x-podlift" => {
                     service.group = value
                         .get("group")

@@ -70,6 +70,10 @@ pub struct Volume {
     pub external: bool,
     /// `name:` (the real name of an external volume).
     pub real_name: Option<String>,
+    /// `x-podlift.size`: the claim's size (a Kubernetes quantity).
+    pub size: Option<String>,
+    /// `x-podlift.storage-class`.
+    pub storage_class: Option<String>,
 }
 
 /// A top-level secret or config: where its content comes from.
@@ -312,6 +316,14 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
                 Some(Value::Bool(true) | Value::Map(_))
             ),
             real_name: body.get("name").and_then(Node::scalar),
+            size: body
+                .get("x-podlift")
+                .and_then(|x| x.get("size"))
+                .and_then(Node::scalar),
+            storage_class: body
+                .get("x-podlift")
+                .and_then(|x| x.get("storage-class"))
+                .and_then(Node::scalar),
         })
         .collect()
 }

@@ -41,6 +41,9 @@ pub struct Details {
     pub stdin: bool,
     /// `imagePullPolicy`.
     pub pull_policy: Option<String>,
+    /// The health check restarts the container (`livenessProbe`) instead of
+    /// only marking it unready.
+    pub liveness: bool,
     /// CPU limit and request in millicores, memory limit and request in bytes.
     pub cpu_limit: Option<u64>,
     /// CPU request in millicores.
@@ -102,7 +105,12 @@ pub fn probe(check: &Healthcheck) -> Probe {
 }
 
 /// The details of one service's container.
-pub fn details(service: &Service, storage: &Storage, diagnostics: &mut Diagnostics) -> Details {
+pub fn details(
+    service: &Service,
+    storage: &Storage,
+    liveness: bool,
+    diagnostics: &mut Diagnostics,
+) -> Details {
     let mut env: Vec<(String, String)> = Vec::new();
     for variable in &service.environment {
         let value = escape(&variable.value);
@@ -151,6 +159,7 @@ pub fn details(service: &Service, storage: &Storage, diagnostics: &mut Diagnosti
         tty: service.security.tty,
         stdin: service.security.stdin_open,
         pull_policy: service.pull_policy.clone(),
+        liveness,
         cpu_limit: service.resources.cpu_limit,
         cpu_request: service.resources.cpu_request,
         memory_limit: service.resources.memory_limit,

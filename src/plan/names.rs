@@ -44,6 +44,23 @@ pub fn is_host_name(name: &str) -> bool {
         })
 }
 
+/// Whether `key` is a valid annotation or label key: `[prefix/]name`, the
+/// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric at both ends.
+#[must_use]
+pub fn is_qualified_name(key: &str) -> bool {
+    let (prefix, name) = key
+        .rsplit_once('/')
+        .map_or((None, key), |(p, n)| (Some(p), n));
+    let name_ok = !name.is_empty()
+        && name.len() <= MAX_LABEL
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    name_ok && prefix.is_none_or(is_host_name)
+}
+
 /// Makes `name` unique among `taken` by appending `-2`, `-3`, …, and records it.
 pub fn unique(name: &str, taken: &mut HashSet<String>) -> String {
     let mut candidate = name.to_string();

@@ -13,6 +13,17 @@ use crate::plan::names;
 /// Default size of a claim made for a named volume.
 pub const DEFAULT_CLAIM_SIZE: &str = "1Gi";
 
+/// The user's storage choices.
+#[derive(Clone, Debug, Default)]
+pub struct StorageOptions {
+    /// `--volume-size`: claim size when the volume sets none.
+    pub claim_size: Option<String>,
+    /// `--storage-class`.
+    pub storage_class: Option<String>,
+    /// `--bind-as pvc`: unportable bind mounts become claims instead of hostPaths.
+    pub bind_as_claim: bool,
+}
+
 /// A Pod volume.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumePlan {
@@ -147,19 +158,53 @@ fn key_of(name: &str) -> String {
 }
 
 /// Plans every volume, secret and config of the project.
-pub fn plan_storage(project: &Project, prefix: &str, diagnostics: &mut Diagnostics) -> Storage {
+pub fn plan_storage(
+    project: &Project,
+    prefix: &str,
+    options: &StorageOptions,
+    diagnostics: &mut Diagnostics,
+) -> Storage {
     let mut storage = Storage::default();
     for volume in &project.volumes {
         if !volume.external {
             storage.claims.push(ClaimPlan {
                 name: names::dns_label(&format!("{prefix}-{}", volume.name.value), "data"),
-                size: DEFAULT_CLAIM_SIZE.to_string(),
-                storage_class: None,
+                size: volume
+                    .size
+                    .clone()
+                    .or_else(|| options.claim_size.clone())
+                    .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                storage_class: volume
+                    .storage_class
+                    .clone()
+                    .or_else(|| options.storage_class.clone()),
             });
         }
     }
     for service in &project.services {
-        plan_mounts(project, service, prefix, &mut storage, diagnostics);
+        plan_mounts(project, service, prefix, options, &mut storage, diagnostics);
+    }
+    // `volumes_from` copies another service's mounts, once those are planned.
+    for service in &project.services {
+        for from in &service.volumes_from {
+            let (source, read_only) = &from.value;
+            let Some(mounts) = storage.mounts.get(source).cloned() else {
+                if project.service(source).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error("volumes-from-unknown", format!("service `{}` takes volumes from `{source}`, which is not a service", service.name.value))
+                            .at(from.span)
+                            .help("name a service of this project"),
+                    );
+                }
+                continue;
+            };
+            for mut mount in mounts {
+                mount.read_only |= *read_only;
+                storage.mount(&service.name.value, mount);
+            }
+        }
+    }
+    for service in &project.services {
         plan_files(project, service, prefix, &mut storage, diagnostics);
     }
     storage
@@ -170,6 +215,7 @@ fn plan_mounts(
     project: &Project,
     service: &Service,
     prefix: &str,
+    options: &StorageOptions,
     storage: &mut Storage,
     diagnostics: &mut Diagnostics,
 ) {
@@ -251,11 +297,32 @@ fn plan_mounts(
                         None,
                     )
                 }
+                HostContent::Unportable(why) if options.bind_as_claim => {
+                    let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
+                    diagnostics.push(
+                        Diagnostic::warning("bind-claim", format!("bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"))
+                            .at(mount.span)
+                            .help("copy the content into the claim before the service needs it"),
+                    );
+                    storage.claims.push(ClaimPlan {
+                        name: claim.clone(),
+                        size: options
+                            .claim_size
+                            .clone()
+                            .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                        storage_class: options.storage_class.clone(),
+                    });
+                    (
+                        storage
+                            .volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim)),
+                        None,
+                    )
+                }
                 HostContent::Unportable(why) => {
                     diagnostics.push(
                         Diagnostic::warning("bind-host-path", format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}"))
                             .at(mount.span)
-                            .help("the path must exist on the node that runs the Pod; prefer a named volume or a ConfigMap"),
+                            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
                     );
                     let host = path.to_string_lossy().into_owned();
                     (
