@@ -80,7 +80,7 @@ pub struct InputArgs {
     /// Do not interpolate `${VARIABLES}`.
     #[arg(long)]
     pub no_interpolate: bool,
-    /// Project name (default: `name:` in the file, `COMPOSE_PROJECT_NAME`, or the directory).
+    /// Project name (default: `COMPOSE_PROJECT_NAME`, then `name:` in the file, then the directory).
     #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     pub project_name: Option<String>,
     /// An address the images use that the compose file does not declare (repeatable).
