@@ -740,15 +740,37 @@ fn plan_services(
 }
 
 fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {
-    for (service, role) in project.services.iter().zip(roles) {
-        // A one-shot init container runs to completion once: what `no` means.
-        if *role == Role::Init {
-            continue;
+    // A one-shot init container runs to completion once: what `no` means.
+    let long_running: Vec<(&Service, Restart)> = project
+        .services
+        .iter()
+        .zip(roles)
+        .filter(|(_, role)| **role != Role::Init)
+        .map(|(service, _)| {
+            (
+                service,
+                service.restart.as_ref().map_or(Restart::No, |r| r.value),
+            )
+        })
+        .collect();
+    let restarts = |policy: Restart| matches!(policy, Restart::Always | Restart::UnlessStopped);
+    let all_alike = long_running
+        .windows(2)
+        .all(|w| matches!(w, [(_, a), (_, b)] if restarts(*a) == restarts(*b)));
+    if all_alike {
+        // One policy for all: not a difference between services, one fact about the Pod.
+        if let Some((_, policy)) = long_running.first().filter(|(_, p)| !restarts(*p)) {
+            diagnostics.push(
+                Diagnostic::note(
+                    "restart-pod",
+                    format!("every service has restart policy `{}`, but a Deployment's Pod restarts each container that exits", policy.as_str()),
+                )
+                .help("make sure the services may run again after they exit"),
+            );
         }
-        let policy = service.restart.as_ref().map_or(Restart::No, |r| r.value);
-        if matches!(policy, Restart::Always | Restart::UnlessStopped) {
-            continue;
-        }
+        return;
+    }
+    for (service, policy) in long_running.into_iter().filter(|(_, p)| !restarts(*p)) {
         let span = service
             .restart
             .as_ref()
@@ -757,7 +779,7 @@ fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostic
             Diagnostic::warning(
                 "restart-differs",
                 format!(
-                    "service `{}` has restart policy `{}`, but every container of the Deployment's Pod restarts when it exits",
+                    "service `{}` has restart policy `{}`, unlike the others, but every container of the Deployment's Pod restarts when it exits",
                     service.name.value,
                     policy.as_str()
                 ),

@@ -380,3 +380,19 @@ fn broken_input_with_output_directory_leaves_nothing() {
         "nothing but the input is left"
     );
 }
+
+#[test]
+fn one_restart_policy_for_all_is_a_single_note() {
+    let dir = write("services:\n  a: {image: a}\n  b: {image: b}\n");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "--strict"])
+        .success();
+    assert!(
+        run.stderr
+            .contains("note[restart-pod]: every service has restart policy `no`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("restart-differs"), "{}", run.stderr);
+}
