@@ -340,6 +340,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         project,
         loopback.is_some(),
         options.privileged_init,
+        options.split,
         diagnostics,
     );
     let pod = pod_level(project, diagnostics);

@@ -171,6 +171,7 @@ pub fn notes(
     project: &Project,
     has_loopback: bool,
     privileged: bool,
+    split: bool,
     diagnostics: &mut Diagnostics,
 ) {
     if has_loopback && !privileged {
@@ -187,7 +188,15 @@ pub fn notes(
         .iter()
         .filter(|s| s.networks.iter().any(|n| n.addresses().next().is_some()))
         .count();
-    if with_addresses > 1 {
+    if with_addresses > 1 && split {
+        diagnostics.push(
+            Diagnostic::note(
+                "source-address",
+                "across Pods a connection to a preset address comes from the caller's Pod IP, not from the caller's preset address",
+            )
+            .help("a server that allows clients by source address must allow the cluster's Pod range"),
+        );
+    } else if with_addresses > 1 {
         diagnostics.push(
             Diagnostic::note(
                 "source-address",

@@ -146,6 +146,7 @@ pub fn split(
             .map(|(address, (_, service))| (*address, service.clone()))
             .collect();
         let inbound = inbound_rules(&containers, false);
+        warn_shared_inbound(&containers, &inbound, project, diagnostics);
         let mut loopback = LoopbackInit {
             image: String::new(),
             privileged: options.privileged_init,
@@ -360,4 +361,42 @@ fn storage_for(all: &Storage, containers: &[ContainerPlan]) -> Storage {
         }
     }
     storage
+}
+
+/// A port that several members of one Pod serve on their own addresses
+/// (`--allow-shared-port`) reaches only one of them from other Pods: traffic
+/// arrives at the Pod's IP, and one port has one inbound rule.
+fn warn_shared_inbound(
+    containers: &[ContainerPlan],
+    inbound: &[crate::plan::Inbound],
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) {
+    for rule in inbound {
+        for container in containers {
+            let serves = container
+                .details
+                .ports
+                .iter()
+                .any(|(p, proto)| *p == rule.port && proto.as_str() == rule.protocol);
+            let elsewhere = container
+                .addresses
+                .first()
+                .is_some_and(|a| *a != rule.address);
+            if serves && elsewhere {
+                let span = project.service(&container.service).map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "split-shared-port",
+                        format!(
+                            "service `{}` serves port `{}/{}` on its own address, but from other Pods that port reaches `{}` only",
+                            container.service, rule.port, rule.protocol, rule.address
+                        ),
+                    )
+                    .at_opt(span)
+                    .help("give the services different ports, or put them in different Pods"),
+                );
+            }
+        }
+    }
 }
