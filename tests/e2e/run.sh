@@ -9,6 +9,7 @@
 # is idempotent, and two negative controls show the test can fail.
 #
 #   tests/e2e/run.sh [SCENARIO...]      (default: all scenarios and all extra tests)
+#   tests/e2e/run.sh split              the split strategy (lib/split.sh), not part of the default
 #
 # Environment: PODLIFT (binary, default target/debug/podlift), VENV (default .venv),
 # E2E_STATE (private podman state and logs, default /var/tmp/podlift-e2e; logs are kept),
@@ -41,9 +42,12 @@ PASSED=0
 FAILED=0
 FAILURES=()
 PODMAN_READY=
+LOCKED=
 
 # shellcheck source=lib/setup.sh
 . "$E2E_DIR/lib/setup.sh"
+# shellcheck source=lib/split.sh
+. "$E2E_DIR/lib/split.sh"
 
 # --- reporting ------------------------------------------------------------------------------
 
@@ -55,7 +59,9 @@ fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); echo "FAIL - $1"; }
 # check NAME CMD...: one counted assertion; CMD's own output explains it.
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 py() { "$VENV/bin/python" "$E2E_DIR/lib/e2e.py" "$@"; }
-pm() { timeout "${PM_TIMEOUT:-60}" podman "$@"; }
+# `9>&-`: podman's long-lived helpers (conmon, aardvark-dns) must not inherit the
+# lock's descriptor, or they would hold the lock after the run ends.
+pm() { timeout "${PM_TIMEOUT:-60}" podman "$@" 9>&-; }
 
 # --- cleanup ---------------------------------------------------------------------------------
 
@@ -75,11 +81,13 @@ cleanup_podman() {
 
 on_exit() {
     local rc=$?
+    # A run still waiting for the lock owns nothing under $E2E_STATE: another run is using it.
+    [ -n "$LOCKED" ] || exit "$rc"
     log "cleanup"
     cleanup_podman
     # Left-over overlay mounts would make rm -rf fail; only ours live under $E2E_STATE.
     grep -o " $E2E_STATE/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar"
+    rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar" "$SPLIT_ROOTFS"
     echo "[e2e] logs and manifests: $LOGS"
     exit "$rc"
 }
@@ -98,11 +106,12 @@ collect_logs() {
     done
 }
 
-# wait_logs LISTER ARG OUT REGEX...: collect logs until every REGEX matches a line (max 45 s).
+# wait_logs LISTER ARG OUT REGEX...: collect logs until every REGEX matches a line (max 120 s:
+# a loaded 2-core CI machine starts pods slowly).
 wait_logs() {
     local lister=$1 arg=$2 out=$3 re missing
     shift 3
-    for _ in $(seq 90); do
+    for _ in $(seq 240); do
         collect_logs "$lister" "$arg" "$out"
         missing=
         for re in "$@"; do grep -Eq "$re" "$out" || missing="$missing $re"; done
@@ -127,16 +136,16 @@ done_regexes() { py services "$1" | sed 's/.*/^DONE.&$/'; }
 compose_up() {
     local dir=$1 proj=$2 jobs job c code
     jobs=$(py oneshots "$dir/compose.yaml") || return 1
-    [ -z "$jobs" ] && { (cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d); return; }
+    [ -z "$jobs" ] && { (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d); return; }
     # shellcheck disable=SC2086
-    (cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d $jobs) || return 1
+    (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d $jobs) || return 1
     for job in $jobs; do
         c=$(pm ps -a --filter "label=io.podman.compose.project=$proj" \
             --filter "label=com.docker.compose.service=$job" --format '{{.Names}}')
         code=$(pm wait "$c") && [ "$code" = 0 ] || { echo "one-shot $job ($c) exited '$code'"; return 1; }
     done
     # shellcheck disable=SC2046
-    (cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d --no-deps \
+    (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d --no-deps \
         $(py services "$dir/compose.yaml" | grep -vxF -f <(tr ' ' '\n' <<<"$jobs")))
 }
 
@@ -153,7 +162,7 @@ run_compose() {
     # shellcheck disable=SC2046
     [ $rc = 0 ] && { wait_logs compose_containers "$proj" "$out" $(done_regexes "$dir/compose.yaml") || rc=1; }
     collect_logs compose_containers "$proj" "$out"
-    (cd "$dir" && timeout 60 "$PODMAN_COMPOSE" -p "$proj" down -t 1) >>"$LOGS/$name.compose-up.log" 2>&1
+    (exec 9>&-; cd "$dir" && timeout 60 "$PODMAN_COMPOSE" -p "$proj" down -t 1) >>"$LOGS/$name.compose-up.log" 2>&1
     while read -r net subnet; do pm network rm -f "$net" >/dev/null 2>&1; done <<<"$nets"
     return $rc
 }
@@ -342,6 +351,7 @@ setup() {
     mkdir -p "$(dirname "$LOCK_FILE")"
     exec 9>"$LOCK_FILE"
     flock -w 900 9 || die "another e2e run holds $LOCK_FILE"
+    LOCKED=1
     mkdir -p "$E2E_STATE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
     install_packages
     install_podman_compose
@@ -350,7 +360,7 @@ setup() {
     cleanup_podman                # leftovers of an interrupted earlier run
     [ -x "$PODLIFT" ] || die "no podlift binary at $PODLIFT (run cargo build, or set PODLIFT)"
     build_image
-    images=$(py images "$E2E_DIR"/scenarios/*/compose.yaml "$E2E_DIR"/controls/*/compose.yaml) || exit 1
+    images=$(py images "$E2E_DIR"/scenarios/*/compose.yaml "$E2E_DIR"/controls/*/compose.yaml "$SPLIT_DIR"/*/compose.yaml) || exit 1
     # shellcheck disable=SC2086
     tag_image "$PODLIFT_INIT_IMAGE" $images
     pm network create --internal --subnet "$POD_SUBNET" "$POD_NET" >/dev/null || die "pod network"
@@ -364,13 +374,17 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash)
+        selected+=(init-idempotent no-loopback port-clash split split-no-route)
     fi
     for s in "${selected[@]}"; do
         case $s in
             init-idempotent) test_init_idempotent ;;
             no-loopback) control_no_loopback ;;
             port-clash) control_port_clash ;;
+            split) test_split ;;            # lib/split.sh
+            split-no-route) test_split_no_route ;;
+            # Not in the default list: shows a documented limit (one port, one inbound rule).
+            split-shared-port) test_split_shared_port ;;
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;
         esac
     done

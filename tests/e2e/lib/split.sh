@@ -1,0 +1,255 @@
+# shellcheck shell=bash
+# The split strategy under podman (tests/e2e/README.md, "Split strategy"). Sourced by run.sh;
+# uses its pm/py/check/log/wait_logs/collect_logs/convert helpers.
+#
+#   run.sh split     compose side, split side (app2 x2), matrices, limits, idempotence, and the
+#                    negative control without the PODLIFT-OUT rules
+#
+# NETWORK SAFETY: every split Pod is on the --internal network $SPLIT_NET and gets a default
+# route to $SPLIT_DEAD_GW, an address nobody holds there: a packet that is not translated to a
+# peer Pod's IP never leaves the Pod (its gateway never answers ARP). Nothing runs in the root
+# namespace but podman itself and `nsenter -n` into a Pod's namespace.
+
+SPLIT_DIR=$E2E_DIR/split
+SPLIT_INIT_IMAGE=localhost/podlift-e2e-init:test
+SPLIT_NET=podlift-e2e-split
+SPLIT_SUBNET=10.254.252.0/24      # must match lib/split.py (POD_SUBNET, DEAD_GATEWAY)
+SPLIT_DEAD_GW=10.254.252.254
+SPLIT_NS=default
+SPLIT_ROOTFS=$E2E_STATE/split-rootfs
+SPLIT_READY=
+# podman 4.3 refuses the downward API's namespace ("can not set env PODLIFT_NAMESPACE. Reason:
+# fieldPath metadata.namespace is either not valid or not supported"): the harness sets the
+# variable to $SPLIT_NS as a plain value (a podman quirk, not Kubernetes behaviour).
+SPLIT_POD_FLAGS=(--literal-namespace)
+# The init image's iptables: nft. Legacy iptables needs CAP_NET_RAW as well as NET_ADMIN (it
+# talks to the kernel over a raw socket) and fails under podlift's `drop: [ALL], add: [NET_ADMIN]`
+# with "can't initialize iptables table `nat': Permission denied"; nft speaks netlink.
+SPLIT_IPTABLES=${SPLIT_IPTABLES:-nft}
+SPLIT_XTABLES=/usr/lib/x86_64-linux-gnu/xtables
+
+sp() { "$VENV/bin/python" "$E2E_DIR/lib/split.py" "$@"; }
+
+# build_split_init_image: busybox-static for the shell tools, Debian's own iptables (nft and
+# legacy), iproute2's ip and glibc's getent with their libraries, dash as /bin/sh (busybox ash
+# would run its own `ip` applet ahead of PATH). No registry involved.
+build_split_init_image() {
+    local root=$SPLIT_ROOTFS f s b applet
+    local bins="/usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi /usr/sbin/ip /usr/bin/getent /usr/bin/dash"
+    for f in $bins; do [ -x "$f" ] || { echo "  missing $f (apt-get install iptables iproute2 dash)"; return 1; }; done
+    [ -d "$SPLIT_XTABLES" ] || { echo "  missing $SPLIT_XTABLES"; return 1; }
+    rm -rf "$root"
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,run} "$root${SPLIT_XTABLES%/*}"
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in $(/bin/busybox --list-full); do
+        [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+    for f in $bins; do rm -f "$root$f"; cp "$f" "$root$f"; done
+    rm -f "$root/sbin/ip" "$root/bin/sh" && ln -s /usr/bin/dash "$root/bin/sh"
+    cp -a "$SPLIT_XTABLES" "$root${SPLIT_XTABLES%/*}/"
+    for f in $bins "$SPLIT_XTABLES"/*.so; do ldd "$f" | grep -Eo '/[^ ]+'; done | sort -u \
+        | while read -r f; do cp --parents -L "$f" "$root/"; done
+    rm -f "$root"/sbin/iptables* "$root"/usr/sbin/iptables*
+    for b in nft legacy; do
+        for s in "" -save -restore; do ln -s "xtables-$b-multi" "$root/usr/sbin/iptables-$b$s"; done
+    done
+    for s in "" -save -restore; do ln -s "iptables-$SPLIT_IPTABLES$s" "$root/usr/sbin/iptables$s"; done
+    printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+    cp /etc/protocols "$root/etc/protocols"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+    printf 'root:x:0:\n' >"$root/etc/group"
+    tar -C "$root" -cf "$root.tar" . || return 1
+    pm import -q --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+        "$root.tar" "$SPLIT_INIT_IMAGE" >/dev/null || return 1
+    rm -f "$root.tar"
+}
+
+# init_image_works: the image's iptables edits a nat table with exactly the capabilities podlift
+# gives its init container (NET_ADMIN only); legacy iptables is shown to need NET_RAW too.
+init_image_works() {
+    local out
+    out=$(pm run --rm --network "$SPLIT_NET" --cap-drop all --cap-add NET_ADMIN "$SPLIT_INIT_IMAGE" sh -c '
+        set -e
+        iptables -V; ip -V; getent hosts localhost
+        iptables -t nat -N T && iptables -t nat -A OUTPUT -j T
+        iptables -t nat -A T -d 169.254.253.7/32 -j DNAT --to-destination 10.254.252.10
+        iptables -t nat -A T -p tcp --dport 8007 -j DNAT --to-destination 169.254.253.7:8007
+        iptables -t nat -S
+        echo "legacy, NET_ADMIN only: $(iptables-legacy -t nat -S 2>&1 | head -1)"' 2>&1 | grep -v syslog) \
+        || { echo "$out" | sed 's/^/    /'; return 1; }
+    echo "$out" | sed 's/^/    /'
+    grep -q -- '-A T -d 169.254.253.7/32 -j DNAT --to-destination 10.254.252.10' <<<"$out"
+}
+
+split_setup() {
+    [ -n "$SPLIT_READY" ] && return 0
+    pm network create --internal --subnet "$SPLIT_SUBNET" "$SPLIT_NET" >/dev/null || return 1
+    build_split_init_image || return 1
+    SPLIT_READY=1
+}
+
+# --- playing the split Pods -------------------------------------------------------------------
+
+# split_pods NAME SRC [split.py pods flags]: $LOGS/NAME/POD.yaml for every replica and the plan
+# $LOGS/NAME/plan ("POD IP DEPLOYMENT INDEX CONTAINERS"), from podlift's output SRC.
+split_pods() {
+    local name=$1 src=$2 dir="$LOGS/$1"
+    shift 2
+    rm -rf "$dir" && mkdir -p "$dir"
+    sp pods "$src" "$dir" "e2e-$name" "$SPLIT_NS" "$SPLIT_INIT_IMAGE" "$@" \
+        >"$dir/plan" 2>"$dir/pods.err" || { cat "$dir/pods.err"; return 1; }
+    sed 's/^/  /' "$dir/pods.err"
+    sed 's/^/  pod /' "$dir/plan"
+}
+
+# split_run NAME [HOOK]: play every Pod of $LOGS/NAME/plan with its static IP, wait until every
+# container printed DONE (each Pod's log in $LOGS/NAME/POD.log), run HOOK NAME, tear down.
+split_run() {
+    local name=$1 hook=${2:-} dir="$LOGS/$1" pod ip dep idx cs c res rc=0 t0=$SECONDS
+    while read -r pod ip dep idx cs; do
+        pm kube play --network "$SPLIT_NET" --ip "$ip" "$dir/$pod.yaml" >"$dir/$pod.play.log" 2>&1 \
+            || { echo "  kube play $pod failed:"; grep -v syslog "$dir/$pod.play.log" | sed 's/^/    /'; rc=1; }
+    done <"$dir/plan"
+    echo "  played $(wc -l <"$dir/plan") Pods in $((SECONDS - t0))s"
+    while read -r pod ip dep idx cs; do
+        res=()
+        for c in ${cs//,/ }; do res+=("^DONE.$c$"); done
+        [ $rc = 0 ] && { wait_logs pod_containers "$pod" "$dir/$pod.log" "${res[@]}" || rc=1; }
+        collect_logs pod_containers "$pod" "$dir/$pod.log"
+    done <"$dir/plan"
+    grep -h 'podlift:' "$dir"/*.log | sed 's/^/  init: /'
+    [ $rc = 0 ] && [ -n "$hook" ] && { "$hook" "$name" || rc=1; }
+    while read -r pod ip dep idx cs; do
+        pm kube down "$dir/$pod.yaml" >/dev/null 2>&1 || pm pod rm -f -t 0 "$pod" >/dev/null 2>&1
+    done <"$dir/plan"
+    return $rc
+}
+
+# pod_of NAME DEPLOYMENT [INDEX]: the Pod name of that replica.
+pod_of() { awk -v d="$2" -v i="${3:-1}" '$3 == d && $4 == i { print $1 }' "$LOGS/$1/plan"; }
+pod_ip() { awk -v p="$2" '$1 == p { print $2 }' "$LOGS/$1/plan"; }
+
+# in_pod_ns NAME POD CMD...: CMD inside POD's network namespace, with the init image's
+# binaries (chroot into its rootfs; /etc/hosts copied from the Pod). For checks only.
+in_pod_ns() {
+    local name=$1 pod=$2 infra pid
+    shift 2
+    infra=$(pm pod inspect --format '{{.InfraContainerID}}' "$pod") || return 1
+    pid=$(pm inspect --format '{{.State.Pid}}' "$infra") || return 1
+    [ -e "$SPLIT_ROOTFS/dev/null" ] || { mkdir -p "$SPLIT_ROOTFS/dev" && mknod -m 666 "$SPLIT_ROOTFS/dev/null" c 1 3; } || return 1
+    pm exec "$(pm ps --filter "pod=$pod" --filter status=running --format '{{.Names}}' | grep -v infra | head -1)" \
+        cat /etc/hosts >"$SPLIT_ROOTFS/etc/hosts" || return 1
+    timeout 20 nsenter -t "$pid" -n env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PODLIFT_NAMESPACE="$SPLIT_NS" \
+        chroot "$SPLIT_ROOTFS" "$@"
+}
+
+# fetch_from CONTAINER URL: the body, or "fail".
+fetch_from() { pm exec "$1" sh -c "timeout 3 wget -q -O - '$2' 2>/dev/null" || echo fail; }
+
+# --- checks while the split Pods are up -------------------------------------------------------
+
+# split_hook NAME: what the matrix cannot show; the results go to $LOGS/NAME/limits.txt.
+split_hook() {
+    local name=$1 db app1 app2b dbip script before after r out rc=0
+    db=$(pod_of "$name" seed-db) app1=$(pod_of "$name" seed-app1) app2b=$(pod_of "$name" seed-app2 2)
+    dbip=$(pod_ip "$name" "$db")
+    {
+        echo "== NAT rules in $db after its init container"
+        in_pod_ns "$name" "$db" iptables -t nat -S
+        # Idempotence: the loopback script twice more in the live namespace, same rules.
+        script=$(sp init-script "$LOGS/$name/$db.yaml")
+        before=$(in_pod_ns "$name" "$db" iptables -t nat -S | sort)
+        in_pod_ns "$name" "$db" sh -c "$script" >/dev/null && in_pod_ns "$name" "$db" sh -c "$script" >/dev/null \
+            || { echo "FAIL init script re-run failed"; rc=1; }
+        after=$(in_pod_ns "$name" "$db" iptables -t nat -S | sort)
+        if [ "$before" = "$after" ]; then echo "ok   init script twice more in $db: same $(wc -l <<<"$after") nat rules"
+        else echo "FAIL init script re-run changed the rules:"; diff <(echo "$before") <(echo "$after"); rc=1; fi
+        r=$(fetch_from "$db-db" http://app1:8007/)
+        [ "$r" = app1 ] && echo "ok   db -> app1:8007 after the re-run: $r" || { echo "FAIL db -> app1:8007 after the re-run: $r"; rc=1; }
+
+        # Source address: app1 serves a CGI that prints the peer's address.
+        pm exec "$app1-app1" sh -c 'mkdir -p /tmp/www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/tmp/www/cgi-bin/who && chmod +x /tmp/www/cgi-bin/who'
+        r=$(fetch_from "$db-db" http://169.254.253.7:8007/cgi-bin/who)
+        echo "obs  source: app1 sees db's connection to 169.254.253.7:8007 coming from $r (db's Pod IP $dbip, db's preset 169.254.253.2)"
+        [ "$r" = "$dbip" ] || { echo "FAIL expected the source to be db's Pod IP $dbip"; rc=1; }
+        r=$(fetch_from "$app1-app1" http://169.254.253.7:8007/cgi-bin/who)
+        echo "obs  source: app1 to its own 169.254.253.7:8007 comes from $r"
+
+        # Undeclared ports: 9007 bound to app1's preset address only, 9008 on 0.0.0.0.
+        pm exec "$app1-app1" sh -c 'echo app1-9007 >/tmp/www/p7; httpd -p 169.254.253.7:9007 -h /tmp/www; httpd -p 0.0.0.0:9008 -h /tmp/www'
+        r=$(fetch_from "$db-db" http://169.254.253.7:9007/p7)
+        echo "obs  undeclared port, server bound to the preset address: db -> 169.254.253.7:9007 $r"
+        [ "$r" = fail ] || { echo "FAIL expected no answer (no PODLIFT-IN rule for 9007)"; rc=1; }
+        r=$(fetch_from "$app1-app1" http://169.254.253.7:9007/p7)
+        echo "obs  the same server from inside app1's Pod: $r"
+        r=$(fetch_from "$db-db" http://169.254.253.7:9008/p7)
+        echo "obs  undeclared port, server on 0.0.0.0: db -> 169.254.253.7:9008 $r (reaches the stand-in, the Pod IP; a real ClusterIP forwards declared ports only)"
+
+        # ICMP to a peer's preset address.
+        out=$(pm exec "$db-db" ping -c 1 -W 2 169.254.253.7 2>&1 | grep -E 'bytes from|packets' | head -2 | tr '\n' ' ')
+        echo "obs  ICMP db -> 169.254.253.7: $out(DNATed to the stand-in Pod IP, which answers; a real ClusterIP does not)"
+
+        # The second replica of app2 is not behind the name: it still serves on its Pod IP.
+        if [ -n "$app2b" ]; then
+            r=$(fetch_from "$db-db" "http://$(pod_ip "$name" "$app2b"):8011/")
+            echo "obs  app2 replica 2 ($app2b) on its Pod IP: $r; app2.$SPLIT_NS.svc resolves to replica 1 only"
+        fi
+    } >"$LOGS/$name/limits.txt" 2>&1
+    sed 's/^/  /' "$LOGS/$name/limits.txt"
+    return $rc
+}
+
+# --- the entry point ---------------------------------------------------------------------------
+
+test_split() {
+    local t=$SECONDS dir="$SPLIT_DIR/seed" name=split-seed
+    log "split strategy: seed as one Pod per Deployment replica (app2 x2)"
+    check "split: init image ($SPLIT_IPTABLES iptables, ip, getent) built from Debian's binaries" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "split: iptables -t nat works in the init image with NET_ADMIN only" init_image_works
+    check "$name: compose run" run_compose "$name" "$dir"
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE -f $dir/replicas.yaml" \
+        check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: split run (4 Pods)" split_run "$name" split_hook
+    check "$name: compose and split matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+    log "negative control: the same Pods without the PODLIFT-OUT rules"
+    check "split-no-out: Pods without PODLIFT-OUT" split_pods split-no-out "$LOGS/$name.podlift.yaml" --no-out "${SPLIT_POD_FLAGS[@]}"
+    check "split-no-out: split run" split_run split-no-out
+    check "split-no-out: cross-Pod probes fail, same-Pod probes answer" \
+        sp cross-fails "$dir/compose.yaml" "$LOGS/split-no-out/plan" "$LOGS/split-no-out"
+    log "split took $((SECONDS - t))s"
+}
+
+# run.sh split-no-route: the split Pods without the harness's default route. Shows why the
+# harness adds one: with no route to a preset address, connect() fails (ENETUNREACH) before the
+# OUTPUT chain, so PODLIFT-OUT is never consulted. Every Kubernetes Pod has a default route.
+test_split_no_route() {
+    log "split Pods without a default route"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE -f $SPLIT_DIR/seed/replicas.yaml" \
+        check "split-no-route: podlift convert --strategy split" convert split-seed "$SPLIT_DIR/seed/compose.yaml"
+    check "split-no-route: Pods without the default route" split_pods split-no-route "$LOGS/split-seed.podlift.yaml" --no-route "${SPLIT_POD_FLAGS[@]}"
+    check "split-no-route: split run" split_run split-no-route
+    check "split-no-route: cross-Pod probes fail, same-Pod probes answer" \
+        sp cross-fails "$SPLIT_DIR/seed/compose.yaml" "$LOGS/split-no-route/plan" "$LOGS/split-no-route"
+}
+
+# run.sh split-shared-port: two servers of one Pod (x-podlift group) on one port, each bound to
+# its own preset address (--allow-shared-port). Fails today: PODLIFT-IN sends the port to the
+# first address only, so another Pod calling b's preset address reaches a (see README).
+test_split_shared_port() {
+    local name=split-shared-port dir="$SPLIT_DIR/shared-port"
+    log "split: two servers of one Pod on one port, each on its own preset address"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "$name: compose run" run_compose "$name" "$dir"
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE --allow-shared-port 8080" \
+        check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: split run" split_run "$name"
+    check "$name: compose and split matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+}
