@@ -2,6 +2,7 @@
 //! compose syntax or `x-podlift` keys.
 
 pub mod labels;
+pub mod quantity;
 
 use std::collections::BTreeMap;
 
@@ -21,7 +22,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::model::units::quantity_of_bytes;
 use crate::plan::container::Probe;
 use crate::plan::storage::{MountPlan, VolumeSource};
 use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, PodPlan, Role, ServicePlan};
@@ -391,13 +391,13 @@ fn container(plan: &ContainerPlan) -> Container {
         limits.insert("cpu".to_string(), Quantity(format!("{cpu}m")));
     }
     if let Some(memory) = d.memory_limit {
-        limits.insert("memory".to_string(), Quantity(quantity_of_bytes(memory)));
+        limits.insert("memory".to_string(), Quantity(quantity::of_bytes(memory)));
     }
     if let Some(cpu) = d.cpu_request {
         requests.insert("cpu".to_string(), Quantity(format!("{cpu}m")));
     }
     if let Some(memory) = d.memory_request {
-        requests.insert("memory".to_string(), Quantity(quantity_of_bytes(memory)));
+        requests.insert("memory".to_string(), Quantity(quantity::of_bytes(memory)));
     }
     Container {
         name: plan.name.clone(),
@@ -503,7 +503,7 @@ fn volume(v: &crate::plan::storage::VolumePlan) -> Volume {
         VolumeSource::EmptyDir { memory, size } => {
             out.empty_dir = Some(EmptyDirVolumeSource {
                 medium: memory.then(|| "Memory".to_string()),
-                size_limit: size.map(|s| Quantity(quantity_of_bytes(s))),
+                size_limit: size.map(|s| Quantity(quantity::of_bytes(s))),
             });
         }
         VolumeSource::HostPath(path) => {

@@ -67,27 +67,11 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
     Some(bytes)
 }
 
-/// Kubernetes quantity for a byte count: the largest binary unit that divides it.
-#[must_use]
-pub fn quantity_of_bytes(bytes: u64) -> String {
-    for (unit, factor) in [
-        ("Ti", 1u64 << 40),
-        ("Gi", 1 << 30),
-        ("Mi", 1 << 20),
-        ("Ki", 1 << 10),
-    ] {
-        if bytes >= factor && bytes.is_multiple_of(factor) {
-            return format!("{}{unit}", bytes / factor);
-        }
-    }
-    bytes.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
-    use super::{parse_bytes, parse_duration, quantity_of_bytes};
+    use super::{parse_bytes, parse_duration};
 
     #[test]
     fn durations() {
@@ -107,7 +91,5 @@ mod tests {
         assert_eq!(parse_bytes("1.5g"), Some(1_610_612_736));
         assert_eq!(parse_bytes("100000"), Some(100_000));
         assert_eq!(parse_bytes("lots"), None);
-        assert_eq!(quantity_of_bytes(512 << 20), "512Mi");
-        assert_eq!(quantity_of_bytes(1000), "1000");
     }
 }
