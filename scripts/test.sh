@@ -16,6 +16,7 @@ missing=()
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v python3 >/dev/null || missing+=(python3 python3-venv)
+command -v docker-compose >/dev/null || missing+=(docker-compose)   # the corpus oracle
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -41,6 +42,10 @@ cargo clippy --all-targets --locked -q -- -D warnings
 
 step "unit and integration tests"
 cargo test --locked
+
+step "corpus oracles (compose-spec schema, docker-compose config)"
+cargo build --locked -q
+"$VENV/bin/python" tests/oracle/compare.py
 
 step "every manifest passes kubernetes-validate --strict $KUBE_VERSION"
 seed_out=$(mktemp)

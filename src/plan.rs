@@ -359,6 +359,28 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
 
 fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
     for service in &project.services {
+        for network in &service.networks {
+            let declared = network.name.value == "default"
+                || project
+                    .networks
+                    .iter()
+                    .any(|n| n.name.value == network.name.value);
+            if !declared {
+                diagnostics.push(
+                    Diagnostic::error("network-undeclared", format!("service `{}` joins network `{}`, which the top-level `networks` does not declare", service.name.value, network.name.value))
+                        .at(network.name.span)
+                        .help(format!("add `networks: {{{}: {{}}}}` at the top level", network.name.value)),
+                );
+            }
+        }
+        if let (Some(mode), Some(network)) = (&service.network_mode, service.networks.first()) {
+            diagnostics.push(
+                Diagnostic::error("network-mode-networks", format!("service `{}` sets both `network_mode` and `networks`, which compose refuses", service.name.value))
+                    .at(network.name.span)
+                    .help("keep one: `network_mode: service:NAME` already gives the service that service's networks"),
+            );
+            let _ = mode;
+        }
         let Some(mode) = &service.network_mode else {
             continue;
         };
@@ -917,6 +939,7 @@ mod tests {
   sidecar:
     image: s
     network_mode: service:app
+networks: {n: {}}
 ";
 
     #[test]
@@ -948,6 +971,7 @@ mod tests {
     networks:
       a: {ipv4_address: 10.9.0.2}
       b: {ipv4_address: 10.9.0.2}
+networks: {a: {}, b: {}}
 ";
         let (plan, diagnostics) = plan_of(text, &[]);
         assert!(!diagnostics.has_errors());
@@ -962,6 +986,7 @@ mod tests {
         let text = "services:
   a: {image: a, networks: {n: {ipv4_address: 10.9.0.2}}}
   b: {image: b, networks: {n: {ipv4_address: 10.9.0.2}}}
+networks: {n: {}}
 ";
         let (_, diagnostics) = plan_of(text, &[]);
         let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
@@ -981,6 +1006,7 @@ mod tests {
         let text = "services:
   a: {image: a, networks: {n: {ipv4_address: 10.9.0.2, aliases: [shared]}}}
   b: {image: b, networks: {n: {ipv4_address: 10.9.0.3, aliases: [shared]}}}
+networks: {n: {}}
 ";
         let (plan, diagnostics) = plan_of(text, &[]);
         assert_eq!(names_at(&plan, "10.9.0.2"), ["a", "shared"]);

@@ -26,7 +26,7 @@ struct Case {
 const CASES: &[Case] = &[
     Case {
         name: "duplicate address",
-        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 169.254.9.2}}\n  b:\n    image: b\n    restart: always\n    networks: {n: {ipv4_address: 169.254.9.2}}\n",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 169.254.9.2}}\n  b:\n    image: b\n    restart: always\n    networks: {n: {ipv4_address: 169.254.9.2}}\nnetworks:\n  n: {}\n",
         args: &[],
         exit: 1,
         code: "address-duplicate",
@@ -35,7 +35,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "not an IP",
-        compose: "services:\n  a:\n    image: a\n    networks: {n: {ipv4_address: 169.254.9.300}}\n",
+        compose: "services:\n  a:\n    image: a\n    networks: {n: {ipv4_address: 169.254.9.300}}\nnetworks:\n  n: {}\n",
         args: &[],
         exit: 1,
         code: "address-invalid",
@@ -53,7 +53,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "inside the pod range",
-        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 10.244.3.7}}\n",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 10.244.3.7}}\nnetworks:\n  n: {}\n",
         args: &[
             "--pod-cidr",
             "10.244.0.0/16",
@@ -67,7 +67,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a common range without flags",
-        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 10.96.0.10}}\n",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 10.96.0.10}}\nnetworks:\n  n: {}\n",
         args: &[],
         exit: 0,
         code: "address-common-range",
@@ -76,7 +76,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "cloud metadata",
-        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 169.254.169.254}}\n",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 169.254.169.254}}\nnetworks:\n  n: {}\n",
         args: &[],
         exit: 1,
         code: "address-reserved",
@@ -94,7 +94,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "loopback address",
-        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 127.0.0.5}}\n",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: {n: {ipv4_address: 127.0.0.5}}\nnetworks:\n  n: {}\n",
         args: &[],
         exit: 1,
         code: "address-reserved",
@@ -190,6 +190,24 @@ const CASES: &[Case] = &[
         code: "key-not-carried",
         at: Some("compose.yaml:5:5"),
         says: "service key `ulimits` is not carried over: Kubernetes has no per-container ulimits",
+    },
+    Case {
+        name: "undeclared network",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    networks: [nope]\n",
+        args: &[],
+        exit: 1,
+        code: "network-undeclared",
+        at: Some("compose.yaml:5:16"),
+        says: "service `a` joins network `nope`, which the top-level `networks` does not declare",
+    },
+    Case {
+        name: "network_mode with networks",
+        compose: "services:\n  b: {image: b, restart: always}\n  a:\n    image: a\n    restart: always\n    network_mode: service:b\n    networks: [default]\n",
+        args: &[],
+        exit: 1,
+        code: "network-mode-networks",
+        at: Some("compose.yaml:7:16"),
+        says: "service `a` sets both `network_mode` and `networks`",
     },
     Case {
         name: "docker socket",

@@ -248,3 +248,28 @@ fn docs_list_every_compose_key() {
         );
     }
 }
+
+#[test]
+fn env_file_values_are_interpolated_and_win_over_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vars.env"),
+        "A=${B:-x}\nC=${A}\nD=from-file\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  s: {image: nginx, restart: always, env_file: vars.env}\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("D", "from-shell")
+        .args(["convert"])
+        .success();
+    let env = &run.pod_spec()["containers"][0]["env"];
+    assert_eq!(
+        *env,
+        json!([{"name": "A", "value": "x"}, {"name": "C", "value": "x"}, {"name": "D", "value": "from-file"}])
+    );
+}

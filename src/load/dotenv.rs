@@ -26,6 +26,26 @@ pub struct DotenvError {
 /// # Errors
 /// The first statement that cannot be read.
 pub fn parse(text: &str, lookup: &dyn Lookup) -> Result<Vec<(String, String)>, DotenvError> {
+    parse_with(text, lookup, true)
+}
+
+/// Parses a service's `env_file`: like [`parse`], but the file's own values
+/// win; `lookup` only fills inherited keys and `${VAR}` expansions.
+///
+/// # Errors
+/// The first statement that cannot be read.
+pub fn parse_env_file(
+    text: &str,
+    lookup: &dyn Lookup,
+) -> Result<Vec<(String, String)>, DotenvError> {
+    parse_with(text, lookup, false)
+}
+
+fn parse_with(
+    text: &str,
+    lookup: &dyn Lookup,
+    lookup_wins: bool,
+) -> Result<Vec<(String, String)>, DotenvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out: Vec<(String, String)> = Vec::new();
     let mut rest = text;
@@ -61,7 +81,11 @@ pub fn parse(text: &str, lookup: &dyn Lookup) -> Result<Vec<(String, String)>, D
         };
         let (value, after_value) =
             value_of(after_key, &known).map_err(|m| DotenvError { line, message: m })?;
-        let value = lookup.get(&key).unwrap_or(value);
+        let value = if lookup_wins {
+            lookup.get(&key).unwrap_or(value)
+        } else {
+            value
+        };
         set(&mut out, key, value);
         rest = after_value;
     }

@@ -77,7 +77,12 @@ pub fn read_environment(
 
 /// Reads `env_file` (a path, a list of paths, or long entries with `required`)
 /// and returns the variables of every file, in order.
-pub fn read_env_files(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> Vec<Variable> {
+pub fn read_env_files(
+    node: &Node,
+    project_dir: &Path,
+    variables: &BTreeMap<String, String>,
+    reader: &mut Reader<'_>,
+) -> Vec<Variable> {
     let entries: Vec<(Located<String>, bool)> = match &node.value {
         Value::Seq(items) => items
             .iter()
@@ -104,7 +109,14 @@ pub fn read_env_files(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) 
     for (path, required) in entries {
         let full = project_dir.join(&path.value);
         match std::fs::read_to_string(&full) {
-            Ok(text) => out.extend(parse_dotenv(&text).into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+            Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables) {
+                Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+                Err(e) => reader.diagnostics.push(
+                    Diagnostic::error("env-file-syntax", format!("env file `{}`, line {}: {}", path.value, e.line, e.message))
+                        .at(path.span)
+                        .help("write one `KEY=VALUE` per line"),
+                ),
+            },
             Err(e) if required => reader.diagnostics.push(
                 Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {}", path.value, e.to_string().to_lowercase()))
                     .at(path.span)
@@ -112,38 +124,6 @@ pub fn read_env_files(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) 
             ),
             Err(_) => {}
         }
-    }
-    out
-}
-
-/// Parses `KEY=VALUE` lines: comments, `export`, single and double quotes.
-#[must_use]
-pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim();
-        let value = if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            inner.replace("\\n", "\n").replace("\\\"", "\"")
-        } else if let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
-            inner.to_string()
-        } else {
-            // An unquoted value ends at ` #` (a comment).
-            value
-                .split(" #")
-                .next()
-                .unwrap_or("")
-                .trim_end()
-                .to_string()
-        };
-        out.push((key.trim().to_string(), value));
     }
     out
 }

@@ -353,7 +353,10 @@ impl Service {
                 "extra_hosts" => service.extra_hosts = read_extra_hosts(value, reader),
                 "restart" => service.restart = read_restart(value, reader),
                 "environment" => environment = read_environment(value, &context.variables, reader),
-                "env_file" => env_files = read_env_files(value, &context.project_dir, reader),
+                "env_file" => {
+                    env_files =
+                        read_env_files(value, &context.project_dir, &context.variables, reader)
+                }
                 "ports" => service.ports = read_ports(value, reader),
                 "expose" => service.expose = read_expose(value, reader),
                 "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
