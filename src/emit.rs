@@ -92,12 +92,19 @@ pub fn emit(objects: &[Object], options: &EmitOptions) -> Result<String, EmitErr
 /// # Errors
 /// When serialisation fails (never expected for Kubernetes types).
 pub fn to_yaml(object: &Object) -> Result<String, String> {
-    let mut text = serde_saphyr::to_string(object)
-        .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let mut text = String::new();
+    write_yaml(&mut text, object)?;
     Ok(text)
+}
+
+/// Appends `object` to `out` as a YAML document ending in a newline.
+fn write_yaml(out: &mut String, object: &Object) -> Result<(), String> {
+    serde_saphyr::to_fmt_writer(out, object)
+        .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(())
 }
 
 fn to_json(object: &Object) -> Result<String, String> {
@@ -111,10 +118,12 @@ fn to_json(object: &Object) -> Result<String, String> {
 /// # Errors
 /// When an object cannot be serialised.
 pub fn yaml_stream(objects: &[Object]) -> Result<String, String> {
+    // Straight into one buffer: the Deployment alone is megabytes for a large
+    // project, and a copy of it per object would raise the peak memory.
     let mut out = String::new();
     for object in objects {
         out.push_str("---\n");
-        out.push_str(&to_yaml(object)?);
+        write_yaml(&mut out, object)?;
     }
     Ok(out)
 }

@@ -160,7 +160,7 @@ pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnos
     let raw: Spanned<Tagged<Raw>> = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| syntax_error(&e, text, file))?;
     let mut tags = Tags::new();
-    let node = convert(raw, text, file, &mut tags);
+    let node = convert(Child::from(raw), text, file, &mut tags);
     Ok((node, tags))
 }
 
@@ -212,34 +212,60 @@ fn byte_of_line_col(text: &str, line: u64, column: u64) -> usize {
     line_start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i)
 }
 
-fn to_span(loc: serde_saphyr::Location, text: &str, file: FileId) -> Span {
-    let span = loc.span();
-    let start = span
-        .byte_offset()
-        .and_then(|o| usize::try_from(o).ok())
-        .unwrap_or_else(|| byte_of_line_col(text, loc.line(), loc.column()))
-        .min(text.len());
-    let len = span
-        .byte_len()
-        .and_then(|l| usize::try_from(l).ok())
-        .unwrap_or(0)
-        .min(text.len() - start);
-    Span { file, start, len }
+/// Where a node was written, as far as the parser knows without the text.
+#[derive(Clone, Copy)]
+struct Position {
+    /// Byte offset, when the parser has it (always, for string input).
+    start: Option<usize>,
+    /// Length in bytes (0 when unknown).
+    len: usize,
+    /// 1-based line, for when `start` is unknown.
+    line: u64,
+    /// 1-based column, for when `start` is unknown.
+    column: u64,
 }
 
-fn convert(raw: Spanned<Tagged<Raw>>, text: &str, file: FileId, tags: &mut Tags) -> Node {
-    let span = to_span(raw.defined, text, file);
-    let Tagged(raw_value, tag) = raw.value;
-    match tag.as_deref() {
-        Some("!reset") => {
-            tags.insert(span, MergeTag::Reset);
+impl Position {
+    fn of(loc: serde_saphyr::Location) -> Self {
+        let span = loc.span();
+        Self {
+            start: span.byte_offset().and_then(|o| usize::try_from(o).ok()),
+            len: span
+                .byte_len()
+                .and_then(|l| usize::try_from(l).ok())
+                .unwrap_or(0),
+            line: loc.line(),
+            column: loc.column(),
         }
-        Some("!override") => {
-            tags.insert(span, MergeTag::Override);
-        }
-        _ => {}
     }
-    let value = match raw_value {
+
+    fn span(self, text: &str, file: FileId) -> Span {
+        let start = self
+            .start
+            .unwrap_or_else(|| byte_of_line_col(text, self.line, self.column))
+            .min(text.len());
+        Span {
+            file,
+            start,
+            len: self.len.min(text.len() - start),
+        }
+    }
+}
+
+fn merge_tag(tag: Option<&str>) -> Option<MergeTag> {
+    match tag {
+        Some("!reset") => Some(MergeTag::Reset),
+        Some("!override") => Some(MergeTag::Override),
+        _ => None,
+    }
+}
+
+fn convert(child: Child, text: &str, file: FileId, tags: &mut Tags) -> Node {
+    let span = child.position.span(text, file);
+    if let Some(tag) = child.tag {
+        tags.insert(span, tag);
+    }
+    let value = match child.raw {
         Raw::Null => Value::Null,
         Raw::Bool(b) => Value::Bool(b),
         Raw::Number(fallback) => {
@@ -251,36 +277,59 @@ fn convert(raw: Spanned<Tagged<Raw>>, text: &str, file: FileId, tags: &mut Tags)
             }
         }
         Raw::String(s) => Value::String(s),
-        Raw::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|i| convert(i, text, file, tags))
-                .collect(),
-        ),
-        Raw::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = convert(k, text, file, tags);
-                    (key, convert(v, text, file, tags))
-                })
-                .collect(),
-        ),
+        Raw::Seq(items) => {
+            let mut nodes = Vec::with_capacity(items.len());
+            for item in items {
+                nodes.push(convert(item, text, file, tags));
+            }
+            Value::Seq(nodes)
+        }
+        Raw::Map(entries) => {
+            let mut pairs = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = convert(k, text, file, tags);
+                pairs.push((key, convert(v, text, file, tags)));
+            }
+            Value::Map(pairs)
+        }
     };
     Node { value, span }
 }
 
-/// A child as serde-saphyr hands it over: with its position and tag.
-type RawNode = Spanned<Tagged<Raw>>;
+/// A node as serde-saphyr hands it over, cut down at once to what [`convert`]
+/// needs: `Spanned<Tagged<Raw>>` is several times the size of a [`Node`], and
+/// a tree of them would dominate the peak memory of a large file.
+struct Child {
+    raw: Raw,
+    position: Position,
+    tag: Option<MergeTag>,
+}
 
-/// What serde-saphyr hands us, children still wrapped for their spans.
+impl From<Spanned<Tagged<Raw>>> for Child {
+    fn from(spanned: Spanned<Tagged<Raw>>) -> Self {
+        let Tagged(raw, tag) = spanned.value;
+        Self {
+            raw,
+            position: Position::of(spanned.defined),
+            tag: merge_tag(tag.as_deref()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Child {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Spanned::<Tagged<Raw>>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// What serde-saphyr hands us, children still carrying their positions.
 enum Raw {
     Null,
     Bool(bool),
     Number(String),
     String(String),
-    Seq(Vec<RawNode>),
-    Map(Vec<(RawNode, RawNode)>),
+    Seq(Vec<Child>),
+    Map(Vec<(Child, Child)>),
 }
 
 impl<'de> Deserialize<'de> for Raw {
@@ -335,15 +384,15 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Tagged<Raw>>>()? {
+        while let Some(item) = seq.next_element::<Child>()? {
             items.push(item);
         }
         Ok(Raw::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<Tagged<Raw>>>()? {
-            let value = map.next_value::<Spanned<Tagged<Raw>>>()?;
+        while let Some(key) = map.next_key::<Child>()? {
+            let value = map.next_value::<Child>()?;
             entries.push((key, value));
         }
         Ok(Raw::Map(entries))

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Whole-process benchmark: podlift (release build) against podlet on the same
+# compose file, and podlift's own figures on the full-featured file.
+#
+#   scripts/bench.sh            # 1,000 and 10,000 services
+#   RUNS=30 scripts/bench.sh    # more runs per command (default 20)
+#
+# Needs hyperfine and GNU time (installed with apt-get when run as root) and
+# podlet, installed from crates.io into a temporary root outside the
+# repository ($PODLET_ROOT, default /tmp/podlift-bench-podlet) unless $PODLET
+# names a binary. Timing is the median wall time of RUNS runs; memory is the
+# median of 5 runs' peak resident set size (`/usr/bin/time -v`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-20}
+SIZES=(1000 10000)
+PODLET_VERSION=0.3.2
+PODLET_ROOT=${PODLET_ROOT:-/tmp/podlift-bench-podlet}
+
+# Targets (issue 7), on a 2-core machine.
+TARGET_1K_MS=50
+TARGET_10K_MB=100
+
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+[ -x /usr/bin/time ] || missing+=(time)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    echo "install ${missing[*]} first (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${PODLET:-}" ]; then
+  PODLET=$PODLET_ROOT/bin/podlet
+  if ! "$PODLET" --version 2>/dev/null | grep -qF "$PODLET_VERSION"; then
+    echo "installing podlet $PODLET_VERSION into $PODLET_ROOT" >&2
+    cargo install --quiet --locked podlet --version "$PODLET_VERSION" --root "$PODLET_ROOT"
+  fi
+fi
+
+cargo build --quiet --release
+PODLIFT=$PWD/target/release/podlift
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for n in "${SIZES[@]}"; do
+  for variant in full podlet; do
+    cargo bench --quiet --bench gen_compose -- "$n" "$variant" >"$work/$variant-$n.yaml"
+  done
+done
+
+# Refuse to time a conversion that fails.
+for n in "${SIZES[@]}"; do
+  "$PODLIFT" convert -f "$work/full-$n.yaml" >/dev/null 2>&1
+  "$PODLIFT" convert -f "$work/podlet-$n.yaml" >/dev/null 2>&1
+  "$PODLET" compose --pod "$work/podlet-$n.yaml" >/dev/null
+done
+
+# Median wall time in ms of "$@" over RUNS runs.
+median_ms() {
+  local json=$work/hyperfine.json
+  hyperfine --shell=none --warmup 3 --runs "$RUNS" --style none \
+    --export-json "$json" "$*" >/dev/null
+  python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
+}
+
+# Median peak RSS in MB of "$@" over 5 runs.
+peak_mb() {
+  local samples=()
+  for _ in 1 2 3 4 5; do
+    samples+=("$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1)")
+  done
+  printf '%s\n' "${samples[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1024 }'
+}
+
+echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "podlift $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes'); $("$PODLET" --version)"
+echo
+echo "## Same file (podlet-compatible variant): podlift convert -f F vs podlet compose --pod F"
+printf '%-9s %12s %12s %8s %12s %12s\n' services "podlift ms" "podlet ms" ratio "podlift MB" "podlet MB"
+declare -A lift_ms
+worst_ratio=0
+for n in "${SIZES[@]}"; do
+  f=$work/podlet-$n.yaml
+  a=$(median_ms "$PODLIFT" convert -f "$f")
+  b=$(median_ms "$PODLET" compose --pod "$f")
+  am=$(peak_mb "$PODLIFT" convert -f "$f")
+  bm=$(peak_mb "$PODLET" compose --pod "$f")
+  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-9s %12s %12s %8s %12s %12s\n' "$n" "$a" "$b" "$ratio" "$am" "$bm"
+  worst_ratio=$(awk -v r="$ratio" -v w="$worst_ratio" 'BEGIN { print (r > w ? r : w) }')
+done
+echo "(ratio = podlift time / podlet time; below 1 means podlift is faster)"
+echo
+echo "## podlift on the full-featured file (addresses, expose, depends_on, healthchecks, volumes)"
+printf '%-9s %12s %12s\n' services "median ms" "peak MB"
+for n in "${SIZES[@]}"; do
+  f=$work/full-$n.yaml
+  lift_ms[$n]=$(median_ms "$PODLIFT" convert -f "$f")
+  mb=$(peak_mb "$PODLIFT" convert -f "$f")
+  printf '%-9s %12s %12s\n' "$n" "${lift_ms[$n]}" "$mb"
+  [ "$n" = 10000 ] && lift_mb_10k=$mb
+done
+echo
+growth=$(awk -v a="${lift_ms[1000]}" -v b="${lift_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+echo "## Targets"
+echo "1,000 services under ${TARGET_1K_MS} ms:      ${lift_ms[1000]} ms — $(verdict "${lift_ms[1000]} < $TARGET_1K_MS")"
+echo "10,000 services under ${TARGET_10K_MB} MB:     $lift_mb_10k MB — $(verdict "$lift_mb_10k < $TARGET_10K_MB")"
+echo "growth 1k → 10k at most 10×:    ${growth}× — $(verdict "$growth <= 10")"
+echo "podlift no slower than podlet:   worst ratio ${worst_ratio} — $(verdict "$worst_ratio <= 1")"
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
