@@ -50,6 +50,19 @@ pub struct Project {
     pub extension: Extension,
     /// Position of each service in `services`, by name.
     pub index: std::collections::HashMap<String, usize>,
+    /// Position of each top-level volume, secret and config, by name.
+    pub resource_index: std::collections::HashMap<(Resource, String), usize>,
+}
+
+/// A kind of top-level resource, for lookups by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// `volumes`.
+    Volume,
+    /// `secrets`.
+    Secret,
+    /// `configs`.
+    Config,
 }
 
 /// What the model reads besides the YAML: variables and the project directory.
@@ -88,6 +101,27 @@ impl Project {
         self.services.get(self.position(name)?)
     }
 
+    /// A top-level volume by name.
+    #[must_use]
+    pub fn volume(&self, name: &str) -> Option<&Volume> {
+        self.volumes.get(
+            *self
+                .resource_index
+                .get(&(Resource::Volume, name.to_string()))?,
+        )
+    }
+
+    /// A top-level secret (`secret`) or config by name.
+    #[must_use]
+    pub fn file_object(&self, secret: bool, name: &str) -> Option<&FileObject> {
+        let (kind, list) = if secret {
+            (Resource::Secret, &self.secrets)
+        } else {
+            (Resource::Config, &self.configs)
+        };
+        list.get(*self.resource_index.get(&(kind, name.to_string()))?)
+    }
+
     /// Position of a service in `services`.
     #[must_use]
     pub fn position(&self, name: &str) -> Option<usize> {
@@ -120,6 +154,7 @@ pub fn model(
         configs: Vec::new(),
         extension: Extension::default(),
         index: std::collections::HashMap::new(),
+        resource_index: std::collections::HashMap::new(),
     };
     let mut file_name = None;
     let root = &document.root;
@@ -175,6 +210,22 @@ pub fn model(
         .enumerate()
         .map(|(i, s)| (s.name.value.clone(), i))
         .collect();
+    let volumes = project
+        .volumes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ((Resource::Volume, v.name.value.clone()), i));
+    let secrets = project
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((Resource::Secret, s.name.value.clone()), i));
+    let configs = project
+        .configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
+    project.resource_index = volumes.chain(secrets).chain(configs).collect();
     project
 }
 

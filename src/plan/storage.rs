@@ -114,6 +114,7 @@ pub struct Storage {
     by_source: HashMap<VolumeSource, String>,
     volume_names: HashSet<String>,
     config_names: HashSet<String>,
+    object_names: HashSet<String>,
 }
 
 impl Storage {
@@ -223,7 +224,7 @@ fn plan_mounts(
     for (index, mount) in service.mounts.iter().enumerate() {
         let (volume, sub_path) = match &mount.source {
             MountSource::Named(name) => {
-                let Some(declared) = project.volumes.iter().find(|v| v.name.value == *name) else {
+                let Some(declared) = project.volume(name) else {
                     diagnostics.push(
                         Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
                             .at(mount.span)
@@ -380,14 +381,11 @@ fn plan_files(
     diagnostics: &mut Diagnostics,
 ) {
     let owner = &service.name.value;
-    for (uses, declared, is_secret) in [
-        (&service.secrets, &project.secrets, true),
-        (&service.configs, &project.configs, false),
-    ] {
+    for (uses, is_secret) in [(&service.secrets, true), (&service.configs, false)] {
         let what = if is_secret { "secret" } else { "config" };
         for used in uses {
             let name = &used.source.value;
-            let Some(object) = declared.iter().find(|o| o.name.value == *name) else {
+            let Some(object) = project.file_object(is_secret, name) else {
                 diagnostics.push(
                     Diagnostic::error(if is_secret { "secret-undeclared" } else { "config-undeclared" }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
                         .at(used.source.span)
@@ -399,13 +397,13 @@ fn plan_files(
             let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
             if let Some(content) = &object.content {
                 if is_secret {
-                    if !storage.secrets.iter().any(|s| s.name == object_name) {
+                    if storage.object_names.insert(object_name.clone()) {
                         storage.secrets.push(SecretPlan {
                             name: object_name.clone(),
                             data: BTreeMap::from([(key.clone(), content.clone())]),
                         });
                     }
-                } else if !storage.config_maps.iter().any(|c| c.name == object_name) {
+                } else if storage.object_names.insert(object_name.clone()) {
                     let (data, binary) = match String::from_utf8(content.clone()) {
                         Ok(text) => (BTreeMap::from([(key.clone(), text)]), BTreeMap::new()),
                         Err(_) => (
