@@ -647,14 +647,51 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
         dns_searches,
         dns_options,
         termination_grace: grace.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        sysctls: sysctls
-            .iter()
-            .filter_map(|s| {
-                s.split_once('=')
-                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            })
-            .collect(),
+        sysctls: safe_sysctls(project, &sysctls, diagnostics),
     }
+}
+
+/// Sysctls the kubelet allows by default (Kubernetes 1.29+ "safe" set);
+/// others stop the Pod unless the node allows them.
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_syncookies",
+];
+
+fn safe_sysctls(
+    project: &Project,
+    sysctls: &[String],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in sysctls {
+        let Some((name, value)) = entry.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+            continue;
+        };
+        if SAFE_SYSCTLS.contains(&name) {
+            out.push((name.to_string(), value.to_string()));
+        } else {
+            let span = project
+                .services
+                .iter()
+                .find_map(|s| s.pod.sysctls.as_ref())
+                .map(|s| s.span);
+            diagnostics.push(
+                Diagnostic::warning("sysctl-unsafe", format!("sysctl `{name}` is not in Kubernetes' safe set; it is left out, since the kubelet would refuse the Pod"))
+                    .at_opt(span)
+                    .help("set it on the nodes, or allow it there (`--allowed-unsafe-sysctls`) and add it to the Pod by hand"),
+            );
+        }
+    }
+    out
 }
 
 /// The init image: the user's choice, else one that has what the script needs.

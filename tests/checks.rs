@@ -414,3 +414,24 @@ fn one_restart_policy_for_all_is_a_single_note() {
     );
     assert!(!run.stderr.contains("restart-differs"), "{}", run.stderr);
 }
+
+#[test]
+fn only_safe_sysctls_reach_the_pod() {
+    let dir = write(
+        "services:\n  a:\n    image: a\n    restart: always\n    sysctls:\n      net.ipv4.tcp_syncookies: 1\n      net.core.somaxconn: 1024\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success();
+    assert!(
+        run.stderr
+            .contains("warning[sysctl-unsafe]: sysctl `net.core.somaxconn`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.pod_spec()["securityContext"]["sysctls"],
+        serde_json::json!([{"name": "net.ipv4.tcp_syncookies", "value": "1"}])
+    );
+}
