@@ -19,6 +19,7 @@ pub mod profiles;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -448,8 +449,16 @@ fn read_file(path: &Path, shown: &Path, diagnostics: &mut Diagnostics) -> Option
             return None;
         }
     }
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    match read_at_most(path, MAX_FILE_BYTES) {
+        Ok(None) => {
+            fail(
+                diagnostics,
+                format!("it has more than the limit of {MAX_FILE_BYTES} bytes"),
+                "a compose file this large is not a compose file; check the path",
+            );
+            None
+        }
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(_) => {
                 fail(
@@ -469,6 +478,20 @@ fn read_file(path: &Path, shown: &Path, diagnostics: &mut Diagnostics) -> Option
             None
         }
     }
+}
+
+/// The content of `path` if it holds at most `limit` bytes, `None` if more.
+/// Reads no more than one byte past the limit, so an endless special file
+/// (`/dev/zero`, whose size reads as 0) cannot exhaust memory.
+///
+/// # Errors
+/// Opening or reading the file failed.
+pub fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// The path as the user would write it: relative to the working directory when inside it.

@@ -6,7 +6,8 @@
 //! Like compose, string values are interpolated (also inside `x-` extension
 //! fields); mapping keys are not. A `$` that starts no variable (`$(cmd)`,
 //! `$1`, a trailing `$`) stays as written, as in compose-go; an unclosed or
-//! malformed `${...}` is an error.
+//! malformed `${...}` is an error, and so is nesting templates deeper than
+//! [`MAX_NESTING`] (the text after an operator is itself a template).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -15,6 +16,10 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
 
 use super::yaml::{Node, Value};
+
+/// The deepest nesting of templates (`${A:-${B:-...}}`) podlift expands;
+/// deeper ones are an error rather than a stack overflow.
+pub const MAX_NESTING: usize = 64;
 
 /// Where variable values come from.
 pub trait Lookup {
@@ -74,6 +79,9 @@ pub enum Problem {
         /// Where the template is.
         at: Range<usize>,
     },
+    /// Templates nested more than [`MAX_NESTING`] deep: the first one past the
+    /// limit is at this byte range.
+    TooDeep(Range<usize>),
 }
 
 /// A variable used without a default and not set: its name and where.
@@ -89,7 +97,7 @@ pub fn substitute(
 ) -> Result<(String, Missing), Problem> {
     let mut out = String::with_capacity(template.len());
     let mut missing = Vec::new();
-    substitute_into(template, 0, lookup, &mut out, &mut missing)?;
+    substitute_into(template, 0, 0, lookup, &mut out, &mut missing)?;
     Ok((out, missing))
 }
 
@@ -129,9 +137,11 @@ fn closing_brace(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// `depth` counts the templates `template` is nested in.
 fn substitute_into(
     template: &str,
     base: usize,
+    depth: usize,
     lookup: &dyn Fn(&str) -> Option<String>,
     out: &mut String,
     missing: &mut Missing,
@@ -152,8 +162,11 @@ fn substitute_into(
                     return Err(Problem::Invalid(base + dollar..base + template.len()));
                 };
                 let at = base + dollar..base + close + 1;
+                if depth >= MAX_NESTING {
+                    return Err(Problem::TooDeep(at));
+                }
                 let inner = template.get(after + 1..close).unwrap_or("");
-                braced(inner, base + after + 1, at, lookup, out, missing)?;
+                braced(inner, base + after + 1, depth + 1, at, lookup, out, missing)?;
                 i = close + 1;
             }
             Some(_) => {
@@ -186,6 +199,7 @@ fn substitute_into(
 fn braced(
     inner: &str,
     start: usize,
+    depth: usize,
     at: Range<usize>,
     lookup: &dyn Fn(&str) -> Option<String>,
     out: &mut String,
@@ -220,7 +234,7 @@ fn braced(
     let set = value.is_some();
     let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
     let expand_arg = |out: &mut String, missing: &mut Missing| {
-        substitute_into(arg, arg_start, lookup, out, missing)
+        substitute_into(arg, arg_start, depth, lookup, out, missing)
     };
     match op.as_str() {
         ":-" | "-" => {
@@ -300,6 +314,14 @@ pub fn interpolate_tree(
                     .at(locate(&range))
                     .help("close the `${`, write `${NAME}` or `${NAME:-default}`, or `$$` for a literal `$`"),
                 ),
+                Err(Problem::TooDeep(range)) => diagnostics.push(
+                    Diagnostic::error(
+                        "interpolation-depth",
+                        format!("interpolation nests templates more than {MAX_NESTING} deep"),
+                    )
+                    .at(locate(&range))
+                    .help("flatten the nested `${NAME:-${OTHER:-...}}` defaults"),
+                ),
                 Err(Problem::Required { name, message, at }) => {
                     let message = if message.is_empty() {
                         format!("required variable `{name}` is not set")
@@ -351,7 +373,7 @@ fn sub_span(sources: &Sources, span: Span, value: &str, range: &Range<usize>) ->
 
 #[cfg(test)]
 mod tests {
-    use super::{Problem, substitute};
+    use super::{MAX_NESTING, Problem, substitute};
 
     fn run(template: &str) -> Result<(String, Vec<String>), Problem> {
         let lookup = |name: &str| match name {
@@ -443,5 +465,22 @@ mod tests {
             );
         }
         assert_eq!(run("ab ${1}"), Err(Problem::Invalid(3..7)));
+    }
+
+    /// Deep nesting is an error at the first template past the limit, not a
+    /// stack overflow.
+    #[test]
+    fn nesting_is_limited() {
+        let nested = |depth: usize| format!("{}x{}", "${UNSET:-".repeat(depth), "}".repeat(depth));
+        assert_eq!(run(&nested(MAX_NESTING)), Ok(("x".into(), vec![])));
+        let deep = nested(MAX_NESTING + 1);
+        let innermost = "${UNSET:-x}";
+        let start = deep.len() - innermost.len() - MAX_NESTING;
+        assert_eq!(
+            run(&deep),
+            Err(Problem::TooDeep(start..start + innermost.len()))
+        );
+        let deeper = nested(100_000);
+        assert!(matches!(run(&deeper), Err(Problem::TooDeep(_))));
     }
 }

@@ -108,7 +108,10 @@ pub fn read_env_files(
     let mut out = Vec::new();
     for (path, required) in entries {
         let full = project_dir.join(&path.value);
-        match std::fs::read_to_string(&full) {
+        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+        });
+        match text {
             Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables) {
                 Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
                 Err(e) => reader.diagnostics.push(
@@ -118,7 +121,7 @@ pub fn read_env_files(
                 ),
             },
             Err(e) if required => reader.diagnostics.push(
-                Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {}", path.value, e.to_string().to_lowercase()))
+                Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {e}", path.value))
                     .at(path.span)
                     .help("create the file, fix the path (relative to the compose file), or mark it `required: false`"),
             ),

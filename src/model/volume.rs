@@ -94,6 +94,20 @@ pub struct FileUse {
     pub target: Option<String>,
 }
 
+/// Reads a file the compose file names (`env_file`, `secrets`/`configs`
+/// `file:`), refusing more than a compose file may hold: `/dev/zero` or a
+/// runaway file must not exhaust memory.
+pub(crate) fn read_small(path: &Path) -> Result<Vec<u8>, String> {
+    match crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(format!(
+            "it holds more than {} bytes",
+            crate::load::MAX_FILE_BYTES
+        )),
+        Err(e) => Err(e.to_string().to_lowercase()),
+    }
+}
+
 /// Reads a service's `volumes`.
 pub fn read_mounts(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> Vec<Mount> {
     let Some(items) = node.as_seq() else {
@@ -342,7 +356,7 @@ pub fn read_file_objects(
     let mut out = Vec::new();
     for (name, body) in entries {
         let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
-            match std::fs::read(project_dir.join(&file.value)) {
+            match read_small(&project_dir.join(&file.value)) {
                 Ok(bytes) => Some(bytes),
                 Err(e) => {
                     reader.diagnostics.push(
@@ -350,9 +364,7 @@ pub fn read_file_objects(
                             "file-unreadable",
                             format!(
                                 "cannot read `{}` for {what} `{}`: {}",
-                                file.value,
-                                name.value,
-                                e.to_string().to_lowercase()
+                                file.value, name.value, e
                             ),
                         )
                         .at(file.span)

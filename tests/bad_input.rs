@@ -1,0 +1,402 @@
+//! Hostile and broken input, one row each: podlift exits with a clear error
+//! (at `file:line:column` where the problem has one), prints nothing on
+//! stdout and never panics or hangs. The limits are in `docs/limits.md`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr
+)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use podlift::load::{MAX_FILE_BYTES, MAX_SERVICES};
+
+/// Far above what any row needs; a row that gets here hangs.
+const TIMEOUT: Duration = Duration::from_mins(2);
+
+/// What the compose file is.
+enum Input {
+    /// `compose.yaml` with this text.
+    Text(String),
+    /// `compose.yaml` with these bytes.
+    Bytes(Vec<u8>),
+    /// `compose.yaml` is a directory.
+    Directory,
+    /// `-f` names a path outside the project (a special file).
+    Path(&'static str),
+    /// `compose.yaml` is a sparse file of this many bytes.
+    Sized(u64),
+    /// `compose.yaml` has mode 000.
+    NoPermission,
+}
+
+struct Row {
+    name: &'static str,
+    input: Input,
+    /// Extra command-line arguments after `convert -f FILE`.
+    args: &'static [&'static str],
+    code: i32,
+    /// Each must appear in stderr (diagnostic codes, `file:line:` positions).
+    stderr: &'static [&'static str],
+}
+
+const fn row(name: &'static str, input: Input, stderr: &'static [&'static str]) -> Row {
+    Row {
+        name,
+        input,
+        args: &[],
+        code: 1,
+        stderr,
+    }
+}
+
+fn text(s: &str) -> Input {
+    Input::Text(s.to_string())
+}
+
+/// `${A:-${A:-...x...}}` nested `depth` deep.
+fn nested_defaults(depth: usize) -> String {
+    format!("{}x{}", "${A:-".repeat(depth), "}".repeat(depth))
+}
+
+/// Each of ten anchors is ten aliases of the one before: 10^10 `lol`s.
+fn billion_laughs() -> String {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        let items = [previous.as_str(); 10].join(", ");
+        writeln!(text, "a{level}: &a{level} [{items}]").unwrap();
+    }
+    text.push_str("services:\n  app:\n    image: busybox\n");
+    text
+}
+
+#[allow(clippy::too_many_lines, reason = "one table")]
+fn rows() -> Vec<Row> {
+    let deep_flow = format!(
+        "services:\n  app:\n    image: busybox\n    labels: {}{}\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let mut deep_block = String::from("services:\n  app:\n    image: busybox\n    x-deep:");
+    for level in 0..100 {
+        write!(deep_block, "\n{}k:", "  ".repeat(level + 3)).unwrap();
+    }
+    deep_block.push_str(" 1\n");
+    vec![
+        row(
+            "syntax error",
+            text("services:\n  app: [1, 2\n  db: 3\n"),
+            &["yaml-syntax", "compose.yaml:3:"],
+        ),
+        row(
+            "tab indentation",
+            text("services:\n\tapp:\n\t\timage: busybox\n"),
+            &["yaml-syntax", "compose.yaml:2:"],
+        ),
+        row(
+            "wrong type: `ports: 80`",
+            text("services:\n  app:\n    image: busybox\n    ports: 80\n"),
+            &["`ports` must be a list, found a number", "compose.yaml:4:"],
+        ),
+        row(
+            "wrong type: services is a list",
+            text("services:\n  - app\n"),
+            &["`services` must be a mapping", "compose.yaml:2:"],
+        ),
+        row(
+            "binary garbage (not UTF-8)",
+            Input::Bytes(b"\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x00garbage".to_vec()),
+            &["file-unreadable", "not UTF-8 text"],
+        ),
+        row(
+            "a NUL byte in UTF-8 text",
+            Input::Bytes(b"services:\n  app:\n    image: \"busy\x00box\"\n".to_vec()),
+            &["yaml-syntax", "compose.yaml:3:"],
+        ),
+        row(
+            "empty file",
+            text(""),
+            &["file-empty", "`compose.yaml` is empty"],
+        ),
+        row(
+            "only comments",
+            text("# services:\n#   app: {}\n"),
+            &["file-empty"],
+        ),
+        row(
+            "a list at the top level",
+            text("- app\n- db\n"),
+            &["file-not-mapping", "compose.yaml:1:"],
+        ),
+        row(
+            "a directory instead of a file",
+            Input::Directory,
+            &["file-unreadable", "it is a directory"],
+        ),
+        row(
+            "a file that cannot be read (EIO)",
+            Input::Path("/proc/self/mem"),
+            &["file-unreadable", "input/output error"],
+        ),
+        row(
+            "a file without read permission",
+            Input::NoPermission,
+            &["file-unreadable", "permission denied"],
+        ),
+        row(
+            "a missing file",
+            Input::Path("/nonexistent/compose.yaml"),
+            &["file-unreadable", "no such file"],
+        ),
+        Row {
+            name: "unknown top-level key (a warning; an error under --strict)",
+            args: &["--strict"],
+            ..row(
+                "",
+                text(
+                    "services:\n  app:\n    image: busybox\n    restart: always\nservice:\n  db: {}\n",
+                ),
+                &[
+                    "key-unknown",
+                    "unknown top-level key `service`",
+                    "compose.yaml:5:",
+                ],
+            )
+        },
+        row(
+            "invalid IP address",
+            text(
+                "services:\n  app:\n    image: busybox\n    networks:\n      net:\n        ipv4_address: 300.1.1.1\nnetworks:\n  net: {}\n",
+            ),
+            &["address-invalid", "compose.yaml:6:"],
+        ),
+        row(
+            "duplicate keys",
+            text("services:\n  app:\n    image: busybox\n    image: alpine\n"),
+            &["duplicate mapping key", "compose.yaml:4:"],
+        ),
+        row(
+            "duplicate services",
+            text("services:\n  app:\n    image: busybox\n  app:\n    image: alpine\n"),
+            &["duplicate mapping key", "compose.yaml:4:"],
+        ),
+        row(
+            "unclosed interpolation",
+            text("services:\n  app:\n    image: \"busybox:${TAG\"\n"),
+            &["interpolation-syntax", "compose.yaml:3:"],
+        ),
+        row(
+            "interpolation nested past the limit (was a stack overflow)",
+            Input::Text(format!(
+                "services:\n  app:\n    image: \"{}\"\n",
+                nested_defaults(5_000)
+            )),
+            &["interpolation-depth", "compose.yaml:3:"],
+        ),
+        row(
+            "alias bomb (billion laughs)",
+            Input::Text(billion_laughs()),
+            &["yaml-limit", "compose.yaml:"],
+        ),
+        row(
+            "nesting depth: flow",
+            Input::Text(deep_flow),
+            &["yaml-limit", "compose.yaml:4:"],
+        ),
+        row(
+            "nesting depth: block",
+            Input::Text(deep_block),
+            &["yaml-limit", "compose.yaml:"],
+        ),
+        row(
+            "a file over the size limit",
+            Input::Sized(MAX_FILE_BYTES + 1),
+            &["file-unreadable", "more than the limit of 16777216"],
+        ),
+        row(
+            "an endless special file (was a hang)",
+            Input::Path("/dev/zero"),
+            &["file-unreadable", "more than the limit of 16777216"],
+        ),
+    ]
+}
+
+/// Writes the row's input into `dir` and returns the `-f` argument, or
+/// `None` (with the reason printed) when this machine cannot produce it.
+fn prepare(input: &Input, dir: &Path) -> Option<String> {
+    let file = dir.join("compose.yaml");
+    match input {
+        Input::Text(text) => std::fs::write(&file, text).unwrap(),
+        Input::Bytes(bytes) => std::fs::write(&file, bytes).unwrap(),
+        Input::Directory => std::fs::create_dir(&file).unwrap(),
+        Input::Path(path) => {
+            if !path.starts_with("/nonexistent") && !Path::new(path).exists() {
+                eprintln!("SKIPPED: `{path}` does not exist on this system");
+                return None;
+            }
+            return Some((*path).to_string());
+        }
+        Input::Sized(len) => std::fs::File::create(&file).unwrap().set_len(*len).unwrap(),
+        Input::NoPermission => {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::write(&file, "services:\n  app:\n    image: busybox\n").unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+            if std::fs::File::open(&file).is_ok() {
+                eprintln!(
+                    "SKIPPED: a mode-000 file stays readable here (running as root); \
+                     the `/proc/self/mem` row covers an unreadable file"
+                );
+                return None;
+            }
+        }
+    }
+    Some("compose.yaml".to_string())
+}
+
+fn check(row: &Row) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(file) = prepare(&row.input, dir.path()) else {
+        return Ok(());
+    };
+    let output = assert_cmd::Command::cargo_bin("podlift")
+        .unwrap()
+        .args(["convert", "-p", "bad", "-f", &file])
+        .args(row.args)
+        .current_dir(dir.path())
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .env_remove("COMPOSE_PROFILES")
+        .env("NO_COLOR", "1")
+        .timeout(TIMEOUT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut problems = Vec::new();
+    if output.status.code() != Some(row.code) {
+        problems.push(format!(
+            "exit {:?}, expected {}",
+            output.status.code(),
+            row.code
+        ));
+    }
+    if !stdout.is_empty() {
+        problems.push(format!("stdout is not empty:\n{stdout}"));
+    }
+    if stderr.contains("panicked") {
+        problems.push("it panicked".to_string());
+    }
+    for expected in row.stderr {
+        if !stderr.contains(expected) {
+            problems.push(format!("stderr lacks `{expected}`"));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown: String = stderr.chars().take(2_000).collect();
+    Err(format!(
+        "{}: {}\nstderr:\n{shown}",
+        row.name,
+        problems.join("; ")
+    ))
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    let rows = rows();
+    // The alias bomb costs seconds in a debug build; the rows run side by side.
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows.iter().map(|r| scope.spawn(|| check(r))).collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap().err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Without `--strict` an unknown top-level key is a warning: the conversion
+/// goes on and says where the key is.
+#[test]
+fn unknown_top_level_key_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    restart: always\nservice:\n  db: {}\n",
+    )
+    .unwrap();
+    let run = common::Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(run.stderr.contains("compose.yaml:5:1"), "{}", run.stderr);
+    assert!(!run.stdout.is_empty());
+}
+
+/// An endless `--env-file` (here: `/dev/zero`) is rejected like a compose file.
+#[test]
+fn endless_env_file_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n",
+    )
+    .unwrap();
+    let run = common::Test::new()
+        .args(["convert", "--env-file", "/dev/zero"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("cannot read `/dev/zero`: it has more than the limit"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// One service past the limit. Parsing 100 001 services takes seconds in a
+/// debug build, so this runs only on request.
+#[test]
+fn too_many_services_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("services:\n");
+    for index in 0..=MAX_SERVICES {
+        writeln!(text, "  s{index}: {{}}").unwrap();
+    }
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    let run = common::Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("the project has 100001 services, more than the limit of 100000"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("compose.yaml:2:3"), "{}", run.stderr);
+}
+
+#[test]
+fn endless_files_named_by_the_compose_file_are_rejected() {
+    for compose in [
+        "services:\n  a:\n    image: x\n    env_file: /dev/zero\n",
+        "services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s:\n    file: /dev/zero\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+        let run = common::Test::new()
+            .current_dir(dir.path())
+            .args(["convert"])
+            .failure(1);
+        assert!(run.stderr.contains("holds more than"), "{}", run.stderr);
+    }
+}
