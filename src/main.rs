@@ -3,6 +3,11 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+// podlift allocates many small nodes and a few large buffers; mimalloc keeps
+// that off glibc's consolidation paths (measured in docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let outcome = podlift::run(std::env::args_os(), &podlift::Environment::from_process());
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
