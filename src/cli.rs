@@ -125,6 +125,9 @@ pub struct InputArgs {
     /// What a compose health check becomes: `readiness` (compose never restarts) or `liveness`.
     #[arg(long, value_enum, default_value_t = HealthProbe::Readiness)]
     pub health_probe: HealthProbe,
+    /// The object that runs each Pod: `deployment`, `statefulset` or a bare `pod`.
+    #[arg(long, value_enum, default_value_t = ControllerKind::Deployment)]
+    pub controller: ControllerKind,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -218,4 +221,15 @@ pub enum HealthProbe {
     Readiness,
     /// `livenessProbe`: the kubelet restarts the container.
     Liveness,
+}
+
+/// `--controller`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ControllerKind {
+    /// A Deployment with `strategy: Recreate`.
+    Deployment,
+    /// A StatefulSet; allows replicas of stateful services under the split strategy.
+    Statefulset,
+    /// A bare Pod.
+    Pod,
 }

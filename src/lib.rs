@@ -170,6 +170,7 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             service_cidrs: input.service_cidrs.clone(),
             allow_shared_ports: input.allow_shared_ports.clone(),
             inbound_dnat: input.inbound_dnat,
+            statefulset: input.controller == cli::ControllerKind::Statefulset,
             split: input.strategy == cli::Strategy::Split,
             storage: plan::storage::StorageOptions {
                 claim_size: input.volume_size.clone(),
@@ -220,6 +221,11 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
         }
     };
     let render_options = render::RenderOptions {
+        controller: match args.input.controller {
+            cli::ControllerKind::Deployment => render::Controller::Deployment,
+            cli::ControllerKind::Statefulset => render::Controller::StatefulSet,
+            cli::ControllerKind::Pod => render::Controller::Pod,
+        },
         namespace: args.namespace.clone(),
         create_namespace: args.create_namespace,
     };

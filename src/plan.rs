@@ -48,6 +48,8 @@ pub struct PlanOptions {
     pub allow_shared_ports: Vec<u16>,
     /// `--inbound-dnat`: published ports reach services bound to their preset address.
     pub inbound_dnat: bool,
+    /// `--controller statefulset`: replicas of stateful groups are the user's choice.
+    pub statefulset: bool,
     /// `--strategy split`: a Deployment per service or group.
     pub split: bool,
     /// Claim sizes, storage class, bind mounts.

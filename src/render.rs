@@ -7,12 +7,14 @@ pub mod quantity;
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
     EnvVar, EnvVarSource, ExecAction, HostAlias, HostPathVolumeSource, Namespace,
     ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
+    PersistentVolumeClaimVolumeSource, Pod, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
     PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource,
     SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume, VolumeMount,
     VolumeResourceRequirements,
@@ -42,6 +44,37 @@ pub enum Object {
     Namespace(Box<Namespace>),
     /// The workload.
     Deployment(Box<Deployment>),
+    /// The workload, `--controller statefulset`.
+    StatefulSet(Box<StatefulSet>),
+    /// The workload, `--controller pod`.
+    Pod(Box<Pod>),
+}
+
+/// Which object runs the Pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Controller {
+    /// A Deployment (`strategy: Recreate`).
+    #[default]
+    Deployment,
+    /// A StatefulSet (stable identity, one claim per replica if the user adds templates).
+    StatefulSet,
+    /// A bare Pod (nothing recreates it when its node goes away).
+    Pod,
+}
+
+/// A workload's name, kind and Pod, whatever object carries it.
+#[derive(Clone, Copy, Debug)]
+pub struct Workload<'a> {
+    /// `metadata.name`.
+    pub name: &'a str,
+    /// `kind`.
+    pub kind: &'static str,
+    /// The Pod's metadata (the template's, or the Pod's own).
+    pub pod_metadata: Option<&'a ObjectMeta>,
+    /// The Pod's spec.
+    pub pod_spec: Option<&'a PodSpec>,
+    /// Where the Pod spec sits in the object, as YAML keys.
+    pub spec_path: &'static [&'static str],
 }
 
 /// Choices that only affect object metadata.
@@ -51,6 +84,8 @@ pub struct RenderOptions {
     pub namespace: Option<String>,
     /// Emit the Namespace object too.
     pub create_namespace: bool,
+    /// The object that runs the Pod.
+    pub controller: Controller,
 }
 
 impl Object {
@@ -64,6 +99,8 @@ impl Object {
             Self::Service(_) => "Service",
             Self::Namespace(_) => "Namespace",
             Self::Deployment(_) => "Deployment",
+            Self::StatefulSet(_) => "StatefulSet",
+            Self::Pod(_) => "Pod",
         }
     }
 
@@ -77,8 +114,47 @@ impl Object {
             Self::Service(o) => &o.metadata,
             Self::Namespace(o) => &o.metadata,
             Self::Deployment(o) => &o.metadata,
+            Self::StatefulSet(o) => &o.metadata,
+            Self::Pod(o) => &o.metadata,
         };
         metadata.name.as_deref().unwrap_or("")
+    }
+
+    /// The workload view of a Deployment, StatefulSet or Pod.
+    #[must_use]
+    pub fn workload(&self) -> Option<Workload<'_>> {
+        const TEMPLATE: &[&str] = &["spec", "template", "spec"];
+        let (kind, template, path) = match self {
+            Self::Deployment(d) => ("Deployment", d.spec.as_ref().map(|s| &s.template), TEMPLATE),
+            Self::StatefulSet(s) => (
+                "StatefulSet",
+                s.spec.as_ref().map(|s| &s.template),
+                TEMPLATE,
+            ),
+            Self::Pod(p) => {
+                return Some(Workload {
+                    name: self.name(),
+                    kind: "Pod",
+                    pod_metadata: Some(&p.metadata),
+                    pod_spec: p.spec.as_ref(),
+                    spec_path: &["spec"],
+                });
+            }
+            Self::ConfigMap(_)
+            | Self::Secret(_)
+            | Self::PersistentVolumeClaim(_)
+            | Self::Service(_)
+            | Self::Namespace(_) => {
+                return None;
+            }
+        };
+        Some(Workload {
+            name: self.name(),
+            kind,
+            pod_metadata: template.and_then(|t| t.metadata.as_ref()),
+            pod_spec: template.and_then(|t| t.spec.as_ref()),
+            spec_path: path,
+        })
     }
 }
 
@@ -137,22 +213,17 @@ pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
             ..Secret::default()
         })));
     }
-    for claim in &plan.storage.claims {
+    // A StatefulSet makes each replica's claims from its templates.
+    let claims = if options.controller == Controller::StatefulSet {
+        &[][..]
+    } else {
+        &plan.storage.claims[..]
+    };
+    for claim in claims {
         objects.push(Object::PersistentVolumeClaim(Box::new(
             PersistentVolumeClaim {
                 metadata: meta(&claim.name),
-                spec: Some(PersistentVolumeClaimSpec {
-                    access_modes: Some(vec!["ReadWriteOnce".to_string()]),
-                    resources: Some(VolumeResourceRequirements {
-                        requests: Some(BTreeMap::from([(
-                            "storage".to_string(),
-                            Quantity(claim.size.clone()),
-                        )])),
-                        limits: None,
-                    }),
-                    storage_class_name: claim.storage_class.clone(),
-                    ..PersistentVolumeClaimSpec::default()
-                }),
+                spec: Some(claim_spec(claim)),
                 status: None,
             },
         )));
@@ -164,9 +235,7 @@ pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
             meta(&service.name),
         ))));
     }
-    let mut workload = deployment(plan);
-    workload.metadata.namespace.clone_from(&options.namespace);
-    objects.push(Object::Deployment(Box::new(workload)));
+    objects.push(workload(plan, options));
     objects
 }
 
@@ -187,7 +256,7 @@ pub fn render_all(plans: &[PodPlan], options: &RenderOptions) -> Vec<Object> {
         Object::Namespace(_) => 0,
         Object::ConfigMap(_) | Object::Secret(_) | Object::PersistentVolumeClaim(_) => 1,
         Object::Service(_) => 2,
-        Object::Deployment(_) => 3,
+        Object::Deployment(_) | Object::StatefulSet(_) | Object::Pod(_) => 3,
     });
     objects
 }
@@ -225,6 +294,95 @@ fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
         (labels::NAME.to_string(), plan.name.clone()),
         (labels::MANAGED_BY.to_string(), labels::MANAGER.to_string()),
     ])
+}
+
+fn workload(plan: &PodPlan, options: &RenderOptions) -> Object {
+    let mut deployment = deployment(plan);
+    deployment.metadata.namespace.clone_from(&options.namespace);
+    let Some(spec) = deployment.spec else {
+        return Object::Deployment(Box::new(deployment));
+    };
+    match options.controller {
+        Controller::Deployment => Object::Deployment(Box::new(Deployment {
+            spec: Some(spec),
+            ..deployment
+        })),
+        Controller::StatefulSet => {
+            let mut template = spec.template;
+            let templates = claim_templates(plan, &mut template);
+            Object::StatefulSet(Box::new(StatefulSet {
+                metadata: deployment.metadata,
+                spec: Some(StatefulSetSpec {
+                    replicas: spec.replicas,
+                    selector: spec.selector,
+                    // No governing Service is made: the Pod is reached through the
+                    // compose services' Services, not by per-replica DNS names.
+                    service_name: None,
+                    template,
+                    volume_claim_templates: (!templates.is_empty()).then_some(templates),
+                    ..StatefulSetSpec::default()
+                }),
+                status: None,
+            }))
+        }
+        Controller::Pod => {
+            let template = spec.template;
+            let mut metadata = template.metadata.unwrap_or_default();
+            metadata.name = deployment.metadata.name;
+            metadata.namespace = deployment.metadata.namespace;
+            Object::Pod(Box::new(Pod {
+                metadata,
+                spec: template.spec,
+                status: None,
+            }))
+        }
+    }
+}
+
+/// Moves the Pod's claims of the project's own volumes into claim templates:
+/// each replica of a StatefulSet gets its own.
+fn claim_templates(plan: &PodPlan, template: &mut PodTemplateSpec) -> Vec<PersistentVolumeClaim> {
+    let Some(volumes) = template.spec.as_mut().and_then(|s| s.volumes.as_mut()) else {
+        return Vec::new();
+    };
+    let mut templates = Vec::new();
+    volumes.retain(|volume| {
+        let claim = volume
+            .persistent_volume_claim
+            .as_ref()
+            .and_then(|c| plan.storage.claims.iter().find(|p| p.name == c.claim_name));
+        let Some(claim) = claim else { return true };
+        templates.push(PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some(volume.name.clone()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(claim_spec(claim)),
+            status: None,
+        });
+        false
+    });
+    if volumes.is_empty()
+        && let Some(spec) = template.spec.as_mut()
+    {
+        spec.volumes = None;
+    }
+    templates
+}
+
+fn claim_spec(claim: &crate::plan::storage::ClaimPlan) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec!["ReadWriteOnce".to_string()]),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(BTreeMap::from([(
+                "storage".to_string(),
+                Quantity(claim.size.clone()),
+            )])),
+            limits: None,
+        }),
+        storage_class_name: claim.storage_class.clone(),
+        ..PersistentVolumeClaimSpec::default()
+    }
 }
 
 fn deployment(plan: &PodPlan) -> Deployment {

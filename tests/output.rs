@@ -251,6 +251,8 @@ fn kustomize_base_renders_the_stream_objects() {
         (SEED.to_string(), vec![]),
         (product(), vec![]),
         (product(), vec!["-n", "shop", "--create-namespace"]),
+        (product(), vec!["--controller", "statefulset"]),
+        (split(), vec!["--strategy", "split"]),
     ] {
         let stream = convert(&file, &args).objects();
         let (_tmp, dir) = write_dir(&file, "kustomize", &args);
@@ -280,6 +282,14 @@ fn kustomize_lists_the_images_for_an_overlay() {
     assert!(images.contains(&"docker.io/library/busybox"), "{images:?}");
 }
 
+fn split() -> String {
+    fixture("split")
+        .join("compose.yaml")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
 /// `helm lint` passes and `helm template` renders the stream's objects, which
 /// pass `kubernetes-validate --strict`.
 #[test]
@@ -292,6 +302,9 @@ fn helm_chart_lints_and_renders_the_stream_objects() {
         (SEED.to_string(), vec![]),
         (product(), vec![]),
         (product(), vec!["-n", "shop", "--create-namespace"]),
+        (product(), vec!["--controller", "statefulset"]),
+        (SEED.to_string(), vec!["--controller", "pod"]),
+        (split(), vec!["--strategy", "split"]),
     ] {
         let stream = convert(&file, &args).objects();
         let (tmp, dir) = write_dir(&file, "helm", &args);

@@ -15,13 +15,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use serde::{Deserialize, Serialize};
 
 use crate::emit::{File, file_name};
 use crate::plan::LOOPBACK_INIT_NAME;
-use crate::render::{Object, labels};
+use crate::render::{Object, Workload, labels};
 
 /// The chart's own version; the application's is `appVersion`.
 const CHART_VERSION: &str = "0.1.0";
@@ -243,11 +242,11 @@ impl ChartBuilder {
         }
         let name = object.name().to_string();
         match object {
-            Object::Deployment(_) => {
+            Object::Deployment(_) | Object::StatefulSet(_) | Object::Pod(_) => {
+                let spec_path = object.workload().map_or(&["spec"][..], |w| w.spec_path);
                 for list in ["initContainers", "containers"] {
-                    let Some(Node::Seq(containers)) =
-                        node.at_mut(&["spec", "template", "spec", list])
-                    else {
+                    let path: Vec<&str> = spec_path.iter().copied().chain([list]).collect();
+                    let Some(Node::Seq(containers)) = node.at_mut(&path) else {
                         continue;
                     };
                     for container in containers {
@@ -557,15 +556,13 @@ fn app_version(objects: &[Object]) -> String {
         .map_or_else(|| "latest".to_string(), |(t, _)| t)
 }
 
-fn deployments(objects: &[Object]) -> impl Iterator<Item = &Deployment> {
-    objects.iter().filter_map(|o| match o {
-        Object::Deployment(d) => Some(d.as_ref()),
-        _ => None,
-    })
+fn workloads(objects: &[Object]) -> impl Iterator<Item = Workload<'_>> {
+    objects.iter().filter_map(Object::workload)
 }
 
-fn pod_spec(deployment: &Deployment) -> Option<&PodSpec> {
-    deployment.spec.as_ref()?.template.spec.as_ref()
+#[allow(clippy::unnecessary_wraps)] // keeps the call sites' `filter_map(pod_spec)` shape
+fn pod_spec<'a>(workload: &Workload<'a>) -> Option<&'a PodSpec> {
+    workload.pod_spec
 }
 
 /// Every container of a Pod, init containers first.
@@ -578,8 +575,8 @@ fn pod_containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
 
 /// `(name, image)` of every container of every Deployment, init containers first.
 fn containers(objects: &[Object]) -> Vec<(String, String)> {
-    deployments(objects)
-        .filter_map(pod_spec)
+    workloads(objects)
+        .filter_map(|w| pod_spec(&w))
         .flat_map(pod_containers)
         .filter_map(|c| Some((c.name.clone(), c.image.clone()?)))
         .collect()
@@ -591,8 +588,8 @@ fn ambiguous_names(objects: &[Object]) -> BTreeSet<String> {
     let mut seen: BTreeMap<&str, (&Option<String>, &Option<ResourceRequirements>)> =
         BTreeMap::new();
     let mut ambiguous = BTreeSet::new();
-    for container in deployments(objects)
-        .filter_map(pod_spec)
+    for container in workloads(objects)
+        .filter_map(|w| pod_spec(&w))
         .flat_map(pod_containers)
     {
         let settings = (&container.image, &container.resources);
@@ -605,19 +602,19 @@ fn ambiguous_names(objects: &[Object]) -> BTreeSet<String> {
 
 /// `NOTES.txt`: what Helm prints after an install.
 fn notes(objects: &[Object]) -> String {
-    let workloads: Vec<&Deployment> = deployments(objects).collect();
+    let workloads: Vec<Workload<'_>> = workloads(objects).collect();
     let names: Vec<String> = workloads
         .iter()
-        .map(|d| format!("`{}`", d.metadata.name.as_deref().unwrap_or_default()))
+        .map(|w| format!("{} `{}`", w.kind, w.name))
         .collect();
     let mut out = if let [single] = names.as_slice() {
         format!(
-            "The compose application runs as one Pod (Deployment {single}) in namespace\n\
+            "The compose application runs as one Pod ({single}) in namespace\n\
              `{{{{ .Release.Namespace }}}}`: every compose service is one of its containers.\n"
         )
     } else {
         format!(
-            "The compose application runs as Deployments {} in namespace\n\
+            "The compose application runs as {} in namespace\n\
              `{{{{ .Release.Namespace }}}}`.\n",
             names.join(", ")
         )
@@ -636,14 +633,13 @@ fn notes(objects: &[Object]) -> String {
             continue;
         }
         if workloads.len() > 1 {
-            let name = deployment.metadata.name.as_deref().unwrap_or_default();
-            let _ = writeln!(listing, "  Deployment `{name}`:");
+            let _ = writeln!(listing, "  {} `{}`:", deployment.kind, deployment.name);
         }
         listing.push_str(&addresses);
     }
     let loopback: Vec<&Container> = workloads
         .iter()
-        .filter_map(|d| pod_spec(d))
+        .filter_map(pod_spec)
         .flat_map(pod_containers)
         .filter(|c| c.name == LOOPBACK_INIT_NAME)
         .collect();
@@ -688,11 +684,9 @@ fn notes(objects: &[Object]) -> String {
 
 /// One line per loopback address of a Deployment's Pod: the address and the
 /// names that point at it.
-fn addresses(deployment: &Deployment, indent: &str) -> String {
+fn addresses(deployment: &Workload<'_>, indent: &str) -> String {
     let addresses: Vec<&str> = deployment
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.metadata.as_ref())
+        .pod_metadata
         .and_then(|m| m.annotations.as_ref())
         .and_then(|a| a.get(labels::LOOPBACK_ANNOTATION))
         .map(|list| list.split(',').filter(|a| !a.is_empty()).collect())

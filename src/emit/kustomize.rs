@@ -72,14 +72,7 @@ pub fn files(objects: &[Object], _project: &str) -> Result<Vec<File>, String> {
 fn images(objects: &[Object]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for object in objects {
-        let Object::Deployment(deployment) = object else {
-            continue;
-        };
-        let Some(spec) = deployment
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-        else {
+        let Some(spec) = object.workload().and_then(|w| w.pod_spec) else {
             continue;
         };
         for container in spec

@@ -158,14 +158,14 @@ pub fn split(
         let has_init = !loopback.addresses.is_empty() || loopback.needs_iptables();
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(&plan.storage, &containers);
-        if replicas > 1 && !storage.claims.is_empty() {
+        if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
             let span = project
                 .service(members.first().map_or("", String::as_str))
                 .map(|s| s.name.span);
             diagnostics.push(
                 Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
                     .at_opt(span)
-                    .help("keep `replicas: 1` for stateful services, or move the data to a database that replicates itself"),
+                    .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
             );
         }
         out.push(PodPlan {

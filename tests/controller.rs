@@ -1,0 +1,93 @@
+//! `--controller`: the object that runs the Pod.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{Test, fixture};
+use serde_json::json;
+
+#[test]
+fn a_bare_pod_carries_the_template() {
+    let run = Test::new()
+        .args([
+            "convert",
+            "--controller",
+            "pod",
+            "-f",
+            "examples/seed/compose.yaml",
+        ])
+        .success();
+    let objects = run.objects();
+    assert_eq!(objects.len(), 1);
+    let pod = &objects[0];
+    assert_eq!(pod["kind"], "Pod");
+    assert_eq!(pod["metadata"]["name"], "seed");
+    assert_eq!(pod["metadata"]["labels"]["app.kubernetes.io/name"], "seed");
+    assert_eq!(pod["spec"]["initContainers"][0]["name"], "podlift-loopback");
+    insta::assert_snapshot!("controller-pod", run.stdout);
+}
+
+#[test]
+fn a_stateful_set_gives_each_replica_its_own_claim() {
+    let compose = fixture("product").join("compose.yaml");
+    let run = Test::new()
+        .args([
+            "convert",
+            "--controller",
+            "statefulset",
+            "-f",
+            compose.to_str().unwrap(),
+        ])
+        .success();
+    let objects = run.objects();
+    assert!(
+        !objects.iter().any(|o| o["kind"] == "PersistentVolumeClaim"),
+        "claims come from templates"
+    );
+    let set = objects.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+    let templates = &set["spec"]["volumeClaimTemplates"];
+    assert_eq!(templates[0]["metadata"]["name"], "dbdata");
+    assert_eq!(
+        templates[0]["spec"]["resources"],
+        json!({"requests": {"storage": "1Gi"}})
+    );
+    let volumes = set["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap();
+    assert!(
+        !volumes.iter().any(|v| v["name"] == "dbdata"),
+        "the Pod mounts the template's claim"
+    );
+    insta::assert_snapshot!("controller-statefulset", run.stdout);
+}
+
+#[test]
+fn stateful_replicas_are_allowed_with_a_stateful_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  db:\n    image: db\n    restart: always\n    deploy: {replicas: 2}\n    volumes: [data:/data]\nvolumes:\n  data: {}\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "convert",
+            "--strategy",
+            "split",
+            "--controller",
+            "statefulset",
+        ])
+        .success();
+    let set = run
+        .objects()
+        .into_iter()
+        .find(|o| o["kind"] == "StatefulSet")
+        .unwrap();
+    assert_eq!(set["spec"]["replicas"], 2);
+}
