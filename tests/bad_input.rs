@@ -327,12 +327,9 @@ fn bad_inputs_fail_cleanly() {
 /// goes on and says where the key is.
 #[test]
 fn unknown_top_level_key_warns() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let dir = common::compose_dir(
         "services:\n  app:\n    image: busybox\n    restart: always\nservice:\n  db: {}\n",
-    )
-    .unwrap();
+    );
     let run = common::Test::new()
         .args(["convert"])
         .current_dir(dir.path())
@@ -344,12 +341,7 @@ fn unknown_top_level_key_warns() {
 /// An endless `--env-file` (here: `/dev/zero`) is rejected like a compose file.
 #[test]
 fn endless_env_file_is_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  app:\n    image: busybox\n",
-    )
-    .unwrap();
+    let dir = common::compose_dir("services:\n  app:\n    image: busybox\n");
     let run = common::Test::new()
         .args(["convert", "--env-file", "/dev/zero"])
         .current_dir(dir.path())
@@ -391,8 +383,7 @@ fn endless_files_named_by_the_compose_file_are_rejected() {
         "services:\n  a:\n    image: x\n    env_file: /dev/zero\n",
         "services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s:\n    file: /dev/zero\n",
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+        let dir = common::compose_dir(compose);
         let run = common::Test::new()
             .current_dir(dir.path())
             .args(["convert"])

@@ -220,16 +220,10 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn write(compose: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
-    dir
-}
-
 #[test]
 fn every_check_names_its_code_location_and_remedy() {
     for case in CASES {
-        let dir = write(case.compose);
+        let dir = common::compose_dir(case.compose);
         let run = Test::new()
             .current_dir(dir.path())
             .args(["check"])
@@ -275,7 +269,7 @@ fn every_check_names_its_code_location_and_remedy() {
 
 #[test]
 fn allow_shared_port_accepts_a_known_clash() {
-    let dir = write(
+    let dir = common::compose_dir(
         CASES
             .iter()
             .find(|c| c.code == "port-conflict")
@@ -327,7 +321,7 @@ fn seed_check_notes_pod_security_and_source_addresses() {
 
 #[test]
 fn check_json_lists_code_severity_and_position() {
-    let dir = write(CASES[0].compose);
+    let dir = common::compose_dir(CASES[0].compose);
     let run = Test::new()
         .current_dir(dir.path())
         .args(["check", "--format", "json"])
@@ -382,7 +376,7 @@ fn plan_mermaid_draws_the_pod() {
 
 #[test]
 fn broken_input_with_output_directory_leaves_nothing() {
-    let dir = write("services:\n  a: {image: a, network_mode: host}\n");
+    let dir = common::compose_dir("services:\n  a: {image: a, network_mode: host}\n");
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert", "-o", "out"])
@@ -401,7 +395,7 @@ fn broken_input_with_output_directory_leaves_nothing() {
 
 #[test]
 fn one_restart_policy_for_all_is_a_single_note() {
-    let dir = write("services:\n  a: {image: a}\n  b: {image: b}\n");
+    let dir = common::compose_dir("services:\n  a: {image: a}\n  b: {image: b}\n");
     let run = Test::new()
         .current_dir(dir.path())
         .args(["check", "--strict"])
@@ -417,7 +411,7 @@ fn one_restart_policy_for_all_is_a_single_note() {
 
 #[test]
 fn only_safe_sysctls_reach_the_pod() {
-    let dir = write(
+    let dir = common::compose_dir(
         "services:\n  a:\n    image: a\n    restart: always\n    sysctls:\n      net.ipv4.tcp_syncookies: 1\n      net.core.somaxconn: 1024\n",
     );
     let run = Test::new()

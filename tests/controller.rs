@@ -68,12 +68,9 @@ fn a_stateful_set_gives_each_replica_its_own_claim() {
 
 #[test]
 fn stateful_replicas_are_allowed_with_a_stateful_set() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let dir = common::compose_dir(
         "services:\n  db:\n    image: db\n    restart: always\n    deploy: {replicas: 2}\n    volumes: [data:/data]\nvolumes:\n  data: {}\n",
-    )
-    .unwrap();
+    );
     let run = Test::new()
         .current_dir(dir.path())
         .args([

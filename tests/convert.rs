@@ -458,12 +458,7 @@ fn no_compose_file_in_the_directory_is_an_input_error() {
 
 #[test]
 fn yaml_syntax_error_names_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  app:\n    image: [unclosed\n",
-    )
-    .unwrap();
+    let dir = common::compose_dir("services:\n  app:\n    image: [unclosed\n");
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert"])

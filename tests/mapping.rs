@@ -222,8 +222,7 @@ fn security_and_resources_are_carried() {
 #[test]
 fn literal_dollar_parens_survive_the_kubelet() {
     let compose = "services:\n  a:\n    image: a\n    restart: always\n    command: [\"echo\", \"$$(date)\"]\n";
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let dir = common::compose_dir(compose);
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert"])

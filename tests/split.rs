@@ -169,12 +169,9 @@ fn seed_without_ports_is_reported() {
 
 #[test]
 fn stateful_replicas_are_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let dir = common::compose_dir(
         "services:\n  db:\n    image: db\n    restart: always\n    deploy: {replicas: 2}\n    volumes: [data:/data]\nvolumes:\n  data: {}\n",
-    )
-    .unwrap();
+    );
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert", "--strategy", "split"])

@@ -153,3 +153,10 @@ impl Run {
             .unwrap_or_default()
     }
 }
+
+/// A temporary directory holding `compose.yaml` with `text`.
+pub fn compose_dir(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    dir
+}
