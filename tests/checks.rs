@@ -111,6 +111,15 @@ const CASES: &[Case] = &[
         says: "service `b` declares port `80/tcp`, already declared by `a`",
     },
     Case {
+        name: "health check on another service's port",
+        compose: "services:\n  a:\n    image: a\n    restart: always\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-q\", \"http://localhost:8080/health\"]\n  b:\n    image: b\n    restart: always\n    expose: [\"8080\"]\n",
+        args: &[],
+        exit: 1,
+        code: "port-conflict",
+        at: Some("compose.yaml:6:7"),
+        says: "the health check of service `a` calls `localhost:8080`, the port `b` declares",
+    },
+    Case {
         name: "depends_on cycle",
         compose: "services:\n  a: {image: a, restart: always, depends_on: [b]}\n  b: {image: b, restart: always, depends_on: [a]}\n",
         args: &[],

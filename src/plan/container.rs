@@ -207,4 +207,63 @@ pub fn check_ports(
             }
         }
     }
+    // A health check that calls `localhost:PORT` shows where its own service
+    // listens, declared or not; in one Pod that port must be its alone.
+    for container in containers {
+        let Some(service) = project.service(&container.service) else {
+            continue;
+        };
+        let Some(check) = &service.healthcheck else {
+            continue;
+        };
+        for port in local_ports(check) {
+            let declared_here = container.details.ports.contains(&(port, Protocol::Tcp));
+            let Some(other) = owner
+                .get(&(port, Protocol::Tcp))
+                .filter(|o| **o != container.service)
+            else {
+                continue;
+            };
+            if declared_here || allowed.contains(&port) {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::error(
+                    "port-conflict",
+                    format!(
+                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one Pod the check would reach `{other}`, or both would bind it",
+                        container.service
+                    ),
+                )
+                .at(check.span)
+                .help(format!("change one port; if each binds its own preset address, allow it with `--allow-shared-port {port}`")),
+            );
+        }
+    }
+}
+
+/// Ports a health check calls on the container itself (`localhost:8080`,
+/// `127.0.0.1:8080`, `0.0.0.0:8080`, `[::1]:8080`).
+fn local_ports(check: &Healthcheck) -> Vec<u16> {
+    let text = match &check.test {
+        HealthTest::Exec(words) => words.join(" "),
+        HealthTest::Shell(line) => line.clone(),
+    };
+    let mut ports = Vec::new();
+    for host in ["localhost:", "127.0.0.1:", "0.0.0.0:", "[::1]:"] {
+        for (at, _) in text.match_indices(host) {
+            let digits: String = text
+                .get(at + host.len()..)
+                .unwrap_or("")
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(port) = digits.parse::<u16>()
+                && !ports.contains(&port)
+            {
+                ports.push(port);
+            }
+        }
+    }
+    ports
 }
