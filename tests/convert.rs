@@ -69,12 +69,7 @@ fn below_1_29_all_services_are_containers_in_dependency_order() {
         .args(["convert", "-f", SEED, "--kube-version", "1.28"])
         .success();
     let spec = run.pod_spec();
-    let containers: Vec<&str> = spec["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let containers = common::names_in(&spec, "containers");
     assert_eq!(containers, ["db", "app", "app1", "app2"]);
     assert_eq!(spec["initContainers"].as_array().unwrap().len(), 1);
     assert!(
@@ -118,10 +113,7 @@ fn privileged_init_is_opt_in() {
 fn seed_addresses_go_on_loopback_as_host_routes() {
     let run = Test::new().args(["convert", "-f", SEED]).success();
     let script = run.init_script();
-    let replaces: Vec<&str> = script
-        .lines()
-        .filter(|l| l.starts_with("ip addr replace"))
-        .collect();
+    let replaces = common::replace_lines(&script);
     assert_eq!(
         replaces,
         [
@@ -167,10 +159,7 @@ fn extra_addresses_from_flag_and_file_collapse_and_sort() {
         ])
         .success();
     let script = run.init_script();
-    let replaces: Vec<&str> = script
-        .lines()
-        .filter(|l| l.starts_with("ip addr replace"))
-        .collect();
+    let replaces = common::replace_lines(&script);
     assert_eq!(
         replaces,
         [

@@ -97,7 +97,7 @@ impl Loaded {
     }
 
     fn value(&self, service: &str, key: &str) -> String {
-        show(self.service(service).unwrap().get(key).unwrap())
+        self.service(service).unwrap().get(key).unwrap().to_string()
     }
 
     fn services(&self) -> Vec<String> {
@@ -134,26 +134,6 @@ impl Loaded {
             .unwrap_or_else(|| panic!("no error in {:#?}", self.diagnostics));
         (code, message, line)
     }
-}
-
-fn show(node: &Node) -> String {
-    if let Some(items) = node.as_seq() {
-        return format!(
-            "[{}]",
-            items.iter().map(show).collect::<Vec<_>>().join(", ")
-        );
-    }
-    if let Some(entries) = node.as_map() {
-        return format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", show(k), show(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    node.scalar().unwrap_or_else(|| "~".into())
 }
 
 const APP: &str = "services:\n  app:\n    image: ${IMAGE:-busybox}:${TAG}\n";

@@ -64,12 +64,7 @@ fn start_order_uses_sidecars_and_a_one_shot_init_container() {
             ("api", Some("Always")),
         ]
     );
-    let containers: Vec<&str> = spec["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let containers = common::names_in(&spec, "containers");
     assert_eq!(containers, ["worker", "web"]);
 }
 

@@ -69,13 +69,10 @@ fn one_deployment_per_group_with_its_own_selector() {
         2,
         "deploy.replicas is honoured per Deployment"
     );
-    let containers: Vec<&str> =
-        deployment(&objects, "split-app2")["spec"]["template"]["spec"]["containers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+    let containers = common::names_in(
+        &deployment(&objects, "split-app2")["spec"]["template"]["spec"],
+        "containers",
+    );
     assert_eq!(containers, ["app2", "app3"]);
     insta::assert_snapshot!("split", run.stdout);
 }
@@ -84,10 +81,7 @@ fn one_deployment_per_group_with_its_own_selector() {
 fn each_pod_claims_its_own_addresses_and_translates_the_others() {
     let objects = split("split").objects();
     let script = script_of(deployment(&objects, "split-app1"));
-    let replaces: Vec<&str> = script
-        .lines()
-        .filter(|l| l.starts_with("ip addr replace"))
-        .collect();
+    let replaces = common::replace_lines(&script);
     assert_eq!(
         replaces,
         ["ip addr replace 169.254.253.7/32 dev lo scope host"]

@@ -620,27 +620,7 @@ mod tests {
         node.get("services")
             .and_then(|s| s.get("s"))
             .and_then(|s| s.get(key))
-            .map_or_else(|| "<absent>".to_string(), show)
-    }
-
-    fn show(node: &Node) -> String {
-        if let Some(items) = node.as_seq() {
-            return format!(
-                "[{}]",
-                items.iter().map(show).collect::<Vec<_>>().join(", ")
-            );
-        }
-        if let Some(entries) = node.as_map() {
-            return format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", show(k), show(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        node.scalar().unwrap_or_else(|| "~".into())
+            .map_or_else(|| "<absent>".to_string(), ToString::to_string)
     }
 
     fn svc(body: &str) -> String {
@@ -654,7 +634,7 @@ mod tests {
             "services:\n  s:\n    image: b\n  t:\n    image: c\n",
         );
         assert_eq!(
-            show(&node),
+            node.to_string(),
             "{services: {s: {image: b, user: u}, t: {image: c}}}"
         );
     }
@@ -793,10 +773,10 @@ mod tests {
             "services: {}\n",
             &svc("    image: a\n    ports: !reset []\n"),
         );
-        assert_eq!(show(&node), "{services: {s: {image: a}}}");
+        assert_eq!(node.to_string(), "{services: {s: {image: a}}}");
         let mut lone = parse_with_tags(&svc("    dns: !reset x\n"), FileId(0)).unwrap();
         strip_resets(&mut lone.0, &lone.1);
-        assert_eq!(show(&lone.0), "{services: {s: {}}}");
+        assert_eq!(lone.0.to_string(), "{services: {s: {}}}");
         let _: &Tags = &lone.1;
     }
 
@@ -825,7 +805,7 @@ mod tests {
             "networks:\n  n:\n    ipam:\n      config: [{subnet: 10.0.0.0/24, ip_range: 10.0.0.0/25}, {subnet: 10.1.0.0/24}]\n",
         );
         assert_eq!(
-            show(&node),
+            node.to_string(),
             "{networks: {n: {ipam: {config: [{subnet: 10.0.0.0/24, gateway: 10.0.0.1, ip_range: 10.0.0.0/25}, {subnet: 10.1.0.0/24}]}}}}"
         );
     }

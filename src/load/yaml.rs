@@ -52,6 +52,35 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
+/// A compact flow-style rendering (`{a: [1, 2]}`), for messages and tests.
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Value::Seq(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key}: {value}")?;
+                }
+                f.write_str("}")
+            }
+            _ => f.write_str(self.scalar().as_deref().unwrap_or("~")),
+        }
+    }
+}
+
 impl Node {
     /// A short name of the node's type for messages.
     #[must_use]

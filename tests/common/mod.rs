@@ -160,3 +160,22 @@ pub fn compose_dir(text: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
     dir
 }
+
+/// The `ip addr replace …` lines of an init script, in order.
+pub fn replace_lines(script: &str) -> Vec<String> {
+    script
+        .lines()
+        .filter(|l| l.starts_with("ip addr replace"))
+        .map(String::from)
+        .collect()
+}
+
+/// The names of a pod spec's `containers` or `initContainers`.
+pub fn names_in(spec: &serde_json::Value, list: &str) -> Vec<String> {
+    spec[list].as_array().map_or_else(Vec::new, |items| {
+        items
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    })
+}
