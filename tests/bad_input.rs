@@ -180,12 +180,12 @@ fn rows() -> Vec<Row> {
         row(
             "duplicate keys",
             text("services:\n  app:\n    image: busybox\n    image: alpine\n"),
-            &["duplicate mapping key", "compose.yaml:4:"],
+            &["duplicate key", "compose.yaml:4:"],
         ),
         row(
             "duplicate services",
             text("services:\n  app:\n    image: busybox\n  app:\n    image: alpine\n"),
-            &["duplicate mapping key", "compose.yaml:4:"],
+            &["duplicate key", "compose.yaml:4:"],
         ),
         row(
             "unclosed interpolation",

@@ -1,15 +1,21 @@
 //! YAML text → [`Node`] tree with a span on every node.
 //!
-//! serde-saphyr parses (anchors, aliases, merge keys, YAML 1.2 booleans, alias
-//! limits); each node is captured with `serde_saphyr::Spanned` so the tree keeps
-//! byte positions. Scalars that are not strings keep their source spelling, so
-//! `1.10` or `0080` reach later stages exactly as written.
+//! The tree is built straight from the events of serde-saphyr's parser
+//! (granit-parser): anchors and aliases, merge keys (`<<`), YAML 1.2 core
+//! scalars (`yes`/`on` stay strings) and duplicate-key errors are resolved
+//! here, with limits against alias bombs and deep nesting. Scalars that are not
+//! strings keep their source spelling, so `1.10` or `0080` reach later stages
+//! exactly as written. Going through serde instead would hand every node over
+//! as a map of locations; building from events costs a third of that
+//! (docs/performance.md).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Spanned, Tagged};
+use serde_saphyr::granit_parser::{
+    Event, Options as ParserOptions, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag,
+};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -168,266 +174,581 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Diagnostic> {
 /// A diagnostic at the position of the first syntax error, or naming the
 /// limit the document exceeds.
 pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnostic> {
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
-        alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_ALIAS_REPLAYED_EVENTS,
-            max_replay_stack_depth: MAX_DEPTH,
-        },
-        budget: serde_saphyr::budget! {
-            max_events: MAX_EVENTS,
-            max_nodes: MAX_NODES,
-            max_depth: MAX_DEPTH,
-            flow_nesting_limit: MAX_DEPTH,
-            max_aliases: MAX_ALIASES,
-            max_merge_keys: MAX_ALIASES,
-            max_recorded_anchor_events: MAX_ALIAS_REPLAYED_EVENTS,
-            enforce_alias_anchor_ratio: false,
-        },
+    let mut options = ParserOptions::default();
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    let mut builder = Builder {
+        text,
+        file,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        tags: Tags::new(),
+        root: None,
+        documents: 0,
+        counts: Counts::default(),
     };
-    let raw: Spanned<Tagged<Raw>> = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| syntax_error(&e, text, file))?;
-    let mut tags = Tags::new();
-    let node = convert(Child::from(raw), text, file, &mut tags);
-    Ok((node, tags))
+    for event in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = event.map_err(|e| scan_error(&e, text, file))?;
+        builder.event(event, span)?;
+    }
+    // An empty document is null, placed at the end of the text.
+    let root = builder.root.unwrap_or(Node {
+        value: Value::Null,
+        span: Span {
+            file,
+            start: text.len(),
+            len: 0,
+        },
+    });
+    Ok((root, builder.tags))
 }
 
-fn syntax_error(error: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic {
-    let span = error.location().map(|loc| {
-        let start = loc
-            .span()
-            .byte_offset()
-            .and_then(|o| usize::try_from(o).ok())
-            .unwrap_or_else(|| byte_of_line_col(text, loc.line(), loc.column()));
-        Span {
-            file,
-            start: start.min(text.len()),
-            len: 1.min(text.len() - start.min(text.len())),
-        }
-    });
-    let message = first_line(&error.to_string());
+fn scan_error(error: &ScanError, text: &str, file: FileId) -> Diagnostic {
+    let marker = error.marker();
+    let start = marker
+        .byte_offset()
+        .unwrap_or_else(|| byte_of_line_col(text, marker.line(), marker.col()))
+        .min(text.len());
+    let span = Span {
+        file,
+        start,
+        len: 1.min(text.len() - start),
+    };
+    let message = first_line(&error.info());
     let lower = message.to_lowercase();
-    if ["budget", "replay", "depth", "nesting", "limit"]
+    if ["depth", "nesting", "limit"]
         .iter()
         .any(|w| lower.contains(w))
     {
-        return Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
-            .at_opt(span)
-            .help(format!(
-                "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_REPLAYED_EVENTS} events replayed by aliases; \
-                 simplify the marked part (an alias that expands to itself many times is an \"alias bomb\")"
-            ));
+        return limit_error(&message, span);
     }
     Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
-        .at_opt(span)
+        .at(span)
         .help("fix the YAML syntax at the marked position")
 }
 
-/// serde-saphyr's messages can carry their own snippet; keep the first line.
+fn limit_error(message: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
+        .at(span)
+        .help(format!(
+            "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_REPLAYED_EVENTS} nodes copied by aliases; \
+             simplify the marked part (an alias that expands to itself many times is an \"alias bomb\")"
+        ))
+}
+
+/// The parser's messages can span lines; keep the first.
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message);
     line.trim().trim_end_matches('.').to_string()
 }
 
-fn byte_of_line_col(text: &str, line: u64, column: u64) -> usize {
+/// The byte offset of a 1-based line and 0-based column (in characters).
+fn byte_of_line_col(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text
         .split_inclusive('\n')
-        .take(usize::try_from(line.saturating_sub(1)).unwrap_or(0))
+        .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    let col = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
     let rest = text.get(line_start..).unwrap_or("");
-    line_start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i)
+    line_start
+        + rest
+            .char_indices()
+            .nth(column)
+            .map_or(rest.len(), |(i, _)| i)
 }
 
-/// Where a node was written, as far as the parser knows without the text.
-#[derive(Clone, Copy)]
-struct Position {
-    /// Byte offset, when the parser has it (always, for string input).
-    start: Option<usize>,
-    /// Length in bytes (0 when unknown).
-    len: usize,
-    /// 1-based line, for when `start` is unknown.
-    line: u64,
-    /// 1-based column, for when `start` is unknown.
-    column: u64,
-}
-
-impl Position {
-    fn of(loc: serde_saphyr::Location) -> Self {
-        let span = loc.span();
-        Self {
-            start: span.byte_offset().and_then(|o| usize::try_from(o).ok()),
-            len: span
-                .byte_len()
-                .and_then(|l| usize::try_from(l).ok())
-                .unwrap_or(0),
-            line: loc.line(),
-            column: loc.column(),
-        }
-    }
-
-    fn span(self, text: &str, file: FileId) -> Span {
-        let start = self
-            .start
-            .unwrap_or_else(|| byte_of_line_col(text, self.line, self.column))
-            .min(text.len());
-        Span {
-            file,
-            start,
-            len: self.len.min(text.len() - start),
-        }
-    }
-}
-
-fn merge_tag(tag: Option<&str>) -> Option<MergeTag> {
-    match tag {
-        Some("!reset") => Some(MergeTag::Reset),
-        Some("!override") => Some(MergeTag::Override),
+fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
+    let tag = tag?;
+    match (tag.handle(), tag.suffix()) {
+        ("!", "reset") => Some(MergeTag::Reset),
+        ("!", "override") => Some(MergeTag::Override),
         _ => None,
     }
 }
 
-fn convert(child: Child, text: &str, file: FileId, tags: &mut Tags) -> Node {
-    let span = child.position.span(text, file);
-    if let Some(tag) = child.tag {
-        tags.insert(span, tag);
+/// How much of each limited thing the document has used.
+#[derive(Default)]
+struct Counts {
+    events: usize,
+    nodes: usize,
+    aliases: usize,
+    merge_keys: usize,
+    /// Nodes copied by aliases.
+    replayed: usize,
+}
+
+/// Builds the tree from parser events: open collections on a stack, each
+/// finished node handed to the collection below it.
+struct Builder<'t> {
+    text: &'t str,
+    file: FileId,
+    stack: Vec<Frame>,
+    /// Finished anchored nodes by the parser's anchor id, with their node count.
+    anchors: HashMap<usize, (Node, usize)>,
+    tags: Tags,
+    root: Option<Node>,
+    documents: usize,
+    counts: Counts,
+}
+
+/// An open collection.
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+    },
+    Map(MapFrame),
+}
+
+/// An open mapping: its entries so far, the key waiting for its value, and
+/// the entries that merge keys bring in once the mapping ends.
+struct MapFrame {
+    entries: Vec<(Node, Node)>,
+    key: Key,
+    merged: Vec<(Node, Node)>,
+    /// Hashes of the keys, once the mapping is large enough to need them.
+    index: Option<HashSet<u64>>,
+    span: Span,
+    anchor: usize,
+}
+
+enum Key {
+    Expected,
+    /// A merge key (`<<`) at this position; its value is merged, not stored.
+    Merge,
+    Written(Node),
+}
+
+/// Mappings up to this size find duplicate keys by a linear search.
+const LINEAR_KEYS: usize = 32;
+
+impl Builder<'_> {
+    fn span(&self, span: EventSpan) -> Span {
+        let range = span.byte_range().unwrap_or(0..0);
+        let start = range.start.min(self.text.len());
+        Span {
+            file: self.file,
+            start,
+            len: range.end.min(self.text.len()).saturating_sub(start),
+        }
     }
-    let value = match child.raw {
-        Raw::Null => Value::Null,
-        Raw::Bool(b) => Value::Bool(b),
-        Raw::Number(fallback) => {
-            let written = text.get(span.start..span.start + span.len).unwrap_or("");
-            if written.is_empty() {
-                Value::Number(fallback)
-            } else {
-                Value::Number(written.to_string())
-            }
+
+    fn event(&mut self, event: Event<'_>, at: EventSpan) -> Result<(), Diagnostic> {
+        self.counts.events += 1;
+        if self.counts.events > MAX_EVENTS {
+            return Err(limit_error(
+                &format!("more than {MAX_EVENTS} YAML events"),
+                self.span(at),
+            ));
         }
-        Raw::String(s) => Value::String(s),
-        Raw::Seq(items) => {
-            let mut nodes = Vec::with_capacity(items.len());
-            for item in items {
-                nodes.push(convert(item, text, file, tags));
+        match event {
+            Event::DocumentStart(..) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        "invalid YAML: the file holds more than one document",
+                    )
+                    .at(self.span(at))
+                    .help("a compose file is one YAML document: remove the `---` and what follows, or split the file"));
+                }
+                Ok(())
             }
-            Value::Seq(nodes)
-        }
-        Raw::Map(entries) => {
-            let mut pairs = Vec::with_capacity(entries.len());
-            for (k, v) in entries {
-                let key = convert(k, text, file, tags);
-                pairs.push((key, convert(v, text, file, tags)));
+            Event::Scalar(value, style, anchor, tag) => {
+                self.scalar(value.into_owned(), style, anchor, tag.as_deref(), at)
             }
-            Value::Map(pairs)
+            Event::SequenceStart(_, anchor, tag) => {
+                let span = self.open(at, tag.as_deref())?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    span,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                let span = self.open(at, tag.as_deref())?;
+                self.stack.push(Frame::Map(MapFrame {
+                    entries: Vec::new(),
+                    key: Key::Expected,
+                    merged: Vec::new(),
+                    index: None,
+                    span,
+                    anchor,
+                }));
+                Ok(())
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    span,
+                    anchor,
+                }) => self.finish(
+                    Node {
+                        value: Value::Seq(items),
+                        span,
+                    },
+                    anchor,
+                ),
+                _ => Err(self.internal(at)),
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map(mut map)) => {
+                    for (key, value) in std::mem::take(&mut map.merged) {
+                        // Keys written in the mapping, and earlier merges, win.
+                        if !map.contains(&key) {
+                            map.insert(key, value);
+                        }
+                    }
+                    self.finish(
+                        Node {
+                            value: Value::Map(map.entries),
+                            span: map.span,
+                        },
+                        map.anchor,
+                    )
+                }
+                _ => Err(self.internal(at)),
+            },
+            Event::Alias(id) => self.alias(id, at),
+            _ => Ok(()),
         }
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        at: EventSpan,
+    ) -> Result<(), Diagnostic> {
+        let span = self.span(at);
+        if let Some(merge) = merge_tag(tag) {
+            self.tags.insert(span, merge);
+        }
+        if tag.is_none()
+            && style == ScalarStyle::Plain
+            && text == "<<"
+            && let Some(Frame::Map(map)) = self.stack.last_mut()
+            && matches!(map.key, Key::Expected)
+        {
+            self.counts.merge_keys += 1;
+            if self.counts.merge_keys > MAX_ALIASES {
+                return Err(limit_error(
+                    &format!("more than {MAX_ALIASES} merge keys"),
+                    span,
+                ));
+            }
+            map.key = Key::Merge;
+            return Ok(());
+        }
+        let value = scalar(text, style, tag).map_err(|expected| {
+            Diagnostic::error(
+                "yaml-syntax",
+                format!("invalid YAML: the tag says {expected}, the value is not one"),
+            )
+            .at(span)
+            .help("remove the tag or correct the value")
+        })?;
+        self.finish(Node { value, span }, anchor)
+    }
+
+    fn alias(&mut self, id: usize, at: EventSpan) -> Result<(), Diagnostic> {
+        let span = self.span(at);
+        self.counts.aliases += 1;
+        if self.counts.aliases > MAX_ALIASES {
+            return Err(limit_error(
+                &format!("more than {MAX_ALIASES} aliases"),
+                span,
+            ));
+        }
+        let Some((node, size)) = self.anchors.get(&id) else {
+            return Err(Diagnostic::error(
+                "yaml-syntax",
+                "invalid YAML: the alias refers to the collection it is written in",
+            )
+            .at(span)
+            .help("an anchor can be used only after its node ends; copy the values instead"));
+        };
+        self.counts.replayed += size;
+        if self.counts.replayed > MAX_ALIAS_REPLAYED_EVENTS {
+            return Err(limit_error(
+                &format!("aliases copy more than {MAX_ALIAS_REPLAYED_EVENTS} nodes"),
+                span,
+            ));
+        }
+        let node = node.clone();
+        self.finish(node, 0)
+    }
+
+    /// Starts a collection: depth limit, merge tag, its span.
+    fn open(&mut self, at: EventSpan, tag: Option<&Tag>) -> Result<Span, Diagnostic> {
+        let span = self.span(at);
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(limit_error(
+                &format!("more than {MAX_DEPTH} levels of nesting"),
+                span,
+            ));
+        }
+        if let Some(merge) = merge_tag(tag) {
+            self.tags.insert(span, merge);
+        }
+        Ok(span)
+    }
+
+    fn internal(&self, at: EventSpan) -> Diagnostic {
+        Diagnostic::error(
+            "yaml-syntax",
+            "invalid YAML: a collection ends that was not open",
+        )
+        .at(self.span(at))
+        .help("fix the YAML syntax at the marked position")
+    }
+
+    /// Hands a finished node to the collection it belongs to.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
+        self.counts.nodes += 1;
+        if self.counts.nodes > MAX_NODES {
+            return Err(limit_error(
+                &format!("more than {MAX_NODES} nodes"),
+                node.span,
+            ));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size(&node)));
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map(map)) => map.accept(node),
+        }
+    }
+}
+
+impl MapFrame {
+    fn accept(&mut self, node: Node) -> Result<(), Diagnostic> {
+        match std::mem::replace(&mut self.key, Key::Expected) {
+            Key::Expected => {
+                self.key = Key::Written(node);
+                Ok(())
+            }
+            Key::Written(key) => {
+                if self.contains(&key) {
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        format!("invalid YAML: duplicate key `{key}`"),
+                    )
+                    .at(key.span)
+                    .help("a key may appear once in a mapping: remove or rename one of them"));
+                }
+                self.insert(key, node);
+                Ok(())
+            }
+            Key::Merge => self.merge(node),
+        }
+    }
+
+    /// The value of a merge key: a mapping, a list of mappings, or null.
+    fn merge(&mut self, node: Node) -> Result<(), Diagnostic> {
+        let span = node.span;
+        match node.value {
+            Value::Null => Ok(()),
+            Value::Map(entries) => {
+                self.merged.extend(entries);
+                Ok(())
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    match item.value {
+                        Value::Map(entries) => self.merged.extend(entries),
+                        Value::Null => {}
+                        _ => return Err(merge_error(item.span)),
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(merge_error(span)),
+        }
+    }
+
+    fn contains(&self, key: &Node) -> bool {
+        if let Some(index) = &self.index
+            && !index.contains(&key_hash(key))
+        {
+            return false;
+        }
+        self.entries.iter().any(|(k, _)| same_key(k, key))
+    }
+
+    fn insert(&mut self, key: Node, value: Node) {
+        if let Some(index) = &mut self.index {
+            index.insert(key_hash(&key));
+        } else if self.entries.len() >= LINEAR_KEYS {
+            let mut index: HashSet<u64> = self.entries.iter().map(|(k, _)| key_hash(k)).collect();
+            index.insert(key_hash(&key));
+            self.index = Some(index);
+        }
+        self.entries.push((key, value));
+    }
+}
+
+fn merge_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        "invalid YAML: a merge key (`<<`) takes a mapping or a list of mappings",
+    )
+    .at(span)
+    .help("write `<<: *anchor` or `<<: [*a, *b]` with anchors on mappings")
+}
+
+/// Two keys are the same when they have the same type and text.
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Seq(_) | Value::Map(_), _) | (_, Value::Seq(_) | Value::Map(_)) => {
+            a.to_string() == b.to_string()
+        }
+        (x, y) => x == y,
+    }
+}
+
+fn key_hash(key: &Node) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    match &key.value {
+        Value::Null => 0u8.hash(&mut hasher),
+        Value::Bool(b) => (1u8, b).hash(&mut hasher),
+        Value::Number(s) => (2u8, s).hash(&mut hasher),
+        Value::String(s) => (3u8, s).hash(&mut hasher),
+        Value::Seq(_) | Value::Map(_) => (4u8, key.to_string()).hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+/// The number of nodes in a tree (what an alias to it copies).
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(size).sum(),
+        Value::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema. `Err` names the type an
+/// explicit tag asked for when the text is not of it.
+fn scalar(text: String, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, &'static str> {
+    match tag.and_then(Tag::core_suffix) {
+        Some("str") => return Ok(Value::String(text)),
+        Some("null") => return Ok(Value::Null),
+        Some("bool") => return boolean(&text).map(Value::Bool).ok_or("a boolean"),
+        Some("int") => {
+            return integer(&text)
+                .then_some(Value::Number(text))
+                .ok_or("an integer");
+        }
+        Some("float") => {
+            return number(&text)
+                .then_some(Value::Number(text))
+                .ok_or("a floating-point number");
+        }
+        _ => {}
+    }
+    // `! 1`: the non-specific tag, which makes a plain scalar a string.
+    let non_specific = tag.is_some_and(|t| t.parts() == ("", "!"));
+    if style != ScalarStyle::Plain || non_specific {
+        return Ok(Value::String(text));
+    }
+    Ok(match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        t => match boolean(t) {
+            Some(b) => Value::Bool(b),
+            None if number(t) => Value::Number(text),
+            None => Value::String(text),
+        },
+    })
+}
+
+fn boolean(text: &str) -> Option<bool> {
+    match text.trim_matches([' ', '\t', '\r', '\n']) {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// A YAML 1.2 integer or finite float, as serde-saphyr reads them: decimal
+/// (underscores between digits, no leading zeros), `0x`/`0o`/`0b` in lower
+/// case, or anything Rust reads as a finite `f64` that starts with a digit or
+/// a dot (so `0080` and `1e3` are numbers, `inf` and `.inf` are text).
+fn number(text: &str) -> bool {
+    let t = text.trim_matches([' ', '\t', '\r', '\n']);
+    if integer(t) {
+        return true;
+    }
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return false;
+    }
+    t.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// A YAML 1.2 integer that fits 64 bits.
+fn integer(text: &str) -> bool {
+    let t = text.trim_matches([' ', '\t', '\r', '\n']);
+    let (negative, unsigned) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    Node { value, span }
-}
-
-/// A node as serde-saphyr hands it over, cut down at once to what [`convert`]
-/// needs: `Spanned<Tagged<Raw>>` is several times the size of a [`Node`], and
-/// a tree of them would dominate the peak memory of a large file.
-struct Child {
-    raw: Raw,
-    position: Position,
-    tag: Option<MergeTag>,
-}
-
-impl From<Spanned<Tagged<Raw>>> for Child {
-    fn from(spanned: Spanned<Tagged<Raw>>) -> Self {
-        let Tagged(raw, tag) = spanned.value;
-        Self {
-            raw,
-            position: Position::of(spanned.defined),
-            tag: merge_tag(tag.as_deref()),
+    let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = unsigned.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = unsigned.strip_prefix("0b") {
+        (2, d)
+    } else {
+        if unsigned.len() > 1 && unsigned.starts_with('0') {
+            return false;
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Child {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Spanned::<Tagged<Raw>>::deserialize(deserializer).map(Self::from)
-    }
-}
-
-/// What serde-saphyr hands us, children still carrying their positions.
-enum Raw {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
-    Seq(Vec<Child>),
-    Map(Vec<(Child, Child)>),
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
-    }
-}
-
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_unit<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_none<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
-        Raw::deserialize(d)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-        Ok(Raw::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
-        Ok(Raw::Number(v.to_string()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(Raw::Number(v.to_string()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-        Ok(Raw::Number(v.to_string()))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-        Ok(Raw::Number(v.to_string()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
-        Ok(Raw::Number(v.to_string()))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-        Ok(Raw::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-        Ok(Raw::String(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
-        Ok(Raw::String(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Child>()? {
-            items.push(item);
+        (10, unsigned)
+    };
+    let bytes = digits.as_bytes();
+    let mut magnitude: u128 = 0;
+    let mut seen = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'_' {
+            let between = i > 0
+                && bytes.get(i - 1).is_some_and(|&p| p != b'_')
+                && bytes.get(i + 1).is_some_and(|&n| n != b'_');
+            if !between {
+                return false;
+            }
+            continue;
         }
-        Ok(Raw::Seq(items))
+        let Some(digit) = char::from(b).to_digit(radix) else {
+            return false;
+        };
+        let Some(next) = magnitude
+            .checked_mul(u128::from(radix))
+            .and_then(|m| m.checked_add(u128::from(digit)))
+        else {
+            return false;
+        };
+        magnitude = next;
+        seen = true;
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Child>()? {
-            let value = map.next_value::<Child>()?;
-            entries.push((key, value));
-        }
-        Ok(Raw::Map(entries))
-    }
+    let limit = if negative {
+        u128::from(i64::MAX.unsigned_abs()) + 1
+    } else {
+        u128::from(u64::MAX)
+    };
+    seen && magnitude <= limit
 }
-
 #[cfg(test)]
 mod tests {
     use super::{Value, parse};
@@ -477,5 +798,129 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors() {
         assert!(parse("a: 1\na: 2\n", FileId(0)).is_err());
+        assert!(parse("a: 1\n\"a\": 2\n", FileId(0)).is_err());
+        // a large mapping finds them through its key index
+        let mut big = String::new();
+        for i in 0..100 {
+            big += &["k", &i.to_string(), ": 1\n"].concat();
+        }
+        assert!(parse(&big, FileId(0)).is_ok());
+        big.push_str("k7: again\n");
+        let err = parse(&big, FileId(0)).unwrap_err();
+        assert!(
+            err.message.contains("duplicate key `k7`"),
+            "{}",
+            err.message
+        );
+    }
+
+    /// How plain scalars resolve: YAML 1.2 core schema, as serde-saphyr reads
+    /// it (this table was checked against serde-saphyr 2.2's `deserialize_any`).
+    #[test]
+    fn scalars_resolve_by_the_core_schema() {
+        let number = |s: &str| Value::Number(s.into());
+        let string = |s: &str| Value::String(s.into());
+        let cases = [
+            ("~", Value::Null),
+            ("null", Value::Null),
+            ("NULL", Value::Null),
+            ("true", Value::Bool(true)),
+            ("False", Value::Bool(false)),
+            ("tRue", string("tRue")),
+            ("y", string("y")),
+            ("off", string("off")),
+            ("0", number("0")),
+            ("-0", number("-0")),
+            ("1_000", number("1_000")),
+            ("1__0", string("1__0")),
+            ("0x1F", number("0x1F")),
+            ("0X1F", string("0X1F")),
+            ("0o17", number("0o17")),
+            ("0b101", number("0b101")),
+            ("-0x10", number("-0x10")),
+            ("18446744073709551615", number("18446744073709551615")),
+            ("0xFFFFFFFFFFFFFFFFF", string("0xFFFFFFFFFFFFFFFFF")),
+            ("99999999999999999999999", number("99999999999999999999999")),
+            (".5", number(".5")),
+            ("1.", number("1.")),
+            ("1.5e+3", number("1.5e+3")),
+            ("1e", string("1e")),
+            ("inf", string("inf")),
+            (".inf", string(".inf")),
+            ("-.nan", string("-.nan")),
+            ("1e999", string("1e999")),
+            ("12:30", string("12:30")),
+            ("8080:80", string("8080:80")),
+            ("!!str 1", string("1")),
+            ("! 1", string("1")),
+            ("!!int \"8\"", number("8")),
+            ("!!null x", Value::Null),
+            ("'1'", string("1")),
+            ("!reset 1", number("1")),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(
+                env_values(&format!("e:\n  k: {written}\n")),
+                vec![expected],
+                "{written}"
+            );
+        }
+        assert!(parse("e: !!int x\n", FileId(0)).is_err());
+        assert!(parse("e: !!bool yes\n", FileId(0)).is_err());
+    }
+
+    #[test]
+    fn merge_keys_follow_the_yaml_merge_order() {
+        // written keys win, then earlier merges over later ones; merged keys
+        // come after the written ones
+        let node = parse(
+            "a: &a {k: 1, j: 2}\nb: &b {k: 3, m: 4}\nc:\n  k: 0\n  <<: [*a, *b]\n",
+            FileId(0),
+        )
+        .unwrap();
+        assert_eq!(node.get("c").unwrap().to_string(), "{k: 0, j: 2, m: 4}");
+        let node = parse("c:\n  <<: {a: 1}\n  <<: {a: 2, b: 3}\n  <<: ~\n", FileId(0)).unwrap();
+        assert_eq!(node.get("c").unwrap().to_string(), "{a: 1, b: 3}");
+        // a quoted `<<` is an ordinary key
+        let node = parse("c:\n  '<<': {a: 1}\n", FileId(0)).unwrap();
+        assert_eq!(node.get("c").unwrap().to_string(), "{<<: {a: 1}}");
+        for bad in ["c:\n  <<: 1\n", "c:\n  <<: [1]\n"] {
+            let err = parse(bad, FileId(0)).unwrap_err();
+            assert!(err.message.contains("merge key"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn documents_aliases_and_tags() {
+        assert_eq!(parse("", FileId(0)).unwrap().value, Value::Null);
+        assert_eq!(
+            parse("# only a comment\n", FileId(0)).unwrap().value,
+            Value::Null
+        );
+        assert!(parse("---\na: 1\n...\n", FileId(0)).is_ok());
+        let err = parse("a: 1\n---\nb: 2\n", FileId(0)).unwrap_err();
+        assert!(
+            err.message.contains("more than one document"),
+            "{}",
+            err.message
+        );
+        let err = parse("a: &x [1, *x]\n", FileId(0)).unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+        assert!(parse("a: *nope\n", FileId(0)).is_err());
+        // an alias copies the node, with the span of its anchor
+        let node = parse("a: &x 1\nb: &x 2\nc: *x\n", FileId(0)).unwrap();
+        assert_eq!(node.get("c").unwrap().span, node.get("b").unwrap().span);
+        // tags are keyed by the span of the node they are written on
+        let (_, tags) =
+            super::parse_with_tags("a: !reset\nb: !override\n  x: 1\n", FileId(0)).unwrap();
+        let mut found: Vec<_> = tags
+            .into_iter()
+            .map(|(span, tag)| (span.start, tag))
+            .collect();
+        found.sort_by_key(|(start, _)| *start);
+        assert_eq!(
+            found,
+            vec![(9, super::MergeTag::Reset), (25, super::MergeTag::Override)]
+        );
     }
 }
