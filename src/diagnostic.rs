@@ -105,6 +105,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Forgets the diagnostics recorded after the first `len`.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
+    }
+
     /// All diagnostics so far.
     #[must_use]
     pub fn items(&self) -> &[Diagnostic] {

@@ -18,7 +18,7 @@ pub mod paths;
 pub mod profiles;
 pub mod yaml;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +100,7 @@ pub fn load(
         diagnostics,
         tags: Tags::new(),
         parsed: HashMap::new(),
+        loaded: HashSet::new(),
         include_stack: Vec::new(),
     };
     let (variables, dotenv_profiles) = loader.project_variables(&project_dir)?;
@@ -156,8 +157,12 @@ pub(crate) struct Loader<'a> {
     pub(crate) diagnostics: &'a mut Diagnostics,
     /// `!reset` / `!override` tags of every file read.
     pub(crate) tags: Tags,
-    /// Files already read and interpolated (for `extends`), by path.
+    /// Files already read and interpolated for `extends`, by path.
     parsed: HashMap<PathBuf, Option<Node>>,
+    /// Files read as compose files or includes. They are not kept in
+    /// `parsed` (a copy of a large file's tree would double the memory); an
+    /// `extends` into one of them reads it again, quietly.
+    loaded: HashSet<PathBuf>,
     /// Files being included, outermost first (cycle detection).
     include_stack: Vec<PathBuf>,
 }
@@ -239,8 +244,20 @@ impl Loader<'_> {
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
-        let node = self.parse_file_uncached(path, variables);
+        let node = self.parse_file_once(&key, path, variables);
         self.parsed.insert(key, node.clone());
+        node
+    }
+
+    /// Reads a file; when it was read before (as a compose file, an include
+    /// or for `extends`), its problems were reported then and are not repeated.
+    fn parse_file_once(&mut self, key: &Path, path: &Path, variables: &Variables) -> Option<Node> {
+        let seen = self.parsed.contains_key(key) || self.loaded.contains(key);
+        let reported = self.diagnostics.items().len();
+        let node = self.parse_file_uncached(path, variables);
+        if seen {
+            self.diagnostics.truncate(reported);
+        }
         node
     }
 
@@ -318,7 +335,9 @@ impl Loader<'_> {
             );
             return None;
         }
-        let mut node = self.parse_file(path, variables)?;
+        let node = self.parse_file_once(&key, path, variables);
+        self.loaded.insert(key.clone());
+        let mut node = node?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.include_stack.push(key);
         include::apply(self, &mut node, &dir, variables);

@@ -260,6 +260,35 @@ fn extends_follows_chains_and_other_files() {
 }
 
 #[test]
+fn a_file_read_twice_reports_its_problems_once() {
+    // compose.yaml is loaded, then read again for the `extends` in b.yaml;
+    // b.yaml is read for the `extends` in compose.yaml, then loaded
+    let loaded = Project::new(&[
+        (
+            "compose.yaml",
+            "services:\n  base:\n    image: ${UNSET_A}\n  web:\n    extends: {file: b.yaml, service: other}\n",
+        ),
+        (
+            "b.yaml",
+            "services:\n  other:\n    image: ${UNSET_B}\n  more:\n    extends: {file: compose.yaml, service: base}\n",
+        ),
+    ])
+    .files(&["compose.yaml", "b.yaml"])
+    .load();
+    assert!(loaded.root.is_some());
+    let unset: Vec<&str> = loaded
+        .diagnostics
+        .items()
+        .iter()
+        .filter(|d| d.code == "variable-unset")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(unset.len(), 2, "{unset:?}");
+    assert!(unset.iter().any(|m| m.contains("UNSET_A")), "{unset:?}");
+    assert!(unset.iter().any(|m| m.contains("UNSET_B")), "{unset:?}");
+}
+
+#[test]
 fn an_extends_cycle_is_an_error_at_the_extends() {
     let loaded = Project::new(&[(
         "compose.yaml",

@@ -181,6 +181,8 @@ pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnos
         text,
         file,
         stack: Vec::new(),
+        items: Vec::new(),
+        pairs: Vec::new(),
         anchors: HashMap::new(),
         tags: Tags::new(),
         root: None,
@@ -283,6 +285,11 @@ struct Builder<'t> {
     text: &'t str,
     file: FileId,
     stack: Vec<Frame>,
+    /// The items of every open sequence, innermost last: a finished sequence
+    /// takes its own off the top into a vector of exactly its size.
+    items: Vec<Node>,
+    /// The entries of every open mapping, the same way.
+    pairs: Vec<(Node, Node)>,
     /// Finished anchored nodes by the parser's anchor id, with their node count.
     anchors: HashMap<usize, (Node, usize)>,
     tags: Tags,
@@ -294,7 +301,8 @@ struct Builder<'t> {
 /// An open collection.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        /// Where its items start in [`Builder::items`].
+        base: usize,
         span: Span,
         anchor: usize,
     },
@@ -304,7 +312,8 @@ enum Frame {
 /// An open mapping: its entries so far, the key waiting for its value, and
 /// the entries that merge keys bring in once the mapping ends.
 struct MapFrame {
-    entries: Vec<(Node, Node)>,
+    /// Where its entries start in [`Builder::pairs`].
+    base: usize,
     key: Key,
     merged: Vec<(Node, Node)>,
     /// Hashes of the keys, once the mapping is large enough to need them.
@@ -361,7 +370,7 @@ impl Builder<'_> {
             Event::SequenceStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    base: self.items.len(),
                     span,
                     anchor,
                 });
@@ -370,7 +379,7 @@ impl Builder<'_> {
             Event::MappingStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
                 self.stack.push(Frame::Map(MapFrame {
-                    entries: Vec::new(),
+                    base: self.pairs.len(),
                     key: Key::Expected,
                     merged: Vec::new(),
                     index: None,
@@ -380,30 +389,30 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    span,
-                    anchor,
-                }) => self.finish(
-                    Node {
-                        value: Value::Seq(items),
-                        span,
-                    },
-                    anchor,
-                ),
+                Some(Frame::Seq { base, span, anchor }) => {
+                    let items = self.items.drain(base.min(self.items.len())..).collect();
+                    self.finish(
+                        Node {
+                            value: Value::Seq(items),
+                            span,
+                        },
+                        anchor,
+                    )
+                }
                 _ => Err(self.internal(at)),
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map(mut map)) => {
                     for (key, value) in std::mem::take(&mut map.merged) {
                         // Keys written in the mapping, and earlier merges, win.
-                        if !map.contains(&key) {
-                            map.insert(key, value);
+                        if !map.contains(&self.pairs, &key) {
+                            map.insert(&mut self.pairs, key, value);
                         }
                     }
+                    let entries = self.pairs.drain(map.base.min(self.pairs.len())..).collect();
                     self.finish(
                         Node {
-                            value: Value::Map(map.entries),
+                            value: Value::Map(entries),
                             span: map.span,
                         },
                         map.anchor,
@@ -524,24 +533,24 @@ impl Builder<'_> {
                 self.root = Some(node);
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
+            Some(Frame::Seq { .. }) => {
+                self.items.push(node);
                 Ok(())
             }
-            Some(Frame::Map(map)) => map.accept(node),
+            Some(Frame::Map(map)) => map.accept(&mut self.pairs, node),
         }
     }
 }
 
 impl MapFrame {
-    fn accept(&mut self, node: Node) -> Result<(), Diagnostic> {
+    fn accept(&mut self, pairs: &mut Vec<(Node, Node)>, node: Node) -> Result<(), Diagnostic> {
         match std::mem::replace(&mut self.key, Key::Expected) {
             Key::Expected => {
                 self.key = Key::Written(node);
                 Ok(())
             }
             Key::Written(key) => {
-                if self.contains(&key) {
+                if self.contains(pairs, &key) {
                     return Err(Diagnostic::error(
                         "yaml-syntax",
                         format!("invalid YAML: duplicate key `{key}`"),
@@ -549,7 +558,7 @@ impl MapFrame {
                     .at(key.span)
                     .help("a key may appear once in a mapping: remove or rename one of them"));
                 }
-                self.insert(key, node);
+                self.insert(pairs, key, node);
                 Ok(())
             }
             Key::Merge => self.merge(node),
@@ -579,24 +588,32 @@ impl MapFrame {
         }
     }
 
-    fn contains(&self, key: &Node) -> bool {
+    fn entries<'p>(&self, pairs: &'p [(Node, Node)]) -> &'p [(Node, Node)] {
+        pairs.get(self.base..).unwrap_or_default()
+    }
+
+    fn contains(&self, pairs: &[(Node, Node)], key: &Node) -> bool {
         if let Some(index) = &self.index
             && !index.contains(&key_hash(key))
         {
             return false;
         }
-        self.entries.iter().any(|(k, _)| same_key(k, key))
+        self.entries(pairs).iter().any(|(k, _)| same_key(k, key))
     }
 
-    fn insert(&mut self, key: Node, value: Node) {
+    fn insert(&mut self, pairs: &mut Vec<(Node, Node)>, key: Node, value: Node) {
         if let Some(index) = &mut self.index {
             index.insert(key_hash(&key));
-        } else if self.entries.len() >= LINEAR_KEYS {
-            let mut index: HashSet<u64> = self.entries.iter().map(|(k, _)| key_hash(k)).collect();
+        } else if self.entries(pairs).len() >= LINEAR_KEYS {
+            let mut index: HashSet<u64> = self
+                .entries(pairs)
+                .iter()
+                .map(|(k, _)| key_hash(k))
+                .collect();
             index.insert(key_hash(&key));
             self.index = Some(index);
         }
-        self.entries.push((key, value));
+        pairs.push((key, value));
     }
 }
 
