@@ -84,6 +84,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let mut streamed = Vec::new();
+    let mut outcome = run_to(args, env, &mut streamed);
+    if !streamed.is_empty() {
+        outcome
+            .stdout
+            .insert_str(0, &String::from_utf8_lossy(&streamed));
+    }
+    outcome
+}
+
+/// Runs podlift like [`run`], writing converted manifests to `stdout` as
+/// they are serialised; the returned `stdout` holds only what is left to print.
+pub fn run_to<I, T>(args: I, env: &Environment, stdout: &mut dyn std::io::Write) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -109,7 +126,7 @@ where
         }
     };
     match cli.command {
-        Command::Convert(args) => convert(&args, env),
+        Command::Convert(args) => convert(&args, env, stdout),
         Command::Check(args) => check(&args, env),
         Command::Plan(args) => plan_command(&args, env),
     }
@@ -209,7 +226,7 @@ fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
     diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
 }
 
-fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
+fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io::Write) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let stderr = rendered(&pipeline, env);
     let plans = match &pipeline.plans {
@@ -243,9 +260,9 @@ fn convert(args: &cli::ConvertArgs, env: &Environment) -> Outcome {
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
     };
-    match emit::emit(&objects, &options) {
-        Ok(stdout) => Outcome {
-            stdout,
+    match emit::emit(&objects, &options, stdout) {
+        Ok(()) => Outcome {
+            stdout: String::new(),
             stderr,
             code: EXIT_OK,
         },

@@ -9,8 +9,15 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let outcome = podlift::run(std::env::args_os(), &podlift::Environment::from_process());
-    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    let outcome = podlift::run_to(
+        std::env::args_os(),
+        &podlift::Environment::from_process(),
+        &mut stdout,
+    );
+    let _ = stdout.write_all(outcome.stdout.as_bytes());
+    let _ = stdout.flush();
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.code)
 }
