@@ -4,12 +4,18 @@
 
 pub mod helm;
 pub mod kustomize;
+pub mod splice;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+use serde::ser::SerializeSeq;
+
 use crate::cli::Format;
-use crate::render::Object;
+use crate::plan::PodPlan;
+use crate::render::{self, Object, Part, RenderOptions};
+use splice::Spliced;
 
 /// Where the output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,28 +71,39 @@ impl EmitError {
 /// One file of a directory output: a path relative to the directory and its content.
 pub type File = (PathBuf, String);
 
-/// Emits `objects`: to `stdout` as they are serialised, or into a directory.
+/// Renders and emits the objects of `plans`: to `stdout` one object at a
+/// time as they are rendered, or into a directory.
 ///
 /// # Errors
 /// When an object cannot be serialised, the format needs a directory, or the
 /// output cannot be written; a directory is never left half-written.
 pub fn emit(
-    objects: &[Object],
+    plans: &[PodPlan],
+    render_options: &RenderOptions,
     options: &EmitOptions,
     stdout: &mut dyn Write,
 ) -> Result<(), EmitError> {
     match (&options.output, options.format) {
-        (Output::Stdout, Format::Yaml) => write_yaml_stream(objects, stdout),
-        (Output::Stdout, Format::Json) => {
-            let text = json_list(objects).map_err(EmitError::io)?;
-            stdout
-                .write_all(text.as_bytes())
-                .map_err(|e| EmitError::stdout(&e))
+        (Output::Stdout, Format::Yaml | Format::Json) => {
+            let parts = render::parts(plans, render_options);
+            let written = if options.format == Format::Yaml {
+                write_documents(&parts, render_options, stdout)
+            } else {
+                write_json_list(&parts, render_options, stdout)
+            };
+            match written {
+                // The reader went away (`podlift convert | head`): stop, quietly.
+                Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(Failure::Write(e)) => Err(EmitError::stdout(&e)),
+                Err(Failure::Serialise(message)) => Err(EmitError::io(message)),
+                Ok(()) => Ok(()),
+            }
         }
         (Output::Stdout, Format::Kustomize | Format::Helm) => Err(EmitError::usage(
             "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
         )),
         (Output::Directory(dir), format) => {
+            let objects = &render::render_all(plans, render_options);
             let files = match format {
                 Format::Yaml => per_object(objects, "yaml", to_yaml)?,
                 Format::Json => per_object(objects, "json", to_json)?,
@@ -131,47 +148,117 @@ fn to_json(object: &Object) -> Result<String, String> {
 /// # Errors
 /// When an object cannot be serialised.
 pub fn yaml_stream(objects: &[Object]) -> Result<String, String> {
-    let mut out = Vec::new();
-    write_yaml_stream(objects, &mut out).map_err(|e| e.message)?;
-    String::from_utf8(out).map_err(|e| e.to_string())
+    let mut out = String::new();
+    for object in objects {
+        out.push_str("---\n");
+        write_yaml(&mut out, object)?;
+    }
+    Ok(out)
 }
 
-/// Writes objects as a YAML stream straight to `out`: the text of a large
-/// project (14 MB at 10,000 services) is never held in memory.
-fn write_yaml_stream(objects: &[Object], out: &mut dyn Write) -> Result<(), EmitError> {
-    match write_documents(objects, out) {
-        // The reader went away (`podlift convert | head`): stop, quietly.
-        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(Failure::Write(e)) => Err(EmitError::stdout(&e)),
-        Err(Failure::Serialise(error)) => Err(error),
-        Ok(()) => Ok(()),
+/// Why writing to stdout stopped.
+enum Failure {
+    Write(std::io::Error),
+    Serialise(String),
+}
+
+impl Failure {
+    fn of(error: serde_saphyr::ser::Error, object: &Object) -> Self {
+        match error {
+            serde_saphyr::ser::Error::IO { error } => Self::Write(error),
+            e => Self::Serialise(format!("cannot write {} as YAML: {e}", object.kind())),
+        }
     }
 }
 
-enum Failure {
-    Write(std::io::Error),
-    Serialise(EmitError),
-}
-
-fn write_documents(objects: &[Object], out: &mut dyn Write) -> Result<(), Failure> {
+/// Writes the parts as a YAML stream straight to `out`, rendering each just
+/// before it is written: neither the objects of a large project nor its text
+/// (14 MB at 10,000 services) are held in memory as a whole.
+fn write_documents(
+    parts: &[Part<'_>],
+    render_options: &RenderOptions,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    for object in objects {
+    for part in parts {
         out.write_all(b"---\n").map_err(Failure::Write)?;
+        let (object, lists) = part.render_deferred(render_options);
         let mut document = LastByte {
             inner: &mut out,
             last: None,
         };
-        serde_saphyr::to_io_writer(&mut document, object).map_err(|e| match e {
-            serde_saphyr::ser::Error::IO { error } => Failure::Write(error),
-            e => Failure::Serialise(EmitError::io(format!(
-                "cannot write {} as YAML: {e}",
-                object.kind()
-            ))),
-        })?;
+        match &lists {
+            Some(lists) => serde_saphyr::to_io_writer(
+                &mut document,
+                &Spliced {
+                    value: &object,
+                    lists,
+                },
+            ),
+            None => serde_saphyr::to_io_writer(&mut document, &object),
+        }
+        .map_err(|e| Failure::of(e, &object))?;
         if document.last != Some(b'\n') {
             out.write_all(b"\n").map_err(Failure::Write)?;
         }
     }
+    out.flush().map_err(Failure::Write)
+}
+
+/// A `List` of the parts, rendered one at a time while written. The keys are
+/// in the order `serde_json` sorts them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonList<'a, 'p> {
+    api_version: &'static str,
+    items: JsonItems<'a, 'p>,
+    kind: &'static str,
+}
+
+struct JsonItems<'a, 'p> {
+    parts: &'a [Part<'p>],
+    render_options: &'a RenderOptions,
+}
+
+impl Serialize for JsonItems<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.parts.len()))?;
+        for part in self.parts {
+            let (object, lists) = part.render_deferred(self.render_options);
+            match &lists {
+                Some(lists) => seq.serialize_element(&Spliced {
+                    value: &object,
+                    lists,
+                })?,
+                None => seq.serialize_element(&object)?,
+            }
+        }
+        seq.end()
+    }
+}
+
+fn write_json_list(
+    parts: &[Part<'_>],
+    render_options: &RenderOptions,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let list = JsonList {
+        api_version: "v1",
+        items: JsonItems {
+            parts,
+            render_options,
+        },
+        kind: "List",
+    };
+    serde_json::to_writer_pretty(&mut out, &list).map_err(|e| {
+        if e.is_io() {
+            Failure::Write(std::io::Error::other(e))
+        } else {
+            Failure::Serialise(format!("cannot write JSON: {e}"))
+        }
+    })?;
+    out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }
 
@@ -193,13 +280,6 @@ impl<W: Write> Write for LastByte<'_, W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-fn json_list(objects: &[Object]) -> Result<String, String> {
-    let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": objects });
-    serde_json::to_string_pretty(&list)
-        .map(|t| t + "\n")
-        .map_err(|e| format!("cannot write JSON: {e}"))
 }
 
 /// The stable file name of an object: `<kind>-<name>.<extension>`, lowercase.

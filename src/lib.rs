@@ -248,7 +248,6 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
         namespace: args.namespace.clone(),
         create_namespace: args.create_namespace,
     };
-    let objects = render::render_all(plans, &render_options);
     let output = if args.output == "-" {
         emit::Output::Stdout
     } else {
@@ -260,7 +259,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
     };
-    match emit::emit(&objects, &options, stdout) {
+    match emit::emit(plans, &render_options, &options, stdout) {
         Ok(()) => Outcome {
             stdout: String::new(),
             stderr,

@@ -4,7 +4,7 @@
 pub mod labels;
 pub mod quantity;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
@@ -25,7 +25,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::plan::container::Probe;
-use crate::plan::storage::{MountPlan, VolumeSource};
+use crate::plan::storage::{
+    ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,
+};
 use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, PodPlan, Role, ServicePlan};
 
 /// One Kubernetes object of the output.
@@ -120,6 +122,20 @@ impl Object {
         metadata.name.as_deref().unwrap_or("")
     }
 
+    /// The Pod spec of a Deployment, StatefulSet or Pod, to change.
+    fn pod_spec_mut(&mut self) -> Option<&mut PodSpec> {
+        match self {
+            Self::Deployment(d) => d.spec.as_mut()?.template.spec.as_mut(),
+            Self::StatefulSet(s) => s.spec.as_mut()?.template.spec.as_mut(),
+            Self::Pod(p) => p.spec.as_mut(),
+            Self::ConfigMap(_)
+            | Self::Secret(_)
+            | Self::PersistentVolumeClaim(_)
+            | Self::Service(_)
+            | Self::Namespace(_) => None,
+        }
+    }
+
     /// The workload view of a Deployment, StatefulSet or Pod.
     #[must_use]
     pub fn workload(&self) -> Option<Workload<'_>> {
@@ -158,107 +174,184 @@ impl Object {
     }
 }
 
+/// One object of the output, not rendered yet: what it is made from. Large
+/// projects are written one object at a time from these.
+#[derive(Clone, Copy, Debug)]
+pub enum Part<'p> {
+    /// The namespace (`--create-namespace`).
+    Namespace(&'p PodPlan, &'p str),
+    /// A ConfigMap.
+    ConfigMap(&'p PodPlan, &'p ConfigMapPlan),
+    /// A Secret.
+    Secret(&'p PodPlan, &'p SecretPlan),
+    /// A PersistentVolumeClaim.
+    Claim(&'p PodPlan, &'p ClaimPlan),
+    /// A Service.
+    Service(&'p PodPlan, &'p ServicePlan),
+    /// The Deployment, StatefulSet or Pod.
+    Workload(&'p PodPlan),
+}
+
+impl<'p> Part<'p> {
+    /// `metadata.name` of the object.
+    #[must_use]
+    pub const fn name(&self) -> &'p str {
+        match self {
+            Self::Namespace(_, name) => name,
+            Self::ConfigMap(_, config) => config.name.as_str(),
+            Self::Secret(_, secret) => secret.name.as_str(),
+            Self::Claim(_, claim) => claim.name.as_str(),
+            Self::Service(_, service) => service.name.as_str(),
+            Self::Workload(plan) => plan.name.as_str(),
+        }
+    }
+
+    /// Apply order: namespace, configuration and storage, Services, workloads.
+    const fn rank(&self) -> u8 {
+        match self {
+            Self::Namespace(..) => 0,
+            Self::ConfigMap(..) | Self::Secret(..) | Self::Claim(..) => 1,
+            Self::Service(..) => 2,
+            Self::Workload(_) => 3,
+        }
+    }
+
+    /// The complete object.
+    #[must_use]
+    pub fn render(&self, options: &RenderOptions) -> Object {
+        match self.render_deferred(options) {
+            (object, None) => object,
+            (object, Some(lists)) => lists.fill(object),
+        }
+    }
+
+    /// The object; for a workload, without its containers and volumes, which
+    /// the returned [`PodLists`] render one at a time while the object is
+    /// written (at 10,000 services they are most of the output's memory).
+    #[must_use]
+    pub fn render_deferred(&self, options: &RenderOptions) -> (Object, Option<PodLists<'p>>) {
+        let meta = |plan: &PodPlan, name: &str| ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: options.namespace.clone(),
+            labels: Some(common_labels(plan)),
+            ..ObjectMeta::default()
+        };
+        let object = match *self {
+            Self::Namespace(plan, namespace) => {
+                // The loopback init container adds NET_ADMIN, which the `baseline`
+                // and `restricted` Pod Security levels forbid.
+                let mut labels = common_labels(plan);
+                labels.insert(
+                    labels::POD_SECURITY_ENFORCE.to_string(),
+                    "privileged".to_string(),
+                );
+                Object::Namespace(Box::new(Namespace {
+                    metadata: ObjectMeta {
+                        name: Some(namespace.to_string()),
+                        labels: Some(labels),
+                        ..ObjectMeta::default()
+                    },
+                    ..Namespace::default()
+                }))
+            }
+            Self::ConfigMap(plan, config) => Object::ConfigMap(Box::new(ConfigMap {
+                metadata: meta(plan, &config.name),
+                data: (!config.data.is_empty()).then(|| config.data.clone()),
+                binary_data: (!config.binary.is_empty()).then(|| {
+                    config
+                        .binary
+                        .iter()
+                        .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                        .collect()
+                }),
+                ..ConfigMap::default()
+            })),
+            Self::Secret(plan, secret) => Object::Secret(Box::new(Secret {
+                metadata: meta(plan, &secret.name),
+                data: Some(
+                    secret
+                        .data
+                        .iter()
+                        .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                        .collect(),
+                ),
+                type_: Some("Opaque".to_string()),
+                ..Secret::default()
+            })),
+            Self::Claim(plan, claim) => {
+                Object::PersistentVolumeClaim(Box::new(PersistentVolumeClaim {
+                    metadata: meta(plan, &claim.name),
+                    spec: Some(claim_spec(claim)),
+                    status: None,
+                }))
+            }
+            Self::Service(plan, service) => Object::Service(Box::new(service_object(
+                plan,
+                service,
+                meta(plan, &service.name),
+            ))),
+            Self::Workload(plan) => {
+                let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
+                return (workload(plan, &lists, options), Some(lists));
+            }
+        };
+        (object, None)
+    }
+}
+
+/// The parts of one plan, in apply order.
+#[must_use]
+pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part<'p>> {
+    let mut parts = Vec::new();
+    if let (true, Some(namespace)) = (options.create_namespace, &options.namespace) {
+        parts.push(Part::Namespace(plan, namespace));
+    }
+    parts.extend(
+        plan.storage
+            .config_maps
+            .iter()
+            .map(|c| Part::ConfigMap(plan, c)),
+    );
+    parts.extend(plan.storage.secrets.iter().map(|s| Part::Secret(plan, s)));
+    // A StatefulSet makes each replica's claims from its templates.
+    if options.controller != Controller::StatefulSet {
+        parts.extend(plan.storage.claims.iter().map(|c| Part::Claim(plan, c)));
+    }
+    parts.extend(plan.services.iter().map(|s| Part::Service(plan, s)));
+    parts.push(Part::Workload(plan));
+    parts
+}
+
+/// The parts of several plans (the split strategy), each object once, in
+/// apply order.
+#[must_use]
+pub fn parts<'p>(plans: &'p [PodPlan], options: &'p RenderOptions) -> Vec<Part<'p>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut parts: Vec<Part<'p>> = plans
+        .iter()
+        .flat_map(|plan| plan_parts(plan, options))
+        .filter(|part| seen.insert((std::mem::discriminant(part), part.name())))
+        .collect();
+    parts.sort_by_key(Part::rank);
+    parts
+}
+
 /// Renders the objects of a plan, in apply order.
 #[must_use]
 pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
-    let meta = |name: &str| ObjectMeta {
-        name: Some(name.to_string()),
-        namespace: options.namespace.clone(),
-        labels: Some(common_labels(plan)),
-        ..ObjectMeta::default()
-    };
-    let mut objects = Vec::new();
-    if let (true, Some(namespace)) = (options.create_namespace, &options.namespace) {
-        // The loopback init container adds NET_ADMIN, which the `baseline`
-        // and `restricted` Pod Security levels forbid.
-        let mut labels = common_labels(plan);
-        labels.insert(
-            labels::POD_SECURITY_ENFORCE.to_string(),
-            "privileged".to_string(),
-        );
-        objects.push(Object::Namespace(Box::new(Namespace {
-            metadata: ObjectMeta {
-                name: Some(namespace.clone()),
-                labels: Some(labels),
-                ..ObjectMeta::default()
-            },
-            ..Namespace::default()
-        })));
-    }
-    for config in &plan.storage.config_maps {
-        objects.push(Object::ConfigMap(Box::new(ConfigMap {
-            metadata: meta(&config.name),
-            data: (!config.data.is_empty()).then(|| config.data.clone()),
-            binary_data: (!config.binary.is_empty()).then(|| {
-                config
-                    .binary
-                    .iter()
-                    .map(|(k, v)| (k.clone(), ByteString(v.clone())))
-                    .collect()
-            }),
-            ..ConfigMap::default()
-        })));
-    }
-    for secret in &plan.storage.secrets {
-        objects.push(Object::Secret(Box::new(Secret {
-            metadata: meta(&secret.name),
-            data: Some(
-                secret
-                    .data
-                    .iter()
-                    .map(|(k, v)| (k.clone(), ByteString(v.clone())))
-                    .collect(),
-            ),
-            type_: Some("Opaque".to_string()),
-            ..Secret::default()
-        })));
-    }
-    // A StatefulSet makes each replica's claims from its templates.
-    let claims = if options.controller == Controller::StatefulSet {
-        &[][..]
-    } else {
-        &plan.storage.claims[..]
-    };
-    for claim in claims {
-        objects.push(Object::PersistentVolumeClaim(Box::new(
-            PersistentVolumeClaim {
-                metadata: meta(&claim.name),
-                spec: Some(claim_spec(claim)),
-                status: None,
-            },
-        )));
-    }
-    for service in &plan.services {
-        objects.push(Object::Service(Box::new(service_object(
-            plan,
-            service,
-            meta(&service.name),
-        ))));
-    }
-    objects.push(workload(plan, options));
-    objects
+    plan_parts(plan, options)
+        .iter()
+        .map(|part| part.render(options))
+        .collect()
 }
 
 /// Renders several plans (the split strategy) as one list, each object once.
 #[must_use]
 pub fn render_all(plans: &[PodPlan], options: &RenderOptions) -> Vec<Object> {
-    let mut seen = std::collections::HashSet::new();
-    let mut objects: Vec<Object> = Vec::new();
-    for plan in plans {
-        for object in render(plan, options) {
-            if seen.insert((object.kind(), object.name().to_string())) {
-                objects.push(object);
-            }
-        }
-    }
-    // Apply order: namespace, configuration and storage, Services, workloads.
-    objects.sort_by_key(|o| match o {
-        Object::Namespace(_) => 0,
-        Object::ConfigMap(_) | Object::Secret(_) | Object::PersistentVolumeClaim(_) => 1,
-        Object::Service(_) => 2,
-        Object::Deployment(_) | Object::StatefulSet(_) | Object::Pod(_) => 3,
-    });
-    objects
+    parts(plans, options)
+        .iter()
+        .map(|part| part.render(options))
+        .collect()
 }
 
 fn service_object(plan: &PodPlan, service: &ServicePlan, metadata: ObjectMeta) -> Service {
@@ -296,8 +389,8 @@ fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
     ])
 }
 
-fn workload(plan: &PodPlan, options: &RenderOptions) -> Object {
-    let mut deployment = deployment(plan);
+fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Object {
+    let mut deployment = deployment(plan, lists);
     deployment.metadata.namespace.clone_from(&options.namespace);
     let Some(spec) = deployment.spec else {
         return Object::Deployment(Box::new(deployment));
@@ -308,8 +401,7 @@ fn workload(plan: &PodPlan, options: &RenderOptions) -> Object {
             ..deployment
         })),
         Controller::StatefulSet => {
-            let mut template = spec.template;
-            let templates = claim_templates(plan, &mut template);
+            let templates = lists.claim_templates();
             Object::StatefulSet(Box::new(StatefulSet {
                 metadata: deployment.metadata,
                 spec: Some(StatefulSetSpec {
@@ -318,7 +410,7 @@ fn workload(plan: &PodPlan, options: &RenderOptions) -> Object {
                     // No governing Service is made: the Pod is reached through the
                     // compose services' Services, not by per-replica DNS names.
                     service_name: None,
-                    template,
+                    template: spec.template,
                     volume_claim_templates: (!templates.is_empty()).then_some(templates),
                     ..StatefulSetSpec::default()
                 }),
@@ -339,38 +431,155 @@ fn workload(plan: &PodPlan, options: &RenderOptions) -> Object {
     }
 }
 
-/// Moves the Pod's claims of the project's own volumes into claim templates:
-/// each replica of a StatefulSet gets its own.
-fn claim_templates(plan: &PodPlan, template: &mut PodTemplateSpec) -> Vec<PersistentVolumeClaim> {
-    let Some(volumes) = template.spec.as_mut().and_then(|s| s.volumes.as_mut()) else {
-        return Vec::new();
-    };
-    let mut templates = Vec::new();
-    volumes.retain(|volume| {
-        let claim = volume
-            .persistent_volume_claim
-            .as_ref()
-            .and_then(|c| plan.storage.claims.iter().find(|p| p.name == c.claim_name));
-        let Some(claim) = claim else { return true };
-        templates.push(PersistentVolumeClaim {
-            metadata: ObjectMeta {
-                name: Some(volume.name.clone()),
-                ..ObjectMeta::default()
-            },
-            spec: Some(claim_spec(claim)),
-            status: None,
-        });
-        false
-    });
-    if volumes.is_empty()
-        && let Some(spec) = template.spec.as_mut()
-    {
-        spec.volumes = None;
-    }
-    templates
+/// The containers and volumes of a workload's Pod, rendered on demand.
+#[derive(Clone, Debug)]
+pub struct PodLists<'p> {
+    plan: &'p PodPlan,
+    /// Claims that become a StatefulSet's claim templates (each replica gets
+    /// its own), by name; empty for other controllers.
+    templates: HashMap<&'p str, &'p ClaimPlan>,
 }
 
-fn claim_spec(claim: &crate::plan::storage::ClaimPlan) -> PersistentVolumeClaimSpec {
+impl<'p> PodLists<'p> {
+    fn new(plan: &'p PodPlan, statefulset: bool) -> Self {
+        let templates = if statefulset {
+            plan.storage
+                .claims
+                .iter()
+                .map(|c| (c.name.as_str(), c))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Self { plan, templates }
+    }
+
+    fn template_claim(&self, volume: &VolumePlan) -> Option<&'p ClaimPlan> {
+        match &volume.source {
+            VolumeSource::Claim(name) => self.templates.get(name.as_str()).copied(),
+            _ => None,
+        }
+    }
+
+    fn volume_plans(&self) -> impl Iterator<Item = &'p VolumePlan> + '_ {
+        self.plan
+            .storage
+            .volumes
+            .iter()
+            .filter(|v| self.template_claim(v).is_none())
+    }
+
+    fn has_init(&self) -> bool {
+        self.plan.loopback.is_some()
+            || self
+                .plan
+                .containers
+                .iter()
+                .any(|c| c.role != Role::Container)
+    }
+
+    fn has_volumes(&self) -> bool {
+        self.volume_plans().next().is_some()
+    }
+
+    /// The init containers: the loopback init, then one-shot jobs and sidecars.
+    pub fn init_containers(&self) -> impl Iterator<Item = Container> + '_ {
+        self.plan.loopback.iter().map(loopback_container).chain(
+            self.plan
+                .containers
+                .iter()
+                .filter(|c| c.role != Role::Container)
+                .map(container),
+        )
+    }
+
+    /// The containers.
+    pub fn containers(&self) -> impl Iterator<Item = Container> + '_ {
+        self.plan
+            .containers
+            .iter()
+            .filter(|c| c.role == Role::Container)
+            .map(container)
+    }
+
+    /// The Pod's volumes (without those a StatefulSet makes from templates).
+    pub fn volumes(&self) -> impl Iterator<Item = Volume> + '_ {
+        self.volume_plans().map(volume)
+    }
+
+    fn claim_templates(&self) -> Vec<PersistentVolumeClaim> {
+        self.plan
+            .storage
+            .volumes
+            .iter()
+            .filter_map(|volume| {
+                let claim = self.template_claim(volume)?;
+                Some(PersistentVolumeClaim {
+                    metadata: ObjectMeta {
+                        name: Some(volume.name.clone()),
+                        ..ObjectMeta::default()
+                    },
+                    spec: Some(claim_spec(claim)),
+                    status: None,
+                })
+            })
+            .collect()
+    }
+
+    /// The workload with its lists in place.
+    #[must_use]
+    pub fn fill(&self, mut object: Object) -> Object {
+        if let Some(spec) = object.pod_spec_mut() {
+            if spec.init_containers.is_some() {
+                spec.init_containers = Some(self.init_containers().collect());
+            }
+            spec.containers = self.containers().collect();
+            if spec.volumes.is_some() {
+                spec.volumes = Some(self.volumes().collect());
+            }
+        }
+        object
+    }
+
+    /// What to write for a field of the Pod spec that is left empty until
+    /// written: `initContainers`, `containers` or `volumes`.
+    #[must_use]
+    pub fn field(&self, key: &str) -> Option<List<'_, 'p>> {
+        let kind = match key {
+            "initContainers" => ListKind::InitContainers,
+            "containers" => ListKind::Containers,
+            "volumes" => ListKind::Volumes,
+            _ => return None,
+        };
+        Some(List { lists: self, kind })
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ListKind {
+    InitContainers,
+    Containers,
+    Volumes,
+}
+
+/// One of a Pod's lists, serialised an item at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct List<'a, 'p> {
+    lists: &'a PodLists<'p>,
+    kind: ListKind,
+}
+
+impl Serialize for List<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.kind {
+            ListKind::InitContainers => serializer.collect_seq(self.lists.init_containers()),
+            ListKind::Containers => serializer.collect_seq(self.lists.containers()),
+            ListKind::Volumes => serializer.collect_seq(self.lists.volumes()),
+        }
+    }
+}
+
+fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".to_string()]),
         resources: Some(VolumeResourceRequirements {
@@ -385,7 +594,7 @@ fn claim_spec(claim: &crate::plan::storage::ClaimPlan) -> PersistentVolumeClaimS
     }
 }
 
-fn deployment(plan: &PodPlan) -> Deployment {
+fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
     let selector = BTreeMap::from([(labels::NAME.to_string(), plan.name.clone())]);
     let mut annotations = plan.pod.annotations.clone();
     if let Some(loopback) = &plan.loopback {
@@ -424,7 +633,7 @@ fn deployment(plan: &PodPlan) -> Deployment {
                     annotations: (!annotations.is_empty()).then_some(annotations),
                     ..ObjectMeta::default()
                 }),
-                spec: Some(pod_spec(plan)),
+                spec: Some(pod_spec(plan, lists)),
             },
             ..DeploymentSpec::default()
         }),
@@ -432,7 +641,8 @@ fn deployment(plan: &PodPlan) -> Deployment {
     }
 }
 
-fn pod_spec(plan: &PodPlan) -> PodSpec {
+/// The Pod spec with its lists left empty (see [`PodLists`]).
+fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
     let host_aliases: Vec<HostAlias> = plan
         .host_aliases
         .iter()
@@ -447,28 +657,9 @@ fn pod_spec(plan: &PodPlan) -> PodSpec {
         // Docker-link style variables (`DB_PORT=tcp://…`) would shadow the
         // application's own settings of the same name.
         enable_service_links: Some(false),
-        init_containers: {
-            let init: Vec<Container> = plan
-                .loopback
-                .iter()
-                .map(loopback_container)
-                .chain(
-                    plan.containers
-                        .iter()
-                        .filter(|c| c.role != Role::Container)
-                        .map(container),
-                )
-                .collect();
-            (!init.is_empty()).then_some(init)
-        },
-        containers: plan
-            .containers
-            .iter()
-            .filter(|c| c.role == Role::Container)
-            .map(container)
-            .collect(),
-        volumes: (!plan.storage.volumes.is_empty())
-            .then(|| plan.storage.volumes.iter().map(volume).collect()),
+        init_containers: lists.has_init().then(Vec::new),
+        containers: Vec::new(),
+        volumes: lists.has_volumes().then(Vec::new),
         host_aliases: (!host_aliases.is_empty()).then_some(host_aliases),
         hostname: plan.pod.hostname.clone(),
         termination_grace_period_seconds: plan.pod.termination_grace,
@@ -634,7 +825,7 @@ fn volume_mount(m: &MountPlan) -> VolumeMount {
     }
 }
 
-fn volume(v: &crate::plan::storage::VolumePlan) -> Volume {
+fn volume(v: &VolumePlan) -> Volume {
     let mut out = Volume {
         name: v.name.clone(),
         ..Volume::default()
