@@ -152,22 +152,33 @@ fn file_name(object: &Value) -> String {
     )
 }
 
+/// Each way of running the Pod: stdout renders the workload's lists while
+/// writing it (emit::splice), a directory renders whole objects first.
+const CONTROLLERS: [&[&str]; 4] = [
+    &[],
+    &["--controller", "statefulset"],
+    &["--controller", "pod"],
+    &["--strategy", "split"],
+];
+
 #[test]
 fn directory_holds_one_file_per_object_equal_to_the_stream() {
     for file in fixtures() {
-        let stream = convert(&file, &[]);
-        let objects = stream.objects();
-        let (_tmp, dir) = write_dir(&file, "yaml", &[]);
-        let mut expected: Vec<String> = objects.iter().map(file_name).collect();
-        expected.sort();
-        assert_eq!(files_in(&dir), expected, "{file}");
-        // In stream order, `---` and each file's bytes are the stream itself.
-        let mut rebuilt = String::new();
-        for object in &objects {
-            rebuilt.push_str("---\n");
-            rebuilt.push_str(&std::fs::read_to_string(dir.join(file_name(object))).unwrap());
+        for args in CONTROLLERS {
+            let stream = convert(&file, args);
+            let objects = stream.objects();
+            let (_tmp, dir) = write_dir(&file, "yaml", args);
+            let mut expected: Vec<String> = objects.iter().map(file_name).collect();
+            expected.sort();
+            assert_eq!(files_in(&dir), expected, "{file} {args:?}");
+            // In stream order, `---` and each file's bytes are the stream itself.
+            let mut rebuilt = String::new();
+            for object in &objects {
+                rebuilt.push_str("---\n");
+                rebuilt.push_str(&std::fs::read_to_string(dir.join(file_name(object))).unwrap());
+            }
+            assert_eq!(rebuilt, stream.stdout, "{file} {args:?}");
         }
-        assert_eq!(rebuilt, stream.stdout, "{file}");
     }
 }
 
@@ -225,12 +236,15 @@ fn broken_input_writes_nothing() {
 #[test]
 fn json_is_a_list_of_the_stream_objects() {
     for file in fixtures() {
-        let yaml = convert(&file, &[]).objects();
-        let json: Value = serde_json::from_str(&convert(&file, &["--format", "json"]).stdout)
-            .expect("JSON on stdout");
-        assert_eq!(json["apiVersion"], "v1");
-        assert_eq!(json["kind"], "List");
-        assert_eq!(json["items"].as_array().unwrap(), &yaml, "{file}");
+        for args in CONTROLLERS {
+            let yaml = convert(&file, args).objects();
+            let json_args = [args, &["--format", "json"][..]].concat();
+            let json: Value =
+                serde_json::from_str(&convert(&file, &json_args).stdout).expect("JSON on stdout");
+            assert_eq!(json["apiVersion"], "v1");
+            assert_eq!(json["kind"], "List");
+            assert_eq!(json["items"].as_array().unwrap(), &yaml, "{file} {args:?}");
+        }
     }
 }
 
@@ -480,4 +494,35 @@ fn namespace_is_set_everywhere_and_created_privileged() {
         assert!(without.iter().all(|o| o["kind"] != "Namespace"));
         assert_eq!(without.len() + 1, objects.len());
     }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::fmt::Write as _;
+    use std::io::Read as _;
+    // 2,000 services write about 2 MB, far more than a pipe holds.
+    let mut text = String::from("services:\n");
+    for i in 0..2000 {
+        writeln!(
+            text,
+            "  s{i}:\n    image: busybox\n    environment: [N={i}]"
+        )
+        .unwrap();
+    }
+    let dir = common::compose_dir(&text);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podlift"))
+        .args(["convert", "-f"])
+        .arg(dir.path().join("compose.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // the pipe is closed here, like `podlift convert | head -c 16`
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(&head[..4], b"---\n");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("cannot write"), "{stderr}");
 }
