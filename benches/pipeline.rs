@@ -18,7 +18,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
+use criterion::{
+    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime,
+};
 
 use podlift::diagnostic::{Diagnostics, Severity};
 use podlift::load::{self, Document, LoadOptions};
@@ -55,7 +57,7 @@ impl Fixture {
         let mut diagnostics = Diagnostics::default();
         let document = load::load(&load, &mut Sources::default(), &mut diagnostics).unwrap();
         let project = model::model(
-            &document,
+            document.clone(),
             &NameSources::default(),
             &load.environment,
             &mut diagnostics,
@@ -130,14 +132,30 @@ fn benches(c: &mut Criterion) {
             &mut Diagnostics::default(),
         )
     });
-    stage(c, "model", &fixtures, |f| {
-        model::model(
-            &f.document,
-            &NameSources::default(),
-            &f.load.environment,
-            &mut Diagnostics::default(),
-        )
-    });
+    // The model consumes the tree; each run gets a fresh copy, not timed.
+    let mut group = c.benchmark_group("model");
+    for fixture in &fixtures {
+        configure(&mut group, fixture.services);
+        group.bench_with_input(
+            BenchmarkId::from_parameter(fixture.services),
+            fixture,
+            |b, f| {
+                b.iter_batched(
+                    || f.document.clone(),
+                    |document| {
+                        model::model(
+                            document,
+                            &NameSources::default(),
+                            &f.load.environment,
+                            &mut Diagnostics::default(),
+                        )
+                    },
+                    BatchSize::LargeInput,
+                );
+            },
+        );
+    }
+    group.finish();
     stage(c, "plan", &fixtures, |f| {
         plan::plan(&f.project, &plan_options(), &mut Diagnostics::default())
     });

@@ -163,11 +163,8 @@ enum Failure {
 }
 
 impl Failure {
-    fn of(error: serde_saphyr::ser::Error, object: &Object) -> Self {
-        match error {
-            serde_saphyr::ser::Error::IO { error } => Self::Write(error),
-            e => Self::Serialise(format!("cannot write {} as YAML: {e}", object.kind())),
-        }
+    fn of(error: &serde_saphyr::ser::Error, object: &Object) -> Self {
+        Self::Serialise(format!("cannot write {} as YAML: {error}", object.kind()))
     }
 }
 
@@ -179,30 +176,86 @@ fn write_documents(
     render_options: &RenderOptions,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let mut sink = Sink {
+        out,
+        buffer: String::with_capacity(2 * Sink::CHUNK),
+        last: None,
+        error: None,
+    };
     for part in parts {
-        out.write_all(b"---\n").map_err(Failure::Write)?;
+        sink.push("---\n").map_err(|()| sink.failure())?;
         let (object, lists) = part.render_deferred(render_options);
-        let mut document = LastByte {
-            inner: &mut out,
-            last: None,
-        };
-        match &lists {
-            Some(lists) => serde_saphyr::to_io_writer(
-                &mut document,
+        let written = match &lists {
+            Some(lists) => serde_saphyr::to_fmt_writer(
+                &mut sink,
                 &Spliced {
                     value: &object,
                     lists,
                 },
             ),
-            None => serde_saphyr::to_io_writer(&mut document, &object),
+            None => serde_saphyr::to_fmt_writer(&mut sink, &object),
+        };
+        if let Err(e) = written {
+            return Err(match sink.error.take() {
+                Some(error) => Failure::Write(error),
+                None => Failure::of(&e, &object),
+            });
         }
-        .map_err(|e| Failure::of(e, &object))?;
-        if document.last != Some(b'\n') {
-            out.write_all(b"\n").map_err(Failure::Write)?;
+        if sink.last() != Some(b'\n') {
+            sink.push("\n").map_err(|()| sink.failure())?;
         }
     }
-    out.flush().map_err(Failure::Write)
+    sink.flush().map_err(|()| sink.failure())
+}
+
+/// Gathers serialised text and passes it on in pieces of about 64 KiB: the
+/// serializer writes many short strings, and a `String` takes them cheaply.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    buffer: String,
+    /// The last byte passed on.
+    last: Option<u8>,
+    /// Why writing failed.
+    error: Option<std::io::Error>,
+}
+
+impl Sink<'_> {
+    const CHUNK: usize = 64 * 1024;
+
+    fn push(&mut self, text: &str) -> Result<(), ()> {
+        self.buffer.push_str(text);
+        if self.buffer.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ()> {
+        if let Some(&last) = self.buffer.as_bytes().last() {
+            self.last = Some(last);
+        }
+        let written = self.out.write_all(self.buffer.as_bytes());
+        self.buffer.clear();
+        written.map_err(|e| self.error = Some(e))
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.buffer.as_bytes().last().copied().or(self.last)
+    }
+
+    fn failure(&mut self) -> Failure {
+        Failure::Write(
+            self.error
+                .take()
+                .unwrap_or_else(|| std::io::Error::other("write failed")),
+        )
+    }
+}
+
+impl std::fmt::Write for Sink<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.push(text).map_err(|()| std::fmt::Error)
+    }
 }
 
 /// A `List` of the parts, rendered one at a time while written. The keys are
@@ -260,26 +313,6 @@ fn write_json_list(
     })?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
-}
-
-/// A writer that remembers the last byte written through it.
-struct LastByte<'a, W: Write> {
-    inner: &'a mut W,
-    last: Option<u8>,
-}
-
-impl<W: Write> Write for LastByte<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        if let Some(&last) = buf.get(..written).and_then(<[u8]>::last) {
-            self.last = Some(last);
-        }
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// The stable file name of an object: `<kind>-<name>.<extension>`, lowercase.

@@ -172,9 +172,8 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned()),
         };
-        let project = model::model(&document, &names, &env.variables, &mut diagnostics);
-        // The tree is not needed past the model; a large one is tens of MB.
-        drop(document);
+        // The model consumes the tree: a large one is tens of MB.
+        let project = model::model(document, &names, &env.variables, &mut diagnostics);
         let options = plan::PlanOptions {
             extra_addresses: input.extra_ips.clone(),
             init_image: input.init_image.clone(),

@@ -135,7 +135,7 @@ impl Project {
 /// Every problem is recorded in `diagnostics`; the returned project holds
 /// what could be read.
 pub fn model(
-    document: &Document,
+    document: Document,
     names: &NameSources,
     variables: &BTreeMap<String, String>,
     diagnostics: &mut Diagnostics,
@@ -157,7 +157,11 @@ pub fn model(
         resource_index: std::collections::HashMap::new(),
     };
     let mut file_name = None;
-    let root = &document.root;
+    let mut root = document.root;
+    // The services are read from a tree of their own, each freed once read:
+    // for a large project the tree then shrinks while the model grows.
+    let mut services = take_value(&mut root, "services");
+    let root = &root;
     if let Some(entries) = reader.map(root, "the compose file") {
         if !entries.iter().any(|(k, _)| k.value == "services") {
             let hint = if entries
@@ -176,7 +180,11 @@ pub fn model(
         }
         for (key, value) in entries {
             match key.value.as_str() {
-                "services" => project.services = read_services(value, &context, &mut reader),
+                "services" => {
+                    if let Some(services) = services.take() {
+                        project.services = read_services(services, &context, &mut reader);
+                    }
+                }
                 "volumes" => project.volumes = read_volumes(value, &mut reader),
                 "secrets" => {
                     project.secrets = read_file_objects(
@@ -229,14 +237,40 @@ pub fn model(
     project
 }
 
-fn read_services(node: &Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Service> {
-    let Some(entries) = reader.map(node, "services") else {
+/// Takes the value of `key` out of a mapping, leaving null in its place.
+fn take_value(node: &mut Node, key: &str) -> Option<Node> {
+    let Value::Map(entries) = &mut node.value else {
+        return None;
+    };
+    let (_, value) = entries.iter_mut().find(|(k, _)| k.as_str() == Some(key))?;
+    let span = value.span;
+    Some(std::mem::replace(
+        value,
+        Node {
+            value: Value::Null,
+            span,
+        },
+    ))
+}
+
+fn read_services(node: Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Service> {
+    let Value::Map(entries) = node.value else {
+        reader.type_error(&node, "services", "a mapping");
         return Vec::new();
     };
-    entries
-        .into_iter()
-        .map(|(name, body)| Service::read(name, body, context, reader))
-        .collect()
+    let mut services = Vec::with_capacity(entries.len());
+    for (key, body) in entries {
+        match key.scalar() {
+            Some(name) => services.push(Service::read(
+                Located::new(name, key.span),
+                &body,
+                context,
+                reader,
+            )),
+            None => reader.type_error(&key, "services key", "a string"),
+        }
+    }
+    services
 }
 
 const EXTENSION_KEYS: &[(&str, Support)] = &[

@@ -943,7 +943,7 @@ mod tests {
         };
         let mut diagnostics = Diagnostics::default();
         let project = model(
-            &document,
+            document,
             &NameSources::default(),
             &std::collections::BTreeMap::default(),
             &mut diagnostics,

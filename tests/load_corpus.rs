@@ -160,7 +160,7 @@ fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics
             environment: None,
             directory: Some("corpus".into()),
         };
-        let _ = model::model(&document, &names, environment, &mut diagnostics);
+        let _ = model::model(document, &names, environment, &mut diagnostics);
     }
     diagnostics
 }

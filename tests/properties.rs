@@ -435,7 +435,7 @@ proptest! {
         };
         let document = load::load(&options, &mut sources, &mut diagnostics).unwrap();
         let names = NameSources { flag: Some("props".into()), ..NameSources::default() };
-        let project = model::model(&document, &names, &BTreeMap::new(), &mut diagnostics);
+        let project = model::model(document, &names, &BTreeMap::new(), &mut diagnostics);
         let options = PlanOptions { extra_addresses: extra.clone(), ..PlanOptions::default() };
         let plan = plan::plan(&project, &options, &mut diagnostics);
         prop_assert!(!diagnostics.has_errors(), "{:?}\n{}", diagnostics, text);

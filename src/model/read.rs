@@ -45,8 +45,10 @@ impl Reader<'_> {
         };
         let mut out = Vec::with_capacity(entries.len());
         for (key, value) in entries {
-            if let Some(name) = self.string(key, &format!("{what} key")) {
-                out.push((name, value));
+            // The description is only made for the error.
+            match key.scalar() {
+                Some(name) => out.push((Located::new(name, key.span), value)),
+                None => self.type_error(key, &format!("{what} key"), "a string"),
             }
         }
         Some(out)
@@ -58,10 +60,14 @@ impl Reader<'_> {
             self.type_error(node, what, "a list of strings");
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|item| self.string(item, &format!("{what} item")))
-            .collect()
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match item.scalar() {
+                Some(text) => out.push(Located::new(text, item.span)),
+                None => self.type_error(item, &format!("{what} item"), "a string"),
+            }
+        }
+        out
     }
 
     /// A command: a list of words, or a string split as a shell would.
