@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 // podlift allocates many small nodes and a few large buffers; mimalloc keeps
-// that off glibc's consolidation paths (measured in docs/performance.md).
+// that off glibc's consolidation paths. Its v2 line reuses freed pages across
+// the pipeline's stages where v3 keeps them: 75 vs 103 MB peak at 10,000
+// services (docs/performance.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
