@@ -44,7 +44,7 @@ pub const MAX_REFERENCE_DEPTH: usize = 64;
 /// The deepest nesting of mappings and sequences in a compose file.
 pub const MAX_DEPTH: usize = yaml::MAX_DEPTH;
 /// The most events aliases (`*name`) may replay in one file (alias bombs).
-pub const MAX_ALIAS_REPLAYED_EVENTS: usize = yaml::MAX_ALIAS_REPLAYED_EVENTS;
+pub const MAX_ALIAS_COPIED_NODES: usize = yaml::MAX_ALIAS_COPIED_NODES;
 
 /// The env file docker compose reads beside the first compose file.
 const DOTENV: &str = ".env";

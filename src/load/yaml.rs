@@ -26,9 +26,9 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_EVENTS: usize = 8_000_000;
 /// The most nodes in one file.
 pub const MAX_NODES: usize = 4_000_000;
-/// The most events that aliases (`*name`) may replay in one file: the guard
+/// The most nodes that aliases (`*name`) may copy in one file, together: the guard
 /// against "billion laughs" alias bombs.
-pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 1_000_000;
+pub const MAX_ALIAS_COPIED_NODES: usize = 1_000_000;
 /// The most aliases, and the most merge keys (`<<`), in one file.
 pub const MAX_ALIASES: usize = 200_000;
 
@@ -233,7 +233,7 @@ fn limit_error(message: &str, span: Span) -> Diagnostic {
     Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
         .at(span)
         .help(format!(
-            "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_REPLAYED_EVENTS} nodes copied by aliases; \
+            "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_COPIED_NODES} nodes copied by aliases; \
              simplify the marked part (an alias that expands to itself many times is an \"alias bomb\")"
         ))
 }
@@ -482,9 +482,9 @@ impl Builder<'_> {
             .help("an anchor can be used only after its node ends; copy the values instead"));
         };
         self.counts.replayed += size;
-        if self.counts.replayed > MAX_ALIAS_REPLAYED_EVENTS {
+        if self.counts.replayed > MAX_ALIAS_COPIED_NODES {
             return Err(limit_error(
-                &format!("aliases copy more than {MAX_ALIAS_REPLAYED_EVENTS} nodes"),
+                &format!("aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
                 span,
             ));
         }
