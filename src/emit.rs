@@ -14,7 +14,7 @@ use serde::ser::SerializeSeq;
 
 use crate::cli::Format;
 use crate::plan::PodPlan;
-use crate::render::{self, Object, Part, RenderOptions};
+use crate::render::{self, Object, Part, PodLists, RenderOptions};
 use splice::Spliced;
 
 /// Where the output goes.
@@ -102,17 +102,25 @@ pub fn emit(
         (Output::Stdout, Format::Kustomize | Format::Helm) => Err(EmitError::usage(
             "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
         )),
+        (Output::Directory(dir), Format::Yaml | Format::Json) => {
+            // One file per object, each rendered just before it is written.
+            let parts = render::parts(plans, render_options);
+            write_directory(dir, options.force, |staging| {
+                for part in &parts {
+                    write_object_file(part, render_options, options.format, staging)?;
+                }
+                Ok(())
+            })
+        }
         (Output::Directory(dir), format) => {
             let objects = &render::render_all(plans, render_options);
-            let files = match format {
-                Format::Yaml => per_object(objects, "yaml", to_yaml)?,
-                Format::Json => per_object(objects, "json", to_json)?,
-                Format::Kustomize => {
-                    kustomize::files(objects, &options.project).map_err(EmitError::io)?
-                }
-                Format::Helm => helm::files(objects, &options.project).map_err(EmitError::io)?,
-            };
-            write_directory(dir, &files, options.force)
+            let files = if format == Format::Helm {
+                helm::files(objects, &options.project)
+            } else {
+                kustomize::files(objects, &options.project)
+            }
+            .map_err(EmitError::io)?;
+            write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }
 }
@@ -135,12 +143,6 @@ fn write_yaml(out: &mut String, object: &Object) -> Result<(), String> {
         out.push('\n');
     }
     Ok(())
-}
-
-fn to_json(object: &Object) -> Result<String, String> {
-    serde_json::to_string_pretty(object)
-        .map(|t| t + "\n")
-        .map_err(|e| format!("cannot write {} as JSON: {e}", object.kind()))
 }
 
 /// Serialises objects as a YAML stream, `---` before each document.
@@ -185,27 +187,104 @@ fn write_documents(
     for part in parts {
         sink.push("---\n").map_err(|()| sink.failure())?;
         let (object, lists) = part.render_deferred(render_options);
-        let written = match &lists {
-            Some(lists) => serde_saphyr::to_fmt_writer(
-                &mut sink,
-                &Spliced {
-                    value: &object,
-                    lists,
-                },
-            ),
-            None => serde_saphyr::to_fmt_writer(&mut sink, &object),
-        };
-        if let Err(e) = written {
-            return Err(match sink.error.take() {
-                Some(error) => Failure::Write(error),
-                None => Failure::of(&e, &object),
-            });
-        }
-        if sink.last() != Some(b'\n') {
-            sink.push("\n").map_err(|()| sink.failure())?;
-        }
+        write_document(&mut sink, &object, lists.as_ref())?;
     }
     sink.flush().map_err(|()| sink.failure())
+}
+
+/// Writes `object` into `sink` as one YAML document (without `---`), ending
+/// in a newline; a workload's `lists` are rendered as they are written.
+fn write_document(
+    sink: &mut Sink<'_>,
+    object: &Object,
+    lists: Option<&PodLists<'_>>,
+) -> Result<(), Failure> {
+    let written = match lists {
+        Some(lists) => serde_saphyr::to_fmt_writer(
+            &mut *sink,
+            &Spliced {
+                value: object,
+                lists,
+            },
+        ),
+        None => serde_saphyr::to_fmt_writer(&mut *sink, object),
+    };
+    if let Err(e) = written {
+        return Err(match sink.error.take() {
+            Some(error) => Failure::Write(error),
+            None => Failure::of(&e, object),
+        });
+    }
+    if sink.last() != Some(b'\n') {
+        sink.push("\n").map_err(|()| sink.failure())?;
+    }
+    Ok(())
+}
+
+/// Renders `part` into its own file in `dir` (`<kind>-<name>.yaml|json`).
+fn write_object_file(
+    part: &Part<'_>,
+    render_options: &RenderOptions,
+    format: Format,
+    dir: &Path,
+) -> Result<(), EmitError> {
+    let (object, lists) = part.render_deferred(render_options);
+    let extension = if format == Format::Json {
+        "json"
+    } else {
+        "yaml"
+    };
+    let path = dir.join(file_name(&object, extension));
+    let fail =
+        |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
+    let mut file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
+    let written = if format == Format::Json {
+        write_json_object(&object, lists.as_ref(), &mut file)
+    } else {
+        let mut sink = Sink {
+            out: &mut file,
+            buffer: String::with_capacity(2 * Sink::CHUNK),
+            last: None,
+            error: None,
+        };
+        write_document(&mut sink, &object, lists.as_ref())
+            .and_then(|()| sink.flush().map_err(|()| sink.failure()))
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(Failure::Write(e)) => Err(fail(&e)),
+        Err(Failure::Serialise(message)) => Err(EmitError::io(message)),
+    }
+}
+
+/// One object as pretty JSON ending in a newline.
+fn write_json_object(
+    object: &Object,
+    lists: Option<&PodLists<'_>>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let written = match lists {
+        Some(lists) => serde_json::to_writer_pretty(
+            &mut out,
+            &Spliced {
+                value: object,
+                lists,
+            },
+        ),
+        None => serde_json::to_writer_pretty(&mut out, object),
+    };
+    written.map_err(|e| json_failure(&e))?;
+    out.write_all(b"\n").map_err(Failure::Write)?;
+    out.flush().map_err(Failure::Write)
+}
+
+fn json_failure(error: &serde_json::Error) -> Failure {
+    if error.is_io() {
+        Failure::Write(std::io::Error::other(error.to_string()))
+    } else {
+        Failure::Serialise(format!("cannot write JSON: {error}"))
+    }
 }
 
 /// Gathers serialised text and passes it on in pieces of about 64 KiB: the
@@ -304,13 +383,7 @@ fn write_json_list(
         },
         kind: "List",
     };
-    serde_json::to_writer_pretty(&mut out, &list).map_err(|e| {
-        if e.is_io() {
-            Failure::Write(std::io::Error::other(e))
-        } else {
-            Failure::Serialise(format!("cannot write JSON: {e}"))
-        }
-    })?;
+    serde_json::to_writer_pretty(&mut out, &list).map_err(|e| json_failure(&e))?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }
@@ -325,25 +398,13 @@ pub fn file_name(object: &Object, extension: &str) -> String {
     )
 }
 
-fn per_object(
-    objects: &[Object],
-    extension: &str,
-    serialise: impl Fn(&Object) -> Result<String, String>,
-) -> Result<Vec<File>, EmitError> {
-    objects
-        .iter()
-        .map(|o| {
-            Ok((
-                PathBuf::from(file_name(o, extension)),
-                serialise(o).map_err(EmitError::io)?,
-            ))
-        })
-        .collect()
-}
-
-/// Writes `files` into `dir` all-or-nothing: everything goes into a fresh
+/// Writes into `dir` all-or-nothing: `fill` writes everything into a fresh
 /// sibling directory first, which then takes `dir`'s place.
-fn write_directory(dir: &Path, files: &[File], force: bool) -> Result<(), EmitError> {
+fn write_directory(
+    dir: &Path,
+    force: bool,
+    fill: impl FnOnce(&Path) -> Result<(), EmitError>,
+) -> Result<(), EmitError> {
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
     if dir.exists() && !dir.is_dir() {
         return Err(EmitError::usage(format!(
@@ -365,14 +426,18 @@ fn write_directory(dir: &Path, files: &[File], force: bool) -> Result<(), EmitEr
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{base}.podlift-{}", std::process::id()));
-    let result = stage(&staging, files).and_then(|()| {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)
-                .map_err(|e| EmitError::io(format!("cannot replace `{}`: {e}", dir.display())))?;
-        }
-        std::fs::rename(&staging, dir)
-            .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", dir.display())))
-    });
+    let result = std::fs::create_dir_all(&staging)
+        .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", staging.display())))
+        .and_then(|()| fill(&staging))
+        .and_then(|()| {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(|e| {
+                    EmitError::io(format!("cannot replace `{}`: {e}", dir.display()))
+                })?;
+            }
+            std::fs::rename(&staging, dir)
+                .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", dir.display())))
+        });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
