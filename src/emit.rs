@@ -14,8 +14,8 @@ use serde::ser::SerializeSeq;
 
 use crate::cli::Format;
 use crate::plan::PodPlan;
-use crate::render::{self, Object, Part, PodLists, RenderOptions};
-use splice::Spliced;
+use crate::render::{self, Object, Part, RenderOptions};
+use splice::Rendered;
 
 /// Where the output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,33 +186,18 @@ fn write_documents(
     };
     for part in parts {
         sink.push("---\n").map_err(|()| sink.failure())?;
-        let (object, lists) = part.render_deferred(render_options);
-        write_document(&mut sink, &object, lists.as_ref())?;
+        write_document(&mut sink, &Rendered::of(part, render_options))?;
     }
     sink.flush().map_err(|()| sink.failure())
 }
 
-/// Writes `object` into `sink` as one YAML document (without `---`), ending
-/// in a newline; a workload's `lists` are rendered as they are written.
-fn write_document(
-    sink: &mut Sink<'_>,
-    object: &Object,
-    lists: Option<&PodLists<'_>>,
-) -> Result<(), Failure> {
-    let written = match lists {
-        Some(lists) => serde_saphyr::to_fmt_writer(
-            &mut *sink,
-            &Spliced {
-                value: object,
-                lists,
-            },
-        ),
-        None => serde_saphyr::to_fmt_writer(&mut *sink, object),
-    };
-    if let Err(e) = written {
+/// Writes `rendered` into `sink` as one YAML document (without `---`),
+/// ending in a newline.
+fn write_document(sink: &mut Sink<'_>, rendered: &Rendered<'_>) -> Result<(), Failure> {
+    if let Err(e) = serde_saphyr::to_fmt_writer(&mut *sink, rendered) {
         return Err(match sink.error.take() {
             Some(error) => Failure::Write(error),
-            None => Failure::of(&e, object),
+            None => Failure::of(&e, &rendered.object),
         });
     }
     if sink.last() != Some(b'\n') {
@@ -228,18 +213,18 @@ fn write_object_file(
     format: Format,
     dir: &Path,
 ) -> Result<(), EmitError> {
-    let (object, lists) = part.render_deferred(render_options);
+    let rendered = Rendered::of(part, render_options);
     let extension = if format == Format::Json {
         "json"
     } else {
         "yaml"
     };
-    let path = dir.join(file_name(&object, extension));
+    let path = dir.join(file_name(&rendered.object, extension));
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
     let mut file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
     let written = if format == Format::Json {
-        write_json_object(&object, lists.as_ref(), &mut file)
+        write_json_object(&rendered, &mut file)
     } else {
         let mut sink = Sink {
             out: &mut file,
@@ -247,7 +232,7 @@ fn write_object_file(
             last: None,
             error: None,
         };
-        write_document(&mut sink, &object, lists.as_ref())
+        write_document(&mut sink, &rendered)
             .and_then(|()| sink.flush().map_err(|()| sink.failure()))
     };
     match written {
@@ -258,23 +243,9 @@ fn write_object_file(
 }
 
 /// One object as pretty JSON ending in a newline.
-fn write_json_object(
-    object: &Object,
-    lists: Option<&PodLists<'_>>,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
+fn write_json_object(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    let written = match lists {
-        Some(lists) => serde_json::to_writer_pretty(
-            &mut out,
-            &Spliced {
-                value: object,
-                lists,
-            },
-        ),
-        None => serde_json::to_writer_pretty(&mut out, object),
-    };
-    written.map_err(|e| json_failure(&e))?;
+    serde_json::to_writer_pretty(&mut out, rendered).map_err(|e| json_failure(&e))?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }
@@ -356,14 +327,7 @@ impl Serialize for JsonItems<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.parts.len()))?;
         for part in self.parts {
-            let (object, lists) = part.render_deferred(self.render_options);
-            match &lists {
-                Some(lists) => seq.serialize_element(&Spliced {
-                    value: &object,
-                    lists,
-                })?,
-                None => seq.serialize_element(&object)?,
-            }
+            seq.serialize_element(&Rendered::of(part, self.render_options))?;
         }
         seq.end()
     }

@@ -8,7 +8,38 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::render::PodLists;
+use crate::render::{Object, Part, PodLists, RenderOptions};
+
+/// One object ready to write: a workload comes with the lists that are
+/// rendered while it is written.
+pub struct Rendered<'p> {
+    /// The object (a workload's lists are empty).
+    pub object: Object,
+    /// The workload's lists.
+    pub lists: Option<PodLists<'p>>,
+}
+
+impl<'p> Rendered<'p> {
+    /// Renders `part`, deferring a workload's lists.
+    #[must_use]
+    pub fn of(part: &Part<'p>, options: &RenderOptions) -> Self {
+        let (object, lists) = part.render_deferred(options);
+        Self { object, lists }
+    }
+}
+
+impl Serialize for Rendered<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.lists {
+            Some(lists) => Spliced {
+                value: &self.object,
+                lists,
+            }
+            .serialize(serializer),
+            None => self.object.serialize(serializer),
+        }
+    }
+}
 
 /// `value` serialised with the Pod spec's lists taken from `lists`.
 pub struct Spliced<'a, 'p, T: ?Sized> {
