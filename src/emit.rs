@@ -245,14 +245,15 @@ fn write_object_file(
 /// One object as pretty JSON ending in a newline.
 fn write_json_object(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut out, rendered).map_err(|e| json_failure(&e))?;
+    serde_json::to_writer_pretty(&mut out, rendered).map_err(json_failure)?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }
 
-fn json_failure(error: &serde_json::Error) -> Failure {
+fn json_failure(error: serde_json::Error) -> Failure {
     if error.is_io() {
-        Failure::Write(std::io::Error::other(error.to_string()))
+        // keeps the kind: a closed pipe must stay a closed pipe
+        Failure::Write(std::io::Error::from(error))
     } else {
         Failure::Serialise(format!("cannot write JSON: {error}"))
     }
@@ -308,8 +309,9 @@ impl std::fmt::Write for Sink<'_> {
     }
 }
 
-/// A `List` of the parts, rendered one at a time while written. The keys are
-/// in the order `serde_json` sorts them.
+/// A `List` of the parts, rendered one at a time while written. Each item
+/// keeps its object's key order (`apiVersion`, `kind`, …), as the per-object
+/// files do.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonList<'a, 'p> {
@@ -347,7 +349,7 @@ fn write_json_list(
         },
         kind: "List",
     };
-    serde_json::to_writer_pretty(&mut out, &list).map_err(|e| json_failure(&e))?;
+    serde_json::to_writer_pretty(&mut out, &list).map_err(json_failure)?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }

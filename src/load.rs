@@ -19,6 +19,7 @@ pub mod profiles;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash as _, Hasher as _};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -100,7 +101,8 @@ pub fn load(
         diagnostics,
         tags: Tags::new(),
         parsed: HashMap::new(),
-        loaded: HashSet::new(),
+        loaded: HashMap::new(),
+        reported: HashSet::new(),
         include_stack: Vec::new(),
     };
     let (variables, dotenv_profiles) = loader.project_variables(&project_dir)?;
@@ -159,10 +161,14 @@ pub(crate) struct Loader<'a> {
     pub(crate) tags: Tags,
     /// Files already read and interpolated for `extends`, by path.
     parsed: HashMap<PathBuf, Option<Node>>,
-    /// Files read as compose files or includes. They are not kept in
-    /// `parsed` (a copy of a large file's tree would double the memory); an
-    /// `extends` into one of them reads it again, quietly.
-    loaded: HashSet<PathBuf>,
+    /// Files read as compose files or includes, with the variables they were
+    /// read with. They are not kept in `parsed` (a copy of a large file's tree
+    /// would double the memory); an `extends` into one of them reads it again,
+    /// with those variables.
+    loaded: HashMap<PathBuf, Variables>,
+    /// Files whose problems were reported, with (a hash of) the variables
+    /// they were read with: reading one again the same way reports nothing new.
+    reported: HashSet<(PathBuf, u64)>,
     /// Files being included, outermost first (cycle detection).
     include_stack: Vec<PathBuf>,
 }
@@ -244,18 +250,27 @@ impl Loader<'_> {
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
-        let node = self.parse_file_once(&key, path, variables);
+        // A file already loaded is read as it was then.
+        let variables = self
+            .loaded
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| variables.clone());
+        let node = self.parse_file_once(&key, path, &variables);
         self.parsed.insert(key, node.clone());
         node
     }
 
-    /// Reads a file; when it was read before (as a compose file, an include
-    /// or for `extends`), its problems were reported then and are not repeated.
+    /// Reads a file; when it was read before with the same variables (as a
+    /// compose file, an include or for `extends`), its problems were reported
+    /// then and are not repeated.
     fn parse_file_once(&mut self, key: &Path, path: &Path, variables: &Variables) -> Option<Node> {
-        let seen = self.parsed.contains_key(key) || self.loaded.contains(key);
+        let mut hasher = std::hash::DefaultHasher::new();
+        variables.hash(&mut hasher);
+        let fresh = self.reported.insert((key.to_path_buf(), hasher.finish()));
         let reported = self.diagnostics.items().len();
         let node = self.parse_file_uncached(path, variables);
-        if seen {
+        if !fresh {
             self.diagnostics.truncate(reported);
         }
         node
@@ -336,7 +351,9 @@ impl Loader<'_> {
             return None;
         }
         let node = self.parse_file_once(&key, path, variables);
-        self.loaded.insert(key.clone());
+        self.loaded
+            .entry(key.clone())
+            .or_insert_with(|| variables.clone());
         let mut node = node?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.include_stack.push(key);

@@ -347,6 +347,29 @@ fn include_adds_resources_with_their_own_paths_and_variables() {
 }
 
 #[test]
+fn extends_into_an_included_file_reads_it_with_the_include_variables() {
+    let loaded = Project::new(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: lib/db.yaml\n    env_file: lib/db.env\nservices:\n  app:\n    extends: {file: lib/db.yaml, service: base}\n",
+        ),
+        (
+            "lib/db.yaml",
+            "services:\n  base:\n    image: \"nginx:${TAG:?TAG must be set}\"\n    environment:\n      - MODE=${MODE}\n",
+        ),
+        ("lib/db.env", "TAG=1.25\nMODE=prod\n"),
+    ])
+    .load();
+    assert_eq!(loaded.value("app", "image"), "nginx:1.25");
+    assert_eq!(loaded.value("app", "environment"), "[MODE=prod]");
+    assert!(
+        loaded.diagnostics.items().is_empty(),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
+#[test]
 fn include_conflicts_and_cycles_are_errors() {
     let loaded = Project::new(&[
         (

@@ -510,19 +510,21 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         .unwrap();
     }
     let dir = common::compose_dir(&text);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podlift"))
-        .args(["convert", "-f"])
-        .arg(dir.path().join("compose.yaml"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut head = [0u8; 16];
-    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
-    // the pipe is closed here, like `podlift convert | head -c 16`
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(&head[..4], b"---\n");
-    assert!(output.status.success(), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("cannot write"), "{stderr}");
+    for (format, start) in [("yaml", &b"---\n"[..]), ("json", &b"{\n"[..])] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_podlift"))
+            .args(["convert", "--format", format, "-f"])
+            .arg(dir.path().join("compose.yaml"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // the pipe is closed here, like `podlift convert | head -c 16`
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(&head[..start.len()], start, "{format}");
+        assert!(output.status.success(), "{format}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("cannot write"), "{format}: {stderr}");
+    }
 }

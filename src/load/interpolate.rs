@@ -35,7 +35,7 @@ impl Lookup for BTreeMap<String, String> {
 
 /// Variable sources in precedence order: the first that sets a name wins
 /// (process environment, then env files).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
 pub struct Variables {
     layers: Vec<BTreeMap<String, String>>,
 }

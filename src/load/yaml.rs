@@ -9,7 +9,7 @@
 //! as a map of locations; building from events costs a third of that
 //! (docs/performance.md).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -233,7 +233,7 @@ fn limit_error(message: &str, span: Span) -> Diagnostic {
     Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
         .at(span)
         .help(format!(
-            "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_COPIED_NODES} nodes copied by aliases; \
+            "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_COPIED_NODES} nodes copied for anchors and aliases; \
              simplify the marked part (an alias that expands to itself many times is an \"alias bomb\")"
         ))
 }
@@ -275,8 +275,8 @@ struct Counts {
     nodes: usize,
     aliases: usize,
     merge_keys: usize,
-    /// Nodes copied by aliases.
-    replayed: usize,
+    /// Nodes copied for anchors and by aliases.
+    copied: usize,
 }
 
 /// Builds the tree from parser events: open collections on a stack, each
@@ -291,7 +291,7 @@ struct Builder<'t> {
     /// The entries of every open mapping, the same way.
     pairs: Vec<(Node, Node)>,
     /// Finished anchored nodes by the parser's anchor id, with their node count.
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, Anchored>,
     tags: Tags,
     root: Option<Node>,
     documents: usize,
@@ -316,8 +316,9 @@ struct MapFrame {
     base: usize,
     key: Key,
     merged: Vec<(Node, Node)>,
-    /// Hashes of the keys, once the mapping is large enough to need them.
-    index: Option<HashSet<u64>>,
+    /// The position of each key by its hash, once the mapping is large
+    /// enough to need it.
+    index: Option<HashMap<u64, usize>>,
     span: Span,
     anchor: usize,
 }
@@ -437,7 +438,11 @@ impl Builder<'_> {
         if let Some(merge) = merge_tag(tag) {
             self.tags.insert(span, merge);
         }
-        if tag.is_none()
+        // `<<` or `!!merge <<`, not quoted, where a key is expected.
+        let merge_tagged = tag.is_none_or(|t| {
+            t.suffix_in_namespace("tag:yaml.org,2002:").as_deref() == Some("merge")
+        });
+        if merge_tagged
             && style == ScalarStyle::Plain
             && text == "<<"
             && let Some(Frame::Map(map)) = self.stack.last_mut()
@@ -451,6 +456,21 @@ impl Builder<'_> {
                 ));
             }
             map.key = Key::Merge;
+            if anchor != 0 {
+                // `&m <<: *b`: the anchor names the key's text
+                let node = Node {
+                    value: Value::String(text),
+                    span,
+                };
+                self.anchors.insert(
+                    anchor,
+                    Anchored {
+                        node,
+                        size: 1,
+                        height: 0,
+                    },
+                );
+            }
             return Ok(());
         }
         let value = scalar(text, style, tag).map_err(|expected| {
@@ -473,7 +493,7 @@ impl Builder<'_> {
                 span,
             ));
         }
-        let Some((node, size)) = self.anchors.get(&id) else {
+        let Some(anchored) = self.anchors.get(&id) else {
             return Err(Diagnostic::error(
                 "yaml-syntax",
                 "invalid YAML: the alias refers to the collection it is written in",
@@ -481,14 +501,20 @@ impl Builder<'_> {
             .at(span)
             .help("an anchor can be used only after its node ends; copy the values instead"));
         };
-        self.counts.replayed += size;
-        if self.counts.replayed > MAX_ALIAS_COPIED_NODES {
+        if self.stack.len() + anchored.height > MAX_DEPTH {
             return Err(limit_error(
-                &format!("aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
+                &format!("more than {MAX_DEPTH} levels of nesting, counting what aliases copy"),
                 span,
             ));
         }
-        let node = node.clone();
+        self.counts.copied += anchored.size;
+        if self.counts.copied > MAX_ALIAS_COPIED_NODES {
+            return Err(limit_error(
+                &format!("anchors and aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
+                span,
+            ));
+        }
+        let node = anchored.node.clone();
         self.finish(node, 0)
     }
 
@@ -526,7 +552,25 @@ impl Builder<'_> {
             ));
         }
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size(&node)));
+            // The copy kept for aliases counts against the same budget as the
+            // copies aliases make: nested anchors would otherwise copy a large
+            // node once per level.
+            let (size, height) = measure(&node);
+            self.counts.copied += size;
+            if self.counts.copied > MAX_ALIAS_COPIED_NODES {
+                return Err(limit_error(
+                    &format!("anchors and aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
+                    node.span,
+                ));
+            }
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size,
+                    height,
+                },
+            );
         }
         match self.stack.last_mut() {
             None => {
@@ -593,24 +637,30 @@ impl MapFrame {
     }
 
     fn contains(&self, pairs: &[(Node, Node)], key: &Node) -> bool {
-        if let Some(index) = &self.index
-            && !index.contains(&key_hash(key))
-        {
-            return false;
+        let entries = self.entries(pairs);
+        if let Some(index) = &self.index {
+            match index.get(&key_hash(key)) {
+                None => return false,
+                Some(&at) if entries.get(at).is_some_and(|(k, _)| same_key(k, key)) => {
+                    return true;
+                }
+                // two keys with one hash: rare, so a search is fine
+                Some(_) => {}
+            }
         }
-        self.entries(pairs).iter().any(|(k, _)| same_key(k, key))
+        entries.iter().any(|(k, _)| same_key(k, key))
     }
 
     fn insert(&mut self, pairs: &mut Vec<(Node, Node)>, key: Node, value: Node) {
+        let at = self.entries(pairs).len();
         if let Some(index) = &mut self.index {
-            index.insert(key_hash(&key));
-        } else if self.entries(pairs).len() >= LINEAR_KEYS {
-            let mut index: HashSet<u64> = self
-                .entries(pairs)
-                .iter()
-                .map(|(k, _)| key_hash(k))
-                .collect();
-            index.insert(key_hash(&key));
+            index.entry(key_hash(&key)).or_insert(at);
+        } else if at >= LINEAR_KEYS {
+            let mut index: HashMap<u64, usize> = HashMap::with_capacity(2 * at);
+            for (i, (k, _)) in self.entries(pairs).iter().enumerate() {
+                index.entry(key_hash(k)).or_insert(i);
+            }
+            index.entry(key_hash(&key)).or_insert(at);
             self.index = Some(index);
         }
         pairs.push((key, value));
@@ -626,35 +676,60 @@ fn merge_error(span: Span) -> Diagnostic {
     .help("write `<<: *anchor` or `<<: [*a, *b]` with anchors on mappings")
 }
 
-/// Two keys are the same when they have the same type and text.
+/// Two keys are the same when they read the same: compose keys are text, so
+/// `true` and `"true"` are one key (later stages compare keys by text), while
+/// a list or mapping as a key equals only the same list or mapping.
 fn same_key(a: &Node, b: &Node) -> bool {
     match (&a.value, &b.value) {
-        (Value::Seq(_) | Value::Map(_), _) | (_, Value::Seq(_) | Value::Map(_)) => {
-            a.to_string() == b.to_string()
+        (Value::Null, Value::Null) => true,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_key(p, q))
         }
-        (x, y) => x == y,
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| same_key(k1, k2) && same_key(v1, v2))
+        }
+        (Value::Seq(_) | Value::Map(_) | Value::Null, _)
+        | (_, Value::Seq(_) | Value::Map(_) | Value::Null) => false,
+        _ => a.scalar() == b.scalar(),
     }
 }
 
+/// A hash that equal keys (by [`same_key`]) share.
 fn key_hash(key: &Node) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     match &key.value {
-        Value::Null => 0u8.hash(&mut hasher),
-        Value::Bool(b) => (1u8, b).hash(&mut hasher),
-        Value::Number(s) => (2u8, s).hash(&mut hasher),
-        Value::String(s) => (3u8, s).hash(&mut hasher),
-        Value::Seq(_) | Value::Map(_) => (4u8, key.to_string()).hash(&mut hasher),
+        Value::Seq(_) | Value::Map(_) => (1u8, key.to_string()).hash(&mut hasher),
+        Value::Null => 2u8.hash(&mut hasher),
+        Value::Bool(b) => (0u8, if *b { "true" } else { "false" }).hash(&mut hasher),
+        Value::Number(s) | Value::String(s) => (0u8, s.as_str()).hash(&mut hasher),
     }
     hasher.finish()
 }
 
-/// The number of nodes in a tree (what an alias to it copies).
-fn size(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(size).sum(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
-        _ => 0,
-    }
+/// An anchored node, kept for the aliases that copy it.
+struct Anchored {
+    node: Node,
+    /// Its number of nodes.
+    size: usize,
+    /// How many levels of collections it nests.
+    height: usize,
+}
+
+/// The number of nodes in a tree and how many levels of collections it nests.
+fn measure(node: &Node) -> (usize, usize) {
+    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
+        Value::Seq(items) => Box::new(items.iter()),
+        Value::Map(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+        _ => return (1, 0),
+    };
+    let (size, height) = children.fold((1, 0), |(size, height), child| {
+        let (s, h) = measure(child);
+        (size + s, height.max(h))
+    });
+    (size, height + 1)
 }
 
 /// Resolves a scalar by the YAML 1.2 core schema. `Err` names the type an
@@ -905,6 +980,60 @@ mod tests {
             let err = parse(bad, FileId(0)).unwrap_err();
             assert!(err.message.contains("merge key"), "{}", err.message);
         }
+    }
+
+    #[test]
+    fn keys_are_compared_as_text() {
+        // later stages read keys as text: `true` and "true" are one key
+        assert!(parse("true: 1\n\"true\": 2\n", FileId(0)).is_err());
+        assert!(parse("1: a\n\"1\": b\n", FileId(0)).is_err());
+        // a list as a key is not the text it prints as
+        assert!(parse("? [1]\n: a\n? [\"1\"]\n: b\n", FileId(0)).is_err());
+        assert!(parse("? [a, b]\n: 1\n\"[a, b]\": 2\n", FileId(0)).is_ok());
+        assert!(parse("? [a]\n: 1\n? [b]\n: 2\n", FileId(0)).is_ok());
+    }
+
+    #[test]
+    fn merge_key_spellings() {
+        for text in [
+            "x: &b {image: nginx}\ns:\n  !!merge <<: *b\n",
+            "x: &b {image: nginx}\ns:\n  &m <<: *b\n",
+            "x: &b {image: nginx}\ns: {<<: *b}\n",
+        ] {
+            let node = parse(text, FileId(0)).unwrap();
+            assert_eq!(
+                node.get("s").unwrap().to_string(),
+                "{image: nginx}",
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_depth_limit() {
+        // each anchor nests 30 levels and the alias of the one before it
+        let mut text = String::new();
+        let mut inner = "1".to_string();
+        for i in 0..4 {
+            let line = format!("x{i}: &a{i} {}{inner}{}\n", "[".repeat(30), "]".repeat(30));
+            text.push_str(&line);
+            inner = format!("*a{i}");
+        }
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert_eq!(err.code, "yaml-limit");
+        assert!(err.message.contains("levels of nesting"), "{}", err.message);
+    }
+
+    #[test]
+    fn nested_anchors_count_what_they_copy() {
+        // 20 anchors around one list of 100,000 items: 2 million copied nodes
+        let items = vec!["1"; 100_000].join(", ");
+        let open: String = (0..20)
+            .map(|i| ["&n", &i.to_string(), " ["].concat())
+            .collect();
+        let text = ["x: ", &open, &items, &"]".repeat(20), "\n"].concat();
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert!(err.message.contains("copy more than"), "{}", err.message);
     }
 
     #[test]
