@@ -102,24 +102,27 @@ pub fn emit(
         (Output::Stdout, Format::Kustomize | Format::Helm) => Err(EmitError::usage(
             "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
         )),
-        (Output::Directory(dir), Format::Yaml | Format::Json) => {
-            // One file per object, each rendered just before it is written.
+        (Output::Directory(dir), Format::Yaml | Format::Json | Format::Kustomize) => {
+            // One file per object, each rendered just before it is written;
+            // a Kustomize base adds the kustomization that lists them.
             let parts = render::parts(plans, render_options);
             write_directory(dir, options.force, |staging| {
+                let mut base = kustomize::Base::default();
                 for part in &parts {
-                    write_object_file(part, render_options, options.format, staging)?;
+                    let rendered = Rendered::of(part, render_options);
+                    let name = write_object_file(&rendered, options.format, staging)?;
+                    base.add(name, &rendered);
+                }
+                if options.format == Format::Kustomize {
+                    let text = base.kustomization().map_err(EmitError::io)?;
+                    stage(staging, &[(PathBuf::from("kustomization.yaml"), text)])?;
                 }
                 Ok(())
             })
         }
-        (Output::Directory(dir), format) => {
+        (Output::Directory(dir), Format::Helm) => {
             let objects = &render::render_all(plans, render_options);
-            let files = if format == Format::Helm {
-                helm::files(objects, &options.project)
-            } else {
-                kustomize::files(objects, &options.project)
-            }
-            .map_err(EmitError::io)?;
+            let files = helm::files(objects, &options.project).map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }
@@ -206,25 +209,25 @@ fn write_document(sink: &mut Sink<'_>, rendered: &Rendered<'_>) -> Result<(), Fa
     Ok(())
 }
 
-/// Renders `part` into its own file in `dir` (`<kind>-<name>.yaml|json`).
+/// Writes an object into its own file in `dir` (`<kind>-<name>.json` for
+/// JSON, `.yaml` otherwise); returns the file's name.
 fn write_object_file(
-    part: &Part<'_>,
-    render_options: &RenderOptions,
+    rendered: &Rendered<'_>,
     format: Format,
     dir: &Path,
-) -> Result<(), EmitError> {
-    let rendered = Rendered::of(part, render_options);
+) -> Result<String, EmitError> {
     let extension = if format == Format::Json {
         "json"
     } else {
         "yaml"
     };
-    let path = dir.join(file_name(&rendered.object, extension));
+    let name = file_name(&rendered.object, extension);
+    let path = dir.join(&name);
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
     let mut file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
     let written = if format == Format::Json {
-        write_json_object(&rendered, &mut file)
+        write_json_object(rendered, &mut file)
     } else {
         let mut sink = Sink {
             out: &mut file,
@@ -232,11 +235,10 @@ fn write_object_file(
             last: None,
             error: None,
         };
-        write_document(&mut sink, &rendered)
-            .and_then(|()| sink.flush().map_err(|()| sink.failure()))
+        write_document(&mut sink, rendered).and_then(|()| sink.flush().map_err(|()| sink.failure()))
     };
     match written {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(name),
         Err(Failure::Write(e)) => Err(fail(&e)),
         Err(Failure::Serialise(message)) => Err(EmitError::io(message)),
     }

@@ -3,12 +3,11 @@
 //! common labels.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::emit::{File, file_name, to_yaml};
-use crate::render::{Object, labels};
+use crate::emit::splice::Rendered;
+use crate::render::labels;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,59 +32,51 @@ struct Image {
     name: String,
 }
 
-/// The files of the base.
-///
-/// # Errors
-/// When an object cannot be serialised.
-pub fn files(objects: &[Object], _project: &str) -> Result<Vec<File>, String> {
-    let mut files = Vec::new();
-    let mut resources = Vec::new();
-    for object in objects {
-        let name = file_name(object, "yaml");
-        files.push((PathBuf::from(&name), to_yaml(object)?));
-        resources.push(name);
-    }
-    let kustomization = Kustomization {
-        api_version: "kustomize.config.k8s.io/v1beta1",
-        kind: "Kustomization",
-        resources,
-        labels: vec![LabelSet {
-            // The labels every object already carries: an overlay's objects keep them.
-            pairs: std::collections::BTreeMap::from([(
-                labels::MANAGED_BY.to_string(),
-                labels::MANAGER.to_string(),
-            )]),
-            include_selectors: false,
-        }],
-        images: images(objects)
-            .into_iter()
-            .map(|name| Image { name })
-            .collect(),
-    };
-    let text = serde_saphyr::to_string(&kustomization)
-        .map_err(|e| format!("cannot write kustomization.yaml: {e}"))?;
-    files.push((PathBuf::from("kustomization.yaml"), text));
-    Ok(files)
+/// A Kustomize base being written: the files so far and the images their
+/// workloads use.
+#[derive(Debug, Default)]
+pub struct Base {
+    resources: Vec<String>,
+    images: BTreeSet<String>,
 }
 
-/// Every image the workload uses, without tag or digest, sorted.
-fn images(objects: &[Object]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for object in objects {
-        let Some(spec) = object.workload().and_then(|w| w.pod_spec) else {
-            continue;
-        };
-        for container in spec
-            .containers
-            .iter()
-            .chain(spec.init_containers.iter().flatten())
-        {
-            if let Some(image) = &container.image {
-                out.insert(image_name(image).to_string());
+impl Base {
+    /// Records an object written as the file `name`.
+    pub fn add(&mut self, name: String, rendered: &Rendered<'_>) {
+        self.resources.push(name);
+        if let Some(lists) = &rendered.lists {
+            for container in lists.init_containers().chain(lists.containers()) {
+                if let Some(image) = &container.image {
+                    self.images.insert(image_name(image).to_string());
+                }
             }
         }
     }
-    out
+
+    /// The `kustomization.yaml` that lists the files, names every image
+    /// without tag or digest, sorted (so an overlay can retag them), and
+    /// re-sets the label every object already carries.
+    ///
+    /// # Errors
+    /// When it cannot be serialised.
+    pub fn kustomization(self) -> Result<String, String> {
+        let kustomization = Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: self.resources,
+            labels: vec![LabelSet {
+                // The labels every object already carries: an overlay's objects keep them.
+                pairs: std::collections::BTreeMap::from([(
+                    labels::MANAGED_BY.to_string(),
+                    labels::MANAGER.to_string(),
+                )]),
+                include_selectors: false,
+            }],
+            images: self.images.into_iter().map(|name| Image { name }).collect(),
+        };
+        serde_saphyr::to_string(&kustomization)
+            .map_err(|e| format!("cannot write kustomization.yaml: {e}"))
+    }
 }
 
 /// `registry/repo:tag@digest` → `registry/repo` (a port's `:` stays).
