@@ -128,16 +128,6 @@ pub fn emit(
     }
 }
 
-/// One object as a YAML document (without `---`).
-///
-/// # Errors
-/// When serialisation fails (never expected for Kubernetes types).
-pub fn to_yaml(object: &Object) -> Result<String, String> {
-    let mut text = String::new();
-    write_yaml(&mut text, object)?;
-    Ok(text)
-}
-
 /// Appends `object` to `out` as a YAML document ending in a newline.
 fn write_yaml(out: &mut String, object: &Object) -> Result<(), String> {
     serde_saphyr::to_fmt_writer(out, object)
@@ -148,7 +138,8 @@ fn write_yaml(out: &mut String, object: &Object) -> Result<(), String> {
     Ok(())
 }
 
-/// Serialises objects as a YAML stream, `---` before each document.
+/// Serialises complete objects as a YAML stream, `---` before each
+/// document (the command itself writes one object at a time instead).
 ///
 /// # Errors
 /// When an object cannot be serialised.
