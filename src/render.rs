@@ -438,6 +438,8 @@ pub struct PodLists<'p> {
     /// Claims that become a StatefulSet's claim templates (each replica gets
     /// its own), by name; empty for other controllers.
     templates: HashMap<&'p str, &'p ClaimPlan>,
+    /// Whether the containers were written in place of the empty list.
+    containers_written: std::cell::Cell<bool>,
 }
 
 impl<'p> PodLists<'p> {
@@ -451,7 +453,11 @@ impl<'p> PodLists<'p> {
         } else {
             HashMap::new()
         };
-        Self { plan, templates }
+        Self {
+            plan,
+            templates,
+            containers_written: std::cell::Cell::new(false),
+        }
     }
 
     fn template_claim(&self, volume: &VolumePlan) -> Option<&'p ClaimPlan> {
@@ -541,6 +547,13 @@ impl<'p> PodLists<'p> {
         object
     }
 
+    /// Whether [`Self::field`] was asked for the containers: a workload
+    /// written without them would silently have none.
+    #[must_use]
+    pub fn containers_written(&self) -> bool {
+        self.containers_written.get()
+    }
+
     /// What to write for a field of the Pod spec that is left empty until
     /// written: `initContainers`, `containers` or `volumes`.
     #[must_use]
@@ -573,7 +586,10 @@ impl Serialize for List<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.kind {
             ListKind::InitContainers => serializer.collect_seq(self.lists.init_containers()),
-            ListKind::Containers => serializer.collect_seq(self.lists.containers()),
+            ListKind::Containers => {
+                self.lists.containers_written.set(true);
+                serializer.collect_seq(self.lists.containers())
+            }
             ListKind::Volumes => serializer.collect_seq(self.lists.volumes()),
         }
     }

@@ -6,7 +6,7 @@
 //! one container or volume at a time. The object itself carries empty lists,
 //! so a 10,000-container Pod never exists in memory as a whole.
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{self, Serialize, SerializeStruct, Serializer};
 
 use crate::render::{Object, Part, PodLists, RenderOptions};
 
@@ -31,11 +31,22 @@ impl<'p> Rendered<'p> {
 impl Serialize for Rendered<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.lists {
-            Some(lists) => Spliced {
-                value: &self.object,
-                lists,
+            Some(lists) => {
+                let written = Spliced {
+                    value: &self.object,
+                    lists,
+                }
+                .serialize(serializer)?;
+                // The splice keys on k8s-openapi's struct and field names; if
+                // they ever change, fail instead of writing a Pod without containers.
+                if lists.containers_written() {
+                    Ok(written)
+                } else {
+                    Err(ser::Error::custom(
+                        "the Pod's containers were not written (podlift bug: emit::splice no longer finds `PodSpec.containers`)",
+                    ))
+                }
             }
-            .serialize(serializer),
             None => self.object.serialize(serializer),
         }
     }
@@ -254,5 +265,54 @@ impl<'a, 'p, S: Serializer> Serializer for Splicer<'a, 'p, S> {
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::Rendered;
+    use crate::diagnostic::Diagnostics;
+    use crate::load::{Document, yaml};
+    use crate::model::{NameSources, model};
+    use crate::plan::{PlanOptions, plan};
+    use crate::render::{Object, Part, RenderOptions};
+    use crate::source::FileId;
+
+    #[test]
+    fn a_workload_written_without_its_containers_is_an_error() {
+        let root = yaml::parse("services:\n  app:\n    image: busybox\n", FileId(0)).unwrap();
+        let document = Document {
+            root,
+            project_dir: PathBuf::from("p"),
+        };
+        let mut diagnostics = Diagnostics::default();
+        let project = model(
+            document,
+            &NameSources::default(),
+            &std::collections::BTreeMap::default(),
+            &mut diagnostics,
+        );
+        let pod = plan(&project, &PlanOptions::default(), &mut diagnostics);
+        let options = RenderOptions::default();
+        let rendered = Rendered::of(&Part::Workload(&pod), &options);
+        let text = serde_saphyr::to_string(&rendered).unwrap();
+        assert!(text.contains("image: busybox"), "{text}");
+        // fresh lists with an object that has no PodSpec to splice them into
+        let (object, lists) = Part::Workload(&pod).render_deferred(&options);
+        let Object::Deployment(mut deployment) = object else {
+            panic!("a Deployment");
+        };
+        deployment.spec = None;
+        let broken = Rendered {
+            object: Object::Deployment(deployment),
+            lists,
+        };
+        let err = serde_saphyr::to_string(&broken).unwrap_err();
+        assert!(
+            err.to_string().contains("containers were not written"),
+            "{err}"
+        );
     }
 }
