@@ -693,7 +693,17 @@ fn same_key(a: &Node, b: &Node) -> bool {
         }
         (Value::Seq(_) | Value::Map(_) | Value::Null, _)
         | (_, Value::Seq(_) | Value::Map(_) | Value::Null) => false,
-        _ => a.scalar() == b.scalar(),
+        (x, y) => key_text(x) == key_text(y),
+    }
+}
+
+/// A scalar key's text, without a copy.
+const fn key_text(value: &Value) -> &str {
+    match value {
+        Value::String(s) | Value::Number(s) => s.as_str(),
+        Value::Bool(true) => "true",
+        Value::Bool(false) => "false",
+        Value::Null | Value::Seq(_) | Value::Map(_) => "",
     }
 }
 
@@ -703,8 +713,9 @@ fn key_hash(key: &Node) -> u64 {
     match &key.value {
         Value::Seq(_) | Value::Map(_) => (1u8, key.to_string()).hash(&mut hasher),
         Value::Null => 2u8.hash(&mut hasher),
-        Value::Bool(b) => (0u8, if *b { "true" } else { "false" }).hash(&mut hasher),
-        Value::Number(s) | Value::String(s) => (0u8, s.as_str()).hash(&mut hasher),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            (0u8, key_text(&key.value)).hash(&mut hasher);
+        }
     }
     hasher.finish()
 }
