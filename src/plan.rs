@@ -924,35 +924,38 @@ fn plan_host_aliases(
         .collect()
 }
 
+/// The plan of a compose text, for unit tests of later stages.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnostics) {
+    let root = crate::load::yaml::parse(text, crate::source::FileId(0)).unwrap();
+    let document = crate::load::Document {
+        root,
+        project_dir: std::path::PathBuf::from("p"),
+    };
+    let mut diagnostics = Diagnostics::default();
+    let project = crate::model::model(
+        document,
+        &crate::model::NameSources::default(),
+        &std::collections::BTreeMap::default(),
+        &mut diagnostics,
+    );
+    (plan(&project, options, &mut diagnostics), diagnostics)
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
-    use std::path::PathBuf;
 
-    use super::{PlanOptions, PodPlan, plan};
+    use super::{PlanOptions, PodPlan};
     use crate::diagnostic::Diagnostics;
-    use crate::load::{Document, yaml};
-    use crate::model::{NameSources, model};
-    use crate::source::FileId;
 
     fn plan_of(text: &str, extra: &[&str]) -> (PodPlan, Diagnostics) {
-        let root = yaml::parse(text, FileId(0)).unwrap();
-        let document = Document {
-            root,
-            project_dir: PathBuf::from("p"),
-        };
-        let mut diagnostics = Diagnostics::default();
-        let project = model(
-            document,
-            &NameSources::default(),
-            &std::collections::BTreeMap::default(),
-            &mut diagnostics,
-        );
         let options = PlanOptions {
             extra_addresses: extra.iter().map(|a| a.parse().unwrap()).collect(),
             ..PlanOptions::default()
         };
-        (plan(&project, &options, &mut diagnostics), diagnostics)
+        super::plan_text(text, &options)
     }
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {

@@ -508,6 +508,16 @@ impl<'p> PodLists<'p> {
             .map(container)
     }
 
+    /// The image of every container and init container, from the plan
+    /// (without rendering the containers).
+    pub fn images(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.plan
+            .loopback
+            .iter()
+            .map(|init| init.image.as_str())
+            .chain(self.plan.containers.iter().map(|c| c.image.as_str()))
+    }
+
     /// The Pod's volumes (without those a StatefulSet makes from templates).
     pub fn volumes(&self) -> impl Iterator<Item = Volume> + '_ {
         self.volume_plans().map(volume)

@@ -18,20 +18,7 @@ use common::{Test, fixture};
 
 /// Whether this machine can make network namespaces; in CI it must.
 fn can_unshare() -> bool {
-    let ok = Command::new("unshare")
-        .args(["-n", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: `unshare -n` must work here (run the tests as root)"
-        );
-        eprintln!(
-            "SKIPPED: `unshare -n` is not available (needs root); the init script was not run"
-        );
-    }
-    ok
+    common::unshare_works(&["true"], "the init script was not run")
 }
 
 /// Runs `script` twice in one new network namespace with `ip` from `path_prefix`
@@ -104,11 +91,7 @@ fn addresses_script_is_idempotent_with_busybox_ip() {
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
     let Some(busybox) = busybox else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: busybox-static must be installed"
-        );
-        eprintln!("SKIPPED: busybox is not installed; the script was run with iproute2 only");
+        common::skip("busybox is not installed; the script was run with iproute2 only");
         return;
     };
     // A PATH entry whose `ip` is busybox's, as in the default init image.

@@ -218,20 +218,10 @@ fn run_script_twice(script: &str, hosts: &str) -> std::process::Output {
 }
 
 fn can_run_iptables() -> bool {
-    let ok = Command::new("unshare")
-        .args(["-n", "iptables", "-t", "nat", "-S"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: `unshare -n iptables` must work (root, iptables)"
-        );
-        eprintln!(
-            "SKIPPED: `unshare -n iptables` is not available; the split init script was not run"
-        );
-    }
-    ok
+    common::unshare_works(
+        &["iptables", "-t", "nat", "-S"],
+        "the split init script was not run",
+    )
 }
 
 #[test]

@@ -45,10 +45,8 @@ impl Base {
     pub fn add(&mut self, name: String, rendered: &Rendered<'_>) {
         self.resources.push(name);
         if let Some(lists) = &rendered.lists {
-            for container in lists.init_containers().chain(lists.containers()) {
-                if let Some(image) = &container.image {
-                    self.images.insert(image_name(image).to_string());
-                }
+            for image in lists.images() {
+                self.images.insert(image_name(image).to_string());
             }
         }
     }

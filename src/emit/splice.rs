@@ -270,31 +270,16 @@ impl<'a, 'p, S: Serializer> Serializer for Splicer<'a, 'p, S> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::Rendered;
-    use crate::diagnostic::Diagnostics;
-    use crate::load::{Document, yaml};
-    use crate::model::{NameSources, model};
-    use crate::plan::{PlanOptions, plan};
+    use crate::plan::{PlanOptions, plan_text};
     use crate::render::{Object, Part, RenderOptions};
-    use crate::source::FileId;
 
     #[test]
     fn a_workload_written_without_its_containers_is_an_error() {
-        let root = yaml::parse("services:\n  app:\n    image: busybox\n", FileId(0)).unwrap();
-        let document = Document {
-            root,
-            project_dir: PathBuf::from("p"),
-        };
-        let mut diagnostics = Diagnostics::default();
-        let project = model(
-            document,
-            &NameSources::default(),
-            &std::collections::BTreeMap::default(),
-            &mut diagnostics,
+        let (pod, _) = plan_text(
+            "services:\n  app:\n    image: busybox\n",
+            &PlanOptions::default(),
         );
-        let pod = plan(&project, &PlanOptions::default(), &mut diagnostics);
         let options = RenderOptions::default();
         let rendered = Rendered::of(&Part::Workload(&pod), &options);
         let text = serde_saphyr::to_string(&rendered).unwrap();

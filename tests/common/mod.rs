@@ -10,6 +10,33 @@
 
 use std::path::{Path, PathBuf};
 
+/// A test that needs something this machine lacks: a failure under
+/// `CI=true` (where the test command installs everything), elsewhere
+/// `SKIPPED: …` on stderr.
+pub fn skip(message: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: {message}"
+    );
+    eprintln!("SKIPPED: {message}");
+}
+
+/// Whether `unshare -n COMMAND…` runs here (it needs root); skips otherwise.
+pub fn unshare_works(command: &[&str], skipped: &str) -> bool {
+    let ok = std::process::Command::new("unshare")
+        .arg("-n")
+        .args(command)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        skip(&format!(
+            "`unshare -n {}` does not work here; {skipped}",
+            command.join(" ")
+        ));
+    }
+    ok
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

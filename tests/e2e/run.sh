@@ -215,15 +215,24 @@ pod_side() {
 # (compose failed a probe by name); then the reference alone is re-run once. The Pod side, the
 # product under test, is never re-run.
 compare_matrices() {
-    local name=$1 dir=$2 expected=() rc
+    local name=$1 dir=$2 expected=()
     [ -f "$dir/expected-diff" ] && expected=("$dir/expected-diff")
-    py compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name.pod.log" "${expected[@]}"
+    with_compose_retry "$name" "$dir" \
+        py compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name.pod.log" "${expected[@]}"
+}
+
+# with_compose_retry NAME DIR COMMAND...: runs the comparison COMMAND; when it exits 3 (the
+# compose side failed only name lookups), re-runs the compose side once and COMMAND again.
+with_compose_retry() {
+    local name=$1 dir=$2 rc
+    shift 2
+    "$@"
     rc=$?
     [ $rc = 3 ] || return $rc
     echo "  compose side failed only name lookups: re-running the compose side once"
     mv "$LOGS/$name.compose.log" "$LOGS/$name.compose.try1.log"
     run_compose "$name" "$dir" || return 1
-    py compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name.pod.log" "${expected[@]}"
+    "$@"
 }
 
 run_scenario() {

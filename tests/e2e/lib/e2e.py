@@ -133,6 +133,21 @@ def namespace_guest_names(doc):
 
 # --- podlift output -> podman 4.3 -----------------------------------------------------------
 
+def pod_of(name, template, spec):
+    """A bare Pod named `name` from a workload's Pod template and its (edited) spec."""
+    meta = template.get("metadata") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "labels": meta.get("labels") or {},
+            "annotations": {**(meta.get("annotations") or {}), **INIT_ALWAYS},
+        },
+        "spec": spec,
+    }
+
+
 def cmd_podify(src, dst, pod_name, *flags):
     """Turn the Deployment into a bare Pod (restartPolicy Never: podman 4.3 restarts init
     containers endlessly under Always) and keep ConfigMaps/Secrets it may mount.
@@ -156,17 +171,7 @@ def cmd_podify(src, dst, pod_name, *flags):
         spec["initContainers"] = inits
         if not inits:
             del spec["initContainers"]
-    meta = template.get("metadata") or {}
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": pod_name,
-            "labels": meta.get("labels") or {},
-            "annotations": {**(meta.get("annotations") or {}), **INIT_ALWAYS},
-        },
-        "spec": spec,
-    }
+    pod = pod_of(pod_name, template, spec)
     kept = [d for d in docs if d.get("kind") in ("ConfigMap", "Secret")]
     dropped = sorted({d.get("kind") for d in docs} - {"Deployment", "ConfigMap", "Secret"})
     if dropped:

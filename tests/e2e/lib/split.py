@@ -137,17 +137,7 @@ def cmd_pods(src, outdir, prefix, namespace, image, *flags):
             c.pop("ports", None)
             c["env"] = [e for e in c.get("env") or [] if e.get("name") != "PROBE_DEADLINE"] + [
                 {"name": "PROBE_DEADLINE", "value": PROBE_DEADLINE}]
-        meta = template.get("metadata") or {}
-        pod = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {
-                "name": name,
-                "labels": meta.get("labels") or {},
-                "annotations": {**(meta.get("annotations") or {}), **e2e.INIT_ALWAYS},
-            },
-            "spec": spec,
-        }
+        pod = e2e.pod_of(name, template, spec)
         with open(os.path.join(outdir, f"{name}.yaml"), "w") as f:
             yaml.safe_dump_all(kept + [pod], f, sort_keys=False)
         print(name, ip, dep, idx, ",".join(c["name"] for c in spec.get("containers") or []))

@@ -201,17 +201,12 @@ split_hook() {
 
 # --- the entry point ---------------------------------------------------------------------------
 
-# split_compare NAME DIR: the matrices must agree; like compare_matrices in run.sh, a
-# compose side that failed only name lookups (aardvark-dns 1.4 flake) is re-run once.
+# split_compare NAME DIR: the matrices must agree; a compose side that failed only name
+# lookups (aardvark-dns 1.4 flake) is re-run once (with_compose_retry in run.sh).
 split_compare() {
-    local name=$1 dir=$2 rc
-    sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
-    rc=$?
-    [ $rc = 3 ] || return $rc
-    echo "  compose side failed only name lookups: re-running the compose side once"
-    mv "$LOGS/$name.compose.log" "$LOGS/$name.compose.try1.log"
-    run_compose "$name" "$dir" || return 1
-    sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+    local name=$1 dir=$2
+    with_compose_retry "$name" "$dir" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
 }
 
 test_split() {
