@@ -42,6 +42,11 @@ fn name() -> impl Strategy<Value = String> {
 
 /// Text that looks like YAML of another type, or breaks naive quoting.
 const TRICKY: &[&str] = &[
+    "$(",
+    "$(HOME)",
+    "$$(HOME)",
+    "a$$b",
+    "$",
     "yes",
     "no",
     "on",
@@ -127,6 +132,12 @@ fn lookup(env: &BTreeMap<String, String>) -> impl Fn(&str) -> Option<String> + '
 
 proptest! {
     #![proptest_config(config(256))]
+
+    /// podlift's escape for the kubelet gives back the text exactly.
+    #[test]
+    fn kubelet_escape_round_trips(text in "\\PC{0,24}|[$()a-z]{0,24}") {
+        prop_assert_eq!(kubelet_expand(&podlift::plan::container::escape(&text)), text);
+    }
 
     /// Escaping every `$` as `$$` gives back the text exactly, whatever it holds.
     #[test]
@@ -477,6 +488,42 @@ fn double_quoted(text: &str) -> String {
 
 /// Converts a service whose environment holds `values` (as `V0`, `V1`, …)
 /// and reads each back from the Deployment podlift writes.
+/// The kubelet's expansion of `command`, `args` and `env` values
+/// (Kubernetes' third_party/forked/golang/expansion): `$$` is `$`, any other
+/// `$x` stays, and `$(NAME)` is taken as a defined variable and replaced by
+/// `<NAME>`, so a reference that escaped the escaping shows.
+fn kubelet_expand(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match (c, chars.get(i + 1)) {
+            ('$', Some('$')) => {
+                out.push('$');
+                i += 2;
+            }
+            ('$', Some('(')) => match chars[i..].iter().position(|&c| c == ')') {
+                Some(close) => {
+                    out.push('<');
+                    out.extend(&chars[i + 2..i + close]);
+                    out.push('>');
+                    i += close + 1;
+                }
+                // without `)` the text stays
+                None => {
+                    out.extend(&chars[i..]);
+                    i = chars.len();
+                }
+            },
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, String> {
     let mut text = String::from("services:\n  app:\n    image: busybox\n    environment:\n");
     for (index, value) in values.iter().enumerate() {
@@ -504,9 +551,10 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         .unwrap()
         .iter()
         .map(|e| {
+            // what the container sees, after the kubelet's expansion
             let value = e["value"]
                 .as_str()
-                .map_or_else(|| format!("<not a string: {}>", e["value"]), String::from);
+                .map_or_else(|| format!("<not a string: {}>", e["value"]), kubelet_expand);
             (e["name"].as_str().unwrap().to_string(), value)
         })
         .collect())

@@ -69,11 +69,21 @@ pub struct Probe {
     pub initial_delay: i32,
 }
 
-/// The kubelet expands `$(VAR)` in `command`, `args` and `env` values; compose
-/// does not, so a literal `$(` must reach the container as written.
+/// The kubelet expands `$(VAR)` in `command`, `args` and `env` values and
+/// reduces `$$` to `$`; compose does neither, so the text must reach the
+/// container as written. Every `$` the kubelet would read as the start of
+/// `$(` or `$$` is doubled (`$(` → `$$(`, `$$` → `$$$$`); a lone `$` stays.
 #[must_use]
 pub fn escape(text: &str) -> String {
-    text.replace("$(", "$$(")
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' && matches!(chars.peek(), Some('$' | '(')) {
+            out.push('$');
+        }
+    }
+    out
 }
 
 /// [`escape`] for every word.
