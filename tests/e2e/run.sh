@@ -2,18 +2,21 @@
 # End-to-end runtime test of podlift's Pod strategy (run as root; see tests/e2e/README.md).
 #
 # For every scenario in scenarios/*/compose.yaml it runs the compose file twice:
-#   a) as written, under podman-compose, on a podman --internal network with the file's subnet;
+#   a) the original deployment, the reference: the file as written under Docker Compose v2
+#      against a private Docker Engine (lib/docker.sh), on --internal networks with the file's
+#      subnets;
 #   b) as podlift's Pod, under `podman kube play` on another --internal network;
 # and requires both to produce the same reachability matrix (the PROBE lines every service
 # prints, see lib/node.sh). Then the loopback init script is re-run in one namespace to show it
 # is idempotent, and two negative controls show the test can fail.
 #
-#   tests/e2e/run.sh [SCENARIO...]      (default: all scenarios and all extra tests)
-#   tests/e2e/run.sh split              the split strategy (lib/split.sh), not part of the default
+#   tests/e2e/run.sh [TEST...]      (default: every scenario and every extra test, split included)
 #
 # Environment: PODLIFT (binary, default target/debug/podlift), VENV (default .venv),
-# E2E_STATE (private podman state and logs, default /var/tmp/podlift-e2e; logs are kept),
-# PODLIFT_CONVERT_ARGS (default "--kube-version 1.28").
+# E2E_STATE (private podman/docker state and logs, default /var/tmp/podlift-e2e; logs are kept),
+# E2E_CACHE (downloads kept between runs, default $E2E_STATE/cache), E2E_DOCKER_COMPOSE (a
+# Docker Compose 2.40.3 binary to use instead of fetching it), PODLIFT_CONVERT_ARGS (default
+# "--kube-version 1.28").
 #
 # NETWORK SAFETY: preset addresses route out of this machine's root namespace. Every probe runs
 # inside containers on --internal networks (no default route) or inside `unshare -n`; the
@@ -26,8 +29,9 @@ REPO=$(cd "$E2E_DIR/../.." && pwd)
 VENV=$(realpath -m "${VENV:-$REPO/.venv}")
 PODLIFT=${PODLIFT:-$REPO/target/debug/podlift}
 E2E_STATE=${E2E_STATE:-/var/tmp/podlift-e2e}
+E2E_CACHE=${E2E_CACHE:-$E2E_STATE/cache}
 LOGS=$E2E_STATE/logs
-PODMAN_COMPOSE_VERSION=1.6.0
+COMPOSE_VERSION=2.40.3
 E2E_IMAGE=localhost/busybox:test
 # podlift's default init image; tagged locally so kube play never tries to pull it.
 PODLIFT_INIT_IMAGE=docker.io/library/busybox:1.36.1
@@ -46,6 +50,10 @@ LOCKED=
 
 # shellcheck source=lib/setup.sh
 . "$E2E_DIR/lib/setup.sh"
+# shellcheck source=lib/docker.sh
+. "$E2E_DIR/lib/docker.sh"
+# shellcheck source=lib/recovery.sh
+. "$E2E_DIR/lib/recovery.sh"
 # shellcheck source=lib/split.sh
 . "$E2E_DIR/lib/split.sh"
 
@@ -85,24 +93,27 @@ on_exit() {
     [ -n "$LOCKED" ] || exit "$rc"
     log "cleanup"
     cleanup_podman
+    stop_dockerd
     # Left-over overlay mounts would make rm -rf fail; only ours live under $E2E_STATE.
     grep -o " $E2E_STATE/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar" "$SPLIT_ROOTFS"
+    rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar" "$SPLIT_ROOTFS" "$RECOVERY_DIR"
     echo "[e2e] logs and manifests: $LOGS"
     exit "$rc"
 }
 
 # --- running containers and collecting their logs ----------------------------------------------
 
-compose_containers() { pm ps -a --filter "label=io.podman.compose.project=$1" --format '{{.Names}}'; }
+# LISTER PROJECT-OR-POD: container names (compose_containers: Docker; pod_containers: podman).
+compose_containers() { dk ps -a --filter "label=com.docker.compose.project=$1" --format '{{.Names}}'; }
 pod_containers() { pm ps -a --filter "pod=$1" --format '{{.Names}}'; }
 
 # collect_logs LISTER ARG OUT: every container's log, one after the other.
 collect_logs() {
-    local c
+    local c engine=pm
+    [ "$1" = compose_containers ] && engine=dk
     : >"$3"
     for c in $("$1" "$2"); do
-        { echo "== $c"; pm logs "$c" 2>&1; } >>"$3"
+        { echo "== $c"; $engine logs "$c" 2>&1; } >>"$3"
     done
 }
 
@@ -125,45 +136,31 @@ wait_logs() {
 # done_regexes COMPOSE: one "^DONE.SERVICE$" per service (no blanks: callers word-split it).
 done_regexes() { py services "$1" | sed 's/.*/^DONE.&$/'; }
 
-# --- side a: the compose file under podman-compose --------------------------------------------
+# --- side a: the original deployment under Docker Compose v2 and Docker Engine ---------------
 
-# compose_up DIR PROJECT: `podman-compose up -d`, with one-shot jobs first.
-# podman-compose 1.6.0 does not really wait for `service_completed_successfully` (its
-# `podman wait --condition=stopped` can return before the job ran), and a job exiting while its
-# dependents start can leave aardvark-dns deaf to one of them (names then fail for seconds;
-# seen with podman 4.3 / netavark 1.4). So the harness does what compose promises: start the
-# jobs, wait for them to exit 0, then start the rest without their dependencies.
-compose_up() {
-    local dir=$1 proj=$2 jobs job c code
-    jobs=$(py oneshots "$dir/compose.yaml") || return 1
-    [ -z "$jobs" ] && { (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d); return; }
-    # shellcheck disable=SC2086
-    (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d $jobs) || return 1
-    for job in $jobs; do
-        c=$(pm ps -a --filter "label=io.podman.compose.project=$proj" \
-            --filter "label=com.docker.compose.service=$job" --format '{{.Names}}')
-        code=$(pm wait "$c") && [ "$code" = 0 ] || { echo "one-shot $job ($c) exited '$code'"; return 1; }
-    done
-    # shellcheck disable=SC2046
-    (exec 9>&-; cd "$dir" && timeout 120 "$PODMAN_COMPOSE" -p "$proj" up -d --no-deps \
-        $(py services "$dir/compose.yaml" | grep -vxF -f <(tr ' ' '\n' <<<"$jobs")))
+# dc DIR PROJECT ARGS...: Docker Compose v2 in DIR against the harness's daemon.
+dc() {
+    local dir=$1 proj=$2
+    shift 2
+    (exec 9>&-; cd "$dir" && docker_env timeout 120 "$COMPOSE" -p "$proj" "$@")
 }
 
-# run_compose NAME DIR: up, wait until every service printed DONE, keep the logs, down.
+# run_compose NAME DIR: the file's networks (--internal, with their subnets), `up -d` (Compose
+# waits for `service_completed_successfully` itself; `--pull never`: nothing leaves this
+# machine, the images were imported), wait until every service printed DONE, keep the logs, down.
 run_compose() {
     local name=$1 dir=$2 proj="e2e-$1" out="$LOGS/$1.compose.log" nets net subnet rc=0
     nets=$(py networks "$dir/compose.yaml") || return 1
     while read -r net subnet; do
-        pm network rm -f "$net" >/dev/null 2>&1
-        pm network create --internal --subnet "$subnet" "$net" >/dev/null || return 1
+        docker_network_create "$net" "$subnet" >/dev/null || return 1
     done <<<"$nets"
-    compose_up "$dir" "$proj" >"$LOGS/$name.compose-up.log" 2>&1 \
-        || { echo "  podman-compose up failed, see $LOGS/$name.compose-up.log"; rc=1; }
+    dc "$dir" "$proj" up -d --pull never >"$LOGS/$name.compose-up.log" 2>&1 \
+        || { echo "  docker compose up failed:"; sed 's/^/    /' "$LOGS/$name.compose-up.log" | tail -20; rc=1; }
     # shellcheck disable=SC2046
     [ $rc = 0 ] && { wait_logs compose_containers "$proj" "$out" $(done_regexes "$dir/compose.yaml") || rc=1; }
     collect_logs compose_containers "$proj" "$out"
-    (exec 9>&-; cd "$dir" && timeout 60 "$PODMAN_COMPOSE" -p "$proj" down -t 1) >>"$LOGS/$name.compose-up.log" 2>&1
-    while read -r net subnet; do pm network rm -f "$net" >/dev/null 2>&1; done <<<"$nets"
+    dc "$dir" "$proj" down -t 1 >>"$LOGS/$name.compose-up.log" 2>&1
+    while read -r net subnet; do dk network rm "$net" >/dev/null 2>&1; done <<<"$nets"
     return $rc
 }
 
@@ -209,41 +206,21 @@ pod_side() {
 # --- scenarios ----------------------------------------------------------------------------------
 
 # compare_matrices NAME DIR: the two matrices must agree (lib/e2e.py compare).
-# The compose side is the reference, and under podman 4.3 (aardvark-dns 1.4) one container
-# occasionally keeps failing to resolve a peer that started after it (seen about 1 run in 10;
-# its address answers). compare exits 3 when every unexpected difference is of that shape
-# (compose failed a probe by name); then the reference alone is re-run once. The Pod side, the
-# product under test, is never re-run.
 compare_matrices() {
     local name=$1 dir=$2 expected=()
     [ -f "$dir/expected-diff" ] && expected=("$dir/expected-diff")
-    with_compose_retry "$name" "$dir" \
-        py compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name.pod.log" "${expected[@]}"
-}
-
-# with_compose_retry NAME DIR COMMAND...: runs the comparison COMMAND; when it exits 3 (the
-# compose side failed only name lookups), re-runs the compose side once and COMMAND again.
-with_compose_retry() {
-    local name=$1 dir=$2 rc
-    shift 2
-    "$@"
-    rc=$?
-    [ $rc = 3 ] || return $rc
-    echo "  compose side failed only name lookups: re-running the compose side once"
-    mv "$LOGS/$name.compose.log" "$LOGS/$name.compose.try1.log"
-    run_compose "$name" "$dir" || return 1
-    "$@"
+    py compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name.pod.log" "${expected[@]}"
 }
 
 run_scenario() {
     local name=$1 dir="$E2E_DIR/scenarios/$1" t=$SECONDS
     log "scenario $name"
-    check "$name: compose run" run_compose "$name" "$dir"
+    check "$name: docker compose run" run_compose "$name" "$dir"
     check "$name: pod run" pod_side "$name" "$dir/compose.yaml"
     check "$name: compose and pod matrices agree" compare_matrices "$name" "$dir"
     if [ -f "$dir/order" ]; then
-        # Only the Pod's order is a test: on the compose side the harness itself starts the
-        # one-shot jobs first (see compose_up).
+        # shellcheck disable=SC2046
+        check "$name: start order under docker compose" py order "$LOGS/$name.compose.log" $(cat "$dir/order")
         # shellcheck disable=SC2046
         check "$name: start order in the pod" py order "$LOGS/$name.pod.log" $(cat "$dir/order")
     fi
@@ -356,24 +333,26 @@ control_port_clash() {
 
 setup() {
     local t=$SECONDS images
-    [ "$(id -u)" = 0 ] || die "run as root (podman networks, unshare -n, nsenter)"
+    [ "$(id -u)" = 0 ] || die "run as root (podman, dockerd, networks, unshare -n, nsenter)"
     mkdir -p "$(dirname "$LOCK_FILE")"
     exec 9>"$LOCK_FILE"
     flock -w 900 9 || die "another e2e run holds $LOCK_FILE"
     LOCKED=1
-    mkdir -p "$E2E_STATE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
-    install_packages
-    install_podman_compose
+    mkdir -p "$E2E_STATE" "$E2E_CACHE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
+    ensure_tools                  # every package by name; one FATAL line if a tool is missing
+    [ -x "$PODLIFT" ] || die "no podlift binary at $PODLIFT (run cargo build, or set PODLIFT)"
+    install_compose
     configure_podman
     PODMAN_READY=1
     cleanup_podman                # leftovers of an interrupted earlier run
-    [ -x "$PODLIFT" ] || die "no podlift binary at $PODLIFT (run cargo build, or set PODLIFT)"
-    build_image
+    start_dockerd
+    build_rootfs
     images=$(py images "$E2E_DIR"/scenarios/*/compose.yaml "$E2E_DIR"/controls/*/compose.yaml "$SPLIT_DIR"/*/compose.yaml) || exit 1
     # shellcheck disable=SC2086
-    tag_image "$PODLIFT_INIT_IMAGE" $images
+    import_images "$PODLIFT_INIT_IMAGE" $images
     pm network create --internal --subnet "$POD_SUBNET" "$POD_NET" >/dev/null || die "pod network"
-    log "setup took $((SECONDS - t))s ($(podman --version), podman-compose $("$PODMAN_COMPOSE" --version 2>/dev/null | grep -o 'podman-compose version [0-9.]*' | head -1 | awk '{print $3}'))"
+    log "versions: $(docker_versions); Docker Compose $("$COMPOSE" version --short) ($COMPOSE); $(podman --version) with $(runc --version | head -1), catatonit $(dpkg-query -W -f='${Version}' catatonit), netavark $(dpkg-query -W -f='${Version}' netavark); busybox $(dpkg-query -W -f='${Version}' busybox-static); kernel $(uname -r)"
+    log "setup took $((SECONDS - t))s"
 }
 
 main() {
@@ -383,7 +362,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-no-route)
+        selected+=(init-idempotent no-loopback port-clash split split-no-route tools-recovery)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -392,6 +371,7 @@ main() {
             port-clash) control_port_clash ;;
             split) test_split ;;            # lib/split.sh
             split-no-route) test_split_no_route ;;
+            tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             # Not in the default list: shows a documented limit (one port, one inbound rule).
             split-shared-port) test_split_shared_port ;;
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;

