@@ -159,6 +159,10 @@ run_compose() {
     # shellcheck disable=SC2046
     [ $rc = 0 ] && { wait_logs compose_containers "$proj" "$out" $(done_regexes "$dir/compose.yaml") || rc=1; }
     collect_logs compose_containers "$proj" "$out"
+    # The names Docker's DNS was given for each container (for reading the matrix).
+    compose_containers "$proj" | xargs -r timeout 30 env DOCKER_HOST="$DOCKER_SOCK" DOCKER_CONFIG="$DOCKER_STATE/config" "$DOCKER" inspect \
+        --format '{{.Name}} hostname={{.Config.Hostname}}{{range $n, $v := .NetworkSettings.Networks}} {{$n}}: {{$v.IPAddress}} aliases={{$v.Aliases}}{{end}}' \
+        >"$LOGS/$name.compose-names.txt" 2>&1
     dc "$dir" "$proj" down -t 1 >>"$LOGS/$name.compose-up.log" 2>&1
     while read -r net subnet; do dk network rm "$net" >/dev/null 2>&1; done <<<"$nets"
     return $rc
