@@ -91,13 +91,19 @@ on_exit() {
     local rc=$?
     # A run still waiting for the lock owns nothing under $E2E_STATE: another run is using it.
     [ -n "$LOCKED" ] || exit "$rc"
-    log "cleanup"
-    cleanup_podman
-    stop_dockerd
-    # Left-over overlay mounts would make rm -rf fail; only ours live under $E2E_STATE.
-    grep -o " $E2E_STATE/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar" "$SPLIT_ROOTFS" "$RECOVERY_DIR"
-    echo "[e2e] logs and manifests: $LOGS"
+    # The harness's own stdout/stderr (fds 7, 8 from main): a signal may arrive while a
+    # function's output is redirected into a log file.
+    {
+        [ "$rc" = 0 ] || log "exit status $rc"
+        log "cleanup"
+        cleanup_podman
+        stop_dockerd
+        # Left-over overlay mounts would make rm -rf fail; only ours live under $E2E_STATE.
+        grep -o " $E2E_STATE/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
+        rm -rf "$E2E_STATE/storage" "$E2E_STATE/run" "$E2E_STATE/tmp" "$E2E_STATE/rootfs" "$E2E_STATE/rootfs.tar" "$SPLIT_ROOTFS" "$RECOVERY_DIR"
+        log "dockerd stopped, its state and the harness's podman storage removed"
+        echo "[e2e] logs and manifests: $LOGS"
+    } >&7 2>&8
     exit "$rc"
 }
 
@@ -163,7 +169,7 @@ run_compose() {
     compose_containers "$proj" | xargs -r timeout 30 env DOCKER_HOST="$DOCKER_SOCK" DOCKER_CONFIG="$DOCKER_STATE/config" "$DOCKER" inspect \
         --format '{{.Name}} hostname={{.Config.Hostname}}{{range $n, $v := .NetworkSettings.Networks}} {{$n}}: {{$v.IPAddress}} aliases={{$v.Aliases}}{{end}}' \
         >"$LOGS/$name.compose-names.txt" 2>&1
-    dc "$dir" "$proj" down -t 1 >>"$LOGS/$name.compose-up.log" 2>&1
+    dc "$dir" "$proj" down -t 0 >>"$LOGS/$name.compose-up.log" 2>&1
     while read -r net subnet; do dk network rm "$net" >/dev/null 2>&1; done <<<"$nets"
     return $rc
 }
@@ -361,6 +367,7 @@ setup() {
 
 main() {
     local s selected=("$@")
+    exec 7>&1 8>&2
     trap on_exit EXIT
     trap 'exit 130' INT TERM
     setup

@@ -23,7 +23,14 @@ docker_env() { DOCKER_HOST=$DOCKER_SOCK DOCKER_CONFIG=$DOCKER_STATE/config "$@";
 dk() { docker_env timeout "${DK_TIMEOUT:-60}" "$DOCKER" "$@" 9>&-; }
 
 start_dockerd() {
-    local d=$DOCKER_STATE
+    local d=$DOCKER_STATE pid
+    # A daemon an earlier run left behind (that run was killed with SIGKILL): stop it first.
+    pid=$(cat "$d/dockerd.pid" 2>/dev/null)
+    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--pidfile $d/dockerd.pid"; then
+        log "stopping the dockerd an earlier run left behind (pid $pid)"
+        DOCKERD_PID=$pid
+    fi
+    stop_dockerd      # also removes what a daemon that died left: processes, bridges, state
     [ -d /etc/docker ] || die "/etc/docker is missing (it belongs to docker.io): reinstall docker.io"
     rm -rf "$d" && mkdir -p "$d/root" "$d/exec" "$d/config"
     echo '{}' >"$d/daemon.json"
@@ -56,8 +63,7 @@ docker_network_create() {
 
 stop_dockerd() {
     local id pid br
-    [ -n "$DOCKERD_PID" ] || return 0
-    if kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
         DK_TIMEOUT=30 dk ps -aq 2>/dev/null | xargs -r env DOCKER_HOST="$DOCKER_SOCK" DOCKER_CONFIG="$DOCKER_STATE/config" timeout 60 "$DOCKER" rm -f >/dev/null 2>&1
         for id in $(DK_TIMEOUT=10 dk network ls -q --filter type=custom 2>/dev/null); do
             DK_TIMEOUT=10 dk network rm "$id" >/dev/null 2>&1
@@ -66,7 +72,7 @@ stop_dockerd() {
         for _ in $(seq 120); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.25; done
         kill -0 "$DOCKERD_PID" 2>/dev/null && { log "dockerd did not stop within 30 s: killing it"; kill -KILL "$DOCKERD_PID"; }
     fi
-    wait "$DOCKERD_PID" 2>/dev/null
+    [ -n "$DOCKERD_PID" ] && wait "$DOCKERD_PID" 2>/dev/null
     DOCKERD_PID=
     # A killed daemon leaves its containerd and shims: they are the only processes whose
     # command line names $DOCKER_STATE (a directory this run made).
