@@ -351,6 +351,7 @@ setup() {
     mkdir -p "$E2E_STATE" "$E2E_CACHE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
     ensure_tools                  # every package by name; one FATAL line if a tool is missing
     [ -x "$PODLIFT" ] || die "no podlift binary at $PODLIFT (run cargo build, or set PODLIFT)"
+    ensure_python
     install_compose
     configure_podman
     PODMAN_READY=1

