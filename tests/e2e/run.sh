@@ -96,6 +96,7 @@ on_exit() {
     {
         [ "$rc" = 0 ] || log "exit status $rc"
         log "cleanup"
+        wait_pods_down
         cleanup_podman
         stop_dockerd
         # Left-over overlay mounts would make rm -rf fail; only ours live under $E2E_STATE.
@@ -108,6 +109,20 @@ on_exit() {
 }
 
 # --- running containers and collecting their logs ----------------------------------------------
+
+# pod_down POD YAML: tear a played Pod down in the background (`kube down` waits for every
+# container to stop, ~4 s a Pod); wait_pods_down waits for all of them. Every one is bounded
+# by pm's timeout. Pods are named per test, so the next test can start meanwhile.
+DOWN_PIDS=()
+pod_down() {
+    { pm kube down "$2" >/dev/null 2>&1 || pm pod rm -f -t 0 "$1" >/dev/null 2>&1; } &
+    DOWN_PIDS+=($!)
+}
+wait_pods_down() {
+    local pid
+    for pid in "${DOWN_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    DOWN_PIDS=()
+}
 
 # LISTER PROJECT-OR-POD: container names (compose_containers: Docker; pod_containers: podman).
 compose_containers() { dk ps -a --filter "label=com.docker.compose.project=$1" --format '{{.Names}}'; }
@@ -199,7 +214,7 @@ run_pod() {
     [ $rc = 0 ] && { wait_logs pod_containers "$pod" "$out" "$@" || rc=1; }
     collect_logs pod_containers "$pod" "$out"
     [ $rc = 0 ] && [ -n "${POD_HOOK:-}" ] && { "$POD_HOOK" "$pod" "$yaml" || rc=1; }
-    pm kube down "$yaml" >/dev/null 2>&1 || pm pod rm -f -t 0 "$pod" >/dev/null 2>&1
+    pod_down "$pod" "$yaml"
     return $rc
 }
 
@@ -389,6 +404,7 @@ main() {
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;
         esac
     done
+    wait_pods_down
     log "done in $(elapsed)s"
     for s in "${FAILURES[@]}"; do echo "failed: $s"; done
     echo "e2e: $PASSED passed, $FAILED failed"

@@ -119,9 +119,9 @@ split_run() {
     done <"$dir/plan"
     grep -h 'podlift:' "$dir"/*.log | sed 's/^/  init: /'
     [ $rc = 0 ] && [ -n "$hook" ] && { "$hook" "$name" || rc=1; }
-    while read -r pod ip dep idx cs; do
-        pm kube down "$dir/$pod.yaml" >/dev/null 2>&1 || pm pod rm -f -t 0 "$pod" >/dev/null 2>&1
-    done <"$dir/plan"
+    # All Pods at once; the next split run reuses their static IPs, so wait for them here.
+    while read -r pod ip dep idx cs; do pod_down "$pod" "$dir/$pod.yaml"; done <"$dir/plan"
+    wait_pods_down
     return $rc
 }
 
