@@ -23,6 +23,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Show what goes where: containers, roles, addresses, names, ports, start order.
     Plan(PlanArgs),
+    /// Explain a diagnostic code: what it means, why it matters, what to do.
+    Explain(ExplainArgs),
+}
+
+/// `explain` options.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code, e.g. `address-common-range`; without it, every code is listed.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 /// `check` options.

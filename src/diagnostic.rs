@@ -246,11 +246,11 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
         );
     }
     let counts = Counts::of(diagnostics);
-    if options.verbosity != Verbosity::Quiet || counts.errors > 0 {
-        if let Some(line) = counts.summary() {
-            out.push_str(&line);
-            out.push('\n');
-        }
+    if (options.verbosity != Verbosity::Quiet || counts.errors > 0)
+        && let Some(line) = counts.summary()
+    {
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
@@ -278,7 +278,11 @@ fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let Some(span) = diagnostic.span else {
         return "(no file)".to_string();
     };
-    if let Some(service) = sources.key_path(span).as_ref().and_then(|p| p.service().map(str::to_string)) {
+    if let Some(service) = sources
+        .key_path(span)
+        .as_ref()
+        .and_then(|p| p.service().map(str::to_string))
+    {
         return service;
     }
     match (sources.get(span.file), sources.line_col(span)) {
@@ -315,7 +319,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -469,7 +473,10 @@ impl miette::SourceCode for Snippet {
         let contents = window.read_span(&inner, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new(
             contents.data(),
-            SourceSpan::new((contents.span().offset() + start).into(), contents.span().len()),
+            SourceSpan::new(
+                (contents.span().offset() + start).into(),
+                contents.span().len(),
+            ),
             contents.line() + first,
             contents.column(),
             contents.line_count() + first,

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod explain;
 pub mod load;
 pub mod model;
 pub mod plan;
@@ -129,6 +130,43 @@ where
         Command::Convert(args) => convert(&args, env, stdout),
         Command::Check(args) => check(&args, env),
         Command::Plan(args) => plan_command(&args, env),
+        Command::Explain(args) => explain_command(args.code.as_deref()),
+    }
+}
+
+fn explain_command(code: Option<&str>) -> Outcome {
+    let Some(code) = code else {
+        return Outcome {
+            stdout: explain::list(),
+            stderr: String::new(),
+            code: EXIT_OK,
+        };
+    };
+    // Also as pasted from a diagnostic: `warning[address-common-range]`.
+    let code = code
+        .trim()
+        .split_once('[')
+        .and_then(|(_, rest)| rest.strip_suffix(']'))
+        .unwrap_or(code.trim())
+        .to_ascii_lowercase();
+    match explain::find(&code) {
+        Some(found) => Outcome {
+            stdout: explain::text(found),
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        None => {
+            let hint = explain::closest(&code)
+                .map(|near| format!("did you mean `{near}`? "))
+                .unwrap_or_default();
+            Outcome {
+                stdout: String::new(),
+                stderr: format!(
+                    "error: unknown diagnostic code `{code}`\n  help: {hint}`podlift explain` lists every code\n"
+                ),
+                code: EXIT_USAGE,
+            }
+        }
     }
 }
 

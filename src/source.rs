@@ -138,9 +138,11 @@ impl Sources {
         let mut segments = Vec::new();
         while let Some(entry) = outline.nodes.get(node as usize) {
             segments.push(match entry.segment {
-                Segment::Key(ref range) => file.text.get(range.clone()).map_or_else(String::new, |k| {
-                    k.trim_matches(|c| c == '"' || c == '\'').to_string()
-                }),
+                Segment::Key(ref range) => {
+                    file.text.get(range.clone()).map_or_else(String::new, |k| {
+                        k.trim_matches(|c| c == '"' || c == '\'').to_string()
+                    })
+                }
                 Segment::Item(index) => format!("[{index}]"),
             });
             node = entry.parent;
@@ -253,7 +255,14 @@ impl Outline {
                     o.items += 1;
                     o.items - 1
                 });
-                push(&mut nodes, &mut stack, parent, Segment::Item(index), indent, false);
+                push(
+                    &mut nodes,
+                    &mut stack,
+                    parent,
+                    Segment::Item(index),
+                    indent,
+                    false,
+                );
                 let rest = content.get(1..).unwrap_or("");
                 let inner = rest.trim_start_matches(' ');
                 let inner_indent = indent + 1 + rest.len() - inner.len();
@@ -263,7 +272,14 @@ impl Outline {
             if let Some((key_len, value)) = split_key(key_text) {
                 let parent = top(&stack);
                 let range = key_start..key_start + key_len;
-                push(&mut nodes, &mut stack, parent, Segment::Key(range), key_indent, true);
+                push(
+                    &mut nodes,
+                    &mut stack,
+                    parent,
+                    Segment::Key(range),
+                    key_indent,
+                    true,
+                );
                 let value = value.trim_start();
                 if value.starts_with('|') || value.starts_with('>') {
                     scalar_indent = Some(indent);
@@ -275,7 +291,14 @@ impl Outline {
     }
 }
 
-fn push(nodes: &mut Vec<Node>, stack: &mut Vec<Open>, parent: u32, segment: Segment, indent: usize, is_key: bool) {
+fn push(
+    nodes: &mut Vec<Node>,
+    stack: &mut Vec<Open>,
+    parent: u32,
+    segment: Segment,
+    indent: usize,
+    is_key: bool,
+) {
     let node = u32::try_from(nodes.len()).unwrap_or(NONE);
     nodes.push(Node { parent, segment });
     stack.push(Open {
@@ -292,7 +315,9 @@ fn split_key(text: &str) -> Option<(usize, &str)> {
     let end = match text.chars().next()? {
         quote @ ('"' | '\'') => text.get(1..)?.find(quote)? + 2,
         '{' | '[' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`' => return None,
-        _ => text.find(": ").or_else(|| text.strip_suffix(':').map(str::len))?,
+        _ => text
+            .find(": ")
+            .or_else(|| text.strip_suffix(':').map(str::len))?,
     };
     let key = text.get(..end)?.trim_end();
     let rest = text.get(end..)?.strip_prefix(':')?;
@@ -315,18 +340,46 @@ mod tests {
         let file = sources.add(Path::new("compose.yaml"), text.to_string());
         let at = |needle: &str| {
             let start = text.find(needle).unwrap();
-            let path = sources.key_path(Span { file, start, len: needle.len() }).unwrap();
+            let path = sources
+                .key_path(Span {
+                    file,
+                    start,
+                    len: needle.len(),
+                })
+                .unwrap();
             (path.to_string(), path.service().map(str::to_string))
         };
-        assert_eq!(at("not: a key"), ("services.app.command".into(), Some("app".into())));
-        assert_eq!(at("\"80:80\""), ("services.app.ports[0]".into(), Some("app".into())));
-        assert_eq!(at("udp"), ("services.app.ports[1].protocol".into(), Some("app".into())));
+        assert_eq!(
+            at("not: a key"),
+            ("services.app.command".into(), Some("app".into()))
+        );
+        assert_eq!(
+            at("\"80:80\""),
+            ("services.app.ports[0]".into(), Some("app".into()))
+        );
+        assert_eq!(
+            at("udp"),
+            ("services.app.ports[1].protocol".into(), Some("app".into()))
+        );
         assert_eq!(
             at("10.0.0.2"),
-            ("services.app.networks.back.ipv4_address".into(), Some("app".into()))
+            (
+                "services.app.networks.back.ipv4_address".into(),
+                Some("app".into())
+            )
         );
         assert_eq!(at("{}"), ("networks.back".into(), None));
-        let line = sources.line_col(Span { file, start: text.find("udp").unwrap(), len: 3 });
-        assert_eq!(line, Some(LineCol { line: 8, column: 19 }));
+        let line = sources.line_col(Span {
+            file,
+            start: text.find("udp").unwrap(),
+            len: 3,
+        });
+        assert_eq!(
+            line,
+            Some(LineCol {
+                line: 8,
+                column: 19
+            })
+        );
     }
 }
