@@ -327,8 +327,9 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// Diagnostics with the same severity, code and advice.
-struct Groups {
+/// Diagnostics with the same severity, code and advice: one finding with
+/// one cause, repeated.
+pub struct Groups {
     /// Per diagnostic, its group.
     group_of: Vec<usize>,
     /// Per group, its members in order.
@@ -336,7 +337,8 @@ struct Groups {
 }
 
 impl Groups {
-    fn of<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
+    /// Groups `diagnostics`, in the order of each group's first member.
+    pub fn of<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
         let mut index = std::collections::HashMap::new();
         let mut group_of = Vec::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
@@ -355,6 +357,12 @@ impl Groups {
         Self { group_of, members }
     }
 
+    /// Each group's members (positions in the input), in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.members.iter().map(Vec::as_slice)
+    }
+
+    /// The members of the group of the diagnostic at `position`.
     fn members_of(&self, position: usize) -> &[usize] {
         self.group_of
             .get(position)

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
 use crate::source::Sources;
@@ -230,49 +230,112 @@ pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "{} error(s), {} warning(s), {} note(s)",
-        diagnostics.count(Severity::Error),
-        diagnostics.count(Severity::Warning),
-        diagnostics.count(Severity::Note)
-    );
+    let summary = Counts::of(diagnostics)
+        .summary()
+        .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
+    let _ = writeln!(out, "{summary}");
     out
 }
 
+/// The version of the `check --format json` shape; raised when a field
+/// changes meaning or goes away (new fields do not raise it). The shape is
+/// documented in `docs/check-json.md` and `docs/check-json.schema.json`.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+/// One finding, or the first of a group of the same finding.
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     code: &'a str,
     severity: &'a str,
+    #[serde(flatten)]
+    place: JsonPlace<'a>,
+    help: Option<&'a str>,
+    /// How many times the finding occurs: 1 + `also.len()`.
+    count: usize,
+    /// Where else the same finding occurs (same code, severity and help).
+    also: Vec<JsonPlace<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPlace<'a> {
     file: Option<String>,
     line: Option<usize>,
     column: Option<usize>,
+    service: Option<String>,
+    key: Option<String>,
     message: &'a str,
-    help: Option<&'a str>,
 }
 
-/// Diagnostics as a JSON array, for CI systems.
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
+    let file = d
+        .span
+        .and_then(|s| sources.get(s.file))
+        .map(|f| f.path.display().to_string());
+    let at = d.span.and_then(|s| sources.line_col(s));
+    let path = d.span.and_then(|s| sources.key_path(s));
+    JsonPlace {
+        file,
+        line: at.map(|a| a.line),
+        column: at.map(|a| a.column),
+        service: path
+            .as_ref()
+            .and_then(|p| p.service().map(ToString::to_string)),
+        key: path.map(|p| p.to_string()),
+        message: &d.message,
+    }
+}
+
+/// `podlift check --format json`: `{"version": 1, "diagnostics": […],
+/// "summary": {…}}`, repeated findings grouped, for CI systems.
 #[must_use]
 pub fn diagnostics_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
-    let items: Vec<JsonDiagnostic<'_>> = diagnostics
-        .items()
+    let items = diagnostics.items();
+    let groups = Groups::of(items.iter());
+    let entries = groups
         .iter()
-        .map(|d| {
-            let file = d
-                .span
-                .and_then(|s| sources.get(s.file))
-                .map(|f| f.path.display().to_string());
-            let at = d.span.and_then(|s| sources.line_col(s));
-            JsonDiagnostic {
+        .filter_map(|members| {
+            let (first, rest) = members.split_first()?;
+            let d = items.get(*first)?;
+            Some(JsonDiagnostic {
                 code: d.code,
                 severity: d.severity.as_str(),
-                file,
-                line: at.map(|a| a.line),
-                column: at.map(|a| a.column),
-                message: &d.message,
+                place: json_place(d, sources),
                 help: d.help.as_deref(),
-            }
+                count: members.len(),
+                also: rest
+                    .iter()
+                    .filter_map(|m| items.get(*m))
+                    .map(|d| json_place(d, sources))
+                    .collect(),
+            })
         })
         .collect();
-    serde_json::to_string_pretty(&items).map_or_else(|_| "[]\n".to_string(), |t| t + "\n")
+    let counts = Counts::of(diagnostics);
+    let report = JsonReport {
+        version: JSON_VERSION,
+        diagnostics: entries,
+        summary: JsonSummary {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            notes: counts.notes,
+        },
+    };
+    serde_json::to_string_pretty(&report).map_or_else(
+        |_| "{\"version\": 1, \"diagnostics\": []}\n".to_string(),
+        |t| t + "\n",
+    )
 }
