@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use cli::{Cli, Command, InputArgs};
-use diagnostic::{Diagnostics, Severity, Style};
+use diagnostic::{Diagnostics, Severity, Style, Verbosity};
 use source::Sources;
 
 /// Exit status: success.
@@ -126,10 +126,11 @@ where
             };
         }
     };
+    let report = Reporting::new(&cli, env);
     match cli.command {
-        Command::Convert(args) => convert(&args, env, stdout),
-        Command::Check(args) => check(&args, env),
-        Command::Plan(args) => plan_command(&args, env),
+        Command::Convert(args) => convert(&args, env, &report, stdout),
+        Command::Check(args) => check(&args, env, &report),
+        Command::Plan(args) => plan_command(&args, env, &report),
         Command::Explain(args) => explain_command(args.code.as_deref()),
     }
 }
@@ -254,18 +255,46 @@ fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
     diagnostics.has_errors() || (strict && diagnostics.count(Severity::Warning) > 0)
 }
 
-fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
-    let style = if env.color {
-        Style::Color
-    } else {
-        Style::Plain
-    };
-    diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
+/// How diagnostics are printed: `-q`, `-v`, `--color`.
+struct Reporting {
+    options: diagnostic::RenderOptions,
 }
 
-fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io::Write) -> Outcome {
+impl Reporting {
+    fn new(cli: &Cli, env: &Environment) -> Self {
+        let color = match cli.color {
+            cli::ColorWhen::Auto => env.color,
+            cli::ColorWhen::Always => true,
+            cli::ColorWhen::Never => false,
+        };
+        let verbosity = if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        Self {
+            options: diagnostic::RenderOptions {
+                style: if color { Style::Color } else { Style::Plain },
+                verbosity,
+            },
+        }
+    }
+}
+
+fn rendered(pipeline: &Pipeline, report: &Reporting) -> String {
+    diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, report.options)
+}
+
+fn convert(
+    args: &cli::ConvertArgs,
+    env: &Environment,
+    report: &Reporting,
+    stdout: &mut dyn std::io::Write,
+) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, env);
+    let stderr = rendered(&pipeline, report);
     let plans = match &pipeline.plans {
         Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
         _ => {
@@ -310,7 +339,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
     }
 }
 
-fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
+fn check(args: &cli::CheckArgs, env: &Environment, report: &Reporting) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
@@ -328,33 +357,52 @@ fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
                 pipeline.plans.as_deref().unwrap_or_default(),
                 &pipeline.diagnostics,
             ),
-            stderr: rendered(&pipeline, env),
+            stderr: rendered(&pipeline, report),
             code,
         },
     }
 }
 
-fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
+/// `plan` prints the plan whenever there is one, errors or not: a user sees
+/// what goes where before fixing them. Rows of services with errors are
+/// marked, the errors listed below, and the exit status still says failure.
+fn plan_command(args: &cli::PlanArgs, env: &Environment, reporting: &Reporting) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, env);
-    match &pipeline.plans {
-        Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => Outcome {
-            stdout: plans
-                .iter()
-                .map(|plan| match args.format {
-                    cli::PlanFormat::Table => report::plan_table(plan),
-                    cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            stderr,
-            code: EXIT_OK,
-        },
-        _ => Outcome {
+    let stderr = rendered(&pipeline, reporting);
+    let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    };
+    let Some(plans) = &pipeline.plans else {
+        return Outcome {
             stdout: String::new(),
             stderr,
-            code: EXIT_INPUT,
-        },
+            code,
+        };
+    };
+    let marks = report::errors_by_service(&pipeline.diagnostics, &pipeline.sources);
+    let mut stdout = plans
+        .iter()
+        .map(|plan| match args.format {
+            cli::PlanFormat::Table => report::plan_table_marked(plan, &marks),
+            cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let prefix = match args.format {
+        cli::PlanFormat::Table => "",
+        cli::PlanFormat::Mermaid => "%% ",
+    };
+    stdout.push_str(&report::plan_footer(
+        &pipeline.diagnostics,
+        &pipeline.sources,
+        prefix,
+    ));
+    Outcome {
+        stdout,
+        stderr,
+        code,
     }
 }
 

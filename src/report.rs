@@ -2,11 +2,12 @@
 //! the `check` summary and diagnostics as JSON. Text only; printing is the
 //! caller's.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups};
+use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
 use crate::source::Sources;
@@ -48,6 +49,42 @@ fn names_of(plan: &PodPlan, service: &str) -> Vec<String> {
 /// `podlift plan`: what goes where, as aligned text tables.
 #[must_use]
 pub fn plan_table(plan: &PodPlan) -> String {
+    plan_table_marked(plan, &BTreeMap::new())
+}
+
+/// The error codes of each service, for marking the plan's rows.
+#[must_use]
+pub fn errors_by_service(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+) -> BTreeMap<String, Vec<&'static str>> {
+    let mut out: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for d in diagnostics.items() {
+        if d.severity != Severity::Error {
+            continue;
+        }
+        let service = d
+            .span
+            .and_then(|s| sources.key_path(s))
+            .and_then(|p| p.service().map(ToString::to_string));
+        if let Some(service) = service {
+            let codes = out.entry(service).or_default();
+            if !codes.contains(&d.code) {
+                codes.push(d.code);
+            }
+        }
+    }
+    out
+}
+
+/// The plan table with an `ERRORS` column naming the error codes of each
+/// service in `marks` (the column appears only when a row has one).
+#[must_use]
+pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static str>>) -> String {
+    let marked = plan
+        .containers
+        .iter()
+        .any(|c| marks.contains_key(&c.service));
     let mut rows = vec![[
         "#".to_string(),
         "CONTAINER".to_string(),
@@ -57,6 +94,7 @@ pub fn plan_table(plan: &PodPlan) -> String {
         "PORTS".to_string(),
         "VOLUMES".to_string(),
         "WAITS FOR".to_string(),
+        String::new(),
     ]];
     let mut position = 0;
     if let Some(loopback) = &plan.loopback {
@@ -70,6 +108,7 @@ pub fn plan_table(plan: &PodPlan) -> String {
             "-".to_string(),
             "-".to_string(),
             "-".to_string(),
+            String::new(),
         ]);
     }
     for container in &plan.containers {
@@ -89,12 +128,19 @@ pub fn plan_table(plan: &PodPlan) -> String {
             ),
             join_or_dash(container.details.mounts.iter().map(|m| m.path.clone())),
             join_or_dash(container.depends_on.iter().cloned()),
+            marks
+                .get(&container.service)
+                .map(|codes| codes.join(", "))
+                .unwrap_or_default(),
         ]);
     }
     let mut out = format!(
         "Pod `{}` (project `{}`), in start order:\n\n",
         plan.name, plan.project
     );
+    if marked && let Some(cell) = rows.first_mut().and_then(|header| header.get_mut(8)) {
+        *cell = "ERRORS".to_string();
+    }
     out.push_str(&table(&rows));
     out.push_str("\nNames (hostAliases):\n");
     for alias in &plan.host_aliases {
@@ -146,6 +192,37 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+    out
+}
+
+/// What `plan` adds below the plan: the errors that keep it from being
+/// converted (one line each, details on stderr), then the summary line.
+/// Every line starts with `prefix` (`%% ` keeps a Mermaid diagram valid).
+#[must_use]
+pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -> String {
+    let mut out = String::new();
+    let errors: Vec<&Diagnostic> = diagnostics
+        .items()
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{prefix}Errors: fix them before converting (details on stderr; `podlift explain CODE`):"
+        );
+        for d in errors {
+            let at = d
+                .span
+                .and_then(|s| Some((sources.get(s.file)?, sources.line_col(s)?)))
+                .map(|(file, at)| format!("{}:{}: ", file.path.display(), at.line))
+                .unwrap_or_default();
+            let _ = writeln!(out, "{prefix}  error[{}] {at}{}", d.code, d.message);
+        }
+    }
+    if let Some(summary) = Counts::of(diagnostics).summary() {
+        let _ = writeln!(out, "\n{prefix}{summary}");
     }
     out
 }

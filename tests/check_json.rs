@@ -1,6 +1,11 @@
 //! `podlift check --format json`: the versioned shape, checked against its
 //! JSON Schema in docs/ and pinned by a snapshot.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -9,14 +14,17 @@ use serde_json::Value;
 use common::{Test, fixture, repo};
 
 fn schema() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(repo().join("docs/check-json.schema.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/check-json.schema.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 /// The part of `root` a local `$ref` (`#/$defs/…`) points at.
 fn resolve<'a>(root: &'a Value, reference: &str) -> &'a Value {
     let pointer = reference.strip_prefix('#').expect("a local $ref");
-    root.pointer(pointer).unwrap_or_else(|| panic!("unresolved $ref {reference}"))
+    root.pointer(pointer)
+        .unwrap_or_else(|| panic!("unresolved $ref {reference}"))
 }
 
 /// The property names a schema (with its `allOf` parts) declares.
@@ -30,7 +38,12 @@ fn declared_properties(root: &Value, schema: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default();
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         names.extend(declared_properties(root, part));
     }
     names
@@ -40,20 +53,31 @@ fn declared_properties(root: &Value, schema: &Value) -> Vec<String> {
 /// to every constraint the schema states.
 fn validate(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
     if let Some(reference) = schema.get("$ref") {
-        validate(root, resolve(root, reference.as_str().unwrap()), value, at, errors);
+        validate(
+            root,
+            resolve(root, reference.as_str().unwrap()),
+            value,
+            at,
+            errors,
+        );
     }
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         validate(root, part, value, at, errors);
     }
-    if let Some(expected) = schema.get("const") {
-        if value != expected {
-            errors.push(format!("{at}: {value} is not {expected}"));
-        }
+    if let Some(expected) = schema.get("const")
+        && value != expected
+    {
+        errors.push(format!("{at}: {value} is not {expected}"));
     }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            errors.push(format!("{at}: {value} is not one of {options:?}"));
-        }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        errors.push(format!("{at}: {value} is not one of {options:?}"));
     }
     if let Some(types) = schema.get("type") {
         let types: Vec<&str> = match types {
@@ -74,10 +98,12 @@ fn validate(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut 
             errors.push(format!("{at}: {actual} where {types:?} is expected"));
         }
     }
-    if let (Some(minimum), Some(n)) = (schema.get("minimum").and_then(Value::as_i64), value.as_i64()) {
-        if n < minimum {
-            errors.push(format!("{at}: {n} is below {minimum}"));
-        }
+    if let (Some(minimum), Some(n)) = (
+        schema.get("minimum").and_then(Value::as_i64),
+        value.as_i64(),
+    ) && n < minimum
+    {
+        errors.push(format!("{at}: {n} is below {minimum}"));
     }
     if let (Some(_), Some(text)) = (schema.get("pattern"), value.as_str()) {
         // The only pattern: a lowercase, hyphenated code.
@@ -85,13 +111,20 @@ fn validate(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut 
             && !text.starts_with('-')
             && !text.ends_with('-')
             && !text.contains("--")
-            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok {
             errors.push(format!("{at}: `{text}` does not match the code pattern"));
         }
     }
     if let Some(object) = value.as_object() {
-        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !object.contains_key(name.as_str().unwrap()) {
                 errors.push(format!("{at}: `{name}` is missing"));
             }
@@ -141,7 +174,11 @@ fn report() -> (common::Run, Value) {
 fn check_json_has_the_documented_versioned_shape() {
     let (run, value) = report();
     assert_eq!(run.code, 1, "the fixture has an error");
-    assert!(run.stderr.is_empty(), "JSON mode keeps stderr for failures: {}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "JSON mode keeps stderr for failures: {}",
+        run.stderr
+    );
     assert_eq!(value["version"], 1);
     let errors = schema_errors(&value);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -167,9 +204,20 @@ fn check_json_groups_repeated_findings_and_counts_them_all() {
         serde_json::json!({"errors": 1, "warnings": 9, "notes": 2})
     );
     // The same counts as the summary line of the text report.
-    let text = Test::new().current_dir(&fixture("json-report")).args(["check"]).run();
-    assert!(text.stdout.ends_with("1 error, 9 warnings, 2 notes\n"), "{}", text.stdout);
-    assert!(text.stderr.ends_with("1 error, 9 warnings, 2 notes\n"), "{}", text.stderr);
+    let text = Test::new()
+        .current_dir(&fixture("json-report"))
+        .args(["check"])
+        .run();
+    assert!(
+        text.stdout.ends_with("1 error, 9 warnings, 2 notes\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stderr.ends_with("1 error, 9 warnings, 2 notes\n"),
+        "{}",
+        text.stderr
+    );
 }
 
 #[test]
@@ -177,10 +225,7 @@ fn the_validator_rejects_what_the_schema_forbids() {
     let (_, mut value) = report();
     value["diagnostics"][0]["also"][0]["extra"] = Value::from(1);
     value["diagnostics"][1]["severity"] = Value::from("fatal");
-    value["summary"]
-        .as_object_mut()
-        .unwrap()
-        .remove("notes");
+    value["summary"].as_object_mut().unwrap().remove("notes");
     let errors = schema_errors(&value);
     assert_eq!(errors.len(), 3, "{errors:#?}");
 }
