@@ -99,6 +99,26 @@ pub enum Command {
     Plan(PlanArgs),
     /// Explain a diagnostic code: what it means, why it matters, what to do.
     Explain(ExplainArgs),
+    /// Print a shell completion script (e.g. `podlift completions bash > /etc/bash_completion.d/podlift`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `podlift man > ~/.local/share/man/man1/podlift.1`.
+    Man(ManArgs),
+}
+
+/// `completions` options.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man` options.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (`podlift-convert(1)`) instead of the main one.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// `explain` options.

@@ -132,6 +132,59 @@ where
         Command::Check(args) => check(&args, env, &report),
         Command::Plan(args) => plan_command(&args, env, &report),
         Command::Explain(args) => explain_command(args.code.as_deref()),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man_page(args.command.as_deref()),
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    use clap::CommandFactory as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "podlift", &mut script);
+    Outcome {
+        stdout: String::from_utf8_lossy(&script).into_owned(),
+        stderr: String::new(),
+        code: EXIT_OK,
+    }
+}
+
+fn man_page(subcommand: Option<&str>) -> Outcome {
+    use clap::CommandFactory as _;
+    let top = Cli::command();
+    let page = match subcommand {
+        None => Some(top),
+        Some(name) => top
+            .get_subcommands()
+            .find(|c| c.get_name() == name)
+            .map(|c| {
+                c.clone()
+                    .display_name(format!("podlift-{name}"))
+                    .bin_name(format!("podlift {name}"))
+                    .version(env!("CARGO_PKG_VERSION"))
+            }),
+    };
+    let Some(page) = page else {
+        return Outcome {
+            stdout: String::new(),
+            stderr: format!(
+                "error: `{}` is not a podlift command\n  help: `podlift --help` lists them\n",
+                subcommand.unwrap_or_default()
+            ),
+            code: EXIT_USAGE,
+        };
+    };
+    let mut roff = Vec::new();
+    match clap_mangen::Man::new(page).render(&mut roff) {
+        Ok(()) => Outcome {
+            stdout: String::from_utf8_lossy(&roff).into_owned(),
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        Err(error) => Outcome {
+            stdout: String::new(),
+            stderr: format!("error: cannot render the man page: {error}\n"),
+            code: EXIT_INPUT,
+        },
     }
 }
 
