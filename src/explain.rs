@@ -20,7 +20,10 @@ pub struct Explanation {
     pub kubernetes: &'static str,
     /// What to do.
     pub remedy: &'static str,
-    /// A small compose file (or command) that gives the finding.
+    /// A small compose file that gives the finding. A first line
+    /// `# podlift convert ARGS` names the flags it needs; a line `# file: NAME`
+    /// starts another file beside `compose.yaml`. `tests/explain.rs` runs
+    /// every example (but a few that only illustrate) and expects the code.
     pub example: &'static str,
 }
 
@@ -168,7 +171,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
         meaning: "An `.env` file (for interpolation, `--env-file`) or a service's `env_file` has a line podlift cannot parse, such as an unclosed quote.",
         kubernetes: "The values become container environment or interpolate the compose file; a misread value would silently change the application's configuration.",
         remedy: "Write one `NAME=value` per line; quote values with spaces or `#`.",
-        example: "# .env\nGREETING=\"hello\n",
+        example: "services:\n  app:\n    image: app:${TAG}\n# file: .env\nTAG=\"1.0\n",
     },
     Explanation {
         code: "env-file-unreadable",
@@ -280,7 +283,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
         meaning: "A service, network, volume, secret or config is defined both in a file and in a file it `include`s.",
         kubernetes: "Compose refuses such conflicts instead of merging them; which one would win is not defined.",
         remedy: "Rename one of them, or remove it from the included file.",
-        example: "include: [db.yaml]   # db.yaml also defines `db`\nservices:\n  db:\n    image: postgres:16\n",
+        example: "include: [db.yaml]\nservices:\n  db:\n    image: postgres:16\n# file: db.yaml\nservices:\n  db:\n    image: postgres:15\n",
     },
     Explanation {
         code: "include-cycle",
@@ -288,7 +291,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
         meaning: "A file includes itself, directly or through other files.",
         kubernetes: "The project would have no end; compose refuses it.",
         remedy: "Remove one of the `include` entries of the cycle.",
-        example: "# a.yaml\ninclude: [b.yaml]\n# b.yaml\ninclude: [a.yaml]\n",
+        example: "include: [other.yaml]\nservices:\n  app:\n    image: app:1\n# file: other.yaml\ninclude: [compose.yaml]\n",
     },
     Explanation {
         code: "include-syntax",
@@ -357,10 +360,10 @@ pub const EXPLANATIONS: &[Explanation] = &[
     Explanation {
         code: "merge-type",
         title: "a key has different types in two merged files",
-        meaning: "A later compose file (`-f a.yaml -f b.yaml`, or an override file) writes a key as a mapping where an earlier one wrote a list or a scalar, or the reverse.",
+        meaning: "A later compose file (`-f a.yaml -f b.yaml`, or `compose.override.yaml`) writes a key as a list or a scalar where an earlier one wrote a mapping, or the reverse (keys compose accepts both ways, such as `environment`, merge).",
         kubernetes: "Compose cannot merge such values either; the result would be a guess.",
         remedy: "Write it the same way in both files, or tag the later one `!override` to replace it.",
-        example: "# a.yaml: environment: [A=1]\n# b.yaml:\nservices:\n  app:\n    environment:\n      A: \"2\"\n",
+        example: "services:\n  app:\n    image: app:1\n    deploy:\n      replicas: 1\n# file: compose.override.yaml\nservices:\n  app:\n    deploy: [replicas=2]\n",
     },
     Explanation {
         code: "name-conflict",
@@ -477,10 +480,10 @@ pub const EXPLANATIONS: &[Explanation] = &[
     Explanation {
         code: "pull-policy",
         title: "a pull policy has no Kubernetes equivalent",
-        meaning: "`pull_policy` is `build` or another value with no `imagePullPolicy` counterpart.",
+        meaning: "`pull_policy` is a refresh schedule (`daily`, `weekly`, `every_12h`) or another value with no `imagePullPolicy` counterpart.",
         kubernetes: "The cluster's default pull policy applies.",
-        remedy: "Use `always`, `never`, `missing` or `if_not_present`, or set `imagePullPolicy` by hand.",
-        example: "services:\n  app:\n    image: app:1\n    pull_policy: build\n",
+        remedy: "Use `always`, `never`, `missing`, `if_not_present` or `build`, or set `imagePullPolicy` by hand.",
+        example: "services:\n  app:\n    image: app:1\n    pull_policy: daily\n",
     },
     Explanation {
         code: "replicas",
@@ -672,7 +675,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
         meaning: "The file nests too deep, has too many nodes or aliases, or its anchors and aliases expand into too many copies (an \"alias bomb\").",
         kubernetes: "The limits keep a hostile or broken file from exhausting memory or time.",
         remedy: "Simplify the marked part.",
-        example: "a: &a [*a]   # or ten levels of lists, each aliasing the last ten times\n",
+        example: "a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\nservices:\n  app:\n    image: app:1\n",
     },
     Explanation {
         code: "yaml-syntax",

@@ -1,6 +1,11 @@
 //! `podlift explain`, and that every code the program can emit is explained
 //! (in `src/explain.rs`, and so in `podlift explain` and `docs/diagnostics.md`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -232,4 +237,76 @@ fn the_scan_reads_conditional_codes_and_skips_test_modules() {
         without_test_modules("a\n#[cfg(test)]\nfn f() {}\n#[cfg(test)]\nmod tests {}"),
         "a\n#[cfg(test)]\nfn f() {}\n"
     );
+}
+
+/// Examples that only illustrate: they need a huge file, a missing file, or
+/// a setup a few lines cannot give.
+const ILLUSTRATIVE: &[&str] = &[
+    "interpolation-depth",
+    "limit-services",
+    "no-compose-file",
+    "split-shared-port",
+];
+
+/// An example's flags (from a first line `# podlift convert ARGS`) and files
+/// (`compose.yaml`, then one per `# file: NAME` line).
+fn example_files(example: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut args = Vec::new();
+    let mut files = vec![("compose.yaml".to_string(), String::new())];
+    for (i, line) in example.lines().enumerate() {
+        if i == 0
+            && let Some(flags) = line
+                .strip_prefix("# podlift convert")
+                .or_else(|| line.strip_prefix("# podlift check"))
+        {
+            args = flags.split_whitespace().map(String::from).collect();
+            continue;
+        }
+        if let Some(name) = line.strip_prefix("# file: ") {
+            files.push((name.trim().to_string(), String::new()));
+            continue;
+        }
+        let current = &mut files.last_mut().unwrap().1;
+        current.push_str(line);
+        current.push('\n');
+    }
+    (args, files)
+}
+
+#[test]
+fn every_example_gives_its_code() {
+    let mut wrong = Vec::new();
+    for e in podlift::explain::EXPLANATIONS {
+        if ILLUSTRATIVE.contains(&e.code) {
+            continue;
+        }
+        let (args, files) = example_files(e.example);
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in &files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(&args)
+            .run();
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|_| panic!("{}: no JSON report: {}", e.code, run.stderr));
+        let codes: Vec<&str> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        if !codes.contains(&e.code) {
+            wrong.push(format!("{}: the example gives {codes:?}", e.code));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for code in ILLUSTRATIVE {
+        assert!(
+            podlift::explain::find(code).is_some(),
+            "{code} is still a code"
+        );
+    }
 }
