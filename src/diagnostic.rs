@@ -195,7 +195,8 @@ pub fn render(diagnostics: &Diagnostics, sources: &Sources, style: Style) -> Str
 
 /// Renders the diagnostics as [`render`] does, with a verbosity.
 ///
-/// Findings with the same severity, code and advice form a group: beyond
+/// Findings with the same severity, code and advice (without advice: the
+/// same message) form a group: beyond
 /// [`GROUP_SHOWN`] of them (unless verbose), the group is shown once, where
 /// its first finding is, with its first snippets and then one line naming
 /// where the others are. Work is linear in the number of diagnostics: each
@@ -327,8 +328,8 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// Diagnostics with the same severity, code and advice: one finding with
-/// one cause, repeated.
+/// Diagnostics with the same severity, code and advice (or, without advice,
+/// the same message): one finding with one cause, repeated.
 pub struct Groups {
     /// Per diagnostic, its group.
     group_of: Vec<usize>,
@@ -343,8 +344,10 @@ impl Groups {
         let mut group_of = Vec::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (position, d) in diagnostics.enumerate() {
+            // Without advice, only the same message is the same cause.
+            let cause = d.help.as_deref().unwrap_or(&d.message);
             let group = *index
-                .entry((d.severity, d.code, d.help.as_deref()))
+                .entry((d.severity, d.code, d.help.is_some(), cause))
                 .or_insert_with(|| {
                     members.push(Vec::new());
                     members.len() - 1
@@ -631,6 +634,26 @@ mod tests {
             let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
             assert_eq!(strip(&ours), strip(&theirs), "span {start}+{len}");
         }
+    }
+
+    #[test]
+    fn groups_share_code_and_advice_or_without_advice_the_message() {
+        let items = [
+            Diagnostic::warning("a", "one").help("do x"),
+            Diagnostic::warning("a", "two").help("do x"),
+            Diagnostic::warning("a", "three").help("do y"),
+            Diagnostic::error("a", "four").help("do x"),
+            Diagnostic::error("type", "`image` must be a string"),
+            Diagnostic::error("type", "`ports` must be a list"),
+            Diagnostic::error("type", "`image` must be a string"),
+        ];
+        let groups = Groups::of(items.iter());
+        let members: Vec<&[usize]> = groups.iter().collect();
+        assert_eq!(
+            members,
+            [&[0, 1][..], &[2], &[3], &[4, 6], &[5]],
+            "{members:?}"
+        );
     }
 
     #[test]

@@ -336,7 +336,7 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     /// How many times the finding occurs: 1 + `also.len()`.
     count: usize,
-    /// Where else the same finding occurs (same code, severity and help).
+    /// Where else the same finding occurs (see [`Groups`]).
     also: Vec<JsonPlace<'a>>,
 }
 
