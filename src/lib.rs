@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use cli::{Cli, Command, InputArgs};
-use diagnostic::{Diagnostics, Severity, Style, Verbosity};
+use diagnostic::{Diagnostics, RenderOptions, Severity};
 use source::Sources;
 
 /// Exit status: success.
@@ -126,11 +126,11 @@ where
             };
         }
     };
-    let report = Reporting::new(&cli, env);
+    let shown = cli.render_options(env.color);
     match cli.command {
-        Command::Convert(args) => convert(&args, env, &report, stdout),
-        Command::Check(args) => check(&args, env, &report),
-        Command::Plan(args) => plan_command(&args, env, &report),
+        Command::Convert(args) => convert(&args, env, shown, stdout),
+        Command::Check(args) => check(&args, env, shown),
+        Command::Plan(args) => plan_command(&args, env, shown),
         Command::Explain(args) => explain_command(args.code.as_deref()),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man_page(args.command.as_deref()),
@@ -138,52 +138,32 @@ where
 }
 
 fn completions(shell: clap_complete::Shell) -> Outcome {
-    use clap::CommandFactory as _;
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "podlift", &mut script);
     Outcome {
-        stdout: String::from_utf8_lossy(&script).into_owned(),
+        stdout: cli::completion_script(shell),
         stderr: String::new(),
         code: EXIT_OK,
     }
 }
 
-fn man_page(subcommand: Option<&str>) -> Outcome {
-    use clap::CommandFactory as _;
-    let top = Cli::command();
-    let page = match subcommand {
-        None => Some(top),
-        Some(name) => top
-            .get_subcommands()
-            .find(|c| c.get_name() == name)
-            .map(|c| {
-                c.clone()
-                    .display_name(format!("podlift-{name}"))
-                    .bin_name(format!("podlift {name}"))
-                    .version(env!("CARGO_PKG_VERSION"))
-            }),
-    };
-    let Some(page) = page else {
-        return Outcome {
-            stdout: String::new(),
-            stderr: format!(
-                "error: `{}` is not a podlift command\n  help: `podlift --help` lists them\n",
-                subcommand.unwrap_or_default()
-            ),
-            code: EXIT_USAGE,
-        };
-    };
-    let mut roff = Vec::new();
-    match clap_mangen::Man::new(page).render(&mut roff) {
-        Ok(()) => Outcome {
-            stdout: String::from_utf8_lossy(&roff).into_owned(),
+fn man_page(command: Option<&str>) -> Outcome {
+    match cli::man_page(command) {
+        Some(Ok(roff)) => Outcome {
+            stdout: roff,
             stderr: String::new(),
             code: EXIT_OK,
         },
-        Err(error) => Outcome {
+        Some(Err(error)) => Outcome {
             stdout: String::new(),
             stderr: format!("error: cannot render the man page: {error}\n"),
             code: EXIT_INPUT,
+        },
+        None => Outcome {
+            stdout: String::new(),
+            stderr: format!(
+                "error: `{}` is not a podlift command\n  help: `podlift --help` lists them\n",
+                command.unwrap_or_default()
+            ),
+            code: EXIT_USAGE,
         },
     }
 }
@@ -308,46 +288,18 @@ fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
     diagnostics.has_errors() || (strict && diagnostics.count(Severity::Warning) > 0)
 }
 
-/// How diagnostics are printed: `-q`, `-v`, `--color`.
-struct Reporting {
-    options: diagnostic::RenderOptions,
-}
-
-impl Reporting {
-    fn new(cli: &Cli, env: &Environment) -> Self {
-        let color = match cli.color {
-            cli::ColorWhen::Auto => env.color,
-            cli::ColorWhen::Always => true,
-            cli::ColorWhen::Never => false,
-        };
-        let verbosity = if cli.quiet {
-            Verbosity::Quiet
-        } else if cli.verbose {
-            Verbosity::Verbose
-        } else {
-            Verbosity::Normal
-        };
-        Self {
-            options: diagnostic::RenderOptions {
-                style: if color { Style::Color } else { Style::Plain },
-                verbosity,
-            },
-        }
-    }
-}
-
-fn rendered(pipeline: &Pipeline, report: &Reporting) -> String {
-    diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, report.options)
+fn rendered(pipeline: &Pipeline, options: RenderOptions) -> String {
+    diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, options)
 }
 
 fn convert(
     args: &cli::ConvertArgs,
     env: &Environment,
-    report: &Reporting,
+    shown: RenderOptions,
     stdout: &mut dyn std::io::Write,
 ) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, report);
+    let stderr = rendered(&pipeline, shown);
     let plans = match &pipeline.plans {
         Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
         _ => {
@@ -392,7 +344,7 @@ fn convert(
     }
 }
 
-fn check(args: &cli::CheckArgs, env: &Environment, report: &Reporting) -> Outcome {
+fn check(args: &cli::CheckArgs, env: &Environment, shown: RenderOptions) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
@@ -410,7 +362,7 @@ fn check(args: &cli::CheckArgs, env: &Environment, report: &Reporting) -> Outcom
                 pipeline.plans.as_deref().unwrap_or_default(),
                 &pipeline.diagnostics,
             ),
-            stderr: rendered(&pipeline, report),
+            stderr: rendered(&pipeline, shown),
             code,
         },
     }
@@ -419,9 +371,9 @@ fn check(args: &cli::CheckArgs, env: &Environment, report: &Reporting) -> Outcom
 /// `plan` prints the plan whenever there is one, errors or not: a user sees
 /// what goes where before fixing them. Rows of services with errors are
 /// marked, the errors listed below, and the exit status still says failure.
-fn plan_command(args: &cli::PlanArgs, env: &Environment, reporting: &Reporting) -> Outcome {
+fn plan_command(args: &cli::PlanArgs, env: &Environment, shown: RenderOptions) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, reporting);
+    let stderr = rendered(&pipeline, shown);
     let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
     } else {
