@@ -196,12 +196,11 @@ pub fn render(diagnostics: &Diagnostics, sources: &Sources, style: Style) -> Str
 /// Renders the diagnostics as [`render`] does, with a verbosity.
 ///
 /// Findings with the same severity, code and advice (without advice: the
-/// same message) form a group: beyond
-/// [`GROUP_SHOWN`] of them (unless verbose), the group is shown once, where
-/// its first finding is, with its first snippets and then one line naming
-/// where the others are. Work is linear in the number of diagnostics: each
-/// file's text is shared, never copied, and positions are found through a
-/// line index.
+/// same message) form a group. Beyond [`GROUP_SHOWN`] of them (unless
+/// verbose), the group is shown once, where its first finding is: its first
+/// snippets, then one line naming where the others are. Work is linear in the
+/// number of diagnostics: each file's text is shared, never copied, and
+/// positions are found through a line index.
 #[must_use]
 pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: RenderOptions) -> String {
     let theme = match options.style {
