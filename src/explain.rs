@@ -725,7 +725,7 @@ pub fn text(e: &Explanation) -> String {
         ("Why it matters on Kubernetes", e.kubernetes),
         ("What to do", e.remedy),
     ] {
-        let _ = write!(out, "\n{heading}\n  {body}\n");
+        let _ = write!(out, "\n{heading}\n{}", wrapped(body, "  ", 78));
     }
     out.push_str("\nExample\n");
     for line in e.example.lines() {
@@ -762,9 +762,47 @@ pub fn markdown() -> String {
     out
 }
 
+/// `text` in lines of at most `width` characters (a longer word stays whole),
+/// each starting with `indent`.
+fn wrapped(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.chars().count() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped;
+
+    #[test]
+    fn explanations_wrap_at_the_width() {
+        assert_eq!(
+            wrapped("one two three four", "  ", 12),
+            "  one two\n  three four\n"
+        );
+        assert_eq!(
+            wrapped("a-very-long-word x", "  ", 8),
+            "  a-very-long-word\n  x\n"
+        );
+    }
 }
