@@ -1,5 +1,5 @@
 //! Writes a synthetic compose file to stdout, for `scripts/bench.sh`:
-//! `cargo bench --bench gen_compose -- SERVICES full|podlet > compose.yaml`.
+//! `cargo bench --bench gen_compose -- SERVICES full|podlet|findings > compose.yaml`.
 //!
 //! A plain `cargo bench` runs this target too (with only `--bench`): it then
 //! does nothing.
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let Some(variant) = Variant::from_name(variant) else {
-        eprintln!("usage: gen_compose SERVICES full|podlet");
+        eprintln!("usage: gen_compose SERVICES full|podlet|findings");
         return ExitCode::FAILURE;
     };
     let text = compose(services, variant);

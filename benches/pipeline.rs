@@ -3,6 +3,7 @@
 //! services (see `support/generate.rs`).
 //!
 //! `cargo bench --bench pipeline`; one stage: `cargo bench --bench pipeline -- plan/`.
+//! `convert-findings` converts files with two warnings per service.
 
 #![allow(
     missing_docs,
@@ -174,6 +175,27 @@ fn benches(c: &mut Criterion) {
         assert_eq!(outcome.code, 0, "{}", outcome.stderr);
         outcome
     });
+    // The same, with two warnings per service to render (issue 17).
+    let mut group = c.benchmark_group("convert-findings");
+    for services in [1_000, 10_000] {
+        let path = dir.path().join(format!("findings-{services}.yaml"));
+        std::fs::write(&path, compose(services, Variant::Findings)).unwrap();
+        configure(&mut group, services);
+        group.throughput(Throughput::Elements(2 * services as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(services), &path, |b, path| {
+            b.iter(|| {
+                let outcome =
+                    podlift::run(["podlift", "convert", "-f", path.to_str().unwrap()], &env);
+                assert!(
+                    outcome
+                        .stderr
+                        .contains("more warning[address-common-range]")
+                );
+                outcome
+            });
+        });
+    }
+    group.finish();
 }
 
 fn main() {

@@ -4,6 +4,9 @@
 #
 #   scripts/bench.sh            # 1,000 and 10,000 services
 #   RUNS=30 scripts/bench.sh    # more runs per command (default 20)
+#   ONLY=findings scripts/bench.sh   # only the diagnostics benchmark (no podlet)
+#   PODLIFT=path/to/podlift scripts/bench.sh   # time that binary, build nothing
+#   GEN_COMPOSE=path/to/gen_compose …           # a built input generator
 #
 # Needs hyperfine and GNU time (installed with apt-get when run as root) and
 # podlet, installed from crates.io into a temporary root outside the
@@ -18,12 +21,20 @@ SIZES=(1000 10000)
 PODLET_VERSION=0.3.2
 PODLET_ROOT=${PODLET_ROOT:-/tmp/podlift-bench-podlet}
 
+ONLY=${ONLY:-}
+
 # Targets (issue 7), on a 2-core machine.
 TARGET_1K_MS=50
 TARGET_10K_MB=100
+# Targets (issue 17): two warnings per service, end to end.
+TARGET_FINDINGS_1K_MS=50
+TARGET_FINDINGS_1K_LINES=200
+TARGET_FINDINGS_10K_MS=500
+TARGET_FINDINGS_10K_MB=150
 
 missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
+# ONLY=findings without hyperfine times with a plain loop instead of installing it.
+if ! command -v hyperfine >/dev/null && [ "$ONLY" != findings ]; then missing+=(hyperfine); fi
 [ -x /usr/bin/time ] || missing+=(time)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
@@ -35,7 +46,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
-if [ -z "${PODLET:-}" ]; then
+if [ -z "${PODLET:-}" ] && [ "$ONLY" != findings ]; then
   PODLET=$PODLET_ROOT/bin/podlet
   if ! "$PODLET" --version 2>/dev/null | grep -qF "$PODLET_VERSION"; then
     echo "installing podlet $PODLET_VERSION into $PODLET_ROOT" >&2
@@ -43,19 +54,27 @@ if [ -z "${PODLET:-}" ]; then
   fi
 fi
 
-cargo build --quiet --release
-PODLIFT=$PWD/target/release/podlift
+if [ -z "${PODLIFT:-}" ]; then
+  cargo build --quiet --release
+  PODLIFT=$PWD/target/release/podlift
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for n in "${SIZES[@]}"; do
-  for variant in full podlet; do
-    cargo bench --quiet --bench gen_compose -- "$n" "$variant" >"$work/$variant-$n.yaml"
+  for variant in full podlet findings; do
+    if [ -n "${GEN_COMPOSE:-}" ]; then
+      "$GEN_COMPOSE" "$n" "$variant" >"$work/$variant-$n.yaml"
+    else
+      cargo bench --quiet --bench gen_compose -- "$n" "$variant" >"$work/$variant-$n.yaml"
+    fi
   done
 done
 
 # Refuse to time a conversion that fails.
 for n in "${SIZES[@]}"; do
+  "$PODLIFT" convert -f "$work/findings-$n.yaml" >/dev/null 2>&1
+  [ "$ONLY" = findings ] && continue
   "$PODLIFT" convert -f "$work/full-$n.yaml" >/dev/null 2>&1
   "$PODLIFT" convert -f "$work/podlet-$n.yaml" >/dev/null 2>&1
   "$PODLET" compose --pod "$work/podlet-$n.yaml" >/dev/null
@@ -63,6 +82,21 @@ done
 
 # Median wall time in ms of "$@" over RUNS runs.
 median_ms() {
+  if ! command -v hyperfine >/dev/null; then
+    python3 - "$RUNS" "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+for _ in range(3):
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times.append(time.perf_counter() - start)
+print("%.1f" % (statistics.median(times) * 1000))
+PY
+    return
+  fi
   local json=$work/hyperfine.json
   hyperfine --shell=none --warmup 3 --runs "$RUNS" --style none \
     --export-json "$json" "$*" >/dev/null
@@ -79,8 +113,35 @@ peak_mb() {
 }
 
 echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "podlift $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes'); $("$PODLET" --version)"
+echo "podlift $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes')${PODLET:+; $("$PODLET" --version 2>/dev/null)}"
 echo
+
+findings() {
+  echo "## Diagnostics at scale: every address inside two common cluster ranges (two warnings per service)"
+  printf '%-9s %9s %12s %12s %14s\n' services findings "median ms" "peak MB" "stderr lines"
+  declare -A ms mb lines
+  for n in "${SIZES[@]}"; do
+    f=$work/findings-$n.yaml
+    ms[$n]=$(median_ms "$PODLIFT" convert -f "$f")
+    mb[$n]=$(peak_mb "$PODLIFT" convert -f "$f")
+    lines[$n]=$("$PODLIFT" convert -f "$f" 2>&1 >/dev/null | wc -l)
+    printf '%-9s %9s %12s %12s %14s\n' "$n" $((2 * n)) "${ms[$n]}" "${mb[$n]}" "${lines[$n]}"
+  done
+  echo
+  echo "## Targets (diagnostics)"
+  echo "1,000 services, 2,000 findings under ${TARGET_FINDINGS_1K_MS} ms:    ${ms[1000]} ms — $(verdict "${ms[1000]} < $TARGET_FINDINGS_1K_MS")"
+  echo "1,000 services, under ${TARGET_FINDINGS_1K_LINES} lines of stderr:    ${lines[1000]} — $(verdict "${lines[1000]} < $TARGET_FINDINGS_1K_LINES")"
+  echo "10,000 services, 20,000 findings under ${TARGET_FINDINGS_10K_MS} ms: ${ms[10000]} ms — $(verdict "${ms[10000]} < $TARGET_FINDINGS_10K_MS")"
+  echo "10,000 services, under ${TARGET_FINDINGS_10K_MB} MB:               ${mb[10000]} MB — $(verdict "${mb[10000]} < $TARGET_FINDINGS_10K_MB")"
+  echo
+}
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+
+if [ "$ONLY" = findings ]; then
+  findings
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 echo "## Same file (podlet-compatible variant): podlift convert -f F vs podlet compose --pod F"
 printf '%-9s %12s %12s %8s %12s %12s\n' services "podlift ms" "podlet ms" ratio "podlift MB" "podlet MB"
 declare -A lift_ms
@@ -108,11 +169,11 @@ for n in "${SIZES[@]}"; do
 done
 echo
 growth=$(awk -v a="${lift_ms[1000]}" -v b="${lift_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
-verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 echo "## Targets"
 echo "1,000 services under ${TARGET_1K_MS} ms:      ${lift_ms[1000]} ms — $(verdict "${lift_ms[1000]} < $TARGET_1K_MS")"
 echo "10,000 services under ${TARGET_10K_MB} MB:     $lift_mb_10k MB — $(verdict "$lift_mb_10k < $TARGET_10K_MB")"
 echo "growth 1k → 10k at most 10×:    ${growth}× — $(verdict "$growth <= 10")"
 echo "podlift no slower than podlet:   worst ratio ${worst_ratio} — $(verdict "$worst_ratio <= 1")"
 echo
+findings
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,28 +1,189 @@
-//! Command line: clap types and their translation into stage options. Nothing else.
+//! Command line: clap types and their translation into stage options, and
+//! what is made from the clap definition itself (completions, man pages).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
+
+use crate::diagnostic::{RenderOptions, Style, Verbosity};
 
 /// Move a Docker Compose application onto Kubernetes without changing an image.
 #[derive(Debug, Parser)]
-#[command(name = "podlift", version, about, long_about = None)]
+#[command(
+    name = "podlift",
+    version,
+    about,
+    long_about = None,
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Print errors only.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Diagnostics"
+    )]
+    pub quiet: bool,
+    /// Print every finding with its snippet, also when the same finding repeats.
+    #[arg(short, long, global = true, help_heading = "Diagnostics")]
+    pub verbose: bool,
+    /// Colour diagnostics: `auto` (a terminal, and `NO_COLOR` unset), `always` or `never`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto,
+        global = true,
+        help_heading = "Diagnostics"
+    )]
+    pub color: ColorWhen,
 }
+
+impl Cli {
+    /// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows
+    /// `auto_color`: stderr is a terminal and `NO_COLOR` is unset).
+    #[must_use]
+    pub const fn render_options(&self, auto_color: bool) -> RenderOptions {
+        let color = match self.color {
+            ColorWhen::Auto => auto_color,
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+        };
+        RenderOptions {
+            style: if color { Style::Color } else { Style::Plain },
+            verbosity: if self.quiet {
+                Verbosity::Quiet
+            } else if self.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+        }
+    }
+}
+
+/// A completion script for `shell`.
+#[must_use]
+pub fn completion_script(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "podlift", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
+}
+
+/// The man page of podlift, or of one of its commands (`podlift-convert(1)`);
+/// `None` for a command that does not exist.
+#[must_use]
+pub fn man_page(command: Option<&str>) -> Option<std::io::Result<String>> {
+    let top = Cli::command();
+    let page = match command {
+        None => top,
+        Some(name) => top
+            .get_subcommands()
+            .find(|c| c.get_name() == name)?
+            .clone()
+            .display_name(format!("podlift-{name}"))
+            .bin_name(format!("podlift {name}"))
+            .version(env!("CARGO_PKG_VERSION")),
+    };
+    let mut roff = Vec::new();
+    Some(
+        clap_mangen::Man::new(page)
+            .render(&mut roff)
+            .map(|()| String::from_utf8_lossy(&roff).into_owned()),
+    )
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// When stderr is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  podlift convert -f compose.yaml | kubectl apply -f -
+  podlift convert -n shop --create-namespace -o k8s/
+  podlift check --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12
+  podlift plan
+  podlift explain address-common-range
+
+Without -f, podlift reads compose.yaml, compose.yml, docker-compose.yaml or
+docker-compose.yml (and its .override file) in the working directory, or the
+files COMPOSE_FILE names. Exit status: 0 success, 1 the input has errors (or
+warnings under --strict), 2 usage error.";
+
+const CONVERT_EXAMPLES: &str = "\
+Examples:
+  podlift convert | kubectl apply -f -                  # compose.yaml here, to the cluster
+  podlift convert -f a.yaml -f b.yaml -o k8s/           # two files merged, one file per object
+  podlift convert --format kustomize -o base/           # a Kustomize base
+  podlift convert --strategy split --kube-version 1.28  # a Deployment per service";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  podlift check                                          # what breaks in one Pod
+  podlift check --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12
+  podlift check --format json | jq '.summary'            # for CI (docs/check-json.md)
+  podlift check --strict -q                              # fail on warnings, print errors only";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  podlift plan                         # containers, addresses, names, ports, start order
+  podlift plan --format mermaid        # a diagram for a README";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Convert compose files into Kubernetes manifests (a YAML stream on stdout).
+    #[command(after_help = CONVERT_EXAMPLES)]
     Convert(ConvertArgs),
     /// Check compose files and report what would break in one Pod; writes nothing.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Show what goes where: containers, roles, addresses, names, ports, start order.
+    #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
+    /// Explain a diagnostic code: what it means, why it matters, what to do.
+    Explain(ExplainArgs),
+    /// Print a shell completion script (e.g. `podlift completions bash > /etc/bash_completion.d/podlift`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `podlift man > ~/.local/share/man/man1/podlift.1`.
+    Man(ManArgs),
+}
+
+/// `completions` options.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man` options.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (`podlift-convert(1)`) instead of the main one.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// `explain` options.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code, e.g. `address-common-range`; without it, every code is listed.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 /// `check` options.
@@ -32,7 +193,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// `text` for people, `json` (diagnostics on stdout) for CI systems.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
 }
 
@@ -52,7 +213,7 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// `table` for people, `mermaid` for a diagram a README can embed.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
 }
 
@@ -68,68 +229,86 @@ pub enum PlanFormat {
 /// Inputs shared by every subcommand.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// Compose file (repeatable; later files override earlier ones).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    /// Compose file (repeatable; default: `compose.yaml` and the like here, or `COMPOSE_FILE`)
+    ///
+    /// Compose file (repeatable; later files override earlier ones). Without it, podlift reads
+    /// `compose.yaml`, `compose.yml`, `docker-compose.yaml` or `docker-compose.yml` (and its
+    /// `.override` file) in the working directory, or the files `COMPOSE_FILE` names.
+    #[arg(
+        help_heading = "Input",
+        short = 'f',
+        long = "file",
+        value_name = "FILE"
+    )]
     pub files: Vec<PathBuf>,
     /// Environment file for interpolation (repeatable; default `.env` beside the first file).
-    #[arg(long = "env-file", value_name = "FILE")]
+    #[arg(help_heading = "Input", long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
     /// Activate a profile (repeatable; also `COMPOSE_PROFILES`).
-    #[arg(long = "profile", value_name = "PROFILE")]
+    #[arg(help_heading = "Input", long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Do not interpolate `${VARIABLES}`.
-    #[arg(long)]
+    #[arg(help_heading = "Input", long)]
     pub no_interpolate: bool,
     /// Project name (default: `COMPOSE_PROJECT_NAME`, then `name:` in the file, then the directory).
-    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    #[arg(
+        help_heading = "Input",
+        short = 'p',
+        long = "project-name",
+        value_name = "NAME"
+    )]
     pub project_name: Option<String>,
     /// An address the images use that the compose file does not declare (repeatable).
-    #[arg(long = "extra-ip", value_name = "IP")]
+    #[arg(help_heading = "Strategy", long = "extra-ip", value_name = "IP")]
     pub extra_ips: Vec<IpAddr>,
     /// Image of the init container that puts the addresses on loopback.
-    #[arg(long, value_name = "IMAGE")]
+    #[arg(help_heading = "Strategy", long, value_name = "IMAGE")]
     pub init_image: Option<String>,
     /// Run the init container privileged instead of with `NET_ADMIN` only.
-    #[arg(long)]
+    #[arg(help_heading = "Strategy", long)]
     pub privileged_init: bool,
     /// Kubernetes version to target (`MAJOR.MINOR`); from 1.29 on, start order uses native sidecars.
-    #[arg(long, value_name = "X.Y", default_value = "1.33", value_parser = parse_kube_version)]
+    #[arg(help_heading = "Cluster", long, value_name = "X.Y", default_value = "1.33", value_parser = parse_kube_version)]
     pub kube_version: KubeVersion,
     /// Type of the Services made for published ports (`ClusterIP`, `NodePort`, `LoadBalancer`).
-    #[arg(long, value_name = "TYPE", value_parser = ["ClusterIP", "NodePort", "LoadBalancer"])]
+    #[arg(help_heading = "Cluster", long, value_name = "TYPE", value_parser = ["ClusterIP", "NodePort", "LoadBalancer"])]
     pub service_type: Option<String>,
     /// The cluster's Pod range (repeatable): preset addresses inside it are errors.
-    #[arg(long = "pod-cidr", value_name = "CIDR")]
+    #[arg(help_heading = "Cluster", long = "pod-cidr", value_name = "CIDR")]
     pub pod_cidrs: Vec<ipnet::IpNet>,
     /// The cluster's Service range (repeatable): preset addresses inside it are errors.
-    #[arg(long = "service-cidr", value_name = "CIDR")]
+    #[arg(help_heading = "Cluster", long = "service-cidr", value_name = "CIDR")]
     pub service_cidrs: Vec<ipnet::IpNet>,
     /// A port several containers may declare, because each binds its own preset address (repeatable).
-    #[arg(long = "allow-shared-port", value_name = "PORT")]
+    #[arg(
+        help_heading = "Strategy",
+        long = "allow-shared-port",
+        value_name = "PORT"
+    )]
     pub allow_shared_ports: Vec<u16>,
     /// `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
-    #[arg(long, value_enum, default_value_t = Strategy::Pod)]
+    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = Strategy::Pod)]
     pub strategy: Strategy,
     /// Send traffic for published ports from the Pod's IP to the service's preset address (needs `iptables` in the init image).
-    #[arg(long)]
+    #[arg(help_heading = "Strategy", long)]
     pub inbound_dnat: bool,
     /// Size of the claim made for a named volume (default 1Gi; `x-podlift.size` on the volume wins).
-    #[arg(long, value_name = "QUANTITY")]
+    #[arg(help_heading = "Cluster", long, value_name = "QUANTITY")]
     pub volume_size: Option<String>,
     /// Storage class of the claims (`x-podlift.storage-class` on the volume wins).
-    #[arg(long, value_name = "CLASS")]
+    #[arg(help_heading = "Cluster", long, value_name = "CLASS")]
     pub storage_class: Option<String>,
     /// What a bind mount that cannot be a ConfigMap becomes: a `hostpath` or an empty `pvc`.
-    #[arg(long, value_enum, default_value_t = BindAs::Hostpath)]
+    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = BindAs::Hostpath)]
     pub bind_as: BindAs,
     /// What a compose health check becomes: `readiness` (compose never restarts) or `liveness`.
-    #[arg(long, value_enum, default_value_t = HealthProbe::Readiness)]
+    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = HealthProbe::Readiness)]
     pub health_probe: HealthProbe,
     /// The object that runs each Pod: `deployment`, `statefulset` or a bare `pod`.
-    #[arg(long, value_enum, default_value_t = ControllerKind::Deployment)]
+    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = ControllerKind::Deployment)]
     pub controller: ControllerKind,
     /// Treat warnings as errors.
-    #[arg(long)]
+    #[arg(help_heading = "Diagnostics", long)]
     pub strict: bool,
 }
 
@@ -141,6 +320,7 @@ pub struct ConvertArgs {
     pub input: InputArgs,
     /// Where to write: `-` for stdout, or a directory (one file per object).
     #[arg(
+        help_heading = "Output",
         short = 'o',
         long = "output",
         value_name = "-|DIR",
@@ -148,16 +328,16 @@ pub struct ConvertArgs {
     )]
     pub output: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
     /// Replace the contents of a non-empty output directory.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub force: bool,
     /// Namespace for every object.
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(help_heading = "Output", short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// Also emit the Namespace, labelled for the Pod Security level the init container needs.
-    #[arg(long, requires = "namespace")]
+    #[arg(help_heading = "Output", long, requires = "namespace")]
     pub create_namespace: bool,
 }
 

@@ -3,9 +3,14 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::sync::Arc;
 
-use crate::source::{Sources, Span};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, SourceSpan, SpanContents,
+};
+
+use crate::source::{FileId, Sources, Span};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -147,42 +152,346 @@ pub enum Style {
     Color,
 }
 
+/// How much to print.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors only (`-q`).
+    Quiet,
+    /// Everything, repeated findings grouped.
+    #[default]
+    Normal,
+    /// Everything, each finding with its own snippet (`-v`).
+    Verbose,
+}
+
+/// Options of [`render_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Colour or not.
+    pub style: Style,
+    /// How much.
+    pub verbosity: Verbosity,
+}
+
+/// How many findings of one group are shown with their snippet before the
+/// rest are listed by place.
+pub const GROUP_SHOWN: usize = 3;
+
+/// How many further places a group's last line names.
+const GROUP_PLACES: usize = 8;
+
 /// Renders every diagnostic, then a summary line, as one text block.
 #[must_use]
 pub fn render(diagnostics: &Diagnostics, sources: &Sources, style: Style) -> String {
-    let theme = match style {
+    render_with(
+        diagnostics,
+        sources,
+        RenderOptions {
+            style,
+            verbosity: Verbosity::Normal,
+        },
+    )
+}
+
+/// Renders the diagnostics as [`render`] does, with a verbosity.
+///
+/// Findings with the same severity, code and advice (without advice: the
+/// same message) form a group. Beyond [`GROUP_SHOWN`] of them (unless
+/// verbose), the group is shown once, where its first finding is: its first
+/// snippets, then one line naming where the others are. Work is linear in the
+/// number of diagnostics: each file's text is shared, never copied, and
+/// positions are found through a line index.
+#[must_use]
+pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: RenderOptions) -> String {
+    let theme = match options.style {
         Style::Plain => GraphicalTheme::unicode_nocolor(),
         Style::Color => GraphicalTheme::unicode(),
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
+    let shown: Vec<&Diagnostic> = diagnostics
+        .items()
+        .iter()
+        .filter(|d| options.verbosity != Verbosity::Quiet || d.severity == Severity::Error)
+        .collect();
+    let collapse = options.verbosity != Verbosity::Verbose;
+    let groups = Groups::of(shown.iter().copied());
+    let snippets = Snippets::new(sources);
     let mut out = String::new();
-    for diagnostic in diagnostics.items() {
-        let report = Report::new(diagnostic, sources);
-        if handler.render_report(&mut out, &report).is_err() {
-            let _ = writeln!(
-                out,
-                "{}: {}",
-                diagnostic.severity.as_str(),
-                diagnostic.message
-            );
+    for (position, diagnostic) in shown.iter().enumerate() {
+        let members = groups.members_of(position);
+        if !collapse || members.len() <= GROUP_SHOWN {
+            render_one(&handler, diagnostic, &snippets, &mut out);
+            continue;
         }
-        out.push('\n');
-    }
-    let errors = diagnostics.count(Severity::Error);
-    let warnings = diagnostics.count(Severity::Warning);
-    if errors + warnings > 0 {
+        if members.first() != Some(&position) {
+            continue;
+        }
+        for &member in members.iter().take(GROUP_SHOWN) {
+            if let Some(diagnostic) = shown.get(member) {
+                render_one(&handler, diagnostic, &snippets, &mut out);
+            }
+        }
+        let rest = members.get(GROUP_SHOWN..).unwrap_or_default();
+        let places = rest
+            .iter()
+            .filter_map(|&m| shown.get(m))
+            .map(|d| place(d, sources));
         let _ = writeln!(
             out,
-            "{errors} error{}, {warnings} warning{}",
-            plural(errors),
-            plural(warnings)
+            "  … and {} more {}[{}]: {} (`-v` shows each)\n",
+            thousands(rest.len()),
+            diagnostic.severity.as_str(),
+            diagnostic.code,
+            list_places(places, GROUP_PLACES)
         );
+    }
+    let counts = Counts::of(diagnostics);
+    if (options.verbosity != Verbosity::Quiet || counts.errors > 0)
+        && let Some(line) = counts.summary()
+    {
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
 
+fn render_one(
+    handler: &GraphicalReportHandler,
+    diagnostic: &Diagnostic,
+    snippets: &Snippets<'_>,
+    out: &mut String,
+) {
+    let report = Report::new(diagnostic, snippets);
+    if handler.render_report(out, &report).is_err() {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            diagnostic.severity.as_str(),
+            diagnostic.message
+        );
+    }
+    out.push('\n');
+}
+
+/// Where a finding is, in a few words: its service, else `file:line`.
+fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    let Some(span) = diagnostic.span else {
+        return "(no file)".to_string();
+    };
+    if let Some(service) = sources
+        .key_path(span)
+        .as_ref()
+        .and_then(|p| p.service().map(str::to_string))
+    {
+        return service;
+    }
+    match (sources.get(span.file), sources.line_col(span)) {
+        (Some(file), Some(at)) => format!("{}:{}", file.path.display(), at.line),
+        _ => "(no file)".to_string(),
+    }
+}
+
+/// The first `limit` distinct places, then `…` when there are more.
+fn list_places(places: impl Iterator<Item = String>, limit: usize) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut listed = Vec::new();
+    let mut more = false;
+    for place in places {
+        if seen.contains(&place) {
+            continue;
+        }
+        if listed.len() == limit {
+            more = true;
+            break;
+        }
+        seen.insert(place.clone());
+        listed.push(place);
+    }
+    if more {
+        listed.push("…".to_string());
+    }
+    listed.join(", ")
+}
+
+/// `1997` as `1,997`.
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Diagnostics with the same severity, code and advice (or, without advice,
+/// the same message): one finding with one cause, repeated.
+pub struct Groups {
+    /// Per diagnostic, its group.
+    group_of: Vec<usize>,
+    /// Per group, its members in order.
+    members: Vec<Vec<usize>>,
+}
+
+impl Groups {
+    /// Groups `diagnostics`, in the order of each group's first member.
+    pub fn of<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
+        let mut index = std::collections::HashMap::new();
+        let mut group_of = Vec::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (position, d) in diagnostics.enumerate() {
+            // Without advice, only the same message is the same cause.
+            let cause = d.help.as_deref().unwrap_or(&d.message);
+            let group = *index
+                .entry((d.severity, d.code, d.help.is_some(), cause))
+                .or_insert_with(|| {
+                    members.push(Vec::new());
+                    members.len() - 1
+                });
+            if let Some(list) = members.get_mut(group) {
+                list.push(position);
+            }
+            group_of.push(group);
+        }
+        Self { group_of, members }
+    }
+
+    /// Each group's members (positions in the input), in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.members.iter().map(Vec::as_slice)
+    }
+
+    /// The members of the group of the diagnostic at `position`.
+    fn members_of(&self, position: usize) -> &[usize] {
+        self.group_of
+            .get(position)
+            .and_then(|&g| self.members.get(g))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// How many diagnostics of each severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Notes.
+    pub notes: usize,
+}
+
+impl Counts {
+    /// Counts `diagnostics`.
+    #[must_use]
+    pub fn of(diagnostics: &Diagnostics) -> Self {
+        let mut counts = Self::default();
+        for d in diagnostics.items() {
+            match d.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Note => counts.notes += 1,
+            }
+        }
+        counts
+    }
+
+    /// The one summary line, e.g. `1 error, 2,000 warnings, 2 notes`;
+    /// `None` when there is nothing to count.
+    #[must_use]
+    pub fn summary(self) -> Option<String> {
+        if self.errors + self.warnings + self.notes == 0 {
+            return None;
+        }
+        let part = |n: usize, word: &str| format!("{} {word}{}", thousands(n), plural(n));
+        Some(format!(
+            "{}, {}, {}",
+            part(self.errors, "error"),
+            part(self.warnings, "warning"),
+            part(self.notes, "note")
+        ))
+    }
+}
+
 const fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Each file's text and line index, shared by every snippet of one run.
+struct Snippets<'a> {
+    sources: &'a Sources,
+    files: std::cell::RefCell<std::collections::HashMap<FileId, Snippet>>,
+}
+
+impl<'a> Snippets<'a> {
+    fn new(sources: &'a Sources) -> Self {
+        Self {
+            sources,
+            files: std::cell::RefCell::default(),
+        }
+    }
+
+    fn of(&self, file: FileId) -> Option<Snippet> {
+        if let Some(snippet) = self.files.borrow().get(&file) {
+            return Some(snippet.clone());
+        }
+        let source = self.sources.get(file)?;
+        let snippet = Snippet {
+            text: Arc::clone(&source.text),
+            line_starts: source.line_starts(),
+        };
+        self.files.borrow_mut().insert(file, snippet.clone());
+        Some(snippet)
+    }
+}
+
+/// A file's text for miette, read through its line index: miette's own
+/// reader scans from the start of the text for every snippet.
+#[derive(Clone, Debug)]
+struct Snippet {
+    text: Arc<str>,
+    line_starts: Arc<[usize]>,
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let line_of = |offset: usize| {
+            self.line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        // A window of whole lines around the span, wider than the context,
+        // read by miette's own reader and moved back to file positions.
+        let first = line_of(span.offset()).saturating_sub(context_lines_before + 1);
+        let last = line_of(span.offset() + span.len()) + context_lines_after + 2;
+        let start = self.line_starts.get(first).copied().unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(last)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        let inner = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let contents = window.read_span(&inner, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            contents.data(),
+            SourceSpan::new(
+                (contents.span().offset() + start).into(),
+                contents.span().len(),
+            ),
+            contents.line() + first,
+            contents.column(),
+            contents.line_count() + first,
+        )))
+    }
 }
 
 /// Adapter from [`Diagnostic`] to miette's renderer.
@@ -191,30 +500,26 @@ struct Report {
     headline: String,
     severity: Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Snippet>>,
     label: Option<SourceSpan>,
 }
 
 impl Report {
-    fn new(diagnostic: &Diagnostic, sources: &Sources) -> Self {
+    fn new(diagnostic: &Diagnostic, snippets: &Snippets<'_>) -> Self {
         let located = diagnostic.span.and_then(|span| {
-            let file = sources.get(span.file)?;
-            let at = sources.line_col(span)?;
-            Some((span, file, at))
+            let file = snippets.sources.get(span.file)?;
+            let snippet = snippets.of(span.file)?;
+            (span.start + span.len <= snippet.text.len()).then_some((span, file, snippet))
         });
-        let (headline, source, label) = match located {
-            Some((span, file, _)) => (
-                headline(diagnostic),
-                Some(NamedSource::new(
-                    file.path.display().to_string(),
-                    file.text.to_string(),
-                )),
+        let (source, label) = match located {
+            Some((span, file, snippet)) => (
+                Some(NamedSource::new(file.path.display().to_string(), snippet)),
                 Some(SourceSpan::new(span.start.into(), span.len)),
             ),
-            None => (headline(diagnostic), None, None),
+            None => (None, None),
         };
         Self {
-            headline,
+            headline: headline(diagnostic),
             severity: diagnostic.severity,
             help: diagnostic.help.clone(),
             source,
@@ -222,7 +527,6 @@ impl Report {
         }
     }
 }
-
 fn headline(diagnostic: &Diagnostic) -> String {
     format!(
         "{}[{}]: {}",
@@ -262,5 +566,111 @@ impl miette::Diagnostic for Report {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.label
             .map(|l| Box::new(std::iter::once(LabeledSpan::new_with_span(None, l))) as _)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// miette's own reader over the whole text: what [`Snippet`] must match.
+    #[derive(Debug)]
+    struct Whole {
+        source: NamedSource<String>,
+        label: SourceSpan,
+    }
+
+    impl std::fmt::Display for Whole {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("headline")
+        }
+    }
+
+    impl std::error::Error for Whole {}
+
+    impl miette::Diagnostic for Whole {
+        fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+            Some(&self.source)
+        }
+
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+                None, self.label,
+            ))))
+        }
+    }
+
+    #[test]
+    fn snippets_read_through_the_line_index_match_miette() {
+        let text = "services:\n  a:\n    image: x\n\n    ports:\n      - \"80:80\"\n  b:\n    image: y\nlast line without newline";
+        let mut sources = Sources::default();
+        let file = sources.add(std::path::Path::new("compose.yaml"), text.to_string());
+        let snippets = Snippets::new(&sources);
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
+        let mut spans = Vec::new();
+        for start in 0..text.len() {
+            for len in [0, 1, 3, 12, 40] {
+                if start + len <= text.len() && text.is_char_boundary(start) {
+                    spans.push((start, len));
+                }
+            }
+        }
+        for (start, len) in spans {
+            let diagnostic = Diagnostic::warning("x", "headline").at(Span { file, start, len });
+            let mut ours = String::new();
+            handler
+                .render_report(&mut ours, &Report::new(&diagnostic, &snippets))
+                .unwrap();
+            let whole = Whole {
+                source: NamedSource::new("compose.yaml", text.to_string()),
+                label: SourceSpan::new(start.into(), len),
+            };
+            let mut theirs = String::new();
+            handler.render_report(&mut theirs, &whole).unwrap();
+            // Only the headline's severity marker differs between the two.
+            let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+            assert_eq!(strip(&ours), strip(&theirs), "span {start}+{len}");
+        }
+    }
+
+    #[test]
+    fn groups_share_code_and_advice_or_without_advice_the_message() {
+        let items = [
+            Diagnostic::warning("a", "one").help("do x"),
+            Diagnostic::warning("a", "two").help("do x"),
+            Diagnostic::warning("a", "three").help("do y"),
+            Diagnostic::error("a", "four").help("do x"),
+            Diagnostic::error("type", "`image` must be a string"),
+            Diagnostic::error("type", "`ports` must be a list"),
+            Diagnostic::error("type", "`image` must be a string"),
+        ];
+        let groups = Groups::of(items.iter());
+        let members: Vec<&[usize]> = groups.iter().collect();
+        assert_eq!(
+            members,
+            [&[0, 1][..], &[2], &[3], &[4, 6], &[5]],
+            "{members:?}"
+        );
+    }
+
+    #[test]
+    fn numbers_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_997), "1,997");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn summary_counts_every_severity() {
+        let mut diagnostics = Diagnostics::default();
+        assert_eq!(Counts::of(&diagnostics).summary(), None);
+        diagnostics.push(Diagnostic::note("n", "only a note"));
+        assert_eq!(
+            Counts::of(&diagnostics).summary().as_deref(),
+            Some("0 errors, 0 warnings, 1 note")
+        );
     }
 }

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod explain;
 pub mod load;
 pub mod model;
 pub mod plan;
@@ -24,7 +25,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use cli::{Cli, Command, InputArgs};
-use diagnostic::{Diagnostics, Severity, Style};
+use diagnostic::{Diagnostics, RenderOptions, Severity};
 use source::Sources;
 
 /// Exit status: success.
@@ -125,10 +126,81 @@ where
             };
         }
     };
+    let shown = cli.render_options(env.color);
     match cli.command {
-        Command::Convert(args) => convert(&args, env, stdout),
-        Command::Check(args) => check(&args, env),
-        Command::Plan(args) => plan_command(&args, env),
+        Command::Convert(args) => convert(&args, env, shown, stdout),
+        Command::Check(args) => check(&args, env, shown),
+        Command::Plan(args) => plan_command(&args, env, shown),
+        Command::Explain(args) => explain_command(args.code.as_deref()),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man_page(args.command.as_deref()),
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    Outcome {
+        stdout: cli::completion_script(shell),
+        stderr: String::new(),
+        code: EXIT_OK,
+    }
+}
+
+fn man_page(command: Option<&str>) -> Outcome {
+    match cli::man_page(command) {
+        Some(Ok(roff)) => Outcome {
+            stdout: roff,
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        Some(Err(error)) => Outcome {
+            stdout: String::new(),
+            stderr: format!("error: cannot render the man page: {error}\n"),
+            code: EXIT_INPUT,
+        },
+        None => Outcome {
+            stdout: String::new(),
+            stderr: format!(
+                "error: `{}` is not a podlift command\n  help: `podlift --help` lists them\n",
+                command.unwrap_or_default()
+            ),
+            code: EXIT_USAGE,
+        },
+    }
+}
+
+fn explain_command(code: Option<&str>) -> Outcome {
+    let Some(code) = code else {
+        return Outcome {
+            stdout: explain::list(),
+            stderr: String::new(),
+            code: EXIT_OK,
+        };
+    };
+    // Also as pasted from a diagnostic: `warning[address-common-range]`.
+    let code = code
+        .trim()
+        .split_once('[')
+        .and_then(|(_, rest)| rest.strip_suffix(']'))
+        .unwrap_or(code.trim())
+        .to_ascii_lowercase();
+    match explain::find(&code) {
+        Some(found) => Outcome {
+            stdout: explain::text(found),
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        None => {
+            let hint = explain::closest(&code)
+                .map(|near| format!("did you mean `{near}`? "))
+                .unwrap_or_default();
+            Outcome {
+                stdout: String::new(),
+                stderr: format!(
+                    "error: unknown diagnostic code `{code}`\n  help: {hint}`podlift explain` lists every code\n"
+                ),
+                code: EXIT_USAGE,
+            }
+        }
     }
 }
 
@@ -216,18 +288,18 @@ fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
     diagnostics.has_errors() || (strict && diagnostics.count(Severity::Warning) > 0)
 }
 
-fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
-    let style = if env.color {
-        Style::Color
-    } else {
-        Style::Plain
-    };
-    diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
+fn rendered(pipeline: &Pipeline, options: RenderOptions) -> String {
+    diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, options)
 }
 
-fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io::Write) -> Outcome {
+fn convert(
+    args: &cli::ConvertArgs,
+    env: &Environment,
+    shown: RenderOptions,
+    stdout: &mut dyn std::io::Write,
+) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, env);
+    let stderr = rendered(&pipeline, shown);
     let plans = match &pipeline.plans {
         Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
         _ => {
@@ -272,7 +344,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
     }
 }
 
-fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
+fn check(args: &cli::CheckArgs, env: &Environment, shown: RenderOptions) -> Outcome {
     let pipeline = pipeline(&args.input, env);
     let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
         EXIT_INPUT
@@ -290,33 +362,52 @@ fn check(args: &cli::CheckArgs, env: &Environment) -> Outcome {
                 pipeline.plans.as_deref().unwrap_or_default(),
                 &pipeline.diagnostics,
             ),
-            stderr: rendered(&pipeline, env),
+            stderr: rendered(&pipeline, shown),
             code,
         },
     }
 }
 
-fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
+/// `plan` prints the plan whenever there is one, errors or not: a user sees
+/// what goes where before fixing them. Rows of services with errors are
+/// marked, the errors listed below, and the exit status still says failure.
+fn plan_command(args: &cli::PlanArgs, env: &Environment, shown: RenderOptions) -> Outcome {
     let pipeline = pipeline(&args.input, env);
-    let stderr = rendered(&pipeline, env);
-    match &pipeline.plans {
-        Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => Outcome {
-            stdout: plans
-                .iter()
-                .map(|plan| match args.format {
-                    cli::PlanFormat::Table => report::plan_table(plan),
-                    cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            stderr,
-            code: EXIT_OK,
-        },
-        _ => Outcome {
+    let stderr = rendered(&pipeline, shown);
+    let code = if pipeline.plans.is_none() || failed(&pipeline.diagnostics, args.input.strict) {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    };
+    let Some(plans) = &pipeline.plans else {
+        return Outcome {
             stdout: String::new(),
             stderr,
-            code: EXIT_INPUT,
-        },
+            code,
+        };
+    };
+    let marks = report::errors_by_service(&pipeline.diagnostics, &pipeline.sources);
+    let mut stdout = plans
+        .iter()
+        .map(|plan| match args.format {
+            cli::PlanFormat::Table => report::plan_table_marked(plan, &marks),
+            cli::PlanFormat::Mermaid => report::plan_mermaid(plan),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let prefix = match args.format {
+        cli::PlanFormat::Table => "",
+        cli::PlanFormat::Mermaid => "%% ",
+    };
+    stdout.push_str(&report::plan_footer(
+        &pipeline.diagnostics,
+        &pipeline.sources,
+        prefix,
+    ));
+    Outcome {
+        stdout,
+        stderr,
+        code,
     }
 }
 

@@ -2,11 +2,12 @@
 //! the `check` summary and diagnostics as JSON. Text only; printing is the
 //! caller's.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
 use crate::source::Sources;
@@ -48,6 +49,42 @@ fn names_of(plan: &PodPlan, service: &str) -> Vec<String> {
 /// `podlift plan`: what goes where, as aligned text tables.
 #[must_use]
 pub fn plan_table(plan: &PodPlan) -> String {
+    plan_table_marked(plan, &BTreeMap::new())
+}
+
+/// The error codes of each service, for marking the plan's rows.
+#[must_use]
+pub fn errors_by_service(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+) -> BTreeMap<String, Vec<&'static str>> {
+    let mut out: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for d in diagnostics.items() {
+        if d.severity != Severity::Error {
+            continue;
+        }
+        let service = d
+            .span
+            .and_then(|s| sources.key_path(s))
+            .and_then(|p| p.service().map(ToString::to_string));
+        if let Some(service) = service {
+            let codes = out.entry(service).or_default();
+            if !codes.contains(&d.code) {
+                codes.push(d.code);
+            }
+        }
+    }
+    out
+}
+
+/// The plan table with an `ERRORS` column naming the error codes of each
+/// service in `marks` (the column appears only when a row has one).
+#[must_use]
+pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static str>>) -> String {
+    let marked = plan
+        .containers
+        .iter()
+        .any(|c| marks.contains_key(&c.service));
     let mut rows = vec![[
         "#".to_string(),
         "CONTAINER".to_string(),
@@ -57,6 +94,7 @@ pub fn plan_table(plan: &PodPlan) -> String {
         "PORTS".to_string(),
         "VOLUMES".to_string(),
         "WAITS FOR".to_string(),
+        String::new(),
     ]];
     let mut position = 0;
     if let Some(loopback) = &plan.loopback {
@@ -70,6 +108,7 @@ pub fn plan_table(plan: &PodPlan) -> String {
             "-".to_string(),
             "-".to_string(),
             "-".to_string(),
+            String::new(),
         ]);
     }
     for container in &plan.containers {
@@ -89,12 +128,19 @@ pub fn plan_table(plan: &PodPlan) -> String {
             ),
             join_or_dash(container.details.mounts.iter().map(|m| m.path.clone())),
             join_or_dash(container.depends_on.iter().cloned()),
+            marks
+                .get(&container.service)
+                .map(|codes| codes.join(", "))
+                .unwrap_or_default(),
         ]);
     }
     let mut out = format!(
         "Pod `{}` (project `{}`), in start order:\n\n",
         plan.name, plan.project
     );
+    if marked && let Some(cell) = rows.first_mut().and_then(|header| header.get_mut(8)) {
+        *cell = "ERRORS".to_string();
+    }
     out.push_str(&table(&rows));
     out.push_str("\nNames (hostAliases):\n");
     for alias in &plan.host_aliases {
@@ -146,6 +192,37 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+    out
+}
+
+/// What `plan` adds below the plan: the errors that keep it from being
+/// converted (one line each, details on stderr), then the summary line.
+/// Every line starts with `prefix` (`%% ` keeps a Mermaid diagram valid).
+#[must_use]
+pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -> String {
+    let mut out = String::new();
+    let errors: Vec<&Diagnostic> = diagnostics
+        .items()
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{prefix}Errors: fix them before converting (details on stderr; `podlift explain CODE`):"
+        );
+        for d in errors {
+            let at = d
+                .span
+                .and_then(|s| Some((sources.get(s.file)?, sources.line_col(s)?)))
+                .map(|(file, at)| format!("{}:{}: ", file.path.display(), at.line))
+                .unwrap_or_default();
+            let _ = writeln!(out, "{prefix}  error[{}] {at}{}", d.code, d.message);
+        }
+    }
+    if let Some(summary) = Counts::of(diagnostics).summary() {
+        let _ = writeln!(out, "\n{prefix}{summary}");
     }
     out
 }
@@ -230,49 +307,112 @@ pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "{} error(s), {} warning(s), {} note(s)",
-        diagnostics.count(Severity::Error),
-        diagnostics.count(Severity::Warning),
-        diagnostics.count(Severity::Note)
-    );
+    let summary = Counts::of(diagnostics)
+        .summary()
+        .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
+    let _ = writeln!(out, "{summary}");
     out
 }
 
+/// The version of the `check --format json` shape; raised when a field
+/// changes meaning or goes away (new fields do not raise it). The shape is
+/// documented in `docs/check-json.md` and `docs/check-json.schema.json`.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+/// One finding, or the first of a group of the same finding.
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     code: &'a str,
     severity: &'a str,
+    #[serde(flatten)]
+    place: JsonPlace<'a>,
+    help: Option<&'a str>,
+    /// How many times the finding occurs: 1 + `also.len()`.
+    count: usize,
+    /// Where else the same finding occurs (see [`Groups`]).
+    also: Vec<JsonPlace<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPlace<'a> {
     file: Option<String>,
     line: Option<usize>,
     column: Option<usize>,
+    service: Option<String>,
+    key: Option<String>,
     message: &'a str,
-    help: Option<&'a str>,
 }
 
-/// Diagnostics as a JSON array, for CI systems.
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
+    let file = d
+        .span
+        .and_then(|s| sources.get(s.file))
+        .map(|f| f.path.display().to_string());
+    let at = d.span.and_then(|s| sources.line_col(s));
+    let path = d.span.and_then(|s| sources.key_path(s));
+    JsonPlace {
+        file,
+        line: at.map(|a| a.line),
+        column: at.map(|a| a.column),
+        service: path
+            .as_ref()
+            .and_then(|p| p.service().map(ToString::to_string)),
+        key: path.map(|p| p.to_string()),
+        message: &d.message,
+    }
+}
+
+/// `podlift check --format json`: `{"version": 1, "diagnostics": […],
+/// "summary": {…}}`, repeated findings grouped, for CI systems.
 #[must_use]
 pub fn diagnostics_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
-    let items: Vec<JsonDiagnostic<'_>> = diagnostics
-        .items()
+    let items = diagnostics.items();
+    let groups = Groups::of(items.iter());
+    let entries = groups
         .iter()
-        .map(|d| {
-            let file = d
-                .span
-                .and_then(|s| sources.get(s.file))
-                .map(|f| f.path.display().to_string());
-            let at = d.span.and_then(|s| sources.line_col(s));
-            JsonDiagnostic {
+        .filter_map(|members| {
+            let (first, rest) = members.split_first()?;
+            let d = items.get(*first)?;
+            Some(JsonDiagnostic {
                 code: d.code,
                 severity: d.severity.as_str(),
-                file,
-                line: at.map(|a| a.line),
-                column: at.map(|a| a.column),
-                message: &d.message,
+                place: json_place(d, sources),
                 help: d.help.as_deref(),
-            }
+                count: members.len(),
+                also: rest
+                    .iter()
+                    .filter_map(|m| items.get(*m))
+                    .map(|d| json_place(d, sources))
+                    .collect(),
+            })
         })
         .collect();
-    serde_json::to_string_pretty(&items).map_or_else(|_| "[]\n".to_string(), |t| t + "\n")
+    let counts = Counts::of(diagnostics);
+    let report = JsonReport {
+        version: JSON_VERSION,
+        diagnostics: entries,
+        summary: JsonSummary {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            notes: counts.notes,
+        },
+    };
+    serde_json::to_string_pretty(&report).map_or_else(
+        |_| "{\"version\": 1, \"diagnostics\": []}\n".to_string(),
+        |t| t + "\n",
+    )
 }

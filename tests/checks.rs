@@ -315,7 +315,7 @@ fn seed_check_notes_pod_security_and_source_addresses() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("0 error(s), 2 warning(s), 3 note(s)"),
+        run.stdout.contains("0 errors, 2 warnings, 3 notes"),
         "{}",
         run.stdout
     );
@@ -336,8 +336,11 @@ fn check_json_lists_code_severity_and_position() {
         .args(["check", "--format", "json"])
         .run();
     assert_eq!(run.code, 1);
-    let items: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
-    let duplicate = items
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    let duplicate = report["diagnostics"]
+        .as_array()
+        .unwrap()
         .iter()
         .find(|d| d["code"] == "address-duplicate")
         .unwrap();

@@ -16,6 +16,9 @@ pub enum Variant {
     Full,
     /// What both podlift and podlet accept.
     Podlet,
+    /// [`Variant::Full`] with every address in 10.100.0.0/16, inside two
+    /// common cluster ranges: two warnings per service.
+    Findings,
 }
 
 impl Variant {
@@ -24,6 +27,7 @@ impl Variant {
         match name {
             "full" => Some(Self::Full),
             "podlet" => Some(Self::Podlet),
+            "findings" => Some(Self::Findings),
             _ => None,
         }
     }
@@ -47,10 +51,14 @@ pub fn compose(services: usize, variant: Variant) -> String {
     for i in 0..services {
         service(&mut out, i, variant);
     }
-    if variant == Variant::Full {
-        out.push_str(
+    match variant {
+        Variant::Full => out.push_str(
             "networks:\n  backend:\n    ipam:\n      config:\n        - subnet: 169.254.0.0/16\n",
-        );
+        ),
+        Variant::Findings => out.push_str(
+            "networks:\n  backend:\n    ipam:\n      config:\n        - subnet: 10.100.0.0/16\n",
+        ),
+        Variant::Podlet => {}
     }
     out.push_str("volumes:\n");
     for i in 0..services {
@@ -80,15 +88,19 @@ fn service(out: &mut String, i: usize, variant: Variant) {
 "
     );
     match variant {
-        Variant::Full => {
+        Variant::Full | Variant::Findings => {
+            let (prefix, third) = if variant == Variant::Full {
+                ("169.254", 100 + i / 250)
+            } else {
+                ("10.100", i / 250)
+            };
             let _ = write!(
                 out,
                 "    expose: [\"{port}\"]
     networks:
       backend:
-        ipv4_address: 169.254.{}.{}
+        ipv4_address: {prefix}.{third}.{}
 ",
-                100 + i / 250,
                 1 + i % 250
             );
             if let Some(previous) = i.checked_sub(1) {

@@ -220,6 +220,19 @@ def case_env(case: Case) -> dict[str, str]:
     return env
 
 
+def flatten(report: dict) -> list[dict]:
+    """One dict per finding from `check --format json` version 1, whose
+    repeated findings are one entry with the other places in `also`."""
+    if report["version"] != 1:
+        raise KeyError("version")
+    out = []
+    for entry in report["diagnostics"]:
+        out.append(entry)
+        for place in entry["also"]:
+            out.append({**place, "code": entry["code"], "severity": entry["severity"]})
+    return out
+
+
 def run_podlift(podlift: Path, case: Case, result: Result) -> None:
     proc = subprocess.run(
         [str(podlift), "check", *file_args(case), "--format", "json"],
@@ -234,10 +247,10 @@ def run_podlift(podlift: Path, case: Case, result: Result) -> None:
         result.podlift_detail = f"exit {proc.returncode}: {proc.stderr.strip()[:200]}"
         return
     try:
-        diagnostics = json.loads(proc.stdout or "[]")
-    except json.JSONDecodeError:
+        diagnostics = flatten(json.loads(proc.stdout))
+    except (json.JSONDecodeError, KeyError, TypeError):
         result.podlift = "crash"
-        result.podlift_detail = f"stdout is not JSON: {proc.stdout[:200]}"
+        result.podlift_detail = f"stdout is not the check report (docs/check-json.md): {proc.stdout[:200]}"
         return
     errors = [d for d in diagnostics if d.get("severity") == "error"]
     validity = sorted({d["code"] for d in errors if classify(d) == "compose"})

@@ -1,0 +1,808 @@
+//! What each diagnostic code means, why it matters on Kubernetes and what to
+//! do: `podlift explain CODE` (like `rustc --explain`), `podlift explain` for
+//! the list, and `docs/diagnostics.md`, all from [`EXPLANATIONS`].
+//!
+//! Adding a code is one entry here; `tests/explain.rs` fails for a code the
+//! program can emit without one.
+
+use std::fmt::Write as _;
+
+/// One diagnostic code, explained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// The code, as in `warning[address-common-range]`.
+    pub code: &'static str,
+    /// One line: what was found.
+    pub title: &'static str,
+    /// What the finding means.
+    pub meaning: &'static str,
+    /// Why it matters once the application runs on Kubernetes.
+    pub kubernetes: &'static str,
+    /// What to do.
+    pub remedy: &'static str,
+    /// A small compose file that gives the finding. A first line
+    /// `# podlift convert ARGS` names the flags it needs; a line `# file: NAME`
+    /// starts another file beside `compose.yaml`. `tests/explain.rs` runs
+    /// every example (but a few that only illustrate) and expects the code.
+    pub example: &'static str,
+}
+
+/// Every code podlift can emit, sorted by code.
+pub const EXPLANATIONS: &[Explanation] = &[
+    Explanation {
+        code: "address-cluster-range",
+        title: "a preset address lies inside the cluster's Pod or Service range",
+        meaning: "A service (or `--extra-ip`, or `x-podlift.extra-addresses`) claims an address inside a range named with `--pod-cidr` or `--service-cidr`.",
+        kubernetes: "The init container puts the address on the Pod's loopback. Traffic from the Pod to a real Pod or Service that has this address would then stay inside the Pod: the Pod hijacks it.",
+        remedy: "Move the preset addresses out of the cluster's ranges, e.g. into 169.254.0.0/16, and change the images' configuration to match.",
+        example: "# podlift convert --service-cidr 10.96.0.0/12\nservices:\n  db:\n    image: postgres:16\n    networks:\n      back:\n        ipv4_address: 10.96.0.10\nnetworks:\n  back:\n    ipam:\n      config:\n        - subnet: 10.96.0.0/24\n",
+    },
+    Explanation {
+        code: "address-common-range",
+        title: "a preset address lies inside a range clusters commonly use",
+        meaning: "Without `--pod-cidr`/`--service-cidr`, podlift compares preset addresses with ranges many clusters use (kubeadm, k3s, EKS, Calico, Docker's bridge).",
+        kubernetes: "If the cluster does use that range, the Pod claims an address that belongs to a real Pod or Service, and its traffic to that address never leaves the Pod.",
+        remedy: "Name the cluster's real ranges with `--pod-cidr` and `--service-cidr`: the warning then becomes an exact check (an error when the address collides, nothing when it does not).",
+        example: "services:\n  app:\n    image: app:1.0\n    networks:\n      back:\n        ipv4_address: 10.100.0.5\nnetworks:\n  back:\n    ipam:\n      config:\n        - subnet: 10.100.0.0/16\n",
+    },
+    Explanation {
+        code: "address-duplicate",
+        title: "two services declare the same preset address",
+        meaning: "Two services that do not share a network namespace declare one `ipv4_address` or `ipv6_address`.",
+        kubernetes: "In one Pod every address is on one shared loopback, so one address cannot belong to two services; compose would not start either.",
+        remedy: "Give one of them another address, or let it share the other's namespace with `network_mode: service:NAME`.",
+        example: "services:\n  a:\n    image: a:1\n    networks: {back: {ipv4_address: 169.254.253.2}}\n  b:\n    image: b:1\n    networks: {back: {ipv4_address: 169.254.253.2}}\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "address-invalid",
+        title: "an address is not an IP address of the right family",
+        meaning: "`ipv4_address` or `ipv6_address` holds text that is not an address, or an address of the other family.",
+        kubernetes: "The init container can only claim real addresses; a wrong one would make it fail and the Pod never start.",
+        remedy: "Write a plain address without prefix length (`169.254.253.7`), IPv4 under `ipv4_address`, IPv6 under `ipv6_address`.",
+        example: "services:\n  app:\n    image: app:1\n    networks:\n      back:\n        ipv4_address: 169.254.253.7/24\n",
+    },
+    Explanation {
+        code: "address-outside-subnet",
+        title: "a preset address lies outside its network's subnet",
+        meaning: "A service's `ipv4_address`/`ipv6_address` is not inside any subnet its network declares under `ipam.config`.",
+        kubernetes: "Compose refuses to start such a service; the images were never run with this address, so it is most likely a typo.",
+        remedy: "Fix the address or the subnet.",
+        example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.254.7}}\nnetworks:\n  back:\n    ipam:\n      config:\n        - subnet: 169.254.253.0/24\n",
+    },
+    Explanation {
+        code: "address-reserved",
+        title: "a preset address must not go on a Pod's loopback",
+        meaning: "The address is loopback, unspecified, multicast or broadcast, or one a cluster uses itself: the cloud metadata service (169.254.169.254), NodeLocal DNSCache (169.254.20.10) or Calico's gateway (169.254.1.1).",
+        kubernetes: "Claimed on the Pod's loopback, such an address cuts the Pod off from the service behind it (metadata, DNS, its default route) or means something else entirely.",
+        remedy: "Choose another address and change the images' configuration to match.",
+        example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.169.254}}\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "bind-claim",
+        title: "a bind mount becomes an empty PersistentVolumeClaim",
+        meaning: "With `--bind-as pvc`, a bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a claim.",
+        kubernetes: "A cluster cannot see the files on the machine where compose ran; the claim starts empty.",
+        remedy: "Copy the content into the claim before the service needs it (e.g. with a Job or `kubectl cp`), or bake it into an image.",
+        example: "# podlift convert --bind-as pvc\nservices:\n  app:\n    image: app:1\n    volumes:\n      - ./data:/var/lib/app\n",
+    },
+    Explanation {
+        code: "bind-host-path",
+        title: "a bind mount becomes a hostPath volume",
+        meaning: "A bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a `hostPath` volume (the default `--bind-as hostpath`).",
+        kubernetes: "A hostPath is a directory on whichever node runs the Pod: it must exist there with the right content, and it ties the Pod to that node. Many clusters forbid hostPath.",
+        remedy: "Prefer a named volume, use `--bind-as pvc`, or make sure the path exists on the nodes.",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app/data:/var/lib/app\n",
+    },
+    Explanation {
+        code: "command-syntax",
+        title: "a command cannot be split into words",
+        meaning: "`command` or `entrypoint` is written as one string that shell-style splitting cannot read, usually an unclosed quote.",
+        kubernetes: "Kubernetes takes a command as a list of words; podlift splits a string the way compose does, and cannot guess where an unclosed quote ends.",
+        remedy: "Close the quote, or write the command as a list.",
+        example: "services:\n  app:\n    image: app:1\n    command: sh -c 'echo hello\n",
+    },
+    Explanation {
+        code: "config-undeclared",
+        title: "a service uses a config that is not declared",
+        meaning: "A service lists a config under `configs:` that the top-level `configs:` does not define.",
+        kubernetes: "podlift turns each declared config into a ConfigMap; without the declaration there is no content and no name to mount. Compose refuses this too.",
+        remedy: "Declare it under the top-level `configs:` with `file:`, `content:` or `environment:`.",
+        example: "services:\n  app:\n    image: app:1\n    configs: [app.conf]\n",
+    },
+    Explanation {
+        code: "cpus-invalid",
+        title: "a CPU count is not a positive number",
+        meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number.",
+        kubernetes: "It becomes the container's CPU request or limit, which must be a positive quantity.",
+        remedy: "Write a positive number such as `0.5`.",
+        example: "services:\n  app:\n    image: app:1\n    cpus: half\n",
+    },
+    Explanation {
+        code: "depends-on-condition",
+        title: "a `depends_on` condition is unknown",
+        meaning: "A long-syntax `depends_on` entry has a `condition` compose does not know.",
+        kubernetes: "The condition decides how podlift orders start-up (sidecar, startup probe, one-shot init container); an unknown one falls back to `service_started`.",
+        remedy: "Use `service_started`, `service_healthy` or `service_completed_successfully`.",
+        example: "services:\n  app:\n    image: app:1\n    depends_on:\n      db: {condition: service_ready}\n  db:\n    image: db:1\n",
+    },
+    Explanation {
+        code: "depends-on-cycle",
+        title: "services depend on each other in a cycle",
+        meaning: "Following `depends_on` (and `network_mode: service:X`) leads back to where it started.",
+        kubernetes: "Start order becomes init containers and sidecars in one sequence; a cycle has no first member, and compose refuses it too.",
+        remedy: "Break the cycle: one of the services must start without waiting for the others (and retry until they answer).",
+        example: "services:\n  a:\n    image: a:1\n    depends_on: [b]\n  b:\n    image: b:1\n    depends_on: [a]\n",
+    },
+    Explanation {
+        code: "depends-on-self",
+        title: "a service depends on itself",
+        meaning: "A service lists its own name under `depends_on`.",
+        kubernetes: "It could never start; compose refuses it.",
+        remedy: "Remove the entry.",
+        example: "services:\n  app:\n    image: app:1\n    depends_on: [app]\n",
+    },
+    Explanation {
+        code: "depends-on-unknown",
+        title: "a service depends on a service that does not exist",
+        meaning: "`depends_on` names something that is not a service of the project (after profiles are applied).",
+        kubernetes: "There is no container to wait for; compose refuses this too.",
+        remedy: "Name a service of this project, activate the profile that defines it, or remove the entry.",
+        example: "services:\n  app:\n    image: app:1\n    depends_on: [database]\n",
+    },
+    Explanation {
+        code: "docker-socket",
+        title: "a service mounts the Docker socket",
+        meaning: "A bind mount's source is the Docker daemon's socket (`/var/run/docker.sock` and the like).",
+        kubernetes: "Cluster nodes run containerd or CRI-O, not Docker: there is no socket to mount, and giving a Pod the node's container runtime hands it the whole node.",
+        remedy: "Remove the mount; a container that drives Docker must be redesigned for Kubernetes (e.g. to use the Kubernetes API with a narrow ServiceAccount).",
+        example: "services:\n  agent:\n    image: agent:1\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+    },
+    Explanation {
+        code: "duration-invalid",
+        title: "a duration cannot be read",
+        meaning: "A health check's `interval`, `timeout`, `start_period` or `start_interval`, or `stop_grace_period`, is not a duration.",
+        kubernetes: "Durations become probe periods and the Pod's termination grace period, in whole seconds.",
+        remedy: "Write it like `30s`, `1m30s` or `500ms`.",
+        example: "services:\n  app:\n    image: app:1\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: thirty\n",
+    },
+    Explanation {
+        code: "env-file-syntax",
+        title: "an env file cannot be read as `NAME=value` lines",
+        meaning: "An `.env` file (for interpolation, `--env-file`) or a service's `env_file` has a line podlift cannot parse, such as an unclosed quote.",
+        kubernetes: "The values become container environment or interpolate the compose file; a misread value would silently change the application's configuration.",
+        remedy: "Write one `NAME=value` per line; quote values with spaces or `#`.",
+        example: "services:\n  app:\n    image: app:${TAG}\n# file: .env\nTAG=\"1.0\n",
+    },
+    Explanation {
+        code: "env-file-unreadable",
+        title: "a service's env file cannot be read",
+        meaning: "A file named under a service's `env_file` does not exist or cannot be read.",
+        kubernetes: "Its variables would be missing from the container; compose refuses to start in this case unless the entry says `required: false`.",
+        remedy: "Create the file, fix the path (relative to the compose file), or mark the entry `required: false`.",
+        example: "services:\n  app:\n    image: app:1\n    env_file: [app.env]\n",
+    },
+    Explanation {
+        code: "extends-cycle",
+        title: "`extends` leads back to itself",
+        meaning: "A service extends another that (directly or through others) extends the first.",
+        kubernetes: "The merged service would have no end; compose refuses it.",
+        remedy: "Remove one `extends` of the cycle.",
+        example: "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+    },
+    Explanation {
+        code: "extends-syntax",
+        title: "`extends` is written wrongly",
+        meaning: "`extends` is neither a service name nor a mapping with `service:` (and optionally `file:`).",
+        kubernetes: "podlift cannot tell which service to start from.",
+        remedy: "Write `extends: name` or `extends: {service: name, file: other.yaml}`.",
+        example: "services:\n  app:\n    extends: [base]\n",
+    },
+    Explanation {
+        code: "extends-unknown",
+        title: "`extends` names a service that does not exist",
+        meaning: "The service named by `extends` is not defined in this file, or in the file its `file:` names.",
+        kubernetes: "The service would lose everything it meant to inherit.",
+        remedy: "Name a service that exists, or add `file:` for one in another file.",
+        example: "services:\n  app:\n    extends: base\n",
+    },
+    Explanation {
+        code: "external-object",
+        title: "a secret or config must already exist in the cluster",
+        meaning: "A secret or config is `external`, or its content cannot be read at convert time (e.g. `environment:` naming an unset variable).",
+        kubernetes: "The Pod mounts a Secret or ConfigMap of the given name and key; Kubernetes will not start the Pod until that object exists in its namespace.",
+        remedy: "Create it in the namespace before applying the manifests (`kubectl create secret generic NAME --from-file=KEY=FILE`).",
+        example: "services:\n  app:\n    image: app:1\n    secrets: [token]\nsecrets:\n  token:\n    external: true\n",
+    },
+    Explanation {
+        code: "extra-host-gateway",
+        title: "`extra_hosts` points at Docker's `host-gateway`",
+        meaning: "An `extra_hosts` entry uses the special value `host-gateway`, which Docker replaces with the host's address.",
+        kubernetes: "A cluster has no such value, and the Pod's node is not the machine compose ran on; the name is left out of `hostAliases`.",
+        remedy: "Give the host's real address, or reach the outside service through a Service of type ExternalName.",
+        example: "services:\n  app:\n    image: app:1\n    extra_hosts: [\"host.docker.internal:host-gateway\"]\n",
+    },
+    Explanation {
+        code: "extra-host-invalid",
+        title: "an `extra_hosts` entry has no valid address",
+        meaning: "An `extra_hosts` entry is not `name=address` or `name:address` with an IP address.",
+        kubernetes: "Each entry becomes a `hostAliases` line, which needs an IP address.",
+        remedy: "Write `name=address`, e.g. `db.local=169.254.253.2`.",
+        example: "services:\n  app:\n    image: app:1\n    extra_hosts: [\"db.local=somewhere\"]\n",
+    },
+    Explanation {
+        code: "file-empty",
+        title: "a compose file is empty",
+        meaning: "A compose file holds no YAML document, or only `null`.",
+        kubernetes: "There is nothing to convert.",
+        remedy: "Give it at least a `services:` mapping, or leave it out of `-f`.",
+        example: "# compose.yaml with no content\n",
+    },
+    Explanation {
+        code: "file-not-mapping",
+        title: "a compose file is not a mapping",
+        meaning: "The top of a compose file is a list or a scalar instead of a mapping of keys such as `services:`.",
+        kubernetes: "podlift, like compose, reads a compose file as a mapping.",
+        remedy: "Start the file with keys such as `services:`.",
+        example: "- app\n- db\n",
+    },
+    Explanation {
+        code: "file-unreadable",
+        title: "a file cannot be read",
+        meaning: "A compose file, an included file, or a file a secret or config names does not exist, is a directory, is not UTF-8, or exceeds podlift's size limit.",
+        kubernetes: "Without its content, podlift cannot convert the file, or fill the Secret or ConfigMap.",
+        remedy: "Fix the path (relative to the compose file), or name the compose file inside a directory.",
+        example: "services:\n  app:\n    image: app:1\n    configs: [conf]\nconfigs:\n  conf:\n    file: ./missing.conf\n",
+    },
+    Explanation {
+        code: "healthcheck-invalid",
+        title: "a health check's `test` is not a command",
+        meaning: "`healthcheck.test` as a list does not start with `CMD`, `CMD-SHELL` or `NONE`.",
+        kubernetes: "The test becomes an exec probe; podlift has to know whether to run it directly or through `sh -c`.",
+        remedy: "Write `[\"CMD\", \"curl\", \"-f\", \"http://localhost\"]`, `[\"CMD-SHELL\", \"…\"]`, or a plain string for a shell command.",
+        example: "services:\n  app:\n    image: app:1\n    healthcheck:\n      test: [\"curl\", \"-f\", \"http://localhost\"]\n",
+    },
+    Explanation {
+        code: "image-built",
+        title: "a service is built, not pulled",
+        meaning: "A service has `build:`; podlift uses its `image:` (or the name compose would give the built image).",
+        kubernetes: "A cluster pulls images from a registry; it cannot build them, and an image built on your machine is not in any registry.",
+        remedy: "Build the image, push it to a registry the cluster can pull from, and set `image:` to that reference.",
+        example: "services:\n  app:\n    build: .\n",
+    },
+    Explanation {
+        code: "image-missing",
+        title: "a service has no image",
+        meaning: "A service has neither `image:` nor `build:`.",
+        kubernetes: "Every container of the Pod needs an image the cluster can pull.",
+        remedy: "Set `image:` to a reference the cluster can pull.",
+        example: "services:\n  app:\n    command: [\"sleep\", \"infinity\"]\n",
+    },
+    Explanation {
+        code: "include-conflict",
+        title: "an included file defines a resource again",
+        meaning: "A service, network, volume, secret or config is defined both in a file and in a file it `include`s.",
+        kubernetes: "Compose refuses such conflicts instead of merging them; which one would win is not defined.",
+        remedy: "Rename one of them, or remove it from the included file.",
+        example: "include: [db.yaml]\nservices:\n  db:\n    image: postgres:16\n# file: db.yaml\nservices:\n  db:\n    image: postgres:15\n",
+    },
+    Explanation {
+        code: "include-cycle",
+        title: "`include` leads back to a file being read",
+        meaning: "A file includes itself, directly or through other files.",
+        kubernetes: "The project would have no end; compose refuses it.",
+        remedy: "Remove one of the `include` entries of the cycle.",
+        example: "include: [other.yaml]\nservices:\n  app:\n    image: app:1\n# file: other.yaml\ninclude: [compose.yaml]\n",
+    },
+    Explanation {
+        code: "include-syntax",
+        title: "`include` is written wrongly",
+        meaning: "`include` is not a list, or an entry names no file.",
+        kubernetes: "podlift cannot tell which files to read.",
+        remedy: "Write `include: [other.yaml]`, or entries with `path:` (and optionally `env_file:` and `project_directory:`).",
+        example: "include: other.yaml\n",
+    },
+    Explanation {
+        code: "interpolation-depth",
+        title: "interpolation nests too deep",
+        meaning: "`${NAME:-${OTHER:-…}}` defaults nest more levels than podlift follows.",
+        kubernetes: "A bound on nesting keeps a hostile or broken file from exhausting memory or time.",
+        remedy: "Flatten the nested defaults.",
+        example: "services:\n  app:\n    image: ${A:-${B:-${C:-${D:-…}}}}\n",
+    },
+    Explanation {
+        code: "interpolation-syntax",
+        title: "a `${…}` is not valid interpolation",
+        meaning: "A `$` starts something compose cannot read as a variable, such as an unclosed `${`.",
+        kubernetes: "Compose refuses the file; the value cannot be known.",
+        remedy: "Close the `${`, write `${NAME}` or `${NAME:-default}`, or write `$$` for a literal `$`.",
+        example: "services:\n  app:\n    image: app:${TAG\n",
+    },
+    Explanation {
+        code: "key-ignored",
+        title: "a compose key has no effect in Kubernetes",
+        meaning: "The key means something only to Docker or to `docker compose up` (e.g. `version`, a network's `driver`), and has no equivalent that would change what runs.",
+        kubernetes: "Nothing is lost: the cluster's own mechanisms (CNI, scheduler, kubelet) do what the key did.",
+        remedy: "Nothing to do; remove the key if you want a quiet run.",
+        example: "version: \"3.8\"\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
+        code: "key-not-carried",
+        title: "a compose key is not carried over",
+        meaning: "podlift knows the key but cannot express it in the manifests (e.g. a Swarm-only `deploy` setting, a device mapping).",
+        kubernetes: "The application runs without this setting on Kubernetes; whether it still works depends on what the setting did.",
+        remedy: "Check that the application works without it, or set the equivalent by hand in the output.",
+        example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n",
+    },
+    Explanation {
+        code: "key-unknown",
+        title: "a compose key is unknown",
+        meaning: "The key is not part of the Compose Specification at this place (often a typo).",
+        kubernetes: "Compose would refuse the file; podlift reports it instead of dropping it silently.",
+        remedy: "Fix the spelling (the message suggests the closest key), or prefix the key with `x-` to mark it as an extension.",
+        example: "services:\n  app:\n    image: app:1\n    enviroment:\n      A: \"1\"\n",
+    },
+    Explanation {
+        code: "label-invalid",
+        title: "a label is not a valid annotation key",
+        meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",
+        kubernetes: "The API server would refuse the whole object, so the label is left out.",
+        remedy: "Rename the label to `[prefix/]name` with letters, digits, `-`, `_` and `.`.",
+        example: "services:\n  app:\n    image: app:1\n    labels:\n      \"my label\": \"x\"\n",
+    },
+    Explanation {
+        code: "limit-services",
+        title: "the project has more services than podlift converts",
+        meaning: "The project defines more services than podlift's limit.",
+        kubernetes: "One Pod of that size would be far beyond what Kubernetes accepts for one object.",
+        remedy: "Split the project into several.",
+        example: "services:   # more than 100,000 entries\n",
+    },
+    Explanation {
+        code: "merge-type",
+        title: "a key has different types in two merged files",
+        meaning: "A later compose file (`-f a.yaml -f b.yaml`, or `compose.override.yaml`) writes a key as a list or a scalar where an earlier one wrote a mapping, or the reverse (keys compose accepts both ways, such as `environment`, merge).",
+        kubernetes: "Compose cannot merge such values either; the result would be a guess.",
+        remedy: "Write it the same way in both files, or tag the later one `!override` to replace it.",
+        example: "services:\n  app:\n    image: app:1\n    deploy:\n      replicas: 1\n# file: compose.override.yaml\nservices:\n  app:\n    deploy: [replicas=2]\n",
+    },
+    Explanation {
+        code: "name-conflict",
+        title: "a name would resolve to two addresses",
+        meaning: "Two services use one host name (service name, `container_name`, `hostname`, alias, link or extra host) for different addresses.",
+        kubernetes: "All names of a Pod go into one `hostAliases` table, where a name has one address; podlift keeps the first.",
+        remedy: "Give one of them another name.",
+        example: "services:\n  a:\n    image: a:1\n    hostname: db\n    networks: {back: {ipv4_address: 169.254.253.2}}\n  b:\n    image: b:1\n    networks:\n      back:\n        ipv4_address: 169.254.253.3\n        aliases: [db]\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "name-invalid",
+        title: "a name is not a valid host name",
+        meaning: "A service name, alias, `container_name` or `hostname` is not a DNS-1123 name (e.g. it holds `_`).",
+        kubernetes: "Kubernetes' `hostAliases` accept DNS names only, so the name will not resolve in the Pod.",
+        remedy: "Rename it if peers call it by that name.",
+        example: "services:\n  my_db:\n    image: postgres:16\n",
+    },
+    Explanation {
+        code: "network-mode-host",
+        title: "a service uses the host's network",
+        meaning: "A service has `network_mode: host`.",
+        kubernetes: "All services of the Pod share the Pod's network namespace; one container cannot have the node's network instead. (The Pod-wide `hostNetwork` would change every service and expose them on the node.)",
+        remedy: "Remove `network_mode: host`: the Pod's shared namespace already joins all services.",
+        example: "services:\n  app:\n    image: app:1\n    network_mode: host\n",
+    },
+    Explanation {
+        code: "network-mode-networks",
+        title: "a service sets both `network_mode` and `networks`",
+        meaning: "A service has `network_mode` and also joins `networks`.",
+        kubernetes: "Compose refuses this combination: the two contradict each other.",
+        remedy: "Keep one: `network_mode: service:NAME` already gives the service that service's networks.",
+        example: "services:\n  app:\n    image: app:1\n    network_mode: service:db\n    networks: [back]\n",
+    },
+    Explanation {
+        code: "network-mode-none",
+        title: "a service has no network",
+        meaning: "A service has `network_mode: none`.",
+        kubernetes: "Every container of a Pod shares the Pod's network; one cannot be cut off alone.",
+        remedy: "Remove `network_mode: none`, or convert that service separately.",
+        example: "services:\n  batch:\n    image: batch:1\n    network_mode: none\n",
+    },
+    Explanation {
+        code: "network-mode-target",
+        title: "`network_mode` points nowhere",
+        meaning: "`network_mode: service:X` or `container:X` names no service of the project, or the mode is unknown.",
+        kubernetes: "A container outside the project does not exist in the cluster; podlift cannot tell whose namespace the service meant to share.",
+        remedy: "Name a service of this project in `network_mode: service:NAME`, or remove the key.",
+        example: "services:\n  app:\n    image: app:1\n    network_mode: service:database\n",
+    },
+    Explanation {
+        code: "network-undeclared",
+        title: "a service joins a network that is not declared",
+        meaning: "A service lists a network that the top-level `networks:` does not declare (apart from `default`).",
+        kubernetes: "Compose refuses this; podlift reads subnets from the declaration to check the addresses.",
+        remedy: "Add the network under the top-level `networks:`.",
+        example: "services:\n  app:\n    image: app:1\n    networks: [back]\n",
+    },
+    Explanation {
+        code: "no-compose-file",
+        title: "no compose file was found",
+        meaning: "Without `-f` and `COMPOSE_FILE`, podlift looks for `compose.yaml`, `compose.yml`, `docker-compose.yaml` and `docker-compose.yml` in the working directory, and found none.",
+        kubernetes: "There is nothing to convert.",
+        remedy: "Name one with `-f FILE` (repeatable), set `COMPOSE_FILE`, or run podlift in the project's directory.",
+        example: "$ cd /tmp && podlift check\n",
+    },
+    Explanation {
+        code: "no-services",
+        title: "the project defines no services",
+        meaning: "The compose file (after profiles and merging) has no `services:`.",
+        kubernetes: "There are no containers to put into a Pod.",
+        remedy: "Add services, or activate the profile that holds them (`--profile`, `COMPOSE_PROFILES`).",
+        example: "volumes:\n  data: {}\n",
+    },
+    Explanation {
+        code: "pod-security",
+        title: "the init container needs the `privileged` Pod Security level",
+        meaning: "The loopback init container adds the `NET_ADMIN` capability to put the preset addresses on the Pod's loopback.",
+        kubernetes: "The Pod Security levels `baseline` and `restricted` forbid `NET_ADMIN`; in a namespace that enforces them, the Pod is refused.",
+        remedy: "Label the namespace `pod-security.kubernetes.io/enforce=privileged`, or convert with `-n NAMESPACE --create-namespace` to emit a labelled Namespace.",
+        example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.253.7}}\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "pod-wide-differs",
+        title: "services set a Pod-wide setting differently",
+        meaning: "A setting Kubernetes has once per Pod (hostname, DNS servers and search domains, labels as annotations, stop grace period, …) has different values in different services.",
+        kubernetes: "All services share one Pod; podlift keeps the first service's value (for the stop grace period, the longest).",
+        remedy: "Make the services agree, or check that each works with the value kept.",
+        example: "services:\n  a:\n    image: a:1\n    dns: [1.1.1.1]\n  b:\n    image: b:1\n    dns: [8.8.8.8]\n",
+    },
+    Explanation {
+        code: "port-conflict",
+        title: "two containers of the Pod declare the same port",
+        meaning: "Two services declare one port and protocol (`ports`, `expose`), or a health check calls `localhost:PORT` that another service declares.",
+        kubernetes: "Containers of one Pod share a network namespace: two servers binding one port on `0.0.0.0` cannot both start, and `localhost` reaches whichever holds the port.",
+        remedy: "Change one port. If each server binds only its own preset address (not `0.0.0.0`), the clash is harmless: allow it with `--allow-shared-port PORT`.",
+        example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n  b:\n    image: b:1\n    expose: [\"8080\"]\n",
+    },
+    Explanation {
+        code: "port-invalid",
+        title: "a port cannot be read",
+        meaning: "A `ports` or `expose` entry is not a port mapping, a long-syntax port has no numeric `target`, or the protocol is unknown.",
+        kubernetes: "Ports become containerPorts and Services; a misread port would expose the wrong one.",
+        remedy: "Write `[HOST_IP:]PUBLISHED:TARGET[/PROTOCOL]` (e.g. `8080:80/tcp`) for `ports` and `PORT[/PROTOCOL]` for `expose`.",
+        example: "services:\n  app:\n    image: app:1\n    ports: [\"80:http\"]\n",
+    },
+    Explanation {
+        code: "project-name",
+        title: "the project name is changed",
+        meaning: "The project name (from `-p`, `COMPOSE_PROJECT_NAME` or `name:`) holds characters compose does not allow; podlift uses the normalised name.",
+        kubernetes: "The name prefixes the objects podlift writes (claims, ConfigMaps, the Deployment).",
+        remedy: "Use lowercase letters, digits, `-` and `_`.",
+        example: "name: My Project\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
+        code: "pull-policy",
+        title: "a pull policy has no Kubernetes equivalent",
+        meaning: "`pull_policy` is a refresh schedule (`daily`, `weekly`, `every_12h`) or another value with no `imagePullPolicy` counterpart.",
+        kubernetes: "The cluster's default pull policy applies.",
+        remedy: "Use `always`, `never`, `missing`, `if_not_present` or `build`, or set `imagePullPolicy` by hand.",
+        example: "services:\n  app:\n    image: app:1\n    pull_policy: daily\n",
+    },
+    Explanation {
+        code: "replicas",
+        title: "a service asks for more than one replica in one Pod",
+        meaning: "A service sets `deploy.replicas` (or `scale`) above 1 under the pod strategy.",
+        kubernetes: "The Pod holds every service; replicas of the Pod would copy the whole stack, preset addresses included.",
+        remedy: "Set `replicas: 1`, or use `--strategy split` so that the service gets its own Deployment.",
+        example: "services:\n  web:\n    image: web:1\n    deploy:\n      replicas: 3\n",
+    },
+    Explanation {
+        code: "replicas-stateful",
+        title: "a replicated group mounts named volumes",
+        meaning: "Under `--strategy split`, a group asks for several replicas and mounts named volumes.",
+        kubernetes: "A Deployment's replicas share one PersistentVolumeClaim; most storage allows one writer, and the copies would corrupt each other's data.",
+        remedy: "Keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim.",
+        example: "# podlift convert --strategy split\nservices:\n  db:\n    image: db:1\n    deploy: {replicas: 2}\n    volumes: [data:/var/lib/db]\nvolumes:\n  data: {}\n",
+    },
+    Explanation {
+        code: "restart-differs",
+        title: "services restart differently, but a Pod restarts all",
+        meaning: "A long-running service has a restart policy (e.g. `no`) unlike the others.",
+        kubernetes: "A Deployment's Pod has one restart policy, `Always`: the kubelet restarts every container that exits, including one compose would have left stopped.",
+        remedy: "Make sure the service may run again after it exits, or run it as a one-shot (`service_completed_successfully` dependency) or a Job.",
+        example: "services:\n  app:\n    image: app:1\n    restart: always\n  migrate:\n    image: migrate:1\n    restart: \"no\"\n",
+    },
+    Explanation {
+        code: "restart-invalid",
+        title: "a restart policy is unknown",
+        meaning: "`restart` is not `no`, `always`, `on-failure[:N]` or `unless-stopped`.",
+        kubernetes: "podlift compares restart policies to warn where the Pod restarts differently; an unknown one cannot be compared.",
+        remedy: "Use `no`, `always`, `on-failure[:N]` or `unless-stopped`.",
+        example: "services:\n  app:\n    image: app:1\n    restart: sometimes\n",
+    },
+    Explanation {
+        code: "restart-pod",
+        title: "every container of the Pod restarts when it exits",
+        meaning: "All services share one restart policy that does not restart (compose's default `no`, or `on-failure`).",
+        kubernetes: "A Deployment's Pod restarts each container that exits (`restartPolicy: Always`); services compose left stopped run again.",
+        remedy: "Make sure the services may run again after they exit; or use `--controller pod` for a bare Pod.",
+        example: "services:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
+        code: "secret-undeclared",
+        title: "a service uses a secret that is not declared",
+        meaning: "A service lists a secret under `secrets:` that the top-level `secrets:` does not define.",
+        kubernetes: "podlift turns each declared secret into a Secret; without the declaration there is no content and no name to mount. Compose refuses this too.",
+        remedy: "Declare it under the top-level `secrets:` with `file:` or `environment:`.",
+        example: "services:\n  app:\n    image: app:1\n    secrets: [token]\n",
+    },
+    Explanation {
+        code: "size-invalid",
+        title: "a size cannot be read",
+        meaning: "A memory size (`mem_limit`, `shm_size`, `deploy.resources.*.memory`, a tmpfs size …) is not a byte count.",
+        kubernetes: "Sizes become resource quantities and `emptyDir` limits.",
+        remedy: "Write it like `512m` or `1g`.",
+        example: "services:\n  app:\n    image: app:1\n    mem_limit: lots\n",
+    },
+    Explanation {
+        code: "source-address",
+        title: "peers see a different source address",
+        meaning: "In one Pod a connection to a preset address comes from that same address over loopback; across Pods (split strategy) it comes from the caller's Pod IP.",
+        kubernetes: "Under compose, a server saw each peer's own preset address as the source. A server that allows clients by source address (access lists, `pg_hba.conf`) refuses the new sources.",
+        remedy: "Allow the server's own preset address (one Pod) or the cluster's Pod range (split) in such access lists.",
+        example: "services:\n  db:\n    image: db:1\n    networks: {back: {ipv4_address: 169.254.253.2}}\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.253.7}}\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "split-no-ports",
+        title: "a service of a split project declares no ports",
+        meaning: "Under `--strategy split`, a service with a preset address declares no `ports` or `expose`.",
+        kubernetes: "Across Pods, a preset address is translated to the service's ClusterIP, and a Service forwards only declared ports: nothing reaches this one.",
+        remedy: "Declare every port it listens on with `expose` or `ports`.",
+        example: "# podlift convert --strategy split\nservices:\n  db:\n    image: db:1\n    networks: {back: {ipv4_address: 169.254.253.2}}\nnetworks:\n  back: {}\n",
+    },
+    Explanation {
+        code: "split-one-shot",
+        title: "a one-shot service runs in a Deployment of its own",
+        meaning: "Under `--strategy split`, a service others wait for with `service_completed_successfully` lands in its own Deployment.",
+        kubernetes: "A Deployment restarts its Pod's containers when they exit, so the one-shot task runs again and again.",
+        remedy: "Keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job.",
+        example: "# podlift convert --strategy split\nservices:\n  migrate:\n    image: migrate:1\n  app:\n    image: app:1\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n",
+    },
+    Explanation {
+        code: "split-shared-port",
+        title: "two services of different Pods share a port behind one address",
+        meaning: "Under `--strategy split`, inbound translation sends a port to one preset address, but another service of the same Pod serves that port on its own address.",
+        kubernetes: "From other Pods, the port reaches only one of them.",
+        remedy: "Give the services different ports, or put them in different Pods.",
+        example: "# podlift convert --strategy split --inbound-dnat\n",
+    },
+    Explanation {
+        code: "split-start-order",
+        title: "start order across Pods is not enforced",
+        meaning: "Under `--strategy split`, a service waits (`depends_on`) for a service in another Pod.",
+        kubernetes: "Pods start independently; Kubernetes has no order between them.",
+        remedy: "Make sure the service retries until its peers answer, or group them (`x-podlift: {group: NAME}`).",
+        example: "# podlift convert --strategy split\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: db:1\n",
+    },
+    Explanation {
+        code: "start-order",
+        title: "start order cannot be enforced below Kubernetes 1.29",
+        meaning: "With `--kube-version` below 1.29 there are no native sidecars: the containers of a Pod start together, in list order.",
+        kubernetes: "`depends_on` is then kept as the order of the containers, which Kubernetes does not wait on; a service that must finish first but itself waits for others cannot be placed.",
+        remedy: "Target Kubernetes 1.29 or later (`--kube-version`), or make the services retry until their dependencies answer.",
+        example: "# podlift convert --kube-version 1.28\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: db:1\n",
+    },
+    Explanation {
+        code: "subnet-invalid",
+        title: "a subnet is not in CIDR notation",
+        meaning: "A network's `ipam.config[].subnet` is not an address with a prefix length.",
+        kubernetes: "Subnets are how podlift checks that preset addresses are where compose put them.",
+        remedy: "Write it like `169.254.253.0/24`.",
+        example: "networks:\n  back:\n    ipam:\n      config:\n        - subnet: 169.254.253.0\n",
+    },
+    Explanation {
+        code: "sysctl-unsafe",
+        title: "a sysctl is not in Kubernetes' safe set",
+        meaning: "A service sets a sysctl that the kubelet does not allow by default.",
+        kubernetes: "The kubelet refuses a Pod with an unsafe sysctl unless the node allows it, so podlift leaves it out.",
+        remedy: "Set it on the nodes, or allow it there (`--allowed-unsafe-sysctls`) and add it to the Pod by hand.",
+        example: "services:\n  app:\n    image: app:1\n    sysctls:\n      net.core.somaxconn: 1024\n",
+    },
+    Explanation {
+        code: "type",
+        title: "a value has the wrong type",
+        meaning: "A key holds a list where a string is expected, a mapping where a list is expected, and so on.",
+        kubernetes: "podlift reads every key into a typed value; a wrong type would otherwise be dropped silently.",
+        remedy: "Write the value as the message says.",
+        example: "services:\n  app:\n    image: [app, \"1.0\"]\n",
+    },
+    Explanation {
+        code: "user-name",
+        title: "`user` names a user instead of a numeric id",
+        meaning: "A service's `user` is a name (`postgres`) rather than a uid.",
+        kubernetes: "Kubernetes' `runAsUser` takes numeric ids only, so the image's default user runs.",
+        remedy: "Write the numeric `uid[:gid]` the name has in the image.",
+        example: "services:\n  db:\n    image: postgres:16\n    user: postgres\n",
+    },
+    Explanation {
+        code: "variable-required",
+        title: "a required variable is not set",
+        meaning: "`${NAME:?message}` or `${NAME?message}` names a variable that is not set (or empty).",
+        kubernetes: "Compose refuses the file in this case; the author said the value must be given.",
+        remedy: "Set the variable in the environment or in `.env`.",
+        example: "services:\n  app:\n    image: app:${TAG:?set TAG}\n",
+    },
+    Explanation {
+        code: "variable-unset",
+        title: "a variable is not set",
+        meaning: "`${NAME}` names a variable that is set neither in the environment nor in `.env`; it becomes an empty string.",
+        kubernetes: "The manifests then carry the empty value, which is rarely what was meant.",
+        remedy: "Set the variable in the environment or in `.env`, or give a default: `${NAME:-value}`.",
+        example: "services:\n  app:\n    image: app:${TAG}\n",
+    },
+    Explanation {
+        code: "volume-invalid",
+        title: "a volume mount cannot be read",
+        meaning: "A short-syntax volume is not `SOURCE:TARGET[:MODE]`, or a long-syntax one has no `target`.",
+        kubernetes: "Mounts become volumes and volumeMounts; without a target there is nothing to mount.",
+        remedy: "Write `SOURCE:TARGET[:ro]` or just `TARGET`; add `target:` to the long syntax.",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - type: volume\n        source: data\n",
+    },
+    Explanation {
+        code: "volume-undeclared",
+        title: "a service mounts a volume that is not declared",
+        meaning: "A service mounts a named volume that the top-level `volumes:` does not declare.",
+        kubernetes: "Each declared volume becomes a PersistentVolumeClaim; compose refuses an undeclared one.",
+        remedy: "Add the volume under the top-level `volumes:`.",
+        example: "services:\n  db:\n    image: db:1\n    volumes: [\"data:/var/lib/db\"]\n",
+    },
+    Explanation {
+        code: "volume-unsupported",
+        title: "a volume type is not carried over",
+        meaning: "A long-syntax volume has a `type` other than `volume`, `bind` or `tmpfs` (e.g. `npipe`, `cluster`).",
+        kubernetes: "Kubernetes has no counterpart; the mount is left out.",
+        remedy: "Use `volume`, `bind` or `tmpfs`, or add the volume to the Pod by hand.",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - type: cluster\n        source: shared\n        target: /data\n",
+    },
+    Explanation {
+        code: "volumes-from-unknown",
+        title: "`volumes_from` names no service",
+        meaning: "`volumes_from` names something that is not a service of the project.",
+        kubernetes: "A container outside the project does not exist in the cluster; there are no mounts to copy.",
+        remedy: "Name a service of this project.",
+        example: "services:\n  app:\n    image: app:1\n    volumes_from: [storage]\n",
+    },
+    Explanation {
+        code: "yaml-limit",
+        title: "the YAML exceeds a size or nesting limit",
+        meaning: "The file nests too deep, has too many nodes or aliases, or its anchors and aliases expand into too many copies (an \"alias bomb\").",
+        kubernetes: "The limits keep a hostile or broken file from exhausting memory or time.",
+        remedy: "Simplify the marked part.",
+        example: "a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
+        code: "yaml-syntax",
+        title: "the file is not valid YAML",
+        meaning: "The YAML parser stopped at the marked position: a syntax error, a duplicate key, a second document, a bad merge key or tag.",
+        kubernetes: "podlift, like compose, reads one YAML document per file; it cannot guess what was meant.",
+        remedy: "Fix the YAML at the marked position.",
+        example: "services:\n  app:\n    image: app:1\n    image: app:2\n",
+    },
+];
+
+/// The explanation of `code`.
+#[must_use]
+pub fn find(code: &str) -> Option<&'static Explanation> {
+    EXPLANATIONS.iter().find(|e| e.code == code)
+}
+
+/// The known code closest to `code`, for a misspelt one.
+#[must_use]
+pub fn closest(code: &str) -> Option<&'static str> {
+    EXPLANATIONS
+        .iter()
+        .map(|e| (strsim::jaro_winkler(code, e.code), e.code))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, code)| code)
+}
+
+/// `podlift explain`: every code with its title.
+#[must_use]
+pub fn list() -> String {
+    let width = EXPLANATIONS.iter().map(|e| e.code.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for e in EXPLANATIONS {
+        let _ = writeln!(out, "{:<width$}  {}", e.code, e.title);
+    }
+    out.push_str("\n`podlift explain CODE` explains one.\n");
+    out
+}
+
+/// `podlift explain CODE`: one code in full, as text.
+#[must_use]
+pub fn text(e: &Explanation) -> String {
+    let mut out = format!("{}: {}\n", e.code, e.title);
+    for (heading, body) in [
+        ("What it means", e.meaning),
+        ("Why it matters on Kubernetes", e.kubernetes),
+        ("What to do", e.remedy),
+    ] {
+        let _ = write!(out, "\n{heading}\n{}", wrapped(body, "  ", 78));
+    }
+    out.push_str("\nExample\n");
+    for line in e.example.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    out
+}
+
+/// `docs/diagnostics.md`.
+#[must_use]
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\n\
+         <!-- Generated from src/explain.rs by `PODLIFT_UPDATE_DOCS=1 cargo test --test explain`; do not edit. -->\n\n\
+         Every finding podlift reports has a code, e.g. `warning[address-common-range]`.\n\
+         `podlift explain CODE` prints the same text as this page; `podlift check --format json`\n\
+         gives each finding's code in `code` (see [check-json.md](check-json.md)).\n\n",
+    );
+    for e in EXPLANATIONS {
+        let _ = writeln!(out, "- [`{}`](#{}): {}", e.code, e.code, e.title);
+    }
+    for e in EXPLANATIONS {
+        let _ = write!(
+            out,
+            "\n## {}\n\n{}.\n\n**What it means.** {}\n\n**Why it matters on Kubernetes.** {}\n\n**What to do.** {}\n\n```yaml\n{}```\n",
+            e.code,
+            capitalised(e.title),
+            e.meaning,
+            e.kubernetes,
+            e.remedy,
+            e.example
+        );
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters (a longer word stays whole),
+/// each starting with `indent`.
+fn wrapped(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.chars().count() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped;
+
+    #[test]
+    fn explanations_wrap_at_the_width() {
+        assert_eq!(
+            wrapped("one two three four", "  ", 12),
+            "  one two\n  three four\n"
+        );
+        assert_eq!(
+            wrapped("a-very-long-word x", "  ", 8),
+            "  a-very-long-word\n  x\n"
+        );
+    }
+}
