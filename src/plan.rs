@@ -20,8 +20,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::service::{NetworkMode, Restart, Service};
 use crate::model::{self, Project};
 use crate::source::{Located, Span};
-use addresses::Addresses;
 pub use address_map::AddressMap;
+use addresses::Addresses;
 
 /// The init container's image when nobody chooses one: busybox's `ip` knows
 /// `addr replace`. A pinned tag, so every run gets the same `ip`.

@@ -24,11 +24,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
+use crate::plan::address_map::{self, AddressMap};
 use crate::plan::container::Probe;
 use crate::plan::storage::{
     ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,
 };
-use crate::plan::address_map::{self, AddressMap};
 use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, PodPlan, Role, ServicePlan};
 
 /// One Kubernetes object of the output.

@@ -9,6 +9,9 @@
 )]
 
 mod common;
+#[path = "../benches/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
 
 use std::process::Command;
 
@@ -96,10 +99,7 @@ fn one_address_map_says_which_service_answers_for_each_address() {
         .collect();
     assert_eq!(maps.len(), 1, "one map for the project");
     let map = address_map(&objects);
-    let entries: Vec<&str> = map
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .collect();
+    let entries: Vec<&str> = map.lines().filter(|l| !l.starts_with('#')).collect();
     // `app` shares db's address: db's Service answers for it.
     assert_eq!(
         entries,
@@ -125,7 +125,13 @@ fn each_pod_claims_its_own_addresses_and_reads_the_map_for_the_others() {
     assert!(script.contains("own=' 169.254.253.7 '\n"), "{script}");
     // No peer's address or name is written into the Pod: the map has them.
     let text = serde_json::to_string(spec).unwrap();
-    for peer in ["169.254.253.2", "169.254.253.11", "169.254.253.12", "app2", "app3"] {
+    for peer in [
+        "169.254.253.2",
+        "169.254.253.11",
+        "169.254.253.12",
+        "app2",
+        "app3",
+    ] {
         assert!(!text.contains(peer), "`{peer}` in app1's Pod: {text}");
     }
     assert!(
@@ -295,7 +301,8 @@ fn can_run_iptables() -> bool {
     )
 }
 
-const SERVICES: &str = "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
+const SERVICES: &str =
+    "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
 
 #[test]
 fn split_script_applies_the_map_idempotently_and_waits_for_late_services() {
@@ -356,4 +363,154 @@ fn split_script_gives_up_on_a_missing_service_with_a_clear_message() {
     );
     // Nothing half-done: no rule was written for the Services that did resolve.
     assert!(!String::from_utf8_lossy(&output.stdout).contains("PODLIFT-OUT"));
+}
+
+/// The split of the benchmark's project (every service with a preset address,
+/// a port, a volume, a health check and a `depends_on`) at `services` services.
+fn synthetic(services: usize) -> Vec<Value> {
+    let dir = common::compose_dir(&generate::compose(services, generate::Variant::Full));
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success()
+        .objects()
+}
+
+#[test]
+fn each_pod_is_the_same_whatever_the_number_of_peers() {
+    let small = synthetic(12);
+    let large = synthetic(60);
+    for name in ["synthetic-svc0", "synthetic-svc2", "synthetic-svc11"] {
+        assert_eq!(
+            deployment(&small, name),
+            deployment(&large, name),
+            "`{name}` differs between 12 and 60 services"
+        );
+    }
+    let size = |objects: &[Value], kind: &str| -> usize {
+        objects
+            .iter()
+            .filter(|o| o["kind"] == kind && o["metadata"]["name"] != "synthetic-address-map")
+            .map(|o| serde_json::to_string(o).unwrap().len())
+            .max()
+            .unwrap()
+    };
+    // Names of two digits in both: the largest object of each kind is as large.
+    for kind in ["Deployment", "Service", "PersistentVolumeClaim"] {
+        assert_eq!(
+            size(&large, kind),
+            size(&small, kind),
+            "{kind}: largest at 60 services and at 12"
+        );
+    }
+    // Only the map grows: one line per service.
+    let map = |objects: &[Value]| {
+        objects
+            .iter()
+            .find(|o| o["metadata"]["name"] == "synthetic-address-map")
+            .unwrap()["data"]["addresses"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(map(&small).len(), 12);
+    assert_eq!(map(&large).len(), 60);
+    assert_eq!(map(&large)[59], "169.254.100.60 svc59 tcp/10059");
+    assert_eq!(
+        large.iter().filter(|o| o["kind"] == "ConfigMap").count(),
+        1,
+        "one map, not one per Pod"
+    );
+}
+
+const NAMES: &str = "name: names
+services:
+  db:
+    image: db
+    container_name: legacy-db
+    hostname: dbhost
+    expose: ['5432']
+    networks:
+      n:
+        ipv4_address: 10.9.0.2
+        aliases: [database, db.internal]
+  web:
+    image: web
+    expose: ['80']
+    links: ['cache:kv']
+    extra_hosts: ['gw:10.0.0.1']
+    networks: {n: {ipv4_address: 10.9.0.3}}
+  cache:
+    image: cache
+    expose: ['6379']
+    networks: {n: {aliases: [cache.local]}}
+networks:
+  n: {ipam: {config: [{subnet: 10.9.0.0/24}]}}
+";
+
+#[test]
+fn peers_names_resolve_through_services_and_host_aliases_keep_the_rest() {
+    let dir = common::compose_dir(NAMES);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success();
+    let objects = run.objects();
+    let services: Vec<(&str, &str)> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Service")
+        .map(|o| {
+            (
+                o["metadata"]["name"].as_str().unwrap(),
+                o["spec"]["selector"]["app.kubernetes.io/name"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    // container_name, network aliases and the link alias get Services of
+    // their own; `hostname` does not (compose's DNS does not give it either).
+    assert_eq!(
+        services,
+        [
+            ("db", "names-db"),
+            ("legacy-db", "names-db"),
+            ("database", "names-db"),
+            ("web", "names-web"),
+            ("cache", "names-cache"),
+            ("kv", "names-cache"),
+        ]
+    );
+    let aliases =
+        |pod: &str| deployment(&objects, pod)["spec"]["template"]["spec"]["hostAliases"].clone();
+    // Its own names at its own address, hostname included.
+    assert_eq!(
+        aliases("names-db"),
+        json!([{"ip": "10.9.0.2", "hostnames": ["db", "legacy-db", "dbhost", "database", "db.internal"]}])
+    );
+    // A peer's name that cannot be a Service's goes to its preset address,
+    // which the map sends to the Service; extra_hosts stay with their service.
+    assert_eq!(
+        aliases("names-web"),
+        json!([
+            {"ip": "10.0.0.1", "hostnames": ["gw"]},
+            {"ip": "10.9.0.2", "hostnames": ["db.internal"]},
+            {"ip": "10.9.0.3", "hostnames": ["web"]},
+        ])
+    );
+    assert_eq!(
+        aliases("names-cache"),
+        json!([
+            {"ip": "10.9.0.2", "hostnames": ["db.internal"]},
+            {"ip": "127.0.0.1", "hostnames": ["cache", "cache.local"]},
+        ])
+    );
+    assert!(
+        run.stderr.contains("warning[split-name]: `cache.local` does not resolve in other Pods: it cannot be the name of a Service, and `cache` has no IPv4 preset address to point it at"),
+        "{}",
+        run.stderr
+    );
 }

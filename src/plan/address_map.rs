@@ -7,7 +7,6 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-
 /// The key of the map's file in the ConfigMap.
 pub const MAP_KEY: &str = "addresses";
 

@@ -114,7 +114,10 @@ mod tests {
         assert!(is_service_name("db"));
         assert!(is_service_name("legacy-db2"));
         assert!(!is_service_name("db.internal"), "a dot is a subdomain");
-        assert!(!is_service_name("2db"), "a Service name starts with a letter");
+        assert!(
+            !is_service_name("2db"),
+            "a Service name starts with a letter"
+        );
         assert!(!is_service_name("db-"));
         assert!(!is_service_name(""));
         assert!(!is_service_name(&"a".repeat(64)));

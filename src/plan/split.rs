@@ -187,14 +187,7 @@ pub fn split(
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(&plan.storage, &containers);
         if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
-            let span = project
-                .service(members.first().map_or("", String::as_str))
-                .map(|s| s.name.span);
-            diagnostics.push(
-                Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
-                    .at_opt(span)
-                    .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
-            );
+            replicas_stateful(group, replicas, members, project, diagnostics);
         }
         out.push(PodPlan {
             project: plan.project.clone(),
@@ -209,6 +202,24 @@ pub fn split(
         });
     }
     out
+}
+
+/// Several replicas of a group would share its named volumes' claims.
+fn replicas_stateful(
+    group: &str,
+    replicas: u32,
+    members: &[String],
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) {
+    let span = project
+        .service(members.first().map_or("", String::as_str))
+        .map(|s| s.name.span);
+    diagnostics.push(
+        Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
+            .at_opt(span)
+            .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
+    );
 }
 
 /// Preset address → (group, name of the Service that answers for it, its ports).

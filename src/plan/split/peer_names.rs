@@ -89,49 +89,110 @@ pub fn plan(
     services: &mut [Vec<ServicePlan>],
     diagnostics: &mut Diagnostics,
 ) -> Vec<Vec<HostAlias>> {
-    let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let mut tables: Vec<Table> = (0..services.len())
-        .map(|_| Table {
-            by_ip: BTreeMap::new(),
-            names: HashSet::new(),
-        })
-        .collect();
-    // Each compose service's Service (its group's list holds it by container name).
-    let service_of: HashMap<&str, (usize, usize)> = project
-        .services
-        .iter()
-        .filter_map(|s| {
-            let name = s.name.value.as_str();
-            let g = *peers.group_of.get(name)?;
-            let container = peers.containers.get(name)?;
-            let i = services
-                .get(g)?
-                .iter()
-                .position(|p| p.name == container.name)?;
-            Some((name, (g, i)))
-        })
-        .collect();
-    let mut taken: HashSet<String> = services.iter().flatten().map(|s| s.name.clone()).collect();
-    let mut extra: Vec<(usize, ServicePlan)> = Vec::new();
-    // Names only hostAliases can give, for every Pod but the owner's.
-    let mut everywhere: Vec<(usize, IpAddr, String)> = Vec::new();
-    let place = |name: &str,
-                 target: &str,
-                 span: Span,
-                 taken: &mut HashSet<String>,
-                 extra: &mut Vec<(usize, ServicePlan)>,
-                 diagnostics: &mut Diagnostics|
-     -> Option<IpAddr> {
+    let mut namer = Namer::new(project, peers, services);
+    namer.own_names(project, diagnostics);
+    namer.links_and_extra_hosts(project, diagnostics);
+    let (aliases, extra) = namer.finish();
+    for (g, service) in extra {
+        if let Some(list) = services.get_mut(g) {
+            list.push(service);
+        }
+    }
+    aliases
+}
+
+/// The names being planned.
+struct Namer<'a> {
+    peers: &'a Peers<'a>,
+    services: &'a [Vec<ServicePlan>],
+    /// Each compose service's Service: (group, position in the group's list).
+    service_of: HashMap<&'a str, (usize, usize)>,
+    /// Names of every Service so far.
+    taken: HashSet<String>,
+    /// Services for extra names, by group.
+    extra: Vec<(usize, ServicePlan)>,
+    /// Names only hostAliases can give, for every Pod but the owner's.
+    everywhere: Vec<(usize, IpAddr, String)>,
+    tables: Vec<Table>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(project: &'a Project, peers: &'a Peers<'a>, services: &'a [Vec<ServicePlan>]) -> Self {
+        // A group's list holds each member's Service under its container's name.
+        let service_of = project
+            .services
+            .iter()
+            .filter_map(|s| {
+                let name = s.name.value.as_str();
+                let g = *peers.group_of.get(name)?;
+                let container = peers.containers.get(name)?;
+                let i = services
+                    .get(g)?
+                    .iter()
+                    .position(|p| p.name == container.name)?;
+                Some((name, (g, i)))
+            })
+            .collect();
+        Self {
+            peers,
+            services,
+            service_of,
+            taken: services.iter().flatten().map(|s| s.name.clone()).collect(),
+            extra: Vec::new(),
+            everywhere: Vec::new(),
+            tables: (0..services.len())
+                .map(|_| Table {
+                    by_ip: BTreeMap::new(),
+                    names: HashSet::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, g: usize, ip: IpAddr, name: &str) {
+        if let Some(table) = self.tables.get_mut(g) {
+            table.add(ip, name);
+        }
+    }
+
+    /// `target`'s first preset address, `127.0.0.1` without one: what its
+    /// names resolve to in its own Pod.
+    fn own_address(&self, target: &str) -> IpAddr {
+        self.peers
+            .containers
+            .get(target)
+            .and_then(|c| c.addresses.first().copied())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// `target`'s first IPv4 preset address: what the address map translates.
+    fn mapped_address(&self, target: &str) -> Option<IpAddr> {
+        self.peers
+            .containers
+            .get(target)
+            .and_then(|c| c.addresses.iter().find(|a| a.is_ipv4()).copied())
+    }
+
+    /// Makes `name` of `target` resolve in other Pods: nothing to do for its
+    /// Service's own name, a Service for a name that can be one, else the
+    /// address that other Pods' `hostAliases` must give it.
+    fn place(
+        &mut self,
+        name: &str,
+        target: &str,
+        span: Span,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<IpAddr> {
         // No Service: nothing of the peer can be reached from another Pod
         // (`split-no-ports` says so when it has a preset address).
-        let &(g, i) = service_of.get(target)?;
-        let service = services.get(g).and_then(|list| list.get(i))?;
+        let &(g, i) = self.service_of.get(target)?;
+        let service = self.services.get(g).and_then(|list| list.get(i))?;
         if service.name == name {
             return None;
         }
         if is_service_name(name) {
-            if taken.insert(name.to_string()) {
-                extra.push((
+            if self.taken.insert(name.to_string()) {
+                self.extra.push((
                     g,
                     ServicePlan {
                         name: name.to_string(),
@@ -144,10 +205,7 @@ pub fn plan(
             }
             return None;
         }
-        let address = peers
-            .containers
-            .get(target)
-            .and_then(|c| c.addresses.iter().find(|a| a.is_ipv4()).copied());
+        let address = self.mapped_address(target);
         if address.is_none() {
             diagnostics.push(
                 Diagnostic::warning(
@@ -159,105 +217,86 @@ pub fn plan(
             );
         }
         address
-    };
-    for claim in claims(project) {
-        let Some(service) = project.services.get(claim.service) else {
-            continue;
-        };
-        let target = service.name.value.as_str();
-        let Some(&g) = peers.group_of.get(target) else {
-            continue;
-        };
-        let own_ip = peers
-            .containers
-            .get(target)
-            .and_then(|c| c.addresses.first().copied())
-            .unwrap_or(localhost);
-        if let Some(table) = tables.get_mut(g) {
-            table.add(own_ip, &claim.name);
-        }
-        if claim.hostname {
-            continue;
-        }
-        if let Some(ip) = place(
-            &claim.name,
-            target,
-            claim.span,
-            &mut taken,
-            &mut extra,
-            diagnostics,
-        ) {
-            everywhere.push((g, ip, claim.name));
-        }
     }
-    // `links` aliases resolve in the linking service's Pod only, as under compose.
-    for service in &project.services {
-        let Some(&g) = peers.group_of.get(service.name.value.as_str()) else {
-            continue;
-        };
-        for link in &service.links {
-            let Some(alias) = link
-                .alias
-                .as_ref()
-                .map(|a| a.to_ascii_lowercase())
-                .filter(|a| is_host_name(a))
-            else {
+
+    /// Every service's names: in its own Pod at its address, in the others
+    /// through a Service or, failing that, `hostAliases`.
+    fn own_names(&mut self, project: &Project, diagnostics: &mut Diagnostics) {
+        for claim in claims(project) {
+            let Some(service) = project.services.get(claim.service) else {
                 continue;
             };
-            let target = link.service.value.as_str();
-            let container = peers.containers.get(target);
-            let ip = if peers.group_of.get(target) == Some(&g) {
-                Some(
-                    container
-                        .and_then(|c| c.addresses.first().copied())
-                        .unwrap_or(localhost),
-                )
-            } else if let Some(ip) =
-                container.and_then(|c| c.addresses.iter().find(|a| a.is_ipv4()).copied())
-            {
-                Some(ip)
-            } else {
-                place(
-                    &alias,
-                    target,
-                    link.service.span,
-                    &mut taken,
-                    &mut extra,
-                    diagnostics,
-                )
+            let target = service.name.value.as_str();
+            let Some(&g) = self.peers.group_of.get(target) else {
+                continue;
             };
-            if let (Some(ip), Some(table)) = (ip, tables.get_mut(g)) {
-                table.add(ip, &alias);
+            self.add(g, self.own_address(target), &claim.name);
+            if claim.hostname {
+                continue;
             }
-        }
-        for host in &service.extra_hosts {
-            let name = host.name.value.to_ascii_lowercase();
-            if let (Some(ip), Some(table), true) =
-                (host.address, tables.get_mut(g), is_host_name(&name))
-            {
-                table.add(ip, &name);
+            if let Some(ip) = self.place(&claim.name, target, claim.span, diagnostics) {
+                self.everywhere.push((g, ip, claim.name));
             }
         }
     }
-    for (g, service) in extra {
-        if let Some(list) = services.get_mut(g) {
-            list.push(service);
-        }
-    }
-    tables
-        .into_iter()
-        .enumerate()
-        .map(|(g, mut table)| {
-            for (owner, ip, name) in &everywhere {
-                if *owner != g {
-                    table.add(*ip, name);
+
+    /// `links` aliases resolve in the linking service's Pod only, as under
+    /// compose; `extra_hosts` stay with their service too.
+    fn links_and_extra_hosts(&mut self, project: &Project, diagnostics: &mut Diagnostics) {
+        for service in &project.services {
+            let Some(&g) = self.peers.group_of.get(service.name.value.as_str()) else {
+                continue;
+            };
+            for link in &service.links {
+                let Some(alias) = link
+                    .alias
+                    .as_ref()
+                    .map(|a| a.to_ascii_lowercase())
+                    .filter(|a| is_host_name(a))
+                else {
+                    continue;
+                };
+                let target = link.service.value.as_str();
+                let ip = if self.peers.group_of.get(target) == Some(&g) {
+                    Some(self.own_address(target))
+                } else if let Some(ip) = self.mapped_address(target) {
+                    Some(ip)
+                } else {
+                    self.place(&alias, target, link.service.span, diagnostics)
+                };
+                if let Some(ip) = ip {
+                    self.add(g, ip, &alias);
                 }
             }
-            table
-                .by_ip
-                .into_iter()
-                .map(|(ip, names)| HostAlias { ip, names })
-                .collect()
-        })
-        .collect()
+            for host in &service.extra_hosts {
+                let name = host.name.value.to_ascii_lowercase();
+                if let (Some(ip), true) = (host.address, is_host_name(&name)) {
+                    self.add(g, ip, &name);
+                }
+            }
+        }
+    }
+
+    /// Each group's `hostAliases`, and the Services for extra names.
+    fn finish(self) -> (Vec<Vec<HostAlias>>, Vec<(usize, ServicePlan)>) {
+        let everywhere = self.everywhere;
+        let aliases = self
+            .tables
+            .into_iter()
+            .enumerate()
+            .map(|(g, mut table)| {
+                for (owner, ip, name) in &everywhere {
+                    if *owner != g {
+                        table.add(*ip, name);
+                    }
+                }
+                table
+                    .by_ip
+                    .into_iter()
+                    .map(|(ip, names)| HostAlias { ip, names })
+                    .collect()
+            })
+            .collect();
+        (aliases, self.extra)
+    }
 }
