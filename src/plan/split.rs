@@ -134,6 +134,7 @@ pub fn split(
         diagnostics,
     );
     let map = address_map(plan, project, &owner_of, diagnostics);
+    let storage_index = StorageIndex::new(&plan.storage);
     // The groups whose addresses are in the map: a Pod reads the map when
     // another group's are.
     let mapped: BTreeSet<usize> = owner_of
@@ -185,7 +186,7 @@ pub fn split(
         loopback.image = init_image(project, options, loopback.needs_iptables());
         let has_init = !loopback.addresses.is_empty() || loopback.needs_iptables();
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
-        let storage = storage_for(&plan.storage, &containers);
+        let storage = storage_for(&storage_index, &containers);
         if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
             replicas_stateful(group, replicas, members, project, diagnostics);
         }
@@ -409,29 +410,82 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
     containers.sort_by_key(|c| c.role == Role::Container);
 }
 
-/// The part of the storage a group's containers use.
-fn storage_for(all: &Storage, containers: &[ContainerPlan]) -> Storage {
-    let used: BTreeSet<&str> = containers
+/// Positions of the one-Pod plan's storage objects by name, made once so
+/// that picking each group's part does not go through all of them.
+struct StorageIndex<'a> {
+    all: &'a Storage,
+    volumes: HashMap<&'a str, Vec<usize>>,
+    claims: HashMap<&'a str, Vec<usize>>,
+    config_maps: HashMap<&'a str, Vec<usize>>,
+    secrets: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> StorageIndex<'a> {
+    fn new(all: &'a Storage) -> Self {
+        fn by_name<'a, T>(
+            items: &'a [T],
+            name: impl Fn(&'a T) -> &'a str,
+        ) -> HashMap<&'a str, Vec<usize>> {
+            let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                index.entry(name(item)).or_default().push(i);
+            }
+            index
+        }
+        Self {
+            all,
+            volumes: by_name(&all.volumes, |v| v.name.as_str()),
+            claims: by_name(&all.claims, |c| c.name.as_str()),
+            config_maps: by_name(&all.config_maps, |c| c.name.as_str()),
+            secrets: by_name(&all.secrets, |s| s.name.as_str()),
+        }
+    }
+}
+
+/// The items of `items` at the positions `index` holds for `name`.
+fn named<'a, T: Clone + 'a>(
+    items: &'a [T],
+    index: &'a HashMap<&str, Vec<usize>>,
+    name: &str,
+) -> impl Iterator<Item = T> + 'a {
+    index
+        .get(name)
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| items.get(i).cloned())
+}
+
+/// The part of the storage a group's containers use, in the one-Pod plan's order.
+fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storage {
+    let all = index.all;
+    let mut used: Vec<usize> = containers
         .iter()
-        .flat_map(|c| c.details.mounts.iter().map(|m| m.volume.as_str()))
+        .flat_map(|c| c.details.mounts.iter())
+        .filter_map(|m| index.volumes.get(m.volume.as_str()))
+        .flatten()
+        .copied()
         .collect();
+    used.sort_unstable();
+    used.dedup();
     let mut storage = Storage::default();
-    for volume in all
-        .volumes
-        .iter()
-        .filter(|v| used.contains(v.name.as_str()))
-    {
+    for volume in used.into_iter().filter_map(|i| all.volumes.get(i)) {
         storage.volumes.push(volume.clone());
         match &volume.source {
-            VolumeSource::Claim(name) => storage
-                .claims
-                .extend(all.claims.iter().filter(|c| c.name == *name).cloned()),
-            VolumeSource::ConfigMap(name) => storage
-                .config_maps
-                .extend(all.config_maps.iter().filter(|c| c.name == *name).cloned()),
-            VolumeSource::Secret(name) => storage
-                .secrets
-                .extend(all.secrets.iter().filter(|s| s.name == *name).cloned()),
+            VolumeSource::Claim(name) => {
+                storage
+                    .claims
+                    .extend(named(&all.claims, &index.claims, name))
+            }
+            VolumeSource::ConfigMap(name) => {
+                storage
+                    .config_maps
+                    .extend(named(&all.config_maps, &index.config_maps, name))
+            }
+            VolumeSource::Secret(name) => {
+                storage
+                    .secrets
+                    .extend(named(&all.secrets, &index.secrets, name))
+            }
             VolumeSource::EmptyDir { .. } | VolumeSource::HostPath(_) => {}
         }
     }
