@@ -2,6 +2,7 @@
 //! can fail. Input: a [`Project`] and the user's options. Output: a [`PodPlan`]
 //! that the renderer turns into Kubernetes objects without knowing compose.
 
+pub mod address_map;
 pub mod addresses;
 pub mod checks;
 pub mod container;
@@ -13,11 +14,13 @@ pub mod storage;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::service::{NetworkMode, Restart, Service};
 use crate::model::{self, Project};
 use crate::source::{Located, Span};
+pub use address_map::AddressMap;
 use addresses::Addresses;
 
 /// The init container's image when nobody chooses one: busybox's `ip` knows
@@ -145,9 +148,11 @@ pub struct LoopbackInit {
     pub privileged: bool,
     /// Every preset address, once, sorted (IPv4 before IPv6).
     pub addresses: Vec<IpAddr>,
-    /// Preset addresses of other Pods, each sent to the ClusterIP of a
-    /// Service resolved by name when the init container runs (split strategy).
-    pub translations: Vec<(IpAddr, String)>,
+    /// The project's address map (split strategy): every preset address this
+    /// Pod does not claim is sent to the ClusterIP of the Service that answers
+    /// for it, resolved by name when the init container runs. Shared by
+    /// every Pod of the project, never copied into their specs.
+    pub map: Option<Arc<AddressMap>>,
     /// Ports to send from the Pod's own IP to a preset address, so a server
     /// bound only to its preset address is reached through its Service.
     pub inbound: Vec<Inbound>,
@@ -171,8 +176,8 @@ pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
 /// The init container's variable holding the Pod's namespace (downward API).
 pub const NAMESPACE_VARIABLE: &str = "PODLIFT_NAMESPACE";
 
-/// podlift's own NAT chains: flushed on every run, so reruns add no duplicates.
-const OUT_CHAIN: &str = "PODLIFT-OUT";
+/// podlift's own NAT chain for inbound rules: flushed on every run, so reruns
+/// add no duplicates (the address map's chain is [`address_map::OUT_CHAIN`]).
 const IN_CHAIN: &str = "PODLIFT-IN";
 
 impl LoopbackInit {
@@ -190,22 +195,8 @@ impl LoopbackInit {
                 IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
             };
         }
-        if !self.translations.is_empty() {
-            chain(&mut script, OUT_CHAIN, "OUTPUT");
-            script.push_str("resolve() { getent hosts \"$1\" | awk '{ print $1; exit }'; }\n");
-            // `NAME.NAMESPACE.svc` skips the hostAliases (where NAME is the
-            // preset address) and asks the cluster's DNS for the ClusterIP.
-            for (address, service) in &self.translations {
-                let name = format!("{service}.${NAMESPACE_VARIABLE}.svc");
-                let _ = writeln!(
-                    script,
-                    "ip=$(resolve {name}); [ -n \"$ip\" ] || {{ echo \"podlift: Service {name} does not resolve\" >&2; exit 1; }}"
-                );
-                let _ = writeln!(
-                    script,
-                    "iptables -t nat -A {OUT_CHAIN} -d {address}/32 -j DNAT --to-destination \"$ip\""
-                );
-            }
+        if self.map.is_some() {
+            self.map_script(&mut script);
         }
         if !self.inbound.is_empty() {
             chain(&mut script, IN_CHAIN, "PREROUTING");
@@ -235,10 +226,15 @@ fn chain(script: &mut String, name: &str, parent: &str) {
 }
 
 impl LoopbackInit {
+    /// The part of the script that applies the address map.
+    fn map_script(&self, script: &mut String) {
+        address_map::append_script(script, &self.addresses, NAMESPACE_VARIABLE);
+    }
+
     /// Whether the script needs `iptables`.
     #[must_use]
     pub fn needs_iptables(&self) -> bool {
-        !self.translations.is_empty() || !self.inbound.is_empty()
+        self.map.is_some() || !self.inbound.is_empty()
     }
 }
 
@@ -328,7 +324,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         image: String::new(),
         privileged: options.privileged_init,
         addresses: addresses.all.clone(),
-        translations: Vec::new(),
+        map: None,
         inbound,
     });
     let loopback = loopback.map(|mut init| {

@@ -24,6 +24,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
+use crate::plan::address_map::{self, AddressMap};
 use crate::plan::container::Probe;
 use crate::plan::storage::{
     ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,
@@ -182,6 +183,8 @@ pub enum Part<'p> {
     Namespace(&'p PodPlan, &'p str),
     /// A ConfigMap.
     ConfigMap(&'p PodPlan, &'p ConfigMapPlan),
+    /// The project's address map (split strategy), one ConfigMap for all Pods.
+    AddressMap(&'p PodPlan, &'p AddressMap),
     /// A Secret.
     Secret(&'p PodPlan, &'p SecretPlan),
     /// A PersistentVolumeClaim.
@@ -199,6 +202,7 @@ impl<'p> Part<'p> {
         match self {
             Self::Namespace(_, name) => name,
             Self::ConfigMap(_, config) => config.name.as_str(),
+            Self::AddressMap(_, map) => map.name.as_str(),
             Self::Secret(_, secret) => secret.name.as_str(),
             Self::Claim(_, claim) => claim.name.as_str(),
             Self::Service(_, service) => service.name.as_str(),
@@ -210,7 +214,7 @@ impl<'p> Part<'p> {
     const fn rank(&self) -> u8 {
         match self {
             Self::Namespace(..) => 0,
-            Self::ConfigMap(..) | Self::Secret(..) | Self::Claim(..) => 1,
+            Self::ConfigMap(..) | Self::AddressMap(..) | Self::Secret(..) | Self::Claim(..) => 1,
             Self::Service(..) => 2,
             Self::Workload(_) => 3,
         }
@@ -266,6 +270,24 @@ impl<'p> Part<'p> {
                 }),
                 ..ConfigMap::default()
             })),
+            Self::AddressMap(plan, map) => Object::ConfigMap(Box::new(ConfigMap {
+                metadata: ObjectMeta {
+                    // One object for the whole project, not for one Pod.
+                    labels: Some(BTreeMap::from([
+                        (
+                            labels::NAME.to_string(),
+                            crate::plan::names::dns_label(&plan.project, "podlift"),
+                        ),
+                        (labels::MANAGED_BY.to_string(), labels::MANAGER.to_string()),
+                    ])),
+                    ..meta(plan, &map.name)
+                },
+                data: Some(BTreeMap::from([(
+                    address_map::MAP_KEY.to_string(),
+                    map.text(),
+                )])),
+                ..ConfigMap::default()
+            })),
             Self::Secret(plan, secret) => Object::Secret(Box::new(Secret {
                 metadata: meta(plan, &secret.name),
                 data: Some(
@@ -311,6 +333,12 @@ pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part
             .config_maps
             .iter()
             .map(|c| Part::ConfigMap(plan, c)),
+    );
+    parts.extend(
+        plan.loopback
+            .iter()
+            .filter_map(|init| init.map.as_deref())
+            .map(|map| Part::AddressMap(plan, map)),
     );
     parts.extend(plan.storage.secrets.iter().map(|s| Part::Secret(plan, s)));
     // A StatefulSet makes each replica's claims from its templates.
@@ -485,7 +513,12 @@ impl<'p> PodLists<'p> {
     }
 
     fn has_volumes(&self) -> bool {
-        self.volume_plans().next().is_some()
+        self.volume_plans().next().is_some() || self.map().is_some()
+    }
+
+    /// The project's address map, if this Pod's init container reads it.
+    fn map(&self) -> Option<&'p AddressMap> {
+        self.plan.loopback.as_ref()?.map.as_deref()
     }
 
     /// The init containers: the loopback init, then one-shot jobs and sidecars.
@@ -520,7 +553,9 @@ impl<'p> PodLists<'p> {
 
     /// The Pod's volumes (without those a StatefulSet makes from templates).
     pub fn volumes(&self) -> impl Iterator<Item = Volume> + '_ {
-        self.volume_plans().map(volume)
+        self.volume_plans()
+            .map(volume)
+            .chain(self.map().map(map_volume))
     }
 
     fn claim_templates(&self) -> Vec<PersistentVolumeClaim> {
@@ -728,7 +763,15 @@ fn loopback_container(init: &LoopbackInit) -> Container {
         name: LOOPBACK_INIT_NAME.to_string(),
         image: Some(init.image.clone()),
         command: Some(vec!["sh".to_string(), "-c".to_string(), init.script()]),
-        env: (!init.translations.is_empty()).then(|| {
+        volume_mounts: init.map.is_some().then(|| {
+            vec![VolumeMount {
+                name: address_map::MAP_VOLUME.to_string(),
+                mount_path: address_map::MAP_DIR.to_string(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            }]
+        }),
+        env: init.map.is_some().then(|| {
             vec![EnvVar {
                 name: crate::plan::NAMESPACE_VARIABLE.to_string(),
                 value: None,
@@ -848,6 +891,18 @@ fn volume_mount(m: &MountPlan) -> VolumeMount {
         sub_path: m.sub_path.clone(),
         read_only: m.read_only.then_some(true),
         ..VolumeMount::default()
+    }
+}
+
+/// The Pod volume that carries the project's address map.
+fn map_volume(map: &AddressMap) -> Volume {
+    Volume {
+        name: address_map::MAP_VOLUME.to_string(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: map.name.clone(),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
     }
 }
 

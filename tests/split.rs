@@ -9,6 +9,9 @@
 )]
 
 mod common;
+#[path = "../benches/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
 
 use std::process::Command;
 
@@ -77,34 +80,65 @@ fn one_deployment_per_group_with_its_own_selector() {
     insta::assert_snapshot!("split", run.stdout);
 }
 
+fn address_map(objects: &[Value]) -> String {
+    objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "split-address-map")
+        .expect("the address map")["data"]["addresses"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
-fn each_pod_claims_its_own_addresses_and_translates_the_others() {
+fn one_address_map_says_which_service_answers_for_each_address() {
     let objects = split("split").objects();
+    let maps: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap")
+        .collect();
+    assert_eq!(maps.len(), 1, "one map for the project");
+    let map = address_map(&objects);
+    let entries: Vec<&str> = map.lines().filter(|l| !l.starts_with('#')).collect();
+    // `app` shares db's address: db's Service answers for it.
+    assert_eq!(
+        entries,
+        [
+            "169.254.253.2 db tcp/5432,tcp/8003",
+            "169.254.253.7 app1 tcp/8007",
+            "169.254.253.11 app2 tcp/8011,tcp/8012,tcp/8080",
+            "169.254.253.12 app3 tcp/8011,tcp/8012",
+        ]
+    );
+}
+
+#[test]
+fn each_pod_claims_its_own_addresses_and_reads_the_map_for_the_others() {
+    let objects = split("split").objects();
+    let spec = &deployment(&objects, "split-app1")["spec"]["template"]["spec"];
     let script = script_of(deployment(&objects, "split-app1"));
     let replaces = common::replace_lines(&script);
     assert_eq!(
         replaces,
         ["ip addr replace 169.254.253.7/32 dev lo scope host"]
     );
-    for (address, service) in [
-        ("169.254.253.2", "db"),
-        ("169.254.253.11", "app2"),
-        ("169.254.253.12", "app3"),
+    assert!(script.contains("own=' 169.254.253.7 '\n"), "{script}");
+    // No peer's address or name is written into the Pod: the map has them.
+    let text = serde_json::to_string(spec).unwrap();
+    for peer in [
+        "169.254.253.2",
+        "169.254.253.11",
+        "169.254.253.12",
+        "app2",
+        "app3",
     ] {
-        assert!(
-            script.contains(&format!("ip=$(resolve {service}.$PODLIFT_NAMESPACE.svc)")),
-            "{script}"
-        );
-        assert!(
-            script.contains(&format!("-d {address}/32 -j DNAT --to-destination \"$ip\"")),
-            "{script}"
-        );
+        assert!(!text.contains(peer), "`{peer}` in app1's Pod: {text}");
     }
     assert!(
         script.contains("-p tcp --dport 8007 -j DNAT --to-destination 169.254.253.7:8007"),
         "{script}"
     );
-    let init = &deployment(&objects, "split-app1")["spec"]["template"]["spec"]["initContainers"][0];
+    let init = &spec["initContainers"][0];
     assert_eq!(
         init["image"], "docker.io/nicolaka/netshoot:v0.13",
         "the default init image has iptables"
@@ -112,6 +146,19 @@ fn each_pod_claims_its_own_addresses_and_translates_the_others() {
     assert_eq!(
         init["env"][0],
         json!({"name": "PODLIFT_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}})
+    );
+    assert_eq!(
+        init["volumeMounts"],
+        json!([{"name": "podlift-address-map", "mountPath": "/etc/podlift", "readOnly": true}])
+    );
+    assert_eq!(
+        spec["volumes"],
+        json!([{"name": "podlift-address-map", "configMap": {"name": "split-address-map"}}])
+    );
+    // Its own names only; peers' names resolve through their Services.
+    assert_eq!(
+        spec["hostAliases"],
+        json!([{"ip": "169.254.253.7", "hostnames": ["app1"]}])
     );
 }
 
@@ -200,64 +247,270 @@ fn split_plan_shows_every_pod() {
     }
 }
 
-/// Runs the init script twice in a new network and mount namespace whose
-/// /etc/hosts stands in for the cluster's DNS, and lists the NAT rules.
+/// Runs the init script twice in a new network and mount namespace. An
+/// overlay on /etc (seen only inside that namespace) holds the address map at
+/// /etc/podlift/addresses and a hosts file that stands in for the cluster's
+/// DNS; `later` is appended to it one second after the first run starts (a
+/// Service the DNS learns late). Lists the NAT rules after both runs.
 /// Nothing is sent anywhere: only rules are written.
-fn run_script_twice(script: &str, hosts: &str) -> std::process::Output {
+fn run_script_twice(script: &str, map: &str, hosts: &str, later: &str, tries: u32) -> Output {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hosts"), hosts).unwrap();
-    std::fs::write(dir.path().join("init.sh"), script).unwrap();
     let d = dir.path().display();
+    std::fs::create_dir_all(dir.path().join("upper/podlift")).unwrap();
+    std::fs::create_dir_all(dir.path().join("work")).unwrap();
+    std::fs::write(dir.path().join("upper/podlift/addresses"), map).unwrap();
+    std::fs::write(dir.path().join("upper/hosts"), hosts).unwrap();
+    std::fs::write(dir.path().join("later"), later).unwrap();
+    std::fs::write(dir.path().join("init.sh"), script).unwrap();
     let wrapper = format!(
-        "mount --bind {d}/hosts /etc/hosts && export PODLIFT_NAMESPACE=default && sh {d}/init.sh >/dev/null && sh {d}/init.sh >/dev/null && iptables -t nat -S"
+        "set -e
+mount -t overlay overlay -o lowerdir=/etc,upperdir={d}/upper,workdir={d}/work /etc
+export PODLIFT_NAMESPACE=default PODLIFT_RESOLVE_TRIES={tries} PODLIFT_RESOLVE_DELAY=1
+(sleep 1; cat {d}/later >>/etc/hosts) &
+sh {d}/init.sh >{d}/first.log
+wait
+sh {d}/init.sh >{d}/second.log
+cat {d}/first.log {d}/second.log >&2
+iptables -t nat -S"
     );
     Command::new("timeout")
-        .args(["20", "unshare", "-n", "-m", "sh", "-c", &wrapper])
+        .args(["30", "unshare", "-n", "-m", "sh", "-c", &wrapper])
         .output()
         .unwrap()
 }
 
+type Output = std::process::Output;
+
+/// Whether `iptables` can be run in a new network namespace; in CI it must.
 fn can_run_iptables() -> bool {
+    let installed = ["iptables", "iptables-restore"].iter().all(|tool| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !installed {
+        common::skip(
+            "`iptables` and `iptables-restore` are not installed (Debian package `iptables`); the split init script was not run",
+        );
+        return false;
+    }
     common::unshare_works(
         &["iptables", "-t", "nat", "-S"],
         "the split init script was not run",
     )
 }
 
+const SERVICES: &str =
+    "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
+
 #[test]
-fn split_script_is_idempotent_and_fails_loudly_on_unknown_services() {
+fn split_script_applies_the_map_idempotently_and_waits_for_late_services() {
     if !can_run_iptables() {
         return;
     }
     let objects = split("split").objects();
     let script = script_of(deployment(&objects, "split-app1"));
-    let hosts = "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n10.96.0.12 app3.default.svc\n";
-    let output = run_script_twice(&script, hosts);
+    let map = address_map(&objects);
+    // app3's Service resolves only a second after the first run started.
+    let output = run_script_twice(&script, &map, SERVICES, "10.96.0.12 app3.default.svc\n", 5);
     let rules = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{rules}\n{log}");
     assert!(
-        output.status.success(),
-        "{rules}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        log.contains("podlift: 1 Services do not resolve yet (try 1 of 5), again in 1s"),
+        "{log}"
     );
-    for rule in [
-        "-A OUTPUT -j PODLIFT-OUT",
-        "-A PREROUTING -j PODLIFT-IN",
-        "-A PODLIFT-OUT -d 169.254.253.2/32 -j DNAT --to-destination 10.96.0.10",
-        "-A PODLIFT-OUT -d 169.254.253.11/32 -j DNAT --to-destination 10.96.0.11",
-        "-A PODLIFT-OUT -d 169.254.253.12/32 -j DNAT --to-destination 10.96.0.12",
-        "-A PODLIFT-IN -p tcp -m tcp --dport 8007 -j DNAT --to-destination 169.254.253.7:8007",
-    ] {
+    assert_eq!(
+        log.matches("podlift: 3 addresses of other Pods sent to their Services")
+            .count(),
+        2,
+        "{log}"
+    );
+    let ours: Vec<&str> = rules.lines().filter(|l| l.contains("PODLIFT")).collect();
+    assert_eq!(
+        ours,
+        [
+            "-N PODLIFT-IN",
+            "-N PODLIFT-OUT",
+            "-A PREROUTING -j PODLIFT-IN",
+            "-A OUTPUT -j PODLIFT-OUT",
+            "-A PODLIFT-IN -p tcp -m tcp --dport 8007 -j DNAT --to-destination 169.254.253.7:8007",
+            // app1's own address is not translated; every other one exactly once.
+            "-A PODLIFT-OUT -d 169.254.253.2/32 -j DNAT --to-destination 10.96.0.10",
+            "-A PODLIFT-OUT -d 169.254.253.11/32 -j DNAT --to-destination 10.96.0.11",
+            "-A PODLIFT-OUT -d 169.254.253.12/32 -j DNAT --to-destination 10.96.0.12",
+        ],
+        "after two runs:\n{rules}"
+    );
+}
+
+#[test]
+fn split_script_gives_up_on_a_missing_service_with_a_clear_message() {
+    if !can_run_iptables() {
+        return;
+    }
+    let objects = split("split").objects();
+    let script = script_of(deployment(&objects, "split-app1"));
+    let output = run_script_twice(&script, &address_map(&objects), SERVICES, "", 2);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{log}");
+    assert!(
+        log.contains(
+            "podlift: Service app3.default.svc (for 169.254.253.12) does not resolve after 2 tries; create it (kubectl get service app3) or check the cluster's DNS"
+        ),
+        "{log}"
+    );
+    // Nothing half-done: no rule was written for the Services that did resolve.
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("PODLIFT-OUT"));
+}
+
+/// The split of the benchmark's project (every service with a preset address,
+/// a port, a volume, a health check and a `depends_on`) at `services` services.
+fn synthetic(services: usize) -> Vec<Value> {
+    let dir = common::compose_dir(&generate::compose(services, generate::Variant::Full));
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success()
+        .objects()
+}
+
+#[test]
+fn each_pod_is_the_same_whatever_the_number_of_peers() {
+    let small = synthetic(12);
+    let large = synthetic(60);
+    for name in ["synthetic-svc0", "synthetic-svc2", "synthetic-svc11"] {
         assert_eq!(
-            rules.lines().filter(|l| *l == rule).count(),
-            1,
-            "`{rule}` exactly once after two runs:\n{rules}"
+            deployment(&small, name),
+            deployment(&large, name),
+            "`{name}` differs between 12 and 60 services"
         );
     }
-    // A Service that does not resolve stops the Pod instead of leaving a hole.
-    let output = run_script_twice(&script, "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n");
-    assert!(!output.status.success());
+    let size = |objects: &[Value], kind: &str| -> usize {
+        objects
+            .iter()
+            .filter(|o| o["kind"] == kind && o["metadata"]["name"] != "synthetic-address-map")
+            .map(|o| serde_json::to_string(o).unwrap().len())
+            .max()
+            .unwrap()
+    };
+    // Names of two digits in both: the largest object of each kind is as large.
+    for kind in ["Deployment", "Service", "PersistentVolumeClaim"] {
+        assert_eq!(
+            size(&large, kind),
+            size(&small, kind),
+            "{kind}: largest at 60 services and at 12"
+        );
+    }
+    // Only the map grows: one line per service.
+    let map = |objects: &[Value]| {
+        objects
+            .iter()
+            .find(|o| o["metadata"]["name"] == "synthetic-address-map")
+            .unwrap()["data"]["addresses"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(map(&small).len(), 12);
+    assert_eq!(map(&large).len(), 60);
+    assert_eq!(map(&large)[59], "169.254.100.60 svc59 tcp/10059");
+    assert_eq!(
+        large.iter().filter(|o| o["kind"] == "ConfigMap").count(),
+        1,
+        "one map, not one per Pod"
+    );
+}
+
+const NAMES: &str = "name: names
+services:
+  db:
+    image: db
+    container_name: legacy-db
+    hostname: dbhost
+    expose: ['5432']
+    networks:
+      n:
+        ipv4_address: 10.9.0.2
+        aliases: [database, db.internal]
+  web:
+    image: web
+    expose: ['80']
+    links: ['cache:kv']
+    extra_hosts: ['gw:10.0.0.1']
+    networks: {n: {ipv4_address: 10.9.0.3}}
+  cache:
+    image: cache
+    expose: ['6379']
+    networks: {n: {aliases: [cache.local]}}
+networks:
+  n: {ipam: {config: [{subnet: 10.9.0.0/24}]}}
+";
+
+#[test]
+fn peers_names_resolve_through_services_and_host_aliases_keep_the_rest() {
+    let dir = common::compose_dir(NAMES);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success();
+    let objects = run.objects();
+    let services: Vec<(&str, &str)> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Service")
+        .map(|o| {
+            (
+                o["metadata"]["name"].as_str().unwrap(),
+                o["spec"]["selector"]["app.kubernetes.io/name"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    // container_name, network aliases and the link alias get Services of
+    // their own; `hostname` does not (compose's DNS does not give it either).
+    assert_eq!(
+        services,
+        [
+            ("db", "names-db"),
+            ("legacy-db", "names-db"),
+            ("database", "names-db"),
+            ("web", "names-web"),
+            ("cache", "names-cache"),
+            ("kv", "names-cache"),
+        ]
+    );
+    let aliases =
+        |pod: &str| deployment(&objects, pod)["spec"]["template"]["spec"]["hostAliases"].clone();
+    // Its own names at its own address, hostname included.
+    assert_eq!(
+        aliases("names-db"),
+        json!([{"ip": "10.9.0.2", "hostnames": ["db", "legacy-db", "dbhost", "database", "db.internal"]}])
+    );
+    // A peer's name that cannot be a Service's goes to its preset address,
+    // which the map sends to the Service; extra_hosts stay with their service.
+    assert_eq!(
+        aliases("names-web"),
+        json!([
+            {"ip": "10.0.0.1", "hostnames": ["gw"]},
+            {"ip": "10.9.0.2", "hostnames": ["db.internal"]},
+            {"ip": "10.9.0.3", "hostnames": ["web"]},
+        ])
+    );
+    assert_eq!(
+        aliases("names-cache"),
+        json!([
+            {"ip": "10.9.0.2", "hostnames": ["db.internal"]},
+            {"ip": "127.0.0.1", "hostnames": ["cache", "cache.local"]},
+        ])
+    );
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("podlift: Service app2.default.svc does not resolve")
+        run.stderr.contains("warning[split-name]: `cache.local` does not resolve in other Pods: it cannot be the name of a Service, and `cache` has no IPv4 preset address to point it at"),
+        "{}",
+        run.stderr
     );
 }

@@ -44,6 +44,19 @@ pub fn is_host_name(name: &str) -> bool {
         })
 }
 
+/// Whether `name` can be a Service's name, and so resolve through the
+/// cluster's DNS: a DNS-1035 label (lowercase alphanumerics and `-`, starting
+/// with a letter, ending alphanumeric, at most 63 characters).
+#[must_use]
+pub fn is_service_name(name: &str) -> bool {
+    name.len() <= MAX_LABEL
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// Whether `key` is a valid annotation or label key: `[prefix/]name`, the
 /// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric at both ends.
 #[must_use]
@@ -77,7 +90,7 @@ pub fn unique(name: &str, taken: &mut HashSet<String>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{dns_label, is_host_name, unique};
+    use super::{dns_label, is_host_name, is_service_name, unique};
 
     #[test]
     fn labels_are_sanitised() {
@@ -94,6 +107,20 @@ mod tests {
         assert!(!is_host_name("my_db"));
         assert!(!is_host_name("DB"));
         assert!(!is_host_name("-db"));
+    }
+
+    #[test]
+    fn service_names_are_dns_1035_labels() {
+        assert!(is_service_name("db"));
+        assert!(is_service_name("legacy-db2"));
+        assert!(!is_service_name("db.internal"), "a dot is a subdomain");
+        assert!(
+            !is_service_name("2db"),
+            "a Service name starts with a letter"
+        );
+        assert!(!is_service_name("db-"));
+        assert!(!is_service_name(""));
+        assert!(!is_service_name(&"a".repeat(64)));
     }
 
     #[test]

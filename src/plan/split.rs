@@ -2,13 +2,19 @@
 //! share a network namespace (`network_mode: service:X`) or an
 //! `x-podlift.group`. Each Pod keeps its own preset addresses on loopback and
 //! translates every other Pod's preset address to that service's ClusterIP,
-//! resolved by name when its init container runs.
+//! resolved by name when its init container runs, from one address map for
+//! the whole project ([`AddressMap`]); peers' names resolve through their
+//! Services ([`peer_names`]). No Pod's spec grows with the number of peers.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod peer_names;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::plan::address_map::{AddressMap, MapEntry};
 use crate::plan::addresses::namespace_owner;
 use crate::plan::storage::{Storage, VolumeSource};
 use crate::plan::{
@@ -105,8 +111,37 @@ pub fn split(
         .enumerate()
         .flat_map(|(g, (_, services))| services.iter().map(move |s| (s.as_str(), g)))
         .collect();
-    let (services_by_group, owner_of) =
+    let (mut services_by_group, owner_of) =
         services_and_owners(plan, project, groups.len(), &group_of, options, diagnostics);
+    let by_service: HashMap<&str, &ContainerPlan> = plan
+        .containers
+        .iter()
+        .map(|c| (c.service.as_str(), c))
+        .collect();
+    let start_order: HashMap<&str, usize> = plan
+        .containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.service.as_str(), i))
+        .collect();
+    let host_aliases = peer_names::plan(
+        project,
+        &peer_names::Peers {
+            group_of: &group_of,
+            containers: &by_service,
+        },
+        &mut services_by_group,
+        diagnostics,
+    );
+    let map = address_map(plan, project, &owner_of, diagnostics);
+    let storage_index = StorageIndex::new(&plan.storage);
+    // The groups whose addresses are in the map: a Pod reads the map when
+    // another group's are.
+    let mapped: BTreeSet<usize> = owner_of
+        .iter()
+        .filter(|(address, _)| address.is_ipv4())
+        .map(|(_, (g, _, _))| *g)
+        .collect();
     let declared: BTreeSet<IpAddr> = plan
         .containers
         .iter()
@@ -120,12 +155,11 @@ pub fn split(
         .collect();
     let mut out = Vec::new();
     for (g, (group, members)) in groups.iter().enumerate() {
-        let mut containers: Vec<ContainerPlan> = plan
-            .containers
+        let mut containers: Vec<ContainerPlan> = members
             .iter()
-            .filter(|c| members.contains(&c.service))
-            .cloned()
+            .filter_map(|m| by_service.get(m.as_str()).copied().cloned())
             .collect();
+        containers.sort_by_key(|c| start_order.get(c.service.as_str()).copied());
         fix_roles(&mut containers, project, diagnostics);
         crate::plan::container::check_ports(
             &containers,
@@ -140,46 +174,28 @@ pub fn split(
         own.extend(extra.iter().copied());
         own.sort_by_key(|ip| (ip.is_ipv6(), *ip));
         own.dedup();
-        let translations: Vec<(IpAddr, String)> = owner_of
-            .iter()
-            .filter(|(address, (owner, _))| *owner != g && !own.contains(address))
-            .map(|(address, (_, service))| (*address, service.clone()))
-            .collect();
         let inbound = inbound_rules(&containers, false);
         warn_shared_inbound(&containers, &inbound, project, diagnostics);
         let mut loopback = LoopbackInit {
             image: String::new(),
             privileged: options.privileged_init,
             addresses: own,
-            translations,
+            map: map.clone().filter(|_| mapped.iter().any(|o| *o != g)),
             inbound,
         };
         loopback.image = init_image(project, options, loopback.needs_iptables());
         let has_init = !loopback.addresses.is_empty() || loopback.needs_iptables();
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
-        let storage = storage_for(&plan.storage, &containers);
+        let storage = storage_for(&storage_index, &containers);
         if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
-            let span = project
-                .service(members.first().map_or("", String::as_str))
-                .map(|s| s.name.span);
-            diagnostics.push(
-                Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
-                    .at_opt(span)
-                    .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
-            );
+            replicas_stateful(group, replicas, members, project, diagnostics);
         }
         out.push(PodPlan {
             project: plan.project.clone(),
             name: names::dns_label(&format!("{}-{group}", plan.name), "group"),
             loopback: has_init.then_some(loopback),
             containers,
-            // Names of services without an address resolve through their Services.
-            host_aliases: plan
-                .host_aliases
-                .iter()
-                .filter(|h| !h.ip.is_loopback())
-                .cloned()
-                .collect(),
+            host_aliases: host_aliases.get(g).cloned().unwrap_or_default(),
             storage,
             services: services_by_group.get(g).cloned().unwrap_or_default(),
             pod: plan.pod.clone(),
@@ -189,8 +205,72 @@ pub fn split(
     out
 }
 
-/// Preset address → (group, name of the Service that answers for it).
-type AddressOwners = BTreeMap<IpAddr, (usize, String)>;
+/// Several replicas of a group would share its named volumes' claims.
+fn replicas_stateful(
+    group: &str,
+    replicas: u32,
+    members: &[String],
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) {
+    let span = project
+        .service(members.first().map_or("", String::as_str))
+        .map(|s| s.name.span);
+    diagnostics.push(
+        Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
+            .at_opt(span)
+            .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
+    );
+}
+
+/// Preset address → (group, name of the Service that answers for it, its ports).
+type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, &'static str)>)>;
+
+/// The project's address map: every IPv4 preset address whose service has a
+/// Service. `None` when there is none.
+fn address_map(
+    plan: &PodPlan,
+    project: &Project,
+    owners: &AddressOwners,
+    diagnostics: &mut Diagnostics,
+) -> Option<Arc<AddressMap>> {
+    let mut entries = Vec::new();
+    for (address, (_, service, ports)) in owners {
+        match address {
+            IpAddr::V4(address) => entries.push(MapEntry {
+                address: *address,
+                service: service.clone(),
+                ports: ports.clone(),
+            }),
+            IpAddr::V6(_) => {
+                let owner = plan.containers.iter().find(|c| &c.name == service);
+                let span = owner
+                    .and_then(|c| project.service(&c.service))
+                    .map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-ipv6", format!("IPv6 preset address `{address}` is not reachable from other Pods: the split strategy translates IPv4 addresses only"))
+                        .at_opt(span)
+                        .help("keep the services that call it in its Pod (`x-podlift: {group: NAME}`), or give it an IPv4 address"),
+                );
+            }
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    let mut taken: HashSet<String> = plan
+        .storage
+        .config_maps
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let name = names::dns_label(&format!("{}-address-map", plan.name), "address-map");
+    Some(Arc::new(AddressMap {
+        name: names::unique(&name, &mut taken),
+        project: plan.project.clone(),
+        entries,
+    }))
+}
 
 /// Each group's Services, and which Service answers for each preset address.
 fn services_and_owners(
@@ -202,7 +282,7 @@ fn services_and_owners(
     diagnostics: &mut Diagnostics,
 ) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
     // Which Service answers for each preset address, and in which group it lives.
-    let mut owner_of: BTreeMap<IpAddr, (usize, String)> = BTreeMap::new();
+    let mut owner_of: AddressOwners = BTreeMap::new();
     let mut services_by_group: Vec<Vec<ServicePlan>> = vec![Vec::new(); group_count];
     // One network namespace per group: every member's port answers on every
     // address of the Pod, so each member's Service carries all of them.
@@ -221,11 +301,13 @@ fn services_and_owners(
             }
         }
     }
+    let published: HashMap<&str, &ServicePlan> =
+        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     for container in &plan.containers {
         let Some(&g) = group_of.get(container.service.as_str()) else {
             continue;
         };
-        let published = plan.services.iter().find(|s| s.name == container.name);
+        let published = published.get(container.name.as_str()).copied();
         let service = service_for(
             container,
             group_ports.get(g).map_or(&[][..], Vec::as_slice),
@@ -244,9 +326,10 @@ fn services_and_owners(
             continue;
         }
         for address in &container.addresses {
-            owner_of
-                .entry(*address)
-                .or_insert((g, service.name.clone()));
+            owner_of.entry(*address).or_insert_with(|| {
+                let ports = service.ports.iter().map(|p| (p.port, p.protocol)).collect();
+                (g, service.name.clone(), ports)
+            });
         }
         if let Some(list) = services_by_group.get_mut(g) {
             list.push(service);
@@ -327,29 +410,82 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
     containers.sort_by_key(|c| c.role == Role::Container);
 }
 
-/// The part of the storage a group's containers use.
-fn storage_for(all: &Storage, containers: &[ContainerPlan]) -> Storage {
-    let used: BTreeSet<&str> = containers
+/// Positions of the one-Pod plan's storage objects by name, made once so
+/// that picking each group's part does not go through all of them.
+struct StorageIndex<'a> {
+    all: &'a Storage,
+    volumes: HashMap<&'a str, Vec<usize>>,
+    claims: HashMap<&'a str, Vec<usize>>,
+    config_maps: HashMap<&'a str, Vec<usize>>,
+    secrets: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> StorageIndex<'a> {
+    fn new(all: &'a Storage) -> Self {
+        fn by_name<'a, T>(
+            items: &'a [T],
+            name: impl Fn(&'a T) -> &'a str,
+        ) -> HashMap<&'a str, Vec<usize>> {
+            let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                index.entry(name(item)).or_default().push(i);
+            }
+            index
+        }
+        Self {
+            all,
+            volumes: by_name(&all.volumes, |v| v.name.as_str()),
+            claims: by_name(&all.claims, |c| c.name.as_str()),
+            config_maps: by_name(&all.config_maps, |c| c.name.as_str()),
+            secrets: by_name(&all.secrets, |s| s.name.as_str()),
+        }
+    }
+}
+
+/// The items of `items` at the positions `index` holds for `name`.
+fn named<'a, T: Clone + 'a>(
+    items: &'a [T],
+    index: &'a HashMap<&str, Vec<usize>>,
+    name: &str,
+) -> impl Iterator<Item = T> + 'a {
+    index
+        .get(name)
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| items.get(i).cloned())
+}
+
+/// The part of the storage a group's containers use, in the one-Pod plan's order.
+fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storage {
+    let all = index.all;
+    let mut used: Vec<usize> = containers
         .iter()
-        .flat_map(|c| c.details.mounts.iter().map(|m| m.volume.as_str()))
+        .flat_map(|c| c.details.mounts.iter())
+        .filter_map(|m| index.volumes.get(m.volume.as_str()))
+        .flatten()
+        .copied()
         .collect();
+    used.sort_unstable();
+    used.dedup();
     let mut storage = Storage::default();
-    for volume in all
-        .volumes
-        .iter()
-        .filter(|v| used.contains(v.name.as_str()))
-    {
+    for volume in used.into_iter().filter_map(|i| all.volumes.get(i)) {
         storage.volumes.push(volume.clone());
         match &volume.source {
-            VolumeSource::Claim(name) => storage
-                .claims
-                .extend(all.claims.iter().filter(|c| c.name == *name).cloned()),
-            VolumeSource::ConfigMap(name) => storage
-                .config_maps
-                .extend(all.config_maps.iter().filter(|c| c.name == *name).cloned()),
-            VolumeSource::Secret(name) => storage
-                .secrets
-                .extend(all.secrets.iter().filter(|s| s.name == *name).cloned()),
+            VolumeSource::Claim(name) => {
+                storage
+                    .claims
+                    .extend(named(&all.claims, &index.claims, name))
+            }
+            VolumeSource::ConfigMap(name) => {
+                storage
+                    .config_maps
+                    .extend(named(&all.config_maps, &index.config_maps, name))
+            }
+            VolumeSource::Secret(name) => {
+                storage
+                    .secrets
+                    .extend(named(&all.secrets, &index.secrets, name))
+            }
             VolumeSource::EmptyDir { .. } | VolumeSource::HostPath(_) => {}
         }
     }

@@ -1,0 +1,302 @@
+//! Names in the split strategy. A Pod's `hostAliases` hold only what the
+//! cluster's DNS cannot give, so that no Pod's spec grows with its peers:
+//!
+//! - the names of the Pod's own services (service name, `container_name`,
+//!   `hostname`, network aliases) at their preset address (`127.0.0.1` for
+//!   one without), the `links` aliases its services declare and their
+//!   `extra_hosts`;
+//! - a peer's service name resolves through its Service; a peer's other
+//!   names (`container_name`, network aliases) get a Service of their own
+//!   that selects the same Pod; a peer's `hostname` does not resolve, as
+//!   under compose;
+//! - only a peer's name that cannot be a Service name (a dot, a leading
+//!   digit) goes into every Pod's `hostAliases`, at the peer's preset
+//!   address, which the address map then sends to its Service.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::plan::names::{is_host_name, is_service_name};
+use crate::plan::{ContainerPlan, HostAlias, ServicePlan};
+use crate::source::Span;
+
+/// What the split knows about each service: its group, its container, and
+/// its Service (if it has ports).
+pub struct Peers<'a> {
+    /// Group of each compose service.
+    pub group_of: &'a HashMap<&'a str, usize>,
+    /// Container of each compose service.
+    pub containers: &'a HashMap<&'a str, &'a ContainerPlan>,
+}
+
+/// One name claimed by a service.
+struct Claim {
+    name: String,
+    service: usize,
+    /// A `hostname`: compose's DNS does not give it to peers.
+    hostname: bool,
+    span: Span,
+}
+
+/// Every service's names, each claimed once (the first service to name it
+/// keeps it; the one-Pod plan has reported the conflicts already).
+fn claims(project: &Project) -> Vec<Claim> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for (index, service) in project.services.iter().enumerate() {
+        let mut names = vec![(&service.name, false)];
+        names.extend(service.container_name.iter().map(|n| (n, false)));
+        names.extend(service.hostname.iter().map(|n| (n, true)));
+        for network in &service.networks {
+            names.extend(network.aliases.iter().map(|n| (n, false)));
+        }
+        for (name, hostname) in names {
+            let lower = name.value.to_ascii_lowercase();
+            if is_host_name(&lower) && seen.insert(lower.clone()) {
+                out.push(Claim {
+                    name: lower,
+                    service: index,
+                    hostname,
+                    span: name.span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Each group's `hostAliases`, built name by name.
+struct Table {
+    by_ip: BTreeMap<IpAddr, Vec<String>>,
+    names: HashSet<String>,
+}
+
+impl Table {
+    fn add(&mut self, ip: IpAddr, name: &str) {
+        if self.names.insert(name.to_string()) {
+            self.by_ip.entry(ip).or_default().push(name.to_string());
+        }
+    }
+}
+
+/// Plans the names: returns each group's `hostAliases`, and adds to
+/// `services` (each group's Services) a Service per extra name of a peer.
+pub fn plan(
+    project: &Project,
+    peers: &Peers<'_>,
+    services: &mut [Vec<ServicePlan>],
+    diagnostics: &mut Diagnostics,
+) -> Vec<Vec<HostAlias>> {
+    let mut namer = Namer::new(project, peers, services);
+    namer.own_names(project, diagnostics);
+    namer.links_and_extra_hosts(project, diagnostics);
+    let (aliases, extra) = namer.finish();
+    for (g, service) in extra {
+        if let Some(list) = services.get_mut(g) {
+            list.push(service);
+        }
+    }
+    aliases
+}
+
+/// The names being planned.
+struct Namer<'a> {
+    peers: &'a Peers<'a>,
+    services: &'a [Vec<ServicePlan>],
+    /// Each compose service's Service: (group, position in the group's list).
+    service_of: HashMap<&'a str, (usize, usize)>,
+    /// Names of every Service so far.
+    taken: HashSet<String>,
+    /// Services for extra names, by group.
+    extra: Vec<(usize, ServicePlan)>,
+    /// Names only hostAliases can give, for every Pod but the owner's.
+    everywhere: Vec<(usize, IpAddr, String)>,
+    tables: Vec<Table>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(project: &'a Project, peers: &'a Peers<'a>, services: &'a [Vec<ServicePlan>]) -> Self {
+        // A group's list holds each member's Service under its container's name.
+        let service_of = project
+            .services
+            .iter()
+            .filter_map(|s| {
+                let name = s.name.value.as_str();
+                let g = *peers.group_of.get(name)?;
+                let container = peers.containers.get(name)?;
+                let i = services
+                    .get(g)?
+                    .iter()
+                    .position(|p| p.name == container.name)?;
+                Some((name, (g, i)))
+            })
+            .collect();
+        Self {
+            peers,
+            services,
+            service_of,
+            taken: services.iter().flatten().map(|s| s.name.clone()).collect(),
+            extra: Vec::new(),
+            everywhere: Vec::new(),
+            tables: (0..services.len())
+                .map(|_| Table {
+                    by_ip: BTreeMap::new(),
+                    names: HashSet::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, g: usize, ip: IpAddr, name: &str) {
+        if let Some(table) = self.tables.get_mut(g) {
+            table.add(ip, name);
+        }
+    }
+
+    /// `target`'s first preset address, `127.0.0.1` without one: what its
+    /// names resolve to in its own Pod.
+    fn own_address(&self, target: &str) -> IpAddr {
+        self.peers
+            .containers
+            .get(target)
+            .and_then(|c| c.addresses.first().copied())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// `target`'s first IPv4 preset address: what the address map translates.
+    fn mapped_address(&self, target: &str) -> Option<IpAddr> {
+        self.peers
+            .containers
+            .get(target)
+            .and_then(|c| c.addresses.iter().find(|a| a.is_ipv4()).copied())
+    }
+
+    /// Makes `name` of `target` resolve in other Pods: nothing to do for its
+    /// Service's own name, a Service for a name that can be one, else the
+    /// address that other Pods' `hostAliases` must give it.
+    fn place(
+        &mut self,
+        name: &str,
+        target: &str,
+        span: Span,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<IpAddr> {
+        // No Service: nothing of the peer can be reached from another Pod
+        // (`split-no-ports` says so when it has a preset address).
+        let &(g, i) = self.service_of.get(target)?;
+        let service = self.services.get(g).and_then(|list| list.get(i))?;
+        if service.name == name {
+            return None;
+        }
+        if is_service_name(name) {
+            if self.taken.insert(name.to_string()) {
+                self.extra.push((
+                    g,
+                    ServicePlan {
+                        name: name.to_string(),
+                        // A name to resolve inside the cluster, whatever the
+                        // Service type of the service itself.
+                        type_: None,
+                        ports: service.ports.clone(),
+                    },
+                ));
+            }
+            return None;
+        }
+        let address = self.mapped_address(target);
+        if address.is_none() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "split-name",
+                    format!("`{name}` does not resolve in other Pods: it cannot be the name of a Service, and `{target}` has no IPv4 preset address to point it at"),
+                )
+                .at(span)
+                .help(format!("call the service `{}` by its Service name, or rename this one to a DNS label (lowercase letters, digits and `-`, starting with a letter)", service.name)),
+            );
+        }
+        address
+    }
+
+    /// Every service's names: in its own Pod at its address, in the others
+    /// through a Service or, failing that, `hostAliases`.
+    fn own_names(&mut self, project: &Project, diagnostics: &mut Diagnostics) {
+        for claim in claims(project) {
+            let Some(service) = project.services.get(claim.service) else {
+                continue;
+            };
+            let target = service.name.value.as_str();
+            let Some(&g) = self.peers.group_of.get(target) else {
+                continue;
+            };
+            self.add(g, self.own_address(target), &claim.name);
+            if claim.hostname {
+                continue;
+            }
+            if let Some(ip) = self.place(&claim.name, target, claim.span, diagnostics) {
+                self.everywhere.push((g, ip, claim.name));
+            }
+        }
+    }
+
+    /// `links` aliases resolve in the linking service's Pod only, as under
+    /// compose; `extra_hosts` stay with their service too.
+    fn links_and_extra_hosts(&mut self, project: &Project, diagnostics: &mut Diagnostics) {
+        for service in &project.services {
+            let Some(&g) = self.peers.group_of.get(service.name.value.as_str()) else {
+                continue;
+            };
+            for link in &service.links {
+                let Some(alias) = link
+                    .alias
+                    .as_ref()
+                    .map(|a| a.to_ascii_lowercase())
+                    .filter(|a| is_host_name(a))
+                else {
+                    continue;
+                };
+                let target = link.service.value.as_str();
+                let ip = if self.peers.group_of.get(target) == Some(&g) {
+                    Some(self.own_address(target))
+                } else if let Some(ip) = self.mapped_address(target) {
+                    Some(ip)
+                } else {
+                    self.place(&alias, target, link.service.span, diagnostics)
+                };
+                if let Some(ip) = ip {
+                    self.add(g, ip, &alias);
+                }
+            }
+            for host in &service.extra_hosts {
+                let name = host.name.value.to_ascii_lowercase();
+                if let (Some(ip), true) = (host.address, is_host_name(&name)) {
+                    self.add(g, ip, &name);
+                }
+            }
+        }
+    }
+
+    /// Each group's `hostAliases`, and the Services for extra names.
+    fn finish(self) -> (Vec<Vec<HostAlias>>, Vec<(usize, ServicePlan)>) {
+        let everywhere = self.everywhere;
+        let aliases = self
+            .tables
+            .into_iter()
+            .enumerate()
+            .map(|(g, mut table)| {
+                for (owner, ip, name) in &everywhere {
+                    if *owner != g {
+                        table.add(*ip, name);
+                    }
+                }
+                table
+                    .by_ip
+                    .into_iter()
+                    .map(|(ip, names)| HostAlias { ip, names })
+                    .collect()
+            })
+            .collect();
+        (aliases, self.extra)
+    }
+}
