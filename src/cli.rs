@@ -139,18 +139,18 @@ pub struct ConvertArgs {
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
-    /// Where to write: `-` for stdout, or a directory (one file per object).
+    /// Where to write: `-` for stdout, `NAME.yaml`/`.yml`/`.json` for one file, or a directory (one file per object).
     #[arg(
         short = 'o',
         long = "output",
-        value_name = "-|DIR",
+        value_name = "-|DIR|FILE",
         default_value = "-"
     )]
     pub output: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    pub format: Format,
-    /// Replace the contents of a non-empty output directory.
+    /// Output format (default `yaml`; `json` for a `-o NAME.json` file).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Replace podlift's earlier output (never a file podlift did not write).
     #[arg(long)]
     pub force: bool,
     /// Namespace for every object.

@@ -225,8 +225,58 @@ fn rendered(pipeline: &Pipeline, env: &Environment) -> String {
     diagnostic::render(&pipeline.diagnostics, &pipeline.sources, style)
 }
 
+/// A usage error: only its message, exit 2.
+fn usage(message: &str) -> Outcome {
+    Outcome {
+        stdout: String::new(),
+        stderr: format!("error: {message}\n"),
+        code: EXIT_USAGE,
+    }
+}
+
+/// The input files the command line names, known before loading.
+fn named_inputs(input: &InputArgs, env: &Environment) -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = input.files.clone();
+    if inputs.is_empty()
+        && let Some(list) = &env.compose_file
+    {
+        inputs.extend(list.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+    }
+    if inputs.is_empty() {
+        // The files podlift looks for in the working directory.
+        inputs.extend(
+            load::DEFAULT_FILES
+                .iter()
+                .map(|name| env.working_dir.join(name)),
+        );
+    }
+    inputs.extend(input.env_files.iter().cloned());
+    inputs
+}
+
 fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io::Write) -> Outcome {
+    // Where to write is settled before any work: a refused target costs
+    // nothing and prints no diagnostics of the conversion.
+    let inputs = named_inputs(&args.input, env);
+    let request = emit::target::Request {
+        output: &args.output,
+        format: args.format,
+        force: args.force,
+        working_dir: &env.working_dir,
+        home: env.variables.get("HOME").map(std::path::Path::new),
+        inputs: &inputs,
+    };
+    let (target, format) = match emit::target::resolve(&request) {
+        Ok(resolved) => resolved,
+        Err(message) => return usage(&message),
+    };
     let pipeline = pipeline(&args.input, env);
+    // Files found while loading (`include`, `extends`, `.env`) are inputs too.
+    if let Err(message) =
+        emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())
+    {
+        return usage(&message);
+    }
     let stderr = rendered(&pipeline, env);
     let plans = match &pipeline.plans {
         Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
@@ -247,13 +297,13 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
         namespace: args.namespace.clone(),
         create_namespace: args.create_namespace,
     };
-    let output = if args.output == "-" {
-        emit::Output::Stdout
-    } else {
-        emit::Output::Directory(env.working_dir.join(&args.output))
+    let output = match target {
+        emit::target::Target::Stdout => emit::Output::Stdout,
+        emit::target::Target::File(path) => emit::Output::File(path),
+        emit::target::Target::Directory(path) => emit::Output::Directory(path),
     };
     let options = emit::EmitOptions {
-        format: args.format,
+        format,
         output,
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
