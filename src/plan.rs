@@ -345,6 +345,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         options.split,
         diagnostics,
     );
+    checks::note_captured_environment(project, diagnostics);
     let pod = pod_level(project, diagnostics);
     PodPlan {
         pod,

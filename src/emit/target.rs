@@ -430,19 +430,7 @@ pub fn manifest_text(files: &[PathBuf]) -> String {
 /// `path` with `.` dropped and `..` applied, without touching the disk.
 #[must_use]
 pub fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(component);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    crate::load::paths::normalize(path)
 }
 
 /// `path` with symbolic links resolved as far as it exists; the part that

@@ -75,6 +75,12 @@ pub struct Service {
     pub volumes_from: Vec<Located<(String, bool)>>,
     /// `labels`, as `key=value`.
     pub labels: Vec<Located<String>>,
+    /// Variables of `environment` written without a value, whose value came
+    /// from the environment podlift runs in.
+    pub captured_env: Vec<Located<String>>,
+    /// `x-podlift.startup-timeout`: how long a service others wait on with
+    /// `service_healthy` may take to become healthy before it is restarted.
+    pub startup_timeout: Option<Located<std::time::Duration>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -245,6 +251,8 @@ impl Service {
             group: None,
             volumes_from: Vec::new(),
             labels: Vec::new(),
+            captured_env: Vec::new(),
+            startup_timeout: None,
         };
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
@@ -352,7 +360,14 @@ impl Service {
                 "links" => service.links = read_links(value, reader),
                 "extra_hosts" => service.extra_hosts = read_extra_hosts(value, reader),
                 "restart" => service.restart = read_restart(value, reader),
-                "environment" => environment = read_environment(value, &context.variables, reader),
+                "environment" => {
+                    environment = read_environment(
+                        value,
+                        &context.variables,
+                        &mut service.captured_env,
+                        reader,
+                    );
+                }
                 "env_file" => {
                     env_files =
                         read_env_files(value, &context.project_dir, &context.variables, reader)

@@ -206,3 +206,32 @@ pub fn notes(
         );
     }
 }
+
+/// One note naming every variable whose value `environment: [NAME]` took
+/// from the environment podlift runs in (compose's rule), never the value:
+/// the manifests now hold what that shell had.
+pub fn note_captured_environment(project: &Project, diagnostics: &mut Diagnostics) {
+    let captured: Vec<(&str, &Located<String>)> = project
+        .services
+        .iter()
+        .flat_map(|s| s.captured_env.iter().map(|v| (s.name.value.as_str(), v)))
+        .collect();
+    let Some((_, first)) = captured.first() else {
+        return;
+    };
+    let list: Vec<String> = captured
+        .iter()
+        .map(|(service, variable)| format!("`{}` of `{service}`", variable.value))
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "environment-from-shell",
+            format!(
+                "the value of {} came from the environment podlift runs in (`environment` names it without a value) and is written into the manifests",
+                list.join(", ")
+            ),
+        )
+        .at(first.span)
+        .help("check that no secret is among them; set the value in the compose file or an env file, or move it into a Secret"),
+    );
+}
