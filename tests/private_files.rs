@@ -213,3 +213,39 @@ fn variables_taken_from_the_shell_are_named_never_valued() {
     assert!(!run.stderr.contains("UNSET_HERE"), "{}", run.stderr);
     assert!(!run.stderr.contains("s3cr3t-token") && !run.stderr.contains("pa55word"));
 }
+
+/// Fails on the old main: a config whose file is a private key became a
+/// ConfigMap.
+#[test]
+fn a_private_config_file_goes_into_a_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  web:\n    image: web\n    configs: [tls, site]\nconfigs:\n  tls:\n    file: ./tls/server.key\n  site:\n    file: ./site.conf\n",
+    );
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    std::fs::write(dir.path().join("tls/server.key"), KEY).unwrap();
+    std::fs::write(dir.path().join("site.conf"), "listen 80;\n").unwrap();
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config_maps = kinds(&run, "ConfigMap");
+    assert_eq!(config_maps.len(), 1);
+    assert!(
+        !serde_json::to_string(&config_maps)
+            .unwrap()
+            .contains("PRIVATE")
+    );
+    let secrets = kinds(&run, "Secret");
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0]["metadata"]["name"], "p-config-tls");
+    assert!(
+        run.stderr.contains("config `tls` looks private"),
+        "{}",
+        run.stderr
+    );
+    let mounted = run.pod_spec()["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["secret"]["secretName"] == "p-config-tls");
+    assert!(mounted);
+}

@@ -104,6 +104,9 @@ pub struct FileObject {
     pub name: Located<String>,
     /// The content, when podlift can read it; `None` for `external`.
     pub content: Option<Vec<u8>>,
+    /// Why a `file:` looks private (a key, an `.env` file), if it does:
+    /// such a config goes into a Secret.
+    pub private: Option<&'static str>,
 }
 
 /// A service's use of a secret or config.
@@ -507,9 +510,13 @@ pub fn read_file_objects(
     };
     let mut out = Vec::new();
     for (name, body) in entries {
+        let mut private = None;
         let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
             match read_small(&project_dir.join(&file.value)) {
-                Ok(bytes) => Some(bytes),
+                Ok(bytes) => {
+                    private = private_reason(&file_name_of(Path::new(&file.value)), Some(&bytes));
+                    Some(bytes)
+                }
                 Err(e) => {
                     reader.diagnostics.push(
                         Diagnostic::error(
@@ -532,7 +539,11 @@ pub fn read_file_objects(
         } else {
             None
         };
-        out.push(FileObject { name, content });
+        out.push(FileObject {
+            name,
+            content,
+            private,
+        });
     }
     out
 }

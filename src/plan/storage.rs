@@ -596,9 +596,18 @@ fn plan_files(
             };
             let key = key_of(name);
             let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
+            // A config whose file looks private is kept as a Secret.
+            let as_secret = is_secret || object.private.is_some();
             if let Some(content) = &object.content {
-                if is_secret {
+                if as_secret {
                     if storage.object_names.insert(object_name.clone()) {
+                        if let (Some(why), false) = (object.private, is_secret) {
+                            diagnostics.push(
+                                Diagnostic::note("bind-secret", format!("config `{name}` looks private ({why}): it goes into Secret `{object_name}`, never a ConfigMap"))
+                                    .at(object.name.span)
+                                    .help("declare it under `secrets:` to say so, or create the Secret in the cluster yourself"),
+                            );
+                        }
                         storage.secrets.push(SecretPlan {
                             name: object_name.clone(),
                             data: BTreeMap::from([(key.clone(), content.clone())]),
@@ -625,7 +634,7 @@ fn plan_files(
                         .help("create it in the namespace before applying the manifests"),
                 );
             }
-            let source = if is_secret {
+            let source = if as_secret {
                 VolumeSource::Secret(object_name.clone())
             } else {
                 VolumeSource::ConfigMap(object_name.clone())
