@@ -317,6 +317,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let services = plan_services(project, &containers, options.service_type.as_ref());
+    note_host_only_ports(project, diagnostics);
     check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
     let inbound = if options.inbound_dnat {
@@ -488,7 +489,11 @@ fn plan_containers(
             depends_on,
             published: {
                 let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
-                for port in service.ports.iter().filter(|p| p.published.is_some()) {
+                for port in service
+                    .ports
+                    .iter()
+                    .filter(|p| p.published.is_some() && !p.host_only())
+                {
                     if !published.contains(&(port.target, port.protocol)) {
                         published.push((port.target, port.protocol));
                     }
@@ -775,7 +780,9 @@ fn plan_services(
         };
         let mut ports: Vec<ServicePort> = Vec::new();
         for port in &service.ports {
-            let Some(published) = port.published else {
+            // Published on one host address: compose kept it closed to the
+            // network, so it gets no Service (`note_host_only_ports`).
+            let Some(published) = port.published.filter(|_| !port.host_only()) else {
                 continue;
             };
             if ports
@@ -800,6 +807,54 @@ fn plan_services(
         }
     }
     out
+}
+
+/// One note naming the ports compose publishes on one host address only
+/// (`127.0.0.1:3306:3306`): only that host reached them, so they get no Service.
+fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnostics) {
+    let ports: Vec<(&str, &model::port::Port)> = project
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.ports
+                .iter()
+                .filter(|p| p.host_only())
+                .map(|p| (s.name.value.as_str(), p))
+        })
+        .collect();
+    let Some((_, first)) = ports.first() else {
+        return;
+    };
+    let list: Vec<String> = ports
+        .iter()
+        .filter_map(|(service, port)| {
+            let ip = port.host_ip?;
+            let host = if ip.is_ipv6() {
+                format!("[{ip}]")
+            } else {
+                ip.to_string()
+            };
+            Some(format!(
+                "`{host}:{}:{}/{}` of `{service}`",
+                port.published.unwrap_or(port.target),
+                port.target,
+                port.protocol.as_str()
+            ))
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "port-host-only",
+            format!(
+                "{} published on a host address only, so under compose only that host reached {}; podlift makes no Service for {}",
+                list.join(", "),
+                if ports.len() == 1 { "it" } else { "them" },
+                if ports.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .at(first.span)
+        .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),
+    );
 }
 
 fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {
