@@ -114,7 +114,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub inbound_dnat: bool,
     /// Size of the claim made for a named volume (default 1Gi; `x-podlift.size` on the volume wins).
-    #[arg(long, value_name = "QUANTITY")]
+    #[arg(long, value_name = "QUANTITY", value_parser = parse_quantity)]
     pub volume_size: Option<String>,
     /// Storage class of the claims (`x-podlift.storage-class` on the volume wins).
     #[arg(long, value_name = "CLASS")]
@@ -193,6 +193,16 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
         _ => Err(format!(
             "`{text}` is not a Kubernetes version; write it like `1.33`"
         )),
+    }
+}
+
+fn parse_quantity(text: &str) -> Result<String, String> {
+    if crate::model::units::is_positive_quantity(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a Kubernetes quantity; write it like `1Gi` (binary) or `10G` (decimal)"
+        ))
     }
 }
 

@@ -264,7 +264,22 @@ impl Service {
         };
         for (key, value) in entries {
             match key.value.as_str() {
-                "image" => service.image = reader.string(value, "image"),
+                "image" => {
+                    service.image = reader.string(value, "image");
+                    if let Some(image) = &service.image
+                        && !image.value.trim().is_empty()
+                        && let Some(problem) = crate::model::image::reference_problem(&image.value)
+                    {
+                        reader.diagnostics.push(
+                            Diagnostic::error(
+                                "image-invalid",
+                                format!("`{}` is not an image reference: {problem}", image.value),
+                            )
+                            .at(image.span)
+                            .help("write `NAME[:TAG][@DIGEST]`, e.g. `nginx:1.27`; check the variables the reference uses"),
+                        );
+                    }
+                }
                 "command" => service.command = reader.command(value, "command"),
                 "entrypoint" => service.entrypoint = reader.command(value, "entrypoint"),
                 "container_name" => service.container_name = reader.string(value, "container_name"),

@@ -146,9 +146,28 @@ pub fn read_mounts(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
                 .string(item, "volumes item")
                 .and_then(|t| read_short_mount(&t, project_dir, reader)),
         };
-        mounts.extend(mount);
+        mounts.extend(mount.filter(|m| absolute_target(m, reader)));
     }
     mounts
+}
+
+/// A container path must be absolute: Docker refuses `data/dir` too.
+fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
+    if mount.target.starts_with('/') {
+        return true;
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "volume-invalid",
+            format!(
+                "the container path `{}` is not absolute; Docker refuses it too",
+                mount.target
+            ),
+        )
+        .at(mount.span)
+        .help("write the path in the container from `/`, e.g. `/data`; a named volume is `NAME:/path`"),
+    );
+    false
 }
 
 fn is_path(source: &str) -> bool {
@@ -453,7 +472,7 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
         Value::Seq(_) => reader.string_list(node, "tmpfs"),
         _ => reader.string(node, "tmpfs").into_iter().collect(),
     };
-    items
+    let mounts: Vec<Mount> = items
         .into_iter()
         .map(|item| {
             let (target, options) = item.value.split_once(':').unwrap_or((&item.value, ""));
@@ -468,6 +487,10 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
                 span: item.span,
             }
         })
+        .collect();
+    mounts
+        .into_iter()
+        .filter(|m| absolute_target(m, reader))
         .collect()
 }
 
@@ -488,13 +511,34 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
             size: body
                 .get("x-podlift")
                 .and_then(|x| x.get("size"))
-                .and_then(Node::scalar),
+                .and_then(|size| read_size(size, reader)),
             storage_class: body
                 .get("x-podlift")
                 .and_then(|x| x.get("storage-class"))
                 .and_then(Node::scalar),
         })
         .collect()
+}
+
+/// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the
+/// claim is not refused by the cluster.
+fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
+    let size = reader.string(node, "x-podlift.size")?;
+    if crate::model::units::is_positive_quantity(&size.value) {
+        return Some(size.value);
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "quantity-invalid",
+            format!(
+                "`{}` in `x-podlift.size` is not a Kubernetes quantity",
+                size.value
+            ),
+        )
+        .at(size.span)
+        .help("write it like `10Gi` (binary) or `10G` (decimal); `GB` is not a Kubernetes unit"),
+    );
+    None
 }
 
 /// Reads top-level `secrets` or `configs` (`what`), reading `file:` content now.
