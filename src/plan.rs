@@ -449,6 +449,7 @@ fn plan_containers(
 ) -> Vec<ContainerPlan> {
     let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
     let mut containers = Vec::with_capacity(order.len());
+    let gated = gated_services(project, diagnostics);
     for &index in order {
         let Some(service) = project.services.get(index) else {
             continue;
@@ -501,10 +502,44 @@ fn plan_containers(
                 published
             },
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
-            details: container::details(service, storage, liveness, diagnostics),
+            details: container::details(
+                service,
+                storage,
+                liveness,
+                gated.contains(service.name.value.as_str()),
+                diagnostics,
+            ),
         });
     }
     containers
+}
+
+/// Services a dependent waits on with `service_healthy`: only they get a
+/// start gate (`startupProbe`); compose never kills a container for a
+/// failing health check, and a plain `depends_on` waits for nothing.
+fn gated_services<'a>(
+    project: &'a Project,
+    diagnostics: &mut Diagnostics,
+) -> std::collections::HashSet<&'a str> {
+    let gated: std::collections::HashSet<&str> = project
+        .services
+        .iter()
+        .flat_map(|s| &s.depends_on)
+        .filter(|d| d.condition == model::service::Condition::Healthy)
+        .map(|d| d.service.value.as_str())
+        .collect();
+    for service in &project.services {
+        if let Some(timeout) = &service.startup_timeout
+            && !gated.contains(service.name.value.as_str())
+        {
+            diagnostics.push(
+                Diagnostic::warning("startup-timeout-unused", format!("`x-podlift.startup-timeout` of service `{}` has no effect: no service waits on it with `condition: service_healthy`", service.name.value))
+                    .at(timeout.span)
+                    .help("remove it, or make the dependent wait with `condition: service_healthy`"),
+            );
+        }
+    }
+    gated
 }
 
 fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {

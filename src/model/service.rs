@@ -360,11 +360,7 @@ impl Service {
                         })
                         .collect();
                 }
-                "x-podlift" => {
-                    service.group = value
-                        .get("group")
-                        .and_then(|g| reader.string(g, "x-podlift.group"))
-                }
+                "x-podlift" => read_extension(value, &mut service, reader),
                 "networks" => service.networks = read_service_networks(value, reader),
                 "network_mode" => {
                     service.network_mode = reader
@@ -442,6 +438,49 @@ impl Service {
         service.environment = env_files;
         service.environment.extend(environment);
         service
+    }
+}
+
+/// podlift's keys under a service's `x-podlift`.
+const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
+    ("group", crate::model::keys::Support::Mapped),
+    ("startup-timeout", crate::model::keys::Support::Mapped),
+];
+
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`.
+fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
+    if matches!(node.value, Value::Null) {
+        return;
+    }
+    let Some(entries) = reader.map(node, "x-podlift") else {
+        return;
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "group" => service.group = reader.string(value, "x-podlift.group"),
+            "startup-timeout" => {
+                let Some(text) = reader.string(value, "x-podlift.startup-timeout") else {
+                    continue;
+                };
+                match crate::model::units::parse_duration(&text.value) {
+                    Some(duration) if !duration.is_zero() => {
+                        service.startup_timeout = Some(Located::new(duration, text.span));
+                    }
+                    _ => reader.diagnostics.push(
+                        Diagnostic::error(
+                            "duration-invalid",
+                            format!(
+                                "`{}` in `x-podlift.startup-timeout` is not a duration above zero",
+                                text.value
+                            ),
+                        )
+                        .at(text.span)
+                        .help("write it like `20m` or `1h`"),
+                    ),
+                }
+            }
+            _ => report_key(&key, EXTENSION_KEYS, "`x-podlift`", reader),
+        }
     }
 }
 
