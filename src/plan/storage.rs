@@ -131,6 +131,17 @@ impl Storage {
         name
     }
 
+    /// A volume of its own, never shared: an anonymous volume or a tmpfs
+    /// belongs to one mount of one container.
+    fn own_volume(&mut self, name: &str, source: VolumeSource) -> String {
+        let name = names::unique(&names::dns_label(name, "volume"), &mut self.volume_names);
+        self.volumes.push(VolumePlan {
+            name: name.clone(),
+            source,
+        });
+        name
+    }
+
     fn mount(&mut self, service: &str, mount: MountPlan) {
         self.mounts
             .entry(service.to_string())
@@ -182,7 +193,7 @@ pub fn plan_storage(
             });
         }
     }
-    let mut copied = Vec::new();
+    let mut notes = MountNotes::default();
     for service in &project.services {
         plan_mounts(
             project,
@@ -190,11 +201,30 @@ pub fn plan_storage(
             prefix,
             options,
             &mut storage,
-            &mut copied,
+            &mut notes,
             diagnostics,
         );
     }
+    let MountNotes {
+        copied,
+        starts_empty,
+    } = notes;
     note_copied(&copied, diagnostics);
+    if let Some((_, span)) = starts_empty.first() {
+        let list: Vec<&str> = starts_empty.iter().map(|(m, _)| m.as_str()).collect();
+        diagnostics.push(
+            Diagnostic::note(
+                "volume-starts-empty",
+                format!(
+                    "{} start{} empty: an emptyDir or a new claim holds nothing, while Docker fills a new volume with what the image has at that path",
+                    list.join(", "),
+                    if list.len() == 1 { "s" } else { "" }
+                ),
+            )
+            .at(*span)
+            .help("if a service expects the image's files there (`node_modules`, default configuration), drop the mount, or copy them in with an init container"),
+        );
+    }
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
         for from in &service.volumes_from {
@@ -219,6 +249,15 @@ pub fn plan_storage(
         plan_files(project, service, prefix, &mut storage, diagnostics);
     }
     storage
+}
+
+/// What the notes about mounts list, gathered over every service.
+#[derive(Default)]
+struct MountNotes {
+    /// Host files copied into ConfigMaps and Secrets.
+    copied: Vec<Copied>,
+    /// Mounts that start empty, unlike a new Docker volume: (`service:path`, where).
+    starts_empty: Vec<(String, crate::source::Span)>,
 }
 
 /// A host file copied into the manifests, for the note that lists them.
@@ -278,9 +317,13 @@ fn plan_mounts(
     prefix: &str,
     options: &StorageOptions,
     storage: &mut Storage,
-    copied: &mut Vec<Copied>,
+    notes: &mut MountNotes,
     diagnostics: &mut Diagnostics,
 ) {
+    let MountNotes {
+        copied,
+        starts_empty,
+    } = notes;
     let owner = &service.name.value;
     for (index, mount) in service.mounts.iter().enumerate() {
         let (volume, sub_path) = match &mount.source {
@@ -296,22 +339,29 @@ fn plan_mounts(
                 let claim = if declared.external {
                     declared.real_name.clone().unwrap_or_else(|| name.clone())
                 } else {
+                    starts_empty.push((
+                        format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                        mount.span,
+                    ));
                     names::dns_label(&format!("{prefix}-{name}"), "data")
                 };
                 (storage.volume(name, VolumeSource::Claim(claim)), None)
             }
-            MountSource::Anonymous => (
-                storage.volume(
-                    &format!("{owner}-anon-{index}"),
-                    VolumeSource::EmptyDir {
-                        memory: false,
-                        size: None,
-                    },
-                ),
-                None,
-            ),
+            MountSource::Anonymous => {
+                starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
+                (
+                    storage.own_volume(
+                        &format!("{owner}-anon-{index}"),
+                        VolumeSource::EmptyDir {
+                            memory: false,
+                            size: None,
+                        },
+                    ),
+                    None,
+                )
+            }
             MountSource::Tmpfs(size) => (
-                storage.volume(
+                storage.own_volume(
                     &format!("{owner}-tmpfs-{index}"),
                     VolumeSource::EmptyDir {
                         memory: true,
