@@ -338,6 +338,11 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     });
     if !options.split {
         check_replicas(project, diagnostics);
+        if project.services.len() > 1 {
+            for service in &project.services {
+                checks::warn_network_privilege(service, "every container of the Pod", diagnostics);
+            }
+        }
     }
     checks::notes(
         project,
