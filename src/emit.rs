@@ -91,7 +91,6 @@ pub fn emit(
     match (&options.output, options.format) {
         (Output::Stdout, Format::Yaml | Format::Json) => {
             let parts = render::parts(plans, render_options);
-            limits::check_parts(&parts, render_options).map_err(EmitError::io)?;
             let written = if options.format == Format::Yaml {
                 write_documents(&parts, render_options, stdout)
             } else {
@@ -112,7 +111,6 @@ pub fn emit(
         }
         (Output::File(path), Format::Yaml | Format::Json) => {
             let parts = render::parts(plans, render_options);
-            limits::check_parts(&parts, render_options).map_err(EmitError::io)?;
             write_file(path, |file| {
                 let written = if options.format == Format::Yaml {
                     write_documents(&parts, render_options, file)
@@ -131,7 +129,6 @@ pub fn emit(
             // One file per object, each rendered just before it is written;
             // a Kustomize base adds the kustomization that lists them.
             let parts = render::parts(plans, render_options);
-            limits::check_parts(&parts, render_options).map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| {
                 let mut base = kustomize::Base::default();
                 for part in &parts {
@@ -148,7 +145,6 @@ pub fn emit(
         }
         (Output::Directory(dir), Format::Helm) => {
             let objects = &render::render_all(plans, render_options);
-            limits::check_objects(objects).map_err(EmitError::io)?;
             let files = helm::files(objects, &options.project).map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }

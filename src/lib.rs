@@ -204,6 +204,16 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             vec![pod]
         }
     });
+    // What Kubernetes would refuse to store, for every command: measured on
+    // the objects as they will be rendered.
+    if let Some(plans) = plans.as_ref().filter(|_| !diagnostics.has_errors()) {
+        let render_options = render_options(input, None, false);
+        for problem in
+            emit::limits::check_parts(&render::parts(plans, &render_options), &render_options)
+        {
+            diagnostics.push(problem);
+        }
+    }
     diagnostics.sort();
     Pipeline {
         sources,
@@ -288,15 +298,7 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
             };
         }
     };
-    let render_options = render::RenderOptions {
-        controller: match args.input.controller {
-            cli::ControllerKind::Deployment => render::Controller::Deployment,
-            cli::ControllerKind::Statefulset => render::Controller::StatefulSet,
-            cli::ControllerKind::Pod => render::Controller::Pod,
-        },
-        namespace: args.namespace.clone(),
-        create_namespace: args.create_namespace,
-    };
+    let render_options = render_options(&args.input, args.namespace.clone(), args.create_namespace);
     let output = match target {
         emit::target::Target::Stdout => emit::Output::Stdout,
         emit::target::Target::File(path) => emit::Output::File(path),
@@ -319,6 +321,22 @@ fn convert(args: &cli::ConvertArgs, env: &Environment, stdout: &mut dyn std::io:
             stderr: format!("{stderr}error: {}\n", error.message),
             code: if error.usage { EXIT_USAGE } else { EXIT_INPUT },
         },
+    }
+}
+
+fn render_options(
+    input: &InputArgs,
+    namespace: Option<String>,
+    create_namespace: bool,
+) -> render::RenderOptions {
+    render::RenderOptions {
+        controller: match input.controller {
+            cli::ControllerKind::Deployment => render::Controller::Deployment,
+            cli::ControllerKind::Statefulset => render::Controller::StatefulSet,
+            cli::ControllerKind::Pod => render::Controller::Pod,
+        },
+        namespace,
+        create_namespace,
     }
 }
 

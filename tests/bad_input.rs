@@ -500,3 +500,22 @@ fn a_config_map_over_one_mebibyte_is_refused() {
     );
     assert!(!dir.path().join("out").exists(), "nothing is written");
 }
+
+/// `podlift check` reports what Kubernetes would refuse to store, too.
+#[test]
+fn check_reports_an_object_over_the_limit() {
+    let dir = common::compose_dir(&format!(
+        "services:\n  app:\n    image: busybox\n    labels:\n      big: \"{}\"\n",
+        "x".repeat(300_000)
+    ));
+    let run = common::Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-p", "p"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[object-too-large]"),
+        "{}",
+        run.stderr
+    );
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::diagnostic::Diagnostic;
 use crate::emit::splice::Rendered;
 use crate::render::{Object, Part, RenderOptions};
 
@@ -57,7 +58,7 @@ fn mib(bytes: usize) -> String {
 }
 
 /// The problems of one object, without its size.
-fn check_metadata(object: &Object, problems: &mut Vec<String>) {
+fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
     let kind = object.kind();
     let name = object.name();
     let data = match object {
@@ -85,10 +86,18 @@ fn check_metadata(object: &Object, problems: &mut Vec<String>) {
         _ => 0,
     };
     if data > MAX_DATA_BYTES {
-        problems.push(format!(
-            "{kind} `{name}` would hold {} of data, more than the 1 MiB Kubernetes allows; mount fewer or smaller files from it, or put them into a claim (a named volume)",
-            mib(data)
-        ));
+        problems.push(
+            Diagnostic::error(
+                "object-too-large",
+                format!(
+                    "{kind} `{name}` would hold {} of data, more than the 1 MiB Kubernetes allows",
+                    mib(data)
+                ),
+            )
+            .help(
+                "mount fewer or smaller files from it, or put them into a claim (a named volume)",
+            ),
+        );
     }
     let metadata = match object {
         Object::ConfigMap(o) => &o.metadata,
@@ -108,31 +117,37 @@ fn check_metadata(object: &Object, problems: &mut Vec<String>) {
         .map_or(0, |m| annotation_bytes(m.annotations.as_ref()));
     for bytes in [own, template] {
         if bytes > MAX_ANNOTATION_BYTES {
-            problems.push(format!(
-                "the annotations of {kind} `{name}` would take {bytes} bytes, more than the 256 KiB Kubernetes allows; shorten the compose `labels` (they become annotations), or split the services over several Pods (`--strategy split`)"
-            ));
+            problems.push(Diagnostic::error(
+                "object-too-large",
+                format!(
+                    "the annotations of {kind} `{name}` would take {bytes} bytes, more than the 256 KiB Kubernetes allows"
+                ),
+            ).help("shorten the compose `labels` (they become annotations), or split the services over several Pods (`--strategy split`)"));
         }
     }
 }
 
-fn too_large(object: &Object) -> String {
+fn too_large(object: &Object) -> Diagnostic {
     let advice = if object.workload().is_some() {
         "convert with `--strategy split` (a Pod per service), or fewer services at a time"
     } else {
         "split it: fewer or smaller files per object, or a claim for large content"
     };
-    format!(
-        "{} `{}` would be more than 1.5 MiB, the most Kubernetes stores in one object; {advice}",
-        object.kind(),
-        object.name()
+    Diagnostic::error(
+        "object-too-large",
+        format!(
+            "{} `{}` would be more than 1.5 MiB, the most Kubernetes stores in one object",
+            object.kind(),
+            object.name()
+        ),
     )
+    .help(advice)
 }
 
-/// Checks the parts as they will be rendered.
-///
-/// # Errors
-/// Every object Kubernetes would refuse, one line each.
-pub fn check_parts(parts: &[Part<'_>], options: &RenderOptions) -> Result<(), String> {
+/// Checks the parts as they will be rendered: one error per object
+/// Kubernetes would refuse.
+#[must_use]
+pub fn check_parts(parts: &[Part<'_>], options: &RenderOptions) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for part in parts {
         let rendered = Rendered::of(part, options);
@@ -145,28 +160,5 @@ pub fn check_parts(parts: &[Part<'_>], options: &RenderOptions) -> Result<(), St
             problems.push(too_large(&rendered.object));
         }
     }
-    joined(&problems)
-}
-
-/// Checks complete objects.
-///
-/// # Errors
-/// Every object Kubernetes would refuse, one line each.
-pub fn check_objects(objects: &[Object]) -> Result<(), String> {
-    let mut problems = Vec::new();
-    for object in objects {
-        check_metadata(object, &mut problems);
-        if json_size(object, MAX_OBJECT_BYTES).is_none() {
-            problems.push(too_large(object));
-        }
-    }
-    joined(&problems)
-}
-
-fn joined(problems: &[String]) -> Result<(), String> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\nerror: "))
-    }
+    problems
 }
