@@ -885,12 +885,17 @@ fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnostics) {
     diagnostics.push(
         Diagnostic::note(
             "port-host-only",
-            format!(
-                "{} published on a host address only, so under compose only that host reached {}; podlift makes no Service for {}",
-                list.join(", "),
-                if ports.len() == 1 { "it" } else { "them" },
-                if ports.len() == 1 { "it" } else { "them" }
-            ),
+            {
+                let (verb, pronoun) = if ports.len() == 1 {
+                    ("is", "it")
+                } else {
+                    ("are", "them")
+                };
+                format!(
+                    "{} {verb} published on a host address only, so under compose only that host reached {pronoun}; podlift makes no Service for {pronoun}",
+                    list.join(", ")
+                )
+            },
         )
         .at(first.span)
         .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),

@@ -222,10 +222,16 @@ fn a_yaml_or_json_name_writes_one_file() {
         .args(["convert", "-o", "k8s.yaml"])
         .failure(2);
     refused(&run, "add `--force`");
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert", "-o", "k8s.yaml", "--force"])
-        .success();
+    for name in ["k8s.yaml", "k8s.json"] {
+        Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", name, "--force"])
+            .success();
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("k8s.json")).unwrap(),
+        json.stdout
+    );
 }
 
 #[test]
