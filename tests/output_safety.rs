@@ -20,15 +20,6 @@ use common::{Run, Test};
 const COMPOSE: &str =
     "services:\n  app:\n    image: app\n    restart: always\n  db:\n    image: db\n";
 
-/// A project directory: `compose.yaml`, a README and a `.git` directory.
-fn project() -> tempfile::TempDir {
-    let dir = common::compose_dir(COMPOSE);
-    std::fs::write(dir.path().join("README"), "mine").unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
-    dir
-}
-
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -49,22 +40,30 @@ fn refused(run: &Run, expected: &str) {
 }
 
 /// Fails on the old main: `-o . --force` deleted the project directory.
+/// The project lies two levels down a temporary directory, so that even a
+/// build that got this wrong could delete nothing outside it; `/` is
+/// refused in a unit test of `emit::target`, never tried here.
 #[test]
 fn the_working_directory_and_its_parents_are_refused() {
-    let dir = project();
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("outer/project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("compose.yaml"), COMPOSE).unwrap();
+    std::fs::write(project.join("README"), "mine").unwrap();
+    std::fs::create_dir(project.join(".git")).unwrap();
     for (output, why) in [
         (".", "the working directory"),
         ("./", "the working directory"),
         ("..", "a parent of the working directory"),
-        ("/", "the root directory"),
+        ("../..", "a parent of the working directory"),
     ] {
         let run = Test::new()
-            .current_dir(dir.path())
+            .current_dir(&project)
             .args(["convert", "-o", output, "--force"])
             .failure(2);
         refused(&run, why);
         assert_eq!(
-            files_in(dir.path()),
+            files_in(&project),
             [".git", "README", "compose.yaml"],
             "{output}"
         );

@@ -473,6 +473,31 @@ mod tests {
     }
 
     #[test]
+    fn the_root_and_home_are_refused_before_anything_is_touched() {
+        let working_dir = std::env::temp_dir();
+        for (output, home, why) in [
+            ("/", None, "the root directory"),
+            ("/usr/..", None, "the root directory"),
+            (
+                "/usr",
+                Some(Path::new("/usr/lib")),
+                "a parent of your home directory",
+            ),
+        ] {
+            let request = super::Request {
+                output,
+                format: None,
+                force: true,
+                working_dir: &working_dir,
+                home,
+                inputs: &[],
+            };
+            let error = super::resolve(&request).unwrap_err();
+            assert!(error.contains(why), "{output}: {error}");
+        }
+    }
+
+    #[test]
     fn manifest_lists_sorted_paths_with_slashes() {
         let text = manifest_text(&[PathBuf::from("templates/b.yaml"), PathBuf::from("a.yaml")]);
         assert!(text.ends_with("a.yaml\ntemplates/b.yaml\n"), "{text}");
