@@ -368,8 +368,17 @@ fn read_host(path: &Path, written: &str, project_dir: &Path) -> HostContent {
         return HostContent::Unportable("it cannot be read".into());
     };
     if !real.starts_with(&project) {
-        let content = (meta.is_file() && meta.len() <= MAX_CONFIG_BYTES)
-            .then(|| std::fs::read(&real).ok())
+        // Read only to recognise a key by its content: never the kernel's
+        // files, which report no size and can block (`/proc/kmsg`).
+        let kernel = ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| real.starts_with(k));
+        let content = (meta.is_file() && !kernel && meta.len() <= MAX_CONFIG_BYTES)
+            .then(|| {
+                crate::load::read_at_most(&real, MAX_CONFIG_BYTES)
+                    .ok()
+                    .flatten()
+            })
             .flatten();
         return match private_reason(&name, content.as_deref())
             .or_else(|| private_reason(&file_name_of(&real), content.as_deref()))
