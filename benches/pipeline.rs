@@ -172,7 +172,13 @@ fn benches(c: &mut Criterion) {
     };
     stage(c, "convert", &fixtures, |f| {
         let outcome = podlift::run(["podlift", "convert", "-f", f.path.to_str().unwrap()], &env);
-        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        // Past about 1,900 services the one Deployment is over the 1.5 MiB
+        // Kubernetes stores in one object: podlift refuses it (exit 1).
+        assert!(
+            outcome.code == 0 || outcome.stderr.contains("would be more than 1.5 MiB"),
+            "{}",
+            outcome.stderr
+        );
         outcome
     });
     // The same, with two warnings per service to render (issue 17).

@@ -293,7 +293,7 @@ pub struct InputArgs {
     #[arg(help_heading = "Strategy", long)]
     pub inbound_dnat: bool,
     /// Size of the claim made for a named volume (default 1Gi; `x-podlift.size` on the volume wins).
-    #[arg(help_heading = "Cluster", long, value_name = "QUANTITY")]
+    #[arg(help_heading = "Cluster", long, value_name = "QUANTITY", value_parser = parse_quantity)]
     pub volume_size: Option<String>,
     /// Storage class of the claims (`x-podlift.storage-class` on the volume wins).
     #[arg(help_heading = "Cluster", long, value_name = "CLASS")]
@@ -318,19 +318,19 @@ pub struct ConvertArgs {
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
-    /// Where to write: `-` for stdout, or a directory (one file per object).
+    /// Where to write: `-` for stdout, `NAME.yaml`/`.yml`/`.json` for one file, or a directory (one file per object).
     #[arg(
         help_heading = "Output",
         short = 'o',
         long = "output",
-        value_name = "-|DIR",
+        value_name = "-|DIR|FILE",
         default_value = "-"
     )]
     pub output: String,
-    /// Output format.
-    #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Yaml)]
-    pub format: Format,
-    /// Replace the contents of a non-empty output directory.
+    /// Output format (default `yaml`; `json` for a `-o NAME.json` file).
+    #[arg(help_heading = "Output", long, value_enum)]
+    pub format: Option<Format>,
+    /// Replace podlift's earlier output (never a file podlift did not write).
     #[arg(help_heading = "Output", long)]
     pub force: bool,
     /// Namespace for every object.
@@ -373,6 +373,16 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
         _ => Err(format!(
             "`{text}` is not a Kubernetes version; write it like `1.33`"
         )),
+    }
+}
+
+fn parse_quantity(text: &str) -> Result<String, String> {
+    if crate::model::units::is_positive_quantity(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a Kubernetes quantity; write it like `1Gi` (binary) or `10G` (decimal)"
+        ))
     }
 }
 

@@ -4,7 +4,9 @@
 
 pub mod helm;
 pub mod kustomize;
+pub mod limits;
 pub mod splice;
+pub mod target;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,10 @@ use splice::Rendered;
 pub enum Output {
     /// Standard output.
     Stdout,
-    /// A directory, replaced as a whole.
+    /// One file (`--format yaml` or `json`), replaced atomically.
+    File(PathBuf),
+    /// A directory, replaced as a whole; only podlift's own files are
+    /// ever removed from it.
     Directory(PathBuf),
 }
 
@@ -99,9 +104,27 @@ pub fn emit(
                 Ok(()) => Ok(()),
             }
         }
-        (Output::Stdout, Format::Kustomize | Format::Helm) => Err(EmitError::usage(
-            "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
-        )),
+        (Output::Stdout | Output::File(_), Format::Kustomize | Format::Helm) => {
+            Err(EmitError::usage(
+                "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
+            ))
+        }
+        (Output::File(path), Format::Yaml | Format::Json) => {
+            let parts = render::parts(plans, render_options);
+            write_file(path, |file| {
+                let written = if options.format == Format::Yaml {
+                    write_documents(&parts, render_options, file)
+                } else {
+                    write_json_list(&parts, render_options, file)
+                };
+                written.map_err(|failure| match failure {
+                    Failure::Write(e) => {
+                        EmitError::io(format!("cannot write `{}`: {e}", path.display()))
+                    }
+                    Failure::Serialise(message) => EmitError::io(message),
+                })
+            })
+        }
         (Output::Directory(dir), Format::Yaml | Format::Json | Format::Kustomize) => {
             // One file per object, each rendered just before it is written;
             // a Kustomize base adds the kustomization that lists them.
@@ -357,50 +380,128 @@ pub fn file_name(object: &Object, extension: &str) -> String {
     )
 }
 
+/// The sibling of `path` named `.NAME.podlift-PID[suffix]`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let base = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    parent.join(format!(".{base}.podlift-{}{suffix}", std::process::id()))
+}
+
+/// Writes one file atomically: into a temporary file beside it, which then
+/// takes its place.
+fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<(), EmitError>,
+) -> Result<(), EmitError> {
+    let temporary = sibling(path, ".tmp");
+    let fail =
+        |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+    }
+    let result = std::fs::File::create(&temporary)
+        .map_err(|e| fail(&e))
+        .and_then(|mut file| {
+            fill(&mut file)?;
+            file.sync_all().map_err(|e| fail(&e))
+        })
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| fail(&e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
 /// Writes into `dir` all-or-nothing: `fill` writes everything into a fresh
-/// sibling directory first, which then takes `dir`'s place.
+/// sibling directory first, which then takes `dir`'s place. An existing
+/// `dir` must hold only files podlift listed in its manifest
+/// ([`target::MANIFEST`]); after the swap exactly those are removed, and a
+/// file that appeared meanwhile stays where it is.
 fn write_directory(
     dir: &Path,
     force: bool,
     fill: impl FnOnce(&Path) -> Result<(), EmitError>,
 ) -> Result<(), EmitError> {
-    let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
-    if dir.exists() && !dir.is_dir() {
-        return Err(EmitError::usage(format!(
-            "`{}` exists and is not a directory",
-            dir.display()
-        )));
-    }
-    if occupied && !force {
-        return Err(EmitError::usage(format!(
-            "`{}` is not empty; add `--force` to replace its contents",
-            dir.display()
-        )));
-    }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let base = dir
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{base}.podlift-{}", std::process::id()));
+    let shown = dir.display().to_string();
+    let previous = target::check_directory(dir, &shown, force)
+        .map_err(|refusal| EmitError::usage(refusal.message))?;
+    let staging = sibling(dir, "");
+    let io = |path: &Path, e: &std::io::Error| {
+        EmitError::io(format!("cannot write `{}`: {e}", path.display()))
+    };
     let result = std::fs::create_dir_all(&staging)
-        .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", staging.display())))
+        .map_err(|e| io(&staging, &e))
         .and_then(|()| fill(&staging))
         .and_then(|()| {
-            if dir.exists() {
-                std::fs::remove_dir_all(dir).map_err(|e| {
-                    EmitError::io(format!("cannot replace `{}`: {e}", dir.display()))
-                })?;
-            }
-            std::fs::rename(&staging, dir)
-                .map_err(|e| EmitError::io(format!("cannot write `{}`: {e}", dir.display())))
-        });
+            let mut files = Vec::new();
+            list_files(&staging, Path::new(""), &mut files).map_err(|e| io(&staging, &e))?;
+            std::fs::write(
+                staging.join(target::MANIFEST),
+                target::manifest_text(&files),
+            )
+            .map_err(|e| io(&staging, &e))
+        })
+        .and_then(|()| swap(dir, &staging, &previous));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Every file below `dir`, relative to it.
+fn list_files(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir.join(relative))? {
+        let entry = entry?;
+        let path = relative.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            list_files(dir, &path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Puts `staging` in `dir`'s place. The old directory is moved aside first,
+/// then only the files its manifest lists (and the manifest) are removed,
+/// and its directories only when empty.
+fn swap(dir: &Path, staging: &Path, previous: &target::Previous) -> Result<(), EmitError> {
+    let replace =
+        |e: &std::io::Error| EmitError::io(format!("cannot replace `{}`: {e}", dir.display()));
+    if std::fs::symlink_metadata(dir).is_err() {
+        return std::fs::rename(staging, dir).map_err(|e| replace(&e));
+    }
+    let old = sibling(dir, ".old");
+    std::fs::rename(dir, &old).map_err(|e| replace(&e))?;
+    if let Err(e) = std::fs::rename(staging, dir) {
+        let _ = std::fs::rename(&old, dir);
+        return Err(replace(&e));
+    }
+    let mut directories = std::collections::BTreeSet::new();
+    for file in previous
+        .files
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([Path::new(target::MANIFEST)])
+    {
+        let _ = std::fs::remove_file(old.join(file));
+        let mut parent = file.parent();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            directories.insert(p.to_path_buf());
+            parent = p.parent();
+        }
+    }
+    // Deepest first; `remove_dir` leaves a directory that is not empty.
+    for directory in directories.iter().rev() {
+        let _ = std::fs::remove_dir(old.join(directory));
+    }
+    let _ = std::fs::remove_dir(&old);
+    Ok(())
 }
 
 fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {

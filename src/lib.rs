@@ -276,6 +276,16 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             vec![pod]
         }
     });
+    // What Kubernetes would refuse to store, for every command: measured on
+    // the objects as they will be rendered.
+    if let Some(plans) = plans.as_ref().filter(|_| !diagnostics.has_errors()) {
+        let render_options = render_options(input, None, false);
+        for problem in
+            emit::limits::check_parts(&render::parts(plans, &render_options), &render_options)
+        {
+            diagnostics.push(problem);
+        }
+    }
     diagnostics.sort();
     Pipeline {
         sources,
@@ -292,13 +302,63 @@ fn rendered(pipeline: &Pipeline, options: RenderOptions) -> String {
     diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, options)
 }
 
+/// A usage error: only its message, exit 2.
+fn usage(message: &str) -> Outcome {
+    Outcome {
+        stdout: String::new(),
+        stderr: format!("error: {message}\n"),
+        code: EXIT_USAGE,
+    }
+}
+
+/// The input files the command line names, known before loading.
+fn named_inputs(input: &InputArgs, env: &Environment) -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = input.files.clone();
+    if inputs.is_empty()
+        && let Some(list) = &env.compose_file
+    {
+        inputs.extend(list.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+    }
+    if inputs.is_empty() {
+        // The files podlift looks for in the working directory.
+        inputs.extend(
+            load::DEFAULT_FILES
+                .iter()
+                .map(|name| env.working_dir.join(name)),
+        );
+    }
+    inputs.extend(input.env_files.iter().cloned());
+    inputs
+}
+
 fn convert(
     args: &cli::ConvertArgs,
     env: &Environment,
     shown: RenderOptions,
     stdout: &mut dyn std::io::Write,
 ) -> Outcome {
+    // Where to write is settled before any work: a refused target costs
+    // nothing and prints no diagnostics of the conversion.
+    let inputs = named_inputs(&args.input, env);
+    let request = emit::target::Request {
+        output: &args.output,
+        format: args.format,
+        force: args.force,
+        working_dir: &env.working_dir,
+        home: env.variables.get("HOME").map(std::path::Path::new),
+        inputs: &inputs,
+    };
+    let (target, format) = match emit::target::resolve(&request) {
+        Ok(resolved) => resolved,
+        Err(message) => return usage(&message),
+    };
     let pipeline = pipeline(&args.input, env);
+    // Files found while loading (`include`, `extends`, `.env`) are inputs too.
+    if let Err(message) =
+        emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())
+    {
+        return usage(&message);
+    }
     let stderr = rendered(&pipeline, shown);
     let plans = match &pipeline.plans {
         Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
@@ -310,22 +370,14 @@ fn convert(
             };
         }
     };
-    let render_options = render::RenderOptions {
-        controller: match args.input.controller {
-            cli::ControllerKind::Deployment => render::Controller::Deployment,
-            cli::ControllerKind::Statefulset => render::Controller::StatefulSet,
-            cli::ControllerKind::Pod => render::Controller::Pod,
-        },
-        namespace: args.namespace.clone(),
-        create_namespace: args.create_namespace,
-    };
-    let output = if args.output == "-" {
-        emit::Output::Stdout
-    } else {
-        emit::Output::Directory(env.working_dir.join(&args.output))
+    let render_options = render_options(&args.input, args.namespace.clone(), args.create_namespace);
+    let output = match target {
+        emit::target::Target::Stdout => emit::Output::Stdout,
+        emit::target::Target::File(path) => emit::Output::File(path),
+        emit::target::Target::Directory(path) => emit::Output::Directory(path),
     };
     let options = emit::EmitOptions {
-        format: args.format,
+        format,
         output,
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
@@ -341,6 +393,22 @@ fn convert(
             stderr: format!("{stderr}error: {}\n", error.message),
             code: if error.usage { EXIT_USAGE } else { EXIT_INPUT },
         },
+    }
+}
+
+fn render_options(
+    input: &InputArgs,
+    namespace: Option<String>,
+    create_namespace: bool,
+) -> render::RenderOptions {
+    render::RenderOptions {
+        controller: match input.controller {
+            cli::ControllerKind::Deployment => render::Controller::Deployment,
+            cli::ControllerKind::Statefulset => render::Controller::StatefulSet,
+            cli::ControllerKind::Pod => render::Controller::Pod,
+        },
+        namespace,
+        create_namespace,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod environment;
 pub mod healthcheck;
+pub mod image;
 pub mod keys;
 pub mod network;
 pub mod port;
@@ -182,7 +183,11 @@ pub fn model(
             match key.value.as_str() {
                 "services" => {
                     if let Some(services) = services.take() {
+                        let mapping = matches!(services.value, Value::Map(_));
                         project.services = read_services(services, &context, &mut reader);
+                        if mapping && project.services.is_empty() {
+                            no_active_service(&key, &mut reader);
+                        }
                     }
                 }
                 "volumes" => project.volumes = read_volumes(value, &mut reader),
@@ -235,6 +240,16 @@ pub fn model(
         .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
     project.resource_index = volumes.chain(secrets).chain(configs).collect();
     project
+}
+
+/// A `services` mapping left empty (all behind profiles, or `{}`): a Pod
+/// without containers is refused by Kubernetes.
+fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
+    reader.diagnostics.push(
+        Diagnostic::error("no-services", "the project has no active service: a Pod needs at least one container")
+            .at(key.span)
+            .help("services behind `profiles` run only when a profile is active: add `--profile NAME` (or set `COMPOSE_PROFILES`), or add a service"),
+    );
 }
 
 /// Takes the value of `key` out of a mapping, leaving null in its place.

@@ -313,6 +313,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let services = plan_services(project, &containers, options.service_type.as_ref());
+    note_host_only_ports(project, diagnostics);
     check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
     let inbound = if options.inbound_dnat {
@@ -333,6 +334,11 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     });
     if !options.split {
         check_replicas(project, diagnostics);
+        if project.services.len() > 1 {
+            for service in &project.services {
+                checks::warn_network_privilege(service, "every container of the Pod", diagnostics);
+            }
+        }
     }
     checks::notes(
         project,
@@ -341,6 +347,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         options.split,
         diagnostics,
     );
+    checks::note_captured_environment(project, diagnostics);
     let pod = pod_level(project, diagnostics);
     PodPlan {
         pod,
@@ -443,6 +450,7 @@ fn plan_containers(
 ) -> Vec<ContainerPlan> {
     let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
     let mut containers = Vec::with_capacity(order.len());
+    let gated = gated_services(project, diagnostics);
     for &index in order {
         let Some(service) = project.services.get(index) else {
             continue;
@@ -483,7 +491,11 @@ fn plan_containers(
             depends_on,
             published: {
                 let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
-                for port in service.ports.iter().filter(|p| p.published.is_some()) {
+                for port in service
+                    .ports
+                    .iter()
+                    .filter(|p| p.published.is_some() && !p.host_only())
+                {
                     if !published.contains(&(port.target, port.protocol)) {
                         published.push((port.target, port.protocol));
                     }
@@ -491,10 +503,44 @@ fn plan_containers(
                 published
             },
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
-            details: container::details(service, storage, liveness, diagnostics),
+            details: container::details(
+                service,
+                storage,
+                liveness,
+                gated.contains(service.name.value.as_str()),
+                diagnostics,
+            ),
         });
     }
     containers
+}
+
+/// Services a dependent waits on with `service_healthy`: only they get a
+/// start gate (`startupProbe`); compose never kills a container for a
+/// failing health check, and a plain `depends_on` waits for nothing.
+fn gated_services<'a>(
+    project: &'a Project,
+    diagnostics: &mut Diagnostics,
+) -> std::collections::HashSet<&'a str> {
+    let gated: std::collections::HashSet<&str> = project
+        .services
+        .iter()
+        .flat_map(|s| &s.depends_on)
+        .filter(|d| d.condition == model::service::Condition::Healthy)
+        .map(|d| d.service.value.as_str())
+        .collect();
+    for service in &project.services {
+        if let Some(timeout) = &service.startup_timeout
+            && !gated.contains(service.name.value.as_str())
+        {
+            diagnostics.push(
+                Diagnostic::warning("startup-timeout-unused", format!("`x-podlift.startup-timeout` of service `{}` has no effect: no service waits on it with `condition: service_healthy`", service.name.value))
+                    .at(timeout.span)
+                    .help("remove it, or make the dependent wait with `condition: service_healthy`"),
+            );
+        }
+    }
+    gated
 }
 
 fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
@@ -770,7 +816,9 @@ fn plan_services(
         };
         let mut ports: Vec<ServicePort> = Vec::new();
         for port in &service.ports {
-            let Some(published) = port.published else {
+            // Published on one host address: compose kept it closed to the
+            // network, so it gets no Service (`note_host_only_ports`).
+            let Some(published) = port.published.filter(|_| !port.host_only()) else {
                 continue;
             };
             if ports
@@ -795,6 +843,59 @@ fn plan_services(
         }
     }
     out
+}
+
+/// One note naming the ports compose publishes on one host address only
+/// (`127.0.0.1:3306:3306`): only that host reached them, so they get no Service.
+fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnostics) {
+    let ports: Vec<(&str, &model::port::Port)> = project
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.ports
+                .iter()
+                .filter(|p| p.host_only())
+                .map(|p| (s.name.value.as_str(), p))
+        })
+        .collect();
+    let Some((_, first)) = ports.first() else {
+        return;
+    };
+    let list: Vec<String> = ports
+        .iter()
+        .filter_map(|(service, port)| {
+            let ip = port.host_ip?;
+            let host = if ip.is_ipv6() {
+                format!("[{ip}]")
+            } else {
+                ip.to_string()
+            };
+            Some(format!(
+                "`{host}:{}:{}/{}` of `{service}`",
+                port.published.unwrap_or(port.target),
+                port.target,
+                port.protocol.as_str()
+            ))
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "port-host-only",
+            {
+                let (verb, pronoun) = if ports.len() == 1 {
+                    ("is", "it")
+                } else {
+                    ("are", "them")
+                };
+                format!(
+                    "{} {verb} published on a host address only, so under compose only that host reached {pronoun}; podlift makes no Service for {pronoun}",
+                    list.join(", ")
+                )
+            },
+        )
+        .at(first.span)
+        .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),
+    );
 }
 
 fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {

@@ -844,8 +844,9 @@ fn container(plan: &ContainerPlan) -> Container {
         }),
         // Dependents of a sidecar start once its startupProbe passes: that is
         // how `service_healthy` waits for a health check.
+        // Only a service a dependent waits on with `service_healthy` has one.
         startup_probe: if plan.role == Role::Sidecar {
-            probe.clone()
+            d.startup.as_ref().map(self::probe)
         } else {
             None
         },

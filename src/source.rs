@@ -96,6 +96,11 @@ impl Sources {
         id
     }
 
+    /// The path of every file read, as the user named it.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|f| f.path.as_path())
+    }
+
     /// The file behind `id`.
     #[must_use]
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {

@@ -225,6 +225,95 @@ fn rows() -> Vec<Row> {
             Input::Path("/dev/zero"),
             &["file-unreadable", "more than the limit of 16777216"],
         ),
+        // Issue 14, item 6: what Kubernetes would reject is an error at the source.
+        row(
+            "no service at all (was a Deployment with `containers: []`)",
+            text("services: {}\n"),
+            &["no-services", "compose.yaml:1:1"],
+        ),
+        row(
+            "every service behind a profile",
+            text("services:\n  app:\n    image: busybox\n    profiles: [debug]\n"),
+            &["no-services", "--profile"],
+        ),
+        row(
+            "an image with an empty tag (an unset variable)",
+            text("services:\n  app:\n    image: \"nginx:${TAG}\"\n"),
+            &[
+                "image-invalid",
+                "the tag after `:` is empty",
+                "compose.yaml:3:",
+            ],
+        ),
+        row(
+            "an image name in capitals",
+            text("services:\n  app:\n    image: Nginx\n"),
+            &["image-invalid", "lowercase", "compose.yaml:3:"],
+        ),
+        row(
+            "a claim size that is not a Kubernetes quantity",
+            text(
+                "services:\n  app:\n    image: busybox\n    volumes: [data:/data]\nvolumes:\n  data:\n    x-podlift: {size: 10GB}\n",
+            ),
+            &["quantity-invalid", "`10GB`", "compose.yaml:7:"],
+        ),
+        Row {
+            name: "`--volume-size 1GB` (a usage error)",
+            args: &["--volume-size", "1GB"],
+            code: 2,
+            ..row(
+                "",
+                text("services:\n  app:\n    image: busybox\n"),
+                &["--volume-size", "`1GB` is not a Kubernetes quantity"],
+            )
+        },
+        row(
+            "a relative container path (an anonymous volume)",
+            text(
+                "services:\n  app:\n    image: busybox\n    volumes:\n      - redis-vol/bitnami\n",
+            ),
+            &[
+                "volume-invalid",
+                "`redis-vol/bitnami` is not absolute",
+                "compose.yaml:5:",
+            ],
+        ),
+        row(
+            "a relative container path (a named volume, long syntax, tmpfs)",
+            text(
+                "services:\n  app:\n    image: busybox\n    volumes:\n      - data:var/data\n      - type: volume\n        target: cache\n    tmpfs: [tmp]\nvolumes:\n  data: {}\n",
+            ),
+            &[
+                "`var/data` is not absolute",
+                "`cache` is not absolute",
+                "`tmp` is not absolute",
+                "compose.yaml:8:",
+            ],
+        ),
+        row(
+            "a host address that is not one",
+            text("services:\n  app:\n    image: busybox\n    ports: [\"localhost:80:80\"]\n"),
+            &["port-invalid", "compose.yaml:4:"],
+        ),
+        row(
+            "a Pod over 1.5 MiB",
+            Input::Text(format!(
+                "services:\n  app:\n    image: busybox\n    environment:\n      BIG: \"{}\"\n",
+                "x".repeat(1_600_000)
+            )),
+            &[
+                "Deployment `bad` would be more than 1.5 MiB",
+                "--strategy split",
+            ],
+        ),
+        row(
+            "annotations over 256 KiB (compose labels)",
+            Input::Text(format!(
+                "services:\n  app:\n    image: busybox\n    labels:\n      big: \"{}\"\n",
+                "x".repeat(300_000)
+            )),
+            &["the annotations of Deployment `bad`", "256 KiB"],
+        ),
     ]
 }
 
@@ -390,4 +479,43 @@ fn endless_files_named_by_the_compose_file_are_rejected() {
             .failure(1);
         assert!(run.stderr.contains("holds more than"), "{}", run.stderr);
     }
+}
+
+/// A config file over 1 MiB would be a ConfigMap Kubernetes refuses.
+#[test]
+fn a_config_map_over_one_mebibyte_is_refused() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: busybox\n    configs: [big]\nconfigs:\n  big:\n    file: ./big.txt\n",
+    );
+    std::fs::write(dir.path().join("big.txt"), "y".repeat(1_100_000)).unwrap();
+    let run = common::Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out"])
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("ConfigMap `p-config-big` would hold 1.05 MiB of data, more than the 1 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+}
+
+/// `podlift check` reports what Kubernetes would refuse to store, too.
+#[test]
+fn check_reports_an_object_over_the_limit() {
+    let dir = common::compose_dir(&format!(
+        "services:\n  app:\n    image: busybox\n    labels:\n      big: \"{}\"\n",
+        "x".repeat(300_000)
+    ));
+    let run = common::Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-p", "p"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[object-too-large]"),
+        "{}",
+        run.stderr
+    );
 }

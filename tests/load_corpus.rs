@@ -69,10 +69,16 @@ const ACCEPTED_INVALID: &[(&str, &str)] = &[
 ];
 
 /// Valid files that load + model reject, and why.
-const REJECTED_VALID: &[(&str, &str)] = &[(
-    "kompose/script/test/fixtures/volume-mounts/windows/compose.yaml",
-    "the model does not read Windows paths (`C:\\...:D:\\...:rw`) in volume short syntax",
-)];
+const REJECTED_VALID: &[(&str, &str)] = &[
+    (
+        "kompose/script/test/fixtures/volume-mounts/windows/compose.yaml",
+        "the model does not read Windows paths (`C:\\...:D:\\...:rw`) in volume short syntax",
+    ),
+    (
+        "kompose/script/test/fixtures/no-profile-warning/compose.yaml",
+        "valid compose, but its only service is behind a profile: with none active there is nothing to convert (`no-services`)",
+    ),
+];
 
 struct Row {
     path: String,

@@ -77,8 +77,15 @@ fn healthcheck_becomes_readiness_and_startup_probe() {
         "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 5, "initialDelaySeconds": 30
     });
     assert_eq!(db["readinessProbe"], expected);
-    // `migrate` waits for `service_healthy`: the kubelet holds it until db's startupProbe passes.
-    assert_eq!(db["startupProbe"], expected);
+    // `migrate` waits for `service_healthy`: the kubelet holds it until db's
+    // startupProbe passes, for at least 10 minutes (30 s + 10 s × 5 is less).
+    assert_eq!(
+        db["startupProbe"],
+        json!({
+            "exec": {"command": ["sh", "-c", "pg_isready -U postgres"]},
+            "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 60
+        })
+    );
     assert!(
         db.get("livenessProbe").is_none(),
         "compose never restarts an unhealthy container"

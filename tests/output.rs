@@ -164,6 +164,7 @@ fn directory_holds_one_file_per_object_equal_to_the_stream() {
             let objects = stream.objects();
             let (_tmp, dir) = write_dir(&file, "yaml", args);
             let mut expected: Vec<String> = objects.iter().map(file_name).collect();
+            expected.push(".podlift-files".to_string());
             expected.sort();
             assert_eq!(files_in(&dir), expected, "{file} {args:?}");
             // In stream order, `---` and each file's bytes are the stream itself.
@@ -181,20 +182,25 @@ fn directory_holds_one_file_per_object_equal_to_the_stream() {
 fn directory_is_not_overwritten_without_force() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::write(dir.join("keep.txt"), "mine").unwrap();
     let dir_arg = dir.to_string_lossy().into_owned();
 
+    Test::new()
+        .args(["convert", "-f", SEED, "-o", &dir_arg])
+        .success();
     let run = Test::new()
         .args(["convert", "-f", SEED, "-o", &dir_arg])
         .failure(2);
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
-    assert_eq!(files_in(&dir), ["keep.txt"]);
+    assert!(
+        !run.stderr.contains("warning["),
+        "no conversion diagnostics: {}",
+        run.stderr
+    );
 
     Test::new()
         .args(["convert", "-f", SEED, "-o", &dir_arg, "--force"])
         .success();
-    assert_eq!(files_in(&dir), ["deployment-seed.yaml"]);
+    assert_eq!(files_in(&dir), [".podlift-files", "deployment-seed.yaml"]);
     assert_eq!(
         files_in(tmp.path()),
         ["out"],
@@ -217,15 +223,18 @@ fn broken_input_writes_nothing() {
             .failure(1);
         assert_eq!(files_in(tmp.path()), ["compose.yaml"], "{format}");
     }
-    // With --force, an existing directory keeps its contents on error.
-    std::fs::create_dir(tmp.path().join("out")).unwrap();
-    std::fs::write(tmp.path().join("out/keep.txt"), "mine").unwrap();
+    // With --force, podlift's earlier output stays as it was on error.
+    Test::new()
+        .args(["convert", "-f", SEED, "-o"])
+        .args([tmp.path().join("out").to_string_lossy()])
+        .success();
+    let before = files_in(&tmp.path().join("out"));
     Test::new()
         .current_dir(tmp.path())
         .args(["convert", "-o", "out", "--force"])
         .failure(1);
     assert_eq!(files_in(tmp.path()), ["compose.yaml", "out"]);
-    assert_eq!(files_in(&tmp.path().join("out")), ["keep.txt"]);
+    assert_eq!(files_in(&tmp.path().join("out")), before);
 }
 
 #[test]

@@ -22,9 +22,11 @@ pub struct Variable {
 /// Reads `environment` (a list of `KEY[=VALUE]` or a mapping). A name without a
 /// value takes it from the process environment, as compose does; when the
 /// variable is not set there either, compose leaves it unset, and so does podlift.
+/// The names taken from the process environment go to `captured`.
 pub fn read_environment(
     node: &Node,
     variables: &BTreeMap<String, String>,
+    captured: &mut Vec<Located<String>>,
     reader: &mut Reader<'_>,
 ) -> Vec<Variable> {
     let mut out = Vec::new();
@@ -42,6 +44,7 @@ pub fn read_environment(
                     }),
                     None => {
                         if let Some(value) = variables.get(&entry.value) {
+                            captured.push(entry.clone());
                             out.push(Variable {
                                 name: entry.value.clone(),
                                 value: value.clone(),
@@ -58,7 +61,13 @@ pub fn read_environment(
                     continue;
                 };
                 let value = match &value.value {
-                    Value::Null => variables.get(&name.value).cloned(),
+                    Value::Null => {
+                        let found = variables.get(&name.value).cloned();
+                        if found.is_some() {
+                            captured.push(name.clone());
+                        }
+                        found
+                    }
                     _ => reader.string(value, "environment value").map(|v| v.value),
                 };
                 if let Some(value) = value {

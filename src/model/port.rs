@@ -1,5 +1,7 @@
 //! Ports: `ports` (published) and `expose`, short and long syntax.
 
+use std::net::IpAddr;
+
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
@@ -47,8 +49,29 @@ pub struct Port {
     pub published: Option<u16>,
     /// The protocol.
     pub protocol: Protocol,
+    /// The host address it is published on (`127.0.0.1:8080:80`,
+    /// `host_ip:`); `None` for every address.
+    pub host_ip: Option<IpAddr>,
     /// Where it was written.
     pub span: Span,
+}
+
+impl Port {
+    /// Whether compose publishes it on one host address only (not on
+    /// `0.0.0.0` or `::`): then only that address of the host reaches it.
+    #[must_use]
+    pub fn host_only(&self) -> bool {
+        self.published.is_some() && self.host_ip.is_some_and(|ip| !ip.is_unspecified())
+    }
+}
+
+/// A host address as compose writes it: `127.0.0.1`, `[::1]` or `::1`.
+fn parse_host_ip(text: &str) -> Option<IpAddr> {
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse().ok()
 }
 
 fn parse_protocol(text: &str) -> Option<Protocol> {
@@ -70,23 +93,23 @@ fn parse_range(text: &str) -> Option<(u16, u16)> {
     }
 }
 
-/// Parses a short-syntax port: `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`, ranges allowed.
+/// Parses a short-syntax port: `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`,
+/// ranges allowed; the host address may be IPv6, with or without brackets
+/// (as Docker's own parser reads it).
 fn parse_short(text: &str, span: Span) -> Option<Vec<Port>> {
     let (spec, protocol) = match text.rsplit_once('/') {
         Some((spec, proto)) => (spec, parse_protocol(proto)?),
         None => (text, Protocol::Tcp),
     };
-    // An IPv6 host address is written in brackets; drop it with its colon.
-    let spec = match spec.rfind(']') {
-        Some(end) => spec.get(end + 2..)?,
-        None => spec,
-    };
     let parts: Vec<&str> = spec.split(':').collect();
-    let (published, target) = match parts.as_slice() {
-        [target] => (None, *target),
-        [published, target] => (Some(*published), *target),
-        [_ip, published, target] => (Some(*published), *target),
-        _ => return None,
+    let (host_ip, published, target) = match parts.as_slice() {
+        [target] => (None, None, *target),
+        [published, target] => (None, Some(*published), *target),
+        [ip @ .., published, target] => {
+            let ip = ip.join(":");
+            (Some(parse_host_ip(&ip)?), Some(*published), *target)
+        }
+        [] => return None,
     };
     let (t_start, t_end) = parse_range(target)?;
     let published = match published.filter(|p| !p.is_empty()) {
@@ -107,6 +130,7 @@ fn parse_short(text: &str, span: Span) -> Option<Vec<Port>> {
             target,
             published,
             protocol,
+            host_ip,
             span,
         });
     }
@@ -155,10 +179,33 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
                     );
                     continue;
                 };
+                let host_ip = match item.get("host_ip") {
+                    None => None,
+                    Some(node) => {
+                        let Some(text) = reader.string(node, "ports.host_ip") else {
+                            continue;
+                        };
+                        match parse_host_ip(&text.value) {
+                            Some(ip) => Some(ip),
+                            None => {
+                                reader.diagnostics.push(
+                                    Diagnostic::error(
+                                        "port-invalid",
+                                        format!("`{}` in `host_ip` is not an IP address", text.value),
+                                    )
+                                    .at(text.span)
+                                    .help("write an address such as `127.0.0.1`, or remove `host_ip` to publish on every address"),
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                };
                 found.push(Port {
                     target,
                     published,
                     protocol,
+                    host_ip,
                     span: item.span,
                 });
             }
@@ -213,6 +260,24 @@ mod tests {
         start: 0,
         len: 0,
     };
+
+    fn host(text: &str) -> Option<std::net::IpAddr> {
+        parse_short(text, S).unwrap().first().unwrap().host_ip
+    }
+
+    #[test]
+    fn short_syntax_host_addresses() {
+        assert_eq!(host("8080:80"), None);
+        assert_eq!(
+            host("127.0.0.1:3306:3306"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(host("[::1]:6379:6379"), Some("::1".parse().unwrap()));
+        assert_eq!(host("::1:6379:6379"), Some("::1".parse().unwrap()));
+        assert_eq!(host("0.0.0.0:80:80"), Some("0.0.0.0".parse().unwrap()));
+        assert_eq!(host("127.0.0.1::80"), Some("127.0.0.1".parse().unwrap()));
+        assert!(parse_short("localhost:80:80", S).is_none());
+    }
 
     fn short(text: &str) -> Vec<(Option<u16>, u16, Protocol)> {
         parse_short(text, S)

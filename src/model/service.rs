@@ -75,6 +75,12 @@ pub struct Service {
     pub volumes_from: Vec<Located<(String, bool)>>,
     /// `labels`, as `key=value`.
     pub labels: Vec<Located<String>>,
+    /// Variables of `environment` written without a value, whose value came
+    /// from the environment podlift runs in.
+    pub captured_env: Vec<Located<String>>,
+    /// `x-podlift.startup-timeout`: how long a service others wait on with
+    /// `service_healthy` may take to become healthy before it is restarted.
+    pub startup_timeout: Option<Located<std::time::Duration>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -245,6 +251,8 @@ impl Service {
             group: None,
             volumes_from: Vec::new(),
             labels: Vec::new(),
+            captured_env: Vec::new(),
+            startup_timeout: None,
         };
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
@@ -256,7 +264,22 @@ impl Service {
         };
         for (key, value) in entries {
             match key.value.as_str() {
-                "image" => service.image = reader.string(value, "image"),
+                "image" => {
+                    service.image = reader.string(value, "image");
+                    if let Some(image) = &service.image
+                        && !image.value.trim().is_empty()
+                        && let Some(problem) = crate::model::image::reference_problem(&image.value)
+                    {
+                        reader.diagnostics.push(
+                            Diagnostic::error(
+                                "image-invalid",
+                                format!("`{}` is not an image reference: {problem}", image.value),
+                            )
+                            .at(image.span)
+                            .help("write `NAME[:TAG][@DIGEST]`, e.g. `nginx:1.27`; check the variables the reference uses"),
+                        );
+                    }
+                }
                 "command" => service.command = reader.command(value, "command"),
                 "entrypoint" => service.entrypoint = reader.command(value, "entrypoint"),
                 "container_name" => service.container_name = reader.string(value, "container_name"),
@@ -337,11 +360,7 @@ impl Service {
                         })
                         .collect();
                 }
-                "x-podlift" => {
-                    service.group = value
-                        .get("group")
-                        .and_then(|g| reader.string(g, "x-podlift.group"))
-                }
+                "x-podlift" => read_extension(value, &mut service, reader),
                 "networks" => service.networks = read_service_networks(value, reader),
                 "network_mode" => {
                     service.network_mode = reader
@@ -352,7 +371,14 @@ impl Service {
                 "links" => service.links = read_links(value, reader),
                 "extra_hosts" => service.extra_hosts = read_extra_hosts(value, reader),
                 "restart" => service.restart = read_restart(value, reader),
-                "environment" => environment = read_environment(value, &context.variables, reader),
+                "environment" => {
+                    environment = read_environment(
+                        value,
+                        &context.variables,
+                        &mut service.captured_env,
+                        reader,
+                    );
+                }
                 "env_file" => {
                     env_files =
                         read_env_files(value, &context.project_dir, &context.variables, reader)
@@ -412,6 +438,49 @@ impl Service {
         service.environment = env_files;
         service.environment.extend(environment);
         service
+    }
+}
+
+/// podlift's keys under a service's `x-podlift`.
+const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
+    ("group", crate::model::keys::Support::Mapped),
+    ("startup-timeout", crate::model::keys::Support::Mapped),
+];
+
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`.
+fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
+    if matches!(node.value, Value::Null) {
+        return;
+    }
+    let Some(entries) = reader.map(node, "x-podlift") else {
+        return;
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "group" => service.group = reader.string(value, "x-podlift.group"),
+            "startup-timeout" => {
+                let Some(text) = reader.string(value, "x-podlift.startup-timeout") else {
+                    continue;
+                };
+                match crate::model::units::parse_duration(&text.value) {
+                    Some(duration) if !duration.is_zero() => {
+                        service.startup_timeout = Some(Located::new(duration, text.span));
+                    }
+                    _ => reader.diagnostics.push(
+                        Diagnostic::error(
+                            "duration-invalid",
+                            format!(
+                                "`{}` in `x-podlift.startup-timeout` is not a duration above zero",
+                                text.value
+                            ),
+                        )
+                        .at(text.span)
+                        .help("write it like `20m` or `1h`"),
+                    ),
+                }
+            }
+            _ => report_key(&key, EXTENSION_KEYS, "`x-podlift`", reader),
+        }
     }
 }
 

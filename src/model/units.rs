@@ -67,6 +67,33 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
     Some(bytes)
 }
 
+/// Whether `text` is a Kubernetes quantity greater than zero, as a claim's
+/// size must be: a number (`1`, `1.5`, `.5`) with an optional suffix, binary
+/// (`Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`), decimal (`k`, `M`, `G`, `T`, `P`,
+/// `E`, `m`) or an exponent (`e3`). `1GB` and `10gi` are not quantities.
+#[must_use]
+pub fn is_positive_quantity(text: &str) -> bool {
+    let body = text.strip_prefix('+').unwrap_or(text);
+    let number_end = body
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(body.len());
+    let (number, suffix) = body.split_at(number_end);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
+        return false;
+    }
+    let suffix_ok = match suffix {
+        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "m" | "k" | "M" | "G" | "T" | "P" | "E" => {
+            true
+        }
+        exponent => exponent
+            .strip_prefix(['e', 'E'])
+            .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+            .is_some_and(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())),
+    };
+    suffix_ok && number.chars().any(|c| c.is_ascii_digit() && c != '0')
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -82,6 +109,18 @@ mod tests {
         assert_eq!(parse_duration("15"), Some(Duration::from_secs(15)));
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn quantities() {
+        for good in ["1Gi", "10G", "500Mi", "1.5Gi", ".5Gi", "1e9", "+2Gi", "100"] {
+            assert!(super::is_positive_quantity(good), "{good}");
+        }
+        for bad in [
+            "1GB", "10gi", "0", "0Gi", "-1Gi", "", "Gi", "1.2.3", "1 Gi", "1e",
+        ] {
+            assert!(!super::is_positive_quantity(bad), "{bad}");
+        }
     }
 
     #[test]

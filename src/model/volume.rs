@@ -18,13 +18,34 @@ pub const MAX_CONFIG_BYTES: u64 = 900 * 1024;
 /// What a bind mount's host path holds, read at convert time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostContent {
-    /// A small text file.
+    /// A small text file inside the project directory.
     File(String),
-    /// A small directory of text files (name → content).
+    /// A small directory of text files inside the project directory (name → content).
     Directory(BTreeMap<String, String>),
+    /// A file inside the project that looks private (a key, an `.env`
+    /// file): it goes into a Secret, never a ConfigMap.
+    PrivateFile {
+        /// The content.
+        content: Vec<u8>,
+        /// Why it looks private.
+        why: &'static str,
+    },
+    /// A small directory inside the project holding a private-looking file.
+    PrivateDirectory {
+        /// Name → content.
+        files: BTreeMap<String, Vec<u8>>,
+        /// Why it looks private.
+        why: String,
+    },
+    /// A private-looking file or directory outside the project: neither
+    /// copied into the manifests nor replaced by a node's path.
+    PrivateOutside(&'static str),
     /// The Docker API socket: refused.
     DockerSocket,
-    /// Absent, large, binary or nested: cannot be carried in a ConfigMap.
+    /// A path outside the project directory: a node's path, never copied.
+    Outside,
+    /// Absent, large, binary, nested or not a regular file: cannot be
+    /// carried in a ConfigMap.
     Unportable(String),
 }
 
@@ -83,6 +104,9 @@ pub struct FileObject {
     pub name: Located<String>,
     /// The content, when podlift can read it; `None` for `external`.
     pub content: Option<Vec<u8>>,
+    /// Why a `file:` looks private (a key, an `.env` file), if it does:
+    /// such a config goes into a Secret.
+    pub private: Option<&'static str>,
 }
 
 /// A service's use of a secret or config.
@@ -122,9 +146,28 @@ pub fn read_mounts(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
                 .string(item, "volumes item")
                 .and_then(|t| read_short_mount(&t, project_dir, reader)),
         };
-        mounts.extend(mount);
+        mounts.extend(mount.filter(|m| absolute_target(m, reader)));
     }
     mounts
+}
+
+/// A container path must be absolute: Docker refuses `data/dir` too.
+fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
+    if mount.target.starts_with('/') {
+        return true;
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "volume-invalid",
+            format!(
+                "the container path `{}` is not absolute; Docker refuses it too",
+                mount.target
+            ),
+        )
+        .at(mount.span)
+        .help("write the path in the container from `/`, e.g. `/data`; a named volume is `NAME:/path`"),
+    );
+    false
 }
 
 fn is_path(source: &str) -> bool {
@@ -219,15 +262,16 @@ fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
 }
 
 fn bind(written: &str, project_dir: &Path) -> MountSource {
-    let path = if let Some(rest) = written.strip_prefix("~/") {
-        std::env::var_os("HOME").map_or_else(
-            || PathBuf::from(written),
-            |home| PathBuf::from(home).join(rest),
-        )
+    let home = || std::env::var_os("HOME").map(PathBuf::from);
+    let path = if written == "~" {
+        home().unwrap_or_else(|| PathBuf::from(written))
+    } else if let Some(rest) = written.strip_prefix("~/") {
+        home().map_or_else(|| PathBuf::from(written), |home| home.join(rest))
     } else {
         project_dir.join(written)
     };
-    let content = read_host(&path, written);
+    let path = crate::load::paths::normalize(&path);
+    let content = read_host(&path, written, project_dir);
     MountSource::Bind {
         written: written.to_string(),
         path,
@@ -235,13 +279,114 @@ fn bind(written: &str, project_dir: &Path) -> MountSource {
     }
 }
 
-fn read_host(path: &Path, written: &str) -> HostContent {
+/// Why a file looks private, from its name and (when read) its content:
+/// keys, key stores, `.env` files, password databases, credential files.
+#[must_use]
+pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str> {
+    const SSH_KEYS: &[&str] = &[
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+        "identity",
+    ];
+    const CREDENTIALS: &[&str] = &[
+        ".netrc",
+        ".pgpass",
+        ".htpasswd",
+        ".git-credentials",
+        "credentials",
+        ".my.cnf",
+    ];
+    let lower = name.to_ascii_lowercase();
+    if let Some(content) = content
+        && pem_private_key(content)
+    {
+        return Some("it holds a PEM private key");
+    }
+    let extension = Path::new(&lower)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    if SSH_KEYS.contains(&lower.as_str())
+        || ["_rsa", "_dsa", "_ecdsa", "_ed25519"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+    {
+        Some("it is named like an SSH private key")
+    } else if extension == "key" {
+        Some("it is named like a private key (`*.key`)")
+    } else if ["p12", "pfx", "jks", "keystore"].contains(&extension) {
+        Some("it is named like a key store")
+    } else if lower == ".env" || lower.starts_with(".env.") || extension == "env" {
+        Some("it is an `.env` file")
+    } else if ["shadow", "gshadow", "shadow-", "gshadow-"].contains(&lower.as_str()) {
+        Some("it is a password database (`shadow`)")
+    } else if CREDENTIALS.contains(&lower.as_str()) {
+        Some("it is named like a credentials file")
+    } else if [".ssh", ".gnupg", ".aws", ".docker", ".kube"].contains(&lower.as_str()) {
+        Some("it is a directory of keys or credentials")
+    } else {
+        None
+    }
+}
+
+/// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
+fn pem_private_key(content: &[u8]) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    content.windows(BEGIN.len()).enumerate().any(|(at, w)| {
+        w == BEGIN
+            && content
+                .get(at..)
+                .and_then(|rest| rest.split(|b| *b == b'\n').next())
+                .is_some_and(|line| line.windows(11).any(|w| w == b"PRIVATE KEY"))
+    })
+}
+
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads a bind mount's host path. Only regular files (and small
+/// directories of them) inside the project directory are carried; a path
+/// that resolves (through links) outside it stays a node path.
+fn read_host(path: &Path, written: &str, project_dir: &Path) -> HostContent {
     if written.ends_with("docker.sock") {
         return HostContent::DockerSocket;
     }
-    let Ok(meta) = std::fs::metadata(path) else {
+    let project = std::fs::canonicalize(project_dir)
+        .unwrap_or_else(|_| crate::load::paths::normalize(project_dir));
+    let name = file_name_of(path);
+    let Ok(real) = std::fs::canonicalize(path) else {
         return HostContent::Unportable("it does not exist on this machine".into());
     };
+    let Ok(meta) = std::fs::metadata(&real) else {
+        return HostContent::Unportable("it cannot be read".into());
+    };
+    if !real.starts_with(&project) {
+        // Read only to recognise a key by its content: never the kernel's
+        // files, which report no size and can block (`/proc/kmsg`).
+        let kernel = ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| real.starts_with(k));
+        let content = (meta.is_file() && !kernel && meta.len() <= MAX_CONFIG_BYTES)
+            .then(|| {
+                crate::load::read_at_most(&real, MAX_CONFIG_BYTES)
+                    .ok()
+                    .flatten()
+            })
+            .flatten();
+        return match private_reason(&name, content.as_deref())
+            .or_else(|| private_reason(&file_name_of(&real), content.as_deref()))
+        {
+            Some(why) => HostContent::PrivateOutside(why),
+            None => HostContent::Outside,
+        };
+    }
     if meta.is_file() {
         if meta.len() > MAX_CONFIG_BYTES {
             return HostContent::Unportable(format!(
@@ -249,47 +394,85 @@ fn read_host(path: &Path, written: &str) -> HostContent {
                 meta.len()
             ));
         }
-        return std::fs::read(path)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map_or_else(
-                || HostContent::Unportable("it is not a UTF-8 text file".into()),
-                HostContent::File,
-            );
+        let Ok(bytes) = std::fs::read(&real) else {
+            return HostContent::Unportable("it cannot be read".into());
+        };
+        if let Some(why) = private_reason(&name, Some(&bytes)) {
+            return HostContent::PrivateFile {
+                content: bytes,
+                why,
+            };
+        }
+        return String::from_utf8(bytes).map_or_else(
+            |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
+            HostContent::File,
+        );
     }
     if meta.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else {
-            return HostContent::Unportable("the directory cannot be read".into());
+        return read_host_directory(&real, &project);
+    }
+    HostContent::Unportable("it is not a regular file or directory".into())
+}
+
+/// A small directory of regular files inside the project.
+fn read_host_directory(dir: &Path, project: &Path) -> HostContent {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HostContent::Unportable("the directory cannot be read".into());
+    };
+    let mut files = BTreeMap::new();
+    let mut private = None;
+    let mut total = 0u64;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // A link is followed, but must stay inside the project.
+        let Ok(real) = std::fs::canonicalize(entry.path()) else {
+            return HostContent::Unportable(format!("`{name}` cannot be resolved"));
         };
-        let mut files = BTreeMap::new();
-        let mut total = 0u64;
-        for entry in entries.flatten() {
-            let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() {
-                return HostContent::Unportable("the directory has subdirectories".into());
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return HostContent::Unportable(format!("`{name}` cannot be read"));
+        };
+        if meta.is_dir() {
+            return HostContent::Unportable("the directory has subdirectories".into());
+        }
+        if !meta.is_file() {
+            return HostContent::Unportable(format!("`{name}` is not a regular file"));
+        }
+        if !real.starts_with(project) {
+            return HostContent::Unportable(format!(
+                "`{name}` links outside the project directory"
+            ));
+        }
+        total += meta.len();
+        if total > MAX_CONFIG_BYTES {
+            return HostContent::Unportable(
+                "the directory holds more than a ConfigMap holds".into(),
+            );
+        }
+        let Ok(bytes) = std::fs::read(&real) else {
+            return HostContent::Unportable(format!("`{name}` cannot be read"));
+        };
+        if private.is_none()
+            && let Some(why) = private_reason(&name, Some(&bytes))
+        {
+            private = Some(format!("`{name}`: {why}"));
+        }
+        files.insert(name, bytes);
+    }
+    if let Some(why) = private {
+        return HostContent::PrivateDirectory { files, why };
+    }
+    let mut text = BTreeMap::new();
+    for (name, bytes) in files {
+        match String::from_utf8(bytes) {
+            Ok(content) => {
+                text.insert(name, content);
             }
-            total += meta.len();
-            if total > MAX_CONFIG_BYTES {
-                return HostContent::Unportable(
-                    "the directory holds more than a ConfigMap holds".into(),
-                );
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            match std::fs::read(entry.path())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            {
-                Some(text) => {
-                    files.insert(name, text);
-                }
-                None => {
-                    return HostContent::Unportable(format!("`{name}` is not a UTF-8 text file"));
-                }
+            Err(_) => {
+                return HostContent::Unportable(format!("`{name}` is not a UTF-8 text file"));
             }
         }
-        return HostContent::Directory(files);
     }
-    HostContent::Unportable("it is neither a file nor a directory".into())
+    HostContent::Directory(text)
 }
 
 /// Reads a service's `tmpfs` (a path or a list of `PATH[:options]`).
@@ -298,7 +481,7 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
         Value::Seq(_) => reader.string_list(node, "tmpfs"),
         _ => reader.string(node, "tmpfs").into_iter().collect(),
     };
-    items
+    let mounts: Vec<Mount> = items
         .into_iter()
         .map(|item| {
             let (target, options) = item.value.split_once(':').unwrap_or((&item.value, ""));
@@ -313,6 +496,10 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
                 span: item.span,
             }
         })
+        .collect();
+    mounts
+        .into_iter()
+        .filter(|m| absolute_target(m, reader))
         .collect()
 }
 
@@ -333,13 +520,34 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
             size: body
                 .get("x-podlift")
                 .and_then(|x| x.get("size"))
-                .and_then(Node::scalar),
+                .and_then(|size| read_size(size, reader)),
             storage_class: body
                 .get("x-podlift")
                 .and_then(|x| x.get("storage-class"))
                 .and_then(Node::scalar),
         })
         .collect()
+}
+
+/// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the
+/// claim is not refused by the cluster.
+fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
+    let size = reader.string(node, "x-podlift.size")?;
+    if crate::model::units::is_positive_quantity(&size.value) {
+        return Some(size.value);
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "quantity-invalid",
+            format!(
+                "`{}` in `x-podlift.size` is not a Kubernetes quantity",
+                size.value
+            ),
+        )
+        .at(size.span)
+        .help("write it like `10Gi` (binary) or `10G` (decimal); `GB` is not a Kubernetes unit"),
+    );
+    None
 }
 
 /// Reads top-level `secrets` or `configs` (`what`), reading `file:` content now.
@@ -355,9 +563,13 @@ pub fn read_file_objects(
     };
     let mut out = Vec::new();
     for (name, body) in entries {
+        let mut private = None;
         let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
             match read_small(&project_dir.join(&file.value)) {
-                Ok(bytes) => Some(bytes),
+                Ok(bytes) => {
+                    private = private_reason(&file_name_of(Path::new(&file.value)), Some(&bytes));
+                    Some(bytes)
+                }
                 Err(e) => {
                     reader.diagnostics.push(
                         Diagnostic::error(
@@ -380,7 +592,11 @@ pub fn read_file_objects(
         } else {
             None
         };
-        out.push(FileObject { name, content });
+        out.push(FileObject {
+            name,
+            content,
+            private,
+        });
     }
     out
 }

@@ -206,3 +206,77 @@ pub fn notes(
         );
     }
 }
+
+/// One note naming every variable whose value `environment: [NAME]` took
+/// from the environment podlift runs in (compose's rule), never the value:
+/// the manifests now hold what that shell had.
+pub fn note_captured_environment(project: &Project, diagnostics: &mut Diagnostics) {
+    let captured: Vec<(&str, &Located<String>)> = project
+        .services
+        .iter()
+        .flat_map(|s| s.captured_env.iter().map(|v| (s.name.value.as_str(), v)))
+        .collect();
+    let Some((_, first)) = captured.first() else {
+        return;
+    };
+    let list: Vec<String> = captured
+        .iter()
+        .map(|(service, variable)| format!("`{}` of `{service}`", variable.value))
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "environment-from-shell",
+            format!(
+                "the value of {} came from the environment podlift runs in (`environment` names it without a value) and is written into the manifests",
+                list.join(", ")
+            ),
+        )
+        .at(first.span)
+        .help("check that no secret is among them; set the value in the compose file or an env file, or move it into a Secret"),
+    );
+}
+
+/// What lets a service change the network namespace it runs in (routes,
+/// addresses, firewall rules): `privileged`, or `cap_add` of `NET_ADMIN`,
+/// `NET_RAW`, `SYS_ADMIN` or `ALL`.
+#[must_use]
+pub fn network_privilege(service: &crate::model::service::Service) -> Option<String> {
+    if service.security.privileged {
+        return Some("`privileged: true`".to_string());
+    }
+    let risky: Vec<String> = service
+        .security
+        .cap_add
+        .iter()
+        .filter(|cap| {
+            let name = cap.to_ascii_uppercase();
+            let name = name.strip_prefix("CAP_").unwrap_or(&name);
+            matches!(name, "NET_ADMIN" | "NET_RAW" | "SYS_ADMIN" | "ALL")
+        })
+        .cloned()
+        .collect();
+    (!risky.is_empty()).then(|| format!("`cap_add: {}`", risky.join(", ")))
+}
+
+/// Warns for each service that can change the network every member of its
+/// Pod shares; `peers` names who shares it.
+pub fn warn_network_privilege(
+    service: &crate::model::service::Service,
+    peers: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(what) = network_privilege(service) else {
+        return;
+    };
+    diagnostics.push(
+        Diagnostic::warning(
+            "shared-network-privilege",
+            format!(
+                "service `{}` has {what}: it can change routes, addresses and firewall rules for {peers}, which share its network namespace (a VPN, a kill switch or an iptables rule then applies to all of them)",
+                service.name.value
+            ),
+        )
+        .at(service.name.span)
+        .help("if it changes the network, give it a Pod of its own: `--strategy split`, not grouped with others (`network_mode: service:`, `x-podlift.group`)"),
+    );
+}

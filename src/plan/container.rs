@@ -1,6 +1,7 @@
 //! Per-container settings: environment, ports, probes, mounts, security, resources.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
@@ -19,6 +20,9 @@ pub struct Details {
     pub ports: Vec<(u16, Protocol)>,
     /// The health check as a probe.
     pub probe: Option<Probe>,
+    /// The health check as a start gate (`startupProbe`), only for a service
+    /// that a dependent waits on with `service_healthy`.
+    pub startup: Option<Probe>,
     /// Mounts.
     pub mounts: Vec<MountPlan>,
     /// `runAsUser`.
@@ -114,11 +118,37 @@ pub fn probe(check: &Healthcheck) -> Probe {
     }
 }
 
-/// The details of one service's container.
+/// The least time a start gate gives a service to become healthy: first
+/// starts of databases and search engines (initialisation, migrations, index
+/// builds) take minutes, and a failed `startupProbe` kills the container and
+/// its initialisation with it, which compose never does. Dependents still
+/// wait for the health check; this only bounds how long a broken service
+/// runs before the kubelet restarts it.
+pub const STARTUP_FLOOR: Duration = Duration::from_mins(10);
+
+/// The start gate for a health check: the same check every `interval`, for
+/// `budget`, or else the larger of compose's own budget (`start_period +
+/// interval × retries`) and [`STARTUP_FLOOR`].
+#[must_use]
+pub fn startup_probe(check: &Healthcheck, budget: Option<Duration>) -> Probe {
+    let mut gate = probe(check);
+    let compose = check.start_period + check.interval.saturating_mul(check.retries);
+    let budget = budget.unwrap_or_else(|| compose.max(STARTUP_FLOOR));
+    let period = u64::try_from(gate.period).unwrap_or(1).max(1);
+    let threshold = budget.as_secs().div_ceil(period).max(1);
+    gate.failure_threshold = i32::try_from(threshold).unwrap_or(i32::MAX);
+    // The start period is part of the budget.
+    gate.initial_delay = 0;
+    gate
+}
+
+/// The details of one service's container; `gate`: a dependent waits for
+/// its health check (`service_healthy`).
 pub fn details(
     service: &Service,
     storage: &Storage,
     liveness: bool,
+    gate: bool,
     diagnostics: &mut Diagnostics,
 ) -> Details {
     let mut env: Vec<(String, String)> = Vec::new();
@@ -154,6 +184,11 @@ pub fn details(
         env,
         ports,
         probe: service.healthcheck.as_ref().map(probe),
+        startup: service
+            .healthcheck
+            .as_ref()
+            .filter(|_| gate)
+            .map(|check| startup_probe(check, service.startup_timeout.as_ref().map(|t| t.value))),
         mounts: storage
             .mounts
             .get(&service.name.value)

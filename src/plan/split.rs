@@ -153,6 +153,7 @@ pub fn split(
         .flat_map(|l| l.addresses.iter().copied())
         .filter(|a| !declared.contains(a))
         .collect();
+    warn_shared_privilege(&groups, project, diagnostics);
     let mut out = Vec::new();
     for (g, (group, members)) in groups.iter().enumerate() {
         let mut containers: Vec<ContainerPlan> = members
@@ -270,6 +271,31 @@ fn address_map(
         project: plan.project.clone(),
         entries,
     }))
+}
+
+/// A service that can change its network namespace changes it for the
+/// other members of its group too.
+fn warn_shared_privilege(
+    groups: &[(String, Vec<String>)],
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) {
+    for (_, members) in groups.iter().filter(|(_, members)| members.len() > 1) {
+        for member in members {
+            if let Some(service) = project.service(member) {
+                let others: Vec<String> = members
+                    .iter()
+                    .filter(|m| *m != member)
+                    .map(|m| format!("`{m}`"))
+                    .collect();
+                crate::plan::checks::warn_network_privilege(
+                    service,
+                    &format!("the other services of its Pod ({})", others.join(", ")),
+                    diagnostics,
+                );
+            }
+        }
+    }
 }
 
 /// Each group's Services, and which Service answers for each preset address.

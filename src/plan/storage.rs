@@ -131,6 +131,17 @@ impl Storage {
         name
     }
 
+    /// A volume of its own, never shared: an anonymous volume or a tmpfs
+    /// belongs to one mount of one container.
+    fn own_volume(&mut self, name: &str, source: VolumeSource) -> String {
+        let name = names::unique(&names::dns_label(name, "volume"), &mut self.volume_names);
+        self.volumes.push(VolumePlan {
+            name: name.clone(),
+            source,
+        });
+        name
+    }
+
     fn mount(&mut self, service: &str, mount: MountPlan) {
         self.mounts
             .entry(service.to_string())
@@ -182,8 +193,37 @@ pub fn plan_storage(
             });
         }
     }
+    let mut notes = MountNotes::default();
     for service in &project.services {
-        plan_mounts(project, service, prefix, options, &mut storage, diagnostics);
+        plan_mounts(
+            project,
+            service,
+            prefix,
+            options,
+            &mut storage,
+            &mut notes,
+            diagnostics,
+        );
+    }
+    let MountNotes {
+        copied,
+        starts_empty,
+    } = notes;
+    note_copied(&copied, diagnostics);
+    if let Some((_, span)) = starts_empty.first() {
+        let list: Vec<&str> = starts_empty.iter().map(|(m, _)| m.as_str()).collect();
+        diagnostics.push(
+            Diagnostic::note(
+                "volume-starts-empty",
+                format!(
+                    "{} start{} empty: an emptyDir or a new claim holds nothing, while Docker fills a new volume with what the image has at that path",
+                    list.join(", "),
+                    if list.len() == 1 { "s" } else { "" }
+                ),
+            )
+            .at(*span)
+            .help("if a service expects the image's files there (`node_modules`, default configuration), drop the mount, or copy them in with an init container"),
+        );
     }
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
@@ -211,6 +251,65 @@ pub fn plan_storage(
     storage
 }
 
+/// What the notes about mounts list, gathered over every service.
+#[derive(Default)]
+struct MountNotes {
+    /// Host files copied into ConfigMaps and Secrets.
+    copied: Vec<Copied>,
+    /// Mounts that start empty, unlike a new Docker volume: (`service:path`, where).
+    starts_empty: Vec<(String, crate::source::Span)>,
+}
+
+/// A host file copied into the manifests, for the note that lists them.
+struct Copied {
+    /// The bind mount's source as written.
+    written: String,
+    /// The file, relative to the source (a directory's entry), if any.
+    entry: Option<String>,
+    /// Its size in bytes.
+    size: usize,
+    /// `service:/path/in/container`.
+    target: String,
+    /// `ConfigMap NAME` or `Secret NAME`.
+    object: String,
+    /// Where the mount was written.
+    span: crate::source::Span,
+}
+
+/// One note listing every file copied into a ConfigMap or Secret.
+fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
+    let Some(first) = copied.first() else {
+        return;
+    };
+    let list: Vec<String> = copied
+        .iter()
+        .map(|c| {
+            let source = c
+                .entry
+                .as_ref()
+                .map_or_else(|| c.written.clone(), |e| format!("{}/{e}", c.written));
+            let target = c
+                .entry
+                .as_ref()
+                .map_or_else(|| c.target.clone(), |e| format!("{}/{e}", c.target));
+            format!("`{source}` ({} bytes) → `{target}` in {}", c.size, c.object)
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "bind-copied",
+            format!(
+                "{} bind-mounted file{} copied into the manifests: {}",
+                copied.len(),
+                if copied.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+        )
+        .at(first.span)
+        .help("their content is read now: convert again after changing them; check that nothing private is among them"),
+    );
+}
+
 #[allow(clippy::too_many_lines)] // one arm per kind of mount
 fn plan_mounts(
     project: &Project,
@@ -218,8 +317,13 @@ fn plan_mounts(
     prefix: &str,
     options: &StorageOptions,
     storage: &mut Storage,
+    notes: &mut MountNotes,
     diagnostics: &mut Diagnostics,
 ) {
+    let MountNotes {
+        copied,
+        starts_empty,
+    } = notes;
     let owner = &service.name.value;
     for (index, mount) in service.mounts.iter().enumerate() {
         let (volume, sub_path) = match &mount.source {
@@ -235,22 +339,29 @@ fn plan_mounts(
                 let claim = if declared.external {
                     declared.real_name.clone().unwrap_or_else(|| name.clone())
                 } else {
+                    starts_empty.push((
+                        format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                        mount.span,
+                    ));
                     names::dns_label(&format!("{prefix}-{name}"), "data")
                 };
                 (storage.volume(name, VolumeSource::Claim(claim)), None)
             }
-            MountSource::Anonymous => (
-                storage.volume(
-                    &format!("{owner}-anon-{index}"),
-                    VolumeSource::EmptyDir {
-                        memory: false,
-                        size: None,
-                    },
-                ),
-                None,
-            ),
+            MountSource::Anonymous => {
+                starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
+                (
+                    storage.own_volume(
+                        &format!("{owner}-anon-{index}"),
+                        VolumeSource::EmptyDir {
+                            memory: false,
+                            size: None,
+                        },
+                    ),
+                    None,
+                )
+            }
             MountSource::Tmpfs(size) => (
-                storage.volume(
+                storage.own_volume(
                     &format!("{owner}-tmpfs-{index}"),
                     VolumeSource::EmptyDir {
                         memory: true,
@@ -284,6 +395,14 @@ fn plan_mounts(
                         path,
                         BTreeMap::from([(key.clone(), text.clone())]),
                     );
+                    copied.push(Copied {
+                        written: written.clone(),
+                        entry: None,
+                        size: text.len(),
+                        target: format!("{owner}:{}", mount.target),
+                        object: format!("ConfigMap `{name}`"),
+                        span: mount.span,
+                    });
                     (
                         storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
                         Some(key),
@@ -293,8 +412,116 @@ fn plan_mounts(
                     let data: BTreeMap<String, String> =
                         files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
+                    for (entry, text) in files {
+                        copied.push(Copied {
+                            written: written.clone(),
+                            entry: Some(entry.clone()),
+                            size: text.len(),
+                            target: format!("{owner}:{}", mount.target),
+                            object: format!("ConfigMap `{name}`"),
+                            span: mount.span,
+                        });
+                    }
                     (
                         storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        None,
+                    )
+                }
+                HostContent::PrivateFile { content, why } => {
+                    let file = path
+                        .file_name()
+                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
+                    let key = key_of(&file);
+                    let name = secret_for(
+                        storage,
+                        prefix,
+                        owner,
+                        path,
+                        BTreeMap::from([(key.clone(), content.clone())]),
+                    );
+                    diagnostics.push(
+                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` looks private ({why}): it goes into Secret `{name}`, never a ConfigMap"))
+                            .at(mount.span)
+                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
+                    );
+                    copied.push(Copied {
+                        written: written.clone(),
+                        entry: None,
+                        size: content.len(),
+                        target: format!("{owner}:{}", mount.target),
+                        object: format!("Secret `{name}`"),
+                        span: mount.span,
+                    });
+                    (
+                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        Some(key),
+                    )
+                }
+                HostContent::PrivateDirectory { files, why } => {
+                    let data: BTreeMap<String, Vec<u8>> =
+                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                    let name = secret_for(storage, prefix, owner, path, data);
+                    diagnostics.push(
+                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` holds a private-looking file ({why}): the directory goes into Secret `{name}`, never a ConfigMap"))
+                            .at(mount.span)
+                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
+                    );
+                    for (entry, content) in files {
+                        copied.push(Copied {
+                            written: written.clone(),
+                            entry: Some(entry.clone()),
+                            size: content.len(),
+                            target: format!("{owner}:{}", mount.target),
+                            object: format!("Secret `{name}`"),
+                            span: mount.span,
+                        });
+                    }
+                    (
+                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        None,
+                    )
+                }
+                HostContent::PrivateOutside(why) => {
+                    diagnostics.push(
+                        Diagnostic::error("bind-private", format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
+                            .at(mount.span)
+                            .help(format!("put it into a Secret yourself (`kubectl create secret generic NAME --from-file={}`) and mount that, or declare it under the top-level `secrets:` with `file:` and use it in the service's `secrets:` with `target: {}`", path.display(), mount.target)),
+                    );
+                    continue;
+                }
+                HostContent::Outside if options.bind_as_claim => {
+                    let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
+                    diagnostics.push(
+                        Diagnostic::warning("bind-claim", format!("bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"))
+                            .at(mount.span)
+                            .help("copy the content into the claim before the service needs it"),
+                    );
+                    storage.claims.push(ClaimPlan {
+                        name: claim.clone(),
+                        size: options
+                            .claim_size
+                            .clone()
+                            .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                        storage_class: options.storage_class.clone(),
+                    });
+                    (
+                        storage
+                            .volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim)),
+                        None,
+                    )
+                }
+                HostContent::Outside => {
+                    let host = path.to_string_lossy().into_owned();
+                    diagnostics.push(
+                        Diagnostic::warning("bind-host-path", format!("bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"))
+                            .at(mount.span)
+                            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
+                    );
+                    (
+                        storage.volume(
+                            &format!("{owner}-host-{index}"),
+                            VolumeSource::HostPath(host),
+                        ),
                         None,
                     )
                 }
@@ -373,6 +600,30 @@ fn config_map_for(
     name
 }
 
+fn secret_for(
+    storage: &mut Storage,
+    prefix: &str,
+    owner: &str,
+    path: &Path,
+    data: BTreeMap<String, Vec<u8>>,
+) -> String {
+    if let Some(existing) = storage.secrets.iter().find(|s| s.data == data) {
+        return existing.name.clone();
+    }
+    let stem = path
+        .file_name()
+        .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
+    let name = names::unique(
+        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
+        &mut storage.config_names,
+    );
+    storage.secrets.push(SecretPlan {
+        name: name.clone(),
+        data,
+    });
+    name
+}
+
 fn plan_files(
     project: &Project,
     service: &Service,
@@ -395,9 +646,18 @@ fn plan_files(
             };
             let key = key_of(name);
             let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
+            // A config whose file looks private is kept as a Secret.
+            let as_secret = is_secret || object.private.is_some();
             if let Some(content) = &object.content {
-                if is_secret {
+                if as_secret {
                     if storage.object_names.insert(object_name.clone()) {
+                        if let (Some(why), false) = (object.private, is_secret) {
+                            diagnostics.push(
+                                Diagnostic::note("bind-secret", format!("config `{name}` looks private ({why}): it goes into Secret `{object_name}`, never a ConfigMap"))
+                                    .at(object.name.span)
+                                    .help("declare it under `secrets:` to say so, or create the Secret in the cluster yourself"),
+                            );
+                        }
                         storage.secrets.push(SecretPlan {
                             name: object_name.clone(),
                             data: BTreeMap::from([(key.clone(), content.clone())]),
@@ -424,7 +684,7 @@ fn plan_files(
                         .help("create it in the namespace before applying the manifests"),
                 );
             }
-            let source = if is_secret {
+            let source = if as_secret {
                 VolumeSource::Secret(object_name.clone())
             } else {
                 VolumeSource::ConfigMap(object_name.clone())

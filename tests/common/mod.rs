@@ -52,6 +52,7 @@ pub struct Test {
     args: Vec<String>,
     dir: PathBuf,
     env: Vec<(String, String)>,
+    removed: Vec<String>,
 }
 
 /// What an invocation printed and returned.
@@ -68,6 +69,7 @@ impl Test {
             args: Vec::new(),
             dir: repo(),
             env: Vec::new(),
+            removed: Vec::new(),
         }
     }
 
@@ -87,6 +89,12 @@ impl Test {
         self
     }
 
+    /// Runs without `key` in the environment.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.removed.push(key.to_string());
+        self
+    }
+
     pub fn run(self) -> Run {
         let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
         command
@@ -98,6 +106,9 @@ impl Test {
             .env("NO_COLOR", "1");
         for (k, v) in &self.env {
             command.env(k, v);
+        }
+        for k in &self.removed {
+            command.env_remove(k);
         }
         let output = command.output().unwrap();
         Run {

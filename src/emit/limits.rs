@@ -1,0 +1,164 @@
+//! What Kubernetes would refuse to store, checked before anything is
+//! written: an object over 1.5 MiB (etcd's default request limit; measured
+//! as compact JSON, what `kubectl` sends), a ConfigMap or Secret over 1 MiB of
+//! data, annotations over 256 KiB.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::emit::splice::Rendered;
+use crate::render::{Object, Part, RenderOptions};
+
+/// The largest object, in bytes of compact JSON.
+pub const MAX_OBJECT_BYTES: usize = 1024 * 1024 * 3 / 2;
+/// The most data a ConfigMap or Secret holds (keys and values).
+pub const MAX_DATA_BYTES: usize = 1024 * 1024;
+/// The most annotations (keys and values) one object's metadata holds.
+pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+
+/// Counts bytes and fails once past `limit`, so a huge object costs no
+/// more than the limit to measure.
+struct Counter {
+    written: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.written += buf.len();
+        if self.written > self.limit {
+            return Err(std::io::Error::other("over the limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Size in bytes of `value` as compact JSON, or `None` when over `limit`.
+fn json_size<T: Serialize + ?Sized>(value: &T, limit: usize) -> Option<usize> {
+    let mut counter = Counter { written: 0, limit };
+    // Any failure but the limit is reported when the object is written.
+    let _ = serde_json::to_writer(&mut counter, value);
+    (counter.written <= limit).then_some(counter.written)
+}
+
+fn annotation_bytes(annotations: Option<&BTreeMap<String, String>>) -> usize {
+    annotations.map_or(0, |a| a.iter().map(|(k, v)| k.len() + v.len()).sum())
+}
+
+fn mib(bytes: usize) -> String {
+    #[allow(clippy::cast_precision_loss)] // a size for people
+    let value = bytes as f64 / (1024.0 * 1024.0);
+    format!("{value:.2} MiB")
+}
+
+/// The problems of one object, without its size.
+fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
+    let kind = object.kind();
+    let name = object.name();
+    let data = match object {
+        Object::ConfigMap(c) => {
+            let text: usize = c
+                .data
+                .iter()
+                .flatten()
+                .map(|(k, v)| k.len() + v.len())
+                .sum();
+            let binary: usize = c
+                .binary_data
+                .iter()
+                .flatten()
+                .map(|(k, v)| k.len() + v.0.len())
+                .sum();
+            text + binary
+        }
+        Object::Secret(s) => s
+            .data
+            .iter()
+            .flatten()
+            .map(|(k, v)| k.len() + v.0.len())
+            .sum(),
+        _ => 0,
+    };
+    if data > MAX_DATA_BYTES {
+        problems.push(
+            Diagnostic::error(
+                "object-too-large",
+                format!(
+                    "{kind} `{name}` would hold {} of data, more than the 1 MiB Kubernetes allows",
+                    mib(data)
+                ),
+            )
+            .help(
+                "mount fewer or smaller files from it, or put them into a claim (a named volume)",
+            ),
+        );
+    }
+    let metadata = match object {
+        Object::ConfigMap(o) => &o.metadata,
+        Object::Secret(o) => &o.metadata,
+        Object::PersistentVolumeClaim(o) => &o.metadata,
+        Object::Service(o) => &o.metadata,
+        Object::Namespace(o) => &o.metadata,
+        Object::Deployment(o) => &o.metadata,
+        Object::StatefulSet(o) => &o.metadata,
+        Object::Pod(o) => &o.metadata,
+    };
+    let own = annotation_bytes(metadata.annotations.as_ref());
+    let template = object
+        .workload()
+        .and_then(|w| w.pod_metadata)
+        .filter(|m| !std::ptr::eq(*m, metadata))
+        .map_or(0, |m| annotation_bytes(m.annotations.as_ref()));
+    for bytes in [own, template] {
+        if bytes > MAX_ANNOTATION_BYTES {
+            problems.push(Diagnostic::error(
+                "object-too-large",
+                format!(
+                    "the annotations of {kind} `{name}` would take {bytes} bytes, more than the 256 KiB Kubernetes allows"
+                ),
+            ).help("shorten the compose `labels` (they become annotations), or split the services over several Pods (`--strategy split`)"));
+        }
+    }
+}
+
+fn too_large(object: &Object) -> Diagnostic {
+    let advice = if object.workload().is_some() {
+        "convert with `--strategy split` (a Pod per service), or fewer services at a time"
+    } else {
+        "split it: fewer or smaller files per object, or a claim for large content"
+    };
+    Diagnostic::error(
+        "object-too-large",
+        format!(
+            "{} `{}` would be more than 1.5 MiB, the most Kubernetes stores in one object",
+            object.kind(),
+            object.name()
+        ),
+    )
+    .help(advice)
+}
+
+/// Checks the parts as they will be rendered: one error per object
+/// Kubernetes would refuse.
+#[must_use]
+pub fn check_parts(parts: &[Part<'_>], options: &RenderOptions) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for part in parts {
+        let rendered = Rendered::of(part, options);
+        check_metadata(&rendered.object, &mut problems);
+        // A ConfigMap or Secret within its data limit, a claim and a
+        // namespace are far below the object limit: only workloads and
+        // Services (ports, ranges) are measured.
+        let measured = matches!(part, Part::Workload(_) | Part::Service(..));
+        if measured && json_size(&rendered, MAX_OBJECT_BYTES).is_none() {
+            problems.push(too_large(&rendered.object));
+        }
+    }
+    problems
+}

@@ -1,0 +1,505 @@
+//! Where `-o` points, decided and checked before any work: standard output,
+//! one file (`NAME.yaml`, `NAME.yml`, `NAME.json`), or a directory. podlift
+//! never replaces what it did not write: a directory keeps a list of podlift's
+//! files ([`MANIFEST`]) and `--force` replaces only a directory holding
+//! nothing else; the working directory, its parents, `/`, `$HOME`, a
+//! directory holding `.git` or an input file are refused outright.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use crate::cli::Format;
+
+/// The list of files podlift wrote into an output directory, one relative
+/// path a line; `--force` replaces only what it lists.
+pub const MANIFEST: &str = ".podlift-files";
+
+/// The first line of [`MANIFEST`].
+pub const MANIFEST_HEADER: &str =
+    "# files written by podlift; `podlift convert --force` replaces only these";
+
+/// The most entries of an existing directory podlift looks at before it
+/// gives up and refuses the directory.
+const MAX_ENTRIES: usize = 100_000;
+
+/// How many foreign files a refusal names.
+const SHOWN: usize = 5;
+
+/// Where the output goes, after the checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output.
+    Stdout,
+    /// One file, replaced atomically.
+    File(PathBuf),
+    /// A directory, replaced as a whole.
+    Directory(PathBuf),
+}
+
+/// What `resolve` needs to know about the run.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    /// `-o` as written.
+    pub output: &'a str,
+    /// `--format`, when given.
+    pub format: Option<Format>,
+    /// `--force`.
+    pub force: bool,
+    /// The working directory.
+    pub working_dir: &'a Path,
+    /// `$HOME`.
+    pub home: Option<&'a Path>,
+    /// Input files known before loading (`-f`, `--env-file`, `COMPOSE_FILE`),
+    /// as written (relative to the working directory).
+    pub inputs: &'a [PathBuf],
+}
+
+/// Decides the target and the format, refusing what podlift must not touch.
+///
+/// # Errors
+/// A usage error (exit 2) saying what is wrong and what to do.
+pub fn resolve(request: &Request<'_>) -> Result<(Target, Format), String> {
+    let output = request.output;
+    if output.is_empty() {
+        return Err(
+            "`-o` needs `-`, a directory or a file name ending in `.yaml`, `.yml` or `.json`"
+                .into(),
+        );
+    }
+    if output == "-" {
+        let format = request.format.unwrap_or(Format::Yaml);
+        if matches!(format, Format::Kustomize | Format::Helm) {
+            return Err(format!(
+                "`--format {}` writes a directory: add `-o DIR`",
+                format_name(format)
+            ));
+        }
+        return Ok((Target::Stdout, format));
+    }
+    let as_file = file_format(output);
+    let path = real(&lexical(&request.working_dir.join(output)));
+    let format = match (as_file, request.format) {
+        (Some(kind), None) => kind,
+        (Some(kind), Some(asked)) if asked == kind => kind,
+        (Some(_), Some(asked @ (Format::Kustomize | Format::Helm))) => {
+            return Err(format!(
+                "`--format {}` writes a directory, but `{output}` names a file: give a directory name",
+                format_name(asked)
+            ));
+        }
+        (Some(kind), Some(asked)) => {
+            return Err(format!(
+                "`{output}` names a {} file, but `--format {}` asks for {}: make the two agree",
+                format_name(kind).to_uppercase(),
+                format_name(asked),
+                format_name(asked).to_uppercase()
+            ));
+        }
+        (None, asked) => asked.unwrap_or(Format::Yaml),
+    };
+    refuse_protected(&path, output, request)?;
+    if as_file.is_some() {
+        check_file(&path, output, request)?;
+        Ok((Target::File(path), format))
+    } else {
+        check_directory(&path, output, request.force).map_err(|refusal| refusal.message)?;
+        Ok((Target::Directory(path), format))
+    }
+}
+
+/// Refuses a target that would replace or hold one of `inputs` (every
+/// file the run read, known only after loading).
+///
+/// # Errors
+/// A usage error naming the input.
+pub fn check_inputs<'a>(
+    target: &Target,
+    working_dir: &Path,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), String> {
+    let (path, is_dir) = match target {
+        Target::Stdout => return Ok(()),
+        Target::File(path) => (path, false),
+        Target::Directory(path) => (path, true),
+    };
+    for input in inputs {
+        let input_path = real(&lexical(&working_dir.join(input)));
+        let hit = if is_dir {
+            input_path.starts_with(path)
+        } else {
+            input_path == *path
+        };
+        if hit {
+            return Err(refusal_for_input(path, input, is_dir));
+        }
+    }
+    Ok(())
+}
+
+fn refusal_for_input(path: &Path, input: &Path, is_dir: bool) -> String {
+    if is_dir {
+        format!(
+            "`{}` holds the input file `{}`; podlift will not write there: choose a new directory, e.g. `-o k8s`",
+            path.display(),
+            input.display()
+        )
+    } else {
+        format!(
+            "`{}` is an input file; podlift will not overwrite it: choose another file name",
+            input.display()
+        )
+    }
+}
+
+/// `.yaml`/`.yml` → YAML, `.json` → JSON; anything else is a directory.
+fn file_format(output: &str) -> Option<Format> {
+    if output.ends_with('/') {
+        return None;
+    }
+    let extension = Path::new(output)
+        .extension()?
+        .to_str()?
+        .to_ascii_lowercase();
+    match extension.as_str() {
+        "yaml" | "yml" => Some(Format::Yaml),
+        "json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+const fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+        Format::Kustomize => "kustomize",
+        Format::Helm => "helm",
+    }
+}
+
+/// The places podlift never writes to, whatever `--force` says.
+fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<(), String> {
+    let working_dir = real(&lexical(request.working_dir));
+    let refuse = |why: &str| {
+        Err(format!(
+            "`{output}` ({}) is {why}; podlift will not write there: choose a new directory, e.g. `-o k8s`",
+            path.display()
+        ))
+    };
+    let is_file = file_format(output).is_some();
+    if !is_file {
+        if path.parent().is_none() {
+            return refuse("the root directory");
+        }
+        if working_dir.starts_with(path) {
+            return refuse(if working_dir == path {
+                "the working directory"
+            } else {
+                "a parent of the working directory"
+            });
+        }
+        if let Some(home) = request.home.map(|h| real(&lexical(h))) {
+            if home == path {
+                return refuse("your home directory (`$HOME`)");
+            }
+            if home.starts_with(path) {
+                return refuse("a parent of your home directory (`$HOME`)");
+            }
+        }
+        if path.join(".git").exists() {
+            return refuse("a directory holding `.git`");
+        }
+    }
+    let target = if is_file {
+        Target::File(path.to_path_buf())
+    } else {
+        Target::Directory(path.to_path_buf())
+    };
+    check_inputs(
+        &target,
+        request.working_dir,
+        request.inputs.iter().map(PathBuf::as_path),
+    )
+}
+
+fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if meta.is_dir() {
+        return Err(format!(
+            "`{output}` is a directory; name a file that does not exist, or drop the extension to write a directory"
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "`{output}` exists and is not a regular file; choose another name"
+        ));
+    }
+    if !request.force {
+        return Err(format!(
+            "`{output}` exists; add `--force` to replace it (podlift replaces only a file it wrote)"
+        ));
+    }
+    if !written_by_podlift(path) {
+        return Err(format!(
+            "`{output}` exists and was not written by podlift; podlift will not replace it: choose another file name, or move it away"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a file holds podlift output: every object podlift writes carries
+/// its `managed-by` label.
+fn written_by_podlift(path: &Path) -> bool {
+    let Ok(Some(bytes)) = crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let yaml = text.starts_with("---\n") && text.contains("app.kubernetes.io/managed-by: podlift");
+    let json =
+        text.starts_with('{') && text.contains("\"app.kubernetes.io/managed-by\": \"podlift\"");
+    yaml || json
+}
+
+/// Why a directory cannot be replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// What an existing output directory holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Previous {
+    /// Files listed in its manifest (relative paths); empty when the
+    /// directory is absent or empty.
+    pub files: Vec<PathBuf>,
+}
+
+/// Checks an output directory: absent or empty is fine; otherwise it must
+/// hold only files podlift listed, and `force` must be given.
+///
+/// # Errors
+/// When the directory must not be replaced.
+pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previous, Refusal> {
+    let refuse = |message: String| Err(Refusal { message });
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(Previous::default());
+    };
+    if !meta.is_dir() {
+        return refuse(format!("`{output}` exists and is not a directory"));
+    }
+    let entries = match walk(path) {
+        Ok(entries) => entries,
+        Err(why) => return refuse(format!("`{output}` cannot be read: {why}")),
+    };
+    if entries.is_empty() {
+        return Ok(Previous::default());
+    }
+    let listed = match read_manifest(path) {
+        Ok(Some(listed)) => listed,
+        Ok(None) => {
+            return refuse(format!(
+                "`{output}` is not empty and podlift did not write it (it has no `{MANIFEST}`); podlift will not replace it: choose a new directory, or empty it yourself"
+            ));
+        }
+        Err(why) => {
+            return refuse(format!(
+                "`{output}` has a `{MANIFEST}` podlift cannot use ({why}); podlift will not replace the directory: choose a new one"
+            ));
+        }
+    };
+    let mut allowed_dirs = BTreeSet::new();
+    for file in &listed {
+        let mut parent = file.parent();
+        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+            allowed_dirs.insert(dir.to_path_buf());
+            parent = dir.parent();
+        }
+    }
+    let listed_set: BTreeSet<&PathBuf> = listed.iter().collect();
+    let foreign: Vec<&(PathBuf, bool)> = entries
+        .iter()
+        .filter(|(entry, is_dir)| {
+            entry != Path::new(MANIFEST)
+                && if *is_dir {
+                    !allowed_dirs.contains(entry)
+                } else {
+                    !listed_set.contains(entry)
+                }
+        })
+        .collect();
+    if !foreign.is_empty() {
+        let mut names: Vec<String> = foreign
+            .iter()
+            .take(SHOWN)
+            .map(|(p, _)| format!("`{}`", p.display()))
+            .collect();
+        if foreign.len() > SHOWN {
+            names.push(format!("and {} more", foreign.len() - SHOWN));
+        }
+        return refuse(format!(
+            "`{output}` holds files podlift did not write ({}); podlift will not replace it: choose a new directory, or move them away",
+            names.join(", ")
+        ));
+    }
+    if !force {
+        return refuse(format!(
+            "`{output}` holds podlift's earlier output; add `--force` to replace it"
+        ));
+    }
+    Ok(Previous { files: listed })
+}
+
+/// Every entry below `dir`, relative, with whether it is a directory
+/// (symbolic links are not followed).
+fn walk(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
+    let mut out = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let entries = std::fs::read_dir(dir.join(&relative)).map_err(|e| e.to_string())?;
+        for entry in entries {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let is_dir = entry.file_type().map_err(|e| e.to_string())?.is_dir();
+            let path = relative.join(entry.file_name());
+            if is_dir {
+                pending.push(path.clone());
+            }
+            out.push((path, is_dir));
+            if out.len() > MAX_ENTRIES {
+                return Err(format!("it holds more than {MAX_ENTRIES} entries"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The files a directory's manifest lists; `None` without a manifest.
+///
+/// # Errors
+/// When the manifest cannot be read or lists a path outside the directory.
+pub fn read_manifest(dir: &Path) -> Result<Option<Vec<PathBuf>>, String> {
+    let path = dir.join(MANIFEST);
+    match std::fs::symlink_metadata(&path) {
+        Err(_) => return Ok(None),
+        Ok(meta) if !meta.is_file() => return Err("it is not a regular file".into()),
+        Ok(_) => {}
+    }
+    let bytes = crate::load::read_at_most(&path, crate::load::MAX_FILE_BYTES)
+        .map_err(|e| e.to_string())?
+        .ok_or("it is too large")?;
+    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text")?;
+    let mut files = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let file = PathBuf::from(line);
+        if !file.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(format!(
+                "it lists `{line}`, which is not inside the directory"
+            ));
+        }
+        files.push(file);
+    }
+    Ok(Some(files))
+}
+
+/// The manifest's text for these files (relative paths).
+#[must_use]
+pub fn manifest_text(files: &[PathBuf]) -> String {
+    let mut sorted: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    sorted.sort();
+    let mut text = format!("{MANIFEST_HEADER}\n");
+    for file in sorted {
+        text.push_str(&file);
+        text.push('\n');
+    }
+    text
+}
+
+/// `path` with `.` dropped and `..` applied, without touching the disk.
+#[must_use]
+pub fn lexical(path: &Path) -> PathBuf {
+    crate::load::paths::normalize(path)
+}
+
+/// `path` with symbolic links resolved as far as it exists; the part that
+/// does not exist yet is appended as written.
+#[must_use]
+pub fn real(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = std::fs::canonicalize(&existing) {
+            let mut out = canonical;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (
+            existing.file_name().map(ToOwned::to_owned),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::{lexical, manifest_text};
+
+    #[test]
+    fn lexical_applies_dot_and_dot_dot() {
+        assert_eq!(lexical(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert_eq!(lexical(Path::new("/a/.")), PathBuf::from("/a"));
+    }
+
+    #[test]
+    fn the_root_and_home_are_refused_before_anything_is_touched() {
+        let working_dir = std::env::temp_dir();
+        for (output, home, why) in [
+            ("/", None, "the root directory"),
+            ("/usr/..", None, "the root directory"),
+            (
+                "/usr",
+                Some(Path::new("/usr/lib")),
+                "a parent of your home directory",
+            ),
+        ] {
+            let request = super::Request {
+                output,
+                format: None,
+                force: true,
+                working_dir: &working_dir,
+                home,
+                inputs: &[],
+            };
+            let error = super::resolve(&request).unwrap_err();
+            assert!(error.contains(why), "{output}: {error}");
+        }
+    }
+
+    #[test]
+    fn manifest_lists_sorted_paths_with_slashes() {
+        let text = manifest_text(&[PathBuf::from("templates/b.yaml"), PathBuf::from("a.yaml")]);
+        assert!(text.ends_with("a.yaml\ntemplates/b.yaml\n"), "{text}");
+    }
+}

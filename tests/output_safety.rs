@@ -1,0 +1,313 @@
+//! `-o` never deletes what podlift did not write (issue 14, item 1): a
+//! directory keeps a list of podlift's files (`.podlift-files`) and `--force`
+//! replaces only those; the working directory, its parents, `/`, `$HOME`, a
+//! directory holding `.git` or an input file are refused before any work;
+//! `-o NAME.yaml|.yml|.json` writes one file atomically.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{Run, Test};
+
+/// A compose file with a warning, so conversion diagnostics would show.
+const COMPOSE: &str =
+    "services:\n  app:\n    image: app\n    restart: always\n  db:\n    image: db\n";
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A refusal: exit 2, one line naming the problem, no conversion diagnostics.
+fn refused(run: &Run, expected: &str) {
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("warning[") && !run.stderr.contains("note["),
+        "a usage error comes before the conversion: {}",
+        run.stderr
+    );
+}
+
+/// Fails on the old main: `-o . --force` deleted the project directory.
+/// The project lies two levels down a temporary directory, so that even a
+/// build that got this wrong could delete nothing outside it; `/` is
+/// refused in a unit test of `emit::target`, never tried here.
+#[test]
+fn the_working_directory_and_its_parents_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("outer/project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("compose.yaml"), COMPOSE).unwrap();
+    std::fs::write(project.join("README"), "mine").unwrap();
+    std::fs::create_dir(project.join(".git")).unwrap();
+    for (output, why) in [
+        (".", "the working directory"),
+        ("./", "the working directory"),
+        ("..", "a parent of the working directory"),
+        ("../..", "a parent of the working directory"),
+    ] {
+        let run = Test::new()
+            .current_dir(&project)
+            .args(["convert", "-o", output, "--force"])
+            .failure(2);
+        refused(&run, why);
+        assert_eq!(
+            files_in(&project),
+            [".git", "README", "compose.yaml"],
+            "{output}"
+        );
+    }
+}
+
+#[test]
+fn home_git_and_input_directories_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("users/home");
+    let work = tmp.path().join("work");
+    let repo_dir = tmp.path().join("repo");
+    let inputs = tmp.path().join("inputs");
+    for dir in [&home, &work, &repo_dir, &inputs] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::create_dir(repo_dir.join(".git")).unwrap();
+    std::fs::write(inputs.join("compose.yaml"), COMPOSE).unwrap();
+    let compose = inputs.join("compose.yaml");
+    let compose = compose.to_str().unwrap();
+    for (output, why) in [
+        (home.to_str().unwrap(), "your home directory"),
+        (
+            home.parent().unwrap().to_str().unwrap(),
+            "a parent of your home directory",
+        ),
+        (repo_dir.to_str().unwrap(), "a directory holding `.git`"),
+        (inputs.to_str().unwrap(), "holds the input file"),
+    ] {
+        let run = Test::new()
+            .current_dir(&work)
+            .env("HOME", home.to_str().unwrap())
+            .args(["convert", "-f", compose, "-o", output, "--force"])
+            .failure(2);
+        refused(&run, why);
+    }
+    assert_eq!(files_in(&repo_dir), [".git"]);
+    assert_eq!(files_in(&inputs), ["compose.yaml"]);
+    assert!(files_in(&home).is_empty());
+}
+
+/// Fails on the old main: `--force` emptied a directory of files podlift
+/// never wrote.
+#[test]
+fn force_never_removes_a_file_podlift_did_not_write() {
+    let dir = common::compose_dir(COMPOSE);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "out", "--force"])
+        .failure(2);
+    refused(&run, "podlift did not write it");
+    assert_eq!(files_in(&out), ["notes.txt"]);
+
+    // podlift's own output plus one foreign file: still refused, all kept.
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out"])
+        .success();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "out", "--force"])
+        .failure(2);
+    refused(&run, "holds files podlift did not write (`notes.txt`)");
+    assert_eq!(
+        files_in(&out),
+        [".podlift-files", "deployment-p.yaml", "notes.txt"]
+    );
+}
+
+#[test]
+fn force_replaces_podlift_output_and_drops_its_stale_files() {
+    let dir = common::compose_dir("services:\n  app:\n    image: app\n    ports: [\"8080:80\"]\n");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out"])
+        .success();
+    assert_eq!(
+        files_in(&dir.path().join("out")),
+        [".podlift-files", "deployment-p.yaml", "service-app.yaml"]
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: web\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out"])
+        .failure(2);
+    refused(&run, "add `--force`");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out", "--force"])
+        .success();
+    assert_eq!(
+        files_in(&dir.path().join("out")),
+        [".podlift-files", "deployment-p.yaml"]
+    );
+    assert_eq!(files_in(dir.path()), ["compose.yaml", "out"]);
+    // A Helm chart (with subdirectories) replaces it too, and back.
+    for format in ["helm", "yaml"] {
+        Test::new()
+            .current_dir(dir.path())
+            .args([
+                "convert", "-p", "p", "--format", format, "-o", "out", "--force",
+            ])
+            .success();
+        assert_eq!(files_in(dir.path()), ["compose.yaml", "out"]);
+    }
+    assert_eq!(
+        files_in(&dir.path().join("out")),
+        [".podlift-files", "deployment-p.yaml"]
+    );
+}
+
+/// Fails on the old main: `-o k8s.yaml` made a directory called `k8s.yaml`.
+#[test]
+fn a_yaml_or_json_name_writes_one_file() {
+    let dir = common::compose_dir(COMPOSE);
+    let stream = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success();
+    let json = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--format", "json"])
+        .success();
+    for (name, expected) in [
+        ("k8s.yaml", &stream.stdout),
+        ("k8s.yml", &stream.stdout),
+        ("k8s.json", &json.stdout),
+    ] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", name])
+            .success();
+        assert!(run.stdout.is_empty());
+        let path = dir.path().join(name);
+        assert!(path.is_file(), "{name} is a file");
+        assert_eq!(&std::fs::read_to_string(&path).unwrap(), expected, "{name}");
+    }
+    assert_eq!(
+        files_in(dir.path()),
+        ["compose.yaml", "k8s.json", "k8s.yaml", "k8s.yml"],
+        "no temporary file is left"
+    );
+    // Replacing it needs `--force`; then it is replaced in place.
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "k8s.yaml"])
+        .failure(2);
+    refused(&run, "add `--force`");
+    for name in ["k8s.yaml", "k8s.json"] {
+        Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", name, "--force"])
+            .success();
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("k8s.json")).unwrap(),
+        json.stdout
+    );
+}
+
+#[test]
+fn a_file_podlift_did_not_write_is_never_replaced() {
+    let dir = common::compose_dir(COMPOSE);
+    std::fs::write(dir.path().join("notes.yaml"), "mine: true\n").unwrap();
+    for name in ["notes.yaml", "compose.yaml"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", name, "--force"])
+            .failure(2);
+        refused(&run, name);
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.yaml")).unwrap(),
+        "mine: true\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        COMPOSE
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "k8s.yaml", "--format", "json"])
+        .failure(2);
+    refused(&run, "make the two agree");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "k8s.yaml", "--format", "helm"])
+        .failure(2);
+    refused(&run, "writes a directory");
+}
+
+/// Fails on the old main: the conversion ran (and printed its diagnostics)
+/// before the usage error.
+#[test]
+fn usage_errors_come_before_any_work() {
+    // Broken input: a conversion would report `network-mode-host`.
+    let dir = common::compose_dir("services:\n  app:\n    image: app\n    network_mode: host\n");
+    for format in ["kustomize", "helm"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "--format", format])
+            .failure(2);
+        refused(&run, "-o DIR");
+        assert!(!run.stderr.contains("network-mode-host"), "{}", run.stderr);
+    }
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("out/keep"), "").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "out"])
+        .failure(2);
+    refused(&run, "did not write");
+    assert!(!run.stderr.contains("network-mode-host"), "{}", run.stderr);
+}
+
+/// A directory holding a file that the compose file `include`s is refused
+/// once the loader has found it, still before anything is written, even
+/// when a manifest there claims the file.
+#[test]
+fn a_directory_holding_an_included_file_is_refused() {
+    let dir = common::compose_dir("include: [shared/db.yaml]\nservices:\n  app:\n    image: app\n");
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::write(
+        dir.path().join("shared/db.yaml"),
+        "services:\n  db:\n    image: db\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("shared/.podlift-files"), "db.yaml\n").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-o", "shared", "--force"])
+        .failure(2);
+    refused(&run, "holds the input file");
+    assert_eq!(
+        files_in(&dir.path().join("shared")),
+        [".podlift-files", "db.yaml"]
+    );
+}

@@ -1,0 +1,251 @@
+//! Bind mounts and the environment never leak a private file or value into a
+//! ConfigMap (issue 14, item 4): only regular files inside the project are
+//! copied, private-looking ones into a Secret; outside the project a bind
+//! becomes a hostPath (a private one an error); one note lists every copied
+//! file, another every variable taken from podlift's own environment.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use common::{Run, Test};
+
+const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+
+fn kinds(run: &Run, kind: &str) -> Vec<Value> {
+    run.objects()
+        .into_iter()
+        .filter(|o| o["kind"] == kind)
+        .collect()
+}
+
+fn volumes(run: &Run) -> Vec<Value> {
+    run.pod_spec()["volumes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn convert(dir: &Path, home: &Path) -> Run {
+    Test::new()
+        .current_dir(dir)
+        .env("HOME", home.to_str().unwrap())
+        .args(["convert", "-p", "p"])
+        .run()
+}
+
+/// Fails on the old main: the private key went into a ConfigMap.
+#[test]
+fn a_private_key_outside_the_project_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/id_ed25519"), KEY).unwrap();
+    for mount in [
+        "~/.ssh/id_ed25519:/root/.ssh/id_ed25519:ro",
+        "~/.ssh:/root/.ssh:ro",
+    ] {
+        let dir = common::compose_dir(&format!(
+            "services:\n  app:\n    image: app\n    volumes:\n      - {mount}\n"
+        ));
+        let run = convert(dir.path(), home.path());
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(run.stderr.contains("error[bind-private]"), "{}", run.stderr);
+        assert!(run.stderr.contains("compose.yaml:5:"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("kubectl create secret"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("b3BlbnNz"), "never the content");
+    }
+}
+
+/// Fails on the old main: `/etc/passwd` went into a ConfigMap.
+#[test]
+fn a_file_outside_the_project_becomes_a_host_path() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(tmp.path().join("shared.conf"), "outside=1\n").unwrap();
+    std::fs::write(
+        project.join("compose.yaml"),
+        "services:\n  app:\n    image: app\n    volumes:\n      - /etc/passwd:/etc/passwd:ro\n      - ./sub/../../shared.conf:/etc/shared.conf\n",
+    )
+    .unwrap();
+    let run = convert(&project, home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&run, "ConfigMap").is_empty(), "{}", run.stdout);
+    assert!(!run.stdout.contains("root:"), "{}", run.stdout);
+    let paths: Vec<String> = volumes(&run)
+        .iter()
+        .filter_map(|v| v["hostPath"]["path"].as_str().map(String::from))
+        .collect();
+    let shared = std::fs::canonicalize(tmp.path())
+        .unwrap()
+        .join("shared.conf");
+    assert!(paths.contains(&"/etc/passwd".to_string()), "{paths:?}");
+    // `./sub/../..` is gone from the node path; the link-free form is kept.
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("/shared.conf") && !p.contains("..")),
+        "{paths:?} (expected like {})",
+        shared.display()
+    );
+    assert_eq!(run.stderr.matches("warning[bind-host-path]").count(), 2);
+    assert!(run.stderr.contains("outside the project directory"));
+}
+
+/// Fails on the old main: keys, `.env` files and PEM keys inside the project
+/// went into ConfigMaps.
+#[test]
+fn private_files_inside_the_project_go_into_secrets() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  web:\n    image: web\n    volumes:\n      - ./certs/server.key:/etc/ssl/server.key:ro\n      - ./app.env:/app/.env\n      - ./tls.pem:/etc/tls.pem\n      - ./keys:/keys\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n",
+    );
+    let root = dir.path();
+    std::fs::create_dir(root.join("certs")).unwrap();
+    std::fs::write(root.join("certs/server.key"), "not even PEM").unwrap();
+    std::fs::write(root.join("app.env"), "PASSWORD=hunter2\n").unwrap();
+    std::fs::write(root.join("tls.pem"), KEY).unwrap();
+    std::fs::create_dir(root.join("keys")).unwrap();
+    std::fs::write(root.join("keys/README"), "keys\n").unwrap();
+    std::fs::write(root.join("keys/id_rsa"), "x").unwrap();
+    std::fs::write(root.join("nginx.conf"), "events {}\n").unwrap();
+    let run = convert(root, home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config_maps = kinds(&run, "ConfigMap");
+    assert_eq!(config_maps.len(), 1, "{config_maps:?}");
+    assert_eq!(config_maps[0]["data"]["nginx.conf"], "events {}\n");
+    let text = serde_json::to_string(&config_maps).unwrap();
+    for private in ["hunter2", "PRIVATE", "not even PEM"] {
+        assert!(!text.contains(private), "{private} in a ConfigMap");
+    }
+    let secrets = kinds(&run, "Secret");
+    assert_eq!(secrets.len(), 4, "{secrets:?}");
+    let keys: Vec<String> = secrets
+        .iter()
+        .flat_map(|s| s["data"].as_object().unwrap().keys().cloned())
+        .collect();
+    for key in ["server.key", "app.env", "tls.pem", "id_rsa", "README"] {
+        assert!(keys.contains(&key.to_string()), "{key} in {keys:?}");
+    }
+    assert_eq!(run.stderr.matches("note[bind-secret]").count(), 4);
+    // One note lists every copied file with its size and target.
+    assert_eq!(run.stderr.matches("note[bind-copied]").count(), 1);
+    assert!(
+        run.stderr
+            .contains("`./nginx.conf` (10 bytes) → `web:/etc/nginx/nginx.conf`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("`./keys/id_rsa` (1 bytes) → `web:/keys/id_rsa`"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A link inside the project that points outside it is not followed into
+/// a ConfigMap.
+#[test]
+fn a_link_out_of_the_project_is_not_copied() {
+    let home = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "top secret\n").unwrap();
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: app\n    volumes:\n      - ./link.txt:/etc/link.txt\n      - ./conf:/conf\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("link.txt"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(dir.path().join("conf/a.conf"), "a\n").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("conf/b.conf"),
+    )
+    .unwrap();
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("top secret"), "{}", run.stdout);
+    assert!(kinds(&run, "ConfigMap").is_empty());
+    assert_eq!(run.stderr.matches("warning[bind-host-path]").count(), 2);
+}
+
+/// Fails on the old main: nothing said that the shell's value was copied.
+#[test]
+fn variables_taken_from_the_shell_are_named_never_valued() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: app\n    environment:\n      - API_TOKEN\n      - FIXED=1\n      - UNSET_HERE\n  db:\n    image: db\n    environment:\n      DB_PASSWORD:\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("API_TOKEN", "s3cr3t-token")
+        .env("DB_PASSWORD", "pa55word")
+        .env_remove("UNSET_HERE")
+        .args(["convert"])
+        .success();
+    assert_eq!(
+        run.stderr.matches("note[environment-from-shell]").count(),
+        1
+    );
+    assert!(
+        run.stderr
+            .contains("`API_TOKEN` of `app`, `DB_PASSWORD` of `db`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("UNSET_HERE"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t-token") && !run.stderr.contains("pa55word"));
+}
+
+/// Fails on the old main: a config whose file is a private key became a
+/// ConfigMap.
+#[test]
+fn a_private_config_file_goes_into_a_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  web:\n    image: web\n    configs: [tls, site]\nconfigs:\n  tls:\n    file: ./tls/server.key\n  site:\n    file: ./site.conf\n",
+    );
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    std::fs::write(dir.path().join("tls/server.key"), KEY).unwrap();
+    std::fs::write(dir.path().join("site.conf"), "listen 80;\n").unwrap();
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config_maps = kinds(&run, "ConfigMap");
+    assert_eq!(config_maps.len(), 1);
+    assert!(
+        !serde_json::to_string(&config_maps)
+            .unwrap()
+            .contains("PRIVATE")
+    );
+    let secrets = kinds(&run, "Secret");
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0]["metadata"]["name"], "p-config-tls");
+    assert!(
+        run.stderr.contains("config `tls` looks private"),
+        "{}",
+        run.stderr
+    );
+    let mounted = run.pod_spec()["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["secret"]["secretName"] == "p-config-tls");
+    assert!(mounted);
+}
