@@ -12,7 +12,6 @@ use crate::model::network::{ServiceNetwork, read_service_networks};
 use crate::model::port::{Port, read_expose, read_ports};
 use crate::model::read::Reader;
 use crate::model::report_key;
-use crate::model::units::parse_bytes;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::{Located, Span};
 
@@ -286,25 +285,7 @@ impl Service {
                     service.pod.sysctls = Some(Located::new(entries, value.span));
                 }
                 "stop_grace_period" => {
-                    service.pod.stop_grace_period =
-                        reader.string(value, "stop_grace_period").and_then(|text| {
-                            let parsed = crate::model::units::parse_duration(&text.value)
-                                .map(|d| Located::new(d, text.span));
-                            if parsed.is_none() {
-                                reader.diagnostics.push(
-                                    Diagnostic::error(
-                                        "duration-invalid",
-                                        format!(
-                                            "`{}` in `stop_grace_period` is not a duration",
-                                            text.value
-                                        ),
-                                    )
-                                    .at(text.span)
-                                    .help("write it like `10s` or `1m30s`"),
-                                );
-                            }
-                            parsed
-                        });
+                    service.pod.stop_grace_period = reader.duration(value, "stop_grace_period");
                 }
                 "pull_policy" => {
                     service.pull_policy = reader.string(value, "pull_policy").and_then(|p| match p.value.as_str() {
@@ -387,16 +368,10 @@ impl Service {
                         .map(|c| c.value)
                         .collect();
                 }
-                "privileged" => {
-                    service.security.privileged = matches!(value.value, Value::Bool(true));
-                }
-                "read_only" => {
-                    service.security.read_only = matches!(value.value, Value::Bool(true));
-                }
-                "tty" => service.security.tty = matches!(value.value, Value::Bool(true)),
-                "stdin_open" => {
-                    service.security.stdin_open = matches!(value.value, Value::Bool(true));
-                }
+                "privileged" => service.security.privileged = flag(value, "privileged", reader),
+                "read_only" => service.security.read_only = flag(value, "read_only", reader),
+                "tty" => service.security.tty = flag(value, "tty", reader),
+                "stdin_open" => service.security.stdin_open = flag(value, "stdin_open", reader),
                 "mem_limit" => {
                     service.resources.memory_limit = read_bytes(value, "mem_limit", reader);
                 }
@@ -406,7 +381,10 @@ impl Service {
                 "cpus" => service.resources.cpu_limit = read_cpus(value, "cpus", reader),
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
-                _ => report_key(&key, SERVICE_KEYS, "service", reader),
+                _ => {
+                    check_unmapped(&key.value, value, reader);
+                    report_key(&key, SERVICE_KEYS, "service", reader);
+                }
             }
         }
         service.environment = env_files;
@@ -553,48 +531,60 @@ fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Restart>
 }
 
 fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    let text = reader.string(node, what)?;
-    let bytes = parse_bytes(&text.value);
-    if bytes.is_none() {
-        reader.diagnostics.push(
-            Diagnostic::error(
-                "size-invalid",
-                format!("`{}` in `{what}` is not a size", text.value),
-            )
-            .at(text.span)
-            .help("write it like `512m` or `1g`"),
-        );
-    }
-    bytes
+    reader.bytes(node, what)
 }
 
 fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    let text = reader.string(node, what)?;
-    match text.value.parse::<f64>() {
+    let cpus = reader.float(node, what)?;
+    if cpus.value > 0.0 {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(cpus) if cpus > 0.0 => Some((cpus * 1000.0).round() as u64),
-        _ => {
-            reader.diagnostics.push(
-                Diagnostic::error(
-                    "cpus-invalid",
-                    format!("`{}` in `{what}` is not a CPU count", text.value),
-                )
-                .at(text.span)
-                .help("write a positive number such as `0.5`"),
-            );
+        return Some((cpus.value * 1000.0).round() as u64);
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "cpus-invalid",
+            format!("`{}` in `{what}` is not a CPU count", cpus.value),
+        )
+        .at(cpus.span)
+        .help("write a positive number such as `0.5`"),
+    );
+    None
+}
+
+fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
+    let count = reader.integer(node, what, 0)?;
+    match u32::try_from(count.value) {
+        Ok(n) => Some(Located::new(n, count.span)),
+        Err(_) => {
+            reader.type_error(node, what, "a whole number below 2^32");
             None
         }
     }
 }
 
-fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
-    let text = reader.string(node, what)?;
-    match text.value.parse::<u32>() {
-        Ok(n) => Some(Located::new(n, text.span)),
-        Err(_) => {
-            reader.type_error(node, what, "a whole number");
-            None
+/// A boolean key: an unreadable value is an error and counts as `false`.
+fn flag(node: &Node, what: &str, reader: &mut Reader<'_>) -> bool {
+    reader.boolean(node, what).is_some_and(|b| b.value)
+}
+
+/// Keys podlift does not carry over still must hold what compose accepts:
+/// compose v2 refuses the file otherwise.
+fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
+    match key {
+        "init" | "oom_kill_disable" => {
+            reader.boolean(value, key);
         }
+        "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
+        | "cpu_shares" | "oom_score_adj" | "pids_limit" => {
+            reader.integer(value, key, i64::MIN);
+        }
+        "cpu_percent" => {
+            reader.float(value, key);
+        }
+        "shm_size" | "memswap_limit" => {
+            read_bytes(value, key, reader);
+        }
+        _ => {}
     }
 }
 
