@@ -23,6 +23,28 @@ pub enum Command {
     Check(CheckArgs),
     /// Show what goes where: containers, roles, addresses, names, ports, start order.
     Plan(PlanArgs),
+    /// Print the compose project as podlift resolved it, as `docker compose config` does.
+    Config(ConfigArgs),
+}
+
+/// `config` options.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `yaml` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
+    pub format: ConfigFormat,
+}
+
+/// `config` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigFormat {
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
 }
 
 /// `check` options.

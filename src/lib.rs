@@ -8,6 +8,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod load;
@@ -129,6 +130,7 @@ where
         Command::Convert(args) => convert(&args, env, stdout),
         Command::Check(args) => check(&args, env),
         Command::Plan(args) => plan_command(&args, env),
+        Command::Config(args) => config_command(&args, env),
     }
 }
 
@@ -140,10 +142,9 @@ struct Pipeline {
     plans: Option<Vec<plan::PodPlan>>,
 }
 
-fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
-    let mut sources = Sources::default();
-    let mut diagnostics = Diagnostics::default();
-    let options = load::LoadOptions {
+/// The load stage's options from the command line and the environment.
+fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
+    load::LoadOptions {
         files: input.files.clone(),
         compose_file_env: env.compose_file.clone(),
         working_dir: env.working_dir.clone(),
@@ -161,17 +162,32 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
             .collect(),
         interpolate: !input.no_interpolate,
         environment: env.variables.clone(),
-    };
+    }
+}
+
+/// Where the project name comes from besides the file.
+fn name_sources(
+    input: &InputArgs,
+    env: &Environment,
+    document: &load::Document,
+) -> model::NameSources {
+    model::NameSources {
+        flag: input.project_name.clone(),
+        environment: env.compose_project_name.clone(),
+        directory: std::fs::canonicalize(&document.project_dir)
+            .unwrap_or_else(|_| document.project_dir.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+    }
+}
+
+fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = load_options(input, env);
     let document = load::load(&options, &mut sources, &mut diagnostics);
     let plans = document.map(|document| {
-        let names = model::NameSources {
-            flag: input.project_name.clone(),
-            environment: env.compose_project_name.clone(),
-            directory: std::fs::canonicalize(&document.project_dir)
-                .unwrap_or_else(|_| document.project_dir.clone())
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned()),
-        };
+        let names = name_sources(input, env, &document);
         // The model consumes the tree: a large one is tens of MB.
         let project = model::model(document, &names, &env.variables, &mut diagnostics);
         let options = plan::PlanOptions {
@@ -315,6 +331,55 @@ fn plan_command(args: &cli::PlanArgs, env: &Environment) -> Outcome {
         _ => Outcome {
             stdout: String::new(),
             stderr,
+            code: EXIT_INPUT,
+        },
+    }
+}
+
+/// `podlift config`: load and read the project, print it in canonical form.
+/// Exits 1, printing nothing, where `convert` would refuse the input for a
+/// loading error; the checks of the plan stage do not run.
+fn config_command(args: &cli::ConfigArgs, env: &Environment) -> Outcome {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = load_options(&args.input, env);
+    let document = load::load(&options, &mut sources, &mut diagnostics);
+    let canonical = document.map(|document| {
+        let names = name_sources(&args.input, env, &document);
+        let context = config::ConfigContext {
+            name: model::project_name_of(&names, &document.root),
+            variables: env.variables.clone(),
+        };
+        let canonical = config::canonical(&document, &context);
+        model::model(document, &names, &env.variables, &mut diagnostics);
+        canonical
+    });
+    diagnostics.sort();
+    let pipeline = Pipeline {
+        sources,
+        diagnostics,
+        plans: None,
+    };
+    let stderr = rendered(&pipeline, env);
+    let text = match canonical {
+        Some(value) if !failed(&pipeline.diagnostics, args.input.strict) => {
+            config::to_text(&value, args.format == cli::ConfigFormat::Json)
+        }
+        _ => Err(String::new()),
+    };
+    match text {
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr,
+            code: EXIT_OK,
+        },
+        Err(error) => Outcome {
+            stdout: String::new(),
+            stderr: if error.is_empty() {
+                stderr
+            } else {
+                format!("{stderr}error: {error}\n")
+            },
             code: EXIT_INPUT,
         },
     }

@@ -4,7 +4,8 @@
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
-//! Output: a [`Document`] whose services carry no `extends` or `profiles` key
+//! Output: a [`Document`] whose services carry no `extends` key (those of
+//! inactive profiles are gone)
 //! and which has no top-level `include`; problems are diagnostics with file
 //! positions. Paths in included or extended files are rewritten to resolve
 //! against the project directory.

@@ -352,6 +352,22 @@ pub(crate) fn report_key(
     }
 }
 
+/// The project name as [`model`] resolves it from the loaded tree.
+#[must_use]
+pub fn project_name_of(names: &NameSources, root: &Node) -> String {
+    let file_name = root
+        .get("name")
+        .and_then(|n| n.scalar().map(|text| Located::new(text, n.span)));
+    let mut scratch = Diagnostics::default();
+    project_name(
+        names,
+        file_name.as_ref(),
+        &mut Reader {
+            diagnostics: &mut scratch,
+        },
+    )
+}
+
 fn project_name(
     names: &NameSources,
     file_name: Option<&Located<String>>,

@@ -168,7 +168,8 @@ pub fn rebase(path: &str, from: &Path, to: &Path) -> Option<String> {
 }
 
 /// Removes `.` and resolves `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+#[must_use]
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

@@ -1,11 +1,12 @@
 //! Profiles: a service that lists `profiles` is kept only when one of them is
 //! active (`--profile`, `COMPOSE_PROFILES`; `*` activates all). Services
-//! without `profiles` are always kept. The `profiles` keys are removed.
+//! without `profiles` are always kept; kept services keep their `profiles`
+//! key (`podlift config` prints it, as `docker compose config` does).
 //! A kept service that depends on a removed one is left to the plan stage.
 
 use super::yaml::{Node, Value};
 
-/// Drops the services no active profile selects and strips `profiles` keys.
+/// Drops the services no active profile selects.
 pub fn apply(doc: &mut Node, active: &[String]) {
     let all = active.iter().any(|p| p == "*");
     let Value::Map(sections) = &mut doc.value else {
@@ -29,11 +30,6 @@ pub fn apply(doc: &mut Node, active: &[String]) {
             };
             names.is_empty() || all || names.iter().any(|n| active.contains(n))
         });
-        for (_, service) in services.iter_mut() {
-            if let Value::Map(fields) = &mut service.value {
-                fields.retain(|(k, _)| k.as_str() != Some("profiles"));
-            }
-        }
     }
 }
 
@@ -53,8 +49,9 @@ mod tests {
         apply(&mut doc, &active);
         assert!(doc.get("networks").is_some());
         let services = doc.get("services").unwrap().as_map().unwrap();
-        for (_, s) in services {
-            assert!(s.get("profiles").is_none());
+        for (name, s) in services {
+            let has = s.get("profiles").is_some();
+            assert_eq!(has, name.as_str() != Some("app"));
         }
         services.iter().filter_map(|(k, _)| k.scalar()).collect()
     }
