@@ -30,6 +30,8 @@ pub struct ConfigContext {
     pub name: String,
     /// The process environment (`environment: [NAME]`, `~` in paths).
     pub variables: BTreeMap<String, String>,
+    /// Whether `${VAR}` was interpolated (then a literal `$` prints as `$$`).
+    pub interpolated: bool,
 }
 
 /// The project in canonical form.
@@ -76,7 +78,27 @@ pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
             }
         }
     }
-    Json::Object(out)
+    let mut out = Json::Object(out);
+    if context.interpolated {
+        escape_dollars(&mut out);
+    }
+    out
+}
+
+/// `false` and `""`, which compose does not print.
+fn is_empty_scalar(value: &Json) -> bool {
+    matches!(value, Json::Bool(false)) || value.as_str() == Some("")
+}
+
+/// compose writes a literal `$` as `$$`, so that its output reads back the
+/// same; keys are left alone.
+fn escape_dollars(value: &mut Json) {
+    match value {
+        Json::String(text) if text.contains('$') => *text = text.replace('$', "$$"),
+        Json::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Json::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }
 
 /// The top-level resources the services use (compose prints only those).
@@ -134,6 +156,7 @@ impl Canon<'_> {
                 }
                 "build" => self.build(value),
                 "deploy" => deploy(value),
+                "devices" => list_of(value, device),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
                 "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable" => {
@@ -166,6 +189,15 @@ impl Canon<'_> {
             merged.extend(environment.unwrap_or_default());
             out.insert("environment".into(), Json::Object(merged));
         }
+        implicit_dependencies(&mut out);
+        if let (Some(scale), Some(Json::Object(deploy))) =
+            (out.get("scale").cloned(), out.get_mut("deploy"))
+        {
+            deploy.entry("replicas").or_insert(scale);
+        }
+        // compose leaves out what is false or empty
+        // (`init` is a pointer in compose's model: `false` stays)
+        out.retain(|k, v| k == "init" || !is_empty_scalar(v));
         if !out.contains_key("networks") && !out.contains_key("network_mode") {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
@@ -224,6 +256,11 @@ impl Canon<'_> {
     }
 
     fn path(&self, text: &str) -> String {
+        let windows = text.as_bytes().get(1) == Some(&b':')
+            && text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+        if text.starts_with('/') || windows {
+            return text.to_string();
+        }
         let path = if let Some(rest) = text.strip_prefix('~') {
             let home = self
                 .context
@@ -236,6 +273,39 @@ impl Canon<'_> {
             self.dir.join(text)
         };
         normalize(&path).to_string_lossy().into_owned()
+    }
+
+    /// `args`: a name without a value takes it from the environment.
+    fn build_args(&self, node: &Node) -> Json {
+        let mut out = Map::new();
+        let lookup = |name: &str| {
+            self.context
+                .variables
+                .get(name)
+                .map_or(Json::Null, |v| Json::String(v.clone()))
+        };
+        match &node.value {
+            Value::Seq(items) => {
+                for text in items.iter().filter_map(Node::scalar) {
+                    match text.split_once('=') {
+                        Some((k, v)) => out.insert(k.to_string(), Json::String(v.to_string())),
+                        None => out.insert(text.clone(), lookup(&text)),
+                    };
+                }
+            }
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    let Some(key) = key.scalar() else { continue };
+                    let value = match value.value {
+                        Value::Null => lookup(&key),
+                        _ => value.scalar().map_or_else(|| plain(value), Json::String),
+                    };
+                    out.insert(key, value);
+                }
+            }
+            _ => return plain(node),
+        }
+        Json::Object(out)
     }
 
     fn build(&self, node: &Node) -> Json {
@@ -252,7 +322,8 @@ impl Canon<'_> {
                             Some(c) => Json::String(self.path(&c)),
                             None => plain(value),
                         },
-                        "args" | "labels" => string_map(value, "", true),
+                        "args" => self.build_args(value),
+                        "labels" => string_map(value, "", true),
                         _ => plain(value),
                     };
                     out.insert(key, canonical);
@@ -266,8 +337,10 @@ impl Canon<'_> {
         }
         out.entry("context")
             .or_insert_with(|| Json::String(self.path(".")));
-        out.entry("dockerfile")
-            .or_insert_with(|| Json::String("Dockerfile".into()));
+        if !out.contains_key("dockerfile_inline") {
+            out.entry("dockerfile")
+                .or_insert_with(|| Json::String("Dockerfile".into()));
+        }
         Json::Object(out)
     }
 
@@ -290,7 +363,7 @@ impl Canon<'_> {
     }
 
     fn short_volume(&self, text: &str) -> Json {
-        let parts: Vec<&str> = text.split(':').collect();
+        let parts = split_volume(text);
         let (source, target, mode) = match parts.as_slice() {
             [target] => (None, *target, None),
             [source, target] => (Some(*source), *target, None),
@@ -298,7 +371,8 @@ impl Canon<'_> {
             _ => return Json::String(text.to_string()),
         };
         let mut out = Map::new();
-        let bind = source.is_some_and(|s| s.starts_with(['.', '/', '~']));
+        let bind = source
+            .is_some_and(|s| s.starts_with(['.', '/', '~']) || s.as_bytes().get(1) == Some(&b':'));
         let kind = if bind { "bind" } else { "volume" };
         out.insert("type".into(), Json::String(kind.into()));
         if let Some(source) = source {
@@ -309,7 +383,7 @@ impl Canon<'_> {
             };
             out.insert("source".into(), Json::String(source));
         }
-        out.insert("target".into(), Json::String(target.to_string()));
+        out.insert("target".into(), Json::String(clean_target(target)));
         let mut options = Map::new();
         for option in mode.unwrap_or_default().split(',') {
             match option {
@@ -343,14 +417,22 @@ impl Canon<'_> {
             .get("type")
             .and_then(Node::scalar)
             .unwrap_or_else(|| "volume".into());
+        let bind = kind == "bind";
         for (key, value) in item.as_map().unwrap_or_default() {
             let Some(key) = key.scalar() else { continue };
             let canonical = match key.as_str() {
-                "source" if kind == "bind" => match value.scalar() {
+                "source" if bind => match value.scalar() {
                     Some(s) => Json::String(self.path(&s)),
                     None => plain(value),
                 },
-                "read_only" => boolean(value),
+                "read_only" => match boolean(value) {
+                    Json::Bool(false) => continue,
+                    b => b,
+                },
+                "target" => match value.scalar() {
+                    Some(t) => Json::String(clean_target(&t)),
+                    None => plain(value),
+                },
                 "bind" | "volume" | "tmpfs" | "image" => {
                     let mut options = Map::new();
                     for (k, v) in value.as_map().unwrap_or_default() {
@@ -368,21 +450,6 @@ impl Canon<'_> {
                 _ => value.scalar().map_or_else(|| plain(value), Json::String),
             };
             out.insert(key, canonical);
-        }
-        match kind.as_str() {
-            "volume" => {
-                out.entry("volume")
-                    .or_insert_with(|| Json::Object(Map::new()));
-            }
-            "bind" => {
-                if let Json::Object(bind) = out
-                    .entry("bind")
-                    .or_insert_with(|| Json::Object(Map::new()))
-                {
-                    bind.entry("create_host_path").or_insert(Json::Bool(true));
-                }
-            }
-            _ => {}
         }
         Json::Object(out)
     }
@@ -405,9 +472,17 @@ impl Canon<'_> {
                             _ => boolean(value),
                         };
                         external = value == Json::Bool(true);
+                        if value == Json::Bool(false) {
+                            continue;
+                        }
                         value
                     }
-                    "internal" | "attachable" | "enable_ipv6" | "enable_ipv4" => boolean(value),
+                    "internal" | "attachable" | "enable_ipv6" | "enable_ipv4" => {
+                        match boolean(value) {
+                            Json::Bool(false) => continue,
+                            b => b,
+                        }
+                    }
                     "name" => {
                         real_name = value.scalar();
                         continue;
@@ -436,6 +511,108 @@ impl Canon<'_> {
         }
         Json::Object(out)
     }
+}
+
+/// `depends_on` entries compose adds for `links`, `network_mode: service:X`,
+/// `ipc: service:X` (which restart with their target) and `volumes_from`.
+fn implicit_dependencies(service: &mut Map<String, Json>) {
+    let mut implied: Vec<(String, bool)> = Vec::new();
+    let service_of = |value: Option<&Json>| {
+        value
+            .and_then(Json::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+            .map(String::from)
+    };
+    if let Some(Json::Array(links)) = service.get("links") {
+        for link in links.iter().filter_map(Json::as_str) {
+            let target = link.split_once(':').map_or(link, |(s, _)| s);
+            implied.push((target.to_string(), true));
+        }
+    }
+    for key in ["network_mode", "ipc"] {
+        if let Some(target) = service_of(service.get(key)) {
+            implied.push((target, true));
+        }
+    }
+    if let Some(Json::Array(sources)) = service.get("volumes_from") {
+        for source in sources.iter().filter_map(Json::as_str) {
+            if source.starts_with("container:") {
+                continue;
+            }
+            let target = source.split_once(':').map_or(source, |(s, _)| s);
+            implied.push((target.to_string(), false));
+        }
+    }
+    if implied.is_empty() {
+        return;
+    }
+    let Json::Object(depends) = service
+        .entry("depends_on")
+        .or_insert_with(|| Json::Object(Map::new()))
+    else {
+        return;
+    };
+    for (target, restart) in implied {
+        depends.entry(target).or_insert_with(|| {
+            let mut entry = Map::new();
+            entry.insert("condition".into(), Json::String("service_started".into()));
+            if restart {
+                entry.insert("restart".into(), Json::Bool(true));
+            }
+            entry.insert("required".into(), Json::Bool(true));
+            Json::Object(entry)
+        });
+    }
+}
+
+/// `SOURCE:TARGET[:MODE]` or `TARGET`; a Windows drive letter is no separator.
+fn split_volume(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b':' || i < start {
+            continue;
+        }
+        // `C:\` or `C:/` right at the start of a part is a drive.
+        let drive = i == start + 1
+            && bytes.get(start).is_some_and(u8::is_ascii_alphabetic)
+            && matches!(bytes.get(i + 1), Some(b'\\' | b'/'));
+        if drive {
+            continue;
+        }
+        parts.push(text.get(start..i).unwrap_or_default());
+        start = i + 1;
+    }
+    parts.push(text.get(start..).unwrap_or_default());
+    parts
+}
+
+/// A container path as compose cleans it (no trailing `/`, no `.` or `..`).
+fn clean_target(text: &str) -> String {
+    if !text.starts_with('/') {
+        return text.to_string();
+    }
+    normalize(Path::new(text)).to_string_lossy().into_owned()
+}
+
+/// `devices`: `SOURCE[:TARGET[:PERMISSIONS]]` in long syntax.
+fn device(node: &Node) -> Json {
+    let Some(text) = node
+        .scalar()
+        .filter(|_| !matches!(node.value, Value::Map(_)))
+    else {
+        return plain(node);
+    };
+    let mut parts = text.splitn(3, ':');
+    let source = parts.next().unwrap_or_default().to_string();
+    let target = parts.next().map_or_else(|| source.clone(), String::from);
+    let permissions = parts.next().unwrap_or("rwm").to_string();
+    let mut out = Map::new();
+    out.insert("source".into(), Json::String(source));
+    out.insert("target".into(), Json::String(target));
+    out.insert("permissions".into(), Json::String(permissions));
+    Json::Object(out)
 }
 
 /// A scalar or tree as written: numbers as numbers, booleans as booleans.
@@ -631,6 +808,9 @@ fn ports(node: &Node) -> Json {
             },
         }
     }
+    // compose lists a port written twice once
+    let mut seen = BTreeSet::new();
+    out.retain(|port| seen.insert(port.to_string()));
     Json::Array(out)
 }
 
@@ -777,7 +957,10 @@ fn healthcheck(node: &Node) -> Json {
             },
             "interval" | "timeout" | "start_period" | "start_interval" => duration(value),
             "retries" => integer(value),
-            "disable" => boolean(value),
+            "disable" => match boolean(value) {
+                Json::Bool(false) => continue,
+                b => b,
+            },
             _ => plain(value),
         };
         out.insert(key, canonical);
@@ -858,6 +1041,8 @@ fn deploy(node: &Node) -> Json {
         };
         out.insert(key, canonical);
     }
+    out.entry("resources")
+        .or_insert_with(|| Json::Object(Map::new()));
     out.entry("placement")
         .or_insert_with(|| Json::Object(Map::new()));
     Json::Object(out)

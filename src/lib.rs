@@ -35,6 +35,21 @@ pub const EXIT_INPUT: u8 = 1;
 /// Exit status: the command line is wrong.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Errors that come from putting services into Pods, not from reading the
+/// compose file: `config` prints the project despite them.
+const CONVERSION_ERRORS: &[&str] = &[
+    "port-conflict",
+    "address-duplicate",
+    "address-reserved",
+    "address-cluster-range",
+    "address-outside-subnet",
+    "replicas",
+    "replicas-stateful",
+    "network-mode-host",
+    "network-mode-none",
+    "docker-socket",
+];
+
 /// What the process sees of its surroundings.
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
@@ -165,6 +180,14 @@ fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
     }
 }
 
+/// The variables a service's `environment: [NAME]` reads: the process
+/// environment, then the env files (compose's project environment).
+fn project_environment(env: &Environment, document: &load::Document) -> BTreeMap<String, String> {
+    let mut variables = document.env_file_variables.clone();
+    variables.extend(env.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    variables
+}
+
 /// Where the project name comes from besides the file.
 fn name_sources(
     input: &InputArgs,
@@ -173,11 +196,43 @@ fn name_sources(
 ) -> model::NameSources {
     model::NameSources {
         flag: input.project_name.clone(),
-        environment: env.compose_project_name.clone(),
+        environment: env.compose_project_name.clone().or_else(|| {
+            document
+                .env_file_variables
+                .get("COMPOSE_PROJECT_NAME")
+                .cloned()
+        }),
         directory: std::fs::canonicalize(&document.project_dir)
             .unwrap_or_else(|_| document.project_dir.clone())
             .file_name()
             .map(|n| n.to_string_lossy().into_owned()),
+    }
+}
+
+/// The plan stage's options from the command line.
+fn plan_options(input: &InputArgs) -> plan::PlanOptions {
+    plan::PlanOptions {
+        extra_addresses: input.extra_ips.clone(),
+        init_image: input.init_image.clone(),
+        privileged_init: input.privileged_init,
+        native_sidecars: input.kube_version
+            >= cli::KubeVersion {
+                major: 1,
+                minor: 29,
+            },
+        service_type: input.service_type.clone(),
+        pod_cidrs: input.pod_cidrs.clone(),
+        service_cidrs: input.service_cidrs.clone(),
+        allow_shared_ports: input.allow_shared_ports.clone(),
+        inbound_dnat: input.inbound_dnat,
+        statefulset: input.controller == cli::ControllerKind::Statefulset,
+        split: input.strategy == cli::Strategy::Split,
+        storage: plan::storage::StorageOptions {
+            claim_size: input.volume_size.clone(),
+            storage_class: input.storage_class.clone(),
+            bind_as_claim: input.bind_as == cli::BindAs::Pvc,
+        },
+        liveness: input.health_probe == cli::HealthProbe::Liveness,
     }
 }
 
@@ -189,30 +244,9 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
     let plans = document.map(|document| {
         let names = name_sources(input, env, &document);
         // The model consumes the tree: a large one is tens of MB.
-        let project = model::model(document, &names, &env.variables, &mut diagnostics);
-        let options = plan::PlanOptions {
-            extra_addresses: input.extra_ips.clone(),
-            init_image: input.init_image.clone(),
-            privileged_init: input.privileged_init,
-            native_sidecars: input.kube_version
-                >= cli::KubeVersion {
-                    major: 1,
-                    minor: 29,
-                },
-            service_type: input.service_type.clone(),
-            pod_cidrs: input.pod_cidrs.clone(),
-            service_cidrs: input.service_cidrs.clone(),
-            allow_shared_ports: input.allow_shared_ports.clone(),
-            inbound_dnat: input.inbound_dnat,
-            statefulset: input.controller == cli::ControllerKind::Statefulset,
-            split: input.strategy == cli::Strategy::Split,
-            storage: plan::storage::StorageOptions {
-                claim_size: input.volume_size.clone(),
-                storage_class: input.storage_class.clone(),
-                bind_as_claim: input.bind_as == cli::BindAs::Pvc,
-            },
-            liveness: input.health_probe == cli::HealthProbe::Liveness,
-        };
+        let variables = project_environment(env, &document);
+        let project = model::model(document, &names, &variables, &mut diagnostics);
+        let options = plan_options(input);
         let pod = plan::plan(&project, &options, &mut diagnostics);
         if options.split {
             plan::split::split(&pod, &project, &options, &mut diagnostics)
@@ -348,10 +382,27 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment) -> Outcome {
         let names = name_sources(&args.input, env, &document);
         let context = config::ConfigContext {
             name: model::project_name_of(&names, &document.root),
-            variables: env.variables.clone(),
+            variables: project_environment(env, &document),
+            interpolated: !args.input.no_interpolate,
         };
         let canonical = config::canonical(&document, &context);
-        model::model(document, &names, &env.variables, &mut diagnostics);
+        let project = model::model(document, &names, &context.variables, &mut diagnostics);
+        // The plan stage checks references (`depends_on` targets and cycles,
+        // undeclared volumes and networks) that make compose refuse a file
+        // too; the rest of what it finds is about the Pods.
+        let mut planned = Diagnostics::default();
+        plan::plan(&project, &plan_options(&args.input), &mut planned);
+        for diagnostic in planned.items() {
+            // `network_mode: container:NAME` outside the project is valid compose.
+            let outside = diagnostic.code == "network-mode-target"
+                && diagnostic.message.contains("network of container");
+            if diagnostic.severity == Severity::Error
+                && !CONVERSION_ERRORS.contains(&diagnostic.code)
+                && !outside
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
         canonical
     });
     diagnostics.sort();

@@ -77,6 +77,13 @@ pub struct Document {
     pub root: Node,
     /// The directory of the first file: relative paths resolve against it.
     pub project_dir: PathBuf,
+    /// The variables of the env files (`.env` or `--env-file`); compose
+    /// reads `environment: [NAME]` and `COMPOSE_PROJECT_NAME` from them too,
+    /// where the process environment does not set them.
+    pub env_file_variables: BTreeMap<String, String>,
+    /// The services no active profile selects (name, body): not part of the
+    /// project, but compose refuses the file when one of them is malformed.
+    pub inactive: Vec<(Node, Node)>,
 }
 
 /// Loads and merges the compose files.
@@ -106,7 +113,8 @@ pub fn load(
         reported: HashSet::new(),
         include_stack: Vec::new(),
     };
-    let (variables, dotenv_profiles) = loader.project_variables(&project_dir)?;
+    let (variables, dotenv_profiles, env_file_variables) =
+        loader.project_variables(&project_dir)?;
     let mut merged: Option<Node> = None;
     let mut failed = false;
     for path in &paths {
@@ -132,7 +140,7 @@ pub fn load(
     } else {
         options.profiles.clone()
     };
-    profiles::apply(&mut root, &active);
+    let inactive = profiles::apply(&mut root, &active);
     let services = root
         .get("services")
         .and_then(Node::as_map)
@@ -150,7 +158,12 @@ pub fn load(
         );
         return None;
     }
-    Some(Document { root, project_dir })
+    Some(Document {
+        root,
+        project_dir,
+        env_file_variables,
+        inactive,
+    })
 }
 
 /// Loading state shared by every file of one project.
@@ -178,7 +191,10 @@ impl Loader<'_> {
     /// The variables of the project: the process environment, then the
     /// `--env-file` files (later wins) or else `.env` in `project_dir`.
     /// Also `COMPOSE_PROFILES` from those files.
-    fn project_variables(&mut self, project_dir: &Path) -> Option<(Variables, Vec<String>)> {
+    fn project_variables(
+        &mut self,
+        project_dir: &Path,
+    ) -> Option<(Variables, Vec<String>, BTreeMap<String, String>)> {
         let files: Vec<(PathBuf, bool)> = if self.options.env_files.is_empty() {
             vec![(project_dir.join(DOTENV), false)]
         } else {
@@ -200,8 +216,9 @@ impl Loader<'_> {
             })
             .unwrap_or_default();
         Some((
-            Variables::new(vec![self.options.environment.clone(), values]),
+            Variables::new(vec![self.options.environment.clone(), values.clone()]),
             profiles,
+            values,
         ))
     }
 

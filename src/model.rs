@@ -157,6 +157,7 @@ pub fn model(
         resource_index: std::collections::HashMap::new(),
     };
     let mut file_name = None;
+    check_inactive(&document.inactive, &context, &mut reader);
     let mut root = document.root;
     // The services are read from a tree of their own, each freed once read:
     // for a large project the tree then shrinks while the model grows.
@@ -235,6 +236,37 @@ pub fn model(
         .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
     project.resource_index = volumes.chain(secrets).chain(configs).collect();
     project
+}
+
+/// Services of inactive profiles are not part of the project, but compose
+/// validates the whole file before it selects services: their schema errors
+/// count, not what needs the service to run (its files, its dependencies).
+fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
+    const SCHEMA: &[&str] = &[
+        "type",
+        "depends-on-condition",
+        "restart-invalid",
+        "port-invalid",
+        "volume-invalid",
+        "command-syntax",
+        "healthcheck-invalid",
+    ];
+    let mut found = Diagnostics::default();
+    for (key, body) in inactive {
+        if let Some(name) = key.scalar() {
+            let mut scratch = Reader {
+                diagnostics: &mut found,
+            };
+            Service::read(Located::new(name, key.span), body, context, &mut scratch);
+        }
+    }
+    for diagnostic in found.items() {
+        if diagnostic.severity == crate::diagnostic::Severity::Error
+            && SCHEMA.contains(&diagnostic.code)
+        {
+            reader.diagnostics.push(diagnostic.clone());
+        }
+    }
 }
 
 /// Takes the value of `key` out of a mapping, leaving null in its place.

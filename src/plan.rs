@@ -932,6 +932,8 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
     let document = crate::load::Document {
         root,
         project_dir: std::path::PathBuf::from("p"),
+        env_file_variables: std::collections::BTreeMap::new(),
+        inactive: Vec::new(),
     };
     let mut diagnostics = Diagnostics::default();
     let project = crate::model::model(

@@ -21,9 +21,22 @@ pub fn rebase_service(service: &mut Node, from: &Path, to: &Path) {
             Some("build") => match &mut value.value {
                 Value::String(_) => rebase_node(value, from, to),
                 Value::Map(fields) => {
+                    let mut found = false;
                     for (k, v) in fields.iter_mut() {
                         if k.as_str() == Some("context") {
                             rebase_node(v, from, to);
+                            found = true;
+                        }
+                    }
+                    // No `context` means `.`: the directory it was written for.
+                    if !found && let Some(context) = rebase(".", from, to) {
+                        let span = value.span;
+                        let text = |t: &str| Node {
+                            value: Value::String(t.to_string()),
+                            span,
+                        };
+                        if let Value::Map(fields) = &mut value.value {
+                            fields.push((text("context"), text(&context)));
                         }
                     }
                 }

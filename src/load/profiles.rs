@@ -6,11 +6,13 @@
 
 use super::yaml::{Node, Value};
 
-/// Drops the services no active profile selects.
-pub fn apply(doc: &mut Node, active: &[String]) {
+/// Drops the services no active profile selects and returns them (compose
+/// still refuses a file whose inactive services are malformed).
+pub fn apply(doc: &mut Node, active: &[String]) -> Vec<(Node, Node)> {
     let all = active.iter().any(|p| p == "*");
+    let mut dropped = Vec::new();
     let Value::Map(sections) = &mut doc.value else {
-        return;
+        return dropped;
     };
     for (key, section) in sections.iter_mut() {
         if key.as_str() != Some("services") {
@@ -19,18 +21,24 @@ pub fn apply(doc: &mut Node, active: &[String]) {
         let Value::Map(services) = &mut section.value else {
             continue;
         };
-        services.retain(|(_, service)| {
-            let Some(profiles) = service.get("profiles") else {
-                return true;
-            };
-            let names: Vec<String> = match &profiles.value {
-                Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
-                Value::Null => Vec::new(),
-                _ => profiles.scalar().into_iter().collect(),
-            };
-            names.is_empty() || all || names.iter().any(|n| active.contains(n))
-        });
+        let (kept, gone): (Vec<_>, Vec<_>) =
+            std::mem::take(services)
+                .into_iter()
+                .partition(|(_, service)| {
+                    let Some(profiles) = service.get("profiles") else {
+                        return true;
+                    };
+                    let names: Vec<String> = match &profiles.value {
+                        Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
+                        Value::Null => Vec::new(),
+                        _ => profiles.scalar().into_iter().collect(),
+                    };
+                    names.is_empty() || all || names.iter().any(|n| active.contains(n))
+                });
+        *services = kept;
+        dropped.extend(gone);
     }
+    dropped
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ fn read_test(node: &Node, reader: &mut Reader<'_>) -> Option<HealthTest> {
         Value::String(text) => Some(HealthTest::Shell(text.clone())),
         Value::Seq(_) => {
             let words: Vec<String> = reader
-                .string_list(node, "healthcheck.test")
+                .text_list(node, "healthcheck.test")
                 .into_iter()
                 .map(|w| w.value)
                 .collect();

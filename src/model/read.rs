@@ -70,12 +70,34 @@ impl Reader<'_> {
         out
     }
 
+    /// A list of strings where compose accepts no number or boolean (the
+    /// words of a command, of a health check's test).
+    pub fn text_list(&mut self, node: &Node, what: &str) -> Vec<Located<String>> {
+        let Some(items) = node.as_seq() else {
+            self.type_error(node, what, "a list of strings");
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Value::String(text) => out.push(Located::new(text.clone(), item.span)),
+                _ => self.value_error(
+                    item,
+                    &format!("{what} item"),
+                    "a string",
+                    "quote it: compose reads every word of a command as text",
+                ),
+            }
+        }
+        out
+    }
+
     /// A command: a list of words, or a string split as a shell would.
     pub fn command(&mut self, node: &Node, what: &str) -> Option<Located<Vec<String>>> {
         match &node.value {
             Value::Null => None,
             Value::Seq(_) => {
-                let words = self.string_list(node, what);
+                let words = self.text_list(node, what);
                 Some(Located::new(
                     words.into_iter().map(|w| w.value).collect(),
                     node.span,

