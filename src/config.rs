@@ -58,10 +58,18 @@ pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
         ("secrets", &used.secrets),
         ("configs", &used.configs),
     ] {
-        let declared = document.root.get(kind);
+        // by name: a lookup per use would make a large project quadratic
+        let declared: std::collections::HashMap<String, &Node> = document
+            .root
+            .get(kind)
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.scalar()?, v)))
+            .collect();
         let mut map = Map::new();
         for name in names {
-            let body = declared.and_then(|d| d.get(name));
+            let body = declared.get(name).copied();
             if body.is_none() && !(kind == "networks" && name == "default") {
                 continue;
             }

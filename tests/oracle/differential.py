@@ -566,7 +566,7 @@ def main() -> int:
         gen = Gen(random.Random(args.seed), Path(tmp))
         cases += [gen.project(i) for i in range(args.cases)]
         cases = [c for c in cases if args.only in c.key]
-        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2)) as pool:
             results = dict(zip((c.key for c in cases), pool.map(lambda c: run_case(podlift, oracle, c), cases)))
 
     known = load_known()
