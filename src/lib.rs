@@ -65,9 +65,32 @@ pub struct Environment {
     pub variables: BTreeMap<String, String>,
     /// Whether stderr is a colour terminal.
     pub color: bool,
+    /// Standard input, when a command line names `-f -` (read before the run).
+    pub stdin: Option<String>,
 }
 
 impl Environment {
+    /// Reads standard input (at most [`load::MAX_FILE_BYTES`]) when `args`
+    /// name `-f -` or `--file -`, for the load stage.
+    #[must_use]
+    pub fn with_stdin_for(mut self, args: &[OsString]) -> Self {
+        use std::io::Read as _;
+        let named = args.windows(2).any(|pair| {
+            matches!(pair, [flag, value] if (flag == "-f" || flag == "--file") && value == "-")
+        }) || args.iter().any(|a| a == "--file=-" || a == "-f-");
+        if named {
+            // One byte past the limit tells a file over it from one at it;
+            // the load stage then reports that it cannot read standard input.
+            let mut text = String::new();
+            let limit = load::MAX_FILE_BYTES;
+            let read = std::io::stdin().take(limit + 1).read_to_string(&mut text);
+            if read.is_ok_and(|n| n as u64 <= limit) {
+                self.stdin = Some(text);
+            }
+        }
+        self
+    }
+
     /// Reads the process environment.
     #[must_use]
     pub fn from_process() -> Self {
@@ -79,6 +102,7 @@ impl Environment {
             compose_profiles: std::env::var("COMPOSE_PROFILES").ok(),
             variables: std::env::vars().collect(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            stdin: None,
         }
     }
 }
@@ -163,7 +187,22 @@ fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         files: input.files.clone(),
         compose_file_env: env.compose_file.clone(),
         working_dir: env.working_dir.clone(),
-        env_files: input.env_files.clone(),
+        // `--env-file`, else `COMPOSE_ENV_FILES` (comma-separated), as compose
+        env_files: if input.env_files.is_empty() {
+            env.variables
+                .get("COMPOSE_ENV_FILES")
+                .map(|files| {
+                    files
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            input.env_files.clone()
+        },
         profiles: input
             .profiles
             .iter()
@@ -177,6 +216,8 @@ fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
             .collect(),
         interpolate: !input.no_interpolate,
         environment: env.variables.clone(),
+        stdin: env.stdin.clone(),
+        path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
     }
 }
 

@@ -48,6 +48,9 @@ pub const MAX_DEPTH: usize = yaml::MAX_DEPTH;
 /// The most events aliases (`*name`) may replay in one file (alias bombs).
 pub const MAX_ALIAS_COPIED_NODES: usize = yaml::MAX_ALIAS_COPIED_NODES;
 
+/// The name `-f` gives standard input.
+const STDIN: &str = "-";
+
 /// The env file docker compose reads beside the first compose file.
 const DOTENV: &str = ".env";
 
@@ -68,6 +71,11 @@ pub struct LoadOptions {
     pub interpolate: bool,
     /// The process environment (wins over env files).
     pub environment: BTreeMap<String, String>,
+    /// What `-f -` reads: the compose file given on standard input.
+    pub stdin: Option<String>,
+    /// `COMPOSE_PATH_SEPARATOR`: what separates the names in `compose_file_env`
+    /// (default `:`).
+    pub path_separator: Option<String>,
 }
 
 /// The loaded, merged compose document.
@@ -98,11 +106,14 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> Option<Document> {
     let paths = resolve_files(options, diagnostics)?;
-    let project_dir = paths
-        .first()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    // `-f -`: the project directory is the working directory, as in compose
+    let project_dir = match paths.first() {
+        Some(p) if p == Path::new(STDIN) => options.working_dir.clone(),
+        first => first
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
     let mut loader = Loader {
         options,
         sources,
@@ -296,7 +307,18 @@ impl Loader<'_> {
 
     fn parse_file_uncached(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
         let shown = display_path(path, &self.options.working_dir);
-        let text = read_file(path, &shown, self.diagnostics)?;
+        let text = if path == Path::new(STDIN) {
+            let Some(text) = self.options.stdin.clone() else {
+                self.diagnostics.push(
+                    Diagnostic::error("file-unreadable", "cannot read the compose file from standard input")
+                        .help("pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`"),
+                );
+                return None;
+            };
+            text
+        } else {
+            read_file(path, &shown, self.diagnostics)?
+        };
         let empty = text.trim().is_empty();
         let file = self.sources.add(&shown, text);
         if empty {
@@ -406,7 +428,8 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
             .as_deref()
             .filter(|v| !v.is_empty())
             .map(|v| {
-                v.split(':')
+                let separator = options.path_separator.as_deref().unwrap_or(":");
+                v.split(separator)
                     .filter(|p| !p.is_empty())
                     .map(PathBuf::from)
                     .collect()
@@ -429,15 +452,21 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
                 .collect(),
         );
     }
-    let found = DEFAULT_FILES
-        .iter()
-        .map(|name| options.working_dir.join(name))
-        .find(|p| p.is_file());
+    // As docker compose: the working directory, then each of its parents.
+    let found = options.working_dir.ancestors().find_map(|dir| {
+        DEFAULT_FILES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file())
+    });
     if found.is_none() {
         diagnostics.push(
             Diagnostic::error(
                 "no-compose-file",
-                format!("no compose file in `{}`", options.working_dir.display()),
+                format!(
+                    "no compose file in `{}` or its parents",
+                    options.working_dir.display()
+                ),
             )
             .help(format!(
                 "name one with `-f FILE`, or create one of: {}",

@@ -503,6 +503,21 @@ fn plan_containers(
 
 fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
     match (&service.image, service.build) {
+        (Some(image), Some(build)) if !image.value.trim().is_empty() => {
+            // compose builds the image under this name; the cluster can only pull it
+            diagnostics.push(
+                Diagnostic::warning(
+                    "image-built",
+                    format!(
+                        "service `{}` is built, not pulled; the Pod expects image `{}`, which compose builds",
+                        service.name.value, image.value
+                    ),
+                )
+                .at(build)
+                .help("build it, push it to a registry the cluster can pull from, and make `image:` that reference"),
+            );
+            image.value.clone()
+        }
         (Some(image), _) if !image.value.trim().is_empty() => image.value.clone(),
         (_, Some(build)) => {
             // docker compose names a built image `<project>-<service>`.

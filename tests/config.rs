@@ -261,3 +261,126 @@ fn an_included_build_without_context_builds_in_its_project_directory() {
         json!({"context": format!("{}/sub", dir.path().display()), "dockerfile_inline": "FROM busybox"})
     );
 }
+
+// ---- what docker compose does that podlift lacked (issue 15, item 4)
+
+#[test]
+fn dash_f_dash_reads_the_compose_file_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("shop");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("app.env"), "FROM_FILE=1\n").unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json", "-f", "-"])
+        .current_dir(&project)
+        .stdin("services:\n  a:\n    image: busybox\n    env_file: app.env\n")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    // the project directory is the working directory
+    assert_eq!(config["name"], "shop");
+    assert_eq!(config["services"]["a"]["environment"]["FROM_FILE"], "1");
+    let run = Test::new()
+        .args(["convert", "-f", "-"])
+        .current_dir(&project)
+        .stdin("services:\n  a:\n    image: busybox\n    tty: yes\n")
+        .success();
+    assert_eq!(run.pod_spec()["containers"][0]["tty"], true);
+}
+
+#[test]
+fn without_dash_f_the_parents_are_searched() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n");
+    let deep = dir.path().join("src/module");
+    std::fs::create_dir_all(&deep).unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(&deep)
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    let name = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_lowercase();
+    assert_eq!(config["name"].as_str().unwrap(), name.replace('.', ""));
+}
+
+#[test]
+fn compose_path_separator_and_env_files_variables() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox:${TAG}\n");
+    std::fs::write(
+        dir.path().join("extra.yaml"),
+        "services:\n  b:\n    image: busybox\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("one.env"), "TAG=1\n").unwrap();
+    std::fs::write(dir.path().join("two.env"), "TAG=2\n").unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("COMPOSE_FILE", "compose.yaml;extra.yaml")
+        .env("COMPOSE_PATH_SEPARATOR", ";")
+        .env("COMPOSE_ENV_FILES", "one.env,two.env")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(config["services"]["a"]["image"], "busybox:2");
+    assert!(config["services"]["b"].is_object());
+}
+
+#[test]
+fn optional_env_files_may_be_missing() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: missing.env\n        required: false\n      - path: raw.env\n        format: raw\n",
+    );
+    std::fs::write(dir.path().join("raw.env"), "A=1\n").unwrap();
+    let project = config(dir.path());
+    assert_eq!(project["services"]["a"]["environment"], json!({"A": "1"}));
+}
+
+#[test]
+fn build_with_image_warns_that_the_image_must_be_pushed() {
+    let dir = compose_dir("services:\n  a:\n    image: shop/app:1\n    build: .\n");
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        run.stderr.contains("warning[image-built]") && run.stderr.contains("push it to a registry"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.pod_spec()["containers"][0]["image"], "shop/app:1");
+}
+
+#[test]
+fn a_volume_name_names_the_claim() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    volumes: [data:/data]\nvolumes:\n  data:\n    name: shared-data\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let objects = run.objects();
+    let claim = objects
+        .iter()
+        .find(|o| o["kind"] == "PersistentVolumeClaim")
+        .unwrap();
+    assert_eq!(claim["metadata"]["name"], "shared-data");
+    assert_eq!(
+        run.pod_spec()["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "shared-data"
+    );
+    assert_eq!(config(dir.path())["volumes"]["data"]["name"], "shared-data");
+}
+
+#[test]
+fn ports_keep_their_host_address() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    ports: [\"127.0.0.1:3306:3306\", \"[::1]:6379:6379\"]\n",
+    );
+    let ports = &config(dir.path())["services"]["a"]["ports"];
+    assert_eq!(ports[0]["host_ip"], "127.0.0.1");
+    assert_eq!(ports[1]["host_ip"], "::1");
+}

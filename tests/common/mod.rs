@@ -52,6 +52,7 @@ pub struct Test {
     args: Vec<String>,
     dir: PathBuf,
     env: Vec<(String, String)>,
+    stdin: Option<String>,
 }
 
 /// What an invocation printed and returned.
@@ -68,6 +69,7 @@ impl Test {
             args: Vec::new(),
             dir: repo(),
             env: Vec::new(),
+            stdin: None,
         }
     }
 
@@ -87,6 +89,11 @@ impl Test {
         self
     }
 
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
     pub fn run(self) -> Run {
         let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
         command
@@ -98,6 +105,9 @@ impl Test {
             .env("NO_COLOR", "1");
         for (k, v) in &self.env {
             command.env(k, v);
+        }
+        if let Some(text) = &self.stdin {
+            command.write_stdin(text.as_bytes());
         }
         let output = command.output().unwrap();
         Run {
