@@ -124,6 +124,7 @@ struct Canon<'a> {
 }
 
 impl Canon<'_> {
+    #[allow(clippy::too_many_lines)] // one arm per compose key
     fn service(&self, body: &Node, used: &mut Used) -> Json {
         let mut out = Map::new();
         out.insert("command".into(), Json::Null);
@@ -133,6 +134,7 @@ impl Canon<'_> {
         };
         let mut environment: Option<Map<String, Json>> = None;
         let mut env_files: Vec<(String, Json)> = Vec::new();
+        let mut label_files: Vec<(String, Json)> = Vec::new();
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
             let canonical = match key.as_str() {
@@ -167,15 +169,23 @@ impl Canon<'_> {
                 "devices" => list_of(value, device),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
-                "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable" => {
-                    boolean(value)
-                }
+                "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable"
+                | "attach" | "use_api_socket" => boolean(value),
                 "cpus" | "cpu_percent" => float(value),
                 "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
-                | "cpu_shares" | "oom_score_adj" | "pids_limit" | "scale" | "mem_swappiness" => {
-                    integer(value)
+                | "cpu_shares" | "oom_score_adj" | "pids_limit" | "scale" => integer(value),
+                "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size"
+                | "mem_swappiness" => bytes(value),
+                "gpus" => match value.as_str() {
+                    // `all` is every GPU: compose writes it as a count of -1
+                    Some("all") => serde_json::json!([{"count": -1}]),
+                    _ => plain(value),
+                },
+                "develop" => self.develop(value),
+                "label_file" => {
+                    label_files.extend(self.label_files(value));
+                    continue;
                 }
-                "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size" => bytes(value),
                 "stop_grace_period" => duration(value),
                 "profiles" | "cap_add" | "cap_drop" | "links" | "security_opt" | "group_add"
                 | "volumes_from" | "external_links" => {
@@ -197,6 +207,13 @@ impl Canon<'_> {
             merged.extend(environment.unwrap_or_default());
             out.insert("environment".into(), Json::Object(merged));
         }
+        if !label_files.is_empty() {
+            let mut labels: Map<String, Json> = label_files.into_iter().collect();
+            if let Some(Json::Object(written)) = out.remove("labels") {
+                labels.extend(written);
+            }
+            out.insert("labels".into(), Json::Object(labels));
+        }
         implicit_dependencies(&mut out);
         if let (Some(scale), Some(Json::Object(deploy))) =
             (out.get("scale").cloned(), out.get_mut("deploy"))
@@ -204,8 +221,8 @@ impl Canon<'_> {
             deploy.entry("replicas").or_insert(scale);
         }
         // compose leaves out what is false or empty
-        // (`init` is a pointer in compose's model: `false` stays)
-        out.retain(|k, v| k == "init" || !is_empty_scalar(v));
+        // (`init` and `attach` are pointers in compose's model: `false` stays)
+        out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
         if !out.contains_key("networks") && !out.contains_key("network_mode") {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
@@ -283,6 +300,45 @@ impl Canon<'_> {
         normalize(&path).to_string_lossy().into_owned()
     }
 
+    /// `label_file`: `KEY=VALUE` lines; the service's `labels` win.
+    fn label_files(&self, node: &Node) -> Vec<(String, Json)> {
+        let files: Vec<String> = match &node.value {
+            Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
+            _ => node.scalar().into_iter().collect(),
+        };
+        let mut out = Vec::new();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(self.dir.join(&file)) else {
+                continue;
+            };
+            if let Ok(pairs) = crate::load::dotenv::parse_env_file(&text, &self.context.variables) {
+                out.extend(pairs.into_iter().map(|(k, v)| (k, Json::String(v))));
+            }
+        }
+        out
+    }
+
+    /// `develop.watch`: paths resolve against the project, and compose
+    /// writes an empty `exec` for each rule.
+    fn develop(&self, node: &Node) -> Json {
+        let mut out = match plain(node) {
+            Json::Object(map) => map,
+            other => return other,
+        };
+        if let Some(Json::Array(rules)) = out.get_mut("watch") {
+            for rule in rules.iter_mut() {
+                let Json::Object(rule) = rule else { continue };
+                if let Some(Json::String(path)) = rule.get("path") {
+                    let path = self.path(path);
+                    rule.insert("path".into(), Json::String(path));
+                }
+                rule.entry("exec")
+                    .or_insert_with(|| serde_json::json!({"command": null}));
+            }
+        }
+        Json::Object(out)
+    }
+
     /// `args`: a name without a value takes it from the environment.
     fn build_args(&self, node: &Node) -> Json {
         let mut out = Map::new();
@@ -297,7 +353,10 @@ impl Canon<'_> {
                 for text in items.iter().filter_map(Node::scalar) {
                     match text.split_once('=') {
                         Some((k, v)) => out.insert(k.to_string(), Json::String(v.to_string())),
-                        None => out.insert(text.clone(), lookup(&text)),
+                        None => match lookup(&text) {
+                            Json::Null => None,
+                            value => out.insert(text.clone(), value),
+                        },
                     };
                 }
             }
@@ -308,7 +367,9 @@ impl Canon<'_> {
                         Value::Null => lookup(&key),
                         _ => value.scalar().map_or_else(|| plain(value), Json::String),
                     };
-                    out.insert(key, value);
+                    if !value.is_null() {
+                        out.insert(key, value);
+                    }
                 }
             }
             _ => return plain(node),

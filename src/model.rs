@@ -213,6 +213,7 @@ pub fn model(
         }
     }
     project.name = project_name(names, file_name.as_ref(), &mut reader);
+    check_container_names(&project.services, &mut reader);
     project.index = project
         .services
         .iter()
@@ -265,6 +266,29 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
             && SCHEMA.contains(&diagnostic.code)
         {
             reader.diagnostics.push(diagnostic.clone());
+        }
+    }
+}
+
+/// Two services cannot have one `container_name` (compose refuses the file).
+fn check_container_names(services: &[Service], reader: &mut Reader<'_>) {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for service in services {
+        let Some(name) = &service.container_name else {
+            continue;
+        };
+        if let Some(first) = seen.insert(&name.value, &service.name.value) {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "container-name-duplicate",
+                    format!(
+                        "container name `{}` of service `{}` is already the container name of `{first}`",
+                        name.value, service.name.value
+                    ),
+                )
+                .at(name.span)
+                .help("give each service its own `container_name`, or remove it"),
+            );
         }
     }
 }

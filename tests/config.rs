@@ -384,3 +384,48 @@ fn ports_keep_their_host_address() {
     assert_eq!(ports[0]["host_ip"], "127.0.0.1");
     assert_eq!(ports[1]["host_ip"], "::1");
 }
+
+#[test]
+fn more_cases_compose_refuses() {
+    let cases = [
+        // two services, one container name
+        (
+            "services:\n  a:\n    image: busybox\n    container_name: one\n  b:\n    image: busybox\n    container_name: one\n",
+            "container-name-duplicate",
+        ),
+        // `deploy.resources.limits` written without `pids` counts it as 0
+        (
+            "services:\n  a:\n    image: busybox\n    pids_limit: 10\n    deploy: {resources: {limits: {cpus: \"0.5\"}}}\n",
+            "resource-conflict",
+        ),
+        (
+            "services:\n  a:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {cpus: \"0.5\"}}}\n",
+            "resource-conflict",
+        ),
+        // a YAML boolean only, no word
+        (
+            "services:\n  a:\n    image: busybox\n    use_api_socket: \"yes\"\n",
+            "`use_api_socket` must be",
+        ),
+    ];
+    for (text, says) in cases {
+        let dir = compose_dir(text);
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(run.stderr.contains(says), "{text}\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn label_files_are_read_and_labels_win() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    label_file: ./labels\n    labels: {b: written}\n",
+    );
+    std::fs::write(dir.path().join("labels"), "a=1\nb=2\n").unwrap();
+    assert_eq!(
+        config(dir.path())["services"]["a"]["labels"],
+        json!({"a": "1", "b": "written"})
+    );
+}

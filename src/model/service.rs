@@ -10,8 +10,9 @@ use crate::model::healthcheck::{Healthcheck, read_healthcheck};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::network::{ServiceNetwork, read_service_networks};
 use crate::model::port::{Port, read_expose, read_ports};
-use crate::model::read::Reader;
+use crate::model::read::{Reader, parse_float, parse_integer};
 use crate::model::report_key;
+use crate::model::units::parse_bytes;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::{Located, Span};
 
@@ -376,33 +377,15 @@ impl Service {
                 "stdin_open" => service.security.stdin_open = flag(value, "stdin_open", reader),
                 "mem_limit" => {
                     let limit = read_bytes(value, "mem_limit", reader);
-                    set_once(
-                        &mut service.resources.memory_limit,
-                        limit,
-                        value,
-                        "mem_limit",
-                        reader,
-                    );
+                    set_once(&mut service.resources.memory_limit, limit);
                 }
                 "mem_reservation" => {
                     let request = read_bytes(value, "mem_reservation", reader);
-                    set_once(
-                        &mut service.resources.memory_request,
-                        request,
-                        value,
-                        "mem_reservation",
-                        reader,
-                    );
+                    set_once(&mut service.resources.memory_request, request);
                 }
                 "cpus" => {
                     let limit = read_cpus(value, "cpus", reader);
-                    set_once(
-                        &mut service.resources.cpu_limit,
-                        limit,
-                        value,
-                        "cpus",
-                        reader,
-                    );
+                    set_once(&mut service.resources.cpu_limit, limit);
                 }
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
@@ -414,6 +397,7 @@ impl Service {
         }
         service.environment = env_files;
         service.environment.extend(environment);
+        check_resource_pairs(body, reader);
         service
     }
 }
@@ -616,32 +600,70 @@ fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Locate
     }
 }
 
-/// Sets a resource written in two places (`mem_limit` and
-/// `deploy.resources.limits.memory`, …); compose refuses two different values.
-fn set_once<T: PartialEq + Copy + std::fmt::Debug>(
-    slot: &mut Option<T>,
-    value: Option<T>,
-    node: &Node,
-    what: &str,
-    reader: &mut Reader<'_>,
-) {
-    let Some(value) = value else {
-        return;
-    };
-    if let Some(old) = *slot
-        && old != value
-    {
-        reader.diagnostics.push(
-            Diagnostic::error(
-                "resource-conflict",
-                format!("`{what}` sets a different value than the service's other setting of the same resource"),
-            )
-            .at(node.span)
-            .help("write the limit once: either the service key (`mem_limit`, `cpus`, `mem_reservation`) or `deploy.resources`"),
-        );
-        return;
+/// A resource written both as a service key and under `deploy.resources`
+/// must agree; where `deploy.resources.limits` (or `reservations`) is
+/// written, a field it leaves out counts as 0, as compose counts it.
+fn check_resource_pairs(body: &Node, reader: &mut Reader<'_>) {
+    type Read = fn(&Value) -> Option<f64>;
+    let pairs: [(&str, &str, &str, Read); 4] = [
+        ("cpus", "limits", "cpus", parse_float),
+        ("mem_limit", "limits", "memory", bytes_of),
+        ("mem_reservation", "reservations", "memory", bytes_of),
+        ("pids_limit", "limits", "pids", |v| {
+            #[allow(clippy::cast_precision_loss)]
+            parse_integer(v).map(|i| i as f64)
+        }),
+    ];
+    for (key, kind, field, read) in pairs {
+        let Some(written) = body.get(key).and_then(|n| read(&n.value)) else {
+            continue;
+        };
+        let Some(section) = body
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(kind))
+            .filter(|s| s.as_map().is_some())
+        else {
+            continue;
+        };
+        let deployed = match section.get(field) {
+            Some(node) => match read(&node.value) {
+                Some(value) => value,
+                None => continue,
+            },
+            None => 0.0,
+        };
+        #[allow(clippy::float_cmp)] // both are read from the same kind of text
+        if written != deployed {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "resource-conflict",
+                    format!("`{key}` and `deploy.resources.{kind}.{field}` set different values"),
+                )
+                .at(section.get(field).map_or(section.span, |n| n.span))
+                .help(format!(
+                    "write the value once: `{key}`, or `{field}` under `deploy.resources.{kind}`"
+                )),
+            );
+        }
     }
-    *slot = Some(value);
+}
+
+fn bytes_of(value: &Value) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    match value {
+        Value::String(text) | Value::Number(text) => parse_bytes(text).map(|b| b as f64),
+        _ => None,
+    }
+}
+
+/// Sets a resource that can be written in two places (`mem_limit` and
+/// `deploy.resources.limits.memory`, …); `check_resource_pairs` reports
+/// two different values.
+fn set_once<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
+    }
 }
 
 /// A boolean key: an unreadable value is an error and counts as `false`.
@@ -653,8 +675,12 @@ fn flag(node: &Node, what: &str, reader: &mut Reader<'_>) -> bool {
 /// compose v2 refuses the file otherwise.
 fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
     match key {
-        "init" | "oom_kill_disable" => {
+        "init" | "oom_kill_disable" | "attach" => {
             reader.boolean(value, key);
+        }
+        // compose's schema wants a YAML boolean here, not a word
+        "use_api_socket" if !matches!(value.value, Value::Bool(_)) => {
+            reader.type_error(value, key, "`true` or `false`");
         }
         "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
         | "cpu_shares" | "oom_score_adj" | "pids_limit" => {
@@ -697,7 +723,7 @@ fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                     if let Some(cpus) = body.get("cpus") {
                         let what = format!("deploy.resources.{kind}.cpus");
                         let read = read_cpus(cpus, &what, reader);
-                        set_once(cpu, read, cpus, &what, reader);
+                        set_once(cpu, read);
                     }
                     if let Some(node) = body.get("memory") {
                         let what = format!("deploy.resources.{kind}.memory");
@@ -708,7 +734,7 @@ fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                             reader.type_error(node, &what, "a string such as `512m`");
                             None
                         };
-                        set_once(memory, read, node, &what, reader);
+                        set_once(memory, read);
                     }
                 }
             }

@@ -220,6 +220,45 @@ class Gen:
         ("pull_policy", ["always", "missing", "never"]),
         ("secrets", ["[token]", "[{source: token, target: /t, mode: 0400}]"]),
         ("configs", ["[conf]", "[{source: conf, target: /c}]"]),
+        ("annotations", ["{com.example/a: b}", "[com.example/c=d]"]),
+        ("attach", ["{bool}"]),
+        ("blkio_config", ["{weight: 300}"]),
+        ("cgroup", ["host", "private"]),
+        ("cgroup_parent", ["m-executor-abcd"]),
+        ("cpu_count", ["2"]), ("cpu_percent", ["50"]), ("cpu_shares", ["512", '"512"']),
+        ("cpu_period", ["100000"]), ("cpu_quota", ["50000"]),
+        ("cpuset", ['"0-1"']),
+        ("devices", ['["/dev/ttyUSB0:/dev/ttyUSB0"]', '["/dev/sda:/dev/xvda:rwm"]']),
+        ("dns_opt", ["[use-vc, no-tld-query]"]),
+        ("domainname", ["example.com"]),
+        ("external_links", ["[redis_1, project_db_1:mysql]"]),
+        ("group_add", ["[mail]", '["1000"]']),
+        ("ipc", ["shareable", "private"]),
+        ("isolation", ["default"]),
+        ("mac_address", ['"02:42:ac:11:65:43"']),
+        ("mem_swappiness", ["60"]),
+        ("memswap_limit", ["{size}"]),
+        ("oom_kill_disable", ["{bool}"]),
+        ("oom_score_adj", ["500", '"-100"']),
+        ("pid", ["host"]),
+        ("pids_limit", ["10", '"20"']),
+        ("platform", ["linux/amd64"]),
+        ("post_start", ["[{command: [echo, started], user: root}]"]),
+        ("pre_stop", ["[{command: [echo, stopping]}]"]),
+        ("runtime", ["runc"]),
+        ("security_opt", ["[label=user:USER, no-new-privileges:true]"]),
+        ("stop_signal", ["SIGUSR1"]),
+        ("storage_opt", ["{size: 1G}"]),
+        ("userns_mode", ["host"]),
+        ("uts", ["host"]),
+        ("gpus", ["all"]),
+        ("use_api_socket", ["{bool}"]),
+        ("label_file", ["./labels"]),
+        ("volumes_from", ["[other:ro]"]),
+        ("links", ["[other]", "[other:alias]"]),
+        ("container_name", ["c-{interp}"]),
+        ("build", [".", "{context: ./ctx, args: [A=1, B], target: prod}", "{context: ., dockerfile: Dockerfile.dev}"]),
+        ("develop", ["{watch: [{action: sync, path: ./src, target: /src}]}"]),
     ]
 
     def fill(self, text: str) -> str:
@@ -249,8 +288,11 @@ class Gen:
         directory = self.root / f"case{index:04d}"
         directory.mkdir(parents=True)
         (directory / "conf").mkdir()
+        (directory / "ctx").mkdir()
+        (directory / "labels").write_text("com.example.from-file=1\n")
         names = [f"s{i}" for i in range(r.randrange(1, 5))]
-        lines = ["x-base: &base", "  restart: always", "  labels: {from: anchor}", "services:"]
+        lines = ["x-base: &base", "  restart: always", "  labels: {from: anchor}", "services:",
+                 "  other:", "    image: busybox"]
         for i, name in enumerate(names):
             body = self.service(name, names[:i])
             if r.random() < 0.2:
