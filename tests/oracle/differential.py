@@ -580,7 +580,7 @@ def load_known() -> dict[tuple[str, str], str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=300, help="generated cases (default 300)")
+    parser.add_argument("--cases", type=int, default=200, help="generated cases (default 200)")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "15")), help="generator seed")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--only", default="", help="run only cases whose key contains this")
