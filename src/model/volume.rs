@@ -356,6 +356,11 @@ pub fn read_file_objects(
     };
     let mut out = Vec::new();
     for (name, body) in entries {
+        if let Some(external) = body.get("external")
+            && !matches!(external.value, Value::Map(_))
+        {
+            reader.boolean(external, &format!("{what}.external"));
+        }
         let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
             match read_small(&project_dir.join(&file.value)) {
                 Ok(bytes) => Some(bytes),
@@ -400,6 +405,9 @@ pub fn read_file_uses(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<F
                     .get("source")
                     .and_then(|s| reader.string(s, "source"))?;
                 let target = item.get("target").and_then(Node::scalar);
+                if let Some(mode) = item.get("mode") {
+                    reader.integer(mode, &format!("{what}.mode"), 0);
+                }
                 Some(FileUse { source, target })
             }
             _ => reader.string(item, what).map(|source| FileUse {
