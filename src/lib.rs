@@ -203,17 +203,20 @@ fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         } else {
             input.env_files.clone()
         },
-        profiles: input
-            .profiles
-            .iter()
-            .cloned()
-            .chain(env.compose_profiles.iter().flat_map(|p| {
-                p.split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-            }))
-            .collect(),
+        // `--profile` replaces `COMPOSE_PROFILES`, as in docker compose v2
+        profiles: if input.profiles.is_empty() {
+            env.compose_profiles
+                .iter()
+                .flat_map(|p| {
+                    p.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                })
+                .collect()
+        } else {
+            input.profiles.clone()
+        },
         interpolate: !input.no_interpolate,
         environment: env.variables.clone(),
         stdin: env.stdin.clone(),

@@ -429,3 +429,31 @@ fn label_files_are_read_and_labels_win() {
         json!({"a": "1", "b": "written"})
     );
 }
+
+#[test]
+fn profile_flags_replace_compose_profiles() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    profiles: [p1]\n  b:\n    image: busybox\n    profiles: [p2]\n  c:\n    image: busybox\n",
+    );
+    let services = |run: common::Run| {
+        let config: Value = serde_json::from_str(&run.stdout).unwrap();
+        config["services"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let run = Test::new()
+        .args(["config", "--format", "json", "--profile", "p2"])
+        .current_dir(dir.path())
+        .env("COMPOSE_PROFILES", "p1")
+        .success();
+    assert_eq!(services(run), ["b", "c"]);
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("COMPOSE_PROFILES", "p1")
+        .success();
+    assert_eq!(services(run), ["a", "c"]);
+}
