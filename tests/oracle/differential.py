@@ -324,6 +324,8 @@ class Gen:
         args = []
         if r.random() < 0.3:
             args = ["--profile", self.pick(["debug", "ops"])]
+        if r.random() < 0.2:
+            env["COMPOSE_PROFILES"] = self.pick(["debug", "ops", "debug,ops"])
         return Case(f"generated/{index:04d}", files, env, directory, args=args)
 
 
