@@ -168,12 +168,24 @@ for n in "${SIZES[@]}"; do
   [ "$n" = 10000 ] && lift_mb_10k=$mb
 done
 echo
+echo "## podlift config on the full-featured file (issue 15: at most linear)"
+printf '%-9s %12s %12s\n' services "median ms" "peak MB"
+declare -A config_ms
+for n in "${SIZES[@]}"; do
+  f=$work/full-$n.yaml
+  "$PODLIFT" config -f "$f" --format json >/dev/null 2>&1
+  config_ms[$n]=$(median_ms "$PODLIFT" config -f "$f" --format json)
+  printf '%-9s %12s %12s\n' "$n" "${config_ms[$n]}" "$(peak_mb "$PODLIFT" config -f "$f" --format json)"
+done
+config_growth=$(awk -v a="${config_ms[1000]}" -v b="${config_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
+echo
 growth=$(awk -v a="${lift_ms[1000]}" -v b="${lift_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
 echo "## Targets"
 echo "1,000 services under ${TARGET_1K_MS} ms:      ${lift_ms[1000]} ms — $(verdict "${lift_ms[1000]} < $TARGET_1K_MS")"
 echo "10,000 services under ${TARGET_10K_MB} MB:     $lift_mb_10k MB — $(verdict "$lift_mb_10k < $TARGET_10K_MB")"
 echo "growth 1k → 10k at most 10×:    ${growth}× — $(verdict "$growth <= 10")"
 echo "podlift no slower than podlet:   worst ratio ${worst_ratio} — $(verdict "$worst_ratio <= 1")"
+echo "config 1k → 10k at most 10×:     ${config_growth}× — $(verdict "$config_growth <= 10")"
 echo
 findings
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

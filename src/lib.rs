@@ -8,6 +8,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod explain;
@@ -35,6 +36,21 @@ pub const EXIT_INPUT: u8 = 1;
 /// Exit status: the command line is wrong.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Errors that come from putting services into Pods, not from reading the
+/// compose file: `config` prints the project despite them.
+const CONVERSION_ERRORS: &[&str] = &[
+    "port-conflict",
+    "address-duplicate",
+    "address-reserved",
+    "address-cluster-range",
+    "address-outside-subnet",
+    "replicas",
+    "replicas-stateful",
+    "network-mode-host",
+    "network-mode-none",
+    "docker-socket",
+];
+
 /// What the process sees of its surroundings.
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
@@ -50,9 +66,32 @@ pub struct Environment {
     pub variables: BTreeMap<String, String>,
     /// Whether stderr is a colour terminal.
     pub color: bool,
+    /// Standard input, when a command line names `-f -` (read before the run).
+    pub stdin: Option<String>,
 }
 
 impl Environment {
+    /// Reads standard input (at most [`load::MAX_FILE_BYTES`]) when `args`
+    /// name `-f -` or `--file -`, for the load stage.
+    #[must_use]
+    pub fn with_stdin_for(mut self, args: &[OsString]) -> Self {
+        use std::io::Read as _;
+        let named = args.windows(2).any(|pair| {
+            matches!(pair, [flag, value] if (flag == "-f" || flag == "--file") && value == "-")
+        }) || args.iter().any(|a| a == "--file=-" || a == "-f-");
+        if named {
+            // One byte past the limit tells a file over it from one at it;
+            // the load stage then reports that it cannot read standard input.
+            let mut text = String::new();
+            let limit = load::MAX_FILE_BYTES;
+            let read = std::io::stdin().take(limit + 1).read_to_string(&mut text);
+            if read.is_ok_and(|n| n as u64 <= limit) {
+                self.stdin = Some(text);
+            }
+        }
+        self
+    }
+
     /// Reads the process environment.
     #[must_use]
     pub fn from_process() -> Self {
@@ -64,6 +103,7 @@ impl Environment {
             compose_profiles: std::env::var("COMPOSE_PROFILES").ok(),
             variables: std::env::vars().collect(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            stdin: None,
         }
     }
 }
@@ -134,6 +174,7 @@ where
         Command::Explain(args) => explain_command(args.code.as_deref()),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man_page(args.command.as_deref()),
+        Command::Config(args) => config_command(&args, env, shown),
     }
 }
 
@@ -212,63 +253,116 @@ struct Pipeline {
     plans: Option<Vec<plan::PodPlan>>,
 }
 
-fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
-    let mut sources = Sources::default();
-    let mut diagnostics = Diagnostics::default();
-    let options = load::LoadOptions {
+/// The load stage's options from the command line and the environment.
+fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
+    load::LoadOptions {
         files: input.files.clone(),
         compose_file_env: env.compose_file.clone(),
         working_dir: env.working_dir.clone(),
-        env_files: input.env_files.clone(),
-        profiles: input
-            .profiles
-            .iter()
-            .cloned()
-            .chain(env.compose_profiles.iter().flat_map(|p| {
-                p.split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-            }))
-            .collect(),
+        // `--env-file`, else `COMPOSE_ENV_FILES` (comma-separated), as compose
+        env_files: if input.env_files.is_empty() {
+            env.variables
+                .get("COMPOSE_ENV_FILES")
+                .map(|files| {
+                    files
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            input.env_files.clone()
+        },
+        // `--profile` replaces `COMPOSE_PROFILES`, as in docker compose v2
+        profiles: if input.profiles.is_empty() {
+            env.compose_profiles
+                .iter()
+                .flat_map(|p| {
+                    p.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                })
+                .collect()
+        } else {
+            input.profiles.clone()
+        },
         interpolate: !input.no_interpolate,
         environment: env.variables.clone(),
-    };
+        stdin: env.stdin.clone(),
+        path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
+    }
+}
+
+/// The variables a service's `environment: [NAME]` reads: the process
+/// environment, then the env files (compose's project environment).
+fn project_environment(env: &Environment, document: &load::Document) -> BTreeMap<String, String> {
+    let mut variables = document.env_file_variables.clone();
+    variables.extend(env.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    variables
+}
+
+/// Where the project name comes from besides the file.
+fn name_sources(
+    input: &InputArgs,
+    env: &Environment,
+    document: &load::Document,
+) -> model::NameSources {
+    model::NameSources {
+        flag: input.project_name.clone(),
+        environment: env.compose_project_name.clone().or_else(|| {
+            document
+                .env_file_variables
+                .get("COMPOSE_PROJECT_NAME")
+                .cloned()
+        }),
+        directory: std::fs::canonicalize(&document.project_dir)
+            .unwrap_or_else(|_| document.project_dir.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+    }
+}
+
+/// The plan stage's options from the command line.
+fn plan_options(input: &InputArgs) -> plan::PlanOptions {
+    plan::PlanOptions {
+        extra_addresses: input.extra_ips.clone(),
+        init_image: input.init_image.clone(),
+        privileged_init: input.privileged_init,
+        native_sidecars: input.kube_version
+            >= cli::KubeVersion {
+                major: 1,
+                minor: 29,
+            },
+        service_type: input.service_type.clone(),
+        pod_cidrs: input.pod_cidrs.clone(),
+        service_cidrs: input.service_cidrs.clone(),
+        allow_shared_ports: input.allow_shared_ports.clone(),
+        inbound_dnat: input.inbound_dnat,
+        statefulset: input.controller == cli::ControllerKind::Statefulset,
+        split: input.strategy == cli::Strategy::Split,
+        storage: plan::storage::StorageOptions {
+            claim_size: input.volume_size.clone(),
+            storage_class: input.storage_class.clone(),
+            bind_as_claim: input.bind_as == cli::BindAs::Pvc,
+        },
+        liveness: input.health_probe == cli::HealthProbe::Liveness,
+    }
+}
+
+fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = load_options(input, env);
     let document = load::load(&options, &mut sources, &mut diagnostics);
     let plans = document.map(|document| {
-        let names = model::NameSources {
-            flag: input.project_name.clone(),
-            environment: env.compose_project_name.clone(),
-            directory: std::fs::canonicalize(&document.project_dir)
-                .unwrap_or_else(|_| document.project_dir.clone())
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned()),
-        };
+        let names = name_sources(input, env, &document);
         // The model consumes the tree: a large one is tens of MB.
-        let project = model::model(document, &names, &env.variables, &mut diagnostics);
-        let options = plan::PlanOptions {
-            extra_addresses: input.extra_ips.clone(),
-            init_image: input.init_image.clone(),
-            privileged_init: input.privileged_init,
-            native_sidecars: input.kube_version
-                >= cli::KubeVersion {
-                    major: 1,
-                    minor: 29,
-                },
-            service_type: input.service_type.clone(),
-            pod_cidrs: input.pod_cidrs.clone(),
-            service_cidrs: input.service_cidrs.clone(),
-            allow_shared_ports: input.allow_shared_ports.clone(),
-            inbound_dnat: input.inbound_dnat,
-            statefulset: input.controller == cli::ControllerKind::Statefulset,
-            split: input.strategy == cli::Strategy::Split,
-            storage: plan::storage::StorageOptions {
-                claim_size: input.volume_size.clone(),
-                storage_class: input.storage_class.clone(),
-                bind_as_claim: input.bind_as == cli::BindAs::Pvc,
-            },
-            liveness: input.health_probe == cli::HealthProbe::Liveness,
-        };
+        let variables = project_environment(env, &document);
+        let project = model::model(document, &names, &variables, &mut diagnostics);
+        let options = plan_options(input);
         let pod = plan::plan(&project, &options, &mut diagnostics);
         if options.split {
             plan::split::split(&pod, &project, &options, &mut diagnostics)
@@ -476,6 +570,72 @@ fn plan_command(args: &cli::PlanArgs, env: &Environment, shown: RenderOptions) -
         stdout,
         stderr,
         code,
+    }
+}
+
+/// `podlift config`: load and read the project, print it in canonical form.
+/// Exits 1, printing nothing, where `convert` would refuse the input for a
+/// loading error; the checks of the plan stage do not run.
+fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOptions) -> Outcome {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = load_options(&args.input, env);
+    let document = load::load(&options, &mut sources, &mut diagnostics);
+    let canonical = document.map(|document| {
+        let names = name_sources(&args.input, env, &document);
+        let context = config::ConfigContext {
+            name: model::project_name_of(&names, &document.root),
+            variables: project_environment(env, &document),
+            interpolated: !args.input.no_interpolate,
+        };
+        let canonical = config::canonical(&document, &context);
+        let project = model::model(document, &names, &context.variables, &mut diagnostics);
+        // The plan stage checks references (`depends_on` targets and cycles,
+        // undeclared volumes and networks) that make compose refuse a file
+        // too; the rest of what it finds is about the Pods.
+        let mut planned = Diagnostics::default();
+        plan::plan(&project, &plan_options(&args.input), &mut planned);
+        for diagnostic in planned.items() {
+            // `network_mode: container:NAME` outside the project is valid compose.
+            let outside = diagnostic.code == "network-mode-target"
+                && diagnostic.message.contains("network of container");
+            if diagnostic.severity == Severity::Error
+                && !CONVERSION_ERRORS.contains(&diagnostic.code)
+                && !outside
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
+        canonical
+    });
+    diagnostics.sort();
+    let pipeline = Pipeline {
+        sources,
+        diagnostics,
+        plans: None,
+    };
+    let stderr = rendered(&pipeline, shown);
+    let text = match canonical {
+        Some(value) if !failed(&pipeline.diagnostics, args.input.strict) => {
+            config::to_text(&value, args.format == cli::ConfigFormat::Json)
+        }
+        _ => Err(String::new()),
+    };
+    match text {
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr,
+            code: EXIT_OK,
+        },
+        Err(error) => Outcome {
+            stdout: String::new(),
+            stderr: if error.is_empty() {
+                stderr
+            } else {
+                format!("{stderr}error: {error}\n")
+            },
+            code: EXIT_INPUT,
+        },
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
-//! Output: a [`Document`] whose services carry no `extends` or `profiles` key
+//! Output: a [`Document`] whose services carry no `extends` key (those of
+//! inactive profiles are gone)
 //! and which has no top-level `include`; problems are diagnostics with file
 //! positions. Paths in included or extended files are rewritten to resolve
 //! against the project directory.
@@ -47,6 +48,9 @@ pub const MAX_DEPTH: usize = yaml::MAX_DEPTH;
 /// The most events aliases (`*name`) may replay in one file (alias bombs).
 pub const MAX_ALIAS_COPIED_NODES: usize = yaml::MAX_ALIAS_COPIED_NODES;
 
+/// The name `-f` gives standard input.
+const STDIN: &str = "-";
+
 /// The env file docker compose reads beside the first compose file.
 const DOTENV: &str = ".env";
 
@@ -67,6 +71,11 @@ pub struct LoadOptions {
     pub interpolate: bool,
     /// The process environment (wins over env files).
     pub environment: BTreeMap<String, String>,
+    /// What `-f -` reads: the compose file given on standard input.
+    pub stdin: Option<String>,
+    /// `COMPOSE_PATH_SEPARATOR`: what separates the names in `compose_file_env`
+    /// (default `:`).
+    pub path_separator: Option<String>,
 }
 
 /// The loaded, merged compose document.
@@ -76,6 +85,13 @@ pub struct Document {
     pub root: Node,
     /// The directory of the first file: relative paths resolve against it.
     pub project_dir: PathBuf,
+    /// The variables of the env files (`.env` or `--env-file`); compose
+    /// reads `environment: [NAME]` and `COMPOSE_PROJECT_NAME` from them too,
+    /// where the process environment does not set them.
+    pub env_file_variables: BTreeMap<String, String>,
+    /// The services no active profile selects (name, body): not part of the
+    /// project, but compose refuses the file when one of them is malformed.
+    pub inactive: Vec<(Node, Node)>,
 }
 
 /// Loads and merges the compose files.
@@ -90,11 +106,14 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> Option<Document> {
     let paths = resolve_files(options, diagnostics)?;
-    let project_dir = paths
-        .first()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    // `-f -`: the project directory is the working directory, as in compose
+    let project_dir = match paths.first() {
+        Some(p) if p == Path::new(STDIN) => options.working_dir.clone(),
+        first => first
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
     let mut loader = Loader {
         options,
         sources,
@@ -105,7 +124,8 @@ pub fn load(
         reported: HashSet::new(),
         include_stack: Vec::new(),
     };
-    let (variables, dotenv_profiles) = loader.project_variables(&project_dir)?;
+    let (variables, dotenv_profiles, env_file_variables) =
+        loader.project_variables(&project_dir)?;
     let mut merged: Option<Node> = None;
     let mut failed = false;
     for path in &paths {
@@ -131,7 +151,7 @@ pub fn load(
     } else {
         options.profiles.clone()
     };
-    profiles::apply(&mut root, &active);
+    let inactive = profiles::apply(&mut root, &active);
     let services = root
         .get("services")
         .and_then(Node::as_map)
@@ -149,7 +169,12 @@ pub fn load(
         );
         return None;
     }
-    Some(Document { root, project_dir })
+    Some(Document {
+        root,
+        project_dir,
+        env_file_variables,
+        inactive,
+    })
 }
 
 /// Loading state shared by every file of one project.
@@ -177,7 +202,10 @@ impl Loader<'_> {
     /// The variables of the project: the process environment, then the
     /// `--env-file` files (later wins) or else `.env` in `project_dir`.
     /// Also `COMPOSE_PROFILES` from those files.
-    fn project_variables(&mut self, project_dir: &Path) -> Option<(Variables, Vec<String>)> {
+    fn project_variables(
+        &mut self,
+        project_dir: &Path,
+    ) -> Option<(Variables, Vec<String>, BTreeMap<String, String>)> {
         let files: Vec<(PathBuf, bool)> = if self.options.env_files.is_empty() {
             vec![(project_dir.join(DOTENV), false)]
         } else {
@@ -199,8 +227,9 @@ impl Loader<'_> {
             })
             .unwrap_or_default();
         Some((
-            Variables::new(vec![self.options.environment.clone(), values]),
+            Variables::new(vec![self.options.environment.clone(), values.clone()]),
             profiles,
+            values,
         ))
     }
 
@@ -278,7 +307,18 @@ impl Loader<'_> {
 
     fn parse_file_uncached(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
         let shown = display_path(path, &self.options.working_dir);
-        let text = read_file(path, &shown, self.diagnostics)?;
+        let text = if path == Path::new(STDIN) {
+            let Some(text) = self.options.stdin.clone() else {
+                self.diagnostics.push(
+                    Diagnostic::error("file-unreadable", "cannot read the compose file from standard input")
+                        .help("pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`"),
+                );
+                return None;
+            };
+            text
+        } else {
+            read_file(path, &shown, self.diagnostics)?
+        };
         let empty = text.trim().is_empty();
         let file = self.sources.add(&shown, text);
         if empty {
@@ -388,7 +428,8 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
             .as_deref()
             .filter(|v| !v.is_empty())
             .map(|v| {
-                v.split(':')
+                let separator = options.path_separator.as_deref().unwrap_or(":");
+                v.split(separator)
                     .filter(|p| !p.is_empty())
                     .map(PathBuf::from)
                     .collect()
@@ -411,15 +452,21 @@ fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option
                 .collect(),
         );
     }
-    let found = DEFAULT_FILES
-        .iter()
-        .map(|name| options.working_dir.join(name))
-        .find(|p| p.is_file());
+    // As docker compose: the working directory, then each of its parents.
+    let found = options.working_dir.ancestors().find_map(|dir| {
+        DEFAULT_FILES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file())
+    });
     if found.is_none() {
         diagnostics.push(
             Diagnostic::error(
                 "no-compose-file",
-                format!("no compose file in `{}`", options.working_dir.display()),
+                format!(
+                    "no compose file in `{}` or its parents",
+                    options.working_dir.display()
+                ),
             )
             .help(format!(
                 "name one with `-f FILE`, or create one of: {}",

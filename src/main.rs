@@ -13,11 +13,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
-    let outcome = podlift::run_to(
-        std::env::args_os(),
-        &podlift::Environment::from_process(),
-        &mut stdout,
-    );
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let environment = podlift::Environment::from_process().with_stdin_for(&args);
+    let outcome = podlift::run_to(args, &environment, &mut stdout);
     let _ = stdout.write_all(outcome.stdout.as_bytes());
     let _ = stdout.flush();
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

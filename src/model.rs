@@ -158,6 +158,7 @@ pub fn model(
         resource_index: std::collections::HashMap::new(),
     };
     let mut file_name = None;
+    check_inactive(&document.inactive, &context, &mut reader);
     let mut root = document.root;
     // The services are read from a tree of their own, each freed once read:
     // for a large project the tree then shrinks while the model grows.
@@ -217,6 +218,7 @@ pub fn model(
         }
     }
     project.name = project_name(names, file_name.as_ref(), &mut reader);
+    check_container_names(&project.services, &mut reader);
     project.index = project
         .services
         .iter()
@@ -250,6 +252,60 @@ fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
             .at(key.span)
             .help("services behind `profiles` run only when a profile is active: add `--profile NAME` (or set `COMPOSE_PROFILES`), or add a service"),
     );
+}
+
+/// Services of inactive profiles are not part of the project, but compose
+/// validates the whole file before it selects services: their schema errors
+/// count, not what needs the service to run (its files, its dependencies).
+fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
+    const SCHEMA: &[&str] = &[
+        "type",
+        "depends-on-condition",
+        "restart-invalid",
+        "port-invalid",
+        "volume-invalid",
+        "command-syntax",
+        "healthcheck-invalid",
+    ];
+    let mut found = Diagnostics::default();
+    for (key, body) in inactive {
+        if let Some(name) = key.scalar() {
+            let mut scratch = Reader {
+                diagnostics: &mut found,
+            };
+            Service::read(Located::new(name, key.span), body, context, &mut scratch);
+        }
+    }
+    for diagnostic in found.items() {
+        if diagnostic.severity == crate::diagnostic::Severity::Error
+            && SCHEMA.contains(&diagnostic.code)
+        {
+            reader.diagnostics.push(diagnostic.clone());
+        }
+    }
+}
+
+/// Two services cannot have one `container_name` (compose refuses the file).
+fn check_container_names(services: &[Service], reader: &mut Reader<'_>) {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for service in services {
+        let Some(name) = &service.container_name else {
+            continue;
+        };
+        if let Some(first) = seen.insert(&name.value, &service.name.value) {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "container-name-duplicate",
+                    format!(
+                        "container name `{}` of service `{}` is already the container name of `{first}`",
+                        name.value, service.name.value
+                    ),
+                )
+                .at(name.span)
+                .help("give each service its own `container_name`, or remove it"),
+            );
+        }
+    }
 }
 
 /// Takes the value of `key` out of a mapping, leaving null in its place.
@@ -365,6 +421,22 @@ pub(crate) fn report_key(
             reader.diagnostics.push(diagnostic);
         }
     }
+}
+
+/// The project name as [`model`] resolves it from the loaded tree.
+#[must_use]
+pub fn project_name_of(names: &NameSources, root: &Node) -> String {
+    let file_name = root
+        .get("name")
+        .and_then(|n| n.scalar().map(|text| Located::new(text, n.span)));
+    let mut scratch = Diagnostics::default();
+    project_name(
+        names,
+        file_name.as_ref(),
+        &mut Reader {
+            diagnostics: &mut scratch,
+        },
+    )
 }
 
 fn project_name(

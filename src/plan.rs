@@ -545,6 +545,21 @@ fn gated_services<'a>(
 
 fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
     match (&service.image, service.build) {
+        (Some(image), Some(build)) if !image.value.trim().is_empty() => {
+            // compose builds the image under this name; the cluster can only pull it
+            diagnostics.push(
+                Diagnostic::warning(
+                    "image-built",
+                    format!(
+                        "service `{}` is built, not pulled; the Pod expects image `{}`, which compose builds",
+                        service.name.value, image.value
+                    ),
+                )
+                .at(build)
+                .help("build it, push it to a registry the cluster can pull from, and make `image:` that reference"),
+            );
+            image.value.clone()
+        }
         (Some(image), _) if !image.value.trim().is_empty() => image.value.clone(),
         (_, Some(build)) => {
             // docker compose names a built image `<project>-<service>`.
@@ -1029,6 +1044,8 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
     let document = crate::load::Document {
         root,
         project_dir: std::path::PathBuf::from("p"),
+        env_file_variables: std::collections::BTreeMap::new(),
+        inactive: Vec::new(),
     };
     let mut diagnostics = Diagnostics::default();
     let project = crate::model::model(

@@ -105,6 +105,38 @@ fn rows() -> Vec<Row> {
             text("services:\n  app:\n    image: busybox\n    ports: 80\n"),
             &["`ports` must be a list, found a number", "compose.yaml:4:"],
         ),
+        // issue 14 item 2 / issue 15: what compose v2 refuses (checked with v2.40.3)
+        row(
+            "not a boolean: `privileged: \"1\"`",
+            text("services:\n  app:\n    image: busybox\n    privileged: \"1\"\n"),
+            &[
+                "`privileged` must be a boolean, found `1`",
+                "compose.yaml:4:17",
+            ],
+        ),
+        row(
+            "not a number: `retries: abc`",
+            text(
+                "services:\n  app:\n    image: busybox\n    healthcheck:\n      test: [CMD, x]\n      retries: abc\n",
+            ),
+            &[
+                "`healthcheck.retries` must be a whole number, found `abc`",
+                "compose.yaml:6:",
+            ],
+        ),
+        row(
+            "a duration without a unit",
+            text("services:\n  app:\n    image: busybox\n    stop_grace_period: 90\n"),
+            &["`stop_grace_period` must be a duration", "compose.yaml:4:"],
+        ),
+        row(
+            "a number in a command",
+            text("services:\n  app:\n    image: busybox\n    command: [sleep, 10]\n"),
+            &[
+                "`command item` must be a string, found `10`",
+                "compose.yaml:4:",
+            ],
+        ),
         row(
             "wrong type: services is a list",
             text("services:\n  - app\n"),

@@ -159,6 +159,8 @@ fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics
         profiles: Vec::new(),
         interpolate: true,
         environment: environment.clone(),
+        stdin: None,
+        path_separator: None,
     };
     if let Some(document) = load::load(&options, &mut sources, &mut diagnostics) {
         let names = NameSources {

@@ -403,7 +403,8 @@ fn profiles_select_services() {
         .profile("debug")
         .load();
     assert_eq!(loaded.services(), ["app", "debug"]);
-    assert!(loaded.service("debug").unwrap().get("profiles").is_none());
+    // a kept service keeps its profiles (`podlift config` prints them, as compose does)
+    assert!(loaded.service("debug").unwrap().get("profiles").is_some());
     let loaded =
         Project::new(&[("compose.yaml", text), (".env", "COMPOSE_PROFILES=debug\n")]).load();
     assert_eq!(loaded.services(), ["app", "debug"]);

@@ -21,9 +21,22 @@ pub fn rebase_service(service: &mut Node, from: &Path, to: &Path) {
             Some("build") => match &mut value.value {
                 Value::String(_) => rebase_node(value, from, to),
                 Value::Map(fields) => {
+                    let mut found = false;
                     for (k, v) in fields.iter_mut() {
                         if k.as_str() == Some("context") {
                             rebase_node(v, from, to);
+                            found = true;
+                        }
+                    }
+                    // No `context` means `.`: the directory it was written for.
+                    if !found && let Some(context) = rebase(".", from, to) {
+                        let span = value.span;
+                        let text = |t: &str| Node {
+                            value: Value::String(t.to_string()),
+                            span,
+                        };
+                        if let Value::Map(fields) = &mut value.value {
+                            fields.push((text("context"), text(&context)));
                         }
                     }
                 }
@@ -168,7 +181,6 @@ pub fn rebase(path: &str, from: &Path, to: &Path) -> Option<String> {
 }
 
 /// Removes `.` and resolves `..` without touching the file system.
-/// `path` with `.` dropped and `..` applied, without touching the disk.
 #[must_use]
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

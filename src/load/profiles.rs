@@ -1,15 +1,18 @@
 //! Profiles: a service that lists `profiles` is kept only when one of them is
 //! active (`--profile`, `COMPOSE_PROFILES`; `*` activates all). Services
-//! without `profiles` are always kept. The `profiles` keys are removed.
+//! without `profiles` are always kept; kept services keep their `profiles`
+//! key (`podlift config` prints it, as `docker compose config` does).
 //! A kept service that depends on a removed one is left to the plan stage.
 
 use super::yaml::{Node, Value};
 
-/// Drops the services no active profile selects and strips `profiles` keys.
-pub fn apply(doc: &mut Node, active: &[String]) {
+/// Drops the services no active profile selects and returns them (compose
+/// still refuses a file whose inactive services are malformed).
+pub fn apply(doc: &mut Node, active: &[String]) -> Vec<(Node, Node)> {
     let all = active.iter().any(|p| p == "*");
+    let mut dropped = Vec::new();
     let Value::Map(sections) = &mut doc.value else {
-        return;
+        return dropped;
     };
     for (key, section) in sections.iter_mut() {
         if key.as_str() != Some("services") {
@@ -18,23 +21,24 @@ pub fn apply(doc: &mut Node, active: &[String]) {
         let Value::Map(services) = &mut section.value else {
             continue;
         };
-        services.retain(|(_, service)| {
-            let Some(profiles) = service.get("profiles") else {
-                return true;
-            };
-            let names: Vec<String> = match &profiles.value {
-                Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
-                Value::Null => Vec::new(),
-                _ => profiles.scalar().into_iter().collect(),
-            };
-            names.is_empty() || all || names.iter().any(|n| active.contains(n))
-        });
-        for (_, service) in services.iter_mut() {
-            if let Value::Map(fields) = &mut service.value {
-                fields.retain(|(k, _)| k.as_str() != Some("profiles"));
-            }
-        }
+        let (kept, gone): (Vec<_>, Vec<_>) =
+            std::mem::take(services)
+                .into_iter()
+                .partition(|(_, service)| {
+                    let Some(profiles) = service.get("profiles") else {
+                        return true;
+                    };
+                    let names: Vec<String> = match &profiles.value {
+                        Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
+                        Value::Null => Vec::new(),
+                        _ => profiles.scalar().into_iter().collect(),
+                    };
+                    names.is_empty() || all || names.iter().any(|n| active.contains(n))
+                });
+        *services = kept;
+        dropped.extend(gone);
     }
+    dropped
 }
 
 #[cfg(test)]
@@ -53,8 +57,9 @@ mod tests {
         apply(&mut doc, &active);
         assert!(doc.get("networks").is_some());
         let services = doc.get("services").unwrap().as_map().unwrap();
-        for (_, s) in services {
-            assert!(s.get("profiles").is_none());
+        for (name, s) in services {
+            let has = s.get("profiles").is_some();
+            assert_eq!(has, name.as_str() != Some("app"));
         }
         services.iter().filter_map(|(k, _)| k.scalar()).collect()
     }

@@ -100,10 +100,10 @@ pub fn read_env_files(
                     let path = item
                         .get("path")
                         .and_then(|p| reader.string(p, "env_file.path"))?;
-                    let required = !matches!(
-                        item.get("required").map(|r| &r.value),
-                        Some(Value::Bool(false))
-                    );
+                    let required = item
+                        .get("required")
+                        .and_then(|r| reader.boolean(r, "env_file.required"))
+                        .is_none_or(|r| r.value);
                     Some((path, required))
                 }
                 _ => reader.string(item, "env_file item").map(|p| (p, true)),

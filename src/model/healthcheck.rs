@@ -5,7 +5,6 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
-use crate::model::units::parse_duration;
 use crate::source::Span;
 
 /// What the check runs.
@@ -48,37 +47,26 @@ pub fn read_healthcheck(node: &Node, reader: &mut Reader<'_>) -> Option<Healthch
     };
     let mut disabled = false;
     for (key, value) in entries {
-        let duration = |reader: &mut Reader<'_>| {
-            let written = reader.string(value, &key.value)?;
-            let parsed = parse_duration(&written.value);
-            if parsed.is_none() {
-                reader.diagnostics.push(
-                    Diagnostic::error(
-                        "duration-invalid",
-                        format!(
-                            "`{}` in `healthcheck.{}` is not a duration",
-                            written.value, key.value
-                        ),
-                    )
-                    .at(written.span)
-                    .help("write it like `30s`, `1m30s` or `500ms`"),
-                );
-            }
-            parsed
-        };
+        let what = format!("healthcheck.{}", key.value);
+        let duration = |reader: &mut Reader<'_>| reader.duration(value, &what).map(|d| d.value);
         match key.value.as_str() {
             "test" => test = read_test(value, reader),
             "interval" => check.interval = duration(reader).unwrap_or(check.interval),
             "timeout" => check.timeout = duration(reader).unwrap_or(check.timeout),
             "start_period" => check.start_period = duration(reader).unwrap_or(check.start_period),
-            "start_interval" => {}
-            "retries" => {
-                check.retries = reader
-                    .string(value, "retries")
-                    .and_then(|r| r.value.parse().ok())
-                    .unwrap_or(check.retries);
+            "start_interval" => {
+                duration(reader);
             }
-            "disable" => disabled = matches!(value.value, Value::Bool(true)),
+            "retries" => {
+                if let Some(retries) = reader.integer(value, "healthcheck.retries", 0) {
+                    check.retries = u32::try_from(retries.value).unwrap_or(u32::MAX);
+                }
+            }
+            "disable" => {
+                disabled = reader
+                    .boolean(value, "healthcheck.disable")
+                    .is_some_and(|d| d.value);
+            }
             _ => reader.diagnostics.push(
                 Diagnostic::warning(
                     "key-unknown",
@@ -101,7 +89,7 @@ fn read_test(node: &Node, reader: &mut Reader<'_>) -> Option<HealthTest> {
         Value::String(text) => Some(HealthTest::Shell(text.clone())),
         Value::Seq(_) => {
             let words: Vec<String> = reader
-                .string_list(node, "healthcheck.test")
+                .text_list(node, "healthcheck.test")
                 .into_iter()
                 .map(|w| w.value)
                 .collect();

@@ -77,12 +77,10 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
         match key.value.as_str() {
             "external" => {
                 network.external = match &value.value {
-                    Value::Bool(b) => *b,
                     Value::Map(_) => true,
-                    _ => {
-                        reader.type_error(value, "external", "a boolean");
-                        false
-                    }
+                    _ => reader
+                        .boolean(value, "networks.external")
+                        .is_some_and(|b| b.value),
                 };
             }
             "ipam" => network.subnets = read_subnets(value, reader),

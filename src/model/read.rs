@@ -70,12 +70,34 @@ impl Reader<'_> {
         out
     }
 
+    /// A list of strings where compose accepts no number or boolean (the
+    /// words of a command, of a health check's test).
+    pub fn text_list(&mut self, node: &Node, what: &str) -> Vec<Located<String>> {
+        let Some(items) = node.as_seq() else {
+            self.type_error(node, what, "a list of strings");
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Value::String(text) => out.push(Located::new(text.clone(), item.span)),
+                _ => self.value_error(
+                    item,
+                    &format!("{what} item"),
+                    "a string",
+                    "quote it: compose reads every word of a command as text",
+                ),
+            }
+        }
+        out
+    }
+
     /// A command: a list of words, or a string split as a shell would.
     pub fn command(&mut self, node: &Node, what: &str) -> Option<Located<Vec<String>>> {
         match &node.value {
             Value::Null => None,
             Value::Seq(_) => {
-                let words = self.string_list(node, what);
+                let words = self.text_list(node, what);
                 Some(Located::new(
                     words.into_iter().map(|w| w.value).collect(),
                     node.span,
@@ -128,5 +150,251 @@ impl Reader<'_> {
                 Vec::new()
             }
         }
+    }
+}
+
+/// A boolean as Docker Compose v2 reads one: YAML's `true`/`false`, or a
+/// string (quoted, or the result of `${VAR}`) holding a YAML 1.1 word —
+/// `y`, `yes`, `true`, `on`, `n`, `no`, `false`, `off` in any case.
+#[must_use]
+pub fn parse_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(text) => match text.to_ascii_lowercase().as_str() {
+            "y" | "yes" | "true" | "on" => Some(true),
+            "n" | "no" | "false" | "off" => Some(false),
+            _ => None,
+        },
+        Value::Null | Value::Number(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// A whole number as Docker Compose v2 reads one. A YAML number as go-yaml
+/// reads it: decimal, `0x`/`0o`/`0b`, a leading `0` for octal (YAML 1.1),
+/// `_` between digits, a float cut to its whole part. A string (quoted, or
+/// the result of `${VAR}`) as Go's `strconv.Atoi` reads it: an optional sign
+/// and decimal digits only (`"010"` is ten).
+#[must_use]
+pub fn parse_integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(text) => yaml_integer(text).or_else(|| {
+            let float = text.replace('_', "").parse::<f64>().ok()?;
+            #[allow(clippy::cast_possible_truncation)]
+            (float.is_finite() && float.abs() < 9.2e18).then_some(float.trunc() as i64)
+        }),
+        Value::String(text) => {
+            let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            text.parse().ok()
+        }
+        Value::Null | Value::Bool(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// A YAML integer as go-yaml (YAML 1.1 rules) reads it.
+fn yaml_integer(text: &str) -> Option<i64> {
+    let clean = text.replace('_', "");
+    let (negative, unsigned) = match clean.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
+    };
+    let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = unsigned.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = unsigned.strip_prefix("0b") {
+        (2, d)
+    } else if unsigned.len() > 1 && unsigned.starts_with('0') {
+        (8, unsigned.get(1..)?)
+    } else {
+        (10, unsigned)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i64::from_str_radix(digits, radix).ok()?;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// A number with a fraction as Docker Compose v2 reads one: a YAML number
+/// (as [`parse_integer`] for whole ones), or a string Go's
+/// `strconv.ParseFloat` reads (`"0.5"`, `"1e1"`).
+#[must_use]
+pub fn parse_float(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(text) => {
+            #[allow(clippy::cast_precision_loss)]
+            let whole = yaml_integer(text).map(|i| i as f64);
+            whole.or_else(|| text.replace('_', "").parse::<f64>().ok())
+        }
+        Value::String(text) => {
+            let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+            if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+                return None;
+            }
+            text.parse::<f64>().ok().filter(|f| f.is_finite())
+        }
+        Value::Null | Value::Bool(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+impl Reader<'_> {
+    /// Records that `node` does not hold the `expected` kind of value.
+    fn value_error(&mut self, node: &Node, what: &str, expected: &str, help: &str) {
+        let found = match &node.value {
+            Value::String(text) | Value::Number(text) => format!("`{text}`"),
+            Value::Bool(b) => format!("`{b}`"),
+            Value::Null | Value::Seq(_) | Value::Map(_) => node.type_name().to_string(),
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                "type",
+                format!("`{what}` must be {expected}, found {found}"),
+            )
+            .at(node.span)
+            .help(help.to_string()),
+        );
+    }
+
+    /// A boolean, read as [`parse_bool`]; anything else is an error.
+    pub fn boolean(&mut self, node: &Node, what: &str) -> Option<Located<bool>> {
+        let parsed = parse_bool(&node.value);
+        if parsed.is_none() {
+            self.value_error(
+                node,
+                what,
+                "a boolean",
+                "write `true` or `false` (compose also reads `yes`/`no`, `on`/`off`, `y`/`n`)",
+            );
+        }
+        parsed.map(|b| Located::new(b, node.span))
+    }
+
+    /// A whole number of at least `min`, read as [`parse_integer`].
+    pub fn integer(&mut self, node: &Node, what: &str, min: i64) -> Option<Located<i64>> {
+        match parse_integer(&node.value) {
+            Some(n) if n >= min => Some(Located::new(n, node.span)),
+            Some(_) => {
+                self.value_error(
+                    node,
+                    what,
+                    &format!("a whole number of at least {min}"),
+                    "write a number such as `3`",
+                );
+                None
+            }
+            None => {
+                self.value_error(node, what, "a whole number", "write a number such as `3`");
+                None
+            }
+        }
+    }
+
+    /// A duration: a string such as `1m30s` (compose refuses a bare number).
+    pub fn duration(&mut self, node: &Node, what: &str) -> Option<Located<std::time::Duration>> {
+        let parsed = match &node.value {
+            Value::String(text) => crate::model::units::parse_duration(text),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.value_error(
+                node,
+                what,
+                "a duration",
+                "write it like `10s`, `1m30s` or `500ms` (a bare number needs a unit)",
+            );
+        }
+        parsed.map(|d| Located::new(d, node.span))
+    }
+
+    /// A byte size: a number, or a string such as `512m`.
+    pub fn bytes(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let parsed = match &node.value {
+            Value::String(text) | Value::Number(text) => crate::model::units::parse_bytes(text),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.value_error(node, what, "a size", "write it like `512m` or `1g`");
+        }
+        parsed
+    }
+
+    /// A number, read as [`parse_float`].
+    pub fn float(&mut self, node: &Node, what: &str) -> Option<Located<f64>> {
+        let parsed = parse_float(&node.value);
+        if parsed.is_none() {
+            self.value_error(node, what, "a number", "write a number such as `0.5`");
+        }
+        parsed.map(|f| Located::new(f, node.span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_bool, parse_float, parse_integer};
+    use crate::load::yaml::Value;
+
+    fn s(text: &str) -> Value {
+        Value::String(text.into())
+    }
+    fn n(text: &str) -> Value {
+        Value::Number(text.into())
+    }
+
+    /// Each row was checked against `docker compose config` v2.40.3.
+    #[test]
+    fn booleans_read_as_compose_v2() {
+        for word in ["y", "Y", "yes", "YES", "true", "TrUe", "on", "ON"] {
+            assert_eq!(parse_bool(&s(word)), Some(true), "{word}");
+        }
+        for word in ["n", "no", "No", "false", "FALSE", "off", "Off"] {
+            assert_eq!(parse_bool(&s(word)), Some(false), "{word}");
+        }
+        assert_eq!(parse_bool(&Value::Bool(true)), Some(true));
+        for bad in [s("1"), s("0"), s("banana"), s(""), n("1"), Value::Null] {
+            assert_eq!(parse_bool(&bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn integers_read_as_compose_v2() {
+        let cases = [
+            (n("3"), Some(3)),
+            (s("3"), Some(3)),
+            (n("3.0"), Some(3)),
+            (n("3.5"), Some(3)),
+            (n("0x10"), Some(16)),
+            (n("0o10"), Some(8)),
+            (n("0b11"), Some(3)),
+            (n("010"), Some(8)),
+            (s("010"), Some(10)),
+            (n("1_000"), Some(1000)),
+            (n("1e3"), Some(1000)),
+            (s("+3"), Some(3)),
+            (s("3.0"), None),
+            (s("0x10"), None),
+            (s(" 3"), None),
+            (s("1e3"), None),
+            (s("1_000"), None),
+            (s("abc"), None),
+            (s(""), None),
+            (Value::Bool(true), None),
+            (Value::Null, None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(parse_integer(&value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn floats_read_as_compose_v2() {
+        assert_eq!(parse_float(&s("0.5")), Some(0.5));
+        assert_eq!(parse_float(&s("1e1")), Some(10.0));
+        assert_eq!(parse_float(&n("0x10")), Some(16.0));
+        assert_eq!(parse_float(&s("0x10")), None);
+        assert_eq!(parse_float(&s("abc")), None);
+        assert_eq!(parse_float(&s("inf")), None);
     }
 }

@@ -10,7 +10,7 @@ use crate::model::healthcheck::{Healthcheck, read_healthcheck};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::network::{ServiceNetwork, read_service_networks};
 use crate::model::port::{Port, read_expose, read_ports};
-use crate::model::read::Reader;
+use crate::model::read::{Reader, parse_float, parse_integer};
 use crate::model::report_key;
 use crate::model::units::parse_bytes;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
@@ -167,6 +167,8 @@ pub struct Dependency {
     pub service: Located<String>,
     /// When it counts as ready.
     pub condition: Condition,
+    /// `required` (default true): `false` lets the service start without it.
+    pub required: bool,
 }
 
 /// One `links` entry: `service` or `service:alias`.
@@ -309,25 +311,7 @@ impl Service {
                     service.pod.sysctls = Some(Located::new(entries, value.span));
                 }
                 "stop_grace_period" => {
-                    service.pod.stop_grace_period =
-                        reader.string(value, "stop_grace_period").and_then(|text| {
-                            let parsed = crate::model::units::parse_duration(&text.value)
-                                .map(|d| Located::new(d, text.span));
-                            if parsed.is_none() {
-                                reader.diagnostics.push(
-                                    Diagnostic::error(
-                                        "duration-invalid",
-                                        format!(
-                                            "`{}` in `stop_grace_period` is not a duration",
-                                            text.value
-                                        ),
-                                    )
-                                    .at(text.span)
-                                    .help("write it like `10s` or `1m30s`"),
-                                );
-                            }
-                            parsed
-                        });
+                    service.pod.stop_grace_period = reader.duration(value, "stop_grace_period");
                 }
                 "pull_policy" => {
                     service.pull_policy = reader.string(value, "pull_policy").and_then(|p| match p.value.as_str() {
@@ -413,30 +397,33 @@ impl Service {
                         .map(|c| c.value)
                         .collect();
                 }
-                "privileged" => {
-                    service.security.privileged = matches!(value.value, Value::Bool(true));
-                }
-                "read_only" => {
-                    service.security.read_only = matches!(value.value, Value::Bool(true));
-                }
-                "tty" => service.security.tty = matches!(value.value, Value::Bool(true)),
-                "stdin_open" => {
-                    service.security.stdin_open = matches!(value.value, Value::Bool(true));
-                }
+                "privileged" => service.security.privileged = flag(value, "privileged", reader),
+                "read_only" => service.security.read_only = flag(value, "read_only", reader),
+                "tty" => service.security.tty = flag(value, "tty", reader),
+                "stdin_open" => service.security.stdin_open = flag(value, "stdin_open", reader),
                 "mem_limit" => {
-                    service.resources.memory_limit = read_bytes(value, "mem_limit", reader);
+                    let limit = read_bytes(value, "mem_limit", reader);
+                    set_once(&mut service.resources.memory_limit, limit);
                 }
                 "mem_reservation" => {
-                    service.resources.memory_request = read_bytes(value, "mem_reservation", reader);
+                    let request = read_bytes(value, "mem_reservation", reader);
+                    set_once(&mut service.resources.memory_request, request);
                 }
-                "cpus" => service.resources.cpu_limit = read_cpus(value, "cpus", reader),
+                "cpus" => {
+                    let limit = read_cpus(value, "cpus", reader);
+                    set_once(&mut service.resources.cpu_limit, limit);
+                }
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
-                _ => report_key(&key, SERVICE_KEYS, "service", reader),
+                _ => {
+                    check_unmapped(&key.value, value, reader);
+                    report_key(&key, SERVICE_KEYS, "service", reader);
+                }
             }
         }
         service.environment = env_files;
         service.environment.extend(environment);
+        check_resource_pairs(body, reader);
         service
     }
 }
@@ -509,6 +496,7 @@ fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
             .map(|service| Dependency {
                 service,
                 condition: Condition::Started,
+                required: true,
             })
             .collect(),
         Value::Map(_) => {
@@ -532,7 +520,35 @@ fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
                                 Condition::Started
                             }
                         });
-                    Dependency { service, condition }
+                    // compose's schema wants a YAML boolean here, not a word
+                    let required = match body.get("required") {
+                        None => true,
+                        Some(Node { value: Value::Bool(b), .. }) => *b,
+                        Some(other) => {
+                            reader.type_error(other, "depends_on.required", "`true` or `false`");
+                            true
+                        }
+                    };
+                    if let Some(restart) = body.get("restart")
+                        && reader.boolean(restart, "depends_on.restart").is_some_and(|r| r.value)
+                    {
+                        reader.diagnostics.push(
+                            Diagnostic::note(
+                                "depends-on-restart",
+                                format!(
+                                    "`restart: true` on the dependency on `{}` is not carried over: compose restarts this service when `{}` is restarted by `docker compose`; Kubernetes restarts each container on its own",
+                                    service.value, service.value
+                                ),
+                            )
+                            .at(restart.span)
+                            .help("if this service must reconnect after a restart of its dependency, make it retry, or give it a liveness probe"),
+                        );
+                    }
+                    Dependency {
+                        service,
+                        condition,
+                        required,
+                    }
                 })
                 .collect()
         }
@@ -622,48 +638,130 @@ fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Restart>
 }
 
 fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    let text = reader.string(node, what)?;
-    let bytes = parse_bytes(&text.value);
-    if bytes.is_none() {
-        reader.diagnostics.push(
-            Diagnostic::error(
-                "size-invalid",
-                format!("`{}` in `{what}` is not a size", text.value),
-            )
-            .at(text.span)
-            .help("write it like `512m` or `1g`"),
-        );
-    }
-    bytes
+    reader.bytes(node, what)
 }
 
 fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    let text = reader.string(node, what)?;
-    match text.value.parse::<f64>() {
+    let cpus = reader.float(node, what)?;
+    if cpus.value > 0.0 {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(cpus) if cpus > 0.0 => Some((cpus * 1000.0).round() as u64),
-        _ => {
-            reader.diagnostics.push(
-                Diagnostic::error(
-                    "cpus-invalid",
-                    format!("`{}` in `{what}` is not a CPU count", text.value),
-                )
-                .at(text.span)
-                .help("write a positive number such as `0.5`"),
-            );
+        return Some((cpus.value * 1000.0).round() as u64);
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "cpus-invalid",
+            format!("`{}` in `{what}` is not a CPU count", cpus.value),
+        )
+        .at(cpus.span)
+        .help("write a positive number such as `0.5`"),
+    );
+    None
+}
+
+fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
+    let count = reader.integer(node, what, 0)?;
+    match u32::try_from(count.value) {
+        Ok(n) => Some(Located::new(n, count.span)),
+        Err(_) => {
+            reader.type_error(node, what, "a whole number below 2^32");
             None
         }
     }
 }
 
-fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
-    let text = reader.string(node, what)?;
-    match text.value.parse::<u32>() {
-        Ok(n) => Some(Located::new(n, text.span)),
-        Err(_) => {
-            reader.type_error(node, what, "a whole number");
-            None
+/// A resource written both as a service key and under `deploy.resources`
+/// must agree; where `deploy.resources.limits` (or `reservations`) is
+/// written, a field it leaves out counts as 0, as compose counts it.
+fn check_resource_pairs(body: &Node, reader: &mut Reader<'_>) {
+    type Read = fn(&Value) -> Option<f64>;
+    let pairs: [(&str, &str, &str, Read); 4] = [
+        ("cpus", "limits", "cpus", parse_float),
+        ("mem_limit", "limits", "memory", bytes_of),
+        ("mem_reservation", "reservations", "memory", bytes_of),
+        ("pids_limit", "limits", "pids", |v| {
+            #[allow(clippy::cast_precision_loss)]
+            parse_integer(v).map(|i| i as f64)
+        }),
+    ];
+    for (key, kind, field, read) in pairs {
+        let Some(written) = body.get(key).and_then(|n| read(&n.value)) else {
+            continue;
+        };
+        let Some(section) = body
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(kind))
+            .filter(|s| s.as_map().is_some())
+        else {
+            continue;
+        };
+        let deployed = match section.get(field) {
+            Some(node) => match read(&node.value) {
+                Some(value) => value,
+                None => continue,
+            },
+            None => 0.0,
+        };
+        #[allow(clippy::float_cmp)] // both are read from the same kind of text
+        if written != deployed {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "resource-conflict",
+                    format!("`{key}` and `deploy.resources.{kind}.{field}` set different values"),
+                )
+                .at(section.get(field).map_or(section.span, |n| n.span))
+                .help(format!(
+                    "write the value once: `{key}`, or `{field}` under `deploy.resources.{kind}`"
+                )),
+            );
         }
+    }
+}
+
+fn bytes_of(value: &Value) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    match value {
+        Value::String(text) | Value::Number(text) => parse_bytes(text).map(|b| b as f64),
+        _ => None,
+    }
+}
+
+/// Sets a resource that can be written in two places (`mem_limit` and
+/// `deploy.resources.limits.memory`, …); `check_resource_pairs` reports
+/// two different values.
+fn set_once<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
+    }
+}
+
+/// A boolean key: an unreadable value is an error and counts as `false`.
+fn flag(node: &Node, what: &str, reader: &mut Reader<'_>) -> bool {
+    reader.boolean(node, what).is_some_and(|b| b.value)
+}
+
+/// Keys podlift does not carry over still must hold what compose accepts:
+/// compose v2 refuses the file otherwise.
+fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
+    match key {
+        "init" | "oom_kill_disable" | "attach" => {
+            reader.boolean(value, key);
+        }
+        // compose's schema wants a YAML boolean here, not a word
+        "use_api_socket" if !matches!(value.value, Value::Bool(_)) => {
+            reader.type_error(value, key, "`true` or `false`");
+        }
+        "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
+        | "cpu_shares" | "oom_score_adj" | "pids_limit" => {
+            reader.integer(value, key, i64::MIN);
+        }
+        "cpu_percent" => {
+            reader.float(value, key);
+        }
+        "shm_size" | "memswap_limit" => {
+            read_bytes(value, key, reader);
+        }
+        _ => {}
     }
 }
 
@@ -675,24 +773,37 @@ fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
         match key.value.as_str() {
             "replicas" => service.replicas = read_count(value, "deploy.replicas", reader),
             "resources" => {
-                if let Some(limits) = value.get("limits") {
-                    if let Some(cpus) = limits.get("cpus") {
-                        service.resources.cpu_limit =
-                            read_cpus(cpus, "deploy.resources.limits.cpus", reader);
+                let resources = &mut service.resources;
+                for (kind, cpu, memory) in [
+                    (
+                        "limits",
+                        &mut resources.cpu_limit,
+                        &mut resources.memory_limit,
+                    ),
+                    (
+                        "reservations",
+                        &mut resources.cpu_request,
+                        &mut resources.memory_request,
+                    ),
+                ] {
+                    let Some(body) = value.get(kind) else {
+                        continue;
+                    };
+                    if let Some(cpus) = body.get("cpus") {
+                        let what = format!("deploy.resources.{kind}.cpus");
+                        let read = read_cpus(cpus, &what, reader);
+                        set_once(cpu, read);
                     }
-                    if let Some(memory) = limits.get("memory") {
-                        service.resources.memory_limit =
-                            read_bytes(memory, "deploy.resources.limits.memory", reader);
-                    }
-                }
-                if let Some(requests) = value.get("reservations") {
-                    if let Some(cpus) = requests.get("cpus") {
-                        service.resources.cpu_request =
-                            read_cpus(cpus, "deploy.resources.reservations.cpus", reader);
-                    }
-                    if let Some(memory) = requests.get("memory") {
-                        service.resources.memory_request =
-                            read_bytes(memory, "deploy.resources.reservations.memory", reader);
+                    if let Some(node) = body.get("memory") {
+                        let what = format!("deploy.resources.{kind}.memory");
+                        // compose wants a string here (`512m`), unlike `mem_limit`
+                        let read = if matches!(node.value, Value::String(_)) {
+                            read_bytes(node, &what, reader)
+                        } else {
+                            reader.type_error(node, &what, "a string such as `512m`");
+                            None
+                        };
+                        set_once(memory, read);
                     }
                 }
             }

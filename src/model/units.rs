@@ -2,42 +2,101 @@
 
 use std::time::Duration;
 
-/// Parses a compose duration: a sequence of `<number><unit>` with units
-/// `ns`, `us`, `ms`, `s`, `m`, `h`; a bare number means seconds.
+/// Parses a compose duration as Docker Compose v2 does (Go's
+/// `time.ParseDuration` plus `d` and `w`): `0`, or a sequence of
+/// `<number><unit>` with units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, `w`.
+/// A bare number other than `0` is not a duration; nor is a negative one.
 #[must_use]
 pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    if rest == "0" {
+        return Some(Duration::ZERO);
     }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
     if rest.is_empty() {
         return None;
     }
+    let mut total = Duration::ZERO;
+    let mut rest = rest;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let (number, tail) = rest.split_at(digits);
-        let value: f64 = number.parse().ok()?;
+        if number.is_empty() || number == "." {
+            return None;
+        }
         let unit_len = tail
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(tail.len());
         let (unit, next) = tail.split_at(unit_len);
-        let seconds = match unit {
-            "ns" => value / 1e9,
-            "us" | "µs" => value / 1e6,
-            "ms" => value / 1e3,
-            "s" => value,
-            "m" => value * 60.0,
-            "h" => value * 3600.0,
+        let unit_nanos: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            "w" => 604_800_000_000_000,
             _ => return None,
         };
-        total += Duration::from_secs_f64(seconds);
+        // Exact decimal arithmetic: `1.1s` is 1,100,000,000 ns, not a float's idea of it.
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let mut nanos = whole.checked_mul(unit_nanos)?;
+        let mut scale = unit_nanos;
+        for digit in fraction.chars() {
+            scale /= 10;
+            nanos += u128::from(digit.to_digit(10)?) * scale;
+        }
+        let nanos = u64::try_from(nanos).ok()?;
+        total = total.checked_add(Duration::from_nanos(nanos))?;
         rest = next;
     }
     Some(total)
+}
+
+/// A duration as Go's `time.Duration.String()` writes it (`1m30s`,
+/// `1.5ms`, `24h0m0s`), which is how `docker compose config` prints one.
+#[must_use]
+pub fn format_duration(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos == 0 {
+        return "0s".to_string();
+    }
+    let fraction = |value: u128, unit: u128| -> String {
+        let whole = value / unit;
+        let rest = value % unit;
+        if rest == 0 {
+            return whole.to_string();
+        }
+        let width = unit.to_string().len() - 1;
+        let digits = format!("{rest:0width$}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    };
+    if nanos < 1_000 {
+        return format!("{nanos}ns");
+    }
+    if nanos < 1_000_000 {
+        return format!("{}µs", fraction(nanos, 1_000));
+    }
+    if nanos < 1_000_000_000 {
+        return format!("{}ms", fraction(nanos, 1_000_000));
+    }
+    let seconds_part = fraction(nanos % 60_000_000_000, 1_000_000_000);
+    let minutes = nanos / 60_000_000_000;
+    if minutes == 0 {
+        return format!("{seconds_part}s");
+    }
+    let hours = minutes / 60;
+    if hours == 0 {
+        return format!("{minutes}m{seconds_part}s");
+    }
+    format!("{hours}h{}m{seconds_part}s", minutes % 60)
 }
 
 /// Parses a byte size: a number with an optional unit `b`, `k`/`kb`, `m`/`mb`,
@@ -98,7 +157,7 @@ pub fn is_positive_quantity(text: &str) -> bool {
 mod tests {
     use std::time::Duration;
 
-    use super::{parse_bytes, parse_duration};
+    use super::{format_duration, parse_bytes, parse_duration};
 
     #[test]
     fn durations() {
@@ -106,7 +165,13 @@ mod tests {
         assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
         assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("1h"), Some(Duration::from_hours(1)));
-        assert_eq!(parse_duration("15"), Some(Duration::from_secs(15)));
+        // checked against docker compose config v2.40.3
+        assert_eq!(parse_duration("15"), None);
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        assert_eq!(parse_duration("1d2h"), Some(Duration::from_hours(26)));
+        assert_eq!(parse_duration("1w"), Some(Duration::from_hours(168)));
+        assert_eq!(parse_duration("1S"), None);
+        assert_eq!(parse_duration("-1s"), None);
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration(""), None);
     }
@@ -120,6 +185,30 @@ mod tests {
             "1GB", "10gi", "0", "0Gi", "-1Gi", "", "Gi", "1.2.3", "1 Gi", "1e",
         ] {
             assert!(!super::is_positive_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_print_as_go_does() {
+        let cases = [
+            ("0", "0s"),
+            ("10s", "10s"),
+            ("1m", "1m0s"),
+            ("1m30s", "1m30s"),
+            ("1.5h", "1h30m0s"),
+            ("1d", "24h0m0s"),
+            ("1ms500us", "1.5ms"),
+            ("1.5s", "1.5s"),
+            ("250ns", "250ns"),
+            ("1500us", "1.5ms"),
+            ("2us", "2µs"),
+        ];
+        for (written, printed) in cases {
+            assert_eq!(
+                format_duration(parse_duration(written).unwrap()),
+                printed,
+                "{written}"
+            );
         }
     }
 

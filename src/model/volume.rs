@@ -227,10 +227,10 @@ fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
         return None;
     };
     let source = item.get("source").and_then(Node::scalar);
-    let read_only = matches!(
-        item.get("read_only").map(|r| &r.value),
-        Some(Value::Bool(true))
-    );
+    let read_only = item
+        .get("read_only")
+        .and_then(|r| reader.boolean(r, "volumes.read_only"))
+        .is_some_and(|r| r.value);
     let source = match (kind.as_str(), source) {
         ("bind", Some(s)) => bind(&s, project_dir),
         ("volume", Some(s)) => MountSource::Named(s),
@@ -238,8 +238,7 @@ fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
         ("tmpfs", _) => MountSource::Tmpfs(
             item.get("tmpfs")
                 .and_then(|t| t.get("size"))
-                .and_then(Node::scalar)
-                .and_then(|s| parse_bytes(&s)),
+                .and_then(|s| reader.bytes(s, "volumes.tmpfs.size")),
         ),
         (other, _) => {
             reader.diagnostics.push(
@@ -512,10 +511,12 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
         .into_iter()
         .map(|(name, body)| Volume {
             name,
-            external: matches!(
-                body.get("external").map(|e| &e.value),
-                Some(Value::Bool(true) | Value::Map(_))
-            ),
+            external: body.get("external").is_some_and(|e| match e.value {
+                Value::Map(_) => true,
+                _ => reader
+                    .boolean(e, "volumes.external")
+                    .is_some_and(|b| b.value),
+            }),
             real_name: body.get("name").and_then(Node::scalar),
             size: body
                 .get("x-podlift")
@@ -563,6 +564,11 @@ pub fn read_file_objects(
     };
     let mut out = Vec::new();
     for (name, body) in entries {
+        if let Some(external) = body.get("external")
+            && !matches!(external.value, Value::Map(_))
+        {
+            reader.boolean(external, &format!("{what}.external"));
+        }
         let mut private = None;
         let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
             match read_small(&project_dir.join(&file.value)) {
@@ -615,6 +621,9 @@ pub fn read_file_uses(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<F
                     .get("source")
                     .and_then(|s| reader.string(s, "source"))?;
                 let target = item.get("target").and_then(Node::scalar);
+                if let Some(mode) = item.get("mode") {
+                    reader.integer(mode, &format!("{what}.mode"), 0);
+                }
                 Some(FileUse { source, target })
             }
             _ => reader.string(item, what).map(|source| FileUse {

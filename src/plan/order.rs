@@ -25,6 +25,16 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
                     .at(dependency.service.span)
                     .help("remove the entry"),
                 ),
+                None if !dependency.required => diagnostics.push(
+                    Diagnostic::note(
+                        "depends-on-optional",
+                        format!(
+                            "service `{}` depends on `{}`, which is not active; it starts without it (`required: false`)",
+                            service.name.value, dependency.service.value
+                        ),
+                    )
+                    .at(dependency.service.span),
+                ),
                 None => diagnostics.push(
                     Diagnostic::error(
                         "depends-on-unknown",

@@ -169,6 +169,16 @@ fn key_of(name: &str) -> String {
     }
 }
 
+/// The claim of a volume podlift creates: its `name:` when it has one (compose
+/// then uses that name as is, without the project prefix), else
+/// `<project>-<key>`.
+fn claim_name(volume: &crate::model::volume::Volume, prefix: &str) -> String {
+    match &volume.real_name {
+        Some(name) => names::dns_label(name, "data"),
+        None => names::dns_label(&format!("{prefix}-{}", volume.name.value), "data"),
+    }
+}
+
 /// Plans every volume, secret and config of the project.
 pub fn plan_storage(
     project: &Project,
@@ -180,7 +190,7 @@ pub fn plan_storage(
     for volume in &project.volumes {
         if !volume.external {
             storage.claims.push(ClaimPlan {
-                name: names::dns_label(&format!("{prefix}-{}", volume.name.value), "data"),
+                name: claim_name(volume, prefix),
                 size: volume
                     .size
                     .clone()
@@ -343,7 +353,7 @@ fn plan_mounts(
                         format!("`{owner}:{}` (volume `{name}`)", mount.target),
                         mount.span,
                     ));
-                    names::dns_label(&format!("{prefix}-{name}"), "data")
+                    claim_name(declared, prefix)
                 };
                 (storage.volume(name, VolumeSource::Claim(claim)), None)
             }

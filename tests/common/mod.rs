@@ -53,6 +53,7 @@ pub struct Test {
     dir: PathBuf,
     env: Vec<(String, String)>,
     removed: Vec<String>,
+    stdin: Option<String>,
 }
 
 /// What an invocation printed and returned.
@@ -70,6 +71,7 @@ impl Test {
             dir: repo(),
             env: Vec::new(),
             removed: Vec::new(),
+            stdin: None,
         }
     }
 
@@ -95,6 +97,12 @@ impl Test {
         self
     }
 
+    /// Feeds `text` to standard input.
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
     pub fn run(self) -> Run {
         let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
         command
@@ -109,6 +117,9 @@ impl Test {
         }
         for k in &self.removed {
             command.env_remove(k);
+        }
+        if let Some(text) = &self.stdin {
+            command.write_stdin(text.as_bytes());
         }
         let output = command.output().unwrap();
         Run {

@@ -1,0 +1,459 @@
+//! `podlift config`: the project as podlift resolved it, in the canonical
+//! form of `docker compose config`; and the cases where Docker Compose v2
+//! disagreed with podlift (tests/oracle/differential.py found them), each a
+//! regression test. Expected values were checked against compose v2.40.3.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{Test, compose_dir};
+use serde_json::{Value, json};
+
+fn config(dir: &std::path::Path) -> Value {
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir)
+        .success();
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn prints_the_canonical_form() {
+    let dir = compose_dir(
+        "name: demo\nservices:\n  web:\n    image: nginx\n    privileged: \"yes\"\n    command: echo \"a b\"\n    ports: [\"127.0.0.1:8080:80\", \"9000-9001:90-91/udp\"]\n    environment: [A=1, B]\n    labels: [x=y, z]\n    volumes: [\"./data:/data:ro\", \"vol:/v\"]\n    depends_on: [db]\n    healthcheck:\n      test: curl -f localhost\n      interval: 90s\n      retries: \"5\"\n    mem_limit: 512m\n    stop_grace_period: 1m\n  db:\n    image: postgres\nvolumes:\n  vol: {}\n  unused: {}\n",
+    );
+    let project = config(dir.path());
+    let root = dir.path().to_string_lossy().into_owned();
+    let web = &project["services"]["web"];
+    assert_eq!(project["name"], "demo");
+    assert_eq!(web["privileged"], true);
+    assert_eq!(web["command"], json!(["echo", "a b"]));
+    assert_eq!(project["services"]["db"]["command"], Value::Null);
+    assert_eq!(
+        web["ports"],
+        json!([
+            {"mode": "ingress", "host_ip": "127.0.0.1", "target": 80, "published": "8080", "protocol": "tcp"},
+            {"mode": "ingress", "target": 90, "published": "9000", "protocol": "udp"},
+            {"mode": "ingress", "target": 91, "published": "9001", "protocol": "udp"},
+        ])
+    );
+    assert_eq!(web["environment"], json!({"A": "1", "B": null}));
+    assert_eq!(web["labels"], json!({"x": "y", "z": ""}));
+    assert_eq!(
+        web["volumes"],
+        json!([
+            {"type": "bind", "source": format!("{root}/data"), "target": "/data", "read_only": true, "bind": {"create_host_path": true}},
+            {"type": "volume", "source": "vol", "target": "/v", "volume": {}},
+        ])
+    );
+    assert_eq!(
+        web["depends_on"],
+        json!({"db": {"condition": "service_started", "required": true}})
+    );
+    assert_eq!(
+        web["healthcheck"],
+        json!({"test": ["CMD-SHELL", "curl -f localhost"], "interval": "1m30s", "retries": 5})
+    );
+    assert_eq!(web["mem_limit"], "536870912");
+    assert_eq!(web["stop_grace_period"], "1m0s");
+    assert_eq!(web["networks"], json!({"default": null}));
+    assert_eq!(
+        project["networks"],
+        json!({"default": {"name": "demo_default", "ipam": {}}})
+    );
+    // only what the services use, as compose prints it
+    assert_eq!(project["volumes"], json!({"vol": {"name": "demo_vol"}}));
+}
+
+#[test]
+fn yaml_is_the_default_and_reads_back_as_the_same_project() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n    tty: on\n");
+    let yaml = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+    let parsed: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+    assert_eq!(parsed, config(dir.path()));
+    // and podlift reads its own output as the same project
+    std::fs::write(dir.path().join("compose.yaml"), &yaml.stdout).unwrap();
+    assert_eq!(config(dir.path()), parsed);
+}
+
+#[test]
+fn a_loading_error_exits_1_and_prints_nothing() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n    privileged: \"1\"\n");
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr.contains("`privileged` must be a boolean"),
+        "{}",
+        run.stderr
+    );
+    // what only one Pod cannot do is no loading error
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    ports: [\"80:80\"]\n  b:\n    image: busybox\n    ports: [\"81:80\"]\n",
+    );
+    Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+}
+
+#[test]
+fn a_literal_dollar_prints_escaped_as_compose_does() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n    command: echo $$HOME\n");
+    assert_eq!(
+        config(dir.path())["services"]["a"]["command"],
+        json!(["echo", "$$HOME"])
+    );
+}
+
+// ---- regressions: where compose v2 disagreed, compose wins
+
+#[test]
+fn project_name_and_bare_environment_names_come_from_dot_env_too() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n    environment: [FROM_DOTENV]\n");
+    std::fs::write(
+        dir.path().join(".env"),
+        "COMPOSE_PROJECT_NAME=from_dotenv\nFROM_DOTENV=yes\n",
+    )
+    .unwrap();
+    let project = config(dir.path());
+    assert_eq!(project["name"], "from_dotenv");
+    assert_eq!(
+        project["services"]["a"]["environment"]["FROM_DOTENV"],
+        "yes"
+    );
+    // convert carries the same value into the container
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let env = &run.pod_spec()["containers"][0]["env"];
+    assert_eq!(env, &json!([{"name": "FROM_DOTENV", "value": "yes"}]));
+}
+
+#[test]
+fn inactive_services_must_still_be_valid() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [debug]\n    privileged: \"banana\"\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr.contains("`privileged` must be a boolean"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn depends_on_required_and_restart() {
+    // `required` takes a YAML boolean only
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    depends_on:\n      b: {condition: service_started, required: \"true\"}\n  b:\n    image: busybox\n",
+    );
+    let run = Test::new().args(["check"]).current_dir(dir.path()).run();
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("`depends_on.required` must be"),
+        "{}",
+        run.stderr
+    );
+    // an optional dependency that is not active is no error; restart: true is named
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    depends_on:\n      dbg: {condition: service_started, required: false}\n      b: {condition: service_started, restart: true}\n  b:\n    image: busybox\n  dbg:\n    image: busybox\n    profiles: [debug]\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(run.stderr.contains("depends-on-optional"), "{}", run.stderr);
+    assert!(run.stderr.contains("depends-on-restart"), "{}", run.stderr);
+    let project = config(dir.path());
+    assert_eq!(
+        project["services"]["a"]["depends_on"],
+        json!({
+            "dbg": {"condition": "service_started", "required": false},
+            "b": {"condition": "service_started", "restart": true, "required": true},
+        })
+    );
+}
+
+#[test]
+fn command_words_must_be_strings() {
+    for body in [
+        "command: [echo, 1]",
+        "entrypoint: [run, true]",
+        "healthcheck: {test: [CMD, check, 2]}",
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: busybox\n    {body}\n"
+        ));
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(
+            run.stderr.contains("must be a string"),
+            "{body}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn one_resource_written_twice_must_agree() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {memory: 512m}}}\n",
+    );
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(run.stderr.contains("resource-conflict"), "{}", run.stderr);
+    // the same amount written two ways is one value
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {memory: 1024m}}}\n",
+    );
+    Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    deploy: {resources: {limits: {memory: 1024}}}\n",
+    );
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr.contains("deploy.resources.limits.memory"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_included_build_without_context_builds_in_its_project_directory() {
+    let dir = compose_dir(
+        "include:\n  - path: ./dir/compose.yaml\n    project_directory: ./sub\nservices: {}\n",
+    );
+    std::fs::create_dir_all(dir.path().join("dir")).unwrap();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("dir/compose.yaml"),
+        "services:\n  b:\n    build: {dockerfile_inline: \"FROM busybox\"}\n",
+    )
+    .unwrap();
+    let project = config(dir.path());
+    assert_eq!(
+        project["services"]["b"]["build"],
+        json!({"context": format!("{}/sub", dir.path().display()), "dockerfile_inline": "FROM busybox"})
+    );
+}
+
+// ---- what docker compose does that podlift lacked (issue 15, item 4)
+
+#[test]
+fn dash_f_dash_reads_the_compose_file_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("shop");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("app.env"), "FROM_FILE=1\n").unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json", "-f", "-"])
+        .current_dir(&project)
+        .stdin("services:\n  a:\n    image: busybox\n    env_file: app.env\n")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    // the project directory is the working directory
+    assert_eq!(config["name"], "shop");
+    assert_eq!(config["services"]["a"]["environment"]["FROM_FILE"], "1");
+    let run = Test::new()
+        .args(["convert", "-f", "-"])
+        .current_dir(&project)
+        .stdin("services:\n  a:\n    image: busybox\n    tty: yes\n")
+        .success();
+    assert_eq!(run.pod_spec()["containers"][0]["tty"], true);
+}
+
+#[test]
+fn without_dash_f_the_parents_are_searched() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox\n");
+    let deep = dir.path().join("src/module");
+    std::fs::create_dir_all(&deep).unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(&deep)
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    let name = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_lowercase();
+    assert_eq!(config["name"].as_str().unwrap(), name.replace('.', ""));
+}
+
+#[test]
+fn compose_path_separator_and_env_files_variables() {
+    let dir = compose_dir("services:\n  a:\n    image: busybox:${TAG}\n");
+    std::fs::write(
+        dir.path().join("extra.yaml"),
+        "services:\n  b:\n    image: busybox\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("one.env"), "TAG=1\n").unwrap();
+    std::fs::write(dir.path().join("two.env"), "TAG=2\n").unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("COMPOSE_FILE", "compose.yaml;extra.yaml")
+        .env("COMPOSE_PATH_SEPARATOR", ";")
+        .env("COMPOSE_ENV_FILES", "one.env,two.env")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(config["services"]["a"]["image"], "busybox:2");
+    assert!(config["services"]["b"].is_object());
+}
+
+#[test]
+fn optional_env_files_may_be_missing() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: missing.env\n        required: false\n      - path: raw.env\n        format: raw\n",
+    );
+    std::fs::write(dir.path().join("raw.env"), "A=1\n").unwrap();
+    let project = config(dir.path());
+    assert_eq!(project["services"]["a"]["environment"], json!({"A": "1"}));
+}
+
+#[test]
+fn build_with_image_warns_that_the_image_must_be_pushed() {
+    let dir = compose_dir("services:\n  a:\n    image: shop/app:1\n    build: .\n");
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        run.stderr.contains("warning[image-built]") && run.stderr.contains("push it to a registry"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.pod_spec()["containers"][0]["image"], "shop/app:1");
+}
+
+#[test]
+fn a_volume_name_names_the_claim() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    volumes: [data:/data]\nvolumes:\n  data:\n    name: shared-data\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let objects = run.objects();
+    let claim = objects
+        .iter()
+        .find(|o| o["kind"] == "PersistentVolumeClaim")
+        .unwrap();
+    assert_eq!(claim["metadata"]["name"], "shared-data");
+    assert_eq!(
+        run.pod_spec()["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "shared-data"
+    );
+    assert_eq!(config(dir.path())["volumes"]["data"]["name"], "shared-data");
+}
+
+#[test]
+fn ports_keep_their_host_address() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    ports: [\"127.0.0.1:3306:3306\", \"[::1]:6379:6379\"]\n",
+    );
+    let ports = &config(dir.path())["services"]["a"]["ports"];
+    assert_eq!(ports[0]["host_ip"], "127.0.0.1");
+    assert_eq!(ports[1]["host_ip"], "::1");
+}
+
+#[test]
+fn more_cases_compose_refuses() {
+    let cases = [
+        // two services, one container name
+        (
+            "services:\n  a:\n    image: busybox\n    container_name: one\n  b:\n    image: busybox\n    container_name: one\n",
+            "container-name-duplicate",
+        ),
+        // `deploy.resources.limits` written without `pids` counts it as 0
+        (
+            "services:\n  a:\n    image: busybox\n    pids_limit: 10\n    deploy: {resources: {limits: {cpus: \"0.5\"}}}\n",
+            "resource-conflict",
+        ),
+        (
+            "services:\n  a:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {cpus: \"0.5\"}}}\n",
+            "resource-conflict",
+        ),
+        // a YAML boolean only, no word
+        (
+            "services:\n  a:\n    image: busybox\n    use_api_socket: \"yes\"\n",
+            "`use_api_socket` must be",
+        ),
+    ];
+    for (text, says) in cases {
+        let dir = compose_dir(text);
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(run.stderr.contains(says), "{text}\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn label_files_are_read_and_labels_win() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    label_file: ./labels\n    labels: {b: written}\n",
+    );
+    std::fs::write(dir.path().join("labels"), "a=1\nb=2\n").unwrap();
+    assert_eq!(
+        config(dir.path())["services"]["a"]["labels"],
+        json!({"a": "1", "b": "written"})
+    );
+}
+
+#[test]
+fn profile_flags_replace_compose_profiles() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    profiles: [p1]\n  b:\n    image: busybox\n    profiles: [p2]\n  c:\n    image: busybox\n",
+    );
+    let services = |run: common::Run| {
+        let config: Value = serde_json::from_str(&run.stdout).unwrap();
+        config["services"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let run = Test::new()
+        .args(["config", "--format", "json", "--profile", "p2"])
+        .current_dir(dir.path())
+        .env("COMPOSE_PROFILES", "p1")
+        .success();
+    assert_eq!(services(run), ["b", "c"]);
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("COMPOSE_PROFILES", "p1")
+        .success();
+    assert_eq!(services(run), ["a", "c"]);
+}
