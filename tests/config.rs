@@ -457,3 +457,27 @@ fn profile_flags_replace_compose_profiles() {
         .success();
     assert_eq!(services(run), ["a", "c"]);
 }
+
+#[test]
+fn a_number_in_environment_reaches_the_container_as_compose_prints_it() {
+    // compose v2 reads `1.50` as a number and passes `1.5`; `010` is octal
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    environment:\n      VERSION: 1.50\n      MODE: 010\n      QUOTED: \"1.50\"\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert_eq!(
+        run.pod_spec()["containers"][0]["env"],
+        json!([
+            {"name": "VERSION", "value": "1.5"},
+            {"name": "MODE", "value": "8"},
+            {"name": "QUOTED", "value": "1.50"},
+        ])
+    );
+    assert_eq!(
+        config(dir.path())["services"]["a"]["environment"],
+        json!({"VERSION": "1.5", "MODE": "8", "QUOTED": "1.50"})
+    );
+}

@@ -59,6 +59,7 @@ pub fn read_environment(
                 };
                 let value = match &value.value {
                     Value::Null => variables.get(&name.value).cloned(),
+                    Value::Number(text) => Some(crate::model::read::number_text(text)),
                     _ => reader.string(value, "environment value").map(|v| v.value),
                 };
                 if let Some(value) = value {
