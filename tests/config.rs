@@ -179,6 +179,15 @@ fn depends_on_required_and_restart() {
         .success();
     assert!(run.stderr.contains("depends-on-optional"), "{}", run.stderr);
     assert!(run.stderr.contains("depends-on-restart"), "{}", run.stderr);
+    // but a service that is defined nowhere is an error even then, as in compose
+    let nowhere = compose_dir(
+        "services:\n  a:\n    image: busybox\n    depends_on:\n      gone: {condition: service_started, required: false}\n",
+    );
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(nowhere.path())
+        .failure(1);
+    assert!(run.stderr.contains("depends-on-unknown"), "{}", run.stderr);
     let project = config(dir.path());
     assert_eq!(
         project["services"]["a"]["depends_on"],
