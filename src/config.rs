@@ -20,7 +20,7 @@ use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
 use crate::model::environment::read_env_files;
-use crate::model::read::{Reader, parse_bool, parse_float, parse_integer};
+use crate::model::read::{Reader, parse_bool, parse_float, parse_integer, string_value};
 use crate::model::units::{format_duration, parse_bytes, parse_duration};
 
 /// What the canonical form needs besides the document.
@@ -259,7 +259,7 @@ impl Canon<'_> {
                     let Some(name) = key.scalar() else { continue };
                     let value = match &value.value {
                         Value::Null => lookup(&name),
-                        _ => value.scalar().map_or(Json::Null, Json::String),
+                        _ => string_value(value).map_or(Json::Null, Json::String),
                     };
                     out.insert(name, value);
                 }
@@ -365,7 +365,7 @@ impl Canon<'_> {
                     let Some(key) = key.scalar() else { continue };
                     let value = match value.value {
                         Value::Null => lookup(&key),
-                        _ => value.scalar().map_or_else(|| plain(value), Json::String),
+                        _ => string_value(value).map_or_else(|| plain(value), Json::String),
                     };
                     if !value.is_null() {
                         out.insert(key, value);
@@ -507,7 +507,10 @@ impl Canon<'_> {
                     for (k, v) in value.as_map().unwrap_or_default() {
                         let Some(k) = k.scalar() else { continue };
                         let canonical = match k.as_str() {
-                            "nocopy" | "create_host_path" | "read_only" => boolean(v),
+                            "nocopy" | "create_host_path" | "read_only" => match boolean(v) {
+                                Json::Bool(false) => continue,
+                                b => b,
+                            },
                             "size" => bytes(v),
                             "mode" => integer(v),
                             _ => plain(v),
@@ -801,7 +804,7 @@ fn string_map(node: &Node, missing: &str, null_stays: bool) -> Json {
                 let value = match &value.value {
                     Value::Null if null_stays => Json::Null,
                     Value::Null => Json::String(missing.to_string()),
-                    _ => value.scalar().map_or_else(|| plain(value), Json::String),
+                    _ => string_value(value).map_or_else(|| plain(value), Json::String),
                 };
                 out.insert(key, value);
             }
@@ -845,6 +848,9 @@ fn extra_hosts(node: &Node) -> Json {
             .collect(),
         _ => return plain(node),
     };
+    // compose keeps them as a map and prints them in order
+    let mut entries = entries;
+    entries.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     Json::Array(entries)
 }
 

@@ -53,6 +53,8 @@ pub struct Project {
     pub index: std::collections::HashMap<String, usize>,
     /// Position of each top-level volume, secret and config, by name.
     pub resource_index: std::collections::HashMap<(Resource, String), usize>,
+    /// Services that no active profile selects (not part of the project).
+    pub inactive: std::collections::HashSet<String>,
 }
 
 /// A kind of top-level resource, for lookups by name.
@@ -156,6 +158,11 @@ pub fn model(
         extension: Extension::default(),
         index: std::collections::HashMap::new(),
         resource_index: std::collections::HashMap::new(),
+        inactive: document
+            .inactive
+            .iter()
+            .filter_map(|(k, _)| k.scalar())
+            .collect(),
     };
     let mut file_name = None;
     check_inactive(&document.inactive, &context, &mut reader);

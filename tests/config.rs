@@ -179,6 +179,15 @@ fn depends_on_required_and_restart() {
         .success();
     assert!(run.stderr.contains("depends-on-optional"), "{}", run.stderr);
     assert!(run.stderr.contains("depends-on-restart"), "{}", run.stderr);
+    // but a service that is defined nowhere is an error even then, as in compose
+    let nowhere = compose_dir(
+        "services:\n  a:\n    image: busybox\n    depends_on:\n      gone: {condition: service_started, required: false}\n",
+    );
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(nowhere.path())
+        .failure(1);
+    assert!(run.stderr.contains("depends-on-unknown"), "{}", run.stderr);
     let project = config(dir.path());
     assert_eq!(
         project["services"]["a"]["depends_on"],
@@ -456,4 +465,28 @@ fn profile_flags_replace_compose_profiles() {
         .env("COMPOSE_PROFILES", "p1")
         .success();
     assert_eq!(services(run), ["a", "c"]);
+}
+
+#[test]
+fn a_number_in_environment_reaches_the_container_as_compose_prints_it() {
+    // compose v2 reads `1.50` as a number and passes `1.5`; `010` is octal
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    environment:\n      VERSION: 1.50\n      MODE: 010\n      QUOTED: \"1.50\"\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert_eq!(
+        run.pod_spec()["containers"][0]["env"],
+        json!([
+            {"name": "VERSION", "value": "1.5"},
+            {"name": "MODE", "value": "8"},
+            {"name": "QUOTED", "value": "1.50"},
+        ])
+    );
+    assert_eq!(
+        config(dir.path())["services"]["a"]["environment"],
+        json!({"VERSION": "1.5", "MODE": "8", "QUOTED": "1.50"})
+    );
 }

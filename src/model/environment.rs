@@ -68,6 +68,7 @@ pub fn read_environment(
                         }
                         found
                     }
+                    Value::Number(text) => Some(crate::model::read::number_text(text)),
                     _ => reader.string(value, "environment value").map(|v| v.value),
                 };
                 if let Some(value) = value {

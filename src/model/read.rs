@@ -140,6 +140,7 @@ impl Reader<'_> {
                             .filter_map(Node::scalar)
                             .collect::<Vec<_>>()
                             .join(","),
+                        Value::Number(text) => number_text(text),
                         _ => self.string(v, what)?.value,
                     };
                     Some(Located::new(format!("{}{sep}{value}", key.value), k.span))
@@ -190,6 +191,46 @@ pub fn parse_integer(value: &Value) -> Option<i64> {
             text.parse().ok()
         }
         Value::Null | Value::Bool(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// The text compose gives a YAML number where it wants a string (an
+/// `environment` or `labels` value): the number as go-yaml reads it, printed
+/// as Go prints it — `1.50` is `1.5`, `0x10` is `16`, `010` is `8`, `1e21`
+/// is `1e+21`. Text that is no number stays as written.
+#[must_use]
+pub fn number_text(text: &str) -> String {
+    if let Some(i) = yaml_integer(text) {
+        return i.to_string();
+    }
+    let clean = text.replace('_', "");
+    if let Ok(u) = clean.parse::<u64>() {
+        return u.to_string();
+    }
+    let Ok(f) = clean.parse::<f64>() else {
+        return text.to_string();
+    };
+    if !f.is_finite() {
+        return text.to_string();
+    }
+    // Go's %v: shortest digits, an exponent below 1e-4 and from 1e21 on
+    let scientific = format!("{f:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..21).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    } else {
+        format!("{f}")
+    }
+}
+
+/// A scalar as compose turns it into a string: numbers as [`number_text`].
+#[must_use]
+pub fn string_value(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Number(text) => Some(number_text(text)),
+        _ => node.scalar(),
     }
 }
 
@@ -385,6 +426,31 @@ mod tests {
         ];
         for (value, expected) in cases {
             assert_eq!(parse_integer(&value), expected, "{value:?}");
+        }
+    }
+
+    /// Checked against `docker compose config` v2.40.3 (`environment` values).
+    #[test]
+    fn numbers_become_text_as_compose_prints_them() {
+        let cases = [
+            ("1.0", "1"),
+            ("0x10", "16"),
+            ("010", "8"),
+            ("1e3", "1000"),
+            ("1_000", "1000"),
+            ("1.50", "1.5"),
+            (".5", "0.5"),
+            ("-0", "0"),
+            ("+1", "1"),
+            ("12345678901234567890", "12345678901234567890"),
+            ("1e21", "1e+21"),
+            ("0.000001", "1e-06"),
+            ("1e-7", "1e-07"),
+            ("3.14159265358979", "3.14159265358979"),
+            ("0o17", "15"),
+        ];
+        for (written, text) in cases {
+            assert_eq!(super::number_text(written), text, "{written}");
         }
     }
 

@@ -4,6 +4,41 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::NetworkMode;
 
+/// A dependency on no service of the project: an error, unless it is
+/// optional (`required: false`) and its target is a service of an inactive
+/// profile, which compose starts without.
+fn missing(
+    project: &Project,
+    service: &crate::model::service::Service,
+    dependency: &crate::model::service::Dependency,
+    diagnostics: &mut Diagnostics,
+) {
+    if !dependency.required && project.inactive.contains(&dependency.service.value) {
+        diagnostics.push(
+            Diagnostic::note(
+                "depends-on-optional",
+                format!(
+                    "service `{}` depends on `{}`, which is not active; it starts without it (`required: false`)",
+                    service.name.value, dependency.service.value
+                ),
+            )
+            .at(dependency.service.span),
+        );
+        return;
+    }
+    diagnostics.push(
+        Diagnostic::error(
+            "depends-on-unknown",
+            format!(
+                "service `{}` depends on `{}`, which is not a service",
+                service.name.value, dependency.service.value
+            ),
+        )
+        .at(dependency.service.span)
+        .help("name a service of this project, or remove the entry"),
+    );
+}
+
 /// Indices of `project.services` in start order. Unknown targets and cycles are
 /// reported; services caught in a cycle keep their file order at the end.
 pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usize> {
@@ -25,27 +60,7 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
                     .at(dependency.service.span)
                     .help("remove the entry"),
                 ),
-                None if !dependency.required => diagnostics.push(
-                    Diagnostic::note(
-                        "depends-on-optional",
-                        format!(
-                            "service `{}` depends on `{}`, which is not active; it starts without it (`required: false`)",
-                            service.name.value, dependency.service.value
-                        ),
-                    )
-                    .at(dependency.service.span),
-                ),
-                None => diagnostics.push(
-                    Diagnostic::error(
-                        "depends-on-unknown",
-                        format!(
-                            "service `{}` depends on `{}`, which is not a service",
-                            service.name.value, dependency.service.value
-                        ),
-                    )
-                    .at(dependency.service.span)
-                    .help("name a service of this project, or remove the entry"),
-                ),
+                None => missing(project, service, dependency, diagnostics),
             }
         }
         if let Some(NetworkMode::Service(target)) = service.network_mode.as_ref().map(|m| &m.value)

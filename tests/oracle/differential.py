@@ -178,7 +178,7 @@ class Gen:
     SIMPLE = [
         ("command", ["echo hi", '[sh, -c, "echo $$HOME"]', "sleep 10", '"a b"']),
         ("entrypoint", ["/entry.sh", "[/bin/sh, -c]", "python -u app.py"]),
-        ("environment", ["[A=1, B={interp}, C]", '{A: 1, B: true, C: 1.5, D: "{interp}", E: }']),
+        ("environment", ["[A=1, B={interp}, C]", '{A: 1, B: true, C: 1.5, D: "{interp}", E: , F: 1.50, G: 010, H: 0x1F, I: 1e-7}']),
         ("ports", ["[80]", '["8080:80"]', '["127.0.0.1:5432:5432"]', '["9000-9001:9000-9001/udp"]',
                    '["[::1]:53:53/udp"]', '[{target: 80, published: 8080, protocol: udp}]',
                    '[{target: "81", published: "8081"}]']),
