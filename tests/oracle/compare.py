@@ -368,22 +368,28 @@ def podlift_view(manifests: dict) -> dict[str, dict]:
 
 
 def compose_ports(service: dict) -> tuple[list, list] | None:
-    """(published, container ports) as docker-compose resolved them."""
+    """(published, container ports) as docker-compose resolved them. A port
+    published on one host address (`127.0.0.1:5000:5000`) was reachable only
+    from that host: podlift makes no Service for it, so it counts as a
+    container port only."""
     published, container = set(), set()
     for p in service.get("ports") or []:
         if isinstance(p, dict):
             target, pub, proto = p.get("target"), p.get("published"), p.get("protocol", "tcp")
+            host_ip = p.get("host_ip") or ""
         else:  # v2 short syntax survives `config`: [ip:][pub:]target[/proto]
             text, _, proto = str(p).partition("/")
             proto = proto or "tcp"
             parts = text.rsplit(":", 2)
             target = parts[-1]
             pub = parts[-2] if len(parts) >= 2 else None
+            host_ip = parts[0] if len(parts) == 3 else ""
         if "-" in str(target) or "-" in str(pub or ""):
             return None  # ranges: not compared
         target = int(target)
         container.add((target, proto))
-        if pub not in (None, ""):
+        host_only = str(host_ip).strip("[]") not in ("", "0.0.0.0", "::")
+        if pub not in (None, "") and not host_only:
             published.add((int(pub), target, proto))
     for e in service.get("expose") or []:
         text, _, proto = str(e).partition("/")
