@@ -38,9 +38,10 @@ const COMPOSE: &str = "services:
 #[test]
 fn each_service_that_can_change_the_shared_network_is_warned() {
     let dir = common::compose_dir(COMPOSE);
+    // `-v`: every finding with its snippet (by default, repeats are grouped).
     let run = Test::new()
         .current_dir(dir.path())
-        .args(["convert"])
+        .args(["convert", "-v"])
         .success();
     assert_eq!(
         run.stderr
