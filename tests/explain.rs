@@ -245,6 +245,7 @@ const ILLUSTRATIVE: &[&str] = &[
     "interpolation-depth",
     "limit-services",
     "no-compose-file",
+    "object-too-large",
     "split-shared-port",
 ];
 
