@@ -774,6 +774,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  app:\n    image: node:22\n    volumes:\n      - /app/node_modules\n",
     },
     Explanation {
+        code: "volume-target-relative",
+        title: "a container path of a mount is not absolute",
+        meaning: "A volume, bind mount or tmpfs is mounted at a relative path (`data:redis-vol/bitnami`). Compose reads the file, but Docker refuses to create such a container.",
+        kubernetes: "A container's `volumeMounts[].mountPath` must be absolute too; the API server would refuse the Pod.",
+        remedy: "Write the path in the container from `/`, e.g. `data:/bitnami/redis`.",
+        example: "services:\n  cache:\n    image: redis:7\n    volumes:\n      - data:redis-vol/bitnami\nvolumes:\n  data: {}\n",
+    },
+    Explanation {
         code: "volume-undeclared",
         title: "a service mounts a volume that is not declared",
         meaning: "A service mounts a named volume that the top-level `volumes:` does not declare.",

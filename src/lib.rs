@@ -49,6 +49,11 @@ const CONVERSION_ERRORS: &[&str] = &[
     "network-mode-host",
     "network-mode-none",
     "docker-socket",
+    "no-services",
+    "image-invalid",
+    "quantity-invalid",
+    "volume-target-relative",
+    "cpus-invalid",
 ];
 
 /// What the process sees of its surroundings.
@@ -589,7 +594,17 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOption
             interpolated: !args.input.no_interpolate,
         };
         let canonical = config::canonical(&document, &context);
-        let project = model::model(document, &names, &context.variables, &mut diagnostics);
+        let mut modeled = Diagnostics::default();
+        let project = model::model(document, &names, &context.variables, &mut modeled);
+        for diagnostic in modeled.items() {
+            // What compose accepts but a cluster would refuse is `convert`'s
+            // concern, not a reason to refuse printing the project.
+            if !(diagnostic.severity == Severity::Error
+                && CONVERSION_ERRORS.contains(&diagnostic.code))
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
         // The plan stage checks references (`depends_on` targets and cycles,
         // undeclared volumes and networks) that make compose refuse a file
         // too; the rest of what it finds is about the Pods.

@@ -305,7 +305,7 @@ fn rows() -> Vec<Row> {
                 "services:\n  app:\n    image: busybox\n    volumes:\n      - redis-vol/bitnami\n",
             ),
             &[
-                "volume-invalid",
+                "volume-target-relative",
                 "`redis-vol/bitnami` is not absolute",
                 "compose.yaml:5:",
             ],

@@ -158,7 +158,7 @@ fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
     }
     reader.diagnostics.push(
         Diagnostic::error(
-            "volume-invalid",
+            "volume-target-relative",
             format!(
                 "the container path `{}` is not absolute; Docker refuses it too",
                 mount.target
