@@ -278,12 +278,8 @@ fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let Some(span) = diagnostic.span else {
         return "(no file)".to_string();
     };
-    if let Some(service) = sources
-        .key_path(span)
-        .as_ref()
-        .and_then(|p| p.service().map(str::to_string))
-    {
-        return service;
+    if let Some(service) = sources.service_at(span) {
+        return service.to_string();
     }
     match (sources.get(span.file), sources.line_col(span)) {
         (Some(file), Some(at)) => format!("{}:{}", file.path.display(), at.line),

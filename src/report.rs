@@ -65,8 +65,8 @@ pub fn errors_by_service(
         }
         let service = d
             .span
-            .and_then(|s| sources.key_path(s))
-            .and_then(|p| p.service().map(ToString::to_string));
+            .and_then(|s| sources.service_at(s))
+            .map(ToString::to_string);
         if let Some(service) = service {
             let codes = out.entry(service).or_default();
             if !codes.contains(&d.code) {

@@ -45,6 +45,8 @@ pub struct SourceFile {
     line_starts: OnceLock<Arc<[usize]>>,
     /// The YAML key each line belongs to, built on first use.
     outline: OnceLock<Outline>,
+    /// Where each service of `services:` starts, built on first use.
+    services: OnceLock<ServiceIndex>,
 }
 
 impl SourceFile {
@@ -92,6 +94,7 @@ impl Sources {
             text: Arc::from(text),
             line_starts: OnceLock::new(),
             outline: OnceLock::new(),
+            services: OnceLock::new(),
         });
         id
     }
@@ -126,6 +129,28 @@ impl Sources {
             line: line + 1,
             column,
         })
+    }
+
+    /// The compose service whose definition holds the start of `span`, read
+    /// from the lines at the top two levels of indentation only: cheaper than
+    /// [`Sources::key_path`] when only the service is wanted.
+    #[must_use]
+    pub fn service_at(&self, span: Span) -> Option<&str> {
+        let file = self.get(span.file)?;
+        let index = file
+            .services
+            .get_or_init(|| ServiceIndex::new(&file.text, &file.line_starts()));
+        if span.start >= index.end {
+            return None;
+        }
+        let at = index
+            .services
+            .partition_point(|(line, _)| *line <= span.start)
+            .checked_sub(1)?;
+        let (_, name) = index.services.get(at)?;
+        file.text
+            .get(name.clone())
+            .map(|n| n.trim_matches(|c| c == '"' || c == '\''))
     }
 
     /// The YAML key path the start of `span` lies under, e.g.
@@ -184,6 +209,54 @@ impl std::fmt::Display for KeyPath {
             f.write_str(segment)?;
         }
         Ok(())
+    }
+}
+
+/// The services of a block-style compose file by position.
+#[derive(Debug)]
+struct ServiceIndex {
+    /// Start of each service's key line, and its name's byte range.
+    services: Vec<(usize, std::ops::Range<usize>)>,
+    /// Where the `services:` block ends.
+    end: usize,
+}
+
+impl ServiceIndex {
+    fn new(text: &str, line_starts: &[usize]) -> Self {
+        let mut services = Vec::new();
+        let mut end = 0;
+        let mut child_indent = None;
+        let mut inside = false;
+        for (i, &start) in line_starts.iter().enumerate() {
+            let stop = line_starts.get(i + 1).copied().unwrap_or(text.len());
+            let line = text.get(start..stop).unwrap_or("");
+            let content = line.trim_start_matches(' ');
+            let indent = line.len() - content.len();
+            let blank = content.trim().is_empty() || content.starts_with('#');
+            if blank {
+                continue;
+            }
+            if indent == 0 {
+                if inside {
+                    end = start;
+                    break;
+                }
+                inside = content.starts_with("services:");
+                continue;
+            }
+            if !inside || child_indent.is_some_and(|c| indent != c) {
+                continue;
+            }
+            child_indent = Some(indent);
+            let body = content.trim_end_matches(['\n', '\r']);
+            if let Some((len, _)) = split_key(body) {
+                services.push((start, start + indent..start + indent + len));
+            }
+        }
+        if inside && end == 0 {
+            end = text.len();
+        }
+        Self { services, end }
     }
 }
 
@@ -374,6 +447,19 @@ mod tests {
             )
         );
         assert_eq!(at("{}"), ("networks.back".into(), None));
+        let service = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            sources.service_at(Span {
+                file,
+                start,
+                len: 1,
+            })
+        };
+        assert_eq!(service("not: a key"), Some("app"));
+        assert_eq!(service("10.0.0.2"), Some("app"));
+        assert_eq!(service("app:"), Some("app"));
+        assert_eq!(service("{}"), None);
+        assert_eq!(service("services:"), None);
         let line = sources.line_col(Span {
             file,
             start: text.find("udp").unwrap(),
