@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: podlift (release build) against podlet on the same
-# compose file, and podlift's own figures on the full-featured file.
+# compose file, podlift's own figures on the full-featured file, and the split
+# strategy (`--strategy split`: a Deployment per service) on that file.
 #
-#   scripts/bench.sh            # 1,000 and 10,000 services
-#   RUNS=30 scripts/bench.sh    # more runs per command (default 20)
+#   scripts/bench.sh            # 1,000 and 10,000 services (the split: 100 too)
+#   RUNS=30 scripts/bench.sh    # more runs per command (default 20; the split 5)
 #
 # Needs hyperfine and GNU time (installed with apt-get when run as root) and
 # podlet, installed from crates.io into a temporary root outside the
@@ -21,6 +22,15 @@ PODLET_ROOT=${PODLET_ROOT:-/tmp/podlift-bench-podlet}
 # Targets (issue 7), on a 2-core machine.
 TARGET_1K_MS=50
 TARGET_10K_MB=100
+# Targets of the split (issue 21): output linear (1,000 services at most 15x
+# the output of 100), 1,000 services under 1 s and 300 MB, 10,000 under 5 s and 1 GB.
+SPLIT_SIZES=(100 1000 10000)
+SPLIT_RUNS=${SPLIT_RUNS:-5}
+TARGET_SPLIT_GROWTH=15
+TARGET_SPLIT_1K_MS=1000
+TARGET_SPLIT_1K_MB=300
+TARGET_SPLIT_10K_MS=5000
+TARGET_SPLIT_10K_MB=1024
 
 missing=()
 command -v hyperfine >/dev/null || missing+=(hyperfine)
@@ -53,6 +63,9 @@ for n in "${SIZES[@]}"; do
     cargo bench --quiet --bench gen_compose -- "$n" "$variant" >"$work/$variant-$n.yaml"
   done
 done
+for n in "${SPLIT_SIZES[@]}"; do
+  [ -f "$work/full-$n.yaml" ] || cargo bench --quiet --bench gen_compose -- "$n" full >"$work/full-$n.yaml"
+done
 
 # Refuse to time a conversion that fails.
 for n in "${SIZES[@]}"; do
@@ -60,11 +73,14 @@ for n in "${SIZES[@]}"; do
   "$PODLIFT" convert -f "$work/podlet-$n.yaml" >/dev/null 2>&1
   "$PODLET" compose --pod "$work/podlet-$n.yaml" >/dev/null
 done
+for n in "${SPLIT_SIZES[@]}"; do
+  "$PODLIFT" convert --strategy split -f "$work/full-$n.yaml" >/dev/null 2>&1
+done
 
-# Median wall time in ms of "$@" over RUNS runs.
+# Median wall time in ms of "$@" over RUNS runs (or $MEDIAN_RUNS).
 median_ms() {
   local json=$work/hyperfine.json
-  hyperfine --shell=none --warmup 3 --runs "$RUNS" --style none \
+  hyperfine --shell=none --warmup "${MEDIAN_WARMUP:-3}" --runs "${MEDIAN_RUNS:-$RUNS}" --style none \
     --export-json "$json" "$*" >/dev/null
   python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
 }
@@ -107,6 +123,18 @@ for n in "${SIZES[@]}"; do
   [ "$n" = 10000 ] && lift_mb_10k=$mb
 done
 echo
+echo "## The split strategy on the full-featured file: convert --strategy split -f F"
+printf '%-9s %12s %12s %14s\n' services "median ms" "peak MB" "output bytes"
+declare -A split_ms split_mb split_bytes
+for n in "${SPLIT_SIZES[@]}"; do
+  f=$work/full-$n.yaml
+  split_ms[$n]=$(MEDIAN_RUNS=$SPLIT_RUNS MEDIAN_WARMUP=1 median_ms "$PODLIFT" convert --strategy split -f "$f")
+  split_mb[$n]=$(peak_mb "$PODLIFT" convert --strategy split -f "$f")
+  split_bytes[$n]=$("$PODLIFT" convert --strategy split -f "$f" 2>/dev/null | wc -c)
+  printf '%-9s %12s %12s %14s\n' "$n" "${split_ms[$n]}" "${split_mb[$n]}" "${split_bytes[$n]}"
+done
+split_growth=$(awk -v a="${split_bytes[100]}" -v b="${split_bytes[1000]}" 'BEGIN { printf "%.1f", b / a }')
+echo
 growth=$(awk -v a="${lift_ms[1000]}" -v b="${lift_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 echo "## Targets"
@@ -114,5 +142,8 @@ echo "1,000 services under ${TARGET_1K_MS} ms:      ${lift_ms[1000]} ms — $(ve
 echo "10,000 services under ${TARGET_10K_MB} MB:     $lift_mb_10k MB — $(verdict "$lift_mb_10k < $TARGET_10K_MB")"
 echo "growth 1k → 10k at most 10×:    ${growth}× — $(verdict "$growth <= 10")"
 echo "podlift no slower than podlet:   worst ratio ${worst_ratio} — $(verdict "$worst_ratio <= 1")"
+echo "split output 100 → 1,000 at most ${TARGET_SPLIT_GROWTH}×: ${split_growth}× — $(verdict "$split_growth <= $TARGET_SPLIT_GROWTH")"
+echo "split 1,000 under ${TARGET_SPLIT_1K_MS} ms and ${TARGET_SPLIT_1K_MB} MB: ${split_ms[1000]} ms, ${split_mb[1000]} MB — $(verdict "${split_ms[1000]} < $TARGET_SPLIT_1K_MS && ${split_mb[1000]} < $TARGET_SPLIT_1K_MB")"
+echo "split 10,000 under ${TARGET_SPLIT_10K_MS} ms and ${TARGET_SPLIT_10K_MB} MB: ${split_ms[10000]} ms, ${split_mb[10000]} MB — $(verdict "${split_ms[10000]} < $TARGET_SPLIT_10K_MS && ${split_mb[10000]} < $TARGET_SPLIT_10K_MB")"
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
