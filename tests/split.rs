@@ -301,8 +301,9 @@ fn can_run_iptables() -> bool {
     )
 }
 
-const SERVICES: &str =
-    "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
+/// The cluster's DNS, as the init script sees it. db's Service is dual-stack:
+/// its IPv6 address comes first and must not be used for an IPv4 rule.
+const SERVICES: &str = "127.0.0.1 localhost\nfd00::10 db.default.svc\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
 
 #[test]
 fn split_script_applies_the_map_idempotently_and_waits_for_late_services() {
