@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: podlift (release build) against podlet on the same
-# compose file, and podlift's own figures on the full-featured file.
+# compose file, podlift's own figures on the full-featured file, and the split
+# strategy (`--strategy split`: a Deployment per service) on that file.
 #
-#   scripts/bench.sh            # 1,000 and 10,000 services
-#   RUNS=30 scripts/bench.sh    # more runs per command (default 20)
+#   scripts/bench.sh            # 1,000 and 10,000 services (the split: 100 too)
+#   RUNS=30 scripts/bench.sh    # more runs per command (default 20; the split 5)
 #   ONLY=findings scripts/bench.sh   # only the diagnostics benchmark (no podlet)
 #   PODLIFT=path/to/podlift scripts/bench.sh   # time that binary, build nothing
 #   GEN_COMPOSE=path/to/gen_compose …           # a built input generator
@@ -31,6 +32,15 @@ TARGET_FINDINGS_1K_MS=50
 TARGET_FINDINGS_1K_LINES=200
 TARGET_FINDINGS_10K_MS=500
 TARGET_FINDINGS_10K_MB=150
+# Targets of the split (issue 21): output linear (1,000 services at most 15x
+# the output of 100), 1,000 services under 1 s and 300 MB, 10,000 under 5 s and 1 GB.
+SPLIT_SIZES=(100 1000 10000)
+SPLIT_RUNS=${SPLIT_RUNS:-5}
+TARGET_SPLIT_GROWTH=15
+TARGET_SPLIT_1K_MS=1000
+TARGET_SPLIT_1K_MB=300
+TARGET_SPLIT_10K_MS=5000
+TARGET_SPLIT_10K_MB=1024
 
 missing=()
 # ONLY=findings without hyperfine times with a plain loop instead of installing it.
@@ -70,6 +80,9 @@ for n in "${SIZES[@]}"; do
     fi
   done
 done
+for n in "${SPLIT_SIZES[@]}"; do
+  [ -f "$work/full-$n.yaml" ] || cargo bench --quiet --bench gen_compose -- "$n" full >"$work/full-$n.yaml"
+done
 
 # Refuse to time a conversion that fails.
 for n in "${SIZES[@]}"; do
@@ -79,8 +92,11 @@ for n in "${SIZES[@]}"; do
   "$PODLIFT" convert -f "$work/podlet-$n.yaml" >/dev/null 2>&1
   "$PODLET" compose --pod "$work/podlet-$n.yaml" >/dev/null
 done
+for n in "${SPLIT_SIZES[@]}"; do
+  "$PODLIFT" convert --strategy split -f "$work/full-$n.yaml" >/dev/null 2>&1
+done
 
-# Median wall time in ms of "$@" over RUNS runs.
+# Median wall time in ms of "$@" over RUNS runs (or $MEDIAN_RUNS).
 median_ms() {
   if ! command -v hyperfine >/dev/null; then
     python3 - "$RUNS" "$@" <<'PY'
@@ -98,7 +114,7 @@ PY
     return
   fi
   local json=$work/hyperfine.json
-  hyperfine --shell=none --warmup 3 --runs "$RUNS" --style none \
+  hyperfine --shell=none --warmup "${MEDIAN_WARMUP:-3}" --runs "${MEDIAN_RUNS:-$RUNS}" --style none \
     --export-json "$json" "$*" >/dev/null
   python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
 }
@@ -179,6 +195,18 @@ for n in "${SIZES[@]}"; do
 done
 config_growth=$(awk -v a="${config_ms[1000]}" -v b="${config_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
 echo
+echo "## The split strategy on the full-featured file: convert --strategy split -f F"
+printf '%-9s %12s %12s %14s\n' services "median ms" "peak MB" "output bytes"
+declare -A split_ms split_mb split_bytes
+for n in "${SPLIT_SIZES[@]}"; do
+  f=$work/full-$n.yaml
+  split_ms[$n]=$(MEDIAN_RUNS=$SPLIT_RUNS MEDIAN_WARMUP=1 median_ms "$PODLIFT" convert --strategy split -f "$f")
+  split_mb[$n]=$(peak_mb "$PODLIFT" convert --strategy split -f "$f")
+  split_bytes[$n]=$("$PODLIFT" convert --strategy split -f "$f" 2>/dev/null | wc -c)
+  printf '%-9s %12s %12s %14s\n' "$n" "${split_ms[$n]}" "${split_mb[$n]}" "${split_bytes[$n]}"
+done
+split_growth=$(awk -v a="${split_bytes[100]}" -v b="${split_bytes[1000]}" 'BEGIN { printf "%.1f", b / a }')
+echo
 growth=$(awk -v a="${lift_ms[1000]}" -v b="${lift_ms[10000]}" 'BEGIN { printf "%.1f", b / a }')
 echo "## Targets"
 echo "1,000 services under ${TARGET_1K_MS} ms:      ${lift_ms[1000]} ms — $(verdict "${lift_ms[1000]} < $TARGET_1K_MS")"
@@ -186,6 +214,9 @@ echo "10,000 services under ${TARGET_10K_MB} MB:     $lift_mb_10k MB — $(verdi
 echo "growth 1k → 10k at most 10×:    ${growth}× — $(verdict "$growth <= 10")"
 echo "podlift no slower than podlet:   worst ratio ${worst_ratio} — $(verdict "$worst_ratio <= 1")"
 echo "config 1k → 10k at most 10×:     ${config_growth}× — $(verdict "$config_growth <= 10")"
+echo "split output 100 → 1,000 at most ${TARGET_SPLIT_GROWTH}×: ${split_growth}× — $(verdict "$split_growth <= $TARGET_SPLIT_GROWTH")"
+echo "split 1,000 under ${TARGET_SPLIT_1K_MS} ms and ${TARGET_SPLIT_1K_MB} MB: ${split_ms[1000]} ms, ${split_mb[1000]} MB — $(verdict "${split_ms[1000]} < $TARGET_SPLIT_1K_MS && ${split_mb[1000]} < $TARGET_SPLIT_1K_MB")"
+echo "split 10,000 under ${TARGET_SPLIT_10K_MS} ms and ${TARGET_SPLIT_10K_MB} MB: ${split_ms[10000]} ms, ${split_mb[10000]} MB — $(verdict "${split_ms[10000]} < $TARGET_SPLIT_10K_MS && ${split_mb[10000]} < $TARGET_SPLIT_10K_MB")"
 echo
 findings
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

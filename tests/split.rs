@@ -301,8 +301,9 @@ fn can_run_iptables() -> bool {
     )
 }
 
-const SERVICES: &str =
-    "127.0.0.1 localhost\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
+/// The cluster's DNS, as the init script sees it. db's Service is dual-stack:
+/// its IPv6 address comes first and must not be used for an IPv4 rule.
+const SERVICES: &str = "127.0.0.1 localhost\nfd00::10 db.default.svc\n10.96.0.10 db.default.svc\n10.96.0.11 app2.default.svc\n";
 
 #[test]
 fn split_script_applies_the_map_idempotently_and_waits_for_late_services() {
@@ -513,4 +514,42 @@ fn peers_names_resolve_through_services_and_host_aliases_keep_the_rest() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn ipv6_preset_addresses_are_not_translated_and_say_so() {
+    let dir = common::compose_dir(
+        "services:
+  a:
+    image: a
+    expose: ['80']
+    networks: {n: {ipv4_address: 10.9.0.2, ipv6_address: 'fd00::2'}}
+  b:
+    image: b
+    expose: ['81']
+    networks: {n: {ipv4_address: 10.9.0.3}}
+networks:
+  n:
+    enable_ipv6: true
+    ipam: {config: [{subnet: 10.9.0.0/24}, {subnet: 'fd00::/64'}]}
+",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success();
+    assert!(
+        run.stderr.contains(
+            "warning[split-ipv6]: IPv6 preset address `fd00::2` is not reachable from other Pods"
+        ),
+        "{}",
+        run.stderr
+    );
+    let objects = run.objects();
+    let map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap()["data"]["addresses"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!map.contains("fd00"), "{map}");
+    assert!(map.contains("10.9.0.2 a tcp/80\n"), "{map}");
 }

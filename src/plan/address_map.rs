@@ -92,9 +92,11 @@ impl AddressMap {
 /// Pod's namespace. The text is the same whatever the map holds.
 ///
 /// Every Service is looked up as `NAME.NAMESPACE.svc` (the cluster's DNS, not
-/// the Pod's hostAliases); those that do not resolve yet (a Service created in
-/// the same apply) are tried again, a bounded number of times, after which the
-/// init container fails and its log names each one. The rules go into
+/// the Pod's hostAliases), for its IPv4 address (`ahostsv4` where `getent`
+/// knows it: a dual-stack Service's IPv6 address would not do for an IPv4
+/// rule); those that do not resolve yet (a Service created in the same
+/// apply) are tried again, a bounded number of times, after which the init
+/// container fails and its log names each one. The rules go into
 /// [`OUT_CHAIN`] in one `iptables-restore --noflush`, which empties the chain
 /// first: a rerun gives the same rules.
 pub fn append_script(script: &mut String, own: &[std::net::IpAddr], namespace: &str) {
@@ -115,9 +117,10 @@ try=1
 while [ -s "$work/pending" ]; do
   : >"$work/left"
   while read -r address service; do
-    ip=$(getent hosts "$service.${namespace}.svc" | awk '{{ print $1; exit }}')
+    name=$service.${namespace}.svc
+    ip=$({{ getent ahostsv4 "$name" 2>/dev/null || getent hosts "$name"; }} | awk '$1 ~ /^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$/ {{ print $1; exit }}')
     if [ -n "$ip" ]; then
-      echo "-A {OUT_CHAIN} -d $address/32 -j DNAT --to-destination $ip" >>"$work/rules"
+      printf '%s\n' "-A {OUT_CHAIN} -d $address/32 -j DNAT --to-destination $ip" >>"$work/rules"
     else
       echo "$address $service" >>"$work/left"
     fi
