@@ -281,7 +281,8 @@ iptables -t nat -S"
 
 type Output = std::process::Output;
 
-/// Whether `iptables` can be run in a new network namespace; in CI it must.
+/// Whether `iptables` can be run in a new network namespace, with an overlay
+/// on /etc in a new mount namespace; in CI it must.
 fn can_run_iptables() -> bool {
     let installed = ["iptables", "iptables-restore"].iter().all(|tool| {
         Command::new("sh")
@@ -295,10 +296,28 @@ fn can_run_iptables() -> bool {
         );
         return false;
     }
-    common::unshare_works(
+    if !common::unshare_works(
         &["iptables", "-t", "nat", "-S"],
         "the split init script was not run",
-    )
+    ) {
+        return false;
+    }
+    // The map and the stand-in DNS go on an overlay over /etc, inside the namespace.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let overlay = Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(format!(
+            "mkdir {d}/u {d}/w && mount -t overlay overlay -o lowerdir=/etc,upperdir={d}/u,workdir={d}/w /etc"
+        ))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !overlay {
+        common::skip(
+            "an overlay cannot be mounted on /etc in a new mount namespace; the split init script was not run",
+        );
+    }
+    overlay
 }
 
 /// The cluster's DNS, as the init script sees it. db's Service is dual-stack:
