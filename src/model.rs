@@ -173,19 +173,7 @@ pub fn model(
     let root = &root;
     if let Some(entries) = reader.map(root, "the compose file") {
         if !entries.iter().any(|(k, _)| k.value == "services") {
-            let hint = if entries
-                .iter()
-                .any(|(_, v)| v.get("image").is_some() || v.get("build").is_some())
-            {
-                "this looks like compose file format v1 (services at the top level): move them under `services:`"
-            } else {
-                "add a `services:` mapping"
-            };
-            reader.diagnostics.push(
-                Diagnostic::error("no-services", "the compose file defines no `services`")
-                    .at(root.span)
-                    .help(hint),
-            );
+            no_services_key(&entries, root.span, &mut reader);
         }
         for (key, value) in entries {
             match key.value.as_str() {
@@ -249,6 +237,28 @@ pub fn model(
         .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
     project.resource_index = volumes.chain(secrets).chain(configs).collect();
     project
+}
+
+/// A compose file without a `services` key; perhaps format v1, which put
+/// the services at the top level.
+fn no_services_key(
+    entries: &[(Located<String>, &Node)],
+    span: crate::source::Span,
+    reader: &mut Reader<'_>,
+) {
+    let hint = if entries
+        .iter()
+        .any(|(_, v)| v.get("image").is_some() || v.get("build").is_some())
+    {
+        "this looks like compose file format v1 (services at the top level): move them under `services:`"
+    } else {
+        "add a `services:` mapping"
+    };
+    reader.diagnostics.push(
+        Diagnostic::error("no-services", "the compose file defines no `services`")
+            .at(span)
+            .help(hint),
+    );
 }
 
 /// A `services` mapping left empty (all behind profiles, or `{}`): a Pod
