@@ -396,3 +396,25 @@ fn kompose_labels_get_one_note_not_annotations() {
     assert!(notes[0].contains("`kompose.service.expose`, `kompose.service.type`"));
     assert!(!run.stderr.contains("pod-wide-differs"), "{}", run.stderr);
 }
+
+#[test]
+fn config_prints_hooks_as_compose_v2_does() {
+    // `docker compose config --format json` (v2.40.3) on this file prints
+    // `[{"command": ["echo", "a b"], "privileged": true, "environment": {"A": "b", "C": null}}]`.
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    pre_stop:\n      - command: echo \"a b\"\n        environment: [\"A=b\", \"C\"]\n        privileged: \"yes\"\n    post_start:\n      - command: [\"true\"]\n        privileged: false\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["config", "--format", "json"])
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        config["services"]["a"]["pre_stop"],
+        json!([{"command": ["echo", "a b"], "privileged": true, "environment": {"A": "b", "C": null}}])
+    );
+    assert_eq!(
+        config["services"]["a"]["post_start"],
+        json!([{"command": ["true"]}])
+    );
+}
