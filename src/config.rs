@@ -602,7 +602,7 @@ fn implicit_dependencies(service: &mut Map<String, Json>) {
             implied.push((target.to_string(), true));
         }
     }
-    for key in ["network_mode", "ipc"] {
+    for key in ["network_mode", "ipc", "pid"] {
         if let Some(target) = service_of(service.get(key)) {
             implied.push((target, true));
         }

@@ -284,6 +284,7 @@ pub struct HostAlias {
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
     check_network_modes(project, diagnostics);
+    process::check_targets(project, diagnostics);
     checks::check_addresses(
         project,
         &options.extra_addresses,

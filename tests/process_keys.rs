@@ -418,3 +418,22 @@ fn config_prints_hooks_as_compose_v2_does() {
         json!([{"command": ["true"]}])
     );
 }
+
+#[test]
+fn sharing_the_namespace_of_an_unknown_service_is_an_error_as_in_compose() {
+    // compose v2.40.3: `service "a" depends on undefined service "nope"`.
+    let dir = common::compose_dir("services:\n  a:\n    image: a\n    pid: service:nope\n");
+    for command in ["convert", "config"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args([command])
+            .failure(1);
+        assert!(
+            run.stderr.contains("error[depends-on-unknown]")
+                && run.stderr.contains("shares `pid` with `nope`")
+                && run.stderr.contains("compose.yaml:4"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -142,6 +142,32 @@ pub fn note_split(
     }
 }
 
+/// `pid: service:X` and `ipc: service:X` name a service of the project, as
+/// compose requires (it counts X as a dependency).
+pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        for (key, mode) in [
+            ("pid", &service.namespaces.pid),
+            ("ipc", &service.namespaces.ipc),
+        ] {
+            let Some(mode) = mode else { continue };
+            let NamespaceMode::Service(target) = &mode.value else {
+                continue;
+            };
+            if project.service(target).is_none() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "depends-on-unknown",
+                        format!("service `{}` shares `{key}` with `{target}`, which is not a service of the project", service.name.value),
+                    )
+                    .at(mode.span)
+                    .help("name a service of this project (an active one: check its `profiles`)"),
+                );
+            }
+        }
+    }
+}
+
 /// The process settings of one service; what Kubernetes cannot express is
 /// reported.
 pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
