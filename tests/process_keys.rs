@@ -187,7 +187,7 @@ fn split_keeps_pod_level_process_settings_to_their_own_pod() {
 #[test]
 fn shm_size_is_a_memory_empty_dir_at_dev_shm() {
     let run = convert(
-        "services:\n  db:\n    image: postgres:16\n    restart: always\n    shm_size: 256m\n  other:\n    image: o\n    restart: always\n    shm_size: 1g\n    tmpfs: [\"/dev/shm:size=64m\"]\n",
+        "services:\n  db:\n    image: postgres:16\n    restart: always\n    shm_size: 256m\n  backup:\n    image: b\n    restart: always\n    volumes_from: [db]\n  other:\n    image: o\n    restart: always\n    shm_size: 1g\n    tmpfs: [\"/dev/shm:size=64m\"]\n",
         &[],
     );
     let spec = run.pod_spec();
@@ -217,6 +217,9 @@ fn shm_size_is_a_memory_empty_dir_at_dev_shm() {
         .filter(|m| m["mountPath"] == "/dev/shm")
         .collect();
     assert_eq!(at_shm.len(), 1, "{other}");
+    // `volumes_from` takes the volumes, never the other's `/dev/shm`.
+    let backup = container(&spec, "backup");
+    assert!(backup.get("volumeMounts").is_none(), "{backup}");
 }
 
 #[test]

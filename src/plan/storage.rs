@@ -269,9 +269,6 @@ pub fn plan_storage(
             .help("if a service expects the image's files there (`node_modules`, default configuration), drop the mount, or copy them in with an init container"),
         );
     }
-    for service in &project.services {
-        shm(service, &mut storage);
-    }
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
         for from in &service.volumes_from {
@@ -291,6 +288,10 @@ pub fn plan_storage(
                 storage.mount(&service.name.value, mount);
             }
         }
+    }
+    // After `volumes_from`: Docker never hands a service's `/dev/shm` to another.
+    for service in &project.services {
+        shm(service, &mut storage);
     }
     for service in &project.services {
         plan_files(project, service, prefix, &mut storage, diagnostics);
