@@ -440,3 +440,14 @@ fn sharing_the_namespace_of_an_unknown_service_is_an_error_as_in_compose() {
         );
     }
 }
+
+#[test]
+fn sharing_with_a_container_outside_the_project_is_reported() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    pid: container:legacy_db_1\n  b:\n    image: b\n    restart: always\n    container_name: known\n  c:\n    image: c\n    restart: always\n    ipc: container:known\n",
+        &[],
+    );
+    let found = findings(&run, "key-not-carried");
+    assert_eq!(found.len(), 1, "{}", run.stderr);
+    assert!(found[0].contains("shares `pid` with container `legacy_db_1`"));
+}

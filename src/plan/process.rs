@@ -143,7 +143,8 @@ pub fn note_split(
 }
 
 /// `pid: service:X` and `ipc: service:X` name a service of the project, as
-/// compose requires (it counts X as a dependency).
+/// compose requires (it counts X as a dependency); `container:X` outside the
+/// project is valid compose, but no such container exists in the cluster.
 pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
     for service in &project.services {
         for (key, mode) in [
@@ -151,6 +152,24 @@ pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
             ("ipc", &service.namespaces.ipc),
         ] {
             let Some(mode) = mode else { continue };
+            if let NamespaceMode::Container(target) = &mode.value
+                && !project.services.iter().any(|s| {
+                    s.name.value == *target
+                        || s.container_name
+                            .as_ref()
+                            .is_some_and(|c| c.value == *target)
+                })
+            {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "key-not-carried",
+                        format!("service `{}` shares `{key}` with container `{target}`, which no service of this project is; in the cluster it can share only with the containers of its own Pod", service.name.value),
+                    )
+                    .at(mode.span)
+                    .help("name a service of this project (`service:NAME`), or check that the service works without the other container"),
+                );
+                continue;
+            }
             let NamespaceMode::Service(target) = &mode.value else {
                 continue;
             };
