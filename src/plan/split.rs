@@ -154,6 +154,7 @@ pub fn split(
         .filter(|a| !declared.contains(a))
         .collect();
     warn_shared_privilege(&groups, project, diagnostics);
+    crate::plan::process::note_split(project, &group_of, diagnostics);
     let mut out = Vec::new();
     for (g, (group, members)) in groups.iter().enumerate() {
         let mut containers: Vec<ContainerPlan> = members
@@ -195,11 +196,12 @@ pub fn split(
             project: plan.project.clone(),
             name: names::dns_label(&format!("{}-{group}", plan.name), "group"),
             loopback: has_init.then_some(loopback),
+            // Pod-wide process settings come from this Pod's own containers.
+            pod: crate::plan::process::for_pod(&plan.pod, &containers),
             containers,
             host_aliases: host_aliases.get(g).cloned().unwrap_or_default(),
             storage,
             services: services_by_group.get(g).cloned().unwrap_or_default(),
-            pod: plan.pod.clone(),
             replicas,
         });
     }
