@@ -159,8 +159,10 @@ split_hook() {
         # Idempotence: the loopback script twice more in the live namespace, same rules. It reads
         # the address map where the Pod mounts it (/etc/podlift, a ConfigMap volume).
         script=$(sp init-script "$LOGS/$name/$db.yaml")
-        mkdir -p "$SPLIT_ROOTFS/etc/podlift" && sp address-map "$LOGS/$name/$db.yaml" >"$SPLIT_ROOTFS/etc/podlift/addresses" \
-            || { echo "FAIL no address map in $db.yaml"; rc=1; }
+        mkdir -p "$SPLIT_ROOTFS/etc/podlift"
+        if ! sp address-map "$LOGS/$name/$db.yaml" >"$SPLIT_ROOTFS/etc/podlift/addresses"; then
+            echo "FAIL no address map in $db.yaml"; rc=1
+        fi
         before=$(in_pod_ns "$name" "$db" iptables -t nat -S | sort)
         in_pod_ns "$name" "$db" sh -c "$script" >/dev/null && in_pod_ns "$name" "$db" sh -c "$script" >/dev/null \
             || { echo "FAIL init script re-run failed"; rc=1; }
