@@ -388,7 +388,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-no-route tools-recovery)
+        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route tools-recovery)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -396,6 +396,7 @@ main() {
             no-loopback) control_no_loopback ;;
             port-clash) control_port_clash ;;
             split) test_split ;;            # lib/split.sh
+            split-names) test_split_names ;;
             split-no-route) test_split_no_route ;;
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             # Not in the default list: shows a documented limit (one port, one inbound rule).

@@ -236,6 +236,22 @@ test_split() {
     log "split took $((SECONDS - t))s"
 }
 
+# run.sh split-names: every kind of name (service name, container_name, hostname, network
+# aliases) across two Pods, against Docker Compose v2, where Docker's DNS answers all of them.
+test_split_names() {
+    local name=split-names dir="$SPLIT_DIR/names"
+    log "split: every kind of name across Pods"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "$name: docker compose run" run_compose "$name" "$dir"
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE" \
+        check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: split run (2 Pods)" split_run "$name"
+    check "$name: compose and split matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+}
+
 # run.sh split-no-route: the split Pods without the harness's default route. Shows why the
 # harness adds one: with no route to a preset address, connect() fails (ENETUNREACH) before the
 # OUTPUT chain, so PODLIFT-OUT is never consulted. Every Kubernetes Pod has a default route.
