@@ -166,8 +166,10 @@ def cmd_pods(src, outdir, prefix, namespace, image, *flags):
                 if env.get("name") == "PODLIFT_NAMESPACE":
                     env.pop("valueFrom", None)
                     env["value"] = namespace
+        # A Pod that claims every mapped address itself mounts no map (it sends nothing on).
         map_name = address_map_name(template)
-        if not any(d.get("kind") == "ConfigMap" and d["metadata"]["name"] == map_name for d in kept):
+        if map_name is not None and not any(
+                d.get("kind") == "ConfigMap" and d["metadata"]["name"] == map_name for d in kept):
             die(f"{dep}: mounts no address map that the output holds (volume {ADDRESS_MAP_VOLUME}: {map_name})")
         if "--no-route" not in flags:
             inits = [route_init(image)] + inits
@@ -249,8 +251,8 @@ def cmd_compare(compose_file, compose_log, plan_path, logdir):
 
 
 def pod_facts(pod_yaml):
-    """(own preset addresses, {name: address} from hostAliases, the address map's text) of one
-    Pod file."""
+    """(own preset addresses, {name: address} from hostAliases, the address map's text or None
+    when the Pod mounts none) of one Pod file."""
     docs = load_stream(pod_yaml)
     for doc in docs:
         if doc.get("kind") == "Pod":
@@ -261,6 +263,8 @@ def pod_facts(pod_yaml):
                 for n in ha.get("hostnames") or []:
                     names.setdefault(n, ha["ip"])
             map_name = address_map_name(doc)
+            if map_name is None:
+                return own, names, None
             maps = [d["data"].get(ADDRESS_MAP_KEY, "") for d in docs
                     if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == map_name]
             if len(maps) != 1:
@@ -321,13 +325,19 @@ def cmd_init_applied(plan_path, logdir, *flags):
     bad = []
     for name, *_ in read_plan(plan_path):
         own, _, text = pod_facts(os.path.join(logdir, f"{name}.yaml"))
+        with open(os.path.join(logdir, f"{name}.log")) as f:
+            got = re.findall(r"^podlift: (\d+) addresses of other Pods sent to their Services$",
+                             f.read(), re.M)
+        if text is None:
+            # It claims every mapped address: no map, nothing to send on.
+            print(f"  {name}: mounts no address map; init container sent {got or 'nothing'}")
+            if got:
+                bad.append(f"{name}: mounts no map but its init container sent {got}")
+            continue
         entries = map_entries(text)
         if "--empty" in flags and entries:
             bad.append(f"{name}: its map still lists {len(entries)} addresses")
         want = len([a for a, _ in entries if a not in own])
-        with open(os.path.join(logdir, f"{name}.log")) as f:
-            got = re.findall(r"^podlift: (\d+) addresses of other Pods sent to their Services$",
-                             f.read(), re.M)
         line = f"{name}: map of {len(entries)} addresses, {len(own)} own; init container sent {got or 'nothing'}"
         print(f"  {line}")
         if got != [str(want)]:
@@ -338,7 +348,10 @@ def cmd_init_applied(plan_path, logdir, *flags):
 
 
 def cmd_address_map(pod_yaml):
-    sys.stdout.write(pod_facts(pod_yaml)[2])
+    text = pod_facts(pod_yaml)[2]
+    if text is None:
+        die(f"{pod_yaml}: the Pod mounts no address map")
+    sys.stdout.write(text)
 
 
 def cmd_init_script(pod_yaml):
