@@ -425,7 +425,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
         code: "key-unknown",
         title: "a compose key is unknown",
         meaning: "The key is not part of the Compose Specification at this place (often a typo).",
-        kubernetes: "Compose would refuse the file; podlift reports it instead of dropping it silently.",
+        kubernetes: "Compose refuses the file; `podlift convert` reports the key (a warning) instead of dropping it silently, and `podlift config` refuses the file as compose does (an error).",
         remedy: "Fix the spelling (the message suggests the closest key), or prefix the key with `x-` to mark it as an extension.",
         example: "services:\n  app:\n    image: app:1\n    enviroment:\n      A: \"1\"\n",
     },
