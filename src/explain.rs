@@ -511,10 +511,10 @@ pub const EXPLANATIONS: &[Explanation] = &[
     },
     Explanation {
         code: "pod-security",
-        title: "the init container needs the `privileged` Pod Security level",
-        meaning: "The loopback init container adds the `NET_ADMIN` capability to put the preset addresses on the Pod's loopback.",
-        kubernetes: "The Pod Security levels `baseline` and `restricted` forbid `NET_ADMIN`; in a namespace that enforces them, the Pod is refused.",
-        remedy: "Label the namespace `pod-security.kubernetes.io/enforce=privileged`, or convert with `-n NAMESPACE --create-namespace` to emit a labelled Namespace.",
+        title: "the Pods need the `privileged` Pod Security level",
+        meaning: "podlift measures the rendered Pods against the Pod Security Standards and reports the strictest level they satisfy (`check` prints it). This note says which container needs `privileged` and why: the loopback init container adds `NET_ADMIN` (or runs privileged with `--privileged-init`); a service is `privileged`, adds a capability beyond `baseline`'s list, or binds a host path.",
+        kubernetes: "A namespace that enforces `baseline` or `restricted` refuses such a Pod. `--create-namespace` labels the Namespace with the level the Pods need: `baseline` when nothing needs more.",
+        remedy: "Label the namespace `pod-security.kubernetes.io/enforce=privileged`, or convert with `-n NAMESPACE --create-namespace` to emit a labelled Namespace; or drop what needs it (a capability, `privileged`, a host path bind).",
         example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.253.7}}\nnetworks:\n  back: {}\n",
     },
     Explanation {

@@ -340,13 +340,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
             }
         }
     }
-    checks::notes(
-        project,
-        loopback.is_some(),
-        options.privileged_init,
-        options.split,
-        diagnostics,
-    );
+    checks::notes(project, options.split, diagnostics);
     checks::note_captured_environment(project, diagnostics);
     let pod = pod_level(project, diagnostics);
     PodPlan {

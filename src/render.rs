@@ -2,6 +2,7 @@
 //! compose syntax or `x-podlift` keys.
 
 pub mod labels;
+pub mod pod_security;
 pub mod quantity;
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,9 +16,9 @@ use k8s_openapi::api::core::v1::{
     EnvVar, EnvVarSource, ExecAction, HostAlias, HostPathVolumeSource, Namespace,
     ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
     PersistentVolumeClaimVolumeSource, Pod, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource,
-    SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, SeccompProfile, Secret,
+    SecretVolumeSource, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume,
+    VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -89,6 +90,9 @@ pub struct RenderOptions {
     pub create_namespace: bool,
     /// The object that runs the Pod.
     pub controller: Controller,
+    /// The Pod Security level the Namespace enforces (`--create-namespace`):
+    /// the strictest the Pods satisfy ([`pod_security`]).
+    pub pod_security: pod_security::Level,
 }
 
 impl Object {
@@ -242,12 +246,11 @@ impl<'p> Part<'p> {
         };
         let object = match *self {
             Self::Namespace(plan, namespace) => {
-                // The loopback init container adds NET_ADMIN, which the `baseline`
-                // and `restricted` Pod Security levels forbid.
+                // The strictest level every Pod of the output satisfies.
                 let mut labels = common_labels(plan);
                 labels.insert(
                     labels::POD_SECURITY_ENFORCE.to_string(),
-                    "privileged".to_string(),
+                    options.pod_security.as_str().to_string(),
                 );
                 Object::Namespace(Box::new(Namespace {
                     metadata: ObjectMeta {
@@ -725,8 +728,16 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
         hostname: plan.pod.hostname.clone(),
         termination_grace_period_seconds: plan.pod.termination_grace,
         dns_config: pod_dns(&plan.pod),
-        security_context: (!plan.pod.sysctls.is_empty()).then(|| PodSecurityContext {
-            sysctls: Some(
+        security_context: Some(PodSecurityContext {
+            // Docker runs every container under its default seccomp profile;
+            // Kubernetes runs them `Unconfined` unless told. A container that
+            // compose opts out (`security_opt: [seccomp:unconfined]`) says so
+            // in its own security context.
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".to_string(),
+                localhost_profile: None,
+            }),
+            sysctls: (!plan.pod.sysctls.is_empty()).then(|| {
                 plan.pod
                     .sysctls
                     .iter()
@@ -734,8 +745,8 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
                         name: name.clone(),
                         value: value.clone(),
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             ..PodSecurityContext::default()
         }),
         ..PodSpec::default()

@@ -293,7 +293,11 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
 
 /// `podlift check`: one line per container, then the totals.
 #[must_use]
-pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
+pub fn check_summary(
+    plans: &[PodPlan],
+    pod_security: Option<&crate::render::pod_security::Assessment>,
+    diagnostics: &Diagnostics,
+) -> String {
     let mut out = String::new();
     for plan in plans {
         for container in &plan.containers {
@@ -306,6 +310,9 @@ pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
                 role_name(container.role)
             );
         }
+    }
+    if let Some(assessment) = pod_security {
+        let _ = writeln!(out, "pod security: {}", assessment.summary(5));
     }
     let summary = Counts::of(diagnostics)
         .summary()

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::emit::{File, file_name};
 use crate::plan::LOOPBACK_INIT_NAME;
+use crate::render::pod_security::{self, Level};
 use crate::render::{Object, Workload, labels};
 
 /// The chart's own version; the application's is `appVersion`.
@@ -177,7 +178,7 @@ impl Values {
         if self.create_namespace {
             section(
                 &mut out,
-                "Create the release namespace, labelled for Pod Security level `privileged`.\n\
+                "Create the release namespace, labelled for the Pod Security level the Pods need.\n\
                  # Set to false when the namespace exists or `helm install --create-namespace`\n\
                  # makes it (then label it yourself, see NOTES.txt).",
                 "namespace",
@@ -637,12 +638,6 @@ fn notes(objects: &[Object]) -> String {
         }
         listing.push_str(&addresses);
     }
-    let loopback: Vec<&Container> = workloads
-        .iter()
-        .filter_map(pod_spec)
-        .flat_map(pod_containers)
-        .filter(|c| c.name == LOOPBACK_INIT_NAME)
-        .collect();
     if listing.is_empty() {
         out.push_str("\nThe compose file presets no addresses: no loopback setup is needed.\n");
     } else {
@@ -657,25 +652,24 @@ fn notes(objects: &[Object]) -> String {
              application through its Services, never through these addresses.\n"
         );
     }
-    if !loopback.is_empty() {
-        let privileged = loopback.iter().any(|c| {
-            c.security_context
-                .as_ref()
-                .and_then(|s| s.privileged)
-                .unwrap_or(false)
-        });
-        let need = if privileged {
-            "runs privileged"
-        } else {
-            "adds the NET_ADMIN capability"
-        };
+    let assessment = pod_security::of_objects(objects);
+    let level = assessment.level();
+    if level == Level::Privileged {
         let _ = write!(
             out,
             "\nPod Security\n\
-             The init container {need}, which Pod Security levels `baseline`\n\
-             and `restricted` forbid: the namespace must enforce level `privileged`,\n\
-             or the Pod is rejected. Label it with:\n\n  \
+             The Pods need Pod Security level {}.\n\
+             A namespace that enforces `baseline` or `restricted` rejects them. Label it with:\n\n  \
              kubectl label namespace {{{{ .Release.Namespace }}}} {}=privileged --overwrite\n",
+            assessment.summary(3),
+            labels::POD_SECURITY_ENFORCE
+        );
+    } else {
+        let _ = write!(
+            out,
+            "\nPod Security\n\
+             The Pods satisfy Pod Security level `{level}`; the namespace may enforce it:\n\n  \
+             kubectl label namespace {{{{ .Release.Namespace }}}} {}={level} --overwrite\n",
             labels::POD_SECURITY_ENFORCE
         );
     }
