@@ -521,6 +521,7 @@ fn convert(
         output,
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
+        kube_version: (args.input.kube_version.major, args.input.kube_version.minor),
     };
     match emit::emit(plans, &render_options, &options, stdout) {
         Ok(()) => Outcome {
