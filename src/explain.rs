@@ -446,6 +446,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  my_db:\n    image: postgres:16\n",
     },
     Explanation {
+        code: "network-isolation",
+        title: "one Pod does not separate what compose's networks did",
+        meaning: "Services that share no compose network could not reach each other under compose, and a service whose networks are all `internal: true` could not reach outside. In one Pod every container shares one network namespace: each reaches every other over loopback, and all reach what the Pod reaches.",
+        kubernetes: "A NetworkPolicy selects whole Pods; it cannot separate containers of one Pod. Under `--strategy split` podlift emits a NetworkPolicy per Pod that admits only the Pods sharing a compose network with it (and anyone on its published ports), and lets Pods whose networks are all internal out only to those Pods and the cluster's DNS; a CNI that enforces NetworkPolicies (Calico, Cilium, …) applies them.",
+        remedy: "Where the separation matters (a database that must not be reachable from a front end, a service that must not reach the internet), convert with `--strategy split`, and check that the cluster's CNI enforces NetworkPolicies.",
+        example: "services:\n  web:\n    image: web:1\n    networks: [front]\n  db:\n    image: db:1\n    networks: [back]\nnetworks:\n  front: {}\n  back:\n    internal: true\n",
+    },
+    Explanation {
         code: "network-mode-host",
         title: "a service uses the host's network",
         meaning: "A service has `network_mode: host`.",

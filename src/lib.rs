@@ -373,8 +373,11 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         let options = plan_options(input);
         let pod = plan::plan(&project, &options, &mut diagnostics);
         if options.split {
-            plan::split::split(&pod, &project, &options, &mut diagnostics)
+            let mut plans = plan::split::split(&pod, &project, &options, &mut diagnostics);
+            plan::network_policy::attach(&mut plans, &project);
+            plans
         } else {
+            plan::network_policy::note_one_pod(&project, &mut diagnostics);
             vec![pod]
         }
     });

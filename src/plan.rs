@@ -7,6 +7,7 @@ pub mod addresses;
 pub mod checks;
 pub mod container;
 pub mod names;
+pub mod network_policy;
 pub mod order;
 pub mod split;
 pub mod storage;
@@ -82,6 +83,9 @@ pub struct PodPlan {
     pub pod: PodLevel,
     /// Replicas of the workload (1 in the pod strategy).
     pub replicas: u32,
+    /// Which Pods may reach this one, by compose network (split strategy:
+    /// [`network_policy::attach`]).
+    pub network_policy: Option<network_policy::PolicyPlan>,
 }
 
 /// Settings Kubernetes has once per Pod.
@@ -353,6 +357,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         host_aliases,
         storage,
         services,
+        network_policy: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! compose syntax or `x-podlift` keys.
 
 pub mod labels;
+pub mod network_policy;
 pub mod pod_security;
 pub mod quantity;
 
@@ -20,6 +21,7 @@ use k8s_openapi::api::core::v1::{
     SecretVolumeSource, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume,
     VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -27,6 +29,7 @@ use serde::Serialize;
 
 use crate::plan::address_map::{self, AddressMap};
 use crate::plan::container::Probe;
+use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{
     ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,
 };
@@ -52,6 +55,8 @@ pub enum Object {
     StatefulSet(Box<StatefulSet>),
     /// The workload, `--controller pod`.
     Pod(Box<Pod>),
+    /// Which Pods may reach a Pod (split strategy), as compose's networks.
+    NetworkPolicy(Box<NetworkPolicy>),
 }
 
 /// Which object runs the Pod.
@@ -108,6 +113,7 @@ impl Object {
             Self::Deployment(_) => "Deployment",
             Self::StatefulSet(_) => "StatefulSet",
             Self::Pod(_) => "Pod",
+            Self::NetworkPolicy(_) => "NetworkPolicy",
         }
     }
 
@@ -123,6 +129,7 @@ impl Object {
             Self::Deployment(o) => &o.metadata,
             Self::StatefulSet(o) => &o.metadata,
             Self::Pod(o) => &o.metadata,
+            Self::NetworkPolicy(o) => &o.metadata,
         };
         metadata.name.as_deref().unwrap_or("")
     }
@@ -137,6 +144,7 @@ impl Object {
             | Self::Secret(_)
             | Self::PersistentVolumeClaim(_)
             | Self::Service(_)
+            | Self::NetworkPolicy(_)
             | Self::Namespace(_) => None,
         }
     }
@@ -165,6 +173,7 @@ impl Object {
             | Self::Secret(_)
             | Self::PersistentVolumeClaim(_)
             | Self::Service(_)
+            | Self::NetworkPolicy(_)
             | Self::Namespace(_) => {
                 return None;
             }
@@ -195,6 +204,8 @@ pub enum Part<'p> {
     Claim(&'p PodPlan, &'p ClaimPlan),
     /// A Service.
     Service(&'p PodPlan, &'p ServicePlan),
+    /// A Pod's NetworkPolicy.
+    NetworkPolicy(&'p PodPlan, &'p PolicyPlan),
     /// The Deployment, StatefulSet or Pod.
     Workload(&'p PodPlan),
 }
@@ -210,7 +221,7 @@ impl<'p> Part<'p> {
             Self::Secret(_, secret) => secret.name.as_str(),
             Self::Claim(_, claim) => claim.name.as_str(),
             Self::Service(_, service) => service.name.as_str(),
-            Self::Workload(plan) => plan.name.as_str(),
+            Self::NetworkPolicy(plan, _) | Self::Workload(plan) => plan.name.as_str(),
         }
     }
 
@@ -219,7 +230,7 @@ impl<'p> Part<'p> {
         match self {
             Self::Namespace(..) => 0,
             Self::ConfigMap(..) | Self::AddressMap(..) | Self::Secret(..) | Self::Claim(..) => 1,
-            Self::Service(..) => 2,
+            Self::Service(..) | Self::NetworkPolicy(..) => 2,
             Self::Workload(_) => 3,
         }
     }
@@ -315,6 +326,9 @@ impl<'p> Part<'p> {
                 service,
                 meta(plan, &service.name),
             ))),
+            Self::NetworkPolicy(plan, policy) => Object::NetworkPolicy(Box::new(
+                network_policy::object(plan, policy, meta(plan, &plan.name)),
+            )),
             Self::Workload(plan) => {
                 let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
                 return (workload(plan, &lists, options), Some(lists));
@@ -349,6 +363,11 @@ pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part
         parts.extend(plan.storage.claims.iter().map(|c| Part::Claim(plan, c)));
     }
     parts.extend(plan.services.iter().map(|s| Part::Service(plan, s)));
+    parts.extend(
+        plan.network_policy
+            .iter()
+            .map(|policy| Part::NetworkPolicy(plan, policy)),
+    );
     parts.push(Part::Workload(plan));
     parts
 }

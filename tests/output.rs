@@ -336,6 +336,11 @@ fn without_release_names(objects: &[Value]) -> Vec<Value> {
         if kind == "Service" {
             object["spec"].as_object_mut().unwrap().remove("selector");
         }
+        if kind == "NetworkPolicy" {
+            // Its selectors pick this release's Pods.
+            strip_key(object, "app.kubernetes.io/instance");
+            continue;
+        }
         let spec = if kind == "Pod" {
             object["spec"].clone()
         } else {
@@ -368,6 +373,23 @@ fn without_release_names(objects: &[Value]) -> Vec<Value> {
         }
     }
     objects
+}
+
+fn strip_key(value: &mut Value, key: &str) {
+    match value {
+        Value::Object(map) => {
+            map.remove(key);
+            for item in map.values_mut() {
+                strip_key(item, key);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                strip_key(item, key);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Every ConfigMap, Secret and claim a Pod mounts is an object of the

@@ -625,6 +625,11 @@ impl ChartBuilder {
                     value_ref(&["secrets", &name, "existingSecret"])
                 ));
             }
+            Object::NetworkPolicy(_) => {
+                if let Some(spec) = node.at_mut(&["spec"]) {
+                    release_selectors(spec, &mut marks)?;
+                }
+            }
             Object::ConfigMap(_) => {}
         }
         let yaml = serde_saphyr::to_string(&node)
@@ -935,6 +940,41 @@ impl ChartBuilder {
         );
         Ok(())
     }
+}
+
+/// Every `podSelector` below `node` that picks a workload's Pods by name
+/// picks them in this release only.
+fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), String> {
+    match node {
+        Node::Map(map) => {
+            for (key, value) in map.iter_mut() {
+                let by_name =
+                    key == "podSelector" && value.at_mut(&["matchLabels", labels::NAME]).is_some();
+                if by_name {
+                    if let Some(selector) = value.at_mut(&["matchLabels"]) {
+                        *selector = marks.mark(Slot::Lines {
+                            key: "matchLabels".into(),
+                            lines: label_lines(
+                                "matchLabels",
+                                selector,
+                                "podlift.selectorLabels",
+                                None,
+                            )?,
+                        });
+                    }
+                } else {
+                    release_selectors(value, marks)?;
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for item in items {
+                release_selectors(item, marks)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `value` as YAML lines, each prefixed by `indent`, braces escaped.

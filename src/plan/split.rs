@@ -201,6 +201,7 @@ pub fn split(
             services: services_by_group.get(g).cloned().unwrap_or_default(),
             pod: plan.pod.clone(),
             replicas,
+            network_policy: None,
         });
     }
     out
