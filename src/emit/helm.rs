@@ -76,7 +76,7 @@ pub fn files(
         ));
     }
     files.push((PathBuf::from("templates/_helpers.tpl"), helpers()));
-    files.push((PathBuf::from("templates/NOTES.txt"), notes(objects)));
+    files.push((PathBuf::from("templates/NOTES.txt"), notes(objects, project)));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
     files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));
     files.push((
@@ -1359,11 +1359,31 @@ fn ambiguous_names(objects: &[Object]) -> BTreeSet<String> {
 }
 
 /// `NOTES.txt`: what Helm prints after an install.
-fn notes(objects: &[Object]) -> String {
+fn notes(objects: &[Object], project: &str) -> String {
     let workloads: Vec<Workload<'_>> = workloads(objects).collect();
+    // The release's names, as the templates give them.
+    let release_name = |name: &str| {
+        let suffix = if name == project {
+            ""
+        } else {
+            name.strip_prefix(&format!("{project}-")).unwrap_or(name)
+        };
+        format!(
+            "{{{{ include \"podlift.objectname\" (dict \"root\" $ \"suffix\" {} \"max\" 63) }}}}",
+            go_string(suffix)
+        )
+    };
+    let mut actions: Vec<String> = vec![
+        "{{ .Release.Namespace }}".to_string(),
+        "{{ .Release.Name }}".to_string(),
+    ];
     let names: Vec<String> = workloads
         .iter()
-        .map(|w| format!("{} `{}`", w.kind, w.name))
+        .map(|w| {
+            let action = release_name(w.name);
+            actions.push(action.clone());
+            format!("{} `{action}`", w.kind)
+        })
         .collect();
     let mut out = if let [single] = names.as_slice() {
         format!(
@@ -1379,9 +1399,7 @@ fn notes(objects: &[Object]) -> String {
     };
     let _ = writeln!(
         out,
-        "\n  kubectl -n {{{{ .Release.Namespace }}}} get deployments,pods -l {}={}",
-        labels::MANAGED_BY,
-        labels::MANAGER
+        "\n  kubectl -n {{{{ .Release.Namespace }}}} get all -l app.kubernetes.io/instance={{{{ .Release.Name }}}}"
     );
     let mut listing = String::new();
     for deployment in &workloads {
@@ -1391,7 +1409,12 @@ fn notes(objects: &[Object]) -> String {
             continue;
         }
         if workloads.len() > 1 {
-            let _ = writeln!(listing, "  {} `{}`:", deployment.kind, deployment.name);
+            let _ = writeln!(
+                listing,
+                "  {} `{}`:",
+                deployment.kind,
+                release_name(deployment.name)
+            );
         }
         listing.push_str(&addresses);
     }
@@ -1430,7 +1453,7 @@ fn notes(objects: &[Object]) -> String {
             labels::POD_SECURITY_ENFORCE
         );
     }
-    escape_notes(&out)
+    escape_notes(&out, &actions)
 }
 
 /// One line per loopback address of a Deployment's Pod: the address and the
@@ -1464,13 +1487,14 @@ fn addresses(deployment: &Workload<'_>, indent: &str) -> String {
     out
 }
 
-/// NOTES.txt is a template too; only its own `{{ .Release.Namespace }}` is an action.
-fn escape_notes(text: &str) -> String {
-    const NAMESPACE: &str = "{{ .Release.Namespace }}";
-    text.split(NAMESPACE)
-        .map(escape)
-        .collect::<Vec<_>>()
-        .join(NAMESPACE)
+/// NOTES.txt is a template too; only the `actions` it was written with are
+/// actions (the rest, names and addresses, holds no braces of its own).
+fn escape_notes(text: &str, actions: &[String]) -> String {
+    let mut out = escape(text);
+    for action in actions {
+        out = out.replace(&escape(action), action);
+    }
+    out
 }
 
 #[cfg(test)]
