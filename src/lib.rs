@@ -566,7 +566,11 @@ fn check(args: &cli::CheckArgs, env: &Environment, shown: RenderOptions) -> Outc
     };
     match args.format {
         cli::CheckFormat::Json => Outcome {
-            stdout: report::diagnostics_json(&pipeline.diagnostics, &pipeline.sources),
+            stdout: report::diagnostics_json(
+                &pipeline.diagnostics,
+                &pipeline.sources,
+                pipeline.pod_security.as_ref(),
+            ),
             stderr: String::new(),
             code,
         },

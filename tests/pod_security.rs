@@ -182,3 +182,23 @@ fn split_names_each_pod_that_needs_privileged() {
     );
     assert!(!run.stdout.contains("`web`"), "{}", run.stdout);
 }
+
+/// `check --format json` carries the level and what needs it, for CI.
+#[test]
+fn check_json_carries_the_level() {
+    let dir = common::compose_dir("services:\n  web:\n    image: nginx:1.27\n");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-p", "shop", "--format", "json"])
+        .success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["podSecurity"]["level"], "baseline");
+    let needs = report["podSecurity"]["needs"].as_array().unwrap();
+    assert!(needs.iter().all(|n| n["container"] == "web"), "{needs:?}");
+    assert!(
+        needs
+            .iter()
+            .any(|n| n["reason"] == "does not set `runAsNonRoot: true`"),
+        "{needs:?}"
+    );
+}

@@ -76,7 +76,10 @@ pub fn files(
         ));
     }
     files.push((PathBuf::from("templates/_helpers.tpl"), helpers()));
-    files.push((PathBuf::from("templates/NOTES.txt"), notes(objects, project)));
+    files.push((
+        PathBuf::from("templates/NOTES.txt"),
+        notes(objects, project),
+    ));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
     files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));
     files.push((
