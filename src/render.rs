@@ -439,6 +439,16 @@ fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
     ])
 }
 
+/// The Pod's labels: the workload's, and one per compose network its
+/// NetworkPolicy admits peers by.
+fn pod_labels(plan: &PodPlan) -> BTreeMap<String, String> {
+    let mut labels = common_labels(plan);
+    if let Some(policy) = &plan.network_policy {
+        labels.extend(network_policy::pod_labels(plan, &policy.networks));
+    }
+    labels
+}
+
 fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Object {
     let mut deployment = deployment(plan, lists);
     deployment.metadata.namespace.clone_from(&options.namespace);
@@ -712,7 +722,7 @@ fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
             },
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(common_labels(plan)),
+                    labels: Some(pod_labels(plan)),
                     annotations: (!annotations.is_empty()).then_some(annotations),
                     ..ObjectMeta::default()
                 }),

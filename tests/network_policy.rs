@@ -59,14 +59,26 @@ fn policy_of<'a>(objects: &'a [Value], name: &str) -> &'a Value {
     policies[0]
 }
 
-/// The workloads a list of peers selects, sorted.
-fn selected(peers: &Value) -> Vec<String> {
-    let mut names: Vec<String> = peers
-        .as_array()
-        .unwrap()
+/// The workloads (but `own`) whose Pods a list of peers selects, sorted:
+/// each selector is matched against the Pods' labels, as a CNI does.
+fn selected(objects: &[Value], peers: &Value, own: &str) -> Vec<String> {
+    let mut names: Vec<String> = objects
         .iter()
-        .filter_map(|p| p["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as_str())
-        .map(String::from)
+        .filter(|o| o["kind"] == "Deployment")
+        .map(|o| &o["spec"]["template"]["metadata"]["labels"])
+        .filter(|labels| {
+            peers.as_array().unwrap().iter().any(|peer| {
+                let wanted = peer["podSelector"]["matchLabels"].as_object().unwrap();
+                peer["namespaceSelector"].is_null() && wanted.iter().all(|(k, v)| labels[k] == *v)
+            })
+        })
+        .map(|labels| {
+            labels["app.kubernetes.io/name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|name| name != own)
         .collect();
     names.sort();
     names
@@ -94,7 +106,10 @@ fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
     }
     // web (front) ← api; and anyone on the published port
     let web = &policy_of(&objects, "shop-web")["spec"];
-    assert_eq!(selected(&web["ingress"][0]["from"]), ["shop-api"]);
+    assert_eq!(
+        selected(&objects, &web["ingress"][0]["from"], "shop-web"),
+        ["shop-api"]
+    );
     assert!(web["ingress"][1]["from"].is_null(), "published: any source");
     assert_eq!(
         web["ingress"][1]["ports"][0]["port"], 80,
@@ -107,7 +122,7 @@ fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
     // api (front, back) ← web, db
     let api = &policy_of(&objects, "shop-api")["spec"];
     assert_eq!(
-        selected(&api["ingress"][0]["from"]),
+        selected(&objects, &api["ingress"][0]["from"], "shop-api"),
         ["shop-db", "shop-web"]
     );
     assert_eq!(
@@ -118,7 +133,10 @@ fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
     assert_eq!(api["policyTypes"], serde_json::json!(["Ingress"]));
     // db and tool (back, internal) ← api only; out only to api and the DNS
     let db = &policy_of(&objects, "shop-db")["spec"];
-    assert_eq!(selected(&db["ingress"][0]["from"]), ["shop-api"]);
+    assert_eq!(
+        selected(&objects, &db["ingress"][0]["from"], "shop-db"),
+        ["shop-api"]
+    );
     assert_eq!(db["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
     let egress = db["egress"].as_array().unwrap();
     assert_eq!(egress.len(), 2);
@@ -138,7 +156,13 @@ fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
         .map(|p| (p["port"].as_i64().unwrap(), p["protocol"].as_str().unwrap()))
         .collect();
     assert_eq!(ports, [(53, "UDP"), (53, "TCP")]);
-    assert_eq!(selected(&egress[1]["to"]), ["shop-api"]);
+    assert_eq!(
+        selected(&objects, &egress[1]["to"], "shop-db"),
+        ["shop-api"]
+    );
+    // Another project's Pods on a network of the same name are not admitted.
+    let from = &db["ingress"][0]["from"][0]["podSelector"]["matchLabels"];
+    assert_eq!(from["podlift.io/network.back"], "shop", "{from}");
     assert!(
         egress[1]["ports"].is_null(),
         "any port, as on a compose network"
@@ -146,7 +170,8 @@ fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
 }
 
 /// Services on one network (compose's `default`) all admit each other;
-/// nothing is internal, so nothing restricts egress.
+/// nothing is internal, so nothing restricts egress. Each policy names the
+/// networks, not the peers: its size does not grow with the number of Pods.
 #[test]
 fn one_network_admits_every_pod() {
     let objects = split(
@@ -158,7 +183,8 @@ fn one_network_admits_every_pod() {
         ("shop-c", ["shop-a", "shop-b"]),
     ] {
         let spec = &policy_of(&objects, name)["spec"];
-        assert_eq!(selected(&spec["ingress"][0]["from"]), peers);
+        assert_eq!(selected(&objects, &spec["ingress"][0]["from"], name), peers);
+        assert_eq!(spec["ingress"][0]["from"].as_array().unwrap().len(), 1);
         assert!(spec["egress"].is_null());
     }
 }
@@ -171,7 +197,15 @@ fn a_pod_alone_on_its_network_admits_no_peer() {
         "services:\n  a:\n    image: a:1\n    networks: [x]\n  b:\n    image: b:1\n    networks: [y]\nnetworks:\n  x: {}\n  y: {}\n",
     );
     let spec = &policy_of(&objects, "shop-a")["spec"];
-    assert_eq!(spec["ingress"], serde_json::json!([]), "deny all ingress");
+    assert!(
+        selected(&objects, &spec["ingress"][0]["from"], "shop-a").is_empty(),
+        "{spec}"
+    );
+    assert_eq!(
+        spec["ingress"].as_array().unwrap().len(),
+        1,
+        "nothing published"
+    );
 }
 
 /// Fails on the old main: one Pod silently joined what compose kept apart.

@@ -547,6 +547,15 @@ fn two_releases_share_no_object_name() {
     // names: only they are shared, and a second release needs a namespace of its own.
     let (_tmp, dir) = write_dir(&split(), "helm", &["--strategy", "split"]);
     let a = parse_stream(&helm_template(&helm, "a", &dir, &[]));
+    // A release's NetworkPolicies pick its own Pods only.
+    let policies: Vec<&Value> = a.iter().filter(|o| o["kind"] == "NetworkPolicy").collect();
+    assert!(!policies.is_empty());
+    for policy in policies {
+        assert_eq!(
+            policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "a",
+            "{policy}"
+        );
+    }
     let b = object_names(&parse_stream(&helm_template(&helm, "b", &dir, &[])));
     for name in object_names(&a).iter().filter(|n| b.contains(n)) {
         assert!(name.starts_with("Service/"), "{name}");

@@ -33,6 +33,8 @@ use crate::plan::LOOPBACK_INIT_NAME;
 use crate::render::pod_security::{self, Level};
 use crate::render::{Object, Workload, labels};
 
+/// Pod labels that put a Pod on a compose network (`plan::network_policy::label_key`).
+const NETWORK_LABEL_PREFIX: &str = "podlift.io/network.";
 /// The chart's own version; the application's is `appVersion`.
 const CHART_VERSION: &str = "0.1.0";
 /// The named template that joins an image's repository, tag and digest.
@@ -963,6 +965,22 @@ fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), String> {
                                 "podlift.selectorLabels",
                                 None,
                             )?,
+                        });
+                    }
+                } else if key == "podSelector"
+                    && let Some(Node::Map(labels)) = value.at_mut(&["matchLabels"])
+                    && labels.keys().any(|k| k.starts_with(NETWORK_LABEL_PREFIX))
+                {
+                    // Peers on a compose network: this release's only.
+                    let mut lines = vec![Line::Literal("matchLabels:".into())];
+                    lines.extend(yaml_lines(&Node::Map(labels.clone()), "  ")?);
+                    lines.push(Line::Action(
+                        "  app.kubernetes.io/instance: {{ $.Release.Name | quote }}".into(),
+                    ));
+                    if let Some(selector) = value.at_mut(&["matchLabels"]) {
+                        *selector = marks.mark(Slot::Lines {
+                            key: "matchLabels".into(),
+                            lines,
                         });
                     }
                 } else {

@@ -17,10 +17,10 @@ use crate::plan::addresses::namespace_owner;
 /// What a Pod's NetworkPolicy admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyPlan {
-    /// The compose networks the Pod's services are on, sorted.
+    /// The compose networks the Pod's services are on, sorted: its Pods
+    /// carry a label per network ([`label_key`]), and admit the Pods that
+    /// carry one of the same.
     pub networks: Vec<String>,
-    /// The workloads (their `app.kubernetes.io/name`) sharing a network with it.
-    pub peers: Vec<String>,
     /// Container ports compose publishes: open to every source, as on the host.
     pub published: Vec<(u16, &'static str)>,
     /// Every network is `internal`: no egress but to peers and the DNS.
@@ -49,6 +49,38 @@ fn networks_of(project: &Project, service: &Service) -> Vec<String> {
     }
 }
 
+/// The Pod label that says a Pod is on compose network `network`
+/// (`podlift.io/network.NAME`, its value the project's name): policies
+/// select peers by it, so each policy grows with the Pod's networks, not
+/// with the number of Pods. A name that cannot be a label's is shortened or
+/// cleaned, with a hash of the original to keep it apart from others.
+#[must_use]
+pub fn label_key(network: &str) -> String {
+    const MAX: usize = 63;
+    let plain = format!("network.{network}");
+    let valid = plain.len() <= MAX
+        && plain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && network
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if valid {
+        return format!("podlift.io/{plain}");
+    }
+    // FNV-1a: stable across runs and platforms.
+    let hash = network.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let cleaned: String = network
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(MAX - "network.".len() - 17)
+        .collect();
+    format!("podlift.io/network.{cleaned}-{hash:016x}")
+}
+
 fn is_internal(project: &Project, network: &str) -> bool {
     project
         .networks
@@ -68,16 +100,8 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
                 .collect()
         })
         .collect();
-    let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     for (index, plan) in plans.iter_mut().enumerate() {
         let own = networks.get(index).cloned().unwrap_or_default();
-        let peers = names
-            .iter()
-            .zip(&networks)
-            .enumerate()
-            .filter(|(other, (_, theirs))| *other != index && !own.is_disjoint(theirs))
-            .map(|(_, (name, _))| name.clone())
-            .collect();
         let mut published: Vec<(u16, &'static str)> = Vec::new();
         for (port, protocol) in plan.containers.iter().flat_map(|c| &c.published) {
             let entry = (*port, protocol.as_k8s());
@@ -88,7 +112,6 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
         let internal_only = !own.is_empty() && own.iter().all(|n| is_internal(project, n));
         plan.network_policy = Some(PolicyPlan {
             networks: own.into_iter().collect(),
-            peers,
             published,
             internal_only,
         });
@@ -156,4 +179,30 @@ pub fn note_one_pod(project: &Project, diagnostics: &mut Diagnostics) {
         .at_opt(span)
         .help("where the separation matters, convert with `--strategy split`: its NetworkPolicies admit only Pods that share a compose network (on a cluster whose CNI enforces them)"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_key;
+
+    #[test]
+    fn network_labels_are_valid_label_keys() {
+        assert_eq!(label_key("back"), "podlift.io/network.back");
+        let long = label_key(&"n".repeat(80));
+        let odd = label_key("my net!");
+        for key in [&long, &odd] {
+            let name = key.strip_prefix("podlift.io/").unwrap_or_default();
+            assert!(name.len() <= 63, "{key}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+                "{key}"
+            );
+        }
+        assert_ne!(
+            label_key("a b"),
+            label_key("a-b"),
+            "cleaned names stay apart"
+        );
+    }
 }

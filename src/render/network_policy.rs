@@ -3,8 +3,10 @@
 //! and from anywhere to the ports compose publishes; when all its networks
 //! are internal, egress only to those Pods and the cluster's DNS.
 //!
-//! Policies select Pods by `app.kubernetes.io/name`, the label each
-//! workload's Pods carry. A CNI matches them against the Pod endpoints a
+//! A policy applies to its workload's Pods (`app.kubernetes.io/name`) and
+//! admits Pods by the label of each compose network they are on
+//! (`podlift.io/network.NAME: PROJECT`), so it grows with the Pod's
+//! networks, not with the number of Pods. A CNI matches them against the Pod endpoints a
 //! connection reaches after translation: a peer's ClusterIP (and a preset
 //! address podlift DNATs to it) becomes the Pod's IP first.
 
@@ -18,7 +20,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::plan::PodPlan;
-use crate::plan::network_policy::PolicyPlan;
+use crate::plan::network_policy::{self, PolicyPlan};
 use crate::render::labels;
 
 /// The label of the namespace the cluster's DNS runs in (set by Kubernetes).
@@ -36,11 +38,32 @@ fn pods_named(name: &str) -> LabelSelector {
     }
 }
 
-fn peer(name: &str) -> NetworkPolicyPeer {
+/// The Pods of this project on compose network `network`.
+fn on_network(project: &str, network: &str) -> NetworkPolicyPeer {
     NetworkPolicyPeer {
-        pod_selector: Some(pods_named(name)),
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([(
+                network_policy::label_key(network),
+                project.to_string(),
+            )])),
+            match_expressions: None,
+        }),
         ..NetworkPolicyPeer::default()
     }
+}
+
+/// The labels of a Pod on `networks` (see [`network_policy::label_key`]).
+#[must_use]
+pub fn pod_labels(plan: &PodPlan, networks: &[String]) -> BTreeMap<String, String> {
+    let project = project_label(plan);
+    networks
+        .iter()
+        .map(|n| (network_policy::label_key(n), project.clone()))
+        .collect()
+}
+
+fn project_label(plan: &PodPlan) -> String {
+    crate::plan::names::dns_label(&plan.project, "podlift")
 }
 
 fn port(number: u16, protocol: &str) -> NetworkPolicyPort {
@@ -54,10 +77,16 @@ fn port(number: u16, protocol: &str) -> NetworkPolicyPort {
 /// The NetworkPolicy of `plan`'s Pods.
 #[must_use]
 pub fn object(plan: &PodPlan, policy: &PolicyPlan, metadata: ObjectMeta) -> NetworkPolicy {
+    let project = project_label(plan);
+    let peers: Vec<NetworkPolicyPeer> = policy
+        .networks
+        .iter()
+        .map(|n| on_network(&project, n))
+        .collect();
     let mut ingress = Vec::new();
-    if !policy.peers.is_empty() {
+    if !peers.is_empty() {
         ingress.push(NetworkPolicyIngressRule {
-            from: Some(policy.peers.iter().map(|p| peer(p)).collect()),
+            from: Some(peers.clone()),
             ports: None,
         });
     }
@@ -105,9 +134,9 @@ pub fn object(plan: &PodPlan, policy: &PolicyPlan, metadata: ObjectMeta) -> Netw
             ]),
             ports: Some(dns_ports),
         }];
-        if !policy.peers.is_empty() {
+        if !peers.is_empty() {
             rules.push(NetworkPolicyEgressRule {
-                to: Some(policy.peers.iter().map(|p| peer(p)).collect()),
+                to: Some(peers),
                 ports: None,
             });
         }
