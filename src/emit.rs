@@ -42,6 +42,9 @@ pub struct EmitOptions {
     pub force: bool,
     /// The project name (chart and kustomization names).
     pub project: String,
+    /// The Kubernetes version targeted (`--kube-version`), `MAJOR.MINOR`:
+    /// the chart's `kubeVersion` requires at least it.
+    pub kube_version: (u32, u32),
 }
 
 /// Why nothing was written.
@@ -145,7 +148,8 @@ pub fn emit(
         }
         (Output::Directory(dir), Format::Helm) => {
             let objects = &render::render_all(plans, render_options);
-            let files = helm::files(objects, &options.project).map_err(EmitError::io)?;
+            let files = helm::files(objects, &options.project, options.kube_version)
+                .map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }

@@ -494,6 +494,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1.0\n  debug:\n    image: debug:1.0\n    pid: service:app\n",
     },
     Explanation {
+        code: "network-isolation",
+        title: "one Pod does not separate what compose's networks did",
+        meaning: "Services that share no compose network could not reach each other under compose, and a service whose networks are all `internal: true` could not reach outside. In one Pod every container shares one network namespace: each reaches every other over loopback, and all reach what the Pod reaches.",
+        kubernetes: "A NetworkPolicy selects whole Pods; it cannot separate containers of one Pod. Under `--strategy split` podlift emits a NetworkPolicy per Pod that admits only the Pods sharing a compose network with it (and anyone on its published ports), and lets Pods whose networks are all internal out only to those Pods and the cluster's DNS; a CNI that enforces NetworkPolicies (Calico, Cilium, …) applies them.",
+        remedy: "Where the separation matters (a database that must not be reachable from a front end, a service that must not reach the internet), convert with `--strategy split`, and check that the cluster's CNI enforces NetworkPolicies.",
+        example: "services:\n  web:\n    image: web:1\n    networks: [front]\n  db:\n    image: db:1\n    networks: [back]\nnetworks:\n  front: {}\n  back:\n    internal: true\n",
+    },
+    Explanation {
         code: "network-mode-host",
         title: "a service uses the host's network",
         meaning: "A service has `network_mode: host`.",
@@ -559,10 +567,10 @@ pub const EXPLANATIONS: &[Explanation] = &[
     },
     Explanation {
         code: "pod-security",
-        title: "the init container needs the `privileged` Pod Security level",
-        meaning: "The loopback init container adds the `NET_ADMIN` capability to put the preset addresses on the Pod's loopback.",
-        kubernetes: "The Pod Security levels `baseline` and `restricted` forbid `NET_ADMIN`; in a namespace that enforces them, the Pod is refused.",
-        remedy: "Label the namespace `pod-security.kubernetes.io/enforce=privileged`, or convert with `-n NAMESPACE --create-namespace` to emit a labelled Namespace.",
+        title: "the Pods need the `privileged` Pod Security level",
+        meaning: "podlift measures the rendered Pods against the Pod Security Standards and reports the strictest level they satisfy (`check` prints it). This note says which container needs `privileged` and why: the loopback init container adds `NET_ADMIN` (or runs privileged with `--privileged-init`); a service is `privileged`, adds a capability beyond `baseline`'s list, or binds a host path.",
+        kubernetes: "A namespace that enforces `baseline` or `restricted` refuses such a Pod. `--create-namespace` labels the Namespace with the level the Pods need: `baseline` when nothing needs more.",
+        remedy: "Label the namespace `pod-security.kubernetes.io/enforce=privileged`, or convert with `-n NAMESPACE --create-namespace` to emit a labelled Namespace; or drop what needs it (a capability, `privileged`, a host path bind).",
         example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.253.7}}\nnetworks:\n  back: {}\n",
     },
     Explanation {

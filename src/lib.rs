@@ -256,6 +256,9 @@ struct Pipeline {
     diagnostics: Diagnostics,
     /// One plan per Pod: one in the pod strategy, one per group when split.
     plans: Option<Vec<plan::PodPlan>>,
+    /// The strictest Pod Security level the rendered Pods satisfy (when
+    /// they can be rendered: no errors).
+    pod_security: Option<render::pod_security::Assessment>,
 }
 
 /// The load stage's options from the command line and the environment.
@@ -370,27 +373,62 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         let options = plan_options(input);
         let pod = plan::plan(&project, &options, &mut diagnostics);
         if options.split {
-            plan::split::split(&pod, &project, &options, &mut diagnostics)
+            let mut plans = plan::split::split(&pod, &project, &options, &mut diagnostics);
+            plan::network_policy::attach(&mut plans, &project);
+            plans
         } else {
+            plan::network_policy::note_one_pod(&project, &mut diagnostics);
             vec![pod]
         }
     });
-    // What Kubernetes would refuse to store, for every command: measured on
-    // the objects as they will be rendered.
-    if let Some(plans) = plans.as_ref().filter(|_| !diagnostics.has_errors()) {
+    // What Kubernetes would refuse to store, for every command, and the Pod
+    // Security level the Pods need: measured on the objects as they will be
+    // rendered.
+    let mut pod_security = None;
+    if let Some(plans) = plans.as_ref() {
         let render_options = render_options(input, None, false);
-        for problem in
-            emit::limits::check_parts(&render::parts(plans, &render_options), &render_options)
-        {
-            diagnostics.push(problem);
+        let parts = render::parts(plans, &render_options);
+        if !diagnostics.has_errors() {
+            for problem in emit::limits::check_parts(&parts, &render_options) {
+                diagnostics.push(problem);
+            }
         }
+        // Also with errors: what the namespace needs is worth knowing while
+        // fixing them (rendering a plan never fails).
+        let assessment = render::pod_security::of_parts(&parts, &render_options);
+        if let Some(note) = pod_security_note(&assessment) {
+            diagnostics.push(note);
+        }
+        pod_security = Some(assessment);
     }
     diagnostics.sort();
     Pipeline {
         sources,
         diagnostics,
         plans,
+        pod_security,
     }
+}
+
+/// A note when the Pods need the `privileged` level, which a namespace
+/// must be labelled for: who needs it and why.
+fn pod_security_note(
+    assessment: &render::pod_security::Assessment,
+) -> Option<diagnostic::Diagnostic> {
+    let level = assessment.level();
+    (level == render::pod_security::Level::Privileged).then(|| {
+        diagnostic::Diagnostic::note(
+            "pod-security",
+            format!(
+                "the Pods need Pod Security level {}",
+                assessment.summary(3)
+            ),
+        )
+        .help(format!(
+            "label the namespace: `kubectl label namespace NAMESPACE {}={level}` (or convert with `-n NAMESPACE --create-namespace`)",
+            render::labels::POD_SECURITY_ENFORCE
+        ))
+    })
 }
 
 fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
@@ -469,7 +507,13 @@ fn convert(
             };
         }
     };
-    let render_options = render_options(&args.input, args.namespace.clone(), args.create_namespace);
+    let mut render_options =
+        render_options(&args.input, args.namespace.clone(), args.create_namespace);
+    render_options.pod_security = pipeline
+        .pod_security
+        .as_ref()
+        .map(render::pod_security::Assessment::level)
+        .unwrap_or_default();
     let output = match target {
         emit::target::Target::Stdout => emit::Output::Stdout,
         emit::target::Target::File(path) => emit::Output::File(path),
@@ -480,6 +524,7 @@ fn convert(
         output,
         force: args.force,
         project: plans.first().map(names_of_project).unwrap_or_default(),
+        kube_version: (args.input.kube_version.major, args.input.kube_version.minor),
     };
     match emit::emit(plans, &render_options, &options, stdout) {
         Ok(()) => Outcome {
@@ -508,6 +553,7 @@ fn render_options(
         },
         namespace,
         create_namespace,
+        pod_security: render::pod_security::Level::default(),
     }
 }
 
@@ -520,13 +566,18 @@ fn check(args: &cli::CheckArgs, env: &Environment, shown: RenderOptions) -> Outc
     };
     match args.format {
         cli::CheckFormat::Json => Outcome {
-            stdout: report::diagnostics_json(&pipeline.diagnostics, &pipeline.sources),
+            stdout: report::diagnostics_json(
+                &pipeline.diagnostics,
+                &pipeline.sources,
+                pipeline.pod_security.as_ref(),
+            ),
             stderr: String::new(),
             code,
         },
         cli::CheckFormat::Text => Outcome {
             stdout: report::check_summary(
                 pipeline.plans.as_deref().unwrap_or_default(),
+                pipeline.pod_security.as_ref(),
                 &pipeline.diagnostics,
             ),
             stderr: rendered(&pipeline, shown),
@@ -637,6 +688,7 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOption
         sources,
         diagnostics,
         plans: None,
+        pod_security: None,
     };
     let stderr = rendered(&pipeline, shown);
     let text = match canonical {

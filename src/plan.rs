@@ -7,6 +7,7 @@ pub mod addresses;
 pub mod checks;
 pub mod container;
 pub mod names;
+pub mod network_policy;
 pub mod order;
 pub mod process;
 pub mod split;
@@ -83,6 +84,9 @@ pub struct PodPlan {
     pub pod: PodLevel,
     /// Replicas of the workload (1 in the pod strategy).
     pub replicas: u32,
+    /// Which Pods may reach this one, by compose network (split strategy:
+    /// [`network_policy::attach`]).
+    pub network_policy: Option<network_policy::PolicyPlan>,
 }
 
 /// Settings Kubernetes has once per Pod.
@@ -344,13 +348,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
             }
         }
     }
-    checks::notes(
-        project,
-        loopback.is_some(),
-        options.privileged_init,
-        options.split,
-        diagnostics,
-    );
+    checks::notes(project, options.split, diagnostics);
     checks::note_captured_environment(project, diagnostics);
     let mut pod = pod_level(project, diagnostics);
     pod.process = process::level(&containers);
@@ -364,6 +362,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         host_aliases,
         storage,
         services,
+        network_policy: None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! compose syntax or `x-podlift` keys.
 
 pub mod labels;
+pub mod network_policy;
 pub mod process;
+pub mod pod_security;
 pub mod quantity;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,10 +18,11 @@ use k8s_openapi::api::core::v1::{
     EnvVar, EnvVarSource, ExecAction, HostAlias, HostPathVolumeSource, Namespace,
     ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
     PersistentVolumeClaimVolumeSource, Pod, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, Secret, SecretVolumeSource,
-    SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    PodSpec, PodTemplateSpec, Probe as K8sProbe, ResourceRequirements, SeccompProfile, Secret,
+    SecretVolumeSource, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl, Volume,
+    VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -27,6 +30,7 @@ use serde::Serialize;
 
 use crate::plan::address_map::{self, AddressMap};
 use crate::plan::container::Probe;
+use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{
     ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,
 };
@@ -52,6 +56,8 @@ pub enum Object {
     StatefulSet(Box<StatefulSet>),
     /// The workload, `--controller pod`.
     Pod(Box<Pod>),
+    /// Which Pods may reach a Pod (split strategy), as compose's networks.
+    NetworkPolicy(Box<NetworkPolicy>),
 }
 
 /// Which object runs the Pod.
@@ -90,6 +96,9 @@ pub struct RenderOptions {
     pub create_namespace: bool,
     /// The object that runs the Pod.
     pub controller: Controller,
+    /// The Pod Security level the Namespace enforces (`--create-namespace`):
+    /// the strictest the Pods satisfy ([`pod_security`]).
+    pub pod_security: pod_security::Level,
 }
 
 impl Object {
@@ -105,6 +114,7 @@ impl Object {
             Self::Deployment(_) => "Deployment",
             Self::StatefulSet(_) => "StatefulSet",
             Self::Pod(_) => "Pod",
+            Self::NetworkPolicy(_) => "NetworkPolicy",
         }
     }
 
@@ -120,6 +130,7 @@ impl Object {
             Self::Deployment(o) => &o.metadata,
             Self::StatefulSet(o) => &o.metadata,
             Self::Pod(o) => &o.metadata,
+            Self::NetworkPolicy(o) => &o.metadata,
         };
         metadata.name.as_deref().unwrap_or("")
     }
@@ -134,6 +145,7 @@ impl Object {
             | Self::Secret(_)
             | Self::PersistentVolumeClaim(_)
             | Self::Service(_)
+            | Self::NetworkPolicy(_)
             | Self::Namespace(_) => None,
         }
     }
@@ -162,6 +174,7 @@ impl Object {
             | Self::Secret(_)
             | Self::PersistentVolumeClaim(_)
             | Self::Service(_)
+            | Self::NetworkPolicy(_)
             | Self::Namespace(_) => {
                 return None;
             }
@@ -192,6 +205,8 @@ pub enum Part<'p> {
     Claim(&'p PodPlan, &'p ClaimPlan),
     /// A Service.
     Service(&'p PodPlan, &'p ServicePlan),
+    /// A Pod's NetworkPolicy.
+    NetworkPolicy(&'p PodPlan, &'p PolicyPlan),
     /// The Deployment, StatefulSet or Pod.
     Workload(&'p PodPlan),
 }
@@ -207,7 +222,7 @@ impl<'p> Part<'p> {
             Self::Secret(_, secret) => secret.name.as_str(),
             Self::Claim(_, claim) => claim.name.as_str(),
             Self::Service(_, service) => service.name.as_str(),
-            Self::Workload(plan) => plan.name.as_str(),
+            Self::NetworkPolicy(plan, _) | Self::Workload(plan) => plan.name.as_str(),
         }
     }
 
@@ -216,7 +231,7 @@ impl<'p> Part<'p> {
         match self {
             Self::Namespace(..) => 0,
             Self::ConfigMap(..) | Self::AddressMap(..) | Self::Secret(..) | Self::Claim(..) => 1,
-            Self::Service(..) => 2,
+            Self::Service(..) | Self::NetworkPolicy(..) => 2,
             Self::Workload(_) => 3,
         }
     }
@@ -243,12 +258,11 @@ impl<'p> Part<'p> {
         };
         let object = match *self {
             Self::Namespace(plan, namespace) => {
-                // The loopback init container adds NET_ADMIN, which the `baseline`
-                // and `restricted` Pod Security levels forbid.
+                // The strictest level every Pod of the output satisfies.
                 let mut labels = common_labels(plan);
                 labels.insert(
                     labels::POD_SECURITY_ENFORCE.to_string(),
-                    "privileged".to_string(),
+                    options.pod_security.as_str().to_string(),
                 );
                 Object::Namespace(Box::new(Namespace {
                     metadata: ObjectMeta {
@@ -313,6 +327,9 @@ impl<'p> Part<'p> {
                 service,
                 meta(plan, &service.name),
             ))),
+            Self::NetworkPolicy(plan, policy) => Object::NetworkPolicy(Box::new(
+                network_policy::object(plan, policy, meta(plan, &plan.name)),
+            )),
             Self::Workload(plan) => {
                 let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
                 return (workload(plan, &lists, options), Some(lists));
@@ -347,6 +364,11 @@ pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part
         parts.extend(plan.storage.claims.iter().map(|c| Part::Claim(plan, c)));
     }
     parts.extend(plan.services.iter().map(|s| Part::Service(plan, s)));
+    parts.extend(
+        plan.network_policy
+            .iter()
+            .map(|policy| Part::NetworkPolicy(plan, policy)),
+    );
     parts.push(Part::Workload(plan));
     parts
 }
@@ -416,6 +438,16 @@ fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
         (labels::NAME.to_string(), plan.name.clone()),
         (labels::MANAGED_BY.to_string(), labels::MANAGER.to_string()),
     ])
+}
+
+/// The Pod's labels: the workload's, and one per compose network its
+/// NetworkPolicy admits peers by.
+fn pod_labels(plan: &PodPlan) -> BTreeMap<String, String> {
+    let mut labels = common_labels(plan);
+    if let Some(policy) = &plan.network_policy {
+        labels.extend(network_policy::pod_labels(plan, &policy.networks));
+    }
+    labels
 }
 
 fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Object {
@@ -691,7 +723,7 @@ fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
             },
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(common_labels(plan)),
+                    labels: Some(pod_labels(plan)),
                     annotations: (!annotations.is_empty()).then_some(annotations),
                     ..ObjectMeta::default()
                 }),
@@ -726,8 +758,16 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
         hostname: plan.pod.hostname.clone(),
         termination_grace_period_seconds: plan.pod.termination_grace,
         dns_config: pod_dns(&plan.pod),
-        security_context: (!plan.pod.sysctls.is_empty()).then(|| PodSecurityContext {
-            sysctls: Some(
+        security_context: Some(PodSecurityContext {
+            // Docker runs every container under its default seccomp profile;
+            // Kubernetes runs them `Unconfined` unless told. A container that
+            // compose opts out (`security_opt: [seccomp:unconfined]`) says so
+            // in its own security context.
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".to_string(),
+                localhost_profile: None,
+            }),
+            sysctls: (!plan.pod.sysctls.is_empty()).then(|| {
                 plan.pod
                     .sysctls
                     .iter()
@@ -735,8 +775,8 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
                         name: name.clone(),
                         value: value.clone(),
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             ..PodSecurityContext::default()
         }),
         ..PodSpec::default()

@@ -293,7 +293,11 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
 
 /// `podlift check`: one line per container, then the totals.
 #[must_use]
-pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
+pub fn check_summary(
+    plans: &[PodPlan],
+    pod_security: Option<&crate::render::pod_security::Assessment>,
+    diagnostics: &Diagnostics,
+) -> String {
     let mut out = String::new();
     for plan in plans {
         for container in &plan.containers {
@@ -306,6 +310,9 @@ pub fn check_summary(plans: &[PodPlan], diagnostics: &Diagnostics) -> String {
                 role_name(container.role)
             );
         }
+    }
+    if let Some(assessment) = pod_security {
+        let _ = writeln!(out, "pod security: {}", assessment.summary(5));
     }
     let summary = Counts::of(diagnostics)
         .summary()
@@ -324,6 +331,24 @@ struct JsonReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: JsonSummary,
+    /// The strictest Pod Security level the Pods satisfy; absent when no
+    /// plan could be made.
+    #[serde(rename = "podSecurity", skip_serializing_if = "Option::is_none")]
+    pod_security: Option<JsonPodSecurity<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPodSecurity<'a> {
+    level: &'static str,
+    /// What keeps the Pods from the next stricter level.
+    needs: Vec<JsonNeed<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNeed<'a> {
+    workload: &'a str,
+    container: Option<&'a str>,
+    reason: &'a str,
 }
 
 /// One finding, or the first of a group of the same finding.
@@ -379,7 +404,11 @@ fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
 /// `podlift check --format json`: `{"version": 1, "diagnostics": […],
 /// "summary": {…}}`, repeated findings grouped, for CI systems.
 #[must_use]
-pub fn diagnostics_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
+pub fn diagnostics_json(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    pod_security: Option<&crate::render::pod_security::Assessment>,
+) -> String {
     let items = diagnostics.items();
     let groups = Groups::of(items.iter());
     let entries = groups
@@ -410,6 +439,17 @@ pub fn diagnostics_json(diagnostics: &Diagnostics, sources: &Sources) -> String 
             warnings: counts.warnings,
             notes: counts.notes,
         },
+        pod_security: pod_security.map(|assessment| JsonPodSecurity {
+            level: assessment.level().as_str(),
+            needs: assessment
+                .deciding()
+                .map(|f| JsonNeed {
+                    workload: &f.workload,
+                    container: f.container.as_deref(),
+                    reason: &f.reason,
+                })
+                .collect(),
+        }),
     };
     serde_json::to_string_pretty(&report).map_or_else(
         |_| "{\"version\": 1, \"diagnostics\": []}\n".to_string(),

@@ -308,8 +308,140 @@ fn split() -> String {
         .to_string()
 }
 
-/// `helm lint` passes and `helm template` renders the stream's objects, which
-/// pass `kubernetes-validate --strict`.
+/// `helm template RELEASE CHART ARGS…` for the targeted Kubernetes version.
+fn helm_template(helm: &Path, release: &str, chart: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        "template",
+        release,
+        chart.to_str().unwrap(),
+        "--kube-version",
+        KUBE_VERSION,
+    ];
+    all.extend_from_slice(args);
+    run_tool(helm, &all)
+}
+
+/// The objects without what a chart makes from the release: object names,
+/// labels, selectors and the names a Pod refers to (checked apart, by
+/// [`assert_references_resolve`]).
+fn without_release_names(objects: &[Value]) -> Vec<Value> {
+    let mut objects = objects.to_vec();
+    for object in &mut objects {
+        let kind = object["kind"].as_str().unwrap_or_default().to_string();
+        let metadata = object["metadata"].as_object_mut().unwrap();
+        metadata.remove("labels");
+        if kind != "Namespace" {
+            metadata.remove("name");
+        }
+        if kind == "Service" {
+            object["spec"].as_object_mut().unwrap().remove("selector");
+        }
+        if kind == "NetworkPolicy" {
+            // Its selectors pick this release's Pods.
+            strip_key(object, "app.kubernetes.io/instance");
+            continue;
+        }
+        let spec = if kind == "Pod" {
+            object["spec"].clone()
+        } else {
+            if let Some(spec) = object["spec"].as_object_mut() {
+                spec.remove("selector");
+            }
+            if let Some(template) = object["spec"]["template"]["metadata"].as_object_mut() {
+                template.remove("labels");
+            }
+            object["spec"]["template"]["spec"].clone()
+        };
+        let mut spec = spec;
+        if let Some(volumes) = spec["volumes"].as_array_mut() {
+            for volume in volumes {
+                for (source, field) in [
+                    ("configMap", "name"),
+                    ("secret", "secretName"),
+                    ("persistentVolumeClaim", "claimName"),
+                ] {
+                    if let Some(source) = volume[source].as_object_mut() {
+                        source.remove(field);
+                    }
+                }
+            }
+        }
+        if kind == "Pod" {
+            object["spec"] = spec;
+        } else if !object["spec"]["template"].is_null() {
+            object["spec"]["template"]["spec"] = spec;
+        }
+    }
+    objects
+}
+
+fn strip_key(value: &mut Value, key: &str) {
+    match value {
+        Value::Object(map) => {
+            map.remove(key);
+            for item in map.values_mut() {
+                strip_key(item, key);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                strip_key(item, key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every ConfigMap, Secret and claim a Pod mounts is an object of the
+/// output, and every Service selects a workload's Pods.
+fn assert_references_resolve(objects: &[Value], existing_secrets: &[&str]) {
+    let named = |kind: &str, name: &str| {
+        objects
+            .iter()
+            .any(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+    };
+    for object in objects {
+        let spec = if object["kind"] == "Pod" {
+            &object["spec"]
+        } else {
+            &object["spec"]["template"]["spec"]
+        };
+        for volume in spec["volumes"].as_array().into_iter().flatten() {
+            if let Some(name) = volume["configMap"]["name"].as_str() {
+                assert!(named("ConfigMap", name), "no ConfigMap `{name}`");
+            }
+            if let Some(name) = volume["secret"]["secretName"].as_str() {
+                assert!(
+                    named("Secret", name) || existing_secrets.contains(&name),
+                    "no Secret `{name}`"
+                );
+            }
+            if let Some(name) = volume["persistentVolumeClaim"]["claimName"].as_str() {
+                assert!(named("PersistentVolumeClaim", name), "no claim `{name}`");
+            }
+        }
+    }
+    for service in objects.iter().filter(|o| o["kind"] == "Service") {
+        let selector = service["spec"]["selector"].as_object().unwrap();
+        let selects = objects.iter().any(|o| {
+            let labels = if o["kind"] == "Pod" {
+                &o["metadata"]["labels"]
+            } else {
+                &o["spec"]["template"]["metadata"]["labels"]
+            };
+            labels.is_object() && selector.iter().all(|(k, v)| labels[k] == *v)
+        });
+        assert!(
+            selects,
+            "Service {} selects no Pod",
+            service["metadata"]["name"]
+        );
+    }
+}
+
+/// `helm lint --strict` passes and `helm template` renders the stream's
+/// objects (release names and Helm's labels aside), whose references all
+/// resolve, and which pass `kubernetes-validate --strict`.
 #[test]
 fn helm_chart_lints_and_renders_the_stream_objects() {
     let Some(helm) = helm() else { return };
@@ -328,16 +460,30 @@ fn helm_chart_lints_and_renders_the_stream_objects() {
         let (tmp, dir) = write_dir(&file, "helm", &args);
         let chart = dir.to_str().unwrap();
         run_tool(&helm, &["lint", "--strict", chart]);
-        let mut template = vec!["template", "release", chart];
+        let mut extra = vec![];
         if args.contains(&"-n") {
-            template.extend(["--namespace", "shop"]);
+            extra.extend(["--namespace", "shop"]);
         }
-        let rendered = run_tool(&helm, &template);
+        let rendered = helm_template(&helm, "release", &dir, &extra);
+        let objects = parse_stream(&rendered);
         assert_eq!(
-            canonical(&parse_stream(&rendered)),
-            canonical(&stream),
+            canonical(&without_release_names(&objects)),
+            canonical(&without_release_names(&stream)),
             "{file} {args:?}\n{rendered}"
         );
+        assert_references_resolve(&objects, &[]);
+        for object in &objects {
+            let labels = &object["metadata"]["labels"];
+            assert_eq!(labels["app.kubernetes.io/instance"], "release", "{object}");
+            assert_eq!(labels["app.kubernetes.io/managed-by"], "Helm", "{object}");
+            assert!(
+                labels["helm.sh/chart"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("-0.1.0"),
+                "{object}"
+            );
+        }
         let manifests = tmp.path().join("rendered.yaml");
         std::fs::write(&manifests, &rendered).unwrap();
         run_tool(
@@ -345,6 +491,245 @@ fn helm_chart_lints_and_renders_the_stream_objects() {
             &["--strict", "-k", KUBE_VERSION, manifests.to_str().unwrap()],
         );
     }
+}
+
+/// The names of the rendered objects, as `Kind/name`.
+fn object_names(objects: &[Value]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Fails on the old main, whose names were fixed: two releases of one chart
+/// in one namespace collided.
+#[test]
+fn two_releases_share_no_object_name() {
+    let Some(helm) = helm() else { return };
+    for file in fixtures() {
+        let (_tmp, dir) = write_dir(&file, "helm", &[]);
+        let a = object_names(&parse_stream(&helm_template(&helm, "a", &dir, &[])));
+        let b = object_names(&parse_stream(&helm_template(&helm, "b", &dir, &[])));
+        assert!(!a.is_empty());
+        let common: Vec<&String> = a.iter().filter(|n| b.contains(n)).collect();
+        assert!(common.is_empty(), "{file}: {common:?}");
+        // `fullnameOverride` and `nameOverride` name them.
+        let named = object_names(&parse_stream(&helm_template(
+            &helm,
+            "a",
+            &dir,
+            &["--set", "fullnameOverride=shop"],
+        )));
+        assert!(
+            named
+                .iter()
+                .all(|n| n.split('/').nth(1).unwrap().starts_with("shop")),
+            "{named:?}"
+        );
+        let renamed = object_names(&parse_stream(&helm_template(
+            &helm,
+            "a",
+            &dir,
+            &["--set", "nameOverride=store"],
+        )));
+        assert!(
+            renamed.iter().all(|n| n.contains("/a-store")),
+            "{renamed:?}"
+        );
+    }
+    // Under the split strategy, the Services are the compose services' DNS
+    // names: only they are shared, and a second release needs a namespace of its own.
+    let (_tmp, dir) = write_dir(&split(), "helm", &["--strategy", "split"]);
+    let a = parse_stream(&helm_template(&helm, "a", &dir, &[]));
+    // A release's NetworkPolicies pick its own Pods only.
+    let policies: Vec<&Value> = a.iter().filter(|o| o["kind"] == "NetworkPolicy").collect();
+    assert!(!policies.is_empty());
+    for policy in policies {
+        assert_eq!(
+            policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "a",
+            "{policy}"
+        );
+    }
+    let b = object_names(&parse_stream(&helm_template(&helm, "b", &dir, &[])));
+    for name in object_names(&a).iter().filter(|n| b.contains(n)) {
+        assert!(name.starts_with("Service/"), "{name}");
+    }
+}
+
+/// An image tag, a nodeSelector and an existing Secret land where expected,
+/// and nothing else changes.
+#[test]
+fn helm_overrides_land_where_expected() {
+    let Some(helm) = helm() else { return };
+    let (_tmp, dir) = write_dir(&product(), "helm", &[]);
+    let default = parse_stream(&helm_template(&helm, "r", &dir, &[]));
+    let changed = parse_stream(&helm_template(
+        &helm,
+        "r",
+        &dir,
+        &[
+            "--set",
+            "images.web.tag=1.28-test",
+            "--set",
+            "nodeSelector.disktype=ssd",
+            "--set",
+            "secrets.product-secret-db-password.existingSecret=vault-db",
+            "--set",
+            "imagePullSecrets[0].name=registry",
+            "--set",
+            "podLabels.team=shop",
+            "--set",
+            "extraEnv.api[0].name=EXTRA",
+            "--set-string",
+            "extraEnv.api[0].value=1",
+            "--set",
+            "persistence.product-dbdata.size=5Gi",
+            "--set",
+            "services.web.ports.tcp-8080=9090",
+        ],
+    ));
+    let deployment = |objects: &[Value]| -> Value {
+        objects
+            .iter()
+            .find(|o| o["kind"] == "Deployment")
+            .unwrap()
+            .clone()
+    };
+    let spec = deployment(&changed)["spec"]["template"]["spec"].clone();
+    assert!(images(&changed).contains(&("web".to_string(), "nginx:1.28-test".to_string())));
+    assert_eq!(spec["nodeSelector"]["disktype"], "ssd");
+    assert_eq!(spec["imagePullSecrets"][0]["name"], "registry");
+    assert_eq!(
+        deployment(&changed)["spec"]["template"]["metadata"]["labels"]["team"],
+        "shop"
+    );
+    let secret_volume = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["secret"].is_object())
+        .unwrap();
+    assert_eq!(secret_volume["secret"]["secretName"], "vault-db");
+    assert!(
+        changed.iter().all(|o| o["kind"] != "Secret"),
+        "no Secret is made when an existing one is named"
+    );
+    assert_references_resolve(&changed, &["vault-db"]);
+    let api = spec["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(spec["containers"].as_array().unwrap())
+        .find(|c| c["name"] == "api")
+        .unwrap();
+    assert_eq!(
+        api["env"].as_array().unwrap().last().unwrap()["name"],
+        "EXTRA"
+    );
+    let claim = changed
+        .iter()
+        .find(|o| o["kind"] == "PersistentVolumeClaim")
+        .unwrap();
+    assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "5Gi");
+    let service = changed.iter().find(|o| o["kind"] == "Service").unwrap();
+    assert_eq!(service["spec"]["ports"][0]["port"], 9090);
+    // The default keeps the Secret, its data in values.yaml, not in a template.
+    assert!(default.iter().any(|o| o["kind"] == "Secret"));
+    let template =
+        std::fs::read_to_string(dir.join("templates/secret-product-secret-db-password.yaml"))
+            .unwrap();
+    assert!(!template.contains("czNjcjN0"), "{template}");
+    assert!(
+        template.contains("\"secrets\" \"product-secret-db-password\" \"data\""),
+        "{template}"
+    );
+}
+
+/// `values.schema.json` makes helm refuse a wrong value.
+#[test]
+fn helm_schema_rejects_wrong_values() {
+    let Some(helm) = helm() else { return };
+    let (_tmp, dir) = write_dir(&product(), "helm", &[]);
+    let chart = dir.to_str().unwrap();
+    for set in [
+        "imagePullPolicy=Sometimes",
+        "persistence.product-dbdata.size=1GB",
+        "services.web.type=Ingress",
+        "imagePullSecret=typo",
+        "images.web.repository=",
+    ] {
+        let output = Command::new(&helm)
+            .args([
+                "template",
+                "r",
+                chart,
+                "--kube-version",
+                KUBE_VERSION,
+                "--set",
+                set,
+            ])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{set} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("schema"), "{set}: {stderr}");
+    }
+}
+
+/// `Chart.yaml` names the Kubernetes version targeted and a version of the
+/// application only where the images name one; `helm package` leaves
+/// podlift's list of files out.
+#[test]
+fn helm_chart_metadata_and_package() {
+    let (_tmp, dir) = write_dir(&product(), "helm", &["--kube-version", "1.30"]);
+    let chart: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("Chart.yaml")).unwrap()).unwrap();
+    assert_eq!(chart["kubeVersion"], ">= 1.30.0-0");
+    assert_eq!(chart["appVersion"], "2.3");
+    let untagged =
+        common::compose_dir("services:\n  app:\n    image: app\n  web:\n    image: nginx:latest\n");
+    let file = untagged.path().join("compose.yaml");
+    let (_tmp2, plain) = write_dir(file.to_str().unwrap(), "helm", &[]);
+    let chart: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(plain.join("Chart.yaml")).unwrap())
+            .unwrap();
+    assert!(
+        chart.get("appVersion").is_none(),
+        "no version to name: {chart}"
+    );
+    let ignore = std::fs::read_to_string(dir.join(".helmignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == ".podlift-files"), "{ignore}");
+    let Some(helm) = helm() else { return };
+    let out = tempfile::tempdir().unwrap();
+    run_tool(
+        &helm,
+        &[
+            "package",
+            dir.to_str().unwrap(),
+            "-d",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    let package = std::fs::read_dir(out.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let listing = Command::new("tar")
+        .arg("tzf")
+        .arg(&package)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("product/values.schema.json"), "{listing}");
+    assert!(!listing.contains(".podlift-files"), "{listing}");
 }
 
 #[test]
@@ -369,6 +754,23 @@ fn helm_chart_names_project_and_values() {
     assert_eq!(values["persistence"]["product-dbdata"]["size"], "1Gi");
     assert_eq!(values["persistence"]["product-dbdata"]["storageClass"], "");
     assert_eq!(values["services"]["web"]["type"], "");
+    assert_eq!(values["services"]["web"]["ports"]["tcp-8080"], 8080);
+    assert_eq!(
+        values["secrets"]["product-secret-db-password"]["existingSecret"],
+        ""
+    );
+    for key in [
+        "nodeSelector",
+        "tolerations",
+        "affinity",
+        "podAnnotations",
+        "podLabels",
+        "imagePullSecrets",
+        "nameOverride",
+        "fullnameOverride",
+    ] {
+        assert!(values.get(key).is_some(), "{key}");
+    }
 
     let notes = std::fs::read_to_string(dir.join("templates/NOTES.txt")).unwrap();
     for expected in [
@@ -405,8 +807,7 @@ fn images(objects: &[Value]) -> Vec<(String, String)> {
 fn helm_value_override_changes_only_that_image() {
     let Some(helm) = helm() else { return };
     let (_tmp, dir) = write_dir(&product(), "helm", &[]);
-    let chart = dir.to_str().unwrap();
-    let default = parse_stream(&run_tool(&helm, &["template", "release", chart]));
+    let default = parse_stream(&helm_template(&helm, "release", &dir, &[]));
     for (set, container, image) in [
         ("images.web.tag=1.28-test", "web", "nginx:1.28-test"),
         (
@@ -415,10 +816,7 @@ fn helm_value_override_changes_only_that_image() {
             "registry.local/busybox:1.36.1",
         ),
     ] {
-        let changed = parse_stream(&run_tool(
-            &helm,
-            &["template", "release", chart, "--set", set],
-        ));
+        let changed = parse_stream(&helm_template(&helm, "release", &dir, &["--set", set]));
         let expected: Vec<(String, String)> = images(&default)
             .into_iter()
             .map(|(name, old)| {
@@ -477,8 +875,11 @@ fn helm_reproduces_braces_registry_ports_and_digests() {
         "{stream:?}"
     );
     let (_out, dir) = write_dir(file, "helm", &[]);
-    let rendered = run_tool(&helm, &["template", "release", dir.to_str().unwrap()]);
-    assert_eq!(canonical(&parse_stream(&rendered)), canonical(&stream));
+    let rendered = helm_template(&helm, "release", &dir, &[]);
+    assert_eq!(
+        canonical(&without_release_names(&parse_stream(&rendered))),
+        canonical(&without_release_names(&stream))
+    );
 }
 
 #[test]

@@ -1,14 +1,24 @@
-//! A Helm chart: `Chart.yaml`, a `values.yaml` with what a customer changes
-//! (images, pull policy, resources, claim sizes and classes, Service types),
-//! one template per object and a `NOTES.txt` on the loopback addresses and the
-//! Pod Security level the namespace needs.
+//! A Helm chart a platform team can keep: `Chart.yaml` (with `kubeVersion`
+//! from `--kube-version`), a `values.yaml` with what a customer changes and a
+//! `values.schema.json` that rejects a wrong value, one template per object,
+//! `_helpers.tpl` and a `NOTES.txt` on the loopback addresses and the Pod
+//! Security level the namespace needs.
 //!
-//! With the default values, `helm template` renders exactly the objects of the
-//! YAML stream. Templates are made without pattern-matching YAML text: each
-//! object becomes an ordered tree, every changeable field is replaced by a
-//! unique marker scalar, the tree is written as YAML, and each marker is then
-//! swapped for its template action. Everything else the objects contain is
-//! literal text for Helm (`{{` is escaped).
+//! Object names come from the release (`fullname`, with `nameOverride` and
+//! `fullnameOverride`), so two releases in one namespace share no object;
+//! every object carries Helm's standard labels, and selectors the release's.
+//! Only the Services of the split strategy keep their compose names: peers'
+//! names resolve through them. Secret data lives in `values.yaml`
+//! (`secrets.NAME.data`), never in a template, or comes from an
+//! `existingSecret`.
+//!
+//! With the default values, `helm template` renders the objects of the YAML
+//! stream, but for names and labels. Templates are made without
+//! pattern-matching YAML text: each object becomes an ordered tree, every
+//! changeable field is replaced by a unique marker scalar, the tree is
+//! written as YAML, and each marker is then swapped for its template text.
+//! Everything else the objects contain is literal text for Helm (`{{` is
+//! escaped).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -20,19 +30,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::emit::{File, file_name};
 use crate::plan::LOOPBACK_INIT_NAME;
+use crate::render::pod_security::{self, Level};
 use crate::render::{Object, Workload, labels};
 
+/// Pod labels that put a Pod on a compose network (`plan::network_policy::label_key`).
+const NETWORK_LABEL_PREFIX: &str = "podlift.io/network.";
 /// The chart's own version; the application's is `appVersion`.
 const CHART_VERSION: &str = "0.1.0";
 /// The named template that joins an image's repository, tag and digest.
 const IMAGE_HELPER: &str = "podlift.image";
+/// What `helm package` leaves out: podlift's list of its files, editors' and
+/// version control's leftovers.
+const HELMIGNORE: &str = "\
+# Patterns helm package ignores (like .gitignore).
+# podlift's list of the files it wrote (for --force), not part of the chart:
+.podlift-files
+.DS_Store
+.git/
+.gitignore
+.hg/
+.svn/
+*.swp
+*.bak
+*.tmp
+*.orig
+*~
+.idea/
+.vscode/
+";
 
 /// The files of the chart.
 ///
 /// # Errors
 /// When an object cannot be serialised or does not have the shape podlift renders.
-pub fn files(objects: &[Object], project: &str) -> Result<Vec<File>, String> {
-    let mut chart = ChartBuilder::new(objects)?;
+pub fn files(
+    objects: &[Object],
+    project: &str,
+    kube_version: (u32, u32),
+) -> Result<Vec<File>, String> {
+    let mut chart = ChartBuilder::new(objects, project)?;
     let mut files = Vec::new();
     for object in objects {
         let template = chart.template(object)?;
@@ -42,9 +78,17 @@ pub fn files(objects: &[Object], project: &str) -> Result<Vec<File>, String> {
         ));
     }
     files.push((PathBuf::from("templates/_helpers.tpl"), helpers()));
-    files.push((PathBuf::from("templates/NOTES.txt"), notes(objects)));
+    files.push((
+        PathBuf::from("templates/NOTES.txt"),
+        notes(objects, project),
+    ));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
-    files.push((PathBuf::from("Chart.yaml"), chart_yaml(objects, project)?));
+    files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));
+    files.push((
+        PathBuf::from("Chart.yaml"),
+        chart_yaml(objects, project, kube_version)?,
+    ));
+    files.push((PathBuf::from(".helmignore"), HELMIGNORE.to_string()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
@@ -114,6 +158,18 @@ enum Slot {
     Optional { key: String, value: String },
     /// `key:` and a nested YAML block, only when the value is not empty.
     Block { key: String, value: String },
+    /// The key's line replaced by these lines, each indented as the key.
+    Lines { key: String, lines: Vec<Line> },
+}
+
+/// A line of a [`Slot::Lines`].
+#[derive(Clone, Debug)]
+enum Line {
+    /// Text of the object, written as it is.
+    Literal(String),
+    /// A template action; `NESTED` and `INDENT` in it become the indentation
+    /// of the key's value and of the key.
+    Action(String),
 }
 
 /// The values a customer changes; defaults reproduce the YAML stream.
@@ -122,8 +178,11 @@ struct Values {
     images: IndexMap<String, Node>,
     image_pull_policy: String,
     resources: IndexMap<String, Node>,
+    extra_env: IndexMap<String, Node>,
+    replicas: IndexMap<String, Node>,
     persistence: IndexMap<String, Node>,
     services: IndexMap<String, Node>,
+    secrets: IndexMap<String, Node>,
     create_namespace: bool,
 }
 
@@ -131,8 +190,18 @@ impl Values {
     fn to_yaml(&self) -> Result<String, String> {
         let mut out = String::from(
             "# What to change when installing this chart. The defaults reproduce\n\
-             # `podlift convert` exactly.\n",
+             # `podlift convert` (object names and labels aside); values.schema.json\n\
+             # says what each value may be.\n",
         );
+        section(
+            &mut out,
+            "Object names: `<release>-<chart>-<object>` (`<release>-<object>` when the\n\
+             # release name holds the chart's). `nameOverride` replaces the chart's name,\n\
+             # `fullnameOverride` the whole `<release>-<chart>` part.",
+            "nameOverride",
+            Node::str(""),
+        )?;
+        out.push_str("fullnameOverride: \"\"\n");
         section(
             &mut out,
             "Each container's image, keyed by container name (`<deployment>-<container>`\n\
@@ -146,9 +215,16 @@ impl Values {
         section(
             &mut out,
             "The pull policy of every container (Always, IfNotPresent, Never);\n\
-             # empty: Kubernetes' default.",
+             # empty: each container's own, else Kubernetes' default.",
             "imagePullPolicy",
             Node::str(self.image_pull_policy.clone()),
+        )?;
+        section(
+            &mut out,
+            "Secrets the Pods pull images with (`- name: SECRET`): needed for images\n\
+             # compose built (`build:`) and pushed to a private registry.",
+            "imagePullSecrets",
+            Node::Seq(Vec::new()),
         )?;
         section(
             &mut out,
@@ -156,6 +232,22 @@ impl Values {
             "resources",
             Node::Map(self.resources.clone()),
         )?;
+        section(
+            &mut out,
+            "Environment variables added to each container (`- name: N` / `value: V`,\n\
+             # or `valueFrom`), keyed like `images`.",
+            "extraEnv",
+            Node::Map(self.extra_env.clone()),
+        )?;
+        if !self.replicas.is_empty() {
+            section(
+                &mut out,
+                "Replicas of each Deployment (the split strategy gives each service its own).",
+                "replicas",
+                Node::Map(self.replicas.clone()),
+            )?;
+        }
+        pod_sections(&mut out)?;
         if !self.persistence.is_empty() {
             section(
                 &mut out,
@@ -169,15 +261,26 @@ impl Values {
             section(
                 &mut out,
                 "Each Service, keyed by name: `type` (ClusterIP, NodePort, LoadBalancer;\n\
-                 # empty: ClusterIP).",
+                 # empty: ClusterIP) and the port each of its `ports` listens on.",
                 "services",
                 Node::Map(self.services.clone()),
+            )?;
+        }
+        if !self.secrets.is_empty() {
+            section(
+                &mut out,
+                "Each Secret, keyed by name: its `data` (base64, as in a Secret), or the name\n\
+                 # of a Secret that exists in the namespace (`existingSecret`, with the same\n\
+                 # keys), which the chart then uses instead of making one. Keep real secrets\n\
+                 # out of version control: pass them with `--set-file` or `-f secret-values.yaml`.",
+                "secrets",
+                Node::Map(self.secrets.clone()),
             )?;
         }
         if self.create_namespace {
             section(
                 &mut out,
-                "Create the release namespace, labelled for Pod Security level `privileged`.\n\
+                "Create the release namespace, labelled for the Pod Security level the Pods need.\n\
                  # Set to false when the namespace exists or `helm install --create-namespace`\n\
                  # makes it (then label it yourself, see NOTES.txt).",
                 "namespace",
@@ -186,7 +289,201 @@ impl Values {
         }
         Ok(out)
     }
+
+    /// `values.schema.json`: every value's type, so `helm install` and
+    /// `helm template` reject a wrong one (a typo in a key, a pull policy
+    /// Kubernetes does not know, a size that is no quantity).
+    fn schema(&self) -> Result<String, String> {
+        use serde_json::{Value, json};
+        let string = json!({"type": "string"});
+        let strings = json!({"type": "object", "additionalProperties": {"type": "string"}});
+        let keyed = |names: &IndexMap<String, Node>, item: &Value| -> Value {
+            let properties: serde_json::Map<String, Value> =
+                names.keys().map(|k| (k.clone(), item.clone())).collect();
+            json!({"type": "object", "properties": properties, "additionalProperties": false})
+        };
+        let (image, resources, env_var) = container_schemas();
+        let claim = json!({
+            "type": "object",
+            "properties": {
+                "size": {"type": "string", "pattern": QUANTITY_PATTERN},
+                "storageClass": string,
+            },
+            "required": ["size"],
+            "additionalProperties": false,
+        });
+        let services = self.service_schemas();
+        let secret = json!({
+            "type": "object",
+            "properties": {
+                "existingSecret": string,
+                "data": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$"}},
+            },
+            "additionalProperties": false,
+        });
+        let mut properties = serde_json::Map::new();
+        for (key, value) in [
+            ("nameOverride", json!({"type": "string", "maxLength": 63})),
+            (
+                "fullnameOverride",
+                json!({"type": "string", "maxLength": 63}),
+            ),
+            ("images", keyed(&self.images, &image)),
+            (
+                "imagePullPolicy",
+                json!({"enum": ["", "Always", "IfNotPresent", "Never"]}),
+            ),
+            (
+                "imagePullSecrets",
+                json!({"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string", "minLength": 1}}, "required": ["name"], "additionalProperties": false}}),
+            ),
+            ("resources", keyed(&self.resources, &resources)),
+            (
+                "extraEnv",
+                keyed(&self.extra_env, &json!({"type": "array", "items": env_var})),
+            ),
+            (
+                "replicas",
+                keyed(&self.replicas, &json!({"type": "integer", "minimum": 0})),
+            ),
+            ("nodeSelector", strings.clone()),
+            (
+                "tolerations",
+                json!({"type": "array", "items": {"type": "object"}}),
+            ),
+            ("affinity", json!({"type": "object"})),
+            ("podAnnotations", strings.clone()),
+            ("podLabels", strings),
+            ("persistence", keyed(&self.persistence, &claim)),
+            (
+                "services",
+                json!({"type": "object", "properties": services, "additionalProperties": false}),
+            ),
+            ("secrets", keyed(&self.secrets, &secret)),
+            (
+                "namespace",
+                json!({"type": "object", "properties": {"create": {"type": "boolean"}}, "additionalProperties": false}),
+            ),
+            // Helm passes `global` to every chart.
+            ("global", json!({"type": "object"})),
+        ] {
+            properties.insert(key.to_string(), value);
+        }
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft-07/schema#",
+            "title": "Values of the chart podlift made",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        });
+        serde_json::to_string_pretty(&schema)
+            .map(|mut text| {
+                text.push('\n');
+                text
+            })
+            .map_err(|e| format!("cannot write values.schema.json: {e}"))
+    }
+
+    /// The schema of each Service's values: its type and its ports.
+    fn service_schemas(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{Value, json};
+        let service_types = json!({"enum": ["", "ClusterIP", "NodePort", "LoadBalancer"]});
+        let mut services = serde_json::Map::new();
+        for (name, service) in &self.services {
+            let ports: Vec<String> = match service {
+                Node::Map(map) => match map.get("ports") {
+                    Some(Node::Map(ports)) => ports.keys().cloned().collect(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            let port_properties: serde_json::Map<String, Value> = ports
+                .into_iter()
+                .map(|p| {
+                    (
+                        p,
+                        json!({"type": "integer", "minimum": 1, "maximum": 65535}),
+                    )
+                })
+                .collect();
+            services.insert(
+                name.clone(),
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "type": service_types,
+                        "ports": {"type": "object", "properties": port_properties, "additionalProperties": false},
+                    },
+                    "additionalProperties": false,
+                }),
+            );
+        }
+        services
+    }
 }
+
+/// The schemas of a container's `images`, `resources` and `extraEnv` items.
+fn container_schemas() -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+    use serde_json::json;
+    let image = json!({
+        "type": "object",
+        "properties": {
+            "repository": {"type": "string", "minLength": 1},
+            "tag": {"type": ["string", "number"]},
+            "digest": {"type": "string", "pattern": "^([a-z0-9]+:[a-f0-9]{32,})?$"},
+        },
+        "required": ["repository"],
+        "additionalProperties": false,
+    });
+    let resource_list = json!({
+        "type": "object",
+        "additionalProperties": {"type": ["string", "number"], "pattern": QUANTITY_PATTERN},
+    });
+    let resources = json!({
+        "type": "object",
+        "properties": {"requests": resource_list, "limits": resource_list, "claims": {"type": "array"}},
+        "additionalProperties": false,
+    });
+    let env_var = json!({
+        "type": "object",
+        "properties": {"name": {"type": "string", "minLength": 1}, "value": {"type": "string"}, "valueFrom": {"type": "object"}},
+        "required": ["name"],
+        "additionalProperties": false,
+    });
+    (image, resources, env_var)
+}
+
+/// The values every Pod takes: where it runs, its annotations and labels.
+fn pod_sections(out: &mut String) -> Result<(), String> {
+    for (key, comment, value) in [
+        (
+            "nodeSelector",
+            "Where the Pods run: `nodeSelector`, `tolerations` and `affinity` of every Pod.",
+            Node::map(),
+        ),
+        ("tolerations", "", Node::Seq(Vec::new())),
+        ("affinity", "", Node::map()),
+        (
+            "podAnnotations",
+            "Annotations and labels added to every Pod.",
+            Node::map(),
+        ),
+        ("podLabels", "", Node::map()),
+    ] {
+        if comment.is_empty() {
+            let text = serde_saphyr::to_string(&IndexMap::from([(key, value)]))
+                .map_err(|e| format!("cannot write values: {e}"))?;
+            out.push_str(&text);
+        } else {
+            section(out, comment, key, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// A Kubernetes quantity (`1Gi`, `500m`, `10G`, `1.5`).
+const QUANTITY_PATTERN: &str =
+    "^[+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$";
 
 /// Appends `# comment` and `key: value` to `out`.
 fn section(out: &mut String, comment: &str, key: &str, value: Node) -> Result<(), String> {
@@ -205,11 +502,30 @@ struct ChartBuilder {
     marker: String,
     /// Container names that need their Deployment's name in their values' key.
     ambiguous: BTreeSet<String>,
+    /// The project's name: an object named after it is named after the release.
+    project: String,
+    /// Several workloads (the split strategy): peers reach each other through
+    /// Services named as the compose services, which keep their names, and
+    /// each workload's replicas are a value.
+    split: bool,
     values: Values,
 }
 
+/// Markers collected for one template.
+struct Marks {
+    prefix: String,
+    slots: Vec<Slot>,
+}
+
+impl Marks {
+    fn mark(&mut self, slot: Slot) -> Node {
+        self.slots.push(slot);
+        Node::Str(format!("{}{}__", self.prefix, self.slots.len() - 1))
+    }
+}
+
 impl ChartBuilder {
-    fn new(objects: &[Object]) -> Result<Self, String> {
+    fn new(objects: &[Object], project: &str) -> Result<Self, String> {
         let mut text = String::new();
         for object in objects {
             text.push_str(
@@ -224,103 +540,332 @@ impl ChartBuilder {
         Ok(Self {
             marker,
             ambiguous: ambiguous_names(objects),
+            project: project.to_string(),
+            split: workloads(objects).count() > 1,
             values: Values::default(),
         })
+    }
+
+    /// The template action giving the release's name for the object `name`.
+    fn name_action(&self, name: &str, max: usize) -> String {
+        let prefix = format!("{}-", self.project);
+        let suffix = if name == self.project {
+            ""
+        } else {
+            name.strip_prefix(&prefix).unwrap_or(name)
+        };
+        format!(
+            "{{{{ include \"podlift.objectname\" (dict \"root\" $ \"suffix\" {} \"max\" {max}) }}}}",
+            go_string(suffix)
+        )
+    }
+
+    /// The action naming Secret `name`: an `existingSecret`, else the chart's.
+    fn secret_action(&self, name: &str) -> String {
+        format!(
+            "{{{{ {} | default (include \"podlift.objectname\" (dict \"root\" $ \"suffix\" {} \"max\" 253)) }}}}",
+            value_ref(&["secrets", name, "existingSecret"]),
+            go_string(
+                name.strip_prefix(&format!("{}-", self.project))
+                    .unwrap_or(name)
+            )
+        )
     }
 
     /// The template of one object.
     fn template(&mut self, object: &Object) -> Result<String, String> {
         let mut node = Node::of(object)?;
-        let mut slots = Vec::new();
-        let marker = self.marker.clone();
-        let mut mark = |slot: Slot| {
-            slots.push(slot);
-            Node::Str(format!("{marker}{}__", slots.len() - 1))
+        let mut marks = Marks {
+            prefix: self.marker.clone(),
+            slots: Vec::new(),
         };
         if let Some(namespace) = node.at_mut(&["metadata", "namespace"]) {
-            *namespace = mark(Slot::Scalar("{{ .Release.Namespace | quote }}".into()));
+            *namespace = marks.mark(Slot::Scalar("{{ .Release.Namespace | quote }}".into()));
         }
         let name = object.name().to_string();
+        self.metadata(object, &name, &mut node, &mut marks)?;
+        let mut wrap: Option<String> = None;
         match object {
             Object::Deployment(_) | Object::StatefulSet(_) | Object::Pod(_) => {
-                let spec_path = object.workload().map_or(&["spec"][..], |w| w.spec_path);
-                for list in ["initContainers", "containers"] {
-                    let path: Vec<&str> = spec_path.iter().copied().chain([list]).collect();
-                    let Some(Node::Seq(containers)) = node.at_mut(&path) else {
-                        continue;
-                    };
-                    for container in containers {
-                        let container = container
-                            .as_map_mut()
-                            .ok_or_else(|| format!("a container of `{name}` is not a mapping"))?;
-                        self.container(&name, container, &mut mark)?;
-                    }
-                }
+                self.workload(object, &name, &mut node, &mut marks)?;
             }
             Object::PersistentVolumeClaim(_) => {
-                let spec = node.map_at(&["spec"])?;
-                let size = spec
-                    .get_mut("resources")
-                    .and_then(|r| r.at_mut(&["requests", "storage"]))
-                    .ok_or_else(|| format!("claim `{name}` has no storage request"))?;
-                let mut claim = IndexMap::from([("size".to_string(), size.clone())]);
-                *size = mark(Slot::Scalar(format!(
-                    "{{{{ {} | quote }}}}",
-                    value_ref(&["persistence", &name, "size"])
-                )));
-                let class = spec
-                    .shift_remove("storageClassName")
-                    .unwrap_or_else(|| Node::str(""));
-                claim.insert("storageClass".to_string(), class);
-                spec.insert(
-                    "storageClassName".to_string(),
-                    mark(Slot::Optional {
-                        key: "storageClassName".into(),
-                        value: value_ref(&["persistence", &name, "storageClass"]),
-                    }),
-                );
-                self.values.persistence.insert(name, Node::Map(claim));
+                self.claim(&name, &mut node, &mut marks)?;
             }
             Object::Service(_) => {
-                let spec = node.map_at(&["spec"])?;
-                let type_ = spec.shift_remove("type").unwrap_or_else(|| Node::str(""));
-                spec.insert(
-                    "type".to_string(),
-                    mark(Slot::Optional {
-                        key: "type".into(),
-                        value: value_ref(&["services", &name, "type"]),
-                    }),
-                );
-                self.values.services.insert(
-                    name,
-                    Node::Map(IndexMap::from([("type".to_string(), type_)])),
-                );
+                self.service(&name, &mut node, &mut marks)?;
             }
             Object::Namespace(_) => {
                 if let Some(name) = node.at_mut(&["metadata", "name"]) {
-                    *name = mark(Slot::Scalar("{{ .Release.Namespace | quote }}".into()));
+                    *name = marks.mark(Slot::Scalar("{{ .Release.Namespace | quote }}".into()));
                 }
                 self.values.create_namespace = true;
+                wrap = Some("{{- if .Values.namespace.create }}".into());
             }
-            Object::ConfigMap(_) | Object::Secret(_) => {}
+            Object::Secret(_) => {
+                let map = node.as_map_mut().ok_or("a Secret is not a mapping")?;
+                let data = map.shift_remove("data").unwrap_or_else(Node::map);
+                self.values.secrets.insert(
+                    name.clone(),
+                    Node::Map(IndexMap::from([
+                        ("existingSecret".to_string(), Node::str("")),
+                        ("data".to_string(), data),
+                    ])),
+                );
+                map.insert(
+                    "data".to_string(),
+                    marks.mark(Slot::Lines {
+                        key: "data".into(),
+                        lines: vec![
+                            Line::Literal("data:".into()),
+                            Line::Action(format!(
+                                "  {{{{- toYaml {} | nindent NESTED }}}}",
+                                value_ref(&["secrets", &name, "data"])
+                            )),
+                        ],
+                    }),
+                );
+                wrap = Some(format!(
+                    "{{{{- if not {} }}}}",
+                    value_ref(&["secrets", &name, "existingSecret"])
+                ));
+            }
+            Object::NetworkPolicy(_) => {
+                if let Some(spec) = node.at_mut(&["spec"]) {
+                    release_selectors(spec, &mut marks)?;
+                }
+            }
+            Object::ConfigMap(_) => {}
         }
         let yaml = serde_saphyr::to_string(&node)
             .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
-        let body = substitute(&escape(&yaml), &self.marker, &slots)?;
-        Ok(match object {
-            Object::Namespace(_) => {
-                format!("{{{{- if .Values.namespace.create }}}}\n{body}{{{{- end }}}}\n")
-            }
-            _ => body,
+        let body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
+        Ok(match wrap {
+            Some(condition) => format!("{condition}\n{body}{{{{- end }}}}\n"),
+            None => body,
         })
     }
 
-    /// Puts a container's image, pull policy and resources into the values.
+    /// The object's name and labels from the release.
+    fn metadata(
+        &self,
+        object: &Object,
+        name: &str,
+        node: &mut Node,
+        marks: &mut Marks,
+    ) -> Result<(), String> {
+        let keep_name = matches!(object, Object::Namespace(_))
+            || (self.split && matches!(object, Object::Service(_)));
+        let max = match object {
+            Object::Service(_) | Object::Deployment(_) | Object::StatefulSet(_) => 63,
+            _ => 253,
+        };
+        let metadata = node.map_at(&["metadata"])?;
+        if !keep_name && let Some(slot) = metadata.get_mut("name") {
+            *slot = marks.mark(Slot::Scalar(self.name_action(name, max)));
+        }
+        if let Some(labels) = metadata.get_mut("labels") {
+            // A bare Pod's own labels are the Pod's: `podLabels` join them.
+            let extra = matches!(object, Object::Pod(_)).then_some("podLabels");
+            let lines = label_lines("labels", labels, "podlift.labels", extra)?;
+            *labels = marks.mark(Slot::Lines {
+                key: "labels".into(),
+                lines,
+            });
+        }
+        Ok(())
+    }
+
+    fn claim(&mut self, name: &str, node: &mut Node, marks: &mut Marks) -> Result<(), String> {
+        let spec = node.map_at(&["spec"])?;
+        let size = spec
+            .get_mut("resources")
+            .and_then(|r| r.at_mut(&["requests", "storage"]))
+            .ok_or_else(|| format!("claim `{name}` has no storage request"))?;
+        let mut claim = IndexMap::from([("size".to_string(), size.clone())]);
+        *size = marks.mark(Slot::Scalar(format!(
+            "{{{{ {} | quote }}}}",
+            value_ref(&["persistence", name, "size"])
+        )));
+        let class = spec
+            .shift_remove("storageClassName")
+            .unwrap_or_else(|| Node::str(""));
+        claim.insert("storageClass".to_string(), class);
+        spec.insert(
+            "storageClassName".to_string(),
+            marks.mark(Slot::Optional {
+                key: "storageClassName".into(),
+                value: value_ref(&["persistence", name, "storageClass"]),
+            }),
+        );
+        self.values
+            .persistence
+            .insert(name.to_string(), Node::Map(claim));
+        Ok(())
+    }
+
+    fn service(&mut self, name: &str, node: &mut Node, marks: &mut Marks) -> Result<(), String> {
+        let spec = node.map_at(&["spec"])?;
+        let type_ = spec.shift_remove("type").unwrap_or_else(|| Node::str(""));
+        spec.insert(
+            "type".to_string(),
+            marks.mark(Slot::Optional {
+                key: "type".into(),
+                value: value_ref(&["services", name, "type"]),
+            }),
+        );
+        let mut ports = IndexMap::new();
+        if let Some(Node::Seq(items)) = spec.get_mut("ports") {
+            for item in items {
+                let Some(port) = item.as_map_mut() else {
+                    continue;
+                };
+                let Some(port_name) = port.get("name").and_then(Node::as_str).map(String::from)
+                else {
+                    continue;
+                };
+                if let Some(number) = port.get_mut("port") {
+                    ports.insert(port_name.clone(), number.clone());
+                    *number = marks.mark(Slot::Scalar(format!(
+                        "{{{{ {} }}}}",
+                        value_ref(&["services", name, "ports", &port_name])
+                    )));
+                }
+            }
+        }
+        if let Some(selector) = spec.get_mut("selector") {
+            *selector = marks.mark(Slot::Lines {
+                key: "selector".into(),
+                lines: label_lines("selector", selector, "podlift.selectorLabels", None)?,
+            });
+        }
+        self.values.services.insert(
+            name.to_string(),
+            Node::Map(IndexMap::from([
+                ("type".to_string(), type_),
+                ("ports".to_string(), Node::Map(ports)),
+            ])),
+        );
+        Ok(())
+    }
+
+    fn workload(
+        &mut self,
+        object: &Object,
+        name: &str,
+        node: &mut Node,
+        marks: &mut Marks,
+    ) -> Result<(), String> {
+        let spec_path = object.workload().map_or(&["spec"][..], |w| w.spec_path);
+        let is_pod = matches!(object, Object::Pod(_));
+        if !is_pod {
+            if let Some(selector) = node.at_mut(&["spec", "selector", "matchLabels"]) {
+                *selector = marks.mark(Slot::Lines {
+                    key: "matchLabels".into(),
+                    lines: label_lines("matchLabels", selector, "podlift.selectorLabels", None)?,
+                });
+            }
+            if self.split
+                && let Some(replicas) = node.at_mut(&["spec", "replicas"])
+            {
+                self.values
+                    .replicas
+                    .insert(name.to_string(), replicas.clone());
+                *replicas = marks.mark(Slot::Scalar(format!(
+                    "{{{{ {} }}}}",
+                    value_ref(&["replicas", name])
+                )));
+            }
+        }
+        // The Pod's own labels and annotations.
+        let pod_metadata: Vec<&str> = if is_pod {
+            vec!["metadata"]
+        } else {
+            vec!["spec", "template", "metadata"]
+        };
+        if let Some(metadata) = node.at_mut(&pod_metadata).and_then(Node::as_map_mut) {
+            if !is_pod && let Some(labels) = metadata.get_mut("labels") {
+                *labels = marks.mark(Slot::Lines {
+                    key: "labels".into(),
+                    lines: label_lines("labels", labels, "podlift.labels", Some("podLabels"))?,
+                });
+            }
+            let annotations = metadata.shift_remove("annotations");
+            metadata.insert(
+                "annotations".to_string(),
+                marks.mark(Slot::Lines {
+                    key: "annotations".into(),
+                    lines: annotation_lines(annotations.as_ref())?,
+                }),
+            );
+        }
+        let spec = node.map_at(spec_path)?;
+        for list in ["initContainers", "containers"] {
+            let Some(Node::Seq(containers)) = spec.get_mut(list) else {
+                continue;
+            };
+            for container in containers {
+                let container = container
+                    .as_map_mut()
+                    .ok_or_else(|| format!("a container of `{name}` is not a mapping"))?;
+                self.container(name, container, marks)?;
+            }
+        }
+        if let Some(Node::Seq(volumes)) = spec.get_mut("volumes") {
+            for volume in volumes.iter_mut().filter_map(Node::as_map_mut) {
+                self.volume(volume, marks);
+            }
+        }
+        for key in [
+            "imagePullSecrets",
+            "nodeSelector",
+            "tolerations",
+            "affinity",
+        ] {
+            spec.insert(
+                key.to_string(),
+                marks.mark(Slot::Block {
+                    key: key.into(),
+                    value: value_ref(&[key]),
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// A volume's ConfigMap, Secret or claim by the release's name for it.
+    fn volume(&self, volume: &mut IndexMap<String, Node>, marks: &mut Marks) {
+        for (source, field) in [
+            ("configMap", "name"),
+            ("persistentVolumeClaim", "claimName"),
+            ("secret", "secretName"),
+        ] {
+            let Some(reference) = volume
+                .get_mut(source)
+                .and_then(Node::as_map_mut)
+                .and_then(|m| m.get_mut(field))
+            else {
+                continue;
+            };
+            let Some(target) = reference.as_str().map(String::from) else {
+                continue;
+            };
+            let action = if source == "secret" {
+                self.secret_action(&target)
+            } else {
+                self.name_action(&target, 253)
+            };
+            *reference = marks.mark(Slot::Scalar(action));
+        }
+    }
+
+    /// Puts a container's image, pull policy, resources and extra
+    /// environment into the values.
     fn container(
         &mut self,
         deployment: &str,
         container: &mut IndexMap<String, Node>,
-        mark: &mut impl FnMut(Slot) -> Node,
+        marks: &mut Marks,
     ) -> Result<(), String> {
         let name = container
             .get("name")
@@ -338,7 +883,7 @@ impl ChartBuilder {
             self.values
                 .images
                 .insert(key.clone(), image_values(reference));
-            *image = mark(Slot::Scalar(format!(
+            *image = marks.mark(Slot::Scalar(format!(
                 "{{{{ include \"{IMAGE_HELPER}\" {} }}}}",
                 value_ref(&["images", &key])
             )));
@@ -354,7 +899,7 @@ impl ChartBuilder {
         };
         container.insert(
             "imagePullPolicy".to_string(),
-            mark(Slot::Optional {
+            marks.mark(Slot::Optional {
                 key: "imagePullPolicy".into(),
                 value: policy,
             }),
@@ -365,13 +910,164 @@ impl ChartBuilder {
         self.values.resources.insert(key.clone(), resources);
         container.insert(
             "resources".to_string(),
-            mark(Slot::Block {
+            marks.mark(Slot::Block {
                 key: "resources".into(),
                 value: value_ref(&["resources", &key]),
             }),
         );
+        let env = container.shift_remove("env");
+        let extra = value_ref(&["extraEnv", &key]);
+        self.values
+            .extra_env
+            .insert(key.clone(), Node::Seq(Vec::new()));
+        let lines = match env {
+            Some(env) => {
+                let mut lines = vec![Line::Literal("env:".into())];
+                lines.extend(yaml_lines(&env, "")?);
+                lines.push(Line::Action(format!("{{{{- with {extra} }}}}")));
+                lines.push(Line::Action("{{- toYaml . | nindent INDENT }}".into()));
+                lines.push(Line::Action("{{- end }}".into()));
+                lines
+            }
+            None => vec![
+                Line::Action(format!("{{{{- with {extra} }}}}")),
+                Line::Literal("env:".into()),
+                Line::Action("{{- toYaml . | nindent INDENT }}".into()),
+                Line::Action("{{- end }}".into()),
+            ],
+        };
+        container.insert(
+            "env".to_string(),
+            marks.mark(Slot::Lines {
+                key: "env".into(),
+                lines,
+            }),
+        );
         Ok(())
     }
+}
+
+/// Every `podSelector` below `node` that picks a workload's Pods by name
+/// picks them in this release only.
+fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), String> {
+    match node {
+        Node::Map(map) => {
+            for (key, value) in map.iter_mut() {
+                let by_name =
+                    key == "podSelector" && value.at_mut(&["matchLabels", labels::NAME]).is_some();
+                if by_name {
+                    if let Some(selector) = value.at_mut(&["matchLabels"]) {
+                        *selector = marks.mark(Slot::Lines {
+                            key: "matchLabels".into(),
+                            lines: label_lines(
+                                "matchLabels",
+                                selector,
+                                "podlift.selectorLabels",
+                                None,
+                            )?,
+                        });
+                    }
+                } else if key == "podSelector"
+                    && let Some(Node::Map(labels)) = value.at_mut(&["matchLabels"])
+                    && labels.keys().any(|k| k.starts_with(NETWORK_LABEL_PREFIX))
+                {
+                    // Peers on a compose network: this release's only.
+                    let mut lines = vec![Line::Literal("matchLabels:".into())];
+                    lines.extend(yaml_lines(&Node::Map(labels.clone()), "  ")?);
+                    lines.push(Line::Action(
+                        "  app.kubernetes.io/instance: {{ $.Release.Name | quote }}".into(),
+                    ));
+                    if let Some(selector) = value.at_mut(&["matchLabels"]) {
+                        *selector = marks.mark(Slot::Lines {
+                            key: "matchLabels".into(),
+                            lines,
+                        });
+                    }
+                } else {
+                    release_selectors(value, marks)?;
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for item in items {
+                release_selectors(item, marks)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `value` as YAML lines, each prefixed by `indent`, braces escaped.
+fn yaml_lines(value: &Node, indent: &str) -> Result<Vec<Line>, String> {
+    let text = serde_saphyr::to_string(value).map_err(|e| format!("cannot write YAML: {e}"))?;
+    Ok(escape(&text)
+        .lines()
+        .map(|line| Line::Literal(format!("{indent}{line}")))
+        .collect())
+}
+
+/// A labels (or selector) mapping as template lines: the helper's labels
+/// for the object's `app.kubernetes.io/name`, then the object's other
+/// labels, then (for Pods) the labels of `extra` in the values.
+fn label_lines(
+    key: &str,
+    labels: &Node,
+    helper: &str,
+    extra: Option<&str>,
+) -> Result<Vec<Line>, String> {
+    let Node::Map(map) = labels else {
+        return Err("labels are not a mapping".into());
+    };
+    let name = map
+        .get(labels::NAME)
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let rest: IndexMap<String, Node> = map
+        .iter()
+        .filter(|(k, _)| k.as_str() != labels::NAME && k.as_str() != labels::MANAGED_BY)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut lines = vec![
+        Line::Literal(format!("{key}:")),
+        Line::Action(format!(
+            "  {{{{- include \"{helper}\" (dict \"root\" $ \"name\" {}) | nindent NESTED }}}}",
+            go_string(name)
+        )),
+    ];
+    if !rest.is_empty() {
+        lines.extend(yaml_lines(&Node::Map(rest), "  ")?);
+    }
+    if let Some(extra) = extra {
+        lines.push(Line::Action(format!(
+            "  {{{{- with {} }}}}",
+            value_ref(&[extra])
+        )));
+        lines.push(Line::Action("  {{- toYaml . | nindent NESTED }}".into()));
+        lines.push(Line::Action("  {{- end }}".into()));
+    }
+    Ok(lines)
+}
+
+/// A Pod's annotations with those of `podAnnotations` in the values.
+fn annotation_lines(annotations: Option<&Node>) -> Result<Vec<Line>, String> {
+    let extra = value_ref(&["podAnnotations"]);
+    Ok(match annotations {
+        Some(annotations) => {
+            let mut lines = vec![Line::Literal("annotations:".into())];
+            lines.extend(yaml_lines(annotations, "  ")?);
+            lines.push(Line::Action(format!("  {{{{- with {extra} }}}}")));
+            lines.push(Line::Action("  {{- toYaml . | nindent NESTED }}".into()));
+            lines.push(Line::Action("  {{- end }}".into()));
+            lines
+        }
+        None => vec![
+            Line::Action(format!("{{{{- with {extra} }}}}")),
+            Line::Literal("annotations:".into()),
+            Line::Action("  {{- toYaml . | nindent NESTED }}".into()),
+            Line::Action("{{- end }}".into()),
+        ],
+    })
 }
 
 /// `repository`, `tag` and `digest` of `registry/repo:tag@digest` (a port's `:` stays).
@@ -401,10 +1097,10 @@ fn value_ref(path: &[&str]) -> String {
             && s.chars().next().is_some_and(|c| !c.is_ascii_digit())
     };
     if path.iter().all(identifier) {
-        format!(".Values.{}", path.join("."))
+        format!("$.Values.{}", path.join("."))
     } else {
         let keys: Vec<String> = path.iter().map(|s| go_string(s)).collect();
-        format!("(index .Values {})", keys.join(" "))
+        format!("(index $.Values {})", keys.join(" "))
     }
 }
 
@@ -463,6 +1159,22 @@ fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<String, String
                      {indent}{{{{- end }}}}"
                 );
             }
+            Slot::Lines { key, lines } => {
+                check_key(before, &indent, key)?;
+                for line in lines {
+                    match line {
+                        Line::Literal(text) => {
+                            let _ = writeln!(out, "{indent}{text}");
+                        }
+                        Line::Action(text) => {
+                            let text = text
+                                .replace("NESTED", &(indent.len() + 2).to_string())
+                                .replace("INDENT", &indent.len().to_string());
+                            let _ = writeln!(out, "{indent}{text}");
+                        }
+                    }
+                }
+            }
             Slot::Block { key, value } => {
                 check_key(before, &indent, key)?;
                 let nested = indent.len() + 2;
@@ -491,6 +1203,65 @@ fn check_key(before: &str, indent: &str, key: &str) -> Result<(), String> {
 fn helpers() -> String {
     format!(
         "{{{{/*\n\
+         The release's name for the chart's objects: `fullnameOverride`, else\n\
+         `<release>-<chart>` (`nameOverride` replaces the chart's name), or the\n\
+         release's name alone when it already holds the chart's. 63 characters at most.\n\
+         */}}}}\n\
+         {{{{- define \"podlift.fullname\" -}}}}\n\
+         {{{{- if .Values.fullnameOverride -}}}}\n\
+         {{{{- .Values.fullnameOverride | trunc 63 | trimSuffix \"-\" -}}}}\n\
+         {{{{- else -}}}}\n\
+         {{{{- $name := default .Chart.Name .Values.nameOverride -}}}}\n\
+         {{{{- if contains $name .Release.Name -}}}}\n\
+         {{{{- .Release.Name | trunc 63 | trimSuffix \"-\" -}}}}\n\
+         {{{{- else -}}}}\n\
+         {{{{- printf \"%s-%s\" .Release.Name $name | trunc 63 | trimSuffix \"-\" -}}}}\n\
+         {{{{- end -}}}}\n\
+         {{{{- end -}}}}\n\
+         {{{{- end -}}}}\n\
+         \n\
+         {{{{/*\n\
+         An object's name: the full name, then `-suffix` (the object's name in\n\
+         `podlift convert` without the project's prefix); `max` characters at most.\n\
+         Arguments: (dict \"root\" $ \"suffix\" SUFFIX \"max\" MAX).\n\
+         */}}}}\n\
+         {{{{- define \"podlift.objectname\" -}}}}\n\
+         {{{{- $full := include \"podlift.fullname\" .root -}}}}\n\
+         {{{{- if .suffix -}}}}\n\
+         {{{{- printf \"%s-%s\" $full .suffix | trunc (int .max) | trimSuffix \"-\" -}}}}\n\
+         {{{{- else -}}}}\n\
+         {{{{- $full -}}}}\n\
+         {{{{- end -}}}}\n\
+         {{{{- end -}}}}\n\
+         \n\
+         {{{{/*\n\
+         The chart label: name and version.\n\
+         */}}}}\n\
+         {{{{- define \"podlift.chart\" -}}}}\n\
+         {{{{- printf \"%s-%s\" .Chart.Name .Chart.Version | replace \"+\" \"_\" | trunc 63 | trimSuffix \"-\" -}}}}\n\
+         {{{{- end -}}}}\n\
+         \n\
+         {{{{/*\n\
+         Selector labels: the workload's name and the release. Arguments: (dict \"root\" $ \"name\" NAME).\n\
+         */}}}}\n\
+         {{{{- define \"podlift.selectorLabels\" -}}}}\n\
+         app.kubernetes.io/name: {{{{ .name | quote }}}}\n\
+         app.kubernetes.io/instance: {{{{ .root.Release.Name | quote }}}}\n\
+         {{{{- end -}}}}\n\
+         \n\
+         {{{{/*\n\
+         Helm's standard labels. Arguments: (dict \"root\" $ \"name\" NAME).\n\
+         */}}}}\n\
+         {{{{- define \"podlift.labels\" -}}}}\n\
+         helm.sh/chart: {{{{ include \"podlift.chart\" .root | quote }}}}\n\
+         {{{{ include \"podlift.selectorLabels\" . }}}}\n\
+         {{{{- with .root.Chart.AppVersion }}}}\n\
+         app.kubernetes.io/version: {{{{ . | quote }}}}\n\
+         {{{{- end }}}}\n\
+         app.kubernetes.io/managed-by: {{{{ .root.Release.Service | quote }}}}\n\
+         {{{{- end -}}}}\n\
+         \n\
+         {{{{/*\n\
          An image reference from a map of `repository`, `tag` and `digest`:\n\
          repository[:tag][@digest], quoted.\n\
          */}}}}\n\
@@ -504,7 +1275,11 @@ fn helpers() -> String {
 }
 
 /// `Chart.yaml`.
-fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
+fn chart_yaml(
+    objects: &[Object],
+    project: &str,
+    kube_version: (u32, u32),
+) -> Result<String, String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Chart<'a> {
@@ -514,22 +1289,28 @@ fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
         #[serde(rename = "type")]
         type_: &'static str,
         version: &'static str,
-        app_version: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        app_version: Option<String>,
+        kube_version: String,
     }
+    let (major, minor) = kube_version;
     let chart = Chart {
         api_version: "v2",
         name: project,
-        description: "A Docker Compose application as one Pod (converted by podlift)",
+        description: "A Docker Compose application (converted by podlift)",
         type_: "application",
         version: CHART_VERSION,
         app_version: app_version(objects),
+        // `-0` admits the pre-release and vendor builds (`1.33.2-eks-…`).
+        kube_version: format!(">= {major}.{minor}.0-0"),
     };
     serde_saphyr::to_string(&chart).map_err(|e| format!("cannot write Chart.yaml: {e}"))
 }
 
-/// The tag most of the application's containers share (`latest` for none),
-/// the first such in Pod order on a tie; the loopback init container does not count.
-fn app_version(objects: &[Object]) -> String {
+/// The tag most of the application's containers share, the first such in
+/// Pod order on a tie; `None` when none names a version (no tag, or
+/// `latest`). The loopback init container does not count.
+fn app_version(objects: &[Object]) -> Option<String> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for (name, image) in containers(objects) {
         if name == LOOPBACK_INIT_NAME {
@@ -538,22 +1319,20 @@ fn app_version(objects: &[Object]) -> String {
         let Node::Map(values) = image_values(&image) else {
             continue;
         };
-        let tag = values
+        let Some(tag) = values
             .get("tag")
             .and_then(Node::as_str)
-            .filter(|t| !t.is_empty())
-            .unwrap_or("latest")
-            .to_string();
-        match counts.iter_mut().find(|(t, _)| *t == tag) {
+            .filter(|t| !t.is_empty() && *t != "latest")
+        else {
+            continue;
+        };
+        match counts.iter_mut().find(|(t, _)| t == tag) {
             Some((_, n)) => *n += 1,
-            None => counts.push((tag, 1)),
+            None => counts.push((tag.to_string(), 1)),
         }
     }
-    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    counts
-        .into_iter()
-        .find(|(_, n)| *n == best)
-        .map_or_else(|| "latest".to_string(), |(t, _)| t)
+    let best = counts.iter().map(|(_, n)| *n).max()?;
+    counts.into_iter().find(|(_, n)| *n == best).map(|(t, _)| t)
 }
 
 fn workloads(objects: &[Object]) -> impl Iterator<Item = Workload<'_>> {
@@ -601,11 +1380,31 @@ fn ambiguous_names(objects: &[Object]) -> BTreeSet<String> {
 }
 
 /// `NOTES.txt`: what Helm prints after an install.
-fn notes(objects: &[Object]) -> String {
+fn notes(objects: &[Object], project: &str) -> String {
     let workloads: Vec<Workload<'_>> = workloads(objects).collect();
+    // The release's names, as the templates give them.
+    let release_name = |name: &str| {
+        let suffix = if name == project {
+            ""
+        } else {
+            name.strip_prefix(&format!("{project}-")).unwrap_or(name)
+        };
+        format!(
+            "{{{{ include \"podlift.objectname\" (dict \"root\" $ \"suffix\" {} \"max\" 63) }}}}",
+            go_string(suffix)
+        )
+    };
+    let mut actions: Vec<String> = vec![
+        "{{ .Release.Namespace }}".to_string(),
+        "{{ .Release.Name }}".to_string(),
+    ];
     let names: Vec<String> = workloads
         .iter()
-        .map(|w| format!("{} `{}`", w.kind, w.name))
+        .map(|w| {
+            let action = release_name(w.name);
+            actions.push(action.clone());
+            format!("{} `{action}`", w.kind)
+        })
         .collect();
     let mut out = if let [single] = names.as_slice() {
         format!(
@@ -621,9 +1420,7 @@ fn notes(objects: &[Object]) -> String {
     };
     let _ = writeln!(
         out,
-        "\n  kubectl -n {{{{ .Release.Namespace }}}} get deployments,pods -l {}={}",
-        labels::MANAGED_BY,
-        labels::MANAGER
+        "\n  kubectl -n {{{{ .Release.Namespace }}}} get all -l app.kubernetes.io/instance={{{{ .Release.Name }}}}"
     );
     let mut listing = String::new();
     for deployment in &workloads {
@@ -633,16 +1430,15 @@ fn notes(objects: &[Object]) -> String {
             continue;
         }
         if workloads.len() > 1 {
-            let _ = writeln!(listing, "  {} `{}`:", deployment.kind, deployment.name);
+            let _ = writeln!(
+                listing,
+                "  {} `{}`:",
+                deployment.kind,
+                release_name(deployment.name)
+            );
         }
         listing.push_str(&addresses);
     }
-    let loopback: Vec<&Container> = workloads
-        .iter()
-        .filter_map(pod_spec)
-        .flat_map(pod_containers)
-        .filter(|c| c.name == LOOPBACK_INIT_NAME)
-        .collect();
     if listing.is_empty() {
         out.push_str("\nThe compose file presets no addresses: no loopback setup is needed.\n");
     } else {
@@ -657,29 +1453,28 @@ fn notes(objects: &[Object]) -> String {
              application through its Services, never through these addresses.\n"
         );
     }
-    if !loopback.is_empty() {
-        let privileged = loopback.iter().any(|c| {
-            c.security_context
-                .as_ref()
-                .and_then(|s| s.privileged)
-                .unwrap_or(false)
-        });
-        let need = if privileged {
-            "runs privileged"
-        } else {
-            "adds the NET_ADMIN capability"
-        };
+    let assessment = pod_security::of_objects(objects);
+    let level = assessment.level();
+    if level == Level::Privileged {
         let _ = write!(
             out,
             "\nPod Security\n\
-             The init container {need}, which Pod Security levels `baseline`\n\
-             and `restricted` forbid: the namespace must enforce level `privileged`,\n\
-             or the Pod is rejected. Label it with:\n\n  \
+             The Pods need Pod Security level {}.\n\
+             A namespace that enforces `baseline` or `restricted` rejects them. Label it with:\n\n  \
              kubectl label namespace {{{{ .Release.Namespace }}}} {}=privileged --overwrite\n",
+            assessment.summary(3),
+            labels::POD_SECURITY_ENFORCE
+        );
+    } else {
+        let _ = write!(
+            out,
+            "\nPod Security\n\
+             The Pods satisfy Pod Security level `{level}`; the namespace may enforce it:\n\n  \
+             kubectl label namespace {{{{ .Release.Namespace }}}} {}={level} --overwrite\n",
             labels::POD_SECURITY_ENFORCE
         );
     }
-    escape_notes(&out)
+    escape_notes(&out, &actions)
 }
 
 /// One line per loopback address of a Deployment's Pod: the address and the
@@ -713,13 +1508,14 @@ fn addresses(deployment: &Workload<'_>, indent: &str) -> String {
     out
 }
 
-/// NOTES.txt is a template too; only its own `{{ .Release.Namespace }}` is an action.
-fn escape_notes(text: &str) -> String {
-    const NAMESPACE: &str = "{{ .Release.Namespace }}";
-    text.split(NAMESPACE)
-        .map(escape)
-        .collect::<Vec<_>>()
-        .join(NAMESPACE)
+/// NOTES.txt is a template too; only the `actions` it was written with are
+/// actions (the rest, names and addresses, holds no braces of its own).
+fn escape_notes(text: &str, actions: &[String]) -> String {
+    let mut out = escape(text);
+    for action in actions {
+        out = out.replace(&escape(action), action);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -728,10 +1524,13 @@ mod tests {
 
     #[test]
     fn value_paths_use_index_for_keys_that_are_no_identifiers() {
-        assert_eq!(value_ref(&["images", "db", "tag"]), ".Values.images.db.tag");
+        assert_eq!(
+            value_ref(&["images", "db", "tag"]),
+            "$.Values.images.db.tag"
+        );
         assert_eq!(
             value_ref(&["images", "podlift-loopback"]),
-            "(index .Values \"images\" \"podlift-loopback\")"
+            "(index $.Values \"images\" \"podlift-loopback\")"
         );
         assert_eq!(go_string("a\"b"), "\"a\\\"b\"");
     }

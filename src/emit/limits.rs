@@ -108,6 +108,7 @@ fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
         Object::Deployment(o) => &o.metadata,
         Object::StatefulSet(o) => &o.metadata,
         Object::Pod(o) => &o.metadata,
+        Object::NetworkPolicy(o) => &o.metadata,
     };
     let own = annotation_bytes(metadata.annotations.as_ref());
     let template = object

@@ -257,10 +257,7 @@ pub const NETWORK_KEYS: &[(&str, Support)] = &[
         Support::Ignored("the cluster's CNI decides the address families"),
     ),
     ("external", Support::Mapped),
-    (
-        "internal",
-        Support::Ignored("use a NetworkPolicy to cut the Pod off from outside"),
-    ),
+    ("internal", Support::Mapped),
     ("ipam", Support::Mapped),
     (
         "labels",

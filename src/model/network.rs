@@ -20,6 +20,8 @@ pub struct Network {
     pub subnets: Vec<Located<IpNet>>,
     /// Whether the network is created outside the project.
     pub external: bool,
+    /// `internal: true`: no way out of the network.
+    pub internal: bool,
 }
 
 /// A service's attachment to a network.
@@ -66,6 +68,7 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
         name,
         subnets: Vec::new(),
         external: false,
+        internal: false,
     };
     if matches!(body.value, Value::Null) {
         return network;
@@ -84,6 +87,11 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
                 };
             }
             "ipam" => network.subnets = read_subnets(value, reader),
+            "internal" => {
+                network.internal = reader
+                    .boolean(value, "networks.internal")
+                    .is_some_and(|b| b.value);
+            }
             _ => report_key(&key, NETWORK_KEYS, "network", reader),
         }
     }

@@ -166,23 +166,9 @@ pub fn check_addresses(
     }
 }
 
-/// Notes that hold for every Pod with preset addresses.
-pub fn notes(
-    project: &Project,
-    has_loopback: bool,
-    privileged: bool,
-    split: bool,
-    diagnostics: &mut Diagnostics,
-) {
-    if has_loopback && !privileged {
-        diagnostics.push(
-            Diagnostic::note(
-                "pod-security",
-                "the loopback init container adds `NET_ADMIN`, which the Pod Security levels `baseline` and `restricted` forbid",
-            )
-            .help("label the namespace: `kubectl label namespace NAMESPACE pod-security.kubernetes.io/enforce=privileged` (or convert with `-n NAMESPACE --create-namespace`)"),
-        );
-    }
+/// Notes that hold for every Pod with preset addresses (the Pod Security
+/// level they need is measured on the rendered Pods: `render::pod_security`).
+pub fn notes(project: &Project, split: bool, diagnostics: &mut Diagnostics) {
     let with_addresses = project
         .services
         .iter()

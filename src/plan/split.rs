@@ -203,6 +203,7 @@ pub fn split(
             storage,
             services: services_by_group.get(g).cloned().unwrap_or_default(),
             replicas,
+            network_policy: None,
         });
     }
     out

@@ -12,3 +12,5 @@ pub const SERVICE_ANNOTATION_PREFIX: &str = "podlift.io/service.";
 pub const LOOPBACK_ANNOTATION: &str = "podlift.io/loopback-addresses";
 /// Pod Security admission: the level a namespace enforces.
 pub const POD_SECURITY_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+/// Annotation on a NetworkPolicy: the compose networks it reproduces.
+pub const NETWORKS_ANNOTATION: &str = "podlift.io/compose-networks";

@@ -1,0 +1,208 @@
+//! Compose networks isolate: services on different networks cannot reach
+//! each other, and an `internal: true` network has no way out. Across Pods
+//! (the split strategy) each Pod gets a NetworkPolicy that admits only the
+//! Pods it shares a compose network with (and anyone on its published
+//! ports), and, when every network it is on is internal, lets it out only to
+//! those Pods and the cluster's DNS. In one Pod the shared network namespace
+//! separates nothing: a note says what compose kept apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::{NetworkMode, Service};
+use crate::plan::PodPlan;
+use crate::plan::addresses::namespace_owner;
+
+/// What a Pod's NetworkPolicy admits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyPlan {
+    /// The compose networks the Pod's services are on, sorted: its Pods
+    /// carry a label per network ([`label_key`]), and admit the Pods that
+    /// carry one of the same.
+    pub networks: Vec<String>,
+    /// Container ports compose publishes: open to every source, as on the host.
+    pub published: Vec<(u16, &'static str)>,
+    /// Every network is `internal`: no egress but to peers and the DNS.
+    pub internal_only: bool,
+}
+
+/// The networks a service is on, as compose attaches it: its `networks`,
+/// else `default`; a `network_mode: service:X` service is on X's.
+fn networks_of(project: &Project, service: &Service) -> Vec<String> {
+    let owner = namespace_owner(project, service);
+    match owner.network_mode.as_ref().map(|m| &m.value) {
+        Some(NetworkMode::Bridge) => vec!["bridge".to_string()],
+        Some(NetworkMode::Other(name)) => vec![name.clone()],
+        Some(
+            NetworkMode::Host
+            | NetworkMode::None
+            | NetworkMode::Service(_)
+            | NetworkMode::Container(_),
+        ) => Vec::new(),
+        None if owner.networks.is_empty() => vec!["default".to_string()],
+        None => owner
+            .networks
+            .iter()
+            .map(|n| n.name.value.clone())
+            .collect(),
+    }
+}
+
+/// The Pod label that says a Pod is on compose network `network`
+/// (`podlift.io/network.NAME`, its value the project's name): policies
+/// select peers by it, so each policy grows with the Pod's networks, not
+/// with the number of Pods. A name that cannot be a label's is shortened or
+/// cleaned, with a hash of the original to keep it apart from others.
+#[must_use]
+pub fn label_key(network: &str) -> String {
+    const MAX: usize = 63;
+    let plain = format!("network.{network}");
+    let valid = plain.len() <= MAX
+        && plain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && network
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if valid {
+        return format!("podlift.io/{plain}");
+    }
+    // FNV-1a: stable across runs and platforms.
+    let hash = network.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let cleaned: String = network
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(MAX - "network.".len() - 17)
+        .collect();
+    format!("podlift.io/network.{cleaned}-{hash:016x}")
+}
+
+fn is_internal(project: &Project, network: &str) -> bool {
+    project
+        .networks
+        .iter()
+        .any(|n| n.name.value == network && n.internal)
+}
+
+/// Gives each plan its NetworkPolicy (the split strategy: one plan per Pod).
+pub fn attach(plans: &mut [PodPlan], project: &Project) {
+    let networks: Vec<BTreeSet<String>> = plans
+        .iter()
+        .map(|plan| {
+            plan.containers
+                .iter()
+                .filter_map(|c| project.service(&c.service))
+                .flat_map(|s| networks_of(project, s))
+                .collect()
+        })
+        .collect();
+    for (index, plan) in plans.iter_mut().enumerate() {
+        let own = networks.get(index).cloned().unwrap_or_default();
+        let mut published: Vec<(u16, &'static str)> = Vec::new();
+        for (port, protocol) in plan.containers.iter().flat_map(|c| &c.published) {
+            let entry = (*port, protocol.as_k8s());
+            if !published.contains(&entry) {
+                published.push(entry);
+            }
+        }
+        let internal_only = !own.is_empty() && own.iter().all(|n| is_internal(project, n));
+        plan.network_policy = Some(PolicyPlan {
+            networks: own.into_iter().collect(),
+            published,
+            internal_only,
+        });
+    }
+}
+
+/// In one Pod: a note naming the services compose's networks kept apart,
+/// and the internal networks whose services now reach outside.
+pub fn note_one_pod(project: &Project, diagnostics: &mut Diagnostics) {
+    let networks: BTreeMap<&str, Vec<String>> = project
+        .services
+        .iter()
+        .map(|s| (s.name.value.as_str(), networks_of(project, s)))
+        .collect();
+    let mut apart: Vec<String> = Vec::new();
+    let services: Vec<(&str, &Vec<String>)> = networks.iter().map(|(s, n)| (*s, n)).collect();
+    for (i, (a, on_a)) in services.iter().enumerate() {
+        for (b, on_b) in services.iter().skip(i + 1) {
+            if !on_a.is_empty() && !on_b.is_empty() && !on_a.iter().any(|n| on_b.contains(n)) {
+                apart.push(format!("`{a}` and `{b}`"));
+            }
+        }
+    }
+    let internal: Vec<String> = project
+        .networks
+        .iter()
+        .filter(|n| n.internal)
+        .map(|n| format!("`{}`", n.name.value))
+        .collect();
+    if apart.is_empty() && internal.is_empty() {
+        return;
+    }
+    let mut what = Vec::new();
+    if !apart.is_empty() {
+        const SHOWN: usize = 5;
+        let more = apart.len().saturating_sub(SHOWN);
+        let mut list: Vec<String> = apart.into_iter().take(SHOWN).collect();
+        if more > 0 {
+            list.push(format!("{more} more pairs"));
+        }
+        what.push(format!(
+            "services on no common compose network reach each other over the Pod's loopback ({})",
+            list.join(", ")
+        ));
+    }
+    if !internal.is_empty() {
+        what.push(format!(
+            "the services of internal network {} can reach outside the cluster",
+            internal.join(", ")
+        ));
+    }
+    let span = project
+        .networks
+        .iter()
+        .find(|n| n.internal)
+        .map(|n| n.name.span);
+    diagnostics.push(
+        Diagnostic::note(
+            "network-isolation",
+            format!(
+                "in one Pod the shared network namespace separates nothing that compose's networks did: {}",
+                what.join("; ")
+            ),
+        )
+        .at_opt(span)
+        .help("where the separation matters, convert with `--strategy split`: its NetworkPolicies admit only Pods that share a compose network (on a cluster whose CNI enforces them)"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_key;
+
+    #[test]
+    fn network_labels_are_valid_label_keys() {
+        assert_eq!(label_key("back"), "podlift.io/network.back");
+        let long = label_key(&"n".repeat(80));
+        let odd = label_key("my net!");
+        for key in [&long, &odd] {
+            let name = key.strip_prefix("podlift.io/").unwrap_or_default();
+            assert!(name.len() <= 63, "{key}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+                "{key}"
+            );
+        }
+        assert_ne!(
+            label_key("a b"),
+            label_key("a-b"),
+            "cleaned names stay apart"
+        );
+    }
+}

@@ -1,0 +1,610 @@
+//! The strictest Pod Security Standard level the rendered Pods satisfy:
+//! `restricted`, `baseline` or `privileged`, checked field by field as the
+//! standard (and Kubernetes' Pod Security admission, v1.33 "latest") words
+//! its rules. Each rule a container or Pod breaks is a [`Finding`] that
+//! names who needs the weaker level and why, so `check` can tell a user
+//! which container keeps the namespace from a stricter level.
+
+use std::fmt;
+
+use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext, Volume};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::render::{Object, Part, RenderOptions};
+
+/// A Pod Security Standard level, from the strictest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Hardened: non-root, no privilege escalation, every capability dropped.
+    Restricted,
+    /// Prevents known privilege escalations.
+    Baseline,
+    /// Unrestricted. The default: a namespace labelled so refuses nothing.
+    #[default]
+    Privileged,
+}
+
+impl Level {
+    /// The label value (`pod-security.kubernetes.io/enforce: LEVEL`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Restricted => "restricted",
+            Self::Baseline => "baseline",
+            Self::Privileged => "privileged",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule of a stricter level that a Pod or container breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The level this needs (the rule belongs to the level below it).
+    pub needs: Level,
+    /// `Deployment `name``, … of the Pod.
+    pub workload: String,
+    /// The container, when the rule is about one.
+    pub container: Option<String>,
+    /// What breaks the rule, e.g. ``adds capability `NET_ADMIN` ``.
+    pub reason: String,
+}
+
+impl Finding {
+    /// ``container `x` of Deployment `y` `` or ``Deployment `y` ``.
+    #[must_use]
+    pub fn subject(&self) -> String {
+        match &self.container {
+            Some(container) => format!("container `{container}` of {}", self.workload),
+            None => self.workload.clone(),
+        }
+    }
+}
+
+/// The level of a set of Pods and the findings that decide it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assessment {
+    /// Every finding, in the Pods' and containers' order.
+    pub findings: Vec<Finding>,
+}
+
+impl Assessment {
+    /// The strictest level every Pod satisfies.
+    #[must_use]
+    pub fn level(&self) -> Level {
+        self.findings
+            .iter()
+            .map(|f| f.needs)
+            .max()
+            .unwrap_or(Level::Restricted)
+    }
+
+    /// The findings that need [`Self::level`] (none for `restricted`).
+    pub fn deciding(&self) -> impl Iterator<Item = &Finding> {
+        let level = self.level();
+        self.findings.iter().filter(move |f| f.needs == level)
+    }
+
+    /// One line for people: the level and who needs it, at most `shown`
+    /// subjects named, e.g. ``privileged: container `podlift-loopback` of
+    /// Deployment `seed` adds capability `NET_ADMIN` ``.
+    #[must_use]
+    pub fn summary(&self, shown: usize) -> String {
+        let level = self.level();
+        let deciding: Vec<&Finding> = self.deciding().collect();
+        if deciding.is_empty() {
+            return format!("`{level}`: every Pod satisfies the strictest level");
+        }
+        let mut subjects: Vec<(String, Vec<&str>)> = Vec::new();
+        for finding in &deciding {
+            let subject = finding.subject();
+            match subjects.iter_mut().find(|(s, _)| *s == subject) {
+                Some((_, reasons)) => reasons.push(&finding.reason),
+                None => subjects.push((subject, vec![&finding.reason])),
+            }
+        }
+        let stricter = match level {
+            Level::Privileged => "baseline",
+            Level::Baseline | Level::Restricted => "restricted",
+        };
+        let mut parts: Vec<String> = subjects
+            .iter()
+            .take(shown)
+            .map(|(subject, reasons)| format!("{subject} ({})", reasons.join(", ")))
+            .collect();
+        if subjects.len() > shown {
+            parts.push(format!("{} more", subjects.len() - shown));
+        }
+        format!("`{level}`: `{stricter}` refuses {}", parts.join("; "))
+    }
+
+    fn push(&mut self, needs: Level, workload: &str, container: Option<&str>, reason: String) {
+        self.findings.push(Finding {
+            needs,
+            workload: workload.to_string(),
+            container: container.map(str::to_string),
+            reason,
+        });
+    }
+}
+
+/// Capabilities `baseline` lets a container add.
+const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// Sysctls `baseline` allows (the standard's safe set as of v1.29).
+const BASELINE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+/// SELinux types `baseline` allows.
+const BASELINE_SELINUX_TYPES: &[&str] = &[
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
+
+/// AppArmor annotation on a Pod, per container (before `appArmorProfile`).
+const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
+
+/// Checks one Pod: its spec (lists included), metadata and containers.
+pub fn check_pod<'c>(
+    workload: &str,
+    metadata: Option<&ObjectMeta>,
+    spec: &PodSpec,
+    containers: impl IntoIterator<Item = &'c Container>,
+    volumes: impl IntoIterator<Item = &'c Volume>,
+    out: &mut Assessment,
+) {
+    use Level::{Baseline, Privileged};
+    let pod = spec.security_context.as_ref();
+    for (set, field) in [
+        (spec.host_network, "hostNetwork"),
+        (spec.host_pid, "hostPID"),
+        (spec.host_ipc, "hostIPC"),
+    ] {
+        if set == Some(true) {
+            out.push(Privileged, workload, None, format!("sets `{field}: true`"));
+        }
+    }
+    if let Some(pod) = pod {
+        for sysctl in pod.sysctls.iter().flatten() {
+            if !BASELINE_SYSCTLS.contains(&sysctl.name.as_str()) {
+                out.push(
+                    Privileged,
+                    workload,
+                    None,
+                    format!("sets sysctl `{}`", sysctl.name),
+                );
+            }
+        }
+        if pod.seccomp_profile.as_ref().map(|p| p.type_.as_str()) == Some("Unconfined") {
+            out.push(
+                Privileged,
+                workload,
+                None,
+                "runs seccomp `Unconfined`".into(),
+            );
+        }
+        if pod.app_armor_profile.as_ref().map(|p| p.type_.as_str()) == Some("Unconfined") {
+            out.push(
+                Privileged,
+                workload,
+                None,
+                "runs AppArmor `Unconfined`".into(),
+            );
+        }
+        if let Some(reason) = pod.se_linux_options.as_ref().and_then(selinux_problem) {
+            out.push(Privileged, workload, None, reason);
+        }
+        if pod.run_as_non_root == Some(false) {
+            out.push(
+                Baseline,
+                workload,
+                None,
+                "sets `runAsNonRoot: false`".into(),
+            );
+        }
+        if pod.run_as_user == Some(0) {
+            out.push(Baseline, workload, None, "runs as user 0 (root)".into());
+        }
+    }
+    for (key, value) in metadata
+        .and_then(|m| m.annotations.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(container) = key.strip_prefix(APPARMOR_ANNOTATION)
+            && value != "runtime/default"
+            && !value.starts_with("localhost/")
+        {
+            out.push(
+                Privileged,
+                workload,
+                Some(container),
+                format!("runs AppArmor `{value}`"),
+            );
+        }
+    }
+    for volume in volumes {
+        check_volume(workload, volume, out);
+    }
+    let pod_non_root = pod.and_then(|p| p.run_as_non_root) == Some(true);
+    let pod_seccomp = pod
+        .and_then(|p| p.seccomp_profile.as_ref())
+        .is_some_and(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost");
+    for container in containers {
+        check_container(workload, container, pod_non_root, pod_seccomp, out);
+    }
+}
+
+/// Why `options` break `baseline`'s SELinux rule, if they do.
+fn selinux_problem(options: &k8s_openapi::api::core::v1::SELinuxOptions) -> Option<String> {
+    if let Some(type_) = options
+        .type_
+        .as_deref()
+        .filter(|t| !t.is_empty() && !BASELINE_SELINUX_TYPES.contains(t))
+    {
+        return Some(format!("sets SELinux type `{type_}`"));
+    }
+    if options.user.as_deref().is_some_and(|u| !u.is_empty()) {
+        return Some("sets an SELinux user".into());
+    }
+    if options.role.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Some("sets an SELinux role".into());
+    }
+    None
+}
+
+fn check_volume(workload: &str, volume: &Volume, out: &mut Assessment) {
+    if let Some(host) = &volume.host_path {
+        out.push(
+            Level::Privileged,
+            workload,
+            None,
+            format!(
+                "mounts host path `{}` (volume `{}`)",
+                host.path, volume.name
+            ),
+        );
+        return;
+    }
+    let allowed = volume.config_map.is_some()
+        || volume.csi.is_some()
+        || volume.downward_api.is_some()
+        || volume.empty_dir.is_some()
+        || volume.ephemeral.is_some()
+        || volume.persistent_volume_claim.is_some()
+        || volume.projected.is_some()
+        || volume.secret.is_some();
+    if !allowed {
+        out.push(
+            Level::Baseline,
+            workload,
+            None,
+            format!(
+                "uses a volume type `restricted` forbids (`{}`)",
+                volume.name
+            ),
+        );
+    }
+}
+
+fn check_container(
+    workload: &str,
+    container: &Container,
+    pod_non_root: bool,
+    pod_seccomp: bool,
+    out: &mut Assessment,
+) {
+    use Level::Privileged;
+    let name = Some(container.name.as_str());
+    let default = SecurityContext::default();
+    let security = container.security_context.as_ref().unwrap_or(&default);
+    let mut push = |needs: Level, reason: String| out.push(needs, workload, name, reason);
+    if security.privileged == Some(true) {
+        push(Privileged, "runs privileged".into());
+    }
+    if security
+        .windows_options
+        .as_ref()
+        .and_then(|w| w.host_process)
+        == Some(true)
+    {
+        push(Privileged, "runs as a Windows host process".into());
+    }
+    let added: Vec<&String> = security
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.add.as_ref())
+        .into_iter()
+        .flatten()
+        .collect();
+    let beyond_baseline: Vec<String> = added
+        .iter()
+        .filter(|c| !BASELINE_CAPABILITIES.contains(&c.as_str()))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if !beyond_baseline.is_empty() {
+        push(
+            Privileged,
+            format!("adds capability {}", beyond_baseline.join(", ")),
+        );
+    }
+    for port in container.ports.iter().flatten() {
+        if port.host_port.is_some_and(|p| p != 0) {
+            push(
+                Privileged,
+                format!("binds host port {}", port.host_port.unwrap_or_default()),
+            );
+        }
+    }
+    let seccomp = security.seccomp_profile.as_ref().map(|p| p.type_.as_str());
+    if seccomp == Some("Unconfined") {
+        push(Privileged, "runs seccomp `Unconfined`".into());
+    }
+    if security
+        .app_armor_profile
+        .as_ref()
+        .map(|p| p.type_.as_str())
+        == Some("Unconfined")
+    {
+        push(Privileged, "runs AppArmor `Unconfined`".into());
+    }
+    if let Some(reason) = security.se_linux_options.as_ref().and_then(selinux_problem) {
+        push(Privileged, reason);
+    }
+    if security
+        .proc_mount
+        .as_deref()
+        .is_some_and(|m| m != "Default")
+    {
+        push(Privileged, "mounts `/proc` unmasked".into());
+    }
+    check_restricted(security, &added, pod_non_root, pod_seccomp, &mut push);
+}
+
+/// The rules `restricted` adds to `baseline`, for one container.
+fn check_restricted(
+    security: &SecurityContext,
+    added: &[&String],
+    pod_non_root: bool,
+    pod_seccomp: bool,
+    push: &mut impl FnMut(Level, String),
+) {
+    use Level::Baseline;
+    let seccomp = security.seccomp_profile.as_ref().map(|p| p.type_.as_str());
+    if security.allow_privilege_escalation != Some(false) {
+        push(
+            Baseline,
+            "does not set `allowPrivilegeEscalation: false`".into(),
+        );
+    }
+    match security.run_as_non_root {
+        Some(false) => push(Baseline, "sets `runAsNonRoot: false`".into()),
+        None if !pod_non_root => push(Baseline, "does not set `runAsNonRoot: true`".into()),
+        _ => {}
+    }
+    if security.run_as_user == Some(0) {
+        push(Baseline, "runs as user 0 (root)".into());
+    }
+    if !pod_seccomp && !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
+        push(Baseline, "has no seccomp profile".into());
+    }
+    let drops_all = security
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.drop.as_ref())
+        .is_some_and(|d| d.iter().any(|c| c == "ALL"));
+    if !drops_all {
+        push(Baseline, "does not drop capability `ALL`".into());
+    }
+    let beyond_restricted: Vec<String> = added
+        .iter()
+        .filter(|c| c.as_str() != "NET_BIND_SERVICE")
+        .filter(|c| BASELINE_CAPABILITIES.contains(&c.as_str()))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if !beyond_restricted.is_empty() {
+        push(
+            Baseline,
+            format!("adds capability {}", beyond_restricted.join(", ")),
+        );
+    }
+}
+
+/// Checks a rendered object (only workloads hold Pods).
+pub fn check_object(object: &Object, out: &mut Assessment) {
+    let Some(workload) = object.workload() else {
+        return;
+    };
+    let Some(spec) = workload.pod_spec else {
+        return;
+    };
+    let label = format!("{} `{}`", workload.kind, workload.name);
+    check_pod(
+        &label,
+        workload.pod_metadata,
+        spec,
+        spec.init_containers
+            .iter()
+            .flatten()
+            .chain(&spec.containers),
+        spec.volumes.iter().flatten(),
+        out,
+    );
+}
+
+/// The assessment of rendered objects.
+#[must_use]
+pub fn of_objects(objects: &[Object]) -> Assessment {
+    let mut out = Assessment::default();
+    for object in objects {
+        check_object(object, &mut out);
+    }
+    out
+}
+
+/// The assessment of the parts' workloads, each rendered in turn (only one
+/// at a time is held).
+#[must_use]
+pub fn of_parts(parts: &[Part<'_>], options: &RenderOptions) -> Assessment {
+    let mut out = Assessment::default();
+    for part in parts.iter().filter(|p| matches!(p, Part::Workload(_))) {
+        check_object(&part.render(options), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::{
+        Capabilities, Container, HostPathVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
+        SecurityContext, Volume,
+    };
+
+    use super::{Assessment, Level, check_pod};
+
+    fn level(spec: &PodSpec) -> Level {
+        let mut out = Assessment::default();
+        check_pod(
+            "Pod `p`",
+            None,
+            spec,
+            &spec.containers,
+            spec.volumes.iter().flatten(),
+            &mut out,
+        );
+        out.level()
+    }
+
+    fn hardened() -> Container {
+        Container {
+            name: "app".into(),
+            security_context: Some(SecurityContext {
+                allow_privilege_escalation: Some(false),
+                run_as_non_root: Some(true),
+                capabilities: Some(Capabilities {
+                    drop: Some(vec!["ALL".into()]),
+                    add: Some(vec!["NET_BIND_SERVICE".into()]),
+                }),
+                ..SecurityContext::default()
+            }),
+            ..Container::default()
+        }
+    }
+
+    fn pod(container: Container) -> PodSpec {
+        PodSpec {
+            containers: vec![container],
+            security_context: Some(PodSecurityContext {
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    localhost_profile: None,
+                }),
+                ..PodSecurityContext::default()
+            }),
+            ..PodSpec::default()
+        }
+    }
+
+    #[test]
+    fn a_hardened_container_is_restricted() {
+        assert_eq!(level(&pod(hardened())), Level::Restricted);
+    }
+
+    #[test]
+    fn restricted_needs_a_seccomp_profile_somewhere() {
+        let mut spec = pod(hardened());
+        spec.security_context = None;
+        assert_eq!(level(&spec), Level::Baseline);
+    }
+
+    #[test]
+    fn a_plain_container_is_baseline() {
+        let plain = Container {
+            name: "app".into(),
+            ..Container::default()
+        };
+        assert_eq!(level(&pod(plain)), Level::Baseline);
+    }
+
+    #[test]
+    fn net_admin_host_paths_and_privilege_need_privileged() {
+        let mut net_admin = hardened();
+        if let Some(s) = net_admin.security_context.as_mut() {
+            s.capabilities = Some(Capabilities {
+                add: Some(vec!["NET_ADMIN".into()]),
+                drop: Some(vec!["ALL".into()]),
+            });
+        }
+        assert_eq!(level(&pod(net_admin)), Level::Privileged);
+        let mut privileged = hardened();
+        if let Some(s) = privileged.security_context.as_mut() {
+            s.privileged = Some(true);
+        }
+        assert_eq!(level(&pod(privileged)), Level::Privileged);
+        let mut host = pod(hardened());
+        host.volumes = Some(vec![Volume {
+            name: "logs".into(),
+            host_path: Some(HostPathVolumeSource {
+                path: "/var/log".into(),
+                type_: None,
+            }),
+            ..Volume::default()
+        }]);
+        assert_eq!(level(&host), Level::Privileged);
+    }
+
+    #[test]
+    fn an_unconfined_container_needs_privileged() {
+        let mut unconfined = hardened();
+        if let Some(s) = unconfined.security_context.as_mut() {
+            s.seccomp_profile = Some(SeccompProfile {
+                type_: "Unconfined".into(),
+                localhost_profile: None,
+            });
+        }
+        assert_eq!(level(&pod(unconfined)), Level::Privileged);
+    }
+
+    #[test]
+    fn baseline_capabilities_stay_baseline() {
+        let mut chown = hardened();
+        if let Some(s) = chown.security_context.as_mut() {
+            s.capabilities = Some(Capabilities {
+                add: Some(vec!["CHOWN".into()]),
+                drop: Some(vec!["ALL".into()]),
+            });
+        }
+        assert_eq!(level(&pod(chown)), Level::Baseline);
+    }
+}

@@ -1,0 +1,239 @@
+//! Compose networks isolate; under `--strategy split` each Pod's
+//! NetworkPolicy reproduces which Pods may reach which, and an internal
+//! network has no way out but the cluster's DNS (issue 20, part C). In one
+//! Pod a note says what the shared namespace no longer separates.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use serde_json::Value;
+
+use common::Test;
+
+const COMPOSE: &str = "services:
+  web:
+    image: nginx:1.27
+    ports: ['8080:80']
+    networks: [front]
+  api:
+    image: api:1
+    expose: ['9000']
+    networks: [front, back]
+  db:
+    image: postgres:16
+    expose: ['5432']
+    networks:
+      back: {ipv4_address: 169.254.9.2}
+  tool:
+    image: busybox
+    network_mode: service:db
+networks:
+  front: {}
+  back:
+    internal: true
+    ipam: {config: [{subnet: 169.254.9.0/24}]}
+";
+
+fn split(text: &str) -> Vec<Value> {
+    let dir = common::compose_dir(text);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "shop", "--strategy", "split"])
+        .success()
+        .objects()
+}
+
+/// The policy whose podSelector picks workload `name`'s Pods.
+fn policy_of<'a>(objects: &'a [Value], name: &str) -> &'a Value {
+    let policies: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "NetworkPolicy")
+        .filter(|o| o["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == name)
+        .collect();
+    assert_eq!(policies.len(), 1, "one policy for {name}");
+    policies[0]
+}
+
+/// The workloads (but `own`) whose Pods a list of peers selects, sorted:
+/// each selector is matched against the Pods' labels, as a CNI does.
+fn selected(objects: &[Value], peers: &Value, own: &str) -> Vec<String> {
+    let mut names: Vec<String> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .map(|o| &o["spec"]["template"]["metadata"]["labels"])
+        .filter(|labels| {
+            peers.as_array().unwrap().iter().any(|peer| {
+                let wanted = peer["podSelector"]["matchLabels"].as_object().unwrap();
+                peer["namespaceSelector"].is_null() && wanted.iter().all(|(k, v)| labels[k] == *v)
+            })
+        })
+        .map(|labels| {
+            labels["app.kubernetes.io/name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|name| name != own)
+        .collect();
+    names.sort();
+    names
+}
+
+/// Fails on the old main: no NetworkPolicy was made, every Pod reached every other.
+#[test]
+fn each_pod_admits_only_the_pods_it_shares_a_network_with() {
+    let objects = split(COMPOSE);
+    let workloads: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .collect();
+    assert_eq!(workloads.len(), 3, "web, api, db with tool");
+    for workload in &workloads {
+        let labels = &workload["spec"]["template"]["metadata"]["labels"];
+        let name = labels["app.kubernetes.io/name"].as_str().unwrap();
+        let policy = policy_of(&objects, name);
+        assert!(
+            policy["spec"]["policyTypes"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("Ingress"))
+        );
+    }
+    // web (front) ← api; and anyone on the published port
+    let web = &policy_of(&objects, "shop-web")["spec"];
+    assert_eq!(
+        selected(&objects, &web["ingress"][0]["from"], "shop-web"),
+        ["shop-api"]
+    );
+    assert!(web["ingress"][1]["from"].is_null(), "published: any source");
+    assert_eq!(
+        web["ingress"][1]["ports"][0]["port"], 80,
+        "the container port"
+    );
+    assert!(
+        web["egress"].is_null(),
+        "front is not internal: no egress rule"
+    );
+    // api (front, back) ← web, db
+    let api = &policy_of(&objects, "shop-api")["spec"];
+    assert_eq!(
+        selected(&objects, &api["ingress"][0]["from"], "shop-api"),
+        ["shop-db", "shop-web"]
+    );
+    assert_eq!(
+        api["ingress"].as_array().unwrap().len(),
+        1,
+        "nothing published"
+    );
+    assert_eq!(api["policyTypes"], serde_json::json!(["Ingress"]));
+    // db and tool (back, internal) ← api only; out only to api and the DNS
+    let db = &policy_of(&objects, "shop-db")["spec"];
+    assert_eq!(
+        selected(&objects, &db["ingress"][0]["from"], "shop-db"),
+        ["shop-api"]
+    );
+    assert_eq!(db["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    let egress = db["egress"].as_array().unwrap();
+    assert_eq!(egress.len(), 2);
+    let dns = &egress[0];
+    assert_eq!(
+        dns["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        "kube-system"
+    );
+    assert_eq!(
+        dns["to"][0]["podSelector"]["matchLabels"]["k8s-app"],
+        "kube-dns"
+    );
+    let ports: Vec<(i64, &str)> = dns["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["port"].as_i64().unwrap(), p["protocol"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ports, [(53, "UDP"), (53, "TCP")]);
+    assert_eq!(
+        selected(&objects, &egress[1]["to"], "shop-db"),
+        ["shop-api"]
+    );
+    // Another project's Pods on a network of the same name are not admitted.
+    let from = &db["ingress"][0]["from"][0]["podSelector"]["matchLabels"];
+    assert_eq!(from["podlift.io/network.back"], "shop", "{from}");
+    assert!(
+        egress[1]["ports"].is_null(),
+        "any port, as on a compose network"
+    );
+}
+
+/// Services on one network (compose's `default`) all admit each other;
+/// nothing is internal, so nothing restricts egress. Each policy names the
+/// networks, not the peers: its size does not grow with the number of Pods.
+#[test]
+fn one_network_admits_every_pod() {
+    let objects = split(
+        "services:\n  a:\n    image: a:1\n    expose: ['80']\n  b:\n    image: b:1\n    expose: ['80']\n  c:\n    image: c:1\n",
+    );
+    for (name, peers) in [
+        ("shop-a", ["shop-b", "shop-c"]),
+        ("shop-b", ["shop-a", "shop-c"]),
+        ("shop-c", ["shop-a", "shop-b"]),
+    ] {
+        let spec = &policy_of(&objects, name)["spec"];
+        assert_eq!(selected(&objects, &spec["ingress"][0]["from"], name), peers);
+        assert_eq!(spec["ingress"][0]["from"].as_array().unwrap().len(), 1);
+        assert!(spec["egress"].is_null());
+    }
+}
+
+/// A Pod that shares no network with any other admits nobody but its
+/// published ports' clients.
+#[test]
+fn a_pod_alone_on_its_network_admits_no_peer() {
+    let objects = split(
+        "services:\n  a:\n    image: a:1\n    networks: [x]\n  b:\n    image: b:1\n    networks: [y]\nnetworks:\n  x: {}\n  y: {}\n",
+    );
+    let spec = &policy_of(&objects, "shop-a")["spec"];
+    assert!(
+        selected(&objects, &spec["ingress"][0]["from"], "shop-a").is_empty(),
+        "{spec}"
+    );
+    assert_eq!(
+        spec["ingress"].as_array().unwrap().len(),
+        1,
+        "nothing published"
+    );
+}
+
+/// Fails on the old main: one Pod silently joined what compose kept apart.
+#[test]
+fn one_pod_notes_what_its_namespace_no_longer_separates() {
+    let dir = common::compose_dir(COMPOSE);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "shop"])
+        .success();
+    assert!(run.objects().iter().all(|o| o["kind"] != "NetworkPolicy"));
+    assert!(
+        run.stderr.contains("note[network-isolation]"),
+        "{}",
+        run.stderr
+    );
+    for expected in [
+        "`db` and `web`",
+        "`tool` and `web`",
+        "internal network `back`",
+        "--strategy split",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    let shared = common::compose_dir("services:\n  a:\n    image: a:1\n  b:\n    image: b:1\n");
+    let run = Test::new()
+        .current_dir(shared.path())
+        .args(["convert"])
+        .success();
+    assert!(!run.stderr.contains("network-isolation"), "{}", run.stderr);
+}
