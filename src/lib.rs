@@ -347,7 +347,12 @@ fn plan_options(input: &InputArgs) -> plan::PlanOptions {
         allow_shared_ports: input.allow_shared_ports.clone(),
         inbound_dnat: input.inbound_dnat,
         statefulset: input.controller == cli::ControllerKind::Statefulset,
-        split: input.strategy == cli::Strategy::Split,
+        strategy: match input.strategy {
+            cli::Strategy::Pod => plan::Strategy::Pod,
+            cli::Strategy::Split => plan::Strategy::Split,
+            cli::Strategy::Auto => plan::Strategy::Auto,
+        },
+        split: false,
         storage: plan::storage::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
@@ -368,12 +373,7 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         let variables = project_environment(env, &document);
         let project = model::model(document, &names, &variables, &mut diagnostics);
         let options = plan_options(input);
-        let pod = plan::plan(&project, &options, &mut diagnostics);
-        if options.split {
-            plan::split::split(&pod, &project, &options, &mut diagnostics)
-        } else {
-            vec![pod]
-        }
+        plan::plan_pods(&project, &options, &mut diagnostics)
     });
     // What Kubernetes would refuse to store, for every command: measured on
     // the objects as they will be rendered.

@@ -4,6 +4,7 @@
 
 pub mod address_map;
 pub mod addresses;
+pub mod auto;
 pub mod checks;
 pub mod container;
 pub mod names;
@@ -53,12 +54,76 @@ pub struct PlanOptions {
     pub inbound_dnat: bool,
     /// `--controller statefulset`: replicas of stateful groups are the user's choice.
     pub statefulset: bool,
-    /// `--strategy split`: a Deployment per service or group.
+    /// `--strategy`: how services are spread over Pods ([`plan_pods`]).
+    pub strategy: Strategy,
+    /// The plan is cut into several Pods afterwards ([`split::split`]):
+    /// set by [`plan_pods`] for `split`, and for `auto` when one Pod cannot do.
     pub split: bool,
     /// Claim sizes, storage class, bind mounts.
     pub storage: storage::StorageOptions,
     /// `--health-probe liveness`: health checks restart the container.
     pub liveness: bool,
+}
+
+/// How services are spread over Pods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// One Pod, or errors where one Pod cannot hold the application.
+    #[default]
+    Pod,
+    /// A Pod per service, or per group sharing a network namespace.
+    Split,
+    /// One Pod where it can be, else the fewest Pods that remove the obstacles.
+    Auto,
+}
+
+/// Plans every Pod as `options.strategy` says.
+///
+/// # Errors
+/// Problems are recorded in `diagnostics`; callers must not render a plan
+/// when an error was recorded.
+pub fn plan_pods(
+    project: &Project,
+    options: &PlanOptions,
+    diagnostics: &mut Diagnostics,
+) -> Vec<PodPlan> {
+    let split_options = PlanOptions {
+        split: true,
+        ..options.clone()
+    };
+    match options.strategy {
+        Strategy::Pod => vec![plan(project, options, diagnostics)],
+        Strategy::Split => {
+            let pod = plan(project, &split_options, diagnostics);
+            let groups = auto::one_per_unit(project, &pod, &split::groups(project));
+            split::split(&pod, project, &split_options, &groups, diagnostics)
+        }
+        Strategy::Auto => {
+            let mut trial = Diagnostics::default();
+            let one = plan(project, options, &mut trial);
+            let obstacle = trial.items().iter().any(|d| {
+                d.severity == crate::diagnostic::Severity::Error
+                    && auto::OBSTACLES.contains(&d.code)
+            });
+            if !obstacle {
+                for diagnostic in trial.items() {
+                    diagnostics.push(diagnostic.clone());
+                }
+                return vec![one];
+            }
+            let pod = plan(project, &split_options, diagnostics);
+            let groups = auto::groups(
+                project,
+                &pod,
+                &split::groups(project),
+                &options.allow_shared_ports,
+            );
+            let plans = split::split(&pod, project, &split_options, &groups, diagnostics);
+            let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+            auto::explain(&groups, &names, project, diagnostics);
+            plans
+        }
+    }
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -101,6 +166,8 @@ pub struct PodLevel {
     pub sysctls: Vec<(String, String)>,
     /// Compose `labels`, as Pod annotations.
     pub annotations: BTreeMap<String, String>,
+    /// `hostNetwork: true` (a `network_mode: host` service in a Pod of its own).
+    pub host_network: bool,
 }
 
 /// A Kubernetes Service for one compose service's published ports.
@@ -280,7 +347,7 @@ pub struct HostAlias {
 /// Problems are recorded in `diagnostics`; callers must not render a plan
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
-    check_network_modes(project, diagnostics);
+    check_network_modes(project, options.split, diagnostics);
     checks::check_addresses(
         project,
         &options.extra_addresses,
@@ -307,6 +374,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
             &containers,
             project,
             &options.allow_shared_ports,
+            false,
             diagnostics,
         );
     }
@@ -348,7 +416,12 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         diagnostics,
     );
     checks::note_captured_environment(project, diagnostics);
-    let pod = pod_level(project, diagnostics);
+    // Split: each Pod takes its settings from its own members (split.rs).
+    let pod = if options.split {
+        PodLevel::default()
+    } else {
+        pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
+    };
     PodPlan {
         pod,
         replicas: 1,
@@ -362,7 +435,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
 }
 
-fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
+fn check_network_modes(project: &Project, split: bool, diagnostics: &mut Diagnostics) {
     for service in &project.services {
         for network in &service.networks {
             let declared = network.name.value == "default"
@@ -415,15 +488,21 @@ fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
                     );
                 }
             }
+            NetworkMode::Host if split => diagnostics.push(
+                Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`"))
+                    .at(mode.span)
+                    .help("keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports"),
+            ),
             NetworkMode::Host => diagnostics.push(
                 Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
                     .at(mode.span)
-                    .help("remove `network_mode: host`; the Pod's shared namespace already joins all services"),
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own with `hostNetwork: true`; or remove `network_mode: host`"),
             ),
+            NetworkMode::None if split => {}
             NetworkMode::None => diagnostics.push(
                 Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
                     .at(mode.span)
-                    .help("remove `network_mode: none`, or convert that service separately"),
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
             ),
             NetworkMode::Bridge => {}
             NetworkMode::Other(other) => {
@@ -587,13 +666,13 @@ fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> 
 
 /// Reports services that set a pod-wide value differently; the first one wins.
 fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
-    project: &Project,
+    services: &[&Service],
     what: &str,
     get: impl Fn(&Service) -> Option<(T, Span)>,
     diagnostics: &mut Diagnostics,
 ) -> Option<T> {
     let mut chosen: Option<(T, &str)> = None;
-    for service in &project.services {
+    for service in services {
         let Some((value, span)) = get(service) else {
             continue;
         };
@@ -616,11 +695,11 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
 /// Compose labels become Pod annotations (Kubernetes labels are for
 /// selection, and compose label values rarely fit their syntax).
 fn labels_as_annotations(
-    project: &Project,
+    services: &[&Service],
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for service in &project.services {
+    for service in services {
         for label in &service.labels {
             let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
             if !names::is_qualified_name(key) {
@@ -646,36 +725,35 @@ fn labels_as_annotations(
     out
 }
 
-fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
+/// The settings Kubernetes has once per Pod, from the Pod's own services only.
+pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) -> PodLevel {
     let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| (l.value.clone(), l.span));
     let hostname = one_value(
-        project,
+        services,
         "hostname",
         |s| s.hostname.as_ref().map(|h| (h.value.clone(), h.span)),
         diagnostics,
     );
     let dns_servers =
-        one_value(project, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
+        one_value(services, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
     let dns_searches = one_value(
-        project,
+        services,
         "dns_search",
         |s| list(&s.pod.dns_search),
         diagnostics,
     )
     .unwrap_or_default();
     let dns_options =
-        one_value(project, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
+        one_value(services, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
     let sysctls =
-        one_value(project, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
+        one_value(services, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
     // The Pod waits as long as its slowest service asks for.
-    let grace = project
-        .services
+    let grace = services
         .iter()
         .filter_map(|s| s.pod.stop_grace_period.as_ref())
         .map(|d| d.value)
         .max();
-    let grace_values: std::collections::BTreeSet<_> = project
-        .services
+    let grace_values: std::collections::BTreeSet<_> = services
         .iter()
         .filter_map(|s| s.pod.stop_grace_period.as_ref())
         .map(|d| d.value)
@@ -687,15 +765,14 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
                 "services set different `stop_grace_period`s; the Pod uses the longest for all",
             )
             .at_opt(
-                project
-                    .services
+                services
                     .iter()
                     .find_map(|s| s.pod.stop_grace_period.as_ref())
                     .map(|d| d.span),
             ),
         );
     }
-    let annotations = labels_as_annotations(project, diagnostics);
+    let annotations = labels_as_annotations(services, diagnostics);
     PodLevel {
         annotations,
         // A Pod's hostname is one DNS label; a longer name stays a host alias only.
@@ -706,7 +783,8 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
         dns_searches,
         dns_options,
         termination_grace: grace.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        sysctls: safe_sysctls(project, &sysctls, diagnostics),
+        sysctls: safe_sysctls(services, &sysctls, diagnostics),
+        host_network: false,
     }
 }
 
@@ -726,7 +804,7 @@ const SAFE_SYSCTLS: &[&str] = &[
 ];
 
 fn safe_sysctls(
-    project: &Project,
+    services: &[&Service],
     sysctls: &[String],
     diagnostics: &mut Diagnostics,
 ) -> Vec<(String, String)> {
@@ -738,8 +816,7 @@ fn safe_sysctls(
         if SAFE_SYSCTLS.contains(&name) {
             out.push((name.to_string(), value.to_string()));
         } else {
-            let span = project
-                .services
+            let span = services
                 .iter()
                 .find_map(|s| s.pod.sysctls.as_ref())
                 .map(|s| s.span);
@@ -813,7 +890,7 @@ fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
                     format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
                 )
                 .at(replicas.span)
-                .help("set `replicas: 1`; scaling one service alone needs its own Deployment"),
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Deployment of its own; or set `replicas: 1`"),
             );
         }
     }

@@ -222,10 +222,20 @@ fn stateful_replicas_are_an_error() {
         "{}",
         run.stderr
     );
-    // The pod strategy refuses any replicas.
+    // The default (auto) gives the service a Deployment of its own: the same error.
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert"])
+        .failure(1);
+    assert!(
+        run.stderr.contains("error[replicas-stateful]"),
+        "{}",
+        run.stderr
+    );
+    // The pod strategy refuses any replicas.
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "pod"])
         .failure(1);
     assert!(run.stderr.contains("error[replicas]"), "{}", run.stderr);
 }
