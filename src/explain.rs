@@ -608,7 +608,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
     Explanation {
         code: "restart-differs",
         title: "services restart differently, but a Pod restarts all",
-        meaning: "A long-running service has a restart policy (e.g. `no`) unlike the others.",
+        meaning: "A long-running service has a restart policy that does not restart it (`no`, `on-failure`), while another service's policy (`always`, `unless-stopped`) does.",
         kubernetes: "A Deployment's Pod has one restart policy, `Always`: the kubelet restarts every container that exits, including one compose would have left stopped.",
         remedy: "Make sure the service may run again after it exits, or run it as a one-shot (`service_completed_successfully` dependency) or a Job.",
         example: "services:\n  app:\n    image: app:1\n    restart: always\n  migrate:\n    image: migrate:1\n    restart: \"no\"\n",
@@ -684,14 +684,6 @@ pub const EXPLANATIONS: &[Explanation] = &[
         kubernetes: "A Deployment restarts its Pod's containers when they exit, so the one-shot task runs again and again.",
         remedy: "Keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job.",
         example: "# podlift convert --strategy split\nservices:\n  migrate:\n    image: migrate:1\n  app:\n    image: app:1\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n",
-    },
-    Explanation {
-        code: "split-shared-port",
-        title: "two services of different Pods share a port behind one address",
-        meaning: "Under `--strategy split`, inbound translation sends a port to one preset address, but another service of the same Pod serves that port on its own address.",
-        kubernetes: "From other Pods, the port reaches only one of them.",
-        remedy: "Give the services different ports, or put them in different Pods.",
-        example: "# podlift convert --strategy split --inbound-dnat\n",
     },
     Explanation {
         code: "split-start-order",

@@ -225,7 +225,7 @@ pub struct LoopbackInit {
     pub inbound: Vec<Inbound>,
 }
 
-/// One inbound translation: `PREROUTING -p PROTO --dport PORT → ADDRESS:PORT`.
+/// One inbound translation: `PREROUTING -p PROTO --dport VIA → ADDRESS:PORT`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbound {
     /// The preset address that serves the port.
@@ -234,6 +234,10 @@ pub struct Inbound {
     pub port: u16,
     /// `tcp`, `udp` or `sctp`.
     pub protocol: &'static str,
+    /// The port traffic arrives on at the Pod's IP: `port`, or a stand-in
+    /// where another service of the Pod serves `port` on its own address
+    /// (`--allow-shared-port`); that service's Service targets the stand-in.
+    pub via: u16,
 }
 
 /// The image used when the init container needs `iptables` as well as `ip`
@@ -271,7 +275,7 @@ impl LoopbackInit {
                 let _ = writeln!(
                     script,
                     "iptables -t nat -A {IN_CHAIN} -p {} --dport {} -j DNAT --to-destination {}:{}",
-                    rule.protocol, rule.port, rule.address, rule.port
+                    rule.protocol, rule.via, rule.address, rule.port
                 );
             }
         }
@@ -380,12 +384,13 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
-    let services = plan_services(project, &containers, options.service_type.as_ref());
+    let mut services = plan_services(project, &containers, options.service_type.as_ref());
     note_host_only_ports(project, diagnostics);
     check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
-    let inbound = if options.inbound_dnat {
-        inbound_rules(&containers, true)
+    // Split: each Pod's own rules (split.rs).
+    let inbound = if options.inbound_dnat && !options.split {
+        inbound_rules(&containers, true, &mut services)
     } else {
         Vec::new()
     };
@@ -852,9 +857,31 @@ pub(crate) fn init_image(project: &Project, options: &PlanOptions, needs_iptable
         })
 }
 
+/// The first stand-in port for a service that serves a port another service
+/// of its Pod serves too (each on its own preset address).
+const FIRST_STAND_IN: u16 = 40000;
+
 /// Inbound rules: each port a container declares (only published ones when
-/// `published_only`) is sent to the container's first preset address.
-pub(crate) fn inbound_rules(containers: &[ContainerPlan], published_only: bool) -> Vec<Inbound> {
+/// `published_only`) is sent to the container's first preset address. Where
+/// a later container serves the same port on its own address, its traffic
+/// arrives on a stand-in port that no container declares: its Service in
+/// `services` targets the stand-in, and a rule sends it to the container's
+/// address and port — each preset address reaches its own service.
+pub(crate) fn inbound_rules(
+    containers: &[ContainerPlan],
+    published_only: bool,
+    services: &mut [ServicePlan],
+) -> Vec<Inbound> {
+    let mut taken: std::collections::BTreeSet<u16> = containers
+        .iter()
+        .flat_map(|c| c.details.ports.iter().map(|(p, _)| *p))
+        .collect();
+    taken.extend(
+        services
+            .iter()
+            .flat_map(|s| s.ports.iter().map(|p| p.target)),
+    );
+    let mut next = FIRST_STAND_IN;
     let mut rules: Vec<Inbound> = Vec::new();
     for container in containers {
         let Some(address) = container.addresses.first().copied() else {
@@ -865,17 +892,38 @@ pub(crate) fn inbound_rules(containers: &[ContainerPlan], published_only: bool) 
         } else {
             &container.details.ports
         };
-        for (port, protocol) in ports {
-            if !rules
+        for &(port, protocol) in ports {
+            let holder = rules
                 .iter()
-                .any(|r| r.port == *port && r.protocol == protocol.as_str())
-            {
-                rules.push(Inbound {
-                    address,
-                    port: *port,
-                    protocol: protocol.as_str(),
-                });
-            }
+                .find(|r| r.port == port && r.protocol == protocol.as_str() && r.via == port)
+                .map(|r| r.address);
+            let via = match holder {
+                None => port,
+                Some(held) if held == address => continue,
+                Some(_) => {
+                    let Some(via) = (next..=u16::MAX).find(|p| !taken.contains(p)) else {
+                        continue;
+                    };
+                    taken.insert(via);
+                    next = via.saturating_add(1);
+                    for service in services.iter_mut().filter(|s| s.name == container.name) {
+                        for service_port in &mut service.ports {
+                            if service_port.target == port
+                                && service_port.protocol == protocol.as_k8s()
+                            {
+                                service_port.target = via;
+                            }
+                        }
+                    }
+                    via
+                }
+            };
+            rules.push(Inbound {
+                address,
+                port,
+                protocol: protocol.as_str(),
+                via,
+            });
         }
     }
     rules
@@ -1009,19 +1057,41 @@ fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostic
         .windows(2)
         .all(|w| matches!(w, [(_, a), (_, b)] if restarts(*a) == restarts(*b)));
     if all_alike {
-        // One policy for all: not a difference between services, one fact about the Pod.
-        if let Some((_, policy)) = long_running.first().filter(|(_, p)| !restarts(*p)) {
+        // No service restarts on its own: one fact about the Pod, naming
+        // each policy as it is written.
+        let mut policies: Vec<&'static str> = Vec::new();
+        for (_, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+            if !policies.contains(&policy.as_str()) {
+                policies.push(policy.as_str());
+            }
+        }
+        if !policies.is_empty() {
+            let message = match policies.as_slice() {
+                [one] => format!(
+                    "every service has restart policy `{one}`, but a Deployment's Pod restarts each container that exits"
+                ),
+                many => format!(
+                    "no service restarts after it exits (restart policies {}), but a Deployment's Pod restarts each container that exits",
+                    many.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             diagnostics.push(
-                Diagnostic::note(
-                    "restart-pod",
-                    format!("every service has restart policy `{}`, but a Deployment's Pod restarts each container that exits", policy.as_str()),
-                )
-                .help("make sure the services may run again after they exit"),
+                Diagnostic::note("restart-pod", message)
+                    .help("make sure the services may run again after they exit"),
             );
         }
         return;
     }
-    for (service, policy) in long_running.into_iter().filter(|(_, p)| !restarts(*p)) {
+    let restarting: Vec<&str> = long_running
+        .iter()
+        .filter(|(_, p)| restarts(*p))
+        .map(|(s, _)| s.name.value.as_str())
+        .collect();
+    let example = restarting.first().copied().unwrap_or_default();
+    for (service, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
         let span = service
             .restart
             .as_ref()
@@ -1030,7 +1100,7 @@ fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostic
             Diagnostic::warning(
                 "restart-differs",
                 format!(
-                    "service `{}` has restart policy `{}`, unlike the others, but every container of the Deployment's Pod restarts when it exits",
+                    "service `{}` has restart policy `{}`, but a Deployment's Pod restarts every container that exits (as `{example}`'s policy asks)",
                     service.name.value,
                     policy.as_str()
                 ),
@@ -1062,9 +1132,9 @@ fn plan_host_aliases(
         if let Some((other, _)) = seen.get(&lower) {
             if *other != ip {
                 diagnostics.push(
-                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; the Pod keeps `{other}`"))
+                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; podlift keeps `{other}`"))
                         .at(span)
-                        .help("in one Pod every name has one address; give one of them another name"),
+                        .help("a name has one address in `/etc/hosts`; give one of them another name"),
                 );
             }
             return;

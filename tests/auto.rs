@@ -689,3 +689,152 @@ fn real_static_ip_applications_pass_kubernetes_validate_strict() {
         );
     }
 }
+
+// ---- a split that holds (issue 16, section 2) -------------------------------
+
+fn service_targets(objects: &[Value], name: &str) -> Vec<(u64, u64)> {
+    let service = objects
+        .iter()
+        .find(|o| o["kind"] == "Service" && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no Service {name}"));
+    service["spec"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["port"].as_u64().unwrap(),
+                p["targetPort"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn inbound_lines(deployment: &Value) -> Vec<String> {
+    spec(deployment)["initContainers"][0]["command"][2]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("iptables -t nat -A PODLIFT-IN"))
+        .map(String::from)
+        .collect()
+}
+
+const SHARED_PORT: &str = "services:
+  a:
+    image: a
+    ports: [\"8080:8080\"]
+    networks: {net: {ipv4_address: 10.62.0.21}}
+  b:
+    image: b
+    ports: [\"8081:8080\"]
+    networks: {net: {ipv4_address: 10.62.0.22}}
+    x-podlift: {group: a}
+networks:
+  net:
+    ipam: {config: [{subnet: 10.62.0.0/24}]}
+";
+
+#[test]
+fn inbound_dnat_with_a_shared_port_sends_each_address_to_its_own_service() {
+    let dir = compose_dir(SHARED_PORT);
+    for strategy in ["pod", "split"] {
+        let run = convert(
+            dir.path(),
+            &[
+                "-p",
+                "shared",
+                "--strategy",
+                strategy,
+                "--allow-shared-port",
+                "8080",
+                "--inbound-dnat",
+            ],
+        );
+        let objects = run.objects();
+        let pods = deployments(&objects);
+        assert_eq!(pods.len(), 1, "{strategy}: a and b share one Pod");
+        assert_eq!(
+            inbound_lines(pods[0]),
+            [
+                "iptables -t nat -A PODLIFT-IN -p tcp --dport 8080 -j DNAT --to-destination 10.62.0.21:8080",
+                "iptables -t nat -A PODLIFT-IN -p tcp --dport 40000 -j DNAT --to-destination 10.62.0.22:8080",
+            ],
+            "{strategy}"
+        );
+        // b's Service arrives on the stand-in port, which the rule sends to b.
+        assert!(
+            service_targets(&objects, "a").contains(&(8080, 8080)),
+            "{strategy}"
+        );
+        let b = service_targets(&objects, "b");
+        assert!(
+            b.iter().all(|(_, target)| *target != 8080),
+            "{strategy}: {b:?}"
+        );
+        assert!(
+            b.iter().any(|(_, target)| *target == 40000),
+            "{strategy}: {b:?}"
+        );
+        assert!(!run.stderr.contains("split-shared-port"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn the_restart_note_names_each_policy() {
+    let dir = compose_dir(
+        "services:\n  a: {image: a, restart: on-failure}\n  b: {image: b}\n  c: {image: c, restart: \"no\"}\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check"])
+        .success();
+    assert!(
+        run.stderr.contains(
+            "no service restarts after it exits (restart policies `on-failure`, `no`), but a Deployment's Pod restarts each container that exits"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr
+            .contains("every service has restart policy `on-failure`")
+    );
+    // The majority is not "unlike the others".
+    let dir = compose_dir(
+        "services:\n  a: {image: a}\n  b: {image: b}\n  c: {image: c, restart: always}\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-v"])
+        .success();
+    assert!(!run.stderr.contains("unlike the others"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("service `a` has restart policy `no`, but a Deployment's Pod restarts every container that exits (as `c`'s policy asks)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn split_messages_do_not_speak_of_one_pod() {
+    // Two services of one namespace on one port: under split the error is
+    // about their shared namespace, not about "one Pod".
+    let dir = compose_dir(
+        "services:\n  a: {image: a, expose: [\"80\"]}\n  b: {image: b, expose: [\"80\"], network_mode: \"service:a\"}\n",
+    );
+    for strategy in ["split", "auto"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["check", "--strategy", strategy])
+            .run();
+        assert_eq!(run.code, 1, "{strategy}: {}", run.stderr);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains("error[port-conflict]"))
+            .unwrap();
+        assert!(!line.contains("one Pod"), "{strategy}: {line}");
+        assert!(line.contains("share a network namespace"), "{line}");
+    }
+}

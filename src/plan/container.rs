@@ -261,7 +261,7 @@ pub fn check_ports(
                     diagnostics.push(
                         Diagnostic::error(
                             "port-conflict",
-                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; in one Pod both share a network namespace", container.service, protocol.as_str()),
+                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
                         )
                         .at_opt(span)
                         .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
@@ -297,7 +297,7 @@ pub fn check_ports(
                 Diagnostic::error(
                     "port-conflict",
                     format!(
-                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one Pod the check would reach `{other}`, or both would bind it",
+                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one network namespace the check would reach `{other}`, or both would bind it",
                         container.service
                     ),
                 )

@@ -228,7 +228,7 @@ impl Common<'_> {
         group: &str,
         members: &[String],
         host_aliases: Vec<crate::plan::HostAlias>,
-        services: Vec<ServicePlan>,
+        mut services: Vec<ServicePlan>,
         diagnostics: &mut Diagnostics,
     ) -> PodPlan {
         let (project, options) = (self.project, self.options);
@@ -252,8 +252,7 @@ impl Common<'_> {
         own.extend(self.extra.iter().copied());
         own.sort_by_key(|ip| (ip.is_ipv6(), *ip));
         own.dedup();
-        let inbound = inbound_rules(&containers, false);
-        warn_shared_inbound(&containers, &inbound, project, diagnostics);
+        let inbound = inbound_rules(&containers, false, &mut services);
         let mut loopback = LoopbackInit {
             image: String::new(),
             privileged: options.privileged_init,
@@ -615,42 +614,4 @@ fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storag
         }
     }
     storage
-}
-
-/// A port that several members of one Pod serve on their own addresses
-/// (`--allow-shared-port`) reaches only one of them from other Pods: traffic
-/// arrives at the Pod's IP, and one port has one inbound rule.
-fn warn_shared_inbound(
-    containers: &[ContainerPlan],
-    inbound: &[crate::plan::Inbound],
-    project: &Project,
-    diagnostics: &mut Diagnostics,
-) {
-    for rule in inbound {
-        for container in containers {
-            let serves = container
-                .details
-                .ports
-                .iter()
-                .any(|(p, proto)| *p == rule.port && proto.as_str() == rule.protocol);
-            let elsewhere = container
-                .addresses
-                .first()
-                .is_some_and(|a| *a != rule.address);
-            if serves && elsewhere {
-                let span = project.service(&container.service).map(|s| s.name.span);
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "split-shared-port",
-                        format!(
-                            "service `{}` serves port `{}/{}` on its own address, but from other Pods that port reaches `{}` only",
-                            container.service, rule.port, rule.protocol, rule.address
-                        ),
-                    )
-                    .at_opt(span)
-                    .help("give the services different ports, or put them in different Pods"),
-                );
-            }
-        }
-    }
 }
