@@ -62,6 +62,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    networks:\n      back:\n        ipv4_address: 169.254.253.7/24\n",
     },
     Explanation {
+        code: "address-lan",
+        title: "an address the LAN could reach is on loopback now",
+        meaning: "A service has a preset address on a `macvlan` or `ipvlan` network: under compose, machines on the LAN could reach it at that address.",
+        kubernetes: "podlift puts preset addresses on the Pod's loopback: only the Pod itself (and, through the address map, the application's other Pods) reaches them. Nothing outside the cluster does.",
+        remedy: "Publish the ports outside callers need (`ports:` gives a Service; `--service-type NodePort` or `LoadBalancer` makes it reachable from outside), or give the service the node's network (`network_mode: host`, a Pod of its own with `hostNetwork: true`).",
+        example: "services:\n  sensor:\n    image: sensor:1\n    networks:\n      lan: {ipv4_address: 192.168.1.50}\nnetworks:\n  lan:\n    driver: macvlan\n    ipam:\n      config: [{subnet: 192.168.1.0/24}]\n",
+    },
+    Explanation {
         code: "address-outside-subnet",
         title: "a preset address lies outside its network's subnet",
         meaning: "A service's `ipv4_address`/`ipv6_address` is not inside any subnet its network declares under `ipam.config`.",
@@ -294,6 +302,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    extra_hosts: [\"db.local=somewhere\"]\n",
     },
     Explanation {
+        code: "extra-host-unclaimed",
+        title: "an `extra_hosts` address nobody claims",
+        meaning: "An `extra_hosts` entry points a name at an address inside a compose network's subnet, and no service claims that address. Such an address is often one the application itself answers on (an address an image sets up, or a peer the file does not list).",
+        kubernetes: "In the Pod the name resolves to that address, but nothing holds it: calls to it leave the Pod and go nowhere.",
+        remedy: "If a service of the application answers there, claim the address: `x-podlift: {extra-addresses: [ADDRESS]}` at the top level, or `--extra-ip ADDRESS`. If it is outside the application, make sure the cluster can route to it.",
+        example: "services:\n  app:\n    image: app:1\n    extra_hosts: [\"license:10.20.0.9\"]\n    networks:\n      net: {ipv4_address: 10.20.0.2}\nnetworks:\n  net:\n    ipam:\n      config: [{subnet: 10.20.0.0/24}]\n",
+    },
+    Explanation {
         code: "file-empty",
         title: "a compose file is empty",
         meaning: "A compose file holds no YAML document, or only `null`.",
@@ -494,6 +510,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    networks: [back]\n",
     },
     Explanation {
+        code: "networks-merged",
+        title: "several compose networks become one",
+        meaning: "The services join more than one compose network (the `default` one counts), which kept them apart under compose: a service could reach only the services of its own networks.",
+        kubernetes: "The containers of a Pod share one network namespace, and Pods share the cluster's network: every service can reach every other. The segmentation between the compose networks is gone.",
+        remedy: "Nothing, if the networks only organised the application. If the separation matters, restrict traffic between Pods with NetworkPolicies, and put services that must not meet in different Pods (`x-podlift: {group: NAME}`).",
+        example: "services:\n  web:\n    image: web:1\n    networks: [front]\n  db:\n    image: db:1\n    networks: [back]\nnetworks:\n  front: {}\n  back: {}\n",
+    },
+    Explanation {
         code: "no-compose-file",
         title: "no compose file was found",
         meaning: "Without `-f` and `COMPOSE_FILE`, podlift looks for `compose.yaml`, `compose.yml`, `docker-compose.yaml` and `docker-compose.yml` in the working directory, and found none.",
@@ -556,6 +580,14 @@ pub const EXPLANATIONS: &[Explanation] = &[
         kubernetes: "Ports become containerPorts and Services; a misread port would expose the wrong one.",
         remedy: "Write `[HOST_IP:]PUBLISHED:TARGET[/PROTOCOL]` (e.g. `8080:80/tcp`) for `ports` and `PORT[/PROTOCOL]` for `expose`.",
         example: "services:\n  app:\n    image: app:1\n    ports: [\"80:http\"]\n",
+    },
+    Explanation {
+        code: "ports-unknown",
+        title: "services declare no ports",
+        meaning: "Under a split into several Pods (`--strategy split`, or `auto` when one Pod cannot do), some services declare neither `ports` nor `expose`. podlift cannot see whether their ports clash with another service's, and a Service forwards only declared ports.",
+        kubernetes: "Other Pods reach a service through its Service (by name, and by preset address through the address map); a port nobody declared is not forwarded, so calls to it from other Pods fail.",
+        remedy: "List the ports each service listens on under `expose`: compose publishes nothing for `expose`, so the compose deployment does not change; podlift then checks them and forwards them.",
+        example: "# podlift convert --strategy split\nservices:\n  web:\n    image: web:1\n    expose: [\"80\"]\n  worker:\n    image: worker:1\n",
     },
     Explanation {
         code: "project-name",

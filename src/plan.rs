@@ -9,6 +9,7 @@ pub mod checks;
 pub mod container;
 pub mod names;
 pub mod order;
+pub mod reach;
 pub mod split;
 pub mod storage;
 
@@ -421,6 +422,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         diagnostics,
     );
     checks::note_captured_environment(project, diagnostics);
+    reach::notes(project, &addresses.all, options.split, diagnostics);
     // Split: each Pod takes its settings from its own members (split.rs).
     let pod = if options.split {
         PodLevel::default()

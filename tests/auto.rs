@@ -838,3 +838,79 @@ fn split_messages_do_not_speak_of_one_pod() {
         assert!(line.contains("share a network namespace"), "{line}");
     }
 }
+
+// ---- what cannot be checked or reached (issue 16, section 3) ---------------
+
+fn notes_of(run: &Run, code: &str) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter(|l| l.contains(&format!("note[{code}]")))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn services_without_ports_are_named_once_when_pods_are_split() {
+    let dir = compose_dir(CLASH);
+    let run = convert(dir.path(), &["-p", "core"]);
+    let notes = notes_of(&run, "ports-unknown");
+    assert_eq!(notes.len(), 1, "{}", run.stderr);
+    assert!(
+        notes[0].contains("service `db` declares no ports"),
+        "{notes:?}"
+    );
+    assert!(run.stderr.contains("`expose`"), "{}", run.stderr);
+}
+
+#[test]
+fn lan_addresses_merged_networks_and_unclaimed_extra_hosts_are_noted() {
+    let dir = compose_dir(
+        "services:
+  sensor:
+    image: sensor:1
+    extra_hosts: [\"license:10.63.0.9\", \"gw:10.63.0.2\"]
+    networks:
+      lan: {ipv4_address: 192.168.77.50}
+      back: {ipv4_address: 10.63.0.3}
+  db:
+    image: db:1
+    networks:
+      back: {ipv4_address: 10.63.0.2}
+networks:
+  lan:
+    driver: macvlan
+    ipam: {config: [{subnet: 192.168.77.0/24}]}
+  back:
+    ipam: {config: [{subnet: 10.63.0.0/24}]}
+",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-v"])
+        .success();
+    let lan = notes_of(&run, "address-lan");
+    assert_eq!(lan.len(), 1, "{}", run.stderr);
+    assert!(
+        lan[0].contains("`sensor` on `macvlan` network `lan`"),
+        "{lan:?}"
+    );
+    let merged = notes_of(&run, "networks-merged");
+    assert_eq!(merged.len(), 1, "{}", run.stderr);
+    assert!(
+        merged[0].contains("networks `back` and `lan` become one"),
+        "{merged:?}"
+    );
+    // 10.63.0.9 is in `back`'s subnet and nobody claims it; 10.63.0.2 is db's.
+    let extra = notes_of(&run, "extra-host-unclaimed");
+    assert_eq!(extra.len(), 1, "{}", run.stderr);
+    assert!(
+        extra[0].contains("sends `license` to `10.63.0.9`"),
+        "{extra:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("`x-podlift: {extra-addresses: [10.63.0.9]}`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -20,6 +20,9 @@ pub struct Network {
     pub subnets: Vec<Located<IpNet>>,
     /// Whether the network is created outside the project.
     pub external: bool,
+    /// `driver` (`bridge`, `macvlan`, `ipvlan`, …), for notes only: the
+    /// cluster's CNI replaces every driver.
+    pub driver: Option<Located<String>>,
 }
 
 /// A service's attachment to a network.
@@ -66,6 +69,7 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
         name,
         subnets: Vec::new(),
         external: false,
+        driver: None,
     };
     if matches!(body.value, Value::Null) {
         return network;
@@ -84,6 +88,10 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
                 };
             }
             "ipam" => network.subnets = read_subnets(value, reader),
+            "driver" => {
+                network.driver = value.scalar().map(|d| Located::new(d, value.span));
+                report_key(&key, NETWORK_KEYS, "network", reader);
+            }
             _ => report_key(&key, NETWORK_KEYS, "network", reader),
         }
     }
