@@ -242,8 +242,12 @@ pub struct Inbound {
 }
 
 /// The image used when the init container needs `iptables` as well as `ip`
-/// (split strategy, `--inbound-dnat`): a pinned tag of a network toolbox.
-pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
+/// (split and auto strategies, `--inbound-dnat`): k3s' service load
+/// balancer image, about 5 MB, maintained with every k3s and RKE2 release.
+/// Alpine with busybox (`sh`, `ip`, `awk`, `printf`, `mktemp`), musl's
+/// `getent`, and both iptables backends (`iptables-nft`, `iptables-legacy`);
+/// it runs as root. A pinned tag, so every run gets the same tools.
+pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/rancher/klipper-lb:v0.4.17";
 
 /// The init container's variable holding the Pod's namespace (downward API).
 pub const NAMESPACE_VARIABLE: &str = "PODLIFT_NAMESPACE";
@@ -267,6 +271,9 @@ impl LoopbackInit {
                 IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
             };
         }
+        if self.needs_iptables() {
+            script.push_str(CHOOSE_BACKEND);
+        }
         if self.map.is_some() {
             self.map_script(&mut script);
         }
@@ -284,6 +291,24 @@ impl LoopbackInit {
         script
     }
 }
+
+/// Chooses the iptables backend that works in this Pod's network namespace:
+/// nft first (it needs `NET_ADMIN` only; legacy iptables also needs
+/// `NET_RAW`, and newer kernels drop its modules), then legacy (kernels
+/// without nf_tables), else whatever `iptables` the image has. The choice
+/// goes first on `PATH` as `iptables` and `iptables-restore`, so the rules
+/// below read the same with every image.
+const CHOOSE_BACKEND: &str = r#"for backend in nft legacy; do
+  if command -v "iptables-$backend" >/dev/null 2>&1 && "iptables-$backend" -t nat -S >/dev/null 2>&1; then
+    bin=$(mktemp -d)
+    ln -s "$(command -v "iptables-$backend")" "$bin/iptables"
+    ln -s "$(command -v "iptables-$backend-restore")" "$bin/iptables-restore"
+    PATH="$bin:$PATH"
+    echo "podlift: iptables backend $backend"
+    break
+  fi
+done
+"#;
 
 /// Creates (or empties) podlift's chain and hooks it into `parent` once.
 fn chain(script: &mut String, name: &str, parent: &str) {

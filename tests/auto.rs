@@ -914,3 +914,54 @@ networks:
         run.stderr
     );
 }
+
+// ---- the init image (issue 16, section 4) -----------------------------------
+
+/// The init script's choice of iptables backend, run in a network namespace
+/// of its own: nft where it works, legacy where nft does not.
+#[test]
+fn the_init_script_chooses_the_iptables_backend_that_works() {
+    if !common::unshare_works(
+        &["iptables-nft", "-t", "nat", "-S"],
+        "the backend choice is not run",
+    ) {
+        return;
+    }
+    let dir = compose_dir(CLASH);
+    let objects = convert(dir.path(), &["-p", "core"]).objects();
+    let pods = deployments(&objects);
+    let init = &spec(pods[0])["initContainers"][0];
+    assert_eq!(init["image"], "docker.io/rancher/klipper-lb:v0.4.17");
+    let script = init["command"][2].as_str().unwrap();
+    let start = script.find("for backend in nft legacy").unwrap();
+    let end = start + script[start..].find("\ndone\n").unwrap() + 6;
+    let choose = &script[start..end];
+    let probe = format!(
+        "set -e\n{choose}iptables -t nat -N PODLIFT-T\niptables -t nat -S PODLIFT-T\niptables -V\n"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let no_nft = tmp.path().join("no-nft");
+    std::fs::create_dir(&no_nft).unwrap();
+    let stub = no_nft.join("iptables-nft");
+    std::fs::write(&stub, "#!/bin/sh\necho 'no nf_tables here' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::var("PATH").unwrap();
+    for (path, backend) in [
+        (path.clone(), "nf_tables"),
+        (format!("{}:{path}", no_nft.display()), "legacy"),
+    ] {
+        let output = Command::new("timeout")
+            .args(["20", "unshare", "-n", "sh", "-c", &probe])
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("-N PODLIFT-T"), "{stdout}");
+        assert!(stdout.contains(&format!("({backend})")), "{stdout}");
+    }
+}

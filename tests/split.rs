@@ -140,7 +140,7 @@ fn each_pod_claims_its_own_addresses_and_reads_the_map_for_the_others() {
     );
     let init = &spec["initContainers"][0];
     assert_eq!(
-        init["image"], "docker.io/nicolaka/netshoot:v0.13",
+        init["image"], "docker.io/rancher/klipper-lb:v0.4.17",
         "the default init image has iptables"
     );
     assert_eq!(
