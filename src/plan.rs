@@ -119,9 +119,14 @@ pub fn plan_pods(
                 &split::groups(project),
                 &options.allow_shared_ports,
             );
-            let plans = split::split(&pod, project, &split_options, &groups, diagnostics);
+            let mut plans = split::split(&pod, project, &split_options, &groups, diagnostics);
             let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
             auto::explain(&groups, &names, project, diagnostics);
+            if plans.len() > 1 {
+                for (plan, group) in plans.iter_mut().zip(&groups) {
+                    plan.reason.clone_from(&group.reason);
+                }
+            }
             plans
         }
     }
@@ -148,6 +153,8 @@ pub struct PodPlan {
     pub pod: PodLevel,
     /// Replicas of the workload (1 in the pod strategy).
     pub replicas: u32,
+    /// Why this Pod exists beside the others (`--strategy auto`), for `plan`.
+    pub reason: Option<String>,
 }
 
 /// Settings Kubernetes has once per Pod.
@@ -457,6 +464,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     PodPlan {
         pod,
         replicas: 1,
+        reason: None,
         project: project.name.clone(),
         name,
         loopback,

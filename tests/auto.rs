@@ -385,7 +385,11 @@ fn plan_shows_every_pod() {
         .current_dir(dir.path())
         .args(["plan", "-p", "core"])
         .success();
-    for pod in ["Pod `core-amf`", "Pod `core-smf`", "Pod `core-upf`"] {
+    for pod in [
+        "Pod `core-amf` (project `core`), in start order:",
+        "Pod `core-smf` (project `core`), a Pod of its own because services `amf` and `smf` both listen on `7777/tcp`, in start order:",
+        "Pod `core-upf` (project `core`), a Pod of its own because services `amf`, `smf` and `upf` all listen on `8805/udp`, in start order:",
+    ] {
         assert!(run.stdout.contains(pod), "{}", run.stdout);
     }
 }

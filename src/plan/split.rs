@@ -289,6 +289,7 @@ impl Common<'_> {
             services,
             pod,
             replicas,
+            reason: None,
         }
     }
 }
