@@ -22,18 +22,43 @@ step() {
 }
 
 step "system packages"
-missing=()
-[ -x /bin/busybox ] || missing+=(busybox-static)
-command -v unshare >/dev/null || missing+=(util-linux)
-command -v python3 >/dev/null || missing+=(python3 python3-venv)
-if ((${#missing[@]})); then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  elif [ "${CI:-}" = true ]; then
-    echo "CI=true but not root: cannot install ${missing[*]}" >&2; exit 1
+# What the Rust tests run (under CI=true none may be missing), each file with the Debian
+# package that ships it, installed BY NAME when the file is absent (reinstalled when dpkg
+# lists the package but the file is gone). tests/e2e installs its own list (lib/setup.sh).
+PACKAGES=(
+  "busybox-static /bin/busybox"        # tests/init_script.rs: the script with busybox's `ip`
+  "util-linux /usr/bin/unshare"        # network and mount namespaces for the script tests
+  "iproute2 /usr/sbin/ip"
+  "iptables /usr/sbin/iptables"        # tests/split.rs: the split init script in `unshare -n`
+  "iptables /usr/sbin/iptables-restore"
+  "libc-bin /usr/bin/getent"           # the split init script resolves Services with it
+  "mount /usr/bin/mount"               # tests/split.rs: an overlay on /etc
+  "coreutils /usr/bin/timeout"
+  "python3 /usr/bin/python3"
+)
+install=() reinstall=()
+for entry in "${PACKAGES[@]}"; do
+  read -r pkg path <<<"$entry"
+  [ -x "$path" ] && continue
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ]; then
+    [[ " ${reinstall[*]} " == *" $pkg "* ]] || reinstall+=("$pkg")
   else
-    echo "SKIPPED: installing ${missing[*]} needs root; tests that need them will say so"
+    [[ " ${install[*]} " == *" $pkg "* ]] || install+=("$pkg")
+  fi
+done
+python3 -c 'import ensurepip' 2>/dev/null || install+=(python3-venv)
+if ((${#install[@]} + ${#reinstall[@]})); then
+  echo "installing: ${install[*]} ${reinstall[*]:+(reinstalling ${reinstall[*]})}"
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    # apt-get update only when the package lists do not know a wanted package.
+    apt-cache show "${install[@]}" "${reinstall[@]}" >/dev/null 2>&1 || apt-get update -qq
+    ((${#install[@]})) && apt-get install -y -qq "${install[@]}"
+    ((${#reinstall[@]})) && apt-get install -y -qq --reinstall "${reinstall[@]}"
+  elif [ "${CI:-}" = true ]; then
+    echo "CI=true but not root: cannot install ${install[*]} ${reinstall[*]}" >&2; exit 1
+  else
+    echo "SKIPPED: installing ${install[*]} ${reinstall[*]} needs root; tests that need them will say so"
   fi
 fi
 

@@ -157,6 +157,7 @@ impl Canon<'_> {
                 "configs" => file_uses(value, false, &mut used.configs),
                 "depends_on" => depends_on(value),
                 "healthcheck" => healthcheck(value),
+                "post_start" | "pre_stop" => hooks(value),
                 "networks" => {
                     let networks = service_networks(value);
                     if let Json::Object(map) = &networks {
@@ -601,7 +602,7 @@ fn implicit_dependencies(service: &mut Map<String, Json>) {
             implied.push((target.to_string(), true));
         }
     }
-    for key in ["network_mode", "ipc"] {
+    for key in ["network_mode", "ipc", "pid"] {
         if let Some(target) = service_of(service.get(key)) {
             implied.push((target, true));
         }
@@ -771,6 +772,47 @@ fn one_or_list(node: &Node) -> Json {
             None => plain(node),
         },
     }
+}
+
+/// `post_start`/`pre_stop`: a command string is split into words, as for
+/// `command`; `environment` is a mapping, `privileged` a boolean.
+fn hooks(node: &Node) -> Json {
+    list_of(node, |hook| {
+        let Value::Map(entries) = &hook.value else {
+            return plain(hook);
+        };
+        Json::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = k.scalar()?;
+                    let value = match key.as_str() {
+                        "command" => command(v),
+                        // a bare name stays without a value (compose resolves none here)
+                        "environment" => match &v.value {
+                            Value::Seq(items) => Json::Object(
+                                items
+                                    .iter()
+                                    .filter_map(Node::scalar)
+                                    .map(|text| match text.split_once('=') {
+                                        Some((k, v)) => {
+                                            (k.to_string(), Json::String(v.to_string()))
+                                        }
+                                        None => (text, Json::Null),
+                                    })
+                                    .collect(),
+                            ),
+                            _ => string_map(v, "", true),
+                        },
+                        "privileged" => boolean(v),
+                        _ => plain(v),
+                    };
+                    // compose leaves out `privileged: false`
+                    (value != Json::Bool(false)).then_some((key, value))
+                })
+                .collect(),
+        )
+    })
 }
 
 fn command(node: &Node) -> Json {

@@ -597,6 +597,15 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOption
         let mut modeled = Diagnostics::default();
         let project = model::model(document, &names, &context.variables, &mut modeled);
         for diagnostic in modeled.items() {
+            // Compose's schema refuses a key it does not know (at the top
+            // level, a compose v1 file's services): `convert` reports it and
+            // goes on, `config` refuses the file as compose does.
+            if diagnostic.code == "key-unknown" {
+                let mut refused = diagnostic.clone();
+                refused.severity = Severity::Error;
+                diagnostics.push(refused);
+                continue;
+            }
             // What compose accepts but a cluster would refuse is `convert`'s
             // concern, not a reason to refuse printing the project.
             if !(diagnostic.severity == Severity::Error

@@ -10,6 +10,7 @@ pub mod image;
 pub mod keys;
 pub mod network;
 pub mod port;
+pub mod process;
 pub mod read;
 pub mod service;
 pub mod units;

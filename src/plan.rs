@@ -9,6 +9,7 @@ pub mod checks;
 pub mod container;
 pub mod names;
 pub mod order;
+pub mod process;
 pub mod reach;
 pub mod split;
 pub mod storage;
@@ -172,10 +173,12 @@ pub struct PodLevel {
     pub termination_grace: Option<i64>,
     /// `securityContext.sysctls` as (name, value).
     pub sysctls: Vec<(String, String)>,
-    /// Compose `labels`, as Pod annotations.
+    /// Compose `labels` and `annotations`, as Pod annotations.
     pub annotations: BTreeMap<String, String>,
     /// `hostNetwork: true` (a `network_mode: host` service in a Pod of its own).
     pub host_network: bool,
+    /// Host namespaces, a shared process namespace, supplemental groups.
+    pub process: process::ProcessLevel,
 }
 
 /// A Kubernetes Service for one compose service's published ports.
@@ -385,6 +388,7 @@ pub struct HostAlias {
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
     check_network_modes(project, options.split, diagnostics);
+    process::check_targets(project, diagnostics);
     checks::check_addresses(
         project,
         &options.extra_addresses,
@@ -456,11 +460,12 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     checks::note_captured_environment(project, diagnostics);
     reach::notes(project, &addresses.all, options.split, diagnostics);
     // Split: each Pod takes its settings from its own members (split.rs).
-    let pod = if options.split {
+    let mut pod = if options.split {
         PodLevel::default()
     } else {
         pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
     };
+    pod.process = process::level(&containers);
     PodPlan {
         pod,
         replicas: 1,
@@ -610,11 +615,7 @@ fn plan_containers(
             depends_on,
             published: {
                 let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
-                for port in service
-                    .ports
-                    .iter()
-                    .filter(|p| p.published.is_some() && !p.host_only())
-                {
+                for port in service.ports.iter().filter(|p| !p.host_only()) {
                     if !published.contains(&(port.target, port.protocol)) {
                         published.push((port.target, port.protocol));
                     }
@@ -739,9 +740,15 @@ fn labels_as_annotations(
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut kompose: Vec<&Located<String>> = Vec::new();
     for service in services {
-        for label in &service.labels {
+        for label in service.labels.iter().chain(&service.annotations) {
             let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
+            // kompose's own settings: podlift does not read them (one note below).
+            if key.starts_with("kompose.") {
+                kompose.push(label);
+                continue;
+            }
             if !names::is_qualified_name(key) {
                 diagnostics.push(
                     Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key; it is left out", service.name.value))
@@ -761,6 +768,23 @@ fn labels_as_annotations(
                 }
             }
         }
+    }
+    if let Some(first) = kompose.first() {
+        let mut keys: Vec<&str> = kompose
+            .iter()
+            .map(|l| l.value.split_once('=').map_or(l.value.as_str(), |(k, _)| k))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        diagnostics.push(
+            Diagnostic::note(
+                "kompose-label",
+                format!("podlift does not interpret kompose's labels ({}); they are left out of the manifests", list.join(", ")),
+            )
+            .at(first.span)
+            .help("podlift's own settings are under `x-podlift` (`podlift explain kompose-label` lists the nearest ones); Service types come from `--service-type`"),
+        );
     }
     out
 }
@@ -814,6 +838,7 @@ pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) ->
     }
     let annotations = labels_as_annotations(services, diagnostics);
     PodLevel {
+        process: process::ProcessLevel::default(),
         annotations,
         // A Pod's hostname is one DNS label; a longer name stays a host alias only.
         hostname: hostname
@@ -993,9 +1018,13 @@ fn plan_services(
         for port in &service.ports {
             // Published on one host address: compose kept it closed to the
             // network, so it gets no Service (`note_host_only_ports`).
-            let Some(published) = port.published.filter(|_| !port.host_only()) else {
+            if port.host_only() {
                 continue;
-            };
+            }
+            // A container port alone (`"6379"`): compose publishes it on a
+            // random host port; the Service offers it on its own number, as
+            // kompose does.
+            let published = port.published.unwrap_or(port.target);
             if ports
                 .iter()
                 .any(|p| p.port == published && p.protocol == port.protocol.as_k8s())
@@ -1047,7 +1076,7 @@ fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnostics) {
             };
             Some(format!(
                 "`{host}:{}:{}/{}` of `{service}`",
-                port.published.unwrap_or(port.target),
+                port.published.map_or_else(String::new, |p| p.to_string()),
                 port.target,
                 port.protocol.as_str()
             ))

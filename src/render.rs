@@ -2,6 +2,7 @@
 //! compose syntax or `x-podlift` keys.
 
 pub mod labels;
+pub mod process;
 pub mod quantity;
 
 use std::collections::{BTreeMap, HashMap};
@@ -712,7 +713,7 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
             hostnames: Some(alias.names.clone()),
         })
         .collect();
-    PodSpec {
+    let mut spec = PodSpec {
         // Compose apps never talk to the Kubernetes API.
         automount_service_account_token: Some(false),
         // Docker-link style variables (`DB_PORT=tcp://…`) would shadow the
@@ -740,7 +741,9 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
             ..PodSecurityContext::default()
         }),
         ..PodSpec::default()
-    }
+    };
+    process::pod_fields(&plan.pod.process, &mut spec);
+    spec
 }
 
 fn loopback_container(init: &LoopbackInit) -> Container {
@@ -793,7 +796,7 @@ fn loopback_container(init: &LoopbackInit) -> Container {
 fn container(plan: &ContainerPlan) -> Container {
     let d = &plan.details;
     let probe = d.probe.as_ref().map(probe);
-    let security = SecurityContext {
+    let mut security = SecurityContext {
         run_as_user: d.run_as_user,
         run_as_group: d.run_as_group,
         privileged: d.privileged.then_some(true),
@@ -804,6 +807,7 @@ fn container(plan: &ContainerPlan) -> Container {
         }),
         ..SecurityContext::default()
     };
+    process::container_security(&d.process, &mut security);
     let mut limits = BTreeMap::new();
     let mut requests = BTreeMap::new();
     if let Some(cpu) = d.cpu_limit {
@@ -869,6 +873,7 @@ fn container(plan: &ContainerPlan) -> Container {
         tty: d.tty.then_some(true),
         image_pull_policy: d.pull_policy.clone(),
         stdin: d.stdin.then_some(true),
+        lifecycle: process::lifecycle(&d.process),
         ..Container::default()
     }
 }

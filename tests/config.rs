@@ -416,6 +416,16 @@ fn more_cases_compose_refuses() {
             "services:\n  a:\n    image: busybox\n    use_api_socket: \"yes\"\n",
             "`use_api_socket` must be",
         ),
+        // a key compose's schema does not know (`additional properties not allowed`)
+        (
+            "services:\n  a:\n    image: busybox\n    bogus: 1\n",
+            "error[key-unknown]: unknown service key `bogus`",
+        ),
+        // compose file format v1: services at the top level, no `services`
+        (
+            "web:\n  image: busybox\nredis:\n  image: redis\n",
+            "error[key-unknown]: unknown top-level key `web`",
+        ),
     ];
     for (text, says) in cases {
         let dir = compose_dir(text);

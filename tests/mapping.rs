@@ -236,16 +236,97 @@ fn literal_dollar_parens_survive_the_kubelet() {
     );
 }
 
+/// The rows of a table in docs/compose-support.md: (key, support, what happens).
+fn docs_rows(docs: &str, heading: &str) -> Vec<(String, String, String)> {
+    let section = docs.split(heading).nth(1).unwrap();
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let key = cells.first()?.strip_prefix("| `")?.strip_suffix('`')?;
+            Some((
+                key.to_string(),
+                cells.get(1)?.to_string(),
+                cells.get(2)?.trim_end_matches(" |").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The keys `Service::read` matches by name (its arms at one indentation).
+fn keys_the_model_reads() -> Vec<String> {
+    let source = std::fs::read_to_string(common::repo().join("src/model/service.rs")).unwrap();
+    let body = source.split("pub fn read(").nth(1).unwrap();
+    let body = body.split("\n/// podlift's keys under").next().unwrap();
+    let mut keys = Vec::new();
+    for line in body.lines() {
+        let Some(arm) = line.strip_prefix("                \"") else {
+            continue;
+        };
+        let Some((pattern, _)) = arm.split_once(" =>") else {
+            continue;
+        };
+        for key in format!("\"{pattern}").split(" | ") {
+            keys.push(key.trim_matches('"').to_string());
+        }
+    }
+    keys
+}
+
 #[test]
-fn docs_list_every_compose_key() {
+fn key_table_model_and_docs_agree_both_ways() {
+    use podlift::model::keys::{SERVICE_KEYS, Support, TOP_LEVEL_KEYS};
     let docs = std::fs::read_to_string(common::repo().join("docs/compose-support.md")).unwrap();
-    for (key, _) in podlift::model::keys::SERVICE_KEYS
-        .iter()
-        .chain(podlift::model::keys::TOP_LEVEL_KEYS)
-    {
+    let rows = docs_rows(&docs, "## Service keys");
+    let read = keys_the_model_reads();
+    assert!(read.len() > 50, "found the model's keys: {read:?}");
+    // Keys the loader resolves before the model sees the service.
+    let loader = ["extends", "profiles"];
+    for (key, support) in SERVICE_KEYS {
+        let row = rows
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .unwrap_or_else(|| panic!("docs/compose-support.md has no row for `{key}`"));
+        let (kind, why) = match support {
+            Support::Mapped => ("mapped", None),
+            Support::Ignored(why) => ("ignored", Some(*why)),
+            Support::NotCarried(why) => ("not carried", Some(*why)),
+        };
+        assert_eq!(row.1, kind, "support of `{key}` in the docs");
+        if let Some(why) = why {
+            assert_eq!(row.2, why, "the reason for `{key}` in the docs");
+        }
+        // A key the table calls mapped but nobody reads would be dropped
+        // without a word.
+        if *support == Support::Mapped {
+            assert!(
+                read.contains(&key.to_string()) || loader.contains(key),
+                "`{key}` is mapped in src/model/keys.rs, but the model does not read it"
+            );
+        }
         assert!(
-            docs.contains(&format!("| `{key}` |")),
-            "docs/compose-support.md does not mention `{key}`"
+            !row.2.contains("does not carry it over yet"),
+            "`{key}` is still to do"
+        );
+    }
+    for (key, _, _) in &rows {
+        assert!(
+            SERVICE_KEYS.iter().any(|(k, _)| k == key),
+            "docs/compose-support.md lists `{key}`, src/model/keys.rs does not"
+        );
+    }
+    for key in read.iter().filter(|k| !k.starts_with("x-")) {
+        assert!(
+            SERVICE_KEYS.iter().any(|(k, _)| k == key),
+            "the model reads `{key}`, which src/model/keys.rs does not list"
+        );
+    }
+    let top = docs_rows(&docs, "## Top-level keys");
+    for (key, _) in TOP_LEVEL_KEYS {
+        assert!(
+            top.iter().any(|(k, _, _)| k == key),
+            "docs/compose-support.md does not list top-level `{key}`"
         );
     }
 }

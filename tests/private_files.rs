@@ -69,6 +69,27 @@ fn a_private_key_outside_the_project_is_an_error() {
     }
 }
 
+/// A key named like one but missing on the converting machine is still
+/// refused: the node's file of that name is no less private. (Became a
+/// hostPath with a warning before.)
+#[test]
+fn a_missing_key_outside_the_project_is_still_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: app\n    volumes:\n      - ~/.ssh/id_rsa:/root/.ssh/id_rsa:ro\n",
+    );
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("error[bind-private]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("named like an SSH private key"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hostPath"), "{}", run.stderr);
+}
+
 /// Fails on the old main: `/etc/passwd` went into a ConfigMap.
 #[test]
 fn a_file_outside_the_project_becomes_a_host_path() {

@@ -501,13 +501,15 @@ fn peers_names_resolve_through_services_and_host_aliases_keep_the_rest() {
             )
         })
         .collect();
-    // container_name, network aliases and the link alias get Services of
-    // their own; `hostname` does not (compose's DNS does not give it either).
+    // container_name, hostname, network aliases and the link alias get
+    // Services of their own: Docker Engine's DNS gives peers all of them
+    // (`hostname` is one of the container's network aliases there).
     assert_eq!(
         services,
         [
             ("db", "names-db"),
             ("legacy-db", "names-db"),
+            ("dbhost", "names-db"),
             ("database", "names-db"),
             ("web", "names-web"),
             ("cache", "names-cache"),

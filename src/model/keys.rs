@@ -14,11 +14,9 @@ pub enum Support {
     NotCarried(&'static str),
 }
 
-const LATER: &str = "podlift does not carry it over yet";
-
 /// Keys of a service definition.
 pub const SERVICE_KEYS: &[(&str, Support)] = &[
-    ("annotations", Support::NotCarried(LATER)),
+    ("annotations", Support::Mapped),
     (
         "attach",
         Support::Ignored("log attachment is a `docker compose up` option"),
@@ -28,6 +26,8 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         Support::NotCarried("Kubernetes has no block-IO limits"),
     ),
     ("build", Support::Mapped),
+    ("cap_add", Support::Mapped),
+    ("cap_drop", Support::Mapped),
     (
         "cgroup",
         Support::NotCarried("Kubernetes chooses the cgroup namespace"),
@@ -41,11 +41,8 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("container_name", Support::Mapped),
     ("cpu_count", Support::NotCarried("Windows-only")),
     ("cpu_percent", Support::NotCarried("Windows-only")),
-    (
-        "cpu_period",
-        Support::NotCarried("Kubernetes sets the CFS period"),
-    ),
-    ("cpu_quota", Support::NotCarried(LATER)),
+    ("cpu_period", Support::Mapped),
+    ("cpu_quota", Support::Mapped),
     (
         "cpu_rt_period",
         Support::NotCarried("Kubernetes has no real-time CPU settings"),
@@ -54,7 +51,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "cpu_rt_runtime",
         Support::NotCarried("Kubernetes has no real-time CPU settings"),
     ),
-    ("cpu_shares", Support::NotCarried(LATER)),
+    ("cpu_shares", Support::Mapped),
     ("cpus", Support::Mapped),
     (
         "cpuset",
@@ -78,7 +75,12 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ("dns", Support::Mapped),
     ("dns_opt", Support::Mapped),
     ("dns_search", Support::Mapped),
-    ("domainname", Support::NotCarried(LATER)),
+    (
+        "domainname",
+        Support::NotCarried(
+            "a Pod's domain is `SUBDOMAIN.NAMESPACE.svc.CLUSTER-DOMAIN`, given by `subdomain` and a headless Service of that name; set them by hand if the application reads its domain name",
+        ),
+    ),
     (
         "driver_opts",
         Support::NotCarried("network driver options have no Pod equivalent"),
@@ -97,7 +99,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "gpus",
         Support::NotCarried("request GPUs through the cluster's device plugin"),
     ),
-    ("group_add", Support::NotCarried(LATER)),
+    ("group_add", Support::Mapped),
     ("healthcheck", Support::Mapped),
     ("hostname", Support::Mapped),
     ("image", Support::Mapped),
@@ -107,9 +109,9 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
             "Kubernetes runs no init process for a container; signals reach PID 1 directly",
         ),
     ),
-    ("ipc", Support::NotCarried(LATER)),
+    ("ipc", Support::Mapped),
     ("isolation", Support::NotCarried("Windows-only")),
-    ("label_file", Support::NotCarried(LATER)),
+    ("label_file", Support::Mapped),
     ("labels", Support::Mapped),
     ("links", Support::Mapped),
     (
@@ -144,7 +146,7 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         "oom_score_adj",
         Support::NotCarried("the kubelet sets OOM scores from the QoS class"),
     ),
-    ("pid", Support::NotCarried(LATER)),
+    ("pid", Support::Mapped),
     (
         "pids_limit",
         Support::NotCarried("the kubelet sets pid limits node-wide"),
@@ -156,8 +158,8 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         ),
     ),
     ("ports", Support::Mapped),
-    ("post_start", Support::NotCarried(LATER)),
-    ("pre_stop", Support::NotCarried(LATER)),
+    ("post_start", Support::Mapped),
+    ("pre_stop", Support::Mapped),
     ("privileged", Support::Mapped),
     ("profiles", Support::Mapped),
     (
@@ -173,8 +175,8 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
     ),
     ("scale", Support::Mapped),
     ("secrets", Support::Mapped),
-    ("security_opt", Support::NotCarried(LATER)),
-    ("shm_size", Support::NotCarried(LATER)),
+    ("security_opt", Support::Mapped),
+    ("shm_size", Support::Mapped),
     ("stdin_open", Support::Mapped),
     ("stop_grace_period", Support::Mapped),
     (
@@ -199,8 +201,13 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         Support::NotCarried("the Docker API socket does not exist in a cluster"),
     ),
     ("user", Support::Mapped),
-    ("userns_mode", Support::NotCarried(LATER)),
-    ("uts", Support::NotCarried(LATER)),
+    ("userns_mode", Support::Mapped),
+    (
+        "uts",
+        Support::NotCarried(
+            "Kubernetes shares the node's UTS namespace only with `hostNetwork`; reported with the line",
+        ),
+    ),
     ("volumes", Support::Mapped),
     ("volumes_from", Support::Mapped),
     ("working_dir", Support::Mapped),

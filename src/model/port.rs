@@ -61,7 +61,7 @@ impl Port {
     /// `0.0.0.0` or `::`): then only that address of the host reaches it.
     #[must_use]
     pub fn host_only(&self) -> bool {
-        self.published.is_some() && self.host_ip.is_some_and(|ip| !ip.is_unspecified())
+        self.host_ip.is_some_and(|ip| !ip.is_unspecified())
     }
 }
 

@@ -10,6 +10,9 @@ use crate::model::healthcheck::{Healthcheck, read_healthcheck};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::network::{ServiceNetwork, read_service_networks};
 use crate::model::port::{Port, read_expose, read_ports};
+use crate::model::process::{
+    Hook, Namespaces, SecurityOpt, parse_namespace, parse_security_opt, read_hooks,
+};
 use crate::model::read::{Reader, parse_float, parse_integer};
 use crate::model::report_key;
 use crate::model::units::parse_bytes;
@@ -81,6 +84,16 @@ pub struct Service {
     /// `x-podlift.startup-timeout`: how long a service others wait on with
     /// `service_healthy` may take to become healthy before it is restarted.
     pub startup_timeout: Option<Located<std::time::Duration>>,
+    /// `pid`, `ipc`, `uts`, `userns_mode`.
+    pub namespaces: Namespaces,
+    /// `shm_size` in bytes.
+    pub shm_size: Option<Located<u64>>,
+    /// `post_start` hooks.
+    pub post_start: Vec<Hook>,
+    /// `pre_stop` hooks.
+    pub pre_stop: Vec<Hook>,
+    /// `annotations`, as `key=value`.
+    pub annotations: Vec<Located<String>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -117,6 +130,10 @@ pub struct Security {
     pub tty: bool,
     /// `stdin_open`.
     pub stdin_open: bool,
+    /// `security_opt`.
+    pub options: Vec<Located<SecurityOpt>>,
+    /// `group_add`: group ids or names.
+    pub group_add: Vec<Located<String>>,
 }
 
 /// Resource requests and limits (`cpus` in millicores, memory in bytes).
@@ -255,7 +272,16 @@ impl Service {
             labels: Vec::new(),
             captured_env: Vec::new(),
             startup_timeout: None,
+            namespaces: Namespaces::default(),
+            shm_size: None,
+            post_start: Vec::new(),
+            pre_stop: Vec::new(),
+            annotations: Vec::new(),
         };
+        let mut label_files = Vec::new();
+        let mut cpu_shares = None;
+        let mut cpu_quota = None;
+        let mut cpu_period = None;
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
         if matches!(body.value, Value::Null) {
@@ -330,6 +356,41 @@ impl Service {
                 }
                 "build" => service.build = Some(key.span),
                 "labels" => service.labels = reader.list_or_map(value, "labels", "="),
+                "label_file" => {
+                    label_files = read_label_files(value, context, reader);
+                }
+                "annotations" => {
+                    service.annotations = reader.list_or_map(value, "annotations", "=");
+                }
+                "pid" | "ipc" | "uts" | "userns_mode" => {
+                    let mode = reader
+                        .string(value, &key.value)
+                        .map(|m| Located::new(parse_namespace(&m.value), m.span));
+                    let slot = match key.value.as_str() {
+                        "pid" => &mut service.namespaces.pid,
+                        "ipc" => &mut service.namespaces.ipc,
+                        "uts" => &mut service.namespaces.uts,
+                        _ => &mut service.namespaces.userns,
+                    };
+                    *slot = mode;
+                }
+                "security_opt" => {
+                    service.security.options = reader
+                        .string_list(value, "security_opt")
+                        .into_iter()
+                        .map(|o| Located::new(parse_security_opt(&o.value), o.span))
+                        .collect();
+                }
+                "group_add" => service.security.group_add = reader.string_list(value, "group_add"),
+                "shm_size" => {
+                    service.shm_size =
+                        read_bytes(value, "shm_size", reader).map(|b| Located::new(b, value.span));
+                }
+                "post_start" => service.post_start = read_hooks(value, "post_start", reader),
+                "pre_stop" => service.pre_stop = read_hooks(value, "pre_stop", reader),
+                "cpu_shares" => cpu_shares = reader.integer(value, "cpu_shares", i64::MIN),
+                "cpu_quota" => cpu_quota = reader.integer(value, "cpu_quota", i64::MIN),
+                "cpu_period" => cpu_period = reader.integer(value, "cpu_period", i64::MIN),
                 "volumes_from" => {
                     service.volumes_from = reader
                         .string_list(value, "volumes_from")
@@ -423,6 +484,19 @@ impl Service {
         }
         service.environment = env_files;
         service.environment.extend(environment);
+        // compose reads `label_file` first; `labels` wins over it.
+        if !label_files.is_empty() {
+            let key = |l: &Located<String>| {
+                l.value
+                    .split_once('=')
+                    .map_or(l.value.clone(), |(k, _)| k.to_string())
+            };
+            let written: Vec<String> = service.labels.iter().map(key).collect();
+            label_files.retain(|l| !written.contains(&key(l)));
+            label_files.append(&mut service.labels);
+            service.labels = label_files;
+        }
+        cpu_from_cfs(&mut service.resources, cpu_shares, cpu_quota, cpu_period);
         check_resource_pairs(body, reader);
         service
     }
@@ -637,6 +711,76 @@ fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Restart>
     Some(Located::new(policy, text.span))
 }
 
+/// `label_file`: files of `KEY=VALUE` lines, read as env files are.
+fn read_label_files(
+    node: &Node,
+    context: &Context,
+    reader: &mut Reader<'_>,
+) -> Vec<Located<String>> {
+    let files = match &node.value {
+        Value::Seq(_) => reader.string_list(node, "label_file"),
+        _ => reader.string(node, "label_file").into_iter().collect(),
+    };
+    let mut out = Vec::new();
+    for file in files {
+        let full = context.project_dir.join(&file.value);
+        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+        });
+        let parsed = text.and_then(|text| {
+            crate::load::dotenv::parse_env_file(&text, &context.variables)
+                .map_err(|e| format!("line {}: {}", e.line, e.message))
+        });
+        match parsed {
+            Ok(pairs) => out.extend(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| Located::new(format!("{k}={v}"), file.span)),
+            ),
+            Err(e) => reader.diagnostics.push(
+                Diagnostic::error(
+                    "label-file-unreadable",
+                    format!("cannot read label file `{}`: {e}", file.value),
+                )
+                .at(file.span)
+                .help("create the file or fix the path (relative to the compose file); write one `KEY=VALUE` per line"),
+            ),
+        }
+    }
+    out
+}
+
+/// The CFS period Docker and Kubernetes use unless told otherwise (µs).
+const CFS_PERIOD: i64 = 100_000;
+
+/// `cpu_shares` becomes a CPU request (1024 shares = 1 CPU), `cpu_quota`
+/// over `cpu_period` a CPU limit, where `cpus` and `deploy.resources` leave
+/// them open.
+fn cpu_from_cfs(
+    resources: &mut Resources,
+    shares: Option<Located<i64>>,
+    quota: Option<Located<i64>>,
+    period: Option<Located<i64>>,
+) {
+    if let Some(shares) = shares.filter(|s| s.value > 0)
+        && resources.cpu_request.is_none()
+    {
+        let millis = u64::try_from(shares.value)
+            .unwrap_or(0)
+            .saturating_mul(1000)
+            / 1024;
+        resources.cpu_request = Some(millis.max(1));
+    }
+    let period = period.map_or(CFS_PERIOD, |p| p.value);
+    if let Some(quota) = quota.filter(|q| q.value > 0)
+        && period > 0
+        && resources.cpu_limit.is_none()
+    {
+        let millis = i128::from(quota.value) * 1000 / i128::from(period);
+        resources.cpu_limit = Some(u64::try_from(millis).unwrap_or(u64::MAX).max(1));
+    }
+}
+
 fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
     reader.bytes(node, what)
 }
@@ -751,14 +895,13 @@ fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
         "use_api_socket" if !matches!(value.value, Value::Bool(_)) => {
             reader.type_error(value, key, "`true` or `false`");
         }
-        "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
-        | "cpu_shares" | "oom_score_adj" | "pids_limit" => {
+        "cpu_count" | "cpu_rt_period" | "cpu_rt_runtime" | "oom_score_adj" | "pids_limit" => {
             reader.integer(value, key, i64::MIN);
         }
         "cpu_percent" => {
             reader.float(value, key);
         }
-        "shm_size" | "memswap_limit" => {
+        "memswap_limit" => {
             read_bytes(value, key, reader);
         }
         _ => {}

@@ -361,6 +361,12 @@ fn read_host(path: &Path, written: &str, project_dir: &Path) -> HostContent {
         .unwrap_or_else(|_| crate::load::paths::normalize(project_dir));
     let name = file_name_of(path);
     let Ok(real) = std::fs::canonicalize(path) else {
+        // Missing here, but named like a key: the node's file of that name is
+        // no less private than this machine's would be.
+        let inside = crate::load::paths::normalize(path).starts_with(&project);
+        if !inside && let Some(why) = private_reason(&name, None) {
+            return HostContent::PrivateOutside(why);
+        }
         return HostContent::Unportable("it does not exist on this machine".into());
     };
     let Ok(meta) = std::fs::metadata(&real) else {

@@ -56,6 +56,8 @@ pub struct Details {
     pub memory_limit: Option<u64>,
     /// Memory request in bytes.
     pub memory_request: Option<u64>,
+    /// `security_opt`, namespaces, `group_add`, hooks.
+    pub process: crate::plan::process::Process,
 }
 
 /// A probe made from a compose health check.
@@ -209,6 +211,7 @@ pub fn details(
         cpu_request: service.resources.cpu_request,
         memory_limit: service.resources.memory_limit,
         memory_request: service.resources.memory_request,
+        process: crate::plan::process::process(service, diagnostics),
     }
 }
 

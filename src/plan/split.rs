@@ -174,6 +174,7 @@ pub fn split(
         .filter(|a| !declared.contains(a))
         .collect();
     warn_shared_privilege(&groups, project, diagnostics);
+    crate::plan::process::note_split(project, &group_of, diagnostics);
     let common = Common {
         plan,
         project,
@@ -274,6 +275,8 @@ impl Common<'_> {
         // Pod-level settings come from the Pod's own services only.
         let mut pod = crate::plan::pod_level(&member_services, diagnostics);
         pod.host_network = alone == Some(&Alone::Host);
+        // Pod-wide process settings come from this Pod's own containers.
+        let pod = crate::plan::process::for_pod(&pod, &containers);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
         if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {

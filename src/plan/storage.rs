@@ -179,6 +179,40 @@ fn claim_name(volume: &crate::model::volume::Volume, prefix: &str) -> String {
     }
 }
 
+/// `shm_size`: Docker gives the container a `/dev/shm` of that size; in a
+/// Pod it is a memory `emptyDir` limited to it (the runtime's own is 64 MiB).
+/// A mount the service writes itself at `/dev/shm` wins.
+fn shm(service: &Service, storage: &mut Storage) {
+    const SHM: &str = "/dev/shm";
+    let Some(size) = &service.shm_size else {
+        return;
+    };
+    let owner = &service.name.value;
+    if storage
+        .mounts
+        .get(owner)
+        .is_some_and(|m| m.iter().any(|m| m.path.trim_end_matches('/') == SHM))
+    {
+        return;
+    }
+    let volume = storage.own_volume(
+        &format!("{owner}-shm"),
+        VolumeSource::EmptyDir {
+            memory: true,
+            size: Some(size.value),
+        },
+    );
+    storage.mount(
+        owner,
+        MountPlan {
+            volume,
+            path: SHM.to_string(),
+            sub_path: None,
+            read_only: false,
+        },
+    );
+}
+
 /// Plans every volume, secret and config of the project.
 pub fn plan_storage(
     project: &Project,
@@ -254,6 +288,10 @@ pub fn plan_storage(
                 storage.mount(&service.name.value, mount);
             }
         }
+    }
+    // After `volumes_from`: Docker never hands a service's `/dev/shm` to another.
+    for service in &project.services {
+        shm(service, &mut storage);
     }
     for service in &project.services {
         plan_files(project, service, prefix, &mut storage, diagnostics);

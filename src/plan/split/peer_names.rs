@@ -6,9 +6,10 @@
 //!   one without), the `links` aliases its services declare and their
 //!   `extra_hosts`;
 //! - a peer's service name resolves through its Service; a peer's other
-//!   names (`container_name`, network aliases) get a Service of their own
-//!   that selects the same Pod; a peer's `hostname` does not resolve, as
-//!   under compose;
+//!   names (`container_name`, `hostname`, network aliases) get a Service of
+//!   their own that selects the same Pod (Docker Engine's DNS gives peers a
+//!   container's `hostname` too: it is one of the container's network
+//!   aliases, as the e2e `names` scenario shows);
 //! - only a peer's name that cannot be a Service name (a dot, a leading
 //!   digit) goes into every Pod's `hostAliases`, at the peer's preset
 //!   address, which the address map then sends to its Service.
@@ -35,8 +36,6 @@ pub struct Peers<'a> {
 struct Claim {
     name: String,
     service: usize,
-    /// A `hostname`: compose's DNS does not give it to peers.
-    hostname: bool,
     span: Span,
 }
 
@@ -46,19 +45,18 @@ fn claims(project: &Project) -> Vec<Claim> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for (index, service) in project.services.iter().enumerate() {
-        let mut names = vec![(&service.name, false)];
-        names.extend(service.container_name.iter().map(|n| (n, false)));
-        names.extend(service.hostname.iter().map(|n| (n, true)));
+        let mut names = vec![&service.name];
+        names.extend(service.container_name.iter());
+        names.extend(service.hostname.iter());
         for network in &service.networks {
-            names.extend(network.aliases.iter().map(|n| (n, false)));
+            names.extend(network.aliases.iter());
         }
-        for (name, hostname) in names {
+        for name in names {
             let lower = name.value.to_ascii_lowercase();
             if is_host_name(&lower) && seen.insert(lower.clone()) {
                 out.push(Claim {
                     name: lower,
                     service: index,
-                    hostname,
                     span: name.span,
                 });
             }
@@ -231,9 +229,6 @@ impl<'a> Namer<'a> {
                 continue;
             };
             self.add(g, self.own_address(target), &claim.name);
-            if claim.hostname {
-                continue;
-            }
             if let Some(ip) = self.place(&claim.name, target, claim.span, diagnostics) {
                 self.everywhere.push((g, ip, claim.name));
             }

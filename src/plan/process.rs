@@ -1,0 +1,437 @@
+//! A container's process settings — `security_opt`, the `pid`/`ipc`/`uts`/
+//! `userns_mode` namespaces, `group_add`, the `post_start`/`pre_stop`
+//! hooks — and the Pod-wide fields they add up to.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::process::{Hook, NamespaceMode, SecurityOpt};
+use crate::model::service::Service;
+use std::collections::HashMap;
+
+use crate::model::Project;
+use crate::plan::{ContainerPlan, PodLevel};
+use crate::source::Located;
+
+/// A seccomp or AppArmor profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// `Unconfined`.
+    Unconfined,
+    /// `Localhost`: a profile on the node, by name.
+    Localhost(String),
+}
+
+/// `seLinuxOptions`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeLinuxPlan {
+    /// `user`.
+    pub user: Option<String>,
+    /// `role`.
+    pub role: Option<String>,
+    /// `type`.
+    pub type_: Option<String>,
+    /// `level`.
+    pub level: Option<String>,
+}
+
+/// A container's process settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Process {
+    /// `allowPrivilegeEscalation: false` (`no-new-privileges`).
+    pub no_new_privileges: bool,
+    /// `seccompProfile`.
+    pub seccomp: Option<Profile>,
+    /// `appArmorProfile`.
+    pub apparmor: Option<Profile>,
+    /// `seLinuxOptions`.
+    pub selinux: Option<SeLinuxPlan>,
+    /// `lifecycle.postStart.exec.command`.
+    pub post_start: Option<Vec<String>>,
+    /// `lifecycle.preStop.exec.command`.
+    pub pre_stop: Option<Vec<String>>,
+    /// `pid: service:X` / `container:X`: the Pod shares one process namespace.
+    pub share_pid: bool,
+    /// `pid: host`.
+    pub host_pid: bool,
+    /// `ipc: host`.
+    pub host_ipc: bool,
+    /// `userns_mode: host`.
+    pub host_users: bool,
+    /// `group_add` (numeric ids).
+    pub groups: Vec<i64>,
+}
+
+/// Pod-wide fields the containers' process settings add up to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessLevel {
+    /// `shareProcessNamespace`.
+    pub share_pid: bool,
+    /// `hostPID`.
+    pub host_pid: bool,
+    /// `hostIPC`.
+    pub host_ipc: bool,
+    /// `hostUsers: true`.
+    pub host_users: bool,
+    /// `securityContext.supplementalGroups`.
+    pub groups: Vec<i64>,
+}
+
+/// What the containers of one Pod ask of it.
+#[must_use]
+pub fn level(containers: &[ContainerPlan]) -> ProcessLevel {
+    let mut out = ProcessLevel::default();
+    for c in containers {
+        let p = &c.details.process;
+        out.share_pid |= p.share_pid;
+        out.host_pid |= p.host_pid;
+        out.host_ipc |= p.host_ipc;
+        out.host_users |= p.host_users;
+        for g in &p.groups {
+            if !out.groups.contains(g) {
+                out.groups.push(*g);
+            }
+        }
+    }
+    out.groups.sort_unstable();
+    // Kubernetes refuses both; the host's namespace holds every container's processes.
+    out.share_pid &= !out.host_pid;
+    out
+}
+
+/// The Pod-wide settings of a Pod of `containers`, the rest as in `pod`.
+#[must_use]
+pub fn for_pod(pod: &PodLevel, containers: &[ContainerPlan]) -> PodLevel {
+    PodLevel {
+        process: level(containers),
+        ..pod.clone()
+    }
+}
+
+/// Under the split strategy, a service that shares `pid` or `ipc` with a
+/// service of another Pod no longer does: Pods share neither namespace.
+pub fn note_split(
+    project: &Project,
+    group_of: &HashMap<&str, usize>,
+    diagnostics: &mut Diagnostics,
+) {
+    for service in &project.services {
+        let name = service.name.value.as_str();
+        for (key, mode) in [
+            ("pid", &service.namespaces.pid),
+            ("ipc", &service.namespaces.ipc),
+        ] {
+            let Some(mode) = mode else { continue };
+            let (NamespaceMode::Service(target) | NamespaceMode::Container(target)) = &mode.value
+            else {
+                continue;
+            };
+            let Some(theirs) = group_of.get(target.as_str()) else {
+                continue;
+            };
+            if group_of.get(name) == Some(theirs) {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::note(
+                    "namespace-shared",
+                    format!("service `{name}` shares its `{key}` namespace with `{target}`, which runs in another Pod under the split strategy; Pods share no {} namespace, so `{name}` gets its own", if key == "pid" { "process" } else { "IPC" }),
+                )
+                .at(mode.span)
+                .help(format!("to keep sharing it, put both in one Pod: `x-podlift: {{group: {target}}}` on `{name}`")),
+            );
+        }
+    }
+}
+
+/// `pid: service:X` and `ipc: service:X` name a service of the project, as
+/// compose requires (it counts X as a dependency); `container:X` outside the
+/// project is valid compose, but no such container exists in the cluster.
+pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        for (key, mode) in [
+            ("pid", &service.namespaces.pid),
+            ("ipc", &service.namespaces.ipc),
+        ] {
+            let Some(mode) = mode else { continue };
+            if let NamespaceMode::Container(target) = &mode.value
+                && !project.services.iter().any(|s| {
+                    s.name.value == *target
+                        || s.container_name
+                            .as_ref()
+                            .is_some_and(|c| c.value == *target)
+                })
+            {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "key-not-carried",
+                        format!("service `{}` shares `{key}` with container `{target}`, which no service of this project is; in the cluster it can share only with the containers of its own Pod", service.name.value),
+                    )
+                    .at(mode.span)
+                    .help("name a service of this project (`service:NAME`), or check that the service works without the other container"),
+                );
+                continue;
+            }
+            let NamespaceMode::Service(target) = &mode.value else {
+                continue;
+            };
+            if project.service(target).is_none() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "depends-on-unknown",
+                        format!("service `{}` shares `{key}` with `{target}`, which is not a service of the project", service.name.value),
+                    )
+                    .at(mode.span)
+                    .help("name a service of this project (an active one: check its `profiles`)"),
+                );
+            }
+        }
+    }
+}
+
+/// The process settings of one service; what Kubernetes cannot express is
+/// reported.
+pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
+    let name = &service.name.value;
+    let mut out = Process::default();
+    for option in &service.security.options {
+        security_opt(name, option, &mut out, diagnostics);
+    }
+    let sys_admin = service
+        .security
+        .cap_add
+        .iter()
+        .any(|c| matches!(c.trim_start_matches("CAP_"), "SYS_ADMIN" | "ALL"));
+    if out.no_new_privileges && (service.security.privileged || sys_admin) {
+        // The API server refuses `allowPrivilegeEscalation: false` beside
+        // `privileged: true` or an added `SYS_ADMIN`, which grant it anyway.
+        out.no_new_privileges = false;
+        diagnostics.push(
+            Diagnostic::warning(
+                "security-opt",
+                format!("`security_opt: no-new-privileges` of service `{name}` is not carried over: with `privileged` or `cap_add: SYS_ADMIN` Kubernetes refuses `allowPrivilegeEscalation: false`"),
+            )
+            .at_opt(service.security.options.iter().find(|o| o.value == SecurityOpt::NoNewPrivileges(true)).map(|o| o.span))
+            .help("drop `privileged`/`SYS_ADMIN` if the service can do without them"),
+        );
+    }
+    namespaces(service, &mut out, diagnostics);
+    for group in &service.security.group_add {
+        match group.value.parse::<i64>() {
+            Ok(id) => out.groups.push(id),
+            Err(_) => diagnostics.push(
+                Diagnostic::warning(
+                    "user-name",
+                    format!(
+                        "`group_add: {}` of service `{name}` is a name; Kubernetes takes numeric group ids only, so the group is not added",
+                        group.value
+                    ),
+                )
+                .at(group.span)
+                .help("write the numeric gid the group has in the image"),
+            ),
+        }
+    }
+    out.post_start = hook(name, "post_start", &service.post_start, diagnostics);
+    out.pre_stop = hook(name, "pre_stop", &service.pre_stop, diagnostics);
+    out
+}
+
+fn security_opt(
+    name: &str,
+    option: &Located<SecurityOpt>,
+    out: &mut Process,
+    diagnostics: &mut Diagnostics,
+) {
+    match &option.value {
+        SecurityOpt::NoNewPrivileges(on) => out.no_new_privileges = *on,
+        SecurityOpt::SeccompUnconfined => out.seccomp = Some(Profile::Unconfined),
+        SecurityOpt::SeccompFile(file) => {
+            let profile = std::path::Path::new(file)
+                .file_name()
+                .map_or_else(|| file.clone(), |f| f.to_string_lossy().into_owned());
+            diagnostics.push(
+                Diagnostic::note(
+                    "security-opt",
+                    format!("service `{name}` runs under the seccomp profile `{file}`: the container gets `seccompProfile: Localhost` with `localhostProfile: {profile}`, which the kubelet reads from its own directory on the node"),
+                )
+                .at(option.span)
+                .help(format!("copy `{file}` to `/var/lib/kubelet/seccomp/{profile}` on every node (or the kubelet's `--root-dir`), e.g. with the Security Profiles Operator")),
+            );
+            out.seccomp = Some(Profile::Localhost(profile));
+        }
+        SecurityOpt::AppArmorUnconfined => out.apparmor = Some(Profile::Unconfined),
+        SecurityOpt::AppArmor(profile) => {
+            diagnostics.push(
+                Diagnostic::note(
+                    "security-opt",
+                    format!("service `{name}` runs under the AppArmor profile `{profile}`: the container gets `appArmorProfile: Localhost`, which needs the profile loaded on every node"),
+                )
+                .at(option.span)
+                .help("load the profile on the nodes (`apparmor_parser`), or the Pod does not start"),
+            );
+            out.apparmor = Some(Profile::Localhost(profile.clone()));
+        }
+        SecurityOpt::Label(label) => {
+            let selinux = out.selinux.get_or_insert_with(SeLinuxPlan::default);
+            for (slot, value) in [
+                (&mut selinux.user, &label.user),
+                (&mut selinux.role, &label.role),
+                (&mut selinux.type_, &label.type_),
+                (&mut selinux.level, &label.level),
+            ] {
+                if value.is_some() {
+                    slot.clone_from(value);
+                }
+            }
+        }
+        SecurityOpt::Other(text) => diagnostics.push(
+            Diagnostic::warning(
+                "security-opt",
+                format!("`security_opt: {text}` of service `{name}` is not carried over: Kubernetes has no equivalent"),
+            )
+            .at(option.span)
+            .help("check that the service works without it; `label=disable` is close to `seLinuxOptions.type: spc_t`, set by hand"),
+        ),
+    }
+}
+
+fn namespaces(service: &Service, out: &mut Process, diagnostics: &mut Diagnostics) {
+    let name = &service.name.value;
+    let ns = &service.namespaces;
+    let not_carried = |key: &str, mode: &Located<NamespaceMode>, why: &str| {
+        let text = match &mode.value {
+            NamespaceMode::Service(s) => format!("service:{s}"),
+            NamespaceMode::Container(s) => format!("container:{s}"),
+            NamespaceMode::Host => "host".to_string(),
+            NamespaceMode::Shareable => "shareable".to_string(),
+            NamespaceMode::Private(s) | NamespaceMode::Other(s) => s.clone(),
+        };
+        Diagnostic::warning(
+            "key-not-carried",
+            format!("`{key}: {text}` of service `{name}` is not carried over: {why}"),
+        )
+        .at(mode.span)
+        .help("check that the application works without it, or set it by hand in the output")
+    };
+    let host = |key: &str, field: &str, what: &str, span| {
+        Diagnostic::warning(
+            "host-namespace",
+            format!("service `{name}` asks for `{key}: host`: the Pod gets `{field}: true`, so every container of the Pod {what}"),
+        )
+        .at(span)
+        .help("drop it unless the service must see the node; the Pod then needs Pod Security level `privileged`")
+    };
+    if let Some(pid) = &ns.pid {
+        match &pid.value {
+            NamespaceMode::Host => {
+                out.host_pid = true;
+                diagnostics.push(host(
+                    "pid",
+                    "hostPID",
+                    "sees and can signal the node's processes",
+                    pid.span,
+                ));
+            }
+            NamespaceMode::Service(_) | NamespaceMode::Container(_) => {
+                out.share_pid = true;
+                diagnostics.push(
+                    Diagnostic::note(
+                        "namespace-shared",
+                        format!("service `{name}` shares a process namespace: the Pod gets `shareProcessNamespace: true`, so all its containers see each other's processes, and PID 1 is the Pod's pause process, not the image's entrypoint"),
+                    )
+                    .at(pid.span)
+                    .help("check that no service relies on being PID 1 (signal handling, reaping)"),
+                );
+            }
+            NamespaceMode::Private(s) if s.is_empty() => {}
+            _ => diagnostics.push(not_carried(
+                "pid",
+                pid,
+                "Kubernetes knows `hostPID` and `shareProcessNamespace` only",
+            )),
+        }
+    }
+    if let Some(ipc) = &ns.ipc {
+        match &ipc.value {
+            NamespaceMode::Host => {
+                out.host_ipc = true;
+                diagnostics.push(host(
+                    "ipc",
+                    "hostIPC",
+                    "shares the node's shared memory and semaphores",
+                    ipc.span,
+                ));
+            }
+            // The containers of a Pod share one IPC namespace already.
+            NamespaceMode::Service(_) | NamespaceMode::Container(_) | NamespaceMode::Shareable => {}
+            NamespaceMode::Private(s) if s.is_empty() => {}
+            _ => diagnostics.push(not_carried(
+                "ipc",
+                ipc,
+                "the containers of a Pod always share one IPC namespace",
+            )),
+        }
+    }
+    if let Some(uts) = &ns.uts {
+        diagnostics.push(not_carried(
+            "uts",
+            uts,
+            "Kubernetes shares the node's UTS namespace (host name) only together with its network (`hostNetwork`); the Pod keeps its own host name",
+        ));
+    }
+    if let Some(userns) = &ns.userns {
+        match &userns.value {
+            NamespaceMode::Host => out.host_users = true,
+            _ => diagnostics.push(not_carried(
+                "userns_mode",
+                userns,
+                "Kubernetes chooses a user namespace per Pod (`hostUsers: false`), not by name",
+            )),
+        }
+    }
+}
+
+/// One exec hook: Kubernetes runs one handler per event, in the container,
+/// as its user, with its environment.
+fn hook(
+    name: &str,
+    key: &str,
+    hooks: &[Hook],
+    diagnostics: &mut Diagnostics,
+) -> Option<Vec<String>> {
+    let first = hooks.first()?;
+    for extra in hooks.iter().skip(1) {
+        diagnostics.push(
+            Diagnostic::warning(
+                "hook-not-carried",
+                format!("service `{name}` has more than one `{key}` hook; Kubernetes runs one handler per event, so only the first is carried over"),
+            )
+            .at(extra.command.span)
+            .help("join the commands into one, e.g. `[\"sh\", \"-c\", \"first && second\"]`"),
+        );
+    }
+    let mut lost = Vec::new();
+    if first.user.is_some() {
+        lost.push("`user`");
+    }
+    if first.privileged.is_some() {
+        lost.push("`privileged`");
+    }
+    if !first.environment.is_empty() {
+        lost.push("`environment`");
+    }
+    if first.working_dir.is_some() {
+        lost.push("`working_dir`");
+    }
+    if !lost.is_empty() {
+        diagnostics.push(
+            Diagnostic::warning(
+                "hook-not-carried",
+                format!("the `{key}` hook of service `{name}` sets {}; a Kubernetes exec hook runs as the container runs (its user, privileges, environment and directory), so these are not carried over", lost.join(", ")),
+            )
+            .at(first.command.span)
+            .help("make the hook work as the container's own user, e.g. set variables inside the command"),
+        );
+    }
+    // The kubelet expands `$(VAR)` in `command`, `args` and `env` only.
+    Some(first.command.value.clone())
+}
