@@ -308,8 +308,8 @@ pub struct InputArgs {
         value_name = "PORT"
     )]
     pub allow_shared_ports: Vec<u16>,
-    /// `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
-    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = Strategy::Pod)]
+    /// `auto`: one Pod where one can hold the application, else the fewest Pods that can; `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
+    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = Strategy::Auto)]
     pub strategy: Strategy,
     /// Send traffic for published ports from the Pod's IP to the service's preset address (needs `iptables` in the init image).
     #[arg(help_heading = "Strategy", long)]
@@ -411,6 +411,8 @@ fn parse_quantity(text: &str) -> Result<String, String> {
 /// How services are spread over Pods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Strategy {
+    /// One Pod where one can hold the application, else the fewest Pods that can.
+    Auto,
     /// One Pod for all services.
     Pod,
     /// A Deployment per service, or per group sharing a network namespace.

@@ -350,7 +350,12 @@ fn plan_options(input: &InputArgs) -> plan::PlanOptions {
         allow_shared_ports: input.allow_shared_ports.clone(),
         inbound_dnat: input.inbound_dnat,
         statefulset: input.controller == cli::ControllerKind::Statefulset,
-        split: input.strategy == cli::Strategy::Split,
+        strategy: match input.strategy {
+            cli::Strategy::Pod => plan::Strategy::Pod,
+            cli::Strategy::Split => plan::Strategy::Split,
+            cli::Strategy::Auto => plan::Strategy::Auto,
+        },
+        split: false,
         storage: plan::storage::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
@@ -371,15 +376,12 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         let variables = project_environment(env, &document);
         let project = model::model(document, &names, &variables, &mut diagnostics);
         let options = plan_options(input);
-        let pod = plan::plan(&project, &options, &mut diagnostics);
-        if options.split {
-            let mut plans = plan::split::split(&pod, &project, &options, &mut diagnostics);
+        let mut plans = plan::plan_pods(&project, &options, &mut diagnostics);
+        if plans.len() > 1 {
             plan::network_policy::attach(&mut plans, &project);
-            plans
-        } else {
-            plan::network_policy::note_one_pod(&project, &mut diagnostics);
-            vec![pod]
         }
+        plan::network_policy::note_shared_namespaces(&plans, &project, &mut diagnostics);
+        plans
     });
     // What Kubernetes would refuse to store, for every command, and the Pod
     // Security level the Pods need: measured on the objects as they will be

@@ -4,12 +4,14 @@
 
 pub mod address_map;
 pub mod addresses;
+pub mod auto;
 pub mod checks;
 pub mod container;
 pub mod names;
 pub mod network_policy;
 pub mod order;
 pub mod process;
+pub mod reach;
 pub mod split;
 pub mod storage;
 
@@ -55,12 +57,81 @@ pub struct PlanOptions {
     pub inbound_dnat: bool,
     /// `--controller statefulset`: replicas of stateful groups are the user's choice.
     pub statefulset: bool,
-    /// `--strategy split`: a Deployment per service or group.
+    /// `--strategy`: how services are spread over Pods ([`plan_pods`]).
+    pub strategy: Strategy,
+    /// The plan is cut into several Pods afterwards ([`split::split`]):
+    /// set by [`plan_pods`] for `split`, and for `auto` when one Pod cannot do.
     pub split: bool,
     /// Claim sizes, storage class, bind mounts.
     pub storage: storage::StorageOptions,
     /// `--health-probe liveness`: health checks restart the container.
     pub liveness: bool,
+}
+
+/// How services are spread over Pods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// One Pod, or errors where one Pod cannot hold the application.
+    #[default]
+    Pod,
+    /// A Pod per service, or per group sharing a network namespace.
+    Split,
+    /// One Pod where it can be, else the fewest Pods that remove the obstacles.
+    Auto,
+}
+
+/// Plans every Pod as `options.strategy` says.
+///
+/// # Errors
+/// Problems are recorded in `diagnostics`; callers must not render a plan
+/// when an error was recorded.
+pub fn plan_pods(
+    project: &Project,
+    options: &PlanOptions,
+    diagnostics: &mut Diagnostics,
+) -> Vec<PodPlan> {
+    let split_options = PlanOptions {
+        split: true,
+        ..options.clone()
+    };
+    match options.strategy {
+        Strategy::Pod => vec![plan(project, options, diagnostics)],
+        Strategy::Split => {
+            let pod = plan(project, &split_options, diagnostics);
+            let groups = auto::one_per_unit(project, &pod, &split::groups(project));
+            split::split(&pod, project, &split_options, &groups, diagnostics)
+        }
+        Strategy::Auto => {
+            let mut trial = Diagnostics::default();
+            let one = plan(project, options, &mut trial);
+            let obstacle = trial.items().iter().any(|d| {
+                d.severity == crate::diagnostic::Severity::Error
+                    && auto::OBSTACLES.contains(&d.code)
+            });
+            if !obstacle {
+                for diagnostic in trial.items() {
+                    diagnostics.push(diagnostic.clone());
+                }
+                return vec![one];
+            }
+            let pod = plan(project, &split_options, diagnostics);
+            let groups = auto::groups(
+                project,
+                &pod,
+                &split::groups(project),
+                &options.allow_shared_ports,
+            );
+            let mut plans = split::split(&pod, project, &split_options, &groups, diagnostics);
+            let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+            auto::explain(&groups, &names, project, diagnostics);
+            if plans.len() > 1 {
+                for (plan, group) in plans.iter_mut().zip(&groups) {
+                    plan.reason.clone_from(&group.reason);
+                }
+            }
+            plans
+        }
+    }
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -87,6 +158,8 @@ pub struct PodPlan {
     /// Which Pods may reach this one, by compose network (split strategy:
     /// [`network_policy::attach`]).
     pub network_policy: Option<network_policy::PolicyPlan>,
+    /// Why this Pod exists beside the others (`--strategy auto`), for `plan`.
+    pub reason: Option<String>,
 }
 
 /// Settings Kubernetes has once per Pod.
@@ -106,6 +179,8 @@ pub struct PodLevel {
     pub sysctls: Vec<(String, String)>,
     /// Compose `labels` and `annotations`, as Pod annotations.
     pub annotations: BTreeMap<String, String>,
+    /// `hostNetwork: true` (a `network_mode: host` service in a Pod of its own).
+    pub host_network: bool,
     /// Host namespaces, a shared process namespace, supplemental groups.
     pub process: process::ProcessLevel,
 }
@@ -165,7 +240,7 @@ pub struct LoopbackInit {
     pub inbound: Vec<Inbound>,
 }
 
-/// One inbound translation: `PREROUTING -p PROTO --dport PORT → ADDRESS:PORT`.
+/// One inbound translation: `PREROUTING -p PROTO --dport VIA → ADDRESS:PORT`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbound {
     /// The preset address that serves the port.
@@ -174,11 +249,19 @@ pub struct Inbound {
     pub port: u16,
     /// `tcp`, `udp` or `sctp`.
     pub protocol: &'static str,
+    /// The port traffic arrives on at the Pod's IP: `port`, or a stand-in
+    /// where another service of the Pod serves `port` on its own address
+    /// (`--allow-shared-port`); that service's Service targets the stand-in.
+    pub via: u16,
 }
 
 /// The image used when the init container needs `iptables` as well as `ip`
-/// (split strategy, `--inbound-dnat`): a pinned tag of a network toolbox.
-pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
+/// (split and auto strategies, `--inbound-dnat`): k3s' service load
+/// balancer image, about 5 MB, maintained with every k3s and RKE2 release.
+/// Alpine with busybox (`sh`, `ip`, `awk`, `printf`, `mktemp`), musl's
+/// `getent`, and both iptables backends (`iptables-nft`, `iptables-legacy`);
+/// it runs as root. A pinned tag, so every run gets the same tools.
+pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/rancher/klipper-lb:v0.4.17";
 
 /// The init container's variable holding the Pod's namespace (downward API).
 pub const NAMESPACE_VARIABLE: &str = "PODLIFT_NAMESPACE";
@@ -202,6 +285,9 @@ impl LoopbackInit {
                 IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
             };
         }
+        if self.needs_iptables() {
+            script.push_str(CHOOSE_BACKEND);
+        }
         if self.map.is_some() {
             self.map_script(&mut script);
         }
@@ -211,7 +297,7 @@ impl LoopbackInit {
                 let _ = writeln!(
                     script,
                     "iptables -t nat -A {IN_CHAIN} -p {} --dport {} -j DNAT --to-destination {}:{}",
-                    rule.protocol, rule.port, rule.address, rule.port
+                    rule.protocol, rule.via, rule.address, rule.port
                 );
             }
         }
@@ -219,6 +305,24 @@ impl LoopbackInit {
         script
     }
 }
+
+/// Chooses the iptables backend that works in this Pod's network namespace:
+/// nft first (it needs `NET_ADMIN` only; legacy iptables also needs
+/// `NET_RAW`, and newer kernels drop its modules), then legacy (kernels
+/// without nf_tables), else whatever `iptables` the image has. The choice
+/// goes first on `PATH` as `iptables` and `iptables-restore`, so the rules
+/// below read the same with every image.
+const CHOOSE_BACKEND: &str = r#"for backend in nft legacy; do
+  if command -v "iptables-$backend" >/dev/null 2>&1 && "iptables-$backend" -t nat -S >/dev/null 2>&1; then
+    bin=$(mktemp -d)
+    ln -s "$(command -v "iptables-$backend")" "$bin/iptables"
+    ln -s "$(command -v "iptables-$backend-restore")" "$bin/iptables-restore"
+    PATH="$bin:$PATH"
+    echo "podlift: iptables backend $backend"
+    break
+  fi
+done
+"#;
 
 /// Creates (or empties) podlift's chain and hooks it into `parent` once.
 fn chain(script: &mut String, name: &str, parent: &str) {
@@ -287,7 +391,7 @@ pub struct HostAlias {
 /// Problems are recorded in `diagnostics`; callers must not render a plan
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
-    check_network_modes(project, diagnostics);
+    check_network_modes(project, options.split, diagnostics);
     process::check_targets(project, diagnostics);
     checks::check_addresses(
         project,
@@ -315,17 +419,19 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
             &containers,
             project,
             &options.allow_shared_ports,
+            false,
             diagnostics,
         );
     }
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
-    let services = plan_services(project, &containers, options.service_type.as_ref());
+    let mut services = plan_services(project, &containers, options.service_type.as_ref());
     note_host_only_ports(project, diagnostics);
     check_restart(project, &roles, diagnostics);
     let host_aliases = plan_host_aliases(project, &addresses, diagnostics);
-    let inbound = if options.inbound_dnat {
-        inbound_rules(&containers, true)
+    // Split: each Pod's own rules (split.rs).
+    let inbound = if options.inbound_dnat && !options.split {
+        inbound_rules(&containers, true, &mut services)
     } else {
         Vec::new()
     };
@@ -350,11 +456,18 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
     checks::notes(project, options.split, diagnostics);
     checks::note_captured_environment(project, diagnostics);
-    let mut pod = pod_level(project, diagnostics);
+    reach::notes(project, &addresses.all, options.split, diagnostics);
+    // Split: each Pod takes its settings from its own members (split.rs).
+    let mut pod = if options.split {
+        PodLevel::default()
+    } else {
+        pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
+    };
     pod.process = process::level(&containers);
     PodPlan {
         pod,
         replicas: 1,
+        reason: None,
         project: project.name.clone(),
         name,
         loopback,
@@ -366,7 +479,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
 }
 
-fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
+fn check_network_modes(project: &Project, split: bool, diagnostics: &mut Diagnostics) {
     for service in &project.services {
         for network in &service.networks {
             let declared = network.name.value == "default"
@@ -419,15 +532,21 @@ fn check_network_modes(project: &Project, diagnostics: &mut Diagnostics) {
                     );
                 }
             }
+            NetworkMode::Host if split => diagnostics.push(
+                Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`"))
+                    .at(mode.span)
+                    .help("keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports"),
+            ),
             NetworkMode::Host => diagnostics.push(
                 Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
                     .at(mode.span)
-                    .help("remove `network_mode: host`; the Pod's shared namespace already joins all services"),
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own with `hostNetwork: true`; or remove `network_mode: host`"),
             ),
+            NetworkMode::None if split => {}
             NetworkMode::None => diagnostics.push(
                 Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
                     .at(mode.span)
-                    .help("remove `network_mode: none`, or convert that service separately"),
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
             ),
             NetworkMode::Bridge => {}
             NetworkMode::Other(other) => {
@@ -587,13 +706,13 @@ fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> 
 
 /// Reports services that set a pod-wide value differently; the first one wins.
 fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
-    project: &Project,
+    services: &[&Service],
     what: &str,
     get: impl Fn(&Service) -> Option<(T, Span)>,
     diagnostics: &mut Diagnostics,
 ) -> Option<T> {
     let mut chosen: Option<(T, &str)> = None;
-    for service in &project.services {
+    for service in services {
         let Some((value, span)) = get(service) else {
             continue;
         };
@@ -616,12 +735,12 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
 /// Compose labels become Pod annotations (Kubernetes labels are for
 /// selection, and compose label values rarely fit their syntax).
 fn labels_as_annotations(
-    project: &Project,
+    services: &[&Service],
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut kompose: Vec<&Located<String>> = Vec::new();
-    for service in &project.services {
+    for service in services {
         for label in service.labels.iter().chain(&service.annotations) {
             let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
             // kompose's own settings: podlift does not read them (one note below).
@@ -669,36 +788,35 @@ fn labels_as_annotations(
     out
 }
 
-fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
+/// The settings Kubernetes has once per Pod, from the Pod's own services only.
+pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) -> PodLevel {
     let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| (l.value.clone(), l.span));
     let hostname = one_value(
-        project,
+        services,
         "hostname",
         |s| s.hostname.as_ref().map(|h| (h.value.clone(), h.span)),
         diagnostics,
     );
     let dns_servers =
-        one_value(project, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
+        one_value(services, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
     let dns_searches = one_value(
-        project,
+        services,
         "dns_search",
         |s| list(&s.pod.dns_search),
         diagnostics,
     )
     .unwrap_or_default();
     let dns_options =
-        one_value(project, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
+        one_value(services, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
     let sysctls =
-        one_value(project, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
+        one_value(services, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
     // The Pod waits as long as its slowest service asks for.
-    let grace = project
-        .services
+    let grace = services
         .iter()
         .filter_map(|s| s.pod.stop_grace_period.as_ref())
         .map(|d| d.value)
         .max();
-    let grace_values: std::collections::BTreeSet<_> = project
-        .services
+    let grace_values: std::collections::BTreeSet<_> = services
         .iter()
         .filter_map(|s| s.pod.stop_grace_period.as_ref())
         .map(|d| d.value)
@@ -710,15 +828,14 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
                 "services set different `stop_grace_period`s; the Pod uses the longest for all",
             )
             .at_opt(
-                project
-                    .services
+                services
                     .iter()
                     .find_map(|s| s.pod.stop_grace_period.as_ref())
                     .map(|d| d.span),
             ),
         );
     }
-    let annotations = labels_as_annotations(project, diagnostics);
+    let annotations = labels_as_annotations(services, diagnostics);
     PodLevel {
         process: process::ProcessLevel::default(),
         annotations,
@@ -730,7 +847,8 @@ fn pod_level(project: &Project, diagnostics: &mut Diagnostics) -> PodLevel {
         dns_searches,
         dns_options,
         termination_grace: grace.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        sysctls: safe_sysctls(project, &sysctls, diagnostics),
+        sysctls: safe_sysctls(services, &sysctls, diagnostics),
+        host_network: false,
     }
 }
 
@@ -750,7 +868,7 @@ const SAFE_SYSCTLS: &[&str] = &[
 ];
 
 fn safe_sysctls(
-    project: &Project,
+    services: &[&Service],
     sysctls: &[String],
     diagnostics: &mut Diagnostics,
 ) -> Vec<(String, String)> {
@@ -762,8 +880,7 @@ fn safe_sysctls(
         if SAFE_SYSCTLS.contains(&name) {
             out.push((name.to_string(), value.to_string()));
         } else {
-            let span = project
-                .services
+            let span = services
                 .iter()
                 .find_map(|s| s.pod.sysctls.as_ref())
                 .map(|s| s.span);
@@ -799,9 +916,31 @@ pub(crate) fn init_image(project: &Project, options: &PlanOptions, needs_iptable
         })
 }
 
+/// The first stand-in port for a service that serves a port another service
+/// of its Pod serves too (each on its own preset address).
+const FIRST_STAND_IN: u16 = 40000;
+
 /// Inbound rules: each port a container declares (only published ones when
-/// `published_only`) is sent to the container's first preset address.
-pub(crate) fn inbound_rules(containers: &[ContainerPlan], published_only: bool) -> Vec<Inbound> {
+/// `published_only`) is sent to the container's first preset address. Where
+/// a later container serves the same port on its own address, its traffic
+/// arrives on a stand-in port that no container declares: its Service in
+/// `services` targets the stand-in, and a rule sends it to the container's
+/// address and port — each preset address reaches its own service.
+pub(crate) fn inbound_rules(
+    containers: &[ContainerPlan],
+    published_only: bool,
+    services: &mut [ServicePlan],
+) -> Vec<Inbound> {
+    let mut taken: std::collections::BTreeSet<u16> = containers
+        .iter()
+        .flat_map(|c| c.details.ports.iter().map(|(p, _)| *p))
+        .collect();
+    taken.extend(
+        services
+            .iter()
+            .flat_map(|s| s.ports.iter().map(|p| p.target)),
+    );
+    let mut next = FIRST_STAND_IN;
     let mut rules: Vec<Inbound> = Vec::new();
     for container in containers {
         let Some(address) = container.addresses.first().copied() else {
@@ -812,17 +951,38 @@ pub(crate) fn inbound_rules(containers: &[ContainerPlan], published_only: bool) 
         } else {
             &container.details.ports
         };
-        for (port, protocol) in ports {
-            if !rules
+        for &(port, protocol) in ports {
+            let holder = rules
                 .iter()
-                .any(|r| r.port == *port && r.protocol == protocol.as_str())
-            {
-                rules.push(Inbound {
-                    address,
-                    port: *port,
-                    protocol: protocol.as_str(),
-                });
-            }
+                .find(|r| r.port == port && r.protocol == protocol.as_str() && r.via == port)
+                .map(|r| r.address);
+            let via = match holder {
+                None => port,
+                Some(held) if held == address => continue,
+                Some(_) => {
+                    let Some(via) = (next..=u16::MAX).find(|p| !taken.contains(p)) else {
+                        continue;
+                    };
+                    taken.insert(via);
+                    next = via.saturating_add(1);
+                    for service in services.iter_mut().filter(|s| s.name == container.name) {
+                        for service_port in &mut service.ports {
+                            if service_port.target == port
+                                && service_port.protocol == protocol.as_k8s()
+                            {
+                                service_port.target = via;
+                            }
+                        }
+                    }
+                    via
+                }
+            };
+            rules.push(Inbound {
+                address,
+                port,
+                protocol: protocol.as_str(),
+                via,
+            });
         }
     }
     rules
@@ -837,7 +997,7 @@ fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
                     format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
                 )
                 .at(replicas.span)
-                .help("set `replicas: 1`; scaling one service alone needs its own Deployment"),
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Deployment of its own; or set `replicas: 1`"),
             );
         }
     }
@@ -960,19 +1120,41 @@ fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostic
         .windows(2)
         .all(|w| matches!(w, [(_, a), (_, b)] if restarts(*a) == restarts(*b)));
     if all_alike {
-        // One policy for all: not a difference between services, one fact about the Pod.
-        if let Some((_, policy)) = long_running.first().filter(|(_, p)| !restarts(*p)) {
+        // No service restarts on its own: one fact about the Pod, naming
+        // each policy as it is written.
+        let mut policies: Vec<&'static str> = Vec::new();
+        for (_, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+            if !policies.contains(&policy.as_str()) {
+                policies.push(policy.as_str());
+            }
+        }
+        if !policies.is_empty() {
+            let message = match policies.as_slice() {
+                [one] => format!(
+                    "every service has restart policy `{one}`, but a Deployment's Pod restarts each container that exits"
+                ),
+                many => format!(
+                    "no service restarts after it exits (restart policies {}), but a Deployment's Pod restarts each container that exits",
+                    many.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             diagnostics.push(
-                Diagnostic::note(
-                    "restart-pod",
-                    format!("every service has restart policy `{}`, but a Deployment's Pod restarts each container that exits", policy.as_str()),
-                )
-                .help("make sure the services may run again after they exit"),
+                Diagnostic::note("restart-pod", message)
+                    .help("make sure the services may run again after they exit"),
             );
         }
         return;
     }
-    for (service, policy) in long_running.into_iter().filter(|(_, p)| !restarts(*p)) {
+    let restarting: Vec<&str> = long_running
+        .iter()
+        .filter(|(_, p)| restarts(*p))
+        .map(|(s, _)| s.name.value.as_str())
+        .collect();
+    let example = restarting.first().copied().unwrap_or_default();
+    for (service, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
         let span = service
             .restart
             .as_ref()
@@ -981,7 +1163,7 @@ fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostic
             Diagnostic::warning(
                 "restart-differs",
                 format!(
-                    "service `{}` has restart policy `{}`, unlike the others, but every container of the Deployment's Pod restarts when it exits",
+                    "service `{}` has restart policy `{}`, but a Deployment's Pod restarts every container that exits (as `{example}`'s policy asks)",
                     service.name.value,
                     policy.as_str()
                 ),
@@ -1013,9 +1195,9 @@ fn plan_host_aliases(
         if let Some((other, _)) = seen.get(&lower) {
             if *other != ip {
                 diagnostics.push(
-                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; the Pod keeps `{other}`"))
+                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; podlift keeps `{other}`"))
                         .at(span)
-                        .help("in one Pod every name has one address; give one of them another name"),
+                        .help("a name has one address in `/etc/hosts`; give one of them another name"),
                 );
             }
             return;

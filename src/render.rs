@@ -3,8 +3,8 @@
 
 pub mod labels;
 pub mod network_policy;
-pub mod process;
 pub mod pod_security;
+pub mod process;
 pub mod quantity;
 
 use std::collections::{BTreeMap, HashMap};
@@ -756,6 +756,7 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
         volumes: lists.has_volumes().then(Vec::new),
         host_aliases: (!host_aliases.is_empty()).then_some(host_aliases),
         hostname: plan.pod.hostname.clone(),
+        host_network: plan.pod.host_network.then_some(true),
         termination_grace_period_seconds: plan.pod.termination_grace,
         dns_config: pod_dns(&plan.pod),
         security_context: Some(PodSecurityContext {

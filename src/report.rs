@@ -134,10 +134,11 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
                 .unwrap_or_default(),
         ]);
     }
-    let mut out = format!(
-        "Pod `{}` (project `{}`), in start order:\n\n",
-        plan.name, plan.project
-    );
+    let mut out = format!("Pod `{}` (project `{}`)", plan.name, plan.project);
+    if let Some(reason) = &plan.reason {
+        let _ = write!(out, ", a Pod of its own because {reason}");
+    }
+    out.push_str(", in start order:\n\n");
     if marked && let Some(cell) = rows.first_mut().and_then(|header| header.get_mut(8)) {
         *cell = "ERRORS".to_string();
     }

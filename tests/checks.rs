@@ -104,7 +104,7 @@ const CASES: &[Case] = &[
     Case {
         name: "port clash",
         compose: "services:\n  a:\n    image: a\n    restart: always\n    ports: [\"8080:80\"]\n  b:\n    image: b\n    restart: always\n    expose: [\"80\"]\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 1,
         code: "port-conflict",
         at: Some("compose.yaml:9:14"),
@@ -113,7 +113,7 @@ const CASES: &[Case] = &[
     Case {
         name: "health check on another service's port",
         compose: "services:\n  a:\n    image: a\n    restart: always\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-q\", \"http://localhost:8080/health\"]\n  b:\n    image: b\n    restart: always\n    expose: [\"8080\"]\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 1,
         code: "port-conflict",
         at: Some("compose.yaml:6:7"),
@@ -149,7 +149,7 @@ const CASES: &[Case] = &[
     Case {
         name: "network_mode none",
         compose: "services:\n  a: {image: a, restart: always, network_mode: none}\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 1,
         code: "network-mode-none",
         at: Some("compose.yaml:2:48"),
@@ -158,7 +158,7 @@ const CASES: &[Case] = &[
     Case {
         name: "replicas",
         compose: "services:\n  a:\n    image: a\n    restart: always\n    deploy: {replicas: 3}\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 1,
         code: "replicas",
         at: Some("compose.yaml:5:24"),
@@ -391,7 +391,7 @@ fn broken_input_with_output_directory_leaves_nothing() {
     let dir = common::compose_dir("services:\n  a: {image: a, network_mode: host}\n");
     let run = Test::new()
         .current_dir(dir.path())
-        .args(["convert", "-o", "out"])
+        .args(["convert", "--strategy", "pod", "-o", "out"])
         .failure(1);
     assert!(run.stderr.contains("network-mode-host"));
     let left: Vec<_> = std::fs::read_dir(dir.path())

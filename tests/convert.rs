@@ -400,7 +400,13 @@ fn keys_not_carried_over_are_reported_with_their_line() {
 fn input_errors_exit_1_with_every_problem_and_no_output() {
     let compose = fixture("bad-network-mode").join("compose.yaml");
     let run = Test::new()
-        .args(["convert", "-f", compose.to_str().unwrap()])
+        .args([
+            "convert",
+            "--strategy",
+            "pod",
+            "-f",
+            compose.to_str().unwrap(),
+        ])
         .failure(1);
     for expected in [
         "error[network-mode-target]: service `app` shares the network namespace of `missing`, which is not a service",

@@ -246,7 +246,6 @@ const ILLUSTRATIVE: &[&str] = &[
     "limit-services",
     "no-compose-file",
     "object-too-large",
-    "split-shared-port",
 ];
 
 /// An example's flags (from a first line `# podlift convert ARGS`) and files

@@ -237,3 +237,42 @@ fn one_pod_notes_what_its_namespace_no_longer_separates() {
         .success();
     assert!(!run.stderr.contains("network-isolation"), "{}", run.stderr);
 }
+
+/// Under `--strategy auto`, a Pod that holds services compose kept on
+/// different networks is named in the note; a Pod of one network is not.
+#[test]
+fn each_pod_that_joins_separate_networks_is_named() {
+    let dir = common::compose_dir(
+        "services:
+  web:
+    image: web:1
+    expose: ['80']
+    networks: [front]
+  db:
+    image: db:1
+    expose: ['5432']
+    networks: [back]
+  web2:
+    image: web:1
+    expose: ['80']
+    networks: [front]
+networks:
+  front: {}
+  back: {}
+",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "-p", "shop", "-v"])
+        .success();
+    let notes: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("note[network-isolation]"))
+        .collect();
+    // `web` and `db` share the first Pod; `web2` (a port clash with `web`)
+    // gets its own, on one network only.
+    assert_eq!(notes.len(), 1, "{}", run.stderr);
+    assert!(notes[0].contains("in Pod `shop-web`"), "{notes:?}");
+    assert!(notes[0].contains("`db` and `web`"), "{notes:?}");
+}

@@ -213,7 +213,7 @@ fn broken_input_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("compose.yaml"),
-        "services:\n  app:\n    image: app\n    network_mode: host\n",
+        "services:\n  app:\n    image: app\n    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n",
     )
     .unwrap();
     for format in ["yaml", "json", "kustomize", "helm"] {

@@ -140,7 +140,7 @@ fn each_pod_claims_its_own_addresses_and_reads_the_map_for_the_others() {
     );
     let init = &spec["initContainers"][0];
     assert_eq!(
-        init["image"], "docker.io/nicolaka/netshoot:v0.13",
+        init["image"], "docker.io/rancher/klipper-lb:v0.4.17",
         "the default init image has iptables"
     );
     assert_eq!(
@@ -222,10 +222,20 @@ fn stateful_replicas_are_an_error() {
         "{}",
         run.stderr
     );
-    // The pod strategy refuses any replicas.
+    // The default (auto) gives the service a Deployment of its own: the same error.
     let run = Test::new()
         .current_dir(dir.path())
         .args(["convert"])
+        .failure(1);
+    assert!(
+        run.stderr.contains("error[replicas-stateful]"),
+        "{}",
+        run.stderr
+    );
+    // The pod strategy refuses any replicas.
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "pod"])
         .failure(1);
     assert!(run.stderr.contains("error[replicas]"), "{}", run.stderr);
 }

@@ -22,6 +22,9 @@ pub struct Network {
     pub external: bool,
     /// `internal: true`: no way out of the network.
     pub internal: bool,
+    /// `driver` (`bridge`, `macvlan`, `ipvlan`, …), for notes only: the
+    /// cluster's CNI replaces every driver.
+    pub driver: Option<Located<String>>,
 }
 
 /// A service's attachment to a network.
@@ -69,6 +72,7 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
         subnets: Vec::new(),
         external: false,
         internal: false,
+        driver: None,
     };
     if matches!(body.value, Value::Null) {
         return network;
@@ -91,6 +95,10 @@ fn read_network(name: Located<String>, body: &Node, reader: &mut Reader<'_>) -> 
                 network.internal = reader
                     .boolean(value, "networks.internal")
                     .is_some_and(|b| b.value);
+            }
+            "driver" => {
+                network.driver = value.scalar().map(|d| Located::new(d, value.span));
+                report_key(&key, NETWORK_KEYS, "network", reader);
             }
             _ => report_key(&key, NETWORK_KEYS, "network", reader),
         }

@@ -221,8 +221,29 @@ pub fn check_ports(
     containers: &[ContainerPlan],
     project: &Project,
     allowed: &[u16],
+    split: bool,
     diagnostics: &mut Diagnostics,
 ) {
+    // What helps: more Pods (not under `--strategy pod`), or, for two
+    // services that each bind a preset address of their own, sharing.
+    let remedy = |port: u16, both_addressed: bool| {
+        let pods = if split {
+            "they share a network namespace (`network_mode: service:` or `x-podlift.group`): change one port, or let them run apart"
+        } else {
+            "convert without `--strategy pod`: the default `--strategy auto` puts them in different Pods"
+        };
+        if both_addressed {
+            format!(
+                "{pods}; if each binds its own preset address, not 0.0.0.0, allow it with `--allow-shared-port {port}`"
+            )
+        } else {
+            pods.to_string()
+        }
+    };
+    let addressed: BTreeMap<&str, bool> = containers
+        .iter()
+        .map(|c| (c.service.as_str(), !c.addresses.is_empty()))
+        .collect();
     let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
     for container in containers {
         for &(port, protocol) in &container.details.ports {
@@ -243,10 +264,10 @@ pub fn check_ports(
                     diagnostics.push(
                         Diagnostic::error(
                             "port-conflict",
-                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; in one Pod both share a network namespace", container.service, protocol.as_str()),
+                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
                         )
                         .at_opt(span)
-                        .help(format!("this works only if each binds its own preset address, not 0.0.0.0; then allow it with `--allow-shared-port {port}`")),
+                        .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
                     );
                 }
                 None => {
@@ -279,12 +300,12 @@ pub fn check_ports(
                 Diagnostic::error(
                     "port-conflict",
                     format!(
-                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one Pod the check would reach `{other}`, or both would bind it",
+                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one network namespace the check would reach `{other}`, or both would bind it",
                         container.service
                     ),
                 )
                 .at(check.span)
-                .help(format!("change one port; if each binds its own preset address, allow it with `--allow-shared-port {port}`")),
+                .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
             );
         }
     }
@@ -292,7 +313,7 @@ pub fn check_ports(
 
 /// Ports a health check calls on the container itself (`localhost:8080`,
 /// `127.0.0.1:8080`, `0.0.0.0:8080`, `[::1]:8080`).
-fn local_ports(check: &Healthcheck) -> Vec<u16> {
+pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
     let text = match &check.test {
         HealthTest::Exec(words) => words.join(" "),
         HealthTest::Shell(line) => line.clone(),

@@ -118,43 +118,86 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
     }
 }
 
-/// In one Pod: a note naming the services compose's networks kept apart,
-/// and the internal networks whose services now reach outside.
-pub fn note_one_pod(project: &Project, diagnostics: &mut Diagnostics) {
-    let networks: BTreeMap<&str, Vec<String>> = project
-        .services
-        .iter()
-        .map(|s| (s.name.value.as_str(), networks_of(project, s)))
-        .collect();
+/// Services that share a Pod share its network namespace: per Pod, a note
+/// naming the services compose's networks kept apart, and (where no
+/// NetworkPolicy keeps them in) the internal networks whose services now
+/// reach outside. Services are grouped by the set of networks they are on,
+/// so the cost grows with the number of distinct sets, not of service pairs.
+pub fn note_shared_namespaces(plans: &[PodPlan], project: &Project, diagnostics: &mut Diagnostics) {
+    let one_pod = plans.len() == 1;
+    for plan in plans {
+        let members: Vec<&Service> = plan
+            .containers
+            .iter()
+            .filter_map(|c| project.service(&c.service))
+            .collect();
+        note_pod(plan, one_pod, &members, project, diagnostics);
+    }
+}
+
+fn note_pod(
+    plan: &PodPlan,
+    one_pod: bool,
+    members: &[&Service],
+    project: &Project,
+    diagnostics: &mut Diagnostics,
+) {
+    const SHOWN: usize = 5;
+    // Network set → its services, in compose order.
+    let mut by_networks: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
+    for service in members {
+        let networks = networks_of(project, service);
+        if !networks.is_empty() {
+            by_networks
+                .entry(networks)
+                .or_default()
+                .push(service.name.value.as_str());
+        }
+    }
+    let sets: Vec<(&Vec<String>, &Vec<&str>)> = by_networks.iter().collect();
     let mut apart: Vec<String> = Vec::new();
-    let services: Vec<(&str, &Vec<String>)> = networks.iter().map(|(s, n)| (*s, n)).collect();
-    for (i, (a, on_a)) in services.iter().enumerate() {
-        for (b, on_b) in services.iter().skip(i + 1) {
-            if !on_a.is_empty() && !on_b.is_empty() && !on_a.iter().any(|n| on_b.contains(n)) {
-                apart.push(format!("`{a}` and `{b}`"));
+    let mut pairs: usize = 0;
+    for (i, (on_a, a)) in sets.iter().enumerate() {
+        for (on_b, b) in sets.iter().skip(i + 1) {
+            if on_a.iter().any(|n| on_b.contains(n)) {
+                continue;
+            }
+            pairs = pairs.saturating_add(a.len().saturating_mul(b.len()));
+            for x in *a {
+                for y in b.iter().take(SHOWN.saturating_sub(apart.len())) {
+                    let (first, second) = if x <= y { (x, y) } else { (y, x) };
+                    apart.push(format!("`{first}` and `{second}`"));
+                }
+                if apart.len() >= SHOWN {
+                    break;
+                }
             }
         }
     }
-    let internal: Vec<String> = project
-        .networks
-        .iter()
-        .filter(|n| n.internal)
-        .map(|n| format!("`{}`", n.name.value))
-        .collect();
+    // Across Pods a NetworkPolicy keeps a Pod whose networks are all
+    // internal in; a Pod that mixes them, or the one Pod, has no such rule.
+    let networks: BTreeSet<&String> = by_networks.keys().flatten().collect();
+    let mixed = one_pod || networks.iter().any(|n| !is_internal(project, n));
+    let internal: Vec<String> = if mixed {
+        networks
+            .iter()
+            .filter(|n| is_internal(project, n))
+            .map(|n| format!("`{n}`"))
+            .collect()
+    } else {
+        Vec::new()
+    };
     if apart.is_empty() && internal.is_empty() {
         return;
     }
     let mut what = Vec::new();
     if !apart.is_empty() {
-        const SHOWN: usize = 5;
-        let more = apart.len().saturating_sub(SHOWN);
-        let mut list: Vec<String> = apart.into_iter().take(SHOWN).collect();
-        if more > 0 {
-            list.push(format!("{more} more pairs"));
+        if pairs > apart.len() {
+            apart.push(format!("{} more pairs", pairs - apart.len()));
         }
         what.push(format!(
             "services on no common compose network reach each other over the Pod's loopback ({})",
-            list.join(", ")
+            apart.join(", ")
         ));
     }
     if !internal.is_empty() {
@@ -167,17 +210,23 @@ pub fn note_one_pod(project: &Project, diagnostics: &mut Diagnostics) {
         .networks
         .iter()
         .find(|n| n.internal)
+        .or_else(|| project.networks.first())
         .map(|n| n.name.span);
+    let pod = if one_pod {
+        "in one Pod".to_string()
+    } else {
+        format!("in Pod `{}`", plan.name)
+    };
     diagnostics.push(
         Diagnostic::note(
             "network-isolation",
             format!(
-                "in one Pod the shared network namespace separates nothing that compose's networks did: {}",
+                "{pod} the shared network namespace separates nothing that compose's networks did: {}",
                 what.join("; ")
             ),
         )
         .at_opt(span)
-        .help("where the separation matters, convert with `--strategy split`: its NetworkPolicies admit only Pods that share a compose network (on a cluster whose CNI enforces them)"),
+        .help("where the separation matters, put those services into different Pods (`--strategy split`, or `x-podlift: {group: NAME}`): NetworkPolicies then admit only Pods that share a compose network (on a cluster whose CNI enforces them)"),
     );
 }
 

@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::plan::address_map::{AddressMap, MapEntry};
 use crate::plan::addresses::namespace_owner;
+use crate::plan::auto::{Alone, Group};
 use crate::plan::storage::{Storage, VolumeSource};
 use crate::plan::{
     ContainerPlan, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan, ServicePort,
@@ -38,7 +39,8 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 }
 
 /// Group name per service: the `x-podlift.group`, else the namespace owner.
-fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
+#[must_use]
+pub fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
     // Union-find over service positions.
     let count = project.services.len();
     let mut parent: Vec<usize> = (0..count).collect();
@@ -103,16 +105,34 @@ pub fn split(
     plan: &PodPlan,
     project: &Project,
     options: &PlanOptions,
+    pods: &[Group],
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let groups = groups(project);
+    let groups: Vec<(String, Vec<String>)> = pods
+        .iter()
+        .map(|g| (g.name.clone(), g.members.clone()))
+        .collect();
+    // Groups in the host's network or in none: no Service, no address map.
+    let isolated: BTreeSet<usize> = pods
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| matches!(g.alone, Some(Alone::Host | Alone::NoNetwork)))
+        .map(|(i, _)| i)
+        .collect();
     let group_of: HashMap<&str, usize> = groups
         .iter()
         .enumerate()
         .flat_map(|(g, (_, services))| services.iter().map(move |s| (s.as_str(), g)))
         .collect();
-    let (mut services_by_group, owner_of) =
-        services_and_owners(plan, project, groups.len(), &group_of, options, diagnostics);
+    let (mut services_by_group, owner_of) = services_and_owners(
+        plan,
+        project,
+        groups.len(),
+        &group_of,
+        &isolated,
+        options,
+        diagnostics,
+    );
     let by_service: HashMap<&str, &ContainerPlan> = plan
         .containers
         .iter()
@@ -155,58 +175,127 @@ pub fn split(
         .collect();
     warn_shared_privilege(&groups, project, diagnostics);
     crate::plan::process::note_split(project, &group_of, diagnostics);
-    let mut out = Vec::new();
-    for (g, (group, members)) in groups.iter().enumerate() {
+    let common = Common {
+        plan,
+        project,
+        options,
+        pods,
+        by_service: &by_service,
+        start_order: &start_order,
+        extra: &extra,
+        map: map.as_ref(),
+        mapped: &mapped,
+        isolated: &isolated,
+        storage_index: &storage_index,
+    };
+    groups
+        .iter()
+        .enumerate()
+        .map(|(g, (group, members))| {
+            let aliases = if isolated.contains(&g) {
+                Vec::new()
+            } else {
+                host_aliases.get(g).cloned().unwrap_or_default()
+            };
+            let services = services_by_group.get(g).cloned().unwrap_or_default();
+            common.pod(g, group, members, aliases, services, diagnostics)
+        })
+        .collect()
+}
+
+/// What every group's Pod is made from.
+struct Common<'a> {
+    plan: &'a PodPlan,
+    project: &'a Project,
+    options: &'a PlanOptions,
+    pods: &'a [Group],
+    by_service: &'a HashMap<&'a str, &'a ContainerPlan>,
+    start_order: &'a HashMap<&'a str, usize>,
+    /// Addresses nobody declares (`--extra-ip`): on every Pod's loopback.
+    extra: &'a [IpAddr],
+    map: Option<&'a Arc<AddressMap>>,
+    /// The groups whose addresses are in the map.
+    mapped: &'a BTreeSet<usize>,
+    /// Groups in the host's network or in none.
+    isolated: &'a BTreeSet<usize>,
+    storage_index: &'a StorageIndex<'a>,
+}
+
+impl Common<'_> {
+    /// The plan of group `g`'s Pod.
+    fn pod(
+        &self,
+        g: usize,
+        group: &str,
+        members: &[String],
+        host_aliases: Vec<crate::plan::HostAlias>,
+        mut services: Vec<ServicePlan>,
+        diagnostics: &mut Diagnostics,
+    ) -> PodPlan {
+        let (project, options) = (self.project, self.options);
         let mut containers: Vec<ContainerPlan> = members
             .iter()
-            .filter_map(|m| by_service.get(m.as_str()).copied().cloned())
+            .filter_map(|m| self.by_service.get(m.as_str()).copied().cloned())
             .collect();
-        containers.sort_by_key(|c| start_order.get(c.service.as_str()).copied());
+        containers.sort_by_key(|c| self.start_order.get(c.service.as_str()).copied());
         fix_roles(&mut containers, project, diagnostics);
         crate::plan::container::check_ports(
             &containers,
             project,
             &options.allow_shared_ports,
+            true,
             diagnostics,
         );
         let mut own: Vec<IpAddr> = containers
             .iter()
             .flat_map(|c| c.addresses.iter().copied())
             .collect();
-        own.extend(extra.iter().copied());
+        own.extend(self.extra.iter().copied());
         own.sort_by_key(|ip| (ip.is_ipv6(), *ip));
         own.dedup();
-        let inbound = inbound_rules(&containers, false);
-        warn_shared_inbound(&containers, &inbound, project, diagnostics);
+        let inbound = inbound_rules(&containers, false, &mut services);
         let mut loopback = LoopbackInit {
             image: String::new(),
             privileged: options.privileged_init,
             addresses: own,
-            map: map.clone().filter(|_| mapped.iter().any(|o| *o != g)),
+            map: self
+                .map
+                .cloned()
+                .filter(|_| self.mapped.iter().any(|o| *o != g)),
             inbound,
         };
         loopback.image = init_image(project, options, loopback.needs_iptables());
-        let has_init = !loopback.addresses.is_empty() || loopback.needs_iptables();
+        let alone = self.pods.get(g).and_then(|p| p.alone.as_ref());
+        // In the node's network, or in none, a Pod claims no address and
+        // translates none: its rules would be the node's.
+        let has_init = !self.isolated.contains(&g)
+            && (!loopback.addresses.is_empty() || loopback.needs_iptables());
+        let member_services: Vec<&crate::model::service::Service> =
+            members.iter().filter_map(|m| project.service(m)).collect();
+        // Pod-level settings come from the Pod's own services only.
+        let mut pod = crate::plan::pod_level(&member_services, diagnostics);
+        pod.host_network = alone == Some(&Alone::Host);
+        // Pod-wide process settings come from this Pod's own containers.
+        let pod = crate::plan::process::for_pod(&pod, &containers);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
-        let storage = storage_for(&storage_index, &containers);
+        let storage = storage_for(self.storage_index, &containers);
         if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
             replicas_stateful(group, replicas, members, project, diagnostics);
         }
-        out.push(PodPlan {
-            project: plan.project.clone(),
-            name: names::dns_label(&format!("{}-{group}", plan.name), "group"),
+        PodPlan {
+            project: self.plan.project.clone(),
+            name: names::dns_label(&format!("{}-{group}", self.plan.name), "group"),
             loopback: has_init.then_some(loopback),
-            // Pod-wide process settings come from this Pod's own containers.
-            pod: crate::plan::process::for_pod(&plan.pod, &containers),
             containers,
-            host_aliases: host_aliases.get(g).cloned().unwrap_or_default(),
+            host_aliases,
             storage,
-            services: services_by_group.get(g).cloned().unwrap_or_default(),
+            services,
+            pod,
             replicas,
             network_policy: None,
-        });
+            reason: None,
+        }
     }
-    out
 }
 
 /// Several replicas of a group would share its named volumes' claims.
@@ -307,6 +396,7 @@ fn services_and_owners(
     project: &Project,
     group_count: usize,
     group_of: &HashMap<&str, usize>,
+    isolated: &BTreeSet<usize>,
     options: &PlanOptions,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
@@ -333,7 +423,10 @@ fn services_and_owners(
     let published: HashMap<&str, &ServicePlan> =
         plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     for container in &plan.containers {
-        let Some(&g) = group_of.get(container.service.as_str()) else {
+        let Some(&g) = group_of
+            .get(container.service.as_str())
+            .filter(|g| !isolated.contains(g))
+        else {
             continue;
         };
         let published = published.get(container.name.as_str()).copied();
@@ -526,42 +619,4 @@ fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storag
         }
     }
     storage
-}
-
-/// A port that several members of one Pod serve on their own addresses
-/// (`--allow-shared-port`) reaches only one of them from other Pods: traffic
-/// arrives at the Pod's IP, and one port has one inbound rule.
-fn warn_shared_inbound(
-    containers: &[ContainerPlan],
-    inbound: &[crate::plan::Inbound],
-    project: &Project,
-    diagnostics: &mut Diagnostics,
-) {
-    for rule in inbound {
-        for container in containers {
-            let serves = container
-                .details
-                .ports
-                .iter()
-                .any(|(p, proto)| *p == rule.port && proto.as_str() == rule.protocol);
-            let elsewhere = container
-                .addresses
-                .first()
-                .is_some_and(|a| *a != rule.address);
-            if serves && elsewhere {
-                let span = project.service(&container.service).map(|s| s.name.span);
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "split-shared-port",
-                        format!(
-                            "service `{}` serves port `{}/{}` on its own address, but from other Pods that port reaches `{}` only",
-                            container.service, rule.port, rule.protocol, rule.address
-                        ),
-                    )
-                    .at_opt(span)
-                    .help("give the services different ports, or put them in different Pods"),
-                );
-            }
-        }
-    }
 }
