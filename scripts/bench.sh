@@ -131,7 +131,9 @@ PY
     return
   fi
   local json=$work/hyperfine.json
-  hyperfine --shell=none --warmup "${MEDIAN_WARMUP:-3}" --runs "${MEDIAN_RUNS:-$RUNS}" --style none \
+  # -i: a refused one-Pod conversion (object-too-large) exits 1; other failures were
+  # refused before timing.
+  hyperfine -i --shell=none --warmup "${MEDIAN_WARMUP:-3}" --runs "${MEDIAN_RUNS:-$RUNS}" --style none \
     --export-json "$json" "$*" >/dev/null
   python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
 }

@@ -5,6 +5,7 @@
 //! names who needs the weaker level and why, so `check` can tell a user
 //! which container keeps the namespace from a stricter level.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext, Volume};
@@ -176,12 +177,12 @@ const BASELINE_SELINUX_TYPES: &[&str] = &[
 const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 /// Checks one Pod: its spec (lists included), metadata and containers.
-pub fn check_pod<'c>(
+pub fn check_pod(
     workload: &str,
     metadata: Option<&ObjectMeta>,
     spec: &PodSpec,
-    containers: impl IntoIterator<Item = &'c Container>,
-    volumes: impl IntoIterator<Item = &'c Volume>,
+    containers: impl IntoIterator<Item = impl Borrow<Container>>,
+    volumes: impl IntoIterator<Item = impl Borrow<Volume>>,
     out: &mut Assessment,
 ) {
     use Level::{Baseline, Privileged};
@@ -255,14 +256,14 @@ pub fn check_pod<'c>(
         }
     }
     for volume in volumes {
-        check_volume(workload, volume, out);
+        check_volume(workload, volume.borrow(), out);
     }
     let pod_non_root = pod.and_then(|p| p.run_as_non_root) == Some(true);
     let pod_seccomp = pod
         .and_then(|p| p.seccomp_profile.as_ref())
         .is_some_and(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost");
     for container in containers {
-        check_container(workload, container, pod_non_root, pod_seccomp, out);
+        check_container(workload, container.borrow(), pod_non_root, pod_seccomp, out);
     }
 }
 
@@ -479,7 +480,28 @@ pub fn of_objects(objects: &[Object]) -> Assessment {
 pub fn of_parts(parts: &[Part<'_>], options: &RenderOptions) -> Assessment {
     let mut out = Assessment::default();
     for part in parts.iter().filter(|p| matches!(p, Part::Workload(_))) {
-        check_object(&part.render(options), &mut out);
+        // The containers and volumes one at a time, as they are written: a
+        // Pod of thousands of containers is never held whole.
+        let (object, lists) = part.render_deferred(options);
+        let Some(lists) = lists else {
+            check_object(&object, &mut out);
+            continue;
+        };
+        let Some(workload) = object.workload() else {
+            continue;
+        };
+        let Some(spec) = workload.pod_spec else {
+            continue;
+        };
+        let label = format!("{} `{}`", workload.kind, workload.name);
+        check_pod(
+            &label,
+            workload.pod_metadata,
+            spec,
+            lists.init_containers().chain(lists.containers()),
+            lists.volumes(),
+            &mut out,
+        );
     }
     out
 }
