@@ -398,6 +398,7 @@ main() {
             split) test_split ;;            # lib/split.sh
             split-names) test_split_names ;;
             split-no-route) test_split_no_route ;;
+            auto-port-clash) test_auto_port_clash ;;   # lib/split.sh
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             # Not in the default list: shows a documented limit (one port, one inbound rule).
             split-shared-port) test_split_shared_port ;;

@@ -283,3 +283,37 @@ test_split_shared_port() {
     check "$name: compose and split matrices agree" \
         sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
 }
+
+# auto_groups NAME WANT: the Pods of $LOGS/NAME/plan, as "DEPLOYMENT=C1,C2 ..." sorted, must be
+# WANT (the grouping --strategy auto must choose).
+auto_groups() {
+    local got
+    got=$(awk '{ print $3 "=" $5 }' "$LOGS/$1/plan" | sort | tr '\n' ' ' | sed 's/ $//')
+    echo "  Pods: $got"
+    [ "$got" = "$2" ] || { echo "  expected: $2"; return 1; }
+}
+
+# run.sh auto-port-clash: issue 16's proof. An application whose a and b both serve
+# 0.0.0.0:8080, converted with the defaults (no --strategy: auto). podlift must make two Pods
+# (a, c, d and b; d declares no port and stays in the largest Pod), say why, and every service
+# must reach every other by address and by name as under Docker Compose v2.
+test_auto_port_clash() {
+    local name=auto-port-clash dir="$SPLIT_DIR/auto-port-clash"
+    log "auto: a port clash converted with the defaults"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "$name: docker compose run" run_compose "$name" "$dir"
+    # The defaults; only the harness's init image (built here, never pulled) and 1.28 (podman
+    # 4.3 runs no native sidecars) are given.
+    PODLIFT_CONVERT_ARGS="--kube-version 1.28 --init-image $SPLIT_INIT_IMAGE" \
+        check "$name: podlift convert (default strategy)" convert "$name" "$dir/compose.yaml"
+    check "$name: podlift says why the second Pod exists (note[auto-split] on 8080/tcp)" \
+        grep -q 'note\[auto-split\]: services `a` and `b` both listen on `8080/tcp`' "$LOGS/$name.podlift.err"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: two Pods, a+c+d and b" auto_groups "$name" "auto-port-clash-a=a,c,d auto-port-clash-b=b"
+    check "$name: run (2 Pods)" split_run "$name"
+    check "$name: every Pod's init container applied the whole address map" \
+        sp init-applied "$LOGS/$name/plan" "$LOGS/$name"
+    check "$name: compose and auto matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+}
