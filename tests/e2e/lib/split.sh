@@ -4,6 +4,8 @@
 #
 #   run.sh split     compose side, split side (app2 x2), matrices, limits, idempotence, and the
 #                    negative control with an emptied address map
+#   run.sh split-names, split-no-route, split-shared-port (with a kube-proxy stand-in),
+#          auto-port-clash (the default strategy on a port clash: two Pods)
 #
 # NETWORK SAFETY: every split Pod is on the --internal network $SPLIT_NET and gets a default
 # route to $SPLIT_DEAD_GW, an address nobody holds there: a packet that is not translated to a
