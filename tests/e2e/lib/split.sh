@@ -333,6 +333,14 @@ auto_groups() {
     [ "$got" = "$2" ] || { echo "  expected: $2"; return 1; }
 }
 
+# auto_pod_refuses COMPOSE: the clash is real: the strict one-Pod strategy stops on it.
+auto_pod_refuses() {
+    local err rc=0
+    err=$(timeout 30 "$PODLIFT" convert -f "$1" --strategy pod --kube-version 1.28 2>&1 >/dev/null) || rc=$?
+    grep -m1 'port-conflict' <<<"$err" | sed 's/^ */  /'
+    [ "$rc" != 0 ] && grep -q 'error\[port-conflict\]' <<<"$err"
+}
+
 # run.sh auto-port-clash: issue 16's proof. An application whose a and b both serve
 # 0.0.0.0:8080, converted with the defaults (no --strategy: auto). podlift must make two Pods
 # (a, c, d and b; d declares no port and stays in the largest Pod), say why, and every service
@@ -349,6 +357,7 @@ test_auto_port_clash() {
         check "$name: podlift convert (default strategy)" convert "$name" "$dir/compose.yaml"
     check "$name: podlift says why the second Pod exists (note[auto-split] on 8080/tcp)" \
         grep -q 'note\[auto-split\]: services `a` and `b` both listen on `8080/tcp`' "$LOGS/$name.podlift.err"
+    check "$name: --strategy pod refuses it (port-conflict on 8080)" auto_pod_refuses "$dir/compose.yaml"
     check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
     check "$name: two Pods, a+c+d and b" auto_groups "$name" "auto-port-clash-a=a,c,d auto-port-clash-b=b"
     check "$name: run (2 Pods)" split_run "$name"
