@@ -214,6 +214,8 @@ def read_plan(path):
             if line.strip():
                 name, ip, dep, idx, _ = line.split()
                 plan.append((name, ip, dep, int(idx)))
+    if not plan:
+        die(f"{path}: no Pods (an empty plan proves nothing)")
     return plan
 
 

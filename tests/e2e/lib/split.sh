@@ -108,6 +108,7 @@ split_pods() {
 # container printed DONE (each Pod's log in $LOGS/NAME/POD.log), run HOOK NAME, tear down.
 split_run() {
     local name=$1 hook=${2:-} dir="$LOGS/$1" pod ip dep idx cs c res rc=0 t0=$SECONDS
+    [ -s "$dir/plan" ] || { echo "  no Pods to play ($dir/plan is missing or empty)"; return 1; }
     while read -r pod ip dep idx cs; do
         pm kube play --network "$SPLIT_NET" --ip "$ip" "$dir/$pod.yaml" >"$dir/$pod.play.log" 2>&1 \
             || { echo "  kube play $pod failed:"; grep -v syslog "$dir/$pod.play.log" | sed 's/^/    /'; rc=1; }
