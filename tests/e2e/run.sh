@@ -388,7 +388,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route tools-recovery)
+        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route split-shared-port auto-port-clash tools-recovery)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -398,8 +398,8 @@ main() {
             split) test_split ;;            # lib/split.sh
             split-names) test_split_names ;;
             split-no-route) test_split_no_route ;;
+            auto-port-clash) test_auto_port_clash ;;   # lib/split.sh
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
-            # Not in the default list: shows a documented limit (one port, one inbound rule).
             split-shared-port) test_split_shared_port ;;
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;
         esac

@@ -21,6 +21,10 @@ Subcommands:
                   the init container then sends no address of another Pod to its Service);
         --no-route: without the e2e-route init container (shows the default route is needed);
         --literal-namespace: PODLIFT_NAMESPACE=NAMESPACE instead of the downward API
+        --service-ips: every Service gets a stand-in ClusterIP of its own (10.254.252.100 + k)
+                  instead of its Pod's IP, and OUTDIR/services lists the kube-proxy rules
+                  "CLUSTER_IP PROTO PORT POD_IP TARGET_PORT" (split.sh kube_proxy plays them):
+                  needed where a Service's targetPort differs from its port
   compare COMPOSE COMPOSE_LOG PLAN POD_LOG_DIR
         the compose matrix against every split Pod's column (replica k>1 shown as NAME#k)
   cross-fails COMPOSE PLAN POD_LOG_DIR
@@ -52,6 +56,8 @@ ADDR_ANNOTATION = "podlift.io/loopback-addresses"
 POD_SUBNET = ipaddress.ip_network("10.254.252.0/24")
 FIRST_POD_HOST = 10
 DEAD_GATEWAY = "10.254.252.254"
+# --service-ips: Service k's stand-in ClusterIP is .(100 + k), held by the kube-proxy stand-in.
+FIRST_SERVICE_HOST = 100
 # Peers are played one after another: give every node time to see the last one start.
 PROBE_DEADLINE = "10"
 
@@ -117,17 +123,28 @@ def cmd_pods(src, outdir, prefix, namespace, image, *flags):
             suffix = "" if n == 1 else f"-{i}"
             pods.append((f"{prefix}-{dep['metadata']['name']}{suffix}", str(next(hosts)),
                          dep["metadata"]["name"], i, dep["spec"]["template"]))
-    # The ClusterIP stand-in: each Service name -> the first Pod its selector matches.
+    # The ClusterIP stand-in: each Service name -> the first Pod its selector matches; with
+    # --service-ips, an address of its own held by the kube-proxy stand-in (see below).
     svc_ip = {}
-    for svc in services:
+    proxy_rules = []
+    for k, svc in enumerate(services):
         sel = svc["spec"].get("selector") or {}
         match = [p for p in pods if selects(sel, (p[4].get("metadata") or {}).get("labels") or {})]
         if not match:
             die(f"Service {svc['metadata']['name']} selects no Deployment")
-        svc_ip[f"{svc['metadata']['name']}.{namespace}.svc"] = match[0][1]
+        cluster_ip = match[0][1]
+        if "--service-ips" in flags:
+            cluster_ip = str(POD_SUBNET.network_address + FIRST_SERVICE_HOST + k)
+            for port in svc["spec"].get("ports") or []:
+                target = port.get("targetPort", port["port"])
+                if not isinstance(target, int):
+                    die(f"Service {svc['metadata']['name']}: named targetPort {target!r}")
+                proxy_rules.append(f"{cluster_ip} {port.get('protocol', 'TCP').lower()} "
+                                   f"{port['port']} {match[0][1]} {target}")
+        svc_ip[f"{svc['metadata']['name']}.{namespace}.svc"] = cluster_ip
         # The bare name too: a container's lookup of `SERVICE` goes through the search domain
         # NAMESPACE.svc.cluster.local to the same ClusterIP.
-        svc_ip[svc["metadata"]["name"]] = match[0][1]
+        svc_ip[svc["metadata"]["name"]] = cluster_ip
         if len(match) > 1:
             print(f"split.py: Service {svc['metadata']['name']} selects {len(match)} Pods;"
                   f" its name resolves to the first, {match[0][0]} ({match[0][1]})", file=sys.stderr)
@@ -144,6 +161,9 @@ def cmd_pods(src, outdir, prefix, namespace, image, *flags):
         if emptied != 1:
             die(f"expected one address-map ConfigMap, found {emptied}")
     os.makedirs(outdir, exist_ok=True)
+    if "--service-ips" in flags:
+        with open(os.path.join(outdir, "services"), "w") as f:
+            f.writelines(r + "\n" for r in proxy_rules)
     for name, ip, dep, idx, template in pods:
         spec = copy.deepcopy(template["spec"])
         if spec.get("hostNetwork"):
@@ -194,6 +214,8 @@ def read_plan(path):
             if line.strip():
                 name, ip, dep, idx, _ = line.split()
                 plan.append((name, ip, dep, int(idx)))
+    if not plan:
+        die(f"{path}: no Pods (an empty plan proves nothing)")
     return plan
 
 

@@ -4,6 +4,8 @@
 #
 #   run.sh split     compose side, split side (app2 x2), matrices, limits, idempotence, and the
 #                    negative control with an emptied address map
+#   run.sh split-names, split-no-route, split-shared-port (with a kube-proxy stand-in),
+#          auto-port-clash (the default strategy on a port clash: two Pods)
 #
 # NETWORK SAFETY: every split Pod is on the --internal network $SPLIT_NET and gets a default
 # route to $SPLIT_DEAD_GW, an address nobody holds there: a packet that is not translated to a
@@ -106,6 +108,7 @@ split_pods() {
 # container printed DONE (each Pod's log in $LOGS/NAME/POD.log), run HOOK NAME, tear down.
 split_run() {
     local name=$1 hook=${2:-} dir="$LOGS/$1" pod ip dep idx cs c res rc=0 t0=$SECONDS
+    [ -s "$dir/plan" ] || { echo "  no Pods to play ($dir/plan is missing or empty)"; return 1; }
     while read -r pod ip dep idx cs; do
         pm kube play --network "$SPLIT_NET" --ip "$ip" "$dir/$pod.yaml" >"$dir/$pod.play.log" 2>&1 \
             || { echo "  kube play $pod failed:"; grep -v syslog "$dir/$pod.play.log" | sed 's/^/    /'; rc=1; }
@@ -145,6 +148,40 @@ in_pod_ns() {
 
 # fetch_from CONTAINER URL: the body, or "fail".
 fetch_from() { pm exec "$1" sh -c "timeout 3 wget -q -O - '$2' 2>/dev/null" || echo fail; }
+
+# kube_proxy NAME: the kube-proxy stand-in for `split.py pods --service-ips`: one container on
+# $SPLIT_NET at $SPLIT_PROXY_IP holding every Service's stand-in ClusterIP, with kube-proxy's
+# translation (ClusterIP:port -> Pod IP:targetPort, masqueraded so that replies come back
+# through it) for each line of $LOGS/NAME/services. A third network namespace, as a node's is
+# on a cluster: the caller's OUTPUT (PODLIFT-OUT) and the callee's PREROUTING (PODLIFT-IN)
+# each translate once, and a Service whose targetPort differs from its port needs one more.
+SPLIT_PROXY_IP=10.254.252.99
+kube_proxy() {
+    local name=$1 rules="$LOGS/$1/services" script cip proto port pip tport
+    [ -s "$rules" ] || { echo "  no Service rules in $rules"; return 1; }
+    script='set -e'
+    while read -r cip proto port pip tport; do
+        script="$script
+ip addr replace $cip/32 dev eth0
+iptables -t nat -A PREROUTING -d $cip -p $proto --dport $port -j DNAT --to-destination $pip:$tport"
+    done <"$rules"
+    script="$script
+iptables -t nat -A POSTROUTING -j MASQUERADE
+iptables -t nat -S | grep DNAT
+echo kube-proxy ready
+exec sleep 600"
+    pm run -d --name "e2e-$name-kube-proxy" --network "$SPLIT_NET" --ip "$SPLIT_PROXY_IP" \
+        --cap-drop all --cap-add NET_ADMIN --sysctl net.ipv4.ip_forward=1 \
+        "$SPLIT_INIT_IMAGE" sh -c "$script" >/dev/null 2>"$LOGS/$name/kube-proxy.err" \
+        || { grep -v syslog "$LOGS/$name/kube-proxy.err" | sed 's/^/    /'; return 1; }
+    for _ in $(seq 50); do
+        pm logs "e2e-$name-kube-proxy" 2>&1 | grep -q '^kube-proxy ready' && break
+        sleep 0.2
+    done
+    pm logs "e2e-$name-kube-proxy" 2>&1 | tee "$LOGS/$name/kube-proxy.log" | sed 's/^/  kube-proxy: /'
+    grep -q '^kube-proxy ready' "$LOGS/$name/kube-proxy.log"
+}
+kube_proxy_down() { pm rm -f -t 0 "e2e-$1-kube-proxy" >/dev/null 2>&1; }
 
 # --- checks while the split Pods are up -------------------------------------------------------
 
@@ -268,8 +305,10 @@ test_split_no_route() {
 }
 
 # run.sh split-shared-port: two servers of one Pod (x-podlift group) on one port, each bound to
-# its own preset address (--allow-shared-port). Fails today: PODLIFT-IN sends the port to the
-# first address only, so another Pod calling b's preset address reaches a (see README).
+# its own preset address (--allow-shared-port). podlift gives the later one (b) a stand-in port
+# (40000): Service b maps 8080 to targetPort 40000, and PODLIFT-IN sends 40000 to b's address.
+# The harness's usual ClusterIP stand-in (the Pod IP) cannot map a port, so this scenario runs
+# with a kube-proxy stand-in (kube_proxy, split.py --service-ips). c must reach b (see README).
 test_split_shared_port() {
     local name=split-shared-port dir="$SPLIT_DIR/shared-port"
     log "split: two servers of one Pod on one port, each on its own preset address"
@@ -278,8 +317,53 @@ test_split_shared_port() {
     check "$name: docker compose run" run_compose "$name" "$dir"
     PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE --allow-shared-port 8080" \
         check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
-    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" --service-ips "${SPLIT_POD_FLAGS[@]}"
+    check "$name: kube-proxy stand-in (ClusterIP:port -> Pod IP:targetPort)" kube_proxy "$name"
     check "$name: split run" split_run "$name"
+    kube_proxy_down "$name"
     check "$name: compose and split matrices agree" \
+        sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+}
+
+# auto_groups NAME WANT: the Pods of $LOGS/NAME/plan, as "DEPLOYMENT=C1,C2 ..." sorted, must be
+# WANT (the grouping --strategy auto must choose).
+auto_groups() {
+    local got
+    got=$(awk '{ print $3 "=" $5 }' "$LOGS/$1/plan" | sort | tr '\n' ' ' | sed 's/ $//')
+    echo "  Pods: $got"
+    [ "$got" = "$2" ] || { echo "  expected: $2"; return 1; }
+}
+
+# auto_pod_refuses COMPOSE: the clash is real: the strict one-Pod strategy stops on it.
+auto_pod_refuses() {
+    local err rc=0
+    err=$(timeout 30 "$PODLIFT" convert -f "$1" --strategy pod --kube-version 1.28 2>&1 >/dev/null) || rc=$?
+    grep -m1 'port-conflict' <<<"$err" | sed 's/^ */  /'
+    [ "$rc" != 0 ] && grep -q 'error\[port-conflict\]' <<<"$err"
+}
+
+# run.sh auto-port-clash: issue 16's proof. An application whose a and b both serve
+# 0.0.0.0:8080, converted with the defaults (no --strategy: auto). podlift must make two Pods
+# (a, c, d and b; d declares no port and stays in the largest Pod), say why, and every service
+# must reach every other by address and by name as under Docker Compose v2.
+test_auto_port_clash() {
+    local name=auto-port-clash dir="$SPLIT_DIR/auto-port-clash"
+    log "auto: a port clash converted with the defaults"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    check "$name: docker compose run" run_compose "$name" "$dir"
+    # The defaults; only the harness's init image (built here, never pulled) and 1.28 (podman
+    # 4.3 runs no native sidecars) are given.
+    PODLIFT_CONVERT_ARGS="--kube-version 1.28 --init-image $SPLIT_INIT_IMAGE" \
+        check "$name: podlift convert (default strategy)" convert "$name" "$dir/compose.yaml"
+    check "$name: podlift says why the second Pod exists (note[auto-split] on 8080/tcp)" \
+        grep -q 'note\[auto-split\]: services `a` and `b` both listen on `8080/tcp`' "$LOGS/$name.podlift.err"
+    check "$name: --strategy pod refuses it (port-conflict on 8080)" auto_pod_refuses "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: two Pods, a+c+d and b" auto_groups "$name" "auto-port-clash-a=a,c,d auto-port-clash-b=b"
+    check "$name: run (2 Pods)" split_run "$name"
+    check "$name: every Pod's init container applied the whole address map" \
+        sp init-applied "$LOGS/$name/plan" "$LOGS/$name"
+    check "$name: compose and auto matrices agree" \
         sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
 }
