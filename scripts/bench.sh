@@ -159,7 +159,7 @@ findings() {
     f=$work/findings-$n.yaml
     ms[$n]=$(median_ms "$PODLIFT" convert -f "$f")
     mb[$n]=$(peak_mb "$PODLIFT" convert -f "$f")
-    lines[$n]=$("$PODLIFT" convert -f "$f" 2>&1 >/dev/null | wc -l)
+    lines[$n]=$({ "$PODLIFT" convert -f "$f" 2>&1 >/dev/null || true; } | wc -l)
     printf '%-9s %9s %12s %12s %14s\n' "$n" $((2 * n)) "${ms[$n]}" "${mb[$n]}" "${lines[$n]}"
   done
   echo
