@@ -953,7 +953,8 @@ fn short_ports(text: &str) -> Option<Vec<Json>> {
     };
     let range = |text: &str| -> Option<(u32, u32)> {
         match text.split_once('-') {
-            Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+            // `9000-8000` is no range (the model refuses it too).
+            Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)).filter(|(a, b)| a <= b),
             None => text.parse().ok().map(|p| (p, p)),
         }
     };

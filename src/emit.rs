@@ -408,9 +408,15 @@ fn write_file(
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
     }
+    // The file it replaces keeps its permissions (`chmod 600` on output that
+    // holds Secrets must survive `--force`).
+    let kept = std::fs::metadata(path).ok().map(|m| m.permissions());
     let result = std::fs::File::create(&temporary)
         .map_err(|e| fail(&e))
         .and_then(|mut file| {
+            if let Some(permissions) = kept {
+                file.set_permissions(permissions).map_err(|e| fail(&e))?;
+            }
             fill(&mut file)?;
             file.sync_all().map_err(|e| fail(&e))
         })
@@ -438,8 +444,17 @@ fn write_directory(
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
+    // The directory it replaces keeps its permissions (`chmod 700` on
+    // output that holds Secrets must survive `--force`).
+    let kept = std::fs::metadata(dir).ok().map(|m| m.permissions());
     let result = std::fs::create_dir_all(&staging)
         .map_err(|e| io(&staging, &e))
+        .and_then(|()| match kept {
+            Some(permissions) => {
+                std::fs::set_permissions(&staging, permissions).map_err(|e| io(&staging, &e))
+            }
+            None => Ok(()),
+        })
         .and_then(|()| fill(&staging))
         .and_then(|()| {
             let mut files = Vec::new();

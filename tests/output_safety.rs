@@ -311,3 +311,54 @@ fn a_directory_holding_an_included_file_is_refused() {
         [".podlift-files", "db.yaml"]
     );
 }
+
+/// A manifest that lists a link and a file "below" it (`a`, then
+/// `a/x.yaml`, in an order that removes the file first): `--force` removes the
+/// link, never the file it points into. (The file behind the link was
+/// deleted before.)
+#[test]
+fn force_never_removes_a_file_through_a_link() {
+    let dir = common::compose_dir(COMPOSE);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.yaml"), "mine").unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(outside.path(), out.join("a")).unwrap();
+    std::fs::write(
+        out.join(".podlift-files"),
+        "# files written by podlift\na/x.yaml\na\n",
+    )
+    .unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out", "--force"])
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("x.yaml")).unwrap(),
+        "mine"
+    );
+}
+
+/// `--force` keeps the permissions of what it replaces: output closed with
+/// `chmod 600`/`700` (it may hold Secrets) stays closed. (It became 0644 and
+/// 0755 before.)
+#[test]
+fn force_keeps_the_permissions_of_what_it_replaces() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = common::compose_dir(COMPOSE);
+    for output in ["out", "k8s.yaml"] {
+        let target = dir.path().join(output);
+        Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-p", "p", "-o", output])
+            .success();
+        let closed = if target.is_dir() { 0o700 } else { 0o600 };
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(closed)).unwrap();
+        Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-p", "p", "-o", output, "--force"])
+            .success();
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, closed, "{output}");
+    }
+}

@@ -270,3 +270,25 @@ fn a_private_config_file_goes_into_a_secret() {
         .any(|v| v["secret"]["secretName"] == "p-config-tls");
     assert!(mounted);
 }
+
+/// A directory named like a credential store inside the project (`.docker`
+/// with registry logins, `.kube` with a kubeconfig) goes into a Secret, even
+/// when its files have harmless names. (Went into a ConfigMap before.)
+#[test]
+fn a_credential_directory_inside_the_project_goes_into_a_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: app\n    volumes:\n      - ./.docker:/root/.docker:ro\n",
+    );
+    std::fs::create_dir(dir.path().join(".docker")).unwrap();
+    std::fs::write(
+        dir.path().join(".docker/config.json"),
+        "{\"auths\":{\"r.example\":{\"auth\":\"dXNlcjpwYXNz\"}}}\n",
+    )
+    .unwrap();
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&run, "ConfigMap").is_empty(), "{}", run.stdout);
+    assert_eq!(kinds(&run, "Secret").len(), 1, "{}", run.stdout);
+    assert!(run.stderr.contains("note[bind-secret]"), "{}", run.stderr);
+}

@@ -102,6 +102,28 @@ fn no_new_privileges_beside_privileged_is_reported_not_written() {
     assert_eq!(findings(&run, "security-opt").len(), 1, "{}", run.stderr);
 }
 
+/// Docker takes `sys_admin` and `cap_sys_admin` as `SYS_ADMIN`: the same
+/// refusal applies. (A lowercase name wrote a Pod the API server refuses.)
+#[test]
+fn no_new_privileges_beside_a_lowercase_sys_admin_is_reported_not_written() {
+    for cap in ["sys_admin", "cap_sys_admin", "all"] {
+        let run = convert(
+            &format!(
+                "services:\n  a:\n    image: a\n    restart: always\n    cap_add: [{cap}]\n    security_opt: [no-new-privileges]\n"
+            ),
+            &[],
+        );
+        let security = &run.pod_spec()["containers"][0]["securityContext"];
+        assert!(security.get("allowPrivilegeEscalation").is_none(), "{cap}");
+        assert_eq!(
+            findings(&run, "security-opt").len(),
+            1,
+            "{cap}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn host_namespaces_are_pod_fields_with_a_warning() {
     let run = convert(

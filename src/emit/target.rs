@@ -348,7 +348,16 @@ pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previou
             "`{output}` holds podlift's earlier output; add `--force` to replace it"
         ));
     }
-    Ok(Previous { files: listed })
+    // Only what the walk saw as a file, below real directories (the walk
+    // follows no link): a listed `a/x.yaml` under a link `a` is never
+    // removed through the link.
+    let seen: BTreeSet<&PathBuf> = entries
+        .iter()
+        .filter(|(_, is_dir)| !is_dir)
+        .map(|(p, _)| p)
+        .collect();
+    let files = listed.into_iter().filter(|f| seen.contains(f)).collect();
+    Ok(Previous { files })
 }
 
 /// Every entry below `dir`, relative, with whether it is a directory

@@ -414,18 +414,23 @@ fn read_host(path: &Path, written: &str, project_dir: &Path) -> HostContent {
         );
     }
     if meta.is_dir() {
-        return read_host_directory(&real, &project);
+        // A directory named like a credential store (`.docker`, `.kube`,
+        // `.ssh` …) is private whatever its files are called.
+        let own = private_reason(&name, None)
+            .or_else(|| private_reason(&file_name_of(&real), None))
+            .map(|why| format!("the directory: {why}"));
+        return read_host_directory(&real, &project, own);
     }
     HostContent::Unportable("it is not a regular file or directory".into())
 }
 
 /// A small directory of regular files inside the project.
-fn read_host_directory(dir: &Path, project: &Path) -> HostContent {
+fn read_host_directory(dir: &Path, project: &Path, private: Option<String>) -> HostContent {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HostContent::Unportable("the directory cannot be read".into());
     };
     let mut files = BTreeMap::new();
-    let mut private = None;
+    let mut private = private;
     let mut total = 0u64;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -195,11 +195,11 @@ pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
     for option in &service.security.options {
         security_opt(name, option, &mut out, diagnostics);
     }
-    let sys_admin = service
-        .security
-        .cap_add
-        .iter()
-        .any(|c| matches!(c.trim_start_matches("CAP_"), "SYS_ADMIN" | "ALL"));
+    let sys_admin = service.security.cap_add.iter().any(|c| {
+        // Docker takes capability names in any case, with or without `CAP_`.
+        let c = c.to_ascii_uppercase();
+        matches!(c.strip_prefix("CAP_").unwrap_or(&c), "SYS_ADMIN" | "ALL")
+    });
     if out.no_new_privileges && (service.security.privileged || sys_admin) {
         // The API server refuses `allowPrivilegeEscalation: false` beside
         // `privileged: true` or an added `SYS_ADMIN`, which grant it anyway.

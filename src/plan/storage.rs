@@ -537,74 +537,35 @@ fn plan_mounts(
                     );
                     continue;
                 }
-                HostContent::Outside if options.bind_as_claim => {
-                    let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
-                    diagnostics.push(
-                        Diagnostic::warning("bind-claim", format!("bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"))
-                            .at(mount.span)
-                            .help("copy the content into the claim before the service needs it"),
-                    );
-                    storage.claims.push(ClaimPlan {
-                        name: claim.clone(),
-                        size: options
-                            .claim_size
-                            .clone()
-                            .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
-                        storage_class: options.storage_class.clone(),
-                    });
-                    (
-                        storage
-                            .volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim)),
-                        None,
-                    )
-                }
                 HostContent::Outside => {
-                    let host = path.to_string_lossy().into_owned();
-                    diagnostics.push(
-                        Diagnostic::warning("bind-host-path", format!("bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"))
-                            .at(mount.span)
-                            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
-                    );
+                    let bind = NodeBind {
+                        owner,
+                        index,
+                        path,
+                        written: written.as_str(),
+                        span: mount.span,
+                    };
                     (
-                        storage.volume(
-                            &format!("{owner}-host-{index}"),
-                            VolumeSource::HostPath(host),
-                        ),
-                        None,
-                    )
-                }
-                HostContent::Unportable(why) if options.bind_as_claim => {
-                    let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
-                    diagnostics.push(
-                        Diagnostic::warning("bind-claim", format!("bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"))
-                            .at(mount.span)
-                            .help("copy the content into the claim before the service needs it"),
-                    );
-                    storage.claims.push(ClaimPlan {
-                        name: claim.clone(),
-                        size: options
-                            .claim_size
-                            .clone()
-                            .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
-                        storage_class: options.storage_class.clone(),
-                    });
-                    (
-                        storage
-                            .volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim)),
+                        node_bind(&bind, None, prefix, options, storage, diagnostics),
                         None,
                     )
                 }
                 HostContent::Unportable(why) => {
-                    diagnostics.push(
-                        Diagnostic::warning("bind-host-path", format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}"))
-                            .at(mount.span)
-                            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
-                    );
-                    let host = path.to_string_lossy().into_owned();
+                    let bind = NodeBind {
+                        owner,
+                        index,
+                        path,
+                        written: written.as_str(),
+                        span: mount.span,
+                    };
                     (
-                        storage.volume(
-                            &format!("{owner}-host-{index}"),
-                            VolumeSource::HostPath(host),
+                        node_bind(
+                            &bind,
+                            Some(why.as_str()),
+                            prefix,
+                            options,
+                            storage,
+                            diagnostics,
                         ),
                         None,
                     )
@@ -621,6 +582,78 @@ fn plan_mounts(
             },
         );
     }
+}
+
+/// A bind mount whose content podlift does not carry: it stays on the node.
+struct NodeBind<'a> {
+    owner: &'a str,
+    index: usize,
+    path: &'a Path,
+    written: &'a str,
+    span: crate::source::Span,
+}
+
+/// A node's path as a hostPath, or an empty claim under `--bind-as pvc`;
+/// `why` says why a path inside the project is not copied (`None`: it is
+/// outside the project).
+fn node_bind(
+    bind: &NodeBind<'_>,
+    why: Option<&str>,
+    prefix: &str,
+    options: &StorageOptions,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) -> String {
+    let NodeBind {
+        owner,
+        index,
+        path,
+        written,
+        span,
+    } = *bind;
+    if options.bind_as_claim {
+        let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
+        let message = match why {
+            None => format!(
+                "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"
+            ),
+            Some(why) => format!(
+                "bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::warning("bind-claim", message)
+                .at(span)
+                .help("copy the content into the claim before the service needs it"),
+        );
+        storage.claims.push(ClaimPlan {
+            name: claim.clone(),
+            size: options
+                .claim_size
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+            storage_class: options.storage_class.clone(),
+        });
+        return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
+    }
+    let host = path.to_string_lossy().into_owned();
+    let message = match why {
+        None => format!(
+            "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"
+        ),
+        Some(why) => {
+            format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}")
+        }
+    };
+    diagnostics.push(
+        Diagnostic::warning("bind-host-path", message)
+            .at(span)
+            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
+    );
+    storage.volume(
+        &format!("{owner}-host-{index}"),
+        VolumeSource::HostPath(host),
+    )
 }
 
 fn config_map_for(

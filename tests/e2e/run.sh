@@ -375,7 +375,7 @@ setup() {
     images=$(py images "$E2E_DIR"/scenarios/*/compose.yaml "$E2E_DIR"/controls/*/compose.yaml "$SPLIT_DIR"/*/compose.yaml) || exit 1
     # shellcheck disable=SC2086
     import_images "$PODLIFT_INIT_IMAGE" $images
-    pm network create --internal --subnet "$POD_SUBNET" "$POD_NET" >/dev/null || die "pod network"
+    pm network create --internal --disable-dns --subnet "$POD_SUBNET" "$POD_NET" >/dev/null || die "pod network"
     log "versions: $(docker_versions); Docker Compose $("$COMPOSE" version --short) ($COMPOSE); $(podman --version) with $(runc --version | head -1), catatonit $(dpkg-query -W -f='${Version}' catatonit), netavark $(dpkg-query -W -f='${Version}' netavark); busybox $(dpkg-query -W -f='${Version}' busybox-static); kernel $(uname -r)"
     log "setup took $((SECONDS - t))s"
 }

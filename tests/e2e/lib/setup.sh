@@ -30,6 +30,10 @@ E2E_TOOLS=(
     "dash /usr/bin/dash"
     "libc-bin /usr/bin/getent"
     "tar /usr/bin/tar"
+    "mawk /usr/bin/mawk"
+    "procps /usr/bin/pgrep"
+    "mount /usr/bin/mount"
+    "mount /usr/bin/umount"
 )
 DOCKER=/usr/bin/docker
 DOCKERD=/usr/sbin/dockerd
@@ -39,7 +43,9 @@ missing_tools() {
     local entry pkg path
     for entry in "${E2E_TOOLS[@]}"; do
         read -r pkg path <<<"$entry"
-        [ -x "$path" ] && [ -f "$path" ] || echo "$pkg $path"
+        # Debian's dynamic `busybox` ships /bin/busybox too; the images need the static one.
+        [ -x "$path" ] && [ -f "$path" ] && { [ "$pkg" != busybox-static ] || pkg_installed "$pkg"; } \
+            || echo "$pkg $path"
     done
 }
 

@@ -85,7 +85,7 @@ init_image_works() {
 
 split_setup() {
     [ -n "$SPLIT_READY" ] && return 0
-    pm network create --internal --subnet "$SPLIT_SUBNET" "$SPLIT_NET" >/dev/null || return 1
+    pm network create --internal --disable-dns --subnet "$SPLIT_SUBNET" "$SPLIT_NET" >/dev/null || return 1
     build_split_init_image || return 1
     SPLIT_READY=1
 }
