@@ -34,12 +34,15 @@ PACKAGES=(
   "libc-bin /usr/bin/getent"           # the split init script resolves Services with it
   "mount /usr/bin/mount"               # tests/split.rs: an overlay on /etc
   "coreutils /usr/bin/timeout"
+  "mawk /usr/bin/mawk"                 # the split init script's awk (tests/split.rs)
   "python3 /usr/bin/python3"
 )
 install=() reinstall=()
 for entry in "${PACKAGES[@]}"; do
   read -r pkg path <<<"$entry"
-  [ -x "$path" ] && continue
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  # Debian's dynamic `busybox` ships /bin/busybox too; the tests need the static one.
+  [ -x "$path" ] && { [ "$pkg" != busybox-static ] || [ "$status" = installed ]; } && continue
   if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ]; then
     [[ " ${reinstall[*]} " == *" $pkg "* ]] || reinstall+=("$pkg")
   else
