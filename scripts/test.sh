@@ -26,15 +26,15 @@ step "system packages"
 # package that ships it, installed BY NAME when the file is absent (reinstalled when dpkg
 # lists the package but the file is gone). tests/e2e installs its own list (lib/setup.sh).
 PACKAGES=(
-  "busybox-static /bin/busybox"        # tests/init_script.rs: the script with busybox's `ip`
+  "busybox-static /bin/busybox"        # tests/it/init_script.rs: the script with busybox's `ip`
   "util-linux /usr/bin/unshare"        # network and mount namespaces for the script tests
   "iproute2 /usr/sbin/ip"
-  "iptables /usr/sbin/iptables"        # tests/split.rs: the split init script in `unshare -n`
+  "iptables /usr/sbin/iptables"        # tests/it/split.rs: the split init script in `unshare -n`
   "iptables /usr/sbin/iptables-restore"
   "libc-bin /usr/bin/getent"           # the split init script resolves Services with it
-  "mount /usr/bin/mount"               # tests/split.rs: an overlay on /etc
+  "mount /usr/bin/mount"               # tests/it/split.rs: an overlay on /etc
   "coreutils /usr/bin/timeout"
-  "mawk /usr/bin/mawk"                 # the split init script's awk (tests/split.rs)
+  "mawk /usr/bin/mawk"                 # the split init script's awk (tests/it/split.rs)
   "python3 /usr/bin/python3"
 )
 install=() reinstall=()

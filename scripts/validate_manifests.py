@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates every manifest podlift has produced for a test with kubernetes-validate.
 
-Inputs: insta snapshots under tests/snapshots (their header is stripped) and any
+Inputs: insta snapshots under tests/it/snapshots (their header is stripped) and any
 YAML files named on the command line. Each must pass `kubernetes-validate --strict`
 for the Kubernetes version given by --kube-version.
 """
@@ -27,7 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--validator", required=True)
     parser.add_argument("--kube-version", default="1.33.0")
-    parser.add_argument("--snapshots", default="tests/snapshots")
+    parser.add_argument("--snapshots", default="tests/it/snapshots")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use serde_saphyr::granit_parser::{
+use granit_parser::{
     Event, Options as ParserOptions, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag,
 };
 

@@ -1,14 +1,8 @@
 //! Every container gets its own anonymous volume, in both strategies; a note
 //! says that an emptyDir or a new claim starts empty, while Docker copies the
 //! image's files into a new volume (issue 14, item 5).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -2,15 +2,8 @@
 //! application, else the fewest Pods that remove the obstacles, joined by
 //! the split strategy's address map. Checked on small cases and, structurally,
 //! on real static-IP applications (tests/fixtures/static-ip, see SOURCES.md).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

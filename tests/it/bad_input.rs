@@ -1,15 +1,8 @@
 //! Hostile and broken input, one row each: podlift exits with a clear error
 //! (at `file:line:column` where the problem has one), prints nothing on
 //! stdout and never panics or hangs. The limits are in `docs/limits.md`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::path::Path;

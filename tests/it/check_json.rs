@@ -1,13 +1,7 @@
 //! `podlift check --format json`: the versioned shape, checked against its
 //! JSON Schema in docs/ and pinned by a snapshot.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

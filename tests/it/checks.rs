@@ -1,13 +1,7 @@
 //! `podlift check` and `plan`: one case per check, the JSON report, the plan
 //! table and diagram.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::{Test, fixture};
 

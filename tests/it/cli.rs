@@ -1,7 +1,6 @@
 //! The command line as people use it: completions, man page, help.
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::Test;
 

@@ -1,12 +1,4 @@
 //! A small builder for running the `podlift` binary in tests.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr,
-    dead_code
-)]
 
 use std::path::{Path, PathBuf};
 

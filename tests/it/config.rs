@@ -2,14 +2,8 @@
 //! form of `docker compose config`; and the cases where Docker Compose v2
 //! disagreed with podlift (tests/oracle/differential.py found them), each a
 //! regression test. Expected values were checked against compose v2.40.3.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::{Test, compose_dir};
 use serde_json::{Value, json};

@@ -1,12 +1,6 @@
 //! `--controller`: the object that runs the Pod.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::{Test, fixture};
 use serde_json::json;

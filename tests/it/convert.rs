@@ -1,13 +1,6 @@
 //! `podlift convert`: the seed becomes one Pod; names, addresses, commands.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
+use crate::common;
 
 use common::{Test, fixture, repo};
 

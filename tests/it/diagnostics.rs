@@ -1,10 +1,9 @@
 //! How diagnostics read: repeated findings grouped, one summary line,
 //! verbosity and colour flags.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::fmt::Write as _;
 
-mod common;
+use crate::common;
 
 use common::{Test, compose_dir};
 

@@ -1,13 +1,7 @@
 //! `podlift explain`, and that every code the program can emit is explained
 //! (in `src/explain.rs`, and so in `podlift explain` and `docs/diagnostics.md`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -160,7 +154,7 @@ fn explanations_are_sorted_unique_and_complete() {
     }
 }
 
-/// `PODLIFT_UPDATE_DOCS=1 cargo test --test explain` rewrites the page.
+/// `PODLIFT_UPDATE_DOCS=1 cargo test --test it explain` rewrites the page.
 #[test]
 fn docs_diagnostics_md_is_generated_from_the_table() {
     let path = repo().join("docs/diagnostics.md");
@@ -171,7 +165,7 @@ fn docs_diagnostics_md_is_generated_from_the_table() {
     let written = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         written == generated,
-        "docs/diagnostics.md is out of date: run `PODLIFT_UPDATE_DOCS=1 cargo test --test explain`"
+        "docs/diagnostics.md is out of date: run `PODLIFT_UPDATE_DOCS=1 cargo test --test it explain`"
     );
 }
 

@@ -1,14 +1,8 @@
 //! A port compose publishes on one host address (`127.0.0.1:3306:3306`) was
 //! reachable only from that host: podlift makes no Service for it and says
 //! so in one note (issue 14, item 3).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

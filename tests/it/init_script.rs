@@ -2,15 +2,8 @@
 //! fresh network namespace (`unshare -n`, root only) and every address ends
 //! up on `lo` as a `/32` (`/128`) host route. Nothing here touches a preset
 //! address from the machine's own namespace.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

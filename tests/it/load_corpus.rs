@@ -2,13 +2,6 @@
 //! see its `MANIFEST.tsv`) goes through load + model: files marked `valid`
 //! load without an error, files marked `invalid-*` get at least one error,
 //! and nothing panics.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stdout
-)]
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,12 +1,5 @@
 //! The loader end to end: files on disk → `podlift::load::load` → the merged
 //! tree and its diagnostics.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stdout
-)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,13 +1,7 @@
 //! The mapping of a realistic product (tests/fixtures/product): what each
 //! compose setting becomes in the manifests.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::{Run, Test, fixture};
 use serde_json::{Value, json};

@@ -2,14 +2,8 @@
 //! NetworkPolicy reproduces which Pods may reach which, and an internal
 //! network has no way out but the cluster's DNS (issue 20, part C). In one
 //! Pod a note says what the shared namespace no longer separates.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -2,14 +2,8 @@
 //! changes it for every container of its Pod: a warning per such service in
 //! the one-Pod strategy, naming the risk and the strategy that isolates it
 //! (issue 14, item 8).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::Test;
 

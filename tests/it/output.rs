@@ -5,15 +5,8 @@
 //!
 //! A missing tool skips its test with `SKIPPED: …` on stderr, except under
 //! `CI=true`, where it fails.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

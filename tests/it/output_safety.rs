@@ -3,14 +3,8 @@
 //! replaces only those; the working directory, its parents, `/`, `$HOME`, a
 //! directory holding `.git` or an input file are refused before any work;
 //! `-o NAME.yaml|.yml|.json` writes one file atomically.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,14 +3,8 @@
 //! the namespace is labelled with the strictest Pod Security Standard level
 //! the manifests satisfy, which `check` reports with the container that
 //! needs it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

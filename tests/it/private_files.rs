@@ -3,14 +3,8 @@
 //! copied, private-looking ones into a Secret; outside the project a bind
 //! becomes a hostPath (a private one an error); one note lists every copied
 //! file, another every variable taken from podlift's own environment.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

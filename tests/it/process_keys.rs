@@ -2,14 +2,8 @@
 //! `uts`/`userns_mode` namespaces, `shm_size`, `cpu_shares`/`cpu_quota`/
 //! `cpu_period`, `post_start`/`pre_stop`, `group_add`, `annotations`,
 //! `label_file`, `domainname`; container-only ports and kompose labels.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use common::{Run, Test};
 use serde_json::{Value, json};

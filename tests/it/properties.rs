@@ -2,13 +2,6 @@
 //! interpolation, merging, the address plan and the YAML podlift writes.
 //! Case counts stay small so the suite runs in seconds; the fuzz targets in
 //! `fuzz/` search much longer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -30,7 +23,6 @@ use podlift::source::{FileId, Sources};
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
-        failure_persistence: None,
         ..ProptestConfig::default()
     }
 }

@@ -2,14 +2,8 @@
 //! item 2): YAML 1.1 words in any case, also after interpolation; anything
 //! else is an error at its position, never a silent default. Every spelling
 //! below was checked against `docker compose config` v2.40.3.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 

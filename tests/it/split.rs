@@ -1,17 +1,8 @@
 //! `--strategy split`: a Deployment per service or group, each keeping its
 //! own preset addresses and translating the others' to their Services.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
 
-mod common;
-#[path = "../benches/support/generate.rs"]
-#[allow(dead_code)]
-mod generate;
+use crate::common;
+use crate::generate;
 
 use std::process::Command;
 

@@ -3,14 +3,8 @@
 //! on with `service_healthy` gets one, with a budget of at least
 //! `start_period + interval × retries` and 10 minutes, changeable per
 //! service with `x-podlift.startup-timeout` (issue 14, item 7).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

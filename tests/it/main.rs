@@ -1,0 +1,44 @@
+//! podlift's integration tests, one binary: each module is one area, run
+//! as `cargo test --test it AREA` (e.g. `cargo test --test it explain`).
+//! Tests may unwrap, index and print: a failure is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr,
+    clippy::print_stdout
+)]
+
+mod anonymous_volumes;
+#[path = "../../benches/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+
+mod auto;
+mod bad_input;
+mod check_json;
+mod checks;
+mod cli;
+mod common;
+mod config;
+mod controller;
+mod convert;
+mod diagnostics;
+mod explain;
+mod host_ports;
+mod init_script;
+mod load_corpus;
+mod load_features;
+mod mapping;
+mod network_policy;
+mod network_privilege;
+mod output;
+mod output_safety;
+mod pod_security;
+mod private_files;
+mod process_keys;
+mod properties;
+mod scalars;
+mod split;
+mod start_gate;
