@@ -11,6 +11,7 @@
 )]
 
 mod anonymous_volumes;
+mod architecture;
 #[path = "../../benches/support/generate.rs"]
 #[allow(dead_code)]
 mod generate;
