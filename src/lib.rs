@@ -7,6 +7,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "cli/args.rs"]
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
