@@ -31,15 +31,16 @@ pub fn run(
     };
     let (target, format) = match emit::target::resolve(&request) {
         Ok(resolved) => resolved,
-        Err(message) => return usage(String::new(), message),
+        Err(message) => return usage(message),
     };
-    let stages = options::stages(&args.input, env);
+    let mut stages = options::stages(&args.input, env);
+    options::with_namespace(&mut stages.render, args);
     let pipeline = podlift::pipeline(&stages);
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     if let Err(message) =
         emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())
     {
-        return usage(String::new(), message);
+        return usage(message);
     }
     let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
@@ -48,7 +49,6 @@ pub fn run(
         _ => return Outcome::new(String::new(), stderr, Status::Failed),
     };
     let mut render_options = stages.render;
-    options::with_namespace(&mut render_options, args);
     render_options.pod_security = pipeline
         .pod_security
         .as_ref()
@@ -70,6 +70,6 @@ pub fn run(
 }
 
 /// A refused output: only its message, exit 2.
-fn usage(stderr: String, message: String) -> Outcome {
-    Outcome::error(stderr, &Diagnostic::command(message), Status::Usage)
+fn usage(message: String) -> Outcome {
+    Outcome::error(String::new(), &Diagnostic::command(message), Status::Usage)
 }

@@ -22,8 +22,7 @@ use clap::Parser as _;
 
 use args::{Cli, Command};
 use environment::Environment;
-pub use exit::Outcome;
-use exit::Status;
+use exit::{Outcome, Status};
 
 /// Runs podlift with command-line `args` (the first is the program name),
 /// writing converted manifests to `stdout` as they are serialised; the

@@ -32,8 +32,8 @@ pub const fn diagnostics(cli: &Cli, env: &Environment) -> diagnostic::RenderOpti
     }
 }
 
-/// The options of every stage up to the plan, and of render without a
-/// namespace (`convert` adds its own).
+/// The options of the stages from the inputs every command shares (render's
+/// without a namespace: `convert` adds its `-n`).
 pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
     podlift::Options {
         load: load_options(input, env),
