@@ -73,3 +73,24 @@ impl Outcome {
         ExitCode::from(self.status.code())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use podlift::diagnostic::{Diagnostic, Diagnostics};
+
+    use super::Status;
+
+    #[test]
+    fn errors_fail_warnings_only_under_strict_notes_never() {
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(Diagnostic::note("n", "a note"));
+        assert_eq!(Status::of(&diagnostics, true), Status::Success);
+        diagnostics.push(Diagnostic::warning("w", "a warning"));
+        assert_eq!(Status::of(&diagnostics, false), Status::Success);
+        assert_eq!(Status::of(&diagnostics, true), Status::Failed);
+        diagnostics.push(Diagnostic::error("e", "an error"));
+        assert_eq!(Status::of(&diagnostics, false), Status::Failed);
+        let codes = [Status::Success, Status::Failed, Status::Usage].map(Status::code);
+        assert_eq!(codes, [0, 1, 2]);
+    }
+}
