@@ -12,8 +12,9 @@ use super::options;
 
 /// Errors that come from putting services into Pods, not from reading the
 /// compose file: `config` prints the project despite them.
-// The stages that make them give them no kind to tell them by; the codes
-// are matched here until they do.
+// The stages that make them give them no kind to tell them by, so the codes
+// are matched here: a typed kind set where each is made (model, plan), or a
+// plan entry that checks only references, would let this list go.
 const CONVERSION_ERRORS: &[&str] = &[
     "port-conflict",
     "address-duplicate",
