@@ -23,13 +23,13 @@ use criterion::{
     BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime,
 };
 
-use podlift::diagnostic::{Diagnostics, Severity};
+use podlift::diagnostic::Diagnostics;
+use podlift::emit;
 use podlift::load::{self, Document, LoadOptions};
 use podlift::model::{self, NameSources, Project};
 use podlift::plan::{self, PlanOptions, PodPlan};
 use podlift::render::{self, Object, RenderOptions};
 use podlift::source::Sources;
-use podlift::{Environment, emit};
 use support::generate::{Variant, compose};
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
@@ -65,7 +65,7 @@ impl Fixture {
         );
         let plan = plan::plan(&project, &plan_options(), &mut diagnostics);
         assert_eq!(
-            diagnostics.count(Severity::Error) + diagnostics.count(Severity::Warning),
+            diagnostics.counts().errors + diagnostics.counts().warnings,
             0,
             "the synthetic file converts cleanly: {:?}",
             diagnostics.items()
@@ -166,20 +166,15 @@ fn benches(c: &mut Criterion) {
     stage(c, "emit", &fixtures, |f| {
         emit::yaml_stream(&f.objects).unwrap()
     });
-    let env = Environment {
-        working_dir: dir.path().to_path_buf(),
-        ..Environment::default()
-    };
     stage(c, "convert", &fixtures, |f| {
-        let outcome = podlift::run(["podlift", "convert", "-f", f.path.to_str().unwrap()], &env);
+        let (code, stderr) = convert(dir.path(), &f.path);
         // Past about 1,900 services the one Deployment is over the 1.5 MiB
         // Kubernetes stores in one object: podlift refuses it (exit 1).
         assert!(
-            outcome.code == 0 || outcome.stderr.contains("would be more than 1.5 MiB"),
-            "{}",
-            outcome.stderr
+            code == 0 || stderr.contains("would be more than 1.5 MiB"),
+            "{stderr}"
         );
-        outcome
+        (code, stderr)
     });
     // The same, with two warnings per service to render (issue 17).
     let mut group = c.benchmark_group("convert-findings");
@@ -190,18 +185,53 @@ fn benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(2 * services as u64));
         group.bench_with_input(BenchmarkId::from_parameter(services), &path, |b, path| {
             b.iter(|| {
-                let outcome =
-                    podlift::run(["podlift", "convert", "-f", path.to_str().unwrap()], &env);
-                assert!(
-                    outcome
-                        .stderr
-                        .contains("more warning[address-common-range]")
-                );
-                outcome
+                let (code, stderr) = convert(dir.path(), path);
+                assert!(stderr.contains("more warning[address-common-range]"));
+                (code, stderr)
             });
         });
     }
     group.finish();
+}
+
+/// `podlift convert -f PATH` in `dir`, in-process and without the command
+/// line: the stages, the rendered diagnostics, the YAML stream written to a
+/// buffer (as the binary does to stdout); the exit status and stderr.
+fn convert(dir: &Path, path: &Path) -> (u8, String) {
+    let options = podlift::Options {
+        load: LoadOptions {
+            files: vec![path.to_path_buf()],
+            working_dir: dir.to_path_buf(),
+            interpolate: true,
+            ..LoadOptions::default()
+        },
+        plan: PlanOptions {
+            strategy: plan::Strategy::Auto,
+            ..plan_options()
+        },
+        ..podlift::Options::default()
+    };
+    let pipeline = podlift::pipeline(&options);
+    let stderr = podlift::diagnostic::render(
+        &pipeline.diagnostics,
+        &pipeline.sources,
+        podlift::diagnostic::Style::Plain,
+    );
+    let plans = match &pipeline.plans {
+        Some(plans) if !pipeline.diagnostics.has_errors() => plans,
+        _ => return (1, stderr),
+    };
+    let emit_options = emit::EmitOptions {
+        format: emit::Format::Yaml,
+        output: emit::Output::Stdout,
+        force: false,
+        project: plans.first().map(podlift::project_name).unwrap_or_default(),
+        kube_version: (1, 33),
+    };
+    let mut stdout = Vec::new();
+    emit::emit(plans, &options.render, &emit_options, &mut stdout).unwrap();
+    black_box(stdout);
+    (0, stderr)
 }
 
 fn main() {

@@ -76,6 +76,14 @@ impl Diagnostic {
         }
     }
 
+    /// An error of the command rather than of the compose input: a refused
+    /// `-o`, an unknown command or code, output that could not be written.
+    /// It has no place in a file and no code to look up (its code is
+    /// [`COMMAND`]); [`render_short`] shows it.
+    pub fn command(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, COMMAND, message)
+    }
+
     /// Points the diagnostic at `span`.
     #[must_use]
     pub const fn at(mut self, span: Span) -> Self {
@@ -97,6 +105,9 @@ impl Diagnostic {
         self
     }
 }
+
+/// The code of [`Diagnostic::command`] errors.
+pub const COMMAND: &str = "command";
 
 /// The diagnostics gathered during one run, in the order found.
 #[derive(Debug, Default)]
@@ -124,13 +135,21 @@ impl Diagnostics {
     /// Whether any error was recorded.
     #[must_use]
     pub fn has_errors(&self) -> bool {
-        self.count(Severity::Error) > 0
+        self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    /// How many diagnostics of `severity` were recorded.
+    /// How many diagnostics of each severity were recorded.
     #[must_use]
-    pub fn count(&self, severity: Severity) -> usize {
-        self.items.iter().filter(|d| d.severity == severity).count()
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for d in &self.items {
+            match d.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Note => counts.notes += 1,
+            }
+        }
+        counts
     }
 
     /// Sorts by file position so output reads top to bottom, keeping the
@@ -245,12 +264,24 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
             list_places(places, GROUP_PLACES)
         );
     }
-    let counts = Counts::of(diagnostics);
+    let counts = diagnostics.counts();
     if (options.verbosity != Verbosity::Quiet || counts.errors > 0)
         && let Some(line) = counts.summary()
     {
         out.push_str(&line);
         out.push('\n');
+    }
+    out
+}
+
+/// One diagnostic in the short form of the command's own errors, without a
+/// snippet or a code: `error: MESSAGE`, then `  help: HELP` when it has
+/// advice.
+#[must_use]
+pub fn render_short(diagnostic: &Diagnostic) -> String {
+    let mut out = format!("{}: {}\n", diagnostic.severity.as_str(), diagnostic.message);
+    if let Some(help) = &diagnostic.help {
+        let _ = writeln!(out, "  help: {help}");
     }
     out
 }
@@ -369,8 +400,9 @@ impl Groups {
     }
 }
 
-/// How many diagnostics of each severity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How many diagnostics of each severity ([`Diagnostics::counts`]); also
+/// the `summary` of `check --format json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     /// Errors.
     pub errors: usize,
@@ -381,20 +413,6 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Counts `diagnostics`.
-    #[must_use]
-    pub fn of(diagnostics: &Diagnostics) -> Self {
-        let mut counts = Self::default();
-        for d in diagnostics.items() {
-            match d.severity {
-                Severity::Error => counts.errors += 1,
-                Severity::Warning => counts.warnings += 1,
-                Severity::Note => counts.notes += 1,
-            }
-        }
-        counts
-    }
-
     /// The one summary line, e.g. `1 error, 2,000 warnings, 2 notes`;
     /// `None` when there is nothing to count.
     #[must_use]
@@ -662,10 +680,10 @@ mod tests {
     #[test]
     fn summary_counts_every_severity() {
         let mut diagnostics = Diagnostics::default();
-        assert_eq!(Counts::of(&diagnostics).summary(), None);
+        assert_eq!(diagnostics.counts().summary(), None);
         diagnostics.push(Diagnostic::note("n", "only a note"));
         assert_eq!(
-            Counts::of(&diagnostics).summary().as_deref(),
+            diagnostics.counts().summary().as_deref(),
             Some("0 errors, 0 warnings, 1 note")
         );
     }

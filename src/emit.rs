@@ -2,6 +2,7 @@
 //! `kubectl apply -f -` reads) or a JSON `List`; a directory gets one file per
 //! object, a Kustomize base or a Helm chart, written all-or-nothing.
 
+mod format;
 pub mod helm;
 pub mod kustomize;
 pub mod limits;
@@ -14,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::ser::SerializeSeq;
 
-use crate::cli::Format;
 use crate::plan::PodPlan;
 use crate::render::{self, Object, Part, RenderOptions};
+pub use format::Format;
 use splice::Rendered;
 
 /// Where the output goes.

@@ -1,5 +1,7 @@
 //! The `podlift` command: parse, run, print, exit.
 
+mod cli;
+
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -13,11 +15,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let environment = podlift::Environment::from_process().with_stdin_for(&args);
-    let outcome = podlift::run_to(args, &environment, &mut stdout);
+    let outcome = cli::run(std::env::args_os(), &mut stdout);
     let _ = stdout.write_all(outcome.stdout.as_bytes());
     let _ = stdout.flush();
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-    ExitCode::from(outcome.code)
+    outcome.exit_code()
 }

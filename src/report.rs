@@ -222,7 +222,7 @@ pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -
             let _ = writeln!(out, "{prefix}  error[{}] {at}{}", d.code, d.message);
         }
     }
-    if let Some(summary) = Counts::of(diagnostics).summary() {
+    if let Some(summary) = diagnostics.counts().summary() {
         let _ = writeln!(out, "\n{prefix}{summary}");
     }
     out
@@ -315,7 +315,8 @@ pub fn check_summary(
     if let Some(assessment) = pod_security {
         let _ = writeln!(out, "pod security: {}", assessment.summary(5));
     }
-    let summary = Counts::of(diagnostics)
+    let summary = diagnostics
+        .counts()
         .summary()
         .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
     let _ = writeln!(out, "{summary}");
@@ -331,7 +332,7 @@ pub const JSON_VERSION: u32 = 1;
 struct JsonReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: JsonSummary,
+    summary: Counts,
     /// The strictest Pod Security level the Pods satisfy; absent when no
     /// plan could be made.
     #[serde(rename = "podSecurity", skip_serializing_if = "Option::is_none")]
@@ -374,13 +375,6 @@ struct JsonPlace<'a> {
     service: Option<String>,
     key: Option<String>,
     message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    errors: usize,
-    warnings: usize,
-    notes: usize,
 }
 
 fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
@@ -431,15 +425,10 @@ pub fn diagnostics_json(
             })
         })
         .collect();
-    let counts = Counts::of(diagnostics);
     let report = JsonReport {
         version: JSON_VERSION,
         diagnostics: entries,
-        summary: JsonSummary {
-            errors: counts.errors,
-            warnings: counts.warnings,
-            notes: counts.notes,
-        },
+        summary: diagnostics.counts(),
         pod_security: pod_security.map(|assessment| JsonPodSecurity {
             level: assessment.level().as_str(),
             needs: assessment

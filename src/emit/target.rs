@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
-use crate::cli::Format;
+use super::Format;
 
 /// The list of files podlift wrote into an output directory, one relative
 /// path a line; `--force` replaces only what it lists.

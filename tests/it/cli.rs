@@ -84,3 +84,55 @@ fn help_groups_options_and_shows_examples() {
     let top = Test::new().args(["--help"]).success();
     assert!(top.stdout.contains("podlift explain address-common-range"));
 }
+
+#[test]
+fn every_spelling_of_dash_f_dash_reads_standard_input() {
+    // Standard input is read once the command line is parsed, so clap's
+    // spellings of `-f -` all work (`-f=-` and `-f-` were missed before).
+    let dir = tempfile::tempdir().unwrap();
+    for spelling in [
+        &["-f", "-"][..],
+        &["-f=-"],
+        &["-f-"],
+        &["--file", "-"],
+        &["--file=-"],
+    ] {
+        let run = Test::new()
+            .args(["convert", "-p", "stdin"])
+            .args(spelling)
+            .current_dir(dir.path())
+            .stdin("services:\n  from-stdin:\n    image: busybox\n")
+            .success();
+        assert_eq!(
+            run.pod_spec()["containers"][0]["name"],
+            "from-stdin",
+            "{spelling:?}"
+        );
+    }
+}
+
+#[test]
+fn the_commands_own_errors_are_one_line_and_advice() {
+    let run = Test::new().args(["man", "nope"]).failure(2);
+    assert_eq!(
+        run.stderr,
+        "error: `nope` is not a podlift command\n  help: `podlift --help` lists them\n"
+    );
+    // After the conversion's diagnostics (and their summary), the error
+    // that kept the output from being written, and exit 1.
+    let dir = common::compose_dir("services:\n  a:\n    image: busybox\n");
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let run = Test::new()
+        .args(["convert", "-o", "a-file/out.yaml"])
+        .current_dir(dir.path())
+        .failure(1);
+    let (diagnostics, error) = run.stderr.rsplit_once("error: ").unwrap();
+    assert!(
+        diagnostics.ends_with("0 errors, 0 warnings, 1 note\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(error.starts_with("cannot write `"), "{}", run.stderr);
+    assert!(error.contains("a-file/out.yaml`: "), "{}", run.stderr);
+    assert_eq!(error.lines().count(), 1, "{}", run.stderr);
+}

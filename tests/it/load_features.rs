@@ -294,7 +294,7 @@ fn an_extends_cycle_is_an_error_at_the_extends() {
     assert_eq!(line, Some(8));
     // one cycle, one error
     assert_eq!(
-        loaded.diagnostics.count(Severity::Error),
+        loaded.diagnostics.counts().errors,
         1,
         "{:#?}",
         loaded.diagnostics

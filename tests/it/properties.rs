@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 
-use podlift::Environment;
 use podlift::diagnostic::Diagnostics;
 use podlift::load::interpolate::{Problem, substitute};
 use podlift::load::merge::merge_documents;
@@ -523,19 +522,39 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         writeln!(text, "      V{index}: {quoted}").unwrap();
     }
     let dir = project(&text);
-    let env = Environment {
-        working_dir: dir.path().to_path_buf(),
-        ..Environment::default()
+    // `podlift convert -p props` in the directory, in-process: the stages.
+    let options = podlift::Options {
+        load: LoadOptions {
+            working_dir: dir.path().to_path_buf(),
+            interpolate: true,
+            ..LoadOptions::default()
+        },
+        project_name: Some("props".to_string()),
+        plan: PlanOptions {
+            native_sidecars: true,
+            strategy: plan::Strategy::Auto,
+            ..PlanOptions::default()
+        },
+        render: podlift::render::RenderOptions::default(),
     };
-    let outcome = podlift::run(["podlift", "convert", "-p", "props"], &env);
-    if outcome.code != 0 {
-        return Err(format!(
-            "exit {}:\n{}\n{text}",
-            outcome.code, outcome.stderr
-        ));
-    }
-    let objects = serde_saphyr::from_multiple::<serde_json::Value>(&outcome.stdout)
-        .map_err(|e| format!("{e}\n{}", outcome.stdout))?;
+    let pipeline = podlift::pipeline(&options);
+    let plans = match &pipeline.plans {
+        Some(plans) if !pipeline.diagnostics.has_errors() => plans,
+        _ => return Err(format!("errors: {:?}\n{text}", pipeline.diagnostics)),
+    };
+    let emit_options = podlift::emit::EmitOptions {
+        format: podlift::emit::Format::Yaml,
+        output: podlift::emit::Output::Stdout,
+        force: false,
+        project: "props".to_string(),
+        kube_version: (1, 33),
+    };
+    let mut stdout = Vec::new();
+    podlift::emit::emit(plans, &options.render, &emit_options, &mut stdout)
+        .map_err(|e| e.message)?;
+    let stdout = String::from_utf8(stdout).unwrap();
+    let objects = serde_saphyr::from_multiple::<serde_json::Value>(&stdout)
+        .map_err(|e| format!("{e}\n{stdout}"))?;
     let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
     let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     Ok(container["env"]

@@ -1,12 +1,10 @@
-//! Command line: clap types and their translation into stage options, and
-//! what is made from the clap definition itself (completions, man pages).
+//! The command line as clap reads it: commands, flags and their values.
+//! [`super::options`] translates them into the stages' typed options.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory as _, Parser, Subcommand};
-
-use crate::diagnostic::{RenderOptions, Style, Verbosity};
+use clap::{Args, Parser, Subcommand};
 
 /// Move a Docker Compose application onto Kubernetes without changing an image.
 #[derive(Debug, Parser)]
@@ -43,60 +41,6 @@ pub struct Cli {
         help_heading = "Diagnostics"
     )]
     pub color: ColorWhen,
-}
-
-impl Cli {
-    /// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows
-    /// `auto_color`: stderr is a terminal and `NO_COLOR` is unset).
-    #[must_use]
-    pub const fn render_options(&self, auto_color: bool) -> RenderOptions {
-        let color = match self.color {
-            ColorWhen::Auto => auto_color,
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-        };
-        RenderOptions {
-            style: if color { Style::Color } else { Style::Plain },
-            verbosity: if self.quiet {
-                Verbosity::Quiet
-            } else if self.verbose {
-                Verbosity::Verbose
-            } else {
-                Verbosity::Normal
-            },
-        }
-    }
-}
-
-/// A completion script for `shell`.
-#[must_use]
-pub fn completion_script(shell: clap_complete::Shell) -> String {
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "podlift", &mut script);
-    String::from_utf8_lossy(&script).into_owned()
-}
-
-/// The man page of podlift, or of one of its commands (`podlift-convert(1)`);
-/// `None` for a command that does not exist.
-#[must_use]
-pub fn man_page(command: Option<&str>) -> Option<std::io::Result<String>> {
-    let top = Cli::command();
-    let page = match command {
-        None => top,
-        Some(name) => top
-            .get_subcommands()
-            .find(|c| c.get_name() == name)?
-            .clone()
-            .display_name(format!("podlift-{name}"))
-            .bin_name(format!("podlift {name}"))
-            .version(env!("CARGO_PKG_VERSION")),
-    };
-    let mut roff = Vec::new();
-    Some(
-        clap_mangen::Man::new(page)
-            .render(&mut roff)
-            .map(|()| String::from_utf8_lossy(&roff).into_owned()),
-    )
 }
 
 /// `--color`.
@@ -363,7 +307,7 @@ pub struct ConvertArgs {
     pub create_namespace: bool,
 }
 
-/// How manifests are written.
+/// `--format` of `convert` (mapped onto [`podlift::emit::Format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// A YAML stream (or one YAML file per object with `-o DIR`).
@@ -399,7 +343,7 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
 }
 
 fn parse_quantity(text: &str) -> Result<String, String> {
-    if crate::model::units::is_positive_quantity(text) {
+    if podlift::model::units::is_positive_quantity(text) {
         Ok(text.to_string())
     } else {
         Err(format!(
@@ -446,4 +390,17 @@ pub enum ControllerKind {
     Statefulset,
     /// A bare Pod.
     Pod,
+}
+
+impl Command {
+    /// The inputs of a command that reads compose files.
+    pub const fn input(&self) -> Option<&InputArgs> {
+        match self {
+            Self::Convert(args) => Some(&args.input),
+            Self::Check(args) => Some(&args.input),
+            Self::Plan(args) => Some(&args.input),
+            Self::Config(args) => Some(&args.input),
+            Self::Explain(_) | Self::Completions(_) | Self::Man(_) => None,
+        }
+    }
 }

@@ -1,0 +1,100 @@
+//! `podlift config`: the compose project as podlift resolved it, as
+//! `docker compose config` prints it.
+
+use podlift::diagnostic::{self, Diagnostic, Diagnostics, Severity};
+use podlift::source::Sources;
+use podlift::{config, load, model, plan};
+
+use super::args::{ConfigArgs, ConfigFormat};
+use super::environment::Environment;
+use super::exit::{Outcome, Status};
+use super::options;
+
+/// Errors that come from putting services into Pods, not from reading the
+/// compose file: `config` prints the project despite them.
+// The stages that make them give them no kind to tell them by, so the codes
+// are matched here: a typed kind set where each is made (model, plan), or a
+// plan entry that checks only references, would let this list go.
+const CONVERSION_ERRORS: &[&str] = &[
+    "port-conflict",
+    "address-duplicate",
+    "address-reserved",
+    "address-cluster-range",
+    "address-outside-subnet",
+    "replicas",
+    "replicas-stateful",
+    "network-mode-host",
+    "network-mode-none",
+    "docker-socket",
+    "no-services",
+    "image-invalid",
+    "quantity-invalid",
+    "volume-target-relative",
+    "cpus-invalid",
+];
+
+/// Loads and reads the project and prints it in canonical form. Exits 1,
+/// printing nothing, where `convert` would refuse the input for a loading
+/// error; the checks of the plan stage about Pods do not run.
+pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let options = options::load_options(&args.input, env);
+    let document = load::load(&options, &mut sources, &mut diagnostics);
+    let canonical = document.map(|document| {
+        let names = podlift::name_sources(&document, args.input.project_name.as_deref(), &options);
+        let context = config::ConfigContext {
+            name: model::project_name_of(&names, &document.root),
+            variables: podlift::project_environment(&document, &options),
+            interpolated: !args.input.no_interpolate,
+        };
+        let canonical = config::canonical(&document, &context);
+        let mut modeled = Diagnostics::default();
+        let project = model::model(document, &names, &context.variables, &mut modeled);
+        for diagnostic in modeled.items() {
+            // Compose's schema refuses a key it does not know (at the top
+            // level, a compose v1 file's services): `convert` reports it and
+            // goes on, `config` refuses the file as compose does.
+            if diagnostic.code == "key-unknown" {
+                let mut refused = diagnostic.clone();
+                refused.severity = Severity::Error;
+                diagnostics.push(refused);
+                continue;
+            }
+            // What compose accepts but a cluster would refuse is `convert`'s
+            // concern, not a reason to refuse printing the project.
+            if !(diagnostic.severity == Severity::Error
+                && CONVERSION_ERRORS.contains(&diagnostic.code))
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
+        // The plan stage checks references (`depends_on` targets and cycles,
+        // undeclared volumes and networks) that make compose refuse a file
+        // too; the rest of what it finds is about the Pods.
+        let mut planned = Diagnostics::default();
+        plan::plan(&project, &options::plan_options(&args.input), &mut planned);
+        for diagnostic in planned.items() {
+            // `network_mode: container:NAME` outside the project is valid compose.
+            let outside = diagnostic.code == "network-mode-target"
+                && diagnostic.message.contains("network of container");
+            if diagnostic.severity == Severity::Error
+                && !CONVERSION_ERRORS.contains(&diagnostic.code)
+                && !outside
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
+        canonical
+    });
+    diagnostics.sort();
+    let stderr = diagnostic::render_with(&diagnostics, &sources, shown);
+    let canonical = match canonical {
+        Some(value) if Status::of(&diagnostics, args.input.strict) == Status::Success => value,
+        _ => return Outcome::new(String::new(), stderr, Status::Failed),
+    };
+    match config::to_text(&canonical, args.format == ConfigFormat::Json) {
+        Ok(stdout) => Outcome::new(stdout, stderr, Status::Success),
+        Err(error) => Outcome::error(stderr, &Diagnostic::command(error), Status::Failed),
+    }
+}

@@ -1,0 +1,192 @@
+//! Flags and the process environment, translated into the stages' typed
+//! options: the only place that knows both.
+
+use std::path::PathBuf;
+
+use podlift::diagnostic::{self, Style, Verbosity};
+use podlift::{emit, load, plan, render};
+
+use super::args::{
+    BindAs, Cli, ColorWhen, ControllerKind, ConvertArgs, Format, HealthProbe, InputArgs,
+    KubeVersion, Strategy,
+};
+use super::environment::Environment;
+
+/// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows the
+/// environment: stderr is a terminal and `NO_COLOR` is unset).
+pub const fn diagnostics(cli: &Cli, env: &Environment) -> diagnostic::RenderOptions {
+    let color = match cli.color {
+        ColorWhen::Auto => env.color,
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+    };
+    diagnostic::RenderOptions {
+        style: if color { Style::Color } else { Style::Plain },
+        verbosity: if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+    }
+}
+
+/// The options of the stages from the inputs every command shares (render's
+/// without a namespace: `convert` adds its `-n`).
+pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
+    podlift::Options {
+        load: load_options(input, env),
+        project_name: input.project_name.clone(),
+        plan: plan_options(input),
+        render: render_options(input),
+    }
+}
+
+/// The load stage's options from the command line and the environment.
+pub fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
+    load::LoadOptions {
+        files: input.files.clone(),
+        compose_file_env: env.compose_file.clone(),
+        working_dir: env.working_dir.clone(),
+        // `--env-file`, else `COMPOSE_ENV_FILES` (comma-separated), as compose
+        env_files: if input.env_files.is_empty() {
+            env.variables
+                .get("COMPOSE_ENV_FILES")
+                .map(|files| {
+                    files
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            input.env_files.clone()
+        },
+        // `--profile` replaces `COMPOSE_PROFILES`, as in docker compose v2
+        profiles: if input.profiles.is_empty() {
+            env.compose_profiles
+                .iter()
+                .flat_map(|p| {
+                    p.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                })
+                .collect()
+        } else {
+            input.profiles.clone()
+        },
+        interpolate: !input.no_interpolate,
+        environment: env.variables.clone(),
+        stdin: env.stdin.clone(),
+        path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
+    }
+}
+
+/// The plan stage's options from the command line.
+pub fn plan_options(input: &InputArgs) -> plan::PlanOptions {
+    plan::PlanOptions {
+        extra_addresses: input.extra_ips.clone(),
+        init_image: input.init_image.clone(),
+        privileged_init: input.privileged_init,
+        native_sidecars: input.kube_version
+            >= KubeVersion {
+                major: 1,
+                minor: 29,
+            },
+        service_type: input.service_type.clone(),
+        pod_cidrs: input.pod_cidrs.clone(),
+        service_cidrs: input.service_cidrs.clone(),
+        allow_shared_ports: input.allow_shared_ports.clone(),
+        inbound_dnat: input.inbound_dnat,
+        statefulset: input.controller == ControllerKind::Statefulset,
+        strategy: match input.strategy {
+            Strategy::Pod => plan::Strategy::Pod,
+            Strategy::Split => plan::Strategy::Split,
+            Strategy::Auto => plan::Strategy::Auto,
+        },
+        split: false,
+        storage: plan::storage::StorageOptions {
+            claim_size: input.volume_size.clone(),
+            storage_class: input.storage_class.clone(),
+            bind_as_claim: input.bind_as == BindAs::Pvc,
+        },
+        liveness: input.health_probe == HealthProbe::Liveness,
+    }
+}
+
+/// The render stage's options from the command line, without a namespace.
+fn render_options(input: &InputArgs) -> render::RenderOptions {
+    render::RenderOptions {
+        controller: match input.controller {
+            ControllerKind::Deployment => render::Controller::Deployment,
+            ControllerKind::Statefulset => render::Controller::StatefulSet,
+            ControllerKind::Pod => render::Controller::Pod,
+        },
+        namespace: None,
+        create_namespace: false,
+        pod_security: render::pod_security::Level::default(),
+    }
+}
+
+/// `convert`'s `-n` and `--create-namespace` on the render options.
+pub fn with_namespace(options: &mut render::RenderOptions, args: &ConvertArgs) {
+    options.namespace.clone_from(&args.namespace);
+    options.create_namespace = args.create_namespace;
+}
+
+/// `--format` as emit's own choice.
+pub const fn format(format: Format) -> emit::Format {
+    match format {
+        Format::Yaml => emit::Format::Yaml,
+        Format::Json => emit::Format::Json,
+        Format::Kustomize => emit::Format::Kustomize,
+        Format::Helm => emit::Format::Helm,
+    }
+}
+
+/// The emit stage's options: where (already checked), how, and the names
+/// and version a chart or kustomization carries.
+pub fn emit_options(
+    args: &ConvertArgs,
+    target: emit::target::Target,
+    format: emit::Format,
+    project: String,
+) -> emit::EmitOptions {
+    emit::EmitOptions {
+        format,
+        output: match target {
+            emit::target::Target::Stdout => emit::Output::Stdout,
+            emit::target::Target::File(path) => emit::Output::File(path),
+            emit::target::Target::Directory(path) => emit::Output::Directory(path),
+        },
+        force: args.force,
+        project,
+        kube_version: (args.input.kube_version.major, args.input.kube_version.minor),
+    }
+}
+
+/// The input files the command line names, known before loading: `-f`
+/// (else `COMPOSE_FILE`, else the default names in the working directory)
+/// and `--env-file`.
+pub fn named_inputs(input: &InputArgs, env: &Environment) -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = input.files.clone();
+    if inputs.is_empty()
+        && let Some(list) = &env.compose_file
+    {
+        inputs.extend(list.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+    }
+    if inputs.is_empty() {
+        // The files podlift looks for in the working directory.
+        inputs.extend(
+            load::DEFAULT_FILES
+                .iter()
+                .map(|name| env.working_dir.join(name)),
+        );
+    }
+    inputs.extend(input.env_files.iter().cloned());
+    inputs
+}
