@@ -4,14 +4,19 @@
 //! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
 //! the diagnostics. Nothing after this stage sees YAML.
 
+mod dependency;
 pub mod environment;
 pub mod healthcheck;
+mod hosts;
 pub mod image;
 pub mod keys;
+mod labels;
 pub mod network;
 pub mod port;
 pub mod process;
 pub mod read;
+mod resources;
+mod restart;
 pub mod service;
 pub mod units;
 pub mod volume;
