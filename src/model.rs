@@ -6,7 +6,9 @@
 
 mod dependency;
 pub mod environment;
+mod file_object;
 pub mod healthcheck;
+mod host_content;
 mod hosts;
 pub mod image;
 pub mod keys;
