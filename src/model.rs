@@ -12,7 +12,7 @@ mod host_content;
 mod hosts;
 pub mod image;
 pub mod keys;
-mod labels;
+pub(crate) mod labels;
 pub mod network;
 pub mod port;
 pub mod process;

@@ -394,6 +394,50 @@ fn ports_keep_their_host_address() {
     assert_eq!(ports[1]["host_ip"], "::1");
 }
 
+/// `config` reads short ports as the model does: an IPv6 host address
+/// without brackets and an upper-case protocol used to print differently
+/// from compose v2.40.3 (the port unexpanded, `TCP`).
+#[test]
+fn short_ports_read_as_the_model_reads_them() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    ports: [\"::1:8080:80\", \"8082:82/TCP\", \"127.0.0.1:8090-8091:90\"]\n",
+    );
+    assert_eq!(
+        config(dir.path())["services"]["a"]["ports"],
+        json!([
+            {"mode": "ingress", "host_ip": "::1", "target": 80, "published": "8080", "protocol": "tcp"},
+            {"mode": "ingress", "target": 82, "published": "8082", "protocol": "tcp"},
+            {"mode": "ingress", "host_ip": "127.0.0.1", "target": 90, "published": "8090-8091", "protocol": "tcp"},
+        ])
+    );
+}
+
+/// A Windows drive in a short-syntax mount is no separator: `C:\data:/data`
+/// mounts the Windows path `C:\data`, which no Linux node has; podlift
+/// refuses it by name (it used to read a volume `C` mounted at `\data` and
+/// report a relative container path).
+#[test]
+fn a_windows_bind_source_is_refused_by_name() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    volumes: [\"C:\\\\data:/data:ro\"]\n",
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("error[volume-invalid]: `C:\\data` in `C:\\data:/data:ro` is a Windows path"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("volume-target-relative"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn more_cases_compose_refuses() {
     let cases = [

@@ -5,7 +5,9 @@ use serde_json::{Map, Value as Json};
 use super::Canon;
 use crate::diagnostic::Diagnostics;
 use crate::load::yaml::{Node, Value};
+use crate::model::Context;
 use crate::model::environment::read_env_files;
+use crate::model::labels::read_label_pairs;
 use crate::model::read::{Reader, string_value};
 
 impl Canon<'_> {
@@ -57,21 +59,27 @@ impl Canon<'_> {
             .collect()
     }
 
-    /// `label_file`: `KEY=VALUE` lines; the service's `labels` win.
+    /// `label_file`: `KEY=VALUE` lines, read as the model reads them (within
+    /// the size limit); the service's `labels` win.
     pub(super) fn label_files(&self, node: &Node) -> Vec<(String, Json)> {
-        let files: Vec<String> = match &node.value {
-            Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
-            _ => node.scalar().into_iter().collect(),
+        let mut scratch = Diagnostics::default();
+        let mut reader = Reader {
+            diagnostics: &mut scratch,
         };
-        let mut out = Vec::new();
-        for file in files {
-            let Ok(text) = std::fs::read_to_string(self.dir.join(&file)) else {
-                continue;
-            };
-            if let Ok(pairs) = crate::load::dotenv::parse_env_file(&text, &self.context.variables) {
-                out.extend(pairs.into_iter().map(|(k, v)| (k, Json::String(v))));
-            }
+        read_label_pairs(node, &self.model_context(), &mut reader)
+            .into_iter()
+            .map(|l| {
+                let (key, value) = l.value;
+                (key, Json::String(value))
+            })
+            .collect()
+    }
+
+    /// The model's view of the project directory and the environment.
+    fn model_context(&self) -> Context {
+        Context {
+            variables: self.context.variables.clone(),
+            project_dir: self.dir.to_path_buf(),
         }
-        out
     }
 }

@@ -6,12 +6,30 @@ use crate::model::Context;
 use crate::model::read::Reader;
 use crate::source::Located;
 
-/// `label_file`: files of `KEY=VALUE` lines, read as env files are.
+/// `label_file`: files of `KEY=VALUE` lines, read as env files are, as
+/// `key=value` labels.
 pub(crate) fn read_label_files(
     node: &Node,
     context: &Context,
     reader: &mut Reader<'_>,
 ) -> Vec<Located<String>> {
+    read_label_pairs(node, context, reader)
+        .into_iter()
+        .map(|l| {
+            let (key, value) = l.value;
+            Located::new(format!("{key}={value}"), l.span)
+        })
+        .collect()
+}
+
+/// The `KEY`, `VALUE` pairs of every file `label_file` names, in order, each
+/// located at the file's name; a file that cannot be read (or is larger than
+/// a compose file may be) is an error.
+pub(crate) fn read_label_pairs(
+    node: &Node,
+    context: &Context,
+    reader: &mut Reader<'_>,
+) -> Vec<Located<(String, String)>> {
     let files = match &node.value {
         Value::Seq(_) => reader.string_list(node, "label_file"),
         _ => reader.string(node, "label_file").into_iter().collect(),
@@ -27,11 +45,7 @@ pub(crate) fn read_label_files(
                 .map_err(|e| format!("line {}: {}", e.line, e.message))
         });
         match parsed {
-            Ok(pairs) => out.extend(
-                pairs
-                    .into_iter()
-                    .map(|(k, v)| Located::new(format!("{k}={v}"), file.span)),
-            ),
+            Ok(pairs) => out.extend(pairs.into_iter().map(|pair| Located::new(pair, file.span))),
             Err(e) => reader.diagnostics.push(
                 Diagnostic::error(
                     "label-file-unreadable",
