@@ -156,6 +156,38 @@ fn inactive_services_must_still_be_valid() {
     );
 }
 
+/// Compose v2.40.3 reads no file of a service whose profile is not active
+/// (`docker-compose config` succeeds with its `env_file` missing); podlift
+/// still checks how the service is written, but opens none of its files. The
+/// files here are named pipes no one writes to: opening one would block.
+#[test]
+fn inactive_services_files_are_not_read() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [debug]\n    env_file: ./pipe\n    label_file: ./pipe\n    volumes: [\"./pipe:/etc/app.conf\"]\n",
+    );
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    for command in ["config", "convert"] {
+        let output = assert_cmd::Command::cargo_bin("podlift")
+            .unwrap()
+            .arg(command)
+            .current_dir(dir.path())
+            .env_remove("COMPOSE_PROFILES")
+            .env("NO_COLOR", "1")
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "`podlift {command}` read a file of an inactive service (or failed): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 #[test]
 fn depends_on_required_and_restart() {
     // `required` takes a YAML boolean only

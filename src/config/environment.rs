@@ -5,10 +5,10 @@ use serde_json::{Map, Value as Json};
 use super::Canon;
 use crate::diagnostic::Diagnostics;
 use crate::load::yaml::{Node, Value};
-use crate::model::Context;
 use crate::model::environment::read_env_files;
 use crate::model::labels::read_label_pairs;
 use crate::model::read::{Reader, string_value};
+use crate::model::{Context, FileAccess};
 
 impl Canon<'_> {
     pub(super) fn environment(&self, node: &Node) -> Map<String, Json> {
@@ -53,7 +53,7 @@ impl Canon<'_> {
         let mut reader = Reader {
             diagnostics: &mut scratch,
         };
-        read_env_files(node, self.dir, &self.context.variables, &mut reader)
+        read_env_files(node, &self.model_context(), &mut reader)
             .into_iter()
             .map(|v| (v.name, Json::String(v.value)))
             .collect()
@@ -80,6 +80,7 @@ impl Canon<'_> {
         Context {
             variables: self.context.variables.clone(),
             project_dir: self.dir.to_path_buf(),
+            files: FileAccess::Read,
         }
     }
 }

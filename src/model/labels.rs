@@ -2,8 +2,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
-use crate::model::Context;
 use crate::model::read::Reader;
+use crate::model::{Context, FileAccess};
 use crate::source::Located;
 
 /// `label_file`: files of `KEY=VALUE` lines, read as env files are, as
@@ -35,6 +35,9 @@ pub(crate) fn read_label_pairs(
         _ => reader.string(node, "label_file").into_iter().collect(),
     };
     let mut out = Vec::new();
+    if context.files == FileAccess::Skip {
+        return out;
+    }
     for file in files {
         let full = context.project_dir.join(&file.value);
         let text = crate::model::volume::read_small(&full).and_then(|bytes| {

@@ -338,17 +338,12 @@ impl Service {
                         reader,
                     );
                 }
-                "env_file" => {
-                    env_files =
-                        read_env_files(value, &context.project_dir, &context.variables, reader)
-                }
+                "env_file" => env_files = read_env_files(value, context, reader),
                 "ports" => service.ports = read_ports(value, reader),
                 "expose" => service.expose = read_expose(value, reader),
                 "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
                 "volumes" => {
-                    service
-                        .mounts
-                        .extend(read_mounts(value, &context.project_dir, reader));
+                    service.mounts.extend(read_mounts(value, context, reader));
                 }
                 "tmpfs" => service.mounts.extend(read_tmpfs(value, reader)),
                 "secrets" => service.secrets = read_file_uses(value, "secrets", reader),

@@ -2,12 +2,13 @@
 //! Bind-mounted files are read here (see [`host_content`](super::host_content)),
 //! once, so later stages never touch the disk.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::model::units::parse_bytes;
+use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
 pub use crate::model::file_object::{FileObject, FileUse, read_file_objects, read_file_uses};
@@ -63,7 +64,7 @@ pub struct Volume {
 }
 
 /// Reads a service's `volumes`.
-pub fn read_mounts(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> Vec<Mount> {
+pub fn read_mounts(node: &Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Mount> {
     let Some(items) = node.as_seq() else {
         reader.type_error(node, "volumes", "a list");
         return Vec::new();
@@ -71,10 +72,10 @@ pub fn read_mounts(node: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
     let mut mounts = Vec::new();
     for item in items {
         let mount = match &item.value {
-            Value::Map(_) => read_long_mount(item, project_dir, reader),
+            Value::Map(_) => read_long_mount(item, context, reader),
             _ => reader
                 .string(item, "volumes item")
-                .and_then(|t| read_short_mount(&t, project_dir, reader)),
+                .and_then(|t| read_short_mount(&t, context, reader)),
         };
         mounts.extend(mount.filter(|m| absolute_target(m, reader)));
     }
@@ -165,7 +166,7 @@ pub(crate) fn parse_short_mount(text: &str) -> Option<ShortMount<'_>> {
 
 fn read_short_mount(
     text: &Located<String>,
-    project_dir: &Path,
+    context: &Context,
     reader: &mut Reader<'_>,
 ) -> Option<Mount> {
     let Some(short) = parse_short_mount(&text.value) else {
@@ -200,7 +201,7 @@ fn read_short_mount(
     let read_only = short.mode.split(',').any(|m| m == "ro");
     let source = match short.source {
         None => MountSource::Anonymous,
-        Some(s) if short.is_bind() => bind(s, project_dir),
+        Some(s) if short.is_bind() => bind(s, context),
         Some(s) => MountSource::Named(s.to_string()),
     };
     Some(Mount {
@@ -211,7 +212,7 @@ fn read_short_mount(
     })
 }
 
-fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> Option<Mount> {
+fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> Option<Mount> {
     let kind = item
         .get("type")
         .and_then(Node::scalar)
@@ -233,7 +234,7 @@ fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
         .and_then(|r| reader.boolean(r, "volumes.read_only"))
         .is_some_and(|r| r.value);
     let source = match (kind.as_str(), source) {
-        ("bind", Some(s)) => bind(&s, project_dir),
+        ("bind", Some(s)) => bind(&s, context),
         ("volume", Some(s)) => MountSource::Named(s),
         ("volume", None) => MountSource::Anonymous,
         ("tmpfs", _) => MountSource::Tmpfs(
@@ -261,7 +262,8 @@ fn read_long_mount(item: &Node, project_dir: &Path, reader: &mut Reader<'_>) -> 
     })
 }
 
-fn bind(written: &str, project_dir: &Path) -> MountSource {
+fn bind(written: &str, context: &Context) -> MountSource {
+    let project_dir = &context.project_dir;
     let home = || std::env::var_os("HOME").map(PathBuf::from);
     let path = if written == "~" {
         home().unwrap_or_else(|| PathBuf::from(written))
@@ -271,11 +273,14 @@ fn bind(written: &str, project_dir: &Path) -> MountSource {
         project_dir.join(written)
     };
     let path = crate::load::paths::normalize(&path);
-    let content = read_host(&path, written, project_dir);
+    let held = match context.files {
+        FileAccess::Read => read_host(&path, written, project_dir),
+        FileAccess::Skip => HostContent::Unportable("not read: the service is not active".into()),
+    };
     MountSource::Bind {
         written: written.to_string(),
         path,
-        content,
+        content: held,
     }
 }
 
