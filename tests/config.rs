@@ -444,32 +444,6 @@ fn short_ports_read_as_the_model_reads_them() {
     );
 }
 
-/// A Windows drive in a short-syntax mount is no separator: `C:\data:/data`
-/// mounts the Windows path `C:\data`, which no Linux node has; podlift
-/// refuses it by name (it used to read a volume `C` mounted at `\data` and
-/// report a relative container path).
-#[test]
-fn a_windows_bind_source_is_refused_by_name() {
-    let dir = compose_dir(
-        "services:\n  a:\n    image: busybox\n    volumes: [\"C:\\\\data:/data:ro\"]\n",
-    );
-    let run = Test::new()
-        .args(["convert"])
-        .current_dir(dir.path())
-        .failure(1);
-    assert!(
-        run.stderr
-            .contains("error[volume-invalid]: `C:\\data` in `C:\\data:/data:ro` is a Windows path"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("volume-target-relative"),
-        "{}",
-        run.stderr
-    );
-}
-
 #[test]
 fn more_cases_compose_refuses() {
     let cases = [

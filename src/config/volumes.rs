@@ -8,7 +8,6 @@ use super::json::{boolean, bytes, integer, list_of, plain};
 use super::{Canon, Used};
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use crate::model::volume::parse_short_mount;
 
 impl Canon<'_> {
     pub(super) fn volumes(&self, node: &Node, used: &mut Used) -> Json {
@@ -30,12 +29,16 @@ impl Canon<'_> {
     }
 
     pub(super) fn short_volume(&self, text: &str) -> Json {
-        let Some(short) = parse_short_mount(text) else {
-            return Json::String(text.to_string());
+        let parts = split_volume(text);
+        let (source, target, mode) = match parts.as_slice() {
+            [target] => (None, *target, None),
+            [source, target] => (Some(*source), *target, None),
+            [source, target, mode] => (Some(*source), *target, Some(*mode)),
+            _ => return Json::String(text.to_string()),
         };
-        let (source, target, mode) = (short.source, short.target, short.mode);
         let mut out = Map::new();
-        let bind = short.is_bind();
+        let bind = source
+            .is_some_and(|s| s.starts_with(['.', '/', '~']) || s.as_bytes().get(1) == Some(&b':'));
         let kind = if bind { "bind" } else { "volume" };
         out.insert("type".into(), Json::String(kind.into()));
         if let Some(source) = source {
@@ -48,7 +51,7 @@ impl Canon<'_> {
         }
         out.insert("target".into(), Json::String(clean_target(target)));
         let mut options = Map::new();
-        for option in mode.split(',') {
+        for option in mode.unwrap_or_default().split(',') {
             match option {
                 "ro" => {
                     out.insert("read_only".into(), Json::Bool(true));
@@ -119,6 +122,29 @@ impl Canon<'_> {
         }
         Json::Object(out)
     }
+}
+
+/// `SOURCE:TARGET[:MODE]` or `TARGET`; a Windows drive letter is no separator.
+pub(super) fn split_volume(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b':' || i < start {
+            continue;
+        }
+        // `C:\` or `C:/` right at the start of a part is a drive.
+        let drive = i == start + 1
+            && bytes.get(start).is_some_and(u8::is_ascii_alphabetic)
+            && matches!(bytes.get(i + 1), Some(b'\\' | b'/'));
+        if drive {
+            continue;
+        }
+        parts.push(text.get(start..i).unwrap_or_default());
+        start = i + 1;
+    }
+    parts.push(text.get(start..).unwrap_or_default());
+    parts
 }
 
 /// A container path as compose cleans it (no trailing `/`, no `.` or `..`).

@@ -101,112 +101,44 @@ fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
     false
 }
 
-/// A short-syntax mount as written: `SOURCE:TARGET[:MODE]` or `TARGET`. The
-/// model and `podlift config` both read mounts through it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ShortMount<'t> {
-    /// The source: a volume name or a host path.
-    pub source: Option<&'t str>,
-    /// The path in the container.
-    pub target: &'t str,
-    /// The options (`ro`, `z`, `nocopy`, …), comma-separated; empty if none.
-    pub mode: &'t str,
+fn is_path(source: &str) -> bool {
+    source.starts_with('/') || source.starts_with('.') || source.starts_with('~')
 }
 
-impl ShortMount<'_> {
-    /// Whether the source is a host path (a bind mount), not a volume name:
-    /// it starts with `/`, `.` or `~`, or with a Windows drive (`C:`).
-    pub(crate) fn is_bind(&self) -> bool {
-        self.source
-            .is_some_and(|s| s.starts_with(['.', '/', '~']) || s.as_bytes().get(1) == Some(&b':'))
-    }
-}
-
-/// Whether a path starts with a Windows drive (`C:\\`, `C:/`).
-fn windows_drive(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.get(1) == Some(&b':')
-        && matches!(bytes.get(2), Some(b'\\' | b'/'))
-}
-
-/// Reads a short-syntax mount; a Windows drive letter (`C:\`, `C:/`) is no
-/// separator. `None` when it has more than three parts.
-pub(crate) fn parse_short_mount(text: &str) -> Option<ShortMount<'_>> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b != b':' || i < start {
-            continue;
-        }
-        // `C:\` or `C:/` right at the start of a part is a drive.
-        let drive = i == start + 1
-            && bytes.get(start).is_some_and(u8::is_ascii_alphabetic)
-            && matches!(bytes.get(i + 1), Some(b'\\' | b'/'));
-        if drive {
-            continue;
-        }
-        parts.push(text.get(start..i).unwrap_or_default());
-        start = i + 1;
-    }
-    parts.push(text.get(start..).unwrap_or_default());
-    let (source, target, mode) = match parts.as_slice() {
-        [target] => (None, *target, ""),
-        [source, target] => (Some(*source), *target, ""),
-        [source, target, mode] => (Some(*source), *target, *mode),
-        _ => return None,
-    };
-    Some(ShortMount {
-        source,
-        target,
-        mode,
-    })
-}
-
+/// Reads a short-syntax mount. Unlike compose (and `podlift config`, which
+/// prints what compose prints), a letter before `:` is no Windows drive:
+/// `v:/v` mounts the volume `v`.
 fn read_short_mount(
     text: &Located<String>,
     context: &Context,
     reader: &mut Reader<'_>,
 ) -> Option<Mount> {
-    let Some(short) = parse_short_mount(&text.value) else {
-        reader.diagnostics.push(
-            Diagnostic::error(
-                "volume-invalid",
-                format!("`{}` is not a volume mount", text.value),
-            )
-            .at(text.span)
-            .help("write `SOURCE:TARGET[:ro]` or just `TARGET`"),
-        );
-        return None;
+    let parts: Vec<&str> = text.value.split(':').collect();
+    let (source, target, mode) = match parts.as_slice() {
+        [target] => (None, *target, ""),
+        [source, target] => (Some(*source), *target, ""),
+        [source, target, mode] => (Some(*source), *target, *mode),
+        _ => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "volume-invalid",
+                    format!("`{}` is not a volume mount", text.value),
+                )
+                .at(text.span)
+                .help("write `SOURCE:TARGET[:ro]` or just `TARGET`"),
+            );
+            return None;
+        }
     };
-    if let Some(windows) = [short.source, Some(short.target)]
-        .into_iter()
-        .flatten()
-        .find(|path| windows_drive(path))
-    {
-        reader.diagnostics.push(
-            Diagnostic::error(
-                "volume-invalid",
-                format!(
-                    "`{windows}` in `{}` is a Windows path: a Pod on a Linux node cannot mount it",
-                    text.value
-                ),
-            )
-            .at(text.span)
-            .help("mount a named volume, or a path that exists on the Linux nodes"),
-        );
-        return None;
-    }
-    let read_only = short.mode.split(',').any(|m| m == "ro");
-    let source = match short.source {
+    let read_only = mode.split(',').any(|m| m == "ro");
+    let source = match source {
         None => MountSource::Anonymous,
-        Some(s) if short.is_bind() => bind(s, context),
+        Some(s) if is_path(s) => bind(s, context),
         Some(s) => MountSource::Named(s.to_string()),
     };
     Some(Mount {
         source,
-        target: short.target.to_string(),
+        target: target.to_string(),
         read_only,
         span: text.span,
     })
