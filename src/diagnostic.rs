@@ -155,10 +155,8 @@ impl Diagnostics {
     /// Sorts by file position so output reads top to bottom, keeping the
     /// order found for diagnostics without a position.
     pub fn sort(&mut self) {
-        self.items.sort_by_key(|d| {
-            d.span
-                .map_or((u32::MAX, usize::MAX), |s| (s.file.0, s.start))
-        });
+        self.items
+            .sort_by_key(|d| (d.span.is_none(), d.span.map(|s| (s.file.0, s.start))));
     }
 }
 
@@ -588,6 +586,24 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    #[test]
+    fn sorting_puts_located_findings_in_file_order_and_the_rest_last_as_found() {
+        let at = |file, start| Span {
+            file: FileId(file),
+            start,
+            len: 1,
+        };
+        let mut found = Diagnostics::default();
+        found.push(Diagnostic::error("a", "unlocated first"));
+        found.push(Diagnostic::error("b", "second file").at(at(1, 0)));
+        found.push(Diagnostic::error("c", "unlocated second"));
+        found.push(Diagnostic::error("d", "first file, late").at(at(0, 9)));
+        found.push(Diagnostic::error("e", "first file, early").at(at(0, 2)));
+        found.sort();
+        let codes: Vec<&str> = found.items().iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["e", "d", "b", "a", "c"]);
+    }
 
     /// miette's own reader over the whole text: what [`Snippet`] must match.
     #[derive(Debug)]

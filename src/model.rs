@@ -4,14 +4,21 @@
 //! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
 //! the diagnostics. Nothing after this stage sees YAML.
 
+mod dependency;
 pub mod environment;
+mod file_object;
 pub mod healthcheck;
+mod host_content;
+mod hosts;
 pub mod image;
 pub mod keys;
+pub(crate) mod labels;
 pub mod network;
 pub mod port;
 pub mod process;
 pub mod read;
+mod resources;
+mod restart;
 pub mod service;
 pub mod units;
 pub mod volume;
@@ -76,6 +83,20 @@ pub struct Context {
     pub variables: BTreeMap<String, String>,
     /// Relative paths (`env_file`, bind mounts, `file:`) resolve against it.
     pub project_dir: PathBuf,
+    /// Whether the files a service names are read.
+    pub files: FileAccess,
+}
+
+/// Whether the model reads the files a service names: env files, label
+/// files, the content of bind mounts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileAccess {
+    /// Read them.
+    #[default]
+    Read,
+    /// Check how they are written, read none: the services of inactive
+    /// profiles, whose files compose does not read either.
+    Skip,
 }
 
 /// podlift's settings inside the compose file (`x-podlift`).
@@ -147,6 +168,7 @@ pub fn model(
     let context = Context {
         variables: variables.clone(),
         project_dir: document.project_dir.clone(),
+        files: FileAccess::Read,
     };
     let mut reader = Reader { diagnostics };
     let mut project = Project {
@@ -275,6 +297,7 @@ fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
 /// Services of inactive profiles are not part of the project, but compose
 /// validates the whole file before it selects services: their schema errors
 /// count, not what needs the service to run (its files, its dependencies).
+/// Their files are not read, as compose reads none of them.
 fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
     const SCHEMA: &[&str] = &[
         "type",
@@ -285,6 +308,10 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
         "command-syntax",
         "healthcheck-invalid",
     ];
+    let context = &Context {
+        files: FileAccess::Skip,
+        ..context.clone()
+    };
     let mut found = Diagnostics::default();
     for (key, body) in inactive {
         if let Some(name) = key.scalar() {

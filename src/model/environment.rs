@@ -1,11 +1,11 @@
 //! `environment` and `env_file`: the variables a container starts with.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
+use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
 /// One variable, its value always a string.
@@ -87,12 +87,7 @@ pub fn read_environment(
 
 /// Reads `env_file` (a path, a list of paths, or long entries with `required`)
 /// and returns the variables of every file, in order.
-pub fn read_env_files(
-    node: &Node,
-    project_dir: &Path,
-    variables: &BTreeMap<String, String>,
-    reader: &mut Reader<'_>,
-) -> Vec<Variable> {
+pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Variable> {
     let entries: Vec<(Located<String>, bool)> = match &node.value {
         Value::Seq(items) => items
             .iter()
@@ -116,8 +111,12 @@ pub fn read_env_files(
             .unwrap_or_default(),
     };
     let mut out = Vec::new();
+    if context.files == FileAccess::Skip {
+        return out;
+    }
+    let variables = &context.variables;
     for (path, required) in entries {
-        let full = project_dir.join(&path.value);
+        let full = context.project_dir.join(&path.value);
         let text = crate::model::volume::read_small(&full).and_then(|bytes| {
             String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
         });

@@ -268,3 +268,37 @@ pub fn read_ip(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Locat
         }
     }
 }
+
+/// `network_mode`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// `service:NAME`: share that service's network namespace.
+    Service(String),
+    /// `container:NAME`: share a container's network namespace.
+    Container(String),
+    /// `host`.
+    Host,
+    /// `none`.
+    None,
+    /// `bridge` or `default`: the ordinary network.
+    Bridge,
+    /// Anything else (a network name).
+    Other(String),
+}
+
+pub(crate) fn parse_network_mode(text: &str) -> NetworkMode {
+    match text {
+        "host" => NetworkMode::Host,
+        "none" => NetworkMode::None,
+        "bridge" | "default" => NetworkMode::Bridge,
+        _ => {
+            if let Some(target) = text.strip_prefix("service:") {
+                NetworkMode::Service(target.to_string())
+            } else if let Some(target) = text.strip_prefix("container:") {
+                NetworkMode::Container(target.to_string())
+            } else {
+                NetworkMode::Other(text.to_string())
+            }
+        }
+    }
+}

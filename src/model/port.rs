@@ -93,47 +93,86 @@ fn parse_range(text: &str) -> Option<(u16, u16)> {
     }
 }
 
-/// Parses a short-syntax port: `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`,
-/// ranges allowed; the host address may be IPv6, with or without brackets
-/// (as Docker's own parser reads it).
-fn parse_short(text: &str, span: Span) -> Option<Vec<Port>> {
+/// A short-syntax port as written, its ranges not yet expanded:
+/// `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`. The model and `podlift config`
+/// both read ports through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ShortPort<'t> {
+    /// The host address as written, brackets removed; it may be IPv6 with or
+    /// without brackets (as Docker's own parser reads it).
+    pub host_ip: Option<&'t str>,
+    /// The published port or range.
+    pub published: Option<(u16, u16)>,
+    /// The container port or range.
+    pub target: (u16, u16),
+    /// The protocol.
+    pub protocol: Protocol,
+}
+
+impl ShortPort<'_> {
+    /// The container ports, each with its published port (or range, when
+    /// one published range serves a target range of another length).
+    pub(crate) fn expanded(&self) -> impl Iterator<Item = (u16, Option<(u16, u16)>)> + '_ {
+        let (t_start, t_end) = self.target;
+        (t_start..=t_end).map(move |target| {
+            let published = self.published.map(|(p_start, p_end)| {
+                if p_end - p_start == t_end - t_start {
+                    let at = p_start + (target - t_start);
+                    (at, at)
+                } else {
+                    (p_start, p_end)
+                }
+            });
+            (target, published)
+        })
+    }
+}
+
+/// Reads a short-syntax port; `None` when it is not one.
+pub(crate) fn parse_short_syntax(text: &str) -> Option<ShortPort<'_>> {
     let (spec, protocol) = match text.rsplit_once('/') {
         Some((spec, proto)) => (spec, parse_protocol(proto)?),
         None => (text, Protocol::Tcp),
     };
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (host_ip, published, target) = match parts.as_slice() {
-        [target] => (None, None, *target),
-        [published, target] => (None, Some(*published), *target),
-        [ip @ .., published, target] => {
-            let ip = ip.join(":");
-            (Some(parse_host_ip(&ip)?), Some(*published), *target)
-        }
-        [] => return None,
-    };
-    let (t_start, t_end) = parse_range(target)?;
+    // the host address is what comes before the last two colons
+    let mut parts = spec.rsplitn(3, ':');
+    let target = parts.next()?;
+    let published = parts.next();
+    let host_ip = parts.next().map(|ip| {
+        ip.strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(ip)
+    });
     let published = match published.filter(|p| !p.is_empty()) {
         Some(p) => Some(parse_range(p)?),
         None => None,
     };
-    let mut expanded = Vec::new();
-    for (i, target) in (t_start..=t_end).enumerate() {
-        let published = match published {
-            Some((p_start, p_end)) if p_end - p_start == t_end - t_start => {
-                Some(p_start + u16::try_from(i).ok()?)
-            }
-            // A published range for one target: docker picks one; the first is the Service port.
-            Some((p_start, _)) => Some(p_start),
-            None => None,
-        };
-        expanded.push(Port {
+    Some(ShortPort {
+        host_ip,
+        published,
+        target: parse_range(target)?,
+        protocol,
+    })
+}
+
+/// Parses a short-syntax port, ranges expanded.
+fn parse_short(text: &str, span: Span) -> Option<Vec<Port>> {
+    let short = parse_short_syntax(text)?;
+    let host_ip = match short.host_ip {
+        Some(ip) => Some(parse_host_ip(ip)?),
+        None => None,
+    };
+    let expanded = short
+        .expanded()
+        .map(|(target, published)| Port {
             target,
-            published,
-            protocol,
+            // A published range for one target: docker picks one; the first is the Service port.
+            published: published.map(|(start, _)| start),
+            protocol: short.protocol,
             host_ip,
             span,
-        });
-    }
+        })
+        .collect();
     Some(expanded)
 }
 

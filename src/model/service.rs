@@ -1,23 +1,33 @@
 //! One compose service, typed.
 
-use std::net::IpAddr;
-
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::Context;
+use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{Healthcheck, read_healthcheck};
+use crate::model::hosts::{read_extra_hosts, read_links};
 use crate::model::keys::SERVICE_KEYS;
-use crate::model::network::{ServiceNetwork, read_service_networks};
+use crate::model::labels::read_label_files;
+use crate::model::network::{ServiceNetwork, parse_network_mode, read_service_networks};
 use crate::model::port::{Port, read_expose, read_ports};
 use crate::model::process::{
     Hook, Namespaces, SecurityOpt, parse_namespace, parse_security_opt, read_hooks,
 };
-use crate::model::read::{Reader, parse_float, parse_integer};
+use crate::model::read::Reader;
 use crate::model::report_key;
-use crate::model::units::parse_bytes;
+use crate::model::resources::{
+    check_resource_pairs, cpu_from_cfs, read_bytes, read_count, read_cpus, read_deploy, set_once,
+};
+use crate::model::restart::read_restart;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::{Located, Span};
+
+pub use crate::model::dependency::{Condition, Dependency};
+pub use crate::model::hosts::{ExtraHost, Link};
+pub use crate::model::network::NetworkMode;
+pub use crate::model::resources::Resources;
+pub use crate::model::restart::Restart;
 
 /// A compose service.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,102 +144,6 @@ pub struct Security {
     pub options: Vec<Located<SecurityOpt>>,
     /// `group_add`: group ids or names.
     pub group_add: Vec<Located<String>>,
-}
-
-/// Resource requests and limits (`cpus` in millicores, memory in bytes).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Resources {
-    /// CPU limit.
-    pub cpu_limit: Option<u64>,
-    /// Memory limit.
-    pub memory_limit: Option<u64>,
-    /// CPU reservation.
-    pub cpu_request: Option<u64>,
-    /// Memory reservation.
-    pub memory_request: Option<u64>,
-}
-
-/// `network_mode`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NetworkMode {
-    /// `service:NAME`: share that service's network namespace.
-    Service(String),
-    /// `container:NAME`: share a container's network namespace.
-    Container(String),
-    /// `host`.
-    Host,
-    /// `none`.
-    None,
-    /// `bridge` or `default`: the ordinary network.
-    Bridge,
-    /// Anything else (a network name).
-    Other(String),
-}
-
-/// When a dependency counts as ready.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Condition {
-    /// `service_started` (the default).
-    Started,
-    /// `service_healthy`.
-    Healthy,
-    /// `service_completed_successfully`.
-    CompletedSuccessfully,
-}
-
-/// One `depends_on` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dependency {
-    /// The service depended on.
-    pub service: Located<String>,
-    /// When it counts as ready.
-    pub condition: Condition,
-    /// `required` (default true): `false` lets the service start without it.
-    pub required: bool,
-}
-
-/// One `links` entry: `service` or `service:alias`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
-    /// The linked service.
-    pub service: Located<String>,
-    /// The extra name it gets.
-    pub alias: Option<String>,
-}
-
-/// One `extra_hosts` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExtraHost {
-    /// The host name.
-    pub name: Located<String>,
-    /// Its address, or `None` for docker's `host-gateway`.
-    pub address: Option<IpAddr>,
-}
-
-/// `restart`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Restart {
-    /// `no`.
-    No,
-    /// `always`.
-    Always,
-    /// `on-failure[:N]`.
-    OnFailure,
-    /// `unless-stopped`.
-    UnlessStopped,
-}
-
-impl Restart {
-    /// The compose spelling.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::No => "no",
-            Self::Always => "always",
-            Self::OnFailure => "on-failure",
-            Self::UnlessStopped => "unless-stopped",
-        }
-    }
 }
 
 impl Service {
@@ -424,17 +338,12 @@ impl Service {
                         reader,
                     );
                 }
-                "env_file" => {
-                    env_files =
-                        read_env_files(value, &context.project_dir, &context.variables, reader)
-                }
+                "env_file" => env_files = read_env_files(value, context, reader),
                 "ports" => service.ports = read_ports(value, reader),
                 "expose" => service.expose = read_expose(value, reader),
                 "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
                 "volumes" => {
-                    service
-                        .mounts
-                        .extend(read_mounts(value, &context.project_dir, reader));
+                    service.mounts.extend(read_mounts(value, context, reader));
                 }
                 "tmpfs" => service.mounts.extend(read_tmpfs(value, reader)),
                 "secrets" => service.secrets = read_file_uses(value, "secrets", reader),
@@ -545,340 +454,6 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     }
 }
 
-fn parse_network_mode(text: &str) -> NetworkMode {
-    match text {
-        "host" => NetworkMode::Host,
-        "none" => NetworkMode::None,
-        "bridge" | "default" => NetworkMode::Bridge,
-        _ => {
-            if let Some(target) = text.strip_prefix("service:") {
-                NetworkMode::Service(target.to_string())
-            } else if let Some(target) = text.strip_prefix("container:") {
-                NetworkMode::Container(target.to_string())
-            } else {
-                NetworkMode::Other(text.to_string())
-            }
-        }
-    }
-}
-
-fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
-    match &node.value {
-        Value::Seq(_) => reader
-            .string_list(node, "depends_on")
-            .into_iter()
-            .map(|service| Dependency {
-                service,
-                condition: Condition::Started,
-                required: true,
-            })
-            .collect(),
-        Value::Map(_) => {
-            let entries = reader.map(node, "depends_on").unwrap_or_default();
-            entries
-                .into_iter()
-                .map(|(service, body)| {
-                    let condition = body
-                        .get("condition")
-                        .and_then(|c| reader.string(c, "depends_on.condition"))
-                        .map_or(Condition::Started, |c| match c.value.as_str() {
-                            "service_healthy" => Condition::Healthy,
-                            "service_completed_successfully" => Condition::CompletedSuccessfully,
-                            "service_started" => Condition::Started,
-                            other => {
-                                reader.diagnostics.push(
-                                    Diagnostic::error("depends-on-condition", format!("unknown `depends_on` condition `{other}`"))
-                                        .at(c.span)
-                                        .help("use `service_started`, `service_healthy` or `service_completed_successfully`"),
-                                );
-                                Condition::Started
-                            }
-                        });
-                    // compose's schema wants a YAML boolean here, not a word
-                    let required = match body.get("required") {
-                        None => true,
-                        Some(Node { value: Value::Bool(b), .. }) => *b,
-                        Some(other) => {
-                            reader.type_error(other, "depends_on.required", "`true` or `false`");
-                            true
-                        }
-                    };
-                    if let Some(restart) = body.get("restart")
-                        && reader.boolean(restart, "depends_on.restart").is_some_and(|r| r.value)
-                    {
-                        reader.diagnostics.push(
-                            Diagnostic::note(
-                                "depends-on-restart",
-                                format!(
-                                    "`restart: true` on the dependency on `{}` is not carried over: compose restarts this service when `{}` is restarted by `docker compose`; Kubernetes restarts each container on its own",
-                                    service.value, service.value
-                                ),
-                            )
-                            .at(restart.span)
-                            .help("if this service must reconnect after a restart of its dependency, make it retry, or give it a liveness probe"),
-                        );
-                    }
-                    Dependency {
-                        service,
-                        condition,
-                        required,
-                    }
-                })
-                .collect()
-        }
-        _ => {
-            reader.type_error(node, "depends_on", "a list or a mapping");
-            Vec::new()
-        }
-    }
-}
-
-fn read_links(node: &Node, reader: &mut Reader<'_>) -> Vec<Link> {
-    reader
-        .string_list(node, "links")
-        .into_iter()
-        .map(|entry| match entry.value.split_once(':') {
-            Some((service, alias)) => Link {
-                service: Located::new(service.to_string(), entry.span),
-                alias: Some(alias.to_string()),
-            },
-            None => Link {
-                service: entry,
-                alias: None,
-            },
-        })
-        .collect()
-}
-
-fn read_extra_hosts(node: &Node, reader: &mut Reader<'_>) -> Vec<ExtraHost> {
-    reader
-        .list_or_map(node, "extra_hosts", "=")
-        .into_iter()
-        .filter_map(|entry| {
-            // `name=ip`, `name:ip`; an IPv6 address may itself contain `:`.
-            let (name, address) = entry
-                .value
-                .split_once('=')
-                .or_else(|| entry.value.split_once(':'))?;
-            let address = address.trim().trim_start_matches('[').trim_end_matches(']');
-            let name = Located::new(name.trim().to_string(), entry.span);
-            if address == "host-gateway" {
-                return Some(ExtraHost {
-                    name,
-                    address: None,
-                });
-            }
-            match address.parse::<IpAddr>() {
-                Ok(ip) => Some(ExtraHost {
-                    name,
-                    address: Some(ip),
-                }),
-                Err(_) => {
-                    reader.diagnostics.push(
-                        Diagnostic::error(
-                            "extra-host-invalid",
-                            format!("`{}` in `extra_hosts` has no valid address", entry.value),
-                        )
-                        .at(entry.span)
-                        .help("write `name=address`, e.g. `db.local=169.254.253.2`"),
-                    );
-                    None
-                }
-            }
-        })
-        .collect()
-}
-
-fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Restart>> {
-    let text = reader.string(node, "restart")?;
-    let policy = match text.value.as_str() {
-        "no" | "false" => Restart::No,
-        "always" => Restart::Always,
-        "unless-stopped" => Restart::UnlessStopped,
-        s if s == "on-failure" || s.starts_with("on-failure:") => Restart::OnFailure,
-        other => {
-            reader.diagnostics.push(
-                Diagnostic::error(
-                    "restart-invalid",
-                    format!("unknown restart policy `{other}`"),
-                )
-                .at(text.span)
-                .help("use `no`, `always`, `on-failure[:N]` or `unless-stopped`"),
-            );
-            return None;
-        }
-    };
-    Some(Located::new(policy, text.span))
-}
-
-/// `label_file`: files of `KEY=VALUE` lines, read as env files are.
-fn read_label_files(
-    node: &Node,
-    context: &Context,
-    reader: &mut Reader<'_>,
-) -> Vec<Located<String>> {
-    let files = match &node.value {
-        Value::Seq(_) => reader.string_list(node, "label_file"),
-        _ => reader.string(node, "label_file").into_iter().collect(),
-    };
-    let mut out = Vec::new();
-    for file in files {
-        let full = context.project_dir.join(&file.value);
-        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
-            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
-        });
-        let parsed = text.and_then(|text| {
-            crate::load::dotenv::parse_env_file(&text, &context.variables)
-                .map_err(|e| format!("line {}: {}", e.line, e.message))
-        });
-        match parsed {
-            Ok(pairs) => out.extend(
-                pairs
-                    .into_iter()
-                    .map(|(k, v)| Located::new(format!("{k}={v}"), file.span)),
-            ),
-            Err(e) => reader.diagnostics.push(
-                Diagnostic::error(
-                    "label-file-unreadable",
-                    format!("cannot read label file `{}`: {e}", file.value),
-                )
-                .at(file.span)
-                .help("create the file or fix the path (relative to the compose file); write one `KEY=VALUE` per line"),
-            ),
-        }
-    }
-    out
-}
-
-/// The CFS period Docker and Kubernetes use unless told otherwise (µs).
-const CFS_PERIOD: i64 = 100_000;
-
-/// `cpu_shares` becomes a CPU request (1024 shares = 1 CPU), `cpu_quota`
-/// over `cpu_period` a CPU limit, where `cpus` and `deploy.resources` leave
-/// them open.
-fn cpu_from_cfs(
-    resources: &mut Resources,
-    shares: Option<Located<i64>>,
-    quota: Option<Located<i64>>,
-    period: Option<Located<i64>>,
-) {
-    if let Some(shares) = shares.filter(|s| s.value > 0)
-        && resources.cpu_request.is_none()
-    {
-        let millis = u64::try_from(shares.value)
-            .unwrap_or(0)
-            .saturating_mul(1000)
-            / 1024;
-        resources.cpu_request = Some(millis.max(1));
-    }
-    let period = period.map_or(CFS_PERIOD, |p| p.value);
-    if let Some(quota) = quota.filter(|q| q.value > 0)
-        && period > 0
-        && resources.cpu_limit.is_none()
-    {
-        let millis = i128::from(quota.value) * 1000 / i128::from(period);
-        resources.cpu_limit = Some(u64::try_from(millis).unwrap_or(u64::MAX).max(1));
-    }
-}
-
-fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    reader.bytes(node, what)
-}
-
-fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
-    let cpus = reader.float(node, what)?;
-    if cpus.value > 0.0 {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        return Some((cpus.value * 1000.0).round() as u64);
-    }
-    reader.diagnostics.push(
-        Diagnostic::error(
-            "cpus-invalid",
-            format!("`{}` in `{what}` is not a CPU count", cpus.value),
-        )
-        .at(cpus.span)
-        .help("write a positive number such as `0.5`"),
-    );
-    None
-}
-
-fn read_count(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Located<u32>> {
-    let count = reader.integer(node, what, 0)?;
-    match u32::try_from(count.value) {
-        Ok(n) => Some(Located::new(n, count.span)),
-        Err(_) => {
-            reader.type_error(node, what, "a whole number below 2^32");
-            None
-        }
-    }
-}
-
-/// A resource written both as a service key and under `deploy.resources`
-/// must agree; where `deploy.resources.limits` (or `reservations`) is
-/// written, a field it leaves out counts as 0, as compose counts it.
-fn check_resource_pairs(body: &Node, reader: &mut Reader<'_>) {
-    type Read = fn(&Value) -> Option<f64>;
-    let pairs: [(&str, &str, &str, Read); 4] = [
-        ("cpus", "limits", "cpus", parse_float),
-        ("mem_limit", "limits", "memory", bytes_of),
-        ("mem_reservation", "reservations", "memory", bytes_of),
-        ("pids_limit", "limits", "pids", |v| {
-            #[allow(clippy::cast_precision_loss)]
-            parse_integer(v).map(|i| i as f64)
-        }),
-    ];
-    for (key, kind, field, read) in pairs {
-        let Some(written) = body.get(key).and_then(|n| read(&n.value)) else {
-            continue;
-        };
-        let Some(section) = body
-            .get("deploy")
-            .and_then(|d| d.get("resources"))
-            .and_then(|r| r.get(kind))
-            .filter(|s| s.as_map().is_some())
-        else {
-            continue;
-        };
-        let deployed = match section.get(field) {
-            Some(node) => match read(&node.value) {
-                Some(value) => value,
-                None => continue,
-            },
-            None => 0.0,
-        };
-        #[allow(clippy::float_cmp)] // both are read from the same kind of text
-        if written != deployed {
-            reader.diagnostics.push(
-                Diagnostic::error(
-                    "resource-conflict",
-                    format!("`{key}` and `deploy.resources.{kind}.{field}` set different values"),
-                )
-                .at(section.get(field).map_or(section.span, |n| n.span))
-                .help(format!(
-                    "write the value once: `{key}`, or `{field}` under `deploy.resources.{kind}`"
-                )),
-            );
-        }
-    }
-}
-
-fn bytes_of(value: &Value) -> Option<f64> {
-    #[allow(clippy::cast_precision_loss)]
-    match value {
-        Value::String(text) | Value::Number(text) => parse_bytes(text).map(|b| b as f64),
-        _ => None,
-    }
-}
-
-/// Sets a resource that can be written in two places (`mem_limit` and
-/// `deploy.resources.limits.memory`, …); `check_resource_pairs` reports
-/// two different values.
-fn set_once<T>(slot: &mut Option<T>, value: Option<T>) {
-    if value.is_some() {
-        *slot = value;
-    }
-}
-
 /// A boolean key: an unreadable value is an error and counts as `false`.
 fn flag(node: &Node, what: &str, reader: &mut Reader<'_>) -> bool {
     reader.boolean(node, what).is_some_and(|b| b.value)
@@ -905,73 +480,6 @@ fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
             read_bytes(value, key, reader);
         }
         _ => {}
-    }
-}
-
-fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
-    let Some(entries) = reader.map(node, "deploy") else {
-        return;
-    };
-    for (key, value) in entries {
-        match key.value.as_str() {
-            "replicas" => service.replicas = read_count(value, "deploy.replicas", reader),
-            "resources" => {
-                let resources = &mut service.resources;
-                for (kind, cpu, memory) in [
-                    (
-                        "limits",
-                        &mut resources.cpu_limit,
-                        &mut resources.memory_limit,
-                    ),
-                    (
-                        "reservations",
-                        &mut resources.cpu_request,
-                        &mut resources.memory_request,
-                    ),
-                ] {
-                    let Some(body) = value.get(kind) else {
-                        continue;
-                    };
-                    if let Some(cpus) = body.get("cpus") {
-                        let what = format!("deploy.resources.{kind}.cpus");
-                        let read = read_cpus(cpus, &what, reader);
-                        set_once(cpu, read);
-                    }
-                    if let Some(node) = body.get("memory") {
-                        let what = format!("deploy.resources.{kind}.memory");
-                        // compose wants a string here (`512m`), unlike `mem_limit`
-                        let read = if matches!(node.value, Value::String(_)) {
-                            read_bytes(node, &what, reader)
-                        } else {
-                            reader.type_error(node, &what, "a string such as `512m`");
-                            None
-                        };
-                        set_once(memory, read);
-                    }
-                }
-            }
-            "restart_policy" | "update_config" | "rollback_config" | "placement" | "labels"
-            | "mode" | "endpoint_mode" => {
-                reader.diagnostics.push(
-                    Diagnostic::warning(
-                        "key-not-carried",
-                        format!(
-                            "`deploy.{}` is not carried over: it is a Swarm setting",
-                            key.value
-                        ),
-                    )
-                    .at(key.span)
-                    .help("set the equivalent on the Deployment by hand if you need it"),
-                );
-            }
-            _ => reader.diagnostics.push(
-                Diagnostic::warning(
-                    "key-unknown",
-                    format!("unknown `deploy` key `{}`", key.value),
-                )
-                .at(key.span),
-            ),
-        }
     }
 }
 

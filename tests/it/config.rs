@@ -150,6 +150,38 @@ fn inactive_services_must_still_be_valid() {
     );
 }
 
+/// Compose v2.40.3 reads no file of a service whose profile is not active
+/// (`docker-compose config` succeeds with its `env_file` missing); podlift
+/// still checks how the service is written, but opens none of its files. The
+/// files here are named pipes no one writes to: opening one would block.
+#[test]
+fn inactive_services_files_are_not_read() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [debug]\n    env_file: ./pipe\n    label_file: ./pipe\n    volumes: [\"./pipe:/etc/app.conf\"]\n",
+    );
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    for command in ["config", "convert"] {
+        let output = assert_cmd::Command::cargo_bin("podlift")
+            .unwrap()
+            .arg(command)
+            .current_dir(dir.path())
+            .env_remove("COMPOSE_PROFILES")
+            .env("NO_COLOR", "1")
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "`podlift {command}` read a file of an inactive service (or failed): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 #[test]
 fn depends_on_required_and_restart() {
     // `required` takes a YAML boolean only
@@ -386,6 +418,24 @@ fn ports_keep_their_host_address() {
     let ports = &config(dir.path())["services"]["a"]["ports"];
     assert_eq!(ports[0]["host_ip"], "127.0.0.1");
     assert_eq!(ports[1]["host_ip"], "::1");
+}
+
+/// `config` reads short ports as the model does: an IPv6 host address
+/// without brackets and an upper-case protocol used to print differently
+/// from compose v2.40.3 (the port unexpanded, `TCP`).
+#[test]
+fn short_ports_read_as_the_model_reads_them() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    ports: [\"::1:8080:80\", \"8082:82/TCP\", \"127.0.0.1:8090-8091:90\"]\n",
+    );
+    assert_eq!(
+        config(dir.path())["services"]["a"]["ports"],
+        json!([
+            {"mode": "ingress", "host_ip": "::1", "target": 80, "published": "8080", "protocol": "tcp"},
+            {"mode": "ingress", "target": 82, "published": "8082", "protocol": "tcp"},
+            {"mode": "ingress", "host_ip": "127.0.0.1", "target": 90, "published": "8090-8091", "protocol": "tcp"},
+        ])
+    );
 }
 
 #[test]

@@ -1,0 +1,134 @@
+//! YAML nodes as JSON values, read with the model's scalar readers.
+
+use serde_json::{Map, Value as Json};
+
+use crate::load::yaml::{Node, Value};
+use crate::model::read::{parse_bool, parse_float, parse_integer, string_value};
+use crate::model::units::{format_duration, parse_bytes, parse_duration};
+
+/// A scalar or tree as written: numbers as numbers, booleans as booleans.
+pub(super) fn plain(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(text) => number(text),
+        Value::String(text) => Json::String(text.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(plain).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.scalar()?, plain(v))))
+                .collect(),
+        ),
+    }
+}
+
+/// A YAML number as JSON: whole numbers as integers, others as floats.
+pub(super) fn number(text: &str) -> Json {
+    let value = Value::Number(text.to_string());
+    if let Some(i) = parse_integer(&value).filter(|_| !text.contains(['.', 'e', 'E'])) {
+        return Json::from(i);
+    }
+    parse_float(&value)
+        .and_then(serde_json::Number::from_f64)
+        .map_or_else(|| Json::String(text.to_string()), Json::Number)
+}
+
+/// Like [`plain`], but whole-number strings of a tree become numbers (`ulimits`).
+pub(super) fn plain_numbers(node: &Node) -> Json {
+    match &node.value {
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.scalar()?, plain_numbers(v))))
+                .collect(),
+        ),
+        Value::String(_) | Value::Number(_) => integer(node),
+        _ => plain(node),
+    }
+}
+
+pub(super) fn boolean(node: &Node) -> Json {
+    parse_bool(&node.value).map_or_else(|| plain(node), Json::Bool)
+}
+
+pub(super) fn integer(node: &Node) -> Json {
+    parse_integer(&node.value).map_or_else(|| plain(node), Json::from)
+}
+
+pub(super) fn float(node: &Node) -> Json {
+    parse_float(&node.value)
+        .and_then(serde_json::Number::from_f64)
+        .map_or_else(|| plain(node), Json::Number)
+}
+
+/// A byte size as compose prints it: the number of bytes, as a string.
+pub(super) fn bytes(node: &Node) -> Json {
+    node.scalar()
+        .and_then(|t| parse_bytes(&t))
+        .map_or_else(|| plain(node), |b| Json::String(b.to_string()))
+}
+
+pub(super) fn duration(node: &Node) -> Json {
+    node.as_str()
+        .and_then(parse_duration)
+        .map_or_else(|| plain(node), |d| Json::String(format_duration(d)))
+}
+
+pub(super) fn list_of(node: &Node, item: impl FnMut(&Node) -> Json) -> Json {
+    match node.as_seq() {
+        Some(items) => Json::Array(items.iter().map(item).collect()),
+        None => plain(node),
+    }
+}
+
+pub(super) fn one_or_list(node: &Node) -> Json {
+    match &node.value {
+        Value::Seq(_) => list_of(node, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
+        _ => match node.scalar() {
+            Some(text) => Json::Array(vec![Json::String(text)]),
+            None => plain(node),
+        },
+    }
+}
+
+pub(super) fn command(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::String(text) => shell_words::split(text).map_or_else(
+            |_| Json::String(text.clone()),
+            |words| Json::Array(words.into_iter().map(Json::String).collect()),
+        ),
+        _ => list_of(node, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
+    }
+}
+
+/// A list of `KEY=VALUE` (or `KEY`, which gets `missing`) or a mapping, as a
+/// mapping of strings; `null_stays` keeps a mapping's null values null.
+pub(super) fn string_map(node: &Node, missing: &str, null_stays: bool) -> Json {
+    let mut out = Map::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(text) = item.scalar() else { continue };
+                let (key, value) = text
+                    .split_once('=')
+                    .map_or((text.as_str(), missing), |(k, v)| (k, v));
+                out.insert(key.to_string(), Json::String(value.to_string()));
+            }
+        }
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let Some(key) = key.scalar() else { continue };
+                let value = match &value.value {
+                    Value::Null if null_stays => Json::Null,
+                    Value::Null => Json::String(missing.to_string()),
+                    _ => string_value(value).map_or_else(|| plain(value), Json::String),
+                };
+                out.insert(key, value);
+            }
+        }
+        _ => return plain(node),
+    }
+    Json::Object(out)
+}

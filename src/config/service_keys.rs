@@ -1,0 +1,264 @@
+//! The other service keys that compose prints in a canonical form.
+
+use serde_json::{Map, Value as Json};
+
+use super::json::{boolean, bytes, command, duration, float, integer, list_of, plain, string_map};
+use crate::load::yaml::{Node, Value};
+
+/// `devices`: `SOURCE[:TARGET[:PERMISSIONS]]` in long syntax.
+pub(super) fn device(node: &Node) -> Json {
+    let Some(text) = node
+        .scalar()
+        .filter(|_| !matches!(node.value, Value::Map(_)))
+    else {
+        return plain(node);
+    };
+    let mut parts = text.splitn(3, ':');
+    let source = parts.next().unwrap_or_default().to_string();
+    let target = parts.next().map_or_else(|| source.clone(), String::from);
+    let permissions = parts.next().unwrap_or("rwm").to_string();
+    let mut out = Map::new();
+    out.insert("source".into(), Json::String(source));
+    out.insert("target".into(), Json::String(target));
+    out.insert("permissions".into(), Json::String(permissions));
+    Json::Object(out)
+}
+
+/// `post_start`/`pre_stop`: a command string is split into words, as for
+/// `command`; `environment` is a mapping, `privileged` a boolean.
+pub(super) fn hooks(node: &Node) -> Json {
+    list_of(node, |hook| {
+        let Value::Map(entries) = &hook.value else {
+            return plain(hook);
+        };
+        Json::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = k.scalar()?;
+                    let value = match key.as_str() {
+                        "command" => command(v),
+                        // a bare name stays without a value (compose resolves none here)
+                        "environment" => match &v.value {
+                            Value::Seq(items) => Json::Object(
+                                items
+                                    .iter()
+                                    .filter_map(Node::scalar)
+                                    .map(|text| match text.split_once('=') {
+                                        Some((k, v)) => {
+                                            (k.to_string(), Json::String(v.to_string()))
+                                        }
+                                        None => (text, Json::Null),
+                                    })
+                                    .collect(),
+                            ),
+                            _ => string_map(v, "", true),
+                        },
+                        "privileged" => boolean(v),
+                        _ => plain(v),
+                    };
+                    // compose leaves out `privileged: false`
+                    (value != Json::Bool(false)).then_some((key, value))
+                })
+                .collect(),
+        )
+    })
+}
+
+pub(super) fn extra_hosts(node: &Node) -> Json {
+    let entries: Vec<Json> = match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::scalar)
+            .map(|text| {
+                // `name:ip` becomes `name=ip`; an IPv6 address keeps its colons.
+                let text = if text.contains('=') {
+                    text
+                } else {
+                    text.replacen(':', "=", 1)
+                };
+                Json::String(text)
+            })
+            .collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = k.scalar()?;
+                let values: Vec<String> = match &v.value {
+                    Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
+                    _ => vec![v.scalar().unwrap_or_default()],
+                };
+                Some(
+                    values
+                        .into_iter()
+                        .map(|value| Json::String(format!("{key}={value}")))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .flatten()
+            .collect(),
+        _ => return plain(node),
+    };
+    // compose keeps them as a map and prints them in order
+    let mut entries = entries;
+    entries.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    Json::Array(entries)
+}
+
+pub(super) fn depends_on(node: &Node) -> Json {
+    let mut out = Map::new();
+    let started = || Json::String("service_started".into());
+    match &node.value {
+        Value::Seq(items) => {
+            for name in items.iter().filter_map(Node::scalar) {
+                let mut entry = Map::new();
+                entry.insert("condition".into(), started());
+                entry.insert("required".into(), Json::Bool(true));
+                out.insert(name, Json::Object(entry));
+            }
+        }
+        Value::Map(entries) => {
+            for (key, body) in entries {
+                let Some(name) = key.scalar() else { continue };
+                let mut entry = Map::new();
+                for (k, v) in body.as_map().unwrap_or_default() {
+                    let Some(k) = k.scalar() else { continue };
+                    let canonical = match k.as_str() {
+                        "required" | "restart" => boolean(v),
+                        _ => v.scalar().map_or_else(|| plain(v), Json::String),
+                    };
+                    entry.insert(k, canonical);
+                }
+                entry.entry("condition").or_insert_with(started);
+                entry.entry("required").or_insert(Json::Bool(true));
+                out.insert(name, Json::Object(entry));
+            }
+        }
+        _ => return plain(node),
+    }
+    Json::Object(out)
+}
+
+pub(super) fn healthcheck(node: &Node) -> Json {
+    let Some(entries) = node.as_map() else {
+        return plain(node);
+    };
+    let mut out = Map::new();
+    for (key, value) in entries {
+        let Some(key) = key.scalar() else { continue };
+        let canonical = match key.as_str() {
+            "test" => match &value.value {
+                Value::String(text) => Json::Array(vec![
+                    Json::String("CMD-SHELL".into()),
+                    Json::String(text.clone()),
+                ]),
+                _ => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
+            },
+            "interval" | "timeout" | "start_period" | "start_interval" => duration(value),
+            "retries" => integer(value),
+            "disable" => match boolean(value) {
+                Json::Bool(false) => continue,
+                b => b,
+            },
+            _ => plain(value),
+        };
+        out.insert(key, canonical);
+    }
+    Json::Object(out)
+}
+
+pub(super) fn service_networks(node: &Node) -> Json {
+    match &node.value {
+        Value::Seq(items) => Json::Object(
+            items
+                .iter()
+                .filter_map(Node::scalar)
+                .map(|n| (n, Json::Null))
+                .collect(),
+        ),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let value = match &v.value {
+                        Value::Map(fields) => Json::Object(
+                            fields
+                                .iter()
+                                .filter_map(|(f, x)| {
+                                    let f = f.scalar()?;
+                                    let canonical = match f.as_str() {
+                                        "priority" | "gw_priority" => integer(x),
+                                        "aliases" | "link_local_ips" => list_of(x, |n| {
+                                            n.scalar().map_or_else(|| plain(n), Json::String)
+                                        }),
+                                        _ => x.scalar().map_or_else(|| plain(x), Json::String),
+                                    };
+                                    Some((f, canonical))
+                                })
+                                .collect(),
+                        ),
+                        _ => plain(v),
+                    };
+                    Some((k.scalar()?, value))
+                })
+                .collect(),
+        ),
+        _ => plain(node),
+    }
+}
+
+pub(super) fn deploy(node: &Node) -> Json {
+    let Some(entries) = node.as_map() else {
+        return plain(node);
+    };
+    let mut out = Map::new();
+    for (key, value) in entries {
+        let Some(key) = key.scalar() else { continue };
+        let canonical = match key.as_str() {
+            "replicas" => integer(value),
+            "resources" => {
+                let mut resources = Map::new();
+                for (kind, body) in value.as_map().unwrap_or_default() {
+                    let Some(kind) = kind.scalar() else { continue };
+                    let mut limits = Map::new();
+                    for (k, v) in body.as_map().unwrap_or_default() {
+                        let Some(k) = k.scalar() else { continue };
+                        let canonical = match k.as_str() {
+                            "cpus" => float(v),
+                            "memory" => bytes(v),
+                            "pids" => integer(v),
+                            _ => plain(v),
+                        };
+                        limits.insert(k, canonical);
+                    }
+                    resources.insert(kind, Json::Object(limits));
+                }
+                Json::Object(resources)
+            }
+            "labels" => string_map(value, "", false),
+            _ => plain(value),
+        };
+        out.insert(key, canonical);
+    }
+    out.entry("resources")
+        .or_insert_with(|| Json::Object(Map::new()));
+    out.entry("placement")
+        .or_insert_with(|| Json::Object(Map::new()));
+    Json::Object(out)
+}
+
+pub(super) fn logging(node: &Node) -> Json {
+    let Some(entries) = node.as_map() else {
+        return plain(node);
+    };
+    let mut out = Map::new();
+    for (key, value) in entries {
+        let Some(key) = key.scalar() else { continue };
+        let canonical = match key.as_str() {
+            "options" => string_map(value, "", true),
+            _ => plain(value),
+        };
+        out.insert(key, canonical);
+    }
+    Json::Object(out)
+}

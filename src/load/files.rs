@@ -1,0 +1,182 @@
+//! The compose files: which ones (`-f`, `COMPOSE_FILE`, the default names and
+//! their override files), and reading them within the size limit.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use super::{DEFAULT_FILES, LoadOptions, MAX_FILE_BYTES};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+pub(super) fn resolve_files(
+    options: &LoadOptions,
+    diagnostics: &mut Diagnostics,
+) -> Option<Vec<PathBuf>> {
+    let named: Vec<PathBuf> = if options.files.is_empty() {
+        options
+            .compose_file_env
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                let separator = options.path_separator.as_deref().unwrap_or(":");
+                v.split(separator)
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        options.files.clone()
+    };
+    if !named.is_empty() {
+        return Some(
+            named
+                .into_iter()
+                .map(|p| {
+                    if p.is_absolute() || p == Path::new("-") {
+                        p
+                    } else {
+                        options.working_dir.join(p)
+                    }
+                })
+                .collect(),
+        );
+    }
+    // As docker compose: the working directory, then each of its parents.
+    let found = options.working_dir.ancestors().find_map(|dir| {
+        DEFAULT_FILES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        diagnostics.push(
+            Diagnostic::error(
+                "no-compose-file",
+                format!(
+                    "no compose file in `{}` or its parents",
+                    options.working_dir.display()
+                ),
+            )
+            .help(format!(
+                "name one with `-f FILE`, or create one of: {}",
+                DEFAULT_FILES.join(", ")
+            )),
+        );
+    }
+    let base = found?;
+    let overrides = override_files(&base);
+    Some(std::iter::once(base).chain(overrides).collect())
+}
+
+/// The override file docker compose reads after a default file it found:
+/// `compose.override.yaml` (or `.yml`) beside `compose.yaml`, and so on.
+fn override_files(base: &Path) -> Option<PathBuf> {
+    let name = base.file_name()?.to_str()?;
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    ["yaml", "yml"]
+        .iter()
+        .map(|ext| base.with_file_name(format!("{stem}.override.{ext}")))
+        .find(|p| p.is_file())
+}
+
+pub(super) fn read_file(
+    path: &Path,
+    shown: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    let fail = |diagnostics: &mut Diagnostics, why: String, help: &str| {
+        diagnostics.push(
+            Diagnostic::error(
+                "file-unreadable",
+                format!("cannot read `{}`: {why}", shown.display()),
+            )
+            .help(help.to_string()),
+        );
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            fail(
+                diagnostics,
+                "it is a directory".into(),
+                "name the compose file inside it",
+            );
+            return None;
+        }
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            fail(
+                diagnostics,
+                format!(
+                    "it has {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    meta.len()
+                ),
+                "a compose file this large is not a compose file; check the path",
+            );
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            fail(
+                diagnostics,
+                e.to_string().to_lowercase(),
+                "check the path and its permissions",
+            );
+            return None;
+        }
+    }
+    match read_at_most(path, MAX_FILE_BYTES) {
+        Ok(None) => {
+            fail(
+                diagnostics,
+                format!("it has more than the limit of {MAX_FILE_BYTES} bytes"),
+                "a compose file this large is not a compose file; check the path",
+            );
+            None
+        }
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(_) => {
+                fail(
+                    diagnostics,
+                    "it is not UTF-8 text".into(),
+                    "save the file as UTF-8",
+                );
+                None
+            }
+        },
+        Err(e) => {
+            fail(
+                diagnostics,
+                e.to_string().to_lowercase(),
+                "check the path and its permissions",
+            );
+            None
+        }
+    }
+}
+
+/// The content of `path` if it holds at most `limit` bytes, `None` if more.
+/// Reads no more than one byte past the limit, so an endless special file
+/// (`/dev/zero`, whose size reads as 0) cannot exhaust memory.
+///
+/// # Errors
+/// Opening or reading the file failed.
+pub fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// The path as the user would write it: relative to the working directory when inside it.
+pub(super) fn display_path(path: &Path, working_dir: &Path) -> PathBuf {
+    if let Ok(relative) = path.strip_prefix(working_dir) {
+        return relative.to_path_buf();
+    }
+    std::fs::canonicalize(working_dir)
+        .ok()
+        .and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}

@@ -1,0 +1,520 @@
+//! The tree builder: parser events → [`Node`]s, with anchors, aliases,
+//! merge keys, duplicate-key errors and the limits.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use granit_parser::{Event, ScalarStyle, Span as EventSpan, Tag};
+
+use super::scalar::scalar;
+use super::{
+    MAX_ALIAS_COPIED_NODES, MAX_ALIASES, MAX_DEPTH, MAX_EVENTS, MAX_NODES, MergeTag, Node, Tags,
+    Value, limit_error,
+};
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
+    let tag = tag?;
+    match (tag.handle(), tag.suffix()) {
+        ("!", "reset") => Some(MergeTag::Reset),
+        ("!", "override") => Some(MergeTag::Override),
+        _ => None,
+    }
+}
+
+/// How much of each limited thing the document has used.
+#[derive(Default)]
+struct Counts {
+    events: usize,
+    nodes: usize,
+    aliases: usize,
+    merge_keys: usize,
+    /// Nodes copied for anchors and by aliases.
+    copied: usize,
+}
+
+/// Builds the tree from parser events: open collections on a stack, each
+/// finished node handed to the collection below it.
+pub(super) struct Builder<'t> {
+    text: &'t str,
+    file: FileId,
+    stack: Vec<Frame>,
+    /// The items of every open sequence, innermost last: a finished sequence
+    /// takes its own off the top into a vector of exactly its size.
+    items: Vec<Node>,
+    /// The entries of every open mapping, the same way.
+    pairs: Vec<(Node, Node)>,
+    /// Finished anchored nodes by the parser's anchor id, with their node count.
+    anchors: HashMap<usize, Anchored>,
+    tags: Tags,
+    root: Option<Node>,
+    documents: usize,
+    counts: Counts,
+}
+
+/// An open collection.
+enum Frame {
+    Seq {
+        /// Where its items start in [`Builder::items`].
+        base: usize,
+        span: Span,
+        anchor: usize,
+    },
+    Map(MapFrame),
+}
+
+/// An open mapping: its entries so far, the key waiting for its value, and
+/// the entries that merge keys bring in once the mapping ends.
+struct MapFrame {
+    /// Where its entries start in [`Builder::pairs`].
+    base: usize,
+    key: Key,
+    merged: Vec<(Node, Node)>,
+    /// The position of each key by its hash, once the mapping is large
+    /// enough to need it.
+    index: Option<HashMap<u64, usize>>,
+    span: Span,
+    anchor: usize,
+}
+
+enum Key {
+    Expected,
+    /// A merge key (`<<`) at this position; its value is merged, not stored.
+    Merge,
+    Written(Node),
+}
+
+/// Mappings up to this size find duplicate keys by a linear search.
+const LINEAR_KEYS: usize = 32;
+
+impl<'t> Builder<'t> {
+    /// A builder for the events of `text`.
+    pub(super) fn new(text: &'t str, file: FileId) -> Self {
+        Self {
+            text,
+            file,
+            stack: Vec::new(),
+            items: Vec::new(),
+            pairs: Vec::new(),
+            anchors: HashMap::new(),
+            tags: Tags::new(),
+            root: None,
+            documents: 0,
+            counts: Counts::default(),
+        }
+    }
+
+    /// The document's root (`None` for an empty document) and its merge tags.
+    pub(super) fn into_parts(self) -> (Option<Node>, Tags) {
+        (self.root, self.tags)
+    }
+
+    fn span(&self, span: EventSpan) -> Span {
+        let range = span.byte_range().unwrap_or(0..0);
+        let start = range.start.min(self.text.len());
+        Span {
+            file: self.file,
+            start,
+            len: range.end.min(self.text.len()).saturating_sub(start),
+        }
+    }
+
+    pub(super) fn event(&mut self, event: Event<'_>, at: EventSpan) -> Result<(), Diagnostic> {
+        self.counts.events += 1;
+        if self.counts.events > MAX_EVENTS {
+            return Err(limit_error(
+                &format!("more than {MAX_EVENTS} YAML events"),
+                self.span(at),
+            ));
+        }
+        match event {
+            Event::DocumentStart(..) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        "invalid YAML: the file holds more than one document",
+                    )
+                    .at(self.span(at))
+                    .help("a compose file is one YAML document: remove the `---` and what follows, or split the file"));
+                }
+                Ok(())
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                self.scalar(value.into_owned(), style, anchor, tag.as_deref(), at)
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                let span = self.open(at, tag.as_deref())?;
+                self.stack.push(Frame::Seq {
+                    base: self.items.len(),
+                    span,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                let span = self.open(at, tag.as_deref())?;
+                self.stack.push(Frame::Map(MapFrame {
+                    base: self.pairs.len(),
+                    key: Key::Expected,
+                    merged: Vec::new(),
+                    index: None,
+                    span,
+                    anchor,
+                }));
+                Ok(())
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq { base, span, anchor }) => {
+                    let items = self.items.drain(base.min(self.items.len())..).collect();
+                    self.finish(
+                        Node {
+                            value: Value::Seq(items),
+                            span,
+                        },
+                        anchor,
+                    )
+                }
+                _ => Err(self.internal(at)),
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map(mut map)) => {
+                    for (key, value) in std::mem::take(&mut map.merged) {
+                        // Keys written in the mapping, and earlier merges, win.
+                        if !map.contains(&self.pairs, &key) {
+                            map.insert(&mut self.pairs, key, value);
+                        }
+                    }
+                    let entries = self.pairs.drain(map.base.min(self.pairs.len())..).collect();
+                    self.finish(
+                        Node {
+                            value: Value::Map(entries),
+                            span: map.span,
+                        },
+                        map.anchor,
+                    )
+                }
+                _ => Err(self.internal(at)),
+            },
+            Event::Alias(id) => self.alias(id, at),
+            _ => Ok(()),
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        at: EventSpan,
+    ) -> Result<(), Diagnostic> {
+        let span = self.span(at);
+        if let Some(merge) = merge_tag(tag) {
+            self.tags.insert(span, merge);
+        }
+        // `<<` or `!!merge <<`, not quoted, where a key is expected.
+        let merge_tagged = tag.is_none_or(|t| {
+            t.suffix_in_namespace("tag:yaml.org,2002:").as_deref() == Some("merge")
+        });
+        if merge_tagged
+            && style == ScalarStyle::Plain
+            && text == "<<"
+            && let Some(Frame::Map(map)) = self.stack.last_mut()
+            && matches!(map.key, Key::Expected)
+        {
+            self.counts.merge_keys += 1;
+            if self.counts.merge_keys > MAX_ALIASES {
+                return Err(limit_error(
+                    &format!("more than {MAX_ALIASES} merge keys"),
+                    span,
+                ));
+            }
+            map.key = Key::Merge;
+            if anchor != 0 {
+                // `&m <<: *b`: the anchor names the key's text
+                let node = Node {
+                    value: Value::String(text),
+                    span,
+                };
+                self.anchors.insert(
+                    anchor,
+                    Anchored {
+                        node,
+                        size: 1,
+                        height: 0,
+                    },
+                );
+            }
+            return Ok(());
+        }
+        let value = scalar(text, style, tag).map_err(|expected| {
+            Diagnostic::error(
+                "yaml-syntax",
+                format!("invalid YAML: the tag says {expected}, the value is not one"),
+            )
+            .at(span)
+            .help("remove the tag or correct the value")
+        })?;
+        self.finish(Node { value, span }, anchor)
+    }
+
+    fn alias(&mut self, id: usize, at: EventSpan) -> Result<(), Diagnostic> {
+        let span = self.span(at);
+        self.counts.aliases += 1;
+        if self.counts.aliases > MAX_ALIASES {
+            return Err(limit_error(
+                &format!("more than {MAX_ALIASES} aliases"),
+                span,
+            ));
+        }
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(Diagnostic::error(
+                "yaml-syntax",
+                "invalid YAML: the alias refers to the collection it is written in",
+            )
+            .at(span)
+            .help("an anchor can be used only after its node ends; copy the values instead"));
+        };
+        if self.stack.len() + anchored.height > MAX_DEPTH {
+            return Err(limit_error(
+                &format!("more than {MAX_DEPTH} levels of nesting, counting what aliases copy"),
+                span,
+            ));
+        }
+        self.counts.copied += anchored.size;
+        if self.counts.copied > MAX_ALIAS_COPIED_NODES {
+            return Err(limit_error(
+                &format!("anchors and aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
+                span,
+            ));
+        }
+        let node = anchored.node.clone();
+        self.finish(node, 0)
+    }
+
+    /// Starts a collection: depth limit, merge tag, its span.
+    fn open(&mut self, at: EventSpan, tag: Option<&Tag>) -> Result<Span, Diagnostic> {
+        let span = self.span(at);
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(limit_error(
+                &format!("more than {MAX_DEPTH} levels of nesting"),
+                span,
+            ));
+        }
+        if let Some(merge) = merge_tag(tag) {
+            self.tags.insert(span, merge);
+        }
+        Ok(span)
+    }
+
+    fn internal(&self, at: EventSpan) -> Diagnostic {
+        Diagnostic::error(
+            "yaml-syntax",
+            "invalid YAML: a collection ends that was not open",
+        )
+        .at(self.span(at))
+        .help("fix the YAML syntax at the marked position")
+    }
+
+    /// Hands a finished node to the collection it belongs to.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
+        self.counts.nodes += 1;
+        if self.counts.nodes > MAX_NODES {
+            return Err(limit_error(
+                &format!("more than {MAX_NODES} nodes"),
+                node.span,
+            ));
+        }
+        if anchor != 0 {
+            // The copy kept for aliases counts against the same budget as the
+            // copies aliases make: nested anchors would otherwise copy a large
+            // node once per level.
+            let (size, height) = measure(&node);
+            self.counts.copied += size;
+            if self.counts.copied > MAX_ALIAS_COPIED_NODES {
+                return Err(limit_error(
+                    &format!("anchors and aliases copy more than {MAX_ALIAS_COPIED_NODES} nodes"),
+                    node.span,
+                ));
+            }
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size,
+                    height,
+                },
+            );
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(())
+            }
+            Some(Frame::Seq { .. }) => {
+                self.items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map(map)) => map.accept(&mut self.pairs, node),
+        }
+    }
+}
+
+impl MapFrame {
+    fn accept(&mut self, pairs: &mut Vec<(Node, Node)>, node: Node) -> Result<(), Diagnostic> {
+        match std::mem::replace(&mut self.key, Key::Expected) {
+            Key::Expected => {
+                self.key = Key::Written(node);
+                Ok(())
+            }
+            Key::Written(key) => {
+                if self.contains(pairs, &key) {
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        format!("invalid YAML: duplicate key `{key}`"),
+                    )
+                    .at(key.span)
+                    .help("a key may appear once in a mapping: remove or rename one of them"));
+                }
+                self.insert(pairs, key, node);
+                Ok(())
+            }
+            Key::Merge => self.merge(node),
+        }
+    }
+
+    /// The value of a merge key: a mapping, a list of mappings, or null.
+    fn merge(&mut self, node: Node) -> Result<(), Diagnostic> {
+        let span = node.span;
+        match node.value {
+            Value::Null => Ok(()),
+            Value::Map(entries) => {
+                self.merged.extend(entries);
+                Ok(())
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    match item.value {
+                        Value::Map(entries) => self.merged.extend(entries),
+                        Value::Null => {}
+                        _ => return Err(merge_error(item.span)),
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(merge_error(span)),
+        }
+    }
+
+    fn entries<'p>(&self, pairs: &'p [(Node, Node)]) -> &'p [(Node, Node)] {
+        pairs.get(self.base..).unwrap_or_default()
+    }
+
+    fn contains(&self, pairs: &[(Node, Node)], key: &Node) -> bool {
+        let entries = self.entries(pairs);
+        if let Some(index) = &self.index {
+            match index.get(&key_hash(key)) {
+                None => return false,
+                Some(&at) if entries.get(at).is_some_and(|(k, _)| same_key(k, key)) => {
+                    return true;
+                }
+                // two keys with one hash: rare, so a search is fine
+                Some(_) => {}
+            }
+        }
+        entries.iter().any(|(k, _)| same_key(k, key))
+    }
+
+    fn insert(&mut self, pairs: &mut Vec<(Node, Node)>, key: Node, value: Node) {
+        let at = self.entries(pairs).len();
+        if let Some(index) = &mut self.index {
+            index.entry(key_hash(&key)).or_insert(at);
+        } else if at >= LINEAR_KEYS {
+            let mut index: HashMap<u64, usize> = HashMap::with_capacity(2 * at);
+            for (i, (k, _)) in self.entries(pairs).iter().enumerate() {
+                index.entry(key_hash(k)).or_insert(i);
+            }
+            index.entry(key_hash(&key)).or_insert(at);
+            self.index = Some(index);
+        }
+        pairs.push((key, value));
+    }
+}
+
+fn merge_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        "invalid YAML: a merge key (`<<`) takes a mapping or a list of mappings",
+    )
+    .at(span)
+    .help("write `<<: *anchor` or `<<: [*a, *b]` with anchors on mappings")
+}
+
+/// Two keys are the same when they read the same: compose keys are text, so
+/// `true` and `"true"` are one key (later stages compare keys by text), while
+/// a list or mapping as a key equals only the same list or mapping.
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Null, Value::Null) => true,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_key(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| same_key(k1, k2) && same_key(v1, v2))
+        }
+        (Value::Seq(_) | Value::Map(_) | Value::Null, _)
+        | (_, Value::Seq(_) | Value::Map(_) | Value::Null) => false,
+        (x, y) => key_text(x) == key_text(y),
+    }
+}
+
+/// A scalar key's text, without a copy.
+const fn key_text(value: &Value) -> &str {
+    match value {
+        Value::String(s) | Value::Number(s) => s.as_str(),
+        Value::Bool(true) => "true",
+        Value::Bool(false) => "false",
+        Value::Null | Value::Seq(_) | Value::Map(_) => "",
+    }
+}
+
+/// A hash that equal keys (by [`same_key`]) share.
+fn key_hash(key: &Node) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    match &key.value {
+        Value::Seq(_) | Value::Map(_) => (1u8, key.to_string()).hash(&mut hasher),
+        Value::Null => 2u8.hash(&mut hasher),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            (0u8, key_text(&key.value)).hash(&mut hasher);
+        }
+    }
+    hasher.finish()
+}
+
+/// An anchored node, kept for the aliases that copy it.
+struct Anchored {
+    node: Node,
+    /// Its number of nodes.
+    size: usize,
+    /// How many levels of collections it nests.
+    height: usize,
+}
+
+/// The number of nodes in a tree and how many levels of collections it nests.
+fn measure(node: &Node) -> (usize, usize) {
+    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
+        Value::Seq(items) => Box::new(items.iter()),
+        Value::Map(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+        _ => return (1, 0),
+    };
+    let (size, height) = children.fold((1, 0), |(size, height), child| {
+        let (s, h) = measure(child);
+        (size + s, height.max(h))
+    });
+    (size, height + 1)
+}

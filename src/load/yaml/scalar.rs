@@ -1,0 +1,119 @@
+//! YAML 1.2 core-schema scalars: null, booleans, integers and floats.
+
+use granit_parser::{ScalarStyle, Tag};
+
+use super::Value;
+
+/// Resolves a scalar by the YAML 1.2 core schema. `Err` names the type an
+/// explicit tag asked for when the text is not of it.
+pub(super) fn scalar(
+    text: String,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Value, &'static str> {
+    match tag.and_then(Tag::core_suffix) {
+        Some("str") => return Ok(Value::String(text)),
+        Some("null") => return Ok(Value::Null),
+        Some("bool") => return boolean(&text).map(Value::Bool).ok_or("a boolean"),
+        Some("int") => {
+            return integer(&text)
+                .then_some(Value::Number(text))
+                .ok_or("an integer");
+        }
+        Some("float") => {
+            return number(&text)
+                .then_some(Value::Number(text))
+                .ok_or("a floating-point number");
+        }
+        _ => {}
+    }
+    // `! 1`: the non-specific tag, which makes a plain scalar a string.
+    let non_specific = tag.is_some_and(|t| t.parts() == ("", "!"));
+    if style != ScalarStyle::Plain || non_specific {
+        return Ok(Value::String(text));
+    }
+    Ok(match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        t => match boolean(t) {
+            Some(b) => Value::Bool(b),
+            None if number(t) => Value::Number(text),
+            None => Value::String(text),
+        },
+    })
+}
+
+fn boolean(text: &str) -> Option<bool> {
+    match text.trim_matches([' ', '\t', '\r', '\n']) {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// A YAML 1.2 integer or finite float, as serde-saphyr reads them: decimal
+/// (underscores between digits, no leading zeros), `0x`/`0o`/`0b` in lower
+/// case, or anything Rust reads as a finite `f64` that starts with a digit or
+/// a dot (so `0080` and `1e3` are numbers, `inf` and `.inf` are text).
+fn number(text: &str) -> bool {
+    let t = text.trim_matches([' ', '\t', '\r', '\n']);
+    if integer(t) {
+        return true;
+    }
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return false;
+    }
+    t.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// A YAML 1.2 integer that fits 64 bits.
+fn integer(text: &str) -> bool {
+    let t = text.trim_matches([' ', '\t', '\r', '\n']);
+    let (negative, unsigned) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = unsigned.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = unsigned.strip_prefix("0b") {
+        (2, d)
+    } else {
+        if unsigned.len() > 1 && unsigned.starts_with('0') {
+            return false;
+        }
+        (10, unsigned)
+    };
+    let bytes = digits.as_bytes();
+    let mut magnitude: u128 = 0;
+    let mut seen = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'_' {
+            let between = i > 0
+                && bytes.get(i - 1).is_some_and(|&p| p != b'_')
+                && bytes.get(i + 1).is_some_and(|&n| n != b'_');
+            if !between {
+                return false;
+            }
+            continue;
+        }
+        let Some(digit) = char::from(b).to_digit(radix) else {
+            return false;
+        };
+        let Some(next) = magnitude
+            .checked_mul(u128::from(radix))
+            .and_then(|m| m.checked_add(u128::from(digit)))
+        else {
+            return false;
+        };
+        magnitude = next;
+        seen = true;
+    }
+    let limit = if negative {
+        u128::from(i64::MAX.unsigned_abs()) + 1
+    } else {
+        u128::from(u64::MAX)
+    };
+    seen && magnitude <= limit
+}

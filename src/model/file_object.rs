@@ -1,0 +1,115 @@
+//! `secrets` and `configs`: the top-level objects (their file content read
+//! now) and a service's use of them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Node, Value};
+use crate::model::host_content::{file_name_of, private_reason, read_small};
+use crate::model::read::Reader;
+use crate::source::Located;
+
+/// A top-level secret or config: where its content comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileObject {
+    /// The key under `secrets:` / `configs:`.
+    pub name: Located<String>,
+    /// The content, when podlift can read it; `None` for `external`.
+    pub content: Option<Vec<u8>>,
+    /// Why a `file:` looks private (a key, an `.env` file), if it does:
+    /// such a config goes into a Secret.
+    pub private: Option<&'static str>,
+}
+
+/// A service's use of a secret or config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileUse {
+    /// The top-level name.
+    pub source: Located<String>,
+    /// The path in the container (defaulted by the caller).
+    pub target: Option<String>,
+}
+
+/// Reads top-level `secrets` or `configs` (`what`), reading `file:` content now.
+pub fn read_file_objects(
+    node: &Node,
+    what: &str,
+    project_dir: &Path,
+    variables: &BTreeMap<String, String>,
+    reader: &mut Reader<'_>,
+) -> Vec<FileObject> {
+    let Some(entries) = reader.map(node, what) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, body) in entries {
+        if let Some(external) = body.get("external")
+            && !matches!(external.value, Value::Map(_))
+        {
+            reader.boolean(external, &format!("{what}.external"));
+        }
+        let mut private = None;
+        let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
+            match read_small(&project_dir.join(&file.value)) {
+                Ok(bytes) => {
+                    private = private_reason(&file_name_of(Path::new(&file.value)), Some(&bytes));
+                    Some(bytes)
+                }
+                Err(e) => {
+                    reader.diagnostics.push(
+                        Diagnostic::error(
+                            "file-unreadable",
+                            format!(
+                                "cannot read `{}` for {what} `{}`: {}",
+                                file.value, name.value, e
+                            ),
+                        )
+                        .at(file.span)
+                        .help("fix the path (relative to the compose file)"),
+                    );
+                    None
+                }
+            }
+        } else if let Some(content) = body.get("content").and_then(Node::scalar) {
+            Some(content.into_bytes())
+        } else if let Some(variable) = body.get("environment").and_then(Node::scalar) {
+            variables.get(&variable).map(|v| v.clone().into_bytes())
+        } else {
+            None
+        };
+        out.push(FileObject {
+            name,
+            content,
+            private,
+        });
+    }
+    out
+}
+
+/// Reads a service's `secrets` or `configs` (short names or long entries).
+pub fn read_file_uses(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<FileUse> {
+    let Some(items) = node.as_seq() else {
+        reader.type_error(node, what, "a list");
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match &item.value {
+            Value::Map(_) => {
+                let source = item
+                    .get("source")
+                    .and_then(|s| reader.string(s, "source"))?;
+                let target = item.get("target").and_then(Node::scalar);
+                if let Some(mode) = item.get("mode") {
+                    reader.integer(mode, &format!("{what}.mode"), 0);
+                }
+                Some(FileUse { source, target })
+            }
+            _ => reader.string(item, what).map(|source| FileUse {
+                source,
+                target: None,
+            }),
+        })
+        .collect()
+}

@@ -1,0 +1,82 @@
+//! `links` and `extra_hosts`: names a service resolves besides the services'.
+
+use std::net::IpAddr;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::Node;
+use crate::model::read::Reader;
+use crate::source::Located;
+
+/// One `links` entry: `service` or `service:alias`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The linked service.
+    pub service: Located<String>,
+    /// The extra name it gets.
+    pub alias: Option<String>,
+}
+
+/// One `extra_hosts` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraHost {
+    /// The host name.
+    pub name: Located<String>,
+    /// Its address, or `None` for docker's `host-gateway`.
+    pub address: Option<IpAddr>,
+}
+
+pub(crate) fn read_links(node: &Node, reader: &mut Reader<'_>) -> Vec<Link> {
+    reader
+        .string_list(node, "links")
+        .into_iter()
+        .map(|entry| match entry.value.split_once(':') {
+            Some((service, alias)) => Link {
+                service: Located::new(service.to_string(), entry.span),
+                alias: Some(alias.to_string()),
+            },
+            None => Link {
+                service: entry,
+                alias: None,
+            },
+        })
+        .collect()
+}
+
+pub(crate) fn read_extra_hosts(node: &Node, reader: &mut Reader<'_>) -> Vec<ExtraHost> {
+    reader
+        .list_or_map(node, "extra_hosts", "=")
+        .into_iter()
+        .filter_map(|entry| {
+            // `name=ip`, `name:ip`; an IPv6 address may itself contain `:`.
+            let (name, address) = entry
+                .value
+                .split_once('=')
+                .or_else(|| entry.value.split_once(':'))?;
+            let address = address.trim().trim_start_matches('[').trim_end_matches(']');
+            let name = Located::new(name.trim().to_string(), entry.span);
+            if address == "host-gateway" {
+                return Some(ExtraHost {
+                    name,
+                    address: None,
+                });
+            }
+            match address.parse::<IpAddr>() {
+                Ok(ip) => Some(ExtraHost {
+                    name,
+                    address: Some(ip),
+                }),
+                Err(_) => {
+                    reader.diagnostics.push(
+                        Diagnostic::error(
+                            "extra-host-invalid",
+                            format!("`{}` in `extra_hosts` has no valid address", entry.value),
+                        )
+                        .at(entry.span)
+                        .help("write `name=address`, e.g. `db.local=169.254.253.2`"),
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,63 @@
+//! `label_file`: labels read from files.
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Node, Value};
+use crate::model::read::Reader;
+use crate::model::{Context, FileAccess};
+use crate::source::Located;
+
+/// `label_file`: files of `KEY=VALUE` lines, read as env files are, as
+/// `key=value` labels.
+pub(crate) fn read_label_files(
+    node: &Node,
+    context: &Context,
+    reader: &mut Reader<'_>,
+) -> Vec<Located<String>> {
+    read_label_pairs(node, context, reader)
+        .into_iter()
+        .map(|l| {
+            let (key, value) = l.value;
+            Located::new(format!("{key}={value}"), l.span)
+        })
+        .collect()
+}
+
+/// The `KEY`, `VALUE` pairs of every file `label_file` names, in order, each
+/// located at the file's name; a file that cannot be read (or is larger than
+/// a compose file may be) is an error.
+pub(crate) fn read_label_pairs(
+    node: &Node,
+    context: &Context,
+    reader: &mut Reader<'_>,
+) -> Vec<Located<(String, String)>> {
+    let files = match &node.value {
+        Value::Seq(_) => reader.string_list(node, "label_file"),
+        _ => reader.string(node, "label_file").into_iter().collect(),
+    };
+    let mut out = Vec::new();
+    if context.files == FileAccess::Skip {
+        return out;
+    }
+    for file in files {
+        let full = context.project_dir.join(&file.value);
+        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+        });
+        let parsed = text.and_then(|text| {
+            crate::load::dotenv::parse_env_file(&text, &context.variables)
+                .map_err(|e| format!("line {}: {}", e.line, e.message))
+        });
+        match parsed {
+            Ok(pairs) => out.extend(pairs.into_iter().map(|pair| Located::new(pair, file.span))),
+            Err(e) => reader.diagnostics.push(
+                Diagnostic::error(
+                    "label-file-unreadable",
+                    format!("cannot read label file `{}`: {e}", file.value),
+                )
+                .at(file.span)
+                .help("create the file or fix the path (relative to the compose file); write one `KEY=VALUE` per line"),
+            ),
+        }
+    }
+    out
+}
