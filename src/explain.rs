@@ -5,7 +5,7 @@
 //! The entries live in one file per area (`explain/input.rs`, `network.rs`,
 //! `storage.rs`, `service.rs`, `pod.rs`), each sorted by code; they are merged
 //! into one sorted table at compile time. Adding a code is one entry in its
-//! area's file; `tests/explain.rs` fails for a code the program can emit
+//! area's file; `tests/it/explain.rs` fails for a code the program can emit
 //! without one.
 
 mod input;
@@ -31,7 +31,7 @@ pub struct Explanation {
     pub remedy: &'static str,
     /// A small compose file that gives the finding. A first line
     /// `# podlift convert ARGS` names the flags it needs; a line `# file: NAME`
-    /// starts another file beside `compose.yaml`. `tests/explain.rs` runs
+    /// starts another file beside `compose.yaml`. `tests/it/explain.rs` runs
     /// every example (but a few that only illustrate) and expects the code.
     pub example: &'static str,
 }
@@ -166,7 +166,7 @@ pub fn text(e: &Explanation) -> String {
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Diagnostics\n\n\
-         <!-- Generated from src/explain.rs by `PODLIFT_UPDATE_DOCS=1 cargo test --test explain`; do not edit. -->\n\n\
+         <!-- Generated from src/explain.rs by `PODLIFT_UPDATE_DOCS=1 cargo test --test it explain`; do not edit. -->\n\n\
          Every finding podlift reports has a code, e.g. `warning[address-common-range]`.\n\
          `podlift explain CODE` prints the same text as this page; `podlift check --format json`\n\
          gives each finding's code in `code` (see [check-json.md](check-json.md)).\n\n",
