@@ -5,23 +5,37 @@
 //! the diagnostics. Nothing after this stage sees YAML.
 
 mod dependency;
-pub mod environment;
+pub(crate) mod environment;
 mod file_object;
-pub mod healthcheck;
+pub(crate) mod healthcheck;
 mod host_content;
 mod hosts;
-pub mod image;
+pub(crate) mod image;
 pub mod keys;
 pub(crate) mod labels;
-pub mod network;
-pub mod port;
-pub mod process;
-pub mod read;
+pub(crate) mod network;
+pub(crate) mod port;
+pub(crate) mod process;
+pub(crate) mod read;
 mod resources;
 mod restart;
-pub mod service;
-pub mod units;
-pub mod volume;
+pub(crate) mod service;
+pub(crate) mod units;
+pub(crate) mod volume;
+
+pub use dependency::{Condition, Dependency};
+pub use environment::Variable;
+pub use file_object::{FileObject, FileUse};
+pub use healthcheck::{HealthTest, Healthcheck};
+pub use host_content::{HostContent, MAX_CONFIG_BYTES};
+pub use hosts::{ExtraHost, Link};
+pub use network::{Network, NetworkMode, ServiceNetwork};
+pub use port::{Port, Protocol};
+pub use process::{Hook, NamespaceMode, Namespaces, SeLinux, SecurityOpt};
+pub use resources::Resources;
+pub use restart::Restart;
+pub use service::{PodSettings, Security, Service};
+pub use volume::{Mount, MountSource, Volume};
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -32,10 +46,9 @@ use crate::load::Document;
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
 use keys::{Support, TOP_LEVEL_KEYS};
-use network::{Network, read_ip, read_networks};
+use network::{read_ip, read_networks};
 use read::Reader;
-use service::Service;
-use volume::{FileObject, Volume, read_file_objects, read_volumes};
+use volume::{read_file_objects, read_volumes};
 
 /// Key of podlift's own extension, at the top level of a compose file.
 pub const EXTENSION_KEY: &str = "x-podlift";
