@@ -5,7 +5,7 @@
 //!
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied). Output: a JSON value.
-//! Scalars are read with the model's readers ([`crate::model::read`]), so
+//! Scalars are read with the model's readers (`model::read`), so
 //! what this prints is what the model reads; a value they cannot read is
 //! copied as written (the model reports it as an error, and `config` then
 //! prints nothing).

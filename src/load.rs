@@ -11,13 +11,13 @@
 //! against the project directory.
 
 pub mod dotenv;
-pub mod extends;
+mod extends;
 mod files;
-pub mod include;
+mod include;
 pub mod interpolate;
 pub mod merge;
-pub mod paths;
-pub mod profiles;
+pub(crate) mod paths;
+mod profiles;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -5,37 +5,56 @@
 //! the diagnostics. Nothing after this stage sees YAML.
 
 mod dependency;
-pub mod environment;
+pub(crate) mod environment;
+mod extension;
 mod file_object;
-pub mod healthcheck;
+pub(crate) mod healthcheck;
 mod host_content;
 mod hosts;
-pub mod image;
+pub(crate) mod image;
 pub mod keys;
 pub(crate) mod labels;
-pub mod network;
-pub mod port;
-pub mod process;
-pub mod read;
+pub(crate) mod network;
+pub(crate) mod port;
+pub(crate) mod process;
+mod project_name;
+pub(crate) mod read;
 mod resources;
 mod restart;
-pub mod service;
-pub mod units;
-pub mod volume;
+pub(crate) mod service;
+pub(crate) mod units;
+pub(crate) mod volume;
+
+pub use dependency::{Condition, Dependency};
+pub use environment::Variable;
+pub use extension::Extension;
+pub use file_object::{FileObject, FileUse};
+pub use healthcheck::{HealthTest, Healthcheck};
+pub use host_content::{HostContent, MAX_CONFIG_BYTES};
+pub use hosts::{ExtraHost, Link};
+pub use network::{Network, NetworkMode, ServiceNetwork};
+pub use port::{Port, Protocol};
+pub use process::{Hook, NamespaceMode, Namespaces, SeLinux, SecurityOpt};
+pub use project_name::{NameSources, normalize_project_name, project_name_of};
+pub use resources::Resources;
+pub use restart::Restart;
+pub use service::{PodSettings, Security, Service};
+pub use volume::{Mount, MountSource, Volume};
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::Document;
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
-use keys::{Support, TOP_LEVEL_KEYS};
-use network::{Network, read_ip, read_networks};
+use extension::read_extension;
+use keys::TOP_LEVEL_KEYS;
+pub(crate) use keys::report_key;
+use network::read_networks;
+use project_name::project_name;
 use read::Reader;
-use service::Service;
-use volume::{FileObject, Volume, read_file_objects, read_volumes};
+use volume::{read_file_objects, read_volumes};
 
 /// Key of podlift's own extension, at the top level of a compose file.
 pub const EXTENSION_KEY: &str = "x-podlift";
@@ -97,26 +116,6 @@ pub enum FileAccess {
     /// Check how they are written, read none: the services of inactive
     /// profiles, whose files compose does not read either.
     Skip,
-}
-
-/// podlift's settings inside the compose file (`x-podlift`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Extension {
-    /// `extra-addresses`: addresses the images use that compose never declared.
-    pub extra_addresses: Vec<Located<IpAddr>>,
-    /// `init-image`: the image of the loopback init container.
-    pub init_image: Option<Located<String>>,
-}
-
-/// Where the project name can come from, besides the file's `name:`.
-#[derive(Clone, Debug, Default)]
-pub struct NameSources {
-    /// `-p NAME`.
-    pub flag: Option<String>,
-    /// `COMPOSE_PROJECT_NAME`.
-    pub environment: Option<String>,
-    /// The base name of the first compose file's directory.
-    pub directory: Option<String>,
 }
 
 impl Project {
@@ -387,146 +386,4 @@ fn read_services(node: Node, context: &Context, reader: &mut Reader<'_>) -> Vec<
         }
     }
     services
-}
-
-const EXTENSION_KEYS: &[(&str, Support)] = &[
-    ("extra-addresses", Support::Mapped),
-    ("init-image", Support::Mapped),
-];
-
-fn read_extension(node: &Node, reader: &mut Reader<'_>) -> Extension {
-    let mut extension = Extension::default();
-    if matches!(node.value, Value::Null) {
-        return extension;
-    }
-    let Some(entries) = reader.map(node, EXTENSION_KEY) else {
-        return extension;
-    };
-    for (key, value) in entries {
-        match key.value.as_str() {
-            "extra-addresses" => {
-                let Some(items) = value.as_seq() else {
-                    reader.type_error(value, "x-podlift.extra-addresses", "a list of IP addresses");
-                    continue;
-                };
-                extension.extra_addresses = items
-                    .iter()
-                    .filter_map(|item| read_ip(item, "x-podlift.extra-addresses", reader))
-                    .collect();
-            }
-            "init-image" => extension.init_image = reader.string(value, "x-podlift.init-image"),
-            _ => report_key(&key, EXTENSION_KEYS, EXTENSION_KEY, reader),
-        }
-    }
-    extension
-}
-
-/// Reports a key the reader does not map itself, as the key table says.
-pub(crate) fn report_key(
-    key: &Located<String>,
-    table: &[(&str, Support)],
-    context: &str,
-    reader: &mut Reader<'_>,
-) {
-    if key.value.starts_with("x-") {
-        return;
-    }
-    match keys::lookup(table, &key.value) {
-        Some(Support::Mapped) => {}
-        Some(Support::Ignored(why)) => reader.diagnostics.push(
-            Diagnostic::note(
-                "key-ignored",
-                format!(
-                    "{context} key `{}` has no effect in Kubernetes: {why}",
-                    key.value
-                ),
-            )
-            .at(key.span),
-        ),
-        Some(Support::NotCarried(why)) => reader.diagnostics.push(
-            Diagnostic::warning(
-                "key-not-carried",
-                format!("{context} key `{}` is not carried over: {why}", key.value),
-            )
-            .at(key.span)
-            .help("check that the application works without it, or set it by hand in the output"),
-        ),
-        None => {
-            let mut diagnostic = Diagnostic::warning(
-                "key-unknown",
-                format!("unknown {context} key `{}`", key.value),
-            )
-            .at(key.span);
-            diagnostic = match keys::closest(table, &key.value) {
-                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                None => {
-                    diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
-                }
-            };
-            reader.diagnostics.push(diagnostic);
-        }
-    }
-}
-
-/// The project name as [`model`] resolves it from the loaded tree.
-#[must_use]
-pub fn project_name_of(names: &NameSources, root: &Node) -> String {
-    let file_name = root
-        .get("name")
-        .and_then(|n| n.scalar().map(|text| Located::new(text, n.span)));
-    let mut scratch = Diagnostics::default();
-    project_name(
-        names,
-        file_name.as_ref(),
-        &mut Reader {
-            diagnostics: &mut scratch,
-        },
-    )
-}
-
-fn project_name(
-    names: &NameSources,
-    file_name: Option<&Located<String>>,
-    reader: &mut Reader<'_>,
-) -> String {
-    // docker compose's precedence: -p, COMPOSE_PROJECT_NAME, `name:`, directory.
-    let explicit = names
-        .flag
-        .clone()
-        .filter(|n| !n.is_empty())
-        .or_else(|| names.environment.clone().filter(|n| !n.is_empty()));
-    if let Some(name) = explicit {
-        return normalize_project_name(&name);
-    }
-    if let Some(name) = file_name {
-        let normalized = normalize_project_name(&name.value);
-        if normalized != name.value {
-            reader.diagnostics.push(
-                Diagnostic::warning(
-                    "project-name",
-                    format!("project name `{}` becomes `{normalized}`", name.value),
-                )
-                .at(name.span)
-                .help("project names hold lowercase letters, digits, `-` and `_`"),
-            );
-        }
-        return normalized;
-    }
-    names
-        .directory
-        .as_deref()
-        .map(normalize_project_name)
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_string())
-}
-
-/// Lowercases and drops characters docker compose does not allow in project names.
-#[must_use]
-pub fn normalize_project_name(name: &str) -> String {
-    name.to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect::<String>()
-        .trim_start_matches(['-', '_'])
-        .to_string()
 }

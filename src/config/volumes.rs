@@ -125,6 +125,9 @@ impl Canon<'_> {
 }
 
 /// `SOURCE:TARGET[:MODE]` or `TARGET`; a Windows drive letter is no separator.
+/// This is compose's reading, which `config` prints; the model reads the
+/// meaning for a Linux node instead (`v:/v` is the volume `v`, not a drive),
+/// so the two readers differ on purpose.
 pub(super) fn split_volume(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;

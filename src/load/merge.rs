@@ -16,12 +16,17 @@
 //!   merges by `subnet`;
 //! - `!reset` removes a value, `!override` replaces it without merging.
 
+mod rules;
+mod shapes;
+
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::source::Span;
 
 use super::yaml::{MergeTag, Node, Tags, Value};
+
+use rules::{Rule, UniqueKey, rule};
+use shapes::{as_items, build_mapping, item_key, list_to_mapping, name_of, null_node, to_mapping};
 
 /// Merges `over` (a later file) into `base`, both whole compose documents.
 pub fn merge_documents(base: Node, over: Node, tags: &Tags, diagnostics: &mut Diagnostics) -> Node {
@@ -55,95 +60,6 @@ pub fn strip_resets(node: &mut Node, tags: &Tags) {
         }
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rule {
-    Default,
-    Replace,
-    ByName,
-    Append,
-    Unique(UniqueKey),
-    AsMapping,
-    DependsOn,
-    Logging,
-    Build,
-    Ipam,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum UniqueKey {
-    Port,
-    VolumeTarget,
-    Mount(&'static str),
-    Value,
-}
-
-fn matches(path: &[String], pattern: &[&str]) -> bool {
-    path.len() == pattern.len() && path.iter().zip(pattern).all(|(p, q)| *q == "*" || p == q)
-}
-
-fn rule(path: &[String]) -> Rule {
-    const RULES: &[(&[&str], Rule)] = &[
-        (&["services", "*", "command"], Rule::Replace),
-        (&["services", "*", "entrypoint"], Rule::Replace),
-        (&["services", "*", "healthcheck", "test"], Rule::Replace),
-        (&["services", "*", "ulimits", "*"], Rule::Replace),
-        (&["services", "*", "environment"], Rule::ByName),
-        (&["services", "*", "labels"], Rule::ByName),
-        (&["services", "*", "annotations"], Rule::ByName),
-        (&["services", "*", "sysctls"], Rule::ByName),
-        (&["services", "*", "extra_hosts"], Rule::ByName),
-        (&["services", "*", "build", "args"], Rule::ByName),
-        (&["services", "*", "build", "labels"], Rule::ByName),
-        (&["services", "*", "build", "extra_hosts"], Rule::ByName),
-        (&["services", "*", "deploy", "labels"], Rule::ByName),
-        (&["networks", "*", "labels"], Rule::ByName),
-        (&["volumes", "*", "labels"], Rule::ByName),
-        (&["secrets", "*", "labels"], Rule::ByName),
-        (&["configs", "*", "labels"], Rule::ByName),
-        (&["services", "*", "ports"], Rule::Unique(UniqueKey::Port)),
-        (
-            &["services", "*", "volumes"],
-            Rule::Unique(UniqueKey::VolumeTarget),
-        ),
-        (
-            &["services", "*", "secrets"],
-            Rule::Unique(UniqueKey::Mount("/run/secrets")),
-        ),
-        (
-            &["services", "*", "configs"],
-            Rule::Unique(UniqueKey::Mount("")),
-        ),
-        (&["services", "*", "expose"], Rule::Unique(UniqueKey::Value)),
-        (&["services", "*", "networks"], Rule::AsMapping),
-        (&["services", "*", "depends_on"], Rule::DependsOn),
-        (&["services", "*", "logging"], Rule::Logging),
-        (&["services", "*", "build"], Rule::Build),
-        (&["networks", "*", "ipam", "config"], Rule::Ipam),
-        (&["services", "*", "dns"], Rule::Append),
-        (&["services", "*", "dns_opt"], Rule::Append),
-        (&["services", "*", "dns_search"], Rule::Append),
-        (&["services", "*", "env_file"], Rule::Append),
-        (&["services", "*", "label_file"], Rule::Append),
-        (&["services", "*", "tmpfs"], Rule::Append),
-        (&["services", "*", "cap_add"], Rule::Append),
-        (&["services", "*", "cap_drop"], Rule::Append),
-        (&["services", "*", "security_opt"], Rule::Append),
-        (&["services", "*", "group_add"], Rule::Append),
-        (&["services", "*", "devices"], Rule::Append),
-        (&["services", "*", "links"], Rule::Append),
-        (&["services", "*", "external_links"], Rule::Append),
-        (&["services", "*", "volumes_from"], Rule::Append),
-        (&["services", "*", "profiles"], Rule::Append),
-    ];
-    if path.last().is_some_and(|k| k.starts_with("x-")) {
-        return Rule::Replace;
-    }
-    RULES
-        .iter()
-        .find(|(pattern, _)| matches(path, pattern))
-        .map_or(Rule::Default, |(_, rule)| *rule)
 }
 
 struct Merger<'a> {
@@ -407,194 +323,6 @@ impl Merger<'_> {
             span,
         }
     }
-}
-
-const fn null_node(span: Span) -> Node {
-    Node {
-        value: Value::Null,
-        span,
-    }
-}
-
-fn as_items(node: Node) -> Vec<Node> {
-    match node.value {
-        Value::Seq(items) => items,
-        Value::Null => Vec::new(),
-        Value::Map(entries) => entries
-            .into_iter()
-            .map(|(k, v)| match v.value {
-                Value::Null => k,
-                _ => v,
-            })
-            .collect(),
-        value => vec![Node {
-            value,
-            span: node.span,
-        }],
-    }
-}
-
-/// `NAME=value` → `NAME` (`extra_hosts` also `host:ip`).
-fn name_of(item: &str) -> &str {
-    let end = item.find(['=', ':']).unwrap_or(item.len());
-    item.get(..end).unwrap_or(item)
-}
-
-/// A list of `NAME=value` (or `NAME`) as a mapping; a mapping as it is.
-fn list_to_mapping(node: Node) -> Node {
-    let span = node.span;
-    match node.value {
-        Value::Seq(items) => {
-            let entries = items
-                .into_iter()
-                .map(|item| {
-                    let text = item.scalar().unwrap_or_default();
-                    let name = name_of(&text).to_string();
-                    let value = text
-                        .get(name.len() + 1..)
-                        .map_or(Value::Null, |v| Value::String(v.to_string()));
-                    (
-                        Node {
-                            value: Value::String(name),
-                            span: item.span,
-                        },
-                        Node {
-                            value,
-                            span: item.span,
-                        },
-                    )
-                })
-                .collect();
-            Node {
-                value: Value::Map(entries),
-                span,
-            }
-        }
-        value => Node { value, span },
-    }
-}
-
-/// `networks`/`depends_on` as a list → a mapping of the names; `depends_on`
-/// entries get compose's default `condition: service_started`.
-fn to_mapping(node: Node, depends_on: bool) -> Node {
-    let span = node.span;
-    match node.value {
-        Value::Seq(items) => {
-            let entries = items
-                .into_iter()
-                .map(|item| {
-                    let value = if depends_on {
-                        Value::Map(vec![(
-                            Node {
-                                value: Value::String("condition".into()),
-                                span: item.span,
-                            },
-                            Node {
-                                value: Value::String("service_started".into()),
-                                span: item.span,
-                            },
-                        )])
-                    } else {
-                        Value::Null
-                    };
-                    let value = Node {
-                        value,
-                        span: item.span,
-                    };
-                    (item, value)
-                })
-                .collect();
-            Node {
-                value: Value::Map(entries),
-                span,
-            }
-        }
-        value => Node { value, span },
-    }
-}
-
-/// `build: ./dir` → `build: {context: ./dir}`.
-fn build_mapping(node: Node) -> Node {
-    match node.value {
-        Value::String(_) | Value::Number(_) => Node {
-            value: Value::Map(vec![(
-                Node {
-                    value: Value::String("context".into()),
-                    span: node.span,
-                },
-                node.clone(),
-            )]),
-            span: node.span,
-        },
-        _ => node,
-    }
-}
-
-fn item_key(item: &Node, unique: Option<UniqueKey>) -> Option<String> {
-    match unique {
-        None => match &item.value {
-            Value::Map(_) => item.get("path").and_then(Node::scalar),
-            _ => item.scalar(),
-        },
-        Some(UniqueKey::Value) => item.scalar(),
-        Some(UniqueKey::Port) => port_key(item),
-        Some(UniqueKey::VolumeTarget) => match &item.value {
-            Value::Map(_) => item.get("target").and_then(Node::scalar),
-            _ => {
-                let text = item.scalar()?;
-                let mut parts = text.split(':');
-                let first = parts.next()?;
-                Some(parts.next().unwrap_or(first).to_string())
-            }
-        },
-        Some(UniqueKey::Mount(dir)) => match &item.value {
-            Value::Map(_) => item.get("target").and_then(Node::scalar).map_or_else(
-                || {
-                    Some(format!(
-                        "{dir}/{}",
-                        item.get("source").and_then(Node::scalar)?
-                    ))
-                },
-                Some,
-            ),
-            _ => Some(format!("{dir}/{}", item.scalar()?)),
-        },
-    }
-}
-
-/// `{host ip, published, target, protocol}` of a port, short or long syntax.
-fn port_key(item: &Node) -> Option<String> {
-    if let Value::Map(_) = item.value {
-        let field = |k: &str| item.get(k).and_then(Node::scalar).unwrap_or_default();
-        let protocol = item
-            .get("protocol")
-            .and_then(Node::scalar)
-            .unwrap_or_else(|| "tcp".into());
-        return Some(format!(
-            "{}|{}|{}|{protocol}",
-            field("host_ip"),
-            field("published"),
-            field("target")
-        ));
-    }
-    let text = item.scalar()?;
-    let (spec, protocol) = text.rsplit_once('/').unwrap_or((&text, "tcp"));
-    let (ip, rest) = if let Some(after) = spec.strip_prefix('[') {
-        let (ip, rest) = after.split_once(']')?;
-        (ip, rest.trim_start_matches(':'))
-    } else {
-        let colons = spec.matches(':').count();
-        if colons >= 2 {
-            let mut it = spec.rsplitn(3, ':');
-            let target = it.next()?;
-            let published = it.next()?;
-            let ip = it.next()?;
-            return Some(format!("{ip}|{published}|{target}|{protocol}"));
-        }
-        ("", spec)
-    };
-    let (published, target) = rest.rsplit_once(':').unwrap_or(("", rest));
-    Some(format!("{ip}|{published}|{target}|{protocol}"))
 }
 
 #[cfg(test)]

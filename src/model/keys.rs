@@ -3,6 +3,10 @@
 //! The model consults this table for each key it meets, so no key is dropped
 //! without a word; `docs/compose-support.md` is the same table for people.
 
+use crate::diagnostic::Diagnostic;
+use crate::model::read::Reader;
+use crate::source::Located;
+
 /// What happens to a compose key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Support {
@@ -284,4 +288,51 @@ pub fn closest<'a>(table: &[(&'a str, Support)], key: &str) -> Option<&'a str> {
         .filter(|(score, _)| *score > 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
+}
+
+/// Reports a key the reader does not map itself, as the key table says.
+pub(crate) fn report_key(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    reader: &mut Reader<'_>,
+) {
+    if key.value.starts_with("x-") {
+        return;
+    }
+    match lookup(table, &key.value) {
+        Some(Support::Mapped) => {}
+        Some(Support::Ignored(why)) => reader.diagnostics.push(
+            Diagnostic::note(
+                "key-ignored",
+                format!(
+                    "{context} key `{}` has no effect in Kubernetes: {why}",
+                    key.value
+                ),
+            )
+            .at(key.span),
+        ),
+        Some(Support::NotCarried(why)) => reader.diagnostics.push(
+            Diagnostic::warning(
+                "key-not-carried",
+                format!("{context} key `{}` is not carried over: {why}", key.value),
+            )
+            .at(key.span)
+            .help("check that the application works without it, or set it by hand in the output"),
+        ),
+        None => {
+            let mut diagnostic = Diagnostic::warning(
+                "key-unknown",
+                format!("unknown {context} key `{}`", key.value),
+            )
+            .at(key.span);
+            diagnostic = match closest(table, &key.value) {
+                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                None => {
+                    diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
+                }
+            };
+            reader.diagnostics.push(diagnostic);
+        }
+    }
 }

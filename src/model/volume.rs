@@ -11,8 +11,8 @@ use crate::model::units::parse_bytes;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
-pub use crate::model::file_object::{FileObject, FileUse, read_file_objects, read_file_uses};
-pub use crate::model::host_content::{HostContent, MAX_CONFIG_BYTES, private_reason};
+pub use crate::model::file_object::{FileUse, read_file_objects, read_file_uses};
+pub use crate::model::host_content::HostContent;
 pub(crate) use crate::model::host_content::{read_host, read_small};
 
 /// Where a mount's content comes from.
