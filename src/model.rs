@@ -39,6 +39,7 @@ pub use project_name::{NameSources, normalize_project_name, project_name_of};
 pub use resources::Resources;
 pub use restart::Restart;
 pub use service::{PodSettings, Security, Service};
+pub use units::is_positive_quantity;
 pub use volume::{Mount, MountSource, Volume};
 
 use std::collections::BTreeMap;

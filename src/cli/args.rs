@@ -343,7 +343,7 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
 }
 
 fn parse_quantity(text: &str) -> Result<String, String> {
-    if podlift::model::units::is_positive_quantity(text) {
+    if podlift::model::is_positive_quantity(text) {
         Ok(text.to_string())
     } else {
         Err(format!(
