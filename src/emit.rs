@@ -4,8 +4,6 @@
 
 pub mod helm;
 pub mod kustomize;
-pub mod limits;
-pub mod splice;
 pub mod target;
 
 use std::io::Write;
@@ -15,9 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeSeq;
 
 use crate::cli::Format;
-use crate::plan::PodPlan;
-use crate::render::{self, Object, Part, RenderOptions};
-use splice::Rendered;
+use crate::render::{Object, Rendered, RenderedObject};
 
 /// Where the output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,25 +75,23 @@ impl EmitError {
 /// One file of a directory output: a path relative to the directory and its content.
 pub type File = (PathBuf, String);
 
-/// Renders and emits the objects of `plans`: to `stdout` one object at a
-/// time as they are rendered, or into a directory.
+/// Writes the objects `rendered` holds: to `stdout` one object at a time as
+/// they are rendered, or into a directory.
 ///
 /// # Errors
 /// When an object cannot be serialised, the format needs a directory, or the
 /// output cannot be written; a directory is never left half-written.
 pub fn emit(
-    plans: &[PodPlan],
-    render_options: &RenderOptions,
+    rendered: &Rendered<'_>,
     options: &EmitOptions,
     stdout: &mut dyn Write,
 ) -> Result<(), EmitError> {
     match (&options.output, options.format) {
         (Output::Stdout, Format::Yaml | Format::Json) => {
-            let parts = render::parts(plans, render_options);
             let written = if options.format == Format::Yaml {
-                write_documents(&parts, render_options, stdout)
+                write_documents(rendered, stdout)
             } else {
-                write_json_list(&parts, render_options, stdout)
+                write_json_list(rendered, stdout)
             };
             match written {
                 // The reader went away (`podlift convert | head`): stop, quietly.
@@ -112,32 +106,27 @@ pub fn emit(
                 "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
             ))
         }
-        (Output::File(path), Format::Yaml | Format::Json) => {
-            let parts = render::parts(plans, render_options);
-            write_file(path, |file| {
-                let written = if options.format == Format::Yaml {
-                    write_documents(&parts, render_options, file)
-                } else {
-                    write_json_list(&parts, render_options, file)
-                };
-                written.map_err(|failure| match failure {
-                    Failure::Write(e) => {
-                        EmitError::io(format!("cannot write `{}`: {e}", path.display()))
-                    }
-                    Failure::Serialise(message) => EmitError::io(message),
-                })
+        (Output::File(path), Format::Yaml | Format::Json) => write_file(path, |file| {
+            let written = if options.format == Format::Yaml {
+                write_documents(rendered, file)
+            } else {
+                write_json_list(rendered, file)
+            };
+            written.map_err(|failure| match failure {
+                Failure::Write(e) => {
+                    EmitError::io(format!("cannot write `{}`: {e}", path.display()))
+                }
+                Failure::Serialise(message) => EmitError::io(message),
             })
-        }
+        }),
         (Output::Directory(dir), Format::Yaml | Format::Json | Format::Kustomize) => {
             // One file per object, each rendered just before it is written;
             // a Kustomize base adds the kustomization that lists them.
-            let parts = render::parts(plans, render_options);
             write_directory(dir, options.force, |staging| {
                 let mut base = kustomize::Base::default();
-                for part in &parts {
-                    let rendered = Rendered::of(part, render_options);
-                    let name = write_object_file(&rendered, options.format, staging)?;
-                    base.add(name, &rendered);
+                for object in rendered.objects() {
+                    let name = write_object_file(&object, options.format, staging)?;
+                    base.add(name, &object);
                 }
                 if options.format == Format::Kustomize {
                     let text = base.kustomization().map_err(EmitError::io)?;
@@ -147,36 +136,11 @@ pub fn emit(
             })
         }
         (Output::Directory(dir), Format::Helm) => {
-            let objects = &render::render_all(plans, render_options);
-            let files = helm::files(objects, &options.project, options.kube_version)
+            let files = helm::files(rendered, &options.project, options.kube_version)
                 .map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }
-}
-
-/// Appends `object` to `out` as a YAML document ending in a newline.
-fn write_yaml(out: &mut String, object: &Object) -> Result<(), String> {
-    serde_saphyr::to_fmt_writer(out, object)
-        .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(())
-}
-
-/// Serialises complete objects as a YAML stream, `---` before each
-/// document (the command itself writes one object at a time instead).
-///
-/// # Errors
-/// When an object cannot be serialised.
-pub fn yaml_stream(objects: &[Object]) -> Result<String, String> {
-    let mut out = String::new();
-    for object in objects {
-        out.push_str("---\n");
-        write_yaml(&mut out, object)?;
-    }
-    Ok(out)
 }
 
 /// Why writing to stdout stopped.
@@ -191,34 +155,30 @@ impl Failure {
     }
 }
 
-/// Writes the parts as a YAML stream straight to `out`, rendering each just
+/// Writes the objects as a YAML stream straight to `out`, rendering each just
 /// before it is written: neither the objects of a large project nor its text
 /// (14 MB at 10,000 services) are held in memory as a whole.
-fn write_documents(
-    parts: &[Part<'_>],
-    render_options: &RenderOptions,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
+fn write_documents(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
     let mut sink = Sink {
         out,
         buffer: String::with_capacity(2 * Sink::CHUNK),
         last: None,
         error: None,
     };
-    for part in parts {
+    for object in rendered.objects() {
         sink.push("---\n").map_err(|()| sink.failure())?;
-        write_document(&mut sink, &Rendered::of(part, render_options))?;
+        write_document(&mut sink, &object)?;
     }
     sink.flush().map_err(|()| sink.failure())
 }
 
 /// Writes `rendered` into `sink` as one YAML document (without `---`),
 /// ending in a newline.
-fn write_document(sink: &mut Sink<'_>, rendered: &Rendered<'_>) -> Result<(), Failure> {
+fn write_document(sink: &mut Sink<'_>, rendered: &RenderedObject<'_>) -> Result<(), Failure> {
     if let Err(e) = serde_saphyr::to_fmt_writer(&mut *sink, rendered) {
         return Err(match sink.error.take() {
             Some(error) => Failure::Write(error),
-            None => Failure::of(&e, &rendered.object),
+            None => Failure::of(&e, rendered.object()),
         });
     }
     if sink.last() != Some(b'\n') {
@@ -230,7 +190,7 @@ fn write_document(sink: &mut Sink<'_>, rendered: &Rendered<'_>) -> Result<(), Fa
 /// Writes an object into its own file in `dir` (`<kind>-<name>.json` for
 /// JSON, `.yaml` otherwise); returns the file's name.
 fn write_object_file(
-    rendered: &Rendered<'_>,
+    rendered: &RenderedObject<'_>,
     format: Format,
     dir: &Path,
 ) -> Result<String, EmitError> {
@@ -239,7 +199,7 @@ fn write_object_file(
     } else {
         "yaml"
     };
-    let name = file_name(&rendered.object, extension);
+    let name = file_name(rendered.object(), extension);
     let path = dir.join(&name);
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
@@ -263,7 +223,7 @@ fn write_object_file(
 }
 
 /// One object as pretty JSON ending in a newline.
-fn write_json_object(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
+fn write_json_object(rendered: &RenderedObject<'_>, out: &mut dyn Write) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     serde_json::to_writer_pretty(&mut out, rendered).map_err(json_failure)?;
     out.write_all(b"\n").map_err(Failure::Write)?;
@@ -329,7 +289,7 @@ impl std::fmt::Write for Sink<'_> {
     }
 }
 
-/// A `List` of the parts, rendered one at a time while written. Each item
+/// A `List` of the objects, rendered one at a time while written. Each item
 /// keeps its object's key order (`apiVersion`, `kind`, …), as the per-object
 /// files do.
 #[derive(Serialize)]
@@ -340,33 +300,24 @@ struct JsonList<'a, 'p> {
     kind: &'static str,
 }
 
-struct JsonItems<'a, 'p> {
-    parts: &'a [Part<'p>],
-    render_options: &'a RenderOptions,
-}
+struct JsonItems<'a, 'p>(&'a Rendered<'p>);
 
 impl Serialize for JsonItems<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.parts.len()))?;
-        for part in self.parts {
-            seq.serialize_element(&Rendered::of(part, self.render_options))?;
+        let objects = self.0.objects();
+        let mut seq = serializer.serialize_seq(Some(objects.len()))?;
+        for object in objects {
+            seq.serialize_element(&object)?;
         }
         seq.end()
     }
 }
 
-fn write_json_list(
-    parts: &[Part<'_>],
-    render_options: &RenderOptions,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
+fn write_json_list(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     let list = JsonList {
         api_version: "v1",
-        items: JsonItems {
-            parts,
-            render_options,
-        },
+        items: JsonItems(rendered),
         kind: "List",
     };
     serde_json::to_writer_pretty(&mut out, &list).map_err(json_failure)?;

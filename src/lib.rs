@@ -365,7 +365,8 @@ fn plan_options(input: &InputArgs) -> plan::PlanOptions {
     }
 }
 
-fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
+/// The stages up to the plan; the diagnostics are not sorted yet.
+fn planned(input: &InputArgs, env: &Environment) -> Pipeline {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let options = load_options(input, env);
@@ -383,54 +384,26 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         plan::network_policy::note_shared_namespaces(&plans, &project, &mut diagnostics);
         plans
     });
-    // What Kubernetes would refuse to store, for every command, and the Pod
-    // Security level the Pods need: measured on the objects as they will be
-    // rendered.
-    let mut pod_security = None;
-    if let Some(plans) = plans.as_ref() {
-        let render_options = render_options(input, None, false);
-        let parts = render::parts(plans, &render_options);
-        if !diagnostics.has_errors() {
-            for problem in emit::limits::check_parts(&parts, &render_options) {
-                diagnostics.push(problem);
-            }
-        }
-        // Also with errors: what the namespace needs is worth knowing while
-        // fixing them (rendering a plan never fails).
-        let assessment = render::pod_security::of_parts(&parts, &render_options);
-        if let Some(note) = pod_security_note(&assessment) {
-            diagnostics.push(note);
-        }
-        pod_security = Some(assessment);
-    }
-    diagnostics.sort();
     Pipeline {
         sources,
         diagnostics,
         plans,
-        pod_security,
+        pod_security: None,
     }
 }
 
-/// A note when the Pods need the `privileged` level, which a namespace
-/// must be labelled for: who needs it and why.
-fn pod_security_note(
-    assessment: &render::pod_security::Assessment,
-) -> Option<diagnostic::Diagnostic> {
-    let level = assessment.level();
-    (level == render::pod_security::Level::Privileged).then(|| {
-        diagnostic::Diagnostic::note(
-            "pod-security",
-            format!(
-                "the Pods need Pod Security level {}",
-                assessment.summary(3)
-            ),
-        )
-        .help(format!(
-            "label the namespace: `kubectl label namespace NAMESPACE {}={level}` (or convert with `-n NAMESPACE --create-namespace`)",
-            render::labels::POD_SECURITY_ENFORCE
-        ))
-    })
+fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
+    let mut pipeline = planned(input, env);
+    // What Kubernetes would refuse to store, for every command, and the Pod
+    // Security level the Pods need: measured on the objects as they will be
+    // rendered.
+    if let Some(plans) = pipeline.plans.as_ref() {
+        let options = render_options(input, None, false);
+        let rendered = render::render(plans, &options, &mut pipeline.diagnostics);
+        pipeline.pod_security = Some(rendered.pod_security().clone());
+    }
+    pipeline.diagnostics.sort();
+    pipeline
 }
 
 fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
@@ -491,7 +464,13 @@ fn convert(
         Ok(resolved) => resolved,
         Err(message) => return usage(&message),
     };
-    let pipeline = pipeline(&args.input, env);
+    let mut pipeline = planned(&args.input, env);
+    let render_options = render_options(&args.input, args.namespace.clone(), args.create_namespace);
+    let objects = pipeline
+        .plans
+        .as_ref()
+        .map(|plans| render::render(plans, &render_options, &mut pipeline.diagnostics));
+    pipeline.diagnostics.sort();
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     if let Err(message) =
         emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())
@@ -499,8 +478,8 @@ fn convert(
         return usage(&message);
     }
     let stderr = rendered(&pipeline, shown);
-    let plans = match &pipeline.plans {
-        Some(plans) if !failed(&pipeline.diagnostics, args.input.strict) => plans,
+    let objects = match &objects {
+        Some(objects) if !failed(&pipeline.diagnostics, args.input.strict) => objects,
         _ => {
             return Outcome {
                 stdout: String::new(),
@@ -509,13 +488,6 @@ fn convert(
             };
         }
     };
-    let mut render_options =
-        render_options(&args.input, args.namespace.clone(), args.create_namespace);
-    render_options.pod_security = pipeline
-        .pod_security
-        .as_ref()
-        .map(render::pod_security::Assessment::level)
-        .unwrap_or_default();
     let output = match target {
         emit::target::Target::Stdout => emit::Output::Stdout,
         emit::target::Target::File(path) => emit::Output::File(path),
@@ -525,10 +497,16 @@ fn convert(
         format,
         output,
         force: args.force,
-        project: plans.first().map(names_of_project).unwrap_or_default(),
+        project: pipeline
+            .plans
+            .iter()
+            .flatten()
+            .next()
+            .map(names_of_project)
+            .unwrap_or_default(),
         kube_version: (args.input.kube_version.major, args.input.kube_version.minor),
     };
-    match emit::emit(plans, &render_options, &options, stdout) {
+    match emit::emit(objects, &options, stdout) {
         Ok(()) => Outcome {
             stdout: String::new(),
             stderr,
@@ -555,7 +533,6 @@ fn render_options(
         },
         namespace,
         create_namespace,
-        pod_security: render::pod_security::Level::default(),
     }
 }
 

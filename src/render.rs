@@ -1,9 +1,17 @@
-//! Rendering: Kubernetes objects from the [`PodPlan`] alone. Nothing here knows
-//! compose syntax or `x-podlift` keys.
+//! Rendering: Kubernetes objects from the [`PodPlan`]s alone. Nothing here
+//! knows compose syntax or `x-podlift` keys.
+//!
+//! One entry, [`render`]: it checks the objects as they will be written
+//! (what Kubernetes would refuse to store, the Pod Security level the Pods
+//! need) and hands on a [`Rendered`], whose objects are rendered one at a
+//! time as they are written; a workload's containers and volumes are
+//! rendered while it is written ([`RenderedObject`]), so neither a large
+//! project nor a large Pod is ever held whole.
 
 mod container;
 mod deferred;
 pub mod labels;
+mod limits;
 pub mod network_policy;
 mod object;
 mod part;
@@ -14,11 +22,15 @@ mod service;
 mod volume;
 mod workload;
 
-pub use deferred::{List, PodLists};
-pub use object::{Object, Workload};
-pub use part::{Part, parts, plan_parts};
+use std::net::IpAddr;
 
-use crate::plan::PodPlan;
+pub use deferred::RenderedObject;
+pub use object::{Object, Workload};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::plan::{LOOPBACK_INIT_NAME, PodPlan};
+use part::{Part, parts};
+use pod_security::{Assessment, Level};
 
 /// Which object runs the Pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,7 +44,8 @@ pub enum Controller {
     Pod,
 }
 
-/// Choices that only affect object metadata.
+/// How to render: choices that only affect object metadata and the
+/// workload's kind.
 #[derive(Clone, Debug, Default)]
 pub struct RenderOptions {
     /// `metadata.namespace` of every object.
@@ -41,25 +54,148 @@ pub struct RenderOptions {
     pub create_namespace: bool,
     /// The object that runs the Pod.
     pub controller: Controller,
-    /// The Pod Security level the Namespace enforces (`--create-namespace`):
-    /// the strictest the Pods satisfy ([`pod_security`]).
-    pub pod_security: pod_security::Level,
 }
 
-/// Renders the objects of a plan, in apply order.
-#[must_use]
-pub fn render(plan: &PodPlan, options: &RenderOptions) -> Vec<Object> {
-    plan_parts(plan, options)
-        .iter()
-        .map(|part| part.render(options))
-        .collect()
+/// The objects ready to write, and what was found rendering them.
+#[derive(Debug)]
+pub struct Rendered<'p> {
+    plans: &'p [PodPlan],
+    options: RenderOptions,
+    pod_security: Assessment,
+    loopback: Vec<Loopback>,
 }
 
-/// Renders several plans (the split strategy) as one list, each object once.
-#[must_use]
-pub fn render_all(plans: &[PodPlan], options: &RenderOptions) -> Vec<Object> {
-    parts(plans, options)
-        .iter()
-        .map(|part| part.render(options))
-        .collect()
+/// A workload's loopback init container and the addresses it puts on the
+/// Pod's loopback, for outputs that explain them (Helm's `NOTES.txt`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loopback {
+    /// The workload's `metadata.name`.
+    pub workload: String,
+    /// The init container's name.
+    pub init_container: &'static str,
+    /// Every address, in the order the init container claims them.
+    pub addresses: Vec<LoopbackAddress>,
+}
+
+/// One loopback address and the names (hostAliases) that point at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopbackAddress {
+    /// The address.
+    pub address: IpAddr,
+    /// The names, in the Pod's hostAliases order.
+    pub names: Vec<String>,
+}
+
+impl Loopback {
+    fn of(plan: &PodPlan) -> Option<Self> {
+        let init = plan.loopback.as_ref()?;
+        let addresses = init
+            .addresses
+            .iter()
+            .map(|&address| LoopbackAddress {
+                address,
+                names: plan
+                    .host_aliases
+                    .iter()
+                    .filter(|alias| alias.ip == address)
+                    .flat_map(|alias| alias.names.iter().cloned())
+                    .collect(),
+            })
+            .collect();
+        Some(Self {
+            workload: plan.name.clone(),
+            init_container: LOOPBACK_INIT_NAME,
+            addresses,
+        })
+    }
+}
+
+impl Rendered<'_> {
+    /// The objects in apply order (namespace, configuration and storage,
+    /// Services, workloads), each object once, each rendered when the
+    /// iterator reaches it.
+    #[must_use]
+    pub fn objects(&self) -> impl ExactSizeIterator<Item = RenderedObject<'_>> + '_ {
+        let level = self.pod_security.level();
+        parts(self.plans, &self.options)
+            .into_iter()
+            .map(move |part| part.render(&self.options, level))
+    }
+
+    /// The Pod Security assessment of the Pods: the strictest level they
+    /// satisfy (a created Namespace enforces it) and who needs it.
+    #[must_use]
+    pub const fn pod_security(&self) -> &Assessment {
+        &self.pod_security
+    }
+
+    /// The loopback init container of each workload that has one.
+    #[must_use]
+    pub fn loopback(&self) -> &[Loopback] {
+        &self.loopback
+    }
+}
+
+/// Renders the objects of `plans` (one per Pod: one in the pod strategy,
+/// one per group when split), each object once.
+///
+/// Checks the objects as they will be written: every object Kubernetes
+/// would refuse to store is an `object-too-large` error (unless
+/// `diagnostics` already holds errors: a refused plan is not measured), and
+/// when the Pods need Pod Security level `privileged`, a `pod-security`
+/// note says who and why. Rendering a plan never fails.
+pub fn render<'p>(
+    plans: &'p [PodPlan],
+    options: &RenderOptions,
+    diagnostics: &mut Diagnostics,
+) -> Rendered<'p> {
+    let measure = !diagnostics.has_errors();
+    let mut assessment = Assessment::default();
+    let mut problems = Vec::new();
+    for part in parts(plans, options) {
+        let workload = matches!(part, Part::Workload(_));
+        if !measure && !workload {
+            continue;
+        }
+        // The level only labels a Namespace, which is neither measured nor assessed.
+        let rendered = part.render(options, Level::default());
+        if measure {
+            let size = workload || matches!(part, Part::Service(..));
+            limits::check(&rendered, size, &mut problems);
+        }
+        if workload {
+            pod_security::check_rendered(&rendered, &mut assessment);
+        }
+    }
+    for problem in problems {
+        diagnostics.push(problem);
+    }
+    if let Some(note) = pod_security_note(&assessment) {
+        diagnostics.push(note);
+    }
+    Rendered {
+        plans,
+        options: options.clone(),
+        pod_security: assessment,
+        loopback: plans.iter().filter_map(Loopback::of).collect(),
+    }
+}
+
+/// A note when the Pods need the `privileged` level, which a namespace
+/// must be labelled for: who needs it and why.
+fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
+    let level = assessment.level();
+    (level == Level::Privileged).then(|| {
+        Diagnostic::note(
+            "pod-security",
+            format!(
+                "the Pods need Pod Security level {}",
+                assessment.summary(3)
+            ),
+        )
+        .help(format!(
+            "label the namespace: `kubectl label namespace NAMESPACE {}={level}` (or convert with `-n NAMESPACE --create-namespace`)",
+            labels::POD_SECURITY_ENFORCE
+        ))
+    })
 }

@@ -40,8 +40,7 @@ use crate::emit::helm::notes::notes;
 use crate::emit::helm::template::ChartBuilder;
 use crate::emit::helm::values::image_values;
 use crate::emit::{File, file_name};
-use crate::plan::LOOPBACK_INIT_NAME;
-use crate::render::{Object, Workload};
+use crate::render::{Object, Rendered, RenderedObject, Workload};
 
 /// The chart's own version; the application's is `appVersion`.
 pub(super) const CHART_VERSION: &str = "0.1.0";
@@ -71,10 +70,22 @@ pub(super) const HELMIGNORE: &str = "\
 /// # Errors
 /// When an object cannot be serialised or does not have the shape podlift renders.
 pub fn files(
-    objects: &[Object],
+    rendered: &Rendered<'_>,
     project: &str,
     kube_version: (u32, u32),
 ) -> Result<Vec<File>, String> {
+    // A chart is made of whole objects (its templates are trees of them).
+    let objects: Vec<Object> = rendered
+        .objects()
+        .map(RenderedObject::into_object)
+        .collect();
+    let objects = objects.as_slice();
+    // The loopback init containers are podlift's, not the application's.
+    let init_containers: BTreeSet<&str> = rendered
+        .loopback()
+        .iter()
+        .map(|l| l.init_container)
+        .collect();
     let mut chart = ChartBuilder::new(objects, project)?;
     let mut files = Vec::new();
     for object in objects {
@@ -87,13 +98,18 @@ pub fn files(
     files.push((PathBuf::from("templates/_helpers.tpl"), helpers()));
     files.push((
         PathBuf::from("templates/NOTES.txt"),
-        notes(objects, project),
+        notes(
+            objects,
+            project,
+            rendered.pod_security(),
+            rendered.loopback(),
+        ),
     ));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
     files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));
     files.push((
         PathBuf::from("Chart.yaml"),
-        chart_yaml(objects, project, kube_version)?,
+        chart_yaml(objects, &init_containers, project, kube_version)?,
     ));
     files.push((PathBuf::from(".helmignore"), HELMIGNORE.to_string()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -101,8 +117,9 @@ pub fn files(
 }
 
 /// `Chart.yaml`.
-pub(super) fn chart_yaml(
+fn chart_yaml(
     objects: &[Object],
+    init_containers: &BTreeSet<&str>,
     project: &str,
     kube_version: (u32, u32),
 ) -> Result<String, String> {
@@ -126,7 +143,7 @@ pub(super) fn chart_yaml(
         description: "A Docker Compose application (converted by podlift)",
         type_: "application",
         version: CHART_VERSION,
-        app_version: app_version(objects),
+        app_version: app_version(objects, init_containers),
         // `-0` admits the pre-release and vendor builds (`1.33.2-eks-…`).
         kube_version: format!(">= {major}.{minor}.0-0"),
     };
@@ -135,11 +152,11 @@ pub(super) fn chart_yaml(
 
 /// The tag most of the application's containers share, the first such in
 /// Pod order on a tie; `None` when none names a version (no tag, or
-/// `latest`). The loopback init container does not count.
-pub(super) fn app_version(objects: &[Object]) -> Option<String> {
+/// `latest`). The loopback init containers (`init_containers`) do not count.
+fn app_version(objects: &[Object], init_containers: &BTreeSet<&str>) -> Option<String> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for (name, image) in containers(objects) {
-        if name == LOOPBACK_INIT_NAME {
+        if init_containers.contains(name.as_str()) {
             continue;
         }
         let Node::Map(values) = image_values(&image) else {

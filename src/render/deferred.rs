@@ -1,10 +1,26 @@
-//! A workload's containers and volumes, rendered one at a time while written.
+//! A workload's containers and volumes, rendered one at a time while the
+//! workload is written.
+//!
+//! A workload object is rendered with empty `initContainers`, `containers`
+//! and `volumes`; [`PodLists`] renders them from the plan, one container or
+//! volume at a time, so a 10,000-container Pod never exists in memory as a
+//! whole. [`RenderedObject`] writes the object through a serializer wrapper
+//! that passes everything on unchanged except those three fields of the Pod
+//! spec, which it takes from the lists.
+//!
+//! The contract between the object and its lists is the set of fields in
+//! [`ListField`], named once here: serde hands a serializer only struct and
+//! field names, so the wrapper matches k8s-openapi's `PodSpec` by them. Two
+//! checks keep it honest: a unit test that k8s-openapi still writes those
+//! names, and, on every write, that each list the object expects was
+//! written (a Pod silently without its containers is an error instead).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Serialize;
+use serde::ser::{self, Serialize, SerializeStruct, Serializer};
 
 use crate::plan::address_map::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
@@ -20,8 +36,8 @@ pub struct PodLists<'p> {
     /// Claims that become a StatefulSet's claim templates (each replica gets
     /// its own), by name; empty for other controllers.
     templates: HashMap<&'p str, &'p ClaimPlan>,
-    /// Whether the containers were written in place of the empty list.
-    containers_written: std::cell::Cell<bool>,
+    /// The lists written in place of the object's empty ones ([`ListField::bit`]).
+    written: Cell<u8>,
 }
 
 impl<'p> PodLists<'p> {
@@ -38,7 +54,7 @@ impl<'p> PodLists<'p> {
         Self {
             plan,
             templates,
-            containers_written: std::cell::Cell::new(false),
+            written: Cell::new(0),
         }
     }
 
@@ -133,7 +149,7 @@ impl<'p> PodLists<'p> {
 
     /// The workload with its lists in place.
     #[must_use]
-    pub fn fill(&self, mut object: Object) -> Object {
+    fn fill(&self, mut object: Object) -> Object {
         if let Some(spec) = object.pod_spec_mut() {
             if spec.init_containers.is_some() {
                 spec.init_containers = Some(self.init_containers().collect());
@@ -146,50 +162,553 @@ impl<'p> PodLists<'p> {
         object
     }
 
-    /// Whether [`Self::field`] was asked for the containers: a workload
-    /// written without them would silently have none.
-    #[must_use]
-    pub fn containers_written(&self) -> bool {
-        self.containers_written.get()
+    /// The lists the object leaves empty for these to fill.
+    fn expected(&self) -> u8 {
+        let mut bits = ListField::Containers.bit();
+        if self.has_init() {
+            bits |= ListField::InitContainers.bit();
+        }
+        if self.has_volumes() {
+            bits |= ListField::Volumes.bit();
+        }
+        bits
+    }
+
+    /// The first expected list that was not written, if any.
+    fn missing(&self) -> Option<ListField> {
+        let missing = self.expected() & !self.written.get();
+        ListField::ALL.into_iter().find(|f| missing & f.bit() != 0)
     }
 
     /// What to write for a field of the Pod spec that is left empty until
-    /// written: `initContainers`, `containers` or `volumes`.
-    #[must_use]
-    pub fn field(&self, key: &str) -> Option<List<'_, 'p>> {
-        let kind = match key {
-            "initContainers" => ListKind::InitContainers,
-            "containers" => ListKind::Containers,
-            "volumes" => ListKind::Volumes,
-            _ => return None,
-        };
-        Some(List { lists: self, kind })
+    /// written.
+    fn field(&self, key: &str) -> Option<List<'_, 'p>> {
+        ListField::of(key).map(|field| List { lists: self, field })
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum ListKind {
+/// The serde name of k8s-openapi's Pod spec struct.
+const POD_SPEC: &str = "PodSpec";
+
+/// A field of the Pod spec that a workload object leaves empty and
+/// [`PodLists`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListField {
     InitContainers,
     Containers,
     Volumes,
 }
 
+impl ListField {
+    const ALL: [Self; 3] = [Self::InitContainers, Self::Containers, Self::Volumes];
+
+    /// The field's serde name in `PodSpec`.
+    const fn key(self) -> &'static str {
+        match self {
+            Self::InitContainers => "initContainers",
+            Self::Containers => "containers",
+            Self::Volumes => "volumes",
+        }
+    }
+
+    fn of(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Self::InitContainers => 1,
+            Self::Containers => 2,
+            Self::Volumes => 4,
+        }
+    }
+}
+
 /// One of a Pod's lists, serialised an item at a time.
 #[derive(Clone, Copy, Debug)]
-pub struct List<'a, 'p> {
+struct List<'a, 'p> {
     lists: &'a PodLists<'p>,
-    kind: ListKind,
+    field: ListField,
 }
 
 impl Serialize for List<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.kind {
-            ListKind::InitContainers => serializer.collect_seq(self.lists.init_containers()),
-            ListKind::Containers => {
-                self.lists.containers_written.set(true);
-                serializer.collect_seq(self.lists.containers())
-            }
-            ListKind::Volumes => serializer.collect_seq(self.lists.volumes()),
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let lists = self.lists;
+        lists.written.set(lists.written.get() | self.field.bit());
+        match self.field {
+            ListField::InitContainers => serializer.collect_seq(lists.init_containers()),
+            ListField::Containers => serializer.collect_seq(lists.containers()),
+            ListField::Volumes => serializer.collect_seq(lists.volumes()),
         }
+    }
+}
+
+/// One object of the output, ready to write: a workload comes with the
+/// lists that are rendered while it is written.
+#[derive(Debug)]
+pub struct RenderedObject<'p> {
+    object: Object,
+    lists: Option<PodLists<'p>>,
+}
+
+impl<'p> RenderedObject<'p> {
+    pub(crate) const fn new(object: Object, lists: Option<PodLists<'p>>) -> Self {
+        Self { object, lists }
+    }
+
+    /// The object; a workload's containers and volumes are empty here (they
+    /// are written by serialising `self`, or in place by [`Self::into_object`]).
+    #[must_use]
+    pub const fn object(&self) -> &Object {
+        &self.object
+    }
+
+    /// The image of every container and init container of a workload (none
+    /// for other objects), without rendering the containers.
+    pub fn images(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.lists.iter().flat_map(PodLists::images)
+    }
+
+    /// The complete object, its lists in place.
+    #[must_use]
+    pub fn into_object(self) -> Object {
+        match self.lists {
+            Some(lists) => lists.fill(self.object),
+            None => self.object,
+        }
+    }
+
+    /// The workload's lists, for the checks of [`crate::render`].
+    pub(crate) const fn lists(&self) -> Option<&PodLists<'p>> {
+        self.lists.as_ref()
+    }
+}
+
+impl Serialize for RenderedObject<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.lists {
+            Some(lists) => {
+                let written = Spliced {
+                    value: &self.object,
+                    lists,
+                }
+                .serialize(serializer)?;
+                // If k8s-openapi's names ever change, fail instead of writing
+                // a Pod without its containers.
+                match lists.missing() {
+                    None => Ok(written),
+                    Some(field) => Err(ser::Error::custom(format!(
+                        "the Pod's {0} were not written (podlift bug: render::deferred no longer finds `{POD_SPEC}.{0}`)",
+                        field.key()
+                    ))),
+                }
+            }
+            None => self.object.serialize(serializer),
+        }
+    }
+}
+
+/// `value` serialised with the Pod spec's lists taken from `lists`.
+struct Spliced<'a, 'p, T: ?Sized> {
+    /// What is written.
+    value: &'a T,
+    /// Where the lists come from.
+    lists: &'a PodLists<'p>,
+}
+
+impl<T: Serialize + ?Sized> Serialize for Spliced<'_, '_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(Splicer {
+            inner: serializer,
+            lists: self.lists,
+        })
+    }
+}
+
+struct Splicer<'a, 'p, S> {
+    inner: S,
+    lists: &'a PodLists<'p>,
+}
+
+/// A struct being written; a `PodSpec` gets its lists spliced in.
+struct SplicedStruct<'a, 'p, S> {
+    inner: S,
+    lists: &'a PodLists<'p>,
+    pod_spec: bool,
+}
+
+impl<S: SerializeStruct> SerializeStruct for SplicedStruct<'_, '_, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        if self.pod_spec
+            && let Some(list) = self.lists.field(key)
+        {
+            return self.inner.serialize_field(key, &list);
+        }
+        self.inner.serialize_field(
+            key,
+            &Spliced {
+                value,
+                lists: self.lists,
+            },
+        )
+    }
+
+    fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
+        self.inner.skip_field(key)
+    }
+
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.inner.end()
+    }
+}
+
+/// Passes a primitive straight to the wrapped serializer.
+macro_rules! forward {
+    ($($method:ident($type:ty)),* $(,)?) => {
+        $(fn $method(self, v: $type) -> Result<S::Ok, S::Error> {
+            self.inner.$method(v)
+        })*
+    };
+}
+
+impl<'a, 'p, S: Serializer> Serializer for Splicer<'a, 'p, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = S::SerializeSeq;
+    type SerializeTuple = S::SerializeTuple;
+    type SerializeTupleStruct = S::SerializeTupleStruct;
+    type SerializeTupleVariant = S::SerializeTupleVariant;
+    type SerializeMap = S::SerializeMap;
+    type SerializeStruct = SplicedStruct<'a, 'p, S::SerializeStruct>;
+    type SerializeStructVariant = S::SerializeStructVariant;
+
+    forward!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_unit_struct(&'static str),
+    );
+
+    fn serialize_none(self) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_none()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_some(&Spliced {
+            value,
+            lists: self.lists,
+        })
+    }
+
+    fn serialize_unit(self) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_unit_variant(name, index, variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_newtype_struct(
+            name,
+            &Spliced {
+                value,
+                lists: self.lists,
+            },
+        )
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_newtype_variant(
+            name,
+            index,
+            variant,
+            &Spliced {
+                value,
+                lists: self.lists,
+            },
+        )
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<S::SerializeSeq, S::Error> {
+        self.inner.serialize_seq(len)
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<S::SerializeTuple, S::Error> {
+        self.inner.serialize_tuple(len)
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<S::SerializeTupleStruct, S::Error> {
+        self.inner.serialize_tuple_struct(name, len)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<S::SerializeTupleVariant, S::Error> {
+        self.inner
+            .serialize_tuple_variant(name, index, variant, len)
+    }
+
+    fn serialize_map(self, len: Option<usize>) -> Result<S::SerializeMap, S::Error> {
+        self.inner.serialize_map(len)
+    }
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(SplicedStruct {
+            inner: self.inner.serialize_struct(name, len)?,
+            lists: self.lists,
+            pod_spec: name == POD_SPEC,
+        })
+    }
+
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<S::SerializeStructVariant, S::Error> {
+        self.inner
+            .serialize_struct_variant(name, index, variant, len)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::{ListField, POD_SPEC, RenderedObject};
+    use crate::plan::{PlanOptions, plan_text};
+    use crate::render::part::Part;
+    use crate::render::pod_security::Level;
+    use crate::render::{Object, RenderOptions};
+
+    #[test]
+    fn a_workload_written_without_its_containers_is_an_error() {
+        let (pod, _) = plan_text(
+            "services:\n  app:\n    image: busybox\n",
+            &PlanOptions::default(),
+        );
+        let options = RenderOptions::default();
+        let rendered = Part::Workload(&pod).render(&options, Level::Privileged);
+        let text = serde_saphyr::to_string(&rendered).unwrap();
+        assert!(text.contains("image: busybox"), "{text}");
+        // fresh lists with an object that has no PodSpec to splice them into
+        let RenderedObject { object, lists } =
+            Part::Workload(&pod).render(&options, Level::Privileged);
+        let Object::Deployment(mut deployment) = object else {
+            panic!("a Deployment");
+        };
+        deployment.spec = None;
+        let broken = RenderedObject {
+            object: Object::Deployment(deployment),
+            lists,
+        };
+        let err = serde_saphyr::to_string(&broken).unwrap_err();
+        assert!(
+            err.to_string().contains("containers were not written"),
+            "{err}"
+        );
+    }
+
+    /// Records the name of the struct a value is serialised as.
+    struct Name(Option<&'static str>);
+    impl serde::Serializer for &mut Name {
+        type Ok = ();
+        type Error = std::fmt::Error;
+        type SerializeSeq = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeTuple = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeTupleStruct = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeTupleVariant = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeMap = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeStruct = serde::ser::Impossible<(), std::fmt::Error>;
+        type SerializeStructVariant = serde::ser::Impossible<(), std::fmt::Error>;
+        fn serialize_struct(
+            self,
+            name: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStruct, std::fmt::Error> {
+            self.0 = Some(name);
+            Err(std::fmt::Error)
+        }
+        fn serialize_bool(self, _: bool) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_i8(self, _: i8) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_i16(self, _: i16) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_i32(self, _: i32) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_i64(self, _: i64) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_u8(self, _: u8) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_u16(self, _: u16) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_u32(self, _: u32) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_u64(self, _: u64) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_f32(self, _: f32) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_f64(self, _: f64) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_char(self, _: char) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_str(self, _: &str) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_none(self) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_unit(self) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_unit_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+        ) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+    }
+
+    #[test]
+    fn k8s_openapi_writes_the_fields_the_lists_fill() {
+        let spec = k8s_openapi::api::core::v1::PodSpec {
+            init_containers: Some(Vec::new()),
+            volumes: Some(Vec::new()),
+            ..Default::default()
+        };
+        let value = serde_json::to_value(&spec).unwrap();
+        for field in ListField::ALL {
+            assert!(value.get(field.key()).is_some(), "{}: {value}", field.key());
+        }
+        let mut name = Name(None);
+        let _ = spec.serialize(&mut name);
+        assert_eq!(name.0, Some(POD_SPEC));
     }
 }

@@ -10,8 +10,9 @@ use crate::plan::address_map::{self, AddressMap};
 use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{ClaimPlan, ConfigMapPlan, SecretPlan};
 use crate::plan::{PodPlan, ServicePlan};
-use crate::render::deferred::PodLists;
+use crate::render::deferred::{PodLists, RenderedObject};
 use crate::render::object::Object;
+use crate::render::pod_security::Level;
 use crate::render::service::service_object;
 use crate::render::volume::claim_spec;
 use crate::render::workload::{common_labels, workload};
@@ -21,7 +22,7 @@ use crate::render::{labels, network_policy};
 /// One object of the output, not rendered yet: what it is made from. Large
 /// projects are written one object at a time from these.
 #[derive(Clone, Copy, Debug)]
-pub enum Part<'p> {
+pub(crate) enum Part<'p> {
     /// The namespace (`--create-namespace`).
     Namespace(&'p PodPlan, &'p str),
     /// A ConfigMap.
@@ -43,7 +44,7 @@ pub enum Part<'p> {
 impl<'p> Part<'p> {
     /// `metadata.name` of the object.
     #[must_use]
-    pub const fn name(&self) -> &'p str {
+    pub(crate) const fn name(&self) -> &'p str {
         match self {
             Self::Namespace(_, name) => name,
             Self::ConfigMap(_, config) => config.name.as_str(),
@@ -65,20 +66,11 @@ impl<'p> Part<'p> {
         }
     }
 
-    /// The complete object.
-    #[must_use]
-    pub fn render(&self, options: &RenderOptions) -> Object {
-        match self.render_deferred(options) {
-            (object, None) => object,
-            (object, Some(lists)) => lists.fill(object),
-        }
-    }
-
-    /// The object; for a workload, without its containers and volumes, which
-    /// the returned [`PodLists`] render one at a time while the object is
-    /// written (at 10,000 services they are most of the output's memory).
-    #[must_use]
-    pub fn render_deferred(&self, options: &RenderOptions) -> (Object, Option<PodLists<'p>>) {
+    /// The object; a workload without its containers and volumes, which its
+    /// [`PodLists`] render one at a time while the object is written (at
+    /// 10,000 services they are most of the output's memory). `level` is the
+    /// Pod Security level a Namespace enforces.
+    pub(crate) fn render(&self, options: &RenderOptions, level: Level) -> RenderedObject<'p> {
         let meta = |plan: &PodPlan, name: &str| ObjectMeta {
             name: Some(name.to_string()),
             namespace: options.namespace.clone(),
@@ -91,7 +83,7 @@ impl<'p> Part<'p> {
                 let mut labels = common_labels(plan);
                 labels.insert(
                     labels::POD_SECURITY_ENFORCE.to_string(),
-                    options.pod_security.as_str().to_string(),
+                    level.as_str().to_string(),
                 );
                 Object::Namespace(Box::new(Namespace {
                     metadata: ObjectMeta {
@@ -161,16 +153,16 @@ impl<'p> Part<'p> {
             )),
             Self::Workload(plan) => {
                 let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
-                return (workload(plan, &lists, options), Some(lists));
+                return RenderedObject::new(workload(plan, &lists, options), Some(lists));
             }
         };
-        (object, None)
+        RenderedObject::new(object, None)
     }
 }
 
 /// The parts of one plan, in apply order.
 #[must_use]
-pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part<'p>> {
+pub(crate) fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part<'p>> {
     let mut parts = Vec::new();
     if let (true, Some(namespace)) = (options.create_namespace, &options.namespace) {
         parts.push(Part::Namespace(plan, namespace));
@@ -205,7 +197,7 @@ pub fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> Vec<Part
 /// The parts of several plans (the split strategy), each object once, in
 /// apply order.
 #[must_use]
-pub fn parts<'p>(plans: &'p [PodPlan], options: &'p RenderOptions) -> Vec<Part<'p>> {
+pub(crate) fn parts<'p>(plans: &'p [PodPlan], options: &'p RenderOptions) -> Vec<Part<'p>> {
     let mut seen = std::collections::HashSet::new();
     let mut parts: Vec<Part<'p>> = plans
         .iter()

@@ -11,7 +11,7 @@ use std::fmt;
 use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::render::{Object, Part, RenderOptions};
+use crate::render::{Object, RenderedObject};
 
 /// A Pod Security Standard level, from the strictest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -443,7 +443,7 @@ fn check_restricted(
 }
 
 /// Checks a rendered object (only workloads hold Pods).
-pub fn check_object(object: &Object, out: &mut Assessment) {
+fn check_object(object: &Object, out: &mut Assessment) {
     let Some(workload) = object.workload() else {
         return;
     };
@@ -464,46 +464,28 @@ pub fn check_object(object: &Object, out: &mut Assessment) {
     );
 }
 
-/// The assessment of rendered objects.
-#[must_use]
-pub fn of_objects(objects: &[Object]) -> Assessment {
-    let mut out = Assessment::default();
-    for object in objects {
-        check_object(object, &mut out);
-    }
-    out
-}
-
-/// The assessment of the parts' workloads, each rendered in turn (only one
-/// at a time is held).
-#[must_use]
-pub fn of_parts(parts: &[Part<'_>], options: &RenderOptions) -> Assessment {
-    let mut out = Assessment::default();
-    for part in parts.iter().filter(|p| matches!(p, Part::Workload(_))) {
-        // The containers and volumes one at a time, as they are written: a
-        // Pod of thousands of containers is never held whole.
-        let (object, lists) = part.render_deferred(options);
-        let Some(lists) = lists else {
-            check_object(&object, &mut out);
-            continue;
-        };
-        let Some(workload) = object.workload() else {
-            continue;
-        };
-        let Some(spec) = workload.pod_spec else {
-            continue;
-        };
-        let label = format!("{} `{}`", workload.kind, workload.name);
-        check_pod(
-            &label,
-            workload.pod_metadata,
-            spec,
-            lists.init_containers().chain(lists.containers()),
-            lists.volumes(),
-            &mut out,
-        );
-    }
-    out
+/// Checks a rendered workload, its containers and volumes one at a time,
+/// as they are written: a Pod of thousands of containers is never held whole.
+pub(crate) fn check_rendered(rendered: &RenderedObject<'_>, out: &mut Assessment) {
+    let Some(lists) = rendered.lists() else {
+        check_object(rendered.object(), out);
+        return;
+    };
+    let Some(workload) = rendered.object().workload() else {
+        return;
+    };
+    let Some(spec) = workload.pod_spec else {
+        return;
+    };
+    let label = format!("{} `{}`", workload.kind, workload.name);
+    check_pod(
+        &label,
+        workload.pod_metadata,
+        spec,
+        lists.init_containers().chain(lists.containers()),
+        lists.volumes(),
+        out,
+    );
 }
 
 #[cfg(test)]

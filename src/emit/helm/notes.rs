@@ -1,16 +1,20 @@
 //! `NOTES.txt`: what Helm prints after an install.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::emit::helm::text::{escape, go_string};
-use crate::emit::helm::{pod_spec, workloads};
-use crate::plan::LOOPBACK_INIT_NAME;
-use crate::render::pod_security::{self, Level};
-use crate::render::{Object, Workload, labels};
+use crate::emit::helm::workloads;
+use crate::render::pod_security::{Assessment, Level};
+use crate::render::{Loopback, Object, Workload, labels};
 
 /// `NOTES.txt`: what Helm prints after an install.
-pub(super) fn notes(objects: &[Object], project: &str) -> String {
+pub(super) fn notes(
+    objects: &[Object],
+    project: &str,
+    assessment: &Assessment,
+    loopback: &[Loopback],
+) -> String {
     let workloads: Vec<Workload<'_>> = workloads(objects).collect();
     // The release's names, as the templates give them.
     let release_name = |name: &str| {
@@ -52,10 +56,15 @@ pub(super) fn notes(objects: &[Object], project: &str) -> String {
         out,
         "\n  kubectl -n {{{{ .Release.Namespace }}}} get all -l app.kubernetes.io/instance={{{{ .Release.Name }}}}"
     );
+    let by_workload: HashMap<&str, &Loopback> =
+        loopback.iter().map(|l| (l.workload.as_str(), l)).collect();
     let mut listing = String::new();
     for deployment in &workloads {
         let indent = if workloads.len() > 1 { "    " } else { "  " };
-        let addresses = addresses(deployment, indent);
+        let addresses = by_workload
+            .get(deployment.name)
+            .map(|l| addresses(l, indent))
+            .unwrap_or_default();
         if addresses.is_empty() {
             continue;
         }
@@ -69,25 +78,34 @@ pub(super) fn notes(objects: &[Object], project: &str) -> String {
         }
         listing.push_str(&addresses);
     }
-    if listing.is_empty() {
-        out.push_str("\nThe compose file presets no addresses: no loopback setup is needed.\n");
-    } else {
+    let init_container = loopback
+        .iter()
+        .find(|l| !l.addresses.is_empty())
+        .map(|l| l.init_container);
+    if let Some(init_container) = init_container.filter(|_| !listing.is_empty()) {
         let _ = write!(
             out,
             "\nLoopback addresses\n\
-             The init container `{LOOPBACK_INIT_NAME}` puts the compose file's preset addresses\n\
+             The init container `{init_container}` puts the compose file's preset addresses\n\
              on the Pod's loopback, so the containers reach each other at the addresses\n\
              the compose file (and the images' configuration) use. The names compose\n\
              resolved point at them through the Pod's hostAliases:\n\n{listing}\n\
              These addresses exist only inside the Pod. Other workloads reach the\n\
              application through its Services, never through these addresses.\n"
         );
+    } else {
+        out.push_str("\nThe compose file presets no addresses: no loopback setup is needed.\n");
     }
-    let assessment = pod_security::of_objects(objects);
+    pod_security(&mut out, assessment);
+    escape_notes(&out, &actions)
+}
+
+/// The Pod Security level the namespace needs, and how to label it.
+fn pod_security(out: &mut String, assessment: &Assessment) {
     let level = assessment.level();
     if level == Level::Privileged {
         let _ = write!(
-            out,
+            *out,
             "\nPod Security\n\
              The Pods need Pod Security level {}.\n\
              A namespace that enforces `baseline` or `restricted` rejects them. Label it with:\n\n  \
@@ -97,43 +115,23 @@ pub(super) fn notes(objects: &[Object], project: &str) -> String {
         );
     } else {
         let _ = write!(
-            out,
+            *out,
             "\nPod Security\n\
              The Pods satisfy Pod Security level `{level}`; the namespace may enforce it:\n\n  \
              kubectl label namespace {{{{ .Release.Namespace }}}} {}={level} --overwrite\n",
             labels::POD_SECURITY_ENFORCE
         );
     }
-    escape_notes(&out, &actions)
 }
 
-/// One line per loopback address of a Deployment's Pod: the address and the
+/// One line per loopback address of a workload's Pod: the address and the
 /// names that point at it.
-pub(super) fn addresses(deployment: &Workload<'_>, indent: &str) -> String {
-    let addresses: Vec<&str> = deployment
-        .pod_metadata
-        .and_then(|m| m.annotations.as_ref())
-        .and_then(|a| a.get(labels::LOOPBACK_ANNOTATION))
-        .map(|list| list.split(',').filter(|a| !a.is_empty()).collect())
-        .unwrap_or_default();
-    let mut aliases: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for alias in pod_spec(deployment)
-        .and_then(|s| s.host_aliases.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        aliases
-            .entry(alias.ip.as_str())
-            .or_default()
-            .extend(alias.hostnames.iter().flatten().map(String::as_str));
-    }
+fn addresses(loopback: &Loopback, indent: &str) -> String {
     let mut out = String::new();
-    for address in addresses {
-        let names = aliases
-            .get(address)
-            .map(|n| n.join(", "))
-            .unwrap_or_default();
-        let _ = writeln!(out, "{indent}{address:<16} {names}");
+    for address in &loopback.addresses {
+        let text = address.address.to_string();
+        let names = address.names.join(", ");
+        let _ = writeln!(out, "{indent}{text:<16} {names}");
     }
     out
 }
