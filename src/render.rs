@@ -30,7 +30,7 @@ pub use object::{Object, Workload};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::{LOOPBACK_INIT_NAME, PodPlan};
 use part::{Part, parts};
-use pod_security::{Assessment, Level};
+use pod_security::{Assessment, Level, PodCheck};
 
 /// Which object runs the Pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -159,12 +159,23 @@ pub fn render<'p>(
         }
         // The level only labels a Namespace, which is neither measured nor assessed.
         let rendered = part.render(options, Level::default());
-        if measure {
-            let size = workload || matches!(part, Part::Service(..));
-            limits::check(&rendered, size, &mut problems);
-        }
+        // A workload is measured and assessed in one pass: the check sees
+        // each container as it is written for its size.
+        let watching = workload
+            && measure
+            && PodCheck::start(rendered.object()).is_some_and(|check| rendered.watch(check));
+        let whole = measure
+            && limits::check(
+                &rendered,
+                workload || matches!(part, Part::Service(..)),
+                &mut problems,
+            );
         if workload {
-            pod_security::check_rendered(&rendered, &mut assessment);
+            match rendered.watched().filter(|_| watching && whole) {
+                Some(check) => check.finish(&mut assessment),
+                // Not measured, or not to its end (too large): its own pass.
+                None => pod_security::check_rendered(&rendered, &mut assessment),
+            }
         }
     }
     for problem in problems {
@@ -198,4 +209,74 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
             labels::POD_SECURITY_ENFORCE
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RenderOptions, pod_security, render};
+    use crate::diagnostic::Diagnostics;
+    use crate::plan::{PlanOptions, plan_text};
+
+    /// Init containers, containers and volumes that each break a rule.
+    const COMPOSE: &str = "\
+services:
+  setup:
+    image: busybox
+    user: root
+  app:
+    image: busybox
+    privileged: true
+    depends_on:
+      setup:
+        condition: service_completed_successfully
+    volumes: [data:/data, /var/log:/logs]
+    networks:
+      net:
+        ipv4_address: 10.5.0.2
+  side:
+    image: busybox
+    cap_add: [SYS_ADMIN, CHOWN]
+    tmpfs: [/tmp]
+networks:
+  net:
+    ipam:
+      config: [{subnet: 10.5.0.0/24}]
+volumes:
+  data: {}
+";
+
+    #[test]
+    fn the_assessment_made_while_measuring_is_that_of_the_whole_objects() {
+        let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
+        let plans = [plan];
+        let mut diagnostics = Diagnostics::default();
+        let rendered = render(&plans, &RenderOptions::default(), &mut diagnostics);
+        assert!(!diagnostics.has_errors(), "{:?}", diagnostics.items());
+        let mut whole = pod_security::Assessment::default();
+        for object in rendered.objects() {
+            pod_security::check_object(&object.into_object(), &mut whole);
+        }
+        let subjects: Vec<String> = whole
+            .findings
+            .iter()
+            .map(pod_security::Finding::subject)
+            .collect();
+        for container in ["podlift-loopback", "setup", "app", "side"] {
+            assert!(
+                subjects
+                    .iter()
+                    .any(|s| s.contains(&format!("`{container}`"))),
+                "{subjects:?}"
+            );
+        }
+        assert!(
+            whole
+                .findings
+                .iter()
+                .any(|f| f.reason.contains("host path")),
+            "{:?}",
+            whole.findings
+        );
+        assert_eq!(rendered.pod_security(), &whole);
+    }
 }

@@ -15,7 +15,7 @@
 //! names, and, on every write, that each list the object expects was
 //! written (a Pod silently without its containers is an error instead).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Volume};
@@ -27,6 +27,7 @@ use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::plan::{PodPlan, Role};
 use crate::render::container::{container, loopback_container};
 use crate::render::object::Object;
+use crate::render::pod_security::PodCheck;
 use crate::render::volume::{claim_spec, map_volume, volume};
 
 /// The containers and volumes of a workload's Pod, rendered on demand.
@@ -38,6 +39,8 @@ pub struct PodLists<'p> {
     templates: HashMap<&'p str, &'p ClaimPlan>,
     /// The lists written in place of the object's empty ones ([`ListField::bit`]).
     written: Cell<u8>,
+    /// What sees every container and volume as it is written.
+    check: RefCell<Option<PodCheck>>,
 }
 
 impl<'p> PodLists<'p> {
@@ -55,6 +58,7 @@ impl<'p> PodLists<'p> {
             plan,
             templates,
             written: Cell::new(0),
+            check: RefCell::new(None),
         }
     }
 
@@ -235,10 +239,26 @@ impl Serialize for List<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let lists = self.lists;
         lists.written.set(lists.written.get() | self.field.bit());
+        let check = &lists.check;
+        let container = |init: bool| {
+            move |c: &Container| {
+                if let Some(check) = check.borrow_mut().as_mut() {
+                    check.container(c, init);
+                }
+            }
+        };
         match self.field {
-            ListField::InitContainers => serializer.collect_seq(lists.init_containers()),
-            ListField::Containers => serializer.collect_seq(lists.containers()),
-            ListField::Volumes => serializer.collect_seq(lists.volumes()),
+            ListField::InitContainers => {
+                serializer.collect_seq(lists.init_containers().inspect(container(true)))
+            }
+            ListField::Containers => {
+                serializer.collect_seq(lists.containers().inspect(container(false)))
+            }
+            ListField::Volumes => serializer.collect_seq(lists.volumes().inspect(|v| {
+                if let Some(check) = check.borrow_mut().as_mut() {
+                    check.volume(v);
+                }
+            })),
         }
     }
 }
@@ -281,6 +301,26 @@ impl<'p> RenderedObject<'p> {
     /// The workload's lists, for the checks of [`crate::render`].
     pub(crate) const fn lists(&self) -> Option<&PodLists<'p>> {
         self.lists.as_ref()
+    }
+
+    /// Has `check` see the workload's containers and volumes while it is
+    /// written; false (and nothing changed) for other objects.
+    pub(crate) fn watch(&self, check: PodCheck) -> bool {
+        match &self.lists {
+            Some(lists) => {
+                *lists.check.borrow_mut() = Some(check);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The check [`Self::watch`] installed, when it saw every list the
+    /// object has (the object was written to its end).
+    pub(crate) fn watched(&self) -> Option<PodCheck> {
+        let lists = self.lists.as_ref()?;
+        let check = lists.check.borrow_mut().take()?;
+        lists.missing().is_none().then_some(check)
     }
 }
 

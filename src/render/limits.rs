@@ -150,9 +150,19 @@ fn too_large(object: &Object) -> Diagnostic {
 /// ConfigMap or Secret within its data limit, a claim and a namespace are
 /// far below the object limit: only workloads and Services, with their
 /// ports and ranges, are measured).
-pub(crate) fn check(rendered: &RenderedObject<'_>, measure: bool, problems: &mut Vec<Diagnostic>) {
+/// Returns whether the object was measured whole (written to its end).
+pub(crate) fn check(
+    rendered: &RenderedObject<'_>,
+    measure: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
     check_metadata(rendered.object(), problems);
-    if measure && json_size(rendered, MAX_OBJECT_BYTES).is_none() {
+    if !measure {
+        return false;
+    }
+    let whole = json_size(rendered, MAX_OBJECT_BYTES).is_some();
+    if !whole {
         problems.push(too_large(rendered.object()));
     }
+    whole
 }

@@ -185,6 +185,34 @@ pub fn check_pod(
     volumes: impl IntoIterator<Item = impl Borrow<Volume>>,
     out: &mut Assessment,
 ) {
+    check_pod_level(workload, metadata, spec, out);
+    for volume in volumes {
+        check_volume(workload, volume.borrow(), out);
+    }
+    let (pod_non_root, pod_seccomp) = pod_defaults(spec);
+    for container in containers {
+        check_container(workload, container.borrow(), pod_non_root, pod_seccomp, out);
+    }
+}
+
+/// Whether the Pod's security context makes its containers run as non-root,
+/// and gives them a seccomp profile.
+fn pod_defaults(spec: &PodSpec) -> (bool, bool) {
+    let pod = spec.security_context.as_ref();
+    let non_root = pod.and_then(|p| p.run_as_non_root) == Some(true);
+    let seccomp = pod
+        .and_then(|p| p.seccomp_profile.as_ref())
+        .is_some_and(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost");
+    (non_root, seccomp)
+}
+
+/// The rules about the Pod itself: its spec but its lists, and its metadata.
+fn check_pod_level(
+    workload: &str,
+    metadata: Option<&ObjectMeta>,
+    spec: &PodSpec,
+    out: &mut Assessment,
+) {
     use Level::{Baseline, Privileged};
     let pod = spec.security_context.as_ref();
     for (set, field) in [
@@ -255,15 +283,68 @@ pub fn check_pod(
             );
         }
     }
-    for volume in volumes {
-        check_volume(workload, volume.borrow(), out);
+}
+
+/// Checks a Pod while its containers and volumes are written, one at a
+/// time ([`crate::render::RenderedObject`] hands each to it), so checking
+/// costs no rendering of its own. The findings come out in [`check_pod`]'s
+/// order.
+#[derive(Clone, Debug)]
+pub(crate) struct PodCheck {
+    workload: String,
+    non_root: bool,
+    seccomp: bool,
+    pod: Assessment,
+    volumes: Assessment,
+    init_containers: Assessment,
+    containers: Assessment,
+}
+
+impl PodCheck {
+    /// Starts checking the Pod of `object` (none for other objects).
+    pub(crate) fn start(object: &Object) -> Option<Self> {
+        let workload = object.workload()?;
+        let spec = workload.pod_spec?;
+        let label = format!("{} `{}`", workload.kind, workload.name);
+        let mut pod = Assessment::default();
+        check_pod_level(&label, workload.pod_metadata, spec, &mut pod);
+        let (non_root, seccomp) = pod_defaults(spec);
+        Some(Self {
+            workload: label,
+            non_root,
+            seccomp,
+            pod,
+            volumes: Assessment::default(),
+            init_containers: Assessment::default(),
+            containers: Assessment::default(),
+        })
     }
-    let pod_non_root = pod.and_then(|p| p.run_as_non_root) == Some(true);
-    let pod_seccomp = pod
-        .and_then(|p| p.seccomp_profile.as_ref())
-        .is_some_and(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost");
-    for container in containers {
-        check_container(workload, container.borrow(), pod_non_root, pod_seccomp, out);
+
+    /// A container as it is written (`init`: an init container).
+    pub(crate) fn container(&mut self, container: &Container, init: bool) {
+        let out = if init {
+            &mut self.init_containers
+        } else {
+            &mut self.containers
+        };
+        check_container(&self.workload, container, self.non_root, self.seccomp, out);
+    }
+
+    /// A volume as it is written.
+    pub(crate) fn volume(&mut self, volume: &Volume) {
+        check_volume(&self.workload, volume, &mut self.volumes);
+    }
+
+    /// Adds the findings to `out`.
+    pub(crate) fn finish(self, out: &mut Assessment) {
+        for part in [
+            self.pod,
+            self.volumes,
+            self.init_containers,
+            self.containers,
+        ] {
+            out.findings.extend(part.findings);
+        }
     }
 }
 
@@ -443,7 +524,7 @@ fn check_restricted(
 }
 
 /// Checks a rendered object (only workloads hold Pods).
-fn check_object(object: &Object, out: &mut Assessment) {
+pub(crate) fn check_object(object: &Object, out: &mut Assessment) {
     let Some(workload) = object.workload() else {
         return;
     };
