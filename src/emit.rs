@@ -3,8 +3,8 @@
 //! object, a Kustomize base or a Helm chart, written all-or-nothing.
 
 mod files;
-pub mod helm;
-pub mod kustomize;
+mod helm;
+mod kustomize;
 mod stream;
 pub mod target;
 

@@ -177,7 +177,7 @@ const BASELINE_SELINUX_TYPES: &[&str] = &[
 const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 /// Checks one Pod: its spec (lists included), metadata and containers.
-pub fn check_pod(
+pub(crate) fn check_pod(
     workload: &str,
     metadata: Option<&ObjectMeta>,
     spec: &PodSpec,
