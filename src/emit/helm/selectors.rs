@@ -7,7 +7,6 @@ use crate::emit::helm::template::Marks;
 use crate::emit::helm::text::{Line, Slot, go_string, value_ref, yaml_lines};
 use crate::render::labels;
 
-
 /// Every `podSelector` below `node` that picks a workload's Pods by name
 /// picks them in this release only.
 pub(super) fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), String> {
@@ -30,7 +29,9 @@ pub(super) fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<()
                     }
                 } else if key == "podSelector"
                     && let Some(Node::Map(labels)) = value.at_mut(&["matchLabels"])
-                    && labels.keys().any(|k| k.starts_with(labels::NETWORK_LABEL_PREFIX))
+                    && labels
+                        .keys()
+                        .any(|k| k.starts_with(labels::NETWORK_LABEL_PREFIX))
                 {
                     // Peers on a compose network: this release's only.
                     let mut lines = vec![Line::Literal("matchLabels:".into())];
