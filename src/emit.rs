@@ -16,7 +16,7 @@ use crate::render::{Object, Rendered};
 use files::{stage, write_directory, write_file};
 use stream::{Failure, write_documents, write_json_list, write_object_file};
 
-/// Where the output goes.
+/// Where the output goes ([`target::resolve`] decides it, checked).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// Standard output.

@@ -488,14 +488,9 @@ fn convert(
             };
         }
     };
-    let output = match target {
-        emit::target::Target::Stdout => emit::Output::Stdout,
-        emit::target::Target::File(path) => emit::Output::File(path),
-        emit::target::Target::Directory(path) => emit::Output::Directory(path),
-    };
     let options = emit::EmitOptions {
         format,
-        output,
+        output: target,
         force: args.force,
         project: pipeline
             .plans
