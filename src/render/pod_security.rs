@@ -7,11 +7,9 @@
 
 mod rules;
 
-use std::borrow::Borrow;
 use std::fmt;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, Volume};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::core::v1::{Container, Volume};
 
 use crate::render::{Object, RenderedObject};
 use rules::{check_container, check_pod_level, check_volume, pod_defaults};
@@ -137,29 +135,10 @@ impl Assessment {
     }
 }
 
-/// Checks one Pod: its spec (lists included), metadata and containers.
-pub(crate) fn check_pod(
-    workload: &str,
-    metadata: Option<&ObjectMeta>,
-    spec: &PodSpec,
-    containers: impl IntoIterator<Item = impl Borrow<Container>>,
-    volumes: impl IntoIterator<Item = impl Borrow<Volume>>,
-    out: &mut Assessment,
-) {
-    check_pod_level(workload, metadata, spec, out);
-    for volume in volumes {
-        check_volume(workload, volume.borrow(), out);
-    }
-    let (pod_non_root, pod_seccomp) = pod_defaults(spec);
-    for container in containers {
-        check_container(workload, container.borrow(), pod_non_root, pod_seccomp, out);
-    }
-}
-
-/// Checks a Pod while its containers and volumes are written, one at a
-/// time ([`crate::render::RenderedObject`] hands each to it), so checking
-/// costs no rendering of its own. The findings come out in [`check_pod`]'s
-/// order.
+/// Checks one Pod, its containers and volumes handed in one at a time in
+/// any order (while [`crate::render::RenderedObject`] writes them, so the
+/// check costs no rendering of its own). The findings come out in one order:
+/// the Pod's own, its volumes', its init containers', its containers'.
 #[derive(Clone, Debug)]
 pub(crate) struct PodCheck {
     workload: String,
@@ -221,48 +200,44 @@ impl PodCheck {
 
 /// Checks a rendered object (only workloads hold Pods).
 pub(crate) fn check_object(object: &Object, out: &mut Assessment) {
-    let Some(workload) = object.workload() else {
+    let (Some(mut check), Some(spec)) = (
+        PodCheck::start(object),
+        object.workload().and_then(|w| w.pod_spec),
+    ) else {
         return;
     };
-    let Some(spec) = workload.pod_spec else {
-        return;
-    };
-    let label = format!("{} `{}`", workload.kind, workload.name);
-    check_pod(
-        &label,
-        workload.pod_metadata,
-        spec,
-        spec.init_containers
-            .iter()
-            .flatten()
-            .chain(&spec.containers),
-        spec.volumes.iter().flatten(),
-        out,
-    );
+    for container in spec.init_containers.iter().flatten() {
+        check.container(container, true);
+    }
+    for container in &spec.containers {
+        check.container(container, false);
+    }
+    for volume in spec.volumes.iter().flatten() {
+        check.volume(volume);
+    }
+    check.finish(out);
 }
 
-/// Checks a rendered workload, its containers and volumes one at a time,
-/// as they are written: a Pod of thousands of containers is never held whole.
+/// Checks a rendered workload, its deferred containers and volumes one at a
+/// time: a Pod of thousands of containers is never held whole.
 pub(crate) fn check_rendered(rendered: &RenderedObject<'_>, out: &mut Assessment) {
     let Some(lists) = rendered.lists() else {
         check_object(rendered.object(), out);
         return;
     };
-    let Some(workload) = rendered.object().workload() else {
+    let Some(mut check) = PodCheck::start(rendered.object()) else {
         return;
     };
-    let Some(spec) = workload.pod_spec else {
-        return;
-    };
-    let label = format!("{} `{}`", workload.kind, workload.name);
-    check_pod(
-        &label,
-        workload.pod_metadata,
-        spec,
-        lists.init_containers().chain(lists.containers()),
-        lists.volumes(),
-        out,
-    );
+    for container in lists.init_containers() {
+        check.container(&container, true);
+    }
+    for container in lists.containers() {
+        check.container(&container, false);
+    }
+    for volume in lists.volumes() {
+        check.volume(&volume);
+    }
+    check.finish(out);
 }
 
 #[cfg(test)]
@@ -272,18 +247,20 @@ mod tests {
         SecurityContext, Volume,
     };
 
-    use super::{Assessment, Level, check_pod};
+    use super::{Assessment, Level, check_object};
+    use crate::render::Object;
 
     fn level(spec: &PodSpec) -> Level {
         let mut out = Assessment::default();
-        check_pod(
-            "Pod `p`",
-            None,
-            spec,
-            &spec.containers,
-            spec.volumes.iter().flatten(),
-            &mut out,
-        );
+        let pod = k8s_openapi::api::core::v1::Pod {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("p".into()),
+                ..Default::default()
+            },
+            spec: Some(spec.clone()),
+            status: None,
+        };
+        check_object(&Object::Pod(Box::new(pod)), &mut out);
         out.level()
     }
 
