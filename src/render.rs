@@ -279,4 +279,31 @@ volumes:
         );
         assert_eq!(rendered.pod_security(), &whole);
     }
+
+    #[test]
+    fn the_loopback_facts_name_each_address_as_the_host_aliases_do() {
+        let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
+        let plans = [plan];
+        let rendered = render(
+            &plans,
+            &RenderOptions::default(),
+            &mut Diagnostics::default(),
+        );
+        let [loopback] = rendered.loopback() else {
+            panic!(
+                "one workload with a loopback init: {:?}",
+                rendered.loopback()
+            );
+        };
+        assert_eq!(loopback.init_container, "podlift-loopback");
+        let addresses: Vec<(String, Vec<String>)> = loopback
+            .addresses
+            .iter()
+            .map(|a| (a.address.to_string(), a.names.clone()))
+            .collect();
+        assert_eq!(
+            addresses,
+            [("10.5.0.2".to_string(), vec!["app".to_string()])]
+        );
+    }
 }
