@@ -56,11 +56,10 @@ pub struct Pipeline {
     pub pod_security: Option<render::pod_security::Assessment>,
 }
 
-/// Runs the stages in order: load, model, plan, and the measures of the
-/// rendered objects (what Kubernetes would refuse to store, the Pod Security
-/// level the Pods need). Writing them is [`emit::emit`]'s.
+/// Runs the stages up to the plan: load, model, plan. The diagnostics are
+/// not sorted yet: rendering adds its own (see [`pipeline`]).
 #[must_use]
-pub fn pipeline(options: &Options) -> Pipeline {
+pub fn planned(options: &Options) -> Pipeline {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let document = load::load(&options.load, &mut sources, &mut diagnostics);
@@ -76,38 +75,28 @@ pub fn pipeline(options: &Options) -> Pipeline {
         plan::network_policy::note_shared_namespaces(&plans, &project, &mut diagnostics);
         plans
     });
-    // What Kubernetes would refuse to store, for every command, and the Pod
-    // Security level the Pods need: measured on the objects as they will be
-    // rendered (as before, without their namespace).
-    let mut pod_security = None;
-    if let Some(plans) = plans.as_ref() {
-        let render_options = render::RenderOptions {
-            namespace: None,
-            create_namespace: false,
-            pod_security: render::pod_security::Level::default(),
-            ..options.render.clone()
-        };
-        let parts = render::parts(plans, &render_options);
-        if !diagnostics.has_errors() {
-            for problem in emit::limits::check_parts(&parts, &render_options) {
-                diagnostics.push(problem);
-            }
-        }
-        // Also with errors: what the namespace needs is worth knowing while
-        // fixing them (rendering a plan never fails).
-        let assessment = render::pod_security::of_parts(&parts, &render_options);
-        if let Some(note) = pod_security_note(&assessment) {
-            diagnostics.push(note);
-        }
-        pod_security = Some(assessment);
-    }
-    diagnostics.sort();
     Pipeline {
         sources,
         diagnostics,
         plans,
-        pod_security,
+        pod_security: None,
     }
+}
+
+/// Runs every stage but writing: [`planned`], then [`render::render`] for
+/// what Kubernetes would refuse to store and the Pod Security level the Pods
+/// need, measured on the objects as they will be written. The diagnostics
+/// come sorted. `convert` renders with [`planned`] itself, to write what it
+/// measured.
+#[must_use]
+pub fn pipeline(options: &Options) -> Pipeline {
+    let mut pipeline = planned(options);
+    if let Some(plans) = pipeline.plans.as_ref() {
+        let rendered = render::render(plans, &options.render, &mut pipeline.diagnostics);
+        pipeline.pod_security = Some(rendered.pod_security().clone());
+    }
+    pipeline.diagnostics.sort();
+    pipeline
 }
 
 /// The variables a service's `environment: [NAME]` reads: the process
@@ -144,27 +133,6 @@ pub fn name_sources(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned()),
     }
-}
-
-/// A note when the Pods need the `privileged` level, which a namespace
-/// must be labelled for: who needs it and why.
-fn pod_security_note(
-    assessment: &render::pod_security::Assessment,
-) -> Option<diagnostic::Diagnostic> {
-    let level = assessment.level();
-    (level == render::pod_security::Level::Privileged).then(|| {
-        diagnostic::Diagnostic::note(
-            "pod-security",
-            format!(
-                "the Pods need Pod Security level {}",
-                assessment.summary(3)
-            ),
-        )
-        .help(format!(
-            "label the namespace: `kubectl label namespace NAMESPACE {}={level}` (or convert with `-n NAMESPACE --create-namespace`)",
-            render::labels::POD_SECURITY_ENFORCE
-        ))
-    })
 }
 
 /// The chart and kustomization name: the project's Kubernetes name.

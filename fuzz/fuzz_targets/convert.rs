@@ -37,8 +37,11 @@ fuzz_target!(|data: &[u8]| {
         },
         ..podlift::Options::default()
     };
-    let pipeline = podlift::pipeline(&options);
-    let Some(plans) = pipeline.plans.as_ref().filter(|_| !pipeline.diagnostics.has_errors())
+    let mut pipeline = podlift::planned(&options);
+    let rendered = pipeline.plans.as_ref().map(|plans| {
+        podlift::render::render(plans, &options.render, &mut pipeline.diagnostics)
+    });
+    let Some(rendered) = rendered.as_ref().filter(|_| !pipeline.diagnostics.has_errors())
     else {
         // exit 1: nothing is written
         return;
@@ -51,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         kube_version: (1, 33),
     };
     let mut stdout = Vec::new();
-    let written = emit::emit(plans, &options.render, &emit_options, &mut stdout);
+    let written = emit::emit(rendered, &emit_options, &mut stdout);
     assert!(written.is_ok(), "emit failed: {written:?}");
     let stdout = String::from_utf8(stdout).expect("UTF-8 manifests");
     let parsed = serde_saphyr::from_multiple::<serde_json::Value>(&stdout);

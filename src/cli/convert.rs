@@ -35,7 +35,14 @@ pub fn run(
     };
     let mut stages = options::stages(&args.input, env);
     options::with_namespace(&mut stages.render, args);
-    let pipeline = podlift::pipeline(&stages);
+    // Rendered once, with the options it is written with: what is measured
+    // (object sizes, Pod Security) is what is written.
+    let mut pipeline = podlift::planned(&stages);
+    let rendered = pipeline
+        .plans
+        .as_ref()
+        .map(|plans| render::render(plans, &stages.render, &mut pipeline.diagnostics));
+    pipeline.diagnostics.sort();
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     if let Err(message) =
         emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())
@@ -44,19 +51,19 @@ pub fn run(
     }
     let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
-    let plans = match &pipeline.plans {
-        Some(plans) if status == Status::Success => plans,
+    let rendered = match &rendered {
+        Some(rendered) if status == Status::Success => rendered,
         _ => return Outcome::new(String::new(), stderr, Status::Failed),
     };
-    let mut render_options = stages.render;
-    render_options.pod_security = pipeline
-        .pod_security
-        .as_ref()
-        .map(render::pod_security::Assessment::level)
+    let project = pipeline
+        .plans
+        .iter()
+        .flatten()
+        .next()
+        .map(podlift::project_name)
         .unwrap_or_default();
-    let project = plans.first().map(podlift::project_name).unwrap_or_default();
     let emit_options = options::emit_options(args, target, format, project);
-    match emit::emit(plans, &render_options, &emit_options, stdout) {
+    match emit::emit(rendered, &emit_options, stdout) {
         Ok(()) => Outcome::new(String::new(), stderr, Status::Success),
         Err(error) => {
             let status = if error.usage {

@@ -128,7 +128,6 @@ fn render_options(input: &InputArgs) -> render::RenderOptions {
         },
         namespace: None,
         create_namespace: false,
-        pod_security: render::pod_security::Level::default(),
     }
 }
 
@@ -152,17 +151,13 @@ pub const fn format(format: Format) -> emit::Format {
 /// and version a chart or kustomization carries.
 pub fn emit_options(
     args: &ConvertArgs,
-    target: emit::target::Target,
+    output: emit::Output,
     format: emit::Format,
     project: String,
 ) -> emit::EmitOptions {
     emit::EmitOptions {
         format,
-        output: match target {
-            emit::target::Target::Stdout => emit::Output::Stdout,
-            emit::target::Target::File(path) => emit::Output::File(path),
-            emit::target::Target::Directory(path) => emit::Output::Directory(path),
-        },
+        output,
         force: args.force,
         project,
         kube_version: (args.input.kube_version.major, args.input.kube_version.minor),

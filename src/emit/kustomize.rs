@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::emit::splice::Rendered;
+use crate::render::RenderedObject;
 use crate::render::labels;
 
 #[derive(Serialize)]
@@ -42,12 +42,10 @@ pub struct Base {
 
 impl Base {
     /// Records an object written as the file `name`.
-    pub fn add(&mut self, name: String, rendered: &Rendered<'_>) {
+    pub fn add(&mut self, name: String, rendered: &RenderedObject<'_>) {
         self.resources.push(name);
-        if let Some(lists) = &rendered.lists {
-            for image in lists.images() {
-                self.images.insert(image_name(image).to_string());
-            }
+        for image in rendered.images() {
+            self.images.insert(image_name(image).to_string());
         }
     }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::Format;
+use crate::emit::Output;
 
 /// The list of files podlift wrote into an output directory, one relative
 /// path a line; `--force` replaces only what it lists.
@@ -24,17 +25,6 @@ const MAX_ENTRIES: usize = 100_000;
 
 /// How many foreign files a refusal names.
 const SHOWN: usize = 5;
-
-/// Where the output goes, after the checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// Standard output.
-    Stdout,
-    /// One file, replaced atomically.
-    File(PathBuf),
-    /// A directory, replaced as a whole.
-    Directory(PathBuf),
-}
 
 /// What `resolve` needs to know about the run.
 #[derive(Clone, Debug)]
@@ -58,7 +48,7 @@ pub struct Request<'a> {
 ///
 /// # Errors
 /// A usage error (exit 2) saying what is wrong and what to do.
-pub fn resolve(request: &Request<'_>) -> Result<(Target, Format), String> {
+pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), String> {
     let output = request.output;
     if output.is_empty() {
         return Err(
@@ -74,7 +64,7 @@ pub fn resolve(request: &Request<'_>) -> Result<(Target, Format), String> {
                 format_name(format)
             ));
         }
-        return Ok((Target::Stdout, format));
+        return Ok((Output::Stdout, format));
     }
     let as_file = file_format(output);
     let path = real(&lexical(&request.working_dir.join(output)));
@@ -100,10 +90,10 @@ pub fn resolve(request: &Request<'_>) -> Result<(Target, Format), String> {
     refuse_protected(&path, output, request)?;
     if as_file.is_some() {
         check_file(&path, output, request)?;
-        Ok((Target::File(path), format))
+        Ok((Output::File(path), format))
     } else {
         check_directory(&path, output, request.force).map_err(|refusal| refusal.message)?;
-        Ok((Target::Directory(path), format))
+        Ok((Output::Directory(path), format))
     }
 }
 
@@ -113,14 +103,14 @@ pub fn resolve(request: &Request<'_>) -> Result<(Target, Format), String> {
 /// # Errors
 /// A usage error naming the input.
 pub fn check_inputs<'a>(
-    target: &Target,
+    target: &Output,
     working_dir: &Path,
     inputs: impl IntoIterator<Item = &'a Path>,
 ) -> Result<(), String> {
     let (path, is_dir) = match target {
-        Target::Stdout => return Ok(()),
-        Target::File(path) => (path, false),
-        Target::Directory(path) => (path, true),
+        Output::Stdout => return Ok(()),
+        Output::File(path) => (path, false),
+        Output::Directory(path) => (path, true),
     };
     for input in inputs {
         let input_path = real(&lexical(&working_dir.join(input)));
@@ -210,9 +200,9 @@ fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<
         }
     }
     let target = if is_file {
-        Target::File(path.to_path_buf())
+        Output::File(path.to_path_buf())
     } else {
-        Target::Directory(path.to_path_buf())
+        Output::Directory(path.to_path_buf())
     };
     check_inputs(
         &target,

@@ -14,3 +14,15 @@ pub const LOOPBACK_ANNOTATION: &str = "podlift.io/loopback-addresses";
 pub const POD_SECURITY_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 /// Annotation on a NetworkPolicy: the compose networks it reproduces.
 pub const NETWORKS_ANNOTATION: &str = "podlift.io/compose-networks";
+/// Starts the label that puts a Pod on a compose network (the split
+/// strategy's NetworkPolicies select Pods by it).
+pub const NETWORK_LABEL_PREFIX: &str = "podlift.io/network.";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn network_labels_start_with_the_prefix() {
+        let key = crate::plan::network_policy::label_key("back");
+        assert!(key.starts_with(super::NETWORK_LABEL_PREFIX), "{key}");
+    }
+}

@@ -5,13 +5,14 @@
 //! names who needs the weaker level and why, so `check` can tell a user
 //! which container keeps the namespace from a stricter level.
 
-use std::borrow::Borrow;
+mod rules;
+
 use std::fmt;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext, Volume};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::core::v1::{Container, Volume};
 
-use crate::render::{Object, Part, RenderOptions};
+use crate::render::{Object, RenderedObject};
+use rules::{check_container, check_pod_level, check_volume, pod_defaults};
 
 /// A Pod Security Standard level, from the strictest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,376 +135,109 @@ impl Assessment {
     }
 }
 
-/// Capabilities `baseline` lets a container add.
-const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
-/// Sysctls `baseline` allows (the standard's safe set as of v1.29).
-const BASELINE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-];
-
-/// SELinux types `baseline` allows.
-const BASELINE_SELINUX_TYPES: &[&str] = &[
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
-
-/// AppArmor annotation on a Pod, per container (before `appArmorProfile`).
-const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
-
-/// Checks one Pod: its spec (lists included), metadata and containers.
-pub fn check_pod(
-    workload: &str,
-    metadata: Option<&ObjectMeta>,
-    spec: &PodSpec,
-    containers: impl IntoIterator<Item = impl Borrow<Container>>,
-    volumes: impl IntoIterator<Item = impl Borrow<Volume>>,
-    out: &mut Assessment,
-) {
-    use Level::{Baseline, Privileged};
-    let pod = spec.security_context.as_ref();
-    for (set, field) in [
-        (spec.host_network, "hostNetwork"),
-        (spec.host_pid, "hostPID"),
-        (spec.host_ipc, "hostIPC"),
-    ] {
-        if set == Some(true) {
-            out.push(Privileged, workload, None, format!("sets `{field}: true`"));
-        }
-    }
-    if let Some(pod) = pod {
-        for sysctl in pod.sysctls.iter().flatten() {
-            if !BASELINE_SYSCTLS.contains(&sysctl.name.as_str()) {
-                out.push(
-                    Privileged,
-                    workload,
-                    None,
-                    format!("sets sysctl `{}`", sysctl.name),
-                );
-            }
-        }
-        if pod.seccomp_profile.as_ref().map(|p| p.type_.as_str()) == Some("Unconfined") {
-            out.push(
-                Privileged,
-                workload,
-                None,
-                "runs seccomp `Unconfined`".into(),
-            );
-        }
-        if pod.app_armor_profile.as_ref().map(|p| p.type_.as_str()) == Some("Unconfined") {
-            out.push(
-                Privileged,
-                workload,
-                None,
-                "runs AppArmor `Unconfined`".into(),
-            );
-        }
-        if let Some(reason) = pod.se_linux_options.as_ref().and_then(selinux_problem) {
-            out.push(Privileged, workload, None, reason);
-        }
-        if pod.run_as_non_root == Some(false) {
-            out.push(
-                Baseline,
-                workload,
-                None,
-                "sets `runAsNonRoot: false`".into(),
-            );
-        }
-        if pod.run_as_user == Some(0) {
-            out.push(Baseline, workload, None, "runs as user 0 (root)".into());
-        }
-    }
-    for (key, value) in metadata
-        .and_then(|m| m.annotations.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        if let Some(container) = key.strip_prefix(APPARMOR_ANNOTATION)
-            && value != "runtime/default"
-            && !value.starts_with("localhost/")
-        {
-            out.push(
-                Privileged,
-                workload,
-                Some(container),
-                format!("runs AppArmor `{value}`"),
-            );
-        }
-    }
-    for volume in volumes {
-        check_volume(workload, volume.borrow(), out);
-    }
-    let pod_non_root = pod.and_then(|p| p.run_as_non_root) == Some(true);
-    let pod_seccomp = pod
-        .and_then(|p| p.seccomp_profile.as_ref())
-        .is_some_and(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost");
-    for container in containers {
-        check_container(workload, container.borrow(), pod_non_root, pod_seccomp, out);
-    }
+/// Checks one Pod, its containers and volumes handed in one at a time in
+/// any order (while [`crate::render::RenderedObject`] writes them, so the
+/// check costs no rendering of its own). The findings come out in one order:
+/// the Pod's own, its volumes', its init containers', its containers'.
+#[derive(Clone, Debug)]
+pub(crate) struct PodCheck {
+    workload: String,
+    non_root: bool,
+    seccomp: bool,
+    pod: Assessment,
+    volumes: Assessment,
+    init_containers: Assessment,
+    containers: Assessment,
 }
 
-/// Why `options` break `baseline`'s SELinux rule, if they do.
-fn selinux_problem(options: &k8s_openapi::api::core::v1::SELinuxOptions) -> Option<String> {
-    if let Some(type_) = options
-        .type_
-        .as_deref()
-        .filter(|t| !t.is_empty() && !BASELINE_SELINUX_TYPES.contains(t))
-    {
-        return Some(format!("sets SELinux type `{type_}`"));
+impl PodCheck {
+    /// Starts checking the Pod of `object` (none for other objects).
+    pub(crate) fn start(object: &Object) -> Option<Self> {
+        let workload = object.workload()?;
+        let spec = workload.pod_spec?;
+        let label = format!("{} `{}`", workload.kind, workload.name);
+        let mut pod = Assessment::default();
+        check_pod_level(&label, workload.pod_metadata, spec, &mut pod);
+        let (non_root, seccomp) = pod_defaults(spec);
+        Some(Self {
+            workload: label,
+            non_root,
+            seccomp,
+            pod,
+            volumes: Assessment::default(),
+            init_containers: Assessment::default(),
+            containers: Assessment::default(),
+        })
     }
-    if options.user.as_deref().is_some_and(|u| !u.is_empty()) {
-        return Some("sets an SELinux user".into());
-    }
-    if options.role.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Some("sets an SELinux role".into());
-    }
-    None
-}
 
-fn check_volume(workload: &str, volume: &Volume, out: &mut Assessment) {
-    if let Some(host) = &volume.host_path {
-        out.push(
-            Level::Privileged,
-            workload,
-            None,
-            format!(
-                "mounts host path `{}` (volume `{}`)",
-                host.path, volume.name
-            ),
-        );
-        return;
+    /// A container as it is written (`init`: an init container).
+    pub(crate) fn container(&mut self, container: &Container, init: bool) {
+        let out = if init {
+            &mut self.init_containers
+        } else {
+            &mut self.containers
+        };
+        check_container(&self.workload, container, self.non_root, self.seccomp, out);
     }
-    let allowed = volume.config_map.is_some()
-        || volume.csi.is_some()
-        || volume.downward_api.is_some()
-        || volume.empty_dir.is_some()
-        || volume.ephemeral.is_some()
-        || volume.persistent_volume_claim.is_some()
-        || volume.projected.is_some()
-        || volume.secret.is_some();
-    if !allowed {
-        out.push(
-            Level::Baseline,
-            workload,
-            None,
-            format!(
-                "uses a volume type `restricted` forbids (`{}`)",
-                volume.name
-            ),
-        );
-    }
-}
 
-fn check_container(
-    workload: &str,
-    container: &Container,
-    pod_non_root: bool,
-    pod_seccomp: bool,
-    out: &mut Assessment,
-) {
-    use Level::Privileged;
-    let name = Some(container.name.as_str());
-    let default = SecurityContext::default();
-    let security = container.security_context.as_ref().unwrap_or(&default);
-    let mut push = |needs: Level, reason: String| out.push(needs, workload, name, reason);
-    if security.privileged == Some(true) {
-        push(Privileged, "runs privileged".into());
+    /// A volume as it is written.
+    pub(crate) fn volume(&mut self, volume: &Volume) {
+        check_volume(&self.workload, volume, &mut self.volumes);
     }
-    if security
-        .windows_options
-        .as_ref()
-        .and_then(|w| w.host_process)
-        == Some(true)
-    {
-        push(Privileged, "runs as a Windows host process".into());
-    }
-    let added: Vec<&String> = security
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.add.as_ref())
-        .into_iter()
-        .flatten()
-        .collect();
-    let beyond_baseline: Vec<String> = added
-        .iter()
-        .filter(|c| !BASELINE_CAPABILITIES.contains(&c.as_str()))
-        .map(|c| format!("`{c}`"))
-        .collect();
-    if !beyond_baseline.is_empty() {
-        push(
-            Privileged,
-            format!("adds capability {}", beyond_baseline.join(", ")),
-        );
-    }
-    for port in container.ports.iter().flatten() {
-        if port.host_port.is_some_and(|p| p != 0) {
-            push(
-                Privileged,
-                format!("binds host port {}", port.host_port.unwrap_or_default()),
-            );
+
+    /// Adds the findings to `out`.
+    pub(crate) fn finish(self, out: &mut Assessment) {
+        for part in [
+            self.pod,
+            self.volumes,
+            self.init_containers,
+            self.containers,
+        ] {
+            out.findings.extend(part.findings);
         }
-    }
-    let seccomp = security.seccomp_profile.as_ref().map(|p| p.type_.as_str());
-    if seccomp == Some("Unconfined") {
-        push(Privileged, "runs seccomp `Unconfined`".into());
-    }
-    if security
-        .app_armor_profile
-        .as_ref()
-        .map(|p| p.type_.as_str())
-        == Some("Unconfined")
-    {
-        push(Privileged, "runs AppArmor `Unconfined`".into());
-    }
-    if let Some(reason) = security.se_linux_options.as_ref().and_then(selinux_problem) {
-        push(Privileged, reason);
-    }
-    if security
-        .proc_mount
-        .as_deref()
-        .is_some_and(|m| m != "Default")
-    {
-        push(Privileged, "mounts `/proc` unmasked".into());
-    }
-    check_restricted(security, &added, pod_non_root, pod_seccomp, &mut push);
-}
-
-/// The rules `restricted` adds to `baseline`, for one container.
-fn check_restricted(
-    security: &SecurityContext,
-    added: &[&String],
-    pod_non_root: bool,
-    pod_seccomp: bool,
-    push: &mut impl FnMut(Level, String),
-) {
-    use Level::Baseline;
-    let seccomp = security.seccomp_profile.as_ref().map(|p| p.type_.as_str());
-    if security.allow_privilege_escalation != Some(false) {
-        push(
-            Baseline,
-            "does not set `allowPrivilegeEscalation: false`".into(),
-        );
-    }
-    match security.run_as_non_root {
-        Some(false) => push(Baseline, "sets `runAsNonRoot: false`".into()),
-        None if !pod_non_root => push(Baseline, "does not set `runAsNonRoot: true`".into()),
-        _ => {}
-    }
-    if security.run_as_user == Some(0) {
-        push(Baseline, "runs as user 0 (root)".into());
-    }
-    if !pod_seccomp && !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
-        push(Baseline, "has no seccomp profile".into());
-    }
-    let drops_all = security
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.drop.as_ref())
-        .is_some_and(|d| d.iter().any(|c| c == "ALL"));
-    if !drops_all {
-        push(Baseline, "does not drop capability `ALL`".into());
-    }
-    let beyond_restricted: Vec<String> = added
-        .iter()
-        .filter(|c| c.as_str() != "NET_BIND_SERVICE")
-        .filter(|c| BASELINE_CAPABILITIES.contains(&c.as_str()))
-        .map(|c| format!("`{c}`"))
-        .collect();
-    if !beyond_restricted.is_empty() {
-        push(
-            Baseline,
-            format!("adds capability {}", beyond_restricted.join(", ")),
-        );
     }
 }
 
 /// Checks a rendered object (only workloads hold Pods).
-pub fn check_object(object: &Object, out: &mut Assessment) {
-    let Some(workload) = object.workload() else {
+pub(crate) fn check_object(object: &Object, out: &mut Assessment) {
+    let (Some(mut check), Some(spec)) = (
+        PodCheck::start(object),
+        object.workload().and_then(|w| w.pod_spec),
+    ) else {
         return;
     };
-    let Some(spec) = workload.pod_spec else {
+    for container in spec.init_containers.iter().flatten() {
+        check.container(container, true);
+    }
+    for container in &spec.containers {
+        check.container(container, false);
+    }
+    for volume in spec.volumes.iter().flatten() {
+        check.volume(volume);
+    }
+    check.finish(out);
+}
+
+/// Checks a rendered workload, its deferred containers and volumes one at a
+/// time: a Pod of thousands of containers is never held whole.
+pub(crate) fn check_rendered(rendered: &RenderedObject<'_>, out: &mut Assessment) {
+    let Some(lists) = rendered.lists() else {
+        check_object(rendered.object(), out);
         return;
     };
-    let label = format!("{} `{}`", workload.kind, workload.name);
-    check_pod(
-        &label,
-        workload.pod_metadata,
-        spec,
-        spec.init_containers
-            .iter()
-            .flatten()
-            .chain(&spec.containers),
-        spec.volumes.iter().flatten(),
-        out,
-    );
-}
-
-/// The assessment of rendered objects.
-#[must_use]
-pub fn of_objects(objects: &[Object]) -> Assessment {
-    let mut out = Assessment::default();
-    for object in objects {
-        check_object(object, &mut out);
+    let Some(mut check) = PodCheck::start(rendered.object()) else {
+        return;
+    };
+    for container in lists.init_containers() {
+        check.container(&container, true);
     }
-    out
-}
-
-/// The assessment of the parts' workloads, each rendered in turn (only one
-/// at a time is held).
-#[must_use]
-pub fn of_parts(parts: &[Part<'_>], options: &RenderOptions) -> Assessment {
-    let mut out = Assessment::default();
-    for part in parts.iter().filter(|p| matches!(p, Part::Workload(_))) {
-        // The containers and volumes one at a time, as they are written: a
-        // Pod of thousands of containers is never held whole.
-        let (object, lists) = part.render_deferred(options);
-        let Some(lists) = lists else {
-            check_object(&object, &mut out);
-            continue;
-        };
-        let Some(workload) = object.workload() else {
-            continue;
-        };
-        let Some(spec) = workload.pod_spec else {
-            continue;
-        };
-        let label = format!("{} `{}`", workload.kind, workload.name);
-        check_pod(
-            &label,
-            workload.pod_metadata,
-            spec,
-            lists.init_containers().chain(lists.containers()),
-            lists.volumes(),
-            &mut out,
-        );
+    for container in lists.containers() {
+        check.container(&container, false);
     }
-    out
+    for volume in lists.volumes() {
+        check.volume(&volume);
+    }
+    check.finish(out);
 }
 
 #[cfg(test)]
@@ -513,18 +247,20 @@ mod tests {
         SecurityContext, Volume,
     };
 
-    use super::{Assessment, Level, check_pod};
+    use super::{Assessment, Level, check_object};
+    use crate::render::Object;
 
     fn level(spec: &PodSpec) -> Level {
         let mut out = Assessment::default();
-        check_pod(
-            "Pod `p`",
-            None,
-            spec,
-            &spec.containers,
-            spec.volumes.iter().flatten(),
-            &mut out,
-        );
+        let pod = k8s_openapi::api::core::v1::Pod {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("p".into()),
+                ..Default::default()
+            },
+            spec: Some(spec.clone()),
+            status: None,
+        };
+        check_object(&Object::Pod(Box::new(pod)), &mut out);
         out.level()
     }
 

@@ -537,9 +537,13 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         },
         render: podlift::render::RenderOptions::default(),
     };
-    let pipeline = podlift::pipeline(&options);
-    let plans = match &pipeline.plans {
-        Some(plans) if !pipeline.diagnostics.has_errors() => plans,
+    let mut pipeline = podlift::planned(&options);
+    let rendered = pipeline
+        .plans
+        .as_ref()
+        .map(|plans| podlift::render::render(plans, &options.render, &mut pipeline.diagnostics));
+    let rendered = match &rendered {
+        Some(rendered) if !pipeline.diagnostics.has_errors() => rendered,
         _ => return Err(format!("errors: {:?}\n{text}", pipeline.diagnostics)),
     };
     let emit_options = podlift::emit::EmitOptions {
@@ -550,8 +554,7 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         kube_version: (1, 33),
     };
     let mut stdout = Vec::new();
-    podlift::emit::emit(plans, &options.render, &emit_options, &mut stdout)
-        .map_err(|e| e.message)?;
+    podlift::emit::emit(rendered, &emit_options, &mut stdout).map_err(|e| e.message)?;
     let stdout = String::from_utf8(stdout).unwrap();
     let objects = serde_saphyr::from_multiple::<serde_json::Value>(&stdout)
         .map_err(|e| format!("{e}\n{stdout}"))?;

@@ -1,63 +1,16 @@
-//! Writing a workload whose Pod lists are rendered while it is written.
-//!
-//! [`Spliced`] serialises an object through a serializer wrapper that passes
-//! everything on unchanged, except three fields of the `PodSpec` struct
-//! (`initContainers`, `containers`, `volumes`): those come from [`PodLists`],
-//! one container or volume at a time. The object itself carries empty lists,
-//! so a 10,000-container Pod never exists in memory as a whole.
+//! The serializer wrapper that writes a workload with its lists spliced
+//! into the Pod spec (see [`super`]).
 
-use serde::ser::{self, Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::render::{Object, Part, PodLists, RenderOptions};
-
-/// One object ready to write: a workload comes with the lists that are
-/// rendered while it is written.
-pub struct Rendered<'p> {
-    /// The object (a workload's lists are empty).
-    pub object: Object,
-    /// The workload's lists.
-    pub lists: Option<PodLists<'p>>,
-}
-
-impl<'p> Rendered<'p> {
-    /// Renders `part`, deferring a workload's lists.
-    #[must_use]
-    pub fn of(part: &Part<'p>, options: &RenderOptions) -> Self {
-        let (object, lists) = part.render_deferred(options);
-        Self { object, lists }
-    }
-}
-
-impl Serialize for Rendered<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.lists {
-            Some(lists) => {
-                let written = Spliced {
-                    value: &self.object,
-                    lists,
-                }
-                .serialize(serializer)?;
-                // The splice keys on k8s-openapi's struct and field names; if
-                // they ever change, fail instead of writing a Pod without containers.
-                if lists.containers_written() {
-                    Ok(written)
-                } else {
-                    Err(ser::Error::custom(
-                        "the Pod's containers were not written (podlift bug: emit::splice no longer finds `PodSpec.containers`)",
-                    ))
-                }
-            }
-            None => self.object.serialize(serializer),
-        }
-    }
-}
+use super::{POD_SPEC, PodLists};
 
 /// `value` serialised with the Pod spec's lists taken from `lists`.
-pub struct Spliced<'a, 'p, T: ?Sized> {
+pub(super) struct Spliced<'a, 'p, T: ?Sized> {
     /// What is written.
-    pub value: &'a T,
+    pub(super) value: &'a T,
     /// Where the lists come from.
-    pub lists: &'a PodLists<'p>,
+    pub(super) lists: &'a PodLists<'p>,
 }
 
 impl<T: Serialize + ?Sized> Serialize for Spliced<'_, '_, T> {
@@ -248,7 +201,7 @@ impl<'a, 'p, S: Serializer> Serializer for Splicer<'a, 'p, S> {
         Ok(SplicedStruct {
             inner: self.inner.serialize_struct(name, len)?,
             lists: self.lists,
-            pod_spec: name == "PodSpec",
+            pod_spec: name == POD_SPEC,
         })
     }
 
@@ -265,39 +218,5 @@ impl<'a, 'p, S: Serializer> Serializer for Splicer<'a, 'p, S> {
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Rendered;
-    use crate::plan::{PlanOptions, plan_text};
-    use crate::render::{Object, Part, RenderOptions};
-
-    #[test]
-    fn a_workload_written_without_its_containers_is_an_error() {
-        let (pod, _) = plan_text(
-            "services:\n  app:\n    image: busybox\n",
-            &PlanOptions::default(),
-        );
-        let options = RenderOptions::default();
-        let rendered = Rendered::of(&Part::Workload(&pod), &options);
-        let text = serde_saphyr::to_string(&rendered).unwrap();
-        assert!(text.contains("image: busybox"), "{text}");
-        // fresh lists with an object that has no PodSpec to splice them into
-        let (object, lists) = Part::Workload(&pod).render_deferred(&options);
-        let Object::Deployment(mut deployment) = object else {
-            panic!("a Deployment");
-        };
-        deployment.spec = None;
-        let broken = Rendered {
-            object: Object::Deployment(deployment),
-            lists,
-        };
-        let err = serde_saphyr::to_string(&broken).unwrap_err();
-        assert!(
-            err.to_string().contains("containers were not written"),
-            "{err}"
-        );
     }
 }

@@ -8,15 +8,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::emit::splice::Rendered;
-use crate::render::{Object, Part, RenderOptions};
+use crate::render::deferred::RenderedObject;
+use crate::render::object::Object;
 
 /// The largest object, in bytes of compact JSON.
-pub const MAX_OBJECT_BYTES: usize = 1024 * 1024 * 3 / 2;
+const MAX_OBJECT_BYTES: usize = 1024 * 1024 * 3 / 2;
 /// The most data a ConfigMap or Secret holds (keys and values).
-pub const MAX_DATA_BYTES: usize = 1024 * 1024;
+const MAX_DATA_BYTES: usize = 1024 * 1024;
 /// The most annotations (keys and values) one object's metadata holds.
-pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 
 /// Counts bytes and fails once past `limit`, so a huge object costs no
 /// more than the limit to measure.
@@ -145,21 +145,24 @@ fn too_large(object: &Object) -> Diagnostic {
     .help(advice)
 }
 
-/// Checks the parts as they will be rendered: one error per object
-/// Kubernetes would refuse.
-#[must_use]
-pub fn check_parts(parts: &[Part<'_>], options: &RenderOptions) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    for part in parts {
-        let rendered = Rendered::of(part, options);
-        check_metadata(&rendered.object, &mut problems);
-        // A ConfigMap or Secret within its data limit, a claim and a
-        // namespace are far below the object limit: only workloads and
-        // Services (ports, ranges) are measured.
-        let measured = matches!(part, Part::Workload(_) | Part::Service(..));
-        if measured && json_size(&rendered, MAX_OBJECT_BYTES).is_none() {
-            problems.push(too_large(&rendered.object));
-        }
+/// The problems of one object as it will be written: one error per limit
+/// Kubernetes would refuse it for. `measure` asks for its size too (a
+/// ConfigMap or Secret within its data limit, a claim and a namespace are
+/// far below the object limit: only workloads and Services, with their
+/// ports and ranges, are measured).
+/// Returns whether the object was measured whole (written to its end).
+pub(crate) fn check(
+    rendered: &RenderedObject<'_>,
+    measure: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    check_metadata(rendered.object(), problems);
+    if !measure {
+        return false;
     }
-    problems
+    let whole = json_size(rendered, MAX_OBJECT_BYTES).is_some();
+    if !whole {
+        problems.push(too_large(rendered.object()));
+    }
+    whole
 }

@@ -1,0 +1,42 @@
+//! A compose service's published ports as a Service.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::plan::{PodPlan, ServicePlan};
+use crate::render::labels;
+
+pub(crate) fn service_object(
+    plan: &PodPlan,
+    service: &ServicePlan,
+    metadata: ObjectMeta,
+) -> Service {
+    Service {
+        metadata,
+        spec: Some(ServiceSpec {
+            type_: service.type_.clone(),
+            selector: Some(BTreeMap::from([(
+                labels::NAME.to_string(),
+                plan.name.clone(),
+            )])),
+            ports: Some(
+                service
+                    .ports
+                    .iter()
+                    .map(|p| ServicePort {
+                        name: Some(p.name.clone()),
+                        port: i32::from(p.port),
+                        target_port: Some(IntOrString::Int(i32::from(p.target))),
+                        protocol: Some(p.protocol.to_string()),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}

@@ -1,0 +1,80 @@
+//! Volumes and claims.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, SecretVolumeSource, Volume, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use crate::plan::address_map::{self, AddressMap};
+use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
+use crate::render::quantity;
+
+pub(crate) fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec!["ReadWriteOnce".to_string()]),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(BTreeMap::from([(
+                "storage".to_string(),
+                Quantity(claim.size.clone()),
+            )])),
+            limits: None,
+        }),
+        storage_class_name: claim.storage_class.clone(),
+        ..PersistentVolumeClaimSpec::default()
+    }
+}
+
+/// The Pod volume that carries the project's address map.
+pub(crate) fn map_volume(map: &AddressMap) -> Volume {
+    Volume {
+        name: address_map::MAP_VOLUME.to_string(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: map.name.clone(),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+pub(crate) fn volume(v: &VolumePlan) -> Volume {
+    let mut out = Volume {
+        name: v.name.clone(),
+        ..Volume::default()
+    };
+    match &v.source {
+        VolumeSource::Claim(claim) => {
+            out.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.clone(),
+                read_only: None,
+            });
+        }
+        VolumeSource::ConfigMap(name) => {
+            out.config_map = Some(ConfigMapVolumeSource {
+                name: name.clone(),
+                ..ConfigMapVolumeSource::default()
+            });
+        }
+        VolumeSource::Secret(name) => {
+            out.secret = Some(SecretVolumeSource {
+                secret_name: Some(name.clone()),
+                ..SecretVolumeSource::default()
+            });
+        }
+        VolumeSource::EmptyDir { memory, size } => {
+            out.empty_dir = Some(EmptyDirVolumeSource {
+                medium: memory.then(|| "Memory".to_string()),
+                size_limit: size.map(|s| Quantity(quantity::of_bytes(s))),
+            });
+        }
+        VolumeSource::HostPath(path) => {
+            out.host_path = Some(HostPathVolumeSource {
+                path: path.clone(),
+                type_: None,
+            });
+        }
+    }
+    out
+}
