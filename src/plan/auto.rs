@@ -16,7 +16,7 @@ use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
-use crate::plan::{ContainerPlan, PodPlan, container};
+use crate::plan::{ContainerPlan, PodPlan, ports};
 
 /// The errors of the one-Pod plan that more Pods remove.
 pub const OBSTACLES: &[&str] = &[
@@ -92,7 +92,7 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
                 if let Some(service) = project.service(member) {
                     if let Some(check) = &service.healthcheck {
                         ports.extend(
-                            container::local_ports(check)
+                            ports::local_ports(check)
                                 .into_iter()
                                 .map(|p| (p, Protocol::Tcp)),
                         );

@@ -8,6 +8,8 @@ use ipnet::IpNet;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::model::service::{NetworkMode, Restart, Service};
+use crate::plan::{Role, addresses};
 use crate::source::{Located, Span};
 
 /// Ranges clusters commonly use, checked when the user names none.
@@ -265,4 +267,175 @@ pub fn warn_network_privilege(
         .at(service.name.span)
         .help("if it changes the network, give it a Pod of its own: `--strategy split`, not grouped with others (`network_mode: service:`, `x-podlift.group`)"),
     );
+}
+
+pub(crate) fn check_network_modes(project: &Project, split: bool, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        for network in &service.networks {
+            let declared = network.name.value == "default"
+                || project
+                    .networks
+                    .iter()
+                    .any(|n| n.name.value == network.name.value);
+            if !declared {
+                diagnostics.push(
+                    Diagnostic::error("network-undeclared", format!("service `{}` joins network `{}`, which the top-level `networks` does not declare", service.name.value, network.name.value))
+                        .at(network.name.span)
+                        .help(format!("add `networks: {{{}: {{}}}}` at the top level", network.name.value)),
+                );
+            }
+        }
+        if let (Some(mode), Some(network)) = (&service.network_mode, service.networks.first()) {
+            diagnostics.push(
+                Diagnostic::error("network-mode-networks", format!("service `{}` sets both `network_mode` and `networks`, which compose refuses", service.name.value))
+                    .at(network.name.span)
+                    .help("keep one: `network_mode: service:NAME` already gives the service that service's networks"),
+            );
+            let _ = mode;
+        }
+        let Some(mode) = &service.network_mode else {
+            continue;
+        };
+        let name = &service.name.value;
+        match &mode.value {
+            NetworkMode::Service(target) => {
+                if project.service(target).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "network-mode-target",
+                            format!("service `{name}` shares the network namespace of `{target}`, which is not a service"),
+                        )
+                        .at(mode.span)
+                        .help("name a service of this project in `network_mode: service:NAME`"),
+                    );
+                }
+            }
+            NetworkMode::Container(target) => {
+                if addresses::container_target(project, target).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "network-mode-target",
+                            format!("service `{name}` shares the network of container `{target}`, which no service of this project is"),
+                        )
+                        .at(mode.span)
+                        .help("a container outside the project does not exist in the cluster; use `network_mode: service:NAME`"),
+                    );
+                }
+            }
+            NetworkMode::Host if split => diagnostics.push(
+                Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`"))
+                    .at(mode.span)
+                    .help("keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports"),
+            ),
+            NetworkMode::Host => diagnostics.push(
+                Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
+                    .at(mode.span)
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own with `hostNetwork: true`; or remove `network_mode: host`"),
+            ),
+            NetworkMode::None if split => {}
+            NetworkMode::None => diagnostics.push(
+                Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
+                    .at(mode.span)
+                    .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
+            ),
+            NetworkMode::Bridge => {}
+            NetworkMode::Other(other) => {
+                if !project.networks.iter().any(|n| n.name.value == *other) {
+                    diagnostics.push(
+                        Diagnostic::error("network-mode-target", format!("service `{name}` uses unknown `network_mode: {other}`"))
+                            .at(mode.span)
+                            .help("use `service:NAME`, or remove the key"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        if let Some(replicas) = service.replicas.as_ref().filter(|r| r.value > 1) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "replicas",
+                    format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
+                )
+                .at(replicas.span)
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Deployment of its own; or set `replicas: 1`"),
+            );
+        }
+    }
+}
+
+pub(crate) fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {
+    // A one-shot init container runs to completion once: what `no` means.
+    let long_running: Vec<(&Service, Restart)> = project
+        .services
+        .iter()
+        .zip(roles)
+        .filter(|(_, role)| **role != Role::Init)
+        .map(|(service, _)| {
+            (
+                service,
+                service.restart.as_ref().map_or(Restart::No, |r| r.value),
+            )
+        })
+        .collect();
+    let restarts = |policy: Restart| matches!(policy, Restart::Always | Restart::UnlessStopped);
+    let all_alike = long_running
+        .windows(2)
+        .all(|w| matches!(w, [(_, a), (_, b)] if restarts(*a) == restarts(*b)));
+    if all_alike {
+        // No service restarts on its own: one fact about the Pod, naming
+        // each policy as it is written.
+        let mut policies: Vec<&'static str> = Vec::new();
+        for (_, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+            if !policies.contains(&policy.as_str()) {
+                policies.push(policy.as_str());
+            }
+        }
+        if !policies.is_empty() {
+            let message = match policies.as_slice() {
+                [one] => format!(
+                    "every service has restart policy `{one}`, but a Deployment's Pod restarts each container that exits"
+                ),
+                many => format!(
+                    "no service restarts after it exits (restart policies {}), but a Deployment's Pod restarts each container that exits",
+                    many.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            diagnostics.push(
+                Diagnostic::note("restart-pod", message)
+                    .help("make sure the services may run again after they exit"),
+            );
+        }
+        return;
+    }
+    let restarting: Vec<&str> = long_running
+        .iter()
+        .filter(|(_, p)| restarts(*p))
+        .map(|(s, _)| s.name.value.as_str())
+        .collect();
+    let example = restarting.first().copied().unwrap_or_default();
+    for (service, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+        let span = service
+            .restart
+            .as_ref()
+            .map_or(service.name.span, |r| r.span);
+        diagnostics.push(
+            Diagnostic::warning(
+                "restart-differs",
+                format!(
+                    "service `{}` has restart policy `{}`, but a Deployment's Pod restarts every container that exits (as `{example}`'s policy asks)",
+                    service.name.value,
+                    policy.as_str()
+                ),
+            )
+            .at(span)
+            .help("make sure the service may run again after it exits (compose's default is `no`)"),
+        );
+    }
 }
