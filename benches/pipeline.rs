@@ -63,7 +63,11 @@ impl Fixture {
             &load.environment,
             &mut diagnostics,
         );
-        let plan = plan::plan(&project, &plan_options(), &mut diagnostics);
+        let plan = plan::plan(&project, &plan_options(), &mut diagnostics)
+            .pods
+            .into_iter()
+            .next()
+            .unwrap();
         assert_eq!(
             diagnostics.count(Severity::Error) + diagnostics.count(Severity::Warning),
             0,

@@ -344,18 +344,24 @@ fn plan_options(input: &InputArgs) -> plan::PlanOptions {
                 major: 1,
                 minor: 29,
             },
-        service_type: input.service_type.clone(),
+        service_type: input
+            .service_type
+            .as_deref()
+            .and_then(plan::ServiceType::from_k8s),
         pod_cidrs: input.pod_cidrs.clone(),
         service_cidrs: input.service_cidrs.clone(),
         allow_shared_ports: input.allow_shared_ports.clone(),
         inbound_dnat: input.inbound_dnat,
-        statefulset: input.controller == cli::ControllerKind::Statefulset,
+        controller: match input.controller {
+            cli::ControllerKind::Deployment => plan::Controller::Deployment,
+            cli::ControllerKind::Statefulset => plan::Controller::StatefulSet,
+            cli::ControllerKind::Pod => plan::Controller::Pod,
+        },
         strategy: match input.strategy {
             cli::Strategy::Pod => plan::Strategy::Pod,
             cli::Strategy::Split => plan::Strategy::Split,
             cli::Strategy::Auto => plan::Strategy::Auto,
         },
-        split: false,
         storage: plan::storage::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
@@ -376,12 +382,7 @@ fn pipeline(input: &InputArgs, env: &Environment) -> Pipeline {
         let variables = project_environment(env, &document);
         let project = model::model(document, &names, &variables, &mut diagnostics);
         let options = plan_options(input);
-        let mut plans = plan::plan_pods(&project, &options, &mut diagnostics);
-        if plans.len() > 1 {
-            plan::network_policy::attach(&mut plans, &project);
-        }
-        plan::network_policy::note_shared_namespaces(&plans, &project, &mut diagnostics);
-        plans
+        plan::plan(&project, &options, &mut diagnostics).pods
     });
     // What Kubernetes would refuse to store, for every command, and the Pod
     // Security level the Pods need: measured on the objects as they will be
@@ -670,19 +671,7 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOption
         // The plan stage checks references (`depends_on` targets and cycles,
         // undeclared volumes and networks) that make compose refuse a file
         // too; the rest of what it finds is about the Pods.
-        let mut planned = Diagnostics::default();
-        plan::plan(&project, &plan_options(&args.input), &mut planned);
-        for diagnostic in planned.items() {
-            // `network_mode: container:NAME` outside the project is valid compose.
-            let outside = diagnostic.code == "network-mode-target"
-                && diagnostic.message.contains("network of container");
-            if diagnostic.severity == Severity::Error
-                && !CONVERSION_ERRORS.contains(&diagnostic.code)
-                && !outside
-            {
-                diagnostics.push(diagnostic.clone());
-            }
-        }
+        plan::check_references(&project, &plan_options(&args.input), &mut diagnostics);
         canonical
     });
     diagnostics.sort();

@@ -48,8 +48,8 @@ pub struct PlanOptions {
     pub privileged_init: bool,
     /// `--kube-version` ≥ 1.29: start order through native sidecars.
     pub native_sidecars: bool,
-    /// `--service-type`.
-    pub service_type: Option<String>,
+    /// `--service-type`: the type of the Services made for published ports.
+    pub service_type: Option<ServiceType>,
     /// `--pod-cidr`.
     pub pod_cidrs: Vec<ipnet::IpNet>,
     /// `--service-cidr`.
@@ -58,13 +58,11 @@ pub struct PlanOptions {
     pub allow_shared_ports: Vec<u16>,
     /// `--inbound-dnat`: published ports reach services bound to their preset address.
     pub inbound_dnat: bool,
-    /// `--controller statefulset`: replicas of stateful groups are the user's choice.
-    pub statefulset: bool,
-    /// `--strategy`: how services are spread over Pods ([`plan_pods`]).
+    /// `--controller`: the object that runs each Pod (a StatefulSet lets
+    /// stateful groups have replicas).
+    pub controller: Controller,
+    /// `--strategy`: how services are spread over Pods.
     pub strategy: Strategy,
-    /// The plan is cut into several Pods afterwards ([`split::split`]):
-    /// set by [`plan_pods`] for `split`, and for `auto` when one Pod cannot do.
-    pub split: bool,
     /// Claim sizes, storage class, bind mounts.
     pub storage: storage::StorageOptions,
     /// `--health-probe liveness`: health checks restart the container.
@@ -83,58 +81,153 @@ pub enum Strategy {
     Auto,
 }
 
-/// Plans every Pod as `options.strategy` says.
+/// The object that runs a Pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Controller {
+    /// A Deployment (`strategy: Recreate`).
+    #[default]
+    Deployment,
+    /// A StatefulSet (stable identity, one claim per replica if the user adds templates).
+    StatefulSet,
+    /// A bare Pod (nothing recreates it when its node goes away).
+    Pod,
+}
+
+/// The type of a Service made for published ports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServiceType {
+    /// Reachable inside the cluster only.
+    #[default]
+    ClusterIp,
+    /// Also on a port of every node.
+    NodePort,
+    /// Also through the cloud's load balancer.
+    LoadBalancer,
+}
+
+impl ServiceType {
+    /// Kubernetes spelling.
+    #[must_use]
+    pub const fn as_k8s(self) -> &'static str {
+        match self {
+            Self::ClusterIp => "ClusterIP",
+            Self::NodePort => "NodePort",
+            Self::LoadBalancer => "LoadBalancer",
+        }
+    }
+
+    /// The type Kubernetes spells `name`.
+    #[must_use]
+    pub fn from_k8s(name: &str) -> Option<Self> {
+        [Self::ClusterIp, Self::NodePort, Self::LoadBalancer]
+            .into_iter()
+            .find(|t| t.as_k8s() == name)
+    }
+}
+
+/// Whether the project's services share one Pod or are cut into several:
+/// the checks that only one Pod needs run for the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// Every service in one Pod.
+    OnePod,
+    /// Each group of services in a Pod of its own.
+    Split,
+}
+
+/// What the plan stage hands to the renderer: every Pod of the project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// One plan per Pod: one in the pod strategy, one per group when split.
+    pub pods: Vec<PodPlan>,
+}
+
+/// Plans every Pod as `options.strategy` says, gives each its
+/// NetworkPolicy when there are several, and notes what the shared network
+/// namespaces join that compose's networks kept apart.
 ///
 /// # Errors
 /// Problems are recorded in `diagnostics`; callers must not render a plan
 /// when an error was recorded.
-pub fn plan_pods(
+pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> Plan {
+    let mut pods = match options.strategy {
+        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
+        Strategy::Split => {
+            let pod = one_pod(project, options, Layout::Split, diagnostics);
+            let groups = auto::one_per_unit(project, &pod, &split::groups(project));
+            split::split(&pod, project, options, &groups, diagnostics)
+        }
+        Strategy::Auto => auto_pods(project, options, diagnostics),
+    };
+    if pods.len() > 1 {
+        network_policy::attach(&mut pods, project);
+    }
+    network_policy::note_shared_namespaces(&pods, project, diagnostics);
+    Plan { pods }
+}
+
+/// The references compose itself checks, and refuses a file for: networks,
+/// `network_mode`, `depends_on` and namespace targets and cycles, volumes,
+/// `volumes_from`, secrets and configs, an image or a build. Only these
+/// errors are pushed (what the Pods cannot hold is not checked): `config`
+/// prints a project that compose accepts. `options` shape the storage plan
+/// that finds the volume references.
+pub fn check_references(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) {
+    let mut found = Diagnostics::default();
+    for service in &project.services {
+        checks::network_references(project, service, &mut found);
+    }
+    process::check_targets(project, &mut found);
+    order::start_order(project, &mut found);
+    let name = names::dns_label(&project.name, "podlift");
+    storage::plan_storage(project, &name, &options.storage, &mut found);
+    for service in &project.services {
+        container::image_of(service, &project.name, &mut found);
+    }
+    // The Docker socket is valid compose; only a cluster cannot give it.
+    for diagnostic in found.items() {
+        if diagnostic.severity == crate::diagnostic::Severity::Error
+            && diagnostic.code != "docker-socket"
+        {
+            diagnostics.push(diagnostic.clone());
+        }
+    }
+}
+
+/// The auto strategy: one Pod unless one of its errors is an obstacle that
+/// more Pods remove; then the fewest Pods that remove them, each explained.
+fn auto_pods(
     project: &Project,
     options: &PlanOptions,
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let split_options = PlanOptions {
-        split: true,
-        ..options.clone()
-    };
-    match options.strategy {
-        Strategy::Pod => vec![plan(project, options, diagnostics)],
-        Strategy::Split => {
-            let pod = plan(project, &split_options, diagnostics);
-            let groups = auto::one_per_unit(project, &pod, &split::groups(project));
-            split::split(&pod, project, &split_options, &groups, diagnostics)
+    let mut trial = Diagnostics::default();
+    let one = one_pod(project, options, Layout::OnePod, &mut trial);
+    let obstacle = trial.items().iter().any(|d| {
+        d.severity == crate::diagnostic::Severity::Error && auto::OBSTACLES.contains(&d.code)
+    });
+    if !obstacle {
+        for diagnostic in trial.items() {
+            diagnostics.push(diagnostic.clone());
         }
-        Strategy::Auto => {
-            let mut trial = Diagnostics::default();
-            let one = plan(project, options, &mut trial);
-            let obstacle = trial.items().iter().any(|d| {
-                d.severity == crate::diagnostic::Severity::Error
-                    && auto::OBSTACLES.contains(&d.code)
-            });
-            if !obstacle {
-                for diagnostic in trial.items() {
-                    diagnostics.push(diagnostic.clone());
-                }
-                return vec![one];
-            }
-            let pod = plan(project, &split_options, diagnostics);
-            let groups = auto::groups(
-                project,
-                &pod,
-                &split::groups(project),
-                &options.allow_shared_ports,
-            );
-            let mut plans = split::split(&pod, project, &split_options, &groups, diagnostics);
-            let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
-            auto::explain(&groups, &names, project, diagnostics);
-            if plans.len() > 1 {
-                for (plan, group) in plans.iter_mut().zip(&groups) {
-                    plan.reason.clone_from(&group.reason);
-                }
-            }
-            plans
+        return vec![one];
+    }
+    let pod = one_pod(project, options, Layout::Split, diagnostics);
+    let groups = auto::groups(
+        project,
+        &pod,
+        &split::groups(project),
+        &options.allow_shared_ports,
+    );
+    let mut plans = split::split(&pod, project, options, &groups, diagnostics);
+    let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+    auto::explain(&groups, &names, project, diagnostics);
+    if plans.len() > 1 {
+        for (plan, group) in plans.iter_mut().zip(&groups) {
+            plan.reason.clone_from(&group.reason);
         }
     }
+    plans
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -177,13 +270,16 @@ pub enum Role {
     Init,
 }
 
-/// Plans the Pod.
-///
-/// # Errors
-/// Problems are recorded in `diagnostics`; callers must not render a plan
-/// when an error was recorded.
-pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> PodPlan {
-    checks::check_network_modes(project, options.split, diagnostics);
+/// Plans the one Pod of every service; with `Layout::Split` the checks and
+/// settings that [`split::split`] makes per Pod are left to it.
+fn one_pod(
+    project: &Project,
+    options: &PlanOptions,
+    layout: Layout,
+    diagnostics: &mut Diagnostics,
+) -> PodPlan {
+    let split = layout == Layout::Split;
+    checks::check_network_modes(project, layout, diagnostics);
     process::check_targets(project, diagnostics);
     checks::check_addresses(
         project,
@@ -206,23 +302,23 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         options.liveness,
         diagnostics,
     );
-    if !options.split {
+    if !split {
         ports::check_ports(
             &containers,
             project,
             &options.allow_shared_ports,
-            false,
+            layout,
             diagnostics,
         );
     }
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
-    let mut services = services::plan_services(project, &containers, options.service_type.as_ref());
+    let mut services = services::plan_services(project, &containers, options.service_type);
     services::note_host_only_ports(project, diagnostics);
     checks::check_restart(project, &roles, diagnostics);
     let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
     // Split: each Pod's own rules (split.rs).
-    let inbound = if options.inbound_dnat && !options.split {
+    let inbound = if options.inbound_dnat && !split {
         inbound_rules(&containers, true, &mut services)
     } else {
         Vec::new()
@@ -238,7 +334,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         init.image = init_image(project, options, init.needs_iptables());
         init
     });
-    if !options.split {
+    if !split {
         checks::check_replicas(project, diagnostics);
         if project.services.len() > 1 {
             for service in &project.services {
@@ -246,11 +342,11 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
             }
         }
     }
-    checks::notes(project, options.split, diagnostics);
+    checks::notes(project, layout, diagnostics);
     checks::note_captured_environment(project, diagnostics);
-    reach::notes(project, &addresses.all, options.split, diagnostics);
+    reach::notes(project, &addresses.all, layout, diagnostics);
     // Split: each Pod takes its settings from its own members (split.rs).
-    let mut pod = if options.split {
+    let mut pod = if split {
         PodLevel::default()
     } else {
         pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
@@ -271,7 +367,8 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
 }
 
-/// The plan of a compose text, for unit tests of later stages.
+/// The plan of a compose text, for unit tests of later stages: the one Pod
+/// of `options` (the pod strategy unless it says otherwise).
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnostics) {
@@ -289,7 +386,8 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         &std::collections::BTreeMap::default(),
         &mut diagnostics,
     );
-    (plan(&project, options, &mut diagnostics), diagnostics)
+    let pod = one_pod(&project, options, Layout::OnePod, &mut diagnostics);
+    (pod, diagnostics)
 }
 
 #[cfg(test)]

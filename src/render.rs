@@ -60,17 +60,8 @@ pub enum Object {
     NetworkPolicy(Box<NetworkPolicy>),
 }
 
-/// Which object runs the Pod.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Controller {
-    /// A Deployment (`strategy: Recreate`).
-    #[default]
-    Deployment,
-    /// A StatefulSet (stable identity, one claim per replica if the user adds templates).
-    StatefulSet,
-    /// A bare Pod (nothing recreates it when its node goes away).
-    Pod,
-}
+/// Which object runs the Pod: the plan stage's choice.
+pub use crate::plan::Controller;
 
 /// A workload's name, kind and Pod, whatever object carries it.
 #[derive(Clone, Copy, Debug)]
@@ -409,7 +400,7 @@ fn service_object(plan: &PodPlan, service: &ServicePlan, metadata: ObjectMeta) -
     Service {
         metadata,
         spec: Some(ServiceSpec {
-            type_: service.type_.clone(),
+            type_: service.type_.map(|t| t.as_k8s().to_string()),
             selector: Some(BTreeMap::from([(
                 labels::NAME.to_string(),
                 plan.name.clone(),

@@ -448,7 +448,7 @@ proptest! {
         let names = NameSources { flag: Some("props".into()), ..NameSources::default() };
         let project = model::model(document, &names, &BTreeMap::new(), &mut diagnostics);
         let options = PlanOptions { extra_addresses: extra.clone(), ..PlanOptions::default() };
-        let plan = plan::plan(&project, &options, &mut diagnostics);
+        let plan = plan::plan(&project, &options, &mut diagnostics).pods.into_iter().next().unwrap();
         prop_assert!(!diagnostics.has_errors(), "{:?}\n{}", diagnostics, text);
 
         let mut expected: Vec<IpAddr> = declared.iter().chain(&extra).copied().collect::<BTreeSet<_>>().into_iter().collect();

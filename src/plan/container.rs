@@ -339,7 +339,7 @@ fn gated_services<'a>(
     gated
 }
 
-fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
+pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
     match (&service.image, service.build) {
         (Some(image), Some(build)) if !image.value.trim().is_empty() => {
             // compose builds the image under this name; the cluster can only pull it

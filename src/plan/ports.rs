@@ -6,19 +6,20 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
 use crate::model::port::Protocol;
-use crate::plan::ContainerPlan;
+use crate::plan::{ContainerPlan, Layout};
 
 /// Two containers of one Pod cannot both listen on one port: they share a
 /// network namespace.
-pub fn check_ports(
+pub(crate) fn check_ports(
     containers: &[ContainerPlan],
     project: &Project,
     allowed: &[u16],
-    split: bool,
+    layout: Layout,
     diagnostics: &mut Diagnostics,
 ) {
     // What helps: more Pods (not under `--strategy pod`), or, for two
     // services that each bind a preset address of their own, sharing.
+    let split = layout == Layout::Split;
     let remedy = |port: u16, both_addressed: bool| {
         let pods = if split {
             "they share a network namespace (`network_mode: service:` or `x-podlift.group`): change one port, or let them run apart"

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Project};
-use crate::plan::ContainerPlan;
+use crate::plan::{ContainerPlan, ServiceType};
 
 /// A Kubernetes Service for one compose service's published ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,7 +10,7 @@ pub struct ServicePlan {
     /// Its name (the compose service's, so clients keep using it).
     pub name: String,
     /// `type` (`ClusterIP` unless chosen).
-    pub type_: Option<String>,
+    pub type_: Option<ServiceType>,
     /// Ports: (name, port, targetPort, protocol).
     pub ports: Vec<ServicePort>,
 }
@@ -31,7 +31,7 @@ pub struct ServicePort {
 pub(crate) fn plan_services(
     project: &Project,
     containers: &[ContainerPlan],
-    service_type: Option<&String>,
+    service_type: Option<ServiceType>,
 ) -> Vec<ServicePlan> {
     let mut out = Vec::new();
     for container in containers {
@@ -65,7 +65,7 @@ pub(crate) fn plan_services(
         if !ports.is_empty() {
             out.push(ServicePlan {
                 name: container.name.clone(),
-                type_: service_type.cloned(),
+                type_: service_type,
                 ports,
             });
         }

@@ -23,8 +23,8 @@ use crate::plan::address_map::AddressMap;
 use crate::plan::addresses::namespace_owner;
 use crate::plan::auto::{Alone, Group};
 use crate::plan::{
-    ContainerPlan, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan, inbound_rules,
-    init_image, names,
+    ContainerPlan, Controller, Layout, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan,
+    inbound_rules, init_image, names,
 };
 
 /// The root of `i` in the union-find forest, halving paths on the way.
@@ -247,7 +247,7 @@ impl Common<'_> {
             &containers,
             project,
             &options.allow_shared_ports,
-            true,
+            Layout::Split,
             diagnostics,
         );
         let mut own: Vec<IpAddr> = containers
@@ -283,7 +283,10 @@ impl Common<'_> {
         let pod = crate::plan::process::for_pod(&pod, &containers);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
-        if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
+        if replicas > 1
+            && !storage.claims.is_empty()
+            && options.controller != Controller::StatefulSet
+        {
             replicas_stateful(group, replicas, members, project, diagnostics);
         }
         PodPlan {

@@ -158,7 +158,7 @@ pub(super) fn service_for(
     ports.sort_by_key(|p| (p.port, p.protocol));
     ServicePlan {
         name: container.name.clone(),
-        type_: options.service_type.clone(),
+        type_: options.service_type,
         ports,
     }
 }
