@@ -413,7 +413,7 @@ fn service_object(plan: &PodPlan, service: &ServicePlan, metadata: ObjectMeta) -
                         name: Some(p.name.clone()),
                         port: i32::from(p.port),
                         target_port: Some(IntOrString::Int(i32::from(p.target))),
-                        protocol: Some(p.protocol.to_string()),
+                        protocol: Some(p.protocol.as_k8s().to_string()),
                         ..ServicePort::default()
                     })
                     .collect(),

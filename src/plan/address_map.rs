@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
+use crate::model::port::Protocol;
+
 /// The key of the map's file in the ConfigMap.
 pub const MAP_KEY: &str = "addresses";
 
@@ -53,7 +55,7 @@ pub struct MapEntry {
     pub service: String,
     /// The ports the Service forwards (port, `TCP`/`UDP`/`SCTP`), for
     /// people reading the map.
-    pub ports: Vec<(u16, &'static str)>,
+    pub ports: Vec<(u16, Protocol)>,
 }
 
 impl AddressMap {
@@ -73,7 +75,7 @@ impl AddressMap {
             let ports: Vec<String> = entry
                 .ports
                 .iter()
-                .map(|(port, protocol)| format!("{}/{port}", protocol.to_ascii_lowercase()))
+                .map(|(port, protocol)| format!("{}/{port}", protocol.as_str()))
                 .collect();
             let _ = writeln!(
                 text,

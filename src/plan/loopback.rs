@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::model::Project;
+use crate::model::port::Protocol;
 use crate::plan::address_map::{self, AddressMap};
 use crate::plan::{ContainerPlan, PlanOptions, ServicePlan};
 
@@ -43,7 +44,7 @@ pub struct Inbound {
     /// The port.
     pub port: u16,
     /// `tcp`, `udp` or `sctp`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// The port traffic arrives on at the Pod's IP: `port`, or a stand-in
     /// where another service of the Pod serves `port` on its own address
     /// (`--allow-shared-port`); that service's Service targets the stand-in.
@@ -92,7 +93,10 @@ impl LoopbackInit {
                 let _ = writeln!(
                     script,
                     "iptables -t nat -A {IN_CHAIN} -p {} --dport {} -j DNAT --to-destination {}:{}",
-                    rule.protocol, rule.via, rule.address, rule.port
+                    rule.protocol.as_str(),
+                    rule.via,
+                    rule.address,
+                    rule.port
                 );
             }
         }
@@ -204,7 +208,7 @@ pub(crate) fn inbound_rules(
         for &(port, protocol) in ports {
             let holder = rules
                 .iter()
-                .find(|r| r.port == port && r.protocol == protocol.as_str() && r.via == port)
+                .find(|r| r.port == port && r.protocol == protocol && r.via == port)
                 .map(|r| r.address);
             let via = match holder {
                 None => port,
@@ -218,7 +222,7 @@ pub(crate) fn inbound_rules(
                     for service in services.iter_mut().filter(|s| s.name == container.name) {
                         for service_port in &mut service.ports {
                             if service_port.target == port
-                                && service_port.protocol == protocol.as_k8s()
+                                && service_port.protocol == protocol
                             {
                                 service_port.target = via;
                             }
@@ -230,7 +234,7 @@ pub(crate) fn inbound_rules(
             rules.push(Inbound {
                 address,
                 port,
-                protocol: protocol.as_str(),
+                protocol,
                 via,
             });
         }

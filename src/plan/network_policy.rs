@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::model::port::Protocol;
 use crate::model::service::{NetworkMode, Service};
 use crate::plan::PodPlan;
 use crate::plan::addresses::namespace_owner;
@@ -22,7 +23,7 @@ pub struct PolicyPlan {
     /// carry one of the same.
     pub networks: Vec<String>,
     /// Container ports compose publishes: open to every source, as on the host.
-    pub published: Vec<(u16, &'static str)>,
+    pub published: Vec<(u16, Protocol)>,
     /// Every network is `internal`: no egress but to peers and the DNS.
     pub internal_only: bool,
 }
@@ -102,9 +103,9 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
         .collect();
     for (index, plan) in plans.iter_mut().enumerate() {
         let own = networks.get(index).cloned().unwrap_or_default();
-        let mut published: Vec<(u16, &'static str)> = Vec::new();
+        let mut published: Vec<(u16, Protocol)> = Vec::new();
         for (port, protocol) in plan.containers.iter().flat_map(|c| &c.published) {
-            let entry = (*port, protocol.as_k8s());
+            let entry = (*port, *protocol);
             if !published.contains(&entry) {
                 published.push(entry);
             }

@@ -1,6 +1,7 @@
 //! The Services of the one-Pod plan: one per compose service that publishes.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::port::Protocol;
 use crate::model::{self, Project};
 use crate::plan::{ContainerPlan, ServiceType};
 
@@ -25,7 +26,7 @@ pub struct ServicePort {
     /// The container port.
     pub target: u16,
     /// `TCP`, `UDP` or `SCTP`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
 }
 
 pub(crate) fn plan_services(
@@ -51,7 +52,7 @@ pub(crate) fn plan_services(
             let published = port.published.unwrap_or(port.target);
             if ports
                 .iter()
-                .any(|p| p.port == published && p.protocol == port.protocol.as_k8s())
+                .any(|p| p.port == published && p.protocol == port.protocol)
             {
                 continue;
             }
@@ -59,7 +60,7 @@ pub(crate) fn plan_services(
                 name: format!("{}-{published}", port.protocol.as_str()),
                 port: published,
                 target: port.target,
-                protocol: port.protocol.as_k8s(),
+                protocol: port.protocol,
             });
         }
         if !ports.is_empty() {

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::model::port::Protocol;
 use crate::plan::address_map::{AddressMap, MapEntry};
 use crate::plan::{ContainerPlan, PlanOptions, PodPlan, ServicePlan, ServicePort, names};
 
 /// Preset address → (group, name of the Service that answers for it, its ports).
-pub(super) type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, &'static str)>)>;
+pub(super) type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, Protocol)>)>;
 
 /// The project's address map: every IPv4 preset address whose service has a
 /// Service. `None` when there is none.
@@ -143,7 +144,7 @@ pub(super) fn service_for(
             name: format!("{}-{port}", protocol.as_str()),
             port: *port,
             target: *port,
-            protocol: protocol.as_k8s(),
+            protocol: *protocol,
         })
         .collect();
     // Published ports keep their compose number too, where it differs.
@@ -155,7 +156,7 @@ pub(super) fn service_for(
             ports.push(extra.clone());
         }
     }
-    ports.sort_by_key(|p| (p.port, p.protocol));
+    ports.sort_by_key(|p| (p.port, p.protocol.as_k8s()));
     ServicePlan {
         name: container.name.clone(),
         type_: options.service_type,
