@@ -30,7 +30,6 @@ pub use container::ContainerPlan;
 pub use hosts::HostAlias;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,
-    NAMESPACE_VARIABLE,
 };
 pub(crate) use loopback::{inbound_rules, init_image};
 pub use pod_level::PodLevel;
@@ -526,14 +525,5 @@ networks: {n: {}}
             2,
             "every service still has a container"
         );
-    }
-
-    #[test]
-    fn the_script_claims_each_address_once_with_replace() {
-        let (plan, _) = plan_of(SHARED, &["fd00::7"]);
-        let script = plan.loopback.unwrap().script();
-        assert!(script.contains("ip addr replace 10.9.0.2/32 dev lo scope host\n"));
-        assert!(script.contains("ip addr replace fd00::7/128 dev lo\n"));
-        assert_eq!(script.matches("ip addr replace").count(), 2);
     }
 }

@@ -1,6 +1,7 @@
 //! Rendering: Kubernetes objects from the [`PodPlan`] alone. Nothing here knows
 //! compose syntax or `x-podlift` keys.
 
+pub mod init_script;
 pub mod labels;
 pub mod network_policy;
 pub mod pod_security;
@@ -28,7 +29,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::plan::address_map::{self, AddressMap};
+use crate::plan::AddressMap;
 use crate::plan::container::Probe;
 use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{
@@ -289,8 +290,8 @@ impl<'p> Part<'p> {
                     ..meta(plan, &map.name)
                 },
                 data: Some(BTreeMap::from([(
-                    address_map::MAP_KEY.to_string(),
-                    map.text(),
+                    init_script::MAP_KEY.to_string(),
+                    init_script::map_text(map),
                 )])),
                 ..ConfigMap::default()
             })),
@@ -797,18 +798,22 @@ fn loopback_container(init: &LoopbackInit) -> Container {
     Container {
         name: LOOPBACK_INIT_NAME.to_string(),
         image: Some(init.image.clone()),
-        command: Some(vec!["sh".to_string(), "-c".to_string(), init.script()]),
+        command: Some(vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            init_script::script(init),
+        ]),
         volume_mounts: init.map.is_some().then(|| {
             vec![VolumeMount {
-                name: address_map::MAP_VOLUME.to_string(),
-                mount_path: address_map::MAP_DIR.to_string(),
+                name: init_script::MAP_VOLUME.to_string(),
+                mount_path: init_script::MAP_DIR.to_string(),
                 read_only: Some(true),
                 ..VolumeMount::default()
             }]
         }),
         env: init.map.is_some().then(|| {
             vec![EnvVar {
-                name: crate::plan::NAMESPACE_VARIABLE.to_string(),
+                name: init_script::NAMESPACE_VARIABLE.to_string(),
                 value: None,
                 value_from: Some(EnvVarSource {
                     field_ref: Some(ObjectFieldSelector {
@@ -935,7 +940,7 @@ fn volume_mount(m: &MountPlan) -> VolumeMount {
 /// The Pod volume that carries the project's address map.
 fn map_volume(map: &AddressMap) -> Volume {
     Volume {
-        name: address_map::MAP_VOLUME.to_string(),
+        name: init_script::MAP_VOLUME.to_string(),
         config_map: Some(ConfigMapVolumeSource {
             name: map.name.clone(),
             ..ConfigMapVolumeSource::default()

@@ -456,8 +456,7 @@ proptest! {
         let loopback = plan.loopback.unwrap();
         prop_assert_eq!(&loopback.addresses, &expected);
 
-        let claimed: Vec<IpAddr> = loopback
-            .script()
+        let claimed: Vec<IpAddr> = podlift::render::init_script::script(&loopback)
             .lines()
             .filter_map(|line| line.strip_prefix("ip addr replace "))
             .map(|rest| rest.split('/').next().unwrap().parse().unwrap())

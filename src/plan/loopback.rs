@@ -1,13 +1,12 @@
 //! The loopback init container: the preset addresses it claims, the inbound
 //! rules it adds, and its image.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::model::Project;
 use crate::model::port::Protocol;
-use crate::plan::address_map::{self, AddressMap};
+use crate::plan::address_map::AddressMap;
 use crate::plan::{ContainerPlan, PlanOptions, ServicePlan};
 
 /// The init container's image when nobody chooses one: busybox's `ip` knows
@@ -59,88 +58,7 @@ pub struct Inbound {
 /// it runs as root. A pinned tag, so every run gets the same tools.
 pub const DEFAULT_NAT_INIT_IMAGE: &str = "docker.io/rancher/klipper-lb:v0.4.17";
 
-/// The init container's variable holding the Pod's namespace (downward API).
-pub const NAMESPACE_VARIABLE: &str = "PODLIFT_NAMESPACE";
-
-/// podlift's own NAT chain for inbound rules: flushed on every run, so reruns
-/// add no duplicates (the address map's chain is [`address_map::OUT_CHAIN`]).
-const IN_CHAIN: &str = "PODLIFT-IN";
-
 impl LoopbackInit {
-    /// The shell script the init container runs. `replace` keeps it idempotent
-    /// (a rerun in the same namespace must not fail with `File exists`); `/32`
-    /// (`/128`) claims exactly the address, not its whole subnet.
-    #[must_use]
-    pub fn script(&self) -> String {
-        let mut script = String::from("set -e\nip link set lo up\n");
-        for address in &self.addresses {
-            // The kernel derives an IPv6 address's scope from the address
-            // itself, so `scope host` is only written where it takes effect.
-            let _ = match address {
-                IpAddr::V4(_) => writeln!(script, "ip addr replace {address}/32 dev lo scope host"),
-                IpAddr::V6(_) => writeln!(script, "ip addr replace {address}/128 dev lo"),
-            };
-        }
-        if self.needs_iptables() {
-            script.push_str(CHOOSE_BACKEND);
-        }
-        if self.map.is_some() {
-            self.map_script(&mut script);
-        }
-        if !self.inbound.is_empty() {
-            chain(&mut script, IN_CHAIN, "PREROUTING");
-            for rule in &self.inbound {
-                let _ = writeln!(
-                    script,
-                    "iptables -t nat -A {IN_CHAIN} -p {} --dport {} -j DNAT --to-destination {}:{}",
-                    rule.protocol.as_str(),
-                    rule.via,
-                    rule.address,
-                    rule.port
-                );
-            }
-        }
-        script.push_str("ip addr show dev lo\n");
-        script
-    }
-}
-
-/// Chooses the iptables backend that works in this Pod's network namespace:
-/// nft first (it needs `NET_ADMIN` only; legacy iptables also needs
-/// `NET_RAW`, and newer kernels drop its modules), then legacy (kernels
-/// without nf_tables), else whatever `iptables` the image has. The choice
-/// goes first on `PATH` as `iptables` and `iptables-restore`, so the rules
-/// below read the same with every image.
-const CHOOSE_BACKEND: &str = r#"for backend in nft legacy; do
-  if command -v "iptables-$backend" >/dev/null 2>&1 && "iptables-$backend" -t nat -S >/dev/null 2>&1; then
-    bin=$(mktemp -d)
-    ln -s "$(command -v "iptables-$backend")" "$bin/iptables"
-    ln -s "$(command -v "iptables-$backend-restore")" "$bin/iptables-restore"
-    PATH="$bin:$PATH"
-    echo "podlift: iptables backend $backend"
-    break
-  fi
-done
-"#;
-
-/// Creates (or empties) podlift's chain and hooks it into `parent` once.
-fn chain(script: &mut String, name: &str, parent: &str) {
-    let _ = writeln!(
-        script,
-        "iptables -t nat -N {name} 2>/dev/null || iptables -t nat -F {name}"
-    );
-    let _ = writeln!(
-        script,
-        "iptables -t nat -C {parent} -j {name} 2>/dev/null || iptables -t nat -A {parent} -j {name}"
-    );
-}
-
-impl LoopbackInit {
-    /// The part of the script that applies the address map.
-    fn map_script(&self, script: &mut String) {
-        address_map::append_script(script, &self.addresses, NAMESPACE_VARIABLE);
-    }
-
     /// Whether the script needs `iptables`.
     #[must_use]
     pub fn needs_iptables(&self) -> bool {
@@ -221,9 +139,7 @@ pub(crate) fn inbound_rules(
                     next = via.saturating_add(1);
                     for service in services.iter_mut().filter(|s| s.name == container.name) {
                         for service_port in &mut service.ports {
-                            if service_port.target == port
-                                && service_port.protocol == protocol
-                            {
+                            if service_port.target == port && service_port.protocol == protocol {
                                 service_port.target = via;
                             }
                         }
