@@ -55,26 +55,30 @@ fn reserved(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-/// Every preset address with where it was written and who declared it.
-fn declared(project: &Project, extra: &[IpAddr]) -> Vec<(Located<IpAddr>, String)> {
+/// Every preset address with where it was written (`--extra-ip`: nowhere in
+/// a file) and who declared it.
+fn declared(project: &Project, extra: &[IpAddr]) -> Vec<(IpAddr, Option<Span>, String)> {
     let mut out = Vec::new();
     for service in &project.services {
         for network in &service.networks {
             for address in network.addresses() {
-                out.push((address, format!("service `{}`", service.name.value)));
+                out.push((
+                    address.value,
+                    Some(address.span),
+                    format!("service `{}`", service.name.value),
+                ));
             }
         }
     }
     for address in &project.extension.extra_addresses {
-        out.push((address.clone(), "`x-podlift.extra-addresses`".to_string()));
+        out.push((
+            address.value,
+            Some(address.span),
+            "`x-podlift.extra-addresses`".to_string(),
+        ));
     }
-    let nowhere = Span {
-        file: crate::source::FileId(u32::MAX),
-        start: 0,
-        len: 0,
-    };
     for address in extra {
-        out.push((Located::new(*address, nowhere), "`--extra-ip`".to_string()));
+        out.push((*address, None, "`--extra-ip`".to_string()));
     }
     out
 }
@@ -120,15 +124,13 @@ pub fn check_addresses(
         }
     }
     let user_ranges = !pod_cidrs.is_empty() || !service_cidrs.is_empty();
-    for (address, who) in declared(project, extra) {
-        let span = (address.span.file.0 != u32::MAX).then_some(address.span);
-        if let Some(why) = reserved(address.value) {
+    for (address, span, who) in declared(project, extra) {
+        if let Some(why) = reserved(address) {
             diagnostics.push(
                 Diagnostic::error(
                     "address-reserved",
                     format!(
-                        "{who} claims `{}`, which must not go on the Pod's loopback: {why}",
-                        address.value
+                        "{who} claims `{address}`, which must not go on the Pod's loopback: {why}"
                     ),
                 )
                 .at_opt(span)
@@ -137,11 +139,11 @@ pub fn check_addresses(
             continue;
         }
         for (ranges, kind) in [(pod_cidrs, "Pod"), (service_cidrs, "Service")] {
-            if let Some(range) = ranges.iter().find(|r| r.contains(&address.value)) {
+            if let Some(range) = ranges.iter().find(|r| r.contains(&address)) {
                 diagnostics.push(
                     Diagnostic::error(
                         "address-cluster-range",
-                        format!("{who} claims `{}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}", address.value),
+                        format!("{who} claims `{address}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}"),
                     )
                     .at_opt(span)
                     .help("preset addresses must lie outside the cluster's ranges; 169.254.0.0/16 link-local addresses are usually safe"),
@@ -153,11 +155,11 @@ pub fn check_addresses(
                 let Ok(net) = range.parse::<IpNet>() else {
                     continue;
                 };
-                if net.contains(&address.value) {
+                if net.contains(&address) {
                     diagnostics.push(
                         Diagnostic::warning(
                             "address-common-range",
-                            format!("{who} claims `{}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it", address.value),
+                            format!("{who} claims `{address}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it"),
                         )
                         .at_opt(span)
                         .help("name the cluster's ranges with `--pod-cidr` and `--service-cidr` to check for real"),
