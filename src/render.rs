@@ -29,6 +29,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
+use crate::model::image::PullPolicy;
 use crate::plan::AddressMap;
 use crate::plan::container::Probe;
 use crate::plan::network_policy::PolicyPlan;
@@ -907,7 +908,7 @@ fn container(plan: &ContainerPlan) -> Container {
         }),
         working_dir: d.working_dir.clone(),
         tty: d.tty.then_some(true),
-        image_pull_policy: d.pull_policy.clone(),
+        image_pull_policy: d.pull_policy.map(|p| image_pull_policy(p).to_string()),
         stdin: d.stdin.then_some(true),
         lifecycle: process::lifecycle(&d.process),
         ..Container::default()
@@ -1011,4 +1012,14 @@ fn pod_dns(pod: &crate::plan::PodLevel) -> Option<PodDNSConfig> {
                 .collect()
         }),
     })
+}
+
+/// Kubernetes' `imagePullPolicy` for compose's `pull_policy`: a built image
+/// is used where it is, as one that is pulled when missing.
+fn image_pull_policy(policy: PullPolicy) -> &'static str {
+    match policy {
+        PullPolicy::Always => "Always",
+        PullPolicy::Never => "Never",
+        PullPolicy::Missing | PullPolicy::Build => "IfNotPresent",
+    }
 }

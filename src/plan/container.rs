@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model;
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
+use crate::model::image::PullPolicy;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::model::service::Service;
@@ -47,7 +48,7 @@ pub struct Details {
     /// `stdin`.
     pub stdin: bool,
     /// `imagePullPolicy`.
-    pub pull_policy: Option<String>,
+    pub pull_policy: Option<PullPolicy>,
     /// The health check restarts the container (`livenessProbe`) instead of
     /// only marking it unready.
     pub liveness: bool,
@@ -208,7 +209,7 @@ pub fn details(
         read_only: service.security.read_only,
         tty: service.security.tty,
         stdin: service.security.stdin_open,
-        pull_policy: service.pull_policy.clone(),
+        pull_policy: service.pull_policy,
         liveness,
         cpu_limit: service.resources.cpu_limit,
         cpu_request: service.resources.cpu_request,
