@@ -2,39 +2,45 @@
 //! can fail. Input: a [`Project`] and the user's options. Output: a [`PodPlan`]
 //! that the renderer turns into Kubernetes objects without knowing compose.
 
-pub mod address_map;
-pub mod addresses;
-pub mod auto;
-pub mod checks;
-pub mod container;
-pub mod hosts;
-pub mod loopback;
-pub mod names;
-pub mod network_policy;
-pub mod order;
-pub mod pod_level;
-pub mod ports;
-pub mod process;
-pub mod reach;
-pub mod services;
-pub mod split;
-pub mod storage;
+mod address_map;
+mod addresses;
+mod auto;
+mod checks;
+mod container;
+mod hosts;
+mod loopback;
+pub(crate) mod names;
+pub(crate) mod network_policy;
+mod order;
+mod pod_level;
+mod ports;
+pub(crate) mod process;
+mod reach;
+mod services;
+mod split;
+pub(crate) mod storage;
 
 use std::net::IpAddr;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::Project;
-pub use address_map::AddressMap;
+pub use address_map::{AddressMap, MapEntry};
 use addresses::Addresses;
-pub use container::ContainerPlan;
+pub use container::{ContainerPlan, Details, Probe, escape};
 pub use hosts::HostAlias;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,
 };
 pub(crate) use loopback::{inbound_rules, init_image};
+pub use network_policy::PolicyPlan;
 pub use pod_level::PodLevel;
 pub(crate) use pod_level::pod_level;
+pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
+pub use storage::{
+    ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage, StorageOptions,
+    VolumePlan, VolumeSource,
+};
 
 /// The user's choices that shape the plan.
 #[derive(Clone, Debug, Default)]

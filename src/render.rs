@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use crate::model::image::PullPolicy;
 use crate::plan::AddressMap;
-use crate::plan::container::Probe;
+use crate::plan::Probe;
 use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{
     ClaimPlan, ConfigMapPlan, MountPlan, SecretPlan, VolumePlan, VolumeSource,

@@ -136,7 +136,7 @@ proptest! {
     /// podlift's escape for the kubelet gives back the text exactly.
     #[test]
     fn kubelet_escape_round_trips(text in "\\PC{0,24}|[$()a-z]{0,24}") {
-        prop_assert_eq!(kubelet_expand(&podlift::plan::container::escape(&text)), text);
+        prop_assert_eq!(kubelet_expand(&podlift::plan::escape(&text)), text);
     }
 
     /// Escaping every `$` as `$$` gives back the text exactly, whatever it holds.
