@@ -12,8 +12,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::{NetworkMode, Service};
-use crate::plan::PodPlan;
 use crate::plan::addresses::namespace_owner;
+use crate::plan::{ContainerPlan, PodPlan};
 
 /// What a Pod's NetworkPolicy admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,10 +104,12 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
     for (index, plan) in plans.iter_mut().enumerate() {
         let own = networks.get(index).cloned().unwrap_or_default();
         let mut published: Vec<(u16, Protocol)> = Vec::new();
-        for (port, protocol) in plan.containers.iter().flat_map(|c| &c.published) {
-            let entry = (*port, *protocol);
-            if !published.contains(&entry) {
-                published.push(entry);
+        for container in &plan.containers {
+            for &(port, protocol) in &container.published {
+                let entry = (arrival_port(plan, container, port, protocol), protocol);
+                if !published.contains(&entry) {
+                    published.push(entry);
+                }
             }
         }
         let internal_only = !own.is_empty() && own.iter().all(|n| is_internal(project, n));
@@ -117,6 +119,22 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
             internal_only,
         });
     }
+}
+
+/// The port a container's published `port` arrives on at the Pod's IP: the
+/// stand-in port its Service targets where another container of the Pod
+/// serves the same port on its own address (`--allow-shared-port`), else
+/// the port itself. The policy must open what arrives, before the inbound
+/// rule sends it on.
+fn arrival_port(plan: &PodPlan, container: &ContainerPlan, port: u16, protocol: Protocol) -> u16 {
+    let Some(address) = container.addresses.first() else {
+        return port;
+    };
+    plan.loopback
+        .iter()
+        .flat_map(|l| &l.inbound)
+        .find(|r| r.address == *address && r.port == port && r.protocol == protocol)
+        .map_or(port, |r| r.via)
 }
 
 /// Services that share a Pod share its network namespace: per Pod, a note
