@@ -1,6 +1,14 @@
-//! Planning: decides what goes where in the one Pod, and owns every check that
-//! can fail. Input: a [`Project`] and the user's options. Output: a [`PodPlan`]
-//! that the renderer turns into Kubernetes objects without knowing compose.
+//! Planning: decides what goes where, in one Pod or several, and owns every
+//! check that can fail. Input: a [`Project`] and [`PlanOptions`]; output: a
+//! [`Plan`] (one [`PodPlan`] per Pod) that the renderer turns into Kubernetes
+//! objects without knowing compose. One entry, [`plan()`], for every
+//! [`Strategy`]; [`check_references`] for `config`, which only needs what
+//! compose itself refuses. Findings go into the caller's `Diagnostics`.
+//!
+//! The plan holds facts, not text: the loopback init's addresses and rules
+//! ([`LoopbackInit`]) are rendered into its shell script by
+//! `render::init_script`. Imports: `model`, `diagnostic`, `source`; never
+//! `render` or `emit`.
 
 mod address_map;
 mod addresses;
@@ -10,6 +18,7 @@ mod container;
 mod hosts;
 mod loopback;
 pub(crate) mod names;
+mod network_mode;
 pub(crate) mod network_policy;
 mod order;
 mod pod_level;
@@ -180,7 +189,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
 pub fn check_references(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) {
     let mut found = Diagnostics::default();
     for service in &project.services {
-        checks::network_references(project, service, &mut found);
+        network_mode::network_references(project, service, &mut found);
     }
     process::check_targets(project, &mut found);
     order::start_order(project, &mut found);
@@ -284,7 +293,7 @@ fn one_pod(
     diagnostics: &mut Diagnostics,
 ) -> PodPlan {
     let split = layout == Layout::Split;
-    checks::check_network_modes(project, layout, diagnostics);
+    network_mode::check_network_modes(project, layout, diagnostics);
     process::check_targets(project, diagnostics);
     checks::check_addresses(
         project,
