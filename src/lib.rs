@@ -671,7 +671,7 @@ fn config_command(args: &cli::ConfigArgs, env: &Environment, shown: RenderOption
         // The plan stage checks references (`depends_on` targets and cycles,
         // undeclared volumes and networks) that make compose refuse a file
         // too; the rest of what it finds is about the Pods.
-        plan::check_references(&project, &plan_options(&args.input), &mut diagnostics);
+        plan::check_references(&project, &mut diagnostics);
         canonical
     });
     diagnostics.sort();

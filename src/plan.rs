@@ -184,9 +184,9 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
 /// `network_mode`, `depends_on` and namespace targets and cycles, volumes,
 /// `volumes_from`, secrets and configs, an image or a build. Only these
 /// errors are pushed (what the Pods cannot hold is not checked): `config`
-/// prints a project that compose accepts. `options` shape the storage plan
-/// that finds the volume references.
-pub fn check_references(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) {
+/// prints a project that compose accepts. (The storage options change only
+/// warnings, so the defaults find the same errors.)
+pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
     let mut found = Diagnostics::default();
     for service in &project.services {
         network_mode::network_references(project, service, &mut found);
@@ -194,7 +194,12 @@ pub fn check_references(project: &Project, options: &PlanOptions, diagnostics: &
     process::check_targets(project, &mut found);
     order::start_order(project, &mut found);
     let name = names::dns_label(&project.name, "podlift");
-    storage::plan_storage(project, &name, &options.storage, &mut found);
+    storage::plan_storage(
+        project,
+        &name,
+        &storage::StorageOptions::default(),
+        &mut found,
+    );
     for service in &project.services {
         container::image_of(service, &project.name, &mut found);
     }
