@@ -270,9 +270,9 @@ pub struct PodPlan {
     pub pod: PodLevel,
     /// Replicas of the workload (1 in the pod strategy).
     pub replicas: u32,
-    /// Which Pods may reach this one, by compose network (split strategy:
-    /// [`network_policy::attach`]).
-    pub network_policy: Option<network_policy::PolicyPlan>,
+    /// Which Pods may reach this one, by compose network (when there are
+    /// several Pods).
+    pub network_policy: Option<PolicyPlan>,
     /// Why this Pod exists beside the others (`--strategy auto`), for `plan`.
     pub reason: Option<String>,
 }

@@ -19,7 +19,7 @@ use crate::plan::{ContainerPlan, PodPlan};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyPlan {
     /// The compose networks the Pod's services are on, sorted: its Pods
-    /// carry a label per network ([`label_key`]), and admit the Pods that
+    /// carry a label per network (`label_key`), and admit the Pods that
     /// carry one of the same.
     pub networks: Vec<String>,
     /// Container ports compose publishes: open to every source, as on the host.
