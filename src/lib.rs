@@ -365,9 +365,15 @@ fn plan_options(input: &InputArgs) -> plan::PlanOptions {
         storage: plan::storage::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
-            bind_as_claim: input.bind_as == cli::BindAs::Pvc,
+            bind_as: match input.bind_as {
+                cli::BindAs::Hostpath => plan::BindAs::HostPath,
+                cli::BindAs::Pvc => plan::BindAs::Claim,
+            },
         },
-        liveness: input.health_probe == cli::HealthProbe::Liveness,
+        health_probe: match input.health_probe {
+            cli::HealthProbe::Readiness => plan::HealthProbe::Readiness,
+            cli::HealthProbe::Liveness => plan::HealthProbe::Liveness,
+        },
     }
 }
 

@@ -47,8 +47,8 @@ pub(crate) use pod_level::pod_level;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
-    ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage, StorageOptions,
-    VolumePlan, VolumeSource,
+    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage,
+    StorageOptions, VolumePlan, VolumeSource,
 };
 
 /// The user's choices that shape the plan.
@@ -79,8 +79,8 @@ pub struct PlanOptions {
     pub strategy: Strategy,
     /// Claim sizes, storage class, bind mounts.
     pub storage: storage::StorageOptions,
-    /// `--health-probe liveness`: health checks restart the container.
-    pub liveness: bool,
+    /// `--health-probe`: what a compose health check becomes.
+    pub health_probe: HealthProbe,
 }
 
 /// How services are spread over Pods.
@@ -93,6 +93,16 @@ pub enum Strategy {
     Split,
     /// One Pod where it can be, else the fewest Pods that remove the obstacles.
     Auto,
+}
+
+/// The probe a compose health check becomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HealthProbe {
+    /// `readinessProbe`: traffic stops, nothing restarts (as under compose).
+    #[default]
+    Readiness,
+    /// `livenessProbe`: the kubelet restarts the container.
+    Liveness,
 }
 
 /// The object that runs a Pod.
@@ -318,7 +328,7 @@ fn one_pod(
         &roles,
         &addresses,
         &storage,
-        options.liveness,
+        options.health_probe == HealthProbe::Liveness,
         diagnostics,
     );
     if !split {

@@ -24,8 +24,19 @@ pub struct StorageOptions {
     pub claim_size: Option<String>,
     /// `--storage-class`.
     pub storage_class: Option<String>,
-    /// `--bind-as pvc`: unportable bind mounts become claims instead of hostPaths.
-    pub bind_as_claim: bool,
+    /// `--bind-as`: what a bind mount that cannot be copied becomes.
+    pub bind_as: BindAs,
+}
+
+/// What a bind mount becomes when its content cannot be copied into the
+/// manifests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BindAs {
+    /// A path on the node (`hostPath`).
+    #[default]
+    HostPath,
+    /// An empty PersistentVolumeClaim.
+    Claim,
 }
 
 /// A Pod volume.

@@ -11,8 +11,8 @@ use crate::model::volume::{HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
 use crate::plan::storage::{
-    ClaimPlan, DEFAULT_CLAIM_SIZE, MountPlan, Storage, StorageOptions, VolumeSource, claim_name,
-    key_of,
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, MountPlan, Storage, StorageOptions, VolumeSource,
+    claim_name, key_of,
 };
 
 /// What the notes about mounts list, gathered over every service.
@@ -327,7 +327,7 @@ pub(super) fn node_bind(
         written,
         span,
     } = *bind;
-    if options.bind_as_claim {
+    if options.bind_as == BindAs::Claim {
         let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
         let message = match why {
             None => format!(
