@@ -27,7 +27,7 @@ use podlift::diagnostic::Diagnostics;
 use podlift::emit;
 use podlift::load::{self, Document, LoadOptions};
 use podlift::model::{self, NameSources, Project};
-use podlift::plan::{self, PlanOptions, PodPlan};
+use podlift::plan::{self, Plan, PlanOptions};
 use podlift::render::{self, Object, RenderOptions, RenderedObject};
 use podlift::source::Sources;
 use support::generate::{Variant, compose};
@@ -41,7 +41,7 @@ struct Fixture {
     load: LoadOptions,
     document: Document,
     project: Project,
-    plan: PodPlan,
+    plan: Plan,
 }
 
 impl Fixture {
@@ -63,6 +63,7 @@ impl Fixture {
             &mut diagnostics,
         );
         let plan = plan::plan(&project, &plan_options(), &mut diagnostics);
+        assert_eq!(plan.pods.len(), 1, "the bench's projects fit one Pod");
         assert_eq!(
             diagnostics.counts().errors + diagnostics.counts().warnings,
             0,
@@ -161,7 +162,7 @@ fn benches(c: &mut Criterion) {
     // measured with every object made whole.
     stage(c, "render", &fixtures, |f| {
         let rendered = render::render(
-            std::slice::from_ref(&f.plan),
+            &f.plan,
             &RenderOptions::default(),
             &mut Diagnostics::default(),
         );
@@ -173,7 +174,7 @@ fn benches(c: &mut Criterion) {
     // Emit renders each object as it writes it, as `convert` does.
     stage(c, "emit", &fixtures, |f| {
         let rendered = render::render(
-            std::slice::from_ref(&f.plan),
+            &f.plan,
             &RenderOptions::default(),
             &mut Diagnostics::default(),
         );
@@ -235,9 +236,9 @@ fn convert(dir: &Path, path: &Path) -> (u8, String) {
     };
     let mut pipeline = podlift::planned(&options);
     let rendered = pipeline
-        .plans
+        .plan
         .as_ref()
-        .map(|plans| render::render(plans, &options.render, &mut pipeline.diagnostics));
+        .map(|plan| render::render(plan, &options.render, &mut pipeline.diagnostics));
     pipeline.diagnostics.sort();
     let stderr = podlift::diagnostic::render(
         &pipeline.diagnostics,
@@ -253,10 +254,8 @@ fn convert(dir: &Path, path: &Path) -> (u8, String) {
         output: emit::Output::Stdout,
         force: false,
         project: pipeline
-            .plans
-            .iter()
-            .flatten()
-            .next()
+            .plan
+            .as_ref()
             .map(podlift::project_name)
             .unwrap_or_default(),
         kube_version: (1, 33),

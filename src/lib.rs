@@ -48,9 +48,9 @@ pub struct Pipeline {
     pub sources: Sources,
     /// Every finding, sorted by place.
     pub diagnostics: Diagnostics,
-    /// One plan per Pod: one in the pod strategy, one per group when split;
-    /// `None` when the input could not be loaded.
-    pub plans: Option<Vec<plan::PodPlan>>,
+    /// The Pods: one in the pod strategy, one per group when split; `None`
+    /// when the input could not be loaded.
+    pub plan: Option<plan::Plan>,
     /// The strictest Pod Security level the rendered Pods satisfy (when
     /// there is a plan).
     pub pod_security: Option<render::pod_security::Assessment>,
@@ -63,22 +63,17 @@ pub fn planned(options: &Options) -> Pipeline {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let document = load::load(&options.load, &mut sources, &mut diagnostics);
-    let plans = document.map(|document| {
+    let plan = document.map(|document| {
         let names = name_sources(&document, options.project_name.as_deref(), &options.load);
         // The model consumes the tree: a large one is tens of MB.
         let variables = project_environment(&document, &options.load);
         let project = model::model(document, &names, &variables, &mut diagnostics);
-        let mut plans = plan::plan_pods(&project, &options.plan, &mut diagnostics);
-        if plans.len() > 1 {
-            plan::network_policy::attach(&mut plans, &project);
-        }
-        plan::network_policy::note_shared_namespaces(&plans, &project, &mut diagnostics);
-        plans
+        plan::plan(&project, &options.plan, &mut diagnostics)
     });
     Pipeline {
         sources,
         diagnostics,
-        plans,
+        plan,
         pod_security: None,
     }
 }
@@ -91,8 +86,8 @@ pub fn planned(options: &Options) -> Pipeline {
 #[must_use]
 pub fn pipeline(options: &Options) -> Pipeline {
     let mut pipeline = planned(options);
-    if let Some(plans) = pipeline.plans.as_ref() {
-        let rendered = render::render(plans, &options.render, &mut pipeline.diagnostics);
+    if let Some(plan) = pipeline.plan.as_ref() {
+        let rendered = render::render(plan, &options.render, &mut pipeline.diagnostics);
         pipeline.pod_security = Some(rendered.pod_security().clone());
     }
     pipeline.diagnostics.sort();
@@ -135,8 +130,11 @@ pub fn name_sources(
     }
 }
 
-/// The chart and kustomization name: the project's Kubernetes name.
+/// The chart and kustomization name: the project's Kubernetes name
+/// (empty for a plan without Pods).
 #[must_use]
-pub fn project_name(plan: &plan::PodPlan) -> String {
-    plan::names::dns_label(&plan.project, "podlift")
+pub fn project_name(plan: &plan::Plan) -> String {
+    plan.pods.first().map_or_else(String::new, |pod| {
+        plan::names::dns_label(&pod.project, "podlift")
+    })
 }

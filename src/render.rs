@@ -10,6 +10,7 @@
 
 mod container;
 mod deferred;
+pub mod init_script;
 pub mod labels;
 mod limits;
 mod network_policy;
@@ -28,21 +29,12 @@ pub use deferred::RenderedObject;
 pub use object::{Object, Workload};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::plan::{LOOPBACK_INIT_NAME, PodPlan};
+use crate::plan::{LOOPBACK_INIT_NAME, Plan, PodPlan};
 use part::{Part, parts};
 use pod_security::{Assessment, Level, PodCheck};
 
-/// Which object runs the Pod.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Controller {
-    /// A Deployment (`strategy: Recreate`).
-    #[default]
-    Deployment,
-    /// A StatefulSet (stable identity, one claim per replica if the user adds templates).
-    StatefulSet,
-    /// A bare Pod (nothing recreates it when its node goes away).
-    Pod,
-}
+/// Which object runs the Pod: the plan stage's choice.
+pub use crate::plan::Controller;
 
 /// How to render: choices that only affect object metadata and the
 /// workload's kind.
@@ -136,8 +128,8 @@ impl Rendered<'_> {
     }
 }
 
-/// Renders the objects of `plans` (one per Pod: one in the pod strategy,
-/// one per group when split), each object once.
+/// Renders the objects of `plan` (its Pods: one in the pod strategy, one
+/// per group when split), each object once.
 ///
 /// Checks the objects as they will be written: every object Kubernetes
 /// would refuse to store is an `object-too-large` error (unless
@@ -145,14 +137,14 @@ impl Rendered<'_> {
 /// when the Pods need Pod Security level `privileged`, a `pod-security`
 /// note says who and why. Rendering a plan never fails.
 pub fn render<'p>(
-    plans: &'p [PodPlan],
+    plan: &'p Plan,
     options: &RenderOptions,
     diagnostics: &mut Diagnostics,
 ) -> Rendered<'p> {
     let measure = !diagnostics.has_errors();
     let mut assessment = Assessment::default();
     let mut problems = Vec::new();
-    for part in parts(plans, options) {
+    for part in parts(&plan.pods, options) {
         let workload = matches!(part, Part::Workload(_));
         if !measure && !workload {
             continue;
@@ -185,10 +177,10 @@ pub fn render<'p>(
         diagnostics.push(note);
     }
     Rendered {
-        plans,
+        plans: &plan.pods,
         options: options.clone(),
         pod_security: assessment,
-        loopback: plans.iter().filter_map(Loopback::of).collect(),
+        loopback: plan.pods.iter().filter_map(Loopback::of).collect(),
     }
 }
 
@@ -215,7 +207,7 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
 mod tests {
     use super::{RenderOptions, pod_security, render};
     use crate::diagnostic::Diagnostics;
-    use crate::plan::{PlanOptions, plan_text};
+    use crate::plan::{Plan, PlanOptions, plan_text};
 
     /// Init containers, containers and volumes that each break a rule.
     const COMPOSE: &str = "\
@@ -248,7 +240,7 @@ volumes:
     #[test]
     fn the_assessment_made_while_measuring_is_that_of_the_whole_objects() {
         let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
-        let plans = [plan];
+        let plans = Plan { pods: vec![plan] };
         let mut diagnostics = Diagnostics::default();
         let rendered = render(&plans, &RenderOptions::default(), &mut diagnostics);
         assert!(!diagnostics.has_errors(), "{:?}", diagnostics.items());
@@ -283,7 +275,7 @@ volumes:
     #[test]
     fn the_loopback_facts_name_each_address_as_the_host_aliases_do() {
         let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
-        let plans = [plan];
+        let plans = Plan { pods: vec![plan] };
         let rendered = render(
             &plans,
             &RenderOptions::default(),

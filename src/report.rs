@@ -158,7 +158,7 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
             let ports: Vec<String> = service
                 .ports
                 .iter()
-                .map(|p| format!("{} -> {}/{}", p.port, p.target, p.protocol.to_lowercase()))
+                .map(|p| format!("{} -> {}/{}", p.port, p.target, p.protocol.as_str()))
                 .collect();
             let _ = writeln!(out, "  {:<16} {}", service.name, ports.join(", "));
         }

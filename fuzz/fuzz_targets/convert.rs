@@ -38,8 +38,8 @@ fuzz_target!(|data: &[u8]| {
         ..podlift::Options::default()
     };
     let mut pipeline = podlift::planned(&options);
-    let rendered = pipeline.plans.as_ref().map(|plans| {
-        podlift::render::render(plans, &options.render, &mut pipeline.diagnostics)
+    let rendered = pipeline.plan.as_ref().map(|plan| {
+        podlift::render::render(plan, &options.render, &mut pipeline.diagnostics)
     });
     let Some(rendered) = rendered.as_ref().filter(|_| !pipeline.diagnostics.has_errors())
     else {

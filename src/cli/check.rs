@@ -12,7 +12,7 @@ use super::options;
 /// finding as JSON on stdout.
 pub fn run(args: &CheckArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
     let pipeline = podlift::pipeline(&options::stages(&args.input, env));
-    let status = if pipeline.plans.is_none() {
+    let status = if pipeline.plan.is_none() {
         Status::Failed
     } else {
         Status::of(&pipeline.diagnostics, args.input.strict)
@@ -29,7 +29,10 @@ pub fn run(args: &CheckArgs, env: &Environment, shown: diagnostic::RenderOptions
         ),
         CheckFormat::Text => Outcome::new(
             report::check_summary(
-                pipeline.plans.as_deref().unwrap_or_default(),
+                pipeline
+                    .plan
+                    .as_ref()
+                    .map_or(&[], |plan| plan.pods.as_slice()),
                 pipeline.pod_security.as_ref(),
                 &pipeline.diagnostics,
             ),

@@ -10,22 +10,11 @@ use super::environment::Environment;
 use super::exit::{Outcome, Status};
 use super::options;
 
-/// Errors that come from putting services into Pods, not from reading the
-/// compose file: `config` prints the project despite them.
-// The stages that make them give them no kind to tell them by, so the codes
-// are matched here: a typed kind set where each is made (model, plan), or a
-// plan entry that checks only references, would let this list go.
+/// Errors of the model about what a cluster cannot hold, not about reading
+/// the compose file: `config` prints the project despite them, as compose
+/// does. (The plan's reference checks, `plan::check_references`, push only
+/// what compose refuses too.)
 const CONVERSION_ERRORS: &[&str] = &[
-    "port-conflict",
-    "address-duplicate",
-    "address-reserved",
-    "address-cluster-range",
-    "address-outside-subnet",
-    "replicas",
-    "replicas-stateful",
-    "network-mode-host",
-    "network-mode-none",
-    "docker-socket",
     "no-services",
     "image-invalid",
     "quantity-invalid",
@@ -72,19 +61,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         // The plan stage checks references (`depends_on` targets and cycles,
         // undeclared volumes and networks) that make compose refuse a file
         // too; the rest of what it finds is about the Pods.
-        let mut planned = Diagnostics::default();
-        plan::plan(&project, &options::plan_options(&args.input), &mut planned);
-        for diagnostic in planned.items() {
-            // `network_mode: container:NAME` outside the project is valid compose.
-            let outside = diagnostic.code == "network-mode-target"
-                && diagnostic.message.contains("network of container");
-            if diagnostic.severity == Severity::Error
-                && !CONVERSION_ERRORS.contains(&diagnostic.code)
-                && !outside
-            {
-                diagnostics.push(diagnostic.clone());
-            }
-        }
+        plan::check_references(&project, &mut diagnostics);
         canonical
     });
     diagnostics.sort();

@@ -39,9 +39,9 @@ pub fn run(
     // (object sizes, Pod Security) is what is written.
     let mut pipeline = podlift::planned(&stages);
     let rendered = pipeline
-        .plans
+        .plan
         .as_ref()
-        .map(|plans| render::render(plans, &stages.render, &mut pipeline.diagnostics));
+        .map(|plan| render::render(plan, &stages.render, &mut pipeline.diagnostics));
     pipeline.diagnostics.sort();
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     if let Err(message) =
@@ -56,10 +56,8 @@ pub fn run(
         _ => return Outcome::new(String::new(), stderr, Status::Failed),
     };
     let project = pipeline
-        .plans
-        .iter()
-        .flatten()
-        .next()
+        .plan
+        .as_ref()
         .map(podlift::project_name)
         .unwrap_or_default();
     let emit_options = options::emit_options(args, target, format, project);

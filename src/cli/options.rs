@@ -97,35 +97,48 @@ pub fn plan_options(input: &InputArgs) -> plan::PlanOptions {
                 major: 1,
                 minor: 29,
             },
-        service_type: input.service_type.clone(),
+        service_type: input
+            .service_type
+            .as_deref()
+            .and_then(plan::ServiceType::from_k8s),
         pod_cidrs: input.pod_cidrs.clone(),
         service_cidrs: input.service_cidrs.clone(),
         allow_shared_ports: input.allow_shared_ports.clone(),
         inbound_dnat: input.inbound_dnat,
-        statefulset: input.controller == ControllerKind::Statefulset,
+        controller: controller(input.controller),
         strategy: match input.strategy {
             Strategy::Pod => plan::Strategy::Pod,
             Strategy::Split => plan::Strategy::Split,
             Strategy::Auto => plan::Strategy::Auto,
         },
-        split: false,
-        storage: plan::storage::StorageOptions {
+        storage: plan::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
-            bind_as_claim: input.bind_as == BindAs::Pvc,
+            bind_as: match input.bind_as {
+                BindAs::Hostpath => plan::BindAs::HostPath,
+                BindAs::Pvc => plan::BindAs::Claim,
+            },
         },
-        liveness: input.health_probe == HealthProbe::Liveness,
+        health_probe: match input.health_probe {
+            HealthProbe::Readiness => plan::HealthProbe::Readiness,
+            HealthProbe::Liveness => plan::HealthProbe::Liveness,
+        },
+    }
+}
+
+/// `--controller` as the plan's choice (render reads the same).
+const fn controller(kind: ControllerKind) -> plan::Controller {
+    match kind {
+        ControllerKind::Deployment => plan::Controller::Deployment,
+        ControllerKind::Statefulset => plan::Controller::StatefulSet,
+        ControllerKind::Pod => plan::Controller::Pod,
     }
 }
 
 /// The render stage's options from the command line, without a namespace.
 fn render_options(input: &InputArgs) -> render::RenderOptions {
     render::RenderOptions {
-        controller: match input.controller {
-            ControllerKind::Deployment => render::Controller::Deployment,
-            ControllerKind::Statefulset => render::Controller::StatefulSet,
-            ControllerKind::Pod => render::Controller::Pod,
-        },
+        controller: controller(input.controller),
         namespace: None,
         create_namespace: false,
     }

@@ -14,16 +14,17 @@ use super::options;
 pub fn run(args: &PlanArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
     let pipeline = podlift::pipeline(&options::stages(&args.input, env));
     let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
-    let Some(plans) = &pipeline.plans else {
+    let Some(plan) = &pipeline.plan else {
         return Outcome::new(String::new(), stderr, Status::Failed);
     };
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
     let marks = report::errors_by_service(&pipeline.diagnostics, &pipeline.sources);
-    let mut stdout = plans
+    let mut stdout = plan
+        .pods
         .iter()
-        .map(|plan| match args.format {
-            PlanFormat::Table => report::plan_table_marked(plan, &marks),
-            PlanFormat::Mermaid => report::plan_mermaid(plan),
+        .map(|pod| match args.format {
+            PlanFormat::Table => report::plan_table_marked(pod, &marks),
+            PlanFormat::Mermaid => report::plan_mermaid(pod),
         })
         .collect::<Vec<_>>()
         .join("\n");

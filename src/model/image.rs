@@ -2,6 +2,34 @@
 //! so that a reference the cluster would refuse — `nginx:` from an unset tag
 //! variable, `Nginx` in capitals — is an error at its line.
 
+/// When compose pulls a service's image (`pull_policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// `always`: on every start.
+    Always,
+    /// `never`: the image must be there already.
+    Never,
+    /// `missing` (or `if_not_present`): when it is not there.
+    Missing,
+    /// `build`: the image is built, then used where it is.
+    Build,
+}
+
+impl PullPolicy {
+    /// The policy compose spells `name`, if it is one that says when to pull
+    /// (not a refresh schedule such as `daily`).
+    #[must_use]
+    pub fn from_compose(name: &str) -> Option<Self> {
+        match name {
+            "always" => Some(Self::Always),
+            "never" => Some(Self::Never),
+            "missing" | "if_not_present" => Some(Self::Missing),
+            "build" => Some(Self::Build),
+            _ => None,
+        }
+    }
+}
+
 /// Why `text` is not an image reference, or `None` when it is one.
 #[must_use]
 pub fn reference_problem(text: &str) -> Option<String> {

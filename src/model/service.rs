@@ -7,6 +7,7 @@ use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{Healthcheck, read_healthcheck};
 use crate::model::hosts::{read_extra_hosts, read_links};
+use crate::model::image::PullPolicy;
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::labels::read_label_files;
 use crate::model::network::{ServiceNetwork, parse_network_mode, read_service_networks};
@@ -78,8 +79,8 @@ pub struct Service {
     pub replicas: Option<Located<u32>>,
     /// Pod-wide settings this service asks for.
     pub pod: PodSettings,
-    /// `pull_policy`, as Kubernetes spells it.
-    pub pull_policy: Option<String>,
+    /// `pull_policy`.
+    pub pull_policy: Option<PullPolicy>,
     /// Where `build` was written, when the service is built rather than pulled.
     pub build: Option<Span>,
     /// `x-podlift.group`: services that stay in one Pod under the split strategy.
@@ -254,12 +255,10 @@ impl Service {
                     service.pod.stop_grace_period = reader.duration(value, "stop_grace_period");
                 }
                 "pull_policy" => {
-                    service.pull_policy = reader.string(value, "pull_policy").and_then(|p| match p.value.as_str() {
-                        "always" => Some("Always".to_string()),
-                        "never" => Some("Never".to_string()),
-                        // `build`: the image is built, then used where it is.
-                        "missing" | "if_not_present" | "build" => Some("IfNotPresent".to_string()),
-                        other => {
+                    service.pull_policy = reader.string(value, "pull_policy").and_then(|p| match PullPolicy::from_compose(&p.value) {
+                        Some(policy) => Some(policy),
+                        None => {
+                            let other = &p.value;
                             reader.diagnostics.push(
                                 Diagnostic::warning("pull-policy", format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
                                     .at(p.span),

@@ -9,14 +9,14 @@
 //! order, each into the first Pod it does not clash with. One note explains
 //! every Pod beyond the first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
-use crate::plan::{ContainerPlan, PodPlan, container};
+use crate::plan::{ContainerPlan, PodPlan, ports};
 
 /// The errors of the one-Pod plan that more Pods remove.
 pub const OBSTACLES: &[&str] = &[
@@ -62,19 +62,65 @@ struct Unit {
     alone: Option<Alone>,
 }
 
-/// A port two units both listen on, unless the user allowed it and both
-/// bind their own preset address (`--allow-shared-port`).
-fn clash(a: &Unit, b: &Unit, allowed: &[u16]) -> Option<(u16, Protocol)> {
-    a.ports
-        .intersection(&b.ports)
-        .copied()
-        .find(|(port, _)| !(allowed.contains(port) && a.own_addresses && b.own_addresses))
+/// A Pod being filled: its units, and for each port the first of them (by
+/// position in `units`) that listens on it, and the first that does so
+/// without a preset address of its own. A unit clashes with the Pod where
+/// it shares a port with a unit of it, unless the user allowed the port and
+/// both bind their own preset address (`--allow-shared-port`).
+struct Bin {
+    units: Vec<usize>,
+    ports: HashMap<(u16, Protocol), (usize, Option<usize>)>,
+}
+
+impl Bin {
+    fn new(unit: usize, of: &Unit) -> Self {
+        let mut bin = Self {
+            units: Vec::new(),
+            ports: HashMap::new(),
+        };
+        bin.push(unit, of);
+        bin
+    }
+
+    fn push(&mut self, unit: usize, of: &Unit) {
+        let position = self.units.len();
+        self.units.push(unit);
+        for port in &of.ports {
+            let entry = self.ports.entry(*port).or_insert((position, None));
+            if !of.own_addresses && entry.1.is_none() {
+                entry.1 = Some(position);
+            }
+        }
+    }
+
+    /// The port by which `unit` clashes with the first unit of the Pod it
+    /// clashes with (that unit's smallest), as comparing it with each unit
+    /// in turn would find.
+    fn clash(&self, unit: &Unit, allowed: &[u16]) -> Option<(u16, Protocol)> {
+        let mut first: Option<(usize, (u16, Protocol))> = None;
+        for &(port, protocol) in &unit.ports {
+            let Some(&(any, without_own)) = self.ports.get(&(port, protocol)) else {
+                continue;
+            };
+            let shared = allowed.contains(&port) && unit.own_addresses;
+            let at = if shared { without_own } else { Some(any) };
+            if let Some(at) = at
+                && first.is_none_or(|(best, _)| at < best)
+            {
+                first = Some((at, (port, protocol)));
+            }
+        }
+        first.map(|(_, port)| port)
+    }
 }
 
 fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> Vec<Unit> {
-    let container = |name: &str| -> Option<&ContainerPlan> {
-        pod.containers.iter().find(|c| c.service == name)
-    };
+    let by_service: HashMap<&str, &ContainerPlan> = pod
+        .containers
+        .iter()
+        .map(|c| (c.service.as_str(), c))
+        .collect();
+    let container = |name: &str| -> Option<&ContainerPlan> { by_service.get(name).copied() };
     units
         .iter()
         .map(|(name, members)| {
@@ -92,7 +138,7 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
                 if let Some(service) = project.service(member) {
                     if let Some(check) = &service.healthcheck {
                         ports.extend(
-                            container::local_ports(check)
+                            ports::local_ports(check)
                                 .into_iter()
                                 .map(|p| (p, Protocol::Tcp)),
                         );
@@ -172,13 +218,23 @@ pub fn groups(
     allowed: &[u16],
 ) -> Vec<Group> {
     let units = units(project, pod, indivisible);
-    // Pods being filled: indices into `units`.
-    let mut bins: Vec<Vec<usize>> = Vec::new();
+    let (bins, reasons) = fill(&units, allowed);
+    into_groups(&units, bins, reasons)
+}
+
+/// Places the units, in order, each into the first Pod it does not clash
+/// with: each Pod's units (indices into `units`), and why it exists.
+fn fill(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
+    // Pods being filled: indices into `units`; a unit that must be alone
+    // fills one by itself (`None`).
+    let mut bins: Vec<Option<Bin>> = Vec::new();
+    let mut alone: Vec<usize> = Vec::new();
     let mut reasons: Vec<Option<String>> = Vec::new();
     let mut unknown: Vec<usize> = Vec::new();
     for (i, unit) in units.iter().enumerate() {
         if unit.alone.is_some() {
-            bins.push(vec![i]);
+            bins.push(None);
+            alone.push(i);
             reasons.push(None);
             continue;
         }
@@ -188,32 +244,29 @@ pub fn groups(
         }
         let mut blocked: Vec<(u16, Protocol)> = Vec::new();
         let mut placed = false;
-        for bin in &mut bins {
-            let first_alone = bin
-                .first()
-                .and_then(|&b| units.get(b))
-                .is_some_and(|u| u.alone.is_some());
-            if first_alone {
-                continue;
-            }
-            let hit = bin
-                .iter()
-                .filter_map(|&b| units.get(b))
-                .find_map(|other| clash(unit, other, allowed));
-            match hit {
+        for bin in bins.iter_mut().flatten() {
+            match bin.clash(unit, allowed) {
                 Some(port) => blocked.push(port),
                 None => {
-                    bin.push(i);
+                    bin.push(i, unit);
                     placed = true;
                     break;
                 }
             }
         }
         if !placed {
-            bins.push(vec![i]);
-            reasons.push(port_reason(&units, blocked));
+            bins.push(Some(Bin::new(i, unit)));
+            reasons.push(port_reason(units, blocked));
         }
     }
+    let mut alone = alone.into_iter();
+    let mut bins: Vec<Vec<usize>> = bins
+        .into_iter()
+        .map(|bin| match bin {
+            Some(bin) => bin.units,
+            None => alone.next().into_iter().collect(),
+        })
+        .collect();
     // Services whose ports podlift cannot know stay in the largest Pod.
     let largest = bins
         .iter()
@@ -233,7 +286,7 @@ pub fn groups(
         }
         None => {}
     }
-    into_groups(&units, bins, reasons)
+    (bins, reasons)
 }
 
 /// The Pods as groups of services, each with why it exists.
@@ -328,5 +381,120 @@ pub fn explain(
             .at_opt(span)
             .help("peers in other Pods still reach its preset addresses and names; `podlift plan` shows every Pod, `--strategy pod` insists on one"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{Alone, Protocol, Unit, fill, port_reason};
+
+    /// The placement as it was first written: each unit compared with
+    /// each unit of each Pod, the first clashing port of the first
+    /// clashing unit blocking it.
+    fn fill_pairwise(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
+        let clash = |a: &Unit, b: &Unit| {
+            a.ports
+                .intersection(&b.ports)
+                .copied()
+                .find(|(port, _)| !(allowed.contains(port) && a.own_addresses && b.own_addresses))
+        };
+        let mut bins: Vec<Vec<usize>> = Vec::new();
+        let mut reasons = Vec::new();
+        let mut unknown = Vec::new();
+        for (i, unit) in units.iter().enumerate() {
+            if unit.alone.is_some() {
+                bins.push(vec![i]);
+                reasons.push(None);
+                continue;
+            }
+            if unit.ports.is_empty() {
+                unknown.push(i);
+                continue;
+            }
+            let mut blocked = Vec::new();
+            let mut placed = false;
+            for bin in &mut bins {
+                if units[bin[0]].alone.is_some() {
+                    continue;
+                }
+                match bin.iter().find_map(|&b| clash(unit, &units[b])) {
+                    Some(port) => blocked.push(port),
+                    None => {
+                        bin.push(i);
+                        placed = true;
+                        break;
+                    }
+                }
+            }
+            if !placed {
+                bins.push(vec![i]);
+                reasons.push(port_reason(units, blocked));
+            }
+        }
+        let largest = bins
+            .iter()
+            .enumerate()
+            .filter(|(_, bin)| units[bin[0]].alone.is_none())
+            .max_by_key(|(i, bin)| (bin.len(), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        match largest {
+            Some(i) => bins[i].extend(unknown),
+            None if !unknown.is_empty() => {
+                bins.push(unknown);
+                reasons.push(None);
+            }
+            None => {}
+        }
+        (bins, reasons)
+    }
+
+    /// Units with a few ports each from a small range, so that they clash
+    /// often, some allowed to share, some alone, some without ports.
+    fn units(count: usize, seed: u64) -> Vec<Unit> {
+        let mut state = seed;
+        let mut next = move |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % bound
+        };
+        (0..count)
+            .map(|i| {
+                let ports: BTreeSet<(u16, Protocol)> = (0..next(4))
+                    .map(|_| {
+                        let port = 8000 + u16::try_from(next(12)).unwrap();
+                        let protocol = if next(5) == 0 {
+                            Protocol::Udp
+                        } else {
+                            Protocol::Tcp
+                        };
+                        (port, protocol)
+                    })
+                    .collect();
+                Unit {
+                    name: format!("u{i}"),
+                    members: vec![format!("u{i}")],
+                    ports,
+                    own_addresses: next(3) != 0,
+                    alone: (next(25) == 0).then_some(Alone::Host),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn placing_by_port_index_gives_the_pairwise_placement() {
+        for seed in 0..200 {
+            let units = units(60, seed);
+            for allowed in [&[][..], &[8000, 8003, 8007][..]] {
+                assert_eq!(
+                    fill(&units, allowed),
+                    fill_pairwise(&units, allowed),
+                    "seed {seed}, allowed {allowed:?}"
+                );
+            }
+        }
     }
 }

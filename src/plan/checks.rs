@@ -1,6 +1,7 @@
 //! Checks of the one-Pod plan that are not part of building it: addresses
-//! against subnets, the cluster's ranges and reserved addresses; settings the
-//! Pod has only once; what the namespace and the peers must know.
+//! against subnets, the cluster's ranges and reserved addresses; replicas
+//! and restart policies, which a Pod has only once; what the namespace and
+//! the peers must know.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -8,6 +9,8 @@ use ipnet::IpNet;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::model::service::{Restart, Service};
+use crate::plan::{Layout, Role};
 use crate::source::{Located, Span};
 
 /// Ranges clusters commonly use, checked when the user names none.
@@ -53,26 +56,30 @@ fn reserved(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-/// Every preset address with where it was written and who declared it.
-fn declared(project: &Project, extra: &[IpAddr]) -> Vec<(Located<IpAddr>, String)> {
+/// Every preset address with where it was written (`--extra-ip`: nowhere in
+/// a file) and who declared it.
+fn declared(project: &Project, extra: &[IpAddr]) -> Vec<(IpAddr, Option<Span>, String)> {
     let mut out = Vec::new();
     for service in &project.services {
         for network in &service.networks {
             for address in network.addresses() {
-                out.push((address, format!("service `{}`", service.name.value)));
+                out.push((
+                    address.value,
+                    Some(address.span),
+                    format!("service `{}`", service.name.value),
+                ));
             }
         }
     }
     for address in &project.extension.extra_addresses {
-        out.push((address.clone(), "`x-podlift.extra-addresses`".to_string()));
+        out.push((
+            address.value,
+            Some(address.span),
+            "`x-podlift.extra-addresses`".to_string(),
+        ));
     }
-    let nowhere = Span {
-        file: crate::source::FileId(u32::MAX),
-        start: 0,
-        len: 0,
-    };
     for address in extra {
-        out.push((Located::new(*address, nowhere), "`--extra-ip`".to_string()));
+        out.push((*address, None, "`--extra-ip`".to_string()));
     }
     out
 }
@@ -118,15 +125,13 @@ pub fn check_addresses(
         }
     }
     let user_ranges = !pod_cidrs.is_empty() || !service_cidrs.is_empty();
-    for (address, who) in declared(project, extra) {
-        let span = (address.span.file.0 != u32::MAX).then_some(address.span);
-        if let Some(why) = reserved(address.value) {
+    for (address, span, who) in declared(project, extra) {
+        if let Some(why) = reserved(address) {
             diagnostics.push(
                 Diagnostic::error(
                     "address-reserved",
                     format!(
-                        "{who} claims `{}`, which must not go on the Pod's loopback: {why}",
-                        address.value
+                        "{who} claims `{address}`, which must not go on the Pod's loopback: {why}"
                     ),
                 )
                 .at_opt(span)
@@ -135,11 +140,11 @@ pub fn check_addresses(
             continue;
         }
         for (ranges, kind) in [(pod_cidrs, "Pod"), (service_cidrs, "Service")] {
-            if let Some(range) = ranges.iter().find(|r| r.contains(&address.value)) {
+            if let Some(range) = ranges.iter().find(|r| r.contains(&address)) {
                 diagnostics.push(
                     Diagnostic::error(
                         "address-cluster-range",
-                        format!("{who} claims `{}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}", address.value),
+                        format!("{who} claims `{address}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}"),
                     )
                     .at_opt(span)
                     .help("preset addresses must lie outside the cluster's ranges; 169.254.0.0/16 link-local addresses are usually safe"),
@@ -151,11 +156,11 @@ pub fn check_addresses(
                 let Ok(net) = range.parse::<IpNet>() else {
                     continue;
                 };
-                if net.contains(&address.value) {
+                if net.contains(&address) {
                     diagnostics.push(
                         Diagnostic::warning(
                             "address-common-range",
-                            format!("{who} claims `{}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it", address.value),
+                            format!("{who} claims `{address}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it"),
                         )
                         .at_opt(span)
                         .help("name the cluster's ranges with `--pod-cidr` and `--service-cidr` to check for real"),
@@ -168,13 +173,13 @@ pub fn check_addresses(
 
 /// Notes that hold for every Pod with preset addresses (the Pod Security
 /// level they need is measured on the rendered Pods: `render::pod_security`).
-pub fn notes(project: &Project, split: bool, diagnostics: &mut Diagnostics) {
+pub(crate) fn notes(project: &Project, layout: Layout, diagnostics: &mut Diagnostics) {
     let with_addresses = project
         .services
         .iter()
         .filter(|s| s.networks.iter().any(|n| n.addresses().next().is_some()))
         .count();
-    if with_addresses > 1 && split {
+    if with_addresses > 1 && layout == Layout::Split {
         diagnostics.push(
             Diagnostic::note(
                 "source-address",
@@ -265,4 +270,92 @@ pub fn warn_network_privilege(
         .at(service.name.span)
         .help("if it changes the network, give it a Pod of its own: `--strategy split`, not grouped with others (`network_mode: service:`, `x-podlift.group`)"),
     );
+}
+
+pub(crate) fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        if let Some(replicas) = service.replicas.as_ref().filter(|r| r.value > 1) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "replicas",
+                    format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
+                )
+                .at(replicas.span)
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Deployment of its own; or set `replicas: 1`"),
+            );
+        }
+    }
+}
+
+pub(crate) fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut Diagnostics) {
+    // A one-shot init container runs to completion once: what `no` means.
+    let long_running: Vec<(&Service, Restart)> = project
+        .services
+        .iter()
+        .zip(roles)
+        .filter(|(_, role)| **role != Role::Init)
+        .map(|(service, _)| {
+            (
+                service,
+                service.restart.as_ref().map_or(Restart::No, |r| r.value),
+            )
+        })
+        .collect();
+    let restarts = |policy: Restart| matches!(policy, Restart::Always | Restart::UnlessStopped);
+    let all_alike = long_running
+        .windows(2)
+        .all(|w| matches!(w, [(_, a), (_, b)] if restarts(*a) == restarts(*b)));
+    if all_alike {
+        // No service restarts on its own: one fact about the Pod, naming
+        // each policy as it is written.
+        let mut policies: Vec<&'static str> = Vec::new();
+        for (_, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+            if !policies.contains(&policy.as_str()) {
+                policies.push(policy.as_str());
+            }
+        }
+        if !policies.is_empty() {
+            let message = match policies.as_slice() {
+                [one] => format!(
+                    "every service has restart policy `{one}`, but a Deployment's Pod restarts each container that exits"
+                ),
+                many => format!(
+                    "no service restarts after it exits (restart policies {}), but a Deployment's Pod restarts each container that exits",
+                    many.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            diagnostics.push(
+                Diagnostic::note("restart-pod", message)
+                    .help("make sure the services may run again after they exit"),
+            );
+        }
+        return;
+    }
+    let restarting: Vec<&str> = long_running
+        .iter()
+        .filter(|(_, p)| restarts(*p))
+        .map(|(s, _)| s.name.value.as_str())
+        .collect();
+    let example = restarting.first().copied().unwrap_or_default();
+    for (service, policy) in long_running.iter().filter(|(_, p)| !restarts(*p)) {
+        let span = service
+            .restart
+            .as_ref()
+            .map_or(service.name.span, |r| r.span);
+        diagnostics.push(
+            Diagnostic::warning(
+                "restart-differs",
+                format!(
+                    "service `{}` has restart policy `{}`, but a Deployment's Pod restarts every container that exits (as `{example}`'s policy asks)",
+                    service.name.value,
+                    policy.as_str()
+                ),
+            )
+            .at(span)
+            .help("make sure the service may run again after it exits (compose's default is `no`)"),
+        );
+    }
 }

@@ -1,15 +1,19 @@
 //! Per-container settings: environment, ports, probes, mounts, security, resources.
 
-use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model;
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
+use crate::model::image::PullPolicy;
 use crate::model::port::Protocol;
+use crate::model::service::NetworkMode;
 use crate::model::service::Service;
-use crate::plan::ContainerPlan;
+use crate::plan::addresses::Addresses;
 use crate::plan::storage::{MountPlan, Storage};
+use crate::plan::{LOOPBACK_INIT_NAME, Role, names, storage};
 
 /// Everything about a container besides its image and command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -44,7 +48,7 @@ pub struct Details {
     /// `stdin`.
     pub stdin: bool,
     /// `imagePullPolicy`.
-    pub pull_policy: Option<String>,
+    pub pull_policy: Option<PullPolicy>,
     /// The health check restarts the container (`livenessProbe`) instead of
     /// only marking it unready.
     pub liveness: bool,
@@ -205,7 +209,7 @@ pub fn details(
         read_only: service.security.read_only,
         tty: service.security.tty,
         stdin: service.security.stdin_open,
-        pull_policy: service.pull_policy.clone(),
+        pull_policy: service.pull_policy,
         liveness,
         cpu_limit: service.resources.cpu_limit,
         cpu_request: service.resources.cpu_request,
@@ -215,124 +219,165 @@ pub fn details(
     }
 }
 
-/// Two containers of one Pod cannot both listen on one port: they share a
-/// network namespace.
-pub fn check_ports(
-    containers: &[ContainerPlan],
+/// One application container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerPlan {
+    /// Container name (a DNS-1123 label derived from the service name).
+    pub name: String,
+    /// The compose service it comes from.
+    pub service: String,
+    /// Image reference.
+    pub image: String,
+    /// Kubernetes `command` (compose `entrypoint`).
+    pub command: Option<Vec<String>>,
+    /// Kubernetes `args` (compose `command`).
+    pub args: Option<Vec<String>>,
+    /// Where it runs.
+    pub role: Role,
+    /// Its preset addresses (a shared namespace's included).
+    pub addresses: Vec<IpAddr>,
+    /// Containers it waits for (`depends_on`, `network_mode: service:`).
+    pub depends_on: Vec<String>,
+    /// Container ports that compose publishes.
+    pub published: Vec<(u16, model::port::Protocol)>,
+    /// `deploy.replicas` (or `scale`).
+    pub replicas: u32,
+    /// Everything else: environment, ports, probes, mounts, security, resources.
+    pub details: Details,
+}
+
+pub(crate) fn plan_containers(
     project: &Project,
-    allowed: &[u16],
-    split: bool,
+    order: &[usize],
+    roles: &[Role],
+    addresses: &Addresses,
+    storage: &storage::Storage,
+    liveness: bool,
     diagnostics: &mut Diagnostics,
-) {
-    // What helps: more Pods (not under `--strategy pod`), or, for two
-    // services that each bind a preset address of their own, sharing.
-    let remedy = |port: u16, both_addressed: bool| {
-        let pods = if split {
-            "they share a network namespace (`network_mode: service:` or `x-podlift.group`): change one port, or let them run apart"
-        } else {
-            "convert without `--strategy pod`: the default `--strategy auto` puts them in different Pods"
+) -> Vec<ContainerPlan> {
+    let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
+    let mut containers = Vec::with_capacity(order.len());
+    let gated = gated_services(project, diagnostics);
+    for &index in order {
+        let Some(service) = project.services.get(index) else {
+            continue;
         };
-        if both_addressed {
-            format!(
-                "{pods}; if each binds its own preset address, not 0.0.0.0, allow it with `--allow-shared-port {port}`"
-            )
-        } else {
-            pods.to_string()
+        let image = image_of(service, &project.name, diagnostics);
+        let mut depends_on: Vec<String> = service
+            .depends_on
+            .iter()
+            .map(|d| d.service.value.clone())
+            .collect();
+        if let Some(NetworkMode::Service(target)) = service.network_mode.as_ref().map(|m| &m.value)
+            && !depends_on.contains(target)
+        {
+            depends_on.push(target.clone());
         }
-    };
-    let addressed: BTreeMap<&str, bool> = containers
-        .iter()
-        .map(|c| (c.service.as_str(), !c.addresses.is_empty()))
-        .collect();
-    let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
-    for container in containers {
-        for &(port, protocol) in &container.details.ports {
-            if allowed.contains(&port) {
-                continue;
-            }
-            match owner.get(&(port, protocol)) {
-                Some(other) => {
-                    let span = project
-                        .service(&container.service)
-                        .and_then(|s| {
-                            s.ports
-                                .iter()
-                                .chain(&s.expose)
-                                .find(|p| p.target == port && p.protocol == protocol)
-                        })
-                        .map(|p| p.span);
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "port-conflict",
-                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
-                        )
-                        .at_opt(span)
-                        .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
-                    );
+        let name = names::unique(
+            &names::dns_label(&service.name.value, "service"),
+            &mut taken,
+        );
+        containers.push(ContainerPlan {
+            name,
+            service: service.name.value.clone(),
+            image,
+            command: service.entrypoint.as_ref().map(|c| escape_all(&c.value)),
+            args: service.command.as_ref().map(|c| escape_all(&c.value)),
+            role: roles.get(index).copied().unwrap_or(Role::Container),
+            addresses: addresses
+                .by_service
+                .get(&service.name.value)
+                .cloned()
+                .unwrap_or_default(),
+            depends_on,
+            published: {
+                let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
+                for port in service.ports.iter().filter(|p| !p.host_only()) {
+                    if !published.contains(&(port.target, port.protocol)) {
+                        published.push((port.target, port.protocol));
+                    }
                 }
-                None => {
-                    owner.insert((port, protocol), &container.service);
-                }
-            }
-        }
+                published
+            },
+            replicas: service.replicas.as_ref().map_or(1, |r| r.value),
+            details: details(
+                service,
+                storage,
+                liveness,
+                gated.contains(service.name.value.as_str()),
+                diagnostics,
+            ),
+        });
     }
-    // A health check that calls `localhost:PORT` shows where its own service
-    // listens, declared or not; in one Pod that port must be its alone.
-    for container in containers {
-        let Some(service) = project.service(&container.service) else {
-            continue;
-        };
-        let Some(check) = &service.healthcheck else {
-            continue;
-        };
-        for port in local_ports(check) {
-            let declared_here = container.details.ports.contains(&(port, Protocol::Tcp));
-            let Some(other) = owner
-                .get(&(port, Protocol::Tcp))
-                .filter(|o| **o != container.service)
-            else {
-                continue;
-            };
-            if declared_here || allowed.contains(&port) {
-                continue;
-            }
+    containers
+}
+
+/// Services a dependent waits on with `service_healthy`: only they get a
+/// start gate (`startupProbe`); compose never kills a container for a
+/// failing health check, and a plain `depends_on` waits for nothing.
+fn gated_services<'a>(
+    project: &'a Project,
+    diagnostics: &mut Diagnostics,
+) -> std::collections::HashSet<&'a str> {
+    let gated: std::collections::HashSet<&str> = project
+        .services
+        .iter()
+        .flat_map(|s| &s.depends_on)
+        .filter(|d| d.condition == model::service::Condition::Healthy)
+        .map(|d| d.service.value.as_str())
+        .collect();
+    for service in &project.services {
+        if let Some(timeout) = &service.startup_timeout
+            && !gated.contains(service.name.value.as_str())
+        {
             diagnostics.push(
-                Diagnostic::error(
-                    "port-conflict",
-                    format!(
-                        "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one network namespace the check would reach `{other}`, or both would bind it",
-                        container.service
-                    ),
-                )
-                .at(check.span)
-                .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
+                Diagnostic::warning("startup-timeout-unused", format!("`x-podlift.startup-timeout` of service `{}` has no effect: no service waits on it with `condition: service_healthy`", service.name.value))
+                    .at(timeout.span)
+                    .help("remove it, or make the dependent wait with `condition: service_healthy`"),
             );
         }
     }
+    gated
 }
 
-/// Ports a health check calls on the container itself (`localhost:8080`,
-/// `127.0.0.1:8080`, `0.0.0.0:8080`, `[::1]:8080`).
-pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
-    let text = match &check.test {
-        HealthTest::Exec(words) => words.join(" "),
-        HealthTest::Shell(line) => line.clone(),
-    };
-    let mut ports = Vec::new();
-    for host in ["localhost:", "127.0.0.1:", "0.0.0.0:", "[::1]:"] {
-        for (at, _) in text.match_indices(host) {
-            let digits: String = text
-                .get(at + host.len()..)
-                .unwrap_or("")
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            if let Ok(port) = digits.parse::<u16>()
-                && !ports.contains(&port)
-            {
-                ports.push(port);
-            }
+pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
+    match (&service.image, service.build) {
+        (Some(image), Some(build)) if !image.value.trim().is_empty() => {
+            // compose builds the image under this name; the cluster can only pull it
+            diagnostics.push(
+                Diagnostic::warning(
+                    "image-built",
+                    format!(
+                        "service `{}` is built, not pulled; the Pod expects image `{}`, which compose builds",
+                        service.name.value, image.value
+                    ),
+                )
+                .at(build)
+                .help("build it, push it to a registry the cluster can pull from, and make `image:` that reference"),
+            );
+            image.value.clone()
+        }
+        (Some(image), _) if !image.value.trim().is_empty() => image.value.clone(),
+        (_, Some(build)) => {
+            // docker compose names a built image `<project>-<service>`.
+            let image = format!("{project}-{}", service.name.value);
+            diagnostics.push(
+                Diagnostic::warning("image-built", format!("service `{}` is built, not pulled; the Pod expects image `{image}`", service.name.value))
+                    .at(build)
+                    .help("build it, push it to a registry the cluster can pull from, and set `image:` to that reference"),
+            );
+            image
+        }
+        _ => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "image-missing",
+                    format!("service `{}` has no `image`", service.name.value),
+                )
+                .at(service.name.span)
+                .help("set `image:` to a reference the cluster can pull"),
+            );
+            String::new()
         }
     }
-    ports
 }

@@ -10,19 +10,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::model::port::Protocol;
 use crate::model::service::{NetworkMode, Service};
-use crate::plan::PodPlan;
 use crate::plan::addresses::namespace_owner;
+use crate::plan::{ContainerPlan, PodPlan};
 
 /// What a Pod's NetworkPolicy admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyPlan {
     /// The compose networks the Pod's services are on, sorted: its Pods
-    /// carry a label per network ([`label_key`]), and admit the Pods that
+    /// carry a label per network (`label_key`), and admit the Pods that
     /// carry one of the same.
     pub networks: Vec<String>,
     /// Container ports compose publishes: open to every source, as on the host.
-    pub published: Vec<(u16, &'static str)>,
+    pub published: Vec<(u16, Protocol)>,
     /// Every network is `internal`: no egress but to peers and the DNS.
     pub internal_only: bool,
 }
@@ -102,11 +103,13 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
         .collect();
     for (index, plan) in plans.iter_mut().enumerate() {
         let own = networks.get(index).cloned().unwrap_or_default();
-        let mut published: Vec<(u16, &'static str)> = Vec::new();
-        for (port, protocol) in plan.containers.iter().flat_map(|c| &c.published) {
-            let entry = (*port, protocol.as_k8s());
-            if !published.contains(&entry) {
-                published.push(entry);
+        let mut published: Vec<(u16, Protocol)> = Vec::new();
+        for container in &plan.containers {
+            for &(port, protocol) in &container.published {
+                let entry = (arrival_port(plan, container, port, protocol), protocol);
+                if !published.contains(&entry) {
+                    published.push(entry);
+                }
             }
         }
         let internal_only = !own.is_empty() && own.iter().all(|n| is_internal(project, n));
@@ -116,6 +119,22 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
             internal_only,
         });
     }
+}
+
+/// The port a container's published `port` arrives on at the Pod's IP: the
+/// stand-in port its Service targets where another container of the Pod
+/// serves the same port on its own address (`--allow-shared-port`), else
+/// the port itself. The policy must open what arrives, before the inbound
+/// rule sends it on.
+fn arrival_port(plan: &PodPlan, container: &ContainerPlan, port: u16, protocol: Protocol) -> u16 {
+    let Some(address) = container.addresses.first() else {
+        return port;
+    };
+    plan.loopback
+        .iter()
+        .flat_map(|l| &l.inbound)
+        .find(|r| r.address == *address && r.port == port && r.protocol == protocol)
+        .map_or(port, |r| r.via)
 }
 
 /// Services that share a Pod share its network namespace: per Pod, a note

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{NetworkMode, Service};
+use crate::plan::Layout;
 
 /// `a`, `b` and `c`, each in backticks.
 fn listed<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
@@ -28,8 +29,13 @@ fn outside(service: &Service) -> bool {
 }
 
 /// Every note of this module; `claimed` are the addresses some Pod claims.
-pub fn notes(project: &Project, claimed: &[IpAddr], split: bool, diagnostics: &mut Diagnostics) {
-    note_unknown_ports(project, split, diagnostics);
+pub(crate) fn notes(
+    project: &Project,
+    claimed: &[IpAddr],
+    layout: Layout,
+    diagnostics: &mut Diagnostics,
+) {
+    note_unknown_ports(project, layout == Layout::Split, diagnostics);
     note_lan_addresses(project, diagnostics);
     note_unclaimed_extra_hosts(project, claimed, diagnostics);
 }

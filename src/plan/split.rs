@@ -7,19 +7,23 @@
 //! Services ([`peer_names`]). No Pod's spec grows with the number of peers.
 
 mod peer_names;
+mod services;
+mod storage;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use services::{address_map, services_and_owners};
+use storage::{StorageIndex, storage_for};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
-use crate::plan::address_map::{AddressMap, MapEntry};
+use crate::plan::address_map::AddressMap;
 use crate::plan::addresses::namespace_owner;
 use crate::plan::auto::{Alone, Group};
-use crate::plan::storage::{Storage, VolumeSource};
 use crate::plan::{
-    ContainerPlan, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan, ServicePort,
+    ContainerPlan, Controller, Layout, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan,
     inbound_rules, init_image, names,
 };
 
@@ -239,11 +243,11 @@ impl Common<'_> {
             .collect();
         containers.sort_by_key(|c| self.start_order.get(c.service.as_str()).copied());
         fix_roles(&mut containers, project, diagnostics);
-        crate::plan::container::check_ports(
+        crate::plan::ports::check_ports(
             &containers,
             project,
             &options.allow_shared_ports,
-            true,
+            Layout::Split,
             diagnostics,
         );
         let mut own: Vec<IpAddr> = containers
@@ -279,7 +283,10 @@ impl Common<'_> {
         let pod = crate::plan::process::for_pod(&pod, &containers);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
-        if replicas > 1 && !storage.claims.is_empty() && !options.statefulset {
+        if replicas > 1
+            && !storage.claims.is_empty()
+            && options.controller != Controller::StatefulSet
+        {
             replicas_stateful(group, replicas, members, project, diagnostics);
         }
         PodPlan {
@@ -316,55 +323,6 @@ fn replicas_stateful(
     );
 }
 
-/// Preset address → (group, name of the Service that answers for it, its ports).
-type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, &'static str)>)>;
-
-/// The project's address map: every IPv4 preset address whose service has a
-/// Service. `None` when there is none.
-fn address_map(
-    plan: &PodPlan,
-    project: &Project,
-    owners: &AddressOwners,
-    diagnostics: &mut Diagnostics,
-) -> Option<Arc<AddressMap>> {
-    let mut entries = Vec::new();
-    for (address, (_, service, ports)) in owners {
-        match address {
-            IpAddr::V4(address) => entries.push(MapEntry {
-                address: *address,
-                service: service.clone(),
-                ports: ports.clone(),
-            }),
-            IpAddr::V6(_) => {
-                let owner = plan.containers.iter().find(|c| &c.name == service);
-                let span = owner
-                    .and_then(|c| project.service(&c.service))
-                    .map(|s| s.name.span);
-                diagnostics.push(
-                    Diagnostic::warning("split-ipv6", format!("IPv6 preset address `{address}` is not reachable from other Pods: the split strategy translates IPv4 addresses only"))
-                        .at_opt(span)
-                        .help("keep the services that call it in its Pod (`x-podlift: {group: NAME}`), or give it an IPv4 address"),
-                );
-            }
-        }
-    }
-    if entries.is_empty() {
-        return None;
-    }
-    let mut taken: HashSet<String> = plan
-        .storage
-        .config_maps
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    let name = names::dns_label(&format!("{}-address-map", plan.name), "address-map");
-    Some(Arc::new(AddressMap {
-        name: names::unique(&name, &mut taken),
-        project: plan.project.clone(),
-        entries,
-    }))
-}
-
 /// A service that can change its network namespace changes it for the
 /// other members of its group too.
 fn warn_shared_privilege(
@@ -387,110 +345,6 @@ fn warn_shared_privilege(
                 );
             }
         }
-    }
-}
-
-/// Each group's Services, and which Service answers for each preset address.
-fn services_and_owners(
-    plan: &PodPlan,
-    project: &Project,
-    group_count: usize,
-    group_of: &HashMap<&str, usize>,
-    isolated: &BTreeSet<usize>,
-    options: &PlanOptions,
-    diagnostics: &mut Diagnostics,
-) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
-    // Which Service answers for each preset address, and in which group it lives.
-    let mut owner_of: AddressOwners = BTreeMap::new();
-    let mut services_by_group: Vec<Vec<ServicePlan>> = vec![Vec::new(); group_count];
-    // One network namespace per group: every member's port answers on every
-    // address of the Pod, so each member's Service carries all of them.
-    let mut group_ports: Vec<Vec<(u16, crate::model::port::Protocol)>> =
-        vec![Vec::new(); group_count];
-    for container in &plan.containers {
-        let Some(ports) = group_of
-            .get(container.service.as_str())
-            .and_then(|&g| group_ports.get_mut(g))
-        else {
-            continue;
-        };
-        for port in &container.details.ports {
-            if !ports.contains(port) {
-                ports.push(*port);
-            }
-        }
-    }
-    let published: HashMap<&str, &ServicePlan> =
-        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
-    for container in &plan.containers {
-        let Some(&g) = group_of
-            .get(container.service.as_str())
-            .filter(|g| !isolated.contains(g))
-        else {
-            continue;
-        };
-        let published = published.get(container.name.as_str()).copied();
-        let service = service_for(
-            container,
-            group_ports.get(g).map_or(&[][..], Vec::as_slice),
-            published,
-            options,
-        );
-        if service.ports.is_empty() {
-            if !container.addresses.is_empty() {
-                let span = project.service(&container.service).map(|s| s.name.span);
-                diagnostics.push(
-                    Diagnostic::warning("split-no-ports", format!("service `{}` declares no ports, so no other Pod can reach its preset address", container.service))
-                        .at_opt(span)
-                        .help("declare every port it listens on with `expose` or `ports`"),
-                );
-            }
-            continue;
-        }
-        for address in &container.addresses {
-            owner_of.entry(*address).or_insert_with(|| {
-                let ports = service.ports.iter().map(|p| (p.port, p.protocol)).collect();
-                (g, service.name.clone(), ports)
-            });
-        }
-        if let Some(list) = services_by_group.get_mut(g) {
-            list.push(service);
-        }
-    }
-    (services_by_group, owner_of)
-}
-
-/// The Service of one compose service: every port it listens on, as clients
-/// call it on the preset address, plus published ports where they differ.
-fn service_for(
-    container: &ContainerPlan,
-    group_ports: &[(u16, crate::model::port::Protocol)],
-    published: Option<&ServicePlan>,
-    options: &PlanOptions,
-) -> ServicePlan {
-    let mut ports: Vec<ServicePort> = group_ports
-        .iter()
-        .map(|(port, protocol)| ServicePort {
-            name: format!("{}-{port}", protocol.as_str()),
-            port: *port,
-            target: *port,
-            protocol: protocol.as_k8s(),
-        })
-        .collect();
-    // Published ports keep their compose number too, where it differs.
-    for extra in published.iter().flat_map(|s| s.ports.iter()) {
-        if !ports
-            .iter()
-            .any(|p| p.port == extra.port && p.protocol == extra.protocol)
-        {
-            ports.push(extra.clone());
-        }
-    }
-    ports.sort_by_key(|p| (p.port, p.protocol));
-    ServicePlan {
-        name: container.name.clone(),
-        type_: options.service_type.clone(),
-        ports,
     }
 }
 
@@ -530,93 +384,4 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
         }
     }
     containers.sort_by_key(|c| c.role == Role::Container);
-}
-
-/// Positions of the one-Pod plan's storage objects by name, made once so
-/// that picking each group's part does not go through all of them.
-struct StorageIndex<'a> {
-    all: &'a Storage,
-    volumes: HashMap<&'a str, Vec<usize>>,
-    claims: HashMap<&'a str, Vec<usize>>,
-    config_maps: HashMap<&'a str, Vec<usize>>,
-    secrets: HashMap<&'a str, Vec<usize>>,
-}
-
-impl<'a> StorageIndex<'a> {
-    fn new(all: &'a Storage) -> Self {
-        fn by_name<'a, T>(
-            items: &'a [T],
-            name: impl Fn(&'a T) -> &'a str,
-        ) -> HashMap<&'a str, Vec<usize>> {
-            let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-            for (i, item) in items.iter().enumerate() {
-                index.entry(name(item)).or_default().push(i);
-            }
-            index
-        }
-        Self {
-            all,
-            volumes: by_name(&all.volumes, |v| v.name.as_str()),
-            claims: by_name(&all.claims, |c| c.name.as_str()),
-            config_maps: by_name(&all.config_maps, |c| c.name.as_str()),
-            secrets: by_name(&all.secrets, |s| s.name.as_str()),
-        }
-    }
-}
-
-/// The items of `items` at the positions `index` holds for `name`.
-fn named<'a, T: Clone + 'a>(
-    items: &'a [T],
-    index: &'a HashMap<&str, Vec<usize>>,
-    name: &str,
-) -> impl Iterator<Item = T> + 'a {
-    index
-        .get(name)
-        .into_iter()
-        .flatten()
-        .filter_map(|&i| items.get(i).cloned())
-}
-
-/// The part of the storage a group's containers use, in the one-Pod plan's order.
-fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storage {
-    let all = index.all;
-    let mut used: Vec<usize> = containers
-        .iter()
-        .flat_map(|c| c.details.mounts.iter())
-        .filter_map(|m| index.volumes.get(m.volume.as_str()))
-        .flatten()
-        .copied()
-        .collect();
-    used.sort_unstable();
-    used.dedup();
-    let mut storage = Storage::default();
-    for volume in used.into_iter().filter_map(|i| all.volumes.get(i)) {
-        storage.volumes.push(volume.clone());
-        match &volume.source {
-            VolumeSource::Claim(name) => {
-                storage
-                    .claims
-                    .extend(named(&all.claims, &index.claims, name))
-            }
-            VolumeSource::ConfigMap(name) => {
-                storage
-                    .config_maps
-                    .extend(named(&all.config_maps, &index.config_maps, name))
-            }
-            VolumeSource::Secret(name) => {
-                storage
-                    .secrets
-                    .extend(named(&all.secrets, &index.secrets, name))
-            }
-            VolumeSource::EmptyDir { .. } | VolumeSource::HostPath(_) => {}
-        }
-    }
-    for container in containers {
-        if let Some(mounts) = all.mounts.get(&container.service) {
-            storage
-                .mounts
-                .insert(container.service.clone(), mounts.clone());
-        }
-    }
-    storage
 }

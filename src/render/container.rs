@@ -8,8 +8,9 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use crate::plan::address_map::{self};
-use crate::plan::container::Probe;
+use super::init_script;
+use crate::model::image::PullPolicy;
+use crate::plan::Probe;
 use crate::plan::storage::MountPlan;
 use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, Role};
 use crate::render::{process, quantity};
@@ -34,18 +35,22 @@ pub(crate) fn loopback_container(init: &LoopbackInit) -> Container {
     Container {
         name: LOOPBACK_INIT_NAME.to_string(),
         image: Some(init.image.clone()),
-        command: Some(vec!["sh".to_string(), "-c".to_string(), init.script()]),
+        command: Some(vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            init_script::script(init),
+        ]),
         volume_mounts: init.map.is_some().then(|| {
             vec![VolumeMount {
-                name: address_map::MAP_VOLUME.to_string(),
-                mount_path: address_map::MAP_DIR.to_string(),
+                name: init_script::MAP_VOLUME.to_string(),
+                mount_path: init_script::MAP_DIR.to_string(),
                 read_only: Some(true),
                 ..VolumeMount::default()
             }]
         }),
         env: init.map.is_some().then(|| {
             vec![EnvVar {
-                name: crate::plan::NAMESPACE_VARIABLE.to_string(),
+                name: init_script::NAMESPACE_VARIABLE.to_string(),
                 value: None,
                 value_from: Some(EnvVarSource {
                     field_ref: Some(ObjectFieldSelector {
@@ -139,7 +144,7 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
         }),
         working_dir: d.working_dir.clone(),
         tty: d.tty.then_some(true),
-        image_pull_policy: d.pull_policy.clone(),
+        image_pull_policy: d.pull_policy.map(|p| image_pull_policy(p).to_string()),
         stdin: d.stdin.then_some(true),
         lifecycle: process::lifecycle(&d.process),
         ..Container::default()
@@ -166,5 +171,15 @@ pub(crate) fn volume_mount(m: &MountPlan) -> VolumeMount {
         sub_path: m.sub_path.clone(),
         read_only: m.read_only.then_some(true),
         ..VolumeMount::default()
+    }
+}
+
+/// Kubernetes' `imagePullPolicy` for compose's `pull_policy`: a built image
+/// is used where it is, as one that is pulled when missing.
+fn image_pull_policy(policy: PullPolicy) -> &'static str {
+    match policy {
+        PullPolicy::Always => "Always",
+        PullPolicy::Never => "Never",
+        PullPolicy::Missing | PullPolicy::Build => "IfNotPresent",
     }
 }

@@ -24,7 +24,7 @@ use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::ser::{self, Serialize, Serializer};
 
-use crate::plan::address_map::AddressMap;
+use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::plan::{PodPlan, Role};
 use crate::render::container::{container, loopback_container};

@@ -6,7 +6,8 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::plan::address_map::{self, AddressMap};
+use super::init_script;
+use crate::plan::AddressMap;
 use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{ClaimPlan, ConfigMapPlan, SecretPlan};
 use crate::plan::{PodPlan, ServicePlan};
@@ -119,8 +120,8 @@ impl<'p> Part<'p> {
                     ..meta(plan, &map.name)
                 },
                 data: Some(BTreeMap::from([(
-                    address_map::MAP_KEY.to_string(),
-                    map.text(),
+                    init_script::MAP_KEY.to_string(),
+                    init_script::map_text(map),
                 )])),
                 ..ConfigMap::default()
             })),

@@ -17,7 +17,7 @@ pub(crate) fn service_object(
     Service {
         metadata,
         spec: Some(ServiceSpec {
-            type_: service.type_.clone(),
+            type_: service.type_.map(|t| t.as_k8s().to_string()),
             selector: Some(BTreeMap::from([(
                 labels::NAME.to_string(),
                 plan.name.clone(),
@@ -30,7 +30,7 @@ pub(crate) fn service_object(
                         name: Some(p.name.clone()),
                         port: i32::from(p.port),
                         target_port: Some(IntOrString::Int(i32::from(p.target))),
-                        protocol: Some(p.protocol.to_string()),
+                        protocol: Some(p.protocol.as_k8s().to_string()),
                         ..ServicePort::default()
                     })
                     .collect(),

@@ -8,7 +8,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use crate::plan::address_map::{self, AddressMap};
+use super::init_script;
+use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::render::quantity;
 
@@ -30,7 +31,7 @@ pub(crate) fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
 /// The Pod volume that carries the project's address map.
 pub(crate) fn map_volume(map: &AddressMap) -> Volume {
     Volume {
-        name: address_map::MAP_VOLUME.to_string(),
+        name: init_script::MAP_VOLUME.to_string(),
         config_map: Some(ConfigMapVolumeSource {
             name: map.name.clone(),
             ..ConfigMapVolumeSource::default()

@@ -544,3 +544,50 @@ fn a_number_in_environment_reaches_the_container_as_compose_prints_it() {
         json!({"VERSION": "1.5", "MODE": "8", "QUOTED": "1.50"})
     );
 }
+
+/// `config` runs only the plan's reference checks (`plan::check_references`):
+/// what compose refuses fails, what only a cluster cannot hold does not.
+#[test]
+fn config_refuses_broken_references_but_not_what_only_a_cluster_cannot_hold() {
+    let refused = [
+        (
+            "services:\n  a: {image: a, networks: [ghost]}\n",
+            "error[network-undeclared]",
+        ),
+        (
+            "services:\n  a: {image: a, depends_on: [b]}\n  b: {image: b, depends_on: [a]}\n",
+            "error[depends-on-cycle]",
+        ),
+        (
+            "services:\n  a: {image: a, network_mode: \"service:ghost\"}\n",
+            "error[network-mode-target]",
+        ),
+        (
+            "services:\n  a: {image: a, volumes: [\"data:/d\"]}\n",
+            "error[volume-undeclared]",
+        ),
+        ("services:\n  a: {ports: ['80']}\n", "error[image-missing]"),
+    ];
+    for (text, says) in refused {
+        let dir = compose_dir(text);
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(run.stderr.contains(says), "{text}\n{}", run.stderr);
+    }
+    let printed = [
+        "services:\n  a: {image: a, ports: ['80']}\n  b: {image: b, ports: ['8080:80']}\n",
+        "services:\n  a: {image: a, network_mode: host}\n  b: {image: b}\n",
+        "services:\n  a: {image: a, network_mode: \"container:outside\"}\n",
+        "services:\n  a: {image: a, volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]}\n",
+    ];
+    for text in printed {
+        let dir = compose_dir(text);
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .success();
+        assert!(!run.stderr.contains("error["), "{text}\n{}", run.stderr);
+    }
+}

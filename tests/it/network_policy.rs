@@ -270,3 +270,61 @@ networks:
     assert!(notes[0].contains("in Pod `shop-web`"), "{notes:?}");
     assert!(notes[0].contains("`db` and `web`"), "{notes:?}");
 }
+
+/// Fails on the old main: the policy opened b's container port (8080, the
+/// port a's rule holds), not the stand-in port b's Service targets, so
+/// clients of b's published port were dropped by the NetworkPolicy.
+#[test]
+fn a_shared_port_opens_the_stand_in_port_its_service_targets() {
+    let dir = common::compose_dir(
+        "services:
+  a:
+    image: a
+    ports: [\"8080:8080\"]
+    networks: {net: {ipv4_address: 10.62.0.21}}
+  b:
+    image: b
+    ports: [\"8081:8080\"]
+    networks: {net: {ipv4_address: 10.62.0.22}}
+    x-podlift: {group: a}
+  c:
+    image: c
+    expose: ['9000']
+    networks: {net: {ipv4_address: 10.62.0.23}}
+networks:
+  net:
+    ipam: {config: [{subnet: 10.62.0.0/24}]}
+",
+    );
+    let objects = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "convert",
+            "-p",
+            "shared",
+            "--strategy",
+            "split",
+            "--allow-shared-port",
+            "8080",
+            "--inbound-dnat",
+        ])
+        .success()
+        .objects();
+    let b_targets: Vec<i64> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Service" && o["metadata"]["name"] == "b")
+        .flat_map(|s| s["spec"]["ports"].as_array().unwrap().clone())
+        .map(|p| p["targetPort"].as_i64().unwrap())
+        .collect();
+    assert!(b_targets.contains(&40000), "{b_targets:?}");
+    let policy = &policy_of(&objects, "shared-a")["spec"];
+    let published: Vec<(i64, &str)> = policy["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| rule["from"].is_null())
+        .flat_map(|rule| rule["ports"].as_array().unwrap())
+        .map(|p| (p["port"].as_i64().unwrap(), p["protocol"].as_str().unwrap()))
+        .collect();
+    assert_eq!(published, [(8080, "TCP"), (40000, "TCP")]);
+}

@@ -127,7 +127,7 @@ proptest! {
     /// podlift's escape for the kubelet gives back the text exactly.
     #[test]
     fn kubelet_escape_round_trips(text in "\\PC{0,24}|[$()a-z]{0,24}") {
-        prop_assert_eq!(kubelet_expand(&podlift::plan::container::escape(&text)), text);
+        prop_assert_eq!(kubelet_expand(&podlift::plan::escape(&text)), text);
     }
 
     /// Escaping every `$` as `$$` gives back the text exactly, whatever it holds.
@@ -439,7 +439,7 @@ proptest! {
         let names = NameSources { flag: Some("props".into()), ..NameSources::default() };
         let project = model::model(document, &names, &BTreeMap::new(), &mut diagnostics);
         let options = PlanOptions { extra_addresses: extra.clone(), ..PlanOptions::default() };
-        let plan = plan::plan(&project, &options, &mut diagnostics);
+        let plan = plan::plan(&project, &options, &mut diagnostics).pods.into_iter().next().unwrap();
         prop_assert!(!diagnostics.has_errors(), "{:?}\n{}", diagnostics, text);
 
         let mut expected: Vec<IpAddr> = declared.iter().chain(&extra).copied().collect::<BTreeSet<_>>().into_iter().collect();
@@ -447,8 +447,7 @@ proptest! {
         let loopback = plan.loopback.unwrap();
         prop_assert_eq!(&loopback.addresses, &expected);
 
-        let claimed: Vec<IpAddr> = loopback
-            .script()
+        let claimed: Vec<IpAddr> = podlift::render::init_script::script(&loopback)
             .lines()
             .filter_map(|line| line.strip_prefix("ip addr replace "))
             .map(|rest| rest.split('/').next().unwrap().parse().unwrap())
@@ -539,9 +538,9 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
     };
     let mut pipeline = podlift::planned(&options);
     let rendered = pipeline
-        .plans
+        .plan
         .as_ref()
-        .map(|plans| podlift::render::render(plans, &options.render, &mut pipeline.diagnostics));
+        .map(|plan| podlift::render::render(plan, &options.render, &mut pipeline.diagnostics));
     let rendered = match &rendered {
         Some(rendered) if !pipeline.diagnostics.has_errors() => rendered,
         _ => return Err(format!("errors: {:?}\n{text}", pipeline.diagnostics)),

@@ -575,3 +575,38 @@ networks:
     assert!(!map.contains("fd00"), "{map}");
     assert!(map.contains("10.9.0.2 a tcp/80\n"), "{map}");
 }
+
+/// Fails on the old main: `a`'s alias `b` is the name of `b`'s Service, so in
+/// other Pods it resolves to `b`, not `a`; the alias was dropped without a word.
+#[test]
+fn an_alias_taken_by_another_service_is_reported() {
+    let dir = common::compose_dir(
+        "services:
+  a:
+    image: a
+    expose: ['80']
+    networks: {n: {aliases: [b, front]}}
+  b:
+    image: b
+    expose: ['81']
+networks: {n: {}}
+",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "alias", "--strategy", "split"])
+        .success();
+    assert!(
+        run.stderr.contains(
+            "warning[split-name]: name `b` of service `a` resolves to service `b` in other Pods: the Service of that name answers for `b`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("split-name").count(),
+        1,
+        "`front` gets a Service of its own: {}",
+        run.stderr
+    );
+}

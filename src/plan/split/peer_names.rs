@@ -105,8 +105,8 @@ struct Namer<'a> {
     services: &'a [Vec<ServicePlan>],
     /// Each compose service's Service: (group, position in the group's list).
     service_of: HashMap<&'a str, (usize, usize)>,
-    /// Names of every Service so far.
-    taken: HashSet<String>,
+    /// Names of every Service so far, with the compose service each answers for.
+    taken: HashMap<String, String>,
     /// Services for extra names, by group.
     extra: Vec<(usize, ServicePlan)>,
     /// Names only hostAliases can give, for every Pod but the owner's.
@@ -117,7 +117,7 @@ struct Namer<'a> {
 impl<'a> Namer<'a> {
     fn new(project: &'a Project, peers: &'a Peers<'a>, services: &'a [Vec<ServicePlan>]) -> Self {
         // A group's list holds each member's Service under its container's name.
-        let service_of = project
+        let service_of: HashMap<&str, (usize, usize)> = project
             .services
             .iter()
             .filter_map(|s| {
@@ -131,11 +131,21 @@ impl<'a> Namer<'a> {
                 Some((name, (g, i)))
             })
             .collect();
+        let mut taken: HashMap<String, String> = services
+            .iter()
+            .flatten()
+            .map(|s| (s.name.clone(), s.name.clone()))
+            .collect();
+        for (compose, &(g, i)) in &service_of {
+            if let Some(service) = services.get(g).and_then(|list| list.get(i)) {
+                taken.insert(service.name.clone(), (*compose).to_string());
+            }
+        }
         Self {
             peers,
             services,
             service_of,
-            taken: services.iter().flatten().map(|s| s.name.clone()).collect(),
+            taken,
             extra: Vec::new(),
             everywhere: Vec::new(),
             tables: (0..services.len())
@@ -189,18 +199,14 @@ impl<'a> Namer<'a> {
             return None;
         }
         if is_service_name(name) {
-            if self.taken.insert(name.to_string()) {
-                self.extra.push((
-                    g,
-                    ServicePlan {
-                        name: name.to_string(),
-                        // A name to resolve inside the cluster, whatever the
-                        // Service type of the service itself.
-                        type_: None,
-                        ports: service.ports.clone(),
-                    },
-                ));
-            }
+            let service = ServicePlan {
+                name: name.to_string(),
+                // A name to resolve inside the cluster, whatever the
+                // Service type of the service itself.
+                type_: None,
+                ports: service.ports.clone(),
+            };
+            self.name_service(g, service, target, span, diagnostics);
             return None;
         }
         let address = self.mapped_address(target);
@@ -215,6 +221,37 @@ impl<'a> Namer<'a> {
             );
         }
         address
+    }
+
+    /// Adds `service`, a Service for another name of `target`, unless the
+    /// name is taken: by `target` itself (a second `links` alias), silently;
+    /// by another service, with a warning, since the name reaches that one.
+    fn name_service(
+        &mut self,
+        g: usize,
+        service: ServicePlan,
+        target: &str,
+        span: Span,
+        diagnostics: &mut Diagnostics,
+    ) {
+        match self.taken.get(&service.name) {
+            Some(holder) if holder == target => {}
+            Some(holder) => diagnostics.push(
+                Diagnostic::warning(
+                    "split-name",
+                    format!(
+                        "name `{}` of service `{target}` resolves to service `{holder}` in other Pods: the Service of that name answers for `{holder}`",
+                        service.name
+                    ),
+                )
+                .at(span)
+                .help(format!("call `{target}` by its own name in other Pods, or rename this one to a name no other service has")),
+            ),
+            None => {
+                self.taken.insert(service.name.clone(), target.to_string());
+                self.extra.push((g, service));
+            }
+        }
     }
 
     /// Every service's names: in its own Pod at its address, in the others

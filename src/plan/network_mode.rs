@@ -1,0 +1,126 @@
+//! `network_mode` and `networks`: the references compose checks, and what
+//! a Pod of shared services cannot give.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::{NetworkMode, Service};
+use crate::plan::{Layout, addresses};
+
+pub(crate) fn check_network_modes(
+    project: &Project,
+    layout: Layout,
+    diagnostics: &mut Diagnostics,
+) {
+    for service in &project.services {
+        network_references(project, service, diagnostics);
+        network_mode_fits(project, service, layout, diagnostics);
+    }
+}
+
+/// What compose itself refuses: an undeclared network, `network_mode`
+/// beside `networks`, a `network_mode` naming no service or network.
+pub(crate) fn network_references(
+    project: &Project,
+    service: &Service,
+    diagnostics: &mut Diagnostics,
+) {
+    for network in &service.networks {
+        let declared = network.name.value == "default"
+            || project
+                .networks
+                .iter()
+                .any(|n| n.name.value == network.name.value);
+        if !declared {
+            diagnostics.push(
+                Diagnostic::error("network-undeclared", format!("service `{}` joins network `{}`, which the top-level `networks` does not declare", service.name.value, network.name.value))
+                    .at(network.name.span)
+                    .help(format!("add `networks: {{{}: {{}}}}` at the top level", network.name.value)),
+            );
+        }
+    }
+    if let (Some(_), Some(network)) = (&service.network_mode, service.networks.first()) {
+        diagnostics.push(
+            Diagnostic::error("network-mode-networks", format!("service `{}` sets both `network_mode` and `networks`, which compose refuses", service.name.value))
+                .at(network.name.span)
+                .help("keep one: `network_mode: service:NAME` already gives the service that service's networks"),
+        );
+    }
+    let Some(mode) = &service.network_mode else {
+        return;
+    };
+    let name = &service.name.value;
+    match &mode.value {
+        NetworkMode::Service(target) => {
+            if project.service(target).is_none() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "network-mode-target",
+                        format!("service `{name}` shares the network namespace of `{target}`, which is not a service"),
+                    )
+                    .at(mode.span)
+                    .help("name a service of this project in `network_mode: service:NAME`"),
+                );
+            }
+        }
+        NetworkMode::Other(other) => {
+            if !project.networks.iter().any(|n| n.name.value == *other) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "network-mode-target",
+                        format!("service `{name}` uses unknown `network_mode: {other}`"),
+                    )
+                    .at(mode.span)
+                    .help("use `service:NAME`, or remove the key"),
+                );
+            }
+        }
+        NetworkMode::Container(_) | NetworkMode::Host | NetworkMode::None | NetworkMode::Bridge => {
+        }
+    }
+}
+
+/// What compose accepts but the Pods cannot give: a container outside the
+/// project, the host's network or none in a Pod of shared services.
+fn network_mode_fits(
+    project: &Project,
+    service: &Service,
+    layout: Layout,
+    diagnostics: &mut Diagnostics,
+) {
+    let split = layout == Layout::Split;
+    let Some(mode) = &service.network_mode else {
+        return;
+    };
+    let name = &service.name.value;
+    match &mode.value {
+        NetworkMode::Container(target) => {
+            if addresses::container_target(project, target).is_none() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "network-mode-target",
+                        format!("service `{name}` shares the network of container `{target}`, which no service of this project is"),
+                    )
+                    .at(mode.span)
+                    .help("a container outside the project does not exist in the cluster; use `network_mode: service:NAME`"),
+                );
+            }
+        }
+        NetworkMode::Host if split => diagnostics.push(
+            Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`"))
+                .at(mode.span)
+                .help("keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports"),
+        ),
+        NetworkMode::Host => diagnostics.push(
+            Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
+                .at(mode.span)
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own with `hostNetwork: true`; or remove `network_mode: host`"),
+        ),
+        NetworkMode::None if split => {}
+        NetworkMode::None => diagnostics.push(
+            Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
+                .at(mode.span)
+                .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
+        ),
+        NetworkMode::Service(_) | NetworkMode::Bridge | NetworkMode::Other(_) => {}
+    }
+}

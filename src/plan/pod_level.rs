@@ -1,0 +1,222 @@
+//! Settings Kubernetes has once per Pod: hostname, DNS, grace period,
+//! sysctls, compose labels as annotations.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::service::Service;
+use crate::plan::{names, process};
+use crate::source::{Located, Span};
+
+/// Settings Kubernetes has once per Pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodLevel {
+    /// `hostname`.
+    pub hostname: Option<String>,
+    /// `dnsConfig.nameservers`.
+    pub dns_servers: Vec<String>,
+    /// `dnsConfig.searches`.
+    pub dns_searches: Vec<String>,
+    /// `dnsConfig.options` as `name[:value]`.
+    pub dns_options: Vec<String>,
+    /// `terminationGracePeriodSeconds`.
+    pub termination_grace: Option<i64>,
+    /// `securityContext.sysctls` as (name, value).
+    pub sysctls: Vec<(String, String)>,
+    /// Compose `labels` and `annotations`, as Pod annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// `hostNetwork: true` (a `network_mode: host` service in a Pod of its own).
+    pub host_network: bool,
+    /// Host namespaces, a shared process namespace, supplemental groups.
+    pub process: process::ProcessLevel,
+}
+
+/// Reports services that set a pod-wide value differently; the first one wins.
+fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
+    services: &[&Service],
+    what: &str,
+    get: impl Fn(&Service) -> Option<(T, Span)>,
+    diagnostics: &mut Diagnostics,
+) -> Option<T> {
+    let mut chosen: Option<(T, &str)> = None;
+    for service in services {
+        let Some((value, span)) = get(service) else {
+            continue;
+        };
+        match &chosen {
+            None => chosen = Some((value, &service.name.value)),
+            Some((first, owner)) if *first != value => diagnostics.push(
+                Diagnostic::warning(
+                    "pod-wide-differs",
+                    format!("services `{owner}` and `{}` set `{what}` differently; a Pod has one, and podlift keeps `{owner}`'s", service.name.value),
+                )
+                .at(span)
+                .help("make them agree, or check that the service works with the other value"),
+            ),
+            Some(_) => {}
+        }
+    }
+    chosen.map(|(value, _)| value)
+}
+
+/// Compose labels become Pod annotations (Kubernetes labels are for
+/// selection, and compose label values rarely fit their syntax).
+fn labels_as_annotations(
+    services: &[&Service],
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut kompose: Vec<&Located<String>> = Vec::new();
+    for service in services {
+        for label in service.labels.iter().chain(&service.annotations) {
+            let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
+            // kompose's own settings: podlift does not read them (one note below).
+            if key.starts_with("kompose.") {
+                kompose.push(label);
+                continue;
+            }
+            if !names::is_qualified_name(key) {
+                diagnostics.push(
+                    Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key; it is left out", service.name.value))
+                        .at(label.span)
+                        .help("annotation keys are `[prefix/]name`: letters, digits, `-`, `_`, `.`"),
+                );
+                continue;
+            }
+            match out.get(key) {
+                Some(existing) if existing != value => diagnostics.push(
+                    Diagnostic::warning("pod-wide-differs", format!("label `{key}` has different values across services; the Pod keeps `{existing}`"))
+                        .at(label.span),
+                ),
+                Some(_) => {}
+                None => {
+                    out.insert(key.to_string(), value.to_string());
+                }
+            }
+        }
+    }
+    if let Some(first) = kompose.first() {
+        let mut keys: Vec<&str> = kompose
+            .iter()
+            .map(|l| l.value.split_once('=').map_or(l.value.as_str(), |(k, _)| k))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        diagnostics.push(
+            Diagnostic::note(
+                "kompose-label",
+                format!("podlift does not interpret kompose's labels ({}); they are left out of the manifests", list.join(", ")),
+            )
+            .at(first.span)
+            .help("podlift's own settings are under `x-podlift` (`podlift explain kompose-label` lists the nearest ones); Service types come from `--service-type`"),
+        );
+    }
+    out
+}
+
+/// The settings Kubernetes has once per Pod, from the Pod's own services only.
+pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) -> PodLevel {
+    let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| (l.value.clone(), l.span));
+    let hostname = one_value(
+        services,
+        "hostname",
+        |s| s.hostname.as_ref().map(|h| (h.value.clone(), h.span)),
+        diagnostics,
+    );
+    let dns_servers =
+        one_value(services, "dns", |s| list(&s.pod.dns), diagnostics).unwrap_or_default();
+    let dns_searches = one_value(
+        services,
+        "dns_search",
+        |s| list(&s.pod.dns_search),
+        diagnostics,
+    )
+    .unwrap_or_default();
+    let dns_options =
+        one_value(services, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
+    let sysctls =
+        one_value(services, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
+    // The Pod waits as long as its slowest service asks for.
+    let grace = services
+        .iter()
+        .filter_map(|s| s.pod.stop_grace_period.as_ref())
+        .map(|d| d.value)
+        .max();
+    let grace_values: std::collections::BTreeSet<_> = services
+        .iter()
+        .filter_map(|s| s.pod.stop_grace_period.as_ref())
+        .map(|d| d.value)
+        .collect();
+    if grace_values.len() > 1 {
+        diagnostics.push(
+            Diagnostic::note(
+                "pod-wide-differs",
+                "services set different `stop_grace_period`s; the Pod uses the longest for all",
+            )
+            .at_opt(
+                services
+                    .iter()
+                    .find_map(|s| s.pod.stop_grace_period.as_ref())
+                    .map(|d| d.span),
+            ),
+        );
+    }
+    let annotations = labels_as_annotations(services, diagnostics);
+    PodLevel {
+        process: process::ProcessLevel::default(),
+        annotations,
+        // A Pod's hostname is one DNS label; a longer name stays a host alias only.
+        hostname: hostname
+            .map(|h| h.to_ascii_lowercase())
+            .filter(|h| names::is_host_name(h) && !h.contains('.')),
+        dns_servers,
+        dns_searches,
+        dns_options,
+        termination_grace: grace.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        sysctls: safe_sysctls(services, &sysctls, diagnostics),
+        host_network: false,
+    }
+}
+
+/// Sysctls the kubelet allows by default (Kubernetes 1.29+ "safe" set);
+/// others stop the Pod unless the node allows them.
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_syncookies",
+];
+
+fn safe_sysctls(
+    services: &[&Service],
+    sysctls: &[String],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in sysctls {
+        let Some((name, value)) = entry.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+            continue;
+        };
+        if SAFE_SYSCTLS.contains(&name) {
+            out.push((name.to_string(), value.to_string()));
+        } else {
+            let span = services
+                .iter()
+                .find_map(|s| s.pod.sysctls.as_ref())
+                .map(|s| s.span);
+            diagnostics.push(
+                Diagnostic::warning("sysctl-unsafe", format!("sysctl `{name}` is not in Kubernetes' safe set; it is left out, since the kubelet would refuse the Pod"))
+                    .at_opt(span)
+                    .help("set it on the nodes, or allow it there (`--allowed-unsafe-sysctls`) and add it to the Pod by hand"),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! The split strategy's Services: each group's, which one answers for each
+//! preset address, and the project's address map built from them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::port::Protocol;
+use crate::plan::address_map::{AddressMap, MapEntry};
+use crate::plan::{ContainerPlan, PlanOptions, PodPlan, ServicePlan, ServicePort, names};
+
+/// Preset address → (group, name of the Service that answers for it, its ports).
+pub(super) type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, Protocol)>)>;
+
+/// The project's address map: every IPv4 preset address whose service has a
+/// Service. `None` when there is none.
+pub(super) fn address_map(
+    plan: &PodPlan,
+    project: &Project,
+    owners: &AddressOwners,
+    diagnostics: &mut Diagnostics,
+) -> Option<Arc<AddressMap>> {
+    let mut entries = Vec::new();
+    for (address, (_, service, ports)) in owners {
+        match address {
+            IpAddr::V4(address) => entries.push(MapEntry {
+                address: *address,
+                service: service.clone(),
+                ports: ports.clone(),
+            }),
+            IpAddr::V6(_) => {
+                let owner = plan.containers.iter().find(|c| &c.name == service);
+                let span = owner
+                    .and_then(|c| project.service(&c.service))
+                    .map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-ipv6", format!("IPv6 preset address `{address}` is not reachable from other Pods: the split strategy translates IPv4 addresses only"))
+                        .at_opt(span)
+                        .help("keep the services that call it in its Pod (`x-podlift: {group: NAME}`), or give it an IPv4 address"),
+                );
+            }
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    let mut taken: HashSet<String> = plan
+        .storage
+        .config_maps
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let name = names::dns_label(&format!("{}-address-map", plan.name), "address-map");
+    Some(Arc::new(AddressMap {
+        name: names::unique(&name, &mut taken),
+        project: plan.project.clone(),
+        entries,
+    }))
+}
+
+/// Each group's Services, and which Service answers for each preset address.
+pub(super) fn services_and_owners(
+    plan: &PodPlan,
+    project: &Project,
+    group_count: usize,
+    group_of: &HashMap<&str, usize>,
+    isolated: &BTreeSet<usize>,
+    options: &PlanOptions,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
+    // Which Service answers for each preset address, and in which group it lives.
+    let mut owner_of: AddressOwners = BTreeMap::new();
+    let mut services_by_group: Vec<Vec<ServicePlan>> = vec![Vec::new(); group_count];
+    // One network namespace per group: every member's port answers on every
+    // address of the Pod, so each member's Service carries all of them.
+    let mut group_ports: Vec<Vec<(u16, crate::model::port::Protocol)>> =
+        vec![Vec::new(); group_count];
+    for container in &plan.containers {
+        let Some(ports) = group_of
+            .get(container.service.as_str())
+            .and_then(|&g| group_ports.get_mut(g))
+        else {
+            continue;
+        };
+        for port in &container.details.ports {
+            if !ports.contains(port) {
+                ports.push(*port);
+            }
+        }
+    }
+    let published: HashMap<&str, &ServicePlan> =
+        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    for container in &plan.containers {
+        let Some(&g) = group_of
+            .get(container.service.as_str())
+            .filter(|g| !isolated.contains(g))
+        else {
+            continue;
+        };
+        let published = published.get(container.name.as_str()).copied();
+        let service = service_for(
+            container,
+            group_ports.get(g).map_or(&[][..], Vec::as_slice),
+            published,
+            options,
+        );
+        if service.ports.is_empty() {
+            if !container.addresses.is_empty() {
+                let span = project.service(&container.service).map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-no-ports", format!("service `{}` declares no ports, so no other Pod can reach its preset address", container.service))
+                        .at_opt(span)
+                        .help("declare every port it listens on with `expose` or `ports`"),
+                );
+            }
+            continue;
+        }
+        for address in &container.addresses {
+            owner_of.entry(*address).or_insert_with(|| {
+                let ports = service.ports.iter().map(|p| (p.port, p.protocol)).collect();
+                (g, service.name.clone(), ports)
+            });
+        }
+        if let Some(list) = services_by_group.get_mut(g) {
+            list.push(service);
+        }
+    }
+    (services_by_group, owner_of)
+}
+
+/// The Service of one compose service: every port it listens on, as clients
+/// call it on the preset address, plus published ports where they differ.
+pub(super) fn service_for(
+    container: &ContainerPlan,
+    group_ports: &[(u16, crate::model::port::Protocol)],
+    published: Option<&ServicePlan>,
+    options: &PlanOptions,
+) -> ServicePlan {
+    let mut ports: Vec<ServicePort> = group_ports
+        .iter()
+        .map(|(port, protocol)| ServicePort {
+            name: format!("{}-{port}", protocol.as_str()),
+            port: *port,
+            target: *port,
+            protocol: *protocol,
+        })
+        .collect();
+    // Published ports keep their compose number too, where it differs.
+    for extra in published.iter().flat_map(|s| s.ports.iter()) {
+        if !ports
+            .iter()
+            .any(|p| p.port == extra.port && p.protocol == extra.protocol)
+        {
+            ports.push(extra.clone());
+        }
+    }
+    ports.sort_by_key(|p| (p.port, p.protocol.as_k8s()));
+    ServicePlan {
+        name: container.name.clone(),
+        type_: options.service_type,
+        ports,
+    }
+}

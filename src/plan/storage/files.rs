@@ -1,0 +1,155 @@
+//! Files copied into the manifests: ConfigMaps and Secrets for bind-mounted
+//! files, `secrets` and `configs`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::Service;
+use crate::plan::names;
+use crate::plan::storage::{ConfigMapPlan, MountPlan, SecretPlan, Storage, VolumeSource, key_of};
+
+pub(super) fn config_map_for(
+    storage: &mut Storage,
+    prefix: &str,
+    owner: &str,
+    path: &Path,
+    data: BTreeMap<String, String>,
+) -> String {
+    if let Some(existing) = storage.config_maps.iter().find(|c| c.data == data) {
+        return existing.name.clone();
+    }
+    let stem = path
+        .file_name()
+        .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
+    let name = names::unique(
+        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
+        &mut storage.config_names,
+    );
+    storage.config_maps.push(ConfigMapPlan {
+        name: name.clone(),
+        data,
+        binary: BTreeMap::new(),
+    });
+    name
+}
+
+pub(super) fn secret_for(
+    storage: &mut Storage,
+    prefix: &str,
+    owner: &str,
+    path: &Path,
+    data: BTreeMap<String, Vec<u8>>,
+) -> String {
+    if let Some(existing) = storage.secrets.iter().find(|s| s.data == data) {
+        return existing.name.clone();
+    }
+    let stem = path
+        .file_name()
+        .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
+    let name = names::unique(
+        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
+        &mut storage.config_names,
+    );
+    storage.secrets.push(SecretPlan {
+        name: name.clone(),
+        data,
+    });
+    name
+}
+
+pub(super) fn plan_files(
+    project: &Project,
+    service: &Service,
+    prefix: &str,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) {
+    let owner = &service.name.value;
+    for (uses, is_secret) in [(&service.secrets, true), (&service.configs, false)] {
+        let what = if is_secret { "secret" } else { "config" };
+        for used in uses {
+            let name = &used.source.value;
+            let Some(object) = project.file_object(is_secret, name) else {
+                diagnostics.push(
+                    Diagnostic::error(if is_secret { "secret-undeclared" } else { "config-undeclared" }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
+                        .at(used.source.span)
+                        .help(format!("declare it under the top-level `{what}s:` with `file:`")),
+                );
+                continue;
+            };
+            let key = key_of(name);
+            let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
+            // A config whose file looks private is kept as a Secret.
+            let as_secret = is_secret || object.private.is_some();
+            if let Some(content) = &object.content {
+                if as_secret {
+                    if storage.object_names.insert(object_name.clone()) {
+                        if let (Some(why), false) = (object.private, is_secret) {
+                            diagnostics.push(
+                                Diagnostic::note("bind-secret", format!("config `{name}` looks private ({why}): it goes into Secret `{object_name}`, never a ConfigMap"))
+                                    .at(object.name.span)
+                                    .help("declare it under `secrets:` to say so, or create the Secret in the cluster yourself"),
+                            );
+                        }
+                        storage.secrets.push(SecretPlan {
+                            name: object_name.clone(),
+                            data: BTreeMap::from([(key.clone(), content.clone())]),
+                        });
+                    }
+                } else if storage.object_names.insert(object_name.clone()) {
+                    let (data, binary) = match String::from_utf8(content.clone()) {
+                        Ok(text) => (BTreeMap::from([(key.clone(), text)]), BTreeMap::new()),
+                        Err(_) => (
+                            BTreeMap::new(),
+                            BTreeMap::from([(key.clone(), content.clone())]),
+                        ),
+                    };
+                    storage.config_maps.push(ConfigMapPlan {
+                        name: object_name.clone(),
+                        data,
+                        binary,
+                    });
+                }
+            } else {
+                diagnostics.push(
+                    Diagnostic::warning("external-object", format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", if is_secret { "Secret" } else { "ConfigMap" }))
+                        .at(object.name.span)
+                        .help("create it in the namespace before applying the manifests"),
+                );
+            }
+            let source = if as_secret {
+                VolumeSource::Secret(object_name.clone())
+            } else {
+                VolumeSource::ConfigMap(object_name.clone())
+            };
+            let volume = storage.volume(&object_name, source);
+            let target = used.target.clone().map_or_else(
+                || {
+                    if is_secret {
+                        format!("/run/secrets/{name}")
+                    } else {
+                        format!("/{name}")
+                    }
+                },
+                |t| {
+                    if is_secret && !t.starts_with('/') {
+                        format!("/run/secrets/{t}")
+                    } else {
+                        t
+                    }
+                },
+            );
+            storage.mount(
+                owner,
+                MountPlan {
+                    volume,
+                    path: target,
+                    sub_path: Some(key),
+                    read_only: true,
+                },
+            );
+        }
+    }
+}

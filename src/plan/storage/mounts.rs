@@ -1,0 +1,373 @@
+//! Mounts of one service: named volumes, binds, tmpfs, anonymous volumes,
+//! and the notes about them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::service::Service;
+use crate::model::volume::{HostContent, MountSource};
+use crate::plan::names;
+use crate::plan::storage::files::{config_map_for, secret_for};
+use crate::plan::storage::{
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, MountPlan, Storage, StorageOptions, VolumeSource,
+    claim_name, key_of,
+};
+
+/// What the notes about mounts list, gathered over every service.
+#[derive(Default)]
+pub(super) struct MountNotes {
+    /// Host files copied into ConfigMaps and Secrets.
+    pub(super) copied: Vec<Copied>,
+    /// Mounts that start empty, unlike a new Docker volume: (`service:path`, where).
+    pub(super) starts_empty: Vec<(String, crate::source::Span)>,
+}
+
+/// A host file copied into the manifests, for the note that lists them.
+pub(super) struct Copied {
+    /// The bind mount's source as written.
+    written: String,
+    /// The file, relative to the source (a directory's entry), if any.
+    entry: Option<String>,
+    /// Its size in bytes.
+    size: usize,
+    /// `service:/path/in/container`.
+    target: String,
+    /// `ConfigMap NAME` or `Secret NAME`.
+    object: String,
+    /// Where the mount was written.
+    span: crate::source::Span,
+}
+
+/// One note listing every file copied into a ConfigMap or Secret.
+pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
+    let Some(first) = copied.first() else {
+        return;
+    };
+    let list: Vec<String> = copied
+        .iter()
+        .map(|c| {
+            let source = c
+                .entry
+                .as_ref()
+                .map_or_else(|| c.written.clone(), |e| format!("{}/{e}", c.written));
+            let target = c
+                .entry
+                .as_ref()
+                .map_or_else(|| c.target.clone(), |e| format!("{}/{e}", c.target));
+            format!("`{source}` ({} bytes) → `{target}` in {}", c.size, c.object)
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "bind-copied",
+            format!(
+                "{} bind-mounted file{} copied into the manifests: {}",
+                copied.len(),
+                if copied.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+        )
+        .at(first.span)
+        .help("their content is read now: convert again after changing them; check that nothing private is among them"),
+    );
+}
+
+#[allow(clippy::too_many_lines)] // one arm per kind of mount
+pub(super) fn plan_mounts(
+    project: &Project,
+    service: &Service,
+    prefix: &str,
+    options: &StorageOptions,
+    storage: &mut Storage,
+    notes: &mut MountNotes,
+    diagnostics: &mut Diagnostics,
+) {
+    let MountNotes {
+        copied,
+        starts_empty,
+    } = notes;
+    let owner = &service.name.value;
+    for (index, mount) in service.mounts.iter().enumerate() {
+        let (volume, sub_path) = match &mount.source {
+            MountSource::Named(name) => {
+                let Some(declared) = project.volume(name) else {
+                    diagnostics.push(
+                        Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+                            .at(mount.span)
+                            .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
+                    );
+                    continue;
+                };
+                let claim = if declared.external {
+                    declared.real_name.clone().unwrap_or_else(|| name.clone())
+                } else {
+                    starts_empty.push((
+                        format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                        mount.span,
+                    ));
+                    claim_name(declared, prefix)
+                };
+                (storage.volume(name, VolumeSource::Claim(claim)), None)
+            }
+            MountSource::Anonymous => {
+                starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
+                (
+                    storage.own_volume(
+                        &format!("{owner}-anon-{index}"),
+                        VolumeSource::EmptyDir {
+                            memory: false,
+                            size: None,
+                        },
+                    ),
+                    None,
+                )
+            }
+            MountSource::Tmpfs(size) => (
+                storage.own_volume(
+                    &format!("{owner}-tmpfs-{index}"),
+                    VolumeSource::EmptyDir {
+                        memory: true,
+                        size: *size,
+                    },
+                ),
+                None,
+            ),
+            MountSource::Bind {
+                written,
+                path,
+                content,
+            } => match content {
+                HostContent::DockerSocket => {
+                    diagnostics.push(
+                        Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
+                            .at(mount.span)
+                            .help("remove the mount; a container that drives Docker must be redesigned for Kubernetes"),
+                    );
+                    continue;
+                }
+                HostContent::File(text) => {
+                    let file = path
+                        .file_name()
+                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
+                    let key = key_of(&file);
+                    let name = config_map_for(
+                        storage,
+                        prefix,
+                        owner,
+                        path,
+                        BTreeMap::from([(key.clone(), text.clone())]),
+                    );
+                    copied.push(Copied {
+                        written: written.clone(),
+                        entry: None,
+                        size: text.len(),
+                        target: format!("{owner}:{}", mount.target),
+                        object: format!("ConfigMap `{name}`"),
+                        span: mount.span,
+                    });
+                    (
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        Some(key),
+                    )
+                }
+                HostContent::Directory(files) => {
+                    let data: BTreeMap<String, String> =
+                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                    let name = config_map_for(storage, prefix, owner, path, data);
+                    for (entry, text) in files {
+                        copied.push(Copied {
+                            written: written.clone(),
+                            entry: Some(entry.clone()),
+                            size: text.len(),
+                            target: format!("{owner}:{}", mount.target),
+                            object: format!("ConfigMap `{name}`"),
+                            span: mount.span,
+                        });
+                    }
+                    (
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        None,
+                    )
+                }
+                HostContent::PrivateFile { content, why } => {
+                    let file = path
+                        .file_name()
+                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
+                    let key = key_of(&file);
+                    let name = secret_for(
+                        storage,
+                        prefix,
+                        owner,
+                        path,
+                        BTreeMap::from([(key.clone(), content.clone())]),
+                    );
+                    diagnostics.push(
+                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` looks private ({why}): it goes into Secret `{name}`, never a ConfigMap"))
+                            .at(mount.span)
+                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
+                    );
+                    copied.push(Copied {
+                        written: written.clone(),
+                        entry: None,
+                        size: content.len(),
+                        target: format!("{owner}:{}", mount.target),
+                        object: format!("Secret `{name}`"),
+                        span: mount.span,
+                    });
+                    (
+                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        Some(key),
+                    )
+                }
+                HostContent::PrivateDirectory { files, why } => {
+                    let data: BTreeMap<String, Vec<u8>> =
+                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                    let name = secret_for(storage, prefix, owner, path, data);
+                    diagnostics.push(
+                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` holds a private-looking file ({why}): the directory goes into Secret `{name}`, never a ConfigMap"))
+                            .at(mount.span)
+                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
+                    );
+                    for (entry, content) in files {
+                        copied.push(Copied {
+                            written: written.clone(),
+                            entry: Some(entry.clone()),
+                            size: content.len(),
+                            target: format!("{owner}:{}", mount.target),
+                            object: format!("Secret `{name}`"),
+                            span: mount.span,
+                        });
+                    }
+                    (
+                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        None,
+                    )
+                }
+                HostContent::PrivateOutside(why) => {
+                    diagnostics.push(
+                        Diagnostic::error("bind-private", format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
+                            .at(mount.span)
+                            .help(format!("put it into a Secret yourself (`kubectl create secret generic NAME --from-file={}`) and mount that, or declare it under the top-level `secrets:` with `file:` and use it in the service's `secrets:` with `target: {}`", path.display(), mount.target)),
+                    );
+                    continue;
+                }
+                HostContent::Outside => {
+                    let bind = NodeBind {
+                        owner,
+                        index,
+                        path,
+                        written: written.as_str(),
+                        span: mount.span,
+                    };
+                    (
+                        node_bind(&bind, None, prefix, options, storage, diagnostics),
+                        None,
+                    )
+                }
+                HostContent::Unportable(why) => {
+                    let bind = NodeBind {
+                        owner,
+                        index,
+                        path,
+                        written: written.as_str(),
+                        span: mount.span,
+                    };
+                    (
+                        node_bind(
+                            &bind,
+                            Some(why.as_str()),
+                            prefix,
+                            options,
+                            storage,
+                            diagnostics,
+                        ),
+                        None,
+                    )
+                }
+            },
+        };
+        storage.mount(
+            owner,
+            MountPlan {
+                volume,
+                path: mount.target.clone(),
+                sub_path,
+                read_only: mount.read_only,
+            },
+        );
+    }
+}
+
+/// A bind mount whose content podlift does not carry: it stays on the node.
+pub(super) struct NodeBind<'a> {
+    owner: &'a str,
+    index: usize,
+    path: &'a Path,
+    written: &'a str,
+    span: crate::source::Span,
+}
+
+/// A node's path as a hostPath, or an empty claim under `--bind-as pvc`;
+/// `why` says why a path inside the project is not copied (`None`: it is
+/// outside the project).
+pub(super) fn node_bind(
+    bind: &NodeBind<'_>,
+    why: Option<&str>,
+    prefix: &str,
+    options: &StorageOptions,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) -> String {
+    let NodeBind {
+        owner,
+        index,
+        path,
+        written,
+        span,
+    } = *bind;
+    if options.bind_as == BindAs::Claim {
+        let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
+        let message = match why {
+            None => format!(
+                "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"
+            ),
+            Some(why) => format!(
+                "bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::warning("bind-claim", message)
+                .at(span)
+                .help("copy the content into the claim before the service needs it"),
+        );
+        storage.claims.push(ClaimPlan {
+            name: claim.clone(),
+            size: options
+                .claim_size
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+            storage_class: options.storage_class.clone(),
+        });
+        return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
+    }
+    let host = path.to_string_lossy().into_owned();
+    let message = match why {
+        None => format!(
+            "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"
+        ),
+        Some(why) => {
+            format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}")
+        }
+    };
+    diagnostics.push(
+        Diagnostic::warning("bind-host-path", message)
+            .at(span)
+            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
+    );
+    storage.volume(
+        &format!("{owner}-host-{index}"),
+        VolumeSource::HostPath(host),
+    )
+}
