@@ -291,7 +291,7 @@ fn a_file_is_podlifts_only_when_every_object_carries_its_label() {
         ("mixed.json", mixed_json),
     ] {
         std::fs::write(dir.path().join(name), &text).unwrap();
-        let args = if name.ends_with(".json") {
+        let args = if Path::new(name).extension().is_some_and(|e| e == "json") {
             vec!["convert", "-o", name, "--force", "--format", "json"]
         } else {
             vec!["convert", "-o", name, "--force"]
