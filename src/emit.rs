@@ -45,27 +45,30 @@ pub struct EmitOptions {
     pub kube_version: (u32, u32),
 }
 
-/// Why nothing was written.
+/// Why nothing was written; each holds what went wrong and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EmitError {
-    /// The command line asked for something impossible (exit 2), not the input.
-    pub usage: bool,
-    /// What went wrong and what to do.
-    pub message: String,
+pub enum EmitError {
+    /// The command line asked for something impossible (a directory format
+    /// without `-o DIR`, a directory podlift may not replace).
+    Usage(String),
+    /// Writing or serialising failed.
+    Write(String),
 }
 
 impl EmitError {
     fn usage(message: impl Into<String>) -> Self {
-        Self {
-            usage: true,
-            message: message.into(),
-        }
+        Self::Usage(message.into())
     }
 
     fn io(message: impl Into<String>) -> Self {
-        Self {
-            usage: false,
-            message: message.into(),
+        Self::Write(message.into())
+    }
+
+    /// What went wrong and what to do.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Usage(message) | Self::Write(message) => message,
         }
     }
 

@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
-pub use files::read_at_most;
-use files::{display_path, read_file, resolve_files};
+use files::{display_path, read_file};
+pub use files::{read_at_most, resolve_files};
 use interpolate::Variables;
 use yaml::{Node, Tags, Value};
 

@@ -64,12 +64,11 @@ pub fn run(
     match emit::emit(rendered, &emit_options, stdout) {
         Ok(()) => Outcome::new(String::new(), stderr, Status::Success),
         Err(error) => {
-            let status = if error.usage {
-                Status::Usage
-            } else {
-                Status::Failed
+            let status = match error {
+                emit::EmitError::Usage(_) => Status::Usage,
+                emit::EmitError::Write(_) => Status::Failed,
             };
-            Outcome::error(stderr, &Diagnostic::command(error.message), status)
+            Outcome::error(stderr, &Diagnostic::command(error.message()), status)
         }
     }
 }

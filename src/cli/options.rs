@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use podlift::diagnostic::{self, Style, Verbosity};
+use podlift::diagnostic::{self, Diagnostics, Style, Verbosity};
 use podlift::{emit, load, plan, render};
 
 use super::args::{
@@ -177,24 +177,14 @@ pub fn emit_options(
     }
 }
 
-/// The input files the command line names, known before loading: `-f`
-/// (else `COMPOSE_FILE`, else the default names in the working directory)
-/// and `--env-file`.
+/// The input files, known before loading: the compose files as the load
+/// stage resolves them (`-f`, else `COMPOSE_FILE`, else the default names
+/// in the working directory or a parent) and the env files
+/// (`--env-file`, else `COMPOSE_ENV_FILES`).
 pub fn named_inputs(input: &InputArgs, env: &Environment) -> Vec<PathBuf> {
-    let mut inputs: Vec<PathBuf> = input.files.clone();
-    if inputs.is_empty()
-        && let Some(list) = &env.compose_file
-    {
-        inputs.extend(list.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
-    }
-    if inputs.is_empty() {
-        // The files podlift looks for in the working directory.
-        inputs.extend(
-            load::DEFAULT_FILES
-                .iter()
-                .map(|name| env.working_dir.join(name)),
-        );
-    }
-    inputs.extend(input.env_files.iter().cloned());
+    let options = load_options(input, env);
+    // No file found is the load stage's error to report, after this check.
+    let mut inputs = load::resolve_files(&options, &mut Diagnostics::default()).unwrap_or_default();
+    inputs.extend(options.env_files);
     inputs
 }

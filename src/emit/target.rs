@@ -10,6 +10,8 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Format;
 use crate::emit::Output;
+use crate::render::labels::MANAGED_BY;
+use crate::source::FileId;
 
 /// The list of files podlift wrote into an output directory, one relative
 /// path a line; `--force` replaces only what it lists.
@@ -238,17 +240,47 @@ fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), St
     Ok(())
 }
 
-/// Whether a file holds podlift output: every object podlift writes carries
-/// its `managed-by` label.
+/// Whether a file holds podlift output: a YAML stream or a JSON `List` whose
+/// every object carries podlift's `managed-by` label (a file that merely
+/// mentions the label, or mixes in objects of its own, is not podlift's).
 fn written_by_podlift(path: &Path) -> bool {
     let Ok(Some(bytes)) = crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) else {
         return false;
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let yaml = text.starts_with("---\n") && text.contains("app.kubernetes.io/managed-by: podlift");
-    let json =
-        text.starts_with('{') && text.contains("\"app.kubernetes.io/managed-by\": \"podlift\"");
-    yaml || json
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    if text.starts_with('{') {
+        let Ok(list) = serde_json::from_str::<serde_json::Value>(text) else {
+            return false;
+        };
+        return list
+            .get("items")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|items| {
+                !items.is_empty()
+                    && items.iter().all(|item| {
+                        item.get("metadata")
+                            .and_then(|m| m.get("labels"))
+                            .and_then(|l| l.get(MANAGED_BY))
+                            .and_then(serde_json::Value::as_str)
+                            == Some("podlift")
+                    })
+            });
+    }
+    let Some(stream) = text.strip_prefix("---\n") else {
+        return false;
+    };
+    stream.split("\n---\n").all(|document| {
+        crate::load::yaml::parse(document, FileId(0)).is_ok_and(|object| {
+            object
+                .get("metadata")
+                .and_then(|m| m.get("labels"))
+                .and_then(|l| l.get(MANAGED_BY))
+                .and_then(crate::load::yaml::Node::as_str)
+                == Some("podlift")
+        })
+    })
 }
 
 /// Why a directory cannot be replaced.

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use super::{DEFAULT_FILES, LoadOptions, MAX_FILE_BYTES};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
-pub(super) fn resolve_files(
-    options: &LoadOptions,
-    diagnostics: &mut Diagnostics,
-) -> Option<Vec<PathBuf>> {
+/// The compose files `options` name, in order, before any is read: `-f`
+/// (else `COMPOSE_FILE`, split at `COMPOSE_PATH_SEPARATOR`), else the first
+/// default name found in the working directory or a parent, with its
+/// override file. `-` is standard input. `None` (and a `no-compose-file`
+/// error) when none is named or found.
+pub fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     let named: Vec<PathBuf> = if options.files.is_empty() {
         options
             .compose_file_env

@@ -130,6 +130,10 @@ pub struct Storage {
     volume_names: HashSet<String>,
     config_names: HashSet<String>,
     object_names: HashSet<String>,
+    /// ConfigMaps and Secrets by the hash of their data (indices), so that
+    /// files with the same data share one without comparing every pair.
+    config_by_data: HashMap<u64, Vec<usize>>,
+    secret_by_data: HashMap<u64, Vec<usize>>,
 }
 
 impl Storage {

@@ -258,6 +258,53 @@ fn a_file_podlift_did_not_write_is_never_replaced() {
     refused(&run, "writes a directory");
 }
 
+/// Fails on the old main: a file that only mentions podlift's label, or
+/// holds an object of the user's beside podlift's, counted as podlift's and
+/// `--force` replaced it.
+#[test]
+fn a_file_is_podlifts_only_when_every_object_carries_its_label() {
+    let dir = common::compose_dir(COMPOSE);
+    let ours = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success()
+        .stdout;
+    let json = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--format", "json"])
+        .success()
+        .stdout;
+    let mine = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n";
+    let mixed_json = json.replacen(
+        "\"items\": [",
+        "\"items\": [{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"mine\"}},",
+        1,
+    );
+    assert_ne!(mixed_json, json, "the JSON list was found");
+    for (name, text) in [
+        (
+            "notes.yaml",
+            "---\n# copy of app.kubernetes.io/managed-by: podlift, for reference\nmine: true\n"
+                .to_string(),
+        ),
+        ("mixed.yaml", format!("{ours}{mine}")),
+        ("mixed.json", mixed_json),
+    ] {
+        std::fs::write(dir.path().join(name), &text).unwrap();
+        let args = if Path::new(name).extension().is_some_and(|e| e == "json") {
+            vec!["convert", "-o", name, "--force", "--format", "json"]
+        } else {
+            vec!["convert", "-o", name, "--force"]
+        };
+        let run = Test::new().current_dir(dir.path()).args(args).failure(2);
+        refused(&run, name);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            text
+        );
+    }
+}
+
 /// Fails on the old main: the conversion ran (and printed its diagnostics)
 /// before the usage error.
 #[test]

@@ -286,3 +286,33 @@ fn a_credential_directory_inside_the_project_goes_into_a_secret() {
     assert_eq!(kinds(&run, "Secret").len(), 1, "{}", run.stdout);
     assert!(run.stderr.contains("note[bind-secret]"), "{}", run.stderr);
 }
+
+/// Files with the same data share one ConfigMap (or Secret), found by their
+/// data's hash; files that differ get their own, whatever their names.
+#[test]
+fn files_with_the_same_data_share_one_object() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    volumes:\n      - ./one/app.conf:/etc/app.conf:ro\n      - ./one/id_rsa:/root/.ssh/id_rsa:ro\n  b:\n    image: b\n    volumes:\n      - ./two/app.conf:/etc/app.conf:ro\n      - ./two/id_rsa:/root/.ssh/id_rsa:ro\n  c:\n    image: c\n    volumes:\n      - ./three/app.conf:/etc/app.conf:ro\n",
+    );
+    for (sub, conf) in [("one", "x = 1\n"), ("two", "x = 1\n"), ("three", "x = 3\n")] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("app.conf"), conf).unwrap();
+        if sub != "three" {
+            std::fs::write(dir.path().join(sub).join("id_rsa"), KEY).unwrap();
+        }
+    }
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let configs: Vec<String> = kinds(&run, "ConfigMap")
+        .iter()
+        .map(|c| {
+            c["data"]["app.conf"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(configs, ["x = 1\n", "x = 3\n"], "{}", run.stdout);
+    assert_eq!(kinds(&run, "Secret").len(), 1, "{}", run.stdout);
+}

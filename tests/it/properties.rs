@@ -553,7 +553,8 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         kube_version: (1, 33),
     };
     let mut stdout = Vec::new();
-    podlift::emit::emit(rendered, &emit_options, &mut stdout).map_err(|e| e.message)?;
+    podlift::emit::emit(rendered, &emit_options, &mut stdout)
+        .map_err(|e| e.message().to_string())?;
     let stdout = String::from_utf8(stdout).unwrap();
     let objects = serde_saphyr::from_multiple::<serde_json::Value>(&stdout)
         .map_err(|e| format!("{e}\n{stdout}"))?;

@@ -2,6 +2,7 @@
 //! files, `secrets` and `configs`.
 
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -10,6 +11,8 @@ use crate::model::service::Service;
 use crate::plan::names;
 use crate::plan::storage::{ConfigMapPlan, MountPlan, SecretPlan, Storage, VolumeSource, key_of};
 
+/// The ConfigMap holding `data` (the file or directory `path` bind-mounted
+/// by `owner`): an existing one with the same data, else a new one.
 pub(super) fn config_map_for(
     storage: &mut Storage,
     prefix: &str,
@@ -17,24 +20,30 @@ pub(super) fn config_map_for(
     path: &Path,
     data: BTreeMap<String, String>,
 ) -> String {
-    if let Some(existing) = storage.config_maps.iter().find(|c| c.data == data) {
+    let hash = hash_of(&data);
+    let same = storage.config_by_data.get(&hash).and_then(|indices| {
+        indices
+            .iter()
+            .filter_map(|&i| storage.config_maps.get(i))
+            .find(|c| c.data == data)
+    });
+    if let Some(existing) = same {
         return existing.name.clone();
     }
-    let stem = path
-        .file_name()
-        .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
-    let name = names::unique(
-        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
-        &mut storage.config_names,
+    let name = new_name(storage, prefix, owner, path);
+    push_config_map(
+        storage,
+        ConfigMapPlan {
+            name: name.clone(),
+            data,
+            binary: BTreeMap::new(),
+        },
     );
-    storage.config_maps.push(ConfigMapPlan {
-        name: name.clone(),
-        data,
-        binary: BTreeMap::new(),
-    });
     name
 }
 
+/// The Secret holding `data` (a private-looking file or directory `path`
+/// bind-mounted by `owner`): an existing one with the same data, else a new one.
 pub(super) fn secret_for(
     storage: &mut Storage,
     prefix: &str,
@@ -42,21 +51,64 @@ pub(super) fn secret_for(
     path: &Path,
     data: BTreeMap<String, Vec<u8>>,
 ) -> String {
-    if let Some(existing) = storage.secrets.iter().find(|s| s.data == data) {
+    let hash = hash_of(&data);
+    let same = storage.secret_by_data.get(&hash).and_then(|indices| {
+        indices
+            .iter()
+            .filter_map(|&i| storage.secrets.get(i))
+            .find(|s| s.data == data)
+    });
+    if let Some(existing) = same {
         return existing.name.clone();
     }
+    let name = new_name(storage, prefix, owner, path);
+    push_secret(
+        storage,
+        SecretPlan {
+            name: name.clone(),
+            data,
+        },
+    );
+    name
+}
+
+/// Adds a ConfigMap, found again by its data.
+fn push_config_map(storage: &mut Storage, config: ConfigMapPlan) {
+    storage
+        .config_by_data
+        .entry(hash_of(&config.data))
+        .or_default()
+        .push(storage.config_maps.len());
+    storage.config_maps.push(config);
+}
+
+/// Adds a Secret, found again by its data.
+fn push_secret(storage: &mut Storage, secret: SecretPlan) {
+    storage
+        .secret_by_data
+        .entry(hash_of(&secret.data))
+        .or_default()
+        .push(storage.secrets.len());
+    storage.secrets.push(secret);
+}
+
+/// A name for a new ConfigMap or Secret of `path`, unique among both.
+fn new_name(storage: &mut Storage, prefix: &str, owner: &str, path: &Path) -> String {
     let stem = path
         .file_name()
         .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
-    let name = names::unique(
+    names::unique(
         &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
         &mut storage.config_names,
-    );
-    storage.secrets.push(SecretPlan {
-        name: name.clone(),
-        data,
-    });
-    name
+    )
+}
+
+/// The hash that finds files with the same data without comparing each
+/// with every one before it.
+fn hash_of<T: Hash>(data: &T) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    data.hash(&mut hasher);
+    hasher.finish()
 }
 
 pub(super) fn plan_files(
@@ -93,10 +145,13 @@ pub(super) fn plan_files(
                                     .help("declare it under `secrets:` to say so, or create the Secret in the cluster yourself"),
                             );
                         }
-                        storage.secrets.push(SecretPlan {
-                            name: object_name.clone(),
-                            data: BTreeMap::from([(key.clone(), content.clone())]),
-                        });
+                        push_secret(
+                            storage,
+                            SecretPlan {
+                                name: object_name.clone(),
+                                data: BTreeMap::from([(key.clone(), content.clone())]),
+                            },
+                        );
                     }
                 } else if storage.object_names.insert(object_name.clone()) {
                     let (data, binary) = match String::from_utf8(content.clone()) {
@@ -106,11 +161,14 @@ pub(super) fn plan_files(
                             BTreeMap::from([(key.clone(), content.clone())]),
                         ),
                     };
-                    storage.config_maps.push(ConfigMapPlan {
-                        name: object_name.clone(),
-                        data,
-                        binary,
-                    });
+                    push_config_map(
+                        storage,
+                        ConfigMapPlan {
+                            name: object_name.clone(),
+                            data,
+                            binary,
+                        },
+                    );
                 }
             } else {
                 diagnostics.push(
