@@ -468,6 +468,35 @@ struct Snippet {
     line_starts: Arc<[usize]>,
 }
 
+/// The longest line, in bytes, a snippet shows; a span on a longer line is
+/// reported by its position only.
+const MAX_SHOWN_LINE: usize = 4096;
+
+impl Snippet {
+    /// The length in bytes of the longest line `span` touches.
+    fn longest_line(&self, span: Span) -> usize {
+        let line_of = |offset: usize| {
+            self.line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        let first = line_of(span.start);
+        let last = line_of(span.start + span.len);
+        (first..=last)
+            .map(|line| {
+                let start = self.line_starts.get(line).copied().unwrap_or(0);
+                let end = self
+                    .line_starts
+                    .get(line + 1)
+                    .copied()
+                    .unwrap_or(self.text.len());
+                end.saturating_sub(start)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 impl miette::SourceCode for Snippet {
     fn read_span<'a>(
         &'a self,
@@ -518,10 +547,29 @@ struct Report {
 
 impl Report {
     fn new(diagnostic: &Diagnostic, snippets: &Snippets<'_>) -> Self {
+        let mut headline = headline(diagnostic);
         let located = diagnostic.span.and_then(|span| {
             let file = snippets.sources.get(span.file)?;
             let snippet = snippets.of(span.file)?;
-            (span.start + span.len <= snippet.text.len()).then_some((span, file, snippet))
+            if span.start + span.len > snippet.text.len() {
+                return None;
+            }
+            // A line too long to show (a whole file on one line, say) is
+            // named, not drawn: its snippet would be unreadable, and miette
+            // cannot pad a label that far.
+            if snippet.longest_line(span) > MAX_SHOWN_LINE {
+                if let Some(at) = snippets.sources.line_col(span) {
+                    let _ = write!(
+                        headline,
+                        "\n  at {}:{}:{} (the line is too long to show)",
+                        file.path.display(),
+                        at.line,
+                        at.column
+                    );
+                }
+                return None;
+            }
+            Some((span, file, snippet))
         });
         let (source, label) = match located {
             Some((span, file, snippet)) => (
@@ -531,7 +579,7 @@ impl Report {
             None => (None, None),
         };
         Self {
-            headline: headline(diagnostic),
+            headline,
             severity: diagnostic.severity,
             help: diagnostic.help.clone(),
             source,

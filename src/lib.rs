@@ -46,13 +46,14 @@ pub struct Options {
 pub struct Pipeline {
     /// The files read, for rendering the diagnostics.
     pub sources: Sources,
-    /// Every finding, sorted by place.
+    /// Every finding; sorted by place after [`pipeline`] (not yet after
+    /// [`planned`], whose caller renders and then sorts).
     pub diagnostics: Diagnostics,
     /// The Pods: one in the pod strategy, one per group when split; `None`
     /// when the input could not be loaded.
     pub plan: Option<plan::Plan>,
-    /// The strictest Pod Security level the rendered Pods satisfy (when
-    /// there is a plan).
+    /// The strictest Pod Security level the rendered Pods satisfy: set by
+    /// [`pipeline`] when there is a plan, never by [`planned`].
     pub pod_security: Option<render::pod_security::Assessment>,
 }
 

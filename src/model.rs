@@ -32,6 +32,7 @@ pub use file_object::{FileObject, FileUse};
 pub use healthcheck::{HealthTest, Healthcheck};
 pub use host_content::{HostContent, MAX_CONFIG_BYTES};
 pub use hosts::{ExtraHost, Link};
+pub use image::PullPolicy;
 pub use network::{Network, NetworkMode, ServiceNetwork};
 pub use port::{Port, Protocol};
 pub use process::{Hook, NamespaceMode, Namespaces, SeLinux, SecurityOpt};

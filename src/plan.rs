@@ -328,7 +328,7 @@ fn one_pod(
         &roles,
         &addresses,
         &storage,
-        options.health_probe == HealthProbe::Liveness,
+        options.health_probe,
         diagnostics,
     );
     if !split {

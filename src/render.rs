@@ -149,7 +149,8 @@ pub fn render<'p>(
         if !measure && !workload {
             continue;
         }
-        // The level only labels a Namespace, which is neither measured nor assessed.
+        // The level only labels a Namespace, which is measured (its
+        // metadata) but not assessed; the label does not change its size much.
         let rendered = part.render(options, Level::default());
         // A workload is measured and assessed in one pass: the check sees
         // each container as it is written for its size.

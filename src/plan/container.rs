@@ -13,7 +13,7 @@ use crate::model::service::NetworkMode;
 use crate::model::service::Service;
 use crate::plan::addresses::Addresses;
 use crate::plan::storage::{MountPlan, Storage};
-use crate::plan::{LOOPBACK_INIT_NAME, Role, names, storage};
+use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, names, storage};
 
 /// Everything about a container besides its image and command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,11 +47,11 @@ pub struct Details {
     pub tty: bool,
     /// `stdin`.
     pub stdin: bool,
-    /// `imagePullPolicy`.
+    /// Compose's `pull_policy` (render spells it as `imagePullPolicy`).
     pub pull_policy: Option<PullPolicy>,
-    /// The health check restarts the container (`livenessProbe`) instead of
-    /// only marking it unready.
-    pub liveness: bool,
+    /// Whether the health check restarts the container (`livenessProbe`) or
+    /// only marks it unready.
+    pub health_probe: HealthProbe,
     /// CPU limit and request in millicores, memory limit and request in bytes.
     pub cpu_limit: Option<u64>,
     /// CPU request in millicores.
@@ -153,7 +153,7 @@ pub fn startup_probe(check: &Healthcheck, budget: Option<Duration>) -> Probe {
 pub fn details(
     service: &Service,
     storage: &Storage,
-    liveness: bool,
+    health_probe: HealthProbe,
     gate: bool,
     diagnostics: &mut Diagnostics,
 ) -> Details {
@@ -210,7 +210,7 @@ pub fn details(
         tty: service.security.tty,
         stdin: service.security.stdin_open,
         pull_policy: service.pull_policy,
-        liveness,
+        health_probe,
         cpu_limit: service.resources.cpu_limit,
         cpu_request: service.resources.cpu_request,
         memory_limit: service.resources.memory_limit,
@@ -252,7 +252,7 @@ pub(crate) fn plan_containers(
     roles: &[Role],
     addresses: &Addresses,
     storage: &storage::Storage,
-    liveness: bool,
+    health_probe: HealthProbe,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
     let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
@@ -303,7 +303,7 @@ pub(crate) fn plan_containers(
             details: details(
                 service,
                 storage,
-                liveness,
+                health_probe,
                 gated.contains(service.name.value.as_str()),
                 diagnostics,
             ),

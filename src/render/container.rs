@@ -12,7 +12,7 @@ use super::init_script;
 use crate::model::image::PullPolicy;
 use crate::plan::Probe;
 use crate::plan::storage::MountPlan;
-use crate::plan::{ContainerPlan, LOOPBACK_INIT_NAME, LoopbackInit, Role};
+use crate::plan::{ContainerPlan, HealthProbe, LOOPBACK_INIT_NAME, LoopbackInit, Role};
 use crate::render::{process, quantity};
 
 pub(crate) fn loopback_container(init: &LoopbackInit) -> Container {
@@ -128,7 +128,7 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
         } else {
             None
         },
-        liveness_probe: if plan.role != Role::Init && d.liveness {
+        liveness_probe: if plan.role != Role::Init && d.health_probe == HealthProbe::Liveness {
             probe.clone()
         } else {
             None

@@ -109,7 +109,7 @@ fn chain(script: &mut String, name: &str, parent: &str) {
 /// The address map's file (the ConfigMap's [`MAP_KEY`]): a header, then
 /// `ADDRESS SERVICE PORTS` per line.
 #[must_use]
-pub fn map_text(map: &AddressMap) -> String {
+pub(crate) fn map_text(map: &AddressMap) -> String {
     let mut text = String::with_capacity(64 + map.entries.len() * 48);
     let _ = writeln!(
         text,

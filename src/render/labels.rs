@@ -16,7 +16,7 @@ pub const POD_SECURITY_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 pub const NETWORKS_ANNOTATION: &str = "podlift.io/compose-networks";
 /// Starts the label that puts a Pod on a compose network (the split
 /// strategy's NetworkPolicies select Pods by it).
-pub const NETWORK_LABEL_PREFIX: &str = "podlift.io/network.";
+pub(crate) const NETWORK_LABEL_PREFIX: &str = "podlift.io/network.";
 
 #[cfg(test)]
 mod tests {

@@ -82,7 +82,19 @@ fn rows() -> Vec<Row> {
         write!(deep_block, "\n{}k:", "  ".repeat(level + 3)).unwrap();
     }
     deep_block.push_str(" 1\n");
+    // A compose file on one line (JSON, say), with an error 70,000
+    // characters in: the snippet's label was past what a format width
+    // holds, and the renderer panicked.
+    let one_line = format!(
+        r#"{{"services": {{"a": {{"image": "busybox", "environment": {{"BIG": "{}"}}}}, "b": {{"image": "busybox", "ports": ["not-a-port"]}}}}}}"#,
+        "x".repeat(70_000)
+    );
     vec![
+        row(
+            "an error far along one long line",
+            Input::Text(one_line),
+            &["compose.yaml:1:", "the line is too long to show"],
+        ),
         row(
             "syntax error",
             text("services:\n  app: [1, 2\n  db: 3\n"),
