@@ -80,7 +80,7 @@ scripts/install-compose-v2.sh
 step "format and lints"
 cargo fmt --check
 cargo clippy --all-targets --locked -q -- -D warnings
-cargo build --lib --no-default-features --locked -q   # the library builds without clap (feature `cli`)
+cargo clippy --lib --no-default-features --locked -q -- -D warnings   # the library alone, without clap (feature `cli`)
 
 step "unit and integration tests"
 cargo test --locked
