@@ -23,6 +23,7 @@ mod service;
 mod volume;
 mod workload;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use deferred::RenderedObject;
@@ -54,7 +55,6 @@ pub struct Rendered<'p> {
     plans: &'p [PodPlan],
     options: RenderOptions,
     pod_security: Assessment,
-    loopback: Vec<Loopback>,
 }
 
 /// A workload's loopback init container and the addresses it puts on the
@@ -81,17 +81,21 @@ pub struct LoopbackAddress {
 impl Loopback {
     fn of(plan: &PodPlan) -> Option<Self> {
         let init = plan.loopback.as_ref()?;
+        // The names of each address, in hostAliases order: one pass over
+        // the aliases, not one per address.
+        let mut names: HashMap<IpAddr, Vec<String>> = HashMap::new();
+        for alias in &plan.host_aliases {
+            names
+                .entry(alias.ip)
+                .or_default()
+                .extend(alias.names.iter().cloned());
+        }
         let addresses = init
             .addresses
             .iter()
             .map(|&address| LoopbackAddress {
                 address,
-                names: plan
-                    .host_aliases
-                    .iter()
-                    .filter(|alias| alias.ip == address)
-                    .flat_map(|alias| alias.names.iter().cloned())
-                    .collect(),
+                names: names.get(&address).cloned().unwrap_or_default(),
             })
             .collect();
         Some(Self {
@@ -121,10 +125,11 @@ impl Rendered<'_> {
         &self.pod_security
     }
 
-    /// The loopback init container of each workload that has one.
+    /// The loopback init container of each workload that has one (made
+    /// when asked: only the Helm chart's notes need them).
     #[must_use]
-    pub fn loopback(&self) -> &[Loopback] {
-        &self.loopback
+    pub fn loopback(&self) -> Vec<Loopback> {
+        self.plans.iter().filter_map(Loopback::of).collect()
     }
 }
 
@@ -181,7 +186,6 @@ pub fn render<'p>(
         plans: &plan.pods,
         options: options.clone(),
         pod_security: assessment,
-        loopback: plan.pods.iter().filter_map(Loopback::of).collect(),
     }
 }
 
@@ -282,11 +286,9 @@ volumes:
             &RenderOptions::default(),
             &mut Diagnostics::default(),
         );
-        let [loopback] = rendered.loopback() else {
-            panic!(
-                "one workload with a loopback init: {:?}",
-                rendered.loopback()
-            );
+        let all = rendered.loopback();
+        let [loopback] = all.as_slice() else {
+            panic!("one workload with a loopback init: {all:?}");
         };
         assert_eq!(loopback.init_container, "podlift-loopback");
         let addresses: Vec<(String, Vec<String>)> = loopback

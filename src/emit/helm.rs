@@ -81,11 +81,8 @@ pub fn files(
         .collect();
     let objects = objects.as_slice();
     // The loopback init containers are podlift's, not the application's.
-    let init_containers: BTreeSet<&str> = rendered
-        .loopback()
-        .iter()
-        .map(|l| l.init_container)
-        .collect();
+    let loopback = rendered.loopback();
+    let init_containers: BTreeSet<&str> = loopback.iter().map(|l| l.init_container).collect();
     let mut chart = ChartBuilder::new(objects, project)?;
     let mut files = Vec::new();
     for object in objects {
@@ -98,12 +95,7 @@ pub fn files(
     files.push((PathBuf::from("templates/_helpers.tpl"), helpers()));
     files.push((
         PathBuf::from("templates/NOTES.txt"),
-        notes(
-            objects,
-            project,
-            rendered.pod_security(),
-            rendered.loopback(),
-        ),
+        notes(objects, project, rendered.pod_security(), &loopback),
     ));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
     files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));

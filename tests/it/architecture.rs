@@ -187,3 +187,90 @@ fn the_import_scan_reads_groups() {
     let expected: BTreeSet<String> = ["plan", "render", "emit"].map(String::from).into();
     assert_eq!(found, expected);
 }
+
+/// The plan's errors `podlift config` refuses a file for, as compose does:
+/// `plan::check_references` finds exactly these.
+const REFERENCE_ERRORS: &[&str] = &[
+    "bind-private",
+    "config-undeclared",
+    "depends-on-cycle",
+    "depends-on-self",
+    "depends-on-unknown",
+    "image-missing",
+    "network-mode-networks",
+    "network-mode-target",
+    "network-undeclared",
+    "secret-undeclared",
+    "volume-undeclared",
+    "volumes-from-unknown",
+];
+
+/// The plan's errors about what a cluster cannot hold: compose accepts the
+/// file, so `config` prints it and only `convert` refuses.
+const CLUSTER_ERRORS: &[&str] = &[
+    "address-cluster-range",
+    "address-duplicate",
+    "address-outside-subnet",
+    "address-reserved",
+    "docker-socket",
+    "network-mode-host",
+    "network-mode-none",
+    "port-conflict",
+    "replicas",
+    "replicas-stateful",
+];
+
+/// The codes of `Diagnostic::error(…)` in `code` (also `if … { "a" } else { "b" }`).
+fn error_codes(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (at, _) in code.match_indices("Diagnostic::error(") {
+        let rest = code[at + "Diagnostic::error(".len()..].trim_start();
+        let head = if rest.starts_with("if ") {
+            rest.find("},").map_or(rest, |end| &rest[..end])
+        } else {
+            rest.find(',').map_or(rest, |end| &rest[..end])
+        };
+        for literal in head.split('"').skip(1).step_by(2) {
+            if !literal.is_empty()
+                && literal
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                found.insert(literal.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// A new error of the plan stage must say whether compose refuses the file
+/// for it too: then `plan::check_references` must find it (and `config`
+/// refuses the file), else `config` prints the project and only `convert`
+/// refuses. Without this, a new reference check would silently be missing
+/// from `config`.
+#[test]
+fn every_plan_error_is_a_reference_error_or_a_cluster_error() {
+    let src = repo().join("src");
+    let mut files = rust_files(&src.join("plan"));
+    files.push(src.join("plan.rs"));
+    let mut codes = BTreeSet::new();
+    for file in &files {
+        codes.extend(error_codes(&code_of(file)));
+    }
+    let classified: BTreeSet<String> = REFERENCE_ERRORS
+        .iter()
+        .chain(CLUSTER_ERRORS)
+        .map(|c| (*c).to_owned())
+        .collect();
+    let unclassified: Vec<&String> = codes.difference(&classified).collect();
+    assert!(
+        unclassified.is_empty(),
+        "plan errors neither in REFERENCE_ERRORS (add them to plan::check_references too) nor in CLUSTER_ERRORS: {unclassified:?}"
+    );
+    let stale: Vec<&String> = classified.difference(&codes).collect();
+    assert!(stale.is_empty(), "no longer emitted by the plan: {stale:?}");
+    assert!(
+        REFERENCE_ERRORS.iter().all(|c| !CLUSTER_ERRORS.contains(c)),
+        "a code in both lists"
+    );
+}
