@@ -139,14 +139,6 @@ impl ServiceType {
             Self::LoadBalancer => "LoadBalancer",
         }
     }
-
-    /// The type Kubernetes spells `name`.
-    #[must_use]
-    pub fn from_k8s(name: &str) -> Option<Self> {
-        [Self::ClusterIp, Self::NodePort, Self::LoadBalancer]
-            .into_iter()
-            .find(|t| t.as_k8s() == name)
-    }
 }
 
 /// Whether the project's services share one Pod or are cut into several:

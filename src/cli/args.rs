@@ -5,6 +5,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use podlift::{emit, plan};
+
+use super::choices;
 
 /// Move a Docker Compose application onto Kubernetes without changing an image.
 #[derive(Debug, Parser)]
@@ -237,8 +240,8 @@ pub struct InputArgs {
     #[arg(help_heading = "Cluster", long, value_name = "X.Y", default_value = "1.33", value_parser = parse_kube_version)]
     pub kube_version: KubeVersion,
     /// Type of the Services made for published ports (`ClusterIP`, `NodePort`, `LoadBalancer`).
-    #[arg(help_heading = "Cluster", long, value_name = "TYPE", value_parser = ["ClusterIP", "NodePort", "LoadBalancer"])]
-    pub service_type: Option<String>,
+    #[arg(help_heading = "Cluster", long, value_name = "TYPE", value_parser = choices::SERVICE_TYPE)]
+    pub service_type: Option<plan::ServiceType>,
     /// The cluster's Pod range (repeatable): preset addresses inside it are errors.
     #[arg(help_heading = "Cluster", long = "pod-cidr", value_name = "CIDR")]
     pub pod_cidrs: Vec<ipnet::IpNet>,
@@ -253,8 +256,8 @@ pub struct InputArgs {
     )]
     pub allow_shared_ports: Vec<u16>,
     /// `auto`: one Pod where one can hold the application, else the fewest Pods that can; `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
-    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = Strategy::Auto)]
-    pub strategy: Strategy,
+    #[arg(help_heading = "Strategy", long, value_parser = choices::STRATEGY, default_value = "auto")]
+    pub strategy: plan::Strategy,
     /// Send traffic for published ports from the Pod's IP to the service's preset address (needs `iptables` in the init image).
     #[arg(help_heading = "Strategy", long)]
     pub inbound_dnat: bool,
@@ -265,14 +268,14 @@ pub struct InputArgs {
     #[arg(help_heading = "Cluster", long, value_name = "CLASS")]
     pub storage_class: Option<String>,
     /// What a bind mount that cannot be a ConfigMap becomes: a `hostpath` or an empty `pvc`.
-    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = BindAs::Hostpath)]
-    pub bind_as: BindAs,
+    #[arg(help_heading = "Strategy", long, value_parser = choices::BIND_AS, default_value = "hostpath")]
+    pub bind_as: plan::BindAs,
     /// What a compose health check becomes: `readiness` (compose never restarts) or `liveness`.
-    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = HealthProbe::Readiness)]
-    pub health_probe: HealthProbe,
+    #[arg(help_heading = "Strategy", long, value_parser = choices::HEALTH_PROBE, default_value = "readiness")]
+    pub health_probe: plan::HealthProbe,
     /// The object that runs each Pod: `deployment`, `statefulset` or a bare `pod`.
-    #[arg(help_heading = "Strategy", long, value_enum, default_value_t = ControllerKind::Deployment)]
-    pub controller: ControllerKind,
+    #[arg(help_heading = "Strategy", long, value_parser = choices::CONTROLLER, default_value = "deployment")]
+    pub controller: plan::Controller,
     /// Treat warnings as errors.
     #[arg(help_heading = "Diagnostics", long)]
     pub strict: bool,
@@ -294,8 +297,8 @@ pub struct ConvertArgs {
     )]
     pub output: String,
     /// Output format (default `yaml`; `json` for a `-o NAME.json` file).
-    #[arg(help_heading = "Output", long, value_enum)]
-    pub format: Option<Format>,
+    #[arg(help_heading = "Output", long, value_parser = choices::FORMAT)]
+    pub format: Option<emit::Format>,
     /// Replace podlift's earlier output (never a file podlift did not write).
     #[arg(help_heading = "Output", long)]
     pub force: bool,
@@ -305,19 +308,6 @@ pub struct ConvertArgs {
     /// Also emit the Namespace, labelled for the Pod Security level the init container needs.
     #[arg(help_heading = "Output", long, requires = "namespace")]
     pub create_namespace: bool,
-}
-
-/// `--format` of `convert` (mapped onto [`podlift::emit::Format`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A YAML stream (or one YAML file per object with `-o DIR`).
-    Yaml,
-    /// A Kubernetes `List` in JSON.
-    Json,
-    /// A Kustomize base (needs `-o DIR`).
-    Kustomize,
-    /// A Helm chart (needs `-o DIR`).
-    Helm,
 }
 
 /// A Kubernetes `MAJOR.MINOR` version.
@@ -350,46 +340,6 @@ fn parse_quantity(text: &str) -> Result<String, String> {
             "`{text}` is not a Kubernetes quantity; write it like `1Gi` (binary) or `10G` (decimal)"
         ))
     }
-}
-
-/// How services are spread over Pods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Strategy {
-    /// One Pod where one can hold the application, else the fewest Pods that can.
-    Auto,
-    /// One Pod for all services.
-    Pod,
-    /// A Deployment per service, or per group sharing a network namespace.
-    Split,
-}
-
-/// Where unportable bind mounts go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BindAs {
-    /// A path on the node.
-    Hostpath,
-    /// An empty PersistentVolumeClaim.
-    Pvc,
-}
-
-/// The probe a health check becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum HealthProbe {
-    /// `readinessProbe`: traffic stops, nothing restarts (as under compose).
-    Readiness,
-    /// `livenessProbe`: the kubelet restarts the container.
-    Liveness,
-}
-
-/// `--controller`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ControllerKind {
-    /// A Deployment with `strategy: Recreate`.
-    Deployment,
-    /// A StatefulSet; allows replicas of stateful services under the split strategy.
-    Statefulset,
-    /// A bare Pod.
-    Pod,
 }
 
 impl Command {

@@ -23,7 +23,7 @@ pub fn run(
     let inputs = options::named_inputs(&args.input, env);
     let request = emit::target::Request {
         output: &args.output,
-        format: args.format.map(options::format),
+        format: args.format,
         force: args.force,
         working_dir: &env.working_dir,
         home: env.variables.get("HOME").map(std::path::Path::new),

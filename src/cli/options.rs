@@ -6,10 +6,7 @@ use std::path::PathBuf;
 use podlift::diagnostic::{self, Diagnostics, Style, Verbosity};
 use podlift::{emit, load, plan, render};
 
-use super::args::{
-    BindAs, Cli, ColorWhen, ControllerKind, ConvertArgs, Format, HealthProbe, InputArgs,
-    KubeVersion, Strategy,
-};
+use super::args::{Cli, ColorWhen, ConvertArgs, InputArgs, KubeVersion};
 use super::environment::Environment;
 
 /// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows the
@@ -97,48 +94,26 @@ pub fn plan_options(input: &InputArgs) -> plan::PlanOptions {
                 major: 1,
                 minor: 29,
             },
-        service_type: input
-            .service_type
-            .as_deref()
-            .and_then(plan::ServiceType::from_k8s),
+        service_type: input.service_type,
         pod_cidrs: input.pod_cidrs.clone(),
         service_cidrs: input.service_cidrs.clone(),
         allow_shared_ports: input.allow_shared_ports.clone(),
         inbound_dnat: input.inbound_dnat,
-        controller: controller(input.controller),
-        strategy: match input.strategy {
-            Strategy::Pod => plan::Strategy::Pod,
-            Strategy::Split => plan::Strategy::Split,
-            Strategy::Auto => plan::Strategy::Auto,
-        },
+        controller: input.controller,
+        strategy: input.strategy,
         storage: plan::StorageOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
-            bind_as: match input.bind_as {
-                BindAs::Hostpath => plan::BindAs::HostPath,
-                BindAs::Pvc => plan::BindAs::Claim,
-            },
+            bind_as: input.bind_as,
         },
-        health_probe: match input.health_probe {
-            HealthProbe::Readiness => plan::HealthProbe::Readiness,
-            HealthProbe::Liveness => plan::HealthProbe::Liveness,
-        },
-    }
-}
-
-/// `--controller` as the plan's choice (render reads the same).
-const fn controller(kind: ControllerKind) -> plan::Controller {
-    match kind {
-        ControllerKind::Deployment => plan::Controller::Deployment,
-        ControllerKind::Statefulset => plan::Controller::StatefulSet,
-        ControllerKind::Pod => plan::Controller::Pod,
+        health_probe: input.health_probe,
     }
 }
 
 /// The render stage's options from the command line, without a namespace.
 fn render_options(input: &InputArgs) -> render::RenderOptions {
     render::RenderOptions {
-        controller: controller(input.controller),
+        controller: input.controller,
         namespace: None,
         create_namespace: false,
     }
@@ -148,16 +123,6 @@ fn render_options(input: &InputArgs) -> render::RenderOptions {
 pub fn with_namespace(options: &mut render::RenderOptions, args: &ConvertArgs) {
     options.namespace.clone_from(&args.namespace);
     options.create_namespace = args.create_namespace;
-}
-
-/// `--format` as emit's own choice.
-pub const fn format(format: Format) -> emit::Format {
-    match format {
-        Format::Yaml => emit::Format::Yaml,
-        Format::Json => emit::Format::Json,
-        Format::Kustomize => emit::Format::Kustomize,
-        Format::Helm => emit::Format::Helm,
-    }
 }
 
 /// The emit stage's options: where (already checked), how, and the names
