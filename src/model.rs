@@ -99,7 +99,7 @@ pub enum Resource {
 
 /// What the model reads besides the YAML: variables and the project directory.
 #[derive(Clone, Debug, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// The process environment (for `environment: [NAME]` without a value).
     pub variables: BTreeMap<String, String>,
     /// Relative paths (`env_file`, bind mounts, `file:`) resolve against it.

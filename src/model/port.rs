@@ -19,16 +19,6 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// Kubernetes spelling.
-    #[must_use]
-    pub const fn as_k8s(self) -> &'static str {
-        match self {
-            Self::Tcp => "TCP",
-            Self::Udp => "UDP",
-            Self::Sctp => "SCTP",
-        }
-    }
-
     /// Compose spelling.
     #[must_use]
     pub const fn as_str(self) -> &'static str {

@@ -150,7 +150,7 @@ pub struct Security {
 impl Service {
     /// Reads one service definition.
     #[allow(clippy::too_many_lines)] // one arm per compose key
-    pub fn read(
+    pub(crate) fn read(
         name: Located<String>,
         body: &Node,
         context: &Context,

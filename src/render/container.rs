@@ -115,7 +115,7 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
                 .iter()
                 .map(|(port, protocol)| ContainerPort {
                     container_port: i32::from(*port),
-                    protocol: Some(protocol.as_k8s().to_string()),
+                    protocol: Some(super::service::protocol(*protocol).to_string()),
                     ..ContainerPort::default()
                 })
                 .collect()

@@ -98,7 +98,7 @@ pub fn object(plan: &PodPlan, policy: &PolicyPlan, metadata: ObjectMeta) -> Netw
                 policy
                     .published
                     .iter()
-                    .map(|(number, protocol)| port(*number, protocol.as_k8s()))
+                    .map(|(number, protocol)| port(*number, super::service::protocol(*protocol)))
                     .collect(),
             ),
         });

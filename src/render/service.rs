@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::model::Protocol;
 use crate::plan::{PodPlan, ServicePlan};
 use crate::render::labels;
 
@@ -30,7 +31,7 @@ pub(crate) fn service_object(
                         name: Some(p.name.clone()),
                         port: i32::from(p.port),
                         target_port: Some(IntOrString::Int(i32::from(p.target))),
-                        protocol: Some(p.protocol.as_k8s().to_string()),
+                        protocol: Some(protocol(p.protocol).to_string()),
                         ..ServicePort::default()
                     })
                     .collect(),
@@ -38,5 +39,14 @@ pub(crate) fn service_object(
             ..ServiceSpec::default()
         }),
         status: None,
+    }
+}
+
+/// Kubernetes' spelling of a compose protocol.
+pub(super) const fn protocol(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
     }
 }

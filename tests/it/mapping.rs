@@ -251,7 +251,7 @@ fn docs_rows(docs: &str, heading: &str) -> Vec<(String, String, String)> {
 /// The keys `Service::read` matches by name (its arms at one indentation).
 fn keys_the_model_reads() -> Vec<String> {
     let source = std::fs::read_to_string(common::repo().join("src/model/service.rs")).unwrap();
-    let body = source.split("pub fn read(").nth(1).unwrap();
+    let body = source.split("pub(crate) fn read(").nth(1).unwrap();
     let body = body.split("\n/// podlift's keys under").next().unwrap();
     let mut keys = Vec::new();
     for line in body.lines() {

@@ -156,7 +156,7 @@ pub(super) fn service_for(
             ports.push(extra.clone());
         }
     }
-    ports.sort_by_key(|p| (p.port, p.protocol.as_k8s()));
+    ports.sort_by_key(|p| (p.port, p.protocol.as_str()));
     ServicePlan {
         name: container.name.clone(),
         type_: options.service_type,
