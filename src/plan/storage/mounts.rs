@@ -148,25 +148,17 @@ pub(super) fn plan_mounts(
                     continue;
                 }
                 HostContent::File(text) => {
-                    let file = path
-                        .file_name()
-                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
-                    let key = key_of(&file);
-                    let name = config_map_for(
-                        storage,
-                        prefix,
+                    let key = file_key(path);
+                    let data = BTreeMap::from([(key.clone(), text.clone())]);
+                    let name = config_map_for(storage, prefix, owner, path, data);
+                    copied.extend(copies(
+                        written,
                         owner,
-                        path,
-                        BTreeMap::from([(key.clone(), text.clone())]),
-                    );
-                    copied.push(Copied {
-                        written: written.clone(),
-                        entry: None,
-                        size: text.len(),
-                        target: format!("{owner}:{}", mount.target),
-                        object: format!("ConfigMap `{name}`"),
-                        span: mount.span,
-                    });
+                        mount,
+                        &name,
+                        false,
+                        [(None, text.len())],
+                    ));
                     (
                         storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
                         Some(key),
@@ -176,46 +168,32 @@ pub(super) fn plan_mounts(
                     let data: BTreeMap<String, String> =
                         files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
-                    for (entry, text) in files {
-                        copied.push(Copied {
-                            written: written.clone(),
-                            entry: Some(entry.clone()),
-                            size: text.len(),
-                            target: format!("{owner}:{}", mount.target),
-                            object: format!("ConfigMap `{name}`"),
-                            span: mount.span,
-                        });
-                    }
+                    let sizes = files
+                        .iter()
+                        .map(|(entry, text)| (Some(entry.clone()), text.len()));
+                    copied.extend(copies(written, owner, mount, &name, false, sizes));
                     (
                         storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
                         None,
                     )
                 }
                 HostContent::PrivateFile { content, why } => {
-                    let file = path
-                        .file_name()
-                        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
-                    let key = key_of(&file);
-                    let name = secret_for(
-                        storage,
-                        prefix,
-                        owner,
-                        path,
-                        BTreeMap::from([(key.clone(), content.clone())]),
-                    );
+                    let key = file_key(path);
+                    let data = BTreeMap::from([(key.clone(), content.clone())]);
+                    let name = secret_for(storage, prefix, owner, path, data);
                     diagnostics.push(
                         Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` looks private ({why}): it goes into Secret `{name}`, never a ConfigMap"))
                             .at(mount.span)
                             .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
                     );
-                    copied.push(Copied {
-                        written: written.clone(),
-                        entry: None,
-                        size: content.len(),
-                        target: format!("{owner}:{}", mount.target),
-                        object: format!("Secret `{name}`"),
-                        span: mount.span,
-                    });
+                    copied.extend(copies(
+                        written,
+                        owner,
+                        mount,
+                        &name,
+                        true,
+                        [(None, content.len())],
+                    ));
                     (
                         storage.volume(&name, VolumeSource::Secret(name.clone())),
                         Some(key),
@@ -230,16 +208,10 @@ pub(super) fn plan_mounts(
                             .at(mount.span)
                             .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
                     );
-                    for (entry, content) in files {
-                        copied.push(Copied {
-                            written: written.clone(),
-                            entry: Some(entry.clone()),
-                            size: content.len(),
-                            target: format!("{owner}:{}", mount.target),
-                            object: format!("Secret `{name}`"),
-                            span: mount.span,
-                        });
-                    }
+                    let sizes = files
+                        .iter()
+                        .map(|(entry, content)| (Some(entry.clone()), content.len()));
+                    copied.extend(copies(written, owner, mount, &name, true, sizes));
                     (
                         storage.volume(&name, VolumeSource::Secret(name.clone())),
                         None,
@@ -370,4 +342,33 @@ pub(super) fn node_bind(
         &format!("{owner}-host-{index}"),
         VolumeSource::HostPath(host),
     )
+}
+
+/// The ConfigMap or Secret key of a bind-mounted file: its file name.
+fn file_key(path: &Path) -> String {
+    let file = path
+        .file_name()
+        .map_or_else(|| "file".to_string(), |f| f.to_string_lossy().into_owned());
+    key_of(&file)
+}
+
+/// One [`Copied`] per file (`entry` within a directory, size) of the bind
+/// mount `written` of `owner`, copied into ConfigMap or Secret `name`.
+fn copies<'a>(
+    written: &'a str,
+    owner: &'a str,
+    mount: &'a crate::model::Mount,
+    name: &'a str,
+    secret: bool,
+    files: impl IntoIterator<Item = (Option<String>, usize)> + 'a,
+) -> impl Iterator<Item = Copied> + 'a {
+    let kind = if secret { "Secret" } else { "ConfigMap" };
+    files.into_iter().map(move |(entry, size)| Copied {
+        written: written.to_string(),
+        entry,
+        size,
+        target: format!("{owner}:{}", mount.target),
+        object: format!("{kind} `{name}`"),
+        span: mount.span,
+    })
 }
