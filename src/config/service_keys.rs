@@ -139,14 +139,27 @@ pub(super) fn depends_on(node: &Node) -> Json {
     Json::Object(out)
 }
 
+/// Each entry of the mapping `node` with a scalar key, its value as
+/// `canonical` gives it (`None` leaves the entry out); empty for anything
+/// but a mapping.
+fn fields(node: &Node, canonical: impl Fn(&str, &Node) -> Option<Json>) -> Map<String, Json> {
+    node.as_map()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(key, value)| {
+            let key = key.scalar()?;
+            let value = canonical(&key, value)?;
+            Some((key, value))
+        })
+        .collect()
+}
+
 pub(super) fn healthcheck(node: &Node) -> Json {
-    let Some(entries) = node.as_map() else {
+    if node.as_map().is_none() {
         return plain(node);
-    };
-    let mut out = Map::new();
-    for (key, value) in entries {
-        let Some(key) = key.scalar() else { continue };
-        let canonical = match key.as_str() {
+    }
+    Json::Object(fields(node, |key, value| {
+        Some(match key {
             "test" => match &value.value {
                 Value::String(text) => Json::Array(vec![
                     Json::String("CMD-SHELL".into()),
@@ -157,14 +170,12 @@ pub(super) fn healthcheck(node: &Node) -> Json {
             "interval" | "timeout" | "start_period" | "start_interval" => duration(value),
             "retries" => integer(value),
             "disable" => match boolean(value) {
-                Json::Bool(false) => continue,
+                Json::Bool(false) => return None,
                 b => b,
             },
             _ => plain(value),
-        };
-        out.insert(key, canonical);
-    }
-    Json::Object(out)
+        })
+    }))
 }
 
 pub(super) fn service_networks(node: &Node) -> Json {
@@ -181,22 +192,15 @@ pub(super) fn service_networks(node: &Node) -> Json {
                 .iter()
                 .filter_map(|(k, v)| {
                     let value = match &v.value {
-                        Value::Map(fields) => Json::Object(
-                            fields
-                                .iter()
-                                .filter_map(|(f, x)| {
-                                    let f = f.scalar()?;
-                                    let canonical = match f.as_str() {
-                                        "priority" | "gw_priority" => integer(x),
-                                        "aliases" | "link_local_ips" => list_of(x, |n| {
-                                            n.scalar().map_or_else(|| plain(n), Json::String)
-                                        }),
-                                        _ => x.scalar().map_or_else(|| plain(x), Json::String),
-                                    };
-                                    Some((f, canonical))
-                                })
-                                .collect(),
-                        ),
+                        Value::Map(_) => Json::Object(fields(v, |f, x| {
+                            Some(match f {
+                                "priority" | "gw_priority" => integer(x),
+                                "aliases" | "link_local_ips" => list_of(x, |n| {
+                                    n.scalar().map_or_else(|| plain(n), Json::String)
+                                }),
+                                _ => x.scalar().map_or_else(|| plain(x), Json::String),
+                            })
+                        })),
                         _ => plain(v),
                     };
                     Some((k.scalar()?, value))
@@ -208,38 +212,26 @@ pub(super) fn service_networks(node: &Node) -> Json {
 }
 
 pub(super) fn deploy(node: &Node) -> Json {
-    let Some(entries) = node.as_map() else {
+    if node.as_map().is_none() {
         return plain(node);
-    };
-    let mut out = Map::new();
-    for (key, value) in entries {
-        let Some(key) = key.scalar() else { continue };
-        let canonical = match key.as_str() {
+    }
+    let mut out = fields(node, |key, value| {
+        Some(match key {
             "replicas" => integer(value),
-            "resources" => {
-                let mut resources = Map::new();
-                for (kind, body) in value.as_map().unwrap_or_default() {
-                    let Some(kind) = kind.scalar() else { continue };
-                    let mut limits = Map::new();
-                    for (k, v) in body.as_map().unwrap_or_default() {
-                        let Some(k) = k.scalar() else { continue };
-                        let canonical = match k.as_str() {
-                            "cpus" => float(v),
-                            "memory" => bytes(v),
-                            "pids" => integer(v),
-                            _ => plain(v),
-                        };
-                        limits.insert(k, canonical);
-                    }
-                    resources.insert(kind, Json::Object(limits));
-                }
-                Json::Object(resources)
-            }
+            "resources" => Json::Object(fields(value, |_, body| {
+                Some(Json::Object(fields(body, |k, v| {
+                    Some(match k {
+                        "cpus" => float(v),
+                        "memory" => bytes(v),
+                        "pids" => integer(v),
+                        _ => plain(v),
+                    })
+                })))
+            })),
             "labels" => string_map(value, "", false),
             _ => plain(value),
-        };
-        out.insert(key, canonical);
-    }
+        })
+    });
     out.entry("resources")
         .or_insert_with(|| Json::Object(Map::new()));
     out.entry("placement")
@@ -248,17 +240,13 @@ pub(super) fn deploy(node: &Node) -> Json {
 }
 
 pub(super) fn logging(node: &Node) -> Json {
-    let Some(entries) = node.as_map() else {
+    if node.as_map().is_none() {
         return plain(node);
-    };
-    let mut out = Map::new();
-    for (key, value) in entries {
-        let Some(key) = key.scalar() else { continue };
-        let canonical = match key.as_str() {
+    }
+    Json::Object(fields(node, |key, value| {
+        Some(match key {
             "options" => string_map(value, "", true),
             _ => plain(value),
-        };
-        out.insert(key, canonical);
-    }
-    Json::Object(out)
+        })
+    }))
 }
