@@ -316,3 +316,25 @@ fn files_with_the_same_data_share_one_object() {
     assert_eq!(configs, ["x = 1\n", "x = 3\n"], "{}", run.stdout);
     assert_eq!(kinds(&run, "Secret").len(), 1, "{}", run.stdout);
 }
+
+/// An empty bind-mounted directory never shares the ConfigMap of a binary
+/// config (both have no text data): the container would find the binary
+/// file in a directory that was empty.
+#[test]
+fn an_empty_directory_does_not_share_a_binary_configs_object() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    configs: [blob]\n  b:\n    image: b\n    volumes:\n      - ./empty:/data:ro\nconfigs:\n  blob:\n    file: ./blob.bin\n",
+    );
+    std::fs::write(dir.path().join("blob.bin"), [0xff_u8, 0xfe, 0x00, 0x80]).unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let run = convert(dir.path(), home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let volumes = volumes(&run);
+    let config_maps: Vec<&str> = volumes
+        .iter()
+        .filter_map(|v| v["configMap"]["name"].as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = config_maps.iter().collect();
+    assert_eq!(distinct.len(), config_maps.len(), "{volumes:?}");
+}

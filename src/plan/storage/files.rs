@@ -25,7 +25,7 @@ pub(super) fn config_map_for(
         indices
             .iter()
             .filter_map(|&i| storage.config_maps.get(i))
-            .find(|c| c.data == data)
+            .find(|c| c.data == data && c.binary.is_empty())
     });
     if let Some(existing) = same {
         return existing.name.clone();
