@@ -22,6 +22,7 @@ mod network_mode;
 pub(crate) mod network_policy;
 mod order;
 mod pod_level;
+mod pod_names;
 mod ports;
 pub(crate) mod process;
 mod reach;

@@ -4,10 +4,12 @@
 //! in the host's network or in none. The Pods are then joined by the split
 //! strategy's mechanism (the address map, peers' names through Services).
 //!
-//! The grouping is deterministic: units (a service, or the services that
-//! share a network namespace or an `x-podlift.group`) are placed in compose
-//! order, each into the first Pod it does not clash with. One note explains
-//! every Pod beyond the first.
+//! The grouping is deterministic and does not depend on the order of the
+//! compose file: units (a service, or the services that share a network
+//! namespace or an `x-podlift.group`) are placed in the order of their names
+//! ([`pod_names::group_name`]), each into the first Pod it does not clash
+//! with, so a service added or moved in the file moves no other. One note
+//! explains every Pod beyond the first.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -16,7 +18,7 @@ use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
-use crate::plan::{ContainerPlan, PodPlan, ports};
+use crate::plan::{ContainerPlan, PodPlan, pod_names, ports};
 
 /// The errors of the one-Pod plan that more Pods remove.
 pub const OBSTACLES: &[&str] = &[
@@ -40,9 +42,10 @@ pub enum Alone {
 /// One Pod of the auto strategy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
-    /// Its name (its first service's, or the members' `x-podlift.group`).
+    /// Its stable name ([`pod_names::group_name`]).
     pub name: String,
-    /// Its services, in compose order.
+    /// Its services, units in the order of their names, each unit's in
+    /// compose order.
     pub members: Vec<String>,
     /// Why it exists beside the first Pod (`None` for the first).
     pub reason: Option<String>,
@@ -208,8 +211,8 @@ fn port_reason(units: &[Unit], mut blocked: Vec<(u16, Protocol)>) -> Option<Stri
     (!why.is_empty()).then(|| why.join("; "))
 }
 
-/// The fewest Pods (found greedily, in compose order) that remove the
-/// obstacles; `units` are the split strategy's indivisible groups.
+/// The fewest Pods (found greedily, units in the order of their names) that
+/// remove the obstacles; `units` are the split strategy's indivisible groups.
 #[must_use]
 pub fn groups(
     project: &Project,
@@ -217,9 +220,11 @@ pub fn groups(
     indivisible: &[(String, Vec<String>)],
     allowed: &[u16],
 ) -> Vec<Group> {
-    let units = units(project, pod, indivisible);
+    let mut units = units(project, pod, indivisible);
+    // Not the file's order: moving or adding a service moves no other.
+    units.sort_by(|a, b| a.name.cmp(&b.name));
     let (bins, reasons) = fill(&units, allowed);
-    into_groups(&units, bins, reasons)
+    into_groups(project, &units, bins, reasons)
 }
 
 /// Places the units, in order, each into the first Pod it does not clash
@@ -290,7 +295,12 @@ fn fill(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>
 }
 
 /// The Pods as groups of services, each with why it exists.
-fn into_groups(units: &[Unit], bins: Vec<Vec<usize>>, reasons: Vec<Option<String>>) -> Vec<Group> {
+fn into_groups(
+    project: &Project,
+    units: &[Unit],
+    bins: Vec<Vec<usize>>,
+    reasons: Vec<Option<String>>,
+) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for (k, (mut bin, reason)) in bins.into_iter().zip(reasons).enumerate() {
         bin.sort_unstable();
@@ -301,7 +311,7 @@ fn into_groups(units: &[Unit], bins: Vec<Vec<usize>>, reasons: Vec<Option<String
             .collect();
         let first = bin.first().and_then(|&u| units.get(u));
         let alone = first.and_then(|u| u.alone.clone());
-        let name = first.map(|u| u.name.clone()).unwrap_or_default();
+        let name = pod_names::group_name(&members, project);
         let reason = match &alone {
             Some(Alone::Host) => Some(format!(
                 "{} {} `network_mode: host`: its Pod has `hostNetwork: true`",

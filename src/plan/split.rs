@@ -24,7 +24,7 @@ use crate::plan::addresses::namespace_owner;
 use crate::plan::auto::{Alone, Group};
 use crate::plan::{
     ContainerPlan, Controller, Layout, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan,
-    inbound_rules, init_image, names,
+    inbound_rules, init_image, pod_names,
 };
 
 /// The root of `i` in the union-find forest, halving paths on the way.
@@ -42,7 +42,9 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Group name per service: the `x-podlift.group`, else the namespace owner.
+/// The indivisible groups of services (sharing a network namespace or an
+/// `x-podlift.group`), in compose order, each with its stable name
+/// ([`pod_names::group_name`]).
 #[must_use]
 pub fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
     // Union-find over service positions.
@@ -84,23 +86,8 @@ pub fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
             .push(service.name.value.clone());
     }
     members
-        .into_iter()
-        .map(|(root, services)| {
-            let named = services.iter().find_map(|s| {
-                project
-                    .service(s)
-                    .and_then(|s| s.group.as_ref())
-                    .map(|g| g.value.clone())
-            });
-            let name = named.unwrap_or_else(|| {
-                project
-                    .services
-                    .get(root)
-                    .map(|s| s.name.value.clone())
-                    .unwrap_or_default()
-            });
-            (name, services)
-        })
+        .into_values()
+        .map(|services| (pod_names::group_name(&services, project), services))
         .collect()
 }
 
@@ -179,7 +166,13 @@ pub fn split(
         .collect();
     warn_shared_privilege(&groups, project, diagnostics);
     crate::plan::process::note_split(project, &group_of, diagnostics);
+    let pod_names = pod_names::pod_names(
+        &plan.name,
+        &groups,
+        options.strategy == crate::plan::Strategy::Auto,
+    );
     let common = Common {
+        names: &pod_names,
         plan,
         project,
         options,
@@ -209,6 +202,8 @@ pub fn split(
 
 /// What every group's Pod is made from.
 struct Common<'a> {
+    /// Each group's workload name.
+    names: &'a [String],
     plan: &'a PodPlan,
     project: &'a Project,
     options: &'a PlanOptions,
@@ -291,7 +286,7 @@ impl Common<'_> {
         }
         PodPlan {
             project: self.plan.project.clone(),
-            name: names::dns_label(&format!("{}-{group}", self.plan.name), "group"),
+            name: self.names.get(g).cloned().unwrap_or_default(),
             loopback: has_init.then_some(loopback),
             containers,
             host_aliases,

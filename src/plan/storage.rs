@@ -256,8 +256,13 @@ pub fn plan_storage(
             });
         }
     }
+    // Services in the order of their names, not the file's: a ConfigMap or
+    // Secret that several services share is named after the first of them
+    // that mounts it, and must keep its name when a service is added or moved.
+    let mut by_name: Vec<&Service> = project.services.iter().collect();
+    by_name.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     let mut notes = MountNotes::default();
-    for service in &project.services {
+    for service in by_name.iter().copied() {
         plan_mounts(
             project,
             service,
@@ -312,7 +317,7 @@ pub fn plan_storage(
     for service in &project.services {
         shm(service, &mut storage);
     }
-    for service in &project.services {
+    for service in by_name {
         plan_files(project, service, prefix, &mut storage, diagnostics);
     }
     storage

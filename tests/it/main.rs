@@ -40,6 +40,7 @@ mod pod_security;
 mod private_files;
 mod process_keys;
 mod properties;
+mod releases;
 mod scalars;
 mod split;
 mod start_gate;

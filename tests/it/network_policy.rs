@@ -267,7 +267,7 @@ networks:
     // `web` and `db` share the first Pod; `web2` (a port clash with `web`)
     // gets its own, on one network only.
     assert_eq!(notes.len(), 1, "{}", run.stderr);
-    assert!(notes[0].contains("in Pod `shop-web`"), "{notes:?}");
+    assert!(notes[0].contains("in Pod `shop`"), "{notes:?}");
     assert!(notes[0].contains("`db` and `web`"), "{notes:?}");
 }
 
