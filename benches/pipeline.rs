@@ -183,7 +183,6 @@ fn benches(c: &mut Criterion) {
             output: emit::Output::Stdout,
             force: false,
             project: String::new(),
-            kube_version: (1, 33),
         };
         let mut out = Vec::new();
         emit::emit(&rendered, &options, &mut out).unwrap();
@@ -258,7 +257,6 @@ fn convert(dir: &Path, path: &Path) -> (u8, String) {
             .as_ref()
             .map(podlift::project_name)
             .unwrap_or_default(),
-        kube_version: (1, 33),
     };
     let mut stdout = Vec::new();
     emit::emit(rendered, &emit_options, &mut stdout).unwrap();

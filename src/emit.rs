@@ -40,9 +40,6 @@ pub struct EmitOptions {
     pub force: bool,
     /// The project name (chart and kustomization names).
     pub project: String,
-    /// The Kubernetes version targeted (`--kube-version`), `MAJOR.MINOR`:
-    /// the chart's `kubeVersion` requires at least it.
-    pub kube_version: (u32, u32),
 }
 
 /// Why nothing was written; each holds what went wrong and what to do.
@@ -141,8 +138,7 @@ pub fn emit(
             })
         }
         (Output::Directory(dir), Format::Helm) => {
-            let files = helm::files(rendered, &options.project, options.kube_version)
-                .map_err(EmitError::io)?;
+            let files = helm::files(rendered, &options.project).map_err(EmitError::io)?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }

@@ -21,7 +21,7 @@ pub mod render;
 pub mod report;
 pub mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use diagnostic::Diagnostics;
 use source::Sources;
@@ -138,4 +138,30 @@ pub fn project_name(plan: &plan::Plan) -> String {
     plan.pods.first().map_or_else(String::new, |pod| {
         plan::names::dns_label(&pod.project, "podlift")
     })
+}
+
+/// Every image the manifests of `plan` pull: each container's and init
+/// container's, podlift's own init images included, sorted, each once (what
+/// `podlift config --images` prints for a mirror).
+#[must_use]
+pub fn images(plan: &plan::Plan, options: &render::RenderOptions) -> Vec<String> {
+    // Rendering checks sizes and Pod Security: those findings are `convert`'s.
+    let mut scratch = Diagnostics::default();
+    let rendered = render::render(plan, options, &mut scratch);
+    let mut images = BTreeSet::new();
+    for object in rendered.objects() {
+        let object = object.into_object();
+        let Some(spec) = object.workload().and_then(|w| w.pod_spec) else {
+            continue;
+        };
+        for container in spec
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(&spec.containers)
+        {
+            images.extend(container.image.clone());
+        }
+    }
+    images.into_iter().collect()
 }

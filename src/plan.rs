@@ -180,6 +180,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         network_policy::attach(&mut pods, project);
     }
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
+    loopback::note_iptables_image(&pods, project, options, diagnostics);
     Plan { pods }
 }
 

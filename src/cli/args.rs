@@ -144,6 +144,9 @@ pub struct ConfigArgs {
     /// `yaml` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
     pub format: ConfigFormat,
+    /// Print every image the output pulls, one per line, sorted: the services' and podlift's init images (as the strategy flags choose them).
+    #[arg(long, conflicts_with = "format")]
+    pub images: bool,
 }
 
 /// `config` output formats.

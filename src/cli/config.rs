@@ -22,7 +22,8 @@ const CONVERSION_ERRORS: &[&str] = &[
     "cpus-invalid",
 ];
 
-/// Loads and reads the project and prints it in canonical form. Exits 1,
+/// Loads and reads the project and prints it in canonical form (with
+/// `--images`, every image the output pulls, one per line). Exits 1,
 /// printing nothing, where `convert` would refuse the input for a loading
 /// error; the checks of the plan stage about Pods do not run.
 pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
@@ -62,14 +63,25 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         // undeclared volumes and networks) that make compose refuse a file
         // too; the rest of what it finds is about the Pods.
         plan::check_references(&project, &mut diagnostics);
-        canonical
+        // `--images`: what the output pulls, found as `convert` finds it;
+        // the plan's findings about Pods are `convert`'s to report.
+        let images = args.images.then(|| {
+            let stages = options::stages(&args.input, env);
+            let planned = plan::plan(&project, &stages.plan, &mut Diagnostics::default());
+            podlift::images(&planned, &stages.render)
+        });
+        (canonical, images)
     });
     diagnostics.sort();
     let stderr = diagnostic::render_with(&diagnostics, &sources, shown);
-    let canonical = match canonical {
+    let (canonical, images) = match canonical {
         Some(value) if Status::of(&diagnostics, args.input.strict) == Status::Success => value,
         _ => return Outcome::new(String::new(), stderr, Status::Failed),
     };
+    if let Some(images) = images {
+        let stdout: String = images.iter().flat_map(|i| [i.as_str(), "\n"]).collect();
+        return Outcome::new(stdout, stderr, Status::Success);
+    }
     match config::to_text(&canonical, args.format == ConfigFormat::Json) {
         Ok(stdout) => Outcome::new(stdout, stderr, Status::Success),
         Err(error) => Outcome::error(stderr, &Diagnostic::command(error), Status::Failed),

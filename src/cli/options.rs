@@ -138,7 +138,6 @@ pub fn emit_options(
         output,
         force: args.force,
         project,
-        kube_version: (args.input.kube_version.major, args.input.kube_version.minor),
     }
 }
 

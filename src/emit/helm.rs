@@ -1,5 +1,5 @@
-//! A Helm chart a platform team can keep: `Chart.yaml` (with `kubeVersion`
-//! from `--kube-version`), a `values.yaml` with what a customer changes and a
+//! A Helm chart a platform team can keep: `Chart.yaml` (with the
+//! `kubeVersion` its manifests need), a `values.yaml` with what a customer changes and a
 //! `values.schema.json` that rejects a wrong value, one template per object,
 //! `_helpers.tpl` and a `NOTES.txt` on the loopback addresses and the Pod
 //! Security level the namespace needs.
@@ -35,10 +35,8 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use serde::Serialize;
 
 use crate::emit::helm::helpers::helpers;
-use crate::emit::helm::node::Node;
 use crate::emit::helm::notes::notes;
 use crate::emit::helm::template::ChartBuilder;
-use crate::emit::helm::values::image_values;
 use crate::emit::{File, file_name};
 use crate::render::{Object, Rendered, RenderedObject, Workload};
 
@@ -69,20 +67,14 @@ pub(super) const HELMIGNORE: &str = "\
 ///
 /// # Errors
 /// When an object cannot be serialised or does not have the shape podlift renders.
-pub fn files(
-    rendered: &Rendered<'_>,
-    project: &str,
-    kube_version: (u32, u32),
-) -> Result<Vec<File>, String> {
+pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, String> {
     // A chart is made of whole objects (its templates are trees of them).
     let objects: Vec<Object> = rendered
         .objects()
         .map(RenderedObject::into_object)
         .collect();
     let objects = objects.as_slice();
-    // The loopback init containers are podlift's, not the application's.
     let loopback = rendered.loopback();
-    let init_containers: BTreeSet<&str> = loopback.iter().map(|l| l.init_container).collect();
     let mut chart = ChartBuilder::new(objects, project)?;
     let mut files = Vec::new();
     for object in objects {
@@ -99,22 +91,17 @@ pub fn files(
     ));
     files.push((PathBuf::from("values.yaml"), chart.values.to_yaml()?));
     files.push((PathBuf::from("values.schema.json"), chart.values.schema()?));
-    files.push((
-        PathBuf::from("Chart.yaml"),
-        chart_yaml(objects, &init_containers, project, kube_version)?,
-    ));
+    files.push((PathBuf::from("Chart.yaml"), chart_yaml(objects, project)?));
     files.push((PathBuf::from(".helmignore"), HELMIGNORE.to_string()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
 
-/// `Chart.yaml`.
-fn chart_yaml(
-    objects: &[Object],
-    init_containers: &BTreeSet<&str>,
-    project: &str,
-    kube_version: (u32, u32),
-) -> Result<String, String> {
+/// `Chart.yaml`: `kubeVersion` is the oldest Kubernetes the manifests work
+/// on ([`kube_floor`]), not the version targeted; no `appVersion`, since
+/// podlift cannot know the application's release (its images' tags are each
+/// component's version): `helm package --app-version` sets it.
+fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Chart<'a> {
@@ -124,50 +111,56 @@ fn chart_yaml(
         #[serde(rename = "type")]
         type_: &'static str,
         version: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        app_version: Option<String>,
         kube_version: String,
     }
-    let (major, minor) = kube_version;
+    let (major, minor) = kube_floor(objects);
     let chart = Chart {
         api_version: "v2",
         name: project,
         description: "A Docker Compose application (converted by podlift)",
         type_: "application",
         version: CHART_VERSION,
-        app_version: app_version(objects, init_containers),
         // `-0` admits the pre-release and vendor builds (`1.33.2-eks-…`).
         kube_version: format!(">= {major}.{minor}.0-0"),
     };
     serde_saphyr::to_string(&chart).map_err(|e| format!("cannot write Chart.yaml: {e}"))
 }
 
-/// The tag most of the application's containers share, the first such in
-/// Pod order on a tie; `None` when none names a version (no tag, or
-/// `latest`). The loopback init containers (`init_containers`) do not count.
-fn app_version(objects: &[Object], init_containers: &BTreeSet<&str>) -> Option<String> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for (name, image) in containers(objects) {
-        if init_containers.contains(name.as_str()) {
-            continue;
+/// The oldest Kubernetes whose API server keeps every field the Pods use:
+/// 1.30 for `appArmorProfile` (older servers drop it, and the container
+/// runs under another profile), 1.29 for native sidecars (init containers
+/// with `restartPolicy: Always`: older servers drop the field, and the init
+/// container never ends, so the Pod never starts), else 1.25, where Pod
+/// Security admission (the namespace labels `NOTES.txt` asks for) is GA and
+/// PodSecurityPolicy gone.
+fn kube_floor(objects: &[Object]) -> (u32, u32) {
+    const SIDECARS: (u32, u32) = (1, 29);
+    const APP_ARMOR: (u32, u32) = (1, 30);
+    const POD_SECURITY: (u32, u32) = (1, 25);
+    let mut floor = POD_SECURITY;
+    for spec in workloads(objects).filter_map(|w| pod_spec(&w)) {
+        if spec
+            .init_containers
+            .iter()
+            .flatten()
+            .any(|c| c.restart_policy.as_deref() == Some("Always"))
+        {
+            floor = floor.max(SIDECARS);
         }
-        let Node::Map(values) = image_values(&image) else {
-            continue;
-        };
-        let Some(tag) = values
-            .get("tag")
-            .and_then(Node::as_str)
-            .filter(|t| !t.is_empty() && *t != "latest")
-        else {
-            continue;
-        };
-        match counts.iter_mut().find(|(t, _)| t == tag) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((tag.to_string(), 1)),
+        let pod_armor = spec
+            .security_context
+            .as_ref()
+            .is_some_and(|s| s.app_armor_profile.is_some());
+        let container_armor = pod_containers(spec).any(|c| {
+            c.security_context
+                .as_ref()
+                .is_some_and(|s| s.app_armor_profile.is_some())
+        });
+        if pod_armor || container_armor {
+            floor = floor.max(APP_ARMOR);
         }
     }
-    let best = counts.iter().map(|(_, n)| *n).max()?;
-    counts.into_iter().find(|(_, n)| *n == best).map(|(t, _)| t)
+    floor
 }
 
 pub(super) fn workloads(objects: &[Object]) -> impl Iterator<Item = Workload<'_>> {
@@ -185,15 +178,6 @@ pub(super) fn pod_containers(spec: &PodSpec) -> impl Iterator<Item = &Container>
         .iter()
         .flatten()
         .chain(&spec.containers)
-}
-
-/// `(name, image)` of every container of every Deployment, init containers first.
-pub(super) fn containers(objects: &[Object]) -> Vec<(String, String)> {
-    workloads(objects)
-        .filter_map(|w| pod_spec(&w))
-        .flat_map(pod_containers)
-        .filter_map(|c| Some((c.name.clone(), c.image.clone()?)))
-        .collect()
 }
 
 /// Container names whose image or resources differ between Deployments

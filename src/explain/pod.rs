@@ -13,6 +13,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n  b:\n    image: b:1\n    expose: [\"8080\"]\n",
     },
     Explanation {
+        code: "init-image-iptables",
+        title: "the init containers use the iptables image",
+        meaning: "When the application runs as several Pods (or with `--inbound-dnat`), each Pod's init container sends the preset addresses of other Pods to their Services with `iptables`, which busybox lacks: podlift then gives it `docker.io/rancher/klipper-lb:v0.4.17` (about 5 MB, Alpine with both iptables backends) instead of `docker.io/library/busybox:1.36.1`. The note names both.",
+        kubernetes: "A cluster that pulls only from a mirror (air-gapped, or a registry allow-list) must hold this image too, or every Pod waits in `Init:ImagePullBackOff`.",
+        remedy: "Mirror it with the application's images: `podlift config --images` lists every image the output pulls, the init image included; a Helm chart takes the mirror as `global.imageRegistry`. Or choose an image of your own with `iptables`, `ip`, `getent` and `sh` (`--init-image`, `x-podlift.init-image`).",
+        example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n    networks: {n: {ipv4_address: 10.9.0.2}}\n  b:\n    image: b:1\n    expose: [\"8080\"]\n    networks: {n: {ipv4_address: 10.9.0.3}}\nnetworks:\n  n: {ipam: {config: [{subnet: 10.9.0.0/24}]}}\n",
+    },
+    Explanation {
         code: "object-too-large",
         title: "an object is larger than Kubernetes stores",
         meaning: "A rendered object exceeds a Kubernetes limit: more than 1 MiB of data in a ConfigMap or Secret, more than 256 KiB of annotations, or more than 1.5 MiB in all (a Pod of very many containers, or many large bind-mounted files).",

@@ -157,3 +157,44 @@ pub(crate) fn inbound_rules(
     }
     rules
 }
+
+/// One note when the init containers get the iptables image because the
+/// script needs `iptables` (several Pods, `--inbound-dnat`) and nobody chose
+/// an image: it names both images, so that a mirror for an air-gapped
+/// cluster holds the right one.
+pub(crate) fn note_iptables_image(
+    pods: &[crate::plan::PodPlan],
+    project: &Project,
+    options: &PlanOptions,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) {
+    let chosen = options.init_image.is_some() || project.extension.init_image.is_some();
+    let count = pods
+        .iter()
+        .filter(|p| {
+            p.loopback
+                .as_ref()
+                .is_some_and(|l| l.image == DEFAULT_NAT_INIT_IMAGE)
+        })
+        .count();
+    if chosen || count == 0 {
+        return;
+    }
+    let why = if pods.len() > 1 {
+        "preset addresses of other Pods are sent to their Services"
+    } else {
+        "published ports are sent to the preset addresses (`--inbound-dnat`)"
+    };
+    diagnostics.push(
+        crate::diagnostic::Diagnostic::note(
+            "init-image-iptables",
+            format!(
+                "the init container{} of {count} Pod{} use{} image `{DEFAULT_NAT_INIT_IMAGE}`, not `{DEFAULT_INIT_IMAGE}`: the script needs `iptables`, because {why}",
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "s" } else { "" },
+            ),
+        )
+        .help("mirror it with the application's images (`podlift config --images` lists them all), or choose an image with `iptables` with `--init-image`"),
+    );
+}

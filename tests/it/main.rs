@@ -42,5 +42,6 @@ mod process_keys;
 mod properties;
 mod releases;
 mod scalars;
+mod shipping;
 mod split;
 mod start_gate;

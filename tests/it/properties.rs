@@ -550,7 +550,6 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         output: podlift::emit::Output::Stdout,
         force: false,
         project: "props".to_string(),
-        kube_version: (1, 33),
     };
     let mut stdout = Vec::new();
     podlift::emit::emit(rendered, &emit_options, &mut stdout)

@@ -65,13 +65,28 @@ pub(super) fn helpers() -> String {
          {{{{- end -}}}}\n\
          \n\
          {{{{/*\n\
-         An image reference from a map of `repository`, `tag` and `digest`:\n\
-         repository[:tag][@digest], quoted.\n\
+         An image reference, quoted: repository[:tag][@digest] from the image's map of\n\
+         `repository`, `tag` and `digest`. With `global.imageRegistry`, that registry\n\
+         replaces the repository's own (its first part, when that has a `.` or `:` or is\n\
+         `localhost`), and a Docker Hub name gets its `library/` (`nginx` becomes\n\
+         `REGISTRY/library/nginx`), as mirroring tools lay images out.\n\
+         Arguments: (dict \"image\" IMAGE \"global\" $.Values.global).\n\
          */}}}}\n\
          {{{{- define \"{IMAGE_HELPER}\" -}}}}\n\
-         {{{{- $ref := .repository | toString -}}}}\n\
-         {{{{- if .tag }}}}{{{{ $ref = printf \"%s:%v\" $ref .tag }}}}{{{{ end -}}}}\n\
-         {{{{- if .digest }}}}{{{{ $ref = printf \"%s@%v\" $ref .digest }}}}{{{{ end -}}}}\n\
+         {{{{- $ref := .image.repository | toString -}}}}\n\
+         {{{{- with .global }}}}{{{{ with .imageRegistry -}}}}\n\
+         {{{{- $parts := splitList \"/\" $ref -}}}}\n\
+         {{{{- $first := first $parts -}}}}\n\
+         {{{{- $hub := true -}}}}\n\
+         {{{{- if and (gt (len $parts) 1) (or (contains \".\" $first) (contains \":\" $first) (eq $first \"localhost\")) -}}}}\n\
+         {{{{- $ref = rest $parts | join \"/\" -}}}}\n\
+         {{{{- $hub = or (eq $first \"docker.io\") (eq $first \"index.docker.io\") -}}}}\n\
+         {{{{- end -}}}}\n\
+         {{{{- if and $hub (not (contains \"/\" $ref)) }}}}{{{{ $ref = printf \"library/%s\" $ref }}}}{{{{ end -}}}}\n\
+         {{{{- $ref = printf \"%s/%s\" (toString . | trimSuffix \"/\") $ref -}}}}\n\
+         {{{{- end }}}}{{{{ end -}}}}\n\
+         {{{{- if .image.tag }}}}{{{{ $ref = printf \"%s:%v\" $ref .image.tag }}}}{{{{ end -}}}}\n\
+         {{{{- if .image.digest }}}}{{{{ $ref = printf \"%s@%v\" $ref .image.digest }}}}{{{{ end -}}}}\n\
          {{{{- $ref | quote -}}}}\n\
          {{{{- end -}}}}\n"
     )

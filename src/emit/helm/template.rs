@@ -410,7 +410,7 @@ impl ChartBuilder {
                 .images
                 .insert(key.clone(), image_values(reference));
             *image = marks.mark(Slot::Scalar(format!(
-                "{{{{ include \"{IMAGE_HELPER}\" {} }}}}",
+                "{{{{ include \"{IMAGE_HELPER}\" (dict \"image\" {} \"global\" $.Values.global) }}}}",
                 value_ref(&["images", &key])
             )));
         }

@@ -36,16 +36,7 @@ impl Values {
             Node::str(""),
         )?;
         out.push_str("fullnameOverride: \"\"\n");
-        section(
-            &mut out,
-            "Each container's image, keyed by container name (`<deployment>-<container>`\n\
-             # where Deployments differ): `repository`, `tag`\n\
-             # (empty: none) and `digest` (when pinned). `podlift-loopback` is the init\n\
-             # container that puts the compose file's addresses on the Pod's loopback:\n\
-             # its image needs an `ip` that supports `addr replace` (busybox's does).",
-            "images",
-            Node::Map(self.images.clone()),
-        )?;
+        image_sections(&mut out, &self.images)?;
         section(
             &mut out,
             "The pull policy of every container (Always, IfNotPresent, Never);\n\
@@ -198,8 +189,11 @@ impl Values {
                 "namespace",
                 json!({"type": "object", "properties": {"create": {"type": "boolean"}}, "additionalProperties": false}),
             ),
-            // Helm passes `global` to every chart.
-            ("global", json!({"type": "object"})),
+            // Helm passes `global` to every chart (subcharts' keys too).
+            (
+                "global",
+                json!({"type": "object", "properties": {"imageRegistry": {"type": "string", "pattern": "^([^/\\s]+(/[^/\\s]+)*)?/?$"}}}),
+            ),
         ] {
             properties.insert(key.to_string(), value);
         }
@@ -285,6 +279,33 @@ pub(super) fn container_schemas() -> (serde_json::Value, serde_json::Value, serd
         "additionalProperties": false,
     });
     (image, resources, env_var)
+}
+
+/// Each container's image, and `global.imageRegistry`: one registry (a
+/// mirror) for every image.
+fn image_sections(out: &mut String, images: &IndexMap<String, Node>) -> Result<(), String> {
+    section(
+        out,
+        "Each container's image, keyed by container name (`<deployment>-<container>`\n\
+         # where Deployments differ): `repository`, `tag`\n\
+         # (empty: none) and `digest` (when pinned). `podlift-loopback` is the init\n\
+         # container that puts the compose file's addresses on the Pod's loopback:\n\
+         # its image needs an `ip` that supports `addr replace` (busybox's does).",
+        "images",
+        Node::Map(images.clone()),
+    )?;
+    section(
+        out,
+        "One registry for every image above (a mirror), replacing each image's own\n\
+         # (`docker.io/library/busybox` becomes `REGISTRY/library/busybox`, `nginx`\n\
+         # `REGISTRY/library/nginx`); empty: each image's own registry.\n\
+         # `podlift config --images` lists the images to copy there.",
+        "global",
+        Node::Map(IndexMap::from([(
+            "imageRegistry".to_string(),
+            Node::str(""),
+        )])),
+    )
 }
 
 /// The values every Pod takes: where it runs, its annotations and labels.
