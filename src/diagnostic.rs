@@ -1,6 +1,7 @@
 //! Diagnostics: what went wrong or deserves attention, where, and what to do.
 //! This module is the only place that turns them into text.
 
+pub mod printable;
 mod snippet;
 
 use std::fmt::Write as _;
@@ -8,6 +9,7 @@ use std::fmt::Write as _;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::source::{Sources, Span};
+use printable::printable;
 use snippet::{Report, Snippets};
 
 /// How serious a diagnostic is.
@@ -275,9 +277,13 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
 /// advice.
 #[must_use]
 pub fn render_short(diagnostic: &Diagnostic) -> String {
-    let mut out = format!("{}: {}\n", diagnostic.severity.as_str(), diagnostic.message);
+    let mut out = format!(
+        "{}: {}\n",
+        diagnostic.severity.as_str(),
+        printable(&diagnostic.message)
+    );
     if let Some(help) = &diagnostic.help {
-        let _ = writeln!(out, "  help: {help}");
+        let _ = writeln!(out, "  help: {}", printable(help));
     }
     out
 }
@@ -294,7 +300,7 @@ fn render_one(
             out,
             "{}: {}",
             diagnostic.severity.as_str(),
-            diagnostic.message
+            printable(&diagnostic.message)
         );
     }
     out.push('\n');
@@ -302,6 +308,10 @@ fn render_one(
 
 /// Where a finding is, in a few words: its service, else `file:line`.
 fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    printable::printable_owned(place_of(diagnostic, sources))
+}
+
+fn place_of(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let Some(span) = diagnostic.span else {
         return "(no file)".to_string();
     };

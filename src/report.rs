@@ -1,12 +1,15 @@
 //! Reports for people and CI systems: the `plan` table and Mermaid diagram,
 //! the `check` summary and diagnostics as JSON. Text only; printing is the
-//! caller's.
+//! caller's. Every report leaves here safe for a terminal: text from the
+//! input has its control characters escaped ([`printable`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::diagnostic::printable::{json_printable, printable, printable_owned};
 use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
@@ -175,18 +178,23 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
     if !claims.is_empty() {
         let _ = writeln!(out, "\nPersistentVolumeClaims: {}", claims.join(", "));
     }
-    out
+    printable_owned(out)
 }
 
+/// Aligned columns; each cell escaped first, so the columns stay aligned.
 fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let rows: Vec<[Cow<'_, str>; N]> = rows
+        .iter()
+        .map(|row| row.each_ref().map(|cell| printable(cell)))
+        .collect();
     let mut widths = [0usize; N];
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
@@ -225,7 +233,7 @@ pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -
     if let Some(summary) = diagnostics.counts().summary() {
         let _ = writeln!(out, "\n{prefix}{summary}");
     }
-    out
+    printable_owned(out)
 }
 
 /// `podlift plan --format mermaid`: the Pod as a Mermaid flowchart.
@@ -289,7 +297,7 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             id(&service.name)
         );
     }
-    out
+    printable_owned(out)
 }
 
 /// `podlift check`: one line per container, then the totals.
@@ -320,7 +328,7 @@ pub fn check_summary(
         .summary()
         .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
     let _ = writeln!(out, "{summary}");
-    out
+    printable_owned(out)
 }
 
 /// The version of the `check --format json` shape; raised when a field
@@ -443,6 +451,6 @@ pub fn diagnostics_json(
     };
     serde_json::to_string_pretty(&report).map_or_else(
         |_| "{\"version\": 1, \"diagnostics\": []}\n".to_string(),
-        |t| t + "\n",
+        |t| json_printable(t + "\n"),
     )
 }

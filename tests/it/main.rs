@@ -43,3 +43,4 @@ mod properties;
 mod scalars;
 mod split;
 mod start_gate;
+mod terminal;
