@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::diagnostic::printable::{json_printable, printable, printable_owned};
-use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity};
+use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity, Verbosity};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
 use crate::source::Sources;
@@ -300,28 +300,37 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
     printable_owned(out)
 }
 
-/// `podlift check`: one line per container, then the totals.
+/// `podlift check`: one line per container, the Pod Security level, then
+/// the totals. `-q` prints the totals only; a long Pod Security line names
+/// the level and how many findings decide it, `-v` lists every one.
 #[must_use]
 pub fn check_summary(
     plans: &[PodPlan],
     pod_security: Option<&crate::render::pod_security::Assessment>,
     diagnostics: &Diagnostics,
+    verbosity: Verbosity,
 ) -> String {
     let mut out = String::new();
-    for plan in plans {
-        for container in &plan.containers {
-            let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
-            let names = join_or_dash(names_of(plan, &container.service));
+    if verbosity != Verbosity::Quiet {
+        for plan in plans {
+            for container in &plan.containers {
+                let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
+                let names = join_or_dash(names_of(plan, &container.service));
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<9} addresses: {addresses}; names: {names}",
+                    container.service,
+                    role_name(container.role)
+                );
+            }
+        }
+        if let Some(assessment) = pod_security {
             let _ = writeln!(
                 out,
-                "{:<20} {:<9} addresses: {addresses}; names: {names}",
-                container.service,
-                role_name(container.role)
+                "pod security: {}",
+                pod_security_line(assessment, verbosity)
             );
         }
-    }
-    if let Some(assessment) = pod_security {
-        let _ = writeln!(out, "pod security: {}", assessment.summary(5));
     }
     let summary = diagnostics
         .counts()
@@ -329,6 +338,48 @@ pub fn check_summary(
         .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
     let _ = writeln!(out, "{summary}");
     printable_owned(out)
+}
+
+/// The longest Pod Security line `check` prints whole (without `-v`).
+const POD_SECURITY_LINE: usize = 200;
+
+/// The level, and what decides it: each finding when they fit in
+/// [`POD_SECURITY_LINE`] characters or with `-v`, else how many.
+fn pod_security_line(
+    assessment: &crate::render::pod_security::Assessment,
+    verbosity: Verbosity,
+) -> String {
+    let whole = assessment.summary(usize::MAX);
+    if verbosity == Verbosity::Verbose || whole.chars().count() <= POD_SECURITY_LINE {
+        return whole;
+    }
+    let findings = assessment.deciding().count();
+    let workloads: std::collections::BTreeSet<&str> =
+        assessment.deciding().map(|f| f.workload.as_str()).collect();
+    let level = assessment.level();
+    let stricter = match level {
+        crate::render::pod_security::Level::Privileged => "baseline",
+        _ => "restricted",
+    };
+    format!(
+        "`{level}`: `{stricter}` refuses {} ({} in {}; `podlift check -v` lists them)",
+        if workloads.len() == 1 {
+            workloads
+                .iter()
+                .next()
+                .copied()
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            format!("{} workloads", workloads.len())
+        },
+        plural(findings, "finding"),
+        plural(workloads.len(), "workload"),
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The version of the `check --format json` shape; raised when a field

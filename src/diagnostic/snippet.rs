@@ -179,10 +179,11 @@ impl Report {
 }
 fn headline(diagnostic: &Diagnostic) -> String {
     format!(
-        "{}[{}]: {}",
+        "{}[{}]: {}{}",
         diagnostic.severity.as_str(),
         diagnostic.code,
-        diagnostic.message
+        diagnostic.message,
+        if diagnostic.allowed { " (allowed)" } else { "" }
     )
 }
 
