@@ -341,7 +341,7 @@ pub fn check_summary(
 }
 
 /// The longest Pod Security line `check` prints whole (without `-v`).
-const POD_SECURITY_LINE: usize = 200;
+pub const POD_SECURITY_LINE: usize = 200;
 
 /// The level, and what decides it: each finding when they fit in
 /// [`POD_SECURITY_LINE`] characters or with `-v`, else how many.
@@ -349,37 +349,11 @@ fn pod_security_line(
     assessment: &crate::render::pod_security::Assessment,
     verbosity: Verbosity,
 ) -> String {
-    let whole = assessment.summary(usize::MAX);
-    if verbosity == Verbosity::Verbose || whole.chars().count() <= POD_SECURITY_LINE {
-        return whole;
+    if verbosity == Verbosity::Verbose {
+        assessment.summary(usize::MAX)
+    } else {
+        assessment.brief(POD_SECURITY_LINE)
     }
-    let findings = assessment.deciding().count();
-    let workloads: std::collections::BTreeSet<&str> =
-        assessment.deciding().map(|f| f.workload.as_str()).collect();
-    let level = assessment.level();
-    let stricter = match level {
-        crate::render::pod_security::Level::Privileged => "baseline",
-        _ => "restricted",
-    };
-    format!(
-        "`{level}`: `{stricter}` refuses {} ({} in {}; `podlift check -v` lists them)",
-        if workloads.len() == 1 {
-            workloads
-                .iter()
-                .next()
-                .copied()
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            format!("{} workloads", workloads.len())
-        },
-        plural(findings, "finding"),
-        plural(workloads.len(), "workload"),
-    )
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The version of the `check --format json` shape; raised when a field

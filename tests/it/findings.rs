@@ -198,8 +198,9 @@ fn an_unset_variable_is_reported_once() {
     );
 }
 
-/// The Pod Security line of `check` is short (it listed every finding,
-/// 1,659 characters in a real application); `-v` lists them all.
+/// The Pod Security line of `check` and its note are short (they listed
+/// every finding, 1,659 characters in a real application, twice); `check -v`
+/// lists them all.
 #[test]
 fn the_pod_security_line_is_short_unless_verbose() {
     let mut compose = String::from("services:\n  app:\n    image: app:1\n    volumes:\n");
@@ -213,6 +214,13 @@ fn the_pod_security_line_is_short_unless_verbose() {
             args.push("-v");
         }
         let run = Test::new().current_dir(dir.path()).args(args).success();
+        // The note says the same, as briefly.
+        let note = run
+            .stderr
+            .lines()
+            .find(|l| l.contains("note[pod-security]"))
+            .unwrap();
+        assert!(note.chars().count() < 200, "{note}");
         run.stdout
             .lines()
             .find(|l| l.starts_with("pod security:"))
