@@ -394,6 +394,10 @@ struct JsonDiagnostic<'a> {
     #[serde(flatten)]
     place: JsonPlace<'a>,
     help: Option<&'a str>,
+    /// Accepted with `--allow` or `x-podlift.allow`: it does not fail
+    /// `--strict` (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    allowed: bool,
     /// How many times the finding occurs: 1 + `also.len()`.
     count: usize,
     /// Where else the same finding occurs (see [`Groups`]).
@@ -449,6 +453,7 @@ pub fn diagnostics_json(
                 severity: d.severity.as_str(),
                 place: json_place(d, sources),
                 help: d.help.as_deref(),
+                allowed: d.allowed,
                 count: members.len(),
                 also: rest
                     .iter()

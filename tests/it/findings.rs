@@ -236,3 +236,29 @@ fn the_pod_security_line_is_short_unless_verbose() {
     let long = line(true);
     assert!(long.contains("/srv/data39"), "{long}");
 }
+
+/// `check --format json` marks an allowed warning and counts it.
+#[test]
+fn json_marks_allowed_warnings() {
+    let dir = common::compose_dir(ONE_WARNING);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--strict",
+            "--allow",
+            "restart-differs",
+        ])
+        .success();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let warning = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "restart-differs")
+        .unwrap();
+    assert_eq!(warning["allowed"], true);
+    assert_eq!(report["summary"]["allowed"], 1);
+}
