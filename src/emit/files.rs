@@ -337,6 +337,7 @@ pub(super) fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
 }
 
 #[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
     use std::path::Path;
