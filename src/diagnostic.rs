@@ -1,6 +1,7 @@
 //! Diagnostics: what went wrong or deserves attention, where, and what to do.
 //! This module is the only place that turns them into text.
 
+pub mod printable;
 mod snippet;
 
 use std::fmt::Write as _;
@@ -8,6 +9,7 @@ use std::fmt::Write as _;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::source::{Sources, Span};
+use printable::printable;
 use snippet::{Report, Snippets};
 
 /// How serious a diagnostic is.
@@ -46,6 +48,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// What to do about it.
     pub help: Option<String>,
+    /// A warning its team accepted (`--allow CODE`, a service's
+    /// `x-podlift.allow`): still listed, never a reason to fail `--strict`.
+    pub allowed: bool,
 }
 
 impl Diagnostic {
@@ -71,6 +76,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
+            allowed: false,
         }
     }
 
@@ -140,14 +146,48 @@ impl Diagnostics {
     #[must_use]
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
+        let mut seen = std::collections::HashSet::new();
         for d in &self.items {
+            // Reported once per cause (a variable): counted once too.
+            if ONCE_PER_CAUSE.contains(&d.code) && !seen.insert((d.code, d.help.as_deref())) {
+                continue;
+            }
             match d.severity {
                 Severity::Error => counts.errors += 1,
                 Severity::Warning => counts.warnings += 1,
                 Severity::Note => counts.notes += 1,
             }
+            if d.allowed {
+                counts.allowed += 1;
+            }
         }
         counts
+    }
+
+    /// Marks the warnings `allow` accepts (by code; a service's own list for
+    /// the findings in its part of the compose file) as allowed.
+    pub fn allow(&mut self, allow: &Allow, sources: &Sources) {
+        if allow.is_empty() {
+            return;
+        }
+        for d in &mut self.items {
+            if d.severity != Severity::Warning {
+                continue;
+            }
+            let service = d.span.and_then(|span| sources.service_at(span));
+            d.allowed = allow.global.contains(d.code)
+                || service
+                    .and_then(|s| allow.services.get(s))
+                    .is_some_and(|codes| codes.contains(d.code));
+        }
+    }
+
+    /// Whether the run fails: an error, or under `strict` a warning not
+    /// allowed.
+    #[must_use]
+    pub fn fail(&self, strict: bool) -> bool {
+        let counts = self.counts();
+        counts.errors > 0 || (strict && counts.warnings > counts.allowed)
     }
 
     /// Sorts by file position so output reads top to bottom, keeping the
@@ -155,6 +195,28 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.span.is_none(), d.span.map(|s| (s.file.0, s.start))));
+    }
+}
+
+/// The warnings a team accepted: `--allow CODE` for every service, a
+/// service's `x-podlift.allow` for its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Allow {
+    /// Codes allowed everywhere.
+    pub global: std::collections::BTreeSet<String>,
+    /// Codes allowed per service, by service name.
+    pub services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl Allow {
+    /// Whether nothing is allowed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.global.is_empty()
+            && self
+                .services
+                .values()
+                .all(std::collections::BTreeSet::is_empty)
     }
 }
 
@@ -186,11 +248,17 @@ pub struct RenderOptions {
     pub style: Style,
     /// How much.
     pub verbosity: Verbosity,
+    /// `--strict`: the warnings that fail the run are shown even with `-q`.
+    pub strict: bool,
 }
 
 /// How many findings of one group are shown with their snippet before the
 /// rest are listed by place.
 pub const GROUP_SHOWN: usize = 3;
+
+/// Codes reported once per cause, as compose does (an unset variable: one
+/// warning per variable, naming where else it is used), and counted once.
+pub const ONCE_PER_CAUSE: &[&str] = &["variable-unset"];
 
 /// How many further places a group's last line names.
 const GROUP_PLACES: usize = 8;
@@ -204,6 +272,7 @@ pub fn render(diagnostics: &Diagnostics, sources: &Sources, style: Style) -> Str
         RenderOptions {
             style,
             verbosity: Verbosity::Normal,
+            strict: false,
         },
     )
 }
@@ -223,30 +292,38 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
         Style::Color => GraphicalTheme::unicode(),
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
-    let shown: Vec<&Diagnostic> = diagnostics
+    let mut shown: Vec<&Diagnostic> = diagnostics
         .items()
         .iter()
-        .filter(|d| options.verbosity != Verbosity::Quiet || d.severity == Severity::Error)
+        .filter(|d| options.verbosity != Verbosity::Quiet || fails(d, options.strict))
         .collect();
+    // Errors first, then warnings (those that fail `--strict` before those
+    // allowed), then notes; each kind in file order (the sort is stable).
+    shown.sort_by_key(|d| (std::cmp::Reverse(d.severity), d.allowed));
     let collapse = options.verbosity != Verbosity::Verbose;
     let groups = Groups::of(shown.iter().copied());
     let snippets = Snippets::new(sources);
     let mut out = String::new();
     for (position, diagnostic) in shown.iter().enumerate() {
         let members = groups.members_of(position);
-        if !collapse || members.len() <= GROUP_SHOWN {
+        let limit = if ONCE_PER_CAUSE.contains(&diagnostic.code) {
+            1
+        } else {
+            GROUP_SHOWN
+        };
+        if !collapse || members.len() <= limit {
             render_one(&handler, diagnostic, &snippets, &mut out);
             continue;
         }
         if members.first() != Some(&position) {
             continue;
         }
-        for &member in members.iter().take(GROUP_SHOWN) {
+        for &member in members.iter().take(limit) {
             if let Some(diagnostic) = shown.get(member) {
                 render_one(&handler, diagnostic, &snippets, &mut out);
             }
         }
-        let rest = members.get(GROUP_SHOWN..).unwrap_or_default();
+        let rest = members.get(limit..).unwrap_or_default();
         let places = rest
             .iter()
             .filter_map(|&m| shown.get(m))
@@ -261,7 +338,7 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
         );
     }
     let counts = diagnostics.counts();
-    if (options.verbosity != Verbosity::Quiet || counts.errors > 0)
+    if (options.verbosity != Verbosity::Quiet || !shown.is_empty())
         && let Some(line) = counts.summary()
     {
         out.push_str(&line);
@@ -270,14 +347,28 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
     out
 }
 
+/// Whether `diagnostic` fails the run: an error, or under `strict` a
+/// warning not allowed.
+fn fails(diagnostic: &Diagnostic, strict: bool) -> bool {
+    match diagnostic.severity {
+        Severity::Error => true,
+        Severity::Warning => strict && !diagnostic.allowed,
+        Severity::Note => false,
+    }
+}
+
 /// One diagnostic in the short form of the command's own errors, without a
 /// snippet or a code: `error: MESSAGE`, then `  help: HELP` when it has
 /// advice.
 #[must_use]
 pub fn render_short(diagnostic: &Diagnostic) -> String {
-    let mut out = format!("{}: {}\n", diagnostic.severity.as_str(), diagnostic.message);
+    let mut out = format!(
+        "{}: {}\n",
+        diagnostic.severity.as_str(),
+        printable(&diagnostic.message)
+    );
     if let Some(help) = &diagnostic.help {
-        let _ = writeln!(out, "  help: {help}");
+        let _ = writeln!(out, "  help: {}", printable(help));
     }
     out
 }
@@ -294,7 +385,7 @@ fn render_one(
             out,
             "{}: {}",
             diagnostic.severity.as_str(),
-            diagnostic.message
+            printable(&diagnostic.message)
         );
     }
     out.push('\n');
@@ -302,6 +393,10 @@ fn render_one(
 
 /// Where a finding is, in a few words: its service, else `file:line`.
 fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    printable::printable_owned(place_of(diagnostic, sources))
+}
+
+fn place_of(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let Some(span) = diagnostic.span else {
         return "(no file)".to_string();
     };
@@ -369,7 +464,7 @@ impl Groups {
             // Without advice, only the same message is the same cause.
             let cause = d.help.as_deref().unwrap_or(&d.message);
             let group = *index
-                .entry((d.severity, d.code, d.help.is_some(), cause))
+                .entry((d.severity, d.code, d.allowed, d.help.is_some(), cause))
                 .or_insert_with(|| {
                     members.push(Vec::new());
                     members.len() - 1
@@ -406,6 +501,10 @@ pub struct Counts {
     pub warnings: usize,
     /// Notes.
     pub notes: usize,
+    /// Of the warnings, those allowed (`--allow`, `x-podlift.allow`);
+    /// absent from JSON when none is.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub allowed: usize,
 }
 
 impl Counts {
@@ -417,13 +516,23 @@ impl Counts {
             return None;
         }
         let part = |n: usize, word: &str| format!("{} {word}{}", thousands(n), plural(n));
+        let allowed = if self.allowed > 0 {
+            format!(" ({} allowed)", thousands(self.allowed))
+        } else {
+            String::new()
+        };
         Some(format!(
-            "{}, {}, {}",
+            "{}, {}{allowed}, {}",
             part(self.errors, "error"),
             part(self.warnings, "warning"),
             part(self.notes, "note")
         ))
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
+const fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 const fn plural(n: usize) -> &'static str {

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::render::{Object, Rendered};
+pub use files::Access;
 use files::{stage, write_directory, write_file};
 pub use format::Format;
 use stream::{Failure, write_documents, write_json_list, write_object_file};
@@ -74,8 +75,16 @@ impl EmitError {
     }
 }
 
-/// One file of a directory output: a path relative to the directory and its content.
-pub type File = (PathBuf, String);
+/// One file of a directory output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// Its path relative to the directory.
+    pub path: PathBuf,
+    /// Its content.
+    pub text: String,
+    /// Who may read it.
+    pub access: Access,
+}
 
 /// Writes the objects `rendered` holds: to `stdout` one object at a time as
 /// they are rendered, or into a directory.
@@ -100,7 +109,7 @@ pub fn emit(
                 Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 Err(Failure::Write(e)) => Err(EmitError::stdout(&e)),
                 Err(Failure::Serialise(message)) => Err(EmitError::io(message)),
-                Ok(()) => Ok(()),
+                Ok(_) => Ok(()),
             }
         }
         (Output::Stdout | Output::File(_), Format::Kustomize | Format::Helm) => {
@@ -114,12 +123,14 @@ pub fn emit(
             } else {
                 write_json_list(rendered, file)
             };
-            written.map_err(|failure| match failure {
-                Failure::Write(e) => {
-                    EmitError::io(format!("cannot write `{}`: {e}", path.display()))
-                }
-                Failure::Serialise(message) => EmitError::io(message),
-            })
+            written
+                .map(Access::private_if)
+                .map_err(|failure| match failure {
+                    Failure::Write(e) => {
+                        EmitError::io(format!("cannot write `{}`: {e}", path.display()))
+                    }
+                    Failure::Serialise(message) => EmitError::io(message),
+                })
         }),
         (Output::Directory(dir), Format::Yaml | Format::Json | Format::Kustomize) => {
             // One file per object, each rendered just before it is written;
@@ -132,7 +143,12 @@ pub fn emit(
                 }
                 if options.format == Format::Kustomize {
                     let text = base.kustomization().map_err(EmitError::io)?;
-                    stage(staging, &[(PathBuf::from("kustomization.yaml"), text)])?;
+                    let kustomization = File {
+                        path: PathBuf::from("kustomization.yaml"),
+                        text,
+                        access: Access::Shared,
+                    };
+                    stage(staging, &[kustomization])?;
                 }
                 Ok(())
             })

@@ -39,6 +39,8 @@ pub struct Options {
     pub plan: plan::PlanOptions,
     /// The render stage's options for the objects as they will be written.
     pub render: render::RenderOptions,
+    /// `--allow CODE`: warnings accepted for every service.
+    pub allow: std::collections::BTreeSet<String>,
 }
 
 /// What the stages made of the input.
@@ -55,6 +57,38 @@ pub struct Pipeline {
     /// The strictest Pod Security level the rendered Pods satisfy: set by
     /// [`pipeline`] when there is a plan, never by [`planned`].
     pub pod_security: Option<render::pod_security::Assessment>,
+    /// The warnings accepted: `--allow` and each service's `x-podlift.allow`.
+    pub allow: diagnostic::Allow,
+}
+
+impl Pipeline {
+    /// Once every stage has spoken: the diagnostics in file order, the
+    /// accepted warnings marked allowed.
+    pub fn finish(&mut self) {
+        self.diagnostics.sort();
+        self.diagnostics.allow(&self.allow, &self.sources);
+    }
+}
+
+/// The warnings accepted for `project`: `global` (`--allow`) and each
+/// service's `x-podlift.allow`.
+#[must_use]
+pub fn allowances(
+    project: &model::Project,
+    global: &std::collections::BTreeSet<String>,
+) -> diagnostic::Allow {
+    diagnostic::Allow {
+        global: global.clone(),
+        services: project
+            .services
+            .iter()
+            .filter(|s| !s.allow.is_empty())
+            .map(|s| {
+                let codes = s.allow.iter().map(|c| c.value.clone()).collect();
+                (s.name.value.clone(), codes)
+            })
+            .collect(),
+    }
 }
 
 /// Runs the stages up to the plan: load, model, plan. The diagnostics are
@@ -64,11 +98,16 @@ pub fn planned(options: &Options) -> Pipeline {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let document = load::load(&options.load, &mut sources, &mut diagnostics);
+    let mut allow = diagnostic::Allow {
+        global: options.allow.clone(),
+        ..diagnostic::Allow::default()
+    };
     let plan = document.map(|document| {
         let names = name_sources(&document, options.project_name.as_deref(), &options.load);
         // The model consumes the tree: a large one is tens of MB.
         let variables = project_environment(&document, &options.load);
         let project = model::model(document, &names, &variables, &mut diagnostics);
+        allow = allowances(&project, &options.allow);
         plan::plan(&project, &options.plan, &mut diagnostics)
     });
     Pipeline {
@@ -76,6 +115,7 @@ pub fn planned(options: &Options) -> Pipeline {
         diagnostics,
         plan,
         pod_security: None,
+        allow,
     }
 }
 
@@ -91,7 +131,7 @@ pub fn pipeline(options: &Options) -> Pipeline {
         let rendered = render::render(plan, &options.render, &mut pipeline.diagnostics);
         pipeline.pod_security = Some(rendered.pod_security().clone());
     }
-    pipeline.diagnostics.sort();
+    pipeline.finish();
     pipeline
 }
 

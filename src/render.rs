@@ -198,7 +198,7 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
             "pod-security",
             format!(
                 "the Pods need Pod Security level {}",
-                assessment.summary(3)
+                assessment.brief(200)
             ),
         )
         .help(format!(

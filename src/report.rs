@@ -1,13 +1,16 @@
 //! Reports for people and CI systems: the `plan` table and Mermaid diagram,
 //! the `check` summary and diagnostics as JSON. Text only; printing is the
-//! caller's.
+//! caller's. Every report leaves here safe for a terminal: text from the
+//! input has its control characters escaped ([`printable`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity};
+use crate::diagnostic::printable::{json_printable, printable, printable_owned};
+use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity, Verbosity};
 use crate::plan::storage::VolumeSource;
 use crate::plan::{PodPlan, Role};
 use crate::source::Sources;
@@ -175,18 +178,23 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
     if !claims.is_empty() {
         let _ = writeln!(out, "\nPersistentVolumeClaims: {}", claims.join(", "));
     }
-    out
+    printable_owned(out)
 }
 
+/// Aligned columns; each cell escaped first, so the columns stay aligned.
 fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let rows: Vec<[Cow<'_, str>; N]> = rows
+        .iter()
+        .map(|row| row.each_ref().map(|cell| printable(cell)))
+        .collect();
     let mut widths = [0usize; N];
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
@@ -225,7 +233,7 @@ pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -
     if let Some(summary) = diagnostics.counts().summary() {
         let _ = writeln!(out, "\n{prefix}{summary}");
     }
-    out
+    printable_owned(out)
 }
 
 /// `podlift plan --format mermaid`: the Pod as a Mermaid flowchart.
@@ -289,38 +297,63 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             id(&service.name)
         );
     }
-    out
+    printable_owned(out)
 }
 
-/// `podlift check`: one line per container, then the totals.
+/// `podlift check`: one line per container, the Pod Security level, then
+/// the totals. `-q` prints the totals only; a long Pod Security line names
+/// the level and how many findings decide it, `-v` lists every one.
 #[must_use]
 pub fn check_summary(
     plans: &[PodPlan],
     pod_security: Option<&crate::render::pod_security::Assessment>,
     diagnostics: &Diagnostics,
+    verbosity: Verbosity,
 ) -> String {
     let mut out = String::new();
-    for plan in plans {
-        for container in &plan.containers {
-            let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
-            let names = join_or_dash(names_of(plan, &container.service));
+    if verbosity != Verbosity::Quiet {
+        for plan in plans {
+            for container in &plan.containers {
+                let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
+                let names = join_or_dash(names_of(plan, &container.service));
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<9} addresses: {addresses}; names: {names}",
+                    container.service,
+                    role_name(container.role)
+                );
+            }
+        }
+        if let Some(assessment) = pod_security {
             let _ = writeln!(
                 out,
-                "{:<20} {:<9} addresses: {addresses}; names: {names}",
-                container.service,
-                role_name(container.role)
+                "pod security: {}",
+                pod_security_line(assessment, verbosity)
             );
         }
-    }
-    if let Some(assessment) = pod_security {
-        let _ = writeln!(out, "pod security: {}", assessment.summary(5));
     }
     let summary = diagnostics
         .counts()
         .summary()
         .unwrap_or_else(|| "0 errors, 0 warnings, 0 notes".to_string());
     let _ = writeln!(out, "{summary}");
-    out
+    printable_owned(out)
+}
+
+/// The longest Pod Security line `check` prints whole (without `-v`).
+pub const POD_SECURITY_LINE: usize = 200;
+
+/// The level, and what decides it: each finding when they fit in
+/// [`POD_SECURITY_LINE`] characters or with `-v`, else how many.
+fn pod_security_line(
+    assessment: &crate::render::pod_security::Assessment,
+    verbosity: Verbosity,
+) -> String {
+    if verbosity == Verbosity::Verbose {
+        assessment.summary(usize::MAX)
+    } else {
+        assessment.brief(POD_SECURITY_LINE)
+    }
 }
 
 /// The version of the `check --format json` shape; raised when a field
@@ -361,6 +394,10 @@ struct JsonDiagnostic<'a> {
     #[serde(flatten)]
     place: JsonPlace<'a>,
     help: Option<&'a str>,
+    /// Accepted with `--allow` or `x-podlift.allow`: it does not fail
+    /// `--strict` (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    allowed: bool,
     /// How many times the finding occurs: 1 + `also.len()`.
     count: usize,
     /// Where else the same finding occurs (see [`Groups`]).
@@ -416,6 +453,7 @@ pub fn diagnostics_json(
                 severity: d.severity.as_str(),
                 place: json_place(d, sources),
                 help: d.help.as_deref(),
+                allowed: d.allowed,
                 count: members.len(),
                 also: rest
                     .iter()
@@ -443,6 +481,6 @@ pub fn diagnostics_json(
     };
     serde_json::to_string_pretty(&report).map_or_else(
         |_| "{\"version\": 1, \"diagnostics\": []}\n".to_string(),
-        |t| t + "\n",
+        |t| json_printable(t + "\n"),
     )
 }

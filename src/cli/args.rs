@@ -82,7 +82,8 @@ Examples:
   podlift check                                          # what breaks in one Pod
   podlift check --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12
   podlift check --format json | jq '.summary'            # for CI (docs/check-json.md)
-  podlift check --strict -q                              # fail on warnings, print errors only";
+  podlift check --strict -q                              # fail on warnings, print only what failed
+  podlift check --strict --allow bind-host-path          # a warning the team accepted";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -279,9 +280,13 @@ pub struct InputArgs {
     /// The object that runs each Pod: `deployment`, `statefulset` or a bare `pod`.
     #[arg(help_heading = "Strategy", long, value_parser = choices::CONTROLLER, default_value = "deployment")]
     pub controller: plan::Controller,
-    /// Treat warnings as errors.
+    /// Treat warnings as errors (those that fail are printed, also with `-q`).
     #[arg(help_heading = "Diagnostics", long)]
     pub strict: bool,
+    /// A warning code the team accepted: still listed, it does not fail
+    /// `--strict` (repeatable; per service: `x-podlift: {allow: [CODE]}`).
+    #[arg(help_heading = "Diagnostics", long, value_name = "CODE")]
+    pub allow: Vec<String>,
 }
 
 /// `convert` options.

@@ -35,6 +35,7 @@ pub fn run(args: &CheckArgs, env: &Environment, shown: diagnostic::RenderOptions
                     .map_or(&[], |plan| plan.pods.as_slice()),
                 pipeline.pod_security.as_ref(),
                 &pipeline.diagnostics,
+                shown.verbosity,
             ),
             diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown),
             status,

@@ -31,6 +31,8 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
     let mut diagnostics = Diagnostics::default();
     let options = options::load_options(&args.input, env);
     let document = load::load(&options, &mut sources, &mut diagnostics);
+    let global = args.input.allow.iter().cloned().collect();
+    let mut allow = diagnostic::Allow::default();
     let canonical = document.map(|document| {
         let names = podlift::name_sources(&document, args.input.project_name.as_deref(), &options);
         let context = config::ConfigContext {
@@ -41,6 +43,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         let canonical = config::canonical(&document, &context);
         let mut modeled = Diagnostics::default();
         let project = model::model(document, &names, &context.variables, &mut modeled);
+        allow = podlift::allowances(&project, &global);
         for diagnostic in modeled.items() {
             // Compose's schema refuses a key it does not know (at the top
             // level, a compose v1 file's services): `convert` reports it and
@@ -73,6 +76,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         (canonical, images)
     });
     diagnostics.sort();
+    diagnostics.allow(&allow, &sources);
     let stderr = diagnostic::render_with(&diagnostics, &sources, shown);
     let (canonical, images) = match canonical {
         Some(value) if Status::of(&diagnostics, args.input.strict) == Status::Success => value,

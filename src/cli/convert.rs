@@ -42,7 +42,11 @@ pub fn run(
         .plan
         .as_ref()
         .map(|plan| render::render(plan, &stages.render, &mut pipeline.diagnostics));
+    // As `Pipeline::finish`, field by field: `rendered` borrows the plan.
     pipeline.diagnostics.sort();
+    pipeline
+        .diagnostics
+        .allow(&pipeline.allow, &pipeline.sources);
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     if let Err(message) =
         emit::target::check_inputs(&target, &env.working_dir, pipeline.sources.paths())

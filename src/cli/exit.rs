@@ -18,11 +18,10 @@ pub enum Status {
 }
 
 impl Status {
-    /// [`Status::Failed`] when `diagnostics` hold an error, or a warning
-    /// under `--strict`; else [`Status::Success`].
+    /// [`Status::Failed`] when `diagnostics` hold an error, or under
+    /// `--strict` a warning not allowed; else [`Status::Success`].
     pub fn of(diagnostics: &Diagnostics, strict: bool) -> Self {
-        let counts = diagnostics.counts();
-        if counts.errors > 0 || (strict && counts.warnings > 0) {
+        if diagnostics.fail(strict) {
             Self::Failed
         } else {
             Self::Success

@@ -46,6 +46,23 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write) -> 
         .command
         .input()
         .is_some_and(|input| input.files.iter().any(|f| f == Path::new("-")));
+    // `--allow` names codes podlift has: a typo would allow nothing.
+    if let Some(code) = cli.command.input().and_then(|input| {
+        input.allow.iter().find(|code| {
+            !podlift::explain::EXPLANATIONS
+                .iter()
+                .any(|e| e.code == code.as_str())
+        })
+    }) {
+        let message = format!(
+            "`--allow {code}`: podlift has no diagnostic code `{code}`; `podlift explain` lists them"
+        );
+        return Outcome::error(
+            String::new(),
+            &podlift::diagnostic::Diagnostic::command(message),
+            Status::Usage,
+        );
+    }
     let env = Environment::from_process(reads_stdin);
     let shown = options::diagnostics(&cli, &env);
     match cli.command {

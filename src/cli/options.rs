@@ -26,6 +26,10 @@ pub const fn diagnostics(cli: &Cli, env: &Environment) -> diagnostic::RenderOpti
         } else {
             Verbosity::Normal
         },
+        strict: match cli.command.input() {
+            Some(input) => input.strict,
+            None => false,
+        },
     }
 }
 
@@ -37,6 +41,7 @@ pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
         project_name: input.project_name.clone(),
         plan: plan_options(input),
         render: render_options(input),
+        allow: input.allow.iter().cloned().collect(),
     }
 }
 

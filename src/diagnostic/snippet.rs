@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceSpan, SpanContents};
 
+use super::printable::{printable, printable_owned};
 use super::{Diagnostic, Severity};
 use crate::source::{FileId, Sources, Span};
 
@@ -28,8 +29,14 @@ impl<'a> Snippets<'a> {
             return Some(snippet.clone());
         }
         let source = self.sources.get(file)?;
+        // Shown as it is unless it holds control characters: then a copy
+        // with each replaced, of the same length (the spans still hold).
+        let text = match super::printable::same_length(&source.text) {
+            std::borrow::Cow::Borrowed(_) => Arc::clone(&source.text),
+            std::borrow::Cow::Owned(safe) => Arc::from(safe),
+        };
         let snippet = Snippet {
-            text: Arc::clone(&source.text),
+            text,
             line_starts: source.line_starts(),
         };
         self.files.borrow_mut().insert(file, snippet.clone());
@@ -150,15 +157,21 @@ impl Report {
         });
         let (source, label) = match located {
             Some((span, file, snippet)) => (
-                Some(NamedSource::new(file.path.display().to_string(), snippet)),
+                Some(NamedSource::new(
+                    printable_owned(file.path.display().to_string()),
+                    snippet,
+                )),
                 Some(SourceSpan::new(span.start.into(), span.len)),
             ),
             None => (None, None),
         };
         Self {
-            headline,
+            headline: printable_owned(headline),
             severity: diagnostic.severity,
-            help: diagnostic.help.clone(),
+            help: diagnostic
+                .help
+                .as_deref()
+                .map(|h| printable(h).into_owned()),
             source,
             label,
         }
@@ -166,10 +179,11 @@ impl Report {
 }
 fn headline(diagnostic: &Diagnostic) -> String {
     format!(
-        "{}[{}]: {}",
+        "{}[{}]: {}{}",
         diagnostic.severity.as_str(),
         diagnostic.code,
-        diagnostic.message
+        diagnostic.message,
+        if diagnostic.allowed { " (allowed)" } else { "" }
     )
 }
 

@@ -1,51 +1,179 @@
 //! Files and directories written all-or-nothing: into a temporary sibling
 //! that then takes the target's place, removing only what podlift wrote.
+//!
+//! Nothing is written through a link another user could have planted:
+//! temporaries are created exclusively under unpredictable names
+//! ([`tempfile`]), every file inside them with an exclusive create, and a
+//! target that is a symbolic link is refused (a rename replaces a link that
+//! appears later, it never writes through it). Files that hold secret data
+//! are readable by their owner only (0600).
 
+use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 
 use crate::emit::{EmitError, File, target};
 
-/// The sibling of `path` named `.NAME.podlift-PID[suffix]`.
-pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
+/// Who may read a file podlift writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Whoever the user's umask lets read it (a manifest, a template).
+    #[default]
+    Shared,
+    /// Its owner only, mode 0600: a Secret, or values that hold secret data.
+    Private,
+}
+
+impl Access {
+    /// `Private` when `private`.
+    #[must_use]
+    pub const fn private_if(private: bool) -> Self {
+        if private { Self::Private } else { Self::Shared }
+    }
+
+    /// The mode a new file is created with (the umask applies to it).
+    const fn mode(self) -> u32 {
+        match self {
+            Self::Shared => 0o666,
+            Self::Private => 0o600,
+        }
+    }
+}
+
+/// A temporary's name: `.NAME.podlift-` and random characters.
+fn prefix(path: &Path) -> String {
     let base = path
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    parent.join(format!(".{base}.podlift-{}{suffix}", std::process::id()))
+    format!(".{base}.podlift-")
 }
 
-/// Writes one file atomically: into a temporary file beside it, which then
-/// takes its place.
+/// The directory `path` is in.
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."))
+}
+
+/// Permissions of a Unix mode (before the umask); none elsewhere.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // `None` on other systems
+fn with_mode(mode: u32) -> Option<Permissions> {
+    Some(std::os::unix::fs::PermissionsExt::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn with_mode(_: u32) -> Option<Permissions> {
+    None
+}
+
+/// `permissions` with only the bits of `mask` (unchanged elsewhere).
+#[cfg(unix)]
+fn masked(permissions: &Permissions, mask: u32) -> Permissions {
+    use std::os::unix::fs::PermissionsExt as _;
+    Permissions::from_mode(permissions.mode() & mask)
+}
+
+#[cfg(not(unix))]
+fn masked(permissions: &Permissions, _: u32) -> Permissions {
+    permissions.clone()
+}
+
+/// A temporary's builder: `.NAME.podlift-RANDOM[suffix]`, created with
+/// `mode` (before the umask).
+fn temporary<'a>(prefix: &'a str, suffix: &'a str, mode: u32) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    if let Some(permissions) = with_mode(mode) {
+        builder.permissions(permissions);
+    }
+    builder
+}
+
+/// Writes one file atomically: into an exclusive temporary file beside it,
+/// which then takes its place. `fill` writes the content and says whether
+/// it holds secret data: then the file is readable by its owner only.
 pub(super) fn write_file(
     path: &Path,
-    fill: impl FnOnce(&mut std::fs::File) -> Result<(), EmitError>,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<Access, EmitError>,
 ) -> Result<(), EmitError> {
-    let temporary = sibling(path, ".tmp");
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
-    }
+    let dir = parent(path);
+    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    target::refuse_link(path, &path.display().to_string()).map_err(EmitError::usage)?;
     // The file it replaces keeps its permissions (`chmod 600` on output that
-    // holds Secrets must survive `--force`).
-    let kept = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let result = std::fs::File::create(&temporary)
-        .map_err(|e| fail(&e))
-        .and_then(|mut file| {
-            if let Some(permissions) = kept {
-                file.set_permissions(permissions).map_err(|e| fail(&e))?;
-            }
-            fill(&mut file)?;
-            file.sync_all().map_err(|e| fail(&e))
-        })
-        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| fail(&e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    // holds Secrets must survive `--force`); a new file gets the umask's.
+    let kept = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.permissions());
+    let prefix = prefix(path);
+    let mut temporary = temporary(&prefix, ".tmp", Access::Shared.mode())
+        .tempfile_in(dir)
+        .map_err(|e| fail(&e))?;
+    // What the umask makes of a shared file; closed while it is written.
+    let default = temporary
+        .as_file()
+        .metadata()
+        .map_err(|e| fail(&e))?
+        .permissions();
+    set(temporary.as_file(), &masked(&default, 0o700)).map_err(|e| fail(&e))?;
+    let access = fill(temporary.as_file_mut())?;
+    let permissions = final_permissions(kept.unwrap_or(default), access);
+    set(temporary.as_file(), &permissions).map_err(|e| fail(&e))?;
+    temporary.as_file().sync_all().map_err(|e| fail(&e))?;
+    // A rename replaces whatever took the name meanwhile (a link too); it
+    // never writes through it. On failure the temporary is removed.
+    temporary.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+/// What a file ends with: `base` (the replaced file's or the umask's), and
+/// for secret data never more than its owner may read and write.
+fn final_permissions(base: Permissions, access: Access) -> Permissions {
+    match access {
+        Access::Shared => base,
+        Access::Private => masked(&base, 0o600),
     }
-    result
+}
+
+fn set(file: &std::fs::File, permissions: &Permissions) -> std::io::Result<()> {
+    file.set_permissions(permissions.clone())
+}
+
+/// Creates a new file in a staging directory: exclusively (a name that
+/// already exists, a link too, is an error), with `access`'s mode.
+pub(super) fn create(path: &Path, access: Access) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(access.mode());
+    }
+    #[cfg(not(unix))]
+    let _ = access;
+    options.open(path)
+}
+
+/// Creates the directories of `relative` below `root` that do not exist
+/// yet; an entry that exists and is not a directory (a link) is an error.
+fn create_dirs(root: &Path, relative: &Path) -> std::io::Result<()> {
+    let mut path = root.to_path_buf();
+    for part in relative.components() {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "`{}` exists and is not a directory",
+                    path.display()
+                )));
+            }
+            Err(_) => std::fs::create_dir(&path)?,
+        }
+    }
+    Ok(())
 }
 
 /// Writes into `dir` all-or-nothing: `fill` writes everything into a fresh
@@ -61,36 +189,45 @@ pub(super) fn write_directory(
     let shown = dir.display().to_string();
     let previous = target::check_directory(dir, &shown, force)
         .map_err(|refusal| EmitError::usage(refusal.message))?;
-    let staging = sibling(dir, "");
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
+    let around = parent(dir);
+    std::fs::create_dir_all(around).map_err(|e| io(around, &e))?;
     // The directory it replaces keeps its permissions (`chmod 700` on
-    // output that holds Secrets must survive `--force`).
-    let kept = std::fs::metadata(dir).ok().map(|m| m.permissions());
-    let result = std::fs::create_dir_all(&staging)
-        .map_err(|e| io(&staging, &e))
-        .and_then(|()| match kept {
-            Some(permissions) => {
-                std::fs::set_permissions(&staging, permissions).map_err(|e| io(&staging, &e))
-            }
-            None => Ok(()),
+    // output that holds Secrets must survive `--force`); a new one gets the
+    // umask's. Closed to others while it is filled.
+    let kept = std::fs::symlink_metadata(dir)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| m.permissions());
+    let prefix = prefix(dir);
+    let staging = temporary(&prefix, "", 0o777)
+        .tempdir_in(around)
+        .map_err(|e| io(around, &e))?;
+    let default = std::fs::metadata(staging.path())
+        .map_err(|e| io(staging.path(), &e))?
+        .permissions();
+    std::fs::set_permissions(staging.path(), masked(&default, 0o700))
+        .map_err(|e| io(staging.path(), &e))?;
+    fill(staging.path())?;
+    let mut files = Vec::new();
+    list_files(staging.path(), Path::new(""), &mut files).map_err(|e| io(staging.path(), &e))?;
+    let manifest = staging.path().join(target::MANIFEST);
+    create(&manifest, Access::Shared)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, target::manifest_text(&files).as_bytes())
         })
-        .and_then(|()| fill(&staging))
-        .and_then(|()| {
-            let mut files = Vec::new();
-            list_files(&staging, Path::new(""), &mut files).map_err(|e| io(&staging, &e))?;
-            std::fs::write(
-                staging.join(target::MANIFEST),
-                target::manifest_text(&files),
-            )
-            .map_err(|e| io(&staging, &e))
-        })
-        .and_then(|()| swap(dir, &staging, &previous));
-    if result.is_err() {
+        .map_err(|e| io(&manifest, &e))?;
+    std::fs::set_permissions(staging.path(), kept.unwrap_or(default))
+        .map_err(|e| io(staging.path(), &e))?;
+    // From here the staging directory is `dir` (or removed by `swap`).
+    let staging = staging.keep();
+    let swapped = swap(dir, &staging, &previous);
+    if swapped.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
-    result
+    swapped
 }
 
 /// Every file below `dir`, relative to it.
@@ -111,9 +248,10 @@ pub(super) fn list_files(
     Ok(())
 }
 
-/// Puts `staging` in `dir`'s place. The old directory is moved aside first,
-/// then only the files its manifest lists (and the manifest) are removed,
-/// and its directories only when empty.
+/// Puts `staging` in `dir`'s place. The old directory is moved aside first
+/// (onto an empty directory of an unpredictable name), then only the files
+/// its manifest lists (and the manifest) are removed, never through a
+/// link, and its directories only when empty.
 pub(super) fn swap(
     dir: &Path,
     staging: &Path,
@@ -122,10 +260,19 @@ pub(super) fn swap(
     let replace =
         |e: &std::io::Error| EmitError::io(format!("cannot replace `{}`: {e}", dir.display()));
     if std::fs::symlink_metadata(dir).is_err() {
+        // A directory renamed onto a name another user took meanwhile: onto
+        // a link or a file it fails, onto an empty directory it replaces it.
         return std::fs::rename(staging, dir).map_err(|e| replace(&e));
     }
-    let old = sibling(dir, ".old");
-    std::fs::rename(dir, &old).map_err(|e| replace(&e))?;
+    let prefix = prefix(dir);
+    let old = temporary(&prefix, ".old", 0o700)
+        .tempdir_in(parent(dir))
+        .map_err(|e| replace(&e))?
+        .keep();
+    if let Err(e) = std::fs::rename(dir, &old) {
+        let _ = std::fs::remove_dir(&old);
+        return Err(replace(&e));
+    }
     if let Err(e) = std::fs::rename(staging, dir) {
         let _ = std::fs::rename(&old, dir);
         return Err(replace(&e));
@@ -137,14 +284,18 @@ pub(super) fn swap(
         .map(PathBuf::as_path)
         .chain([Path::new(target::MANIFEST)])
     {
-        let _ = std::fs::remove_file(old.join(file));
+        if below_real_directories(&old, file) {
+            // `remove_file` on a link removes the link.
+            let _ = std::fs::remove_file(old.join(file));
+        }
         let mut parent = file.parent();
         while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
             directories.insert(p.to_path_buf());
             parent = p.parent();
         }
     }
-    // Deepest first; `remove_dir` leaves a directory that is not empty.
+    // Deepest first; `remove_dir` leaves a directory that is not empty (and
+    // a link, which is not a directory).
     for directory in directories.iter().rev() {
         let _ = std::fs::remove_dir(old.join(directory));
     }
@@ -152,16 +303,144 @@ pub(super) fn swap(
     Ok(())
 }
 
-pub(super) fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
-    let fail =
-        |e: std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", staging.display()));
-    std::fs::create_dir_all(staging).map_err(fail)?;
-    for (path, content) in files {
-        let full = staging.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(fail)?;
+/// Whether every directory between `root` and `file` is a real directory,
+/// not a link.
+fn below_real_directories(root: &Path, file: &Path) -> bool {
+    let mut path = root.to_path_buf();
+    let mut parts = file.components().peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return true;
         }
-        std::fs::write(&full, content).map_err(fail)?;
+        path.push(part);
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes `files` into the staging directory, each with its access.
+pub(super) fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
+    for file in files {
+        let full = staging.join(&file.path);
+        let fail =
+            |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", full.display()));
+        if let Some(relative) = file.path.parent() {
+            create_dirs(staging, relative).map_err(|e| fail(&e))?;
+        }
+        create(&full, file.access)
+            .and_then(|mut out| std::io::Write::write_all(&mut out, file.text.as_bytes()))
+            .map_err(|e| fail(&e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::path::Path;
+
+    use super::{Access, write_directory, write_file};
+    use crate::emit::target::Previous;
+
+    /// The temporary name of `path` before it was unpredictable.
+    fn old_name(path: &Path, suffix: &str) -> std::path::PathBuf {
+        let base = path.file_name().unwrap().to_string_lossy();
+        path.with_file_name(format!(".{base}.podlift-{}{suffix}", std::process::id()))
+    }
+
+    /// A link planted at the temporary's old, predictable name
+    /// (`.out.yaml.podlift-PID.tmp`) redirected the write to its target.
+    #[test]
+    fn a_link_at_the_old_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "mine").unwrap();
+        let path = dir.path().join("out.yaml");
+        std::os::unix::fs::symlink(&victim, old_name(&path, ".tmp")).unwrap();
+        write_file(&path, |file| {
+            std::io::Write::write_all(file, b"written").unwrap();
+            Ok(Access::Shared)
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "written");
+    }
+
+    /// A link planted at the staging directory's old name
+    /// (`.out.podlift-PID`) made a foreign directory get the manifests and
+    /// a `.podlift-files`, and then become the output.
+    #[test]
+    fn a_link_at_the_old_staging_name_is_never_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        let out = dir.path().join("out");
+        std::os::unix::fs::symlink(&foreign, old_name(&out, "")).unwrap();
+        write_directory(&out, false, |staging| {
+            std::fs::write(staging.join("a.yaml"), "a").unwrap();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 0);
+        assert!(!std::fs::symlink_metadata(&out).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "a");
+    }
+
+    /// The old directory was moved aside to `.out.podlift-PID.old`: a link
+    /// planted there made the listed files be removed from its target.
+    #[test]
+    fn a_link_at_the_old_aside_name_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("a.yaml"), "mine").unwrap();
+        let out = dir.path().join("out");
+        let first = |staging: &Path| {
+            std::fs::write(staging.join("a.yaml"), "a").unwrap();
+            Ok(())
+        };
+        write_directory(&out, false, first).unwrap();
+        std::os::unix::fs::symlink(&foreign, old_name(&out, ".old")).unwrap();
+        write_directory(&out, true, first).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(foreign.join("a.yaml")).unwrap(),
+            "mine"
+        );
+        assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "a");
+    }
+
+    #[test]
+    fn secret_data_is_for_its_owner_only_even_over_a_shared_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.yaml");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_file(&path, |_| Ok(Access::Private)).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_listed_file_below_a_link_is_not_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("x.yaml"), "mine").unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&foreign, out.join("a")).unwrap();
+        let staging = dir.path().join("staging");
+        std::fs::create_dir(&staging).unwrap();
+        let previous = Previous {
+            files: vec!["a/x.yaml".into()],
+        };
+        super::swap(&out, &staging, &previous).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
+            "mine"
+        );
+    }
 }

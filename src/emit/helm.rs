@@ -29,7 +29,7 @@ mod text;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use serde::Serialize;
@@ -37,7 +37,7 @@ use serde::Serialize;
 use crate::emit::helm::helpers::helpers;
 use crate::emit::helm::notes::notes;
 use crate::emit::helm::template::ChartBuilder;
-use crate::emit::{File, file_name};
+use crate::emit::{Access, File, file_name};
 use crate::render::{Object, Rendered, RenderedObject, Workload};
 
 /// The chart's own version; the application's is `appVersion`.
@@ -94,7 +94,25 @@ pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, String
     files.push((PathBuf::from("Chart.yaml"), chart_yaml(objects, project)?));
     files.push((PathBuf::from(".helmignore"), HELMIGNORE.to_string()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    // Secret data lives in `values.yaml`: it, and the Secrets' templates,
+    // are for their owner only.
+    let secret_templates: BTreeSet<PathBuf> = objects
+        .iter()
+        .filter(|object| matches!(object, Object::Secret(_)))
+        .map(|object| PathBuf::from("templates").join(file_name(object, "yaml")))
+        .collect();
+    let private = |path: &PathBuf| {
+        secret_templates.contains(path)
+            || (!secret_templates.is_empty() && path.as_path() == Path::new("values.yaml"))
+    };
+    Ok(files
+        .into_iter()
+        .map(|(path, text)| File {
+            access: Access::private_if(private(&path)),
+            path,
+            text,
+        })
+        .collect())
 }
 
 /// `Chart.yaml`: `kubeVersion` is the oldest Kubernetes the manifests work

@@ -1,6 +1,7 @@
 //! Objects written one at a time as YAML documents or JSON, to a stream or
 //! a file: neither a large project's objects nor its text are held whole.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 use serde::ser::SerializeSeq;
 
 use super::Format;
+use super::files::{Access, create};
 use crate::emit::{EmitError, file_name};
 use crate::render::{Object, Rendered, RenderedObject};
 
@@ -23,21 +25,33 @@ impl Failure {
     }
 }
 
+/// Whether an object holds secret data (a Secret): its file is for its owner only.
+pub(super) const fn is_secret(object: &Object) -> bool {
+    matches!(object, Object::Secret(_))
+}
+
 /// Writes the objects as a YAML stream straight to `out`, rendering each just
 /// before it is written: neither the objects of a large project nor its text
-/// (14 MB at 10,000 services) are held in memory as a whole.
-pub(super) fn write_documents(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
+/// (14 MB at 10,000 services) are held in memory as a whole. Says whether
+/// it wrote secret data.
+pub(super) fn write_documents(
+    rendered: &Rendered<'_>,
+    out: &mut dyn Write,
+) -> Result<bool, Failure> {
     let mut sink = Sink {
         out,
         buffer: String::with_capacity(2 * Sink::CHUNK),
         last: None,
         error: None,
     };
+    let mut secret = false;
     for object in rendered.objects() {
+        secret |= is_secret(object.object());
         sink.push("---\n").map_err(|()| sink.failure())?;
         write_document(&mut sink, &object)?;
     }
-    sink.flush().map_err(|()| sink.failure())
+    sink.flush().map_err(|()| sink.failure())?;
+    Ok(secret)
 }
 
 /// Writes `rendered` into `sink` as one YAML document (without `---`),
@@ -74,7 +88,8 @@ pub(super) fn write_object_file(
     let path = dir.join(&name);
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
-    let mut file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
+    let access = Access::private_if(is_secret(rendered.object()));
+    let mut file = create(&path, access).map_err(|e| fail(&e))?;
     let written = if format == Format::Json {
         write_json_object(rendered, &mut file)
     } else {
@@ -174,27 +189,36 @@ pub(super) struct JsonList<'a, 'p> {
     kind: &'static str,
 }
 
-pub(super) struct JsonItems<'a, 'p>(&'a Rendered<'p>);
+/// The items, and whether one of them was a Secret.
+pub(super) struct JsonItems<'a, 'p>(&'a Rendered<'p>, Cell<bool>);
 
 impl Serialize for JsonItems<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let objects = self.0.objects();
         let mut seq = serializer.serialize_seq(Some(objects.len()))?;
         for object in objects {
+            if is_secret(object.object()) {
+                self.1.set(true);
+            }
             seq.serialize_element(&object)?;
         }
         seq.end()
     }
 }
 
-pub(super) fn write_json_list(rendered: &Rendered<'_>, out: &mut dyn Write) -> Result<(), Failure> {
+/// Writes the objects as a JSON `List`; says whether it wrote secret data.
+pub(super) fn write_json_list(
+    rendered: &Rendered<'_>,
+    out: &mut dyn Write,
+) -> Result<bool, Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     let list = JsonList {
         api_version: "v1",
-        items: JsonItems(rendered),
+        items: JsonItems(rendered, Cell::new(false)),
         kind: "List",
     };
     serde_json::to_writer_pretty(&mut out, &list).map_err(json_failure)?;
     out.write_all(b"\n").map_err(Failure::Write)?;
-    out.flush().map_err(Failure::Write)
+    out.flush().map_err(Failure::Write)?;
+    Ok(list.items.1.get())
 }

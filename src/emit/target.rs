@@ -69,7 +69,7 @@ pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), String> {
         return Ok((Output::Stdout, format));
     }
     let as_file = file_format(output);
-    let path = real(&lexical(&request.working_dir.join(output)));
+    let path = destination(&lexical(&request.working_dir.join(output)));
     let format = match (as_file, request.format) {
         (Some(kind), None) => kind,
         (Some(kind), Some(asked)) if asked == kind => kind,
@@ -214,6 +214,7 @@ fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<
 }
 
 fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), String> {
+    refuse_link(path, output)?;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
@@ -305,6 +306,7 @@ pub struct Previous {
 /// When the directory must not be replaced.
 pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previous, Refusal> {
     let refuse = |message: String| Err(Refusal { message });
+    refuse_link(path, output).map_err(|message| Refusal { message })?;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(Previous::default());
     };
@@ -456,6 +458,26 @@ pub fn manifest_text(files: &[PathBuf]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// `path` with the links of its parent directories resolved, but not a link
+/// at its last component: podlift never writes through a link, so one there
+/// is refused (by `check_file`, `check_directory`), never followed.
+fn destination(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => real(parent).join(name),
+        _ => real(path),
+    }
+}
+
+/// Refuses a symbolic link at `path`.
+pub(super) fn refuse_link(path: &Path, output: &str) -> Result<(), String> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "`{output}` is a symbolic link; podlift never writes through a link: name the file or directory itself, or remove the link"
+        ));
+    }
+    Ok(())
 }
 
 /// `path` with `.` dropped and `..` applied, without touching the disk.

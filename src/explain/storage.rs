@@ -29,6 +29,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app/data:/var/lib/app\n",
     },
     Explanation {
+        code: "bind-host-time",
+        title: "a time zone file is bound from the host",
+        meaning: "A bind of `/etc/localtime` or `/etc/timezone` (the common way to give a container the host's time zone) becomes a `hostPath` of the same file. It is reported apart from other hostPaths: it is an idiom, not a risk to data.",
+        kubernetes: "Every node has these files, so the Pod gets the time zone of the node it runs on. The hostPath still needs Pod Security level `privileged`, and some clusters forbid hostPath altogether.",
+        remedy: "Nothing, if the nodes' time zone is the one wanted. Without a hostPath: remove the bind and set the `TZ` environment variable (most images honour it).",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n",
+    },
+    Explanation {
         code: "bind-private",
         title: "a private-looking file outside the project is bind-mounted",
         meaning: "A bind mount names a file or directory outside the project directory that looks like a credential (a private key, `.env`, `shadow`, `.netrc`, a key store …). podlift copies it nowhere and does not mount the node's file in its place.",

@@ -95,6 +95,8 @@ pub struct Service {
     /// `x-podlift.startup-timeout`: how long a service others wait on with
     /// `service_healthy` may take to become healthy before it is restarted.
     pub startup_timeout: Option<Located<std::time::Duration>>,
+    /// `x-podlift.allow`: warning codes the team accepted for this service.
+    pub allow: Vec<Located<String>>,
     /// `pid`, `ipc`, `uts`, `userns_mode`.
     pub namespaces: Namespaces,
     /// `shm_size` in bytes.
@@ -187,6 +189,7 @@ impl Service {
             labels: Vec::new(),
             captured_env: Vec::new(),
             startup_timeout: None,
+            allow: Vec::new(),
             namespaces: Namespaces::default(),
             shm_size: None,
             post_start: Vec::new(),
@@ -414,9 +417,10 @@ impl Service {
 const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
     ("group", crate::model::keys::Support::Mapped),
     ("startup-timeout", crate::model::keys::Support::Mapped),
+    ("allow", crate::model::keys::Support::Mapped),
 ];
 
-/// Reads a service's `x-podlift`: `group`, `startup-timeout`.
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `allow`.
 fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     if matches!(node.value, Value::Null) {
         return;
@@ -427,6 +431,7 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     for (key, value) in entries {
         match key.value.as_str() {
             "group" => service.group = reader.string(value, "x-podlift.group"),
+            "allow" => service.allow = reader.string_list(value, "x-podlift.allow"),
             "startup-timeout" => {
                 let Some(text) = reader.string(value, "x-podlift.startup-timeout") else {
                     continue;

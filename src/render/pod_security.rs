@@ -125,6 +125,34 @@ impl Assessment {
         format!("`{level}`: `{stricter}` refuses {}", parts.join("; "))
     }
 
+    /// [`Assessment::summary`] of every finding when it fits in `limit`
+    /// characters; else the level, who needs it and how many findings
+    /// decide it (a real application's list ran to 1,659 characters).
+    #[must_use]
+    pub fn brief(&self, limit: usize) -> String {
+        let whole = self.summary(usize::MAX);
+        if whole.chars().count() <= limit {
+            return whole;
+        }
+        let findings = self.deciding().count();
+        let workloads: std::collections::BTreeSet<&str> =
+            self.deciding().map(|f| f.workload.as_str()).collect();
+        let level = self.level();
+        let stricter = match level {
+            Level::Privileged => "baseline",
+            Level::Baseline | Level::Restricted => "restricted",
+        };
+        let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let who = match workloads.iter().next() {
+            Some(only) if workloads.len() == 1 => (*only).to_string(),
+            _ => count(workloads.len(), "workload"),
+        };
+        format!(
+            "`{level}`: `{stricter}` refuses {who} ({}; `podlift check -v` lists them)",
+            count(findings, "finding")
+        )
+    }
+
     fn push(&mut self, needs: Level, workload: &str, container: Option<&str>, reason: String) {
         self.findings.push(Finding {
             needs,

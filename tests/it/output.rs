@@ -864,6 +864,56 @@ fn helm_reproduces_braces_registry_ports_and_digests() {
     );
 }
 
+/// `NOTES.txt` keeps every text from the input literal: host paths (in the
+/// Pod Security finding) holding `{{ .Release.Name }}` or `{{ fail … }}` are
+/// printed as written, not evaluated. (The
+/// notes escaped all their text, then un-escaped every action of their own
+/// wherever it occurred, input included.) `helm template` leaves NOTES.txt
+/// out, so the test renders its text through a named template.
+#[test]
+fn helm_notes_print_the_input_literally() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  app:\n    image: app\n    restart: always\n    \
+         volumes: [\"./x{{ .Release.Name }}y:/data\", \"./{{ fail \\\"boom\\\" }}:/b\"]\n",
+    )
+    .unwrap();
+    let file = tmp.path().join("compose.yaml");
+    let (_out, dir) = write_dir(file.to_str().unwrap(), "helm", &[]);
+    let notes = std::fs::read_to_string(dir.join("templates/NOTES.txt")).unwrap();
+    std::fs::write(
+        dir.join("templates/_probe.tpl"),
+        format!("{{{{- define \"probe.notes\" -}}}}\n{notes}{{{{- end -}}}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("templates/probe.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  \
+         notes: {{ include \"probe.notes\" . | quote }}\n",
+    )
+    .unwrap();
+    let rendered = helm_template(
+        &helm,
+        "rel",
+        &dir,
+        &["--namespace", "ns", "--show-only", "templates/probe.yaml"],
+    );
+    let objects = parse_stream(&rendered);
+    let text = objects[0]["data"]["notes"].as_str().unwrap();
+    assert!(
+        text.contains("host path `") && text.contains("x{{ .Release.Name }}y`"),
+        "{text}"
+    );
+    assert!(text.contains("/{{ fail \"boom\" }}`"), "{text}");
+    // podlift's own actions are still actions.
+    assert!(
+        text.contains("kubectl -n ns get all -l app.kubernetes.io/instance=rel"),
+        "{text}"
+    );
+}
+
 #[test]
 fn namespace_is_set_everywhere_and_created_privileged() {
     for file in fixtures() {

@@ -403,3 +403,181 @@ fn force_keeps_the_permissions_of_what_it_replaces() {
         assert_eq!(mode, closed, "{output}");
     }
 }
+
+/// A compose file whose output holds a Secret (and a ConfigMap).
+const WITH_SECRET: &str = "services:\n  app:\n    image: app\n    secrets: [token]\n    configs: [settings]\nsecrets:\n  token:\n    file: ./token.txt\nconfigs:\n  settings:\n    file: ./settings.conf\n";
+
+fn secret_dir() -> tempfile::TempDir {
+    let dir = common::compose_dir(WITH_SECRET);
+    std::fs::write(dir.path().join("token.txt"), "s3cret\n").unwrap();
+    std::fs::write(dir.path().join("settings.conf"), "a=1\n").unwrap();
+    dir
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// `-o out.yaml` where `out.yaml` is a link to a file podlift wrote
+/// elsewhere: the write followed the link and replaced the other file
+/// (with `--force`). Now a link at the destination is refused, never followed.
+#[test]
+fn a_link_at_the_output_file_is_refused_not_followed() {
+    let dir = common::compose_dir(COMPOSE);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let victim = elsewhere.path().join("theirs.yaml");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "other", "-o"])
+        .args([victim.to_str().unwrap()])
+        .success();
+    let before = std::fs::read_to_string(&victim).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("out.yaml")).unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p", "-o", "out.yaml", "--force"])
+        .failure(2);
+    refused(&run, "is a symbolic link");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), before);
+}
+
+/// `-o out` where `out` is a link to a foreign directory (here one holding
+/// podlift's earlier output): the directory behind the link was replaced.
+#[test]
+fn a_link_at_the_output_directory_is_refused_not_followed() {
+    let dir = common::compose_dir(COMPOSE);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let foreign = elsewhere.path().join("theirs");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "other", "-o"])
+        .args([foreign.to_str().unwrap()])
+        .success();
+    let before = files_in(&foreign);
+    std::os::unix::fs::symlink(&foreign, dir.path().join("out")).unwrap();
+    for format in ["yaml", "kustomize", "helm"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args([
+                "convert", "-p", "p", "-o", "out", "--force", "--format", format,
+            ])
+            .failure(2);
+        refused(&run, "is a symbolic link");
+        assert_eq!(files_in(&foreign), before, "{format}");
+        assert!(
+            std::fs::symlink_metadata(dir.path().join("out"))
+                .unwrap()
+                .is_symlink()
+        );
+    }
+}
+
+/// Links inside an output directory podlift replaces: a listed file that
+/// became a link to a file outside, a link in place of its `templates`
+/// directory, a linked `.podlift-files`. Nothing behind a link is written
+/// or removed.
+#[test]
+fn links_inside_the_output_directory_are_never_followed() {
+    let dir = common::compose_dir(COMPOSE);
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.yaml");
+    std::fs::write(&victim, "mine").unwrap();
+    let out = dir.path().join("out");
+    let convert = |format: &str| {
+        Test::new()
+            .current_dir(dir.path())
+            .args([
+                "convert", "-p", "p", "-o", "out", "--force", "--format", format,
+            ])
+            .run()
+    };
+    // A listed file replaced by a link: the link goes, its target stays.
+    assert_eq!(convert("yaml").code, 0);
+    let listed = out.join("deployment-p.yaml");
+    std::fs::remove_file(&listed).unwrap();
+    std::os::unix::fs::symlink(&victim, &listed).unwrap();
+    assert_eq!(convert("yaml").code, 0);
+    assert!(!std::fs::symlink_metadata(&listed).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    // A chart's `templates` replaced by a link to a directory outside.
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(convert("helm").code, 0);
+    std::fs::remove_dir_all(out.join("templates")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), out.join("templates")).unwrap();
+    let run = convert("helm");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(files_in(outside.path()), ["victim.yaml"]);
+    // The manifest itself a link.
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(convert("kustomize").code, 0);
+    std::fs::remove_file(out.join(".podlift-files")).unwrap();
+    std::os::unix::fs::symlink(&victim, out.join(".podlift-files")).unwrap();
+    let run = convert("kustomize");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+}
+
+/// Files that hold secret data are for their owner only (0600): a Secret's
+/// file in a directory, the one file holding a Secret, the chart's
+/// `values.yaml` (Secret data lives there) and its Secret templates. They
+/// were 0644 (even when the source file was 0600). The others keep the
+/// umask's mode.
+#[test]
+fn files_with_secret_data_are_written_0600() {
+    let dir = secret_dir();
+    // What the umask makes of a new file here.
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, "").unwrap();
+    let shared = mode(&probe);
+    let convert = |args: &[&str]| {
+        Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-p", "p"])
+            .args(args)
+            .success()
+    };
+    convert(&["-o", "yaml"]);
+    assert_eq!(
+        mode(&dir.path().join("yaml/secret-p-secret-token.yaml")),
+        0o600
+    );
+    assert_eq!(
+        mode(&dir.path().join("yaml/configmap-p-config-settings.yaml")),
+        shared
+    );
+    convert(&["-o", "kustomize", "--format", "kustomize"]);
+    assert_eq!(
+        mode(&dir.path().join("kustomize/secret-p-secret-token.yaml")),
+        0o600
+    );
+    assert_eq!(
+        mode(&dir.path().join("kustomize/kustomization.yaml")),
+        shared
+    );
+    convert(&["-o", "chart", "--format", "helm"]);
+    assert_eq!(mode(&dir.path().join("chart/values.yaml")), 0o600);
+    assert_eq!(
+        mode(
+            &dir.path()
+                .join("chart/templates/secret-p-secret-token.yaml")
+        ),
+        0o600
+    );
+    assert_eq!(mode(&dir.path().join("chart/Chart.yaml")), shared);
+    for file in ["all.yaml", "all.json"] {
+        convert(&["-o", file]);
+        assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+    }
+    // Without a Secret the one file is shared as before.
+    let plain = common::compose_dir(COMPOSE);
+    Test::new()
+        .current_dir(plain.path())
+        .args(["convert", "-p", "p", "-o", "all.yaml"])
+        .success();
+    assert_eq!(mode(&plain.path().join("all.yaml")), shared);
+}

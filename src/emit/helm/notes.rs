@@ -1,8 +1,13 @@
-//! `NOTES.txt`: what Helm prints after an install.
+//! `NOTES.txt`: what Helm prints after an install. It is a template too:
+//! podlift's own actions are written as actions, and every text from the
+//! input (names, host paths in the Pod Security findings) is made literal
+//! where it is inserted ([`literal`]), never un-escaped afterwards; Helm
+//! prints it to a terminal, so its control characters are escaped too.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::diagnostic::printable::printable;
 use crate::emit::helm::text::{escape, go_string};
 use crate::emit::helm::workloads;
 use crate::render::pod_security::{Assessment, Level};
@@ -28,17 +33,9 @@ pub(super) fn notes(
             go_string(suffix)
         )
     };
-    let mut actions: Vec<String> = vec![
-        "{{ .Release.Namespace }}".to_string(),
-        "{{ .Release.Name }}".to_string(),
-    ];
     let names: Vec<String> = workloads
         .iter()
-        .map(|w| {
-            let action = release_name(w.name);
-            actions.push(action.clone());
-            format!("{} `{action}`", w.kind)
-        })
+        .map(|w| format!("{} `{}`", w.kind, release_name(w.name)))
         .collect();
     let mut out = if let [single] = names.as_slice() {
         format!(
@@ -97,7 +94,13 @@ pub(super) fn notes(
         out.push_str("\nThe compose file presets no addresses: no loopback setup is needed.\n");
     }
     pod_security(&mut out, assessment);
-    escape_notes(&out, &actions)
+    out
+}
+
+/// Text from the input as Helm must print it: `{{` an action that prints
+/// `{{`, control characters escaped.
+fn literal(text: &str) -> String {
+    escape(&printable(text))
 }
 
 /// The Pod Security level the namespace needs, and how to label it.
@@ -110,7 +113,7 @@ fn pod_security(out: &mut String, assessment: &Assessment) {
              The Pods need Pod Security level {}.\n\
              A namespace that enforces `baseline` or `restricted` rejects them. Label it with:\n\n  \
              kubectl label namespace {{{{ .Release.Namespace }}}} {}=privileged --overwrite\n",
-            assessment.summary(3),
+            literal(&assessment.summary(3)),
             labels::POD_SECURITY_ENFORCE
         );
     } else {
@@ -130,18 +133,8 @@ fn addresses(loopback: &Loopback, indent: &str) -> String {
     let mut out = String::new();
     for address in &loopback.addresses {
         let text = address.address.to_string();
-        let names = address.names.join(", ");
+        let names = literal(&address.names.join(", "));
         let _ = writeln!(out, "{indent}{text:<16} {names}");
-    }
-    out
-}
-
-/// NOTES.txt is a template too; only the `actions` it was written with are
-/// actions (the rest, names and addresses, holds no braces of its own).
-pub(super) fn escape_notes(text: &str, actions: &[String]) -> String {
-    let mut out = escape(text);
-    for action in actions {
-        out = out.replace(&escape(action), action);
     }
     out
 }

@@ -325,6 +325,23 @@ pub(super) fn node_bind(
         return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
     }
     let host = path.to_string_lossy().into_owned();
+    if TIME_ZONE_FILES.contains(&host.as_str()) {
+        // A harmless idiom, never grouped with a hostPath that matters.
+        diagnostics.push(
+            Diagnostic::note(
+                "bind-host-time",
+                format!(
+                    "bind mount `{written}` of service `{owner}` gives it the node's time zone: it becomes hostPath `{host}`"
+                ),
+            )
+            .at(span)
+            .help("nothing to do if the nodes' time zone is right; or set the `TZ` variable instead (no hostPath)"),
+        );
+        return storage.volume(
+            &format!("{owner}-host-{index}"),
+            VolumeSource::HostPath(host),
+        );
+    }
     let message = match why {
         None => format!(
             "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"
@@ -343,6 +360,10 @@ pub(super) fn node_bind(
         VolumeSource::HostPath(host),
     )
 }
+
+/// The files a container binds to share the host's time zone: every node has
+/// them, so their hostPath is an idiom, not a risk.
+const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
 
 /// The ConfigMap or Secret key of a bind-mounted file: its file name.
 fn file_key(path: &Path) -> String {
