@@ -34,6 +34,7 @@ use std::net::IpAddr;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::Project;
+pub use crate::model::healthcheck::HealthProbe;
 pub use address_map::{AddressMap, MapEntry};
 use addresses::Addresses;
 pub use container::{ContainerPlan, Details, Probe, escape};
@@ -80,7 +81,8 @@ pub struct PlanOptions {
     pub strategy: Strategy,
     /// Claim sizes, storage class, bind mounts.
     pub storage: storage::StorageOptions,
-    /// `--health-probe`: what a compose health check becomes.
+    /// `--health-probe`: what a compose health check becomes besides a
+    /// start gate (a service's `x-podlift.health-probe` wins).
     pub health_probe: HealthProbe,
 }
 
@@ -94,16 +96,6 @@ pub enum Strategy {
     Split,
     /// One Pod where it can be, else the fewest Pods that remove the obstacles.
     Auto,
-}
-
-/// The probe a compose health check becomes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HealthProbe {
-    /// `readinessProbe`: traffic stops, nothing restarts (as under compose).
-    #[default]
-    Readiness,
-    /// `livenessProbe`: the kubelet restarts the container.
-    Liveness,
 }
 
 /// The object that runs a Pod.

@@ -274,8 +274,8 @@ pub struct InputArgs {
     /// What a bind mount that cannot be a ConfigMap becomes: a `hostpath` or an empty `pvc`.
     #[arg(help_heading = "Strategy", long, value_parser = choices::BIND_AS, default_value = "hostpath")]
     pub bind_as: plan::BindAs,
-    /// What a compose health check becomes: `readiness` (compose never restarts) or `liveness`.
-    #[arg(help_heading = "Strategy", long, value_parser = choices::HEALTH_PROBE, default_value = "readiness")]
+    /// What a compose health check becomes besides the start gate of `service_healthy` dependents: `none` (as compose: it never takes traffic away), `readiness` or `liveness` (`x-podlift.health-probe` on a service wins).
+    #[arg(help_heading = "Strategy", long, value_parser = choices::HEALTH_PROBE, default_value = "none")]
     pub health_probe: plan::HealthProbe,
     /// The object that runs each Pod: `deployment`, `statefulset` or a bare `pod`.
     #[arg(help_heading = "Strategy", long, value_parser = choices::CONTROLLER, default_value = "deployment")]

@@ -71,14 +71,19 @@ pub const BIND_AS: Choices<plan::BindAs> = Choices(&[
 /// `--health-probe`.
 pub const HEALTH_PROBE: Choices<plan::HealthProbe> = Choices(&[
     (
+        "none",
+        plan::HealthProbe::None,
+        "No probe of its own, as under compose: a `startupProbe` only where a dependent waits with `service_healthy`",
+    ),
+    (
         "readiness",
         plan::HealthProbe::Readiness,
-        "`readinessProbe`: traffic stops, nothing restarts (as under compose)",
+        "Also a `readinessProbe`: while it fails, every Service of its Pod stops sending the Pod traffic",
     ),
     (
         "liveness",
         plan::HealthProbe::Liveness,
-        "`livenessProbe`: the kubelet restarts the container",
+        "Also a `livenessProbe`: the kubelet restarts the container when it fails",
     ),
 ]);
 

@@ -93,6 +93,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    environment:\n      - HOME\n",
     },
     Explanation {
+        code: "health-probe-invalid",
+        title: "`x-podlift.health-probe` is not a probe podlift knows",
+        meaning: "A service's `x-podlift.health-probe` is not `none`, `readiness` or `liveness`.",
+        kubernetes: "It chooses what the service's health check becomes besides the start gate of `service_healthy` dependents: nothing (as under compose), a `readinessProbe` (while it fails, every Service of the Pod stops sending it traffic) or a `livenessProbe` (the kubelet restarts the container).",
+        remedy: "Write `none`, `readiness` or `liveness`, or remove the key to follow `--health-probe`.",
+        example: "services:\n  db:\n    image: db:1\n    healthcheck:\n      test: [CMD, pg_isready]\n    x-podlift: {health-probe: always}\n",
+    },
+    Explanation {
         code: "healthcheck-invalid",
         title: "a health check's `test` is not a command",
         meaning: "`healthcheck.test` as a list does not start with `CMD`, `CMD-SHELL` or `NONE`.",

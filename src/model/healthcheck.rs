@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
-use crate::source::Span;
+use crate::source::{Located, Span};
 
 /// What the check runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,62 @@ pub struct Healthcheck {
     pub start_period: Duration,
     /// Where it was written.
     pub span: Span,
+}
+
+/// What a compose health check becomes besides the start gate that a
+/// `service_healthy` dependent gets (`--health-probe`, or a service's
+/// `x-podlift.health-probe`, which wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HealthProbe {
+    /// No probe of its own, as under compose: the check only holds
+    /// `service_healthy` dependents (a `startupProbe`); it never takes
+    /// traffic away and never restarts the container.
+    #[default]
+    None,
+    /// `readinessProbe`: while the check fails, the Pod's Services stop
+    /// sending it traffic (all of the Pod's: readiness is the Pod's).
+    Readiness,
+    /// `livenessProbe`: the kubelet restarts the container when it fails.
+    Liveness,
+}
+
+impl HealthProbe {
+    /// Every value with its spelling (flag and `x-podlift`).
+    pub const SPELLINGS: [(&'static str, Self); 3] = [
+        ("none", Self::None),
+        ("readiness", Self::Readiness),
+        ("liveness", Self::Liveness),
+    ];
+
+    /// The value written as `text`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::SPELLINGS
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, value)| *value)
+    }
+}
+
+/// Reads a service's `x-podlift.health-probe`: `none`, `readiness` or
+/// `liveness`; anything else is an error.
+pub fn read_health_probe(node: &Node, reader: &mut Reader<'_>) -> Option<Located<HealthProbe>> {
+    let text = reader.string(node, "x-podlift.health-probe")?;
+    if let Some(value) = HealthProbe::parse(&text.value) {
+        return Some(Located::new(value, text.span));
+    }
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "health-probe-invalid",
+            format!(
+                "`x-podlift.health-probe` is `{}`; it takes `none`, `readiness` or `liveness`",
+                text.value
+            ),
+        )
+        .at(text.span)
+        .help("`none` (the default) keeps the check a start gate only; `readiness` stops traffic while it fails; `liveness` restarts the container"),
+    );
+    None
 }
 
 /// Reads `healthcheck`; `None` when absent, disabled or `NONE`.

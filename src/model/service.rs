@@ -95,6 +95,8 @@ pub struct Service {
     /// `x-podlift.startup-timeout`: how long a service others wait on with
     /// `service_healthy` may take to become healthy before it is restarted.
     pub startup_timeout: Option<Located<std::time::Duration>>,
+    /// `x-podlift.health-probe`: what its health check becomes (wins over `--health-probe`).
+    pub health_probe: Option<Located<crate::model::healthcheck::HealthProbe>>,
     /// `x-podlift.allow`: warning codes the team accepted for this service.
     pub allow: Vec<Located<String>>,
     /// `pid`, `ipc`, `uts`, `userns_mode`.
@@ -189,6 +191,7 @@ impl Service {
             labels: Vec::new(),
             captured_env: Vec::new(),
             startup_timeout: None,
+            health_probe: None,
             allow: Vec::new(),
             namespaces: Namespaces::default(),
             shm_size: None,
@@ -417,10 +420,11 @@ impl Service {
 const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
     ("group", crate::model::keys::Support::Mapped),
     ("startup-timeout", crate::model::keys::Support::Mapped),
+    ("health-probe", crate::model::keys::Support::Mapped),
     ("allow", crate::model::keys::Support::Mapped),
 ];
 
-/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `allow`.
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`.
 fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     if matches!(node.value, Value::Null) {
         return;
@@ -432,6 +436,9 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
         match key.value.as_str() {
             "group" => service.group = reader.string(value, "x-podlift.group"),
             "allow" => service.allow = reader.string_list(value, "x-podlift.allow"),
+            "health-probe" => {
+                service.health_probe = crate::model::healthcheck::read_health_probe(value, reader);
+            }
             "startup-timeout" => {
                 let Some(text) = reader.string(value, "x-podlift.startup-timeout") else {
                     continue;

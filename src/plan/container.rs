@@ -22,7 +22,8 @@ pub struct Details {
     pub env: Vec<(String, String)>,
     /// Container ports: (port, protocol).
     pub ports: Vec<(u16, Protocol)>,
-    /// The health check as a probe.
+    /// The health check as a readiness or liveness probe ([`Details::health_probe`]
+    /// says which), only when the user asked for one.
     pub probe: Option<Probe>,
     /// The health check as a start gate (`startupProbe`), only for a service
     /// that a dependent waits on with `service_healthy`.
@@ -49,8 +50,8 @@ pub struct Details {
     pub stdin: bool,
     /// Compose's `pull_policy` (render spells it as `imagePullPolicy`).
     pub pull_policy: Option<PullPolicy>,
-    /// Whether the health check restarts the container (`livenessProbe`) or
-    /// only marks it unready.
+    /// What the health check becomes besides the start gate: nothing (as
+    /// under compose), a `readinessProbe` or a `livenessProbe`.
     pub health_probe: HealthProbe,
     /// CPU limit and request in millicores, memory limit and request in bytes.
     pub cpu_limit: Option<u64>,
@@ -186,10 +187,19 @@ pub fn details(
             }
         }
     });
+    // The service's own choice wins over the flag's.
+    let health_probe = service
+        .health_probe
+        .as_ref()
+        .map_or(health_probe, |p| p.value);
     Details {
         env,
         ports,
-        probe: service.healthcheck.as_ref().map(probe),
+        probe: service
+            .healthcheck
+            .as_ref()
+            .filter(|_| health_probe != HealthProbe::None)
+            .map(probe),
         startup: service
             .healthcheck
             .as_ref()

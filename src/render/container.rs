@@ -120,20 +120,23 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
                 })
                 .collect()
         }),
-        // Dependents of a sidecar start once its startupProbe passes: that is
-        // how `service_healthy` waits for a health check.
-        // Only a service a dependent waits on with `service_healthy` has one.
-        startup_probe: if plan.role == Role::Sidecar {
+        // A service a dependent waits on with `service_healthy` has a start
+        // gate: in its Pod, dependents of a sidecar start once it passes;
+        // across Pods (split, auto) its Pod is not ready, so its Services
+        // route nothing to it, until the check has passed once. An init
+        // container that runs once can have no probe.
+        startup_probe: if plan.role == Role::Init {
+            None
+        } else {
             d.startup.as_ref().map(self::probe)
-        } else {
-            None
         },
-        liveness_probe: if plan.role != Role::Init && d.health_probe == HealthProbe::Liveness {
-            probe.clone()
-        } else {
-            None
-        },
-        readiness_probe: if plan.role == Role::Init { None } else { probe },
+        // Readiness or liveness only when asked (`--health-probe`,
+        // `x-podlift.health-probe`): compose never takes traffic away.
+        liveness_probe: probe
+            .clone()
+            .filter(|_| plan.role != Role::Init && d.health_probe == HealthProbe::Liveness),
+        readiness_probe: probe
+            .filter(|_| plan.role != Role::Init && d.health_probe == HealthProbe::Readiness),
         restart_policy: (plan.role == Role::Sidecar).then(|| "Always".to_string()),
         volume_mounts: (!d.mounts.is_empty()).then(|| d.mounts.iter().map(volume_mount).collect()),
         security_context: (security != SecurityContext::default()).then_some(security),

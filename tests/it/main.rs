@@ -28,6 +28,7 @@ mod convert;
 mod diagnostics;
 mod explain;
 mod findings;
+mod health;
 mod host_ports;
 mod init_script;
 mod load_corpus;

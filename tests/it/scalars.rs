@@ -136,7 +136,13 @@ fn every_boolean_key_reads_every_spelling_compose_accepts() {
         for (spellings, expected) in [(TRUE, true), (FALSE, false)] {
             let dir = compose_dir(&compose(&key, spellings));
             let run = Test::new()
-                .args(["convert", "--kube-version", "1.28"])
+                .args([
+                    "convert",
+                    "--kube-version",
+                    "1.28",
+                    "--health-probe",
+                    "readiness",
+                ])
                 .current_dir(dir.path())
                 .env("T", "yes")
                 .env("F", "Off")
@@ -228,7 +234,7 @@ fn numbers_read_every_spelling_compose_accepts() {
             "services:\n  s:\n    image: busybox\n    healthcheck:\n      test: [CMD, x]\n      retries: {written}\n"
         ));
         let run = Test::new()
-            .args(["convert"])
+            .args(["convert", "--health-probe", "readiness"])
             .current_dir(dir.path())
             .success();
         let spec = run.pod_spec();

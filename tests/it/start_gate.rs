@@ -39,10 +39,9 @@ fn a_plain_depends_on_gives_no_start_gate() {
     ));
     let es = sidecar(&run, "elasticsearch");
     assert!(es.get("startupProbe").is_none(), "{es}");
-    assert_eq!(
-        es["readinessProbe"]["failureThreshold"], 3,
-        "compose's check stays"
-    );
+    // Nor any other probe by default (issue 27 item 4).
+    assert!(es.get("readinessProbe").is_none(), "{es}");
+    assert!(es.get("livenessProbe").is_none(), "{es}");
 }
 
 #[test]
