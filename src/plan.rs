@@ -46,6 +46,7 @@ pub(crate) use loopback::{inbound_rules, init_image};
 pub use network_policy::PolicyPlan;
 pub use pod_level::PodLevel;
 pub(crate) use pod_level::pod_level;
+pub use ports::SharedPort;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
@@ -71,7 +72,7 @@ pub struct PlanOptions {
     /// `--service-cidr`.
     pub service_cidrs: Vec<ipnet::IpNet>,
     /// `--allow-shared-port`: ports several containers may declare.
-    pub allow_shared_ports: Vec<u16>,
+    pub allow_shared_ports: Vec<SharedPort>,
     /// `--inbound-dnat`: published ports reach services bound to their preset address.
     pub inbound_dnat: bool,
     /// `--controller`: the object that runs each Pod (a StatefulSet lets
@@ -209,31 +210,29 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// The auto strategy: one Pod unless one of its errors is an obstacle that
-/// more Pods remove; then the fewest Pods that remove them, each explained.
+/// The auto strategy: the groups the project's facts give (ports, network
+/// modes, replicas, pod-wide values, network privilege, `x-podlift.group`);
+/// one Pod when they are one group of the ordinary kind, else one Pod per
+/// group, each explained.
 fn auto_pods(
     project: &Project,
     options: &PlanOptions,
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let mut trial = Diagnostics::default();
-    let one = one_pod(project, options, Layout::OnePod, &mut trial);
-    let obstacle = trial.items().iter().any(|d| {
-        d.severity == crate::diagnostic::Severity::Error && auto::OBSTACLES.contains(&d.code)
-    });
-    if !obstacle {
-        for diagnostic in trial.items() {
-            diagnostics.push(diagnostic.clone());
-        }
-        return vec![one];
-    }
-    let pod = one_pod(project, options, Layout::Split, diagnostics);
+    let mut findings = Diagnostics::default();
+    let pod = one_pod(project, options, Layout::Split, &mut findings);
     let groups = auto::groups(
         project,
         &pod,
         &split::groups(project),
         &options.allow_shared_ports,
     );
+    if !auto::needs_several(&groups) {
+        return vec![one_pod(project, options, Layout::OnePod, diagnostics)];
+    }
+    for diagnostic in findings.items() {
+        diagnostics.push(diagnostic.clone());
+    }
     let mut plans = split::split(&pod, project, options, &groups, diagnostics);
     let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     auto::explain(&groups, &names, project, diagnostics);

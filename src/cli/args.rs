@@ -252,13 +252,15 @@ pub struct InputArgs {
     /// The cluster's Service range (repeatable): preset addresses inside it are errors.
     #[arg(help_heading = "Cluster", long = "service-cidr", value_name = "CIDR")]
     pub service_cidrs: Vec<ipnet::IpNet>,
-    /// A port several containers may declare, because each binds its own preset address (repeatable).
+    /// Ports several containers may declare, because each binds its own preset address: `7777`, `8805/udp`, a list `7777,8805/udp` (repeatable; a port without a protocol allows every protocol).
     #[arg(
         help_heading = "Strategy",
         long = "allow-shared-port",
-        value_name = "PORT"
+        value_name = "PORT[/PROTO]",
+        value_delimiter = ',',
+        value_parser = plan::SharedPort::parse
     )]
-    pub allow_shared_ports: Vec<u16>,
+    pub allow_shared_ports: Vec<plan::SharedPort>,
     /// `auto`: one Pod where one can hold the application, else the fewest Pods that can; `pod`: every service in one Pod; `split`: a Deployment per service (or group sharing a namespace).
     #[arg(help_heading = "Strategy", long, value_parser = choices::STRATEGY, default_value = "auto")]
     pub strategy: plan::Strategy,

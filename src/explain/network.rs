@@ -193,8 +193,8 @@ pub(super) const ALL: &[Explanation] = &[
         title: "a service can change the network every container of its Pod shares",
         meaning: "A service has `privileged: true` or `cap_add` of `NET_ADMIN`, `NET_RAW`, `SYS_ADMIN` or `ALL`, and shares its network namespace with other services (one Pod, a `network_mode: service:` group, or an `x-podlift.group`).",
         kubernetes: "Under compose each container had a network namespace of its own. In one Pod a VPN client, a kill switch, a deleted default route or an iptables rule of this service applies to every container of the Pod.",
-        remedy: "If the service changes the network, give it a Pod of its own: `--strategy split`, and do not group it with others.",
-        example: "services:\n  vpn:\n    image: vpn:1\n    cap_add: [NET_ADMIN]\n  app:\n    image: app:1\n",
+        remedy: "If the service changes the network, give it a Pod of its own: the default `--strategy auto` does (so does `--strategy split`), unless it shares a network namespace or an `x-podlift.group` with others.",
+        example: "# podlift check --strategy pod\nservices:\n  vpn:\n    image: vpn:1\n    cap_add: [NET_ADMIN]\n  app:\n    image: app:1\n",
     },
     Explanation {
         code: "source-address",

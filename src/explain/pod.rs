@@ -40,9 +40,9 @@ pub(super) const ALL: &[Explanation] = &[
         code: "pod-wide-differs",
         title: "services set a Pod-wide setting differently",
         meaning: "A setting Kubernetes has once per Pod (hostname, DNS servers and search domains, labels as annotations, stop grace period, …) has different values in different services.",
-        kubernetes: "All services share one Pod; podlift keeps the first service's value (for the stop grace period, the longest).",
-        remedy: "Make the services agree, or check that each works with the value kept.",
-        example: "services:\n  a:\n    image: a:1\n    dns: [1.1.1.1]\n  b:\n    image: b:1\n    dns: [8.8.8.8]\n",
+        kubernetes: "All services of a Pod share one value; podlift keeps the first service's (for the stop grace period, the longest). The default `--strategy auto` gives services that set `hostname`, `dns`, `dns_search`, `dns_opt` or `sysctls` differently Pods of their own, so this is reported under `--strategy pod`, for services that share a namespace or an `x-podlift.group`, and for labels and the stop grace period.",
+        remedy: "Make the services agree, or check that each works with the value kept; or convert without `--strategy pod`.",
+        example: "# podlift check --strategy pod\nservices:\n  a:\n    image: a:1\n    dns: [1.1.1.1]\n  b:\n    image: b:1\n    dns: [8.8.8.8]\n",
     },
     Explanation {
         code: "replicas",

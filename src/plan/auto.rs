@@ -1,8 +1,13 @@
-//! The auto strategy (the default): one Pod whenever the one-Pod checks
-//! allow it, else the fewest Pods that remove what one Pod cannot hold —
-//! two containers on one port, a service with several replicas, a service
-//! in the host's network or in none. The Pods are then joined by the split
-//! strategy's mechanism (the address map, peers' names through Services).
+//! The auto strategy (the default): one Pod whenever the project allows
+//! it, else the fewest Pods that remove what one Pod cannot hold — two
+//! containers on one port, a service with several replicas, a service in
+//! the host's network or in none — or what compose kept apart: services that
+//! set a pod-wide value (`hostname`, `dns`, …) differently, a service that
+//! can change its network namespace (`privileged`, `cap_add: NET_ADMIN`),
+//! and each `x-podlift.group`. Decided from the project's facts
+//! ([`groups`], [`needs_several`]), never from diagnostics. The Pods are
+//! then joined by the split strategy's mechanism (the address map, peers'
+//! names through Services).
 //!
 //! The grouping is deterministic and does not depend on the order of the
 //! compose file: units (a service, or the services that share a network
@@ -18,15 +23,8 @@ use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
-use crate::plan::{ContainerPlan, PodPlan, pod_names, ports};
-
-/// The errors of the one-Pod plan that more Pods remove.
-pub const OBSTACLES: &[&str] = &[
-    "port-conflict",
-    "replicas",
-    "network-mode-host",
-    "network-mode-none",
-];
+use crate::plan::ports::SharedPort;
+use crate::plan::{ContainerPlan, PodPlan, checks, pod_level, pod_names, ports};
 
 /// Why a unit needs a Pod of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +35,34 @@ pub enum Alone {
     NoNetwork,
     /// `replicas > 1`.
     Replicas(u32),
+    /// A member can change the network namespace (service, what lets it:
+    /// `` `cap_add: NET_ADMIN` ``), which compose kept to itself.
+    NetworkPrivilege(String, String),
+    /// The user's `x-podlift.group` of that name.
+    Group(String),
+}
+
+/// Whether the groups need the split strategy's machinery: several Pods,
+/// or one that must be a Pod of its own kind (the host's network, none,
+/// replicas).
+#[must_use]
+pub fn needs_several(groups: &[Group]) -> bool {
+    groups.len() > 1
+        || groups.iter().any(|g| {
+            matches!(
+                g.alone,
+                Some(Alone::Host | Alone::NoNetwork | Alone::Replicas(_))
+            )
+        })
+}
+
+/// What keeps a unit out of a Pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Clash {
+    /// Both listen on this port.
+    Port(u16, Protocol),
+    /// Both set this pod-wide value, differently.
+    PodWide(&'static str),
 }
 
 /// One Pod of the auto strategy.
@@ -62,6 +88,9 @@ struct Unit {
     ports: BTreeSet<(u16, Protocol)>,
     /// Whether every member binds a preset address of its own.
     own_addresses: bool,
+    /// The pod-wide values it sets (`hostname`, `dns`, …), the first
+    /// member's where members differ.
+    pod_wide: Vec<(&'static str, String)>,
     alone: Option<Alone>,
 }
 
@@ -73,6 +102,8 @@ struct Unit {
 struct Bin {
     units: Vec<usize>,
     ports: HashMap<(u16, Protocol), (usize, Option<usize>)>,
+    /// The pod-wide values its units set.
+    pod_wide: HashMap<&'static str, String>,
 }
 
 impl Bin {
@@ -80,6 +111,7 @@ impl Bin {
         let mut bin = Self {
             units: Vec::new(),
             ports: HashMap::new(),
+            pod_wide: HashMap::new(),
         };
         bin.push(unit, of);
         bin
@@ -94,18 +126,22 @@ impl Bin {
                 entry.1 = Some(position);
             }
         }
+        for (key, value) in &of.pod_wide {
+            self.pod_wide.entry(key).or_insert_with(|| value.clone());
+        }
     }
 
     /// The port by which `unit` clashes with the first unit of the Pod it
     /// clashes with (that unit's smallest), as comparing it with each unit
     /// in turn would find.
-    fn clash(&self, unit: &Unit, allowed: &[u16]) -> Option<(u16, Protocol)> {
+    /// Else the first pod-wide value both set differently.
+    fn clash(&self, unit: &Unit, allowed: &[SharedPort]) -> Option<Clash> {
         let mut first: Option<(usize, (u16, Protocol))> = None;
         for &(port, protocol) in &unit.ports {
             let Some(&(any, without_own)) = self.ports.get(&(port, protocol)) else {
                 continue;
             };
-            let shared = allowed.contains(&port) && unit.own_addresses;
+            let shared = ports::shared(allowed, port, protocol) && unit.own_addresses;
             let at = if shared { without_own } else { Some(any) };
             if let Some(at) = at
                 && first.is_none_or(|(best, _)| at < best)
@@ -113,7 +149,13 @@ impl Bin {
                 first = Some((at, (port, protocol)));
             }
         }
-        first.map(|(_, port)| port)
+        if let Some((_, (port, protocol))) = first {
+            return Some(Clash::Port(port, protocol));
+        }
+        unit.pod_wide
+            .iter()
+            .find(|(key, value)| self.pod_wide.get(key).is_some_and(|v| v != value))
+            .map(|(key, _)| Clash::PodWide(key))
     }
 }
 
@@ -130,6 +172,9 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
             let mut ports = BTreeSet::new();
             let mut own_addresses = true;
             let mut alone = None;
+            let mut pod_wide: Vec<(&'static str, String)> = Vec::new();
+            let mut privileged = None;
+            let mut group = None;
             for member in members {
                 if let Some(c) = container(member) {
                     ports.extend(c.details.ports.iter().copied());
@@ -139,6 +184,23 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
                     }
                 }
                 if let Some(service) = project.service(member) {
+                    for (key, value) in pod_level::pod_wide_values(service) {
+                        if !pod_wide.iter().any(|(k, _)| *k == key) {
+                            pod_wide.push((key, value));
+                        }
+                    }
+                    if project.services.len() > 1
+                        && privileged.is_none()
+                        && let Some(what) = checks::network_privilege(service)
+                    {
+                        privileged = Some(Alone::NetworkPrivilege(member.clone(), what));
+                    }
+                    if group.is_none() {
+                        group = service
+                            .group
+                            .as_ref()
+                            .map(|g| Alone::Group(g.value.clone()));
+                    }
                     if let Some(check) = &service.healthcheck {
                         ports.extend(
                             ports::local_ports(check)
@@ -162,7 +224,10 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
                 members: members.clone(),
                 ports,
                 own_addresses,
-                alone,
+                pod_wide,
+                // What the user grouped stays one Pod of its own; else what
+                // can change the network keeps to itself, as under compose.
+                alone: alone.or(group).or(privileged),
             }
         })
         .collect()
@@ -188,24 +253,62 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
-/// Why a unit that fits in no Pod so far opens one: the ports it shares.
-fn port_reason(units: &[Unit], mut blocked: Vec<(u16, Protocol)>) -> Option<String> {
-    blocked.sort_unstable();
+/// Why unit `at` fits in no Pod so far and opens one: the ports it shares,
+/// the pod-wide values it sets differently from units placed before it.
+fn clash_reason(units: &[Unit], at: usize, mut blocked: Vec<Clash>) -> Option<String> {
+    blocked.sort_unstable_by_key(|c| match c {
+        Clash::Port(port, protocol) => (0, *port, *protocol, ""),
+        Clash::PodWide(key) => (1, 0, Protocol::Tcp, *key),
+    });
     blocked.dedup();
     let why: Vec<String> = blocked
         .iter()
-        .map(|&(port, protocol)| {
-            let on: Vec<String> = units
-                .iter()
-                .filter(|u| u.ports.contains(&(port, protocol)))
-                .flat_map(|u| u.members.iter().take(1).cloned())
-                .collect();
-            format!(
-                "services {} {} listen on `{port}/{}`",
-                and_list(&on),
-                if on.len() == 2 { "both" } else { "all" },
-                protocol.as_str()
-            )
+        .map(|clash| match *clash {
+            Clash::Port(port, protocol) => {
+                let with: Vec<&Unit> = units
+                    .iter()
+                    .filter(|u| u.ports.contains(&(port, protocol)))
+                    .collect();
+                let on: Vec<String> = with
+                    .iter()
+                    .flat_map(|u| u.members.iter().take(1).cloned())
+                    .collect();
+                // Services that each bind an address of their own may share it.
+                let share = if with.iter().all(|u| u.own_addresses) {
+                    format!(
+                        " (each binds a preset address of its own: if each listens there, not on 0.0.0.0, `--allow-shared-port {}` keeps them in one Pod)",
+                        ports::shared_spelling(port, protocol)
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "services {} {} listen on `{port}/{}`{share}",
+                    and_list(&on),
+                    if on.len() == 2 { "both" } else { "all" },
+                    protocol.as_str()
+                )
+            }
+            Clash::PodWide(key) => {
+                let value_of = |u: &Unit| {
+                    u.pod_wide
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, v)| v.clone())
+                };
+                let own = units.get(at).and_then(value_of);
+                let on: Vec<String> = units
+                    .iter()
+                    .take(at)
+                    .filter(|u| value_of(u).is_some_and(|v| Some(v) != own))
+                    .chain(units.get(at))
+                    .flat_map(|u| u.members.iter().take(1).cloned())
+                    .collect();
+                format!(
+                    "services {} set `{key}` differently, and a Pod has one",
+                    and_list(&on)
+                )
+            }
         })
         .collect();
     (!why.is_empty()).then(|| why.join("; "))
@@ -218,7 +321,7 @@ pub fn groups(
     project: &Project,
     pod: &PodPlan,
     indivisible: &[(String, Vec<String>)],
-    allowed: &[u16],
+    allowed: &[SharedPort],
 ) -> Vec<Group> {
     let mut units = units(project, pod, indivisible);
     // Not the file's order: moving or adding a service moves no other.
@@ -229,7 +332,7 @@ pub fn groups(
 
 /// Places the units, in order, each into the first Pod it does not clash
 /// with: each Pod's units (indices into `units`), and why it exists.
-fn fill(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
+fn fill(units: &[Unit], allowed: &[SharedPort]) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
     // Pods being filled: indices into `units`; a unit that must be alone
     // fills one by itself (`None`).
     let mut bins: Vec<Option<Bin>> = Vec::new();
@@ -243,15 +346,16 @@ fn fill(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>
             reasons.push(None);
             continue;
         }
-        if unit.ports.is_empty() {
+        // A unit that sets a pod-wide value is placed by it, ports or not.
+        if unit.ports.is_empty() && unit.pod_wide.is_empty() {
             unknown.push(i);
             continue;
         }
-        let mut blocked: Vec<(u16, Protocol)> = Vec::new();
+        let mut blocked: Vec<Clash> = Vec::new();
         let mut placed = false;
         for bin in bins.iter_mut().flatten() {
             match bin.clash(unit, allowed) {
-                Some(port) => blocked.push(port),
+                Some(clash) => blocked.push(clash),
                 None => {
                     bin.push(i, unit);
                     placed = true;
@@ -261,7 +365,7 @@ fn fill(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>
         }
         if !placed {
             bins.push(Some(Bin::new(i, unit)));
-            reasons.push(port_reason(units, blocked));
+            reasons.push(clash_reason(units, i, blocked));
         }
     }
     let mut alone = alone.into_iter();
@@ -327,6 +431,14 @@ fn into_groups(
                 "{} {} for {n} replicas: only a Deployment of its own can scale alone",
                 services(&members),
                 if members.len() == 1 { "asks" } else { "ask" }
+            )),
+            Some(Alone::NetworkPrivilege(service, what)) => Some(format!(
+                "service `{service}` has {what}, so it can change routes, addresses and firewall rules for every service of its Pod; compose kept the others out of its network namespace"
+            )),
+            Some(Alone::Group(group)) => Some(format!(
+                "{} {} `x-podlift.group: {group}`",
+                services(&members),
+                if members.len() == 1 { "is in" } else { "form" }
             )),
             None if k == 0 => None,
             None => reason,
@@ -398,17 +510,25 @@ pub fn explain(
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::{Alone, Protocol, Unit, fill, port_reason};
+    use super::{Alone, Clash, Protocol, SharedPort, Unit, clash_reason, fill};
 
     /// The placement as it was first written: each unit compared with
     /// each unit of each Pod, the first clashing port of the first
     /// clashing unit blocking it.
-    fn fill_pairwise(units: &[Unit], allowed: &[u16]) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
+    fn fill_pairwise(
+        units: &[Unit],
+        allowed: &[SharedPort],
+    ) -> (Vec<Vec<usize>>, Vec<Option<String>>) {
         let clash = |a: &Unit, b: &Unit| {
             a.ports
                 .intersection(&b.ports)
                 .copied()
-                .find(|(port, _)| !(allowed.contains(port) && a.own_addresses && b.own_addresses))
+                .find(|&(port, protocol)| {
+                    !(allowed.iter().any(|s| s.allows(port, protocol))
+                        && a.own_addresses
+                        && b.own_addresses)
+                })
+                .map(|(port, protocol)| Clash::Port(port, protocol))
         };
         let mut bins: Vec<Vec<usize>> = Vec::new();
         let mut reasons = Vec::new();
@@ -440,7 +560,7 @@ mod tests {
             }
             if !placed {
                 bins.push(vec![i]);
-                reasons.push(port_reason(units, blocked));
+                reasons.push(clash_reason(units, i, blocked));
             }
         }
         let largest = bins
@@ -488,6 +608,7 @@ mod tests {
                     members: vec![format!("u{i}")],
                     ports,
                     own_addresses: next(3) != 0,
+                    pod_wide: Vec::new(),
                     alone: (next(25) == 0).then_some(Alone::Host),
                 }
             })
@@ -498,7 +619,14 @@ mod tests {
     fn placing_by_port_index_gives_the_pairwise_placement() {
         for seed in 0..200 {
             let units = units(60, seed);
-            for allowed in [&[][..], &[8000, 8003, 8007][..]] {
+            let some: Vec<SharedPort> = [8000, 8003, 8007]
+                .into_iter()
+                .map(|port| SharedPort {
+                    port,
+                    protocol: None,
+                })
+                .collect();
+            for allowed in [&[][..], &some[..]] {
                 assert_eq!(
                     fill(&units, allowed),
                     fill_pairwise(&units, allowed),

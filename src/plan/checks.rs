@@ -268,7 +268,7 @@ pub fn warn_network_privilege(
             ),
         )
         .at(service.name.span)
-        .help("if it changes the network, give it a Pod of its own: `--strategy split`, not grouped with others (`network_mode: service:`, `x-podlift.group`)"),
+        .help("if it changes the network, give it a Pod of its own: the default `--strategy auto` does (or `--strategy split`), unless it shares a namespace (`network_mode: service:`) or an `x-podlift.group` with others"),
     );
 }
 

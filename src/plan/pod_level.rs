@@ -59,6 +59,26 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
     chosen.map(|(value, _)| value)
 }
 
+/// The pod-wide values a service sets that [`pod_level`] keeps one of,
+/// as (key, value): a Pod of services that set one differently cannot
+/// give each its own (`--strategy auto` keeps them apart).
+pub(crate) fn pod_wide_values(service: &Service) -> Vec<(&'static str, String)> {
+    let list = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| l.value.join("\n"));
+    [
+        (
+            "hostname",
+            service.hostname.as_ref().map(|h| h.value.clone()),
+        ),
+        ("dns", list(&service.pod.dns)),
+        ("dns_search", list(&service.pod.dns_search)),
+        ("dns_opt", list(&service.pod.dns_opt)),
+        ("sysctls", list(&service.pod.sysctls)),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|v| (key, v)))
+    .collect()
+}
+
 /// Compose labels become Pod annotations (Kubernetes labels are for
 /// selection, and compose label values rarely fit their syntax).
 fn labels_as_annotations(

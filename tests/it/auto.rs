@@ -183,13 +183,13 @@ fn port_clashes_give_the_fewest_pods_each_explained() {
     assert_eq!(notes.len(), 2, "{}", run.stderr);
     assert!(
         notes.iter().any(|n| n.contains(
-            "services `amf` and `smf` both listen on `7777/tcp`; so `smf` runs in Pod `core-smf`"
+            "services `amf` and `smf` both listen on `7777/tcp` (each binds a preset address of its own: if each listens there, not on 0.0.0.0, `--allow-shared-port 7777` keeps them in one Pod); so `smf` runs in Pod `core-smf`"
         )),
         "{notes:?}"
     );
     assert!(
         notes.iter().any(|n| n.contains(
-            "services `amf`, `smf` and `upf` all listen on `8805/udp`; so `upf` runs in Pod `core-upf`"
+            "services `amf`, `smf` and `upf` all listen on `8805/udp` (each binds a preset address of its own: if each listens there, not on 0.0.0.0, `--allow-shared-port 8805/udp` keeps them in one Pod); so `upf` runs in Pod `core-upf`"
         )),
         "{notes:?}"
     );
@@ -383,8 +383,8 @@ fn plan_shows_every_pod() {
         .success();
     for pod in [
         "Pod `core` (project `core`), in start order:",
-        "Pod `core-smf` (project `core`), a Pod of its own because services `amf` and `smf` both listen on `7777/tcp`, in start order:",
-        "Pod `core-upf` (project `core`), a Pod of its own because services `amf`, `smf` and `upf` all listen on `8805/udp`, in start order:",
+        "Pod `core-smf` (project `core`), a Pod of its own because services `amf` and `smf` both listen on `7777/tcp` (each binds a preset address of its own: if each listens there, not on 0.0.0.0, `--allow-shared-port 7777` keeps them in one Pod), in start order:",
+        "Pod `core-upf` (project `core`), a Pod of its own because services `amf`, `smf` and `upf` all listen on `8805/udp` (each binds a preset address of its own: if each listens there, not on 0.0.0.0, `--allow-shared-port 8805/udp` keeps them in one Pod), in start order:",
     ] {
         assert!(run.stdout.contains(pod), "{}", run.stdout);
     }

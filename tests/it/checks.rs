@@ -161,7 +161,7 @@ const CASES: &[Case] = &[
     Case {
         name: "pod-wide hostname differs",
         compose: "services:\n  a: {image: a, restart: always, hostname: one}\n  b: {image: b, restart: always, hostname: two}\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 0,
         code: "pod-wide-differs",
         at: Some("compose.yaml:3:44"),
@@ -170,7 +170,7 @@ const CASES: &[Case] = &[
     Case {
         name: "pod-wide dns differs",
         compose: "services:\n  a: {image: a, restart: always, dns: 10.0.0.2}\n  b: {image: b, restart: always, dns: [10.0.0.3]}\n",
-        args: &[],
+        args: &["--strategy", "pod"],
         exit: 0,
         code: "pod-wide-differs",
         at: Some("compose.yaml:3:39"),

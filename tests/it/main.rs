@@ -17,6 +17,7 @@ mod architecture;
 mod generate;
 
 mod auto;
+mod auto_apart;
 mod bad_input;
 mod check_json;
 mod checks;

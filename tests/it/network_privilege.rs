@@ -35,7 +35,7 @@ fn each_service_that_can_change_the_shared_network_is_warned() {
     // `-v`: every finding with its snippet (by default, repeats are grouped).
     let run = Test::new()
         .current_dir(dir.path())
-        .args(["convert", "-v"])
+        .args(["convert", "-v", "--strategy", "pod"])
         .success();
     assert_eq!(
         run.stderr

@@ -142,6 +142,9 @@ fn every_boolean_key_reads_every_spelling_compose_accepts() {
                     "1.28",
                     "--health-probe",
                     "readiness",
+                    // One Pod: `privileged` alone would give each its own.
+                    "--strategy",
+                    "pod",
                 ])
                 .current_dir(dir.path())
                 .env("T", "yes")
