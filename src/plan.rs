@@ -15,6 +15,7 @@ mod addresses;
 mod auto;
 mod checks;
 mod container;
+mod host_network;
 mod hosts;
 mod loopback;
 pub(crate) mod names;

@@ -120,8 +120,8 @@ pub(super) const ALL: &[Explanation] = &[
         code: "network-mode-host",
         title: "a service uses the host's network",
         meaning: "A service has `network_mode: host`. Under `--strategy pod` this is an error; under `auto` (the default) and `split` the service gets a Pod of its own with `hostNetwork: true`, and this is a warning.",
-        kubernetes: "All services of a Pod share its network namespace; one container cannot have the node's network instead. A Pod of its own can: `hostNetwork: true` puts it in the node's network, so its ports are the node's ports (two replicas cannot share a node), it reaches no preset address of its peers (as under compose), and the namespace needs the Pod Security level `privileged`.",
-        remedy: "Convert with the default `--strategy auto`, not `--strategy pod`; keep `network_mode: host` only if the service must see the node's network, else remove it.",
+        kubernetes: "All services of a Pod share its network namespace; one container cannot have the node's network instead. A Pod of its own can: `hostNetwork: true` puts it in the node's network, so its ports are the node's ports (two replicas cannot share a node) and the namespace needs the Pod Security level `privileged`. Under Docker a host-networked service reaches its peers by their preset addresses, because the host routes to its own bridges; a node routes nowhere near them, and podlift does not change a node's routes or firewall. The warning names the preset addresses the service mentions in its environment, command, entrypoint or bind-mounted files.",
+        remedy: "Convert with the default `--strategy auto`, not `--strategy pod`; keep `network_mode: host` only if the service must see the node's network, else remove it. Point a host-networked service at its peers' Services (a ClusterIP, or a port published on the node), not at their preset addresses.",
         example: "# podlift convert --strategy pod\nservices:\n  app:\n    image: app:1\n    network_mode: host\n",
     },
     Explanation {

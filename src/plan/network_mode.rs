@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{NetworkMode, Service};
-use crate::plan::{Layout, addresses};
+use crate::plan::{Layout, addresses, host_network};
 
 pub(crate) fn check_network_modes(
     project: &Project,
@@ -105,11 +105,28 @@ fn network_mode_fits(
                 );
             }
         }
-        NetworkMode::Host if split => diagnostics.push(
-            Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`"))
-                .at(mode.span)
-                .help("keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports"),
-        ),
+        NetworkMode::Host if split => {
+            // Under Docker the host routes to its bridges' preset addresses;
+            // a node does not, and podlift leaves its routes alone.
+            let mentioned = host_network::preset_mentions(project, service);
+            let peers = if mentioned.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it mentions the preset addresses {}, which under Docker the host routed to its bridges, but the node's network does not reach them and podlift does not change a node's routes or firewall",
+                    host_network::listed(&mentioned)
+                )
+            };
+            diagnostics.push(
+                Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`{peers}"))
+                    .at(mode.span)
+                    .help(if mentioned.is_empty() {
+                        "keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports; from the node's network it reaches no peer by preset address (only by a published port or a Service's ClusterIP)".to_string()
+                    } else {
+                        "point it at its peers' Services (a ClusterIP, or a port published on the node) instead of their preset addresses, or remove `network_mode: host` so that it gets the preset addresses like the others".to_string()
+                    }),
+            );
+        }
         NetworkMode::Host => diagnostics.push(
             Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
                 .at(mode.span)

@@ -30,6 +30,7 @@ mod diagnostics;
 mod explain;
 mod findings;
 mod health;
+mod host_network;
 mod host_ports;
 mod init_script;
 mod load_corpus;
