@@ -109,6 +109,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    healthcheck:\n      test: [\"curl\", \"-f\", \"http://localhost\"]\n",
     },
     Explanation {
+        code: "healthy-unknown",
+        title: "a `service_healthy` dependency on a service without a health check",
+        meaning: "A service waits for another with `condition: service_healthy`, but the other has no `healthcheck` in the compose file (or disables it). Compose then waits on the image's own `HEALTHCHECK`, and refuses to start the dependent when the image has none.",
+        kubernetes: "The wait is a `startupProbe` made from the health check. podlift does not read images yet, so without a compose `healthcheck` there is no probe: the dependent waits only until its target has started.",
+        remedy: "Check the image's `HEALTHCHECK` (`docker image inspect IMAGE`) and write it as the service's `healthcheck:`, or wait with `condition: service_started`. Image inspection (`--inspect-images`) is coming.",
+        example: "services:\n  db:\n    image: postgres:16\n  app:\n    image: app:1\n    depends_on:\n      db: {condition: service_healthy}\n",
+    },
+    Explanation {
         code: "hook-invalid",
         title: "a `post_start` or `pre_stop` hook has no command",
         meaning: "An entry of `post_start` or `pre_stop` has no `command` (or an empty one).",

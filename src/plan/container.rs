@@ -336,6 +336,7 @@ fn gated_services<'a>(
         .filter(|d| d.condition == model::service::Condition::Healthy)
         .map(|d| d.service.value.as_str())
         .collect();
+    warn_unknown_health(project, diagnostics);
     for service in &project.services {
         if let Some(timeout) = &service.startup_timeout
             && !gated.contains(service.name.value.as_str())
@@ -348,6 +349,41 @@ fn gated_services<'a>(
         }
     }
     gated
+}
+
+/// A `service_healthy` dependency on a service without a compose health
+/// check: compose waits on the image's `HEALTHCHECK`, or refuses to start
+/// when the image has none; podlift does not read images, so the
+/// dependent waits only until its target has started.
+fn warn_unknown_health(project: &Project, diagnostics: &mut Diagnostics) {
+    for service in &project.services {
+        for dependency in service
+            .depends_on
+            .iter()
+            .filter(|d| d.condition == model::service::Condition::Healthy)
+        {
+            let target = &dependency.service.value;
+            if project
+                .service(target)
+                .is_none_or(|t| t.healthcheck.is_some())
+            {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::warning(
+                    "healthy-unknown",
+                    format!(
+                        "service `{}` waits for `{target}` with `condition: service_healthy`, but `{target}` has no `healthcheck` in the compose file; compose would wait on its image's `HEALTHCHECK`, or refuse to start if the image has none; podlift does not read images, so `{}` waits only until `{target}` has started",
+                        service.name.value, service.name.value
+                    ),
+                )
+                .at(dependency.service.span)
+                .help(format!(
+                    "check the image's `HEALTHCHECK` (`docker image inspect`) and write it as `healthcheck:` on `{target}`, or wait with `condition: service_started`; image inspection (`--inspect-images`) is coming"
+                )),
+            );
+        }
+    }
 }
 
 pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {

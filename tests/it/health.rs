@@ -161,3 +161,51 @@ fn without_native_sidecars_the_target_keeps_its_start_gate() {
     assert_eq!(probes(&named(&run, "db")), ["startupProbe"]);
     assert!(probes(&named(&run, "app")).is_empty());
 }
+
+/// Issue 26 item 4: compose waits on the image's HEALTHCHECK (or refuses to
+/// start without one); podlift cannot see it and says so. Fails on the old
+/// main: nothing was said.
+#[test]
+fn service_healthy_on_a_service_without_a_check_is_warned() {
+    let compose = "services:\n  db:\n    image: postgres:16\n  cache:\n    image: redis\n    healthcheck:\n      test: [CMD, redis-cli, ping]\n  app:\n    image: app\n    depends_on:\n      db: {condition: service_healthy}\n      cache: {condition: service_healthy}\n";
+    let run = convert(compose, &[]);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning[healthy-unknown]"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains(
+            "service `app` waits for `db` with `condition: service_healthy`, but `db` has no `healthcheck` in the compose file; compose would wait on its image's `HEALTHCHECK`, or refuse to start if the image has none"
+        ),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        run.stderr.contains("check the image's `HEALTHCHECK`")
+            && run.stderr.contains("`--inspect-images`"),
+        "{}",
+        run.stderr
+    );
+    // A disabled check is no check either.
+    let disabled = convert(
+        "services:\n  db:\n    image: db\n    healthcheck: {disable: true}\n  app:\n    image: app\n    depends_on:\n      db: {condition: service_healthy}\n",
+        &[],
+    );
+    assert!(
+        disabled.stderr.contains("warning[healthy-unknown]"),
+        "{}",
+        disabled.stderr
+    );
+    // service_started asks for no health check.
+    let started = convert(
+        "services:\n  db:\n    image: db\n  app:\n    image: app\n    depends_on:\n      db: {condition: service_started}\n",
+        &[],
+    );
+    assert!(
+        !started.stderr.contains("healthy-unknown"),
+        "{}",
+        started.stderr
+    );
+}
