@@ -179,6 +179,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         network_policy::attach(&mut pods, project);
     }
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
+    services::note_host_only_ports(project, &pods, diagnostics);
     Plan { pods }
 }
 
@@ -335,7 +336,6 @@ fn one_pod(
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let mut services = services::plan_services(project, &containers, options.service_type);
-    services::note_host_only_ports(project, diagnostics);
     checks::check_restart(project, &roles, diagnostics);
     let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
     // Split: each Pod's own rules (split.rs).

@@ -137,7 +137,7 @@ pub(crate) fn inbound_rules(
                     };
                     taken.insert(via);
                     next = via.saturating_add(1);
-                    for service in services.iter_mut().filter(|s| s.name == container.name) {
+                    for service in services.iter_mut().filter(|s| s.owner == container.name) {
                         for service_port in &mut service.ports {
                             if service_port.target == port && service_port.protocol == protocol {
                                 service_port.target = via;

@@ -41,5 +41,6 @@ mod private_files;
 mod process_keys;
 mod properties;
 mod scalars;
+mod service_types;
 mod split;
 mod start_gate;
