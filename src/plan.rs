@@ -180,6 +180,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     services::note_host_only_ports(project, &pods, diagnostics);
+    loopback::warn_compose_init_image(project, options, &pods, diagnostics);
     Plan { pods }
 }
 

@@ -13,6 +13,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n  b:\n    image: b:1\n    expose: [\"8080\"]\n",
     },
     Explanation {
+        code: "init-image-from-compose",
+        title: "the compose file chose the image that gets `NET_ADMIN`",
+        meaning: "The compose file sets `x-podlift.init-image`, and `--init-image` was not given. The loopback init container claims the preset addresses with `NET_ADMIN` (or privileged, with `--privileged-init`): the compose file, not you, chose the image that runs with that power in every Pod that claims addresses.",
+        kubernetes: "An init container with `NET_ADMIN` can change the Pod's routes and firewall rules, which every container of the Pod shares; a hostile image could redirect or read the application's traffic.",
+        remedy: "Check that you trust the image. To choose it on purpose, pass `--init-image IMAGE`: it wins over the compose file and this warning goes.",
+        example: "x-podlift:\n  init-image: example.com/tools/init:1\nservices:\n  app:\n    image: app:1\n    networks:\n      net:\n        ipv4_address: 172.28.0.10\nnetworks:\n  net:\n    ipam:\n      config:\n        - subnet: 172.28.0.0/16\n",
+    },
+    Explanation {
         code: "object-too-large",
         title: "an object is larger than Kubernetes stores",
         meaning: "A rendered object exceeds a Kubernetes limit: more than 1 MiB of data in a ConfigMap or Secret, more than 256 KiB of annotations, or more than 1.5 MiB in all (a Pod of very many containers, or many large bind-mounted files).",

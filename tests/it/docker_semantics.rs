@@ -113,3 +113,45 @@ fn user_ids_out_of_kubernetes_range_are_errors_at_their_span() {
     assert_eq!(context["runAsUser"], 2_147_483_647);
     assert_eq!(context["runAsGroup"], 0);
 }
+
+const ADDRESSED: &str = "services:\n  app:\n    image: app:1\n    restart: always\n    networks:\n      net:\n        ipv4_address: 172.28.0.10\nnetworks:\n  net:\n    ipam:\n      config:\n        - subnet: 172.28.0.0/16\n";
+
+/// Fails on the old main: the compose file's init image got `NET_ADMIN`
+/// without a word, and an invalid reference was written.
+#[test]
+fn an_init_image_from_the_compose_file_is_validated_and_warned_about() {
+    let compose = format!("x-podlift:\n  init-image: example.com/tools/init:1\n{ADDRESSED}");
+    let dir = common::compose_dir(&compose);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success();
+    assert!(
+        run.stderr.contains("warning[init-image-from-compose]: the compose file chose the init image `example.com/tools/init:1`")
+            && run.stderr.contains("compose.yaml:2:15")
+            && run.stderr.contains("`--init-image IMAGE`"),
+        "{}",
+        run.stderr
+    );
+    // Chosen on the command line: the user's image, no warning.
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--init-image", "mine:1"])
+        .success();
+    assert!(
+        !run.stderr.contains("init-image-from-compose"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("image: mine:1"));
+    for bad in ["\"Bad Image\"", "\"nginx:\"", "\"\""] {
+        let run = refused(&format!("x-podlift:\n  init-image: {bad}\n{ADDRESSED}"));
+        assert!(
+            run.stderr
+                .contains("error[image-invalid]: `x-podlift.init-image`")
+                && run.stderr.contains("compose.yaml:2:15"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}
