@@ -157,6 +157,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  web:\n    image: nginx:1.27\n    labels:\n      kompose.service.type: nodeport\n",
     },
     Explanation {
+        code: "label-controller",
+        title: "a label becomes an annotation that a cluster controller acts on",
+        meaning: "A service's `labels` (or `annotations`) carry keys that cluster controllers read: `sidecar.istio.io/*`, `linkerd.io/*`, `vault.hashicorp.com/*`, `k8s.v1.cni.cncf.io/networks`, `*.kubernetes.io/*` and the like. Compose ignored them; podlift copies compose labels into the Pod's annotations.",
+        kubernetes: "In the cluster they act: a mesh injects a sidecar or not, a secret injector mounts secrets into the Pod, a CNI plugin attaches extra networks or fixes addresses, the kubelet applies an AppArmor profile. A compose file from elsewhere can choose these for you.",
+        remedy: "Check each key against what the cluster runs; remove the label from the compose file (or the annotation from the manifests) where it should not act.",
+        example: "services:\n  app:\n    image: app:1\n    labels:\n      sidecar.istio.io/inject: \"false\"\n      vault.hashicorp.com/agent-inject: \"true\"\n",
+    },
+    Explanation {
         code: "label-invalid",
         title: "a label is not a valid annotation key",
         meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",

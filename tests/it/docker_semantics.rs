@@ -155,3 +155,38 @@ fn an_init_image_from_the_compose_file_is_validated_and_warned_about() {
         );
     }
 }
+
+/// Fails on the old main: these labels became Pod annotations without a word.
+#[test]
+fn labels_that_drive_cluster_controllers_get_a_note() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    labels:\n      com.example.team: web\n      app.kubernetes.io/part-of: shop\n      sidecar.istio.io/inject: \"false\"\n      vault.hashicorp.com/agent-inject: \"true\"\n  b:\n    image: b\n    restart: always\n    labels: [\"config.linkerd.io/skip-outbound-ports=443\", \"k8s.v1.cni.cncf.io/networks=macvlan\"]\n",
+    );
+    let annotations = &run
+        .objects()
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap()["spec"]["template"]["metadata"]["annotations"]
+        .clone();
+    assert_eq!(annotations["sidecar.istio.io/inject"], "false");
+    let notes: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("note[label-controller]"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{}", run.stderr);
+    for key in [
+        "`sidecar.istio.io/inject`",
+        "`vault.hashicorp.com/agent-inject`",
+        "`config.linkerd.io/skip-outbound-ports`",
+        "`k8s.v1.cni.cncf.io/networks`",
+    ] {
+        assert!(notes[0].contains(key), "{key}: {}", notes[0]);
+    }
+    assert!(
+        !notes[0].contains("com.example.team") && !notes[0].contains("part-of"),
+        "{}",
+        notes[0]
+    );
+    assert!(run.stderr.contains("compose.yaml:8:7"), "{}", run.stderr);
+}
