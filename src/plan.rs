@@ -47,7 +47,7 @@ pub(crate) use pod_level::pod_level;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
-    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage,
+    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
     StorageOptions, VolumePlan, VolumeSource,
 };
 

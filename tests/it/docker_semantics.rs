@@ -190,3 +190,57 @@ fn labels_that_drive_cluster_controllers_get_a_note() {
     );
     assert!(run.stderr.contains("compose.yaml:8:7"), "{}", run.stderr);
 }
+
+/// Fails on the old main: the modes vanished and uid/gid and the tmpfs
+/// options were dropped without a word.
+#[test]
+fn file_modes_are_carried_and_owners_and_tmpfs_options_reported() {
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    restart: always\n    secrets:\n      - source: s\n        mode: 0440\n        uid: \"1000\"\n    configs:\n      - source: c\n        mode: \"0640\"\n    tmpfs: [\"/t:noexec,size=64m,mode=1777,uid=1000\", /plain]\n    volumes:\n      - type: tmpfs\n        target: /x\n        tmpfs:\n          size: 1000\n          mode: 0700\nsecrets:\n  s:\n    file: ./s.txt\nconfigs:\n  c:\n    file: ./c.txt\n",
+    );
+    std::fs::write(dir.path().join("s.txt"), "secret\n").unwrap();
+    std::fs::write(dir.path().join("c.txt"), "config\n").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-v"])
+        .success();
+    let volumes = run.pod_spec()["volumes"].clone();
+    let items: Vec<Value> = volumes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| {
+            v["secret"]["items"]
+                .as_array()
+                .or_else(|| v["configMap"]["items"].as_array())
+                .cloned()
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        items,
+        [
+            json!({"key": "s", "path": "s", "mode": 0o440}),
+            json!({"key": "c", "path": "c", "mode": 0o640}),
+        ],
+        "{volumes}"
+    );
+    assert!(
+        run.stderr
+            .contains("warning[file-owner]: `secrets.uid` of `s` is not carried over"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("warning[tmpfs-options]: tmpfs `/t` becomes an `emptyDir` in memory without its options `noexec`, `mode=1777`, `uid=1000`")
+            && run.stderr.contains("warning[tmpfs-options]: tmpfs `/x` becomes an `emptyDir` in memory without its options `mode=0700`")
+            && run.stderr.contains("note[tmpfs-options]: tmpfs `/plain` becomes an `emptyDir` in memory: Docker mounts a tmpfs `noexec,nosuid,nodev`, but an `emptyDir` lets its files be executed"),
+        "{}",
+        run.stderr
+    );
+    // The size is carried.
+    assert!(
+        volumes.to_string().contains("\"sizeLimit\":\"64Mi\""),
+        "{volumes}"
+    );
+}

@@ -160,7 +160,7 @@ pub(super) fn plan_mounts(
                         [(None, text.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
@@ -173,7 +173,7 @@ pub(super) fn plan_mounts(
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
                         None,
                     )
                 }
@@ -195,7 +195,7 @@ pub(super) fn plan_mounts(
                         [(None, content.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
@@ -213,7 +213,7 @@ pub(super) fn plan_mounts(
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
                         None,
                     )
                 }
