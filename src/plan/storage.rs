@@ -195,6 +195,9 @@ pub(super) fn key_of(name: &str) -> String {
         .collect();
     if key.is_empty() || key == "." || key == ".." {
         "file".to_string()
+    } else if key.starts_with("..") {
+        // Kubernetes refuses a key that starts with `..`.
+        format!("_{key}")
     } else {
         key
     }

@@ -244,3 +244,66 @@ fn file_modes_are_carried_and_owners_and_tmpfs_options_reported() {
         "{volumes}"
     );
 }
+
+/// Fails on the old main: the three files became one key, two were lost.
+#[test]
+fn files_whose_names_sanitise_alike_keep_their_own_keys_and_names() {
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    restart: always\n    volumes: [\"./conf:/etc/app:ro\"]\n",
+    );
+    let conf = dir.path().join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    for (name, text) in [
+        ("a b.txt", "space"),
+        ("a:b.txt", "colon"),
+        ("a_b.txt", "underscore"),
+        ("..x", "dots"),
+        ("plain.txt", "plain"),
+    ] {
+        std::fs::write(conf.join(name), text).unwrap();
+    }
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success();
+    let objects = run.objects();
+    let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let data = config_map["data"].as_object().unwrap();
+    let mut values: Vec<&str> = data.values().map(|v| v.as_str().unwrap()).collect();
+    values.sort_unstable();
+    assert_eq!(
+        values,
+        ["colon", "dots", "plain", "space", "underscore"],
+        "{data:?}"
+    );
+    assert!(data.keys().all(|k| !k.starts_with("..")), "{data:?}");
+    // Each file appears under its own name.
+    let spec = run.pod_spec();
+    let items = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|v| v["configMap"]["items"].as_array().cloned())
+        .unwrap();
+    let mut paths: Vec<(String, &str)> = items
+        .iter()
+        .map(|i| {
+            let key = i["key"].as_str().unwrap();
+            (
+                i["path"].as_str().unwrap().to_string(),
+                data[key].as_str().unwrap(),
+            )
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            ("_..x".to_string(), "dots"),
+            ("a b.txt".to_string(), "space"),
+            ("a:b.txt".to_string(), "colon"),
+            ("a_b.txt".to_string(), "underscore"),
+            ("plain.txt".to_string(), "plain"),
+        ]
+    );
+}
