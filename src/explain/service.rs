@@ -238,9 +238,9 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "user-invalid",
-        title: "`user` is a numeric id out of Kubernetes' range",
-        meaning: "A service's `user` is a number outside 0 to 2147483647 (`-1`, `4294967295`), for the user or the group.",
-        kubernetes: "`runAsUser` and `runAsGroup` take ids from 0 to 2147483647; the API server refuses a Pod with any other, so podlift writes none.",
+        title: "`user` or `group_add` is a numeric id out of Kubernetes' range",
+        meaning: "A service's `user` is a number outside 0 to 2147483647 (`-1`, `4294967295`), for the user or the group, or a `group_add` item is.",
+        kubernetes: "`runAsUser`, `runAsGroup` and `supplementalGroups` take ids from 0 to 2147483647; the API server refuses a Pod with any other, so podlift writes none.",
         remedy: "Write the numeric `uid[:gid]` the process should run as, or remove `user` to run as the image's user.",
         example: "services:\n  app:\n    image: app:1\n    user: \"-1\"\n",
     },

@@ -16,7 +16,7 @@ use crate::plan::storage::{MountPlan, Storage};
 use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, names, storage};
 
 /// The user and group ids Kubernetes accepts (`runAsUser`, `runAsGroup`).
-const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
+pub(crate) const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
 /// Everything about a container besides its image and command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Details {

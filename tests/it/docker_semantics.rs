@@ -106,6 +106,13 @@ fn user_ids_out_of_kubernetes_range_are_errors_at_their_span() {
             run.stderr
         );
     }
+    let run = refused("services:\n  a:\n    image: a\n    group_add: [\"-1\", \"10\"]\n");
+    assert!(
+        run.stderr.contains("error[user-invalid]: `group_add: -1`")
+            && run.stderr.contains("compose.yaml:4:17"),
+        "{}",
+        run.stderr
+    );
     let run =
         convert("services:\n  a:\n    image: a\n    restart: always\n    user: \"2147483647:0\"\n");
     let spec = run.pod_spec();
