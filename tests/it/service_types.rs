@@ -169,3 +169,49 @@ fn helm_values_default_to_cluster_ip_for_peer_services() {
         serde_json::json!({"tcp-8080": 8080})
     );
 }
+
+/// `plan` shows which Service reaches beyond the cluster, and the diagram's
+/// `NAME-public` Service points at its container.
+#[test]
+fn plan_shows_the_type_and_the_public_service_points_at_its_container() {
+    let dir = common::compose_dir(COMPOSE);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "--strategy",
+            "split",
+            "--service-type",
+            "LoadBalancer",
+        ])
+        .success();
+    assert!(
+        run.stdout
+            .contains("web-public       8080 -> 80/tcp (LoadBalancer)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("db               5432 -> 5432/tcp\n"),
+        "{}",
+        run.stdout
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "--strategy",
+            "split",
+            "--service-type",
+            "LoadBalancer",
+            "--format",
+            "mermaid",
+        ])
+        .success();
+    assert!(
+        run.stdout
+            .contains("s_web_public([\"Service web-public: 8080\"]) --> c_web\n"),
+        "{}",
+        run.stdout
+    );
+}
