@@ -31,7 +31,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "cpus-invalid",
         title: "a CPU setting is not one Docker accepts",
-        meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number, or `cpu_period` is outside the 1 ms to 1 s (1000 to 1000000 microseconds) Docker accepts (0 means Docker's default, 100000).",
+        meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number, or `cpu_period` is outside the 1 ms to 1 s (1000 to 1000000 microseconds) Docker accepts (0 means Docker's default, 100000), or `cpu_quota` is below Docker's least, 1000 (1 ms; `-1` means no limit).",
         kubernetes: "It becomes the container's CPU request or limit, which must be a positive quantity; `cpu_quota` over `cpu_period` is the limit, so a wrong period would write a wrong one.",
         remedy: "Write a positive number such as `0.5`, and a `cpu_period` in microseconds such as `100000`.",
         example: "services:\n  app:\n    image: app:1\n    cpus: -1\n",

@@ -66,6 +66,20 @@ pub(crate) fn cpu_from_cfs(
             return;
         }
     };
+    if let Some(quota) = quota.as_ref().filter(|q| (1..1_000).contains(&q.value)) {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "cpus-invalid",
+                format!(
+                    "`cpu_quota: {}` is below Docker's least quota of 1000 microseconds (1 ms)",
+                    quota.value
+                ),
+            )
+            .at(quota.span)
+            .help("write a quota of at least `1000`, or `-1` for no limit"),
+        );
+        return;
+    }
     if let Some(quota) = quota.filter(|q| q.value > 0)
         && resources.cpu_limit.is_none()
     {

@@ -86,6 +86,19 @@ fn cpu_period_zero_is_dockers_default_period() {
     );
 }
 
+/// Fails on the old main: a quota Docker refuses became a 1m CPU limit.
+#[test]
+fn a_cpu_quota_below_one_millisecond_is_an_error() {
+    let run = refused("services:\n  a:\n    image: a\n    cpu_quota: 500\n");
+    assert!(
+        run.stderr
+            .contains("error[cpus-invalid]: `cpu_quota: 500` is below Docker's least quota")
+            && run.stderr.contains("compose.yaml:4:16"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// Fails on the old main: `runAsUser: -1` was written and the API server
 /// refuses the Pod.
 #[test]
