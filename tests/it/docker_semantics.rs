@@ -66,6 +66,18 @@ fn a_capability_that_is_no_capability_is_an_error_at_its_span() {
     );
 }
 
+/// Compose itself accepts an unknown capability (only `docker run`
+/// refuses it): `config` prints the project as `docker compose config` does.
+#[test]
+fn config_prints_a_project_with_an_unknown_capability() {
+    let dir = common::compose_dir("services:\n  a:\n    image: a\n    cap_add: [FOO]\n");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["config"])
+        .success();
+    assert!(run.stdout.contains("FOO"), "{}", run.stdout);
+}
+
 /// Fails on the old main: `cpu_period: 0` dropped the `cpu_quota` limit.
 #[test]
 fn cpu_period_zero_is_dockers_default_period() {
