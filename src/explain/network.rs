@@ -41,7 +41,7 @@ pub(super) const ALL: &[Explanation] = &[
         title: "an address the LAN could reach is on loopback now",
         meaning: "A service has a preset address on a `macvlan` or `ipvlan` network: under compose, machines on the LAN could reach it at that address.",
         kubernetes: "podlift puts preset addresses on the Pod's loopback: only the Pod itself (and, through the address map, the application's other Pods) reaches them. Nothing outside the cluster does.",
-        remedy: "Publish the ports outside callers need (`ports:` gives a Service; `--service-type NodePort` or `LoadBalancer` makes it reachable from outside), or give the service the node's network (`network_mode: host`, a Pod of its own with `hostNetwork: true`).",
+        remedy: "Publish the ports outside callers need on all host addresses (`ports: [8080:80]` gives a Service; `--service-type NodePort` or `LoadBalancer` makes those reachable from outside; a port published on one host address, `127.0.0.1:8080:80`, never is), or give the service the node's network (`network_mode: host`, a Pod of its own with `hostNetwork: true`).",
         example: "services:\n  sensor:\n    image: sensor:1\n    networks:\n      lan: {ipv4_address: 192.168.1.50}\nnetworks:\n  lan:\n    driver: macvlan\n    ipam:\n      config: [{subnet: 192.168.1.0/24}]\n",
     },
     Explanation {
