@@ -163,8 +163,9 @@ fn public_service(
 
 /// The Service of one compose service: every port it listens on, as clients
 /// call it on the preset address, plus published ports where they differ.
-/// It is `ClusterIP` unless it holds exactly the ports compose published on
-/// all host addresses (then [`public_service`] gives it the requested type).
+/// It takes the requested type only when it holds exactly the ports compose
+/// published on all host addresses; else it is `ClusterIP`, and
+/// [`public_service`] makes the Service of the requested type.
 pub(super) fn service_for(
     container: &ContainerPlan,
     group_ports: &[(u16, crate::model::port::Protocol)],
