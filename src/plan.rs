@@ -48,7 +48,7 @@ pub(crate) use pod_level::pod_level;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
-    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage,
+    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
     StorageOptions, VolumePlan, VolumeSource,
 };
 
@@ -181,6 +181,8 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
+    services::note_host_only_ports(project, &pods, diagnostics);
+    loopback::warn_compose_init_image(project, options, &pods, diagnostics);
     Plan { pods }
 }
 
@@ -337,7 +339,6 @@ fn one_pod(
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let mut services = services::plan_services(project, &containers, options.service_type);
-    services::note_host_only_ports(project, diagnostics);
     checks::check_restart(project, &roles, diagnostics);
     let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
     // Split: each Pod's own rules (split.rs).

@@ -20,6 +20,7 @@ const CONVERSION_ERRORS: &[&str] = &[
     "quantity-invalid",
     "volume-target-relative",
     "cpus-invalid",
+    "capability-unknown",
 ];
 
 /// Loads and reads the project and prints it in canonical form (with

@@ -93,6 +93,22 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    secrets: [token]\nsecrets:\n  token:\n    external: true\n",
     },
     Explanation {
+        code: "file-mode",
+        title: "a secret's or config's `mode` has bits Kubernetes cannot set",
+        meaning: "A service's `secrets` or `configs` entry sets a `mode` with set-user-ID, set-group-ID or sticky bits (`04755`), beyond the permission bits.",
+        kubernetes: "A mounted Secret's or ConfigMap's file takes permission bits only (`items[].mode`, 0 to 0777); podlift uses the default mode (0644) instead. Permission bits alone are carried as `items[].mode`.",
+        remedy: "Write permission bits only, e.g. `0440`.",
+        example: "services:\n  app:\n    image: app:1\n    secrets:\n      - source: key\n        mode: 04755\nsecrets:\n  key:\n    external: true\n",
+    },
+    Explanation {
+        code: "file-owner",
+        title: "a secret's or config's `uid`/`gid` is not carried over",
+        meaning: "A service's `secrets` or `configs` entry sets `uid` or `gid`: under compose the file belongs to that user or group.",
+        kubernetes: "Kubernetes mounts a Secret's or ConfigMap's files as root, with the Pod's `fsGroup` (if any) as their group; there is no per-file owner. A process of another user can read the file only if `mode` lets others read it. `fsGroup` changes the group of every volume of the Pod, so podlift does not set it for one file.",
+        remedy: "Make the file readable through `mode` (e.g. `0444`), or set the Pod's `securityContext.fsGroup` by hand if a group must own it.",
+        example: "services:\n  app:\n    image: app:1\n    secrets:\n      - source: key\n        uid: \"1000\"\nsecrets:\n  key:\n    external: true\n",
+    },
+    Explanation {
         code: "label-file-unreadable",
         title: "a `label_file` cannot be read",
         meaning: "A file named in `label_file` is missing, not UTF-8 text, or not `KEY=VALUE` lines.",
@@ -107,6 +123,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "podlift turns each declared secret into a Secret; without the declaration there is no content and no name to mount. Compose refuses this too.",
         remedy: "Declare it under the top-level `secrets:` with `file:` or `environment:`.",
         example: "services:\n  app:\n    image: app:1\n    secrets: [token]\n",
+    },
+    Explanation {
+        code: "tmpfs-options",
+        title: "a tmpfs becomes an `emptyDir` without Docker's mount options",
+        meaning: "A service's `tmpfs` (or a `type: tmpfs` volume) becomes an `emptyDir` with `medium: Memory` (its `size` as `sizeLimit`). Docker mounts a tmpfs `noexec,nosuid,nodev` by default and takes `mode`, `uid`, `gid` and mount flags; a note says what the default loses, a warning names the options the compose file wrote.",
+        kubernetes: "An `emptyDir` takes no mount options, owner or mode: its files can be executed (a hardening the compose file relied on is gone), and it is owned by root, writable by all (0777).",
+        remedy: "If the application relies on them, keep executables off the volume, set the owner through the Pod's `fsGroup`, or prepare the directory in an init container.",
+        example: "services:\n  app:\n    image: app:1\n    tmpfs: [\"/tmp:noexec,mode=1770,uid=1000\"]\n",
     },
     Explanation {
         code: "volume-invalid",

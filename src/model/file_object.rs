@@ -29,6 +29,8 @@ pub struct FileUse {
     pub source: Located<String>,
     /// The path in the container (defaulted by the caller).
     pub target: Option<String>,
+    /// `mode`: the file's permission bits (0..=0o777; others are reported).
+    pub mode: Option<u32>,
 }
 
 /// Reads top-level `secrets` or `configs` (`what`), reading `file:` content now.
@@ -101,15 +103,61 @@ pub fn read_file_uses(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<F
                     .get("source")
                     .and_then(|s| reader.string(s, "source"))?;
                 let target = item.get("target").and_then(Node::scalar);
-                if let Some(mode) = item.get("mode") {
-                    reader.integer(mode, &format!("{what}.mode"), 0);
+                let mode = item
+                    .get("mode")
+                    .and_then(|mode| read_mode(mode, &format!("{what}.mode"), reader));
+                for key in ["uid", "gid"] {
+                    if let Some(id) = item.get(key) {
+                        reader.diagnostics.push(
+                            Diagnostic::warning(
+                                "file-owner",
+                                format!("`{what}.{key}` of `{}` is not carried over: Kubernetes mounts a Secret's or ConfigMap's files as root, with the Pod's `fsGroup` as their group", source.value),
+                            )
+                            .at(id.span)
+                            .help("make the file readable through `mode` (e.g. `0444`), or set `securityContext.fsGroup` of the Pod by hand if the group must own it"),
+                        );
+                    }
                 }
-                Some(FileUse { source, target })
+                Some(FileUse {
+                    source,
+                    target,
+                    mode,
+                })
             }
             _ => reader.string(item, what).map(|source| FileUse {
                 source,
                 target: None,
+                mode: None,
             }),
         })
         .collect()
+}
+
+/// A file mode as compose reads it: a YAML number (`0440` is octal, as in
+/// go-yaml) or an octal string (`"0440"`). Kubernetes' `items[].mode` takes
+/// permission bits only (0..=0o777): set-user-ID, set-group-ID and sticky
+/// bits are reported, and the mode is not carried.
+pub(crate) fn read_mode(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u32> {
+    let mode = match &node.value {
+        Value::String(text) => u32::from_str_radix(text.trim(), 8).ok(),
+        _ => crate::model::read::parse_integer(&node.value).and_then(|n| u32::try_from(n).ok()),
+    };
+    match mode {
+        Some(mode) if mode <= 0o777 => Some(mode),
+        Some(mode) => {
+            reader.diagnostics.push(
+                Diagnostic::warning(
+                    "file-mode",
+                    format!("`{what}` `{mode:#o}` has bits beyond the permissions (set-user-ID, set-group-ID, sticky) that Kubernetes cannot set on a mounted file; the default mode is used"),
+                )
+                .at(node.span)
+                .help("write permission bits only, e.g. `0440`"),
+            );
+            None
+        }
+        None => {
+            reader.type_error(node, what, "an octal file mode such as `0440`");
+            None
+        }
+    }
 }

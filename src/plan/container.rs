@@ -15,6 +15,8 @@ use crate::plan::addresses::Addresses;
 use crate::plan::storage::{MountPlan, Storage};
 use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, names, storage};
 
+/// The user and group ids Kubernetes accepts (`runAsUser`, `runAsGroup`).
+pub(crate) const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
 /// Everything about a container besides its image and command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Details {
@@ -174,6 +176,16 @@ pub fn details(
     let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
         match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+            (Ok(uid), gid @ (None | Some(Ok(_))))
+                if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
+            {
+                diagnostics.push(
+                    Diagnostic::error("user-invalid", format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
+                        .at(user.span)
+                        .help("write the numeric uid[:gid] the process should run as (`1000:1000`), or remove `user` to run as the image's user"),
+                );
+                (None, None)
+            }
             (Ok(uid), None) => (Some(uid), None),
             (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
             _ => {

@@ -11,8 +11,8 @@ use crate::model::volume::{HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
 use crate::plan::storage::{
-    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, MountPlan, Storage, StorageOptions, VolumeSource,
-    claim_name, key_of,
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
+    VolumeSource, claim_name, key_of,
 };
 
 /// What the notes about mounts list, gathered over every service.
@@ -160,20 +160,21 @@ pub(super) fn plan_mounts(
                         [(None, text.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
                 HostContent::Directory(files) => {
+                    let (keys, items) = directory_keys(files.keys());
                     let data: BTreeMap<String, String> =
-                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                        keys.into_iter().zip(files.values().cloned()).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
                     let sizes = files
                         .iter()
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items)),
                         None,
                     )
                 }
@@ -195,13 +196,14 @@ pub(super) fn plan_mounts(
                         [(None, content.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
                 HostContent::PrivateDirectory { files, why } => {
+                    let (keys, items) = directory_keys(files.keys());
                     let data: BTreeMap<String, Vec<u8>> =
-                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                        keys.into_iter().zip(files.values().cloned()).collect();
                     let name = secret_for(storage, prefix, owner, path, data);
                     diagnostics.push(
                         Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` holds a private-looking file ({why}): the directory goes into Secret `{name}`, never a ConfigMap"))
@@ -213,7 +215,7 @@ pub(super) fn plan_mounts(
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), items)),
                         None,
                     )
                 }
@@ -364,6 +366,48 @@ pub(super) fn node_bind(
 /// The files a container binds to share the host's time zone: every node has
 /// them, so their hostPath is an idiom, not a risk.
 const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
+
+/// The keys of a bind-mounted directory's files (in `names`' order), each
+/// unique: names that sanitise to one key (`a b.txt`, `a:b.txt`, `a_b.txt`)
+/// get `-2`, `-3`, … so no file is lost. When a key differs from its file's
+/// name, `items` maps every key back to its name, so each file appears in
+/// the container under the name it has on the host; else `items` is empty
+/// (every key under its own name).
+fn directory_keys<'a>(names: impl Iterator<Item = &'a String>) -> (Vec<String>, Vec<KeyItem>) {
+    let names: Vec<&String> = names.collect();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut keys = Vec::with_capacity(names.len());
+    for name in &names {
+        let key = key_of(name);
+        let mut candidate = key.clone();
+        let mut n = 2u32;
+        while taken.contains(&candidate) {
+            candidate = format!("{key}-{n}");
+            n = n.saturating_add(1);
+        }
+        taken.insert(candidate.clone());
+        keys.push(candidate);
+    }
+    let renamed = keys.iter().zip(&names).any(|(k, n)| k != *n);
+    let items = if renamed {
+        keys.iter()
+            .zip(&names)
+            .map(|(key, name)| KeyItem {
+                key: key.clone(),
+                // Kubernetes refuses a path that starts with `..`.
+                path: if name.starts_with("..") {
+                    key.clone()
+                } else {
+                    (*name).clone()
+                },
+                mode: None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (keys, items)
+}
 
 /// The ConfigMap or Secret key of a bind-mounted file: its file name.
 fn file_key(path: &Path) -> String {
