@@ -4,6 +4,7 @@
 //! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
 //! the diagnostics. Nothing after this stage sees YAML.
 
+pub(crate) mod credential;
 mod dependency;
 pub(crate) mod environment;
 mod extension;

@@ -77,6 +77,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    env_file: [app.env]\n",
     },
     Explanation {
+        code: "env-secret",
+        title: "credential-looking environment variables go into a Secret",
+        meaning: "Variables of a service's environment (from `env_file`, `environment` or interpolation alike) look like credentials: a name with a word such as `PASSWORD`, `PASSWD`, `PASS`, `SECRET`, `TOKEN`, `AUTH`, `CREDENTIALS`, `PRIVATE_KEY`, `API_KEY` or `ACCESS_KEY` (not when its last word is `FILE`, `PATH`, `URL`, `METHOD`, `ENABLED` …, nor for an empty or flag value such as `yes`), or a value shaped like a PEM private key, a URL with a password, a JWT or a well-known token (GitHub, GitLab, Slack, AWS, Stripe, Google …). podlift puts them into one Secret per service (`<project>-<service>-env`, keyed by the variable's name) and the container reads them with `valueFrom.secretKeyRef`, in compose's order and with compose's overrides; one note per service names them, never their values. The other variables stay plain `value`s.",
+        kubernetes: "Anyone who may read a Deployment (the default `view` role) reads its `env`; Secrets can be kept from them by RBAC and encrypted at rest. The Helm chart takes the values from `values.yaml` (`secrets.NAME.data`) or from an existing Secret (`secrets.NAME.existingSecret`), never from a template; the Kustomize base holds the Secret as a resource file.",
+        remedy: "Keep the generated Secret (and the chart's `values.yaml`) out of version control, or create the Secret with the same keys from your secret store and drop it from the output (Helm: set `secrets.NAME.existingSecret`).",
+        example: "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: example\n",
+    },
+    Explanation {
         code: "external-object",
         title: "a secret or config must already exist in the cluster",
         meaning: "A secret or config is `external`, or its content cannot be read at convert time (e.g. `environment:` naming an unset variable).",

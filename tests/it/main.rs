@@ -26,6 +26,7 @@ mod config;
 mod controller;
 mod convert;
 mod diagnostics;
+mod env_secrets;
 mod explain;
 mod host_ports;
 mod init_script;
