@@ -39,7 +39,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "bind-secret",
         title: "a private-looking file goes into a Secret, not a ConfigMap",
-        meaning: "A bind-mounted file (or a `configs:` file) inside the project looks private — PEM private-key content, `*.key`, `id_rsa`-style names, `.env`. podlift puts it into a Secret and mounts it from there.",
+        meaning: "A bind-mounted file (or a `configs:` file) inside the project looks private — PEM private-key content, `*.key`, `id_rsa`-style names, `.env` — or a config's `content:` or the variable its `environment:` names looks like a credential (the rule of `env-secret`). podlift puts it into a Secret and mounts it from there.",
         kubernetes: "ConfigMaps are readable by anyone who may read the namespace's configuration and often end up in logs and Git; Secrets can be restricted by RBAC and encrypted at rest.",
         remedy: "Nothing, if the file is indeed secret; keep the generated Secret out of version control, or replace it with one your secret store manages.",
         example: "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./server.key:/etc/ssl/private/server.key:ro\n# file: server.key\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",

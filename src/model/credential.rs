@@ -400,6 +400,21 @@ fn is_flag(value: &str) -> bool {
     value.is_empty() || FLAGS.iter().any(|f| value.eq_ignore_ascii_case(f))
 }
 
+/// Why a config's `content:` (`variable`: none) or the value of the
+/// variable its `environment:` names looks like a credential: such a config
+/// goes into a Secret, as a private-looking `file:` does.
+#[must_use]
+pub fn config_reason(variable: Option<&str>, value: &[u8]) -> Option<&'static str> {
+    if content(value).is_some() {
+        return Some("its content looks like a credential");
+    }
+    let text = std::str::from_utf8(value).unwrap_or_default();
+    variable
+        .filter(|_| !is_flag(text))
+        .and_then(credential_name)
+        .map(|_| "it comes from a variable named like a credential")
+}
+
 /// What a value that has a credential's shape looks like.
 #[must_use]
 pub fn content(value: &[u8]) -> Option<&'static str> {

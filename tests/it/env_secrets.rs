@@ -527,3 +527,58 @@ fn the_kustomize_base_holds_the_secret_as_a_resource() {
         &["--strict", "-k", KUBE_VERSION, stream.to_str().unwrap()],
     );
 }
+
+/// Fails on the old main: a config whose `environment:` names a token, or
+/// whose `content:` is a private key, became a ConfigMap. The same rule as
+/// for the environment puts them into a Secret; a plain config stays a
+/// ConfigMap.
+#[test]
+fn configs_from_a_credential_variable_or_content_go_into_a_secret() {
+    let dir = common::compose_dir(
+        "services:
+  app:
+    image: app
+    configs: [tok, key, plain]
+configs:
+  tok:
+    environment: API_TOKEN
+  key:
+    content: |
+      -----BEGIN PRIVATE KEY-----
+      MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8w
+      -----END PRIVATE KEY-----
+  plain:
+    content: hello
+",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("API_TOKEN", "t0k3n-value")
+        .args(["convert", "-p", "p"])
+        .success();
+    let objects = run.objects();
+    let kind_of = |name: &str| {
+        objects
+            .iter()
+            .find(|o| o["metadata"]["name"] == name)
+            .map(|o| o["kind"].as_str().unwrap().to_string())
+    };
+    assert_eq!(kind_of("p-config-tok").as_deref(), Some("Secret"));
+    assert_eq!(kind_of("p-config-key").as_deref(), Some("Secret"));
+    assert_eq!(kind_of("p-config-plain").as_deref(), Some("ConfigMap"));
+    assert!(
+        objects
+            .iter()
+            .filter(|o| o["kind"] == "ConfigMap")
+            .all(|o| !o.to_string().contains("t0k3n-value") && !o.to_string().contains("MIIB")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(
+            "config `tok` looks private (it comes from a variable named like a credential)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
