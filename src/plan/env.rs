@@ -177,3 +177,37 @@ fn secret_key(name: &str, data: &BTreeMap<String, Vec<u8>>) -> String {
         .find(|k| !data.contains_key(k))
         .unwrap_or(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EnvValue;
+    use crate::plan::{PlanOptions, plan_text};
+
+    #[test]
+    fn keys_are_valid_and_unique_and_the_last_value_wins() {
+        let (plan, _) = plan_text(
+            "services:\n  app:\n    image: app\n    environment:\n      - my password=a\n      - my_password=b\n      - TOKEN=c\n      - TOKEN=d\n",
+            &PlanOptions::default(),
+        );
+        let details = &plan.containers[0].details;
+        let keys: Vec<(&str, &str)> = details
+            .env
+            .iter()
+            .map(|v| match &v.value {
+                EnvValue::Secret { key, .. } => (v.name.as_str(), key.as_str()),
+                EnvValue::Text(_) => (v.name.as_str(), ""),
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("my password", "my_password"),
+                ("my_password", "my_password_2"),
+                ("TOKEN", "TOKEN"),
+            ]
+        );
+        let secret = details.env_secret.as_ref().unwrap();
+        assert_eq!(secret.name, "default-app-env");
+        assert_eq!(secret.data["TOKEN"], b"d");
+    }
+}
