@@ -8,7 +8,8 @@
 //!   ([`WORDS`]: `PASSWORD`, `SECRET`, `TOKEN`, `AUTH`, …) or a pair ending in
 //!   `KEY` ([`KEY_PAIRS`]: `PRIVATE_KEY`, `API_KEY`, `ACCESS_KEY`, …). Not when
 //!   its last word says the value is *about* a credential, not the credential
-//!   ([`QUALIFIERS`]: `…_PASSWORD_FILE`, `…_AUTH_METHOD`, `…_TOKEN_URL`), and
+//!   ([`QUALIFIERS`]: `…_PASSWORD_FILE`, `…_AUTH_METHOD`, `…_TOKEN_URL`,
+//!   `AUTH_RATELIMIT`), and
 //!   not when the value is empty or a flag (`true`, `false`, `yes`, `no`,
 //!   `on`, `off`, `0`, `1`): `MYSQL_ALLOW_EMPTY_PASSWORD=yes` holds no secret.
 //! - **By content**, whatever the name: a PEM private key, a URL with a
@@ -99,6 +100,24 @@ pub const QUALIFIERS: &[&str] = &[
     "SCOPE",
     "SCOPES",
     "REALM",
+    "LIMIT",
+    "LIMITS",
+    "RATELIMIT",
+    "RATE",
+    "RETRIES",
+    "ATTEMPTS",
+    "COUNT",
+    "SIZE",
+    "MIN",
+    "MAX",
+    "INTERVAL",
+    "DELAY",
+    "LEVEL",
+    "POLICY",
+    "FORMAT",
+    "VERSION",
+    "PREFIX",
+    "SUFFIX",
 ];
 
 /// A well-known token shape: a prefix at the start of a word, followed by at
@@ -538,6 +557,7 @@ mod tests {
             "POSTGRES_HOST_AUTH_METHOD",
             "OS_AUTH_URL",
             "PASSWORD_MIN_LENGTH",
+            "AUTH_RATELIMIT",
             "CACHE_KEY_PREFIX",
             "PRIMARY_KEY",
             "",

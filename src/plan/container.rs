@@ -162,7 +162,7 @@ pub(crate) fn details(
     secrets: &mut SecretNames,
     diagnostics: &mut Diagnostics,
 ) -> Details {
-    let (env, env_secret) = plan_env(service, secrets, diagnostics);
+    let (env, env_secret) = plan_env(service, secrets);
     let mut ports: Vec<(u16, Protocol)> = Vec::new();
     for port in service.ports.iter().chain(&service.expose) {
         if !ports.contains(&(port.target, port.protocol)) {
@@ -310,6 +310,7 @@ pub(crate) fn plan_containers(
             ),
         });
     }
+    secrets.notes(diagnostics);
     containers
 }
 

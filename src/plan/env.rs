@@ -38,11 +38,18 @@ pub enum EnvValue {
     },
 }
 
+/// A service and the name of its Secret.
+type ServiceSecret = (String, String);
+
 /// The names of the Secrets that hold credentials from the environment,
-/// unique among the Secrets and ConfigMaps of the storage and each other.
+/// unique among the Secrets and ConfigMaps of the storage and each other,
+/// and what was moved into them, for the notes.
 pub(crate) struct SecretNames {
     prefix: String,
     taken: HashSet<String>,
+    /// The moved variables (as the note lists them), whether they are
+    /// several, and the services and their Secrets, in the order found.
+    moved: Vec<(String, bool, Vec<ServiceSecret>)>,
 }
 
 impl SecretNames {
@@ -55,6 +62,7 @@ impl SecretNames {
                 .map(|s| s.name.clone())
                 .chain(storage.config_maps.iter().map(|c| c.name.clone()))
                 .collect(),
+            moved: Vec::new(),
         }
     }
 
@@ -63,14 +71,67 @@ impl SecretNames {
         let base = names::dns_label(&format!("{}-{service}-env", self.prefix), "env");
         names::unique(&base, &mut self.taken)
     }
+
+    /// Records that `variables` of `service` went into Secret `secret`.
+    fn record(&mut self, variables: &[(&str, Credential)], service: &str, secret: &str) {
+        let list: Vec<String> = variables
+            .iter()
+            .map(|(name, why)| match why {
+                Credential::Name(_) => format!("`{name}`"),
+                Credential::Value(_) => format!("`{name}` ({})", why.reason()),
+            })
+            .collect();
+        let list = and_list(&list);
+        let entry = (service.to_string(), secret.to_string());
+        match self.moved.iter_mut().find(|(l, _, _)| *l == list) {
+            Some((_, _, services)) => services.push(entry),
+            None => self.moved.push((list, variables.len() > 1, vec![entry])),
+        }
+    }
+
+    /// One note per set of variables moved (services whose env files or
+    /// environments move the same variables share it), never a value. It
+    /// points at no line: a snippet shows the lines around its span, and a
+    /// variable's line (or the one before a service's name) may hold a value.
+    pub(crate) fn notes(self, diagnostics: &mut Diagnostics) {
+        for (list, several, services) in self.moved {
+            let (looks, goes, them) = if several {
+                ("look like credentials", "they go", "them")
+            } else {
+                ("looks like a credential", "it goes", "it")
+            };
+            let names: Vec<String> = services.iter().map(|(s, _)| format!("`{s}`")).collect();
+            let secrets: Vec<String> = services.iter().map(|(_, s)| format!("`{s}`")).collect();
+            let (of, into) = match services.as_slice() {
+                [(service, secret)] => {
+                    (format!("service `{service}`"), format!("Secret `{secret}`"))
+                }
+                _ => (
+                    format!("services {}", and_list(&names)),
+                    format!("each service's Secret ({})", secrets.join(", ")),
+                ),
+            };
+            let secret = services.first().map_or("NAME", |(_, s)| s.as_str());
+            diagnostics.push(
+                Diagnostic::note(
+                    "env-secret",
+                    format!(
+                        "{list} of {of} {looks}: {goes} into {into} and the container reads {them} with `secretKeyRef`, not as plain text in the workload"
+                    ),
+                )
+                .help(format!(
+                    "keep the Secret out of version control, or create it (the same keys) from your secret store and drop it from the output (Helm: set `secrets.{secret}.existingSecret`)"
+                )),
+            );
+        }
+    }
 }
 
 /// The environment of `service`'s container, and the Secret of its
-/// credentials when it has any (one note names them, never their values).
+/// credentials when it has any (recorded in `names` for the notes).
 pub(crate) fn plan_env(
     service: &Service,
     names: &mut SecretNames,
-    diagnostics: &mut Diagnostics,
 ) -> (Vec<EnvVar>, Option<SecretPlan>) {
     // Compose's order: the first place of each name, the last value.
     let mut merged: Vec<(&str, &str)> = Vec::new();
@@ -111,39 +172,10 @@ pub(crate) fn plan_env(
         });
     }
     let secret = secret_name.map(|name| {
-        diagnostics.push(note(&service.name.value, &name, &moved));
+        names.record(&moved, &service.name.value, &name);
         SecretPlan { name, data }
     });
     (env, secret)
-}
-
-/// The note naming the variables of `service` moved into Secret `secret`.
-/// It names the service and points at no line: a snippet shows the lines
-/// around its span, and a variable's line (or the one before a service's
-/// name) may hold a value.
-fn note(service: &str, secret: &str, moved: &[(&str, Credential)]) -> Diagnostic {
-    let list: Vec<String> = moved
-        .iter()
-        .map(|(name, why)| match why {
-            Credential::Name(_) => format!("`{name}`"),
-            Credential::Value(_) => format!("`{name}` ({})", why.reason()),
-        })
-        .collect();
-    let (looks, goes, them) = if moved.len() == 1 {
-        ("looks like a credential", "it goes", "it")
-    } else {
-        ("look like credentials", "they go", "them")
-    };
-    Diagnostic::note(
-        "env-secret",
-        format!(
-            "{} of service `{service}` {looks}: {goes} into Secret `{secret}` and the container reads {them} with `secretKeyRef`, not as plain text in the workload",
-            and_list(&list),
-        ),
-    )
-    .help(format!(
-        "keep the Secret out of version control, or create `{secret}` (the same keys) from your secret store and drop it from the output (Helm: set `secrets.{secret}.existingSecret`)"
-    ))
 }
 
 /// `a`, `a and b`, `a, b and c`.

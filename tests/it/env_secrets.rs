@@ -593,3 +593,54 @@ fn the_stream_of_a_project_with_credentials() {
     let dir = project();
     insta::assert_snapshot!("env-secrets", convert(dir.path(), &[]).stdout);
 }
+
+/// Services that share an env file share one note (not one per service,
+/// nor per variable); each still gets a Secret of its own.
+#[test]
+fn services_moving_the_same_variables_share_one_note() {
+    let dir = common::compose_dir(
+        "services:
+  a:
+    image: a
+    env_file: [common.env]
+  b:
+    image: b
+    env_file: [common.env]
+  c:
+    image: c
+    environment: [OTHER_TOKEN=t1]
+",
+    );
+    std::fs::write(
+        dir.path().join("common.env"),
+        "GRAFANA_PASSWORD=pw1\nLOG=1\n",
+    )
+    .unwrap();
+    let run = convert(dir.path(), &[]);
+    assert_eq!(
+        run.stderr.matches("note[env-secret]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "`GRAFANA_PASSWORD` of services `a` and `b` looks like a credential: it goes into each service's Secret (`p-a-env`, `p-b-env`)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let objects = run.objects();
+    assert_eq!(
+        secret_data(&objects, "p-a-env"),
+        pairs(&[("GRAFANA_PASSWORD", "pw1")])
+    );
+    assert_eq!(
+        secret_data(&objects, "p-b-env"),
+        pairs(&[("GRAFANA_PASSWORD", "pw1")])
+    );
+    assert_eq!(
+        secret_data(&objects, "p-c-env"),
+        pairs(&[("OTHER_TOKEN", "t1")])
+    );
+}
