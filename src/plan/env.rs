@@ -5,7 +5,7 @@
 //! a Deployment (the default `view` role) reads its `env`; a Secret can be
 //! kept from them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::credential::{Credential, credential};
@@ -50,6 +50,8 @@ pub(crate) struct SecretNames {
     /// The moved variables (as the note lists them), whether they are
     /// several, and the services and their Secrets, in the order found.
     moved: Vec<(String, bool, Vec<ServiceSecret>)>,
+    /// Positions in `moved` by list, so that recording stays linear.
+    groups: HashMap<String, usize>,
 }
 
 impl SecretNames {
@@ -63,6 +65,7 @@ impl SecretNames {
                 .chain(storage.config_maps.iter().map(|c| c.name.clone()))
                 .collect(),
             moved: Vec::new(),
+            groups: HashMap::new(),
         }
     }
 
@@ -83,9 +86,12 @@ impl SecretNames {
             .collect();
         let list = and_list(&list);
         let entry = (service.to_string(), secret.to_string());
-        match self.moved.iter_mut().find(|(l, _, _)| *l == list) {
+        match self.groups.get(&list).and_then(|&i| self.moved.get_mut(i)) {
             Some((_, _, services)) => services.push(entry),
-            None => self.moved.push((list, variables.len() > 1, vec![entry])),
+            None => {
+                self.groups.insert(list.clone(), self.moved.len());
+                self.moved.push((list, variables.len() > 1, vec![entry]));
+            }
         }
     }
 
