@@ -15,6 +15,7 @@ mod addresses;
 mod auto;
 mod checks;
 mod container;
+mod env;
 mod hosts;
 mod loopback;
 pub(crate) mod names;
@@ -37,6 +38,7 @@ use crate::model::Project;
 pub use address_map::{AddressMap, MapEntry};
 use addresses::Addresses;
 pub use container::{ContainerPlan, Details, Probe, escape};
+pub use env::{EnvValue, EnvVar};
 pub use hosts::HostAlias;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,

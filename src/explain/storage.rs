@@ -47,7 +47,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "bind-secret",
         title: "a private-looking file goes into a Secret, not a ConfigMap",
-        meaning: "A bind-mounted file (or a `configs:` file) inside the project looks private — PEM private-key content, `*.key`, `id_rsa`-style names, `.env`. podlift puts it into a Secret and mounts it from there.",
+        meaning: "A bind-mounted file (or a `configs:` file) inside the project looks private — PEM private-key content, `*.key`, `id_rsa`-style names, `.env` — or a config's `content:` or the variable its `environment:` names looks like a credential (the rule of `env-secret`). podlift puts it into a Secret and mounts it from there.",
         kubernetes: "ConfigMaps are readable by anyone who may read the namespace's configuration and often end up in logs and Git; Secrets can be restricted by RBAC and encrypted at rest.",
         remedy: "Nothing, if the file is indeed secret; keep the generated Secret out of version control, or replace it with one your secret store manages.",
         example: "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./server.key:/etc/ssl/private/server.key:ro\n# file: server.key\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
@@ -83,6 +83,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "Its variables would be missing from the container; compose refuses to start in this case unless the entry says `required: false`.",
         remedy: "Create the file, fix the path (relative to the compose file), or mark the entry `required: false`.",
         example: "services:\n  app:\n    image: app:1\n    env_file: [app.env]\n",
+    },
+    Explanation {
+        code: "env-secret",
+        title: "credential-looking environment variables go into a Secret",
+        meaning: "Variables of a service's environment (from `env_file`, `environment` or interpolation alike) look like credentials: a name with a word such as `PASSWORD`, `PASSWD`, `PASS`, `SECRET`, `TOKEN`, `AUTH`, `CREDENTIALS`, `PRIVATE_KEY`, `API_KEY` or `ACCESS_KEY` (not when its last word is `FILE`, `PATH`, `URL`, `METHOD`, `ENABLED` …, nor for an empty or flag value such as `yes`), or a value shaped like a PEM private key, a URL with a password, a JWT or a well-known token (GitHub, GitLab, Slack, AWS, Stripe, Google …). podlift puts them into one Secret per service (`<project>-<service>-env`, keyed by the variable's name) and the container reads them with `valueFrom.secretKeyRef`, in compose's order and with compose's overrides; one note names them and the services (those that move the same variables share it), never a value. The other variables stay plain `value`s.",
+        kubernetes: "Anyone who may read a Deployment (the default `view` role) reads its `env`; Secrets can be kept from them by RBAC and encrypted at rest. The Helm chart takes the values from `values.yaml` (`secrets.NAME.data`) or from an existing Secret (`secrets.NAME.existingSecret`), never from a template; the Kustomize base holds the Secret as a resource file.",
+        remedy: "Keep the generated Secret (and the chart's `values.yaml`) out of version control, or create the Secret with the same keys from your secret store and drop it from the output (Helm: set `secrets.NAME.existingSecret`).",
+        example: "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: example\n",
     },
     Explanation {
         code: "external-object",

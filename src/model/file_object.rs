@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
+use crate::model::credential;
 use crate::model::host_content::{file_name_of, private_reason, read_small};
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -74,9 +75,13 @@ pub fn read_file_objects(
                 }
             }
         } else if let Some(content) = body.get("content").and_then(Node::scalar) {
+            private = credential::config_reason(None, content.as_bytes());
             Some(content.into_bytes())
         } else if let Some(variable) = body.get("environment").and_then(Node::scalar) {
-            variables.get(&variable).map(|v| v.clone().into_bytes())
+            variables.get(&variable).map(|v| {
+                private = credential::config_reason(Some(&variable), v.as_bytes());
+                v.clone().into_bytes()
+            })
         } else {
             None
         };

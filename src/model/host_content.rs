@@ -112,7 +112,7 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
 }
 
 /// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
-fn pem_private_key(content: &[u8]) -> bool {
+pub(crate) fn pem_private_key(content: &[u8]) -> bool {
     const BEGIN: &[u8] = b"-----BEGIN ";
     content.windows(BEGIN.len()).enumerate().any(|(at, w)| {
         w == BEGIN

@@ -27,6 +27,7 @@ mod controller;
 mod convert;
 mod diagnostics;
 mod docker_semantics;
+mod env_secrets;
 mod explain;
 mod findings;
 mod host_ports;
