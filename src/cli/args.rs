@@ -282,6 +282,12 @@ pub struct InputArgs {
     /// Treat warnings as errors.
     #[arg(help_heading = "Diagnostics", long)]
     pub strict: bool,
+    /// Convert only these services and what they need (`depends_on`, `links`, `volumes_from`, `network_mode: service:`), as `docker compose up SERVICE...`.
+    #[arg(help_heading = "Input", value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Leave a service out (repeatable); a kept service that needs it is an error.
+    #[arg(help_heading = "Input", long = "exclude", value_name = "SERVICE")]
+    pub exclude: Vec<String>,
 }
 
 /// `convert` options.

@@ -42,6 +42,7 @@ mod process_keys;
 mod properties;
 mod releases;
 mod scalars;
+mod select;
 mod shipping;
 mod split;
 mod start_gate;
