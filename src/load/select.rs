@@ -124,7 +124,79 @@ pub fn apply(
         // reported above: the model need not say it again
         drop_shared(body, &excluded);
     }
+    drop_unused(root);
     Some(gone)
+}
+
+/// Leaves out the top-level volumes, configs, secrets and networks that no
+/// kept service uses, as compose does for `up SERVICE...` (the claims,
+/// ConfigMaps and Secrets of the services left out are not made).
+fn drop_unused(root: &mut Node) {
+    let mut used: HashSet<(&'static str, String)> = HashSet::new();
+    for (_, body) in root
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        for item in body
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let source = match item.scalar() {
+                Some(short) => short.split(':').next().map(String::from),
+                None => item.get("source").and_then(Node::scalar),
+            };
+            if let Some(source) = source {
+                used.insert(("volumes", source));
+            }
+        }
+        for key in ["configs", "secrets"] {
+            for item in body.get(key).and_then(Node::as_seq).unwrap_or_default() {
+                let source = item
+                    .scalar()
+                    .or_else(|| item.get("source").and_then(Node::scalar));
+                if let Some(source) = source {
+                    used.insert((key, source));
+                }
+            }
+        }
+        match body.get("networks").map(|n| &n.value) {
+            Some(Value::Seq(items)) => {
+                used.extend(
+                    items
+                        .iter()
+                        .filter_map(Node::scalar)
+                        .map(|n| ("networks", n)),
+                );
+            }
+            Some(Value::Map(entries)) => {
+                used.extend(
+                    entries
+                        .iter()
+                        .filter_map(|(k, _)| k.scalar())
+                        .map(|n| ("networks", n)),
+                );
+            }
+            _ => {}
+        }
+    }
+    let Value::Map(sections) = &mut root.value else {
+        return;
+    };
+    for (key, section) in sections.iter_mut() {
+        let Some(kind @ ("volumes" | "configs" | "secrets" | "networks")) = key.as_str() else {
+            continue;
+        };
+        if let Value::Map(entries) = &mut section.value {
+            entries.retain(|(name, _)| {
+                name.scalar().is_none_or(|name| {
+                    // `default` is every service's without `networks`
+                    (kind == "networks" && name == "default") || used.contains(&(kind, name))
+                })
+            });
+        }
+    }
 }
 
 /// Reports names that are no service of the project (and names both named

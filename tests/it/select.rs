@@ -74,9 +74,14 @@ fn a_docker_socket_service_is_left_out_with_exclude_or_by_naming_the_others() {
         "{}",
         refused.stderr
     );
-    for args in [&["--exclude", "agent"][..], &["web"], &["web", "db"]] {
+    for args in [
+        &["--exclude", "agent"][..],
+        &["web"],
+        &["web", "db"],
+        &["--strategy", "split", "--exclude", "agent"],
+    ] {
         let run = Test::new()
-            .args(["convert", "--strategy", "split"])
+            .args(["convert"])
             .args(args)
             .current_dir(dir.path())
             .success();
