@@ -75,7 +75,9 @@ Examples:
   podlift convert | kubectl apply -f -                  # compose.yaml here, to the cluster
   podlift convert -f a.yaml -f b.yaml -o k8s/           # two files merged, one file per object
   podlift convert --format kustomize -o base/           # a Kustomize base
-  podlift convert --strategy split --kube-version 1.28  # a Deployment per service";
+  podlift convert --strategy split --kube-version 1.28  # a Deployment per service
+  podlift convert --exclude agent                       # every service but `agent`
+  podlift convert web worker                            # these two and what they need";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:

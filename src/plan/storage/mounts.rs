@@ -103,7 +103,7 @@ fn socket_help(service: &Service, socket: usize) -> String {
         format!("volumes: !override{items}")
     };
     format!(
-        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (`-f compose.yaml -f no-docker-socket.yaml`):\n    services:\n      {owner}:\n        {volumes}"
+        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (e.g. `-f compose.yaml -f no-docker-socket.yaml`):\n    services:\n      {owner}:\n        {volumes}"
     )
 }
 
