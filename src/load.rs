@@ -1,6 +1,7 @@
 //! Loading: finds the compose files, reads them, parses YAML with positions,
 //! interpolates variables, resolves `include` and `extends`, merges several
-//! files into one document and drops the services no active profile selects.
+//! files into one document, drops the services no active profile selects and
+//! keeps those the command line chose (`SERVICE...`, `--exclude`).
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
@@ -18,6 +19,7 @@ pub mod interpolate;
 pub mod merge;
 pub(crate) mod paths;
 mod profiles;
+mod select;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -78,6 +80,10 @@ pub struct LoadOptions {
     /// `COMPOSE_PATH_SEPARATOR`: what separates the names in `compose_file_env`
     /// (default `:`).
     pub path_separator: Option<String>,
+    /// `SERVICE...`: convert these and what they need (empty: every service).
+    pub services: Vec<String>,
+    /// `--exclude`: services left out.
+    pub exclude: Vec<String>,
 }
 
 /// The loaded, merged compose document.
@@ -94,6 +100,10 @@ pub struct Document {
     /// The services no active profile selects (name, body): not part of the
     /// project, but compose refuses the file when one of them is malformed.
     pub inactive: Vec<(Node, Node)>,
+    /// The services of active profiles that `SERVICE...` or `--exclude` left
+    /// out (name, body): not converted, but compose refuses the file when one
+    /// of them is invalid.
+    pub deselected: Vec<(Node, Node)>,
 }
 
 /// Loads and merges the compose files.
@@ -153,7 +163,12 @@ pub fn load(
     } else {
         options.profiles.clone()
     };
-    let inactive = profiles::apply(&mut root, &active);
+    let mut inactive = profiles::apply(&mut root, &active);
+    let selection = select::Selection {
+        named: &options.services,
+        excluded: &options.exclude,
+    };
+    let deselected = select::apply(&mut root, &mut inactive, selection, loader.diagnostics)?;
     let services = root
         .get("services")
         .and_then(Node::as_map)
@@ -176,6 +191,7 @@ pub fn load(
         project_dir,
         env_file_variables,
         inactive,
+        deselected,
     })
 }
 

@@ -187,11 +187,13 @@ pub fn model(
         inactive: document
             .inactive
             .iter()
+            .chain(&document.deselected)
             .filter_map(|(k, _)| k.scalar())
             .collect(),
     };
     let mut file_name = None;
     check_inactive(&document.inactive, &context, &mut reader);
+    check_deselected(&document.deselected, &context, &mut reader);
     let mut root = document.root;
     // The services are read from a tree of their own, each freed once read:
     // for a large project the tree then shrinks while the model grows.
@@ -327,6 +329,40 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
     for diagnostic in found.items() {
         if diagnostic.severity == crate::diagnostic::Severity::Error
             && SCHEMA.contains(&diagnostic.code)
+        {
+            reader.diagnostics.push(diagnostic.clone());
+        }
+    }
+}
+
+/// Services the command line left out (`SERVICE...`, `--exclude`) are not
+/// converted, but compose reads them as part of the project before it
+/// selects: their errors count, but not those about what a cluster cannot
+/// hold, nor their warnings. Their files are not read.
+fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
+    const CLUSTER: &[&str] = &[
+        "image-invalid",
+        "quantity-invalid",
+        "volume-target-relative",
+        "cpus-invalid",
+    ];
+    // their host files are not read: nothing of them is converted
+    let context = &Context {
+        files: FileAccess::Skip,
+        ..context.clone()
+    };
+    let mut found = Diagnostics::default();
+    for (key, body) in deselected {
+        if let Some(name) = key.scalar() {
+            let mut scratch = Reader {
+                diagnostics: &mut found,
+            };
+            Service::read(Located::new(name, key.span), body, context, &mut scratch);
+        }
+    }
+    for diagnostic in found.items() {
+        if diagnostic.severity == crate::diagnostic::Severity::Error
+            && !CLUSTER.contains(&diagnostic.code)
         {
             reader.diagnostics.push(diagnostic.clone());
         }

@@ -75,7 +75,9 @@ Examples:
   podlift convert | kubectl apply -f -                  # compose.yaml here, to the cluster
   podlift convert -f a.yaml -f b.yaml -o k8s/           # two files merged, one file per object
   podlift convert --format kustomize -o base/           # a Kustomize base
-  podlift convert --strategy split --kube-version 1.28  # a Deployment per service";
+  podlift convert --strategy split --kube-version 1.28  # a Deployment per service
+  podlift convert --exclude agent                       # every service but `agent`
+  podlift convert web worker                            # these two and what they need";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -287,6 +289,12 @@ pub struct InputArgs {
     /// `--strict` (repeatable; per service: `x-podlift: {allow: [CODE]}`).
     #[arg(help_heading = "Diagnostics", long, value_name = "CODE")]
     pub allow: Vec<String>,
+    /// Convert only these services and what they need (`depends_on`, `links`, `volumes_from`, `network_mode: service:`), as `docker compose up SERVICE...`.
+    #[arg(help_heading = "Input", value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Leave a service out (repeatable); a kept service that needs it is an error.
+    #[arg(help_heading = "Input", long = "exclude", value_name = "SERVICE")]
+    pub exclude: Vec<String>,
 }
 
 /// `convert` options.

@@ -85,6 +85,8 @@ pub fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         environment: env.variables.clone(),
         stdin: env.stdin.clone(),
         path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
+        services: input.services.clone(),
+        exclude: input.exclude.clone(),
     }
 }
 

@@ -79,7 +79,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "depends-on-unknown",
         title: "a service depends on a service that does not exist",
-        meaning: "`depends_on` names something that is not a service of the project (after profiles are applied).",
+        meaning: "`depends_on` (or `links`, `volumes_from`, `network_mode: service:NAME`) names something that is not a service of the project (after profiles are applied). Compose checks this for every service before it selects the ones named on the command line: naming a service of an inactive profile enables it, but not for the services that need it.",
         kubernetes: "There is no container to wait for; compose refuses this too.",
         remedy: "Name a service of this project, activate the profile that defines it, or remove the entry.",
         example: "services:\n  app:\n    image: app:1\n    depends_on: [database]\n",
@@ -211,6 +211,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "`seccomp=FILE` becomes `seccompProfile: Localhost`, read from the kubelet's directory on the node; `apparmor=NAME` becomes `appArmorProfile: Localhost`, which needs the profile loaded there. A Pod whose profile is missing does not start.",
         remedy: "Install the profiles on every node (the Security Profiles Operator helps), or drop the option; set what Kubernetes cannot express by hand if you need it.",
         example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - seccomp=./profile.json\n",
+    },
+    Explanation {
+        code: "service-excluded-needed",
+        title: "a service that is kept needs a service that `--exclude` leaves out",
+        meaning: "`--exclude NAME` leaves a service out of the conversion, but a service that is converted needs it: a required `depends_on` entry, `links`, `volumes_from`, or `network_mode`/`ipc`/`pid: service:NAME`.",
+        kubernetes: "The kept service would wait for, share the namespace of, or mount the volumes of a container that is not there; `docker compose up` would start the excluded service along with it.",
+        remedy: "Keep the service (drop `--exclude NAME`), leave the one that needs it out too (`--exclude` it, or name only the services to convert), or make the `depends_on` entry optional with `required: false` (it is then dropped, as compose drops it).",
+        example: "# podlift convert --exclude db\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
     },
     Explanation {
         code: "start-order",

@@ -65,7 +65,7 @@ pub(super) const ALL: &[Explanation] = &[
         title: "a service mounts the Docker socket",
         meaning: "A bind mount's source is the Docker daemon's socket (`/var/run/docker.sock` and the like).",
         kubernetes: "Cluster nodes run containerd or CRI-O, not Docker: there is no socket to mount, and giving a Pod the node's container runtime hands it the whole node.",
-        remedy: "Remove the mount; a container that drives Docker must be redesigned for Kubernetes (e.g. to use the Kubernetes API with a narrow ServiceAccount).",
+        remedy: "Leave the service out of the conversion (`--exclude NAME`, or name the services to convert: `podlift convert web db`), or drop just the mount with an override file given after yours (`-f compose.yaml -f no-docker-socket.yaml`) that sets the service's `volumes: !reset []` (or `volumes: !override` and the other entries). A container that drives Docker must be redesigned for Kubernetes (e.g. to use the Kubernetes API with a narrow ServiceAccount).",
         example: "services:\n  agent:\n    image: agent:1\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
     },
     Explanation {

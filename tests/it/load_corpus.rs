@@ -154,6 +154,8 @@ fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics
         environment: environment.clone(),
         stdin: None,
         path_separator: None,
+        services: Vec::new(),
+        exclude: Vec::new(),
     };
     if let Some(document) = load::load(&options, &mut sources, &mut diagnostics) {
         let names = NameSources {

@@ -45,6 +45,7 @@ mod process_keys;
 mod properties;
 mod releases;
 mod scalars;
+mod select;
 mod service_types;
 mod shipping;
 mod split;

@@ -74,6 +74,39 @@ pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
     );
 }
 
+/// The ways forward from a Docker socket mount: leave the service out, or
+/// drop just the mount with an override file (its lines, with the other
+/// entries of the service's `volumes` as compose reads them).
+fn socket_help(service: &Service, socket: usize) -> String {
+    let owner = &service.name.value;
+    let others: Vec<String> = service
+        .mounts
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != socket)
+        .filter_map(|(_, mount)| {
+            let ro = if mount.read_only { ":ro" } else { "" };
+            let target = &mount.target;
+            match &mount.source {
+                MountSource::Named(name) => Some(format!("{name}:{target}{ro}")),
+                MountSource::Bind { written, .. } => Some(format!("{written}:{target}{ro}")),
+                MountSource::Anonymous => Some(target.clone()),
+                // `tmpfs:` entries stay where they are
+                MountSource::Tmpfs(_) => None,
+            }
+        })
+        .collect();
+    let volumes = if others.is_empty() {
+        "volumes: !reset []".to_string()
+    } else {
+        let items: String = others.iter().flat_map(|o| ["\n          - ", o]).collect();
+        format!("volumes: !override{items}")
+    };
+    format!(
+        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (e.g. `-f compose.yaml -f no-docker-socket.yaml`):\n    services:\n      {owner}:\n        {volumes}"
+    )
+}
+
 #[allow(clippy::too_many_lines)] // one arm per kind of mount
 pub(super) fn plan_mounts(
     project: &Project,
@@ -143,7 +176,7 @@ pub(super) fn plan_mounts(
                     diagnostics.push(
                         Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
                             .at(mount.span)
-                            .help("remove the mount; a container that drives Docker must be redesigned for Kubernetes"),
+                            .help(socket_help(service, index)),
                     );
                     continue;
                 }
