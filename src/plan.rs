@@ -399,6 +399,7 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         project_dir: std::path::PathBuf::from("p"),
         env_file_variables: std::collections::BTreeMap::new(),
         inactive: Vec::new(),
+        host_files: crate::load::host_files::HostFiles::default(),
     };
     let mut diagnostics = Diagnostics::default();
     let project = crate::model::model(

@@ -80,6 +80,7 @@ pub fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         environment: env.variables.clone(),
         stdin: env.stdin.clone(),
         path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
+        allow_outside: input.allow_outside.clone(),
     }
 }
 

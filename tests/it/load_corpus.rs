@@ -136,9 +136,13 @@ fn exported(file: &Path) -> BTreeMap<String, String> {
     let Ok(text) = std::fs::read_to_string(envs) else {
         return BTreeMap::new();
     };
-    load::dotenv::parse(&text, &BTreeMap::new())
-        .map(|pairs| pairs.into_iter().collect())
-        .unwrap_or_default()
+    load::dotenv::parse(
+        &text,
+        &BTreeMap::new(),
+        &load::interpolate::Tally::default(),
+    )
+    .map(|pairs| pairs.into_iter().collect())
+    .unwrap_or_default()
 }
 
 fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics {
@@ -154,6 +158,7 @@ fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics
         environment: environment.clone(),
         stdin: None,
         path_separator: None,
+        allow_outside: Vec::new(),
     };
     if let Some(document) = load::load(&options, &mut sources, &mut diagnostics) {
         let names = NameSources {
