@@ -194,8 +194,18 @@ pub struct HostFile {
     pub place: Place,
     /// The content.
     pub bytes: Vec<u8>,
-    /// Why it looks private (by the name written, the target's name or the content).
-    pub private: Option<&'static str>,
+    /// The file name as written.
+    pub written_name: String,
+}
+
+impl HostFile {
+    /// Why it looks private (by the name written, the target's name or the
+    /// content); scanned on demand, as env files need not be.
+    #[must_use]
+    pub fn private(&self) -> Option<&'static str> {
+        private_reason(&self.written_name, Some(&self.bytes))
+            .or_else(|| private_reason(&name_of(&self.real), None))
+    }
 }
 
 /// The resolver: the project directory, the directories the user allowed,
@@ -307,13 +317,11 @@ impl HostFiles {
             return Err(Refusal::TooLarge(limit));
         }
         let bytes = self.open_regular(&resolved.real, limit)?;
-        let private = private_reason(&name_of(path), Some(&bytes))
-            .or_else(|| private_reason(&name_of(&resolved.real), None));
         Ok(HostFile {
             real: resolved.real.clone(),
             place: resolved.place,
             bytes,
-            private,
+            written_name: name_of(path),
         })
     }
 
@@ -365,7 +373,8 @@ impl HostFiles {
         if before.saturating_add(meta.len()) > MAX_HOST_BYTES_TOTAL {
             return Err(Refusal::Total);
         }
-        let mut bytes = Vec::new();
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(meta.len().saturating_add(1)).unwrap_or(usize::MAX));
         file.take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;

@@ -62,7 +62,7 @@ pub(crate) fn read_file_objects(
                 .read(&context.project_dir.join(&file.value), MAX_FILE_BYTES)
             {
                 Ok(read) => {
-                    private = read.private;
+                    private = read.private();
                     Some(read.bytes)
                 }
                 Err(refusal) => {

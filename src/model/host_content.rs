@@ -61,7 +61,9 @@ pub(crate) fn file_name_of(path: &Path) -> String {
 /// stays a node path.
 pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
     let normal = crate::load::paths::normalize(path);
-    if file_name_of(&normal) == DOCKER_SOCKET {
+    if file_name_of(&normal) == DOCKER_SOCKET
+        || file_name_of(&link_target(&normal)) == DOCKER_SOCKET
+    {
         return HostContent::DockerSocket;
     }
     let name = file_name_of(&normal);
@@ -115,7 +117,7 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
         Ok(file) => file,
         Err(refusal) => return HostContent::Unportable(refusal.reason()),
     };
-    if let Some(why) = file.private {
+    if let Some(why) = file.private() {
         return HostContent::PrivateFile {
             content: file.bytes,
             why,
@@ -125,6 +127,22 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
         |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
         HostContent::File,
     )
+}
+
+/// Where the links at the end of `path` lead, followed on the text alone
+/// (the target need not exist on this machine: the node's socket is what
+/// a link to `/var/run/docker.sock` names).
+fn link_target(path: &Path) -> std::path::PathBuf {
+    const MAX_LINKS: usize = 40;
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let Ok(target) = std::fs::read_link(&current) else {
+            break;
+        };
+        let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
+        current = crate::load::paths::normalize(&base.join(target));
+    }
+    current
 }
 
 /// A small directory of regular files inside the project.
@@ -162,7 +180,7 @@ fn read_host_directory(dir: &Path, files: &HostFiles, private: Option<String>) -
             return HostContent::Unportable(format!("`{name}` cannot be read"));
         };
         if private.is_none()
-            && let Some(why) = file.private
+            && let Some(why) = file.private()
         {
             private = Some(format!("`{name}`: {why}"));
         }

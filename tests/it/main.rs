@@ -27,6 +27,7 @@ mod controller;
 mod convert;
 mod diagnostics;
 mod explain;
+mod host_files;
 mod host_ports;
 mod init_script;
 mod load_corpus;
