@@ -151,7 +151,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "limit-interpolation",
         title: "interpolation produces more than podlift keeps",
-        meaning: "A value grows past 1 MiB (`MAX_VALUE_BYTES`) when its variables are expanded, or interpolation produced more than 256 MiB in one run (`MAX_INTERPOLATED_BYTES`): variables that reference each other (`A1=${A0}${A0}`, `A2=${A1}${A1}`, …) double a value with every line.",
+        meaning: "A value grows past 1 MiB (`MAX_VALUE_BYTES`) when its variables are expanded, or interpolation produced more than 64 MiB in one run (`MAX_INTERPOLATED_BYTES`): variables that reference each other (`A1=${A0}${A0}`, `A2=${A1}${A1}`, …) double a value with every line.",
         kubernetes: "A value that large would not fit in any Kubernetes object; the limits keep podlift's memory bounded.",
         remedy: "Write the values out instead of building them from each other.",
         example: "services:\n  app:\n    image: app:1\n    environment:\n      BIG: ${A19}\n# file: .env\nA0=xx\nA1=${A0}${A0}\nA2=${A1}${A1}\nA3=${A2}${A2}\nA4=${A3}${A3}\nA5=${A4}${A4}\nA6=${A5}${A5}\nA7=${A6}${A6}\nA8=${A7}${A7}\nA9=${A8}${A8}\nA10=${A9}${A9}\nA11=${A10}${A10}\nA12=${A11}${A11}\nA13=${A12}${A12}\nA14=${A13}${A13}\nA15=${A14}${A14}\nA16=${A15}${A15}\nA17=${A16}${A16}\nA18=${A17}${A17}\nA19=${A18}${A18}\nA20=${A19}${A19}\n",

@@ -422,3 +422,76 @@ pub fn name_of(path: &Path) -> String {
 fn real_or_normal(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| super::paths::normalize(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::{HostFiles, Place, Refusal, Tally};
+
+    fn resolver(project: &Path, allowed: &[&Path]) -> HostFiles {
+        let allowed: Vec<_> = allowed.iter().map(|p| p.to_path_buf()).collect();
+        HostFiles::new(project, &allowed, Tally::default())
+    }
+
+    #[test]
+    fn the_target_decides_where_a_file_lies() {
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("p");
+        let outside = root.path().join("o");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("f"), "x").unwrap();
+        std::os::unix::fs::symlink("../o/f", project.join("link")).unwrap();
+        let files = resolver(&project, &[]);
+        let resolved = files.resolve(&project.join("link")).unwrap();
+        assert_eq!(resolved.place, Place::Outside);
+        assert!(matches!(
+            files.read(&project.join("link"), 10),
+            Err(Refusal::Outside { .. })
+        ));
+        let allowed = resolver(&project, &[&outside]);
+        assert_eq!(allowed.read(&project.join("link"), 10).unwrap().bytes, b"x");
+        assert_eq!(
+            allowed.read(&project.join("link"), 0).unwrap_err(),
+            Refusal::TooLarge(0)
+        );
+    }
+
+    #[test]
+    fn kernel_files_and_fifos_are_never_opened() {
+        let project = tempfile::tempdir().unwrap();
+        let fifo = project.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let files = resolver(project.path(), &[Path::new("/")]);
+        for (path, what) in [
+            (fifo.as_path(), "a FIFO"),
+            (Path::new("/dev/zero"), "a file of the kernel"),
+            (Path::new("/proc/self/environ"), "a file of the kernel"),
+            (project.path(), "a directory"),
+        ] {
+            match files.read(path, 100) {
+                Err(Refusal::NotRegular { what: found, .. }) => assert_eq!(found, what),
+                other => panic!("{}: {other:?}", path.display()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_private_target_is_private_under_any_name() {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(project.path().join(".env"), "A=1\n").unwrap();
+        std::os::unix::fs::symlink(".env", project.path().join("settings.conf")).unwrap();
+        let files = resolver(project.path(), &[]);
+        let file = files
+            .read(&project.path().join("settings.conf"), 100)
+            .unwrap();
+        assert_eq!(file.private(), Some("it is an `.env` file"));
+    }
+}

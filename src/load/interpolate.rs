@@ -27,9 +27,10 @@ pub const MAX_NESTING: usize = 64;
 /// `A2=${A1}${A1}`, … would otherwise double a value with every line.
 pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 
-/// The most bytes interpolation may produce in one run (256 MiB), over every
-/// value that holds a `$` (compose files, `.env`, `env_file`, `label_file`).
-pub const MAX_INTERPOLATED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most bytes interpolation may produce in one run (64 MiB, four times
+/// the largest compose file), over every value that holds a `$` (compose
+/// files, `.env`, `env_file`, `label_file`).
+pub const MAX_INTERPOLATED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What interpolation has done in one run, shared by every file: the bytes
 /// it produced (bounded by [`MAX_INTERPOLATED_BYTES`]) and the variables it

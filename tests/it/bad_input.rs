@@ -494,6 +494,24 @@ fn rows() -> Vec<Row> {
             &["limit-includes", "more than 4096 compose files"],
         ),
         row(
+            "more interpolated text than a run keeps (70 values of 1 MB)",
+            Input::Setup(|d| {
+                std::fs::write(d.join(".env"), format!("A={}\n", "x".repeat(1_000_000))).unwrap();
+                (0..70).fold(
+                    String::from("services:\n  app:\n    image: busybox\n    environment:\n"),
+                    |mut out, i| {
+                        writeln!(out, "      V{i}: ${{A}}").unwrap();
+                        out
+                    },
+                )
+            }),
+            &[
+                "limit-interpolation",
+                "more than 67108864 bytes in all",
+                "compose.yaml:",
+            ],
+        ),
+        row(
             "a compose value that doubles through variables",
             Input::Setup(|d| {
                 std::fs::write(d.join(".env"), doubling(15)).unwrap();
