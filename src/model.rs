@@ -108,6 +108,8 @@ pub(crate) struct Context {
     pub project_dir: PathBuf,
     /// Whether the files a service names are read.
     pub files: FileAccess,
+    /// The resolver every host file is read through.
+    pub host: crate::load::host_files::HostFiles,
 }
 
 /// Whether the model reads the files a service names: env files, label
@@ -172,6 +174,7 @@ pub fn model(
         variables: variables.clone(),
         project_dir: document.project_dir.clone(),
         files: FileAccess::Read,
+        host: document.host_files.clone(),
     };
     let mut reader = Reader { diagnostics };
     let mut project = Project {
@@ -218,8 +221,8 @@ pub fn model(
                 "secrets" => {
                     project.secrets = read_file_objects(
                         value,
-                        "secrets",
-                        &context.project_dir,
+                        Resource::Secret,
+                        &context,
                         variables,
                         &mut reader,
                     );
@@ -227,8 +230,8 @@ pub fn model(
                 "configs" => {
                     project.configs = read_file_objects(
                         value,
-                        "configs",
-                        &context.project_dir,
+                        Resource::Config,
+                        &context,
                         variables,
                         &mut reader,
                     );
@@ -264,7 +267,24 @@ pub fn model(
         .enumerate()
         .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
     project.resource_index = volumes.chain(secrets).chain(configs).collect();
+    note_shell_variables(&context, &mut reader);
     project
+}
+
+/// One note per variable that interpolation (`${NAME}` in a compose file,
+/// `.env`, an `env_file` or `label_file`) took from the environment podlift
+/// runs in: its name, never its value.
+fn note_shell_variables(context: &Context, reader: &mut Reader<'_>) {
+    for (name, span) in context.host.tally().from_shell() {
+        reader.diagnostics.push(
+            Diagnostic::note(
+                "environment-from-shell",
+                format!("`${{{name}}}` was interpolated with the value of `{name}` in the environment podlift runs in; that value is written into the output"),
+            )
+            .at_opt(span)
+            .help(format!("check that `{name}` holds no secret; set it in `.env` (or the compose file) to make the conversion independent of this shell")),
+        );
+    }
 }
 
 /// A compose file without a `services` key; perhaps format v1, which put

@@ -405,6 +405,7 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         env_file_variables: std::collections::BTreeMap::new(),
         inactive: Vec::new(),
         deselected: Vec::new(),
+        host_files: crate::load::host_files::HostFiles::default(),
     };
     let mut diagnostics = Diagnostics::default();
     let project = crate::model::model(

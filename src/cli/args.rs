@@ -219,6 +219,14 @@ pub struct InputArgs {
     /// Environment file for interpolation (repeatable; default `.env` beside the first file).
     #[arg(help_heading = "Input", long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Read host files under DIR although it lies outside the project (repeatable).
+    ///
+    /// Read host files under DIR although it lies outside the project directory (repeatable).
+    /// Without it, podlift copies no file from outside the project into the manifests: a
+    /// `configs`/`secrets` `file:`, an `env_file`, a `label_file`, an `include` or `extends`
+    /// file that resolves (through links) outside it is an error.
+    #[arg(help_heading = "Input", long = "allow-outside", value_name = "DIR")]
+    pub allow_outside: Vec<PathBuf>,
     /// Activate a profile (repeatable; also `COMPOSE_PROFILES`).
     #[arg(help_heading = "Input", long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,

@@ -87,6 +87,7 @@ pub fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
         services: input.services.clone(),
         exclude: input.exclude.clone(),
+        allow_outside: input.allow_outside.clone(),
     }
 }
 

@@ -95,7 +95,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "environment-from-shell",
         title: "a variable's value was taken from the shell that ran podlift",
-        meaning: "`environment` names a variable without a value (`- HOME`). Compose then takes its value from the shell that runs compose; podlift does the same at convert time and writes the value into the manifests. One note names every such variable, never its value.",
+        meaning: "`environment` names a variable without a value (`- HOME`), or interpolation takes `${NAME}` (in a compose file, `.env`, an `env_file` or a `label_file`) from the shell. Compose then takes its value from the shell that runs compose; podlift does the same at convert time and writes the value into the manifests. The notes name every such variable (each `${NAME}` once), never its value.",
         kubernetes: "The value is frozen into the manifests: it is the value on the machine that converted, not on the cluster, and it may be something private from your shell.",
         remedy: "Check that no secret is among the named variables. Give the value in the compose file or an env file, or move it into a Secret.",
         example: "services:\n  app:\n    image: app:1\n    environment:\n      - HOME\n",

@@ -437,7 +437,7 @@ pub fn config_reason(variable: Option<&str>, value: &[u8]) -> Option<&'static st
 /// What a value that has a credential's shape looks like.
 #[must_use]
 pub fn content(value: &[u8]) -> Option<&'static str> {
-    if crate::model::host_content::pem_private_key(value) {
+    if crate::load::host_files::pem_private_key(value) {
         return Some("a PEM private key");
     }
     if url_with_password(value) {

@@ -2,13 +2,13 @@
 //! now) and a service's use of them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::diagnostic::Diagnostic;
+use crate::load::MAX_FILE_BYTES;
 use crate::load::yaml::{Node, Value};
+use crate::diagnostic::Diagnostic;
 use crate::model::credential;
-use crate::model::host_content::{file_name_of, private_reason, read_small};
 use crate::model::read::Reader;
+use crate::model::{Context, Resource};
 use crate::source::Located;
 
 /// A top-level secret or config: where its content comes from.
@@ -34,14 +34,21 @@ pub struct FileUse {
     pub mode: Option<u32>,
 }
 
-/// Reads top-level `secrets` or `configs` (`what`), reading `file:` content now.
-pub fn read_file_objects(
+/// Reads top-level `secrets` or `configs` (`kind`), reading `file:` content
+/// now, through the host-file resolver (inside the project, or under an
+/// `--allow-outside` directory; regular files only).
+pub(crate) fn read_file_objects(
     node: &Node,
-    what: &str,
-    project_dir: &Path,
+    kind: Resource,
+    context: &Context,
     variables: &BTreeMap<String, String>,
     reader: &mut Reader<'_>,
 ) -> Vec<FileObject> {
+    let what = if kind == Resource::Secret {
+        "secrets"
+    } else {
+        "configs"
+    };
     let Some(entries) = reader.map(node, what) else {
         return Vec::new();
     };
@@ -53,24 +60,27 @@ pub fn read_file_objects(
             reader.boolean(external, &format!("{what}.external"));
         }
         let mut private = None;
-        let content = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
-            match read_small(&project_dir.join(&file.value)) {
-                Ok(bytes) => {
-                    private = private_reason(&file_name_of(Path::new(&file.value)), Some(&bytes));
-                    Some(bytes)
+        let held = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
+            match context
+                .host
+                .read(&context.project_dir.join(&file.value), MAX_FILE_BYTES)
+            {
+                Ok(read) => {
+                    private = read.private();
+                    Some(read.bytes)
                 }
-                Err(e) => {
-                    reader.diagnostics.push(
-                        Diagnostic::error(
-                            "file-unreadable",
-                            format!(
-                                "cannot read `{}` for {what} `{}`: {}",
-                                file.value, name.value, e
-                            ),
-                        )
-                        .at(file.span)
-                        .help("fix the path (relative to the compose file)"),
-                    );
+                Err(refusal) => {
+                    let singular = what.trim_end_matches('s');
+                    reader.diagnostics.push(refusal.diagnostic(
+                        format!(
+                            "cannot read `{}` for {singular} `{}` (`{what}.{}.file`): {}",
+                            file.value,
+                            name.value,
+                            name.value,
+                            refusal.reason()
+                        ),
+                        Some(file.span),
+                    ));
                     None
                 }
             }
@@ -87,7 +97,7 @@ pub fn read_file_objects(
         };
         out.push(FileObject {
             name,
-            content,
+            content: held,
             private,
         });
     }

@@ -11,9 +11,10 @@ use crate::model::units::parse_bytes;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
-pub use crate::model::file_object::{FileUse, read_file_objects, read_file_uses};
+pub(crate) use crate::model::file_object::read_file_objects;
+pub use crate::model::file_object::{FileUse, read_file_uses};
 pub use crate::model::host_content::HostContent;
-pub(crate) use crate::model::host_content::{read_host, read_small};
+pub(crate) use crate::model::host_content::read_host;
 
 /// Where a mount's content comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,7 +221,7 @@ fn bind(written: &str, context: &Context) -> MountSource {
     };
     let path = crate::load::paths::normalize(&path);
     let held = match context.files {
-        FileAccess::Read => read_host(&path, written, project_dir),
+        FileAccess::Read => read_host(&path, &context.host),
         FileAccess::Skip => HostContent::Unportable("not read: the service is not active".into()),
     };
     MountSource::Bind {

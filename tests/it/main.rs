@@ -30,6 +30,7 @@ mod docker_semantics;
 mod env_secrets;
 mod explain;
 mod findings;
+mod host_files;
 mod host_ports;
 mod init_script;
 mod load_corpus;
