@@ -20,8 +20,8 @@ pub mod interpolate;
 pub mod merge;
 pub(crate) mod paths;
 mod profiles;
-mod select;
 mod project_files;
+mod select;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use private::private_reason;
 pub(crate) use private::pem_private_key;
+pub use private::private_reason;
 
 use super::interpolate::Tally;
 use crate::diagnostic::Diagnostic;

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::Diagnostic;
 use crate::load::MAX_FILE_BYTES;
 use crate::load::yaml::{Node, Value};
-use crate::diagnostic::Diagnostic;
 use crate::model::credential;
 use crate::model::read::Reader;
 use crate::model::{Context, Resource};
