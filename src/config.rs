@@ -52,6 +52,7 @@ pub struct ConfigContext {
 pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
     let canon = Canon {
         dir: &document.project_dir,
+        host: &document.host_files,
         context,
     };
     let mut out = Map::new();
@@ -133,6 +134,7 @@ struct Used {
 
 struct Canon<'a> {
     dir: &'a Path,
+    host: &'a crate::load::host_files::HostFiles,
     context: &'a ConfigContext,
 }
 

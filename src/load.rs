@@ -1,6 +1,7 @@
 //! Loading: finds the compose files, reads them, parses YAML with positions,
 //! interpolates variables, resolves `include` and `extends`, merges several
-//! files into one document and drops the services no active profile selects.
+//! files into one document, drops the services no active profile selects and
+//! keeps those the command line chose (`SERVICE...`, `--exclude`).
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
@@ -13,11 +14,14 @@
 pub mod dotenv;
 mod extends;
 mod files;
+pub mod host_files;
 mod include;
 pub mod interpolate;
 pub mod merge;
 pub(crate) mod paths;
 mod profiles;
+mod project_files;
+mod select;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -26,9 +30,11 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
-use files::{display_path, read_file};
+use files::display_path;
 pub use files::{read_at_most, resolve_files};
+use host_files::{HostFiles, Use};
 use interpolate::Variables;
+use project_files::EnvFile;
 use yaml::{Node, Tags, Value};
 
 /// File names docker compose looks for, in its order of preference.
@@ -45,6 +51,10 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_SERVICES: usize = 100_000;
 /// The longest chain of `extends`, and the deepest nesting of `include`.
 pub const MAX_REFERENCE_DEPTH: usize = 64;
+/// The most times `include` may load a file in one run. A file included
+/// again with the same variables is loaded once (an include diamond costs
+/// one load per file); this bounds the loads that differ.
+pub const MAX_INCLUDE_LOADS: usize = 4096;
 /// The deepest nesting of mappings and sequences in a compose file.
 pub const MAX_DEPTH: usize = yaml::MAX_DEPTH;
 /// The most events aliases (`*name`) may replay in one file (alias bombs).
@@ -78,6 +88,14 @@ pub struct LoadOptions {
     /// `COMPOSE_PATH_SEPARATOR`: what separates the names in `compose_file_env`
     /// (default `:`).
     pub path_separator: Option<String>,
+    /// `SERVICE...`: convert these and what they need (empty: every service).
+    pub services: Vec<String>,
+    /// `--exclude`: services left out.
+    pub exclude: Vec<String>,
+    /// `--allow-outside`: directories outside the project whose files may
+    /// be read and carried into the manifests (configs, secrets, env files,
+    /// label files, included and extended compose files).
+    pub allow_outside: Vec<PathBuf>,
 }
 
 /// The loaded, merged compose document.
@@ -94,6 +112,12 @@ pub struct Document {
     /// The services no active profile selects (name, body): not part of the
     /// project, but compose refuses the file when one of them is malformed.
     pub inactive: Vec<(Node, Node)>,
+    /// The services of active profiles that `SERVICE...` or `--exclude` left
+    /// out (name, body): not converted, but compose refuses the file when one
+    /// of them is invalid.
+    pub deselected: Vec<(Node, Node)>,
+    /// The resolver every host file of the project is read through.
+    pub host_files: host_files::HostFiles,
 }
 
 /// Loads and merges the compose files.
@@ -116,6 +140,11 @@ pub fn load(
             .map(Path::to_path_buf)
             .unwrap_or_default(),
     };
+    let allowed: Vec<PathBuf> = options
+        .allow_outside
+        .iter()
+        .map(|d| options.working_dir.join(d))
+        .collect();
     let mut loader = Loader {
         options,
         sources,
@@ -125,6 +154,13 @@ pub fn load(
         loaded: HashMap::new(),
         reported: HashSet::new(),
         include_stack: Vec::new(),
+        included: HashSet::new(),
+        include_loads: 0,
+        host: HostFiles::new(
+            &project_dir,
+            &allowed,
+            interpolate::Tally::new(&options.environment),
+        ),
     };
     let (variables, dotenv_profiles, env_file_variables) =
         loader.project_variables(&project_dir)?;
@@ -153,7 +189,12 @@ pub fn load(
     } else {
         options.profiles.clone()
     };
-    let inactive = profiles::apply(&mut root, &active);
+    let mut inactive = profiles::apply(&mut root, &active);
+    let selection = select::Selection {
+        named: &options.services,
+        excluded: &options.exclude,
+    };
+    let deselected = select::apply(&mut root, &mut inactive, selection, loader.diagnostics)?;
     let services = root
         .get("services")
         .and_then(Node::as_map)
@@ -176,6 +217,8 @@ pub fn load(
         project_dir,
         env_file_variables,
         inactive,
+        deselected,
+        host_files: loader.host,
     })
 }
 
@@ -198,6 +241,13 @@ pub(crate) struct Loader<'a> {
     reported: HashSet<(PathBuf, u64)>,
     /// Files being included, outermost first (cycle detection).
     include_stack: Vec<PathBuf>,
+    /// Files included, with (a hash of) their variables: one included again
+    /// the same way adds nothing new and is not loaded again.
+    included: HashSet<(PathBuf, u64)>,
+    /// How many times `include` loaded a file.
+    include_loads: usize,
+    /// The resolver of host files.
+    pub(crate) host: HostFiles,
 }
 
 impl Loader<'_> {
@@ -208,13 +258,22 @@ impl Loader<'_> {
         &mut self,
         project_dir: &Path,
     ) -> Option<(Variables, Vec<String>, BTreeMap<String, String>)> {
-        let files: Vec<(PathBuf, bool)> = if self.options.env_files.is_empty() {
-            vec![(project_dir.join(DOTENV), false)]
+        let files: Vec<EnvFile> = if self.options.env_files.is_empty() {
+            vec![EnvFile {
+                path: project_dir.join(DOTENV),
+                required: false,
+                named_by: Some((Use::DotEnv, None)),
+            }]
         } else {
+            // `--env-file`: the user's own choice, read wherever it is.
             self.options
                 .env_files
                 .iter()
-                .map(|f| (self.options.working_dir.join(f), true))
+                .map(|f| EnvFile {
+                    path: self.options.working_dir.join(f),
+                    required: true,
+                    named_by: None,
+                })
                 .collect()
         };
         let values = self.env_files(&files)?;
@@ -235,48 +294,13 @@ impl Loader<'_> {
         ))
     }
 
-    /// Reads env files in order (later wins); `required` ones must exist.
-    pub(crate) fn env_files(
-        &mut self,
-        files: &[(PathBuf, bool)],
-    ) -> Option<BTreeMap<String, String>> {
-        let mut values = BTreeMap::new();
-        let mut failed = false;
-        for (path, required) in files {
-            if !required && !path.is_file() {
-                continue;
-            }
-            let shown = display_path(path, &self.options.working_dir);
-            let Some(text) = read_file(path, &shown, self.diagnostics) else {
-                failed = true;
-                continue;
-            };
-            match dotenv::parse(&text, &self.options.environment) {
-                Ok(pairs) => values.extend(pairs),
-                Err(e) => {
-                    let start = line_start(&text, e.line);
-                    let file = self.sources.add(&shown, text);
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "env-file-syntax",
-                            format!("cannot read env file `{}`: {}", shown.display(), e.message),
-                        )
-                        .at(Span {
-                            file,
-                            start,
-                            len: 0,
-                        })
-                        .help("write one `NAME=value` per line; quote values with spaces or `#`"),
-                    );
-                    failed = true;
-                }
-            }
-        }
-        (!failed).then_some(values)
-    }
-
     /// Reads and parses one file and interpolates it (cached by path).
-    pub(crate) fn parse_file(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
+    pub(crate) fn parse_file(
+        &mut self,
+        path: &Path,
+        variables: &Variables,
+        named_by: Option<(Use, Option<Span>)>,
+    ) -> Option<Node> {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
@@ -287,7 +311,7 @@ impl Loader<'_> {
             .get(&key)
             .cloned()
             .unwrap_or_else(|| variables.clone());
-        let node = self.parse_file_once(&key, path, &variables);
+        let node = self.parse_file_once(&key, path, &variables, named_by);
         self.parsed.insert(key, node.clone());
         node
     }
@@ -295,19 +319,30 @@ impl Loader<'_> {
     /// Reads a file; when it was read before with the same variables (as a
     /// compose file, an include or for `extends`), its problems were reported
     /// then and are not repeated.
-    fn parse_file_once(&mut self, key: &Path, path: &Path, variables: &Variables) -> Option<Node> {
+    fn parse_file_once(
+        &mut self,
+        key: &Path,
+        path: &Path,
+        variables: &Variables,
+        named_by: Option<(Use, Option<Span>)>,
+    ) -> Option<Node> {
         let mut hasher = std::hash::DefaultHasher::new();
         variables.hash(&mut hasher);
         let fresh = self.reported.insert((key.to_path_buf(), hasher.finish()));
         let reported = self.diagnostics.items().len();
-        let node = self.parse_file_uncached(path, variables);
+        let node = self.parse_file_uncached(path, variables, named_by);
         if !fresh {
             self.diagnostics.truncate(reported);
         }
         node
     }
 
-    fn parse_file_uncached(&mut self, path: &Path, variables: &Variables) -> Option<Node> {
+    fn parse_file_uncached(
+        &mut self,
+        path: &Path,
+        variables: &Variables,
+        named_by: Option<(Use, Option<Span>)>,
+    ) -> Option<Node> {
         let shown = display_path(path, &self.options.working_dir);
         let text = if path == Path::new(STDIN) {
             let Some(text) = self.options.stdin.clone() else {
@@ -319,7 +354,7 @@ impl Loader<'_> {
             };
             text
         } else {
-            read_file(path, &shown, self.diagnostics)?
+            self.read_text(path, &shown, named_by)?
         };
         let empty = text.trim().is_empty();
         let file = self.sources.add(&shown, text);
@@ -334,7 +369,8 @@ impl Loader<'_> {
         let (mut node, tags) = match yaml::parse_with_tags(&text, file) {
             Ok(parsed) => parsed,
             Err(diagnostic) => {
-                self.diagnostics.push(diagnostic);
+                self.diagnostics
+                    .push(self.not_compose(diagnostic, &shown, named_by));
                 return None;
             }
         };
@@ -348,6 +384,24 @@ impl Loader<'_> {
             return None;
         }
         if !matches!(node.value, Value::Map(_)) {
+            if let Some((what, span)) = named_by {
+                // Not a compose file (perhaps not even meant as YAML, such
+                // as `/proc/self/environ`): its content is never shown.
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "file-not-mapping",
+                        format!(
+                            "`{}` (`{}`) is not a compose file: it holds {}, not a mapping",
+                            shown.display(),
+                            what.key(),
+                            node.type_name()
+                        ),
+                    )
+                    .at_opt(span)
+                    .help("name a compose file, which starts with keys such as `services:`"),
+                );
+                return None;
+            }
             self.diagnostics.push(
                 Diagnostic::error(
                     "file-not-mapping",
@@ -363,7 +417,14 @@ impl Loader<'_> {
             return None;
         }
         if self.options.interpolate {
-            interpolate::interpolate_tree(&mut node, variables, self.sources, self.diagnostics);
+            let tally = self.host.tally().clone();
+            interpolate::interpolate_tree(
+                &mut node,
+                variables,
+                &tally,
+                self.sources,
+                self.diagnostics,
+            );
         }
         Some(node)
     }
@@ -392,7 +453,32 @@ impl Loader<'_> {
             );
             return None;
         }
-        let node = self.parse_file_once(&key, path, variables);
+        if let Some(span) = origin {
+            let mut hasher = std::hash::DefaultHasher::new();
+            variables.hash(&mut hasher);
+            if !self.included.insert((key.clone(), hasher.finish())) {
+                // Included before, the same way: its resources are in the
+                // project already (compose accepts such a diamond).
+                return Some(Node {
+                    value: Value::Map(Vec::new()),
+                    span,
+                });
+            }
+            self.include_loads += 1;
+            if self.include_loads > MAX_INCLUDE_LOADS {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "limit-includes",
+                        format!("`include` loads more than {MAX_INCLUDE_LOADS} compose files"),
+                    )
+                    .at(span)
+                    .help("include each file once, or merge the included files"),
+                );
+                return None;
+            }
+        }
+        let named_by = origin.map(|span| (Use::Include, Some(span)));
+        let node = self.parse_file_once(&key, path, variables, named_by);
         self.loaded
             .entry(key.clone())
             .or_insert_with(|| variables.clone());
@@ -414,11 +500,4 @@ impl Loader<'_> {
     pub(crate) const fn environment(&self) -> &BTreeMap<String, String> {
         &self.options.environment
     }
-}
-
-fn line_start(text: &str, line: usize) -> usize {
-    text.split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum()
 }

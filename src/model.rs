@@ -4,6 +4,8 @@
 //! Input: the loaded YAML [`Node`] tree. Output: a [`Project`]; problems go to
 //! the diagnostics. Nothing after this stage sees YAML.
 
+pub(crate) mod capability;
+pub(crate) mod credential;
 mod dependency;
 pub(crate) mod environment;
 mod extension;
@@ -106,6 +108,8 @@ pub(crate) struct Context {
     pub project_dir: PathBuf,
     /// Whether the files a service names are read.
     pub files: FileAccess,
+    /// The resolver every host file is read through.
+    pub host: crate::load::host_files::HostFiles,
 }
 
 /// Whether the model reads the files a service names: env files, label
@@ -170,6 +174,7 @@ pub fn model(
         variables: variables.clone(),
         project_dir: document.project_dir.clone(),
         files: FileAccess::Read,
+        host: document.host_files.clone(),
     };
     let mut reader = Reader { diagnostics };
     let mut project = Project {
@@ -185,11 +190,13 @@ pub fn model(
         inactive: document
             .inactive
             .iter()
+            .chain(&document.deselected)
             .filter_map(|(k, _)| k.scalar())
             .collect(),
     };
     let mut file_name = None;
     check_inactive(&document.inactive, &context, &mut reader);
+    check_deselected(&document.deselected, &context, &mut reader);
     let mut root = document.root;
     // The services are read from a tree of their own, each freed once read:
     // for a large project the tree then shrinks while the model grows.
@@ -214,8 +221,8 @@ pub fn model(
                 "secrets" => {
                     project.secrets = read_file_objects(
                         value,
-                        "secrets",
-                        &context.project_dir,
+                        Resource::Secret,
+                        &context,
                         variables,
                         &mut reader,
                     );
@@ -223,8 +230,8 @@ pub fn model(
                 "configs" => {
                     project.configs = read_file_objects(
                         value,
-                        "configs",
-                        &context.project_dir,
+                        Resource::Config,
+                        &context,
                         variables,
                         &mut reader,
                     );
@@ -260,7 +267,24 @@ pub fn model(
         .enumerate()
         .map(|(i, c)| ((Resource::Config, c.name.value.clone()), i));
     project.resource_index = volumes.chain(secrets).chain(configs).collect();
+    note_shell_variables(&context, &mut reader);
     project
+}
+
+/// One note per variable that interpolation (`${NAME}` in a compose file,
+/// `.env`, an `env_file` or `label_file`) took from the environment podlift
+/// runs in: its name, never its value.
+fn note_shell_variables(context: &Context, reader: &mut Reader<'_>) {
+    for (name, span) in context.host.tally().from_shell() {
+        reader.diagnostics.push(
+            Diagnostic::note(
+                "environment-from-shell",
+                format!("`${{{name}}}` was interpolated with the value of `{name}` in the environment podlift runs in; that value is written into the output"),
+            )
+            .at_opt(span)
+            .help(format!("check that `{name}` holds no secret; set it in `.env` (or the compose file) to make the conversion independent of this shell")),
+        );
+    }
 }
 
 /// A compose file without a `services` key; perhaps format v1, which put
@@ -325,6 +349,40 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
     for diagnostic in found.items() {
         if diagnostic.severity == crate::diagnostic::Severity::Error
             && SCHEMA.contains(&diagnostic.code)
+        {
+            reader.diagnostics.push(diagnostic.clone());
+        }
+    }
+}
+
+/// Services the command line left out (`SERVICE...`, `--exclude`) are not
+/// converted, but compose reads them as part of the project before it
+/// selects: their errors count, but not those about what a cluster cannot
+/// hold, nor their warnings. Their files are not read.
+fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
+    const CLUSTER: &[&str] = &[
+        "image-invalid",
+        "quantity-invalid",
+        "volume-target-relative",
+        "cpus-invalid",
+    ];
+    // their host files are not read: nothing of them is converted
+    let context = &Context {
+        files: FileAccess::Skip,
+        ..context.clone()
+    };
+    let mut found = Diagnostics::default();
+    for (key, body) in deselected {
+        if let Some(name) = key.scalar() {
+            let mut scratch = Reader {
+                diagnostics: &mut found,
+            };
+            Service::read(Located::new(name, key.span), body, context, &mut scratch);
+        }
+    }
+    for diagnostic in found.items() {
+        if diagnostic.severity == crate::diagnostic::Severity::Error
+            && !CLUSTER.contains(&diagnostic.code)
         {
             reader.diagnostics.push(diagnostic.clone());
         }

@@ -15,6 +15,7 @@ mod addresses;
 mod auto;
 mod checks;
 mod container;
+mod env;
 mod host_network;
 mod hosts;
 mod loopback;
@@ -39,6 +40,7 @@ pub use crate::model::healthcheck::HealthProbe;
 pub use address_map::{AddressMap, MapEntry};
 use addresses::Addresses;
 pub use container::{ContainerPlan, Details, Probe, escape};
+pub use env::{EnvValue, EnvVar};
 pub use hosts::HostAlias;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,
@@ -51,7 +53,7 @@ pub use ports::SharedPort;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
-    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, MountPlan, SecretPlan, Storage,
+    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
     StorageOptions, VolumePlan, VolumeSource,
 };
 
@@ -175,6 +177,8 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     }
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
+    services::note_host_only_ports(project, &pods, diagnostics);
+    loopback::warn_compose_init_image(project, options, &pods, diagnostics);
     Plan { pods }
 }
 
@@ -329,7 +333,6 @@ fn one_pod(
     // Init containers run in list order before the rest: keep start order among them.
     containers.sort_by_key(|c| c.role == Role::Container);
     let mut services = services::plan_services(project, &containers, options.service_type);
-    services::note_host_only_ports(project, diagnostics);
     checks::check_restart(project, &roles, diagnostics);
     let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
     // Split: each Pod's own rules (split.rs).
@@ -393,6 +396,8 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         project_dir: std::path::PathBuf::from("p"),
         env_file_variables: std::collections::BTreeMap::new(),
         inactive: Vec::new(),
+        deselected: Vec::new(),
+        host_files: crate::load::host_files::HostFiles::default(),
     };
     let mut diagnostics = Diagnostics::default();
     let project = crate::model::model(

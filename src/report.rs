@@ -163,7 +163,12 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
                 .iter()
                 .map(|p| format!("{} -> {}/{}", p.port, p.target, p.protocol.as_str()))
                 .collect();
-            let _ = writeln!(out, "  {:<16} {}", service.name, ports.join(", "));
+            // The type only where it reaches beyond the cluster.
+            let reach = service
+                .type_
+                .filter(|t| *t != crate::plan::ServiceType::ClusterIp)
+                .map_or_else(String::new, |t| format!(" ({})", t.as_k8s()));
+            let _ = writeln!(out, "  {:<16} {}{reach}", service.name, ports.join(", "));
         }
     }
     let claims: Vec<String> = plan
@@ -294,7 +299,7 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             id(&service.name),
             service.name,
             ports.join(", "),
-            id(&service.name)
+            id(&service.owner)
         );
     }
     printable_owned(out)

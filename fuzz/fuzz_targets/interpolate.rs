@@ -22,7 +22,12 @@ fuzz_target!(|template: &str| {
                 assert!(at.start < at.end && at.end <= template.len());
             }
         }
-        Err(Problem::Invalid(at) | Problem::TooDeep(at) | Problem::Required { at, .. }) => {
+        Err(
+            Problem::Invalid(at)
+            | Problem::TooDeep(at)
+            | Problem::TooLong(at)
+            | Problem::Required { at, .. },
+        ) => {
             assert!(at.start < at.end && at.end <= template.len());
         }
     }

@@ -75,7 +75,9 @@ Examples:
   podlift convert | kubectl apply -f -                  # compose.yaml here, to the cluster
   podlift convert -f a.yaml -f b.yaml -o k8s/           # two files merged, one file per object
   podlift convert --format kustomize -o base/           # a Kustomize base
-  podlift convert --strategy split --kube-version 1.28  # a Deployment per service";
+  podlift convert --strategy split --kube-version 1.28  # a Deployment per service
+  podlift convert --exclude agent                       # every service but `agent`
+  podlift convert web worker                            # these two and what they need";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -217,6 +219,14 @@ pub struct InputArgs {
     /// Environment file for interpolation (repeatable; default `.env` beside the first file).
     #[arg(help_heading = "Input", long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Read host files under DIR although it lies outside the project (repeatable).
+    ///
+    /// Read host files under DIR although it lies outside the project directory (repeatable).
+    /// Without it, podlift copies no file from outside the project into the manifests: a
+    /// `configs`/`secrets` `file:`, an `env_file`, a `label_file`, an `include` or `extends`
+    /// file that resolves (through links) outside it is an error.
+    #[arg(help_heading = "Input", long = "allow-outside", value_name = "DIR")]
+    pub allow_outside: Vec<PathBuf>,
     /// Activate a profile (repeatable; also `COMPOSE_PROFILES`).
     #[arg(help_heading = "Input", long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
@@ -289,6 +299,12 @@ pub struct InputArgs {
     /// `--strict` (repeatable; per service: `x-podlift: {allow: [CODE]}`).
     #[arg(help_heading = "Diagnostics", long, value_name = "CODE")]
     pub allow: Vec<String>,
+    /// Convert only these services and what they need (`depends_on`, `links`, `volumes_from`, `network_mode: service:`), as `docker compose up SERVICE...`.
+    #[arg(help_heading = "Input", value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Leave a service out (repeatable); a kept service that needs it is an error.
+    #[arg(help_heading = "Input", long = "exclude", value_name = "SERVICE")]
+    pub exclude: Vec<String>,
 }
 
 /// `convert` options.

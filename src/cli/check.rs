@@ -13,7 +13,7 @@ use super::options;
 pub fn run(args: &CheckArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
     let pipeline = podlift::pipeline(&options::stages(&args.input, env));
     let status = if pipeline.plan.is_none() {
-        Status::Failed
+        Status::failed(&pipeline.diagnostics)
     } else {
         Status::of(&pipeline.diagnostics, args.input.strict)
     };

@@ -20,6 +20,7 @@ const CONVERSION_ERRORS: &[&str] = &[
     "quantity-invalid",
     "volume-target-relative",
     "cpus-invalid",
+    "capability-unknown",
 ];
 
 /// Loads and reads the project and prints it in canonical form (with
@@ -80,7 +81,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
     let stderr = diagnostic::render_with(&diagnostics, &sources, shown);
     let (canonical, images) = match canonical {
         Some(value) if Status::of(&diagnostics, args.input.strict) == Status::Success => value,
-        _ => return Outcome::new(String::new(), stderr, Status::Failed),
+        _ => return Outcome::new(String::new(), stderr, Status::failed(&diagnostics)),
     };
     if let Some(images) = images {
         let stdout: String = images.iter().flat_map(|i| [i.as_str(), "\n"]).collect();

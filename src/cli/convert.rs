@@ -57,7 +57,7 @@ pub fn run(
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
     let rendered = match &rendered {
         Some(rendered) if status == Status::Success => rendered,
-        _ => return Outcome::new(String::new(), stderr, Status::Failed),
+        _ => return Outcome::new(String::new(), stderr, Status::failed(&pipeline.diagnostics)),
     };
     let project = pipeline
         .plan

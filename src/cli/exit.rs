@@ -21,11 +21,32 @@ impl Status {
     /// [`Status::Failed`] when `diagnostics` hold an error, or under
     /// `--strict` a warning not allowed; else [`Status::Success`].
     pub fn of(diagnostics: &Diagnostics, strict: bool) -> Self {
-        if diagnostics.fail(strict) {
+        if Self::usage(diagnostics) {
+            Self::Usage
+        } else if diagnostics.fail(strict) {
             Self::Failed
         } else {
             Self::Success
         }
+    }
+
+    /// How a run that could not finish ended: [`Status::Usage`] when the
+    /// command line was wrong (a service name that is none of the
+    /// project's), else [`Status::Failed`].
+    pub fn failed(diagnostics: &Diagnostics) -> Self {
+        if Self::usage(diagnostics) {
+            Self::Usage
+        } else {
+            Self::Failed
+        }
+    }
+
+    /// Whether the diagnostics hold an error of the command line.
+    fn usage(diagnostics: &Diagnostics) -> bool {
+        diagnostics
+            .items()
+            .iter()
+            .any(|d| d.code == podlift::diagnostic::COMMAND)
     }
 
     /// The exit status of the process.

@@ -85,6 +85,9 @@ pub fn load_options(input: &InputArgs, env: &Environment) -> load::LoadOptions {
         environment: env.variables.clone(),
         stdin: env.stdin.clone(),
         path_separator: env.variables.get("COMPOSE_PATH_SEPARATOR").cloned(),
+        services: input.services.clone(),
+        exclude: input.exclude.clone(),
+        allow_outside: input.allow_outside.clone(),
     }
 }
 

@@ -15,7 +15,7 @@ pub fn run(args: &PlanArgs, env: &Environment, shown: diagnostic::RenderOptions)
     let pipeline = podlift::pipeline(&options::stages(&args.input, env));
     let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
     let Some(plan) = &pipeline.plan else {
-        return Outcome::new(String::new(), stderr, Status::Failed);
+        return Outcome::new(String::new(), stderr, Status::failed(&pipeline.diagnostics));
     };
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
     let marks = report::errors_by_service(&pipeline.diagnostics, &pipeline.sources);

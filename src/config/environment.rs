@@ -81,6 +81,7 @@ impl Canon<'_> {
             variables: self.context.variables.clone(),
             project_dir: self.dir.to_path_buf(),
             files: FileAccess::Read,
+            host: self.host.clone(),
         }
     }
 }

@@ -41,7 +41,7 @@ pub(super) const ALL: &[Explanation] = &[
         title: "an address the LAN could reach is on loopback now",
         meaning: "A service has a preset address on a `macvlan` or `ipvlan` network: under compose, machines on the LAN could reach it at that address.",
         kubernetes: "podlift puts preset addresses on the Pod's loopback: only the Pod itself (and, through the address map, the application's other Pods) reaches them. Nothing outside the cluster does.",
-        remedy: "Publish the ports outside callers need (`ports:` gives a Service; `--service-type NodePort` or `LoadBalancer` makes it reachable from outside), or give the service the node's network (`network_mode: host`, a Pod of its own with `hostNetwork: true`).",
+        remedy: "Publish the ports outside callers need on all host addresses (`ports: [8080:80]` gives a Service; `--service-type NodePort` or `LoadBalancer` makes those reachable from outside; a port published on one host address, `127.0.0.1:8080:80`, never is), or give the service the node's network (`network_mode: host`, a Pod of its own with `hostNetwork: true`).",
         example: "services:\n  sensor:\n    image: sensor:1\n    networks:\n      lan: {ipv4_address: 192.168.1.50}\nnetworks:\n  lan:\n    driver: macvlan\n    ipam:\n      config: [{subnet: 192.168.1.0/24}]\n",
     },
     Explanation {
@@ -166,9 +166,9 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "port-host-only",
-        title: "a port published on a host address gets no Service",
-        meaning: "A port is published on one host address (`127.0.0.1:5432:5432`, `[::1]:6379:6379`). Under compose only that host could reach it; podlift makes no Service for it, so it does not become reachable cluster-wide.",
-        kubernetes: "A Service makes a port reachable from every Pod in the cluster (and beyond, for `NodePort`/`LoadBalancer`): that would open what the compose file kept closed.",
+        title: "a port published on a host address is not published in the cluster",
+        meaning: "A port is published on one host address (`127.0.0.1:5432:5432`, `[::1]:6379:6379`). Under compose only that host could reach it through the publication; peers on the service's networks called the container port directly. In one Pod podlift makes no Service for it, so it does not become reachable cluster-wide. When the services are split into several Pods, the service's `ClusterIP` Service carries the container port so that the other Pods can call it as peers did; it never takes the `--service-type` (`NodePort`, `LoadBalancer`), so nothing outside the cluster reaches it. The note names each such Service.",
+        kubernetes: "A Service makes a port reachable from every Pod in the cluster (and beyond, for `NodePort`/`LoadBalancer`): that would open what the compose file kept closed. `--service-type` applies only to ports compose published on all host addresses.",
         remedy: "Nothing, if the port was for local administration (use `kubectl port-forward`). To expose it on purpose, publish it without a host address (`5432:5432`).",
         example: "services:\n  db:\n    image: postgres:16\n    ports:\n      - 127.0.0.1:5432:5432\n",
     },

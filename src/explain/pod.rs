@@ -13,6 +13,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n  b:\n    image: b:1\n    expose: [\"8080\"]\n",
     },
     Explanation {
+        code: "init-image-from-compose",
+        title: "the compose file chose the image that gets `NET_ADMIN`",
+        meaning: "The compose file sets `x-podlift.init-image`, and `--init-image` was not given. The loopback init container claims the preset addresses with `NET_ADMIN` (or privileged, with `--privileged-init`): the compose file, not you, chose the image that runs with that power in every Pod that claims addresses.",
+        kubernetes: "An init container with `NET_ADMIN` can change the Pod's routes and firewall rules, which every container of the Pod shares; a hostile image could redirect or read the application's traffic.",
+        remedy: "Check that you trust the image. To choose it on purpose, pass `--init-image IMAGE`: it wins over the compose file and this warning goes.",
+        example: "x-podlift:\n  init-image: example.com/tools/init:1\nservices:\n  app:\n    image: app:1\n    networks:\n      net:\n        ipv4_address: 172.28.0.10\nnetworks:\n  net:\n    ipam:\n      config:\n        - subnet: 172.28.0.0/16\n",
+    },
+    Explanation {
         code: "init-image-iptables",
         title: "the init containers use the iptables image",
         meaning: "When the application runs as several Pods (or with `--inbound-dnat`), each Pod's init container sends the preset addresses of other Pods to their Services with `iptables`, which busybox lacks: podlift then gives it `docker.io/rancher/klipper-lb:v0.4.17` (about 5 MB, Alpine with both iptables backends) instead of `docker.io/library/busybox:1.36.1`. The note names both.",

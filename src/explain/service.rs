@@ -5,6 +5,14 @@ use super::Explanation;
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
+        code: "capability-unknown",
+        title: "a `cap_add`/`cap_drop` item is not a Linux capability",
+        meaning: "An item of `cap_add` or `cap_drop` names no Linux capability (a typo, a path, `CAP_ALL`). Docker takes a name in any case, with or without `CAP_` (`cap_net_raw`, `CAP_NET_RAW`, `NET_RAW`), or `ALL`, and refuses anything else; podlift writes the bare upper-case name Kubernetes takes.",
+        kubernetes: "The container runtime would refuse the Pod for an unknown capability, or (for a `CAP_` spelling copied verbatim) drop nothing.",
+        remedy: "Write a capability name such as `NET_ADMIN`, or `ALL`.",
+        example: "services:\n  app:\n    image: app:1\n    cap_drop: [/etc/passwd]\n",
+    },
+    Explanation {
         code: "command-syntax",
         title: "a command cannot be split into words",
         meaning: "`command` or `entrypoint` is written as one string that shell-style splitting cannot read, usually an unclosed quote.",
@@ -22,10 +30,10 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "cpus-invalid",
-        title: "a CPU count is not a positive number",
-        meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number.",
-        kubernetes: "It becomes the container's CPU request or limit, which must be a positive quantity.",
-        remedy: "Write a positive number such as `0.5`.",
+        title: "a CPU setting is not one Docker accepts",
+        meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number, or `cpu_period` is outside the 1 ms to 1 s (1000 to 1000000 microseconds) Docker accepts (0 means Docker's default, 100000), or `cpu_quota` is below Docker's least, 1000 (1 ms; `-1` means no limit).",
+        kubernetes: "It becomes the container's CPU request or limit, which must be a positive quantity; `cpu_quota` over `cpu_period` is the limit, so a wrong period would write a wrong one.",
+        remedy: "Write a positive number such as `0.5`, and a `cpu_period` in microseconds such as `100000`.",
         example: "services:\n  app:\n    image: app:1\n    cpus: -1\n",
     },
     Explanation {
@@ -71,7 +79,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "depends-on-unknown",
         title: "a service depends on a service that does not exist",
-        meaning: "`depends_on` names something that is not a service of the project (after profiles are applied).",
+        meaning: "`depends_on` (or `links`, `volumes_from`, `network_mode: service:NAME`) names something that is not a service of the project (after profiles are applied). Compose checks this for every service before it selects the ones named on the command line: naming a service of an inactive profile enables it, but not for the services that need it.",
         kubernetes: "There is no container to wait for; compose refuses this too.",
         remedy: "Name a service of this project, activate the profile that defines it, or remove the entry.",
         example: "services:\n  app:\n    image: app:1\n    depends_on: [database]\n",
@@ -87,7 +95,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "environment-from-shell",
         title: "a variable's value was taken from the shell that ran podlift",
-        meaning: "`environment` names a variable without a value (`- HOME`). Compose then takes its value from the shell that runs compose; podlift does the same at convert time and writes the value into the manifests. One note names every such variable, never its value.",
+        meaning: "`environment` names a variable without a value (`- HOME`), or interpolation takes `${NAME}` (in a compose file, `.env`, an `env_file` or a `label_file`) from the shell. Compose then takes its value from the shell that runs compose; podlift does the same at convert time and writes the value into the manifests. The notes name every such variable (each `${NAME}` once), never its value.",
         kubernetes: "The value is frozen into the manifests: it is the value on the machine that converted, not on the cluster, and it may be something private from your shell.",
         remedy: "Check that no secret is among the named variables. Give the value in the compose file or an env file, or move it into a Secret.",
         example: "services:\n  app:\n    image: app:1\n    environment:\n      - HOME\n",
@@ -165,6 +173,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  web:\n    image: nginx:1.27\n    labels:\n      kompose.service.type: nodeport\n",
     },
     Explanation {
+        code: "label-controller",
+        title: "a label becomes an annotation that a cluster controller acts on",
+        meaning: "A service's `labels` (or `annotations`) carry keys that cluster controllers read: `sidecar.istio.io/*`, `linkerd.io/*`, `vault.hashicorp.com/*`, `k8s.v1.cni.cncf.io/networks`, `*.kubernetes.io/*` and the like. Compose ignored them; podlift copies compose labels into the Pod's annotations.",
+        kubernetes: "In the cluster they act: a mesh injects a sidecar or not, a secret injector mounts secrets into the Pod, a CNI plugin attaches extra networks or fixes addresses, the kubelet applies an AppArmor profile. A compose file from elsewhere can choose these for you.",
+        remedy: "Check each key against what the cluster runs; remove the label from the compose file (or the annotation from the manifests) where it should not act.",
+        example: "services:\n  app:\n    image: app:1\n    labels:\n      sidecar.istio.io/inject: \"false\"\n      vault.hashicorp.com/agent-inject: \"true\"\n",
+    },
+    Explanation {
         code: "label-invalid",
         title: "a label is not a valid annotation key",
         meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",
@@ -213,6 +229,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - seccomp=./profile.json\n",
     },
     Explanation {
+        code: "service-excluded-needed",
+        title: "a service that is kept needs a service that `--exclude` leaves out",
+        meaning: "`--exclude NAME` leaves a service out of the conversion, but a service that is converted needs it: a required `depends_on` entry, `links`, `volumes_from`, or `network_mode`/`ipc`/`pid: service:NAME`.",
+        kubernetes: "The kept service would wait for, share the namespace of, or mount the volumes of a container that is not there; `docker compose up` would start the excluded service along with it.",
+        remedy: "Keep the service (drop `--exclude NAME`), leave the one that needs it out too (`--exclude` it, or name only the services to convert), or make the `depends_on` entry optional with `required: false` (it is then dropped, as compose drops it).",
+        example: "# podlift convert --exclude db\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
+    },
+    Explanation {
         code: "start-order",
         title: "start order cannot be enforced below Kubernetes 1.29",
         meaning: "With `--kube-version` below 1.29 there are no native sidecars: the containers of a Pod start together, in list order.",
@@ -235,6 +259,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "The kubelet refuses a Pod with an unsafe sysctl unless the node allows it, so podlift leaves it out.",
         remedy: "Set it on the nodes, or allow it there (`--allowed-unsafe-sysctls`) and add it to the Pod by hand.",
         example: "services:\n  app:\n    image: app:1\n    sysctls:\n      net.core.somaxconn: 1024\n",
+    },
+    Explanation {
+        code: "user-invalid",
+        title: "`user` or `group_add` is a numeric id out of Kubernetes' range",
+        meaning: "A service's `user` is a number outside 0 to 2147483647 (`-1`, `4294967295`), for the user or the group, or a `group_add` item is.",
+        kubernetes: "`runAsUser`, `runAsGroup` and `supplementalGroups` take ids from 0 to 2147483647; the API server refuses a Pod with any other, so podlift writes none.",
+        remedy: "Write the numeric `uid[:gid]` the process should run as, or remove `user` to run as the image's user.",
+        example: "services:\n  app:\n    image: app:1\n    user: \"-1\"\n",
     },
     Explanation {
         code: "user-name",

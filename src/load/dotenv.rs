@@ -9,7 +9,7 @@
 //! but `$`, and have `${VAR}` expanded, as unquoted values do. A variable the
 //! lookup knows wins over the file's value.
 
-use super::interpolate::{self, Lookup};
+use super::interpolate::{self, Lookup, MAX_INTERPOLATED_BYTES, MAX_VALUE_BYTES, Problem, Tally};
 
 /// A problem in an env file: the line it is on and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub struct DotenvError {
     pub line: usize,
     /// What is wrong, lowercase.
     pub message: String,
+    /// Whether it is a limit of interpolation (`limit-interpolation`), not
+    /// a syntax error.
+    pub limit: bool,
 }
 
 /// Parses an env file's text into `(name, value)` pairs in file order.
@@ -25,8 +28,12 @@ pub struct DotenvError {
 ///
 /// # Errors
 /// The first statement that cannot be read.
-pub fn parse(text: &str, lookup: &dyn Lookup) -> Result<Vec<(String, String)>, DotenvError> {
-    parse_with(text, lookup, true)
+pub fn parse(
+    text: &str,
+    lookup: &dyn Lookup,
+    tally: &Tally,
+) -> Result<Vec<(String, String)>, DotenvError> {
+    parse_with(text, lookup, tally, true)
 }
 
 /// Parses a service's `env_file`: like [`parse`], but the file's own values
@@ -37,13 +44,15 @@ pub fn parse(text: &str, lookup: &dyn Lookup) -> Result<Vec<(String, String)>, D
 pub fn parse_env_file(
     text: &str,
     lookup: &dyn Lookup,
+    tally: &Tally,
 ) -> Result<Vec<(String, String)>, DotenvError> {
-    parse_with(text, lookup, false)
+    parse_with(text, lookup, tally, false)
 }
 
 fn parse_with(
     text: &str,
     lookup: &dyn Lookup,
+    tally: &Tally,
     lookup_wins: bool,
 ) -> Result<Vec<(String, String)>, DotenvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -55,7 +64,11 @@ fn parse_with(
             break;
         }
         let line = line_of(text, rest);
-        let error = |message: String| DotenvError { line, message };
+        let error = |message: String| DotenvError {
+            line,
+            message,
+            limit: false,
+        };
         let statement = rest.strip_prefix("export").map_or(rest, |after| {
             if after.starts_with([' ', '\t']) {
                 after.trim_start_matches([' ', '\t'])
@@ -72,7 +85,11 @@ fn parse_with(
             continue;
         }
         let known = |name: &str| -> Option<String> {
-            lookup.get(name).or_else(|| {
+            let shell = lookup.get(name);
+            if shell.is_some() {
+                tally.used(name, None);
+            }
+            shell.or_else(|| {
                 out.iter()
                     .rev()
                     .find(|(k, _)| k == name)
@@ -80,7 +97,11 @@ fn parse_with(
             })
         };
         let (value, after_value) =
-            value_of(after_key, &known).map_err(|m| DotenvError { line, message: m })?;
+            value_of(after_key, &known, tally).map_err(|(message, limit)| DotenvError {
+                line,
+                message,
+                limit,
+            })?;
         let value = if lookup_wins {
             lookup.get(&key).unwrap_or(value)
         } else {
@@ -164,13 +185,14 @@ fn key_name(src: &str) -> Result<(String, &str, bool), String> {
 fn value_of<'s>(
     src: &'s str,
     known: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, &'s str), String> {
+    tally: &Tally,
+) -> Result<(String, &'s str), (String, bool)> {
     let Some(quote @ ('"' | '\'')) = src.chars().next() else {
         let end = src.find('\n').unwrap_or(src.len());
         let line = src.get(..end).unwrap_or("");
         let value = line.split('#').next().unwrap_or("").trim_end();
         let rest = src.get(end..).unwrap_or("");
-        return Ok((expand(value, known), rest));
+        return Ok((expand(value, known, tally)?, rest));
     };
     let bytes: Vec<(usize, char)> = src.char_indices().collect();
     let mut previous = quote;
@@ -179,7 +201,7 @@ fn value_of<'s>(
             let inner = src.get(1..i).unwrap_or("");
             let rest = src.get(i + 1..).unwrap_or("");
             let value = if quote == '"' {
-                expand(&unescape(inner), known)
+                expand(&unescape(inner), known, tally)?
             } else {
                 inner.to_string()
             };
@@ -188,7 +210,7 @@ fn value_of<'s>(
         previous = c;
     }
     let first = src.lines().next().unwrap_or(src);
-    Err(format!("the quoted value {first} is not closed"))
+    Err((format!("the quoted value {first} is not closed"), false))
 }
 
 /// Double-quoted escapes: `\n`, `\r`; a backslash before another character
@@ -220,10 +242,28 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// `${VAR}` in an env file; a problem leaves the text as written.
-fn expand(value: &str, known: &dyn Fn(&str) -> Option<String>) -> String {
-    interpolate::substitute(value, &|name: &str| known(name))
-        .map_or_else(|_| value.to_string(), |(text, _missing)| text)
+/// `${VAR}` in an env file; a problem leaves the text as written, but a
+/// value that grows past the limits is an error (`true`: a limit).
+fn expand(
+    value: &str,
+    known: &dyn Fn(&str) -> Option<String>,
+    tally: &Tally,
+) -> Result<String, (String, bool)> {
+    if !value.contains('$') {
+        return Ok(value.to_string());
+    }
+    match interpolate::substitute(value, &|name: &str| known(name)) {
+        Ok((text, _missing)) if !tally.take(text.len()) => Err((
+            format!("interpolation produced more than {MAX_INTERPOLATED_BYTES} bytes in all"),
+            true,
+        )),
+        Ok((text, _missing)) => Ok(text),
+        Err(Problem::TooLong(_)) => Err((
+            format!("the value grows past {MAX_VALUE_BYTES} bytes when its variables are expanded"),
+            true,
+        )),
+        Err(_) => Ok(value.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -231,13 +271,17 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::parse;
+    use crate::load::interpolate::Tally;
 
     fn env(text: &str, process: &[(&str, &str)]) -> BTreeMap<String, String> {
         let process: BTreeMap<String, String> = process
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
             .collect();
-        parse(text, &process).unwrap().into_iter().collect()
+        parse(text, &process, &Tally::default())
+            .unwrap()
+            .into_iter()
+            .collect()
     }
 
     #[test]
@@ -307,10 +351,14 @@ mod tests {
 
     #[test]
     fn bad_lines_are_errors_with_their_line() {
-        let err = parse("# c\nfoo=\"a\nINVALID LINE\nzot=qix", &BTreeMap::new());
+        let err = parse(
+            "# c\nfoo=\"a\nINVALID LINE\nzot=qix",
+            &BTreeMap::new(),
+            &Tally::default(),
+        );
         // the quoted value spans lines and closes nowhere
         assert_eq!(err.unwrap_err().line, 2);
-        let err = parse("A=1\nINVALID LINE=2\n", &BTreeMap::new()).unwrap_err();
+        let err = parse("A=1\nINVALID LINE=2\n", &BTreeMap::new(), &Tally::default()).unwrap_err();
         assert_eq!(err.line, 2);
         assert!(err.message.contains("space"), "{err:?}");
     }

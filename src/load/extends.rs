@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
+use super::host_files::Use;
 use super::interpolate::Variables;
 use super::yaml::{Node, Value};
 use super::{Loader, MAX_REFERENCE_DEPTH, merge, paths};
@@ -164,7 +165,8 @@ fn resolve_base(
     let (base_file, other) = match file {
         Some(file) => {
             let path = context.dir.join(file);
-            let other = loader.parse_file(&path, variables)?;
+            let named_by = Some((Use::Extends, Some(extends_span(extends))));
+            let other = loader.parse_file(&path, variables, named_by)?;
             (canonical(&path), Some((path, other)))
         }
         None => (context.file.to_path_buf(), None),

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
+use super::host_files::Use;
 use super::interpolate::Variables;
+use super::project_files::EnvFile;
 use super::yaml::{Node, Value};
 use super::{Loader, merge, paths};
 
@@ -25,7 +27,7 @@ const SECTIONS: &[&str] = &[
 struct Entry {
     paths: Vec<(String, Span)>,
     project_directory: Option<String>,
-    env_files: Vec<String>,
+    env_files: Vec<(String, Span)>,
 }
 
 /// Resolves the `include` of `doc` (read from a file in `dir`) and removes it.
@@ -84,10 +86,7 @@ fn entry(loader: &mut Loader<'_>, item: &Node) -> Option<Entry> {
         Value::Map(_) => Entry {
             paths: strings(item.get("path")),
             project_directory: item.get("project_directory").and_then(Node::scalar),
-            env_files: strings(item.get("env_file"))
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect(),
+            env_files: strings(item.get("env_file")),
         },
         _ => Entry {
             paths: Vec::new(),
@@ -125,13 +124,22 @@ fn load_entry(
         .project_directory
         .as_ref()
         .map_or(first_dir, |d| dir.join(d));
-    let env_files: Vec<(PathBuf, bool)> = if entry.env_files.is_empty() {
-        vec![(project_dir.join(".env"), false)]
+    let first_span = entry.paths.first().map(|(_, span)| *span);
+    let env_files: Vec<EnvFile> = if entry.env_files.is_empty() {
+        vec![EnvFile {
+            path: project_dir.join(".env"),
+            required: false,
+            named_by: Some((Use::Include, first_span)),
+        }]
     } else {
         entry
             .env_files
             .iter()
-            .map(|f| (dir.join(f), true))
+            .map(|(f, span)| EnvFile {
+                path: dir.join(f),
+                required: true,
+                named_by: Some((Use::Include, Some(*span))),
+            })
             .collect()
     };
     let values = loader.env_files(&env_files)?;

@@ -9,8 +9,10 @@
 //! malformed `${...}` is an error, and so is nesting templates deeper than
 //! [`MAX_NESTING`] (the text after an operator is itself a template).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
@@ -20,6 +22,87 @@ use super::yaml::{Node, Value};
 /// The deepest nesting of templates (`${A:-${B:-...}}`) podlift expands;
 /// deeper ones are an error rather than a stack overflow.
 pub const MAX_NESTING: usize = 64;
+
+/// The longest value interpolation may produce (1 MiB): `A1=${A0}${A0}`,
+/// `A2=${A1}${A1}`, … would otherwise double a value with every line.
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// The most bytes interpolation may produce in one run (64 MiB, four times
+/// the largest compose file), over every value that holds a `$` (compose
+/// files, `.env`, `env_file`, `label_file`).
+pub const MAX_INTERPOLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What interpolation has done in one run, shared by every file: the bytes
+/// it produced (bounded by [`MAX_INTERPOLATED_BYTES`]) and the variables it
+/// took from the environment podlift runs in (their names, never values).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    inner: Arc<TallyInner>,
+}
+
+#[derive(Debug, Default)]
+struct TallyInner {
+    bytes: AtomicU64,
+    /// Whether going past the limit was reported.
+    reported: AtomicBool,
+    /// The names the process environment sets.
+    shell: BTreeSet<String>,
+    /// The names taken from it, each with where it was first used.
+    taken: Mutex<BTreeMap<String, Option<Span>>>,
+}
+
+impl Tally {
+    /// A tally for a run whose process environment sets `shell` (only the
+    /// names are kept).
+    #[must_use]
+    pub fn new(shell: &BTreeMap<String, String>) -> Self {
+        Self {
+            inner: Arc::new(TallyInner {
+                bytes: AtomicU64::new(0),
+                reported: AtomicBool::new(false),
+                shell: shell.keys().cloned().collect(),
+                taken: Mutex::new(BTreeMap::new()),
+            }),
+        }
+    }
+
+    /// Counts `bytes` produced; `false` once the run is past the limit.
+    #[must_use]
+    pub fn take(&self, bytes: usize) -> bool {
+        let bytes = bytes as u64;
+        let before = self.inner.bytes.fetch_add(bytes, Ordering::Relaxed);
+        before.saturating_add(bytes) <= MAX_INTERPOLATED_BYTES
+    }
+
+    /// `true` the first time it is asked after [`Tally::take`] said `false`:
+    /// the run's limit is reported once.
+    #[must_use]
+    pub fn report_over(&self) -> bool {
+        !self.inner.reported.swap(true, Ordering::Relaxed)
+    }
+
+    /// Records that `name` was looked up at `span`: kept when the process
+    /// environment sets it (whose value wins over every env file).
+    pub fn used(&self, name: &str, span: Option<Span>) {
+        if !self.inner.shell.contains(name) {
+            return;
+        }
+        if let Ok(mut taken) = self.inner.taken.lock() {
+            taken.entry(name.to_string()).or_insert(span);
+        }
+    }
+
+    /// The variables interpolation took from the process environment, by
+    /// name, each with where it was first used.
+    #[must_use]
+    pub fn from_shell(&self) -> Vec<(String, Option<Span>)> {
+        self.inner
+            .taken
+            .lock()
+            .map(|taken| taken.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+}
 
 /// Where variable values come from.
 pub trait Lookup {
@@ -82,6 +165,8 @@ pub enum Problem {
     /// Templates nested more than [`MAX_NESTING`] deep: the first one past the
     /// limit is at this byte range.
     TooDeep(Range<usize>),
+    /// The value grew past [`MAX_VALUE_BYTES`] at the template at this byte range.
+    TooLong(Range<usize>),
 }
 
 /// A variable used without a default and not set: its name and where.
@@ -190,8 +275,16 @@ fn substitute_into(
             }
         }
         literal_start = i;
+        if out.len() > MAX_VALUE_BYTES {
+            return Err(Problem::TooLong(
+                base + dollar..base + i.clamp(dollar + 1, template.len()),
+            ));
+        }
     }
     out.push_str(template.get(literal_start..).unwrap_or(""));
+    if out.len() > MAX_VALUE_BYTES {
+        return Err(Problem::TooLong(base..base + template.len().max(1)));
+    }
     Ok(())
 }
 
@@ -275,6 +368,7 @@ fn braced(
 pub fn interpolate_tree(
     node: &mut Node,
     lookup: &dyn Lookup,
+    tally: &Tally,
     sources: &Sources,
     diagnostics: &mut Diagnostics,
 ) {
@@ -285,7 +379,34 @@ pub fn interpolate_tree(
             }
             let span = node.span;
             let locate = |range: &Range<usize>| sub_span(sources, span, text, range);
-            match substitute(text, &|name| lookup.get(name)) {
+            let found = |name: &str| {
+                let value = lookup.get(name);
+                if value.is_some() {
+                    tally.used(name, Some(span));
+                }
+                value
+            };
+            match substitute(text, &found) {
+                Ok((value, _)) if !tally.take(value.len()) => {
+                    if tally.report_over() {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "limit-interpolation",
+                                format!("interpolation produced more than {MAX_INTERPOLATED_BYTES} bytes in all"),
+                            )
+                            .at(span)
+                            .help("variables that expand to large values are used too often; write the values out"),
+                        );
+                    }
+                }
+                Err(Problem::TooLong(range)) => diagnostics.push(
+                    Diagnostic::error(
+                        "limit-interpolation",
+                        format!("the value grows past {MAX_VALUE_BYTES} bytes when its variables are expanded"),
+                    )
+                    .at(locate(&range))
+                    .help("variables that expand to large values are used too often; write the value out"),
+                ),
                 Ok((value, missing)) => {
                     for (name, range) in missing {
                         diagnostics.push(
@@ -338,12 +459,12 @@ pub fn interpolate_tree(
         }
         Value::Seq(items) => {
             for item in items {
-                interpolate_tree(item, lookup, sources, diagnostics);
+                interpolate_tree(item, lookup, tally, sources, diagnostics);
             }
         }
         Value::Map(entries) => {
             for (_, value) in entries {
-                interpolate_tree(value, lookup, sources, diagnostics);
+                interpolate_tree(value, lookup, tally, sources, diagnostics);
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}

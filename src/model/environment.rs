@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::model::{Context, FileAccess};
@@ -117,24 +118,30 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
     let variables = &context.variables;
     for (path, required) in entries {
         let full = context.project_dir.join(&path.value);
-        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
-            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
-        });
+        let text = context.host.read_text(&full, crate::load::MAX_FILE_BYTES);
         match text {
-            Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables) {
+            Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
                 Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+                Err(e) if e.limit => reader.diagnostics.push(
+                    Diagnostic::error("limit-interpolation", format!("env file `{}`, line {}: {}", path.value, e.line, e.message))
+                        .at(path.span)
+                        .help("write the values out instead of building them from each other"),
+                ),
                 Err(e) => reader.diagnostics.push(
                     Diagnostic::error("env-file-syntax", format!("env file `{}`, line {}: {}", path.value, e.line, e.message))
                         .at(path.span)
                         .help("write one `KEY=VALUE` per line"),
                 ),
             },
-            Err(e) if required => reader.diagnostics.push(
+            Err(Refusal::Missing(_)) if !required => {}
+            Err(Refusal::Missing(e)) => reader.diagnostics.push(
                 Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {e}", path.value))
                     .at(path.span)
                     .help("create the file, fix the path (relative to the compose file), or mark it `required: false`"),
             ),
-            Err(_) => {}
+            Err(refusal) => reader.diagnostics.push(
+                refusal.diagnostic(format!("cannot read env file `{}` (`env_file`): {}", path.value, refusal.reason()), Some(path.span)),
+            ),
         }
     }
     out

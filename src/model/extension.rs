@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::EXTENSION_KEY;
 use crate::model::keys::{Support, report_key};
@@ -43,9 +44,35 @@ pub(super) fn read_extension(node: &Node, reader: &mut Reader<'_>) -> Extension 
                     .filter_map(|item| read_ip(item, "x-podlift.extra-addresses", reader))
                     .collect();
             }
-            "init-image" => extension.init_image = reader.string(value, "x-podlift.init-image"),
+            "init-image" => extension.init_image = read_init_image(value, reader),
             _ => report_key(&key, EXTENSION_KEYS, EXTENSION_KEY, reader),
         }
     }
     extension
+}
+
+/// `x-podlift.init-image`, validated as `image:` is: a reference the
+/// kubelet cannot pull is an error at its span, and is not used.
+fn read_init_image(node: &Node, reader: &mut Reader<'_>) -> Option<Located<String>> {
+    let image = reader.string(node, "x-podlift.init-image")?;
+    let problem = if image.value.trim().is_empty() {
+        Some("it is empty".to_string())
+    } else {
+        crate::model::image::reference_problem(&image.value)
+    };
+    let Some(problem) = problem else {
+        return Some(image);
+    };
+    reader.diagnostics.push(
+        Diagnostic::error(
+            "image-invalid",
+            format!(
+                "`x-podlift.init-image` `{}` is not an image reference: {problem}",
+                image.value
+            ),
+        )
+        .at(image.span)
+        .help("write `NAME[:TAG][@DIGEST]`, e.g. `nicolaka/netshoot:v0.13`, or remove the key to use podlift's default init image"),
+    );
+    None
 }

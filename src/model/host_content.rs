@@ -5,6 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use crate::load::host_files::private_reason;
+use crate::load::host_files::{HostFiles, Place};
+
+/// The Docker API socket's file name.
+const DOCKER_SOCKET: &str = "docker.sock";
+
 /// The largest bind-mounted file or directory carried in a ConfigMap
 /// (ConfigMaps hold at most 1 MiB).
 pub const MAX_CONFIG_BYTES: u64 = 900 * 1024;
@@ -43,215 +49,148 @@ pub enum HostContent {
     Unportable(String),
 }
 
-/// Reads a file the compose file names (`env_file`, `secrets`/`configs`
-/// `file:`), refusing more than a compose file may hold: `/dev/zero` or a
-/// runaway file must not exhaust memory.
-pub(crate) fn read_small(path: &Path) -> Result<Vec<u8>, String> {
-    match crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) {
-        Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(format!(
-            "it holds more than {} bytes",
-            crate::load::MAX_FILE_BYTES
-        )),
-        Err(e) => Err(e.to_string().to_lowercase()),
-    }
-}
-
-/// Why a file looks private, from its name and (when read) its content:
-/// keys, key stores, `.env` files, password databases, credential files.
-#[must_use]
-pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str> {
-    const SSH_KEYS: &[&str] = &[
-        "id_rsa",
-        "id_dsa",
-        "id_ecdsa",
-        "id_ed25519",
-        "id_ecdsa_sk",
-        "id_ed25519_sk",
-        "identity",
-    ];
-    const CREDENTIALS: &[&str] = &[
-        ".netrc",
-        ".pgpass",
-        ".htpasswd",
-        ".git-credentials",
-        "credentials",
-        ".my.cnf",
-    ];
-    let lower = name.to_ascii_lowercase();
-    if let Some(content) = content
-        && pem_private_key(content)
-    {
-        return Some("it holds a PEM private key");
-    }
-    let extension = Path::new(&lower)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("");
-    if SSH_KEYS.contains(&lower.as_str())
-        || ["_rsa", "_dsa", "_ecdsa", "_ed25519"]
-            .iter()
-            .any(|s| lower.ends_with(s))
-    {
-        Some("it is named like an SSH private key")
-    } else if extension == "key" {
-        Some("it is named like a private key (`*.key`)")
-    } else if ["p12", "pfx", "jks", "keystore"].contains(&extension) {
-        Some("it is named like a key store")
-    } else if lower == ".env" || lower.starts_with(".env.") || extension == "env" {
-        Some("it is an `.env` file")
-    } else if ["shadow", "gshadow", "shadow-", "gshadow-"].contains(&lower.as_str()) {
-        Some("it is a password database (`shadow`)")
-    } else if CREDENTIALS.contains(&lower.as_str()) {
-        Some("it is named like a credentials file")
-    } else if [".ssh", ".gnupg", ".aws", ".docker", ".kube"].contains(&lower.as_str()) {
-        Some("it is a directory of keys or credentials")
-    } else {
-        None
-    }
-}
-
-/// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
-fn pem_private_key(content: &[u8]) -> bool {
-    const BEGIN: &[u8] = b"-----BEGIN ";
-    content.windows(BEGIN.len()).enumerate().any(|(at, w)| {
-        w == BEGIN
-            && content
-                .get(at..)
-                .and_then(|rest| rest.split(|b| *b == b'\n').next())
-                .is_some_and(|line| line.windows(11).any(|w| w == b"PRIVATE KEY"))
-    })
-}
-
 pub(crate) fn file_name_of(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
-/// Reads a bind mount's host path. Only regular files (and small
-/// directories of them) inside the project directory are carried; a path
-/// that resolves (through links) outside it stays a node path.
-pub(crate) fn read_host(path: &Path, written: &str, project_dir: &Path) -> HostContent {
-    if written.ends_with("docker.sock") {
+/// Reads a bind mount's host path through the resolver: decided on the
+/// target (every link followed). Only regular files (and small directories
+/// of them) inside the project directory are carried; a target outside it
+/// stays a node path.
+pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
+    let normal = crate::load::paths::normalize(path);
+    if file_name_of(&normal) == DOCKER_SOCKET
+        || file_name_of(&link_target(&normal)) == DOCKER_SOCKET
+    {
         return HostContent::DockerSocket;
     }
-    let project = std::fs::canonicalize(project_dir)
-        .unwrap_or_else(|_| crate::load::paths::normalize(project_dir));
-    let name = file_name_of(path);
-    let Ok(real) = std::fs::canonicalize(path) else {
+    let name = file_name_of(&normal);
+    let Ok(resolved) = files.resolve(path) else {
         // Missing here, but named like a key: the node's file of that name is
         // no less private than this machine's would be.
-        let inside = crate::load::paths::normalize(path).starts_with(&project);
+        let inside = normal.starts_with(files.project());
         if !inside && let Some(why) = private_reason(&name, None) {
             return HostContent::PrivateOutside(why);
         }
         return HostContent::Unportable("it does not exist on this machine".into());
     };
-    let Ok(meta) = std::fs::metadata(&real) else {
-        return HostContent::Unportable("it cannot be read".into());
-    };
-    if !real.starts_with(&project) {
-        // Read only to recognise a key by its content: never the kernel's
-        // files, which report no size and can block (`/proc/kmsg`).
-        let kernel = ["/proc", "/sys", "/dev"]
-            .iter()
-            .any(|k| real.starts_with(k));
-        let content = (meta.is_file() && !kernel && meta.len() <= MAX_CONFIG_BYTES)
-            .then(|| {
-                crate::load::read_at_most(&real, MAX_CONFIG_BYTES)
-                    .ok()
-                    .flatten()
-            })
-            .flatten();
+    let real_name = file_name_of(&resolved.real);
+    // The socket under another name (a link), or a directory that holds it
+    // (`/var/run`): the container gets the Docker API either way.
+    if real_name == DOCKER_SOCKET
+        || (resolved.directory
+            && std::fs::symlink_metadata(resolved.real.join(DOCKER_SOCKET)).is_ok())
+    {
+        return HostContent::DockerSocket;
+    }
+    if resolved.place != Place::Inside {
+        // Read only to recognise a key by its content, through the same
+        // resolver: never the kernel's files, FIFOs or devices.
+        let content = files.peek(&resolved, MAX_CONFIG_BYTES);
         return match private_reason(&name, content.as_deref())
-            .or_else(|| private_reason(&file_name_of(&real), content.as_deref()))
+            .or_else(|| private_reason(&real_name, content.as_deref()))
         {
             Some(why) => HostContent::PrivateOutside(why),
             None => HostContent::Outside,
         };
     }
-    if meta.is_file() {
-        if meta.len() > MAX_CONFIG_BYTES {
-            return HostContent::Unportable(format!(
-                "it has {} bytes, more than a ConfigMap holds",
-                meta.len()
-            ));
-        }
-        let Ok(bytes) = std::fs::read(&real) else {
-            return HostContent::Unportable("it cannot be read".into());
-        };
-        if let Some(why) = private_reason(&name, Some(&bytes)) {
-            return HostContent::PrivateFile {
-                content: bytes,
-                why,
-            };
-        }
-        return String::from_utf8(bytes).map_or_else(
-            |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
-            HostContent::File,
-        );
-    }
-    if meta.is_dir() {
+    if resolved.directory {
         // A directory named like a credential store (`.docker`, `.kube`,
         // `.ssh` …) is private whatever its files are called.
         let own = private_reason(&name, None)
-            .or_else(|| private_reason(&file_name_of(&real), None))
+            .or_else(|| private_reason(&real_name, None))
             .map(|why| format!("the directory: {why}"));
-        return read_host_directory(&real, &project, own);
+        return read_host_directory(&resolved.real, files, own);
     }
-    HostContent::Unportable("it is not a regular file or directory".into())
+    if let Some(what) = resolved.not_regular {
+        return HostContent::Unportable(format!("it is {what}, not a regular file or directory"));
+    }
+    if resolved.len > MAX_CONFIG_BYTES {
+        return HostContent::Unportable(format!(
+            "it has {} bytes, more than a ConfigMap holds",
+            resolved.len
+        ));
+    }
+    let file = match files.read_resolved(path, &resolved, MAX_CONFIG_BYTES) {
+        Ok(file) => file,
+        Err(refusal) => return HostContent::Unportable(refusal.reason()),
+    };
+    if let Some(why) = file.private() {
+        return HostContent::PrivateFile {
+            content: file.bytes,
+            why,
+        };
+    }
+    String::from_utf8(file.bytes).map_or_else(
+        |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
+        HostContent::File,
+    )
+}
+
+/// Where the links at the end of `path` lead, followed on the text alone
+/// (the target need not exist on this machine: the node's socket is what
+/// a link to `/var/run/docker.sock` names).
+fn link_target(path: &Path) -> std::path::PathBuf {
+    const MAX_LINKS: usize = 40;
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let Ok(target) = std::fs::read_link(&current) else {
+            break;
+        };
+        let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
+        current = crate::load::paths::normalize(&base.join(target));
+    }
+    current
 }
 
 /// A small directory of regular files inside the project.
-fn read_host_directory(dir: &Path, project: &Path, private: Option<String>) -> HostContent {
+fn read_host_directory(dir: &Path, files: &HostFiles, private: Option<String>) -> HostContent {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HostContent::Unportable("the directory cannot be read".into());
     };
-    let mut files = BTreeMap::new();
+    let mut held = BTreeMap::new();
     let mut private = private;
     let mut total = 0u64;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         // A link is followed, but must stay inside the project.
-        let Ok(real) = std::fs::canonicalize(entry.path()) else {
+        let Ok(resolved) = files.resolve(&entry.path()) else {
             return HostContent::Unportable(format!("`{name}` cannot be resolved"));
         };
-        let Ok(meta) = std::fs::metadata(&real) else {
-            return HostContent::Unportable(format!("`{name}` cannot be read"));
-        };
-        if meta.is_dir() {
+        if resolved.directory {
             return HostContent::Unportable("the directory has subdirectories".into());
         }
-        if !meta.is_file() {
-            return HostContent::Unportable(format!("`{name}` is not a regular file"));
-        }
-        if !real.starts_with(project) {
+        if resolved.place != Place::Inside {
             return HostContent::Unportable(format!(
                 "`{name}` links outside the project directory"
             ));
         }
-        total += meta.len();
+        if resolved.not_regular.is_some() {
+            return HostContent::Unportable(format!("`{name}` is not a regular file"));
+        }
+        total += resolved.len;
         if total > MAX_CONFIG_BYTES {
             return HostContent::Unportable(
                 "the directory holds more than a ConfigMap holds".into(),
             );
         }
-        let Ok(bytes) = std::fs::read(&real) else {
+        let Ok(file) = files.read_resolved(&entry.path(), &resolved, MAX_CONFIG_BYTES) else {
             return HostContent::Unportable(format!("`{name}` cannot be read"));
         };
         if private.is_none()
-            && let Some(why) = private_reason(&name, Some(&bytes))
+            && let Some(why) = file.private()
         {
             private = Some(format!("`{name}`: {why}"));
         }
-        files.insert(name, bytes);
+        held.insert(name, file.bytes);
     }
     if let Some(why) = private {
-        return HostContent::PrivateDirectory { files, why };
+        return HostContent::PrivateDirectory { files: held, why };
     }
     let mut text = BTreeMap::new();
-    for (name, bytes) in files {
+    for (name, bytes) in held {
         match String::from_utf8(bytes) {
             Ok(content) => {
                 text.insert(name, content);

@@ -1,6 +1,7 @@
 //! `label_file`: labels read from files.
 
 use crate::diagnostic::Diagnostic;
+use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::model::{Context, FileAccess};
@@ -40,15 +41,47 @@ pub(crate) fn read_label_pairs(
     }
     for file in files {
         let full = context.project_dir.join(&file.value);
-        let text = crate::model::volume::read_small(&full).and_then(|bytes| {
-            String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
-        });
+        let text = match context.host.read_text(&full, crate::load::MAX_FILE_BYTES) {
+            Ok(text) => Ok(text),
+            Err(
+                refusal @ (Refusal::Missing(_) | Refusal::Unreadable(_) | Refusal::TooLarge(_)),
+            ) => Err(refusal.reason()),
+            Err(refusal) => {
+                reader.diagnostics.push(refusal.diagnostic(
+                    format!(
+                        "cannot read label file `{}` (`label_file`): {}",
+                        file.value,
+                        refusal.reason()
+                    ),
+                    Some(file.span),
+                ));
+                continue;
+            }
+        };
         let parsed = text.and_then(|text| {
-            crate::load::dotenv::parse_env_file(&text, &context.variables)
-                .map_err(|e| format!("line {}: {}", e.line, e.message))
+            crate::load::dotenv::parse_env_file(&text, &context.variables, context.host.tally())
+                .map_err(|e| {
+                    if e.limit {
+                        reader.diagnostics.push(
+                            Diagnostic::error(
+                                "limit-interpolation",
+                                format!(
+                                    "label file `{}`, line {}: {}",
+                                    file.value, e.line, e.message
+                                ),
+                            )
+                            .at(file.span)
+                            .help("write the values out instead of building them from each other"),
+                        );
+                        String::new()
+                    } else {
+                        format!("line {}: {}", e.line, e.message)
+                    }
+                })
         });
         match parsed {
             Ok(pairs) => out.extend(pairs.into_iter().map(|pair| Located::new(pair, file.span))),
+            Err(e) if e.is_empty() => {}
             Err(e) => reader.diagnostics.push(
                 Diagnostic::error(
                     "label-file-unreadable",

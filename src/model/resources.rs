@@ -24,14 +24,19 @@ pub struct Resources {
 /// The CFS period Docker and Kubernetes use unless told otherwise (µs).
 const CFS_PERIOD: i64 = 100_000;
 
+/// The `cpu_period` values Docker accepts besides 0 (µs): 1 ms to 1 s.
+const CFS_PERIOD_RANGE: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
+
 /// `cpu_shares` becomes a CPU request (1024 shares = 1 CPU), `cpu_quota`
 /// over `cpu_period` a CPU limit, where `cpus` and `deploy.resources` leave
-/// them open.
+/// them open. `cpu_period: 0` is Docker's default period (100 ms), as an
+/// absent one; a period Docker refuses is an error and no limit is written.
 pub(crate) fn cpu_from_cfs(
     resources: &mut Resources,
     shares: Option<Located<i64>>,
     quota: Option<Located<i64>>,
     period: Option<Located<i64>>,
+    reader: &mut Reader<'_>,
 ) {
     if let Some(shares) = shares.filter(|s| s.value > 0)
         && resources.cpu_request.is_none()
@@ -42,9 +47,40 @@ pub(crate) fn cpu_from_cfs(
             / 1024;
         resources.cpu_request = Some(millis.max(1));
     }
-    let period = period.map_or(CFS_PERIOD, |p| p.value);
+    let period = match period {
+        None => CFS_PERIOD,
+        Some(p) if p.value == 0 => CFS_PERIOD,
+        Some(p) if CFS_PERIOD_RANGE.contains(&p.value) => p.value,
+        Some(p) => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "cpus-invalid",
+                    format!(
+                        "`cpu_period: {}` is out of range: Docker takes 1000 to 1000000 microseconds (1 ms to 1 s), or 0 for its default of 100000",
+                        p.value
+                    ),
+                )
+                .at(p.span)
+                .help("write a period in microseconds such as `100000`, or remove `cpu_period`"),
+            );
+            return;
+        }
+    };
+    if let Some(quota) = quota.as_ref().filter(|q| (1..1_000).contains(&q.value)) {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "cpus-invalid",
+                format!(
+                    "`cpu_quota: {}` is below Docker's least quota of 1000 microseconds (1 ms)",
+                    quota.value
+                ),
+            )
+            .at(quota.span)
+            .help("write a quota of at least `1000`, or `-1` for no limit"),
+        );
+        return;
+    }
     if let Some(quota) = quota.filter(|q| q.value > 0)
-        && period > 0
         && resources.cpu_limit.is_none()
     {
         let millis = i128::from(quota.value) * 1000 / i128::from(period);

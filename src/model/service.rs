@@ -3,6 +3,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::Context;
+use crate::model::capability::read_capabilities;
 use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{Healthcheck, read_healthcheck};
@@ -133,9 +134,9 @@ pub struct Security {
     pub user: Option<Located<String>>,
     /// `working_dir`.
     pub working_dir: Option<String>,
-    /// `cap_add`.
+    /// `cap_add`, as Kubernetes spells them (`NET_RAW`, `ALL`).
     pub cap_add: Vec<String>,
-    /// `cap_drop`.
+    /// `cap_drop`, as Kubernetes spells them.
     pub cap_drop: Vec<String>,
     /// `privileged`.
     pub privileged: bool,
@@ -358,19 +359,9 @@ impl Service {
                     service.security.working_dir =
                         reader.string(value, "working_dir").map(|w| w.value);
                 }
-                "cap_add" => {
-                    service.security.cap_add = reader
-                        .string_list(value, "cap_add")
-                        .into_iter()
-                        .map(|c| c.value)
-                        .collect();
-                }
+                "cap_add" => service.security.cap_add = read_capabilities(value, "cap_add", reader),
                 "cap_drop" => {
-                    service.security.cap_drop = reader
-                        .string_list(value, "cap_drop")
-                        .into_iter()
-                        .map(|c| c.value)
-                        .collect();
+                    service.security.cap_drop = read_capabilities(value, "cap_drop", reader);
                 }
                 "privileged" => service.security.privileged = flag(value, "privileged", reader),
                 "read_only" => service.security.read_only = flag(value, "read_only", reader),
@@ -410,7 +401,13 @@ impl Service {
             label_files.append(&mut service.labels);
             service.labels = label_files;
         }
-        cpu_from_cfs(&mut service.resources, cpu_shares, cpu_quota, cpu_period);
+        cpu_from_cfs(
+            &mut service.resources,
+            cpu_shares,
+            cpu_quota,
+            cpu_period,
+            reader,
+        );
         check_resource_pairs(body, reader);
         service
     }

@@ -11,9 +11,10 @@ use crate::model::units::parse_bytes;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
-pub use crate::model::file_object::{FileUse, read_file_objects, read_file_uses};
+pub(crate) use crate::model::file_object::read_file_objects;
+pub use crate::model::file_object::{FileUse, read_file_uses};
 pub use crate::model::host_content::HostContent;
-pub(crate) use crate::model::host_content::{read_host, read_small};
+pub(crate) use crate::model::host_content::read_host;
 
 /// Where a mount's content comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,11 +170,25 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
         ("bind", Some(s)) => bind(&s, context),
         ("volume", Some(s)) => MountSource::Named(s),
         ("volume", None) => MountSource::Anonymous,
-        ("tmpfs", _) => MountSource::Tmpfs(
-            item.get("tmpfs")
-                .and_then(|t| t.get("size"))
-                .and_then(|s| reader.bytes(s, "volumes.tmpfs.size")),
-        ),
+        ("tmpfs", _) => {
+            let options = item.get("tmpfs");
+            let mut lost: Vec<String> = Vec::new();
+            if let Some(Value::Map(entries)) = options.map(|o| &o.value) {
+                for (key, value) in entries {
+                    let key = key.scalar().unwrap_or_default();
+                    if key != "size" {
+                        lost.push(format!("{key}={}", value.scalar().unwrap_or_default()));
+                    }
+                }
+            }
+            let lost: Vec<&str> = lost.iter().map(String::as_str).collect();
+            note_tmpfs(&target.value, &lost, item.span, reader);
+            MountSource::Tmpfs(
+                options
+                    .and_then(|t| t.get("size"))
+                    .and_then(|s| reader.bytes(s, "volumes.tmpfs.size")),
+            )
+        }
         (other, _) => {
             reader.diagnostics.push(
                 Diagnostic::warning(
@@ -206,7 +221,7 @@ fn bind(written: &str, context: &Context) -> MountSource {
     };
     let path = crate::load::paths::normalize(&path);
     let held = match context.files {
-        FileAccess::Read => read_host(&path, written, project_dir),
+        FileAccess::Read => read_host(&path, &context.host),
         FileAccess::Skip => HostContent::Unportable("not read: the service is not active".into()),
     };
     MountSource::Bind {
@@ -230,6 +245,12 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
                 .split(',')
                 .find_map(|o| o.strip_prefix("size="))
                 .and_then(parse_bytes);
+            let lost: Vec<&str> = options
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty() && !o.starts_with("size="))
+                .collect();
+            note_tmpfs(target, &lost, item.span, reader);
             Mount {
                 source: MountSource::Tmpfs(size),
                 target: target.to_string(),
@@ -242,6 +263,36 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
         .into_iter()
         .filter(|m| absolute_target(m, reader))
         .collect()
+}
+
+/// What a tmpfs loses as an `emptyDir`: Docker mounts it `noexec`, `nosuid`
+/// and `nodev` unless told otherwise, and takes `mode`, `uid`, `gid` and
+/// mount flags; an `emptyDir` is executable, and none of these can be set
+/// (`size` is carried as `sizeLimit`). A warning names the options the
+/// compose file wrote; without any, a note says what the default loses.
+fn note_tmpfs(target: &str, lost: &[&str], span: crate::source::Span, reader: &mut Reader<'_>) {
+    let default =
+        "Docker mounts a tmpfs `noexec,nosuid,nodev`, but an `emptyDir` lets its files be executed";
+    let diagnostic = if lost.is_empty() {
+        Diagnostic::note(
+            "tmpfs-options",
+            format!("tmpfs `{target}` becomes an `emptyDir` in memory: {default}"),
+        )
+    } else {
+        let quoted: Vec<String> = lost.iter().map(|o| format!("`{o}`")).collect();
+        Diagnostic::warning(
+            "tmpfs-options",
+            format!(
+                "tmpfs `{target}` becomes an `emptyDir` in memory without its options {}: Kubernetes sets no mount options, owner or mode on an `emptyDir`; {default}",
+                quoted.join(", "),
+            ),
+        )
+    };
+    reader.diagnostics.push(
+        diagnostic
+            .at(span)
+            .help("if the application relies on them, keep executables off the volume, set the owner through the Pod's `fsGroup`, or mount a volume prepared by an init container"),
+    );
 }
 
 /// Reads the top-level `volumes`.

@@ -12,14 +12,19 @@ use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::model::service::Service;
 use crate::plan::addresses::Addresses;
-use crate::plan::storage::{MountPlan, Storage};
+use crate::plan::env::{EnvVar, SecretNames, plan_env};
+use crate::plan::storage::{MountPlan, SecretPlan, Storage};
 use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, names, storage};
 
+/// The user and group ids Kubernetes accepts (`runAsUser`, `runAsGroup`).
+pub(crate) const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
 /// Everything about a container besides its image and command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Details {
-    /// Environment, later compose entries winning, kubelet `$(` escaped.
-    pub env: Vec<(String, String)>,
+    /// Environment, later compose entries winning; credentials from a Secret.
+    pub env: Vec<EnvVar>,
+    /// The Secret holding the credentials of `env`, if it has any.
+    pub env_secret: Option<SecretPlan>,
     /// Container ports: (port, protocol).
     pub ports: Vec<(u16, Protocol)>,
     /// The health check as a readiness or liveness probe ([`Details::health_probe`]
@@ -150,22 +155,17 @@ pub fn startup_probe(check: &Healthcheck, budget: Option<Duration>) -> Probe {
 }
 
 /// The details of one service's container; `gate`: a dependent waits for
-/// its health check (`service_healthy`).
-pub fn details(
+/// its health check (`service_healthy`); `secrets` names the Secret of its
+/// credentials.
+pub(crate) fn details(
     service: &Service,
     storage: &Storage,
     health_probe: HealthProbe,
     gate: bool,
+    secrets: &mut SecretNames,
     diagnostics: &mut Diagnostics,
 ) -> Details {
-    let mut env: Vec<(String, String)> = Vec::new();
-    for variable in &service.environment {
-        let value = escape(&variable.value);
-        match env.iter_mut().find(|(name, _)| *name == variable.name) {
-            Some(existing) => existing.1 = value,
-            None => env.push((variable.name.clone(), value)),
-        }
-    }
+    let (env, env_secret) = plan_env(service, secrets);
     let mut ports: Vec<(u16, Protocol)> = Vec::new();
     for port in service.ports.iter().chain(&service.expose) {
         if !ports.contains(&(port.target, port.protocol)) {
@@ -175,6 +175,16 @@ pub fn details(
     let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
         match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+            (Ok(uid), gid @ (None | Some(Ok(_))))
+                if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
+            {
+                diagnostics.push(
+                    Diagnostic::error("user-invalid", format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
+                        .at(user.span)
+                        .help("write the numeric uid[:gid] the process should run as (`1000:1000`), or remove `user` to run as the image's user"),
+                );
+                (None, None)
+            }
             (Ok(uid), None) => (Some(uid), None),
             (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
             _ => {
@@ -194,6 +204,7 @@ pub fn details(
         .map_or(health_probe, |p| p.value);
     Details {
         env,
+        env_secret,
         ports,
         probe: service
             .healthcheck
@@ -268,6 +279,7 @@ pub(crate) fn plan_containers(
     let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
     let mut containers = Vec::with_capacity(order.len());
     let gated = gated_services(project, diagnostics);
+    let mut secrets = SecretNames::new(&names::dns_label(&project.name, "podlift"), storage);
     for &index in order {
         let Some(service) = project.services.get(index) else {
             continue;
@@ -315,10 +327,12 @@ pub(crate) fn plan_containers(
                 storage,
                 health_probe,
                 gated.contains(service.name.value.as_str()),
+                &mut secrets,
                 diagnostics,
             ),
         });
     }
+    secrets.notes(diagnostics);
     containers
 }
 

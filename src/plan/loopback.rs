@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::plan::address_map::AddressMap;
@@ -88,6 +89,42 @@ pub(crate) fn init_image(project: &Project, options: &PlanOptions, needs_iptable
         })
 }
 
+/// Warns once when the compose file, not the user, chose the image that
+/// runs with `NET_ADMIN` (or privileged): `x-podlift.init-image` without
+/// `--init-image`, in a plan that has a loopback init container.
+pub(crate) fn warn_compose_init_image(
+    project: &Project,
+    options: &PlanOptions,
+    pods: &[crate::plan::PodPlan],
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(image) = project.extension.init_image.as_ref() else {
+        return;
+    };
+    if options.init_image.is_some() || pods.iter().all(|p| p.loopback.is_none()) {
+        return;
+    }
+    let power = if options.privileged_init {
+        "privileged"
+    } else {
+        "with `NET_ADMIN`"
+    };
+    diagnostics.push(
+        Diagnostic::warning(
+            "init-image-from-compose",
+            format!(
+                "the compose file chose the init image `{}` (`x-podlift.init-image`); it runs {power} in every Pod that claims preset addresses",
+                image.value
+            ),
+        )
+        .at(image.span)
+        .help(format!(
+            "check that you trust `{}`; to choose the init image yourself, pass `--init-image IMAGE` (it wins over the compose file)",
+            image.value
+        )),
+    );
+}
+
 /// The first stand-in port for a service that serves a port another service
 /// of its Pod serves too (each on its own preset address).
 const FIRST_STAND_IN: u16 = 40000;
@@ -137,7 +174,7 @@ pub(crate) fn inbound_rules(
                     };
                     taken.insert(via);
                     next = via.saturating_add(1);
-                    for service in services.iter_mut().filter(|s| s.name == container.name) {
+                    for service in services.iter_mut().filter(|s| s.owner == container.name) {
                         for service_port in &mut service.ports {
                             if service_port.target == port && service_port.protocol == protocol {
                                 service_port.target = via;

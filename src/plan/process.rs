@@ -216,7 +216,18 @@ pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
     namespaces(service, &mut out, diagnostics);
     for group in &service.security.group_add {
         match group.value.parse::<i64>() {
-            Ok(id) => out.groups.push(id),
+            Ok(id) if crate::plan::container::ID_RANGE.contains(&id) => out.groups.push(id),
+            Ok(_) => diagnostics.push(
+                Diagnostic::error(
+                    "user-invalid",
+                    format!(
+                        "`group_add: {}` of service `{name}` is out of range: Kubernetes takes group ids from 0 to 2147483647, and the API server would refuse the Pod",
+                        group.value
+                    ),
+                )
+                .at(group.span)
+                .help("write the numeric gid of the group (`1000`), or remove it"),
+            ),
             Err(_) => diagnostics.push(
                 Diagnostic::warning(
                     "user-name",

@@ -120,7 +120,7 @@ fn note_lan_addresses(project: &Project, diagnostics: &mut Diagnostics) {
                 ),
             )
             .at(first.name.span)
-            .help("to reach a service from outside the cluster, publish its ports (`ports:` gives a Service; `--service-type NodePort` or `LoadBalancer`), or give it the node's network (`network_mode: host`, a Pod of its own)"),
+            .help("to reach a service from outside the cluster, publish its ports on all host addresses (`ports: [8080:80]` gives a Service; `--service-type NodePort` or `LoadBalancer` applies to those), or give it the node's network (`network_mode: host`, a Pod of its own)"),
         );
     }
 }

@@ -3,14 +3,17 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::{self, Project};
-use crate::plan::{ContainerPlan, ServiceType};
+use crate::plan::{ContainerPlan, PodPlan, ServiceType};
 
 /// A Kubernetes Service for one compose service's published ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServicePlan {
     /// Its name (the compose service's, so clients keep using it).
     pub name: String,
-    /// `type` (`ClusterIP` unless chosen).
+    /// The container whose ports it forwards to (its name).
+    pub owner: String,
+    /// `type`: `ClusterIP` (`None`) unless `--service-type` chose another
+    /// and every port is one compose published on all host addresses.
     pub type_: Option<ServiceType>,
     /// Ports: (name, port, targetPort, protocol).
     pub ports: Vec<ServicePort>,
@@ -66,6 +69,8 @@ pub(crate) fn plan_services(
         if !ports.is_empty() {
             out.push(ServicePlan {
                 name: container.name.clone(),
+                owner: container.name.clone(),
+                // Only ports published on all host addresses are here.
                 type_: service_type,
                 ports,
             });
@@ -75,8 +80,14 @@ pub(crate) fn plan_services(
 }
 
 /// One note naming the ports compose publishes on one host address only
-/// (`127.0.0.1:3306:3306`): only that host reached them, so they get no Service.
-pub(crate) fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnostics) {
+/// (`127.0.0.1:3306:3306`): only that host reached them through the
+/// publication. It says what the plan made of each: nothing, or (split) a
+/// `ClusterIP` Service that lets other Pods call it as peers did.
+pub(crate) fn note_host_only_ports(
+    project: &Project,
+    pods: &[PodPlan],
+    diagnostics: &mut Diagnostics,
+) {
     let ports: Vec<(&str, &model::port::Port)> = project
         .services
         .iter()
@@ -90,39 +101,83 @@ pub(crate) fn note_host_only_ports(project: &Project, diagnostics: &mut Diagnost
     let Some((_, first)) = ports.first() else {
         return;
     };
-    let list: Vec<String> = ports
-        .iter()
-        .filter_map(|(service, port)| {
-            let ip = port.host_ip?;
-            let host = if ip.is_ipv6() {
-                format!("[{ip}]")
-            } else {
-                ip.to_string()
-            };
-            Some(format!(
-                "`{host}:{}:{}/{}` of `{service}`",
-                port.published.map_or_else(String::new, |p| p.to_string()),
-                port.target,
-                port.protocol.as_str()
-            ))
-        })
-        .collect();
+    let mut without = Vec::new();
+    let mut carried = Vec::new();
+    for (service, port) in &ports {
+        let Some(text) = host_port_text(service, port) else {
+            continue;
+        };
+        match carrier(pods, service, port) {
+            Some(plan) => carried.push(match plan.type_ {
+                Some(t) if t != ServiceType::ClusterIp => format!(
+                    "{text} is published on a host address only, but its service publishes the same container port on all host addresses: the `{}` Service `{}` offers it",
+                    t.as_k8s(),
+                    plan.name
+                ),
+                _ => format!(
+                    "{text} is published on a host address only; its Pod is apart from its peers, so the `ClusterIP` Service `{}` lets other Pods of the cluster call it as peers did under compose, and nothing outside the cluster reaches it",
+                    plan.name
+                ),
+            }),
+            None => without.push(text),
+        }
+    }
+    let mut sentences = Vec::new();
+    if !without.is_empty() {
+        let (verb, pronoun) = number(without.len());
+        sentences.push(format!(
+            "{} {verb} published on a host address only, so under compose only that host reached {pronoun}; podlift makes no Service for {pronoun}",
+            without.join(", ")
+        ));
+    }
+    sentences.extend(carried);
     diagnostics.push(
-        Diagnostic::note(
-            "port-host-only",
-            {
-                let (verb, pronoun) = if ports.len() == 1 {
-                    ("is", "it")
-                } else {
-                    ("are", "them")
-                };
-                format!(
-                    "{} {verb} published on a host address only, so under compose only that host reached {pronoun}; podlift makes no Service for {pronoun}",
-                    list.join(", ")
-                )
-            },
-        )
+        Diagnostic::note("port-host-only", sentences.join("; "))
         .at(first.span)
         .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),
     );
+}
+
+/// `is`/`it` or `are`/`them`.
+const fn number(count: usize) -> (&'static str, &'static str) {
+    if count == 1 {
+        ("is", "it")
+    } else {
+        ("are", "them")
+    }
+}
+
+/// `` `127.0.0.1:3306:3306/tcp` of `db` ``.
+fn host_port_text(service: &str, port: &model::port::Port) -> Option<String> {
+    let ip = port.host_ip?;
+    let host = if ip.is_ipv6() {
+        format!("[{ip}]")
+    } else {
+        ip.to_string()
+    };
+    Some(format!(
+        "`{host}:{}:{}/{}` of `{service}`",
+        port.published.map_or_else(String::new, |p| p.to_string()),
+        port.target,
+        port.protocol.as_str()
+    ))
+}
+
+/// The Service that forwards `port`'s container port of compose service
+/// `service`, if the plan made one (peers' Services under split).
+fn carrier<'a>(
+    pods: &'a [PodPlan],
+    service: &str,
+    port: &model::port::Port,
+) -> Option<&'a ServicePlan> {
+    pods.iter().find_map(|pod| {
+        let container = pod.containers.iter().find(|c| c.service == service)?;
+        pod.services.iter().find(|s| {
+            s.owner == container.name
+                && s.ports.iter().any(|p| {
+                    p.protocol == port.protocol
+                        && (p.target == port.target || p.port == port.target)
+                })
+        })
+    })
 }

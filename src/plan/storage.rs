@@ -53,10 +53,11 @@ pub struct VolumePlan {
 pub enum VolumeSource {
     /// A PersistentVolumeClaim by name.
     Claim(String),
-    /// A ConfigMap by name.
-    ConfigMap(String),
-    /// A Secret by name.
-    Secret(String),
+    /// A ConfigMap by name, and the keys it projects (all, under their own
+    /// names, when empty).
+    ConfigMap(String, Vec<KeyItem>),
+    /// A Secret by name, and the keys it projects.
+    Secret(String, Vec<KeyItem>),
     /// An `emptyDir`, in memory or on disk, optionally size-limited.
     EmptyDir {
         /// `medium: Memory`.
@@ -66,6 +67,17 @@ pub enum VolumeSource {
     },
     /// A path on the node.
     HostPath(String),
+}
+
+/// One key of a ConfigMap or Secret volume: the file it becomes, and its mode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeyItem {
+    /// The key.
+    pub key: String,
+    /// The file's path in the volume.
+    pub path: String,
+    /// Its permission bits (`items[].mode`), the default when `None`.
+    pub mode: Option<u32>,
 }
 
 /// One mount in a container.
@@ -183,6 +195,9 @@ pub(super) fn key_of(name: &str) -> String {
         .collect();
     if key.is_empty() || key == "." || key == ".." {
         "file".to_string()
+    } else if key.starts_with("..") {
+        // Kubernetes refuses a key that starts with `..`.
+        format!("_{key}")
     } else {
         key
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, ExecAction, ObjectFieldSelector,
-    Probe as K8sProbe, ResourceRequirements, SecurityContext, VolumeMount,
+    Probe as K8sProbe, ResourceRequirements, SecretKeySelector, SecurityContext, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -12,7 +12,7 @@ use super::init_script;
 use crate::model::image::PullPolicy;
 use crate::plan::Probe;
 use crate::plan::storage::MountPlan;
-use crate::plan::{ContainerPlan, HealthProbe, LOOPBACK_INIT_NAME, LoopbackInit, Role};
+use crate::plan::{ContainerPlan, EnvValue, HealthProbe, LOOPBACK_INIT_NAME, LoopbackInit, Role};
 use crate::render::{process, quantity};
 
 pub(crate) fn loopback_container(init: &LoopbackInit) -> Container {
@@ -100,16 +100,7 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
         image: Some(plan.image.clone()),
         command: plan.command.clone(),
         args: plan.args.clone(),
-        env: (!d.env.is_empty()).then(|| {
-            d.env
-                .iter()
-                .map(|(name, value)| EnvVar {
-                    name: name.clone(),
-                    value: Some(value.clone()),
-                    value_from: None,
-                })
-                .collect()
-        }),
+        env: (!d.env.is_empty()).then(|| d.env.iter().map(env_var).collect()),
         ports: (!d.ports.is_empty()).then(|| {
             d.ports
                 .iter()
@@ -151,6 +142,29 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
         stdin: d.stdin.then_some(true),
         lifecycle: process::lifecycle(&d.process),
         ..Container::default()
+    }
+}
+
+/// A variable as plain text, or read from its Secret.
+fn env_var(variable: &crate::plan::EnvVar) -> EnvVar {
+    match &variable.value {
+        EnvValue::Text(text) => EnvVar {
+            name: variable.name.clone(),
+            value: Some(text.clone()),
+            value_from: None,
+        },
+        EnvValue::Secret { secret, key } => EnvVar {
+            name: variable.name.clone(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: secret.clone(),
+                    key: key.clone(),
+                    optional: None,
+                }),
+                ..EnvVarSource::default()
+            }),
+        },
     }
 }
 

@@ -181,6 +181,13 @@ pub(crate) fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> V
             .map(|map| Part::AddressMap(plan, map)),
     );
     parts.extend(plan.storage.secrets.iter().map(|s| Part::Secret(plan, s)));
+    // The credentials of each container's environment.
+    parts.extend(
+        plan.containers
+            .iter()
+            .filter_map(|c| c.details.env_secret.as_ref())
+            .map(|s| Part::Secret(plan, s)),
+    );
     // A StatefulSet makes each replica's claims from its templates.
     if options.controller != Controller::StatefulSet {
         parts.extend(plan.storage.claims.iter().map(|c| Part::Claim(plan, c)));

@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, SecretVolumeSource, Volume, VolumeResourceRequirements,
+    ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, SecretVolumeSource, Volume,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::init_script;
 use crate::plan::AddressMap;
-use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
+use crate::plan::storage::{ClaimPlan, KeyItem, VolumePlan, VolumeSource};
 use crate::render::quantity;
 
 pub(crate) fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
@@ -52,15 +53,17 @@ pub(crate) fn volume(v: &VolumePlan) -> Volume {
                 read_only: None,
             });
         }
-        VolumeSource::ConfigMap(name) => {
+        VolumeSource::ConfigMap(name, items) => {
             out.config_map = Some(ConfigMapVolumeSource {
                 name: name.clone(),
+                items: key_items(items),
                 ..ConfigMapVolumeSource::default()
             });
         }
-        VolumeSource::Secret(name) => {
+        VolumeSource::Secret(name, items) => {
             out.secret = Some(SecretVolumeSource {
                 secret_name: Some(name.clone()),
+                items: key_items(items),
                 ..SecretVolumeSource::default()
             });
         }
@@ -78,4 +81,19 @@ pub(crate) fn volume(v: &VolumePlan) -> Volume {
         }
     }
     out
+}
+
+/// `items` of a ConfigMap or Secret volume: `None` projects every key
+/// under its own name.
+fn key_items(items: &[KeyItem]) -> Option<Vec<KeyToPath>> {
+    (!items.is_empty()).then(|| {
+        items
+            .iter()
+            .map(|item| KeyToPath {
+                key: item.key.clone(),
+                path: item.path.clone(),
+                mode: item.mode.and_then(|m| i32::try_from(m).ok()),
+            })
+            .collect()
+    })
 }

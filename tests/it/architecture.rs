@@ -218,6 +218,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "port-conflict",
     "replicas",
     "replicas-stateful",
+    "user-invalid",
 ];
 
 /// The codes of `Diagnostic::error(…)` in `code` (also `if … { "a" } else { "b" }`).

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use podlift::load::{MAX_FILE_BYTES, MAX_SERVICES};
+use podlift::load::{MAX_FILE_BYTES, MAX_INCLUDE_LOADS, MAX_SERVICES};
 
 /// Far above what any row needs; a row that gets here hangs.
 const TIMEOUT: Duration = Duration::from_mins(2);
@@ -27,6 +27,9 @@ enum Input {
     Sized(u64),
     /// `compose.yaml` has mode 000.
     NoPermission,
+    /// Files this function makes in the project directory (FIFOs, links,
+    /// env files), and the text of `compose.yaml` it returns.
+    Setup(fn(&Path) -> String),
 }
 
 struct Row {
@@ -51,6 +54,32 @@ const fn row(name: &'static str, input: Input, stderr: &'static [&'static str]) 
 
 fn text(s: &str) -> Input {
     Input::Text(s.to_string())
+}
+
+/// Makes a FIFO at `path` (`mkfifo`).
+fn fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// A compose file whose one service names `fifo` (a FIFO in the project)
+/// by `key`, written as `value`; `top` is appended.
+fn fifo_project(dir: &Path, service: &str, top: &str) -> String {
+    fifo(&dir.join("fifo"));
+    format!("services:\n  app:\n    image: busybox\n{service}{top}")
+}
+
+/// Env lines that double a value `lines` times: `A1=${A0}${A0}`, …
+fn doubling(lines: usize) -> String {
+    let mut text = String::from("A0=0123456789abcdef\n");
+    for n in 1..=lines {
+        let previous = n - 1;
+        writeln!(text, "A{n}=${{A{previous}}}${{A{previous}}}").unwrap();
+    }
+    text
 }
 
 /// `${A:-${A:-...x...}}` nested `depth` deep.
@@ -327,6 +356,170 @@ fn rows() -> Vec<Row> {
                 "compose.yaml:8:",
             ],
         ),
+        // Issue 25, class 1: a FIFO named by any key never hangs podlift.
+        row(
+            "a FIFO named by `env_file`",
+            Input::Setup(|d| fifo_project(d, "    env_file: fifo\n", "")),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:4:"],
+        ),
+        row(
+            "a FIFO named by `label_file`",
+            Input::Setup(|d| fifo_project(d, "    label_file: fifo\n", "")),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:4:"],
+        ),
+        row(
+            "a FIFO named by a config's `file:`",
+            Input::Setup(|d| {
+                fifo_project(
+                    d,
+                    "    configs: [c]\n",
+                    "configs:\n  c:\n    file: ./fifo\n",
+                )
+            }),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:7:"],
+        ),
+        row(
+            "a FIFO named by a secret's `file:`",
+            Input::Setup(|d| {
+                fifo_project(
+                    d,
+                    "    secrets: [s]\n",
+                    "secrets:\n  s:\n    file: ./fifo\n",
+                )
+            }),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:7:"],
+        ),
+        row(
+            "a FIFO named by `include`",
+            Input::Setup(|d| fifo_project(d, "", "include: [fifo]\n")),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:4:"],
+        ),
+        row(
+            "a FIFO named by `extends.file`",
+            Input::Setup(|d| fifo_project(d, "    extends: {file: fifo, service: base}\n", "")),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:4:"],
+        ),
+        row(
+            "a FIFO as `.env`",
+            Input::Setup(|d| {
+                fifo(&d.join(".env"));
+                "services:\n  app:\n    image: busybox\n".to_string()
+            }),
+            &["host-file-not-regular", "it is a FIFO"],
+        ),
+        row(
+            "a link to a FIFO named by `env_file`",
+            Input::Setup(|d| {
+                fifo(&d.join("fifo"));
+                std::os::unix::fs::symlink("fifo", d.join("app.env")).unwrap();
+                "services:\n  app:\n    image: busybox\n    env_file: app.env\n".to_string()
+            }),
+            &["host-file-not-regular", "it is a FIFO", "compose.yaml:4:"],
+        ),
+        // Issue 25, class 3: bounded time and memory.
+        row(
+            "`/dev/zero` as `env_file`, a thousand times through an alias",
+            Input::Text(format!(
+                "x-e: &e [/dev/zero]\nservices:\n{}",
+                (0..1000).fold(String::new(), |mut out, i| {
+                    writeln!(out, "  s{i}: {{image: busybox, env_file: *e}}").unwrap();
+                    out
+                })
+            )),
+            &[
+                "host-file-not-regular",
+                "a file of the kernel (`/dev/zero`)",
+            ],
+        ),
+        row(
+            "`.env` values that double line by line (`A1=${A0}${A0}`, …)",
+            Input::Setup(|d| {
+                std::fs::write(d.join(".env"), doubling(40)).unwrap();
+                "services:\n  app:\n    image: busybox\n    environment: [\"X=${A40}\"]\n"
+                    .to_string()
+            }),
+            &[
+                "limit-interpolation",
+                "grows past 1048576 bytes",
+                ".env:18:",
+            ],
+        ),
+        row(
+            "an `env_file` whose values double line by line",
+            Input::Setup(|d| {
+                std::fs::write(d.join("app.env"), doubling(40)).unwrap();
+                "services:\n  app:\n    image: busybox\n    env_file: app.env\n".to_string()
+            }),
+            &["limit-interpolation", "line 18", "compose.yaml:4:"],
+        ),
+        row(
+            "a `label_file` whose values double line by line",
+            Input::Setup(|d| {
+                std::fs::write(d.join("app.labels"), doubling(40)).unwrap();
+                "services:\n  app:\n    image: busybox\n    label_file: app.labels\n".to_string()
+            }),
+            &["limit-interpolation", "line 18", "compose.yaml:4:"],
+        ),
+        row(
+            "more host files than podlift reads in one run (20 × 16 MiB)",
+            Input::Setup(|d| {
+                // Not UTF-8 from its first byte: each read is refused at once
+                // after it counted, so the row costs the reads alone.
+                std::fs::write(d.join("big.env"), [0xff]).unwrap();
+                let big = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(d.join("big.env"))
+                    .unwrap();
+                big.set_len(MAX_FILE_BYTES).unwrap();
+                (0..20).fold(String::from("services:\n"), |mut out, i| {
+                    writeln!(out, "  s{i}: {{image: busybox, env_file: big.env}}").unwrap();
+                    out
+                })
+            }),
+            &["limit-host-files", "more than 268435456 bytes in all"],
+        ),
+        row(
+            "`include` of more files than podlift loads",
+            Input::Setup(|d| {
+                let count = MAX_INCLUDE_LOADS + 1;
+                for i in 0..count {
+                    std::fs::write(d.join(format!("i{i}.yaml")), "services: {}\n").unwrap();
+                }
+                let list: Vec<String> = (0..count).map(|i| format!("i{i}.yaml")).collect();
+                format!(
+                    "include: [{}]\nservices:\n  app:\n    image: busybox\n",
+                    list.join(", ")
+                )
+            }),
+            &["limit-includes", "more than 4096 compose files"],
+        ),
+        row(
+            "more interpolated text than a run keeps (70 values of 1 MB)",
+            Input::Setup(|d| {
+                std::fs::write(d.join(".env"), format!("A={}\n", "x".repeat(1_000_000))).unwrap();
+                (0..70).fold(
+                    String::from("services:\n  app:\n    image: busybox\n    environment:\n"),
+                    |mut out, i| {
+                        writeln!(out, "      V{i}: ${{A}}").unwrap();
+                        out
+                    },
+                )
+            }),
+            &[
+                "limit-interpolation",
+                "more than 67108864 bytes in all",
+                "compose.yaml:",
+            ],
+        ),
+        row(
+            "a compose value that doubles through variables",
+            Input::Setup(|d| {
+                std::fs::write(d.join(".env"), doubling(15)).unwrap();
+                let big = "${A15}".repeat(4);
+                format!("services:\n  app:\n    image: busybox\n    environment: [\"X={big}\"]\n")
+            }),
+            &["limit-interpolation", "compose.yaml:4:"],
+        ),
         row(
             "a host address that is not one",
             text("services:\n  app:\n    image: busybox\n    ports: [\"localhost:80:80\"]\n"),
@@ -370,6 +563,10 @@ fn prepare(input: &Input, dir: &Path) -> Option<String> {
             return Some((*path).to_string());
         }
         Input::Sized(len) => std::fs::File::create(&file).unwrap().set_len(*len).unwrap(),
+        Input::Setup(make) => {
+            let text = make(dir);
+            std::fs::write(&file, text).unwrap();
+        }
         Input::NoPermission => {
             use std::os::unix::fs::PermissionsExt as _;
             std::fs::write(&file, "services:\n  app:\n    image: busybox\n").unwrap();
@@ -514,7 +711,12 @@ fn endless_files_named_by_the_compose_file_are_rejected() {
             .current_dir(dir.path())
             .args(["convert"])
             .failure(1);
-        assert!(run.stderr.contains("holds more than"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("error[host-file-not-regular]")
+                && run.stderr.contains("a file of the kernel"),
+            "{}",
+            run.stderr
+        );
     }
 }
 

@@ -237,6 +237,8 @@ fn the_scan_reads_conditional_codes_and_skips_test_modules() {
 /// a setup a few lines cannot give.
 const ILLUSTRATIVE: &[&str] = &[
     "interpolation-depth",
+    "limit-host-files",
+    "limit-includes",
     "limit-services",
     "no-compose-file",
     "object-too-large",

@@ -71,6 +71,10 @@ const REJECTED_VALID: &[(&str, &str)] = &[
         "kompose/script/test/fixtures/no-profile-warning/compose.yaml",
         "valid compose, but its only service is behind a profile: with none active there is nothing to convert (`no-services`)",
     ),
+    (
+        "compose-go/loader/testdata/include/project-directory.yaml",
+        "its env_file `../subdir/extra.env` lies outside the project directory: podlift reads it only under `--allow-outside` (`host-file-outside`, issue 25)",
+    ),
 ];
 
 struct Row {
@@ -136,9 +140,13 @@ fn exported(file: &Path) -> BTreeMap<String, String> {
     let Ok(text) = std::fs::read_to_string(envs) else {
         return BTreeMap::new();
     };
-    load::dotenv::parse(&text, &BTreeMap::new())
-        .map(|pairs| pairs.into_iter().collect())
-        .unwrap_or_default()
+    load::dotenv::parse(
+        &text,
+        &BTreeMap::new(),
+        &load::interpolate::Tally::default(),
+    )
+    .map(|pairs| pairs.into_iter().collect())
+    .unwrap_or_default()
 }
 
 fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics {
@@ -154,6 +162,9 @@ fn run(files: &[PathBuf], environment: &BTreeMap<String, String>) -> Diagnostics
         environment: environment.clone(),
         stdin: None,
         path_separator: None,
+        services: Vec::new(),
+        exclude: Vec::new(),
+        allow_outside: Vec::new(),
     };
     if let Some(document) = load::load(&options, &mut sources, &mut diagnostics) {
         let names = NameSources {

@@ -47,7 +47,7 @@ fn each_service_that_can_change_the_shared_network_is_warned() {
     );
     for (service, what, line) in [
         ("vpn", "`cap_add: NET_ADMIN`", 2),
-        ("sniffer", "`cap_add: cap_net_raw`", 5),
+        ("sniffer", "`cap_add: NET_RAW`", 5),
         ("admin", "`cap_add: SYS_ADMIN`", 8),
         ("root", "`privileged: true`", 11),
         ("all", "`cap_add: ALL`", 14),

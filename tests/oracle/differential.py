@@ -12,7 +12,8 @@ Inputs:
     keys in short and long syntax, string/number/boolean spellings,
     interpolation (`${A}`, `${A:-d}`, `${A-d}`, `${A:?e}`, `${A:+x}`, `$$`,
     nested defaults), anchors and merge keys, several files merged, `extends`
-    from the same and another file, profiles.
+    from the same and another file, profiles, and `config SERVICE` (one
+    service named: it and what it needs, a named inactive profile enabled).
 
 Accept/reject must agree. On accepted input, `podlift convert` must also put
 into each container the image, environment, command, entrypoint and ports
@@ -66,6 +67,8 @@ class Case:
     cwd: Path
     compose_file_env: str | None = None
     args: list[str] = field(default_factory=list)
+    # `config SERVICE...`: the services named after the command
+    services: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -329,7 +332,11 @@ class Gen:
             args = ["--profile", self.pick(["debug", "ops"])]
         if r.random() < 0.2:
             env["COMPOSE_PROFILES"] = self.pick(["debug", "ops", "debug,ops"])
-        return Case(f"generated/{index:04d}", files, env, directory, args=args)
+        # `config SERVICE`: a random service named, from a generator of its own
+        # so that the other cases stay what they were
+        pick = random.Random(f"select-{index}")
+        services = [pick.choice(names + ["other"])] if pick.random() < 0.3 else []
+        return Case(f"generated/{index:04d}", files, env, directory, args=args, services=services)
 
 
 # ---------------------------------------------------------------- running
@@ -423,7 +430,7 @@ def generic_path(path: str) -> str:
 
 def run_case(podlift: Path, oracle: Path, case: Case) -> Result:
     result = Result()
-    code, out, err = run([str(podlift), "config", "--format", "json", *file_args(case), *case.args], case)
+    code, out, err = run([str(podlift), "config", "--format", "json", *file_args(case), *case.args, *case.services], case)
     if code not in (0, 1) or (code == 1 and out):
         result.podlift = "crash"
         result.detail = f"exit {code}, stdout {len(out)} bytes: {err.strip()[-300:]}"
@@ -433,7 +440,7 @@ def run_case(podlift: Path, oracle: Path, case: Case) -> Result:
     if code == 1:
         errors = [line.strip() for line in err.splitlines() if "error[" in line]
         result.detail = "podlift: " + "; ".join(errors[:2])[:300]
-    ccode, cout, cerr = run([str(oracle), *file_args(case), *case.args, "config", "--format", "json"], case)
+    ccode, cout, cerr = run([str(oracle), *file_args(case), *case.args, "config", "--format", "json", *case.services], case)
     result.compose = "accept" if ccode == 0 else "reject"
     if ccode != 0:
         lines = [ln for ln in cerr.strip().splitlines() if ln.strip() and "level=warning" not in ln]
@@ -541,7 +548,7 @@ def compare_convert(podlift: Path, case: Case, config: dict, result: Result) -> 
     """What convert puts into the containers is what compose resolved."""
     for strategy in ("pod", "split"):
         code, out, _ = run([str(podlift), "convert", *file_args(case), *case.args, "--kube-version", "1.28",
-                            "--format", "json", "--strategy", strategy], case)
+                            "--format", "json", "--strategy", strategy, *case.services], case)
         if code == 0:
             break
     else:

@@ -385,6 +385,45 @@ impl ChartBuilder {
         }
     }
 
+    /// A container's `env` as template lines: a variable read from a Secret
+    /// names the release's Secret, or the `existingSecret` that replaces it.
+    pub(super) fn env_lines(&self, env: &mut Node) -> Result<Vec<Line>, String> {
+        let mut actions = Vec::new();
+        if let Node::Seq(items) = env {
+            for item in items {
+                let Some(name) = item.at_mut(&["valueFrom", "secretKeyRef", "name"]) else {
+                    continue;
+                };
+                let Some(secret) = name.as_str() else {
+                    continue;
+                };
+                let placeholder = format!("{}ref_{}__", self.marker, actions.len());
+                actions.push((placeholder.clone(), self.secret_action(secret)));
+                *name = Node::Str(placeholder);
+            }
+        }
+        yaml_lines(env, "")?
+            .into_iter()
+            .map(|line| {
+                let Line::Literal(text) = &line else {
+                    return Ok(line);
+                };
+                match actions.iter().find(|(p, _)| text.ends_with(p.as_str())) {
+                    Some((placeholder, action)) => {
+                        let before = text.strip_suffix(placeholder.as_str()).unwrap_or_default();
+                        if before.trim() != "name:" {
+                            return Err(format!(
+                                "cannot name a Secret in the template line `{text}`"
+                            ));
+                        }
+                        Ok(Line::Action(format!("{before}{action}")))
+                    }
+                    None => Ok(line),
+                }
+            })
+            .collect()
+    }
+
     /// Puts a container's image, pull policy, resources and extra
     /// environment into the values.
     pub(super) fn container(
@@ -447,9 +486,9 @@ impl ChartBuilder {
             .extra_env
             .insert(key.clone(), Node::Seq(Vec::new()));
         let lines = match env {
-            Some(env) => {
+            Some(mut env) => {
                 let mut lines = vec![Line::Literal("env:".into())];
-                lines.extend(yaml_lines(&env, "")?);
+                lines.extend(self.env_lines(&mut env)?);
                 lines.push(Line::Action(format!("{{{{- with {extra} }}}}")));
                 lines.push(Line::Action("{{- toYaml . | nindent INDENT }}".into()));
                 lines.push(Line::Action("{{- end }}".into()));

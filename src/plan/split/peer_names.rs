@@ -201,6 +201,7 @@ impl<'a> Namer<'a> {
         if is_service_name(name) {
             let service = ServicePlan {
                 name: name.to_string(),
+                owner: service.owner.clone(),
                 // A name to resolve inside the cluster, whatever the
                 // Service type of the service itself.
                 type_: None,

@@ -92,6 +92,8 @@ pub(super) fn services_and_owners(
     }
     let published: HashMap<&str, &ServicePlan> =
         plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    // Names a `NAME-public` Service must not take.
+    let mut taken: HashSet<String> = plan.containers.iter().map(|c| c.name.clone()).collect();
     for container in &plan.containers {
         let Some(&g) = group_of
             .get(container.service.as_str())
@@ -104,7 +106,6 @@ pub(super) fn services_and_owners(
             container,
             group_ports.get(g).map_or(&[][..], Vec::as_slice),
             published,
-            options,
         );
         if service.ports.is_empty() {
             if !container.addresses.is_empty() {
@@ -123,20 +124,52 @@ pub(super) fn services_and_owners(
                 (g, service.name.clone(), ports)
             });
         }
+        let public = public_service(&service, published, options, &mut taken);
         if let Some(list) = services_by_group.get_mut(g) {
             list.push(service);
+            list.extend(public);
         }
     }
     (services_by_group, owner_of)
 }
 
+/// With `--service-type NodePort` or `LoadBalancer`: the Service of the
+/// requested type for the ports compose published on all host addresses.
+/// `service` (every port peers call) takes the type itself when it holds
+/// nothing else; otherwise it stays `ClusterIP` and a second Service,
+/// `NAME-public`, carries only the published ports — a port compose kept
+/// to its network or to one host address never leaves the cluster.
+fn public_service(
+    service: &ServicePlan,
+    published: Option<&ServicePlan>,
+    options: &PlanOptions,
+    taken: &mut HashSet<String>,
+) -> Option<ServicePlan> {
+    let requested = options
+        .service_type
+        .filter(|t| *t != crate::plan::ServiceType::ClusterIp)?;
+    let published = published.filter(|p| !p.ports.is_empty())?;
+    if sorted(&published.ports) == service.ports {
+        return None;
+    }
+    let name = names::dns_label(&format!("{}-public", service.name), "public");
+    Some(ServicePlan {
+        name: names::unique(&name, taken),
+        owner: service.owner.clone(),
+        type_: Some(requested),
+        ports: published.ports.clone(),
+    })
+}
+
 /// The Service of one compose service: every port it listens on, as clients
 /// call it on the preset address, plus published ports where they differ.
+/// It takes the requested type only when it holds exactly the ports compose
+/// published on all host addresses; else it is `ClusterIP`, and
+/// [`public_service`] makes the Service of the requested type.
 pub(super) fn service_for(
     container: &ContainerPlan,
     group_ports: &[(u16, crate::model::port::Protocol)],
     published: Option<&ServicePlan>,
-    options: &PlanOptions,
 ) -> ServicePlan {
     let mut ports: Vec<ServicePort> = group_ports
         .iter()
@@ -157,9 +190,21 @@ pub(super) fn service_for(
         }
     }
     ports.sort_by_key(|p| (p.port, p.protocol.as_str()));
+    // Peers call every port; the requested type only when these are exactly
+    // the ports compose published on all host addresses.
+    let type_ = published
+        .filter(|p| !p.ports.is_empty() && sorted(&p.ports) == ports)
+        .and_then(|p| p.type_);
     ServicePlan {
         name: container.name.clone(),
-        type_: options.service_type,
+        owner: container.name.clone(),
+        type_,
         ports,
     }
+}
+
+fn sorted(ports: &[ServicePort]) -> Vec<ServicePort> {
+    let mut ports = ports.to_vec();
+    ports.sort_by_key(|p| (p.port, p.protocol.as_str()));
+    ports
 }

@@ -71,15 +71,20 @@ pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]
                     .claims
                     .extend(named(&all.claims, &index.claims, name))
             }
-            VolumeSource::ConfigMap(name) => {
-                storage
-                    .config_maps
-                    .extend(named(&all.config_maps, &index.config_maps, name))
+            // Two volumes may project one object (different `items`): once.
+            VolumeSource::ConfigMap(name, _) => {
+                if !storage.config_maps.iter().any(|c| &c.name == name) {
+                    storage
+                        .config_maps
+                        .extend(named(&all.config_maps, &index.config_maps, name));
+                }
             }
-            VolumeSource::Secret(name) => {
-                storage
-                    .secrets
-                    .extend(named(&all.secrets, &index.secrets, name))
+            VolumeSource::Secret(name, _) => {
+                if !storage.secrets.iter().any(|c| &c.name == name) {
+                    storage
+                        .secrets
+                        .extend(named(&all.secrets, &index.secrets, name));
+                }
             }
             VolumeSource::EmptyDir { .. } | VolumeSource::HostPath(_) => {}
         }

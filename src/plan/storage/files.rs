@@ -9,7 +9,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
 use crate::plan::names;
-use crate::plan::storage::{ConfigMapPlan, MountPlan, SecretPlan, Storage, VolumeSource, key_of};
+use crate::plan::storage::{
+    ConfigMapPlan, KeyItem, MountPlan, SecretPlan, Storage, VolumeSource, key_of,
+};
 
 /// The ConfigMap holding `data` (the file or directory `path` bind-mounted
 /// by `owner`): an existing one with the same data, else a new one.
@@ -177,10 +179,20 @@ pub(super) fn plan_files(
                         .help("create it in the namespace before applying the manifests"),
                 );
             }
+            // `mode` goes on the key (`items[].mode`); the mount takes the key.
+            let items: Vec<KeyItem> = used
+                .mode
+                .map(|mode| KeyItem {
+                    key: key.clone(),
+                    path: key.clone(),
+                    mode: Some(mode),
+                })
+                .into_iter()
+                .collect();
             let source = if as_secret {
-                VolumeSource::Secret(object_name.clone())
+                VolumeSource::Secret(object_name.clone(), items)
             } else {
-                VolumeSource::ConfigMap(object_name.clone())
+                VolumeSource::ConfigMap(object_name.clone(), items)
             };
             let volume = storage.volume(&object_name, source);
             let target = used.target.clone().map_or_else(

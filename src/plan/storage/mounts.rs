@@ -11,8 +11,8 @@ use crate::model::volume::{HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
 use crate::plan::storage::{
-    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, MountPlan, Storage, StorageOptions, VolumeSource,
-    claim_name, key_of,
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
+    VolumeSource, claim_name, key_of,
 };
 
 /// What the notes about mounts list, gathered over every service.
@@ -72,6 +72,39 @@ pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
         .at(first.span)
         .help("their content is read now: convert again after changing them; check that nothing private is among them"),
     );
+}
+
+/// The ways forward from a Docker socket mount: leave the service out, or
+/// drop just the mount with an override file (its lines, with the other
+/// entries of the service's `volumes` as compose reads them).
+fn socket_help(service: &Service, socket: usize) -> String {
+    let owner = &service.name.value;
+    let others: Vec<String> = service
+        .mounts
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != socket)
+        .filter_map(|(_, mount)| {
+            let ro = if mount.read_only { ":ro" } else { "" };
+            let target = &mount.target;
+            match &mount.source {
+                MountSource::Named(name) => Some(format!("{name}:{target}{ro}")),
+                MountSource::Bind { written, .. } => Some(format!("{written}:{target}{ro}")),
+                MountSource::Anonymous => Some(target.clone()),
+                // `tmpfs:` entries stay where they are
+                MountSource::Tmpfs(_) => None,
+            }
+        })
+        .collect();
+    let volumes = if others.is_empty() {
+        "volumes: !reset []".to_string()
+    } else {
+        let items: String = others.iter().flat_map(|o| ["\n          - ", o]).collect();
+        format!("volumes: !override{items}")
+    };
+    format!(
+        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (e.g. `-f compose.yaml -f no-docker-socket.yaml`):\n    services:\n      {owner}:\n        {volumes}"
+    )
 }
 
 #[allow(clippy::too_many_lines)] // one arm per kind of mount
@@ -143,7 +176,7 @@ pub(super) fn plan_mounts(
                     diagnostics.push(
                         Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
                             .at(mount.span)
-                            .help("remove the mount; a container that drives Docker must be redesigned for Kubernetes"),
+                            .help(socket_help(service, index)),
                     );
                     continue;
                 }
@@ -160,20 +193,21 @@ pub(super) fn plan_mounts(
                         [(None, text.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
                 HostContent::Directory(files) => {
+                    let (keys, items) = directory_keys(files.keys());
                     let data: BTreeMap<String, String> =
-                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                        keys.into_iter().zip(files.values().cloned()).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
                     let sizes = files
                         .iter()
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
                     (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone())),
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items)),
                         None,
                     )
                 }
@@ -195,13 +229,14 @@ pub(super) fn plan_mounts(
                         [(None, content.len())],
                     ));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
                         Some(key),
                     )
                 }
                 HostContent::PrivateDirectory { files, why } => {
+                    let (keys, items) = directory_keys(files.keys());
                     let data: BTreeMap<String, Vec<u8>> =
-                        files.iter().map(|(k, v)| (key_of(k), v.clone())).collect();
+                        keys.into_iter().zip(files.values().cloned()).collect();
                     let name = secret_for(storage, prefix, owner, path, data);
                     diagnostics.push(
                         Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` holds a private-looking file ({why}): the directory goes into Secret `{name}`, never a ConfigMap"))
@@ -213,7 +248,7 @@ pub(super) fn plan_mounts(
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
                     (
-                        storage.volume(&name, VolumeSource::Secret(name.clone())),
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), items)),
                         None,
                     )
                 }
@@ -364,6 +399,48 @@ pub(super) fn node_bind(
 /// The files a container binds to share the host's time zone: every node has
 /// them, so their hostPath is an idiom, not a risk.
 const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
+
+/// The keys of a bind-mounted directory's files (in `names`' order), each
+/// unique: names that sanitise to one key (`a b.txt`, `a:b.txt`, `a_b.txt`)
+/// get `-2`, `-3`, … so no file is lost. When a key differs from its file's
+/// name, `items` maps every key back to its name, so each file appears in
+/// the container under the name it has on the host; else `items` is empty
+/// (every key under its own name).
+fn directory_keys<'a>(names: impl Iterator<Item = &'a String>) -> (Vec<String>, Vec<KeyItem>) {
+    let names: Vec<&String> = names.collect();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut keys = Vec::with_capacity(names.len());
+    for name in &names {
+        let key = key_of(name);
+        let mut candidate = key.clone();
+        let mut n = 2u32;
+        while taken.contains(&candidate) {
+            candidate = format!("{key}-{n}");
+            n = n.saturating_add(1);
+        }
+        taken.insert(candidate.clone());
+        keys.push(candidate);
+    }
+    let renamed = keys.iter().zip(&names).any(|(k, n)| k != *n);
+    let items = if renamed {
+        keys.iter()
+            .zip(&names)
+            .map(|(key, name)| KeyItem {
+                key: key.clone(),
+                // Kubernetes refuses a path that starts with `..`.
+                path: if name.starts_with("..") {
+                    key.clone()
+                } else {
+                    (*name).clone()
+                },
+                mode: None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (keys, items)
+}
 
 /// The ConfigMap or Secret key of a bind-mounted file: its file name.
 fn file_key(path: &Path) -> String {

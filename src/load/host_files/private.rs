@@ -1,0 +1,69 @@
+//! What makes a host file look private: its name or its content.
+
+use std::path::Path;
+
+/// Why a file looks private, from its name and (when read) its content:
+/// keys, key stores, `.env` files, password databases, credential files.
+#[must_use]
+pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str> {
+    const SSH_KEYS: &[&str] = &[
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+        "identity",
+    ];
+    const CREDENTIALS: &[&str] = &[
+        ".netrc",
+        ".pgpass",
+        ".htpasswd",
+        ".git-credentials",
+        "credentials",
+        ".my.cnf",
+    ];
+    let lower = name.to_ascii_lowercase();
+    if let Some(content) = content
+        && pem_private_key(content)
+    {
+        return Some("it holds a PEM private key");
+    }
+    let extension = Path::new(&lower)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    if SSH_KEYS.contains(&lower.as_str())
+        || ["_rsa", "_dsa", "_ecdsa", "_ed25519"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+    {
+        Some("it is named like an SSH private key")
+    } else if extension == "key" {
+        Some("it is named like a private key (`*.key`)")
+    } else if ["p12", "pfx", "jks", "keystore"].contains(&extension) {
+        Some("it is named like a key store")
+    } else if lower == ".env" || lower.starts_with(".env.") || extension == "env" {
+        Some("it is an `.env` file")
+    } else if ["shadow", "gshadow", "shadow-", "gshadow-"].contains(&lower.as_str()) {
+        Some("it is a password database (`shadow`)")
+    } else if CREDENTIALS.contains(&lower.as_str()) {
+        Some("it is named like a credentials file")
+    } else if [".ssh", ".gnupg", ".aws", ".docker", ".kube"].contains(&lower.as_str()) {
+        Some("it is a directory of keys or credentials")
+    } else {
+        None
+    }
+}
+
+/// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
+pub(crate) fn pem_private_key(content: &[u8]) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    content.windows(BEGIN.len()).enumerate().any(|(at, w)| {
+        w == BEGIN
+            && content
+                .get(at..)
+                .and_then(|rest| rest.split(|b| *b == b'\n').next())
+                .is_some_and(|line| line.windows(11).any(|w| w == b"PRIVATE KEY"))
+    })
+}

@@ -1,0 +1,251 @@
+//! A container's environment: compose's variables (`env_file` then
+//! `environment`, later entries winning, each at its first place), and those
+//! that look like credentials ([`crate::model::credential`]) moved into a
+//! Secret of the service's own, read with `secretKeyRef`. Anyone who may read
+//! a Deployment (the default `view` role) reads its `env`; a Secret can be
+//! kept from them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::credential::{Credential, credential};
+use crate::model::service::Service;
+use crate::plan::container::escape;
+use crate::plan::names;
+use crate::plan::storage::{SecretPlan, Storage};
+
+/// One variable of a container's environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvVar {
+    /// The name.
+    pub name: String,
+    /// Where the value comes from.
+    pub value: EnvValue,
+}
+
+/// Where a variable's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvValue {
+    /// Plain text in the workload (kubelet `$(` escaped).
+    Text(String),
+    /// A key of a Secret (`valueFrom.secretKeyRef`); the kubelet expands
+    /// nothing in it, so the Secret holds the value as compose passes it.
+    Secret {
+        /// The Secret's name.
+        secret: String,
+        /// The key.
+        key: String,
+    },
+}
+
+/// A service and the name of its Secret.
+type ServiceSecret = (String, String);
+
+/// The names of the Secrets that hold credentials from the environment,
+/// unique among the Secrets and ConfigMaps of the storage and each other,
+/// and what was moved into them, for the notes.
+pub(crate) struct SecretNames {
+    prefix: String,
+    taken: HashSet<String>,
+    /// The moved variables (as the note lists them), whether they are
+    /// several, and the services and their Secrets, in the order found.
+    moved: Vec<(String, bool, Vec<ServiceSecret>)>,
+    /// Positions in `moved` by list, so that recording stays linear.
+    groups: HashMap<String, usize>,
+}
+
+impl SecretNames {
+    pub(crate) fn new(prefix: &str, storage: &Storage) -> Self {
+        Self {
+            prefix: prefix.to_string(),
+            taken: storage
+                .secrets
+                .iter()
+                .map(|s| s.name.clone())
+                .chain(storage.config_maps.iter().map(|c| c.name.clone()))
+                .collect(),
+            moved: Vec::new(),
+            groups: HashMap::new(),
+        }
+    }
+
+    /// `<project>-<service>-env`, made unique.
+    fn name_for(&mut self, service: &str) -> String {
+        let base = names::dns_label(&format!("{}-{service}-env", self.prefix), "env");
+        names::unique(&base, &mut self.taken)
+    }
+
+    /// Records that `variables` of `service` went into Secret `secret`.
+    fn record(&mut self, variables: &[(&str, Credential)], service: &str, secret: &str) {
+        let list: Vec<String> = variables
+            .iter()
+            .map(|(name, why)| match why {
+                Credential::Name(_) => format!("`{name}`"),
+                Credential::Value(_) => format!("`{name}` ({})", why.reason()),
+            })
+            .collect();
+        let list = and_list(&list);
+        let entry = (service.to_string(), secret.to_string());
+        match self.groups.get(&list).and_then(|&i| self.moved.get_mut(i)) {
+            Some((_, _, services)) => services.push(entry),
+            None => {
+                self.groups.insert(list.clone(), self.moved.len());
+                self.moved.push((list, variables.len() > 1, vec![entry]));
+            }
+        }
+    }
+
+    /// One note per set of variables moved (services whose env files or
+    /// environments move the same variables share it), never a value. It
+    /// points at no line: a snippet shows the lines around its span, and a
+    /// variable's line (or the one before a service's name) may hold a value.
+    pub(crate) fn notes(self, diagnostics: &mut Diagnostics) {
+        for (list, several, services) in self.moved {
+            let (looks, goes, them) = if several {
+                ("look like credentials", "they go", "them")
+            } else {
+                ("looks like a credential", "it goes", "it")
+            };
+            let names: Vec<String> = services.iter().map(|(s, _)| format!("`{s}`")).collect();
+            let secrets: Vec<String> = services.iter().map(|(_, s)| format!("`{s}`")).collect();
+            let (of, into) = match services.as_slice() {
+                [(service, secret)] => {
+                    (format!("service `{service}`"), format!("Secret `{secret}`"))
+                }
+                _ => (
+                    format!("services {}", and_list(&names)),
+                    format!("each service's Secret ({})", secrets.join(", ")),
+                ),
+            };
+            let secret = services.first().map_or("NAME", |(_, s)| s.as_str());
+            diagnostics.push(
+                Diagnostic::note(
+                    "env-secret",
+                    format!(
+                        "{list} of {of} {looks}: {goes} into {into} and the container reads {them} with `secretKeyRef`, not as plain text in the workload"
+                    ),
+                )
+                .help(format!(
+                    "keep the Secret out of version control, or create it (the same keys) from your secret store and drop it from the output (Helm: set `secrets.{secret}.existingSecret`)"
+                )),
+            );
+        }
+    }
+}
+
+/// The environment of `service`'s container, and the Secret of its
+/// credentials when it has any (recorded in `names` for the notes).
+pub(crate) fn plan_env(
+    service: &Service,
+    names: &mut SecretNames,
+) -> (Vec<EnvVar>, Option<SecretPlan>) {
+    // Compose's order: the first place of each name, the last value.
+    let mut merged: Vec<(&str, &str)> = Vec::new();
+    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+    for variable in &service.environment {
+        match at.get(variable.name.as_str()) {
+            Some(&i) => {
+                if let Some(entry) = merged.get_mut(i) {
+                    entry.1 = &variable.value;
+                }
+            }
+            None => {
+                at.insert(&variable.name, merged.len());
+                merged.push((&variable.name, &variable.value));
+            }
+        }
+    }
+    let mut env = Vec::with_capacity(merged.len());
+    let mut data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut moved: Vec<(&str, Credential)> = Vec::new();
+    let mut secret_name: Option<String> = None;
+    for (name, value) in merged {
+        let value = match credential(name, value) {
+            Some(why) => {
+                let secret = secret_name
+                    .get_or_insert_with(|| names.name_for(&service.name.value))
+                    .clone();
+                let key = secret_key(name, &data);
+                data.insert(key.clone(), value.as_bytes().to_vec());
+                moved.push((name, why));
+                EnvValue::Secret { secret, key }
+            }
+            None => EnvValue::Text(escape(value)),
+        };
+        env.push(EnvVar {
+            name: name.to_string(),
+            value,
+        });
+    }
+    let secret = secret_name.map(|name| {
+        names.record(&moved, &service.name.value, &name);
+        SecretPlan { name, data }
+    });
+    (env, secret)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The Secret key of variable `name`: the name itself when a Secret key may
+/// be spelled so (`[-._a-zA-Z0-9]`, at most 253), else the name with every
+/// other character `_`, made unique among `data`'s keys.
+fn secret_key(name: &str, data: &BTreeMap<String, Vec<u8>>) -> String {
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut key: String = name
+        .chars()
+        .map(|c| if valid(c) { c } else { '_' })
+        .take(240)
+        .collect();
+    if key.is_empty() || key == "." || key == ".." {
+        key = "variable".to_string();
+    }
+    if !data.contains_key(&key) {
+        return key;
+    }
+    // One of `data.len() + 1` suffixes is free.
+    (2..=data.len() + 2)
+        .map(|n| format!("{key}_{n}"))
+        .find(|k| !data.contains_key(k))
+        .unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EnvValue;
+    use crate::plan::{PlanOptions, plan_text};
+
+    #[test]
+    fn keys_are_valid_and_unique_and_the_last_value_wins() {
+        let (plan, _) = plan_text(
+            "services:\n  app:\n    image: app\n    environment:\n      - my password=a\n      - my_password=b\n      - TOKEN=c\n      - TOKEN=d\n",
+            &PlanOptions::default(),
+        );
+        let details = &plan.containers[0].details;
+        let keys: Vec<(&str, &str)> = details
+            .env
+            .iter()
+            .map(|v| match &v.value {
+                EnvValue::Secret { key, .. } => (v.name.as_str(), key.as_str()),
+                EnvValue::Text(_) => (v.name.as_str(), ""),
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("my password", "my_password"),
+                ("my_password", "my_password_2"),
+                ("TOKEN", "TOKEN"),
+            ]
+        );
+        let secret = details.env_secret.as_ref().unwrap();
+        assert_eq!(secret.name, "default-app-env");
+        assert_eq!(secret.data["TOKEN"], b"d");
+    }
+}
