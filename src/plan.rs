@@ -167,7 +167,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
         Strategy::Split => {
             let pod = one_pod(project, options, Layout::Split, diagnostics);
-            let groups = auto::one_per_unit(project, &pod, &split::groups(project));
+            let groups = auto::one_per_unit(project, &split::groups(project));
             split::split(&pod, project, options, &groups, diagnostics)
         }
         Strategy::Auto => auto_pods(project, options, diagnostics),
@@ -224,20 +224,15 @@ fn auto_pods(
     options: &PlanOptions,
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let mut findings = Diagnostics::default();
-    let pod = one_pod(project, options, Layout::Split, &mut findings);
     let groups = auto::groups(
         project,
-        &pod,
         &split::groups(project),
         &options.allow_shared_ports,
     );
     if !auto::needs_several(&groups) {
         return vec![one_pod(project, options, Layout::OnePod, diagnostics)];
     }
-    for diagnostic in findings.items() {
-        diagnostics.push(diagnostic.clone());
-    }
+    let pod = one_pod(project, options, Layout::Split, diagnostics);
     let mut plans = split::split(&pod, project, options, &groups, diagnostics);
     let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     auto::explain(&groups, &names, project, diagnostics);

@@ -24,7 +24,7 @@ use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
 use crate::plan::ports::SharedPort;
-use crate::plan::{ContainerPlan, PodPlan, checks, pod_level, pod_names, ports};
+use crate::plan::{checks, pod_level, pod_names, ports};
 
 /// Why a unit needs a Pod of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,13 +159,11 @@ impl Bin {
     }
 }
 
-fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> Vec<Unit> {
-    let by_service: HashMap<&str, &ContainerPlan> = pod
-        .containers
-        .iter()
-        .map(|c| (c.service.as_str(), c))
-        .collect();
-    let container = |name: &str| -> Option<&ContainerPlan> { by_service.get(name).copied() };
+/// The units with their facts, from the project alone (no Pod is planned
+/// to place them): ports declared or exposed, preset addresses (a shared
+/// namespace's owner's), replicas, network modes, pod-wide values,
+/// network privilege, groups.
+fn units(project: &Project, units: &[(String, Vec<String>)]) -> Vec<Unit> {
     units
         .iter()
         .map(|(name, members)| {
@@ -176,14 +174,21 @@ fn units(project: &Project, pod: &PodPlan, units: &[(String, Vec<String>)]) -> V
             let mut privileged = None;
             let mut group = None;
             for member in members {
-                if let Some(c) = container(member) {
-                    ports.extend(c.details.ports.iter().copied());
-                    own_addresses &= !c.addresses.is_empty();
-                    if c.replicas > 1 {
-                        alone = Some(Alone::Replicas(c.replicas));
-                    }
-                }
                 if let Some(service) = project.service(member) {
+                    ports.extend(
+                        service
+                            .ports
+                            .iter()
+                            .chain(&service.expose)
+                            .map(|p| (p.target, p.protocol)),
+                    );
+                    own_addresses &= namespace_owner(project, service)
+                        .networks
+                        .iter()
+                        .any(|n| n.addresses().next().is_some());
+                    if let Some(replicas) = service.replicas.as_ref().filter(|r| r.value > 1) {
+                        alone = Some(Alone::Replicas(replicas.value));
+                    }
                     for (key, value) in pod_level::pod_wide_values(service) {
                         if !pod_wide.iter().any(|(k, _)| *k == key) {
                             pod_wide.push((key, value));
@@ -319,11 +324,10 @@ fn clash_reason(units: &[Unit], at: usize, mut blocked: Vec<Clash>) -> Option<St
 #[must_use]
 pub fn groups(
     project: &Project,
-    pod: &PodPlan,
     indivisible: &[(String, Vec<String>)],
     allowed: &[SharedPort],
 ) -> Vec<Group> {
-    let mut units = units(project, pod, indivisible);
+    let mut units = units(project, indivisible);
     // Not the file's order: moving or adding a service moves no other.
     units.sort_by(|a, b| a.name.cmp(&b.name));
     let (bins, reasons) = fill(&units, allowed);
@@ -455,12 +459,8 @@ fn into_groups(
 
 /// The split strategy's Pods: one per indivisible unit.
 #[must_use]
-pub fn one_per_unit(
-    project: &Project,
-    pod: &PodPlan,
-    indivisible: &[(String, Vec<String>)],
-) -> Vec<Group> {
-    units(project, pod, indivisible)
+pub fn one_per_unit(project: &Project, indivisible: &[(String, Vec<String>)]) -> Vec<Group> {
+    units(project, indivisible)
         .into_iter()
         .map(|u| Group {
             name: u.name,
