@@ -109,6 +109,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  db:\n    image: db:1\n    healthcheck:\n      test: [CMD, pg_isready]\n    x-podlift: {health-probe: always}\n",
     },
     Explanation {
+        code: "health-probe-unused",
+        title: "`x-podlift.health-probe` has no effect",
+        meaning: "A service sets `x-podlift.health-probe`, but has no `healthcheck` in the compose file (or disables it), so there is no check to make a probe of.",
+        kubernetes: "Probes are made from the compose health check only; podlift does not read the image's `HEALTHCHECK` yet.",
+        remedy: "Write the service's `healthcheck:`, or remove the key.",
+        example: "services:\n  web:\n    image: web:1\n    x-podlift: {health-probe: readiness}\n",
+    },
+    Explanation {
         code: "healthcheck-invalid",
         title: "a health check's `test` is not a command",
         meaning: "`healthcheck.test` as a list does not start with `CMD`, `CMD-SHELL` or `NONE`.",

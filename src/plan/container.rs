@@ -352,6 +352,15 @@ fn gated_services<'a>(
         .collect();
     warn_unknown_health(project, diagnostics);
     for service in &project.services {
+        if let Some(choice) = &service.health_probe
+            && service.healthcheck.is_none()
+        {
+            diagnostics.push(
+                Diagnostic::warning("health-probe-unused", format!("`x-podlift.health-probe` of service `{}` has no effect: it has no `healthcheck` in the compose file", service.name.value))
+                    .at(choice.span)
+                    .help("write its `healthcheck:` (the image's `HEALTHCHECK` is not read), or remove the key"),
+            );
+        }
         if let Some(timeout) = &service.startup_timeout
             && !gated.contains(service.name.value.as_str())
         {

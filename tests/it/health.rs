@@ -209,3 +209,18 @@ fn service_healthy_on_a_service_without_a_check_is_warned() {
         started.stderr
     );
 }
+
+/// Fails on the old main (the key was unknown there, so nothing said why it
+/// did nothing).
+#[test]
+fn a_health_probe_without_a_check_is_warned() {
+    let run = convert(
+        "services:\n  web:\n    image: web\n    x-podlift: {health-probe: readiness}\n",
+        &[],
+    );
+    assert!(
+        run.stderr.contains("warning[health-probe-unused]: `x-podlift.health-probe` of service `web` has no effect: it has no `healthcheck` in the compose file"),
+        "{}",
+        run.stderr
+    );
+}
