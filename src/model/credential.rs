@@ -435,60 +435,64 @@ pub fn config_reason(variable: Option<&str>, value: &[u8]) -> Option<&'static st
 }
 
 /// What a value that has a credential's shape looks like.
+///
+/// Linear in the value's length, whatever it holds: each search below runs
+/// over the text once (std's substring search), and no match scans further
+/// than its shape needs.
 #[must_use]
 pub fn content(value: &[u8]) -> Option<&'static str> {
     if crate::load::host_files::pem_private_key(value) {
         return Some("a PEM private key");
     }
-    if url_with_password(value) {
+    let text = String::from_utf8_lossy(value);
+    if url_with_password(&text) {
         return Some("a URL with a password");
     }
-    if jwt(value) {
+    if jwt(&text) {
         return Some("a JSON Web Token");
     }
     SHAPES
         .iter()
-        .find(|shape| has_shape(value, shape))
+        .find(|shape| has_shape(&text, shape))
         .map(|shape| shape.what)
 }
 
-/// Whether `shape` starts a word of `value`.
-fn has_shape(value: &[u8], shape: &Shape) -> bool {
-    let prefix = shape.prefix.as_bytes();
-    starts(value, prefix).any(|end| {
-        value
+/// Whether `shape` starts a word of `text`: its prefix, then at least
+/// `min` characters of its body (only those are looked at).
+fn has_shape(text: &str, shape: &Shape) -> bool {
+    let bytes = text.as_bytes();
+    starts(text, shape.prefix).any(|end| {
+        bytes
             .get(end..)
             .unwrap_or_default()
             .iter()
+            .take(shape.min)
             .take_while(|b| (shape.body)(**b))
             .count()
             >= shape.min
     })
 }
 
-/// The ends of every occurrence of `prefix` in `value` at the start of a
+/// The ends of every occurrence of `prefix` in `text` at the start of a
 /// word (not preceded by a letter or digit).
-fn starts<'a>(value: &'a [u8], prefix: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    value
-        .windows(prefix.len().max(1))
-        .enumerate()
-        .filter(move |(at, w)| {
-            *w == prefix
-                && at
-                    .checked_sub(1)
-                    .and_then(|p| value.get(p))
-                    .is_none_or(|b| !b.is_ascii_alphanumeric())
+fn starts<'a>(text: &'a str, prefix: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let bytes = text.as_bytes();
+    text.match_indices(prefix)
+        .filter(move |(at, _)| {
+            at.checked_sub(1)
+                .and_then(|p| bytes.get(p))
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
         })
         .map(move |(at, _)| at + prefix.len())
 }
 
-/// `scheme://user:password@host` with a password that is not empty.
-fn url_with_password(value: &[u8]) -> bool {
-    value.windows(3).enumerate().any(|(at, w)| {
-        let rest = (w == b"://")
-            .then(|| value.get(at + 3..))
-            .flatten()
-            .unwrap_or_default();
+/// `scheme://user:password@host` with a password that is not empty. Each
+/// authority is looked at once: it ends at the next `/`, which the next
+/// `://` holds.
+fn url_with_password(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices("://").any(|(at, _)| {
+        let rest = bytes.get(at + 3..).unwrap_or_default();
         // The authority ends at the first `/`, `?`, `#` or blank.
         let authority_end = rest
             .iter()
@@ -507,10 +511,18 @@ fn url_with_password(value: &[u8]) -> bool {
 }
 
 /// A JSON Web Token: `eyJ…` header and payload, base64url, dot-separated.
-fn jwt(value: &[u8]) -> bool {
-    starts(value, b"eyJ").any(|end| {
-        let rest = value.get(end..).unwrap_or_default();
+/// An `eyJ` inside a header already measured is skipped (its run ends where
+/// the outer one does), so each byte is measured once.
+fn jwt(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut measured_to = 0;
+    starts(text, "eyJ").any(|end| {
+        if end < measured_to {
+            return false;
+        }
+        let rest = bytes.get(end..).unwrap_or_default();
         let header = rest.iter().take_while(|b| url_safe(**b)).count();
+        measured_to = end + header;
         header >= 8
             && rest.get(header) == Some(&b'.')
             && rest
@@ -521,7 +533,7 @@ fn jwt(value: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Credential, credential, credential_name};
+    use super::{Credential, content, credential, credential_name};
 
     #[test]
     fn names_are_cut_into_words_without_case() {
@@ -574,6 +586,29 @@ mod tests {
             credential("POSTGRES_PASSWORD", "s3cr3t"),
             Some(Credential::Name("PASSWORD"))
         );
+    }
+
+    /// Repeated prefixes cost what their length costs: each of these took
+    /// minutes before (every occurrence scanned the rest of the value), a
+    /// megabyte of `.env` is enough to hang a run.
+    #[test]
+    fn repeated_prefixes_are_scanned_in_linear_time() {
+        for text in [
+            "eyJ".repeat(300_000),
+            "-----BEGIN ".repeat(90_000),
+            "a://".repeat(250_000),
+            "ghp_".repeat(250_000),
+        ] {
+            assert_eq!(content(text.as_bytes()), None, "{}", &text[..12]);
+        }
+        // Each `AKIA` starts a run of upper-case letters: a key id's shape.
+        let keys = "AKIA".repeat(250_000);
+        assert_eq!(content(keys.as_bytes()), Some("an AWS access key id"));
+        let key = format!(
+            "{} -----BEGIN RSA PRIVATE KEY-----\n",
+            "-----BEGIN ".repeat(1000)
+        );
+        assert_eq!(content(key.as_bytes()), Some("a PEM private key"));
     }
 
     #[test]

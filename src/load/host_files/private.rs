@@ -57,13 +57,24 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
 }
 
 /// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
+/// Linear in the content's length: a header line is looked at for at most
+/// `PEM_HEADER_BYTES` (96) bytes (`-----BEGIN ENCRYPTED PRIVATE KEY-----` has
+/// 37), so a line of repeated `-----BEGIN ` costs no more than its length.
 pub(crate) fn pem_private_key(content: &[u8]) -> bool {
-    const BEGIN: &[u8] = b"-----BEGIN ";
-    content.windows(BEGIN.len()).enumerate().any(|(at, w)| {
-        w == BEGIN
-            && content
-                .get(at..)
-                .and_then(|rest| rest.split(|b| *b == b'\n').next())
-                .is_some_and(|line| line.windows(11).any(|w| w == b"PRIVATE KEY"))
+    const BEGIN: &str = "-----BEGIN ";
+    const PEM_HEADER_BYTES: usize = 96;
+    let text = String::from_utf8_lossy(content);
+    let bytes = text.as_bytes();
+    text.match_indices(BEGIN).any(|(at, _)| {
+        bytes
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take(PEM_HEADER_BYTES)
+            .take_while(|b| **b != b'\n')
+            .copied()
+            .collect::<Vec<u8>>()
+            .windows(11)
+            .any(|w| w == b"PRIVATE KEY")
     })
 }
