@@ -17,6 +17,7 @@ mod checks;
 mod container;
 mod env;
 mod hosts;
+mod label_keys;
 mod loopback;
 pub(crate) mod names;
 mod network_mode;

@@ -159,10 +159,18 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "label-controller",
         title: "a label becomes an annotation that a cluster controller acts on",
-        meaning: "A service's `labels` (or `annotations`) carry keys that cluster controllers read: `sidecar.istio.io/*`, `linkerd.io/*`, `vault.hashicorp.com/*`, `k8s.v1.cni.cncf.io/networks`, `*.kubernetes.io/*` and the like. Compose ignored them; podlift copies compose labels into the Pod's annotations.",
+        meaning: "A service's `labels` (or `annotations`) carry keys that cluster controllers may read: every key with a DNS-style prefix (`sidecar.istio.io/inject`, `gke-gcsfuse/volumes`, `instrumentation.opentelemetry.io/inject-java`) or in dotted reverse-DNS form (`com.example.team`, `traefik.enable`), except keys known to describe only (`org.opencontainers.image.*`, `org.label-schema.*`, `com.docker.compose.*`, `app.kubernetes.io/*`, `helm.sh/chart`). Compose ignored them; podlift copies compose labels into the Pod's annotations. Keys the container runtime reads are `label-runtime`.",
         kubernetes: "In the cluster they act: a mesh injects a sidecar or not, a secret injector mounts secrets into the Pod, a CNI plugin attaches extra networks or fixes addresses, the kubelet applies an AppArmor profile. A compose file from elsewhere can choose these for you.",
         remedy: "Check each key against what the cluster runs; remove the label from the compose file (or the annotation from the manifests) where it should not act.",
         example: "services:\n  app:\n    image: app:1\n    labels:\n      sidecar.istio.io/inject: \"false\"\n      vault.hashicorp.com/agent-inject: \"true\"\n",
+    },
+    Explanation {
+        code: "label-runtime",
+        title: "a label becomes an annotation the container runtime acts on",
+        meaning: "A service's `labels` (or `annotations`) carry keys that the container runtime or the kubelet reads when it creates the container: `io.kubernetes.cri-o.*` (devices, user namespace mode), `io.katacontainers.*` (hypervisor and kernel parameters), `run.oci.*` (crun: keep the original groups), `io.containerd.*`, `io.podman.annotations.*`, the kubelet's AppArmor and seccomp keys. Compose ignored them; podlift copies compose labels into the Pod's annotations.",
+        kubernetes: "On nodes whose runtime honours them (and allows them for the Pod's runtime class) they change how the container runs: devices from the host, a user namespace, kernel parameters, groups, a security profile.",
+        remedy: "Remove the label from the compose file (or the annotation from the manifests) unless the container must run that way on these nodes.",
+        example: "services:\n  app:\n    image: app:1\n    labels:\n      io.kubernetes.cri-o.Devices: /dev/fuse\n",
     },
     Explanation {
         code: "label-invalid",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::service::Service;
+use crate::plan::label_keys::{self, KeyKind};
 use crate::plan::{names, process};
 use crate::source::{Located, Span};
 
@@ -67,7 +68,7 @@ fn labels_as_annotations(
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut kompose: Vec<&Located<String>> = Vec::new();
-    let mut controlled: Vec<(&str, &Located<String>)> = Vec::new();
+    let mut acted_on: Vec<(&str, KeyKind, &Located<String>)> = Vec::new();
     for service in services {
         for label in service.labels.iter().chain(&service.annotations) {
             let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
@@ -84,8 +85,9 @@ fn labels_as_annotations(
                 );
                 continue;
             }
-            if drives_a_controller(key) {
-                controlled.push((key, label));
+            match label_keys::kind(key) {
+                KeyKind::Descriptive => {}
+                kind => acted_on.push((key, kind, label)),
             }
             match out.get(key) {
                 Some(existing) if existing != value => diagnostics.push(
@@ -99,7 +101,7 @@ fn labels_as_annotations(
             }
         }
     }
-    note_controller_labels(&controlled, diagnostics);
+    label_keys::report(&acted_on, diagnostics);
     if let Some(first) = kompose.first() {
         let mut keys: Vec<&str> = kompose
             .iter()
@@ -118,78 +120,6 @@ fn labels_as_annotations(
         );
     }
     out
-}
-
-/// Annotation prefixes (the domain before `/`, or a parent domain of it) that
-/// cluster controllers act on: service meshes inject sidecars, secret
-/// injectors mount secrets, CNI plugins attach networks or fix addresses,
-/// the kubelet applies AppArmor profiles and bandwidth limits.
-const CONTROLLER_DOMAINS: &[&str] = &[
-    "istio.io",
-    "linkerd.io",
-    "hashicorp.com",
-    "kuma.io",
-    "dapr.io",
-    "openservicemesh.io",
-    "cilium.io",
-    "projectcalico.org",
-    "cncf.io",
-    "kubernetes.io",
-    "k8s.io",
-    "argoproj.io",
-    "amazonaws.com",
-    "azure.workload.identity",
-    "iam.gke.io",
-    "karpenter.sh",
-    "prometheus.io",
-    "fluentbit.io",
-    "co.elastic.logs",
-    "cert-manager.io",
-    "kyverno.io",
-];
-
-/// Whether annotation `key` is one a cluster controller acts on.
-fn drives_a_controller(key: &str) -> bool {
-    let Some((prefix, _)) = key.split_once('/') else {
-        return false;
-    };
-    let prefix = prefix.to_ascii_lowercase();
-    // Kubernetes' recommended labels describe; no controller acts on them.
-    if prefix == "app.kubernetes.io" {
-        return false;
-    }
-    CONTROLLER_DOMAINS.iter().any(|domain| {
-        prefix == *domain
-            || prefix
-                .strip_suffix(domain)
-                .is_some_and(|head| head.ends_with('.'))
-    })
-}
-
-/// One note naming the labels that become annotations a cluster controller
-/// acts on: compose ignored them, the cluster will not.
-fn note_controller_labels(controlled: &[(&str, &Located<String>)], diagnostics: &mut Diagnostics) {
-    let Some((_, first)) = controlled.first() else {
-        return;
-    };
-    let mut keys: Vec<String> = controlled.iter().map(|(k, _)| format!("`{k}`")).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    diagnostics.push(
-        Diagnostic::note(
-            "label-controller",
-            format!(
-                "{} {} Pod {}: cluster controllers act on {} (a mesh injects a sidecar, a secret injector mounts secrets, a CNI plugin attaches networks), where compose ignored {}",
-                keys.join(", "),
-                if keys.len() == 1 { "becomes a" } else { "become" },
-                if keys.len() == 1 { "annotation" } else { "annotations" },
-                if keys.len() == 1 { "it" } else { "them" },
-                if keys.len() == 1 { "it" } else { "them" },
-            ),
-        )
-        .at(first.span)
-        .help("check that each does what you want in this cluster; remove the label from the compose file (or the annotation from the manifests) where it should not"),
-    );
 }
 
 /// The settings Kubernetes has once per Pod, from the Pod's own services only.

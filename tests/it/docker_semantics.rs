@@ -215,12 +215,46 @@ fn labels_that_drive_cluster_controllers_get_a_note() {
     ] {
         assert!(notes[0].contains(key), "{key}: {}", notes[0]);
     }
-    assert!(
-        !notes[0].contains("com.example.team") && !notes[0].contains("part-of"),
-        "{}",
-        notes[0]
+    assert!(notes[0].contains("`com.example.team`"), "{}", notes[0]);
+    assert!(!notes[0].contains("part-of"), "{}", notes[0]);
+    assert!(run.stderr.contains("compose.yaml:6:7"), "{}", run.stderr);
+}
+
+/// Fails on the old main: keys without `/` (read by CRI-O, Kata, crun) and
+/// keys of domains outside a fixed list became Pod annotations without a word.
+#[test]
+fn every_qualified_label_key_is_reported_and_runtime_keys_warned() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    labels:\n      maintainer: me\n      org.opencontainers.image.source: https://example.com\n      io.kubernetes.cri-o.Devices: /dev/fuse\n      run.oci.keep_original_groups: \"1\"\n      io.katacontainers.config.hypervisor.kernel_params: x=1\n    annotations:\n      instrumentation.opentelemetry.io/inject-java: \"true\"\n      admission.datadoghq.com/enabled: \"true\"\n      gke-gcsfuse/volumes: \"true\"\n      vault.security.banzaicloud.io/vault-addr: https://vault:8200\n",
     );
-    assert!(run.stderr.contains("compose.yaml:8:7"), "{}", run.stderr);
+    let line = |code: &str| -> String {
+        let found: Vec<&str> = run.stderr.lines().filter(|l| l.contains(code)).collect();
+        assert_eq!(found.len(), 1, "{code}: {}", run.stderr);
+        found[0].to_string()
+    };
+    let runtime = line("warning[label-runtime]");
+    for key in [
+        "`io.kubernetes.cri-o.Devices`",
+        "`run.oci.keep_original_groups`",
+        "`io.katacontainers.config.hypervisor.kernel_params`",
+    ] {
+        assert!(runtime.contains(key), "{key}: {runtime}");
+    }
+    let controller = line("note[label-controller]");
+    for key in [
+        "`instrumentation.opentelemetry.io/inject-java`",
+        "`admission.datadoghq.com/enabled`",
+        "`gke-gcsfuse/volumes`",
+        "`vault.security.banzaicloud.io/vault-addr`",
+    ] {
+        assert!(controller.contains(key), "{key}: {controller}");
+    }
+    for line in [&runtime, &controller] {
+        assert!(
+            !line.contains("maintainer") && !line.contains("org.opencontainers"),
+            "{line}"
+        );
+    }
 }
 
 /// Fails on the old main: the modes vanished and uid/gid and the tmpfs
