@@ -379,6 +379,9 @@ fn one_pod(
         pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
     };
     pod.process = process::level(&containers);
+    if !split {
+        process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
+    }
     PodPlan {
         pod,
         replicas: 1,

@@ -60,6 +60,90 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
     chosen.map(|(value, _)| value)
 }
 
+/// Reports a pod-wide value that some services of the Pod set and others
+/// did not: the others get it too, where compose gave it to its owners only.
+fn note_widened(
+    services: &[&Service],
+    key: &str,
+    field: &str,
+    get: impl Fn(&Service) -> Option<Span>,
+    diagnostics: &mut Diagnostics,
+) {
+    let (set, unset): (Vec<&&Service>, Vec<&&Service>) =
+        services.iter().partition(|s| get(s).is_some());
+    let Some(first) = set.first() else { return };
+    if unset.is_empty() {
+        return;
+    }
+    let names = |list: &[&&Service]| {
+        list.iter()
+            .map(|s| format!("`{}`", s.name.value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diagnostics.push(
+        Diagnostic::note(
+            "pod-wide-widened",
+            format!(
+                "`{key}` of {} becomes the Pod's `{field}`, which every container of the Pod shares: {} get{} it too, where compose set it for {} only",
+                names(&set),
+                names(&unset),
+                if unset.len() == 1 { "s" } else { "" },
+                names(&set),
+            ),
+        )
+        .at_opt(get(first))
+        .help("check that the other services work with it, or run the service in a Pod of its own (`--strategy split`)"),
+    );
+}
+
+/// The DNS, sysctl and host name settings some services of the Pod set.
+fn note_widened_settings(services: &[&Service], diagnostics: &mut Diagnostics) {
+    let span = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| l.span);
+    note_widened(
+        services,
+        "hostname",
+        "hostname",
+        |s| {
+            s.hostname
+                .as_ref()
+                .filter(|h| {
+                    names::is_host_name(&h.value.to_ascii_lowercase()) && !h.value.contains('.')
+                })
+                .map(|h| h.span)
+        },
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns",
+        "dnsConfig.nameservers",
+        |s| span(&s.pod.dns),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns_search",
+        "dnsConfig.searches",
+        |s| span(&s.pod.dns_search),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns_opt",
+        "dnsConfig.options",
+        |s| span(&s.pod.dns_opt),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "sysctls",
+        "securityContext.sysctls",
+        |s| span(&s.pod.sysctls),
+        diagnostics,
+    );
+}
+
 /// Compose labels become Pod annotations (Kubernetes labels are for
 /// selection, and compose label values rarely fit their syntax).
 fn labels_as_annotations(
@@ -169,6 +253,7 @@ pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) ->
             ),
         );
     }
+    note_widened_settings(services, diagnostics);
     let annotations = labels_as_annotations(services, diagnostics);
     PodLevel {
         process: process::ProcessLevel::default(),
