@@ -28,6 +28,7 @@ mod pod_names;
 mod ports;
 pub(crate) mod process;
 mod reach;
+mod scaled_out;
 mod services;
 mod split;
 pub(crate) mod storage;
@@ -170,6 +171,8 @@ pub struct Plan {
 /// Problems are recorded in `diagnostics`; callers must not render a plan
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> Plan {
+    let kept = scaled_out::without_scaled_out(project, diagnostics);
+    let project = kept.as_ref().unwrap_or(project);
     let mut pods = match options.strategy {
         Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
         Strategy::Split => {

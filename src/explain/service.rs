@@ -173,6 +173,22 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    labels:\n      io.kubernetes.cri-o.Devices: /dev/fuse\n",
     },
     Explanation {
+        code: "scale-zero",
+        title: "a service scaled to zero is left out",
+        meaning: "The service has `scale: 0` or `deploy.replicas: 0`. `docker compose up` creates no container for it (`docker compose config` still lists it).",
+        kubernetes: "podlift leaves it out of the Pods as well: no container, Service, claim or ConfigMap of its own. A kept service's `depends_on` and `links` on it are dropped, as compose waits for no container of it.",
+        remedy: "Give the service a replica count of 1 or more to convert it, or remove it.",
+        example: "services:\n  web:\n    image: nginx:1.27\n  worker:\n    image: alpine:3.19\n    scale: 0\n",
+    },
+    Explanation {
+        code: "scale-zero-needed",
+        title: "a service shares something with a service scaled to zero",
+        meaning: "A kept service takes the network namespace (`network_mode: service:NAME`), the volumes (`volumes_from`) or the `pid`/`ipc` namespace of a service with `scale: 0` or `deploy.replicas: 0`. Compose creates no container of that service, so there is nothing to share.",
+        kubernetes: "podlift leaves the scaled-out service out of the Pods, so the share has no target either.",
+        remedy: "Give the target a replica count of 1 or more, or remove the entry.",
+        example: "services:\n  web:\n    image: nginx:1.27\n    network_mode: service:vpn\n  vpn:\n    image: vpn:1\n    scale: 0\n",
+    },
+    Explanation {
         code: "label-invalid",
         title: "a label is not a valid annotation key",
         meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",

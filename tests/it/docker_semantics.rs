@@ -373,3 +373,45 @@ fn files_whose_names_sanitise_alike_keep_their_own_keys_and_names() {
         ]
     );
 }
+
+/// Fails on main: `scale: 0` and `deploy.replicas: 0` were ignored, and the
+/// services compose never starts ran in the Pod.
+#[test]
+fn services_scaled_to_zero_are_left_out_and_their_sharers_refused() {
+    let run = convert(
+        "services:\n  web:\n    image: nginx:1.25\n    restart: always\n    depends_on: [worker]\n    links: [worker]\n  worker:\n    image: alpine:3.19\n    scale: 0\n  extra:\n    image: alpine:3.19\n    deploy: {replicas: 0}\n",
+    );
+    let spec = run.pod_spec();
+    let names: Vec<&str> = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(spec["initContainers"].as_array().into_iter().flatten())
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"web") && !names.contains(&"worker") && !names.contains(&"extra"),
+        "{names:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("note[scale-zero]: `worker`, `extra` are scaled to zero"),
+        "{}",
+        run.stderr
+    );
+    let refused = refused(
+        "services:\n  web:\n    image: nginx:1.25\n    restart: always\n    network_mode: service:worker\n  worker:\n    image: alpine:3.19\n    scale: 0\n",
+    );
+    assert!(
+        refused.stderr.contains(
+            "error[scale-zero-needed]: service `web` needs a container of `worker` (`network_mode`)"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains("network-mode-target"),
+        "{}",
+        refused.stderr
+    );
+}
