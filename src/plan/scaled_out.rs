@@ -43,6 +43,16 @@ pub(crate) fn without_scaled_out(
         .help("give the service a replica count of 1 or more to convert it"),
     );
     let gone = |name: &str| out.iter().any(|(n, _)| *n == name);
+    if project.services.iter().all(|s| gone(&s.name.value)) {
+        diagnostics.push(
+            Diagnostic::error(
+                "no-services",
+                "every service of the project is scaled to zero: `docker compose up` starts no container, and a Pod needs at least one",
+            )
+            .at(*first)
+            .help("give a service a replica count of 1 or more"),
+        );
+    }
     let mut kept = project.clone();
     kept.services.retain(|s| !gone(&s.name.value));
     for service in &mut kept.services {
@@ -81,7 +91,21 @@ pub(crate) fn without_scaled_out(
             }
         }
     }
-    // reported above: later checks need not say it again
+    drop_shares(&mut kept, &gone);
+    kept.index = kept
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.value.clone(), i))
+        .collect();
+    kept.inactive
+        .extend(out.iter().map(|(n, _)| (*n).to_string()));
+    Some(kept)
+}
+
+/// The shares of a scaled-out service, reported already: later checks need
+/// not say them again.
+fn drop_shares(kept: &mut Project, gone: &dyn Fn(&str) -> bool) {
     for service in &mut kept.services {
         if service
             .network_mode
@@ -100,13 +124,4 @@ pub(crate) fn without_scaled_out(
         }
         service.volumes_from.retain(|f| !gone(&f.value.0));
     }
-    kept.index = kept
-        .services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.value.clone(), i))
-        .collect();
-    kept.inactive
-        .extend(out.iter().map(|(n, _)| (*n).to_string()));
-    Some(kept)
 }

@@ -215,6 +215,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "docker-socket",
     "network-mode-host",
     "network-mode-none",
+    "no-services",
     "port-conflict",
     "replicas",
     "replicas-stateful",

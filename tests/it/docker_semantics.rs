@@ -415,3 +415,16 @@ fn services_scaled_to_zero_are_left_out_and_their_sharers_refused() {
         refused.stderr
     );
 }
+
+/// Fails on main (a Pod of the scaled-out service): with every service
+/// scaled to zero there is no Pod to make.
+#[test]
+fn a_project_scaled_to_zero_is_refused() {
+    let run = refused("services:\n  worker:\n    image: alpine:3.19\n    scale: 0\n");
+    assert!(
+        run.stderr
+            .contains("error[no-services]: every service of the project is scaled to zero"),
+        "{}",
+        run.stderr
+    );
+}
