@@ -18,6 +18,7 @@ mod container;
 mod env;
 mod host_network;
 mod hosts;
+mod label_keys;
 mod loopback;
 pub(crate) mod names;
 mod network_mode;
@@ -28,6 +29,7 @@ mod pod_names;
 mod ports;
 pub(crate) mod process;
 mod reach;
+mod scaled_out;
 mod services;
 mod split;
 pub(crate) mod storage;
@@ -163,6 +165,8 @@ pub struct Plan {
 /// Problems are recorded in `diagnostics`; callers must not render a plan
 /// when an error was recorded.
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> Plan {
+    let kept = scaled_out::without_scaled_out(project, diagnostics);
+    let project = kept.as_ref().unwrap_or(project);
     let mut pods = match options.strategy {
         Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
         Strategy::Split => {
@@ -365,6 +369,9 @@ fn one_pod(
         pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
     };
     pod.process = process::level(&containers);
+    if !split {
+        process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
+    }
     PodPlan {
         pod,
         replicas: 1,

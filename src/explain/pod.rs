@@ -45,6 +45,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    networks: {back: {ipv4_address: 169.254.253.7}}\nnetworks:\n  back: {}\n",
     },
     Explanation {
+        code: "pod-wide-widened",
+        title: "one service's pod-wide setting applies to every container of the Pod",
+        meaning: "Kubernetes has some settings once per Pod: `securityContext.supplementalGroups` (from `group_add`), `sysctls`, `dnsConfig` (`dns`, `dns_search`, `dns_opt`), `hostname`. When one service of the Pod sets them and another does not, the other gets them too; under compose only the service that asked had them.",
+        kubernetes: "Every container of the Pod runs with the Pod's supplemental groups (a warning: `group_add: [\"0\"]` of one service gives every container root's group), and shares its sysctls, DNS settings and host name.",
+        remedy: "Check that the other services may hold the groups (or work with the settings), or run the service in a Pod of its own (`--strategy split`, or `x-podlift.group`).",
+        example: "services:\n  web:\n    image: nginx:1.25\n    user: \"101:101\"\n  backup:\n    image: alpine:3.19\n    user: \"1000:1000\"\n    group_add: [\"0\", \"6\"]\n",
+    },
+    Explanation {
         code: "pod-wide-differs",
         title: "services set a Pod-wide setting differently",
         meaning: "A setting Kubernetes has once per Pod (hostname, DNS servers and search domains, labels as annotations, stop grace period, …) has different values in different services.",

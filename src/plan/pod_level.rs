@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::service::Service;
+use crate::plan::label_keys::{self, KeyKind};
 use crate::plan::{names, process};
 use crate::source::{Located, Span};
 
@@ -79,6 +80,90 @@ pub(crate) fn pod_wide_values(service: &Service) -> Vec<(&'static str, String)> 
     .collect()
 }
 
+/// Reports a pod-wide value that some services of the Pod set and others
+/// did not: the others get it too, where compose gave it to its owners only.
+fn note_widened(
+    services: &[&Service],
+    key: &str,
+    field: &str,
+    get: impl Fn(&Service) -> Option<Span>,
+    diagnostics: &mut Diagnostics,
+) {
+    let (set, unset): (Vec<&&Service>, Vec<&&Service>) =
+        services.iter().partition(|s| get(s).is_some());
+    let Some(first) = set.first() else { return };
+    if unset.is_empty() {
+        return;
+    }
+    let names = |list: &[&&Service]| {
+        list.iter()
+            .map(|s| format!("`{}`", s.name.value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diagnostics.push(
+        Diagnostic::note(
+            "pod-wide-widened",
+            format!(
+                "`{key}` of {} becomes the Pod's `{field}`, which every container of the Pod shares: {} get{} it too, where compose set it for {} only",
+                names(&set),
+                names(&unset),
+                if unset.len() == 1 { "s" } else { "" },
+                names(&set),
+            ),
+        )
+        .at_opt(get(first))
+        .help("check that the other services work with it, or run the service in a Pod of its own (`--strategy split`)"),
+    );
+}
+
+/// The DNS, sysctl and host name settings some services of the Pod set.
+fn note_widened_settings(services: &[&Service], diagnostics: &mut Diagnostics) {
+    let span = |l: &Option<Located<Vec<String>>>| l.as_ref().map(|l| l.span);
+    note_widened(
+        services,
+        "hostname",
+        "hostname",
+        |s| {
+            s.hostname
+                .as_ref()
+                .filter(|h| {
+                    names::is_host_name(&h.value.to_ascii_lowercase()) && !h.value.contains('.')
+                })
+                .map(|h| h.span)
+        },
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns",
+        "dnsConfig.nameservers",
+        |s| span(&s.pod.dns),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns_search",
+        "dnsConfig.searches",
+        |s| span(&s.pod.dns_search),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "dns_opt",
+        "dnsConfig.options",
+        |s| span(&s.pod.dns_opt),
+        diagnostics,
+    );
+    note_widened(
+        services,
+        "sysctls",
+        "securityContext.sysctls",
+        |s| span(&s.pod.sysctls),
+        diagnostics,
+    );
+}
+
 /// Compose labels become Pod annotations (Kubernetes labels are for
 /// selection, and compose label values rarely fit their syntax).
 fn labels_as_annotations(
@@ -87,7 +172,7 @@ fn labels_as_annotations(
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut kompose: Vec<&Located<String>> = Vec::new();
-    let mut controlled: Vec<(&str, &Located<String>)> = Vec::new();
+    let mut acted_on: Vec<(&str, KeyKind, &Located<String>)> = Vec::new();
     for service in services {
         for label in service.labels.iter().chain(&service.annotations) {
             let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
@@ -104,8 +189,9 @@ fn labels_as_annotations(
                 );
                 continue;
             }
-            if drives_a_controller(key) {
-                controlled.push((key, label));
+            match label_keys::kind(key) {
+                KeyKind::Descriptive => {}
+                kind => acted_on.push((key, kind, label)),
             }
             match out.get(key) {
                 Some(existing) if existing != value => diagnostics.push(
@@ -119,7 +205,7 @@ fn labels_as_annotations(
             }
         }
     }
-    note_controller_labels(&controlled, diagnostics);
+    label_keys::report(&acted_on, diagnostics);
     if let Some(first) = kompose.first() {
         let mut keys: Vec<&str> = kompose
             .iter()
@@ -138,78 +224,6 @@ fn labels_as_annotations(
         );
     }
     out
-}
-
-/// Annotation prefixes (the domain before `/`, or a parent domain of it) that
-/// cluster controllers act on: service meshes inject sidecars, secret
-/// injectors mount secrets, CNI plugins attach networks or fix addresses,
-/// the kubelet applies AppArmor profiles and bandwidth limits.
-const CONTROLLER_DOMAINS: &[&str] = &[
-    "istio.io",
-    "linkerd.io",
-    "hashicorp.com",
-    "kuma.io",
-    "dapr.io",
-    "openservicemesh.io",
-    "cilium.io",
-    "projectcalico.org",
-    "cncf.io",
-    "kubernetes.io",
-    "k8s.io",
-    "argoproj.io",
-    "amazonaws.com",
-    "azure.workload.identity",
-    "iam.gke.io",
-    "karpenter.sh",
-    "prometheus.io",
-    "fluentbit.io",
-    "co.elastic.logs",
-    "cert-manager.io",
-    "kyverno.io",
-];
-
-/// Whether annotation `key` is one a cluster controller acts on.
-fn drives_a_controller(key: &str) -> bool {
-    let Some((prefix, _)) = key.split_once('/') else {
-        return false;
-    };
-    let prefix = prefix.to_ascii_lowercase();
-    // Kubernetes' recommended labels describe; no controller acts on them.
-    if prefix == "app.kubernetes.io" {
-        return false;
-    }
-    CONTROLLER_DOMAINS.iter().any(|domain| {
-        prefix == *domain
-            || prefix
-                .strip_suffix(domain)
-                .is_some_and(|head| head.ends_with('.'))
-    })
-}
-
-/// One note naming the labels that become annotations a cluster controller
-/// acts on: compose ignored them, the cluster will not.
-fn note_controller_labels(controlled: &[(&str, &Located<String>)], diagnostics: &mut Diagnostics) {
-    let Some((_, first)) = controlled.first() else {
-        return;
-    };
-    let mut keys: Vec<String> = controlled.iter().map(|(k, _)| format!("`{k}`")).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    diagnostics.push(
-        Diagnostic::note(
-            "label-controller",
-            format!(
-                "{} {} Pod {}: cluster controllers act on {} (a mesh injects a sidecar, a secret injector mounts secrets, a CNI plugin attaches networks), where compose ignored {}",
-                keys.join(", "),
-                if keys.len() == 1 { "becomes a" } else { "become" },
-                if keys.len() == 1 { "annotation" } else { "annotations" },
-                if keys.len() == 1 { "it" } else { "them" },
-                if keys.len() == 1 { "it" } else { "them" },
-            ),
-        )
-        .at(first.span)
-        .help("check that each does what you want in this cluster; remove the label from the compose file (or the annotation from the manifests) where it should not"),
-    );
 }
 
 /// The settings Kubernetes has once per Pod, from the Pod's own services only.
@@ -259,6 +273,7 @@ pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) ->
             ),
         );
     }
+    note_widened_settings(services, diagnostics);
     let annotations = labels_as_annotations(services, diagnostics);
     PodLevel {
         process: process::ProcessLevel::default(),

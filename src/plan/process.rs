@@ -106,6 +106,59 @@ pub fn for_pod(pod: &PodLevel, containers: &[ContainerPlan]) -> PodLevel {
     }
 }
 
+/// A service's `group_add` becomes the Pod's `supplementalGroups`, which
+/// every container of the Pod runs with: the services that did not ask for
+/// a group gain it, where compose gave it to the one service only.
+pub fn warn_widened_groups(
+    project: &Project,
+    containers: &[ContainerPlan],
+    level: &ProcessLevel,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut gainers: Vec<String> = Vec::new();
+    let mut sources: Vec<&str> = Vec::new();
+    for c in containers {
+        let own = &c.details.process.groups;
+        if !own.is_empty() && !sources.contains(&c.service.as_str()) {
+            sources.push(&c.service);
+        }
+        let gained: Vec<String> = level
+            .groups
+            .iter()
+            .filter(|g| !own.contains(g))
+            .map(i64::to_string)
+            .collect();
+        if !gained.is_empty() {
+            gainers.push(format!("`{}` gains {}", c.service, gained.join(", ")));
+        }
+    }
+    let Some(first) = sources.first() else { return };
+    if gainers.is_empty() {
+        return;
+    }
+    let groups: Vec<String> = level.groups.iter().map(i64::to_string).collect();
+    let from: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+    diagnostics.push(
+        Diagnostic::warning(
+            "pod-wide-widened",
+            format!(
+                "`group_add` of {} becomes the Pod's `supplementalGroups: [{}]`, which every container of the Pod runs with: {}, where compose gave the groups to {} only",
+                from.join(", "),
+                groups.join(", "),
+                gainers.join("; "),
+                if sources.len() == 1 { "that service" } else { "those services" },
+            ),
+        )
+        .at_opt(
+            project
+                .service(first)
+                .and_then(|s| s.security.group_add.first())
+                .map(|g| g.span),
+        )
+        .help(format!("run `{first}` in a Pod of its own (`--strategy split`), or check that the other services may hold these groups (gid 0 is root's group)")),
+    );
+}
+
 /// Under the split strategy, a service that shares `pid` or `ipc` with a
 /// service of another Pod no longer does: Pods share neither namespace.
 pub fn note_split(

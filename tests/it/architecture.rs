@@ -215,9 +215,11 @@ const CLUSTER_ERRORS: &[&str] = &[
     "docker-socket",
     "network-mode-host",
     "network-mode-none",
+    "no-services",
     "port-conflict",
     "replicas",
     "replicas-stateful",
+    "scale-zero-needed",
     "user-invalid",
 ];
 

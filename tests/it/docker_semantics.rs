@@ -215,12 +215,46 @@ fn labels_that_drive_cluster_controllers_get_a_note() {
     ] {
         assert!(notes[0].contains(key), "{key}: {}", notes[0]);
     }
-    assert!(
-        !notes[0].contains("com.example.team") && !notes[0].contains("part-of"),
-        "{}",
-        notes[0]
+    assert!(notes[0].contains("`com.example.team`"), "{}", notes[0]);
+    assert!(!notes[0].contains("part-of"), "{}", notes[0]);
+    assert!(run.stderr.contains("compose.yaml:6:7"), "{}", run.stderr);
+}
+
+/// Fails on the old main: keys without `/` (read by CRI-O, Kata, crun) and
+/// keys of domains outside a fixed list became Pod annotations without a word.
+#[test]
+fn every_qualified_label_key_is_reported_and_runtime_keys_warned() {
+    let run = convert(
+        "services:\n  a:\n    image: a\n    restart: always\n    labels:\n      maintainer: me\n      org.opencontainers.image.source: https://example.com\n      io.kubernetes.cri-o.Devices: /dev/fuse\n      run.oci.keep_original_groups: \"1\"\n      io.katacontainers.config.hypervisor.kernel_params: x=1\n    annotations:\n      instrumentation.opentelemetry.io/inject-java: \"true\"\n      admission.datadoghq.com/enabled: \"true\"\n      gke-gcsfuse/volumes: \"true\"\n      vault.security.banzaicloud.io/vault-addr: https://vault:8200\n",
     );
-    assert!(run.stderr.contains("compose.yaml:8:7"), "{}", run.stderr);
+    let line = |code: &str| -> String {
+        let found: Vec<&str> = run.stderr.lines().filter(|l| l.contains(code)).collect();
+        assert_eq!(found.len(), 1, "{code}: {}", run.stderr);
+        found[0].to_string()
+    };
+    let runtime = line("warning[label-runtime]");
+    for key in [
+        "`io.kubernetes.cri-o.Devices`",
+        "`run.oci.keep_original_groups`",
+        "`io.katacontainers.config.hypervisor.kernel_params`",
+    ] {
+        assert!(runtime.contains(key), "{key}: {runtime}");
+    }
+    let controller = line("note[label-controller]");
+    for key in [
+        "`instrumentation.opentelemetry.io/inject-java`",
+        "`admission.datadoghq.com/enabled`",
+        "`gke-gcsfuse/volumes`",
+        "`vault.security.banzaicloud.io/vault-addr`",
+    ] {
+        assert!(controller.contains(key), "{key}: {controller}");
+    }
+    for line in [&runtime, &controller] {
+        assert!(
+            !line.contains("maintainer") && !line.contains("org.opencontainers"),
+            "{line}"
+        );
+    }
 }
 
 /// Fails on the old main: the modes vanished and uid/gid and the tmpfs
@@ -337,5 +371,60 @@ fn files_whose_names_sanitise_alike_keep_their_own_keys_and_names() {
             ("a_b.txt".to_string(), "underscore"),
             ("plain.txt".to_string(), "plain"),
         ]
+    );
+}
+
+/// Fails on main: `scale: 0` and `deploy.replicas: 0` were ignored, and the
+/// services compose never starts ran in the Pod.
+#[test]
+fn services_scaled_to_zero_are_left_out_and_their_sharers_refused() {
+    let run = convert(
+        "services:\n  web:\n    image: nginx:1.25\n    restart: always\n    depends_on: [worker]\n    links: [worker]\n  worker:\n    image: alpine:3.19\n    scale: 0\n  extra:\n    image: alpine:3.19\n    deploy: {replicas: 0}\n",
+    );
+    let spec = run.pod_spec();
+    let names: Vec<&str> = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(spec["initContainers"].as_array().into_iter().flatten())
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"web") && !names.contains(&"worker") && !names.contains(&"extra"),
+        "{names:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("note[scale-zero]: `worker`, `extra` are scaled to zero"),
+        "{}",
+        run.stderr
+    );
+    let refused = refused(
+        "services:\n  web:\n    image: nginx:1.25\n    restart: always\n    network_mode: service:worker\n  worker:\n    image: alpine:3.19\n    scale: 0\n",
+    );
+    assert!(
+        refused.stderr.contains(
+            "error[scale-zero-needed]: service `web` needs a container of `worker` (`network_mode`)"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains("network-mode-target"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// Fails on main (a Pod of the scaled-out service): with every service
+/// scaled to zero there is no Pod to make.
+#[test]
+fn a_project_scaled_to_zero_is_refused() {
+    let run = refused("services:\n  worker:\n    image: alpine:3.19\n    scale: 0\n");
+    assert!(
+        run.stderr
+            .contains("error[no-services]: every service of the project is scaled to zero"),
+        "{}",
+        run.stderr
     );
 }

@@ -467,3 +467,48 @@ fn sharing_with_a_container_outside_the_project_is_reported() {
     assert_eq!(found.len(), 1, "{}", run.stderr);
     assert!(found[0].contains("shares `pid` with container `legacy_db_1`"));
 }
+
+/// Fails on main: one service's `group_add` became every container's
+/// supplementary groups (and its `sysctls`, `dns` every container's) without
+/// a word.
+#[test]
+fn one_services_pod_wide_settings_are_reported_with_the_services_that_gain_them() {
+    let text = "services:\n  web:\n    image: nginx:1.25\n    restart: always\n    user: \"101:101\"\n  backup:\n    image: alpine:3.19\n    restart: always\n    user: \"1000:1000\"\n    group_add: [\"0\", \"6\"]\n    dns: [10.0.0.53]\n    sysctls: [net.ipv4.tcp_syncookies=1]\n";
+    let run = convert(text, &[]);
+    assert_eq!(
+        run.pod_spec()["securityContext"]["supplementalGroups"],
+        json!([0, 6])
+    );
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning[pod-wide-widened]"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("`group_add` of `backup`")
+            && warnings[0].contains("`supplementalGroups: [0, 6]`")
+            && warnings[0].contains("`web` gains 0, 6"),
+        "{}",
+        warnings[0]
+    );
+    assert!(run.stderr.contains("compose.yaml:10:17"), "{}", run.stderr);
+    for key in ["`dns` of `backup`", "`sysctls` of `backup`"] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains("note[pod-wide-widened]")
+                    && l.contains(key)
+                    && l.contains("`web` gets it too")),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+    // each in a Pod of its own: nothing is widened
+    let split = convert(text, &["--strategy", "split"]);
+    assert!(
+        !split.stderr.contains("pod-wide-widened"),
+        "{}",
+        split.stderr
+    );
+}
