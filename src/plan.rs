@@ -27,6 +27,7 @@ mod pod_names;
 mod ports;
 pub(crate) mod process;
 mod reach;
+mod service_names;
 mod services;
 mod split;
 pub(crate) mod storage;
@@ -181,6 +182,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Every Pod, the one Pod too: without a policy every Pod of the cluster
     // reaches every container port, also those compose kept to its networks.
     network_policy::attach(&mut pods, project);
+    service_names::check(&pods, project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
     services::note_host_only_ports(project, &pods, diagnostics);

@@ -218,6 +218,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "port-conflict",
     "replicas",
     "replicas-stateful",
+    "service-name-reserved",
     "user-invalid",
 ];
 
