@@ -118,7 +118,7 @@ pub(crate) fn note_host_only_ports(
                     plan.name
                 ),
                 _ => format!(
-                    "{text} is published on a host address only; its Pod is apart from its peers, so the `ClusterIP` Service `{}` lets other Pods of the cluster call it as peers did under compose, and nothing outside the cluster reaches it",
+                    "{text} is published on a host address only; its Pod is apart from its peers, so the `ClusterIP` Service `{}` lets the Pods on its compose networks call it as peers did under compose (its NetworkPolicy admits no other), and nothing outside the cluster reaches it",
                     plan.name
                 ),
             }),
