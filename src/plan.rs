@@ -30,6 +30,7 @@ mod ports;
 pub(crate) mod process;
 mod reach;
 mod scaled_out;
+mod service_names;
 mod services;
 mod split;
 pub(crate) mod storage;
@@ -176,12 +177,14 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
         }
         Strategy::Auto => auto_pods(project, options, diagnostics),
     };
-    if pods.len() > 1 {
-        network_policy::attach(&mut pods, project);
-    }
+    // Every Pod, the one Pod too: without a policy every Pod of the cluster
+    // reaches every container port, also those compose kept to its networks.
+    network_policy::attach(&mut pods, project);
+    service_names::check(&pods, project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
     services::note_host_only_ports(project, &pods, diagnostics);
+    services::note_internal_only_ports(project, &pods, diagnostics);
     loopback::warn_compose_init_image(project, options, &pods, diagnostics);
     Plan { pods }
 }
@@ -269,8 +272,8 @@ pub struct PodPlan {
     pub pod: PodLevel,
     /// Replicas of the workload (1 in the pod strategy).
     pub replicas: u32,
-    /// Which Pods may reach this one, by compose network (when there are
-    /// several Pods).
+    /// Which Pods may reach this one, by compose network (set for every Pod
+    /// once the plan is made).
     pub network_policy: Option<PolicyPlan>,
     /// Why this Pod exists beside the others (`--strategy auto`), for `plan`.
     pub reason: Option<String>,

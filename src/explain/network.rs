@@ -112,7 +112,7 @@ pub(super) const ALL: &[Explanation] = &[
         code: "network-isolation",
         title: "one Pod does not separate what compose's networks did",
         meaning: "Services that share no compose network could not reach each other under compose, and a service whose networks are all `internal: true` could not reach outside. In one Pod every container shares one network namespace: each reaches every other over loopback, and all reach what the Pod reaches.",
-        kubernetes: "A NetworkPolicy selects whole Pods; it cannot separate containers of one Pod. Under `--strategy split` podlift emits a NetworkPolicy per Pod that admits only the Pods sharing a compose network with it (and anyone on its published ports), and lets Pods whose networks are all internal out only to those Pods and the cluster's DNS; a CNI that enforces NetworkPolicies (Calico, Cilium, …) applies them.",
+        kubernetes: "A NetworkPolicy selects whole Pods; it cannot separate containers of one Pod. podlift emits a NetworkPolicy per Pod (the one Pod too) that admits only the Pods sharing a compose network with it (and anyone on the ports compose published on all host addresses), and lets Pods whose networks are all internal out only to those Pods and the cluster's DNS; a CNI that enforces NetworkPolicies (Calico, Cilium, …) applies them. What the policy cannot do is separate the containers inside one Pod, or keep a Pod that mixes internal and other networks from reaching outside.",
         remedy: "Where the separation matters (a database that must not be reachable from a front end, a service that must not reach the internet), convert with `--strategy split`, and check that the cluster's CNI enforces NetworkPolicies.",
         example: "services:\n  web:\n    image: web:1\n    networks: [front]\n  db:\n    image: db:1\n    networks: [back]\nnetworks:\n  front: {}\n  back:\n    internal: true\n",
     },
@@ -167,10 +167,18 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "port-host-only",
         title: "a port published on a host address is not published in the cluster",
-        meaning: "A port is published on one host address (`127.0.0.1:5432:5432`, `[::1]:6379:6379`). Under compose only that host could reach it through the publication; peers on the service's networks called the container port directly. In one Pod podlift makes no Service for it, so it does not become reachable cluster-wide. When the services are split into several Pods, the service's `ClusterIP` Service carries the container port so that the other Pods can call it as peers did; it never takes the `--service-type` (`NodePort`, `LoadBalancer`), so nothing outside the cluster reaches it. The note names each such Service.",
+        meaning: "A port is published on one host address (`127.0.0.1:5432:5432`, `[::1]:6379:6379`). Under compose only that host could reach it through the publication; peers on the service's networks called the container port directly. In one Pod podlift makes no Service for it, and the Pod's NetworkPolicy admits other Pods only on the ports compose published on all host addresses, so it does not become reachable cluster-wide (on a cluster whose CNI enforces NetworkPolicies). When the services are split into several Pods, the service's `ClusterIP` Service carries the container port so that the other Pods can call it as peers did; it never takes the `--service-type` (`NodePort`, `LoadBalancer`), so nothing outside the cluster reaches it. The note names each such Service.",
         kubernetes: "A Service makes a port reachable from every Pod in the cluster (and beyond, for `NodePort`/`LoadBalancer`): that would open what the compose file kept closed. `--service-type` applies only to ports compose published on all host addresses.",
         remedy: "Nothing, if the port was for local administration (use `kubectl port-forward`). To expose it on purpose, publish it without a host address (`5432:5432`).",
         example: "services:\n  db:\n    image: postgres:16\n    ports:\n      - 127.0.0.1:5432:5432\n",
+    },
+    Explanation {
+        code: "port-internal-only",
+        title: "a port of a service on internal networks only is not published",
+        meaning: "A service lists `ports`, but every network it is on is `internal: true`. Docker accepts the mapping and binds no host port: only the services on those networks reached the container port.",
+        kubernetes: "podlift treats such ports as unpublished: they take no `--service-type` (`NodePort`, `LoadBalancer`) and no NetworkPolicy rule that admits any client. In one Pod podlift makes no Service for them; when the services are split into several Pods, the `ClusterIP` Service that peers call carries them, and the Pod's NetworkPolicy admits only the Pods on its compose networks.",
+        remedy: "Nothing, if the port was only for peers. To publish it on purpose, also attach the service to a network that is not `internal`.",
+        example: "services:\n  db:\n    image: postgres:16\n    ports: [\"5432:5432\"]\n    networks: [back]\nnetworks:\n  back:\n    internal: true\n",
     },
     Explanation {
         code: "port-invalid",

@@ -269,6 +269,22 @@ pub(super) const ALL: &[Explanation] = &[
         example: "# podlift convert --exclude db\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
     },
     Explanation {
+        code: "service-name-alias",
+        title: "Services are named after other names of a compose service",
+        meaning: "When services are split into several Pods, a service's other names (`container_name`, `hostname`, network aliases, `links` aliases) each get a Service of that name, so that other Pods resolve them as compose's DNS did. The note lists each such Service and where its name comes from.",
+        kubernetes: "A Service's name is the namespace's: `kubectl apply` replaces a Service of the same name that is already there (another application's, or one made by hand), and that one's clients then reach this service. These names are easy to miss: they are not the compose services' names.",
+        remedy: "Check that the namespace holds no Service of these names, or convert into a namespace of its own (`-n NAME --create-namespace`); rename an alias that clashes.",
+        example: "# podlift convert --strategy split\nservices:\n  web:\n    image: web:1\n    expose: [\"80\"]\n    networks:\n      default:\n        aliases: [frontend]\n  db:\n    image: db:1\n    expose: [\"5432\"]\n",
+    },
+    Explanation {
+        code: "service-name-reserved",
+        title: "a Service would be named `kubernetes`",
+        meaning: "A Service podlift would make is named `kubernetes`: a compose service of that name with ports, or (under a split) a `container_name`, `hostname`, network alias or `links` alias `kubernetes`.",
+        kubernetes: "`kubernetes` in `default` is the API server's own Service: applying another of that name replaces its ports and selector. In any namespace, a Service named `kubernetes` sets `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` in the namespace's Pods that have service links, and in-cluster clients (client-go, kubectl in a Pod) send their service account tokens there. podlift refuses the name in every namespace, since the output may be applied to any. (Other Services a cluster runs, such as `kube-dns` in `kube-system`, are not Kubernetes' own names; the `service-name-alias` note lists every name that comes from an alias, to check against the namespace.)",
+        remedy: "Remove the name `kubernetes` from the compose file (the alias, `container_name` or `hostname`), or rename the service, and call it by another name.",
+        example: "# podlift convert --strategy split\nservices:\n  web:\n    image: web:1\n    expose: [\"443\"]\n    networks:\n      default:\n        aliases: [kubernetes]\n  other:\n    image: other:1\n    expose: [\"1\"]\n",
+    },
+    Explanation {
         code: "start-order",
         title: "start order cannot be enforced below Kubernetes 1.29",
         meaning: "With `--kube-version` below 1.29 there are no native sidecars: the containers of a Pod start together, in list order.",

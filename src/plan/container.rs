@@ -314,7 +314,11 @@ pub(crate) fn plan_containers(
             depends_on,
             published: {
                 let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
-                for port in service.ports.iter().filter(|p| !p.host_only()) {
+                for port in service
+                    .ports
+                    .iter()
+                    .filter(|p| super::network_policy::publishes(project, service, p))
+                {
                     if !published.contains(&(port.target, port.protocol)) {
                         published.push((port.target, port.protocol));
                     }

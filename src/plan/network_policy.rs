@@ -1,10 +1,11 @@
 //! Compose networks isolate: services on different networks cannot reach
-//! each other, and an `internal: true` network has no way out. Across Pods
-//! (the split strategy) each Pod gets a NetworkPolicy that admits only the
-//! Pods it shares a compose network with (and anyone on its published
-//! ports), and, when every network it is on is internal, lets it out only to
-//! those Pods and the cluster's DNS. In one Pod the shared network namespace
-//! separates nothing: a note says what compose kept apart.
+//! each other, and an `internal: true` network has no way out. Every Pod
+//! (the one Pod too) gets a NetworkPolicy that admits only the Pods it
+//! shares a compose network with (and anyone on the ports compose published
+//! on all host addresses), and, when every network it is on is internal,
+//! lets it out only to those Pods and the cluster's DNS. Inside one Pod the
+//! shared network namespace separates nothing: a note says what compose
+//! kept apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,7 +90,23 @@ fn is_internal(project: &Project, network: &str) -> bool {
         .any(|n| n.name.value == network && n.internal)
 }
 
-/// Gives each plan its NetworkPolicy (the split strategy: one plan per Pod).
+/// A service whose networks are all `internal: true`: Docker binds no host
+/// port for its `ports` (it accepts them, and publishes nothing).
+#[must_use]
+pub fn internal_only(project: &Project, service: &Service) -> bool {
+    let networks = networks_of(project, service);
+    !networks.is_empty() && networks.iter().all(|n| is_internal(project, n))
+}
+
+/// Whether compose publishes `port` of `service` on all host addresses, so
+/// that any client may reach it: not on one host address only, and not on a
+/// service that only internal networks hold.
+#[must_use]
+pub fn publishes(project: &Project, service: &Service, port: &crate::model::port::Port) -> bool {
+    !port.host_only() && !internal_only(project, service)
+}
+
+/// Gives each plan its NetworkPolicy (one per Pod, the one Pod too).
 pub fn attach(plans: &mut [PodPlan], project: &Project) {
     let networks: Vec<BTreeSet<String>> = plans
         .iter()
@@ -193,10 +210,10 @@ fn note_pod(
             }
         }
     }
-    // Across Pods a NetworkPolicy keeps a Pod whose networks are all
-    // internal in; a Pod that mixes them, or the one Pod, has no such rule.
+    // The NetworkPolicy keeps a Pod whose networks are all internal in; a
+    // Pod that mixes them has no such rule.
     let networks: BTreeSet<&String> = by_networks.keys().flatten().collect();
-    let mixed = one_pod || networks.iter().any(|n| !is_internal(project, n));
+    let mixed = networks.iter().any(|n| !is_internal(project, n));
     let internal: Vec<String> = if mixed {
         networks
             .iter()

@@ -44,9 +44,11 @@ pub(crate) fn plan_services(
         };
         let mut ports: Vec<ServicePort> = Vec::new();
         for port in &service.ports {
-            // Published on one host address: compose kept it closed to the
-            // network, so it gets no Service (`note_host_only_ports`).
-            if port.host_only() {
+            // Published on one host address, or on a service only internal
+            // networks hold (Docker binds no host port then): compose kept it
+            // closed to the network, so it gets no Service of its own
+            // (`note_host_only_ports`, `note_internal_only_ports`).
+            if !super::network_policy::publishes(project, service, port) {
                 continue;
             }
             // A container port alone (`"6379"`): compose publishes it on a
@@ -91,6 +93,7 @@ pub(crate) fn note_host_only_ports(
     let ports: Vec<(&str, &model::port::Port)> = project
         .services
         .iter()
+        .filter(|s| !super::network_policy::internal_only(project, s))
         .flat_map(|s| {
             s.ports
                 .iter()
@@ -115,7 +118,7 @@ pub(crate) fn note_host_only_ports(
                     plan.name
                 ),
                 _ => format!(
-                    "{text} is published on a host address only; its Pod is apart from its peers, so the `ClusterIP` Service `{}` lets other Pods of the cluster call it as peers did under compose, and nothing outside the cluster reaches it",
+                    "{text} is published on a host address only; its Pod is apart from its peers, so the `ClusterIP` Service `{}` lets the Pods on its compose networks call it as peers did under compose (its NetworkPolicy admits no other), and nothing outside the cluster reaches it",
                     plan.name
                 ),
             }),
@@ -136,6 +139,73 @@ pub(crate) fn note_host_only_ports(
         .at(first.span)
         .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),
     );
+}
+
+/// One note naming the ports of services that only `internal: true`
+/// networks hold: Docker accepts them and binds no host port, so nothing
+/// but the peers on those networks reached them. They take no
+/// `--service-type` and no rule for any client; under split the `ClusterIP`
+/// Service peers call carries them.
+pub(crate) fn note_internal_only_ports(
+    project: &Project,
+    pods: &[PodPlan],
+    diagnostics: &mut Diagnostics,
+) {
+    let ports: Vec<(&str, &model::port::Port)> = project
+        .services
+        .iter()
+        .filter(|s| super::network_policy::internal_only(project, s))
+        .flat_map(|s| s.ports.iter().map(|p| (s.name.value.as_str(), p)))
+        .collect();
+    let Some((_, first)) = ports.first() else {
+        return;
+    };
+    let mut without = Vec::new();
+    let mut carried = Vec::new();
+    for (service, port) in &ports {
+        let text = format!("`{}` of `{service}`", port_text(port));
+        match carrier(pods, service, port) {
+            Some(plan) => carried.push(format!(
+                "{text} reaches only the Pods on its compose networks through the `ClusterIP` Service `{}`",
+                plan.name
+            )),
+            None => without.push(text),
+        }
+    }
+    let mut sentences = Vec::new();
+    if !without.is_empty() {
+        let (verb, pronoun) = number(without.len());
+        sentences.push(format!(
+            "{} {verb} on a service whose networks are all internal, where Docker publishes nothing; podlift makes no Service for {pronoun}",
+            without.join(", ")
+        ));
+    }
+    if !carried.is_empty() {
+        sentences.push(format!(
+            "ports of a service whose networks are all internal are not published by Docker: {}",
+            carried.join(", ")
+        ));
+    }
+    diagnostics.push(
+        Diagnostic::note("port-internal-only", sentences.join("; "))
+            .at(first.span)
+            .help("they take no `--service-type` and no NetworkPolicy rule for any client; to publish one on purpose, also attach the service to a network that is not `internal`"),
+    );
+}
+
+/// `8080:80/tcp`, `127.0.0.1:8080:80/tcp` or `80/tcp`.
+fn port_text(port: &model::port::Port) -> String {
+    let host = match port.host_ip {
+        Some(ip) if ip.is_ipv6() => format!("[{ip}]:"),
+        Some(ip) => format!("{ip}:"),
+        None => String::new(),
+    };
+    let published = port.published.map_or_else(String::new, |p| format!("{p}:"));
+    format!(
+        "{host}{published}{}/{}",
+        port.target,
+        port.protocol.as_str()
+    )
 }
 
 /// `is`/`it` or `are`/`them`.

@@ -220,6 +220,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "replicas",
     "replicas-stateful",
     "scale-zero-needed",
+    "service-name-reserved",
     "user-invalid",
 ];
 

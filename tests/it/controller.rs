@@ -17,8 +17,10 @@ fn a_bare_pod_carries_the_template() {
         ])
         .success();
     let objects = run.objects();
-    assert_eq!(objects.len(), 1);
-    let pod = &objects[0];
+    // The Pod and its NetworkPolicy.
+    assert_eq!(objects.len(), 2);
+    assert_eq!(objects[0]["kind"], "NetworkPolicy");
+    let pod = &objects[1];
     assert_eq!(pod["kind"], "Pod");
     assert_eq!(pod["metadata"]["name"], "seed");
     assert_eq!(pod["metadata"]["labels"]["app.kubernetes.io/name"], "seed");

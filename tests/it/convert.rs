@@ -16,8 +16,10 @@ fn seed_snapshot() {
 fn seed_is_one_deployment_with_four_containers() {
     let run = Test::new().args(["convert", "-f", SEED]).success();
     let objects = run.objects();
-    assert_eq!(objects.len(), 1);
-    let deployment = &objects[0];
+    // The Deployment and its NetworkPolicy.
+    assert_eq!(objects.len(), 2);
+    assert_eq!(objects[0]["kind"], "NetworkPolicy");
+    let deployment = &objects[1];
     assert_eq!(deployment["kind"], "Deployment");
     assert_eq!(deployment["metadata"]["name"], "seed");
     assert_eq!(

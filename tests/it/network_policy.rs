@@ -210,7 +210,6 @@ fn one_pod_notes_what_its_namespace_no_longer_separates() {
         .current_dir(dir.path())
         .args(["convert", "-p", "shop"])
         .success();
-    assert!(run.objects().iter().all(|o| o["kind"] != "NetworkPolicy"));
     assert!(
         run.stderr.contains("note[network-isolation]"),
         "{}",
@@ -327,4 +326,162 @@ networks:
         .map(|p| (p["port"].as_i64().unwrap(), p["protocol"].as_str().unwrap()))
         .collect();
     assert_eq!(published, [(8080, "TCP"), (40000, "TCP")]);
+}
+
+/// The ingress rules of `policy` that admit any client: their ports.
+fn open_ports(policy: &Value) -> Vec<i64> {
+    policy["spec"]["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| rule["from"].is_null())
+        .flat_map(|rule| rule["ports"].as_array().unwrap().clone())
+        .map(|port| port["port"].as_i64().unwrap())
+        .collect()
+}
+
+const ONE_POD: &str = "services:
+  web: {image: nginx:1.25, ports: ['8080:80'], networks: [front]}
+  db:  {image: postgres:16, ports: ['127.0.0.1:5432:5432'], networks: [back]}
+networks: {front: {}, back: {internal: true}}
+";
+
+/// Fails on the old main: the one Pod (the `auto` result, `--strategy pod`,
+/// a split with one Pod) had no NetworkPolicy, so every Pod of the cluster
+/// reached the database published on 127.0.0.1 only. Now it admits any
+/// client only on the port compose published on all addresses, and peers
+/// by network label as split Pods do.
+#[test]
+fn the_one_pod_has_its_network_policy() {
+    for strategy in ["auto", "pod", "split"] {
+        let text = if strategy == "split" {
+            "services:\n  web: {image: nginx:1.25, ports: ['8080:80'], expose: ['5432'], networks: [back]}\nnetworks: {back: {internal: true}}\n"
+        } else {
+            ONE_POD
+        };
+        let dir = common::compose_dir(text);
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-p", "shop", "--strategy", strategy])
+            .success();
+        let objects = run.objects();
+        let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+        let name = deployment["metadata"]["name"].as_str().unwrap();
+        let policy = policy_of(&objects, name);
+        let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+        if strategy == "split" {
+            // No port of any client; only internal networks: egress kept in.
+            assert_eq!(open_ports(policy), Vec::<i64>::new(), "{strategy}");
+            assert!(policy["spec"]["egress"].is_array(), "{strategy}");
+            assert_eq!(labels["podlift.io/network.back"], "shop");
+            continue;
+        }
+        assert_eq!(open_ports(policy), vec![80], "{strategy}: {policy}");
+        for network in ["back", "front"] {
+            assert_eq!(labels[format!("podlift.io/network.{network}")], "shop");
+        }
+        // The Pod mixes an internal network with another: no egress rule,
+        // and the note says so.
+        assert!(policy["spec"]["egress"].is_null(), "{strategy}");
+        assert!(
+            run.stderr
+                .contains("internal network `back` can reach outside"),
+            "{strategy}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Fails on the old main: in one Pod on internal networks only, the note
+/// said its services reach outside; the policy now keeps them in.
+#[test]
+fn the_one_pod_on_internal_networks_only_is_kept_in() {
+    let dir = common::compose_dir(
+        "services:\n  a: {image: a:1, networks: [back]}\n  b: {image: b:1, networks: [back2]}\nnetworks: {back: {internal: true}, back2: {internal: true}}\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "shop"])
+        .success();
+    let objects = run.objects();
+    let policy = policy_of(&objects, "shop");
+    assert!(policy["spec"]["egress"].is_array(), "{policy}");
+    assert!(!run.stderr.contains("can reach outside"), "{}", run.stderr);
+    assert!(run.stderr.contains("`a` and `b`"), "{}", run.stderr);
+}
+
+const INTERNAL: &str = "services:
+  db: {image: postgres:16, ports: ['5432:5432'], networks: [back]}
+  app: {image: nginx:1.25, networks: [back]}
+networks: {back: {internal: true}}
+";
+
+/// Fails on the old main: Docker binds no host port for a service whose
+/// networks are all internal, but podlift gave its port the requested
+/// `LoadBalancer` and a rule for any client. Now it is unpublished: no
+/// Service in one Pod, a `ClusterIP` Service for peers under split, no
+/// open rule, and a note.
+#[test]
+fn ports_on_internal_networks_only_are_not_published() {
+    for strategy in ["auto", "split"] {
+        let dir = common::compose_dir(INTERNAL);
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args([
+                "convert",
+                "-p",
+                "shop",
+                "--strategy",
+                strategy,
+                "--service-type",
+                "LoadBalancer",
+            ])
+            .success();
+        let objects = run.objects();
+        let services: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "Service").collect();
+        for service in &services {
+            assert!(service["spec"]["type"].is_null(), "{strategy}: {service}");
+        }
+        for policy in objects.iter().filter(|o| o["kind"] == "NetworkPolicy") {
+            assert_eq!(
+                open_ports(policy),
+                Vec::<i64>::new(),
+                "{strategy}: {policy}"
+            );
+        }
+        assert!(
+            run.stderr.contains("note[port-internal-only]")
+                && run.stderr.contains("`5432:5432/tcp` of `db`"),
+            "{strategy}: {}",
+            run.stderr
+        );
+        if strategy == "auto" {
+            assert!(services.is_empty(), "{services:?}");
+            assert!(
+                run.stderr.contains("podlift makes no Service for it"),
+                "{}",
+                run.stderr
+            );
+        } else {
+            assert_eq!(services.len(), 1, "{services:?}");
+            assert_eq!(services[0]["metadata"]["name"], "db");
+            assert!(
+                run.stderr.contains("through the `ClusterIP` Service `db`"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    // A service also on a network that is not internal publishes as before.
+    let dir = common::compose_dir(
+        "services:\n  db: {image: postgres:16, ports: ['5432:5432'], networks: [back, front]}\nnetworks: {back: {internal: true}, front: {}}\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "shop", "--service-type", "LoadBalancer"])
+        .success();
+    let objects = run.objects();
+    let service = objects.iter().find(|o| o["kind"] == "Service").unwrap();
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    assert!(!run.stderr.contains("port-internal-only"), "{}", run.stderr);
 }

@@ -193,7 +193,14 @@ fn directory_is_not_overwritten_without_force() {
     Test::new()
         .args(["convert", "-f", SEED, "-o", &dir_arg, "--force"])
         .success();
-    assert_eq!(files_in(&dir), [".podlift-files", "deployment-seed.yaml"]);
+    assert_eq!(
+        files_in(&dir),
+        [
+            ".podlift-files",
+            "deployment-seed.yaml",
+            "networkpolicy-seed.yaml"
+        ]
+    );
     assert_eq!(
         files_in(tmp.path()),
         ["out"],

@@ -128,7 +128,12 @@ fn force_never_removes_a_file_podlift_did_not_write() {
     refused(&run, "holds files podlift did not write (`notes.txt`)");
     assert_eq!(
         files_in(&out),
-        [".podlift-files", "deployment-p.yaml", "notes.txt"]
+        [
+            ".podlift-files",
+            "deployment-p.yaml",
+            "networkpolicy-p.yaml",
+            "notes.txt"
+        ]
     );
 }
 
@@ -141,7 +146,12 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
         .success();
     assert_eq!(
         files_in(&dir.path().join("out")),
-        [".podlift-files", "deployment-p.yaml", "service-app.yaml"]
+        [
+            ".podlift-files",
+            "deployment-p.yaml",
+            "networkpolicy-p.yaml",
+            "service-app.yaml"
+        ]
     );
     std::fs::write(
         dir.path().join("compose.yaml"),
@@ -159,7 +169,11 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
         .success();
     assert_eq!(
         files_in(&dir.path().join("out")),
-        [".podlift-files", "deployment-p.yaml"]
+        [
+            ".podlift-files",
+            "deployment-p.yaml",
+            "networkpolicy-p.yaml"
+        ]
     );
     assert_eq!(files_in(dir.path()), ["compose.yaml", "out"]);
     // A Helm chart (with subdirectories) replaces it too, and back.
@@ -174,7 +188,11 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
     }
     assert_eq!(
         files_in(&dir.path().join("out")),
-        [".podlift-files", "deployment-p.yaml"]
+        [
+            ".podlift-files",
+            "deployment-p.yaml",
+            "networkpolicy-p.yaml"
+        ]
     );
 }
 

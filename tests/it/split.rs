@@ -612,3 +612,56 @@ networks: {n: {}}
         run.stderr
     );
 }
+
+/// Fails on the old main: an alias `kubernetes` became a Service named
+/// `kubernetes` (in `default` the API server's own; in any namespace the
+/// source of `KUBERNETES_SERVICE_HOST`), with no word. Now it is an error
+/// that names the alias, and a note lists every Service named after an
+/// alias or `container_name`.
+#[test]
+fn a_service_named_kubernetes_is_refused() {
+    let dir = common::compose_dir(
+        "services:\n  web:\n    image: nginx:1.25\n    expose: ['443']\n    networks:\n      default:\n        aliases: [kubernetes, kube-dns]\n  other:\n    image: alpine:3.19\n    expose: ['1']\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split", "-n", "default"])
+        .failure(1);
+    for expected in [
+        "error[service-name-reserved]",
+        "the Service `kubernetes` (from `networks.default.aliases` of service `web`)",
+        "compose.yaml:7:",
+        "remove the name `kubernetes`",
+        "note[service-name-alias]",
+        "`kube-dns` (`networks.default.aliases` of `web`)",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    // A compose service of that name, with a port, in one Pod: the same.
+    let dir = common::compose_dir(
+        "services:\n  kubernetes:\n    image: nginx:1.25\n    ports: ['8080:80']\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .failure(1);
+    assert!(
+        run.stderr.contains("from the name of service `kubernetes`"),
+        "{}",
+        run.stderr
+    );
+    // A `container_name` is listed in the note; nothing is refused.
+    let dir = common::compose_dir(
+        "services:\n  web:\n    image: nginx:1.25\n    container_name: frontend\n    expose: ['80']\n  db:\n    image: postgres:16\n    expose: ['5432']\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "--strategy", "split"])
+        .success();
+    assert!(
+        run.stderr
+            .contains("note[service-name-alias]: Services named after other names of a compose service: `frontend` (`container_name` of `web`)"),
+        "{}",
+        run.stderr
+    );
+}
