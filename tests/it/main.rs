@@ -41,6 +41,7 @@ mod network_privilege;
 mod output;
 mod output_safety;
 mod pod_security;
+mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
