@@ -44,7 +44,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         let canonical = config::canonical(&document, &context);
         let mut modeled = Diagnostics::default();
         let project = model::model(document, &names, &context.variables, &mut modeled);
-        allow = podlift::allowances(&project, &global);
+        allow = podlift::allowances(&project, &global, &mut modeled);
         for diagnostic in modeled.items() {
             // Compose's schema refuses a key it does not know (at the top
             // level, a compose v1 file's services): `convert` reports it and

@@ -10,6 +10,7 @@
     clippy::print_stdout
 )]
 
+mod allow_input;
 mod anonymous_volumes;
 mod architecture;
 #[path = "../../benches/support/generate.rs"]
