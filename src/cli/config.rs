@@ -84,7 +84,13 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         _ => return Outcome::new(String::new(), stderr, Status::failed(&diagnostics)),
     };
     if let Some(images) = images {
-        let stdout: String = images.iter().flat_map(|i| [i.as_str(), "\n"]).collect();
+        // One reference a line, escaped like every value printed: an image
+        // with a newline or ESC in it cannot add a line or reach the terminal.
+        let mut stdout = String::new();
+        for image in &images {
+            stdout.push_str(&diagnostic::printable::printable(image));
+            stdout.push('\n');
+        }
         return Outcome::new(stdout, stderr, Status::Success);
     }
     match config::to_text(&canonical, args.format == ConfigFormat::Json) {

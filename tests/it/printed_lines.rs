@@ -97,3 +97,21 @@ fn several_pods_make_one_mermaid_diagram() {
     assert!(run.stdout.contains("subgraph pod["), "{}", run.stdout);
     assert!(run.stdout.contains("subgraph pod_2["), "{}", run.stdout);
 }
+
+#[test]
+fn config_images_prints_no_escape_sequence() {
+    let dir = compose_dir(
+        "services:\n  web:\n    image: \"nginx\\e]52;c;aGk=\\a:1\"\n  db:\n    image: \"redis\\nevil.example/x\"\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["config", "--images"])
+        .run();
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    assert!(!run.stdout.contains('\u{7}'), "{:?}", run.stdout);
+    assert!(
+        !run.stdout.lines().any(|l| l == "evil.example/x"),
+        "{:?}",
+        run.stdout
+    );
+}
