@@ -368,7 +368,7 @@ pub fn render_short(diagnostic: &Diagnostic) -> String {
         printable(&diagnostic.message)
     );
     if let Some(help) = &diagnostic.help {
-        let _ = writeln!(out, "  help: {}", printable(help));
+        let _ = writeln!(out, "  help: {}", printable::printable_block(help));
     }
     out
 }
@@ -393,7 +393,7 @@ fn render_one(
 
 /// Where a finding is, in a few words: its service, else `file:line`.
 fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
-    printable::printable_owned(place_of(diagnostic, sources))
+    printable(&place_of(diagnostic, sources)).into_owned()
 }
 
 fn place_of(diagnostic: &Diagnostic, sources: &Sources) -> String {

@@ -39,6 +39,29 @@ pub struct Explanation {
 /// Every code podlift can emit, sorted by code.
 pub const EXPLANATIONS: &[Explanation] = &SORTED;
 
+/// The security findings: what gives a container the node, the host's
+/// network or files, more privilege, or puts credentials in plain text. A
+/// compose file cannot accept them for itself (`x-podlift.allow`); only
+/// `--allow` on the command line can.
+pub const SECURITY: &[&str] = &[
+    "bind-host-path",
+    "bind-private",
+    "bind-secret",
+    "docker-socket",
+    "env-secret",
+    "host-file-not-regular",
+    "host-file-outside",
+    "host-namespace",
+    "init-image-from-compose",
+    "label-controller",
+    "namespace-shared",
+    "network-mode-host",
+    "pod-security",
+    "security-opt",
+    "shared-network-privilege",
+    "sysctl-unsafe",
+];
+
 /// The areas' explanations together.
 const AREAS: [&[Explanation]; 5] = [
     input::ALL,

@@ -71,23 +71,50 @@ impl Pipeline {
 }
 
 /// The warnings accepted for `project`: `global` (`--allow`) and each
-/// service's `x-podlift.allow`.
+/// service's `x-podlift.allow`. The compose file cannot accept its own
+/// security findings ([`explain::SECURITY`]): only `--allow` on the command
+/// line can; such a code, or one podlift does not have, in `x-podlift.allow`
+/// is a warning at its place and allows nothing.
 #[must_use]
 pub fn allowances(
     project: &model::Project,
     global: &std::collections::BTreeSet<String>,
+    diagnostics: &mut diagnostic::Diagnostics,
 ) -> diagnostic::Allow {
+    let mut services = std::collections::BTreeMap::new();
+    for service in project.services.iter().filter(|s| !s.allow.is_empty()) {
+        let mut codes = std::collections::BTreeSet::new();
+        for code in &service.allow {
+            let name = code.value.as_str();
+            if !explain::EXPLANATIONS.iter().any(|e| e.code == name) {
+                diagnostics.push(
+                    diagnostic::Diagnostic::warning(
+                        "allow-refused",
+                        format!("`x-podlift.allow` names `{name}`, a code podlift does not have: it allows nothing"),
+                    )
+                    .at(code.span)
+                    .help("name a code from `podlift explain`, or remove it"),
+                );
+            } else if explain::SECURITY.contains(&name) {
+                diagnostics.push(
+                    diagnostic::Diagnostic::warning(
+                        "allow-refused",
+                        format!("`x-podlift.allow` cannot accept `{name}`: a compose file does not accept its own security findings"),
+                    )
+                    .at(code.span)
+                    .help(format!("if your team accepts it, say so on the command line: `--allow {name}`")),
+                );
+            } else {
+                codes.insert(code.value.clone());
+            }
+        }
+        if !codes.is_empty() {
+            services.insert(service.name.value.clone(), codes);
+        }
+    }
     diagnostic::Allow {
         global: global.clone(),
-        services: project
-            .services
-            .iter()
-            .filter(|s| !s.allow.is_empty())
-            .map(|s| {
-                let codes = s.allow.iter().map(|c| c.value.clone()).collect();
-                (s.name.value.clone(), codes)
-            })
-            .collect(),
+        services,
     }
 }
 
@@ -107,7 +134,7 @@ pub fn planned(options: &Options) -> Pipeline {
         // The model consumes the tree: a large one is tens of MB.
         let variables = project_environment(&document, &options.load);
         let project = model::model(document, &names, &variables, &mut diagnostics);
-        allow = allowances(&project, &options.allow);
+        allow = allowances(&project, &options.allow, &mut diagnostics);
         plan::plan(&project, &options.plan, &mut diagnostics)
     });
     Pipeline {

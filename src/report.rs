@@ -137,22 +137,32 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
                 .unwrap_or_default(),
         ]);
     }
-    let mut out = format!("Pod `{}` (project `{}`)", plan.name, plan.project);
+    let mut out = format!(
+        "Pod `{}` (project `{}`)",
+        printable(&plan.name),
+        printable(&plan.project)
+    );
     if let Some(reason) = &plan.reason {
-        let _ = write!(out, ", a Pod of its own because {reason}");
+        let _ = write!(out, ", a Pod of its own because {}", printable(reason));
     }
     out.push_str(", in start order:\n\n");
     if marked && let Some(cell) = rows.first_mut().and_then(|header| header.get_mut(8)) {
         *cell = "ERRORS".to_string();
     }
     out.push_str(&table(&rows));
+    names_and_services(&mut out, plan);
+    printable_owned(out)
+}
+
+/// The plan's names (hostAliases), Services and claims.
+fn names_and_services(out: &mut String, plan: &PodPlan) {
     out.push_str("\nNames (hostAliases):\n");
     for alias in &plan.host_aliases {
         let _ = writeln!(
-            out,
+            *out,
             "  {:<16} {}",
             alias.ip.to_string(),
-            alias.names.join(" ")
+            printable(&alias.names.join(" "))
         );
     }
     if !plan.services.is_empty() {
@@ -168,7 +178,12 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
                 .type_
                 .filter(|t| *t != crate::plan::ServiceType::ClusterIp)
                 .map_or_else(String::new, |t| format!(" ({})", t.as_k8s()));
-            let _ = writeln!(out, "  {:<16} {}{reach}", service.name, ports.join(", "));
+            let _ = writeln!(
+                *out,
+                "  {:<16} {}{reach}",
+                printable(&service.name),
+                ports.join(", ")
+            );
         }
     }
     let claims: Vec<String> = plan
@@ -181,9 +196,12 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
         })
         .collect();
     if !claims.is_empty() {
-        let _ = writeln!(out, "\nPersistentVolumeClaims: {}", claims.join(", "));
+        let _ = writeln!(
+            *out,
+            "\nPersistentVolumeClaims: {}",
+            printable(&claims.join(", "))
+        );
     }
-    printable_owned(out)
 }
 
 /// Aligned columns; each cell escaped first, so the columns stay aligned.
@@ -230,9 +248,20 @@ pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -
             let at = d
                 .span
                 .and_then(|s| Some((sources.get(s.file)?, sources.line_col(s)?)))
-                .map(|(file, at)| format!("{}:{}: ", file.path.display(), at.line))
+                .map(|(file, at)| {
+                    format!(
+                        "{}:{}: ",
+                        printable(&file.path.display().to_string()),
+                        at.line
+                    )
+                })
                 .unwrap_or_default();
-            let _ = writeln!(out, "{prefix}  error[{}] {at}{}", d.code, d.message);
+            let _ = writeln!(
+                out,
+                "{prefix}  error[{}] {at}{}",
+                d.code,
+                printable(&d.message)
+            );
         }
     }
     if let Some(summary) = diagnostics.counts().summary() {
@@ -241,17 +270,48 @@ pub fn plan_footer(diagnostics: &Diagnostics, sources: &Sources, prefix: &str) -
     printable_owned(out)
 }
 
-/// `podlift plan --format mermaid`: the Pod as a Mermaid flowchart.
+/// A name inside a Mermaid label: escaped like any inline value, and its
+/// double quotes written as Mermaid's entity, so it cannot end the label.
+fn mermaid_text(text: &str) -> String {
+    printable(text).replace('"', "#quot;")
+}
+
+/// A Mermaid node id: letters, digits and `_` only.
+fn mermaid_id(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// `podlift plan --format mermaid`: the Pods as one Mermaid flowchart, a
+/// subgraph each (`pod`, `pod_2`, …).
 #[must_use]
-pub fn plan_mermaid(plan: &PodPlan) -> String {
-    let id = |name: &str| name.replace('-', "_");
+pub fn plan_mermaid(plans: &[PodPlan]) -> String {
     let mut out = String::from("flowchart LR\n");
-    let _ = writeln!(out, "  subgraph pod[\"Pod {}\"]", plan.name);
+    for (index, plan) in plans.iter().enumerate() {
+        let suffix = if index == 0 {
+            String::new()
+        } else {
+            format!("_{}", index + 1)
+        };
+        mermaid_pod(&mut out, plan, &suffix);
+    }
+    printable_owned(out)
+}
+
+/// One Pod's subgraph, its edges and its Services.
+fn mermaid_pod(out: &mut String, plan: &PodPlan, suffix: &str) {
+    let id = mermaid_id;
+    let _ = writeln!(
+        out,
+        "  subgraph pod{suffix}[\"Pod {}\"]",
+        mermaid_text(&plan.name)
+    );
     if let Some(loopback) = &plan.loopback {
         let list: Vec<String> = loopback.addresses.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             out,
-            "    loopback[\"{} (init)<br/>lo: {}\"]",
+            "    loopback{suffix}[\"{} (init)<br/>lo: {}\"]",
             crate::plan::LOOPBACK_INIT_NAME,
             list.join(", ")
         );
@@ -271,7 +331,7 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             out,
             "    c_{}[\"{} ({}){at}\"]",
             id(&container.name),
-            container.name,
+            mermaid_text(&container.name),
             role_name(container.role)
         );
     }
@@ -288,7 +348,7 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             }
         }
         if plan.loopback.is_some() && container.depends_on.is_empty() {
-            let _ = writeln!(out, "  c_{} -.-> loopback", id(&container.name));
+            let _ = writeln!(out, "  c_{} -.-> loopback{suffix}", id(&container.name));
         }
     }
     for service in &plan.services {
@@ -297,12 +357,11 @@ pub fn plan_mermaid(plan: &PodPlan) -> String {
             out,
             "  s_{}([\"Service {}: {}\"]) --> c_{}",
             id(&service.name),
-            service.name,
+            mermaid_text(&service.name),
             ports.join(", "),
             id(&service.owner)
         );
     }
-    printable_owned(out)
 }
 
 /// `podlift check`: one line per container, the Pod Security level, then
@@ -323,9 +382,10 @@ pub fn check_summary(
                 let names = join_or_dash(names_of(plan, &container.service));
                 let _ = writeln!(
                     out,
-                    "{:<20} {:<9} addresses: {addresses}; names: {names}",
-                    container.service,
-                    role_name(container.role)
+                    "{:<20} {:<9} addresses: {addresses}; names: {}",
+                    printable(&container.service),
+                    role_name(container.role),
+                    printable(&names)
                 );
             }
         }
@@ -333,7 +393,7 @@ pub fn check_summary(
             let _ = writeln!(
                 out,
                 "pod security: {}",
-                pod_security_line(assessment, verbosity)
+                printable(&pod_security_line(assessment, verbosity))
             );
         }
     }

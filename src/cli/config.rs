@@ -44,7 +44,7 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         let canonical = config::canonical(&document, &context);
         let mut modeled = Diagnostics::default();
         let project = model::model(document, &names, &context.variables, &mut modeled);
-        allow = podlift::allowances(&project, &global);
+        allow = podlift::allowances(&project, &global, &mut modeled);
         for diagnostic in modeled.items() {
             // Compose's schema refuses a key it does not know (at the top
             // level, a compose v1 file's services): `convert` reports it and
@@ -84,7 +84,13 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
         _ => return Outcome::new(String::new(), stderr, Status::failed(&diagnostics)),
     };
     if let Some(images) = images {
-        let stdout: String = images.iter().flat_map(|i| [i.as_str(), "\n"]).collect();
+        // One reference a line, escaped like every value printed: an image
+        // with a newline or ESC in it cannot add a line or reach the terminal.
+        let mut stdout = String::new();
+        for image in &images {
+            stdout.push_str(&diagnostic::printable::printable(image));
+            stdout.push('\n');
+        }
         return Outcome::new(stdout, stderr, Status::Success);
     }
     match config::to_text(&canonical, args.format == ConfigFormat::Json) {

@@ -19,15 +19,15 @@ pub fn run(args: &PlanArgs, env: &Environment, shown: diagnostic::RenderOptions)
     };
     let status = Status::of(&pipeline.diagnostics, args.input.strict);
     let marks = report::errors_by_service(&pipeline.diagnostics, &pipeline.sources);
-    let mut stdout = plan
-        .pods
-        .iter()
-        .map(|pod| match args.format {
-            PlanFormat::Table => report::plan_table_marked(pod, &marks),
-            PlanFormat::Mermaid => report::plan_mermaid(pod),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut stdout = match args.format {
+        PlanFormat::Table => plan
+            .pods
+            .iter()
+            .map(|pod| report::plan_table_marked(pod, &marks))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        PlanFormat::Mermaid => report::plan_mermaid(&plan.pods),
+    };
     let prefix = match args.format {
         PlanFormat::Table => "",
         PlanFormat::Mermaid => "%% ",

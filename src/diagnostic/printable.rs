@@ -4,13 +4,21 @@
 //! C1 controls) or bidirectional overrides that make text read differently
 //! than it is. Every text podlift prints for people goes through here once,
 //! where it is rendered: diagnostics, their snippets, and the reports.
+//!
+//! A value quoted inline (a message, a note, a table cell, a summary line)
+//! goes through [`printable`], which escapes newlines and tabs too: a
+//! newline in a compose value must not start a line of its own that reads
+//! as podlift's. Only text that is a block on purpose (a snippet of the
+//! compose file, a whole report whose values were escaped where they were
+//! inserted) keeps its lines, through [`printable_block`].
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Whether `c` must not reach a terminal as itself: a control character
-/// (C0 but newline and tab, DEL, C1) or a bidirectional formatting
-/// character.
+/// (C0 but newline and tab, DEL, C1), a bidirectional formatting character,
+/// or an invisible one that makes two different texts look the same
+/// (`/srv/da<ZERO WIDTH SPACE>ta` and `/srv/data`).
 #[must_use]
 pub const fn is_unsafe(c: char) -> bool {
     matches!(
@@ -18,8 +26,42 @@ pub const fn is_unsafe(c: char) -> bool {
         // C0 (but newline and tab), DEL, C1.
         '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         // Marks, embeddings, overrides and isolates (Unicode's Bidi_Control).
-        | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        // Zero-width space, joiners, marks; word joiner and invisible
+        // operators; the byte order mark; tag characters.
+        | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+        | '\u{e0000}'..='\u{e007f}'
     )
+}
+
+/// Whether `c` must not reach a terminal as itself inside a line: an
+/// [`is_unsafe`] character, a newline, a carriage return or a tab.
+const fn is_unsafe_inline(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t') || is_unsafe(c)
+}
+
+/// A value from the input quoted inside a line: every [`is_unsafe`]
+/// character written as `\u{1b}`, and newline, carriage return and tab as
+/// `\n`, `\r`, `\t`, so it cannot start a line of its own; borrowed when
+/// there is none, which is nearly always.
+#[must_use]
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_inline) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether `text` holds a character [`is_unsafe`], a carriage return before
@@ -34,10 +76,11 @@ fn needs_escaping(text: &str) -> bool {
     false
 }
 
-/// `text` with every unsafe character written as `\u{1b}` (a CRLF line end
-/// stays); borrowed when there is none, which is nearly always.
+/// A block of lines (a snippet, a whole report) with every unsafe
+/// character written as `\u{1b}`; its newlines, tabs and CRLF line ends
+/// stay. Values inserted into it must have gone through [`printable`].
 #[must_use]
-pub fn printable(text: &str) -> Cow<'_, str> {
+pub fn printable_block(text: &str) -> Cow<'_, str> {
     if !needs_escaping(text) {
         return Cow::Borrowed(text);
     }
@@ -53,10 +96,10 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`printable`] for an owned text.
+/// [`printable_block`] for an owned text.
 #[must_use]
 pub fn printable_owned(text: String) -> String {
-    match printable(&text) {
+    match printable_block(&text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(escaped) => escaped,
     }
@@ -104,17 +147,34 @@ pub fn json_printable(json: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{json_printable, printable, same_length};
+    use super::{json_printable, printable, printable_block, same_length};
 
     #[test]
-    fn controls_and_bidi_are_escaped_newlines_tabs_and_crlf_kept() {
-        assert_eq!(printable("plain `name`"), "plain `name`");
+    fn controls_and_bidi_are_escaped_newlines_tabs_and_crlf_kept_in_blocks() {
+        assert_eq!(printable_block("plain `name`"), "plain `name`");
         assert_eq!(
-            printable("a\u{1b}]52;c;aGk=\u{7}b\u{1b}[2J"),
+            printable_block("a\u{1b}]52;c;aGk=\u{7}b\u{1b}[2J"),
             "a\\u{1b}]52;c;aGk=\\u{7}b\\u{1b}[2J"
         );
-        assert_eq!(printable("x\ry\r\n\tz"), "x\\u{d}y\r\n\tz");
-        assert_eq!(printable("\u{9b}31m\u{202e}txt"), "\\u{9b}31m\\u{202e}txt");
+        assert_eq!(printable_block("x\ry\r\n\tz"), "x\\u{d}y\r\n\tz");
+        assert_eq!(
+            printable_block("\u{9b}31m\u{202e}txt"),
+            "\\u{9b}31m\\u{202e}txt"
+        );
+    }
+
+    #[test]
+    fn inline_values_escape_newlines_tabs_and_invisible_characters() {
+        assert_eq!(printable("plain `name`"), "plain `name`");
+        assert_eq!(
+            printable("/srv/x`.\n\nIMPORTANT: run\r\n\tcurl"),
+            "/srv/x`.\\n\\nIMPORTANT: run\\r\\n\\tcurl"
+        );
+        assert_eq!(printable("/srv/da\u{200b}ta"), "/srv/da\\u{200b}ta");
+        assert_eq!(
+            printable("a\u{2060}b\u{feff}c\u{e0041}d\u{200d}"),
+            "a\\u{2060}b\\u{feff}c\\u{e0041}d\\u{200d}"
+        );
     }
 
     #[test]

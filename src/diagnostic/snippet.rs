@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceSpan, SpanContents};
 
-use super::printable::{printable, printable_owned};
+use super::printable::{printable, printable_block, printable_owned};
 use super::{Diagnostic, Severity};
 use crate::source::{FileId, Sources, Span};
 
@@ -146,7 +146,7 @@ impl Report {
                     let _ = write!(
                         headline,
                         "\n  at {}:{}:{} (the line is too long to show)",
-                        file.path.display(),
+                        printable(&file.path.display().to_string()),
                         at.line,
                         at.column
                     );
@@ -158,7 +158,7 @@ impl Report {
         let (source, label) = match located {
             Some((span, file, snippet)) => (
                 Some(NamedSource::new(
-                    printable_owned(file.path.display().to_string()),
+                    printable(&file.path.display().to_string()),
                     snippet,
                 )),
                 Some(SourceSpan::new(span.start.into(), span.len)),
@@ -171,7 +171,7 @@ impl Report {
             help: diagnostic
                 .help
                 .as_deref()
-                .map(|h| printable(h).into_owned()),
+                .map(|h| printable_block(h).into_owned()),
             source,
             label,
         }
@@ -182,7 +182,7 @@ fn headline(diagnostic: &Diagnostic) -> String {
         "{}[{}]: {}{}",
         diagnostic.severity.as_str(),
         diagnostic.code,
-        diagnostic.message,
+        printable(&diagnostic.message),
         if diagnostic.allowed { " (allowed)" } else { "" }
     )
 }

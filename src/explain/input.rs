@@ -5,6 +5,14 @@ use super::Explanation;
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
+        code: "allow-refused",
+        title: "`x-podlift.allow` names a code it cannot accept",
+        meaning: "A service's `x-podlift.allow` names a code podlift does not have, or a security finding (host paths, host namespaces, privileges, plain-text credentials), which a compose file cannot accept for itself.",
+        kubernetes: "A compose file from elsewhere could otherwise pass `check --strict` by accepting its own risks; the code allows nothing.",
+        remedy: "Fix the code's name; for a security finding your team accepts, pass `--allow CODE` on the command line.",
+        example: "services:\n  app:\n    image: nginx\n    network_mode: host\n    x-podlift:\n      allow: [network-mode-host]\n",
+    },
+    Explanation {
         code: "extends-cycle",
         title: "`extends` leads back to itself",
         meaning: "A service extends another that (directly or through others) extends the first.",

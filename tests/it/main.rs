@@ -10,6 +10,7 @@
     clippy::print_stdout
 )]
 
+mod allow_input;
 mod anonymous_volumes;
 mod architecture;
 #[path = "../../benches/support/generate.rs"]
@@ -44,6 +45,7 @@ mod network_privilege;
 mod output;
 mod output_safety;
 mod pod_security;
+mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
