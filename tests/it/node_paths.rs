@@ -1,0 +1,108 @@
+//! Round 2 of the red team (issue 25): paths that hand a container the node
+//! are refused like the Docker socket; Docker's `seccomp` names, `pid:
+//! service:X`, and the edge values of resources mean what compose means.
+
+use crate::common::{self, Test};
+
+fn convert(compose: &str) -> common::Run {
+    let dir = common::compose_dir(compose);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p"])
+        .run()
+}
+
+/// Fails on the old main: each became a writable hostPath with a warning.
+#[test]
+fn runtime_sockets_kubelet_paths_and_their_directories_are_refused() {
+    for written in [
+        "/var/run",
+        "/run/containerd/containerd.sock",
+        "/var/run/crio/crio.sock",
+        "/run/podman/podman.sock",
+        "/var/lib/kubelet",
+        "/etc/kubernetes",
+        "/var/lib/docker",
+        "/var/lib/containerd/",
+        "/var/lib/kubelet/pods/../pods",
+        "/",
+        "/var",
+        "/var/lib",
+        "/etc",
+        "/run/user/1000/podman/podman.sock",
+    ] {
+        let run = convert(&format!(
+            "services:\n  a:\n    image: alpine:3.19\n    volumes: [\"{written}:/c\"]\n"
+        ));
+        assert_eq!(run.code, 1, "{written}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error[bind-node-control]")
+                || run.stderr.contains("error[docker-socket]"),
+            "{written}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("hostPath"), "{written}");
+    }
+}
+
+/// Fails on the old main: `/:/host:ro` (node-exporter) became a hostPath of
+/// the node's root. The error names the ways forward.
+#[test]
+fn the_root_read_only_is_refused_with_the_ways_forward() {
+    let run = convert(
+        "services:\n  exporter:\n    image: prom/node-exporter:v1.8.2\n    volumes: [\"/:/host:ro\", \"./data:/data\"]\n",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[bind-node-control]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--exclude exporter"), "{}", run.stderr);
+    assert!(run.stderr.contains("volumes: !override"), "{}", run.stderr);
+    assert!(run.stderr.contains("./data:/data"), "{}", run.stderr);
+    assert!(run.stderr.contains("DaemonSet"), "{}", run.stderr);
+}
+
+/// Fails on the old main: a link in the project to a node-control directory
+/// became a hostPath of it.
+#[test]
+fn a_link_to_a_node_control_path_is_decided_on_its_target() {
+    let dir =
+        common::compose_dir("services:\n  a:\n    image: alpine:3.19\n    volumes: [\"./k:/k\"]\n");
+    std::os::unix::fs::symlink("/var/lib/kubelet", dir.path().join("k")).unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-p", "p"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[bind-node-control]"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Harmless node paths keep working.
+#[test]
+fn time_zone_files_and_ordinary_node_paths_stay_host_paths() {
+    let run = convert(
+        "services:\n  a:\n    image: alpine:3.19\n    volumes: [\"/etc/localtime:/etc/localtime:ro\", \"/etc/timezone:/etc/timezone:ro\", \"/srv/data:/data\"]\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("note[bind-host-time]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("warning[bind-host-path]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("path: /etc/localtime"),
+        "{}",
+        run.stdout
+    );
+}
