@@ -380,6 +380,9 @@ fn one_pod(
         pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
     };
     pod.process = process::level(&containers);
+    if !split {
+        process::note_shared_pid(project, &containers, diagnostics);
+    }
     PodPlan {
         pod,
         replicas: 1,

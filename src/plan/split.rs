@@ -276,6 +276,7 @@ impl Common<'_> {
         pod.host_network = alone == Some(&Alone::Host);
         // Pod-wide process settings come from this Pod's own containers.
         let pod = crate::plan::process::for_pod(&pod, &containers);
+        crate::plan::process::note_shared_pid(project, &containers, diagnostics);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
         if replicas > 1

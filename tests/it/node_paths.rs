@@ -106,3 +106,65 @@ fn time_zone_files_and_ordinary_node_paths_stay_host_paths() {
         run.stdout
     );
 }
+
+/// Fails on the old main: `seccomp:builtin` became `Localhost` profile
+/// `builtin`, and the Pod did not start. Docker's `builtin` is its default
+/// profile: the Pod's `RuntimeDefault`. `unconfined` stays `Unconfined`.
+#[test]
+fn seccomp_builtin_is_the_runtime_default() {
+    let run = convert(
+        "services:\n  a:\n    image: alpine:3.19\n    security_opt: [\"seccomp:builtin\"]\n  b:\n    image: alpine:3.19\n    security_opt: [\"seccomp=unconfined\"]\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("Localhost"), "{}", run.stdout);
+    assert!(!run.stderr.contains("builtin"), "{}", run.stderr);
+    let spec = run.pod_spec();
+    assert_eq!(
+        spec["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let containers = spec["containers"].as_array().unwrap();
+    let of = |name: &str| {
+        containers
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .get("securityContext")
+            .and_then(|s| s.get("seccompProfile"))
+            .cloned()
+    };
+    assert_eq!(of("a"), None);
+    assert_eq!(of("b").unwrap()["type"], "Unconfined");
+}
+
+/// Fails on the old main (a note): `pid: service:web` gives the whole Pod one
+/// process namespace; the warning names the services that gain it.
+#[test]
+fn a_shared_process_namespace_warns_naming_who_gains_it() {
+    let run = convert(
+        "services:\n  web:\n    image: nginx:1.27\n  a:\n    image: alpine:3.19\n    pid: service:web\n  db:\n    image: postgres:16\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.pod_spec()["shareProcessNamespace"], true);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("warning[namespace-shared]"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(line.contains("`db`"), "{line}");
+    assert!(line.contains("`web`"), "{line}");
+    // Only the pair in the Pod: nothing more than compose gave, a note.
+    let pair = convert(
+        "services:\n  web:\n    image: nginx:1.27\n  a:\n    image: alpine:3.19\n    pid: service:web\n",
+    );
+    assert!(
+        pair.stderr.contains("note[namespace-shared]"),
+        "{}",
+        pair.stderr
+    );
+    assert!(
+        !pair.stderr.contains("warning[namespace-shared]"),
+        "{}",
+        pair.stderr
+    );
+}
