@@ -168,3 +168,44 @@ fn a_shared_process_namespace_warns_naming_who_gains_it() {
         pair.stderr
     );
 }
+
+/// Fails on the old main: `mem_limit: 0` gave `limits.memory: "0"` below a
+/// request (the API server refuses it), `cpus: 0` and `mem_limit: -1` were
+/// errors. Compose reads all three as no limit.
+#[test]
+fn zero_and_minus_one_limits_mean_no_limit() {
+    let run = convert(
+        "services:\n  a:\n    image: alpine:3.19\n    mem_limit: 0\n    mem_reservation: 1g\n    cpus: 0\n  b:\n    image: alpine:3.19\n    mem_limit: -1\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let spec = run.pod_spec();
+    let containers = spec["containers"].as_array().unwrap();
+    let a = containers.iter().find(|c| c["name"] == "a").unwrap();
+    assert_eq!(a["resources"]["requests"]["memory"], "1Gi");
+    assert!(a["resources"].get("limits").is_none(), "{a}");
+    let b = containers.iter().find(|c| c["name"] == "b").unwrap();
+    assert!(b.get("resources").is_none(), "{b}");
+}
+
+/// Fails on the old main: a reservation above its limit was written, and
+/// the API server refused the Pod. An error at the reservation.
+#[test]
+fn a_reservation_above_its_limit_is_an_error_at_the_reservation() {
+    let run = convert(
+        "services:\n  c:\n    image: alpine:3.19\n    deploy:\n      resources:\n        limits: {cpus: \"0.5\", memory: 100m}\n        reservations: {cpus: \"1\", memory: 1g}\n  e:\n    image: alpine:3.19\n    mem_limit: 100m\n    mem_reservation: 200m\n",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for (request, at) in [
+        ("deploy.resources.reservations.cpus", "compose.yaml:7:30"),
+        ("deploy.resources.reservations.memory", "compose.yaml:7:43"),
+        ("mem_reservation", "compose.yaml:11:22"),
+    ] {
+        assert!(
+            run.stderr
+                .contains(&format!("`{request}` asks for more than")),
+            "{request}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(at), "{at}: {}", run.stderr);
+    }
+}
