@@ -209,3 +209,21 @@ fn a_reservation_above_its_limit_is_an_error_at_the_reservation() {
         assert!(run.stderr.contains(at), "{at}: {}", run.stderr);
     }
 }
+
+/// Fails on the old main: `config` printed `mem_limit: '0'` and `cpus: 0.0`
+/// (compose leaves both out) and refused `mem_limit: -1` (compose prints "-1").
+#[test]
+fn config_prints_no_limit_as_compose_does() {
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: alpine:3.19\n    mem_limit: 0\n    cpus: 0\n  b:\n    image: alpine:3.19\n    mem_limit: -1\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["config", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(json["services"]["a"].get("mem_limit").is_none(), "{json}");
+    assert!(json["services"]["a"].get("cpus").is_none(), "{json}");
+    assert_eq!(json["services"]["b"]["mem_limit"], "-1");
+}
