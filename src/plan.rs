@@ -212,10 +212,12 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
     for service in &project.services {
         container::image_of(service, &project.name, &mut found);
     }
-    // The Docker socket is valid compose; only a cluster cannot give it.
+    // The Docker socket and the node's paths are valid compose; only a
+    // cluster cannot give them.
     for diagnostic in found.items() {
         if diagnostic.severity == crate::diagnostic::Severity::Error
             && diagnostic.code != "docker-socket"
+            && diagnostic.code != "bind-node-control"
         {
             diagnostics.push(diagnostic.clone());
         }
@@ -374,6 +376,7 @@ fn one_pod(
     pod.process = process::level(&containers);
     if !split {
         process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
+        process::note_shared_pid(project, &containers, diagnostics);
     }
     PodPlan {
         pod,

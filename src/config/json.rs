@@ -64,6 +64,10 @@ pub(super) fn float(node: &Node) -> Json {
 
 /// A byte size as compose prints it: the number of bytes, as a string.
 pub(super) fn bytes(node: &Node) -> Json {
+    // `-1` (no limit) stays, as compose writes it: a string
+    if node.scalar().is_some_and(|t| t.trim() == "-1") {
+        return Json::String("-1".into());
+    }
     node.scalar()
         .and_then(|t| parse_bytes(&t))
         .map_or_else(|| plain(node), |b| Json::String(b.to_string()))

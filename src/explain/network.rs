@@ -104,8 +104,8 @@ pub(super) const ALL: &[Explanation] = &[
         code: "namespace-shared",
         title: "containers share a process namespace, or would have under compose",
         meaning: "A service has `pid: service:X` or `container:X`; or, under `--strategy split`, it shares `pid` or `ipc` with a service that lands in another Pod.",
-        kubernetes: "In one Pod, `shareProcessNamespace: true` makes every container see every other's processes, and PID 1 is the Pod's pause process, not the image's entrypoint. Pods never share process or IPC namespaces with each other.",
-        remedy: "Check that no service relies on being PID 1; under split, keep the two services in one Pod with `x-podlift.group`.",
+        kubernetes: "In one Pod, `shareProcessNamespace: true` makes every container see and signal every other's processes (and read their environment under `/proc`), and PID 1 is the Pod's pause process, not the image's entrypoint. Compose shares the namespace between the pair only: when the Pod holds other services, they gain this too, and the finding is a warning naming them (a note when the Pod holds only the pair). Pods never share process or IPC namespaces with each other.",
+        remedy: "Check that no service relies on being PID 1. Drop `pid:` if the service does without it, or give the other services Pods of their own (`--strategy split`, keeping the pair in one Pod with `x-podlift.group`).",
         example: "services:\n  app:\n    image: app:1.0\n  debug:\n    image: debug:1.0\n    pid: service:app\n",
     },
     Explanation {

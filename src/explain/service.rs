@@ -238,9 +238,9 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "resource-conflict",
-        title: "a resource is set twice with different values",
-        meaning: "A service sets `cpus`, `mem_limit` or `mem_reservation` and also the matching `deploy.resources` field, with different values. Compose refuses the file.",
-        kubernetes: "A container has one limit and one request per resource; podlift cannot know which value was meant.",
+        title: "a resource is set twice with different values, or its reservation is above its limit",
+        meaning: "A service sets `cpus`, `mem_limit` or `mem_reservation` and also the matching `deploy.resources` field, with different values (compose refuses the file); or a reservation (`mem_reservation`, `deploy.resources.reservations`) is above the limit (`mem_limit`, `cpus`, `deploy.resources.limits`), which compose takes.",
+        kubernetes: "A container has one limit and one request per resource; podlift cannot know which value was meant. The API server refuses a container whose request is above its limit.",
         remedy: "Write the value once: the service-level key, or the one under `deploy.resources`.",
         example: "services:\n  app:\n    image: app:1\n    cpus: 1\n    deploy:\n      resources:\n        limits: {cpus: '2'}\n",
     },

@@ -37,6 +37,19 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n",
     },
     Explanation {
+        code: "bind-node-control",
+        title: "a bind mount hands the container the node",
+        meaning: "A bind mount's source is a path that controls the node, or a directory that holds one: a container runtime's socket or directory (containerd, CRI-O, Podman, `/run/docker`, and `containerd.sock`, `crio.sock`, `podman.sock` anywhere), a runtime's images and containers (`/var/lib/docker`, `/var/lib/containerd`, `/var/lib/containers`), the kubelet's and Kubernetes' credentials (`/var/lib/kubelet`, `/etc/kubernetes`, `/var/lib/etcd`, `/var/lib/rancher`, `/etc/rancher`) — or any directory above one of them (`/`, `/var`, `/run`, `/var/run`, `/var/lib`, `/etc`). It is decided on the normalised path, after following links. The Docker socket itself is `docker-socket`.",
+        kubernetes: "On a cluster node these paths are the node: its runtime's socket starts privileged containers, `/var/lib/kubelet` holds every Pod's service-account tokens, `/etc/kubernetes` the kubelet's kubeconfig. A Pod that mounts them, even read-only, controls the node and often the cluster. Compose accepts the file; only the conversion refuses it. `/etc/localtime` and `/etc/timezone` stay allowed (`bind-host-time`).",
+        remedy: "Leave the service out of the conversion (`--exclude NAME`, or name the services to convert), or drop just the mount with an override file given after yours (`-f compose.yaml -f no-node-paths.yaml`) that sets the service's `volumes: !reset []` (or `volumes: !override` and the other entries). A node agent that reads the host (node-exporter, cAdvisor with `/:/rootfs:ro`, a log collector) belongs in a DaemonSet from its own Helm chart, made for the cluster, not converted.",
+        example: "services:
+  exporter:
+    image: prom/node-exporter:v1.8.2
+    volumes:
+      - /:/host:ro
+",
+    },
+    Explanation {
         code: "bind-private",
         title: "a private-looking file outside the project is bind-mounted",
         meaning: "A bind mount names a file or directory outside the project directory that looks like a credential (a private key, `.env`, `shadow`, `.netrc`, a key store …). podlift copies it nowhere and does not mount the node's file in its place.",

@@ -7,6 +7,7 @@ use std::path::Path;
 
 pub use crate::load::host_files::private_reason;
 use crate::load::host_files::{HostFiles, Place};
+use crate::model::node_paths::{RUNTIME_SOCKETS, node_control};
 
 /// The Docker API socket's file name.
 const DOCKER_SOCKET: &str = "docker.sock";
@@ -42,6 +43,10 @@ pub enum HostContent {
     PrivateOutside(&'static str),
     /// The Docker API socket: refused.
     DockerSocket,
+    /// Another path that hands a container the node (a runtime's socket or
+    /// state, the kubelet's credentials, or a directory holding one): refused.
+    /// Says why.
+    NodeControl(String),
     /// A path outside the project directory: a node's path, never copied.
     Outside,
     /// Absent, large, binary, nested or not a regular file: cannot be
@@ -66,6 +71,9 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
     {
         return HostContent::DockerSocket;
     }
+    if let Some(why) = node_control(&normal).or_else(|| node_control(&link_target(&normal))) {
+        return HostContent::NodeControl(why);
+    }
     let name = file_name_of(&normal);
     let Ok(resolved) = files.resolve(path) else {
         // Missing here, but named like a key: the node's file of that name is
@@ -84,6 +92,18 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
             && std::fs::symlink_metadata(resolved.real.join(DOCKER_SOCKET)).is_ok())
     {
         return HostContent::DockerSocket;
+    }
+    if let Some(why) = node_control(&resolved.real) {
+        return HostContent::NodeControl(why);
+    }
+    if resolved.directory
+        && let Some(socket) = RUNTIME_SOCKETS
+            .iter()
+            .find(|socket| std::fs::symlink_metadata(resolved.real.join(socket)).is_ok())
+    {
+        return HostContent::NodeControl(format!(
+            "it holds `{socket}`, a container runtime's API socket"
+        ));
     }
     if resolved.place != Place::Inside {
         // Read only to recognise a key by its content, through the same

@@ -14,6 +14,8 @@ pub enum SecurityOpt {
     NoNewPrivileges(bool),
     /// `seccomp=unconfined` (`seccomp:unconfined`).
     SeccompUnconfined,
+    /// `seccomp=builtin`: Docker's default profile, by name.
+    SeccompDefault,
     /// `seccomp=FILE`: a profile file on the Docker host.
     SeccompFile(String),
     /// `apparmor=unconfined`.
@@ -54,6 +56,7 @@ pub fn parse_security_opt(text: &str) -> SecurityOpt {
         ("no-new-privileges", None | Some("true")) => SecurityOpt::NoNewPrivileges(true),
         ("no-new-privileges", Some("false")) => SecurityOpt::NoNewPrivileges(false),
         ("seccomp", Some("unconfined")) => SecurityOpt::SeccompUnconfined,
+        ("seccomp", Some("builtin")) => SecurityOpt::SeccompDefault,
         ("seccomp", Some(file)) if !file.is_empty() => SecurityOpt::SeccompFile(file.to_string()),
         ("apparmor", Some("unconfined")) => SecurityOpt::AppArmorUnconfined,
         ("apparmor", Some(profile)) if !profile.is_empty() => {

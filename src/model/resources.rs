@@ -92,8 +92,22 @@ pub(crate) fn read_bytes(node: &Node, what: &str, reader: &mut Reader<'_>) -> Op
     reader.bytes(node, what)
 }
 
+/// A memory limit or reservation: `0`, and the number `-1` (not the string:
+/// compose refuses `"-1"`), mean no limit, as in Docker and compose.
+pub(crate) fn read_memory(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
+    if matches!(&node.value, Value::Number(text) if text.trim() == "-1") {
+        return None;
+    }
+    reader.bytes(node, what).filter(|bytes| *bytes > 0)
+}
+
+/// A CPU count; `0` means no limit, as compose reads it.
 pub(crate) fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<u64> {
     let cpus = reader.float(node, what)?;
+    #[allow(clippy::float_cmp)] // `0`, as written
+    if cpus.value == 0.0 {
+        return None;
+    }
     if cpus.value > 0.0 {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         return Some((cpus.value * 1000.0).round() as u64);
@@ -169,6 +183,58 @@ pub(crate) fn check_resource_pairs(body: &Node, reader: &mut Reader<'_>) {
     }
 }
 
+/// Kubernetes refuses a container whose request is above its limit; compose
+/// takes it. Reported at the reservation, wherever each is written.
+pub(crate) fn check_requests_within_limits(body: &Node, reader: &mut Reader<'_>) {
+    type Read = fn(&Value) -> Option<f64>;
+    let deploy = |kind: &str, field: &str| {
+        body.get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(kind))
+            .and_then(|k| k.get(field))
+    };
+    let pairs: [(&str, &str, &str, Read); 2] = [
+        ("cpus", "cpus", "", |v| parse_float(v).filter(|f| *f > 0.0)),
+        ("mem_limit", "memory", "mem_reservation", |v| {
+            if matches!(v, Value::Number(t) if t.trim() == "-1") {
+                return None;
+            }
+            bytes_of(v).filter(|b| *b > 0.0)
+        }),
+    ];
+    for (limit_key, field, request_key, read) in pairs {
+        let limit = body
+            .get(limit_key)
+            .map(|n| (n, limit_key.to_string()))
+            .or_else(|| {
+                deploy("limits", field).map(|n| (n, format!("deploy.resources.limits.{field}")))
+            });
+        let request = (!request_key.is_empty())
+            .then(|| body.get(request_key).map(|n| (n, request_key.to_string())))
+            .flatten()
+            .or_else(|| {
+                deploy("reservations", field)
+                    .map(|n| (n, format!("deploy.resources.reservations.{field}")))
+            });
+        let (Some((limit, limit_at)), Some((request, request_at))) = (limit, request) else {
+            continue;
+        };
+        let (Some(most), Some(asked)) = (read(&limit.value), read(&request.value)) else {
+            continue;
+        };
+        if asked > most {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "resource-conflict",
+                    format!("`{request_at}` asks for more than `{limit_at}` allows; Kubernetes refuses a container whose request is above its limit"),
+                )
+                .at(request.span)
+                .help(format!("lower `{request_at}` to at most the limit, or raise `{limit_at}`")),
+            );
+        }
+    }
+}
+
 fn bytes_of(value: &Value) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
     match value {
@@ -219,7 +285,7 @@ pub(crate) fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reade
                         let what = format!("deploy.resources.{kind}.memory");
                         // compose wants a string here (`512m`), unlike `mem_limit`
                         let read = if matches!(node.value, Value::String(_)) {
-                            read_bytes(node, &what, reader)
+                            read_memory(node, &what, reader)
                         } else {
                             reader.type_error(node, &what, "a string such as `512m`");
                             None

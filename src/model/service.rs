@@ -19,7 +19,8 @@ use crate::model::process::{
 use crate::model::read::Reader;
 use crate::model::report_key;
 use crate::model::resources::{
-    check_resource_pairs, cpu_from_cfs, read_bytes, read_count, read_cpus, read_deploy, set_once,
+    check_requests_within_limits, check_resource_pairs, cpu_from_cfs, read_bytes, read_count,
+    read_cpus, read_deploy, read_memory, set_once,
 };
 use crate::model::restart::read_restart;
 use crate::model::volume::{FileUse, Mount, read_file_uses, read_mounts, read_tmpfs};
@@ -368,11 +369,11 @@ impl Service {
                 "tty" => service.security.tty = flag(value, "tty", reader),
                 "stdin_open" => service.security.stdin_open = flag(value, "stdin_open", reader),
                 "mem_limit" => {
-                    let limit = read_bytes(value, "mem_limit", reader);
+                    let limit = read_memory(value, "mem_limit", reader);
                     set_once(&mut service.resources.memory_limit, limit);
                 }
                 "mem_reservation" => {
-                    let request = read_bytes(value, "mem_reservation", reader);
+                    let request = read_memory(value, "mem_reservation", reader);
                     set_once(&mut service.resources.memory_request, request);
                 }
                 "cpus" => {
@@ -409,6 +410,7 @@ impl Service {
             reader,
         );
         check_resource_pairs(body, reader);
+        check_requests_within_limits(body, reader);
         service
     }
 }
@@ -485,7 +487,7 @@ fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
             reader.float(value, key);
         }
         "memswap_limit" => {
-            read_bytes(value, key, reader);
+            read_memory(value, key, reader);
         }
         _ => {}
     }

@@ -97,6 +97,72 @@ pub fn level(containers: &[ContainerPlan]) -> ProcessLevel {
     out
 }
 
+/// `pid: service:X` in a Pod of `containers`: the Pod gets
+/// `shareProcessNamespace: true`, which compose gives only the pair. A
+/// warning names the services of the Pod that compose kept apart and that
+/// now see and can signal every container's processes; a note when none
+/// does (only PID 1 changes).
+pub fn note_shared_pid(
+    project: &Project,
+    containers: &[ContainerPlan],
+    diagnostics: &mut Diagnostics,
+) {
+    let in_pod: Vec<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+    let mut sharing: Vec<&str> = Vec::new();
+    let mut first = None;
+    for service in in_pod.iter().filter_map(|name| project.service(name)) {
+        let Some(pid) = &service.namespaces.pid else {
+            continue;
+        };
+        let (NamespaceMode::Service(target) | NamespaceMode::Container(target)) = &pid.value else {
+            continue;
+        };
+        // `container:NAME` names a service's `container_name` or a service;
+        // one in another Pod shares nothing (`note_split`).
+        let Some(theirs) = project.services.iter().find(|s| {
+            s.name.value == *target
+                || s.container_name
+                    .as_ref()
+                    .is_some_and(|c| c.value == *target)
+        }) else {
+            continue;
+        };
+        if !in_pod.contains(&theirs.name.value.as_str()) {
+            continue;
+        }
+        first.get_or_insert((service.name.value.as_str(), target.as_str(), pid.span));
+        sharing.push(service.name.value.as_str());
+        sharing.push(theirs.name.value.as_str());
+    }
+    let Some((name, target, span)) = first else {
+        return;
+    };
+    if containers.iter().any(|c| c.details.process.host_pid) {
+        // `hostPID` wins (reported as `host-namespace`).
+        return;
+    }
+    let gain: Vec<String> = in_pod
+        .iter()
+        .filter(|s| !sharing.contains(s))
+        .map(|s| format!("`{s}`"))
+        .collect();
+    let pid1 = "PID 1 is the Pod's pause process, not the image's entrypoint";
+    let diagnostic = if gain.is_empty() {
+        Diagnostic::note(
+            "namespace-shared",
+            format!("service `{name}` shares the process namespace of `{target}`: the Pod gets `shareProcessNamespace: true`, and {pid1}"),
+        )
+        .help("check that no service relies on being PID 1 (signal handling, reaping)")
+    } else {
+        Diagnostic::warning(
+            "namespace-shared",
+            format!("service `{name}` shares the process namespace of `{target}`, but a Pod shares it whole: with `shareProcessNamespace: true` {} also see{} and can signal every container's processes (and read their environment under `/proc`), which compose kept apart; {pid1}", gain.join(", "), if gain.len() == 1 { "s" } else { "" }),
+        )
+        .help(format!("drop `pid:` if `{name}` does without it; or give {} Pods of {} own with `--strategy split`, keeping the pair together with `x-podlift: {{group: {target}}}` on `{name}`", gain.join(", "), if gain.len() == 1 { "its" } else { "their" }))
+    };
+    diagnostics.push(diagnostic.at(span));
+}
+
 /// The Pod-wide settings of a Pod of `containers`, the rest as in `pod`.
 #[must_use]
 pub fn for_pod(pod: &PodLevel, containers: &[ContainerPlan]) -> PodLevel {
@@ -308,6 +374,8 @@ fn security_opt(
     match &option.value {
         SecurityOpt::NoNewPrivileges(on) => out.no_new_privileges = *on,
         SecurityOpt::SeccompUnconfined => out.seccomp = Some(Profile::Unconfined),
+        // Docker's own profile: the runtime's default, which the Pod sets.
+        SecurityOpt::SeccompDefault => out.seccomp = None,
         SecurityOpt::SeccompFile(file) => {
             let profile = std::path::Path::new(file)
                 .file_name()
@@ -395,17 +463,8 @@ fn namespaces(service: &Service, out: &mut Process, diagnostics: &mut Diagnostic
                     pid.span,
                 ));
             }
-            NamespaceMode::Service(_) | NamespaceMode::Container(_) => {
-                out.share_pid = true;
-                diagnostics.push(
-                    Diagnostic::note(
-                        "namespace-shared",
-                        format!("service `{name}` shares a process namespace: the Pod gets `shareProcessNamespace: true`, so all its containers see each other's processes, and PID 1 is the Pod's pause process, not the image's entrypoint"),
-                    )
-                    .at(pid.span)
-                    .help("check that no service relies on being PID 1 (signal handling, reaping)"),
-                );
-            }
+            // Reported per Pod, naming who else gains it (`note_shared_pid`).
+            NamespaceMode::Service(_) | NamespaceMode::Container(_) => out.share_pid = true,
             NamespaceMode::Private(s) if s.is_empty() => {}
             _ => diagnostics.push(not_carried(
                 "pid",

@@ -277,6 +277,7 @@ impl Common<'_> {
         // Pod-wide process settings come from this Pod's own containers.
         let pod = crate::plan::process::for_pod(&pod, &containers);
         crate::plan::process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
+        crate::plan::process::note_shared_pid(project, &containers, diagnostics);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
         if replicas > 1

@@ -212,6 +212,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "address-duplicate",
     "address-outside-subnet",
     "address-reserved",
+    "bind-node-control",
     "docker-socket",
     "network-mode-host",
     "network-mode-none",

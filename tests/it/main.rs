@@ -42,6 +42,7 @@ mod load_features;
 mod mapping;
 mod network_policy;
 mod network_privilege;
+mod node_paths;
 mod output;
 mod output_safety;
 mod pod_security;

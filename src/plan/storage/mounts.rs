@@ -77,7 +77,7 @@ pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
 /// The ways forward from a Docker socket mount: leave the service out, or
 /// drop just the mount with an override file (its lines, with the other
 /// entries of the service's `volumes` as compose reads them).
-fn socket_help(service: &Service, socket: usize) -> String {
+fn socket_help(service: &Service, socket: usize, file: &str) -> String {
     let owner = &service.name.value;
     let others: Vec<String> = service
         .mounts
@@ -103,7 +103,7 @@ fn socket_help(service: &Service, socket: usize) -> String {
         format!("volumes: !override{items}")
     };
     format!(
-        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (e.g. `-f compose.yaml -f no-docker-socket.yaml`):\n    services:\n      {owner}:\n        {volumes}"
+        "leave `{owner}` out (`--exclude {owner}`, or name the services to convert), or drop just this mount with an override file given after yours (e.g. `-f compose.yaml -f {file}`):\n    services:\n      {owner}:\n        {volumes}"
     )
 }
 
@@ -176,7 +176,15 @@ pub(super) fn plan_mounts(
                     diagnostics.push(
                         Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
                             .at(mount.span)
-                            .help(socket_help(service, index)),
+                            .help(socket_help(service, index, "no-docker-socket.yaml")),
+                    );
+                    continue;
+                }
+                HostContent::NodeControl(why) => {
+                    diagnostics.push(
+                        Diagnostic::error("bind-node-control", format!("service `{owner}` mounts the node's `{}` (written `{written}`): {why}; a container with it controls the node", path.display()))
+                            .at(mount.span)
+                            .help(format!("{}; an agent that needs the node (a metrics exporter, a log collector) belongs in a DaemonSet from its own chart", socket_help(service, index, "no-node-paths.yaml"))),
                     );
                     continue;
                 }
