@@ -165,6 +165,22 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    labels:\n      sidecar.istio.io/inject: \"false\"\n      vault.hashicorp.com/agent-inject: \"true\"\n",
     },
     Explanation {
+        code: "label-credential",
+        title: "a label looks like a credential",
+        meaning: "Compose labels (from `labels` and `label_file`) become annotations of the Pod; this label's name or value looks like a credential (a password, a token, a URL with a password).",
+        kubernetes: "Annotations are plain text that anyone who can read the Pod sees, and cannot reference a Secret, so the label is left out (its value is never printed).",
+        remedy: "Pass the value as an `environment` variable or a compose `secrets:` entry (podlift puts those into a Secret); if it is no credential, rename the label.",
+        example: "services:\n  app:\n    image: app:1\n    labels:\n      db.password: \"hunter2-FAKE\"\n",
+    },
+    Explanation {
+        code: "label-file-private",
+        title: "a label file looks private",
+        meaning: "`label_file` names a file that is (or links to) a private file: an `.env` file, a key, a credentials file.",
+        kubernetes: "Its lines would become plain-text annotations of the Pod, so the file is not read.",
+        remedy: "Name a file that holds only labels; pass credentials with `env_file` or `environment` (podlift puts credential-looking variables into a Secret).",
+        example: "services:\n  app:\n    image: app:1\n    label_file: .env\n# file: .env\nTEAM=web\n",
+    },
+    Explanation {
         code: "label-invalid",
         title: "a label is not a valid annotation key",
         meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",

@@ -32,6 +32,7 @@ mod explain;
 mod findings;
 mod host_files;
 mod host_ports;
+mod host_text;
 mod init_script;
 mod load_corpus;
 mod load_features;

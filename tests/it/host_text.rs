@@ -1,0 +1,73 @@
+//! What host files say never leaks into plain text (red team, round 2):
+//! labels that look like credentials, label files that are private files,
+//! `.env`/`env_file` text in diagnostics, credentials inside files that
+//! would become ConfigMaps.
+
+use crate::common;
+
+use common::Test;
+
+const TOKEN: &str = "ghp_FAKEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+fn convert(dir: &std::path::Path) -> common::Run {
+    Test::new()
+        .current_dir(dir)
+        .args(["convert", "-p", "p"])
+        .run()
+}
+
+/// Fails on the old main: a label file linked to `.env.prod` put
+/// `DB_PASSWORD: FAKE` into the Pod's annotations, without a word.
+#[test]
+fn a_label_file_that_is_a_private_file_is_not_read() {
+    let dir =
+        common::compose_dir("services:\n  app:\n    image: nginx\n    label_file: meta.txt\n");
+    std::fs::write(dir.path().join(".env.prod"), "DB_PASSWORD=FAKE\nTEAM=web\n").unwrap();
+    std::os::unix::fs::symlink(".env.prod", dir.path().join("meta.txt")).unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("FAKE"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("warning[label-file-private]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`meta.txt`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("FAKE"), "{}", run.stderr);
+}
+
+/// Fails on the old main: credential-looking labels (by value or by name)
+/// became plain-text annotations; the others still do.
+#[test]
+fn a_label_that_looks_like_a_credential_is_left_out() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: nginx\n    label_file: meta.txt\n    labels:\n      db.url: postgres://u:FAKEPW@db/app\n      team: web\n",
+    );
+    std::fs::write(
+        dir.path().join("meta.txt"),
+        format!("gh={TOKEN}\nDB_PASSWORD=FAKE2\ntier=front\n"),
+    )
+    .unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for leaked in ["FAKE", "ghp_"] {
+        assert!(!run.stdout.contains(leaked), "{}", run.stdout);
+    }
+    // The label file's values are never shown (the compose file's own text is).
+    for leaked in ["FAKE2", "ghp_"] {
+        assert!(!run.stderr.contains(leaked), "{}", run.stderr);
+    }
+    let objects = run.objects();
+    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+    assert_eq!(annotations["team"], "web", "{annotations}");
+    assert_eq!(annotations["tier"], "front", "{annotations}");
+    for key in ["db.url", "gh", "DB_PASSWORD"] {
+        assert!(
+            run.stderr
+                .contains(&format!("warning[label-credential]: label `{key}`")),
+            "{}",
+            run.stderr
+        );
+    }
+}
