@@ -71,3 +71,36 @@ fn a_label_that_looks_like_a_credential_is_left_out() {
         );
     }
 }
+
+/// Fails on the old main: a `.env` syntax error showed a snippet of `.env`
+/// (the secrets on the lines around it), and env_file errors quoted values
+/// and keys. Now: the file and the line, never its text.
+#[test]
+fn env_file_errors_name_the_file_and_line_only() {
+    let bad = [
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\nA=\"FAKEPW_LEAK\nB=1\n".to_string(),
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\n-----BEGIN OPENSSH PRIVATE KEY----- FAKE=1\n".to_string(),
+        format!("DB_PASSWORD=FAKEPW_NEIGHBOUR\n{TOKEN} x=1\n"),
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\nFAKE$KEY=1\n".to_string(),
+    ];
+    for text in &bad {
+        for (compose, file) in [
+            ("services:\n  app:\n    image: nginx\n", ".env"),
+            (
+                "services:\n  app:\n    image: nginx\n    env_file: app.env\n",
+                "app.env",
+            ),
+        ] {
+            let dir = common::compose_dir(compose);
+            std::fs::write(dir.path().join(file), text).unwrap();
+            let run = convert(dir.path());
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert!(run.stderr.contains("env-file-syntax"), "{}", run.stderr);
+            assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+            assert!(run.stderr.contains(&format!("`{file}`")), "{}", run.stderr);
+            for leaked in ["FAKE", "ghp_", "BEGIN"] {
+                assert!(!run.stderr.contains(leaked), "{}", run.stderr);
+            }
+        }
+    }
+}
