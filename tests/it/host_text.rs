@@ -104,3 +104,37 @@ fn env_file_errors_name_the_file_and_line_only() {
         }
     }
 }
+
+/// Fails on the old main: a config `file:` or a bind-mounted file holding a
+/// token or a URL with a password went into a ConfigMap (the same text in
+/// `content:` went into a Secret).
+#[test]
+fn host_files_holding_a_credential_go_into_secrets() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: nginx\n    configs: [c]\n    volumes:\n      - ./settings.yml:/etc/app/settings.yml:ro\nconfigs:\n  c:\n    file: hosts.yml\n",
+    );
+    std::fs::write(
+        dir.path().join("hosts.yml"),
+        format!("oauth_token: {TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("settings.yml"),
+        "db: postgres://admin:FAKEPW@db/app\n",
+    )
+    .unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let secrets = run
+        .objects()
+        .into_iter()
+        .filter(|o| o["kind"] == "Secret")
+        .count();
+    assert!(secrets >= 1, "{}", run.stdout);
+    for object in run.objects() {
+        if object["kind"] == "ConfigMap" {
+            let text = object.to_string();
+            assert!(!text.contains("ghp_") && !text.contains("FAKEPW"), "{text}");
+        }
+    }
+}
