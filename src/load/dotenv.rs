@@ -189,7 +189,7 @@ fn key_name(src: &str) -> Result<(String, &str, bool), String> {
             '=' | ':' | '\n' => {
                 let key = src.get(..i).unwrap_or("").trim_end().to_string();
                 if key.contains([' ', '\t']) {
-                    return Err(format!("the key `{key}` contains a space"));
+                    return Err("a variable name contains a space".into());
                 }
                 if key.is_empty() {
                     return Err("a line starts with `=`, without a variable name".into());
@@ -199,18 +199,15 @@ fn key_name(src: &str) -> Result<(String, &str, bool), String> {
             }
             '_' | '.' | '-' => {}
             c if c.is_alphanumeric() => {}
-            c => {
-                let near = src.lines().next().unwrap_or("");
-                return Err(format!(
-                    "unexpected character `{c}` in a variable name near `{near}`"
-                ));
+            _ => {
+                return Err("a variable name holds a character other than letters, digits, `_`, `.` and `-`".into());
             }
         }
     }
     // The last line holds only a key.
     let key = src.trim_end().to_string();
     if key.contains([' ', '\t']) {
-        return Err(format!("the key `{key}` contains a space"));
+        return Err("a variable name contains a space".into());
     }
     Ok((key, "", true))
 }
@@ -241,8 +238,7 @@ fn value_of<'s>(
         }
         previous = c;
     }
-    let first = src.lines().next().unwrap_or(src);
-    Err((format!("the quoted value {first} is not closed"), false))
+    Err(("the quoted value is not closed".into(), false))
 }
 
 /// Double-quoted escapes: `\n`, `\r`; a backslash before another character

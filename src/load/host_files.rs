@@ -209,6 +209,16 @@ impl HostFile {
     }
 }
 
+impl HostFile {
+    /// Why it looks private by the name written or the target's name, or
+    /// because it holds a PEM private key (not by a credential inside it).
+    #[must_use]
+    pub fn private_by_name(&self) -> Option<&'static str> {
+        private_reason(&self.written_name, Some(&self.bytes))
+            .or_else(|| private_reason(&name_of(&self.real), None))
+    }
+}
+
 /// The resolver: the project directory, the directories the user allowed,
 /// and how much was read.
 #[derive(Clone, Debug, Default)]

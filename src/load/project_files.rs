@@ -33,21 +33,19 @@ impl Loader<'_> {
             match dotenv::parse(&text, &self.options.environment, self.host.tally()) {
                 Ok(pairs) => values.extend(pairs),
                 Err(e) => {
-                    let start = line_start(&text, e.line);
-                    let file = self.sources.add(&shown, text);
-                    let at = Span {
-                        file,
-                        start,
-                        len: 0,
-                    };
-                    let message =
-                        format!("cannot read env file `{}`: {}", shown.display(), e.message);
+                    // File and line only: a snippet of `.env` would show
+                    // the secrets on the lines around it.
+                    let message = format!(
+                        "cannot read env file `{}`, line {}: {}",
+                        shown.display(),
+                        e.line,
+                        e.message
+                    );
                     self.diagnostics.push(if e.limit {
                         Diagnostic::error("limit-interpolation", message)
-                            .at(at)
                             .help("write the values out instead of building them from each other")
                     } else {
-                        Diagnostic::error("env-file-syntax", message).at(at).help(
+                        Diagnostic::error("env-file-syntax", message).help(
                             "write one `NAME=value` per line; quote values with spaces or `#`",
                         )
                     });
@@ -123,11 +121,4 @@ pub(crate) struct EnvFile {
     /// What named it (and where), for files read through the host-file
     /// resolver; `None` for `--env-file`, the user's own choice.
     pub(crate) named_by: Option<(Use, Option<Span>)>,
-}
-
-fn line_start(text: &str, line: usize) -> usize {
-    text.split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum()
 }

@@ -434,6 +434,15 @@ pub fn config_reason(variable: Option<&str>, value: &[u8]) -> Option<&'static st
         .map(|_| "it comes from a variable named like a credential")
 }
 
+/// Why a host file looks private: by its names (see
+/// [`crate::load::host_files::HostFile::private`]), or because its content
+/// holds a credential (a token, a URL with a password), as `content:` is judged.
+#[must_use]
+pub fn host_private(file: &crate::load::host_files::HostFile) -> Option<&'static str> {
+    file.private()
+        .or_else(|| content(&file.bytes).map(|_| "its content looks like a credential"))
+}
+
 /// What a value that has a credential's shape looks like.
 ///
 /// Linear in the value's length, whatever it holds: each search below runs

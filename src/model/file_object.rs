@@ -66,7 +66,7 @@ pub(crate) fn read_file_objects(
                 .read(&context.project_dir.join(&file.value), MAX_FILE_BYTES)
             {
                 Ok(read) => {
-                    private = read.private();
+                    private = crate::model::credential::host_private(&read);
                     Some(read.bytes)
                 }
                 Err(refusal) => {

@@ -137,7 +137,7 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
         Ok(file) => file,
         Err(refusal) => return HostContent::Unportable(refusal.reason()),
     };
-    if let Some(why) = file.private() {
+    if let Some(why) = crate::model::credential::host_private(&file) {
         return HostContent::PrivateFile {
             content: file.bytes,
             why,
@@ -200,7 +200,7 @@ fn read_host_directory(dir: &Path, files: &HostFiles, private: Option<String>) -
             return HostContent::Unportable(format!("`{name}` cannot be read"));
         };
         if private.is_none()
-            && let Some(why) = file.private()
+            && let Some(why) = crate::model::credential::host_private(&file)
         {
             private = Some(format!("`{name}`: {why}"));
         }

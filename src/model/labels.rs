@@ -41,8 +41,27 @@ pub(crate) fn read_label_pairs(
     }
     for file in files {
         let full = context.project_dir.join(&file.value);
-        let text = match context.host.read_text(&full, crate::load::MAX_FILE_BYTES) {
-            Ok(text) => Ok(text),
+        let text = match context.host.read(&full, crate::load::MAX_FILE_BYTES) {
+            // A private file (an `.env` file under another name, a key):
+            // its lines would be plain-text annotations.
+            Ok(host) if host.private_by_name().is_some() => {
+                let why = host.private_by_name().unwrap_or_default();
+                reader.diagnostics.push(
+                    Diagnostic::warning(
+                        "label-file-private",
+                        format!(
+                            "label file `{}` (`label_file`) is not read: {why}, and its lines would become plain-text annotations",
+                            file.value
+                        ),
+                    )
+                    .at(file.span)
+                    .help("name a file that holds only labels; pass credentials with `env_file` or `environment` (podlift puts credential-looking variables into a Secret)"),
+                );
+                continue;
+            }
+            Ok(host) => {
+                String::from_utf8(host.bytes).map_err(|_| "it is not UTF-8 text".to_string())
+            }
             Err(
                 refusal @ (Refusal::Missing(_) | Refusal::Unreadable(_) | Refusal::TooLarge(_)),
             ) => Err(refusal.reason()),

@@ -181,6 +181,22 @@ fn labels_as_annotations(
                 kompose.push(label);
                 continue;
             }
+            // Annotations are plain text and cannot reference a Secret.
+            if let Some(why) = crate::model::credential::credential(key, value) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "label-credential",
+                        format!(
+                            "label `{key}` of service `{}` looks like a credential ({}); annotations are plain text and cannot reference a Secret, so it is left out",
+                            service.name.value,
+                            why.reason()
+                        ),
+                    )
+                    .at(label.span)
+                    .help("pass the value as an `environment` variable or a compose `secrets:` entry (podlift puts those into a Secret); if it is no credential, rename the label"),
+                );
+                continue;
+            }
             if !names::is_qualified_name(key) {
                 diagnostics.push(
                     Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key; it is left out", service.name.value))

@@ -441,7 +441,7 @@ fn rows() -> Vec<Row> {
             &[
                 "limit-interpolation",
                 "grows past 1048576 bytes",
-                ".env:18:",
+                "`.env`, line 18:",
             ],
         ),
         row(

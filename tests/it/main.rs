@@ -36,6 +36,7 @@ mod health;
 mod host_files;
 mod host_network;
 mod host_ports;
+mod host_text;
 mod init_script;
 mod load_corpus;
 mod load_features;

@@ -22,8 +22,23 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         ".git-credentials",
         "credentials",
         ".my.cnf",
+        ".npmrc",
+        ".pypirc",
+        ".dockercfg",
+        ".vault-token",
+        "kubeconfig",
+        "terraform.tfvars",
+        "terraform.tfstate",
+        "secrets.auto.tfvars",
+        "htpasswd",
     ];
     let lower = name.to_ascii_lowercase();
+    // Backups and editor copies of a private file are as private:
+    // `id_rsa.bak`, `id_rsa~`, `.env.orig`.
+    let lower = ["~", ".bak", ".orig", ".old", ".save", ".swp", ".tmp"]
+        .iter()
+        .find_map(|s| lower.strip_suffix(s))
+        .map_or(lower.clone(), str::to_string);
     if let Some(content) = content
         && pem_private_key(content)
     {
@@ -43,7 +58,13 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         Some("it is named like a private key (`*.key`)")
     } else if ["p12", "pfx", "jks", "keystore"].contains(&extension) {
         Some("it is named like a key store")
-    } else if lower == ".env" || lower.starts_with(".env.") || extension == "env" {
+    } else if lower == ".env"
+        || lower.starts_with(".env.")
+        || lower.starts_with(".env-")
+        || lower.starts_with(".env_")
+        || lower == ".envrc"
+        || extension == "env"
+    {
         Some("it is an `.env` file")
     } else if ["shadow", "gshadow", "shadow-", "gshadow-"].contains(&lower.as_str()) {
         Some("it is a password database (`shadow`)")
@@ -77,4 +98,32 @@ pub(crate) fn pem_private_key(content: &[u8]) -> bool {
             .windows(11)
             .any(|w| w == b"PRIVATE KEY")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private_reason;
+
+    /// Fails on the old main: these names were not private.
+    #[test]
+    fn more_names_are_private() {
+        for name in [
+            ".env-prod",
+            ".env_local",
+            ".envrc",
+            ".npmrc",
+            ".pypirc",
+            ".dockercfg",
+            "id_rsa.bak",
+            "id_rsa~",
+            "kubeconfig",
+            "terraform.tfvars",
+            ".env.orig",
+        ] {
+            assert!(private_reason(name, None).is_some(), "{name}");
+        }
+        for name in ["settings.yml", "nginx.conf", "environment.md", ".bak"] {
+            assert!(private_reason(name, None).is_none(), "{name}");
+        }
+    }
 }

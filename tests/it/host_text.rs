@@ -1,0 +1,140 @@
+//! What host files say never leaks into plain text (red team, round 2):
+//! labels that look like credentials, label files that are private files,
+//! `.env`/`env_file` text in diagnostics, credentials inside files that
+//! would become ConfigMaps.
+
+use crate::common;
+
+use common::Test;
+
+const TOKEN: &str = "ghp_FAKEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+fn convert(dir: &std::path::Path) -> common::Run {
+    Test::new()
+        .current_dir(dir)
+        .args(["convert", "-p", "p"])
+        .run()
+}
+
+/// Fails on the old main: a label file linked to `.env.prod` put
+/// `DB_PASSWORD: FAKE` into the Pod's annotations, without a word.
+#[test]
+fn a_label_file_that_is_a_private_file_is_not_read() {
+    let dir =
+        common::compose_dir("services:\n  app:\n    image: nginx\n    label_file: meta.txt\n");
+    std::fs::write(dir.path().join(".env.prod"), "DB_PASSWORD=FAKE\nTEAM=web\n").unwrap();
+    std::os::unix::fs::symlink(".env.prod", dir.path().join("meta.txt")).unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("FAKE"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("warning[label-file-private]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`meta.txt`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("FAKE"), "{}", run.stderr);
+}
+
+/// Fails on the old main: credential-looking labels (by value or by name)
+/// became plain-text annotations; the others still do.
+#[test]
+fn a_label_that_looks_like_a_credential_is_left_out() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: nginx\n    label_file: meta.txt\n    labels:\n      db.url: postgres://u:FAKEPW@db/app\n      team: web\n",
+    );
+    std::fs::write(
+        dir.path().join("meta.txt"),
+        format!("gh={TOKEN}\nDB_PASSWORD=FAKE2\ntier=front\n"),
+    )
+    .unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for leaked in ["FAKE", "ghp_"] {
+        assert!(!run.stdout.contains(leaked), "{}", run.stdout);
+    }
+    // The label file's values are never shown (the compose file's own text is).
+    for leaked in ["FAKE2", "ghp_"] {
+        assert!(!run.stderr.contains(leaked), "{}", run.stderr);
+    }
+    let objects = run.objects();
+    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+    assert_eq!(annotations["team"], "web", "{annotations}");
+    assert_eq!(annotations["tier"], "front", "{annotations}");
+    for key in ["db.url", "gh", "DB_PASSWORD"] {
+        assert!(
+            run.stderr
+                .contains(&format!("warning[label-credential]: label `{key}`")),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// Fails on the old main: a `.env` syntax error showed a snippet of `.env`
+/// (the secrets on the lines around it), and env_file errors quoted values
+/// and keys. Now: the file and the line, never its text.
+#[test]
+fn env_file_errors_name_the_file_and_line_only() {
+    let bad = [
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\nA=\"FAKEPW_LEAK\nB=1\n".to_string(),
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\n-----BEGIN OPENSSH PRIVATE KEY----- FAKE=1\n".to_string(),
+        format!("DB_PASSWORD=FAKEPW_NEIGHBOUR\n{TOKEN} x=1\n"),
+        "DB_PASSWORD=FAKEPW_NEIGHBOUR\nFAKE$KEY=1\n".to_string(),
+    ];
+    for text in &bad {
+        for (compose, file) in [
+            ("services:\n  app:\n    image: nginx\n", ".env"),
+            (
+                "services:\n  app:\n    image: nginx\n    env_file: app.env\n",
+                "app.env",
+            ),
+        ] {
+            let dir = common::compose_dir(compose);
+            std::fs::write(dir.path().join(file), text).unwrap();
+            let run = convert(dir.path());
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert!(run.stderr.contains("env-file-syntax"), "{}", run.stderr);
+            assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+            assert!(run.stderr.contains(&format!("`{file}`")), "{}", run.stderr);
+            for leaked in ["FAKE", "ghp_", "BEGIN"] {
+                assert!(!run.stderr.contains(leaked), "{}", run.stderr);
+            }
+        }
+    }
+}
+
+/// Fails on the old main: a config `file:` or a bind-mounted file holding a
+/// token or a URL with a password went into a ConfigMap (the same text in
+/// `content:` went into a Secret).
+#[test]
+fn host_files_holding_a_credential_go_into_secrets() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: nginx\n    configs: [c]\n    volumes:\n      - ./settings.yml:/etc/app/settings.yml:ro\nconfigs:\n  c:\n    file: hosts.yml\n",
+    );
+    std::fs::write(
+        dir.path().join("hosts.yml"),
+        format!("oauth_token: {TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("settings.yml"),
+        "db: postgres://admin:FAKEPW@db/app\n",
+    )
+    .unwrap();
+    let run = convert(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let secrets = run
+        .objects()
+        .into_iter()
+        .filter(|o| o["kind"] == "Secret")
+        .count();
+    assert!(secrets >= 1, "{}", run.stdout);
+    for object in run.objects() {
+        if object["kind"] == "ConfigMap" {
+            let text = object.to_string();
+            assert!(!text.contains("ghp_") && !text.contains("FAKEPW"), "{text}");
+        }
+    }
+}
