@@ -156,6 +156,7 @@ pub fn load(
         include_stack: Vec::new(),
         included: HashSet::new(),
         include_loads: 0,
+        extends_nodes: 0,
         host: HostFiles::new(
             &project_dir,
             &allowed,
@@ -246,6 +247,9 @@ pub(crate) struct Loader<'a> {
     included: HashSet<(PathBuf, u64)>,
     /// How many times `include` loaded a file.
     include_loads: usize,
+    /// Nodes the services resolved by `extends` hold, together
+    /// ([`extends::MAX_EXTENDS_NODES`]).
+    extends_nodes: usize,
     /// The resolver of host files.
     pub(crate) host: HostFiles,
 }
@@ -488,7 +492,8 @@ impl Loader<'_> {
         include::apply(self, &mut node, &dir, variables);
         self.include_stack.pop();
         extends::apply(self, &mut node, path, variables);
-        Some(node)
+        // Past the `extends` budget the file is not used (the error says why).
+        (self.extends_nodes <= extends::MAX_EXTENDS_NODES).then_some(node)
     }
 
     /// The path as the user would write it.

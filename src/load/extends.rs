@@ -17,6 +17,14 @@ use super::{Loader, MAX_REFERENCE_DEPTH, merge, paths};
 /// A service of a given file.
 type ServiceId = (PathBuf, String);
 
+/// The most YAML nodes the services that `extends` resolves may hold
+/// together, in one run. Each `extends` copies its base, so a few thousand
+/// services extending one large service would otherwise multiply it (4,000
+/// services over a base of 4,000 list items took 1.3 GB); like the alias
+/// limit ([`super::yaml::MAX_ALIAS_COPIED_NODES`]), this bounds what a
+/// short file can make.
+pub const MAX_EXTENDS_NODES: usize = 4_000_000;
+
 /// Resolves every `extends` in the services of `doc`, read from `path`.
 pub(crate) fn apply(loader: &mut Loader<'_>, doc: &mut Node, path: &Path, variables: &Variables) {
     let Some(services) = doc.get("services").and_then(Node::as_map) else {
@@ -45,6 +53,20 @@ pub(crate) fn apply(loader: &mut Loader<'_>, doc: &mut Node, path: &Path, variab
             dir: path.parent().unwrap_or(Path::new("")),
         };
         if let Some(node) = resolve(loader, &context, &name, variables, &mut walk) {
+            loader.extends_nodes = loader.extends_nodes.saturating_add(node_count(&node));
+            if loader.extends_nodes > MAX_EXTENDS_NODES {
+                loader.diagnostics.push(
+                    Diagnostic::error(
+                        "yaml-limit",
+                        format!(
+                            "the YAML exceeds a limit: the services `extends` resolves hold more than {MAX_EXTENDS_NODES} nodes in all"
+                        ),
+                    )
+                    .at(node.span)
+                    .help("each `extends` copies the service it extends: extend a smaller service, or fewer times"),
+                );
+                return;
+            }
             resolved.push((name, node));
         }
     }
@@ -87,6 +109,26 @@ fn index(services: &[(Node, Node)]) -> HashMap<String, Node> {
         .iter()
         .filter_map(|(k, v)| Some((k.scalar()?, v.clone())))
         .collect()
+}
+
+/// The nodes of `node`'s tree, itself included.
+fn node_count(node: &Node) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        count = count.saturating_add(1);
+        match &node.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    stack.push(key);
+                    stack.push(value);
+                }
+            }
+            _ => {}
+        }
+    }
+    count
 }
 
 fn canonical(path: &Path) -> PathBuf {

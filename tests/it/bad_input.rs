@@ -512,6 +512,24 @@ fn rows() -> Vec<Row> {
             ],
         ),
         row(
+            "services extending one large service, each a copy of it",
+            Input::Text({
+                let mut text = String::from("services:\n  s0:\n    image: busybox\n    dns:\n");
+                for i in 0..8_000 {
+                    writeln!(text, "      - 10.0.{}.{}", i / 250, i % 250).unwrap();
+                }
+                for j in 1..=600 {
+                    writeln!(text, "  s{j}:\n    extends: s0").unwrap();
+                }
+                text
+            }),
+            &[
+                "yaml-limit",
+                "more than 4000000 nodes in all",
+                "compose.yaml:",
+            ],
+        ),
+        row(
             "a compose value that doubles through variables",
             Input::Setup(|d| {
                 std::fs::write(d.join(".env"), doubling(15)).unwrap();
