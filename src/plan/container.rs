@@ -276,7 +276,7 @@ pub(crate) fn plan_containers(
     health_probe: HealthProbe,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
-    let mut taken = std::collections::HashSet::from([LOOPBACK_INIT_NAME.to_string()]);
+    let mut taken: names::Taken = std::iter::once(LOOPBACK_INIT_NAME.to_string()).collect();
     let mut containers = Vec::with_capacity(order.len());
     let gated = gated_services(project, diagnostics);
     let mut secrets = SecretNames::new(&names::dns_label(&project.name, "podlift"), storage);
@@ -295,10 +295,7 @@ pub(crate) fn plan_containers(
         {
             depends_on.push(target.clone());
         }
-        let name = names::unique(
-            &names::dns_label(&service.name.value, "service"),
-            &mut taken,
-        );
+        let name = taken.unique(&names::dns_label(&service.name.value, "service"));
         containers.push(ContainerPlan {
             name,
             service: service.name.value.clone(),

@@ -5,7 +5,7 @@
 //! a Deployment (the default `view` role) reads its `env`; a Secret can be
 //! kept from them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::credential::{Credential, credential};
@@ -46,7 +46,7 @@ type ServiceSecret = (String, String);
 /// and what was moved into them, for the notes.
 pub(crate) struct SecretNames {
     prefix: String,
-    taken: HashSet<String>,
+    taken: names::Taken,
     /// The moved variables (as the note lists them), whether they are
     /// several, and the services and their Secrets, in the order found.
     moved: Vec<(String, bool, Vec<ServiceSecret>)>,
@@ -72,7 +72,7 @@ impl SecretNames {
     /// `<project>-<service>-env`, made unique.
     fn name_for(&mut self, service: &str) -> String {
         let base = names::dns_label(&format!("{}-{service}-env", self.prefix), "env");
-        names::unique(&base, &mut self.taken)
+        self.taken.unique(&base)
     }
 
     /// Records that `variables` of `service` went into Secret `secret`.

@@ -1,6 +1,6 @@
 //! Kubernetes names: DNS-1123 labels for objects and containers, subdomains for hosts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Longest DNS-1123 label.
 pub const MAX_LABEL: usize = 63;
@@ -74,23 +74,95 @@ pub fn is_qualified_name(key: &str) -> bool {
     name_ok && prefix.is_none_or(is_host_name)
 }
 
-/// Makes `name` unique among `taken` by appending `-2`, `-3`, …, and records it.
-pub fn unique(name: &str, taken: &mut HashSet<String>) -> String {
-    let mut candidate = name.to_string();
-    let mut n = 2;
-    while taken.contains(&candidate) {
-        let suffix = format!("-{n}");
-        let stem: String = name.chars().take(MAX_LABEL - suffix.len()).collect();
-        candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
-        n += 1;
+/// Names already taken, and per base name the suffix its search for a free
+/// name goes on from, so that `n` names colliding on one base cost `O(n)`
+/// look-ups, not `O(n²)`.
+///
+/// Names are only ever added, so a candidate once found taken stays taken:
+/// resuming at the remembered suffix gives the same name as searching from
+/// `-2` again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    names: HashSet<String>,
+    /// For [`Taken::unique`]: the next suffix to try per base name.
+    next_label: HashMap<String, usize>,
+    /// For [`Taken::unique_key`]: the next suffix to try per base key.
+    next_key: HashMap<String, usize>,
+}
+
+impl Taken {
+    /// Makes label `name` unique by appending `-2`, `-3`, … (cutting `name`
+    /// so the result stays within 63 characters), and records it: the first
+    /// free one, as a search from `-2` would find.
+    pub fn unique(&mut self, name: &str) -> String {
+        first_free(&mut self.names, &mut self.next_label, name, |n| {
+            let suffix = format!("-{n}");
+            let stem: String = name
+                .chars()
+                .take(MAX_LABEL.saturating_sub(suffix.len()))
+                .collect();
+            format!("{}{suffix}", stem.trim_end_matches('-'))
+        })
     }
-    taken.insert(candidate.clone());
-    candidate
+
+    /// Makes `key` unique by appending `-2`, `-3`, … (never cut), and
+    /// records it: the first free one, as a search from `-2` would find.
+    pub fn unique_key(&mut self, key: &str) -> String {
+        first_free(&mut self.names, &mut self.next_key, key, |n| {
+            format!("{key}-{n}")
+        })
+    }
+}
+
+impl FromIterator<String> for Taken {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        Self {
+            names: iter.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The first of `base`, `candidate(2)`, `candidate(3)`, … not in `taken`,
+/// starting at the suffix `next` remembers for `base`; records it in both.
+fn first_free(
+    taken: &mut HashSet<String>,
+    next: &mut HashMap<String, usize>,
+    base: &str,
+    candidate: impl Fn(usize) -> String,
+) -> String {
+    let (mut n, mut name) = match next.get(base) {
+        Some(&n) => (n, candidate(n)),
+        None => (1, base.to_string()),
+    };
+    while taken.contains(&name) {
+        n = n.saturating_add(1).max(2);
+        name = candidate(n);
+    }
+    next.insert(base.to_string(), n.saturating_add(1).max(2));
+    taken.insert(name.clone());
+    name
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{dns_label, is_host_name, is_service_name, unique};
+    use std::collections::HashSet;
+
+    use super::{MAX_LABEL, Taken, dns_label, is_host_name, is_service_name};
+
+    /// The search before `Taken`: from `-2` for every name.
+    fn unique_from_two(name: &str, taken: &mut HashSet<String>) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            let suffix = format!("-{n}");
+            let stem: String = name.chars().take(MAX_LABEL - suffix.len()).collect();
+            candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        candidate
+    }
 
     #[test]
     fn labels_are_sanitised() {
@@ -125,9 +197,65 @@ mod tests {
 
     #[test]
     fn unique_appends_a_counter() {
-        let mut taken = std::collections::HashSet::new();
-        assert_eq!(unique("a", &mut taken), "a");
-        assert_eq!(unique("a", &mut taken), "a-2");
-        assert_eq!(unique("a", &mut taken), "a-3");
+        let mut taken = Taken::default();
+        assert_eq!(taken.unique("a"), "a");
+        assert_eq!(taken.unique("a"), "a-2");
+        assert_eq!(taken.unique("a"), "a-3");
+    }
+
+    #[test]
+    fn unique_names_are_those_of_a_search_from_two() {
+        // Bases that collide, names literally called like a suffixed base,
+        // names taken up front, and 63-character bases whose stem is cut.
+        let long = "b".repeat(MAX_LABEL);
+        let cut = format!("{}-c", "b".repeat(MAX_LABEL - 3));
+        let mut requests: Vec<String> = Vec::new();
+        for i in 0..300 {
+            requests.push("x-y".to_string());
+            if i % 7 == 0 {
+                requests.push(format!("x-y-{}", i / 3 + 2));
+            }
+            if i % 11 == 0 {
+                requests.push(long.clone());
+                requests.push(cut.clone());
+                requests.push("x-y-2".to_string());
+            }
+        }
+        let up_front = ["x-y-5", "x-y-40", "loopback-init"].map(String::from);
+        let mut old: HashSet<String> = up_front.iter().cloned().collect();
+        let mut new: Taken = up_front.iter().cloned().collect();
+        for name in &requests {
+            assert_eq!(new.unique(name), unique_from_two(name, &mut old));
+        }
+        let mut old_keys = HashSet::new();
+        let mut new_keys = Taken::default();
+        for key in ["a_b", "a_b-2", "a_b", "a_b", "a_b-3", "a_b", "a_b-2"] {
+            assert_eq!(new_keys.unique_key(key), {
+                let mut candidate = key.to_string();
+                let mut n = 2;
+                while old_keys.contains(&candidate) {
+                    candidate = format!("{key}-{n}");
+                    n += 1;
+                }
+                old_keys.insert(candidate.clone());
+                candidate
+            });
+        }
+    }
+
+    #[test]
+    fn many_colliding_names_are_linear() {
+        let mut taken = Taken::default();
+        let mut keys = Taken::default();
+        for i in 1..=20_000 {
+            let name = taken.unique("x-y");
+            let key = keys.unique_key("a_b");
+            if i == 1 {
+                assert_eq!((name.as_str(), key.as_str()), ("x-y", "a_b"));
+            } else {
+                assert_eq!(name, format!("x-y-{i}"));
+                assert_eq!(key, format!("a_b-{i}"));
+            }
+        }
     }
 }

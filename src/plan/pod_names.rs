@@ -13,8 +13,6 @@
 //!   own); where a Pod holds several, the one whose name sorts first. The
 //!   name stays while that group or service stays in the Pod.
 
-use std::collections::HashSet;
-
 use crate::model::Project;
 use crate::plan::addresses::namespace_owner;
 use crate::plan::names;
@@ -61,8 +59,7 @@ pub(crate) fn pod_names(
         })
         .map(|(i, _)| i)
         .filter(|_| keep_project);
-    let mut taken: HashSet<String> = HashSet::new();
-    taken.insert(project.to_string());
+    let mut taken: names::Taken = std::iter::once(project.to_string()).collect();
     let mut out: Vec<String> = vec![String::new(); groups.len()];
     // Collisions (names that only differ in characters a label cannot hold)
     // are numbered in the order of the group names, not of the file.
@@ -75,7 +72,7 @@ pub(crate) fn pod_names(
         let group = groups.get(i).map_or("", |g| g.0.as_str());
         let name = names::dns_label(&format!("{project}-{group}"), "group");
         if let Some(slot) = out.get_mut(i) {
-            *slot = names::unique(&name, &mut taken);
+            *slot = taken.unique(&name);
         }
     }
     if let Some(slot) = main.and_then(|i| out.get_mut(i)) {

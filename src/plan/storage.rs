@@ -139,8 +139,8 @@ pub struct Storage {
     pub claims: Vec<ClaimPlan>,
     /// Lookups that keep planning linear: volume by source, names in use.
     by_source: HashMap<VolumeSource, String>,
-    volume_names: HashSet<String>,
-    config_names: HashSet<String>,
+    volume_names: names::Taken,
+    config_names: names::Taken,
     object_names: HashSet<String>,
     /// ConfigMaps and Secrets by the hash of their data (indices), so that
     /// files with the same data share one without comparing every pair.
@@ -153,7 +153,7 @@ impl Storage {
         if let Some(existing) = self.by_source.get(&source) {
             return existing.clone();
         }
-        let name = names::unique(&names::dns_label(name, "volume"), &mut self.volume_names);
+        let name = self.volume_names.unique(&names::dns_label(name, "volume"));
         self.by_source.insert(source.clone(), name.clone());
         self.volumes.push(VolumePlan {
             name: name.clone(),
@@ -165,7 +165,7 @@ impl Storage {
     /// A volume of its own, never shared: an anonymous volume or a tmpfs
     /// belongs to one mount of one container.
     fn own_volume(&mut self, name: &str, source: VolumeSource) -> String {
-        let name = names::unique(&names::dns_label(name, "volume"), &mut self.volume_names);
+        let name = self.volume_names.unique(&names::dns_label(name, "volume"));
         self.volumes.push(VolumePlan {
             name: name.clone(),
             source,

@@ -1,7 +1,7 @@
 //! The split strategy's Services: each group's, which one answers for each
 //! preset address, and the project's address map built from them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub(super) fn address_map(
     if entries.is_empty() {
         return None;
     }
-    let mut taken: HashSet<String> = plan
+    let mut taken: names::Taken = plan
         .storage
         .config_maps
         .iter()
@@ -54,7 +54,7 @@ pub(super) fn address_map(
         .collect();
     let name = names::dns_label(&format!("{}-address-map", plan.name), "address-map");
     Some(Arc::new(AddressMap {
-        name: names::unique(&name, &mut taken),
+        name: taken.unique(&name),
         project: plan.project.clone(),
         entries,
     }))
@@ -93,7 +93,7 @@ pub(super) fn services_and_owners(
     let published: HashMap<&str, &ServicePlan> =
         plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     // Names a `NAME-public` Service must not take.
-    let mut taken: HashSet<String> = plan.containers.iter().map(|c| c.name.clone()).collect();
+    let mut taken: names::Taken = plan.containers.iter().map(|c| c.name.clone()).collect();
     for container in &plan.containers {
         let Some(&g) = group_of
             .get(container.service.as_str())
@@ -143,7 +143,7 @@ fn public_service(
     service: &ServicePlan,
     published: Option<&ServicePlan>,
     options: &PlanOptions,
-    taken: &mut HashSet<String>,
+    taken: &mut names::Taken,
 ) -> Option<ServicePlan> {
     let requested = options
         .service_type
@@ -154,7 +154,7 @@ fn public_service(
     }
     let name = names::dns_label(&format!("{}-public", service.name), "public");
     Some(ServicePlan {
-        name: names::unique(&name, taken),
+        name: taken.unique(&name),
         owner: service.owner.clone(),
         type_: Some(requested),
         ports: published.ports.clone(),

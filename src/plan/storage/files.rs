@@ -99,10 +99,10 @@ fn new_name(storage: &mut Storage, prefix: &str, owner: &str, path: &Path) -> St
     let stem = path
         .file_name()
         .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
-    names::unique(
-        &names::dns_label(&format!("{prefix}-{owner}-{stem}"), "files"),
-        &mut storage.config_names,
-    )
+    storage.config_names.unique(&names::dns_label(
+        &format!("{prefix}-{owner}-{stem}"),
+        "files",
+    ))
 }
 
 /// The hash that finds files with the same data without comparing each

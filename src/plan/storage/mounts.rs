@@ -416,19 +416,11 @@ const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
 /// (every key under its own name).
 fn directory_keys<'a>(names: impl Iterator<Item = &'a String>) -> (Vec<String>, Vec<KeyItem>) {
     let names: Vec<&String> = names.collect();
-    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut keys = Vec::with_capacity(names.len());
-    for name in &names {
-        let key = key_of(name);
-        let mut candidate = key.clone();
-        let mut n = 2u32;
-        while taken.contains(&candidate) {
-            candidate = format!("{key}-{n}");
-            n = n.saturating_add(1);
-        }
-        taken.insert(candidate.clone());
-        keys.push(candidate);
-    }
+    let mut taken = names::Taken::default();
+    let keys: Vec<String> = names
+        .iter()
+        .map(|name| taken.unique_key(&key_of(name)))
+        .collect();
     let renamed = keys.iter().zip(&names).any(|(k, n)| k != *n);
     let items = if renamed {
         keys.iter()
