@@ -460,6 +460,15 @@ pub fn content(value: &[u8]) -> Option<&'static str> {
     if jwt(&text) {
         return Some("a JSON Web Token");
     }
+    // A value shorter than every token shape holds none (most values are).
+    let shortest = SHAPES
+        .iter()
+        .map(|shape| shape.prefix.len() + shape.min)
+        .min()
+        .unwrap_or(0);
+    if text.len() < shortest {
+        return None;
+    }
     SHAPES
         .iter()
         .find(|shape| has_shape(&text, shape))
