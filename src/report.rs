@@ -4,7 +4,7 @@
 //! input has its control characters escaped ([`printable`]).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::diagnostic::printable::{json_printable, printable, printable_owned};
 use crate::diagnostic::{Counts, Diagnostic, Diagnostics, Groups, Severity, Verbosity};
 use crate::plan::storage::VolumeSource;
-use crate::plan::{PodPlan, Role};
+use crate::plan::{ContainerPlan, PodPlan, Role};
 use crate::source::Sources;
 
 const fn role_name(role: Role) -> &'static str {
@@ -33,20 +33,27 @@ fn join_or_dash<I: IntoIterator<Item = String>>(items: I) -> String {
 }
 
 /// Names that resolve to a container's first address.
-fn names_of(plan: &PodPlan, service: &str) -> Vec<String> {
-    let Some(container) = plan.containers.iter().find(|c| c.service == service) else {
-        return Vec::new();
-    };
-    let ip = container
-        .addresses
-        .first()
-        .copied()
-        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    plan.host_aliases
-        .iter()
-        .filter(|h| h.ip == ip)
-        .flat_map(|h| h.names.clone())
-        .collect()
+fn names_of(
+    at: &HashMap<std::net::IpAddr, Vec<&str>>,
+    loopback: &HashSet<&str>,
+    container: &ContainerPlan,
+) -> Vec<String> {
+    if let Some(ip) = container.addresses.first() {
+        return at.get(ip).map_or_else(Vec::new, |names| {
+            names.iter().map(|n| (*n).to_owned()).collect()
+        });
+    }
+    // Every container without a preset address shares 127.0.0.1: listing
+    // all names there on each line made the summary quadratic in services.
+    // Each line names only the container's own names that resolve there.
+    let mut own: Vec<String> = Vec::new();
+    for name in [&container.service, &container.name] {
+        let lower = name.to_ascii_lowercase();
+        if loopback.contains(lower.as_str()) && !own.contains(&lower) {
+            own.push(lower);
+        }
+    }
+    own
 }
 
 /// `podlift plan`: what goes where, as aligned text tables.
@@ -377,9 +384,19 @@ pub fn check_summary(
     let mut out = String::new();
     if verbosity != Verbosity::Quiet {
         for plan in plans {
+            let mut at: HashMap<std::net::IpAddr, Vec<&str>> = HashMap::new();
+            for alias in &plan.host_aliases {
+                at.entry(alias.ip)
+                    .or_default()
+                    .extend(alias.names.iter().map(String::as_str));
+            }
+            let loopback: HashSet<&str> = at
+                .get(&std::net::IpAddr::from([127, 0, 0, 1]))
+                .map(|names| names.iter().copied().collect())
+                .unwrap_or_default();
             for container in &plan.containers {
                 let addresses = join_or_dash(container.addresses.iter().map(ToString::to_string));
-                let names = join_or_dash(names_of(plan, &container.service));
+                let names = join_or_dash(names_of(&at, &loopback, container));
                 let _ = writeln!(
                     out,
                     "{:<20} {:<9} addresses: {addresses}; names: {}",

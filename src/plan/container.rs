@@ -1,5 +1,6 @@
 //! Per-container settings: environment, ports, probes, mounts, security, resources.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -166,9 +167,12 @@ pub(crate) fn details(
     diagnostics: &mut Diagnostics,
 ) -> Details {
     let (env, env_secret) = plan_env(service, secrets);
+    // A set beside the list keeps the first-seen order and stays linear in
+    // the ports (a range `1-65535` is 65,535 of them).
     let mut ports: Vec<(u16, Protocol)> = Vec::new();
+    let mut seen = HashSet::new();
     for port in service.ports.iter().chain(&service.expose) {
-        if !ports.contains(&(port.target, port.protocol)) {
+        if seen.insert((port.target, port.protocol)) {
             ports.push((port.target, port.protocol));
         }
     }
@@ -311,12 +315,13 @@ pub(crate) fn plan_containers(
             depends_on,
             published: {
                 let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
+                let mut seen = HashSet::new();
                 for port in service
                     .ports
                     .iter()
                     .filter(|p| super::network_policy::publishes(project, service, p))
                 {
-                    if !published.contains(&(port.target, port.protocol)) {
+                    if seen.insert((port.target, port.protocol)) {
                         published.push((port.target, port.protocol));
                     }
                 }

@@ -7,7 +7,7 @@
 //! shared network namespace separates nothing: a note says what compose
 //! kept apart.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
@@ -121,10 +121,11 @@ pub fn attach(plans: &mut [PodPlan], project: &Project) {
     for (index, plan) in plans.iter_mut().enumerate() {
         let own = networks.get(index).cloned().unwrap_or_default();
         let mut published: Vec<(u16, Protocol)> = Vec::new();
+        let mut seen = HashSet::new();
         for container in &plan.containers {
             for &(port, protocol) in &container.published {
                 let entry = (arrival_port(plan, container, port, protocol), protocol);
-                if !published.contains(&entry) {
+                if seen.insert(entry) {
                     published.push(entry);
                 }
             }

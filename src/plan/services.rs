@@ -1,5 +1,7 @@
 //! The Services of the one-Pod plan: one per compose service that publishes.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::{self, Project};
@@ -43,6 +45,7 @@ pub(crate) fn plan_services(
             continue;
         };
         let mut ports: Vec<ServicePort> = Vec::new();
+        let mut seen = HashSet::new();
         for port in &service.ports {
             // Published on one host address, or on a service only internal
             // networks hold (Docker binds no host port then): compose kept it
@@ -55,10 +58,7 @@ pub(crate) fn plan_services(
             // random host port; the Service offers it on its own number, as
             // kompose does.
             let published = port.published.unwrap_or(port.target);
-            if ports
-                .iter()
-                .any(|p| p.port == published && p.protocol == port.protocol)
-            {
+            if !seen.insert((published, port.protocol)) {
                 continue;
             }
             ports.push(ServicePort {
@@ -104,13 +104,14 @@ pub(crate) fn note_host_only_ports(
     let Some((_, first)) = ports.first() else {
         return;
     };
+    let carriers = carriers(pods);
     let mut without = Vec::new();
     let mut carried = Vec::new();
     for (service, port) in &ports {
         let Some(text) = host_port_text(service, port) else {
             continue;
         };
-        match carrier(pods, service, port) {
+        match carrier(&carriers, service, port) {
             Some(plan) => carried.push(match plan.type_ {
                 Some(t) if t != ServiceType::ClusterIp => format!(
                     "{text} is published on a host address only, but its service publishes the same container port on all host addresses: the `{}` Service `{}` offers it",
@@ -160,11 +161,12 @@ pub(crate) fn note_internal_only_ports(
     let Some((_, first)) = ports.first() else {
         return;
     };
+    let carriers = carriers(pods);
     let mut without = Vec::new();
     let mut carried = Vec::new();
     for (service, port) in &ports {
         let text = format!("`{}` of `{service}`", port_text(port));
-        match carrier(pods, service, port) {
+        match carrier(&carriers, service, port) {
             Some(plan) => carried.push(format!(
                 "{text} reaches only the Pods on its compose networks through the `ClusterIP` Service `{}`",
                 plan.name
@@ -233,21 +235,45 @@ fn host_port_text(service: &str, port: &model::port::Port) -> Option<String> {
     ))
 }
 
+/// The Service that forwards each container port of each compose service,
+/// if the plan made one (peers' Services under split): (service, protocol,
+/// port) → Service, the first pod and Service in plan order winning. Built
+/// once, so looking up every port of a range `1-65535` stays linear.
+type Carriers<'a> = HashMap<(&'a str, Protocol, u16), &'a ServicePlan>;
+
+fn carriers(pods: &[PodPlan]) -> Carriers<'_> {
+    let mut index = Carriers::new();
+    for pod in pods {
+        // The first container of each compose service, by container name.
+        let mut first: HashMap<&str, &str> = HashMap::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for container in &pod.containers {
+            if seen.insert(container.service.as_str()) {
+                first.insert(container.name.as_str(), container.service.as_str());
+            }
+        }
+        for plan in &pod.services {
+            let Some(&service) = first.get(plan.owner.as_str()) else {
+                continue;
+            };
+            for p in &plan.ports {
+                for number in [p.target, p.port] {
+                    index.entry((service, p.protocol, number)).or_insert(plan);
+                }
+            }
+        }
+    }
+    index
+}
+
 /// The Service that forwards `port`'s container port of compose service
-/// `service`, if the plan made one (peers' Services under split).
+/// `service`, if the plan made one.
 fn carrier<'a>(
-    pods: &'a [PodPlan],
+    carriers: &Carriers<'a>,
     service: &str,
     port: &model::port::Port,
 ) -> Option<&'a ServicePlan> {
-    pods.iter().find_map(|pod| {
-        let container = pod.containers.iter().find(|c| c.service == service)?;
-        pod.services.iter().find(|s| {
-            s.owner == container.name
-                && s.ports.iter().any(|p| {
-                    p.protocol == port.protocol
-                        && (p.target == port.target || p.port == port.target)
-                })
-        })
-    })
+    carriers
+        .get(&(service, port.protocol, port.target))
+        .copied()
 }

@@ -972,3 +972,25 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         assert!(!stderr.contains("cannot write"), "{format}: {stderr}");
     }
 }
+
+/// Fails on the old main (4,000 services printed 108 MB: each line listed
+/// every name at the shared 127.0.0.1): a container without a preset
+/// address lists only its own names, so the summary grows with services.
+#[test]
+fn check_summary_lists_each_containers_own_names_only() {
+    let text: String = std::iter::once("services:\n".to_owned())
+        .chain((0..2000).map(|i| format!("  s{i}: {{image: busybox}}\n")))
+        .collect();
+    let dir = common::compose_dir(&text);
+    let run = common::Test::new()
+        .current_dir(dir.path())
+        .args(["check"])
+        .run();
+    assert!(
+        run.stdout
+            .contains("s7                   container addresses: -; names: s7\n"),
+        "{}",
+        run.stdout.lines().next().unwrap_or_default()
+    );
+    assert!(run.stdout.len() < 2_000_000, "{}", run.stdout.len());
+}

@@ -77,16 +77,19 @@ pub(super) fn services_and_owners(
     // address of the Pod, so each member's Service carries all of them.
     let mut group_ports: Vec<Vec<(u16, crate::model::port::Protocol)>> =
         vec![Vec::new(); group_count];
+    // A set beside the lists keeps them linear in the ports (a range
+    // `1-65535` is 65,535 of them).
+    let mut seen: HashSet<(usize, u16, Protocol)> = HashSet::new();
     for container in &plan.containers {
-        let Some(ports) = group_of
+        let Some((g, ports)) = group_of
             .get(container.service.as_str())
-            .and_then(|&g| group_ports.get_mut(g))
+            .and_then(|&g| Some((g, group_ports.get_mut(g)?)))
         else {
             continue;
         };
-        for port in &container.details.ports {
-            if !ports.contains(port) {
-                ports.push(*port);
+        for &(port, protocol) in &container.details.ports {
+            if seen.insert((g, port, protocol)) {
+                ports.push((port, protocol));
             }
         }
     }
@@ -181,11 +184,9 @@ pub(super) fn service_for(
         })
         .collect();
     // Published ports keep their compose number too, where it differs.
+    let mut seen: HashSet<(u16, Protocol)> = ports.iter().map(|p| (p.port, p.protocol)).collect();
     for extra in published.iter().flat_map(|s| s.ports.iter()) {
-        if !ports
-            .iter()
-            .any(|p| p.port == extra.port && p.protocol == extra.protocol)
-        {
+        if seen.insert((extra.port, extra.protocol)) {
             ports.push(extra.clone());
         }
     }
