@@ -334,12 +334,24 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
         "command-syntax",
         "healthcheck-invalid",
     ];
+    read_aside(inactive, context, reader, |code| SCHEMA.contains(&code));
+}
+
+/// Reads services that are not converted (of inactive profiles, or left
+/// out on the command line) as compose reads them before it selects, their
+/// host files unread, and keeps the errors whose code `keep` accepts.
+fn read_aside(
+    services: &[(Node, Node)],
+    context: &Context,
+    reader: &mut Reader<'_>,
+    keep: impl Fn(&str) -> bool,
+) {
     let context = &Context {
         files: FileAccess::Skip,
         ..context.clone()
     };
     let mut found = Diagnostics::default();
-    for (key, body) in inactive {
+    for (key, body) in services {
         if let Some(name) = key.scalar() {
             let mut scratch = Reader {
                 diagnostics: &mut found,
@@ -348,18 +360,12 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
         }
     }
     for diagnostic in found.items() {
-        if diagnostic.severity == crate::diagnostic::Severity::Error
-            && SCHEMA.contains(&diagnostic.code)
-        {
+        if diagnostic.severity == crate::diagnostic::Severity::Error && keep(diagnostic.code) {
             reader.diagnostics.push(diagnostic.clone());
         }
     }
 }
 
-/// Services the command line left out (`SERVICE...`, `--exclude`) are not
-/// converted, but compose reads them as part of the project before it
-/// selects: their errors count, but not those about what a cluster cannot
-/// hold, nor their warnings. Their files are not read.
 fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
     const CLUSTER: &[&str] = &[
         "image-invalid",
@@ -368,26 +374,7 @@ fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut
         "cpus-invalid",
     ];
     // their host files are not read: nothing of them is converted
-    let context = &Context {
-        files: FileAccess::Skip,
-        ..context.clone()
-    };
-    let mut found = Diagnostics::default();
-    for (key, body) in deselected {
-        if let Some(name) = key.scalar() {
-            let mut scratch = Reader {
-                diagnostics: &mut found,
-            };
-            Service::read(Located::new(name, key.span), body, context, &mut scratch);
-        }
-    }
-    for diagnostic in found.items() {
-        if diagnostic.severity == crate::diagnostic::Severity::Error
-            && !CLUSTER.contains(&diagnostic.code)
-        {
-            reader.diagnostics.push(diagnostic.clone());
-        }
-    }
+    read_aside(deselected, context, reader, |code| !CLUSTER.contains(&code));
 }
 
 /// Two services cannot have one `container_name` (compose refuses the file).
