@@ -2,7 +2,7 @@
 //! an image: every service becomes a container of one Pod, and an init
 //! container puts the compose file's preset addresses on the Pod's loopback.
 //!
-//! Pipeline: [`load`] → [`model`] → [`plan`] → [`render`] → [`emit`]; every
+//! Pipeline: [`load`] → [`model`] → ([`images`]) → [`plan`] → [`render`] → [`emit`]; every
 //! problem is a [`diagnostic::Diagnostic`], rendered in one place. The
 //! library knows nothing of the command line: the `podlift` binary
 //! (`src/cli/`, feature `cli`) translates its flags into [`Options`] and the
@@ -14,6 +14,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod explain;
+pub mod images;
 pub mod load;
 pub mod model;
 pub mod plan;
@@ -41,6 +42,8 @@ pub struct Options {
     pub render: render::RenderOptions,
     /// `--allow CODE`: warnings accepted for every service.
     pub allow: std::collections::BTreeSet<String>,
+    /// `--inspect-images` and its sources.
+    pub images: images::ImageOptions,
 }
 
 /// What the stages made of the input.
@@ -133,7 +136,9 @@ pub fn planned(options: &Options) -> Pipeline {
         let names = name_sources(&document, options.project_name.as_deref(), &options.load);
         // The model consumes the tree: a large one is tens of MB.
         let variables = project_environment(&document, &options.load);
-        let project = model::model(document, &names, &variables, &mut diagnostics);
+        let mut project = model::model(document, &names, &variables, &mut diagnostics);
+        let facts = images::inspect(&project, &options.images, &mut diagnostics);
+        images::apply(&mut project, &facts, &mut diagnostics);
         allow = allowances(&project, &options.allow, &mut diagnostics);
         plan::plan(&project, &options.plan, &mut diagnostics)
     });

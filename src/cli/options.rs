@@ -42,6 +42,8 @@ pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
         plan: plan_options(input),
         render: render_options(input),
         allow: input.allow.iter().cloned().collect(),
+        // `--inspect-images` and its flags come with issue 26's command line.
+        images: podlift::images::ImageOptions::default(),
     }
 }
 

@@ -19,6 +19,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("load", &["diagnostic", "source"]),
     ("model", &["load", "diagnostic", "source"]),
     ("config", &["model", "load", "diagnostic", "source"]),
+    // Reads images, then carries their facts into the model's project.
+    ("images", &["model", "load", "diagnostic", "source"]),
     ("plan", &["model", "load", "diagnostic", "source"]),
     ("render", &["plan", "model", "diagnostic", "source"]),
     // `load` for its bounded file reads and path normalisation only.

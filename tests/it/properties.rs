@@ -535,7 +535,7 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
             ..PlanOptions::default()
         },
         render: podlift::render::RenderOptions::default(),
-        allow: std::collections::BTreeSet::new(),
+        ..podlift::Options::default()
     };
     let mut pipeline = podlift::planned(&options);
     let rendered = pipeline
