@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+pub use crate::explain::Class;
 use crate::source::{Sources, Span};
 use printable::printable;
 use snippet::{Report, Snippets};
@@ -108,6 +109,21 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+
+    /// The class of its code in the table of codes ([`crate::explain`]):
+    /// what decisions read, never the code's spelling. `None` for
+    /// [`Diagnostic::command`] errors.
+    #[must_use]
+    pub fn class(&self) -> Option<Class> {
+        class_of(self.code)
+    }
+}
+
+/// The class of `code` in the table of codes ([`crate::explain`]); `None`
+/// for a code podlift does not have.
+#[must_use]
+pub fn class_of(code: &str) -> Option<Class> {
+    crate::explain::class(code)
 }
 
 /// The code of [`Diagnostic::command`] errors.
@@ -117,12 +133,29 @@ pub const COMMAND: &str = "command";
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Whether an error of the command line was recorded
+    /// ([`Diagnostics::push_command_line`]).
+    command_line: bool,
 }
 
 impl Diagnostics {
     /// Records a diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
+    }
+
+    /// Records an error of the command line rather than of the input (a
+    /// service named on it that the project does not have): the run is a
+    /// usage error (exit 2).
+    pub fn push_command_line(&mut self, diagnostic: Diagnostic) {
+        self.command_line = true;
+        self.items.push(diagnostic);
+    }
+
+    /// Whether the command line was wrong ([`Diagnostics::push_command_line`]).
+    #[must_use]
+    pub const fn command_line_wrong(&self) -> bool {
+        self.command_line
     }
 
     /// Forgets the diagnostics recorded after the first `len`.

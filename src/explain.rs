@@ -16,11 +16,82 @@ mod storage;
 
 use std::fmt::Write as _;
 
+/// What a finding of a code is: its severity, and for an error whether
+/// compose refuses the file for it too. A code's diagnostics are made with at
+/// most this severity (a warning may be lowered to a note where it is
+/// harmless); `tests/it/explain.rs` checks every `Diagnostic::error`,
+/// `::warning` and `::note` against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// An error in the input that compose refuses the file for too:
+    /// `podlift config` refuses it as well.
+    Refused,
+    /// An error only a cluster would refuse (compose accepts the file):
+    /// `podlift config` prints the project, `convert` refuses it.
+    Cluster,
+    /// A warning: converted, but something changes on Kubernetes.
+    Warning,
+    /// A note: how podlift converted something.
+    Note,
+}
+
+impl Class {
+    /// Whether a finding of this class is an error.
+    #[must_use]
+    pub const fn is_error(self) -> bool {
+        matches!(self, Self::Refused | Self::Cluster)
+    }
+
+    /// How `explain` and docs/diagnostics.md name it.
+    #[must_use]
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Refused => "error (compose refuses the file too)",
+            Self::Cluster => "error (compose accepts the file; a cluster would refuse it)",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// The stage that finds a code first (the pipeline in docs/architecture.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Reading the files: YAML, interpolation, merge, `include`, `extends`.
+    Load,
+    /// Reading compose's meaning (and `x-podlift`).
+    Model,
+    /// Inspecting the images (`--inspect-images`).
+    Images,
+    /// Planning the Pods.
+    Plan,
+    /// Rendering the Kubernetes objects.
+    Render,
+}
+
+impl Stage {
+    /// The stage's module name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Load => "load",
+            Self::Model => "model",
+            Self::Images => "images",
+            Self::Plan => "plan",
+            Self::Render => "render",
+        }
+    }
+}
+
 /// One diagnostic code, explained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Explanation {
     /// The code, as in `warning[address-common-range]`.
     pub code: &'static str,
+    /// Its severity, and for an error whether compose refuses it too.
+    pub class: Class,
+    /// The stage that finds it first.
+    pub stage: Stage,
     /// One line: what was found.
     pub title: &'static str,
     /// What the finding means.
@@ -84,6 +155,8 @@ const SORTED: [Explanation; COUNT] = sorted(AREAS);
 const fn sorted<const N: usize>(areas: [&[Explanation]; 5]) -> [Explanation; N] {
     const NONE: Explanation = Explanation {
         code: "",
+        class: Class::Note,
+        stage: Stage::Load,
         title: "",
         meaning: "",
         kubernetes: "",
@@ -140,7 +213,17 @@ const fn before(a: &str, b: &str) -> bool {
 /// The explanation of `code`.
 #[must_use]
 pub fn find(code: &str) -> Option<&'static Explanation> {
-    EXPLANATIONS.iter().find(|e| e.code == code)
+    EXPLANATIONS
+        .binary_search_by(|e| e.code.cmp(code))
+        .ok()
+        .and_then(|at| EXPLANATIONS.get(at))
+}
+
+/// The class of `code`; `None` for a code podlift does not have (and for
+/// `command`, an error of the command line).
+#[must_use]
+pub fn class(code: &str) -> Option<Class> {
+    find(code).map(|e| e.class)
 }
 
 /// The known code closest to `code`, for a misspelt one.
@@ -170,6 +253,12 @@ pub fn list() -> String {
 #[must_use]
 pub fn text(e: &Explanation) -> String {
     let mut out = format!("{}: {}\n", e.code, e.title);
+    let _ = write!(
+        out,
+        "\nWhat it is\n  {}, found by the {} stage\n",
+        e.class.describe(),
+        e.stage.name()
+    );
     for (heading, body) in [
         ("What it means", e.meaning),
         ("Why it matters on Kubernetes", e.kubernetes),
@@ -200,9 +289,11 @@ pub fn markdown() -> String {
     for e in EXPLANATIONS {
         let _ = write!(
             out,
-            "\n## {}\n\n{}.\n\n**What it means.** {}\n\n**Why it matters on Kubernetes.** {}\n\n**What to do.** {}\n\n```yaml\n{}```\n",
+            "\n## {}\n\n{}.\n\n**What it is.** {}, found by the {} stage.\n\n**What it means.** {}\n\n**Why it matters on Kubernetes.** {}\n\n**What to do.** {}\n\n```yaml\n{}```\n",
             e.code,
             capitalised(e.title),
+            e.class.describe(),
+            e.stage.name(),
             e.meaning,
             e.kubernetes,
             e.remedy,

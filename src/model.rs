@@ -367,14 +367,11 @@ fn read_aside(
 }
 
 fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    const CLUSTER: &[&str] = &[
-        "image-invalid",
-        "quantity-invalid",
-        "volume-target-relative",
-        "cpus-invalid",
-    ];
-    // their host files are not read: nothing of them is converted
-    read_aside(deselected, context, reader, |code| !CLUSTER.contains(&code));
+    // their host files are not read: nothing of them is converted; what only
+    // a cluster refuses (class `Cluster`) does not matter for them
+    read_aside(deselected, context, reader, |code| {
+        crate::diagnostic::class_of(code) != Some(crate::diagnostic::Class::Cluster)
+    });
 }
 
 /// Two services cannot have one `container_name` (compose refuses the file).

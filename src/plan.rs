@@ -213,11 +213,10 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
         container::image_of(service, &project.name, &mut found);
     }
     // The Docker socket and the node's paths are valid compose; only a
-    // cluster cannot give them.
+    // cluster cannot give them (their class is `Cluster`).
     for diagnostic in found.items() {
         if diagnostic.severity == crate::diagnostic::Severity::Error
-            && diagnostic.code != "docker-socket"
-            && diagnostic.code != "bind-node-control"
+            && diagnostic.class() != Some(crate::diagnostic::Class::Cluster)
         {
             diagnostics.push(diagnostic.clone());
         }

@@ -1,7 +1,7 @@
 //! `podlift config`: the compose project as podlift resolved it, as
 //! `docker compose config` prints it.
 
-use podlift::diagnostic::{self, Diagnostic, Diagnostics, Severity};
+use podlift::diagnostic::{self, Class, Diagnostic, Diagnostics, Severity};
 use podlift::source::Sources;
 use podlift::{config, load, model, plan};
 
@@ -9,19 +9,6 @@ use super::args::{ConfigArgs, ConfigFormat};
 use super::environment::Environment;
 use super::exit::{Outcome, Status};
 use super::options;
-
-/// Errors of the model about what a cluster cannot hold, not about reading
-/// the compose file: `config` prints the project despite them, as compose
-/// does. (The plan's reference checks, `plan::check_references`, push only
-/// what compose refuses too.)
-const CONVERSION_ERRORS: &[&str] = &[
-    "no-services",
-    "image-invalid",
-    "quantity-invalid",
-    "volume-target-relative",
-    "cpus-invalid",
-    "capability-unknown",
-];
 
 /// Loads and reads the project and prints it in canonical form (with
 /// `--images`, every image the output pulls, one per line). Exits 1,
@@ -55,10 +42,12 @@ pub fn run(args: &ConfigArgs, env: &Environment, shown: diagnostic::RenderOption
                 diagnostics.push(refused);
                 continue;
             }
-            // What compose accepts but a cluster would refuse is `convert`'s
-            // concern, not a reason to refuse printing the project.
+            // What compose accepts but a cluster would refuse (an error of
+            // class `Cluster`) is `convert`'s concern, not a reason to refuse
+            // printing the project. (The plan's reference checks,
+            // `plan::check_references`, push only what compose refuses too.)
             if !(diagnostic.severity == Severity::Error
-                && CONVERSION_ERRORS.contains(&diagnostic.code))
+                && diagnostic.class() == Some(Class::Cluster))
             {
                 diagnostics.push(diagnostic.clone());
             }

@@ -41,12 +41,9 @@ impl Status {
         }
     }
 
-    /// Whether the diagnostics hold an error of the command line.
-    fn usage(diagnostics: &Diagnostics) -> bool {
-        diagnostics
-            .items()
-            .iter()
-            .any(|d| d.code == podlift::diagnostic::COMMAND)
+    /// Whether the stages found the command line wrong.
+    const fn usage(diagnostics: &Diagnostics) -> bool {
+        diagnostics.command_line_wrong()
     }
 
     /// The exit status of the process.

@@ -1,11 +1,13 @@
 //! Explanations of reading the compose files: YAML, interpolation, merging, `extends`, `include`, keys and names.
 
-use super::Explanation;
+use super::{Class, Explanation, Stage};
 
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "allow-refused",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "`x-podlift.allow` names a code it cannot accept",
         meaning: "A service's `x-podlift.allow` names a code podlift does not have, or a security finding (host paths, host namespaces, privileges, plain-text credentials), which a compose file cannot accept for itself.",
         kubernetes: "A compose file from elsewhere could otherwise pass `check --strict` by accepting its own risks; the code allows nothing.",
@@ -14,6 +16,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extends-cycle",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`extends` leads back to itself",
         meaning: "A service extends another that (directly or through others) extends the first.",
         kubernetes: "The merged service would have no end; compose refuses it.",
@@ -22,6 +26,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extends-syntax",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`extends` is written wrongly",
         meaning: "`extends` is neither a service name nor a mapping with `service:` (and optionally `file:`).",
         kubernetes: "podlift cannot tell which service to start from.",
@@ -30,6 +36,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extends-unknown",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`extends` names a service that does not exist",
         meaning: "The service named by `extends` is not defined in this file, or in the file its `file:` names.",
         kubernetes: "The service would lose everything it meant to inherit.",
@@ -38,6 +46,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "file-empty",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a compose file is empty",
         meaning: "A compose file holds no YAML document, or only `null`.",
         kubernetes: "There is nothing to convert.",
@@ -46,6 +56,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "file-not-mapping",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a compose file is not a mapping",
         meaning: "The top of a compose file is a list or a scalar instead of a mapping of keys such as `services:`.",
         kubernetes: "podlift, like compose, reads a compose file as a mapping.",
@@ -54,6 +66,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "file-unreadable",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a file cannot be read",
         meaning: "A compose file, an included file, or a file a secret or config names does not exist, is a directory, is not UTF-8, or exceeds podlift's size limit.",
         kubernetes: "Without its content, podlift cannot convert the file, or fill the Secret or ConfigMap.",
@@ -62,6 +76,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "host-file-not-regular",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a host file is not a regular file",
         meaning: "A file the project names on this machine — a `configs`/`secrets` `file:`, an `env_file`, a `label_file`, an `include` or `extends` file — resolves (through every link) to a FIFO, a device, a socket, a directory, or a file of the kernel (`/proc`, `/sys`, `/dev`). podlift never opens such a file: a FIFO would block forever, `/dev/zero` never ends, `/proc/self/environ` holds podlift's own environment.",
         kubernetes: "Its content would have gone into a ConfigMap, a Secret or the container's environment.",
@@ -70,6 +86,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "host-file-outside",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a host file lies outside the project directory",
         meaning: "A `configs`/`secrets` `file:`, an `env_file`, a `label_file`, an `include` or `extends` file, or `.env`, resolves — after `..`, `${HOME}`, an absolute path or a link — outside the project directory (the directory of the first compose file). podlift copies no such file into the manifests without your choice: a compose file from elsewhere could otherwise carry `/etc/passwd` or your SSH key into a ConfigMap.",
         kubernetes: "The file's content would be written into the manifests (a ConfigMap, a Secret, a container's environment or annotations) and applied to the cluster.",
@@ -78,6 +96,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "include-conflict",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "an included file defines a resource again",
         meaning: "A service, network, volume, secret or config is defined both in a file and in a file it `include`s.",
         kubernetes: "Compose refuses such conflicts instead of merging them; which one would win is not defined.",
@@ -86,6 +106,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "include-cycle",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`include` leads back to a file being read",
         meaning: "A file includes itself, directly or through other files.",
         kubernetes: "The project would have no end; compose refuses it.",
@@ -94,6 +116,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "include-syntax",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`include` is written wrongly",
         meaning: "`include` is not a list, or an entry names no file.",
         kubernetes: "podlift cannot tell which files to read.",
@@ -102,6 +126,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "interpolation-depth",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "interpolation nests too deep",
         meaning: "`${NAME:-${OTHER:-…}}` defaults nest more levels than podlift follows.",
         kubernetes: "A bound on nesting keeps a hostile or broken file from exhausting memory or time.",
@@ -110,6 +136,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "interpolation-syntax",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a `${…}` is not valid interpolation",
         meaning: "A `$` starts something compose cannot read as a variable, such as an unclosed `${`.",
         kubernetes: "Compose refuses the file; the value cannot be known.",
@@ -118,6 +146,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "key-ignored",
+        class: Class::Note,
+        stage: Stage::Model,
         title: "a compose key has no effect in Kubernetes",
         meaning: "The key means something only to Docker or to `docker compose up` (e.g. `version`, a network's `driver`), and has no equivalent that would change what runs.",
         kubernetes: "Nothing is lost: the cluster's own mechanisms (CNI, scheduler, kubelet) do what the key did.",
@@ -126,6 +156,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "key-not-carried",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a compose key is not carried over",
         meaning: "podlift knows the key but cannot express it in the manifests (e.g. a Swarm-only `deploy` setting, a device mapping).",
         kubernetes: "The application runs without this setting on Kubernetes; whether it still works depends on what the setting did.",
@@ -134,6 +166,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "key-unknown",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a compose key is unknown",
         meaning: "The key is not part of the Compose Specification at this place (often a typo).",
         kubernetes: "Compose refuses the file; `podlift convert` reports the key (a warning) instead of dropping it silently, and `podlift config` refuses the file as compose does (an error).",
@@ -142,6 +176,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "limit-host-files",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "the project's host files are larger than podlift reads",
         meaning: "The files the project names (env files, label files, configs, secrets, included files; every read counts, also the same file read again for another service) hold more than 256 MiB in all (`MAX_HOST_BYTES_TOTAL`).",
         kubernetes: "Manifests of that size are far beyond what Kubernetes accepts; the limit keeps podlift's memory bounded.",
@@ -150,6 +186,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "limit-includes",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "`include` loads more files than podlift reads",
         meaning: "`include` loaded more than 4096 compose files (`MAX_INCLUDE_LOADS`). A file included again with the same variables is loaded only once, so this takes includes that differ each time.",
         kubernetes: "No project needs that many; the limit keeps podlift's time bounded.",
@@ -158,6 +196,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "limit-interpolation",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "interpolation produces more than podlift keeps",
         meaning: "A value grows past 1 MiB (`MAX_VALUE_BYTES`) when its variables are expanded, or interpolation produced more than 64 MiB in one run (`MAX_INTERPOLATED_BYTES`): variables that reference each other (`A1=${A0}${A0}`, `A2=${A1}${A1}`, …) double a value with every line.",
         kubernetes: "A value that large would not fit in any Kubernetes object; the limits keep podlift's memory bounded.",
@@ -166,6 +206,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "limit-services",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "the project has more services than podlift converts",
         meaning: "The project defines more services than podlift's limit.",
         kubernetes: "One Pod of that size would be far beyond what Kubernetes accepts for one object.",
@@ -174,6 +216,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "merge-type",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a key has different types in two merged files",
         meaning: "A later compose file (`-f a.yaml -f b.yaml`, or `compose.override.yaml`) writes a key as a list or a scalar where an earlier one wrote a mapping, or the reverse (keys compose accepts both ways, such as `environment`, merge).",
         kubernetes: "Compose cannot merge such values either; the result would be a guess.",
@@ -182,6 +226,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "name-invalid",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a name is not a valid host name",
         meaning: "A service name, alias, `container_name` or `hostname` is not a DNS-1123 name (e.g. it holds `_`).",
         kubernetes: "Kubernetes' `hostAliases` accept DNS names only, so the name will not resolve in the Pod.",
@@ -190,6 +236,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "no-compose-file",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "no compose file was found",
         meaning: "Without `-f` and `COMPOSE_FILE`, podlift looks for `compose.yaml`, `compose.yml`, `docker-compose.yaml` and `docker-compose.yml` in the working directory, and found none.",
         kubernetes: "There is nothing to convert.",
@@ -198,6 +246,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "no-services",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "the project defines no services",
         meaning: "The compose file (after profiles and merging) has no `services:`.",
         kubernetes: "There are no containers to put into a Pod.",
@@ -206,6 +256,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "project-name",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "the project name is changed",
         meaning: "The project name (from `-p`, `COMPOSE_PROJECT_NAME` or `name:`) holds characters compose does not allow; podlift uses the normalised name.",
         kubernetes: "The name prefixes the objects podlift writes (claims, ConfigMaps, the Deployment).",
@@ -214,6 +266,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "type",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a value has the wrong type",
         meaning: "A key holds a list where a string is expected, a mapping where a list is expected, and so on.",
         kubernetes: "podlift reads every key into a typed value; a wrong type would otherwise be dropped silently.",
@@ -222,6 +276,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "variable-required",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a required variable is not set",
         meaning: "`${NAME:?message}` or `${NAME?message}` names a variable that is not set (or empty).",
         kubernetes: "Compose refuses the file in this case; the author said the value must be given.",
@@ -230,6 +286,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "variable-unset",
+        class: Class::Warning,
+        stage: Stage::Load,
         title: "a variable is not set",
         meaning: "`${NAME}` names a variable that is set neither in the environment nor in `.env`; it becomes an empty string.",
         kubernetes: "The manifests then carry the empty value, which is rarely what was meant.",
@@ -238,6 +296,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "yaml-limit",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "the YAML exceeds a size or nesting limit",
         meaning: "The file nests too deep, has too many nodes or aliases, or its anchors and aliases expand into too many copies (an \"alias bomb\").",
         kubernetes: "The limits keep a hostile or broken file from exhausting memory or time.",
@@ -246,6 +306,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "yaml-syntax",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "the file is not valid YAML",
         meaning: "The YAML parser stopped at the marked position: a syntax error, a duplicate key, a second document, a bad merge key or tag.",
         kubernetes: "podlift, like compose, reads one YAML document per file; it cannot guess what was meant.",

@@ -1,11 +1,13 @@
 //! Explanations of addresses, networks, names and ports.
 
-use super::Explanation;
+use super::{Class, Explanation, Stage};
 
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "address-cluster-range",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a preset address lies inside the cluster's Pod or Service range",
         meaning: "A service (or `--extra-ip`, or `x-podlift.extra-addresses`) claims an address inside a range named with `--pod-cidr` or `--service-cidr`.",
         kubernetes: "The init container puts the address on the Pod's loopback. Traffic from the Pod to a real Pod or Service that has this address would then stay inside the Pod: the Pod hijacks it.",
@@ -14,6 +16,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-common-range",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a preset address lies inside a range clusters commonly use",
         meaning: "Without `--pod-cidr`/`--service-cidr`, podlift compares preset addresses with ranges many clusters use (kubeadm, k3s, EKS, Calico, Docker's bridge).",
         kubernetes: "If the cluster does use that range, the Pod claims an address that belongs to a real Pod or Service, and its traffic to that address never leaves the Pod.",
@@ -22,6 +26,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-duplicate",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "two services declare the same preset address",
         meaning: "Two services that do not share a network namespace declare one `ipv4_address` or `ipv6_address`.",
         kubernetes: "In one Pod every address is on one shared loopback, so one address cannot belong to two services; compose would not start either.",
@@ -30,6 +36,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "an address is not an IP address of the right family",
         meaning: "`ipv4_address` or `ipv6_address` holds text that is not an address, or an address of the other family.",
         kubernetes: "The init container can only claim real addresses; a wrong one would make it fail and the Pod never start.",
@@ -38,6 +46,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-lan",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "an address the LAN could reach is on loopback now",
         meaning: "A service has a preset address on a `macvlan` or `ipvlan` network: under compose, machines on the LAN could reach it at that address.",
         kubernetes: "podlift puts preset addresses on the Pod's loopback: only the Pod itself (and, through the address map, the application's other Pods) reaches them. Nothing outside the cluster does.",
@@ -46,6 +56,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-outside-subnet",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a preset address lies outside its network's subnet",
         meaning: "A service's `ipv4_address`/`ipv6_address` is not inside any subnet its network declares under `ipam.config`.",
         kubernetes: "Compose refuses to start such a service; the images were never run with this address, so it is most likely a typo.",
@@ -54,6 +66,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "address-reserved",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a preset address must not go on a Pod's loopback",
         meaning: "The address is loopback, unspecified, multicast or broadcast, or one a cluster uses itself: the cloud metadata service (169.254.169.254), NodeLocal DNSCache (169.254.20.10) or Calico's gateway (169.254.1.1).",
         kubernetes: "Claimed on the Pod's loopback, such an address cuts the Pod off from the service behind it (metadata, DNS, its default route) or means something else entirely.",
@@ -62,6 +76,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extra-host-gateway",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "`extra_hosts` points at Docker's `host-gateway`",
         meaning: "An `extra_hosts` entry uses the special value `host-gateway`, which Docker replaces with the host's address.",
         kubernetes: "A cluster has no such value, and the Pod's node is not the machine compose ran on; the name is left out of `hostAliases`.",
@@ -70,6 +86,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extra-host-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "an `extra_hosts` entry has no valid address",
         meaning: "An `extra_hosts` entry is not `name=address` or `name:address` with an IP address.",
         kubernetes: "Each entry becomes a `hostAliases` line, which needs an IP address.",
@@ -78,6 +96,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "extra-host-unclaimed",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "an `extra_hosts` address nobody claims",
         meaning: "An `extra_hosts` entry points a name at an address inside a compose network's subnet, and no service claims that address. Such an address is often one the application itself answers on (an address an image sets up, or a peer the file does not list).",
         kubernetes: "In the Pod the name resolves to that address, but nothing holds it: calls to it leave the Pod and go nowhere.",
@@ -86,6 +106,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "host-namespace",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a service asks for the host's process or IPC namespace",
         meaning: "A service has `pid: host` or `ipc: host`.",
         kubernetes: "Kubernetes has these only for the whole Pod (`hostPID`, `hostIPC`): every container of the Pod then sees the node's processes or shared memory, and the namespace needs Pod Security level `privileged`.",
@@ -94,6 +116,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "name-conflict",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a name would resolve to two addresses",
         meaning: "Two services use one host name (service name, `container_name`, `hostname`, alias, link or extra host) for different addresses.",
         kubernetes: "All names of a Pod go into one `hostAliases` table, where a name has one address; podlift keeps the first.",
@@ -102,6 +126,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "namespace-shared",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "containers share a process namespace, or would have under compose",
         meaning: "A service has `pid: service:X` or `container:X`; or, under `--strategy split`, it shares `pid` or `ipc` with a service that lands in another Pod.",
         kubernetes: "In one Pod, `shareProcessNamespace: true` makes every container see and signal every other's processes (and read their environment under `/proc`), and PID 1 is the Pod's pause process, not the image's entrypoint. Compose shares the namespace between the pair only: when the Pod holds other services, they gain this too, and the finding is a warning naming them (a note when the Pod holds only the pair). Pods never share process or IPC namespaces with each other.",
@@ -110,6 +136,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-isolation",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "one Pod does not separate what compose's networks did",
         meaning: "Services that share no compose network could not reach each other under compose, and a service whose networks are all `internal: true` could not reach outside. In one Pod every container shares one network namespace: each reaches every other over loopback, and all reach what the Pod reaches.",
         kubernetes: "A NetworkPolicy selects whole Pods; it cannot separate containers of one Pod. podlift emits a NetworkPolicy per Pod (the one Pod too) that admits only the Pods sharing a compose network with it (and anyone on the ports compose published on all host addresses), and lets Pods whose networks are all internal out only to those Pods and the cluster's DNS; a CNI that enforces NetworkPolicies (Calico, Cilium, …) applies them. What the policy cannot do is separate the containers inside one Pod, or keep a Pod that mixes internal and other networks from reaching outside.",
@@ -118,6 +146,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-mode-host",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a service uses the host's network",
         meaning: "A service has `network_mode: host`. Under `--strategy pod` this is an error; under `auto` (the default) and `split` the service gets a Pod of its own with `hostNetwork: true`, and this is a warning.",
         kubernetes: "All services of a Pod share its network namespace; one container cannot have the node's network instead. A Pod of its own can: `hostNetwork: true` puts it in the node's network, so its ports are the node's ports (two replicas cannot share a node) and the namespace needs the Pod Security level `privileged`. Under Docker a host-networked service reaches its peers by their preset addresses, because the host routes to its own bridges; a node routes nowhere near them, and podlift does not change a node's routes or firewall. The warning names the preset addresses the service mentions in its environment, command, entrypoint or bind-mounted files.",
@@ -126,6 +156,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-mode-networks",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service sets both `network_mode` and `networks`",
         meaning: "A service has `network_mode` and also joins `networks`.",
         kubernetes: "Compose refuses this combination: the two contradict each other.",
@@ -134,6 +166,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-mode-none",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a service has no network",
         meaning: "A service has `network_mode: none`.",
         kubernetes: "Every container of a Pod shares the Pod's network; one cannot be cut off alone. Under `auto` (the default) and `split` the service gets a Pod of its own, without a Service and without peers' names; only `--strategy pod` stops here.",
@@ -142,6 +176,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-mode-target",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "`network_mode` points nowhere",
         meaning: "`network_mode: service:X` or `container:X` names no service of the project, or the mode is unknown.",
         kubernetes: "A container outside the project does not exist in the cluster; podlift cannot tell whose namespace the service meant to share.",
@@ -150,6 +186,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "network-undeclared",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service joins a network that is not declared",
         meaning: "A service lists a network that the top-level `networks:` does not declare (apart from `default`).",
         kubernetes: "Compose refuses this; podlift reads subnets from the declaration to check the addresses.",
@@ -158,6 +196,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "port-conflict",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "two containers of the Pod declare the same port",
         meaning: "Two services declare one port and protocol (`ports`, `expose`), or a health check calls `localhost:PORT` that another service declares.",
         kubernetes: "Containers of one Pod share a network namespace: two servers binding one port on `0.0.0.0` cannot both start, and `localhost` reaches whichever holds the port. Under `auto` (the default) podlift then puts them in different Pods (`auto-split`); the error remains under `--strategy pod`, and where the two share a namespace on purpose (`network_mode: service:`, `x-podlift.group`).",
@@ -166,6 +206,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "port-host-only",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a port published on a host address is not published in the cluster",
         meaning: "A port is published on one host address (`127.0.0.1:5432:5432`, `[::1]:6379:6379`). Under compose only that host could reach it through the publication; peers on the service's networks called the container port directly. In one Pod podlift makes no Service for it, and the Pod's NetworkPolicy admits other Pods only on the ports compose published on all host addresses, so it does not become reachable cluster-wide (on a cluster whose CNI enforces NetworkPolicies). When the services are split into several Pods, the service's `ClusterIP` Service carries the container port so that the other Pods can call it as peers did; it never takes the `--service-type` (`NodePort`, `LoadBalancer`), so nothing outside the cluster reaches it. The note names each such Service.",
         kubernetes: "A Service makes a port reachable from every Pod in the cluster (and beyond, for `NodePort`/`LoadBalancer`): that would open what the compose file kept closed. `--service-type` applies only to ports compose published on all host addresses.",
@@ -174,6 +216,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "port-internal-only",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a port of a service on internal networks only is not published",
         meaning: "A service lists `ports`, but every network it is on is `internal: true`. Docker accepts the mapping and binds no host port: only the services on those networks reached the container port.",
         kubernetes: "podlift treats such ports as unpublished: they take no `--service-type` (`NodePort`, `LoadBalancer`) and no NetworkPolicy rule that admits any client. In one Pod podlift makes no Service for them; when the services are split into several Pods, the `ClusterIP` Service that peers call carries them, and the Pod's NetworkPolicy admits only the Pods on its compose networks.",
@@ -182,6 +226,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "port-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a port cannot be read",
         meaning: "A `ports` or `expose` entry is not a port mapping, a long-syntax port has no numeric `target`, or the protocol is unknown.",
         kubernetes: "Ports become containerPorts and Services; a misread port would expose the wrong one.",
@@ -190,6 +236,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "ports-unknown",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "services declare no ports",
         meaning: "Under a split into several Pods (`--strategy split`, or `auto` when one Pod cannot do), some services declare neither `ports` nor `expose`. podlift cannot see whether their ports clash with another service's, and a Service forwards only declared ports.",
         kubernetes: "Other Pods reach a service through its Service (by name, and by preset address through the address map); a port nobody declared is not forwarded, so calls to it from other Pods fail.",
@@ -198,6 +246,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "shared-network-privilege",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a service can change the network every container of its Pod shares",
         meaning: "A service has `privileged: true` or `cap_add` of `NET_ADMIN`, `NET_RAW`, `SYS_ADMIN` or `ALL`, and shares its network namespace with other services (one Pod, a `network_mode: service:` group, or an `x-podlift.group`).",
         kubernetes: "Under compose each container had a network namespace of its own. In one Pod a VPN client, a kill switch, a deleted default route or an iptables rule of this service applies to every container of the Pod.",
@@ -206,6 +256,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "source-address",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "peers see a different source address",
         meaning: "In one Pod a connection to a preset address comes from that same address over loopback; across Pods (split strategy) it comes from the caller's Pod IP.",
         kubernetes: "Under compose, a server saw each peer's own preset address as the source. A server that allows clients by source address (access lists, `pg_hba.conf`) refuses the new sources.",
@@ -214,6 +266,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "subnet-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a subnet is not in CIDR notation",
         meaning: "A network's `ipam.config[].subnet` is not an address with a prefix length.",
         kubernetes: "Subnets are how podlift checks that preset addresses are where compose put them.",

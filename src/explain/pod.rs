@@ -1,11 +1,13 @@
 //! Explanations of Pods and strategies: one Pod, split, auto; pod-wide settings and Kubernetes limits.
 
-use super::Explanation;
+use super::{Class, Explanation, Stage};
 
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "auto-split",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "the application runs as several Pods",
         meaning: "One Pod cannot hold the application (two services listen on one port, a service asks for replicas, or uses `network_mode: host` or `none`), so the default `--strategy auto` puts it in the fewest Pods that can, deterministically. One note per extra Pod says why it exists; `podlift plan` shows every Pod.",
         kubernetes: "Peers in other Pods keep reaching each other's preset addresses and names through the address map (the init container sends each address to the owner's Service). What only one Pod gives is lost between Pods: start order, ports nobody declared, ICMP to a preset address, and a server seeing its caller's preset address.",
@@ -14,6 +16,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "init-image-from-compose",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "the compose file chose the image that gets `NET_ADMIN`",
         meaning: "The compose file sets `x-podlift.init-image`, and `--init-image` was not given. The loopback init container claims the preset addresses with `NET_ADMIN` (or privileged, with `--privileged-init`): the compose file, not you, chose the image that runs with that power in every Pod that claims addresses.",
         kubernetes: "An init container with `NET_ADMIN` can change the Pod's routes and firewall rules, which every container of the Pod shares; a hostile image could redirect or read the application's traffic.",
@@ -22,6 +26,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "init-image-iptables",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "the init containers use the iptables image",
         meaning: "When the application runs as several Pods (or with `--inbound-dnat`), each Pod's init container sends the preset addresses of other Pods to their Services with `iptables`, which busybox lacks: podlift then gives it `docker.io/rancher/klipper-lb:v0.4.17` (about 5 MB, Alpine with both iptables backends) instead of `docker.io/library/busybox:1.36.1`. The note names both.",
         kubernetes: "A cluster that pulls only from a mirror (air-gapped, or a registry allow-list) must hold this image too, or every Pod waits in `Init:ImagePullBackOff`.",
@@ -30,6 +36,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "object-too-large",
+        class: Class::Cluster,
+        stage: Stage::Render,
         title: "an object is larger than Kubernetes stores",
         meaning: "A rendered object exceeds a Kubernetes limit: more than 1 MiB of data in a ConfigMap or Secret, more than 256 KiB of annotations, or more than 1.5 MiB in all (a Pod of very many containers, or many large bind-mounted files).",
         kubernetes: "The API server refuses the object, so the application would not deploy at all.",
@@ -38,6 +46,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "pod-security",
+        class: Class::Note,
+        stage: Stage::Render,
         title: "the Pods need the `privileged` Pod Security level",
         meaning: "podlift measures the rendered Pods against the Pod Security Standards and reports the strictest level they satisfy (`check` prints it). This note says which container needs `privileged` and why: the loopback init container adds `NET_ADMIN` (or runs privileged with `--privileged-init`); a service is `privileged`, adds a capability beyond `baseline`'s list, or binds a host path.",
         kubernetes: "A namespace that enforces `baseline` or `restricted` refuses such a Pod. `--create-namespace` labels the Namespace with the level the Pods need: `baseline` when nothing needs more.",
@@ -46,6 +56,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "pod-wide-widened",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "one service's pod-wide setting applies to every container of the Pod",
         meaning: "Kubernetes has some settings once per Pod: `securityContext.supplementalGroups` (from `group_add`), `sysctls`, `dnsConfig` (`dns`, `dns_search`, `dns_opt`), `hostname`. When one service of the Pod sets them and another does not, the other gets them too; under compose only the service that asked had them.",
         kubernetes: "Every container of the Pod runs with the Pod's supplemental groups (a warning: `group_add: [\"0\"]` of one service gives every container root's group), and shares its sysctls, DNS settings and host name.",
@@ -54,6 +66,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "pod-wide-differs",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "services set a Pod-wide setting differently",
         meaning: "A setting Kubernetes has once per Pod (hostname, DNS servers and search domains, labels as annotations, stop grace period, …) has different values in different services.",
         kubernetes: "All services of a Pod share one value; podlift keeps the first service's (for the stop grace period, the longest). The default `--strategy auto` gives services that set `hostname`, `dns`, `dns_search`, `dns_opt` or `sysctls` differently Pods of their own, so this is reported under `--strategy pod`, for services that share a namespace or an `x-podlift.group`, and for labels and the stop grace period.",
@@ -62,6 +76,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "replicas",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a service asks for more than one replica in one Pod",
         meaning: "A service sets `deploy.replicas` (or `scale`) above 1 under the pod strategy.",
         kubernetes: "The Pod holds every service; replicas of the Pod would copy the whole stack, preset addresses included.",
@@ -70,6 +86,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "replicas-stateful",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a replicated group mounts named volumes",
         meaning: "Under `--strategy split`, a group asks for several replicas and mounts named volumes.",
         kubernetes: "A Deployment's replicas share one PersistentVolumeClaim; most storage allows one writer, and the copies would corrupt each other's data.",
@@ -78,6 +96,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "restart-differs",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "services restart differently, but a Pod restarts all",
         meaning: "A long-running service has a restart policy that does not restart it (`no`, `on-failure`), while another service's policy (`always`, `unless-stopped`) does.",
         kubernetes: "A Deployment's Pod has one restart policy, `Always`: the kubelet restarts every container that exits, including one compose would have left stopped.",
@@ -86,6 +106,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "restart-pod",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "every container of the Pod restarts when it exits",
         meaning: "All services share one restart policy that does not restart (compose's default `no`, or `on-failure`).",
         kubernetes: "A Deployment's Pod restarts each container that exits (`restartPolicy: Always`); services compose left stopped run again.",
@@ -94,6 +116,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-ipv6",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "an IPv6 preset address is not reachable from other Pods",
         meaning: "Under `--strategy split`, a service's preset address is IPv6. The address map translates IPv4 preset addresses to Services only.",
         kubernetes: "Peers in other Pods that call this address reach nothing.",
@@ -102,6 +126,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-name",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a name does not resolve in other Pods",
         meaning: "Under `--strategy split`, a service's extra name (`container_name`, a network alias, `hostname`) cannot be the name of a Service (it is not a DNS label: dots, upper-case letters), and the service has no IPv4 preset address that other Pods' `hostAliases` could point it at.",
         kubernetes: "Peers in other Pods that call the service by this name fail to resolve it.",
@@ -110,6 +136,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-no-ports",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a service of a split project declares no ports",
         meaning: "Under `--strategy split`, a service with a preset address declares no `ports` or `expose`.",
         kubernetes: "Across Pods, a preset address is translated to the service's ClusterIP, and a Service forwards only declared ports: nothing reaches this one.",
@@ -118,6 +146,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-one-shot",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a one-shot service runs in a Deployment of its own",
         meaning: "Under `--strategy split`, a service others wait for with `service_completed_successfully` lands in its own Deployment.",
         kubernetes: "A Deployment restarts its Pod's containers when they exit, so the one-shot task runs again and again.",
@@ -126,6 +156,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-start-order",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "start order across Pods is not enforced",
         meaning: "Under `--strategy split`, a service waits (`depends_on`) for a service in another Pod.",
         kubernetes: "Pods start independently; Kubernetes has no order between them.",

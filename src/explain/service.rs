@@ -1,11 +1,13 @@
 //! Explanations of one service's settings: image, command, dependencies, health, resources, security.
 
-use super::Explanation;
+use super::{Class, Explanation, Stage};
 
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "capability-unknown",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "a `cap_add`/`cap_drop` item is not a Linux capability",
         meaning: "An item of `cap_add` or `cap_drop` names no Linux capability (a typo, a path, `CAP_ALL`). Docker takes a name in any case, with or without `CAP_` (`cap_net_raw`, `CAP_NET_RAW`, `NET_RAW`), or `ALL`, and refuses anything else; podlift writes the bare upper-case name Kubernetes takes.",
         kubernetes: "The container runtime would refuse the Pod for an unknown capability, or (for a `CAP_` spelling copied verbatim) drop nothing.",
@@ -14,6 +16,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "command-syntax",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a command cannot be split into words",
         meaning: "`command` or `entrypoint` is written as one string that shell-style splitting cannot read, usually an unclosed quote.",
         kubernetes: "Kubernetes takes a command as a list of words; podlift splits a string the way compose does, and cannot guess where an unclosed quote ends.",
@@ -22,6 +26,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "container-name-duplicate",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "two services have the same `container_name`",
         meaning: "Two services set one `container_name`. Compose refuses the file: a container name must be unique.",
         kubernetes: "The container name becomes a name in the Pod's `hostAliases`; one name cannot point at two services.",
@@ -30,6 +36,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "cpus-invalid",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "a CPU setting is not one Docker accepts",
         meaning: "`cpus` or `deploy.resources.*.cpus` holds something other than a positive number, or `cpu_period` is outside the 1 ms to 1 s (1000 to 1000000 microseconds) Docker accepts (0 means Docker's default, 100000), or `cpu_quota` is below Docker's least, 1000 (1 ms; `-1` means no limit).",
         kubernetes: "It becomes the container's CPU request or limit, which must be a positive quantity; `cpu_quota` over `cpu_period` is the limit, so a wrong period would write a wrong one.",
@@ -38,6 +46,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-condition",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a `depends_on` condition is unknown",
         meaning: "A long-syntax `depends_on` entry has a `condition` compose does not know.",
         kubernetes: "The condition decides how podlift orders start-up (sidecar, startup probe, one-shot init container); an unknown one falls back to `service_started`.",
@@ -46,6 +56,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-cycle",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "services depend on each other in a cycle",
         meaning: "Following `depends_on` (and `network_mode: service:X`) leads back to where it started.",
         kubernetes: "Start order becomes init containers and sidecars in one sequence; a cycle has no first member, and compose refuses it too.",
@@ -54,6 +66,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-optional",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "an optional dependency is not active",
         meaning: "A service depends on another with `required: false`, and that service is not part of the project (its profile is not active). Compose starts the service without it; podlift does the same.",
         kubernetes: "Nothing waits for the missing service; if the application needs it at run time, it must cope with its absence.",
@@ -62,6 +76,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-restart",
+        class: Class::Note,
+        stage: Stage::Model,
         title: "`restart: true` on a dependency is not carried over",
         meaning: "A `depends_on` entry says `restart: true`: `docker compose` restarts this service whenever it restarts the dependency.",
         kubernetes: "Kubernetes restarts each container on its own; nothing restarts a dependent when its dependency restarts.",
@@ -70,6 +86,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-self",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service depends on itself",
         meaning: "A service lists its own name under `depends_on`.",
         kubernetes: "It could never start; compose refuses it.",
@@ -78,6 +96,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "depends-on-unknown",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a service depends on a service that does not exist",
         meaning: "`depends_on` (or `links`, `volumes_from`, `network_mode: service:NAME`) names something that is not a service of the project (after profiles are applied). Compose checks this for every service before it selects the ones named on the command line: naming a service of an inactive profile enables it, but not for the services that need it.",
         kubernetes: "There is no container to wait for; compose refuses this too.",
@@ -86,6 +106,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "duration-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a duration of podlift's own cannot be read",
         meaning: "`x-podlift.startup-timeout` is not a duration above zero. (A compose duration that cannot be read — a health check's `interval`, `stop_grace_period` — is a `type` error, as in compose.)",
         kubernetes: "The timeout becomes the `startupProbe` budget of a service that dependents wait on.",
@@ -94,6 +116,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "environment-from-shell",
+        class: Class::Note,
+        stage: Stage::Model,
         title: "a variable's value was taken from the shell that ran podlift",
         meaning: "`environment` names a variable without a value (`- HOME`), or interpolation takes `${NAME}` (in a compose file, `.env`, an `env_file` or a `label_file`) from the shell. Compose then takes its value from the shell that runs compose; podlift does the same at convert time and writes the value into the manifests. The notes name every such variable (each `${NAME}` once), never its value.",
         kubernetes: "The value is frozen into the manifests: it is the value on the machine that converted, not on the cluster, and it may be something private from your shell.",
@@ -102,6 +126,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "health-probe-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "`x-podlift.health-probe` is not a probe podlift knows",
         meaning: "A service's `x-podlift.health-probe` is not `none`, `readiness` or `liveness`.",
         kubernetes: "It chooses what the service's health check becomes besides the start gate of `service_healthy` dependents: nothing (as under compose), a `readinessProbe` (while it fails, every Service of the Pod stops sending it traffic) or a `livenessProbe` (the kubelet restarts the container).",
@@ -110,6 +136,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "health-probe-unused",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "`x-podlift.health-probe` has no effect",
         meaning: "A service sets `x-podlift.health-probe`, but has no `healthcheck` in the compose file (or disables it), so there is no check to make a probe of.",
         kubernetes: "Probes are made from the compose health check only; podlift does not read the image's `HEALTHCHECK` yet.",
@@ -118,6 +146,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "healthcheck-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a health check's `test` is not a command",
         meaning: "`healthcheck.test` as a list does not start with `CMD`, `CMD-SHELL` or `NONE`.",
         kubernetes: "The test becomes an exec probe; podlift has to know whether to run it directly or through `sh -c`.",
@@ -126,6 +156,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "healthy-unknown",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a `service_healthy` dependency on a service without a health check",
         meaning: "A service waits for another with `condition: service_healthy`, but the other has no `healthcheck` in the compose file (or disables it). Compose then waits on the image's own `HEALTHCHECK`, and refuses to start the dependent when the image has none.",
         kubernetes: "The wait is a `startupProbe` made from the health check. podlift does not read images yet, so without a compose `healthcheck` there is no probe: the dependent waits only until its target has started.",
@@ -134,6 +166,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "hook-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a `post_start` or `pre_stop` hook has no command",
         meaning: "An entry of `post_start` or `pre_stop` has no `command` (or an empty one).",
         kubernetes: "A Kubernetes lifecycle hook is an exec of a command in the container; without one there is nothing to run.",
@@ -142,6 +176,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "hook-not-carried",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "part of a `post_start` or `pre_stop` hook cannot be carried over",
         meaning: "A service has several hooks for one event, or a hook sets its own `user`, `privileged`, `environment` or `working_dir`.",
         kubernetes: "A container's `lifecycle.postStart`/`preStop` is one exec handler that runs as the container runs: its user, capabilities, environment and working directory. Only the first hook's command is carried over.",
@@ -150,6 +186,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "image-built",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a service is built, not pulled",
         meaning: "A service has `build:`; podlift uses its `image:` (or the name compose would give the built image).",
         kubernetes: "A cluster pulls images from a registry; it cannot build them, and an image built on your machine is not in any registry.",
@@ -158,6 +196,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "image-invalid",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "an image reference cannot be pulled",
         meaning: "`image` is not a valid reference, e.g. `nginx:` with an empty tag (typically a `${TAG}` that was not set), upper-case letters in the repository, or spaces.",
         kubernetes: "The kubelet cannot pull such an image, and the Pod never starts (`InvalidImageName`).",
@@ -166,6 +206,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "image-missing",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service has no image",
         meaning: "A service has neither `image:` nor `build:`.",
         kubernetes: "Every container of the Pod needs an image the cluster can pull.",
@@ -174,6 +216,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "kompose-label",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "kompose's labels are not interpreted",
         meaning: "Services carry `kompose.*` labels (`kompose.service.type`, `kompose.volume.size`, …), settings of the kompose converter.",
         kubernetes: "podlift does not read them; they are left out of the Pod's annotations rather than copied as text nobody reads.",
@@ -182,6 +226,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-controller",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a label becomes an annotation that a cluster controller acts on",
         meaning: "A service's `labels` (or `annotations`) carry keys that cluster controllers may read: every key with a DNS-style prefix (`sidecar.istio.io/inject`, `gke-gcsfuse/volumes`, `instrumentation.opentelemetry.io/inject-java`) or in dotted reverse-DNS form (`com.example.team`, `traefik.enable`), except keys known to describe only (`org.opencontainers.image.*`, `org.label-schema.*`, `com.docker.compose.*`, `app.kubernetes.io/*`, `helm.sh/chart`). Compose ignored them; podlift copies compose labels into the Pod's annotations. Keys the container runtime reads are `label-runtime`.",
         kubernetes: "In the cluster they act: a mesh injects a sidecar or not, a secret injector mounts secrets into the Pod, a CNI plugin attaches extra networks or fixes addresses, the kubelet applies an AppArmor profile. A compose file from elsewhere can choose these for you.",
@@ -190,6 +236,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-credential",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a label looks like a credential",
         meaning: "Compose labels (from `labels` and `label_file`) become annotations of the Pod; this label's name or value looks like a credential (a password, a token, a URL with a password).",
         kubernetes: "Annotations are plain text that anyone who can read the Pod sees, and cannot reference a Secret, so the label is left out (its value is never printed).",
@@ -198,6 +246,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-file-private",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a label file looks private",
         meaning: "`label_file` names a file that is (or links to) a private file: an `.env` file, a key, a credentials file.",
         kubernetes: "Its lines would become plain-text annotations of the Pod, so the file is not read.",
@@ -206,6 +256,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-invalid",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a label is not a valid annotation key",
         meaning: "Compose labels become annotations of the Pod; this label's key does not fit Kubernetes' key syntax.",
         kubernetes: "The API server would refuse the whole object, so the label is left out.",
@@ -214,6 +266,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-runtime",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a label becomes an annotation the container runtime acts on",
         meaning: "A service's `labels` (or `annotations`) carry keys that the container runtime or the kubelet reads when it creates the container: `io.kubernetes.cri-o.*` (devices, user namespace mode), `io.katacontainers.*` (hypervisor and kernel parameters), `run.oci.*` (crun: keep the original groups), `io.containerd.*`, `io.podman.annotations.*`, the kubelet's AppArmor and seccomp keys. Compose ignored them; podlift copies compose labels into the Pod's annotations.",
         kubernetes: "On nodes whose runtime honours them (and allows them for the Pod's runtime class) they change how the container runs: devices from the host, a user namespace, kernel parameters, groups, a security profile.",
@@ -222,6 +276,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "pull-policy",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a pull policy has no Kubernetes equivalent",
         meaning: "`pull_policy` is a refresh schedule (`daily`, `weekly`, `every_12h`) or another value with no `imagePullPolicy` counterpart.",
         kubernetes: "The cluster's default pull policy applies.",
@@ -230,6 +286,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "quantity-invalid",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "a size is not a Kubernetes quantity",
         meaning: "`--volume-size` or a volume's `x-podlift.size` is not a quantity Kubernetes accepts: `1GB` and `10gi` are not units there.",
         kubernetes: "The claim's `resources.requests.storage` would be refused by the API server.",
@@ -238,6 +296,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "resource-conflict",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a resource is set twice with different values, or its reservation is above its limit",
         meaning: "A service sets `cpus`, `mem_limit` or `mem_reservation` and also the matching `deploy.resources` field, with different values (compose refuses the file); or a reservation (`mem_reservation`, `deploy.resources.reservations`) is above the limit (`mem_limit`, `cpus`, `deploy.resources.limits`), which compose takes.",
         kubernetes: "A container has one limit and one request per resource; podlift cannot know which value was meant. The API server refuses a container whose request is above its limit.",
@@ -246,6 +306,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "restart-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a restart policy is unknown",
         meaning: "`restart` is not `no`, `always`, `on-failure[:N]` or `unless-stopped`.",
         kubernetes: "podlift compares restart policies to warn where the Pod restarts differently; an unknown one cannot be compared.",
@@ -254,6 +316,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "scale-zero",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a service scaled to zero is left out",
         meaning: "The service has `scale: 0` or `deploy.replicas: 0`. `docker compose up` creates no container for it (`docker compose config` still lists it).",
         kubernetes: "podlift leaves it out of the Pods as well: no container, Service, claim or ConfigMap of its own. A kept service's `depends_on` and `links` on it are dropped, as compose waits for no container of it.",
@@ -262,6 +326,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "scale-zero-needed",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a service shares something with a service scaled to zero",
         meaning: "A kept service takes the network namespace (`network_mode: service:NAME`), the volumes (`volumes_from`) or the `pid`/`ipc` namespace of a service with `scale: 0` or `deploy.replicas: 0`. Compose creates no container of that service, so there is nothing to share.",
         kubernetes: "podlift leaves the scaled-out service out of the Pods, so the share has no target either.",
@@ -270,6 +336,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "security-opt",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a `security_opt` entry needs care or cannot be carried over",
         meaning: "A `security_opt` names a seccomp profile file or an AppArmor profile (they must exist on the nodes), or an option Kubernetes has no field for (`label=disable`, `systempaths=unconfined`, …), or `no-new-privileges` beside `privileged`/`SYS_ADMIN`.",
         kubernetes: "`seccomp=FILE` becomes `seccompProfile: Localhost`, read from the kubelet's directory on the node; `apparmor=NAME` becomes `appArmorProfile: Localhost`, which needs the profile loaded there. A Pod whose profile is missing does not start.",
@@ -278,6 +346,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "service-excluded-needed",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "a service that is kept needs a service that `--exclude` leaves out",
         meaning: "`--exclude NAME` leaves a service out of the conversion, but a service that is converted needs it: a required `depends_on` entry, `links`, `volumes_from`, or `network_mode`/`ipc`/`pid: service:NAME`.",
         kubernetes: "The kept service would wait for, share the namespace of, or mount the volumes of a container that is not there; `docker compose up` would start the excluded service along with it.",
@@ -286,6 +356,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "service-name-alias",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "Services are named after other names of a compose service",
         meaning: "When services are split into several Pods, a service's other names (`container_name`, `hostname`, network aliases, `links` aliases) each get a Service of that name, so that other Pods resolve them as compose's DNS did. The note lists each such Service and where its name comes from.",
         kubernetes: "A Service's name is the namespace's: `kubectl apply` replaces a Service of the same name that is already there (another application's, or one made by hand), and that one's clients then reach this service. These names are easy to miss: they are not the compose services' names.",
@@ -294,6 +366,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "service-name-reserved",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a Service would be named `kubernetes`",
         meaning: "A Service podlift would make is named `kubernetes`: a compose service of that name with ports, or (under a split) a `container_name`, `hostname`, network alias or `links` alias `kubernetes`.",
         kubernetes: "`kubernetes` in `default` is the API server's own Service: applying another of that name replaces its ports and selector. In any namespace, a Service named `kubernetes` sets `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` in the namespace's Pods that have service links, and in-cluster clients (client-go, kubectl in a Pod) send their service account tokens there. podlift refuses the name in every namespace, since the output may be applied to any. (Other Services a cluster runs, such as `kube-dns` in `kube-system`, are not Kubernetes' own names; the `service-name-alias` note lists every name that comes from an alias, to check against the namespace.)",
@@ -302,6 +376,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "start-order",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "start order cannot be enforced below Kubernetes 1.29",
         meaning: "With `--kube-version` below 1.29 there are no native sidecars: the containers of a Pod start together, in list order.",
         kubernetes: "`depends_on` is then kept as the order of the containers, which Kubernetes does not wait on; a service that must finish first but itself waits for others cannot be placed.",
@@ -310,6 +386,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "startup-timeout-unused",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "`x-podlift.startup-timeout` has no effect",
         meaning: "A service sets `x-podlift.startup-timeout`, but no service waits on it with `condition: service_healthy`, so it gets no `startupProbe` to time.",
         kubernetes: "Only a service that dependents wait on gets a `startupProbe`; podlift never adds one elsewhere, because a failed `startupProbe` kills the container and compose never does that.",
@@ -318,6 +396,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "sysctl-unsafe",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a sysctl is not in Kubernetes' safe set",
         meaning: "A service sets a sysctl that the kubelet does not allow by default.",
         kubernetes: "The kubelet refuses a Pod with an unsafe sysctl unless the node allows it, so podlift leaves it out.",
@@ -326,6 +406,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "user-invalid",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "`user` or `group_add` is a numeric id out of Kubernetes' range",
         meaning: "A service's `user` is a number outside 0 to 2147483647 (`-1`, `4294967295`), for the user or the group, or a `group_add` item is.",
         kubernetes: "`runAsUser`, `runAsGroup` and `supplementalGroups` take ids from 0 to 2147483647; the API server refuses a Pod with any other, so podlift writes none.",
@@ -334,6 +416,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "user-name",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "`user` names a user instead of a numeric id",
         meaning: "A service's `user` is a name (`postgres`) rather than a uid.",
         kubernetes: "Kubernetes' `runAsUser` takes numeric ids only, so the image's default user runs.",

@@ -1,11 +1,13 @@
 //! Explanations of volumes, bind mounts, secrets, configs and the files they name.
 
-use super::Explanation;
+use super::{Class, Explanation, Stage};
 
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "bind-claim",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a bind mount becomes an empty PersistentVolumeClaim",
         meaning: "With `--bind-as pvc`, a bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a claim.",
         kubernetes: "A cluster cannot see the files on the machine where compose ran; the claim starts empty.",
@@ -14,6 +16,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-copied",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "bind-mounted files are copied into the manifests",
         meaning: "A bind mount names a regular file (or a small directory of them) inside the project directory. podlift reads it now and puts its content into a ConfigMap mounted at the same path; one note lists every file, its size and where it goes.",
         kubernetes: "A cluster node has no copy of the project directory, so the file must travel inside the manifests. Its content is fixed at convert time: a later change of the file on disk reaches the cluster only by converting again.",
@@ -22,6 +26,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-host-path",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a bind mount becomes a hostPath volume",
         meaning: "A bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a `hostPath` volume (the default `--bind-as hostpath`).",
         kubernetes: "A hostPath is a directory on whichever node runs the Pod: it must exist there with the right content, and it ties the Pod to that node. Many clusters forbid hostPath.",
@@ -30,6 +36,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-host-time",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a time zone file is bound from the host",
         meaning: "A bind of `/etc/localtime` or `/etc/timezone` (the common way to give a container the host's time zone) becomes a `hostPath` of the same file. It is reported apart from other hostPaths: it is an idiom, not a risk to data.",
         kubernetes: "Every node has these files, so the Pod gets the time zone of the node it runs on. The hostPath still needs Pod Security level `privileged`, and some clusters forbid hostPath altogether.",
@@ -38,6 +46,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-node-control",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a bind mount hands the container the node",
         meaning: "A bind mount's source is a path that controls the node, or a directory that holds one: a container runtime's socket or directory (containerd, CRI-O, Podman, `/run/docker`, and `containerd.sock`, `crio.sock`, `podman.sock` anywhere), a runtime's images and containers (`/var/lib/docker`, `/var/lib/containerd`, `/var/lib/containers`), the kubelet's and Kubernetes' credentials (`/var/lib/kubelet`, `/etc/kubernetes`, `/var/lib/etcd`, `/var/lib/rancher`, `/etc/rancher`) — or any directory above one of them (`/`, `/var`, `/run`, `/var/run`, `/var/lib`, `/etc`). It is decided on the normalised path, after following links. The Docker socket itself is `docker-socket`.",
         kubernetes: "On a cluster node these paths are the node: its runtime's socket starts privileged containers, `/var/lib/kubelet` holds every Pod's service-account tokens, `/etc/kubernetes` the kubelet's kubeconfig. A Pod that mounts them, even read-only, controls the node and often the cluster. Compose accepts the file; only the conversion refuses it. `/etc/localtime` and `/etc/timezone` stay allowed (`bind-host-time`).",
@@ -51,6 +61,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-private",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a private-looking file outside the project is bind-mounted",
         meaning: "A bind mount names a file or directory outside the project directory that looks like a credential (a private key, `.env`, `shadow`, `.netrc`, a key store …). podlift copies it nowhere and does not mount the node's file in its place.",
         kubernetes: "Copying it would put the credential into the manifests; mounting the node's path (`hostPath`) would hand whatever that node holds to the container and needs a privileged Pod Security level.",
@@ -59,6 +71,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "bind-secret",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a private-looking file goes into a Secret, not a ConfigMap",
         meaning: "A bind-mounted file (or a `configs:` file) inside the project looks private — PEM private-key content, `*.key`, `id_rsa`-style names, `.env` — or a config's `content:` or the variable its `environment:` names looks like a credential (the rule of `env-secret`). podlift puts it into a Secret and mounts it from there.",
         kubernetes: "ConfigMaps are readable by anyone who may read the namespace's configuration and often end up in logs and Git; Secrets can be restricted by RBAC and encrypted at rest.",
@@ -67,6 +81,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "config-undeclared",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service uses a config that is not declared",
         meaning: "A service lists a config under `configs:` that the top-level `configs:` does not define.",
         kubernetes: "podlift turns each declared config into a ConfigMap; without the declaration there is no content and no name to mount. Compose refuses this too.",
@@ -75,6 +91,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "docker-socket",
+        class: Class::Cluster,
+        stage: Stage::Plan,
         title: "a service mounts the Docker socket",
         meaning: "A bind mount's source is the Docker daemon's socket (`/var/run/docker.sock` and the like).",
         kubernetes: "Cluster nodes run containerd or CRI-O, not Docker: there is no socket to mount, and giving a Pod the node's container runtime hands it the whole node.",
@@ -83,6 +101,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "env-file-syntax",
+        class: Class::Refused,
+        stage: Stage::Load,
         title: "an env file cannot be read as `NAME=value` lines",
         meaning: "An `.env` file (for interpolation, `--env-file`) or a service's `env_file` has a line podlift cannot parse, such as an unclosed quote.",
         kubernetes: "The values become container environment or interpolate the compose file; a misread value would silently change the application's configuration.",
@@ -91,6 +111,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "env-file-unreadable",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a service's env file cannot be read",
         meaning: "A file named under a service's `env_file` does not exist or cannot be read.",
         kubernetes: "Its variables would be missing from the container; compose refuses to start in this case unless the entry says `required: false`.",
@@ -99,6 +121,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "env-secret",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "credential-looking environment variables go into a Secret",
         meaning: "Variables of a service's environment (from `env_file`, `environment` or interpolation alike) look like credentials: a name with a word such as `PASSWORD`, `PASSWD`, `PASS`, `SECRET`, `TOKEN`, `AUTH`, `CREDENTIALS`, `PRIVATE_KEY`, `API_KEY` or `ACCESS_KEY` (not when its last word is `FILE`, `PATH`, `URL`, `METHOD`, `ENABLED` …, nor for an empty or flag value such as `yes`), or a value shaped like a PEM private key, a URL with a password, a JWT or a well-known token (GitHub, GitLab, Slack, AWS, Stripe, Google …). podlift puts them into one Secret per service (`<project>-<service>-env`, keyed by the variable's name) and the container reads them with `valueFrom.secretKeyRef`, in compose's order and with compose's overrides; one note names them and the services (those that move the same variables share it), never a value. The other variables stay plain `value`s.",
         kubernetes: "Anyone who may read a Deployment (the default `view` role) reads its `env`; Secrets can be kept from them by RBAC and encrypted at rest. The Helm chart takes the values from `values.yaml` (`secrets.NAME.data`) or from an existing Secret (`secrets.NAME.existingSecret`), never from a template; the Kustomize base holds the Secret as a resource file.",
@@ -107,6 +131,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "external-object",
+        class: Class::Warning,
+        stage: Stage::Plan,
         title: "a secret or config must already exist in the cluster",
         meaning: "A secret or config is `external`, or its content cannot be read at convert time (e.g. `environment:` naming an unset variable).",
         kubernetes: "The Pod mounts a Secret or ConfigMap of the given name and key; Kubernetes will not start the Pod until that object exists in its namespace.",
@@ -115,6 +141,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "file-mode",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a secret's or config's `mode` has bits Kubernetes cannot set",
         meaning: "A service's `secrets` or `configs` entry sets a `mode` with set-user-ID, set-group-ID or sticky bits (`04755`), beyond the permission bits.",
         kubernetes: "A mounted Secret's or ConfigMap's file takes permission bits only (`items[].mode`, 0 to 0777); podlift uses the default mode (0644) instead. Permission bits alone are carried as `items[].mode`.",
@@ -123,6 +151,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "file-owner",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a secret's or config's `uid`/`gid` is not carried over",
         meaning: "A service's `secrets` or `configs` entry sets `uid` or `gid`: under compose the file belongs to that user or group.",
         kubernetes: "Kubernetes mounts a Secret's or ConfigMap's files as root, with the Pod's `fsGroup` (if any) as their group; there is no per-file owner. A process of another user can read the file only if `mode` lets others read it. `fsGroup` changes the group of every volume of the Pod, so podlift does not set it for one file.",
@@ -131,6 +161,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "label-file-unreadable",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a `label_file` cannot be read",
         meaning: "A file named in `label_file` is missing, not UTF-8 text, or not `KEY=VALUE` lines.",
         kubernetes: "Its labels would become Pod annotations; compose refuses the file too.",
@@ -139,6 +171,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "secret-undeclared",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service uses a secret that is not declared",
         meaning: "A service lists a secret under `secrets:` that the top-level `secrets:` does not define.",
         kubernetes: "podlift turns each declared secret into a Secret; without the declaration there is no content and no name to mount. Compose refuses this too.",
@@ -147,6 +181,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "tmpfs-options",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a tmpfs becomes an `emptyDir` without Docker's mount options",
         meaning: "A service's `tmpfs` (or a `type: tmpfs` volume) becomes an `emptyDir` with `medium: Memory` (its `size` as `sizeLimit`). Docker mounts a tmpfs `noexec,nosuid,nodev` by default and takes `mode`, `uid`, `gid` and mount flags; a note says what the default loses, a warning names the options the compose file wrote.",
         kubernetes: "An `emptyDir` takes no mount options, owner or mode: its files can be executed (a hardening the compose file relied on is gone), and it is owned by root, writable by all (0777).",
@@ -155,6 +191,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volume-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
         title: "a volume mount cannot be read",
         meaning: "A short-syntax volume is not `SOURCE:TARGET[:MODE]`, or a long-syntax one has no `target`.",
         kubernetes: "Mounts become volumes and volumeMounts; without a target there is nothing to mount.",
@@ -163,6 +201,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volume-starts-empty",
+        class: Class::Note,
+        stage: Stage::Plan,
         title: "a new volume starts empty",
         meaning: "An anonymous volume (`- /app/node_modules`), a `tmpfs` or a new named volume becomes an `emptyDir` or a new claim. Docker fills a new volume with what the image has at the mount path; Kubernetes does not.",
         kubernetes: "A service that expects the image's files at that path (`node_modules`, default configuration, a seeded database) finds an empty directory and fails or behaves differently.",
@@ -171,6 +211,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volume-target-relative",
+        class: Class::Cluster,
+        stage: Stage::Model,
         title: "a container path of a mount is not absolute",
         meaning: "A volume, bind mount or tmpfs is mounted at a relative path (`data:redis-vol/bitnami`). Compose reads the file, but Docker refuses to create such a container.",
         kubernetes: "A container's `volumeMounts[].mountPath` must be absolute too; the API server would refuse the Pod.",
@@ -179,6 +221,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volume-undeclared",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "a service mounts a volume that is not declared",
         meaning: "A service mounts a named volume that the top-level `volumes:` does not declare.",
         kubernetes: "Each declared volume becomes a PersistentVolumeClaim; compose refuses an undeclared one.",
@@ -187,6 +231,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volume-unsupported",
+        class: Class::Warning,
+        stage: Stage::Model,
         title: "a volume type is not carried over",
         meaning: "A long-syntax volume has a `type` other than `volume`, `bind` or `tmpfs` (e.g. `npipe`, `cluster`).",
         kubernetes: "Kubernetes has no counterpart; the mount is left out.",
@@ -195,6 +241,8 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "volumes-from-unknown",
+        class: Class::Refused,
+        stage: Stage::Plan,
         title: "`volumes_from` names no service",
         meaning: "`volumes_from` names something that is not a service of the project.",
         kubernetes: "A container outside the project does not exist in the cluster; there are no mounts to copy.",

@@ -251,12 +251,12 @@ fn known(
         if let Some(near) = near {
             diagnostic = diagnostic.help(near);
         }
-        diagnostics.push(diagnostic);
+        diagnostics.push_command_line(diagnostic);
     }
     for name in selection.named {
         if selection.excluded.contains(name) {
             ok = false;
-            diagnostics.push(Diagnostic::command(format!(
+            diagnostics.push_command_line(Diagnostic::command(format!(
                 "service `{name}` is both named and excluded (`--exclude {name}`); leave out one of the two"
             )));
         }

@@ -14,7 +14,7 @@ const MAX_LINES: usize = 600;
 /// (`crate::NAME`). A stage sees the stages before it, never after.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("source", &[]),
-    ("diagnostic", &["source"]),
+    ("diagnostic", &["explain", "source"]),
     ("explain", &[]),
     ("load", &["diagnostic", "source"]),
     ("model", &["load", "diagnostic", "source"]),
@@ -280,4 +280,17 @@ fn every_plan_error_is_a_reference_error_or_a_cluster_error() {
         REFERENCE_ERRORS.iter().all(|c| !CLUSTER_ERRORS.contains(c)),
         "a code in both lists"
     );
+    // The lists agree with the table's classes, which `config` decides by.
+    for (list, class) in [
+        (REFERENCE_ERRORS, podlift::explain::Class::Refused),
+        (CLUSTER_ERRORS, podlift::explain::Class::Cluster),
+    ] {
+        for code in list {
+            assert_eq!(
+                podlift::explain::class(code),
+                Some(class),
+                "`{code}`: its class in src/explain/"
+            );
+        }
+    }
 }

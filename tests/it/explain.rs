@@ -3,28 +3,41 @@
 
 use crate::common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::{Test, repo};
+use podlift::diagnostic::Severity;
+use podlift::explain::{Class, Stage};
 
 /// Every code passed to `Diagnostic::error`, `::warning` or `::note` in the
 /// library's source: each string literal in the call's first argument (so
 /// `if secret { "secret-undeclared" } else { "config-undeclared" }` yields
-/// both). Test modules (`#[cfg(test)] mod …`) are left out.
-fn emitted_codes() -> BTreeSet<String> {
+/// both), with each place's severity and stage (the module it is in).
+/// Test modules (`#[cfg(test)] mod …`) are left out.
+fn emitted() -> BTreeMap<String, Vec<(Severity, String)>> {
     let mut files = Vec::new();
-    collect_rust_files(&repo().join("src"), &mut files);
+    let src = repo().join("src");
+    collect_rust_files(&src, &mut files);
     assert!(files.len() > 10, "the scan found the source files");
-    let mut codes = BTreeSet::new();
+    let mut codes: BTreeMap<String, Vec<(Severity, String)>> = BTreeMap::new();
     let mut calls = 0;
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let text = without_test_modules(&text);
-        for constructor in [
-            "Diagnostic::error(",
-            "Diagnostic::warning(",
-            "Diagnostic::note(",
+        let module = file
+            .strip_prefix(&src)
+            .unwrap()
+            .components()
+            .next()
+            .unwrap();
+        let module = module.as_os_str().to_str().unwrap().trim_end_matches(".rs");
+        // `lib.rs` reads `x-podlift.allow` from the model.
+        let stage = if module == "lib" { "model" } else { module };
+        for (constructor, severity) in [
+            ("Diagnostic::error(", Severity::Error),
+            ("Diagnostic::warning(", Severity::Warning),
+            ("Diagnostic::note(", Severity::Note),
         ] {
             for (at, _) in text.match_indices(constructor) {
                 calls += 1;
@@ -35,12 +48,21 @@ fn emitted_codes() -> BTreeSet<String> {
                     "{}: the code of `{constructor}` must be a string literal (or literals in an `if`), found `{argument}`",
                     file.display()
                 );
-                codes.extend(literals);
+                for code in literals {
+                    codes
+                        .entry(code)
+                        .or_default()
+                        .push((severity, stage.to_owned()));
+                }
             }
         }
     }
     assert!(calls > 50, "the scan found the diagnostics ({calls} calls)");
     codes
+}
+
+fn emitted_codes() -> BTreeSet<String> {
+    emitted().into_keys().collect()
 }
 
 fn collect_rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -113,6 +135,69 @@ fn every_code_the_program_can_emit_is_explained() {
         missing.is_empty(),
         "codes without an entry in src/explain.rs: {missing:?}"
     );
+}
+
+/// The table's class of a code is what its diagnostics are made as: an
+/// error class only with `Diagnostic::error` (and a cluster error may be a
+/// warning where the Pod can hold it), a warning at most as a warning (a
+/// note where it is harmless), a note only as a note; its stage is the
+/// first that makes it.
+#[test]
+fn every_code_is_made_with_its_class_and_stage() {
+    let mut wrong = Vec::new();
+    for (code, places) in emitted() {
+        let Some(e) = podlift::explain::find(&code) else {
+            continue; // every_code_the_program_can_emit_is_explained
+        };
+        let strongest = places.iter().map(|(s, _)| *s).max().unwrap();
+        let expected = match e.class {
+            Class::Refused | Class::Cluster => Severity::Error,
+            Class::Warning => Severity::Warning,
+            Class::Note => Severity::Note,
+        };
+        if strongest != expected {
+            wrong.push(format!(
+                "{code}: class {:?}, but made as {}",
+                e.class,
+                strongest.as_str()
+            ));
+        }
+        if e.class == Class::Refused && places.iter().any(|(s, _)| *s != Severity::Error) {
+            wrong.push(format!(
+                "{code}: class Refused, but also made as a warning or note"
+            ));
+        }
+        let first = places
+            .iter()
+            .map(|(_, stage)| stage.as_str())
+            .min_by_key(|stage| stage_order(stage))
+            .unwrap();
+        if e.stage.name() != first {
+            wrong.push(format!(
+                "{code}: stage {}, but first made in {first}",
+                e.stage.name()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(
+        podlift::explain::find(podlift::diagnostic::COMMAND).is_none(),
+        "errors of the command line have no entry"
+    );
+}
+
+/// Where a module's stage comes in the pipeline.
+fn stage_order(module: &str) -> usize {
+    [
+        Stage::Load,
+        Stage::Model,
+        Stage::Images,
+        Stage::Plan,
+        Stage::Render,
+    ]
+    .iter()
+    .position(|s| s.name() == module)
+    .unwrap_or_else(|| panic!("diagnostics made outside a stage, in `{module}`"))
 }
 
 #[test]

@@ -353,3 +353,24 @@ fn config_service_agrees_with_docker_compose_config_service() {
         }
     }
 }
+
+/// A service left out is not run: what only a cluster (or Docker when it
+/// starts the container) refuses about it, such as an unknown capability,
+/// does not refuse the ones converted. It failed `convert a` before codes had
+/// classes (the list of such codes lacked `capability-unknown`).
+#[test]
+fn a_cluster_error_of_a_service_left_out_does_not_refuse_the_others() {
+    let dir =
+        common::compose_dir("services:\n  a: {image: a:1}\n  b: {image: b:1, cap_add: [BOGUS]}\n");
+    let run = Test::new()
+        .args(["convert", "a"])
+        .current_dir(dir.path())
+        .success();
+    assert!(!run.stderr.contains("capability-unknown"), "{}", run.stderr);
+    assert_eq!(containers(&run), set(&["a"]));
+    let refused = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(refused.stderr.contains("error[capability-unknown]"));
+}
