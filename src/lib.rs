@@ -5,8 +5,9 @@
 //! Pipeline: [`load`] → [`model`] → ([`images`]) → [`plan`] → [`render`] → [`emit`]; every
 //! problem is a [`diagnostic::Diagnostic`], rendered in one place. The
 //! library knows nothing of the command line: the `podlift` binary
-//! (`src/cli/`, feature `cli`) translates its flags into [`Options`] and the
-//! stages' own options, calls [`pipeline`], and decides the exit status.
+//! (`src/cli/`, feature `cli`) translates its flags into [`Options`], calls
+//! the one function of its command ([`convert`], [`check`], [`plan`],
+//! [`config`]) and decides the exit status.
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -58,7 +59,9 @@ pub struct Pipeline {
     /// when the input could not be loaded.
     pub plan: Option<plan::Plan>,
     /// The strictest Pod Security level the rendered Pods satisfy: set by
-    /// [`pipeline`] when there is a plan, never by [`planned`].
+    /// every command's function ([`check`], [`plan`], [`convert`]) when
+    /// there is a plan, as each renders; never by [`planned`], which does
+    /// not render.
     pub pod_security: Option<render::pod_security::Assessment>,
     /// The warnings accepted: `--allow` and each service's `x-podlift.allow`.
     pub allow: diagnostic::Allow,
@@ -154,8 +157,8 @@ pub fn planned(options: &Options) -> Pipeline {
 /// Runs every stage but writing: [`planned`], then [`render::render`] for
 /// what Kubernetes would refuse to store and the Pod Security level the Pods
 /// need, measured on the objects as they will be written. The diagnostics
-/// come sorted. `convert` renders with [`planned`] itself, to write what it
-/// measured.
+/// come sorted. [`check`] and [`plan`] are this; [`convert`] renders the
+/// same way and writes what it measured.
 #[must_use]
 pub fn pipeline(options: &Options) -> Pipeline {
     let mut pipeline = planned(options);
@@ -165,6 +168,192 @@ pub fn pipeline(options: &Options) -> Pipeline {
     }
     pipeline.finish();
     pipeline
+}
+
+/// `podlift check`: every finding, the Pods and their Pod Security level.
+#[must_use]
+pub fn check(options: &Options) -> Pipeline {
+    pipeline(options)
+}
+
+/// `podlift plan`: what goes where (and every finding).
+#[must_use]
+pub fn plan(options: &Options) -> Pipeline {
+    pipeline(options)
+}
+
+/// Where `podlift convert` writes: `-o`, `--format`, `--force`, and what
+/// a relative or `~` path starts from.
+#[derive(Clone, Copy, Debug)]
+pub struct Destination<'a> {
+    /// `-o`: `-` (standard output), a file or a directory.
+    pub output: &'a str,
+    /// `--format`, when given.
+    pub format: Option<emit::Format>,
+    /// `--force`: replace a non-empty directory.
+    pub force: bool,
+    /// The working directory.
+    pub working_dir: &'a std::path::Path,
+    /// `HOME`, for `~`.
+    pub home: Option<&'a std::path::Path>,
+}
+
+/// How `podlift convert` ended.
+#[derive(Debug)]
+pub enum Converted {
+    /// The destination was refused (a usage error), before any work or, for
+    /// a file found while loading that it would replace, after loading; the
+    /// conversion's findings are not shown.
+    DestinationRefused(String),
+    /// The input has errors (or, strict, warnings): nothing was written.
+    NotWritten(Pipeline),
+    /// Written, or writing failed.
+    Emitted(Pipeline, Result<(), emit::EmitError>),
+}
+
+/// `podlift convert`: settles where to write before any work, runs every
+/// stage, renders once with `options.render` (what is measured, object sizes
+/// and Pod Security, is what is written) and, when the input has no error (no
+/// warning not allowed when `strict`), writes to `out` or the destination.
+pub fn convert(
+    options: &Options,
+    destination: &Destination<'_>,
+    strict: bool,
+    out: &mut dyn std::io::Write,
+) -> Converted {
+    // The input files known before loading; none found is the load stage's
+    // error to report, after this check.
+    let mut inputs =
+        load::resolve_files(&options.load, &mut Diagnostics::default()).unwrap_or_default();
+    inputs.extend(options.load.env_files.iter().cloned());
+    let request = emit::target::Request {
+        output: destination.output,
+        format: destination.format,
+        force: destination.force,
+        working_dir: destination.working_dir,
+        home: destination.home,
+        inputs: &inputs,
+    };
+    let (target, format) = match emit::target::resolve(&request) {
+        Ok(resolved) => resolved,
+        Err(message) => return Converted::DestinationRefused(message),
+    };
+    let mut pipeline = planned(options);
+    let rendered = pipeline
+        .plan
+        .as_ref()
+        .map(|plan| render::render(plan, &options.render, &mut pipeline.diagnostics));
+    pipeline.pod_security = rendered.as_ref().map(|r| r.pod_security().clone());
+    // As `Pipeline::finish`, field by field: `rendered` borrows the plan.
+    pipeline.diagnostics.sort();
+    pipeline
+        .diagnostics
+        .allow(&pipeline.allow, &pipeline.sources);
+    // Files found while loading (`include`, `extends`, `.env`) are inputs too.
+    if let Err(message) =
+        emit::target::check_inputs(&target, destination.working_dir, pipeline.sources.paths())
+    {
+        return Converted::DestinationRefused(message);
+    }
+    let refused = pipeline.diagnostics.command_line_wrong() || pipeline.diagnostics.fail(strict);
+    let Some(rendered) = rendered.filter(|_| !refused) else {
+        return Converted::NotWritten(pipeline);
+    };
+    let emit_options = emit::EmitOptions {
+        format,
+        output: target,
+        force: destination.force,
+        project: pipeline.plan.as_ref().map(project_name).unwrap_or_default(),
+    };
+    let written = emit::emit(&rendered, &emit_options, out);
+    drop(rendered);
+    Converted::Emitted(pipeline, written)
+}
+
+/// What `podlift config` asks besides the stages' options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConfigRequest {
+    /// `--images`: every image the output pulls instead of the project.
+    pub images: bool,
+}
+
+/// What `podlift config` found: the project in compose's canonical form
+/// (`None` when nothing could be loaded), the images with `--images`, and
+/// the findings compose would refuse the file for.
+#[derive(Debug, Default)]
+pub struct Configured {
+    /// The files read.
+    pub sources: Sources,
+    /// The findings, sorted, the accepted ones marked allowed.
+    pub diagnostics: Diagnostics,
+    /// The project in canonical form.
+    pub canonical: Option<serde_json::Value>,
+    /// `--images`: every image the output pulls, sorted, each once.
+    pub images: Option<Vec<String>>,
+}
+
+/// `podlift config`: loads and reads the project and gives it in canonical
+/// form. Its findings are what makes compose refuse the file: the model's
+/// errors but those only a cluster refuses (class
+/// [`diagnostic::Class::Cluster`]), a key compose does not know (an error
+/// here), and the plan's reference checks ([`plan::check_references`]); the
+/// plan's checks about Pods do not run.
+#[must_use]
+pub fn config(options: &Options, request: ConfigRequest) -> Configured {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let document = load::load(&options.load, &mut sources, &mut diagnostics);
+    let mut allow = diagnostic::Allow::default();
+    let mut images = None;
+    let canonical = document.map(|document| {
+        let names = name_sources(&document, options.project_name.as_deref(), &options.load);
+        let context = config::ConfigContext {
+            name: model::project_name_of(&names, &document.root),
+            variables: project_environment(&document, &options.load),
+            interpolated: options.load.interpolate,
+        };
+        let canonical = config::canonical(&document, &context);
+        let mut modeled = Diagnostics::default();
+        let project = model::model(document, &names, &context.variables, &mut modeled);
+        allow = allowances(&project, &options.allow, &mut modeled);
+        for diagnostic in modeled.items() {
+            // Compose's schema refuses a key it does not know (at the top
+            // level, a compose v1 file's services): `convert` reports it and
+            // goes on, `config` refuses the file as compose does.
+            if diagnostic.code == "key-unknown" {
+                let mut refused = diagnostic.clone();
+                refused.severity = diagnostic::Severity::Error;
+                diagnostics.push(refused);
+                continue;
+            }
+            // What compose accepts but a cluster would refuse is `convert`'s
+            // concern, not a reason to refuse printing the project.
+            if !(diagnostic.severity == diagnostic::Severity::Error
+                && diagnostic.class() == Some(diagnostic::Class::Cluster))
+            {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
+        // The plan stage checks references (`depends_on` targets and cycles,
+        // undeclared volumes and networks) that make compose refuse a file
+        // too; the rest of what it finds is about the Pods.
+        plan::check_references(&project, &mut diagnostics);
+        // `--images`: what the output pulls, found as `convert` finds it;
+        // the plan's findings about Pods are `convert`'s to report.
+        if request.images {
+            let planned = plan::plan(&project, &options.plan, &mut Diagnostics::default());
+            images = Some(self::images(&planned, &options.render));
+        }
+        canonical
+    });
+    diagnostics.sort();
+    diagnostics.allow(&allow, &sources);
+    Configured {
+        sources,
+        diagnostics,
+        canonical,
+        images,
+    }
 }
 
 /// The variables a service's `environment: [NAME]` reads: the process

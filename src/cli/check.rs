@@ -11,7 +11,7 @@ use super::options;
 /// Checks: a summary on stdout and the diagnostics on stderr, or every
 /// finding as JSON on stdout.
 pub fn run(args: &CheckArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
-    let pipeline = podlift::pipeline(&options::stages(&args.input, env));
+    let pipeline = podlift::check(&options::stages(&args.input, env));
     let status = if pipeline.plan.is_none() {
         Status::failed(&pipeline.diagnostics)
     } else {

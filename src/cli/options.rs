@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use podlift::diagnostic::{self, Diagnostics, Style, Verbosity};
-use podlift::{emit, load, plan, render};
+use podlift::diagnostic::{self, Style, Verbosity};
+use podlift::{load, plan, render};
 
 use super::args::{Cli, ColorWhen, ConvertArgs, InputArgs, KubeVersion};
 use super::environment::Environment;
@@ -133,32 +133,4 @@ fn render_options(input: &InputArgs) -> render::RenderOptions {
 pub fn with_namespace(options: &mut render::RenderOptions, args: &ConvertArgs) {
     options.namespace.clone_from(&args.namespace);
     options.create_namespace = args.create_namespace;
-}
-
-/// The emit stage's options: where (already checked), how, and the names
-/// and version a chart or kustomization carries.
-pub fn emit_options(
-    args: &ConvertArgs,
-    output: emit::Output,
-    format: emit::Format,
-    project: String,
-) -> emit::EmitOptions {
-    emit::EmitOptions {
-        format,
-        output,
-        force: args.force,
-        project,
-    }
-}
-
-/// The input files, known before loading: the compose files as the load
-/// stage resolves them (`-f`, else `COMPOSE_FILE`, else the default names
-/// in the working directory or a parent) and the env files
-/// (`--env-file`, else `COMPOSE_ENV_FILES`).
-pub fn named_inputs(input: &InputArgs, env: &Environment) -> Vec<PathBuf> {
-    let options = load_options(input, env);
-    // No file found is the load stage's error to report, after this check.
-    let mut inputs = load::resolve_files(&options, &mut Diagnostics::default()).unwrap_or_default();
-    inputs.extend(options.env_files);
-    inputs
 }

@@ -12,7 +12,7 @@ use super::options;
 /// goes where before fixing them. Rows of services with errors are marked,
 /// the errors listed below, and the exit status still says failure.
 pub fn run(args: &PlanArgs, env: &Environment, shown: diagnostic::RenderOptions) -> Outcome {
-    let pipeline = podlift::pipeline(&options::stages(&args.input, env));
+    let pipeline = podlift::plan(&options::stages(&args.input, env));
     let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
     let Some(plan) = &pipeline.plan else {
         return Outcome::new(String::new(), stderr, Status::failed(&pipeline.diagnostics));
