@@ -33,6 +33,7 @@ mod scaled_out;
 mod service_names;
 mod services;
 mod split;
+mod start_order;
 pub(crate) mod storage;
 
 use std::net::IpAddr;
@@ -55,6 +56,7 @@ pub(crate) use pod_level::pod_level;
 pub use ports::SharedPort;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
+pub use start_order::{DEFAULT_WAIT, StartWait, WAIT_INIT_NAME, WaitTarget};
 pub use storage::{
     BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
     StorageOptions, VolumePlan, VolumeSource,
@@ -180,6 +182,8 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Every Pod, the one Pod too: without a policy every Pod of the cluster
     // reaches every container port, also those compose kept to its networks.
     network_policy::attach(&mut pods, project);
+    // Across Pods, after the policies: a wait needs a way through them.
+    start_order::plan_waits(&mut pods, project, options, diagnostics);
     service_names::check(&pods, project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
@@ -262,6 +266,9 @@ pub struct PodPlan {
     pub name: String,
     /// The init container that claims the preset addresses, if there are any.
     pub loopback: Option<LoopbackInit>,
+    /// The init container that waits for `depends_on` targets in other Pods
+    /// (split and auto strategies), after the loopback one.
+    pub wait: Option<StartWait>,
     /// The application containers, in start order.
     pub containers: Vec<ContainerPlan>,
     /// `/etc/hosts` entries, by address.
@@ -385,6 +392,7 @@ fn one_pod(
         project: project.name.clone(),
         name,
         loopback,
+        wait: None,
         containers,
         host_aliases,
         storage,

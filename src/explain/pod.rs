@@ -126,10 +126,18 @@ pub(super) const ALL: &[Explanation] = &[
     },
     Explanation {
         code: "split-start-order",
-        title: "start order across Pods is not enforced",
-        meaning: "Under `--strategy split`, a service waits (`depends_on`) for a service in another Pod.",
-        kubernetes: "Pods start independently; Kubernetes has no order between them.",
-        remedy: "Make sure the service retries until its peers answer, or group them (`x-podlift: {group: NAME}`).",
-        example: "# podlift convert --strategy split\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n  db:\n    image: db:1\n",
+        title: "a dependency across Pods is not waited for",
+        meaning: "Under `--strategy split` (or `auto` with several Pods), a service waits (`depends_on`) for a service in another Pod, and its Pod cannot wait for it: the condition is `service_completed_successfully` (a one-shot service in a Deployment of its own is restarted after it exits, so it never stays completed), the two share no compose network (the NetworkPolicy would refuse the connect), or the other Pod already waits for this one (two Pods waiting for each other never start). The note says which.",
+        kubernetes: "Pods start independently. Where podlift can, the dependent's Pod waits in an init container (`podlift-wait`) until the target answers through its Service; here it does not, so the service may start before its peer.",
+        remedy: "Keep the two in one Pod (`x-podlift: {group: NAME}` on both): start order inside a Pod is kept. Or make the service retry until its peer answers.",
+        example: "# podlift convert --strategy split\nservices:\n  app:\n    image: app:1\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n  migrate:\n    image: migrate:1\n",
+    },
+    Explanation {
+        code: "split-wait-no-port",
+        title: "a dependency across Pods has no port to wait on",
+        meaning: "Under `--strategy split` (or `auto` with several Pods), a service waits (`depends_on`, `service_started` or `service_healthy`) for a service in another Pod, and that service declares no TCP port (no `ports`, no `expose`, or UDP only), or has no Service (it runs in the node's network or in none). Its Pod waits for a peer by connecting to one of the peer's TCP ports through its Service, so nothing is waited for here.",
+        kubernetes: "Pods start independently; without a port to connect to, the dependent's Pod starts at once, possibly before its peer.",
+        remedy: "Declare a TCP port the target listens on (`expose: [\"PORT\"]`): the dependent's Pod then waits until it answers through the target's Service (for `service_healthy`, until its health check passed). Or keep the two in one Pod (`x-podlift: {group: NAME}`), or make the service retry.",
+        example: "# podlift convert --strategy split\nservices:\n  app:\n    image: app:1\n    depends_on: [worker]\n  worker:\n    image: worker:1\n",
     },
 ];
