@@ -8,7 +8,7 @@ pub(super) const ALL: &[Explanation] = &[
         code: "auto-split",
         title: "the application runs as several Pods",
         meaning: "One Pod cannot hold the application (two services listen on one port, a service asks for replicas, or uses `network_mode: host` or `none`), so the default `--strategy auto` puts it in the fewest Pods that can, deterministically. One note per extra Pod says why it exists; `podlift plan` shows every Pod.",
-        kubernetes: "Peers in other Pods keep reaching each other's preset addresses and names through the address map (the init container sends each address to the owner's Service). What only one Pod gives is lost between Pods: start order, ports nobody declared, ICMP to a preset address, and a server seeing its caller's preset address.",
+        kubernetes: "Peers in other Pods keep reaching each other's preset addresses and names through the address map (the init container sends each address to the owner's Service). What only one Pod gives is lost between Pods: ports nobody declared, ICMP to a preset address, and a server seeing its caller's preset address. Start order holds where the target declares a TCP port: the dependent's Pod waits for it in an init container (`podlift-wait`).",
         remedy: "Nothing, if the services declare every port they listen on. To keep services together, give them one `x-podlift: {group: NAME}`; `--strategy pod` insists on one Pod and reports the clashes instead.",
         example: "services:\n  a:\n    image: a:1\n    expose: [\"8080\"]\n  b:\n    image: b:1\n    expose: [\"8080\"]\n",
     },

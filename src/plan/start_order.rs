@@ -75,10 +75,8 @@ pub(crate) fn plan_waits(
         .enumerate()
         .flat_map(|(p, pod)| pod.containers.iter().map(move |c| (c.service.as_str(), p)))
         .collect();
-    // Which Pods each Pod waits for: an edge that would close a cycle is
-    // not waited for (both Pods would wait until their deadline, forever).
-    let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); pods.len()];
-    let mut found: Vec<Vec<WaitTarget>> = vec![Vec::new(); pods.len()];
+    // Every wait a Pod could have, in order, as (waiting Pod, awaited Pod).
+    let mut candidates: Vec<(usize, usize, WaitTarget, Across<'_>)> = Vec::new();
     for (p, pod) in pods.iter().enumerate() {
         for container in &pod.containers {
             let Some(service) = project.service(&container.service) else {
@@ -115,24 +113,39 @@ pub(crate) fn plan_waits(
                     context.not_waited(&format!("the two share no compose network, so the NetworkPolicy of `{target}`'s Pod does not let this Pod connect to port {port}"), diagnostics);
                     continue;
                 }
-                if reaches(&edges, q, p) {
-                    context.not_waited(&format!("`{target}`'s Pod already waits for this Pod, and two Pods waiting for each other would never start"), diagnostics);
-                    continue;
-                }
-                if let Some(out) = edges.get_mut(p) {
-                    out.insert(q);
-                }
-                if let Some(list) = found.get_mut(p) {
-                    list.push(WaitTarget {
-                        dependent: container.service.clone(),
-                        target: target.to_string(),
-                        service: name,
-                        port,
-                        healthy: dependency.condition == Condition::Healthy,
-                        limit: limit(service, project.service(target), dependency.condition),
-                    });
-                }
+                let wait = WaitTarget {
+                    dependent: container.service.clone(),
+                    target: target.to_string(),
+                    service: name,
+                    port,
+                    healthy: dependency.condition == Condition::Healthy,
+                    limit: limit(service, project.service(target), dependency.condition),
+                };
+                candidates.push((p, q, wait, context));
             }
+        }
+    }
+    // Two Pods waiting for each other, directly or through others, would
+    // both wait until their deadline, again and again: a wait that would
+    // close such a cycle is left out. Only Pods of one strongly connected
+    // component can close one, so the search stays within those (linear
+    // for the usual chains and trees of dependencies).
+    let component = components(pods.len(), &candidates);
+    let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); pods.len()];
+    let mut found: Vec<Vec<WaitTarget>> = vec![Vec::new(); pods.len()];
+    for (p, q, wait, context) in candidates {
+        if component.get(p) == component.get(q) && reaches(&edges, q, p) {
+            let target = context.target;
+            context.not_waited(&format!("`{target}`'s Pod already waits for this Pod, and two Pods waiting for each other would never start"), diagnostics);
+            continue;
+        }
+        if component.get(p) == component.get(q)
+            && let Some(out) = edges.get_mut(p)
+        {
+            out.insert(q);
+        }
+        if let Some(list) = found.get_mut(p) {
+            list.push(wait);
         }
     }
     let image = init_image(project, options, false);
@@ -216,6 +229,63 @@ fn reachable(pod: &PodPlan, peer: &PodPlan, target: &str, port: u16) -> bool {
         .filter(|c| c.service == target)
         .any(|c| c.published.contains(&(port, Protocol::Tcp)));
     published && !own.internal_only
+}
+
+/// The strongly connected component of each Pod in the graph of
+/// `candidates` (Kosaraju's algorithm, without recursion).
+fn components<T, U>(count: usize, candidates: &[(usize, usize, T, U)]) -> Vec<usize> {
+    let mut forward: Vec<Vec<usize>> = vec![Vec::new(); count];
+    let mut backward: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (p, q, _, _) in candidates {
+        if let Some(out) = forward.get_mut(*p) {
+            out.push(*q);
+        }
+        if let Some(into) = backward.get_mut(*q) {
+            into.push(*p);
+        }
+    }
+    // Finishing order of a depth-first search over `forward`.
+    let mut finished = Vec::with_capacity(count);
+    let mut visited = vec![false; count];
+    for root in 0..count {
+        if visited.get(root).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(v) = visited.get_mut(root) {
+            *v = true;
+        }
+        let mut stack = vec![(root, 0_usize)];
+        while let Some((node, next)) = stack.pop() {
+            let successors = forward.get(node).map_or(&[][..], Vec::as_slice);
+            if let Some(&successor) = successors.get(next) {
+                stack.push((node, next + 1));
+                if let Some(v) = visited.get_mut(successor)
+                    && !*v
+                {
+                    *v = true;
+                    stack.push((successor, 0));
+                }
+            } else {
+                finished.push(node);
+            }
+        }
+    }
+    // Components over `backward`, in reverse finishing order.
+    let mut component = vec![usize::MAX; count];
+    for (id, &root) in finished.iter().rev().enumerate() {
+        if component.get(root).copied() != Some(usize::MAX) {
+            continue;
+        }
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match component.get_mut(node) {
+                Some(c) if *c == usize::MAX => *c = id,
+                _ => continue,
+            }
+            stack.extend(backward.get(node).into_iter().flatten().copied());
+        }
+    }
+    component
 }
 
 /// Whether Pod `from` already waits, directly or through others, for `to`.

@@ -3,6 +3,7 @@
 //! the dependent's Pod waits in an init container (`podlift-wait`) until the
 //! target answers a TCP connect through its Service.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -312,6 +313,47 @@ services:
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_cycle_through_three_pods_loses_one_wait_and_a_chain_loses_none() {
+    // a1 -> b1 (A waits for B), b2 -> c1 (B for C), c2 -> a2 (C for A).
+    let text = "name: t
+services:
+  a1: {image: a, depends_on: [b1], x-podlift: {group: ga}}
+  a2: {image: a, expose: ['80'], x-podlift: {group: ga}}
+  b1: {image: b, expose: ['81'], x-podlift: {group: gb}}
+  b2: {image: b, depends_on: [c1], x-podlift: {group: gb}}
+  c1: {image: c, expose: ['82'], x-podlift: {group: gc}}
+  c2: {image: c, depends_on: [a2], x-podlift: {group: gc}}
+";
+    let run = convert(text, &["--strategy", "split"]);
+    let waits = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter(|d| wait_of(d).is_some())
+        .count();
+    assert_eq!(waits, 2, "{}", run.stderr);
+    assert_eq!(notes(&run, "split-start-order").len(), 1, "{}", run.stderr);
+    // A chain of 30 Pods: every link waited for, no note.
+    let mut chain = String::from("name: chain\nservices:\n");
+    for i in 0..30 {
+        let port = 8000 + i;
+        let _ = writeln!(chain, "  s{i}:\n    image: s\n    expose: ['{port}']");
+        if i > 0 {
+            let _ = writeln!(chain, "    depends_on: [s{}]", i - 1);
+        }
+    }
+    let run = convert(&chain, &["--strategy", "split"]);
+    let waits = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter(|d| wait_of(d).is_some())
+        .count();
+    assert_eq!(waits, 29, "{}", run.stderr);
+    assert!(!run.stderr.contains("split-start-order"), "{}", run.stderr);
 }
 
 #[test]
