@@ -171,10 +171,10 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let kept = scaled_out::without_scaled_out(project, diagnostics);
     let project = kept.as_ref().unwrap_or(project);
     let mut pods = match options.strategy {
-        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
+        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)],
         Strategy::Split => {
-            let pod = one_pod(project, options, Layout::Split, diagnostics);
             let groups = auto::one_per_unit(project, &split::groups(project));
+            let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
             split::split(&pod, project, options, &groups, diagnostics)
         }
         Strategy::Auto => auto_pods(project, options, diagnostics),
@@ -243,9 +243,9 @@ fn auto_pods(
         &options.allow_shared_ports,
     );
     if !auto::needs_several(&groups) {
-        return vec![one_pod(project, options, Layout::OnePod, diagnostics)];
+        return vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)];
     }
-    let pod = one_pod(project, options, Layout::Split, diagnostics);
+    let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
     let mut plans = split::split(&pod, project, options, &groups, diagnostics);
     let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     auto::explain(&groups, &names, project, diagnostics);
@@ -301,11 +301,13 @@ pub enum Role {
 }
 
 /// Plans the one Pod of every service; with `Layout::Split` the checks and
-/// settings that [`split::split`] makes per Pod are left to it.
+/// settings that [`split::split`] makes per Pod are left to it, and
+/// `groups` are the Pods it will make (empty for one Pod).
 fn one_pod(
     project: &Project,
     options: &PlanOptions,
     layout: Layout,
+    groups: &[auto::Group],
     diagnostics: &mut Diagnostics,
 ) -> PodPlan {
     let split = layout == Layout::Split;
@@ -322,7 +324,14 @@ fn one_pod(
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
     let storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
-    let roles = order::roles(project, options.native_sidecars, diagnostics);
+    // Start order holds inside a Pod only (across Pods, `start_order` waits).
+    let group_of: std::collections::HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.members.iter().map(move |m| (m.as_str(), g)))
+        .collect();
+    let together = |a: &str, b: &str| group_of.get(a) == group_of.get(b);
+    let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
     let mut containers = container::plan_containers(
         project,
         &order,
@@ -422,7 +431,7 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         &std::collections::BTreeMap::default(),
         &mut diagnostics,
     );
-    let pod = one_pod(&project, options, Layout::OnePod, &mut diagnostics);
+    let pod = one_pod(&project, options, Layout::OnePod, &[], &mut diagnostics);
     (pod, diagnostics)
 }
 

@@ -209,6 +209,30 @@ fn one_pod_keeps_its_own_start_order() {
 }
 
 #[test]
+fn below_1_29_only_a_dependency_inside_a_pod_is_said_to_be_unenforced() {
+    let text = "name: k
+services:
+  app: {image: app:1, depends_on: [db]}
+  db: {image: db:1, expose: ['5432']}
+";
+    // Across Pods the wait holds on any version: no warning.
+    let run = convert(text, &["--strategy", "split", "--kube-version", "1.28"]);
+    assert!(wait_of(deployment(&run.objects(), "k-app")).is_some());
+    assert!(
+        !run.stderr.contains("warning[start-order]"),
+        "{}",
+        run.stderr
+    );
+    // In one Pod the warning stays.
+    let run = convert(text, &["--strategy", "pod", "--kube-version", "1.28"]);
+    assert!(
+        run.stderr.contains("warning[start-order]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn x_podlift_wait_turns_the_wait_off_or_bounds_it() {
     let text = |wait: &str| {
         format!(
