@@ -144,8 +144,20 @@ pub(crate) fn plan_waits(
         {
             out.insert(q);
         }
-        if let Some(list) = found.get_mut(p) {
-            list.push(wait);
+        let Some(list) = found.get_mut(p) else {
+            continue;
+        };
+        // Two members waiting for one Service port: one connect serves both
+        // (a Service routes to ready endpoints whatever the condition).
+        match list
+            .iter_mut()
+            .find(|w| w.service == wait.service && w.port == wait.port)
+        {
+            Some(same) => {
+                same.limit = same.limit.max(wait.limit);
+                same.healthy |= wait.healthy;
+            }
+            None => list.push(wait),
         }
     }
     let image = init_image(project, options, false);

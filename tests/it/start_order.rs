@@ -293,6 +293,22 @@ services:
 }
 
 #[test]
+fn two_members_waiting_for_one_service_share_one_attempt() {
+    let text = "name: d
+services:
+  web: {image: w, depends_on: [db], x-podlift: {group: front, wait: 20m}}
+  worker: {image: k, depends_on: {db: {condition: service_healthy}}, x-podlift: {group: front}}
+  db: {image: db:1, expose: ['5432'], healthcheck: {test: 'true'}}
+";
+    let objects = convert(text, &["--strategy", "split"]).objects();
+    let front = deployment(&objects, "d-front");
+    assert_eq!(
+        targets(wait_of(front).unwrap()),
+        [row(&["db", "5432", "1200", "web", "db", "service_healthy"])]
+    );
+}
+
+#[test]
 fn a_group_target_is_waited_for_on_its_own_port() {
     // `db` and `side` share a Pod (and so each other's Service ports):
     // the wait must test db's own port, not side's.
