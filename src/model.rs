@@ -28,7 +28,7 @@ pub(crate) mod service;
 pub(crate) mod units;
 pub(crate) mod volume;
 
-pub use dependency::{Condition, Dependency};
+pub use dependency::{Condition, Dependency, Wait};
 pub use environment::Variable;
 pub use extension::Extension;
 pub use file_object::{FileObject, FileUse};

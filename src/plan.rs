@@ -33,6 +33,7 @@ mod scaled_out;
 mod service_names;
 mod services;
 mod split;
+mod start_order;
 pub(crate) mod storage;
 
 use std::net::IpAddr;
@@ -55,6 +56,7 @@ pub(crate) use pod_level::pod_level;
 pub use ports::SharedPort;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
+pub use start_order::{DEFAULT_WAIT, StartWait, WAIT_INIT_NAME, WaitTarget};
 pub use storage::{
     BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
     StorageOptions, VolumePlan, VolumeSource,
@@ -169,10 +171,10 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let kept = scaled_out::without_scaled_out(project, diagnostics);
     let project = kept.as_ref().unwrap_or(project);
     let mut pods = match options.strategy {
-        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, diagnostics)],
+        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)],
         Strategy::Split => {
-            let pod = one_pod(project, options, Layout::Split, diagnostics);
             let groups = auto::one_per_unit(project, &split::groups(project));
+            let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
             split::split(&pod, project, options, &groups, diagnostics)
         }
         Strategy::Auto => auto_pods(project, options, diagnostics),
@@ -180,6 +182,8 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Every Pod, the one Pod too: without a policy every Pod of the cluster
     // reaches every container port, also those compose kept to its networks.
     network_policy::attach(&mut pods, project);
+    // Across Pods, after the policies: a wait needs a way through them.
+    start_order::plan_waits(&mut pods, project, options, diagnostics);
     service_names::check(&pods, project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
@@ -238,9 +242,9 @@ fn auto_pods(
         &options.allow_shared_ports,
     );
     if !auto::needs_several(&groups) {
-        return vec![one_pod(project, options, Layout::OnePod, diagnostics)];
+        return vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)];
     }
-    let pod = one_pod(project, options, Layout::Split, diagnostics);
+    let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
     let mut plans = split::split(&pod, project, options, &groups, diagnostics);
     let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     auto::explain(&groups, &names, project, diagnostics);
@@ -261,6 +265,9 @@ pub struct PodPlan {
     pub name: String,
     /// The init container that claims the preset addresses, if there are any.
     pub loopback: Option<LoopbackInit>,
+    /// The init container that waits for `depends_on` targets in other Pods
+    /// (split and auto strategies), after the loopback one.
+    pub wait: Option<StartWait>,
     /// The application containers, in start order.
     pub containers: Vec<ContainerPlan>,
     /// `/etc/hosts` entries, by address.
@@ -293,11 +300,13 @@ pub enum Role {
 }
 
 /// Plans the one Pod of every service; with `Layout::Split` the checks and
-/// settings that [`split::split`] makes per Pod are left to it.
+/// settings that [`split::split`] makes per Pod are left to it, and
+/// `groups` are the Pods it will make (empty for one Pod).
 fn one_pod(
     project: &Project,
     options: &PlanOptions,
     layout: Layout,
+    groups: &[auto::Group],
     diagnostics: &mut Diagnostics,
 ) -> PodPlan {
     let split = layout == Layout::Split;
@@ -314,7 +323,14 @@ fn one_pod(
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
     let storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
-    let roles = order::roles(project, options.native_sidecars, diagnostics);
+    // Start order holds inside a Pod only (across Pods, `start_order` waits).
+    let group_of: std::collections::HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.members.iter().map(move |m| (m.as_str(), g)))
+        .collect();
+    let together = |a: &str, b: &str| group_of.get(a) == group_of.get(b);
+    let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
     let mut containers = container::plan_containers(
         project,
         &order,
@@ -384,6 +400,7 @@ fn one_pod(
         project: project.name.clone(),
         name,
         loopback,
+        wait: None,
         containers,
         host_aliases,
         storage,
@@ -413,7 +430,7 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         &std::collections::BTreeMap::default(),
         &mut diagnostics,
     );
-    let pod = one_pod(&project, options, Layout::OnePod, &mut diagnostics);
+    let pod = one_pod(&project, options, Layout::OnePod, &[], &mut diagnostics);
     (pod, diagnostics)
 }
 

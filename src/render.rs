@@ -21,6 +21,7 @@ mod process;
 mod quantity;
 mod service;
 mod volume;
+mod wait;
 mod workload;
 
 use std::collections::HashMap;

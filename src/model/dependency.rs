@@ -16,6 +16,42 @@ pub enum Condition {
     CompletedSuccessfully,
 }
 
+/// A service's `x-podlift.wait`: what its Pod does about `depends_on`
+/// targets that another Pod runs (split and auto strategies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// `false`: start without waiting (the service retries on its own).
+    Off,
+    /// A duration (`15m`): wait at most this long, then fail the Pod's start.
+    For(std::time::Duration),
+}
+
+/// Reads `x-podlift.wait`: `false`, `true` (the default wait) or a duration
+/// above zero; anything else is an error at its span.
+pub(crate) fn read_wait(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Wait>> {
+    if let Value::Bool(on) = node.value {
+        return (!on).then(|| Located::new(Wait::Off, node.span));
+    }
+    let text = reader.string(node, "x-podlift.wait")?;
+    match crate::model::units::parse_duration(&text.value) {
+        Some(limit) if !limit.is_zero() => Some(Located::new(Wait::For(limit), text.span)),
+        _ => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "duration-invalid",
+                    format!(
+                        "`{}` in `x-podlift.wait` is neither `false` nor a duration above zero",
+                        text.value
+                    ),
+                )
+                .at(text.span)
+                .help("write `false` to start without waiting for peers in other Pods, or how long to wait, like `15m`"),
+            );
+            None
+        }
+    }
+}
+
 /// One `depends_on` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dependency {

@@ -99,6 +99,9 @@ pub struct Service {
     pub startup_timeout: Option<Located<std::time::Duration>>,
     /// `x-podlift.health-probe`: what its health check becomes (wins over `--health-probe`).
     pub health_probe: Option<Located<crate::model::healthcheck::HealthProbe>>,
+    /// `x-podlift.wait`: whether, and how long, its Pod waits for `depends_on`
+    /// targets that run in other Pods.
+    pub wait: Option<Located<crate::model::Wait>>,
     /// `x-podlift.allow`: warning codes the team accepted for this service.
     pub allow: Vec<Located<String>>,
     /// `pid`, `ipc`, `uts`, `userns_mode`.
@@ -194,6 +197,7 @@ impl Service {
             captured_env: Vec::new(),
             startup_timeout: None,
             health_probe: None,
+            wait: None,
             allow: Vec::new(),
             namespaces: Namespaces::default(),
             shm_size: None,
@@ -421,9 +425,10 @@ const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
     ("startup-timeout", crate::model::keys::Support::Mapped),
     ("health-probe", crate::model::keys::Support::Mapped),
     ("allow", crate::model::keys::Support::Mapped),
+    ("wait", crate::model::keys::Support::Mapped),
 ];
 
-/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`.
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`, `wait`.
 fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     if matches!(node.value, Value::Null) {
         return;
@@ -435,6 +440,7 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
         match key.value.as_str() {
             "group" => service.group = reader.string(value, "x-podlift.group"),
             "allow" => service.allow = reader.string_list(value, "x-podlift.allow"),
+            "wait" => service.wait = crate::model::dependency::read_wait(value, reader),
             "health-probe" => {
                 service.health_probe = crate::model::healthcheck::read_health_probe(value, reader);
             }

@@ -280,7 +280,10 @@ pub(crate) fn plan_containers(
     health_probe: HealthProbe,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
-    let mut taken: names::Taken = std::iter::once(LOOPBACK_INIT_NAME.to_string()).collect();
+    let mut taken: names::Taken = [LOOPBACK_INIT_NAME, crate::plan::WAIT_INIT_NAME]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let mut containers = Vec::with_capacity(order.len());
     let gated = gated_services(project, diagnostics);
     let mut secrets = SecretNames::new(&names::dns_label(&project.name, "podlift"), storage);

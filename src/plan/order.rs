@@ -128,9 +128,13 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
 /// for start as sidecars; `service_completed_successfully` targets run as
 /// one-shot init containers. Without them, only one-shot targets that wait
 /// for nothing can be init containers; start order is otherwise not enforced.
+/// `together` says whether two services share a Pod: the warning that start
+/// order is not enforced below 1.29 concerns those only (across Pods,
+/// `start_order` waits in an init container).
 pub fn roles(
     project: &Project,
     native_sidecars: bool,
+    together: &dyn Fn(&str, &str) -> bool,
     diagnostics: &mut Diagnostics,
 ) -> Vec<crate::plan::Role> {
     use crate::model::service::Condition;
@@ -182,9 +186,10 @@ pub fn roles(
             }
         }
         if project.services.iter().any(|s| {
-            s.depends_on
-                .iter()
-                .any(|d| d.condition != Condition::CompletedSuccessfully)
+            s.depends_on.iter().any(|d| {
+                d.condition != Condition::CompletedSuccessfully
+                    && together(&s.name.value, &d.service.value)
+            })
         }) {
             diagnostics.push(
                 Diagnostic::warning("start-order", "below Kubernetes 1.29 the containers of a Pod start together; `depends_on` order is kept in the list but not enforced")

@@ -290,6 +290,8 @@ impl Common<'_> {
             project: self.plan.project.clone(),
             name: self.names.get(g).cloned().unwrap_or_default(),
             loopback: has_init.then_some(loopback),
+            // Set once every Pod is planned (`start_order::plan_waits`).
+            wait: None,
             containers,
             host_aliases,
             storage,
@@ -345,8 +347,9 @@ fn warn_shared_privilege(
     }
 }
 
-/// Start order only holds inside a Pod: a sidecar or init container that no
-/// member of its own group waits for becomes an ordinary container.
+/// Sidecars and init containers order start inside a Pod only: one that no
+/// member of its own group waits for becomes an ordinary container. (Across
+/// Pods, `start_order::plan_waits` makes the dependent's Pod wait.)
 fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
     let members: BTreeSet<String> = containers.iter().map(|c| c.service.clone()).collect();
     let waited: BTreeSet<String> = containers
@@ -355,19 +358,6 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
         .filter(|d| members.contains(d))
         .collect();
     for container in containers.iter_mut() {
-        let across: Vec<&String> = container
-            .depends_on
-            .iter()
-            .filter(|d| !members.contains(*d))
-            .collect();
-        if !across.is_empty() {
-            let span = project.service(&container.service).map(|s| s.name.span);
-            diagnostics.push(
-                Diagnostic::note("split-start-order", format!("service `{}` waits for {} in another Pod; the split strategy cannot enforce that order", container.service, across.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")))
-                    .at_opt(span)
-                    .help("the service must retry until its peers answer"),
-            );
-        }
         if container.role != Role::Container && !waited.contains(&container.service) {
             if container.role == Role::Init {
                 let span = project.service(&container.service).map(|s| s.name.span);

@@ -31,6 +31,7 @@ use crate::render::container::{container, loopback_container};
 use crate::render::object::Object;
 use crate::render::pod_security::PodCheck;
 use crate::render::volume::{claim_spec, map_volume, volume};
+use crate::render::wait::wait_container;
 use splice::Spliced;
 
 /// The containers and volumes of a workload's Pod, rendered on demand.
@@ -82,6 +83,7 @@ impl<'p> PodLists<'p> {
 
     pub(crate) fn has_init(&self) -> bool {
         self.plan.loopback.is_some()
+            || self.plan.wait.is_some()
             || self
                 .plan
                 .containers
@@ -98,15 +100,21 @@ impl<'p> PodLists<'p> {
         self.plan.loopback.as_ref()?.map.as_deref()
     }
 
-    /// The init containers: the loopback init, then one-shot jobs and sidecars.
+    /// The init containers: the loopback init, the wait for peers in other
+    /// Pods, then one-shot jobs and sidecars.
     pub fn init_containers(&self) -> impl Iterator<Item = Container> + '_ {
-        self.plan.loopback.iter().map(loopback_container).chain(
-            self.plan
-                .containers
-                .iter()
-                .filter(|c| c.role != Role::Container)
-                .map(container),
-        )
+        self.plan
+            .loopback
+            .iter()
+            .map(loopback_container)
+            .chain(self.plan.wait.iter().map(wait_container))
+            .chain(
+                self.plan
+                    .containers
+                    .iter()
+                    .filter(|c| c.role != Role::Container)
+                    .map(container),
+            )
     }
 
     /// The containers.
@@ -125,6 +133,7 @@ impl<'p> PodLists<'p> {
             .loopback
             .iter()
             .map(|init| init.image.as_str())
+            .chain(self.plan.wait.iter().map(|wait| wait.image.as_str()))
             .chain(self.plan.containers.iter().map(|c| c.image.as_str()))
     }
 

@@ -391,7 +391,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route split-shared-port auto-port-clash tools-recovery)
+        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route split-shared-port split-start-late auto-port-clash tools-recovery)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -404,6 +404,7 @@ main() {
             auto-port-clash) test_auto_port_clash ;;   # lib/split.sh
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             split-shared-port) test_split_shared_port ;;
+            split-start-late) test_split_start_late ;;   # lib/split.sh
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;
         esac
     done

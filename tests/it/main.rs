@@ -58,4 +58,5 @@ mod service_types;
 mod shipping;
 mod split;
 mod start_gate;
+mod start_order;
 mod terminal;

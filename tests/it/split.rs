@@ -399,9 +399,11 @@ fn synthetic(services: usize) -> Vec<Value> {
 
 #[test]
 fn each_pod_is_the_same_whatever_the_number_of_peers() {
-    let small = synthetic(12);
+    // 13: the largest Deployment of each names its predecessor, which it
+    // waits for, with two digits too (svc11 waits for svc10).
+    let small = synthetic(13);
     let large = synthetic(60);
-    // Services a dependent waits on in both (svc11 is the last of 12, and
+    // Services a dependent waits on in both (svc12 is the last of 13, and
     // only a waited-on service has a start gate).
     for name in ["synthetic-svc0", "synthetic-svc2", "synthetic-svc10"] {
         assert_eq!(
@@ -423,7 +425,7 @@ fn each_pod_is_the_same_whatever_the_number_of_peers() {
         assert_eq!(
             size(&large, kind),
             size(&small, kind),
-            "{kind}: largest at 60 services and at 12"
+            "{kind}: largest at 60 services and at 13"
         );
     }
     // Only the map grows: one line per service.
@@ -439,7 +441,7 @@ fn each_pod_is_the_same_whatever_the_number_of_peers() {
             .map(String::from)
             .collect::<Vec<_>>()
     };
-    assert_eq!(map(&small).len(), 12);
+    assert_eq!(map(&small).len(), 13);
     assert_eq!(map(&large).len(), 60);
     assert_eq!(map(&large)[59], "169.254.100.60 svc59 tcp/10059");
     assert_eq!(

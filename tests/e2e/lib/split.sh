@@ -5,7 +5,8 @@
 #   run.sh split     compose side, split side (app2 x2), matrices, limits, idempotence, and the
 #                    negative control with an emptied address map
 #   run.sh split-names, split-no-route, split-shared-port (with a kube-proxy stand-in),
-#          auto-port-clash (the default strategy on a port clash: two Pods)
+#          auto-port-clash (the default strategy on a port clash: two Pods),
+#          split-start-late (a dependent waits for its peer's late Pod: podlift-wait)
 #
 # NETWORK SAFETY: every split Pod is on the --internal network $SPLIT_NET and gets a default
 # route to $SPLIT_DEAD_GW, an address nobody holds there: a packet that is not translated to a
@@ -367,4 +368,84 @@ test_auto_port_clash() {
         sp init-applied "$LOGS/$name/plan" "$LOGS/$name"
     check "$name: compose and auto matrices agree" \
         sp compare "$dir/compose.yaml" "$LOGS/$name.compose.log" "$LOGS/$name/plan" "$LOGS/$name"
+}
+
+# --- start order across Pods --------------------------------------------------------------------
+
+# start_late NAME: app's Pod first, db's 20 s later. While db's Pod is missing, app's
+# podlift-wait init container must log its attempts and app's container must not have started;
+# once db's Pod is up, app must start and reach db by name and by preset address.
+start_late() {
+    local name=$1 dir="$LOGS/$1" app db play rc=0 out
+    app=$(pod_of "$name" start-late-app) db=$(pod_of "$name" start-late-db)
+    [ -n "$app" ] && [ -n "$db" ] || { echo "  no app or db Pod in $dir/plan"; return 1; }
+    # In the background: kube play may hold until the Pod's init containers have finished.
+    PM_TIMEOUT=180 pm kube play --network "$SPLIT_NET" --ip "$(pod_ip "$name" "$app")" "$dir/$app.yaml" \
+        >"$dir/$app.play.log" 2>&1 &
+    play=$!
+    sleep 20
+    out=$(pm logs "$app-podlift-wait" 2>&1 | grep -v syslog)
+    sed 's/^/  wait: /' <<<"$out"
+    if grep -q "^podlift: Service db port 8042 does not answer yet" <<<"$out"; then
+        echo "  ok   after 20 s without db's Pod, app's Pod still waits for Service db port 8042"
+    else
+        echo "  FAIL app's podlift-wait logged no attempt on Service db port 8042"; rc=1
+    fi
+    if pm logs "$app-app" 2>/dev/null | grep -q '^EVENT app start'; then
+        echo "  FAIL app's container started before db's Pod existed"; rc=1
+    else
+        echo "  ok   app's container has not started"
+    fi
+    pm kube play --network "$SPLIT_NET" --ip "$(pod_ip "$name" "$db")" "$dir/$db.yaml" >"$dir/$db.play.log" 2>&1 \
+        || { echo "  kube play $db failed:"; grep -v syslog "$dir/$db.play.log" | sed 's/^/    /'; rc=1; }
+    wait "$play" || { echo "  kube play $app failed:"; grep -v syslog "$dir/$app.play.log" | sed 's/^/    /'; rc=1; }
+    wait_logs pod_containers "$app" "$dir/$app.log" '^DONE.app$' || rc=1
+    wait_logs pod_containers "$db" "$dir/$db.log" '^DONE.db$' || rc=1
+    out=$(pm logs "$app-podlift-wait" 2>&1 | grep -v syslog)
+    grep "answers through" <<<"$out" | sed 's/^/  wait: /'
+    grep -E '^(EVENT|PROBE|DONE)' "$dir/$app.log" | sed 's/^/  app: /'
+    for target in db:8042 169.254.253.42:8042; do
+        if grep -q "^PROBE app -> $target ok db$" "$dir/$app.log"; then echo "  ok   app -> $target answered by db"
+        else echo "  FAIL app -> $target did not reach db"; rc=1; fi
+    done
+    pod_down "$app" "$dir/$app.yaml"
+    pod_down "$db" "$dir/$db.yaml"
+    wait_pods_down
+    return $rc
+}
+
+# start_early NAME: the negative control: app's Pod alone, without the wait (`x-podlift.wait:
+# false`). Its container starts at once, and after its probes' 10 s it gives up on db.
+start_early() {
+    local name=$1 dir="$LOGS/$1" app rc=0
+    app=$(pod_of "$name" start-late-app)
+    [ -n "$app" ] || { echo "  no app Pod in $dir/plan"; return 1; }
+    grep -q 'podlift-wait' "$dir/$app.yaml" && { echo "  FAIL app's Pod still has podlift-wait"; rc=1; }
+    pm kube play --network "$SPLIT_NET" --ip "$(pod_ip "$name" "$app")" "$dir/$app.yaml" >"$dir/$app.play.log" 2>&1 \
+        || { echo "  kube play $app failed:"; grep -v syslog "$dir/$app.play.log" | sed 's/^/    /'; rc=1; }
+    [ $rc = 0 ] && { wait_logs pod_containers "$app" "$dir/$app.log" '^DONE.app$' || rc=1; }
+    grep -E '^(EVENT|PROBE|DONE)' "$dir/$app.log" | sed 's/^/  app: /'
+    grep -q '^PROBE app -> db:8042 fail$' "$dir/$app.log" \
+        && echo "  ok   without the wait app starts at once and does not reach db" \
+        || { echo "  FAIL expected app's probe of db:8042 to fail"; rc=1; }
+    pod_down "$app" "$dir/$app.yaml"
+    wait_pods_down
+    return $rc
+}
+
+# run.sh split-start-late: issue 27's start order across Pods (split/start-late/compose.yaml).
+test_split_start_late() {
+    local name=split-start-late dir="$SPLIT_DIR/start-late"
+    log "split: a dependent whose peer's Pod starts late waits for it"
+    check "split: setup" split_setup
+    [ -n "$SPLIT_READY" ] || return
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE" \
+        check "$name: podlift convert --strategy split" convert "$name" "$dir/compose.yaml"
+    check "$name: Pods from the Deployments" split_pods "$name" "$LOGS/$name.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "$name: app waits for db's late Pod, then runs and reaches db" start_late "$name"
+    log "negative control: the same app Pod without the wait"
+    PODLIFT_CONVERT_ARGS="--strategy split --kube-version 1.28 --init-image $SPLIT_INIT_IMAGE -f $dir/no-wait.yaml" \
+        check "split-start-early: podlift convert (x-podlift.wait: false)" convert split-start-early "$dir/compose.yaml"
+    check "split-start-early: Pods from the Deployments" split_pods split-start-early "$LOGS/split-start-early.podlift.yaml" "${SPLIT_POD_FLAGS[@]}"
+    check "split-start-early: without the wait app starts at once and misses db" start_early split-start-early
 }
