@@ -223,3 +223,75 @@ fn the_validator_rejects_what_the_schema_forbids() {
     let errors = schema_errors(&value);
     assert_eq!(errors.len(), 3, "{errors:#?}");
 }
+
+/// A finding names its service and key path in every YAML style: block,
+/// flow and JSON compose files alike (the key paths come from the YAML
+/// reader's nodes, not from the lines of the text); the plan's ERRORS column
+/// marks the service too. Flow style and JSON lost both before.
+#[test]
+fn service_and_key_are_named_in_block_flow_and_json_files() {
+    let files = [
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: a:1\n    depends_on:\n      - nowhere\n    volumes:\n      - /srv:/data\n  b:\n    image: b:1\n",
+        ),
+        (
+            "compose.yaml",
+            "services: {app: {image: a:1, depends_on: [nowhere], volumes: [\"/srv:/data\"]}, b: {image: b:1}}\n",
+        ),
+        (
+            "compose.json",
+            "{\"services\": {\"app\": {\"image\": \"a:1\", \"depends_on\": [\"nowhere\"], \"volumes\": [\"/srv:/data\"]}, \"b\": {\"image\": \"b:1\"}}}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json", "-f", name])
+            .run();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let found: Vec<(String, Value, Value)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["service"] != Value::Null)
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["service"].clone(),
+                    d["key"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "depends-on-unknown".to_owned(),
+                    "app".into(),
+                    "services.app.depends_on[0]".into()
+                ),
+                (
+                    "bind-host-path".to_owned(),
+                    "app".into(),
+                    "services.app.volumes[0]".into()
+                ),
+            ],
+            "{text}"
+        );
+        let plan = Test::new()
+            .current_dir(dir.path())
+            .args(["plan", "-f", name])
+            .run();
+        assert_eq!(plan.code, 1, "{}", plan.stderr);
+        let row = plan.stdout.lines().find(|l| l.contains(" app ")).unwrap();
+        assert!(
+            row.ends_with("depends-on-unknown"),
+            "{text}\n{}",
+            plan.stdout
+        );
+    }
+}
