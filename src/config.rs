@@ -357,3 +357,81 @@ fn is_zero(text: &str) -> bool {
     text.trim().parse::<f64>().is_ok_and(|f| f == 0.0)
         || crate::model::units::parse_bytes(text) == Some(0)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::{ConfigContext, canonical};
+    use crate::load::Document;
+    use crate::source::FileId;
+
+    /// `text` as the load stage hands it on (already interpolated).
+    fn document(text: &str) -> Document {
+        Document {
+            root: crate::load::yaml::parse(text, FileId(0)).unwrap(),
+            project_dir: std::path::PathBuf::from("/project"),
+            env_file_variables: std::collections::BTreeMap::new(),
+            inactive: Vec::new(),
+            deselected: Vec::new(),
+            host_files: crate::load::host_files::HostFiles::default(),
+        }
+    }
+
+    fn context() -> ConfigContext {
+        ConfigContext {
+            name: "demo".into(),
+            variables: std::collections::BTreeMap::new(),
+            interpolated: true,
+        }
+    }
+
+    #[test]
+    fn short_syntax_prints_in_compose_canonical_form() {
+        let text = "services:
+  web:
+    image: nginx
+    ports: [\"8080:80\"]
+    environment: [A=1, B]
+    depends_on: [db]
+    command: echo $HOME
+    stop_grace_period: 90s
+    shm_size: 1g
+  db:
+    image: postgres
+x-extra: {a: 1}
+";
+        let out = canonical(&document(text), &context());
+        assert_eq!(out["name"], "demo");
+        let web = &out["services"]["web"];
+        assert_eq!(
+            web["ports"],
+            json!([{"mode": "ingress", "protocol": "tcp", "published": "8080", "target": 80}])
+        );
+        assert_eq!(web["environment"], json!({"A": "1", "B": null}));
+        assert_eq!(
+            web["depends_on"],
+            json!({"db": {"condition": "service_started", "required": true}})
+        );
+        // a literal `$` is written `$$`, so that the output reads back the same
+        assert_eq!(web["command"], json!(["echo", "$$HOME"]));
+        assert_eq!(web["stop_grace_period"], "1m30s");
+        assert_eq!(web["shm_size"], "1073741824");
+        assert_eq!(web["networks"], json!({"default": null}));
+        assert_eq!(out["networks"]["default"]["name"], "demo_default");
+        assert_eq!(out["x-extra"], json!({"a": 1}));
+    }
+
+    #[test]
+    fn without_interpolation_a_dollar_stays_single() {
+        let text = "services:\n  web:\n    image: nginx\n    command: echo $HOME\n";
+        let context = ConfigContext {
+            interpolated: false,
+            ..context()
+        };
+        let out = canonical(&document(text), &context);
+        assert_eq!(out["services"]["web"]["command"], json!(["echo", "$HOME"]));
+    }
+}

@@ -370,8 +370,11 @@ impl Loader<'_> {
             return None;
         }
         let text = self.sources.get(file).map(|f| f.text.clone())?;
-        let (mut node, tags) = match yaml::parse_with_tags(&text, file) {
-            Ok(parsed) => parsed,
+        let (mut node, tags) = match yaml::parse_with_paths(&text, file) {
+            Ok((node, tags, paths)) => {
+                self.sources.set_key_paths(file, paths);
+                (node, tags)
+            }
             Err(diagnostic) => {
                 self.diagnostics
                     .push(self.not_compose(diagnostic, &shown, named_by));

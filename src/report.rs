@@ -566,3 +566,90 @@ pub fn diagnostics_json(
         |t| json_printable(t + "\n"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::path::Path;
+
+    use super::{diagnostics_json, errors_by_service, plan_footer};
+    use crate::diagnostic::{Diagnostic, Diagnostics};
+    use crate::source::{Sources, Span};
+
+    /// A compose file read as the load stage reads it, with two findings
+    /// in service `app` (an error twice, a warning) and one unplaced note.
+    fn findings() -> (Sources, Diagnostics) {
+        let text = "services:\n  app: {image: a, ports: [\"80\", \"80\"]}\n  b: {image: b}\n";
+        let mut sources = Sources::default();
+        let file = sources.add(Path::new("compose.yaml"), text.to_string());
+        let (_, _, paths) = crate::load::yaml::parse_with_paths(text, file).unwrap();
+        sources.set_key_paths(file, paths);
+        let at = |needle: &str, nth: usize| {
+            let start = text.match_indices(needle).nth(nth).unwrap().0;
+            Span {
+                file,
+                start,
+                len: needle.len(),
+            }
+        };
+        let mut diagnostics = Diagnostics::default();
+        for nth in 0..2 {
+            diagnostics.push(
+                Diagnostic::error("port-conflict", "port `80` is declared twice")
+                    .at(at("\"80\"", nth))
+                    .help("remove one"),
+            );
+        }
+        diagnostics.push(Diagnostic::warning("image-tag", "no tag").at(at("a,", 0)));
+        diagnostics.push(Diagnostic::note("restart-pod", "restarts"));
+        (sources, diagnostics)
+    }
+
+    #[test]
+    fn errors_are_marked_on_their_service_once_per_code() {
+        let (sources, diagnostics) = findings();
+        let marks = errors_by_service(&diagnostics, &sources);
+        assert_eq!(marks.len(), 1, "{marks:?}");
+        assert_eq!(marks["app"], ["port-conflict"]);
+    }
+
+    #[test]
+    fn the_plan_footer_lists_each_error_with_its_place_and_the_counts() {
+        let (sources, diagnostics) = findings();
+        let footer = plan_footer(&diagnostics, &sources, "%% ");
+        let lines: Vec<&str> = footer.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(
+            lines,
+            [
+                "%% Errors: fix them before converting (details on stderr; `podlift explain CODE`):",
+                "%%   error[port-conflict] compose.yaml:2: port `80` is declared twice",
+                "%%   error[port-conflict] compose.yaml:2: port `80` is declared twice",
+                "%% 2 errors, 1 warning, 1 note",
+            ]
+        );
+        assert!(plan_footer(&Diagnostics::default(), &sources, "").is_empty());
+    }
+
+    #[test]
+    fn the_json_report_groups_repeats_and_names_service_and_key() {
+        let (sources, diagnostics) = findings();
+        let report: serde_json::Value =
+            serde_json::from_str(&diagnostics_json(&diagnostics, &sources, None)).unwrap();
+        assert_eq!(report["version"], 1);
+        let entries = report["diagnostics"].as_array().unwrap();
+        assert_eq!(entries.len(), 3, "{report:#}");
+        let conflict = &entries[0];
+        assert_eq!(conflict["code"], "port-conflict");
+        assert_eq!(conflict["count"], 2);
+        assert_eq!(conflict["service"], "app");
+        assert_eq!(conflict["key"], "services.app.ports[0]");
+        assert_eq!(conflict["also"][0]["key"], "services.app.ports[1]");
+        assert_eq!(entries[1]["key"], "services.app.image");
+        assert_eq!(entries[2]["service"], serde_json::Value::Null);
+        assert_eq!(
+            report["summary"],
+            serde_json::json!({"errors": 2, "warnings": 1, "notes": 1})
+        );
+    }
+}

@@ -43,10 +43,9 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of each line's start, built on first use.
     line_starts: OnceLock<Arc<[usize]>>,
-    /// The YAML key each line belongs to, built on first use.
-    outline: OnceLock<Outline>,
-    /// Where each service of `services:` starts, built on first use.
-    services: OnceLock<ServiceIndex>,
+    /// Where each YAML key and item lies, as the YAML reader made the
+    /// nodes; `None` for a file that is not a compose file.
+    paths: Option<KeyPaths>,
 }
 
 impl SourceFile {
@@ -93,10 +92,18 @@ impl Sources {
             path: path.to_path_buf(),
             text: Arc::from(text),
             line_starts: OnceLock::new(),
-            outline: OnceLock::new(),
-            services: OnceLock::new(),
+            paths: None,
         });
         id
+    }
+
+    /// Records where the keys and items of the YAML file `id` lie (the YAML
+    /// reader's [`KeyPaths`]), for [`Sources::key_path`].
+    pub fn set_key_paths(&mut self, id: FileId, mut paths: KeyPaths) {
+        paths.index();
+        if let Some(file) = self.files.get_mut(id.0 as usize) {
+            file.paths = Some(paths);
+        }
     }
 
     /// The path of every file read, as the user named it.
@@ -131,48 +138,39 @@ impl Sources {
         })
     }
 
-    /// The compose service whose definition holds the start of `span`, read
-    /// from the lines at the top two levels of indentation only: cheaper than
-    /// [`Sources::key_path`] when only the service is wanted.
+    /// The compose service whose definition holds the start of `span`
+    /// (`services.NAME…`).
     #[must_use]
     pub fn service_at(&self, span: Span) -> Option<&str> {
-        let file = self.get(span.file)?;
-        let index = file
-            .services
-            .get_or_init(|| ServiceIndex::new(&file.text, &file.line_starts()));
-        if span.start >= index.end {
-            return None;
+        let (file, paths) = self.key_paths_of(span.file)?;
+        let mut node = paths.find(span.start);
+        let mut below = None;
+        while let Some(entry) = paths.nodes.get(node as usize) {
+            if entry.parent == ROOT {
+                return (key_text(file, &entry.segment)? == "services")
+                    .then_some(())
+                    .and(below.and_then(|segment| key_text(file, segment)));
+            }
+            below = Some(&entry.segment);
+            node = entry.parent;
         }
-        let at = index
-            .services
-            .partition_point(|(line, _)| *line <= span.start)
-            .checked_sub(1)?;
-        let (_, name) = index.services.get(at)?;
-        file.text
-            .get(name.clone())
-            .map(|n| n.trim_matches(|c| c == '"' || c == '\''))
+        None
     }
 
     /// The YAML key path the start of `span` lies under, e.g.
-    /// `services.app.ports[0]`, read from the block structure of the text.
-    /// `None` outside a key (and for `.env` files, which are not YAML).
+    /// `services.app.ports[0]`, as the YAML reader recorded it (block and
+    /// flow style, JSON alike). `None` outside a key, and for files that are
+    /// not compose files (`.env`, `env_file`).
     #[must_use]
     pub fn key_path(&self, span: Span) -> Option<KeyPath> {
-        let file = self.get(span.file)?;
-        let name = file.path.file_name()?.to_string_lossy();
-        if name.starts_with(".env") || name.ends_with(".env") {
-            return None;
-        }
-        let outline = file.outline.get_or_init(|| Outline::new(&file.text));
-        let mut node = outline.line_nodes.get(file.line_of(span.start)).copied()?;
+        let (file, paths) = self.key_paths_of(span.file)?;
+        let mut node = paths.find(span.start);
         let mut segments = Vec::new();
-        while let Some(entry) = outline.nodes.get(node as usize) {
+        while let Some(entry) = paths.nodes.get(node as usize) {
             segments.push(match entry.segment {
-                Segment::Key(ref range) => {
-                    file.text.get(range.clone()).map_or_else(String::new, |k| {
-                        k.trim_matches(|c| c == '"' || c == '\'').to_string()
-                    })
-                }
+                Segment::Key(_) => key_text(file, &entry.segment)
+                    .unwrap_or_default()
+                    .to_string(),
                 Segment::Item(index) => format!("[{index}]"),
             });
             node = entry.parent;
@@ -182,6 +180,136 @@ impl Sources {
         }
         segments.reverse();
         Some(KeyPath(segments))
+    }
+
+    fn key_paths_of(&self, id: FileId) -> Option<(&SourceFile, &KeyPaths)> {
+        let file = self.get(id)?;
+        Some((file, file.paths.as_ref()?))
+    }
+}
+
+/// The text of a key segment, without its quotes.
+fn key_text<'f>(file: &'f SourceFile, segment: &Segment) -> Option<&'f str> {
+    match segment {
+        Segment::Key(range) => file
+            .text
+            .get(range.clone())
+            .map(|k| k.trim_matches(|c| c == '"' || c == '\'')),
+        Segment::Item(_) => None,
+    }
+}
+
+/// The parent of a top-level key: the document itself.
+pub const ROOT: u32 = u32::MAX;
+
+/// Where each key and item of one YAML file lies, recorded by the YAML
+/// reader as it makes the nodes: each key, sequence item and value is a
+/// node of paths (its parent, and its key's text or its index), and each
+/// stretch of text (a key, a scalar, a whole collection) names the node it
+/// belongs to. A diagnostic's key path is the innermost stretch holding its
+/// start, followed up through the parents.
+#[derive(Debug, Default)]
+pub struct KeyPaths {
+    nodes: Vec<PathNode>,
+    stretches: Vec<Stretch>,
+}
+
+#[derive(Debug)]
+struct PathNode {
+    parent: u32,
+    segment: Segment,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Key(std::ops::Range<usize>),
+    Item(usize),
+}
+
+#[derive(Debug)]
+struct Stretch {
+    start: usize,
+    end: usize,
+    node: u32,
+    /// The innermost stretch around this one (after [`KeyPaths::index`]).
+    around: u32,
+}
+
+impl KeyPaths {
+    /// A key written at `span` in the mapping at path `parent`.
+    pub fn key(&mut self, parent: u32, span: Span) -> u32 {
+        self.node(parent, Segment::Key(span.start..span.start + span.len))
+    }
+
+    /// Item `index` of the sequence at path `parent`.
+    pub fn item(&mut self, parent: u32, index: usize) -> u32 {
+        self.node(parent, Segment::Item(index))
+    }
+
+    fn node(&mut self, parent: u32, segment: Segment) -> u32 {
+        let id = u32::try_from(self.nodes.len()).unwrap_or(ROOT);
+        self.nodes.push(PathNode { parent, segment });
+        id
+    }
+
+    /// The text from `start` to `end` belongs to path `node`.
+    pub fn stretch(&mut self, start: usize, end: usize, node: u32) {
+        if node != ROOT {
+            self.stretches.push(Stretch {
+                start,
+                end: end.max(start),
+                node,
+                around: ROOT,
+            });
+        }
+    }
+
+    /// Sorts the stretches by start (the outer first) and links each to the
+    /// innermost stretch around it.
+    fn index(&mut self) {
+        self.stretches
+            .sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        let mut open: Vec<usize> = Vec::new();
+        for i in 0..self.stretches.len() {
+            let Some(start) = self.stretches.get(i).map(|s| s.start) else {
+                break;
+            };
+            while let Some(&top) = open.last() {
+                if self
+                    .stretches
+                    .get(top)
+                    .is_some_and(|t| t.end <= start && t.start < start)
+                {
+                    open.pop();
+                } else {
+                    break;
+                }
+            }
+            let around = open
+                .last()
+                .map_or(ROOT, |&top| u32::try_from(top).unwrap_or(ROOT));
+            if let Some(stretch) = self.stretches.get_mut(i) {
+                stretch.around = around;
+            }
+            open.push(i);
+        }
+    }
+
+    /// The path node of the innermost stretch holding `offset` (an empty
+    /// stretch holds its own position).
+    fn find(&self, offset: usize) -> u32 {
+        let mut at = self.stretches.partition_point(|s| s.start <= offset);
+        let Some(last) = at.checked_sub(1) else {
+            return ROOT;
+        };
+        at = last;
+        while let Some(stretch) = self.stretches.get(at) {
+            if offset < stretch.end || (stretch.start == stretch.end && offset == stretch.start) {
+                return stretch.node;
+            }
+            at = stretch.around as usize;
+        }
+        ROOT
     }
 }
 
@@ -212,264 +340,76 @@ impl std::fmt::Display for KeyPath {
     }
 }
 
-/// The services of a block-style compose file by position.
-#[derive(Debug)]
-struct ServiceIndex {
-    /// Start of each service's key line, and its name's byte range.
-    services: Vec<(usize, std::ops::Range<usize>)>,
-    /// Where the `services:` block ends.
-    end: usize,
-}
-
-impl ServiceIndex {
-    fn new(text: &str, line_starts: &[usize]) -> Self {
-        let mut services = Vec::new();
-        let mut end = 0;
-        let mut child_indent = None;
-        let mut inside = false;
-        for (i, &start) in line_starts.iter().enumerate() {
-            let stop = line_starts.get(i + 1).copied().unwrap_or(text.len());
-            let line = text.get(start..stop).unwrap_or("");
-            let content = line.trim_start_matches(' ');
-            let indent = line.len() - content.len();
-            let blank = content.trim().is_empty() || content.starts_with('#');
-            if blank {
-                continue;
-            }
-            if indent == 0 {
-                if inside {
-                    end = start;
-                    break;
-                }
-                inside = content.starts_with("services:");
-                continue;
-            }
-            if !inside || child_indent.is_some_and(|c| indent != c) {
-                continue;
-            }
-            child_indent = Some(indent);
-            let body = content.trim_end_matches(['\n', '\r']);
-            if let Some((len, _)) = split_key(body) {
-                services.push((start, start + indent..start + indent + len));
-            }
-        }
-        if inside && end == 0 {
-            end = text.len();
-        }
-        Self { services, end }
-    }
-}
-
-/// Which key or item each line of a block-style YAML file belongs to: one
-/// pass over the lines with a stack of open keys, so a diagnostic finds its
-/// key path by following parents, never by rescanning the file.
-#[derive(Debug)]
-struct Outline {
-    nodes: Vec<Node>,
-    /// Per line, the innermost node it belongs to (`NONE` at the top).
-    line_nodes: Vec<u32>,
-}
-
-const NONE: u32 = u32::MAX;
-
-#[derive(Debug)]
-struct Node {
-    parent: u32,
-    segment: Segment,
-}
-
-#[derive(Debug)]
-enum Segment {
-    Key(std::ops::Range<usize>),
-    Item(usize),
-}
-
-/// An open key or item while reading the outline.
-struct Open {
-    node: u32,
-    indent: usize,
-    is_key: bool,
-    items: usize,
-}
-
-impl Outline {
-    fn new(text: &str) -> Self {
-        let mut nodes = Vec::new();
-        let mut line_nodes = Vec::new();
-        let mut stack: Vec<Open> = Vec::new();
-        // Inside a block scalar (`|`, `>`): lines indented deeper than this.
-        let mut scalar_indent: Option<usize> = None;
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let start = offset;
-            offset += line.len();
-            let body = line.trim_end_matches(['\n', '\r']);
-            let content = body.trim_start_matches(' ');
-            let indent = body.len() - content.len();
-            let top = |stack: &[Open]| stack.last().map_or(NONE, |o| o.node);
-            if let Some(deeper) = scalar_indent {
-                if content.is_empty() || indent > deeper {
-                    line_nodes.push(top(&stack));
-                    continue;
-                }
-                scalar_indent = None;
-            }
-            if content.is_empty() || content.starts_with('#') || content.starts_with("---") {
-                line_nodes.push(top(&stack));
-                continue;
-            }
-            let is_item = content == "-" || content.starts_with("- ");
-            while let Some(open) = stack.last() {
-                let compact = is_item && open.is_key && open.indent == indent;
-                if open.indent < indent || compact {
-                    break;
-                }
-                stack.pop();
-            }
-            let mut key_at = (indent, content, start + indent);
-            if is_item {
-                let parent = top(&stack);
-                let index = stack.last_mut().map_or(0, |o| {
-                    o.items += 1;
-                    o.items - 1
-                });
-                push(
-                    &mut nodes,
-                    &mut stack,
-                    parent,
-                    Segment::Item(index),
-                    indent,
-                    false,
-                );
-                let rest = content.get(1..).unwrap_or("");
-                let inner = rest.trim_start_matches(' ');
-                let inner_indent = indent + 1 + rest.len() - inner.len();
-                key_at = (inner_indent, inner, start + inner_indent);
-            }
-            let (key_indent, key_text, key_start) = key_at;
-            if let Some((key_len, value)) = split_key(key_text) {
-                let parent = top(&stack);
-                let range = key_start..key_start + key_len;
-                push(
-                    &mut nodes,
-                    &mut stack,
-                    parent,
-                    Segment::Key(range),
-                    key_indent,
-                    true,
-                );
-                let value = value.trim_start();
-                if value.starts_with('|') || value.starts_with('>') {
-                    scalar_indent = Some(indent);
-                }
-            }
-            line_nodes.push(top(&stack));
-        }
-        Self { nodes, line_nodes }
-    }
-}
-
-fn push(
-    nodes: &mut Vec<Node>,
-    stack: &mut Vec<Open>,
-    parent: u32,
-    segment: Segment,
-    indent: usize,
-    is_key: bool,
-) {
-    let node = u32::try_from(nodes.len()).unwrap_or(NONE);
-    nodes.push(Node { parent, segment });
-    stack.push(Open {
-        node,
-        indent,
-        is_key,
-        items: 0,
-    });
-}
-
-/// The length of a mapping key at the start of `text`, and what follows its
-/// colon; `None` when `text` is not `KEY:` or `KEY: VALUE`.
-fn split_key(text: &str) -> Option<(usize, &str)> {
-    let end = match text.chars().next()? {
-        quote @ ('"' | '\'') => text.get(1..)?.find(quote)? + 2,
-        '{' | '[' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`' => return None,
-        _ => text
-            .find(": ")
-            .or_else(|| text.strip_suffix(':').map(str::len))?,
-    };
-    let key = text.get(..end)?.trim_end();
-    let rest = text.get(end..)?.strip_prefix(':')?;
-    if key.is_empty() || !(rest.is_empty() || rest.starts_with(' ')) {
-        return None;
-    }
-    Some((key.len(), rest))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
 
+    /// `services: {app: {ports: [80]}}` as the YAML reader records it.
     #[test]
-    fn key_paths_follow_the_block_structure() {
-        let text = "services:\n  app:\n    command: |\n      not: a key\n    ports:\n      - \"80:80\"\n      - target: 81\n        protocol: udp\n    networks:\n      # a comment\n      back:\n        ipv4_address: 10.0.0.2\nnetworks:\n  back: {}\n";
+    fn a_span_finds_the_innermost_key_or_item_around_it() {
+        let text = "services: {app: {ports: [80, 81]}, b: {}}\nx: 1\n";
         let mut sources = Sources::default();
         let file = sources.add(Path::new("compose.yaml"), text.to_string());
-        let at = |needle: &str| {
-            let start = text.find(needle).unwrap();
-            let path = sources
-                .key_path(Span {
-                    file,
-                    start,
-                    len: needle.len(),
-                })
-                .unwrap();
-            (path.to_string(), path.service().map(str::to_string))
-        };
-        assert_eq!(
-            at("not: a key"),
-            ("services.app.command".into(), Some("app".into()))
-        );
-        assert_eq!(
-            at("\"80:80\""),
-            ("services.app.ports[0]".into(), Some("app".into()))
-        );
-        assert_eq!(
-            at("udp"),
-            ("services.app.ports[1].protocol".into(), Some("app".into()))
-        );
-        assert_eq!(
-            at("10.0.0.2"),
-            (
-                "services.app.networks.back.ipv4_address".into(),
-                Some("app".into())
-            )
-        );
-        assert_eq!(at("{}"), ("networks.back".into(), None));
-        let service = |needle: &str| {
-            let start = text.find(needle).unwrap();
-            sources.service_at(Span {
-                file,
-                start,
-                len: 1,
-            })
-        };
-        assert_eq!(service("not: a key"), Some("app"));
-        assert_eq!(service("10.0.0.2"), Some("app"));
-        assert_eq!(service("app:"), Some("app"));
-        assert_eq!(service("{}"), None);
-        assert_eq!(service("services:"), None);
-        let line = sources.line_col(Span {
+        let span = |needle: &str| Span {
             file,
-            start: text.find("udp").unwrap(),
-            len: 3,
-        });
+            start: text.find(needle).unwrap(),
+            len: needle.len(),
+        };
+        let mut paths = KeyPaths::default();
+        let services = paths.key(ROOT, span("services"));
+        paths.stretch(0, 8, services);
+        let app = paths.key(services, span("app"));
+        paths.stretch(11, 14, app);
+        let ports = paths.key(app, span("ports"));
+        paths.stretch(17, 22, ports);
+        for (i, item) in ["80", "81"].into_iter().enumerate() {
+            let node = paths.item(ports, i);
+            let at = span(item);
+            paths.stretch(at.start, at.start + at.len, node);
+        }
+        paths.stretch(24, 32, ports);
+        paths.stretch(16, 33, app);
+        let b = paths.key(
+            services,
+            Span {
+                len: 1,
+                ..span("b:")
+            },
+        );
+        paths.stretch(35, 36, b);
+        paths.stretch(38, 38, b);
+        paths.stretch(10, 41, services);
+        let x = paths.key(
+            ROOT,
+            Span {
+                len: 1,
+                ..span("x:")
+            },
+        );
+        paths.stretch(42, 43, x);
+        sources.set_key_paths(file, paths);
+        let at = |needle: &str| {
+            let path = sources.key_path(span(needle));
+            (
+                path.as_ref().map(ToString::to_string),
+                sources.service_at(span(needle)).map(str::to_string),
+            )
+        };
+        let some = |p: &str, s: Option<&str>| (Some(p.to_string()), s.map(str::to_string));
+        assert_eq!(at("81"), some("services.app.ports[1]", Some("app")));
+        assert_eq!(at("[80"), some("services.app.ports", Some("app")));
+        assert_eq!(at("ports"), some("services.app.ports", Some("app")));
+        assert_eq!(at("{}"), some("services.b", Some("b")));
+        assert_eq!(at("x:"), some("x", None));
+        assert_eq!(at("services"), some("services", None));
+        let line = sources.line_col(span("81"));
         assert_eq!(
             line,
             Some(LineCol {
-                line: 8,
-                column: 19
+                line: 1,
+                column: 30
             })
         );
     }

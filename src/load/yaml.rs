@@ -174,6 +174,21 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Diagnostic> {
 /// A diagnostic at the position of the first syntax error, or naming the
 /// limit the document exceeds.
 pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnostic> {
+    parse_with_paths(text, file).map(|(node, tags, _)| (node, tags))
+}
+
+/// Parses one YAML document, collects its `!reset` / `!override` tags and
+/// where each key, item and value lies ([`Sources::set_key_paths`] takes
+/// them, so a diagnostic names its service and key in any YAML style).
+///
+/// # Errors
+/// As [`parse_with_tags`].
+///
+/// [`Sources::set_key_paths`]: crate::source::Sources::set_key_paths
+pub fn parse_with_paths(
+    text: &str,
+    file: FileId,
+) -> Result<(Node, Tags, crate::source::KeyPaths), Diagnostic> {
     let mut options = ParserOptions::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
@@ -182,7 +197,7 @@ pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnos
         let (event, span) = event.map_err(|e| scan_error(&e, text, file))?;
         builder.event(event, span)?;
     }
-    let (root, tags) = builder.into_parts();
+    let (root, tags, paths) = builder.into_parts();
     // An empty document is null, placed at the end of the text.
     let root = root.unwrap_or(Node {
         value: Value::Null,
@@ -192,7 +207,7 @@ pub fn parse_with_tags(text: &str, file: FileId) -> Result<(Node, Tags), Diagnos
             len: 0,
         },
     });
-    Ok((root, tags))
+    Ok((root, tags, paths))
 }
 
 fn scan_error(error: &ScanError, text: &str, file: FileId) -> Diagnostic {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, Test, compose_dir, fixture, repo};
+use common::{Run, Test, compose_dir, convert_in as convert, fixture, repo};
 use serde_json::Value;
 
 const SEED: &str = "examples/seed/compose.yaml";
@@ -85,14 +85,6 @@ fn aliases(deployment: &Value) -> BTreeMap<String, String> {
         }
     }
     out
-}
-
-fn convert(dir: &Path, args: &[&str]) -> Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert"])
-        .args(args)
-        .success()
 }
 
 #[test]
@@ -650,43 +642,14 @@ fn real_static_ip_applications_convert_with_the_defaults_and_hold() {
     }
 }
 
-fn kubernetes_validate() -> Option<PathBuf> {
-    let program = repo().join(".venv/bin/kubernetes-validate");
-    let works = Command::new(&program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(program);
-    }
-    common::skip(&format!(
-        "{} is not available: python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements.txt",
-        program.display()
-    ));
-    None
-}
-
 #[test]
 fn real_static_ip_applications_pass_kubernetes_validate_strict() {
-    let Some(validate) = kubernetes_validate() else {
+    let Some(validate) = common::kubernetes_validate() else {
         return;
     };
     for dir in static_ip_fixtures() {
         let run = convert(&dir, &["-f", "compose.yaml"]);
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("all.yaml");
-        std::fs::write(&file, &run.stdout).unwrap();
-        let output = Command::new(&validate)
-            .args(["--strict", "-k", "1.33.0", file.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}: {}{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        common::assert_valid_manifests(&validate, &run.stdout, &dir.display().to_string());
     }
 }
 

@@ -202,6 +202,62 @@ pub fn compose_dir(text: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The Kubernetes version manifests are validated against.
+pub const KUBE_VERSION: &str = "1.33.0";
+
+/// `kubernetes-validate` (of the test venv: `scripts/test.sh` installs it),
+/// when it runs here; skips otherwise (a failure under `CI=true`).
+pub fn kubernetes_validate() -> Option<PathBuf> {
+    let program = repo().join(".venv/bin/kubernetes-validate");
+    let works = std::process::Command::new(&program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(program);
+    }
+    skip(&format!(
+        "{} is not available: python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements.txt",
+        program.display()
+    ));
+    None
+}
+
+/// Asserts that the manifests `stream` pass `kubernetes-validate --strict`
+/// for [`KUBE_VERSION`] (`validate` from [`kubernetes_validate`]); `what`
+/// names them in the failure.
+pub fn assert_valid_manifests(validate: &Path, stream: &str, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("manifests.yaml");
+    std::fs::write(&file, stream).unwrap();
+    let output = std::process::Command::new(validate)
+        .args(["--strict", "-k", KUBE_VERSION, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{what}: kubernetes-validate --strict failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `podlift convert ARGS` on `compose` (as `compose.yaml` of a fresh
+/// directory), expected to succeed: the one helper every test module uses.
+pub fn convert(compose: &str, args: &[&str]) -> Run {
+    let dir = compose_dir(compose);
+    convert_in(dir.path(), args)
+}
+
+/// `podlift convert ARGS` in `dir`, expected to succeed.
+pub fn convert_in(dir: &Path, args: &[&str]) -> Run {
+    Test::new()
+        .current_dir(dir)
+        .args(["convert"])
+        .args(args)
+        .success()
+}
+
 /// The `ip addr replace …` lines of an init script, in order.
 pub fn replace_lines(script: &str) -> Vec<String> {
     script

@@ -6,12 +6,8 @@ use serde_json::{Value, json};
 
 use crate::common::{self, Run, Test};
 
-fn convert(compose: &str) -> Run {
-    let dir = common::compose_dir(compose);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert"])
-        .success()
+fn convert(compose: &str) -> common::Run {
+    common::convert(compose, &[])
 }
 
 fn refused(compose: &str) -> Run {

@@ -22,7 +22,7 @@ const WG_KEY: &str = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
 /// A GitHub token's shape, written in two parts so that no secret scanner
 /// takes this file for a leak.
 const TOKEN: &str = concat!("gh", "p_0123456789abcdefghijABCDEFGHIJ012345");
-const KUBE_VERSION: &str = "1.33.0";
+use common::KUBE_VERSION;
 
 /// A project with an env file holding a WireGuard key, a token and a plain
 /// setting, and a database whose password is in `environment`.
@@ -52,12 +52,9 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
+/// Converts in `dir` as project `p`.
 fn convert(dir: &Path, args: &[&str]) -> Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert", "-p", "p"])
-        .args(args)
-        .success()
+    common::convert_in(dir, &[&["-p", "p"], args].concat())
 }
 
 /// The `env` of container `name` in any workload of `objects`.
@@ -471,23 +468,14 @@ fn the_helm_chart_takes_credentials_from_values_or_an_existing_secret() {
         "no Secret is made when an existing one is named"
     );
     assert_eq!(secret_data(&existing, "r-p-db-env").len(), 1);
-    let validate = common::repo().join(".venv/bin/kubernetes-validate");
-    let Some(validate) = tool(&validate, &["--version"]) else {
+    let Some(validate) = common::kubernetes_validate() else {
         return;
     };
-    let rendered = out.path().join("rendered.yaml");
-    std::fs::write(
-        &rendered,
-        run_tool(
-            &helm,
-            &["template", "r", chart_arg, "--kube-version", KUBE_VERSION],
-        ),
-    )
-    .unwrap();
-    run_tool(
-        &validate,
-        &["--strict", "-k", KUBE_VERSION, rendered.to_str().unwrap()],
+    let rendered = run_tool(
+        &helm,
+        &["template", "r", chart_arg, "--kube-version", KUBE_VERSION],
     );
+    common::assert_valid_manifests(&validate, &rendered, "the chart");
 }
 
 /// Fails on the old main (plain values). The Kustomize base lists the
@@ -518,16 +506,10 @@ fn the_kustomize_base_holds_the_secret_as_a_resource() {
         env_pairs(&env_of(&objects, "db"))[1].1,
         "secret:p-db-env/POSTGRES_PASSWORD"
     );
-    let validate = common::repo().join(".venv/bin/kubernetes-validate");
-    let Some(validate) = tool(&validate, &["--version"]) else {
+    let Some(validate) = common::kubernetes_validate() else {
         return;
     };
-    let stream = out.path().join("stream.yaml");
-    std::fs::write(&stream, convert(dir.path(), &[]).stdout).unwrap();
-    run_tool(
-        &validate,
-        &["--strict", "-k", KUBE_VERSION, stream.to_str().unwrap()],
-    );
+    common::assert_valid_manifests(&validate, &convert(dir.path(), &[]).stdout, "the stream");
 }
 
 /// Fails on the old main: a config whose `environment:` names a token, or

@@ -9,7 +9,7 @@ use crate::common;
 
 use serde_json::Value;
 
-use common::Test;
+use common::{Test, convert};
 
 /// A VPN client whose check pings the internet, and a media server in the
 /// same Pod: under compose the media server stays reachable whatever the
@@ -32,15 +32,6 @@ fn named(run: &common::Run, name: &str) -> Value {
         .into_iter()
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no container {name}"))
-}
-
-fn convert(compose: &str, extra: &[&str]) -> common::Run {
-    let dir = common::compose_dir(compose);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert"])
-        .args(extra)
-        .success()
 }
 
 fn probes(container: &Value) -> Vec<&'static str> {

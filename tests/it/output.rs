@@ -16,7 +16,7 @@ use serde_json::Value;
 use common::{Run, Test, fixture, repo};
 
 const SEED: &str = "examples/seed/compose.yaml";
-const KUBE_VERSION: &str = "1.33.0";
+use common::KUBE_VERSION;
 
 fn product() -> String {
     fixture("product")
@@ -86,14 +86,6 @@ fn kubectl() -> Option<PathBuf> {
         Path::new("kubectl"),
         &["version", "--client"],
         "install kubectl to render Kustomize output",
-    )
-}
-
-fn kubernetes_validate() -> Option<PathBuf> {
-    tool(
-        &repo().join(".venv/bin/kubernetes-validate"),
-        &["--version"],
-        "run scripts/test.sh to install the Python tools",
     )
 }
 
@@ -445,7 +437,7 @@ fn assert_references_resolve(objects: &[Value], existing_secrets: &[&str]) {
 #[test]
 fn helm_chart_lints_and_renders_the_stream_objects() {
     let Some(helm) = helm() else { return };
-    let Some(validate) = kubernetes_validate() else {
+    let Some(validate) = common::kubernetes_validate() else {
         return;
     };
     for (file, args) in [
@@ -457,7 +449,7 @@ fn helm_chart_lints_and_renders_the_stream_objects() {
         (split(), vec!["--strategy", "split"]),
     ] {
         let stream = convert(&file, &args).objects();
-        let (tmp, dir) = write_dir(&file, "helm", &args);
+        let (_tmp, dir) = write_dir(&file, "helm", &args);
         let chart = dir.to_str().unwrap();
         run_tool(&helm, &["lint", "--strict", chart]);
         let mut extra = vec![];
@@ -484,12 +476,7 @@ fn helm_chart_lints_and_renders_the_stream_objects() {
                 "{object}"
             );
         }
-        let manifests = tmp.path().join("rendered.yaml");
-        std::fs::write(&manifests, &rendered).unwrap();
-        run_tool(
-            &validate,
-            &["--strict", "-k", KUBE_VERSION, manifests.to_str().unwrap()],
-        );
+        common::assert_valid_manifests(&validate, &rendered, &format!("{file} {args:?}"));
     }
 }
 

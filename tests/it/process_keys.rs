@@ -8,13 +8,9 @@ use crate::common;
 use common::{Run, Test};
 use serde_json::{Value, json};
 
+/// Converts verbosely (every note).
 fn convert(compose: &str, extra: &[&str]) -> Run {
-    let dir = common::compose_dir(compose);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert", "-v"])
-        .args(extra)
-        .success()
+    common::convert(compose, &[&["-v"], extra].concat())
 }
 
 fn container<'a>(spec: &'a Value, name: &str) -> &'a Value {

@@ -21,11 +21,7 @@ fn sidecar(run: &common::Run, name: &str) -> Value {
 }
 
 fn convert(compose: &str) -> common::Run {
-    let dir = common::compose_dir(compose);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert"])
-        .success()
+    common::convert(compose, &[])
 }
 
 const CHECK: &str = "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:9200\"]\n      interval: 10s\n      retries: 3\n";

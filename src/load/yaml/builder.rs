@@ -12,7 +12,7 @@ use super::{
     Value, limit_error,
 };
 use crate::diagnostic::Diagnostic;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, KeyPaths, ROOT, Span};
 
 fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
     let tag = tag?;
@@ -51,6 +51,8 @@ pub(super) struct Builder<'t> {
     root: Option<Node>,
     documents: usize,
     counts: Counts,
+    /// Where each key, item and value lies, by key path.
+    paths: KeyPaths,
 }
 
 /// An open collection.
@@ -60,6 +62,9 @@ enum Frame {
         base: usize,
         span: Span,
         anchor: usize,
+        /// Its key path, and how far its items reach in the text.
+        path: u32,
+        reach: usize,
     },
     Map(MapFrame),
 }
@@ -76,6 +81,11 @@ struct MapFrame {
     index: Option<HashMap<u64, usize>>,
     span: Span,
     anchor: usize,
+    /// Its key path, the path of the entry being read, and how far its
+    /// entries reach in the text.
+    path: u32,
+    entry: u32,
+    reach: usize,
 }
 
 enum Key {
@@ -102,12 +112,45 @@ impl<'t> Builder<'t> {
             root: None,
             documents: 0,
             counts: Counts::default(),
+            paths: KeyPaths::default(),
         }
     }
 
-    /// The document's root (`None` for an empty document) and its merge tags.
-    pub(super) fn into_parts(self) -> (Option<Node>, Tags) {
-        (self.root, self.tags)
+    /// The document's root (`None` for an empty document), its merge tags
+    /// and where its keys lie.
+    pub(super) fn into_parts(self) -> (Option<Node>, Tags, KeyPaths) {
+        (self.root, self.tags, self.paths)
+    }
+
+    /// The key path of the node that starts now at `span`: a key of the
+    /// open mapping (which it then reads the entry of), the value of its
+    /// entry, or the next item of the open sequence.
+    fn place(&mut self, span: Span) -> u32 {
+        match self.stack.last_mut() {
+            None => ROOT,
+            Some(Frame::Seq { base, path, .. }) => {
+                let index = self.items.len().saturating_sub(*base);
+                self.paths.item(*path, index)
+            }
+            Some(Frame::Map(map)) => {
+                if matches!(map.key, Key::Expected) {
+                    map.entry = self.paths.key(map.path, span);
+                }
+                map.entry
+            }
+        }
+    }
+
+    /// The text from `start` to `end` belongs to `path`; the open
+    /// collection reaches at least as far.
+    fn stretch(&mut self, start: usize, end: usize, path: u32) {
+        self.paths.stretch(start, end, path);
+        match self.stack.last_mut() {
+            Some(Frame::Seq { reach, .. } | Frame::Map(MapFrame { reach, .. })) => {
+                *reach = (*reach).max(end);
+            }
+            None => {}
+        }
     }
 
     fn span(&self, span: EventSpan) -> Span {
@@ -146,15 +189,19 @@ impl<'t> Builder<'t> {
             }
             Event::SequenceStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
+                let path = self.place(span);
                 self.stack.push(Frame::Seq {
                     base: self.items.len(),
                     span,
                     anchor,
+                    path,
+                    reach: span.start + span.len,
                 });
                 Ok(())
             }
             Event::MappingStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
+                let path = self.place(span);
                 self.stack.push(Frame::Map(MapFrame {
                     base: self.pairs.len(),
                     key: Key::Expected,
@@ -162,11 +209,21 @@ impl<'t> Builder<'t> {
                     index: None,
                     span,
                     anchor,
+                    path,
+                    entry: ROOT,
+                    reach: span.start + span.len,
                 }));
                 Ok(())
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { base, span, anchor }) => {
+                Some(Frame::Seq {
+                    base,
+                    span,
+                    anchor,
+                    path,
+                    reach,
+                }) => {
+                    self.stretch(span.start, reach, path);
                     let items = self.items.drain(base.min(self.items.len())..).collect();
                     self.finish(
                         Node {
@@ -180,6 +237,7 @@ impl<'t> Builder<'t> {
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map(mut map)) => {
+                    self.stretch(map.span.start, map.reach, map.path);
                     for (key, value) in std::mem::take(&mut map.merged) {
                         // Keys written in the mapping, and earlier merges, win.
                         if !map.contains(&self.pairs, &key) {
@@ -211,6 +269,8 @@ impl<'t> Builder<'t> {
         at: EventSpan,
     ) -> Result<(), Diagnostic> {
         let span = self.span(at);
+        let path = self.place(span);
+        self.stretch(span.start, span.start + span.len, path);
         if let Some(merge) = merge_tag(tag) {
             self.tags.insert(span, merge);
         }
@@ -262,6 +322,8 @@ impl<'t> Builder<'t> {
 
     fn alias(&mut self, id: usize, at: EventSpan) -> Result<(), Diagnostic> {
         let span = self.span(at);
+        let path = self.place(span);
+        self.stretch(span.start, span.start + span.len, path);
         self.counts.aliases += 1;
         if self.counts.aliases > MAX_ALIASES {
             return Err(limit_error(
