@@ -56,8 +56,8 @@ pub use ports::SharedPort;
 pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use storage::{
-    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
-    StorageOptions, VolumePlan, VolumeSource,
+    BindAs, COPY_INIT_NAME, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan,
+    SecretPlan, Seed, Storage, StorageOptions, VolumePlan, VolumeSource,
 };
 
 /// The user's choices that shape the plan.
@@ -218,6 +218,7 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
         if diagnostic.severity == crate::diagnostic::Severity::Error
             && diagnostic.code != "docker-socket"
             && diagnostic.code != "bind-node-control"
+            && diagnostic.code != "bind-not-carried"
         {
             diagnostics.push(diagnostic.clone());
         }
@@ -314,7 +315,8 @@ fn one_pod(
     let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
-    let storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
+    let mut storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
+    storage.copy_image = init_image(project, options, false);
     let roles = order::roles(project, options.native_sidecars, diagnostics);
     let mut containers = container::plan_containers(
         project,

@@ -5,12 +5,20 @@ use super::Explanation;
 /// The explanations of this area, sorted by code.
 pub(super) const ALL: &[Explanation] = &[
     Explanation {
+        code: "bind-as-invalid",
+        title: "`x-podlift.bind-as` has a value podlift does not know",
+        meaning: "A service's `x-podlift.bind-as` says what its writable bind mounts of the project's files become: `emptydir` (a volume that lasts as long as the Pod, the default) or `pvc` (a claim that keeps what the service writes). Any other value is refused.",
+        kubernetes: "A ConfigMap is mounted read-only, so a bind mount the service writes needs a writable volume: an `emptyDir` or a PersistentVolumeClaim, filled from the project's files by the `podlift-copy` init container.",
+        remedy: "Write `emptydir` or `pvc`; leave the key out to follow `--bind-as`.",
+        example: "services:\n  app:\n    image: app:1\n    x-podlift:\n      bind-as: hostpath\n",
+    },
+    Explanation {
         code: "bind-claim",
         title: "a bind mount becomes an empty PersistentVolumeClaim",
-        meaning: "With `--bind-as pvc`, a bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a claim.",
+        meaning: "With `--bind-as pvc` (or `x-podlift.bind-as: pvc` on the service), a bind mount that cannot be a ConfigMap (a large, binary or nested directory, a path outside the project) becomes a claim.",
         kubernetes: "A cluster cannot see the files on the machine where compose ran; the claim starts empty.",
         remedy: "Copy the content into the claim before the service needs it (e.g. with a Job or `kubectl cp`), or bake it into an image.",
-        example: "# podlift convert --bind-as pvc\nservices:\n  app:\n    image: app:1\n    volumes:\n      - ./data:/var/lib/app\n",
+        example: "# podlift convert --bind-as pvc\nservices:\n  app:\n    image: app:1\n    volumes:\n      - ../data:/var/lib/app\n",
     },
     Explanation {
         code: "bind-copied",
@@ -23,9 +31,9 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "bind-host-path",
         title: "a bind mount becomes a hostPath volume",
-        meaning: "A bind mount that cannot be a ConfigMap (a large or binary directory, a path that does not exist yet) becomes a `hostPath` volume (the default `--bind-as hostpath`).",
+        meaning: "A bind mount of an absolute path that cannot be a ConfigMap (outside the project, large, binary, absent here) becomes a `hostPath` volume of the same path (the default `--bind-as hostpath`). A relative bind mount becomes one only under `--bind-root DIR`, at `DIR` joined with its path as written; without it, it is `bind-not-carried`.",
         kubernetes: "A hostPath is a directory on whichever node runs the Pod: it must exist there with the right content, and it ties the Pod to that node. Many clusters forbid hostPath.",
-        remedy: "Prefer a named volume, use `--bind-as pvc`, or make sure the path exists on the nodes.",
+        remedy: "Prefer a named volume, use `--bind-as pvc`, or make sure the path exists on the nodes (under `--bind-root`: copy the project's directory there).",
         example: "services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app/data:/var/lib/app\n",
     },
     Explanation {
@@ -50,6 +58,22 @@ pub(super) const ALL: &[Explanation] = &[
 ",
     },
     Explanation {
+        code: "bind-not-carried",
+        title: "a relative bind mount cannot be carried, and this machine's path is no node's",
+        meaning: "A bind mount written relative to the project (`./vendor/app`, `../shared`) holds what no ConfigMap can carry (a directory with subdirectories, more than 900 KiB, binary or special files, a path outside the project). Its absolute path is the converting machine's (`/home/me/project/vendor/app`), which exists on no node, so podlift makes no hostPath of it without being told where the content is.",
+        kubernetes: "A hostPath names a directory on whichever node runs the Pod; a claim starts empty. Either way the content must be put there by someone.",
+        remedy: "Choose: `--bind-root DIR` mounts `DIR/<the path as written>` from the node (copy the project directory to `DIR` on every node that may run the Pod); `--bind-as pvc`, or `x-podlift.bind-as: pvc` on the service, makes an empty claim to fill (`bind-claim`); or make the content fit a ConfigMap (regular UTF-8 text files, no subdirectories, at most 900 KiB), or bake it into the image.",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - ../vendor/app:/code\n",
+    },
+    Explanation {
+        code: "bind-not-shared",
+        title: "services in different Pods each get their own copy of a bind-mounted directory",
+        meaning: "Under `--strategy split` or `auto`, services that bind-mount one writable directory of the project (a shared `./log`) land in different Pods. The directory becomes an `emptyDir` (`bind-writable`), and an `emptyDir` belongs to one Pod: each Pod gets its own, filled with the same files.",
+        kubernetes: "Containers share a volume only inside a Pod; Pods share storage only through a claim whose storage class allows ReadWriteMany.",
+        remedy: "Nothing, if each service only writes its own files (logs). If they exchange files through the directory, keep them in one Pod (`x-podlift.group` or `--strategy pod`), or mount a named volume backed by a ReadWriteMany storage class.",
+        example: "# podlift check --strategy split\nservices:\n  a:\n    image: a:1\n    volumes:\n      - ./log:/log\n  b:\n    image: b:1\n    volumes:\n      - ./log:/log\n",
+    },
+    Explanation {
         code: "bind-private",
         title: "a private-looking file outside the project is bind-mounted",
         meaning: "A bind mount names a file or directory outside the project directory that looks like a credential (a private key, `.env`, `shadow`, `.netrc`, a key store …). podlift copies it nowhere and does not mount the node's file in its place.",
@@ -64,6 +88,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "ConfigMaps are readable by anyone who may read the namespace's configuration and often end up in logs and Git; Secrets can be restricted by RBAC and encrypted at rest.",
         remedy: "Nothing, if the file is indeed secret; keep the generated Secret out of version control, or replace it with one your secret store manages.",
         example: "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./server.key:/etc/ssl/private/server.key:ro\n# file: server.key\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+    },
+    Explanation {
+        code: "bind-writable",
+        title: "a writable bind mount becomes a writable volume",
+        meaning: "A bind mount without `:ro` is writable under compose. A ConfigMap is mounted read-only, so such a bind of the project's files becomes an `emptyDir` (or, with `--bind-as pvc` or `x-podlift.bind-as: pvc`, a PersistentVolumeClaim), one per host path, shared by every service of the Pod that mounts it. Its files travel in a ConfigMap (a Secret when they look private), and the `podlift-copy` init container copies them into the volume before any service starts, keeping each file's mode and never overwriting a file already there. An empty or absent directory (Docker creates it) becomes an empty volume, never an empty ConfigMap. A `:ro` bind of the same path shares the volume, read-only; a `:ro` bind of a path nobody writes stays a ConfigMap.",
+        kubernetes: "An `emptyDir` lasts as long as the Pod: what the services write is lost when the Pod is replaced, and services in different Pods (`--strategy split`/`auto`) each get their own volume. A claim keeps it. The copy runs as the services' user when they share one numeric `user`, else as `nobody` (65534); like a bind mount's host-owned files, the copied ones are then writable by root and per their mode.",
+        remedy: "Nothing, if the files are scratch (logs, caches). To keep what is written, `--bind-as pvc` or `x-podlift.bind-as: pvc` on the service; to keep the volume shared, keep the services in one Pod; to make it read-only, add `:ro`.",
+        example: "services:\n  app:\n    image: app:1\n    volumes:\n      - ./log:/var/log/app\n",
     },
     Explanation {
         code: "config-undeclared",

@@ -101,6 +101,8 @@ pub struct Service {
     pub health_probe: Option<Located<crate::model::healthcheck::HealthProbe>>,
     /// `x-podlift.allow`: warning codes the team accepted for this service.
     pub allow: Vec<Located<String>>,
+    /// `x-podlift.bind-as`: what its writable bind mounts become (wins over `--bind-as`).
+    pub bind_as: Option<Located<crate::model::volume::BindChoice>>,
     /// `pid`, `ipc`, `uts`, `userns_mode`.
     pub namespaces: Namespaces,
     /// `shm_size` in bytes.
@@ -195,6 +197,7 @@ impl Service {
             startup_timeout: None,
             health_probe: None,
             allow: Vec::new(),
+            bind_as: None,
             namespaces: Namespaces::default(),
             shm_size: None,
             post_start: Vec::new(),
@@ -421,9 +424,10 @@ const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
     ("startup-timeout", crate::model::keys::Support::Mapped),
     ("health-probe", crate::model::keys::Support::Mapped),
     ("allow", crate::model::keys::Support::Mapped),
+    ("bind-as", crate::model::keys::Support::Mapped),
 ];
 
-/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`.
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`, `bind-as`.
 fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     if matches!(node.value, Value::Null) {
         return;
@@ -435,6 +439,7 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
         match key.value.as_str() {
             "group" => service.group = reader.string(value, "x-podlift.group"),
             "allow" => service.allow = reader.string_list(value, "x-podlift.allow"),
+            "bind-as" => service.bind_as = crate::model::volume::read_bind_choice(value, reader),
             "health-probe" => {
                 service.health_probe = crate::model::healthcheck::read_health_probe(value, reader);
             }

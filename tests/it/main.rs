@@ -59,3 +59,4 @@ mod shipping;
 mod split;
 mod start_gate;
 mod terminal;
+mod writable_binds;

@@ -7,9 +7,10 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
-use crate::model::volume::{HostContent, MountSource};
+use crate::model::volume::{BindChoice, HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
+use crate::plan::storage::writable::{Bind, WritableNote, relative, uncarried, writable_volume};
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
     VolumeSource, claim_name, key_of,
@@ -22,6 +23,8 @@ pub(super) struct MountNotes {
     pub(super) copied: Vec<Copied>,
     /// Mounts that start empty, unlike a new Docker volume: (`service:path`, where).
     pub(super) starts_empty: Vec<(String, crate::source::Span)>,
+    /// Writable bind mounts and their volumes.
+    pub(super) writable: Vec<WritableNote>,
 }
 
 /// A host file copied into the manifests, for the note that lists them.
@@ -120,8 +123,16 @@ pub(super) fn plan_mounts(
     let MountNotes {
         copied,
         starts_empty,
+        writable,
     } = notes;
     let owner = &service.name.value;
+    // `x-podlift.bind-as` on the service wins over `--bind-as`.
+    let claim = service
+        .bind_as
+        .as_ref()
+        .map_or(options.bind_as == BindAs::Claim, |c| {
+            c.value == BindChoice::Claim
+        });
     for (index, mount) in service.mounts.iter().enumerate() {
         let (volume, sub_path) = match &mount.source {
             MountSource::Named(name) => {
@@ -171,6 +182,7 @@ pub(super) fn plan_mounts(
                 written,
                 path,
                 content,
+                modes,
             } => match content {
                 HostContent::DockerSocket => {
                     diagnostics.push(
@@ -200,13 +212,48 @@ pub(super) fn plan_mounts(
                         false,
                         [(None, text.len())],
                     ));
-                    (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
-                        Some(key),
-                    )
+                    let source = VolumeSource::ConfigMap(name.clone(), Vec::new());
+                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
+                        storage.volume(&name, source)
+                    } else {
+                        let from = storage.volume(&name, source);
+                        let files = vec![seed_file(&key, &key, modes, path)];
+                        writable_volume(
+                            storage,
+                            prefix,
+                            options,
+                            &bind_of(mount, path, written, owner, claim),
+                            Some((from, files)),
+                            writable,
+                        )
+                    };
+                    (volume, Some(key))
                 }
+                HostContent::Directory(files) if files.is_empty() => (
+                    writable_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind_of(mount, path, written, owner, claim),
+                        None,
+                        writable,
+                    ),
+                    None,
+                ),
+                HostContent::Absent => (
+                    writable_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind_of(mount, path, written, owner, claim),
+                        None,
+                        writable,
+                    ),
+                    None,
+                ),
                 HostContent::Directory(files) => {
                     let (keys, items) = directory_keys(files.keys());
+                    let seed = seed_files(&keys, files.keys(), modes);
                     let data: BTreeMap<String, String> =
                         keys.into_iter().zip(files.values().cloned()).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
@@ -214,10 +261,21 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
-                    (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items)),
-                        None,
-                    )
+                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
+                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items))
+                    } else {
+                        let from = storage
+                            .volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new()));
+                        writable_volume(
+                            storage,
+                            prefix,
+                            options,
+                            &bind_of(mount, path, written, owner, claim),
+                            Some((from, seed)),
+                            writable,
+                        )
+                    };
+                    (volume, None)
                 }
                 HostContent::PrivateFile { content, why } => {
                     let key = file_key(path);
@@ -236,13 +294,26 @@ pub(super) fn plan_mounts(
                         true,
                         [(None, content.len())],
                     ));
-                    (
-                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
-                        Some(key),
-                    )
+                    let source = VolumeSource::Secret(name.clone(), Vec::new());
+                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
+                        storage.volume(&name, source)
+                    } else {
+                        let from = storage.volume(&name, source);
+                        let files = vec![seed_file(&key, &key, modes, path)];
+                        writable_volume(
+                            storage,
+                            prefix,
+                            options,
+                            &bind_of(mount, path, written, owner, claim),
+                            Some((from, files)),
+                            writable,
+                        )
+                    };
+                    (volume, Some(key))
                 }
                 HostContent::PrivateDirectory { files, why } => {
                     let (keys, items) = directory_keys(files.keys());
+                    let seed = seed_files(&keys, files.keys(), modes);
                     let data: BTreeMap<String, Vec<u8>> =
                         keys.into_iter().zip(files.values().cloned()).collect();
                     let name = secret_for(storage, prefix, owner, path, data);
@@ -255,10 +326,21 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
-                    (
-                        storage.volume(&name, VolumeSource::Secret(name.clone(), items)),
-                        None,
-                    )
+                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
+                        storage.volume(&name, VolumeSource::Secret(name.clone(), items))
+                    } else {
+                        let from =
+                            storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new()));
+                        writable_volume(
+                            storage,
+                            prefix,
+                            options,
+                            &bind_of(mount, path, written, owner, claim),
+                            Some((from, seed)),
+                            writable,
+                        )
+                    };
+                    (volume, None)
                 }
                 HostContent::PrivateOutside(why) => {
                     diagnostics.push(
@@ -268,7 +350,11 @@ pub(super) fn plan_mounts(
                     );
                     continue;
                 }
-                HostContent::Outside => {
+                HostContent::Outside | HostContent::Unportable(_) => {
+                    let why = match content {
+                        HostContent::Unportable(why) => Some(why.as_str()),
+                        _ => None,
+                    };
                     let bind = NodeBind {
                         owner,
                         index,
@@ -276,30 +362,24 @@ pub(super) fn plan_mounts(
                         written: written.as_str(),
                         span: mount.span,
                     };
-                    (
-                        node_bind(&bind, None, prefix, options, storage, diagnostics),
-                        None,
-                    )
-                }
-                HostContent::Unportable(why) => {
-                    let bind = NodeBind {
-                        owner,
-                        index,
-                        path,
-                        written: written.as_str(),
-                        span: mount.span,
-                    };
-                    (
-                        node_bind(
+                    let volume = if relative(written) {
+                        let why = why.unwrap_or("it is outside the project directory");
+                        uncarried(&bind, why, claim, prefix, options, storage, diagnostics)
+                    } else {
+                        Some(node_bind(
                             &bind,
-                            Some(why.as_str()),
+                            why,
+                            claim,
                             prefix,
                             options,
                             storage,
                             diagnostics,
-                        ),
-                        None,
-                    )
+                        ))
+                    };
+                    let Some(volume) = volume else {
+                        continue;
+                    };
+                    (volume, None)
                 }
             },
         };
@@ -317,19 +397,20 @@ pub(super) fn plan_mounts(
 
 /// A bind mount whose content podlift does not carry: it stays on the node.
 pub(super) struct NodeBind<'a> {
-    owner: &'a str,
-    index: usize,
-    path: &'a Path,
-    written: &'a str,
-    span: crate::source::Span,
+    pub(super) owner: &'a str,
+    pub(super) index: usize,
+    pub(super) path: &'a Path,
+    pub(super) written: &'a str,
+    pub(super) span: crate::source::Span,
 }
 
-/// A node's path as a hostPath, or an empty claim under `--bind-as pvc`;
+/// A node's path as a hostPath, or an empty claim (`claim`: `--bind-as pvc`);
 /// `why` says why a path inside the project is not copied (`None`: it is
 /// outside the project).
 pub(super) fn node_bind(
     bind: &NodeBind<'_>,
     why: Option<&str>,
+    claim: bool,
     prefix: &str,
     options: &StorageOptions,
     storage: &mut Storage,
@@ -342,7 +423,7 @@ pub(super) fn node_bind(
         written,
         span,
     } = *bind;
-    if options.bind_as == BindAs::Claim {
+    if claim {
         let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
         let message = match why {
             None => format!(
@@ -440,6 +521,53 @@ fn directory_keys<'a>(names: impl Iterator<Item = &'a String>) -> (Vec<String>, 
         Vec::new()
     };
     (keys, items)
+}
+
+/// The writable bind mount `mount` of `path`.
+fn bind_of<'a>(
+    mount: &'a crate::model::Mount,
+    path: &'a Path,
+    written: &'a str,
+    owner: &'a str,
+    claim: bool,
+) -> Bind<'a> {
+    Bind {
+        owner,
+        written,
+        path,
+        span: mount.span,
+        claim,
+    }
+}
+
+/// The file `key` of a seed, copied to `name` with the host file's mode.
+fn seed_file(key: &str, name: &str, modes: &BTreeMap<String, u32>, path: &Path) -> KeyItem {
+    let host_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    KeyItem {
+        key: key.to_string(),
+        path: name.to_string(),
+        mode: modes.get(&host_name).copied(),
+    }
+}
+
+/// The files of a directory's seed: each key copied to its file's name,
+/// with its mode.
+fn seed_files<'a>(
+    keys: &[String],
+    names: impl Iterator<Item = &'a String>,
+    modes: &BTreeMap<String, u32>,
+) -> Vec<KeyItem> {
+    keys.iter()
+        .zip(names)
+        .map(|(key, name)| KeyItem {
+            key: key.clone(),
+            path: name.clone(),
+            mode: modes.get(name).copied(),
+        })
+        .collect()
 }
 
 /// The ConfigMap or Secret key of a bind-mounted file: its file name.
