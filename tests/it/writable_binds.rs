@@ -119,6 +119,42 @@ fn an_absent_directory_is_an_empty_dir_too() {
     let m = mount(&spec, "app", "/data");
     assert!(volume(&spec, m["name"].as_str().unwrap())["emptyDir"].is_object());
     assert!(!run.stdout.contains("hostPath"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("`./data` → emptyDir `bind-data` (empty: it does not exist here"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A private-looking file bound writable: its Secret feeds the copy, no
+/// ConfigMap ever holds it, and the service writes its own copy.
+#[test]
+fn a_writable_private_file_is_copied_from_its_secret() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: app:1\n    volumes:\n      - ./.env:/app/.env\n",
+    );
+    std::fs::write(dir.path().join(".env"), "TOKEN=abc\n").unwrap();
+    let run = convert(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects = run.objects();
+    assert!(kinds(&objects, "ConfigMap").is_empty(), "{}", run.stdout);
+    let spec = run.pod_spec();
+    let m = mount(&spec, "app", "/app/.env");
+    assert!(m["readOnly"].is_null());
+    assert_eq!(m["subPath"], ".env");
+    assert!(volume(&spec, m["name"].as_str().unwrap())["emptyDir"].is_object());
+    let copy = copy_container(&spec).unwrap();
+    let from = copy["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["readOnly"] == true)
+        .unwrap()
+        .clone();
+    assert!(volume(&spec, from["name"].as_str().unwrap())["secret"].is_object());
+    let script = copy["command"][2].as_str().unwrap();
+    assert!(script.contains("/.env' 6"), "{script}");
 }
 
 const CONF: &str = "services:\n  app:\n    image: app:1\n    user: \"1000:1000\"\n    volumes:\n      - ./conf:/etc/app\n      - ./conf/app.conf:/etc/single.conf\n  viewer:\n    image: viewer:1\n    volumes:\n      - ./conf:/srv/conf:ro\n";

@@ -10,7 +10,10 @@ use crate::model::service::Service;
 use crate::model::volume::{BindChoice, HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
-use crate::plan::storage::writable::{Bind, WritableNote, relative, uncarried, writable_volume};
+use crate::plan::storage::writable::{
+    Bind, Carried, WritableNote, bind_of, carried_volume, relative, seed_file, seed_files,
+    uncarried, writable_volume,
+};
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
     VolumeSource, claim_name, key_of,
@@ -212,21 +215,22 @@ pub(super) fn plan_mounts(
                         false,
                         [(None, text.len())],
                     ));
-                    let source = VolumeSource::ConfigMap(name.clone(), Vec::new());
-                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
-                        storage.volume(&name, source)
-                    } else {
-                        let from = storage.volume(&name, source);
-                        let files = vec![seed_file(&key, &key, modes, path)];
-                        writable_volume(
-                            storage,
-                            prefix,
-                            options,
-                            &bind_of(mount, path, written, owner, claim),
-                            Some((from, files)),
-                            writable,
-                        )
+                    let carried = Carried {
+                        secret: false,
+                        items: Vec::new(),
+                        files: vec![seed_file(&key, modes, path)],
+                        name,
                     };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
                     (volume, Some(key))
                 }
                 HostContent::Directory(files) if files.is_empty() => (
@@ -245,7 +249,10 @@ pub(super) fn plan_mounts(
                         storage,
                         prefix,
                         options,
-                        &bind_of(mount, path, written, owner, claim),
+                        &Bind {
+                            absent: true,
+                            ..bind_of(mount, path, written, owner, claim)
+                        },
                         None,
                         writable,
                     ),
@@ -261,20 +268,22 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
-                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items))
-                    } else {
-                        let from = storage
-                            .volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new()));
-                        writable_volume(
-                            storage,
-                            prefix,
-                            options,
-                            &bind_of(mount, path, written, owner, claim),
-                            Some((from, seed)),
-                            writable,
-                        )
+                    let carried = Carried {
+                        secret: false,
+                        items,
+                        files: seed,
+                        name,
                     };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
                     (volume, None)
                 }
                 HostContent::PrivateFile { content, why } => {
@@ -294,21 +303,22 @@ pub(super) fn plan_mounts(
                         true,
                         [(None, content.len())],
                     ));
-                    let source = VolumeSource::Secret(name.clone(), Vec::new());
-                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
-                        storage.volume(&name, source)
-                    } else {
-                        let from = storage.volume(&name, source);
-                        let files = vec![seed_file(&key, &key, modes, path)];
-                        writable_volume(
-                            storage,
-                            prefix,
-                            options,
-                            &bind_of(mount, path, written, owner, claim),
-                            Some((from, files)),
-                            writable,
-                        )
+                    let carried = Carried {
+                        secret: true,
+                        items: Vec::new(),
+                        files: vec![seed_file(&key, modes, path)],
+                        name,
                     };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
                     (volume, Some(key))
                 }
                 HostContent::PrivateDirectory { files, why } => {
@@ -326,20 +336,22 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
-                    let volume = if mount.read_only && !storage.written_paths.contains(path) {
-                        storage.volume(&name, VolumeSource::Secret(name.clone(), items))
-                    } else {
-                        let from =
-                            storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new()));
-                        writable_volume(
-                            storage,
-                            prefix,
-                            options,
-                            &bind_of(mount, path, written, owner, claim),
-                            Some((from, seed)),
-                            writable,
-                        )
+                    let carried = Carried {
+                        secret: true,
+                        items,
+                        files: seed,
+                        name,
                     };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
                     (volume, None)
                 }
                 HostContent::PrivateOutside(why) => {
@@ -521,53 +533,6 @@ fn directory_keys<'a>(names: impl Iterator<Item = &'a String>) -> (Vec<String>, 
         Vec::new()
     };
     (keys, items)
-}
-
-/// The writable bind mount `mount` of `path`.
-fn bind_of<'a>(
-    mount: &'a crate::model::Mount,
-    path: &'a Path,
-    written: &'a str,
-    owner: &'a str,
-    claim: bool,
-) -> Bind<'a> {
-    Bind {
-        owner,
-        written,
-        path,
-        span: mount.span,
-        claim,
-    }
-}
-
-/// The file `key` of a seed, copied to `name` with the host file's mode.
-fn seed_file(key: &str, name: &str, modes: &BTreeMap<String, u32>, path: &Path) -> KeyItem {
-    let host_name = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    KeyItem {
-        key: key.to_string(),
-        path: name.to_string(),
-        mode: modes.get(&host_name).copied(),
-    }
-}
-
-/// The files of a directory's seed: each key copied to its file's name,
-/// with its mode.
-fn seed_files<'a>(
-    keys: &[String],
-    names: impl Iterator<Item = &'a String>,
-    modes: &BTreeMap<String, u32>,
-) -> Vec<KeyItem> {
-    keys.iter()
-        .zip(names)
-        .map(|(key, name)| KeyItem {
-            key: key.clone(),
-            path: name.clone(),
-            mode: modes.get(name).copied(),
-        })
-        .collect()
 }
 
 /// The ConfigMap or Secret key of a bind-mounted file: its file name.

@@ -27,6 +27,7 @@ pub(super) struct WritableNote {
     owner: String,
     volume: String,
     span: Span,
+    absent: bool,
 }
 
 /// A bind mount of the project's files that the service may write.
@@ -37,6 +38,8 @@ pub(super) struct Bind<'a> {
     pub(super) span: Span,
     /// A claim rather than an `emptyDir`.
     pub(super) claim: bool,
+    /// The directory does not exist here (Docker creates it).
+    pub(super) absent: bool,
 }
 
 /// The writable volume of `bind`'s host path, made on its first mount;
@@ -96,8 +99,102 @@ pub(super) fn writable_volume(
         owner: bind.owner.to_string(),
         volume: volume.clone(),
         span: bind.span,
+        absent: bind.absent,
     });
     volume
+}
+
+/// A ConfigMap or Secret of a bind mount's files.
+pub(super) struct Carried {
+    /// Its name.
+    pub(super) name: String,
+    /// A Secret, not a ConfigMap.
+    pub(super) secret: bool,
+    /// The `items` a read-only mount projects it with.
+    pub(super) items: Vec<KeyItem>,
+    /// The files the copy puts into a writable volume.
+    pub(super) files: Vec<KeyItem>,
+}
+
+/// The volume of a carried bind mount: the ConfigMap or Secret itself for a
+/// `:ro` bind of a path no service writes; else the writable volume of the
+/// path, filled from it (every key under its own name).
+pub(super) fn carried_volume(
+    storage: &mut Storage,
+    prefix: &str,
+    options: &StorageOptions,
+    bind: &Bind<'_>,
+    read_only: bool,
+    carried: Carried,
+    notes: &mut Vec<WritableNote>,
+) -> String {
+    let Carried {
+        name,
+        secret,
+        items,
+        files,
+    } = carried;
+    let source = |items| {
+        if secret {
+            VolumeSource::Secret(name.clone(), items)
+        } else {
+            VolumeSource::ConfigMap(name.clone(), items)
+        }
+    };
+    if read_only && !storage.written_paths.contains(bind.path) {
+        return storage.volume(&name, source(items));
+    }
+    let from = storage.volume(&name, source(Vec::new()));
+    writable_volume(storage, prefix, options, bind, Some((from, files)), notes)
+}
+
+/// The writable bind mount `mount` of `path`.
+pub(super) fn bind_of<'a>(
+    mount: &'a crate::model::Mount,
+    path: &'a Path,
+    written: &'a str,
+    owner: &'a str,
+    claim: bool,
+) -> Bind<'a> {
+    Bind {
+        owner,
+        written,
+        path,
+        span: mount.span,
+        claim,
+        absent: false,
+    }
+}
+
+/// The file `key` of a seed (a bind-mounted file), copied under its key
+/// with the host file's mode.
+pub(super) fn seed_file(key: &str, modes: &BTreeMap<String, u32>, path: &Path) -> KeyItem {
+    let host_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    KeyItem {
+        key: key.to_string(),
+        path: key.to_string(),
+        mode: modes.get(&host_name).copied(),
+    }
+}
+
+/// The files of a directory's seed: each key copied to its file's name,
+/// with its mode.
+pub(super) fn seed_files<'a>(
+    keys: &[String],
+    names: impl Iterator<Item = &'a String>,
+    modes: &BTreeMap<String, u32>,
+) -> Vec<KeyItem> {
+    keys.iter()
+        .zip(names)
+        .map(|(key, name)| KeyItem {
+            key: key.clone(),
+            path: name.clone(),
+            mode: modes.get(name).copied(),
+        })
+        .collect()
 }
 
 /// A claim name not yet taken.
@@ -123,19 +220,21 @@ pub(super) fn note_writable(
     let Some(first) = notes.first() else {
         return;
     };
-    // volume → (written, services)
-    let mut by_volume: BTreeMap<&str, (&str, Vec<&str>)> = BTreeMap::new();
+    // volume → (written, services, absent here)
+    let mut by_volume: BTreeMap<&str, (&str, Vec<&str>, bool)> = BTreeMap::new();
     for note in notes {
-        let entry = by_volume
-            .entry(note.volume.as_str())
-            .or_insert((note.written.as_str(), Vec::new()));
+        let entry = by_volume.entry(note.volume.as_str()).or_insert((
+            note.written.as_str(),
+            Vec::new(),
+            note.absent,
+        ));
         if !entry.1.contains(&note.owner.as_str()) {
             entry.1.push(note.owner.as_str());
         }
     }
     let list: Vec<String> = by_volume
         .iter()
-        .map(|(volume, (written, owners))| {
+        .map(|(volume, (written, owners, absent))| {
             let kind = match storage.volumes.iter().find(|v| v.name == *volume) {
                 Some(v) if matches!(v.source, VolumeSource::Claim(_)) => "claim volume",
                 _ => "emptyDir",
@@ -145,7 +244,14 @@ pub(super) fn note_writable(
                 .iter()
                 .find(|s| s.volume == *volume)
                 .map_or_else(
-                    || " (empty)".to_string(),
+                    || {
+                        if *absent {
+                            " (empty: it does not exist here, and Docker creates it empty)"
+                                .to_string()
+                        } else {
+                            " (empty)".to_string()
+                        }
+                    },
                     |s| {
                         format!(
                             " (filled with {} file{} by init container `{COPY_INIT_NAME}`)",
