@@ -244,11 +244,28 @@ fn config_map_volume(root: &Path, files: &[(&str, &str)]) {
     std::os::unix::fs::symlink(stamp.file_name().unwrap(), root.join("..data")).unwrap();
 }
 
-/// The copy's script, run by `sh` with its paths moved under `root`.
+/// The copy's script, run with its paths moved under `root` by busybox's
+/// `sh` with only busybox's applets on `PATH`, as in the default init image
+/// (the system's `sh` where busybox is missing, outside CI).
 fn run_copy(script: &str, root: &Path) -> std::process::Output {
     let moved = script.replace("/podlift/copy/", &format!("{}/", root.display()));
-    Command::new("timeout")
-        .args(["20", "sh", "-c", &moved])
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(busybox) = busybox else {
+        common::skip("busybox is not installed; the copy script was run by the system's sh");
+        return Command::new("timeout")
+            .args(["20", "sh", "-c", &moved])
+            .output()
+            .unwrap();
+    };
+    let shim = tempfile::tempdir().unwrap();
+    for applet in ["sh", "cat", "chmod", "mv", "echo", "["] {
+        std::os::unix::fs::symlink(busybox, shim.path().join(applet)).unwrap();
+    }
+    Command::new(busybox)
+        .args(["timeout", "20", busybox, "sh", "-c", &moved])
+        .env("PATH", shim.path())
         .output()
         .unwrap()
 }
