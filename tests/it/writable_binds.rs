@@ -218,6 +218,17 @@ fn a_writable_directory_is_copied_into_an_empty_dir_before_the_services_start() 
         script.contains(&format!("'/podlift/copy/to/{target_name}/start.sh' 750\n")),
         "the script's mode is kept: {script}"
     );
+    // `plan` shows it, first, with the volumes it fills.
+    let plan = Test::new()
+        .current_dir(dir.path())
+        .args(["plan", "-p", "core"])
+        .run();
+    assert!(
+        plan.stdout.lines().any(|l| l.trim_start().starts_with("1  podlift-copy  init")
+            && l.contains(target_name)),
+        "{}",
+        plan.stdout
+    );
     // The restricted level holds with the copy in the Pod.
     let check = Test::new()
         .current_dir(dir.path())
