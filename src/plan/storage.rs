@@ -166,7 +166,10 @@ pub struct Storage {
     /// written, and where.
     pub writable: BTreeMap<String, (String, crate::source::Span)>,
     /// The writable volume of each bind mount's host path (and whether it is a claim).
-    by_bind: HashMap<(std::path::PathBuf, bool), String>,
+    by_bind: HashMap<std::path::PathBuf, String>,
+    /// Host paths some service writes and keeps in a claim (`pvc`): every
+    /// service that mounts one shares that claim.
+    claimed_paths: HashSet<std::path::PathBuf>,
     /// Host paths some service mounts writable: a `:ro` mount of one shares
     /// its volume, so it sees what the writer writes, as under compose.
     written_paths: HashSet<std::path::PathBuf>,
@@ -309,16 +312,7 @@ pub fn plan_storage(
     // that mounts it, and must keep its name when a service is added or moved.
     let mut by_name: Vec<&Service> = project.services.iter().collect();
     by_name.sort_by(|a, b| a.name.value.cmp(&b.name.value));
-    storage.written_paths = project
-        .services
-        .iter()
-        .flat_map(|s| &s.mounts)
-        .filter(|m| !m.read_only)
-        .filter_map(|m| match &m.source {
-            crate::model::volume::MountSource::Bind { path, .. } => Some(path.clone()),
-            _ => None,
-        })
-        .collect();
+    writable::mark_paths(project, options, &mut storage);
     let mut notes = MountNotes::default();
     for service in by_name.iter().copied() {
         plan_mounts(

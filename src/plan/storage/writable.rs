@@ -14,10 +14,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::volume::{BindChoice, MountSource};
 use crate::plan::names;
 use crate::plan::storage::mounts::{NodeBind, node_bind};
 use crate::plan::storage::{
-    ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
 };
 use crate::source::Span;
 
@@ -42,7 +44,8 @@ pub(super) struct Bind<'a> {
     pub(super) absent: bool,
 }
 
-/// The writable volume of `bind`'s host path, made on its first mount;
+/// The writable volume of `bind`'s host path (a claim when any service
+/// that writes the path chose one), made on its first mount;
 /// `seed` (the Pod volume of the files' ConfigMap or Secret, and the files)
 /// fills it.
 pub(super) fn writable_volume(
@@ -53,7 +56,7 @@ pub(super) fn writable_volume(
     seed: Option<(String, Vec<KeyItem>)>,
     notes: &mut Vec<WritableNote>,
 ) -> String {
-    let key = (bind.path.to_path_buf(), bind.claim);
+    let key = bind.path.to_path_buf();
     let volume = if let Some(existing) = storage.by_bind.get(&key) {
         existing.clone()
     } else {
@@ -61,7 +64,8 @@ pub(super) fn writable_volume(
             .path
             .file_name()
             .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
-        let volume = if bind.claim {
+        // One service's claim is every service's: they share the directory.
+        let volume = if bind.claim || storage.claimed_paths.contains(bind.path) {
             let claim = unique_claim(storage, &format!("{prefix}-bind-{stem}"));
             storage.claims.push(ClaimPlan {
                 name: claim.clone(),
@@ -195,6 +199,27 @@ pub(super) fn seed_files<'a>(
             mode: modes.get(name).copied(),
         })
         .collect()
+}
+
+/// The host paths some service mounts writable, and those of them a
+/// writer keeps in a claim (its `x-podlift.bind-as`, else `--bind-as`).
+pub(super) fn mark_paths(project: &Project, options: &StorageOptions, storage: &mut Storage) {
+    for service in &project.services {
+        let claim = service
+            .bind_as
+            .as_ref()
+            .map_or(options.bind_as == BindAs::Claim, |c| {
+                c.value == BindChoice::Claim
+            });
+        for mount in service.mounts.iter().filter(|m| !m.read_only) {
+            if let MountSource::Bind { path, .. } = &mount.source {
+                storage.written_paths.insert(path.clone());
+                if claim {
+                    storage.claimed_paths.insert(path.clone());
+                }
+            }
+        }
+    }
 }
 
 /// A claim name not yet taken.
