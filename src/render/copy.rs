@@ -111,28 +111,36 @@ fn user_of(plan: &PodPlan) -> (i64, Option<i64>) {
     }
 }
 
-/// The POSIX shell script that copies every seed's files: each file read
+/// The POSIX shell script that copies every seed's files: for each seed,
+/// `f` and `t` name its two volumes; each file (`c KEY NAME MODE`) is read
 /// from the ConfigMap's or Secret's volume (links followed), written beside
 /// its place, given its mode, then moved into place, unless a file of that
-/// name is there already.
+/// name is there already. One short line per file keeps a directory of
+/// thousands of files within the workload's size.
 #[must_use]
 pub fn script(seeds: &[Seed]) -> String {
     let mut script = String::from(
         "set -eu\n\
          c() {\n\
-         \x20 if [ -e \"$2\" ] || [ -L \"$2\" ]; then return 0; fi\n\
-         \x20 cat \"$1\" > \"$2.podlift-copy\"\n\
-         \x20 chmod \"$3\" \"$2.podlift-copy\"\n\
-         \x20 mv \"$2.podlift-copy\" \"$2\"\n\
+         \x20 if [ -e \"$t/$2\" ] || [ -L \"$t/$2\" ]; then return 0; fi\n\
+         \x20 cat \"$f/$1\" > \"$t/$2.podlift-copy\"\n\
+         \x20 chmod \"$3\" \"$t/$2.podlift-copy\"\n\
+         \x20 mv \"$t/$2.podlift-copy\" \"$t/$2\"\n\
          }\n",
     );
     let mut count = 0usize;
     for seed in seeds {
+        let from = format!("{FROM_DIR}/{}", seed.from);
+        let to = format!("{TO_DIR}/{}", seed.volume);
+        let _ = writeln!(script, "f={} t={}", quote(&from), quote(&to));
         for file in &seed.files {
-            let from = format!("{FROM_DIR}/{}/{}", seed.from, file.key);
-            let to = format!("{TO_DIR}/{}/{}", seed.volume, file.path);
             let mode = file.mode.unwrap_or(DEFAULT_MODE);
-            let _ = writeln!(script, "c {} {} {mode:o}", quote(&from), quote(&to));
+            let _ = writeln!(
+                script,
+                "c {} {} {mode:o}",
+                quote(&file.key),
+                quote(&file.path)
+            );
             count += 1;
         }
     }
@@ -168,7 +176,7 @@ mod tests {
         let text = script(&seeds);
         assert!(
             text.contains(
-                "c '/podlift/copy/from/app-conf/it_s' '/podlift/copy/to/bind-conf/it'\\''s' 755\n"
+                "f='/podlift/copy/from/app-conf' t='/podlift/copy/to/bind-conf'\nc 'it_s' 'it'\\''s' 755\n"
             ),
             "{text}"
         );

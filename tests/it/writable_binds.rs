@@ -154,7 +154,7 @@ fn a_writable_private_file_is_copied_from_its_secret() {
         .clone();
     assert!(volume(&spec, from["name"].as_str().unwrap())["secret"].is_object());
     let script = copy["command"][2].as_str().unwrap();
-    assert!(script.contains("/.env' 6"), "{script}");
+    assert!(script.contains("c '.env' '.env' 6"), "{script}");
 }
 
 const CONF: &str = "services:\n  app:\n    image: app:1\n    user: \"1000:1000\"\n    volumes:\n      - ./conf:/etc/app\n      - ./conf/app.conf:/etc/single.conf\n  viewer:\n    image: viewer:1\n    volumes:\n      - ./conf:/srv/conf:ro\n";
@@ -215,7 +215,8 @@ fn a_writable_directory_is_copied_into_an_empty_dir_before_the_services_start() 
     );
     let script = copy["command"][2].as_str().unwrap();
     assert!(
-        script.contains(&format!("'/podlift/copy/to/{target_name}/start.sh' 750\n")),
+        script.contains(&format!("t='/podlift/copy/to/{target_name}'\n"))
+            && script.contains("c 'start.sh' 'start.sh' 750\n"),
         "the script's mode is kept: {script}"
     );
     // `plan` shows it, first, with the volumes it fills.
@@ -489,10 +490,14 @@ fn a_claim_is_chosen_by_flag_or_per_service() {
             .any(|c| c["metadata"]["name"] == "core-bind-conf")
     );
     let copy = copy_container(&spec).expect("copied into the claim");
-    assert!(copy["command"][2].as_str().unwrap().contains(&format!(
-        "/podlift/copy/to/{}/app.conf'",
-        conf["name"].as_str().unwrap()
-    )));
+    let script = copy["command"][2].as_str().unwrap();
+    assert!(
+        script.contains(&format!(
+            "t='/podlift/copy/to/{}'\n",
+            conf["name"].as_str().unwrap()
+        )) && script.contains("c 'app.conf' 'app.conf' 6"),
+        "{script}"
+    );
     // `web` did not ask, but shares `./log` with `app`: the one claim.
     let web = mount(&spec, "web", "/weblog");
     let app_log = mount(&spec, "app", "/log");
