@@ -44,7 +44,7 @@ pub use resources::Resources;
 pub use restart::Restart;
 pub use service::{PodSettings, Security, Service};
 pub use units::is_positive_quantity;
-pub use volume::{Mount, MountSource, Volume};
+pub use volume::{BindChoice, Mount, MountSource, Volume};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

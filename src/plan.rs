@@ -58,8 +58,8 @@ pub use process::{Process, ProcessLevel, Profile, SeLinuxPlan};
 pub use services::{ServicePlan, ServicePort};
 pub use start_order::{DEFAULT_WAIT, StartWait, WAIT_INIT_NAME, WaitTarget};
 pub use storage::{
-    BindAs, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, SecretPlan, Storage,
-    StorageOptions, VolumePlan, VolumeSource,
+    BindAs, COPY_INIT_NAME, ClaimPlan, ConfigMapPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan,
+    SecretPlan, Seed, Storage, StorageOptions, VolumePlan, VolumeSource,
 };
 
 /// The user's choices that shape the plan.
@@ -322,7 +322,8 @@ fn one_pod(
     let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
     let order = order::start_order(project, diagnostics);
     let name = names::dns_label(&project.name, "podlift");
-    let storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
+    let mut storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
+    storage.copy_image = init_image(project, options, false);
     // Start order holds inside a Pod only (across Pods, `start_order` waits).
     let group_of: std::collections::HashMap<&str, usize> = groups
         .iter()

@@ -107,6 +107,21 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
         String::new(),
     ]];
     let mut position = 0;
+    // The copy into writable bind volumes runs first (render's order).
+    if !plan.storage.seeds.is_empty() {
+        position += 1;
+        rows.push([
+            position.to_string(),
+            crate::plan::COPY_INIT_NAME.to_string(),
+            "init".to_string(),
+            plan.storage.copy_image.clone(),
+            "-".to_string(),
+            "-".to_string(),
+            join_or_dash(plan.storage.seeds.iter().map(|s| s.volume.clone())),
+            "-".to_string(),
+            String::new(),
+        ]);
+    }
     if let Some(loopback) = &plan.loopback {
         position += 1;
         rows.push([

@@ -286,6 +286,9 @@ pub struct InputArgs {
     /// What a bind mount that cannot be a ConfigMap becomes: a `hostpath` or an empty `pvc`.
     #[arg(help_heading = "Strategy", long, value_parser = choices::BIND_AS, default_value = "hostpath")]
     pub bind_as: plan::BindAs,
+    /// The node's directory that stands for the project directory: a relative bind mount too large (or too odd) for a ConfigMap becomes a hostPath under it (`./data` → `DIR/data`), never this machine's path.
+    #[arg(help_heading = "Strategy", long, value_name = "DIR", value_parser = absolute_dir)]
+    pub bind_root: Option<String>,
     /// What a compose health check becomes besides the start gate of `service_healthy` dependents: `none` (as compose: it never takes traffic away), `readiness` or `liveness` (`x-podlift.health-probe` on a service wins).
     #[arg(help_heading = "Strategy", long, value_parser = choices::HEALTH_PROBE, default_value = "none")]
     pub health_probe: plan::HealthProbe,
@@ -378,5 +381,17 @@ impl Command {
             Self::Config(args) => Some(&args.input),
             Self::Explain(_) | Self::Completions(_) | Self::Man(_) => None,
         }
+    }
+}
+
+/// `--bind-root`: an absolute directory on the nodes.
+fn absolute_dir(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.trim_end_matches('/').to_string())
+            .map(|t| if t.is_empty() { "/".to_string() } else { t })
+    } else {
+        Err(format!(
+            "`{text}` is not an absolute path on the nodes (it starts with `/`)"
+        ))
     }
 }

@@ -115,6 +115,7 @@ pub fn plan_options(input: &InputArgs) -> plan::PlanOptions {
             claim_size: input.volume_size.clone(),
             storage_class: input.storage_class.clone(),
             bind_as: input.bind_as,
+            bind_root: input.bind_root.clone(),
         },
         health_probe: input.health_probe,
     }

@@ -49,6 +49,9 @@ pub enum HostContent {
     NodeControl(String),
     /// A path outside the project directory: a node's path, never copied.
     Outside,
+    /// A path inside the project directory that does not exist: Docker
+    /// creates it as an empty directory.
+    Absent,
     /// Absent, large, binary, nested or not a regular file: cannot be
     /// carried in a ConfigMap.
     Unportable(String),
@@ -81,6 +84,14 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
         let inside = normal.starts_with(files.project());
         if !inside && let Some(why) = private_reason(&name, None) {
             return HostContent::PrivateOutside(why);
+        }
+        // Nothing at all there (not even a broken link): Docker makes an
+        // empty directory of it.
+        if inside
+            && std::fs::symlink_metadata(&normal)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            return HostContent::Absent;
         }
         return HostContent::Unportable("it does not exist on this machine".into());
     };
@@ -147,6 +158,40 @@ pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
         |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
         HostContent::File,
     )
+}
+
+/// The permission bits of what a bind mount carries, by file name: each
+/// entry of a directory, or the file itself (links followed). A file whose
+/// mode cannot be read is left out (it is copied `0644`).
+pub(crate) fn modes_of(path: &Path, content: &HostContent) -> BTreeMap<String, u32> {
+    let names: Vec<String> = match content {
+        HostContent::Directory(files) => files.keys().cloned().collect(),
+        HostContent::PrivateDirectory { files, .. } => files.keys().cloned().collect(),
+        HostContent::File(_) | HostContent::PrivateFile { .. } => {
+            return mode_of(path)
+                .map(|mode| BTreeMap::from([(file_name_of(path), mode)]))
+                .unwrap_or_default();
+        }
+        _ => return BTreeMap::new(),
+    };
+    names
+        .into_iter()
+        .filter_map(|name| mode_of(&path.join(&name)).map(|mode| (name, mode)))
+        .collect()
+}
+
+/// A file's permission bits (`0o777` at most), links followed.
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &Path) -> Option<u32> {
+    None
 }
 
 /// Where the links at the end of `path` lead, followed on the text alone

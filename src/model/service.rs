@@ -104,6 +104,8 @@ pub struct Service {
     pub wait: Option<Located<crate::model::Wait>>,
     /// `x-podlift.allow`: warning codes the team accepted for this service.
     pub allow: Vec<Located<String>>,
+    /// `x-podlift.bind-as`: what its writable bind mounts become (wins over `--bind-as`).
+    pub bind_as: Option<Located<crate::model::volume::BindChoice>>,
     /// `pid`, `ipc`, `uts`, `userns_mode`.
     pub namespaces: Namespaces,
     /// `shm_size` in bytes.
@@ -199,6 +201,7 @@ impl Service {
             health_probe: None,
             wait: None,
             allow: Vec::new(),
+            bind_as: None,
             namespaces: Namespaces::default(),
             shm_size: None,
             post_start: Vec::new(),
@@ -426,9 +429,10 @@ const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[
     ("health-probe", crate::model::keys::Support::Mapped),
     ("allow", crate::model::keys::Support::Mapped),
     ("wait", crate::model::keys::Support::Mapped),
+    ("bind-as", crate::model::keys::Support::Mapped),
 ];
 
-/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`, `wait`.
+/// Reads a service's `x-podlift`: `group`, `startup-timeout`, `health-probe`, `allow`, `wait`, `bind-as`.
 fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
     if matches!(node.value, Value::Null) {
         return;
@@ -441,6 +445,7 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
             "group" => service.group = reader.string(value, "x-podlift.group"),
             "allow" => service.allow = reader.string_list(value, "x-podlift.allow"),
             "wait" => service.wait = crate::model::dependency::read_wait(value, reader),
+            "bind-as" => service.bind_as = crate::model::volume::read_bind_choice(value, reader),
             "health-probe" => {
                 service.health_probe = crate::model::healthcheck::read_health_probe(value, reader);
             }

@@ -2,6 +2,7 @@
 //! Bind-mounted files are read here (see [`host_content`](super::host_content)),
 //! once, so later stages never touch the disk.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
@@ -14,7 +15,7 @@ use crate::source::{Located, Span};
 pub(crate) use crate::model::file_object::read_file_objects;
 pub use crate::model::file_object::{FileUse, read_file_uses};
 pub use crate::model::host_content::HostContent;
-pub(crate) use crate::model::host_content::read_host;
+pub(crate) use crate::model::host_content::{modes_of, read_host};
 
 /// Where a mount's content comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub enum MountSource {
         path: PathBuf,
         /// What it holds.
         content: HostContent,
+        /// The permission bits of the files it carries, by file name.
+        modes: BTreeMap<String, u32>,
     },
     /// An anonymous volume.
     Anonymous,
@@ -47,6 +50,41 @@ pub struct Mount {
     pub read_only: bool,
     /// Where it was written.
     pub span: Span,
+}
+
+/// `x-podlift.bind-as` of a service: what its writable bind mounts of the
+/// project's files become.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindChoice {
+    /// `emptydir`: a volume that lasts as long as the Pod, filled from the
+    /// project's files when it starts.
+    EmptyDir,
+    /// `pvc`: a claim, filled from the project's files where they are absent.
+    Claim,
+}
+
+/// Reads `x-podlift.bind-as`.
+pub(crate) fn read_bind_choice(
+    node: &Node,
+    reader: &mut Reader<'_>,
+) -> Option<Located<BindChoice>> {
+    let text = reader.string(node, "x-podlift.bind-as")?;
+    let choice = match text.value.as_str() {
+        "emptydir" => BindChoice::EmptyDir,
+        "pvc" => BindChoice::Claim,
+        other => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "bind-as-invalid",
+                    format!("`x-podlift.bind-as` is `{other}`; it takes `emptydir` or `pvc`"),
+                )
+                .at(text.span)
+                .help("`emptydir` (the default) gives a writable bind mount a volume that lasts as long as the Pod; `pvc` a claim that keeps what the service writes"),
+            );
+            return None;
+        }
+    };
+    Some(Located::new(choice, text.span))
 }
 
 /// A top-level named volume.
@@ -224,10 +262,12 @@ fn bind(written: &str, context: &Context) -> MountSource {
         FileAccess::Read => read_host(&path, &context.host),
         FileAccess::Skip => HostContent::Unportable("not read: the service is not active".into()),
     };
+    let modes = modes_of(&path, &held);
     MountSource::Bind {
         written: written.to_string(),
         path,
         content: held,
+        modes,
     }
 }
 

@@ -185,7 +185,7 @@ pub fn split(
         isolated: &isolated,
         storage_index: &storage_index,
     };
-    groups
+    let pods: Vec<PodPlan> = groups
         .iter()
         .enumerate()
         .map(|(g, (group, members))| {
@@ -197,7 +197,9 @@ pub fn split(
             let services = services_by_group.get(g).cloned().unwrap_or_default();
             common.pod(g, group, members, aliases, services, diagnostics)
         })
-        .collect()
+        .collect();
+    storage::note_unshared(&pods, diagnostics);
+    pods
 }
 
 /// What every group's Pod is made from.

@@ -10,9 +10,11 @@ use crate::plan::names;
 
 mod files;
 mod mounts;
+mod writable;
 
 use files::plan_files;
 use mounts::{MountNotes, note_copied, plan_mounts};
+pub use writable::COPY_INIT_NAME;
 
 /// Default size of a claim made for a named volume.
 pub const DEFAULT_CLAIM_SIZE: &str = "1Gi";
@@ -24,8 +26,12 @@ pub struct StorageOptions {
     pub claim_size: Option<String>,
     /// `--storage-class`.
     pub storage_class: Option<String>,
-    /// `--bind-as`: what a bind mount that cannot be copied becomes.
+    /// `--bind-as`: what a bind mount that cannot be copied becomes, and
+    /// (`pvc`) whether a writable one of the project's files is a claim.
     pub bind_as: BindAs,
+    /// `--bind-root`: the node's directory that stands for the project
+    /// directory, for relative bind mounts that cannot be carried.
+    pub bind_root: Option<String>,
 }
 
 /// What a bind mount becomes when its content cannot be copied into the
@@ -93,6 +99,21 @@ pub struct MountPlan {
     pub read_only: bool,
 }
 
+/// A writable bind mount's files, copied by the copy init container from
+/// their ConfigMap or Secret into the volume the services write, before
+/// any of them starts; a file already there is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seed {
+    /// The Pod volume the services mount (an `emptyDir` or a claim).
+    pub volume: String,
+    /// The Pod volume that projects the ConfigMap or Secret (every key under
+    /// its own name); only the copy mounts it.
+    pub from: String,
+    /// The files: `key` in `from`, `path` in `volume`, `mode` its
+    /// permission bits (`0644` when `None`).
+    pub files: Vec<KeyItem>,
+}
+
 /// A ConfigMap to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigMapPlan {
@@ -137,6 +158,21 @@ pub struct Storage {
     pub secrets: Vec<SecretPlan>,
     /// Claims.
     pub claims: Vec<ClaimPlan>,
+    /// Writable bind mounts' files to copy into their volumes.
+    pub seeds: Vec<Seed>,
+    /// The copy init container's image.
+    pub copy_image: String,
+    /// Writable volumes made for bind mounts: volume → the bind's source as
+    /// written, and where.
+    pub writable: BTreeMap<String, (String, crate::source::Span)>,
+    /// The writable volume of each bind mount's host path (and whether it is a claim).
+    by_bind: HashMap<std::path::PathBuf, String>,
+    /// Host paths some service writes and keeps in a claim (`pvc`): every
+    /// service that mounts one shares that claim.
+    claimed_paths: HashSet<std::path::PathBuf>,
+    /// Host paths some service mounts writable: a `:ro` mount of one shares
+    /// its volume, so it sees what the writer writes, as under compose.
+    written_paths: HashSet<std::path::PathBuf>,
     /// Lookups that keep planning linear: volume by source, names in use.
     by_source: HashMap<VolumeSource, String>,
     volume_names: names::Taken,
@@ -276,6 +312,7 @@ pub fn plan_storage(
     // that mounts it, and must keep its name when a service is added or moved.
     let mut by_name: Vec<&Service> = project.services.iter().collect();
     by_name.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    writable::mark_paths(project, options, &mut storage);
     let mut notes = MountNotes::default();
     for service in by_name.iter().copied() {
         plan_mounts(
@@ -291,8 +328,10 @@ pub fn plan_storage(
     let MountNotes {
         copied,
         starts_empty,
+        writable,
     } = notes;
     note_copied(&copied, diagnostics);
+    writable::note_writable(&writable, &storage, diagnostics);
     if let Some((_, span)) = starts_empty.first() {
         let list: Vec<&str> = starts_empty.iter().map(|(m, _)| m.as_str()).collect();
         diagnostics.push(

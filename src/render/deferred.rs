@@ -28,6 +28,7 @@ use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::plan::{PodPlan, Role};
 use crate::render::container::{container, loopback_container};
+use crate::render::copy::copy_container;
 use crate::render::object::Object;
 use crate::render::pod_security::PodCheck;
 use crate::render::volume::{claim_spec, map_volume, volume};
@@ -84,6 +85,7 @@ impl<'p> PodLists<'p> {
     pub(crate) fn has_init(&self) -> bool {
         self.plan.loopback.is_some()
             || self.plan.wait.is_some()
+            || !self.plan.storage.seeds.is_empty()
             || self
                 .plan
                 .containers
@@ -100,13 +102,13 @@ impl<'p> PodLists<'p> {
         self.plan.loopback.as_ref()?.map.as_deref()
     }
 
-    /// The init containers: the loopback init, the wait for peers in other
-    /// Pods, then one-shot jobs and sidecars.
+    /// The init containers: the copy into writable bind volumes, the
+    /// loopback init, the wait for peers in other Pods, then one-shot jobs and
+    /// sidecars.
     pub fn init_containers(&self) -> impl Iterator<Item = Container> + '_ {
-        self.plan
-            .loopback
-            .iter()
-            .map(loopback_container)
+        copy_container(self.plan)
+            .into_iter()
+            .chain(self.plan.loopback.iter().map(loopback_container))
             .chain(self.plan.wait.iter().map(wait_container))
             .chain(
                 self.plan
@@ -129,10 +131,11 @@ impl<'p> PodLists<'p> {
     /// The image of every container and init container, from the plan
     /// (without rendering the containers).
     pub fn images(&self) -> impl Iterator<Item = &'p str> + '_ {
-        self.plan
-            .loopback
-            .iter()
-            .map(|init| init.image.as_str())
+        let copy = &self.plan.storage;
+        (!copy.seeds.is_empty())
+            .then_some(copy.copy_image.as_str())
+            .into_iter()
+            .chain(self.plan.loopback.iter().map(|init| init.image.as_str()))
             .chain(self.plan.wait.iter().map(|wait| wait.image.as_str()))
             .chain(self.plan.containers.iter().map(|c| c.image.as_str()))
     }

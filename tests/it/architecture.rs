@@ -215,6 +215,7 @@ const CLUSTER_ERRORS: &[&str] = &[
     "address-outside-subnet",
     "address-reserved",
     "bind-node-control",
+    "bind-not-carried",
     "docker-socket",
     "network-mode-host",
     "network-mode-none",

@@ -132,12 +132,12 @@ fn errors_come_first_then_warnings_then_notes() {
     assert!(error < warning && warning < note, "{}", run.stderr);
 }
 
-/// A time zone bind is a note of its own; a missing directory that becomes
-/// an empty hostPath stays a warning, never in one group with it.
+/// A time zone bind is a note of its own; a node's directory that becomes
+/// a hostPath stays a warning, never in one group with it.
 #[test]
 fn a_time_zone_bind_is_never_grouped_with_a_dangerous_host_path() {
     let dir = common::compose_dir(
-        "services:\n  app:\n    image: app:1\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n      - /etc/timezone:/etc/timezone:ro\n      - ./webui:/web\n      - /etc/localtime:/a:ro\n      - /etc/localtime:/b:ro\n",
+        "services:\n  app:\n    image: app:1\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n      - /etc/timezone:/etc/timezone:ro\n      - /srv/webui:/web\n      - /etc/localtime:/a:ro\n      - /etc/localtime:/b:ro\n",
     );
     let run = Test::new()
         .current_dir(dir.path())
@@ -151,7 +151,7 @@ fn a_time_zone_bind_is_never_grouped_with_a_dangerous_host_path() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("bind mount `./webui`"),
+        run.stderr.contains("bind mount `/srv/webui`"),
         "{}",
         run.stderr
     );

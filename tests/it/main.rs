@@ -60,3 +60,4 @@ mod split;
 mod start_gate;
 mod start_order;
 mod terminal;
+mod writable_binds;

@@ -871,7 +871,7 @@ fn helm_notes_print_the_input_literally() {
     std::fs::write(
         tmp.path().join("compose.yaml"),
         "services:\n  app:\n    image: app\n    restart: always\n    \
-         volumes: [\"./x{{ .Release.Name }}y:/data\", \"./{{ fail \\\"boom\\\" }}:/b\"]\n",
+         volumes: [\"/srv/x{{ .Release.Name }}y:/data\", \"/srv/{{ fail \\\"boom\\\" }}:/b\"]\n",
     )
     .unwrap();
     let file = tmp.path().join("compose.yaml");

@@ -84,7 +84,9 @@ fn a_missing_key_outside_the_project_is_still_an_error() {
     assert!(!run.stderr.contains("hostPath"), "{}", run.stderr);
 }
 
-/// Fails on the old main: `/etc/passwd` went into a ConfigMap.
+/// Fails on the old main: `/etc/passwd` went into a ConfigMap. A relative
+/// path out of the project is the converting machine's: it becomes a node
+/// path only under `--bind-root`, mapped from there (issue 27 item 3).
 #[test]
 fn a_file_outside_the_project_becomes_a_host_path() {
     let home = tempfile::tempdir().unwrap();
@@ -97,7 +99,11 @@ fn a_file_outside_the_project_becomes_a_host_path() {
         "services:\n  app:\n    image: app\n    volumes:\n      - /etc/passwd:/etc/passwd:ro\n      - ./sub/../../shared.conf:/etc/shared.conf\n",
     )
     .unwrap();
-    let run = convert(&project, home.path());
+    let run = Test::new()
+        .current_dir(&project)
+        .env("HOME", home.path().to_str().unwrap())
+        .args(["convert", "-p", "p", "--bind-root", "/srv/nodes/project"])
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(kinds(&run, "ConfigMap").is_empty(), "{}", run.stdout);
     assert!(!run.stdout.contains("root:"), "{}", run.stdout);
@@ -105,20 +111,25 @@ fn a_file_outside_the_project_becomes_a_host_path() {
         .iter()
         .filter_map(|v| v["hostPath"]["path"].as_str().map(String::from))
         .collect();
-    let shared = std::fs::canonicalize(tmp.path())
-        .unwrap()
-        .join("shared.conf");
     assert!(paths.contains(&"/etc/passwd".to_string()), "{paths:?}");
-    // `./sub/../..` is gone from the node path; the link-free form is kept.
+    // `./sub/../..` is gone from the node path, mapped under the root.
     assert!(
-        paths
-            .iter()
-            .any(|p| p.ends_with("/shared.conf") && !p.contains("..")),
-        "{paths:?} (expected like {})",
-        shared.display()
+        paths.contains(&"/srv/nodes/shared.conf".to_string()),
+        "{paths:?}"
     );
+    let here = tmp.path().to_string_lossy().into_owned();
+    assert!(!paths.iter().any(|p| p.starts_with(&here)), "{paths:?}");
     assert_eq!(run.stderr.matches("warning[bind-host-path]").count(), 2);
     assert!(run.stderr.contains("outside the project directory"));
+    // Without `--bind-root`: an error, never this machine's path.
+    let run = convert(&project, home.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error[bind-not-carried]: bind mount `./sub/../../shared.conf`"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Fails on the old main: keys, `.env` files and PEM keys inside the project
@@ -196,10 +207,12 @@ fn a_link_out_of_the_project_is_not_copied() {
     )
     .unwrap();
     let run = convert(dir.path(), home.path());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Relative binds that cannot be carried: no hostPath at this machine's
+    // path (issue 27 item 3), an error each.
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stdout.contains("top secret"), "{}", run.stdout);
-    assert!(kinds(&run, "ConfigMap").is_empty());
-    assert_eq!(run.stderr.matches("warning[bind-host-path]").count(), 2);
+    assert!(!run.stdout.contains("hostPath"), "{}", run.stdout);
+    assert_eq!(run.stderr.matches("error[bind-not-carried]").count(), 2);
 }
 
 /// Fails on the old main: nothing said that the shell's value was copied.

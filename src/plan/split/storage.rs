@@ -1,9 +1,12 @@
 //! Each group's part of the one-Pod plan's storage.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::plan::ContainerPlan;
-use crate::plan::storage::{Storage, VolumeSource};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::Span;
+
+use crate::plan::storage::{Seed, Storage, VolumeSource};
+use crate::plan::{ContainerPlan, PodPlan};
 
 /// Positions of the one-Pod plan's storage objects by name, made once so
 /// that picking each group's part does not go through all of them.
@@ -53,16 +56,37 @@ pub(super) fn named<'a, T: Clone + 'a>(
 /// The part of the storage a group's containers use, in the one-Pod plan's order.
 pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storage {
     let all = index.all;
-    let mut used: Vec<usize> = containers
+    let mounted: HashSet<&str> = containers
         .iter()
         .flat_map(|c| c.details.mounts.iter())
-        .filter_map(|m| index.volumes.get(m.volume.as_str()))
+        .map(|m| m.volume.as_str())
+        .collect();
+    // A writable bind's volume brings the copy of its files, and the
+    // ConfigMap or Secret volume the copy reads.
+    let seeds: Vec<&Seed> = all
+        .seeds
+        .iter()
+        .filter(|s| mounted.contains(s.volume.as_str()))
+        .collect();
+    let mut used: Vec<usize> = mounted
+        .iter()
+        .copied()
+        .chain(seeds.iter().map(|s| s.from.as_str()))
+        .filter_map(|v| index.volumes.get(v))
         .flatten()
         .copied()
         .collect();
     used.sort_unstable();
     used.dedup();
     let mut storage = Storage::default();
+    storage.seeds = seeds.into_iter().cloned().collect();
+    storage.copy_image.clone_from(&all.copy_image);
+    storage.writable = all
+        .writable
+        .iter()
+        .filter(|(v, _)| mounted.contains(v.as_str()))
+        .map(|(v, w)| (v.clone(), w.clone()))
+        .collect();
     for volume in used.into_iter().filter_map(|i| all.volumes.get(i)) {
         storage.volumes.push(volume.clone());
         match &volume.source {
@@ -97,4 +121,52 @@ pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]
         }
     }
     storage
+}
+
+/// Services in different Pods that mount one writable bind's directory:
+/// each Pod gets its own `emptyDir` of it (a claim is one volume, shared as
+/// the cluster allows). One note lists them.
+pub(super) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
+    // volume → (written, where, Pods)
+    let mut by_volume: BTreeMap<&str, (&str, Span, Vec<&str>)> = BTreeMap::new();
+    for pod in pods {
+        for (volume, (written, span)) in &pod.storage.writable {
+            let empty_dir =
+                pod.storage.volumes.iter().any(|v| {
+                    &v.name == volume && matches!(v.source, VolumeSource::EmptyDir { .. })
+                });
+            if empty_dir {
+                by_volume
+                    .entry(volume.as_str())
+                    .or_insert((written.as_str(), *span, Vec::new()))
+                    .2
+                    .push(pod.name.as_str());
+            }
+        }
+    }
+    let apart: Vec<(&str, Span, Vec<&str>)> = by_volume
+        .into_values()
+        .filter(|(_, _, pods)| pods.len() > 1)
+        .collect();
+    let Some((_, span, _)) = apart.first() else {
+        return;
+    };
+    let list: Vec<String> = apart
+        .iter()
+        .map(|(written, _, pods)| {
+            let pods: Vec<String> = pods.iter().map(|p| format!("`{p}`")).collect();
+            format!("`{written}` in Pods {}", pods.join(", "))
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "bind-not-shared",
+            format!(
+                "services in different Pods bind-mount one directory, and each Pod gets its own emptyDir of it: {}; what one writes there, the others do not see",
+                list.join("; ")
+            ),
+        )
+        .at(*span)
+        .help("if they exchange files through it, keep them in one Pod (`x-podlift.group`, or `--strategy pod`), or mount a named volume whose storage class gives ReadWriteMany"),
+    );
 }

@@ -7,9 +7,13 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
-use crate::model::volume::{HostContent, MountSource};
+use crate::model::volume::{BindChoice, HostContent, MountSource};
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
+use crate::plan::storage::writable::{
+    Bind, Carried, WritableNote, bind_of, carried_volume, relative, seed_file, seed_files,
+    uncarried, writable_volume,
+};
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
     VolumeSource, claim_name, key_of,
@@ -22,6 +26,8 @@ pub(super) struct MountNotes {
     pub(super) copied: Vec<Copied>,
     /// Mounts that start empty, unlike a new Docker volume: (`service:path`, where).
     pub(super) starts_empty: Vec<(String, crate::source::Span)>,
+    /// Writable bind mounts and their volumes.
+    pub(super) writable: Vec<WritableNote>,
 }
 
 /// A host file copied into the manifests, for the note that lists them.
@@ -120,8 +126,16 @@ pub(super) fn plan_mounts(
     let MountNotes {
         copied,
         starts_empty,
+        writable,
     } = notes;
     let owner = &service.name.value;
+    // `x-podlift.bind-as` on the service wins over `--bind-as`.
+    let claim = service
+        .bind_as
+        .as_ref()
+        .map_or(options.bind_as == BindAs::Claim, |c| {
+            c.value == BindChoice::Claim
+        });
     for (index, mount) in service.mounts.iter().enumerate() {
         let (volume, sub_path) = match &mount.source {
             MountSource::Named(name) => {
@@ -171,6 +185,7 @@ pub(super) fn plan_mounts(
                 written,
                 path,
                 content,
+                modes,
             } => match content {
                 HostContent::DockerSocket => {
                     diagnostics.push(
@@ -200,13 +215,52 @@ pub(super) fn plan_mounts(
                         false,
                         [(None, text.len())],
                     ));
-                    (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), Vec::new())),
-                        Some(key),
-                    )
+                    let carried = Carried {
+                        secret: false,
+                        items: Vec::new(),
+                        files: vec![seed_file(&key, modes, path)],
+                        name,
+                    };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
+                    (volume, Some(key))
                 }
+                HostContent::Directory(files) if files.is_empty() => (
+                    writable_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind_of(mount, path, written, owner, claim),
+                        None,
+                        writable,
+                    ),
+                    None,
+                ),
+                HostContent::Absent => (
+                    writable_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &Bind {
+                            absent: true,
+                            ..bind_of(mount, path, written, owner, claim)
+                        },
+                        None,
+                        writable,
+                    ),
+                    None,
+                ),
                 HostContent::Directory(files) => {
                     let (keys, items) = directory_keys(files.keys());
+                    let seed = seed_files(&keys, files.keys(), modes);
                     let data: BTreeMap<String, String> =
                         keys.into_iter().zip(files.values().cloned()).collect();
                     let name = config_map_for(storage, prefix, owner, path, data);
@@ -214,10 +268,23 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, text)| (Some(entry.clone()), text.len()));
                     copied.extend(copies(written, owner, mount, &name, false, sizes));
-                    (
-                        storage.volume(&name, VolumeSource::ConfigMap(name.clone(), items)),
-                        None,
-                    )
+                    let carried = Carried {
+                        secret: false,
+                        items,
+                        files: seed,
+                        name,
+                    };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
+                    (volume, None)
                 }
                 HostContent::PrivateFile { content, why } => {
                     let key = file_key(path);
@@ -236,13 +303,27 @@ pub(super) fn plan_mounts(
                         true,
                         [(None, content.len())],
                     ));
-                    (
-                        storage.volume(&name, VolumeSource::Secret(name.clone(), Vec::new())),
-                        Some(key),
-                    )
+                    let carried = Carried {
+                        secret: true,
+                        items: Vec::new(),
+                        files: vec![seed_file(&key, modes, path)],
+                        name,
+                    };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
+                    (volume, Some(key))
                 }
                 HostContent::PrivateDirectory { files, why } => {
                     let (keys, items) = directory_keys(files.keys());
+                    let seed = seed_files(&keys, files.keys(), modes);
                     let data: BTreeMap<String, Vec<u8>> =
                         keys.into_iter().zip(files.values().cloned()).collect();
                     let name = secret_for(storage, prefix, owner, path, data);
@@ -255,10 +336,23 @@ pub(super) fn plan_mounts(
                         .iter()
                         .map(|(entry, content)| (Some(entry.clone()), content.len()));
                     copied.extend(copies(written, owner, mount, &name, true, sizes));
-                    (
-                        storage.volume(&name, VolumeSource::Secret(name.clone(), items)),
-                        None,
-                    )
+                    let carried = Carried {
+                        secret: true,
+                        items,
+                        files: seed,
+                        name,
+                    };
+                    let bind = bind_of(mount, path, written, owner, claim);
+                    let volume = carried_volume(
+                        storage,
+                        prefix,
+                        options,
+                        &bind,
+                        mount.read_only,
+                        carried,
+                        writable,
+                    );
+                    (volume, None)
                 }
                 HostContent::PrivateOutside(why) => {
                     diagnostics.push(
@@ -268,7 +362,11 @@ pub(super) fn plan_mounts(
                     );
                     continue;
                 }
-                HostContent::Outside => {
+                HostContent::Outside | HostContent::Unportable(_) => {
+                    let why = match content {
+                        HostContent::Unportable(why) => Some(why.as_str()),
+                        _ => None,
+                    };
                     let bind = NodeBind {
                         owner,
                         index,
@@ -276,30 +374,24 @@ pub(super) fn plan_mounts(
                         written: written.as_str(),
                         span: mount.span,
                     };
-                    (
-                        node_bind(&bind, None, prefix, options, storage, diagnostics),
-                        None,
-                    )
-                }
-                HostContent::Unportable(why) => {
-                    let bind = NodeBind {
-                        owner,
-                        index,
-                        path,
-                        written: written.as_str(),
-                        span: mount.span,
-                    };
-                    (
-                        node_bind(
+                    let volume = if relative(written) {
+                        let why = why.unwrap_or("it is outside the project directory");
+                        uncarried(&bind, why, claim, prefix, options, storage, diagnostics)
+                    } else {
+                        Some(node_bind(
                             &bind,
-                            Some(why.as_str()),
+                            why,
+                            claim,
                             prefix,
                             options,
                             storage,
                             diagnostics,
-                        ),
-                        None,
-                    )
+                        ))
+                    };
+                    let Some(volume) = volume else {
+                        continue;
+                    };
+                    (volume, None)
                 }
             },
         };
@@ -317,19 +409,20 @@ pub(super) fn plan_mounts(
 
 /// A bind mount whose content podlift does not carry: it stays on the node.
 pub(super) struct NodeBind<'a> {
-    owner: &'a str,
-    index: usize,
-    path: &'a Path,
-    written: &'a str,
-    span: crate::source::Span,
+    pub(super) owner: &'a str,
+    pub(super) index: usize,
+    pub(super) path: &'a Path,
+    pub(super) written: &'a str,
+    pub(super) span: crate::source::Span,
 }
 
-/// A node's path as a hostPath, or an empty claim under `--bind-as pvc`;
+/// A node's path as a hostPath, or an empty claim (`claim`: `--bind-as pvc`);
 /// `why` says why a path inside the project is not copied (`None`: it is
 /// outside the project).
 pub(super) fn node_bind(
     bind: &NodeBind<'_>,
     why: Option<&str>,
+    claim: bool,
     prefix: &str,
     options: &StorageOptions,
     storage: &mut Storage,
@@ -342,7 +435,7 @@ pub(super) fn node_bind(
         written,
         span,
     } = *bind;
-    if options.bind_as == BindAs::Claim {
+    if claim {
         let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
         let message = match why {
             None => format!(

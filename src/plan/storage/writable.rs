@@ -1,0 +1,409 @@
+//! Writable bind mounts of the project's files, and relative ones that
+//! cannot be carried.
+//!
+//! Compose mounts a bind writable unless `:ro`; a ConfigMap is read-only.
+//! So a writable bind gets a volume of its own kind: an `emptyDir` (or, with
+//! `pvc`, a claim), one per host path and shared by every service of the Pod
+//! that mounts it, filled from the files' ConfigMap or Secret by the copy
+//! init container ([`Seed`]). An empty directory is never a ConfigMap.
+//! A relative bind whose content cannot be carried never becomes the
+//! converting machine's path: a claim, a directory under `--bind-root`, or
+//! an error that names the ways forward.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Project;
+use crate::model::volume::{BindChoice, MountSource};
+use crate::plan::names;
+use crate::plan::storage::mounts::{NodeBind, node_bind};
+use crate::plan::storage::{
+    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
+};
+use crate::source::Span;
+
+/// One writable bind mount, for the note that lists them.
+pub(super) struct WritableNote {
+    written: String,
+    owner: String,
+    volume: String,
+    span: Span,
+    absent: bool,
+}
+
+/// A bind mount of the project's files that the service may write.
+pub(super) struct Bind<'a> {
+    pub(super) owner: &'a str,
+    pub(super) written: &'a str,
+    pub(super) path: &'a Path,
+    pub(super) span: Span,
+    /// A claim rather than an `emptyDir`.
+    pub(super) claim: bool,
+    /// The directory does not exist here (Docker creates it).
+    pub(super) absent: bool,
+}
+
+/// The writable volume of `bind`'s host path (a claim when any service
+/// that writes the path chose one), made on its first mount;
+/// `seed` (the Pod volume of the files' ConfigMap or Secret, and the files)
+/// fills it.
+pub(super) fn writable_volume(
+    storage: &mut Storage,
+    prefix: &str,
+    options: &StorageOptions,
+    bind: &Bind<'_>,
+    seed: Option<(String, Vec<KeyItem>)>,
+    notes: &mut Vec<WritableNote>,
+) -> String {
+    let key = bind.path.to_path_buf();
+    let volume = if let Some(existing) = storage.by_bind.get(&key) {
+        existing.clone()
+    } else {
+        let stem = bind
+            .path
+            .file_name()
+            .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
+        // One service's claim is every service's: they share the directory.
+        let volume = if bind.claim || storage.claimed_paths.contains(bind.path) {
+            let claim = unique_claim(storage, &format!("{prefix}-bind-{stem}"));
+            storage.claims.push(ClaimPlan {
+                name: claim.clone(),
+                size: options
+                    .claim_size
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                storage_class: options.storage_class.clone(),
+            });
+            storage.volume(&format!("bind-{stem}"), VolumeSource::Claim(claim))
+        } else {
+            storage.own_volume(
+                &format!("bind-{stem}"),
+                VolumeSource::EmptyDir {
+                    memory: false,
+                    size: None,
+                },
+            )
+        };
+        if let Some((from, files)) = seed {
+            storage.seeds.push(Seed {
+                volume: volume.clone(),
+                from,
+                files,
+            });
+        }
+        storage.by_bind.insert(key, volume.clone());
+        storage
+            .writable
+            .insert(volume.clone(), (bind.written.to_string(), bind.span));
+        volume
+    };
+    notes.push(WritableNote {
+        written: bind.written.to_string(),
+        owner: bind.owner.to_string(),
+        volume: volume.clone(),
+        span: bind.span,
+        absent: bind.absent,
+    });
+    volume
+}
+
+/// A ConfigMap or Secret of a bind mount's files.
+pub(super) struct Carried {
+    /// Its name.
+    pub(super) name: String,
+    /// A Secret, not a ConfigMap.
+    pub(super) secret: bool,
+    /// The `items` a read-only mount projects it with.
+    pub(super) items: Vec<KeyItem>,
+    /// The files the copy puts into a writable volume.
+    pub(super) files: Vec<KeyItem>,
+}
+
+/// The volume of a carried bind mount: the ConfigMap or Secret itself for a
+/// `:ro` bind of a path no service writes; else the writable volume of the
+/// path, filled from it (every key under its own name).
+pub(super) fn carried_volume(
+    storage: &mut Storage,
+    prefix: &str,
+    options: &StorageOptions,
+    bind: &Bind<'_>,
+    read_only: bool,
+    carried: Carried,
+    notes: &mut Vec<WritableNote>,
+) -> String {
+    let Carried {
+        name,
+        secret,
+        items,
+        files,
+    } = carried;
+    let source = |items| {
+        if secret {
+            VolumeSource::Secret(name.clone(), items)
+        } else {
+            VolumeSource::ConfigMap(name.clone(), items)
+        }
+    };
+    if read_only && !storage.written_paths.contains(bind.path) {
+        return storage.volume(&name, source(items));
+    }
+    let from = storage.volume(&name, source(Vec::new()));
+    writable_volume(storage, prefix, options, bind, Some((from, files)), notes)
+}
+
+/// The writable bind mount `mount` of `path`.
+pub(super) fn bind_of<'a>(
+    mount: &'a crate::model::Mount,
+    path: &'a Path,
+    written: &'a str,
+    owner: &'a str,
+    claim: bool,
+) -> Bind<'a> {
+    Bind {
+        owner,
+        written,
+        path,
+        span: mount.span,
+        claim,
+        absent: false,
+    }
+}
+
+/// The file `key` of a seed (a bind-mounted file), copied under its key
+/// with the host file's mode.
+pub(super) fn seed_file(key: &str, modes: &BTreeMap<String, u32>, path: &Path) -> KeyItem {
+    let host_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    KeyItem {
+        key: key.to_string(),
+        path: key.to_string(),
+        mode: modes.get(&host_name).copied(),
+    }
+}
+
+/// The files of a directory's seed: each key copied to its file's name,
+/// with its mode.
+pub(super) fn seed_files<'a>(
+    keys: &[String],
+    names: impl Iterator<Item = &'a String>,
+    modes: &BTreeMap<String, u32>,
+) -> Vec<KeyItem> {
+    keys.iter()
+        .zip(names)
+        .map(|(key, name)| KeyItem {
+            key: key.clone(),
+            path: name.clone(),
+            mode: modes.get(name).copied(),
+        })
+        .collect()
+}
+
+/// The host paths some service mounts writable, and those of them a
+/// writer keeps in a claim (its `x-podlift.bind-as`, else `--bind-as`).
+pub(super) fn mark_paths(project: &Project, options: &StorageOptions, storage: &mut Storage) {
+    for service in &project.services {
+        let claim = service
+            .bind_as
+            .as_ref()
+            .map_or(options.bind_as == BindAs::Claim, |c| {
+                c.value == BindChoice::Claim
+            });
+        for mount in service.mounts.iter().filter(|m| !m.read_only) {
+            if let MountSource::Bind { path, .. } = &mount.source {
+                storage.written_paths.insert(path.clone());
+                if claim {
+                    storage.claimed_paths.insert(path.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A claim name not yet taken.
+fn unique_claim(storage: &Storage, wanted: &str) -> String {
+    const MAX_TRIES: usize = 10_000;
+    let base = names::dns_label(wanted, "data");
+    let taken = |name: &str| storage.claims.iter().any(|c| c.name == name);
+    if !taken(&base) {
+        return base;
+    }
+    (2..MAX_TRIES)
+        .map(|n| names::dns_label(&format!("{wanted}-{n}"), "data"))
+        .find(|name| !taken(name))
+        .unwrap_or(base)
+}
+
+/// One note listing every writable bind mount and the volume it became.
+pub(super) fn note_writable(
+    notes: &[WritableNote],
+    storage: &Storage,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(first) = notes.first() else {
+        return;
+    };
+    // volume → (written, services, absent here)
+    let mut by_volume: BTreeMap<&str, (&str, Vec<&str>, bool)> = BTreeMap::new();
+    for note in notes {
+        let entry = by_volume.entry(note.volume.as_str()).or_insert((
+            note.written.as_str(),
+            Vec::new(),
+            note.absent,
+        ));
+        if !entry.1.contains(&note.owner.as_str()) {
+            entry.1.push(note.owner.as_str());
+        }
+    }
+    let list: Vec<String> = by_volume
+        .iter()
+        .map(|(volume, (written, owners, absent))| {
+            let kind = match storage.volumes.iter().find(|v| v.name == *volume) {
+                Some(v) if matches!(v.source, VolumeSource::Claim(_)) => "claim volume",
+                _ => "emptyDir",
+            };
+            let filled = storage
+                .seeds
+                .iter()
+                .find(|s| s.volume == *volume)
+                .map_or_else(
+                    || {
+                        if *absent {
+                            " (empty: it does not exist here, and Docker creates it empty)"
+                                .to_string()
+                        } else {
+                            " (empty)".to_string()
+                        }
+                    },
+                    |s| {
+                        format!(
+                            " (filled with {} file{} by init container `{COPY_INIT_NAME}`)",
+                            s.files.len(),
+                            if s.files.len() == 1 { "" } else { "s" }
+                        )
+                    },
+                );
+            let owners: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
+            format!(
+                "`{written}` → {kind} `{volume}`{filled}, written by {}",
+                owners.join(", ")
+            )
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::note(
+            "bind-writable",
+            format!(
+                "{} writable bind mount{} of the project's files become{} writable volume{} (a ConfigMap is read-only): {}",
+                by_volume.len(),
+                if by_volume.len() == 1 { "" } else { "s" },
+                if by_volume.len() == 1 { "s a" } else { "" },
+                if by_volume.len() == 1 { "" } else { "s" },
+                list.join("; ")
+            ),
+        )
+        .at(first.span)
+        .help("services of one Pod share each volume, as they shared the directory; what they write into an emptyDir lasts as long as the Pod: `--bind-as pvc` (or `x-podlift.bind-as: pvc` on a service) makes claims that keep it; a bind mount with `:ro` stays a ConfigMap"),
+    );
+}
+
+/// The name of the init container that fills writable bind volumes.
+pub const COPY_INIT_NAME: &str = "podlift-copy";
+
+/// Whether a bind mount was written relative to the project directory
+/// (`./data`, `../vendor`, `data`): its host path is the converting
+/// machine's, which no node has.
+pub(super) fn relative(written: &str) -> bool {
+    !written.starts_with('/') && !written.starts_with('~')
+}
+
+/// A relative bind mount whose content cannot be carried: an empty claim
+/// (`pvc`), the node's directory under `--bind-root`, or an error naming
+/// both. `None` after an error.
+pub(super) fn uncarried(
+    bind: &NodeBind<'_>,
+    why: &str,
+    claim: bool,
+    prefix: &str,
+    options: &StorageOptions,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    if claim {
+        return Some(node_bind(
+            bind,
+            Some(why),
+            true,
+            prefix,
+            options,
+            storage,
+            diagnostics,
+        ));
+    }
+    let (owner, written, span) = (bind.owner, bind.written, bind.span);
+    if let Some(root) = &options.bind_root {
+        let on_node = node_path(root, written);
+        diagnostics.push(
+            Diagnostic::warning(
+                "bind-host-path",
+                format!(
+                    "bind mount `{written}` of service `{owner}` becomes hostPath `{on_node}` (`--bind-root {root}`): {why}"
+                ),
+            )
+            .at(span)
+            .help(format!("copy the project's `{written}` to `{on_node}` on every node that may run the Pod")),
+        );
+        return Some(storage.volume(
+            &format!("{owner}-host-{}", bind.index),
+            VolumeSource::HostPath(on_node),
+        ));
+    }
+    let here = bind.path.display();
+    diagnostics.push(
+        Diagnostic::error(
+            "bind-not-carried",
+            format!(
+                "bind mount `{written}` in `services.{owner}.volumes` cannot be carried into the manifests ({why}), and `{here}` is this machine's path, which no node has"
+            ),
+        )
+        .at(span)
+        .help(format!(
+            "choose where it comes from: `--bind-root DIR` mounts `DIR/{}` from the node (copy the project there on every node), `--bind-as pvc` (or `x-podlift.bind-as: pvc` on `{owner}`) makes an empty claim you fill; or make it fit a ConfigMap (regular text files, no subdirectories, at most {} KiB)",
+            relative_text(written),
+            crate::model::MAX_CONFIG_BYTES / 1024
+        )),
+    );
+    None
+}
+
+/// `written` without its leading `./`.
+fn relative_text(written: &str) -> &str {
+    let mut text = written;
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest;
+    }
+    text
+}
+
+/// The node's path of a relative bind under `--bind-root ROOT`: the project
+/// directory is `ROOT`.
+pub(super) fn node_path(root: &str, written: &str) -> String {
+    crate::load::paths::normalize(&PathBuf::from(root).join(written))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{node_path, relative, relative_text};
+
+    #[test]
+    fn a_relative_bind_maps_under_the_root() {
+        assert_eq!(node_path("/srv/app", "./log"), "/srv/app/log");
+        assert_eq!(node_path("/srv/app", "../vendor/x"), "/srv/vendor/x");
+        assert_eq!(relative_text("././data"), "data");
+        assert!(relative("data") && relative("./d") && !relative("/d") && !relative("~/d"));
+    }
+}
