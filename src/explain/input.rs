@@ -135,8 +135,8 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "key-unknown",
         title: "a compose key is unknown",
-        meaning: "The key is not part of the Compose Specification at this place (often a typo).",
-        kubernetes: "Compose refuses the file; `podlift convert` reports the key (a warning) instead of dropping it silently, and `podlift config` refuses the file as compose does (an error).",
+        meaning: "The key is not part of the Compose Specification at this place (often a typo): at the top level, in a service, or in any mapping whose keys the specification closes (`healthcheck`, `deploy`, `build`, long-syntax ports and mounts, `depends_on` entries, networks, volumes, secrets, configs). An unknown key of `x-podlift` is a warning: compose does not read extensions.",
+        kubernetes: "Compose refuses the file (`additional properties … not allowed`); podlift refuses it too, rather than convert a service without the setting the key was meant to be.",
         remedy: "Fix the spelling (the message suggests the closest key), or prefix the key with `x-` to mark it as an extension.",
         example: "services:\n  app:\n    image: app:1\n    enviroment:\n      A: \"1\"\n",
     },

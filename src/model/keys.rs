@@ -297,6 +297,27 @@ pub(crate) fn report_key(
     context: &str,
     reader: &mut Reader<'_>,
 ) {
+    report(key, table, context, false, reader);
+}
+
+/// Reports a key of `x-podlift`: compose does not look into extensions, so
+/// an unknown one is a warning, not a refusal.
+pub(crate) fn report_extension_key(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    reader: &mut Reader<'_>,
+) {
+    report(key, table, context, true, reader);
+}
+
+fn report(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    extension: bool,
+    reader: &mut Reader<'_>,
+) {
     if key.value.starts_with("x-") {
         return;
     }
@@ -320,6 +341,9 @@ pub(crate) fn report_key(
             .at(key.span)
             .help("check that the application works without it, or set it by hand in the output"),
         ),
+        // An unknown compose key is refused when the file is loaded
+        // (load::schema); `x-podlift` keys are podlift's own.
+        None if !extension => {}
         None => {
             let mut diagnostic = Diagnostic::warning(
                 "key-unknown",

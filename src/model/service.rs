@@ -459,7 +459,12 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                     ),
                 }
             }
-            _ => report_key(&key, EXTENSION_KEYS, "`x-podlift`", reader),
+            _ => crate::model::keys::report_extension_key(
+                &key,
+                EXTENSION_KEYS,
+                "`x-podlift`",
+                reader,
+            ),
         }
     }
 }
