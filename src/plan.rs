@@ -21,6 +21,7 @@ mod hosts;
 mod label_keys;
 mod loopback;
 pub(crate) mod names;
+pub use names::label_problem;
 mod network_mode;
 pub(crate) mod network_policy;
 mod order;

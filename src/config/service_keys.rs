@@ -13,14 +13,25 @@ pub(super) fn device(node: &Node) -> Json {
     else {
         return plain(node);
     };
+    // as compose prints them: an empty target is the source, an empty
+    // source or permissions is left out (`/dev/a::rwm`, `:/dev/b`, `/dev/a:/dev/b:`)
     let mut parts = text.splitn(3, ':');
     let source = parts.next().unwrap_or_default().to_string();
-    let target = parts.next().map_or_else(|| source.clone(), String::from);
+    let target = parts
+        .next()
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| source.clone(), String::from);
     let permissions = parts.next().unwrap_or("rwm").to_string();
     let mut out = Map::new();
-    out.insert("source".into(), Json::String(source));
-    out.insert("target".into(), Json::String(target));
-    out.insert("permissions".into(), Json::String(permissions));
+    for (key, value) in [
+        ("source", source),
+        ("target", target),
+        ("permissions", permissions),
+    ] {
+        if !value.is_empty() {
+            out.insert(key.into(), Json::String(value));
+        }
+    }
     Json::Object(out)
 }
 

@@ -85,6 +85,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    depends_on: [database]\n",
     },
     Explanation {
+        code: "device-invalid",
+        title: "a short-syntax `devices` item has more than three parts",
+        meaning: "A `devices` item is `HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]]`; one with more colons is refused by compose (`confusing device mapping, please use long syntax`).",
+        kubernetes: "Compose refuses the file, so podlift does too; devices are not carried into a Pod either way (a cluster gives devices through a device plugin).",
+        remedy: "Write at most three parts, or the long syntax with `source`, `target` and `permissions`.",
+        example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/a:/dev/b:rw:x\"]\n",
+    },
+    Explanation {
         code: "duration-invalid",
         title: "a duration of podlift's own cannot be read",
         meaning: "`x-podlift.startup-timeout` is not a duration above zero. (A compose duration that cannot be read — a health check's `interval`, `stop_grace_period` — is a `type` error, as in compose.)",

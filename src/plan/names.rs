@@ -57,21 +57,74 @@ pub fn is_service_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Whether `key` is a valid annotation or label key: `[prefix/]name`, the
-/// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric at both ends.
+/// What makes `key` no valid annotation or label key (`[prefix/]name`, the
+/// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric
+/// at both ends), said for a user: the length or the characters, of the
+/// name or the prefix; `None` when it is one.
 #[must_use]
-pub fn is_qualified_name(key: &str) -> bool {
+pub fn qualified_name_problem(key: &str) -> Option<String> {
     let (prefix, name) = key
         .rsplit_once('/')
         .map_or((None, key), |(p, n)| (Some(p), n));
-    let name_ok = !name.is_empty()
-        && name.len() <= MAX_LABEL
+    let characters = !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    name_ok && prefix.is_none_or(is_host_name)
+    if !characters {
+        return Some(format!(
+            "the name `{name}` must be letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+        ));
+    }
+    if name.len() > MAX_LABEL {
+        return Some(format!(
+            "the name after the last `/` has {} characters, more than the {MAX_LABEL} Kubernetes allows",
+            name.len()
+        ));
+    }
+    match prefix {
+        Some(prefix) if prefix.len() > 253 => Some(format!(
+            "the prefix before `/` has {} characters, more than the 253 Kubernetes allows",
+            prefix.len()
+        )),
+        Some(prefix) if !is_host_name(prefix) => Some(format!(
+            "the prefix `{prefix}` must be a DNS subdomain: lower-case letters, digits, `-` and `.`, each part at most {MAX_LABEL} characters"
+        )),
+        _ => None,
+    }
+}
+
+/// What makes `name` no DNS-1123 label (a namespace, an object name), said
+/// for a user; `None` when it is one.
+#[must_use]
+pub fn label_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".into());
+    }
+    let mut wrong: Vec<String> = Vec::new();
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        wrong.push("upper-case letters".into());
+    }
+    let others: String = name
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        .fold(String::new(), |mut seen, c| {
+            if !seen.contains(c) {
+                seen.push(c);
+            }
+            seen
+        });
+    if !others.is_empty() {
+        wrong.push(format!("the characters `{others}`"));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        wrong.push("a `-` at the start or end".into());
+    }
+    if name.len() > MAX_LABEL {
+        wrong.push(format!("{} characters, more than {MAX_LABEL}", name.len()));
+    }
+    (!wrong.is_empty()).then(|| format!("it has {}", wrong.join(" and ")))
 }
 
 /// Names already taken, and per base name the suffix its search for a free

@@ -314,3 +314,131 @@ fn env_file_values_compose_accepts_are_read_as_compose_reads_them() {
         assert_eq!(shown, value, "{env}");
     }
 }
+
+#[test]
+fn an_empty_host_address_publishes_on_every_address_as_in_compose() {
+    // compose prints each as `{target: 443, published: "443"}`, no host_ip
+    for port in [":443:443", "${BIND:-}:443:443", "[]:443:443"] {
+        let text = format!("services:\n  app:\n    image: nginx\n    ports: [\"{port}\"]\n");
+        let run = accepted(&text, &["port-invalid"]);
+        let ports = &run.pod_spec()["containers"][0]["ports"];
+        assert_eq!(ports[0]["containerPort"], 443, "{port}: {ports}");
+        assert!(ports[0].get("hostIP").is_none(), "{port}: {ports}");
+    }
+}
+
+#[test]
+fn empty_or_zero_parts_compose_refuses_are_refused() {
+    // compose: `80:0` "is missing a target port"
+    refused(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: nginx\n    ports: [\"80:0\"]\n",
+        )],
+        &["port-invalid", "`80:0`"],
+    );
+    // compose: "invalid spec: data:: empty section between colons"
+    for volume in ["data:", "data::ro", "data:/d:"] {
+        refused(
+            &[(
+                "compose.yaml",
+                &format!(
+                    "services:\n  app:\n    image: nginx\n    volumes: [\"{volume}\"]\nvolumes:\n  data: {{}}\n"
+                ),
+            )],
+            &["volume-invalid", "has an empty part between colons"],
+        );
+    }
+    // compose: "confusing device mapping, please use long syntax"
+    refused(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: nginx\n    devices: [\"/dev/a:/dev/b:rw:x\"]\n",
+        )],
+        &["error[device-invalid]", "has more than three parts"],
+    );
+}
+
+#[test]
+fn short_devices_are_printed_as_compose_prints_them() {
+    // compose: `/dev/a::rwm` → {source: /dev/a, target: /dev/a, permissions: rwm};
+    // `:/dev/b` → {target: /dev/b, permissions: rwm}; `/dev/a:/dev/b:` → no permissions
+    let dir = compose_dir(
+        "services:\n  app:\n    image: nginx\n    devices: [\"/dev/a::rwm\", \":/dev/b\", \"/dev/a:/dev/b:\"]\n",
+    );
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .success();
+    let config: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        config["services"]["app"]["devices"],
+        serde_json::json!([
+            {"source": "/dev/a", "target": "/dev/a", "permissions": "rwm"},
+            {"target": "/dev/b", "permissions": "rwm"},
+            {"source": "/dev/a", "target": "/dev/b"},
+        ])
+    );
+}
+
+#[test]
+fn a_capability_that_is_a_path_is_refused_and_pointed_to_devices() {
+    refused(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: nginx\n    cap_add: [/dev/net/tun:/dev/net/tun]\n",
+        )],
+        &[
+            "`cap_add` item `/dev/net/tun:/dev/net/tun` is a path, not a Linux capability",
+            "a device goes under `devices:`",
+        ],
+    );
+}
+
+#[test]
+fn a_namespace_must_be_an_rfc_1123_label() {
+    let dir = compose_dir("services:\n  app:\n    image: nginx\n");
+    let run = Test::new()
+        .args(["convert", "-n", "Shop_1"])
+        .current_dir(dir.path())
+        .failure(2);
+    assert!(
+        run.stderr
+            .contains("it has upper-case letters and the characters `_`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("RFC 1123 label"), "{}", run.stderr);
+    let long = "a".repeat(64);
+    let run = Test::new()
+        .args(["convert", "-n", &long])
+        .current_dir(dir.path())
+        .failure(2);
+    assert!(
+        run.stderr.contains("it has 64 characters, more than 63"),
+        "{}",
+        run.stderr
+    );
+    Test::new()
+        .args(["convert", "-n", "shop-1"])
+        .current_dir(dir.path())
+        .success();
+}
+
+#[test]
+fn a_label_key_too_long_is_blamed_on_its_length_not_its_characters() {
+    let name = "a".repeat(70);
+    let run = accepted(
+        &format!(
+            "services:\n  app:\n    image: nginx\n    labels: {{\"com.example/{name}\": x}}\n"
+        ),
+        &["must be letters"],
+    );
+    assert!(
+        run.stderr.contains(
+            "the name after the last `/` has 70 characters, more than the 63 Kubernetes allows"
+        ),
+        "{}",
+        run.stderr
+    );
+}
