@@ -93,6 +93,12 @@ pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
             out.insert(kind.into(), Json::Object(map));
         }
     }
+    let mut out = Json::Object(out);
+    // compose prints `x-` keys only at the top level
+    crate::load::schema::drop_nested_extensions(&mut out);
+    let Json::Object(mut out) = out else {
+        return out;
+    };
     if let Some(entries) = document.root.as_map() {
         for (key, value) in entries {
             if let Some(k) = key.as_str().filter(|k| k.starts_with("x-")) {

@@ -21,7 +21,7 @@ pub mod merge;
 pub(crate) mod paths;
 mod profiles;
 mod project_files;
-mod schema;
+pub(crate) mod schema;
 mod select;
 pub mod yaml;
 

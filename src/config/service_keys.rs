@@ -205,6 +205,10 @@ pub(super) fn service_networks(node: &Node) -> Json {
                     let value = match &v.value {
                         Value::Map(_) => Json::Object(fields(v, |f, x| {
                             Some(match f {
+                                // compose reads an empty address as none
+                                "ipv4_address" | "ipv6_address" if x.as_str() == Some("") => {
+                                    return None;
+                                }
                                 "priority" | "gw_priority" => integer(x),
                                 "aliases" | "link_local_ips" => list_of(x, |n| {
                                     n.scalar().map_or_else(|| plain(n), Json::String)

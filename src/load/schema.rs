@@ -243,6 +243,51 @@ impl Checker<'_> {
     }
 }
 
+/// Takes out of compose's resolved project (`podlift config`) the `x-…`
+/// keys compose does not print: it keeps them at the top level only, and
+/// drops them from services and the mappings inside (a healthcheck, a
+/// port, `deploy`, a network …); free-form mappings keep every key.
+pub(crate) fn drop_nested_extensions(project: &mut serde_json::Value) {
+    let Some(top) = project.as_object_mut() else {
+        return;
+    };
+    for (key, value) in top.iter_mut() {
+        if let Some((_, shape)) = TOP_LEVEL.keys.iter().find(|(k, _)| k == key) {
+            drop_in_shape(value, shape);
+        }
+    }
+}
+
+fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
+    use serde_json::Value as Json;
+    match (shape, value) {
+        (Shape::Keys(object), Json::Array(items)) => {
+            for item in items {
+                drop_in_object(item, object);
+            }
+        }
+        (Shape::Keys(object), value) => drop_in_object(value, object),
+        (Shape::Names(inner), Json::Object(entries)) => {
+            for value in entries.values_mut() {
+                drop_in_shape(value, inner);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
+    let Some(entries) = value.as_object_mut() else {
+        return;
+    };
+    entries.retain(|key, _| !key.starts_with("x-"));
+    for (key, value) in entries.iter_mut() {
+        if let Some((_, shape)) = object.keys.iter().find(|(k, _)| k == key) {
+            drop_in_shape(value, shape);
+        }
+    }
+}
+
 /// The known key closest to `name`, for "did you mean".
 fn closest(object: &Object, name: &str) -> Option<&'static str> {
     object

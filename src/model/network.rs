@@ -209,6 +209,9 @@ fn read_attachment(name: Located<String>, body: &Node, reader: &mut Reader<'_>) 
     };
     for (key, value) in entries {
         match key.value.as_str() {
+            // compose reads an empty address (`ipv4_address: ""`, `${IP:-}`)
+            // as none
+            "ipv4_address" | "ipv6_address" if value.as_str() == Some("") => {}
             "ipv4_address" => {
                 attachment.ipv4_address =
                     read_ip(value, "ipv4_address", reader).and_then(|ip| match ip.value {

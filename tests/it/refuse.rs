@@ -442,3 +442,30 @@ fn a_label_key_too_long_is_blamed_on_its_length_not_its_characters() {
         run.stderr
     );
 }
+
+#[test]
+fn extensions_and_empty_addresses_are_read_as_compose_reads_them() {
+    // compose prints `x-` keys at the top level only, none of a service or
+    // inside it (a healthcheck, `deploy.resources.limits`, a port);
+    // it reads `ipv4_address: ""` as no address (podlift refused it)
+    let text = "services:\n  app:\n    image: nginx\n    x-fine: 1\n    healthcheck: {test: [CMD, \"true\"], x-a: 1}\n    deploy: {resources: {limits: {memory: 1g, x-a: 1}}}\n    ports: [{target: 80, x-a: 1}]\n    networks: {front: {ipv4_address: \"\", x-a: 1}}\n    environment: {x-kept: 1}\nnetworks:\n  front: {x-n: 1}\nx-top: 1\n";
+    accepted(text, &["address-invalid"]);
+    let dir = compose_dir(text);
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .success();
+    let config: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let app = &config["services"]["app"];
+    assert!(app.get("x-fine").is_none(), "{app}");
+    assert_eq!(config["x-top"], 1);
+    assert_eq!(app["environment"]["x-kept"], "1");
+    assert!(app["healthcheck"].get("x-a").is_none(), "{app}");
+    assert!(
+        app["deploy"]["resources"]["limits"].get("x-a").is_none(),
+        "{app}"
+    );
+    assert!(app["ports"][0].get("x-a").is_none(), "{app}");
+    assert_eq!(app["networks"]["front"], serde_json::json!({}), "{app}");
+    assert!(config["networks"]["front"].get("x-n").is_none(), "{config}");
+}
