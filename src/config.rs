@@ -218,7 +218,8 @@ impl Canon<'_> {
                 | "volumes_from" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
-                k if k.starts_with("x-") => continue,
+                // compose 2.40 does not print `pull_refresh_after`
+                k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
                 "image" | "container_name" | "hostname" | "user" | "working_dir" | "restart"
                 | "network_mode" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
                 | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"

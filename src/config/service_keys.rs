@@ -209,6 +209,12 @@ pub(super) fn service_networks(node: &Node) -> Json {
                                 "ipv4_address" | "ipv6_address" if x.as_str() == Some("") => {
                                     return None;
                                 }
+                                // and leaves out an empty list
+                                "aliases" | "link_local_ips"
+                                    if x.as_seq().is_some_and(<[Node]>::is_empty) =>
+                                {
+                                    return None;
+                                }
                                 "priority" | "gw_priority" => integer(x),
                                 "aliases" | "link_local_ips" => list_of(x, |n| {
                                     n.scalar().map_or_else(|| plain(n), Json::String)

@@ -171,6 +171,10 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         Support::NotCarried("compose providers have no Kubernetes equivalent"),
     ),
     ("pull_policy", Support::Mapped),
+    (
+        "pull_refresh_after",
+        Support::Ignored("the kubelet pulls by `imagePullPolicy`; it has no refresh period"),
+    ),
     ("read_only", Support::Mapped),
     ("restart", Support::Mapped),
     (

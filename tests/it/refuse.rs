@@ -469,3 +469,47 @@ fn extensions_and_empty_addresses_are_read_as_compose_reads_them() {
     assert_eq!(app["networks"]["front"], serde_json::json!({}), "{app}");
     assert!(config["networks"]["front"].get("x-n").is_none(), "{config}");
 }
+
+#[test]
+fn a_template_in_an_unused_default_is_checked_as_compose_checks_it() {
+    // compose expands a default or alternative whether it is used or not:
+    // `${A:-${B.c}}` with `A` set is "invalid interpolation format", and
+    // `${A:-${UNSET:?boom}}` "required variable UNSET is missing a value: boom"
+    for (template, says) in [
+        ("${A:-${B.c}}", "invalid interpolation `${B.c}`"),
+        ("${A-${B.c}}", "invalid interpolation `${B.c}`"),
+        ("${A:?${B.c}}", "invalid interpolation `${B.c}`"),
+        ("${UNSET:+${B.c}}", "invalid interpolation `${B.c}`"),
+        (
+            "${A:-${UNSET:?boom}}",
+            "required variable `UNSET` is not set: boom",
+        ),
+    ] {
+        refused(
+            &[
+                (
+                    "compose.yaml",
+                    &format!("services:\n  app:\n    image: \"nginx:{template}\"\n"),
+                ),
+                (".env", "A=1\n"),
+            ],
+            &[says],
+        );
+    }
+    // the same in `.env`: compose says `failed to read .env: Invalid template: "${B.c}"`
+    refused(
+        &[
+            ("compose.yaml", "services:\n  app:\n    image: nginx\n"),
+            (".env", "A=1\nV=${A:-${B.c}}\n"),
+        ],
+        &["`.env`, line 2: invalid interpolation `${B.c}`"],
+    );
+    // a default that is fine is still only used when needed
+    let dir = compose_dir("services:\n  app:\n    image: \"nginx:${A:-x}${UNSET:-${A}}\"\n");
+    fs::write(dir.path().join(".env"), "A=1\n").unwrap();
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .success();
+    assert!(run.stdout.contains("\"nginx:11\""), "{}", run.stdout);
+}
