@@ -182,6 +182,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // reaches every container port, also those compose kept to its networks.
     network_policy::attach(&mut pods, project);
     service_names::check(&pods, project, diagnostics);
+    names::warn_long_names(project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
     services::note_host_only_ports(project, &pods, diagnostics);

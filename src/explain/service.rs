@@ -229,6 +229,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    labels:\n      io.kubernetes.cri-o.Devices: /dev/fuse\n",
     },
     Explanation {
+        code: "name-too-long",
+        title: "a project or service name is longer than a Kubernetes name",
+        meaning: "Compose takes a service or project name of any length; a Kubernetes object name, container name or label value holds at most 63 characters, so podlift shortens the names made from it.",
+        kubernetes: "The API server refuses a name over 63 characters; the shortened name is not the one the compose file says, and two long names with the same first 63 characters would name the same objects.",
+        remedy: "Rename the service, or set a shorter project name (`name:`, `-p NAME`).",
+        example: "services:\n  a-service-name-that-goes-on-and-on-well-past-what-kubernetes-allows-for-a-name:\n    image: app:1\n",
+    },
+    Explanation {
         code: "pull-policy",
         title: "a pull policy has no Kubernetes equivalent",
         meaning: "`pull_policy` is a refresh schedule (`daily`, `weekly`, `every_12h`) or another value with no `imagePullPolicy` counterpart.",

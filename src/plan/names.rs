@@ -57,6 +57,48 @@ pub fn is_service_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Warns about a project or service name longer than a Kubernetes name
+/// holds (63 characters): compose takes it, and podlift shortens the
+/// objects' names, which a user must know to find them (and which a second
+/// long name with the same start would then share).
+pub(crate) fn warn_long_names(
+    project: &crate::model::Project,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) {
+    use crate::diagnostic::Diagnostic;
+    if project.name.len() > MAX_LABEL {
+        diagnostics.push(
+            Diagnostic::warning(
+                "name-too-long",
+                format!(
+                    "the project name `{}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; the objects named after it use `{}`",
+                    project.name,
+                    project.name.len(),
+                    dns_label(&project.name, "podlift")
+                ),
+            )
+            .help("set a shorter project name (`name:` in the compose file, or `-p NAME`)"),
+        );
+    }
+    for service in &project.services {
+        let name = &service.name.value;
+        if name.len() > MAX_LABEL {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "name-too-long",
+                    format!(
+                        "service name `{name}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; its container and objects are named `{}`",
+                        name.len(),
+                        dns_label(name, "service")
+                    ),
+                )
+                .at(service.name.span)
+                .help("rename the service to at most 63 characters (compose accepts longer names, Kubernetes does not)"),
+            );
+        }
+    }
+}
+
 /// What makes `key` no valid annotation or label key (`[prefix/]name`, the
 /// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric
 /// at both ends), said for a user: the length or the characters, of the

@@ -513,3 +513,34 @@ fn a_template_in_an_unused_default_is_checked_as_compose_checks_it() {
         .success();
     assert!(run.stdout.contains("\"nginx:11\""), "{}", run.stdout);
 }
+
+#[test]
+fn names_longer_than_kubernetes_allows_are_named_with_their_length() {
+    // compose accepts a 70-character service name and project name
+    let long = "a".repeat(70);
+    let run = accepted(
+        &format!("name: p{long}\nservices:\n  {long}:\n    image: nginx\n"),
+        &["letters, digits, `-` and `.`"],
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "warning[name-too-long]: service name `{long}` has 70 characters, more than the 63 a Kubernetes name holds; its container and objects are named `{}`",
+            "a".repeat(63)
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the project name `pa") && run.stderr.contains("has 71 characters"),
+        "{}",
+        run.stderr
+    );
+    // the host name it gives is blamed on its length, not its characters
+    assert!(
+        run.stderr.contains(
+            "each part of a host name (between dots) holds at most 63 characters, this one has 70"
+        ),
+        "{}",
+        run.stderr
+    );
+}
