@@ -109,6 +109,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1.0\n  debug:\n    image: debug:1.0\n    pid: service:app\n",
     },
     Explanation {
+        code: "network-duplicate",
+        title: "a service lists a network twice",
+        meaning: "A service's `networks` list names the same network twice; compose's schema wants each item once (`networks items at 0 and 1 are equal`) and refuses the file.",
+        kubernetes: "Compose refuses the file, so podlift does too.",
+        remedy: "List each network once.",
+        example: "services:\n  app:\n    image: app:1\n    networks: [front, front]\nnetworks:\n  front: {}\n",
+    },
+    Explanation {
         code: "network-isolation",
         title: "one Pod does not separate what compose's networks did",
         meaning: "Services that share no compose network could not reach each other under compose, and a service whose networks are all `internal: true` could not reach outside. In one Pod every container shares one network namespace: each reaches every other over loopback, and all reach what the Pod reaches.",

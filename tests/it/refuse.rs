@@ -544,3 +544,18 @@ fn names_longer_than_kubernetes_allows_are_named_with_their_length() {
         run.stderr
     );
 }
+
+#[test]
+fn a_network_listed_twice_is_refused_as_compose_refuses_it() {
+    // compose: services.app.networks items at 0 and 1 are equal
+    refused(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: nginx\n    networks: [front, front]\nnetworks:\n  front: {}\n",
+        )],
+        &[
+            "error[network-duplicate]: network `front` is listed twice",
+            "compose.yaml:4:23]",
+        ],
+    );
+}
