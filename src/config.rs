@@ -93,6 +93,12 @@ pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
             out.insert(kind.into(), Json::Object(map));
         }
     }
+    let mut out = Json::Object(out);
+    // compose prints `x-` keys only at the top level
+    crate::load::schema::drop_nested_extensions(&mut out);
+    let Json::Object(mut out) = out else {
+        return out;
+    };
     if let Some(entries) = document.root.as_map() {
         for (key, value) in entries {
             if let Some(k) = key.as_str().filter(|k| k.starts_with("x-")) {
@@ -212,7 +218,8 @@ impl Canon<'_> {
                 | "volumes_from" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
-                k if k.starts_with("x-") => continue,
+                // compose 2.40 does not print `pull_refresh_after`
+                k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
                 "image" | "container_name" | "hostname" | "user" | "working_dir" | "restart"
                 | "network_mode" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
                 | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"

@@ -317,15 +317,6 @@ pub fn config(options: &Options, request: ConfigRequest) -> Configured {
         let project = model::model(document, &names, &context.variables, &mut modeled);
         allow = allowances(&project, &options.allow, &mut modeled);
         for diagnostic in modeled.items() {
-            // Compose's schema refuses a key it does not know (at the top
-            // level, a compose v1 file's services): `convert` reports it and
-            // goes on, `config` refuses the file as compose does.
-            if diagnostic.code == "key-unknown" {
-                let mut refused = diagnostic.clone();
-                refused.severity = diagnostic::Severity::Error;
-                diagnostics.push(refused);
-                continue;
-            }
             // What compose accepts but a cluster would refuse is `convert`'s
             // concern, not a reason to refuse printing the project.
             if !(diagnostic.severity == diagnostic::Severity::Error

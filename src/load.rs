@@ -21,6 +21,7 @@ pub mod merge;
 pub(crate) mod paths;
 mod profiles;
 mod project_files;
+pub(crate) mod schema;
 mod select;
 pub mod yaml;
 
@@ -157,6 +158,7 @@ pub fn load(
         included: HashSet::new(),
         include_loads: 0,
         extends_nodes: 0,
+        unknown_keys: HashSet::new(),
         host: HostFiles::new(
             &project_dir,
             &allowed,
@@ -252,6 +254,9 @@ pub(crate) struct Loader<'a> {
     extends_nodes: usize,
     /// The resolver of host files.
     pub(crate) host: HostFiles,
+    /// Unknown keys reported, by position: a file's keys met again through
+    /// `include` or `extends` are reported once.
+    unknown_keys: HashSet<Span>,
 }
 
 impl Loader<'_> {
@@ -495,6 +500,10 @@ impl Loader<'_> {
         include::apply(self, &mut node, &dir, variables);
         self.include_stack.pop();
         extends::apply(self, &mut node, path, variables);
+        // Compose checks a file's keys once `include` and `extends` are
+        // resolved: a service's unknown key inherited through `extends` is
+        // refused, one in a service nothing extends is not.
+        schema::check(&node, &mut self.unknown_keys, self.diagnostics);
         // Past the `extends` budget the file is not used (the error says why).
         (self.extends_nodes <= extends::MAX_EXTENDS_NODES).then_some(node)
     }

@@ -21,6 +21,7 @@ mod hosts;
 mod label_keys;
 mod loopback;
 pub(crate) mod names;
+pub use names::label_problem;
 mod network_mode;
 pub(crate) mod network_policy;
 mod order;
@@ -185,6 +186,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Across Pods, after the policies: a wait needs a way through them.
     start_order::plan_waits(&mut pods, project, options, diagnostics);
     service_names::check(&pods, project, diagnostics);
+    names::warn_long_names(project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
     services::note_host_only_ports(project, &pods, diagnostics);

@@ -332,7 +332,7 @@ pub struct ConvertArgs {
     #[arg(help_heading = "Output", long)]
     pub force: bool,
     /// Namespace for every object.
-    #[arg(help_heading = "Output", short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(help_heading = "Output", short = 'n', long, value_name = "NAMESPACE", value_parser = parse_namespace)]
     pub namespace: Option<String>,
     /// Also emit the Namespace, labelled for the Pod Security level the init container needs.
     #[arg(help_heading = "Output", long, requires = "namespace")]
@@ -357,6 +357,16 @@ fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
         (Some(major), Some(minor)) => Ok(KubeVersion { major, minor }),
         _ => Err(format!(
             "`{text}` is not a Kubernetes version; write it like `1.33`"
+        )),
+    }
+}
+
+/// `-n`: Kubernetes takes only an RFC 1123 label as a namespace.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    match podlift::plan::label_problem(text) {
+        None => Ok(text.to_string()),
+        Some(problem) => Err(format!(
+            "`{text}` is not a valid namespace: {problem}; a namespace is an RFC 1123 label: at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit (e.g. `shop-1`)"
         )),
     }
 }

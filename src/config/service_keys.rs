@@ -13,14 +13,25 @@ pub(super) fn device(node: &Node) -> Json {
     else {
         return plain(node);
     };
+    // as compose prints them: an empty target is the source, an empty
+    // source or permissions is left out (`/dev/a::rwm`, `:/dev/b`, `/dev/a:/dev/b:`)
     let mut parts = text.splitn(3, ':');
     let source = parts.next().unwrap_or_default().to_string();
-    let target = parts.next().map_or_else(|| source.clone(), String::from);
+    let target = parts
+        .next()
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| source.clone(), String::from);
     let permissions = parts.next().unwrap_or("rwm").to_string();
     let mut out = Map::new();
-    out.insert("source".into(), Json::String(source));
-    out.insert("target".into(), Json::String(target));
-    out.insert("permissions".into(), Json::String(permissions));
+    for (key, value) in [
+        ("source", source),
+        ("target", target),
+        ("permissions", permissions),
+    ] {
+        if !value.is_empty() {
+            out.insert(key.into(), Json::String(value));
+        }
+    }
     Json::Object(out)
 }
 
@@ -194,6 +205,16 @@ pub(super) fn service_networks(node: &Node) -> Json {
                     let value = match &v.value {
                         Value::Map(_) => Json::Object(fields(v, |f, x| {
                             Some(match f {
+                                // compose reads an empty address as none
+                                "ipv4_address" | "ipv6_address" if x.as_str() == Some("") => {
+                                    return None;
+                                }
+                                // and leaves out an empty list
+                                "aliases" | "link_local_ips"
+                                    if x.as_seq().is_some_and(<[Node]>::is_empty) =>
+                                {
+                                    return None;
+                                }
                                 "priority" | "gw_priority" => integer(x),
                                 "aliases" | "link_local_ips" => list_of(x, |n| {
                                     n.scalar().map_or_else(|| plain(n), Json::String)

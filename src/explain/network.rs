@@ -135,6 +135,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1.0\n  debug:\n    image: debug:1.0\n    pid: service:app\n",
     },
     Explanation {
+        code: "network-duplicate",
+        class: Class::Refused,
+        stage: Stage::Model,
+        title: "a service lists a network twice",
+        meaning: "A service's `networks` list names the same network twice; compose's schema wants each item once (`networks items at 0 and 1 are equal`) and refuses the file.",
+        kubernetes: "Compose refuses the file, so podlift does too.",
+        remedy: "List each network once.",
+        example: "services:\n  app:\n    image: app:1\n    networks: [front, front]\nnetworks:\n  front: {}\n",
+    },
+    Explanation {
         code: "network-isolation",
         class: Class::Note,
         stage: Stage::Plan,

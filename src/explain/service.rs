@@ -105,6 +105,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    depends_on: [database]\n",
     },
     Explanation {
+        code: "device-invalid",
+        class: Class::Refused,
+        stage: Stage::Model,
+        title: "a short-syntax `devices` item has more than three parts",
+        meaning: "A `devices` item is `HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]]`; one with more colons is refused by compose (`confusing device mapping, please use long syntax`).",
+        kubernetes: "Compose refuses the file, so podlift does too; devices are not carried into a Pod either way (a cluster gives devices through a device plugin).",
+        remedy: "Write at most three parts, or the long syntax with `source`, `target` and `permissions`.",
+        example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/a:/dev/b:rw:x\"]\n",
+    },
+    Explanation {
         code: "duration-invalid",
         class: Class::Refused,
         stage: Stage::Model,
@@ -273,6 +283,16 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "On nodes whose runtime honours them (and allows them for the Pod's runtime class) they change how the container runs: devices from the host, a user namespace, kernel parameters, groups, a security profile.",
         remedy: "Remove the label from the compose file (or the annotation from the manifests) unless the container must run that way on these nodes.",
         example: "services:\n  app:\n    image: app:1\n    labels:\n      io.kubernetes.cri-o.Devices: /dev/fuse\n",
+    },
+    Explanation {
+        code: "name-too-long",
+        class: Class::Warning,
+        stage: Stage::Plan,
+        title: "a project or service name is longer than a Kubernetes name",
+        meaning: "Compose takes a service or project name of any length; a Kubernetes object name, container name or label value holds at most 63 characters, so podlift shortens the names made from it.",
+        kubernetes: "The API server refuses a name over 63 characters; the shortened name is not the one the compose file says, and two long names with the same first 63 characters would name the same objects.",
+        remedy: "Rename the service, or set a shorter project name (`name:`, `-p NAME`).",
+        example: "services:\n  a-service-name-that-goes-on-and-on-well-past-what-kubernetes-allows-for-a-name:\n    image: app:1\n",
     },
     Explanation {
         code: "pull-policy",

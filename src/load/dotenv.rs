@@ -270,8 +270,9 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// `${VAR}` in an env file; a problem leaves the text as written, but a
-/// value that grows past the limits is an error (`true`: a limit).
+/// `${VAR}` in an env file. An invalid template or a required variable
+/// without a value is an error, as in compose; so is a value that grows past
+/// the limits (`true`: a limit).
 fn expand(
     value: &str,
     known: &dyn Fn(&str) -> Option<String>,
@@ -290,7 +291,19 @@ fn expand(
             format!("the value grows past {MAX_VALUE_BYTES} bytes when its variables are expanded"),
             true,
         )),
-        Err(_) => Ok(value.to_string()),
+        // Compose refuses the file (`Invalid template`), rather than keep
+        // the text as written and put `${hdds.version}` into an image name.
+        Err(Problem::Invalid(at) | Problem::TooDeep(at)) => Err((
+            format!(
+                "invalid interpolation `{}`: write `${{NAME}}` or `${{NAME:-default}}` (a name is letters, digits and `_`), `$$` for a literal `$`, or single-quote the value to keep it as written",
+                value.get(at).unwrap_or(value)
+            ),
+            false,
+        )),
+        Err(Problem::Required { name, message, .. }) => Err((
+            format!("required variable `{name}` is not set: {message}"),
+            false,
+        )),
     }
 }
 

@@ -326,22 +326,29 @@ fn braced(
     let arg_start = start + len + arg_offset;
     let set = value.is_some();
     let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
-    let expand_arg = |out: &mut String, missing: &mut Missing| {
-        substitute_into(arg, arg_start, depth, lookup, out, missing)
-    };
+    // Compose expands the argument whether it is used or not: an invalid
+    // template or a required variable in it is refused either way
+    // (`${A:-${B.c}}` with `A` set), and its unset variables are reported.
+    let mut expanded = String::new();
+    if op.ends_with('?') {
+        let mut ignored = Vec::new();
+        substitute_into(arg, arg_start, depth, lookup, &mut expanded, &mut ignored)?;
+    } else {
+        substitute_into(arg, arg_start, depth, lookup, &mut expanded, missing)?;
+    }
     match op.as_str() {
         ":-" | "-" => {
             let use_value = if op == ":-" { non_empty } else { set };
             if use_value {
                 out.push_str(value.as_deref().unwrap_or(""));
             } else {
-                expand_arg(out, missing)?;
+                out.push_str(&expanded);
             }
         }
         ":+" | "+" => {
             let use_alt = if op == ":+" { non_empty } else { set };
             if use_alt {
-                expand_arg(out, missing)?;
+                out.push_str(&expanded);
             }
         }
         _ => {
@@ -349,9 +356,7 @@ fn braced(
             if ok {
                 out.push_str(value.as_deref().unwrap_or(""));
             } else {
-                let mut message = String::new();
-                let mut ignored = Vec::new();
-                expand_arg(&mut message, &mut ignored)?;
+                let message = expanded;
                 return Err(Problem::Required {
                     name: name.to_string(),
                     message,
@@ -536,7 +541,8 @@ mod tests {
             ("${UNSET:-${PORT}}", "8080", &[]),
             ("${UNSET:-${ALSO:-x${SET}y}}", "xvaluey", &[]),
             ("${UNSET:-${ALSO}}", "", &["ALSO"]),
-            ("${SET:-${ALSO}}", "value", &[]),
+            // compose reports an unset variable of an unused default too
+            ("${SET:-${ALSO}}", "value", &["ALSO"]),
             ("${UNSET:-a:b-c}", "a:b-c", &[]),
             ("${UNSET:-}", "", &[]),
             ("x${PORT}y${SET}", "x8080yvalue", &[]),

@@ -77,6 +77,19 @@ pub(crate) fn read_capabilities(node: &Node, what: &str, reader: &mut Reader) ->
                     out.push(name);
                 }
             }
+            // a device path (`/dev/net/tun:/dev/net/tun`) written under
+            // the wrong key: say so, and where it belongs
+            None if item.value.contains('/') => reader.diagnostics.push(
+                Diagnostic::error(
+                    "capability-unknown",
+                    format!(
+                        "`{what}` item `{}` is a path, not a Linux capability; Docker and Kubernetes refuse it",
+                        item.value
+                    ),
+                )
+                .at(item.span)
+                .help("a device goes under `devices:` (e.g. `devices: [\"/dev/net/tun:/dev/net/tun\"]`); `cap_add` takes names such as `NET_ADMIN`"),
+            ),
             None => reader.diagnostics.push(
                 Diagnostic::error(
                     "capability-unknown",

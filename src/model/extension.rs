@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::EXTENSION_KEY;
-use crate::model::keys::{Support, report_key};
+use crate::model::keys::{Support, report_extension_key};
 use crate::model::network::read_ip;
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -45,7 +45,7 @@ pub(super) fn read_extension(node: &Node, reader: &mut Reader<'_>) -> Extension 
                     .collect();
             }
             "init-image" => extension.init_image = read_init_image(value, reader),
-            _ => report_key(&key, EXTENSION_KEYS, EXTENSION_KEY, reader),
+            _ => report_extension_key(&key, EXTENSION_KEYS, EXTENSION_KEY, reader),
         }
     }
     extension

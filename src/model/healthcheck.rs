@@ -123,14 +123,8 @@ pub fn read_healthcheck(node: &Node, reader: &mut Reader<'_>) -> Option<Healthch
                     .boolean(value, "healthcheck.disable")
                     .is_some_and(|d| d.value);
             }
-            _ => reader.diagnostics.push(
-                Diagnostic::warning(
-                    "key-unknown",
-                    format!("unknown healthcheck key `{}`", key.value),
-                )
-                .at(key.span)
-                .help("use `test`, `interval`, `timeout`, `retries`, `start_period` or `disable`"),
-            ),
+            // an unknown key is refused when the file is loaded (load::schema)
+            _ => {}
         }
     }
     if disabled {

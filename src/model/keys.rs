@@ -171,6 +171,10 @@ pub const SERVICE_KEYS: &[(&str, Support)] = &[
         Support::NotCarried("compose providers have no Kubernetes equivalent"),
     ),
     ("pull_policy", Support::Mapped),
+    (
+        "pull_refresh_after",
+        Support::Ignored("the kubelet pulls by `imagePullPolicy`; it has no refresh period"),
+    ),
     ("read_only", Support::Mapped),
     ("restart", Support::Mapped),
     (
@@ -297,6 +301,27 @@ pub(crate) fn report_key(
     context: &str,
     reader: &mut Reader<'_>,
 ) {
+    report(key, table, context, false, reader);
+}
+
+/// Reports a key of `x-podlift`: compose does not look into extensions, so
+/// an unknown one is a warning, not a refusal.
+pub(crate) fn report_extension_key(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    reader: &mut Reader<'_>,
+) {
+    report(key, table, context, true, reader);
+}
+
+fn report(
+    key: &Located<String>,
+    table: &[(&str, Support)],
+    context: &str,
+    extension: bool,
+    reader: &mut Reader<'_>,
+) {
     if key.value.starts_with("x-") {
         return;
     }
@@ -320,9 +345,12 @@ pub(crate) fn report_key(
             .at(key.span)
             .help("check that the application works without it, or set it by hand in the output"),
         ),
+        // An unknown compose key is refused when the file is loaded
+        // (load::schema); `x-podlift` keys are podlift's own.
+        None if !extension => {}
         None => {
             let mut diagnostic = Diagnostic::warning(
-                "key-unknown",
+                "extension-key-unknown",
                 format!("unknown {context} key `{}`", key.value),
             )
             .at(key.span);

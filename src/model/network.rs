@@ -140,16 +140,32 @@ fn read_subnets(ipam: &Node, reader: &mut Reader<'_>) -> Vec<Located<IpNet>> {
 /// Reads a service's `networks:` (a list of names or a mapping).
 pub fn read_service_networks(node: &Node, reader: &mut Reader<'_>) -> Vec<ServiceNetwork> {
     match &node.value {
-        Value::Seq(_) => reader
-            .string_list(node, "networks")
-            .into_iter()
-            .map(|name| ServiceNetwork {
-                name,
-                ipv4_address: None,
-                ipv6_address: None,
-                aliases: Vec::new(),
-            })
-            .collect(),
+        Value::Seq(_) => {
+            let names = reader.string_list(node, "networks");
+            // compose's schema: `networks items at 0 and 1 are equal`
+            let mut seen = std::collections::HashSet::new();
+            for name in &names {
+                if !seen.insert(name.value.as_str()) {
+                    reader.diagnostics.push(
+                        Diagnostic::error(
+                            "network-duplicate",
+                            format!("network `{}` is listed twice in `networks`", name.value),
+                        )
+                        .at(name.span)
+                        .help("list each network once"),
+                    );
+                }
+            }
+            names
+                .into_iter()
+                .map(|name| ServiceNetwork {
+                    name,
+                    ipv4_address: None,
+                    ipv6_address: None,
+                    aliases: Vec::new(),
+                })
+                .collect()
+        }
         Value::Map(_) => {
             let entries = reader.map(node, "networks").unwrap_or_default();
             entries
@@ -209,6 +225,9 @@ fn read_attachment(name: Located<String>, body: &Node, reader: &mut Reader<'_>) 
     };
     for (key, value) in entries {
         match key.value.as_str() {
+            // compose reads an empty address (`ipv4_address: ""`, `${IP:-}`)
+            // as none
+            "ipv4_address" | "ipv6_address" if value.as_str() == Some("") => {}
             "ipv4_address" => {
                 attachment.ipv4_address =
                     read_ip(value, "ipv4_address", reader).and_then(|ip| match ip.value {

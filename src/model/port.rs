@@ -128,19 +128,26 @@ pub(crate) fn parse_short_syntax(text: &str) -> Option<ShortPort<'_>> {
     let mut parts = spec.rsplitn(3, ':');
     let target = parts.next()?;
     let published = parts.next();
-    let host_ip = parts.next().map(|ip| {
-        ip.strip_prefix('[')
-            .and_then(|t| t.strip_suffix(']'))
-            .unwrap_or(ip)
-    });
+    // An empty address (`:443:443`, `${BIND:-}:80:80`, `[]:80:80`) publishes
+    // on every address, as compose reads it.
+    let host_ip = parts
+        .next()
+        .map(|ip| {
+            ip.strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .unwrap_or(ip)
+        })
+        .filter(|ip| !ip.is_empty());
     let published = match published.filter(|p| !p.is_empty()) {
         Some(p) => Some(parse_range(p)?),
         None => None,
     };
+    // compose: `80:0` "is missing a target port"
+    let target = parse_range(target).filter(|&(start, _)| start != 0)?;
     Some(ShortPort {
         host_ip,
         published,
-        target: parse_range(target)?,
+        target,
         protocol,
     })
 }

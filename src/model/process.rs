@@ -179,12 +179,8 @@ pub fn read_hooks(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<Hook>
                 "environment" => {
                     environment = reader.list_or_map(value, &format!("{what}.environment"), "=");
                 }
-                other if other.starts_with("x-") => {}
-                other => reader.diagnostics.push(
-                    Diagnostic::warning("key-unknown", format!("unknown `{what}` key `{other}`"))
-                        .at(key.span)
-                        .help("a hook has `command`, `user`, `privileged`, `working_dir` and `environment`"),
-                ),
+                // an unknown key is refused when the file is loaded (load::schema)
+                _ => {}
             }
         }
         match command {

@@ -308,13 +308,8 @@ pub(crate) fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reade
                     .help("set the equivalent on the Deployment by hand if you need it"),
                 );
             }
-            _ => reader.diagnostics.push(
-                Diagnostic::warning(
-                    "key-unknown",
-                    format!("unknown `deploy` key `{}`", key.value),
-                )
-                .at(key.span),
-            ),
+            // an unknown key is refused when the file is loaded (load::schema)
+            _ => {}
         }
     }
 }

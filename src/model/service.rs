@@ -470,7 +470,12 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                     ),
                 }
             }
-            _ => report_key(&key, EXTENSION_KEYS, "`x-podlift`", reader),
+            _ => crate::model::keys::report_extension_key(
+                &key,
+                EXTENSION_KEYS,
+                "`x-podlift`",
+                reader,
+            ),
         }
     }
 }
@@ -500,7 +505,31 @@ fn check_unmapped(key: &str, value: &Node, reader: &mut Reader<'_>) {
         "memswap_limit" => {
             read_memory(value, key, reader);
         }
+        "devices" => check_devices(value, reader),
         _ => {}
+    }
+}
+
+/// `devices` is not carried, but compose refuses a short-syntax device of
+/// more than three parts (`confusing device mapping`).
+fn check_devices(node: &Node, reader: &mut Reader<'_>) {
+    let Value::Seq(items) = &node.value else {
+        return;
+    };
+    for item in items {
+        let Value::String(text) = &item.value else {
+            continue;
+        };
+        if text.split(':').count() > 3 {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "device-invalid",
+                    format!("`devices` item `{text}` has more than three parts"),
+                )
+                .at(item.span)
+                .help("write `HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]]`, or the long syntax with `source`, `target` and `permissions`"),
+            );
+        }
     }
 }
 

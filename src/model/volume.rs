@@ -153,6 +153,18 @@ fn read_short_mount(
     reader: &mut Reader<'_>,
 ) -> Option<Mount> {
     let parts: Vec<&str> = text.value.split(':').collect();
+    if parts.len() > 1 && parts.contains(&"") {
+        // compose: `invalid spec: data:: empty section between colons`
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "volume-invalid",
+                format!("`{}` has an empty part between colons", text.value),
+            )
+            .at(text.span)
+            .help("write `SOURCE:TARGET[:MODE]` with each part filled in, or just `TARGET`"),
+        );
+        return None;
+    }
     let (source, target, mode) = match parts.as_slice() {
         [target] => (None, *target, ""),
         [source, target] => (Some(*source), *target, ""),

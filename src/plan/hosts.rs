@@ -30,10 +30,28 @@ pub(crate) fn plan_host_aliases(
     let mut add = |name: &str, ip: IpAddr, span: Span, diagnostics: &mut Diagnostics| {
         let lower = name.to_ascii_lowercase();
         if !names::is_host_name(&lower) {
+            // say what is wrong: the length, or the characters
+            let longest = lower.split('.').map(str::len).max().unwrap_or(0);
+            let help = if lower.len() > 253 {
+                format!(
+                    "a host name holds at most 253 characters, this one has {}; rename it if peers call it",
+                    lower.len()
+                )
+            } else if longest > names::MAX_LABEL {
+                format!(
+                    "each part of a host name (between dots) holds at most {} characters, this one has {longest}; rename it if peers call it",
+                    names::MAX_LABEL
+                )
+            } else {
+                "Kubernetes host aliases are DNS-1123 names: letters, digits, `-` and `.`; rename it if peers call it".to_string()
+            };
             diagnostics.push(
-                Diagnostic::warning("name-invalid", format!("`{name}` is not a valid host name in a Pod, so it will not resolve"))
-                    .at(span)
-                    .help("Kubernetes host aliases are DNS-1123 names: letters, digits, `-` and `.`; rename it if peers call it"),
+                Diagnostic::warning(
+                    "name-invalid",
+                    format!("`{name}` is not a valid host name in a Pod, so it will not resolve"),
+                )
+                .at(span)
+                .help(help),
             );
             return;
         }

@@ -57,21 +57,116 @@ pub fn is_service_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Whether `key` is a valid annotation or label key: `[prefix/]name`, the
-/// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric at both ends.
+/// Warns about a project or service name longer than a Kubernetes name
+/// holds (63 characters): compose takes it, and podlift shortens the
+/// objects' names, which a user must know to find them (and which a second
+/// long name with the same start would then share).
+pub(crate) fn warn_long_names(
+    project: &crate::model::Project,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) {
+    use crate::diagnostic::Diagnostic;
+    if project.name.len() > MAX_LABEL {
+        diagnostics.push(
+            Diagnostic::warning(
+                "name-too-long",
+                format!(
+                    "the project name `{}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; the objects named after it use `{}`",
+                    project.name,
+                    project.name.len(),
+                    dns_label(&project.name, "podlift")
+                ),
+            )
+            .help("set a shorter project name (`name:` in the compose file, or `-p NAME`)"),
+        );
+    }
+    for service in &project.services {
+        let name = &service.name.value;
+        if name.len() > MAX_LABEL {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "name-too-long",
+                    format!(
+                        "service name `{name}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; its container and objects are named `{}`",
+                        name.len(),
+                        dns_label(name, "service")
+                    ),
+                )
+                .at(service.name.span)
+                .help("rename the service to at most 63 characters (compose accepts longer names, Kubernetes does not)"),
+            );
+        }
+    }
+}
+
+/// What makes `key` no valid annotation or label key (`[prefix/]name`, the
+/// prefix a DNS subdomain, the name 1–63 of `[A-Za-z0-9._-]`, alphanumeric
+/// at both ends), said for a user: the length or the characters, of the
+/// name or the prefix; `None` when it is one.
 #[must_use]
-pub fn is_qualified_name(key: &str) -> bool {
+pub fn qualified_name_problem(key: &str) -> Option<String> {
     let (prefix, name) = key
         .rsplit_once('/')
         .map_or((None, key), |(p, n)| (Some(p), n));
-    let name_ok = !name.is_empty()
-        && name.len() <= MAX_LABEL
+    let characters = !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    name_ok && prefix.is_none_or(is_host_name)
+    if !characters {
+        return Some(format!(
+            "the name `{name}` must be letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+        ));
+    }
+    if name.len() > MAX_LABEL {
+        return Some(format!(
+            "the name after the last `/` has {} characters, more than the {MAX_LABEL} Kubernetes allows",
+            name.len()
+        ));
+    }
+    match prefix {
+        Some(prefix) if prefix.len() > 253 => Some(format!(
+            "the prefix before `/` has {} characters, more than the 253 Kubernetes allows",
+            prefix.len()
+        )),
+        Some(prefix) if !is_host_name(prefix) => Some(format!(
+            "the prefix `{prefix}` must be a DNS subdomain: lower-case letters, digits, `-` and `.`, each part at most {MAX_LABEL} characters"
+        )),
+        _ => None,
+    }
+}
+
+/// What makes `name` no DNS-1123 label (a namespace, an object name), said
+/// for a user; `None` when it is one.
+#[must_use]
+pub fn label_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".into());
+    }
+    let mut wrong: Vec<String> = Vec::new();
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        wrong.push("upper-case letters".into());
+    }
+    let others: String = name
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        .fold(String::new(), |mut seen, c| {
+            if !seen.contains(c) {
+                seen.push(c);
+            }
+            seen
+        });
+    if !others.is_empty() {
+        wrong.push(format!("the characters `{others}`"));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        wrong.push("a `-` at the start or end".into());
+    }
+    if name.len() > MAX_LABEL {
+        wrong.push(format!("{} characters, more than {MAX_LABEL}", name.len()));
+    }
+    (!wrong.is_empty()).then(|| format!("it has {}", wrong.join(" and ")))
 }
 
 /// Names already taken, and per base name the suffix its search for a free

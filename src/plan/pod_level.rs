@@ -197,11 +197,11 @@ fn labels_as_annotations(
                 );
                 continue;
             }
-            if !names::is_qualified_name(key) {
+            if let Some(problem) = names::qualified_name_problem(key) {
                 diagnostics.push(
-                    Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key; it is left out", service.name.value))
+                    Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key: {problem}; it is left out", service.name.value))
                         .at(label.span)
-                        .help("annotation keys are `[prefix/]name`: letters, digits, `-`, `_`, `.`"),
+                        .help("rename the label: annotation keys are `[prefix/]name`, the name at most 63 letters, digits, `-`, `_` and `.`, the prefix a DNS subdomain"),
                 );
                 continue;
             }

@@ -222,7 +222,7 @@ fn rows() -> Vec<Row> {
             &["file-unreadable", "no such file"],
         ),
         Row {
-            name: "unknown top-level key (a warning; an error under --strict)",
+            name: "unknown top-level key (an error, as in compose)",
             args: &["--strict"],
             ..row(
                 "",
@@ -664,19 +664,24 @@ fn bad_inputs_fail_cleanly() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// Without `--strict` an unknown top-level key is a warning: the conversion
-/// goes on and says where the key is.
+/// An unknown top-level key is refused, as compose refuses it (`additional
+/// properties 'service' not allowed`), at the key, with nothing on stdout.
 #[test]
-fn unknown_top_level_key_warns() {
+fn unknown_top_level_key_is_refused() {
     let dir = common::compose_dir(
         "services:\n  app:\n    image: busybox\n    restart: always\nservice:\n  db: {}\n",
     );
     let run = common::Test::new()
         .args(["convert"])
         .current_dir(dir.path())
-        .success();
+        .failure(1);
     assert!(run.stderr.contains("compose.yaml:5:1"), "{}", run.stderr);
-    assert!(!run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("did you mean `services`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
 }
 
 /// An endless `--env-file` (here: `/dev/zero`) is rejected like a compose file.

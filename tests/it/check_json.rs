@@ -64,7 +64,7 @@ fn check_json_groups_repeated_findings_and_counts_them_all() {
     assert_eq!(common[0]["also"][6]["service"], "cache");
     assert_eq!(
         value["summary"],
-        serde_json::json!({"errors": 1, "warnings": 9, "notes": 2})
+        serde_json::json!({"errors": 2, "warnings": 8, "notes": 2})
     );
     // The same counts as the summary line of the text report.
     let text = Test::new()
@@ -72,12 +72,12 @@ fn check_json_groups_repeated_findings_and_counts_them_all() {
         .args(["check"])
         .run();
     assert!(
-        text.stdout.ends_with("1 error, 9 warnings, 2 notes\n"),
+        text.stdout.ends_with("2 errors, 8 warnings, 2 notes\n"),
         "{}",
         text.stdout
     );
     assert!(
-        text.stderr.ends_with("1 error, 9 warnings, 2 notes\n"),
+        text.stderr.ends_with("2 errors, 8 warnings, 2 notes\n"),
         "{}",
         text.stderr
     );

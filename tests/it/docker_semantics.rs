@@ -49,7 +49,7 @@ fn a_capability_that_is_no_capability_is_an_error_at_its_span() {
     );
     assert!(
         run.stderr.contains(
-            "error[capability-unknown]: `cap_add` item `/etc/passwd` is not a Linux capability"
+            "error[capability-unknown]: `cap_add` item `/etc/passwd` is a path, not a Linux capability"
         ) && run.stderr.contains("compose.yaml:4:26"),
         "{}",
         run.stderr

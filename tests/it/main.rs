@@ -51,6 +51,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod refuse;
 mod releases;
 mod scalars;
 mod select;

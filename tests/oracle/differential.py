@@ -13,7 +13,11 @@ Inputs:
     interpolation (`${A}`, `${A:-d}`, `${A-d}`, `${A:?e}`, `${A:+x}`, `$$`,
     nested defaults), anchors and merge keys, several files merged, `extends`
     from the same and another file, profiles, and `config SERVICE` (one
-    service named: it and what it needs, a named inactive profile enabled).
+    service named: it and what it needs, a named inactive profile enabled);
+    and odd input (class Odd): unknown keys where compose's schema closes a
+    mapping and where it does not, valid and invalid templates in `.env`,
+    empty or odd parts in the short syntaxes of ports, volumes, networks
+    and devices.
 
 Accept/reject must agree. On accepted input, `podlift convert` must also put
 into each container the image, environment, command, entrypoint and ports
@@ -314,9 +318,20 @@ class Gen:
             (directory / "common.yaml").write_text(
                 "services:\n  common:\n    image: base:1\n    environment: {COMMON: \"1\"}\n    volumes: [\"./conf:/conf\"]\n"
             )
+        # odd input (issue 27 item 6), from a generator of its own so that
+        # the other cases stay what they were
+        odd = Odd(random.Random(f"odd-{index}"))
+        lines += odd.service()
         lines += ["networks:", "  front: {}", "  back:", "    internal: " + self.boolean(),
                   "    ipam: {config: [{subnet: 172.28.0.0/16}]}", "volumes:", "  data: {}",
                   "secrets:", "  token: {environment: A}", "configs:", "  conf: {content: hello}"]
+        top, dotenv = odd.top_level(), odd.dotenv()
+        if top and top[0] in lines:
+            # a section compose already has: its entries go under it
+            at = lines.index(top[0]) + 1
+            lines[at:at] = top[1:]
+        else:
+            lines += top
         (directory / "compose.yaml").write_text("\n".join(lines) + "\n")
         files = [directory / "compose.yaml"]
         if r.random() < 0.3:
@@ -324,8 +339,8 @@ class Gen:
                         "    environment: [OVERRIDDEN=yes]", f"    privileged: {self.boolean()}"]
             (directory / "override.yaml").write_text("\n".join(override) + "\n")
             files.append(directory / "override.yaml")
-        if r.random() < 0.3:
-            (directory / ".env").write_text("A=from-dotenv\nTAG=2\nR=4\n")
+        if r.random() < 0.3 or dotenv:
+            (directory / ".env").write_text("A=from-dotenv\nTAG=2\nR=4\n" + dotenv)
         env = {"A": "a", "EMPTY": "", "T": "yes", "F": "Off", "DUR": "20s", "CPUS": "1"}
         args = []
         if r.random() < 0.3:
@@ -337,6 +352,86 @@ class Gen:
         pick = random.Random(f"select-{index}")
         services = [pick.choice(names + ["other"])] if pick.random() < 0.3 else []
         return Case(f"generated/{index:04d}", files, env, directory, args=args, services=services)
+
+
+class Odd:
+    """What compose refuses or reads in an unexpected way: unknown keys (in a
+    service, at the top level, in the mappings compose's schema closes),
+    templates in `.env` (valid and invalid), and empty or odd parts in the
+    short syntaxes of ports, volumes, networks and devices. Each case gets
+    one service `odd` with a few of them, sometimes none."""
+
+    # (key, value) lines of the service `odd`
+    SERVICE = [
+        ("enviroment", "{A: 1}"), ("imagee", "x"), ("x-fine", "1"), ("X-upper", "1"),
+        ("healthcheck", "{test: [CMD, \"true\"], tst: 1}"), ("healthcheck", "{test: [CMD, \"true\"], x-a: 1}"),
+        ("deploy", "{resources: {limits: {memry: 1g}}}"), ("deploy", "{replica: 1}"),
+        ("deploy", "{resources: {limits: {memory: 1g, x-a: 1}}}"),
+        ("logging", "{drivr: x}"), ("logging", "{options: {any-key: 1}}"),
+        ("build", "{contxt: .}"), ("ulimits", "{nofile: {soft: 1, hard: 2, bogus: 3}}"),
+        ("depends_on", "{other: {conditon: service_started}}"),
+        ("depends_on", "{other: {condition: service_started, x-a: 1}}"),
+        ("post_start", "[{comand: [echo]}]"), ("storage_opt", "{anything: 1}"),
+        ("gpus", "[{driver: nvidia, count: 1, bogus: 1}]"),
+        ("ports", '[{target: 80, bogus: 1}]'), ("ports", '[{target: 80, x-a: 1}]'),
+        ("volumes", "[{type: volume, source: data, target: /v, volum: {}}]"),
+        ("secrets", "[{source: token, bogus: 1}]"),
+        ("networks", "{front: {alias: [a]}}"), ("networks", "{front: {aliases: [a], x-a: 1}}"),
+        ("driver_opts", "{a: b}"), ("pull_refresh_after", "1h"),
+    ]
+    PORTS = [":443:443", "${BIND:-}:8443:443", "${BIND}:8444:444", "[]:81:81", "::82", ":83",
+             "80:0", "0", ":84:84/udp", "127.0.0.1::85", "[::1]::86", "0.0.0.0:87:87", "88:88/",
+             "89:89:", ":", "90-91:90-91", "92-:92", "localhost:93:93"]
+    VOLUMES = ["data:", "data::ro", "data:/d:", ":/d", ":/d:ro", "data:/d::ro", "data:/d:ro,nocopy",
+               "./conf:/c:ro,z", "./conf:/c:rshared", "data:/d:bogus", "/anon:", "data:d", "${EMPTY}:/e"]
+    DEVICES = ["/dev/a::rwm", ":/dev/b", "/dev/a:", "/dev/a:/dev/b:", "/dev/a:/dev/b:rw:x",
+               "/dev/a:/dev/b:rwm", "/dev/a", "nvidia.com/gpu=all", "/dev/a:rwm"]
+    NETWORKS = ["[front, back]", "{front: }", "{front: {}}", "[default]", "{front: {ipv4_address: \"\"}}",
+                "[front, front]", "{front: {aliases: []}}", "[\"\"]", "{front: {priority: 1}}"]
+    CAPS = ["[/dev/net/tun:/dev/net/tun]", "[NET_ADMIN]", "[cap_net_raw]"]
+    TOP = [["servics: {}"], ["x-top: {a: 1}"], ["X-top: 1"],
+           ["volumes:", "  odd-vol: {drivr: local}"], ["volumes:", "  odd-vol: {driver: local, x-a: 1}"],
+           ["secrets:", "  odd-s: {fil: ./x}"], ["configs:", "  odd-c: {contnt: x}"],
+           ["networks:", "  odd-n: {drivr: bridge}"], ["networks:", "  odd-n: {ipam: {confg: []}}"],
+           ["networks:", "  odd-n: {ipam: {config: [{subnet: 10.9.0.0/16, bogus: 1}]}}"]]
+    # `.env` lines: the values compose reads, and the templates it refuses
+    DOTENV = ["ODD=${hdds.version}", "ODD=\"${hdds.version}\"", "ODD='${hdds.version}'", "ODD=${",
+              "ODD=${A", "ODD=${A:-x.y}", "ODD=${A:-${B.c}}", "ODD=${1}", "ODD=$1", "ODD=a$", "ODD=$$",
+              "ODD=a$$b", "ODD=${A:x}", "ODD=${A:=v}", "ODD=${UNSET:?need it}", "ODD=${A:+v}",
+              "ODD=a # ${x.y}", "ODD=${A.B:-d}", "ODD=$.", "ODD=${A-}", "ODD=plain"]
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def service(self) -> list[str]:
+        r = self.rng
+        if r.random() < 0.3:
+            return []
+        lines = ["  odd:", "    image: busybox:${ODD_TAG:-1}", "    environment: {ODDV: \"${ODD:-unset}\"}"]
+        used = set()
+        kinds = [
+            lambda: r.choice(self.SERVICE),
+            lambda: ("ports", "[" + ", ".join(f'"{p}"' for p in r.sample(self.PORTS, r.randrange(1, 3))) + "]"),
+            lambda: ("volumes", "[" + ", ".join(f'"{v}"' for v in r.sample(self.VOLUMES, r.randrange(1, 3))) + "]"),
+            lambda: ("devices", "[" + ", ".join(f'"{d}"' for d in r.sample(self.DEVICES, r.randrange(1, 3))) + "]"),
+            lambda: ("networks", r.choice(self.NETWORKS)),
+            lambda: ("cap_add", r.choice(self.CAPS)),
+        ]
+        for _ in range(r.randrange(1, 3)):
+            key, value = r.choice(kinds)()
+            if key in used:
+                continue
+            used.add(key)
+            lines.append(f"    {key}: {value}")
+        return lines
+
+    def top_level(self) -> list[str]:
+        r = self.rng
+        return r.choice(self.TOP) if r.random() < 0.15 else []
+
+    def dotenv(self) -> str:
+        r = self.rng
+        return r.choice(self.DOTENV) + "\n" if r.random() < 0.25 else ""
 
 
 # ---------------------------------------------------------------- running

@@ -1,0 +1,300 @@
+//! The keys the Compose Specification allows in each mapping, checked in
+//! every compose file as compose checks them: a key it does not know
+//! (`enviroment:`) makes compose refuse the file (`additional properties
+//! not allowed`), so it is an error here too, at the key, with the closest
+//! known key. `x-…` keys are extensions wherever compose allows them.
+//!
+//! Only the names of keys are checked; what the values mean is the model's
+//! concern. Free-form mappings (`environment`, `labels`, `driver_opts`,
+//! `logging.options`, `storage_opt` …) take any key.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::Span;
+
+use super::yaml::{Node, Value};
+
+mod service;
+
+use service::SERVICE;
+
+/// What compose allows in one place of the file.
+pub(crate) enum Shape {
+    /// Anything: free-form, or checked elsewhere.
+    Any,
+    /// A mapping of these keys (when it is a mapping), and a sequence of
+    /// such mappings (when it is a sequence).
+    Keys(&'static Object),
+    /// A mapping from names (of services, networks …) to values of a shape,
+    /// or a sequence of names.
+    Names(&'static Shape),
+}
+
+/// A mapping with a closed set of keys.
+pub(crate) struct Object {
+    /// How messages name the mapping (`service`, `` `deploy` ``).
+    what: &'static str,
+    /// Its keys, each with the shape of its value.
+    keys: &'static [(&'static str, Shape)],
+    /// Whether `x-…` keys are allowed.
+    extensions: bool,
+}
+
+const fn keys(
+    what: &'static str,
+    keys: &'static [(&'static str, Shape)],
+    extensions: bool,
+) -> Object {
+    Object {
+        what,
+        keys,
+        extensions,
+    }
+}
+
+/// The top level of a compose file. `include` entries are resolved before
+/// compose checks the file, so their keys are `include`'s own concern.
+pub(crate) static TOP_LEVEL: Object = keys(
+    "top-level",
+    &[
+        ("version", Shape::Any),
+        ("name", Shape::Any),
+        ("include", Shape::Any),
+        ("services", Shape::Names(&Shape::Keys(&SERVICE))),
+        ("models", Shape::Names(&Shape::Keys(&MODEL))),
+        ("networks", Shape::Names(&Shape::Keys(&NETWORK))),
+        ("volumes", Shape::Names(&Shape::Keys(&VOLUME))),
+        ("secrets", Shape::Names(&Shape::Keys(&SECRET))),
+        ("configs", Shape::Names(&Shape::Keys(&CONFIG))),
+    ],
+    true,
+);
+
+static MODEL: Object = keys(
+    "model",
+    &[
+        ("context_size", Shape::Any),
+        ("model", Shape::Any),
+        ("name", Shape::Any),
+        ("runtime_flags", Shape::Any),
+    ],
+    true,
+);
+
+static NETWORK: Object = keys(
+    "network",
+    &[
+        ("attachable", Shape::Any),
+        ("driver", Shape::Any),
+        ("driver_opts", Shape::Any),
+        ("enable_ipv4", Shape::Any),
+        ("enable_ipv6", Shape::Any),
+        ("external", Shape::Keys(&EXTERNAL)),
+        ("internal", Shape::Any),
+        ("ipam", Shape::Keys(&IPAM)),
+        ("labels", Shape::Any),
+        ("name", Shape::Any),
+    ],
+    true,
+);
+
+static IPAM: Object = keys(
+    "`ipam`",
+    &[
+        ("config", Shape::Keys(&IPAM_CONFIG)),
+        ("driver", Shape::Any),
+        ("options", Shape::Any),
+    ],
+    true,
+);
+
+static IPAM_CONFIG: Object = keys(
+    "`ipam.config`",
+    &[
+        ("aux_addresses", Shape::Any),
+        ("gateway", Shape::Any),
+        ("ip_range", Shape::Any),
+        ("subnet", Shape::Any),
+    ],
+    true,
+);
+
+static EXTERNAL: Object = keys("`external`", &[("name", Shape::Any)], true);
+
+static VOLUME: Object = keys(
+    "volume",
+    &[
+        ("driver", Shape::Any),
+        ("driver_opts", Shape::Any),
+        ("external", Shape::Keys(&EXTERNAL)),
+        ("labels", Shape::Any),
+        ("name", Shape::Any),
+    ],
+    true,
+);
+
+// Compose's schema puts no bounds on the keys of a secret's or config's
+// `external` mapping.
+static SECRET: Object = keys(
+    "secret",
+    &[
+        ("driver", Shape::Any),
+        ("driver_opts", Shape::Any),
+        ("environment", Shape::Any),
+        ("external", Shape::Any),
+        ("file", Shape::Any),
+        ("labels", Shape::Any),
+        ("name", Shape::Any),
+        ("template_driver", Shape::Any),
+    ],
+    true,
+);
+
+static CONFIG: Object = keys(
+    "config",
+    &[
+        ("content", Shape::Any),
+        ("environment", Shape::Any),
+        ("external", Shape::Any),
+        ("file", Shape::Any),
+        ("labels", Shape::Any),
+        ("name", Shape::Any),
+        ("template_driver", Shape::Any),
+    ],
+    true,
+);
+
+/// Checks the keys of one compose file's tree; a key reported before (the
+/// same text met again through `include` or `extends`) is not repeated.
+pub(crate) fn check(root: &Node, reported: &mut HashSet<Span>, diagnostics: &mut Diagnostics) {
+    let mut checker = Checker {
+        reported,
+        diagnostics,
+    };
+    checker.object(root, &TOP_LEVEL);
+}
+
+struct Checker<'a> {
+    reported: &'a mut HashSet<Span>,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Checker<'_> {
+    fn shape(&mut self, node: &Node, shape: &Shape) {
+        match (shape, &node.value) {
+            (Shape::Keys(object), Value::Seq(items)) => {
+                for item in items {
+                    self.object(item, object);
+                }
+            }
+            (Shape::Keys(object), _) => self.object(node, object),
+            (Shape::Names(inner), Value::Map(entries)) => {
+                for (_, value) in entries {
+                    self.shape(value, inner);
+                }
+            }
+            (Shape::Any | Shape::Names(_), _) => {}
+        }
+    }
+
+    fn object(&mut self, node: &Node, object: &Object) {
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        for (key, value) in entries {
+            let Some(name) = key.as_str() else {
+                continue;
+            };
+            if let Some((_, shape)) = object.keys.iter().find(|(k, _)| *k == name) {
+                self.shape(value, shape);
+            } else if !(object.extensions && name.starts_with("x-")) {
+                self.unknown(key.span, name, object);
+            }
+        }
+    }
+
+    fn unknown(&mut self, span: Span, name: &str, object: &Object) {
+        if !self.reported.insert(span) {
+            return;
+        }
+        let mut diagnostic = Diagnostic::error(
+            "key-unknown",
+            format!("unknown {} key `{name}`", object.what),
+        )
+        .at(span);
+        diagnostic = match closest(object, name) {
+            Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+            None if object.extensions => {
+                diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
+            }
+            None => diagnostic.help(format!(
+                "remove it: {} takes only {}",
+                object.what,
+                object
+                    .keys
+                    .iter()
+                    .map(|(k, _)| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Takes out of compose's resolved project (`podlift config`) the `x-…`
+/// keys compose does not print: it keeps them at the top level only, and
+/// drops them from services and the mappings inside (a healthcheck, a
+/// port, `deploy`, a network …); free-form mappings keep every key.
+pub(crate) fn drop_nested_extensions(project: &mut serde_json::Value) {
+    let Some(top) = project.as_object_mut() else {
+        return;
+    };
+    for (key, value) in top.iter_mut() {
+        if let Some((_, shape)) = TOP_LEVEL.keys.iter().find(|(k, _)| k == key) {
+            drop_in_shape(value, shape);
+        }
+    }
+}
+
+fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
+    use serde_json::Value as Json;
+    match (shape, value) {
+        (Shape::Keys(object), Json::Array(items)) => {
+            for item in items {
+                drop_in_object(item, object);
+            }
+        }
+        (Shape::Keys(object), value) => drop_in_object(value, object),
+        (Shape::Names(inner), Json::Object(entries)) => {
+            for value in entries.values_mut() {
+                drop_in_shape(value, inner);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
+    let Some(entries) = value.as_object_mut() else {
+        return;
+    };
+    entries.retain(|key, _| !key.starts_with("x-"));
+    for (key, value) in entries.iter_mut() {
+        if let Some((_, shape)) = object.keys.iter().find(|(k, _)| k == key) {
+            drop_in_shape(value, shape);
+        }
+    }
+}
+
+/// The known key closest to `name`, for "did you mean".
+fn closest(object: &Object, name: &str) -> Option<&'static str> {
+    object
+        .keys
+        .iter()
+        .map(|(k, _)| (strsim::jaro_winkler(k, name), *k))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
