@@ -14,6 +14,10 @@ use crate::diagnostic::Diagnostics;
 use crate::model::Project;
 use crate::model::Protocol;
 
+mod apply;
+
+pub use apply::apply;
+
 /// How to inspect images; the default inspects nothing.
 #[derive(Clone, Debug, Default)]
 pub struct ImageOptions {
@@ -139,11 +143,4 @@ pub fn inspect(
         return ImageFacts::default();
     }
     ImageFacts::default()
-}
-
-/// Carries `facts` into `project` as Docker would: the image's health check,
-/// exposed ports, volumes and user where the compose file says nothing,
-/// each with a note naming the image.
-pub fn apply(project: &mut Project, facts: &ImageFacts, diagnostics: &mut Diagnostics) {
-    let _ = (project, facts, diagnostics);
 }

@@ -9,6 +9,7 @@
 //! project nor a large Pod is ever held whole.
 
 mod container;
+pub mod copy_up;
 mod deferred;
 pub mod init_script;
 pub mod labels;

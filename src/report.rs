@@ -3,6 +3,8 @@
 //! caller's. Every report leaves here safe for a terminal: text from the
 //! input has its control characters escaped ([`printable`]).
 
+mod from_images;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -121,6 +123,21 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
             String::new(),
         ]);
     }
+    // Copy-ups (`--inspect-images`): the image's files into fresh volumes.
+    for (name, container, copy) in crate::render::copy_up::numbered(plan) {
+        position += 1;
+        rows.push([
+            position.to_string(),
+            name,
+            "init".to_string(),
+            container.image.clone(),
+            "-".to_string(),
+            "-".to_string(),
+            format!("{} (copy-up from the image)", copy.path),
+            "-".to_string(),
+            String::new(),
+        ]);
+    }
     for container in &plan.containers {
         position += 1;
         rows.push([
@@ -157,6 +174,7 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
         *cell = "ERRORS".to_string();
     }
     out.push_str(&table(&rows));
+    from_images::from_images(&mut out, plan);
     names_and_services(&mut out, plan);
     printable_owned(out)
 }

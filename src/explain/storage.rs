@@ -74,6 +74,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    configs: [app.conf]\n",
     },
     Explanation {
+        code: "copy-up-impossible",
+        title: "the image has files where a fresh volume is mounted, and no shell or `cp` to copy them",
+        meaning: "Docker copies what the image has at a fresh volume's mount path into the volume on its first use (copy-up). podlift does that with an init container running the service's own image, which needs `/bin/sh` and `cp`; `--inspect-images` read the image's files and found no shell or no `cp` (a distroless or `scratch` image).",
+        kubernetes: "The volume (a new claim, or an emptyDir) starts empty, and the service starts without the files it has under Docker.",
+        remedy: "Fill the volume before the service starts: a Job or an init container with an image that has a shell and the same files; or drop the mount.",
+        example: "# podlift convert --inspect-images --image-archive app.tar\nservices:\n  app:\n    image: distroless-app:1\n    volumes: [\"assets:/srv/assets\"]\nvolumes:\n  assets: {}\n",
+    },
+    Explanation {
         code: "docker-socket",
         title: "a service mounts the Docker socket",
         meaning: "A bind mount's source is the Docker daemon's socket (`/var/run/docker.sock` and the like).",
@@ -128,6 +136,22 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "Kubernetes mounts a Secret's or ConfigMap's files as root, with the Pod's `fsGroup` (if any) as their group; there is no per-file owner. A process of another user can read the file only if `mode` lets others read it. `fsGroup` changes the group of every volume of the Pod, so podlift does not set it for one file.",
         remedy: "Make the file readable through `mode` (e.g. `0444`), or set the Pod's `securityContext.fsGroup` by hand if a group must own it.",
         example: "services:\n  app:\n    image: app:1\n    secrets:\n      - source: key\n        uid: \"1000\"\nsecrets:\n  key:\n    external: true\n",
+    },
+    Explanation {
+        code: "image-copy-up",
+        title: "a fresh volume is filled with what the image has at its path (copy-up)",
+        meaning: "A named volume podlift creates (not `external`), or an anonymous one, is mounted where the service's image has files. Docker copies them into the volume on its first use, keeping owners, modes and links; podlift adds an init container (`podlift-copy-up-N`) that runs the service's own image and copies them in (`cp -a`) while the volume is still empty (a new filesystem's `lost+found` aside).",
+        kubernetes: "The copy runs as root with the capabilities copying owners needs (`CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`), so the Pod meets Pod Security `baseline`, not `restricted`. It copies once: a volume that holds anything is left as it is, as Docker leaves a used volume.",
+        remedy: "Nothing, if the service expects the image's files there; mount the volume elsewhere if it should start empty.",
+        example: "# podlift convert --inspect-images --image-archive web.tar\nservices:\n  web:\n    image: nginx:1.27\n    volumes: [\"html:/usr/share/nginx/html\"]\nvolumes:\n  html: {}\n",
+    },
+    Explanation {
+        code: "image-volume",
+        title: "the image declares a `VOLUME` compose mounts nothing at",
+        meaning: "`--inspect-images` read the service's image: at each path of its `VOLUME` where the compose file mounts nothing, Docker mounts an anonymous volume. podlift gives the container an emptyDir of its own there (filled from the image like any fresh volume, see `image-copy-up`).",
+        kubernetes: "Writes there go to the emptyDir, not the container's layer, so they survive a container restart; they are lost with the Pod, as an anonymous volume is lost with `docker compose down -v`.",
+        remedy: "Mount a named volume at that path to keep its data.",
+        example: "# podlift convert --inspect-images --image-archive db.tar\nservices:\n  db:\n    image: postgres:16\n",
     },
     Explanation {
         code: "label-file-unreadable",

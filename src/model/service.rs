@@ -6,7 +6,8 @@ use crate::model::Context;
 use crate::model::capability::read_capabilities;
 use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
-use crate::model::healthcheck::{Healthcheck, read_healthcheck};
+use crate::model::from_image::FromImage;
+use crate::model::healthcheck::{HealthSetting, Healthcheck, read_health_setting};
 use crate::model::hosts::{read_extra_hosts, read_links};
 use crate::model::image::PullPolicy;
 use crate::model::keys::SERVICE_KEYS;
@@ -65,8 +66,15 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// `expose`.
     pub expose: Vec<Port>,
-    /// `healthcheck` (absent when disabled).
+    /// `healthcheck` (absent when disabled); with `--inspect-images`, the
+    /// image's `HEALTHCHECK` where compose leaves it (see [`FromImage`]).
     pub healthcheck: Option<Healthcheck>,
+    /// `healthcheck` as written, each field only when set (an image's
+    /// `HEALTHCHECK` fills the rest).
+    pub health_setting: Option<HealthSetting>,
+    /// What `--inspect-images` carried from the image; `None` when it was
+    /// not inspected.
+    pub from_image: Option<FromImage>,
     /// `volumes` and `tmpfs`.
     pub mounts: Vec<Mount>,
     /// `secrets`.
@@ -179,6 +187,8 @@ impl Service {
             ports: Vec::new(),
             expose: Vec::new(),
             healthcheck: None,
+            health_setting: None,
+            from_image: None,
             mounts: Vec::new(),
             secrets: Vec::new(),
             configs: Vec::new(),
@@ -348,7 +358,13 @@ impl Service {
                 "env_file" => env_files = read_env_files(value, context, reader),
                 "ports" => service.ports = read_ports(value, reader),
                 "expose" => service.expose = read_expose(value, reader),
-                "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
+                "healthcheck" => {
+                    service.health_setting = read_health_setting(value, reader);
+                    service.healthcheck = service
+                        .health_setting
+                        .as_ref()
+                        .and_then(HealthSetting::check);
+                }
                 "volumes" => {
                     service.mounts.extend(read_mounts(value, context, reader));
                 }

@@ -28,6 +28,7 @@ use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::plan::{PodPlan, Role};
 use crate::render::container::{container, loopback_container};
+use crate::render::copy_up;
 use crate::render::object::Object;
 use crate::render::pod_security::PodCheck;
 use crate::render::volume::{claim_spec, map_volume, volume};
@@ -82,6 +83,7 @@ impl<'p> PodLists<'p> {
 
     pub(crate) fn has_init(&self) -> bool {
         self.plan.loopback.is_some()
+            || copy_up::has_copy_up(self.plan)
             || self
                 .plan
                 .containers
@@ -98,15 +100,21 @@ impl<'p> PodLists<'p> {
         self.plan.loopback.as_ref()?.map.as_deref()
     }
 
-    /// The init containers: the loopback init, then one-shot jobs and sidecars.
+    /// The init containers: the loopback init, the copy-ups, then one-shot
+    /// jobs and sidecars.
     pub fn init_containers(&self) -> impl Iterator<Item = Container> + '_ {
-        self.plan.loopback.iter().map(loopback_container).chain(
-            self.plan
-                .containers
-                .iter()
-                .filter(|c| c.role != Role::Container)
-                .map(container),
-        )
+        self.plan
+            .loopback
+            .iter()
+            .map(loopback_container)
+            .chain(copy_up::copy_up_containers(self.plan))
+            .chain(
+                self.plan
+                    .containers
+                    .iter()
+                    .filter(|c| c.role != Role::Container)
+                    .map(container),
+            )
     }
 
     /// The containers.

@@ -216,6 +216,8 @@ const CLUSTER_ERRORS: &[&str] = &[
     "address-reserved",
     "bind-node-control",
     "docker-socket",
+    // compose accepts the file (`config`), and refuses `up`.
+    "healthy-none",
     "network-mode-host",
     "network-mode-none",
     "no-services",
