@@ -14,6 +14,9 @@ pub const COPY_UP_DIR: &str = "/podlift-copy-up";
 /// The name every copy-up init container's name starts with.
 const NAME: &str = "podlift-copy-up";
 
+/// `podlift-copy-up-`: how a copy-up init container's name starts.
+pub const NAME_PREFIX: &str = "podlift-copy-up-";
+
 /// Copies the image's files at `$1` into the volume at [`COPY_UP_DIR`]
 /// only while the volume holds nothing (a new filesystem's `lost+found`
 /// aside), keeping owners, modes, links and the directory's own owner and

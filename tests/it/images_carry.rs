@@ -916,5 +916,33 @@ fn validate(run: &Carried) {
         let rendered = run_tool(&helm, &["template", "x", chart]);
         assert!(rendered.contains(DIGEST), "{rendered}");
         assert!(rendered.contains("podlift-copy-up"), "{rendered}");
+        // A copy-up runs its service's image value: one override moves both.
+        let values: Value = serde_saphyr::from_str(
+            &std::fs::read_to_string(Path::new(chart).join("values.yaml")).unwrap(),
+        )
+        .unwrap();
+        let keys: Vec<&String> = values["images"].as_object().unwrap().keys().collect();
+        assert!(
+            !keys.iter().any(|k| k.starts_with("podlift-copy-up")),
+            "{keys:?}"
+        );
+        let moved = run_tool(
+            &helm,
+            &[
+                "template",
+                "x",
+                chart,
+                "--set",
+                "images.db.tag=2",
+                "--set",
+                "images.db.digest=",
+            ],
+        );
+        assert_eq!(
+            moved.matches("image: \"db:2\"").count(),
+            3,
+            "db and its two copy-ups: {moved}"
+        );
+        assert!(!moved.contains("db:1"), "{moved}");
     }
 }
