@@ -175,11 +175,22 @@ fn local(request: &Request, archives: &[Archive], cache: Option<&Cache>, offline
     if request.reference.digest.is_none() && !offline {
         return Local::Missing;
     }
-    let Some((_, digest)) = cache.tag(
-        &request.reference.canonical(),
-        &request.platform.to_string(),
-    ) else {
-        return Local::Missing;
+    // A digest written may name the manifest itself, or an index whose
+    // manifest for the platform was recorded when it was read.
+    let recorded = || {
+        cache
+            .tag(
+                &request.reference.canonical(),
+                &request.platform.to_string(),
+            )
+            .map(|(_, digest)| digest)
+    };
+    let digest = match &request.reference.digest {
+        Some(digest) if cache.image(digest).is_some() => digest.clone(),
+        _ => match recorded() {
+            Some(digest) => digest,
+            None => return Local::Missing,
+        },
     };
     match cache.image(&digest) {
         Some(cached) if !request.layers || cached.layers_read || offline => {

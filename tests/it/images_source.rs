@@ -520,3 +520,395 @@ fn cli_offline_names_each_image_not_inspected_and_strict_fails() {
         .args(["check", "--inspect-images", "--platform", "linux"])
         .failure(2);
 }
+
+// ---------------------------------------------------------------------------
+// Real images: a registry on 127.0.0.1, images built by buildah, archives by
+// skopeo. Only 127.0.0.1 is ever connected to.
+
+/// A `docker-registry` on a free port of 127.0.0.1, with its own config and
+/// storage; stopped by its pid when dropped.
+pub struct Registry {
+    child: std::process::Child,
+    pub port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Starts one; `None` (a skip, a failure under `CI=true`) without the tool.
+    pub fn start() -> Option<Self> {
+        if !Path::new("/usr/bin/docker-registry").exists() {
+            crate::common::skip(
+                "`docker-registry` is not installed (Debian package docker-registry)",
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = dir.path().join("log");
+        let output = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new("/usr/bin/docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .unwrap();
+        let registry = Self {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(registry);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("docker-registry did not listen on 127.0.0.1:{port}");
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The requests its log shows (`GET /v2/…`, `HEAD /v2/…`).
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"GET /v2") || l.contains("\"HEAD /v2"))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Pushes a built image (buildah's name) as `NAME:TAG` here.
+    pub fn push(&self, built: &Built, image: &str, name: &str) {
+        let status = built
+            .buildah()
+            .args(["push", "--tls-verify=false", image])
+            .arg(format!("docker://{}/{name}", self.host()))
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "buildah push: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Images built once per test run with buildah, offline: a base `FROM
+/// scratch` with busybox-static and an `/etc/passwd`, and `localhost/web:1`
+/// on it with EXPOSE, VOLUME, USER (a name), HEALTHCHECK and files.
+pub struct Built {
+    root: PathBuf,
+}
+
+impl Built {
+    fn buildah(&self) -> std::process::Command {
+        let mut command = std::process::Command::new("buildah");
+        command
+            .arg("--root")
+            .arg(self.root.join("root"))
+            .arg("--runroot")
+            .arg(self.root.join("run"))
+            .args(["--storage-driver", "vfs"]);
+        command
+    }
+}
+
+pub fn built() -> Option<&'static Built> {
+    static BUILT: std::sync::OnceLock<Option<Built>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            for tool in ["/usr/bin/buildah", "/bin/busybox"] {
+                if !Path::new(tool).exists() {
+                    crate::common::skip(&format!("`{tool}` is not installed (buildah, busybox-static)"));
+                    return None;
+                }
+            }
+            let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("images-source");
+            let ctx = root.join("ctx");
+            std::fs::create_dir_all(ctx.join("site")).unwrap();
+            std::fs::copy("/bin/busybox", ctx.join("busybox")).unwrap();
+            std::fs::write(ctx.join("passwd"), "root:x:0:0:root:/root:/bin/sh\nweb:x:101:102::/srv:/bin/sh\n").unwrap();
+            std::fs::write(ctx.join("site/index.html"), "hi\n").unwrap();
+            std::fs::write(ctx.join("Base"), "FROM scratch\nCOPY busybox /bin/busybox\nCOPY passwd /etc/passwd\n").unwrap();
+            std::fs::write(
+                ctx.join("Web"),
+                "FROM localhost/podlift-test-base:1\nCOPY site /srv/www\nEXPOSE 80/tcp 502\nVOLUME /var/cache/web\nUSER web\n\
+                 HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD [\"/bin/busybox\", \"wget\", \"-q\", \"-O-\", \"http://127.0.0.1/\"]\n",
+            )
+            .unwrap();
+            let built = Built { root };
+            for (file, tag) in [("Base", "localhost/podlift-test-base:1"), ("Web", "localhost/web:1")] {
+                let out = built
+                    .buildah()
+                    .args(["bud", "--format", "docker", "--pull=never", "-f"])
+                    .arg(ctx.join(file))
+                    .args(["-t", tag])
+                    .arg(&ctx)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "buildah bud: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            Some(built)
+        })
+        .as_ref()
+}
+
+fn registry_with_web() -> Option<(Registry, &'static Built)> {
+    let built = built()?;
+    let registry = Registry::start()?;
+    registry.push(built, "localhost/web:1", "web:1");
+    Some((registry, built))
+}
+
+fn assert_built_web(facts: &Facts) {
+    let check = facts.healthcheck.as_ref().unwrap();
+    assert_eq!(
+        check.test,
+        [
+            "CMD",
+            "/bin/busybox",
+            "wget",
+            "-q",
+            "-O-",
+            "http://127.0.0.1/"
+        ]
+    );
+    assert_eq!(check.interval, Duration::from_secs(5));
+    assert_eq!(check.timeout, Duration::from_secs(2));
+    assert_eq!(check.retries, 4);
+    assert_eq!(facts.exposed, [(80, Protocol::Tcp), (502, Protocol::Tcp)]);
+    assert_eq!(facts.volumes, ["/var/cache/web"]);
+    assert_eq!(facts.user.as_deref(), Some("web"));
+    assert_eq!(
+        facts.passwd.as_deref().unwrap(),
+        [("root".to_string(), 0, 0), ("web".to_string(), 101, 102)]
+    );
+    let files = facts.files.as_ref().unwrap();
+    assert!(
+        files.paths.contains("/srv/www/index.html"),
+        "{:?}",
+        files.paths
+    );
+    assert!(files.paths.contains("/bin/busybox"));
+}
+
+fn registry_compose(host: &str) -> String {
+    format!(
+        "services:\n  web:\n    image: {host}/web:1\n    volumes: [site:/srv/www]\nvolumes:\n  site: {{}}\n"
+    )
+}
+
+#[test]
+fn a_registry_on_loopback_gives_the_facts_and_fills_the_cache() {
+    let Some((registry, _)) = registry_with_web() else {
+        return;
+    };
+    let dir = compose_dir(&registry_compose(&registry.host()));
+    let cache = tempfile::tempdir().unwrap();
+    let options = ImageOptions {
+        inspect: true,
+        cache_dir: Some(cache.path().join("podlift")),
+        ..ImageOptions::default()
+    };
+    let image = format!("{}/web:1", registry.host());
+    let (facts, diagnostics) = inspect(dir.path(), &options);
+    assert_eq!(codes(&diagnostics), []);
+    let web = &facts.images[&image];
+    assert_eq!(web.origin, Origin::Registry(registry.host()));
+    assert_built_web(web);
+    let digest = web.digest.clone().unwrap();
+    let before = registry.requests().len();
+
+    // Again: the tag is asked (one HEAD), the rest comes from the cache.
+    let (facts, _) = inspect(dir.path(), &options);
+    assert_eq!(facts.images[&image].origin, Origin::Cache);
+    assert_built_web(&facts.images[&image]);
+    let asked: Vec<String> = registry.requests().split_off(before);
+    // The API probe and one HEAD of the tag; no manifest or blob is read.
+    assert!(
+        asked
+            .iter()
+            .any(|l| l.contains("\"HEAD /v2/web/manifests/1 ")),
+        "{asked:#?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|l| l.contains("\"HEAD /v2/web/manifests/1 ") || l.contains("\"GET /v2/ ")),
+        "{asked:#?}"
+    );
+
+    // `--offline`, and a digest written in the compose file: no request.
+    let before = registry.requests().len();
+    let offline = ImageOptions {
+        offline: true,
+        ..options.clone()
+    };
+    let (facts, diagnostics) = inspect(dir.path(), &offline);
+    assert_eq!(codes(&diagnostics), []);
+    assert_eq!(facts.images[&image].origin, Origin::Cache);
+    let pinned = compose_dir(&format!(
+        "services:\n  web:\n    image: {}/web@{digest}\n",
+        registry.host()
+    ));
+    let (facts, _) = inspect(pinned.path(), &options);
+    assert_eq!(
+        facts.images[&format!("{}/web@{digest}", registry.host())].origin,
+        Origin::Cache
+    );
+    assert_eq!(registry.requests().len(), before);
+}
+
+#[test]
+fn without_inspect_images_the_registry_gets_no_request() {
+    let Some((registry, _)) = registry_with_web() else {
+        return;
+    };
+    let before = registry.requests().len();
+    let dir = compose_dir(&registry_compose(&registry.host()));
+    let cache = tempfile::tempdir().unwrap();
+    for args in [
+        &["convert"][..],
+        &["check"],
+        &["plan"],
+        &["check", "--inspect-images", "--offline"],
+    ] {
+        Test::new()
+            .current_dir(dir.path())
+            .env("XDG_CACHE_HOME", cache.path().to_str().unwrap())
+            .args(args)
+            .success();
+    }
+    assert_eq!(registry.requests().split_off(before), Vec::<String>::new());
+    // With it, the registry is asked (the same log shows it).
+    Test::new()
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", cache.path().to_str().unwrap())
+        .args(["check", "--inspect-images"])
+        .success();
+    assert!(registry.requests().len() > before);
+}
+
+#[test]
+fn a_registry_down_is_one_warning_per_image_and_the_conversion_goes_on() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = compose_dir(&format!(
+        "services:\n  a:\n    image: 127.0.0.1:{port}/a:1\n  b:\n    image: 127.0.0.1:{port}/a:1\n  c:\n    image: 127.0.0.1:{port}/c:1\n"
+    ));
+    let cache = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", cache.path().to_str().unwrap())
+        .args(["convert", "--inspect-images"])
+        .success();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(
+        run.stderr.matches("warning[image-not-inspected]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(&format!(
+        "image `127.0.0.1:{port}/c:1` was not inspected: registry `127.0.0.1:{port}`"
+    )));
+    assert!(run.stdout.contains("kind: Deployment"));
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", cache.path().to_str().unwrap())
+        .args(["check", "--inspect-images", "--strict"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+#[test]
+fn skopeo_archives_give_what_the_registry_gives() {
+    let Some((registry, _)) = registry_with_web() else {
+        return;
+    };
+    if !Path::new("/usr/bin/skopeo").exists() {
+        crate::common::skip("`skopeo` is not installed");
+        return;
+    }
+    let dir = compose_dir(
+        "services:\n  web:\n    image: web:1\n    volumes: [site:/srv/www]\nvolumes:\n  site: {}\n",
+    );
+    for (transport, file) in [
+        ("docker-archive", "web.tar"),
+        ("oci-archive", "web-oci.tar"),
+    ] {
+        let out = std::process::Command::new("skopeo")
+            .args(["copy", "--src-tls-verify=false"])
+            .arg(format!("docker://{}/web:1", registry.host()))
+            .arg(format!(
+                "{transport}:{}:web:1",
+                dir.path().join(file).display()
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // docker-archive keeps Docker's config, HEALTHCHECK included.
+    let (facts, diagnostics) = inspect(
+        dir.path(),
+        &archive_options(vec![dir.path().join("web.tar")]),
+    );
+    assert_eq!(codes(&diagnostics), []);
+    assert_built_web(&facts.images["web:1"]);
+    // skopeo's oci-archive converts the config to the OCI one, which has no
+    // `Healthcheck`: everything else is there (docs/images.md says so).
+    let (facts, diagnostics) = inspect(
+        dir.path(),
+        &archive_options(vec![dir.path().join("web-oci.tar")]),
+    );
+    assert_eq!(codes(&diagnostics), []);
+    let mut web = facts.images["web:1"].clone();
+    assert_eq!(web.healthcheck, None);
+    assert!(web.digest.as_deref().unwrap().starts_with("sha256:"));
+    web.healthcheck
+        .clone_from(&facts_of_docker_archive(&dir).healthcheck);
+    assert_built_web(&web);
+}
+
+fn facts_of_docker_archive(dir: &tempfile::TempDir) -> Facts {
+    let (facts, _) = inspect(
+        dir.path(),
+        &archive_options(vec![dir.path().join("web.tar")]),
+    );
+    facts.images["web:1"].clone()
+}
