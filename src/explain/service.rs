@@ -157,6 +157,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1.0\n    post_start:\n      - command: chown -R app /data\n        user: root\n",
     },
     Explanation {
+        code: "image-archive-unreadable",
+        title: "an `--image-archive` cannot be read",
+        meaning: "A path given with `--image-archive` is missing, not a regular file or directory, or neither a `docker save` tarball (with `manifest.json`) nor an OCI image layout (with `index.json`), as a directory or a tarball; or it passes one of the archive bounds in docs/limits.md.",
+        kubernetes: "Nothing: image facts only change what podlift carries into the manifests. The archive was named to be read, so podlift stops rather than convert without it.",
+        remedy: "Name the file `docker save -o FILE IMAGE` or `skopeo copy docker://IMAGE docker-archive:FILE:IMAGE` (or `oci-archive:`) wrote, or an OCI layout directory.",
+        example: "# podlift convert --inspect-images --image-archive missing.tar\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
         code: "image-built",
         title: "a service is built, not pulled",
         meaning: "A service has `build:`; podlift uses its `image:` (or the name compose would give the built image).",
@@ -179,6 +187,14 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "The kubelet cannot pull such an image, and the Pod never starts (`InvalidImageName`).",
         remedy: "Write `NAME[:TAG][@DIGEST]`, e.g. `nginx:1.27`, and check the variables the reference uses (`podlift config` shows the value after interpolation).",
         example: "services:\n  web:\n    image: \"nginx:\"\n",
+    },
+    Explanation {
+        code: "image-not-inspected",
+        title: "an image's facts could not be read",
+        meaning: "With `--inspect-images`, no source gave this image: it is in no `--image-archive`, not in the digest cache, and its registry was not asked (`--offline`), could not be reached within the timeout, refused the login, or does not have it. podlift goes on with what the compose file says, as it does without `--inspect-images`.",
+        kubernetes: "What only the image says (HEALTHCHECK, EXPOSE, VOLUME, USER, the files a fresh volume gets) is not carried for this service: a `service_healthy` dependent may start early, an exposed port is not checked for clashes, a copy-up is not made.",
+        remedy: "Give the image with `--image-archive` (`docker save`, `skopeo copy … docker-archive:`), run once online to fill the cache, log in (`docker login`, `REGISTRY_AUTH_FILE`), or name a plain-HTTP registry with `--insecure-registry`. `--strict` makes this an error.",
+        example: "# podlift convert --inspect-images --offline\nservices:\n  app:\n    image: example.invalid/never-cached:1\n",
     },
     Explanation {
         code: "image-missing",

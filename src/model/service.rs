@@ -40,6 +40,9 @@ pub struct Service {
     pub name: Located<String>,
     /// `image`.
     pub image: Option<Located<String>>,
+    /// `platform` (`linux/arm64`): read for `--inspect-images` only, to
+    /// resolve a multi-architecture image; still reported as not carried.
+    pub platform: Option<Located<String>>,
     /// `command` (Kubernetes `args`).
     pub command: Option<Located<Vec<String>>>,
     /// `entrypoint` (Kubernetes `command`).
@@ -173,6 +176,7 @@ impl Service {
         let mut service = Self {
             name,
             image: None,
+            platform: None,
             command: None,
             entrypoint: None,
             container_name: None,
@@ -399,6 +403,9 @@ impl Service {
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
                 _ => {
+                    if key.value == "platform" {
+                        service.platform = reader.string(value, "platform");
+                    }
                     check_unmapped(&key.value, value, reader);
                     report_key(&key, SERVICE_KEYS, "service", reader);
                 }
