@@ -269,6 +269,14 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    labels:\n      io.kubernetes.cri-o.Devices: /dev/fuse\n",
     },
     Explanation {
+        code: "pin-no-digest",
+        title: "`--pin-digests` cannot pin an image that was read without a digest",
+        meaning: "With `--pin-digests`, every inspected image is written as `NAME@sha256:…`; an image read from a `docker save` archive has no registry manifest digest (the archive holds the config and layers only), so it stays as written.",
+        kubernetes: "The cluster pulls the image by its tag, which may point at another image later.",
+        remedy: "Inspect the image from its registry, or from an OCI layout or archive (they keep the manifest digest), or write `NAME@sha256:…` in the compose file yourself.",
+        example: "# podlift convert --inspect-images --pin-digests --image-archive app.tar\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
         code: "pull-policy",
         title: "a pull policy has no Kubernetes equivalent",
         meaning: "`pull_policy` is a refresh schedule (`daily`, `weekly`, `every_12h`) or another value with no `imagePullPolicy` counterpart.",

@@ -344,12 +344,26 @@ fn copy_up(
 /// `--pin-digests`: the image by the digest inspected, `NAME@sha256:…`
 /// (a reference that has a digest already keeps it).
 fn pin(service: &mut Service, facts: &Facts, from: &mut FromImage, diagnostics: &mut Diagnostics) {
-    let (Some(image), Some(digest)) = (service.image.as_mut(), facts.digest.as_ref()) else {
+    let Some(image) = service.image.as_mut() else {
         return;
     };
-    if image.value.contains('@') || !digest.starts_with("sha256:") {
+    if image.value.contains('@') {
         return;
     }
+    let Some(digest) = facts.digest.as_ref().filter(|d| d.starts_with("sha256:")) else {
+        diagnostics.push(
+            Diagnostic::warning(
+                "pin-no-digest",
+                format!(
+                    "image `{}` of service `{}` is not pinned: where it was read (a `docker save` archive) gives no registry digest",
+                    image.value, service.name.value
+                ),
+            )
+            .at(image.span)
+            .help("inspect it from its registry, or an OCI layout or archive (they keep the manifest digest), or write `NAME@sha256:…` yourself"),
+        );
+        return;
+    };
     let pinned = format!("{}@{digest}", image.value);
     diagnostics.push(
         Diagnostic::note(

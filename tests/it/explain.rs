@@ -245,6 +245,7 @@ const ILLUSTRATIVE: &[&str] = &[
     "image-ports",
     "image-user",
     "image-volume",
+    "pin-no-digest",
     "interpolation-depth",
     "limit-host-files",
     "limit-includes",

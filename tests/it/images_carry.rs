@@ -800,6 +800,24 @@ fn pinned_digests_are_written_and_every_format_takes_them() {
     );
     let values = std::fs::read_to_string(run.emit(Format::Helm).join("values.yaml")).unwrap();
     assert!(values.contains(DIGEST), "{values}");
+    // An image read without a digest (a `docker save` archive) cannot be.
+    let run = carry_with(
+        text,
+        &[(
+            "registry.example:5000/team/web:1.2",
+            Facts {
+                digest: None,
+                ..image()
+            },
+        )],
+        &PlanOptions::default(),
+        true,
+    );
+    assert_eq!(
+        run.container("web")["image"],
+        "registry.example:5000/team/web:1.2"
+    );
+    assert!(run.find("pin-no-digest").message.contains("not pinned"));
     // Without the flag, nothing is pinned.
     let run = carry(text, &[("registry.example:5000/team/web:1.2", image())]);
     assert_eq!(
