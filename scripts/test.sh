@@ -37,6 +37,9 @@ PACKAGES=(
   "coreutils /usr/bin/mkfifo"         # tests/it: FIFOs named as host files must never be opened
   "mawk /usr/bin/mawk"                 # the split init script's awk (tests/it/split.rs)
   "python3 /usr/bin/python3"
+  "docker-registry /usr/bin/docker-registry"  # tests/it/images_source.rs: a registry on 127.0.0.1
+  "buildah /usr/bin/buildah"           # images built offline (FROM scratch + busybox-static)
+  "skopeo /usr/bin/skopeo"             # docker-archive: and oci-archive: as air-gapped users get them
 )
 install=() reinstall=()
 for entry in "${PACKAGES[@]}"; do

@@ -146,7 +146,7 @@ const COUNT: usize = input::ALL.len()
     + storage::ALL.len()
     + service::ALL.len()
     + pod::ALL.len();
-const SORTED: [Explanation; COUNT] = sorted(AREAS);
+static SORTED: [Explanation; COUNT] = sorted(AREAS);
 
 /// The explanations of every area in one array, sorted by code; a code
 /// explained twice fails the build. Evaluated at compile time only (in

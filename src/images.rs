@@ -10,9 +10,34 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod archive;
+mod auth;
+mod cache;
+mod config;
+mod files;
+mod listing;
+mod platform;
+mod reference;
+mod registry;
+mod source;
+
+pub use archive::{MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_IMAGES, MAX_ARCHIVE_JSON_BYTES};
+pub use auth::MAX_AUTH_FILE_BYTES;
+pub use cache::MAX_CACHE_ENTRY_BYTES;
+pub use listing::{MAX_LAYER_BYTES, MAX_LAYER_ENTRIES, MAX_LISTING_PATHS, MAX_PASSWD_BYTES};
+pub use platform::DEFAULT_PLATFORM;
+pub use reference::Reference;
+pub use registry::{
+    IMAGE_TIMEOUT, LAYERS_TIMEOUT, MAX_CONFIG_BYTES, MAX_PARALLEL_IMAGES, REQUEST_TIMEOUT,
+};
+
 use crate::diagnostic::Diagnostics;
 use crate::model::Project;
 use crate::model::Protocol;
+
+mod apply;
+
+pub use apply::apply;
 
 /// How to inspect images; the default inspects nothing.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +55,8 @@ pub struct ImageOptions {
     /// `--platform OS/ARCH[/VARIANT]` for services without `platform:`
     /// (default `linux/amd64`).
     pub platform: Option<String>,
-    /// The digest cache's directory (the user's cache directory when `None`).
+    /// The digest cache's directory; the command line sets the user's
+    /// (`$XDG_CACHE_HOME/podlift`, `~/.cache/podlift`); `None`: no cache.
     pub cache_dir: Option<PathBuf>,
     /// `--pin-digests`: every inspected image written as `NAME@sha256:…`.
     pub pin_digests: bool,
@@ -134,16 +160,5 @@ pub fn inspect(
     options: &ImageOptions,
     diagnostics: &mut Diagnostics,
 ) -> ImageFacts {
-    let _ = (project, diagnostics);
-    if !options.inspect {
-        return ImageFacts::default();
-    }
-    ImageFacts::default()
-}
-
-/// Carries `facts` into `project` as Docker would: the image's health check,
-/// exposed ports, volumes and user where the compose file says nothing,
-/// each with a note naming the image.
-pub fn apply(project: &mut Project, facts: &ImageFacts, diagnostics: &mut Diagnostics) {
-    let _ = (project, facts, diagnostics);
+    source::inspect(project, options, diagnostics)
 }

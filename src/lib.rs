@@ -141,7 +141,7 @@ pub fn planned(options: &Options) -> Pipeline {
         let variables = project_environment(&document, &options.load);
         let mut project = model::model(document, &names, &variables, &mut diagnostics);
         let facts = images::inspect(&project, &options.images, &mut diagnostics);
-        images::apply(&mut project, &facts, &mut diagnostics);
+        images::apply(&mut project, &facts, &options.images, &mut diagnostics);
         allow = allowances(&project, &options.allow, &mut diagnostics);
         plan::plan(&project, &options.plan, &mut diagnostics)
     });

@@ -16,6 +16,7 @@ mod auto;
 mod checks;
 mod container;
 mod env;
+pub(crate) mod from_image;
 mod host_network;
 mod hosts;
 mod label_keys;
@@ -46,6 +47,7 @@ pub use address_map::{AddressMap, MapEntry};
 use addresses::Addresses;
 pub use container::{ContainerPlan, Details, Probe, escape};
 pub use env::{EnvValue, EnvVar};
+pub use from_image::{Carried, CopyUp};
 pub use hosts::HostAlias;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,

@@ -10,6 +10,7 @@
 
 mod container;
 pub mod copy;
+pub mod copy_up;
 mod deferred;
 pub mod init_script;
 pub mod labels;

@@ -3,6 +3,9 @@
 //! caller's. Every report leaves here safe for a terminal: text from the
 //! input has its control characters escaped ([`printable`]).
 
+mod from_images;
+mod init_rows;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -107,35 +110,7 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
         String::new(),
     ]];
     let mut position = 0;
-    // The copy into writable bind volumes runs first (render's order).
-    if !plan.storage.seeds.is_empty() {
-        position += 1;
-        rows.push([
-            position.to_string(),
-            crate::plan::COPY_INIT_NAME.to_string(),
-            "init".to_string(),
-            plan.storage.copy_image.clone(),
-            "-".to_string(),
-            "-".to_string(),
-            join_or_dash(plan.storage.seeds.iter().map(|s| s.volume.clone())),
-            "-".to_string(),
-            String::new(),
-        ]);
-    }
-    if let Some(loopback) = &plan.loopback {
-        position += 1;
-        rows.push([
-            position.to_string(),
-            crate::plan::LOOPBACK_INIT_NAME.to_string(),
-            "init".to_string(),
-            loopback.image.clone(),
-            join_or_dash(loopback.addresses.iter().map(ToString::to_string)),
-            "-".to_string(),
-            "-".to_string(),
-            "-".to_string(),
-            String::new(),
-        ]);
-    }
+    init_rows::push(plan, &mut position, &mut rows);
     for container in &plan.containers {
         position += 1;
         rows.push([
@@ -172,6 +147,7 @@ pub fn plan_table_marked(plan: &PodPlan, marks: &BTreeMap<String, Vec<&'static s
         *cell = "ERRORS".to_string();
     }
     out.push_str(&table(&rows));
+    from_images::from_images(&mut out, plan);
     names_and_services(&mut out, plan);
     printable_owned(out)
 }

@@ -308,6 +308,64 @@ pub struct InputArgs {
     /// Leave a service out (repeatable); a kept service that needs it is an error.
     #[arg(help_heading = "Input", long = "exclude", value_name = "SERVICE")]
     pub exclude: Vec<String>,
+    /// `--inspect-images` and where image facts come from.
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+/// Image inspection (issue 26): the flags, in one block.
+#[derive(Debug, Args, Clone)]
+pub struct ImageArgs {
+    /// Read each image's HEALTHCHECK, EXPOSE, VOLUME and USER (and, where a volume needs it, its files) and carry them as Docker does.
+    ///
+    /// Read each image's HEALTHCHECK, EXPOSE, VOLUME and USER (and, where a volume needs it, its
+    /// files) and carry them as Docker does. Sources in order: `--image-archive`, the digest cache
+    /// (`$XDG_CACHE_HOME/podlift`), then registries (logins of `~/.docker/config.json`,
+    /// `$DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`). Without it, podlift makes no network access at all.
+    #[arg(help_heading = "Images", long)]
+    pub inspect_images: bool,
+    /// A `docker save` tarball, an OCI layout directory or an OCI archive to read images from (repeatable).
+    #[arg(
+        help_heading = "Images",
+        long = "image-archive",
+        value_name = "PATH",
+        requires = "inspect_images"
+    )]
+    pub image_archives: Vec<PathBuf>,
+    /// Ask no registry: archives and the cache only.
+    #[arg(help_heading = "Images", long, requires = "inspect_images")]
+    pub offline: bool,
+    /// A registry to reach over plain HTTP (repeatable; loopback registries always are).
+    #[arg(
+        help_heading = "Images",
+        long = "insecure-registry",
+        value_name = "HOST[:PORT]",
+        requires = "inspect_images"
+    )]
+    pub insecure_registries: Vec<String>,
+    /// The platform of multi-architecture images for services without `platform:` (default linux/amd64).
+    #[arg(
+        help_heading = "Images",
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        requires = "inspect_images",
+        value_parser = parse_platform
+    )]
+    pub platform: Option<String>,
+    /// Write every inspected image as `NAME@sha256:…`.
+    #[arg(help_heading = "Images", long, requires = "inspect_images")]
+    pub pin_digests: bool,
+}
+
+fn parse_platform(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    if (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a platform; write it like `linux/amd64` or `linux/arm64/v8`"
+        ))
+    }
 }
 
 /// `convert` options.

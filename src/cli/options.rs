@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use podlift::diagnostic::{self, Style, Verbosity};
 use podlift::{load, plan, render};
 
-use super::args::{Cli, ColorWhen, ConvertArgs, InputArgs, KubeVersion};
+use super::args::{Cli, ColorWhen, ConvertArgs, ImageArgs, InputArgs, KubeVersion};
 use super::environment::Environment;
 
 /// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows the
@@ -42,8 +42,39 @@ pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
         plan: plan_options(input),
         render: render_options(input),
         allow: input.allow.iter().cloned().collect(),
-        // `--inspect-images` and its flags come with issue 26's command line.
-        images: podlift::images::ImageOptions::default(),
+        images: image_options(&input.images, env),
+    }
+}
+
+/// `--inspect-images` and its sources; logins and the cache from the
+/// environment: `DOCKER_CONFIG` (else `~/.docker`), `REGISTRY_AUTH_FILE`,
+/// `XDG_CACHE_HOME` (else `~/.cache`).
+pub fn image_options(args: &ImageArgs, env: &Environment) -> podlift::images::ImageOptions {
+    let variable = |name: &str| {
+        env.variables
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let home = variable("HOME");
+    podlift::images::ImageOptions {
+        inspect: args.inspect_images,
+        archives: args
+            .image_archives
+            .iter()
+            .map(|p| env.working_dir.join(p))
+            .collect(),
+        offline: args.offline,
+        insecure_registries: args.insecure_registries.clone(),
+        platform: args.platform.clone(),
+        cache_dir: variable("XDG_CACHE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| home.as_ref().map(|h| h.join(".cache")))
+            .map(|dir| dir.join("podlift")),
+        pin_digests: args.pin_digests,
+        docker_config: variable("DOCKER_CONFIG")
+            .or_else(|| home.as_ref().map(|h| h.join(".docker"))),
+        registry_auth_file: variable("REGISTRY_AUTH_FILE"),
     }
 }
 

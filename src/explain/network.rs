@@ -115,6 +115,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  agent:\n    image: agent:1.0\n    pid: host\n",
     },
     Explanation {
+        code: "image-ports",
+        class: Class::Note,
+        stage: Stage::Images,
+        title: "ports a service listens on come from its image's `EXPOSE`",
+        meaning: "`--inspect-images` read the service's image: the ports of its `EXPOSE` that the compose file does not declare are added as the service's container ports. Two services whose images expose one port cannot share a Pod (port clash), `--strategy auto` puts them apart, and peers reach them through the service's ClusterIP Service.",
+        kubernetes: "Nothing is published that compose did not publish: the ports are container ports and ClusterIP Service ports only, and the NetworkPolicy admits them from peers on the service's compose networks, not from anywhere.",
+        remedy: "Nothing; declare them under `expose:` to say so in the compose file.",
+        example: "# podlift convert --inspect-images --image-archive plc.tar\nservices:\n  plc1:\n    image: plc:1\n  plc2:\n    image: plc:1\n",
+    },
+    Explanation {
         code: "name-conflict",
         class: Class::Warning,
         stage: Stage::Plan,

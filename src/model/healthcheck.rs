@@ -89,37 +89,104 @@ pub fn read_health_probe(node: &Node, reader: &mut Reader<'_>) -> Option<Located
     None
 }
 
-/// Reads `healthcheck`; `None` when absent, disabled or `NONE`.
-pub fn read_healthcheck(node: &Node, reader: &mut Reader<'_>) -> Option<Healthcheck> {
+/// A compose `healthcheck:` as written: each field only when the file sets
+/// it, so that an image's `HEALTHCHECK` can fill the rest as Docker does
+/// (the engine takes every field the container's check leaves unset from
+/// the image's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthSetting {
+    /// `test`, when written and valid (`NONE` is [`Self::disabled`]).
+    pub test: Option<HealthTest>,
+    /// `disable: true` or `test: ["NONE"]`: no check, the image's neither.
+    pub disabled: bool,
+    /// `interval`.
+    pub interval: Option<Duration>,
+    /// `timeout`.
+    pub timeout: Option<Duration>,
+    /// `retries`.
+    pub retries: Option<u32>,
+    /// `start_period`.
+    pub start_period: Option<Duration>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Docker's and compose's defaults for a check's unset fields.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_RETRIES: u32 = 3;
+
+impl HealthSetting {
+    /// The check the compose file alone gives: `None` when disabled or
+    /// without a `test`.
+    #[must_use]
+    pub fn check(&self) -> Option<Healthcheck> {
+        if self.disabled {
+            return None;
+        }
+        Some(Healthcheck {
+            test: self.test.clone()?,
+            interval: self.interval.unwrap_or(DEFAULT_INTERVAL),
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            retries: self.retries.unwrap_or(DEFAULT_RETRIES),
+            start_period: self.start_period.unwrap_or(Duration::ZERO),
+            span: self.span,
+        })
+    }
+
+    /// The check over an image's `HEALTHCHECK` (Docker's defaults already
+    /// in `image` for its zero values): each field the compose file sets
+    /// wins, the rest are the image's; `None` when disabled.
+    #[must_use]
+    pub fn over(&self, image: &Healthcheck) -> Option<Healthcheck> {
+        if self.disabled {
+            return None;
+        }
+        Some(Healthcheck {
+            test: self.test.clone().unwrap_or_else(|| image.test.clone()),
+            interval: self.interval.unwrap_or(image.interval),
+            timeout: self.timeout.unwrap_or(image.timeout),
+            retries: self.retries.unwrap_or(image.retries),
+            start_period: self.start_period.unwrap_or(image.start_period),
+            span: self.span,
+        })
+    }
+}
+
+/// Reads `healthcheck` as written; `None` when it is not a mapping.
+pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<HealthSetting> {
     let entries = reader.map(node, "healthcheck")?;
-    let mut test = None;
-    let mut check = Healthcheck {
-        test: HealthTest::Exec(Vec::new()),
-        interval: Duration::from_secs(30),
-        timeout: Duration::from_secs(30),
-        retries: 3,
-        start_period: Duration::ZERO,
+    let mut setting = HealthSetting {
+        test: None,
+        disabled: false,
+        interval: None,
+        timeout: None,
+        retries: None,
+        start_period: None,
         span: node.span,
     };
-    let mut disabled = false;
     for (key, value) in entries {
         let what = format!("healthcheck.{}", key.value);
         let duration = |reader: &mut Reader<'_>| reader.duration(value, &what).map(|d| d.value);
         match key.value.as_str() {
-            "test" => test = read_test(value, reader),
-            "interval" => check.interval = duration(reader).unwrap_or(check.interval),
-            "timeout" => check.timeout = duration(reader).unwrap_or(check.timeout),
-            "start_period" => check.start_period = duration(reader).unwrap_or(check.start_period),
+            "test" => match read_test(value, reader) {
+                Test::Run(test) => setting.test = Some(test),
+                Test::None => setting.disabled = true,
+                Test::Invalid => {}
+            },
+            "interval" => setting.interval = duration(reader).or(setting.interval),
+            "timeout" => setting.timeout = duration(reader).or(setting.timeout),
+            "start_period" => setting.start_period = duration(reader).or(setting.start_period),
             "start_interval" => {
                 duration(reader);
             }
             "retries" => {
                 if let Some(retries) = reader.integer(value, "healthcheck.retries", 0) {
-                    check.retries = u32::try_from(retries.value).unwrap_or(u32::MAX);
+                    setting.retries = Some(u32::try_from(retries.value).unwrap_or(u32::MAX));
                 }
             }
             "disable" => {
-                disabled = reader
+                setting.disabled |= reader
                     .boolean(value, "healthcheck.disable")
                     .is_some_and(|d| d.value);
             }
@@ -127,16 +194,22 @@ pub fn read_healthcheck(node: &Node, reader: &mut Reader<'_>) -> Option<Healthch
             _ => {}
         }
     }
-    if disabled {
-        return None;
-    }
-    check.test = test?;
-    Some(check)
+    Some(setting)
 }
 
-fn read_test(node: &Node, reader: &mut Reader<'_>) -> Option<HealthTest> {
+/// What `healthcheck.test` says.
+enum Test {
+    /// A command to run.
+    Run(HealthTest),
+    /// `["NONE"]`: no check.
+    None,
+    /// Not readable (an error was reported).
+    Invalid,
+}
+
+fn read_test(node: &Node, reader: &mut Reader<'_>) -> Test {
     match &node.value {
-        Value::String(text) => Some(HealthTest::Shell(text.clone())),
+        Value::String(text) => Test::Run(HealthTest::Shell(text.clone())),
         Value::Seq(_) => {
             let words: Vec<String> = reader
                 .text_list(node, "healthcheck.test")
@@ -144,24 +217,24 @@ fn read_test(node: &Node, reader: &mut Reader<'_>) -> Option<HealthTest> {
                 .map(|w| w.value)
                 .collect();
             match words.split_first() {
-                Some((kind, rest)) if kind == "CMD" => Some(HealthTest::Exec(rest.to_vec())),
+                Some((kind, rest)) if kind == "CMD" => Test::Run(HealthTest::Exec(rest.to_vec())),
                 Some((kind, rest)) if kind == "CMD-SHELL" => {
-                    Some(HealthTest::Shell(rest.join(" ")))
+                    Test::Run(HealthTest::Shell(rest.join(" ")))
                 }
-                Some((kind, _)) if kind == "NONE" => None,
+                Some((kind, _)) if kind == "NONE" => Test::None,
                 _ => {
                     reader.diagnostics.push(
                         Diagnostic::error("healthcheck-invalid", "`healthcheck.test` must start with `CMD`, `CMD-SHELL` or `NONE`")
                             .at(node.span)
                             .help("write `[\"CMD\", \"curl\", \"-f\", \"http://localhost\"]` or `[\"CMD-SHELL\", \"…\"]`"),
                     );
-                    None
+                    Test::Invalid
                 }
             }
         }
         _ => {
             reader.type_error(node, "healthcheck.test", "a string or a list");
-            None
+            Test::Invalid
         }
     }
 }

@@ -6,7 +6,8 @@ use crate::model::Context;
 use crate::model::capability::read_capabilities;
 use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
-use crate::model::healthcheck::{Healthcheck, read_healthcheck};
+use crate::model::from_image::FromImage;
+use crate::model::healthcheck::{HealthSetting, Healthcheck, read_health_setting};
 use crate::model::hosts::{read_extra_hosts, read_links};
 use crate::model::image::PullPolicy;
 use crate::model::keys::SERVICE_KEYS;
@@ -39,6 +40,9 @@ pub struct Service {
     pub name: Located<String>,
     /// `image`.
     pub image: Option<Located<String>>,
+    /// `platform` (`linux/arm64`): read for `--inspect-images` only, to
+    /// resolve a multi-architecture image; still reported as not carried.
+    pub platform: Option<Located<String>>,
     /// `command` (Kubernetes `args`).
     pub command: Option<Located<Vec<String>>>,
     /// `entrypoint` (Kubernetes `command`).
@@ -65,8 +69,15 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// `expose`.
     pub expose: Vec<Port>,
-    /// `healthcheck` (absent when disabled).
+    /// `healthcheck` (absent when disabled); with `--inspect-images`, the
+    /// image's `HEALTHCHECK` where compose leaves it (see [`FromImage`]).
     pub healthcheck: Option<Healthcheck>,
+    /// `healthcheck` as written, each field only when set (an image's
+    /// `HEALTHCHECK` fills the rest).
+    pub health_setting: Option<HealthSetting>,
+    /// What `--inspect-images` carried from the image; `None` when it was
+    /// not inspected.
+    pub from_image: Option<FromImage>,
     /// `volumes` and `tmpfs`.
     pub mounts: Vec<Mount>,
     /// `secrets`.
@@ -170,6 +181,7 @@ impl Service {
         let mut service = Self {
             name,
             image: None,
+            platform: None,
             command: None,
             entrypoint: None,
             container_name: None,
@@ -184,6 +196,8 @@ impl Service {
             ports: Vec::new(),
             expose: Vec::new(),
             healthcheck: None,
+            health_setting: None,
+            from_image: None,
             mounts: Vec::new(),
             secrets: Vec::new(),
             configs: Vec::new(),
@@ -355,7 +369,13 @@ impl Service {
                 "env_file" => env_files = read_env_files(value, context, reader),
                 "ports" => service.ports = read_ports(value, reader),
                 "expose" => service.expose = read_expose(value, reader),
-                "healthcheck" => service.healthcheck = read_healthcheck(value, reader),
+                "healthcheck" => {
+                    service.health_setting = read_health_setting(value, reader);
+                    service.healthcheck = service
+                        .health_setting
+                        .as_ref()
+                        .and_then(HealthSetting::check);
+                }
                 "volumes" => {
                     service.mounts.extend(read_mounts(value, context, reader));
                 }
@@ -390,6 +410,9 @@ impl Service {
                 "scale" => service.replicas = read_count(value, "scale", reader),
                 "deploy" => read_deploy(value, &mut service, reader),
                 _ => {
+                    if key.value == "platform" {
+                        service.platform = reader.string(value, "platform");
+                    }
                     check_unmapped(&key.value, value, reader);
                     report_key(&key, SERVICE_KEYS, "service", reader);
                 }

@@ -15,7 +15,7 @@ use crate::model::service::Service;
 use crate::plan::addresses::Addresses;
 use crate::plan::env::{EnvVar, SecretNames, plan_env};
 use crate::plan::storage::{MountPlan, SecretPlan, Storage};
-use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, names, storage};
+use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, from_image, names, storage};
 
 /// The user and group ids Kubernetes accepts (`runAsUser`, `runAsGroup`).
 pub(crate) const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
@@ -40,6 +40,13 @@ pub struct Details {
     pub run_as_user: Option<i64>,
     /// `runAsGroup`.
     pub run_as_group: Option<i64>,
+    /// `runAsNonRoot: true`: the image's facts say who runs, and it is not
+    /// root (`--inspect-images`).
+    pub run_as_non_root: bool,
+    /// Fresh volumes the image fills before the container starts (copy-up).
+    pub copy_up: Vec<crate::plan::from_image::CopyUp>,
+    /// What `--inspect-images` carried from the image, for `plan`.
+    pub from_image: Option<crate::plan::from_image::Carried>,
     /// `workingDir`.
     pub working_dir: Option<String>,
     /// Capabilities to add.
@@ -176,6 +183,7 @@ pub(crate) fn details(
             ports.push((port.target, port.protocol));
         }
     }
+    let image_user = from_image::image_user(service);
     let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
         match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
@@ -191,6 +199,7 @@ pub(crate) fn details(
             }
             (Ok(uid), None) => (Some(uid), None),
             (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
+            _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
             _ => {
                 diagnostics.push(
                     Diagnostic::warning("user-name", format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
@@ -201,6 +210,22 @@ pub(crate) fn details(
             }
         }
     });
+    // The image's facts: its `USER`, or a compose user name resolved in it.
+    let (run_as_user, run_as_group, run_as_non_root) = match image_user {
+        Some((uid, gid, non_root)) if run_as_user.is_none() => (uid, gid, non_root),
+        Some((_, _, _)) => (
+            run_as_user,
+            run_as_group,
+            run_as_user.is_some_and(|uid| uid != 0),
+        ),
+        None => (run_as_user, run_as_group, false),
+    };
+    let mounts = storage
+        .mounts
+        .get(&service.name.value)
+        .cloned()
+        .unwrap_or_default();
+    let copy_up = from_image::copy_ups(service, &mounts);
     // The service's own choice wins over the flag's.
     let health_probe = service
         .health_probe
@@ -220,13 +245,12 @@ pub(crate) fn details(
             .as_ref()
             .filter(|_| gate)
             .map(|check| startup_probe(check, service.startup_timeout.as_ref().map(|t| t.value))),
-        mounts: storage
-            .mounts
-            .get(&service.name.value)
-            .cloned()
-            .unwrap_or_default(),
+        mounts,
         run_as_user,
         run_as_group,
+        run_as_non_root,
+        copy_up,
+        from_image: from_image::carried(service),
         working_dir: service.security.working_dir.clone(),
         cap_add: service.security.cap_add.clone(),
         cap_drop: service.security.cap_drop.clone(),
@@ -360,6 +384,7 @@ fn gated_services<'a>(
         .map(|d| d.service.value.as_str())
         .collect();
     warn_unknown_health(project, diagnostics);
+    from_image::refuse_unhealthy(project, diagnostics);
     for service in &project.services {
         if let Some(choice) = &service.health_probe
             && service.healthcheck.is_none()
@@ -367,7 +392,7 @@ fn gated_services<'a>(
             diagnostics.push(
                 Diagnostic::warning("health-probe-unused", format!("`x-podlift.health-probe` of service `{}` has no effect: it has no `healthcheck` in the compose file", service.name.value))
                     .at(choice.span)
-                    .help("write its `healthcheck:` (the image's `HEALTHCHECK` is not read), or remove the key"),
+                    .help("write its `healthcheck:` (or convert with `--inspect-images` when its image has a `HEALTHCHECK`), or remove the key"),
             );
         }
         if let Some(timeout) = &service.startup_timeout
@@ -395,9 +420,10 @@ fn warn_unknown_health(project: &Project, diagnostics: &mut Diagnostics) {
             .filter(|d| d.condition == model::service::Condition::Healthy)
         {
             let target = &dependency.service.value;
+            // An inspected image's facts decide (`healthy-none`).
             if project
                 .service(target)
-                .is_none_or(|t| t.healthcheck.is_some())
+                .is_none_or(|t| t.healthcheck.is_some() || t.from_image.is_some())
             {
                 continue;
             }
@@ -405,13 +431,13 @@ fn warn_unknown_health(project: &Project, diagnostics: &mut Diagnostics) {
                 Diagnostic::warning(
                     "healthy-unknown",
                     format!(
-                        "service `{}` waits for `{target}` with `condition: service_healthy`, but `{target}` has no `healthcheck` in the compose file; compose would wait on its image's `HEALTHCHECK`, or refuse to start if the image has none; podlift does not read images, so `{}` waits only until `{target}` has started",
+                        "service `{}` waits for `{target}` with `condition: service_healthy`, but `{target}` has no `healthcheck` in the compose file; compose would wait on its image's `HEALTHCHECK`, or refuse to start if the image has none; without `--inspect-images` podlift does not read images, so `{}` waits only until `{target}` has started",
                         service.name.value, service.name.value
                     ),
                 )
                 .at(dependency.service.span)
                 .help(format!(
-                    "check the image's `HEALTHCHECK` (`docker image inspect`) and write it as `healthcheck:` on `{target}`, or wait with `condition: service_started`; image inspection (`--inspect-images`) is coming"
+                    "check the image's `HEALTHCHECK` (`docker image inspect`) and write it as `healthcheck:` on `{target}`, or wait with `condition: service_started`; or convert with `--inspect-images` to read it"
                 )),
             );
         }

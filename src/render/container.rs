@@ -72,6 +72,7 @@ pub(crate) fn container(plan: &ContainerPlan) -> Container {
     let mut security = SecurityContext {
         run_as_user: d.run_as_user,
         run_as_group: d.run_as_group,
+        run_as_non_root: d.run_as_non_root.then_some(true),
         privileged: d.privileged.then_some(true),
         read_only_root_filesystem: d.read_only.then_some(true),
         capabilities: (!d.cap_add.is_empty() || !d.cap_drop.is_empty()).then(|| Capabilities {
@@ -193,7 +194,7 @@ pub(crate) fn volume_mount(m: &MountPlan) -> VolumeMount {
 
 /// Kubernetes' `imagePullPolicy` for compose's `pull_policy`: a built image
 /// is used where it is, as one that is pulled when missing.
-fn image_pull_policy(policy: PullPolicy) -> &'static str {
+pub(crate) fn image_pull_policy(policy: PullPolicy) -> &'static str {
     match policy {
         PullPolicy::Always => "Always",
         PullPolicy::Never => "Never",

@@ -29,6 +29,7 @@ use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
 use crate::plan::{PodPlan, Role};
 use crate::render::container::{container, loopback_container};
 use crate::render::copy::copy_container;
+use crate::render::copy_up;
 use crate::render::object::Object;
 use crate::render::pod_security::PodCheck;
 use crate::render::volume::{claim_spec, map_volume, volume};
@@ -86,6 +87,7 @@ impl<'p> PodLists<'p> {
         self.plan.loopback.is_some()
             || self.plan.wait.is_some()
             || !self.plan.storage.seeds.is_empty()
+            || copy_up::has_copy_up(self.plan)
             || self
                 .plan
                 .containers
@@ -103,12 +105,13 @@ impl<'p> PodLists<'p> {
     }
 
     /// The init containers: the copy into writable bind volumes, the
-    /// loopback init, the wait for peers in other Pods, then one-shot jobs and
-    /// sidecars.
+    /// loopback init, the copy-ups, the wait for peers in other Pods, then
+    /// one-shot jobs and sidecars.
     pub fn init_containers(&self) -> impl Iterator<Item = Container> + '_ {
         copy_container(self.plan)
             .into_iter()
             .chain(self.plan.loopback.iter().map(loopback_container))
+            .chain(copy_up::copy_up_containers(self.plan))
             .chain(self.plan.wait.iter().map(wait_container))
             .chain(
                 self.plan

@@ -57,6 +57,8 @@ LOCKED=
 . "$E2E_DIR/lib/recovery.sh"
 # shellcheck source=lib/split.sh
 . "$E2E_DIR/lib/split.sh"
+# shellcheck source=lib/images.sh
+. "$E2E_DIR/lib/images.sh"
 
 # --- reporting ------------------------------------------------------------------------------
 
@@ -391,7 +393,7 @@ main() {
     setup
     if [ ${#selected[@]} -eq 0 ]; then
         for s in "$E2E_DIR"/scenarios/*/; do selected+=("$(basename "$s")"); done
-        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route split-shared-port split-start-late auto-port-clash tools-recovery)
+        selected+=(init-idempotent no-loopback port-clash split split-names split-no-route split-shared-port split-start-late auto-port-clash tools-recovery image-facts)
     fi
     for s in "${selected[@]}"; do
         case $s in
@@ -405,6 +407,7 @@ main() {
             tools-recovery) test_tools_recovery ;;   # lib/recovery.sh
             split-shared-port) test_split_shared_port ;;
             split-start-late) test_split_start_late ;;   # lib/split.sh
+            image-facts) test_image_facts ;;   # lib/images.sh
             *) [ -f "$E2E_DIR/scenarios/$s/compose.yaml" ] || die "no scenario $s"; run_scenario "$s" ;;
         esac
     done

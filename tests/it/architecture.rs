@@ -217,6 +217,8 @@ const CLUSTER_ERRORS: &[&str] = &[
     "bind-node-control",
     "bind-not-carried",
     "docker-socket",
+    // compose accepts the file (`config`), and refuses `up`.
+    "healthy-none",
     "network-mode-host",
     "network-mode-none",
     "no-services",

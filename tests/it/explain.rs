@@ -319,8 +319,18 @@ fn the_scan_reads_conditional_codes_and_skips_test_modules() {
 }
 
 /// Examples that only illustrate: they need a huge file, a missing file, or
-/// a setup a few lines cannot give.
+/// a setup a few lines cannot give (an image archive for `--inspect-images`:
+/// tests/it/images_carry.rs gives those codes).
 const ILLUSTRATIVE: &[&str] = &[
+    "copy-up-impossible",
+    "healthy-none",
+    "image-copy-up",
+    "image-healthcheck",
+    "image-pinned",
+    "image-ports",
+    "image-user",
+    "image-volume",
+    "pin-no-digest",
     "interpolation-depth",
     "limit-host-files",
     "limit-includes",

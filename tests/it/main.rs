@@ -37,6 +37,8 @@ mod host_files;
 mod host_network;
 mod host_ports;
 mod host_text;
+mod images_carry;
+mod images_source;
 mod init_script;
 mod load_corpus;
 mod load_features;

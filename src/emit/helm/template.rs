@@ -1,6 +1,6 @@
 //! One template per object: changeable fields become values.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
@@ -326,6 +326,7 @@ impl ChartBuilder {
             );
         }
         let spec = node.map_at(spec_path)?;
+        let owners = copy_up_owners(spec);
         for list in ["initContainers", "containers"] {
             let Some(Node::Seq(containers)) = spec.get_mut(list) else {
                 continue;
@@ -334,7 +335,7 @@ impl ChartBuilder {
                 let container = container
                     .as_map_mut()
                     .ok_or_else(|| format!("a container of `{name}` is not a mapping"))?;
-                self.container(name, container, marks)?;
+                self.container(name, container, &owners, marks)?;
             }
         }
         if let Some(Node::Seq(volumes)) = spec.get_mut("volumes") {
@@ -430,18 +431,32 @@ impl ChartBuilder {
         &mut self,
         deployment: &str,
         container: &mut IndexMap<String, Node>,
+        owners: &BTreeMap<String, String>,
         marks: &mut Marks,
     ) -> Result<(), String> {
         let name = container
             .get("name")
             .and_then(Node::as_str)
             .ok_or("a container has no name")?;
-        let key = if self.ambiguous.contains(name) {
-            format!("{deployment}-{name}")
-        } else {
-            name.to_string()
+        let key_of = |name: &str| {
+            if self.ambiguous.contains(name) {
+                format!("{deployment}-{name}")
+            } else {
+                name.to_string()
+            }
         };
-        if let Some(image) = container.get_mut("image") {
+        let key = key_of(name);
+        // A copy-up runs its service's own image: the same value, so that
+        // `--set images.SERVICE…` moves both.
+        let image_key = owners.get(name).map(|owner| key_of(owner));
+        if let Some(image_key) = image_key
+            && let Some(image) = container.get_mut("image")
+        {
+            *image = marks.mark(Slot::Scalar(format!(
+                "{{{{ include \"{IMAGE_HELPER}\" (dict \"image\" {} \"global\" $.Values.global) }}}}",
+                value_ref(&["images", &image_key])
+            )));
+        } else if let Some(image) = container.get_mut("image") {
             let reference = image
                 .as_str()
                 .ok_or_else(|| format!("the image of container `{key}` is not a string"))?;
@@ -510,4 +525,33 @@ impl ChartBuilder {
         );
         Ok(())
     }
+}
+
+/// The copy-up init containers of a Pod spec (`podlift-copy-up-N`), each
+/// with the container whose image it runs: the first other container of the
+/// same image.
+fn copy_up_owners(spec: &IndexMap<String, Node>) -> BTreeMap<String, String> {
+    let containers: Vec<(&str, &str)> = ["initContainers", "containers"]
+        .iter()
+        .filter_map(|list| match spec.get(*list) {
+            Some(Node::Seq(items)) => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| match c {
+            Node::Map(c) => Some((c.get("name")?.as_str()?, c.get("image")?.as_str()?)),
+            _ => None,
+        })
+        .collect();
+    let copy_up = |name: &str| name.starts_with(crate::render::copy_up::NAME_PREFIX);
+    containers
+        .iter()
+        .filter(|(name, _)| copy_up(name))
+        .filter_map(|(name, image)| {
+            let (owner, _) = containers
+                .iter()
+                .find(|(other, theirs)| !copy_up(other) && theirs == image)?;
+            Some(((*name).to_string(), (*owner).to_string()))
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
 use crate::model::volume::{BindChoice, HostContent, MountSource};
+use crate::plan::from_image::settled;
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
 use crate::plan::storage::writable::{
@@ -150,16 +151,21 @@ pub(super) fn plan_mounts(
                 let claim = if declared.external {
                     declared.real_name.clone().unwrap_or_else(|| name.clone())
                 } else {
-                    starts_empty.push((
-                        format!("`{owner}:{}` (volume `{name}`)", mount.target),
-                        mount.span,
-                    ));
+                    if !settled(service, &mount.target) {
+                        starts_empty.push((
+                            format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                            mount.span,
+                        ));
+                    }
                     claim_name(declared, prefix)
                 };
                 (storage.volume(name, VolumeSource::Claim(claim)), None)
             }
             MountSource::Anonymous => {
-                starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
+                // Image facts tell whether Docker would fill it (copy-up).
+                if !settled(service, &mount.target) {
+                    starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
+                }
                 (
                     storage.own_volume(
                         &format!("{owner}-anon-{index}"),

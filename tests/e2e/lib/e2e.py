@@ -7,7 +7,7 @@ Subcommands (each prints to stdout, diagnostics to stderr, exit 1 on a failed ch
   images COMPOSE...           every image name the files use
   services COMPOSE            service names
   oneshots COMPOSE            services others wait for with service_completed_successfully
-  podify IN OUT NAME [--no-loopback]
+  podify IN OUT NAME [--no-loopback] [--no-copy-up]
                               podlift's YAML stream -> one bare Pod that podman 4.3 can play
   init-script POD             the loopback init container's shell script
   compare COMPOSE COMPOSE_LOG POD_LOG [EXPECTED_DIFF]
@@ -152,7 +152,11 @@ def pod_of(name, template, spec):
 def cmd_podify(src, dst, pod_name, *flags):
     """Turn the Deployment into a bare Pod (restartPolicy Never: podman 4.3 restarts init
     containers endlessly under Always) and keep ConfigMaps/Secrets it may mount.
-    --no-loopback removes the loopback init container (negative control)."""
+    --no-loopback removes the loopback init container, --no-copy-up the copy-up init
+    containers (negative controls). --list-copy-ups replaces the containers by one `lister`
+    that mounts each copy-up's volume at /mnt/copy-up-N, where the image has nothing (so
+    podman's own copy-up, which podman 4.3 does on a first mount as Docker does, adds nothing
+    there), and prints its files as FILE lines."""
     with open(src) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     deployments = [d for d in docs if d.get("kind") == "Deployment"]
@@ -169,6 +173,28 @@ def cmd_podify(src, dst, pod_name, *flags):
         inits = [c for c in spec.get("initContainers") or [] if c.get("name") != LOOPBACK_INIT]
         if len(inits) == len(spec.get("initContainers") or []):
             die(f"{src}: no init container named {LOOPBACK_INIT}")
+        spec["initContainers"] = inits
+        if not inits:
+            del spec["initContainers"]
+    if "--list-copy-ups" in flags:
+        copies = [c for c in spec.get("initContainers") or []
+                  if c.get("name", "").startswith("podlift-copy-up-")]
+        if not copies:
+            die(f"{src}: no podlift-copy-up init container")
+        mounts, script = [], []
+        for i, c in enumerate(copies, 1):
+            source = c["command"][-1]
+            mounts.append({"name": c["volumeMounts"][0]["name"], "mountPath": f"/mnt/copy-up-{i}"})
+            script.append(f"find /mnt/copy-up-{i} -exec stat -c 'FILE %n %u %g %a %F %N' {{}} \\; "
+                          f"| sed 's|^FILE /mnt/copy-up-{i}|FILE {source}:|; s|/mnt/copy-up-{i}|{source}|g'")
+        script.append("echo DONE.lister; exec sleep 600")
+        spec["containers"] = [{"name": "lister", "image": copies[0]["image"],
+                               "command": ["sh", "-c", "; ".join(script)], "volumeMounts": mounts}]
+    if "--no-copy-up" in flags:
+        inits = [c for c in spec.get("initContainers") or []
+                 if not c.get("name", "").startswith("podlift-copy-up-")]
+        if len(inits) == len(spec.get("initContainers") or []):
+            die(f"{src}: no podlift-copy-up init container")
         spec["initContainers"] = inits
         if not inits:
             del spec["initContainers"]

@@ -1,0 +1,109 @@
+//! `USER`: who the container runs as, as numeric ids Kubernetes can check.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images::Facts;
+use crate::model::{FromImage, ImageUser, Service};
+
+/// A user or group id: numeric, or a name looked up in `names`
+/// (`root` is 0 in every image).
+fn id_of(text: &str, passwd: Option<&[(String, u32, u32)]>) -> Option<(u32, Option<u32>)> {
+    if let Ok(id) = text.parse::<u32>() {
+        let gid = passwd.and_then(|p| p.iter().find(|(_, uid, _)| *uid == id).map(|e| e.2));
+        return Some((id, gid));
+    }
+    if let Some(entry) = passwd.and_then(|p| p.iter().find(|(name, _, _)| name == text)) {
+        return Some((entry.1, Some(entry.2)));
+    }
+    (text == "root").then_some((0, Some(0)))
+}
+
+/// The user `written` (`uid[:gid]`, names allowed) in numeric ids as far as
+/// the image's `/etc/passwd` resolves them; `None` when the user is not.
+fn numeric(written: &str, facts: &Facts, compose: bool) -> ImageUser {
+    let passwd = facts.passwd.as_deref();
+    let (user, group) = written
+        .split_once(':')
+        .map_or((written, None), |(u, g)| (u, Some(g)));
+    let resolved = id_of(user, passwd);
+    let gid = match group {
+        // A group name needs `/etc/group`, which is not read.
+        Some(group) => group.parse::<u32>().ok(),
+        None => resolved.and_then(|(_, gid)| gid),
+    };
+    ImageUser {
+        written: written.to_string(),
+        compose,
+        uid: resolved.map(|(uid, _)| uid),
+        gid,
+    }
+}
+
+/// Who the service runs as: compose's `user:` (wins; a name resolved through
+/// the image's `/etc/passwd`), else the image's `USER`. Notes say what the
+/// image gave.
+pub(super) fn resolve_user(
+    service: &Service,
+    facts: &Facts,
+    from: &FromImage,
+    diagnostics: &mut Diagnostics,
+) -> Option<ImageUser> {
+    let name = &service.name.value;
+    if let Some(user) = &service.security.user {
+        let resolved = numeric(&user.value, facts, true);
+        let numeric_already = user
+            .value
+            .split(':')
+            .all(|part| part.parse::<u32>().is_ok());
+        if !numeric_already && let Some(uid) = resolved.uid {
+            diagnostics.push(
+                Diagnostic::note(
+                    "image-user",
+                    format!(
+                        "`user: {}` of service `{name}` is uid {uid}{} in image `{}`'s `/etc/passwd`: the container runs as `runAsUser: {uid}`{}",
+                        user.value,
+                        resolved.gid.map(|g| format!(" (group {g})")).unwrap_or_default(),
+                        from.image,
+                        if uid == 0 { "" } else { " with `runAsNonRoot: true`" },
+                    ),
+                )
+                .at(user.span)
+                .help("write the numeric `user: UID:GID` to keep it so without image inspection"),
+            );
+        }
+        return Some(resolved);
+    }
+    let written = facts
+        .user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())?;
+    let resolved = numeric(written, facts, false);
+    match resolved.uid {
+        Some(0) => {}
+        Some(uid) => diagnostics.push(
+            Diagnostic::note(
+                "image-user",
+                format!(
+                    "service `{name}` runs as the user of its image `{}` (`USER {written}`): `runAsUser: {uid}`{}, `runAsNonRoot: true`",
+                    from.image,
+                    resolved.gid.map(|g| format!(", `runAsGroup: {g}`")).unwrap_or_default(),
+                ),
+            )
+            .at(from.span)
+            .help("with nothing else in the way, the Pod meets Pod Security `restricted`; write `user:` on the service to run as someone else"),
+        ),
+        None => diagnostics.push(
+            Diagnostic::note(
+                "image-user",
+                format!(
+                    "image `{}` of service `{name}` runs as `USER {written}`, a name {}: `runAsNonRoot` is not set, because the kubelet refuses it for an image user it cannot check as a number",
+                    from.image,
+                    if facts.passwd.is_some() { "its `/etc/passwd` does not hold" } else { "podlift could not resolve (the image's `/etc/passwd` was not read)" },
+                ),
+            )
+            .at(from.span)
+            .help("write the numeric `user: UID:GID` it stands for on the service to run it as non-root with Kubernetes' check"),
+        ),
+    }
+    Some(resolved)
+}

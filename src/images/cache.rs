@@ -1,0 +1,256 @@
+//! The digest cache: what was read of an image, by its manifest digest
+//! (`images/sha256-….json`: the config blob and, once read, the listing and
+//! `/etc/passwd` of its layers), and the digest each reference resolved to
+//! last (`tags/…`, for `--offline`). Written 0600 in 0700 directories,
+//! atomically (a temporary file renamed), never through a link; read
+//! bounded, never through a link. A cache that cannot be written is not an
+//! error: the next run asks again.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::images::Listing;
+use crate::images::files::open_regular;
+use crate::images::listing::Layers;
+
+/// The largest cache entry read (docs/limits.md).
+pub const MAX_CACHE_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One image in the cache.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Cached {
+    /// The config blob, as the registry sent it.
+    pub config: String,
+    /// The listing of its layers, when they were read.
+    pub listing: Option<Vec<String>>,
+    /// `/etc/passwd` entries, when the layers were read and it has one.
+    pub passwd: Option<Vec<(String, u32, u32)>>,
+    /// Whether the layers were read (`passwd: None` then means none).
+    #[serde(default)]
+    pub layers_read: bool,
+}
+
+impl Cached {
+    /// The layers' facts, when they were read.
+    #[must_use]
+    pub fn layers(&self) -> Option<Layers> {
+        self.layers_read.then(|| Layers {
+            listing: Listing {
+                paths: self
+                    .listing
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<BTreeSet<_>>(),
+            },
+            passwd: self.passwd.clone(),
+        })
+    }
+}
+
+/// The cache at a directory.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// The cache under `dir` (created when first written).
+    #[must_use]
+    pub const fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// The image cached under its manifest `digest`.
+    #[must_use]
+    pub fn image(&self, digest: &str) -> Option<Cached> {
+        let bytes = Self::read(&self.dir.join("images").join(digest_file(digest)?))?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Caches `image` under `digest`.
+    ///
+    /// # Errors
+    /// It could not be written (a link or a file in the way, no space).
+    pub fn put_image(&self, digest: &str, image: &Cached) -> Result<(), String> {
+        let name = digest_file(digest).ok_or_else(|| format!("`{digest}` is no digest"))?;
+        let bytes = serde_json::to_vec(image).map_err(|e| e.to_string())?;
+        self.write("images", &name, &bytes)
+    }
+
+    /// What `reference` (canonical, for `platform`) resolved to last: the
+    /// digest the registry named for it (an index's, for a
+    /// multi-architecture image) and the platform's manifest digest.
+    #[must_use]
+    pub fn tag(&self, reference: &str, platform: &str) -> Option<(String, String)> {
+        let bytes = Self::read(&self.dir.join("tags").join(tag_file(reference, platform)))?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (top, digest) = text.trim().split_once(' ')?;
+        digest_file(top)?;
+        digest_file(digest)?;
+        Some((top.to_string(), digest.to_string()))
+    }
+
+    /// Records that `reference` resolved to `top`, and for `platform` to
+    /// `digest`.
+    ///
+    /// # Errors
+    /// It could not be written.
+    pub fn put_tag(
+        &self,
+        reference: &str,
+        platform: &str,
+        top: &str,
+        digest: &str,
+    ) -> Result<(), String> {
+        self.write(
+            "tags",
+            &tag_file(reference, platform),
+            format!("{top} {digest}").as_bytes(),
+        )
+    }
+
+    fn read(path: &Path) -> Option<Vec<u8>> {
+        let file = open_regular(path).ok()?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CACHE_ENTRY_BYTES.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .ok()?;
+        (bytes.len() as u64 <= MAX_CACHE_ENTRY_BYTES).then_some(bytes)
+    }
+
+    fn write(&self, sub: &str, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let dir = self.dir.join(sub);
+        make_private_dir(&self.dir)?;
+        make_private_dir(&dir)?;
+        let err =
+            |e: std::io::Error| format!("`{}`: {}", dir.display(), e.to_string().to_lowercase());
+        // tempfile creates 0600, exclusively, under an unpredictable name;
+        // the rename replaces a name (a link there included), never writes
+        // through one.
+        let mut temporary = tempfile::NamedTempFile::new_in(&dir).map_err(err)?;
+        temporary.write_all(bytes).map_err(err)?;
+        temporary.as_file().sync_all().map_err(err)?;
+        temporary
+            .persist(dir.join(name))
+            .map_err(|e| err(e.error))?;
+        Ok(())
+    }
+}
+
+/// Creates `dir` (0700) when missing; refuses a link or a file there.
+fn make_private_dir(dir: &Path) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("`{}`: {}", dir.display(), e.to_string().to_lowercase());
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!("`{}` is not a directory", dir.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt as _;
+                builder.mode(0o700);
+            }
+            builder.create(dir).map_err(err)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// `sha256:ab…` → `sha256-ab….json`; `None` for what is no digest.
+fn digest_file(digest: &str) -> Option<String> {
+    let (algorithm, hex) = digest.split_once(':')?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    };
+    (ok(algorithm) && ok(hex)).then(|| format!("{algorithm}-{hex}.json"))
+}
+
+/// A file name for a reference and platform: their SHA-256.
+fn tag_file(reference: &str, platform: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(reference.as_bytes());
+    hash.update(b"\n");
+    hash.update(platform.as_bytes());
+    hash.finalize().iter().fold(String::new(), |mut text, b| {
+        let _ = write!(text, "{b:02x}");
+        text
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cache, Cached};
+
+    #[test]
+    fn round_trip_private_and_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("podlift"));
+        let image = Cached {
+            config: "{}".into(),
+            listing: Some(vec!["/etc".into()]),
+            passwd: None,
+            layers_read: true,
+        };
+        cache.put_image("sha256:ab", &image).unwrap();
+        cache
+            .put_tag(
+                "docker.io/library/a:1",
+                "linux/amd64",
+                "sha256:cd",
+                "sha256:ab",
+            )
+            .unwrap();
+        assert_eq!(cache.image("sha256:ab"), Some(image));
+        assert_eq!(
+            cache.tag("docker.io/library/a:1", "linux/amd64"),
+            Some(("sha256:cd".into(), "sha256:ab".into()))
+        );
+        assert_eq!(cache.tag("docker.io/library/a:1", "linux/arm64"), None);
+        assert_eq!(cache.image("sha256:../x"), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join("podlift")), 0o700);
+            assert_eq!(mode(&dir.path().join("podlift/images")), 0o700);
+            assert_eq!(
+                mode(&dir.path().join("podlift/images/sha256-ab.json")),
+                0o600
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::create_dir(dir.path().join("podlift")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("podlift/images")).unwrap();
+        let cache = Cache::new(dir.path().join("podlift"));
+        assert!(cache.put_image("sha256:ab", &Cached::default()).is_err());
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        // A cached entry that is a link is not read.
+        std::fs::remove_file(dir.path().join("podlift/images")).unwrap();
+        std::fs::write(elsewhere.join("x"), "{\"config\":\"{}\"}").unwrap();
+        std::fs::create_dir(dir.path().join("podlift/images")).unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.join("x"),
+            dir.path().join("podlift/images/sha256-cd.json"),
+        )
+        .unwrap();
+        assert_eq!(cache.image("sha256:cd"), None);
+    }
+}

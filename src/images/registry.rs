@@ -1,0 +1,348 @@
+//! Registries over the OCI distribution API (`oci-client`): the manifest
+//! for the platform (an index resolved as Docker resolves it), the config
+//! blob and, when asked, the layers streamed into a [`Builder`] through a
+//! small bounded channel (memory bounded by a few chunks and a tar header,
+//! not by the layer). Plain HTTP only for loopback registries and
+//! `--insecure-registry`; requests run in parallel up to
+//! [`MAX_PARALLEL_IMAGES`], each image within [`IMAGE_TIMEOUT`] (or
+//! [`LAYERS_TIMEOUT`] with its layers), each request within
+//! [`REQUEST_TIMEOUT`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::manifest::ImageIndexEntry;
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference as OciReference};
+
+use crate::images::ImageOptions;
+use crate::images::auth::{Login, Logins};
+use crate::images::cache::{Cache, Cached};
+use crate::images::listing::{Builder, Layers};
+use crate::images::platform::Platform;
+use crate::images::reference::{Reference, is_loopback_host};
+use crate::images::source::Request;
+
+/// The most images asked of registries at once (docs/limits.md).
+pub const MAX_PARALLEL_IMAGES: usize = 16;
+/// Connecting to a registry, and each read of an answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// One image's manifest and config, all requests together.
+pub const IMAGE_TIMEOUT: Duration = Duration::from_mins(1);
+/// One image's manifest, config and layers, all requests together.
+pub const LAYERS_TIMEOUT: Duration = Duration::from_mins(10);
+/// The largest manifest config blob read (docs/limits.md).
+pub const MAX_CONFIG_BYTES: i64 = 8 * 1024 * 1024;
+/// Chunks of a layer in flight between the download and the tar reader.
+const LAYER_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// One image to ask a registry for.
+#[derive(Clone, Debug)]
+pub struct Wanted {
+    /// The image.
+    pub reference: Reference,
+    /// For this platform.
+    pub platform: Platform,
+    /// With its layers' listing.
+    pub layers: bool,
+    /// Where the answer goes.
+    pub request: Request,
+}
+
+/// What a registry (or, for an unchanged tag, the cache) gave.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    /// The registry's host.
+    pub registry: String,
+    /// The manifest digest for the platform.
+    pub digest: String,
+    /// The config blob.
+    pub config: String,
+    /// The layers' listing, when asked for.
+    pub layers: Option<Layers>,
+    /// Whether the config came from the cache (the registry only said the
+    /// tag still names the same digest).
+    pub from_cache: bool,
+}
+
+/// Asks the registries for every image in `wanted`, in parallel up to
+/// [`MAX_PARALLEL_IMAGES`]; one result per image, in order. Nothing is
+/// asked when `wanted` is empty.
+pub fn fetch(
+    wanted: Vec<Wanted>,
+    options: &ImageOptions,
+    cache: Option<&Cache>,
+) -> Vec<(Wanted, Result<Fetched, String>)> {
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    // rustls needs a provider; another part of the process may have
+    // installed one already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let why = format!("no registry can be asked: {e}");
+            return wanted.into_iter().map(|w| (w, Err(why.clone()))).collect();
+        }
+    };
+    let logins = Logins::new(
+        options.registry_auth_file.as_deref(),
+        options.docker_config.as_deref(),
+    );
+    let mut auths: BTreeMap<String, Result<RegistryAuth, String>> = BTreeMap::new();
+    for w in &wanted {
+        auths
+            .entry(w.reference.registry.clone())
+            .or_insert_with(|| {
+                logins
+                    .login(&w.reference.registry)
+                    .map(|login| match login {
+                        Login::Anonymous => RegistryAuth::Anonymous,
+                        Login::Basic(user, password) => RegistryAuth::Basic(user, password),
+                        Login::Token(token) => RegistryAuth::Bearer(token),
+                    })
+            });
+    }
+    let plain: Vec<String> = wanted
+        .iter()
+        .map(|w| w.reference.registry.clone())
+        .filter(|r| is_loopback_host(r) || options.insecure_registries.iter().any(|i| i == r))
+        .collect();
+    let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+    for w in &wanted {
+        let platform = w.platform.clone();
+        clients.entry(platform.to_string()).or_insert_with(|| {
+            Client::new(ClientConfig {
+                protocol: ClientProtocol::HttpsExcept(plain.clone()),
+                read_timeout: Some(REQUEST_TIMEOUT),
+                connect_timeout: Some(REQUEST_TIMEOUT),
+                platform_resolver: Some(Box::new(move |entries: &[ImageIndexEntry]| {
+                    resolve(entries, &platform)
+                })),
+                ..ClientConfig::default()
+            })
+        });
+    }
+    runtime.block_on(async {
+        futures_util::stream::iter(wanted.into_iter().map(|w| {
+            let client = clients.get(&w.platform.to_string());
+            let auth = auths.get(&w.reference.registry).cloned();
+            async move {
+                let result = match (client, auth) {
+                    (Some(client), Some(Ok(auth))) => {
+                        let limit = if w.layers {
+                            LAYERS_TIMEOUT
+                        } else {
+                            IMAGE_TIMEOUT
+                        };
+                        match tokio::time::timeout(limit, one(client, &auth, &w, cache)).await {
+                            Ok(result) => result,
+                            Err(_) => Err(format!(
+                                "registry `{}` did not answer within {} s",
+                                w.reference.registry,
+                                limit.as_secs()
+                            )),
+                        }
+                    }
+                    (_, Some(Err(why))) => Err(why),
+                    _ => Err("no client for it".to_string()),
+                };
+                (w, result)
+            }
+        }))
+        .buffered(MAX_PARALLEL_IMAGES)
+        .collect::<Vec<_>>()
+        .await
+    })
+}
+
+/// The index entry Docker would run on `platform`.
+fn resolve(entries: &[ImageIndexEntry], platform: &Platform) -> Option<String> {
+    entries
+        .iter()
+        .find(|entry| {
+            entry.platform.as_ref().is_some_and(|p| {
+                Platform::new(
+                    &p.os.to_string(),
+                    &p.architecture.to_string(),
+                    p.variant.as_deref(),
+                )
+                .matches(platform)
+            })
+        })
+        .map(|entry| entry.digest.clone())
+}
+
+async fn one(
+    client: &Client,
+    auth: &RegistryAuth,
+    wanted: &Wanted,
+    cache: Option<&Cache>,
+) -> Result<Fetched, String> {
+    let r = &wanted.reference;
+    let reference = match (&r.digest, &r.tag) {
+        (Some(digest), _) => {
+            OciReference::with_digest(r.registry.clone(), r.repository.clone(), digest.clone())
+        }
+        (None, tag) => OciReference::with_tag(
+            r.registry.clone(),
+            r.repository.clone(),
+            tag.clone().unwrap_or_else(|| "latest".into()),
+        ),
+    };
+    let registry = r.registry.clone();
+    let refused = |e: oci_client::errors::OciDistributionError| {
+        format!(
+            "registry `{registry}` refused or could not be reached: {}",
+            lowercase_first(&e.to_string())
+        )
+    };
+    // With a cache, one HEAD tells whether the tag still names what was read.
+    let platform = wanted.platform.to_string();
+    if let Some(cache) = cache {
+        let top = client
+            .fetch_manifest_digest(&reference, auth)
+            .await
+            .map_err(refused)?;
+        if let Some((cached_top, digest)) = cache.tag(&r.canonical(), &platform)
+            && cached_top == top
+            && let Some(cached) = cache.image(&digest)
+            && (cached.layers_read || !wanted.layers)
+        {
+            return Ok(Fetched {
+                registry,
+                layers: cached.layers(),
+                digest,
+                config: cached.config,
+                from_cache: true,
+            });
+        }
+    }
+    let (manifest, digest, list) = client
+        .pull_image_manifest_and_list_digest(&reference, auth)
+        .await
+        .map_err(refused)?;
+    if manifest.config.size > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "its config is larger than {MAX_CONFIG_BYTES} bytes"
+        ));
+    }
+    let mut config = Vec::new();
+    client
+        .pull_blob(&reference, &manifest.config, &mut config)
+        .await
+        .map_err(refused)?;
+    let config =
+        String::from_utf8(config).map_err(|_| "its config is not UTF-8 text".to_string())?;
+    let layers = if wanted.layers || crate::images::source::user_is_a_name_text(&config) {
+        Some(layers(client, &reference, &manifest.layers).await?)
+    } else {
+        None
+    };
+    let top = list.unwrap_or_else(|| digest.clone());
+    if let Some(cache) = cache {
+        // A cache that cannot be written only costs the next run requests.
+        let _ = cache.put_image(
+            &digest,
+            &Cached {
+                config: config.clone(),
+                listing: layers
+                    .as_ref()
+                    .map(|l| l.listing.paths.iter().cloned().collect()),
+                passwd: layers.as_ref().and_then(|l| l.passwd.clone()),
+                layers_read: layers.is_some(),
+            },
+        );
+        let _ = cache.put_tag(&r.canonical(), &platform, &top, &digest);
+    }
+    Ok(Fetched {
+        registry,
+        digest,
+        config,
+        layers,
+        from_cache: false,
+    })
+}
+
+/// Streams every layer, bottom first, into a listing: the download feeds a
+/// channel of [`LAYER_CHUNKS_IN_FLIGHT`] chunks that the tar reader drains
+/// on a blocking thread.
+async fn layers(
+    client: &Client,
+    reference: &OciReference,
+    descriptors: &[oci_client::manifest::OciDescriptor],
+) -> Result<Layers, String> {
+    let mut builder = Builder::default();
+    for descriptor in descriptors {
+        let mut stream = client
+            .pull_blob_stream(reference, descriptor)
+            .await
+            .map_err(|e| {
+                format!(
+                    "a layer cannot be read: {}",
+                    lowercase_first(&e.to_string())
+                )
+            })?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(LAYER_CHUNKS_IN_FLIGHT);
+        let reader = tokio::task::spawn_blocking(move || {
+            let result = builder.layer(ChannelReader {
+                receiver,
+                chunk: bytes_empty(),
+            });
+            (builder, result)
+        });
+        while let Some(chunk) = stream.next().await {
+            let failed = chunk.is_err();
+            // The reader stopped (an error of its own): stop downloading.
+            if sender.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+        drop(sender);
+        let (returned, result) = reader
+            .await
+            .map_err(|e| format!("a layer cannot be read: {e}"))?;
+        result?;
+        builder = returned;
+    }
+    Ok(builder.finish())
+}
+
+fn bytes_empty() -> std::io::Cursor<Vec<u8>> {
+    std::io::Cursor::new(Vec::new())
+}
+
+/// A blocking reader over the chunks of a download.
+struct ChannelReader {
+    receiver: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, std::io::Error>>,
+    chunk: std::io::Cursor<Vec<u8>>,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.chunk.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            match self.receiver.blocking_recv() {
+                Some(Ok(bytes)) => self.chunk = std::io::Cursor::new(bytes.to_vec()),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
