@@ -1028,3 +1028,34 @@ fn logins_come_from_docker_config_and_credential_helpers() {
     ]);
     assert!(!ok.stderr.contains("image-not-inspected"), "{}", ok.stderr);
 }
+
+#[test]
+fn an_archive_past_its_entry_limit_is_refused_naming_the_limit() {
+    let dir = compose_dir("services:\n  web:\n    image: web:1\n");
+    let path = dir.path().join("many.tar");
+    // Empty members: headers only (about 51 MB on disk).
+    let mut builder = tar::Builder::new(std::io::BufWriter::new(
+        std::fs::File::create(&path).unwrap(),
+    ));
+    for i in 0..=images::MAX_ARCHIVE_ENTRIES {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(0);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, format!("f{i}"), &[][..])
+            .unwrap();
+    }
+    builder.into_inner().unwrap();
+    let (facts, diagnostics) = inspect(dir.path(), &archive_options(vec![path]));
+    assert!(facts.images.is_empty());
+    let found = codes(&diagnostics);
+    assert!(
+        found.iter().any(|(c, m)| *c == "image-archive-unreadable"
+            && m.contains(&format!(
+                "more than {} entries",
+                images::MAX_ARCHIVE_ENTRIES
+            ))),
+        "{found:?}"
+    );
+}
