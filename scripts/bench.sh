@@ -6,6 +6,7 @@
 #   scripts/bench.sh            # 1,000 and 10,000 services (the split: 100 too)
 #   RUNS=30 scripts/bench.sh    # more runs per command (default 20; the split 5)
 #   ONLY=findings scripts/bench.sh   # only the diagnostics benchmark (no podlet)
+#   ONLY=images scripts/bench.sh     # only --inspect-images against a local registry
 #   PODLIFT=path/to/podlift scripts/bench.sh   # time that binary, build nothing
 #   GEN_COMPOSE=path/to/gen_compose …           # a built input generator
 #
@@ -23,6 +24,14 @@ PODLET_VERSION=0.3.2
 PODLET_ROOT=${PODLET_ROOT:-/tmp/podlift-bench-podlet}
 
 ONLY=${ONLY:-}
+
+# Image inspection (issue 26): 50 distinct images from a docker-registry on
+# 127.0.0.1, config only; targets cold < 2 s, from the cache < 100 ms.
+# `ONLY=images scripts/bench.sh` runs only this (needs docker-registry).
+if [ "$ONLY" = images ]; then
+  command -v docker-registry >/dev/null || apt-get install -y docker-registry >/dev/null
+  exec cargo bench --locked --bench images
+fi
 
 # Targets (issue 7), on a 2-core machine.
 TARGET_1K_MS=50

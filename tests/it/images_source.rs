@@ -537,6 +537,11 @@ pub struct Registry {
 impl Registry {
     /// Starts one; `None` (a skip, a failure under `CI=true`) without the tool.
     pub fn start() -> Option<Self> {
+        Self::start_with(None)
+    }
+
+    /// Starts one that asks for a login: `htpasswd` is `user:bcrypt`.
+    pub fn start_with(htpasswd: Option<&str>) -> Option<Self> {
         if !Path::new("/usr/bin/docker-registry").exists() {
             crate::common::skip(
                 "`docker-registry` is not installed (Debian package docker-registry)",
@@ -550,14 +555,19 @@ impl Registry {
             .unwrap()
             .port();
         let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
+        let mut text = format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        );
+        if let Some(line) = htpasswd {
+            std::fs::write(dir.path().join("htpasswd"), format!("{line}\n")).unwrap();
+            let auth = format!(
+                "auth:\n  htpasswd:\n    realm: test\n    path: {}\n",
+                dir.path().join("htpasswd").display()
+            );
+            text.push_str(&auth);
+        }
+        std::fs::write(&config, text).unwrap();
         let log = dir.path().join("log");
         let output = std::fs::File::create(&log).unwrap();
         let child = std::process::Command::new("/usr/bin/docker-registry")
@@ -598,9 +608,18 @@ impl Registry {
 
     /// Pushes a built image (buildah's name) as `NAME:TAG` here.
     pub fn push(&self, built: &Built, image: &str, name: &str) {
-        let status = built
-            .buildah()
-            .args(["push", "--tls-verify=false", image])
+        self.push_as(built, image, name, None);
+    }
+
+    /// [`Registry::push`] with `user:password`.
+    pub fn push_as(&self, built: &Built, image: &str, name: &str, creds: Option<&str>) {
+        let mut command = built.buildah();
+        command.args(["push", "--tls-verify=false"]);
+        if let Some(creds) = creds {
+            command.args(["--creds", creds]);
+        }
+        let status = command
+            .arg(image)
             .arg(format!("docker://{}/{name}", self.host()))
             .output()
             .unwrap();
@@ -911,4 +930,132 @@ fn facts_of_docker_archive(dir: &tempfile::TempDir) -> Facts {
         &archive_options(vec![dir.path().join("web.tar")]),
     );
     facts.images["web:1"].clone()
+}
+
+#[cfg(unix)]
+#[test]
+fn logins_come_from_docker_config_and_credential_helpers() {
+    let Some(built) = built() else { return };
+    // bcrypt (cost 4) of `pw`, made once with Python's `crypt`.
+    let Some(registry) = Registry::start_with(Some(
+        "podlift:$2b$04$Zk7k5PTYQQt6Kl66vDevdO4nlkEVTH1ncSLdb0BFh6AE8PcyKbSx6",
+    )) else {
+        return;
+    };
+    registry.push_as(built, "localhost/web:1", "web:1", Some("podlift:pw"));
+    let dir = compose_dir(&format!(
+        "services:\n  web:\n    image: {}/web:1\n",
+        registry.host()
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, String)]| {
+        let mut test = Test::new()
+            .current_dir(dir.path())
+            .env("HOME", home.path().to_str().unwrap())
+            .args(["check", "--inspect-images"]);
+        for key in ["DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_CACHE_HOME"] {
+            if !env.iter().any(|(k, _)| *k == key) {
+                test = test.env_remove(key);
+            }
+        }
+        for (k, v) in env {
+            test = test.env(k, v);
+        }
+        test.success()
+    };
+    // Anonymous: refused, one warning naming the image.
+    let refused = run(&[]);
+    assert!(
+        refused.stderr.contains("warning[image-not-inspected]"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("`{}/web:1`", registry.host()))
+    );
+
+    // `$DOCKER_CONFIG/config.json` auths (base64 of `podlift:pw`).
+    let docker = tempfile::tempdir().unwrap();
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"cG9kbGlmdDpwdw=="}}}}}}"#,
+            registry.host()
+        ),
+    )
+    .unwrap();
+    let cache_a = tempfile::tempdir().unwrap();
+    let ok = run(&[
+        ("DOCKER_CONFIG", docker.path().display().to_string()),
+        ("XDG_CACHE_HOME", cache_a.path().display().to_string()),
+    ]);
+    assert!(!ok.stderr.contains("image-not-inspected"), "{}", ok.stderr);
+
+    // A credential helper on PATH, named by `credHelpers`, in REGISTRY_AUTH_FILE's format.
+    let bin = tempfile::tempdir().unwrap();
+    let helper = bin.path().join("docker-credential-podlifttest");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 1\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"podlift\",\"Secret\":\"pw\"}' \"$server\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &helper,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    let auth_file = bin.path().join("auth.json");
+    std::fs::write(
+        &auth_file,
+        format!(
+            r#"{{"credHelpers":{{"{}":"podlifttest"}}}}"#,
+            registry.host()
+        ),
+    )
+    .unwrap();
+    let cache_b = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ok = run(&[
+        ("REGISTRY_AUTH_FILE", auth_file.display().to_string()),
+        ("PATH", path),
+        ("XDG_CACHE_HOME", cache_b.path().display().to_string()),
+    ]);
+    assert!(!ok.stderr.contains("image-not-inspected"), "{}", ok.stderr);
+}
+
+#[test]
+fn an_archive_past_its_entry_limit_is_refused_naming_the_limit() {
+    let dir = compose_dir("services:\n  web:\n    image: web:1\n");
+    let path = dir.path().join("many.tar");
+    // Empty members: headers only (about 51 MB on disk).
+    let mut builder = tar::Builder::new(std::io::BufWriter::new(
+        std::fs::File::create(&path).unwrap(),
+    ));
+    for i in 0..=images::MAX_ARCHIVE_ENTRIES {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(0);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, format!("f{i}"), &[][..])
+            .unwrap();
+    }
+    builder.into_inner().unwrap();
+    let (facts, diagnostics) = inspect(dir.path(), &archive_options(vec![path]));
+    assert!(facts.images.is_empty());
+    let found = codes(&diagnostics);
+    assert!(
+        found.iter().any(|(c, m)| *c == "image-archive-unreadable"
+            && m.contains(&format!(
+                "more than {} entries",
+                images::MAX_ARCHIVE_ENTRIES
+            ))),
+        "{found:?}"
+    );
 }
