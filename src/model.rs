@@ -39,6 +39,7 @@ pub use host_content::{HostContent, MAX_CONFIG_BYTES};
 pub use hosts::{ExtraHost, Link};
 pub use image::PullPolicy;
 pub use network::{Network, NetworkMode, ServiceNetwork};
+pub(crate) use node_paths::node_control;
 pub use port::{Port, Protocol};
 pub use process::{Hook, NamespaceMode, Namespaces, SeLinux, SecurityOpt};
 pub use project_name::{NameSources, normalize_project_name, project_name_of};

@@ -59,6 +59,9 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
             escape(&script(seeds)),
         ]),
         volume_mounts: Some(mounts),
+        // One `cat`, `chmod` and `mv` per file: thousands of files in
+        // seconds, within a quota that asks for limits.
+        resources: Some(super::wait::init_resources("500m", "64Mi")),
         security_context: Some(SecurityContext {
             run_as_non_root: Some(true),
             run_as_user: Some(user),

@@ -81,6 +81,9 @@ fn copy_up(container: &ContainerPlan, volume: &str, path: &str, name: String) ->
             mount_path: COPY_UP_DIR.to_string(),
             ..VolumeMount::default()
         }]),
+        // `cp -a` of an image's directory, within a quota that asks for
+        // limits.
+        resources: Some(super::wait::init_resources("500m", "256Mi")),
         // As root, with what copying owners and modes needs, as the
         // Docker daemon copies.
         security_context: Some(SecurityContext {

@@ -84,13 +84,26 @@ fn arguments(wait: &StartWait) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn wait_container(wait: &StartWait) -> Container {
+/// Small requests and the given limits for one of podlift's init
+/// containers: a namespace whose ResourceQuota counts `limits.cpu` or
+/// `limits.memory` admits a Pod only when every container, init ones too,
+/// sets them (a LimitRange's defaults would fill them in, a quota alone does
+/// not).
+pub(crate) fn init_resources(cpu: &str, memory: &str) -> ResourceRequirements {
     let quantities = |cpu: &str, memory: &str| {
         BTreeMap::from([
             ("cpu".to_string(), Quantity(cpu.to_string())),
             ("memory".to_string(), Quantity(memory.to_string())),
         ])
     };
+    ResourceRequirements {
+        requests: Some(quantities("10m", "16Mi")),
+        limits: Some(quantities(cpu, memory)),
+        ..ResourceRequirements::default()
+    }
+}
+
+pub(crate) fn wait_container(wait: &StartWait) -> Container {
     Container {
         name: WAIT_INIT_NAME.to_string(),
         image: Some(wait.image.clone()),
@@ -101,11 +114,7 @@ pub(crate) fn wait_container(wait: &StartWait) -> Container {
             WAIT_INIT_NAME.to_string(),
         ]),
         args: Some(arguments(wait)),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities("10m", "16Mi")),
-            limits: Some(quantities("100m", "32Mi")),
-            ..ResourceRequirements::default()
-        }),
+        resources: Some(init_resources("100m", "32Mi")),
         security_context: Some(SecurityContext {
             run_as_non_root: Some(true),
             run_as_user: Some(NOBODY),

@@ -686,6 +686,12 @@ fn a_fresh_volume_over_image_files_is_filled_by_a_copy_up() {
     let copy = &init[0];
     assert_eq!(copy["name"], "podlift-copy-up-1");
     assert_eq!(copy["image"], "web:1", "the service's own image");
+    // A ResourceQuota on limits admits the Pod only with them (rt-k8s).
+    assert!(
+        copy["resources"]["limits"]["cpu"].is_string()
+            && copy["resources"]["limits"]["memory"].is_string(),
+        "{copy}"
+    );
     let command: Vec<&str> = copy["command"]
         .as_array()
         .unwrap()

@@ -39,6 +39,7 @@ mod host_ports;
 mod host_text;
 mod images_carry;
 mod images_source;
+mod init_on_cluster;
 mod init_script;
 mod load_corpus;
 mod load_features;

@@ -345,6 +345,23 @@ pub(super) fn uncarried(
     let (owner, written, span) = (bind.owner, bind.written, bind.span);
     if let Some(root) = &options.bind_root {
         let on_node = node_path(root, written);
+        // The node's path is what the container gets: refused as the same
+        // path written absolute is (`--bind-root /` and `./etc/kubernetes`).
+        if let Some(control) = crate::model::node_control(Path::new(&on_node)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "bind-node-control",
+                    format!(
+                        "service `{owner}` mounts the node's `{on_node}` (written `{written}`, under `--bind-root {root}`): {control}; a container with it controls the node"
+                    ),
+                )
+                .at(span)
+                .help(format!(
+                    "choose a `--bind-root` that holds only the project's copy (e.g. `/srv/{prefix}`), or `--bind-as pvc` (or `x-podlift.bind-as: pvc` on `{owner}`) for an empty claim",
+                )),
+            );
+            return None;
+        }
         diagnostics.push(
             Diagnostic::warning(
                 "bind-host-path",
