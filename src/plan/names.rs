@@ -200,6 +200,12 @@ impl Taken {
         })
     }
 
+    /// Records `name` as taken as it is (a name chosen elsewhere, which
+    /// others must not take).
+    pub fn take(&mut self, name: &str) {
+        self.names.insert(name.to_string());
+    }
+
     /// Makes `key` unique by appending `-2`, `-3`, … (never cut), and
     /// records it: the first free one, as a search from `-2` would find.
     pub fn unique_key(&mut self, key: &str) -> String {

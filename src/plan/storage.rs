@@ -177,6 +177,11 @@ pub struct Storage {
     by_source: HashMap<VolumeSource, String>,
     volume_names: names::Taken,
     config_names: names::Taken,
+    /// PersistentVolumeClaim names in use, and the claim of each named
+    /// volume: a bind mount's claim never takes another's name, also
+    /// when a long project name cuts them to 63 characters.
+    claim_names: names::Taken,
+    volume_claims: HashMap<String, String>,
     object_names: HashSet<String>,
     /// ConfigMaps and Secrets by the hash of their data (indices), so that
     /// files with the same data share one without comparing every pair.
@@ -207,6 +212,20 @@ impl Storage {
             source,
         });
         name
+    }
+
+    /// The claim of named volume `volume`, as [`plan_storage`] chose it.
+    fn volume_claim(&self, volume: &crate::model::volume::Volume, prefix: &str) -> String {
+        self.volume_claims
+            .get(&volume.name.value)
+            .cloned()
+            .unwrap_or_else(|| claim_name(volume, prefix))
+    }
+
+    /// A new claim's name: `wanted` as a label, made unique among every
+    /// claim of the project (`-2`, `-3`, … kept within 63 characters).
+    fn new_claim(&mut self, wanted: &str) -> String {
+        self.claim_names.unique(&names::dns_label(wanted, "data"))
     }
 
     fn mount(&mut self, service: &str, mount: MountPlan) {
@@ -283,6 +302,36 @@ fn shm(service: &Service, storage: &mut Storage) {
     );
 }
 
+/// The claim name of every named volume, recorded so that no bind mount's
+/// claim takes one.
+fn name_claims(project: &Project, prefix: &str, storage: &mut Storage) {
+    // Names given in the file (`name:`, external claims) first, as they
+    // are: two volumes of one `name:` share one disk, as under Docker.
+    for volume in &project.volumes {
+        if volume.external {
+            let claim = volume
+                .real_name
+                .clone()
+                .unwrap_or_else(|| volume.name.value.clone());
+            storage.claim_names.take(&claim);
+        } else if volume.real_name.is_some() {
+            let claim = claim_name(volume, prefix);
+            storage.claim_names.take(&claim);
+            storage
+                .volume_claims
+                .insert(volume.name.value.clone(), claim);
+        }
+    }
+    for volume in &project.volumes {
+        if volume.real_name.is_none() && !volume.external {
+            let claim = storage.claim_names.unique(&claim_name(volume, prefix));
+            storage
+                .volume_claims
+                .insert(volume.name.value.clone(), claim);
+        }
+    }
+}
+
 /// Plans every volume, secret and config of the project.
 pub fn plan_storage(
     project: &Project,
@@ -291,10 +340,11 @@ pub fn plan_storage(
     diagnostics: &mut Diagnostics,
 ) -> Storage {
     let mut storage = Storage::default();
+    name_claims(project, prefix, &mut storage);
     for volume in &project.volumes {
         if !volume.external {
             storage.claims.push(ClaimPlan {
-                name: claim_name(volume, prefix),
+                name: storage.volume_claim(volume, prefix),
                 size: volume
                     .size
                     .clone()

@@ -92,3 +92,68 @@ fn the_copy_init_container_has_requests_and_limits() {
         }
     }
 }
+
+/// The claim names of the container `app`'s mounts, by mount path, and the
+/// names of the PersistentVolumeClaims made.
+fn claims_of(run: &Run) -> (Vec<(String, String)>, Vec<String>) {
+    let spec = run.pod_spec();
+    let volumes = spec["volumes"].as_array().unwrap();
+    let mounts = spec["containers"][0]["volumeMounts"].as_array().unwrap();
+    let by_path = mounts
+        .iter()
+        .filter_map(|m| {
+            let volume = volumes.iter().find(|v| v["name"] == m["name"]).unwrap();
+            let claim = volume["persistentVolumeClaim"]["claimName"].as_str()?;
+            Some((
+                m["mountPath"].as_str().unwrap().to_string(),
+                claim.to_string(),
+            ))
+        })
+        .collect();
+    let made = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "PersistentVolumeClaim")
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    (by_path, made)
+}
+
+/// Different directories never share one claim: a bind mount's claim
+/// (`PROJECT-bind-DIR`, `PROJECT-SERVICE-bind-N`) is apart from every named
+/// volume's claim and from each other, also when a long project name cuts
+/// them to 63 characters (they all came out as the cut project name, so
+/// `./conf`, `./data` and volume `bind-conf` were one disk).
+#[test]
+fn bind_claims_never_share_a_name_with_another_claim() {
+    let long = "a-very-very-long-project-name-that-goes-on-and-on-and-on-forever";
+    let text = format!(
+        "name: {long}\nservices:\n  app:\n    image: app:1\n    volumes:\n      - ./conf:/etc/conf\n      - bind-conf:/x\n      - ./data:/data\n      - bind-data:/y\n      - app-bind-4:/z\n      - /srv/outside:/o\n    x-podlift: {{bind-as: pvc}}\nvolumes:\n  bind-conf: {{}}\n  bind-data: {{}}\n  app-bind-4: {{}}\n"
+    );
+    let dir = common::compose_dir(&text);
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("conf/app.conf"), "a = 1\n").unwrap();
+    for project in [long, "core"] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-p", project])
+            .run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (mounts, made) = claims_of(&run);
+        assert_eq!(mounts.len(), 6, "{mounts:?}");
+        let mut names: Vec<&String> = mounts.iter().map(|(_, c)| c).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            6,
+            "-p {project}: one claim per directory: {mounts:?}"
+        );
+        let mut made = made.clone();
+        made.sort();
+        made.dedup();
+        assert_eq!(made.len(), 6, "-p {project}: {made:?}");
+        assert!(made.iter().all(|n| n.len() <= 63), "{made:?}");
+    }
+}

@@ -17,7 +17,7 @@ use crate::plan::storage::writable::{
 };
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
-    VolumeSource, claim_name, key_of,
+    VolumeSource, key_of,
 };
 
 /// What the notes about mounts list, gathered over every service.
@@ -157,7 +157,7 @@ pub(super) fn plan_mounts(
                             mount.span,
                         ));
                     }
-                    claim_name(declared, prefix)
+                    storage.volume_claim(declared, prefix)
                 };
                 (storage.volume(name, VolumeSource::Claim(claim)), None)
             }
@@ -442,7 +442,7 @@ pub(super) fn node_bind(
         span,
     } = *bind;
     if claim {
-        let claim = names::dns_label(&format!("{prefix}-{owner}-bind-{index}"), "data");
+        let claim = storage.new_claim(&format!("{prefix}-{owner}-bind-{index}"));
         let message = match why {
             None => format!(
                 "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"

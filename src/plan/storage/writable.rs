@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::volume::{BindChoice, MountSource};
-use crate::plan::names;
 use crate::plan::storage::mounts::{NodeBind, node_bind};
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
@@ -66,7 +65,7 @@ pub(super) fn writable_volume(
             .map_or_else(|| "files".to_string(), |f| f.to_string_lossy().into_owned());
         // One service's claim is every service's: they share the directory.
         let volume = if bind.claim || storage.claimed_paths.contains(bind.path) {
-            let claim = unique_claim(storage, &format!("{prefix}-bind-{stem}"));
+            let claim = storage.new_claim(&format!("{prefix}-bind-{stem}"));
             storage.claims.push(ClaimPlan {
                 name: claim.clone(),
                 size: options
@@ -220,20 +219,6 @@ pub(super) fn mark_paths(project: &Project, options: &StorageOptions, storage: &
             }
         }
     }
-}
-
-/// A claim name not yet taken.
-fn unique_claim(storage: &Storage, wanted: &str) -> String {
-    const MAX_TRIES: usize = 10_000;
-    let base = names::dns_label(wanted, "data");
-    let taken = |name: &str| storage.claims.iter().any(|c| c.name == name);
-    if !taken(&base) {
-        return base;
-    }
-    (2..MAX_TRIES)
-        .map(|n| names::dns_label(&format!("{wanted}-{n}"), "data"))
-        .find(|name| !taken(name))
-        .unwrap_or(base)
 }
 
 /// One note listing every writable bind mount and the volume it became.
