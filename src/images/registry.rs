@@ -213,7 +213,8 @@ async fn one(
         if let Some((cached_top, digest)) = cache.tag(&r.canonical(), &platform)
             && cached_top == top
             && let Some(cached) = cache.image(&digest)
-            && (cached.layers_read || !wanted.layers)
+            && (cached.layers_read
+                || !(wanted.layers || crate::images::source::needs_layers_text(&cached.config)))
         {
             return Ok(Fetched {
                 registry,
@@ -228,19 +229,24 @@ async fn one(
         .pull_image_manifest_and_list_digest(&reference, auth)
         .await
         .map_err(refused)?;
+    let too_large = || format!("its config is larger than {MAX_CONFIG_BYTES} bytes");
     if manifest.config.size > MAX_CONFIG_BYTES {
-        return Err(format!(
-            "its config is larger than {MAX_CONFIG_BYTES} bytes"
-        ));
+        return Err(too_large());
     }
-    let mut config = Vec::new();
-    client
+    // The manifest's size is the registry's word: what it sends is bounded
+    // as it arrives, not after the digest is checked.
+    let mut config = Bounded::default();
+    let pulled = client
         .pull_blob(&reference, &manifest.config, &mut config)
-        .await
-        .map_err(refused)?;
+        .await;
+    if config.over {
+        return Err(too_large());
+    }
+    pulled.map_err(refused)?;
+    let config = config.bytes;
     let config =
         String::from_utf8(config).map_err(|_| "its config is not UTF-8 text".to_string())?;
-    let layers = if wanted.layers || crate::images::source::user_is_a_name_text(&config) {
+    let layers = if wanted.layers || crate::images::source::needs_layers_text(&config) {
         Some(layers(client, &reference, &manifest.layers).await?)
     } else {
         None
@@ -312,6 +318,45 @@ async fn layers(
         builder = returned;
     }
     Ok(builder.finish())
+}
+
+/// A buffer that refuses to grow past [`MAX_CONFIG_BYTES`].
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl tokio::io::AsyncWrite for Bounded {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let limit = usize::try_from(MAX_CONFIG_BYTES).unwrap_or(usize::MAX);
+        if self.bytes.len().saturating_add(buf.len()) > limit {
+            self.over = true;
+            return std::task::Poll::Ready(Err(std::io::Error::other(format!(
+                "its config is larger than {MAX_CONFIG_BYTES} bytes"
+            ))));
+        }
+        self.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 fn bytes_empty() -> std::io::Cursor<Vec<u8>> {
