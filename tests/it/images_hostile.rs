@@ -209,3 +209,39 @@ fn an_image_volume_with_files_is_filled_without_a_compose_mount() {
     );
     assert!(run.stderr.contains("note[image-copy-up]"), "{}", run.stderr);
 }
+
+#[test]
+fn an_image_volume_is_the_path_docker_mounts_never_a_second_mount_over_a_compose_one() {
+    // Docker cleans a `VOLUME` path (`/data/.` is `/data`); left as written,
+    // it was a second mount, an emptyDir over the named volume at the same
+    // place in the container, and the data went with the Pod.
+    let config = config_blob(&serde_json::json!({"Volumes": {
+        "/data/.": {}, "/srv//cache/": {}, "/x/../etc": {}, "/..": {}
+    }}));
+    let dir = compose_dir(
+        "services:\n  a:\n    image: vol:1\n    volumes: [\"keep:/data\"]\nvolumes:\n  keep: {}\n",
+    );
+    let archive = dir.path().join("img.tar");
+    std::fs::write(
+        &archive,
+        docker_archive(&["vol:1"], &config, &[tar_of(&[("etc/hosts", b"")])]),
+    )
+    .unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "convert",
+            "--inspect-images",
+            "--offline",
+            "--image-archive",
+            archive.to_str().unwrap(),
+        ])
+        .success();
+    let mut paths: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- mountPath: "))
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/data", "/etc", "/srv/cache"], "{}", run.stdout);
+}
