@@ -35,6 +35,9 @@ pub const IMAGE_TIMEOUT: Duration = Duration::from_mins(1);
 pub const LAYERS_TIMEOUT: Duration = Duration::from_mins(10);
 /// The largest manifest config blob read (docs/limits.md).
 pub const MAX_CONFIG_BYTES: i64 = 8 * 1024 * 1024;
+/// The most bytes a layer's download may go on past its tar's end marker
+/// (read for the digest check at the download's end; docs/limits.md).
+pub const MAX_LAYER_TRAILING_BYTES: usize = 16 * 1024 * 1024;
 /// Chunks of a layer in flight between the download and the tar reader.
 const LAYER_CHUNKS_IN_FLIGHT: usize = 4;
 
@@ -296,24 +299,55 @@ async fn layers(
                 )
             })?;
         let (sender, receiver) = tokio::sync::mpsc::channel(LAYER_CHUNKS_IN_FLIGHT);
-        let reader = tokio::task::spawn_blocking(move || {
+        let mut reader = Some(tokio::task::spawn_blocking(move || {
             let result = builder.layer(ChannelReader {
                 receiver,
                 chunk: bytes_empty(),
             });
             (builder, result)
-        });
+        }));
+        let mut done = None;
+        let mut trailing = 0_usize;
+        // The stream checks the layer's digest only at its very end, after
+        // the tar's end marker the reader stops at: it is read to its end
+        // (bounded) and a failure anywhere refuses the layer.
         while let Some(chunk) = stream.next().await {
-            let failed = chunk.is_err();
-            // The reader stopped (an error of its own): stop downloading.
-            if sender.send(chunk).await.is_err() || failed {
-                break;
+            let bytes = chunk.map_err(|e| {
+                format!(
+                    "a layer cannot be read: {}",
+                    lowercase_first(&e.to_string())
+                )
+            })?;
+            if done.is_none() {
+                if sender.send(Ok(bytes)).await.is_ok() {
+                    continue;
+                }
+                // The reader stopped: with an error of its own, stop here.
+                let finished = match reader.take() {
+                    Some(handle) => handle
+                        .await
+                        .map_err(|e| format!("a layer cannot be read: {e}"))?,
+                    None => return Err("a layer cannot be read".into()),
+                };
+                finished.1?;
+                done = Some(finished.0);
+            } else {
+                trailing = trailing.saturating_add(bytes.len());
+                if trailing > MAX_LAYER_TRAILING_BYTES {
+                    return Err(format!(
+                        "a layer goes on for more than {MAX_LAYER_TRAILING_BYTES} bytes past its tar's end"
+                    ));
+                }
             }
         }
         drop(sender);
-        let (returned, result) = reader
-            .await
-            .map_err(|e| format!("a layer cannot be read: {e}"))?;
+        let (returned, result) = match (done, reader) {
+            (Some(returned), _) => (returned, Ok(())),
+            (None, Some(handle)) => handle
+                .await
+                .map_err(|e| format!("a layer cannot be read: {e}"))?,
+            (None, None) => return Err("a layer cannot be read".into()),
+        };
         result?;
         builder = returned;
     }

@@ -245,3 +245,34 @@ fn an_image_volume_is_the_path_docker_mounts_never_a_second_mount_over_a_compose
     paths.sort_unstable();
     assert_eq!(paths, ["/data", "/etc", "/srv/cache"], "{}", run.stdout);
 }
+
+#[test]
+fn a_layer_whose_content_is_not_its_digest_is_refused() {
+    // The manifest names layer `a`; the registry sends `b` under its digest.
+    // The tar reader stops at the archive's end marker, before the download's
+    // digest check, so `b`'s listing (no files at `/data`: no copy-up; a
+    // `/etc/passwd` of its choosing) was taken as the image's.
+    let config = config_blob(&serde_json::json!({"Volumes": {"/data": {}}}));
+    let named = tar_of(&[("data/seed", b"x")]);
+    let sent = tar_of(&[("etc/passwd", b"root:x:0:0::/:/bin/sh\n")]);
+    let (_, mut answers) =
+        manifest_answers(&digest(&config), config.len(), std::slice::from_ref(&named));
+    answers.retain(|(path, _)| !path.contains("/blobs/"));
+    answers.push((
+        format!("/v2/a/blobs/{}", digest(&config)),
+        (Vec::new(), Body::Bytes(config.clone())),
+    ));
+    answers.push((
+        format!("/v2/a/blobs/{}", digest(&named)),
+        (Vec::new(), Body::Bytes(sent)),
+    ));
+    let port = fake_registry(answers);
+    let dir = compose_dir(&format!(
+        "services:\n  a:\n    image: 127.0.0.1:{port}/a:1\n"
+    ));
+    let (facts, diagnostics) = inspect(dir.path(), &registry_options());
+    let codes = codes(&diagnostics);
+    assert!(facts.images.is_empty(), "{:?} {codes:?}", facts.images);
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert!(codes[0].1.contains("digest"), "{codes:?}");
+}
