@@ -276,3 +276,39 @@ fn a_layer_whose_content_is_not_its_digest_is_refused() {
     assert_eq!(codes.len(), 1, "{codes:?}");
     assert!(codes[0].1.contains("digest"), "{codes:?}");
 }
+
+#[test]
+fn a_relative_home_never_makes_the_project_directory_the_cache() {
+    // With `HOME=.` the cache was `./.cache/podlift`: a project could ship
+    // an entry there for the digest its compose file pins, and podlift
+    // believed it (here `USER 1000` made `runAsNonRoot: true`).
+    let pinned = format!("sha256:{}", "ab".repeat(32));
+    let dir = compose_dir(&format!("services:\n  a:\n    image: app@{pinned}\n"));
+    let images = dir.path().join(".cache/podlift/images");
+    std::fs::create_dir_all(&images).unwrap();
+    #[cfg(unix)]
+    for sub in [".cache", ".cache/podlift", ".cache/podlift/images"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir.path().join(sub), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+    }
+    let entry =
+        serde_json::json!({"config": r#"{"config":{"User":"1000"}}"#, "layers_read": false});
+    std::fs::write(
+        images.join(format!("sha256-{}.json", "ab".repeat(32))),
+        entry.to_string(),
+    )
+    .unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("HOME", ".")
+        .env_remove("XDG_CACHE_HOME")
+        .args(["convert", "--inspect-images", "--offline"])
+        .success();
+    assert!(!run.stdout.contains("runAsNonRoot: true"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("warning[image-not-inspected]"),
+        "{}",
+        run.stderr
+    );
+}
