@@ -50,11 +50,14 @@ pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
 /// environment: `DOCKER_CONFIG` (else `~/.docker`), `REGISTRY_AUTH_FILE`,
 /// `XDG_CACHE_HOME` (else `~/.cache`).
 pub fn image_options(args: &ImageArgs, env: &Environment) -> podlift::images::ImageOptions {
+    // A relative directory would be the project's own (the working
+    // directory): never believed for the cache or logins.
     let variable = |name: &str| {
         env.variables
             .get(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
     };
     let home = variable("HOME");
     podlift::images::ImageOptions {
@@ -68,7 +71,6 @@ pub fn image_options(args: &ImageArgs, env: &Environment) -> podlift::images::Im
         insecure_registries: args.insecure_registries.clone(),
         platform: args.platform.clone(),
         cache_dir: variable("XDG_CACHE_HOME")
-            .filter(|p| p.is_absolute())
             .or_else(|| home.as_ref().map(|h| h.join(".cache")))
             .map(|dir| dir.join("podlift")),
         pin_digests: args.pin_digests,

@@ -223,11 +223,30 @@ fn exposed(
     );
 }
 
-/// A container path as Docker compares them: without a trailing `/`.
-fn normal(path: &str) -> &str {
-    match path.trim_end_matches('/') {
-        "" => "/",
-        trimmed => trimmed,
+/// A container path as Docker compares and mounts it (Go's `path.Clean`):
+/// no empty, `.` or trailing parts, `..` taken back (never above `/`), so
+/// `/data/.` is the `/data` a compose mount may already be at. A relative
+/// path stays relative (the caller skips it).
+fn normal(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !path.starts_with('/') {
+                    parts.push(part);
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
     }
 }
 
@@ -242,27 +261,27 @@ fn volumes(
     let mut mounted: HashSet<String> = service
         .mounts
         .iter()
-        .map(|m| normal(&m.target).to_string())
+        .map(|m| normal(&m.target))
         .chain(
             service
                 .secrets
                 .iter()
                 .chain(&service.configs)
-                .filter_map(|f| f.target.clone()),
+                .filter_map(|f| f.target.as_deref().map(normal)),
         )
         .collect();
     for path in &facts.volumes {
         let path = normal(path);
-        if !path.starts_with('/') || path == "/" || !mounted.insert(path.to_string()) {
+        if !path.starts_with('/') || path == "/" || !mounted.insert(path.clone()) {
             continue;
         }
         service.mounts.push(Mount {
             source: MountSource::Anonymous,
-            target: path.to_string(),
+            target: path.clone(),
             read_only: false,
             span: from.span,
         });
-        from.volumes.push(path.to_string());
+        from.volumes.push(path);
     }
     if from.volumes.is_empty() {
         return;
@@ -306,7 +325,7 @@ fn copy_up(
             MountSource::Anonymous => "its anonymous volume".to_string(),
             _ => continue,
         };
-        let path = normal(&mount.target).to_string();
+        let path = normal(&mount.target);
         if !files.has_files_under(&path) {
             from.empty_there.push(path);
             continue;

@@ -69,7 +69,7 @@ impl Cache {
     /// The image cached under its manifest `digest`.
     #[must_use]
     pub fn image(&self, digest: &str) -> Option<Cached> {
-        let bytes = Self::read(&self.dir.join("images").join(digest_file(digest)?))?;
+        let bytes = self.read("images", &digest_file(digest)?)?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -88,7 +88,7 @@ impl Cache {
     /// multi-architecture image) and the platform's manifest digest.
     #[must_use]
     pub fn tag(&self, reference: &str, platform: &str) -> Option<(String, String)> {
-        let bytes = Self::read(&self.dir.join("tags").join(tag_file(reference, platform)))?;
+        let bytes = self.read("tags", &tag_file(reference, platform))?;
         let text = String::from_utf8(bytes).ok()?;
         let (top, digest) = text.trim().split_once(' ')?;
         digest_file(top)?;
@@ -115,8 +115,18 @@ impl Cache {
         )
     }
 
-    fn read(path: &Path) -> Option<Vec<u8>> {
-        let file = open_regular(path).ok()?;
+    /// An entry, only from directories and a file that are the user's own
+    /// and that nobody else may write: what is read there is believed (a
+    /// config's `USER`, `HEALTHCHECK`, a listing) without asking a registry.
+    fn read(&self, sub: &str, name: &str) -> Option<Vec<u8>> {
+        let dir = self.dir.join(sub);
+        if !private(&self.dir) || !private(&dir) {
+            return None;
+        }
+        let file = open_regular(&dir.join(name)).ok()?;
+        if !owned(&file.metadata().ok()?) {
+            return None;
+        }
         let mut bytes = Vec::new();
         file.take(MAX_CACHE_ENTRY_BYTES.saturating_add(1))
             .read_to_end(&mut bytes)
@@ -143,11 +153,37 @@ impl Cache {
     }
 }
 
-/// Creates `dir` (0700) when missing; refuses a link or a file there.
+/// Whether `dir` is a directory (not a link) of the user's own that no one
+/// else may write to.
+fn private(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir() && owned(&meta))
+}
+
+/// Whether a file's owner is the user running podlift and neither its group
+/// nor others may write it.
+fn owned(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        meta.uid() == rustix::process::geteuid().as_raw() && meta.mode() & 0o022 == 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// Creates `dir` (0700) when missing; refuses a link or a file there, and
+/// a directory someone else owns or may write to.
 fn make_private_dir(dir: &Path) -> Result<(), String> {
     let err = |e: std::io::Error| format!("`{}`: {}", dir.display(), e.to_string().to_lowercase());
     match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.is_dir() && owned(&meta) => Ok(()),
+        Ok(meta) if meta.is_dir() => Err(format!(
+            "`{}` is another user's or others may write to it",
+            dir.display()
+        )),
         Ok(_) => Err(format!("`{}` is not a directory", dir.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut builder = std::fs::DirBuilder::new();
@@ -252,5 +288,50 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cache.image("sha256:cd"), None);
+    }
+
+    /// A cache directory others may write to (a shared `XDG_CACHE_HOME`
+    /// under /tmp, say) is neither read nor written: an entry planted
+    /// there would be believed for a pinned digest without a request.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_may_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("podlift"));
+        let planted = Cached {
+            config: r#"{"config":{"User":"1000"}}"#.into(),
+            ..Cached::default()
+        };
+        cache.put_image("sha256:ab", &planted).unwrap();
+        cache.put_tag("r", "p", "sha256:cd", "sha256:ab").unwrap();
+        assert_eq!(cache.image("sha256:ab"), Some(planted.clone()));
+        for (path, mode) in [
+            ("podlift", 0o777),
+            ("podlift", 0o770),
+            ("podlift/images", 0o757),
+            ("podlift/images/sha256-ab.json", 0o666),
+        ] {
+            let path = dir.path().join(path);
+            let before = std::fs::metadata(&path).unwrap().permissions().mode();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(
+                cache.image("sha256:ab"),
+                None,
+                "{} {mode:o}",
+                path.display()
+            );
+            if path.is_dir() {
+                assert!(cache.put_image("sha256:ef", &planted).is_err());
+            }
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(before)).unwrap();
+        }
+        std::fs::set_permissions(
+            dir.path().join("podlift/tags"),
+            std::fs::Permissions::from_mode(0o777),
+        )
+        .unwrap();
+        assert_eq!(cache.tag("r", "p"), None);
+        assert_eq!(cache.image("sha256:ab"), Some(planted));
     }
 }

@@ -35,6 +35,9 @@ pub const IMAGE_TIMEOUT: Duration = Duration::from_mins(1);
 pub const LAYERS_TIMEOUT: Duration = Duration::from_mins(10);
 /// The largest manifest config blob read (docs/limits.md).
 pub const MAX_CONFIG_BYTES: i64 = 8 * 1024 * 1024;
+/// The most bytes a layer's download may go on past its tar's end marker
+/// (read for the digest check at the download's end; docs/limits.md).
+pub const MAX_LAYER_TRAILING_BYTES: usize = 16 * 1024 * 1024;
 /// Chunks of a layer in flight between the download and the tar reader.
 const LAYER_CHUNKS_IN_FLIGHT: usize = 4;
 
@@ -213,7 +216,8 @@ async fn one(
         if let Some((cached_top, digest)) = cache.tag(&r.canonical(), &platform)
             && cached_top == top
             && let Some(cached) = cache.image(&digest)
-            && (cached.layers_read || !wanted.layers)
+            && (cached.layers_read
+                || !(wanted.layers || crate::images::source::needs_layers_text(&cached.config)))
         {
             return Ok(Fetched {
                 registry,
@@ -228,19 +232,24 @@ async fn one(
         .pull_image_manifest_and_list_digest(&reference, auth)
         .await
         .map_err(refused)?;
+    let too_large = || format!("its config is larger than {MAX_CONFIG_BYTES} bytes");
     if manifest.config.size > MAX_CONFIG_BYTES {
-        return Err(format!(
-            "its config is larger than {MAX_CONFIG_BYTES} bytes"
-        ));
+        return Err(too_large());
     }
-    let mut config = Vec::new();
-    client
+    // The manifest's size is the registry's word: what it sends is bounded
+    // as it arrives, not after the digest is checked.
+    let mut config = Bounded::default();
+    let pulled = client
         .pull_blob(&reference, &manifest.config, &mut config)
-        .await
-        .map_err(refused)?;
+        .await;
+    if config.over {
+        return Err(too_large());
+    }
+    pulled.map_err(refused)?;
+    let config = config.bytes;
     let config =
         String::from_utf8(config).map_err(|_| "its config is not UTF-8 text".to_string())?;
-    let layers = if wanted.layers || crate::images::source::user_is_a_name_text(&config) {
+    let layers = if wanted.layers || crate::images::source::needs_layers_text(&config) {
         Some(layers(client, &reference, &manifest.layers).await?)
     } else {
         None
@@ -290,28 +299,98 @@ async fn layers(
                 )
             })?;
         let (sender, receiver) = tokio::sync::mpsc::channel(LAYER_CHUNKS_IN_FLIGHT);
-        let reader = tokio::task::spawn_blocking(move || {
+        let mut reader = Some(tokio::task::spawn_blocking(move || {
             let result = builder.layer(ChannelReader {
                 receiver,
                 chunk: bytes_empty(),
             });
             (builder, result)
-        });
+        }));
+        let mut done = None;
+        let mut trailing = 0_usize;
+        // The stream checks the layer's digest only at its very end, after
+        // the tar's end marker the reader stops at: it is read to its end
+        // (bounded) and a failure anywhere refuses the layer.
         while let Some(chunk) = stream.next().await {
-            let failed = chunk.is_err();
-            // The reader stopped (an error of its own): stop downloading.
-            if sender.send(chunk).await.is_err() || failed {
-                break;
+            let bytes = chunk.map_err(|e| {
+                format!(
+                    "a layer cannot be read: {}",
+                    lowercase_first(&e.to_string())
+                )
+            })?;
+            if done.is_none() {
+                if sender.send(Ok(bytes)).await.is_ok() {
+                    continue;
+                }
+                // The reader stopped: with an error of its own, stop here.
+                let finished = match reader.take() {
+                    Some(handle) => handle
+                        .await
+                        .map_err(|e| format!("a layer cannot be read: {e}"))?,
+                    None => return Err("a layer cannot be read".into()),
+                };
+                finished.1?;
+                done = Some(finished.0);
+            } else {
+                trailing = trailing.saturating_add(bytes.len());
+                if trailing > MAX_LAYER_TRAILING_BYTES {
+                    return Err(format!(
+                        "a layer goes on for more than {MAX_LAYER_TRAILING_BYTES} bytes past its tar's end"
+                    ));
+                }
             }
         }
         drop(sender);
-        let (returned, result) = reader
-            .await
-            .map_err(|e| format!("a layer cannot be read: {e}"))?;
+        let (returned, result) = match (done, reader) {
+            (Some(returned), _) => (returned, Ok(())),
+            (None, Some(handle)) => handle
+                .await
+                .map_err(|e| format!("a layer cannot be read: {e}"))?,
+            (None, None) => return Err("a layer cannot be read".into()),
+        };
         result?;
         builder = returned;
     }
     Ok(builder.finish())
+}
+
+/// A buffer that refuses to grow past [`MAX_CONFIG_BYTES`].
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl tokio::io::AsyncWrite for Bounded {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let limit = usize::try_from(MAX_CONFIG_BYTES).unwrap_or(usize::MAX);
+        if self.bytes.len().saturating_add(buf.len()) > limit {
+            self.over = true;
+            return std::task::Poll::Ready(Err(std::io::Error::other(format!(
+                "its config is larger than {MAX_CONFIG_BYTES} bytes"
+            ))));
+        }
+        self.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 fn bytes_empty() -> std::io::Cursor<Vec<u8>> {

@@ -28,8 +28,9 @@ pub struct Request {
     pub reference: Reference,
     /// The platform to resolve an index for.
     pub platform: Platform,
-    /// Whether the layers are read too: a service mounts a volume into it
-    /// (copy-up), or its `USER` is a name (`/etc/passwd`).
+    /// Whether the layers are read too because a service mounts a volume
+    /// into it (copy-up); the image's own `VOLUME` or `USER` name adds them
+    /// once its config is read ([`needs_layers`]).
     pub layers: bool,
     /// The first service's `image:` text.
     pub span: Span,
@@ -193,7 +194,11 @@ fn local(request: &Request, archives: &[Archive], cache: Option<&Cache>, offline
         },
     };
     match cache.image(&digest) {
-        Some(cached) if !request.layers || cached.layers_read || offline => {
+        Some(cached)
+            if cached.layers_read
+                || offline
+                || !(request.layers || needs_layers_text(&cached.config)) =>
+        {
             match from_cache(&digest, &cached) {
                 Ok(facts) => Local::Found(Box::new(facts)),
                 Err(_) => Local::Missing,
@@ -205,7 +210,7 @@ fn local(request: &Request, archives: &[Archive], cache: Option<&Cache>, offline
 
 fn from_archive(request: &Request, found: &Found<'_>, archive: &Archive) -> Result<Facts, String> {
     let config = config::parse(&found.config()?)?;
-    let layers = if request.layers || user_is_a_name(&config) {
+    let layers = if request.layers || needs_layers(&config) {
         let mut builder = Builder::default();
         found.layers(&mut builder)?;
         Some(builder.finish())
@@ -239,9 +244,16 @@ fn from_registry(fetched: Fetched) -> Result<Facts, String> {
     Ok(facts(Some(fetched.digest), origin, config, fetched.layers))
 }
 
-/// [`user_is_a_name`] of a config blob's text.
-pub fn user_is_a_name_text(config: &str) -> bool {
-    config::parse(config.as_bytes()).is_ok_and(|c| user_is_a_name(&c))
+/// [`needs_layers`] of a config blob's text.
+pub fn needs_layers_text(config: &str) -> bool {
+    config::parse(config.as_bytes()).is_ok_and(|c| needs_layers(&c))
+}
+
+/// Whether the image's own config needs its layers read, whatever the
+/// compose file mounts: a `USER` name (`/etc/passwd`), or a `VOLUME`
+/// (Docker copies the image's files there into the anonymous volume).
+pub fn needs_layers(config: &ConfigFacts) -> bool {
+    user_is_a_name(config) || !config.volumes.is_empty()
 }
 
 /// Whether `USER` names a user (or group) that `/etc/passwd` resolves.

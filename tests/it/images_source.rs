@@ -46,7 +46,7 @@ pub fn inspect(dir: &Path, options: &ImageOptions) -> (ImageFacts, Diagnostics) 
     (facts, diagnostics)
 }
 
-fn codes(diagnostics: &Diagnostics) -> Vec<(&'static str, String)> {
+pub fn codes(diagnostics: &Diagnostics) -> Vec<(&'static str, String)> {
     diagnostics
         .items()
         .iter()
@@ -73,13 +73,13 @@ pub fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut encoder, bytes).unwrap();
     encoder.finish().unwrap()
 }
 
-fn digest(bytes: &[u8]) -> String {
+pub fn digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
     format!(
         "sha256:{}",
@@ -91,7 +91,7 @@ fn digest(bytes: &[u8]) -> String {
 }
 
 /// A Docker config blob with these `config` fields.
-fn config_blob(config: &serde_json::Value) -> Vec<u8> {
+pub fn config_blob(config: &serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": config,

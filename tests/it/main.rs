@@ -38,6 +38,7 @@ mod host_network;
 mod host_ports;
 mod host_text;
 mod images_carry;
+mod images_hostile;
 mod images_source;
 mod init_on_cluster;
 mod init_script;
