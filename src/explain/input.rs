@@ -175,6 +175,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n",
     },
     Explanation {
+        code: "key-not-string",
+        class: Class::Refused,
+        stage: Stage::Load,
+        title: "a mapping key is a number or a boolean",
+        meaning: "YAML reads an unquoted `1`, `2.5` or `true` as a number or a boolean, also as a key. Compose takes only strings as keys, anywhere in the file: in services, in free-form mappings such as `environment`, `labels` or `sysctls`, and in `x-` extensions.",
+        kubernetes: "Compose refuses the file (`non-string key in services.app.environment: 1`); podlift refuses it too, rather than read a key compose never would.",
+        remedy: "Quote the key (`\"1\": value`).",
+        example: "services:\n  app:\n    image: app:1\n    environment:\n      1: one\n",
+    },
+    Explanation {
         code: "key-unknown",
         class: Class::Refused,
         stage: Stage::Load,

@@ -173,6 +173,7 @@ pub(crate) fn check(root: &Node, reported: &mut HashSet<Span>, diagnostics: &mut
         diagnostics,
     };
     checker.object(root, &TOP_LEVEL);
+    checker.key_types(root, 0);
 }
 
 struct Checker<'a> {
@@ -209,12 +210,56 @@ impl Checker<'_> {
             if let Some((_, shape)) = object.keys.iter().find(|(k, _)| *k == name) {
                 self.shape(value, shape);
             } else if !(object.extensions && name.starts_with("x-")) {
-                self.unknown(key.span, name, object);
+                self.unknown(key.span, name, object, value);
             }
         }
     }
 
-    fn unknown(&mut self, span: Span, name: &str, object: &Object) {
+    /// Compose refuses a number or a boolean as a mapping key anywhere in
+    /// the file, extensions and free-form mappings too (`non-string key in
+    /// services.web.environment: 1`). Null and collection keys are refused
+    /// where the model reads them.
+    fn key_types(&mut self, node: &Node, depth: usize) {
+        // The parser bounds nesting already; this keeps the walk bounded
+        // on its own.
+        if depth > super::yaml::MAX_DEPTH {
+            return;
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    let found = match &key.value {
+                        Value::Number(text) => Some(("a number", text.clone())),
+                        Value::Bool(flag) => Some(("a boolean", flag.to_string())),
+                        _ => None,
+                    };
+                    if let Some((kind, text)) = found
+                        && self.reported.insert(key.span)
+                    {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "key-not-string",
+                                format!("mapping key `{text}` must be a string, found {kind}"),
+                            )
+                            .at(key.span)
+                            .help(format!(
+                                "quote it (`\"{text}\"`): compose refuses keys that are not strings"
+                            )),
+                        );
+                    }
+                    self.key_types(value, depth + 1);
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    self.key_types(item, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn unknown(&mut self, span: Span, name: &str, object: &Object, value: &Node) {
         if !self.reported.insert(span) {
             return;
         }
@@ -224,6 +269,12 @@ impl Checker<'_> {
         )
         .at(span);
         diagnostic = match closest(object, name) {
+            // Compose file format v1 wrote services at the top level:
+            // removing them is the wrong advice.
+            _ if object.what == TOP_LEVEL.what && looks_like_service(value) => diagnostic
+                .help(format!(
+                    "`{name}` looks like a service (compose file format v1 wrote services at the top level): move it under `services:`"
+                )),
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None if object.extensions => {
                 diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
@@ -286,6 +337,16 @@ fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
             drop_in_shape(value, shape);
         }
     }
+}
+
+/// Whether a top-level value is a service definition of compose file
+/// format v1: a mapping with an `image` or a `build`.
+fn looks_like_service(value: &Node) -> bool {
+    value.as_map().is_some_and(|entries| {
+        entries
+            .iter()
+            .any(|(key, _)| matches!(key.as_str(), Some("image" | "build")))
+    })
 }
 
 /// The known key closest to `name`, for "did you mean".

@@ -298,6 +298,7 @@ static WATCH: Object = keys(
         ("exec", Shape::Keys(&HOOK)),
         ("ignore", Shape::Any),
         ("include", Shape::Any),
+        ("initial_sync", Shape::Any),
         ("path", Shape::Any),
         ("target", Shape::Any),
     ],

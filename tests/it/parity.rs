@@ -1,0 +1,75 @@
+//! Red-team round: files Docker Compose v2 (2.40.3, `docker-compose config`)
+//! accepts are accepted, files it refuses are refused. Each case says what
+//! the reference answered for the same file.
+
+use crate::common::{Test, compose_dir};
+
+fn config(text: &str) -> crate::common::Run {
+    let dir = compose_dir(text);
+    Test::new().args(["config"]).current_dir(dir.path()).run()
+}
+
+#[test]
+fn develop_watch_initial_sync_is_a_known_key() {
+    // compose: accepted (`initial_sync` is in the schema of a watch rule)
+    let run = config(
+        "services:\n  web:\n    image: nginx\n    develop:\n      watch:\n        - path: ./src\n          action: sync\n          target: /app\n          initial_sync: true\n",
+    );
+    assert!(!run.stderr.contains("initial_sync"), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn keys_that_are_not_strings_are_refused_everywhere() {
+    // compose refuses each: "non-string key in services.web.environment: 1",
+    // "non-string key at top level: 3", "non-string key in x-a: 5" …
+    let cases = [
+        "services:\n  web:\n    image: nginx\n    environment:\n      1: x\n",
+        "services:\n  web:\n    image: nginx\n    labels:\n      2.5: x\n",
+        "services:\n  1:\n    image: nginx\n",
+        "services:\n  web:\n    image: nginx\n3: x\n",
+        "services:\n  web:\n    image: nginx\nx-a:\n  5: x\n",
+        "services:\n  web:\n    image: nginx\n    healthcheck:\n      true: x\n",
+        "services:\n  web:\n    image: nginx\n    sysctls:\n      1: x\n",
+        "services:\n  web:\n    image: nginx\n    1: x\n",
+    ];
+    for text in cases {
+        let run = config(text);
+        assert_eq!(run.code, 1, "{text}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("error[key-not-string]") && run.stderr.contains("quote it"),
+            "{text}\n{}",
+            run.stderr
+        );
+    }
+    // a quoted key is a string, as compose reads it
+    let run = config("services:\n  web:\n    image: nginx\n    environment:\n      \"1\": x\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn services_at_the_top_level_are_told_to_move_under_services() {
+    // compose file format v1; compose 2.40.3 refuses it ("additional
+    // properties 'web' not allowed"). Before the schema check, podlift said
+    // to move the services under `services:`; each unknown key must say so
+    // too, not "remove it".
+    let run = config("web:\n  image: nginx\ndb:\n  build: .\n");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "`web` looks like a service (compose file format v1 wrote services at the top level): move it under `services:`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`db` looks like a service"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("remove it, or prefix"),
+        "{}",
+        run.stderr
+    );
+}
