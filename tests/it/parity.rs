@@ -73,3 +73,19 @@ fn services_at_the_top_level_are_told_to_move_under_services() {
         run.stderr
     );
 }
+
+#[test]
+fn config_prints_a_fraction_of_a_cpu() {
+    // compose prints `cpus: 0.1`; podlift took 0.1 for zero bytes and left it out
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(compose_dir("services:\n  s:\n    image: x\n    cpus: 0.1\n").path())
+        .success();
+    let project: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        project["services"]["s"]["cpus"],
+        serde_json::json!(0.1),
+        "{}",
+        run.stdout
+    );
+}
