@@ -33,7 +33,7 @@ use json::{
 use ports::ports;
 use resources::file_uses;
 use service_keys::{
-    depends_on, deploy, device, extra_hosts, healthcheck, hooks, logging, service_networks,
+    depends_on, deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks,
 };
 
 /// What the canonical form needs besides the document.
@@ -194,7 +194,7 @@ impl Canon<'_> {
                 }
                 "build" => self.build(value),
                 "deploy" => deploy(value),
-                "devices" => list_of(value, device),
+                "devices" => devices(value),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
                 "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable"

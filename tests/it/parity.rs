@@ -89,3 +89,25 @@ fn config_prints_a_fraction_of_a_cpu() {
         run.stdout
     );
 }
+
+#[test]
+fn config_prints_one_device_per_target_as_compose_does() {
+    // compose 2.40.3: the last entry for a target, where the first was written
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(
+            compose_dir(
+                "services:\n  s:\n    image: x\n    devices: [\"/dev/a:/dev/b\", \"/dev/d:/dev/e\", \"/dev/c:/dev/b\", \"/dev/f:/dev/a\"]\n",
+            )
+            .path(),
+        )
+        .success();
+    let project: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let sources: Vec<&str> = project["services"]["s"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["/dev/c", "/dev/d", "/dev/f"], "{}", run.stdout);
+}
