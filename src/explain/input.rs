@@ -245,6 +245,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    deploy:\n      replicas: 1\n# file: compose.override.yaml\nservices:\n  app:\n    deploy: [replicas=2]\n",
     },
     Explanation {
+        code: "name-characters",
+        class: Class::Refused,
+        stage: Stage::Load,
+        title: "a name holds characters compose does not allow",
+        meaning: "A service, volume, secret or config is named with a character other than a letter, a digit, `.`, `_` or `-` (a space, a `/`, or nothing at all), as a key of `services`, `volumes`, `secrets` or `configs`, of a service's `depends_on` or of its `networks` mapping.",
+        kubernetes: "Compose refuses the file (`services additional properties 'a b' not allowed`); podlift refuses it too, rather than make up a name for the object.",
+        remedy: "Rename it with letters, digits, `.`, `_` and `-` only, everywhere it is named.",
+        example: "services:\n  \"my app\":\n    image: app:1\n",
+    },
+    Explanation {
         code: "name-invalid",
         class: Class::Warning,
         stage: Stage::Plan,

@@ -29,6 +29,11 @@ pub(crate) enum Shape {
     /// A mapping from names (of services, networks …) to values of a shape,
     /// or a sequence of names.
     Names(&'static Shape),
+    /// [`Shape::Names`] where compose allows only names of letters, digits,
+    /// `.`, `_` and `-` as keys of the mapping (its `^[a-zA-Z0-9._-]+$`
+    /// with no other properties): top-level `services`, `volumes`,
+    /// `secrets`, `configs`, a service's `depends_on` and `networks`.
+    ClosedNames(&'static str, &'static Shape),
 }
 
 /// A mapping with a closed set of keys.
@@ -61,12 +66,24 @@ pub(crate) static TOP_LEVEL: Object = keys(
         ("version", Shape::Any),
         ("name", Shape::Any),
         ("include", Shape::Any),
-        ("services", Shape::Names(&Shape::Keys(&SERVICE))),
+        (
+            "services",
+            Shape::ClosedNames("service", &Shape::Keys(&SERVICE)),
+        ),
         ("models", Shape::Names(&Shape::Keys(&MODEL))),
         ("networks", Shape::Names(&Shape::Keys(&NETWORK))),
-        ("volumes", Shape::Names(&Shape::Keys(&VOLUME))),
-        ("secrets", Shape::Names(&Shape::Keys(&SECRET))),
-        ("configs", Shape::Names(&Shape::Keys(&CONFIG))),
+        (
+            "volumes",
+            Shape::ClosedNames("volume", &Shape::Keys(&VOLUME)),
+        ),
+        (
+            "secrets",
+            Shape::ClosedNames("secret", &Shape::Keys(&SECRET)),
+        ),
+        (
+            "configs",
+            Shape::ClosedNames("config", &Shape::Keys(&CONFIG)),
+        ),
     ],
     true,
 );
@@ -195,7 +212,17 @@ impl Checker<'_> {
                     self.shape(value, inner);
                 }
             }
-            (Shape::Any | Shape::Names(_), _) => {}
+            (Shape::ClosedNames(what, inner), Value::Map(entries)) => {
+                for (key, value) in entries {
+                    if let Some(name) = key.as_str()
+                        && !allowed_name(name)
+                    {
+                        self.name_characters(key.span, what, name);
+                    }
+                    self.shape(value, inner);
+                }
+            }
+            (Shape::Any | Shape::Names(_) | Shape::ClosedNames(..), _) => {}
         }
     }
 
@@ -259,6 +286,20 @@ impl Checker<'_> {
         }
     }
 
+    fn name_characters(&mut self, span: Span, what: &str, name: &str) {
+        if !self.reported.insert(span) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                "name-characters",
+                format!("{what} name `{name}` holds characters compose does not allow in a name"),
+            )
+            .at(span)
+            .help("rename it with letters, digits, `.`, `_` and `-` only, as compose requires"),
+        );
+    }
+
     fn unknown(&mut self, span: Span, name: &str, object: &Object, value: &Node) {
         if !self.reported.insert(span) {
             return;
@@ -318,7 +359,7 @@ fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
             }
         }
         (Shape::Keys(object), value) => drop_in_object(value, object),
-        (Shape::Names(inner), Json::Object(entries)) => {
+        (Shape::Names(inner) | Shape::ClosedNames(_, inner), Json::Object(entries)) => {
             for value in entries.values_mut() {
                 drop_in_shape(value, inner);
             }
@@ -337,6 +378,15 @@ fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
             drop_in_shape(value, shape);
         }
     }
+}
+
+/// Whether compose allows `name` as a key of a closed mapping of names
+/// (`^[a-zA-Z0-9._-]+$`).
+fn allowed_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Whether a top-level value is a service definition of compose file

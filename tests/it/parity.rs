@@ -111,3 +111,51 @@ fn config_prints_one_device_per_target_as_compose_does() {
         .collect();
     assert_eq!(sources, ["/dev/c", "/dev/d", "/dev/f"], "{}", run.stdout);
 }
+
+#[test]
+fn names_compose_does_not_allow_are_refused() {
+    // compose 2.40.3 refuses each: "services additional properties 'a b'
+    // not allowed", "volumes additional properties 'v/x' not allowed",
+    // "services.a.depends_on additional properties '' not allowed",
+    // "services.a.networks additional properties 'a b' not allowed"
+    let cases = [
+        (
+            "services:\n  \"a b\":\n    image: x\n",
+            "service name `a b`",
+        ),
+        (
+            "services:\n  a:\n    image: x\nvolumes:\n  \"v/x\": {}\n",
+            "volume name `v/x`",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    depends_on: {\"\": {condition: service_started}}\n",
+            "`depends_on` name ``",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    networks: {\"a b\": {}}\nnetworks:\n  \"a b\": {}\n",
+            "service network name `a b`",
+        ),
+    ];
+    for (text, says) in cases {
+        let run = config(text);
+        assert_eq!(run.code, 1, "{text}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("error[name-characters]") && run.stderr.contains(says),
+            "{text}\n{}",
+            run.stderr
+        );
+    }
+    // compose accepts these: a top-level network's name is not checked, nor
+    // a service's networks written as a list
+    for text in [
+        "services:\n  a:\n    image: x\n    networks: [\"a b\"]\nnetworks:\n  \"a b\": {}\n",
+        "services:\n  a:\n    image: x.y_z-1\n  b.c_d-1:\n    image: x\n",
+    ] {
+        let run = config(text);
+        assert!(
+            !run.stderr.contains("name-characters"),
+            "{text}\n{}",
+            run.stderr
+        );
+    }
+}

@@ -26,7 +26,10 @@ pub(super) static SERVICE: Object = keys(
         ("cpus", Shape::Any),
         ("cpuset", Shape::Any),
         ("credential_spec", Shape::Keys(&CREDENTIAL_SPEC)),
-        ("depends_on", Shape::Names(&Shape::Keys(&DEPENDENCY))),
+        (
+            "depends_on",
+            Shape::ClosedNames("`depends_on`", &Shape::Keys(&DEPENDENCY)),
+        ),
         ("deploy", Shape::Keys(&DEPLOY)),
         ("develop", Shape::Keys(&DEVELOP)),
         ("device_cgroup_rules", Shape::Any),
@@ -63,7 +66,10 @@ pub(super) static SERVICE: Object = keys(
         ("memswap_limit", Shape::Any),
         ("models", Shape::Names(&Shape::Keys(&MODEL_USE))),
         ("network_mode", Shape::Any),
-        ("networks", Shape::Names(&Shape::Keys(&ATTACHMENT))),
+        (
+            "networks",
+            Shape::ClosedNames("service network", &Shape::Keys(&ATTACHMENT)),
+        ),
         ("oom_kill_disable", Shape::Any),
         ("oom_score_adj", Shape::Any),
         ("pid", Shape::Any),
