@@ -222,6 +222,15 @@ impl Checker<'_> {
                     self.shape(value, inner);
                 }
             }
+            // As a list, compose refuses an empty name whatever is selected
+            // (`refers to undefined network`, `depends on undefined service ""`).
+            (Shape::ClosedNames(what, _), Value::Seq(items)) => {
+                for item in items {
+                    if item.as_str() == Some("") {
+                        self.name_characters(item.span, what, "");
+                    }
+                }
+            }
             (Shape::Any | Shape::Names(_) | Shape::ClosedNames(..), _) => {}
         }
     }

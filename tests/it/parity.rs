@@ -159,3 +159,25 @@ fn names_compose_does_not_allow_are_refused() {
         );
     }
 }
+
+#[test]
+fn an_empty_name_in_a_list_is_refused_also_for_a_service_left_out() {
+    // compose 2.40.3, `config a`: `service "odd" refers to undefined network`,
+    // `service "odd" depends on undefined service ""`
+    for text in [
+        "services:\n  a:\n    image: x\n  odd:\n    image: y\n    networks: [\"\"]\n",
+        "services:\n  a:\n    image: x\n  odd:\n    image: y\n    depends_on: [\"\"]\n",
+    ] {
+        let dir = compose_dir(text);
+        let run = Test::new()
+            .args(["config", "a"])
+            .current_dir(dir.path())
+            .run();
+        assert_eq!(run.code, 1, "{text}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("error[name-characters]"),
+            "{text}\n{}",
+            run.stderr
+        );
+    }
+}
