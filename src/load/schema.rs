@@ -322,9 +322,9 @@ impl Checker<'_> {
             // Compose file format v1 wrote services at the top level:
             // removing them is the wrong advice.
             _ if object.what == TOP_LEVEL.what && looks_like_service(value) => diagnostic
-                .help(format!(
-                    "`{name}` looks like a service (compose file format v1 wrote services at the top level): move it under `services:`"
-                )),
+                .help(
+                    "this looks like a service (compose file format v1 wrote services at the top level): move it under `services:`",
+                ),
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None if object.extensions => {
                 diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")

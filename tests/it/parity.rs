@@ -56,14 +56,12 @@ fn services_at_the_top_level_are_told_to_move_under_services() {
     let run = config("web:\n  image: nginx\ndb:\n  build: .\n");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains(
-            "`web` looks like a service (compose file format v1 wrote services at the top level): move it under `services:`"
-        ),
+        run.stderr.contains("unknown top-level key `web`"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("`db` looks like a service"),
+        run.stderr.contains("this looks like a service (compose file format v1 wrote services at the top level): move it under `services:`"),
         "{}",
         run.stderr
     );
