@@ -33,7 +33,7 @@ use json::{
 use ports::ports;
 use resources::file_uses;
 use service_keys::{
-    depends_on, deploy, device, extra_hosts, healthcheck, hooks, logging, service_networks,
+    depends_on, deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks,
 };
 
 /// What the canonical form needs besides the document.
@@ -159,7 +159,8 @@ impl Canon<'_> {
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
             // compose leaves out a zero limit, size or CPU count (no limit)
-            if ZERO_IS_UNSET.contains(&key.as_str()) && value.scalar().is_some_and(|t| is_zero(&t))
+            if ZERO_IS_UNSET.contains(&key.as_str())
+                && value.scalar().is_some_and(|t| is_zero(&key, &t))
             {
                 continue;
             }
@@ -193,7 +194,7 @@ impl Canon<'_> {
                 }
                 "build" => self.build(value),
                 "deploy" => deploy(value),
-                "devices" => list_of(value, device),
+                "devices" => devices(value),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
                 "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable"
@@ -360,9 +361,15 @@ const ZERO_IS_UNSET: &[&str] = &[
     "shm_size",
 ];
 
-fn is_zero(text: &str) -> bool {
-    text.trim().parse::<f64>().is_ok_and(|f| f == 0.0)
-        || crate::model::units::parse_bytes(text) == Some(0)
+/// Whether `text` is zero for `key`: a CPU count is a number (`0.1` is a
+/// tenth of a CPU), a size counts whole bytes (`0.1` is none).
+fn is_zero(key: &str, text: &str) -> bool {
+    let number = text.trim().parse::<f64>().is_ok_and(|f| f == 0.0);
+    if key.starts_with("cpu") {
+        number
+    } else {
+        number || crate::model::units::parse_bytes(text) == Some(0)
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,29 @@ use super::json::{boolean, bytes, command, duration, float, integer, list_of, pl
 use crate::load::yaml::{Node, Value};
 
 /// `devices`: `SOURCE[:TARGET[:PERMISSIONS]]` in long syntax.
-pub(super) fn device(node: &Node) -> Json {
+/// `devices` as compose prints them: one entry per target, where the
+/// first was written, as the last says (compose 2.40.3 keeps the last of
+/// `/dev/a:/dev/b` and `/dev/c:/dev/b`).
+pub(super) fn devices(node: &Node) -> Json {
+    let Json::Array(items) = list_of(node, device) else {
+        return plain(node);
+    };
+    let mut out: Vec<Json> = Vec::with_capacity(items.len());
+    for item in items {
+        let target = item.get("target").cloned();
+        let earlier = target.as_ref().and_then(|target| {
+            out.iter_mut()
+                .find(|seen| seen.get("target") == Some(target))
+        });
+        match earlier {
+            Some(seen) => *seen = item,
+            None => out.push(item),
+        }
+    }
+    Json::Array(out)
+}
+
+fn device(node: &Node) -> Json {
     let Some(text) = node
         .scalar()
         .filter(|_| !matches!(node.value, Value::Map(_)))

@@ -175,6 +175,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n",
     },
     Explanation {
+        code: "key-not-string",
+        class: Class::Refused,
+        stage: Stage::Load,
+        title: "a mapping key is a number or a boolean",
+        meaning: "YAML reads an unquoted `1`, `2.5` or `true` as a number or a boolean, also as a key. Compose takes only strings as keys, anywhere in the file: in services, in free-form mappings such as `environment`, `labels` or `sysctls`, and in `x-` extensions.",
+        kubernetes: "Compose refuses the file (`non-string key in services.app.environment: 1`); podlift refuses it too, rather than read a key compose never would.",
+        remedy: "Quote the key (`\"1\": value`).",
+        example: "services:\n  app:\n    image: app:1\n    environment:\n      1: one\n",
+    },
+    Explanation {
         code: "key-unknown",
         class: Class::Refused,
         stage: Stage::Load,
@@ -233,6 +243,16 @@ pub(super) const ALL: &[Explanation] = &[
         kubernetes: "Compose cannot merge such values either; the result would be a guess.",
         remedy: "Write it the same way in both files, or tag the later one `!override` to replace it.",
         example: "services:\n  app:\n    image: app:1\n    deploy:\n      replicas: 1\n# file: compose.override.yaml\nservices:\n  app:\n    deploy: [replicas=2]\n",
+    },
+    Explanation {
+        code: "name-characters",
+        class: Class::Refused,
+        stage: Stage::Load,
+        title: "a name holds characters compose does not allow",
+        meaning: "A service, volume, secret or config is named with a character other than a letter, a digit, `.`, `_` or `-` (a space, a `/`, or nothing at all), as a key of `services`, `volumes`, `secrets` or `configs`, of a service's `depends_on` or of its `networks` mapping.",
+        kubernetes: "Compose refuses the file (`services additional properties 'a b' not allowed`); podlift refuses it too, rather than make up a name for the object.",
+        remedy: "Rename it with letters, digits, `.`, `_` and `-` only, everywhere it is named.",
+        example: "services:\n  \"my app\":\n    image: app:1\n",
     },
     Explanation {
         code: "name-invalid",

@@ -29,6 +29,11 @@ pub(crate) enum Shape {
     /// A mapping from names (of services, networks …) to values of a shape,
     /// or a sequence of names.
     Names(&'static Shape),
+    /// [`Shape::Names`] where compose allows only names of letters, digits,
+    /// `.`, `_` and `-` as keys of the mapping (its `^[a-zA-Z0-9._-]+$`
+    /// with no other properties): top-level `services`, `volumes`,
+    /// `secrets`, `configs`, a service's `depends_on` and `networks`.
+    ClosedNames(&'static str, &'static Shape),
 }
 
 /// A mapping with a closed set of keys.
@@ -61,12 +66,24 @@ pub(crate) static TOP_LEVEL: Object = keys(
         ("version", Shape::Any),
         ("name", Shape::Any),
         ("include", Shape::Any),
-        ("services", Shape::Names(&Shape::Keys(&SERVICE))),
+        (
+            "services",
+            Shape::ClosedNames("service", &Shape::Keys(&SERVICE)),
+        ),
         ("models", Shape::Names(&Shape::Keys(&MODEL))),
         ("networks", Shape::Names(&Shape::Keys(&NETWORK))),
-        ("volumes", Shape::Names(&Shape::Keys(&VOLUME))),
-        ("secrets", Shape::Names(&Shape::Keys(&SECRET))),
-        ("configs", Shape::Names(&Shape::Keys(&CONFIG))),
+        (
+            "volumes",
+            Shape::ClosedNames("volume", &Shape::Keys(&VOLUME)),
+        ),
+        (
+            "secrets",
+            Shape::ClosedNames("secret", &Shape::Keys(&SECRET)),
+        ),
+        (
+            "configs",
+            Shape::ClosedNames("config", &Shape::Keys(&CONFIG)),
+        ),
     ],
     true,
 );
@@ -173,6 +190,7 @@ pub(crate) fn check(root: &Node, reported: &mut HashSet<Span>, diagnostics: &mut
         diagnostics,
     };
     checker.object(root, &TOP_LEVEL);
+    checker.key_types(root, 0);
 }
 
 struct Checker<'a> {
@@ -194,7 +212,26 @@ impl Checker<'_> {
                     self.shape(value, inner);
                 }
             }
-            (Shape::Any | Shape::Names(_), _) => {}
+            (Shape::ClosedNames(what, inner), Value::Map(entries)) => {
+                for (key, value) in entries {
+                    if let Some(name) = key.as_str()
+                        && !allowed_name(name)
+                    {
+                        self.name_characters(key.span, what, name);
+                    }
+                    self.shape(value, inner);
+                }
+            }
+            // As a list, compose refuses an empty name whatever is selected
+            // (`refers to undefined network`, `depends on undefined service ""`).
+            (Shape::ClosedNames(what, _), Value::Seq(items)) => {
+                for item in items {
+                    if item.as_str() == Some("") {
+                        self.name_characters(item.span, what, "");
+                    }
+                }
+            }
+            (Shape::Any | Shape::Names(_) | Shape::ClosedNames(..), _) => {}
         }
     }
 
@@ -209,12 +246,70 @@ impl Checker<'_> {
             if let Some((_, shape)) = object.keys.iter().find(|(k, _)| *k == name) {
                 self.shape(value, shape);
             } else if !(object.extensions && name.starts_with("x-")) {
-                self.unknown(key.span, name, object);
+                self.unknown(key.span, name, object, value);
             }
         }
     }
 
-    fn unknown(&mut self, span: Span, name: &str, object: &Object) {
+    /// Compose refuses a number or a boolean as a mapping key anywhere in
+    /// the file, extensions and free-form mappings too (`non-string key in
+    /// services.web.environment: 1`). Null and collection keys are refused
+    /// where the model reads them.
+    fn key_types(&mut self, node: &Node, depth: usize) {
+        // The parser bounds nesting already; this keeps the walk bounded
+        // on its own.
+        if depth > super::yaml::MAX_DEPTH {
+            return;
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    let found = match &key.value {
+                        Value::Number(text) => Some(("a number", text.clone())),
+                        Value::Bool(flag) => Some(("a boolean", flag.to_string())),
+                        _ => None,
+                    };
+                    if let Some((kind, text)) = found
+                        && self.reported.insert(key.span)
+                    {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "key-not-string",
+                                format!("mapping key `{text}` must be a string, found {kind}"),
+                            )
+                            .at(key.span)
+                            .help(format!(
+                                "quote it (`\"{text}\"`): compose refuses keys that are not strings"
+                            )),
+                        );
+                    }
+                    self.key_types(value, depth + 1);
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    self.key_types(item, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn name_characters(&mut self, span: Span, what: &str, name: &str) {
+        if !self.reported.insert(span) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                "name-characters",
+                format!("{what} name `{name}` holds characters compose does not allow in a name"),
+            )
+            .at(span)
+            .help("rename it with letters, digits, `.`, `_` and `-` only, as compose requires"),
+        );
+    }
+
+    fn unknown(&mut self, span: Span, name: &str, object: &Object, value: &Node) {
         if !self.reported.insert(span) {
             return;
         }
@@ -224,6 +319,12 @@ impl Checker<'_> {
         )
         .at(span);
         diagnostic = match closest(object, name) {
+            // Compose file format v1 wrote services at the top level:
+            // removing them is the wrong advice.
+            _ if object.what == TOP_LEVEL.what && looks_like_service(value) => diagnostic
+                .help(
+                    "this looks like a service (compose file format v1 wrote services at the top level): move it under `services:`",
+                ),
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None if object.extensions => {
                 diagnostic.help("remove it, or prefix it with `x-` to mark it as an extension")
@@ -267,7 +368,7 @@ fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
             }
         }
         (Shape::Keys(object), value) => drop_in_object(value, object),
-        (Shape::Names(inner), Json::Object(entries)) => {
+        (Shape::Names(inner) | Shape::ClosedNames(_, inner), Json::Object(entries)) => {
             for value in entries.values_mut() {
                 drop_in_shape(value, inner);
             }
@@ -286,6 +387,25 @@ fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
             drop_in_shape(value, shape);
         }
     }
+}
+
+/// Whether compose allows `name` as a key of a closed mapping of names
+/// (`^[a-zA-Z0-9._-]+$`).
+fn allowed_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Whether a top-level value is a service definition of compose file
+/// format v1: a mapping with an `image` or a `build`.
+fn looks_like_service(value: &Node) -> bool {
+    value.as_map().is_some_and(|entries| {
+        entries
+            .iter()
+            .any(|(key, _)| matches!(key.as_str(), Some("image" | "build")))
+    })
 }
 
 /// The known key closest to `name`, for "did you mean".

@@ -50,6 +50,7 @@ mod network_privilege;
 mod node_paths;
 mod output;
 mod output_safety;
+mod parity;
 mod pod_security;
 mod printed_lines;
 mod private_files;

@@ -375,7 +375,7 @@ fn short_devices_are_printed_as_compose_prints_them() {
         config["services"]["app"]["devices"],
         serde_json::json!([
             {"source": "/dev/a", "target": "/dev/a", "permissions": "rwm"},
-            {"target": "/dev/b", "permissions": "rwm"},
+            // compose keeps one entry per target: the last (`/dev/a:/dev/b:`)
             {"source": "/dev/a", "target": "/dev/b"},
         ])
     );
