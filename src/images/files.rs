@@ -7,9 +7,6 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// The kernel's file systems: never read.
-const KERNEL: [&str; 3] = ["/proc", "/sys", "/dev"];
-
 /// What an archive path is.
 #[derive(Debug)]
 pub enum UserPath {
@@ -25,7 +22,7 @@ pub enum UserPath {
 /// It is missing, of the kernel, or neither a directory nor a regular file.
 pub fn open_user_path(path: &Path) -> Result<UserPath, String> {
     let real = std::fs::canonicalize(path).map_err(|e| lower(&e))?;
-    if KERNEL.iter().any(|k| real.starts_with(k)) {
+    if crate::load::host_files::is_kernel(&real) {
         return Err("it is a file of the kernel".into());
     }
     let meta = std::fs::metadata(&real).map_err(|e| lower(&e))?;
@@ -42,15 +39,7 @@ pub fn open_user_path(path: &Path) -> Result<UserPath, String> {
 /// # Errors
 /// It cannot be opened or is not a regular file.
 pub fn open_regular(path: &Path) -> Result<File, String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
-    }
-    let file = options
-        .open(path)
+    let file = crate::load::host_files::open_no_follow(path)
         .map_err(|e| format!("`{}` cannot be opened: {}", path.display(), lower(&e)))?;
     let meta = file.metadata().map_err(|e| lower(&e))?;
     if meta.is_file() {

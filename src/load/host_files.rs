@@ -276,7 +276,7 @@ impl HostFiles {
             .map_err(|e| Refusal::Missing(e.to_string().to_lowercase()))?;
         let meta =
             std::fs::metadata(&real).map_err(|e| Refusal::Missing(e.to_string().to_lowercase()))?;
-        let not_regular = if KERNEL.iter().any(|k| real.starts_with(k)) {
+        let not_regular = if is_kernel(&real) {
             Some("a file of the kernel")
         } else {
             what(meta.file_type())
@@ -361,14 +361,7 @@ impl HostFiles {
     /// the handle is a regular file, and reads at most `limit` bytes.
     fn open_regular(&self, real: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
         let unreadable = |e: std::io::Error| Refusal::Unreadable(e.to_string().to_lowercase());
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
-        }
-        let file = options.open(real).map_err(unreadable)?;
+        let file = open_no_follow(real).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
         if let Some(what) = what(meta.file_type()) {
             return Err(Refusal::NotRegular {
@@ -394,6 +387,31 @@ impl HostFiles {
         }
         Ok(bytes)
     }
+}
+
+/// Opens `real` for reading without blocking (a FIFO), without following a
+/// final link swapped in after it was resolved, and without taking a
+/// terminal: the one way podlift opens a host file (check the handle's type
+/// after). Used by the image archives too.
+///
+/// # Errors
+/// The file cannot be opened.
+pub fn open_no_follow(real: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
+    }
+    options.open(real)
+}
+
+/// Whether `real` (a resolved path) lies in the kernel's file systems,
+/// which podlift never reads.
+#[must_use]
+pub fn is_kernel(real: &Path) -> bool {
+    KERNEL.iter().any(|k| real.starts_with(k))
 }
 
 /// What a file that is not a regular file is; `None` for a regular file.

@@ -34,6 +34,7 @@ E2E_TOOLS=(
     "procps /usr/bin/pgrep"
     "mount /usr/bin/mount"
     "mount /usr/bin/umount"
+    "buildah /usr/bin/buildah"             # image-facts (lib/images.sh): images built offline
 )
 DOCKER=/usr/bin/docker
 DOCKERD=/usr/sbin/dockerd
