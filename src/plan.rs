@@ -15,8 +15,10 @@ mod addresses;
 mod auto;
 mod checks;
 mod container;
+mod context;
 mod env;
 pub(crate) mod from_image;
+mod group;
 mod host_network;
 mod hosts;
 mod label_keys;
@@ -26,6 +28,7 @@ pub use names::label_problem;
 mod network_mode;
 pub(crate) mod network_policy;
 mod order;
+mod pod;
 mod pod_level;
 mod pod_names;
 mod ports;
@@ -44,7 +47,6 @@ use crate::diagnostic::Diagnostics;
 use crate::model::Project;
 pub use crate::model::healthcheck::HealthProbe;
 pub use address_map::{AddressMap, MapEntry};
-use addresses::Addresses;
 pub use container::{ContainerPlan, Details, Probe, escape};
 pub use env::{EnvValue, EnvVar};
 pub use from_image::{Carried, CopyUp};
@@ -173,15 +175,14 @@ pub struct Plan {
 pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnostics) -> Plan {
     let kept = scaled_out::without_scaled_out(project, diagnostics);
     let project = kept.as_ref().unwrap_or(project);
-    let mut pods = match options.strategy {
-        Strategy::Pod => vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)],
-        Strategy::Split => {
-            let groups = auto::one_per_unit(project, &split::groups(project));
-            let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
-            split::split(&pod, project, options, &groups, diagnostics)
+    let grouping = group::group(project, options);
+    let mut pods = plan_pods(project, options, &grouping, diagnostics);
+    if grouping.groups.len() > 1 && options.strategy == Strategy::Auto {
+        auto::explain(&grouping.groups, project, diagnostics);
+        for (plan, group) in pods.iter_mut().zip(&grouping.groups) {
+            plan.reason.clone_from(&group.reason);
         }
-        Strategy::Auto => auto_pods(project, options, diagnostics),
-    };
+    }
     // Every Pod, the one Pod too: without a policy every Pod of the cluster
     // reaches every container port, also those compose kept to its networks.
     network_policy::attach(&mut pods, project);
@@ -231,33 +232,19 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// The auto strategy: the groups the project's facts give (ports, network
-/// modes, replicas, pod-wide values, network privilege, `x-podlift.group`);
-/// one Pod when they are one group of the ordinary kind, else one Pod per
-/// group, each explained.
-fn auto_pods(
+/// Plans each Pod of `grouping` from one shared context: the project-wide
+/// checks run once, then each Pod's own.
+fn plan_pods(
     project: &Project,
     options: &PlanOptions,
+    grouping: &group::Grouping,
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let groups = auto::groups(
-        project,
-        &split::groups(project),
-        &options.allow_shared_ports,
-    );
-    if !auto::needs_several(&groups) {
-        return vec![one_pod(project, options, Layout::OnePod, &[], diagnostics)];
+    let context = context::Context::new(project, options, grouping, diagnostics);
+    match grouping.groups.first() {
+        Some(group) if context.one_pod() => vec![pod::one(context, group, diagnostics)],
+        _ => split::pods(&context, diagnostics),
     }
-    let pod = one_pod(project, options, Layout::Split, &groups, diagnostics);
-    let mut plans = split::split(&pod, project, options, &groups, diagnostics);
-    let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
-    auto::explain(&groups, &names, project, diagnostics);
-    if plans.len() > 1 {
-        for (plan, group) in plans.iter_mut().zip(&groups) {
-            plan.reason.clone_from(&group.reason);
-        }
-    }
-    plans
 }
 
 /// Everything the renderer needs for the one Pod.
@@ -303,117 +290,6 @@ pub enum Role {
     Init,
 }
 
-/// Plans the one Pod of every service; with `Layout::Split` the checks and
-/// settings that [`split::split`] makes per Pod are left to it, and
-/// `groups` are the Pods it will make (empty for one Pod).
-fn one_pod(
-    project: &Project,
-    options: &PlanOptions,
-    layout: Layout,
-    groups: &[auto::Group],
-    diagnostics: &mut Diagnostics,
-) -> PodPlan {
-    let split = layout == Layout::Split;
-    network_mode::check_network_modes(project, layout, diagnostics);
-    process::check_targets(project, diagnostics);
-    checks::check_addresses(
-        project,
-        &options.extra_addresses,
-        &options.pod_cidrs,
-        &options.service_cidrs,
-        diagnostics,
-    );
-    let addresses = Addresses::collect(project, &options.extra_addresses, diagnostics);
-    let order = order::start_order(project, diagnostics);
-    let name = names::dns_label(&project.name, "podlift");
-    let mut storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
-    storage.copy_image = init_image(project, options, false);
-    // Start order holds inside a Pod only (across Pods, `start_order` waits).
-    let group_of: std::collections::HashMap<&str, usize> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, group)| group.members.iter().map(move |m| (m.as_str(), g)))
-        .collect();
-    let together = |a: &str, b: &str| group_of.get(a) == group_of.get(b);
-    let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
-    let mut containers = container::plan_containers(
-        project,
-        &order,
-        &roles,
-        &addresses,
-        &storage,
-        options.health_probe,
-        diagnostics,
-    );
-    if !split {
-        ports::check_ports(
-            &containers,
-            project,
-            &options.allow_shared_ports,
-            layout,
-            diagnostics,
-        );
-    }
-    // Init containers run in list order before the rest: keep start order among them.
-    containers.sort_by_key(|c| c.role == Role::Container);
-    let mut services = services::plan_services(project, &containers, options.service_type);
-    checks::check_restart(project, &roles, diagnostics);
-    let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
-    // Split: each Pod's own rules (split.rs).
-    let inbound = if options.inbound_dnat && !split {
-        inbound_rules(&containers, true, &mut services)
-    } else {
-        Vec::new()
-    };
-    let loopback = (!addresses.all.is_empty()).then(|| LoopbackInit {
-        image: String::new(),
-        privileged: options.privileged_init,
-        addresses: addresses.all.clone(),
-        map: None,
-        inbound,
-    });
-    let loopback = loopback.map(|mut init| {
-        init.image = init_image(project, options, init.needs_iptables());
-        init
-    });
-    if !split {
-        checks::check_replicas(project, diagnostics);
-        if project.services.len() > 1 {
-            for service in &project.services {
-                checks::warn_network_privilege(service, "every container of the Pod", diagnostics);
-            }
-        }
-    }
-    checks::notes(project, layout, diagnostics);
-    checks::note_captured_environment(project, diagnostics);
-    reach::notes(project, &addresses.all, layout, diagnostics);
-    // Split: each Pod takes its settings from its own members (split.rs).
-    let mut pod = if split {
-        PodLevel::default()
-    } else {
-        pod_level(&project.services.iter().collect::<Vec<_>>(), diagnostics)
-    };
-    pod.process = process::level(&containers);
-    if !split {
-        process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
-        process::note_shared_pid(project, &containers, diagnostics);
-    }
-    PodPlan {
-        pod,
-        replicas: 1,
-        reason: None,
-        project: project.name.clone(),
-        name,
-        loopback,
-        wait: None,
-        containers,
-        host_aliases,
-        storage,
-        services,
-        network_policy: None,
-    }
-}
-
 /// The plan of a compose text, for unit tests of later stages: the one Pod
 /// of `options` (the pod strategy unless it says otherwise).
 #[cfg(test)]
@@ -435,8 +311,13 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         &std::collections::BTreeMap::default(),
         &mut diagnostics,
     );
-    let pod = one_pod(&project, options, Layout::OnePod, &[], &mut diagnostics);
-    (pod, diagnostics)
+    let options = PlanOptions {
+        strategy: Strategy::Pod,
+        ..options.clone()
+    };
+    let grouping = group::group(&project, &options);
+    let pods = plan_pods(&project, &options, &grouping, &mut diagnostics);
+    (pods.into_iter().next().unwrap(), diagnostics)
 }
 
 #[cfg(test)]

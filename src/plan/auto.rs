@@ -23,6 +23,7 @@ use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::plan::addresses::namespace_owner;
+use crate::plan::group::{Group, ServiceId, names_of};
 use crate::plan::ports::SharedPort;
 use crate::plan::{checks, pod_level, pod_names, ports};
 
@@ -65,24 +66,12 @@ enum Clash {
     PodWide(&'static str),
 }
 
-/// One Pod of the auto strategy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Group {
-    /// Its stable name ([`pod_names::group_name`]).
-    pub name: String,
-    /// Its services, units in the order of their names, each unit's in
-    /// compose order.
-    pub members: Vec<String>,
-    /// Why it exists beside the first Pod (`None` for the first).
-    pub reason: Option<String>,
-    /// A unit that must be alone, and why.
-    pub alone: Option<Alone>,
-}
-
 /// A unit that cannot be divided, with what decides where it may go.
 struct Unit {
     name: String,
-    members: Vec<String>,
+    members: Vec<ServiceId>,
+    /// Its first member's name, for messages.
+    lead: String,
     /// Ports and protocols its containers listen on (declared, or called by
     /// their own health checks).
     ports: BTreeSet<(u16, Protocol)>,
@@ -163,7 +152,7 @@ impl Bin {
 /// to place them): ports declared or exposed, preset addresses (a shared
 /// namespace's owner's), replicas, network modes, pod-wide values,
 /// network privilege, groups.
-fn units(project: &Project, units: &[(String, Vec<String>)]) -> Vec<Unit> {
+fn units(project: &Project, units: &[(String, Vec<ServiceId>)]) -> Vec<Unit> {
     units
         .iter()
         .map(|(name, members)| {
@@ -174,7 +163,7 @@ fn units(project: &Project, units: &[(String, Vec<String>)]) -> Vec<Unit> {
             let mut privileged = None;
             let mut group = None;
             for member in members {
-                if let Some(service) = project.service(member) {
+                if let Some(service) = member.of(project) {
                     ports.extend(
                         service
                             .ports
@@ -198,7 +187,8 @@ fn units(project: &Project, units: &[(String, Vec<String>)]) -> Vec<Unit> {
                         && privileged.is_none()
                         && let Some(what) = checks::network_privilege(service)
                     {
-                        privileged = Some(Alone::NetworkPrivilege(member.clone(), what));
+                        privileged =
+                            Some(Alone::NetworkPrivilege(service.name.value.clone(), what));
                     }
                     if group.is_none() {
                         group = service
@@ -227,6 +217,9 @@ fn units(project: &Project, units: &[(String, Vec<String>)]) -> Vec<Unit> {
             Unit {
                 name: name.clone(),
                 members: members.clone(),
+                lead: members
+                    .first()
+                    .map_or_else(String::new, |m| m.name(project).to_string()),
                 ports,
                 own_addresses,
                 pod_wide,
@@ -276,7 +269,8 @@ fn clash_reason(units: &[Unit], at: usize, mut blocked: Vec<Clash>) -> Option<St
                     .collect();
                 let on: Vec<String> = with
                     .iter()
-                    .flat_map(|u| u.members.iter().take(1).cloned())
+                    .filter(|u| !u.members.is_empty())
+                    .map(|u| u.lead.clone())
                     .collect();
                 // Services that each bind an address of their own may share it.
                 let share = if with.iter().all(|u| u.own_addresses) {
@@ -307,7 +301,8 @@ fn clash_reason(units: &[Unit], at: usize, mut blocked: Vec<Clash>) -> Option<St
                     .take(at)
                     .filter(|u| value_of(u).is_some_and(|v| Some(v) != own))
                     .chain(units.get(at))
-                    .flat_map(|u| u.members.iter().take(1).cloned())
+                    .filter(|u| !u.members.is_empty())
+                    .map(|u| u.lead.clone())
                     .collect();
                 format!(
                     "services {} set `{key}` differently, and a Pod has one",
@@ -324,7 +319,7 @@ fn clash_reason(units: &[Unit], at: usize, mut blocked: Vec<Clash>) -> Option<St
 #[must_use]
 pub fn groups(
     project: &Project,
-    indivisible: &[(String, Vec<String>)],
+    indivisible: &[(String, Vec<ServiceId>)],
     allowed: &[SharedPort],
 ) -> Vec<Group> {
     let mut units = units(project, indivisible);
@@ -412,28 +407,29 @@ fn into_groups(
     let mut out: Vec<Group> = Vec::new();
     for (k, (mut bin, reason)) in bins.into_iter().zip(reasons).enumerate() {
         bin.sort_unstable();
-        let members: Vec<String> = bin
+        let members: Vec<ServiceId> = bin
             .iter()
             .filter_map(|&u| units.get(u))
-            .flat_map(|u| u.members.iter().cloned())
+            .flat_map(|u| u.members.iter().copied())
             .collect();
         let first = bin.first().and_then(|&u| units.get(u));
         let alone = first.and_then(|u| u.alone.clone());
         let name = pod_names::group_name(&members, project);
+        let named = names_of(&members, project);
         let reason = match &alone {
             Some(Alone::Host) => Some(format!(
                 "{} {} `network_mode: host`: its Pod has `hostNetwork: true`",
-                services(&members),
+                services(&named),
                 if members.len() == 1 { "uses" } else { "use" }
             )),
             Some(Alone::NoNetwork) => Some(format!(
                 "{} {} `network_mode: none`: its Pod gets no Service and reaches no peer",
-                services(&members),
+                services(&named),
                 if members.len() == 1 { "uses" } else { "use" }
             )),
             Some(Alone::Replicas(n)) => Some(format!(
                 "{} {} for {n} replicas: only a Deployment of its own can scale alone",
-                services(&members),
+                services(&named),
                 if members.len() == 1 { "asks" } else { "ask" }
             )),
             Some(Alone::NetworkPrivilege(service, what)) => Some(format!(
@@ -441,7 +437,7 @@ fn into_groups(
             )),
             Some(Alone::Group(group)) => Some(format!(
                 "{} {} `x-podlift.group: {group}`",
-                services(&members),
+                services(&named),
                 if members.len() == 1 { "is in" } else { "form" }
             )),
             None if k == 0 => None,
@@ -449,6 +445,7 @@ fn into_groups(
         };
         out.push(Group {
             name,
+            pod: String::new(),
             members,
             reason,
             alone,
@@ -459,11 +456,12 @@ fn into_groups(
 
 /// The split strategy's Pods: one per indivisible unit.
 #[must_use]
-pub fn one_per_unit(project: &Project, indivisible: &[(String, Vec<String>)]) -> Vec<Group> {
+pub fn one_per_unit(project: &Project, indivisible: &[(String, Vec<ServiceId>)]) -> Vec<Group> {
     units(project, indivisible)
         .into_iter()
         .map(|u| Group {
             name: u.name,
+            pod: String::new(),
             members: u.members,
             reason: None,
             alone: u.alone,
@@ -472,31 +470,27 @@ pub fn one_per_unit(project: &Project, indivisible: &[(String, Vec<String>)]) ->
 }
 
 /// One note per Pod beyond the first: why it exists.
-pub fn explain(
-    groups: &[Group],
-    pod_names: &[String],
-    project: &Project,
-    diagnostics: &mut Diagnostics,
-) {
+pub fn explain(groups: &[Group], project: &Project, diagnostics: &mut Diagnostics) {
     let total = groups.len();
     if total < 2 {
         return;
     }
-    for (group, pod) in groups.iter().zip(pod_names) {
+    for group in groups {
+        let pod = &group.pod;
         let Some(reason) = &group.reason else {
             continue;
         };
         let span = group
             .members
             .first()
-            .and_then(|m| project.service(m))
+            .and_then(|m| m.of(project))
             .map(|s| s.name.span);
         diagnostics.push(
             Diagnostic::note(
                 "auto-split",
                 format!(
                     "{reason}; so {} run{} in Pod `{pod}` ({total} Pods in all)",
-                    and_list(&group.members),
+                    and_list(&names_of(&group.members, project)),
                     if group.members.len() == 1 { "s" } else { "" },
                 ),
             )
@@ -510,7 +504,7 @@ pub fn explain(
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::{Alone, Clash, Protocol, SharedPort, Unit, clash_reason, fill};
+    use super::{Alone, Clash, Protocol, ServiceId, SharedPort, Unit, clash_reason, fill};
 
     /// The placement as it was first written: each unit compared with
     /// each unit of each Pod, the first clashing port of the first
@@ -605,7 +599,8 @@ mod tests {
                     .collect();
                 Unit {
                     name: format!("u{i}"),
-                    members: vec![format!("u{i}")],
+                    members: vec![ServiceId(i)],
+                    lead: format!("u{i}"),
                     ports,
                     own_addresses: next(3) != 0,
                     pod_wide: Vec::new(),

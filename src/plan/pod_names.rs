@@ -15,14 +15,15 @@
 
 use crate::model::Project;
 use crate::plan::addresses::namespace_owner;
+use crate::plan::group::ServiceId;
 use crate::plan::names;
 
 /// A group's stable name: the first in sort order of its services'
 /// `x-podlift.group`s, else of the services whose network namespaces its
 /// services live in.
 #[must_use]
-pub(crate) fn group_name(members: &[String], project: &Project) -> String {
-    let services = || members.iter().filter_map(|m| project.service(m));
+pub(crate) fn group_name(members: &[ServiceId], project: &Project) -> String {
+    let services = || members.iter().filter_map(|m| m.of(project));
     let chosen = services()
         .filter_map(|s| s.group.as_ref())
         .map(|g| g.value.as_str())
@@ -33,7 +34,7 @@ pub(crate) fn group_name(members: &[String], project: &Project) -> String {
                 .map(|s| namespace_owner(project, s).name.value.as_str())
                 .min()
         })
-        .or_else(|| members.iter().map(String::as_str).min())
+        .or_else(|| members.iter().map(|m| m.name(project)).min())
         .unwrap_or_default()
         .to_string()
 }

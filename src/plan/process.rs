@@ -5,7 +5,6 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::process::{Hook, NamespaceMode, SecurityOpt};
 use crate::model::service::Service;
-use std::collections::HashMap;
 
 use crate::model::Project;
 use crate::plan::{ContainerPlan, PodLevel};
@@ -229,9 +228,14 @@ pub fn warn_widened_groups(
 /// service of another Pod no longer does: Pods share neither namespace.
 pub fn note_split(
     project: &Project,
-    group_of: &HashMap<&str, usize>,
+    grouping: &crate::plan::group::Grouping,
     diagnostics: &mut Diagnostics,
 ) {
+    let group_of = |name: &str| {
+        project
+            .position(name)
+            .and_then(|i| grouping.group(crate::plan::group::ServiceId(i)))
+    };
     for service in &project.services {
         let name = service.name.value.as_str();
         for (key, mode) in [
@@ -243,10 +247,10 @@ pub fn note_split(
             else {
                 continue;
             };
-            let Some(theirs) = group_of.get(target.as_str()) else {
+            let Some(theirs) = group_of(target) else {
                 continue;
             };
-            if group_of.get(name) == Some(theirs) {
+            if group_of(name) == Some(theirs) {
                 continue;
             }
             diagnostics.push(

@@ -13,139 +13,57 @@ mod storage;
 use services::{address_map, services_and_owners};
 use storage::{StorageIndex, storage_for};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::plan::address_map::AddressMap;
-use crate::plan::addresses::namespace_owner;
-use crate::plan::auto::{Alone, Group};
+use crate::plan::auto::Alone;
+use crate::plan::context::Context;
+use crate::plan::group::Group;
 use crate::plan::{
-    ContainerPlan, Controller, Layout, LoopbackInit, PlanOptions, PodPlan, Role, ServicePlan,
-    inbound_rules, init_image, pod_names,
+    ContainerPlan, Controller, HostAlias, Layout, LoopbackInit, PodPlan, Role, ServicePlan,
+    inbound_rules, init_image,
 };
 
-/// The root of `i` in the union-find forest, halving paths on the way.
-fn find(parent: &mut [usize], mut i: usize) -> usize {
-    while let Some(&p) = parent.get(i) {
-        if p == i {
-            break;
-        }
-        let grand = parent.get(p).copied().unwrap_or(p);
-        if let Some(slot) = parent.get_mut(i) {
-            *slot = grand;
-        }
-        i = p;
-    }
-    i
-}
-
-/// The indivisible groups of services (sharing a network namespace or an
-/// `x-podlift.group`), in compose order, each with its stable name
-/// ([`pod_names::group_name`]).
-#[must_use]
-pub fn groups(project: &Project) -> Vec<(String, Vec<String>)> {
-    // Union-find over service positions.
-    let count = project.services.len();
-    let mut parent: Vec<usize> = (0..count).collect();
-    let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
-        let (ra, rb) = (find(parent, a), find(parent, b));
-        if ra != rb {
-            let (low, high) = (ra.min(rb), ra.max(rb));
-            if let Some(slot) = parent.get_mut(high) {
-                *slot = low;
-            }
-        }
-    };
-    let mut by_group: HashMap<&str, usize> = HashMap::new();
-    for (i, service) in project.services.iter().enumerate() {
-        let owner = namespace_owner(project, service);
-        if let Some(j) = project.position(&owner.name.value) {
-            union(&mut parent, i, j);
-        }
-        if let Some(group) = &service.group {
-            match by_group.get(group.value.as_str()) {
-                Some(&j) => union(&mut parent, i, j),
-                None => {
-                    by_group.insert(&group.value, i);
-                }
-            }
-            // `group: NAME` naming a service keeps the two together.
-            if let Some(j) = project.position(&group.value) {
-                union(&mut parent, i, j);
-            }
-        }
-    }
-    let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (i, service) in project.services.iter().enumerate() {
-        members
-            .entry(find(&mut parent, i))
-            .or_default()
-            .push(service.name.value.clone());
-    }
-    members
-        .into_values()
-        .map(|services| (pod_names::group_name(&services, project), services))
-        .collect()
-}
-
-/// Splits the one-Pod plan into one plan per group.
-pub fn split(
-    plan: &PodPlan,
-    project: &Project,
-    options: &PlanOptions,
-    pods: &[Group],
-    diagnostics: &mut Diagnostics,
-) -> Vec<PodPlan> {
-    let groups: Vec<(String, Vec<String>)> = pods
-        .iter()
-        .map(|g| (g.name.clone(), g.members.clone()))
-        .collect();
+/// The Pods of `context.grouping`, each from the shared context and its
+/// group, joined by the address map and peers' Services.
+pub(crate) fn pods(context: &Context<'_>, diagnostics: &mut Diagnostics) -> Vec<PodPlan> {
+    let (project, grouping) = (context.project, context.grouping);
+    let groups = &grouping.groups;
     // Groups in the host's network or in none: no Service, no address map.
-    let isolated: BTreeSet<usize> = pods
+    let isolated: BTreeSet<usize> = groups
         .iter()
         .enumerate()
         .filter(|(_, g)| matches!(g.alone, Some(Alone::Host | Alone::NoNetwork)))
         .map(|(i, _)| i)
         .collect();
-    let group_of: HashMap<&str, usize> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, (_, services))| services.iter().map(move |s| (s.as_str(), g)))
-        .collect();
-    let (mut services_by_group, owner_of) = services_and_owners(
-        plan,
-        project,
-        groups.len(),
-        &group_of,
-        &isolated,
-        options,
-        diagnostics,
-    );
-    let by_service: HashMap<&str, &ContainerPlan> = plan
-        .containers
-        .iter()
-        .map(|c| (c.service.as_str(), c))
-        .collect();
-    let start_order: HashMap<&str, usize> = plan
-        .containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.service.as_str(), i))
-        .collect();
+    let (mut services_by_group, owner_of) = services_and_owners(context, &isolated, diagnostics);
+    let mut by_id: Vec<Option<&ContainerPlan>> = vec![None; project.services.len()];
+    // Each group's containers (positions in `context.containers`), in the
+    // context's order.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for (i, (id, container)) in context.ids.iter().zip(&context.containers).enumerate() {
+        if let Some(slot) = by_id.get_mut(id.0) {
+            *slot = Some(container);
+        }
+        if let Some(list) = grouping.group(*id).and_then(|g| members.get_mut(g)) {
+            list.push(i);
+        }
+    }
     let host_aliases = peer_names::plan(
         project,
         &peer_names::Peers {
-            group_of: &group_of,
-            containers: &by_service,
+            grouping,
+            containers: &by_id,
         },
         &mut services_by_group,
         diagnostics,
     );
-    let map = address_map(plan, project, &owner_of, diagnostics);
-    let storage_index = StorageIndex::new(&plan.storage);
+    let map = address_map(context, &owner_of, diagnostics);
+    let storage_index = StorageIndex::new(&context.storage);
     // The groups whose addresses are in the map: a Pod reads the map when
     // another group's are.
     let mapped: BTreeSet<usize> = owner_of
@@ -153,32 +71,23 @@ pub fn split(
         .filter(|(address, _)| address.is_ipv4())
         .map(|(_, (g, _, _))| *g)
         .collect();
-    let declared: BTreeSet<IpAddr> = plan
+    let declared: BTreeSet<IpAddr> = context
         .containers
         .iter()
         .flat_map(|c| c.addresses.iter().copied())
         .collect();
-    let extra: Vec<IpAddr> = plan
-        .loopback
+    let extra: Vec<IpAddr> = context
+        .addresses
+        .all
         .iter()
-        .flat_map(|l| l.addresses.iter().copied())
+        .copied()
         .filter(|a| !declared.contains(a))
         .collect();
-    warn_shared_privilege(&groups, project, diagnostics);
-    crate::plan::process::note_split(project, &group_of, diagnostics);
-    let pod_names = pod_names::pod_names(
-        &plan.name,
-        &groups,
-        options.strategy == crate::plan::Strategy::Auto,
-    );
-    let common = Common {
-        names: &pod_names,
-        plan,
-        project,
-        options,
-        pods,
-        by_service: &by_service,
-        start_order: &start_order,
+    warn_shared_privilege(groups, project, diagnostics);
+    crate::plan::process::note_split(project, grouping, diagnostics);
+    let joined = Joined {
+        context,
+        members: &members,
         extra: &extra,
         map: map.as_ref(),
         mapped: &mapped,
@@ -188,30 +97,25 @@ pub fn split(
     let pods: Vec<PodPlan> = groups
         .iter()
         .enumerate()
-        .map(|(g, (group, members))| {
+        .map(|(g, group)| {
             let aliases = if isolated.contains(&g) {
                 Vec::new()
             } else {
                 host_aliases.get(g).cloned().unwrap_or_default()
             };
             let services = services_by_group.get(g).cloned().unwrap_or_default();
-            common.pod(g, group, members, aliases, services, diagnostics)
+            joined.pod(g, group, (aliases, services), diagnostics)
         })
         .collect();
     storage::note_unshared(&pods, diagnostics);
     pods
 }
 
-/// What every group's Pod is made from.
-struct Common<'a> {
-    /// Each group's workload name.
-    names: &'a [String],
-    plan: &'a PodPlan,
-    project: &'a Project,
-    options: &'a PlanOptions,
-    pods: &'a [Group],
-    by_service: &'a HashMap<&'a str, &'a ContainerPlan>,
-    start_order: &'a HashMap<&'a str, usize>,
+/// What joins the Pods: made once, read by each.
+struct Joined<'a> {
+    context: &'a Context<'a>,
+    /// Each group's containers: positions in `context.containers`.
+    members: &'a [Vec<usize>],
     /// Addresses nobody declares (`--extra-ip`): on every Pod's loopback.
     extra: &'a [IpAddr],
     map: Option<&'a Arc<AddressMap>>,
@@ -222,23 +126,23 @@ struct Common<'a> {
     storage_index: &'a StorageIndex<'a>,
 }
 
-impl Common<'_> {
-    /// The plan of group `g`'s Pod.
+impl Joined<'_> {
+    /// The plan of group `g`'s Pod, with its `hostAliases` and Services.
     fn pod(
         &self,
         g: usize,
-        group: &str,
-        members: &[String],
-        host_aliases: Vec<crate::plan::HostAlias>,
-        mut services: Vec<ServicePlan>,
+        group: &Group,
+        (host_aliases, mut services): (Vec<HostAlias>, Vec<ServicePlan>),
         diagnostics: &mut Diagnostics,
     ) -> PodPlan {
-        let (project, options) = (self.project, self.options);
-        let mut containers: Vec<ContainerPlan> = members
-            .iter()
-            .filter_map(|m| self.by_service.get(m.as_str()).copied().cloned())
+        let (project, options) = (self.context.project, self.context.options);
+        let mut containers: Vec<ContainerPlan> = self
+            .members
+            .get(g)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.context.containers.get(i).cloned())
             .collect();
-        containers.sort_by_key(|c| self.start_order.get(c.service.as_str()).copied());
         fix_roles(&mut containers, project, diagnostics);
         crate::plan::ports::check_ports(
             &containers,
@@ -266,16 +170,15 @@ impl Common<'_> {
             inbound,
         };
         loopback.image = init_image(project, options, loopback.needs_iptables());
-        let alone = self.pods.get(g).and_then(|p| p.alone.as_ref());
         // In the node's network, or in none, a Pod claims no address and
         // translates none: its rules would be the node's.
         let has_init = !self.isolated.contains(&g)
             && (!loopback.addresses.is_empty() || loopback.needs_iptables());
         let member_services: Vec<&crate::model::service::Service> =
-            members.iter().filter_map(|m| project.service(m)).collect();
+            group.members.iter().filter_map(|m| m.of(project)).collect();
         // Pod-level settings come from the Pod's own services only.
         let mut pod = crate::plan::pod_level(&member_services, diagnostics);
-        pod.host_network = alone == Some(&Alone::Host);
+        pod.host_network = group.alone == Some(Alone::Host);
         // Pod-wide process settings come from this Pod's own containers.
         let pod = crate::plan::process::for_pod(&pod, &containers);
         crate::plan::process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
@@ -286,11 +189,11 @@ impl Common<'_> {
             && !storage.claims.is_empty()
             && options.controller != Controller::StatefulSet
         {
-            replicas_stateful(group, replicas, members, project, diagnostics);
+            replicas_stateful(group, replicas, project, diagnostics);
         }
         PodPlan {
-            project: self.plan.project.clone(),
-            name: self.names.get(g).cloned().unwrap_or_default(),
+            project: project.name.clone(),
+            name: group.pod.clone(),
             loopback: has_init.then_some(loopback),
             // Set once every Pod is planned (`start_order::plan_waits`).
             wait: None,
@@ -308,15 +211,17 @@ impl Common<'_> {
 
 /// Several replicas of a group would share its named volumes' claims.
 fn replicas_stateful(
-    group: &str,
+    group: &Group,
     replicas: u32,
-    members: &[String],
     project: &Project,
     diagnostics: &mut Diagnostics,
 ) {
-    let span = project
-        .service(members.first().map_or("", String::as_str))
+    let span = group
+        .members
+        .first()
+        .and_then(|m| m.of(project))
         .map(|s| s.name.span);
+    let group = &group.name;
     diagnostics.push(
         Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
             .at_opt(span)
@@ -326,18 +231,14 @@ fn replicas_stateful(
 
 /// A service that can change its network namespace changes it for the
 /// other members of its group too.
-fn warn_shared_privilege(
-    groups: &[(String, Vec<String>)],
-    project: &Project,
-    diagnostics: &mut Diagnostics,
-) {
-    for (_, members) in groups.iter().filter(|(_, members)| members.len() > 1) {
+fn warn_shared_privilege(groups: &[Group], project: &Project, diagnostics: &mut Diagnostics) {
+    for members in groups.iter().map(|g| &g.members).filter(|m| m.len() > 1) {
         for member in members {
-            if let Some(service) = project.service(member) {
+            if let Some(service) = member.of(project) {
                 let others: Vec<String> = members
                     .iter()
                     .filter(|m| *m != member)
-                    .map(|m| format!("`{m}`"))
+                    .map(|m| format!("`{}`", m.name(project)))
                     .collect();
                 crate::plan::checks::warn_network_privilege(
                     service,

@@ -19,17 +19,32 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
+use crate::plan::group::{Grouping, ServiceId};
 use crate::plan::names::{is_host_name, is_service_name};
 use crate::plan::{ContainerPlan, HostAlias, ServicePlan};
 use crate::source::Span;
 
-/// What the split knows about each service: its group, its container, and
-/// its Service (if it has ports).
+/// What the split knows about each service: its group and its container.
 pub struct Peers<'a> {
-    /// Group of each compose service.
-    pub group_of: &'a HashMap<&'a str, usize>,
-    /// Container of each compose service.
-    pub containers: &'a HashMap<&'a str, &'a ContainerPlan>,
+    /// The Pods' groups.
+    pub grouping: &'a Grouping,
+    /// Container of each compose service, by [`ServiceId`].
+    pub containers: &'a [Option<&'a ContainerPlan>],
+}
+
+impl Peers<'_> {
+    /// The group of the service named `name`.
+    fn group(&self, project: &Project, name: &str) -> Option<usize> {
+        self.grouping.group(ServiceId(project.position(name)?))
+    }
+
+    /// The container of the service named `name`.
+    fn container(&self, project: &Project, name: &str) -> Option<&ContainerPlan> {
+        self.containers
+            .get(project.position(name)?)
+            .copied()
+            .flatten()
+    }
 }
 
 /// One name claimed by a service.
@@ -101,6 +116,7 @@ pub fn plan(
 
 /// The names being planned.
 struct Namer<'a> {
+    project: &'a Project,
     peers: &'a Peers<'a>,
     services: &'a [Vec<ServicePlan>],
     /// Each compose service's Service: (group, position in the group's list).
@@ -120,10 +136,11 @@ impl<'a> Namer<'a> {
         let service_of: HashMap<&str, (usize, usize)> = project
             .services
             .iter()
-            .filter_map(|s| {
+            .enumerate()
+            .filter_map(|(i, s)| {
                 let name = s.name.value.as_str();
-                let g = *peers.group_of.get(name)?;
-                let container = peers.containers.get(name)?;
+                let g = peers.grouping.group(ServiceId(i))?;
+                let container = peers.containers.get(i).copied().flatten()?;
                 let i = services
                     .get(g)?
                     .iter()
@@ -142,6 +159,7 @@ impl<'a> Namer<'a> {
             }
         }
         Self {
+            project,
             peers,
             services,
             service_of,
@@ -167,8 +185,7 @@ impl<'a> Namer<'a> {
     /// names resolve to in its own Pod.
     fn own_address(&self, target: &str) -> IpAddr {
         self.peers
-            .containers
-            .get(target)
+            .container(self.project, target)
             .and_then(|c| c.addresses.first().copied())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
     }
@@ -176,8 +193,7 @@ impl<'a> Namer<'a> {
     /// `target`'s first IPv4 preset address: what the address map translates.
     fn mapped_address(&self, target: &str) -> Option<IpAddr> {
         self.peers
-            .containers
-            .get(target)
+            .container(self.project, target)
             .and_then(|c| c.addresses.iter().find(|a| a.is_ipv4()).copied())
     }
 
@@ -263,7 +279,7 @@ impl<'a> Namer<'a> {
                 continue;
             };
             let target = service.name.value.as_str();
-            let Some(&g) = self.peers.group_of.get(target) else {
+            let Some(g) = self.peers.grouping.group(ServiceId(claim.service)) else {
                 continue;
             };
             self.add(g, self.own_address(target), &claim.name);
@@ -276,8 +292,8 @@ impl<'a> Namer<'a> {
     /// `links` aliases resolve in the linking service's Pod only, as under
     /// compose; `extra_hosts` stay with their service too.
     fn links_and_extra_hosts(&mut self, project: &Project, diagnostics: &mut Diagnostics) {
-        for service in &project.services {
-            let Some(&g) = self.peers.group_of.get(service.name.value.as_str()) else {
+        for (i, service) in project.services.iter().enumerate() {
+            let Some(g) = self.peers.grouping.group(ServiceId(i)) else {
                 continue;
             };
             for link in &service.links {
@@ -290,7 +306,7 @@ impl<'a> Namer<'a> {
                     continue;
                 };
                 let target = link.service.value.as_str();
-                let ip = if self.peers.group_of.get(target) == Some(&g) {
+                let ip = if self.peers.group(project, target) == Some(g) {
                     Some(self.own_address(target))
                 } else if let Some(ip) = self.mapped_address(target) {
                     Some(ip)

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::plan::address_map::{AddressMap, MapEntry};
-use crate::plan::{ContainerPlan, PlanOptions, PodPlan, ServicePlan, ServicePort, names};
+use crate::plan::context::Context;
+use crate::plan::{ContainerPlan, PlanOptions, ServicePlan, ServicePort, names};
 
 /// Preset address → (group, name of the Service that answers for it, its ports).
 pub(super) type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, Protocol)>)>;
@@ -17,11 +17,11 @@ pub(super) type AddressOwners = BTreeMap<IpAddr, (usize, String, Vec<(u16, Proto
 /// The project's address map: every IPv4 preset address whose service has a
 /// Service. `None` when there is none.
 pub(super) fn address_map(
-    plan: &PodPlan,
-    project: &Project,
+    context: &Context<'_>,
     owners: &AddressOwners,
     diagnostics: &mut Diagnostics,
 ) -> Option<Arc<AddressMap>> {
+    let project = context.project;
     let mut entries = Vec::new();
     for (address, (_, service, ports)) in owners {
         match address {
@@ -31,7 +31,7 @@ pub(super) fn address_map(
                 ports: ports.clone(),
             }),
             IpAddr::V6(_) => {
-                let owner = plan.containers.iter().find(|c| &c.name == service);
+                let owner = context.containers.iter().find(|c| &c.name == service);
                 let span = owner
                     .and_then(|c| project.service(&c.service))
                     .map(|s| s.name.span);
@@ -46,30 +46,28 @@ pub(super) fn address_map(
     if entries.is_empty() {
         return None;
     }
-    let mut taken: names::Taken = plan
+    let mut taken: names::Taken = context
         .storage
         .config_maps
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let name = names::dns_label(&format!("{}-address-map", plan.name), "address-map");
+    let name = names::dns_label(&format!("{}-address-map", context.name), "address-map");
     Some(Arc::new(AddressMap {
         name: taken.unique(&name),
-        project: plan.project.clone(),
+        project: project.name.clone(),
         entries,
     }))
 }
 
 /// Each group's Services, and which Service answers for each preset address.
 pub(super) fn services_and_owners(
-    plan: &PodPlan,
-    project: &Project,
-    group_count: usize,
-    group_of: &HashMap<&str, usize>,
+    context: &Context<'_>,
     isolated: &BTreeSet<usize>,
-    options: &PlanOptions,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<Vec<ServicePlan>>, AddressOwners) {
+    let (project, options) = (context.project, context.options);
+    let group_count = context.grouping.groups.len();
     // Which Service answers for each preset address, and in which group it lives.
     let mut owner_of: AddressOwners = BTreeMap::new();
     let mut services_by_group: Vec<Vec<ServicePlan>> = vec![Vec::new(); group_count];
@@ -80,10 +78,10 @@ pub(super) fn services_and_owners(
     // A set beside the lists keeps them linear in the ports (a range
     // `1-65535` is 65,535 of them).
     let mut seen: HashSet<(usize, u16, Protocol)> = HashSet::new();
-    for container in &plan.containers {
-        let Some((g, ports)) = group_of
-            .get(container.service.as_str())
-            .and_then(|&g| Some((g, group_ports.get_mut(g)?)))
+    for (i, container) in context.containers.iter().enumerate() {
+        let Some((g, ports)) = context
+            .group_of_container(i)
+            .and_then(|g| Some((g, group_ports.get_mut(g)?)))
         else {
             continue;
         };
@@ -93,13 +91,16 @@ pub(super) fn services_and_owners(
             }
         }
     }
-    let published: HashMap<&str, &ServicePlan> =
-        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let published: HashMap<&str, &ServicePlan> = context
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
     // Names a `NAME-public` Service must not take.
-    let mut taken: names::Taken = plan.containers.iter().map(|c| c.name.clone()).collect();
-    for container in &plan.containers {
-        let Some(&g) = group_of
-            .get(container.service.as_str())
+    let mut taken: names::Taken = context.containers.iter().map(|c| c.name.clone()).collect();
+    for (i, container) in context.containers.iter().enumerate() {
+        let Some(g) = context
+            .group_of_container(i)
             .filter(|g| !isolated.contains(g))
         else {
             continue;

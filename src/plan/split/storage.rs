@@ -1,4 +1,4 @@
-//! Each group's part of the one-Pod plan's storage.
+//! Each group's part of the project's storage.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -8,7 +8,7 @@ use crate::source::Span;
 use crate::plan::storage::{Seed, Storage, VolumeSource};
 use crate::plan::{ContainerPlan, PodPlan};
 
-/// Positions of the one-Pod plan's storage objects by name, made once so
+/// Positions of the project's storage objects by name, made once so
 /// that picking each group's part does not go through all of them.
 pub(super) struct StorageIndex<'a> {
     all: &'a Storage,
@@ -53,7 +53,7 @@ pub(super) fn named<'a, T: Clone + 'a>(
         .filter_map(|&i| items.get(i).cloned())
 }
 
-/// The part of the storage a group's containers use, in the one-Pod plan's order.
+/// The part of the storage a group's containers use, in the project's order.
 pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]) -> Storage {
     let all = index.all;
     let mounted: HashSet<&str> = containers
