@@ -295,6 +295,20 @@ pub enum Role {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnostics) {
+    let (project, mut diagnostics) = project_text(text);
+    let options = PlanOptions {
+        strategy: Strategy::Pod,
+        ..options.clone()
+    };
+    let grouping = group::group(&project, &options);
+    let pods = plan_pods(&project, &options, &grouping, &mut diagnostics);
+    (pods.into_iter().next().unwrap(), diagnostics)
+}
+
+/// The project of a compose text, for unit tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn project_text(text: &str) -> (Project, Diagnostics) {
     let root = crate::load::yaml::parse(text, crate::source::FileId(0)).unwrap();
     let document = crate::load::Document {
         root,
@@ -311,13 +325,7 @@ pub(crate) fn plan_text(text: &str, options: &PlanOptions) -> (PodPlan, Diagnost
         &std::collections::BTreeMap::default(),
         &mut diagnostics,
     );
-    let options = PlanOptions {
-        strategy: Strategy::Pod,
-        ..options.clone()
-    };
-    let grouping = group::group(&project, &options);
-    let pods = plan_pods(&project, &options, &grouping, &mut diagnostics);
-    (pods.into_iter().next().unwrap(), diagnostics)
+    (project, diagnostics)
 }
 
 #[cfg(test)]

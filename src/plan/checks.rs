@@ -1,4 +1,4 @@
-//! Checks of the one-Pod plan that are not part of building it: addresses
+//! Checks of the project that are not part of building a Pod: addresses
 //! against subnets, the cluster's ranges and reserved addresses; replicas
 //! and restart policies, which a Pod has only once; what the namespace and
 //! the peers must know.

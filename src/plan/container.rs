@@ -12,10 +12,10 @@ use crate::model::image::PullPolicy;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::model::service::Service;
-use crate::plan::addresses::Addresses;
+use crate::plan::context::Context;
 use crate::plan::env::{EnvVar, SecretNames, plan_env};
 use crate::plan::storage::{MountPlan, SecretPlan, Storage};
-use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, from_image, names, storage};
+use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, from_image, names};
 
 /// The user and group ids Kubernetes accepts (`runAsUser`, `runAsGroup`).
 pub(crate) const ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
@@ -295,15 +295,16 @@ pub struct ContainerPlan {
     pub details: Details,
 }
 
+/// Every service's container, in start `order`, with its role: names are
+/// made unique across the project, whichever Pod a service lands in.
 pub(crate) fn plan_containers(
-    project: &Project,
+    context: &Context<'_>,
     order: &[usize],
     roles: &[Role],
-    addresses: &Addresses,
-    storage: &storage::Storage,
-    health_probe: HealthProbe,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
+    let (project, addresses, storage) = (context.project, &context.addresses, &context.storage);
+    let health_probe = context.options.health_probe;
     let mut taken: names::Taken = [LOOPBACK_INIT_NAME, crate::plan::WAIT_INIT_NAME]
         .into_iter()
         .map(str::to_string)

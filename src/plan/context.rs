@@ -65,15 +65,19 @@ impl<'a> Context<'a> {
             (a, b) => a == b,
         };
         let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
-        let containers = container::plan_containers(
+        let mut context = Self {
             project,
-            &order,
-            &roles,
-            &addresses,
-            &storage,
-            options.health_probe,
-            diagnostics,
-        );
+            options,
+            grouping,
+            name,
+            addresses,
+            storage,
+            containers: Vec::new(),
+            ids: Vec::new(),
+            services: Vec::new(),
+            host_aliases: Vec::new(),
+        };
+        let containers = container::plan_containers(&context, &order, &roles, diagnostics);
         let mut planned: Vec<(ServiceId, ContainerPlan)> = order
             .iter()
             .filter(|&&i| i < project.services.len())
@@ -82,25 +86,15 @@ impl<'a> Context<'a> {
             .collect();
         // Init containers run in list order before the rest: keep start order among them.
         planned.sort_by_key(|(_, c)| c.role == Role::Container);
-        let (ids, containers): (Vec<ServiceId>, Vec<ContainerPlan>) = planned.into_iter().unzip();
-        let services = services::plan_services(project, &containers, options.service_type);
+        (context.ids, context.containers) = planned.into_iter().unzip();
+        context.services =
+            services::plan_services(project, &context.containers, options.service_type);
         checks::check_restart(project, &roles, diagnostics);
-        let host_aliases = hosts::plan_host_aliases(project, &addresses, diagnostics);
+        context.host_aliases = hosts::plan_host_aliases(project, &context.addresses, diagnostics);
         checks::notes(project, layout, diagnostics);
         checks::note_captured_environment(project, diagnostics);
-        reach::notes(project, &addresses.all, layout, diagnostics);
-        Self {
-            project,
-            options,
-            grouping,
-            name,
-            addresses,
-            storage,
-            containers,
-            ids,
-            services,
-            host_aliases,
-        }
+        reach::notes(project, &context.addresses.all, layout, diagnostics);
+        context
     }
 
     /// Whether the project is one Pod of every service.

@@ -213,3 +213,116 @@ pub fn units(project: &Project) -> Vec<(String, Vec<ServiceId>)> {
         .map(|ids| (pod_names::group_name(&ids, project), ids))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Grouping, ServiceId, group, names_of};
+    use crate::plan::auto::Alone;
+    use crate::plan::{Layout, PlanOptions, Strategy, project_text};
+
+    const MIXED: &str = "name: shop
+services:
+  web: {image: web, ports: ['80:80']}
+  proxy: {image: proxy, ports: ['8080:80']}
+  side: {image: side, network_mode: 'service:web'}
+  db: {image: db, expose: ['5432'], x-podlift: {group: data}}
+  backup: {image: backup, x-podlift: {group: data}}
+";
+
+    fn grouping(text: &str, strategy: Strategy) -> (Grouping, crate::model::Project) {
+        let (project, _) = project_text(text);
+        let options = PlanOptions {
+            strategy,
+            ..PlanOptions::default()
+        };
+        (group(&project, &options), project)
+    }
+
+    fn members(grouping: &Grouping, project: &crate::model::Project) -> Vec<Vec<String>> {
+        grouping
+            .groups
+            .iter()
+            .map(|g| names_of(&g.members, project))
+            .collect()
+    }
+
+    #[test]
+    fn the_pod_strategy_is_one_group_of_every_service_in_compose_order() {
+        let (grouping, project) = grouping(MIXED, Strategy::Pod);
+        assert_eq!(grouping.layout, Layout::OnePod);
+        assert_eq!(
+            members(&grouping, &project),
+            [["web", "proxy", "side", "db", "backup"]]
+        );
+        let group = &grouping.groups[0];
+        assert_eq!(group.pod, "shop");
+        assert_eq!((group.reason.as_ref(), group.alone.as_ref()), (None, None));
+        assert!(grouping.together(ServiceId(0), ServiceId(4)));
+    }
+
+    #[test]
+    fn split_makes_one_group_per_unit_that_shares_a_namespace_or_a_group() {
+        let (grouping, project) = grouping(MIXED, Strategy::Split);
+        assert_eq!(grouping.layout, Layout::Split);
+        assert_eq!(
+            members(&grouping, &project),
+            [vec!["web", "side"], vec!["proxy"], vec!["db", "backup"]]
+        );
+        let pods: Vec<&str> = grouping.groups.iter().map(|g| g.pod.as_str()).collect();
+        assert_eq!(pods, ["shop-web", "shop-proxy", "shop-data"]);
+        assert_eq!(
+            grouping.groups[2].alone,
+            Some(Alone::Group("data".to_string()))
+        );
+        // Each service knows its group by id.
+        assert_eq!(grouping.group(ServiceId(2)), Some(0));
+        assert_eq!(grouping.group(ServiceId(4)), Some(2));
+        assert_eq!(grouping.group(ServiceId(9)), None);
+        assert!(grouping.together(ServiceId(3), ServiceId(4)));
+        assert!(!grouping.together(ServiceId(0), ServiceId(1)));
+    }
+
+    #[test]
+    fn auto_groups_from_facts_with_a_reason_for_each_pod_beyond_the_first() {
+        let (grouping, project) = grouping(MIXED, Strategy::Auto);
+        assert_eq!(grouping.layout, Layout::Split);
+        // Units in the order of their names: data, proxy, web; web clashes
+        // with proxy on port 80.
+        assert_eq!(
+            members(&grouping, &project),
+            [vec!["db", "backup"], vec!["proxy"], vec!["web", "side"]]
+        );
+        let reasons: Vec<Option<&str>> = grouping
+            .groups
+            .iter()
+            .map(|g| g.reason.as_deref())
+            .collect();
+        assert_eq!(
+            reasons[0],
+            Some("services `db` and `backup` form `x-podlift.group: data`")
+        );
+        assert_eq!(reasons[1], None);
+        assert!(
+            reasons[2].is_some_and(|r| r.contains("`proxy` and `web` both listen on `80/tcp`")),
+            "{reasons:?}"
+        );
+        // The largest Pod keeps the project's name.
+        let pods: Vec<&str> = grouping.groups.iter().map(|g| g.pod.as_str()).collect();
+        assert_eq!(pods, ["shop", "shop-proxy", "shop-web"]);
+    }
+
+    #[test]
+    fn auto_without_an_obstacle_is_the_one_pod_of_the_pod_strategy() {
+        let text = "services:\n  b: {image: b, expose: ['80']}\n  a: {image: a, expose: ['81']}\n";
+        let (auto, project) = grouping(text, Strategy::Auto);
+        let (pod, _) = grouping(text, Strategy::Pod);
+        assert_eq!(auto, pod);
+        assert_eq!(members(&auto, &project), [["b", "a"]]);
+        // One service with replicas needs a Pod of its own kind.
+        let text = "services:\n  a: {image: a, deploy: {replicas: 2}}\n";
+        let (auto, _) = grouping(text, Strategy::Auto);
+        assert_eq!(auto.layout, Layout::Split);
+        assert_eq!(auto.groups.len(), 1);
+        assert_eq!(auto.groups[0].alone, Some(Alone::Replicas(2)));
+    }
+}

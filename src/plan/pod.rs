@@ -71,3 +71,52 @@ pub(crate) fn one(context: Context<'_>, group: &Group, diagnostics: &mut Diagnos
         network_policy: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostics;
+    use crate::plan::{PlanOptions, Strategy, plan, plan_text, project_text};
+
+    const TEXT: &str = "name: shop
+services:
+  web: {image: web, ports: ['80:80'], depends_on: [db], networks: {n: {ipv4_address: 10.9.0.3}}}
+  db: {image: db, expose: ['5432'], networks: {n: {ipv4_address: 10.9.0.2}}}
+networks: {n: {}}
+";
+
+    #[test]
+    fn the_one_pod_holds_every_service_and_the_whole_context() {
+        let (pod, diagnostics) = plan_text(TEXT, &PlanOptions::default());
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        assert_eq!(pod.name, "shop");
+        let services: Vec<&str> = pod.containers.iter().map(|c| c.service.as_str()).collect();
+        assert_eq!(services, ["db", "web"], "start order");
+        let loopback = pod.loopback.unwrap();
+        assert_eq!(
+            loopback.addresses,
+            ["10.9.0.2", "10.9.0.3"].map(|a| a.parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(loopback.map.is_none());
+        let names: Vec<&str> = pod.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["web"]);
+        assert_eq!(pod.host_aliases.len(), 2);
+    }
+
+    #[test]
+    fn auto_without_an_obstacle_plans_the_same_pod_as_the_pod_strategy() {
+        let run = |strategy| {
+            let (project, mut diagnostics) = project_text(TEXT);
+            let options = PlanOptions {
+                strategy,
+                ..PlanOptions::default()
+            };
+            let plan = plan(&project, &options, &mut diagnostics);
+            (plan, diagnostics)
+        };
+        let (auto, auto_found): (_, Diagnostics) = run(Strategy::Auto);
+        let (pod, pod_found) = run(Strategy::Pod);
+        assert_eq!(auto, pod);
+        assert_eq!(auto_found.items(), pod_found.items());
+        assert_eq!(auto.pods.len(), 1);
+    }
+}

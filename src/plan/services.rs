@@ -1,4 +1,4 @@
-//! The Services of the one-Pod plan: one per compose service that publishes.
+//! The Services of published ports: one per compose service that publishes.
 
 use std::collections::{HashMap, HashSet};
 

@@ -275,3 +275,84 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
     }
     containers.sort_by_key(|c| c.role == Role::Container);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostics;
+    use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
+
+    fn plan_of(text: &str, strategy: Strategy) -> (Plan, Diagnostics) {
+        let (project, mut diagnostics) = project_text(text);
+        let options = PlanOptions {
+            strategy,
+            ..PlanOptions::default()
+        };
+        let plan = plan(&project, &options, &mut diagnostics);
+        (plan, diagnostics)
+    }
+
+    fn count(diagnostics: &Diagnostics, code: &str) -> usize {
+        diagnostics
+            .items()
+            .iter()
+            .filter(|d| d.code == code)
+            .count()
+    }
+
+    #[test]
+    fn each_pod_holds_its_groups_containers_named_project_wide() {
+        let text = "name: p
+services:
+  a_b: {image: x, depends_on: [db], x-podlift: {group: g}}
+  a-b: {image: y}
+  db: {image: db, expose: ['5432'], x-podlift: {group: g}}
+";
+        let (plan, diagnostics) = plan_of(text, Strategy::Split);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let pods: Vec<(&str, Vec<(&str, &str)>)> = plan
+            .pods
+            .iter()
+            .map(|p| {
+                let containers = p
+                    .containers
+                    .iter()
+                    .map(|c| (c.service.as_str(), c.name.as_str()))
+                    .collect();
+                (p.name.as_str(), containers)
+            })
+            .collect();
+        // In start order inside a Pod (db before its dependent), and the
+        // names made unique across the project, not per Pod.
+        assert_eq!(
+            pods,
+            [
+                ("p-g", vec![("db", "db"), ("a_b", "a-b-2")]),
+                ("p-a-b", vec![("a-b", "a-b")]),
+            ]
+        );
+    }
+
+    #[test]
+    fn per_pod_checks_run_per_pod_and_project_wide_ones_once() {
+        let text = "services:
+  a: {image: a, ports: ['80:80'], depends_on: [c], x-podlift: {group: g}}
+  b: {image: b, ports: ['8080:80'], x-podlift: {group: g}}
+  c: {image: c, ports: ['81:80'], depends_on: [a]}
+  d: {image: d}
+";
+        let (plan, diagnostics) = plan_of(text, Strategy::Split);
+        assert_eq!(plan.pods.len(), 3);
+        // `a` and `b` share a Pod and port 80; `c`, in its own, does not
+        // clash with them.
+        assert_eq!(count(&diagnostics, "port-conflict"), 1, "{diagnostics:?}");
+        let conflict = diagnostics
+            .items()
+            .iter()
+            .find(|d| d.code == "port-conflict")
+            .unwrap();
+        assert!(conflict.message.contains("`b`"), "{}", conflict.message);
+        assert!(!conflict.message.contains("`c`"), "{}", conflict.message);
+        // The cycle is the project's: said once, not once per Pod.
+        assert_eq!(count(&diagnostics, "depends-on-cycle"), 1);
+    }
+}

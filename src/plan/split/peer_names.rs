@@ -55,7 +55,7 @@ struct Claim {
 }
 
 /// Every service's names, each claimed once (the first service to name it
-/// keeps it; the one-Pod plan has reported the conflicts already).
+/// keeps it; the shared context has reported the conflicts already).
 fn claims(project: &Project) -> Vec<Claim> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
