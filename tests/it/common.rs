@@ -148,7 +148,7 @@ impl Test {
 impl Run {
     /// The manifests on stdout, parsed.
     pub fn objects(&self) -> Vec<serde_json::Value> {
-        serde_saphyr::from_multiple::<serde_json::Value>(&self.stdout).unwrap()
+        objects_in(&self.stdout)
     }
 
     /// The one Deployment's pod spec.
@@ -193,6 +193,11 @@ impl Run {
             })
             .unwrap_or_default()
     }
+}
+
+/// The objects of a YAML stream (`convert`'s output, or a tool's render of it).
+pub fn objects_in(stream: &str) -> Vec<serde_json::Value> {
+    serde_saphyr::from_multiple::<serde_json::Value>(stream).unwrap()
 }
 
 /// A temporary directory holding `compose.yaml` with `text`.

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{self, Run, Test, repo};
+use crate::common::{self, Run, Test, convert, repo};
 
 const WAIT: &str = "podlift-wait";
 
@@ -41,15 +41,6 @@ services:
   migrate:
     image: migrate:1
 ";
-
-fn convert(text: &str, args: &[&str]) -> Run {
-    let dir = common::compose_dir(text);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert"])
-        .args(args.iter().copied())
-        .success()
-}
 
 fn deployment<'a>(objects: &'a [Value], name: &str) -> &'a Value {
     objects
@@ -557,8 +548,7 @@ fn run_tool(program: &Path, args: &[&str]) -> String {
 }
 
 fn waits_in(text: &str) -> usize {
-    let objects: Vec<Value> = serde_saphyr::from_multiple(text).unwrap();
-    objects
+    common::objects_in(text)
         .iter()
         .filter(|o| o["kind"] == "Deployment")
         .filter_map(wait_of)
@@ -568,13 +558,8 @@ fn waits_in(text: &str) -> usize {
 #[test]
 fn the_wait_is_in_every_output_format_and_validates() {
     let dir = common::compose_dir(ACROSS);
-    let run = |args: &[&str]| {
-        Test::new()
-            .current_dir(dir.path())
-            .args(["convert", "--strategy", "split"])
-            .args(args.iter().copied())
-            .success()
-    };
+    let run =
+        |args: &[&str]| common::convert_in(dir.path(), &[&["--strategy", "split"], args].concat());
     let yaml = run(&[]).stdout;
     assert_eq!(waits_in(&yaml), 1);
     let json: Value = serde_json::from_str(&run(&["--format", "json"]).stdout).unwrap();
