@@ -59,12 +59,7 @@ impl<'a> Context<'a> {
         let mut storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
         storage.copy_image = init_image(project, options, false);
         // Start order holds inside a Pod only (across Pods, `start_order` waits).
-        let group = |service: &str| project.position(service).map(ServiceId);
-        let together = |a: &str, b: &str| match (group(a), group(b)) {
-            (Some(a), Some(b)) => grouping.together(a, b),
-            (a, b) => a == b,
-        };
-        let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
+        let roles = order::roles(project, options.native_sidecars, grouping, diagnostics);
         let mut context = Self {
             project,
             options,

@@ -3,6 +3,8 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::NetworkMode;
+use crate::plan::Layout;
+use crate::plan::group::{Grouping, ServiceId};
 
 /// A dependency on no service of the project: an error, unless it is
 /// optional (`required: false`) and its target is a service of an inactive
@@ -124,17 +126,29 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
     order
 }
 
+/// Whether the services named `a` and `b` share a Pod. A name the project
+/// lacks (an error found elsewhere) is in the one Pod of every service, and
+/// in none of several but with another such name.
+fn together(project: &Project, grouping: &Grouping, a: &str, b: &str) -> bool {
+    let group = |name: &str| project.position(name).map(ServiceId);
+    match (group(a), group(b)) {
+        (Some(a), Some(b)) => grouping.together(a, b),
+        (None, None) => true,
+        _ => grouping.layout == Layout::OnePod,
+    }
+}
+
 /// Each service's role, by index. With native sidecars, services others wait
 /// for start as sidecars; `service_completed_successfully` targets run as
 /// one-shot init containers. Without them, only one-shot targets that wait
 /// for nothing can be init containers; start order is otherwise not enforced.
-/// `together` says whether two services share a Pod: the warning that start
+/// `grouping` says which services share a Pod: the warning that start
 /// order is not enforced below 1.29 concerns those only (across Pods,
 /// `start_order` waits in an init container).
 pub fn roles(
     project: &Project,
     native_sidecars: bool,
-    together: &dyn Fn(&str, &str) -> bool,
+    grouping: &Grouping,
     diagnostics: &mut Diagnostics,
 ) -> Vec<crate::plan::Role> {
     use crate::model::service::Condition;
@@ -188,7 +202,7 @@ pub fn roles(
         if project.services.iter().any(|s| {
             s.depends_on.iter().any(|d| {
                 d.condition != Condition::CompletedSuccessfully
-                    && together(&s.name.value, &d.service.value)
+                    && together(project, grouping, &s.name.value, &d.service.value)
             })
         }) {
             diagnostics.push(

@@ -4,10 +4,14 @@
 //! `/etc/hosts`. Several Pods are planned by [`crate::plan::split`].
 
 use crate::diagnostic::Diagnostics;
+use crate::model::Project;
+use crate::model::service::Service;
+use crate::plan::auto::Alone;
 use crate::plan::context::Context;
 use crate::plan::group::Group;
 use crate::plan::{
-    Layout, LoopbackInit, PodPlan, checks, inbound_rules, init_image, pod_level, ports, process,
+    ContainerPlan, Layout, LoopbackInit, PodLevel, PodPlan, checks, inbound_rules, init_image,
+    pod_level, ports, process,
 };
 
 /// The plan of the one Pod `group` (every service of the project).
@@ -51,11 +55,7 @@ pub(crate) fn one(context: Context<'_>, group: &Group, diagnostics: &mut Diagnos
             checks::warn_network_privilege(service, "every container of the Pod", diagnostics);
         }
     }
-    let members: Vec<_> = group.members.iter().filter_map(|m| m.of(project)).collect();
-    let mut pod = pod_level(&members, diagnostics);
-    pod.process = process::level(&containers);
-    process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
-    process::note_shared_pid(project, &containers, diagnostics);
+    let pod = settings(project, group, &containers, diagnostics);
     PodPlan {
         pod,
         replicas: 1,
@@ -70,6 +70,23 @@ pub(crate) fn one(context: Context<'_>, group: &Group, diagnostics: &mut Diagnos
         services,
         network_policy: None,
     }
+}
+
+/// The Pod-wide settings of `group`'s Pod, from its own services and
+/// `containers`, with what they change for the services that did not ask.
+pub(crate) fn settings(
+    project: &Project,
+    group: &Group,
+    containers: &[ContainerPlan],
+    diagnostics: &mut Diagnostics,
+) -> PodLevel {
+    let members: Vec<&Service> = group.members.iter().filter_map(|m| m.of(project)).collect();
+    let mut pod = pod_level(&members, diagnostics);
+    pod.host_network = group.alone == Some(Alone::Host);
+    pod.process = process::level(containers);
+    process::warn_widened_groups(project, containers, &pod.process, diagnostics);
+    process::note_shared_pid(project, containers, diagnostics);
+    pod
 }
 
 #[cfg(test)]
@@ -118,5 +135,23 @@ networks: {n: {}}
         assert_eq!(auto, pod);
         assert_eq!(auto_found.items(), pod_found.items());
         assert_eq!(auto.pods.len(), 1);
+    }
+
+    #[test]
+    fn below_1_29_the_one_pod_warns_of_start_order_also_for_a_missing_target() {
+        // A target the project lacks is in the one Pod, as before groups
+        // came first: the warning that start order is not enforced stays.
+        let text = "services:\n  a: {image: a, depends_on: [ghost]}\n";
+        let (_, diagnostics) = plan_text(text, &PlanOptions::default());
+        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(codes.contains(&"start-order"), "{codes:?}");
+        let (project, mut diagnostics) = project_text(text);
+        let options = PlanOptions {
+            strategy: Strategy::Split,
+            ..PlanOptions::default()
+        };
+        plan(&project, &options, &mut diagnostics);
+        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(!codes.contains(&"start-order"), "{codes:?}");
     }
 }

@@ -7,7 +7,7 @@ use crate::model::process::{Hook, NamespaceMode, SecurityOpt};
 use crate::model::service::Service;
 
 use crate::model::Project;
-use crate::plan::{ContainerPlan, PodLevel};
+use crate::plan::ContainerPlan;
 use crate::source::Located;
 
 /// A seccomp or AppArmor profile.
@@ -160,15 +160,6 @@ pub fn note_shared_pid(
         .help(format!("drop `pid:` if `{name}` does without it; or give {} Pods of {} own with `--strategy split`, keeping the pair together with `x-podlift: {{group: {target}}}` on `{name}`", gain.join(", "), if gain.len() == 1 { "its" } else { "their" }))
     };
     diagnostics.push(diagnostic.at(span));
-}
-
-/// The Pod-wide settings of a Pod of `containers`, the rest as in `pod`.
-#[must_use]
-pub fn for_pod(pod: &PodLevel, containers: &[ContainerPlan]) -> PodLevel {
-    PodLevel {
-        process: level(containers),
-        ..pod.clone()
-    }
 }
 
 /// A service's `group_add` becomes the Pod's `supplementalGroups`, which

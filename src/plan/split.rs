@@ -174,15 +174,8 @@ impl Joined<'_> {
         // translates none: its rules would be the node's.
         let has_init = !self.isolated.contains(&g)
             && (!loopback.addresses.is_empty() || loopback.needs_iptables());
-        let member_services: Vec<&crate::model::service::Service> =
-            group.members.iter().filter_map(|m| m.of(project)).collect();
         // Pod-level settings come from the Pod's own services only.
-        let mut pod = crate::plan::pod_level(&member_services, diagnostics);
-        pod.host_network = group.alone == Some(Alone::Host);
-        // Pod-wide process settings come from this Pod's own containers.
-        let pod = crate::plan::process::for_pod(&pod, &containers);
-        crate::plan::process::warn_widened_groups(project, &containers, &pod.process, diagnostics);
-        crate::plan::process::note_shared_pid(project, &containers, diagnostics);
+        let pod = crate::plan::pod::settings(project, group, &containers, diagnostics);
         let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
         let storage = storage_for(self.storage_index, &containers);
         if replicas > 1
