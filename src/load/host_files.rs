@@ -1,6 +1,8 @@
 //! Host files: the one resolver for every file of this machine a compose
 //! project names — bind-mount sources, `configs`/`secrets` `file:`,
-//! `env_file`, `label_file`, `include`, `extends.file` and `.env`.
+//! `env_file`, `label_file`, `include`, `extends.file` and `.env`. Every one
+//! of them is read in load ([`Named`] holds what the project's keys name);
+//! the model opens no file.
 //!
 //! Every path is resolved fully (all links, `..`, absolute) before anything
 //! is decided, and every decision is taken on the target:
@@ -15,7 +17,9 @@
 //!   name written, the target's name and the content;
 //! - what is read is bounded per file and in total ([`MAX_HOST_BYTES_TOTAL`]).
 
+mod bind;
 mod named;
+mod node_paths;
 mod private;
 
 use std::io::Read as _;
@@ -23,8 +27,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use bind::{BindRead, MAX_CONFIG_BYTES};
+pub(crate) use bind::{bind_path, is_path};
 pub(crate) use named::read_named;
 pub use named::{HostText, Named};
+pub(crate) use node_paths::node_control;
 pub(crate) use private::pem_private_key;
 pub use private::private_reason;
 

@@ -1,6 +1,6 @@
 //! The host files the project's keys name, read once, in load: each
-//! service's `env_file` and `label_file`, each top-level config's and
-//! secret's `file:`. The model looks them up where they are named (the span
+//! service's `env_file`, `label_file` and bind mounts (what their host paths
+//! hold), each top-level config's and secret's `file:`. The model looks them up where they are named (the span
 //! of the path and the path it resolves to) and opens nothing itself.
 //!
 //! What is read is what the model used to read: the services of the project
@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::bind::{BindRead, bind_path, bind_source, read_bind};
 use super::{HostFile, HostFiles, Refusal, Use};
 use crate::load::MAX_FILE_BYTES;
 use crate::load::yaml::{Node, Value};
@@ -38,6 +39,8 @@ pub struct HostText {
 pub struct Named {
     texts: HashMap<(Span, PathBuf), Result<HostText, Refusal>>,
     files: HashMap<(Span, PathBuf), Result<HostFile, Refusal>>,
+    /// By the bind's host path (normalised).
+    binds: HashMap<PathBuf, BindRead>,
 }
 
 /// What the model is told for a file load did not read (a compose text
@@ -47,6 +50,13 @@ fn not_read() -> Refusal {
 }
 
 impl Named {
+    /// What the bind mount of host path `path` (normalised, as
+    /// [`super::bind_path`] gives it) holds; `None` when load did not read it.
+    #[must_use]
+    pub fn bind(&self, path: &Path) -> Option<&BindRead> {
+        self.binds.get(path)
+    }
+
     /// The env or label file named at `span`, resolving to `path`.
     ///
     /// # Errors
@@ -129,6 +139,17 @@ impl Reading<'_> {
                 Some("env_file") => {
                     for path in env_file_paths(value) {
                         self.text(path, Use::EnvFile);
+                    }
+                }
+                Some("volumes") => {
+                    for item in value.as_seq().unwrap_or_default() {
+                        if let Some(written) = bind_source(item) {
+                            let path = bind_path(&written, self.project_dir);
+                            if !self.named.binds.contains_key(&path) {
+                                let read = read_bind(&path, self.host);
+                                self.named.binds.insert(path, read);
+                            }
+                        }
                     }
                 }
                 Some("label_file") => {
