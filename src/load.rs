@@ -1,7 +1,10 @@
 //! Loading: finds the compose files, reads them, parses YAML with positions,
 //! interpolates variables, resolves `include` and `extends`, merges several
 //! files into one document, drops the services no active profile selects and
-//! keeps those the command line chose (`SERVICE...`, `--exclude`).
+//! keeps those the command line chose (`SERVICE...`, `--exclude`), and reads
+//! the host files that project's keys name (`env_file`, `label_file`, bind
+//! mounts, configs' and secrets' `file:`) through one resolver,
+//! [`host_files`]: the model opens no file.
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
