@@ -1,7 +1,10 @@
 //! Loading: finds the compose files, reads them, parses YAML with positions,
 //! interpolates variables, resolves `include` and `extends`, merges several
 //! files into one document, drops the services no active profile selects and
-//! keeps those the command line chose (`SERVICE...`, `--exclude`).
+//! keeps those the command line chose (`SERVICE...`, `--exclude`), and reads
+//! the host files that project's keys name (`env_file`, `label_file`, bind
+//! mounts, configs' and secrets' `file:`) through one resolver,
+//! [`host_files`]: the model opens no file.
 //!
 //! Input: file names (or none: the default names in the working directory),
 //! env files, profiles, the process environment.
@@ -215,6 +218,14 @@ pub fn load(
         );
         return None;
     }
+    // The host files the project's keys name are read here, once, so the
+    // model opens no file and their texts are in `sources`.
+    let working_dir = &options.working_dir;
+    let named =
+        host_files::read_named(&root, &project_dir, &loader.host, loader.sources, &|path| {
+            display_path(path, working_dir)
+        });
+    loader.host.set_named(named);
     Some(Document {
         root,
         project_dir,

@@ -1,6 +1,8 @@
 //! Host files: the one resolver for every file of this machine a compose
 //! project names — bind-mount sources, `configs`/`secrets` `file:`,
-//! `env_file`, `label_file`, `include`, `extends.file` and `.env`.
+//! `env_file`, `label_file`, `include`, `extends.file` and `.env`. Every one
+//! of them is read in load ([`Named`] holds what the project's keys name);
+//! the model opens no file.
 //!
 //! Every path is resolved fully (all links, `..`, absolute) before anything
 //! is decided, and every decision is taken on the target:
@@ -15,6 +17,9 @@
 //!   name written, the target's name and the content;
 //! - what is read is bounded per file and in total ([`MAX_HOST_BYTES_TOTAL`]).
 
+mod bind;
+mod named;
+mod node_paths;
 mod private;
 
 use std::io::Read as _;
@@ -22,6 +27,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use bind::{BindRead, MAX_CONFIG_BYTES};
+pub(crate) use bind::{bind_path, is_path};
+pub(crate) use named::read_named;
+pub use named::{HostText, Named};
+pub(crate) use node_paths::node_control;
 pub(crate) use private::pem_private_key;
 pub use private::private_reason;
 
@@ -209,16 +219,6 @@ impl HostFile {
     }
 }
 
-impl HostFile {
-    /// Why it looks private by the name written or the target's name, or
-    /// because it holds a PEM private key (not by a credential inside it).
-    #[must_use]
-    pub fn private_by_name(&self) -> Option<&'static str> {
-        private_reason(&self.written_name, Some(&self.bytes))
-            .or_else(|| private_reason(&name_of(&self.real), None))
-    }
-}
-
 /// The resolver: the project directory, the directories the user allowed,
 /// and how much was read.
 #[derive(Clone, Debug, Default)]
@@ -227,6 +227,7 @@ pub struct HostFiles {
     allowed: Vec<PathBuf>,
     read: Arc<AtomicU64>,
     tally: Tally,
+    named: Arc<Named>,
 }
 
 impl HostFiles {
@@ -240,7 +241,21 @@ impl HostFiles {
             allowed: allowed.iter().map(|d| real_or_normal(d)).collect(),
             read: Arc::new(AtomicU64::new(0)),
             tally,
+            named: Arc::default(),
         }
+    }
+
+    /// What load read for the keys that name host files (`env_file`,
+    /// `label_file`, configs' and secrets' `file:`): the model looks them
+    /// up here and opens nothing.
+    #[must_use]
+    pub fn named(&self) -> &Named {
+        &self.named
+    }
+
+    /// Keeps what load read for the keys that name host files.
+    pub(crate) fn set_named(&mut self, named: Named) {
+        self.named = Arc::new(named);
     }
 
     /// The run's interpolation tally.

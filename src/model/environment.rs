@@ -118,7 +118,17 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
     let variables = &context.variables;
     for (path, required) in entries {
         let full = context.project_dir.join(&path.value);
-        let text = context.host.read_text(&full, crate::load::MAX_FILE_BYTES);
+        // Read in load (through the host-file resolver); looked up here.
+        let text = context
+            .host
+            .named()
+            .text(path.span, &full)
+            .and_then(|read| {
+                read.text
+                    .as_ref()
+                    .map(|(text, _)| std::sync::Arc::clone(text))
+                    .ok_or_else(|| Refusal::Unreadable("it is not UTF-8 text".into()))
+            });
         match text {
             Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
                 Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),

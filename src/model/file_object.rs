@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::load::MAX_FILE_BYTES;
 use crate::load::yaml::{Node, Value};
 use crate::model::credential;
 use crate::model::read::Reader;
@@ -61,13 +60,15 @@ pub(crate) fn read_file_objects(
         }
         let mut private = None;
         let held = if let Some(file) = body.get("file").and_then(|f| reader.string(f, "file")) {
+            // Read in load (through the host-file resolver); looked up here.
             match context
                 .host
-                .read(&context.project_dir.join(&file.value), MAX_FILE_BYTES)
+                .named()
+                .file(file.span, &context.project_dir.join(&file.value))
             {
                 Ok(read) => {
-                    private = crate::model::credential::host_private(&read);
-                    Some(read.bytes)
+                    private = crate::model::credential::host_private(read);
+                    Some(read.bytes.clone())
                 }
                 Err(refusal) => {
                     let singular = what.trim_end_matches('s');

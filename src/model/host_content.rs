@@ -1,20 +1,12 @@
-//! What a bind mount's host path holds, read once at convert time: small
-//! text files and directories for ConfigMaps, private-looking files for
-//! Secrets, and what cannot be carried.
+//! What a bind mount's host path holds, from what load read there
+//! ([`BindRead`]): small text files and directories for ConfigMaps,
+//! private-looking files for Secrets, and what cannot be carried. Nothing
+//! here opens a file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-pub use crate::load::host_files::private_reason;
-use crate::load::host_files::{HostFiles, Place};
-use crate::model::node_paths::{RUNTIME_SOCKETS, node_control};
-
-/// The Docker API socket's file name.
-const DOCKER_SOCKET: &str = "docker.sock";
-
-/// The largest bind-mounted file or directory carried in a ConfigMap
-/// (ConfigMaps hold at most 1 MiB).
-pub const MAX_CONFIG_BYTES: u64 = 900 * 1024;
+pub use crate::load::host_files::MAX_CONFIG_BYTES;
+use crate::load::host_files::{BindRead, HostFile};
 
 /// What a bind mount's host path holds, read at convert time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,202 +49,79 @@ pub enum HostContent {
     Unportable(String),
 }
 
-pub(crate) fn file_name_of(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+/// What a bind mount's host path holds, from what load read there (`None`:
+/// load did not read it), and the permission bits of the files it carries
+/// (by file name; a file whose mode could not be read is left out and
+/// copied `0644`).
+pub(crate) fn host_content(read: Option<&BindRead>) -> (HostContent, BTreeMap<String, u32>) {
+    let Some(read) = read else {
+        return (
+            HostContent::Unportable("it was not read while loading".into()),
+            BTreeMap::new(),
+        );
+    };
+    let content = match read {
+        BindRead::File { file, modes } => return file_content(file, modes),
+        BindRead::Directory {
+            files,
+            private,
+            modes,
+        } => return directory_content(files, private.clone(), modes),
+        BindRead::PrivateOutside(why) => HostContent::PrivateOutside(why),
+        BindRead::DockerSocket => HostContent::DockerSocket,
+        BindRead::NodeControl(why) => HostContent::NodeControl(why.clone()),
+        BindRead::Outside => HostContent::Outside,
+        BindRead::Absent => HostContent::Absent,
+        BindRead::Unportable(why) => HostContent::Unportable(why.clone()),
+    };
+    (content, BTreeMap::new())
 }
 
-/// Reads a bind mount's host path through the resolver: decided on the
-/// target (every link followed). Only regular files (and small directories
-/// of them) inside the project directory are carried; a target outside it
-/// stays a node path.
-pub(crate) fn read_host(path: &Path, files: &HostFiles) -> HostContent {
-    let normal = crate::load::paths::normalize(path);
-    if file_name_of(&normal) == DOCKER_SOCKET
-        || file_name_of(&link_target(&normal)) == DOCKER_SOCKET
-    {
-        return HostContent::DockerSocket;
-    }
-    if let Some(why) = node_control(&normal).or_else(|| node_control(&link_target(&normal))) {
-        return HostContent::NodeControl(why);
-    }
-    let name = file_name_of(&normal);
-    let Ok(resolved) = files.resolve(path) else {
-        // Missing here, but named like a key: the node's file of that name is
-        // no less private than this machine's would be.
-        let inside = normal.starts_with(files.project());
-        if !inside && let Some(why) = private_reason(&name, None) {
-            return HostContent::PrivateOutside(why);
-        }
-        // Nothing at all there (not even a broken link): Docker makes an
-        // empty directory of it.
-        if inside
-            && std::fs::symlink_metadata(&normal)
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        {
-            return HostContent::Absent;
-        }
-        return HostContent::Unportable("it does not exist on this machine".into());
-    };
-    let real_name = file_name_of(&resolved.real);
-    // The socket under another name (a link), or a directory that holds it
-    // (`/var/run`): the container gets the Docker API either way.
-    if real_name == DOCKER_SOCKET
-        || (resolved.directory
-            && std::fs::symlink_metadata(resolved.real.join(DOCKER_SOCKET)).is_ok())
-    {
-        return HostContent::DockerSocket;
-    }
-    if let Some(why) = node_control(&resolved.real) {
-        return HostContent::NodeControl(why);
-    }
-    if resolved.directory
-        && let Some(socket) = RUNTIME_SOCKETS
-            .iter()
-            .find(|socket| std::fs::symlink_metadata(resolved.real.join(socket)).is_ok())
-    {
-        return HostContent::NodeControl(format!(
-            "it holds `{socket}`, a container runtime's API socket"
-        ));
-    }
-    if resolved.place != Place::Inside {
-        // Read only to recognise a key by its content, through the same
-        // resolver: never the kernel's files, FIFOs or devices.
-        let content = files.peek(&resolved, MAX_CONFIG_BYTES);
-        return match private_reason(&name, content.as_deref())
-            .or_else(|| private_reason(&real_name, content.as_deref()))
-        {
-            Some(why) => HostContent::PrivateOutside(why),
-            None => HostContent::Outside,
-        };
-    }
-    if resolved.directory {
-        // A directory named like a credential store (`.docker`, `.kube`,
-        // `.ssh` …) is private whatever its files are called.
-        let own = private_reason(&name, None)
-            .or_else(|| private_reason(&real_name, None))
-            .map(|why| format!("the directory: {why}"));
-        return read_host_directory(&resolved.real, files, own);
-    }
-    if let Some(what) = resolved.not_regular {
-        return HostContent::Unportable(format!("it is {what}, not a regular file or directory"));
-    }
-    if resolved.len > MAX_CONFIG_BYTES {
-        return HostContent::Unportable(format!(
-            "it has {} bytes, more than a ConfigMap holds",
-            resolved.len
-        ));
-    }
-    let file = match files.read_resolved(path, &resolved, MAX_CONFIG_BYTES) {
-        Ok(file) => file,
-        Err(refusal) => return HostContent::Unportable(refusal.reason()),
-    };
-    if let Some(why) = crate::model::credential::host_private(&file) {
-        return HostContent::PrivateFile {
-            content: file.bytes,
+/// A regular file inside the project: a Secret's when it looks private,
+/// else a ConfigMap's when it is UTF-8 text.
+fn file_content(
+    file: &HostFile,
+    modes: &BTreeMap<String, u32>,
+) -> (HostContent, BTreeMap<String, u32>) {
+    if let Some(why) = crate::model::credential::host_private(file) {
+        let content = HostContent::PrivateFile {
+            content: file.bytes.clone(),
             why,
         };
+        return (content, modes.clone());
     }
-    String::from_utf8(file.bytes).map_or_else(
-        |_| HostContent::Unportable("it is not a UTF-8 text file".into()),
-        HostContent::File,
-    )
-}
-
-/// The permission bits of what a bind mount carries, by file name: each
-/// entry of a directory, or the file itself (links followed). A file whose
-/// mode cannot be read is left out (it is copied `0644`).
-pub(crate) fn modes_of(path: &Path, content: &HostContent) -> BTreeMap<String, u32> {
-    let names: Vec<String> = match content {
-        HostContent::Directory(files) => files.keys().cloned().collect(),
-        HostContent::PrivateDirectory { files, .. } => files.keys().cloned().collect(),
-        HostContent::File(_) | HostContent::PrivateFile { .. } => {
-            return mode_of(path)
-                .map(|mode| BTreeMap::from([(file_name_of(path), mode)]))
-                .unwrap_or_default();
-        }
-        _ => return BTreeMap::new(),
-    };
-    names
-        .into_iter()
-        .filter_map(|name| mode_of(&path.join(&name)).map(|mode| (name, mode)))
-        .collect()
-}
-
-/// A file's permission bits (`0o777` at most), links followed.
-#[cfg(unix)]
-fn mode_of(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o777)
-}
-
-#[cfg(not(unix))]
-fn mode_of(_: &Path) -> Option<u32> {
-    None
-}
-
-/// Where the links at the end of `path` lead, followed on the text alone
-/// (the target need not exist on this machine: the node's socket is what
-/// a link to `/var/run/docker.sock` names).
-fn link_target(path: &Path) -> std::path::PathBuf {
-    const MAX_LINKS: usize = 40;
-    let mut current = path.to_path_buf();
-    for _ in 0..MAX_LINKS {
-        let Ok(target) = std::fs::read_link(&current) else {
-            break;
-        };
-        let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
-        current = crate::load::paths::normalize(&base.join(target));
+    match String::from_utf8(file.bytes.clone()) {
+        Ok(text) => (HostContent::File(text), modes.clone()),
+        Err(_) => (
+            HostContent::Unportable("it is not a UTF-8 text file".into()),
+            BTreeMap::new(),
+        ),
     }
-    current
 }
 
-/// A small directory of regular files inside the project.
-fn read_host_directory(dir: &Path, files: &HostFiles, private: Option<String>) -> HostContent {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return HostContent::Unportable("the directory cannot be read".into());
-    };
+/// A small directory of regular files inside the project: private when the
+/// directory or one of its files looks private (the first, in the order
+/// the directory lists them, says why), else text files for a ConfigMap.
+fn directory_content(
+    files: &[(String, HostFile)],
+    private: Option<String>,
+    modes: &BTreeMap<String, u32>,
+) -> (HostContent, BTreeMap<String, u32>) {
     let mut held = BTreeMap::new();
     let mut private = private;
-    let mut total = 0u64;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        // A link is followed, but must stay inside the project.
-        let Ok(resolved) = files.resolve(&entry.path()) else {
-            return HostContent::Unportable(format!("`{name}` cannot be resolved"));
-        };
-        if resolved.directory {
-            return HostContent::Unportable("the directory has subdirectories".into());
-        }
-        if resolved.place != Place::Inside {
-            return HostContent::Unportable(format!(
-                "`{name}` links outside the project directory"
-            ));
-        }
-        if resolved.not_regular.is_some() {
-            return HostContent::Unportable(format!("`{name}` is not a regular file"));
-        }
-        total += resolved.len;
-        if total > MAX_CONFIG_BYTES {
-            return HostContent::Unportable(
-                "the directory holds more than a ConfigMap holds".into(),
-            );
-        }
-        let Ok(file) = files.read_resolved(&entry.path(), &resolved, MAX_CONFIG_BYTES) else {
-            return HostContent::Unportable(format!("`{name}` cannot be read"));
-        };
+    for (name, file) in files {
         if private.is_none()
-            && let Some(why) = crate::model::credential::host_private(&file)
+            && let Some(why) = crate::model::credential::host_private(file)
         {
             private = Some(format!("`{name}`: {why}"));
         }
-        held.insert(name, file.bytes);
+        held.insert(name.clone(), file.bytes.clone());
     }
     if let Some(why) = private {
-        return HostContent::PrivateDirectory { files: held, why };
+        return (
+            HostContent::PrivateDirectory { files: held, why },
+            modes.clone(),
+        );
     }
     let mut text = BTreeMap::new();
     for (name, bytes) in held {
@@ -261,9 +130,12 @@ fn read_host_directory(dir: &Path, files: &HostFiles, private: Option<String>) -
                 text.insert(name, content);
             }
             Err(_) => {
-                return HostContent::Unportable(format!("`{name}` is not a UTF-8 text file"));
+                return (
+                    HostContent::Unportable(format!("`{name}` is not a UTF-8 text file")),
+                    BTreeMap::new(),
+                );
             }
         }
     }
-    HostContent::Directory(text)
+    (HostContent::Directory(text), modes.clone())
 }

@@ -41,11 +41,12 @@ pub(crate) fn read_label_pairs(
     }
     for file in files {
         let full = context.project_dir.join(&file.value);
-        let text = match context.host.read(&full, crate::load::MAX_FILE_BYTES) {
+        // Read in load (through the host-file resolver); looked up here.
+        let text = match context.host.named().text(file.span, &full) {
             // A private file (an `.env` file under another name, a key):
             // its lines would be plain-text annotations.
-            Ok(host) if host.private_by_name().is_some() => {
-                let why = host.private_by_name().unwrap_or_default();
+            Ok(host) if host.private.is_some() => {
+                let why = host.private.unwrap_or_default();
                 reader.diagnostics.push(
                     Diagnostic::warning(
                         "label-file-private",
@@ -59,9 +60,11 @@ pub(crate) fn read_label_pairs(
                 );
                 continue;
             }
-            Ok(host) => {
-                String::from_utf8(host.bytes).map_err(|_| "it is not UTF-8 text".to_string())
-            }
+            Ok(host) => host
+                .text
+                .as_ref()
+                .map(|(text, _)| std::sync::Arc::clone(text))
+                .ok_or_else(|| "it is not UTF-8 text".to_string()),
             Err(
                 refusal @ (Refusal::Missing(_) | Refusal::Unreadable(_) | Refusal::TooLarge(_)),
             ) => Err(refusal.reason()),

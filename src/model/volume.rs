@@ -1,11 +1,12 @@
 //! Storage: service `volumes` and `tmpfs`, and top-level `volumes`.
-//! Bind-mounted files are read here (see [`host_content`](super::host_content)),
-//! once, so later stages never touch the disk.
+//! Bind-mounted files are read in load, once; what they hold is judged in
+//! [`host_content`](super::host_content), so no later stage touches the disk.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
+use crate::load::host_files::is_path;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::model::units::parse_bytes;
@@ -15,7 +16,7 @@ use crate::source::{Located, Span};
 pub(crate) use crate::model::file_object::read_file_objects;
 pub use crate::model::file_object::{FileUse, read_file_uses};
 pub use crate::model::host_content::HostContent;
-pub(crate) use crate::model::host_content::{modes_of, read_host};
+use crate::model::host_content::host_content;
 
 /// Where a mount's content comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,10 +141,6 @@ fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
     false
 }
 
-fn is_path(source: &str) -> bool {
-    source.starts_with('/') || source.starts_with('.') || source.starts_with('~')
-}
-
 /// Reads a short-syntax mount. Unlike compose (and `podlift config`, which
 /// prints what compose prints), a letter before `:` is no Windows drive:
 /// `v:/v` mounts the volume `v`.
@@ -260,21 +257,14 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
 }
 
 fn bind(written: &str, context: &Context) -> MountSource {
-    let project_dir = &context.project_dir;
-    let home = || std::env::var_os("HOME").map(PathBuf::from);
-    let path = if written == "~" {
-        home().unwrap_or_else(|| PathBuf::from(written))
-    } else if let Some(rest) = written.strip_prefix("~/") {
-        home().map_or_else(|| PathBuf::from(written), |home| home.join(rest))
-    } else {
-        project_dir.join(written)
+    let path = crate::load::host_files::bind_path(written, &context.project_dir);
+    let (held, modes) = match context.files {
+        FileAccess::Read => host_content(context.host.named().bind(&path)),
+        FileAccess::Skip => (
+            HostContent::Unportable("not read: the service is not active".into()),
+            BTreeMap::new(),
+        ),
     };
-    let path = crate::load::paths::normalize(&path);
-    let held = match context.files {
-        FileAccess::Read => read_host(&path, &context.host),
-        FileAccess::Skip => HostContent::Unportable("not read: the service is not active".into()),
-    };
-    let modes = modes_of(&path, &held);
     MountSource::Bind {
         written: written.to_string(),
         path,

@@ -1,6 +1,7 @@
 //! The structure docs/architecture.md describes, checked: which stage may
-//! import which, that the library knows nothing of the command line, and
-//! that every source file stays small enough to read as one concept.
+//! import which, that the library knows nothing of the command line, that
+//! only load reads host files, and that every source file stays small
+//! enough to read as one concept.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -164,6 +165,43 @@ fn emit_knows_nothing_of_the_plan() {
         .map(|file| file.display().to_string())
         .collect();
     assert!(wrong.is_empty(), "emit files that use the plan: {wrong:?}");
+}
+
+/// Host files are read in load, through its one resolver: the stages after
+/// it open no file of the project (`images` reads archives and caches
+/// through load's opener, `emit` writes). On main the model read bind-mount
+/// contents itself (`read_dir`, `std::fs::metadata`).
+#[test]
+fn only_load_reads_host_files() {
+    // The file system, and the resolver's reading and resolving methods.
+    const OPENS: &[&str] = &[
+        "std::fs",
+        "File::open",
+        "OpenOptions",
+        "open_no_follow",
+        "host.read",
+        "host.resolve",
+        "files.resolve(",
+        "read_resolved(",
+        "peek(&resolved",
+    ];
+    let src = repo().join("src");
+    let mut wrong = Vec::new();
+    for module in ["model", "plan", "render", "config", "report"] {
+        let mut files = rust_files(&src.join(module));
+        files.push(src.join(format!("{module}.rs")));
+        for file in files.iter().filter(|file| file.exists()) {
+            let code = code_of(file);
+            for open in OPENS.iter().filter(|open| code.contains(*open)) {
+                wrong.push(format!("{}: {open}", file.display()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "files after load that read the host:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -599,3 +599,37 @@ fn files_with_secret_data_are_written_0600() {
         .success();
     assert_eq!(mode(&plain.path().join("all.yaml")), shared);
 }
+
+/// A directory holding a service's `env_file` or `label_file` is refused as
+/// one holding an included file is, even when a manifest there claims the
+/// file: `--force` would have removed it. (On main these files were read by
+/// the model, never registered as inputs, and `--force` deleted them.)
+#[test]
+fn a_directory_holding_an_env_file_or_label_file_is_refused() {
+    for (key, file) in [("env_file", "app.env"), ("label_file", "app.labels")] {
+        let dir = common::compose_dir(&format!(
+            "services:\n  app:\n    image: app\n    {key}: shared/{file}\n"
+        ));
+        std::fs::create_dir(dir.path().join("shared")).unwrap();
+        std::fs::write(dir.path().join("shared").join(file), "A=1\n").unwrap();
+        std::fs::write(
+            dir.path().join("shared/.podlift-files"),
+            format!("{file}\n"),
+        )
+        .unwrap();
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", "shared", "--force"])
+            .failure(2);
+        refused(&run, "holds the input file");
+        assert!(
+            run.stderr.contains(&format!("shared/{file}")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            files_in(&dir.path().join("shared")),
+            [".podlift-files", file]
+        );
+    }
+}
