@@ -25,7 +25,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::load::Document;
 use crate::load::paths::normalize;
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Value};
 use json::{
     boolean, bytes, command, duration, float, integer, list_of, one_or_list, plain, plain_numbers,
     string_map,
@@ -210,6 +210,7 @@ impl Canon<'_> {
                     _ => plain(value),
                 },
                 "develop" => self.develop(value),
+                "provider" => provider(value),
                 "label_file" => {
                     label_files.extend(self.label_files(value));
                     continue;
@@ -252,7 +253,11 @@ impl Canon<'_> {
         // compose leaves out what is false or empty
         // (`init` and `attach` are pointers in compose's model: `false` stays)
         out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
-        if !out.contains_key("networks") && !out.contains_key("network_mode") {
+        // compose gives a provider service no network
+        if !out.contains_key("networks")
+            && !out.contains_key("network_mode")
+            && !out.contains_key("provider")
+        {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
             out.insert("networks".into(), Json::Object(default));
@@ -279,6 +284,46 @@ impl Canon<'_> {
             self.dir.join(text)
         };
         normalize(&path).to_string_lossy().into_owned()
+    }
+}
+
+/// `provider`: compose prints each option as a list of strings.
+fn provider(node: &Node) -> Json {
+    let mut out = match plain(node) {
+        Json::Object(map) => map,
+        other => return other,
+    };
+    if let Some(options) = node.get("options").and_then(Node::as_map) {
+        let options = options
+            .iter()
+            .filter_map(|(key, value)| {
+                let words = match value.as_seq() {
+                    Some(items) => items.iter().map(option_word).collect(),
+                    None => vec![option_word(value)],
+                };
+                Some((key.scalar()?, Json::Array(words)))
+            })
+            .collect();
+        out.insert("options".into(), Json::Object(options));
+    }
+    Json::Object(out)
+}
+
+/// A provider option's value as compose writes it: a number as it reads
+/// it (`1.50` is `1.5`).
+fn option_word(node: &Node) -> Json {
+    match &node.value {
+        Value::Number(text) => Json::String(match json::number(text) {
+            // Go writes a whole float without a fraction (`1e3` is `1000`)
+            Json::Number(n)
+                if n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+            {
+                format!("{}", n.as_f64().unwrap_or_default())
+            }
+            other => other.to_string(),
+        }),
+        _ => node.scalar().map_or_else(|| plain(node), Json::String),
     }
 }
 
