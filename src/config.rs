@@ -4,11 +4,13 @@
 //! map, durations and byte sizes as compose writes them.
 //!
 //! Input: the [`Document`] the load stage made (interpolated, merged,
-//! `extends` and `include` resolved, profiles applied). Output: a JSON value.
-//! Scalars are read with the model's readers (`model::read`), so
-//! what this prints is what the model reads; a value they cannot read is
-//! copied as written (the model reports it as an error, and `config` then
-//! prints nothing).
+//! `extends` and `include` resolved, profiles applied), then the model's
+//! [`Project`](crate::model::Project) for the keys printed from its typed
+//! values ([`complete`]: `links` and the dependencies compose implies). Output:
+//! a JSON value. Scalars of the loaded nodes are read with the model's readers
+//! (`model::read`), so what this prints is what the model reads; a value they
+//! cannot read is copied as written (the model reports it as an error, and
+//! `config` then prints nothing).
 
 mod build;
 mod environment;
@@ -16,6 +18,7 @@ mod json;
 mod ports;
 mod resources;
 mod service_keys;
+mod typed;
 mod volumes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +28,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::load::Document;
 use crate::load::paths::normalize;
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Value};
 use json::{
     boolean, bytes, command, duration, float, integer, list_of, one_or_list, plain, plain_numbers,
     string_map,
@@ -35,6 +38,7 @@ use resources::file_uses;
 use service_keys::{
     depends_on, deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks,
 };
+pub use typed::complete;
 
 /// What the canonical form needs besides the document.
 #[derive(Clone, Debug, Default)]
@@ -210,12 +214,15 @@ impl Canon<'_> {
                     _ => plain(value),
                 },
                 "develop" => self.develop(value),
+                "provider" => provider(value),
                 "label_file" => {
                     label_files.extend(self.label_files(value));
                     continue;
                 }
                 "stop_grace_period" => duration(value),
-                "profiles" | "cap_add" | "cap_drop" | "links" | "security_opt" | "group_add"
+                // printed from the model ([`complete`])
+                "links" => continue,
+                "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add"
                 | "volumes_from" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
@@ -243,7 +250,6 @@ impl Canon<'_> {
             }
             out.insert("labels".into(), Json::Object(labels));
         }
-        implicit_dependencies(&mut out);
         if let (Some(scale), Some(Json::Object(deploy))) =
             (out.get("scale").cloned(), out.get_mut("deploy"))
         {
@@ -252,7 +258,11 @@ impl Canon<'_> {
         // compose leaves out what is false or empty
         // (`init` and `attach` are pointers in compose's model: `false` stays)
         out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
-        if !out.contains_key("networks") && !out.contains_key("network_mode") {
+        // compose gives a provider service no network
+        if !out.contains_key("networks")
+            && !out.contains_key("network_mode")
+            && !out.contains_key("provider")
+        {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
             out.insert("networks".into(), Json::Object(default));
@@ -282,55 +292,43 @@ impl Canon<'_> {
     }
 }
 
-/// `depends_on` entries compose adds for `links`, `network_mode: service:X`,
-/// `ipc: service:X` (which restart with their target) and `volumes_from`.
-fn implicit_dependencies(service: &mut Map<String, Json>) {
-    let mut implied: Vec<(String, bool)> = Vec::new();
-    let service_of = |value: Option<&Json>| {
-        value
-            .and_then(Json::as_str)
-            .and_then(|m| m.strip_prefix("service:"))
-            .map(String::from)
+/// `provider`: compose prints each option as a list of strings.
+fn provider(node: &Node) -> Json {
+    let mut out = match plain(node) {
+        Json::Object(map) => map,
+        other => return other,
     };
-    if let Some(Json::Array(links)) = service.get("links") {
-        for link in links.iter().filter_map(Json::as_str) {
-            let target = link.split_once(':').map_or(link, |(s, _)| s);
-            implied.push((target.to_string(), true));
-        }
+    if let Some(options) = node.get("options").and_then(Node::as_map) {
+        let options = options
+            .iter()
+            .filter_map(|(key, value)| {
+                let words = match value.as_seq() {
+                    Some(items) => items.iter().map(option_word).collect(),
+                    None => vec![option_word(value)],
+                };
+                Some((key.scalar()?, Json::Array(words)))
+            })
+            .collect();
+        out.insert("options".into(), Json::Object(options));
     }
-    for key in ["network_mode", "ipc", "pid"] {
-        if let Some(target) = service_of(service.get(key)) {
-            implied.push((target, true));
-        }
-    }
-    if let Some(Json::Array(sources)) = service.get("volumes_from") {
-        for source in sources.iter().filter_map(Json::as_str) {
-            if source.starts_with("container:") {
-                continue;
+    Json::Object(out)
+}
+
+/// A provider option's value as compose writes it: a number as it reads
+/// it (`1.50` is `1.5`).
+fn option_word(node: &Node) -> Json {
+    match &node.value {
+        Value::Number(text) => Json::String(match json::number(text) {
+            // Go writes a whole float without a fraction (`1e3` is `1000`)
+            Json::Number(n)
+                if n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+            {
+                format!("{}", n.as_f64().unwrap_or_default())
             }
-            let target = source.split_once(':').map_or(source, |(s, _)| s);
-            implied.push((target.to_string(), false));
-        }
-    }
-    if implied.is_empty() {
-        return;
-    }
-    let Json::Object(depends) = service
-        .entry("depends_on")
-        .or_insert_with(|| Json::Object(Map::new()))
-    else {
-        return;
-    };
-    for (target, restart) in implied {
-        depends.entry(target).or_insert_with(|| {
-            let mut entry = Map::new();
-            entry.insert("condition".into(), Json::String("service_started".into()));
-            if restart {
-                entry.insert("restart".into(), Json::Bool(true));
-            }
-            entry.insert("required".into(), Json::Bool(true));
-            Json::Object(entry)
-        });
+            other => other.to_string(),
+        }),
+        _ => node.scalar().map_or_else(|| plain(node), Json::String),
     }
 }
 
@@ -400,6 +398,167 @@ mod tests {
             variables: std::collections::BTreeMap::new(),
             interpolated: true,
         }
+    }
+
+    /// What `podlift config` prints for `text`: the loaded nodes, then what
+    /// the model typed (as `podlift::config` does).
+    fn printed(text: &str) -> serde_json::Value {
+        let mut out = canonical(&document(text), &context());
+        let mut diagnostics = crate::diagnostic::Diagnostics::default();
+        let project = crate::model::model(
+            document(text),
+            &crate::model::NameSources::default(),
+            &std::collections::BTreeMap::new(),
+            &mut diagnostics,
+        );
+        super::complete(&mut out, &project, true);
+        out
+    }
+
+    /// `{"condition": "service_started", "required": true}`, with `restart`.
+    fn started(restart: bool) -> serde_json::Value {
+        if restart {
+            json!({"condition": "service_started", "restart": true, "required": true})
+        } else {
+            json!({"condition": "service_started", "required": true})
+        }
+    }
+
+    #[test]
+    fn links_print_from_the_model_and_imply_a_dependency_that_restarts() {
+        let out = printed(
+            "services:\n  web:\n    image: w\n    links: [db, \"cache:c$x\"]\n  db: {image: d}\n  cache: {image: c}\n",
+        );
+        let web = &out["services"]["web"];
+        assert_eq!(web["links"], json!(["db", "cache:c$$x"]));
+        assert_eq!(
+            web["depends_on"],
+            json!({"db": started(true), "cache": started(true)})
+        );
+    }
+
+    #[test]
+    fn shared_namespaces_and_volumes_from_imply_dependencies() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    network_mode: service:b
+    ipc: service:c
+    pid: service:d
+    volumes_from: [e, \"f:ro\", \"container:g\"]
+  b: {image: b}
+  c: {image: c}
+  d: {image: d}
+  e: {image: e}
+  f: {image: f}
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["depends_on"],
+            json!({
+                "b": started(true), "c": started(true), "d": started(true),
+                "e": started(false), "f": started(false)
+            })
+        );
+        assert_eq!(a["volumes_from"], json!(["e", "f:ro", "container:g"]));
+        assert_eq!(a["network_mode"], "service:b");
+        // `network_mode` stands for `networks`
+        assert!(a.get("networks").is_none());
+    }
+
+    #[test]
+    fn a_written_dependency_wins_over_an_implied_one() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    links: [b]\n    depends_on:\n      b: {condition: service_healthy}\n  b: {image: b}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["depends_on"],
+            json!({"b": {"condition": "service_healthy", "required": true}})
+        );
+    }
+
+    #[test]
+    fn ports_expand_short_syntax_and_list_a_port_once() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    ports: [\"127.0.0.1:8000-8001:80-81/udp\", \"9000\", \"9000\", {target: 443, published: 8443}]\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["ports"],
+            json!([
+                {"mode": "ingress", "host_ip": "127.0.0.1", "target": 80, "published": "8000", "protocol": "udp"},
+                {"mode": "ingress", "host_ip": "127.0.0.1", "target": 81, "published": "8001", "protocol": "udp"},
+                {"mode": "ingress", "target": 9000, "protocol": "tcp"},
+                {"mode": "ingress", "target": 443, "published": "8443", "protocol": "tcp"}
+            ])
+        );
+    }
+
+    #[test]
+    fn volumes_in_long_syntax_with_paths_resolved_and_used_volumes_declared() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    volumes: [\"data:/var/lib/x/:ro\", \"./conf:/etc/x:z\", \"/anon\"]\nvolumes:\n  data: {}\n  unused: {}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["volumes"],
+            json!([
+                {"type": "volume", "source": "data", "target": "/var/lib/x", "read_only": true, "volume": {}},
+                {"type": "bind", "source": "/project/conf", "target": "/etc/x", "bind": {"selinux": "z", "create_host_path": true}},
+                {"type": "volume", "target": "/anon", "volume": {}}
+            ])
+        );
+        assert_eq!(out["volumes"], json!({"data": {"name": "demo_data"}}));
+    }
+
+    #[test]
+    fn zero_limits_false_flags_and_empty_strings_are_left_out() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    cpus: 0\n    mem_limit: 0\n    privileged: false\n    hostname: \"\"\n    init: false\n",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        for key in ["cpus", "mem_limit", "privileged", "hostname"] {
+            assert!(!a.contains_key(key), "{key}");
+        }
+        // a pointer in compose's model: `false` stays
+        assert_eq!(a["init"], json!(false));
+    }
+
+    #[test]
+    fn extra_hosts_devices_and_secrets_in_compose_canonical_form() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    extra_hosts: [\"b.example:10.0.0.2\", \"a.example=10.0.0.1\"]
+    devices: [\"/dev/a:/dev/b\", \"/dev/c:/dev/b:r\"]
+    secrets: [token]
+    deploy: {replicas: 2}
+secrets:
+  token: {file: ./token}
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["extra_hosts"],
+            json!(["a.example=10.0.0.1", "b.example=10.0.0.2"])
+        );
+        assert_eq!(
+            a["devices"],
+            json!([{"source": "/dev/c", "target": "/dev/b", "permissions": "r"}])
+        );
+        assert_eq!(
+            a["secrets"],
+            json!([{"source": "token", "target": "/run/secrets/token"}])
+        );
+        assert_eq!(
+            a["deploy"],
+            json!({"replicas": 2, "resources": {}, "placement": {}})
+        );
+        assert_eq!(
+            out["secrets"],
+            json!({"token": {"file": "/project/token", "name": "demo_token"}})
+        );
     }
 
     #[test]

@@ -312,9 +312,10 @@ pub fn config(options: &Options, request: ConfigRequest) -> Configured {
             variables: project_environment(&document, &options.load),
             interpolated: options.load.interpolate,
         };
-        let canonical = config::canonical(&document, &context);
+        let mut canonical = config::canonical(&document, &context);
         let mut modeled = Diagnostics::default();
         let project = model::model(document, &names, &context.variables, &mut modeled);
+        config::complete(&mut canonical, &project, context.interpolated);
         allow = allowances(&project, &options.allow, &mut modeled);
         for diagnostic in modeled.items() {
             // What compose accepts but a cluster would refuse is `convert`'s

@@ -207,7 +207,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "network-undeclared",
         class: Class::Refused,
-        stage: Stage::Plan,
+        stage: Stage::Load,
         title: "a service joins a network that is not declared",
         meaning: "A service lists a network that the top-level `networks:` does not declare (apart from `default`).",
         kubernetes: "Compose refuses this; podlift reads subnets from the declaration to check the addresses.",

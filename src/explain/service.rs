@@ -365,6 +365,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "# podlift convert --inspect-images --pin-digests --image-archive app.tar\nservices:\n  app:\n    image: app:1\n",
     },
     Explanation {
+        code: "provider-service",
+        class: Class::Cluster,
+        stage: Stage::Plan,
+        title: "a service is a compose provider service",
+        meaning: "A service has `provider:` (compose 2.36 and later): compose runs a provider binary that makes a resource elsewhere (a managed database, a model runner) instead of starting a container. Compose accepts the file, so `podlift config` prints it.",
+        kubernetes: "A provider binary runs on the machine of `docker compose up`; a cluster has nothing that runs it, and the service has no image to run as a container.",
+        remedy: "Make the resource on the cluster (an operator, a managed service, or a service with an image), give the services that use it its address in their `environment`, and leave the provider service out with `--exclude NAME` (with `required: false` on the `depends_on` entries that name it).",
+        example: "services:\n  db:\n    provider:\n      type: awesomecloud\n      options: {type: mysql}\n",
+    },
+    Explanation {
         code: "pull-policy",
         class: Class::Warning,
         stage: Stage::Model,

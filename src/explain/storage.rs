@@ -122,7 +122,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "config-undeclared",
         class: Class::Refused,
-        stage: Stage::Plan,
+        stage: Stage::Load,
         title: "a service uses a config that is not declared",
         meaning: "A service lists a config under `configs:` that the top-level `configs:` does not define.",
         kubernetes: "podlift turns each declared config into a ConfigMap; without the declaration there is no content and no name to mount. Compose refuses this too.",
@@ -242,7 +242,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "secret-undeclared",
         class: Class::Refused,
-        stage: Stage::Plan,
+        stage: Stage::Load,
         title: "a service uses a secret that is not declared",
         meaning: "A service lists a secret under `secrets:` that the top-level `secrets:` does not define.",
         kubernetes: "podlift turns each declared secret into a Secret; without the declaration there is no content and no name to mount. Compose refuses this too.",
@@ -292,7 +292,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "volume-undeclared",
         class: Class::Refused,
-        stage: Stage::Plan,
+        stage: Stage::Load,
         title: "a service mounts a volume that is not declared",
         meaning: "A service mounts a named volume that the top-level `volumes:` does not declare.",
         kubernetes: "Each declared volume becomes a PersistentVolumeClaim; compose refuses an undeclared one.",

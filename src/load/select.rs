@@ -131,63 +131,124 @@ pub fn apply(
         // reported above: the model need not say it again
         drop_shared(body, &excluded);
     }
+    check_left_out(root, &gone, diagnostics);
     drop_unused(root);
     Some(gone)
+}
+
+/// The top-level volumes, configs, secrets and networks a service uses:
+/// (section, name, where it was written), as the selection reads them
+/// (the first part of a short-syntax mount, a bind's path too).
+fn uses(body: &Node) -> Vec<(&'static str, String, Span)> {
+    let mut found = Vec::new();
+    for item in body
+        .get("volumes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        let source = match item.scalar() {
+            Some(short) => short.split(':').next().map(String::from),
+            None => item.get("source").and_then(Node::scalar),
+        };
+        if let Some(source) = source {
+            found.push(("volumes", source, item.span));
+        }
+    }
+    for key in ["configs", "secrets"] {
+        for item in body.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            let source = item.scalar().map(|s| (s, item.span)).or_else(|| {
+                let source = item.get("source")?;
+                Some((source.scalar()?, source.span))
+            });
+            if let Some((source, span)) = source {
+                found.push((key, source, span));
+            }
+        }
+    }
+    match body.get("networks").map(|n| &n.value) {
+        Some(Value::Seq(items)) => {
+            found.extend(
+                items
+                    .iter()
+                    .filter_map(|n| Some(("networks", n.scalar()?, n.span))),
+            );
+        }
+        Some(Value::Map(entries)) => {
+            found.extend(
+                entries
+                    .iter()
+                    .filter_map(|(k, _)| Some(("networks", k.scalar()?, k.span))),
+            );
+        }
+        _ => {}
+    }
+    found
+}
+
+/// Compose checks every service's references to the top-level sections
+/// before it selects (`docker-compose config a` refuses `b`'s undeclared
+/// network: "service "b" refers to undefined network"); the plan checks
+/// the kept services', these are the ones left out.
+fn check_left_out(root: &Node, gone: &[(Node, Node)], diagnostics: &mut Diagnostics) {
+    let declared = |kind: &str, name: &str| {
+        (kind == "networks" && name == "default")
+            || root
+                .get(kind)
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .any(|(k, _)| k.as_str() == Some(name))
+    };
+    for (key, body) in gone {
+        let Some(service) = key.scalar() else {
+            continue;
+        };
+        let kind_of = |item: &Node| item.get("type").and_then(Node::scalar);
+        let binds: Vec<Span> = body
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter(|item| kind_of(item).is_some_and(|t| t != "volume"))
+            .map(|item| item.span)
+            .collect();
+        for (kind, name, span) in uses(body) {
+            // a bind mount's path, an anonymous volume's target: no name
+            let no_name = kind == "volumes"
+                && (name.is_empty() || name.starts_with(['.', '/', '~']) || binds.contains(&span));
+            if !no_name && !declared(kind, &name) {
+                diagnostics.push(undeclared(&service, kind, &name).at(span));
+            }
+        }
+    }
+}
+
+/// The plan's words for an undeclared network, volume, secret or config.
+fn undeclared(service: &str, kind: &str, name: &str) -> Diagnostic {
+    match kind {
+        "networks" => Diagnostic::error("network-undeclared", format!("service `{service}` joins network `{name}`, which the top-level `networks` does not declare"))
+            .help(format!("add `networks: {{{name}: {{}}}}` at the top level")),
+        "volumes" => Diagnostic::error("volume-undeclared", format!("service `{service}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+            .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
+        "secrets" => Diagnostic::error("secret-undeclared", format!("service `{service}` uses secret `{name}`, which is not declared at the top level"))
+            .help("declare it under the top-level `secrets:` with `file:`"),
+        _ => Diagnostic::error("config-undeclared", format!("service `{service}` uses config `{name}`, which is not declared at the top level"))
+            .help("declare it under the top-level `configs:` with `file:`"),
+    }
 }
 
 /// Leaves out the top-level volumes, configs, secrets and networks that no
 /// kept service uses, as compose does for `up SERVICE...` (the claims,
 /// ConfigMaps and Secrets of the services left out are not made).
 fn drop_unused(root: &mut Node) {
-    let mut used: HashSet<(&'static str, String)> = HashSet::new();
-    for (_, body) in root
+    let used: HashSet<(&'static str, String)> = root
         .get("services")
         .and_then(Node::as_map)
         .unwrap_or_default()
-    {
-        for item in body
-            .get("volumes")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            let source = match item.scalar() {
-                Some(short) => short.split(':').next().map(String::from),
-                None => item.get("source").and_then(Node::scalar),
-            };
-            if let Some(source) = source {
-                used.insert(("volumes", source));
-            }
-        }
-        for key in ["configs", "secrets"] {
-            for item in body.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                let source = item
-                    .scalar()
-                    .or_else(|| item.get("source").and_then(Node::scalar));
-                if let Some(source) = source {
-                    used.insert((key, source));
-                }
-            }
-        }
-        match body.get("networks").map(|n| &n.value) {
-            Some(Value::Seq(items)) => {
-                used.extend(
-                    items
-                        .iter()
-                        .filter_map(Node::scalar)
-                        .map(|n| ("networks", n)),
-                );
-            }
-            Some(Value::Map(entries)) => {
-                used.extend(
-                    entries
-                        .iter()
-                        .filter_map(|(k, _)| k.scalar())
-                        .map(|n| ("networks", n)),
-                );
-            }
-            _ => {}
-        }
-    }
+        .iter()
+        .flat_map(|(_, body)| uses(body))
+        .map(|(kind, name, _)| (kind, name))
+        .collect();
     let Value::Map(sections) = &mut root.value else {
         return;
     };

@@ -96,6 +96,9 @@ pub struct Service {
     pub pull_policy: Option<PullPolicy>,
     /// Where `build` was written, when the service is built rather than pulled.
     pub build: Option<Span>,
+    /// Where `provider` was written: compose runs a provider binary for the
+    /// service instead of a container.
+    pub provider: Option<Span>,
     /// `x-podlift.group`: services that stay in one Pod under the split strategy.
     pub group: Option<Located<String>>,
     /// `volumes_from`: (service, read-only).
@@ -207,6 +210,7 @@ impl Service {
             pod: PodSettings::default(),
             pull_policy: None,
             build: None,
+            provider: None,
             group: None,
             volumes_from: Vec::new(),
             labels: Vec::new(),
@@ -297,6 +301,8 @@ impl Service {
                     });
                 }
                 "build" => service.build = Some(key.span),
+                // the plan says it cannot be carried (`provider-service`)
+                "provider" => service.provider = Some(key.span),
                 "labels" => service.labels = reader.list_or_map(value, "labels", "="),
                 "label_file" => {
                     label_files = read_label_files(value, context, reader);

@@ -446,6 +446,19 @@ fn warn_unknown_health(project: &Project, diagnostics: &mut Diagnostics) {
 }
 
 pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagnostics) -> String {
+    if let Some(provider) = service.provider {
+        // compose runs the provider's binary, which makes the resource
+        // (a database, a model) elsewhere: there is no container to run
+        diagnostics.push(
+            Diagnostic::error(
+                "provider-service",
+                format!("service `{}` is a compose provider service: compose runs a provider binary for it instead of a container, which podlift cannot carry to Kubernetes", service.name.value),
+            )
+            .at(provider)
+            .help(format!("make the resource on the cluster (an operator, a managed service, or a service with an image), give the services that use it its address in their `environment`, and leave this one out: `--exclude {}` (with `required: false` on the `depends_on` entries that name it)", service.name.value)),
+        );
+        return String::new();
+    }
     match (&service.image, service.build) {
         (Some(image), Some(build)) if !image.value.trim().is_empty() => {
             // compose builds the image under this name; the cluster can only pull it

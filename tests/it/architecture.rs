@@ -261,6 +261,8 @@ const CLUSTER_ERRORS: &[&str] = &[
     "network-mode-none",
     "no-services",
     "port-conflict",
+    // compose runs a provider binary; a cluster has none
+    "provider-service",
     "replicas",
     "replicas-stateful",
     "scale-zero-needed",

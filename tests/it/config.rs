@@ -591,3 +591,41 @@ fn config_refuses_broken_references_but_not_what_only_a_cluster_cannot_hold() {
         assert!(!run.stderr.contains("error["), "{text}\n{}", run.stderr);
     }
 }
+
+/// A `provider:` service (compose 2.36+) has no image: compose runs a
+/// provider binary for it. Compose v2.40.3 `config` accepts it, prints each
+/// option as a list of strings and gives it no `default` network; podlift
+/// refused it with `image-missing`. `convert` cannot carry it and says so.
+#[test]
+fn a_provider_service_prints_as_compose_does_and_convert_says_it_is_not_carried() {
+    let dir = compose_dir(
+        "services:\n  db:\n    provider:\n      type: awesomecloud\n      options:\n        type: mysql\n        size: 3\n        tags: [a, b]\n  app:\n    image: nginx\n    depends_on: [db]\n",
+    );
+    let project = config(dir.path());
+    assert_eq!(
+        project["services"]["db"],
+        json!({
+            "command": null,
+            "entrypoint": null,
+            "provider": {
+                "type": "awesomecloud",
+                "options": {"type": ["mysql"], "size": ["3"], "tags": ["a", "b"]}
+            }
+        })
+    );
+    assert_eq!(
+        project["services"]["app"]["networks"],
+        json!({"default": null})
+    );
+    for command in ["convert", "check"] {
+        let run = Test::new().args([command]).current_dir(dir.path()).run();
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("error[provider-service]: service `db` is a compose provider service"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("image-missing"), "{}", run.stderr);
+    }
+}

@@ -374,3 +374,44 @@ fn a_cluster_error_of_a_service_left_out_does_not_refuse_the_others() {
         .failure(1);
     assert!(refused.stderr.contains("error[capability-unknown]"));
 }
+
+/// Compose v2.40.3 checks every service's references to the top-level
+/// networks, volumes, secrets and configs before it selects services:
+/// `docker-compose config a` refuses `b`'s undeclared network ("service "b"
+/// refers to undefined network nope"). podlift accepted them when `b` was
+/// left out.
+#[test]
+fn an_undeclared_resource_of_a_service_left_out_is_refused_as_compose_does() {
+    for (key, code) in [
+        ("networks: [nope]", "network-undeclared"),
+        ("networks: {nope: {}}", "network-undeclared"),
+        ("volumes: [\"nope:/data\"]", "volume-undeclared"),
+        ("secrets: [nope]", "secret-undeclared"),
+        ("configs: [nope]", "config-undeclared"),
+    ] {
+        let dir = common::compose_dir(&format!(
+            "services:\n  a:\n    image: a:1\n  b:\n    image: b:1\n    {key}\n"
+        ));
+        for args in [
+            &["config", "a"][..],
+            &["convert", "a"],
+            &["convert", "--exclude", "b"],
+        ] {
+            let run = Test::new().args(args).current_dir(dir.path()).failure(1);
+            assert!(
+                run.stderr.contains(&format!("error[{code}]: service `b`")),
+                "{args:?} with `{key}`: {}",
+                run.stderr
+            );
+        }
+    }
+    // a service of an inactive profile is no part of the project: compose
+    // accepts its undeclared network
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a:1\n  b:\n    image: b:1\n    profiles: [debug]\n    networks: [nope]\n",
+    );
+    Test::new()
+        .args(["config", "a"])
+        .current_dir(dir.path())
+        .success();
+}
