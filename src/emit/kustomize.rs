@@ -42,7 +42,7 @@ pub struct Base {
 
 impl Base {
     /// Records an object written as the file `name`.
-    pub fn add(&mut self, name: String, rendered: &RenderedObject<'_>) {
+    pub fn add(&mut self, name: String, rendered: &RenderedObject) {
         self.resources.push(name);
         for image in rendered.images() {
             self.images.insert(image_name(image).to_string());
