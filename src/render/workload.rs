@@ -147,9 +147,12 @@ fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Ob
                 spec: Some(StatefulSetSpec {
                     replicas: spec.replicas,
                     selector: spec.selector,
-                    // No governing Service is made: the Pod is reached through the
-                    // compose services' Services, not by per-replica DNS names.
-                    service_name: None,
+                    // Kubernetes 1.28's schema requires it. No governing
+                    // Service is made: the Pod is reached through the compose
+                    // services' Services, not by per-replica DNS names; the
+                    // workload's own name is where a headless Service of the
+                    // user's would give the replicas theirs.
+                    service_name: Some(plan.name.clone()),
                     template: spec.template,
                     volume_claim_templates: (!templates.is_empty()).then_some(templates),
                     ..StatefulSetSpec::default()
