@@ -19,7 +19,7 @@ use crate::render::limits::Budget;
 use crate::render::object::Object;
 use crate::render::pod_lists::PodLists;
 use crate::render::{Controller, RenderOptions};
-use crate::render::{labels, network_policy, process};
+use crate::render::{copy, labels, network_policy, process};
 
 pub(crate) fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -231,6 +231,7 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
             hostnames: Some(alias.names.clone()),
         })
         .collect();
+    let fs_group = copy::claim_group(plan);
     let mut spec = PodSpec {
         // Compose apps never talk to the Kubernetes API.
         automount_service_account_token: Some(false),
@@ -254,6 +255,10 @@ fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
                 type_: "RuntimeDefault".to_string(),
                 localhost_profile: None,
             }),
+            // A copy into a claim writes its root, which many storage
+            // classes create `root:root 0755`: the copy's group owns it.
+            fs_group,
+            fs_group_change_policy: fs_group.map(|_| "OnRootMismatch".to_string()),
             sysctls: (!plan.pod.sysctls.is_empty()).then(|| {
                 plan.pod
                     .sysctls

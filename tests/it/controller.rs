@@ -64,7 +64,7 @@ fn a_stateful_set_gives_each_replica_its_own_claim() {
 
 #[test]
 fn a_stateful_set_names_its_service_as_older_kubernetes_requires() {
-    // `spec.serviceName` is required by Kubernetes 1.28.s schema.
+    // `spec.serviceName` is required by Kubernetes 1.28's schema.
     let compose = fixture("product").join("compose.yaml");
     let run = Test::new()
         .args([
