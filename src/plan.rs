@@ -19,6 +19,7 @@ mod env;
 pub(crate) mod from_image;
 mod host_network;
 mod hosts;
+mod kube_version;
 mod label_keys;
 mod loopback;
 pub(crate) mod names;
@@ -49,6 +50,7 @@ pub use container::{ContainerPlan, Details, Probe, escape};
 pub use env::{EnvValue, EnvVar};
 pub use from_image::{Carried, CopyUp};
 pub use hosts::HostAlias;
+pub use kube_version::KubeVersion;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,
 };
@@ -74,8 +76,9 @@ pub struct PlanOptions {
     pub init_image: Option<String>,
     /// `--privileged-init`.
     pub privileged_init: bool,
-    /// `--kube-version` ≥ 1.29: start order through native sidecars.
-    pub native_sidecars: bool,
+    /// `--kube-version`: the cluster's version (native sidecars carry the
+    /// start order from 1.29); `None`, none of the newer features.
+    pub kube_version: Option<KubeVersion>,
     /// `--service-type`: the type of the Services made for published ports.
     pub service_type: Option<ServiceType>,
     /// `--pod-cidr`.
@@ -335,7 +338,7 @@ fn one_pod(
         .flat_map(|(g, group)| group.members.iter().map(move |m| (m.as_str(), g)))
         .collect();
     let together = |a: &str, b: &str| group_of.get(a) == group_of.get(b);
-    let roles = order::roles(project, options.native_sidecars, &together, diagnostics);
+    let roles = order::roles(project, options.native_sidecars(), &together, diagnostics);
     let mut containers = container::plan_containers(
         project,
         &order,

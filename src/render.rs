@@ -41,6 +41,8 @@ use workload::Built;
 
 /// Which object runs the Pod: the plan stage's choice.
 pub use crate::plan::Controller;
+/// A Kubernetes version (the oldest a chart's objects need).
+pub use crate::plan::KubeVersion;
 
 /// How to render: choices that only affect object metadata and the
 /// workload's kind.
