@@ -83,7 +83,7 @@ impl Fixture {
 
 fn plan_options() -> PlanOptions {
     PlanOptions {
-        native_sidecars: true,
+        kube_version: Some(podlift::plan::KubeVersion::new(1, 33)),
         ..PlanOptions::default()
     }
 }

@@ -142,7 +142,9 @@ pub fn emit(
                     base.add(name, &object);
                 }
                 if options.format == Format::Kustomize {
-                    let text = base.kustomization().map_err(EmitError::io)?;
+                    let text = base
+                        .kustomization()
+                        .map_err(|e| EmitError::io(e.to_string()))?;
                     let kustomization = File {
                         path: PathBuf::from("kustomization.yaml"),
                         text,
@@ -154,7 +156,8 @@ pub fn emit(
             })
         }
         (Output::Directory(dir), Format::Helm) => {
-            let files = helm::files(rendered, &options.project).map_err(EmitError::io)?;
+            let files = helm::files(rendered, &options.project)
+                .map_err(|e| EmitError::io(e.to_string()))?;
             write_directory(dir, options.force, |staging| stage(staging, &files))
         }
     }

@@ -21,6 +21,7 @@ pub(crate) mod from_image;
 mod group;
 mod host_network;
 mod hosts;
+mod kube_version;
 mod label_keys;
 mod loopback;
 pub(crate) mod names;
@@ -51,6 +52,7 @@ pub use container::{ContainerPlan, Details, Probe, escape};
 pub use env::{EnvValue, EnvVar};
 pub use from_image::{Carried, CopyUp};
 pub use hosts::HostAlias;
+pub use kube_version::KubeVersion;
 pub use loopback::{
     DEFAULT_INIT_IMAGE, DEFAULT_NAT_INIT_IMAGE, Inbound, LOOPBACK_INIT_NAME, LoopbackInit,
 };
@@ -76,8 +78,9 @@ pub struct PlanOptions {
     pub init_image: Option<String>,
     /// `--privileged-init`.
     pub privileged_init: bool,
-    /// `--kube-version` ≥ 1.29: start order through native sidecars.
-    pub native_sidecars: bool,
+    /// `--kube-version`: the cluster's version (native sidecars carry the
+    /// start order from 1.29); `None`, none of the newer features.
+    pub kube_version: Option<KubeVersion>,
     /// `--service-type`: the type of the Services made for published ports.
     pub service_type: Option<ServiceType>,
     /// `--pod-cidr`.

@@ -4,20 +4,22 @@
 //! One entry, [`render`]: it checks the objects as they will be written
 //! (what Kubernetes would refuse to store, the Pod Security level the Pods
 //! need) and hands on a [`Rendered`], whose objects are rendered one at a
-//! time as they are written; a workload's containers and volumes are
-//! rendered while it is written ([`RenderedObject`]), so neither a large
-//! project nor a large Pod is ever held whole.
+//! time as they are written ([`RenderedObject`]), so a large project is
+//! never held whole. Each object is built whole as its k8s-openapi type,
+//! measured by serialising it into a writer capped at the size limit, and
+//! its Pod Security assessed from it; a workload whose containers and
+//! volumes alone pass the limit is refused before it is built whole.
 
 mod container;
 pub mod copy;
 pub mod copy_up;
-mod deferred;
 pub mod init_script;
 pub mod labels;
 mod limits;
 mod network_policy;
 mod object;
 mod part;
+mod pod_lists;
 pub mod pod_security;
 mod process;
 mod quantity;
@@ -29,16 +31,18 @@ mod workload;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use deferred::RenderedObject;
-pub use object::{Object, Workload};
+pub use object::{Object, RenderedObject, Workload};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::{LOOPBACK_INIT_NAME, Plan, PodPlan};
 use part::{Part, parts};
-use pod_security::{Assessment, Level, PodCheck};
+use pod_security::{Assessment, Level};
+use workload::Built;
 
 /// Which object runs the Pod: the plan stage's choice.
 pub use crate::plan::Controller;
+/// A Kubernetes version (the oldest a chart's objects need).
+pub use crate::plan::KubeVersion;
 
 /// How to render: choices that only affect object metadata and the
 /// workload's kind.
@@ -114,11 +118,11 @@ impl Rendered<'_> {
     /// Services, workloads), each object once, each rendered when the
     /// iterator reaches it.
     #[must_use]
-    pub fn objects(&self) -> impl ExactSizeIterator<Item = RenderedObject<'_>> + '_ {
+    pub fn objects(&self) -> impl ExactSizeIterator<Item = RenderedObject> + '_ {
         let level = self.pod_security.level();
         parts(self.plans, &self.options)
             .into_iter()
-            .map(move |part| part.render(&self.options, level))
+            .map(move |part| RenderedObject::new(part.render(&self.options, level)))
     }
 
     /// The Pod Security assessment of the Pods: the strictest level they
@@ -153,31 +157,33 @@ pub fn render<'p>(
     let mut assessment = Assessment::default();
     let mut problems = Vec::new();
     for part in parts(&plan.pods, options) {
-        let workload = matches!(part, Part::Workload(_));
-        if !measure && !workload {
+        if let Part::Workload(pod) = part {
+            // Built whole when its lists fit the object-size limit, then
+            // measured and assessed from the object; refused before it is
+            // held whole otherwise, and assessed from its lists.
+            match workload::build(pod, options, Some(limits::Budget::object())) {
+                Built::Whole(object) => {
+                    if measure {
+                        limits::check(&object, true, &mut problems);
+                    }
+                    pod_security::check_object(&object, &mut assessment);
+                }
+                Built::TooLarge { skeleton, lists } => {
+                    if measure {
+                        limits::refuse(&skeleton, &mut problems);
+                    }
+                    pod_security::check_lists(&skeleton, &lists, &mut assessment);
+                }
+            }
+            continue;
+        }
+        if !measure {
             continue;
         }
         // The level only labels a Namespace, which is measured (its
         // metadata) but not assessed; the label does not change its size much.
-        let rendered = part.render(options, Level::default());
-        // A workload is measured and assessed in one pass: the check sees
-        // each container as it is written for its size.
-        let watching = workload
-            && measure
-            && PodCheck::start(rendered.object()).is_some_and(|check| rendered.watch(check));
-        let whole = measure
-            && limits::check(
-                &rendered,
-                workload || matches!(part, Part::Service(..)),
-                &mut problems,
-            );
-        if workload {
-            match rendered.watched().filter(|_| watching && whole) {
-                Some(check) => check.finish(&mut assessment),
-                // Not measured, or not to its end (too large): its own pass.
-                None => pod_security::check_rendered(&rendered, &mut assessment),
-            }
-        }
+        let object = part.render(options, Level::default());
+        limits::check(&object, matches!(part, Part::Service(..)), &mut problems);
     }
     for problem in problems {
         diagnostics.push(problem);
@@ -213,7 +219,8 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use super::{RenderOptions, pod_security, render};
+    use super::workload::{self, Built};
+    use super::{RenderOptions, limits, pod_security, render};
     use crate::diagnostic::Diagnostics;
     use crate::plan::{Plan, PlanOptions, plan_text};
 
@@ -278,6 +285,77 @@ volumes:
             whole.findings
         );
         assert_eq!(rendered.pod_security(), &whole);
+    }
+
+    /// Two services whose commands together pass 1.5 MiB.
+    fn too_large() -> String {
+        let word = "x".repeat(900 * 1024);
+        format!(
+            "services:\n  a:\n    image: busybox\n    user: root\n    command: [{word}]\n  b:\n    image: busybox\n    privileged: true\n    command: [{word}]\n    volumes: [/var/log:/logs]\n"
+        )
+    }
+
+    #[test]
+    fn a_workload_whose_lists_pass_the_limit_is_refused_before_it_is_built_whole() {
+        let (plan, _) = plan_text(&too_large(), &PlanOptions::default());
+        let options = RenderOptions::default();
+        let Built::TooLarge { skeleton, lists } =
+            workload::build(&plan, &options, Some(limits::Budget::object()))
+        else {
+            panic!("refused");
+        };
+        assert!(
+            skeleton
+                .workload()
+                .and_then(|w| w.pod_spec)
+                .is_some_and(|s| s.containers.is_empty())
+        );
+        // assessed from its lists as from the whole object
+        let mut from_lists = pod_security::Assessment::default();
+        pod_security::check_lists(&skeleton, &lists, &mut from_lists);
+        let mut from_whole = pod_security::Assessment::default();
+        pod_security::check_object(&workload::whole(&plan, &options), &mut from_whole);
+        assert_eq!(from_lists, from_whole);
+        assert_eq!(from_whole.level(), pod_security::Level::Privileged);
+        // and measured as too large, once
+        let plans = Plan { pods: vec![plan] };
+        let mut diagnostics = Diagnostics::default();
+        let rendered = render(&plans, &options, &mut diagnostics);
+        let too_large: Vec<String> = diagnostics
+            .items()
+            .iter()
+            .filter(|d| d.code == "object-too-large")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            too_large,
+            [
+                "Deployment `default` would be more than 1.5 MiB, the most Kubernetes stores in one object"
+            ]
+        );
+        assert_eq!(rendered.pod_security(), &from_whole);
+    }
+
+    #[test]
+    fn a_workload_within_the_limit_is_built_whole() {
+        let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
+        let Built::Whole(object) = workload::build(
+            &plan,
+            &RenderOptions::default(),
+            Some(limits::Budget::object()),
+        ) else {
+            panic!("built whole");
+        };
+        let spec = object.workload().and_then(|w| w.pod_spec).unwrap();
+        let names: Vec<&str> = spec.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["app", "side"]);
+        assert!(
+            spec.init_containers
+                .iter()
+                .flatten()
+                .any(|c| c.name == "setup")
+        );
+        assert!(spec.volumes.iter().flatten().any(|v| v.name == "data"));
     }
 
     #[test]

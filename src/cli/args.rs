@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use podlift::plan::KubeVersion;
 use podlift::{emit, plan};
 
 use super::choices;
@@ -397,26 +398,9 @@ pub struct ConvertArgs {
     pub create_namespace: bool,
 }
 
-/// A Kubernetes `MAJOR.MINOR` version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct KubeVersion {
-    /// Major version (1).
-    pub major: u32,
-    /// Minor version.
-    pub minor: u32,
-}
-
 fn parse_kube_version(text: &str) -> Result<KubeVersion, String> {
-    let trimmed = text.trim_start_matches('v');
-    let mut parts = trimmed.split('.');
-    let major = parts.next().and_then(|p| p.parse().ok());
-    let minor = parts.next().and_then(|p| p.parse().ok());
-    match (major, minor) {
-        (Some(major), Some(minor)) => Ok(KubeVersion { major, minor }),
-        _ => Err(format!(
-            "`{text}` is not a Kubernetes version; write it like `1.33`"
-        )),
-    }
+    KubeVersion::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a Kubernetes version; write it like `1.33`"))
 }
 
 /// `-n`: Kubernetes takes only an RFC 1123 label as a namespace.

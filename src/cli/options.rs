@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use podlift::diagnostic::{self, Style, Verbosity};
 use podlift::{load, plan, render};
 
-use super::args::{Cli, ColorWhen, ConvertArgs, ImageArgs, InputArgs, KubeVersion};
+use super::args::{Cli, ColorWhen, ConvertArgs, ImageArgs, InputArgs};
 use super::environment::Environment;
 
 /// How diagnostics are shown: `-q`, `-v`, `--color` (`auto` follows the
@@ -132,11 +132,7 @@ pub fn plan_options(input: &InputArgs) -> plan::PlanOptions {
         extra_addresses: input.extra_ips.clone(),
         init_image: input.init_image.clone(),
         privileged_init: input.privileged_init,
-        native_sidecars: input.kube_version
-            >= KubeVersion {
-                major: 1,
-                minor: 29,
-            },
+        kube_version: Some(input.kube_version),
         service_type: input.service_type,
         pod_cidrs: input.pod_cidrs.clone(),
         service_cidrs: input.service_cidrs.clone(),

@@ -20,6 +20,7 @@
 //! Everything else the objects contain is literal text for Helm (`{{` is
 //! escaped).
 
+mod error;
 mod helpers;
 mod node;
 mod notes;
@@ -34,11 +35,12 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use serde::Serialize;
 
+pub use crate::emit::helm::error::HelmError;
 use crate::emit::helm::helpers::helpers;
 use crate::emit::helm::notes::notes;
 use crate::emit::helm::template::ChartBuilder;
 use crate::emit::{Access, File, file_name};
-use crate::render::{Object, Rendered, RenderedObject, Workload};
+use crate::render::{KubeVersion, Object, Rendered, RenderedObject, Workload};
 
 /// The chart's own version; the application's is `appVersion`.
 pub(super) const CHART_VERSION: &str = "0.1.0";
@@ -67,7 +69,7 @@ pub(super) const HELMIGNORE: &str = "\
 ///
 /// # Errors
 /// When an object cannot be serialised or does not have the shape podlift renders.
-pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, String> {
+pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, HelmError> {
     // A chart is made of whole objects (its templates are trees of them).
     let objects: Vec<Object> = rendered
         .objects()
@@ -119,7 +121,7 @@ pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, String
 /// on ([`kube_floor`]), not the version targeted; no `appVersion`, since
 /// podlift cannot know the application's release (its images' tags are each
 /// component's version): `helm package --app-version` sets it.
-fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
+fn chart_yaml(objects: &[Object], project: &str) -> Result<String, HelmError> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Chart<'a> {
@@ -131,7 +133,7 @@ fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
         version: &'static str,
         kube_version: String,
     }
-    let (major, minor) = kube_floor(objects);
+    let floor = kube_floor(objects);
     let chart = Chart {
         api_version: "v2",
         name: project,
@@ -139,9 +141,9 @@ fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
         type_: "application",
         version: CHART_VERSION,
         // `-0` admits the pre-release and vendor builds (`1.33.2-eks-…`).
-        kube_version: format!(">= {major}.{minor}.0-0"),
+        kube_version: format!(">= {floor}.0-0"),
     };
-    serde_saphyr::to_string(&chart).map_err(|e| format!("cannot write Chart.yaml: {e}"))
+    serde_saphyr::to_string(&chart).map_err(HelmError::yaml("Chart.yaml"))
 }
 
 /// The oldest Kubernetes whose API server keeps every field the Pods use:
@@ -151,11 +153,8 @@ fn chart_yaml(objects: &[Object], project: &str) -> Result<String, String> {
 /// container never ends, so the Pod never starts), else 1.25, where Pod
 /// Security admission (the namespace labels `NOTES.txt` asks for) is GA and
 /// PodSecurityPolicy gone.
-fn kube_floor(objects: &[Object]) -> (u32, u32) {
-    const SIDECARS: (u32, u32) = (1, 29);
-    const APP_ARMOR: (u32, u32) = (1, 30);
-    const POD_SECURITY: (u32, u32) = (1, 25);
-    let mut floor = POD_SECURITY;
+fn kube_floor(objects: &[Object]) -> KubeVersion {
+    let mut floor = KubeVersion::POD_SECURITY_ADMISSION;
     for spec in workloads(objects).filter_map(|w| pod_spec(&w)) {
         if spec
             .init_containers
@@ -163,7 +162,7 @@ fn kube_floor(objects: &[Object]) -> (u32, u32) {
             .flatten()
             .any(|c| c.restart_policy.as_deref() == Some("Always"))
         {
-            floor = floor.max(SIDECARS);
+            floor = floor.max(KubeVersion::NATIVE_SIDECARS);
         }
         let pod_armor = spec
             .security_context
@@ -175,7 +174,7 @@ fn kube_floor(objects: &[Object]) -> (u32, u32) {
                 .is_some_and(|s| s.app_armor_profile.is_some())
         });
         if pod_armor || container_armor {
-            floor = floor.max(APP_ARMOR);
+            floor = floor.max(KubeVersion::APP_ARMOR_FIELDS);
         }
     }
     floor

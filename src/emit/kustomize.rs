@@ -32,6 +32,11 @@ struct Image {
     name: String,
 }
 
+/// `kustomization.yaml` could not be serialised.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write kustomization.yaml: {0}")]
+pub struct KustomizeError(serde_saphyr::ser::Error);
+
 /// A Kustomize base being written: the files so far and the images their
 /// workloads use.
 #[derive(Debug, Default)]
@@ -42,7 +47,7 @@ pub struct Base {
 
 impl Base {
     /// Records an object written as the file `name`.
-    pub fn add(&mut self, name: String, rendered: &RenderedObject<'_>) {
+    pub fn add(&mut self, name: String, rendered: &RenderedObject) {
         self.resources.push(name);
         for image in rendered.images() {
             self.images.insert(image_name(image).to_string());
@@ -55,7 +60,7 @@ impl Base {
     ///
     /// # Errors
     /// When it cannot be serialised.
-    pub fn kustomization(self) -> Result<String, String> {
+    pub fn kustomization(self) -> Result<String, KustomizeError> {
         let kustomization = Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
@@ -70,8 +75,7 @@ impl Base {
             }],
             images: self.images.into_iter().map(|name| Image { name }).collect(),
         };
-        serde_saphyr::to_string(&kustomization)
-            .map_err(|e| format!("cannot write kustomization.yaml: {e}"))
+        serde_saphyr::to_string(&kustomization).map_err(KustomizeError)
     }
 }
 

@@ -58,7 +58,7 @@ pub(super) fn write_documents(
 /// ending in a newline.
 pub(super) fn write_document(
     sink: &mut Sink<'_>,
-    rendered: &RenderedObject<'_>,
+    rendered: &RenderedObject,
 ) -> Result<(), Failure> {
     if let Err(e) = serde_saphyr::to_fmt_writer(&mut *sink, rendered) {
         return Err(match sink.error.take() {
@@ -75,7 +75,7 @@ pub(super) fn write_document(
 /// Writes an object into its own file in `dir` (`<kind>-<name>.json` for
 /// JSON, `.yaml` otherwise); returns the file's name.
 pub(super) fn write_object_file(
-    rendered: &RenderedObject<'_>,
+    rendered: &RenderedObject,
     format: Format,
     dir: &Path,
 ) -> Result<String, EmitError> {
@@ -110,7 +110,7 @@ pub(super) fn write_object_file(
 
 /// One object as pretty JSON ending in a newline.
 pub(super) fn write_json_object(
-    rendered: &RenderedObject<'_>,
+    rendered: &RenderedObject,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);

@@ -59,7 +59,7 @@ impl<'a> Context<'a> {
         let mut storage = storage::plan_storage(project, &name, &options.storage, diagnostics);
         storage.copy_image = init_image(project, options, false);
         // Start order holds inside a Pod only (across Pods, `start_order` waits).
-        let roles = order::roles(project, options.native_sidecars, grouping, diagnostics);
+        let roles = order::roles(project, options.native_sidecars(), grouping, diagnostics);
         let mut context = Self {
             project,
             options,

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use k8s_openapi::api::core::v1::{Capabilities, Container, SecurityContext, VolumeMount};
 
+use crate::plan::storage::VolumeSource;
 use crate::plan::{COPY_INIT_NAME, PodPlan, Seed, escape};
 
 /// Where the copy mounts a seed's ConfigMap or Secret volume.
@@ -76,6 +77,28 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
             ..SecurityContext::default()
         }),
         ..Container::default()
+    })
+}
+
+/// The group that owns the claims a copy fills (the Pod's `fsGroup`):
+/// the copy's group, or its user when it runs with none; `None` when no
+/// copy fills a claim (an `emptyDir` is created writable by everyone).
+///
+/// The copy runs as a non-root user, and many storage classes create a
+/// fresh volume's root `root:root 0755`; with `fsGroup` Kubernetes gives the
+/// volume's root that group, writable and set-group-ID, and every container
+/// of the Pod that group as a supplementary one. Pod Security sets no rule
+/// on `fsGroup`.
+pub(crate) fn claim_group(plan: &PodPlan) -> Option<i64> {
+    let claims = plan.storage.seeds.iter().any(|seed| {
+        plan.storage
+            .volumes
+            .iter()
+            .any(|v| v.name == seed.volume && matches!(v.source, VolumeSource::Claim(_)))
+    });
+    claims.then(|| {
+        let (user, group) = user_of(plan);
+        group.unwrap_or(user)
     })
 }
 

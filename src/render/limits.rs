@@ -2,13 +2,18 @@
 //! written: an object over 1.5 MiB (etcd's default request limit; measured
 //! as compact JSON, what `kubectl` sends), a ConfigMap or Secret over 1 MiB of
 //! data, annotations over 256 KiB.
+//!
+//! An object is measured whole, as its k8s-openapi type, by serialising it
+//! into a writer that stops at the limit ([`Capped`]): a huge object costs
+//! no more than the limit to measure. A workload's lists are collected
+//! under a [`Budget`] of the same limit first, so a Pod that could never
+//! fit (10,000 containers) is refused before it is held whole.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::render::deferred::RenderedObject;
 use crate::render::object::Object;
 
 /// The largest object, in bytes of compact JSON.
@@ -20,12 +25,12 @@ const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 
 /// Counts bytes and fails once past `limit`, so a huge object costs no
 /// more than the limit to measure.
-struct Counter {
+struct Capped {
     written: usize,
     limit: usize,
 }
 
-impl std::io::Write for Counter {
+impl std::io::Write for Capped {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.written += buf.len();
         if self.written > self.limit {
@@ -41,7 +46,7 @@ impl std::io::Write for Counter {
 
 /// Size in bytes of `value` as compact JSON, or `None` when over `limit`.
 fn json_size<T: Serialize + ?Sized>(value: &T, limit: usize) -> Option<usize> {
-    let mut counter = Counter { written: 0, limit };
+    let mut counter = Capped { written: 0, limit };
     // Any failure but the limit is reported when the object is written.
     let _ = serde_json::to_writer(&mut counter, value);
     (counter.written <= limit).then_some(counter.written)
@@ -145,24 +150,53 @@ fn too_large(object: &Object) -> Diagnostic {
     .help(advice)
 }
 
+/// What is left of the object-size limit while a workload's lists are
+/// collected: each item's compact JSON is part of the object's, so once
+/// the items alone pass the limit, the object is too large whatever else
+/// it holds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    /// The limit of one object.
+    pub(crate) const fn object() -> Self {
+        Self {
+            left: MAX_OBJECT_BYTES,
+        }
+    }
+
+    /// Spends the size of `item`; false once the items spent pass the limit.
+    pub(crate) fn spend<T: Serialize + ?Sized>(&mut self, item: &T) -> bool {
+        match json_size(item, self.left) {
+            Some(bytes) => {
+                self.left -= bytes;
+                true
+            }
+            None => {
+                self.left = 0;
+                false
+            }
+        }
+    }
+}
+
 /// The problems of one object as it will be written: one error per limit
 /// Kubernetes would refuse it for. `measure` asks for its size too (a
 /// ConfigMap or Secret within its data limit, a claim and a namespace are
 /// far below the object limit: only workloads and Services, with their
 /// ports and ranges, are measured).
-/// Returns whether the object was measured whole (written to its end).
-pub(crate) fn check(
-    rendered: &RenderedObject<'_>,
-    measure: bool,
-    problems: &mut Vec<Diagnostic>,
-) -> bool {
-    check_metadata(rendered.object(), problems);
-    if !measure {
-        return false;
+pub(crate) fn check(object: &Object, measure: bool, problems: &mut Vec<Diagnostic>) {
+    check_metadata(object, problems);
+    if measure && json_size(object, MAX_OBJECT_BYTES).is_none() {
+        problems.push(too_large(object));
     }
-    let whole = json_size(rendered, MAX_OBJECT_BYTES).is_some();
-    if !whole {
-        problems.push(too_large(rendered.object()));
-    }
-    whole
+}
+
+/// The problems of a workload refused before it was built whole (its lists
+/// alone pass the limit): those of its metadata, and its size.
+pub(crate) fn refuse(skeleton: &Object, problems: &mut Vec<Diagnostic>) {
+    check_metadata(skeleton, problems);
+    problems.push(too_large(skeleton));
 }

@@ -134,3 +134,44 @@ impl Object {
         })
     }
 }
+
+/// One object of the output as rendered: whole, ready to write.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct RenderedObject {
+    object: Object,
+}
+
+impl RenderedObject {
+    pub(crate) const fn new(object: Object) -> Self {
+        Self { object }
+    }
+
+    /// The object.
+    #[must_use]
+    pub const fn object(&self) -> &Object {
+        &self.object
+    }
+
+    /// The object, owned.
+    #[must_use]
+    pub fn into_object(self) -> Object {
+        self.object
+    }
+
+    /// The image of every init container and container of a workload (none
+    /// for other objects), in the Pod's order.
+    pub fn images(&self) -> impl Iterator<Item = &str> + '_ {
+        self.object
+            .workload()
+            .and_then(|w| w.pod_spec)
+            .into_iter()
+            .flat_map(|spec| {
+                spec.init_containers
+                    .iter()
+                    .flatten()
+                    .chain(&spec.containers)
+            })
+            .filter_map(|c| c.image.as_deref())
+    }
+}

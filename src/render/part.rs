@@ -11,12 +11,11 @@ use crate::plan::AddressMap;
 use crate::plan::network_policy::PolicyPlan;
 use crate::plan::storage::{ClaimPlan, ConfigMapPlan, SecretPlan};
 use crate::plan::{PodPlan, ServicePlan};
-use crate::render::deferred::{PodLists, RenderedObject};
 use crate::render::object::Object;
 use crate::render::pod_security::Level;
 use crate::render::service::service_object;
 use crate::render::volume::claim_spec;
-use crate::render::workload::{common_labels, workload};
+use crate::render::workload::{self, common_labels};
 use crate::render::{Controller, RenderOptions};
 use crate::render::{labels, network_policy};
 
@@ -67,18 +66,18 @@ impl<'p> Part<'p> {
         }
     }
 
-    /// The object; a workload without its containers and volumes, which its
-    /// [`PodLists`] render one at a time while the object is written (at
-    /// 10,000 services they are most of the output's memory). `level` is the
-    /// Pod Security level a Namespace enforces.
-    pub(crate) fn render(&self, options: &RenderOptions, level: Level) -> RenderedObject<'p> {
+    /// The object, whole (a workload with its containers and volumes: the
+    /// render stage refuses one too large before it is built, see
+    /// [`workload::build`]). `level` is the Pod Security level a Namespace
+    /// enforces.
+    pub(crate) fn render(&self, options: &RenderOptions, level: Level) -> Object {
         let meta = |plan: &PodPlan, name: &str| ObjectMeta {
             name: Some(name.to_string()),
             namespace: options.namespace.clone(),
             labels: Some(common_labels(plan)),
             ..ObjectMeta::default()
         };
-        let object = match *self {
+        match *self {
             Self::Namespace(plan, namespace) => {
                 // The strictest level every Pod of the output satisfies.
                 let mut labels = common_labels(plan);
@@ -152,12 +151,8 @@ impl<'p> Part<'p> {
             Self::NetworkPolicy(plan, policy) => Object::NetworkPolicy(Box::new(
                 network_policy::object(plan, policy, meta(plan, &plan.name)),
             )),
-            Self::Workload(plan) => {
-                let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
-                return RenderedObject::new(workload(plan, &lists, options), Some(lists));
-            }
-        };
-        RenderedObject::new(object, None)
+            Self::Workload(plan) => workload::whole(plan, options),
+        }
     }
 }
 

@@ -11,7 +11,8 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::{Container, Volume};
 
-use crate::render::{Object, RenderedObject};
+use crate::render::Object;
+use crate::render::pod_lists::PodLists;
 use rules::{check_container, check_pod_level, check_volume, pod_defaults};
 
 /// A Pod Security Standard level, from the strictest.
@@ -164,9 +165,9 @@ impl Assessment {
 }
 
 /// Checks one Pod, its containers and volumes handed in one at a time in
-/// any order (while [`crate::render::RenderedObject`] writes them, so the
-/// check costs no rendering of its own). The findings come out in one order:
-/// the Pod's own, its volumes', its init containers', its containers'.
+/// any order (from the whole object, or from the lists of a workload too
+/// large to build whole). The findings come out in one order: the Pod's
+/// own, its volumes', its init containers', its containers'.
 #[derive(Clone, Debug)]
 pub(crate) struct PodCheck {
     workload: String,
@@ -246,14 +247,11 @@ pub(crate) fn check_object(object: &Object, out: &mut Assessment) {
     check.finish(out);
 }
 
-/// Checks a rendered workload, its deferred containers and volumes one at a
-/// time: a Pod of thousands of containers is never held whole.
-pub(crate) fn check_rendered(rendered: &RenderedObject<'_>, out: &mut Assessment) {
-    let Some(lists) = rendered.lists() else {
-        check_object(rendered.object(), out);
-        return;
-    };
-    let Some(mut check) = PodCheck::start(rendered.object()) else {
+/// Checks a workload refused as too large to build whole: its Pod from
+/// `skeleton` (the object with empty lists), its containers and volumes
+/// from `lists`, one at a time.
+pub(crate) fn check_lists(skeleton: &Object, lists: &PodLists<'_>, out: &mut Assessment) {
+    let Some(mut check) = PodCheck::start(skeleton) else {
         return;
     };
     for container in lists.init_containers() {

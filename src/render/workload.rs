@@ -1,4 +1,6 @@
-//! The Deployment, StatefulSet or Pod, with its Pod spec (lists left empty).
+//! The Deployment, StatefulSet or Pod, built whole: its Pod spec first
+//! with empty lists, then the lists collected into it within the
+//! object-size limit ([`build`]).
 
 use std::collections::BTreeMap;
 
@@ -10,12 +12,14 @@ use k8s_openapi::api::core::v1::{
     SeccompProfile, Sysctl,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde::Serialize;
 
 use crate::plan::PodPlan;
-use crate::render::deferred::PodLists;
+use crate::render::limits::Budget;
 use crate::render::object::Object;
+use crate::render::pod_lists::PodLists;
 use crate::render::{Controller, RenderOptions};
-use crate::render::{labels, network_policy, process};
+use crate::render::{copy, labels, network_policy, process};
 
 pub(crate) fn common_labels(plan: &PodPlan) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -34,7 +38,98 @@ pub(crate) fn pod_labels(plan: &PodPlan) -> BTreeMap<String, String> {
     labels
 }
 
-pub(crate) fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Object {
+/// A workload built whole, or refused before it was: its lists alone pass
+/// the object-size limit.
+#[derive(Debug)]
+pub(crate) enum Built<'p> {
+    /// The object with its lists in place.
+    Whole(Object),
+    /// Too large: the object with empty lists, and the lists to check one
+    /// item at a time.
+    TooLarge {
+        skeleton: Object,
+        lists: PodLists<'p>,
+    },
+}
+
+/// The workload of `plan`, whole. With a `budget`, its lists are collected
+/// only while their items fit in it: a Pod that cannot fit is never held.
+pub(crate) fn build<'p>(
+    plan: &'p PodPlan,
+    options: &RenderOptions,
+    mut budget: Option<Budget>,
+) -> Built<'p> {
+    let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
+    let mut object = workload(plan, &lists, options);
+    let init = match lists
+        .has_init()
+        .then(|| within(lists.init_containers(), &mut budget))
+    {
+        Some(None) => {
+            return Built::TooLarge {
+                skeleton: object,
+                lists,
+            };
+        }
+        Some(Some(init)) => Some(init),
+        None => None,
+    };
+    let Some(containers) = within(lists.containers(), &mut budget) else {
+        return Built::TooLarge {
+            skeleton: object,
+            lists,
+        };
+    };
+    let volumes = match lists
+        .has_volumes()
+        .then(|| within(lists.volumes(), &mut budget))
+    {
+        Some(None) => {
+            return Built::TooLarge {
+                skeleton: object,
+                lists,
+            };
+        }
+        Some(Some(volumes)) => Some(volumes),
+        None => None,
+    };
+    if let Some(spec) = object.pod_spec_mut() {
+        spec.init_containers = init;
+        spec.containers = containers;
+        spec.volumes = volumes;
+    }
+    Built::Whole(object)
+}
+
+/// The workload of `plan`, whole, however large.
+pub(crate) fn whole(plan: &PodPlan, options: &RenderOptions) -> Object {
+    match build(plan, options, None) {
+        Built::Whole(object)
+        | Built::TooLarge {
+            skeleton: object, ..
+        } => object,
+    }
+}
+
+/// The items, while they fit in `budget` (`None` when they do not).
+fn within<T: Serialize>(
+    items: impl Iterator<Item = T>,
+    budget: &mut Option<Budget>,
+) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    for item in items {
+        if let Some(budget) = budget.as_mut()
+            && !budget.spend(&item)
+        {
+            return None;
+        }
+        out.push(item);
+    }
+    Some(out)
+}
+
+/// The workload with empty lists (see [`PodLists`]).
+fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOptions) -> Object {
     let mut deployment = deployment(plan, lists);
     deployment.metadata.namespace.clone_from(&options.namespace);
     let Some(spec) = deployment.spec else {
@@ -52,9 +147,12 @@ pub(crate) fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOpt
                 spec: Some(StatefulSetSpec {
                     replicas: spec.replicas,
                     selector: spec.selector,
-                    // No governing Service is made: the Pod is reached through the
-                    // compose services' Services, not by per-replica DNS names.
-                    service_name: None,
+                    // Kubernetes 1.28's schema requires it. No governing
+                    // Service is made: the Pod is reached through the compose
+                    // services' Services, not by per-replica DNS names; the
+                    // workload's own name is where a headless Service of the
+                    // user's would give the replicas theirs.
+                    service_name: Some(plan.name.clone()),
                     template: spec.template,
                     volume_claim_templates: (!templates.is_empty()).then_some(templates),
                     ..StatefulSetSpec::default()
@@ -76,7 +174,7 @@ pub(crate) fn workload(plan: &PodPlan, lists: &PodLists<'_>, options: &RenderOpt
     }
 }
 
-pub(crate) fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
+fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
     let selector = BTreeMap::from([(labels::NAME.to_string(), plan.name.clone())]);
     let mut annotations = plan.pod.annotations.clone();
     if let Some(loopback) = &plan.loopback {
@@ -124,7 +222,7 @@ pub(crate) fn deployment(plan: &PodPlan, lists: &PodLists<'_>) -> Deployment {
 }
 
 /// The Pod spec with its lists left empty (see [`PodLists`]).
-pub(crate) fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
+fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
     let host_aliases: Vec<HostAlias> = plan
         .host_aliases
         .iter()
@@ -133,6 +231,7 @@ pub(crate) fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
             hostnames: Some(alias.names.clone()),
         })
         .collect();
+    let fs_group = copy::claim_group(plan);
     let mut spec = PodSpec {
         // Compose apps never talk to the Kubernetes API.
         automount_service_account_token: Some(false),
@@ -156,6 +255,10 @@ pub(crate) fn pod_spec(plan: &PodPlan, lists: &PodLists<'_>) -> PodSpec {
                 type_: "RuntimeDefault".to_string(),
                 localhost_profile: None,
             }),
+            // A copy into a claim writes its root, which many storage
+            // classes create `root:root 0755`: the copy's group owns it.
+            fs_group,
+            fs_group_change_policy: fs_group.map(|_| "OnRootMismatch".to_string()),
             sysctls: (!plan.pod.sysctls.is_empty()).then(|| {
                 plan.pod
                     .sysctls

@@ -232,16 +232,21 @@ pub fn kubernetes_validate() -> Option<PathBuf> {
 /// for [`KUBE_VERSION`] (`validate` from [`kubernetes_validate`]); `what`
 /// names them in the failure.
 pub fn assert_valid_manifests(validate: &Path, stream: &str, what: &str) {
+    assert_valid_manifests_at(validate, stream, what, KUBE_VERSION);
+}
+
+/// [`assert_valid_manifests`] for Kubernetes `version` (`1.28.0`, …).
+pub fn assert_valid_manifests_at(validate: &Path, stream: &str, what: &str, version: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("manifests.yaml");
     std::fs::write(&file, stream).unwrap();
     let output = std::process::Command::new(validate)
-        .args(["--strict", "-k", KUBE_VERSION, file.to_str().unwrap()])
+        .args(["--strict", "-k", version, file.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "{what}: kubernetes-validate --strict failed:\n{}{}",
+        "{what} (Kubernetes {version}): kubernetes-validate --strict failed:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

@@ -63,6 +63,33 @@ fn a_stateful_set_gives_each_replica_its_own_claim() {
 }
 
 #[test]
+fn a_stateful_set_names_its_service_as_older_kubernetes_requires() {
+    // `spec.serviceName` is required by Kubernetes 1.28's schema.
+    let compose = fixture("product").join("compose.yaml");
+    let run = Test::new()
+        .args([
+            "convert",
+            "--controller",
+            "statefulset",
+            "-f",
+            compose.to_str().unwrap(),
+        ])
+        .success();
+    let set = run
+        .objects()
+        .into_iter()
+        .find(|o| o["kind"] == "StatefulSet")
+        .unwrap();
+    assert_eq!(set["spec"]["serviceName"], set["metadata"]["name"]);
+    let Some(validate) = common::kubernetes_validate() else {
+        return;
+    };
+    for version in ["1.28.0", common::KUBE_VERSION] {
+        common::assert_valid_manifests_at(&validate, &run.stdout, "the StatefulSet", version);
+    }
+}
+
+#[test]
 fn stateful_replicas_are_allowed_with_a_stateful_set() {
     let dir = common::compose_dir(
         "services:\n  db:\n    image: db\n    restart: always\n    deploy: {replicas: 2}\n    volumes: [data:/data]\nvolumes:\n  data: {}\n",

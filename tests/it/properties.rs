@@ -530,7 +530,7 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         },
         project_name: Some("props".to_string()),
         plan: PlanOptions {
-            native_sidecars: true,
+            kube_version: Some(podlift::plan::KubeVersion::new(1, 33)),
             strategy: plan::Strategy::Auto,
             ..PlanOptions::default()
         },

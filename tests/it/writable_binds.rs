@@ -524,6 +524,58 @@ fn a_claim_is_chosen_by_flag_or_per_service() {
     );
 }
 
+/// Fails on main: the copy runs as a non-root user, and a fresh claim's
+/// root is `root:root 0755` on many storage classes, so it could not write.
+/// The Pod's `fsGroup` (the copy's group) makes the claim's root writable
+/// by it, changed only when the root's group is not that yet; a Pod whose
+/// copies fill only `emptyDir`s (created writable by all) gets none.
+#[test]
+fn a_copy_into_a_claim_can_write_the_claims_root() {
+    let fs_group = |run: &Run| {
+        let spec = run.pod_spec();
+        (
+            spec["securityContext"]["fsGroup"].clone(),
+            spec["securityContext"]["fsGroupChangePolicy"].clone(),
+        )
+    };
+    let claim = "services:\n  app:\n    image: app:1\n    volumes:\n      - ./conf:/etc/app\n    x-podlift:\n      bind-as: pvc\n";
+    let run = convert(project(claim).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let copy = copy_container(&run.pod_spec()).expect("copied into the claim");
+    assert_eq!(copy["securityContext"]["runAsGroup"], 65_534);
+    assert_eq!(
+        fs_group(&run),
+        (Value::from(65_534), Value::from("OnRootMismatch"))
+    );
+    // The services' own user and group: the copy's, and the claim's group.
+    let own = "services:\n  app:\n    image: app:1\n    user: '1000:3000'\n    volumes:\n      - ./conf:/etc/app\n    x-podlift:\n      bind-as: pvc\n";
+    let run = convert(project(own).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let spec = run.pod_spec();
+    let copy = copy_container(&spec).unwrap();
+    assert_eq!(copy["securityContext"]["runAsUser"], 1000);
+    assert_eq!(
+        fs_group(&run),
+        (Value::from(3000), Value::from("OnRootMismatch"))
+    );
+    // No claim to fill: no fsGroup.
+    let empty_dir = "services:\n  app:\n    image: app:1\n    volumes:\n      - ./conf:/etc/app\n";
+    let run = convert(project(empty_dir).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(copy_container(&run.pod_spec()).is_some());
+    assert_eq!(fs_group(&run), (Value::Null, Value::Null));
+    // The Pod Security level does not change: `fsGroup` is no rule's concern.
+    let level = |text: &str| {
+        let run = convert(project(text).path(), &["-n", "core", "--create-namespace"]);
+        run.objects()
+            .into_iter()
+            .find(|o| o["kind"] == "Namespace")
+            .unwrap()["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+            .clone()
+    };
+    assert_eq!(level(claim), level(empty_dir));
+}
+
 /// Under `--strategy split`, each Pod gets its own volume of the shared
 /// directory, and a note says so.
 #[test]

@@ -3,6 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::error::HelmError;
+
 /// A YAML/JSON tree that keeps the order of keys (the objects' field order
 /// reads best, `apiVersion` and `kind` first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -18,9 +20,9 @@ pub(super) enum Node {
 }
 
 impl Node {
-    pub(super) fn of<T: Serialize>(value: &T) -> Result<Self, String> {
-        let json = serde_json::to_string(value).map_err(|e| format!("cannot serialise: {e}"))?;
-        serde_json::from_str(&json).map_err(|e| format!("cannot read back: {e}"))
+    pub(super) fn of<T: Serialize>(value: &T) -> Result<Self, HelmError> {
+        let json = serde_json::to_string(value).map_err(HelmError::json("serialise"))?;
+        serde_json::from_str(&json).map_err(HelmError::json("read back"))
     }
 
     pub(super) fn map() -> Self {
@@ -52,9 +54,12 @@ impl Node {
     }
 
     /// The map at `path`.
-    pub(super) fn map_at(&mut self, path: &[&str]) -> Result<&mut IndexMap<String, Self>, String> {
+    pub(super) fn map_at(
+        &mut self,
+        path: &[&str],
+    ) -> Result<&mut IndexMap<String, Self>, HelmError> {
         self.at_mut(path)
             .and_then(Self::as_map_mut)
-            .ok_or_else(|| format!("no mapping at `{}`", path.join(".")))
+            .ok_or_else(|| HelmError::NoMapping(path.join(".")))
     }
 }

@@ -2,6 +2,7 @@
 
 use indexmap::IndexMap;
 
+use crate::emit::helm::error::HelmError;
 use crate::emit::helm::node::Node;
 use crate::emit::helm::template::Marks;
 use crate::emit::helm::text::{Line, Slot, go_string, value_ref, yaml_lines};
@@ -9,7 +10,7 @@ use crate::render::labels;
 
 /// Every `podSelector` below `node` that picks a workload's Pods by name
 /// picks them in this release only.
-pub(super) fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), String> {
+pub(super) fn release_selectors(node: &mut Node, marks: &mut Marks) -> Result<(), HelmError> {
     match node {
         Node::Map(map) => {
             for (key, value) in map.iter_mut() {
@@ -68,9 +69,9 @@ pub(super) fn label_lines(
     labels: &Node,
     helper: &str,
     extra: Option<&str>,
-) -> Result<Vec<Line>, String> {
+) -> Result<Vec<Line>, HelmError> {
     let Node::Map(map) = labels else {
-        return Err("labels are not a mapping".into());
+        return Err(HelmError::LabelsNotMapping);
     };
     let name = map
         .get(labels::NAME)
@@ -103,7 +104,7 @@ pub(super) fn label_lines(
 }
 
 /// A Pod's annotations with those of `podAnnotations` in the values.
-pub(super) fn annotation_lines(annotations: Option<&Node>) -> Result<Vec<Line>, String> {
+pub(super) fn annotation_lines(annotations: Option<&Node>) -> Result<Vec<Line>, HelmError> {
     let extra = value_ref(&["podAnnotations"]);
     Ok(match annotations {
         Some(annotations) => {

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
+use crate::emit::helm::error::HelmError;
 use crate::emit::helm::helpers::IMAGE_HELPER;
 use crate::emit::helm::node::Node;
 use crate::emit::helm::selectors::{annotation_lines, label_lines, release_selectors};
@@ -41,18 +42,16 @@ impl Marks {
 }
 
 impl ChartBuilder {
-    pub(super) fn new(objects: &[Object], project: &str) -> Result<Self, String> {
+    pub(super) fn new(objects: &[Object], project: &str) -> Result<Self, HelmError> {
         let mut text = String::new();
         for object in objects {
-            text.push_str(
-                &serde_json::to_string(object).map_err(|e| format!("cannot serialise: {e}"))?,
-            );
+            text.push_str(&serde_json::to_string(object).map_err(HelmError::json("serialise"))?);
         }
         // The text cannot hold more distinct markers than it has characters.
         let marker = (0..=text.len())
             .map(|n| format!("podlift_helm_value_{n}_"))
             .find(|m| !text.contains(m.as_str()))
-            .ok_or("cannot choose a template marker")?;
+            .ok_or(HelmError::NoMarker)?;
         Ok(Self {
             marker,
             ambiguous: ambiguous_names(objects),
@@ -89,7 +88,7 @@ impl ChartBuilder {
     }
 
     /// The template of one object.
-    pub(super) fn template(&mut self, object: &Object) -> Result<String, String> {
+    pub(super) fn template(&mut self, object: &Object) -> Result<String, HelmError> {
         let mut node = Node::of(object)?;
         let mut marks = Marks {
             prefix: self.marker.clone(),
@@ -119,7 +118,7 @@ impl ChartBuilder {
                 wrap = Some("{{- if .Values.namespace.create }}".into());
             }
             Object::Secret(_) => {
-                let map = node.as_map_mut().ok_or("a Secret is not a mapping")?;
+                let map = node.as_map_mut().ok_or(HelmError::SecretNotMapping)?;
                 let data = map.shift_remove("data").unwrap_or_else(Node::map);
                 self.values.secrets.insert(
                     name.clone(),
@@ -154,7 +153,7 @@ impl ChartBuilder {
             Object::ConfigMap(_) => {}
         }
         let yaml = serde_saphyr::to_string(&node)
-            .map_err(|e| format!("cannot write {} as YAML: {e}", object.kind()))?;
+            .map_err(HelmError::yaml(format!("{} as YAML", object.kind())))?;
         let body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
         Ok(match wrap {
             Some(condition) => format!("{condition}\n{body}{{{{- end }}}}\n"),
@@ -169,7 +168,7 @@ impl ChartBuilder {
         name: &str,
         node: &mut Node,
         marks: &mut Marks,
-    ) -> Result<(), String> {
+    ) -> Result<(), HelmError> {
         let keep_name = matches!(object, Object::Namespace(_))
             || (self.split && matches!(object, Object::Service(_)));
         let max = match object {
@@ -197,12 +196,12 @@ impl ChartBuilder {
         name: &str,
         node: &mut Node,
         marks: &mut Marks,
-    ) -> Result<(), String> {
+    ) -> Result<(), HelmError> {
         let spec = node.map_at(&["spec"])?;
         let size = spec
             .get_mut("resources")
             .and_then(|r| r.at_mut(&["requests", "storage"]))
-            .ok_or_else(|| format!("claim `{name}` has no storage request"))?;
+            .ok_or_else(|| HelmError::NoStorageRequest(name.to_string()))?;
         let mut claim = IndexMap::from([("size".to_string(), size.clone())]);
         *size = marks.mark(Slot::Scalar(format!(
             "{{{{ {} | quote }}}}",
@@ -230,7 +229,7 @@ impl ChartBuilder {
         name: &str,
         node: &mut Node,
         marks: &mut Marks,
-    ) -> Result<(), String> {
+    ) -> Result<(), HelmError> {
         let spec = node.map_at(&["spec"])?;
         let type_ = spec.shift_remove("type").unwrap_or_else(|| Node::str(""));
         spec.insert(
@@ -281,7 +280,7 @@ impl ChartBuilder {
         name: &str,
         node: &mut Node,
         marks: &mut Marks,
-    ) -> Result<(), String> {
+    ) -> Result<(), HelmError> {
         let spec_path = object.workload().map_or(&["spec"][..], |w| w.spec_path);
         let is_pod = matches!(object, Object::Pod(_));
         if !is_pod {
@@ -334,7 +333,7 @@ impl ChartBuilder {
             for container in containers {
                 let container = container
                     .as_map_mut()
-                    .ok_or_else(|| format!("a container of `{name}` is not a mapping"))?;
+                    .ok_or_else(|| HelmError::ContainerNotMapping(name.to_string()))?;
                 self.container(name, container, &owners, marks)?;
             }
         }
@@ -388,7 +387,7 @@ impl ChartBuilder {
 
     /// A container's `env` as template lines: a variable read from a Secret
     /// names the release's Secret, or the `existingSecret` that replaces it.
-    pub(super) fn env_lines(&self, env: &mut Node) -> Result<Vec<Line>, String> {
+    pub(super) fn env_lines(&self, env: &mut Node) -> Result<Vec<Line>, HelmError> {
         let mut actions = Vec::new();
         if let Node::Seq(items) = env {
             for item in items {
@@ -413,9 +412,7 @@ impl ChartBuilder {
                     Some((placeholder, action)) => {
                         let before = text.strip_suffix(placeholder.as_str()).unwrap_or_default();
                         if before.trim() != "name:" {
-                            return Err(format!(
-                                "cannot name a Secret in the template line `{text}`"
-                            ));
+                            return Err(HelmError::SecretName(text.clone()));
                         }
                         Ok(Line::Action(format!("{before}{action}")))
                     }
@@ -433,11 +430,11 @@ impl ChartBuilder {
         container: &mut IndexMap<String, Node>,
         owners: &BTreeMap<String, String>,
         marks: &mut Marks,
-    ) -> Result<(), String> {
+    ) -> Result<(), HelmError> {
         let name = container
             .get("name")
             .and_then(Node::as_str)
-            .ok_or("a container has no name")?;
+            .ok_or(HelmError::ContainerWithoutName)?;
         let key_of = |name: &str| {
             if self.ambiguous.contains(name) {
                 format!("{deployment}-{name}")
@@ -459,7 +456,7 @@ impl ChartBuilder {
         } else if let Some(image) = container.get_mut("image") {
             let reference = image
                 .as_str()
-                .ok_or_else(|| format!("the image of container `{key}` is not a string"))?;
+                .ok_or_else(|| HelmError::ImageNotString(key.clone()))?;
             self.values
                 .images
                 .insert(key.clone(), image_values(reference));

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::emit::helm::error::HelmError;
 use crate::emit::helm::node::Node;
 
 /// What a marker stands for in a template.
@@ -28,8 +29,8 @@ pub(super) enum Line {
 }
 
 /// `value` as YAML lines, each prefixed by `indent`, braces escaped.
-pub(super) fn yaml_lines(value: &Node, indent: &str) -> Result<Vec<Line>, String> {
-    let text = serde_saphyr::to_string(value).map_err(|e| format!("cannot write YAML: {e}"))?;
+pub(super) fn yaml_lines(value: &Node, indent: &str) -> Result<Vec<Line>, HelmError> {
+    let text = serde_saphyr::to_string(value).map_err(HelmError::yaml("YAML"))?;
     Ok(escape(&text)
         .lines()
         .map(|line| Line::Literal(format!("{indent}{line}")))
@@ -73,7 +74,7 @@ pub(super) fn escape(text: &str) -> String {
 }
 
 /// Replaces each marker line of `yaml` by its template text.
-pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<String, String> {
+pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<String, HelmError> {
     let mut out = String::new();
     for line in yaml.lines() {
         let Some(start) = line.find(marker) else {
@@ -89,7 +90,7 @@ pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<Str
             .ok()
             .and_then(|i| slots.get(i))
             .filter(|_| line.ends_with(&token))
-            .ok_or_else(|| format!("cannot place a value in the template line `{line}`"))?;
+            .ok_or_else(|| HelmError::Unplaceable(line.to_string()))?;
         let before = line.get(..start).unwrap_or_default();
         let indent = " ".repeat(line.len() - line.trim_start().len());
         match slot {
@@ -138,11 +139,14 @@ pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<Str
 }
 
 /// A conditional key must stand alone on its line (not open a list item).
-pub(super) fn check_key(before: &str, indent: &str, key: &str) -> Result<(), String> {
+pub(super) fn check_key(before: &str, indent: &str, key: &str) -> Result<(), HelmError> {
     if before == format!("{indent}{key}: ") {
         Ok(())
     } else {
-        Err(format!("cannot make `{key}` optional in `{before}`"))
+        Err(HelmError::NotOptional {
+            key: key.to_string(),
+            before: before.to_string(),
+        })
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 
+use crate::emit::helm::error::HelmError;
 use crate::emit::helm::node::Node;
 
 /// The values a customer changes; defaults reproduce the YAML stream.
@@ -21,7 +22,7 @@ pub(super) struct Values {
 }
 
 impl Values {
-    pub(super) fn to_yaml(&self) -> Result<String, String> {
+    pub(super) fn to_yaml(&self) -> Result<String, HelmError> {
         let mut out = String::from(
             "# What to change when installing this chart. The defaults reproduce\n\
              # `podlift convert` (object names and labels aside); values.schema.json\n\
@@ -118,7 +119,7 @@ impl Values {
     /// `values.schema.json`: every value's type, so `helm install` and
     /// `helm template` reject a wrong one (a typo in a key, a pull policy
     /// Kubernetes does not know, a size that is no quantity).
-    pub(super) fn schema(&self) -> Result<String, String> {
+    pub(super) fn schema(&self) -> Result<String, HelmError> {
         use serde_json::{Value, json};
         let string = json!({"type": "string"});
         let strings = json!({"type": "object", "additionalProperties": {"type": "string"}});
@@ -209,7 +210,7 @@ impl Values {
                 text.push('\n');
                 text
             })
-            .map_err(|e| format!("cannot write values.schema.json: {e}"))
+            .map_err(HelmError::json("write values.schema.json"))
     }
 
     /// The schema of each Service's values: its type and its ports.
@@ -283,7 +284,7 @@ pub(super) fn container_schemas() -> (serde_json::Value, serde_json::Value, serd
 
 /// Each container's image, and `global.imageRegistry`: one registry (a
 /// mirror) for every image.
-fn image_sections(out: &mut String, images: &IndexMap<String, Node>) -> Result<(), String> {
+fn image_sections(out: &mut String, images: &IndexMap<String, Node>) -> Result<(), HelmError> {
     section(
         out,
         "Each container's image, keyed by container name (`<deployment>-<container>`\n\
@@ -309,7 +310,7 @@ fn image_sections(out: &mut String, images: &IndexMap<String, Node>) -> Result<(
 }
 
 /// The values every Pod takes: where it runs, its annotations and labels.
-pub(super) fn pod_sections(out: &mut String) -> Result<(), String> {
+pub(super) fn pod_sections(out: &mut String) -> Result<(), HelmError> {
     for (key, comment, value) in [
         (
             "nodeSelector",
@@ -327,7 +328,7 @@ pub(super) fn pod_sections(out: &mut String) -> Result<(), String> {
     ] {
         if comment.is_empty() {
             let text = serde_saphyr::to_string(&IndexMap::from([(key, value)]))
-                .map_err(|e| format!("cannot write values: {e}"))?;
+                .map_err(HelmError::yaml("values"))?;
             out.push_str(&text);
         } else {
             section(out, comment, key, value)?;
@@ -346,9 +347,9 @@ pub(super) fn section(
     comment: &str,
     key: &str,
     value: Node,
-) -> Result<(), String> {
+) -> Result<(), HelmError> {
     let map = IndexMap::from([(key.to_string(), value)]);
-    let text = serde_saphyr::to_string(&map).map_err(|e| format!("cannot write values: {e}"))?;
+    let text = serde_saphyr::to_string(&map).map_err(HelmError::yaml("values"))?;
     let _ = write!(out, "\n# {comment}\n{text}");
     if !out.ends_with('\n') {
         out.push('\n');
