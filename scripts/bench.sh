@@ -7,6 +7,8 @@
 #   RUNS=30 scripts/bench.sh    # more runs per command (default 20; the split 5)
 #   ONLY=findings scripts/bench.sh   # only the diagnostics benchmark (no podlet)
 #   ONLY=images scripts/bench.sh     # only --inspect-images against a local registry
+#   ONLY=ratio scripts/bench.sh      # only podlift/podlet, paired runs on one CPU (issue 28)
+#   PAIRS=31 CPU=0 ONLY=ratio …      # more pairs (default 21), another CPU (default 1)
 #   PODLIFT=path/to/podlift scripts/bench.sh   # time that binary, build nothing
 #   GEN_COMPOSE=path/to/gen_compose …           # a built input generator
 #
@@ -51,9 +53,19 @@ TARGET_SPLIT_1K_MB=300
 TARGET_SPLIT_10K_MS=5000
 TARGET_SPLIT_10K_MB=1024
 
+# The paired ratio (issue 28): podlift <= 0.5x podlet's time on the 1,000-service podlet
+# file. Wall times on this shared machine drift 2x between runs, so each podlift run is
+# paired with the podlet run right after it, both pinned to one CPU, and the ratio is
+# taken pair by pair.
+TARGET_RATIO=0.5
+PAIRS=${PAIRS:-21}
+CPU=${CPU:-1}
+
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+
 missing=()
 # ONLY=findings without hyperfine times with a plain loop instead of installing it.
-if ! command -v hyperfine >/dev/null && [ "$ONLY" != findings ]; then missing+=(hyperfine); fi
+if ! command -v hyperfine >/dev/null && [ "$ONLY" != findings ] && [ "$ONLY" != ratio ]; then missing+=(hyperfine); fi
 [ -x /usr/bin/time ] || missing+=(time)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
@@ -80,6 +92,63 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# paired_ratio FILE: PAIRS pairs of whole-process runs, podlift then podlet, on CPU $CPU;
+# prints each pair and the median, min and max of the per-pair ratios, of wall time (the
+# target) and of CPU time (user + system, from wait4: what a loaded machine disturbs least).
+paired_ratio() {
+  python3 - "$CPU" "$PAIRS" "$PODLIFT" "$PODLET" "$1" <<'PY'
+import os, statistics, subprocess, sys, time
+cpu, pairs, podlift, podlet, compose = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:]
+os.sched_setaffinity(0, {cpu})  # the children inherit the one CPU
+a = [podlift, "convert", "-f", compose]
+b = [podlet, "compose", "--pod", compose]
+def run(command):
+    """Wall and CPU (user + system) milliseconds of one whole process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - start) * 1000
+    child.returncode = 0
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
+for _ in range(3):
+    run(a), run(b)
+wall, cpu_time, lift, let = [], [], [], []
+for i in range(pairs):
+    (wa, ca), (wb, cb) = run(a), run(b)
+    wall.append(wa / wb)
+    cpu_time.append(ca / cb if cb else float("nan"))
+    lift.append(wa)
+    let.append(wb)
+    print("pair %2d: podlift %7.1f ms (cpu %6.1f)  podlet %7.1f ms (cpu %6.1f)  ratio %.3f (cpu %.3f)"
+          % (i + 1, wa, ca, wb, cb, wa / wb, cpu_time[-1]))
+print("wall-time ratio over %d pairs: median %.3f, min %.3f, max %.3f (podlift median %.1f ms, podlet %.1f ms)"
+      % (pairs, statistics.median(wall), min(wall), max(wall), statistics.median(lift), statistics.median(let)))
+print("cpu-time ratio (user + system) over %d pairs: median %.3f, min %.3f, max %.3f"
+      % (pairs, statistics.median(cpu_time), min(cpu_time), max(cpu_time)))
+print("RATIO %.3f" % statistics.median(wall))
+PY
+}
+if [ "$ONLY" = ratio ]; then
+  f=$work/podlet-1000.yaml
+  if [ -n "${GEN_COMPOSE:-}" ]; then
+    "$GEN_COMPOSE" 1000 podlet >"$f"
+  else
+    cargo bench --quiet --bench gen_compose -- 1000 podlet >"$f"
+  fi
+  "$PODLIFT" convert -f "$f" >/dev/null 2>&1
+  "$PODLET" compose --pod "$f" >/dev/null
+  echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "podlift $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes'); $("$PODLET" --version 2>/dev/null)"
+  echo "## Paired ratio, 1,000 services (podlet variant): podlift convert -f F / podlet compose --pod F, A B A B on CPU $CPU"
+  out=$(paired_ratio "$f")
+  grep -v '^RATIO' <<<"$out"
+  ratio=$(sed -n 's/^RATIO //p' <<<"$out")
+  echo "podlift at most ${TARGET_RATIO}x podlet (median of the pairs): ${ratio}x — $(verdict "$ratio <= $TARGET_RATIO")"
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
+
 for n in "${SIZES[@]}"; do
   for variant in full podlet findings; do
     if [ -n "${GEN_COMPOSE:-}" ]; then
@@ -179,7 +248,6 @@ findings() {
   echo "10,000 services, under ${TARGET_FINDINGS_10K_MB} MB:               ${mb[10000]} MB — $(verdict "${mb[10000]} < $TARGET_FINDINGS_10K_MB")"
   echo
 }
-verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
 if [ "$ONLY" = findings ]; then
   findings

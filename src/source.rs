@@ -264,11 +264,31 @@ impl KeyPaths {
         }
     }
 
+    /// The text from `start` on belongs to path `node`, up to where
+    /// [`KeyPaths::close`] says: a collection's stretch, recorded where it
+    /// opens so that the stretches come in the order of their starts (the
+    /// outer first) and [`KeyPaths::index`] finds them sorted.
+    pub fn open(&mut self, start: usize, node: u32) -> Option<usize> {
+        let at = self.stretches.len();
+        self.stretch(start, start, node);
+        (self.stretches.len() > at).then_some(at)
+    }
+
+    /// The stretch [`KeyPaths::open`] returned ends at `end`.
+    pub fn close(&mut self, opened: Option<usize>, end: usize) {
+        if let Some(stretch) = opened.and_then(|at| self.stretches.get_mut(at)) {
+            stretch.end = end.max(stretch.start);
+        }
+    }
+
     /// Sorts the stretches by start (the outer first) and links each to the
-    /// innermost stretch around it.
+    /// innermost stretch around it. The builder records them in that order
+    /// already (a collection's where it opens), so the sort only checks it;
+    /// of two stretches with the same start and end, the one recorded later
+    /// lies inside the other and stays after it.
     fn index(&mut self) {
         self.stretches
-            .sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+            .sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut open: Vec<usize> = Vec::new();
         for i in 0..self.stretches.len() {
             let Some(start) = self.stretches.get(i).map(|s| s.start) else {

@@ -46,7 +46,7 @@ const fn is_unsafe_inline(c: char) -> bool {
 /// there is none, which is nearly always.
 #[must_use]
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_inline) {
+    if text.bytes().all(|b| matches!(b, b' '..=b'~')) || !text.chars().any(is_unsafe_inline) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -65,15 +65,37 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `text` holds a character [`is_unsafe`], a carriage return before
-/// a newline (a CRLF line end) excepted.
-fn needs_escaping(text: &str) -> bool {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if is_unsafe(c) && !(c == '\r' && chars.peek() == Some(&'\n')) {
-            return true;
+/// a newline (a CRLF line end) excepted when `crlf` is true.
+///
+/// Read byte by byte: printable ASCII, newline and tab are skipped without
+/// decoding (a whole compose file goes through here for its snippets); any
+/// other ASCII byte is a control, and a multi-byte character is decoded and
+/// checked.
+fn holds_unsafe(text: &str, crlf: bool) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(skip) = bytes.get(at..).and_then(|rest| {
+        rest.iter()
+            .position(|&b| !matches!(b, b' '..=b'~' | b'\n' | b'\t'))
+    }) {
+        at += skip;
+        match bytes.get(at) {
+            Some(b'\r') if crlf && bytes.get(at + 1) == Some(&b'\n') => at += 2,
+            Some(b) if b.is_ascii() => return true,
+            _ => match text.get(at..).and_then(|rest| rest.chars().next()) {
+                Some(c) if is_unsafe(c) => return true,
+                Some(c) => at += c.len_utf8(),
+                None => return false,
+            },
         }
     }
     false
+}
+
+/// Whether `text` holds a character [`is_unsafe`], a carriage return before
+/// a newline (a CRLF line end) excepted.
+fn needs_escaping(text: &str) -> bool {
+    holds_unsafe(text, true)
 }
 
 /// A block of lines (a snippet, a whole report) with every unsafe
@@ -131,7 +153,7 @@ pub fn same_length(text: &str) -> Cow<'_, str> {
 /// strings, where the escape means the same character.
 #[must_use]
 pub fn json_printable(json: String) -> String {
-    if !json.chars().any(is_unsafe) {
+    if !holds_unsafe(&json, false) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 8);
@@ -175,6 +197,46 @@ mod tests {
             printable("a\u{2060}b\u{feff}c\u{e0041}d\u{200d}"),
             "a\\u{2060}b\\u{feff}c\\u{e0041}d\\u{200d}"
         );
+    }
+
+    #[test]
+    fn the_byte_scan_finds_what_the_character_scan_finds() {
+        let cases = [
+            "",
+            "plain\n\ttext ~",
+            "crlf\r\nend\r\n",
+            "lone\rcr",
+            "cr at the end\r",
+            "\u{1b}[2J",
+            "del\u{7f}",
+            "caf\u{e9} \u{4e2d}\u{6587} \u{1f600}",
+            "c1 \u{85} after",
+            "bidi \u{202e} after",
+            "zw\u{200b}",
+            "bom\u{feff}",
+            "tag\u{e0041}",
+            "\u{a0}\u{ff}\u{2028}\u{e0080}",
+        ];
+        for text in cases {
+            let mut chars = text.chars().peekable();
+            let mut expected = false;
+            while let Some(c) = chars.next() {
+                if super::is_unsafe(c) && !(c == '\r' && chars.peek() == Some(&'\n')) {
+                    expected = true;
+                }
+            }
+            assert_eq!(super::needs_escaping(text), expected, "{text:?}");
+            assert_eq!(
+                super::holds_unsafe(text, false),
+                text.chars().any(super::is_unsafe),
+                "{text:?}"
+            );
+            assert_eq!(
+                printable(text) == text,
+                !text.chars().any(super::is_unsafe_inline),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -111,6 +111,17 @@ impl Node {
         }
     }
 
+    /// Whether the node is a scalar whose text ([`Node::scalar`]) is `text`,
+    /// without copying it.
+    #[must_use]
+    pub fn scalar_is(&self, text: &str) -> bool {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => s == text,
+            Value::Bool(b) => text == if *b { "true" } else { "false" },
+            Value::Null | Value::Seq(_) | Value::Map(_) => false,
+        }
+    }
+
     /// The string, if the node is one.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {
@@ -143,7 +154,7 @@ impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.as_map()?
             .iter()
-            .find(|(k, _)| k.scalar().as_deref() == Some(key))
+            .find(|(k, _)| k.scalar_is(key))
             .map(|(_, v)| v)
     }
 }
@@ -267,6 +278,19 @@ fn byte_of_line_col(text: &str, line: usize, column: usize) -> usize {
 mod tests {
     use super::{Value, parse};
     use crate::source::FileId;
+
+    #[test]
+    fn get_finds_keys_by_their_text_whatever_their_type() {
+        let node = parse("true: b\n1: n\nname: s\n~: x\n", FileId(0)).unwrap();
+        for (key, value) in [("true", "b"), ("1", "n"), ("name", "s")] {
+            let found = node.get(key).unwrap();
+            assert_eq!(found.as_str(), Some(value), "{key}");
+            assert!(node.as_map().unwrap().iter().any(|(k, _)| k.scalar_is(key)));
+        }
+        assert!(node.get("false").is_none());
+        assert!(node.get("~").is_none());
+        assert!(node.get("").is_none());
+    }
 
     fn env_values(text: &str) -> Vec<Value> {
         let node = parse(text, FileId(0)).unwrap();

@@ -62,9 +62,10 @@ enum Frame {
         base: usize,
         span: Span,
         anchor: usize,
-        /// Its key path, and how far its items reach in the text.
+        /// Its key path, how far its items reach, its open stretch.
         path: u32,
         reach: usize,
+        stretch: Option<usize>,
     },
     Map(MapFrame),
 }
@@ -81,11 +82,12 @@ struct MapFrame {
     index: Option<HashMap<u64, usize>>,
     span: Span,
     anchor: usize,
-    /// Its key path, the path of the entry being read, and how far its
-    /// entries reach in the text.
+    /// Its key path, the entry being read, how far its entries reach in
+    /// the text, and its stretch of the key paths (open until it ends).
     path: u32,
     entry: u32,
     reach: usize,
+    stretch: Option<usize>,
 }
 
 enum Key {
@@ -145,6 +147,17 @@ impl<'t> Builder<'t> {
     /// collection reaches at least as far.
     fn stretch(&mut self, start: usize, end: usize, path: u32) {
         self.paths.stretch(start, end, path);
+        self.reach(end);
+    }
+
+    /// A collection's `stretch` (opened with it) ends at `end`; the one
+    /// around it reaches at least as far.
+    fn close(&mut self, stretch: Option<usize>, end: usize) {
+        self.paths.close(stretch, end);
+        self.reach(end);
+    }
+
+    fn reach(&mut self, end: usize) {
         match self.stack.last_mut() {
             Some(Frame::Seq { reach, .. } | Frame::Map(MapFrame { reach, .. })) => {
                 *reach = (*reach).max(end);
@@ -190,18 +203,21 @@ impl<'t> Builder<'t> {
             Event::SequenceStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
                 let path = self.place(span);
+                let stretch = self.paths.open(span.start, path);
                 self.stack.push(Frame::Seq {
                     base: self.items.len(),
                     span,
                     anchor,
                     path,
                     reach: span.start + span.len,
+                    stretch,
                 });
                 Ok(())
             }
             Event::MappingStart(_, anchor, tag) => {
                 let span = self.open(at, tag.as_deref())?;
                 let path = self.place(span);
+                let stretch = self.paths.open(span.start, path);
                 self.stack.push(Frame::Map(MapFrame {
                     base: self.pairs.len(),
                     key: Key::Expected,
@@ -212,6 +228,7 @@ impl<'t> Builder<'t> {
                     path,
                     entry: ROOT,
                     reach: span.start + span.len,
+                    stretch,
                 }));
                 Ok(())
             }
@@ -220,10 +237,11 @@ impl<'t> Builder<'t> {
                     base,
                     span,
                     anchor,
-                    path,
                     reach,
+                    stretch,
+                    ..
                 }) => {
-                    self.stretch(span.start, reach, path);
+                    self.close(stretch, reach);
                     let items = self.items.drain(base.min(self.items.len())..).collect();
                     self.finish(
                         Node {
@@ -237,7 +255,7 @@ impl<'t> Builder<'t> {
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map(mut map)) => {
-                    self.stretch(map.span.start, map.reach, map.path);
+                    self.close(map.stretch, map.reach);
                     for (key, value) in std::mem::take(&mut map.merged) {
                         // Keys written in the mapping, and earlier merges, win.
                         if !map.contains(&self.pairs, &key) {

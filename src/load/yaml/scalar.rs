@@ -32,6 +32,14 @@ pub(super) fn scalar(
     if style != ScalarStyle::Plain || non_specific {
         return Ok(Value::String(text));
     }
+    // Most plain scalars are words (`image`, `restart`, `svc0`): a letter
+    // that starts no null (`null`, `Null`), boolean (`true`, `False`) or
+    // number (a digit, a dot or a sign) makes a string without the checks.
+    if text.as_bytes().first().is_some_and(|b| {
+        b.is_ascii_alphabetic() && !matches!(b, b'n' | b'N' | b't' | b'T' | b'f' | b'F')
+    }) {
+        return Ok(Value::String(text));
+    }
     Ok(match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         t => match boolean(t) {
@@ -116,4 +124,35 @@ fn integer(text: &str) -> bool {
         u128::from(u64::MAX)
     };
     seen && magnitude <= limit
+}
+
+#[cfg(test)]
+mod tests {
+    use granit_parser::ScalarStyle;
+
+    use super::{Value, scalar};
+
+    fn plain(text: &str) -> Value {
+        scalar(text.to_owned(), ScalarStyle::Plain, None).unwrap()
+    }
+
+    #[test]
+    fn words_are_strings_and_the_core_schema_still_holds() {
+        for word in [
+            "image", "svc0", "x", "Inf", "inf", "NaN", "e3", "yes", "Off", "_1",
+        ] {
+            assert_eq!(plain(word), Value::String(word.to_owned()), "{word}");
+        }
+        for null in ["", "~", "null", "Null", "NULL"] {
+            assert_eq!(plain(null), Value::Null, "{null:?}");
+        }
+        assert_eq!(plain("true"), Value::Bool(true));
+        assert_eq!(plain("False"), Value::Bool(false));
+        for number in ["1", "-2", "0x1f", "1e3", ".5", "+3.0", "1_000"] {
+            assert_eq!(plain(number), Value::Number(number.to_owned()), "{number}");
+        }
+        for text in ["nothing", "tree", "fast", "Nope", "0080a", ".inf"] {
+            assert_eq!(plain(text), Value::String(text.to_owned()), "{text}");
+        }
+    }
 }
