@@ -10,6 +10,7 @@ use crate::plan::names;
 
 mod files;
 mod mounts;
+mod node;
 mod writable;
 
 use files::plan_files;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::volume::{BindChoice, MountSource};
-use crate::plan::storage::mounts::{NodeBind, node_bind};
+use crate::plan::storage::node::{NodeBind, node_bind};
 use crate::plan::storage::{
     BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
 };
