@@ -6,10 +6,11 @@ use crate::model::environment::Variable;
 use crate::model::from_image::FromImage;
 use crate::model::healthcheck::{HealthSetting, Healthcheck};
 use crate::model::image::PullPolicy;
+use crate::model::key_value::KeyValue;
 use crate::model::network::ServiceNetwork;
 use crate::model::port::Port;
 use crate::model::process::{Hook, Namespaces, SecurityOpt};
-use crate::model::volume::{FileUse, Mount};
+use crate::model::volume::{FileUse, Mount, VolumesFrom};
 use crate::source::{Located, Span};
 
 pub use crate::model::dependency::{Condition, Dependency};
@@ -83,10 +84,10 @@ pub struct Service {
     pub build: Option<Span>,
     /// `x-podlift.group`: services that stay in one Pod under the split strategy.
     pub group: Option<Located<String>>,
-    /// `volumes_from`: (service, read-only).
-    pub volumes_from: Vec<Located<(String, bool)>>,
-    /// `labels`, as `key=value`.
-    pub labels: Vec<Located<String>>,
+    /// `volumes_from`.
+    pub volumes_from: Vec<Located<VolumesFrom>>,
+    /// `label_file` then `labels` (a key of `labels` wins over the files').
+    pub labels: Vec<Located<KeyValue>>,
     /// Variables of `environment` written without a value, whose value came
     /// from the environment podlift runs in.
     pub captured_env: Vec<Located<String>>,
@@ -110,8 +111,8 @@ pub struct Service {
     pub post_start: Vec<Hook>,
     /// `pre_stop` hooks.
     pub pre_stop: Vec<Hook>,
-    /// `annotations`, as `key=value`.
-    pub annotations: Vec<Located<String>>,
+    /// `annotations`.
+    pub annotations: Vec<Located<KeyValue>>,
 }
 
 /// Settings that Kubernetes has only once per Pod.
@@ -125,8 +126,8 @@ pub struct PodSettings {
     pub dns_opt: Option<Located<Vec<String>>>,
     /// `stop_grace_period`.
     pub stop_grace_period: Option<Located<std::time::Duration>>,
-    /// `sysctls` as `name=value`.
-    pub sysctls: Option<Located<Vec<String>>>,
+    /// `sysctls`.
+    pub sysctls: Option<Located<Vec<KeyValue>>>,
 }
 
 /// Process and privilege settings.

@@ -52,6 +52,30 @@ pub struct Mount {
     pub span: Span,
 }
 
+/// One `volumes_from` entry: the mounts of another service (or container),
+/// all read-only with `:ro`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumesFrom {
+    /// The service (or, written `container:NAME`, the container) whose
+    /// mounts it takes.
+    pub source: String,
+    /// `:ro`: every mount read-only (`:rw`, or nothing, keeps each as it is).
+    pub read_only: bool,
+}
+
+impl VolumesFrom {
+    /// Reads `NAME`, `NAME:ro|rw`, `container:NAME[:ro|rw]`.
+    #[must_use]
+    pub fn parse(text: &str) -> Self {
+        let text = text.strip_prefix("container:").unwrap_or(text);
+        let (source, mode) = text.split_once(':').unwrap_or((text, "rw"));
+        Self {
+            source: source.to_string(),
+            read_only: mode == "ro",
+        }
+    }
+}
+
 /// `x-podlift.bind-as` of a service: what its writable bind mounts of the
 /// project's files become.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -394,4 +418,26 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
         .help("write it like `10Gi` (binary) or `10G` (decimal); `GB` is not a Kubernetes unit"),
     );
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VolumesFrom;
+
+    fn parse(text: &str) -> (String, bool) {
+        let from = VolumesFrom::parse(text);
+        (from.source, from.read_only)
+    }
+
+    #[test]
+    fn volumes_from_reads_the_source_and_the_mode() {
+        assert_eq!(parse("db"), ("db".into(), false));
+        assert_eq!(parse("db:ro"), ("db".into(), true));
+        assert_eq!(parse("db:rw"), ("db".into(), false));
+        assert_eq!(parse("container:db"), ("db".into(), false));
+        assert_eq!(parse("container:db:ro"), ("db".into(), true));
+        // a mode other than `ro` keeps the mounts as they are
+        assert_eq!(parse("db:RO"), ("db".into(), false));
+        assert_eq!(parse(""), (String::new(), false));
+    }
 }

@@ -401,7 +401,7 @@ pub fn plan_storage(
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
         for from in &service.volumes_from {
-            let (source, read_only) = &from.value;
+            let crate::model::VolumesFrom { source, read_only } = &from.value;
             let Some(mounts) = storage.mounts.get(source).cloned() else {
                 if project.service(source).is_none() {
                     diagnostics.push(

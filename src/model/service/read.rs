@@ -10,6 +10,7 @@ use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{HealthSetting, read_health_setting};
 use crate::model::hosts::{read_extra_hosts, read_links};
 use crate::model::image::PullPolicy;
+use crate::model::key_value::{KeyValue, read_key_values};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::labels::read_label_files;
 use crate::model::network::{parse_network_mode, read_service_networks};
@@ -23,7 +24,7 @@ use crate::model::resources::{
 };
 use crate::model::restart::read_restart;
 use crate::model::service::{PodSettings, Security, Service};
-use crate::model::volume::{read_file_uses, read_mounts, read_tmpfs};
+use crate::model::volume::{VolumesFrom, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::Located;
 
 /// What the keys of a service give only together, once all are read.
@@ -216,8 +217,7 @@ impl Service {
             "dns_search" => pod.dns_search = list("dns_search", reader),
             "dns_opt" => pod.dns_opt = list("dns_opt", reader),
             "sysctls" => {
-                let entries = reader
-                    .list_or_map(value, "sysctls", "=")
+                let entries = read_key_values(value, "sysctls", reader)
                     .into_iter()
                     .map(|e| e.value)
                     .collect();
@@ -272,14 +272,7 @@ impl Service {
                 self.volumes_from = reader
                     .string_list(value, "volumes_from")
                     .into_iter()
-                    .map(|entry| {
-                        let text = entry
-                            .value
-                            .strip_prefix("container:")
-                            .unwrap_or(&entry.value);
-                        let (source, mode) = text.split_once(':').unwrap_or((text, "rw"));
-                        Located::new((source.to_string(), mode == "ro"), entry.span)
-                    })
+                    .map(|entry| Located::new(VolumesFrom::parse(&entry.value), entry.span))
                     .collect();
             }
             _ => return false,
@@ -334,9 +327,9 @@ impl Service {
                     read_environment(value, &context.variables, &mut self.captured_env, reader);
             }
             "env_file" => later.env_files = read_env_files(value, context, reader),
-            "labels" => self.labels = reader.list_or_map(value, "labels", "="),
+            "labels" => self.labels = read_key_values(value, "labels", reader),
             "label_file" => later.label_files = read_label_files(value, context, reader),
-            "annotations" => self.annotations = reader.list_or_map(value, "annotations", "="),
+            "annotations" => self.annotations = read_key_values(value, "annotations", reader),
             "x-podlift" => read_extension(value, self, reader),
             _ => return false,
         }
@@ -358,7 +351,7 @@ impl Service {
     /// across resource keys.
     fn finish(&mut self, later: Later, body: &Node, reader: &mut Reader<'_>) {
         let Later {
-            mut label_files,
+            label_files,
             env_files,
             environment,
             cpu_shares,
@@ -369,15 +362,13 @@ impl Service {
         self.environment.extend(environment);
         // compose reads `label_file` first; `labels` wins over it.
         if !label_files.is_empty() {
-            let key = |l: &Located<String>| {
-                l.value
-                    .split_once('=')
-                    .map_or(l.value.clone(), |(k, _)| k.to_string())
-            };
-            let written: Vec<String> = self.labels.iter().map(key).collect();
-            label_files.retain(|l| !written.contains(&key(l)));
-            label_files.append(&mut self.labels);
-            self.labels = label_files;
+            let mut labels: Vec<Located<KeyValue>> = label_files
+                .into_iter()
+                .map(|l| Located::new(KeyValue::parse(&l.value), l.span))
+                .filter(|l| !self.labels.iter().any(|w| w.value.key == l.value.key))
+                .collect();
+            labels.append(&mut self.labels);
+            self.labels = labels;
         }
         cpu_from_cfs(
             &mut self.resources,
