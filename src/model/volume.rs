@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
+use crate::model::units::ClaimSize;
 use crate::model::units::parse_bytes;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
@@ -120,8 +121,8 @@ pub struct Volume {
     pub external: bool,
     /// `name:` (the real name of an external volume).
     pub real_name: Option<String>,
-    /// `x-podlift.size`: the claim's size (a Kubernetes quantity).
-    pub size: Option<String>,
+    /// `x-podlift.size`: the claim's size.
+    pub size: Option<ClaimSize>,
     /// `x-podlift.storage-class`.
     pub storage_class: Option<String>,
 }
@@ -401,10 +402,10 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
 
 /// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the
 /// claim is not refused by the cluster.
-fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
+fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
     let size = reader.string(node, "x-podlift.size")?;
-    if crate::model::units::is_positive_quantity(&size.value) {
-        return Some(size.value);
+    if let Some(claim) = ClaimSize::parse(&size.value) {
+        return Some(claim);
     }
     reader.diagnostics.push(
         Diagnostic::error(

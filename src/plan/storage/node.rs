@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::plan::storage::{ClaimPlan, DEFAULT_CLAIM_SIZE, Storage, StorageOptions, VolumeSource};
+use crate::plan::storage::{ClaimPlan, Storage, StorageOptions, VolumeSource};
 
 /// A bind mount whose content podlift does not carry: it stays on the node.
 pub(super) struct NodeBind<'a> {
@@ -51,10 +51,7 @@ pub(super) fn node_bind(
         );
         storage.claims.push(ClaimPlan {
             name: claim.clone(),
-            size: options
-                .claim_size
-                .clone()
-                .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+            size: options.claim_size(None),
             storage_class: options.storage_class.clone(),
         });
         return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
