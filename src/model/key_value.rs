@@ -1,6 +1,7 @@
 //! `KEY=VALUE` entries: `labels`, `annotations` and `sysctls`, written as a
 //! list (`- KEY=VALUE`) or a mapping (`KEY: VALUE`), parsed once.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::load::yaml::Node;
@@ -52,17 +53,27 @@ impl fmt::Display for KeyValue {
 }
 
 /// Reads a list of `KEY=VALUE` strings or a mapping (`what`: the key, for
-/// errors), each entry at its place (a mapping's at its key).
+/// errors), each entry at its place (a mapping's at its key). Compose reads
+/// both as a mapping: a key listed again replaces the earlier entry (its
+/// value and place), where that one was.
 pub(crate) fn read_key_values(
     node: &Node,
     what: &str,
     reader: &mut Reader<'_>,
 ) -> Vec<Located<KeyValue>> {
-    reader
-        .list_or_map(node, what, "=")
-        .into_iter()
-        .map(|entry| Located::new(KeyValue::parse(&entry.value), entry.span))
-        .collect()
+    let mut out: Vec<Located<KeyValue>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for entry in reader.list_or_map(node, what, "=") {
+        let entry = Located::new(KeyValue::parse(&entry.value), entry.span);
+        match index.get(&entry.value.key).and_then(|&i| out.get_mut(i)) {
+            Some(earlier) => *earlier = entry,
+            None => {
+                index.insert(entry.value.key.clone(), out.len());
+                out.push(entry);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -152,13 +163,15 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_all_kept_in_order() {
-        // compose keeps the last; every consumer sees them in the order written
-        let keys: Vec<_> = read("labels: [f=1, f=2]")
-            .into_iter()
-            .map(|(_, v, _)| v)
-            .collect();
-        assert_eq!(keys, [Some("1".to_string()), Some("2".to_string())]);
+    fn a_key_listed_again_keeps_the_last_value_at_the_first_place() {
+        // compose: `[f=1, x=0, f=2, f]` is `f: ""`, `x: "0"`
+        assert_eq!(
+            read("labels: [f=1, x=0, f=2, f]"),
+            [
+                ("f".into(), None, "f".into()),
+                ("x".into(), Some("0".into()), "x=0".into()),
+            ]
+        );
     }
 
     #[test]
