@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use podlift::model::ClaimSize;
 use podlift::plan::KubeVersion;
 use podlift::{emit, plan};
 
@@ -280,7 +281,7 @@ pub struct InputArgs {
     pub inbound_dnat: bool,
     /// Size of the claim made for a named volume (default 1Gi; `x-podlift.size` on the volume wins).
     #[arg(help_heading = "Cluster", long, value_name = "QUANTITY", value_parser = parse_quantity)]
-    pub volume_size: Option<String>,
+    pub volume_size: Option<ClaimSize>,
     /// Storage class of the claims (`x-podlift.storage-class` on the volume wins).
     #[arg(help_heading = "Cluster", long, value_name = "CLASS")]
     pub storage_class: Option<String>,
@@ -413,14 +414,12 @@ fn parse_namespace(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_quantity(text: &str) -> Result<String, String> {
-    if podlift::model::is_positive_quantity(text) {
-        Ok(text.to_string())
-    } else {
-        Err(format!(
+fn parse_quantity(text: &str) -> Result<ClaimSize, String> {
+    ClaimSize::parse(text).ok_or_else(|| {
+        format!(
             "`{text}` is not a Kubernetes quantity; write it like `1Gi` (binary) or `10G` (decimal)"
-        ))
-    }
+        )
+    })
 }
 
 impl Command {

@@ -1,5 +1,6 @@
 //! Compose durations (`1m30s`) and byte sizes (`512m`).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Parses a compose duration as Docker Compose v2 does (Go's
@@ -153,6 +154,36 @@ pub fn is_positive_quantity(text: &str) -> bool {
     suffix_ok && number.chars().any(|c| c.is_ascii_digit() && c != '0')
 }
 
+/// The size of a PersistentVolumeClaim: a Kubernetes quantity above zero
+/// (`10Gi`, `500M`), checked once where it is read (`x-podlift.size`,
+/// `--volume-size`) so that no cluster refuses the claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimSize(Cow<'static, str>);
+
+impl ClaimSize {
+    /// podlift's size for a claim nothing gives a size: `1Gi`.
+    pub const DEFAULT: Self = Self(Cow::Borrowed("1Gi"));
+
+    /// `text` as a claim size, `None` when it is no quantity above zero
+    /// (`1GB`, `10gi`, `0`).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        is_positive_quantity(text).then(|| Self(Cow::Owned(text.to_string())))
+    }
+
+    /// The quantity as written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClaimSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -219,5 +250,24 @@ mod tests {
         assert_eq!(parse_bytes("1.5g"), Some(1_610_612_736));
         assert_eq!(parse_bytes("100000"), Some(100_000));
         assert_eq!(parse_bytes("lots"), None);
+    }
+
+    #[test]
+    fn a_claim_size_is_a_quantity_above_zero_kept_as_written() {
+        use super::ClaimSize;
+        for good in ["1Gi", "10G", "1.5Gi", "+2Mi", "1e3"] {
+            assert_eq!(
+                ClaimSize::parse(good).map(|s| s.to_string()),
+                Some(good.to_string())
+            );
+        }
+        for bad in ["1GB", "10gi", "0", "0Gi", "", "Gi", "-1Gi", " 1Gi"] {
+            assert_eq!(ClaimSize::parse(bad), None, "{bad}");
+        }
+        // the default passes the same check
+        assert_eq!(
+            ClaimSize::parse(ClaimSize::DEFAULT.as_str()),
+            Some(ClaimSize::DEFAULT)
+        );
     }
 }

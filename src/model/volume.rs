@@ -9,6 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::host_files::is_path;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
+use crate::model::units::ClaimSize;
 use crate::model::units::parse_bytes;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
@@ -51,6 +52,30 @@ pub struct Mount {
     pub read_only: bool,
     /// Where it was written.
     pub span: Span,
+}
+
+/// One `volumes_from` entry: the mounts of another service (or container),
+/// all read-only with `:ro`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumesFrom {
+    /// The service (or, written `container:NAME`, the container) whose
+    /// mounts it takes.
+    pub source: String,
+    /// `:ro`: every mount read-only (`:rw`, or nothing, keeps each as it is).
+    pub read_only: bool,
+}
+
+impl VolumesFrom {
+    /// Reads `NAME`, `NAME:ro|rw`, `container:NAME[:ro|rw]`.
+    #[must_use]
+    pub fn parse(text: &str) -> Self {
+        let text = text.strip_prefix("container:").unwrap_or(text);
+        let (source, mode) = text.split_once(':').unwrap_or((text, "rw"));
+        Self {
+            source: source.to_string(),
+            read_only: mode == "ro",
+        }
+    }
 }
 
 /// `x-podlift.bind-as` of a service: what its writable bind mounts of the
@@ -97,8 +122,8 @@ pub struct Volume {
     pub external: bool,
     /// `name:` (the real name of an external volume).
     pub real_name: Option<String>,
-    /// `x-podlift.size`: the claim's size (a Kubernetes quantity).
-    pub size: Option<String>,
+    /// `x-podlift.size`: the claim's size.
+    pub size: Option<ClaimSize>,
     /// `x-podlift.storage-class`.
     pub storage_class: Option<String>,
 }
@@ -367,10 +392,10 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
 
 /// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the
 /// claim is not refused by the cluster.
-fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
+fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
     let size = reader.string(node, "x-podlift.size")?;
-    if crate::model::units::is_positive_quantity(&size.value) {
-        return Some(size.value);
+    if let Some(claim) = ClaimSize::parse(&size.value) {
+        return Some(claim);
     }
     reader.diagnostics.push(
         Diagnostic::error(
@@ -384,4 +409,26 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<String> {
         .help("write it like `10Gi` (binary) or `10G` (decimal); `GB` is not a Kubernetes unit"),
     );
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VolumesFrom;
+
+    fn parse(text: &str) -> (String, bool) {
+        let from = VolumesFrom::parse(text);
+        (from.source, from.read_only)
+    }
+
+    #[test]
+    fn volumes_from_reads_the_source_and_the_mode() {
+        assert_eq!(parse("db"), ("db".into(), false));
+        assert_eq!(parse("db:ro"), ("db".into(), true));
+        assert_eq!(parse("db:rw"), ("db".into(), false));
+        assert_eq!(parse("container:db"), ("db".into(), false));
+        assert_eq!(parse("container:db:ro"), ("db".into(), true));
+        // a mode other than `ro` keeps the mounts as they are
+        assert_eq!(parse("db:RO"), ("db".into(), false));
+        assert_eq!(parse(""), (String::new(), false));
+    }
 }

@@ -72,9 +72,9 @@ pub(crate) fn kind(key: &str) -> KeyKind {
 
 /// One finding per kind naming the labels that become annotations something
 /// in the cluster acts on: compose ignored them, the cluster will not.
-pub(crate) fn report(labels: &[(&str, KeyKind, &Located<String>)], diagnostics: &mut Diagnostics) {
+pub(crate) fn report<T>(labels: &[(&str, KeyKind, &Located<T>)], diagnostics: &mut Diagnostics) {
     for wanted in [KeyKind::Runtime, KeyKind::Controller] {
-        let found: Vec<&(&str, KeyKind, &Located<String>)> =
+        let found: Vec<&(&str, KeyKind, &Located<T>)> =
             labels.iter().filter(|(_, k, _)| *k == wanted).collect();
         let Some((_, _, first)) = found.first() else {
             continue;

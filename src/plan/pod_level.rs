@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::KeyValue;
 use crate::model::service::Service;
 use crate::plan::label_keys::{self, KeyKind};
 use crate::plan::{names, process};
@@ -73,7 +74,13 @@ pub(crate) fn pod_wide_values(service: &Service) -> Vec<(&'static str, String)> 
         ("dns", list(&service.pod.dns)),
         ("dns_search", list(&service.pod.dns_search)),
         ("dns_opt", list(&service.pod.dns_opt)),
-        ("sysctls", list(&service.pod.sysctls)),
+        (
+            "sysctls",
+            service.pod.sysctls.as_ref().map(|l| {
+                let entries: Vec<String> = l.value.iter().map(ToString::to_string).collect();
+                entries.join("\n")
+            }),
+        ),
     ]
     .into_iter()
     .filter_map(|(key, value)| value.map(|v| (key, v)))
@@ -159,7 +166,7 @@ fn note_widened_settings(services: &[&Service], diagnostics: &mut Diagnostics) {
         services,
         "sysctls",
         "securityContext.sysctls",
-        |s| span(&s.pod.sysctls),
+        |s| s.pod.sysctls.as_ref().map(|l| l.span),
         diagnostics,
     );
 }
@@ -171,11 +178,11 @@ fn labels_as_annotations(
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    let mut kompose: Vec<&Located<String>> = Vec::new();
-    let mut acted_on: Vec<(&str, KeyKind, &Located<String>)> = Vec::new();
+    let mut kompose: Vec<&Located<KeyValue>> = Vec::new();
+    let mut acted_on: Vec<(&str, KeyKind, &Located<KeyValue>)> = Vec::new();
     for service in services {
         for label in service.labels.iter().chain(&service.annotations) {
-            let (key, value) = label.value.split_once('=').unwrap_or((&label.value, ""));
+            let (key, value) = (label.value.key.as_str(), label.value.value_or_empty());
             // kompose's own settings: podlift does not read them (one note below).
             if key.starts_with("kompose.") {
                 kompose.push(label);
@@ -223,10 +230,7 @@ fn labels_as_annotations(
     }
     label_keys::report(&acted_on, diagnostics);
     if let Some(first) = kompose.first() {
-        let mut keys: Vec<&str> = kompose
-            .iter()
-            .map(|l| l.value.split_once('=').map_or(l.value.as_str(), |(k, _)| k))
-            .collect();
+        let mut keys: Vec<&str> = kompose.iter().map(|l| l.value.key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
         let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
@@ -262,8 +266,13 @@ pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) ->
     .unwrap_or_default();
     let dns_options =
         one_value(services, "dns_opt", |s| list(&s.pod.dns_opt), diagnostics).unwrap_or_default();
-    let sysctls =
-        one_value(services, "sysctls", |s| list(&s.pod.sysctls), diagnostics).unwrap_or_default();
+    let sysctls = one_value(
+        services,
+        "sysctls",
+        |s| s.pod.sysctls.as_ref().map(|l| (l.value.clone(), l.span)),
+        diagnostics,
+    )
+    .unwrap_or_default();
     // The Pod waits as long as its slowest service asks for.
     let grace = services
         .iter()
@@ -324,14 +333,15 @@ const SAFE_SYSCTLS: &[&str] = &[
 
 fn safe_sysctls(
     services: &[&Service],
-    sysctls: &[String],
+    sysctls: &[KeyValue],
     diagnostics: &mut Diagnostics,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in sysctls {
-        let Some((name, value)) = entry.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+        let Some(value) = &entry.value else {
             continue;
         };
+        let (name, value) = (entry.key.trim(), value.trim());
         if SAFE_SYSCTLS.contains(&name) {
             out.push((name.to_string(), value.to_string()));
         } else {

@@ -76,7 +76,7 @@ pub(crate) fn without_scaled_out(
             }
         }
         for from in &service.volumes_from {
-            needs.push(("volumes_from", &from.value.0, from.span));
+            needs.push(("volumes_from", &from.value.source, from.span));
         }
         for (key, target, span) in needs {
             if gone(target) {
@@ -122,6 +122,6 @@ fn drop_shares(kept: &mut Project, gone: &dyn Fn(&str) -> bool) {
                 *mode = None;
             }
         }
-        service.volumes_from.retain(|f| !gone(&f.value.0));
+        service.volumes_from.retain(|f| !gone(&f.value.source));
     }
 }

@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
 use crate::model::service::Service;
+use crate::model::{ClaimSize, Project};
 use crate::plan::names;
 
 mod files;
 mod mounts;
+mod node;
 mod writable;
 
 use files::plan_files;
@@ -17,13 +18,13 @@ use mounts::{MountNotes, note_copied, plan_mounts};
 pub use writable::COPY_INIT_NAME;
 
 /// Default size of a claim made for a named volume.
-pub const DEFAULT_CLAIM_SIZE: &str = "1Gi";
+pub const DEFAULT_CLAIM_SIZE: ClaimSize = ClaimSize::DEFAULT;
 
 /// The user's storage choices.
 #[derive(Clone, Debug, Default)]
 pub struct StorageOptions {
     /// `--volume-size`: claim size when the volume sets none.
-    pub claim_size: Option<String>,
+    pub claim_size: Option<ClaimSize>,
     /// `--storage-class`.
     pub storage_class: Option<String>,
     /// `--bind-as`: what a bind mount that cannot be copied becomes, and
@@ -134,13 +135,23 @@ pub struct SecretPlan {
     pub data: BTreeMap<String, Vec<u8>>,
 }
 
+impl StorageOptions {
+    /// The size of a claim: its own (a volume's `x-podlift.size`), else
+    /// `--volume-size`, else [`DEFAULT_CLAIM_SIZE`].
+    fn claim_size(&self, own: Option<&ClaimSize>) -> ClaimSize {
+        own.or(self.claim_size.as_ref())
+            .cloned()
+            .unwrap_or(DEFAULT_CLAIM_SIZE)
+    }
+}
+
 /// A PersistentVolumeClaim to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimPlan {
     /// Its name.
     pub name: String,
-    /// Requested size (a Kubernetes quantity).
-    pub size: String,
+    /// Requested size.
+    pub size: ClaimSize,
     /// Storage class, when chosen.
     pub storage_class: Option<String>,
 }
@@ -345,11 +356,7 @@ pub fn plan_storage(
         if !volume.external {
             storage.claims.push(ClaimPlan {
                 name: storage.volume_claim(volume, prefix),
-                size: volume
-                    .size
-                    .clone()
-                    .or_else(|| options.claim_size.clone())
-                    .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                size: options.claim_size(volume.size.as_ref()),
                 storage_class: volume
                     .storage_class
                     .clone()
@@ -400,7 +407,7 @@ pub fn plan_storage(
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
         for from in &service.volumes_from {
-            let (source, read_only) = &from.value;
+            let crate::model::VolumesFrom { source, read_only } = &from.value;
             let Some(mounts) = storage.mounts.get(source).cloned() else {
                 if project.service(source).is_none() {
                     diagnostics.push(

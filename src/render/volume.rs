@@ -20,7 +20,7 @@ pub(crate) fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
         resources: Some(VolumeResourceRequirements {
             requests: Some(BTreeMap::from([(
                 "storage".to_string(),
-                Quantity(claim.size.clone()),
+                Quantity(claim.size.to_string()),
             )])),
             limits: None,
         }),

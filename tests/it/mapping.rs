@@ -249,14 +249,15 @@ fn docs_rows(docs: &str, heading: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The keys `Service::read` matches by name (its arms at one indentation).
+/// The keys `Service::read`'s readers (one per area) match by name (their
+/// arms at one indentation).
 fn keys_the_model_reads() -> Vec<String> {
-    let source = std::fs::read_to_string(common::repo().join("src/model/service.rs")).unwrap();
+    let source = std::fs::read_to_string(common::repo().join("src/model/service/read.rs")).unwrap();
     let body = source.split("pub(crate) fn read(").nth(1).unwrap();
     let body = body.split("\n/// podlift's keys under").next().unwrap();
     let mut keys = Vec::new();
     for line in body.lines() {
-        let Some(arm) = line.strip_prefix("                \"") else {
+        let Some(arm) = line.strip_prefix("            \"") else {
             continue;
         };
         let Some((pattern, _)) = arm.split_once(" =>") else {

@@ -339,6 +339,32 @@ fn annotations_and_label_file_become_pod_annotations() {
 }
 
 #[test]
+fn a_key_listed_twice_in_one_service_keeps_its_last_value_as_compose_does() {
+    // compose reads `labels`, `annotations` and `sysctls` as mappings: of
+    // `[f=1, f=2]` it keeps `f: "2"`, and it is no disagreement between services.
+    let dir = common::compose_dir(
+        "services:\n  a:\n    image: a\n    restart: always\n    labels: [\"f=1\", \"f=2\"]\n    annotations: [\"g=1\", \"g=2\"]\n    sysctls: [\"net.ipv4.tcp_syncookies=1\", \"net.ipv4.tcp_syncookies=0\"]\n",
+    );
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert"])
+        .success();
+    assert!(!run.stderr.contains("pod-wide-differs"), "{}", run.stderr);
+    let template = &run
+        .objects()
+        .into_iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap()["spec"]["template"];
+    assert_eq!(template["metadata"]["annotations"]["f"], "2");
+    assert_eq!(template["metadata"]["annotations"]["g"], "2");
+    // one sysctl of each name: the API server refuses a Pod that names one twice
+    assert_eq!(
+        template["spec"]["securityContext"]["sysctls"],
+        serde_json::json!([{"name": "net.ipv4.tcp_syncookies", "value": "0"}])
+    );
+}
+
+#[test]
 fn an_unreadable_label_file_is_an_error_with_its_line() {
     let dir =
         common::compose_dir("services:\n  a:\n    image: a\n    label_file: ./missing.labels\n");

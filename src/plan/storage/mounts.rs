@@ -5,19 +5,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
 use crate::model::service::Service;
 use crate::model::volume::{BindChoice, HostContent, MountSource};
+use crate::model::{Mount, Project};
 use crate::plan::from_image::settled;
 use crate::plan::names;
 use crate::plan::storage::files::{config_map_for, secret_for};
+use crate::plan::storage::node::{NodeBind, node_bind};
 use crate::plan::storage::writable::{
     Bind, Carried, WritableNote, bind_of, carried_volume, relative, seed_file, seed_files,
     uncarried, writable_volume,
 };
 use crate::plan::storage::{
-    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, MountPlan, Storage, StorageOptions,
-    VolumeSource, key_of,
+    BindAs, KeyItem, MountPlan, Storage, StorageOptions, VolumeSource, key_of,
 };
 
 /// What the notes about mounts list, gathered over every service.
@@ -114,7 +114,8 @@ fn socket_help(service: &Service, socket: usize, file: &str) -> String {
     )
 }
 
-#[allow(clippy::too_many_lines)] // one arm per kind of mount
+/// Plans every mount of `service`: a Pod volume and a mount for each, in
+/// the order written; a mount that cannot be carried is an error instead.
 pub(super) fn plan_mounts(
     project: &Project,
     service: &Service,
@@ -124,12 +125,6 @@ pub(super) fn plan_mounts(
     notes: &mut MountNotes,
     diagnostics: &mut Diagnostics,
 ) {
-    let MountNotes {
-        copied,
-        starts_empty,
-        writable,
-    } = notes;
-    let owner = &service.name.value;
     // `x-podlift.bind-as` on the service wins over `--bind-as`.
     let claim = service
         .bind_as
@@ -137,272 +132,23 @@ pub(super) fn plan_mounts(
         .map_or(options.bind_as == BindAs::Claim, |c| {
             c.value == BindChoice::Claim
         });
+    let mut planner = Mounts {
+        project,
+        service,
+        owner: &service.name.value,
+        prefix,
+        options,
+        claim,
+        storage,
+        notes,
+        diagnostics,
+    };
     for (index, mount) in service.mounts.iter().enumerate() {
-        let (volume, sub_path) = match &mount.source {
-            MountSource::Named(name) => {
-                let Some(declared) = project.volume(name) else {
-                    diagnostics.push(
-                        Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
-                            .at(mount.span)
-                            .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
-                    );
-                    continue;
-                };
-                let claim = if declared.external {
-                    declared.real_name.clone().unwrap_or_else(|| name.clone())
-                } else {
-                    if !settled(service, &mount.target) {
-                        starts_empty.push((
-                            format!("`{owner}:{}` (volume `{name}`)", mount.target),
-                            mount.span,
-                        ));
-                    }
-                    storage.volume_claim(declared, prefix)
-                };
-                (storage.volume(name, VolumeSource::Claim(claim)), None)
-            }
-            MountSource::Anonymous => {
-                // Image facts tell whether Docker would fill it (copy-up).
-                if !settled(service, &mount.target) {
-                    starts_empty.push((format!("`{owner}:{}`", mount.target), mount.span));
-                }
-                (
-                    storage.own_volume(
-                        &format!("{owner}-anon-{index}"),
-                        VolumeSource::EmptyDir {
-                            memory: false,
-                            size: None,
-                        },
-                    ),
-                    None,
-                )
-            }
-            MountSource::Tmpfs(size) => (
-                storage.own_volume(
-                    &format!("{owner}-tmpfs-{index}"),
-                    VolumeSource::EmptyDir {
-                        memory: true,
-                        size: *size,
-                    },
-                ),
-                None,
-            ),
-            MountSource::Bind {
-                written,
-                path,
-                content,
-                modes,
-            } => match content {
-                HostContent::DockerSocket => {
-                    diagnostics.push(
-                        Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
-                            .at(mount.span)
-                            .help(socket_help(service, index, "no-docker-socket.yaml")),
-                    );
-                    continue;
-                }
-                HostContent::NodeControl(why) => {
-                    diagnostics.push(
-                        Diagnostic::error("bind-node-control", format!("service `{owner}` mounts the node's `{}` (written `{written}`): {why}; a container with it controls the node", path.display()))
-                            .at(mount.span)
-                            .help(format!("{}; an agent that needs the node (a metrics exporter, a log collector) belongs in a DaemonSet from its own chart", socket_help(service, index, "no-node-paths.yaml"))),
-                    );
-                    continue;
-                }
-                HostContent::File(text) => {
-                    let key = file_key(path);
-                    let data = BTreeMap::from([(key.clone(), text.clone())]);
-                    let name = config_map_for(storage, prefix, owner, path, data);
-                    copied.extend(copies(
-                        written,
-                        owner,
-                        mount,
-                        &name,
-                        false,
-                        [(None, text.len())],
-                    ));
-                    let carried = Carried {
-                        secret: false,
-                        items: Vec::new(),
-                        files: vec![seed_file(&key, modes, path)],
-                        name,
-                    };
-                    let bind = bind_of(mount, path, written, owner, claim);
-                    let volume = carried_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &bind,
-                        mount.read_only,
-                        carried,
-                        writable,
-                    );
-                    (volume, Some(key))
-                }
-                HostContent::Directory(files) if files.is_empty() => (
-                    writable_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &bind_of(mount, path, written, owner, claim),
-                        None,
-                        writable,
-                    ),
-                    None,
-                ),
-                HostContent::Absent => (
-                    writable_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &Bind {
-                            absent: true,
-                            ..bind_of(mount, path, written, owner, claim)
-                        },
-                        None,
-                        writable,
-                    ),
-                    None,
-                ),
-                HostContent::Directory(files) => {
-                    let (keys, items) = directory_keys(files.keys());
-                    let seed = seed_files(&keys, files.keys(), modes);
-                    let data: BTreeMap<String, String> =
-                        keys.into_iter().zip(files.values().cloned()).collect();
-                    let name = config_map_for(storage, prefix, owner, path, data);
-                    let sizes = files
-                        .iter()
-                        .map(|(entry, text)| (Some(entry.clone()), text.len()));
-                    copied.extend(copies(written, owner, mount, &name, false, sizes));
-                    let carried = Carried {
-                        secret: false,
-                        items,
-                        files: seed,
-                        name,
-                    };
-                    let bind = bind_of(mount, path, written, owner, claim);
-                    let volume = carried_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &bind,
-                        mount.read_only,
-                        carried,
-                        writable,
-                    );
-                    (volume, None)
-                }
-                HostContent::PrivateFile { content, why } => {
-                    let key = file_key(path);
-                    let data = BTreeMap::from([(key.clone(), content.clone())]);
-                    let name = secret_for(storage, prefix, owner, path, data);
-                    diagnostics.push(
-                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` looks private ({why}): it goes into Secret `{name}`, never a ConfigMap"))
-                            .at(mount.span)
-                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
-                    );
-                    copied.extend(copies(
-                        written,
-                        owner,
-                        mount,
-                        &name,
-                        true,
-                        [(None, content.len())],
-                    ));
-                    let carried = Carried {
-                        secret: true,
-                        items: Vec::new(),
-                        files: vec![seed_file(&key, modes, path)],
-                        name,
-                    };
-                    let bind = bind_of(mount, path, written, owner, claim);
-                    let volume = carried_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &bind,
-                        mount.read_only,
-                        carried,
-                        writable,
-                    );
-                    (volume, Some(key))
-                }
-                HostContent::PrivateDirectory { files, why } => {
-                    let (keys, items) = directory_keys(files.keys());
-                    let seed = seed_files(&keys, files.keys(), modes);
-                    let data: BTreeMap<String, Vec<u8>> =
-                        keys.into_iter().zip(files.values().cloned()).collect();
-                    let name = secret_for(storage, prefix, owner, path, data);
-                    diagnostics.push(
-                        Diagnostic::note("bind-secret", format!("bind mount `{written}` of service `{owner}` holds a private-looking file ({why}): the directory goes into Secret `{name}`, never a ConfigMap"))
-                            .at(mount.span)
-                            .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
-                    );
-                    let sizes = files
-                        .iter()
-                        .map(|(entry, content)| (Some(entry.clone()), content.len()));
-                    copied.extend(copies(written, owner, mount, &name, true, sizes));
-                    let carried = Carried {
-                        secret: true,
-                        items,
-                        files: seed,
-                        name,
-                    };
-                    let bind = bind_of(mount, path, written, owner, claim);
-                    let volume = carried_volume(
-                        storage,
-                        prefix,
-                        options,
-                        &bind,
-                        mount.read_only,
-                        carried,
-                        writable,
-                    );
-                    (volume, None)
-                }
-                HostContent::PrivateOutside(why) => {
-                    diagnostics.push(
-                        Diagnostic::error("bind-private", format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
-                            .at(mount.span)
-                            .help(format!("put it into a Secret yourself (`kubectl create secret generic NAME --from-file={}`) and mount that, or declare it under the top-level `secrets:` with `file:` and use it in the service's `secrets:` with `target: {}`", path.display(), mount.target)),
-                    );
-                    continue;
-                }
-                HostContent::Outside | HostContent::Unportable(_) => {
-                    let why = match content {
-                        HostContent::Unportable(why) => Some(why.as_str()),
-                        _ => None,
-                    };
-                    let bind = NodeBind {
-                        owner,
-                        index,
-                        path,
-                        written: written.as_str(),
-                        span: mount.span,
-                    };
-                    let volume = if relative(written) {
-                        let why = why.unwrap_or("it is outside the project directory");
-                        uncarried(&bind, why, claim, prefix, options, storage, diagnostics)
-                    } else {
-                        Some(node_bind(
-                            &bind,
-                            why,
-                            claim,
-                            prefix,
-                            options,
-                            storage,
-                            diagnostics,
-                        ))
-                    };
-                    let Some(volume) = volume else {
-                        continue;
-                    };
-                    (volume, None)
-                }
-            },
+        let Some((volume, sub_path)) = planner.volume_of(index, mount) else {
+            continue;
         };
-        storage.mount(
-            owner,
+        planner.storage.mount(
+            planner.owner,
             MountPlan {
                 volume,
                 path: mount.target.clone(),
@@ -413,99 +159,318 @@ pub(super) fn plan_mounts(
     }
 }
 
-/// A bind mount whose content podlift does not carry: it stays on the node.
-pub(super) struct NodeBind<'a> {
-    pub(super) owner: &'a str,
-    pub(super) index: usize,
-    pub(super) path: &'a Path,
-    pub(super) written: &'a str,
-    pub(super) span: crate::source::Span,
-}
-
-/// A node's path as a hostPath, or an empty claim (`claim`: `--bind-as pvc`);
-/// `why` says why a path inside the project is not copied (`None`: it is
-/// outside the project).
-pub(super) fn node_bind(
-    bind: &NodeBind<'_>,
-    why: Option<&str>,
+/// The mounts of one service while they are planned: what they share, and
+/// where their volumes, notes and findings go.
+struct Mounts<'a> {
+    project: &'a Project,
+    service: &'a Service,
+    /// The service's name.
+    owner: &'a str,
+    prefix: &'a str,
+    options: &'a StorageOptions,
+    /// Writable binds become claims (`x-podlift.bind-as`, `--bind-as`).
     claim: bool,
-    prefix: &str,
-    options: &StorageOptions,
-    storage: &mut Storage,
-    diagnostics: &mut Diagnostics,
-) -> String {
-    let NodeBind {
-        owner,
-        index,
-        path,
-        written,
-        span,
-    } = *bind;
-    if claim {
-        let claim = storage.new_claim(&format!("{prefix}-{owner}-bind-{index}"));
-        let message = match why {
-            None => format!(
-                "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"
-            ),
-            Some(why) => format!(
-                "bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"
-            ),
-        };
-        diagnostics.push(
-            Diagnostic::warning("bind-claim", message)
-                .at(span)
-                .help("copy the content into the claim before the service needs it"),
-        );
-        storage.claims.push(ClaimPlan {
-            name: claim.clone(),
-            size: options
-                .claim_size
-                .clone()
-                .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
-            storage_class: options.storage_class.clone(),
-        });
-        return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
-    }
-    let host = path.to_string_lossy().into_owned();
-    if TIME_ZONE_FILES.contains(&host.as_str()) {
-        // A harmless idiom, never grouped with a hostPath that matters.
-        diagnostics.push(
-            Diagnostic::note(
-                "bind-host-time",
-                format!(
-                    "bind mount `{written}` of service `{owner}` gives it the node's time zone: it becomes hostPath `{host}`"
-                ),
-            )
-            .at(span)
-            .help("nothing to do if the nodes' time zone is right; or set the `TZ` variable instead (no hostPath)"),
-        );
-        return storage.volume(
-            &format!("{owner}-host-{index}"),
-            VolumeSource::HostPath(host),
-        );
-    }
-    let message = match why {
-        None => format!(
-            "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"
-        ),
-        Some(why) => {
-            format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}")
-        }
-    };
-    diagnostics.push(
-        Diagnostic::warning("bind-host-path", message)
-            .at(span)
-            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
-    );
-    storage.volume(
-        &format!("{owner}-host-{index}"),
-        VolumeSource::HostPath(host),
-    )
+    storage: &'a mut Storage,
+    notes: &'a mut MountNotes,
+    diagnostics: &'a mut Diagnostics,
 }
 
-/// The files a container binds to share the host's time zone: every node has
-/// them, so their hostPath is an idiom, not a risk.
-const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
+/// One bind mount of the host path `path`, written `written`.
+struct HostBind<'a> {
+    /// Its place among the service's mounts.
+    index: usize,
+    mount: &'a Mount,
+    written: &'a str,
+    path: &'a Path,
+    /// The host files' modes, by name.
+    modes: &'a BTreeMap<String, u32>,
+}
+
+/// The Pod volume of a mount and the key it mounts (`subPath`), or `None`
+/// when it cannot be carried (an error says why).
+type Planned = Option<(String, Option<String>)>;
+
+impl Mounts<'_> {
+    /// The volume of the `index`th mount.
+    fn volume_of(&mut self, index: usize, mount: &Mount) -> Planned {
+        let owner = self.owner;
+        let volume = match &mount.source {
+            MountSource::Named(name) => self.named(name, mount)?,
+            MountSource::Anonymous => {
+                // Image facts tell whether Docker would fill it (copy-up).
+                if !settled(self.service, &mount.target) {
+                    self.notes
+                        .starts_empty
+                        .push((format!("`{owner}:{}`", mount.target), mount.span));
+                }
+                let source = VolumeSource::EmptyDir {
+                    memory: false,
+                    size: None,
+                };
+                self.storage
+                    .own_volume(&format!("{owner}-anon-{index}"), source)
+            }
+            MountSource::Tmpfs(size) => {
+                let source = VolumeSource::EmptyDir {
+                    memory: true,
+                    size: *size,
+                };
+                self.storage
+                    .own_volume(&format!("{owner}-tmpfs-{index}"), source)
+            }
+            MountSource::Bind {
+                written,
+                path,
+                content,
+                modes,
+            } => {
+                let bind = HostBind {
+                    index,
+                    mount,
+                    written,
+                    path,
+                    modes,
+                };
+                return self.bind(&bind, content);
+            }
+        };
+        Some((volume, None))
+    }
+
+    /// The claim of the named volume `name` (its own name when external).
+    fn named(&mut self, name: &str, mount: &Mount) -> Option<String> {
+        let owner = self.owner;
+        let Some(declared) = self.project.volume(name) else {
+            self.diagnostics.push(
+                Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+                    .at(mount.span)
+                    .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
+            );
+            return None;
+        };
+        let claim = if declared.external {
+            declared
+                .real_name
+                .clone()
+                .unwrap_or_else(|| name.to_string())
+        } else {
+            if !settled(self.service, &mount.target) {
+                self.notes.starts_empty.push((
+                    format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                    mount.span,
+                ));
+            }
+            self.storage.volume_claim(declared, self.prefix)
+        };
+        Some(self.storage.volume(name, VolumeSource::Claim(claim)))
+    }
+
+    /// The volume of a bind mount, by what its host path holds.
+    fn bind(&mut self, bind: &HostBind<'_>, content: &HostContent) -> Planned {
+        let (owner, written, path) = (self.owner, bind.written, bind.path);
+        match content {
+            HostContent::DockerSocket | HostContent::NodeControl(_) => {
+                self.refuse_node(bind, content);
+                None
+            }
+            HostContent::PrivateOutside(why) => {
+                self.diagnostics.push(
+                    Diagnostic::error("bind-private", format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
+                        .at(bind.mount.span)
+                        .help(format!("put it into a Secret yourself (`kubectl create secret generic NAME --from-file={}`) and mount that, or declare it under the top-level `secrets:` with `file:` and use it in the service's `secrets:` with `target: {}`", path.display(), bind.mount.target)),
+                );
+                None
+            }
+            HostContent::File(text) => {
+                let key = file_key(path);
+                let data = BTreeMap::from([(key.clone(), text.clone())]);
+                let name = config_map_for(self.storage, self.prefix, owner, path, data);
+                let carried = file_carried(bind, &key, name, false);
+                let volume = self.carry(bind, carried, [(None, text.len())]);
+                Some((volume, Some(key)))
+            }
+            HostContent::PrivateFile { content, why } => {
+                let key = file_key(path);
+                let data = BTreeMap::from([(key.clone(), content.clone())]);
+                let name = secret_for(self.storage, self.prefix, owner, path, data);
+                self.note_secret(
+                    bind,
+                    &format!("looks private ({why}): it goes into Secret `{name}`"),
+                );
+                let carried = file_carried(bind, &key, name, true);
+                let volume = self.carry(bind, carried, [(None, content.len())]);
+                Some((volume, Some(key)))
+            }
+            HostContent::Directory(files) if files.is_empty() => {
+                Some((self.writable(bind, false), None))
+            }
+            HostContent::Absent => Some((self.writable(bind, true), None)),
+            HostContent::Directory(files) => {
+                let (data, items, seed) = directory(files, bind.modes);
+                let name = config_map_for(self.storage, self.prefix, owner, path, data);
+                let carried = Carried {
+                    secret: false,
+                    items,
+                    files: seed,
+                    name,
+                };
+                Some((self.carry(bind, carried, sizes(files)), None))
+            }
+            HostContent::PrivateDirectory { files, why } => {
+                let (data, items, seed) = directory(files, bind.modes);
+                let name = secret_for(self.storage, self.prefix, owner, path, data);
+                self.note_secret(bind, &format!("holds a private-looking file ({why}): the directory goes into Secret `{name}`"));
+                let carried = Carried {
+                    secret: true,
+                    items,
+                    files: seed,
+                    name,
+                };
+                Some((self.carry(bind, carried, sizes(files)), None))
+            }
+            HostContent::Outside => Some((self.on_node(bind, None)?, None)),
+            HostContent::Unportable(why) => Some((self.on_node(bind, Some(why.as_str()))?, None)),
+        }
+    }
+
+    /// The errors for a bind of the Docker socket or another path that
+    /// controls the node.
+    fn refuse_node(&mut self, bind: &HostBind<'_>, content: &HostContent) {
+        let (owner, written) = (self.owner, bind.written);
+        let error = match content {
+            HostContent::DockerSocket => Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
+                .help(socket_help(self.service, bind.index, "no-docker-socket.yaml")),
+            HostContent::NodeControl(why) => Diagnostic::error("bind-node-control", format!("service `{owner}` mounts the node's `{}` (written `{written}`): {why}; a container with it controls the node", bind.path.display()))
+                .help(format!("{}; an agent that needs the node (a metrics exporter, a log collector) belongs in a DaemonSet from its own chart", socket_help(self.service, bind.index, "no-node-paths.yaml"))),
+            _ => return,
+        };
+        self.diagnostics.push(error.at(bind.mount.span));
+    }
+
+    /// The note that a bind mount's files go into a Secret (`what`: why,
+    /// and which).
+    fn note_secret(&mut self, bind: &HostBind<'_>, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::note("bind-secret", format!("bind mount `{}` of service `{}` {what}, never a ConfigMap", bind.written, self.owner))
+                .at(bind.mount.span)
+                .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
+        );
+    }
+
+    /// The volume of a bind whose files went into the ConfigMap or Secret
+    /// `carried` (`sizes`: each file's entry and size, for the note).
+    fn carry(
+        &mut self,
+        bind: &HostBind<'_>,
+        carried: Carried,
+        sizes: impl IntoIterator<Item = (Option<String>, usize)>,
+    ) -> String {
+        let (owner, mount) = (self.owner, bind.mount);
+        let copied = copies(
+            bind.written,
+            owner,
+            mount,
+            &carried.name,
+            carried.secret,
+            sizes,
+        );
+        self.notes.copied.extend(copied);
+        let writable = bind_of(mount, bind.path, bind.written, owner, self.claim);
+        carried_volume(
+            self.storage,
+            self.prefix,
+            self.options,
+            &writable,
+            mount.read_only,
+            carried,
+            &mut self.notes.writable,
+        )
+    }
+
+    /// The writable volume of a bind with nothing to copy: an empty
+    /// directory, or one that is `absent` here.
+    fn writable(&mut self, bind: &HostBind<'_>, absent: bool) -> String {
+        let writable = Bind {
+            absent,
+            ..bind_of(bind.mount, bind.path, bind.written, self.owner, self.claim)
+        };
+        writable_volume(
+            self.storage,
+            self.prefix,
+            self.options,
+            &writable,
+            None,
+            &mut self.notes.writable,
+        )
+    }
+
+    /// A bind podlift does not carry (`why`: why a path inside the project
+    /// is not; `None`: it is outside): a node's path, a claim, or, for a
+    /// relative one, an error.
+    fn on_node(&mut self, bind: &HostBind<'_>, why: Option<&str>) -> Option<String> {
+        let node = NodeBind {
+            owner: self.owner,
+            index: bind.index,
+            path: bind.path,
+            written: bind.written,
+            span: bind.mount.span,
+        };
+        let (claim, prefix, options) = (self.claim, self.prefix, self.options);
+        if relative(bind.written) {
+            let why = why.unwrap_or("it is outside the project directory");
+            uncarried(
+                &node,
+                why,
+                claim,
+                prefix,
+                options,
+                self.storage,
+                self.diagnostics,
+            )
+        } else {
+            Some(node_bind(
+                &node,
+                why,
+                claim,
+                prefix,
+                options,
+                self.storage,
+                self.diagnostics,
+            ))
+        }
+    }
+}
+
+/// The ConfigMap or Secret `name` of the bind-mounted file `key`.
+fn file_carried(bind: &HostBind<'_>, key: &str, name: String, secret: bool) -> Carried {
+    Carried {
+        secret,
+        items: Vec::new(),
+        files: vec![seed_file(key, bind.modes, bind.path)],
+        name,
+    }
+}
+
+/// A bind-mounted directory's data by key, the `items` that map the keys
+/// back to the files' names, and the files of its seed.
+fn directory<V: Clone>(
+    files: &BTreeMap<String, V>,
+    modes: &BTreeMap<String, u32>,
+) -> (BTreeMap<String, V>, Vec<KeyItem>, Vec<KeyItem>) {
+    let (keys, items) = directory_keys(files.keys());
+    let seed = seed_files(&keys, files.keys(), modes);
+    let data = keys.into_iter().zip(files.values().cloned()).collect();
+    (data, items, seed)
+}
+
+/// Each file's entry and size, for the note that lists copied files.
+fn sizes<V: AsRef<[u8]>>(
+    files: &BTreeMap<String, V>,
+) -> impl Iterator<Item = (Option<String>, usize)> + '_ {
+    files
+        .iter()
+        .map(|(entry, content)| (Some(entry.clone()), content.as_ref().len()))
+}
 
 /// The keys of a bind-mounted directory's files (in `names`' order), each
 /// unique: names that sanitise to one key (`a b.txt`, `a:b.txt`, `a_b.txt`)

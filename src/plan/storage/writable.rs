@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::volume::{BindChoice, MountSource};
-use crate::plan::storage::mounts::{NodeBind, node_bind};
+use crate::plan::storage::node::{NodeBind, node_bind};
 use crate::plan::storage::{
-    BindAs, ClaimPlan, DEFAULT_CLAIM_SIZE, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
+    BindAs, ClaimPlan, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
 };
 use crate::source::Span;
 
@@ -68,10 +68,7 @@ pub(super) fn writable_volume(
             let claim = storage.new_claim(&format!("{prefix}-bind-{stem}"));
             storage.claims.push(ClaimPlan {
                 name: claim.clone(),
-                size: options
-                    .claim_size
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+                size: options.claim_size(None),
                 storage_class: options.storage_class.clone(),
             });
             storage.volume(&format!("bind-{stem}"), VolumeSource::Claim(claim))

@@ -1,0 +1,98 @@
+//! Bind mounts whose content podlift does not carry: a node's path
+//! (hostPath), or an empty claim with `--bind-as pvc`.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::plan::storage::{ClaimPlan, Storage, StorageOptions, VolumeSource};
+
+/// A bind mount whose content podlift does not carry: it stays on the node.
+pub(super) struct NodeBind<'a> {
+    pub(super) owner: &'a str,
+    pub(super) index: usize,
+    pub(super) path: &'a Path,
+    pub(super) written: &'a str,
+    pub(super) span: crate::source::Span,
+}
+
+/// A node's path as a hostPath, or an empty claim (`claim`: `--bind-as pvc`);
+/// `why` says why a path inside the project is not copied (`None`: it is
+/// outside the project).
+pub(super) fn node_bind(
+    bind: &NodeBind<'_>,
+    why: Option<&str>,
+    claim: bool,
+    prefix: &str,
+    options: &StorageOptions,
+    storage: &mut Storage,
+    diagnostics: &mut Diagnostics,
+) -> String {
+    let NodeBind {
+        owner,
+        index,
+        path,
+        written,
+        span,
+    } = *bind;
+    if claim {
+        let claim = storage.new_claim(&format!("{prefix}-{owner}-bind-{index}"));
+        let message = match why {
+            None => format!(
+                "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes claim `{claim}`, which starts empty"
+            ),
+            Some(why) => format!(
+                "bind mount `{written}` of service `{owner}` becomes claim `{claim}`, which starts empty: {why}"
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::warning("bind-claim", message)
+                .at(span)
+                .help("copy the content into the claim before the service needs it"),
+        );
+        storage.claims.push(ClaimPlan {
+            name: claim.clone(),
+            size: options.claim_size(None),
+            storage_class: options.storage_class.clone(),
+        });
+        return storage.volume(&format!("{owner}-bind-{index}"), VolumeSource::Claim(claim));
+    }
+    let host = path.to_string_lossy().into_owned();
+    if TIME_ZONE_FILES.contains(&host.as_str()) {
+        // A harmless idiom, never grouped with a hostPath that matters.
+        diagnostics.push(
+            Diagnostic::note(
+                "bind-host-time",
+                format!(
+                    "bind mount `{written}` of service `{owner}` gives it the node's time zone: it becomes hostPath `{host}`"
+                ),
+            )
+            .at(span)
+            .help("nothing to do if the nodes' time zone is right; or set the `TZ` variable instead (no hostPath)"),
+        );
+        return storage.volume(
+            &format!("{owner}-host-{index}"),
+            VolumeSource::HostPath(host),
+        );
+    }
+    let message = match why {
+        None => format!(
+            "bind mount `{written}` of service `{owner}` is outside the project directory: it becomes hostPath `{host}`, which is not copied into the manifests"
+        ),
+        Some(why) => {
+            format!("bind mount `{written}` of service `{owner}` becomes a hostPath: {why}")
+        }
+    };
+    diagnostics.push(
+        Diagnostic::warning("bind-host-path", message)
+            .at(span)
+            .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
+    );
+    storage.volume(
+        &format!("{owner}-host-{index}"),
+        VolumeSource::HostPath(host),
+    )
+}
+
+/// The files a container binds to share the host's time zone: every node has
+/// them, so their hostPath is an idiom, not a risk.
+const TIME_ZONE_FILES: &[&str] = &["/etc/localtime", "/etc/timezone"];
