@@ -216,7 +216,7 @@ async fn one(
         if let Some((cached_top, digest)) = cache.tag(&r.canonical(), &platform)
             && cached_top == top
             && let Some(cached) = cache.image(&digest)
-            && (cached.layers_read
+            && (cached.has_layers()
                 || !(wanted.layers || crate::images::source::needs_layers_text(&cached.config)))
         {
             return Ok(Fetched {
@@ -266,6 +266,8 @@ async fn one(
                     .map(|l| l.listing.paths.iter().cloned().collect()),
                 passwd: layers.as_ref().and_then(|l| l.passwd.clone()),
                 layers_read: layers.is_some(),
+                group: layers.as_ref().and_then(|l| l.group.clone()),
+                group_read: layers.is_some(),
             },
         );
         let _ = cache.put_tag(&r.canonical(), &platform, &top, &digest);
