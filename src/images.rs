@@ -16,6 +16,7 @@ mod cache;
 mod config;
 mod files;
 mod listing;
+mod manifest;
 mod platform;
 mod reference;
 mod registry;
@@ -27,6 +28,7 @@ pub use cache::MAX_CACHE_ENTRY_BYTES;
 pub use listing::{
     MAX_GROUP_BYTES, MAX_LAYER_BYTES, MAX_LAYER_ENTRIES, MAX_LISTING_PATHS, MAX_PASSWD_BYTES,
 };
+pub use manifest::MAX_MANIFEST_BYTES;
 pub use platform::DEFAULT_PLATFORM;
 pub use reference::Reference;
 pub use registry::{
