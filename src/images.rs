@@ -16,6 +16,7 @@ mod cache;
 mod config;
 mod files;
 mod listing;
+mod manifest;
 mod platform;
 mod reference;
 mod registry;
@@ -24,7 +25,10 @@ mod source;
 pub use archive::{MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_IMAGES, MAX_ARCHIVE_JSON_BYTES};
 pub use auth::MAX_AUTH_FILE_BYTES;
 pub use cache::MAX_CACHE_ENTRY_BYTES;
-pub use listing::{MAX_LAYER_BYTES, MAX_LAYER_ENTRIES, MAX_LISTING_PATHS, MAX_PASSWD_BYTES};
+pub use listing::{
+    MAX_GROUP_BYTES, MAX_LAYER_BYTES, MAX_LAYER_ENTRIES, MAX_LISTING_PATHS, MAX_PASSWD_BYTES,
+};
+pub use manifest::MAX_MANIFEST_BYTES;
 pub use platform::DEFAULT_PLATFORM;
 pub use reference::Reference;
 pub use registry::{
@@ -108,6 +112,9 @@ pub struct Facts {
     /// The image's `/etc/passwd` entries `(name, uid, gid)` when its layers
     /// were read; resolves a `USER` name.
     pub passwd: Option<Vec<(String, u32, u32)>>,
+    /// The image's `/etc/group` entries `(name, gid)` when its layers were
+    /// read; resolves a `USER` group name.
+    pub group: Option<Vec<(String, u32)>>,
     /// The image's files (whiteouts applied) when its layers were read.
     pub files: Option<Listing>,
 }

@@ -279,6 +279,7 @@ fn volumes(
             source: MountSource::Anonymous,
             target: path.clone(),
             read_only: false,
+            no_copy: false,
             span: from.span,
         });
         from.volumes.push(path);
@@ -307,7 +308,7 @@ fn volumes(
 /// anonymous one) with what the image has at the mount path on its first
 /// use. Where the image's files were read, each such mount is either filled
 /// by an init container running the image, or known to start empty as
-/// under Docker.
+/// under Docker; a `nocopy` mount starts empty, as Docker leaves it.
 fn copy_up(
     service: &Service,
     facts: &Facts,
@@ -315,9 +316,6 @@ fn copy_up(
     from: &mut FromImage,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(files) = &facts.files else {
-        return;
-    };
     let name = &service.name.value;
     for mount in &service.mounts {
         let volume = match &mount.source {
@@ -326,6 +324,15 @@ fn copy_up(
             _ => continue,
         };
         let path = normal(&mount.target);
+        if mount.no_copy {
+            // `nocopy`: Docker leaves the fresh volume empty, whatever the
+            // image has there.
+            from.empty_there.push(path);
+            continue;
+        }
+        let Some(files) = &facts.files else {
+            continue;
+        };
         if !files.has_files_under(&path) {
             from.empty_there.push(path);
             continue;

@@ -31,7 +31,9 @@ pub enum Login {
     Anonymous,
     /// A user and password (or token).
     Basic(String, String),
-    /// An identity token.
+    /// An identity token, sent to the registry as a bearer token as it is:
+    /// not traded for an access token at the registry's token service
+    /// (`grant_type=refresh_token`) as Docker trades it (docs/images.md).
     Token(String),
 }
 

@@ -1,6 +1,6 @@
 //! The digest cache: what was read of an image, by its manifest digest
 //! (`images/sha256-….json`: the config blob and, once read, the listing and
-//! `/etc/passwd` of its layers), and the digest each reference resolved to
+//! `/etc/passwd` and `/etc/group` of its layers), and the digest each reference resolved to
 //! last (`tags/…`, for `--offline`). Written 0600 in 0700 directories,
 //! atomically (a temporary file renamed), never through a link; read
 //! bounded, never through a link. A cache that cannot be written is not an
@@ -33,13 +33,21 @@ pub struct Cached {
     /// Whether the layers were read (`passwd: None` then means none).
     #[serde(default)]
     pub layers_read: bool,
+    /// `/etc/group` entries, when the layers were read and it has one.
+    #[serde(default)]
+    pub group: Option<Vec<(String, u32)>>,
+    /// Whether `/etc/group` was looked for when the layers were read (an
+    /// entry written before podlift read it has not: its layers are read
+    /// again when needed).
+    #[serde(default)]
+    pub group_read: bool,
 }
 
 impl Cached {
     /// The layers' facts, when they were read.
     #[must_use]
     pub fn layers(&self) -> Option<Layers> {
-        self.layers_read.then(|| Layers {
+        self.has_layers().then(|| Layers {
             listing: Listing {
                 paths: self
                     .listing
@@ -49,7 +57,14 @@ impl Cached {
                     .collect::<BTreeSet<_>>(),
             },
             passwd: self.passwd.clone(),
+            group: self.group.clone(),
         })
+    }
+
+    /// Whether everything podlift reads of the layers is held.
+    #[must_use]
+    pub const fn has_layers(&self) -> bool {
+        self.layers_read && self.group_read
     }
 }
 
@@ -236,6 +251,8 @@ mod tests {
             listing: Some(vec!["/etc".into()]),
             passwd: None,
             layers_read: true,
+            group: None,
+            group_read: true,
         };
         cache.put_image("sha256:ab", &image).unwrap();
         cache

@@ -1,5 +1,6 @@
 //! An image's file listing from its layers, bottom first: tar headers only,
-//! streamed (no file content is kept but a bounded `/etc/passwd`), gzip
+//! streamed (no file content is kept but a bounded `/etc/passwd` and
+//! `/etc/group`), gzip
 //! layers recognised by their magic, whiteouts (`.wh.NAME`) and opaque
 //! directories (`.wh..wh..opq`) applied to the layers below.
 
@@ -18,12 +19,15 @@ pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 pub const MAX_LAYER_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 /// The largest `/etc/passwd` read (docs/limits.md).
 pub const MAX_PASSWD_BYTES: u64 = 1024 * 1024;
+/// The largest `/etc/group` read (docs/limits.md).
+pub const MAX_GROUP_BYTES: u64 = 1024 * 1024;
 
 /// A listing being built from layers, bottom first.
 #[derive(Debug, Default)]
 pub struct Builder {
     paths: BTreeSet<String>,
     passwd: Option<Vec<u8>>,
+    group: Option<Vec<u8>>,
     entries: usize,
     bytes: u64,
 }
@@ -35,6 +39,8 @@ pub struct Layers {
     pub listing: Listing,
     /// `(name, uid, gid)` of the image's `/etc/passwd`; `None` when it has none.
     pub passwd: Option<Vec<(String, u32, u32)>>,
+    /// `(name, gid)` of the image's `/etc/group`; `None` when it has none.
+    pub group: Option<Vec<(String, u32)>>,
 }
 
 impl Builder {
@@ -82,15 +88,20 @@ impl Builder {
             } else if let Some(hidden) = name.strip_prefix(".wh.") {
                 whiteouts.push(format!("{dir}/{hidden}"));
             } else {
-                if path == "/etc/passwd" {
-                    self.passwd = None;
-                    if entry.header().entry_type().is_file() && entry.size() <= MAX_PASSWD_BYTES {
+                let kept = match path.as_str() {
+                    "/etc/passwd" => Some((&mut self.passwd, MAX_PASSWD_BYTES)),
+                    "/etc/group" => Some((&mut self.group, MAX_GROUP_BYTES)),
+                    _ => None,
+                };
+                if let Some((kept, max)) = kept {
+                    *kept = None;
+                    if entry.header().entry_type().is_file() && entry.size() <= max {
                         let mut bytes = Vec::new();
                         (&mut entry)
-                            .take(MAX_PASSWD_BYTES)
+                            .take(max)
                             .read_to_end(&mut bytes)
                             .map_err(bad)?;
-                        self.passwd = Some(bytes);
+                        *kept = Some(bytes);
                     }
                 }
                 added.push(path);
@@ -101,11 +112,18 @@ impl Builder {
             remove_below(&mut self.paths, &dir);
         }
         for path in whiteouts {
-            if path == "/etc/passwd" {
-                self.passwd = None;
-            }
             remove_below(&mut self.paths, &path);
             self.paths.remove(&path);
+        }
+        // A lower layer's `/etc/passwd` or `/etc/group` that this layer hid
+        // (a whiteout of it or of `/etc`, an opaque `/etc`) is gone.
+        let hidden =
+            |path: &str| !self.paths.contains(path) && !added.iter().any(|p: &String| p == path);
+        if hidden("/etc/passwd") {
+            self.passwd = None;
+        }
+        if hidden("/etc/group") {
+            self.group = None;
         }
         for path in added {
             let mut parent = path.as_str();
@@ -131,6 +149,9 @@ impl Builder {
             passwd: self
                 .passwd
                 .map(|bytes| passwd(&String::from_utf8_lossy(&bytes))),
+            group: self
+                .group
+                .map(|bytes| group(&String::from_utf8_lossy(&bytes))),
             listing: Listing { paths: self.paths },
         }
     }
@@ -147,6 +168,20 @@ pub fn passwd(text: &str) -> Vec<(String, u32, u32)> {
             let uid = fields.next()?.trim().parse().ok()?;
             let gid = fields.next()?.trim().parse().ok()?;
             (!name.is_empty() && !name.starts_with('#')).then(|| (name.to_string(), uid, gid))
+        })
+        .collect()
+}
+
+/// `/etc/group` lines `name:x:gid:members`; malformed lines are skipped.
+#[must_use]
+pub fn group(text: &str) -> Vec<(String, u32)> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?.trim();
+            let _password = fields.next()?;
+            let gid = fields.next()?.trim().parse().ok()?;
+            (!name.is_empty() && !name.starts_with('#')).then(|| (name.to_string(), gid))
         })
         .collect()
 }
@@ -292,6 +327,45 @@ mod tests {
             .unwrap();
         b.layer(&layer(&[("etc/.wh.passwd", b"")])[..]).unwrap();
         assert_eq!(b.finish().passwd, None);
+    }
+
+    #[test]
+    fn group_is_read_as_passwd_is_and_hidden_the_same_ways() {
+        let etc: &[(&str, &[u8])] = &[
+            ("etc/passwd", b"root:x:0:0::/:/bin/sh\n"),
+            (
+                "etc/group",
+                b"root:x:0:\n# c\nstaff:x:50:app,web\nbad:x:no:\n",
+            ),
+        ];
+        let mut b = Builder::default();
+        b.layer(&layer(etc)[..]).unwrap();
+        let layers = b.finish();
+        assert_eq!(
+            layers.group.unwrap(),
+            vec![("root".into(), 0), ("staff".into(), 50)]
+        );
+        // An opaque `/etc`, or a whiteout of `/etc`, hides both.
+        for hide in ["etc/.wh..wh..opq", ".wh.etc"] {
+            let mut b = Builder::default();
+            b.layer(&layer(etc)[..]).unwrap();
+            b.layer(&layer(&[(hide, b"")])[..]).unwrap();
+            let layers = b.finish();
+            assert_eq!((layers.passwd, layers.group), (None, None), "{hide}");
+        }
+        // The same layer may hide the lower `/etc` and bring its own.
+        let mut b = Builder::default();
+        b.layer(&layer(etc)[..]).unwrap();
+        b.layer(&layer(&[("etc/.wh..wh..opq", b""), ("etc/group", b"app:x:7:\n")])[..])
+            .unwrap();
+        let layers = b.finish();
+        assert_eq!(layers.group.unwrap(), vec![("app".into(), 7)]);
+        assert_eq!(layers.passwd, None);
+        // A larger one is not read.
+        let big = vec![b'#'; 1024 * 1024 + 1];
+        let mut b = Builder::default();
+        b.layer(&layer(&[("etc/group", &big)])[..]).unwrap();
+        assert_eq!(b.finish().group, None);
     }
 
     #[test]

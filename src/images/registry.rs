@@ -1,5 +1,6 @@
 //! Registries over the OCI distribution API (`oci-client`): the manifest
-//! for the platform (an index resolved as Docker resolves it), the config
+//! for the platform (an index resolved as Docker resolves it; asked for by
+//! [`Manifests`], bounded as it arrives, with `oci-client`'s login), the config
 //! blob and, when asked, the layers streamed into a [`Builder`] through a
 //! small bounded channel (memory bounded by a few chunks and a tar header,
 //! not by the layer). Plain HTTP only for loopback registries and
@@ -21,6 +22,7 @@ use crate::images::ImageOptions;
 use crate::images::auth::{Login, Logins};
 use crate::images::cache::{Cache, Cached};
 use crate::images::listing::{Builder, Layers};
+use crate::images::manifest::Manifests;
 use crate::images::platform::Platform;
 use crate::images::reference::{Reference, is_loopback_host};
 use crate::images::source::Request;
@@ -132,19 +134,33 @@ pub fn fetch(
             })
         });
     }
+    let http = match crate::images::manifest::http_client(REQUEST_TIMEOUT) {
+        Ok(http) => http,
+        Err(e) => {
+            let why = format!("no registry can be asked: {e}");
+            return wanted.into_iter().map(|w| (w, Err(why.clone()))).collect();
+        }
+    };
     runtime.block_on(async {
         futures_util::stream::iter(wanted.into_iter().map(|w| {
             let client = clients.get(&w.platform.to_string());
             let auth = auths.get(&w.reference.registry).cloned();
+            let plain = plain.contains(&w.reference.registry);
+            let http = &http;
             async move {
                 let result = match (client, auth) {
                     (Some(client), Some(Ok(auth))) => {
+                        let manifests = Manifests {
+                            client,
+                            http,
+                            plain,
+                        };
                         let limit = if w.layers {
                             LAYERS_TIMEOUT
                         } else {
                             IMAGE_TIMEOUT
                         };
-                        match tokio::time::timeout(limit, one(client, &auth, &w, cache)).await {
+                        match tokio::time::timeout(limit, one(&manifests, &auth, &w, cache)).await {
                             Ok(result) => result,
                             Err(_) => Err(format!(
                                 "registry `{}` did not answer within {} s",
@@ -183,11 +199,12 @@ fn resolve(entries: &[ImageIndexEntry], platform: &Platform) -> Option<String> {
 }
 
 async fn one(
-    client: &Client,
+    manifests: &Manifests<'_>,
     auth: &RegistryAuth,
     wanted: &Wanted,
     cache: Option<&Cache>,
 ) -> Result<Fetched, String> {
+    let client = manifests.client;
     let r = &wanted.reference;
     let reference = match (&r.digest, &r.tag) {
         (Some(digest), _) => {
@@ -209,14 +226,13 @@ async fn one(
     // With a cache, one HEAD tells whether the tag still names what was read.
     let platform = wanted.platform.to_string();
     if let Some(cache) = cache {
-        let top = client
-            .fetch_manifest_digest(&reference, auth)
-            .await
-            .map_err(refused)?;
+        // Not `fetch_manifest_digest`: without a digest header it reads the
+        // manifest whole.
+        let top = manifests.digest(&reference, auth).await?;
         if let Some((cached_top, digest)) = cache.tag(&r.canonical(), &platform)
             && cached_top == top
             && let Some(cached) = cache.image(&digest)
-            && (cached.layers_read
+            && (cached.has_layers()
                 || !(wanted.layers || crate::images::source::needs_layers_text(&cached.config)))
         {
             return Ok(Fetched {
@@ -228,10 +244,10 @@ async fn one(
             });
         }
     }
-    let (manifest, digest, list) = client
-        .pull_image_manifest_and_list_digest(&reference, auth)
-        .await
-        .map_err(refused)?;
+    // Not `pull_image_manifest_and_list_digest`: it reads the body whole.
+    let (manifest, digest, list) = manifests
+        .image(&reference, auth, &wanted.platform, resolve)
+        .await?;
     let too_large = || format!("its config is larger than {MAX_CONFIG_BYTES} bytes");
     if manifest.config.size > MAX_CONFIG_BYTES {
         return Err(too_large());
@@ -266,6 +282,8 @@ async fn one(
                     .map(|l| l.listing.paths.iter().cloned().collect()),
                 passwd: layers.as_ref().and_then(|l| l.passwd.clone()),
                 layers_read: layers.is_some(),
+                group: layers.as_ref().and_then(|l| l.group.clone()),
+                group_read: layers.is_some(),
             },
         );
         let _ = cache.put_tag(&r.canonical(), &platform, &top, &digest);

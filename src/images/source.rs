@@ -29,7 +29,7 @@ pub struct Request {
     /// The platform to resolve an index for.
     pub platform: Platform,
     /// Whether the layers are read too because a service mounts a volume
-    /// into it (copy-up); the image's own `VOLUME` or `USER` name adds them
+    /// into it (copy-up; not for a `nocopy` mount); the image's own `VOLUME` or `USER` name adds them
     /// once its config is read ([`needs_layers`]).
     pub layers: bool,
     /// The first service's `image:` text.
@@ -128,6 +128,7 @@ fn requests(project: &Project, default_platform: &Platform) -> Vec<Request> {
         let layers = service
             .mounts
             .iter()
+            .filter(|m| !m.no_copy)
             .any(|m| matches!(m.source, MountSource::Named(_) | MountSource::Anonymous));
         let key = (image.value.clone(), platform.to_string());
         if let Some(&at) = by_image.get(&key) {
@@ -195,7 +196,7 @@ fn local(request: &Request, archives: &[Archive], cache: Option<&Cache>, offline
     };
     match cache.image(&digest) {
         Some(cached)
-            if cached.layers_read
+            if cached.has_layers()
                 || offline
                 || !(request.layers || needs_layers_text(&cached.config)) =>
         {
@@ -250,13 +251,14 @@ pub fn needs_layers_text(config: &str) -> bool {
 }
 
 /// Whether the image's own config needs its layers read, whatever the
-/// compose file mounts: a `USER` name (`/etc/passwd`), or a `VOLUME`
+/// compose file mounts: a `USER` name (`/etc/passwd`, `/etc/group`), or a `VOLUME`
 /// (Docker copies the image's files there into the anonymous volume).
 pub fn needs_layers(config: &ConfigFacts) -> bool {
     user_is_a_name(config) || !config.volumes.is_empty()
 }
 
-/// Whether `USER` names a user (or group) that `/etc/passwd` resolves.
+/// Whether `USER` names a user (or group) that `/etc/passwd` (or
+/// `/etc/group`) resolves.
 pub fn user_is_a_name(config: &ConfigFacts) -> bool {
     config.user.as_deref().is_some_and(|user| {
         user.split(':')
@@ -270,12 +272,13 @@ fn facts(
     config: ConfigFacts,
     layers: Option<Layers>,
 ) -> Facts {
-    let (files, passwd) = match layers {
+    let (files, passwd, group) = match layers {
         Some(layers) => (
             Some(layers.listing),
             Some(layers.passwd.unwrap_or_default()),
+            Some(layers.group.unwrap_or_default()),
         ),
-        None => (None, None),
+        None => (None, None, None),
     };
     Facts {
         digest,
@@ -285,6 +288,7 @@ fn facts(
         volumes: config.volumes,
         user: config.user,
         passwd,
+        group,
         files,
     }
 }

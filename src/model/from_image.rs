@@ -28,8 +28,8 @@ pub struct FromImage {
     /// Mount targets of fresh volumes where the image has files: Docker
     /// copies them into the volume on its first use (copy-up).
     pub copy_up: Vec<String>,
-    /// Mount targets of fresh volumes where the image has nothing: the
-    /// volume starts empty under Docker too.
+    /// Mount targets of fresh volumes where the image has nothing, or
+    /// mounted `nocopy`: the volume starts empty under Docker too.
     pub empty_there: Vec<String>,
     /// Whether the image has `/bin/sh` and `cp` for the copy-up's init
     /// container (`None`: its files were not read).

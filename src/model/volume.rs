@@ -50,6 +50,9 @@ pub struct Mount {
     pub target: String,
     /// Mounted read-only.
     pub read_only: bool,
+    /// `nocopy` (`volume: {nocopy: true}`, or `:nocopy` in the short
+    /// syntax): Docker does not fill the fresh volume with the image's files.
+    pub no_copy: bool,
     /// Where it was written.
     pub span: Span,
 }
@@ -204,6 +207,7 @@ fn read_short_mount(
         }
     };
     let read_only = mode.split(',').any(|m| m == "ro");
+    let no_copy = mode.split(',').any(|m| m == "nocopy");
     let source = match source {
         None => MountSource::Anonymous,
         Some(s) if is_path(s) => bind(s, context),
@@ -213,6 +217,7 @@ fn read_short_mount(
         source,
         target: target.to_string(),
         read_only,
+        no_copy,
         span: text.span,
     })
 }
@@ -238,6 +243,11 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
         .get("read_only")
         .and_then(|r| reader.boolean(r, "volumes.read_only"))
         .is_some_and(|r| r.value);
+    let no_copy = item
+        .get("volume")
+        .and_then(|v| v.get("nocopy"))
+        .and_then(|n| reader.boolean(n, "volumes.volume.nocopy"))
+        .is_some_and(|n| n.value);
     let source = match (kind.as_str(), source) {
         ("bind", Some(s)) => bind(&s, context),
         ("volume", Some(s)) => MountSource::Named(s),
@@ -277,6 +287,7 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
         source,
         target: target.value,
         read_only,
+        no_copy,
         span: item.span,
     })
 }
@@ -322,6 +333,7 @@ pub fn read_tmpfs(node: &Node, reader: &mut Reader<'_>) -> Vec<Mount> {
                 source: MountSource::Tmpfs(size),
                 target: target.to_string(),
                 read_only: false,
+                no_copy: false,
                 span: item.span,
             }
         })

@@ -72,6 +72,16 @@ fn fifo_project(dir: &Path, service: &str, top: &str) -> String {
     format!("services:\n  app:\n    image: busybox\n{service}{top}")
 }
 
+/// A registry on 127.0.0.1 whose manifest never ends, and a service of it.
+fn endless_manifest(_: &Path) -> String {
+    use crate::images_hostile::{Body, fake_registry};
+    let port = fake_registry(vec![(
+        "/v2/a/manifests/1".to_string(),
+        (Vec::new(), Body::Endless(1024 * 1024 * 1024)),
+    )]);
+    format!("services:\n  a:\n    image: 127.0.0.1:{port}/a:1\n")
+}
+
 /// Env lines that double a value `lines` times: `A1=${A0}${A0}`, …
 fn doubling(lines: usize) -> String {
     let mut text = String::from("A0=0123456789abcdef\n");
@@ -221,6 +231,19 @@ fn rows() -> Vec<Row> {
             Input::Path("/nonexistent/compose.yaml"),
             &["file-unreadable", "no such file"],
         ),
+        Row {
+            name: "an endless manifest from a registry (`--inspect-images`)",
+            args: &["--inspect-images", "--strict"],
+            ..row(
+                "",
+                Input::Setup(endless_manifest),
+                &[
+                    "image-not-inspected",
+                    "its manifest is larger than 4194304 bytes",
+                    "compose.yaml:3:",
+                ],
+            )
+        },
         Row {
             name: "unknown top-level key (an error, as in compose)",
             args: &["--strict"],

@@ -33,6 +33,7 @@ fn image() -> Facts {
         volumes: Vec::new(),
         user: None,
         passwd: None,
+        group: None,
         files: None,
     }
 }
@@ -618,6 +619,80 @@ fn a_compose_user_name_resolves_in_the_image_passwd() {
     assert_eq!(security["runAsNonRoot"], true);
 }
 
+#[test]
+fn a_user_group_name_resolves_in_the_image_group_file() {
+    let text = "services:
+  named:
+    image: named:1
+  numeric:
+    image: numeric:1
+  lost:
+    image: lost:1
+  unread:
+    image: unread:1
+  mine:
+    image: lost:1
+    user: app:staff
+";
+    let layers = |user: &str| Facts {
+        user: Some(user.to_string()),
+        passwd: Some(vec![("app".to_string(), 1000, 1000)]),
+        group: Some(vec![("staff".to_string(), 50), ("app".to_string(), 1000)]),
+        ..image()
+    };
+    let run = carry(
+        text,
+        &[
+            ("named:1", layers("app:staff")),
+            ("numeric:1", layers("1000:staff")),
+            ("lost:1", layers("app:nosuch")),
+            (
+                "unread:1",
+                Facts {
+                    user: Some("1000:staff".to_string()),
+                    ..image()
+                },
+            ),
+        ],
+    );
+    let security = |name: &str| run.container(name)["securityContext"].clone();
+    for name in ["named", "numeric", "mine"] {
+        assert_eq!(security(name)["runAsUser"], 1000, "{name}");
+        assert_eq!(
+            security(name)["runAsGroup"],
+            50,
+            "{name}: staff, not app's own group"
+        );
+        assert_eq!(security(name)["runAsNonRoot"], true, "{name}");
+    }
+    for name in ["lost", "unread"] {
+        assert_eq!(security(name)["runAsUser"], 1000, "{name}");
+        assert!(security(name).get("runAsGroup").is_none(), "{name}");
+    }
+    let notes: Vec<&str> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "image-user")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("`nosuch`")
+            && n.contains("`/etc/group` does not hold")
+            && n.contains("`runAsGroup` is not set")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`staff`") && n.contains("was not read")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("`runAsGroup: 50`")),
+        "{notes:?}"
+    );
+}
+
 /// The Pod Security assessment sees the non-root image user: no finding about
 /// `runAsNonRoot` for that container.
 #[test]
@@ -728,6 +803,58 @@ fn a_fresh_volume_over_image_files_is_filled_by_a_copy_up() {
             && plan.contains("web:1: copy-up /usr/share/html"),
         "{plan}"
     );
+}
+
+#[test]
+fn a_nocopy_volume_is_not_filled_as_docker_leaves_it_empty() {
+    // `:nocopy` (short) and `volume: {nocopy: true}` (long): Docker skips
+    // the copy-up of a fresh volume, so the Pod starts with it empty too.
+    let text = "services:
+  web:
+    image: web:1
+    volumes:
+      - html:/usr/share/html:ro,nocopy
+      - type: volume
+        source: data
+        target: /srv/data
+        volume:
+          nocopy: true
+      - type: volume
+        target: /srv/anon
+        volume: {nocopy: true}
+      - seed:/srv/seed
+volumes:
+  html: {}
+  data: {}
+  seed: {}
+";
+    let web = with_files(&[
+        "/usr/share/html",
+        "/usr/share/html/index.html",
+        "/srv/data/a",
+        "/srv/anon/b",
+        "/srv/seed/c",
+    ]);
+    let run = carry(text, &[("web:1", web)]);
+    let init = names(run.spec_of("web"), "initContainers");
+    assert_eq!(init, ["podlift-copy-up-1"], "only seed is filled");
+    let copy = &run.spec_of("web")["initContainers"][0]["command"];
+    assert_eq!(copy.as_array().unwrap().last().unwrap(), "/srv/seed");
+    let notes: Vec<&str> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "image-copy-up")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        !run.codes().contains(&"volume-starts-empty"),
+        "nocopy settles them: Docker leaves them empty too: {:?}",
+        run.codes()
+    );
+    let plan = run.plan_text();
+    assert!(!plan.contains("copy-up /usr/share/html"), "{plan}");
+    assert!(!plan.contains("copy-up /srv/data"), "{plan}");
 }
 
 #[test]

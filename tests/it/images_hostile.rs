@@ -14,9 +14,9 @@ use crate::common::{Test, compose_dir};
 use crate::images_source::{codes, config_blob, digest, docker_archive, inspect, tar_of};
 
 /// What the fake registry answers for one path.
-type Answer = (Vec<(String, String)>, Body);
+pub type Answer = (Vec<(String, String)>, Body);
 
-enum Body {
+pub enum Body {
     Bytes(Vec<u8>),
     /// `n` bytes of spaces, streamed, with no `Content-Length`.
     Endless(usize),
@@ -24,7 +24,7 @@ enum Body {
 
 /// A registry on 127.0.0.1 answering `answers` by path (`/v2/` is `{}`);
 /// it serves at most 32 connections, each within 20 s, then stops.
-fn fake_registry(answers: Vec<(String, Answer)>) -> u16 {
+pub fn fake_registry(answers: Vec<(String, Answer)>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -159,6 +159,44 @@ fn a_config_blob_longer_than_its_bound_is_not_read_whole() {
         )),
         "{codes:?}"
     );
+}
+
+#[test]
+fn a_manifest_longer_than_its_bound_is_not_read_whole() {
+    // oci-client read a manifest's body whole, bounded only by the minute:
+    // an endless one (no `Content-Length`), or one that says it is huge.
+    let headers = vec![(
+        "Content-Type".to_string(),
+        "application/vnd.oci.image.manifest.v1+json".to_string(),
+    )];
+    let huge = vec![b' '; podlift::images::MAX_MANIFEST_BYTES + 1];
+    for body in [Body::Endless(1024 * 1024 * 1024), Body::Bytes(huge)] {
+        let port = fake_registry(vec![(
+            "/v2/a/manifests/1".to_string(),
+            (headers.clone(), body),
+        )]);
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: 127.0.0.1:{port}/a:1\n"
+        ));
+        let started = std::time::Instant::now();
+        let (facts, diagnostics) = inspect(dir.path(), &registry_options());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(facts.images.is_empty());
+        let codes = codes(&diagnostics);
+        assert_eq!(codes.len(), 1, "{codes:?}");
+        assert_eq!(codes[0].0, "image-not-inspected");
+        assert!(
+            codes[0].1.contains(&format!(
+                "image `127.0.0.1:{port}/a:1` was not inspected: its manifest is larger than {} bytes",
+                podlift::images::MAX_MANIFEST_BYTES
+            )),
+            "{codes:?}"
+        );
+    }
 }
 
 /// An image whose `VOLUME /data` holds files, in a `docker save` archive.

@@ -673,8 +673,9 @@ pub fn built() -> Option<&'static Built> {
             std::fs::create_dir_all(ctx.join("site")).unwrap();
             std::fs::copy("/bin/busybox", ctx.join("busybox")).unwrap();
             std::fs::write(ctx.join("passwd"), "root:x:0:0:root:/root:/bin/sh\nweb:x:101:102::/srv:/bin/sh\n").unwrap();
+            std::fs::write(ctx.join("group"), "root:x:0:\nweb:x:102:\nstaff:x:50:web\n").unwrap();
             std::fs::write(ctx.join("site/index.html"), "hi\n").unwrap();
-            std::fs::write(ctx.join("Base"), "FROM scratch\nCOPY busybox /bin/busybox\nCOPY passwd /etc/passwd\n").unwrap();
+            std::fs::write(ctx.join("Base"), "FROM scratch\nCOPY busybox /bin/busybox\nCOPY passwd /etc/passwd\nCOPY group /etc/group\n").unwrap();
             std::fs::write(
                 ctx.join("Web"),
                 "FROM localhost/podlift-test-base:1\nCOPY site /srv/www\nEXPOSE 80/tcp 502\nVOLUME /var/cache/web\nUSER web\n\
@@ -727,6 +728,14 @@ fn assert_built_web(facts: &Facts) {
     assert_eq!(
         facts.passwd.as_deref().unwrap(),
         [("root".to_string(), 0, 0), ("web".to_string(), 101, 102)]
+    );
+    assert_eq!(
+        facts.group.as_deref().unwrap(),
+        [
+            ("root".to_string(), 0),
+            ("web".to_string(), 102),
+            ("staff".to_string(), 50)
+        ]
     );
     let files = facts.files.as_ref().unwrap();
     assert!(

@@ -17,6 +17,57 @@ fn id_of(text: &str, passwd: Option<&[(String, u32, u32)]>) -> Option<(u32, Opti
     (text == "root").then_some((0, Some(0)))
 }
 
+/// A group id: numeric, or a name looked up in the image's `/etc/group`
+/// (`root` is 0 in every image).
+fn group_id(text: &str, groups: Option<&[(String, u32)]>) -> Option<u32> {
+    if let Ok(id) = text.parse::<u32>() {
+        return Some(id);
+    }
+    if let Some((_, gid)) = groups.and_then(|g| g.iter().find(|(name, _)| name == text)) {
+        return Some(*gid);
+    }
+    (text == "root").then_some(0)
+}
+
+/// The group name of `written` (`user:group`) that the image's
+/// `/etc/group` does not resolve.
+fn unresolved_group<'a>(written: &'a str, resolved: &ImageUser) -> Option<&'a str> {
+    let (_, group) = written.split_once(':')?;
+    (resolved.gid.is_none() && !group.is_empty()).then_some(group)
+}
+
+/// The note for a group name that does not resolve: Docker refuses to start
+/// such a container (`unable to find group`); without the gid the Pod runs
+/// with the user's group from the runtime.
+fn note_unresolved_group(
+    name: &str,
+    written: &str,
+    resolved: &ImageUser,
+    facts: &Facts,
+    from: &FromImage,
+    span: crate::source::Span,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(group) = unresolved_group(written, resolved) else {
+        return;
+    };
+    diagnostics.push(
+        Diagnostic::note(
+            "image-user",
+            format!(
+                "the group `{group}` of `{written}` (service `{name}`) is a name {}: `runAsGroup` is not set",
+                if facts.group.is_some() {
+                    format!("image `{}`'s `/etc/group` does not hold (Docker refuses to start the container: `unable to find group`)", from.image)
+                } else {
+                    format!("podlift could not resolve (the `/etc/group` of image `{}` was not read)", from.image)
+                },
+            ),
+        )
+        .at(span)
+        .help("write the numeric `user: UID:GID` it stands for on the service"),
+    );
+}
+
 /// The user `written` (`uid[:gid]`, names allowed) in numeric ids as far as
 /// the image's `/etc/passwd` resolves them; `None` when the user is not.
 fn numeric(written: &str, facts: &Facts, compose: bool) -> ImageUser {
@@ -26,8 +77,7 @@ fn numeric(written: &str, facts: &Facts, compose: bool) -> ImageUser {
         .map_or((written, None), |(u, g)| (u, Some(g)));
     let resolved = id_of(user, passwd);
     let gid = match group {
-        // A group name needs `/etc/group`, which is not read.
-        Some(group) => group.parse::<u32>().ok(),
+        Some(group) => group_id(group, facts.group.as_deref()),
         None => resolved.and_then(|(_, gid)| gid),
     };
     ImageUser {
@@ -70,6 +120,15 @@ pub(super) fn resolve_user(
                 .help("write the numeric `user: UID:GID` to keep it so without image inspection"),
             );
         }
+        note_unresolved_group(
+            name,
+            &user.value,
+            &resolved,
+            facts,
+            from,
+            user.span,
+            diagnostics,
+        );
         return Some(resolved);
     }
     let written = facts
@@ -78,6 +137,17 @@ pub(super) fn resolve_user(
         .map(str::trim)
         .filter(|u| !u.is_empty())?;
     let resolved = numeric(written, facts, false);
+    if resolved.uid.is_some() {
+        note_unresolved_group(
+            name,
+            &format!("USER {written}"),
+            &resolved,
+            facts,
+            from,
+            from.span,
+            diagnostics,
+        );
+    }
     match resolved.uid {
         Some(0) => {}
         Some(uid) => diagnostics.push(
