@@ -6,7 +6,8 @@
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied), then the model's
 //! [`Project`](crate::model::Project) for the keys printed from its typed
-//! values ([`complete`]: `links` and the dependencies compose implies). Output:
+//! values ([`complete`]: `links`, `volumes_from`, `labels` with `label_file`'s,
+//! `annotations`, `sysctls`, and the dependencies compose implies). Output:
 //! a JSON value. Scalars of the loaded nodes are read with the model's readers
 //! (`model::read`), so what this prints is what the model reads; a value they
 //! cannot read is copied as written (the model reports it as an error, and

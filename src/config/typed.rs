@@ -177,7 +177,10 @@ mod tests {
         );
         let a = &out["services"]["a"];
         assert_eq!(a["labels"], json!({"x": "2", "y": "", "z": "=$$$$v"}));
-        assert_eq!(a["annotations"], json!({"a.b": "1.5", "c": "true", "d": ""}));
+        assert_eq!(
+            a["annotations"],
+            json!({"a.b": "1.5", "c": "true", "d": ""})
+        );
         assert_eq!(
             a["sysctls"],
             json!({"net.core.somaxconn": "1024", "kernel.msgmax": "1=2"})
