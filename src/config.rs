@@ -6,7 +6,8 @@
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied), then the model's
 //! [`Project`](crate::model::Project) for the keys printed from its typed
-//! values ([`complete`]: `links` and the dependencies compose implies). Output:
+//! values ([`complete`]: `links`, `volumes_from`, `labels` with `label_file`'s,
+//! `annotations`, `sysctls`, and the dependencies compose implies). Output:
 //! a JSON value. Scalars of the loaded nodes are read with the model's readers
 //! (`model::read`), so what this prints is what the model reads; a value they
 //! cannot read is copied as written (the model reports it as an error, and
@@ -31,7 +32,6 @@ use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
 use json::{
     boolean, bytes, command, duration, float, integer, list_of, one_or_list, plain, plain_numbers,
-    string_map,
 };
 use ports::ports;
 use resources::file_uses;
@@ -159,7 +159,6 @@ impl Canon<'_> {
         };
         let mut environment: Option<Map<String, Json>> = None;
         let mut env_files: Vec<(String, Json)> = Vec::new();
-        let mut label_files: Vec<(String, Json)> = Vec::new();
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
             // compose leaves out a zero limit, size or CPU count (no limit)
@@ -178,7 +177,6 @@ impl Canon<'_> {
                     env_files = self.env_file(value);
                     continue;
                 }
-                "labels" | "annotations" | "sysctls" => string_map(value, "", false),
                 "extra_hosts" => extra_hosts(value),
                 "dns" | "dns_search" | "tmpfs" | "dns_opt" => one_or_list(value),
                 "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
@@ -215,15 +213,13 @@ impl Canon<'_> {
                 },
                 "develop" => self.develop(value),
                 "provider" => provider(value),
-                "label_file" => {
-                    label_files.extend(self.label_files(value));
-                    continue;
-                }
                 "stop_grace_period" => duration(value),
                 // printed from the model ([`complete`])
-                "links" => continue,
+                "links" | "volumes_from" | "labels" | "label_file" | "annotations" | "sysctls" => {
+                    continue;
+                }
                 "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add"
-                | "volumes_from" | "external_links" => {
+                | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
                 // compose 2.40 does not print `pull_refresh_after`
@@ -242,13 +238,6 @@ impl Canon<'_> {
             let mut merged: Map<String, Json> = env_files.into_iter().collect();
             merged.extend(environment.unwrap_or_default());
             out.insert("environment".into(), Json::Object(merged));
-        }
-        if !label_files.is_empty() {
-            let mut labels: Map<String, Json> = label_files.into_iter().collect();
-            if let Some(Json::Object(written)) = out.remove("labels") {
-                labels.extend(written);
-            }
-            out.insert("labels".into(), Json::Object(labels));
         }
         if let (Some(scale), Some(Json::Object(deploy))) =
             (out.get("scale").cloned(), out.get_mut("deploy"))
@@ -402,7 +391,7 @@ mod tests {
 
     /// What `podlift config` prints for `text`: the loaded nodes, then what
     /// the model typed (as `podlift::config` does).
-    fn printed(text: &str) -> serde_json::Value {
+    pub(super) fn printed(text: &str) -> serde_json::Value {
         let mut out = canonical(&document(text), &context());
         let mut diagnostics = crate::diagnostic::Diagnostics::default();
         let project = crate::model::model(
@@ -416,7 +405,7 @@ mod tests {
     }
 
     /// `{"condition": "service_started", "required": true}`, with `restart`.
-    fn started(restart: bool) -> serde_json::Value {
+    pub(super) fn started(restart: bool) -> serde_json::Value {
         if restart {
             json!({"condition": "service_started", "restart": true, "required": true})
         } else {

@@ -1,4 +1,4 @@
-//! `environment`, `env_file` and `label_file` as `docker compose config` prints them.
+//! `environment` and `env_file` as `docker compose config` prints them.
 
 use serde_json::{Map, Value as Json};
 
@@ -6,7 +6,6 @@ use super::Canon;
 use crate::diagnostic::Diagnostics;
 use crate::load::yaml::{Node, Value};
 use crate::model::environment::read_env_files;
-use crate::model::labels::read_label_pairs;
 use crate::model::read::{Reader, string_value};
 use crate::model::{Context, FileAccess};
 
@@ -56,22 +55,6 @@ impl Canon<'_> {
         read_env_files(node, &self.model_context(), &mut reader)
             .into_iter()
             .map(|v| (v.name, Json::String(v.value)))
-            .collect()
-    }
-
-    /// `label_file`: `KEY=VALUE` lines, read as the model reads them (within
-    /// the size limit); the service's `labels` win.
-    pub(super) fn label_files(&self, node: &Node) -> Vec<(String, Json)> {
-        let mut scratch = Diagnostics::default();
-        let mut reader = Reader {
-            diagnostics: &mut scratch,
-        };
-        read_label_pairs(node, &self.model_context(), &mut reader)
-            .into_iter()
-            .map(|l| {
-                let (key, value) = l.value;
-                (key, Json::String(value))
-            })
             .collect()
     }
 

@@ -1,14 +1,16 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `links`, and the `depends_on` entries compose adds for
+//! the loaded nodes: `links`, `volumes_from`, `labels` (with `label_file`'s),
+//! `annotations`, `sysctls`, and the `depends_on` entries compose adds for
 //! `links`, `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
 //!
-//! Left to the loaded nodes for now: `volumes_from` itself (the model's
-//! `(service, read-only)` pair forgets `container:` and an explicit `:rw`)
-//! and `network_mode` (it reads `bridge` and `default` as one).
+//! Left to the loaded nodes for now: `network_mode` (the model reads
+//! `bridge` and `default` as one) and `environment` (the model leaves out a
+//! name that has no value, which compose prints as `null`).
 
 use serde_json::{Map, Value as Json};
 
 use crate::model::Project;
+use crate::model::key_value::KeyValue;
 use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
 use crate::model::service::Service;
@@ -24,32 +26,59 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         let Some(Json::Object(printed)) = services.get_mut(&service.name.value) else {
             continue;
         };
+        let mut typed = Map::new();
         if !service.links.is_empty() {
-            let mut links = Json::Array(
-                service
-                    .links
-                    .iter()
-                    .map(|link| {
-                        Json::String(match &link.alias {
-                            Some(alias) => format!("{}:{alias}", link.service.value),
-                            None => link.service.value.clone(),
-                        })
-                    })
-                    .collect(),
-            );
-            if interpolated {
-                super::escape_dollars(&mut links);
-            }
-            printed.insert("links".into(), links);
+            let links = service.links.iter().map(|link| match &link.alias {
+                Some(alias) => format!("{}:{alias}", link.service.value),
+                None => link.service.value.clone(),
+            });
+            typed.insert("links".into(), strings(links));
         }
-        add_implied(printed, &implied(service, printed));
+        if !service.volumes_from.is_empty() {
+            let sources = service.volumes_from.iter().map(|f| f.value.to_string());
+            typed.insert("volumes_from".into(), strings(sources));
+        }
+        let sysctls = service.pod.sysctls.as_ref().map(|s| s.value.iter());
+        for (key, entries) in [
+            ("labels", key_map(service.labels.iter().map(|l| &l.value))),
+            (
+                "annotations",
+                key_map(service.annotations.iter().map(|a| &a.value)),
+            ),
+            ("sysctls", key_map(sysctls.into_iter().flatten())),
+        ] {
+            if !entries.is_empty() {
+                typed.insert(key.into(), Json::Object(entries));
+            }
+        }
+        let mut typed = Json::Object(typed);
+        if interpolated {
+            super::escape_dollars(&mut typed);
+        }
+        if let Json::Object(typed) = typed {
+            printed.extend(typed);
+        }
+        add_implied(printed, &implied(service));
     }
+}
+
+/// A list of strings.
+fn strings(items: impl Iterator<Item = String>) -> Json {
+    Json::Array(items.map(Json::String).collect())
+}
+
+/// `KEY=VALUE` entries as the mapping compose prints (a key without a value
+/// is an empty string).
+fn key_map<'a>(entries: impl Iterator<Item = &'a KeyValue>) -> Map<String, Json> {
+    entries
+        .map(|e| (e.key.clone(), Json::String(e.value_or_empty().to_string())))
+        .collect()
 }
 
 /// The services `service` needs besides its `depends_on`, each with whether
 /// it restarts with them: `links` and the namespaces it shares do, the
 /// sources of `volumes_from` do not.
-fn implied(service: &Service, printed: &Map<String, Json>) -> Vec<(String, bool)> {
+fn implied(service: &Service) -> Vec<(String, bool)> {
     let mut implied: Vec<(String, bool)> = service
         .links
         .iter()
@@ -68,15 +97,9 @@ fn implied(service: &Service, printed: &Map<String, Json>) -> Vec<(String, bool)
             implied.push((target.clone(), true));
         }
     }
-    // printed as written: the model's pair forgets `container:`
-    if let Some(Json::Array(sources)) = printed.get("volumes_from") {
-        for source in sources.iter().filter_map(Json::as_str) {
-            if source.starts_with("container:") {
-                continue;
-            }
-            let target = source.split_once(':').map_or(source, |(s, _)| s);
-            implied.push((target.to_string(), false));
-        }
+    // a container is not a service of the project
+    for from in service.volumes_from.iter().filter(|f| !f.value.container) {
+        implied.push((from.value.source.clone(), false));
     }
     implied
 }
@@ -102,5 +125,65 @@ fn add_implied(service: &mut Map<String, Json>, implied: &[(String, bool)]) {
             entry.insert("required".into(), Json::Bool(true));
             Json::Object(entry)
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::tests::{printed, started};
+
+    #[test]
+    fn volumes_from_prints_as_written_and_a_container_implies_no_dependency() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    volumes_from: [\"b:rw\", \"c:ro\", \"container:x\", \"container:y:ro\", d]
+  b: {image: b}
+  c: {image: c}
+  d: {image: d}
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["volumes_from"],
+            json!(["b:rw", "c:ro", "container:x", "container:y:ro", "d"])
+        );
+        assert_eq!(
+            a["depends_on"],
+            json!({"b": started(false), "c": started(false), "d": started(false)})
+        );
+    }
+
+    #[test]
+    fn an_empty_volumes_from_is_left_out() {
+        let out = printed("services:\n  a:\n    image: a\n    volumes_from: []\n");
+        assert!(out["services"]["a"].get("volumes_from").is_none());
+        assert!(out["services"]["a"].get("depends_on").is_none());
+    }
+
+    #[test]
+    fn labels_annotations_and_sysctls_print_as_maps_with_the_last_duplicate() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    labels: [\"x=1\", \"y\", \"x=2\", \"z==$$v\"]
+    annotations: {a.b: 1.50, c: true, d: null}
+    sysctls: [\"net.core.somaxconn=1024\", \"kernel.msgmax=1=2\"]
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(a["labels"], json!({"x": "2", "y": "", "z": "=$$$$v"}));
+        assert_eq!(
+            a["annotations"],
+            json!({"a.b": "1.5", "c": "true", "d": ""})
+        );
+        assert_eq!(
+            a["sysctls"],
+            json!({"net.core.somaxconn": "1024", "kernel.msgmax": "1=2"})
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! [`host_content`](super::host_content), so no later stage touches the disk.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
@@ -58,25 +59,57 @@ pub struct Mount {
 }
 
 /// One `volumes_from` entry: the mounts of another service (or container),
-/// all read-only with `:ro`.
+/// all read-only with `:ro`. Kept as written, so that `config` prints it
+/// back (`container:NAME`, an explicit `:rw`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumesFrom {
     /// The service (or, written `container:NAME`, the container) whose
     /// mounts it takes.
     pub source: String,
-    /// `:ro`: every mount read-only (`:rw`, or nothing, keeps each as it is).
-    pub read_only: bool,
+    /// Written `container:NAME`: a container, not a service of the project.
+    pub container: bool,
+    /// What follows the source's `:` as written (`ro`, `rw`); `None` without
+    /// one.
+    pub mode: Option<String>,
 }
 
 impl VolumesFrom {
     /// Reads `NAME`, `NAME:ro|rw`, `container:NAME[:ro|rw]`.
     #[must_use]
     pub fn parse(text: &str) -> Self {
-        let text = text.strip_prefix("container:").unwrap_or(text);
-        let (source, mode) = text.split_once(':').unwrap_or((text, "rw"));
+        let (container, text) = match text.strip_prefix("container:") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (source, mode) = match text.split_once(':') {
+            Some((source, mode)) => (source, Some(mode.to_string())),
+            None => (text, None),
+        };
         Self {
             source: source.to_string(),
-            read_only: mode == "ro",
+            container,
+            mode,
+        }
+    }
+
+    /// `:ro`: every mount read-only (`:rw`, nothing or another mode keeps
+    /// each as it is).
+    #[must_use]
+    pub fn read_only(&self) -> bool {
+        self.mode.as_deref() == Some("ro")
+    }
+}
+
+/// The entry as written: `[container:]NAME[:MODE]`.
+impl fmt::Display for VolumesFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.container {
+            f.write_str("container:")?;
+        }
+        f.write_str(&self.source)?;
+        match &self.mode {
+            Some(mode) => write!(f, ":{mode}"),
+            None => Ok(()),
         }
     }
 }
@@ -429,7 +462,7 @@ mod tests {
 
     fn parse(text: &str) -> (String, bool) {
         let from = VolumesFrom::parse(text);
-        (from.source, from.read_only)
+        (from.source.clone(), from.read_only())
     }
 
     #[test]
@@ -442,5 +475,22 @@ mod tests {
         // a mode other than `ro` keeps the mounts as they are
         assert_eq!(parse("db:RO"), ("db".into(), false));
         assert_eq!(parse(""), (String::new(), false));
+    }
+
+    #[test]
+    fn volumes_from_prints_back_as_written() {
+        for text in [
+            "db",
+            "db:ro",
+            "db:rw",
+            "db:RO",
+            "container:db",
+            "container:db:rw",
+            "a:b:c",
+        ] {
+            assert_eq!(VolumesFrom::parse(text).to_string(), text);
+        }
+        assert!(VolumesFrom::parse("container:db").container);
+        assert!(!VolumesFrom::parse("db").container);
     }
 }

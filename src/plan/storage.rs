@@ -407,7 +407,8 @@ pub fn plan_storage(
     // `volumes_from` copies another service's mounts, once those are planned.
     for service in &project.services {
         for from in &service.volumes_from {
-            let crate::model::VolumesFrom { source, read_only } = &from.value;
+            let read_only = from.value.read_only();
+            let crate::model::VolumesFrom { source, .. } = &from.value;
             let Some(mounts) = storage.mounts.get(source).cloned() else {
                 if project.service(source).is_none() {
                     diagnostics.push(
@@ -419,7 +420,7 @@ pub fn plan_storage(
                 continue;
             };
             for mut mount in mounts {
-                mount.read_only |= *read_only;
+                mount.read_only |= read_only;
                 storage.mount(&service.name.value, mount);
             }
         }
