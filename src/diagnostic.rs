@@ -2,6 +2,7 @@
 //! This module is the only place that turns them into text.
 
 pub mod printable;
+mod related;
 mod snippet;
 
 use std::fmt::Write as _;
@@ -11,6 +12,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 pub use crate::explain::Class;
 use crate::source::{Sources, Span};
 use printable::printable;
+pub use related::Related;
 use snippet::{Report, Snippets};
 
 /// How serious a diagnostic is.
@@ -49,6 +51,10 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// What to do about it.
     pub help: Option<String>,
+    /// Other places it concerns, by file and line only (the line of an env
+    /// file or label file: never shown, it may hold secrets). A boxed slice:
+    /// nearly always empty, and a diagnostic stays small.
+    pub related: Box<[Related]>,
     /// A warning its team accepted (`--allow CODE`, a service's
     /// `x-podlift.allow`): still listed, never a reason to fail `--strict`.
     pub allowed: bool,
@@ -77,6 +83,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
+            related: Box::default(),
             allowed: false,
         }
     }
@@ -107,6 +114,16 @@ impl Diagnostic {
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Names a second place, `span` in the file the compose key `label`
+    /// names, shown by file and line only (never its text).
+    #[must_use]
+    pub fn related(mut self, label: &'static str, span: Span) -> Self {
+        let mut related = std::mem::take(&mut self.related).into_vec();
+        related.push(Related { label, span });
+        self.related = related.into_boxed_slice();
         self
     }
 
@@ -421,6 +438,7 @@ fn render_one(
             printable(&diagnostic.message)
         );
     }
+    related::notes(&diagnostic.related, snippets.sources(), out);
     out.push('\n');
 }
 

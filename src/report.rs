@@ -485,6 +485,17 @@ struct JsonPlace<'a> {
     service: Option<String>,
     key: Option<String>,
     message: &'a str,
+    /// Other places it concerns (the line of an env or label file), by file
+    /// and line only; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated {
+    label: &'static str,
+    file: String,
+    line: usize,
 }
 
 fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
@@ -503,6 +514,18 @@ fn json_place<'a>(d: &'a Diagnostic, sources: &Sources) -> JsonPlace<'a> {
             .and_then(|p| p.service().map(ToString::to_string)),
         key: path.map(|p| p.to_string()),
         message: &d.message,
+        related: d
+            .related
+            .iter()
+            .filter_map(|r| {
+                let (file, line) = r.place(sources)?;
+                Some(JsonRelated {
+                    label: r.label,
+                    file,
+                    line,
+                })
+            })
+            .collect(),
     }
 }
 

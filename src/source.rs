@@ -18,6 +18,28 @@ pub struct Span {
     pub len: usize,
 }
 
+impl Span {
+    /// The empty span at the start of 1-based line `line` of `text`, the
+    /// text of file `file` (past the end: the end of the text). A place
+    /// named by file and line alone, as a finding about a line of an env
+    /// file is (its content is never shown).
+    #[must_use]
+    pub fn line_start(file: FileId, text: &str, line: usize) -> Self {
+        let start = if line <= 1 {
+            0
+        } else {
+            text.match_indices('\n')
+                .nth(line - 2)
+                .map_or(text.len(), |(i, _)| i + 1)
+        };
+        Self {
+            file,
+            start,
+            len: 0,
+        }
+    }
+}
+
 /// A value together with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Located<T> {
@@ -365,6 +387,23 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn a_line_start_is_found_at_its_line_and_column_one() {
+        let text = "A=1\r\n\nB=2\nlast";
+        let mut sources = Sources::default();
+        let file = sources.add(Path::new("app.env"), text.to_string());
+        for line in 1..=4 {
+            let at = sources
+                .line_col(Span::line_start(file, text, line))
+                .unwrap();
+            assert_eq!((at.line, at.column), (line, 1));
+        }
+        // Past the end: the end of the text, on its last line.
+        let past = Span::line_start(file, text, 9);
+        assert_eq!(past.start, text.len());
+        assert_eq!(sources.line_col(past).unwrap().line, 4);
+    }
 
     /// `services: {app: {ports: [80]}}` as the YAML reader records it.
     #[test]

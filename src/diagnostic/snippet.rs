@@ -24,6 +24,11 @@ impl<'a> Snippets<'a> {
         }
     }
 
+    /// The files read.
+    pub(super) const fn sources(&self) -> &'a Sources {
+        self.sources
+    }
+
     fn of(&self, file: FileId) -> Option<Snippet> {
         if let Some(snippet) = self.files.borrow().get(&file) {
             return Some(snippet.clone());

@@ -126,20 +126,23 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
             .and_then(|read| {
                 read.text
                     .as_ref()
-                    .map(|(text, _)| std::sync::Arc::clone(text))
+                    .map(|(text, id)| (std::sync::Arc::clone(text), *id))
                     .ok_or_else(|| Refusal::Unreadable("it is not UTF-8 text".into()))
             });
         match text {
-            Ok(text) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
+            Ok((text, id)) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
                 Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+                // The line named by file and line only: its text may be a secret.
                 Err(e) if e.limit => reader.diagnostics.push(
-                    Diagnostic::error("limit-interpolation", format!("env file `{}`, line {}: {}", path.value, e.line, e.message))
+                    Diagnostic::error("limit-interpolation", format!("env file `{}`: {}", path.value, e.message))
                         .at(path.span)
+                        .related("env_file", Span::line_start(id, &text, e.line))
                         .help("write the values out instead of building them from each other"),
                 ),
                 Err(e) => reader.diagnostics.push(
-                    Diagnostic::error("env-file-syntax", format!("env file `{}`, line {}: {}", path.value, e.line, e.message))
+                    Diagnostic::error("env-file-syntax", format!("env file `{}`: {}", path.value, e.message))
                         .at(path.span)
+                        .related("env_file", Span::line_start(id, &text, e.line))
                         .help("write one `KEY=VALUE` per line"),
                 ),
             },

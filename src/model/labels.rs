@@ -5,7 +5,7 @@ use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::model::{Context, FileAccess};
-use crate::source::Located;
+use crate::source::{Located, Span};
 
 /// `label_file`: files of `KEY=VALUE` lines, read as env files are, as
 /// `key=value` labels.
@@ -63,7 +63,7 @@ pub(crate) fn read_label_pairs(
             Ok(host) => host
                 .text
                 .as_ref()
-                .map(|(text, _)| std::sync::Arc::clone(text))
+                .map(|(text, id)| (std::sync::Arc::clone(text), *id))
                 .ok_or_else(|| "it is not UTF-8 text".to_string()),
             Err(
                 refusal @ (Refusal::Missing(_) | Refusal::Unreadable(_) | Refusal::TooLarge(_)),
@@ -80,38 +80,39 @@ pub(crate) fn read_label_pairs(
                 continue;
             }
         };
-        let parsed = text.and_then(|text| {
-            crate::load::dotenv::parse_env_file(&text, &context.variables, context.host.tally())
-                .map_err(|e| {
-                    if e.limit {
-                        reader.diagnostics.push(
-                            Diagnostic::error(
-                                "limit-interpolation",
-                                format!(
-                                    "label file `{}`, line {}: {}",
-                                    file.value, e.line, e.message
-                                ),
-                            )
-                            .at(file.span)
-                            .help("write the values out instead of building them from each other"),
-                        );
-                        String::new()
-                    } else {
-                        format!("line {}: {}", e.line, e.message)
-                    }
-                })
-        });
-        match parsed {
+        let unreadable = |why: &str| {
+            Diagnostic::error(
+                "label-file-unreadable",
+                format!("cannot read label file `{}`: {why}", file.value),
+            )
+            .at(file.span)
+            .help("create the file or fix the path (relative to the compose file); write one `KEY=VALUE` per line")
+        };
+        let (text, id) = match text {
+            Ok(read) => read,
+            Err(why) => {
+                reader.diagnostics.push(unreadable(&why));
+                continue;
+            }
+        };
+        match crate::load::dotenv::parse_env_file(&text, &context.variables, context.host.tally()) {
             Ok(pairs) => out.extend(pairs.into_iter().map(|pair| Located::new(pair, file.span))),
-            Err(e) if e.is_empty() => {}
-            Err(e) => reader.diagnostics.push(
-                Diagnostic::error(
-                    "label-file-unreadable",
-                    format!("cannot read label file `{}`: {e}", file.value),
-                )
-                .at(file.span)
-                .help("create the file or fix the path (relative to the compose file); write one `KEY=VALUE` per line"),
-            ),
+            // The line named by file and line only: its text is not shown.
+            Err(e) => {
+                let diagnostic = if e.limit {
+                    Diagnostic::error(
+                        "limit-interpolation",
+                        format!("label file `{}`: {}", file.value, e.message),
+                    )
+                    .at(file.span)
+                    .help("write the values out instead of building them from each other")
+                } else {
+                    unreadable(&e.message)
+                };
+                reader
+                    .diagnostics
+                    .push(diagnostic.related("label_file", Span::line_start(id, &text, e.line)));
+            }
         }
     }
     out

@@ -473,7 +473,7 @@ fn rows() -> Vec<Row> {
                 std::fs::write(d.join("app.env"), doubling(40)).unwrap();
                 "services:\n  app:\n    image: busybox\n    env_file: app.env\n".to_string()
             }),
-            &["limit-interpolation", "line 18", "compose.yaml:4:"],
+            &["limit-interpolation", "at app.env:18,", "compose.yaml:4:"],
         ),
         row(
             "a `label_file` whose values double line by line",
@@ -481,7 +481,11 @@ fn rows() -> Vec<Row> {
                 std::fs::write(d.join("app.labels"), doubling(40)).unwrap();
                 "services:\n  app:\n    image: busybox\n    label_file: app.labels\n".to_string()
             }),
-            &["limit-interpolation", "line 18", "compose.yaml:4:"],
+            &[
+                "limit-interpolation",
+                "at app.labels:18,",
+                "compose.yaml:4:",
+            ],
         ),
         row(
             "more host files than podlift reads in one run (20 × 16 MiB)",

@@ -173,3 +173,35 @@ fn service_and_key_are_named_in_block_flow_and_json_files() {
         );
     }
 }
+
+/// A finding about a line of an `env_file` carries that line as `related`
+/// (file and line, never its text), and the schema accepts it.
+#[test]
+fn an_env_file_line_is_a_related_place_the_schema_accepts() {
+    let dir = common::compose_dir("services:\n  app:\n    image: a:1\n    env_file: app.env\n");
+    std::fs::write(dir.path().join("app.env"), "A=1\n=2\n").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .run();
+    let mut value: Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = schema_errors(&value);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let found = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "env-file-syntax")
+        .unwrap();
+    assert_eq!(
+        (&found["file"], &found["line"]),
+        (&Value::from("compose.yaml"), &Value::from(4))
+    );
+    assert_eq!(
+        found["related"],
+        serde_json::json!([{"label": "env_file", "file": "app.env", "line": 2}])
+    );
+    // A related place holds file and line, nothing else.
+    value["diagnostics"][0]["related"][0]["text"] = Value::from("A=1");
+    assert!(!schema_errors(&value).is_empty());
+}

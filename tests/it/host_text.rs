@@ -96,7 +96,14 @@ fn env_file_errors_name_the_file_and_line_only() {
             let run = convert(dir.path());
             assert_eq!(run.code, 1, "{}", run.stderr);
             assert!(run.stderr.contains("env-file-syntax"), "{}", run.stderr);
-            assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+            // The project's `.env` says the line in its message; a
+            // service's `env_file` names it as a second place, `FILE:LINE`.
+            let line = if file == ".env" {
+                "line 2".to_string()
+            } else {
+                format!("note: at {file}:2, in the `env_file` (its text is not shown)")
+            };
+            assert!(run.stderr.contains(&line), "{}", run.stderr);
             assert!(run.stderr.contains(&format!("`{file}`")), "{}", run.stderr);
             for leaked in ["FAKE", "ghp_", "BEGIN"] {
                 assert!(!run.stderr.contains(leaked), "{}", run.stderr);
@@ -136,5 +143,84 @@ fn host_files_holding_a_credential_go_into_secrets() {
             let text = object.to_string();
             assert!(!text.contains("ghp_") && !text.contains("FAKEPW"), "{text}");
         }
+    }
+}
+
+/// Fails on the old main: a finding about a line of an `env_file` or a
+/// `label_file` said "line N" in prose and pointed only at the compose line.
+/// Now it names the line as a second place, `FILE:LINE` (in text and in
+/// `check --format json`), never with a snippet of that file; the compose
+/// line stays the finding's place, and the file's name is printed escaped.
+#[test]
+fn env_and_label_file_lines_are_a_second_place_without_their_text() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: nginx\n    env_file: app.env\n    label_file: \"a\\eb.labels\"\n",
+    );
+    std::fs::write(
+        dir.path().join("app.env"),
+        format!("DB_PASSWORD=FAKEPW_NEIGHBOUR\nGH={TOKEN}\nFAKE$KEY=1\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a\u{1b}b.labels"),
+        "team=FAKE_LABEL\n\n=FAKE_VALUE\n",
+    )
+    .unwrap();
+    let run = Test::new().current_dir(dir.path()).args(["check"]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = &run.stderr;
+    assert!(text.contains("╭─[compose.yaml:4:15]"), "{text}");
+    assert!(text.contains("╭─[compose.yaml:5:17]"), "{text}");
+    assert!(
+        text.contains("  note: at app.env:3, in the `env_file` (its text is not shown)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  note: at a\\u{1b}b.labels:3, in the `label_file` (its text is not shown)\n"
+        ),
+        "{text}"
+    );
+    // No snippet of either file, no line of them, no control character.
+    assert!(
+        !text.contains("─[app.env") && !text.contains("b.labels:3:"),
+        "{text}"
+    );
+    assert!(!text.contains("line 3"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    for leaked in ["FAKEPW", "ghp_", "FAKE_LABEL", "FAKE_VALUE"] {
+        assert!(!text.contains(leaked), "{text}");
+    }
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let related: Vec<(serde_json::Value, serde_json::Value)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["related"] != serde_json::Value::Null)
+        .map(|d| ((d["file"].clone(), d["line"].clone()), d["related"].clone()))
+        .map(|(place, related)| (serde_json::json!(place), related))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                serde_json::json!(["compose.yaml", 4]),
+                serde_json::json!([{"label": "env_file", "file": "app.env", "line": 3}])
+            ),
+            (
+                serde_json::json!(["compose.yaml", 5]),
+                serde_json::json!([{"label": "label_file", "file": "a\u{1b}b.labels", "line": 3}])
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    for leaked in ["FAKEPW", "ghp_", "FAKE_LABEL", "FAKE_VALUE"] {
+        assert!(!run.stdout.contains(leaked), "{}", run.stdout);
     }
 }

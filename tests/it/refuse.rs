@@ -280,7 +280,10 @@ fn invalid_templates_in_env_files_are_refused_at_their_line() {
             ),
             ("app.env", "A=1\nV=${hdds.version}\n"),
         ],
-        &["env file `app.env`, line 2: invalid interpolation `${hdds.version}`"],
+        &[
+            "env file `app.env`: invalid interpolation `${hdds.version}`",
+            "note: at app.env:2, in the `env_file`",
+        ],
     );
 }
 
