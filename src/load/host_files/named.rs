@@ -73,6 +73,7 @@ impl Named {
     /// and secrets' `file:`, bind-mounted files and the files of bind-mounted
     /// directories), as named and as resolved: inputs, which no output may
     /// replace. (Env and label files are inputs as sources.)
+    #[must_use]
     pub fn paths(&self) -> Vec<PathBuf> {
         let mut paths = Vec::new();
         let mut add = |named: &Path, file: &HostFile| {
