@@ -448,6 +448,10 @@ pub fn is_kernel(real: &Path) -> bool {
 
 /// A file's permission bits (`0o777` at most).
 #[cfg(unix)]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "other systems have no permission bits"
+)]
 fn mode_bits(meta: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt as _;
     Some(meta.permissions().mode() & 0o777)
