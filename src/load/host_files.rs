@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use bind::{BindRead, MAX_CONFIG_BYTES};
+pub use bind::{BindRead, MAX_BIND_DIRECTORY_ENTRIES, MAX_CONFIG_BYTES};
 pub(crate) use bind::{bind_path, is_path};
 pub(crate) use named::read_named;
 pub use named::{HostText, Named};
