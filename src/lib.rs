@@ -65,6 +65,9 @@ pub struct Pipeline {
     pub pod_security: Option<render::pod_security::Assessment>,
     /// The warnings accepted: `--allow` and each service's `x-podlift.allow`.
     pub allow: diagnostic::Allow,
+    /// The host files read for the manifests that are not in `sources`
+    /// (configs' and secrets' `file:`, bind-mounted files): inputs too.
+    pub host_inputs: Vec<std::path::PathBuf>,
 }
 
 impl Pipeline {
@@ -135,6 +138,10 @@ pub fn planned(options: &Options) -> Pipeline {
         global: options.allow.clone(),
         ..diagnostic::Allow::default()
     };
+    let host_inputs = document
+        .as_ref()
+        .map(|document| document.host_files.named().paths())
+        .unwrap_or_default();
     let plan = document.map(|document| {
         let names = name_sources(&document, options.project_name.as_deref(), &options.load);
         // The model consumes the tree: a large one is tens of MB.
@@ -151,6 +158,7 @@ pub fn planned(options: &Options) -> Pipeline {
         plan,
         pod_security: None,
         allow,
+        host_inputs,
     }
 }
 
@@ -250,9 +258,12 @@ pub fn convert(
         .diagnostics
         .allow(&pipeline.allow, &pipeline.sources);
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
-    if let Err(message) =
-        emit::target::check_inputs(&target, destination.working_dir, pipeline.sources.paths())
-    {
+    // So are the host files carried into the manifests (configs, binds).
+    let read = pipeline
+        .sources
+        .paths()
+        .chain(pipeline.host_inputs.iter().map(std::path::PathBuf::as_path));
+    if let Err(message) = emit::target::check_inputs(&target, destination.working_dir, read) {
         return Converted::DestinationRefused(message);
     }
     let refused = pipeline.diagnostics.command_line_wrong() || pipeline.diagnostics.fail(strict);

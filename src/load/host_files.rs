@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use bind::{BindRead, MAX_CONFIG_BYTES};
+pub use bind::{BindRead, MAX_BIND_DIRECTORY_ENTRIES, MAX_CONFIG_BYTES};
 pub(crate) use bind::{bind_path, is_path};
 pub(crate) use named::read_named;
 pub use named::{HostText, Named};
@@ -207,6 +207,9 @@ pub struct HostFile {
     pub bytes: Vec<u8>,
     /// The file name as written.
     pub written_name: String,
+    /// Its permission bits, as the handle read reports them (`None` where
+    /// the system has none).
+    pub mode: Option<u32>,
 }
 
 impl HostFile {
@@ -216,7 +219,17 @@ impl HostFile {
     pub fn private(&self) -> Option<&'static str> {
         private_reason(&self.written_name, Some(&self.bytes))
             .or_else(|| private_reason(&name_of(&self.real), None))
+            .or_else(|| self.mode.filter(|m| owner_only(*m)).map(|_| OWNER_ONLY))
     }
+}
+
+/// Why a file only its owner may read is private.
+const OWNER_ONLY: &str = "only its owner may read it (neither its group nor others may)";
+
+/// Whether permission bits `mode` let only the file's owner read it (`0600`,
+/// `0400`, `0700`): its owner withheld it, whatever it is called.
+const fn owner_only(mode: u32) -> bool {
+    mode & 0o044 == 0
 }
 
 /// The resolver: the project directory, the directories the user allowed,
@@ -342,12 +355,13 @@ impl HostFiles {
         if resolved.len > limit {
             return Err(Refusal::TooLarge(limit));
         }
-        let bytes = self.open_regular(&resolved.real, limit)?;
+        let (bytes, mode) = self.open_regular(&resolved.real, limit)?;
         Ok(HostFile {
             real: resolved.real.clone(),
             place: resolved.place,
             bytes,
             written_name: name_of(path),
+            mode,
         })
     }
 
@@ -369,12 +383,15 @@ impl HostFiles {
         if resolved.not_regular.is_some() || resolved.len > limit {
             return None;
         }
-        self.open_regular(&resolved.real, limit).ok()
+        self.open_regular(&resolved.real, limit)
+            .ok()
+            .map(|(bytes, _)| bytes)
     }
 
     /// Opens `real` without blocking and without following a link, checks
-    /// the handle is a regular file, and reads at most `limit` bytes.
-    fn open_regular(&self, real: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
+    /// the handle is a regular file, and reads at most `limit` bytes; with
+    /// the handle's permission bits.
+    fn open_regular(&self, real: &Path, limit: u64) -> Result<(Vec<u8>, Option<u32>), Refusal> {
         let unreadable = |e: std::io::Error| Refusal::Unreadable(e.to_string().to_lowercase());
         let file = open_no_follow(real).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
@@ -400,7 +417,7 @@ impl HostFiles {
         if bytes.len() as u64 > limit {
             return Err(Refusal::TooLarge(limit));
         }
-        Ok(bytes)
+        Ok((bytes, mode_bits(&meta)))
     }
 }
 
@@ -427,6 +444,22 @@ pub fn open_no_follow(real: &Path) -> std::io::Result<std::fs::File> {
 #[must_use]
 pub fn is_kernel(real: &Path) -> bool {
     KERNEL.iter().any(|k| real.starts_with(k))
+}
+
+/// A file's permission bits (`0o777` at most).
+#[cfg(unix)]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "other systems have no permission bits"
+)]
+fn mode_bits(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(meta.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_bits(_: &std::fs::Metadata) -> Option<u32> {
+    None
 }
 
 /// What a file that is not a regular file is; `None` for a regular file.

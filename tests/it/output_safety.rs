@@ -633,3 +633,51 @@ fn a_directory_holding_an_env_file_or_label_file_is_refused() {
         );
     }
 }
+
+/// A directory holding a file the project's bind mounts, configs or secrets
+/// carry into the manifests is refused as the env file's is: `--force`
+/// would delete it, since its `.podlift-files` lists it.
+#[test]
+fn a_directory_holding_a_bind_config_or_secret_file_is_refused() {
+    for (service, top, file) in [
+        (
+            "volumes: [./shared/app.conf:/etc/app.conf:ro]",
+            "",
+            "app.conf",
+        ),
+        ("volumes: [./shared:/etc/app:ro]", "", "app.conf"),
+        (
+            "configs: [c]",
+            "configs:\n  c:\n    file: ./shared/app.conf\n",
+            "app.conf",
+        ),
+        (
+            "secrets: [s]",
+            "secrets:\n  s:\n    file: ./shared/app.conf\n",
+            "app.conf",
+        ),
+    ] {
+        let dir = common::compose_dir(&format!(
+            "services:\n  app:\n    image: app\n    {service}\n{top}"
+        ));
+        std::fs::create_dir(dir.path().join("shared")).unwrap();
+        std::fs::write(dir.path().join("shared").join(file), "listen 80\n").unwrap();
+        std::fs::write(
+            dir.path().join("shared/.podlift-files"),
+            format!("{file}\n"),
+        )
+        .unwrap();
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["convert", "-o", "shared", "--force"])
+            .failure(2);
+        refused(&run, "holds the input file");
+        // (a bind-mounted directory's first file, whichever it lists first)
+        assert!(run.stderr.contains("shared/"), "{service}: {}", run.stderr);
+        assert_eq!(
+            files_in(&dir.path().join("shared")),
+            [".podlift-files", file],
+            "{service}"
+        );
+    }
+}

@@ -351,3 +351,40 @@ fn an_empty_directory_does_not_share_a_binary_configs_object() {
     let distinct: std::collections::BTreeSet<&&str> = config_maps.iter().collect();
     assert_eq!(distinct.len(), config_maps.len(), "{volumes:?}");
 }
+
+/// A file only its owner may read (0600, 0400, 0700) is private whatever
+/// it is called and holds: bind-mounted (alone, in a directory, shared by
+/// two services) or a config's `file:`, it goes into a Secret, never a
+/// ConfigMap. (On main each went into a ConfigMap.)
+#[test]
+fn a_file_only_its_owner_may_read_goes_into_a_secret() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let dir = common::compose_dir(
+        "x-conf: &conf\n  volumes:\n    - ./app.conf:/etc/app.conf:ro\n    - ./conf:/conf:ro\nservices:\n  a:\n    image: a\n    <<: *conf\n    configs: [c]\n  b:\n    image: b\n    <<: *conf\nconfigs:\n  c:\n    file: ./c.txt\n",
+    );
+    let root = dir.path();
+    std::fs::create_dir(root.join("conf")).unwrap();
+    for (file, mode) in [
+        ("app.conf", 0o600),
+        ("conf/db.ini", 0o400),
+        ("c.txt", 0o700),
+    ] {
+        std::fs::write(root.join(file), format!("withheld {file}\n")).unwrap();
+        std::fs::set_permissions(root.join(file), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    std::fs::write(root.join("conf/public.ini"), "public\n").unwrap();
+    let run = convert(root, home.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = serde_json::to_string(&kinds(&run, "ConfigMap")).unwrap();
+    assert!(!text.contains("withheld"), "{text}");
+    let secrets = serde_json::to_string(&kinds(&run, "Secret")).unwrap();
+    for key in ["\"app.conf\"", "\"db.ini\"", "\"c\""] {
+        assert!(secrets.contains(key), "{key}: {secrets}");
+    }
+    assert!(
+        run.stderr.contains("only its owner may read it"),
+        "{}",
+        run.stderr
+    );
+}

@@ -17,6 +17,11 @@ use crate::load::yaml::{Node, Value};
 /// (ConfigMaps hold at most 1 MiB).
 pub const MAX_CONFIG_BYTES: u64 = 900 * 1024;
 
+/// The most entries of a bind-mounted directory read to carry it (a
+/// ConfigMap of more keys is no configuration directory); past it the
+/// directory is not carried, and not listed further.
+pub const MAX_BIND_DIRECTORY_ENTRIES: usize = 1_000;
+
 /// The Docker API socket's file name.
 const DOCKER_SOCKET: &str = "docker.sock";
 
@@ -204,7 +209,12 @@ fn read_directory(path: &Path, dir: &Path, files: &HostFiles, private: Option<St
     };
     let mut held = Vec::new();
     let mut total = 0u64;
-    for entry in entries.flatten() {
+    for (count, entry) in entries.flatten().enumerate() {
+        if count >= MAX_BIND_DIRECTORY_ENTRIES {
+            return BindRead::Unportable(format!(
+                "the directory holds more than {MAX_BIND_DIRECTORY_ENTRIES} entries"
+            ));
+        }
         let name = entry.file_name().to_string_lossy().into_owned();
         // A link is followed, but must stay inside the project.
         let Ok(resolved) = files.resolve(&entry.path()) else {

@@ -69,6 +69,38 @@ impl Named {
         }
     }
 
+    /// Every host path whose content was read for the manifests (configs'
+    /// and secrets' `file:`, bind-mounted files and the files of bind-mounted
+    /// directories), as named and as resolved: inputs, which no output may
+    /// replace. (Env and label files are inputs as sources.)
+    #[must_use]
+    pub fn paths(&self) -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        let mut add = |named: &Path, file: &HostFile| {
+            paths.push(named.to_path_buf());
+            paths.push(file.real.clone());
+        };
+        for ((_, path), read) in &self.files {
+            if let Ok(file) = read {
+                add(path, file);
+            }
+        }
+        for (path, read) in &self.binds {
+            match read {
+                BindRead::File { file, .. } => add(path, file),
+                BindRead::Directory { files, .. } => {
+                    for (name, file) in files {
+                        add(&path.join(name), file);
+                    }
+                }
+                _ => {}
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// The config's or secret's `file:` named at `span`, resolving to `path`.
     ///
     /// # Errors
