@@ -161,10 +161,11 @@ pub fn render<'p>(
             // Built whole when its lists fit the object-size limit, then
             // measured and assessed from the object; refused before it is
             // held whole otherwise, and assessed from its lists.
-            match workload::build(pod, options, Some(limits::Budget::object())) {
-                Built::Whole(object) => {
-                    if measure {
-                        limits::check(&object, true, &mut problems);
+            let mut budget = Some(limits::Budget::object());
+            match workload::build_in(pod, options, &mut budget) {
+                Built::Whole(mut object) => {
+                    if measure && let Some(budget) = budget {
+                        limits::check_whole(&mut object, budget, &mut problems);
                     }
                     pod_security::check_object(&object, &mut assessment);
                 }

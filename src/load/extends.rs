@@ -81,10 +81,7 @@ pub(crate) fn apply(loader: &mut Loader<'_>, doc: &mut Node, path: &Path, variab
             continue;
         };
         for (name, node) in resolved.drain(..) {
-            if let Some(entry) = entries
-                .iter_mut()
-                .find(|(k, _)| k.scalar().as_deref() == Some(name.as_str()))
-            {
+            if let Some(entry) = entries.iter_mut().find(|(k, _)| k.scalar_is(&name)) {
                 entry.1 = node;
             }
         }

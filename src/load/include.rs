@@ -201,10 +201,7 @@ fn add(loader: &mut Loader<'_>, doc: &mut Node, included: Node) {
         };
         for (k, v) in entries {
             let resource = k.scalar().unwrap_or_default();
-            if let Some((own, _)) = target_entries
-                .iter()
-                .find(|(t, _)| t.scalar().as_deref() == Some(resource.as_str()))
-            {
+            if let Some((own, _)) = target_entries.iter().find(|(t, _)| t.scalar_is(&resource)) {
                 let singular = name.trim_end_matches('s');
                 loader.diagnostics.push(
                     Diagnostic::error(

@@ -81,14 +81,19 @@ pub fn check(pods: &[PodPlan], project: &Project, diagnostics: &mut Diagnostics)
     let mut first_span: Option<Span> = None;
     for pod in pods {
         for service in &pod.services {
-            let owner = pod
-                .containers
-                .iter()
-                .find(|c| c.name == service.owner)
-                .map_or(service.owner.as_str(), |c| c.service.as_str());
+            // The owner's compose service, looked up (a search of the Pod's
+            // containers) only for a Service not named as its container:
+            // done for each of 1,000 Services in one Pod, it cost 3.5 % of
+            // a conversion.
+            let owner = || {
+                pod.containers
+                    .iter()
+                    .find(|c| c.name == service.owner)
+                    .map_or(service.owner.as_str(), |c| c.service.as_str())
+            };
             let own_name = service.name == service.owner
                 || project
-                    .service(owner)
+                    .service(owner())
                     .is_some_and(|s| s.name.value.eq_ignore_ascii_case(&service.name));
             let from = if own_name {
                 None
@@ -98,10 +103,13 @@ pub fn check(pods: &[PodPlan], project: &Project, diagnostics: &mut Diagnostics)
             if RESERVED.contains(&service.name.as_str()) {
                 let (what, span) = match &from {
                     Some(s) => (format!("`{}` of service `{}`", s.key, s.service), s.span),
-                    None => (
-                        format!("the name of service `{owner}`"),
-                        project.service(owner).map(|s| s.name.span),
-                    ),
+                    None => {
+                        let owner = owner();
+                        (
+                            format!("the name of service `{owner}`"),
+                            project.service(owner).map(|s| s.name.span),
+                        )
+                    }
                 };
                 diagnostics.push(
                     Diagnostic::error(

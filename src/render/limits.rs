@@ -194,9 +194,108 @@ pub(crate) fn check(object: &Object, measure: bool, problems: &mut Vec<Diagnosti
     }
 }
 
+/// The problems of a workload built whole, its lists (init containers,
+/// containers, volumes) collected under `budget`: as [`check`], but its
+/// lists are not serialised again. Compact JSON is the same wherever a
+/// value is nested, so the object's size is that of its skeleton (the
+/// lists emptied) plus the items the budget measured and the commas
+/// between them.
+pub(crate) fn check_whole(object: &mut Object, budget: Budget, problems: &mut Vec<Diagnostic>) {
+    check_metadata(object, problems);
+    if whole_size(object, budget).is_none() {
+        problems.push(too_large(object));
+    }
+}
+
+/// The size of `object` as compact JSON (`None` when over the limit) from
+/// its skeleton and what its lists spent of `budget`.
+fn whole_size(object: &mut Object, budget: Budget) -> Option<usize> {
+    let items = MAX_OBJECT_BYTES.saturating_sub(budget.left);
+    let Some(spec) = object.pod_spec_mut() else {
+        return json_size(object, MAX_OBJECT_BYTES);
+    };
+    let containers = std::mem::take(&mut spec.containers);
+    let init = spec.init_containers.as_mut().map(std::mem::take);
+    let volumes = spec.volumes.as_mut().map(std::mem::take);
+    let commas: usize = [
+        Some(containers.len()),
+        init.as_ref().map(Vec::len),
+        volumes.as_ref().map(Vec::len),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|n| n.saturating_sub(1))
+    .sum();
+    let skeleton = json_size(object, MAX_OBJECT_BYTES);
+    if let Some(spec) = object.pod_spec_mut() {
+        spec.containers = containers;
+        if let Some(list) = spec.init_containers.as_mut() {
+            *list = init.unwrap_or_default();
+        }
+        if let Some(list) = spec.volumes.as_mut() {
+            *list = volumes.unwrap_or_default();
+        }
+    }
+    skeleton?
+        .checked_add(items)?
+        .checked_add(commas)
+        .filter(|&bytes| bytes <= MAX_OBJECT_BYTES)
+}
+
 /// The problems of a workload refused before it was built whole (its lists
 /// alone pass the limit): those of its metadata, and its size.
 pub(crate) fn refuse(skeleton: &Object, problems: &mut Vec<Diagnostic>) {
     check_metadata(skeleton, problems);
     problems.push(too_large(skeleton));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Budget, MAX_OBJECT_BYTES, json_size, whole_size};
+    use crate::plan::{PlanOptions, plan_text};
+    use crate::render::workload::{self, Built};
+    use crate::render::{Controller, RenderOptions};
+
+    /// Init containers, several containers and volumes, and one service
+    /// with none of them.
+    const LISTS: &str = "\
+services:
+  setup: {image: busybox}
+  app:
+    image: busybox
+    command: [\"sh\", \"-c\", \"echo \\\"quoted\\\" \\u00e9\"]
+    depends_on: {setup: {condition: service_completed_successfully}}
+    volumes: [data:/data, /var/log:/logs]
+    tmpfs: [/tmp]
+  side: {image: busybox, environment: {A: '1', B: 'x\\ty'}}
+volumes:
+  data: {}
+";
+
+    #[test]
+    fn a_workload_measured_from_its_skeleton_and_budget_is_its_whole_size() {
+        for (text, controller) in [
+            (LISTS, Controller::Deployment),
+            (LISTS, Controller::StatefulSet),
+            (
+                "services:\n  one: {image: busybox}\n",
+                Controller::Deployment,
+            ),
+        ] {
+            let (plan, _) = plan_text(text, &PlanOptions::default());
+            let options = RenderOptions {
+                controller,
+                ..RenderOptions::default()
+            };
+            let mut budget = Some(Budget::object());
+            let Built::Whole(mut object) = workload::build_in(&plan, &options, &mut budget) else {
+                panic!("built whole");
+            };
+            let whole = json_size(&object, MAX_OBJECT_BYTES);
+            assert!(whole.is_some());
+            assert_eq!(whole_size(&mut object, budget.unwrap()), whole, "{text}");
+            // and the object is left as it was
+            assert_eq!(json_size(&object, MAX_OBJECT_BYTES), whole);
+        }
+    }
 }

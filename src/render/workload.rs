@@ -59,11 +59,21 @@ pub(crate) fn build<'p>(
     options: &RenderOptions,
     mut budget: Option<Budget>,
 ) -> Built<'p> {
+    build_in(plan, options, &mut budget)
+}
+
+/// [`build`], leaving in `budget` what the lists spent of it (the object
+/// is then measured from its skeleton: [`crate::render::limits::check_whole`]).
+pub(crate) fn build_in<'p>(
+    plan: &'p PodPlan,
+    options: &RenderOptions,
+    budget: &mut Option<Budget>,
+) -> Built<'p> {
     let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
     let mut object = workload(plan, &lists, options);
     let init = match lists
         .has_init()
-        .then(|| within(lists.init_containers(), &mut budget))
+        .then(|| within(lists.init_containers(), budget))
     {
         Some(None) => {
             return Built::TooLarge {
@@ -74,16 +84,13 @@ pub(crate) fn build<'p>(
         Some(Some(init)) => Some(init),
         None => None,
     };
-    let Some(containers) = within(lists.containers(), &mut budget) else {
+    let Some(containers) = within(lists.containers(), budget) else {
         return Built::TooLarge {
             skeleton: object,
             lists,
         };
     };
-    let volumes = match lists
-        .has_volumes()
-        .then(|| within(lists.volumes(), &mut budget))
-    {
+    let volumes = match lists.has_volumes().then(|| within(lists.volumes(), budget)) {
         Some(None) => {
             return Built::TooLarge {
                 skeleton: object,
