@@ -183,10 +183,13 @@ pub fn render<'p>(
         if !measure {
             continue;
         }
-        // The level only labels a Namespace, which is measured (its
-        // metadata) but not assessed; the label does not change its size much.
+        // The level only labels a Namespace, which is measured but not
+        // assessed; the label does not change its size much. Every object is
+        // measured: a ConfigMap within its 1 MiB of data passes the object
+        // limit once JSON escapes its text (a control character takes six
+        // bytes, `\u0001`).
         let object = part.render(options, Level::default());
-        limits::check(&object, matches!(part, Part::Service(..)), &mut problems);
+        limits::check(&object, true, &mut problems);
     }
     for problem in problems {
         diagnostics.push(problem);
