@@ -158,6 +158,9 @@ pub fn render<'p>(
     let mut problems = Vec::new();
     for part in parts(&plan.pods, options) {
         if let Part::Workload(pod) = part {
+            if let Some(warning) = copy_group_withheld(pod) {
+                problems.push(warning);
+            }
             // Built whole when its lists fit the object-size limit, then
             // measured and assessed from the object; refused before it is
             // held whole otherwise, and assessed from its lists.
@@ -181,10 +184,13 @@ pub fn render<'p>(
         if !measure {
             continue;
         }
-        // The level only labels a Namespace, which is measured (its
-        // metadata) but not assessed; the label does not change its size much.
+        // The level only labels a Namespace, which is measured but not
+        // assessed; the label does not change its size much. Every object is
+        // measured: a ConfigMap within its 1 MiB of data passes the object
+        // limit once JSON escapes its text (a control character takes six
+        // bytes, `\u0001`).
         let object = part.render(options, Level::default());
-        limits::check(&object, matches!(part, Part::Service(..)), &mut problems);
+        limits::check(&object, true, &mut problems);
     }
     for problem in problems {
         diagnostics.push(problem);
@@ -197,6 +203,35 @@ pub fn render<'p>(
         options: options.clone(),
         pod_security: assessment,
     }
+}
+
+/// A warning when a copy fills a claim but the Pod gets no `fsGroup`
+/// for it, because another claim of the Pod would be changed by it.
+fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
+    let (filled, foreign) = copy::claims(plan);
+    if filled.is_empty() || foreign.is_empty() {
+        return None;
+    }
+    let list = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(
+        Diagnostic::warning(
+            "copy-claim-group",
+            format!(
+                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: the kubelet would give every file of claim {} that group, group-writable",
+                plan.name,
+                crate::plan::COPY_INIT_NAME,
+                list(&filled),
+                list(&foreign)
+            ),
+        )
+        .help("where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`"),
+    )
 }
 
 /// A note when the Pods need the `privileged` level, which a namespace

@@ -130,6 +130,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    configs: [app.conf]\n",
     },
     Explanation {
+        code: "copy-claim-group",
+        class: Class::Warning,
+        stage: Stage::Render,
+        title: "the copy into a claim gets no `fsGroup`: another claim of the Pod would change",
+        meaning: "A writable bind kept in a claim (`--bind-as pvc`, `x-podlift.bind-as: pvc`) is filled by the init container `podlift-copy`, which runs as a non-root user. A Pod whose only claims are such binds gets `fsGroup` (the copy's group, `fsGroupChangePolicy: OnRootMismatch`), so that the copy may write a fresh claim's root. This Pod also mounts a claim the copy does not fill (a named volume, an external claim), so it gets none.",
+        kubernetes: "`fsGroup` is Pod-wide: whenever a claim's root does not belong to the group, the kubelet gives every file of that claim the group and makes it group-writable (directories set-group-ID). A database's data directory changed so refuses to start (postgres wants `0700` or `0750`), and every container of the Pod, which holds the group, may write the files. Without `fsGroup` the copy cannot write into a claim whose root the storage class creates `root:root 0755`.",
+        remedy: "Make the bind claim's root writable by the copy's user once (the writers' `user`, else 65534), keep the bind in an `emptyDir` (without `--bind-as pvc`), mount it `:ro`, or put the service that writes it into a Pod of its own (`x-podlift.group`, `--strategy split`).",
+        example: "# podlift check --bind-as pvc\nservices:\n  db:\n    image: postgres:16\n    volumes: [pgdata:/var/lib/postgresql/data]\n  app:\n    image: app:1\n    volumes: [./app.conf:/etc/app/app.conf]\nvolumes:\n  pgdata: {}\n# file: app.conf\nlevel = info\n",
+    },
+    Explanation {
         code: "copy-up-impossible",
         class: Class::Warning,
         stage: Stage::Images,

@@ -28,14 +28,33 @@ impl KubeVersion {
         Self { major, minor }
     }
 
-    /// `1.33`, `v1.33` or `1.33.2` (a patch level is ignored); `None` for
-    /// anything else.
+    /// `1.33`, `v1.33`, `1.33.2` or what `kubectl version` prints of a
+    /// server (`v1.33.2+k3s1`, `v1.33.2-eks-1`: the patch level and what
+    /// follows it are ignored); `None` for anything else, a major version
+    /// other than 1 (Kubernetes has had no other) included.
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.trim_start_matches('v').split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        Some(Self::new(major, minor))
+        fn number(part: &str) -> Option<u32> {
+            // `u32::from_str` takes a sign (`+28`): digits only.
+            let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| part.parse().ok()).flatten()
+        }
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let mut parts = text.splitn(3, '.');
+        let major = number(parts.next()?)?;
+        let minor = number(parts.next()?)?;
+        if let Some(patch) = parts.next() {
+            // Digits, then a build or pre-release suffix (`+k3s1`, `-eks-1`).
+            let end = patch
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(patch.len());
+            let (digits, rest) = patch.split_at(end);
+            number(digits)?;
+            if !(rest.is_empty() || rest.starts_with(['+', '-'])) {
+                return None;
+            }
+        }
+        (major == 1).then(|| Self::new(major, minor))
     }
 
     /// Whether the version runs native sidecars.
@@ -69,6 +88,15 @@ mod tests {
         assert_eq!(KubeVersion::parse("1.9.2"), Some(KubeVersion::new(1, 9)));
         assert_eq!(KubeVersion::parse("1"), None);
         assert_eq!(KubeVersion::parse("1.x"), None);
+        assert_eq!(
+            KubeVersion::parse("v1.30.4+k3s1"),
+            Some(KubeVersion::new(1, 30))
+        );
+        for bad in [
+            "+1.28", "1.+28", "vv1.28", "1..28", "1.28.", "1.28.x", "2.0", "1.28.3.4",
+        ] {
+            assert_eq!(KubeVersion::parse(bad), None, "{bad}");
+        }
         assert!(KubeVersion::new(1, 9) < KubeVersion::new(1, 29));
         assert!(KubeVersion::new(1, 29).has_native_sidecars());
         assert!(!KubeVersion::new(1, 28).has_native_sidecars());

@@ -82,7 +82,8 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
 
 /// The group that owns the claims a copy fills (the Pod's `fsGroup`):
 /// the copy's group, or its user when it runs with none; `None` when no
-/// copy fills a claim (an `emptyDir` is created writable by everyone).
+/// copy fills a claim (an `emptyDir` is created writable by everyone), or
+/// when the Pod mounts a claim the copy does not fill ([`claims`]).
 ///
 /// The copy runs as a non-root user, and many storage classes create a
 /// fresh volume's root `root:root 0755`; with `fsGroup` Kubernetes gives the
@@ -90,16 +91,38 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
 /// of the Pod that group as a supplementary one. Pod Security sets no rule
 /// on `fsGroup`.
 pub(crate) fn claim_group(plan: &PodPlan) -> Option<i64> {
-    let claims = plan.storage.seeds.iter().any(|seed| {
-        plan.storage
-            .volumes
-            .iter()
-            .any(|v| v.name == seed.volume && matches!(v.source, VolumeSource::Claim(_)))
-    });
-    claims.then(|| {
+    let (filled, foreign) = claims(plan);
+    (!filled.is_empty() && foreign.is_empty()).then(|| {
         let (user, group) = user_of(plan);
         group.unwrap_or(user)
     })
+}
+
+/// The claims the copy fills, and the other claims of the Pod, by claim
+/// name. `fsGroup` is Pod-wide: whenever a claim's root is not the group's
+/// (`OnRootMismatch`), the kubelet gives every file of it that group and
+/// makes it group-writable, so a database's claim (postgres refuses a data
+/// directory its group may write) or an existing claim would be changed by
+/// a group only the copy needs. With any such claim, the Pod gets none.
+pub(crate) fn claims(plan: &PodPlan) -> (Vec<&str>, Vec<&str>) {
+    let seeded: std::collections::HashSet<&str> = plan
+        .storage
+        .seeds
+        .iter()
+        .map(|s| s.volume.as_str())
+        .collect();
+    let mut filled = Vec::new();
+    let mut foreign = Vec::new();
+    for volume in &plan.storage.volumes {
+        if let VolumeSource::Claim(claim) = &volume.source {
+            if seeded.contains(volume.name.as_str()) {
+                filled.push(claim.as_str());
+            } else {
+                foreign.push(claim.as_str());
+            }
+        }
+    }
+    (filled, foreign)
 }
 
 /// The user (and group) of the services that write the filled volumes,

@@ -183,10 +183,9 @@ impl Budget {
 }
 
 /// The problems of one object as it will be written: one error per limit
-/// Kubernetes would refuse it for. `measure` asks for its size too (a
-/// ConfigMap or Secret within its data limit, a claim and a namespace are
-/// far below the object limit: only workloads and Services, with their
-/// ports and ranges, are measured).
+/// Kubernetes would refuse it for. `measure` asks for its size too (the
+/// render stage measures every object: a ConfigMap within its data limit
+/// passes the object limit once JSON escapes its text).
 pub(crate) fn check(object: &Object, measure: bool, problems: &mut Vec<Diagnostic>) {
     check_metadata(object, problems);
     if measure && json_size(object, MAX_OBJECT_BYTES).is_none() {

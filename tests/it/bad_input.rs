@@ -582,6 +582,17 @@ fn rows() -> Vec<Row> {
             ],
         ),
         row(
+            "a ConfigMap under 1 MiB of data whose JSON passes 1.5 MiB",
+            Input::Setup(|d| {
+                // 600 KB of a control character: `\u0001`, six bytes each in
+                // the JSON kubectl sends (3.6 MB), more than the 3 MiB the API
+                // server reads of a request.
+                std::fs::write(d.join("c.txt"), "\u{1}".repeat(600_000)).unwrap();
+                "services:\n  app:\n    image: busybox\n    configs: [c]\nconfigs:\n  c:\n    file: ./c.txt\n".to_string()
+            }),
+            &["ConfigMap `", "would be more than 1.5 MiB"],
+        ),
+        row(
             "annotations over 256 KiB (compose labels)",
             Input::Text(format!(
                 "services:\n  app:\n    image: busybox\n    labels:\n      big: \"{}\"\n",

@@ -460,3 +460,36 @@ fn help_goes_to_stdout_and_exits_0() {
     let run = Test::new().args(["--help"]).success();
     assert!(run.stdout.contains("convert"));
 }
+
+/// `--kube-version` takes what `kubectl version` prints of a release
+/// (`1.28`, `v1.28`, `1.28.3`, `v1.28.3+k3s1`) and nothing else: a typo
+/// (`1.28.x`, `+1.28`, `vv1.28`, `1..28`, `2.0`, `0.28`) is a usage error,
+/// not a version that silently turns native sidecars on or off.
+#[test]
+fn kube_version_takes_a_release_and_refuses_anything_else() {
+    for good in ["1.28", "v1.28", "1.28.3", "v1.28.3+k3s1", "1.28.3-eks-1"] {
+        let run = Test::new()
+            .args(["convert", "-f", SEED, "--kube-version", good])
+            .run();
+        assert_eq!(run.code, 0, "{good}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("warning[start-order]"),
+            "{good}: {}",
+            run.stderr
+        );
+    }
+    for bad in [
+        "1.28.x", "+1.28", "1.+28", "vv1.28", "1..28", "1.28.", "2.0", "0.28", "1.28.3.4",
+    ] {
+        let run = Test::new()
+            .args(["convert", "-f", SEED, "--kube-version", bad])
+            .run();
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{bad}");
+        assert!(
+            run.stderr.contains("is not a Kubernetes version"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}

@@ -713,3 +713,52 @@ fn the_helm_chart_stays_valid() {
     validate_file(&validate, &file, "helm");
     assert!(String::from_utf8_lossy(&rendered.stdout).contains("podlift-copy"));
 }
+
+/// `fsGroup` is Pod-wide: the kubelet gives every file of every claim of
+/// the Pod that group, group-writable, whenever a claim's root is not
+/// already its (`OnRootMismatch`). A database's claim in the same Pod
+/// (postgres refuses a data directory writable by its group) would be
+/// changed on its second start; podlift writes no `fsGroup` then, and says
+/// so. The same with a StatefulSet's claim templates.
+#[test]
+fn the_copys_fs_group_never_changes_a_claim_it_does_not_fill() {
+    let text = "services:\n  db:\n    image: postgres:16\n    volumes: [pgdata:/var/lib/postgresql/data]\n  app:\n    image: app:1\n    user: '1000:1000'\n    volumes:\n      - ./conf:/etc/app\n    x-podlift:\n      bind-as: pvc\nvolumes:\n  pgdata: {}\n";
+    for controller in ["deployment", "statefulset"] {
+        let run = convert(project(text).path(), &["--controller", controller]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let spec = run
+            .objects()
+            .into_iter()
+            .find(|o| o["kind"] == "Deployment" || o["kind"] == "StatefulSet")
+            .unwrap()["spec"]["template"]["spec"]
+            .clone();
+        assert!(copy_container(&spec).is_some(), "{controller}");
+        assert_eq!(
+            spec["securityContext"]["fsGroup"],
+            Value::Null,
+            "{controller}"
+        );
+        assert_eq!(
+            spec["securityContext"]["fsGroupChangePolicy"],
+            Value::Null,
+            "{controller}"
+        );
+        assert!(
+            run.stderr.contains("warning[copy-claim-group]")
+                && run.stderr.contains("claim `core-pgdata`")
+                && run.stderr.contains("`core-bind-conf`"),
+            "{controller}: {}",
+            run.stderr
+        );
+    }
+    // an external claim holds data podlift never saw
+    let external = text.replace("pgdata: {}", "pgdata: {external: true}");
+    let run = convert(project(&external).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.pod_spec()["securityContext"]["fsGroup"], Value::Null);
+    // without it, the copy's claim gets its group as before, and no warning
+    let alone = "services:\n  app:\n    image: app:1\n    user: '1000:1000'\n    volumes:\n      - ./conf:/etc/app\n    x-podlift:\n      bind-as: pvc\n";
+    let run = convert(project(alone).path(), &[]);
+    assert_eq!(run.pod_spec()["securityContext"]["fsGroup"], 1000);
+    assert!(!run.stderr.contains("copy-claim-group"), "{}", run.stderr);
+}
