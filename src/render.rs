@@ -223,11 +223,19 @@ fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
         Diagnostic::warning(
             "copy-claim-group",
             format!(
-                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: the kubelet would give every file of claim {} that group, group-writable",
+                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: the kubelet would give every file of claim {} that group, group-writable{}",
                 plan.name,
                 crate::plan::COPY_INIT_NAME,
                 list(&filled),
-                list(&foreign)
+                list(&foreign),
+                if filled
+                    .iter()
+                    .any(|c| plan.storage.shared_claims.contains(*c))
+                {
+                    " (another Pod mounts a claim it fills, with a group of its own)"
+                } else {
+                    ""
+                }
             ),
         )
         .help("where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`"),

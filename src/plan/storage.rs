@@ -173,6 +173,10 @@ pub struct Storage {
     pub seeds: Vec<Seed>,
     /// The copy init container's image.
     pub copy_image: String,
+    /// Claims another Pod of the plan mounts too (split and auto): a
+    /// Pod-wide `fsGroup` for one of them would regroup it at every start
+    /// of either Pod.
+    pub shared_claims: std::collections::BTreeSet<String>,
     /// Writable volumes made for bind mounts: volume → the bind's source as
     /// written, and where.
     pub writable: BTreeMap<String, (String, crate::source::Span)>,

@@ -103,7 +103,8 @@ pub(crate) fn claim_group(plan: &PodPlan) -> Option<i64> {
 /// (`OnRootMismatch`), the kubelet gives every file of it that group and
 /// makes it group-writable, so a database's claim (postgres refuses a data
 /// directory its group may write) or an existing claim would be changed by
-/// a group only the copy needs. With any such claim, the Pod gets none.
+/// a group only the copy needs. With any such claim, the Pod gets none; a
+/// filled claim another Pod mounts too counts as such a claim as well.
 pub(crate) fn claims(plan: &PodPlan) -> (Vec<&str>, Vec<&str>) {
     let seeded: std::collections::HashSet<&str> = plan
         .storage
@@ -115,9 +116,12 @@ pub(crate) fn claims(plan: &PodPlan) -> (Vec<&str>, Vec<&str>) {
     let mut foreign = Vec::new();
     for volume in &plan.storage.volumes {
         if let VolumeSource::Claim(claim) = &volume.source {
-            if seeded.contains(volume.name.as_str()) {
+            let seeds = seeded.contains(volume.name.as_str());
+            if seeds {
                 filled.push(claim.as_str());
-            } else {
+            }
+            // another Pod's `fsGroup` may differ: each start would regroup it
+            if !seeds || plan.storage.shared_claims.contains(claim) {
                 foreign.push(claim.as_str());
             }
         }

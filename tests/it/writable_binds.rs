@@ -762,3 +762,35 @@ fn the_copys_fs_group_never_changes_a_claim_it_does_not_fill() {
     assert_eq!(run.pod_spec()["securityContext"]["fsGroup"], 1000);
     assert!(!run.stderr.contains("copy-claim-group"), "{}", run.stderr);
 }
+
+#[test]
+fn pods_that_share_a_filled_claim_get_no_fs_group_that_would_regroup_it_in_turn() {
+    // split: two Pods mount one claim; a Pod-wide `fsGroup` each (1000,
+    // 2000) would make the kubelet regroup the claim at every Pod start
+    let text = "services:\n  a:\n    image: a:1\n    user: '1000:1000'\n    volumes:\n      - ./data:/data\n    x-podlift:\n      bind-as: pvc\n  b:\n    image: b:1\n    user: '2000:2000'\n    volumes:\n      - ./data:/data\n    x-podlift:\n      bind-as: pvc\n";
+    let dir = project(text);
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/a.txt"), "hi\n").unwrap();
+    let run = convert(dir.path(), &["--strategy", "split"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let workloads: Vec<Value> = run
+        .objects()
+        .into_iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .collect();
+    assert_eq!(workloads.len(), 2);
+    for workload in &workloads {
+        let spec = &workload["spec"]["template"]["spec"];
+        assert!(copy_container(spec).is_some(), "{workload}");
+        assert_eq!(
+            spec["securityContext"]["fsGroup"],
+            Value::Null,
+            "{workload}"
+        );
+    }
+    assert!(
+        run.stderr.contains("warning[copy-claim-group]") && run.stderr.contains("another Pod"),
+        "{}",
+        run.stderr
+    );
+}
