@@ -157,17 +157,9 @@ fn project(port: u16, dir: &Path) -> Project {
     let mut diagnostics = Diagnostics::default();
     let options = LoadOptions {
         files: vec![dir.join("compose.yaml")],
-        compose_file_env: None,
         working_dir: dir.to_path_buf(),
-        env_files: Vec::new(),
-        profiles: Vec::new(),
         interpolate: true,
-        environment: BTreeMap::new(),
-        stdin: None,
-        path_separator: None,
-        services: Vec::new(),
-        exclude: Vec::new(),
-        allow_outside: Vec::new(),
+        ..LoadOptions::default()
     };
     let document = load::load(&options, &mut sources, &mut diagnostics).unwrap();
     let names = NameSources {
