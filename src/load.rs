@@ -136,14 +136,16 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> Option<Document> {
     let paths = resolve_files(options, diagnostics)?;
-    // `-f -`: the project directory is the working directory, as in compose
-    let project_dir = match paths.first() {
-        Some(p) if p == Path::new(STDIN) => options.working_dir.clone(),
-        first => first
-            .and_then(|p| p.parent())
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
+    // As compose: the directory of the first file that is not standard
+    // input (`-f - -f app/compose.yaml` is the project in `app`), else the
+    // working directory.
+    let project_dir = paths
+        .iter()
+        .find(|p| p.as_path() != Path::new(STDIN))
+        .map_or_else(
+            || options.working_dir.clone(),
+            |p| p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        );
     let allowed: Vec<PathBuf> = options
         .allow_outside
         .iter()

@@ -322,6 +322,43 @@ fn dash_f_dash_reads_the_compose_file_from_stdin() {
     assert_eq!(run.pod_spec()["containers"][0]["tty"], true);
 }
 
+/// `-f - -f app/compose.yaml`: compose (v2.40.3, `docker-compose -f - -f
+/// q/compose.yaml config --format json`) takes the project directory from
+/// the first file that is not standard input: name `q`, `q/.env`'s
+/// variables, the stdin file's `env_file` and binds resolved in `q`.
+/// podlift used the working directory (name of the working directory, an
+/// `env-file-unreadable` error).
+#[test]
+fn dash_f_dash_first_takes_the_project_directory_of_the_next_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let q = work.join("q");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::write(q.join("compose.yaml"), "services:\n  t:\n    image: y\n").unwrap();
+    std::fs::write(q.join(".env"), "Z=1\n").unwrap();
+    std::fs::write(q.join("e.env"), "E=1\n").unwrap();
+    std::fs::create_dir(q.join("data")).unwrap();
+    let stdin = "services:\n  s:\n    image: x:${Z:-none}\n    env_file: [e.env]\n    volumes: [./data:/d]\n";
+    for args in [
+        ["-f", "-", "-f", "q/compose.yaml"],
+        ["-f", "q/compose.yaml", "-f", "-"],
+    ] {
+        let run = Test::new()
+            .args(["config", "--format", "json"])
+            .args(args)
+            .current_dir(&work)
+            .stdin(stdin)
+            .success();
+        let config: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(config["name"], "q", "{args:?}");
+        let s = &config["services"]["s"];
+        assert_eq!(s["image"], "x:1", "{args:?}");
+        assert_eq!(s["environment"]["E"], "1", "{args:?}");
+        let source = s["volumes"][0]["source"].as_str().unwrap();
+        assert!(source.ends_with("work/q/data"), "{args:?}: {source}");
+    }
+}
+
 #[test]
 fn without_dash_f_the_parents_are_searched() {
     let dir = compose_dir("services:\n  a:\n    image: busybox\n");
