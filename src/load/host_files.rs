@@ -9,7 +9,8 @@
 //! - `/proc`, `/sys`, `/dev` and whatever is not a regular file (a FIFO, a
 //!   device, a socket, a directory) is never opened for reading; the open
 //!   itself cannot block (`O_NONBLOCK`) nor follow a link swapped in after
-//!   the check (`O_NOFOLLOW`), and the handle is checked again;
+//!   the check, at the end of the path or on it (`openat2` with
+//!   `RESOLVE_NO_SYMLINKS`, see `open`), and the handle is checked again;
 //! - a file outside the project directory (the directory of the first
 //!   compose file) is read only under a directory the user allowed
 //!   (`--allow-outside DIR`);
@@ -20,9 +21,10 @@
 mod bind;
 mod named;
 mod node_paths;
+mod open;
 mod private;
 
-use std::io::Read as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -388,12 +390,13 @@ impl HostFiles {
             .map(|(bytes, _)| bytes)
     }
 
-    /// Opens `real` without blocking and without following a link, checks
-    /// the handle is a regular file, and reads at most `limit` bytes; with
-    /// the handle's permission bits.
+    /// Opens `real` without blocking and without following a link on its
+    /// path, checks the handle is a regular file, and reads at most `limit`
+    /// bytes, within what the run's budget has left; with the handle's
+    /// permission bits.
     fn open_regular(&self, real: &Path, limit: u64) -> Result<(Vec<u8>, Option<u32>), Refusal> {
         let unreadable = |e: std::io::Error| Refusal::Unreadable(e.to_string().to_lowercase());
-        let file = open_no_follow(real).map_err(unreadable)?;
+        let file = open::open_resolved(real).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
         if let Some(what) = what(meta.file_type()) {
             return Err(Refusal::NotRegular {
@@ -404,27 +407,66 @@ impl HostFiles {
         if meta.len() > limit {
             return Err(Refusal::TooLarge(limit));
         }
-        // Reserve the file's size in the run's total before reading it.
-        let before = self.read.fetch_add(meta.len(), Ordering::Relaxed);
-        if before.saturating_add(meta.len()) > MAX_HOST_BYTES_TOTAL {
-            return Err(Refusal::Total);
-        }
-        let mut bytes =
-            Vec::with_capacity(usize::try_from(meta.len().saturating_add(1)).unwrap_or(usize::MAX));
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > limit {
-            return Err(Refusal::TooLarge(limit));
-        }
+        let bytes = read_within(file, meta.len(), limit, &self.read, MAX_HOST_BYTES_TOTAL)?;
         Ok((bytes, mode_bits(&meta)))
     }
 }
 
+/// Reads `file`, whose size was reported as `reported` (at most `limit`),
+/// counting what it holds into `read`, the run's bytes, which may not pass
+/// `total`. The reported size is reserved first; the read stops one byte
+/// past the smaller of `limit` and what the budget had left, so a file
+/// that grows while it is read costs no more than the budget, and what it
+/// held beyond its reported size is counted too.
+///
+/// # Errors
+/// The read failed, the file holds more than `limit` ([`Refusal::TooLarge`])
+/// or more than the budget had left ([`Refusal::Total`]).
+fn read_within(
+    file: impl Read,
+    reported: u64,
+    limit: u64,
+    read: &AtomicU64,
+    total: u64,
+) -> Result<Vec<u8>, Refusal> {
+    let before = read.fetch_add(reported, Ordering::Relaxed);
+    let left = total.saturating_sub(before);
+    if reported > left {
+        return Err(Refusal::Total);
+    }
+    let cap = limit.min(left);
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(reported.saturating_add(1)).unwrap_or(usize::MAX));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Refusal::Unreadable(e.to_string().to_lowercase()))?;
+    let len = bytes.len() as u64;
+    if len > limit {
+        return Err(Refusal::TooLarge(limit));
+    }
+    if len > cap {
+        return Err(Refusal::Total);
+    }
+    // What it held beyond (or short of) its reported size.
+    if len > reported {
+        let grown = len - reported;
+        if read
+            .fetch_add(grown, Ordering::Relaxed)
+            .saturating_add(grown)
+            > total
+        {
+            return Err(Refusal::Total);
+        }
+    } else {
+        read.fetch_sub(reported - len, Ordering::Relaxed);
+    }
+    Ok(bytes)
+}
+
 /// Opens `real` for reading without blocking (a FIFO), without following a
 /// final link swapped in after it was resolved, and without taking a
-/// terminal: the one way podlift opens a host file (check the handle's type
-/// after). Used by the image archives too.
+/// terminal (check the handle's type after): the image archives' open.
+/// Host files are opened following no link on their whole path (`open`).
 ///
 /// # Errors
 /// The file cannot be opened.
@@ -558,6 +600,77 @@ mod tests {
                 other => panic!("{}: {other:?}", path.display()),
             }
         }
+    }
+
+    /// A reader that holds `len` bytes and counts what was taken of it.
+    struct Growing {
+        len: u64,
+        taken: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl std::io::Read for Growing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let left = self.len - self.taken.get();
+            let n = buf.len().min(usize::try_from(left).unwrap());
+            buf[..n].fill(b'x');
+            self.taken.set(self.taken.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    /// A file that reports 10 bytes but grows to 1000 while it is read,
+    /// with 100 bytes of the budget left: the read stops one byte past the
+    /// budget (it read up to its per-file limit of 1000 before) and the
+    /// run's count never passes the total.
+    #[test]
+    fn a_file_growing_while_read_cannot_overshoot_the_budget() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let total = 1_000;
+        let read = AtomicU64::new(total - 100);
+        let taken = std::rc::Rc::default();
+        let file = Growing {
+            len: 1_000,
+            taken: std::rc::Rc::clone(&taken),
+        };
+        assert_eq!(
+            super::read_within(file, 10, 1_000, &read, total),
+            Err(Refusal::Total)
+        );
+        assert_eq!(taken.get(), 101);
+        assert!(read.load(Ordering::Relaxed) <= total);
+        // Within the budget, growth is counted; a file that shrank gives back.
+        let read = AtomicU64::new(0);
+        let file = Growing {
+            len: 50,
+            taken: std::rc::Rc::default(),
+        };
+        assert_eq!(
+            super::read_within(file, 10, 1_000, &read, total)
+                .unwrap()
+                .len(),
+            50
+        );
+        assert_eq!(read.load(Ordering::Relaxed), 50);
+        let file = Growing {
+            len: 5,
+            taken: std::rc::Rc::default(),
+        };
+        assert_eq!(
+            super::read_within(file, 10, 1_000, &read, total)
+                .unwrap()
+                .len(),
+            5
+        );
+        assert_eq!(read.load(Ordering::Relaxed), 55);
+        // Past its own limit first: too large.
+        let file = Growing {
+            len: 60,
+            taken: std::rc::Rc::default(),
+        };
+        assert_eq!(
+            super::read_within(file, 10, 20, &read, total),
+            Err(Refusal::TooLarge(20))
+        );
     }
 
     #[test]
