@@ -449,7 +449,16 @@ fn place(diagnostic: &Diagnostic, sources: &Sources) -> String {
 
 fn place_of(diagnostic: &Diagnostic, sources: &Sources) -> String {
     let Some(span) = diagnostic.span else {
-        return "(no file)".to_string();
+        // A finding about an env file of the project's variables (`.env`)
+        // has no compose place, only its line.
+        return diagnostic
+            .related
+            .first()
+            .and_then(|r| r.place(sources))
+            .map_or_else(
+                || "(no file)".to_string(),
+                |(file, line)| format!("{file}:{line}"),
+            );
     };
     if let Some(service) = sources.service_at(span) {
         return service.to_string();

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::files::{display_path, read_file};
 use super::host_files::Use;
@@ -30,25 +31,33 @@ impl Loader<'_> {
                 failed = true;
                 continue;
             };
+            // In the sources, as every file read (an input no output may
+            // replace), so that a finding names its line as a place
+            // (`.env:3`), by file and line only: its text may hold secrets.
+            let file = self.sources.add(&shown, text);
+            let Some(text) = self.sources.get(file).map(|f| Arc::clone(&f.text)) else {
+                continue;
+            };
             match dotenv::parse(&text, &self.options.environment, self.host.tally()) {
                 Ok(pairs) => values.extend(pairs),
                 Err(e) => {
-                    // File and line only: a snippet of `.env` would show
-                    // the secrets on the lines around it.
-                    let message = format!(
-                        "cannot read env file `{}`, line {}: {}",
-                        shown.display(),
-                        e.line,
-                        e.message
-                    );
-                    self.diagnostics.push(if e.limit {
+                    let line = Span::line_start(file, &text, e.line);
+                    let message =
+                        format!("cannot read env file `{}`: {}", shown.display(), e.message);
+                    let diagnostic = if e.limit {
                         Diagnostic::error("limit-interpolation", message)
                             .help("write the values out instead of building them from each other")
                     } else {
                         Diagnostic::error("env-file-syntax", message).help(
                             "write one `NAME=value` per line; quote values with spaces or `#`",
                         )
-                    });
+                    };
+                    let label = if named_by.is_some() {
+                        Use::DotEnv.key()
+                    } else {
+                        "--env-file"
+                    };
+                    self.diagnostics.push(diagnostic.related(label, line));
                     failed = true;
                 }
             }

@@ -464,7 +464,8 @@ fn rows() -> Vec<Row> {
             &[
                 "limit-interpolation",
                 "grows past 1048576 bytes",
-                "`.env`, line 18:",
+                "cannot read env file `.env`:",
+                "note: at .env:18, in the `.env` (its text is not shown)",
             ],
         ),
         row(

@@ -205,3 +205,57 @@ fn an_env_file_line_is_a_related_place_the_schema_accepts() {
     value["diagnostics"][0]["related"][0]["text"] = Value::from("A=1");
     assert!(!schema_errors(&value).is_empty());
 }
+
+/// The project's own env files (`.env`, `--env-file`) are in the sources as
+/// a service's `env_file` is: a finding about one of their lines names it as
+/// a related place, file and line, in JSON and text, never the line's text
+/// (it said "line 3" in its message before).
+#[test]
+fn a_dot_env_line_is_a_related_place_never_its_text() {
+    let dir = common::compose_dir("services:\n  app:\n    image: a:${V:-1}\n");
+    std::fs::write(
+        dir.path().join(".env"),
+        "A=1\nTOKEN=FAKE_SECRET\nbad line FAKE_TOO\n",
+    )
+    .unwrap();
+    std::fs::copy(dir.path().join(".env"), dir.path().join("my.env")).unwrap();
+    for (args, label, file) in [
+        (&[][..], ".env", ".env"),
+        (&["--env-file", "my.env"][..], "--env-file", "my.env"),
+    ] {
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(args)
+            .run();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(!run.stdout.contains("FAKE"), "{}", run.stdout);
+        let value: Value = serde_json::from_str(&run.stdout).unwrap();
+        let errors = schema_errors(&value);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let found = &value["diagnostics"][0];
+        assert_eq!(found["code"], "env-file-syntax");
+        assert_eq!(
+            found["message"],
+            format!("cannot read env file `{file}`: a variable name contains a space")
+        );
+        assert_eq!(
+            found["related"],
+            serde_json::json!([{"label": label, "file": file, "line": 3}])
+        );
+        let run = Test::new()
+            .current_dir(dir.path())
+            .args(["check"])
+            .args(args)
+            .run();
+        assert!(
+            run.stderr.contains(&format!(
+                "note: at {file}:3, in the `{label}` (its text is not shown)"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("FAKE"), "{}", run.stderr);
+        assert!(!run.stderr.contains("line 3"), "{}", run.stderr);
+    }
+}

@@ -96,13 +96,11 @@ fn env_file_errors_name_the_file_and_line_only() {
             let run = convert(dir.path());
             assert_eq!(run.code, 1, "{}", run.stderr);
             assert!(run.stderr.contains("env-file-syntax"), "{}", run.stderr);
-            // The project's `.env` says the line in its message; a
-            // service's `env_file` names it as a second place, `FILE:LINE`.
-            let line = if file == ".env" {
-                "line 2".to_string()
-            } else {
-                format!("note: at {file}:2, in the `env_file` (its text is not shown)")
-            };
+            // The line as a second place, `FILE:LINE`, for the project's
+            // `.env` as for a service's `env_file` (`.env` said "line 2" in
+            // its message before).
+            let key = if file == ".env" { ".env" } else { "env_file" };
+            let line = format!("note: at {file}:2, in the `{key}` (its text is not shown)");
             assert!(run.stderr.contains(&line), "{}", run.stderr);
             assert!(run.stderr.contains(&format!("`{file}`")), "{}", run.stderr);
             for leaked in ["FAKE", "ghp_", "BEGIN"] {

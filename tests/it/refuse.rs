@@ -240,7 +240,7 @@ fn invalid_templates_in_env_files_are_refused_at_their_line() {
         ),
         (
             "A=1\nV=\"${hdds.version}\"\n",
-            "line 2: invalid interpolation",
+            "note: at .env:2, in the `.env`",
         ),
         ("V=${\n", "invalid interpolation `${`"),
         ("V=${A\n", "invalid interpolation `${A`"),
@@ -505,7 +505,10 @@ fn a_template_in_an_unused_default_is_checked_as_compose_checks_it() {
             ("compose.yaml", "services:\n  app:\n    image: nginx\n"),
             (".env", "A=1\nV=${A:-${B.c}}\n"),
         ],
-        &["`.env`, line 2: invalid interpolation `${B.c}`"],
+        &[
+            "cannot read env file `.env`: invalid interpolation `${B.c}`",
+            "note: at .env:2, in the `.env` (its text is not shown)",
+        ],
     );
     // a default that is fine is still only used when needed
     let dir = compose_dir("services:\n  app:\n    image: \"nginx:${A:-x}${UNSET:-${A}}\"\n");
