@@ -141,6 +141,10 @@ pub enum Refusal {
     Total,
     /// Reading failed: the reason, lowercase.
     Unreadable(String),
+    /// A config's or secret's `file:` that no service of the project uses
+    /// (those left out by their profile or the command line included): not
+    /// read, as compose does not.
+    Unused,
 }
 
 impl Refusal {
@@ -152,7 +156,7 @@ impl Refusal {
             Self::NotRegular { .. } => Diagnostic::error("host-file-not-regular", message),
             Self::Outside { .. } => Diagnostic::error("host-file-outside", message),
             Self::Total => Diagnostic::error("limit-host-files", message),
-            Self::Missing(_) | Self::TooLarge(_) | Self::Unreadable(_) => {
+            Self::Missing(_) | Self::TooLarge(_) | Self::Unreadable(_) | Self::Unused => {
                 Diagnostic::error("file-unreadable", message)
             }
         };
@@ -173,6 +177,7 @@ impl Refusal {
                 project.display()
             ),
             Self::TooLarge(limit) => format!("it holds more than {limit} bytes"),
+            Self::Unused => "no service of the project uses it, so it was not read".to_string(),
             Self::Total => format!(
                 "the project's host files hold more than {MAX_HOST_BYTES_TOTAL} bytes in all"
             ),
@@ -194,6 +199,7 @@ impl Refusal {
             Self::Missing(_) | Self::TooLarge(_) | Self::Unreadable(_) => {
                 "fix the path (relative to the compose file)".to_string()
             }
+            Self::Unused => "use it from a service of the project".to_string(),
         }
     }
 }

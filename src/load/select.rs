@@ -139,7 +139,7 @@ pub fn apply(
 /// The top-level volumes, configs, secrets and networks a service uses:
 /// (section, name, where it was written), as the selection reads them
 /// (the first part of a short-syntax mount, a bind's path too).
-fn uses(body: &Node) -> Vec<(&'static str, String, Span)> {
+pub(crate) fn uses(body: &Node) -> Vec<(&'static str, String, Span)> {
     let mut found = Vec::new();
     for item in body
         .get("volumes")

@@ -70,6 +70,8 @@ pub(crate) fn read_file_objects(
                     private = crate::model::credential::host_private(read);
                     Some(read.bytes.clone())
                 }
+                // Used by no service of the project: load read nothing.
+                Err(crate::load::host_files::Refusal::Unused) => None,
                 Err(refusal) => {
                     let singular = what.trim_end_matches('s');
                     reader.diagnostics.push(refusal.diagnostic(

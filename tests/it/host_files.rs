@@ -383,3 +383,35 @@ fn a_compose_file_on_a_pipe_is_read() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("kind: Deployment"));
 }
+
+/// A config's or secret's `file:` is read only when a service of the
+/// project uses it: not for a service of an inactive profile, one left out
+/// on the command line, or none at all (compose drops those unread and
+/// accepts them even when the file is missing). podlift read every one: a
+/// file outside the project or missing was an error, a large one cost the
+/// budget, whichever service used it.
+#[test]
+fn only_the_files_of_the_services_converted_are_read() {
+    let dir = common::compose_dir(
+        "services:\n  app:\n    image: busybox\n    configs: [used]\n  tool:\n    image: busybox\n    profiles: [ops]\n    secrets: [key]\n    configs: [tool]\nconfigs:\n  used: {file: used.txt}\n  tool: {file: ./missing.txt}\n  nobody: {file: ./also-missing.txt}\nsecrets:\n  key: {file: /etc/hostname}\n",
+    );
+    write(dir.path(), "used.txt", "used\n");
+    for extra in [&[][..], &["app"][..], &["--exclude", "tool"][..]] {
+        let run = convert(dir.path(), extra);
+        assert_eq!(run.code, 0, "{extra:?}: {}", run.stderr);
+        assert!(run.stdout.contains("used\n"), "{extra:?}: {}", run.stdout);
+        for never in ["missing.txt", "hostname", "tool"] {
+            assert!(!run.stderr.contains(never), "{extra:?}: {}", run.stderr);
+        }
+    }
+    // Its profile active: `tool`'s files are read, and refused.
+    let run = convert(dir.path(), &["--profile", "ops"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[host-file-outside]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`./missing.txt`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("config `nobody`"), "{}", run.stderr);
+}

@@ -1,7 +1,10 @@
 //! The host files the project's keys name, read once, in load: each
 //! service's `env_file`, `label_file` and bind mounts (what their host paths
-//! hold), each top-level config's and secret's `file:`. The model looks them up where they are named (the span
-//! of the path and the path it resolves to) and opens nothing itself.
+//! hold), the `file:` of each top-level config and secret one of them uses
+//! (one no service of the project uses is not read:
+//! [`super::Refusal::Unused`]). The model looks them up where they are named
+//! (the span of the path and the path it resolves to) and opens nothing
+//! itself.
 //!
 //! What is read is what the model used to read: the services of the project
 //! (not those of inactive profiles, nor those left out by `SERVICE...` or
@@ -11,13 +14,14 @@
 //! alias, `extends` or a merge copies it into another service: each copy is
 //! the same file, and the model finds it under the same place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::bind::{BindRead, bind_path, bind_source, read_bind};
 use super::{HostFile, HostFiles, Refusal, Use};
 use crate::load::MAX_FILE_BYTES;
+use crate::load::select::uses;
 use crate::load::yaml::{Node, Value};
 use crate::source::{FileId, Sources, Span};
 
@@ -132,6 +136,17 @@ pub(crate) fn read_named(
         registered: HashMap::new(),
         named: Named::default(),
     };
+    // The configs and secrets the project's services use: only their
+    // files are read (a file only a service left out uses, by its profile
+    // or the command line, costs no budget and is not opened).
+    let used: HashSet<(&str, String)> = root
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|(_, body)| uses(body))
+        .map(|(kind, name, _)| (kind, name))
+        .collect();
     for (key, value) in root.as_map().unwrap_or_default() {
         match key.scalar().as_deref() {
             Some("services") => {
@@ -139,10 +154,15 @@ pub(crate) fn read_named(
                     reading.service(body);
                 }
             }
-            Some("configs" | "secrets") => {
-                for (_, body) in value.as_map().unwrap_or_default() {
-                    if let Some(file) = body.get("file") {
+            Some(kind @ ("configs" | "secrets")) => {
+                for (name, body) in value.as_map().unwrap_or_default() {
+                    let Some(file) = body.get("file") else {
+                        continue;
+                    };
+                    if name.scalar().is_some_and(|n| used.contains(&(kind, n))) {
                         reading.file(file);
+                    } else {
+                        reading.unused(file);
                     }
                 }
             }
@@ -234,6 +254,14 @@ impl Reading<'_> {
         self.named.files.insert(key, read);
     }
 
+    /// A config's or secret's `file:` that no service of the project uses:
+    /// not read.
+    fn unused(&mut self, node: &Node) {
+        if let Some(key) = self.path(node) {
+            self.named.files.entry(key).or_insert(Err(Refusal::Unused));
+        }
+    }
+
     /// Registers `text`, read from `path`, in the sources (once for the
     /// same text of the same file).
     fn register(&mut self, path: &Path, text: String) -> (Arc<str>, FileId) {
@@ -286,7 +314,7 @@ mod tests {
         std::fs::write(dir.path().join("a.env"), "A=1\n").unwrap();
         std::fs::write(dir.path().join("l.labels"), "L=1\n").unwrap();
         std::fs::write(dir.path().join("c.txt"), [0xff]).unwrap();
-        let text = "x: &e [a.env]\nservices:\n  s1: {env_file: *e, label_file: l.labels}\n  s2: {env_file: *e}\nconfigs:\n  c: {file: c.txt}\n";
+        let text = "x: &e [a.env]\nservices:\n  s1: {env_file: *e, label_file: l.labels, configs: [c]}\n  s2: {env_file: *e}\nconfigs:\n  c: {file: c.txt}\n  d: {file: c.txt}\n";
         let root = crate::load::yaml::parse(text, FileId(0)).unwrap();
         let host = HostFiles::new(dir.path(), &[], Tally::default());
         let mut sources = Sources::default();
@@ -308,6 +336,15 @@ mod tests {
                 .unwrap()
                 .bytes,
             [0xff]
+        );
+        // Used by no service: not read.
+        let unused = root.get("configs").unwrap().get("d").unwrap();
+        let unused = unused.get("file").unwrap();
+        assert_eq!(
+            named
+                .file(unused.span, &dir.path().join("c.txt"))
+                .unwrap_err(),
+            Refusal::Unused
         );
         // Named elsewhere, or resolving elsewhere: not read.
         assert!(matches!(
