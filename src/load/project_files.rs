@@ -52,12 +52,15 @@ impl Loader<'_> {
                             "write one `NAME=value` per line; quote values with spaces or `#`",
                         )
                     };
-                    let label = if named_by.is_some() {
-                        Use::DotEnv.key()
-                    } else {
-                        "--env-file"
+                    // The compose line that names it, if one does: an
+                    // `include`'s `env_file` (or its directory's `.env`).
+                    let (label, at) = match named_by {
+                        None => ("--env-file", None),
+                        Some((Use::Include, span)) if *required => ("env_file", *span),
+                        Some((_, span)) => (Use::DotEnv.key(), *span),
                     };
-                    self.diagnostics.push(diagnostic.related(label, line));
+                    self.diagnostics
+                        .push(diagnostic.at_opt(at).related(label, line));
                     failed = true;
                 }
             }

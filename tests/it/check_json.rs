@@ -259,3 +259,33 @@ fn a_dot_env_line_is_a_related_place_never_its_text() {
         assert!(!run.stderr.contains("line 3"), "{}", run.stderr);
     }
 }
+
+/// An `include`'s `env_file`: the finding is at the compose line that names
+/// it, with the env file's line as its related place.
+#[test]
+fn an_include_env_file_line_is_a_related_place() {
+    let dir = common::compose_dir(
+        "include:\n  - path: sub/compose.yaml\n    env_file: sub/vars.env\nservices:\n  app:\n    image: a:1\n",
+    );
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("sub/compose.yaml"),
+        "services:\n  b:\n    image: b:1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("sub/vars.env"), "A=1\nbad line FAKE\n").unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("FAKE"), "{}", run.stdout);
+    let value: Value = serde_json::from_str(&run.stdout).unwrap();
+    let found = &value["diagnostics"][0];
+    assert_eq!(found["code"], "env-file-syntax", "{}", run.stdout);
+    assert_eq!(found["file"], "compose.yaml", "{}", run.stdout);
+    assert_eq!(
+        found["related"],
+        serde_json::json!([{"label": "env_file", "file": "sub/vars.env", "line": 2}])
+    );
+}
