@@ -1,75 +1,238 @@
-//! One Pod of every service, planned from the shared [`Context`]: the
-//! checks that only one Pod needs (ports, replicas, network privilege,
-//! pod-wide values, process settings), its loopback addresses, Services and
-//! `/etc/hosts`. Several Pods are planned by [`crate::plan::split`].
+//! One Pod, planned from the shared [`Context`] and its [`Group`]: the one
+//! Pod of every service and each of several Pods go through the same
+//! [`plan`]. What a Pod takes from outside its own containers comes as a
+//! [`Part`]: the one Pod of every service takes the whole context
+//! ([`Part::whole`]); several Pods each take their share, joined by the
+//! address map and their peers' Services ([`crate::plan::split::parts`]).
+//! Here run the checks each Pod needs for itself (ports, replicas, network
+//! privilege, pod-wide values, process settings), and its loopback init is
+//! made.
 
-use crate::diagnostic::Diagnostics;
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
+use crate::plan::address_map::AddressMap;
 use crate::plan::auto::Alone;
 use crate::plan::context::Context;
 use crate::plan::group::Group;
+use crate::plan::storage::Storage;
 use crate::plan::{
-    ContainerPlan, Layout, LoopbackInit, PodLevel, PodPlan, checks, inbound_rules, init_image,
-    pod_level, ports, process,
+    ContainerPlan, Controller, HostAlias, LoopbackInit, PodLevel, PodPlan, Role, ServicePlan,
+    checks, inbound_rules, init_image, pod_level, ports, process,
 };
 
-/// The plan of the one Pod `group` (every service of the project).
-pub(crate) fn one(context: Context<'_>, group: &Group, diagnostics: &mut Diagnostics) -> PodPlan {
-    let Context {
-        project,
-        options,
-        containers,
-        mut services,
-        addresses,
-        host_aliases,
+/// What one Pod takes beside the shared context: its containers and its
+/// share of the storage, Services, names and the address map.
+#[derive(Default)]
+pub(crate) struct Part {
+    /// Its containers, in the context's order.
+    pub containers: Vec<ContainerPlan>,
+    /// The volumes, ConfigMaps, Secrets and claims they mount.
+    pub storage: Storage,
+    /// Its Services.
+    pub services: Vec<ServicePlan>,
+    /// Its `/etc/hosts` entries.
+    pub host_aliases: Vec<HostAlias>,
+    /// The project's address map, when another Pod's addresses are in it.
+    pub map: Option<Arc<AddressMap>>,
+    /// In the node's network or in none: it claims no address and
+    /// translates none (its rules would be the node's).
+    pub isolated: bool,
+}
+
+impl Part {
+    /// The one Pod of every service: the whole context, taken out of it.
+    pub(crate) fn whole(context: &mut Context<'_>) -> Self {
+        Self {
+            containers: std::mem::take(&mut context.containers),
+            storage: std::mem::take(&mut context.storage),
+            services: std::mem::take(&mut context.services),
+            host_aliases: std::mem::take(&mut context.host_aliases),
+            map: None,
+            isolated: false,
+        }
+    }
+}
+
+/// The plan of `group`'s Pod from the shared `context` and its `part`.
+pub(crate) fn plan(
+    context: &Context<'_>,
+    group: &Group,
+    part: Part,
+    diagnostics: &mut Diagnostics,
+) -> PodPlan {
+    let Part {
+        mut containers,
         storage,
-        ..
-    } = context;
+        mut services,
+        host_aliases,
+        map,
+        isolated,
+    } = part;
+    let project = context.project;
+    warn_shared_privilege(context, group, diagnostics);
+    fix_roles(&mut containers, project, diagnostics);
     ports::check_ports(
         &containers,
         project,
-        &options.allow_shared_ports,
-        Layout::OnePod,
+        &context.options.allow_shared_ports,
+        context.grouping.layout,
         diagnostics,
     );
-    let inbound = if options.inbound_dnat {
-        inbound_rules(&containers, true, &mut services)
-    } else {
-        Vec::new()
-    };
-    let loopback = (!addresses.all.is_empty()).then(|| {
-        let mut init = LoopbackInit {
-            image: String::new(),
-            privileged: options.privileged_init,
-            addresses: addresses.all.clone(),
-            map: None,
-            inbound,
-        };
-        init.image = init_image(project, options, init.needs_iptables());
-        init
-    });
-    checks::check_replicas(project, diagnostics);
-    if project.services.len() > 1 {
-        for service in &project.services {
-            checks::warn_network_privilege(service, "every container of the Pod", diagnostics);
-        }
-    }
+    let loopback = loopback(context, &containers, &mut services, map, isolated);
+    // Pod-level settings come from the Pod's own services only.
     let pod = settings(project, group, &containers, diagnostics);
+    let replicas = replicas(context, group, &containers, &storage, diagnostics);
     PodPlan {
-        pod,
-        replicas: 1,
-        reason: None,
         project: project.name.clone(),
         name: group.pod.clone(),
         loopback,
+        // Set once every Pod is planned (`start_order::plan_waits`).
         wait: None,
         containers,
         host_aliases,
         storage,
         services,
+        pod,
+        replicas,
         network_policy: None,
+        reason: None,
     }
+}
+
+/// The init container that claims the Pod's preset addresses (its
+/// containers' and those nobody declares) and sends inbound traffic to
+/// them: the ports its Services carry, every declared one when several Pods
+/// call each other, the published ones with `--inbound-dnat` in the one Pod.
+fn loopback(
+    context: &Context<'_>,
+    containers: &[ContainerPlan],
+    services: &mut [ServicePlan],
+    map: Option<Arc<AddressMap>>,
+    isolated: bool,
+) -> Option<LoopbackInit> {
+    let (project, options) = (context.project, context.options);
+    if isolated {
+        return None;
+    }
+    let mut addresses: Vec<IpAddr> = containers
+        .iter()
+        .flat_map(|c| c.addresses.iter().copied())
+        .chain(context.undeclared.iter().copied())
+        .collect();
+    addresses.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+    addresses.dedup();
+    let one_pod = context.one_pod();
+    let inbound = if one_pod && !options.inbound_dnat {
+        Vec::new()
+    } else {
+        inbound_rules(containers, one_pod, services)
+    };
+    let mut init = LoopbackInit {
+        image: String::new(),
+        privileged: options.privileged_init,
+        addresses,
+        map,
+        inbound,
+    };
+    init.image = init_image(project, options, init.needs_iptables());
+    (!init.addresses.is_empty() || init.needs_iptables()).then_some(init)
+}
+
+/// A service that can change its network namespace changes it for the
+/// other members of its Pod too.
+fn warn_shared_privilege(context: &Context<'_>, group: &Group, diagnostics: &mut Diagnostics) {
+    let project = context.project;
+    if group.members.len() < 2 {
+        return;
+    }
+    for member in &group.members {
+        let Some(service) = member.of(project) else {
+            continue;
+        };
+        if checks::network_privilege(service).is_none() {
+            continue;
+        }
+        let peers = if context.one_pod() {
+            "every container of the Pod".to_string()
+        } else {
+            let others: Vec<String> = group
+                .members
+                .iter()
+                .filter(|m| *m != member)
+                .map(|m| format!("`{}`", m.name(project)))
+                .collect();
+            format!("the other services of its Pod ({})", others.join(", "))
+        };
+        checks::warn_network_privilege(service, &peers, diagnostics);
+    }
+}
+
+/// Sidecars and init containers order start inside a Pod only: one that no
+/// member of its own Pod waits for becomes an ordinary container. (Across
+/// Pods, `start_order::plan_waits` makes the dependent's Pod wait; in the
+/// one Pod of every service each has its dependents beside it.)
+fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
+    let members: HashSet<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+    let waited: HashSet<String> = containers
+        .iter()
+        .flat_map(|c| c.depends_on.iter())
+        .filter(|d| members.contains(d.as_str()))
+        .cloned()
+        .collect();
+    for container in containers.iter_mut() {
+        if container.role != Role::Container && !waited.contains(&container.service) {
+            if container.role == Role::Init {
+                let span = project.service(&container.service).map(|s| s.name.span);
+                diagnostics.push(
+                    Diagnostic::warning("split-one-shot", format!("one-shot service `{}` runs in its own Deployment, which restarts it after it exits", container.service))
+                        .at_opt(span)
+                        .help("keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job"),
+                );
+            }
+            container.role = Role::Container;
+        }
+    }
+    containers.sort_by_key(|c| c.role == Role::Container);
+}
+
+/// How many copies of the Pod run. The one Pod of every service runs once:
+/// a service's replicas would copy the whole stack (an error). A Pod of a
+/// group runs as many as its members ask, and copies would share its
+/// claims unless a StatefulSet gives each its own.
+fn replicas(
+    context: &Context<'_>,
+    group: &Group,
+    containers: &[ContainerPlan],
+    storage: &Storage,
+    diagnostics: &mut Diagnostics,
+) -> u32 {
+    if context.one_pod() {
+        checks::check_replicas(context.project, diagnostics);
+        return 1;
+    }
+    let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
+    if replicas > 1
+        && !storage.claims.is_empty()
+        && context.options.controller != Controller::StatefulSet
+    {
+        let span = group
+            .members
+            .first()
+            .and_then(|m| m.of(context.project))
+            .map(|s| s.name.span);
+        let name = &group.name;
+        diagnostics.push(
+            Diagnostic::error("replicas-stateful", format!("group `{name}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
+                .at_opt(span)
+                .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
+        );
+    }
+    replicas
 }
 
 /// The Pod-wide settings of `group`'s Pod, from its own services and
@@ -88,7 +251,6 @@ pub(crate) fn settings(
     process::note_shared_pid(project, containers, diagnostics);
     pod
 }
-
 #[cfg(test)]
 mod tests {
     use crate::diagnostic::Diagnostics;
