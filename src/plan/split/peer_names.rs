@@ -80,6 +80,14 @@ fn claims(project: &Project) -> Vec<Claim> {
     out
 }
 
+/// A name being placed: the compose service it is a name of, and where the
+/// compose file gives it.
+#[derive(Clone, Copy)]
+struct NameOf<'n> {
+    target: &'n str,
+    span: Span,
+}
+
 /// Each group's `hostAliases`, built name by name.
 struct Table {
     by_ip: BTreeMap<IpAddr, Vec<String>>,
@@ -203,10 +211,10 @@ impl<'a> Namer<'a> {
     fn place(
         &mut self,
         name: &str,
-        target: &str,
-        span: Span,
+        of: NameOf<'_>,
         diagnostics: &mut Diagnostics,
     ) -> Option<IpAddr> {
+        let NameOf { target, span } = of;
         // No Service: nothing of the peer can be reached from another Pod
         // (`split-no-ports` says so when it has a preset address).
         let &(g, i) = self.service_of.get(target)?;
@@ -223,7 +231,7 @@ impl<'a> Namer<'a> {
                 type_: None,
                 ports: service.ports.clone(),
             };
-            self.name_service(g, service, target, span, diagnostics);
+            self.name_service(g, service, of, diagnostics);
             return None;
         }
         let address = self.mapped_address(target);
@@ -240,17 +248,17 @@ impl<'a> Namer<'a> {
         address
     }
 
-    /// Adds `service`, a Service for another name of `target`, unless the
+    /// Adds `service`, a Service for another name of `of.target`, unless the
     /// name is taken: by `target` itself (a second `links` alias), silently;
     /// by another service, with a warning, since the name reaches that one.
     fn name_service(
         &mut self,
         g: usize,
         service: ServicePlan,
-        target: &str,
-        span: Span,
+        of: NameOf<'_>,
         diagnostics: &mut Diagnostics,
     ) {
+        let NameOf { target, span } = of;
         match self.taken.get(&service.name) {
             Some(holder) if holder == target => {}
             Some(holder) => diagnostics.push(
@@ -283,7 +291,11 @@ impl<'a> Namer<'a> {
                 continue;
             };
             self.add(g, self.own_address(target), &claim.name);
-            if let Some(ip) = self.place(&claim.name, target, claim.span, diagnostics) {
+            let of = NameOf {
+                target,
+                span: claim.span,
+            };
+            if let Some(ip) = self.place(&claim.name, of, diagnostics) {
                 self.everywhere.push((g, ip, claim.name));
             }
         }
@@ -311,7 +323,11 @@ impl<'a> Namer<'a> {
                 } else if let Some(ip) = self.mapped_address(target) {
                     Some(ip)
                 } else {
-                    self.place(&alias, target, link.service.span, diagnostics)
+                    let of = NameOf {
+                        target,
+                        span: link.service.span,
+                    };
+                    self.place(&alias, of, diagnostics)
                 };
                 if let Some(ip) = ip {
                     self.add(g, ip, &alias);
