@@ -515,3 +515,82 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{ContainerPlan, HealthProbe, PlanOptions, plan_text};
+
+    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<&'static str>) {
+        let (pod, diagnostics) = plan_text(text, options);
+        let codes = diagnostics.items().iter().map(|d| d.code).collect();
+        (pod.containers, codes)
+    }
+
+    fn of<'a>(containers: &'a [ContainerPlan], service: &str) -> &'a ContainerPlan {
+        containers.iter().find(|c| c.service == service).unwrap()
+    }
+
+    const CHECKED: &str = "services:
+  db:
+    image: db
+    healthcheck: {test: [CMD, check], interval: 5s}
+    x-podlift: {health-probe: liveness}
+  cache:
+    image: c
+    healthcheck: {test: [CMD, check]}
+  app:
+    image: a
+    depends_on: {db: {condition: service_healthy}, cache: {condition: service_started}}
+";
+
+    #[test]
+    fn only_a_service_waited_for_as_healthy_gets_a_start_gate() {
+        let (containers, _) = planned(CHECKED, &PlanOptions::default());
+        let db = &of(&containers, "db").details;
+        let gate = db.startup.as_ref().unwrap();
+        assert_eq!(gate.command, ["check"]);
+        // Ten minutes at the check's five-second interval.
+        assert_eq!(gate.failure_threshold, 120);
+        assert!(of(&containers, "cache").details.startup.is_none());
+        assert!(of(&containers, "app").details.startup.is_none());
+    }
+
+    #[test]
+    fn the_services_own_health_probe_choice_wins_over_the_flag() {
+        let options = PlanOptions {
+            health_probe: HealthProbe::Readiness,
+            ..PlanOptions::default()
+        };
+        let (containers, _) = planned(CHECKED, &options);
+        let db = &of(&containers, "db").details;
+        assert_eq!(db.health_probe, HealthProbe::Liveness);
+        let cache = &of(&containers, "cache").details;
+        assert_eq!(cache.health_probe, HealthProbe::Readiness);
+        assert!(cache.probe.is_some());
+        let (containers, _) = planned(CHECKED, &PlanOptions::default());
+        assert!(of(&containers, "cache").details.probe.is_none());
+    }
+
+    #[test]
+    fn a_numeric_user_runs_as_its_ids_and_others_are_reported() {
+        let text = "services:
+  a: {image: a, user: '1000:2000'}
+  b: {image: b, user: '0'}
+  c: {image: c, user: 'www-data'}
+  d: {image: d, user: '99999999999'}
+";
+        let (containers, codes) = planned(text, &PlanOptions::default());
+        let ids = |s: &str| {
+            let d = &of(&containers, s).details;
+            (d.run_as_user, d.run_as_group, d.run_as_non_root)
+        };
+        assert_eq!(ids("a"), (Some(1000), Some(2000), false));
+        assert_eq!(ids("b"), (Some(0), None, false));
+        assert_eq!(ids("c"), (None, None, false));
+        assert_eq!(ids("d"), (None, None, false));
+        assert!(
+            codes.contains(&"user-name") && codes.contains(&"user-invalid"),
+            "{codes:?}"
+        );
+    }
+}

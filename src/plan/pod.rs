@@ -177,6 +177,9 @@ fn warn_shared_privilege(context: &Context<'_>, group: &Group, diagnostics: &mut
 /// Pods, `start_order::plan_waits` makes the dependent's Pod wait; in the
 /// one Pod of every service each has its dependents beside it.)
 fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
+    if containers.iter().all(|c| c.role == Role::Container) {
+        return;
+    }
     let members: HashSet<&str> = containers.iter().map(|c| c.service.as_str()).collect();
     let waited: HashSet<String> = containers
         .iter()
@@ -254,7 +257,7 @@ pub(crate) fn settings(
 #[cfg(test)]
 mod tests {
     use crate::diagnostic::Diagnostics;
-    use crate::plan::{PlanOptions, Strategy, plan, plan_text, project_text};
+    use crate::plan::{PlanOptions, PodPlan, Strategy, plan, plan_text, project_text};
 
     const TEXT: &str = "name: shop
 services:
@@ -315,5 +318,178 @@ networks: {n: {}}
         plan(&project, &options, &mut diagnostics);
         let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
         assert!(!codes.contains(&"start-order"), "{codes:?}");
+    }
+
+    fn plan_with(text: &str, options: &PlanOptions) -> (crate::plan::Plan, Diagnostics) {
+        let (project, mut diagnostics) = project_text(text);
+        let plan = plan(&project, options, &mut diagnostics);
+        (plan, diagnostics)
+    }
+
+    fn split() -> PlanOptions {
+        PlanOptions {
+            strategy: Strategy::Split,
+            ..PlanOptions::default()
+        }
+    }
+
+    fn codes(diagnostics: &Diagnostics) -> Vec<&str> {
+        diagnostics.items().iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn each_pod_claims_its_own_addresses_and_the_undeclared_ones_and_reads_the_map() {
+        let text = "services:
+  a: {image: a, expose: ['80'], networks: {n: {ipv4_address: 10.9.0.2}}}
+  b: {image: b, expose: ['81'], networks: {n: {ipv4_address: 10.9.0.3}}}
+  h: {image: h, network_mode: host}
+networks: {n: {}}
+";
+        let extra: std::net::IpAddr = "10.9.0.9".parse().unwrap();
+        let options = PlanOptions {
+            extra_addresses: vec![extra],
+            ..split()
+        };
+        let (plan, _) = plan_with(text, &options);
+        let loopbacks: Vec<(&str, Option<Vec<String>>, bool)> = plan
+            .pods
+            .iter()
+            .map(|p| {
+                let addresses = p
+                    .loopback
+                    .as_ref()
+                    .map(|l| l.addresses.iter().map(ToString::to_string).collect());
+                let map = p.loopback.as_ref().is_some_and(|l| l.map.is_some());
+                (p.name.as_str(), addresses, map)
+            })
+            .collect();
+        let own = |a: &str| Some(vec![a.to_string(), extra.to_string()]);
+        assert_eq!(
+            loopbacks,
+            [
+                ("default-a", own("10.9.0.2"), true),
+                ("default-b", own("10.9.0.3"), true),
+                // In the node's network: no init container at all.
+                ("default-h", None, false),
+            ]
+        );
+        // The one Pod claims every address and translates none.
+        let (plan, _) = plan_with(
+            text,
+            &PlanOptions {
+                strategy: Strategy::Pod,
+                ..options
+            },
+        );
+        let loopback = plan.pods[0].loopback.as_ref().unwrap();
+        assert_eq!(loopback.addresses.len(), 3);
+        assert!(loopback.map.is_none() && loopback.inbound.is_empty());
+    }
+
+    #[test]
+    fn inbound_rules_cover_published_ports_in_the_one_pod_and_every_port_across_pods() {
+        let text = "services:
+  a: {image: a, ports: ['8080:80'], expose: ['90'], networks: {n: {ipv4_address: 10.9.0.2}}}
+networks: {n: {}}
+";
+        let ports = |options| {
+            let (plan, _) = plan_with(text, &options);
+            let pod: &PodPlan = &plan.pods[0];
+            pod.loopback
+                .as_ref()
+                .map(|l| l.inbound.iter().map(|r| r.port).collect::<Vec<u16>>())
+                .unwrap_or_default()
+        };
+        assert!(
+            ports(PlanOptions::default()).is_empty(),
+            "opt-in in one Pod"
+        );
+        let dnat = PlanOptions {
+            inbound_dnat: true,
+            ..PlanOptions::default()
+        };
+        assert_eq!(ports(dnat), [80]);
+        assert_eq!(ports(split()), [80, 90]);
+    }
+
+    #[test]
+    fn replicas_copy_a_group_but_are_an_error_in_the_one_pod() {
+        let text = "services:
+  a: {image: a, deploy: {replicas: 3}}
+  b: {image: b, deploy: {replicas: 2}, volumes: ['data:/d']}
+volumes: {data: {}}
+";
+        let (plan, diagnostics) = plan_with(text, &split());
+        let replicas: Vec<u32> = plan.pods.iter().map(|p| p.replicas).collect();
+        assert_eq!(replicas, [3, 2]);
+        let found = codes(&diagnostics);
+        assert_eq!(
+            found.iter().filter(|c| **c == "replicas-stateful").count(),
+            1,
+            "{found:?}"
+        );
+        let statefulset = PlanOptions {
+            controller: crate::plan::Controller::StatefulSet,
+            ..split()
+        };
+        let (_, diagnostics) = plan_with(text, &statefulset);
+        assert!(!codes(&diagnostics).contains(&"replicas-stateful"));
+        let (plan, diagnostics) = plan_with(text, &PlanOptions::default());
+        assert_eq!(plan.pods[0].replicas, 1);
+        let found = codes(&diagnostics);
+        assert_eq!(found.iter().filter(|c| **c == "replicas").count(), 2);
+    }
+
+    #[test]
+    fn network_privilege_is_said_for_the_services_that_share_the_pod() {
+        let text = "services:
+  vpn: {image: v, cap_add: [NET_ADMIN], x-podlift: {group: g}}
+  app: {image: a, x-podlift: {group: g}}
+  alone: {image: b, cap_add: [NET_ADMIN]}
+";
+        let messages = |options| {
+            let (_, diagnostics) = plan_with(text, &options);
+            diagnostics
+                .items()
+                .iter()
+                .filter(|d| d.code == "shared-network-privilege")
+                .map(|d| d.message.clone())
+                .collect::<Vec<String>>()
+        };
+        let split = messages(split());
+        assert_eq!(split.len(), 1, "{split:?}");
+        assert!(
+            split[0].contains("`vpn`") && split[0].contains("(`app`)"),
+            "{split:?}"
+        );
+        let one = messages(PlanOptions::default());
+        assert_eq!(one.len(), 2, "{one:?}");
+        assert!(one.iter().all(|m| m.contains("every container of the Pod")));
+    }
+
+    #[test]
+    fn a_one_shot_service_alone_in_its_pod_becomes_a_container_with_a_warning() {
+        let text = "services:
+  migrate: {image: m}
+  app: {image: a, depends_on: {migrate: {condition: service_completed_successfully}}}
+";
+        let (plan, diagnostics) = plan_with(text, &split());
+        let roles: Vec<(&str, crate::plan::Role)> = plan
+            .pods
+            .iter()
+            .flat_map(|p| p.containers.iter().map(|c| (c.service.as_str(), c.role)))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("migrate", crate::plan::Role::Container),
+                ("app", crate::plan::Role::Container)
+            ]
+        );
+        assert!(codes(&diagnostics).contains(&"split-one-shot"));
+        // In the one Pod its dependent is beside it: it stays an init container.
+        let (plan, diagnostics) = plan_with(text, &PlanOptions::default());
+        assert_eq!(plan.pods[0].containers[0].role, crate::plan::Role::Init);
+        assert!(!codes(&diagnostics).contains(&"split-one-shot"));
     }
 }

@@ -365,3 +365,86 @@ impl<'a> Namer<'a> {
         (aliases, self.extra)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
+
+    fn split(text: &str) -> (Plan, Vec<&'static str>) {
+        let (project, mut diagnostics) = project_text(text);
+        let options = PlanOptions {
+            strategy: Strategy::Split,
+            ..PlanOptions::default()
+        };
+        let plan = plan(&project, &options, &mut diagnostics);
+        let codes = diagnostics.items().iter().map(|d| d.code).collect();
+        (plan, codes)
+    }
+
+    #[test]
+    fn a_peers_other_names_get_services_and_a_dotted_one_hosts_entries() {
+        let text = "services:
+  db:
+    image: db
+    container_name: legacy-db
+    expose: ['5432']
+    networks: {n: {ipv4_address: 10.9.0.2, aliases: [db.internal]}}
+  app: {image: app, expose: ['80']}
+networks: {n: {}}
+";
+        let (plan, codes) = split(text);
+        assert!(!codes.contains(&"split-name"), "{codes:?}");
+        let db = &plan.pods[0];
+        let services: Vec<&str> = db.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(services, ["db", "legacy-db"]);
+        // In its own Pod every name is at its own address.
+        let own: Vec<(String, Vec<String>)> = db
+            .host_aliases
+            .iter()
+            .map(|h| (h.ip.to_string(), h.names.clone()))
+            .collect();
+        assert_eq!(
+            own,
+            [(
+                "10.9.0.2".to_string(),
+                vec![
+                    "db".to_string(),
+                    "legacy-db".to_string(),
+                    "db.internal".to_string()
+                ]
+            )]
+        );
+        // Elsewhere only the name no Service can carry, at the mapped address.
+        let app = &plan.pods[1];
+        let names: Vec<(String, Vec<String>)> = app
+            .host_aliases
+            .iter()
+            .map(|h| (h.ip.to_string(), h.names.clone()))
+            .collect();
+        assert!(
+            names.contains(&("10.9.0.2".to_string(), vec!["db.internal".to_string()])),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_another_service_holds_is_not_taken_twice() {
+        let text = "services:
+  a: {image: a, expose: ['80'], links: ['b:c']}
+  b: {image: b, expose: ['81']}
+  c: {image: c, expose: ['82']}
+";
+        let (plan, codes) = split(text);
+        let services: Vec<&str> = plan
+            .pods
+            .iter()
+            .flat_map(|p| p.services.iter().map(|s| s.name.as_str()))
+            .collect();
+        assert_eq!(
+            services.iter().filter(|s| **s == "c").count(),
+            1,
+            "{services:?}"
+        );
+        assert!(codes.contains(&"split-name"), "{codes:?}");
+    }
+}
