@@ -240,7 +240,7 @@ fn replicas(
 
 /// The Pod-wide settings of `group`'s Pod, from its own services and
 /// `containers`, with what they change for the services that did not ask.
-pub(crate) fn settings(
+fn settings(
     project: &Project,
     group: &Group,
     containers: &[ContainerPlan],
