@@ -272,21 +272,31 @@ pub fn check_references(project: &Project, diagnostics: &mut Diagnostics) {
 }
 
 /// Plans each Pod of `grouping` from one shared context: the project-wide
-/// checks run once, then each Pod's own.
+/// checks run once, then each Pod is planned from its group and its part of
+/// the context (the whole of it for the one Pod of every service).
 fn plan_pods(
     project: &Project,
     options: &PlanOptions,
     grouping: &group::Grouping,
     diagnostics: &mut Diagnostics,
 ) -> Vec<PodPlan> {
-    let context = context::Context::new(project, options, grouping, diagnostics);
-    match grouping.groups.first() {
-        Some(group) if context.one_pod() => vec![pod::one(context, group, diagnostics)],
-        _ => split::pods(&context, diagnostics),
-    }
+    let mut context = context::Context::new(project, options, grouping, diagnostics);
+    let parts = if context.one_pod() {
+        vec![pod::Part::whole(&mut context)]
+    } else {
+        split::parts(&mut context, diagnostics)
+    };
+    let pods: Vec<PodPlan> = grouping
+        .groups
+        .iter()
+        .zip(parts)
+        .map(|(group, part)| pod::plan(&context, group, part, diagnostics))
+        .collect();
+    split::note_unshared(&pods, diagnostics);
+    pods
 }
 
-/// Everything the renderer needs for the one Pod.
+/// Everything the renderer needs for one Pod.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodPlan {
     /// The compose project name.

@@ -162,18 +162,27 @@ pub fn startup_probe(check: &Healthcheck, budget: Option<Duration>) -> Probe {
     gate
 }
 
-/// The details of one service's container; `gate`: a dependent waits for
-/// its health check (`service_healthy`); `secrets` names the Secret of its
-/// credentials.
+/// What every container's [`Details`] are planned from, made once for the
+/// project.
+pub(crate) struct DetailsContext<'a> {
+    /// The project's storage: each service's mounts.
+    pub storage: &'a Storage,
+    /// `--health-probe` (a service's `x-podlift.health-probe` wins).
+    pub health_probe: HealthProbe,
+    /// Services a dependent waits for with `service_healthy`: they get a
+    /// start gate.
+    pub gated: HashSet<&'a str>,
+    /// Names the Secret of each service's credentials.
+    pub secrets: SecretNames,
+}
+
+/// The details of one service's container.
 pub(crate) fn details(
     service: &Service,
-    storage: &Storage,
-    health_probe: HealthProbe,
-    gate: bool,
-    secrets: &mut SecretNames,
+    context: &mut DetailsContext<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Details {
-    let (env, env_secret) = plan_env(service, secrets);
+    let (env, env_secret) = plan_env(service, &mut context.secrets);
     // A set beside the list keeps the first-seen order and stays linear in
     // the ports (a range `1-65535` is 65,535 of them).
     let mut ports: Vec<(u16, Protocol)> = Vec::new();
@@ -183,44 +192,9 @@ pub(crate) fn details(
             ports.push((port.target, port.protocol));
         }
     }
-    let image_user = from_image::image_user(service);
-    let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
-        let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
-        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
-            (Ok(uid), gid @ (None | Some(Ok(_))))
-                if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
-            {
-                diagnostics.push(
-                    Diagnostic::error("user-invalid", format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
-                        .at(user.span)
-                        .help("write the numeric uid[:gid] the process should run as (`1000:1000`), or remove `user` to run as the image's user"),
-                );
-                (None, None)
-            }
-            (Ok(uid), None) => (Some(uid), None),
-            (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
-            _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
-            _ => {
-                diagnostics.push(
-                    Diagnostic::warning("user-name", format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
-                        .at(user.span)
-                        .help("write the numeric uid[:gid] the name has in the image"),
-                );
-                (None, None)
-            }
-        }
-    });
-    // The image's facts: its `USER`, or a compose user name resolved in it.
-    let (run_as_user, run_as_group, run_as_non_root) = match image_user {
-        Some((uid, gid, non_root)) if run_as_user.is_none() => (uid, gid, non_root),
-        Some((_, _, _)) => (
-            run_as_user,
-            run_as_group,
-            run_as_user.is_some_and(|uid| uid != 0),
-        ),
-        None => (run_as_user, run_as_group, false),
-    };
-    let mounts = storage
+    let (run_as_user, run_as_group, run_as_non_root) = run_as(service, diagnostics);
+    let mounts = context
+        .storage
         .mounts
         .get(&service.name.value)
         .cloned()
@@ -230,7 +204,8 @@ pub(crate) fn details(
     let health_probe = service
         .health_probe
         .as_ref()
-        .map_or(health_probe, |p| p.value);
+        .map_or(context.health_probe, |p| p.value);
+    let gate = context.gated.contains(service.name.value.as_str());
     Details {
         env,
         env_secret,
@@ -265,6 +240,48 @@ pub(crate) fn details(
         memory_limit: service.resources.memory_limit,
         memory_request: service.resources.memory_request,
         process: crate::plan::process::process(service, diagnostics),
+    }
+}
+
+/// `runAsUser`, `runAsGroup` and `runAsNonRoot` of a service: its numeric
+/// `user`, else what the image's facts say.
+fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Option<i64>, bool) {
+    let image_user = from_image::image_user(service);
+    let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
+        let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
+        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+            (Ok(uid), gid @ (None | Some(Ok(_))))
+                if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
+            {
+                diagnostics.push(
+                    Diagnostic::error("user-invalid", format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
+                        .at(user.span)
+                        .help("write the numeric uid[:gid] the process should run as (`1000:1000`), or remove `user` to run as the image's user"),
+                );
+                (None, None)
+            }
+            (Ok(uid), None) => (Some(uid), None),
+            (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
+            _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
+            _ => {
+                diagnostics.push(
+                    Diagnostic::warning("user-name", format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
+                        .at(user.span)
+                        .help("write the numeric uid[:gid] the name has in the image"),
+                );
+                (None, None)
+            }
+        }
+    });
+    // The image's facts: its `USER`, or a compose user name resolved in it.
+    match image_user {
+        Some((uid, gid, non_root)) if run_as_user.is_none() => (uid, gid, non_root),
+        Some((_, _, _)) => (
+            run_as_user,
+            run_as_group,
+            run_as_user.is_some_and(|uid| uid != 0),
+        ),
+        None => (run_as_user, run_as_group, false),
     }
 }
 
@@ -303,15 +320,21 @@ pub(crate) fn plan_containers(
     roles: &[Role],
     diagnostics: &mut Diagnostics,
 ) -> Vec<ContainerPlan> {
-    let (project, addresses, storage) = (context.project, &context.addresses, &context.storage);
-    let health_probe = context.options.health_probe;
+    let (project, addresses) = (context.project, &context.addresses);
     let mut taken: names::Taken = [LOOPBACK_INIT_NAME, crate::plan::WAIT_INIT_NAME]
         .into_iter()
         .map(str::to_string)
         .collect();
     let mut containers = Vec::with_capacity(order.len());
-    let gated = gated_services(project, diagnostics);
-    let mut secrets = SecretNames::new(&names::dns_label(&project.name, "podlift"), storage);
+    let mut shared = DetailsContext {
+        storage: &context.storage,
+        health_probe: context.options.health_probe,
+        gated: gated_services(project, diagnostics),
+        secrets: SecretNames::new(
+            &names::dns_label(&project.name, "podlift"),
+            &context.storage,
+        ),
+    };
     for &index in order {
         let Some(service) = project.services.get(index) else {
             continue;
@@ -356,17 +379,10 @@ pub(crate) fn plan_containers(
                 published
             },
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
-            details: details(
-                service,
-                storage,
-                health_probe,
-                gated.contains(service.name.value.as_str()),
-                &mut secrets,
-                diagnostics,
-            ),
+            details: details(service, &mut shared, diagnostics),
         });
     }
-    secrets.notes(diagnostics);
+    shared.secrets.notes(diagnostics);
     containers
 }
 
@@ -497,5 +513,84 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
             );
             String::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{ContainerPlan, HealthProbe, PlanOptions, plan_text};
+
+    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<&'static str>) {
+        let (pod, diagnostics) = plan_text(text, options);
+        let codes = diagnostics.items().iter().map(|d| d.code).collect();
+        (pod.containers, codes)
+    }
+
+    fn of<'a>(containers: &'a [ContainerPlan], service: &str) -> &'a ContainerPlan {
+        containers.iter().find(|c| c.service == service).unwrap()
+    }
+
+    const CHECKED: &str = "services:
+  db:
+    image: db
+    healthcheck: {test: [CMD, check], interval: 5s}
+    x-podlift: {health-probe: liveness}
+  cache:
+    image: c
+    healthcheck: {test: [CMD, check]}
+  app:
+    image: a
+    depends_on: {db: {condition: service_healthy}, cache: {condition: service_started}}
+";
+
+    #[test]
+    fn only_a_service_waited_for_as_healthy_gets_a_start_gate() {
+        let (containers, _) = planned(CHECKED, &PlanOptions::default());
+        let db = &of(&containers, "db").details;
+        let gate = db.startup.as_ref().unwrap();
+        assert_eq!(gate.command, ["check"]);
+        // Ten minutes at the check's five-second interval.
+        assert_eq!(gate.failure_threshold, 120);
+        assert!(of(&containers, "cache").details.startup.is_none());
+        assert!(of(&containers, "app").details.startup.is_none());
+    }
+
+    #[test]
+    fn the_services_own_health_probe_choice_wins_over_the_flag() {
+        let options = PlanOptions {
+            health_probe: HealthProbe::Readiness,
+            ..PlanOptions::default()
+        };
+        let (containers, _) = planned(CHECKED, &options);
+        let db = &of(&containers, "db").details;
+        assert_eq!(db.health_probe, HealthProbe::Liveness);
+        let cache = &of(&containers, "cache").details;
+        assert_eq!(cache.health_probe, HealthProbe::Readiness);
+        assert!(cache.probe.is_some());
+        let (containers, _) = planned(CHECKED, &PlanOptions::default());
+        assert!(of(&containers, "cache").details.probe.is_none());
+    }
+
+    #[test]
+    fn a_numeric_user_runs_as_its_ids_and_others_are_reported() {
+        let text = "services:
+  a: {image: a, user: '1000:2000'}
+  b: {image: b, user: '0'}
+  c: {image: c, user: 'www-data'}
+  d: {image: d, user: '99999999999'}
+";
+        let (containers, codes) = planned(text, &PlanOptions::default());
+        let ids = |s: &str| {
+            let d = &of(&containers, s).details;
+            (d.run_as_user, d.run_as_group, d.run_as_non_root)
+        };
+        assert_eq!(ids("a"), (Some(1000), Some(2000), false));
+        assert_eq!(ids("b"), (Some(0), None, false));
+        assert_eq!(ids("c"), (None, None, false));
+        assert_eq!(ids("d"), (None, None, false));
+        assert!(
+            codes.contains(&"user-name") && codes.contains(&"user-invalid"),
+            "{codes:?}"
+        );
     }
 }

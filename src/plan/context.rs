@@ -2,7 +2,11 @@
 //! project-wide checks, the preset addresses, start order and roles, the
 //! storage, and each service's container (names are unique project-wide, so
 //! a service keeps its container's name whichever Pod it lands in). Each
-//! Pod then takes its part by [`ServiceId`] ([`crate::plan::pod`]).
+//! Pod then takes its part by [`ServiceId`] and is planned by
+//! [`crate::plan::pod::plan`].
+
+use std::collections::HashSet;
+use std::net::IpAddr;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::Project;
@@ -32,6 +36,9 @@ pub(crate) struct Context<'a> {
     pub services: Vec<ServicePlan>,
     /// `/etc/hosts` of one Pod of every service.
     pub host_aliases: Vec<HostAlias>,
+    /// Preset addresses no container declares (`--extra-ip`,
+    /// `x-podlift.extra-addresses`): on every Pod's loopback.
+    pub undeclared: Vec<IpAddr>,
 }
 
 impl<'a> Context<'a> {
@@ -71,6 +78,7 @@ impl<'a> Context<'a> {
             ids: Vec::new(),
             services: Vec::new(),
             host_aliases: Vec::new(),
+            undeclared: Vec::new(),
         };
         let containers = container::plan_containers(&context, &order, &roles, diagnostics);
         let mut planned: Vec<(ServiceId, ContainerPlan)> = order
@@ -82,6 +90,14 @@ impl<'a> Context<'a> {
         // Init containers run in list order before the rest: keep start order among them.
         planned.sort_by_key(|(_, c)| c.role == Role::Container);
         (context.ids, context.containers) = planned.into_iter().unzip();
+        let declared: HashSet<IpAddr> = context
+            .containers
+            .iter()
+            .flat_map(|c| c.addresses.iter().copied())
+            .collect();
+        context.undeclared = (context.addresses.all.iter().copied())
+            .filter(|a| !declared.contains(a))
+            .collect();
         context.services =
             services::plan_services(project, &context.containers, options.service_type);
         checks::check_restart(project, &roles, diagnostics);

@@ -3,34 +3,32 @@
 //! `x-podlift.group`. Each Pod keeps its own preset addresses on loopback and
 //! translates every other Pod's preset address to that service's ClusterIP,
 //! resolved by name when its init container runs, from one address map for
-//! the whole project ([`AddressMap`]); peers' names resolve through their
-//! Services ([`peer_names`]). No Pod's spec grows with the number of peers.
+//! the whole project ([`crate::plan::AddressMap`]); peers' names resolve
+//! through their Services ([`peer_names`]). No Pod's spec grows with the
+//! number of peers. Here each group gets its [`Part`] of the shared
+//! context; [`crate::plan::pod::plan`] plans its Pod, as it plans the one
+//! Pod of every service.
 
 mod peer_names;
 mod services;
 mod storage;
 
 use services::{address_map, services_and_owners};
+pub(crate) use storage::note_unshared;
 use storage::{StorageIndex, storage_for};
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
-use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
-use crate::plan::address_map::AddressMap;
+use crate::diagnostic::Diagnostics;
+use crate::plan::ContainerPlan;
 use crate::plan::auto::Alone;
 use crate::plan::context::Context;
-use crate::plan::group::Group;
-use crate::plan::{
-    ContainerPlan, Controller, HostAlias, Layout, LoopbackInit, PodPlan, Role, ServicePlan,
-    inbound_rules, init_image,
-};
+use crate::plan::pod::Part;
 
-/// The Pods of `context.grouping`, each from the shared context and its
-/// group, joined by the address map and peers' Services.
-pub(crate) fn pods(context: &Context<'_>, diagnostics: &mut Diagnostics) -> Vec<PodPlan> {
+/// Each group's [`Part`] of the shared context, joined by the address map
+/// and peers' Services: the context's containers are moved into their
+/// groups' parts, the storage is shared out.
+pub(crate) fn parts(context: &mut Context<'_>, diagnostics: &mut Diagnostics) -> Vec<Part> {
     let (project, grouping) = (context.project, context.grouping);
     let groups = &grouping.groups;
     // Groups in the host's network or in none: no Service, no address map.
@@ -42,18 +40,12 @@ pub(crate) fn pods(context: &Context<'_>, diagnostics: &mut Diagnostics) -> Vec<
         .collect();
     let (mut services_by_group, owner_of) = services_and_owners(context, &isolated, diagnostics);
     let mut by_id: Vec<Option<&ContainerPlan>> = vec![None; project.services.len()];
-    // Each group's containers (positions in `context.containers`), in the
-    // context's order.
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-    for (i, (id, container)) in context.ids.iter().zip(&context.containers).enumerate() {
+    for (id, container) in context.ids.iter().zip(&context.containers) {
         if let Some(slot) = by_id.get_mut(id.0) {
             *slot = Some(container);
         }
-        if let Some(list) = grouping.group(*id).and_then(|g| members.get_mut(g)) {
-            list.push(i);
-        }
     }
-    let host_aliases = peer_names::plan(
+    let mut host_aliases = peer_names::plan(
         project,
         &peer_names::Peers {
             grouping,
@@ -63,7 +55,6 @@ pub(crate) fn pods(context: &Context<'_>, diagnostics: &mut Diagnostics) -> Vec<
         diagnostics,
     );
     let map = address_map(context, &owner_of, diagnostics);
-    let storage_index = StorageIndex::new(&context.storage);
     // The groups whose addresses are in the map: a Pod reads the map when
     // another group's are.
     let mapped: BTreeSet<usize> = owner_of
@@ -71,202 +62,32 @@ pub(crate) fn pods(context: &Context<'_>, diagnostics: &mut Diagnostics) -> Vec<
         .filter(|(address, _)| address.is_ipv4())
         .map(|(_, (g, _, _))| *g)
         .collect();
-    let declared: BTreeSet<IpAddr> = context
-        .containers
-        .iter()
-        .flat_map(|c| c.addresses.iter().copied())
-        .collect();
-    let extra: Vec<IpAddr> = context
-        .addresses
-        .all
-        .iter()
-        .copied()
-        .filter(|a| !declared.contains(a))
-        .collect();
-    warn_shared_privilege(groups, project, diagnostics);
     crate::plan::process::note_split(project, grouping, diagnostics);
-    let joined = Joined {
-        context,
-        members: &members,
-        extra: &extra,
-        map: map.as_ref(),
-        mapped: &mapped,
-        isolated: &isolated,
-        storage_index: &storage_index,
-    };
-    let pods: Vec<PodPlan> = groups
-        .iter()
-        .enumerate()
-        .map(|(g, group)| {
-            let aliases = if isolated.contains(&g) {
-                Vec::new()
-            } else {
-                host_aliases.get(g).cloned().unwrap_or_default()
-            };
-            let services = services_by_group.get(g).cloned().unwrap_or_default();
-            joined.pod(g, group, (aliases, services), diagnostics)
-        })
-        .collect();
-    storage::note_unshared(&pods, diagnostics);
-    pods
-}
-
-/// What joins the Pods: made once, read by each.
-struct Joined<'a> {
-    context: &'a Context<'a>,
-    /// Each group's containers: positions in `context.containers`.
-    members: &'a [Vec<usize>],
-    /// Addresses nobody declares (`--extra-ip`): on every Pod's loopback.
-    extra: &'a [IpAddr],
-    map: Option<&'a Arc<AddressMap>>,
-    /// The groups whose addresses are in the map.
-    mapped: &'a BTreeSet<usize>,
-    /// Groups in the host's network or in none.
-    isolated: &'a BTreeSet<usize>,
-    storage_index: &'a StorageIndex<'a>,
-}
-
-impl Joined<'_> {
-    /// The plan of group `g`'s Pod, with its `hostAliases` and Services.
-    fn pod(
-        &self,
-        g: usize,
-        group: &Group,
-        (host_aliases, mut services): (Vec<HostAlias>, Vec<ServicePlan>),
-        diagnostics: &mut Diagnostics,
-    ) -> PodPlan {
-        let (project, options) = (self.context.project, self.context.options);
-        let mut containers: Vec<ContainerPlan> = self
-            .members
-            .get(g)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.context.containers.get(i).cloned())
-            .collect();
-        fix_roles(&mut containers, project, diagnostics);
-        crate::plan::ports::check_ports(
-            &containers,
-            project,
-            &options.allow_shared_ports,
-            Layout::Split,
-            diagnostics,
-        );
-        let mut own: Vec<IpAddr> = containers
-            .iter()
-            .flat_map(|c| c.addresses.iter().copied())
-            .collect();
-        own.extend(self.extra.iter().copied());
-        own.sort_by_key(|ip| (ip.is_ipv6(), *ip));
-        own.dedup();
-        let inbound = inbound_rules(&containers, false, &mut services);
-        let mut loopback = LoopbackInit {
-            image: String::new(),
-            privileged: options.privileged_init,
-            addresses: own,
-            map: self
-                .map
-                .cloned()
-                .filter(|_| self.mapped.iter().any(|o| *o != g)),
-            inbound,
-        };
-        loopback.image = init_image(project, options, loopback.needs_iptables());
-        // In the node's network, or in none, a Pod claims no address and
-        // translates none: its rules would be the node's.
-        let has_init = !self.isolated.contains(&g)
-            && (!loopback.addresses.is_empty() || loopback.needs_iptables());
-        // Pod-level settings come from the Pod's own services only.
-        let pod = crate::plan::pod::settings(project, group, &containers, diagnostics);
-        let replicas = containers.iter().map(|c| c.replicas).max().unwrap_or(1);
-        let storage = storage_for(self.storage_index, &containers);
-        if replicas > 1
-            && !storage.claims.is_empty()
-            && options.controller != Controller::StatefulSet
-        {
-            replicas_stateful(group, replicas, project, diagnostics);
-        }
-        PodPlan {
-            project: project.name.clone(),
-            name: group.pod.clone(),
-            loopback: has_init.then_some(loopback),
-            // Set once every Pod is planned (`start_order::plan_waits`).
-            wait: None,
-            containers,
-            host_aliases,
-            storage,
-            services,
-            pod,
-            replicas,
-            network_policy: None,
-            reason: None,
+    // Each group's containers, moved out of the context in its order.
+    let mut parts: Vec<Part> = (0..groups.len()).map(|_| Part::default()).collect();
+    let containers = std::mem::take(&mut context.containers);
+    for (id, container) in context.ids.iter().zip(containers) {
+        if let Some(part) = grouping.group(*id).and_then(|g| parts.get_mut(g)) {
+            part.containers.push(container);
         }
     }
-}
-
-/// Several replicas of a group would share its named volumes' claims.
-fn replicas_stateful(
-    group: &Group,
-    replicas: u32,
-    project: &Project,
-    diagnostics: &mut Diagnostics,
-) {
-    let span = group
-        .members
-        .first()
-        .and_then(|m| m.of(project))
-        .map(|s| s.name.span);
-    let group = &group.name;
-    diagnostics.push(
-        Diagnostic::error("replicas-stateful", format!("group `{group}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
-            .at_opt(span)
-            .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
-    );
-}
-
-/// A service that can change its network namespace changes it for the
-/// other members of its group too.
-fn warn_shared_privilege(groups: &[Group], project: &Project, diagnostics: &mut Diagnostics) {
-    for members in groups.iter().map(|g| &g.members).filter(|m| m.len() > 1) {
-        for member in members {
-            if let Some(service) = member.of(project) {
-                let others: Vec<String> = members
-                    .iter()
-                    .filter(|m| *m != member)
-                    .map(|m| format!("`{}`", m.name(project)))
-                    .collect();
-                crate::plan::checks::warn_network_privilege(
-                    service,
-                    &format!("the other services of its Pod ({})", others.join(", ")),
-                    diagnostics,
-                );
-            }
+    let storage_index = StorageIndex::new(&context.storage);
+    for (g, part) in parts.iter_mut().enumerate() {
+        part.storage = storage_for(&storage_index, &part.containers);
+        part.isolated = isolated.contains(&g);
+        if !part.isolated {
+            part.host_aliases = host_aliases
+                .get_mut(g)
+                .map(std::mem::take)
+                .unwrap_or_default();
         }
+        part.services = services_by_group
+            .get_mut(g)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        part.map = map.clone().filter(|_| mapped.iter().any(|o| *o != g));
     }
-}
-
-/// Sidecars and init containers order start inside a Pod only: one that no
-/// member of its own group waits for becomes an ordinary container. (Across
-/// Pods, `start_order::plan_waits` makes the dependent's Pod wait.)
-fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &mut Diagnostics) {
-    let members: BTreeSet<String> = containers.iter().map(|c| c.service.clone()).collect();
-    let waited: BTreeSet<String> = containers
-        .iter()
-        .flat_map(|c| c.depends_on.iter().cloned())
-        .filter(|d| members.contains(d))
-        .collect();
-    for container in containers.iter_mut() {
-        if container.role != Role::Container && !waited.contains(&container.service) {
-            if container.role == Role::Init {
-                let span = project.service(&container.service).map(|s| s.name.span);
-                diagnostics.push(
-                    Diagnostic::warning("split-one-shot", format!("one-shot service `{}` runs in its own Deployment, which restarts it after it exits", container.service))
-                        .at_opt(span)
-                        .help("keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job"),
-                );
-            }
-            container.role = Role::Container;
-        }
-    }
-    containers.sort_by_key(|c| c.role == Role::Container);
+    parts
 }
 
 #[cfg(test)]

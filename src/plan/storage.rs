@@ -375,16 +375,13 @@ pub fn plan_storage(
     by_name.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     writable::mark_paths(project, options, &mut storage);
     let mut notes = MountNotes::default();
+    let scope = mounts::Scope {
+        project,
+        prefix,
+        options,
+    };
     for service in by_name.iter().copied() {
-        plan_mounts(
-            project,
-            service,
-            prefix,
-            options,
-            &mut storage,
-            &mut notes,
-            diagnostics,
-        );
+        plan_mounts(scope, service, &mut storage, &mut notes, diagnostics);
     }
     let MountNotes {
         copied,

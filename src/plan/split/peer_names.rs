@@ -80,6 +80,14 @@ fn claims(project: &Project) -> Vec<Claim> {
     out
 }
 
+/// A name being placed: the compose service it is a name of, and where the
+/// compose file gives it.
+#[derive(Clone, Copy)]
+struct NameOf<'n> {
+    target: &'n str,
+    span: Span,
+}
+
 /// Each group's `hostAliases`, built name by name.
 struct Table {
     by_ip: BTreeMap<IpAddr, Vec<String>>,
@@ -203,10 +211,10 @@ impl<'a> Namer<'a> {
     fn place(
         &mut self,
         name: &str,
-        target: &str,
-        span: Span,
+        of: NameOf<'_>,
         diagnostics: &mut Diagnostics,
     ) -> Option<IpAddr> {
+        let NameOf { target, span } = of;
         // No Service: nothing of the peer can be reached from another Pod
         // (`split-no-ports` says so when it has a preset address).
         let &(g, i) = self.service_of.get(target)?;
@@ -223,7 +231,7 @@ impl<'a> Namer<'a> {
                 type_: None,
                 ports: service.ports.clone(),
             };
-            self.name_service(g, service, target, span, diagnostics);
+            self.name_service(g, service, of, diagnostics);
             return None;
         }
         let address = self.mapped_address(target);
@@ -240,17 +248,17 @@ impl<'a> Namer<'a> {
         address
     }
 
-    /// Adds `service`, a Service for another name of `target`, unless the
+    /// Adds `service`, a Service for another name of `of.target`, unless the
     /// name is taken: by `target` itself (a second `links` alias), silently;
     /// by another service, with a warning, since the name reaches that one.
     fn name_service(
         &mut self,
         g: usize,
         service: ServicePlan,
-        target: &str,
-        span: Span,
+        of: NameOf<'_>,
         diagnostics: &mut Diagnostics,
     ) {
+        let NameOf { target, span } = of;
         match self.taken.get(&service.name) {
             Some(holder) if holder == target => {}
             Some(holder) => diagnostics.push(
@@ -283,7 +291,11 @@ impl<'a> Namer<'a> {
                 continue;
             };
             self.add(g, self.own_address(target), &claim.name);
-            if let Some(ip) = self.place(&claim.name, target, claim.span, diagnostics) {
+            let of = NameOf {
+                target,
+                span: claim.span,
+            };
+            if let Some(ip) = self.place(&claim.name, of, diagnostics) {
                 self.everywhere.push((g, ip, claim.name));
             }
         }
@@ -311,7 +323,11 @@ impl<'a> Namer<'a> {
                 } else if let Some(ip) = self.mapped_address(target) {
                     Some(ip)
                 } else {
-                    self.place(&alias, target, link.service.span, diagnostics)
+                    let of = NameOf {
+                        target,
+                        span: link.service.span,
+                    };
+                    self.place(&alias, of, diagnostics)
                 };
                 if let Some(ip) = ip {
                     self.add(g, ip, &alias);
@@ -347,5 +363,88 @@ impl<'a> Namer<'a> {
             })
             .collect();
         (aliases, self.extra)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
+
+    fn split(text: &str) -> (Plan, Vec<&'static str>) {
+        let (project, mut diagnostics) = project_text(text);
+        let options = PlanOptions {
+            strategy: Strategy::Split,
+            ..PlanOptions::default()
+        };
+        let plan = plan(&project, &options, &mut diagnostics);
+        let codes = diagnostics.items().iter().map(|d| d.code).collect();
+        (plan, codes)
+    }
+
+    #[test]
+    fn a_peers_other_names_get_services_and_a_dotted_one_hosts_entries() {
+        let text = "services:
+  db:
+    image: db
+    container_name: legacy-db
+    expose: ['5432']
+    networks: {n: {ipv4_address: 10.9.0.2, aliases: [db.internal]}}
+  app: {image: app, expose: ['80']}
+networks: {n: {}}
+";
+        let (plan, codes) = split(text);
+        assert!(!codes.contains(&"split-name"), "{codes:?}");
+        let db = &plan.pods[0];
+        let services: Vec<&str> = db.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(services, ["db", "legacy-db"]);
+        // In its own Pod every name is at its own address.
+        let own: Vec<(String, Vec<String>)> = db
+            .host_aliases
+            .iter()
+            .map(|h| (h.ip.to_string(), h.names.clone()))
+            .collect();
+        assert_eq!(
+            own,
+            [(
+                "10.9.0.2".to_string(),
+                vec![
+                    "db".to_string(),
+                    "legacy-db".to_string(),
+                    "db.internal".to_string()
+                ]
+            )]
+        );
+        // Elsewhere only the name no Service can carry, at the mapped address.
+        let app = &plan.pods[1];
+        let names: Vec<(String, Vec<String>)> = app
+            .host_aliases
+            .iter()
+            .map(|h| (h.ip.to_string(), h.names.clone()))
+            .collect();
+        assert!(
+            names.contains(&("10.9.0.2".to_string(), vec!["db.internal".to_string()])),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_another_service_holds_is_not_taken_twice() {
+        let text = "services:
+  a: {image: a, expose: ['80'], links: ['b:c']}
+  b: {image: b, expose: ['81']}
+  c: {image: c, expose: ['82']}
+";
+        let (plan, codes) = split(text);
+        let services: Vec<&str> = plan
+            .pods
+            .iter()
+            .flat_map(|p| p.services.iter().map(|s| s.name.as_str()))
+            .collect();
+        assert_eq!(
+            services.iter().filter(|s| **s == "c").count(),
+            1,
+            "{services:?}"
+        );
+        assert!(codes.contains(&"split-name"), "{codes:?}");
     }
 }

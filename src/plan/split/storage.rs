@@ -126,7 +126,7 @@ pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]
 /// Services in different Pods that mount one writable bind's directory:
 /// each Pod gets its own `emptyDir` of it (a claim is one volume, shared as
 /// the cluster allows). One note lists them.
-pub(super) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
+pub(crate) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
     // volume → (written, where, Pods)
     let mut by_volume: BTreeMap<&str, (&str, Span, Vec<&str>)> = BTreeMap::new();
     for pod in pods {

@@ -13,9 +13,54 @@ use crate::plan::storage::{
     ConfigMapPlan, KeyItem, MountPlan, SecretPlan, Storage, VolumeSource, key_of,
 };
 
+/// What a carried host file holds: text goes into a ConfigMap, the bytes of
+/// a private-looking file into a Secret.
+pub(super) trait Content: Clone + AsRef<[u8]> {
+    /// Whether the object is a Secret.
+    const SECRET: bool;
+
+    /// The name of the object that holds `data` (the files of `path`,
+    /// mounted by `owner`): one that holds the same data already, or a new one.
+    fn object_for(
+        storage: &mut Storage,
+        prefix: &str,
+        owner: &str,
+        path: &Path,
+        data: BTreeMap<String, Self>,
+    ) -> String;
+}
+
+impl Content for String {
+    const SECRET: bool = false;
+
+    fn object_for(
+        storage: &mut Storage,
+        prefix: &str,
+        owner: &str,
+        path: &Path,
+        data: BTreeMap<String, Self>,
+    ) -> String {
+        config_map_for(storage, prefix, owner, path, data)
+    }
+}
+
+impl Content for Vec<u8> {
+    const SECRET: bool = true;
+
+    fn object_for(
+        storage: &mut Storage,
+        prefix: &str,
+        owner: &str,
+        path: &Path,
+        data: BTreeMap<String, Self>,
+    ) -> String {
+        secret_for(storage, prefix, owner, path, data)
+    }
+}
+
 /// The ConfigMap holding `data` (the file or directory `path` bind-mounted
 /// by `owner`): an existing one with the same data, else a new one.
-pub(super) fn config_map_for(
+fn config_map_for(
     storage: &mut Storage,
     prefix: &str,
     owner: &str,
@@ -46,7 +91,7 @@ pub(super) fn config_map_for(
 
 /// The Secret holding `data` (a private-looking file or directory `path`
 /// bind-mounted by `owner`): an existing one with the same data, else a new one.
-pub(super) fn secret_for(
+fn secret_for(
     storage: &mut Storage,
     prefix: &str,
     owner: &str,

@@ -10,7 +10,7 @@ use crate::model::volume::{BindChoice, HostContent, MountSource};
 use crate::model::{Mount, Project};
 use crate::plan::from_image::settled;
 use crate::plan::names;
-use crate::plan::storage::files::{config_map_for, secret_for};
+use crate::plan::storage::files::Content;
 use crate::plan::storage::node::{NodeBind, node_bind};
 use crate::plan::storage::writable::{
     Bind, Carried, WritableNote, bind_of, carried_volume, relative, seed_file, seed_files,
@@ -114,17 +114,29 @@ fn socket_help(service: &Service, socket: usize, file: &str) -> String {
     )
 }
 
+/// What every service's mounts are planned with.
+#[derive(Clone, Copy)]
+pub(super) struct Scope<'a> {
+    pub(super) project: &'a Project,
+    /// The prefix of the names of the project's objects.
+    pub(super) prefix: &'a str,
+    pub(super) options: &'a StorageOptions,
+}
+
 /// Plans every mount of `service`: a Pod volume and a mount for each, in
 /// the order written; a mount that cannot be carried is an error instead.
 pub(super) fn plan_mounts(
-    project: &Project,
+    scope: Scope<'_>,
     service: &Service,
-    prefix: &str,
-    options: &StorageOptions,
     storage: &mut Storage,
     notes: &mut MountNotes,
     diagnostics: &mut Diagnostics,
 ) {
+    let Scope {
+        project,
+        prefix,
+        options,
+    } = scope;
     // `x-podlift.bind-as` on the service wins over `--bind-as`.
     let claim = service
         .bind_as
@@ -161,18 +173,18 @@ pub(super) fn plan_mounts(
 
 /// The mounts of one service while they are planned: what they share, and
 /// where their volumes, notes and findings go.
-struct Mounts<'a> {
+pub(super) struct Mounts<'a> {
     project: &'a Project,
     service: &'a Service,
     /// The service's name.
-    owner: &'a str,
-    prefix: &'a str,
-    options: &'a StorageOptions,
+    pub(super) owner: &'a str,
+    pub(super) prefix: &'a str,
+    pub(super) options: &'a StorageOptions,
     /// Writable binds become claims (`x-podlift.bind-as`, `--bind-as`).
-    claim: bool,
-    storage: &'a mut Storage,
-    notes: &'a mut MountNotes,
-    diagnostics: &'a mut Diagnostics,
+    pub(super) claim: bool,
+    pub(super) storage: &'a mut Storage,
+    pub(super) notes: &'a mut MountNotes,
+    pub(super) diagnostics: &'a mut Diagnostics,
 }
 
 /// One bind mount of the host path `path`, written `written`.
@@ -281,56 +293,75 @@ impl Mounts<'_> {
                 );
                 None
             }
-            HostContent::File(text) => {
-                let key = file_key(path);
-                let data = BTreeMap::from([(key.clone(), text.clone())]);
-                let name = config_map_for(self.storage, self.prefix, owner, path, data);
-                let carried = file_carried(bind, &key, name, false);
-                let volume = self.carry(bind, carried, [(None, text.len())]);
-                Some((volume, Some(key)))
-            }
+            HostContent::File(text) => Some(self.carry_file(bind, text, None)),
             HostContent::PrivateFile { content, why } => {
-                let key = file_key(path);
-                let data = BTreeMap::from([(key.clone(), content.clone())]);
-                let name = secret_for(self.storage, self.prefix, owner, path, data);
-                self.note_secret(
-                    bind,
-                    &format!("looks private ({why}): it goes into Secret `{name}`"),
-                );
-                let carried = file_carried(bind, &key, name, true);
-                let volume = self.carry(bind, carried, [(None, content.len())]);
-                Some((volume, Some(key)))
+                Some(self.carry_file(bind, content, Some(why)))
             }
             HostContent::Directory(files) if files.is_empty() => {
                 Some((self.writable(bind, false), None))
             }
             HostContent::Absent => Some((self.writable(bind, true), None)),
-            HostContent::Directory(files) => {
-                let (data, items, seed) = directory(files, bind.modes);
-                let name = config_map_for(self.storage, self.prefix, owner, path, data);
-                let carried = Carried {
-                    secret: false,
-                    items,
-                    files: seed,
-                    name,
-                };
-                Some((self.carry(bind, carried, sizes(files)), None))
-            }
+            HostContent::Directory(files) => Some((self.carry_directory(bind, files, None), None)),
             HostContent::PrivateDirectory { files, why } => {
-                let (data, items, seed) = directory(files, bind.modes);
-                let name = secret_for(self.storage, self.prefix, owner, path, data);
-                self.note_secret(bind, &format!("holds a private-looking file ({why}): the directory goes into Secret `{name}`"));
-                let carried = Carried {
-                    secret: true,
-                    items,
-                    files: seed,
-                    name,
-                };
-                Some((self.carry(bind, carried, sizes(files)), None))
+                Some((self.carry_directory(bind, files, Some(why)), None))
             }
             HostContent::Outside => Some((self.on_node(bind, None)?, None)),
             HostContent::Unportable(why) => Some((self.on_node(bind, Some(why.as_str()))?, None)),
         }
+    }
+
+    /// The volume and key of a bind-mounted file, carried in a ConfigMap,
+    /// or in a Secret when it looks private (`why`).
+    fn carry_file<V: Content>(
+        &mut self,
+        bind: &HostBind<'_>,
+        content: &V,
+        why: Option<&str>,
+    ) -> (String, Option<String>) {
+        let key = file_key(bind.path);
+        let data = BTreeMap::from([(key.clone(), content.clone())]);
+        let name = V::object_for(self.storage, self.prefix, self.owner, bind.path, data);
+        if let Some(why) = why {
+            self.note_secret(
+                bind,
+                &format!("looks private ({why}): it goes into Secret `{name}`"),
+            );
+        }
+        let carried = Carried {
+            secret: V::SECRET,
+            items: Vec::new(),
+            files: vec![seed_file(&key, bind.modes, bind.path)],
+            name,
+        };
+        let volume = self.carry(bind, carried, [(None, content.as_ref().len())]);
+        (volume, Some(key))
+    }
+
+    /// The volume of a bind-mounted directory, carried in a ConfigMap, or
+    /// in a Secret when one of its files looks private (`why`).
+    fn carry_directory<V: Content>(
+        &mut self,
+        bind: &HostBind<'_>,
+        files: &BTreeMap<String, V>,
+        why: Option<&str>,
+    ) -> String {
+        let (data, items, seed) = directory(files, bind.modes);
+        let name = V::object_for(self.storage, self.prefix, self.owner, bind.path, data);
+        if let Some(why) = why {
+            self.note_secret(
+                bind,
+                &format!(
+                    "holds a private-looking file ({why}): the directory goes into Secret `{name}`"
+                ),
+            );
+        }
+        let carried = Carried {
+            secret: V::SECRET,
+            items,
+            files: seed,
+            name,
+        };
+        self.carry(bind, carried, sizes(files))
     }
 
     /// The errors for a bind of the Docker socket or another path that
@@ -365,26 +396,10 @@ impl Mounts<'_> {
         carried: Carried,
         sizes: impl IntoIterator<Item = (Option<String>, usize)>,
     ) -> String {
-        let (owner, mount) = (self.owner, bind.mount);
-        let copied = copies(
-            bind.written,
-            owner,
-            mount,
-            &carried.name,
-            carried.secret,
-            sizes,
-        );
+        let copied = copies(bind, self.owner, &carried, sizes);
         self.notes.copied.extend(copied);
-        let writable = bind_of(mount, bind.path, bind.written, owner, self.claim);
-        carried_volume(
-            self.storage,
-            self.prefix,
-            self.options,
-            &writable,
-            mount.read_only,
-            carried,
-            &mut self.notes.writable,
-        )
+        let writable = bind_of(bind.mount, bind.path, bind.written, self.owner, self.claim);
+        carried_volume(self, &writable, bind.mount.read_only, carried)
     }
 
     /// The writable volume of a bind with nothing to copy: an empty
@@ -394,14 +409,7 @@ impl Mounts<'_> {
             absent,
             ..bind_of(bind.mount, bind.path, bind.written, self.owner, self.claim)
         };
-        writable_volume(
-            self.storage,
-            self.prefix,
-            self.options,
-            &writable,
-            None,
-            &mut self.notes.writable,
-        )
+        writable_volume(self, &writable, None)
     }
 
     /// A bind podlift does not carry (`why`: why a path inside the project
@@ -415,39 +423,12 @@ impl Mounts<'_> {
             written: bind.written,
             span: bind.mount.span,
         };
-        let (claim, prefix, options) = (self.claim, self.prefix, self.options);
         if relative(bind.written) {
             let why = why.unwrap_or("it is outside the project directory");
-            uncarried(
-                &node,
-                why,
-                claim,
-                prefix,
-                options,
-                self.storage,
-                self.diagnostics,
-            )
+            uncarried(self, &node, why)
         } else {
-            Some(node_bind(
-                &node,
-                why,
-                claim,
-                prefix,
-                options,
-                self.storage,
-                self.diagnostics,
-            ))
+            Some(node_bind(self, &node, why))
         }
-    }
-}
-
-/// The ConfigMap or Secret `name` of the bind-mounted file `key`.
-fn file_carried(bind: &HostBind<'_>, key: &str, name: String, secret: bool) -> Carried {
-    Carried {
-        secret,
-        items: Vec::new(),
-        files: vec![seed_file(key, bind.modes, bind.path)],
-        name,
     }
 }
 
@@ -514,17 +495,20 @@ fn file_key(path: &Path) -> String {
     key_of(&file)
 }
 
-/// One [`Copied`] per file (`entry` within a directory, size) of the bind
-/// mount `written` of `owner`, copied into ConfigMap or Secret `name`.
+/// One [`Copied`] per file (`entry` within a directory, size) of `bind`
+/// of `owner`, copied into `carried`.
 fn copies<'a>(
-    written: &'a str,
+    bind: &'a HostBind<'a>,
     owner: &'a str,
-    mount: &'a crate::model::Mount,
-    name: &'a str,
-    secret: bool,
+    carried: &'a Carried,
     files: impl IntoIterator<Item = (Option<String>, usize)> + 'a,
 ) -> impl Iterator<Item = Copied> + 'a {
-    let kind = if secret { "Secret" } else { "ConfigMap" };
+    let kind = if carried.secret {
+        "Secret"
+    } else {
+        "ConfigMap"
+    };
+    let (written, mount, name) = (bind.written, bind.mount, &carried.name);
     files.into_iter().map(move |(entry, size)| Copied {
         written: written.to_string(),
         entry,

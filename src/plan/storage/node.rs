@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::plan::storage::{ClaimPlan, Storage, StorageOptions, VolumeSource};
+use crate::diagnostic::Diagnostic;
+use crate::plan::storage::mounts::Mounts;
+use crate::plan::storage::{ClaimPlan, VolumeSource};
 
 /// A bind mount whose content podlift does not carry: it stays on the node.
 pub(super) struct NodeBind<'a> {
@@ -15,18 +16,12 @@ pub(super) struct NodeBind<'a> {
     pub(super) span: crate::source::Span,
 }
 
-/// A node's path as a hostPath, or an empty claim (`claim`: `--bind-as pvc`);
+/// A node's path as a hostPath, or an empty claim (`mounts.claim`: `--bind-as pvc`);
 /// `why` says why a path inside the project is not copied (`None`: it is
 /// outside the project).
-pub(super) fn node_bind(
-    bind: &NodeBind<'_>,
-    why: Option<&str>,
-    claim: bool,
-    prefix: &str,
-    options: &StorageOptions,
-    storage: &mut Storage,
-    diagnostics: &mut Diagnostics,
-) -> String {
+pub(super) fn node_bind(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: Option<&str>) -> String {
+    let (claim, prefix, options) = (mounts.claim, mounts.prefix, mounts.options);
+    let (storage, diagnostics) = (&mut *mounts.storage, &mut *mounts.diagnostics);
     let NodeBind {
         owner,
         index,

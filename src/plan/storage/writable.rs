@@ -10,6 +10,7 @@
 //! converting machine's path: a claim, a directory under `--bind-root`, or
 //! an error that names the ways forward.
 
+use crate::plan::storage::mounts::Mounts;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -48,13 +49,11 @@ pub(super) struct Bind<'a> {
 /// `seed` (the Pod volume of the files' ConfigMap or Secret, and the files)
 /// fills it.
 pub(super) fn writable_volume(
-    storage: &mut Storage,
-    prefix: &str,
-    options: &StorageOptions,
+    mounts: &mut Mounts<'_>,
     bind: &Bind<'_>,
     seed: Option<(String, Vec<KeyItem>)>,
-    notes: &mut Vec<WritableNote>,
 ) -> String {
+    let (storage, prefix, options) = (&mut *mounts.storage, mounts.prefix, mounts.options);
     let key = bind.path.to_path_buf();
     let volume = if let Some(existing) = storage.by_bind.get(&key) {
         existing.clone()
@@ -94,7 +93,7 @@ pub(super) fn writable_volume(
             .insert(volume.clone(), (bind.written.to_string(), bind.span));
         volume
     };
-    notes.push(WritableNote {
+    mounts.notes.writable.push(WritableNote {
         written: bind.written.to_string(),
         owner: bind.owner.to_string(),
         volume: volume.clone(),
@@ -120,13 +119,10 @@ pub(super) struct Carried {
 /// `:ro` bind of a path no service writes; else the writable volume of the
 /// path, filled from it (every key under its own name).
 pub(super) fn carried_volume(
-    storage: &mut Storage,
-    prefix: &str,
-    options: &StorageOptions,
+    mounts: &mut Mounts<'_>,
     bind: &Bind<'_>,
     read_only: bool,
     carried: Carried,
-    notes: &mut Vec<WritableNote>,
 ) -> String {
     let Carried {
         name,
@@ -141,11 +137,12 @@ pub(super) fn carried_volume(
             VolumeSource::ConfigMap(name.clone(), items)
         }
     };
+    let storage = &mut *mounts.storage;
     if read_only && !storage.written_paths.contains(bind.path) {
         return storage.volume(&name, source(items));
     }
     let from = storage.volume(&name, source(Vec::new()));
-    writable_volume(storage, prefix, options, bind, Some((from, files)), notes)
+    writable_volume(mounts, bind, Some((from, files)))
 }
 
 /// The writable bind mount `mount` of `path`.
@@ -304,26 +301,12 @@ pub(super) fn relative(written: &str) -> bool {
 /// A relative bind mount whose content cannot be carried: an empty claim
 /// (`pvc`), the node's directory under `--bind-root`, or an error naming
 /// both. `None` after an error.
-pub(super) fn uncarried(
-    bind: &NodeBind<'_>,
-    why: &str,
-    claim: bool,
-    prefix: &str,
-    options: &StorageOptions,
-    storage: &mut Storage,
-    diagnostics: &mut Diagnostics,
-) -> Option<String> {
-    if claim {
-        return Some(node_bind(
-            bind,
-            Some(why),
-            true,
-            prefix,
-            options,
-            storage,
-            diagnostics,
-        ));
+pub(super) fn uncarried(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: &str) -> Option<String> {
+    if mounts.claim {
+        return Some(node_bind(mounts, bind, Some(why)));
     }
+    let (prefix, options) = (mounts.prefix, mounts.options);
+    let (storage, diagnostics) = (&mut *mounts.storage, &mut *mounts.diagnostics);
     let (owner, written, span) = (bind.owner, bind.written, bind.span);
     if let Some(root) = &options.bind_root {
         let on_node = node_path(root, written);
