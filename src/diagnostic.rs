@@ -655,18 +655,45 @@ mod tests {
     #[test]
     fn snippets_read_through_the_line_index_match_miette() {
         let text = "services:\n  a:\n    image: x\n\n    ports:\n      - \"80:80\"\n  b:\n    image: y\nlast line without newline";
+        let starts = 0..text.len();
+        snippets_match_miette(text, starts);
+    }
+
+    /// Context lines longer than a snippet looks along (a long comment
+    /// before and after the span) come from the file's line index.
+    #[test]
+    fn snippets_beside_long_lines_match_miette() {
+        let long = "#".repeat(9_000);
+        let text = format!("a: 1\n{long}\nb: 2\nc: 3\n{long}\nd: 4\n\n{long}");
+        let short = (0..5).chain(9_006..9_016).chain(18_017..18_024);
+        snippets_match_miette(&text, short);
+    }
+
+    fn snippets_match_miette(text: &str, starts: impl Iterator<Item = usize>) {
         let mut sources = Sources::default();
         let file = sources.add(std::path::Path::new("compose.yaml"), text.to_string());
         let snippets = Snippets::new(&sources);
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
         let mut spans = Vec::new();
-        for start in 0..text.len() {
+        for start in starts {
             for len in [0, 1, 3, 12, 40] {
-                if start + len <= text.len() && text.is_char_boundary(start) {
+                if start + len > text.len() || !text.is_char_boundary(start) {
+                    continue;
+                }
+                // lines too long to show are named, not drawn
+                let first = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[start + len..]
+                    .find('\n')
+                    .map_or(text.len(), |i| start + len + i + 1);
+                if text[first..end]
+                    .split_inclusive('\n')
+                    .all(|l| l.len() <= 4096)
+                {
                     spans.push((start, len));
                 }
             }
         }
+        assert!(!spans.is_empty());
         for (start, len) in spans {
             let diagnostic = Diagnostic::warning("x", "headline").at(Span { file, start, len });
             let mut ours = String::new();

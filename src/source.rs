@@ -1,6 +1,7 @@
 //! Source files and spans: every diagnostic points into text held here.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`Sources`].
@@ -63,8 +64,11 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The whole text.
     pub text: Arc<str>,
-    /// Byte offset of each line's start, built on first use.
+    /// Byte offset of each line's start, built once positions have been
+    /// asked for more than the text's length in bytes ([`SourceFile::line_of`]).
     line_starts: OnceLock<Arc<[usize]>>,
+    /// The bytes counted for line numbers without the index so far.
+    counted: AtomicUsize,
     /// Where each YAML key and item lies, as the YAML reader made the
     /// nodes; `None` for a file that is not a compose file.
     paths: Option<KeyPaths>,
@@ -83,12 +87,57 @@ impl SourceFile {
             .clone()
     }
 
-    /// 0-based index of the line holding byte `offset`.
-    fn line_of(&self, offset: usize) -> usize {
+    /// 0-based index of the line holding byte `offset`. The newlines
+    /// before it are counted while the counting of every call so far stays
+    /// within the text's length (one finding in a large file costs no index
+    /// of the whole file); past that, a binary search of the line index. A
+    /// run's lookups in one file cost at most two passes over its text.
+    #[must_use]
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if self.line_starts.get().is_none() {
+            let before = self.counted.fetch_add(offset, Ordering::Relaxed);
+            if before.saturating_add(offset) <= self.text.len() {
+                return newlines(self.text.as_bytes().get(..offset).unwrap_or_default());
+            }
+        }
         self.line_starts()
             .partition_point(|&start| start <= offset)
             .saturating_sub(1)
     }
+
+    /// Byte offset of the start of the line holding byte `offset`.
+    #[must_use]
+    pub fn line_start_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if let Some(starts) = self.line_starts.get() {
+            let line = starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1);
+            return starts.get(line).copied().unwrap_or(0);
+        }
+        self.text
+            .as_bytes()
+            .get(..offset)
+            .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+            .map_or(0, |at| at + 1)
+    }
+}
+
+/// The number of newlines in `bytes`, counted in blocks the compiler turns
+/// into vector instructions.
+#[must_use]
+pub fn newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| {
+            usize::from(
+                block
+                    .iter()
+                    .fold(0u8, |count, &b| count.wrapping_add(u8::from(b == b'\n'))),
+            )
+        })
+        .sum()
 }
 
 /// A 1-based line and column.
@@ -114,6 +163,7 @@ impl Sources {
             path: path.to_path_buf(),
             text: Arc::from(text),
             line_starts: OnceLock::new(),
+            counted: AtomicUsize::new(0),
             paths: None,
         });
         id
@@ -152,7 +202,7 @@ impl Sources {
     pub fn line_col(&self, span: Span) -> Option<LineCol> {
         let file = self.get(span.file)?;
         let line = file.line_of(span.start);
-        let line_start = file.line_starts().get(line).copied()?;
+        let line_start = file.line_start_of(span.start);
         let column = file.text.get(line_start..span.start)?.chars().count() + 1;
         Some(LineCol {
             line: line + 1,

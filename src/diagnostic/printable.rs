@@ -94,7 +94,7 @@ fn holds_unsafe(text: &str, crlf: bool) -> bool {
 
 /// Whether `text` holds a character [`is_unsafe`], a carriage return before
 /// a newline (a CRLF line end) excepted.
-fn needs_escaping(text: &str) -> bool {
+pub(super) fn needs_escaping(text: &str) -> bool {
     holds_unsafe(text, true)
 }
 

@@ -2,18 +2,18 @@
 //! index, the labelled span, the headline and the advice.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceSpan, SpanContents};
 
 use super::printable::{printable, printable_block, printable_owned};
 use super::{Diagnostic, Severity};
-use crate::source::{FileId, Sources, Span};
+use crate::source::{FileId, Sources, Span, newlines};
 
-/// Each file's text and line index, shared by every snippet of one run.
+/// Each file's text, shared by every snippet of one run.
 pub(super) struct Snippets<'a> {
     sources: &'a Sources,
-    files: std::cell::RefCell<std::collections::HashMap<FileId, Snippet>>,
+    files: std::cell::RefCell<std::collections::HashMap<FileId, FileText>>,
 }
 
 impl<'a> Snippets<'a> {
@@ -29,60 +29,159 @@ impl<'a> Snippets<'a> {
         self.sources
     }
 
-    fn of(&self, file: FileId) -> Option<Snippet> {
-        if let Some(snippet) = self.files.borrow().get(&file) {
-            return Some(snippet.clone());
+    fn of(&self, file: FileId) -> Option<FileText> {
+        if let Some(text) = self.files.borrow().get(&file) {
+            return Some(text.clone());
         }
         let source = self.sources.get(file)?;
-        // Shown as it is unless it holds control characters: then a copy
-        // with each replaced, of the same length (the spans still hold).
-        let text = match super::printable::same_length(&source.text) {
-            std::borrow::Cow::Borrowed(_) => Arc::clone(&source.text),
-            std::borrow::Cow::Owned(safe) => Arc::from(safe),
+        let text = FileText {
+            text: Arc::clone(&source.text),
+            shown: Arc::default(),
+            line_starts: Arc::default(),
         };
-        let snippet = Snippet {
-            text,
-            line_starts: source.line_starts(),
-        };
-        self.files.borrow_mut().insert(file, snippet.clone());
-        Some(snippet)
+        self.files.borrow_mut().insert(file, text.clone());
+        Some(text)
     }
 }
 
-/// A file's text for miette, read through its line index: miette's own
-/// reader scans from the start of the text for every snippet.
+/// A file's text, and the copy shown when a snippet of it holds control
+/// characters: each replaced, of the same length (the spans still hold).
+/// The copy is made the first time a snippet needs it, so a snippet costs
+/// the lines it shows, not the whole file.
+#[derive(Clone, Debug)]
+struct FileText {
+    text: Arc<str>,
+    shown: Arc<OnceLock<Arc<str>>>,
+    line_starts: Arc<OnceLock<Box<[usize]>>>,
+}
+
+/// The lines around one span for miette, read from the file's text by
+/// their newlines: miette's own reader scans from the start of the text.
 #[derive(Clone, Debug)]
 struct Snippet {
-    text: Arc<str>,
-    line_starts: Arc<[usize]>,
+    file: FileText,
+    /// The start of the span's first line, and that line's 0-based number.
+    line_start: usize,
+    line: usize,
 }
 
 /// The longest line, in bytes, a snippet shows; a span on a longer line is
 /// reported by its position only.
 const MAX_SHOWN_LINE: usize = 4096;
 
-impl Snippet {
-    /// The length in bytes of the longest line `span` touches.
-    fn longest_line(&self, span: Span) -> usize {
-        let line_of = |offset: usize| {
-            self.line_starts
-                .partition_point(|&start| start <= offset)
-                .saturating_sub(1)
-        };
-        let first = line_of(span.start);
-        let last = line_of(span.start + span.len);
-        (first..=last)
-            .map(|line| {
-                let start = self.line_starts.get(line).copied().unwrap_or(0);
-                let end = self
-                    .line_starts
-                    .get(line + 1)
-                    .copied()
-                    .unwrap_or(self.text.len());
-                end.saturating_sub(start)
-            })
-            .max()
-            .unwrap_or(0)
+/// How far a snippet looks for a context line's end before it takes the
+/// file's line index instead: a context line longer than this is rare, and
+/// the index keeps many findings beside it from reading it again each.
+const LINE_SCAN: usize = 2 * MAX_SHOWN_LINE;
+
+impl FileText {
+    /// The start of every line, made the first time a context line is
+    /// longer than [`LINE_SCAN`].
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            std::iter::once(0)
+                .chain(
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        })
+    }
+
+    /// The byte after the `count`-th newline at or after `from` (`count`
+    /// 0: `from`), or the end of the text.
+    fn lines_after(&self, from: usize, count: usize) -> usize {
+        let text = self.text.as_bytes();
+        let mut at = from.min(text.len());
+        for done in 0..count {
+            let limit = (at + LINE_SCAN).min(text.len());
+            match text
+                .get(at..limit)
+                .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+            {
+                Some(newline) => at += newline + 1,
+                None if limit == text.len() => return text.len(),
+                None => {
+                    let starts = self.line_starts();
+                    let line = starts.partition_point(|&start| start <= at);
+                    return starts
+                        .get(line - 1 + count - done)
+                        .copied()
+                        .unwrap_or(text.len());
+                }
+            }
+        }
+        at
+    }
+
+    /// The start of the line `count` lines before the one that starts at
+    /// `line_start` (0: itself), or 0.
+    fn lines_before(&self, line_start: usize, count: usize) -> usize {
+        let text = self.text.as_bytes();
+        let mut at = line_start.min(text.len());
+        for done in 0..count {
+            let Some(end) = at.checked_sub(1) else {
+                return 0;
+            };
+            let limit = end.saturating_sub(LINE_SCAN);
+            match text
+                .get(limit..end)
+                .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+            {
+                Some(newline) => at = limit + newline + 1,
+                None if limit == 0 => return 0,
+                None => {
+                    let starts = self.line_starts();
+                    let line = starts
+                        .partition_point(|&start| start <= at)
+                        .saturating_sub(1);
+                    return starts
+                        .get(line.saturating_sub(count - done))
+                        .copied()
+                        .unwrap_or(0);
+                }
+            }
+        }
+        at
+    }
+}
+
+/// Whether every line `span` touches is at most [`MAX_SHOWN_LINE`] bytes
+/// long, its newline counted; it reads no more than a line of that length
+/// beyond the span either side.
+fn lines_short_enough(text: &[u8], span: Span) -> bool {
+    let start = span.start.min(text.len());
+    let end = (span.start + span.len).min(text.len());
+    let back = start.saturating_sub(MAX_SHOWN_LINE + 1);
+    let mut line = match text
+        .get(back..start)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+    {
+        Some(newline) => back + newline + 1,
+        None if back == 0 => 0,
+        // the first line started further back than the limit
+        None => return false,
+    };
+    loop {
+        let limit = (line + MAX_SHOWN_LINE + 1).min(text.len());
+        match text
+            .get(line..limit)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        {
+            Some(newline) if newline < MAX_SHOWN_LINE => {
+                line += newline + 1;
+                // the line holding the span's end is measured
+                if line > end {
+                    return true;
+                }
+            }
+            Some(_) => return false,
+            None => return limit == text.len() && text.len() - line <= MAX_SHOWN_LINE,
+        }
     }
 }
 
@@ -93,22 +192,41 @@ impl miette::SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let line_of = |offset: usize| {
-            self.line_starts
-                .partition_point(|&start| start <= offset)
-                .saturating_sub(1)
+        let bytes = self.file.text.as_bytes();
+        let offset = span.offset().min(bytes.len());
+        // The start of the span's line and its number, counted from the
+        // line Report::new found (or from the file's start).
+        let (from, from_line) = if offset >= self.line_start {
+            (self.line_start, self.line)
+        } else {
+            (0, 0)
         };
+        let line_start = bytes
+            .get(from..offset)
+            .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+            .map_or(from, |newline| from + newline + 1);
+        let line = from_line + newlines(bytes.get(from..line_start).unwrap_or_default());
         // A window of whole lines around the span, wider than the context,
         // read by miette's own reader and moved back to file positions.
-        let first = line_of(span.offset()).saturating_sub(context_lines_before + 1);
-        let last = line_of(span.offset() + span.len()) + context_lines_after + 2;
-        let start = self.line_starts.get(first).copied().unwrap_or(0);
+        let start = self.file.lines_before(line_start, context_lines_before + 1);
+        let first = line.saturating_sub(context_lines_before + 1);
         let end = self
-            .line_starts
-            .get(last)
-            .copied()
-            .unwrap_or(self.text.len());
-        let window = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+            .file
+            .lines_after(span.offset() + span.len(), context_lines_after + 2);
+        let mut window = self
+            .file
+            .text
+            .get(start..end)
+            .ok_or(MietteError::OutOfBounds)?;
+        if super::printable::needs_escaping(window) {
+            let shown = self.file.shown.get_or_init(|| {
+                match super::printable::same_length(&self.file.text) {
+                    std::borrow::Cow::Borrowed(_) => Arc::clone(&self.file.text),
+                    std::borrow::Cow::Owned(safe) => Arc::from(safe),
+                }
+            });
+            window = shown.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        }
         let inner = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
         let contents = window.read_span(&inner, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new(
@@ -139,14 +257,14 @@ impl Report {
         let mut headline = headline(diagnostic);
         let located = diagnostic.span.and_then(|span| {
             let file = snippets.sources.get(span.file)?;
-            let snippet = snippets.of(span.file)?;
-            if span.start + span.len > snippet.text.len() {
+            let text = snippets.of(span.file)?;
+            if span.start + span.len > text.text.len() {
                 return None;
             }
             // A line too long to show (a whole file on one line, say) is
             // named, not drawn: its snippet would be unreadable, and miette
             // cannot pad a label that far.
-            if snippet.longest_line(span) > MAX_SHOWN_LINE {
+            if !lines_short_enough(text.text.as_bytes(), span) {
                 if let Some(at) = snippets.sources.line_col(span) {
                     let _ = write!(
                         headline,
@@ -158,6 +276,11 @@ impl Report {
                 }
                 return None;
             }
+            let snippet = Snippet {
+                file: text,
+                line_start: file.line_start_of(span.start),
+                line: file.line_of(span.start),
+            };
             Some((span, file, snippet))
         });
         let (source, label) = match located {
@@ -222,5 +345,62 @@ impl miette::Diagnostic for Report {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.label
             .map(|l| Box::new(std::iter::once(LabeledSpan::new_with_span(None, l))) as _)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_SHOWN_LINE, lines_short_enough};
+    use crate::source::{FileId, Span};
+
+    /// The longest line a span touches, by a line index of the whole text.
+    fn longest_line(text: &str, span: Span) -> usize {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
+        (line_of(span.start)..=line_of(span.start + span.len))
+            .map(|line| starts.get(line + 1).copied().unwrap_or(text.len()) - starts[line])
+            .max()
+            .unwrap()
+    }
+
+    #[test]
+    fn long_lines_are_found_without_reading_past_them() {
+        let lengths = [
+            0,
+            1,
+            MAX_SHOWN_LINE - 1,
+            MAX_SHOWN_LINE,
+            MAX_SHOWN_LINE + 1,
+            9_000,
+        ];
+        for &first in &lengths {
+            for &second in &lengths {
+                for end in ["", "\n"] {
+                    let text = format!("{}\n{}{end}", "a".repeat(first), "b".repeat(second));
+                    let mut starts: Vec<usize> =
+                        vec![0, 1, first, first + 1, first + 2, text.len()];
+                    starts.retain(|&s| s <= text.len());
+                    for start in starts {
+                        for len in [0, 1, 2, 5_000] {
+                            if start + len > text.len() {
+                                continue;
+                            }
+                            let span = Span {
+                                file: FileId(0),
+                                start,
+                                len,
+                            };
+                            assert_eq!(
+                                lines_short_enough(text.as_bytes(), span),
+                                longest_line(&text, span) <= MAX_SHOWN_LINE,
+                                "lines {first}, {second}{end:?}, span {start}+{len}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
