@@ -244,7 +244,7 @@ pub fn convert(
     };
     let (target, format) = match emit::target::resolve(&request) {
         Ok(resolved) => resolved,
-        Err(message) => return Converted::DestinationRefused(message),
+        Err(refusal) => return Converted::DestinationRefused(refusal.to_string()),
     };
     let mut pipeline = planned(options);
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
@@ -253,8 +253,8 @@ pub fn convert(
         .sources
         .paths()
         .chain(pipeline.host_inputs.iter().map(std::path::PathBuf::as_path));
-    if let Err(message) = emit::target::check_inputs(&target, destination.working_dir, read) {
-        return Converted::DestinationRefused(message);
+    if let Err(refusal) = emit::target::check_inputs(&target, destination.working_dir, read) {
+        return Converted::DestinationRefused(refusal.to_string());
     }
     let Some(plan) = pipeline.plan.as_ref() else {
         pipeline.finish();

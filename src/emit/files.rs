@@ -100,7 +100,8 @@ pub(super) fn write_file(
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
     let dir = parent(path);
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-    target::refuse_link(path, &path.display().to_string()).map_err(EmitError::usage)?;
+    target::refuse_link(path, &path.display().to_string())
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     // The file it replaces keeps its permissions (`chmod 600` on output that
     // holds Secrets must survive `--force`); a new file gets the umask's.
     let kept = std::fs::symlink_metadata(path)
@@ -188,7 +189,7 @@ pub(super) fn write_directory<E: From<EmitError>>(
 ) -> Result<(), E> {
     let shown = dir.display().to_string();
     let previous = target::check_directory(dir, &shown, force)
-        .map_err(|refusal| EmitError::usage(refusal.message))?;
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
