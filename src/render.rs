@@ -308,7 +308,8 @@ pub fn images(plan: &Plan, options: &RenderOptions) -> Vec<String> {
 /// for it, because another claim of the Pod would be changed by it.
 fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
     let (filled, foreign) = copy::claims(plan);
-    if filled.is_empty() || foreign.is_empty() {
+    let closed = copy::closed_files(plan);
+    if filled.is_empty() || (foreign.is_empty() && closed.is_empty()) {
         return None;
     }
     let list = |names: &[&str]| {
@@ -318,26 +319,50 @@ fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let mut why = Vec::new();
+    if !foreign.is_empty() {
+        why.push(format!(
+            "the kubelet would give every file of claim {} that group, group-writable{}",
+            list(&foreign),
+            if filled
+                .iter()
+                .any(|c| plan.storage.shared_claims.contains(*c))
+            {
+                " (another Pod mounts a claim it fills, with a group of its own)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !closed.is_empty() {
+        let files: Vec<String> = closed
+            .iter()
+            .map(|(object, path, mode)| format!("`{path}` of `{object}` (mode `{mode:04o}`)"))
+            .collect();
+        why.push(format!(
+            "the kubelet would make {} readable by that group, which every container of the Pod holds",
+            files.join(", ")
+        ));
+    }
     Some(
         Diagnostic::warning(
             "copy-claim-group",
             format!(
-                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: the kubelet would give every file of claim {} that group, group-writable{}",
+                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: {}",
                 plan.name,
                 crate::plan::COPY_INIT_NAME,
                 list(&filled),
-                list(&foreign),
-                if filled
-                    .iter()
-                    .any(|c| plan.storage.shared_claims.contains(*c))
-                {
-                    " (another Pod mounts a claim it fills, with a group of its own)"
-                } else {
-                    ""
-                }
+                why.join("; and "),
             ),
         )
-        .help("where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`"),
+        .help(format!(
+            "where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`{}",
+            if closed.is_empty() {
+                ""
+            } else {
+                "; a secret or config every service of the Pod may read can say so (`mode: 0440`)"
+            }
+        )),
     )
 }
 
