@@ -158,26 +158,23 @@ fn benches(c: &mut Criterion) {
     stage(c, "plan", &fixtures, |f| {
         plan::plan(&f.project, &plan_options(), &mut Diagnostics::default())
     });
-    // Render checks the objects and hands them on lazily: the stage is
-    // measured with every object made whole.
+    // Render hands the objects on one at a time, each rendered, measured
+    // and assessed once: the stage is measured with every object made whole.
+    let render_options = RenderOptions::default();
     stage(c, "render", &fixtures, |f| {
-        let rendered = render::render(
-            &f.plan,
-            &RenderOptions::default(),
-            &mut Diagnostics::default(),
-        );
-        rendered
-            .objects()
+        let mut diagnostics = Diagnostics::default();
+        let mut rendered = render::rendering(&f.plan, &render_options, &diagnostics);
+        let objects = rendered
+            .by_ref()
             .map(RenderedObject::into_object)
-            .collect::<Vec<Object>>()
+            .collect::<Vec<Object>>();
+        rendered.finish(&mut diagnostics);
+        objects
     });
-    // Emit renders each object as it writes it, as `convert` does.
+    // Emit writes each object as render hands it on, as `convert` does.
     stage(c, "emit", &fixtures, |f| {
-        let rendered = render::render(
-            &f.plan,
-            &RenderOptions::default(),
-            &mut Diagnostics::default(),
-        );
+        let mut diagnostics = Diagnostics::default();
+        let mut rendered = render::rendering(&f.plan, &render_options, &diagnostics);
         let options = emit::EmitOptions {
             format: emit::Format::Yaml,
             output: emit::Output::Stdout,
@@ -185,7 +182,11 @@ fn benches(c: &mut Criterion) {
             project: String::new(),
         };
         let mut out = Vec::new();
-        emit::emit(&rendered, &options, &mut out).unwrap();
+        emit::emit(&mut rendered, &options, &mut out, |rendered| {
+            rendered.finish(&mut diagnostics);
+            true
+        })
+        .unwrap();
         out
     });
     stage(c, "convert", &fixtures, |f| {
@@ -234,32 +235,30 @@ fn convert(dir: &Path, path: &Path) -> (u8, String) {
         ..podlift::Options::default()
     };
     let mut pipeline = podlift::planned(&options);
-    let rendered = pipeline
-        .plan
-        .as_ref()
-        .map(|plan| render::render(plan, &options.render, &mut pipeline.diagnostics));
-    pipeline.diagnostics.sort();
-    let stderr = podlift::diagnostic::render(
-        &pipeline.diagnostics,
-        &pipeline.sources,
-        podlift::diagnostic::Style::Plain,
-    );
-    let rendered = match &rendered {
-        Some(rendered) if !pipeline.diagnostics.has_errors() => rendered,
-        _ => return (1, stderr),
-    };
+    let plan = pipeline.plan.as_ref().unwrap();
     let emit_options = emit::EmitOptions {
         format: emit::Format::Yaml,
         output: emit::Output::Stdout,
         force: false,
-        project: pipeline
-            .plan
-            .as_ref()
-            .map(podlift::project_name)
-            .unwrap_or_default(),
+        project: podlift::project_name(plan),
     };
+    let mut rendered = render::rendering(plan, &options.render, &pipeline.diagnostics);
     let mut stdout = Vec::new();
-    emit::emit(rendered, &emit_options, &mut stdout).unwrap();
+    let diagnostics = &mut pipeline.diagnostics;
+    let written = emit::emit(&mut rendered, &emit_options, &mut stdout, |rendered| {
+        rendered.finish(diagnostics);
+        !diagnostics.has_errors()
+    })
+    .unwrap();
+    diagnostics.sort();
+    let stderr = podlift::diagnostic::render(
+        diagnostics,
+        &pipeline.sources,
+        podlift::diagnostic::Style::Plain,
+    );
+    if !written {
+        return (1, stderr);
+    }
     black_box(stdout);
     (0, stderr)
 }

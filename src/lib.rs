@@ -23,7 +23,7 @@ pub mod render;
 pub mod report;
 pub mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use diagnostic::Diagnostics;
 use source::Sources;
@@ -244,41 +244,65 @@ pub fn convert(
     };
     let (target, format) = match emit::target::resolve(&request) {
         Ok(resolved) => resolved,
-        Err(message) => return Converted::DestinationRefused(message),
+        Err(refusal) => return Converted::DestinationRefused(refusal.to_string()),
     };
     let mut pipeline = planned(options);
-    let rendered = pipeline
-        .plan
-        .as_ref()
-        .map(|plan| render::render(plan, &options.render, &mut pipeline.diagnostics));
-    pipeline.pod_security = rendered.as_ref().map(|r| r.pod_security().clone());
-    // As `Pipeline::finish`, field by field: `rendered` borrows the plan.
-    pipeline.diagnostics.sort();
-    pipeline
-        .diagnostics
-        .allow(&pipeline.allow, &pipeline.sources);
     // Files found while loading (`include`, `extends`, `.env`) are inputs too.
     // So are the host files carried into the manifests (configs, binds).
     let read = pipeline
         .sources
         .paths()
         .chain(pipeline.host_inputs.iter().map(std::path::PathBuf::as_path));
-    if let Err(message) = emit::target::check_inputs(&target, destination.working_dir, read) {
-        return Converted::DestinationRefused(message);
+    if let Err(refusal) = emit::target::check_inputs(&target, destination.working_dir, read) {
+        return Converted::DestinationRefused(refusal.to_string());
     }
-    let refused = pipeline.diagnostics.command_line_wrong() || pipeline.diagnostics.fail(strict);
-    let Some(rendered) = rendered.filter(|_| !refused) else {
+    let Some(plan) = pipeline.plan.as_ref() else {
+        pipeline.finish();
         return Converted::NotWritten(pipeline);
     };
+    if pipeline.diagnostics.has_errors() {
+        // Refused whatever rendering finds: rendered for its findings alone.
+        let rendered = render::render(plan, &options.render, &mut pipeline.diagnostics);
+        pipeline.pod_security = Some(rendered.pod_security().clone());
+        pipeline.finish();
+        return Converted::NotWritten(pipeline);
+    }
     let emit_options = emit::EmitOptions {
         format,
         output: target,
         force: destination.force,
-        project: pipeline.plan.as_ref().map(project_name).unwrap_or_default(),
+        project: project_name(plan),
     };
-    let written = emit::emit(&rendered, &emit_options, out);
-    drop(rendered);
-    Converted::Emitted(pipeline, written)
+    // Each object is rendered once, measured and written as it comes;
+    // nothing reaches the destination before every object was measured and
+    // the findings allow it.
+    let mut rendered = render::rendering(plan, &options.render, &pipeline.diagnostics);
+    let (diagnostics, allow, sources) = (
+        &mut pipeline.diagnostics,
+        &pipeline.allow,
+        &pipeline.sources,
+    );
+    let mut settled = false;
+    let written = emit::emit(&mut rendered, &emit_options, out, |rendered| {
+        rendered.finish(diagnostics);
+        // As `Pipeline::finish`, field by field: `rendered` borrows the plan.
+        diagnostics.sort();
+        diagnostics.allow(allow, sources);
+        settled = true;
+        !(diagnostics.command_line_wrong() || diagnostics.fail(strict))
+    });
+    if !settled {
+        // Writing stopped before every object was rendered.
+        rendered.finish(diagnostics);
+        diagnostics.sort();
+        diagnostics.allow(allow, sources);
+    }
+    pipeline.pod_security = Some(rendered.pod_security().clone());
+    match written {
+        Ok(true) => Converted::Emitted(pipeline, Ok(())),
+        Ok(false) => Converted::NotWritten(pipeline),
+        Err(error) => Converted::Emitted(pipeline, Err(error)),
+    }
 }
 
 /// What `podlift config` asks besides the stages' options.
@@ -409,23 +433,5 @@ pub fn project_name(plan: &plan::Plan) -> String {
 /// `podlift config --images` prints for a mirror).
 #[must_use]
 pub fn images(plan: &plan::Plan, options: &render::RenderOptions) -> Vec<String> {
-    // Rendering checks sizes and Pod Security: those findings are `convert`'s.
-    let mut scratch = Diagnostics::default();
-    let rendered = render::render(plan, options, &mut scratch);
-    let mut images = BTreeSet::new();
-    for object in rendered.objects() {
-        let object = object.into_object();
-        let Some(spec) = object.workload().and_then(|w| w.pod_spec) else {
-            continue;
-        };
-        for container in spec
-            .init_containers
-            .iter()
-            .flatten()
-            .chain(&spec.containers)
-        {
-            images.extend(container.image.clone());
-        }
-    }
-    images.into_iter().collect()
+    render::images(plan, options)
 }

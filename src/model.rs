@@ -104,6 +104,35 @@ pub enum Resource {
     Config,
 }
 
+/// Which top-level list a file object is in: `secrets` or `configs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// `secrets`.
+    Secret,
+    /// `configs`.
+    Config,
+}
+
+impl FileKind {
+    /// `secret` or `config`, as compose names one.
+    #[must_use]
+    pub const fn noun(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::Config => "config",
+        }
+    }
+
+    /// The resource it is looked up as.
+    #[must_use]
+    pub const fn resource(self) -> Resource {
+        match self {
+            Self::Secret => Resource::Secret,
+            Self::Config => Resource::Config,
+        }
+    }
+}
+
 /// What the model reads besides the YAML: variables and the project directory.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Context {
@@ -146,15 +175,18 @@ impl Project {
         )
     }
 
-    /// A top-level secret (`secret`) or config by name.
+    /// A top-level secret or config by name.
     #[must_use]
-    pub fn file_object(&self, secret: bool, name: &str) -> Option<&FileObject> {
-        let (kind, list) = if secret {
-            (Resource::Secret, &self.secrets)
-        } else {
-            (Resource::Config, &self.configs)
+    pub fn file_object(&self, kind: FileKind, name: &str) -> Option<&FileObject> {
+        let list = match kind {
+            FileKind::Secret => &self.secrets,
+            FileKind::Config => &self.configs,
         };
-        list.get(*self.resource_index.get(&(kind, name.to_string()))?)
+        list.get(
+            *self
+                .resource_index
+                .get(&(kind.resource(), name.to_string()))?,
+        )
     }
 
     /// Position of a service in `services`.

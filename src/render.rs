@@ -1,14 +1,16 @@
 //! Rendering: Kubernetes objects from the [`PodPlan`]s alone. Nothing here
 //! knows compose syntax or `x-podlift` keys.
 //!
-//! One entry, [`render`]: it checks the objects as they will be written
-//! (what Kubernetes would refuse to store, the Pod Security level the Pods
-//! need) and hands on a [`Rendered`], whose objects are rendered one at a
-//! time as they are written ([`RenderedObject`]), so a large project is
-//! never held whole. Each object is built whole as its k8s-openapi type,
-//! measured by serialising it into a writer capped at the size limit, and
-//! its Pod Security assessed from it; a workload whose containers and
-//! volumes alone pass the limit is refused before it is built whole.
+//! [`rendering`] hands on the objects one at a time ([`Rendered`], an
+//! iterator), each rendered once: built whole as its k8s-openapi type,
+//! measured by serialising it into a writer capped at the size limit (what
+//! Kubernetes would refuse to store), its Pod Security assessed from it, and
+//! then handed to whoever writes it, so a large project is never held
+//! whole and nothing is built twice. [`Rendered::finish`] gives the
+//! findings and the Namespace, which carries the level every Pod satisfies.
+//! A workload whose containers and volumes alone pass the limit is refused
+//! before it is built whole. [`render`] runs the same pass for the findings
+//! alone (`check`, `plan`).
 
 mod container;
 pub mod copy;
@@ -56,12 +58,33 @@ pub struct RenderOptions {
     pub controller: Controller,
 }
 
-/// The objects ready to write, and what was found rendering them.
+/// The objects of the output, each rendered once, as they are asked for
+/// (an iterator, in apply order), and what was found rendering them.
+///
+/// Each object is built whole as its k8s-openapi type when the iterator
+/// reaches it, measured and (a workload) assessed for Pod Security from that
+/// object, and handed on: the caller writes it and drops it, so a large
+/// project is never held whole. The Namespace (`--create-namespace`) comes
+/// last, from [`Rendered::finish`]: it carries the level every Pod
+/// satisfies, known once every workload was assessed; it goes first in the
+/// output. A workload refused as too large is not handed on (nothing is
+/// written for a plan with errors).
 #[derive(Debug)]
 pub struct Rendered<'p> {
     plans: &'p [PodPlan],
-    options: RenderOptions,
+    options: &'p RenderOptions,
+    parts: std::vec::IntoIter<Part<'p>>,
+    /// The namespace's part, rendered by [`Rendered::finish`].
+    held: Option<Part<'p>>,
+    namespace: Option<RenderedObject>,
+    /// Whether objects are measured (not for a plan that already has errors).
+    measure: bool,
+    /// Whether objects that are neither measured nor assessed are skipped
+    /// (nobody writes them: `check`, `plan`).
+    skip_unmeasured: bool,
     pod_security: Assessment,
+    problems: Vec<Diagnostic>,
+    finished: bool,
 }
 
 /// A workload's loopback init container and the addresses it puts on the
@@ -113,20 +136,43 @@ impl Loopback {
     }
 }
 
-impl Rendered<'_> {
-    /// The objects in apply order (namespace, configuration and storage,
-    /// Services, workloads), each object once, each rendered when the
-    /// iterator reaches it.
-    #[must_use]
-    pub fn objects(&self) -> impl ExactSizeIterator<Item = RenderedObject> + '_ {
+impl<'p> Rendered<'p> {
+    /// Every object is rendered, measured and assessed: the findings go into
+    /// `diagnostics` (once, at the first call), and the Namespace is rendered
+    /// with the level the Pods need. The objects the iterator did not reach
+    /// yet are rendered (and dropped) first, so the findings are complete.
+    pub fn finish(&mut self, diagnostics: &mut Diagnostics) {
+        if self.finished {
+            return;
+        }
+        for _ in self.by_ref() {}
+        self.finished = true;
         let level = self.pod_security.level();
-        parts(self.plans, &self.options)
-            .into_iter()
-            .map(move |part| RenderedObject::new(part.render(&self.options, level)))
+        self.namespace = self.held.take().map(|part| {
+            let object = part.render(self.options, level);
+            if self.measure {
+                limits::check(&object, true, &mut self.problems);
+            }
+            RenderedObject::new(object)
+        });
+        for problem in self.problems.drain(..) {
+            diagnostics.push(problem);
+        }
+        if let Some(note) = pod_security_note(&self.pod_security) {
+            diagnostics.push(note);
+        }
+    }
+
+    /// The Namespace (`--create-namespace`), rendered by [`Self::finish`]
+    /// with the level the Pods need: it goes before every other object.
+    #[must_use]
+    pub const fn namespace(&self) -> Option<&RenderedObject> {
+        self.namespace.as_ref()
     }
 
     /// The Pod Security assessment of the Pods: the strictest level they
-    /// satisfy (a created Namespace enforces it) and who needs it.
+    /// satisfy (a created Namespace enforces it) and who needs it; complete
+    /// once [`Self::finish`] ran.
     #[must_use]
     pub const fn pod_security(&self) -> &Assessment {
         &self.pod_security
@@ -138,78 +184,132 @@ impl Rendered<'_> {
     pub fn loopback(&self) -> Vec<Loopback> {
         self.plans.iter().filter_map(Loopback::of).collect()
     }
+
+    /// A workload, built whole when its lists fit the object-size limit,
+    /// then measured and assessed from the object; refused before it is held
+    /// whole otherwise (`None`), and assessed from its lists.
+    fn workload(&mut self, pod: &'p PodPlan) -> Option<Object> {
+        if let Some(warning) = copy_group_withheld(pod) {
+            self.problems.push(warning);
+        }
+        let mut budget = Some(limits::Budget::object());
+        match workload::build_in(pod, self.options, &mut budget) {
+            Built::Whole(mut object) => {
+                if self.measure
+                    && let Some(budget) = budget
+                {
+                    limits::check_whole(&mut object, budget, &mut self.problems);
+                }
+                pod_security::check_object(&object, &mut self.pod_security);
+                Some(object)
+            }
+            Built::TooLarge { skeleton, lists } => {
+                if self.measure {
+                    limits::refuse(&skeleton, &mut self.problems);
+                }
+                pod_security::check_lists(&skeleton, &lists, &mut self.pod_security);
+                None
+            }
+        }
+    }
 }
 
-/// Renders the objects of `plan` (its Pods: one in the pod strategy, one
-/// per group when split), each object once.
+impl Iterator for Rendered<'_> {
+    type Item = RenderedObject;
+
+    /// The next object in apply order (but the Namespace), rendered,
+    /// measured and assessed.
+    fn next(&mut self) -> Option<RenderedObject> {
+        loop {
+            let part = self.parts.next()?;
+            match part {
+                Part::Namespace(..) => self.held = Some(part),
+                Part::Workload(pod) => {
+                    if let Some(object) = self.workload(pod) {
+                        return Some(RenderedObject::new(object));
+                    }
+                }
+                _ if !self.measure && self.skip_unmeasured => {}
+                _ => {
+                    // Every object is measured: a ConfigMap within its 1 MiB
+                    // of data passes the object limit once JSON escapes its
+                    // text (a control character takes six bytes, `\u0001`).
+                    let object = part.render(self.options, Level::default());
+                    if self.measure {
+                        limits::check(&object, true, &mut self.problems);
+                    }
+                    return Some(RenderedObject::new(object));
+                }
+            }
+        }
+    }
+}
+
+/// The objects of `plan` (its Pods: one in the pod strategy, one per group
+/// when split), to render one at a time, each once ([`Rendered`]): what
+/// `convert` writes as it measures it.
 ///
-/// Checks the objects as they will be written: every object Kubernetes
+/// The objects are checked as they are rendered: every object Kubernetes
 /// would refuse to store is an `object-too-large` error (unless
 /// `diagnostics` already holds errors: a refused plan is not measured), and
 /// when the Pods need Pod Security level `privileged`, a `pod-security`
-/// note says who and why. Rendering a plan never fails.
-pub fn render<'p>(
+/// note says who and why; [`Rendered::finish`] hands them on. Rendering a
+/// plan never fails.
+#[must_use]
+pub fn rendering<'p>(
     plan: &'p Plan,
-    options: &RenderOptions,
-    diagnostics: &mut Diagnostics,
+    options: &'p RenderOptions,
+    diagnostics: &Diagnostics,
 ) -> Rendered<'p> {
-    let measure = !diagnostics.has_errors();
-    let mut assessment = Assessment::default();
-    let mut problems = Vec::new();
-    for part in parts(&plan.pods, options) {
-        if let Part::Workload(pod) = part {
-            if let Some(warning) = copy_group_withheld(pod) {
-                problems.push(warning);
-            }
-            // Built whole when its lists fit the object-size limit, then
-            // measured and assessed from the object; refused before it is
-            // held whole otherwise, and assessed from its lists.
-            let mut budget = Some(limits::Budget::object());
-            match workload::build_in(pod, options, &mut budget) {
-                Built::Whole(mut object) => {
-                    if measure && let Some(budget) = budget {
-                        limits::check_whole(&mut object, budget, &mut problems);
-                    }
-                    pod_security::check_object(&object, &mut assessment);
-                }
-                Built::TooLarge { skeleton, lists } => {
-                    if measure {
-                        limits::refuse(&skeleton, &mut problems);
-                    }
-                    pod_security::check_lists(&skeleton, &lists, &mut assessment);
-                }
-            }
-            continue;
-        }
-        if !measure {
-            continue;
-        }
-        // The level only labels a Namespace, which is measured but not
-        // assessed; the label does not change its size much. Every object is
-        // measured: a ConfigMap within its 1 MiB of data passes the object
-        // limit once JSON escapes its text (a control character takes six
-        // bytes, `\u0001`).
-        let object = part.render(options, Level::default());
-        limits::check(&object, true, &mut problems);
-    }
-    for problem in problems {
-        diagnostics.push(problem);
-    }
-    if let Some(note) = pod_security_note(&assessment) {
-        diagnostics.push(note);
-    }
     Rendered {
         plans: &plan.pods,
-        options: options.clone(),
-        pod_security: assessment,
+        options,
+        parts: parts(&plan.pods, options).into_iter(),
+        held: None,
+        namespace: None,
+        measure: !diagnostics.has_errors(),
+        skip_unmeasured: false,
+        pod_security: Assessment::default(),
+        problems: Vec::new(),
+        finished: false,
     }
+}
+
+/// Renders every object of `plan` once, for its findings alone (`check`,
+/// `plan`): [`rendering`], finished. Objects that are neither measured nor
+/// assessed (a plan with errors is not measured) are not rendered.
+#[must_use]
+pub fn render<'p>(
+    plan: &'p Plan,
+    options: &'p RenderOptions,
+    diagnostics: &mut Diagnostics,
+) -> Rendered<'p> {
+    let mut rendered = rendering(plan, options, diagnostics);
+    rendered.skip_unmeasured = true;
+    rendered.finish(diagnostics);
+    rendered
+}
+
+/// Every image the workloads of `plan` pull: each container's and init
+/// container's, podlift's own init images included, sorted, each once.
+#[must_use]
+pub fn images(plan: &Plan, options: &RenderOptions) -> Vec<String> {
+    let mut images = std::collections::BTreeSet::new();
+    for part in parts(&plan.pods, options) {
+        if let Part::Workload(pod) = part {
+            let object = RenderedObject::new(workload::whole(pod, options));
+            images.extend(object.images().map(String::from));
+        }
+    }
+    images.into_iter().collect()
 }
 
 /// A warning when a copy fills a claim but the Pod gets no `fsGroup`
 /// for it, because another claim of the Pod would be changed by it.
 fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
     let (filled, foreign) = copy::claims(plan);
-    if filled.is_empty() || foreign.is_empty() {
+    let closed = copy::closed_files(plan);
+    if filled.is_empty() || (foreign.is_empty() && closed.is_empty()) {
         return None;
     }
     let list = |names: &[&str]| {
@@ -219,26 +319,50 @@ fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let mut why = Vec::new();
+    if !foreign.is_empty() {
+        why.push(format!(
+            "the kubelet would give every file of claim {} that group, group-writable{}",
+            list(&foreign),
+            if filled
+                .iter()
+                .any(|c| plan.storage.shared_claims.contains(*c))
+            {
+                " (another Pod mounts a claim it fills, with a group of its own)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !closed.is_empty() {
+        let files: Vec<String> = closed
+            .iter()
+            .map(|(object, path, mode)| format!("`{path}` of `{object}` (mode `{mode:04o}`)"))
+            .collect();
+        why.push(format!(
+            "the kubelet would make {} readable by that group, which every container of the Pod holds",
+            files.join(", ")
+        ));
+    }
     Some(
         Diagnostic::warning(
             "copy-claim-group",
             format!(
-                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: the kubelet would give every file of claim {} that group, group-writable{}",
+                "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: {}",
                 plan.name,
                 crate::plan::COPY_INIT_NAME,
                 list(&filled),
-                list(&foreign),
-                if filled
-                    .iter()
-                    .any(|c| plan.storage.shared_claims.contains(*c))
-                {
-                    " (another Pod mounts a claim it fills, with a group of its own)"
-                } else {
-                    ""
-                }
+                why.join("; and "),
             ),
         )
-        .help("where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`"),
+        .help(format!(
+            "where the storage class creates a claim's root `root:root 0755`, the copy (not root) cannot write into it: make its root writable by the copy's user once, or keep the bind in an `emptyDir` (without `--bind-as pvc`), or mount it `:ro`{}",
+            if closed.is_empty() {
+                ""
+            } else {
+                "; a secret or config every service of the Pod may read can say so (`mode: 0440`)"
+            }
+        )),
     )
 }
 
@@ -264,7 +388,7 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::workload::{self, Built};
-    use super::{RenderOptions, limits, pod_security, render};
+    use super::{RenderOptions, limits, pod_security, render, rendering};
     use crate::diagnostic::Diagnostics;
     use crate::plan::{Plan, PlanOptions, plan_text};
 
@@ -301,12 +425,14 @@ volumes:
         let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
         let plans = Plan { pods: vec![plan] };
         let mut diagnostics = Diagnostics::default();
-        let rendered = render(&plans, &RenderOptions::default(), &mut diagnostics);
-        assert!(!diagnostics.has_errors(), "{:?}", diagnostics.items());
+        let options = RenderOptions::default();
+        let mut rendered = rendering(&plans, &options, &diagnostics);
         let mut whole = pod_security::Assessment::default();
-        for object in rendered.objects() {
+        for object in rendered.by_ref() {
             pod_security::check_object(&object.into_object(), &mut whole);
         }
+        rendered.finish(&mut diagnostics);
+        assert!(!diagnostics.has_errors(), "{:?}", diagnostics.items());
         let subjects: Vec<String> = whole
             .findings
             .iter()
@@ -406,11 +532,8 @@ volumes:
     fn the_loopback_facts_name_each_address_as_the_host_aliases_do() {
         let (plan, _) = plan_text(COMPOSE, &PlanOptions::default());
         let plans = Plan { pods: vec![plan] };
-        let rendered = render(
-            &plans,
-            &RenderOptions::default(),
-            &mut Diagnostics::default(),
-        );
+        let options = RenderOptions::default();
+        let rendered = render(&plans, &options, &mut Diagnostics::default());
         let all = rendered.loopback();
         let [loopback] = all.as_slice() else {
             panic!("one workload with a loopback init: {all:?}");

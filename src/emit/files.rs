@@ -100,7 +100,8 @@ pub(super) fn write_file(
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
     let dir = parent(path);
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-    target::refuse_link(path, &path.display().to_string()).map_err(EmitError::usage)?;
+    target::refuse_link(path, &path.display().to_string())
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     // The file it replaces keeps its permissions (`chmod 600` on output that
     // holds Secrets must survive `--force`); a new file gets the umask's.
     let kept = std::fs::symlink_metadata(path)
@@ -181,14 +182,14 @@ fn create_dirs(root: &Path, relative: &Path) -> std::io::Result<()> {
 /// `dir` must hold only files podlift listed in its manifest
 /// ([`target::MANIFEST`]); after the swap exactly those are removed, and a
 /// file that appeared meanwhile stays where it is.
-pub(super) fn write_directory(
+pub(super) fn write_directory<E: From<EmitError>>(
     dir: &Path,
     force: bool,
-    fill: impl FnOnce(&Path) -> Result<(), EmitError>,
-) -> Result<(), EmitError> {
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     let shown = dir.display().to_string();
     let previous = target::check_directory(dir, &shown, force)
-        .map_err(|refusal| EmitError::usage(refusal.message))?;
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
@@ -227,7 +228,7 @@ pub(super) fn write_directory(
     if swapped.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
-    swapped
+    Ok(swapped?)
 }
 
 /// Every file below `dir`, relative to it.
@@ -381,7 +382,7 @@ mod tests {
         std::os::unix::fs::symlink(&foreign, old_name(&out, "")).unwrap();
         write_directory(&out, false, |staging| {
             std::fs::write(staging.join("a.yaml"), "a").unwrap();
-            Ok(())
+            Ok::<(), super::EmitError>(())
         })
         .unwrap();
         assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 0);
@@ -400,7 +401,7 @@ mod tests {
         let out = dir.path().join("out");
         let first = |staging: &Path| {
             std::fs::write(staging.join("a.yaml"), "a").unwrap();
-            Ok(())
+            Ok::<(), super::EmitError>(())
         };
         write_directory(&out, false, first).unwrap();
         std::os::unix::fs::symlink(&foreign, old_name(&out, ".old")).unwrap();

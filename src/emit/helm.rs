@@ -40,7 +40,7 @@ use crate::emit::helm::helpers::helpers;
 use crate::emit::helm::notes::notes;
 use crate::emit::helm::template::ChartBuilder;
 use crate::emit::{Access, File, file_name};
-use crate::render::{KubeVersion, Object, Rendered, RenderedObject, Workload};
+use crate::render::{KubeVersion, Object, Rendered, Workload};
 
 /// The chart's own version; the application's is `appVersion`.
 pub(super) const CHART_VERSION: &str = "0.1.0";
@@ -65,17 +65,16 @@ pub(super) const HELMIGNORE: &str = "\
 .vscode/
 ";
 
-/// The files of the chart.
+/// The files of the chart made of `objects` (those of `rendered`, in apply
+/// order, the Namespace first).
 ///
 /// # Errors
 /// When an object cannot be serialised or does not have the shape podlift renders.
-pub fn files(rendered: &Rendered<'_>, project: &str) -> Result<Vec<File>, HelmError> {
-    // A chart is made of whole objects (its templates are trees of them).
-    let objects: Vec<Object> = rendered
-        .objects()
-        .map(RenderedObject::into_object)
-        .collect();
-    let objects = objects.as_slice();
+pub fn files(
+    objects: &[Object],
+    rendered: &Rendered<'_>,
+    project: &str,
+) -> Result<Vec<File>, HelmError> {
     let loopback = rendered.loopback();
     let mut chart = ChartBuilder::new(objects, project)?;
     let mut files = Vec::new();

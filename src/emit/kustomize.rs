@@ -54,6 +54,13 @@ impl Base {
         }
     }
 
+    /// Records an object written as the file `name`, listed before the
+    /// others (the Namespace, rendered last).
+    pub fn add_first(&mut self, name: String, rendered: &RenderedObject) {
+        self.add(name, rendered);
+        self.resources.rotate_right(1);
+    }
+
     /// The `kustomization.yaml` that lists the files, names every image
     /// without tag or digest, sorted (so an overlay can retag them), and
     /// re-sets the label every object already carries.

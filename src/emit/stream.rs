@@ -1,19 +1,17 @@
 //! Objects written one at a time as YAML documents or JSON, to a stream or
-//! a file: neither a large project's objects nor its text are held whole.
+//! a file: neither a large project's objects nor its text are held in
+//! memory whole.
 
-use std::cell::Cell;
 use std::io::Write;
 use std::path::Path;
-
-use serde::Serialize;
-use serde::ser::SerializeSeq;
 
 use super::Format;
 use super::files::{Access, create};
 use crate::emit::{EmitError, file_name};
-use crate::render::{Object, Rendered, RenderedObject};
+use crate::render::{Object, RenderedObject};
 
 /// Why writing to stdout stopped.
+#[derive(Debug)]
 pub(super) enum Failure {
     Write(std::io::Error),
     Serialise(String),
@@ -30,12 +28,12 @@ pub(super) const fn is_secret(object: &Object) -> bool {
     matches!(object, Object::Secret(_))
 }
 
-/// Writes the objects as a YAML stream straight to `out`, rendering each just
-/// before it is written: neither the objects of a large project nor its text
-/// (14 MB at 10,000 services) are held in memory as a whole. Says whether
-/// it wrote secret data.
+/// Writes `objects` as YAML documents (each after `---`) straight to
+/// `out`, each as it comes: neither the objects of a large project nor its
+/// text (85 MB at 10,000 services split) are held in memory as a whole.
+/// Says whether it wrote secret data.
 pub(super) fn write_documents(
-    rendered: &Rendered<'_>,
+    objects: impl Iterator<Item = RenderedObject>,
     out: &mut dyn Write,
 ) -> Result<bool, Failure> {
     let mut sink = Sink {
@@ -45,7 +43,7 @@ pub(super) fn write_documents(
         error: None,
     };
     let mut secret = false;
-    for object in rendered.objects() {
+    for object in objects {
         secret |= is_secret(object.object());
         sink.push("---\n").map_err(|()| sink.failure())?;
         write_document(&mut sink, &object)?;
@@ -178,47 +176,160 @@ impl std::fmt::Write for Sink<'_> {
     }
 }
 
-/// A `List` of the objects, rendered one at a time while written. Each item
-/// keeps its object's key order (`apiVersion`, `kind`, …), as the per-object
-/// files do.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct JsonList<'a, 'p> {
-    api_version: &'static str,
-    items: JsonItems<'a, 'p>,
-    kind: &'static str,
+/// What [`write_json_items`] wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct JsonItems {
+    /// How many items.
+    pub count: usize,
+    /// Whether one of them was a Secret.
+    pub secret: bool,
 }
 
-/// The items, and whether one of them was a Secret.
-pub(super) struct JsonItems<'a, 'p>(&'a Rendered<'p>, Cell<bool>);
-
-impl Serialize for JsonItems<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let objects = self.0.objects();
-        let mut seq = serializer.serialize_seq(Some(objects.len()))?;
-        for object in objects {
-            if is_secret(object.object()) {
-                self.1.set(true);
-            }
-            seq.serialize_element(&object)?;
+/// Writes `objects` as the items of a JSON `List`, each as it comes: pretty
+/// JSON indented for its place in the list, separated by `,`.
+pub(super) fn write_json_items(
+    objects: impl Iterator<Item = RenderedObject>,
+    out: &mut dyn Write,
+) -> Result<JsonItems, Failure> {
+    let mut out = Indented::new(std::io::BufWriter::with_capacity(64 * 1024, out));
+    let mut items = JsonItems::default();
+    for object in objects {
+        items.secret |= is_secret(object.object());
+        if items.count > 0 {
+            out.write_all(b",\n").map_err(Failure::Write)?;
         }
-        seq.end()
+        serde_json::to_writer_pretty(&mut out, &object).map_err(json_failure)?;
+        items.count += 1;
+    }
+    out.flush().map_err(Failure::Write)?;
+    Ok(items)
+}
+
+/// Writes a JSON `List` (what `serde_json` writes for `{apiVersion, items,
+/// kind}`): `first`'s item, then `rest` (items [`write_json_items`] wrote,
+/// `count` of them, copied as they are). Each item keeps its object's key
+/// order (`apiVersion`, `kind`, …), as the per-object files do.
+pub(super) fn write_json_list(
+    first: Option<&RenderedObject>,
+    rest: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    count: usize,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    out.write_all(b"{\n  \"apiVersion\": \"v1\",\n  \"items\": [")
+        .map_err(Failure::Write)?;
+    if first.is_none() && count == 0 {
+        out.write_all(b"],\n").map_err(Failure::Write)?;
+    } else {
+        out.write_all(b"\n").map_err(Failure::Write)?;
+        if let Some(first) = first {
+            write_json_items(std::iter::once(first.clone()), &mut out)?;
+            if count > 0 {
+                out.write_all(b",\n").map_err(Failure::Write)?;
+            }
+        }
+        rest(&mut out).map_err(Failure::Write)?;
+        out.write_all(b"\n  ],\n").map_err(Failure::Write)?;
+    }
+    out.write_all(b"  \"kind\": \"List\"\n}\n")
+        .map_err(Failure::Write)?;
+    out.flush().map_err(Failure::Write)
+}
+
+/// Indents every line written through it by four spaces: pretty JSON of
+/// one object, placed as an item of a list. A string in JSON never holds a
+/// line break (it is escaped), so every line break ends a line of the
+/// document.
+struct Indented<W: Write> {
+    out: W,
+    at_line_start: bool,
+}
+
+impl<W: Write> Indented<W> {
+    const INDENT: &'static [u8] = b"    ";
+
+    const fn new(out: W) -> Self {
+        Self {
+            out,
+            at_line_start: true,
+        }
     }
 }
 
-/// Writes the objects as a JSON `List`; says whether it wrote secret data.
-pub(super) fn write_json_list(
-    rendered: &Rendered<'_>,
-    out: &mut dyn Write,
-) -> Result<bool, Failure> {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    let list = JsonList {
-        api_version: "v1",
-        items: JsonItems(rendered, Cell::new(false)),
-        kind: "List",
-    };
-    serde_json::to_writer_pretty(&mut out, &list).map_err(json_failure)?;
-    out.write_all(b"\n").map_err(Failure::Write)?;
-    out.flush().map_err(Failure::Write)?;
-    Ok(list.items.1.get())
+impl<W: Write> Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for line in buf.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                self.out.write_all(Self::INDENT)?;
+            }
+            self.out.write_all(line)?;
+            self.at_line_start = line.ends_with(b"\n");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    use super::{write_json_items, write_json_list};
+    use crate::render::{Object, RenderedObject};
+
+    fn config_map(name: &str) -> RenderedObject {
+        RenderedObject::new(Object::ConfigMap(Box::new(ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                ..ObjectMeta::default()
+            },
+            data: Some([("a\nb".to_string(), "x\n  \"y\"\n".to_string())].into()),
+            ..ConfigMap::default()
+        })))
+    }
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct List<'a> {
+        api_version: &'static str,
+        items: Vec<&'a RenderedObject>,
+        kind: &'static str,
+    }
+
+    /// The list written in pieces (the items held back, the Namespace put
+    /// first) is the one `serde_json` writes for the whole list.
+    #[test]
+    fn a_list_written_in_pieces_is_the_list_serde_json_writes() {
+        let namespace = RenderedObject::new(Object::Namespace(Box::new(Namespace {
+            metadata: ObjectMeta {
+                name: Some("shop".to_string()),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        })));
+        for (first, rest) in [
+            (None, vec![]),
+            (Some(&namespace), vec![]),
+            (None, vec![config_map("a")]),
+            (Some(&namespace), vec![config_map("a"), config_map("b")]),
+        ] {
+            let mut held = Vec::new();
+            let items = write_json_items(rest.clone().into_iter(), &mut held).unwrap();
+            let mut out = Vec::new();
+            write_json_list(first, |out| out.write_all(&held), items.count, &mut out).unwrap();
+            let all: Vec<&RenderedObject> = first.into_iter().chain(&rest).collect();
+            let list = List {
+                api_version: "v1",
+                items: all,
+                kind: "List",
+            };
+            let mut expected = serde_json::to_string_pretty(&list).unwrap();
+            expected.push('\n');
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
 }

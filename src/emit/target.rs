@@ -8,6 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+mod refusal;
+
+pub use refusal::{ManifestError, Refusal, Unlisted};
+
 use super::Format;
 use crate::emit::Output;
 use crate::render::labels::MANAGED_BY;
@@ -50,21 +54,15 @@ pub struct Request<'a> {
 ///
 /// # Errors
 /// A usage error (exit 2) saying what is wrong and what to do.
-pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), String> {
+pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), Refusal> {
     let output = request.output;
     if output.is_empty() {
-        return Err(
-            "`-o` needs `-`, a directory or a file name ending in `.yaml`, `.yml` or `.json`"
-                .into(),
-        );
+        return Err(Refusal::NoOutput);
     }
     if output == "-" {
         let format = request.format.unwrap_or(Format::Yaml);
         if matches!(format, Format::Kustomize | Format::Helm) {
-            return Err(format!(
-                "`--format {}` writes a directory: add `-o DIR`",
-                format_name(format)
-            ));
+            return Err(Refusal::DirectoryFormat(format));
         }
         return Ok((Output::Stdout, format));
     }
@@ -73,19 +71,18 @@ pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), String> {
     let format = match (as_file, request.format) {
         (Some(kind), None) => kind,
         (Some(kind), Some(asked)) if asked == kind => kind,
-        (Some(_), Some(asked @ (Format::Kustomize | Format::Helm))) => {
-            return Err(format!(
-                "`--format {}` writes a directory, but `{output}` names a file: give a directory name",
-                format_name(asked)
-            ));
+        (Some(_), Some(format @ (Format::Kustomize | Format::Helm))) => {
+            return Err(Refusal::DirectoryFormatForFile {
+                format,
+                output: output.to_string(),
+            });
         }
-        (Some(kind), Some(asked)) => {
-            return Err(format!(
-                "`{output}` names a {} file, but `--format {}` asks for {}: make the two agree",
-                format_name(kind).to_uppercase(),
-                format_name(asked),
-                format_name(asked).to_uppercase()
-            ));
+        (Some(named), Some(asked)) => {
+            return Err(Refusal::FormatMismatch {
+                output: output.to_string(),
+                named,
+                asked,
+            });
         }
         (None, asked) => asked.unwrap_or(Format::Yaml),
     };
@@ -94,7 +91,7 @@ pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), String> {
         check_file(&path, output, request)?;
         Ok((Output::File(path), format))
     } else {
-        check_directory(&path, output, request.force).map_err(|refusal| refusal.message)?;
+        check_directory(&path, output, request.force)?;
         Ok((Output::Directory(path), format))
     }
 }
@@ -108,7 +105,7 @@ pub fn check_inputs<'a>(
     target: &Output,
     working_dir: &Path,
     inputs: impl IntoIterator<Item = &'a Path>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let (path, is_dir) = match target {
         Output::Stdout => return Ok(()),
         Output::File(path) => (path, false),
@@ -128,18 +125,14 @@ pub fn check_inputs<'a>(
     Ok(())
 }
 
-fn refusal_for_input(path: &Path, input: &Path, is_dir: bool) -> String {
+fn refusal_for_input(path: &Path, input: &Path, is_dir: bool) -> Refusal {
     if is_dir {
-        format!(
-            "`{}` holds the input file `{}`; podlift will not write there: choose a new directory, e.g. `-o k8s`",
-            path.display(),
-            input.display()
-        )
+        Refusal::HoldsInput {
+            directory: path.to_path_buf(),
+            input: input.to_path_buf(),
+        }
     } else {
-        format!(
-            "`{}` is an input file; podlift will not overwrite it: choose another file name",
-            input.display()
-        )
+        Refusal::IsInput(input.to_path_buf())
     }
 }
 
@@ -159,23 +152,15 @@ fn file_format(output: &str) -> Option<Format> {
     }
 }
 
-const fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Yaml => "yaml",
-        Format::Json => "json",
-        Format::Kustomize => "kustomize",
-        Format::Helm => "helm",
-    }
-}
-
 /// The places podlift never writes to, whatever `--force` says.
-fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<(), String> {
+fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Refusal> {
     let working_dir = real(&lexical(request.working_dir));
-    let refuse = |why: &str| {
-        Err(format!(
-            "`{output}` ({}) is {why}; podlift will not write there: choose a new directory, e.g. `-o k8s`",
-            path.display()
-        ))
+    let refuse = |why: &'static str| {
+        Err(Refusal::Protected {
+            output: output.to_string(),
+            path: path.to_path_buf(),
+            why,
+        })
     };
     let is_file = file_format(output).is_some();
     if !is_file {
@@ -213,30 +198,23 @@ fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<
     )
 }
 
-fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), String> {
+fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Refusal> {
     refuse_link(path, output)?;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
+    let output = output.to_string();
     if meta.is_dir() {
-        return Err(format!(
-            "`{output}` is a directory; name a file that does not exist, or drop the extension to write a directory"
-        ));
+        return Err(Refusal::FileIsDirectory(output));
     }
     if !meta.is_file() {
-        return Err(format!(
-            "`{output}` exists and is not a regular file; choose another name"
-        ));
+        return Err(Refusal::FileNotRegular(output));
     }
     if !request.force {
-        return Err(format!(
-            "`{output}` exists; add `--force` to replace it (podlift replaces only a file it wrote)"
-        ));
+        return Err(Refusal::FileExists(output));
     }
     if !written_by_podlift(path) {
-        return Err(format!(
-            "`{output}` exists and was not written by podlift; podlift will not replace it: choose another file name, or move it away"
-        ));
+        return Err(Refusal::FileNotWritten(output));
     }
     Ok(())
 }
@@ -284,13 +262,6 @@ fn written_by_podlift(path: &Path) -> bool {
     })
 }
 
-/// Why a directory cannot be replaced.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
 /// What an existing output directory holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Previous {
@@ -305,33 +276,25 @@ pub struct Previous {
 /// # Errors
 /// When the directory must not be replaced.
 pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previous, Refusal> {
-    let refuse = |message: String| Err(Refusal { message });
-    refuse_link(path, output).map_err(|message| Refusal { message })?;
+    refuse_link(path, output)?;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(Previous::default());
     };
+    let output = output.to_string();
     if !meta.is_dir() {
-        return refuse(format!("`{output}` exists and is not a directory"));
+        return Err(Refusal::NotDirectory(output));
     }
     let entries = match walk(path) {
         Ok(entries) => entries,
-        Err(why) => return refuse(format!("`{output}` cannot be read: {why}")),
+        Err(why) => return Err(Refusal::Unreadable { output, why }),
     };
     if entries.is_empty() {
         return Ok(Previous::default());
     }
     let listed = match read_manifest(path) {
         Ok(Some(listed)) => listed,
-        Ok(None) => {
-            return refuse(format!(
-                "`{output}` is not empty and podlift did not write it (it has no `{MANIFEST}`); podlift will not replace it: choose a new directory, or empty it yourself"
-            ));
-        }
-        Err(why) => {
-            return refuse(format!(
-                "`{output}` has a `{MANIFEST}` podlift cannot use ({why}); podlift will not replace the directory: choose a new one"
-            ));
-        }
+        Ok(None) => return Err(Refusal::NoManifest(output)),
+        Err(why) => return Err(Refusal::BadManifest { output, why }),
     };
     let mut allowed_dirs = BTreeSet::new();
     for file in &listed {
@@ -362,15 +325,13 @@ pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previou
         if foreign.len() > SHOWN {
             names.push(format!("and {} more", foreign.len() - SHOWN));
         }
-        return refuse(format!(
-            "`{output}` holds files podlift did not write ({}); podlift will not replace it: choose a new directory, or move them away",
-            names.join(", ")
-        ));
+        return Err(Refusal::Foreign {
+            output,
+            names: names.join(", "),
+        });
     }
     if !force {
-        return refuse(format!(
-            "`{output}` holds podlift's earlier output; add `--force` to replace it"
-        ));
+        return Err(Refusal::NeedsForce(output));
     }
     // Only what the walk saw as a file, below real directories (the walk
     // follows no link): a listed `a/x.yaml` under a link `a` is never
@@ -386,21 +347,21 @@ pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previou
 
 /// Every entry below `dir`, relative, with whether it is a directory
 /// (symbolic links are not followed).
-fn walk(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
+fn walk(dir: &Path) -> Result<Vec<(PathBuf, bool)>, Unlisted> {
     let mut out = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
-        let entries = std::fs::read_dir(dir.join(&relative)).map_err(|e| e.to_string())?;
+        let entries = std::fs::read_dir(dir.join(&relative))?;
         for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let is_dir = entry.file_type().map_err(|e| e.to_string())?.is_dir();
+            let entry = entry?;
+            let is_dir = entry.file_type()?.is_dir();
             let path = relative.join(entry.file_name());
             if is_dir {
                 pending.push(path.clone());
             }
             out.push((path, is_dir));
             if out.len() > MAX_ENTRIES {
-                return Err(format!("it holds more than {MAX_ENTRIES} entries"));
+                return Err(Unlisted::TooMany);
             }
         }
     }
@@ -411,17 +372,16 @@ fn walk(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
 ///
 /// # Errors
 /// When the manifest cannot be read or lists a path outside the directory.
-pub fn read_manifest(dir: &Path) -> Result<Option<Vec<PathBuf>>, String> {
+pub fn read_manifest(dir: &Path) -> Result<Option<Vec<PathBuf>>, ManifestError> {
     let path = dir.join(MANIFEST);
     match std::fs::symlink_metadata(&path) {
         Err(_) => return Ok(None),
-        Ok(meta) if !meta.is_file() => return Err("it is not a regular file".into()),
+        Ok(meta) if !meta.is_file() => return Err(ManifestError::NotRegular),
         Ok(_) => {}
     }
-    let bytes = crate::load::read_at_most(&path, crate::load::MAX_FILE_BYTES)
-        .map_err(|e| e.to_string())?
-        .ok_or("it is too large")?;
-    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text")?;
+    let bytes = crate::load::read_at_most(&path, crate::load::MAX_FILE_BYTES)?
+        .ok_or(ManifestError::TooLarge)?;
+    let text = String::from_utf8(bytes).map_err(|_| ManifestError::NotText)?;
     let mut files = Vec::new();
     for line in text.lines() {
         let line = line.trim_end();
@@ -430,9 +390,7 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Vec<PathBuf>>, String> {
         }
         let file = PathBuf::from(line);
         if !file.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(format!(
-                "it lists `{line}`, which is not inside the directory"
-            ));
+            return Err(ManifestError::Outside(line.to_string()));
         }
         files.push(file);
     }
@@ -471,11 +429,9 @@ fn destination(path: &Path) -> PathBuf {
 }
 
 /// Refuses a symbolic link at `path`.
-pub(super) fn refuse_link(path: &Path, output: &str) -> Result<(), String> {
+pub(super) fn refuse_link(path: &Path, output: &str) -> Result<(), Refusal> {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(format!(
-            "`{output}` is a symbolic link; podlift never writes through a link: name the file or directory itself, or remove the link"
-        ));
+        return Err(Refusal::Link(output.to_string()));
     }
     Ok(())
 }
@@ -545,7 +501,7 @@ mod tests {
                 home,
                 inputs: &[],
             };
-            let error = super::resolve(&request).unwrap_err();
+            let error = super::resolve(&request).unwrap_err().to_string();
             assert!(error.contains(why), "{output}: {error}");
         }
     }

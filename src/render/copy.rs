@@ -92,7 +92,7 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
 /// on `fsGroup`.
 pub(crate) fn claim_group(plan: &PodPlan) -> Option<i64> {
     let (filled, foreign) = claims(plan);
-    (!filled.is_empty() && foreign.is_empty()).then(|| {
+    (!filled.is_empty() && foreign.is_empty() && closed_files(plan).is_empty()).then(|| {
         let (user, group) = user_of(plan);
         group.unwrap_or(user)
     })
@@ -127,6 +127,29 @@ pub(crate) fn claims(plan: &PodPlan) -> (Vec<&str>, Vec<&str>) {
         }
     }
     (filled, foreign)
+}
+
+/// The files of the Pod's Secret and ConfigMap volumes whose mode keeps
+/// their group out (`0400`), as `Secret/ConfigMap name` and file with its
+/// mode. The kubelet gives such a volume's files the Pod's `fsGroup`, and
+/// makes them readable by it (`0440`): every container of the Pod holds that
+/// group, so a secret its service keeps to its own user would be readable
+/// by every service. With any such file, the Pod gets no `fsGroup`.
+pub(crate) fn closed_files(plan: &PodPlan) -> Vec<(&str, &str, u32)> {
+    let mut closed = Vec::new();
+    for volume in &plan.storage.volumes {
+        let (VolumeSource::Secret(name, items) | VolumeSource::ConfigMap(name, items)) =
+            &volume.source
+        else {
+            continue;
+        };
+        for item in items {
+            if let Some(mode) = item.mode.filter(|m| m & 0o040 == 0) {
+                closed.push((name.as_str(), item.path.as_str(), mode));
+            }
+        }
+    }
+    closed
 }
 
 /// The user (and group) of the services that write the filled volumes,

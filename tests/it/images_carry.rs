@@ -122,9 +122,10 @@ impl Carried {
     fn emit(&self, format: Format) -> std::path::PathBuf {
         let out = self.dir.path().join(format!("out-{format:?}"));
         let mut scratch = Diagnostics::default();
-        let rendered = podlift::render::render(&self.plan, &RenderOptions::default(), &mut scratch);
+        let options = RenderOptions::default();
+        let mut rendered = podlift::render::rendering(&self.plan, &options, &scratch);
         podlift::emit::emit(
-            &rendered,
+            &mut rendered,
             &EmitOptions {
                 format,
                 output: Output::Directory(out.clone()),
@@ -132,6 +133,10 @@ impl Carried {
                 project: podlift::project_name(&self.plan),
             },
             &mut Vec::new(),
+            |rendered| {
+                rendered.finish(&mut scratch);
+                true
+            },
         )
         .unwrap();
         out
@@ -179,10 +184,11 @@ fn carry_with(text: &str, facts: &[(&str, Facts)], plan: &PlanOptions, pin: bool
     let plan = podlift::plan::plan(&project, plan, &mut diagnostics);
     let mut objects = Vec::new();
     if !diagnostics.has_errors() {
-        let rendered = podlift::render::render(&plan, &RenderOptions::default(), &mut diagnostics);
+        let options = RenderOptions::default();
+        let mut rendered = podlift::render::rendering(&plan, &options, &diagnostics);
         let mut yaml = Vec::new();
         podlift::emit::emit(
-            &rendered,
+            &mut rendered,
             &EmitOptions {
                 format: Format::Json,
                 output: Output::Stdout,
@@ -190,6 +196,10 @@ fn carry_with(text: &str, facts: &[(&str, Facts)], plan: &PlanOptions, pin: bool
                 project: podlift::project_name(&plan),
             },
             &mut yaml,
+            |rendered| {
+                rendered.finish(&mut diagnostics);
+                true
+            },
         )
         .unwrap();
         let list: Value = serde_json::from_slice(&yaml).unwrap();
@@ -706,7 +716,8 @@ fn the_pod_security_level_is_recomputed_with_the_image_user() {
     let findings = |facts: Facts| -> Vec<String> {
         let run = carry(text, &[("app:1", facts)]);
         let mut scratch = Diagnostics::default();
-        let rendered = podlift::render::render(&run.plan, &RenderOptions::default(), &mut scratch);
+        let options = RenderOptions::default();
+        let rendered = podlift::render::render(&run.plan, &options, &mut scratch);
         rendered
             .pod_security()
             .findings

@@ -981,3 +981,38 @@ fn check_summary_lists_each_containers_own_names_only() {
     );
     assert!(run.stdout.len() < 2_000_000, "{}", run.stdout.len());
 }
+
+/// Helm's whitespace-trimming markers (`{{-`, `-}}`) in compose values stay
+/// literal text, byte for byte, with the whitespace around them: in an
+/// environment value, a command, a label (a Pod annotation) and a config
+/// file's lines.
+#[test]
+fn helm_keeps_trimming_markers_and_the_whitespace_around_them() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("conf.txt"),
+        "  {{- .Values.a -}}  \n{{-\n -}}\n\t}} {{ \n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    restart: always\n    \
+         command: ['sh', '-c', ' {{- x -}} ', '{{-', '-}}']\n    \
+         labels: {trim: '  {{- v -}}  ', 'k{{-': ' -}}'}\n    \
+         environment:\n      A: ' x {{- .Values.y -}} z '\n      B: '-}}{{-'\n      C: '{{/* c */}}'\n    \
+         configs: [{source: conf, target: /etc/conf.txt}]\n\
+         configs:\n  conf: {file: ./conf.txt}\n",
+    )
+    .unwrap();
+    let file = tmp.path().join("compose.yaml");
+    let file = file.to_str().unwrap();
+    let stream = convert(file, &[]).objects();
+    let (_out, dir) = write_dir(file, "helm", &[]);
+    let rendered = helm_template(&helm, "release", &dir, &[]);
+    assert_eq!(
+        canonical(&without_release_names(&parse_stream(&rendered))),
+        canonical(&without_release_names(&stream))
+    );
+    assert!(rendered.contains("  {{- .Values.a -}}  "), "{rendered}");
+}

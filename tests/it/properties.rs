@@ -538,14 +538,10 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         ..podlift::Options::default()
     };
     let mut pipeline = podlift::planned(&options);
-    let rendered = pipeline
-        .plan
-        .as_ref()
-        .map(|plan| podlift::render::render(plan, &options.render, &mut pipeline.diagnostics));
-    let rendered = match &rendered {
-        Some(rendered) if !pipeline.diagnostics.has_errors() => rendered,
-        _ => return Err(format!("errors: {:?}\n{text}", pipeline.diagnostics)),
+    let Some(plan) = pipeline.plan.as_ref() else {
+        return Err(format!("no plan\n{text}"));
     };
+    let mut rendered = podlift::render::rendering(plan, &options.render, &pipeline.diagnostics);
     let emit_options = podlift::emit::EmitOptions {
         format: podlift::emit::Format::Yaml,
         output: podlift::emit::Output::Stdout,
@@ -553,8 +549,15 @@ fn environment_read_back(values: &[String]) -> Result<BTreeMap<String, String>, 
         project: "props".to_string(),
     };
     let mut stdout = Vec::new();
-    podlift::emit::emit(rendered, &emit_options, &mut stdout)
-        .map_err(|e| e.message().to_string())?;
+    let diagnostics = &mut pipeline.diagnostics;
+    let written = podlift::emit::emit(&mut rendered, &emit_options, &mut stdout, |rendered| {
+        rendered.finish(diagnostics);
+        !diagnostics.has_errors()
+    })
+    .map_err(|e| e.message().to_string())?;
+    if !written {
+        return Err(format!("errors: {diagnostics:?}\n{text}"));
+    }
     let stdout = String::from_utf8(stdout).unwrap();
     let objects = serde_saphyr::from_multiple::<serde_json::Value>(&stdout)
         .map_err(|e| format!("{e}\n{stdout}"))?;

@@ -794,3 +794,35 @@ fn pods_that_share_a_filled_claim_get_no_fs_group_that_would_regroup_it_in_turn(
         run.stderr
     );
 }
+
+#[test]
+fn a_secret_kept_from_its_group_withholds_the_fs_group_that_would_open_it() {
+    // with `fsGroup` the kubelet makes a secret file `0400` into `0440`,
+    // readable by every container of the Pod (each holds the group)
+    let compose = |mode: &str| {
+        format!(
+            "services:\n  a:\n    image: a:1\n    user: '1000:1000'\n    volumes:\n      - ./data:/data\n    x-podlift:\n      bind-as: pvc\n    secrets:\n      - source: token\n        mode: {mode}\nsecrets:\n  token:\n    file: ./token.txt\n"
+        )
+    };
+    for (mode, group) in [("0400", Value::Null), ("0440", Value::from(1000))] {
+        let dir = project(&compose(mode));
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        std::fs::write(dir.path().join("data/a.txt"), "hi\n").unwrap();
+        std::fs::write(dir.path().join("token.txt"), "s3cret\n").unwrap();
+        let run = convert(dir.path(), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(copy_container(&run.pod_spec()).is_some());
+        assert_eq!(
+            run.pod_spec()["securityContext"]["fsGroup"],
+            group,
+            "{mode}"
+        );
+        assert_eq!(
+            run.stderr.contains("warning[copy-claim-group]")
+                && run.stderr.contains("(mode `0400`) readable by that group"),
+            group.is_null(),
+            "{mode}: {}",
+            run.stderr
+        );
+    }
+}

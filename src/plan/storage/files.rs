@@ -6,8 +6,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::Project;
 use crate::model::service::Service;
+use crate::model::{FileKind, FileUse, Project};
 use crate::plan::names;
 use crate::plan::storage::{
     ConfigMapPlan, KeyItem, MountPlan, SecretPlan, Storage, VolumeSource, key_of,
@@ -158,6 +158,14 @@ fn hash_of<T: Hash>(data: &T) -> u64 {
     hasher.finish()
 }
 
+/// A service's secrets and configs, each list with its kind.
+const fn file_uses(service: &Service) -> [(&Vec<FileUse>, FileKind); 2] {
+    [
+        (&service.secrets, FileKind::Secret),
+        (&service.configs, FileKind::Config),
+    ]
+}
+
 pub(super) fn plan_files(
     project: &Project,
     service: &Service,
@@ -166,11 +174,11 @@ pub(super) fn plan_files(
     diagnostics: &mut Diagnostics,
 ) {
     let owner = &service.name.value;
-    for (uses, is_secret) in [(&service.secrets, true), (&service.configs, false)] {
-        let what = if is_secret { "secret" } else { "config" };
+    for (uses, kind) in file_uses(service) {
+        let (is_secret, what) = (kind == FileKind::Secret, kind.noun());
         for used in uses {
             let name = &used.source.value;
-            let Some(object) = project.file_object(is_secret, name) else {
+            let Some(object) = project.file_object(kind, name) else {
                 diagnostics.push(
                     Diagnostic::error(if is_secret { "secret-undeclared" } else { "config-undeclared" }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
                         .at(used.source.span)
