@@ -14,7 +14,6 @@
 //! `config` then prints nothing).
 
 mod build;
-mod environment;
 mod json;
 mod ports;
 mod resources;
@@ -56,7 +55,6 @@ pub struct ConfigContext {
 pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
     let canon = Canon {
         dir: &document.project_dir,
-        host: &document.host_files,
         context,
     };
     let mut out = Map::new();
@@ -144,7 +142,6 @@ struct Used {
 
 struct Canon<'a> {
     dir: &'a Path,
-    host: &'a crate::load::host_files::HostFiles,
     context: &'a ConfigContext,
 }
 
@@ -157,8 +154,7 @@ impl Canon<'_> {
         let Some(entries) = body.as_map() else {
             return Json::Object(out);
         };
-        let mut environment: Option<Map<String, Json>> = None;
-        let mut env_files: Vec<(String, Json)> = Vec::new();
+        let mut network_mode = false;
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
             // compose leaves out a zero limit, size or CPU count (no limit)
@@ -169,14 +165,6 @@ impl Canon<'_> {
             }
             let canonical = match key.as_str() {
                 "command" | "entrypoint" => command(value),
-                "environment" => {
-                    environment = Some(self.environment(value));
-                    continue;
-                }
-                "env_file" => {
-                    env_files = self.env_file(value);
-                    continue;
-                }
                 "extra_hosts" => extra_hosts(value),
                 "dns" | "dns_search" | "tmpfs" | "dns_opt" => one_or_list(value),
                 "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
@@ -215,7 +203,13 @@ impl Canon<'_> {
                 "provider" => provider(value),
                 "stop_grace_period" => duration(value),
                 // printed from the model ([`complete`])
-                "links" | "volumes_from" | "labels" | "label_file" | "annotations" | "sysctls" => {
+                "links" | "volumes_from" | "labels" | "label_file" | "annotations" | "sysctls"
+                | "environment" | "env_file" => {
+                    continue;
+                }
+                // printed from the model too; it stands for `networks`
+                "network_mode" => {
+                    network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
                     continue;
                 }
                 "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add"
@@ -225,19 +219,14 @@ impl Canon<'_> {
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
                 "image" | "container_name" | "hostname" | "user" | "working_dir" | "restart"
-                | "network_mode" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
-                | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"
-                | "isolation" | "mac_address" | "runtime" => {
+                | "pull_policy" | "platform" | "domainname" | "ipc" | "pid" | "stop_signal"
+                | "userns_mode" | "uts" | "cgroup" | "cgroup_parent" | "isolation"
+                | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
                 }
                 _ => plain(value),
             };
             out.insert(key, canonical);
-        }
-        if !env_files.is_empty() || environment.is_some() {
-            let mut merged: Map<String, Json> = env_files.into_iter().collect();
-            merged.extend(environment.unwrap_or_default());
-            out.insert("environment".into(), Json::Object(merged));
         }
         if let (Some(scale), Some(Json::Object(deploy))) =
             (out.get("scale").cloned(), out.get_mut("deploy"))
@@ -248,10 +237,7 @@ impl Canon<'_> {
         // (`init` and `attach` are pointers in compose's model: `false` stays)
         out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
         // compose gives a provider service no network
-        if !out.contains_key("networks")
-            && !out.contains_key("network_mode")
-            && !out.contains_key("provider")
-        {
+        if !out.contains_key("networks") && !network_mode && !out.contains_key("provider") {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
             out.insert("networks".into(), Json::Object(default));
@@ -565,7 +551,7 @@ secrets:
     image: postgres
 x-extra: {a: 1}
 ";
-        let out = canonical(&document(text), &context());
+        let out = printed(text);
         assert_eq!(out["name"], "demo");
         let web = &out["services"]["web"];
         assert_eq!(

@@ -1,11 +1,8 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `links`, `volumes_from`, `labels` (with `label_file`'s),
-//! `annotations`, `sysctls`, and the `depends_on` entries compose adds for
-//! `links`, `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
-//!
-//! Left to the loaded nodes for now: `network_mode` (the model reads
-//! `bridge` and `default` as one) and `environment` (the model leaves out a
-//! name that has no value, which compose prints as `null`).
+//! the loaded nodes: `environment` (with `env_file`'s), `network_mode`,
+//! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
+//! `sysctls`, and the `depends_on` entries compose adds for `links`,
+//! `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
 
 use serde_json::{Map, Value as Json};
 
@@ -37,6 +34,21 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         if !service.volumes_from.is_empty() {
             let sources = service.volumes_from.iter().map(|f| f.value.to_string());
             typed.insert("volumes_from".into(), strings(sources));
+        }
+        if let Some(mode) = &service.network_mode {
+            let mode = mode.value.to_string();
+            // compose leaves out an empty one
+            if !mode.is_empty() {
+                typed.insert("network_mode".into(), Json::String(mode));
+            }
+        }
+        if !service.environment.is_empty() {
+            // `env_file`'s first; a later entry of a name wins
+            let environment = service.environment.iter().map(|v| {
+                let value = v.value.clone().map_or(Json::Null, Json::String);
+                (v.name.clone(), value)
+            });
+            typed.insert("environment".into(), Json::Object(environment.collect()));
         }
         let sysctls = service.pod.sysctls.as_ref().map(|s| s.value.iter());
         for (key, entries) in [
@@ -185,5 +197,59 @@ mod tests {
             a["sysctls"],
             json!({"net.core.somaxconn": "1024", "kernel.msgmax": "1=2"})
         );
+    }
+
+    #[test]
+    fn environment_prints_env_files_first_and_an_unset_name_as_null() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    environment: [\"A=1\", B, \"C=x=$$y\"]
+  b:
+    image: b
+    environment: {D: 1.50, E: null, F: true, G: \"\"}
+",
+        );
+        assert_eq!(
+            out["services"]["a"]["environment"],
+            json!({"A": "1", "B": null, "C": "x=$$$$y"})
+        );
+        assert_eq!(
+            out["services"]["b"]["environment"],
+            json!({"D": "1.5", "E": null, "F": "true", "G": ""})
+        );
+    }
+
+    #[test]
+    fn an_empty_environment_is_left_out_as_compose_leaves_it_out() {
+        // podlift b6272f2 printed `environment: {}`
+        let out = printed(
+            "services:\n  a: {image: a, environment: {}}\n  b: {image: b, environment: []}\n",
+        );
+        assert!(out["services"]["a"].get("environment").is_none());
+        assert!(out["services"]["b"].get("environment").is_none());
+    }
+
+    #[test]
+    fn network_mode_prints_as_written_and_stands_for_networks() {
+        let out = printed(
+            "services:
+  a: {image: a, network_mode: default}
+  b: {image: b, network_mode: bridge}
+  c: {image: c, network_mode: \"container:x\"}
+  d: {image: d, network_mode: \"\"}
+",
+        );
+        let services = &out["services"];
+        assert_eq!(services["a"]["network_mode"], "default");
+        assert_eq!(services["b"]["network_mode"], "bridge");
+        assert_eq!(services["c"]["network_mode"], "container:x");
+        for name in ["a", "b", "c"] {
+            assert!(services[name].get("networks").is_none(), "{name}");
+        }
+        // an empty one is left out, and the service is on `default`
+        assert!(services["d"].get("network_mode").is_none());
+        assert_eq!(services["d"]["networks"], json!({"default": null}));
     }
 }
