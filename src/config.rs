@@ -5,13 +5,16 @@
 //!
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied), then the model's
-//! [`Project`](crate::model::Project) for the keys printed from its typed
-//! values ([`complete`]: `links`, `volumes_from`, `labels` with `label_file`'s,
-//! `annotations`, `sysctls`, and the dependencies compose implies). Output:
-//! a JSON value. Scalars of the loaded nodes are read with the model's readers
-//! (`model::read`), so what this prints is what the model reads; a value they
-//! cannot read is copied as written (the model reports it as an error, and
-//! `config` then prints nothing).
+//! [`Project`](crate::model::Project). The keys the model holds exactly as
+//! compose prints them are printed from its typed values ([`complete`];
+//! `typed::FROM_MODEL` lists them: `environment` with `env_file`'s,
+//! `network_mode`, `command`, `entrypoint`, `image`, the names, `user`,
+//! `working_dir`, the flags, `links`, `volumes_from`, `labels` with
+//! `label_file`'s, `annotations`, `sysctls`, and the dependencies compose
+//! implies). The rest — what podlift does not carry, or carries in another
+//! shape — is printed from the loaded nodes, read with the model's scalar
+//! readers (`model::read`); a value they cannot read is copied as written
+//! (the model reports it as an error, and `config` then prints nothing).
 
 mod build;
 mod json;
@@ -29,9 +32,7 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use json::{
-    boolean, bytes, command, duration, float, integer, list_of, one_or_list, plain, plain_numbers,
-};
+use json::{boolean, bytes, duration, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
 use service_keys::{
@@ -149,8 +150,6 @@ impl Canon<'_> {
     #[allow(clippy::too_many_lines)] // one arm per compose key
     fn service(&self, body: &Node, used: &mut Used) -> Json {
         let mut out = Map::new();
-        out.insert("command".into(), Json::Null);
-        out.insert("entrypoint".into(), Json::Null);
         let Some(entries) = body.as_map() else {
             return Json::Object(out);
         };
@@ -163,8 +162,10 @@ impl Canon<'_> {
             {
                 continue;
             }
+            if typed::FROM_MODEL.contains(&key.as_str()) {
+                continue;
+            }
             let canonical = match key.as_str() {
-                "command" | "entrypoint" => command(value),
                 "extra_hosts" => extra_hosts(value),
                 "dns" | "dns_search" | "tmpfs" | "dns_opt" => one_or_list(value),
                 "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
@@ -187,8 +188,7 @@ impl Canon<'_> {
                 "devices" => devices(value),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
-                "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable"
-                | "attach" | "use_api_socket" => boolean(value),
+                "init" | "oom_kill_disable" | "attach" | "use_api_socket" => boolean(value),
                 "cpus" | "cpu_percent" => float(value),
                 "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
                 | "cpu_shares" | "oom_score_adj" | "pids_limit" | "scale" => integer(value),
@@ -202,11 +202,6 @@ impl Canon<'_> {
                 "develop" => self.develop(value),
                 "provider" => provider(value),
                 "stop_grace_period" => duration(value),
-                // printed from the model ([`complete`])
-                "links" | "volumes_from" | "labels" | "label_file" | "annotations" | "sysctls"
-                | "environment" | "env_file" => {
-                    continue;
-                }
                 // printed from the model too; it stands for `networks`
                 "network_mode" => {
                     network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
@@ -218,10 +213,9 @@ impl Canon<'_> {
                 }
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
-                "image" | "container_name" | "hostname" | "user" | "working_dir" | "restart"
-                | "pull_policy" | "platform" | "domainname" | "ipc" | "pid" | "stop_signal"
-                | "userns_mode" | "uts" | "cgroup" | "cgroup_parent" | "isolation"
-                | "mac_address" | "runtime" => {
+                "restart" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
+                | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"
+                | "isolation" | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
                 }
                 _ => plain(value),
@@ -378,7 +372,11 @@ mod tests {
     /// What `podlift config` prints for `text`: the loaded nodes, then what
     /// the model typed (as `podlift::config` does).
     pub(super) fn printed(text: &str) -> serde_json::Value {
-        let mut out = canonical(&document(text), &context());
+        printed_with(text, &context())
+    }
+
+    fn printed_with(text: &str, context: &ConfigContext) -> serde_json::Value {
+        let mut out = canonical(&document(text), context);
         let mut diagnostics = crate::diagnostic::Diagnostics::default();
         let project = crate::model::model(
             document(text),
@@ -386,7 +384,7 @@ mod tests {
             &std::collections::BTreeMap::new(),
             &mut diagnostics,
         );
-        super::complete(&mut out, &project, true);
+        super::complete(&mut out, &project, context.interpolated);
         out
     }
 
@@ -579,7 +577,7 @@ x-extra: {a: 1}
             interpolated: false,
             ..context()
         };
-        let out = canonical(&document(text), &context);
+        let out = printed_with(text, &context);
         assert_eq!(out["services"]["web"]["command"], json!(["echo", "$HOME"]));
     }
 }

@@ -12,6 +12,30 @@ use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
 use crate::model::service::Service;
 
+/// The service keys printed from the model, which [`super::canonical`]
+/// leaves out of what it prints from the loaded nodes.
+pub(super) const FROM_MODEL: &[&str] = &[
+    "annotations",
+    "command",
+    "container_name",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "hostname",
+    "image",
+    "label_file",
+    "labels",
+    "links",
+    "privileged",
+    "read_only",
+    "stdin_open",
+    "sysctls",
+    "tty",
+    "user",
+    "volumes_from",
+    "working_dir",
+];
+
 /// Fills in what is printed from `project` into the canonical form `out`
 /// (whose services are the project's, by name); `interpolated` escapes a
 /// literal `$` as [`super::canonical`] does.
@@ -23,7 +47,7 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         let Some(Json::Object(printed)) = services.get_mut(&service.name.value) else {
             continue;
         };
-        let mut typed = Map::new();
+        let mut typed = process(service);
         if !service.links.is_empty() {
             let links = service.links.iter().map(|link| match &link.alias {
                 Some(alias) => format!("{}:{alias}", link.service.value),
@@ -72,6 +96,49 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         }
         add_implied(printed, &implied(service));
     }
+}
+
+/// What the container runs and as whom: `command` and `entrypoint` (`null`
+/// when not set, as compose prints them), `image`, the names, `user`,
+/// `working_dir` and the flags. Compose leaves out an empty string and a
+/// `false` flag.
+fn process(service: &Service) -> Map<String, Json> {
+    let mut out = Map::new();
+    for (key, words) in [
+        ("command", &service.command),
+        ("entrypoint", &service.entrypoint),
+    ] {
+        let words = words
+            .as_ref()
+            .map_or(Json::Null, |words| strings(words.value.iter().cloned()));
+        out.insert(key.into(), words);
+    }
+    let security = &service.security;
+    for (key, text) in [
+        ("image", service.image.as_ref().map(|i| &i.value)),
+        (
+            "container_name",
+            service.container_name.as_ref().map(|n| &n.value),
+        ),
+        ("hostname", service.hostname.as_ref().map(|h| &h.value)),
+        ("user", security.user.as_ref().map(|u| &u.value)),
+        ("working_dir", security.working_dir.as_ref()),
+    ] {
+        if let Some(text) = text.filter(|t| !t.is_empty()) {
+            out.insert(key.into(), Json::String(text.clone()));
+        }
+    }
+    for (key, on) in [
+        ("privileged", security.privileged),
+        ("read_only", security.read_only),
+        ("tty", security.tty),
+        ("stdin_open", security.stdin_open),
+    ] {
+        if on {
+            out.insert(key.into(), Json::Bool(true));
+        }
+    }
+    out
 }
 
 /// A list of strings.
@@ -142,6 +209,8 @@ fn add_implied(service: &mut Map<String, Json>, implied: &[(String, bool)]) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use serde_json::json;
 
     use super::super::tests::{printed, started};
@@ -251,5 +320,42 @@ mod tests {
         // an empty one is left out, and the service is on `default`
         assert!(services["d"].get("network_mode").is_none());
         assert_eq!(services["d"]["networks"], json!({"default": null}));
+    }
+
+    #[test]
+    fn command_image_user_and_flags_print_from_the_model() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    command: \"\"
+    entrypoint: []
+    user: \"0\"
+    working_dir: /w$x
+    hostname: \"\"
+    tty: \"true\"
+    read_only: false
+  b:
+    image: b
+    command: 'echo \"a b\" c'
+    container_name: bee
+    privileged: yes
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        assert_eq!(a["command"], json!([]));
+        assert_eq!(a["entrypoint"], json!([]));
+        assert_eq!(a["user"], "0");
+        assert_eq!(a["working_dir"], "/w$$x");
+        assert_eq!(a["tty"], json!(true));
+        // compose leaves out an empty string and a `false` flag
+        assert!(!a.contains_key("hostname"));
+        assert!(!a.contains_key("read_only"));
+        let b = &out["services"]["b"];
+        assert_eq!(b["command"], json!(["echo", "a b", "c"]));
+        assert_eq!(b["entrypoint"], json!(null));
+        assert_eq!(b["image"], "b");
+        assert_eq!(b["container_name"], "bee");
+        assert_eq!(b["privileged"], json!(true));
     }
 }
