@@ -35,9 +35,7 @@ use crate::load::yaml::{Node, Value};
 use json::{boolean, bytes, duration, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
-use service_keys::{
-    depends_on, deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks,
-};
+use service_keys::{deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks};
 pub use typed::complete;
 
 /// What the canonical form needs besides the document.
@@ -173,7 +171,6 @@ impl Canon<'_> {
                 "volumes" => self.volumes(value, used),
                 "secrets" => file_uses(value, true, &mut used.secrets),
                 "configs" => file_uses(value, false, &mut used.configs),
-                "depends_on" => depends_on(value),
                 "healthcheck" => healthcheck(value),
                 "post_start" | "pre_stop" => hooks(value),
                 "networks" => {

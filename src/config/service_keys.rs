@@ -138,40 +138,6 @@ pub(super) fn extra_hosts(node: &Node) -> Json {
     Json::Array(entries)
 }
 
-pub(super) fn depends_on(node: &Node) -> Json {
-    let mut out = Map::new();
-    let started = || Json::String("service_started".into());
-    match &node.value {
-        Value::Seq(items) => {
-            for name in items.iter().filter_map(Node::scalar) {
-                let mut entry = Map::new();
-                entry.insert("condition".into(), started());
-                entry.insert("required".into(), Json::Bool(true));
-                out.insert(name, Json::Object(entry));
-            }
-        }
-        Value::Map(entries) => {
-            for (key, body) in entries {
-                let Some(name) = key.scalar() else { continue };
-                let mut entry = Map::new();
-                for (k, v) in body.as_map().unwrap_or_default() {
-                    let Some(k) = k.scalar() else { continue };
-                    let canonical = match k.as_str() {
-                        "required" | "restart" => boolean(v),
-                        _ => v.scalar().map_or_else(|| plain(v), Json::String),
-                    };
-                    entry.insert(k, canonical);
-                }
-                entry.entry("condition").or_insert_with(started);
-                entry.entry("required").or_insert(Json::Bool(true));
-                out.insert(name, Json::Object(entry));
-            }
-        }
-        _ => return plain(node),
-    }
-    Json::Object(out)
-}
-
 /// Each entry of the mapping `node` with a scalar key, its value as
 /// `canonical` gives it (`None` leaves the entry out); empty for anything
 /// but a mapping.

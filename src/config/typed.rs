@@ -10,6 +10,7 @@ use crate::model::Project;
 use crate::model::key_value::KeyValue;
 use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
+use crate::model::service::Condition;
 use crate::model::service::Service;
 
 /// The service keys printed from the model, which [`super::canonical`]
@@ -18,6 +19,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "annotations",
     "command",
     "container_name",
+    "depends_on",
     "entrypoint",
     "env_file",
     "environment",
@@ -87,6 +89,10 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
                 typed.insert(key.into(), Json::Object(entries));
             }
         }
+        let depends = depends_on(service);
+        if !depends.is_empty() {
+            typed.insert("depends_on".into(), Json::Object(depends));
+        }
         let mut typed = Json::Object(typed);
         if interpolated {
             super::escape_dollars(&mut typed);
@@ -94,7 +100,6 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         if let Json::Object(typed) = typed {
             printed.extend(typed);
         }
-        add_implied(printed, &implied(service));
     }
 }
 
@@ -183,28 +188,33 @@ fn implied(service: &Service) -> Vec<(String, bool)> {
     implied
 }
 
-/// Adds a `depends_on` entry for each implied service not already there.
-fn add_implied(service: &mut Map<String, Json>, implied: &[(String, bool)]) {
-    if implied.is_empty() {
-        return;
+/// `depends_on` as compose prints it: each entry written, then one for
+/// each service compose implies that is not written.
+fn depends_on(service: &Service) -> Map<String, Json> {
+    let mut out: Map<String, Json> = service
+        .depends_on
+        .iter()
+        .map(|d| {
+            let entry = dependency(d.condition, d.required, d.restart);
+            (d.service.value.clone(), entry)
+        })
+        .collect();
+    for (target, restart) in implied(service) {
+        out.entry(target)
+            .or_insert_with(|| dependency(Condition::Started, true, restart));
     }
-    let Json::Object(depends) = service
-        .entry("depends_on")
-        .or_insert_with(|| Json::Object(Map::new()))
-    else {
-        return;
-    };
-    for (target, restart) in implied {
-        depends.entry(target.clone()).or_insert_with(|| {
-            let mut entry = Map::new();
-            entry.insert("condition".into(), Json::String("service_started".into()));
-            if *restart {
-                entry.insert("restart".into(), Json::Bool(true));
-            }
-            entry.insert("required".into(), Json::Bool(true));
-            Json::Object(entry)
-        });
+    out
+}
+
+/// One `depends_on` entry (compose leaves out `restart: false`).
+fn dependency(condition: Condition, required: bool, restart: bool) -> Json {
+    let mut entry = Map::new();
+    entry.insert("condition".into(), Json::String(condition.as_str().into()));
+    if restart {
+        entry.insert("restart".into(), Json::Bool(true));
     }
+    entry.insert("required".into(), Json::Bool(required));
+    Json::Object(entry)
 }
 
 #[cfg(test)]
@@ -357,5 +367,34 @@ mod tests {
         assert_eq!(b["image"], "b");
         assert_eq!(b["container_name"], "bee");
         assert_eq!(b["privileged"], json!(true));
+    }
+
+    #[test]
+    fn depends_on_prints_from_the_model_without_restart_false_or_an_empty_map() {
+        // podlift b6272f2 printed `restart: false` and `depends_on: {}`
+        let out = printed(
+            "services:
+  a:
+    image: a
+    depends_on:
+      b: {condition: service_healthy, restart: false, required: false}
+      c: {condition: service_started, restart: \"true\"}
+      d: {condition: service_completed_successfully}
+  b: {image: b, depends_on: []}
+  c: {image: c, depends_on: {}}
+  d: {image: d}
+",
+        );
+        let services = &out["services"];
+        assert_eq!(
+            services["a"]["depends_on"],
+            json!({
+                "b": {"condition": "service_healthy", "required": false},
+                "c": started(true),
+                "d": {"condition": "service_completed_successfully", "required": true}
+            })
+        );
+        assert!(services["b"].get("depends_on").is_none());
+        assert!(services["c"].get("depends_on").is_none());
     }
 }
