@@ -32,7 +32,7 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use json::{boolean, bytes, duration, float, integer, list_of, one_or_list, plain, plain_numbers};
+use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
 use service_keys::{deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks};
@@ -165,7 +165,7 @@ impl Canon<'_> {
             }
             let canonical = match key.as_str() {
                 "extra_hosts" => extra_hosts(value),
-                "dns" | "dns_search" | "tmpfs" | "dns_opt" => one_or_list(value),
+                "tmpfs" => one_or_list(value),
                 "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),
@@ -198,7 +198,6 @@ impl Canon<'_> {
                 },
                 "develop" => self.develop(value),
                 "provider" => provider(value),
-                "stop_grace_period" => duration(value),
                 // printed from the model too; it stands for `networks`
                 "network_mode" => {
                     network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());

@@ -12,6 +12,7 @@ use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
 use crate::model::service::Condition;
 use crate::model::service::Service;
+use crate::model::units::format_duration;
 
 /// The service keys printed from the model, which [`super::canonical`]
 /// leaves out of what it prints from the loaded nodes.
@@ -20,6 +21,9 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "command",
     "container_name",
     "depends_on",
+    "dns",
+    "dns_opt",
+    "dns_search",
     "entrypoint",
     "env_file",
     "environment",
@@ -31,6 +35,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "privileged",
     "read_only",
     "stdin_open",
+    "stop_grace_period",
     "sysctls",
     "tty",
     "user",
@@ -50,6 +55,7 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
             continue;
         };
         let mut typed = process(service);
+        pod(service, &mut typed);
         if !service.links.is_empty() {
             let links = service.links.iter().map(|link| match &link.alias {
                 Some(alias) => format!("{}:{alias}", link.service.value),
@@ -144,6 +150,25 @@ fn process(service: &Service) -> Map<String, Json> {
         }
     }
     out
+}
+
+/// The Pod-wide settings: `dns`, `dns_search`, `dns_opt` (compose leaves
+/// out an empty list) and `stop_grace_period` as compose writes a duration.
+fn pod(service: &Service, out: &mut Map<String, Json>) {
+    let pod = &service.pod;
+    for (key, list) in [
+        ("dns", &pod.dns),
+        ("dns_search", &pod.dns_search),
+        ("dns_opt", &pod.dns_opt),
+    ] {
+        if let Some(list) = list.as_ref().filter(|l| !l.value.is_empty()) {
+            out.insert(key.into(), strings(list.value.iter().cloned()));
+        }
+    }
+    if let Some(period) = &pod.stop_grace_period {
+        let period = Json::String(format_duration(period.value));
+        out.insert("stop_grace_period".into(), period);
+    }
 }
 
 /// A list of strings.
@@ -396,5 +421,24 @@ mod tests {
         );
         assert!(services["b"].get("depends_on").is_none());
         assert!(services["c"].get("depends_on").is_none());
+    }
+
+    #[test]
+    fn dns_and_stop_grace_period_print_from_the_model_without_an_empty_list() {
+        // podlift b6272f2 printed `dns: []`; compose leaves it out
+        let out = printed(
+            "services:
+  a: {image: a, dns: [], dns_search: x.example, dns_opt: [a, b], stop_grace_period: 0s}
+  b: {image: b, dns: 1.1.1.1, stop_grace_period: 1h2m3.5s}
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        assert!(!a.contains_key("dns"));
+        assert_eq!(a["dns_search"], json!(["x.example"]));
+        assert_eq!(a["dns_opt"], json!(["a", "b"]));
+        assert_eq!(a["stop_grace_period"], "0s");
+        let b = &out["services"]["b"];
+        assert_eq!(b["dns"], json!(["1.1.1.1"]));
+        assert_eq!(b["stop_grace_period"], "1h2m3.5s");
     }
 }
