@@ -223,9 +223,14 @@ impl Canon<'_> {
         {
             deploy.entry("replicas").or_insert(scale);
         }
-        // compose leaves out what is false or empty
-        // (`init` and `attach` are pointers in compose's model: `false` stays)
-        out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
+        // compose leaves out what is false or empty, an empty list and empty
+        // `ulimits` (`init` and `attach` are pointers in compose's model:
+        // `false` stays)
+        out.retain(|k, v| {
+            let empty_list = v.as_array().is_some_and(Vec::is_empty)
+                || (k == "ulimits" && v.as_object().is_some_and(Map::is_empty));
+            k == "init" || k == "attach" || !(is_empty_scalar(v) || empty_list)
+        });
         // compose gives a provider service no network
         if !out.contains_key("networks") && !network_mode && !out.contains_key("provider") {
             let mut default = Map::new();
@@ -491,6 +496,33 @@ mod tests {
         }
         // a pointer in compose's model: `false` stays
         assert_eq!(a["init"], json!(false));
+    }
+
+    #[test]
+    fn empty_lists_and_empty_ulimits_are_left_out_as_compose_leaves_them_out() {
+        // podlift b6272f2 printed each of them as `[]` or `{}`
+        let out = printed(
+            "services:
+  a:
+    image: a
+    ports: []
+    volumes: []
+    secrets: []
+    devices: []
+    extra_hosts: []
+    cap_add: []
+    security_opt: []
+    tmpfs: []
+    profiles: []
+    expose: []
+    group_add: []
+    ulimits: {}
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        let mut keys: Vec<&str> = a.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["command", "entrypoint", "image", "networks"]);
     }
 
     #[test]
