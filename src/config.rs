@@ -5,16 +5,18 @@
 //!
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied), then the model's
-//! [`Project`](crate::model::Project) for the keys printed from its typed
-//! values ([`complete`]: `links`, `volumes_from`, `labels` with `label_file`'s,
-//! `annotations`, `sysctls`, and the dependencies compose implies). Output:
-//! a JSON value. Scalars of the loaded nodes are read with the model's readers
-//! (`model::read`), so what this prints is what the model reads; a value they
-//! cannot read is copied as written (the model reports it as an error, and
-//! `config` then prints nothing).
+//! [`Project`](crate::model::Project). The keys the model holds exactly as
+//! compose prints them are printed from its typed values ([`complete`];
+//! `typed::FROM_MODEL` lists them: `environment` with `env_file`'s,
+//! `network_mode`, `command`, `entrypoint`, `image`, the names, `user`,
+//! `working_dir`, the flags, `links`, `volumes_from`, `labels` with
+//! `label_file`'s, `annotations`, `sysctls`, and the dependencies compose
+//! implies). The rest — what podlift does not carry, or carries in another
+//! shape — is printed from the loaded nodes, read with the model's scalar
+//! readers (`model::read`); a value they cannot read is copied as written
+//! (the model reports it as an error, and `config` then prints nothing).
 
 mod build;
-mod environment;
 mod json;
 mod ports;
 mod resources;
@@ -30,14 +32,10 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use json::{
-    boolean, bytes, command, duration, float, integer, list_of, one_or_list, plain, plain_numbers,
-};
+use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
-use service_keys::{
-    depends_on, deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks,
-};
+use service_keys::{deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks};
 pub use typed::complete;
 
 /// What the canonical form needs besides the document.
@@ -56,7 +54,6 @@ pub struct ConfigContext {
 pub fn canonical(document: &Document, context: &ConfigContext) -> Json {
     let canon = Canon {
         dir: &document.project_dir,
-        host: &document.host_files,
         context,
     };
     let mut out = Map::new();
@@ -144,7 +141,6 @@ struct Used {
 
 struct Canon<'a> {
     dir: &'a Path,
-    host: &'a crate::load::host_files::HostFiles,
     context: &'a ConfigContext,
 }
 
@@ -152,13 +148,10 @@ impl Canon<'_> {
     #[allow(clippy::too_many_lines)] // one arm per compose key
     fn service(&self, body: &Node, used: &mut Used) -> Json {
         let mut out = Map::new();
-        out.insert("command".into(), Json::Null);
-        out.insert("entrypoint".into(), Json::Null);
         let Some(entries) = body.as_map() else {
             return Json::Object(out);
         };
-        let mut environment: Option<Map<String, Json>> = None;
-        let mut env_files: Vec<(String, Json)> = Vec::new();
+        let mut network_mode = false;
         for (key, value) in entries {
             let Some(key) = key.scalar() else { continue };
             // compose leaves out a zero limit, size or CPU count (no limit)
@@ -167,24 +160,17 @@ impl Canon<'_> {
             {
                 continue;
             }
+            if typed::FROM_MODEL.contains(&key.as_str()) {
+                continue;
+            }
             let canonical = match key.as_str() {
-                "command" | "entrypoint" => command(value),
-                "environment" => {
-                    environment = Some(self.environment(value));
-                    continue;
-                }
-                "env_file" => {
-                    env_files = self.env_file(value);
-                    continue;
-                }
                 "extra_hosts" => extra_hosts(value),
-                "dns" | "dns_search" | "tmpfs" | "dns_opt" => one_or_list(value),
+                "tmpfs" => one_or_list(value),
                 "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),
                 "secrets" => file_uses(value, true, &mut used.secrets),
                 "configs" => file_uses(value, false, &mut used.configs),
-                "depends_on" => depends_on(value),
                 "healthcheck" => healthcheck(value),
                 "post_start" | "pre_stop" => hooks(value),
                 "networks" => {
@@ -199,8 +185,7 @@ impl Canon<'_> {
                 "devices" => devices(value),
                 "logging" => logging(value),
                 "ulimits" => plain_numbers(value),
-                "privileged" | "read_only" | "tty" | "stdin_open" | "init" | "oom_kill_disable"
-                | "attach" | "use_api_socket" => boolean(value),
+                "init" | "oom_kill_disable" | "attach" | "use_api_socket" => boolean(value),
                 "cpus" | "cpu_percent" => float(value),
                 "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
                 | "cpu_shares" | "oom_score_adj" | "pids_limit" | "scale" => integer(value),
@@ -213,9 +198,9 @@ impl Canon<'_> {
                 },
                 "develop" => self.develop(value),
                 "provider" => provider(value),
-                "stop_grace_period" => duration(value),
-                // printed from the model ([`complete`])
-                "links" | "volumes_from" | "labels" | "label_file" | "annotations" | "sysctls" => {
+                // printed from the model too; it stands for `networks`
+                "network_mode" => {
+                    network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
                     continue;
                 }
                 "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add"
@@ -224,8 +209,7 @@ impl Canon<'_> {
                 }
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
-                "image" | "container_name" | "hostname" | "user" | "working_dir" | "restart"
-                | "network_mode" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
+                "restart" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
                 | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"
                 | "isolation" | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
@@ -234,24 +218,21 @@ impl Canon<'_> {
             };
             out.insert(key, canonical);
         }
-        if !env_files.is_empty() || environment.is_some() {
-            let mut merged: Map<String, Json> = env_files.into_iter().collect();
-            merged.extend(environment.unwrap_or_default());
-            out.insert("environment".into(), Json::Object(merged));
-        }
         if let (Some(scale), Some(Json::Object(deploy))) =
             (out.get("scale").cloned(), out.get_mut("deploy"))
         {
             deploy.entry("replicas").or_insert(scale);
         }
-        // compose leaves out what is false or empty
-        // (`init` and `attach` are pointers in compose's model: `false` stays)
-        out.retain(|k, v| k == "init" || k == "attach" || !is_empty_scalar(v));
+        // compose leaves out what is false or empty, an empty list and empty
+        // `ulimits` (`init` and `attach` are pointers in compose's model:
+        // `false` stays)
+        out.retain(|k, v| {
+            let empty_list = v.as_array().is_some_and(Vec::is_empty)
+                || (k == "ulimits" && v.as_object().is_some_and(Map::is_empty));
+            k == "init" || k == "attach" || !(is_empty_scalar(v) || empty_list)
+        });
         // compose gives a provider service no network
-        if !out.contains_key("networks")
-            && !out.contains_key("network_mode")
-            && !out.contains_key("provider")
-        {
+        if !out.contains_key("networks") && !network_mode && !out.contains_key("provider") {
             let mut default = Map::new();
             default.insert("default".into(), Json::Null);
             out.insert("networks".into(), Json::Object(default));
@@ -392,7 +373,11 @@ mod tests {
     /// What `podlift config` prints for `text`: the loaded nodes, then what
     /// the model typed (as `podlift::config` does).
     pub(super) fn printed(text: &str) -> serde_json::Value {
-        let mut out = canonical(&document(text), &context());
+        printed_with(text, &context())
+    }
+
+    fn printed_with(text: &str, context: &ConfigContext) -> serde_json::Value {
+        let mut out = canonical(&document(text), context);
         let mut diagnostics = crate::diagnostic::Diagnostics::default();
         let project = crate::model::model(
             document(text),
@@ -400,7 +385,7 @@ mod tests {
             &std::collections::BTreeMap::new(),
             &mut diagnostics,
         );
-        super::complete(&mut out, &project, true);
+        super::complete(&mut out, &project, context.interpolated);
         out
     }
 
@@ -514,6 +499,33 @@ mod tests {
     }
 
     #[test]
+    fn empty_lists_and_empty_ulimits_are_left_out_as_compose_leaves_them_out() {
+        // podlift b6272f2 printed each of them as `[]` or `{}`
+        let out = printed(
+            "services:
+  a:
+    image: a
+    ports: []
+    volumes: []
+    secrets: []
+    devices: []
+    extra_hosts: []
+    cap_add: []
+    security_opt: []
+    tmpfs: []
+    profiles: []
+    expose: []
+    group_add: []
+    ulimits: {}
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        let mut keys: Vec<&str> = a.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["command", "entrypoint", "image", "networks"]);
+    }
+
+    #[test]
     fn extra_hosts_devices_and_secrets_in_compose_canonical_form() {
         let out = printed(
             "services:
@@ -565,7 +577,7 @@ secrets:
     image: postgres
 x-extra: {a: 1}
 ";
-        let out = canonical(&document(text), &context());
+        let out = printed(text);
         assert_eq!(out["name"], "demo");
         let web = &out["services"]["web"];
         assert_eq!(
@@ -593,7 +605,7 @@ x-extra: {a: 1}
             interpolated: false,
             ..context()
         };
-        let out = canonical(&document(text), &context);
+        let out = printed_with(text, &context);
         assert_eq!(out["services"]["web"]["command"], json!(["echo", "$HOME"]));
     }
 }

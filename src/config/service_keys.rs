@@ -138,40 +138,6 @@ pub(super) fn extra_hosts(node: &Node) -> Json {
     Json::Array(entries)
 }
 
-pub(super) fn depends_on(node: &Node) -> Json {
-    let mut out = Map::new();
-    let started = || Json::String("service_started".into());
-    match &node.value {
-        Value::Seq(items) => {
-            for name in items.iter().filter_map(Node::scalar) {
-                let mut entry = Map::new();
-                entry.insert("condition".into(), started());
-                entry.insert("required".into(), Json::Bool(true));
-                out.insert(name, Json::Object(entry));
-            }
-        }
-        Value::Map(entries) => {
-            for (key, body) in entries {
-                let Some(name) = key.scalar() else { continue };
-                let mut entry = Map::new();
-                for (k, v) in body.as_map().unwrap_or_default() {
-                    let Some(k) = k.scalar() else { continue };
-                    let canonical = match k.as_str() {
-                        "required" | "restart" => boolean(v),
-                        _ => v.scalar().map_or_else(|| plain(v), Json::String),
-                    };
-                    entry.insert(k, canonical);
-                }
-                entry.entry("condition").or_insert_with(started);
-                entry.entry("required").or_insert(Json::Bool(true));
-                out.insert(name, Json::Object(entry));
-            }
-        }
-        _ => return plain(node),
-    }
-    Json::Object(out)
-}
-
 /// Each entry of the mapping `node` with a scalar key, its value as
 /// `canonical` gives it (`None` leaves the entry out); empty for anything
 /// but a mapping.
@@ -292,4 +258,79 @@ pub(super) fn logging(node: &Node) -> Json {
             _ => plain(value),
         })
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::tests::printed;
+
+    /// The canonical forms of `healthcheck`, `networks`, `deploy`, `logging`
+    /// and `extra_hosts`, as compose v2.40.3 prints this file.
+    #[test]
+    fn nested_keys_print_in_compose_canonical_form() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    healthcheck:
+      test: curl -f localhost
+      interval: 90s
+      timeout: 1m
+      retries: 5
+      start_period: 500ms
+      disable: false
+    networks:
+      front: {aliases: [x, y], ipv4_address: \"\", priority: 3}
+      back: {}
+    deploy:
+      replicas: 2
+      labels: [k=v, w]
+      resources:
+        limits: {cpus: \"0.5\", memory: 1g, pids: 10}
+    logging:
+      driver: json-file
+      options: {max-size: 10m, max-file: 3}
+    extra_hosts:
+      b.example: 10.0.0.2
+  b:
+    image: b
+    healthcheck:
+      test: [CMD, \"true\"]
+    networks: [front]
+networks:
+  front: {}
+  back: {}
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["healthcheck"],
+            json!({
+                "interval": "1m30s", "retries": 5, "start_period": "500ms",
+                "test": ["CMD-SHELL", "curl -f localhost"], "timeout": "1m0s"
+            })
+        );
+        // an empty address is none; `priority` a number
+        assert_eq!(
+            a["networks"],
+            json!({"back": {}, "front": {"aliases": ["x", "y"], "priority": 3}})
+        );
+        assert_eq!(
+            a["deploy"],
+            json!({
+                "labels": {"k": "v", "w": ""}, "placement": {}, "replicas": 2,
+                "resources": {"limits": {"cpus": 0.5, "memory": "1073741824", "pids": 10}}
+            })
+        );
+        assert_eq!(
+            a["logging"],
+            json!({"driver": "json-file", "options": {"max-file": "3", "max-size": "10m"}})
+        );
+        assert_eq!(a["extra_hosts"], json!(["b.example=10.0.0.2"]));
+        let b = &out["services"]["b"];
+        assert_eq!(b["healthcheck"], json!({"test": ["CMD", "true"]}));
+        assert_eq!(b["networks"], json!({"front": null}));
+    }
 }

@@ -1,11 +1,8 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `links`, `volumes_from`, `labels` (with `label_file`'s),
-//! `annotations`, `sysctls`, and the `depends_on` entries compose adds for
-//! `links`, `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
-//!
-//! Left to the loaded nodes for now: `network_mode` (the model reads
-//! `bridge` and `default` as one) and `environment` (the model leaves out a
-//! name that has no value, which compose prints as `null`).
+//! the loaded nodes: `environment` (with `env_file`'s), `network_mode`,
+//! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
+//! `sysctls`, and the `depends_on` entries compose adds for `links`,
+//! `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
 
 use serde_json::{Map, Value as Json};
 
@@ -13,7 +10,38 @@ use crate::model::Project;
 use crate::model::key_value::KeyValue;
 use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
+use crate::model::service::Condition;
 use crate::model::service::Service;
+use crate::model::units::format_duration;
+
+/// The service keys printed from the model, which [`super::canonical`]
+/// leaves out of what it prints from the loaded nodes.
+pub(super) const FROM_MODEL: &[&str] = &[
+    "annotations",
+    "command",
+    "container_name",
+    "depends_on",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "hostname",
+    "image",
+    "label_file",
+    "labels",
+    "links",
+    "privileged",
+    "read_only",
+    "stdin_open",
+    "stop_grace_period",
+    "sysctls",
+    "tty",
+    "user",
+    "volumes_from",
+    "working_dir",
+];
 
 /// Fills in what is printed from `project` into the canonical form `out`
 /// (whose services are the project's, by name); `interpolated` escapes a
@@ -26,7 +54,8 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         let Some(Json::Object(printed)) = services.get_mut(&service.name.value) else {
             continue;
         };
-        let mut typed = Map::new();
+        let mut typed = process(service);
+        pod(service, &mut typed);
         if !service.links.is_empty() {
             let links = service.links.iter().map(|link| match &link.alias {
                 Some(alias) => format!("{}:{alias}", link.service.value),
@@ -37,6 +66,21 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         if !service.volumes_from.is_empty() {
             let sources = service.volumes_from.iter().map(|f| f.value.to_string());
             typed.insert("volumes_from".into(), strings(sources));
+        }
+        if let Some(mode) = &service.network_mode {
+            let mode = mode.value.to_string();
+            // compose leaves out an empty one
+            if !mode.is_empty() {
+                typed.insert("network_mode".into(), Json::String(mode));
+            }
+        }
+        if !service.environment.is_empty() {
+            // `env_file`'s first; a later entry of a name wins
+            let environment = service.environment.iter().map(|v| {
+                let value = v.value.clone().map_or(Json::Null, Json::String);
+                (v.name.clone(), value)
+            });
+            typed.insert("environment".into(), Json::Object(environment.collect()));
         }
         let sysctls = service.pod.sysctls.as_ref().map(|s| s.value.iter());
         for (key, entries) in [
@@ -51,6 +95,10 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
                 typed.insert(key.into(), Json::Object(entries));
             }
         }
+        let depends = depends_on(service);
+        if !depends.is_empty() {
+            typed.insert("depends_on".into(), Json::Object(depends));
+        }
         let mut typed = Json::Object(typed);
         if interpolated {
             super::escape_dollars(&mut typed);
@@ -58,7 +106,68 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         if let Json::Object(typed) = typed {
             printed.extend(typed);
         }
-        add_implied(printed, &implied(service));
+    }
+}
+
+/// What the container runs and as whom: `command` and `entrypoint` (`null`
+/// when not set, as compose prints them), `image`, the names, `user`,
+/// `working_dir` and the flags. Compose leaves out an empty string and a
+/// `false` flag.
+fn process(service: &Service) -> Map<String, Json> {
+    let mut out = Map::new();
+    for (key, words) in [
+        ("command", &service.command),
+        ("entrypoint", &service.entrypoint),
+    ] {
+        let words = words
+            .as_ref()
+            .map_or(Json::Null, |words| strings(words.value.iter().cloned()));
+        out.insert(key.into(), words);
+    }
+    let security = &service.security;
+    for (key, text) in [
+        ("image", service.image.as_ref().map(|i| &i.value)),
+        (
+            "container_name",
+            service.container_name.as_ref().map(|n| &n.value),
+        ),
+        ("hostname", service.hostname.as_ref().map(|h| &h.value)),
+        ("user", security.user.as_ref().map(|u| &u.value)),
+        ("working_dir", security.working_dir.as_ref()),
+    ] {
+        if let Some(text) = text.filter(|t| !t.is_empty()) {
+            out.insert(key.into(), Json::String(text.clone()));
+        }
+    }
+    for (key, on) in [
+        ("privileged", security.privileged),
+        ("read_only", security.read_only),
+        ("tty", security.tty),
+        ("stdin_open", security.stdin_open),
+    ] {
+        if on {
+            out.insert(key.into(), Json::Bool(true));
+        }
+    }
+    out
+}
+
+/// The Pod-wide settings: `dns`, `dns_search`, `dns_opt` (compose leaves
+/// out an empty list) and `stop_grace_period` as compose writes a duration.
+fn pod(service: &Service, out: &mut Map<String, Json>) {
+    let pod = &service.pod;
+    for (key, list) in [
+        ("dns", &pod.dns),
+        ("dns_search", &pod.dns_search),
+        ("dns_opt", &pod.dns_opt),
+    ] {
+        if let Some(list) = list.as_ref().filter(|l| !l.value.is_empty()) {
+            out.insert(key.into(), strings(list.value.iter().cloned()));
+        }
+    }
+    if let Some(period) = &pod.stop_grace_period {
+        let period = Json::String(format_duration(period.value));
+        out.insert("stop_grace_period".into(), period);
     }
 }
 
@@ -104,32 +213,39 @@ fn implied(service: &Service) -> Vec<(String, bool)> {
     implied
 }
 
-/// Adds a `depends_on` entry for each implied service not already there.
-fn add_implied(service: &mut Map<String, Json>, implied: &[(String, bool)]) {
-    if implied.is_empty() {
-        return;
+/// `depends_on` as compose prints it: each entry written, then one for
+/// each service compose implies that is not written.
+fn depends_on(service: &Service) -> Map<String, Json> {
+    let mut out: Map<String, Json> = service
+        .depends_on
+        .iter()
+        .map(|d| {
+            let entry = dependency(d.condition, d.required, d.restart);
+            (d.service.value.clone(), entry)
+        })
+        .collect();
+    for (target, restart) in implied(service) {
+        out.entry(target)
+            .or_insert_with(|| dependency(Condition::Started, true, restart));
     }
-    let Json::Object(depends) = service
-        .entry("depends_on")
-        .or_insert_with(|| Json::Object(Map::new()))
-    else {
-        return;
-    };
-    for (target, restart) in implied {
-        depends.entry(target.clone()).or_insert_with(|| {
-            let mut entry = Map::new();
-            entry.insert("condition".into(), Json::String("service_started".into()));
-            if *restart {
-                entry.insert("restart".into(), Json::Bool(true));
-            }
-            entry.insert("required".into(), Json::Bool(true));
-            Json::Object(entry)
-        });
+    out
+}
+
+/// One `depends_on` entry (compose leaves out `restart: false`).
+fn dependency(condition: Condition, required: bool, restart: bool) -> Json {
+    let mut entry = Map::new();
+    entry.insert("condition".into(), Json::String(condition.as_str().into()));
+    if restart {
+        entry.insert("restart".into(), Json::Bool(true));
     }
+    entry.insert("required".into(), Json::Bool(required));
+    Json::Object(entry)
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use serde_json::json;
 
     use super::super::tests::{printed, started};
@@ -185,5 +301,144 @@ mod tests {
             a["sysctls"],
             json!({"net.core.somaxconn": "1024", "kernel.msgmax": "1=2"})
         );
+    }
+
+    #[test]
+    fn environment_prints_env_files_first_and_an_unset_name_as_null() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    environment: [\"A=1\", B, \"C=x=$$y\"]
+  b:
+    image: b
+    environment: {D: 1.50, E: null, F: true, G: \"\"}
+",
+        );
+        assert_eq!(
+            out["services"]["a"]["environment"],
+            json!({"A": "1", "B": null, "C": "x=$$$$y"})
+        );
+        assert_eq!(
+            out["services"]["b"]["environment"],
+            json!({"D": "1.5", "E": null, "F": "true", "G": ""})
+        );
+    }
+
+    #[test]
+    fn an_empty_environment_is_left_out_as_compose_leaves_it_out() {
+        // podlift b6272f2 printed `environment: {}`
+        let out = printed(
+            "services:\n  a: {image: a, environment: {}}\n  b: {image: b, environment: []}\n",
+        );
+        assert!(out["services"]["a"].get("environment").is_none());
+        assert!(out["services"]["b"].get("environment").is_none());
+    }
+
+    #[test]
+    fn network_mode_prints_as_written_and_stands_for_networks() {
+        let out = printed(
+            "services:
+  a: {image: a, network_mode: default}
+  b: {image: b, network_mode: bridge}
+  c: {image: c, network_mode: \"container:x\"}
+  d: {image: d, network_mode: \"\"}
+",
+        );
+        let services = &out["services"];
+        assert_eq!(services["a"]["network_mode"], "default");
+        assert_eq!(services["b"]["network_mode"], "bridge");
+        assert_eq!(services["c"]["network_mode"], "container:x");
+        for name in ["a", "b", "c"] {
+            assert!(services[name].get("networks").is_none(), "{name}");
+        }
+        // an empty one is left out, and the service is on `default`
+        assert!(services["d"].get("network_mode").is_none());
+        assert_eq!(services["d"]["networks"], json!({"default": null}));
+    }
+
+    #[test]
+    fn command_image_user_and_flags_print_from_the_model() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    command: \"\"
+    entrypoint: []
+    user: \"0\"
+    working_dir: /w$x
+    hostname: \"\"
+    tty: \"true\"
+    read_only: false
+  b:
+    image: b
+    command: 'echo \"a b\" c'
+    container_name: bee
+    privileged: yes
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        assert_eq!(a["command"], json!([]));
+        assert_eq!(a["entrypoint"], json!([]));
+        assert_eq!(a["user"], "0");
+        assert_eq!(a["working_dir"], "/w$$x");
+        assert_eq!(a["tty"], json!(true));
+        // compose leaves out an empty string and a `false` flag
+        assert!(!a.contains_key("hostname"));
+        assert!(!a.contains_key("read_only"));
+        let b = &out["services"]["b"];
+        assert_eq!(b["command"], json!(["echo", "a b", "c"]));
+        assert_eq!(b["entrypoint"], json!(null));
+        assert_eq!(b["image"], "b");
+        assert_eq!(b["container_name"], "bee");
+        assert_eq!(b["privileged"], json!(true));
+    }
+
+    #[test]
+    fn depends_on_prints_from_the_model_without_restart_false_or_an_empty_map() {
+        // podlift b6272f2 printed `restart: false` and `depends_on: {}`
+        let out = printed(
+            "services:
+  a:
+    image: a
+    depends_on:
+      b: {condition: service_healthy, restart: false, required: false}
+      c: {condition: service_started, restart: \"true\"}
+      d: {condition: service_completed_successfully}
+  b: {image: b, depends_on: []}
+  c: {image: c, depends_on: {}}
+  d: {image: d}
+",
+        );
+        let services = &out["services"];
+        assert_eq!(
+            services["a"]["depends_on"],
+            json!({
+                "b": {"condition": "service_healthy", "required": false},
+                "c": started(true),
+                "d": {"condition": "service_completed_successfully", "required": true}
+            })
+        );
+        assert!(services["b"].get("depends_on").is_none());
+        assert!(services["c"].get("depends_on").is_none());
+    }
+
+    #[test]
+    fn dns_and_stop_grace_period_print_from_the_model_without_an_empty_list() {
+        // podlift b6272f2 printed `dns: []`; compose leaves it out
+        let out = printed(
+            "services:
+  a: {image: a, dns: [], dns_search: x.example, dns_opt: [a, b], stop_grace_period: 0s}
+  b: {image: b, dns: 1.1.1.1, stop_grace_period: 1h2m3.5s}
+",
+        );
+        let a = out["services"]["a"].as_object().unwrap();
+        assert!(!a.contains_key("dns"));
+        assert_eq!(a["dns_search"], json!(["x.example"]));
+        assert_eq!(a["dns_opt"], json!(["a", "b"]));
+        assert_eq!(a["stop_grace_period"], "0s");
+        let b = &out["services"]["b"];
+        assert_eq!(b["dns"], json!(["1.1.1.1"]));
+        assert_eq!(b["stop_grace_period"], "1h2m3.5s");
     }
 }

@@ -16,6 +16,18 @@ pub enum Condition {
     CompletedSuccessfully,
 }
 
+impl Condition {
+    /// The compose spelling.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Started => "service_started",
+            Self::Healthy => "service_healthy",
+            Self::CompletedSuccessfully => "service_completed_successfully",
+        }
+    }
+}
+
 /// A service's `x-podlift.wait`: what its Pod does about `depends_on`
 /// targets that another Pod runs (split and auto strategies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +73,9 @@ pub struct Dependency {
     pub condition: Condition,
     /// `required` (default true): `false` lets the service start without it.
     pub required: bool,
+    /// `restart`: compose restarts this service when it restarts the one
+    /// depended on (not carried: a note says so).
+    pub restart: bool,
 }
 
 pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Dependency> {
@@ -72,6 +87,7 @@ pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Depen
                 service,
                 condition: Condition::Started,
                 required: true,
+                restart: false,
             })
             .collect(),
         Value::Map(_) => {
@@ -104,9 +120,10 @@ pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Depen
                             true
                         }
                     };
-                    if let Some(restart) = body.get("restart")
-                        && reader.boolean(restart, "depends_on.restart").is_some_and(|r| r.value)
-                    {
+                    let restart = body.get("restart").filter(|restart| {
+                        reader.boolean(restart, "depends_on.restart").is_some_and(|r| r.value)
+                    });
+                    if let Some(restart) = restart {
                         reader.diagnostics.push(
                             Diagnostic::note(
                                 "depends-on-restart",
@@ -123,6 +140,7 @@ pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Depen
                         service,
                         condition,
                         required,
+                        restart: restart.is_some(),
                     }
                 })
                 .collect()

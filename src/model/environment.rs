@@ -9,20 +9,23 @@ use crate::model::read::Reader;
 use crate::model::{Context, FileAccess};
 use crate::source::{Located, Span};
 
-/// One variable, its value always a string.
+/// One variable of `environment` or an env file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Variable {
     /// The name.
     pub name: String,
-    /// The value, exactly as compose would pass it.
-    pub value: String,
+    /// The value, exactly as compose would pass it; `None` for a name
+    /// written without a value that the environment does not set either:
+    /// compose prints it (`NAME: null`) but passes nothing to the container.
+    pub value: Option<String>,
     /// Where it was set.
     pub span: Span,
 }
 
 /// Reads `environment` (a list of `KEY[=VALUE]` or a mapping). A name without a
 /// value takes it from the process environment, as compose does; when the
-/// variable is not set there either, compose leaves it unset, and so does podlift.
+/// variable is not set there either, compose leaves it unset (its value is
+/// `None`), and so does podlift.
 /// The names taken from the process environment go to `captured`.
 pub fn read_environment(
     node: &Node,
@@ -40,18 +43,19 @@ pub fn read_environment(
                 match entry.value.split_once('=') {
                     Some((name, value)) => out.push(Variable {
                         name: name.to_string(),
-                        value: value.to_string(),
+                        value: Some(value.to_string()),
                         span: entry.span,
                     }),
                     None => {
-                        if let Some(value) = variables.get(&entry.value) {
+                        let value = variables.get(&entry.value).cloned();
+                        if value.is_some() {
                             captured.push(entry.clone());
-                            out.push(Variable {
-                                name: entry.value.clone(),
-                                value: value.clone(),
-                                span: entry.span,
-                            });
                         }
+                        out.push(Variable {
+                            name: entry.value,
+                            value,
+                            span: entry.span,
+                        });
                     }
                 }
             }
@@ -70,15 +74,17 @@ pub fn read_environment(
                         found
                     }
                     Value::Number(text) => Some(crate::model::read::number_text(text)),
-                    _ => reader.string(value, "environment value").map(|v| v.value),
+                    _ => match reader.string(value, "environment value") {
+                        Some(text) => Some(text.value),
+                        // refused: reported, and not printed either
+                        None => continue,
+                    },
                 };
-                if let Some(value) = value {
-                    out.push(Variable {
-                        name: name.value,
-                        value,
-                        span: name.span,
-                    });
-                }
+                out.push(Variable {
+                    name: name.value,
+                    value,
+                    span: name.span,
+                });
             }
         }
         _ => reader.type_error(node, "environment", "a list or a mapping"),
@@ -131,7 +137,7 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
             });
         match text {
             Ok((text, id)) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
-                Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value, span: path.span })),
+                Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value: Some(value), span: path.span })),
                 // The line named by file and line only: its text may be a secret.
                 Err(e) if e.limit => reader.diagnostics.push(
                     Diagnostic::error("limit-interpolation", format!("env file `{}`: {}", path.value, e.message))

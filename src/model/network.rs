@@ -299,17 +299,36 @@ pub enum NetworkMode {
     Host,
     /// `none`.
     None,
-    /// `bridge` or `default`: the ordinary network.
+    /// `bridge`: the ordinary network.
     Bridge,
+    /// `default`: the ordinary network, as `bridge` (kept apart because
+    /// compose prints it as written).
+    Default,
     /// Anything else (a network name).
     Other(String),
+}
+
+impl std::fmt::Display for NetworkMode {
+    /// As compose prints it: as written.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Service(target) => write!(f, "service:{target}"),
+            Self::Container(target) => write!(f, "container:{target}"),
+            Self::Host => f.write_str("host"),
+            Self::None => f.write_str("none"),
+            Self::Bridge => f.write_str("bridge"),
+            Self::Default => f.write_str("default"),
+            Self::Other(name) => f.write_str(name),
+        }
+    }
 }
 
 pub(crate) fn parse_network_mode(text: &str) -> NetworkMode {
     match text {
         "host" => NetworkMode::Host,
         "none" => NetworkMode::None,
-        "bridge" | "default" => NetworkMode::Bridge,
+        "bridge" => NetworkMode::Bridge,
+        "default" => NetworkMode::Default,
         _ => {
             if let Some(target) = text.strip_prefix("service:") {
                 NetworkMode::Service(target.to_string())

@@ -118,6 +118,17 @@ pub struct Service {
     pub annotations: Vec<Located<KeyValue>>,
 }
 
+impl Service {
+    /// The variables its container starts with, in order (a later entry of
+    /// a name wins): `env_file`'s then `environment`'s, without the names
+    /// that have no value (compose passes those on unset).
+    pub fn container_environment(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.environment
+            .iter()
+            .filter_map(|v| Some((v.name.as_str(), v.value.as_deref()?)))
+    }
+}
+
 /// Settings that Kubernetes has only once per Pod.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodSettings {

@@ -142,16 +142,16 @@ pub(crate) fn plan_env(
     // Compose's order: the first place of each name, the last value.
     let mut merged: Vec<(&str, &str)> = Vec::new();
     let mut at: BTreeMap<&str, usize> = BTreeMap::new();
-    for variable in &service.environment {
-        match at.get(variable.name.as_str()) {
+    for (name, value) in service.container_environment() {
+        match at.get(name) {
             Some(&i) => {
                 if let Some(entry) = merged.get_mut(i) {
-                    entry.1 = &variable.value;
+                    entry.1 = value;
                 }
             }
             None => {
-                at.insert(&variable.name, merged.len());
-                merged.push((&variable.name, &variable.value));
+                at.insert(name, merged.len());
+                merged.push((name, value));
             }
         }
     }

@@ -42,11 +42,8 @@ fn mentions(text: &str, address: &str, v6: bool) -> bool {
 /// written), in address order.
 pub(crate) fn preset_mentions(project: &Project, service: &Service) -> Vec<(IpAddr, Vec<String>)> {
     let mut texts: Vec<(String, String)> = Vec::new();
-    for variable in &service.environment {
-        texts.push((
-            "environment".to_string(),
-            format!("{}={}", variable.name, variable.value),
-        ));
+    for (name, value) in service.container_environment() {
+        texts.push(("environment".to_string(), format!("{name}={value}")));
     }
     if let Some(command) = &service.command {
         texts.push(("command".to_string(), command.value.join(" ")));

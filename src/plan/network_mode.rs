@@ -74,8 +74,11 @@ pub(crate) fn network_references(
                 );
             }
         }
-        NetworkMode::Container(_) | NetworkMode::Host | NetworkMode::None | NetworkMode::Bridge => {
-        }
+        NetworkMode::Container(_)
+        | NetworkMode::Host
+        | NetworkMode::None
+        | NetworkMode::Bridge
+        | NetworkMode::Default => {}
     }
 }
 
@@ -138,6 +141,6 @@ fn network_mode_fits(
                 .at(mode.span)
                 .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
         ),
-        NetworkMode::Service(_) | NetworkMode::Bridge | NetworkMode::Other(_) => {}
+        NetworkMode::Service(_) | NetworkMode::Bridge | NetworkMode::Default | NetworkMode::Other(_) => {}
     }
 }

@@ -34,7 +34,7 @@ pub struct PolicyPlan {
 fn networks_of(project: &Project, service: &Service) -> Vec<String> {
     let owner = namespace_owner(project, service);
     match owner.network_mode.as_ref().map(|m| &m.value) {
-        Some(NetworkMode::Bridge) => vec!["bridge".to_string()],
+        Some(NetworkMode::Bridge | NetworkMode::Default) => vec!["bridge".to_string()],
         Some(NetworkMode::Other(name)) => vec![name.clone()],
         Some(
             NetworkMode::Host

@@ -666,3 +666,29 @@ fn a_provider_service_prints_as_compose_does_and_convert_says_it_is_not_carried(
         assert!(!run.stderr.contains("image-missing"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn an_unset_name_prints_as_null_but_the_container_keeps_the_env_files_value() {
+    // compose prints `A: null` over `env_file`'s `A=1`, and leaves `A` unset
+    // when it resolves the environment, so the env file's value stays
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file: [a.env]\n    environment: [A, UNSET_HERE, C=3]\n",
+    );
+    std::fs::write(dir.path().join("a.env"), "A=1\nB=2\n").unwrap();
+    assert_eq!(
+        config(dir.path())["services"]["a"]["environment"],
+        json!({"A": null, "B": "2", "C": "3", "UNSET_HERE": null})
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert_eq!(
+        run.pod_spec()["containers"][0]["env"],
+        json!([
+            {"name": "A", "value": "1"},
+            {"name": "B", "value": "2"},
+            {"name": "C", "value": "3"},
+        ])
+    );
+}
