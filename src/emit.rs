@@ -8,6 +8,7 @@ mod helm;
 mod kustomize;
 mod stream;
 pub mod target;
+pub mod yaml;
 
 use std::io::Write;
 use std::path::PathBuf;
