@@ -114,10 +114,7 @@ impl<W: Write + ?Sized> Writer<'_, W> {
     }
 
     /// Writes a scalar that `write` puts out, then ends the line.
-    fn scalar_with(
-        &mut self,
-        write: impl FnOnce(&mut W) -> fmt::Result,
-    ) -> Result<(), Error> {
+    fn scalar_with(&mut self, write: impl FnOnce(&mut W) -> fmt::Result) -> Result<(), Error> {
         if matches!(self.at, Slot::Value { .. }) {
             self.out.write_char(' ')?;
         }

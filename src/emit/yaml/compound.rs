@@ -4,7 +4,9 @@
 use std::fmt::Write;
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, SerializeTuple, SerializeTupleStruct};
+use serde::ser::{
+    SerializeMap, SerializeSeq, SerializeStruct, SerializeTuple, SerializeTupleStruct,
+};
 
 use super::key::key_text;
 use super::scalar::{SIMPLE_KEY_MAX, plain_key, write_spaces};

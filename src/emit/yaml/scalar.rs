@@ -191,7 +191,11 @@ fn numeric(s: &str, yaml_12: bool) -> bool {
     }
     let mantissa = match unsigned.split_once(['e', 'E']) {
         Some((mantissa, exponent)) => {
-            if !digit_run(exponent.strip_prefix(['+', '-']).unwrap_or(exponent), 10, true) {
+            if !digit_run(
+                exponent.strip_prefix(['+', '-']).unwrap_or(exponent),
+                10,
+                true,
+            ) {
                 return false;
             }
             mantissa
@@ -202,7 +206,9 @@ fn numeric(s: &str, yaml_12: bool) -> bool {
         None => digit_run(mantissa, 10, true),
         Some((whole, _)) if !whole.is_empty() && !digit_run(whole, 10, true) => false,
         // YAML 1.1's float: `[0-9.]*` after the point, `1.` and `.5` too
-        Some((_, fraction)) if !yaml_12 => fraction.bytes().all(|b| b == b'.' || b.is_ascii_digit()),
+        Some((_, fraction)) if !yaml_12 => {
+            fraction.bytes().all(|b| b == b'.' || b.is_ascii_digit())
+        }
         Some((whole, "")) => !whole.is_empty(),
         Some((_, fraction)) => digit_run(fraction, 10, true),
     }
@@ -410,7 +416,9 @@ pub(super) fn write_spaces<W: Write + ?Sized>(out: &mut W, mut n: usize) -> fmt:
 /// Writes a literal block's header (after `key: ` or `- `, or at the start
 /// of the document) and its lines, each indented by `column` spaces.
 /// `|` keeps one final line break, `|-` none, `|+` all; `|2` says how deep
-/// the lines are indented when the first starts with a space.
+/// the lines are indented when the first starts with a space, or with a tab
+/// (go-yaml, so Helm and kubectl, refuses a tab where it looks for the
+/// indentation; serde-saphyr writes no indicator there).
 pub(super) fn write_literal<W: Write + ?Sized>(out: &mut W, s: &str, column: usize) -> fmt::Result {
     let content = s.trim_end_matches('\n');
     let breaks = s.len() - content.len();
@@ -418,7 +426,7 @@ pub(super) fn write_literal<W: Write + ?Sized>(out: &mut W, s: &str, column: usi
     if content
         .split('\n')
         .find(|line| !line.is_empty())
-        .is_some_and(|line| line.starts_with(' '))
+        .is_some_and(|line| line.starts_with([' ', '\t']))
     {
         out.write_char('2')?;
     }
