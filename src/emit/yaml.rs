@@ -68,6 +68,9 @@ pub fn to_fmt_writer<W: Write + ?Sized, T: Serialize + ?Sized>(
         out,
         at: Slot::Root,
         scratch: String::new(),
+        keys: KeyCache {
+            slots: [(0, 0, false); 64],
+        },
     };
     value.serialize(&mut writer)
 }
@@ -100,6 +103,31 @@ struct Writer<'o, W: Write + ?Sized> {
     at: Slot,
     /// A key's text, reused.
     scratch: String,
+    /// Which field names may be plain.
+    keys: KeyCache,
+}
+
+/// Whether a struct's field name may be a plain key, remembered by the
+/// name's address (field names are `&'static str`; a miss only costs the
+/// check): a Deployment of 1,000 containers names `name` 1,000 times.
+struct KeyCache {
+    slots: [(usize, usize, bool); 64],
+}
+
+impl KeyCache {
+    fn plain(&mut self, key: &'static str) -> bool {
+        let address = key.as_ptr() as usize;
+        let index = (address >> 3) % self.slots.len();
+        match self.slots.get_mut(index) {
+            Some(&mut (at, len, plain)) if at == address && len == key.len() => plain,
+            Some(slot) => {
+                let plain = scalar::plain_key(key);
+                *slot = (address, key.len(), plain);
+                plain
+            }
+            None => scalar::plain_key(key),
+        }
+    }
 }
 
 impl<W: Write + ?Sized> Writer<'_, W> {

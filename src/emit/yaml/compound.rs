@@ -9,7 +9,7 @@ use serde::ser::{
 };
 
 use super::key::key_text;
-use super::scalar::{SIMPLE_KEY_MAX, plain_key, write_spaces};
+use super::scalar::{SIMPLE_KEY_MAX, write_spaces};
 use super::{Error, Slot, Writer};
 
 /// How a collection's first entry starts.
@@ -160,7 +160,7 @@ impl<W: Write + ?Sized> SerializeStruct for Map<'_, '_, W> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        if plain_key(key) {
+        if self.writer.keys.plain(key) {
             self.key(key)?;
         } else {
             SerializeMap::serialize_key(self, key)?;

@@ -90,18 +90,25 @@ pub(super) fn plain_value(s: &str) -> bool {
     if document_marker(s) || ambiguous(s, false) {
         return false;
     }
-    if s.is_ascii() {
-        // Printable ASCII only; `#` after a space starts a comment, `: ` a value.
-        let mut previous = 0u8;
-        for &b in bytes {
-            if !(0x20..0x7f).contains(&b)
-                || (b == b'#' && previous == b' ')
-                || (b == b' ' && previous == b':')
-            {
-                return false;
+    // Printable ASCII other than ` `, `#` and `:` needs no look; `#` after
+    // a space starts a comment, `: ` a value.
+    let mut previous = 0u8;
+    let mut ascii = true;
+    for &b in bytes {
+        match b {
+            // printable ASCII but ` `, `#` and `:`
+            0x21..=0x22 | 0x24..=0x39 | 0x3b..=0x7e => {}
+            _ if b >= 0x80 => {
+                ascii = false;
+                break;
             }
-            previous = b;
+            _ if b < 0x20 || b == 0x7f || (b == b'#' && previous == b' ') => return false,
+            _ if b == b' ' && previous == b':' => return false,
+            _ => {}
         }
+        previous = b;
+    }
+    if ascii {
         last != b':'
     } else {
         let mut previous: Option<char> = None;
@@ -143,15 +150,18 @@ pub(super) fn ambiguous(s: &str, yaml_12: bool) -> bool {
         return false;
     }
     let word = |w: &str| s.eq_ignore_ascii_case(w);
-    if s == "~"
-        || ["null", "true", "false", "nan", "inf", "+inf", "-inf"]
-            .into_iter()
-            .any(word)
-    {
-        return true;
+    match first.to_ascii_lowercase() {
+        b'~' => s == "~",
+        b'n' => word("null") || word("nan") || (!yaml_12 && (word("no") || word("n"))),
+        b't' => word("true"),
+        b'f' => word("false"),
+        b'i' => word("inf"),
+        b'+' | b'-' => word("+inf") || word("-inf"),
+        b'y' => !yaml_12 && (word("yes") || word("y")),
+        b'o' => !yaml_12 && (word("on") || word("off")),
+        b'<' | b'=' => !yaml_12 && matches!(s, "<<" | "="),
+        _ => false,
     }
-    !yaml_12
-        && (matches!(s, "<<" | "=") || ["yes", "y", "on", "no", "n", "off"].into_iter().any(word))
 }
 
 /// Whether `s` has a number's form (integer, float, radix, `.inf`, `.nan`;
