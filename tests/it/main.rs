@@ -67,3 +67,4 @@ mod start_gate;
 mod start_order;
 mod terminal;
 mod writable_binds;
+mod yaml_writer;

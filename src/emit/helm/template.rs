@@ -152,7 +152,7 @@ impl ChartBuilder {
             }
             Object::ConfigMap(_) => {}
         }
-        let yaml = serde_saphyr::to_string(&node)
+        let yaml = crate::emit::yaml::to_string(&node)
             .map_err(HelmError::yaml(format!("{} as YAML", object.kind())))?;
         let body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
         Ok(match wrap {
