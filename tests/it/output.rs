@@ -1016,3 +1016,39 @@ fn helm_keeps_trimming_markers_and_the_whitespace_around_them() {
     );
     assert!(rendered.contains("  {{- .Values.a -}}  "), "{rendered}");
 }
+
+/// White space that ends a compose value written as a block scalar stays in
+/// the chart: the last environment value of a container ending in blank
+/// lines (`|+`) or in spaces (a folded `>-` block), and the last label (a Pod
+/// annotation) ending in a tab. The template's next action (`{{- with
+/// $.Values.extraEnv.app }}`, `{{- with $.Values.podAnnotations }}`)
+/// trimmed them away: Helm installed `-----END-----\n` for
+/// `-----END-----\n\n`.
+#[test]
+fn helm_keeps_the_white_space_that_ends_a_block_scalar_before_an_action() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let folded = format!("{}   ", "word ".repeat(30).trim_end());
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        format!(
+            "services:\n  app:\n    image: busybox\n    restart: always\n    \
+             environment:\n      CERT: \"-----BEGIN-----\\nabc\\n-----END-----\\n\\n\"\n    \
+             labels:\n      note: \"first line\\nsecond line\\t\"\n  \
+             other:\n    image: busybox\n    restart: always\n    \
+             environment:\n      LONG: \"{folded}\"\n  \
+             third:\n    image: busybox\n    restart: always\n    \
+             environment:\n      Z: \"a\\n  \\n\"\n"
+        ),
+    )
+    .unwrap();
+    let file = tmp.path().join("compose.yaml");
+    let file = file.to_str().unwrap();
+    let stream = convert(file, &[]).objects();
+    let (_out, dir) = write_dir(file, "helm", &[]);
+    let rendered = helm_template(&helm, "release", &dir, &[]);
+    assert_eq!(
+        canonical(&without_release_names(&parse_stream(&rendered))),
+        canonical(&without_release_names(&stream))
+    );
+}

@@ -8,7 +8,9 @@ use crate::emit::helm::error::HelmError;
 use crate::emit::helm::helpers::IMAGE_HELPER;
 use crate::emit::helm::node::Node;
 use crate::emit::helm::selectors::{annotation_lines, label_lines, release_selectors};
-use crate::emit::helm::text::{Line, Slot, escape, go_string, substitute, value_ref, yaml_lines};
+use crate::emit::helm::text::{
+    Line, Slot, escape, go_string, keep_trailing_space, substitute, value_ref, yaml_lines,
+};
 use crate::emit::helm::values::{Values, image_values};
 use crate::emit::helm::{ambiguous_names, workloads};
 use crate::render::Object;
@@ -154,9 +156,12 @@ impl ChartBuilder {
         }
         let yaml = crate::emit::yaml::to_string(&node)
             .map_err(HelmError::yaml(format!("{} as YAML", object.kind())))?;
-        let body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
+        let mut body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
         Ok(match wrap {
-            Some(condition) => format!("{condition}\n{body}{{{{- end }}}}\n"),
+            Some(condition) => {
+                keep_trailing_space(&mut body);
+                format!("{condition}\n{body}{{{{- end }}}}\n")
+            }
             None => body,
         })
     }

@@ -73,6 +73,30 @@ pub(super) fn escape(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
+/// Readies `out` for a template line that starts with an action trimming
+/// the white space before it (`{{-`), which must take only the line break
+/// that ends `out`. More white space there ends a block scalar of the
+/// input (a line's trailing spaces or tabs, the blank lines `|+` keeps):
+/// it moves into an action that prints it, which no trimming reaches.
+pub(super) fn keep_trailing_space(out: &mut String) {
+    let text = out.trim_end_matches([' ', '\t', '\r', '\n']).len();
+    let Some(kept) = out.get(text..).and_then(|space| space.strip_suffix('\n')) else {
+        return;
+    };
+    if text == 0 || kept.is_empty() {
+        return;
+    }
+    let action = format!("{{{{ {} }}}}\n", go_string(kept));
+    out.truncate(text);
+    out.push_str(&action);
+}
+
+/// Whether a template line starts with an action that trims the white
+/// space before it.
+fn trims_before(line: &str) -> bool {
+    line.trim_start().starts_with("{{-")
+}
+
 /// Replaces each marker line of `yaml` by its template text.
 pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<String, HelmError> {
     let mut out = String::new();
@@ -99,6 +123,7 @@ pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<Str
             }
             Slot::Optional { key, value } => {
                 check_key(before, &indent, key)?;
+                keep_trailing_space(&mut out);
                 let _ = writeln!(
                     out,
                     "{indent}{{{{- with {value} }}}}\n\
@@ -114,6 +139,9 @@ pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<Str
                             let _ = writeln!(out, "{indent}{text}");
                         }
                         Line::Action(text) => {
+                            if trims_before(text) {
+                                keep_trailing_space(&mut out);
+                            }
                             let text = text
                                 .replace("NESTED", &(indent.len() + 2).to_string())
                                 .replace("INDENT", &indent.len().to_string());
@@ -124,6 +152,7 @@ pub(super) fn substitute(yaml: &str, marker: &str, slots: &[Slot]) -> Result<Str
             }
             Slot::Block { key, value } => {
                 check_key(before, &indent, key)?;
+                keep_trailing_space(&mut out);
                 let nested = indent.len() + 2;
                 let _ = writeln!(
                     out,
