@@ -681,3 +681,51 @@ fn a_directory_holding_a_bind_config_or_secret_file_is_refused() {
         );
     }
 }
+
+/// A temporary directory that fills up while the output is held back (the
+/// unnamed temporary file in `TMPDIR` hits a size limit: `ulimit -f`, with
+/// `SIGXFSZ` ignored as a full disk would answer `ENOSPC`) does not fail the
+/// conversion: the held text moves into memory. It failed with `cannot hold
+/// the output in a temporary file: File too large` and wrote nothing, where
+/// b6272f2 wrote the manifests.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_temporary_directory_does_not_fail_the_output() {
+    let mut compose = String::from("services:\n");
+    for i in 0..300 {
+        let _ = std::fmt::Write::write_fmt(
+            &mut compose,
+            format_args!(
+                "  s{i}:\n    image: nginx\n    environment: {{A: {}}}\n",
+                "x".repeat(200)
+            ),
+        );
+    }
+    let dir = common::compose_dir(&compose);
+    let expected = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-q"])
+        .success()
+        .stdout;
+    assert!(expected.len() > 64 * 1024, "{}", expected.len());
+    let podlift = assert_cmd::cargo::cargo_bin("podlift");
+    // 32 blocks: 16 or 32 KiB, below the output; stdout is a pipe, which
+    // no file size limit reaches
+    let output = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 32 && exec \"$0\" convert -q",
+            podlift.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}
