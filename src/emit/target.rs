@@ -222,35 +222,55 @@ fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Re
 /// Whether a file holds podlift output: a YAML stream or a JSON `List` whose
 /// every object carries podlift's `managed-by` label (a file that merely
 /// mentions the label, or mixes in objects of its own, is not podlift's).
+/// A YAML stream is read one document at a time, so podlift's own output
+/// of any size (85 MB at 10,000 services split) is recognised; a JSON
+/// `List` is read whole, up to [`crate::load::MAX_FILE_BYTES`].
 fn written_by_podlift(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut reader = std::io::BufReader::new(file);
+    let first = std::io::BufRead::fill_buf(&mut reader).map(|b| b.first().copied());
+    match first {
+        Ok(Some(b'{')) => json_written_by_podlift(path),
+        Ok(Some(_)) => yaml_written_by_podlift(reader),
+        _ => false,
+    }
+}
+
+/// A JSON `List` whose every item carries podlift's label.
+fn json_written_by_podlift(path: &Path) -> bool {
     let Ok(Some(bytes)) = crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return false;
     };
-    if text.starts_with('{') {
-        let Ok(list) = serde_json::from_str::<serde_json::Value>(text) else {
-            return false;
-        };
-        return list
-            .get("items")
-            .and_then(serde_json::Value::as_array)
-            .is_some_and(|items| {
-                !items.is_empty()
-                    && items.iter().all(|item| {
-                        item.get("metadata")
-                            .and_then(|m| m.get("labels"))
-                            .and_then(|l| l.get(MANAGED_BY))
-                            .and_then(serde_json::Value::as_str)
-                            == Some("podlift")
-                    })
-            });
-    }
-    let Some(stream) = text.strip_prefix("---\n") else {
+    let Ok(list) = serde_json::from_str::<serde_json::Value>(text) else {
         return false;
     };
-    stream.split("\n---\n").all(|document| {
+    list.get("items")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|items| {
+            !items.is_empty()
+                && items.iter().all(|item| {
+                    item.get("metadata")
+                        .and_then(|m| m.get("labels"))
+                        .and_then(|l| l.get(MANAGED_BY))
+                        .and_then(serde_json::Value::as_str)
+                        == Some("podlift")
+                })
+        })
+}
+
+/// A YAML stream (each document after a `---` line) whose every document,
+/// each at most [`crate::load::MAX_FILE_BYTES`], is an object carrying
+/// podlift's label.
+fn yaml_written_by_podlift(mut reader: impl std::io::BufRead) -> bool {
+    let mut line = String::new();
+    let mut document = String::new();
+    let mut documents = 0usize;
+    let object_of_podlift = |document: &str| {
         crate::load::yaml::parse(document, FileId(0)).is_ok_and(|object| {
             object
                 .get("metadata")
@@ -259,7 +279,31 @@ fn written_by_podlift(path: &Path) -> bool {
                 .and_then(crate::load::yaml::Node::as_str)
                 == Some("podlift")
         })
-    })
+    };
+    loop {
+        line.clear();
+        // a line longer than a document may be is not read whole
+        let mut bounded = std::io::Read::take(&mut reader, crate::load::MAX_FILE_BYTES + 1);
+        let Ok(read) = std::io::BufRead::read_line(&mut bounded, &mut line) else {
+            return false;
+        };
+        if read == 0 || line == "---\n" {
+            if documents > 0 && !object_of_podlift(&document) {
+                return false;
+            }
+            if read == 0 {
+                return documents > 0;
+            }
+            documents += 1;
+            document.clear();
+        } else if documents == 0
+            || (document.len() + line.len()) as u64 > crate::load::MAX_FILE_BYTES
+        {
+            return false;
+        } else {
+            document.push_str(&line);
+        }
+    }
 }
 
 /// What an existing output directory holds.

@@ -729,3 +729,43 @@ fn a_full_temporary_directory_does_not_fail_the_output() {
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
 }
+
+/// `-o FILE --force` replaces podlift's own YAML stream of any size: one
+/// over 16 MiB (`--strategy split` of about 10,000 services) was read only
+/// up to that bound and so taken for someone else's file ("exists and was
+/// not written by podlift"). A stream with one document of another's is
+/// still refused.
+#[test]
+fn force_replaces_a_podlift_stream_over_sixteen_mebibytes() {
+    let dir = common::compose_dir(COMPOSE);
+    let object = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    \
+                  app.kubernetes.io/managed-by: podlift\n  name: x\ndata:\n  a: |\n";
+    let line = format!("    {}\n", "y".repeat(1000));
+    let mut stream = String::new();
+    while stream.len() <= 17 * 1024 * 1024 {
+        stream.push_str(object);
+        for _ in 0..100 {
+            stream.push_str(&line);
+        }
+    }
+    let out = dir.path().join("out.yaml");
+    std::fs::write(&out, &stream).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-q", "-o", "out.yaml", "--force"])
+        .success();
+    assert!(std::fs::metadata(&out).unwrap().len() < 1024 * 1024);
+
+    stream.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n");
+    std::fs::write(&out, &stream).unwrap();
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "-q", "-o", "out.yaml", "--force"])
+        .failure(2);
+    assert!(
+        run.stderr.contains("was not written by podlift"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stream);
+}
