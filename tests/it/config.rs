@@ -692,3 +692,95 @@ fn an_unset_name_prints_as_null_but_the_container_keeps_the_env_files_value() {
         ])
     );
 }
+
+/// The environment a container gets from an `env_file` whose values use
+/// `${VAR}`: compose v2.40.3 looks each name up in the process environment,
+/// then in the service's own `environment`, then in the file's earlier
+/// lines, then in the env files read before it (checked with
+/// `docker-compose config --format json`). podlift looked in the process
+/// environment and the file only: `E=$A` was `1` where compose gives `svc`,
+/// `G=$A` empty where compose gives the earlier file's `1`.
+#[test]
+fn env_file_values_look_variables_up_as_compose_does() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file: [a.env, b.env]\n  b:\n    image: busybox\n    env_file: [a.env, b.env]\n    environment:\n      - A=svc\n      - Z=${A:-zz}\n",
+    );
+    std::fs::write(dir.path().join("a.env"), "A=1\nE=$A\nK=$Z\n").unwrap();
+    std::fs::write(dir.path().join("b.env"), "G=$A\nA=own\nH=$A\n").unwrap();
+    let env = |config: &Value, service: &str| config["services"][service]["environment"].clone();
+    let config = config(dir.path());
+    assert_eq!(
+        env(&config, "a"),
+        json!({"A": "own", "E": "1", "G": "1", "H": "own", "K": ""})
+    );
+    assert_eq!(
+        env(&config, "b"),
+        json!({"A": "svc", "E": "svc", "G": "svc", "H": "svc", "K": "zz", "Z": "zz"})
+    );
+    // the process environment comes first
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("A", "os")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(env(&config, "b")["E"], "os");
+    assert_eq!(env(&config, "a")["H"], "os");
+    // and the container gets what compose gives it
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let spec = run.pod_spec();
+    let containers = spec["containers"].as_array().unwrap();
+    let b = containers.iter().find(|c| c["name"] == "b").unwrap();
+    let value = |name: &str| {
+        b["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+    };
+    assert_eq!(value("E"), Some(json!("svc")));
+    assert_eq!(value("G"), Some(json!("svc")));
+}
+
+/// `env_file: [{path: F, format: raw}]`: compose v2.40.3 takes each line's
+/// value as written (quotes, `#`, `${VAR}` and trailing blanks kept; blanks
+/// before the key, blank lines and `#` lines skipped) and refuses any other
+/// `format` (`unsupported env_file format "env"`). podlift ignored `format`:
+/// it read the file by the `.env` rules (`C="q"` became `q`, `${A}` was
+/// expanded) and accepted `format: env`.
+#[test]
+fn env_file_format_raw_takes_values_as_written() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: r.env\n        format: raw\n",
+    );
+    std::fs::write(
+        dir.path().join("r.env"),
+        "# comment\n\nA=1\n\tB= spaced  \nC=\"q\"\nD=a # not a comment\nI=${A}\nNOVAL\nJ=x=y\r\n",
+    )
+    .unwrap();
+    let config = config(dir.path());
+    assert_eq!(
+        config["services"]["a"]["environment"],
+        json!({"A": "1", "B": " spaced  ", "C": "\"q\"", "D": "a # not a comment", "I": "$${A}", "J": "x=y"})
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: r.env\n        format: env\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("`env_file.format` must be `raw`, found `env`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}

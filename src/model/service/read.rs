@@ -29,7 +29,10 @@ use crate::source::Located;
 
 /// What the keys of a service give only together, once all are read.
 #[derive(Default)]
-struct Later {
+struct Later<'a> {
+    /// `env_file`, read once `environment` is known (compose looks its
+    /// `${VAR}` up in the service's environment).
+    env_file: Option<&'a Node>,
     /// `label_file`'s labels (`labels` wins over them).
     label_files: Vec<Located<String>>,
     /// `env_file`'s variables (`environment` wins over them).
@@ -73,6 +76,9 @@ impl Service {
             if !known {
                 service.read_other(entry, reader);
             }
+        }
+        if let Some(node) = later.env_file.take() {
+            later.env_files = read_env_files(node, context, &later.environment, reader);
         }
         service.finish(later, body, reader);
         service
@@ -288,7 +294,7 @@ impl Service {
     fn read_resources(
         &mut self,
         (key, value): Entry<'_>,
-        later: &mut Later,
+        later: &mut Later<'_>,
         reader: &mut Reader<'_>,
     ) -> bool {
         let resources = &mut self.resources;
@@ -317,11 +323,11 @@ impl Service {
 
     /// Environment, labels, annotations and `x-podlift` (`env_file` and
     /// `label_file` are combined at the end). `false`: not one of these.
-    fn read_metadata(
+    fn read_metadata<'a>(
         &mut self,
-        (key, value): Entry<'_>,
+        (key, value): Entry<'a>,
         context: &Context,
-        later: &mut Later,
+        later: &mut Later<'a>,
         reader: &mut Reader<'_>,
     ) -> bool {
         match key.value.as_str() {
@@ -329,7 +335,7 @@ impl Service {
                 later.environment =
                     read_environment(value, &context.variables, &mut self.captured_env, reader);
             }
-            "env_file" => later.env_files = read_env_files(value, context, reader),
+            "env_file" => later.env_file = Some(value),
             "labels" => self.labels = read_key_values(value, "labels", reader),
             "label_file" => later.label_files = read_label_files(value, context, reader),
             "annotations" => self.annotations = read_key_values(value, "annotations", reader),
@@ -352,7 +358,7 @@ impl Service {
     /// What the keys give together: the environment (`env_file` first),
     /// labels (`label_file` first), CPUs from `cpu_*`, and the checks
     /// across resource keys.
-    fn finish(&mut self, later: Later, body: &Node, reader: &mut Reader<'_>) {
+    fn finish(&mut self, later: Later<'_>, body: &Node, reader: &mut Reader<'_>) {
         let Later {
             label_files,
             env_files,
@@ -360,6 +366,7 @@ impl Service {
             cpu_shares,
             cpu_quota,
             cpu_period,
+            env_file: _,
         } = later;
         self.environment = env_files;
         self.environment.extend(environment);
