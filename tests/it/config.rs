@@ -784,3 +784,42 @@ fn env_file_format_raw_takes_values_as_written() {
     );
     assert!(run.stdout.is_empty());
 }
+
+/// `volumes_from: [container:NAME]` names a container, not a service:
+/// compose v2.40.3 accepts any (`docker-compose config` exits 0), and Docker
+/// finds a project service by its `container_name`. podlift took NAME for a
+/// service name: `config` and `convert` failed (`volumes-from-unknown`) on a
+/// container outside the project, and on a service's `container_name`
+/// (whose mounts it now copies); one outside the project is a warning.
+#[test]
+fn volumes_from_a_container_is_a_container() {
+    let dir = compose_dir(
+        "services:\n  db:\n    image: busybox\n    container_name: dbc\n    volumes: [data:/data]\n  a:\n    image: busybox\n    volumes_from: [\"container:dbc:ro\", \"container:outside\"]\nvolumes:\n  data:\n",
+    );
+    let config = config(dir.path());
+    assert_eq!(
+        config["services"]["a"]["volumes_from"],
+        json!(["container:dbc:ro", "container:outside"])
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        run.stderr.contains("warning[key-not-carried]: `volumes_from: container:outside` of service `a` is not carried over"),
+        "{}",
+        run.stderr
+    );
+    let spec = run.pod_spec();
+    let a = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        a["volumeMounts"],
+        json!([{"mountPath": "/data", "name": "data", "readOnly": true}])
+    );
+}
