@@ -823,3 +823,41 @@ fn volumes_from_a_container_is_a_container() {
         json!([{"mountPath": "/data", "name": "data", "readOnly": true}])
     );
 }
+
+/// `user: 0`, `hostname: 1`, `dns: [1]`: compose v2.40.3's schema takes
+/// only strings for `user`, `hostname`, `working_dir`, `container_name` and
+/// the `dns` keys, and refuses a YAML number or boolean (`services.a.user
+/// must be a string`); `"0"` and `${UID}` are text. podlift accepted them,
+/// so `config` printed a project compose refuses.
+#[test]
+fn text_only_keys_refuse_numbers_and_booleans_as_compose_does() {
+    for (key, value) in [
+        ("user", "0"),
+        ("hostname", "1"),
+        ("working_dir", "true"),
+        ("container_name", "12"),
+        ("dns", "[1]"),
+        ("dns_search", "1"),
+        ("dns_opt", "[1]"),
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: busybox\n    {key}: {value}\n"
+        ));
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(
+            run.stderr.contains("error[type]") && run.stderr.contains("must be a string"),
+            "{key}: {value}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{key}");
+    }
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    user: \"0\"\n    hostname: ${H:-1}\n    dns: [1.1.1.1]\n",
+    );
+    let config = config(dir.path());
+    assert_eq!(config["services"]["a"]["user"], "0");
+    assert_eq!(config["services"]["a"]["hostname"], "1");
+}

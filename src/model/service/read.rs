@@ -140,8 +140,8 @@ impl Service {
             "image" => self.read_image(value, reader),
             "command" => self.command = reader.command(value, "command"),
             "entrypoint" => self.entrypoint = reader.command(value, "entrypoint"),
-            "container_name" => self.container_name = reader.string(value, "container_name"),
-            "hostname" => self.hostname = reader.string(value, "hostname"),
+            "container_name" => self.container_name = reader.text(value, "container_name"),
+            "hostname" => self.hostname = reader.text(value, "hostname"),
             "pull_policy" => self.pull_policy = read_pull_policy(value, reader),
             "build" => self.build = Some(key.span),
             // the plan says it cannot be carried (`provider-service`)
@@ -179,9 +179,9 @@ impl Service {
     fn read_security(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
         let security = &mut self.security;
         match key.value.as_str() {
-            "user" => security.user = reader.string(value, "user"),
+            "user" => security.user = reader.text(value, "user"),
             "working_dir" => {
-                security.working_dir = reader.string(value, "working_dir").map(|w| w.value);
+                security.working_dir = reader.text(value, "working_dir").map(|w| w.value);
             }
             "cap_add" => security.cap_add = read_capabilities(value, "cap_add", reader),
             "cap_drop" => security.cap_drop = read_capabilities(value, "cap_drop", reader),
@@ -517,15 +517,17 @@ fn check_devices(node: &Node, reader: &mut Reader<'_>) {
     }
 }
 
+/// `dns`, `dns_search`, `dns_opt`: text, or a list of text (a number or
+/// a boolean is refused, as compose refuses it).
 fn one_or_list(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<String> {
     match &node.value {
-        Value::Seq(_) => reader
-            .string_list(node, what)
-            .into_iter()
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| reader.text(item, &format!("{what} item")))
             .map(|v| v.value)
             .collect(),
         _ => reader
-            .string(node, what)
+            .text(node, what)
             .map(|v| vec![v.value])
             .unwrap_or_default(),
     }
