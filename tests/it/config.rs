@@ -861,3 +861,32 @@ fn text_only_keys_refuse_numbers_and_booleans_as_compose_does() {
     assert_eq!(config["services"]["a"]["user"], "0");
     assert_eq!(config["services"]["a"]["hostname"], "1");
 }
+
+/// `container_name` must match compose's (unanchored) schema pattern
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`: compose v2.40.3 refuses `a`, `""`, `-x`,
+/// `a b` (`does not match pattern`) and accepts `x a1`. podlift accepted
+/// every one.
+#[test]
+fn container_name_follows_composes_pattern() {
+    for (name, accepted) in [
+        ("\"\"", false),
+        ("a", false),
+        ("\"-x\"", false),
+        ("\"a b\"", false),
+        ("ab", true),
+        ("\"x a1\"", true),
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: busybox\n    container_name: {name}\n"
+        ));
+        let run = Test::new().args(["config"]).current_dir(dir.path()).run();
+        assert_eq!(run.code == 0, accepted, "{name}: {}", run.stderr);
+        if !accepted {
+            assert!(
+                run.stderr.contains("is no container name compose accepts"),
+                "{name}: {}",
+                run.stderr
+            );
+        }
+    }
+}

@@ -140,7 +140,11 @@ impl Service {
             "image" => self.read_image(value, reader),
             "command" => self.command = reader.command(value, "command"),
             "entrypoint" => self.entrypoint = reader.command(value, "entrypoint"),
-            "container_name" => self.container_name = reader.text(value, "container_name"),
+            "container_name" => {
+                self.container_name = reader
+                    .text(value, "container_name")
+                    .filter(|name| container_name_fits(name, reader));
+            }
             "hostname" => self.hostname = reader.text(value, "hostname"),
             "pull_policy" => self.pull_policy = read_pull_policy(value, reader),
             "build" => self.build = Some(key.span),
@@ -515,6 +519,32 @@ fn check_devices(node: &Node, reader: &mut Reader<'_>) {
             );
         }
     }
+}
+
+/// Whether `container_name` holds what compose's schema asks for: its
+/// pattern `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, which is not anchored, so a letter
+/// or digit followed by a letter, digit, `_`, `.` or `-` anywhere; compose
+/// refuses `""`, `a`, `-x`, `a b`. An error otherwise.
+fn container_name_fits(name: &Located<String>, reader: &mut Reader<'_>) -> bool {
+    let bytes = name.value.as_bytes();
+    let fits = bytes.windows(2).any(|pair| {
+        matches!(pair, [first, second] if first.is_ascii_alphanumeric()
+            && (second.is_ascii_alphanumeric() || matches!(second, b'_' | b'.' | b'-')))
+    });
+    if !fits {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "type",
+                format!(
+                    "`container_name` `{}` is no container name compose accepts: it needs a letter or digit followed by a letter, digit, `_`, `.` or `-`",
+                    name.value
+                ),
+            )
+            .at(name.span)
+            .help("write a name such as `app-db` (letters, digits, `_`, `.`, `-`), or remove the key"),
+        );
+    }
+    fits
 }
 
 /// `dns`, `dns_search`, `dns_opt`: text, or a list of text (a number or
