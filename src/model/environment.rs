@@ -102,9 +102,10 @@ enum EnvFormat {
 }
 
 /// `env_file.format`: `raw`, or nothing; compose v2.40.3 refuses any other
-/// (`unsupported env_file format`), `env` included.
-fn read_format(item: &Node, reader: &mut Reader<'_>) -> Option<EnvFormat> {
-    let Some(node) = item.get("format") else {
+/// (`unsupported env_file format`), `env` included, once it reads the file
+/// (not for a missing `required: false` one, nor an inactive service's).
+fn read_format(node: Option<&Node>, reader: &mut Reader<'_>) -> Option<EnvFormat> {
+    let Some(node) = node else {
         return Some(EnvFormat::Dotenv);
     };
     let format = reader.string(node, "env_file.format")?;
@@ -132,7 +133,7 @@ pub fn read_env_files(
     environment: &[Variable],
     reader: &mut Reader<'_>,
 ) -> Vec<Variable> {
-    let entries: Vec<(Located<String>, bool, EnvFormat)> = match &node.value {
+    let entries: Vec<(Located<String>, bool, Option<&Node>)> = match &node.value {
         Value::Seq(items) => items
             .iter()
             .filter_map(|item| match &item.value {
@@ -144,17 +145,16 @@ pub fn read_env_files(
                         .get("required")
                         .and_then(|r| reader.boolean(r, "env_file.required"))
                         .is_none_or(|r| r.value);
-                    let format = read_format(item, reader)?;
-                    Some((path, required, format))
+                    Some((path, required, item.get("format")))
                 }
                 _ => reader
                     .string(item, "env_file item")
-                    .map(|p| (p, true, EnvFormat::Dotenv)),
+                    .map(|p| (p, true, None)),
             })
             .collect(),
         _ => reader
             .string(node, "env_file")
-            .map(|p| vec![(p, true, EnvFormat::Dotenv)])
+            .map(|p| vec![(p, true, None)])
             .unwrap_or_default(),
     };
     let mut out = Vec::new();
@@ -181,9 +181,10 @@ pub fn read_env_files(
                     .ok_or_else(|| Refusal::Unreadable("it is not UTF-8 text".into()))
             });
         match text {
-            Ok((text, id)) => match match format {
-                EnvFormat::Dotenv => crate::load::dotenv::parse_env_file(&text, variables, &service, &earlier, context.host.tally()),
-                EnvFormat::Raw => crate::load::dotenv::parse_raw_env_file(&text, variables),
+            Ok((text, id)) => match match read_format(format, reader) {
+                None => continue,
+                Some(EnvFormat::Dotenv) => crate::load::dotenv::parse_env_file(&text, variables, &service, &earlier, context.host.tally()),
+                Some(EnvFormat::Raw) => crate::load::dotenv::parse_raw_env_file(&text, variables),
             } {
                 Ok(pairs) => {
                     earlier.extend(pairs.iter().cloned());

@@ -783,6 +783,18 @@ fn env_file_format_raw_takes_values_as_written() {
         run.stderr
     );
     assert!(run.stdout.is_empty());
+    // compose checks the format only of a file it reads: not of a missing
+    // `required: false` one, nor of an inactive service's
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: missing.env\n        format: env\n        required: false\n  b:\n    image: busybox\n    profiles: [debug]\n    env_file:\n      - path: r.env\n        format: env\n",
+    )
+    .unwrap();
+    Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .env_remove("COMPOSE_PROFILES")
+        .success();
 }
 
 /// `volumes_from: [container:NAME]` names a container, not a service:
