@@ -35,7 +35,7 @@ pub fn parse(
     lookup: &dyn Lookup,
     tally: &Tally,
 ) -> Result<Vec<(String, String)>, DotenvError> {
-    parse_with(text, lookup, tally, true)
+    parse_with(text, lookup, tally, None)
 }
 
 /// Parses a service's `env_file`: like [`parse`], but the file's own values
@@ -43,20 +43,77 @@ pub fn parse(
 ///
 /// # Errors
 /// The first statement that cannot be read.
+///
+/// `${VAR}` in a value is looked up as compose v2.40.3 looks it up: the
+/// process environment (`lookup`), then the service's own `environment`
+/// (`service`), then the earlier lines of this file, then the files read
+/// before it (`earlier`).
 pub fn parse_env_file(
     text: &str,
     lookup: &dyn Lookup,
+    service: &dyn Lookup,
+    earlier: &dyn Lookup,
     tally: &Tally,
 ) -> Result<Vec<(String, String)>, DotenvError> {
-    parse_with(text, lookup, tally, false)
+    parse_with(text, lookup, tally, Some((service, earlier)))
 }
 
+/// Parses a service's `env_file` written with `format: raw`, as compose
+/// v2.40.3 reads it: one `KEY=VALUE` per line, blanks before the key and
+/// lines that are blank or start with `#` skipped, the value taken as
+/// written (no quotes, no comments, no `${VAR}`, blanks kept); a line
+/// holding only `KEY` takes the value from `lookup` when it has one.
+///
+/// # Errors
+/// A line whose key is empty or holds a blank.
+pub fn parse_raw_env_file(
+    text: &str,
+    lookup: &dyn Lookup,
+) -> Result<Vec<(String, String)>, DotenvError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Pairs::default();
+    for (index, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line).trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let error = |message: &str| DotenvError {
+            line: index + 1,
+            message: message.to_string(),
+            limit: false,
+        };
+        let (key, value) = match line.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (line, None),
+        };
+        if key.is_empty() {
+            return Err(error("a line starts with `=`, without a variable name"));
+        }
+        if key.contains(char::is_whitespace) {
+            return Err(error("a variable name contains a space"));
+        }
+        match value {
+            Some(value) => out.set(key.to_string(), value.to_string()),
+            None => {
+                if let Some(value) = lookup.get(key) {
+                    out.set(key.to_string(), value);
+                }
+            }
+        }
+    }
+    Ok(out.pairs)
+}
+
+/// `around`: for a service's `env_file`, the service's environment (looked
+/// up before the file's own lines) and the files read before (after them);
+/// `None` for `.env`, where the lookup wins over the file.
 fn parse_with(
     text: &str,
     lookup: &dyn Lookup,
     tally: &Tally,
-    lookup_wins: bool,
+    around: Option<(&dyn Lookup, &dyn Lookup)>,
 ) -> Result<Vec<(String, String)>, DotenvError> {
+    let lookup_wins = around.is_none();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Pairs::default();
     let mut lines = LineCounter::default();
@@ -92,7 +149,10 @@ fn parse_with(
             if shell.is_some() {
                 tally.used(name, None);
             }
-            shell.or_else(|| out.get(name).map(str::to_string))
+            shell
+                .or_else(|| around.and_then(|(service, _)| service.get(name)))
+                .or_else(|| out.get(name).map(str::to_string))
+                .or_else(|| around.and_then(|(_, earlier)| earlier.get(name)))
         };
         let (value, after_value) =
             value_of(after_key, &known, tally).map_err(|(message, limit)| DotenvError {

@@ -92,10 +92,48 @@ pub fn read_environment(
     out
 }
 
-/// Reads `env_file` (a path, a list of paths, or long entries with `required`)
-/// and returns the variables of every file, in order.
-pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -> Vec<Variable> {
-    let entries: Vec<(Located<String>, bool)> = match &node.value {
+/// How an env file is written (`env_file.format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EnvFormat {
+    /// compose's dotenv rules (no `format`, or `format: ""`).
+    Dotenv,
+    /// `format: raw`: each line's value as written.
+    Raw,
+}
+
+/// `env_file.format`: `raw`, or nothing; compose v2.40.3 refuses any other
+/// (`unsupported env_file format`), `env` included, once it reads the file
+/// (not for a missing `required: false` one, nor an inactive service's).
+fn read_format(node: Option<&Node>, reader: &mut Reader<'_>) -> Option<EnvFormat> {
+    let Some(node) = node else {
+        return Some(EnvFormat::Dotenv);
+    };
+    let format = reader.string(node, "env_file.format")?;
+    match format.value.as_str() {
+        "" => Some(EnvFormat::Dotenv),
+        "raw" => Some(EnvFormat::Raw),
+        other => {
+            reader.diagnostics.push(
+                Diagnostic::error("type", format!("`env_file.format` must be `raw`, found `{other}`"))
+                    .at(format.span)
+                    .help("write `format: raw` to take each value as written, or leave `format` out for the usual `.env` rules"),
+            );
+            None
+        }
+    }
+}
+
+/// Reads `env_file` (a path, a list of paths, or long entries with
+/// `required` and `format`) and returns the variables of every file, in
+/// order. `environment` is the service's own: compose looks `${VAR}` in an
+/// env file up in it (after the process environment, before the file).
+pub fn read_env_files(
+    node: &Node,
+    context: &Context,
+    environment: &[Variable],
+    reader: &mut Reader<'_>,
+) -> Vec<Variable> {
+    let entries: Vec<(Located<String>, bool, Option<&Node>)> = match &node.value {
         Value::Seq(items) => items
             .iter()
             .filter_map(|item| match &item.value {
@@ -107,14 +145,16 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
                         .get("required")
                         .and_then(|r| reader.boolean(r, "env_file.required"))
                         .is_none_or(|r| r.value);
-                    Some((path, required))
+                    Some((path, required, item.get("format")))
                 }
-                _ => reader.string(item, "env_file item").map(|p| (p, true)),
+                _ => reader
+                    .string(item, "env_file item")
+                    .map(|p| (p, true, None)),
             })
             .collect(),
         _ => reader
             .string(node, "env_file")
-            .map(|p| vec![(p, true)])
+            .map(|p| vec![(p, true, None)])
             .unwrap_or_default(),
     };
     let mut out = Vec::new();
@@ -122,7 +162,12 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
         return out;
     }
     let variables = &context.variables;
-    for (path, required) in entries {
+    let service: BTreeMap<String, String> = environment
+        .iter()
+        .filter_map(|v| Some((v.name.clone(), v.value.clone()?)))
+        .collect();
+    let mut earlier: BTreeMap<String, String> = BTreeMap::new();
+    for (path, required, format) in entries {
         let full = context.project_dir.join(&path.value);
         // Read in load (through the host-file resolver); looked up here.
         let text = context
@@ -136,8 +181,15 @@ pub fn read_env_files(node: &Node, context: &Context, reader: &mut Reader<'_>) -
                     .ok_or_else(|| Refusal::Unreadable("it is not UTF-8 text".into()))
             });
         match text {
-            Ok((text, id)) => match crate::load::dotenv::parse_env_file(&text, variables, context.host.tally()) {
-                Ok(pairs) => out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value: Some(value), span: path.span })),
+            Ok((text, id)) => match match read_format(format, reader) {
+                None => continue,
+                Some(EnvFormat::Dotenv) => crate::load::dotenv::parse_env_file(&text, variables, &service, &earlier, context.host.tally()),
+                Some(EnvFormat::Raw) => crate::load::dotenv::parse_raw_env_file(&text, variables),
+            } {
+                Ok(pairs) => {
+                    earlier.extend(pairs.iter().cloned());
+                    out.extend(pairs.into_iter().map(|(name, value)| Variable { name, value: Some(value), span: path.span }));
+                }
                 // The line named by file and line only: its text may be a secret.
                 Err(e) if e.limit => reader.diagnostics.push(
                     Diagnostic::error("limit-interpolation", format!("env file `{}`: {}", path.value, e.message))

@@ -1,5 +1,7 @@
 //! `label_file`: labels read from files.
 
+use std::collections::BTreeMap;
+
 use crate::diagnostic::Diagnostic;
 use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
@@ -95,7 +97,13 @@ pub(crate) fn read_label_pairs(
                 continue;
             }
         };
-        match crate::load::dotenv::parse_env_file(&text, &context.variables, context.host.tally()) {
+        match crate::load::dotenv::parse_env_file(
+            &text,
+            &context.variables,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            context.host.tally(),
+        ) {
             Ok(pairs) => out.extend(pairs.into_iter().map(|pair| Located::new(pair, file.span))),
             // The line named by file and line only: its text is not shown.
             Err(e) => {

@@ -33,6 +33,29 @@ impl Reader<'_> {
         }
     }
 
+    /// A string where compose's schema takes no number or boolean
+    /// (`user`, `hostname`, `working_dir`, `container_name`, `dns`):
+    /// `user: 0` is an error, as compose refuses it (`services.a.user must
+    /// be a string`); `"0"` and `${UID}` are text.
+    pub fn text(&mut self, node: &Node, what: &str) -> Option<Located<String>> {
+        match &node.value {
+            Value::String(text) => Some(Located::new(text.clone(), node.span)),
+            Value::Number(_) | Value::Bool(_) => {
+                self.value_error(
+                    node,
+                    what,
+                    "a string",
+                    "quote it: compose reads this key as text only",
+                );
+                None
+            }
+            Value::Null | Value::Seq(_) | Value::Map(_) => {
+                self.type_error(node, what, "a string");
+                None
+            }
+        }
+    }
+
     /// A mapping's entries with string keys.
     pub fn map<'n>(
         &mut self,

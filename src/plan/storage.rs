@@ -409,9 +409,29 @@ pub fn plan_storage(
     for service in &project.services {
         for from in &service.volumes_from {
             let read_only = from.value.read_only();
-            let crate::model::VolumesFrom { source, .. } = &from.value;
-            let Some(mounts) = storage.mounts.get(source).cloned() else {
-                if project.service(source).is_none() {
+            let crate::model::VolumesFrom {
+                source, container, ..
+            } = &from.value;
+            // `container:NAME` names a container: a service's
+            // `container_name` (or its name), as Docker finds it; compose
+            // accepts any, and one outside the project is not carried.
+            let owner = if *container {
+                match crate::plan::addresses::container_target(project, source) {
+                    Some(target) => target.name.value.as_str(),
+                    None => {
+                        diagnostics.push(
+                            Diagnostic::warning("key-not-carried", format!("`volumes_from: container:{source}` of service `{}` is not carried over: container `{source}` is no service of this project, and a container outside the project does not exist in the cluster", service.name.value))
+                                .at(from.span)
+                                .help("mount the volumes the service needs under `volumes:`, or take them from a service of this project"),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                source.as_str()
+            };
+            let Some(mounts) = storage.mounts.get(owner).cloned() else {
+                if project.service(owner).is_none() {
                     diagnostics.push(
                         Diagnostic::error("volumes-from-unknown", format!("service `{}` takes volumes from `{source}`, which is not a service", service.name.value))
                             .at(from.span)

@@ -692,3 +692,213 @@ fn an_unset_name_prints_as_null_but_the_container_keeps_the_env_files_value() {
         ])
     );
 }
+
+/// The environment a container gets from an `env_file` whose values use
+/// `${VAR}`: compose v2.40.3 looks each name up in the process environment,
+/// then in the service's own `environment`, then in the file's earlier
+/// lines, then in the env files read before it (checked with
+/// `docker-compose config --format json`). podlift looked in the process
+/// environment and the file only: `E=$A` was `1` where compose gives `svc`,
+/// `G=$A` empty where compose gives the earlier file's `1`.
+#[test]
+fn env_file_values_look_variables_up_as_compose_does() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file: [a.env, b.env]\n  b:\n    image: busybox\n    env_file: [a.env, b.env]\n    environment:\n      - A=svc\n      - Z=${A:-zz}\n",
+    );
+    std::fs::write(dir.path().join("a.env"), "A=1\nE=$A\nK=$Z\n").unwrap();
+    std::fs::write(dir.path().join("b.env"), "G=$A\nA=own\nH=$A\n").unwrap();
+    let env = |config: &Value, service: &str| config["services"][service]["environment"].clone();
+    let config = config(dir.path());
+    assert_eq!(
+        env(&config, "a"),
+        json!({"A": "own", "E": "1", "G": "1", "H": "own", "K": ""})
+    );
+    assert_eq!(
+        env(&config, "b"),
+        json!({"A": "svc", "E": "svc", "G": "svc", "H": "svc", "K": "zz", "Z": "zz"})
+    );
+    // the process environment comes first
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .env("A", "os")
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(env(&config, "b")["E"], "os");
+    assert_eq!(env(&config, "a")["H"], "os");
+    // and the container gets what compose gives it
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let spec = run.pod_spec();
+    let containers = spec["containers"].as_array().unwrap();
+    let b = containers.iter().find(|c| c["name"] == "b").unwrap();
+    let value = |name: &str| {
+        b["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+    };
+    assert_eq!(value("E"), Some(json!("svc")));
+    assert_eq!(value("G"), Some(json!("svc")));
+}
+
+/// `env_file: [{path: F, format: raw}]`: compose v2.40.3 takes each line's
+/// value as written (quotes, `#`, `${VAR}` and trailing blanks kept; blanks
+/// before the key, blank lines and `#` lines skipped) and refuses any other
+/// `format` (`unsupported env_file format "env"`). podlift ignored `format`:
+/// it read the file by the `.env` rules (`C="q"` became `q`, `${A}` was
+/// expanded) and accepted `format: env`.
+#[test]
+fn env_file_format_raw_takes_values_as_written() {
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: r.env\n        format: raw\n",
+    );
+    std::fs::write(
+        dir.path().join("r.env"),
+        "# comment\n\nA=1\n\tB= spaced  \nC=\"q\"\nD=a # not a comment\nI=${A}\nNOVAL\nJ=x=y\r\n",
+    )
+    .unwrap();
+    let config = config(dir.path());
+    assert_eq!(
+        config["services"]["a"]["environment"],
+        json!({"A": "1", "B": " spaced  ", "C": "\"q\"", "D": "a # not a comment", "I": "$${A}", "J": "x=y"})
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: r.env\n        format: env\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr
+            .contains("`env_file.format` must be `raw`, found `env`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    // compose checks the format only of a file it reads: not of a missing
+    // `required: false` one, nor of an inactive service's
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: busybox\n    env_file:\n      - path: missing.env\n        format: env\n        required: false\n  b:\n    image: busybox\n    profiles: [debug]\n    env_file:\n      - path: r.env\n        format: env\n",
+    )
+    .unwrap();
+    Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .env_remove("COMPOSE_PROFILES")
+        .success();
+}
+
+/// `volumes_from: [container:NAME]` names a container, not a service:
+/// compose v2.40.3 accepts any (`docker-compose config` exits 0), and Docker
+/// finds a project service by its `container_name`. podlift took NAME for a
+/// service name: `config` and `convert` failed (`volumes-from-unknown`) on a
+/// container outside the project, and on a service's `container_name`
+/// (whose mounts it now copies); one outside the project is a warning.
+#[test]
+fn volumes_from_a_container_is_a_container() {
+    let dir = compose_dir(
+        "services:\n  db:\n    image: busybox\n    container_name: dbc\n    volumes: [data:/data]\n  a:\n    image: busybox\n    volumes_from: [\"container:dbc:ro\", \"container:outside\"]\nvolumes:\n  data:\n",
+    );
+    let config = config(dir.path());
+    assert_eq!(
+        config["services"]["a"]["volumes_from"],
+        json!(["container:dbc:ro", "container:outside"])
+    );
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        run.stderr.contains("warning[key-not-carried]: `volumes_from: container:outside` of service `a` is not carried over"),
+        "{}",
+        run.stderr
+    );
+    let spec = run.pod_spec();
+    let a = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        a["volumeMounts"],
+        json!([{"mountPath": "/data", "name": "data", "readOnly": true}])
+    );
+}
+
+/// `user: 0`, `hostname: 1`, `dns: [1]`: compose v2.40.3's schema takes
+/// only strings for `user`, `hostname`, `working_dir`, `container_name` and
+/// the `dns` keys, and refuses a YAML number or boolean (`services.a.user
+/// must be a string`); `"0"` and `${UID}` are text. podlift accepted them,
+/// so `config` printed a project compose refuses.
+#[test]
+fn text_only_keys_refuse_numbers_and_booleans_as_compose_does() {
+    for (key, value) in [
+        ("user", "0"),
+        ("hostname", "1"),
+        ("working_dir", "true"),
+        ("container_name", "12"),
+        ("dns", "[1]"),
+        ("dns_search", "1"),
+        ("dns_opt", "[1]"),
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: busybox\n    {key}: {value}\n"
+        ));
+        let run = Test::new()
+            .args(["config"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(
+            run.stderr.contains("error[type]") && run.stderr.contains("must be a string"),
+            "{key}: {value}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{key}");
+    }
+    let dir = compose_dir(
+        "services:\n  a:\n    image: busybox\n    user: \"0\"\n    hostname: ${H:-1}\n    dns: [1.1.1.1]\n",
+    );
+    let config = config(dir.path());
+    assert_eq!(config["services"]["a"]["user"], "0");
+    assert_eq!(config["services"]["a"]["hostname"], "1");
+}
+
+/// `container_name` must match compose's (unanchored) schema pattern
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`: compose v2.40.3 refuses `a`, `""`, `-x`,
+/// `a b` (`does not match pattern`) and accepts `x a1`. podlift accepted
+/// every one.
+#[test]
+fn container_name_follows_composes_pattern() {
+    for (name, accepted) in [
+        ("\"\"", false),
+        ("a", false),
+        ("\"-x\"", false),
+        ("\"a b\"", false),
+        ("ab", true),
+        ("\"x a1\"", true),
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: busybox\n    container_name: {name}\n"
+        ));
+        let run = Test::new().args(["config"]).current_dir(dir.path()).run();
+        assert_eq!(run.code == 0, accepted, "{name}: {}", run.stderr);
+        if !accepted {
+            assert!(
+                run.stderr.contains("is no container name compose accepts"),
+                "{name}: {}",
+                run.stderr
+            );
+        }
+    }
+}

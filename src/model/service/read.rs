@@ -29,7 +29,10 @@ use crate::source::Located;
 
 /// What the keys of a service give only together, once all are read.
 #[derive(Default)]
-struct Later {
+struct Later<'a> {
+    /// `env_file`, read once `environment` is known (compose looks its
+    /// `${VAR}` up in the service's environment).
+    env_file: Option<&'a Node>,
     /// `label_file`'s labels (`labels` wins over them).
     label_files: Vec<Located<String>>,
     /// `env_file`'s variables (`environment` wins over them).
@@ -73,6 +76,9 @@ impl Service {
             if !known {
                 service.read_other(entry, reader);
             }
+        }
+        if let Some(node) = later.env_file.take() {
+            later.env_files = read_env_files(node, context, &later.environment, reader);
         }
         service.finish(later, body, reader);
         service
@@ -134,8 +140,12 @@ impl Service {
             "image" => self.read_image(value, reader),
             "command" => self.command = reader.command(value, "command"),
             "entrypoint" => self.entrypoint = reader.command(value, "entrypoint"),
-            "container_name" => self.container_name = reader.string(value, "container_name"),
-            "hostname" => self.hostname = reader.string(value, "hostname"),
+            "container_name" => {
+                self.container_name = reader
+                    .text(value, "container_name")
+                    .filter(|name| container_name_fits(name, reader));
+            }
+            "hostname" => self.hostname = reader.text(value, "hostname"),
             "pull_policy" => self.pull_policy = read_pull_policy(value, reader),
             "build" => self.build = Some(key.span),
             // the plan says it cannot be carried (`provider-service`)
@@ -173,9 +183,9 @@ impl Service {
     fn read_security(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
         let security = &mut self.security;
         match key.value.as_str() {
-            "user" => security.user = reader.string(value, "user"),
+            "user" => security.user = reader.text(value, "user"),
             "working_dir" => {
-                security.working_dir = reader.string(value, "working_dir").map(|w| w.value);
+                security.working_dir = reader.text(value, "working_dir").map(|w| w.value);
             }
             "cap_add" => security.cap_add = read_capabilities(value, "cap_add", reader),
             "cap_drop" => security.cap_drop = read_capabilities(value, "cap_drop", reader),
@@ -288,7 +298,7 @@ impl Service {
     fn read_resources(
         &mut self,
         (key, value): Entry<'_>,
-        later: &mut Later,
+        later: &mut Later<'_>,
         reader: &mut Reader<'_>,
     ) -> bool {
         let resources = &mut self.resources;
@@ -317,11 +327,11 @@ impl Service {
 
     /// Environment, labels, annotations and `x-podlift` (`env_file` and
     /// `label_file` are combined at the end). `false`: not one of these.
-    fn read_metadata(
+    fn read_metadata<'a>(
         &mut self,
-        (key, value): Entry<'_>,
+        (key, value): Entry<'a>,
         context: &Context,
-        later: &mut Later,
+        later: &mut Later<'a>,
         reader: &mut Reader<'_>,
     ) -> bool {
         match key.value.as_str() {
@@ -329,7 +339,7 @@ impl Service {
                 later.environment =
                     read_environment(value, &context.variables, &mut self.captured_env, reader);
             }
-            "env_file" => later.env_files = read_env_files(value, context, reader),
+            "env_file" => later.env_file = Some(value),
             "labels" => self.labels = read_key_values(value, "labels", reader),
             "label_file" => later.label_files = read_label_files(value, context, reader),
             "annotations" => self.annotations = read_key_values(value, "annotations", reader),
@@ -352,7 +362,7 @@ impl Service {
     /// What the keys give together: the environment (`env_file` first),
     /// labels (`label_file` first), CPUs from `cpu_*`, and the checks
     /// across resource keys.
-    fn finish(&mut self, later: Later, body: &Node, reader: &mut Reader<'_>) {
+    fn finish(&mut self, later: Later<'_>, body: &Node, reader: &mut Reader<'_>) {
         let Later {
             label_files,
             env_files,
@@ -360,6 +370,7 @@ impl Service {
             cpu_shares,
             cpu_quota,
             cpu_period,
+            env_file: _,
         } = later;
         self.environment = env_files;
         self.environment.extend(environment);
@@ -510,15 +521,43 @@ fn check_devices(node: &Node, reader: &mut Reader<'_>) {
     }
 }
 
+/// Whether `container_name` holds what compose's schema asks for: its
+/// pattern `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, which is not anchored, so a letter
+/// or digit followed by a letter, digit, `_`, `.` or `-` anywhere; compose
+/// refuses `""`, `a`, `-x`, `a b`. An error otherwise.
+fn container_name_fits(name: &Located<String>, reader: &mut Reader<'_>) -> bool {
+    let bytes = name.value.as_bytes();
+    let fits = bytes.windows(2).any(|pair| {
+        matches!(pair, [first, second] if first.is_ascii_alphanumeric()
+            && (second.is_ascii_alphanumeric() || matches!(second, b'_' | b'.' | b'-')))
+    });
+    if !fits {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                "type",
+                format!(
+                    "`container_name` `{}` is no container name compose accepts: it needs a letter or digit followed by a letter, digit, `_`, `.` or `-`",
+                    name.value
+                ),
+            )
+            .at(name.span)
+            .help("write a name such as `app-db` (letters, digits, `_`, `.`, `-`), or remove the key"),
+        );
+    }
+    fits
+}
+
+/// `dns`, `dns_search`, `dns_opt`: text, or a list of text (a number or
+/// a boolean is refused, as compose refuses it).
 fn one_or_list(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<String> {
     match &node.value {
-        Value::Seq(_) => reader
-            .string_list(node, what)
-            .into_iter()
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| reader.text(item, &format!("{what} item")))
             .map(|v| v.value)
             .collect(),
         _ => reader
-            .string(node, what)
+            .text(node, what)
             .map(|v| vec![v.value])
             .unwrap_or_default(),
     }
