@@ -292,7 +292,7 @@ impl Loader<'_> {
                 .env_files
                 .iter()
                 .map(|f| EnvFile {
-                    path: self.options.working_dir.join(f),
+                    path: paths::normalize(&self.options.working_dir.join(f)),
                     required: true,
                     named_by: None,
                 })
@@ -323,7 +323,7 @@ impl Loader<'_> {
         variables: &Variables,
         named_by: Option<(Use, Option<Span>)>,
     ) -> Option<Node> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let key = paths::real(path);
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
@@ -462,7 +462,7 @@ impl Loader<'_> {
         variables: &Variables,
         origin: Option<Span>,
     ) -> Option<Node> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let key = paths::real(path);
         if self.include_stack.contains(&key) || self.include_stack.len() > MAX_REFERENCE_DEPTH {
             let chain = self
                 .include_stack
