@@ -467,3 +467,35 @@ fn dot_dot_after_a_linked_directory_is_the_file_compose_reads() {
         assert!(!run.stdout.contains("deep"), "{file}: {}", run.stdout);
     }
 }
+
+/// Fails on 08e7e1c: a directory called `.env` (a Python virtualenv often
+/// is) or a `.env` link to nothing, beside the compose file or an included
+/// one, made podlift refuse the project; compose reads no `.env` then and
+/// accepts it.
+#[test]
+fn a_dot_env_that_is_a_directory_or_a_link_to_nothing_is_no_env_file() {
+    for kind in ["directory", "link to nothing"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "compose.yaml",
+            "include: [inc/compose.yaml]\nservices:\n  a:\n    image: busybox\n",
+        );
+        write(
+            root,
+            "inc/compose.yaml",
+            "services:\n  b:\n    image: busybox\n",
+        );
+        for at in [".env", "inc/.env"] {
+            if kind == "directory" {
+                std::fs::create_dir_all(root.join(at).join("bin")).unwrap();
+            } else {
+                std::os::unix::fs::symlink("nowhere", root.join(at)).unwrap();
+            }
+        }
+        let run = convert(root, &[]);
+        assert_eq!(run.code, 0, "{kind}: {}", run.stderr);
+        assert!(run.stdout.contains("kind: Deployment"), "{kind}");
+    }
+}
