@@ -3,7 +3,7 @@
 //! One `KEY=VALUE` per statement; `export ` before a key is ignored; `KEY: VALUE`
 //! is accepted too; a line holding only `KEY` takes the value from the lookup
 //! (the process environment) when it has one. Unquoted values end at the line
-//! end, lose an inline `# comment` and trailing blanks. Single-quoted values are
+//! end, lose an inline comment (from a space and `#` on) and trailing blanks. Single-quoted values are
 //! literal and may span lines; double-quoted values may span lines, read
 //! compose's escapes (`\n`, `\t`, `\\`, `\"`, `\$` …; a backslash before
 //! another character stays) and have `${VAR}` expanded, as unquoted values
@@ -222,7 +222,13 @@ fn value_of<'s>(
     let Some(quote @ ('"' | '\'')) = src.chars().next() else {
         let end = src.find('\n').unwrap_or(src.len());
         let line = src.get(..end).unwrap_or("");
-        let value = line.split('#').next().unwrap_or("").trim_end();
+        // A comment starts at a space and `#`, as compose reads it: a `#`
+        // inside a value (`P=abc#123`, `#x`, after a tab) stays.
+        let value = line
+            .find(" #")
+            .and_then(|at| line.get(..at))
+            .unwrap_or(line)
+            .trim_end();
         let rest = src.get(end..).unwrap_or("");
         return Ok((expand(value, key, known, tally)?, rest));
     };
@@ -401,6 +407,22 @@ mod tests {
         assert_eq!(e["G"], "\u{7}\u{8}\u{c}\u{b}\\'\\\\u");
         assert_eq!(e["H"], "x\\\\");
         assert_eq!(e["I"], "2");
+    }
+
+    /// Compose v2.40.3: an inline comment starts at ` #`; podlift cut an
+    /// unquoted value at any `#` (`DB_PASSWORD=abc#123` became `abc`).
+    #[test]
+    fn a_hash_inside_an_unquoted_value_stays() {
+        let e = env(
+            "A=abc#123\nB=abc #123\nC=abc\t#123\nD=#x\nE=a # b # c\nF=x \\# y\n",
+            &[],
+        );
+        assert_eq!(e["A"], "abc#123");
+        assert_eq!(e["B"], "abc");
+        assert_eq!(e["C"], "abc\t#123");
+        assert_eq!(e["D"], "#x");
+        assert_eq!(e["E"], "a");
+        assert_eq!(e["F"], "x \\# y");
     }
 
     #[test]
