@@ -164,6 +164,7 @@ pub fn load(
         include_loads: 0,
         extends_nodes: 0,
         unknown_keys: HashSet::new(),
+        stdin_dir: project_dir.clone(),
         host: HostFiles::new(
             &project_dir,
             &allowed,
@@ -267,6 +268,10 @@ pub(crate) struct Loader<'a> {
     extends_nodes: usize,
     /// The resolver of host files.
     pub(crate) host: HostFiles,
+    /// The directory standard input's compose file (`-f -`) stands in:
+    /// the project directory, as compose resolves its `include` and
+    /// `extends.file` there (`-f - -f app/compose.yaml`: in `app`).
+    stdin_dir: PathBuf,
     /// Unknown keys reported, by position: a file's keys met again through
     /// `include` or `extends` are reported once.
     unknown_keys: HashSet<Span>,
@@ -292,7 +297,7 @@ impl Loader<'_> {
                 .env_files
                 .iter()
                 .map(|f| EnvFile {
-                    path: self.options.working_dir.join(f),
+                    path: paths::normalize(&self.options.working_dir.join(f)),
                     required: true,
                     named_by: None,
                 })
@@ -323,7 +328,7 @@ impl Loader<'_> {
         variables: &Variables,
         named_by: Option<(Use, Option<Span>)>,
     ) -> Option<Node> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let key = paths::real(path);
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
@@ -462,7 +467,7 @@ impl Loader<'_> {
         variables: &Variables,
         origin: Option<Span>,
     ) -> Option<Node> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let key = paths::real(path);
         if self.include_stack.contains(&key) || self.include_stack.len() > MAX_REFERENCE_DEPTH {
             let chain = self
                 .include_stack
@@ -508,11 +513,17 @@ impl Loader<'_> {
             .entry(key.clone())
             .or_insert_with(|| variables.clone());
         let mut node = node?;
+        // Standard input's paths are relative to the project directory.
+        let path = if path == Path::new(STDIN) {
+            self.stdin_dir.join(STDIN)
+        } else {
+            path.to_path_buf()
+        };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.include_stack.push(key);
         include::apply(self, &mut node, &dir, variables);
         self.include_stack.pop();
-        extends::apply(self, &mut node, path, variables);
+        extends::apply(self, &mut node, &path, variables);
         // Compose checks a file's keys once `include` and `extends` are
         // resolved: a service's unknown key inherited through `extends` is
         // refused, one in a service nothing extends is not.

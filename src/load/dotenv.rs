@@ -3,11 +3,12 @@
 //! One `KEY=VALUE` per statement; `export ` before a key is ignored; `KEY: VALUE`
 //! is accepted too; a line holding only `KEY` takes the value from the lookup
 //! (the process environment) when it has one. Unquoted values end at the line
-//! end, lose an inline `# comment` and trailing blanks. Single-quoted values are
-//! literal and may span lines; double-quoted values may span lines, turn `\n`
-//! and `\r` into line breaks, drop the backslash before any other character
-//! but `$`, and have `${VAR}` expanded, as unquoted values do. A variable the
-//! lookup knows wins over the file's value.
+//! end, lose an inline comment (from a space and `#` on) and trailing blanks. Single-quoted values are
+//! literal and may span lines; double-quoted values may span lines, read
+//! compose's escapes (`\n`, `\t`, `\\`, `\"`, `\$` …; a backslash before
+//! another character stays) and have `${VAR}` expanded, as unquoted values
+//! do. A quote after an odd number of backslashes does not end a value. A
+//! variable the lookup knows wins over the file's value.
 
 use std::collections::HashMap;
 
@@ -155,7 +156,7 @@ fn parse_with(
                 .or_else(|| around.and_then(|(_, earlier)| earlier.get(name)))
         };
         let (value, after_value) =
-            value_of(after_key, &known, tally).map_err(|(message, limit)| DotenvError {
+            value_of(after_key, &key, &known, tally).map_err(|(message, limit)| DotenvError {
                 line,
                 message,
                 limit,
@@ -274,35 +275,48 @@ fn key_name(src: &str) -> Result<(String, &str, bool), String> {
 
 fn value_of<'s>(
     src: &'s str,
+    key: &str,
     known: &dyn Fn(&str) -> Option<String>,
     tally: &Tally,
 ) -> Result<(String, &'s str), (String, bool)> {
     let Some(quote @ ('"' | '\'')) = src.chars().next() else {
         let end = src.find('\n').unwrap_or(src.len());
         let line = src.get(..end).unwrap_or("");
-        let value = line.split('#').next().unwrap_or("").trim_end();
+        // A comment starts at a space and `#`, as compose reads it: a `#`
+        // inside a value (`P=abc#123`, `#x`, after a tab) stays.
+        let value = line
+            .find(" #")
+            .and_then(|at| line.get(..at))
+            .unwrap_or(line)
+            .trim_end();
         let rest = src.get(end..).unwrap_or("");
-        return Ok((expand(value, known, tally)?, rest));
+        return Ok((expand(value, key, known, tally)?, rest));
     };
-    let mut previous = quote;
+    // A quote ends the value unless an odd number of backslashes escapes
+    // it (`"C:\\"` ends after the second backslash).
+    let mut backslashes = 0usize;
     for (i, c) in src.char_indices().skip(1) {
-        if c == quote && previous != '\\' {
+        if c == quote && backslashes.is_multiple_of(2) {
             let inner = src.get(1..i).unwrap_or("");
             let rest = src.get(i + 1..).unwrap_or("");
             let value = if quote == '"' {
-                expand(&unescape(inner), known, tally)?
+                expand(&unescape(inner), key, known, tally)?
             } else {
                 inner.to_string()
             };
             return Ok((value, rest));
         }
-        previous = c;
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
     }
     Err(("the quoted value is not closed".into(), false))
 }
 
-/// Double-quoted escapes: `\n`, `\r`; a backslash before another character
-/// (but `$`) is dropped.
+/// Double-quoted escapes, as compose v2 reads them: `\n`, `\r`, `\t`,
+/// `\a`, `\b`, `\f`, `\v` are those characters, `\\` a backslash, `\"` a
+/// quote, `\$` a `$` that starts no variable (written `$$` for the
+/// interpolation that follows); `\0` is a lone backslash (compose drops the
+/// `0`); a backslash before any other character stays (`"C:\path"`,
+/// `"^\d+$"` keep theirs).
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -311,30 +325,41 @@ fn unescape(text: &str) -> String {
             out.push(c);
             continue;
         }
-        match chars.peek().copied() {
-            Some('n') => {
-                chars.next();
-                out.push('\n');
+        let Some(next) = chars.peek().copied() else {
+            out.push('\\');
+            break;
+        };
+        let escaped = match next {
+            'n' => "\n",
+            'r' => "\r",
+            't' => "\t",
+            'a' => "\u{7}",
+            'b' => "\u{8}",
+            'f' => "\u{c}",
+            'v' => "\u{b}",
+            // `\0`: compose drops the `0`.
+            '\\' | '0' => "\\",
+            '"' => "\"",
+            '$' => "$$",
+            _ => {
+                out.push('\\');
+                continue;
             }
-            Some('r') => {
-                chars.next();
-                out.push('\r');
-            }
-            Some('$') | None => out.push('\\'),
-            Some(other) => {
-                chars.next();
-                out.push(other);
-            }
-        }
+        };
+        chars.next();
+        out.push_str(escaped);
     }
     out
 }
 
-/// `${VAR}` in an env file. An invalid template or a required variable
-/// without a value is an error, as in compose; so is a value that grows past
-/// the limits (`true`: a limit).
+/// `${VAR}` in the value of `key` in an env file. An invalid template or a
+/// required variable without a value is an error, as in compose; so is a
+/// value that grows past the limits (`true`: a limit). The error names the
+/// variable, never its value: an env file holds passwords, and one with a
+/// `${` in it is no template.
 fn expand(
     value: &str,
+    key: &str,
     known: &dyn Fn(&str) -> Option<String>,
     tally: &Tally,
 ) -> Result<String, (String, bool)> {
@@ -353,10 +378,9 @@ fn expand(
         )),
         // Compose refuses the file (`Invalid template`), rather than keep
         // the text as written and put `${hdds.version}` into an image name.
-        Err(Problem::Invalid(at) | Problem::TooDeep(at)) => Err((
+        Err(Problem::Invalid(_) | Problem::TooDeep(_)) => Err((
             format!(
-                "invalid interpolation `{}`: write `${{NAME}}` or `${{NAME:-default}}` (a name is letters, digits and `_`), `$$` for a literal `$`, or single-quote the value to keep it as written",
-                value.get(at).unwrap_or(value)
+                "the value of `{key}` holds an invalid interpolation (its text is not shown): write `${{NAME}}` or `${{NAME:-default}}` (a name is letters, digits and `_`), `$$` for a literal `$`, or single-quote the value to keep it as written"
             ),
             false,
         )),
@@ -412,6 +436,53 @@ mod tests {
         assert_eq!(e["OPTION_I"], "echo 'asd'");
         assert_eq!(e["OPTION_J"], "first\nsecond");
         assert_eq!(e["OPTION_K"], "Let\\'s go!");
+    }
+
+    /// Compose v2.40.3's values (`docker-compose config --format json`):
+    /// podlift dropped the backslash of `\d`, `\p`, `\z`, read `\t` as
+    /// `t` and `\$x` as a backslash and a variable, and took the quote of
+    /// `"C:\\"` for an escaped one (the value ran on into the next lines).
+    #[test]
+    fn double_quoted_escapes_are_compose_s() {
+        let e = env(
+            concat!(
+                "A=\"a\\tb\\zc\"\n",
+                "B=\"C:\\path\\to\"\n",
+                "C=\"^\\d+$\"\n",
+                "D=\"p\\$x\"\n",
+                "E=\"C:\\\\\"\n",
+                "F=\"x\\\\\\\"y\"\n",
+                "G=\"\\a\\b\\f\\v\\'\\0\\u\"\n",
+                "H='x\\\\'\n",
+                "I=2\n",
+            ),
+            &[],
+        );
+        assert_eq!(e["A"], "a\tb\\zc");
+        assert_eq!(e["B"], "C:\\path\to");
+        assert_eq!(e["C"], "^\\d+$");
+        assert_eq!(e["D"], "p$x");
+        assert_eq!(e["E"], "C:\\");
+        assert_eq!(e["F"], "x\\\"y");
+        assert_eq!(e["G"], "\u{7}\u{8}\u{c}\u{b}\\'\\\\u");
+        assert_eq!(e["H"], "x\\\\");
+        assert_eq!(e["I"], "2");
+    }
+
+    /// Compose v2.40.3: an inline comment starts at ` #`; podlift cut an
+    /// unquoted value at any `#` (`DB_PASSWORD=abc#123` became `abc`).
+    #[test]
+    fn a_hash_inside_an_unquoted_value_stays() {
+        let e = env(
+            "A=abc#123\nB=abc #123\nC=abc\t#123\nD=#x\nE=a # b # c\nF=x \\# y\n",
+            &[],
+        );
+        assert_eq!(e["A"], "abc#123");
+        assert_eq!(e["B"], "abc");
+        assert_eq!(e["C"], "abc\t#123");
+        assert_eq!(e["D"], "#x");
+        assert_eq!(e["E"], "a");
+        assert_eq!(e["F"], "x \\# y");
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn node_count(node: &Node) -> usize {
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    super::paths::real(path)
 }
 
 fn without_extends(mut service: Node) -> Node {
@@ -203,7 +203,7 @@ fn resolve_base(
 ) -> Option<Node> {
     let (base_file, other) = match file {
         Some(file) => {
-            let path = context.dir.join(file);
+            let path = super::paths::normalize(&context.dir.join(file));
             let named_by = Some((Use::Extends, Some(extends_span(extends))));
             let other = loader.parse_file(&path, variables, named_by)?;
             (canonical(&path), Some((path, other)))

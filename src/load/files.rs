@@ -34,10 +34,12 @@ pub fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Op
             named
                 .into_iter()
                 .map(|p| {
-                    if p.is_absolute() || p == Path::new("-") {
+                    // Cleaned as compose cleans it (`sub/../compose.yaml`
+                    // is the one beside `sub`, whatever `sub` links to).
+                    if p == Path::new("-") {
                         p
                     } else {
-                        options.working_dir.join(p)
+                        super::paths::normalize(&options.working_dir.join(p))
                     }
                 })
                 .collect(),

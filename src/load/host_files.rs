@@ -308,7 +308,9 @@ impl HostFiles {
     /// # Errors
     /// It cannot be resolved.
     pub fn resolve(&self, path: &Path) -> Result<Resolved, Refusal> {
-        let real = std::fs::canonicalize(path)
+        // `..` is removed as written, before any link is followed: the file
+        // compose reads (`sub/../x` is `x`, whatever `sub` links to).
+        let real = std::fs::canonicalize(super::paths::normalize(path))
             .map_err(|e| Refusal::Missing(e.to_string().to_lowercase()))?;
         let meta =
             std::fs::metadata(&real).map_err(|e| Refusal::Missing(e.to_string().to_lowercase()))?;
@@ -545,7 +547,7 @@ pub fn name_of(path: &Path) -> String {
 /// `path` resolved through its links when it exists, else made absolute
 /// lexically.
 fn real_or_normal(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| super::paths::normalize(path))
+    super::paths::real(path)
 }
 
 #[cfg(test)]

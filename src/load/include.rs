@@ -114,7 +114,7 @@ fn load_entry(
     let files: Vec<(PathBuf, Span)> = entry
         .paths
         .iter()
-        .map(|(p, span)| (dir.join(p), *span))
+        .map(|(p, span)| (paths::normalize(&dir.join(p)), *span))
         .collect();
     let first_dir = files
         .first()
@@ -123,7 +123,7 @@ fn load_entry(
     let project_dir = entry
         .project_directory
         .as_ref()
-        .map_or(first_dir, |d| dir.join(d));
+        .map_or(first_dir, |d| paths::normalize(&dir.join(d)));
     let first_span = entry.paths.first().map(|(_, span)| *span);
     let env_files: Vec<EnvFile> = if entry.env_files.is_empty() {
         vec![EnvFile {
@@ -136,7 +136,7 @@ fn load_entry(
             .env_files
             .iter()
             .map(|(f, span)| EnvFile {
-                path: dir.join(f),
+                path: paths::normalize(&dir.join(f)),
                 required: true,
                 named_by: Some((Use::Include, Some(*span))),
             })

@@ -180,6 +180,17 @@ pub fn rebase(path: &str, from: &Path, to: &Path) -> Option<String> {
     })
 }
 
+/// `path` as the file system finds it after compose cleaned it: `..`
+/// removed lexically first (`sub/../x` is `x` beside `sub`, as compose-go's
+/// `filepath.Join` makes it, even when `sub` is a link to another
+/// directory), then every link resolved; the cleaned path when it does not
+/// exist.
+#[must_use]
+pub fn real(path: &Path) -> PathBuf {
+    let clean = normalize(path);
+    std::fs::canonicalize(&clean).unwrap_or(clean)
+}
+
 /// Removes `.` and resolves `..` without touching the file system.
 #[must_use]
 pub fn normalize(path: &Path) -> PathBuf {

@@ -23,7 +23,13 @@ impl Loader<'_> {
             named_by,
         } in files
         {
-            if !required && std::fs::symlink_metadata(path).is_err() {
+            // As compose: a `.env` that is not there (a link to nothing
+            // included) or is a directory (a Python virtualenv is often
+            // called `.env`) is no env file, and no error.
+            if !required
+                && std::fs::metadata(path)
+                    .map_or_else(|e| e.kind() == std::io::ErrorKind::NotFound, |m| m.is_dir())
+            {
                 continue;
             }
             let shown = display_path(path, &self.options.working_dir);

@@ -359,6 +359,59 @@ fn dash_f_dash_first_takes_the_project_directory_of_the_next_file() {
     }
 }
 
+/// Fails on 08e7e1c: the `include` and `extends.file` of standard input's
+/// compose file were resolved in the working directory, its `env_file` and
+/// binds in the project directory; compose (v2.40.3, `docker-compose -f - -f
+/// q/compose.yaml config --format json`) resolves them all in `q`, the
+/// project directory (podlift read `work/base.yaml` and `work/inc.yaml`
+/// instead, or refused them as outside the project).
+#[test]
+fn dash_f_dash_resolves_its_include_and_extends_in_the_project_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let q = work.join("q");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::write(q.join("compose.yaml"), "services:\n  t:\n    image: y\n").unwrap();
+    for (at, place) in [(&work, "work"), (&q, "q")] {
+        std::fs::write(
+            at.join("base.yaml"),
+            format!("services:\n  x:\n    image: base-{place}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            at.join("inc.yaml"),
+            format!("services:\n  i:\n    image: inc-{place}\n"),
+        )
+        .unwrap();
+    }
+    let stdin =
+        "include: [inc.yaml]\nservices:\n  s:\n    extends: {file: base.yaml, service: x}\n";
+    for args in [
+        ["-f", "-", "-f", "q/compose.yaml"],
+        ["-f", "q/compose.yaml", "-f", "-"],
+    ] {
+        let run = Test::new()
+            .args(["config", "--format", "json"])
+            .args(args)
+            .current_dir(&work)
+            .stdin(stdin)
+            .success();
+        let config: Value = serde_json::from_str(&run.stdout).unwrap();
+        let services = &config["services"];
+        assert_eq!(services["s"]["image"], "base-q", "{args:?}");
+        assert_eq!(services["i"]["image"], "inc-q", "{args:?}");
+    }
+    // Standard input alone: the working directory is the project's.
+    let run = Test::new()
+        .args(["config", "--format", "json", "-f", "-"])
+        .current_dir(&work)
+        .stdin(stdin)
+        .success();
+    let config: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(config["services"]["s"]["image"], "base-work");
+    assert_eq!(config["services"]["i"]["image"], "inc-work");
+}
+
 #[test]
 fn without_dash_f_the_parents_are_searched() {
     let dir = compose_dir("services:\n  a:\n    image: busybox\n");

@@ -415,3 +415,87 @@ fn only_the_files_of_the_services_converted_are_read() {
     assert!(run.stderr.contains("`./missing.txt`"), "{}", run.stderr);
     assert!(!run.stderr.contains("config `nobody`"), "{}", run.stderr);
 }
+
+/// `sub/../x` is `x` beside `sub`, as compose cleans a path before it reads
+/// it, even when `sub` is a link into another directory: podlift followed
+/// the link first and read `x` beside the link's target — another file than
+/// compose's, for every key that names a host file (`env_file`,
+/// `label_file`, a config's `file:`, `include`, `extends.file`) and for
+/// `-f` itself.
+#[test]
+fn dot_dot_after_a_linked_directory_is_the_file_compose_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("other/deep/dir")).unwrap();
+    std::os::unix::fs::symlink("other/deep/dir", root.join("sub")).unwrap();
+    for (place, at) in [("top", ""), ("deep", "other/deep/")] {
+        write(root, &format!("{at}e.env"), &format!("E={place}\n"));
+        write(root, &format!("{at}l.txt"), &format!("L={place}\n"));
+        write(root, &format!("{at}c.txt"), &format!("config-{place}\n"));
+        write(
+            root,
+            &format!("{at}inc.yaml"),
+            &format!("services:\n  i:\n    image: inc-{place}\n"),
+        );
+        write(
+            root,
+            &format!("{at}base.yaml"),
+            &format!("services:\n  x:\n    image: base-{place}\n"),
+        );
+        write(
+            root,
+            &format!("{at}compose.yaml"),
+            &format!(
+                "include: [sub/../inc.yaml]\nservices:\n  a:\n    extends: {{file: sub/../base.yaml, service: x}}\n    environment: {{FROM: {place}}}\n    env_file: [sub/../e.env]\n    label_file: sub/../l.txt\n    configs: [c]\nconfigs:\n  c: {{file: sub/../c.txt}}\n"
+            ),
+        );
+    }
+    for file in ["compose.yaml", "sub/../compose.yaml"] {
+        let run = podlift(root, &["config", "-f", file, "--format", "json"], &[]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        let project: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let services = &project["services"];
+        assert_eq!(services["i"]["image"], "inc-top", "{file}");
+        let a = &services["a"];
+        assert_eq!(a["image"], "base-top", "{file}");
+        assert_eq!(a["environment"]["FROM"], "top", "{file}");
+        assert_eq!(a["environment"]["E"], "top", "{file}");
+        assert_eq!(a["labels"]["L"], "top", "{file}");
+        let run = convert(root, &["-f", file]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert!(run.stdout.contains("config-top"), "{file}: {}", run.stdout);
+        assert!(!run.stdout.contains("deep"), "{file}: {}", run.stdout);
+    }
+}
+
+/// Fails on 08e7e1c: a directory called `.env` (a Python virtualenv often
+/// is) or a `.env` link to nothing, beside the compose file or an included
+/// one, made podlift refuse the project; compose reads no `.env` then and
+/// accepts it.
+#[test]
+fn a_dot_env_that_is_a_directory_or_a_link_to_nothing_is_no_env_file() {
+    for kind in ["directory", "link to nothing"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "compose.yaml",
+            "include: [inc/compose.yaml]\nservices:\n  a:\n    image: busybox\n",
+        );
+        write(
+            root,
+            "inc/compose.yaml",
+            "services:\n  b:\n    image: busybox\n",
+        );
+        for at in [".env", "inc/.env"] {
+            if kind == "directory" {
+                std::fs::create_dir_all(root.join(at).join("bin")).unwrap();
+            } else {
+                std::os::unix::fs::symlink("nowhere", root.join(at)).unwrap();
+            }
+        }
+        let run = convert(root, &[]);
+        assert_eq!(run.code, 0, "{kind}: {}", run.stderr);
+        assert!(run.stdout.contains("kind: Deployment"), "{kind}");
+    }
+}

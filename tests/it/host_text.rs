@@ -222,3 +222,72 @@ fn env_and_label_file_lines_are_a_second_place_without_their_text() {
         assert!(!run.stdout.contains(leaked), "{}", run.stdout);
     }
 }
+
+/// What a case names, the files it writes and the extra arguments.
+type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a [&'a str]);
+
+/// Fails on 08e7e1c: a password holding `${` in `.env`, an `env_file`, an
+/// `include`'s `env_file` or `--env-file` was refused as an invalid
+/// interpolation with the rest of the value in the message
+/// (`invalid interpolation `${Qz9-hunter2``), in text and in JSON, where
+/// the file's lines are promised never to be shown: the message names the
+/// variable and the line, never the value.
+#[test]
+fn an_invalid_interpolation_in_an_env_file_never_shows_the_value() {
+    let secret = "Qz9-FAKEsecret";
+    let line = format!("A=1\nDB_PASSWORD=Xy7${{{secret}\n");
+    let service = "services:\n  app:\n    image: nginx\n";
+    let cases: [Case; 4] = [
+        (
+            ".env",
+            vec![("compose.yaml", service.into()), (".env", line.clone())],
+            &[],
+        ),
+        (
+            "env_file",
+            vec![
+                ("compose.yaml", format!("{service}    env_file: app.env\n")),
+                ("app.env", line.clone()),
+            ],
+            &[],
+        ),
+        (
+            "include env_file",
+            vec![
+                (
+                    "compose.yaml",
+                    "include:\n  - path: inc.yaml\n    env_file: inc.env\n".into(),
+                ),
+                ("inc.yaml", service.into()),
+                ("inc.env", line.clone()),
+            ],
+            &[],
+        ),
+        (
+            "--env-file",
+            vec![("compose.yaml", service.into()), ("my.env", line.clone())],
+            &["--env-file", "my.env"],
+        ),
+    ];
+    for (what, files, extra) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in &files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        for format in ["text", "json"] {
+            let run = Test::new()
+                .current_dir(dir.path())
+                .args(["check", "--format", format])
+                .args(extra)
+                .run();
+            assert_eq!(run.code, 1, "{what} {format}: {}", run.stderr);
+            let all = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                all.contains("the value of `DB_PASSWORD` holds an invalid interpolation"),
+                "{what} {format}: {all}"
+            );
+            assert!(all.contains("env-file-syntax"), "{what} {format}: {all}");
+            assert!(!all.contains("FAKE"), "{what} {format}: {all}");
+        }
+    }
+}

@@ -236,19 +236,40 @@ fn invalid_templates_in_env_files_are_refused_at_their_line() {
     let cases = [
         (
             "V=${hdds.version}\n",
-            "invalid interpolation `${hdds.version}`",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
         ),
         (
             "A=1\nV=\"${hdds.version}\"\n",
             "note: at .env:2, in the `.env`",
         ),
-        ("V=${\n", "invalid interpolation `${`"),
-        ("V=${A\n", "invalid interpolation `${A`"),
-        ("V=${A:-${B.c}}\n", "invalid interpolation `${B.c}`"),
-        ("V=${1}\n", "invalid interpolation `${1}`"),
-        ("V=${A:x}\n", "invalid interpolation `${A:x}`"),
-        ("V=${A:=v}\n", "invalid interpolation `${A:=v}`"),
-        ("V=${A.B:-d}\n", "invalid interpolation `${A.B:-d}`"),
+        (
+            "V=${\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${A\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${A:-${B.c}}\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${1}\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${A:x}\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${A:=v}\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
+        (
+            "V=${A.B:-d}\n",
+            "the value of `V` holds an invalid interpolation (its text is not shown)",
+        ),
         // compose: required variable UNSET is missing a value: need it
         (
             "V=${UNSET:?need it}\n",
@@ -281,7 +302,7 @@ fn invalid_templates_in_env_files_are_refused_at_their_line() {
             ("app.env", "A=1\nV=${hdds.version}\n"),
         ],
         &[
-            "env file `app.env`: invalid interpolation `${hdds.version}`",
+            "env file `app.env`: the value of `V` holds an invalid interpolation (its text is not shown)",
             "note: at app.env:2, in the `env_file`",
         ],
     );
@@ -506,7 +527,7 @@ fn a_template_in_an_unused_default_is_checked_as_compose_checks_it() {
             (".env", "A=1\nV=${A:-${B.c}}\n"),
         ],
         &[
-            "cannot read env file `.env`: invalid interpolation `${B.c}`",
+            "cannot read env file `.env`: the value of `V` holds an invalid interpolation (its text is not shown)",
             "note: at .env:2, in the `.env` (its text is not shown)",
         ],
     );
