@@ -38,6 +38,7 @@ mod reach;
 mod scaled_out;
 mod service_names;
 mod services;
+mod shared_claims;
 mod split;
 mod start_order;
 pub(crate) mod storage;
@@ -180,7 +181,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     let project = kept.as_ref().unwrap_or(project);
     let grouping = group::group(project, options);
     let mut pods = plan_pods(project, options, &grouping, diagnostics);
-    mark_shared_claims(&mut pods);
+    shared_claims::mark(&mut pods);
     if grouping.groups.len() > 1 && options.strategy == Strategy::Auto {
         auto::explain(&grouping.groups, project, diagnostics);
         for (plan, group) in pods.iter_mut().zip(&grouping.groups) {
@@ -193,6 +194,7 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     // Across Pods, after the policies: a wait needs a way through them.
     start_order::plan_waits(&mut pods, project, options, diagnostics);
     service_names::check(&pods, project, diagnostics);
+    shared_claims::warn(&pods, project, diagnostics);
     names::warn_long_names(project, diagnostics);
     network_policy::note_shared_namespaces(&pods, project, diagnostics);
     loopback::note_iptables_image(&pods, project, options, diagnostics);
@@ -200,41 +202,6 @@ pub fn plan(project: &Project, options: &PlanOptions, diagnostics: &mut Diagnost
     services::note_internal_only_ports(project, &pods, diagnostics);
     loopback::warn_compose_init_image(project, options, &pods, diagnostics);
     Plan { pods }
-}
-
-/// Records in each Pod the claims another Pod mounts too.
-fn mark_shared_claims(pods: &mut [PodPlan]) {
-    let mut mounted: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for pod in pods.iter() {
-        let claims: std::collections::BTreeSet<&str> = pod
-            .storage
-            .volumes
-            .iter()
-            .filter_map(|v| match &v.source {
-                storage::VolumeSource::Claim(claim) => Some(claim.as_str()),
-                _ => None,
-            })
-            .collect();
-        for claim in claims {
-            *mounted.entry(claim.to_string()).or_default() += 1;
-        }
-    }
-    for pod in pods.iter_mut() {
-        let shared: Vec<String> = pod
-            .storage
-            .volumes
-            .iter()
-            .filter_map(|v| match &v.source {
-                storage::VolumeSource::Claim(claim)
-                    if mounted.get(claim).is_some_and(|n| *n > 1) =>
-                {
-                    Some(claim.clone())
-                }
-                _ => None,
-            })
-            .collect();
-        pod.storage.shared_claims.extend(shared);
-    }
 }
 
 /// The references compose itself checks, and refuses a file for: networks,

@@ -120,6 +120,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "services:\n  app:\n    image: app:1\n    volumes:\n      - ./log:/var/log/app\n",
     },
     Explanation {
+        code: "claim-shared",
+        class: Class::Warning,
+        stage: Stage::Plan,
+        title: "a claim that several Pods mount is `ReadWriteOnce`: the Pods must run on one node",
+        meaning: "Under `--strategy split`, or `auto` when it makes several Pods, services that mount one named volume (or one bind kept in a claim, `--bind-as pvc`) land in different Pods, and every one of those Pods mounts the volume's claim. podlift asks each claim it creates `ReadWriteOnce`, which any storage class offers. Under compose every container shared the volume on one host.",
+        kubernetes: "A `ReadWriteOnce` volume is attached to one node at a time: Pods on that node share it, a Pod the scheduler puts on another node stays `ContainerCreating` with a `Multi-Attach` error until the first Pods go. A claim with `ReadWriteMany` can be mounted from every node, but only some storage classes offer it (NFS, CephFS, cloud file stores); a claim asking it from one that does not stays `Pending`. External claims keep the access modes the cluster gave them and are not reported.",
+        remedy: "Keep the services that share the volume in one Pod (`x-podlift.group` on each, or `--strategy pod`), when their ports allow. If the cluster has a storage class with `ReadWriteMany`, choose it (`--storage-class`, `x-podlift.storage-class`) and patch the claim's `accessModes` (a Kustomize patch on `--format kustomize`). Or keep the Pods on one node with pod affinity.",
+        example: "# podlift check\nservices:\n  a:\n    image: nginx:1\n    ports: [\"80:80\"]\n    volumes: [data:/data]\n  b:\n    image: nginx:1\n    ports: [\"8080:80\"]\n    volumes: [data:/srv/data:ro]\nvolumes:\n  data: {}\n",
+    },
+    Explanation {
         code: "config-undeclared",
         class: Class::Refused,
         stage: Stage::Load,

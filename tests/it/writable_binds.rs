@@ -826,3 +826,28 @@ fn a_secret_kept_from_its_group_withholds_the_fs_group_that_would_open_it() {
         );
     }
 }
+
+#[test]
+fn a_named_volume_that_several_pods_mount_is_reported_as_one_node_only() {
+    // two services share a volume but not a port: auto splits them, and
+    // both Pods mount the one ReadWriteOnce claim (Multi-Attach elsewhere)
+    let text = "services:\n  a:\n    image: a:1\n    ports: ['80:80']\n    volumes:\n      - data:/data\n  b:\n    image: b:1\n    ports: ['8080:80']\n    volumes:\n      - data:/srv/data:ro\n  c:\n    image: c:1\n    volumes:\n      - logs:/logs\nvolumes:\n  data: {}\n  logs: {}\n";
+    let dir = project(text);
+    let run = convert(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning[claim-shared]"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("-data`") && warnings[0].contains("ReadWriteOnce"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("compose.yaml:6:"), "{}", run.stderr);
+    // one Pod of every service: nothing to report
+    let run = convert(dir.path(), &["--strategy", "pod"]);
+    assert!(!run.stderr.contains("claim-shared"), "{}", run.stderr);
+}
