@@ -415,7 +415,8 @@ pub fn name_sources(
         directory: std::fs::canonicalize(&document.project_dir)
             .unwrap_or_else(|_| document.project_dir.clone())
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned()),
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            .into(),
     }
 }
 

@@ -295,6 +295,16 @@ pub(super) const ALL: &[Explanation] = &[
         example: "name: My Project\nservices:\n  app:\n    image: app:1\n",
     },
     Explanation {
+        code: "project-name-empty",
+        class: Class::Refused,
+        stage: Stage::Model,
+        title: "the project has no name",
+        meaning: "The project name (from `-p`, `COMPOSE_PROJECT_NAME`, `name:` or the compose file's directory) keeps only lowercase letters, digits, `-` and `_`, and not at its start `-` or `_`. Nothing was left: a `name:` of other characters, or a project in `/` or in a directory such as `___`. Docker Compose refuses such a project (\"project name must not be empty\").",
+        kubernetes: "The name prefixes the objects podlift writes (claims, ConfigMaps, the Deployment): without it every name would start with a bare `-`, which Kubernetes refuses.",
+        remedy: "Name the project: `name:` at the top of the compose file, `--project-name`, or `COMPOSE_PROJECT_NAME`.",
+        example: "name: \"!!!\"\nservices:\n  app:\n    image: app:1\n",
+    },
+    Explanation {
         code: "type",
         class: Class::Refused,
         stage: Stage::Model,

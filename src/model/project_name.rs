@@ -13,7 +13,9 @@ pub struct NameSources {
     pub flag: Option<String>,
     /// `COMPOSE_PROJECT_NAME`.
     pub environment: Option<String>,
-    /// The base name of the first compose file's directory.
+    /// The base name of the first compose file's directory (empty for
+    /// `/`); `None` when the caller has no directory (the name is then
+    /// `default`).
     pub directory: Option<String>,
 }
 
@@ -38,6 +40,28 @@ pub(super) fn project_name(
     file_name: Option<&Located<String>>,
     reader: &mut Reader<'_>,
 ) -> String {
+    let name = chosen_name(names, file_name, reader);
+    if name.is_empty() {
+        // Compose refuses such a project ("project name must not be
+        // empty"); every object name would start with a bare `-`.
+        let mut error = Diagnostic::error(
+            "project-name-empty",
+            "the project has no name: nothing is left of it once normalised to lowercase letters, digits, `-` and `_`",
+        )
+        .help("give the project a name: `name:` at the top of the compose file, `--project-name`, or `COMPOSE_PROJECT_NAME`");
+        if let Some(span) = file_name.map(|n| n.span) {
+            error = error.at(span);
+        }
+        reader.diagnostics.push(error);
+    }
+    name
+}
+
+fn chosen_name(
+    names: &NameSources,
+    file_name: Option<&Located<String>>,
+    reader: &mut Reader<'_>,
+) -> String {
     // docker compose's precedence: -p, COMPOSE_PROJECT_NAME, `name:`, directory.
     let explicit = names
         .flag
@@ -49,7 +73,7 @@ pub(super) fn project_name(
     }
     if let Some(name) = file_name {
         let normalized = normalize_project_name(&name.value);
-        if normalized != name.value {
+        if normalized != name.value && !normalized.is_empty() {
             reader.diagnostics.push(
                 Diagnostic::warning(
                     "project-name",
@@ -61,12 +85,12 @@ pub(super) fn project_name(
         }
         return normalized;
     }
+    // A caller that names no directory (the library's tests and benches)
+    // gets `default`; a directory with no name (`/`) is refused above.
     names
         .directory
         .as_deref()
-        .map(normalize_project_name)
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_string())
+        .map_or_else(|| "default".to_string(), normalize_project_name)
 }
 
 /// Lowercases and drops characters docker compose does not allow in project names.

@@ -493,3 +493,35 @@ fn kube_version_takes_a_release_and_refuses_anything_else() {
         );
     }
 }
+
+#[test]
+fn a_project_whose_name_normalises_to_nothing_is_refused_as_compose_refuses_it() {
+    // compose: "project name must not be empty" (`name: "!!!"`, a project
+    // in `/` or in `___`); podlift named it `` (objects `-data`) or `default`
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("compose.yaml");
+    std::fs::write(&named, "name: \"!!!\"\nservices:\n  a:\n    image: a:1\n").unwrap();
+    let run = Test::new()
+        .args(["convert", "-f", named.to_str().unwrap()])
+        .failure(1);
+    assert!(
+        run.stderr.contains("error[project-name-empty]") && run.stdout.is_empty(),
+        "{}",
+        run.stderr
+    );
+    let odd = dir.path().join("___");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(
+        odd.join("compose.yaml"),
+        "services:\n  a:\n    image: a:1\n",
+    )
+    .unwrap();
+    let run = Test::new().current_dir(&odd).args(["convert"]).failure(1);
+    assert!(run.stderr.contains("project-name-empty"), "{}", run.stderr);
+    // a name given wins over the directory
+    let run = Test::new()
+        .current_dir(&odd)
+        .args(["convert", "-p", "shop"])
+        .success();
+    assert_eq!(run.objects()[0]["metadata"]["name"], "shop");
+}
