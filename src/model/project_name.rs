@@ -71,7 +71,8 @@ fn chosen_name(
     if let Some(name) = explicit {
         return normalize_project_name(&name);
     }
-    if let Some(name) = file_name {
+    // `name: ""` is no name: compose takes the directory's.
+    if let Some(name) = file_name.filter(|n| !n.value.is_empty()) {
         let normalized = normalize_project_name(&name.value);
         if normalized != name.value && !normalized.is_empty() {
             reader.diagnostics.push(

@@ -518,6 +518,16 @@ fn a_project_whose_name_normalises_to_nothing_is_refused_as_compose_refuses_it()
     .unwrap();
     let run = Test::new().current_dir(&odd).args(["convert"]).failure(1);
     assert!(run.stderr.contains("project-name-empty"), "{}", run.stderr);
+    // `name: ""` is no name: compose takes the directory's
+    let blank = dir.path().join("shop");
+    std::fs::create_dir(&blank).unwrap();
+    std::fs::write(
+        blank.join("compose.yaml"),
+        "name: \"\"\nservices:\n  a:\n    image: a:1\n",
+    )
+    .unwrap();
+    let run = Test::new().current_dir(&blank).args(["convert"]).success();
+    assert_eq!(run.objects()[0]["metadata"]["name"], "shop");
     // a name given wins over the directory
     let run = Test::new()
         .current_dir(&odd)
