@@ -226,23 +226,37 @@ fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Re
 /// of any size (85 MB at 10,000 services split) is recognised; a JSON
 /// `List` is read whole, up to [`crate::load::MAX_FILE_BYTES`].
 fn written_by_podlift(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else {
+    // Checked a regular file before; opened without blocking or following
+    // a link, and checked again on the handle: something swapped in since
+    // (a FIFO, a link) is not podlift's.
+    let Ok(file) = crate::load::host_files::open_no_follow(path) else {
         return false;
     };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut reader = std::io::BufReader::new(file);
     let first = std::io::BufRead::fill_buf(&mut reader).map(|b| b.first().copied());
     match first {
-        Ok(Some(b'{')) => json_written_by_podlift(path),
+        Ok(Some(b'{')) => json_written_by_podlift(reader),
         Ok(Some(_)) => yaml_written_by_podlift(reader),
         _ => false,
     }
 }
 
 /// A JSON `List` whose every item carries podlift's label.
-fn json_written_by_podlift(path: &Path) -> bool {
-    let Ok(Some(bytes)) = crate::load::read_at_most(path, crate::load::MAX_FILE_BYTES) else {
+fn json_written_by_podlift(reader: impl std::io::Read) -> bool {
+    let mut bytes = Vec::new();
+    let limit = crate::load::MAX_FILE_BYTES;
+    if std::io::Read::read_to_end(
+        &mut std::io::Read::take(reader, limit.saturating_add(1)),
+        &mut bytes,
+    )
+    .is_err()
+        || bytes.len() as u64 > limit
+    {
         return false;
-    };
+    }
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return false;
     };
@@ -517,7 +531,25 @@ pub fn real(path: &Path) -> PathBuf {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::{lexical, manifest_text};
+    use super::{lexical, manifest_text, written_by_podlift};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_the_output_is_not_podlifts_and_never_blocks() {
+        // `--force` checks the old file is a regular one, then reads it: a
+        // FIFO swapped in between blocked a plain open for good
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(written_by_podlift(&fifo)));
+        let answer = result.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(answer, Ok(false));
+    }
 
     #[test]
     fn lexical_applies_dot_and_dot_dot() {
