@@ -315,7 +315,7 @@ pub fn to_text(value: &Json, json: bool) -> Result<String, String> {
             })
             .map_err(|e| e.to_string())
     } else {
-        serde_saphyr::to_string(value).map_err(|e| e.to_string())
+        crate::yaml_writer::to_string(value).map_err(|e| e.to_string())
     }
 }
 

@@ -12,7 +12,6 @@ mod kustomize;
 mod spool;
 mod stream;
 pub mod target;
-pub mod yaml;
 
 use std::io::Write;
 use std::path::PathBuf;

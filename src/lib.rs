@@ -3,7 +3,8 @@
 //! container puts the compose file's preset addresses on the Pod's loopback.
 //!
 //! Pipeline: [`load`] → [`model`] → ([`images`]) → [`plan`] → [`render`] → [`emit`]; every
-//! problem is a [`diagnostic::Diagnostic`], rendered in one place. The
+//! problem is a [`diagnostic::Diagnostic`], rendered in one place; [`emit`]
+//! and [`config`] write YAML with podlift's own writer, [`yaml_writer`]. The
 //! library knows nothing of the command line: the `podlift` binary
 //! (`src/cli/`, feature `cli`) translates its flags into [`Options`], calls
 //! the one function of its command ([`convert`], [`check`], [`plan`],
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod yaml_writer;
 
 use std::collections::BTreeMap;
 

@@ -142,7 +142,7 @@ fn chart_yaml(objects: &[Object], project: &str) -> Result<String, HelmError> {
         // `-0` admits the pre-release and vendor builds (`1.33.2-eks-…`).
         kube_version: format!(">= {floor}.0-0"),
     };
-    crate::emit::yaml::to_string(&chart).map_err(HelmError::yaml("Chart.yaml"))
+    crate::yaml_writer::to_string(&chart).map_err(HelmError::yaml("Chart.yaml"))
 }
 
 /// The oldest Kubernetes whose API server keeps every field the Pods use:

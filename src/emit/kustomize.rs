@@ -35,7 +35,7 @@ struct Image {
 /// `kustomization.yaml` could not be serialised.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write kustomization.yaml: {0}")]
-pub struct KustomizeError(super::yaml::Error);
+pub struct KustomizeError(crate::yaml_writer::Error);
 
 /// A Kustomize base being written: the files so far and the images their
 /// workloads use.
@@ -82,7 +82,7 @@ impl Base {
             }],
             images: self.images.into_iter().map(|name| Image { name }).collect(),
         };
-        super::yaml::to_string(&kustomization).map_err(KustomizeError)
+        crate::yaml_writer::to_string(&kustomization).map_err(KustomizeError)
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) enum Failure {
 }
 
 impl Failure {
-    fn of(error: &super::yaml::Error, object: &Object) -> Self {
+    fn of(error: &crate::yaml_writer::Error, object: &Object) -> Self {
         Self::Serialise(format!("cannot write {} as YAML: {error}", object.kind()))
     }
 }
@@ -58,7 +58,7 @@ pub(super) fn write_document(
     sink: &mut Sink<'_>,
     rendered: &RenderedObject,
 ) -> Result<(), Failure> {
-    if let Err(e) = super::yaml::to_fmt_writer(&mut *sink, rendered) {
+    if let Err(e) = crate::yaml_writer::to_fmt_writer(&mut *sink, rendered) {
         return Err(match sink.error.take() {
             Some(error) => Failure::Write(error),
             None => Failure::of(&e, rendered.object()),

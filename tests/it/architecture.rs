@@ -15,17 +15,25 @@ const MAX_LINES: usize = 600;
 /// (`crate::NAME`). A stage sees the stages before it, never after.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("source", &[]),
+    // podlift's YAML writer: no stage.
+    ("yaml_writer", &[]),
     ("diagnostic", &["explain", "source"]),
     ("explain", &[]),
     ("load", &["diagnostic", "source"]),
     ("model", &["load", "diagnostic", "source"]),
-    ("config", &["model", "load", "diagnostic", "source"]),
+    (
+        "config",
+        &["model", "load", "diagnostic", "source", "yaml_writer"],
+    ),
     // Reads images, then carries their facts into the model's project.
     ("images", &["model", "load", "diagnostic", "source"]),
     ("plan", &["model", "load", "diagnostic", "source"]),
     ("render", &["plan", "model", "diagnostic", "source"]),
     // `load` for its bounded file reads and path normalisation only.
-    ("emit", &["render", "load", "diagnostic", "source"]),
+    (
+        "emit",
+        &["render", "load", "diagnostic", "source", "yaml_writer"],
+    ),
     ("report", &["plan", "render", "diagnostic", "source"]),
 ];
 

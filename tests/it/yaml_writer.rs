@@ -1,4 +1,4 @@
-//! podlift's YAML writer (`podlift::emit::yaml`): every kind of object
+//! podlift's YAML writer (`podlift::yaml_writer`): every kind of object
 //! podlift emits is written as serde-saphyr wrote it, and hostile strings
 //! read back unchanged in a YAML 1.1 reader (PyYAML, as kubectl's go-yaml
 //! reads 1.1) and in Helm.
@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use podlift::emit::yaml;
+use podlift::yaml_writer as yaml;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

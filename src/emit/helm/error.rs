@@ -14,7 +14,7 @@ pub enum HelmError {
         /// What was being written.
         what: String,
         /// The serializer's reason.
-        source: crate::emit::yaml::Error,
+        source: crate::yaml_writer::Error,
     },
     /// An object or the values' schema could not go through JSON
     /// (`what`: `serialise`, `read back`, `write values.schema.json`).
@@ -66,7 +66,7 @@ pub enum HelmError {
 }
 
 impl HelmError {
-    pub(super) fn yaml(what: impl Into<String>) -> impl FnOnce(crate::emit::yaml::Error) -> Self {
+    pub(super) fn yaml(what: impl Into<String>) -> impl FnOnce(crate::yaml_writer::Error) -> Self {
         let what = what.into();
         move |source| Self::Yaml { what, source }
     }

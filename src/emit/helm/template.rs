@@ -154,7 +154,7 @@ impl ChartBuilder {
             }
             Object::ConfigMap(_) => {}
         }
-        let yaml = crate::emit::yaml::to_string(&node)
+        let yaml = crate::yaml_writer::to_string(&node)
             .map_err(HelmError::yaml(format!("{} as YAML", object.kind())))?;
         let mut body = substitute(&escape(&yaml), &self.marker, &marks.slots)?;
         Ok(match wrap {

@@ -30,7 +30,7 @@ pub(super) enum Line {
 
 /// `value` as YAML lines, each prefixed by `indent`, braces escaped.
 pub(super) fn yaml_lines(value: &Node, indent: &str) -> Result<Vec<Line>, HelmError> {
-    let text = crate::emit::yaml::to_string(value).map_err(HelmError::yaml("YAML"))?;
+    let text = crate::yaml_writer::to_string(value).map_err(HelmError::yaml("YAML"))?;
     Ok(escape(&text)
         .lines()
         .map(|line| Line::Literal(format!("{indent}{line}")))

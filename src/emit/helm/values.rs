@@ -327,7 +327,7 @@ pub(super) fn pod_sections(out: &mut String) -> Result<(), HelmError> {
         ("podLabels", "", Node::map()),
     ] {
         if comment.is_empty() {
-            let text = crate::emit::yaml::to_string(&IndexMap::from([(key, value)]))
+            let text = crate::yaml_writer::to_string(&IndexMap::from([(key, value)]))
                 .map_err(HelmError::yaml("values"))?;
             out.push_str(&text);
         } else {
@@ -349,7 +349,7 @@ pub(super) fn section(
     value: Node,
 ) -> Result<(), HelmError> {
     let map = IndexMap::from([(key.to_string(), value)]);
-    let text = crate::emit::yaml::to_string(&map).map_err(HelmError::yaml("values"))?;
+    let text = crate::yaml_writer::to_string(&map).map_err(HelmError::yaml("values"))?;
     let _ = write!(out, "\n# {comment}\n{text}");
     if !out.ends_with('\n') {
         out.push('\n');
