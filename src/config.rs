@@ -1,20 +1,33 @@
 //! `podlift config`: the loaded project in the canonical form `docker compose
 //! config` prints — ports and volumes in long syntax, `environment` and
 //! `labels` as maps, `depends_on` as a map with conditions, networks as a
-//! map, durations and byte sizes as compose writes them.
+//! map, durations and byte sizes as compose writes them — written with
+//! podlift's own YAML writer ([`crate::yaml_writer`]) or as JSON.
 //!
 //! Input: the [`Document`] the load stage made (interpolated, merged,
 //! `extends` and `include` resolved, profiles applied), then the model's
 //! [`Project`](crate::model::Project). The keys the model holds exactly as
 //! compose prints them are printed from its typed values ([`complete`];
 //! `typed::FROM_MODEL` lists them: `environment` with `env_file`'s,
-//! `network_mode`, `command`, `entrypoint`, `image`, the names, `user`,
-//! `working_dir`, the flags, `links`, `volumes_from`, `labels` with
-//! `label_file`'s, `annotations`, `sysctls`, and the dependencies compose
-//! implies). The rest — what podlift does not carry, or carries in another
-//! shape — is printed from the loaded nodes, read with the model's scalar
-//! readers (`model::read`); a value they cannot read is copied as written
-//! (the model reports it as an error, and `config` then prints nothing).
+//! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
+//! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
+//! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`,
+//! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
+//! the dependencies compose implies, and `healthcheck`'s durations and
+//! `retries`). The rest is printed from the loaded nodes, read with the
+//! model's scalar readers (`model::read`), because podlift does not carry
+//! it or carries it in a shape that loses compose's spelling: `ports` (the
+//! model has no `name`, `app_protocol`, `mode` or published range),
+//! `volumes` and `tmpfs` (no bind or volume options), service `networks`
+//! (no `priority`, `link_local_ips`, …), `secrets`/`configs` (no `uid`,
+//! `gid`, the mode's spelling), `healthcheck.test` (the model joins
+//! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
+//! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
+//! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
+//! `extra_hosts`, `expose`, the hooks, `security_opt`, `pull_policy`, and
+//! the top-level resources. A value the readers cannot read is copied as
+//! written (the model reports it as an error, and `config` then prints
+//! nothing).
 
 mod build;
 mod json;
@@ -189,8 +202,9 @@ impl Canon<'_> {
                 "cpus" | "cpu_percent" => float(value),
                 "cpu_count" | "cpu_period" | "cpu_quota" | "cpu_rt_period" | "cpu_rt_runtime"
                 | "cpu_shares" | "oom_score_adj" | "pids_limit" | "scale" => integer(value),
-                "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size"
-                | "mem_swappiness" => bytes(value),
+                "mem_limit" | "mem_reservation" | "memswap_limit" | "mem_swappiness" => {
+                    bytes(value)
+                }
                 "gpus" => match value.as_str() {
                     // `all` is every GPU: compose writes it as a count of -1
                     Some("all") => serde_json::json!([{"count": -1}]),
@@ -203,15 +217,13 @@ impl Canon<'_> {
                     network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
                     continue;
                 }
-                "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add"
-                | "external_links" => {
+                "profiles" | "cap_add" | "cap_drop" | "security_opt" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
-                "restart" | "pull_policy" | "platform" | "domainname" | "ipc" | "pid"
-                | "stop_signal" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"
-                | "isolation" | "mac_address" | "runtime" => {
+                "restart" | "pull_policy" | "domainname" | "stop_signal" | "cgroup"
+                | "cgroup_parent" | "isolation" | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
                 }
                 _ => plain(value),

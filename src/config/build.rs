@@ -103,3 +103,44 @@ impl Canon<'_> {
         Json::Object(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::tests::printed;
+
+    #[test]
+    fn build_resolves_its_context_and_defaults_the_dockerfile() {
+        let out = printed(
+            "services:
+  a:
+    build: ./app
+  b:
+    build:
+      context: https://example.com/repo.git
+      args: [A=1, UNSET]
+      labels: {x: 1}
+  c:
+    build: {dockerfile_inline: FROM scratch}
+",
+        );
+        let services = &out["services"];
+        assert_eq!(
+            services["a"]["build"],
+            json!({"context": "/project/app", "dockerfile": "Dockerfile"})
+        );
+        // a name without a value takes it from the environment, or is left out
+        assert_eq!(
+            services["b"]["build"],
+            json!({
+                "context": "https://example.com/repo.git", "dockerfile": "Dockerfile",
+                "args": {"A": "1"}, "labels": {"x": "1"}
+            })
+        );
+        assert_eq!(
+            services["c"]["build"],
+            json!({"context": "/project", "dockerfile_inline": "FROM scratch"})
+        );
+    }
+}

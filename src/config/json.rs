@@ -4,7 +4,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::load::yaml::{Node, Value};
 use crate::model::read::{parse_bool, parse_float, parse_integer, string_value};
-use crate::model::units::{format_duration, parse_bytes, parse_duration};
+use crate::model::units::parse_bytes;
 
 /// A scalar or tree as written: numbers as numbers, booleans as booleans.
 pub(super) fn plain(node: &Node) -> Json {
@@ -73,12 +73,6 @@ pub(super) fn bytes(node: &Node) -> Json {
         .map_or_else(|| plain(node), |b| Json::String(b.to_string()))
 }
 
-pub(super) fn duration(node: &Node) -> Json {
-    node.as_str()
-        .and_then(parse_duration)
-        .map_or_else(|| plain(node), |d| Json::String(format_duration(d)))
-}
-
 pub(super) fn list_of(node: &Node, item: impl FnMut(&Node) -> Json) -> Json {
     match node.as_seq() {
         Some(items) => Json::Array(items.iter().map(item).collect()),
@@ -135,4 +129,74 @@ pub(super) fn string_map(node: &Node, missing: &str, null_stays: bool) -> Json {
         _ => return plain(node),
     }
     Json::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::{bytes, command, integer, number, one_or_list, plain, plain_numbers, string_map};
+    use crate::load::yaml::{Node, parse};
+    use crate::source::FileId;
+
+    /// The value of `v:` in `text` (a flow mapping's one entry).
+    fn node(value: &str) -> Node {
+        let root = parse(&format!("v: {value}\n"), FileId(0)).unwrap();
+        root.get("v").unwrap().clone()
+    }
+
+    #[test]
+    fn numbers_print_as_compose_reads_them() {
+        assert_eq!(number("3"), json!(3));
+        assert_eq!(number("0x1F"), json!(31));
+        assert_eq!(number("1.50"), json!(1.5));
+        assert_eq!(number("3.0"), json!(3.0));
+        assert_eq!(plain(&node("[1, true, ~, x]")), json!([1, true, null, "x"]));
+        // whole-number strings of a tree become numbers (`ulimits`)
+        assert_eq!(
+            plain_numbers(&node("{nofile: {soft: \"20000\", hard: 40000}}")),
+            json!({"nofile": {"soft": 20000, "hard": 40000}})
+        );
+        assert_eq!(integer(&node("\"12\"")), json!(12));
+        // what cannot be read is copied as written (the model reports it)
+        assert_eq!(integer(&node("twelve")), json!("twelve"));
+    }
+
+    #[test]
+    fn byte_sizes_print_as_a_count_of_bytes_and_minus_one_stays() {
+        assert_eq!(bytes(&node("1g")), json!("1073741824"));
+        assert_eq!(bytes(&node("512k")), json!("524288"));
+        assert_eq!(bytes(&node("-1")), json!("-1"));
+        assert_eq!(bytes(&node("lots")), json!("lots"));
+    }
+
+    #[test]
+    fn commands_split_into_words_and_lists_stay() {
+        assert_eq!(
+            command(&node("'echo \"a b\" c'")),
+            json!(["echo", "a b", "c"])
+        );
+        assert_eq!(command(&node("[sh, -c, 1]")), json!(["sh", "-c", "1"]));
+        assert_eq!(command(&node("~")), json!(null));
+        assert_eq!(one_or_list(&node("/run")), json!(["/run"]));
+        assert_eq!(one_or_list(&node("[/a, /b]")), json!(["/a", "/b"]));
+    }
+
+    #[test]
+    fn string_maps_read_lists_and_mappings() {
+        assert_eq!(
+            string_map(&node("[a=1, b, c=x=y]"), "", false),
+            json!({"a": "1", "b": "", "c": "x=y"})
+        );
+        assert_eq!(
+            string_map(&node("{a: 1.50, b: ~, c: true}"), "", true),
+            json!({"a": "1.5", "b": null, "c": "true"})
+        );
+        assert_eq!(
+            string_map(&node("{b: ~}"), "missing", false),
+            json!({"b": "missing"})
+        );
+    }
 }

@@ -70,3 +70,32 @@ fn short_ports(text: &str) -> Option<Vec<Json>> {
     });
     Some(ports.collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::tests::printed;
+
+    #[test]
+    fn long_syntax_ports_keep_their_fields_with_a_numeric_target_and_a_text_published() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    ports:
+      - {target: \"80\", published: 8080, name: web, app_protocol: http, mode: host}
+      - {target: 53, protocol: udp}
+      - \"[::1]:9000:9000\"
+",
+        );
+        assert_eq!(
+            out["services"]["a"]["ports"],
+            json!([
+                {"mode": "host", "target": 80, "published": "8080", "name": "web", "app_protocol": "http", "protocol": "tcp"},
+                {"mode": "ingress", "target": 53, "protocol": "udp"},
+                {"mode": "ingress", "host_ip": "::1", "target": 9000, "published": "9000", "protocol": "tcp"}
+            ])
+        );
+    }
+}

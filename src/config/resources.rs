@@ -106,3 +106,68 @@ pub(super) fn file_uses(node: &Node, secret: bool, used: &mut BTreeSet<String>) 
         Json::Object(out)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::tests::printed;
+
+    #[test]
+    fn secrets_and_configs_print_their_uses_and_only_the_declarations_used() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    secrets: [{source: token, mode: 0440, uid: \"1\"}, {source: key, target: /k, mode: \"0400\"}]
+    configs: [conf]
+secrets:
+  token: {file: ./token}
+  key: {external: {name: real-key}}
+  unused: {file: ./u}
+configs:
+  conf: {external: true}
+",
+        );
+        let a = &out["services"]["a"];
+        // a YAML number is the mode, in octal; a string stays as written;
+        // a secret without a target goes to /run/secrets, a config has none
+        assert_eq!(
+            a["secrets"],
+            json!([
+                {"source": "token", "mode": "0440", "uid": "1", "target": "/run/secrets/token"},
+                {"source": "key", "target": "/k", "mode": "0400"}
+            ])
+        );
+        assert_eq!(a["configs"], json!([{"source": "conf"}]));
+        assert_eq!(
+            out["secrets"],
+            json!({
+                "token": {"file": "/project/token", "name": "demo_token"},
+                "key": {"external": true, "name": "real-key"}
+            })
+        );
+        assert_eq!(
+            out["configs"],
+            json!({"conf": {"external": true, "name": "conf"}})
+        );
+    }
+
+    #[test]
+    fn networks_get_an_ipam_and_false_flags_are_left_out() {
+        let out = printed(
+            "services:
+  a: {image: a, networks: [front]}
+networks:
+  front: {internal: false, attachable: true, labels: [a=b], driver_opts: {mtu: 1400}}
+",
+        );
+        assert_eq!(
+            out["networks"]["front"],
+            json!({
+                "attachable": true, "labels": {"a": "b"}, "driver_opts": {"mtu": "1400"},
+                "ipam": {}, "name": "demo_front"
+            })
+        );
+    }
+}

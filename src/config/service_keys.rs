@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::json::{boolean, bytes, command, duration, float, integer, list_of, plain, string_map};
+use super::json::{boolean, bytes, command, float, integer, list_of, plain, string_map};
 use crate::load::yaml::{Node, Value};
 
 /// `devices`: `SOURCE[:TARGET[:PERMISSIONS]]` in long syntax.
@@ -153,6 +153,9 @@ fn fields(node: &Node, canonical: impl Fn(&str, &Node) -> Option<Json>) -> Map<S
         .collect()
 }
 
+/// `healthcheck`'s `test` (a string runs in a shell) and `disable` as
+/// written; the durations and `retries` come from the model
+/// ([`super::typed::complete`]).
 pub(super) fn healthcheck(node: &Node) -> Json {
     if node.as_map().is_none() {
         return plain(node);
@@ -166,13 +169,11 @@ pub(super) fn healthcheck(node: &Node) -> Json {
                 ]),
                 _ => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
             },
-            "interval" | "timeout" | "start_period" | "start_interval" => duration(value),
-            "retries" => integer(value),
             "disable" => match boolean(value) {
                 Json::Bool(false) => return None,
                 b => b,
             },
-            _ => plain(value),
+            _ => return None,
         })
     }))
 }

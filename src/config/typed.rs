@@ -7,6 +7,7 @@
 use serde_json::{Map, Value as Json};
 
 use crate::model::Project;
+use crate::model::healthcheck::HealthSetting;
 use crate::model::key_value::KeyValue;
 use crate::model::network::NetworkMode;
 use crate::model::process::NamespaceMode;
@@ -27,18 +28,25 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "entrypoint",
     "env_file",
     "environment",
+    "group_add",
     "hostname",
     "image",
+    "ipc",
     "label_file",
     "labels",
     "links",
+    "pid",
+    "platform",
     "privileged",
     "read_only",
+    "shm_size",
     "stdin_open",
     "stop_grace_period",
     "sysctls",
     "tty",
     "user",
+    "userns_mode",
+    "uts",
     "volumes_from",
     "working_dir",
 ];
@@ -56,6 +64,7 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         };
         let mut typed = process(service);
         pod(service, &mut typed);
+        namespaces(service, &mut typed);
         if !service.links.is_empty() {
             let links = service.links.iter().map(|link| match &link.alias {
                 Some(alias) => format!("{}:{alias}", link.service.value),
@@ -106,6 +115,11 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
         if let Json::Object(typed) = typed {
             printed.extend(typed);
         }
+        if let (Some(setting), Some(Json::Object(printed))) =
+            (&service.health_setting, printed.get_mut("healthcheck"))
+        {
+            health_setting(setting, printed);
+        }
     }
 }
 
@@ -127,6 +141,7 @@ fn process(service: &Service) -> Map<String, Json> {
     let security = &service.security;
     for (key, text) in [
         ("image", service.image.as_ref().map(|i| &i.value)),
+        ("platform", service.platform.as_ref().map(|p| &p.value)),
         (
             "container_name",
             service.container_name.as_ref().map(|n| &n.value),
@@ -168,6 +183,66 @@ fn pod(service: &Service, out: &mut Map<String, Json>) {
     if let Some(period) = &pod.stop_grace_period {
         let period = Json::String(format_duration(period.value));
         out.insert("stop_grace_period".into(), period);
+    }
+}
+
+/// `pid`, `ipc`, `uts` and `userns_mode` as written (compose leaves out
+/// an empty one), `group_add`, and `shm_size` in bytes (compose leaves out
+/// a zero size).
+fn namespaces(service: &Service, out: &mut Map<String, Json>) {
+    let namespaces = &service.namespaces;
+    for (key, mode) in [
+        ("pid", &namespaces.pid),
+        ("ipc", &namespaces.ipc),
+        ("uts", &namespaces.uts),
+        ("userns_mode", &namespaces.userns),
+    ] {
+        if let Some(mode) = mode.as_ref().map(|m| namespace_mode(&m.value))
+            && !mode.is_empty()
+        {
+            out.insert(key.into(), Json::String(mode));
+        }
+    }
+    let groups = &service.security.group_add;
+    if !groups.is_empty() {
+        out.insert(
+            "group_add".into(),
+            strings(groups.iter().map(|g| g.value.clone())),
+        );
+    }
+    if let Some(size) = service.shm_size.as_ref().filter(|s| s.value > 0) {
+        out.insert("shm_size".into(), Json::String(size.value.to_string()));
+    }
+}
+
+/// A namespace mode as compose writes it (what the file says).
+fn namespace_mode(mode: &NamespaceMode) -> String {
+    match mode {
+        NamespaceMode::Host => "host".into(),
+        NamespaceMode::Shareable => "shareable".into(),
+        NamespaceMode::Service(name) => format!("service:{name}"),
+        NamespaceMode::Container(name) => format!("container:{name}"),
+        NamespaceMode::Private(text) | NamespaceMode::Other(text) => text.clone(),
+    }
+}
+
+/// The `healthcheck` fields the model reads — the durations and `retries`
+/// — into the printed `healthcheck`, whose `test` and `disable` come from
+/// the loaded nodes (the model joins `CMD-SHELL`'s words into one command
+/// and folds `["NONE"]` into `disable`).
+fn health_setting(setting: &HealthSetting, out: &mut Map<String, Json>) {
+    for (key, duration) in [
+        ("interval", setting.interval),
+        ("timeout", setting.timeout),
+        ("start_period", setting.start_period),
+        ("start_interval", setting.start_interval),
+    ] {
+        if let Some(duration) = duration {
+            out.insert(key.into(), Json::String(format_duration(duration)));
+        }
+    }
+    if let Some(retries) = setting.retries {
+        out.insert("retries".into(), Json::from(retries));
     }
 }
 
@@ -440,5 +515,102 @@ mod tests {
         let b = &out["services"]["b"];
         assert_eq!(b["dns"], json!(["1.1.1.1"]));
         assert_eq!(b["stop_grace_period"], "1h2m3.5s");
+    }
+
+    #[test]
+    fn healthcheck_durations_and_retries_print_from_the_model_test_and_disable_as_written() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    healthcheck:
+      test: [CMD-SHELL, curl, -f]
+      interval: 90s
+      timeout: 1m
+      start_period: 500ms
+      start_interval: 2s
+      retries: 5000000000
+      disable: true
+  b:
+    image: b
+    healthcheck: {test: [NONE], timeout: 0s, disable: false}
+  c:
+    image: c
+    healthcheck: {test: curl -f localhost}
+  d:
+    image: d
+    healthcheck: {}
+",
+        );
+        let services = &out["services"];
+        // the words of `CMD-SHELL` stay apart, a count past `u32` stays whole
+        assert_eq!(
+            services["a"]["healthcheck"],
+            json!({
+                "test": ["CMD-SHELL", "curl", "-f"], "interval": "1m30s", "timeout": "1m0s",
+                "start_period": "500ms", "start_interval": "2s", "retries": 5_000_000_000_u64,
+                "disable": true
+            })
+        );
+        // `NONE` is printed as written, `disable: false` left out
+        assert_eq!(
+            services["b"]["healthcheck"],
+            json!({"test": ["NONE"], "timeout": "0s"})
+        );
+        assert_eq!(
+            services["c"]["healthcheck"],
+            json!({"test": ["CMD-SHELL", "curl -f localhost"]})
+        );
+        assert_eq!(services["d"]["healthcheck"], json!({}));
+    }
+
+    #[test]
+    fn namespaces_platform_group_add_and_shm_size_print_from_the_model() {
+        let out = printed(
+            "services:
+  a:
+    image: a
+    platform: linux/arm64
+    pid: host
+    ipc: \"service:b\"
+    uts: host
+    userns_mode: host
+    group_add: [wheel, 1000]
+    shm_size: 64m
+  b:
+    image: b
+    ipc: shareable
+    pid: \"container:x$$y\"
+    shm_size: 0
+  c:
+    image: c
+    pid: \"\"
+    ipc: private
+    platform: \"\"
+    group_add: []
+    shm_size: \"0.1\"
+",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(a["platform"], "linux/arm64");
+        assert_eq!(a["pid"], "host");
+        assert_eq!(a["ipc"], "service:b");
+        assert_eq!(a["uts"], "host");
+        assert_eq!(a["userns_mode"], "host");
+        // a number is a group id, printed as the text it is
+        assert_eq!(a["group_add"], json!(["wheel", "1000"]));
+        assert_eq!(a["shm_size"], "67108864");
+        assert_eq!(a["depends_on"], json!({"b": started(true)}));
+        let b = out["services"]["b"].as_object().unwrap();
+        assert_eq!(b["ipc"], "shareable");
+        assert_eq!(b["pid"], "container:x$$$$y");
+        // compose leaves out a zero size
+        assert!(!b.contains_key("shm_size"));
+        let c = out["services"]["c"].as_object().unwrap();
+        assert_eq!(c["ipc"], "private");
+        // and an empty string, an empty list, a size under one byte
+        for key in ["pid", "platform", "group_add", "shm_size"] {
+            assert!(!c.contains_key(key), "{key}");
+        }
     }
 }

@@ -157,3 +157,28 @@ pub(super) fn clean_target(text: &str) -> String {
     }
     normalize(Path::new(text)).to_string_lossy().into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{clean_target, split_volume};
+
+    #[test]
+    fn a_volume_splits_at_colons_but_not_at_a_drive_letter() {
+        assert_eq!(split_volume("/anon"), ["/anon"]);
+        assert_eq!(split_volume("data:/x:ro"), ["data", "/x", "ro"]);
+        assert_eq!(split_volume("C:\\data:/x"), ["C:\\data", "/x"]);
+        assert_eq!(split_volume("./a:D:/x:rw"), ["./a", "D:/x", "rw"]);
+        // compose reads `v:/x` as a drive; a letter without a slash is a
+        // volume named `v` (the model reads both as the volume `v`)
+        assert_eq!(split_volume("v:/x"), ["v:/x"]);
+        assert_eq!(split_volume("v:x"), ["v", "x"]);
+    }
+
+    #[test]
+    fn a_container_path_is_cleaned_as_compose_cleans_it() {
+        assert_eq!(clean_target("/var/lib/x/"), "/var/lib/x");
+        assert_eq!(clean_target("/a/./b/../c"), "/a/c");
+        // a relative target is left as written (compose refuses it)
+        assert_eq!(clean_target("rel/"), "rel/");
+    }
+}

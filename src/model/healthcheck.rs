@@ -103,10 +103,12 @@ pub struct HealthSetting {
     pub interval: Option<Duration>,
     /// `timeout`.
     pub timeout: Option<Duration>,
-    /// `retries`.
-    pub retries: Option<u32>,
+    /// `retries`, as written (a check takes at most `u32::MAX`).
+    pub retries: Option<u64>,
     /// `start_period`.
     pub start_period: Option<Duration>,
+    /// `start_interval` (Kubernetes has no such setting: `config` prints it).
+    pub start_interval: Option<Duration>,
     /// Where it was written.
     pub span: Span,
 }
@@ -128,7 +130,7 @@ impl HealthSetting {
             test: self.test.clone()?,
             interval: self.interval.unwrap_or(DEFAULT_INTERVAL),
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-            retries: self.retries.unwrap_or(DEFAULT_RETRIES),
+            retries: self.retries.map_or(DEFAULT_RETRIES, saturate),
             start_period: self.start_period.unwrap_or(Duration::ZERO),
             span: self.span,
         })
@@ -146,11 +148,16 @@ impl HealthSetting {
             test: self.test.clone().unwrap_or_else(|| image.test.clone()),
             interval: self.interval.unwrap_or(image.interval),
             timeout: self.timeout.unwrap_or(image.timeout),
-            retries: self.retries.unwrap_or(image.retries),
+            retries: self.retries.map_or(image.retries, saturate),
             start_period: self.start_period.unwrap_or(image.start_period),
             span: self.span,
         })
     }
+}
+
+/// A count of retries as a check holds it (at most `u32::MAX`).
+fn saturate(retries: u64) -> u32 {
+    u32::try_from(retries).unwrap_or(u32::MAX)
 }
 
 /// Reads `healthcheck` as written; `None` when it is not a mapping.
@@ -163,6 +170,7 @@ pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<Healt
         timeout: None,
         retries: None,
         start_period: None,
+        start_interval: None,
         span: node.span,
     };
     for (key, value) in entries {
@@ -178,11 +186,11 @@ pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<Healt
             "timeout" => setting.timeout = duration(reader).or(setting.timeout),
             "start_period" => setting.start_period = duration(reader).or(setting.start_period),
             "start_interval" => {
-                duration(reader);
+                setting.start_interval = duration(reader).or(setting.start_interval);
             }
             "retries" => {
                 if let Some(retries) = reader.integer(value, "healthcheck.retries", 0) {
-                    setting.retries = Some(u32::try_from(retries.value).unwrap_or(u32::MAX));
+                    setting.retries = Some(u64::try_from(retries.value).unwrap_or_default());
                 }
             }
             "disable" => {
