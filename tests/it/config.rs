@@ -78,6 +78,81 @@ fn yaml_is_the_default_and_reads_back_as_the_same_project() {
     assert_eq!(config(dir.path()), parsed);
 }
 
+/// `config` prints YAML with podlift's own writer (`podlift::yaml_writer`);
+/// podlift 82c8715 printed it with `serde_saphyr::to_string`. The text stays
+/// the same for values that need quoting, a block or escapes (but see the
+/// next test).
+#[test]
+fn yaml_is_written_as_serde_saphyr_wrote_it() {
+    let dir = compose_dir(
+        "services:
+  a:
+    image: \"busybox:1.36\"
+    environment:
+      MULTI: \"line one\\nline two\\n\"
+      BOOLISH: \"yes\"
+      NUMBER: \"1000\"
+      NULLISH: \"null\"
+      EMPTY: \"\"
+      COLON: \"a: b\"
+      HASH: \"a #b\"
+      DOLLAR: \"$$HOME\"
+      UNSET:
+    labels: {\"key: with colon\": \"-dash\", \"t\": \"~\"}
+    command: [\"sh\", \"-c\", \"echo 'quoted' \\\"double\\\"\"]
+    healthcheck: {test: [CMD, \"true\"], interval: 1m, retries: 3}
+    ports: [\"8080:80\"]
+    group_add: [\"0\"]
+x-extra: {list: [1, 2.5, true, null], nested: {deep: [[]], empty: {}}}
+",
+    );
+    let yaml = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+    let json = config(dir.path());
+    assert_eq!(yaml.stdout, serde_saphyr::to_string(&json).unwrap());
+}
+
+/// Two values serde-saphyr wrote in a way compose could not read back or a
+/// terminal shows reordered; the manifests have been written so since
+/// podlift's own writer, and `config` now is too. podlift 82c8715 printed
+/// `TAB: |-` and Docker Compose v2.40.3 refused that output ("found a tab
+/// character where an indentation space is expected"); it reads `|2-`.
+#[test]
+fn a_value_starting_with_a_tab_reads_back_and_a_bidi_control_is_escaped() {
+    let dir = compose_dir(
+        "services:
+  a:
+    image: busybox
+    environment:
+      TAB: \"\\tstarts with a tab\\nand goes on\"
+      BIDI: \"x\\u202Ey\"
+",
+    );
+    let yaml = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        yaml.stdout
+            .contains("      TAB: |2-\n        \tstarts with a tab\n        and goes on\n"),
+        "{}",
+        yaml.stdout
+    );
+    assert!(
+        yaml.stdout.contains("      BIDI: \"x\\u202Ey\"\n"),
+        "{}",
+        yaml.stdout
+    );
+    let parsed: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+    assert_eq!(parsed, config(dir.path()));
+    assert_eq!(
+        parsed["services"]["a"]["environment"]["TAB"],
+        "\tstarts with a tab\nand goes on"
+    );
+}
+
 #[test]
 fn a_loading_error_exits_1_and_prints_nothing() {
     let dir = compose_dir("services:\n  a:\n    image: busybox\n    privileged: \"1\"\n");
