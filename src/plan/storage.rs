@@ -76,6 +76,33 @@ pub enum VolumeSource {
     HostPath(String),
 }
 
+/// The object that carries files into the Pod: a ConfigMap, or a Secret
+/// for what is (or looks) private.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    ConfigMap,
+    Secret,
+}
+
+impl Holder {
+    /// Its kind, as Kubernetes spells it.
+    const fn kind(self) -> &'static str {
+        match self {
+            Self::ConfigMap => "ConfigMap",
+            Self::Secret => "Secret",
+        }
+    }
+
+    /// The Pod volume that projects the keys `items` of the object `name`
+    /// (every key under its own name when empty).
+    const fn volume(self, name: String, items: Vec<KeyItem>) -> VolumeSource {
+        match self {
+            Self::ConfigMap => VolumeSource::ConfigMap(name, items),
+            Self::Secret => VolumeSource::Secret(name, items),
+        }
+    }
+}
+
 /// One key of a ConfigMap or Secret volume: the file it becomes, and its mode.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KeyItem {
