@@ -211,6 +211,16 @@ pub fn objects_in(stream: &str) -> Vec<serde_json::Value> {
     serde_saphyr::from_multiple::<serde_json::Value>(stream).unwrap()
 }
 
+/// The documents of a YAML stream that hold something (a tool's render,
+/// such as `helm template`, has empty ones and comments such as `# Source:`).
+pub fn documents(stream: &str) -> Vec<serde_json::Value> {
+    serde_saphyr::from_multiple::<serde_json::Value>(stream)
+        .unwrap_or_else(|e| panic!("not a YAML stream ({e}):\n{stream}"))
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
 /// A temporary directory holding `compose.yaml` with `text`.
 pub fn compose_dir(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -365,11 +365,7 @@ fn tool(program: &Path, probe: &[&str]) -> Option<PathBuf> {
 }
 
 fn parse_stream(text: &str) -> Vec<Value> {
-    serde_saphyr::from_multiple::<Value>(text)
-        .unwrap()
-        .into_iter()
-        .filter(|v| !v.is_null())
-        .collect()
+    common::documents(text)
 }
 
 /// Every file under `dir`, as (path, text).

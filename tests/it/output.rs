@@ -47,11 +47,7 @@ fn canonical(objects: &[Value]) -> Vec<String> {
 
 /// The documents of a YAML stream (comments such as helm's `# Source:` ignored).
 fn parse_stream(text: &str) -> Vec<Value> {
-    serde_saphyr::from_multiple::<Value>(text)
-        .unwrap_or_else(|e| panic!("not a YAML stream ({e}):\n{text}"))
-        .into_iter()
-        .filter(|v| !v.is_null())
-        .collect()
+    common::documents(text)
 }
 
 /// Writes `format` output of `file` into a fresh directory; returns (tempdir, DIR).
