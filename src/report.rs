@@ -587,9 +587,146 @@ mod tests {
 
     use std::path::Path;
 
-    use super::{diagnostics_json, errors_by_service, plan_footer};
-    use crate::diagnostic::{Diagnostic, Diagnostics};
+    use super::{
+        check_summary, diagnostics_json, errors_by_service, mermaid_id, plan_footer, plan_mermaid,
+        plan_table, plan_table_marked,
+    };
+    use crate::diagnostic::{Diagnostic, Diagnostics, Verbosity};
+    use crate::plan::{PlanOptions, PodPlan};
     use crate::source::{Sources, Span};
+
+    /// The one Pod of `text`, planned with podlift's defaults.
+    fn pod(text: &str) -> PodPlan {
+        let (plan, diagnostics) = crate::plan::plan_text(text, &PlanOptions::default());
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        plan
+    }
+
+    const SHOP: &str = "name: shop
+services:
+  web:
+    image: nginx:1.27
+    ports: ['8080:80']
+    depends_on: [db]
+    networks: {n: {ipv4_address: 10.9.0.2}}
+  db:
+    image: postgres:16
+    volumes: [data:/var/lib/postgresql/data]
+    networks: {n: {}}
+networks: {n: {}}
+volumes: {data: {}}
+";
+
+    #[test]
+    fn the_plan_table_shows_podlifts_init_then_each_container_in_start_order() {
+        let table = plan_table(&pod(SHOP));
+        let expected = "Pod `shop` (project `shop`), in start order:
+
+  #  CONTAINER         ROLE       IMAGE                             ADDRESSES  PORTS   VOLUMES                   WAITS FOR
+  1  podlift-loopback  init       docker.io/library/busybox:1.36.1  10.9.0.2   -       -                         -
+  2  db                container  postgres:16                       -          -       /var/lib/postgresql/data  -
+  3  web               container  nginx:1.27                        10.9.0.2   80/tcp  -                         db
+
+Names (hostAliases):
+  10.9.0.2         web
+  127.0.0.1        db
+
+Services:
+  web              8080 -> 80/tcp
+
+PersistentVolumeClaims: shop-data
+";
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn the_errors_column_appears_only_when_a_row_has_errors() {
+        let (sources, diagnostics) = findings();
+        let marks = errors_by_service(&diagnostics, &sources);
+        let (plan, _) = crate::plan::plan_text(&sources_text(&sources), &PlanOptions::default());
+        let table = plan_table_marked(&plan, &marks);
+        let header = table.lines().find(|l| l.contains("CONTAINER")).unwrap();
+        assert!(header.trim_end().ends_with("WAITS FOR  ERRORS"), "{table}");
+        let app = table.lines().find(|l| l.contains(" app ")).unwrap();
+        assert!(app.trim_end().ends_with("port-conflict"), "{table}");
+        let b = table.lines().find(|l| l.contains(" b ")).unwrap();
+        assert!(!b.contains("port-conflict"), "{table}");
+        // Marks of services in another Pod add no column here.
+        let table = plan_table_marked(&pod(SHOP), &marks);
+        assert!(!table.contains("ERRORS"), "{table}");
+    }
+
+    /// The text of the one file of `sources`.
+    fn sources_text(sources: &Sources) -> String {
+        sources
+            .get(crate::source::FileId(0))
+            .unwrap()
+            .text
+            .to_string()
+    }
+
+    #[test]
+    fn text_from_the_input_is_escaped_and_the_columns_stay_aligned() {
+        // What the plan holds comes from the input; the report escapes it.
+        let mut plan = pod("services:\n  app: {image: a, depends_on: [b]}\n  b: {image: b}\n");
+        for container in &mut plan.containers {
+            if container.name == "app" {
+                container.image = "evil\u{1b}[31m\r".to_string();
+            }
+        }
+        let table = plan_table(&plan);
+        assert!(
+            !table.contains('\u{1b}') && !table.contains('\r'),
+            "{table:?}"
+        );
+        assert!(table.contains("evil\\u{1b}[31m\\r"), "{table}");
+        // The column after the image starts at one place on every row.
+        let starts: Vec<usize> = table
+            .lines()
+            .filter(|l| l.contains("container") || l.contains("CONTAINER"))
+            .map(|l| l.find(" - ").or_else(|| l.find(" ADDRESSES")).unwrap())
+            .collect();
+        assert_eq!(starts.len(), 3, "{table}");
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{table}");
+    }
+
+    #[test]
+    fn mermaid_gives_each_pod_its_subgraph_and_a_quote_cannot_end_a_label() {
+        let first = pod(SHOP);
+        let mut second = first.clone();
+        second.name = "odd\"name".to_string();
+        let chart = plan_mermaid(&[first, second]);
+        let lines: Vec<&str> = chart.lines().collect();
+        assert_eq!(lines[0], "flowchart LR");
+        assert!(lines.contains(&"  subgraph pod[\"Pod shop\"]"), "{chart}");
+        assert!(
+            lines.contains(&"  subgraph pod_2[\"Pod odd#quot;name\"]"),
+            "{chart}"
+        );
+        assert!(lines.contains(&"  c_web --> c_db"), "{chart}");
+        assert!(lines.contains(&"  c_db -.-> loopback_2"), "{chart}");
+        assert!(
+            lines.contains(&"  s_web([\"Service web: 8080\"]) --> c_web"),
+            "{chart}"
+        );
+        assert_eq!(mermaid_id("a-b.c_d"), "a_b_c_d");
+    }
+
+    #[test]
+    fn check_lists_each_container_with_its_names_and_quiet_only_the_totals() {
+        let plan = pod(SHOP);
+        let none = Diagnostics::default();
+        let summary = check_summary(std::slice::from_ref(&plan), None, &none, Verbosity::Normal);
+        assert_eq!(
+            summary,
+            "db                   container addresses: -; names: db\n\
+             web                  container addresses: 10.9.0.2; names: web\n\
+             0 errors, 0 warnings, 0 notes\n"
+        );
+        let (_, diagnostics) = findings();
+        let quiet = check_summary(&[plan], None, &diagnostics, Verbosity::Quiet);
+        assert_eq!(quiet, "2 errors, 1 warning, 1 note\n");
+    }
 
     /// A compose file read as the load stage reads it, with two findings
     /// in service `app` (an error twice, a warning) and one unplaced note.

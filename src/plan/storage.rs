@@ -76,6 +76,33 @@ pub enum VolumeSource {
     HostPath(String),
 }
 
+/// The object that carries files into the Pod: a ConfigMap, or a Secret
+/// for what is (or looks) private.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    ConfigMap,
+    Secret,
+}
+
+impl Holder {
+    /// Its kind, as Kubernetes spells it.
+    const fn kind(self) -> &'static str {
+        match self {
+            Self::ConfigMap => "ConfigMap",
+            Self::Secret => "Secret",
+        }
+    }
+
+    /// The Pod volume that projects the keys `items` of the object `name`
+    /// (every key under its own name when empty).
+    const fn volume(self, name: String, items: Vec<KeyItem>) -> VolumeSource {
+        match self {
+            Self::ConfigMap => VolumeSource::ConfigMap(name, items),
+            Self::Secret => VolumeSource::Secret(name, items),
+        }
+    }
+}
+
 /// One key of a ConfigMap or Secret volume: the file it becomes, and its mode.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KeyItem {
@@ -454,4 +481,570 @@ pub fn plan_storage(
         plan_files(project, service, prefix, &mut storage, diagnostics);
     }
     storage
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::collections::BTreeMap;
+
+    use super::{
+        BindAs, ClaimSize, KeyItem, Storage, StorageOptions, VolumeSource, key_of, plan_storage,
+    };
+    use crate::diagnostic::Diagnostics;
+    use crate::model::volume::HostContent;
+    use crate::model::{MountSource, Project};
+
+    fn project(text: &str) -> Project {
+        let (project, diagnostics) = crate::plan::project_text(text);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        project
+    }
+
+    fn storage_of(project: &Project, options: &StorageOptions) -> (Storage, Diagnostics) {
+        let mut diagnostics = Diagnostics::default();
+        let storage = plan_storage(project, "p", options, &mut diagnostics);
+        (storage, diagnostics)
+    }
+
+    fn plan(text: &str) -> (Storage, Diagnostics) {
+        storage_of(&project(text), &StorageOptions::default())
+    }
+
+    /// Each finding as `code: message`.
+    fn findings(diagnostics: &Diagnostics) -> Vec<String> {
+        diagnostics
+            .items()
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect()
+    }
+
+    /// The one finding of `code`, as `code: message`.
+    fn finding(diagnostics: &Diagnostics, code: &str) -> String {
+        let found: Vec<String> = findings(diagnostics)
+            .into_iter()
+            .filter(|f| f.starts_with(&format!("{code}: ")))
+            .collect();
+        assert_eq!(found.len(), 1, "{:?}", findings(diagnostics));
+        found[0].clone()
+    }
+
+    /// A service's mounts as `path ← volume[:subPath][ (ro)]`.
+    fn mounts(storage: &Storage, service: &str) -> Vec<String> {
+        storage.mounts.get(service).map_or_else(Vec::new, |mounts| {
+            mounts
+                .iter()
+                .map(|m| {
+                    let sub = m
+                        .sub_path
+                        .as_ref()
+                        .map_or_else(String::new, |s| format!(":{s}"));
+                    let ro = if m.read_only { " (ro)" } else { "" };
+                    format!("{} ← {}{sub}{ro}", m.path, m.volume)
+                })
+                .collect()
+        })
+    }
+
+    fn source<'a>(storage: &'a Storage, volume: &str) -> &'a VolumeSource {
+        &storage
+            .volumes
+            .iter()
+            .find(|v| v.name == volume)
+            .unwrap_or_else(|| panic!("no volume {volume}: {:?}", storage.volumes))
+            .source
+    }
+
+    fn claims(storage: &Storage) -> Vec<(String, String, Option<String>)> {
+        storage
+            .claims
+            .iter()
+            .map(|c| (c.name.clone(), c.size.to_string(), c.storage_class.clone()))
+            .collect()
+    }
+
+    /// Gives the `index`th mount of `service` (a bind) what load would have read.
+    fn bind_holds(project: &mut Project, service: &str, index: usize, held: HostContent) {
+        let service = project
+            .services
+            .iter_mut()
+            .find(|s| s.name.value == service)
+            .unwrap();
+        let MountSource::Bind { content, .. } = &mut service.mounts[index].source else {
+            panic!("not a bind: {:?}", service.mounts[index]);
+        };
+        *content = held;
+    }
+
+    #[test]
+    fn a_claims_size_is_its_own_then_the_options_then_1gi() {
+        let text = "services:
+  app:
+    image: a
+    volumes: [data:/data, logs:/logs, old:/old]
+volumes:
+  data: {x-podlift: {size: 5Gi, storage-class: fast}}
+  logs: {}
+  old: {external: true, name: legacy}
+";
+        let (storage, _) = plan(text);
+        assert_eq!(
+            claims(&storage),
+            [
+                ("p-data".into(), "5Gi".into(), Some("fast".into())),
+                ("p-logs".into(), "1Gi".into(), None),
+            ]
+        );
+        let options = StorageOptions {
+            claim_size: ClaimSize::parse("20Gi"),
+            storage_class: Some("slow".into()),
+            ..StorageOptions::default()
+        };
+        let (storage, _) = storage_of(&project(text), &options);
+        assert_eq!(
+            claims(&storage),
+            [
+                ("p-data".into(), "5Gi".into(), Some("fast".into())),
+                ("p-logs".into(), "20Gi".into(), Some("slow".into())),
+            ]
+        );
+        // The external volume is mounted by its real name, never created.
+        assert_eq!(
+            source(&storage, "old"),
+            &VolumeSource::Claim("legacy".into())
+        );
+        assert_eq!(
+            mounts(&storage, "app"),
+            ["/data ← data", "/logs ← logs", "/old ← old"]
+        );
+    }
+
+    #[test]
+    fn a_volumes_own_name_wins_and_no_other_claim_takes_it() {
+        // `p-cache` is `shared`'s name as written; the volume `cache`,
+        // which would be `p-cache`, takes the next free name.
+        let text = "services:
+  app:
+    image: a
+    volumes: [cache:/c, shared:/s, twin:/t]
+volumes:
+  cache: {}
+  shared: {name: p-cache}
+  twin: {name: p-cache}
+";
+        let (storage, diagnostics) = plan(text);
+        let names: std::collections::BTreeSet<String> =
+            claims(&storage).into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            names,
+            ["p-cache", "p-cache-2"].map(String::from).into(),
+            "{diagnostics:?}"
+        );
+        // Two volumes of one `name:` share one disk (one Pod volume), as
+        // under Docker.
+        assert_eq!(
+            mounts(&storage, "app"),
+            ["/c ← cache", "/s ← shared", "/t ← shared"]
+        );
+        assert_eq!(
+            source(&storage, "cache"),
+            &VolumeSource::Claim("p-cache-2".into())
+        );
+    }
+
+    #[test]
+    fn an_undeclared_volume_is_an_error_naming_service_and_volume() {
+        let (storage, diagnostics) = plan("services:\n  app: {image: a, volumes: [nope:/x]}\n");
+        assert_eq!(
+            finding(&diagnostics, "volume-undeclared"),
+            "volume-undeclared: service `app` mounts volume `nope`, which the top-level `volumes` does not declare"
+        );
+        assert!(mounts(&storage, "app").is_empty());
+    }
+
+    #[test]
+    fn tmpfs_and_anonymous_volumes_are_each_mounts_own_empty_dir() {
+        let text = "services:
+  app:
+    image: a
+    tmpfs: [/run:size=1k]
+    volumes: [/cache, /cache2]
+  b:
+    image: b
+    volumes: [/cache]
+";
+        let (storage, diagnostics) = plan(text);
+        assert_eq!(
+            mounts(&storage, "app"),
+            [
+                "/run ← app-tmpfs-0",
+                "/cache ← app-anon-1",
+                "/cache2 ← app-anon-2"
+            ]
+        );
+        assert_eq!(mounts(&storage, "b"), ["/cache ← b-anon-0"]);
+        assert_eq!(
+            source(&storage, "app-tmpfs-0"),
+            &VolumeSource::EmptyDir {
+                memory: true,
+                size: Some(1024)
+            }
+        );
+        assert_eq!(
+            source(&storage, "b-anon-0"),
+            &VolumeSource::EmptyDir {
+                memory: false,
+                size: None
+            }
+        );
+        // One note lists every mount that starts empty, unlike Docker's.
+        let note = finding(&diagnostics, "volume-starts-empty");
+        assert!(
+            note.starts_with(
+                "volume-starts-empty: `app:/cache`, `app:/cache2`, `b:/cache` start empty"
+            ),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn shm_size_is_a_memory_volume_unless_the_service_mounts_dev_shm_itself() {
+        let text = "services:
+  app: {image: a, shm_size: 256m}
+  own: {image: o, shm_size: 1g, tmpfs: [/dev/shm]}
+  reader: {image: r, volumes_from: [app]}
+";
+        let (storage, _) = plan(text);
+        assert_eq!(mounts(&storage, "app"), ["/dev/shm ← app-shm"]);
+        assert_eq!(
+            source(&storage, "app-shm"),
+            &VolumeSource::EmptyDir {
+                memory: true,
+                size: Some(256 * 1024 * 1024)
+            }
+        );
+        assert_eq!(mounts(&storage, "own"), ["/dev/shm ← own-tmpfs-0"]);
+        // Docker never hands a service's `/dev/shm` to another.
+        assert!(mounts(&storage, "reader").is_empty());
+    }
+
+    #[test]
+    fn volumes_from_copies_the_mounts_and_ro_makes_them_read_only() {
+        let text = "services:
+  db: {image: d, volumes: [data:/data]}
+  backup: {image: b, volumes_from: ['db:ro']}
+  twin: {image: t, volumes_from: [db]}
+  lost: {image: l, volumes_from: [nobody, 'container:elsewhere']}
+volumes: {data: {}}
+";
+        let (storage, diagnostics) = plan(text);
+        assert_eq!(mounts(&storage, "backup"), ["/data ← data (ro)"]);
+        assert_eq!(mounts(&storage, "twin"), ["/data ← data"]);
+        assert!(mounts(&storage, "lost").is_empty());
+        assert_eq!(
+            finding(&diagnostics, "volumes-from-unknown"),
+            "volumes-from-unknown: service `lost` takes volumes from `nobody`, which is not a service"
+        );
+        assert!(
+            finding(&diagnostics, "key-not-carried").contains(
+                "`volumes_from: container:elsewhere` of service `lost` is not carried over"
+            ),
+            "{:?}",
+            findings(&diagnostics)
+        );
+    }
+
+    #[test]
+    fn secrets_and_configs_mount_one_key_where_compose_puts_them() {
+        let text = "services:
+  app:
+    image: a
+    secrets: [token, {source: token, target: other}, {source: token, target: /abs/t, mode: 0o400}]
+    configs: [conf, {source: conf, target: /etc/app.conf}]
+  web:
+    image: w
+    configs: [conf]
+secrets: {token: {environment: TOKEN}}
+configs: {conf: {content: 'level = info'}}
+";
+        let mut project = project(text);
+        project.secrets[0].content = Some(b"s3cret".to_vec());
+        let (storage, diagnostics) = storage_of(&project, &StorageOptions::default());
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        assert_eq!(
+            mounts(&storage, "app"),
+            [
+                "/run/secrets/token ← p-secret-token:token (ro)",
+                "/run/secrets/other ← p-secret-token:token (ro)",
+                "/abs/t ← p-secret-token-2:token (ro)",
+                "/conf ← p-config-conf:conf (ro)",
+                "/etc/app.conf ← p-config-conf:conf (ro)",
+            ]
+        );
+        // The ConfigMap two services use is one object, one volume.
+        assert_eq!(mounts(&storage, "web"), ["/conf ← p-config-conf:conf (ro)"]);
+        assert_eq!(storage.config_maps.len(), 1);
+        assert_eq!(
+            storage.config_maps[0].data,
+            BTreeMap::from([("conf".to_string(), "level = info".to_string())])
+        );
+        assert_eq!(storage.secrets.len(), 1);
+        assert_eq!(storage.secrets[0].name, "p-secret-token");
+        // `mode` goes on the key of its own projection.
+        assert_eq!(
+            source(&storage, "p-secret-token-2"),
+            &VolumeSource::Secret(
+                "p-secret-token".into(),
+                vec![KeyItem {
+                    key: "token".into(),
+                    path: "token".into(),
+                    mode: Some(0o400)
+                }]
+            )
+        );
+    }
+
+    #[test]
+    fn an_undeclared_or_unread_file_object_is_reported_by_kind() {
+        let text = "services:
+  app:
+    image: a
+    secrets: [missing, outside]
+    configs: [gone]
+secrets: {outside: {external: true}}
+";
+        let (storage, diagnostics) = plan(text);
+        assert_eq!(
+            finding(&diagnostics, "secret-undeclared"),
+            "secret-undeclared: service `app` uses secret `missing`, which is not declared at the top level"
+        );
+        assert_eq!(
+            finding(&diagnostics, "config-undeclared"),
+            "config-undeclared: service `app` uses config `gone`, which is not declared at the top level"
+        );
+        assert_eq!(
+            finding(&diagnostics, "external-object"),
+            "external-object: secret `outside` is external or has no content podlift can read; the Pod expects a Secret named `p-secret-outside` with key `outside`"
+        );
+        // The external one is still mounted: the cluster provides it.
+        assert_eq!(
+            mounts(&storage, "app"),
+            ["/run/secrets/outside ← p-secret-outside:outside (ro)"]
+        );
+        assert!(storage.secrets.is_empty());
+    }
+
+    #[test]
+    fn a_private_looking_or_binary_config_never_becomes_configmap_text() {
+        let text = "services:
+  app: {image: a, configs: [key, blob]}
+configs:
+  key: {content: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n'}
+  blob: {content: x}
+";
+        let mut project = project(text);
+        project.configs[1].content = Some(vec![0xff, 0xfe, 0]);
+        let (storage, diagnostics) = storage_of(&project, &StorageOptions::default());
+        assert_eq!(storage.secrets.len(), 1, "{:?}", findings(&diagnostics));
+        assert_eq!(storage.secrets[0].name, "p-config-key");
+        assert!(
+            finding(&diagnostics, "bind-secret")
+                .starts_with("bind-secret: config `key` looks private"),
+            "{:?}",
+            findings(&diagnostics)
+        );
+        let blob = &storage.config_maps[0];
+        assert_eq!(blob.name, "p-config-blob");
+        assert!(blob.data.is_empty());
+        assert_eq!(blob.binary["blob"], [0xff, 0xfe, 0]);
+    }
+
+    const BINDS: &str = "services:
+  app:
+    image: a
+    volumes: ['./app.conf:/etc/app.conf:ro', './conf:/etc/conf:ro', './key:/k:ro']
+  web:
+    image: w
+    volumes: ['./same.conf:/etc/web.conf:ro']
+";
+
+    #[test]
+    fn bind_mounted_files_go_into_configmaps_or_secrets_under_their_host_names() {
+        let mut project = project(BINDS);
+        bind_holds(&mut project, "app", 0, HostContent::File("x = 1\n".into()));
+        bind_holds(
+            &mut project,
+            "app",
+            1,
+            HostContent::Directory(BTreeMap::from([
+                ("a b.txt".to_string(), "1".to_string()),
+                ("a:b.txt".to_string(), "2".to_string()),
+            ])),
+        );
+        bind_holds(
+            &mut project,
+            "app",
+            2,
+            HostContent::PrivateFile {
+                content: b"KEY".to_vec(),
+                why: "a private key",
+            },
+        );
+        // The same text under another file name is other data (the key is
+        // the file name): a ConfigMap of its own.
+        bind_holds(&mut project, "web", 0, HostContent::File("x = 1\n".into()));
+        let (storage, diagnostics) = storage_of(&project, &StorageOptions::default());
+        assert!(!diagnostics.has_errors(), "{:?}", findings(&diagnostics));
+        let config_maps: Vec<(&str, Vec<&str>)> = storage
+            .config_maps
+            .iter()
+            .map(|c| (c.name.as_str(), c.data.keys().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            config_maps,
+            [
+                ("p-app-app-conf", vec!["app.conf"]),
+                ("p-app-conf", vec!["a_b.txt", "a_b.txt-2"]),
+                ("p-web-same-conf", vec!["same.conf"]),
+            ]
+        );
+        // Each file keeps its host name in the container.
+        let VolumeSource::ConfigMap(_, items) = source(&storage, mounts_volume(&storage, "app", 1))
+        else {
+            panic!("{:?}", storage.volumes);
+        };
+        let paths: Vec<(&str, &str)> = items
+            .iter()
+            .map(|i| (i.key.as_str(), i.path.as_str()))
+            .collect();
+        assert_eq!(paths, [("a_b.txt", "a b.txt"), ("a_b.txt-2", "a:b.txt")]);
+        assert_eq!(storage.secrets.len(), 1);
+        assert_eq!(storage.secrets[0].data["key"], b"KEY");
+        assert!(
+            finding(&diagnostics, "bind-secret").contains("looks private (a private key)"),
+            "{:?}",
+            findings(&diagnostics)
+        );
+        let copied = finding(&diagnostics, "bind-copied");
+        assert!(
+            copied.starts_with("bind-copied: 5 bind-mounted files are copied into the manifests: `./app.conf` (6 bytes) → `app:/etc/app.conf` in ConfigMap `p-app-app-conf`"),
+            "{copied}"
+        );
+    }
+
+    fn mounts_volume<'a>(storage: &'a Storage, service: &str, index: usize) -> &'a str {
+        &storage.mounts[service][index].volume
+    }
+
+    #[test]
+    fn two_binds_of_the_same_file_share_one_configmap() {
+        let text = "services:
+  app: {image: a, volumes: ['./same.conf:/a.conf:ro']}
+  web: {image: w, volumes: ['./same.conf:/w.conf:ro']}
+";
+        let mut project = project(text);
+        bind_holds(&mut project, "app", 0, HostContent::File("x".into()));
+        bind_holds(&mut project, "web", 0, HostContent::File("x".into()));
+        let (storage, _) = storage_of(&project, &StorageOptions::default());
+        assert_eq!(storage.config_maps.len(), 1);
+        assert_eq!(
+            mounts(&storage, "app"),
+            ["/a.conf ← p-app-same-conf:same.conf (ro)"]
+        );
+        assert_eq!(
+            mounts(&storage, "web"),
+            ["/w.conf ← p-app-same-conf:same.conf (ro)"]
+        );
+    }
+
+    #[test]
+    fn a_node_path_is_a_host_path_or_with_bind_as_pvc_an_empty_claim() {
+        let text = "services:
+  app:
+    image: a
+    volumes: ['/srv/data:/data', '/etc/localtime:/etc/localtime:ro']
+";
+        let mut project = project(text);
+        bind_holds(&mut project, "app", 0, HostContent::Outside);
+        bind_holds(&mut project, "app", 1, HostContent::Outside);
+        let (storage, diagnostics) = storage_of(&project, &StorageOptions::default());
+        assert_eq!(
+            source(&storage, mounts_volume(&storage, "app", 0)),
+            &VolumeSource::HostPath("/srv/data".into())
+        );
+        assert!(
+            finding(&diagnostics, "bind-host-path").contains("it becomes hostPath `/srv/data`"),
+            "{:?}",
+            findings(&diagnostics)
+        );
+        // The time zone idiom is a note of its own.
+        assert!(
+            finding(&diagnostics, "bind-host-time").contains("gives it the node's time zone"),
+            "{:?}",
+            findings(&diagnostics)
+        );
+        let options = StorageOptions {
+            bind_as: BindAs::Claim,
+            ..StorageOptions::default()
+        };
+        let (storage, diagnostics) = storage_of(&project, &options);
+        assert_eq!(
+            source(&storage, mounts_volume(&storage, "app", 0)),
+            &VolumeSource::Claim("p-app-bind-0".into())
+        );
+        assert_eq!(
+            claims(&storage)[0],
+            ("p-app-bind-0".into(), "1Gi".into(), None)
+        );
+        assert!(
+            findings(&diagnostics)
+                .iter()
+                .any(|f| f.starts_with("bind-claim: bind mount `/srv/data` of service `app` is outside the project directory: it becomes claim `p-app-bind-0`")),
+            "{:?}",
+            findings(&diagnostics)
+        );
+    }
+
+    #[test]
+    fn the_docker_socket_is_refused_with_an_override_that_keeps_the_other_mounts() {
+        let text = "services:
+  agent:
+    image: a
+    volumes: ['/var/run/docker.sock:/var/run/docker.sock', 'data:/data:ro', /cache]
+volumes: {data: {}}
+";
+        let mut project = project(text);
+        bind_holds(&mut project, "agent", 0, HostContent::DockerSocket);
+        let (storage, diagnostics) = storage_of(&project, &StorageOptions::default());
+        assert_eq!(
+            finding(&diagnostics, "docker-socket"),
+            "docker-socket: service `agent` mounts the Docker socket `/var/run/docker.sock`; a cluster node has none to give"
+        );
+        let help = diagnostics.items()[0].help.clone().unwrap_or_default();
+        assert!(
+            help.contains("volumes: !override\n          - data:/data:ro\n          - /cache"),
+            "{help}"
+        );
+        assert_eq!(
+            mounts(&storage, "agent"),
+            ["/data ← data (ro)", "/cache ← agent-anon-2"]
+        );
+    }
+
+    #[test]
+    fn keys_keep_what_kubernetes_allows_and_never_start_with_two_dots() {
+        for (name, key) in [
+            ("app.conf", "app.conf"),
+            ("a b:c", "a_b_c"),
+            ("", "file"),
+            (".", "file"),
+            ("..", "file"),
+            ("..data", "_..data"),
+            ("é", "_"),
+        ] {
+            assert_eq!(key_of(name), key, "{name:?}");
+        }
+    }
 }

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, VolumePlan, VolumeSource};
-use crate::plan::{PodPlan, Role};
+use crate::plan::{Controller, PodPlan, Role};
 use crate::render::container::{container, loopback_container};
 use crate::render::copy::copy_container;
 use crate::render::copy_up;
@@ -29,8 +29,10 @@ pub struct PodLists<'p> {
 }
 
 impl<'p> PodLists<'p> {
-    pub(crate) fn new(plan: &'p PodPlan, statefulset: bool) -> Self {
-        let templates = if statefulset {
+    /// The lists of `plan`'s Pod under `controller` (a StatefulSet makes
+    /// its claims templates).
+    pub(crate) fn new(plan: &'p PodPlan, controller: Controller) -> Self {
+        let templates = if controller == Controller::StatefulSet {
             plan.storage
                 .claims
                 .iter()

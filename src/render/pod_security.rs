@@ -199,13 +199,15 @@ impl PodCheck {
         })
     }
 
-    /// A container as it is written (`init`: an init container).
-    pub(crate) fn container(&mut self, container: &Container, init: bool) {
-        let out = if init {
-            &mut self.init_containers
-        } else {
-            &mut self.containers
-        };
+    /// An init container as it is written.
+    pub(crate) fn init_container(&mut self, container: &Container) {
+        let out = &mut self.init_containers;
+        check_container(&self.workload, container, self.non_root, self.seccomp, out);
+    }
+
+    /// A container as it is written.
+    pub(crate) fn container(&mut self, container: &Container) {
+        let out = &mut self.containers;
         check_container(&self.workload, container, self.non_root, self.seccomp, out);
     }
 
@@ -236,10 +238,10 @@ pub(crate) fn check_object(object: &Object, out: &mut Assessment) {
         return;
     };
     for container in spec.init_containers.iter().flatten() {
-        check.container(container, true);
+        check.init_container(container);
     }
     for container in &spec.containers {
-        check.container(container, false);
+        check.container(container);
     }
     for volume in spec.volumes.iter().flatten() {
         check.volume(volume);
@@ -255,10 +257,10 @@ pub(crate) fn check_lists(skeleton: &Object, lists: &PodLists<'_>, out: &mut Ass
         return;
     };
     for container in lists.init_containers() {
-        check.container(&container, true);
+        check.init_container(&container);
     }
     for container in lists.containers() {
-        check.container(&container, false);
+        check.container(&container);
     }
     for volume in lists.volumes() {
         check.volume(&volume);

@@ -69,7 +69,7 @@ pub(crate) fn build_in<'p>(
     options: &RenderOptions,
     budget: &mut Option<Budget>,
 ) -> Built<'p> {
-    let lists = PodLists::new(plan, options.controller == Controller::StatefulSet);
+    let lists = PodLists::new(plan, options.controller);
     let mut object = workload(plan, &lists, options);
     let init = match lists
         .has_init()

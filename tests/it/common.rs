@@ -46,6 +46,7 @@ pub struct Test {
     env: Vec<(String, String)>,
     removed: Vec<String>,
     stdin: Option<String>,
+    timeout: Option<std::time::Duration>,
 }
 
 /// What an invocation printed and returned.
@@ -64,6 +65,7 @@ impl Test {
             env: Vec::new(),
             removed: Vec::new(),
             stdin: None,
+            timeout: None,
         }
     }
 
@@ -95,6 +97,12 @@ impl Test {
         self
     }
 
+    /// Kills podlift after `limit` (a case that gets there hangs).
+    pub fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
     pub fn run(self) -> Run {
         let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
         command
@@ -112,6 +120,9 @@ impl Test {
         }
         if let Some(text) = &self.stdin {
             command.write_stdin(text.as_bytes());
+        }
+        if let Some(limit) = self.timeout {
+            command.timeout(limit);
         }
         let output = command.output().unwrap();
         Run {
@@ -200,6 +211,16 @@ pub fn objects_in(stream: &str) -> Vec<serde_json::Value> {
     serde_saphyr::from_multiple::<serde_json::Value>(stream).unwrap()
 }
 
+/// The documents of a YAML stream that hold something (a tool's render,
+/// such as `helm template`, has empty ones and comments such as `# Source:`).
+pub fn documents(stream: &str) -> Vec<serde_json::Value> {
+    serde_saphyr::from_multiple::<serde_json::Value>(stream)
+        .unwrap_or_else(|e| panic!("not a YAML stream ({e}):\n{stream}"))
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
 /// A temporary directory holding `compose.yaml` with `text`.
 pub fn compose_dir(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -210,22 +231,67 @@ pub fn compose_dir(text: &str) -> tempfile::TempDir {
 /// The Kubernetes version manifests are validated against.
 pub const KUBE_VERSION: &str = "1.33.0";
 
-/// `kubernetes-validate` (of the test venv: `scripts/test.sh` installs it),
-/// when it runs here; skips otherwise (a failure under `CI=true`).
-pub fn kubernetes_validate() -> Option<PathBuf> {
-    let program = repo().join(".venv/bin/kubernetes-validate");
-    let works = std::process::Command::new(&program)
-        .arg("--version")
+/// A tool a test cannot run without: `program` when `program PROBE…`
+/// succeeds here; otherwise `None` and `SKIPPED: …` on stderr (a failure
+/// under `CI=true`), `why` saying how to install it.
+pub fn tool(program: &Path, probe: &[&str], why: &str) -> Option<PathBuf> {
+    let works = std::process::Command::new(program)
+        .args(probe)
         .output()
         .is_ok_and(|o| o.status.success());
     if works {
-        return Some(program);
+        return Some(program.to_path_buf());
     }
-    skip(&format!(
-        "{} is not available: python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements.txt",
-        program.display()
-    ));
+    skip(&format!("{} is not available: {why}", program.display()));
     None
+}
+
+/// `kubernetes-validate` (of the test venv: `scripts/test.sh` installs it),
+/// when it runs here; skips otherwise (a failure under `CI=true`).
+pub fn kubernetes_validate() -> Option<PathBuf> {
+    tool(
+        &repo().join(".venv/bin/kubernetes-validate"),
+        &["--version"],
+        "python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements.txt",
+    )
+}
+
+/// `helm` (`$HELM`, else the test venv's), when it runs here; skips otherwise.
+pub fn helm() -> Option<PathBuf> {
+    let path =
+        std::env::var_os("HELM").map_or_else(|| repo().join(".venv/bin/helm"), PathBuf::from);
+    tool(
+        &path,
+        &["version", "--short"],
+        "run scripts/install-helm.sh (or set HELM)",
+    )
+}
+
+/// `kubectl` (for `kubectl kustomize`), when it runs here; skips otherwise.
+pub fn kubectl() -> Option<PathBuf> {
+    tool(
+        Path::new("kubectl"),
+        &["version", "--client"],
+        "install kubectl to render Kustomize output",
+    )
+}
+
+/// `program ARGS…`, asserting it succeeds (the failure shows its output);
+/// its stdout.
+pub fn run_tool(program: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{} {} failed:\n{}{}",
+        program.display(),
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// Asserts that the manifests `stream` pass `kubernetes-validate --strict`
@@ -240,6 +306,12 @@ pub fn assert_valid_manifests_at(validate: &Path, stream: &str, what: &str, vers
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("manifests.yaml");
     std::fs::write(&file, stream).unwrap();
+    assert_valid_file_at(validate, &file, what, version);
+}
+
+/// Asserts that the manifests in `file` pass `kubernetes-validate --strict`
+/// for Kubernetes `version`; `what` names them in the failure.
+pub fn assert_valid_file_at(validate: &Path, file: &Path, what: &str, version: &str) {
     let output = std::process::Command::new(validate)
         .args(["--strict", "-k", version, file.to_str().unwrap()])
         .output()
@@ -253,7 +325,7 @@ pub fn assert_valid_manifests_at(validate: &Path, stream: &str, what: &str, vers
 }
 
 /// `podlift convert ARGS` on `compose` (as `compose.yaml` of a fresh
-/// directory), expected to succeed: the one helper every test module uses.
+/// directory), expected to succeed.
 pub fn convert(compose: &str, args: &[&str]) -> Run {
     let dir = compose_dir(compose);
     convert_in(dir.path(), args)
@@ -261,11 +333,14 @@ pub fn convert(compose: &str, args: &[&str]) -> Run {
 
 /// `podlift convert ARGS` in `dir`, expected to succeed.
 pub fn convert_in(dir: &Path, args: &[&str]) -> Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert"])
-        .args(args)
-        .success()
+    converting(dir, args).success()
+}
+
+/// `podlift convert ARGS` in `dir`, not run yet: the one place a test
+/// module's own `convert` builds the command (add `.env(..)`, then `.run()`
+/// for any exit status or `.success()`).
+pub fn converting(dir: &Path, args: &[&str]) -> Test {
+    Test::new().current_dir(dir).args(["convert"]).args(args)
 }
 
 /// The `ip addr replace …` lines of an init script, in order.

@@ -12,11 +12,10 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::{Run, Test};
+use common::{Run, Test, run_tool};
 
 const WG_KEY: &str = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
 /// A GitHub token's shape, written in two parts so that no secret scanner
@@ -362,35 +361,11 @@ fn every_strategy_and_controller_refers_to_a_secret_of_the_output() {
 
 /// A tool the test needs: `None` (SKIPPED) when missing, a failure under `CI=true`.
 fn tool(program: &Path, probe: &[&str]) -> Option<PathBuf> {
-    let works = Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(program.to_path_buf());
-    }
-    common::skip(&format!("{} is not available", program.display()));
-    None
-}
-
-fn run_tool(program: &Path, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} {}:\n{}",
-        program.display(),
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::tool(program, probe, "scripts/test.sh installs it")
 }
 
 fn parse_stream(text: &str) -> Vec<Value> {
-    serde_saphyr::from_multiple::<Value>(text)
-        .unwrap()
-        .into_iter()
-        .filter(|v| !v.is_null())
-        .collect()
+    common::documents(text)
 }
 
 /// Every file under `dir`, as (path, text).

@@ -19,30 +19,18 @@ const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA
 
 /// `podlift ARGS` in `dir`, bounded in time, with `env` set.
 fn podlift(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = assert_cmd::Command::cargo_bin("podlift").unwrap();
-    command
-        .args(args)
+    let mut test = common::Test::new()
         .current_dir(dir)
-        .env_remove("COMPOSE_FILE")
-        .env_remove("COMPOSE_PROJECT_NAME")
-        .env_remove("COMPOSE_PROFILES")
-        .env("NO_COLOR", "1")
+        .args(args)
         .timeout(TIMEOUT);
     for (k, v) in env {
-        command.env(k, v);
+        test = test.env(k, v);
     }
-    let output = command.output().unwrap();
-    Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    }
+    test.run()
 }
 
 fn convert(dir: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["convert", "-p", "p"];
-    args.extend_from_slice(extra);
-    podlift(dir, &args, &[])
+    podlift(dir, &[&["convert", "-p", "p"], extra].concat(), &[])
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

@@ -10,10 +10,7 @@ use common::Test;
 const TOKEN: &str = "ghp_FAKEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
 fn convert(dir: &std::path::Path) -> common::Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert", "-p", "p"])
-        .run()
+    common::converting(dir, &["-p", "p"]).run()
 }
 
 /// Fails on the old main: a label file linked to `.env.prod` put

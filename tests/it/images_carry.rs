@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use podlift::diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -19,7 +18,7 @@ use podlift::render::RenderOptions;
 use podlift::source::Sources;
 use serde_json::Value;
 
-use crate::common::{self, compose_dir, repo};
+use crate::common::{self, compose_dir, run_tool};
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -1028,50 +1027,28 @@ volumes:
     }
 }
 
-fn tool(program: &Path, probe: &[&str]) -> bool {
-    let works = Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !works {
-        common::skip(&format!("{} is not available", program.display()));
-    }
-    works
-}
-
-fn run_tool(program: &Path, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} {args:?} failed:\n{}{}",
-        program.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 fn validate(run: &Carried) {
-    let validator = repo().join(".venv/bin/kubernetes-validate");
-    if tool(&validator, &["--version"]) {
+    if let Some(validator) = common::kubernetes_validate() {
         let stream = run.emit(Format::Yaml);
         for entry in std::fs::read_dir(&stream).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "yaml") {
                 continue;
             }
-            run_tool(&validator, &["--strict", path.to_str().unwrap()]);
+            common::assert_valid_file_at(
+                &validator,
+                &path,
+                &path.display().to_string(),
+                common::KUBE_VERSION,
+            );
         }
     }
-    let kubectl = Path::new("kubectl");
-    if tool(kubectl, &["version", "--client"]) {
+    if let Some(kubectl) = common::kubectl() {
         let base = run.emit(Format::Kustomize);
-        let built = run_tool(kubectl, &["kustomize", base.to_str().unwrap()]);
+        let built = run_tool(&kubectl, &["kustomize", base.to_str().unwrap()]);
         assert!(built.contains(DIGEST), "{built}");
     }
-    let helm = std::env::var_os("HELM")
-        .map_or_else(|| repo().join(".venv/bin/helm"), std::path::PathBuf::from);
-    if tool(&helm, &["version", "--short"]) {
+    if let Some(helm) = common::helm() {
         let chart = run.emit(Format::Helm);
         let chart = chart.to_str().unwrap();
         run_tool(&helm, &["lint", "--strict", chart]);

@@ -9,11 +9,7 @@ use serde_json::Value;
 use crate::common::{self, Run, Test};
 
 fn convert(dir: &std::path::Path, args: &[&str]) -> Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert", "-p", "core"])
-        .args(args)
-        .run()
+    common::converting(dir, &[&["-p", "core"], args].concat()).run()
 }
 
 /// `--bind-root /` makes `./etc/kubernetes` the node's `/etc/kubernetes`:

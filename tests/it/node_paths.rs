@@ -6,10 +6,7 @@ use crate::common::{self, Test};
 
 fn convert(compose: &str) -> common::Run {
     let dir = common::compose_dir(compose);
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert", "-p", "p"])
-        .run()
+    common::converting(dir.path(), &["-p", "p"]).run()
 }
 
 /// Fails on the old main: each became a writable hostPath with a warning.

@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{Run, Test, fixture, repo};
+use common::{Run, Test, fixture, helm, kubectl, repo, run_tool};
 
 const SEED: &str = "examples/seed/compose.yaml";
 use common::KUBE_VERSION;
@@ -31,10 +31,7 @@ fn fixtures() -> [String; 2] {
 
 /// `podlift convert -f FILE ARGS…`, asserted to succeed.
 fn convert(file: &str, args: &[&str]) -> Run {
-    Test::new()
-        .args(["convert", "-f", file])
-        .args(args)
-        .success()
+    common::convert_in(&repo(), &[&["-f", file], args].concat())
 }
 
 /// Objects in a canonical, order-insensitive form.
@@ -50,57 +47,7 @@ fn canonical(objects: &[Value]) -> Vec<String> {
 
 /// The documents of a YAML stream (comments such as helm's `# Source:` ignored).
 fn parse_stream(text: &str) -> Vec<Value> {
-    serde_saphyr::from_multiple::<Value>(text)
-        .unwrap_or_else(|e| panic!("not a YAML stream ({e}):\n{text}"))
-        .into_iter()
-        .filter(|v| !v.is_null())
-        .collect()
-}
-
-/// A tool the test cannot run without: `None` (and `SKIPPED` on stderr) when
-/// it is missing, a failure under `CI=true`.
-fn tool(program: &Path, probe: &[&str], why: &str) -> Option<PathBuf> {
-    let works = Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(program.to_path_buf());
-    }
-    common::skip(&format!("{} is not available: {why}", program.display()));
-    None
-}
-
-fn helm() -> Option<PathBuf> {
-    let path =
-        std::env::var_os("HELM").map_or_else(|| repo().join(".venv/bin/helm"), PathBuf::from);
-    tool(
-        &path,
-        &["version", "--short"],
-        "run scripts/install-helm.sh (or set HELM)",
-    )
-}
-
-fn kubectl() -> Option<PathBuf> {
-    tool(
-        Path::new("kubectl"),
-        &["version", "--client"],
-        "install kubectl to render Kustomize output",
-    )
-}
-
-/// Runs a tool and returns its stdout; fails the test with its stderr otherwise.
-fn run_tool(program: &Path, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} {} failed:\n{}{}",
-        program.display(),
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::documents(text)
 }
 
 /// Writes `format` output of `file` into a fresh directory; returns (tempdir, DIR).

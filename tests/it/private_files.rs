@@ -29,10 +29,8 @@ fn volumes(run: &Run) -> Vec<Value> {
 }
 
 fn convert(dir: &Path, home: &Path) -> Run {
-    Test::new()
-        .current_dir(dir)
+    common::converting(dir, &["-p", "p"])
         .env("HOME", home.to_str().unwrap())
-        .args(["convert", "-p", "p"])
         .run()
 }
 

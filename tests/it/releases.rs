@@ -7,19 +7,14 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Test, compose_dir};
+use common::compose_dir;
 use serde_json::Value;
 
 /// The objects of converting `text` with the defaults (`--strategy auto`).
 fn convert(text: &str, args: &[&str]) -> Vec<Value> {
     let dir = compose_dir(text);
     std::fs::write(dir.path().join("mongod.conf"), "storage: {}\n").unwrap();
-    Test::new()
-        .current_dir(dir.path())
-        .args(["convert"])
-        .args(args)
-        .success()
-        .objects()
+    common::convert_in(dir.path(), args).objects()
 }
 
 /// Each service's workload (Deployment) name.

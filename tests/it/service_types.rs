@@ -54,12 +54,12 @@ fn services(objects: &[Value]) -> BTreeMap<String, (String, Vec<i64>)> {
 
 fn convert(strategy: &str, type_: &str) -> (BTreeMap<String, (String, Vec<i64>)>, String) {
     let dir = common::compose_dir(COMPOSE);
-    let mut args = vec!["convert", "--strategy", strategy, "--service-type", type_];
+    let mut args = vec!["--strategy", strategy, "--service-type", type_];
     if strategy == "pod" {
         // admin and web both listen on 80, each on its own address.
         args.extend(["--allow-shared-port", "80"]);
     }
-    let run = Test::new().current_dir(dir.path()).args(args).success();
+    let run = common::convert_in(dir.path(), &args);
     (services(&run.objects()), run.stderr)
 }
 

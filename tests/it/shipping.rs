@@ -8,7 +8,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Test, compose_dir, repo};
+use common::{Test, compose_dir, helm};
 use serde_json::Value;
 
 const SEED: &str = "examples/seed/compose.yaml";
@@ -142,21 +142,6 @@ fn the_note_on_the_init_image_names_the_iptables_image() {
         "{}",
         run.stderr
     );
-}
-
-fn helm() -> Option<PathBuf> {
-    let path =
-        std::env::var_os("HELM").map_or_else(|| repo().join(".venv/bin/helm"), PathBuf::from);
-    let works = Command::new(&path)
-        .args(["version", "--short"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        Some(path)
-    } else {
-        common::skip("helm is not available: run scripts/install-helm.sh (or set HELM)");
-        None
-    }
 }
 
 /// Converts `file` into a chart in a new directory.

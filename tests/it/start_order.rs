@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{self, Run, Test, convert, repo};
+use crate::common::{self, Run, Test, convert, repo, run_tool, tool};
 
 const WAIT: &str = "podlift-wait";
 
@@ -521,31 +521,6 @@ fn the_wait_retries_until_the_peer_answers_and_gives_up_naming_it() {
 }
 
 // ---- every output format ----------------------------------------------------
-
-fn tool(program: &Path, probe: &[&str], why: &str) -> Option<PathBuf> {
-    let works = Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(program.to_path_buf());
-    }
-    common::skip(&format!("{} is not available: {why}", program.display()));
-    None
-}
-
-fn run_tool(program: &Path, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} {} failed:\n{}{}",
-        program.display(),
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 fn waits_in(text: &str) -> usize {
     common::objects_in(text)

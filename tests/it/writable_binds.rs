@@ -28,11 +28,7 @@ fn project(text: &str) -> tempfile::TempDir {
 }
 
 fn convert(dir: &Path, args: &[&str]) -> Run {
-    Test::new()
-        .current_dir(dir)
-        .args(["convert", "-p", "core"])
-        .args(args)
-        .run()
+    common::converting(dir, &[&["-p", "core"], args].concat()).run()
 }
 
 fn kinds<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -607,16 +603,7 @@ fn services_in_different_pods_each_get_their_own_volume() {
 
 /// Runs `kubernetes-validate --strict` on `file`.
 fn validate_file(validate: &Path, file: &Path, what: &str) {
-    let output = Command::new(validate)
-        .args(["--strict", "-k", "1.33.0", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::assert_valid_file_at(validate, file, what, common::KUBE_VERSION);
 }
 
 /// Whether `program ARGS` runs here.

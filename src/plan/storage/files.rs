@@ -10,14 +10,14 @@ use crate::model::service::Service;
 use crate::model::{FileKind, FileUse, Project};
 use crate::plan::names;
 use crate::plan::storage::{
-    ConfigMapPlan, KeyItem, MountPlan, SecretPlan, Storage, VolumeSource, key_of,
+    ConfigMapPlan, Holder, KeyItem, MountPlan, SecretPlan, Storage, key_of,
 };
 
 /// What a carried host file holds: text goes into a ConfigMap, the bytes of
 /// a private-looking file into a Secret.
 pub(super) trait Content: Clone + AsRef<[u8]> {
-    /// Whether the object is a Secret.
-    const SECRET: bool;
+    /// The kind of object that holds it.
+    const HOLDER: Holder;
 
     /// The name of the object that holds `data` (the files of `path`,
     /// mounted by `owner`): one that holds the same data already, or a new one.
@@ -31,7 +31,7 @@ pub(super) trait Content: Clone + AsRef<[u8]> {
 }
 
 impl Content for String {
-    const SECRET: bool = false;
+    const HOLDER: Holder = Holder::ConfigMap;
 
     fn object_for(
         storage: &mut Storage,
@@ -45,7 +45,7 @@ impl Content for String {
 }
 
 impl Content for Vec<u8> {
-    const SECRET: bool = true;
+    const HOLDER: Holder = Holder::Secret;
 
     fn object_for(
         storage: &mut Storage,
@@ -189,9 +189,13 @@ pub(super) fn plan_files(
             let key = key_of(name);
             let object_name = names::dns_label(&format!("{prefix}-{what}-{name}"), what);
             // A config whose file looks private is kept as a Secret.
-            let as_secret = is_secret || object.private.is_some();
+            let holder = if is_secret || object.private.is_some() {
+                Holder::Secret
+            } else {
+                Holder::ConfigMap
+            };
             if let Some(content) = &object.content {
-                if as_secret {
+                if holder == Holder::Secret {
                     if storage.object_names.insert(object_name.clone()) {
                         if let (Some(why), false) = (object.private, is_secret) {
                             diagnostics.push(
@@ -227,7 +231,7 @@ pub(super) fn plan_files(
                 }
             } else {
                 diagnostics.push(
-                    Diagnostic::warning("external-object", format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", if is_secret { "Secret" } else { "ConfigMap" }))
+                    Diagnostic::warning("external-object", format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", holder.kind()))
                         .at(object.name.span)
                         .help("create it in the namespace before applying the manifests"),
                 );
@@ -242,12 +246,7 @@ pub(super) fn plan_files(
                 })
                 .into_iter()
                 .collect();
-            let source = if as_secret {
-                VolumeSource::Secret(object_name.clone(), items)
-            } else {
-                VolumeSource::ConfigMap(object_name.clone(), items)
-            };
-            let volume = storage.volume(&object_name, source);
+            let volume = storage.volume(&object_name, holder.volume(object_name.clone(), items));
             let target = used.target.clone().map_or_else(
                 || {
                     if is_secret {

@@ -328,7 +328,7 @@ impl Mounts<'_> {
             );
         }
         let carried = Carried {
-            secret: V::SECRET,
+            holder: V::HOLDER,
             items: Vec::new(),
             files: vec![seed_file(&key, bind.modes, bind.path)],
             name,
@@ -356,7 +356,7 @@ impl Mounts<'_> {
             );
         }
         let carried = Carried {
-            secret: V::SECRET,
+            holder: V::HOLDER,
             items,
             files: seed,
             name,
@@ -503,11 +503,7 @@ fn copies<'a>(
     carried: &'a Carried,
     files: impl IntoIterator<Item = (Option<String>, usize)> + 'a,
 ) -> impl Iterator<Item = Copied> + 'a {
-    let kind = if carried.secret {
-        "Secret"
-    } else {
-        "ConfigMap"
-    };
+    let kind = carried.holder.kind();
     let (written, mount, name) = (bind.written, bind.mount, &carried.name);
     files.into_iter().map(move |(entry, size)| Copied {
         written: written.to_string(),

@@ -19,7 +19,7 @@ use crate::model::Project;
 use crate::model::volume::{BindChoice, MountSource};
 use crate::plan::storage::node::{NodeBind, node_bind};
 use crate::plan::storage::{
-    BindAs, ClaimPlan, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
+    BindAs, ClaimPlan, Holder, KeyItem, Seed, Storage, StorageOptions, VolumeSource,
 };
 use crate::source::Span;
 
@@ -107,8 +107,8 @@ pub(super) fn writable_volume(
 pub(super) struct Carried {
     /// Its name.
     pub(super) name: String,
-    /// A Secret, not a ConfigMap.
-    pub(super) secret: bool,
+    /// A ConfigMap or a Secret.
+    pub(super) holder: Holder,
     /// The `items` a read-only mount projects it with.
     pub(super) items: Vec<KeyItem>,
     /// The files the copy puts into a writable volume.
@@ -126,17 +126,11 @@ pub(super) fn carried_volume(
 ) -> String {
     let Carried {
         name,
-        secret,
+        holder,
         items,
         files,
     } = carried;
-    let source = |items| {
-        if secret {
-            VolumeSource::Secret(name.clone(), items)
-        } else {
-            VolumeSource::ConfigMap(name.clone(), items)
-        }
-    };
+    let source = |items| holder.volume(name.clone(), items);
     let storage = &mut *mounts.storage;
     if read_only && !storage.written_paths.contains(bind.path) {
         return storage.volume(&name, source(items));
