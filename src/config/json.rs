@@ -4,7 +4,6 @@ use serde_json::{Map, Value as Json};
 
 use crate::load::yaml::{Node, Value};
 use crate::model::read::{parse_bool, parse_float, parse_integer, string_value};
-use crate::model::units::parse_bytes;
 
 /// A scalar or tree as written: numbers as numbers, booleans as booleans.
 pub(super) fn plain(node: &Node) -> Json {
@@ -68,8 +67,7 @@ pub(super) fn bytes(node: &Node) -> Json {
     if node.scalar().is_some_and(|t| t.trim() == "-1") {
         return Json::String("-1".into());
     }
-    node.scalar()
-        .and_then(|t| parse_bytes(&t))
+    crate::model::read::parse_size(&node.value)
         .map_or_else(|| plain(node), |b| Json::String(b.to_string()))
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::source::Located;
 
@@ -63,8 +63,27 @@ pub(crate) fn read_key_values(
 ) -> Vec<Located<KeyValue>> {
     let mut out: Vec<Located<KeyValue>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for entry in reader.list_or_map(node, what, "=") {
-        let entry = Located::new(KeyValue::parse(&entry.value), entry.span);
+    // a mapping's key is the key whole, `=` and all (compose: `"a=b": c`
+    // is label `a=b`); only a list's entry is split
+    let entries: Vec<Located<KeyValue>> = match &node.value {
+        Value::Map(entries) => reader
+            .map_entries(entries, what)
+            .into_iter()
+            .map(|(key, value)| {
+                let entry = KeyValue {
+                    key: key.value,
+                    value: Some(value),
+                };
+                Located::new(entry, key.span)
+            })
+            .collect(),
+        _ => reader
+            .list_or_map(node, what, "=")
+            .into_iter()
+            .map(|entry| Located::new(KeyValue::parse(&entry.value), entry.span))
+            .collect(),
+    };
+    for entry in entries {
         match index.get(&entry.value.key).and_then(|&i| out.get_mut(i)) {
             Some(earlier) => *earlier = entry,
             None => {

@@ -152,28 +152,44 @@ impl Reader<'_> {
     pub fn list_or_map(&mut self, node: &Node, what: &str, sep: &str) -> Vec<Located<String>> {
         match &node.value {
             Value::Seq(_) => self.string_list(node, what),
-            Value::Map(entries) => entries
-                .iter()
-                .filter_map(|(k, v)| {
-                    let key = self.string(k, what)?;
-                    let value = match &v.value {
-                        Value::Null => String::new(),
-                        Value::Seq(items) => items
-                            .iter()
-                            .filter_map(Node::scalar)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        Value::Number(text) => number_text(text),
-                        _ => self.string(v, what)?.value,
-                    };
-                    Some(Located::new(format!("{}{sep}{value}", key.value), k.span))
-                })
+            Value::Map(entries) => self
+                .map_entries(entries, what)
+                .into_iter()
+                .map(|(key, value)| Located::new(format!("{}{sep}{value}", key.value), key.span))
                 .collect(),
             _ => {
                 self.type_error(node, what, "a list or a mapping");
                 Vec::new()
             }
         }
+    }
+
+    /// A mapping's entries as compose reads them into strings: each key with
+    /// its value (`null` is empty, a list's scalars joined with `,`, a
+    /// number as [`number_text`]), the key apart from the value, so that a
+    /// key holding the separator stays whole.
+    pub fn map_entries(
+        &mut self,
+        entries: &[(Node, Node)],
+        what: &str,
+    ) -> Vec<(Located<String>, String)> {
+        entries
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = self.string(k, what)?;
+                let value = match &v.value {
+                    Value::Null => String::new(),
+                    Value::Seq(items) => items
+                        .iter()
+                        .filter_map(Node::scalar)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    Value::Number(text) => number_text(text),
+                    _ => self.string(v, what)?.value,
+                };
+                Some((key, value))
+            })
+            .collect()
     }
 }
 
@@ -282,6 +298,20 @@ fn yaml_integer(text: &str) -> Option<i64> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+/// A byte size as Docker Compose v2 reads one (its `UnitBytes`): a YAML
+/// whole number as go-yaml reads it (`0x10` is 16, `010` is 8), a string
+/// as [`parse_bytes`](crate::model::units::parse_bytes). A YAML number
+/// with a fraction is none (compose silently drops it: no size at all), nor
+/// is a negative one.
+#[must_use]
+pub fn parse_size(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(text) => yaml_integer(text).and_then(|n| u64::try_from(n).ok()),
+        Value::String(text) => crate::model::units::parse_bytes(text),
+        Value::Null | Value::Bool(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
 /// A number with a fraction as Docker Compose v2 reads one: a YAML number
 /// (as [`parse_integer`] for whole ones), or a string Go's
 /// `strconv.ParseFloat` reads (`"0.5"`, `"1e1"`).
@@ -375,12 +405,14 @@ impl Reader<'_> {
 
     /// A byte size: a number, or a string such as `512m`.
     pub fn bytes(&mut self, node: &Node, what: &str) -> Option<u64> {
-        let parsed = match &node.value {
-            Value::String(text) | Value::Number(text) => crate::model::units::parse_bytes(text),
-            _ => None,
-        };
+        let parsed = parse_size(&node.value);
         if parsed.is_none() {
-            self.value_error(node, what, "a size", "write it like `512m` or `1g`");
+            self.value_error(
+                node,
+                what,
+                "a size",
+                "write it like `512m` or `1g`, or a whole number of bytes (compose drops a fraction)",
+            );
         }
         parsed
     }

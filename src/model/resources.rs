@@ -5,7 +5,6 @@ use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::{Reader, parse_float, parse_integer};
 use crate::model::service::Service;
-use crate::model::units::parse_bytes;
 use crate::source::Located;
 
 /// Resource requests and limits (`cpus` in millicores, memory in bytes).
@@ -237,10 +236,7 @@ pub(crate) fn check_requests_within_limits(body: &Node, reader: &mut Reader<'_>)
 
 fn bytes_of(value: &Value) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
-    match value {
-        Value::String(text) | Value::Number(text) => parse_bytes(text).map(|b| b as f64),
-        _ => None,
-    }
+    crate::model::read::parse_size(value).map(|b| b as f64)
 }
 
 /// Sets a resource that can be written in two places (`mem_limit` and

@@ -100,31 +100,60 @@ pub fn format_duration(duration: Duration) -> String {
     format!("{hours}h{}m{seconds_part}s", minutes % 60)
 }
 
-/// Parses a byte size: a number with an optional unit `b`, `k`/`kb`, `m`/`mb`,
-/// `g`/`gb` (powers of 1024, as docker reads them).
+/// Parses a byte size written as a string, as Docker Compose v2 reads one
+/// (go-units' `RAMInBytes`): a number as Go's `strconv.ParseFloat` reads it
+/// (`1.5`, `.5`, `+1`, `1e3`, `1_000`), then, right after it or after one
+/// space, an optional unit `b`, `k`, `m`, `g`, `t`, `p` (powers of 1024)
+/// with an optional `b` or `ib`, in any case; a fraction of a byte is cut.
+/// `None` for anything else, a negative size and one past `i64::MAX` bytes
+/// (a space before the number or after the unit is refused, as compose
+/// refuses it).
 #[must_use]
 pub fn parse_bytes(text: &str) -> Option<u64> {
-    let lower = text.trim().to_ascii_lowercase();
-    let split = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let (number, unit) = lower.split_at(split);
-    let value: f64 = number.parse().ok()?;
-    let factor: u64 = match unit.trim() {
+    // the number ends at the last digit, `.` or space
+    let end = text.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')?;
+    let (number, unit) = match text.get(end..=end) {
+        Some(" ") => (text.get(..end)?, text.get(end + 1..)?),
+        _ => (text.get(..=end)?, text.get(end + 1..)?),
+    };
+    let value = go_float(number)?;
+    let factor: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         "t" | "tb" | "tib" => 1 << 40,
+        "p" | "pb" | "pib" => 1 << 50,
         _ => return None,
     };
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let bytes = (value * factor as f64).round() as u64;
-    Some(bytes)
+    #[allow(clippy::cast_precision_loss)]
+    let bytes = value * factor as f64;
+    // 2^63: compose holds a size in an `i64`
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (0.0..9_223_372_036_854_775_808.0)
+        .contains(&bytes)
+        .then(|| bytes.trunc() as u64)
+}
+
+/// A finite decimal number as Go's `strconv.ParseFloat` reads it: an
+/// optional sign, digits with an optional fraction and exponent, `_` only
+/// between two digits. Go's hexadecimal form is not read.
+fn go_float(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let underscores_between_digits = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'_'
+            || (i > 0
+                && bytes.get(i - 1).is_some_and(u8::is_ascii_digit)
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'+' | b'-' | b'e' | b'E'));
+    if !underscores_between_digits || !plain || !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: f64 = text.replace('_', "").parse().ok()?;
+    value.is_finite().then_some(value)
 }
 
 /// Whether `text` is a Kubernetes quantity greater than zero, as a claim's
@@ -250,6 +279,34 @@ mod tests {
         assert_eq!(parse_bytes("1.5g"), Some(1_610_612_736));
         assert_eq!(parse_bytes("100000"), Some(100_000));
         assert_eq!(parse_bytes("lots"), None);
+    }
+
+    #[test]
+    fn bytes_read_as_go_units_reads_them() {
+        // checked against docker compose config v2.40.3
+        for (text, bytes) in [
+            ("1.9", 1),
+            ("0.7k", 716),
+            ("1e3", 1000),
+            ("1e3k", 1_024_000),
+            ("1_000", 1000),
+            ("+1g", 1 << 30),
+            (".5k", 512),
+            ("1.k", 1024),
+            ("1 g", 1 << 30),
+            ("1p", 1 << 50),
+            ("2PiB", 2 << 50),
+            ("1kB", 1024),
+            ("-0", 0),
+        ] {
+            assert_eq!(parse_bytes(text), Some(bytes), "{text}");
+        }
+        for text in [
+            " 1g", "1g ", "1  g", "0x10", "-1", "1kk", "1ibb", "1_", "_1", "1__0", "inf k", "nan",
+            "", "1e400", "1e19", "8192p", "1.2.3",
+        ] {
+            assert_eq!(parse_bytes(text), None, "{text}");
+        }
     }
 
     #[test]

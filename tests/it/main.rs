@@ -56,6 +56,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod red_config;
 mod refuse;
 mod releases;
 mod scalars;

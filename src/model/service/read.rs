@@ -240,8 +240,11 @@ impl Service {
                 pod.stop_grace_period = reader.duration(value, "stop_grace_period");
             }
             "shm_size" => {
-                self.shm_size =
-                    read_bytes(value, "shm_size", reader).map(|b| Located::new(b, value.span));
+                // `0` (or under a byte) is no size, as compose reads it:
+                // the runtime's own /dev/shm
+                self.shm_size = read_bytes(value, "shm_size", reader)
+                    .filter(|b| *b > 0)
+                    .map(|b| Located::new(b, value.span));
             }
             _ => return false,
         }

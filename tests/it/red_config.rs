@@ -1,0 +1,114 @@
+//! Red-team round 7, `podlift config` against Docker Compose v2.40.3: each
+//! test is a disagreement found by hand with the oracle binary
+//! (`docker-compose config --format json`), whose output is the expected
+//! value.
+
+use crate::common;
+
+use common::{Test, compose_dir};
+use serde_json::{Value, json};
+
+fn config(compose: &str) -> Value {
+    let dir = compose_dir(compose);
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .success();
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn a_mapping_key_holding_an_equals_sign_stays_the_key() {
+    // podlift b688355 joined each entry into `KEY=VALUE` and split it again
+    // at the first `=`: `"=x": y` printed as `"": x=y` (a key compose then
+    // refuses when it reads the output back) and `"a=b": c` as `a: b=c`
+    let out = config(
+        "services:
+  a:
+    image: a
+    labels: {\"a=b\": c, \"=x\": y}
+    annotations: {\"k=v\": w}
+    sysctls: {\"net.x=1\": 2}
+",
+    );
+    let a = &out["services"]["a"];
+    assert_eq!(a["labels"], json!({"a=b": "c", "=x": "y"}));
+    assert_eq!(a["annotations"], json!({"k=v": "w"}));
+    assert_eq!(a["sysctls"], json!({"net.x=1": "2"}));
+}
+
+/// `shm_size` and `mem_limit` of `service` under spelling `size`, as
+/// `config` prints them, or `None` when `config` refuses the file.
+fn sizes(size: &str) -> Option<(Value, Value)> {
+    let dir = compose_dir(&format!(
+        "services:\n  a:\n    image: a\n    shm_size: {size}\n    mem_limit: {size}\n"
+    ));
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .run();
+    if run.code != 0 {
+        return None;
+    }
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    let a = &out["services"]["a"];
+    Some((a["shm_size"].clone(), a["mem_limit"].clone()))
+}
+
+#[test]
+fn byte_sizes_read_as_compose_reads_them() {
+    // compose (go-units' RAMInBytes) cuts a fraction of a byte, reads the
+    // number with Go's ParseFloat and knows `p`; a YAML whole number is
+    // read as go-yaml reads it. podlift b688355 rounded (`"1.9"` was 2
+    // bytes), refused `"1e3"`, `"1_000"`, `"+1g"`, `1p` and `0x10`, read
+    // `010` as ten and 9223372036854775807 through a float (…808).
+    for (size, bytes) in [
+        ("\"1.9\"", "1"),
+        ("\"0.7k\"", "716"),
+        ("\"1e3\"", "1000"),
+        ("\"1e3k\"", "1024000"),
+        ("\"1_000\"", "1000"),
+        ("\"+1g\"", "1073741824"),
+        ("1p", "1125899906842624"),
+        ("1PiB", "1125899906842624"),
+        ("0x10", "16"),
+        ("010", "8"),
+        ("1_000", "1000"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("\"1 g\"", "1073741824"),
+        ("1.5g", "1610612736"),
+    ] {
+        let (shm, mem) = sizes(size).unwrap_or_else(|| panic!("{size} refused"));
+        assert_eq!(shm, json!(bytes), "{size}");
+        assert_eq!(mem, json!(bytes), "{size}");
+    }
+}
+
+#[test]
+fn a_byte_size_compose_cannot_read_is_refused() {
+    // compose refuses a space before the number, after the unit or two
+    // between them; it drops a YAML number with a fraction without a word
+    // (podlift refuses it rather than lose a limit the file states)
+    for size in [
+        "\" 1g\"", "\"1g \"", "\"1  g\"", "\"0x10\"", "1.5", "1e3", "\"1kk\"",
+    ] {
+        assert_eq!(sizes(size), None, "{size}");
+    }
+}
+
+#[test]
+fn a_zero_shm_size_is_no_shm_size() {
+    // compose leaves `shm_size: 0` (and a size under a byte) out: the
+    // container gets Docker's /dev/shm. podlift b688355 mounted a memory
+    // emptyDir with `sizeLimit: "0"` (no limit at all) at /dev/shm
+    for size in ["0", "\"0\"", "\"0.5\""] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: a\n    shm_size: {size}\n"
+        ));
+        let run = Test::new()
+            .args(["convert", "--format", "json"])
+            .current_dir(dir.path())
+            .success();
+        assert!(!run.stdout.contains("/dev/shm"), "{size}: {}", run.stdout);
+    }
+}
