@@ -189,8 +189,9 @@ pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<Healt
                 setting.start_interval = duration(reader).or(setting.start_interval);
             }
             "retries" => {
-                if let Some(retries) = reader.integer(value, "healthcheck.retries", 0) {
-                    setting.retries = Some(u64::try_from(retries.value).unwrap_or_default());
+                // compose's `uint64`: up to u64::MAX, nothing below zero
+                if let Some(retries) = reader.count(value, "healthcheck.retries") {
+                    setting.retries = Some(retries.value);
                 }
             }
             "disable" => {

@@ -298,6 +298,34 @@ fn yaml_integer(text: &str) -> Option<i64> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+/// A count as Docker Compose v2 reads one into a `uint64`: a YAML number
+/// as [`parse_integer`] reads it and up to `u64::MAX` (a fraction cut),
+/// a string as Go's `strconv.Atoi`; nothing below zero (`-0.5` neither).
+#[must_use]
+pub fn parse_count(value: &Value) -> Option<u64> {
+    let Value::Number(text) = value else {
+        return parse_integer(value).and_then(|n| u64::try_from(n).ok());
+    };
+    let clean = text.replace('_', "");
+    // hexadecimal and octal are not floats: their sign is checked below
+    let float = clean.parse::<f64>().ok().filter(|f| f.is_finite());
+    if float.is_some_and(|f| f < 0.0) {
+        return None;
+    }
+    if let Some(n) = parse_integer(value) {
+        return u64::try_from(n).ok();
+    }
+    // past `i64::MAX`: a whole number, or a float below 2^64
+    let unsigned = clean.strip_prefix('+').unwrap_or(&clean);
+    if unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        return unsigned.parse().ok();
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    float
+        .filter(|f| *f < 18_446_744_073_709_551_616.0)
+        .map(|f| f.trunc() as u64)
+}
+
 /// A byte size as Docker Compose v2 reads one (its `UnitBytes`): a YAML
 /// whole number as go-yaml reads it (`0x10` is 16, `010` is 8), a string
 /// as [`parse_bytes`](crate::model::units::parse_bytes). A YAML number
@@ -384,6 +412,22 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// A count compose reads into a `uint64` (`healthcheck.retries`), read
+    /// as [`parse_count`]; anything else is an error.
+    pub fn count(&mut self, node: &Node, what: &str) -> Option<Located<u64>> {
+        let parsed = parse_count(&node.value);
+        if parsed.is_none() {
+            let negative = parse_float(&node.value).is_some_and(|f| f < 0.0);
+            let expected = if negative {
+                "a whole number of at least 0"
+            } else {
+                "a whole number"
+            };
+            self.value_error(node, what, expected, "write a number such as `3`");
+        }
+        parsed.map(|n| Located::new(n, node.span))
     }
 
     /// A duration: a string such as `1m30s` (compose refuses a bare number).

@@ -112,3 +112,51 @@ fn a_zero_shm_size_is_no_shm_size() {
         assert!(!run.stdout.contains("/dev/shm"), "{size}: {}", run.stdout);
     }
 }
+
+/// `healthcheck.retries` of `service` under spelling `retries`, as `config`
+/// prints it, or `None` when `config` refuses the file.
+fn retries(retries: &str) -> Option<Value> {
+    let dir = compose_dir(&format!(
+        "services:\n  a:\n    image: a\n    healthcheck: {{test: [CMD, \"true\"], retries: {retries}}}\n"
+    ));
+    let run = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .run();
+    if run.code != 0 {
+        return None;
+    }
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    Some(out["services"]["a"]["healthcheck"]["retries"].clone())
+}
+
+#[test]
+fn retries_take_what_compose_s_uint64_takes() {
+    // compose reads `retries` into a uint64: podlift b688355 refused a
+    // count past i64::MAX (…807) and took `-0.5` as 0
+    for (written, count) in [
+        (
+            "18446744073709551615",
+            json!(18_446_744_073_709_551_615_u64),
+        ),
+        ("9223372036854775808", json!(9_223_372_036_854_775_808_u64)),
+        ("1e19", json!(10_000_000_000_000_000_000_u64)),
+        ("0x10", json!(16)),
+        ("010", json!(8)),
+        ("1.5", json!(1)),
+        ("-0", json!(0)),
+        ("\"5\"", json!(5)),
+    ] {
+        assert_eq!(retries(written), Some(count), "{written}");
+    }
+    for written in [
+        "-0.5",
+        "-1",
+        "\"-1\"",
+        "18446744073709551616",
+        "\"0x10\"",
+        "\"1.5\"",
+    ] {
+        assert_eq!(retries(written), None, "{written}");
+    }
+}
