@@ -6,7 +6,8 @@ use std::time::Duration;
 /// Parses a compose duration as Docker Compose v2 does (Go's
 /// `time.ParseDuration` plus `d` and `w`): `0`, or a sequence of
 /// `<number><unit>` with units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, `w`.
-/// A bare number other than `0` is not a duration; nor is a negative one.
+/// A bare number other than `0` is not a duration; nor is a negative one,
+/// nor one past Go's `i64` nanoseconds (`2562048h`).
 #[must_use]
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let rest = text.strip_prefix('+').unwrap_or(text);
@@ -58,7 +59,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         total = total.checked_add(Duration::from_nanos(nanos))?;
         rest = next;
     }
-    Some(total)
+    // Go holds a duration in i64 nanoseconds: past that it is invalid
+    (total.as_nanos() <= u128::from(i64::MAX.unsigned_abs())).then_some(total)
 }
 
 /// A duration as Go's `time.Duration.String()` writes it (`1m30s`,
@@ -232,6 +234,11 @@ mod tests {
         assert_eq!(parse_duration("1w"), Some(Duration::from_hours(168)));
         assert_eq!(parse_duration("1S"), None);
         assert_eq!(parse_duration("-1s"), None);
+        assert_eq!(parse_duration("2562048h"), None);
+        assert_eq!(
+            parse_duration("9223372036854775807ns"),
+            Some(Duration::from_nanos(9_223_372_036_854_775_807))
+        );
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration(""), None);
     }

@@ -160,3 +160,32 @@ fn retries_take_what_compose_s_uint64_takes() {
         assert_eq!(retries(written), None, "{written}");
     }
 }
+
+#[test]
+fn a_duration_past_go_s_int64_nanoseconds_is_refused() {
+    // compose holds a duration in Go's int64 nanoseconds: `2562048h` is
+    // "time: invalid duration"; podlift b688355 accepted and printed it
+    for (key, duration) in [
+        ("stop_grace_period", "2562048h"),
+        (
+            "healthcheck",
+            "{test: [CMD, x], interval: 9223372036854775808ns}",
+        ),
+        ("healthcheck", "{test: [CMD, x], start_interval: 106752d}"),
+    ] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: a\n    {key}: {duration}\n"
+        ));
+        let run = Test::new()
+            .args(["config", "--format", "json"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(run.stderr.contains("must be a duration"), "{}", run.stderr);
+    }
+    let out =
+        config("services:\n  a:\n    image: a\n    stop_grace_period: 9223372036854775807ns\n");
+    assert_eq!(
+        out["services"]["a"]["stop_grace_period"],
+        "2562047h47m16.854775807s"
+    );
+}
