@@ -45,6 +45,7 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
+use crate::model::read::string_value;
 use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
@@ -179,7 +180,10 @@ impl Canon<'_> {
             let canonical = match key.as_str() {
                 "extra_hosts" => extra_hosts(value),
                 "tmpfs" => one_or_list(value),
-                "expose" => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
+                // a number as compose reads it: `0x50` is port 80
+                "expose" => list_of(value, |n| {
+                    string_value(n).map_or_else(|| plain(n), Json::String)
+                }),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),
                 "secrets" => file_uses(value, true, &mut used.secrets),

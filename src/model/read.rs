@@ -77,7 +77,7 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// A list of scalars.
+    /// A list of scalars, a number as compose reads it ([`string_value`]).
     pub fn string_list(&mut self, node: &Node, what: &str) -> Vec<Located<String>> {
         let Some(items) = node.as_seq() else {
             self.type_error(node, what, "a list of strings");
@@ -85,7 +85,8 @@ impl Reader<'_> {
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            match item.scalar() {
+            // a YAML number is the number compose reads (`0x10` is `16`)
+            match string_value(item) {
                 Some(text) => out.push(Located::new(text, item.span)),
                 None => self.type_error(item, &format!("{what} item"), "a string"),
             }

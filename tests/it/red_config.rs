@@ -189,3 +189,25 @@ fn a_duration_past_go_s_int64_nanoseconds_is_refused() {
         "2562047h47m16.854775807s"
     );
 }
+
+#[test]
+fn a_number_in_a_list_of_strings_is_the_number_compose_reads() {
+    // compose reads `group_add: [0x10, 010]` as groups 16 and 8 (go-yaml's
+    // numbers, printed in decimal); podlift b688355 printed them as
+    // written and converted `010` to group 10 and `0x10` to no group
+    let out = config(
+        "services:\n  a:\n    image: a\n    group_add: [0x10, 010, 1_000, \"010\", wheel]\n    expose: [0x50]\n",
+    );
+    let a = &out["services"]["a"];
+    assert_eq!(a["group_add"], json!(["16", "8", "1000", "010", "wheel"]));
+    assert_eq!(a["expose"], json!(["80"]));
+    let dir = compose_dir("services:\n  a:\n    image: a\n    group_add: [0x10, 010]\n");
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    assert_eq!(
+        run.pod_spec()["securityContext"]["supplementalGroups"],
+        json!([8, 16])
+    );
+}

@@ -17,7 +17,9 @@ Inputs:
     and odd input (class Odd): unknown keys where compose's schema closes a
     mapping and where it does not, valid and invalid templates in `.env`,
     empty or odd parts in the short syntaxes of ports, volumes, networks
-    and devices.
+    and devices; and the keys `config` prints from the model (class Typed:
+    healthcheck durations and retries, namespaces, platform, group_add,
+    shm_size) in odd spellings, through `extends` and an override file.
 
 Accept/reject must agree. On accepted input, `podlift convert` must also put
 into each container the image, environment, command, entrypoint and ports
@@ -322,6 +324,11 @@ class Gen:
         # the other cases stay what they were
         odd = Odd(random.Random(f"odd-{index}"))
         lines += odd.service()
+        # the keys printed from the model since round 7, from a generator of
+        # its own so that the other cases stay what they were
+        typed = Typed(random.Random(f"typed-{index}"))
+        typed_lines = typed.service()
+        lines += typed_lines
         lines += ["networks:", "  front: {}", "  back:", "    internal: " + self.boolean(),
                   "    ipam: {config: [{subnet: 172.28.0.0/16}]}", "volumes:", "  data: {}",
                   "secrets:", "  token: {environment: A}", "configs:", "  conf: {content: hello}"]
@@ -339,9 +346,13 @@ class Gen:
                         "    environment: [OVERRIDDEN=yes]", f"    privileged: {self.boolean()}"]
             (directory / "override.yaml").write_text("\n".join(override) + "\n")
             files.append(directory / "override.yaml")
+        typed_override = typed.override() if typed_lines else ""
+        if typed_override:
+            (directory / "typed.yaml").write_text(typed_override)
+            files.append(directory / "typed.yaml")
         if r.random() < 0.3 or dotenv:
             (directory / ".env").write_text("A=from-dotenv\nTAG=2\nR=4\n" + dotenv)
-        env = {"A": "a", "EMPTY": "", "T": "yes", "F": "Off", "DUR": "20s", "CPUS": "1"}
+        env = {"A": "a", "EMPTY": "", "T": "yes", "F": "Off", "DUR": "20s", "CPUS": "1", "R": "7", "SHM": "2g"}
         args = []
         if r.random() < 0.3:
             args = ["--profile", self.pick(["debug", "ops"])]
@@ -432,6 +443,79 @@ class Odd:
     def dotenv(self) -> str:
         r = self.rng
         return r.choice(self.DOTENV) + "\n" if r.random() < 0.25 else ""
+
+
+class Typed:
+    """The keys `config` prints from the model since round 7 (issue 28):
+    `healthcheck`'s durations and `retries`, `pid`/`ipc`/`uts`/
+    `userns_mode`, `platform`, `group_add`, `shm_size`, in odd spellings
+    (durations such as `1m30s`/`0s`/`1d`/`.5s`, counts past i64, sizes
+    such as `1e3k`/`"1.9"`/`010`/`0x10`), through interpolation, and merged:
+    `extends` and an override file that set some of the healthcheck's
+    fields over a base's. Each case gets one service `typed` (sometimes
+    none) and sometimes `typed-ext` and a file `typed.yaml` after the others."""
+
+    DURATIONS = ["1m30s", "0s", "1h", '"0"', "1d", ".5s", "5.s", "1h1h", "100ms10ns", "1.0000000001s",
+                 "2562047h", "1w", "${DUR}", "${UNSET:-90s}", "0.1d", "1us", "1µs", "+1s", "3m0.5s"]
+    RETRIES = ["0", "3", '"5"', "0x10", "010", "1.5", "-0", "0o17", "1_000", "18446744073709551615",
+               "9223372036854775808", "1e19", "${R}", '"+5"']
+    SIZES = ["1g", "1GB", "0", '"0"', '"1024"', "1024", '"1.9"', '"0.7k"', '"1e3k"', "1p", "0x10", "010",
+             "1_000", "9223372036854775807", '"1 g"', "1.5g", '"+1g"', "1kib", "${SHM:-64m}", '"0.5"']
+    NAMESPACES = [("pid", ["host", '""', '"service:other"', '"container:x"', "private"]),
+                  ("ipc", ["host", "shareable", "private", "none", '"service:other"', '""']),
+                  ("uts", ["host", '""']),
+                  ("userns_mode", ["host", '""', "keep-id"])]
+    OTHER = [("platform", ["linux/amd64", "linux/arm64/v8", '""', "${PLATFORM:-linux/386}"]),
+             ("group_add", ["[mail]", '["1000"]', "[44, video]", "[0x10, 010]", "[]", '["${A}"]'])]
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def healthcheck(self, fields: int) -> str:
+        r = self.rng
+        parts = []
+        if r.random() < 0.8:
+            parts.append(r.choice(["test: [CMD, \"true\"]", "test: curl -f x", "test: [CMD-SHELL, a, b]", "test: [NONE]"]))
+        keys = ["interval", "timeout", "start_period", "start_interval", "retries"]
+        for key in r.sample(keys, min(fields, len(keys))):
+            parts.append(f"{key}: {r.choice(self.RETRIES if key == 'retries' else self.DURATIONS)}")
+        if r.random() < 0.1:
+            parts.append("disable: " + r.choice(["true", "false"]))
+        return "{" + ", ".join(parts) + "}"
+
+    def service(self) -> list[str]:
+        r = self.rng
+        if r.random() < 0.2:
+            return []
+        lines = ["  typed:", "    image: busybox"]
+        if r.random() < 0.8:
+            lines.append(f"    healthcheck: {self.healthcheck(r.randrange(1, 6))}")
+        if r.random() < 0.6:
+            lines.append(f"    shm_size: {r.choice(self.SIZES)}")
+        for key, spellings in r.sample(self.NAMESPACES + self.OTHER, r.randrange(0, 4)):
+            lines.append(f"    {key}: {r.choice(spellings)}")
+        if r.random() < 0.3:
+            lines += ["  typed-ext:", "    extends: {service: typed}"]
+            if r.random() < 0.7:
+                lines.append(f"    healthcheck: {self.healthcheck(r.randrange(1, 3))}")
+            if r.random() < 0.4:
+                lines.append(f"    shm_size: {r.choice(self.SIZES)}")
+        return lines
+
+    def override(self) -> str:
+        """A file merged after the others over `typed`, or ""."""
+        r = self.rng
+        if r.random() < 0.7:
+            return ""
+        lines = ["services:", "  typed:"]
+        if r.random() < 0.8:
+            lines.append(f"    healthcheck: {self.healthcheck(r.randrange(1, 3))}")
+        if r.random() < 0.5:
+            lines.append(f"    shm_size: {r.choice(self.SIZES)}")
+        if r.random() < 0.3:
+            key, spellings = r.choice(self.NAMESPACES + self.OTHER)
+            lines.append(f"    {key}: {r.choice(spellings)}")
+        return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- running
