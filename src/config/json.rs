@@ -28,6 +28,13 @@ pub(super) fn number(text: &str) -> Json {
     if let Some(i) = parse_integer(&value).filter(|_| !text.contains(['.', 'e', 'E'])) {
         return Json::from(i);
     }
+    // past `i64::MAX`, go-yaml reads a whole number as a `uint64`
+    let digits = text.strip_prefix('+').unwrap_or(text).replace('_', "");
+    if digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(u) = digits.parse::<u64>()
+    {
+        return Json::from(u);
+    }
     parse_float(&value)
         .and_then(serde_json::Number::from_f64)
         .map_or_else(|| Json::String(text.to_string()), Json::Number)

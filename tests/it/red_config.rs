@@ -211,3 +211,27 @@ fn a_number_in_a_list_of_strings_is_the_number_compose_reads() {
         json!([8, 16])
     );
 }
+
+#[test]
+fn a_whole_number_past_i64_stays_whole_in_an_extension() {
+    // go-yaml reads 9223372036854775808 as a uint64 and compose prints it
+    // so; podlift b688355 printed 9.223372036854776e+18 (another number
+    // when read back)
+    let out = config(
+        "x-a: {big: 9223372036854775808, max: 18446744073709551615, past: 18446744073709551616}\nservices:\n  a:\n    image: a\n",
+    );
+    assert_eq!(out["x-a"]["big"], json!(9_223_372_036_854_775_808_u64));
+    assert_eq!(out["x-a"]["max"], json!(18_446_744_073_709_551_615_u64));
+    // past u64 it is a float, as go-yaml reads it
+    assert_eq!(out["x-a"]["past"], json!(1.844_674_407_370_955_2e19));
+    let dir = compose_dir("x-a: {big: 9223372036854775808}\nservices:\n  a:\n    image: a\n");
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .success();
+    assert!(
+        run.stdout.contains("big: 9223372036854775808\n"),
+        "{}",
+        run.stdout
+    );
+}
