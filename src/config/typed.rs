@@ -2,7 +2,7 @@
 //! the loaded nodes: `environment` (with `env_file`'s), `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
-//! `network_mode`/`ipc`/`pid: service:NAME` and `volumes_from`.
+//! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
 
 use serde_json::{Map, Value as Json};
 
@@ -273,7 +273,8 @@ fn implied(service: &Service) -> Vec<(String, bool)> {
     {
         implied.push((target.clone(), true));
     }
-    for mode in [&service.namespaces.ipc, &service.namespaces.pid]
+    let namespaces = &service.namespaces;
+    for mode in [&namespaces.ipc, &namespaces.pid, &namespaces.uts]
         .into_iter()
         .flatten()
     {

@@ -391,7 +391,7 @@ fn needs(body: &Node) -> Vec<Need> {
             }
         }
     }
-    for key in ["network_mode", "ipc", "pid"] {
+    for key in ["network_mode", "ipc", "pid", "uts"] {
         if let Some(node) = body.get(key)
             && let Some(target) = mode_target(node)
         {
@@ -435,14 +435,14 @@ fn drop_dependencies(body: &mut Node, drop: impl Fn(&str, bool) -> bool) {
 }
 
 /// Removes the `links`, `volumes_from` entries and the
-/// `network_mode`/`ipc`/`pid` keys that name an excluded service.
+/// `network_mode`/`ipc`/`pid`/`uts` keys that name an excluded service.
 fn drop_shared(body: &mut Node, excluded: &HashSet<&str>) {
     let Value::Map(keys) = &mut body.value else {
         return;
     };
     let out = |target: Option<String>| target.is_some_and(|t| excluded.contains(t.as_str()));
     keys.retain(|(key, value)| match key.as_str() {
-        Some("network_mode" | "ipc" | "pid") => !out(mode_target(value)),
+        Some("network_mode" | "ipc" | "pid" | "uts") => !out(mode_target(value)),
         _ => true,
     });
     for (key, value) in keys.iter_mut() {

@@ -256,14 +256,16 @@ pub fn note_split(
     }
 }
 
-/// `pid: service:X` and `ipc: service:X` name a service of the project, as
-/// compose requires (it counts X as a dependency); `container:X` outside the
-/// project is valid compose, but no such container exists in the cluster.
+/// `pid: service:X`, `ipc: service:X` and `uts: service:X` name a service
+/// of the project, as compose requires (it counts X as a dependency);
+/// `container:X` outside the project is valid compose, but no such
+/// container exists in the cluster.
 pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
     for service in &project.services {
         for (key, mode) in [
             ("pid", &service.namespaces.pid),
             ("ipc", &service.namespaces.ipc),
+            ("uts", &service.namespaces.uts),
         ] {
             let Some(mode) = mode else { continue };
             if let NamespaceMode::Container(target) = &mode.value

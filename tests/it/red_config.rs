@@ -235,3 +235,31 @@ fn a_whole_number_past_i64_stays_whole_in_an_extension() {
         run.stdout
     );
 }
+
+#[test]
+fn uts_service_is_a_dependency_as_pid_and_ipc_are() {
+    // compose v2.40.3 counts `uts: service:X` as a dependency (restart:
+    // true) and refuses an X that is no service; podlift b688355 printed
+    // no `depends_on`, accepted `service:nosuch` and left X out of
+    // `config a`
+    let compose = "services:\n  a:\n    image: a\n    uts: \"service:b\"\n  b:\n    image: b\n  c:\n    image: c\n";
+    let out = config(compose);
+    assert_eq!(
+        out["services"]["a"]["depends_on"],
+        json!({"b": {"condition": "service_started", "restart": true, "required": true}})
+    );
+    let dir = compose_dir(compose);
+    let run = Test::new()
+        .args(["config", "--format", "json", "a"])
+        .current_dir(dir.path())
+        .success();
+    let selected: Value = serde_json::from_str(&run.stdout).unwrap();
+    let names: Vec<&String> = selected["services"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["a", "b"]);
+    let dir = compose_dir("services:\n  a:\n    image: a\n    uts: \"service:nosuch\"\n");
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(run.stderr.contains("depends-on-unknown"), "{}", run.stderr);
+}

@@ -463,7 +463,7 @@ class Typed:
              "1_000", "9223372036854775807", '"1 g"', "1.5g", '"+1g"', "1kib", "${SHM:-64m}", '"0.5"']
     NAMESPACES = [("pid", ["host", '""', '"service:other"', '"container:x"', "private"]),
                   ("ipc", ["host", "shareable", "private", "none", '"service:other"', '""']),
-                  ("uts", ["host", '""']),
+                  ("uts", ["host", '""', '"service:other"']),
                   ("userns_mode", ["host", '""', "keep-id"])]
     OTHER = [("platform", ["linux/amd64", "linux/arm64/v8", '""', "${PLATFORM:-linux/386}"]),
              ("group_add", ["[mail]", '["1000"]', "[44, video]", "[0x10, 010]", "[]", '["${A}"]'])]
