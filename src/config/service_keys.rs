@@ -167,6 +167,8 @@ pub(super) fn healthcheck(node: &Node) -> Json {
                     Json::String("CMD-SHELL".into()),
                     Json::String(text.clone()),
                 ]),
+                // compose leaves out an empty one: no test
+                Value::Seq(items) if items.is_empty() => return None,
                 _ => list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String)),
             },
             "disable" => match boolean(value) {

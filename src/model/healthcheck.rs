@@ -180,7 +180,7 @@ pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<Healt
             "test" => match read_test(value, reader) {
                 Test::Run(test) => setting.test = Some(test),
                 Test::None => setting.disabled = true,
-                Test::Invalid => {}
+                Test::Empty | Test::Invalid => {}
             },
             "interval" => setting.interval = duration(reader).or(setting.interval),
             "timeout" => setting.timeout = duration(reader).or(setting.timeout),
@@ -212,6 +212,8 @@ enum Test {
     Run(HealthTest),
     /// `["NONE"]`: no check.
     None,
+    /// `[]`: no test written (compose: the image's, if any).
+    Empty,
     /// Not readable (an error was reported).
     Invalid,
 }
@@ -231,6 +233,7 @@ fn read_test(node: &Node, reader: &mut Reader<'_>) -> Test {
                     Test::Run(HealthTest::Shell(rest.join(" ")))
                 }
                 Some((kind, _)) if kind == "NONE" => Test::None,
+                None => Test::Empty,
                 _ => {
                     reader.diagnostics.push(
                         Diagnostic::error("healthcheck-invalid", "`healthcheck.test` must start with `CMD`, `CMD-SHELL` or `NONE`")

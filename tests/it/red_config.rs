@@ -263,3 +263,15 @@ fn uts_service_is_a_dependency_as_pid_and_ipc_are() {
         .failure(1);
     assert!(run.stderr.contains("depends-on-unknown"), "{}", run.stderr);
 }
+
+#[test]
+fn an_empty_healthcheck_test_is_no_test() {
+    // compose v2.40.3 reads `test: []` as no test (the image's check runs)
+    // and leaves it out; podlift b688355 refused it ("must start with
+    // `CMD`")
+    let out = config("services:\n  a:\n    image: a\n    healthcheck: {test: [], interval: 5s}\n");
+    assert_eq!(
+        out["services"]["a"]["healthcheck"],
+        json!({"interval": "5s"})
+    );
+}
