@@ -193,6 +193,7 @@ pub fn load(
         return None;
     }
     let mut root = merged?;
+    merge::unique_volumes(&mut root);
     let active = if options.profiles.is_empty() {
         dotenv_profiles
     } else {

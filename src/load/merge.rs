@@ -40,6 +40,59 @@ pub fn merge_service(base: Node, over: Node, tags: &Tags, diagnostics: &mut Diag
     Merger { tags, diagnostics }.merge(base, over, &mut path)
 }
 
+/// Keeps one `volumes` entry per container path in each service, as compose
+/// does within one file as between files: a later entry replaces an earlier
+/// one at its place (two mounts at one path would make Kubernetes refuse
+/// the Pod).
+pub fn unique_volumes(root: &mut Node) {
+    let Value::Map(entries) = &mut root.value else {
+        return;
+    };
+    let Some(Value::Map(services)) = entries
+        .iter_mut()
+        .find(|(k, _)| k.as_str() == Some("services"))
+        .map(|(_, v)| &mut v.value)
+    else {
+        return;
+    };
+    for (_, service) in services.iter_mut() {
+        let Value::Map(keys) = &mut service.value else {
+            continue;
+        };
+        let Some((_, volumes)) = keys.iter_mut().find(|(k, _)| k.as_str() == Some("volumes"))
+        else {
+            continue;
+        };
+        let Value::Seq(items) = &mut volumes.value else {
+            continue;
+        };
+        let mut kept: Vec<Node> = Vec::with_capacity(items.len());
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for item in std::mem::take(items) {
+            // an entry compose refuses (`:/d`, an empty section) stays, for
+            // the model to refuse: compose checks each before keeping one
+            let refused = item
+                .as_str()
+                .is_some_and(|text| text.split(':').any(str::is_empty));
+            let key = item_key(&item, Some(UniqueKey::VolumeTarget)).filter(|_| !refused);
+            match key
+                .as_ref()
+                .and_then(|k| at.get(k))
+                .and_then(|&i| kept.get_mut(i))
+            {
+                Some(slot) => *slot = item,
+                None => {
+                    if let Some(key) = key {
+                        at.insert(key, kept.len());
+                    }
+                    kept.push(item);
+                }
+            }
+        }
+        *items = kept;
+    }
+}
+
 /// Removes every value tagged `!reset` (in a file nothing is merged into).
 pub fn strip_resets(node: &mut Node, tags: &Tags) {
     if tags.is_empty() {

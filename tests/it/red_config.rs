@@ -275,3 +275,39 @@ fn an_empty_healthcheck_test_is_no_test() {
         json!({"interval": "5s"})
     );
 }
+
+#[test]
+fn two_volumes_at_one_path_are_one_as_compose_keeps_one() {
+    // compose v2.40.3 keeps one `volumes` entry per container path within a
+    // file too (a later one replaces an earlier one at its place); podlift
+    // b688355 kept both and convert wrote two volumeMounts at `/data`, which
+    // the API server refuses ("must be unique")
+    let compose = "services:\n  a:\n    image: a\n    volumes: [\"vol:/data\", /cache, /data, /cache]\nvolumes:\n  vol: {}\n";
+    let out = config(compose);
+    assert_eq!(
+        out["services"]["a"]["volumes"],
+        json!([{"type": "volume", "target": "/data", "volume": {}}, {"type": "volume", "target": "/cache", "volume": {}}])
+    );
+    let dir = compose_dir(compose);
+    let run = Test::new()
+        .args(["convert"])
+        .current_dir(dir.path())
+        .success();
+    let mounts = run.pod_spec()["containers"][0]["volumeMounts"].clone();
+    let paths: Vec<&str> = mounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert_eq!(paths, ["/data", "/cache"]);
+    // compose checks each entry before it keeps one: a refused one is no
+    // less refused for a later entry at its path
+    let dir = compose_dir(
+        "services:\n  a:\n    image: a\n    volumes: [\":/data:ro\", \"vol:/data\"]\nvolumes:\n  vol: {}\n",
+    );
+    Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+}
