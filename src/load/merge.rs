@@ -43,7 +43,8 @@ pub fn merge_service(base: Node, over: Node, tags: &Tags, diagnostics: &mut Diag
 /// Keeps one `volumes` entry per container path in each service, as compose
 /// does within one file as between files: a later entry replaces an earlier
 /// one at its place (two mounts at one path would make Kubernetes refuse
-/// the Pod).
+/// the Pod); and one of exact repeats in `cap_add`, `cap_drop`, `dns`,
+/// `dns_opt`, `dns_search`, `expose`, `tmpfs` and `links`, as compose does.
 pub fn unique_volumes(root: &mut Node) {
     let Value::Map(entries) = &mut root.value else {
         return;
@@ -59,6 +60,27 @@ pub fn unique_volumes(root: &mut Node) {
         let Value::Map(keys) = &mut service.value else {
             continue;
         };
+        // compose keeps one of exact repeats in these lists
+        for (_, list) in keys.iter_mut().filter(|(k, _)| {
+            k.as_str().is_some_and(|k| {
+                matches!(
+                    k,
+                    "cap_add"
+                        | "cap_drop"
+                        | "dns"
+                        | "dns_opt"
+                        | "dns_search"
+                        | "expose"
+                        | "tmpfs"
+                        | "links"
+                )
+            })
+        }) {
+            if let Value::Seq(items) = &mut list.value {
+                let mut seen = std::collections::HashSet::new();
+                items.retain(|item| item.scalar().is_none_or(|text| seen.insert(text)));
+            }
+        }
         let Some((_, volumes)) = keys.iter_mut().find(|(k, _)| k.as_str() == Some("volumes"))
         else {
             continue;

@@ -311,3 +311,22 @@ fn two_volumes_at_one_path_are_one_as_compose_keeps_one() {
         .current_dir(dir.path())
         .failure(1);
 }
+
+#[test]
+fn exact_repeats_in_lists_compose_dedupes_are_one() {
+    // compose v2.40.3 keeps one of exact repeats in these lists; podlift
+    // b688355 kept both (`tmpfs: [/t, /t]` became two volumeMounts at
+    // `/t`, which the API server refuses)
+    let out = config(
+        "services:\n  a:\n    image: a\n    cap_add: [NET_ADMIN, NET_ADMIN]\n    cap_drop: [X, X]\n    dns: [1.1.1.1, 1.1.1.1]\n    dns_opt: [a, a]\n    dns_search: [a, a]\n    expose: [\"80\", 80]\n    tmpfs: [/t, /t]\n    links: [b, b]\n  b:\n    image: b\n",
+    );
+    let a = &out["services"]["a"];
+    assert_eq!(a["cap_add"], json!(["NET_ADMIN"]));
+    assert_eq!(a["cap_drop"], json!(["X"]));
+    assert_eq!(a["dns"], json!(["1.1.1.1"]));
+    assert_eq!(a["dns_opt"], json!(["a"]));
+    assert_eq!(a["dns_search"], json!(["a"]));
+    assert_eq!(a["expose"], json!(["80"]));
+    assert_eq!(a["tmpfs"], json!(["/t"]));
+    assert_eq!(a["links"], json!(["b"]));
+}
