@@ -456,6 +456,27 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
     None
 }
 
+/// Two mounts of a service at one container path (`volumes` and `tmpfs`,
+/// or two `tmpfs` with different options): compose refuses them ("target
+/// already mounted"), and the API server would refuse the Pod.
+pub(crate) fn check_targets(mounts: &[Mount], service: &str, reader: &mut Reader<'_>) {
+    let mut seen = std::collections::HashSet::new();
+    for mount in mounts {
+        let trimmed = mount.target.trim_end_matches('/');
+        let target = if trimmed.is_empty() { "/" } else { trimmed };
+        if !seen.insert(target) {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    "volume-invalid",
+                    format!("`{target}` is mounted twice in service `{service}`"),
+                )
+                .at(mount.span)
+                .help("keep one mount at that path: remove it from `volumes` or from `tmpfs`"),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::VolumesFrom;

@@ -330,3 +330,25 @@ fn exact_repeats_in_lists_compose_dedupes_are_one() {
     assert_eq!(a["tmpfs"], json!(["/t"]));
     assert_eq!(a["links"], json!(["b"]));
 }
+
+#[test]
+fn a_volume_and_a_tmpfs_at_one_path_are_refused_as_compose_refuses_them() {
+    // compose v2.40.3: "services.a.volumes[0]: target /data already mounted
+    // as services.a.tmpfs[0]"; podlift b688355 accepted it and convert
+    // wrote two volumeMounts at /data, which the API server refuses
+    for mounts in [
+        "volumes: [/data]\n    tmpfs: [/data]",
+        "tmpfs: [/data, \"/data:size=1k\"]",
+    ] {
+        let dir = compose_dir(&format!("services:\n  a:\n    image: a\n    {mounts}\n"));
+        let run = Test::new()
+            .args(["convert"])
+            .current_dir(dir.path())
+            .failure(1);
+        assert!(
+            run.stderr.contains("`/data` is mounted twice"),
+            "{mounts}: {}",
+            run.stderr
+        );
+    }
+}

@@ -24,7 +24,7 @@ use crate::model::resources::{
 };
 use crate::model::restart::read_restart;
 use crate::model::service::{PodSettings, Security, Service};
-use crate::model::volume::{VolumesFrom, read_file_uses, read_mounts, read_tmpfs};
+use crate::model::volume::{VolumesFrom, check_targets, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::Located;
 
 /// What the keys of a service give only together, once all are read.
@@ -81,6 +81,7 @@ impl Service {
             later.env_files = read_env_files(node, context, &later.environment, reader);
         }
         service.finish(later, body, reader);
+        check_targets(&service.mounts, &service.name.value, reader);
         service
     }
 
