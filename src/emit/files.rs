@@ -11,6 +11,7 @@
 use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 
+use crate::emit::target::temporaries::Temporary;
 use crate::emit::{EmitError, File, target};
 
 /// Who may read a file podlift writes.
@@ -109,24 +110,29 @@ pub(super) fn write_file(
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.permissions());
     let prefix = prefix(path);
-    let mut temporary = temporary(&prefix, ".tmp", Access::Shared.mode())
-        .tempfile_in(dir)
-        .map_err(|e| fail(&e))?;
+    // Registered, so an interrupted run removes it (target::temporaries).
+    let (temporary, mut out) = Temporary::make(|| {
+        let (handle, made) = temporary(&prefix, ".tmp", Access::Shared.mode())
+            .tempfile_in(dir)?
+            .keep()
+            .map_err(|e| e.error)?;
+        Ok((made, handle))
+    })
+    .map_err(|e| fail(&e))?;
     // What the umask makes of a shared file; closed while it is written.
-    let default = temporary
-        .as_file()
-        .metadata()
-        .map_err(|e| fail(&e))?
-        .permissions();
-    set(temporary.as_file(), &masked(&default, 0o700)).map_err(|e| fail(&e))?;
-    let access = fill(temporary.as_file_mut())?;
+    let default = out.metadata().map_err(|e| fail(&e))?.permissions();
+    set(&out, &masked(&default, 0o700)).map_err(|e| fail(&e))?;
+    let access = fill(&mut out)?;
     let permissions = final_permissions(kept.unwrap_or(default), access);
-    set(temporary.as_file(), &permissions).map_err(|e| fail(&e))?;
-    temporary.as_file().sync_all().map_err(|e| fail(&e))?;
+    set(&out, &permissions).map_err(|e| fail(&e))?;
+    out.sync_all().map_err(|e| fail(&e))?;
+    drop(out);
     // A rename replaces whatever took the name meanwhile (a link too); it
     // never writes through it. On failure the temporary is removed.
-    temporary.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    temporary
+        .commit(|temporary| std::fs::rename(temporary, path))
+        .and_then(|renamed| renamed)
+        .map_err(|e| fail(&e))
 }
 
 /// What a file ends with: `base` (the replaced file's or the umask's), and
@@ -203,9 +209,12 @@ pub(super) fn write_directory<E: From<EmitError>>(
         .filter(std::fs::Metadata::is_dir)
         .map(|m| m.permissions());
     let prefix = prefix(dir);
-    let staging = temporary(&prefix, "", 0o777)
-        .tempdir_in(around)
-        .map_err(|e| io(around, &e))?;
+    // Registered, so an interrupted run removes it (target::temporaries).
+    let (staging, ()) = Temporary::make(|| {
+        let made = temporary(&prefix, "", 0o777).tempdir_in(around)?;
+        Ok((made.keep(), ()))
+    })
+    .map_err(|e| io(around, &e))?;
     let default = std::fs::metadata(staging.path())
         .map_err(|e| io(staging.path(), &e))?
         .permissions();
@@ -222,12 +231,11 @@ pub(super) fn write_directory<E: From<EmitError>>(
         .map_err(|e| io(&manifest, &e))?;
     std::fs::set_permissions(staging.path(), kept.unwrap_or(default))
         .map_err(|e| io(staging.path(), &e))?;
-    // From here the staging directory is `dir` (or removed by `swap`).
-    let staging = staging.keep();
-    let swapped = swap(dir, &staging, &previous);
-    if swapped.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
+    // The staging directory becomes `dir`, or is removed when it cannot;
+    // an interrupt waits for the swap (the old output or the new, whole).
+    let swapped = staging
+        .commit(|staging| swap(dir, staging, &previous))
+        .map_err(|e| io(dir, &e))?;
     Ok(swapped?)
 }
 

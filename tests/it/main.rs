@@ -32,6 +32,7 @@ mod docker_semantics;
 mod env_secrets;
 mod explain;
 mod findings;
+mod harden_interrupt;
 mod health;
 mod host_files;
 mod host_network;
