@@ -33,6 +33,7 @@ mod env_secrets;
 mod explain;
 mod findings;
 mod harden_interrupt;
+mod harden_types;
 mod health;
 mod host_files;
 mod host_network;
