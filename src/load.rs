@@ -223,11 +223,14 @@ pub fn load(
     }
     // The host files the project's keys name are read here, once, so the
     // model opens no file and their texts are in `sources`.
-    let working_dir = &options.working_dir;
-    let named =
-        host_files::read_named(&root, &project_dir, &loader.host, loader.sources, &|path| {
-            display_path(path, working_dir)
-        });
+    let named = host_files::read_named(
+        &root,
+        &deselected,
+        &project_dir,
+        &loader.host,
+        loader.sources,
+        &|path| display_path(path, &options.working_dir),
+    );
     loader.host.set_named(named);
     Some(Document {
         root,
