@@ -284,7 +284,9 @@ pub fn model(
             }
         }
     }
-    project.name = project_name(names, file_name.as_ref(), &mut reader);
+    // `name: ${UNSET}` is refused, where `name: ""` is no name
+    let emptied = (file_name.as_ref()).is_some_and(|n| document.emptied_names.contains(&n.span));
+    project.name = project_name(names, file_name.as_ref(), emptied, &mut reader);
     check_container_names(&project.services, &mut reader);
     project.index = project
         .services

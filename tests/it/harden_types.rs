@@ -153,3 +153,32 @@ fn a_hooks_environment_items_are_strings() {
         "{stderr}"
     );
 }
+
+/// `name: ${UNSET}` (or a variable set to nothing) is refused as compose
+/// 2.40.3 refuses it ("project name must not be empty"); a `name: ""`
+/// written so is no name (the directory's is taken), and `-p` or
+/// `COMPOSE_PROJECT_NAME` still win. Fails on 82c8715: the directory's
+/// name was taken.
+#[test]
+fn a_project_name_interpolated_to_nothing_is_refused() {
+    let dir = compose_dir("name: ${UNSET}\nservices:\n  a:\n    image: x\n");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env_remove("UNSET")
+        .args(["config"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("project-name-empty"), "{}", run.stderr);
+    let run = Test::new()
+        .current_dir(dir.path())
+        .env("COMPOSE_PROJECT_NAME", "zz")
+        .args(["config"])
+        .success();
+    assert!(run.stdout.starts_with("name: zz\n"), "{}", run.stdout);
+    let dir = compose_dir("name: \"\"\nservices:\n  a:\n    image: x\n");
+    let run = Test::new()
+        .current_dir(dir.path())
+        .args(["config"])
+        .success();
+    assert!(!run.stdout.starts_with("name: \"\""), "{}", run.stdout);
+}
