@@ -268,10 +268,21 @@ pub(super) fn swap(
 ) -> Result<(), EmitError> {
     let replace =
         |e: &std::io::Error| EmitError::io(format!("cannot replace `{}`: {e}", dir.display()));
-    if std::fs::symlink_metadata(dir).is_err() {
-        // A directory renamed onto a name another user took meanwhile: onto
-        // a link or a file it fails, onto an empty directory it replaces it.
-        return std::fs::rename(staging, dir).map_err(|e| replace(&e));
+    if previous.files.is_empty() {
+        // `dir` was absent or empty when checked: the staging directory
+        // takes the name only if it is still absent or empty (the kernel
+        // checks, atomically). Another run that wrote it meanwhile wins
+        // whole; onto a link or a file the rename fails too.
+        return std::fs::rename(staging, dir).map_err(|e| {
+            if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+                EmitError::io(format!(
+                    "`{}` was filled while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
+                    dir.display()
+                ))
+            } else {
+                replace(&e)
+            }
+        });
     }
     let prefix = prefix(dir);
     let old = temporary(&prefix, ".old", 0o700)
@@ -450,6 +461,40 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
             "mine"
+        );
+    }
+
+    /// Two runs onto one new `-o DIR`: the one that finishes second finds
+    /// `DIR` filled by the first and refuses, leaving the first's output
+    /// whole. On 82c8715 it moved the first's output aside (left as
+    /// `.DIR.podlift-XXXX.old`) and put its own in place.
+    #[test]
+    fn a_new_directory_filled_meanwhile_is_left_to_the_run_that_filled_it() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("out");
+        let previous = super::target::check_directory(&dir, "out", false).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("first.yaml"), "first").unwrap();
+        let staging = parent.path().join(".out.podlift-second");
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::write(staging.join("second.yaml"), "second").unwrap();
+        let error = super::swap(&dir, &staging, &previous).unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("was filled while podlift wrote it"),
+            "{}",
+            error.message()
+        );
+        let mut names: Vec<String> = std::fs::read_dir(parent.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".out.podlift-second", "out"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("first.yaml")).unwrap(),
+            "first"
         );
     }
 }
