@@ -370,6 +370,7 @@ mod tests {
             env_file_variables: std::collections::BTreeMap::new(),
             inactive: Vec::new(),
             deselected: Vec::new(),
+            emptied_names: std::collections::HashSet::new(),
             host_files: crate::load::host_files::HostFiles::default(),
         }
     }

@@ -122,6 +122,10 @@ pub struct Document {
     pub deselected: Vec<(Node, Node)>,
     /// The resolver every host file of the project is read through.
     pub host_files: host_files::HostFiles,
+    /// Top-level `name:` values that interpolation left empty (`name:
+    /// ${UNSET}`): compose refuses those ("project name must not be
+    /// empty"), where a `name: ""` written so is no name.
+    pub emptied_names: HashSet<Span>,
 }
 
 /// Loads and merges the compose files.
@@ -164,6 +168,7 @@ pub fn load(
         include_loads: 0,
         extends_nodes: 0,
         unknown_keys: HashSet::new(),
+        emptied_names: HashSet::new(),
         stdin_dir: project_dir.clone(),
         host: HostFiles::new(
             &project_dir,
@@ -204,12 +209,40 @@ pub fn load(
         excluded: &options.exclude,
     };
     let deselected = select::apply(&mut root, &mut inactive, selection, loader.diagnostics)?;
+    if !within_service_limit(&root, loader.diagnostics) {
+        return None;
+    }
+    // The host files the project's keys name are read here, once, so the
+    // model opens no file and their texts are in `sources`.
+    let named = host_files::read_named(
+        &root,
+        &deselected,
+        &project_dir,
+        &loader.host,
+        loader.sources,
+        &|path| display_path(path, &options.working_dir),
+    );
+    loader.host.set_named(named);
+    Some(Document {
+        root,
+        project_dir,
+        env_file_variables,
+        inactive,
+        deselected,
+        emptied_names: loader.emptied_names,
+        host_files: loader.host,
+    })
+}
+
+/// Whether the project has at most [`MAX_SERVICES`] services; an error
+/// otherwise.
+fn within_service_limit(root: &Node, diagnostics: &mut Diagnostics) -> bool {
     let services = root
         .get("services")
         .and_then(Node::as_map)
         .map_or(0, <[_]>::len);
     if services > MAX_SERVICES {
-        loader.diagnostics.push(
+        diagnostics.push(
             Diagnostic::error(
                 "limit-services",
                 format!(
@@ -219,24 +252,9 @@ pub fn load(
             .at_opt(root.get("services").map(|s| s.span))
             .help("split the project into several"),
         );
-        return None;
+        return false;
     }
-    // The host files the project's keys name are read here, once, so the
-    // model opens no file and their texts are in `sources`.
-    let working_dir = &options.working_dir;
-    let named =
-        host_files::read_named(&root, &project_dir, &loader.host, loader.sources, &|path| {
-            display_path(path, working_dir)
-        });
-    loader.host.set_named(named);
-    Some(Document {
-        root,
-        project_dir,
-        env_file_variables,
-        inactive,
-        deselected,
-        host_files: loader.host,
-    })
+    true
 }
 
 /// Loading state shared by every file of one project.
@@ -275,6 +293,8 @@ pub(crate) struct Loader<'a> {
     /// Unknown keys reported, by position: a file's keys met again through
     /// `include` or `extends` are reported once.
     unknown_keys: HashSet<Span>,
+    /// [`Document::emptied_names`].
+    emptied_names: HashSet<Span>,
 }
 
 impl Loader<'_> {
@@ -447,6 +467,7 @@ impl Loader<'_> {
             return None;
         }
         if self.options.interpolate {
+            let written = node.get("name").is_some_and(|n| n.as_str() != Some(""));
             let tally = self.host.tally().clone();
             interpolate::interpolate_tree(
                 &mut node,
@@ -455,6 +476,12 @@ impl Loader<'_> {
                 self.sources,
                 self.diagnostics,
             );
+            if let Some(name) = node
+                .get("name")
+                .filter(|n| written && n.as_str() == Some(""))
+            {
+                self.emptied_names.insert(name.span);
+            }
         }
         Some(node)
     }

@@ -156,6 +156,10 @@ pub enum FileAccess {
     /// Check how they are written, read none: the services of inactive
     /// profiles, whose files compose does not read either.
     Skip,
+    /// Read `env_file` and `label_file`, no bind mount's content: services
+    /// left out on the command line (compose reads their files, and refuses
+    /// a missing one, before it selects).
+    Texts,
 }
 
 impl Project {
@@ -280,7 +284,9 @@ pub fn model(
             }
         }
     }
-    project.name = project_name(names, file_name.as_ref(), &mut reader);
+    // `name: ${UNSET}` is refused, where `name: ""` is no name
+    let emptied = (file_name.as_ref()).is_some_and(|n| document.emptied_names.contains(&n.span));
+    project.name = project_name(names, file_name.as_ref(), emptied, &mut reader);
     check_container_names(&project.services, &mut reader);
     project.index = project
         .services
@@ -370,20 +376,24 @@ fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Rea
         "command-syntax",
         "healthcheck-invalid",
     ];
-    read_aside(inactive, context, reader, |code| SCHEMA.contains(&code));
+    read_aside(inactive, context, FileAccess::Skip, reader, |code| {
+        SCHEMA.contains(&code)
+    });
 }
 
 /// Reads services that are not converted (of inactive profiles, or left
 /// out on the command line) as compose reads them before it selects, their
-/// host files unread, and keeps the errors whose code `keep` accepts.
+/// host files as `files` says, and keeps the errors whose code `keep`
+/// accepts.
 fn read_aside(
     services: &[(Node, Node)],
     context: &Context,
+    files: FileAccess,
     reader: &mut Reader<'_>,
     keep: impl Fn(&str) -> bool,
 ) {
     let context = &Context {
-        files: FileAccess::Skip,
+        files,
         ..context.clone()
     };
     let mut found = Diagnostics::default();
@@ -403,9 +413,10 @@ fn read_aside(
 }
 
 fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    // their host files are not read: nothing of them is converted; what only
-    // a cluster refuses (class `Cluster`) does not matter for them
-    read_aside(deselected, context, reader, |code| {
+    // their env and label files are read (compose refuses a missing one),
+    // their bind mounts are not: nothing of them is converted; what only a
+    // cluster refuses (class `Cluster`) does not matter for them
+    read_aside(deselected, context, FileAccess::Texts, reader, |code| {
         crate::diagnostic::class_of(code) != Some(crate::diagnostic::Class::Cluster)
     });
 }

@@ -332,6 +332,7 @@ pub(crate) fn project_text(text: &str) -> (Project, Diagnostics) {
         env_file_variables: std::collections::BTreeMap::new(),
         inactive: Vec::new(),
         deselected: Vec::new(),
+        emptied_names: std::collections::HashSet::new(),
         host_files: crate::load::host_files::HostFiles::default(),
     };
     let mut diagnostics = Diagnostics::default();

@@ -14,6 +14,7 @@ mod explain;
 mod manual;
 mod options;
 mod plan;
+mod signals;
 
 use std::ffi::OsString;
 use std::io::Write;

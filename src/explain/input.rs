@@ -307,7 +307,7 @@ pub(super) const ALL: &[Explanation] = &[
     Explanation {
         code: "type",
         class: Class::Refused,
-        stage: Stage::Model,
+        stage: Stage::Load,
         title: "a value has the wrong type",
         meaning: "A key holds a list where a string is expected, a mapping where a list is expected, and so on.",
         kubernetes: "podlift reads every key into a typed value; a wrong type would otherwise be dropped silently.",

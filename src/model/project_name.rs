@@ -29,6 +29,7 @@ pub fn project_name_of(names: &NameSources, root: &Node) -> String {
     project_name(
         names,
         file_name.as_ref(),
+        false,
         &mut Reader {
             diagnostics: &mut scratch,
         },
@@ -38,9 +39,10 @@ pub fn project_name_of(names: &NameSources, root: &Node) -> String {
 pub(super) fn project_name(
     names: &NameSources,
     file_name: Option<&Located<String>>,
+    emptied: bool,
     reader: &mut Reader<'_>,
 ) -> String {
-    let name = chosen_name(names, file_name, reader);
+    let name = chosen_name(names, file_name, emptied, reader);
     if name.is_empty() {
         // Compose refuses such a project ("project name must not be
         // empty"); every object name would start with a bare `-`.
@@ -60,6 +62,7 @@ pub(super) fn project_name(
 fn chosen_name(
     names: &NameSources,
     file_name: Option<&Located<String>>,
+    emptied: bool,
     reader: &mut Reader<'_>,
 ) -> String {
     // docker compose's precedence: -p, COMPOSE_PROJECT_NAME, `name:`, directory.
@@ -71,8 +74,9 @@ fn chosen_name(
     if let Some(name) = explicit {
         return normalize_project_name(&name);
     }
-    // `name: ""` is no name: compose takes the directory's.
-    if let Some(name) = file_name.filter(|n| !n.value.is_empty()) {
+    // `name: ""` is no name: compose takes the directory's; a name that
+    // interpolation left empty (`emptied`, `name: ${UNSET}`) is refused.
+    if let Some(name) = file_name.filter(|n| !n.value.is_empty() || emptied) {
         let normalized = normalize_project_name(&name.value);
         if normalized != name.value && !normalized.is_empty() {
             reader.diagnostics.push(

@@ -329,7 +329,7 @@ fn bind(written: &str, context: &Context) -> MountSource {
     let path = crate::load::host_files::bind_path(written, &context.project_dir);
     let (held, modes) = match context.files {
         FileAccess::Read => host_content(context.host.named().bind(&path)),
-        FileAccess::Skip => (
+        FileAccess::Skip | FileAccess::Texts => (
             HostContent::Unportable("not read: the service is not active".into()),
             BTreeMap::new(),
         ),

@@ -202,8 +202,11 @@ impl Service {
             }
             "group_add" => security.group_add = reader.string_list(value, "group_add"),
             "pid" | "ipc" | "uts" | "userns_mode" => {
-                let mode = reader
-                    .string(value, &key.value)
+                // compose takes `pid: null` (no PID namespace asked for)
+                let unset = key.value == "pid" && matches!(value.value, Value::Null);
+                let mode = (!unset)
+                    .then(|| reader.string(value, &key.value))
+                    .flatten()
                     .map(|m| Located::new(parse_namespace(&m.value), m.span));
                 let slot = match key.value.as_str() {
                     "pid" => &mut self.namespaces.pid,
