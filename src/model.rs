@@ -53,7 +53,7 @@ pub use volume::{BindChoice, Mount, MountSource, Volume, VolumesFrom};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::Document;
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
@@ -361,14 +361,14 @@ fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
 /// count, not what needs the service to run (its files, its dependencies).
 /// Their files are not read, as compose reads none of them.
 fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    const SCHEMA: &[&str] = &[
-        "type",
-        "depends-on-condition",
-        "restart-invalid",
-        "port-invalid",
-        "volume-invalid",
-        "command-syntax",
-        "healthcheck-invalid",
+    const SCHEMA: &[Code] = &[
+        Code::Type,
+        Code::DependsOnCondition,
+        Code::RestartInvalid,
+        Code::PortInvalid,
+        Code::VolumeInvalid,
+        Code::CommandSyntax,
+        Code::HealthcheckInvalid,
     ];
     read_aside(inactive, context, reader, |code| SCHEMA.contains(&code));
 }
@@ -380,7 +380,7 @@ fn read_aside(
     services: &[(Node, Node)],
     context: &Context,
     reader: &mut Reader<'_>,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(Code) -> bool,
 ) {
     let context = &Context {
         files: FileAccess::Skip,
@@ -406,7 +406,7 @@ fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut
     // their host files are not read: nothing of them is converted; what only
     // a cluster refuses (class `Cluster`) does not matter for them
     read_aside(deselected, context, reader, |code| {
-        crate::diagnostic::class_of(code) != Some(crate::diagnostic::Class::Cluster)
+        code.class() != Some(crate::diagnostic::Class::Cluster)
     });
 }
 

@@ -432,7 +432,7 @@ networks: {a: {}, b: {}}
 networks: {n: {}}
 ";
         let (_, diagnostics) = plan_of(text, &[]);
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
         assert!(codes.contains(&"address-duplicate"), "{codes:?}");
     }
 

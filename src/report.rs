@@ -82,8 +82,8 @@ pub fn errors_by_service(
             .map(ToString::to_string);
         if let Some(service) = service {
             let codes = out.entry(service).or_default();
-            if !codes.contains(&d.code) {
-                codes.push(d.code);
+            if !codes.contains(&d.code.as_str()) {
+                codes.push(d.code.as_str());
             }
         }
     }
@@ -545,7 +545,7 @@ pub fn diagnostics_json(
             let (first, rest) = members.split_first()?;
             let d = items.get(*first)?;
             Some(JsonDiagnostic {
-                code: d.code,
+                code: d.code.as_str(),
                 severity: d.severity.as_str(),
                 place: json_place(d, sources),
                 help: d.help.as_deref(),
@@ -615,7 +615,7 @@ mod tests {
                     .help("remove one"),
             );
         }
-        diagnostics.push(Diagnostic::warning("image-tag", "no tag").at(at("a,", 0)));
+        diagnostics.push(Diagnostic::warning("pull-policy", "no tag").at(at("a,", 0)));
         diagnostics.push(Diagnostic::note("restart-pod", "restarts"));
         (sources, diagnostics)
     }

@@ -100,12 +100,12 @@ mod tests {
     #[test]
     fn errors_fail_warnings_only_under_strict_notes_never() {
         let mut diagnostics = Diagnostics::default();
-        diagnostics.push(Diagnostic::note("n", "a note"));
+        diagnostics.push(Diagnostic::note("restart-pod", "a note"));
         assert_eq!(Status::of(&diagnostics, true), Status::Success);
-        diagnostics.push(Diagnostic::warning("w", "a warning"));
+        diagnostics.push(Diagnostic::warning("restart-differs", "a warning"));
         assert_eq!(Status::of(&diagnostics, false), Status::Success);
         assert_eq!(Status::of(&diagnostics, true), Status::Failed);
-        diagnostics.push(Diagnostic::error("e", "an error"));
+        diagnostics.push(Diagnostic::error("port-conflict", "an error"));
         assert_eq!(Status::of(&diagnostics, false), Status::Failed);
         let codes = [Status::Success, Status::Failed, Status::Usage].map(Status::code);
         assert_eq!(codes, [0, 1, 2]);

@@ -520,7 +520,7 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
 mod tests {
     use crate::plan::{ContainerPlan, HealthProbe, PlanOptions, plan_text};
 
-    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<&'static str>) {
+    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<Code>) {
         let (pod, diagnostics) = plan_text(text, options);
         let codes = diagnostics.items().iter().map(|d| d.code).collect();
         (pod.containers, codes)

@@ -308,7 +308,7 @@ networks: {n: {}}
         // came first: the warning that start order is not enforced stays.
         let text = "services:\n  a: {image: a, depends_on: [ghost]}\n";
         let (_, diagnostics) = plan_text(text, &PlanOptions::default());
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
         assert!(codes.contains(&"start-order"), "{codes:?}");
         let (project, mut diagnostics) = project_text(text);
         let options = PlanOptions {
@@ -316,7 +316,7 @@ networks: {n: {}}
             ..PlanOptions::default()
         };
         plan(&project, &options, &mut diagnostics);
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
         assert!(!codes.contains(&"start-order"), "{codes:?}");
     }
 
@@ -333,7 +333,7 @@ networks: {n: {}}
         }
     }
 
-    fn codes(diagnostics: &Diagnostics) -> Vec<&str> {
+    fn codes(diagnostics: &Diagnostics) -> Vec<Code> {
         diagnostics.items().iter().map(|d| d.code).collect()
     }
 

@@ -105,7 +105,7 @@ mod tests {
         (plan, diagnostics)
     }
 
-    fn count(diagnostics: &Diagnostics, code: &str) -> usize {
+    fn count(diagnostics: &Diagnostics, code: Code) -> usize {
         diagnostics
             .items()
             .iter()

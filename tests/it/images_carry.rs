@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use podlift::diagnostic::{Diagnostic, Diagnostics, Severity};
+use podlift::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use podlift::emit::{EmitOptions, Format, Output};
 use podlift::images::{Facts, ImageFacts, ImageHealthcheck, ImageOptions, Listing, Origin};
 use podlift::model::Protocol;
@@ -73,11 +73,11 @@ struct Carried {
 }
 
 impl Carried {
-    fn codes(&self) -> Vec<&'static str> {
+    fn codes(&self) -> Vec<Code> {
         self.diagnostics.iter().map(|d| d.code).collect()
     }
 
-    fn find(&self, code: &str) -> &Diagnostic {
+    fn find(&self, code: Code) -> &Diagnostic {
         self.diagnostics
             .iter()
             .find(|d| d.code == code)

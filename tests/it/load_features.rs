@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use podlift::diagnostic::{Diagnostics, Severity};
+use podlift::diagnostic::{Code, Diagnostics, Severity};
 use podlift::load::yaml::Node;
 use podlift::load::{self, LoadOptions};
 use podlift::source::Sources;
@@ -105,7 +105,7 @@ impl Loaded {
     }
 
     /// `(severity, code, message, line)` of every diagnostic.
-    fn found(&self) -> Vec<(Severity, &'static str, String, Option<usize>)> {
+    fn found(&self) -> Vec<(Severity, Code, String, Option<usize>)> {
         self.diagnostics
             .items()
             .iter()
@@ -119,7 +119,7 @@ impl Loaded {
             .collect()
     }
 
-    fn error(&self) -> (&'static str, String, Option<usize>) {
+    fn error(&self) -> (Code, String, Option<usize>) {
         let found = self.found();
         let (_, code, message, line) = found
             .into_iter()
@@ -156,7 +156,7 @@ fn an_unset_variable_is_a_warning_at_its_line() {
         loaded.found(),
         [(
             Severity::Warning,
-            "variable-unset",
+            Code::VariableUnset,
             "variable `TAG` is not set; it is replaced by an empty string".to_string(),
             Some(3)
         )]
@@ -173,7 +173,7 @@ fn a_required_variable_fails_with_the_users_message() {
     assert_eq!(
         loaded.error(),
         (
-            "variable-required",
+            Code::VariableRequired,
             "required variable `KEY` is not set: set KEY to the licence key".to_string(),
             Some(5)
         )
@@ -311,7 +311,7 @@ fn extends_of_an_unknown_service_is_an_error() {
     assert_eq!(
         loaded.error(),
         (
-            "extends-unknown",
+            Code::ExtendsUnknown,
             "`extends` names service `nope`, which is not defined in this file".to_string(),
             Some(4)
         )

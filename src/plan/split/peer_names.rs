@@ -370,7 +370,7 @@ impl<'a> Namer<'a> {
 mod tests {
     use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
 
-    fn split(text: &str) -> (Plan, Vec<&'static str>) {
+    fn split(text: &str) -> (Plan, Vec<Code>) {
         let (project, mut diagnostics) = project_text(text);
         let options = PlanOptions {
             strategy: Strategy::Split,
