@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
 use files::display_path;
 pub use files::{read_at_most, resolve_files};
@@ -244,7 +244,7 @@ fn within_service_limit(root: &Node, diagnostics: &mut Diagnostics) -> bool {
     if services > MAX_SERVICES {
         diagnostics.push(
             Diagnostic::error(
-                "limit-services",
+                Code::LimitServices,
                 format!(
                     "the project has {services} services, more than the limit of {MAX_SERVICES}"
                 ),
@@ -394,7 +394,7 @@ impl Loader<'_> {
         let text = if path == Path::new(STDIN) {
             let Some(text) = self.options.stdin.clone() else {
                 self.diagnostics.push(
-                    Diagnostic::error("file-unreadable", "cannot read the compose file from standard input")
+                    Diagnostic::error(Code::FileUnreadable, "cannot read the compose file from standard input")
                         .help("pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`"),
                 );
                 return None;
@@ -407,7 +407,7 @@ impl Loader<'_> {
         let file = self.sources.add(&shown, text);
         if empty {
             self.diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                Diagnostic::error(Code::FileEmpty, format!("`{}` is empty", shown.display()))
                     .help("a compose file needs at least a `services:` mapping"),
             );
             return None;
@@ -427,7 +427,7 @@ impl Loader<'_> {
         self.tags.extend(tags);
         if matches!(node.value, Value::Null) {
             self.diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                Diagnostic::error(Code::FileEmpty, format!("`{}` is empty", shown.display()))
                     .at(node.span)
                     .help("a compose file needs at least a `services:` mapping"),
             );
@@ -439,7 +439,7 @@ impl Loader<'_> {
                 // as `/proc/self/environ`): its content is never shown.
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "file-not-mapping",
+                        Code::FileNotMapping,
                         format!(
                             "`{}` (`{}`) is not a compose file: it holds {}, not a mapping",
                             shown.display(),
@@ -454,7 +454,7 @@ impl Loader<'_> {
             }
             self.diagnostics.push(
                 Diagnostic::error(
-                    "file-not-mapping",
+                    Code::FileNotMapping,
                     format!(
                         "`{}` must hold a mapping at the top level, found {}",
                         shown.display(),
@@ -504,7 +504,7 @@ impl Loader<'_> {
                 .collect::<Vec<_>>()
                 .join(" → ");
             self.diagnostics.push(
-                Diagnostic::error("include-cycle", format!("include cycle: {chain}"))
+                Diagnostic::error(Code::IncludeCycle, format!("include cycle: {chain}"))
                     .at_opt(origin)
                     .help("remove one of the `include` entries of the cycle"),
             );
@@ -525,7 +525,7 @@ impl Loader<'_> {
             if self.include_loads > MAX_INCLUDE_LOADS {
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "limit-includes",
+                        Code::LimitIncludes,
                         format!("`include` loads more than {MAX_INCLUDE_LOADS} compose files"),
                     )
                     .at(span)

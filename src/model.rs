@@ -53,7 +53,7 @@ pub use volume::{BindChoice, Mount, MountSource, Volume, VolumesFrom};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::Document;
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
@@ -321,7 +321,7 @@ fn note_shell_variables(context: &Context, reader: &mut Reader<'_>) {
     for (name, span) in context.host.tally().from_shell() {
         reader.diagnostics.push(
             Diagnostic::note(
-                "environment-from-shell",
+                Code::EnvironmentFromShell,
                 format!("`${{{name}}}` was interpolated with the value of `{name}` in the environment podlift runs in; that value is written into the output"),
             )
             .at_opt(span)
@@ -346,7 +346,7 @@ fn no_services_key(
         "add a `services:` mapping"
     };
     reader.diagnostics.push(
-        Diagnostic::error("no-services", "the compose file defines no `services`")
+        Diagnostic::error(Code::NoServices, "the compose file defines no `services`")
             .at(span)
             .help(hint),
     );
@@ -356,7 +356,7 @@ fn no_services_key(
 /// without containers is refused by Kubernetes.
 fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
     reader.diagnostics.push(
-        Diagnostic::error("no-services", "the project has no active service: a Pod needs at least one container")
+        Diagnostic::error(Code::NoServices, "the project has no active service: a Pod needs at least one container")
             .at(key.span)
             .help("services behind `profiles` run only when a profile is active: add `--profile NAME` (or set `COMPOSE_PROFILES`), or add a service"),
     );
@@ -367,14 +367,14 @@ fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
 /// count, not what needs the service to run (its files, its dependencies).
 /// Their files are not read, as compose reads none of them.
 fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    const SCHEMA: &[&str] = &[
-        "type",
-        "depends-on-condition",
-        "restart-invalid",
-        "port-invalid",
-        "volume-invalid",
-        "command-syntax",
-        "healthcheck-invalid",
+    const SCHEMA: &[Code] = &[
+        Code::Type,
+        Code::DependsOnCondition,
+        Code::RestartInvalid,
+        Code::PortInvalid,
+        Code::VolumeInvalid,
+        Code::CommandSyntax,
+        Code::HealthcheckInvalid,
     ];
     read_aside(inactive, context, FileAccess::Skip, reader, |code| {
         SCHEMA.contains(&code)
@@ -390,7 +390,7 @@ fn read_aside(
     context: &Context,
     files: FileAccess,
     reader: &mut Reader<'_>,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(Code) -> bool,
 ) {
     let context = &Context {
         files,
@@ -417,7 +417,7 @@ fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut
     // their bind mounts are not: nothing of them is converted; what only a
     // cluster refuses (class `Cluster`) does not matter for them
     read_aside(deselected, context, FileAccess::Texts, reader, |code| {
-        crate::diagnostic::class_of(code) != Some(crate::diagnostic::Class::Cluster)
+        code.class() != Some(crate::diagnostic::Class::Cluster)
     });
 }
 
@@ -431,7 +431,7 @@ fn check_container_names(services: &[Service], reader: &mut Reader<'_>) {
         if let Some(first) = seen.insert(&name.value, &service.name.value) {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "container-name-duplicate",
+                    Code::ContainerNameDuplicate,
                     format!(
                         "container name `{}` of service `{}` is already the container name of `{first}`",
                         name.value, service.name.value

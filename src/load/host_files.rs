@@ -38,7 +38,7 @@ pub(crate) use private::pem_private_key;
 pub use private::private_reason;
 
 use super::interpolate::Tally;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 /// The most bytes podlift reads from host files in one run (every read
@@ -153,11 +153,11 @@ impl Refusal {
     #[must_use]
     pub fn diagnostic(&self, message: String, span: Option<Span>) -> Diagnostic {
         let diagnostic = match self {
-            Self::NotRegular { .. } => Diagnostic::error("host-file-not-regular", message),
-            Self::Outside { .. } => Diagnostic::error("host-file-outside", message),
-            Self::Total => Diagnostic::error("limit-host-files", message),
+            Self::NotRegular { .. } => Diagnostic::error(Code::HostFileNotRegular, message),
+            Self::Outside { .. } => Diagnostic::error(Code::HostFileOutside, message),
+            Self::Total => Diagnostic::error(Code::LimitHostFiles, message),
             Self::Missing(_) | Self::TooLarge(_) | Self::Unreadable(_) | Self::Unused => {
-                Diagnostic::error("file-unreadable", message)
+                Diagnostic::error(Code::FileUnreadable, message)
             }
         };
         diagnostic.at_opt(span).help(self.help())

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 
 use super::yaml::{Node, Value};
@@ -298,9 +298,12 @@ impl Checker<'_> {
             _ => "write a string, or remove the key",
         };
         self.diagnostics.push(
-            Diagnostic::error("type", format!("`{what}` must be a string, found {found}"))
-                .at(node.span)
-                .help(help),
+            Diagnostic::error(
+                Code::Type,
+                format!("`{what}` must be a string, found {found}"),
+            )
+            .at(node.span)
+            .help(help),
         );
     }
 
@@ -343,7 +346,7 @@ impl Checker<'_> {
                     {
                         self.diagnostics.push(
                             Diagnostic::error(
-                                "key-not-string",
+                                Code::KeyNotString,
                                 format!("mapping key `{text}` must be a string, found {kind}"),
                             )
                             .at(key.span)
@@ -370,7 +373,7 @@ impl Checker<'_> {
         }
         self.diagnostics.push(
             Diagnostic::error(
-                "name-characters",
+                Code::NameCharacters,
                 format!("{what} name `{name}` holds characters compose does not allow in a name"),
             )
             .at(span)
@@ -383,7 +386,7 @@ impl Checker<'_> {
             return;
         }
         let mut diagnostic = Diagnostic::error(
-            "key-unknown",
+            Code::KeyUnknown,
             format!("unknown {} key `{name}`", object.what),
         )
         .at(span);

@@ -1,7 +1,7 @@
 //! The project name: `-p`, `COMPOSE_PROJECT_NAME`, the file's `name:` or the
 //! directory, normalized as compose normalizes it.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::Node;
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -47,7 +47,7 @@ pub(super) fn project_name(
         // Compose refuses such a project ("project name must not be
         // empty"); every object name would start with a bare `-`.
         let mut error = Diagnostic::error(
-            "project-name-empty",
+            Code::ProjectNameEmpty,
             "the project has no name: nothing is left of it once normalised to lowercase letters, digits, `-` and `_`",
         )
         .help("give the project a name: `name:` at the top of the compose file, `--project-name`, or `COMPOSE_PROJECT_NAME`");
@@ -81,7 +81,7 @@ fn chosen_name(
         if normalized != name.value && !normalized.is_empty() {
             reader.diagnostics.push(
                 Diagnostic::warning(
-                    "project-name",
+                    Code::ProjectName,
                     format!("project name `{}` becomes `{normalized}`", name.value),
                 )
                 .at(name.span)

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::render::object::Object;
 
 /// The largest object, in bytes of compact JSON.
@@ -108,7 +108,7 @@ fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
     if data > MAX_DATA_BYTES {
         problems.push(
             Diagnostic::error(
-                "object-too-large",
+                Code::ObjectTooLarge,
                 format!(
                     "{kind} `{name}` would hold {} of data, more than the 1 MiB Kubernetes allows",
                     mib(data)
@@ -139,7 +139,7 @@ fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
     for bytes in [own, template] {
         if bytes > MAX_ANNOTATION_BYTES {
             problems.push(Diagnostic::error(
-                "object-too-large",
+                Code::ObjectTooLarge,
                 format!(
                     "the annotations of {kind} `{name}` would take {bytes} bytes, more than the 256 KiB Kubernetes allows"
                 ),
@@ -155,7 +155,7 @@ fn too_large(object: &Object) -> Diagnostic {
         "split it: fewer or smaller files per object, or a claim for large content"
     };
     Diagnostic::error(
-        "object-too-large",
+        Code::ObjectTooLarge,
         format!(
             "{} `{}` would be more than 1.5 MiB, the most Kubernetes stores in one object",
             object.kind(),
