@@ -374,6 +374,7 @@ mod tests {
             env_file_variables: std::collections::BTreeMap::new(),
             inactive: Vec::new(),
             deselected: Vec::new(),
+            emptied_names: std::collections::HashSet::new(),
             host_files: crate::load::host_files::HostFiles::default(),
         }
     }

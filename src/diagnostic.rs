@@ -1,6 +1,7 @@
 //! Diagnostics: what went wrong or deserves attention, where, and what to do.
 //! This module is the only place that turns them into text.
 
+mod code;
 pub mod printable;
 mod related;
 mod snippet;
@@ -9,8 +10,8 @@ use std::fmt::Write as _;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
-pub use crate::explain::Class;
 use crate::source::{Sources, Span};
+pub use code::{Class, Code, Stage};
 use printable::printable;
 pub use related::Related;
 use snippet::{Report, Snippets};
@@ -44,7 +45,7 @@ pub struct Diagnostic {
     /// How serious it is.
     pub severity: Severity,
     /// Stable identifier, e.g. `address-duplicate`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong, lowercase, names in backticks.
     pub message: String,
     /// Where it comes from, if from a file.
@@ -62,21 +63,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
     /// A warning.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
     /// A note.
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn note(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Note, code, message)
     }
 
-    fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Self {
             severity,
             code,
@@ -91,9 +92,9 @@ impl Diagnostic {
     /// An error of the command rather than of the compose input: a refused
     /// `-o`, an unknown command or code, output that could not be written.
     /// It has no place in a file and no code to look up (its code is
-    /// [`COMMAND`]); [`render_short`] shows it.
+    /// [`Code::Command`]); [`render_short`] shows it.
     pub fn command(message: impl Into<String>) -> Self {
-        Self::new(Severity::Error, COMMAND, message)
+        Self::new(Severity::Error, Code::Command, message)
     }
 
     /// Points the diagnostic at `span`.
@@ -127,24 +128,13 @@ impl Diagnostic {
         self
     }
 
-    /// The class of its code in the table of codes ([`crate::explain`]):
-    /// what decisions read, never the code's spelling. `None` for
+    /// The class of its code ([`Code::class`]). `None` for
     /// [`Diagnostic::command`] errors.
     #[must_use]
-    pub fn class(&self) -> Option<Class> {
-        class_of(self.code)
+    pub const fn class(&self) -> Option<Class> {
+        self.code.class()
     }
 }
-
-/// The class of `code` in the table of codes ([`crate::explain`]); `None`
-/// for a code podlift does not have.
-#[must_use]
-pub fn class_of(code: &str) -> Option<Class> {
-    crate::explain::class(code)
-}
-
-/// The code of [`Diagnostic::command`] errors.
-pub const COMMAND: &str = "command";
 
 /// The diagnostics gathered during one run, in the order found.
 #[derive(Debug, Default)]
@@ -199,7 +189,7 @@ impl Diagnostics {
         let mut seen = std::collections::HashSet::new();
         for d in &self.items {
             // Reported once per cause (a variable): counted once too.
-            if ONCE_PER_CAUSE.contains(&d.code) && !seen.insert((d.code, d.help.as_deref())) {
+            if d.code.once_per_cause() && !seen.insert((d.code, d.help.as_deref())) {
                 continue;
             }
             match d.severity {
@@ -225,10 +215,10 @@ impl Diagnostics {
                 continue;
             }
             let service = d.span.and_then(|span| sources.service_at(span));
-            d.allowed = allow.global.contains(d.code)
+            d.allowed = allow.global.contains(&d.code)
                 || service
                     .and_then(|s| allow.services.get(s))
-                    .is_some_and(|codes| codes.contains(d.code));
+                    .is_some_and(|codes| codes.contains(&d.code));
         }
     }
 
@@ -253,9 +243,9 @@ impl Diagnostics {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Allow {
     /// Codes allowed everywhere.
-    pub global: std::collections::BTreeSet<String>,
+    pub global: std::collections::BTreeSet<Code>,
     /// Codes allowed per service, by service name.
-    pub services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    pub services: std::collections::BTreeMap<String, std::collections::BTreeSet<Code>>,
 }
 
 impl Allow {
@@ -306,10 +296,6 @@ pub struct RenderOptions {
 /// rest are listed by place.
 pub const GROUP_SHOWN: usize = 3;
 
-/// Codes reported once per cause, as compose does (an unset variable: one
-/// warning per variable, naming where else it is used), and counted once.
-pub const ONCE_PER_CAUSE: &[&str] = &["variable-unset"];
-
 /// How many further places a group's last line names.
 const GROUP_PLACES: usize = 8;
 
@@ -356,7 +342,7 @@ pub fn render_with(diagnostics: &Diagnostics, sources: &Sources, options: Render
     let mut out = String::new();
     for (position, diagnostic) in shown.iter().enumerate() {
         let members = groups.members_of(position);
-        let limit = if ONCE_PER_CAUSE.contains(&diagnostic.code) {
+        let limit = if diagnostic.code.once_per_cause() {
             1
         } else {
             GROUP_SHOWN
@@ -615,14 +601,26 @@ mod tests {
             len: 1,
         };
         let mut found = Diagnostics::default();
-        found.push(Diagnostic::error("a", "unlocated first"));
-        found.push(Diagnostic::error("b", "second file").at(at(1, 0)));
-        found.push(Diagnostic::error("c", "unlocated second"));
-        found.push(Diagnostic::error("d", "first file, late").at(at(0, 9)));
-        found.push(Diagnostic::error("e", "first file, early").at(at(0, 2)));
+        found.push(Diagnostic::error(Code::AddressInvalid, "unlocated first"));
+        found.push(Diagnostic::error(Code::BindPrivate, "second file").at(at(1, 0)));
+        found.push(Diagnostic::error(
+            Code::ConfigUndeclared,
+            "unlocated second",
+        ));
+        found.push(Diagnostic::error(Code::DependsOnCycle, "first file, late").at(at(0, 9)));
+        found.push(Diagnostic::error(Code::ExtendsCycle, "first file, early").at(at(0, 2)));
         found.sort();
-        let codes: Vec<&str> = found.items().iter().map(|d| d.code).collect();
-        assert_eq!(codes, ["e", "d", "b", "a", "c"]);
+        let codes: Vec<Code> = found.items().iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [
+                Code::ExtendsCycle,
+                Code::DependsOnCycle,
+                Code::BindPrivate,
+                Code::AddressInvalid,
+                Code::ConfigUndeclared
+            ]
+        );
     }
 
     /// miette's own reader over the whole text: what [`Snippet`] must match.
@@ -695,7 +693,8 @@ mod tests {
         }
         assert!(!spans.is_empty());
         for (start, len) in spans {
-            let diagnostic = Diagnostic::warning("x", "headline").at(Span { file, start, len });
+            let diagnostic =
+                Diagnostic::warning(Code::PortConflict, "headline").at(Span { file, start, len });
             let mut ours = String::new();
             handler
                 .render_report(&mut ours, &Report::new(&diagnostic, &snippets))
@@ -715,13 +714,13 @@ mod tests {
     #[test]
     fn groups_share_code_and_advice_or_without_advice_the_message() {
         let items = [
-            Diagnostic::warning("a", "one").help("do x"),
-            Diagnostic::warning("a", "two").help("do x"),
-            Diagnostic::warning("a", "three").help("do y"),
-            Diagnostic::error("a", "four").help("do x"),
-            Diagnostic::error("type", "`image` must be a string"),
-            Diagnostic::error("type", "`ports` must be a list"),
-            Diagnostic::error("type", "`image` must be a string"),
+            Diagnostic::warning(Code::PortConflict, "one").help("do x"),
+            Diagnostic::warning(Code::PortConflict, "two").help("do x"),
+            Diagnostic::warning(Code::PortConflict, "three").help("do y"),
+            Diagnostic::error(Code::PortConflict, "four").help("do x"),
+            Diagnostic::error(Code::Type, "`image` must be a string"),
+            Diagnostic::error(Code::Type, "`ports` must be a list"),
+            Diagnostic::error(Code::Type, "`image` must be a string"),
         ];
         let groups = Groups::of(items.iter());
         let members: Vec<&[usize]> = groups.iter().collect();
@@ -744,7 +743,7 @@ mod tests {
     fn summary_counts_every_severity() {
         let mut diagnostics = Diagnostics::default();
         assert_eq!(diagnostics.counts().summary(), None);
-        diagnostics.push(Diagnostic::note("n", "only a note"));
+        diagnostics.push(Diagnostic::note(Code::RestartPod, "only a note"));
         assert_eq!(
             diagnostics.counts().summary().as_deref(),
             Some("0 errors, 0 warnings, 1 note")

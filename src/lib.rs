@@ -27,7 +27,7 @@ pub mod yaml_writer;
 
 use std::collections::BTreeMap;
 
-use diagnostic::Diagnostics;
+use diagnostic::{Code, Diagnostics};
 use source::Sources;
 
 /// What the stages up to the plan need, typed: the command line (or a Rust
@@ -44,7 +44,7 @@ pub struct Options {
     /// The render stage's options for the objects as they will be written.
     pub render: render::RenderOptions,
     /// `--allow CODE`: warnings accepted for every service.
-    pub allow: std::collections::BTreeSet<String>,
+    pub allow: std::collections::BTreeSet<Code>,
     /// `--inspect-images` and its sources.
     pub images: images::ImageOptions,
 }
@@ -83,13 +83,13 @@ impl Pipeline {
 
 /// The warnings accepted for `project`: `global` (`--allow`) and each
 /// service's `x-podlift.allow`. The compose file cannot accept its own
-/// security findings ([`explain::SECURITY`]): only `--allow` on the command
+/// security findings ([`Code::is_security`]): only `--allow` on the command
 /// line can; such a code, or one podlift does not have, in `x-podlift.allow`
 /// is a warning at its place and allows nothing.
 #[must_use]
 pub fn allowances(
     project: &model::Project,
-    global: &std::collections::BTreeSet<String>,
+    global: &std::collections::BTreeSet<Code>,
     diagnostics: &mut diagnostic::Diagnostics,
 ) -> diagnostic::Allow {
     let mut services = std::collections::BTreeMap::new();
@@ -97,26 +97,26 @@ pub fn allowances(
         let mut codes = std::collections::BTreeSet::new();
         for code in &service.allow {
             let name = code.value.as_str();
-            if !explain::EXPLANATIONS.iter().any(|e| e.code == name) {
-                diagnostics.push(
+            match Code::from_name(name) {
+                None => diagnostics.push(
                     diagnostic::Diagnostic::warning(
-                        "allow-refused",
+                        Code::AllowRefused,
                         format!("`x-podlift.allow` names `{name}`, a code podlift does not have: it allows nothing"),
                     )
                     .at(code.span)
                     .help("name a code from `podlift explain`, or remove it"),
-                );
-            } else if explain::SECURITY.contains(&name) {
-                diagnostics.push(
+                ),
+                Some(known) if known.is_security() => diagnostics.push(
                     diagnostic::Diagnostic::warning(
-                        "allow-refused",
+                        Code::AllowRefused,
                         format!("`x-podlift.allow` cannot accept `{name}`: a compose file does not accept its own security findings"),
                     )
                     .at(code.span)
                     .help(format!("if your team accepts it, say so on the command line: `--allow {name}`")),
-                );
-            } else {
-                codes.insert(code.value.clone());
+                ),
+                Some(known) => {
+                    codes.insert(known);
+                }
             }
         }
         if !codes.is_empty() {

@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
 use files::display_path;
 pub use files::{read_at_most, resolve_files};
@@ -122,6 +122,10 @@ pub struct Document {
     pub deselected: Vec<(Node, Node)>,
     /// The resolver every host file of the project is read through.
     pub host_files: host_files::HostFiles,
+    /// Top-level `name:` values that interpolation left empty (`name:
+    /// ${UNSET}`): compose refuses those ("project name must not be
+    /// empty"), where a `name: ""` written so is no name.
+    pub emptied_names: HashSet<Span>,
 }
 
 /// Loads and merges the compose files.
@@ -164,6 +168,7 @@ pub fn load(
         include_loads: 0,
         extends_nodes: 0,
         unknown_keys: HashSet::new(),
+        emptied_names: HashSet::new(),
         stdin_dir: project_dir.clone(),
         host: HostFiles::new(
             &project_dir,
@@ -205,30 +210,19 @@ pub fn load(
         excluded: &options.exclude,
     };
     let deselected = select::apply(&mut root, &mut inactive, selection, loader.diagnostics)?;
-    let services = root
-        .get("services")
-        .and_then(Node::as_map)
-        .map_or(0, <[_]>::len);
-    if services > MAX_SERVICES {
-        loader.diagnostics.push(
-            Diagnostic::error(
-                "limit-services",
-                format!(
-                    "the project has {services} services, more than the limit of {MAX_SERVICES}"
-                ),
-            )
-            .at_opt(root.get("services").map(|s| s.span))
-            .help("split the project into several"),
-        );
+    if !within_service_limit(&root, loader.diagnostics) {
         return None;
     }
     // The host files the project's keys name are read here, once, so the
     // model opens no file and their texts are in `sources`.
-    let working_dir = &options.working_dir;
-    let named =
-        host_files::read_named(&root, &project_dir, &loader.host, loader.sources, &|path| {
-            display_path(path, working_dir)
-        });
+    let named = host_files::read_named(
+        &root,
+        &deselected,
+        &project_dir,
+        &loader.host,
+        loader.sources,
+        &|path| display_path(path, &options.working_dir),
+    );
     loader.host.set_named(named);
     Some(Document {
         root,
@@ -236,8 +230,32 @@ pub fn load(
         env_file_variables,
         inactive,
         deselected,
+        emptied_names: loader.emptied_names,
         host_files: loader.host,
     })
+}
+
+/// Whether the project has at most [`MAX_SERVICES`] services; an error
+/// otherwise.
+fn within_service_limit(root: &Node, diagnostics: &mut Diagnostics) -> bool {
+    let services = root
+        .get("services")
+        .and_then(Node::as_map)
+        .map_or(0, <[_]>::len);
+    if services > MAX_SERVICES {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::LimitServices,
+                format!(
+                    "the project has {services} services, more than the limit of {MAX_SERVICES}"
+                ),
+            )
+            .at_opt(root.get("services").map(|s| s.span))
+            .help("split the project into several"),
+        );
+        return false;
+    }
+    true
 }
 
 /// Loading state shared by every file of one project.
@@ -276,6 +294,8 @@ pub(crate) struct Loader<'a> {
     /// Unknown keys reported, by position: a file's keys met again through
     /// `include` or `extends` are reported once.
     unknown_keys: HashSet<Span>,
+    /// [`Document::emptied_names`].
+    emptied_names: HashSet<Span>,
 }
 
 impl Loader<'_> {
@@ -375,7 +395,7 @@ impl Loader<'_> {
         let text = if path == Path::new(STDIN) {
             let Some(text) = self.options.stdin.clone() else {
                 self.diagnostics.push(
-                    Diagnostic::error("file-unreadable", "cannot read the compose file from standard input")
+                    Diagnostic::error(Code::FileUnreadable, "cannot read the compose file from standard input")
                         .help("pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`"),
                 );
                 return None;
@@ -388,7 +408,7 @@ impl Loader<'_> {
         let file = self.sources.add(&shown, text);
         if empty {
             self.diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                Diagnostic::error(Code::FileEmpty, format!("`{}` is empty", shown.display()))
                     .help("a compose file needs at least a `services:` mapping"),
             );
             return None;
@@ -408,7 +428,7 @@ impl Loader<'_> {
         self.tags.extend(tags);
         if matches!(node.value, Value::Null) {
             self.diagnostics.push(
-                Diagnostic::error("file-empty", format!("`{}` is empty", shown.display()))
+                Diagnostic::error(Code::FileEmpty, format!("`{}` is empty", shown.display()))
                     .at(node.span)
                     .help("a compose file needs at least a `services:` mapping"),
             );
@@ -420,7 +440,7 @@ impl Loader<'_> {
                 // as `/proc/self/environ`): its content is never shown.
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "file-not-mapping",
+                        Code::FileNotMapping,
                         format!(
                             "`{}` (`{}`) is not a compose file: it holds {}, not a mapping",
                             shown.display(),
@@ -435,7 +455,7 @@ impl Loader<'_> {
             }
             self.diagnostics.push(
                 Diagnostic::error(
-                    "file-not-mapping",
+                    Code::FileNotMapping,
                     format!(
                         "`{}` must hold a mapping at the top level, found {}",
                         shown.display(),
@@ -448,6 +468,7 @@ impl Loader<'_> {
             return None;
         }
         if self.options.interpolate {
+            let written = node.get("name").is_some_and(|n| n.as_str() != Some(""));
             let tally = self.host.tally().clone();
             interpolate::interpolate_tree(
                 &mut node,
@@ -456,6 +477,12 @@ impl Loader<'_> {
                 self.sources,
                 self.diagnostics,
             );
+            if let Some(name) = node
+                .get("name")
+                .filter(|n| written && n.as_str() == Some(""))
+            {
+                self.emptied_names.insert(name.span);
+            }
         }
         Some(node)
     }
@@ -478,7 +505,7 @@ impl Loader<'_> {
                 .collect::<Vec<_>>()
                 .join(" → ");
             self.diagnostics.push(
-                Diagnostic::error("include-cycle", format!("include cycle: {chain}"))
+                Diagnostic::error(Code::IncludeCycle, format!("include cycle: {chain}"))
                     .at_opt(origin)
                     .help("remove one of the `include` entries of the cycle"),
             );
@@ -499,7 +526,7 @@ impl Loader<'_> {
             if self.include_loads > MAX_INCLUDE_LOADS {
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "limit-includes",
+                        Code::LimitIncludes,
                         format!("`include` loads more than {MAX_INCLUDE_LOADS} compose files"),
                     )
                     .at(span)

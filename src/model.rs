@@ -53,7 +53,7 @@ pub use volume::{BindChoice, Mount, MountSource, Volume, VolumesFrom};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::Document;
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
@@ -156,6 +156,10 @@ pub enum FileAccess {
     /// Check how they are written, read none: the services of inactive
     /// profiles, whose files compose does not read either.
     Skip,
+    /// Read `env_file` and `label_file`, no bind mount's content: services
+    /// left out on the command line (compose reads their files, and refuses
+    /// a missing one, before it selects).
+    Texts,
 }
 
 impl Project {
@@ -280,7 +284,9 @@ pub fn model(
             }
         }
     }
-    project.name = project_name(names, file_name.as_ref(), &mut reader);
+    // `name: ${UNSET}` is refused, where `name: ""` is no name
+    let emptied = (file_name.as_ref()).is_some_and(|n| document.emptied_names.contains(&n.span));
+    project.name = project_name(names, file_name.as_ref(), emptied, &mut reader);
     check_container_names(&project.services, &mut reader);
     project.index = project
         .services
@@ -315,7 +321,7 @@ fn note_shell_variables(context: &Context, reader: &mut Reader<'_>) {
     for (name, span) in context.host.tally().from_shell() {
         reader.diagnostics.push(
             Diagnostic::note(
-                "environment-from-shell",
+                Code::EnvironmentFromShell,
                 format!("`${{{name}}}` was interpolated with the value of `{name}` in the environment podlift runs in; that value is written into the output"),
             )
             .at_opt(span)
@@ -340,7 +346,7 @@ fn no_services_key(
         "add a `services:` mapping"
     };
     reader.diagnostics.push(
-        Diagnostic::error("no-services", "the compose file defines no `services`")
+        Diagnostic::error(Code::NoServices, "the compose file defines no `services`")
             .at(span)
             .help(hint),
     );
@@ -350,7 +356,7 @@ fn no_services_key(
 /// without containers is refused by Kubernetes.
 fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
     reader.diagnostics.push(
-        Diagnostic::error("no-services", "the project has no active service: a Pod needs at least one container")
+        Diagnostic::error(Code::NoServices, "the project has no active service: a Pod needs at least one container")
             .at(key.span)
             .help("services behind `profiles` run only when a profile is active: add `--profile NAME` (or set `COMPOSE_PROFILES`), or add a service"),
     );
@@ -361,29 +367,33 @@ fn no_active_service(key: &Located<String>, reader: &mut Reader<'_>) {
 /// count, not what needs the service to run (its files, its dependencies).
 /// Their files are not read, as compose reads none of them.
 fn check_inactive(inactive: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    const SCHEMA: &[&str] = &[
-        "type",
-        "depends-on-condition",
-        "restart-invalid",
-        "port-invalid",
-        "volume-invalid",
-        "command-syntax",
-        "healthcheck-invalid",
+    const SCHEMA: &[Code] = &[
+        Code::Type,
+        Code::DependsOnCondition,
+        Code::RestartInvalid,
+        Code::PortInvalid,
+        Code::VolumeInvalid,
+        Code::CommandSyntax,
+        Code::HealthcheckInvalid,
     ];
-    read_aside(inactive, context, reader, |code| SCHEMA.contains(&code));
+    read_aside(inactive, context, FileAccess::Skip, reader, |code| {
+        SCHEMA.contains(&code)
+    });
 }
 
 /// Reads services that are not converted (of inactive profiles, or left
 /// out on the command line) as compose reads them before it selects, their
-/// host files unread, and keeps the errors whose code `keep` accepts.
+/// host files as `files` says, and keeps the errors whose code `keep`
+/// accepts.
 fn read_aside(
     services: &[(Node, Node)],
     context: &Context,
+    files: FileAccess,
     reader: &mut Reader<'_>,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(Code) -> bool,
 ) {
     let context = &Context {
-        files: FileAccess::Skip,
+        files,
         ..context.clone()
     };
     let mut found = Diagnostics::default();
@@ -403,10 +413,11 @@ fn read_aside(
 }
 
 fn check_deselected(deselected: &[(Node, Node)], context: &Context, reader: &mut Reader<'_>) {
-    // their host files are not read: nothing of them is converted; what only
-    // a cluster refuses (class `Cluster`) does not matter for them
-    read_aside(deselected, context, reader, |code| {
-        crate::diagnostic::class_of(code) != Some(crate::diagnostic::Class::Cluster)
+    // their env and label files are read (compose refuses a missing one),
+    // their bind mounts are not: nothing of them is converted; what only a
+    // cluster refuses (class `Cluster`) does not matter for them
+    read_aside(deselected, context, FileAccess::Texts, reader, |code| {
+        code.class() != Some(crate::diagnostic::Class::Cluster)
     });
 }
 
@@ -420,7 +431,7 @@ fn check_container_names(services: &[Service], reader: &mut Reader<'_>) {
         if let Some(first) = seen.insert(&name.value, &service.name.value) {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "container-name-duplicate",
+                    Code::ContainerNameDuplicate,
                     format!(
                         "container name `{}` of service `{}` is already the container name of `{first}`",
                         name.value, service.name.value

@@ -332,6 +332,7 @@ pub(crate) fn project_text(text: &str) -> (Project, Diagnostics) {
         env_file_variables: std::collections::BTreeMap::new(),
         inactive: Vec::new(),
         deselected: Vec::new(),
+        emptied_names: std::collections::HashSet::new(),
         host_files: crate::load::host_files::HostFiles::default(),
     };
     let mut diagnostics = Diagnostics::default();
@@ -349,7 +350,7 @@ mod tests {
     use std::net::IpAddr;
 
     use super::{PlanOptions, PodPlan};
-    use crate::diagnostic::Diagnostics;
+    use crate::diagnostic::{Code, Diagnostics};
 
     fn plan_of(text: &str, extra: &[&str]) -> (PodPlan, Diagnostics) {
         let options = PlanOptions {
@@ -432,8 +433,8 @@ networks: {a: {}, b: {}}
 networks: {n: {}}
 ";
         let (_, diagnostics) = plan_of(text, &[]);
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
-        assert!(codes.contains(&"address-duplicate"), "{codes:?}");
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::AddressDuplicate), "{codes:?}");
     }
 
     #[test]
@@ -458,7 +459,7 @@ networks: {n: {}}
             diagnostics
                 .items()
                 .iter()
-                .any(|d| d.code == "name-conflict")
+                .any(|d| d.code == Code::NameConflict)
         );
     }
 
@@ -473,7 +474,7 @@ networks: {n: {}}
             diagnostics
                 .items()
                 .iter()
-                .any(|d| d.code == "depends-on-cycle")
+                .any(|d| d.code == Code::DependsOnCycle)
         );
         assert_eq!(
             plan.containers.len(),

@@ -35,7 +35,7 @@ use std::net::IpAddr;
 
 pub use object::{Object, RenderedObject, Workload};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::plan::{LOOPBACK_INIT_NAME, Plan, PodPlan};
 use part::{Part, parts};
 use pod_security::{Assessment, Level};
@@ -346,7 +346,7 @@ fn copy_group_withheld(plan: &PodPlan) -> Option<Diagnostic> {
     }
     Some(
         Diagnostic::warning(
-            "copy-claim-group",
+            Code::CopyClaimGroup,
             format!(
                 "Pod `{}` gets no `fsGroup` for init container `{}`, which fills claim {}: {}",
                 plan.name,
@@ -372,7 +372,7 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
     let level = assessment.level();
     (level == Level::Privileged).then(|| {
         Diagnostic::note(
-            "pod-security",
+            Code::PodSecurity,
             format!(
                 "the Pods need Pod Security level {}",
                 assessment.brief(200)
@@ -389,7 +389,7 @@ fn pod_security_note(assessment: &Assessment) -> Option<Diagnostic> {
 mod tests {
     use super::workload::{self, Built};
     use super::{RenderOptions, limits, pod_security, render, rendering};
-    use crate::diagnostic::Diagnostics;
+    use crate::diagnostic::{Code, Diagnostics};
     use crate::plan::{Plan, PlanOptions, plan_text};
 
     /// Init containers, containers and volumes that each break a rule.
@@ -494,7 +494,7 @@ volumes:
         let too_large: Vec<String> = diagnostics
             .items()
             .iter()
-            .filter(|d| d.code == "object-too-large")
+            .filter(|d| d.code == Code::ObjectTooLarge)
             .map(|d| d.message.clone())
             .collect();
         assert_eq!(

@@ -82,8 +82,8 @@ pub fn errors_by_service(
             .map(ToString::to_string);
         if let Some(service) = service {
             let codes = out.entry(service).or_default();
-            if !codes.contains(&d.code) {
-                codes.push(d.code);
+            if !codes.contains(&d.code.as_str()) {
+                codes.push(d.code.as_str());
             }
         }
     }
@@ -545,7 +545,7 @@ pub fn diagnostics_json(
             let (first, rest) = members.split_first()?;
             let d = items.get(*first)?;
             Some(JsonDiagnostic {
-                code: d.code,
+                code: d.code.as_str(),
                 severity: d.severity.as_str(),
                 place: json_place(d, sources),
                 help: d.help.as_deref(),
@@ -591,7 +591,7 @@ mod tests {
         check_summary, diagnostics_json, errors_by_service, mermaid_id, plan_footer, plan_mermaid,
         plan_table, plan_table_marked,
     };
-    use crate::diagnostic::{Diagnostic, Diagnostics, Verbosity};
+    use crate::diagnostic::{Code, Diagnostic, Diagnostics, Verbosity};
     use crate::plan::{PlanOptions, PodPlan};
     use crate::source::{Sources, Span};
 
@@ -747,13 +747,13 @@ PersistentVolumeClaims: shop-data
         let mut diagnostics = Diagnostics::default();
         for nth in 0..2 {
             diagnostics.push(
-                Diagnostic::error("port-conflict", "port `80` is declared twice")
+                Diagnostic::error(Code::PortConflict, "port `80` is declared twice")
                     .at(at("\"80\"", nth))
                     .help("remove one"),
             );
         }
-        diagnostics.push(Diagnostic::warning("image-tag", "no tag").at(at("a,", 0)));
-        diagnostics.push(Diagnostic::note("restart-pod", "restarts"));
+        diagnostics.push(Diagnostic::warning(Code::PullPolicy, "no tag").at(at("a,", 0)));
+        diagnostics.push(Diagnostic::note(Code::RestartPod, "restarts"));
         (sources, diagnostics)
     }
 

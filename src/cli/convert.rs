@@ -19,6 +19,8 @@ pub fn run(
     shown: diagnostic::RenderOptions,
     stdout: &mut dyn Write,
 ) -> Outcome {
+    // An interrupted run leaves none of its temporaries.
+    super::signals::install();
     let mut stages = options::stages(&args.input, env);
     options::with_namespace(&mut stages.render, args);
     let destination = podlift::Destination {

@@ -93,19 +93,19 @@ impl Outcome {
 
 #[cfg(test)]
 mod tests {
-    use podlift::diagnostic::{Diagnostic, Diagnostics};
+    use podlift::diagnostic::{Code, Diagnostic, Diagnostics};
 
     use super::Status;
 
     #[test]
     fn errors_fail_warnings_only_under_strict_notes_never() {
         let mut diagnostics = Diagnostics::default();
-        diagnostics.push(Diagnostic::note("n", "a note"));
+        diagnostics.push(Diagnostic::note(Code::RestartPod, "a note"));
         assert_eq!(Status::of(&diagnostics, true), Status::Success);
-        diagnostics.push(Diagnostic::warning("w", "a warning"));
+        diagnostics.push(Diagnostic::warning(Code::RestartDiffers, "a warning"));
         assert_eq!(Status::of(&diagnostics, false), Status::Success);
         assert_eq!(Status::of(&diagnostics, true), Status::Failed);
-        diagnostics.push(Diagnostic::error("e", "an error"));
+        diagnostics.push(Diagnostic::error(Code::PortConflict, "an error"));
         assert_eq!(Status::of(&diagnostics, false), Status::Failed);
         let codes = [Status::Success, Status::Failed, Status::Usage].map(Status::code);
         assert_eq!(codes, [0, 1, 2]);

@@ -14,6 +14,7 @@ mod explain;
 mod manual;
 mod options;
 mod plan;
+mod signals;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -48,11 +49,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write) -> 
         .is_some_and(|input| input.files.iter().any(|f| f == Path::new("-")));
     // `--allow` names codes podlift has: a typo would allow nothing.
     if let Some(code) = cli.command.input().and_then(|input| {
-        input.allow.iter().find(|code| {
-            !podlift::explain::EXPLANATIONS
-                .iter()
-                .any(|e| e.code == code.as_str())
-        })
+        input
+            .allow
+            .iter()
+            .find(|code| podlift::diagnostic::Code::from_name(code).is_none())
     }) {
         let message = format!(
             "`--allow {code}`: podlift has no diagnostic code `{code}`; `podlift explain` lists them"

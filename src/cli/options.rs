@@ -41,7 +41,11 @@ pub fn stages(input: &InputArgs, env: &Environment) -> podlift::Options {
         project_name: input.project_name.clone(),
         plan: plan_options(input),
         render: render_options(input),
-        allow: input.allow.iter().cloned().collect(),
+        allow: input
+            .allow
+            .iter()
+            .filter_map(|name| diagnostic::Code::from_name(name))
+            .collect(),
         images: image_options(&input.images, env),
     }
 }

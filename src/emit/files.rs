@@ -11,6 +11,7 @@
 use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 
+use crate::emit::target::temporaries::Temporary;
 use crate::emit::{EmitError, File, target};
 
 /// Who may read a file podlift writes.
@@ -109,24 +110,29 @@ pub(super) fn write_file(
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.permissions());
     let prefix = prefix(path);
-    let mut temporary = temporary(&prefix, ".tmp", Access::Shared.mode())
-        .tempfile_in(dir)
-        .map_err(|e| fail(&e))?;
+    // Registered, so an interrupted run removes it (target::temporaries).
+    let (temporary, mut out) = Temporary::make(|| {
+        let (handle, made) = temporary(&prefix, ".tmp", Access::Shared.mode())
+            .tempfile_in(dir)?
+            .keep()
+            .map_err(|e| e.error)?;
+        Ok((made, handle))
+    })
+    .map_err(|e| fail(&e))?;
     // What the umask makes of a shared file; closed while it is written.
-    let default = temporary
-        .as_file()
-        .metadata()
-        .map_err(|e| fail(&e))?
-        .permissions();
-    set(temporary.as_file(), &masked(&default, 0o700)).map_err(|e| fail(&e))?;
-    let access = fill(temporary.as_file_mut())?;
+    let default = out.metadata().map_err(|e| fail(&e))?.permissions();
+    set(&out, &masked(&default, 0o700)).map_err(|e| fail(&e))?;
+    let access = fill(&mut out)?;
     let permissions = final_permissions(kept.unwrap_or(default), access);
-    set(temporary.as_file(), &permissions).map_err(|e| fail(&e))?;
-    temporary.as_file().sync_all().map_err(|e| fail(&e))?;
+    set(&out, &permissions).map_err(|e| fail(&e))?;
+    out.sync_all().map_err(|e| fail(&e))?;
+    drop(out);
     // A rename replaces whatever took the name meanwhile (a link too); it
     // never writes through it. On failure the temporary is removed.
-    temporary.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    temporary
+        .commit(|temporary| std::fs::rename(temporary, path))
+        .and_then(|renamed| renamed)
+        .map_err(|e| fail(&e))
 }
 
 /// What a file ends with: `base` (the replaced file's or the umask's), and
@@ -203,9 +209,12 @@ pub(super) fn write_directory<E: From<EmitError>>(
         .filter(std::fs::Metadata::is_dir)
         .map(|m| m.permissions());
     let prefix = prefix(dir);
-    let staging = temporary(&prefix, "", 0o777)
-        .tempdir_in(around)
-        .map_err(|e| io(around, &e))?;
+    // Registered, so an interrupted run removes it (target::temporaries).
+    let (staging, ()) = Temporary::make(|| {
+        let made = temporary(&prefix, "", 0o777).tempdir_in(around)?;
+        Ok((made.keep(), ()))
+    })
+    .map_err(|e| io(around, &e))?;
     let default = std::fs::metadata(staging.path())
         .map_err(|e| io(staging.path(), &e))?
         .permissions();
@@ -222,12 +231,11 @@ pub(super) fn write_directory<E: From<EmitError>>(
         .map_err(|e| io(&manifest, &e))?;
     std::fs::set_permissions(staging.path(), kept.unwrap_or(default))
         .map_err(|e| io(staging.path(), &e))?;
-    // From here the staging directory is `dir` (or removed by `swap`).
-    let staging = staging.keep();
-    let swapped = swap(dir, &staging, &previous);
-    if swapped.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
+    // The staging directory becomes `dir`, or is removed when it cannot;
+    // an interrupt waits for the swap (the old output or the new, whole).
+    let swapped = staging
+        .commit(|staging| swap(dir, staging, &previous))
+        .map_err(|e| io(dir, &e))?;
     Ok(swapped?)
 }
 
@@ -260,10 +268,21 @@ pub(super) fn swap(
 ) -> Result<(), EmitError> {
     let replace =
         |e: &std::io::Error| EmitError::io(format!("cannot replace `{}`: {e}", dir.display()));
-    if std::fs::symlink_metadata(dir).is_err() {
-        // A directory renamed onto a name another user took meanwhile: onto
-        // a link or a file it fails, onto an empty directory it replaces it.
-        return std::fs::rename(staging, dir).map_err(|e| replace(&e));
+    if previous.files.is_empty() {
+        // `dir` was absent or empty when checked: the staging directory
+        // takes the name only if it is still absent or empty (the kernel
+        // checks, atomically). Another run that wrote it meanwhile wins
+        // whole; onto a link or a file the rename fails too.
+        return std::fs::rename(staging, dir).map_err(|e| {
+            if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+                EmitError::io(format!(
+                    "`{}` was filled while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
+                    dir.display()
+                ))
+            } else {
+                replace(&e)
+            }
+        });
     }
     let prefix = prefix(dir);
     let old = temporary(&prefix, ".old", 0o700)
@@ -442,6 +461,40 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
             "mine"
+        );
+    }
+
+    /// Two runs onto one new `-o DIR`: the one that finishes second finds
+    /// `DIR` filled by the first and refuses, leaving the first's output
+    /// whole. On 82c8715 it moved the first's output aside (left as
+    /// `.DIR.podlift-XXXX.old`) and put its own in place.
+    #[test]
+    fn a_new_directory_filled_meanwhile_is_left_to_the_run_that_filled_it() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("out");
+        let previous = super::target::check_directory(&dir, "out", false).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("first.yaml"), "first").unwrap();
+        let staging = parent.path().join(".out.podlift-second");
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::write(staging.join("second.yaml"), "second").unwrap();
+        let error = super::swap(&dir, &staging, &previous).unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("was filled while podlift wrote it"),
+            "{}",
+            error.message()
+        );
+        let mut names: Vec<String> = std::fs::read_dir(parent.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".out.podlift-second", "out"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("first.yaml")).unwrap(),
+            "first"
         );
     }
 }

@@ -9,8 +9,10 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
 mod refusal;
+pub(crate) mod temporaries;
 
 pub use refusal::{ManifestError, Refusal, Unlisted};
+pub use temporaries::abandon;
 
 use super::Format;
 use crate::emit::Output;

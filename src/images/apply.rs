@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::images::{Facts, ImageFacts, ImageHealthcheck, ImageOptions};
 use crate::model::port::Protocol;
 use crate::model::volume::{Mount, MountSource};
@@ -157,7 +157,7 @@ fn health(
     let partly = service.health_setting.is_some();
     diagnostics.push(
         Diagnostic::note(
-            "image-healthcheck",
+            Code::ImageHealthcheck,
             format!(
                 "service `{name}` {} the health check of its image `{}` (`HEALTHCHECK`): {}",
                 if partly { "completes its `healthcheck` with" } else { "takes" },
@@ -209,7 +209,7 @@ fn exposed(
         .collect();
     diagnostics.push(
         Diagnostic::note(
-            "image-ports",
+            Code::ImagePorts,
             format!(
                 "service `{}` listens on {} by its image `{}` (`EXPOSE`): {} for the port-clash check, grouping, its Services in the cluster and its NetworkPolicy; nothing is published that compose does not publish",
                 service.name.value,
@@ -290,7 +290,7 @@ fn volumes(
     let list: Vec<String> = from.volumes.iter().map(|p| format!("`{p}`")).collect();
     diagnostics.push(
         Diagnostic::note(
-            "image-volume",
+            Code::ImageVolume,
             format!(
                 "image `{}` of service `{}` declares `VOLUME` {}: {} an emptyDir of the container's own, as Docker mounts an anonymous volume there; its data goes with the Pod",
                 from.image,
@@ -340,7 +340,7 @@ fn copy_up(
         if from.can_copy == Some(true) {
             diagnostics.push(
                 Diagnostic::note(
-                    "image-copy-up",
+                    Code::ImageCopyUp,
                     format!(
                         "{volume} at `{path}` of service `{name}` starts with what image `{}` has there: an init container running the image copies it in while the volume is empty (owners, modes and links kept), as Docker does on first use",
                         from.image
@@ -353,7 +353,7 @@ fn copy_up(
         } else {
             diagnostics.push(
                 Diagnostic::warning(
-                    "copy-up-impossible",
+                    Code::CopyUpImpossible,
                     format!(
                         "image `{}` of service `{name}` has files at `{path}`, which Docker copies into {volume} on first use; the image has no `/bin/sh` and `cp` to copy them with, so the volume starts empty",
                         from.image
@@ -379,7 +379,7 @@ fn pin(service: &mut Service, facts: &Facts, from: &mut FromImage, diagnostics: 
     let Some(digest) = facts.digest.as_ref().filter(|d| d.starts_with("sha256:")) else {
         diagnostics.push(
             Diagnostic::warning(
-                "pin-no-digest",
+                Code::PinNoDigest,
                 format!(
                     "image `{}` of service `{}` is not pinned: where it was read (a `docker save` archive) gives no registry digest",
                     image.value, service.name.value
@@ -393,7 +393,7 @@ fn pin(service: &mut Service, facts: &Facts, from: &mut FromImage, diagnostics: 
     let pinned = format!("{}@{digest}", image.value);
     diagnostics.push(
         Diagnostic::note(
-            "image-pinned",
+            Code::ImagePinned,
             format!(
                 "image `{}` of service `{}` is pinned to the digest inspected: `{pinned}`",
                 image.value, service.name.value

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::images::archive::{Archive, Found};
 use crate::images::cache::{Cache, Cached};
 use crate::images::config::{self, ConfigFacts};
@@ -60,7 +60,7 @@ pub fn inspect(
             Ok(archive) => archives.push(archive),
             Err(why) => diagnostics.push(
                 Diagnostic::error(
-                    "image-archive-unreadable",
+                    Code::ImageArchiveUnreadable,
                     format!("`--image-archive {}` cannot be read: {why}", path.display()),
                 )
                 .help("name a `docker save` tarball, an OCI layout directory or an OCI archive tarball"),
@@ -296,7 +296,7 @@ fn facts(
 fn not_inspected(request: &Request, why: &str, diagnostics: &mut Diagnostics) {
     diagnostics.push(
         Diagnostic::warning(
-            "image-not-inspected",
+            Code::ImageNotInspected,
             format!("image `{}` was not inspected: {why}", request.written),
         )
         .at(request.span)

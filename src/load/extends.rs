@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 use super::host_files::Use;
@@ -57,7 +57,7 @@ pub(crate) fn apply(loader: &mut Loader<'_>, doc: &mut Node, path: &Path, variab
             if loader.extends_nodes > MAX_EXTENDS_NODES {
                 loader.diagnostics.push(
                     Diagnostic::error(
-                        "yaml-limit",
+                        Code::YamlLimit,
                         format!(
                             "the YAML exceeds a limit: the services `extends` resolves hold more than {MAX_EXTENDS_NODES} nodes in all"
                         ),
@@ -149,7 +149,7 @@ fn target(loader: &mut Loader<'_>, extends: &Node) -> Option<(String, Option<Str
     if service.is_none() {
         loader.diagnostics.push(
             Diagnostic::error(
-                "extends-syntax",
+                Code::ExtendsSyntax,
                 "`extends` must name a service: `extends: name` or `extends: {service: name, file: other.yaml}`",
             )
             .at(extends.span),
@@ -227,7 +227,7 @@ fn resolve_base(
             .collect::<Vec<_>>()
             .join(" → ");
         loader.diagnostics.push(
-            Diagnostic::error("extends-cycle", format!("`extends` cycle: {chain}"))
+            Diagnostic::error(Code::ExtendsCycle, format!("`extends` cycle: {chain}"))
                 .at(extends_span(extends))
                 .help("a service cannot extend itself, directly or through others"),
         );
@@ -274,7 +274,7 @@ fn resolve_base(
         };
         loader.diagnostics.push(
             Diagnostic::error(
-                "extends-unknown",
+                Code::ExtendsUnknown,
                 format!("`extends` names service `{base_name}`, which is not defined {place}"),
             )
             .at(extends_span(extends))

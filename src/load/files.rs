@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::{DEFAULT_FILES, LoadOptions, MAX_FILE_BYTES};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 /// The compose files `options` name, in order, before any is read: `-f`
 /// (else `COMPOSE_FILE`, split at `COMPOSE_PATH_SEPARATOR`), else the first
@@ -55,7 +55,7 @@ pub fn resolve_files(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Op
     if found.is_none() {
         diagnostics.push(
             Diagnostic::error(
-                "no-compose-file",
+                Code::NoComposeFile,
                 format!(
                     "no compose file in `{}` or its parents",
                     options.working_dir.display()
@@ -93,7 +93,7 @@ pub(super) fn read_file(
     let fail = |diagnostics: &mut Diagnostics, why: String, help: &str| {
         diagnostics.push(
             Diagnostic::error(
-                "file-unreadable",
+                Code::FileUnreadable,
                 format!("cannot read `{}`: {why}", shown.display()),
             )
             .help(help.to_string()),

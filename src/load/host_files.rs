@@ -38,7 +38,7 @@ pub(crate) use private::pem_private_key;
 pub use private::private_reason;
 
 use super::interpolate::Tally;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 /// The most bytes podlift reads from host files in one run (every read
@@ -153,11 +153,11 @@ impl Refusal {
     #[must_use]
     pub fn diagnostic(&self, message: String, span: Option<Span>) -> Diagnostic {
         let diagnostic = match self {
-            Self::NotRegular { .. } => Diagnostic::error("host-file-not-regular", message),
-            Self::Outside { .. } => Diagnostic::error("host-file-outside", message),
-            Self::Total => Diagnostic::error("limit-host-files", message),
+            Self::NotRegular { .. } => Diagnostic::error(Code::HostFileNotRegular, message),
+            Self::Outside { .. } => Diagnostic::error(Code::HostFileOutside, message),
+            Self::Total => Diagnostic::error(Code::LimitHostFiles, message),
             Self::Missing(_) | Self::TooLarge(_) | Self::Unreadable(_) | Self::Unused => {
-                Diagnostic::error("file-unreadable", message)
+                Diagnostic::error(Code::FileUnreadable, message)
             }
         };
         diagnostic.at_opt(span).help(self.help())
@@ -438,22 +438,27 @@ fn read_within(
     total: u64,
 ) -> Result<Vec<u8>, Refusal> {
     let before = read.fetch_add(reported, Ordering::Relaxed);
+    // A refused file costs nothing: what it reserved is given back.
+    let refuse = |reserved: u64, refusal: Refusal| {
+        read.fetch_sub(reserved, Ordering::Relaxed);
+        Err(refusal)
+    };
     let left = total.saturating_sub(before);
     if reported > left {
-        return Err(Refusal::Total);
+        return refuse(reported, Refusal::Total);
     }
     let cap = limit.min(left);
     let mut bytes =
         Vec::with_capacity(usize::try_from(reported.saturating_add(1)).unwrap_or(usize::MAX));
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| Refusal::Unreadable(e.to_string().to_lowercase()))?;
+    if let Err(e) = file.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
+        return refuse(reported, Refusal::Unreadable(e.to_string().to_lowercase()));
+    }
     let len = bytes.len() as u64;
     if len > limit {
-        return Err(Refusal::TooLarge(limit));
+        return refuse(reported, Refusal::TooLarge(limit));
     }
     if len > cap {
-        return Err(Refusal::Total);
+        return refuse(reported, Refusal::Total);
     }
     // What it held beyond (or short of) its reported size.
     if len > reported {
@@ -463,7 +468,7 @@ fn read_within(
             .saturating_add(grown)
             > total
         {
-            return Err(Refusal::Total);
+            return refuse(len, Refusal::Total);
         }
     } else {
         read.fetch_sub(reported - len, Ordering::Relaxed);
@@ -679,6 +684,39 @@ mod tests {
             super::read_within(file, 10, 20, &read, total),
             Err(Refusal::TooLarge(20))
         );
+    }
+
+    /// A refused file keeps none of the budget it reserved: what the run
+    /// read before stays what it was (on 82c8715 the reservation stayed,
+    /// so refused files used up the budget of the files after them).
+    #[test]
+    fn a_refused_file_gives_its_reservation_back() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let total = 1_000;
+        let read = AtomicU64::new(100);
+        let refused = [
+            // too large for its own limit
+            (60, 10, 20, Refusal::TooLarge(20)),
+            // reports more than the budget has left
+            (950, 950, 1_000, Refusal::Total),
+            // grows past the budget while read
+            (2_000, 10, 5_000, Refusal::Total),
+        ];
+        for (len, reported, limit, refusal) in refused {
+            let file = Growing {
+                len,
+                taken: std::rc::Rc::default(),
+            };
+            assert_eq!(
+                super::read_within(file, reported, limit, &read, total),
+                Err(refusal)
+            );
+            assert_eq!(
+                read.load(Ordering::Relaxed),
+                100,
+                "{len} {reported} {limit}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 use super::host_files::Use;
@@ -48,7 +48,7 @@ pub(crate) fn apply(loader: &mut Loader<'_>, doc: &mut Node, dir: &Path, variabl
         _ => {
             loader.diagnostics.push(
                 Diagnostic::error(
-                    "include-syntax",
+                    Code::IncludeSyntax,
                     format!("`include` must be a list, found {}", include.type_name()),
                 )
                 .at(include.span)
@@ -96,7 +96,7 @@ fn entry(loader: &mut Loader<'_>, item: &Node) -> Option<Entry> {
     };
     if entry.paths.is_empty() {
         loader.diagnostics.push(
-            Diagnostic::error("include-syntax", "an `include` entry names no file")
+            Diagnostic::error(Code::IncludeSyntax, "an `include` entry names no file")
                 .at(item.span)
                 .help("write a path, or a mapping with `path:`"),
         );
@@ -205,7 +205,7 @@ fn add(loader: &mut Loader<'_>, doc: &mut Node, included: Node) {
                 let singular = name.trim_end_matches('s');
                 loader.diagnostics.push(
                     Diagnostic::error(
-                        "include-conflict",
+                        Code::IncludeConflict,
                         format!(
                             "{singular} `{resource}` is defined here and in a file this one includes"
                         ),

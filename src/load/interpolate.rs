@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
 
 use super::yaml::{Node, Value};
@@ -396,7 +396,7 @@ pub fn interpolate_tree(
                     if tally.report_over() {
                         diagnostics.push(
                             Diagnostic::error(
-                                "limit-interpolation",
+                                Code::LimitInterpolation,
                                 format!("interpolation produced more than {MAX_INTERPOLATED_BYTES} bytes in all"),
                             )
                             .at(span)
@@ -406,7 +406,7 @@ pub fn interpolate_tree(
                 }
                 Err(Problem::TooLong(range)) => diagnostics.push(
                     Diagnostic::error(
-                        "limit-interpolation",
+                        Code::LimitInterpolation,
                         format!("the value grows past {MAX_VALUE_BYTES} bytes when its variables are expanded"),
                     )
                     .at(locate(&range))
@@ -416,7 +416,7 @@ pub fn interpolate_tree(
                     for (name, range) in missing {
                         diagnostics.push(
                             Diagnostic::warning(
-                                "variable-unset",
+                                Code::VariableUnset,
                                 format!(
                                     "variable `{name}` is not set; it is replaced by an empty string"
                                 ),
@@ -431,7 +431,7 @@ pub fn interpolate_tree(
                 }
                 Err(Problem::Invalid(range)) => diagnostics.push(
                     Diagnostic::error(
-                        "interpolation-syntax",
+                        Code::InterpolationSyntax,
                         format!(
                             "invalid interpolation `{}`",
                             text.get(range.clone()).unwrap_or(text)
@@ -442,7 +442,7 @@ pub fn interpolate_tree(
                 ),
                 Err(Problem::TooDeep(range)) => diagnostics.push(
                     Diagnostic::error(
-                        "interpolation-depth",
+                        Code::InterpolationDepth,
                         format!("interpolation nests templates more than {MAX_NESTING} deep"),
                     )
                     .at(locate(&range))
@@ -455,7 +455,7 @@ pub fn interpolate_tree(
                         format!("required variable `{name}` is not set: {message}")
                     };
                     diagnostics.push(
-                        Diagnostic::error("variable-required", message)
+                        Diagnostic::error(Code::VariableRequired, message)
                             .at(locate(&at))
                             .help(format!("set `{name}` in the environment or in `.env`")),
                     );

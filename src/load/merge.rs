@@ -21,7 +21,7 @@ mod shapes;
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 use super::yaml::{MergeTag, Node, Tags, Value};
 
@@ -220,7 +220,7 @@ impl Merger<'_> {
                 };
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "merge-type",
+                        Code::MergeType,
                         format!(
                             "cannot merge `{}`: it is {} here but {} in an earlier file",
                             path.join("."),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::files::{display_path, read_file};
 use super::host_files::Use;
 use super::{Loader, MAX_FILE_BYTES, dotenv};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 impl Loader<'_> {
@@ -51,10 +51,10 @@ impl Loader<'_> {
                     let message =
                         format!("cannot read env file `{}`: {}", shown.display(), e.message);
                     let diagnostic = if e.limit {
-                        Diagnostic::error("limit-interpolation", message)
+                        Diagnostic::error(Code::LimitInterpolation, message)
                             .help("write the values out instead of building them from each other")
                     } else {
-                        Diagnostic::error("env-file-syntax", message).help(
+                        Diagnostic::error(Code::EnvFileSyntax, message).help(
                             "write one `NAME=value` per line; quote values with spaces or `#`",
                         )
                     };

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 
 use super::yaml::{Node, Value};
@@ -34,6 +34,21 @@ pub(crate) enum Shape {
     /// with no other properties): top-level `services`, `volumes`,
     /// `secrets`, `configs`, a service's `depends_on` and `networks`.
     ClosedNames(&'static str, &'static Shape),
+    /// A string where compose's schema takes no number or boolean
+    /// (`domainname: 1` is refused: `services.a.domainname must be a
+    /// string`); `null`: whether null is refused here too (a key the model
+    /// does not read), else the model says what null means.
+    Text { null: bool },
+    /// A string or a list of strings, none a number or a boolean
+    /// (`cap_add`, `tmpfs`, `profiles`); another shape is the model's
+    /// concern.
+    Texts,
+    /// A list of strings (none a number or a boolean) or a free-form
+    /// mapping (`environment`, `labels`, `extra_hosts`).
+    ListOrMap,
+    /// [`Shape::Keys`] whose list items may be strings (short syntax),
+    /// none a number or a boolean (`devices`).
+    TextOrKeys(&'static Object),
 }
 
 /// A mapping with a closed set of keys.
@@ -199,27 +214,34 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn shape(&mut self, node: &Node, shape: &Shape) {
+    /// Checks `node`, the value of `key`, against `shape`.
+    fn shape(&mut self, key: &str, node: &Node, shape: &Shape) {
         match (shape, &node.value) {
             (Shape::Keys(object), Value::Seq(items)) => {
                 for item in items {
                     self.object(item, object);
                 }
             }
-            (Shape::Keys(object), _) => self.object(node, object),
+            (Shape::TextOrKeys(object), Value::Seq(items)) => {
+                for item in items {
+                    self.object(item, object);
+                }
+                self.texts(key, items);
+            }
+            (Shape::Keys(object) | Shape::TextOrKeys(object), _) => self.object(node, object),
             (Shape::Names(inner), Value::Map(entries)) => {
                 for (_, value) in entries {
-                    self.shape(value, inner);
+                    self.shape(key, value, inner);
                 }
             }
             (Shape::ClosedNames(what, inner), Value::Map(entries)) => {
-                for (key, value) in entries {
-                    if let Some(name) = key.as_str()
+                for (name_key, value) in entries {
+                    if let Some(name) = name_key.as_str()
                         && !allowed_name(name)
                     {
-                        self.name_characters(key.span, what, name);
+                        self.name_characters(name_key.span, what, name);
                     }
-                    self.shape(value, inner);
+                    self.shape(key, value, inner);
                 }
             }
             // As a list, compose refuses an empty name whatever is selected
@@ -230,9 +252,59 @@ impl Checker<'_> {
                         self.name_characters(item.span, what, "");
                     }
                 }
+                self.texts(key, items);
             }
-            (Shape::Any | Shape::Names(_) | Shape::ClosedNames(..), _) => {}
+            (Shape::Text { null }, value) => match value {
+                Value::Number(_) | Value::Bool(_) => self.not_text(key, node),
+                Value::Null | Value::Seq(_) | Value::Map(_) if *null => self.not_text(key, node),
+                _ => {}
+            },
+            (Shape::Texts | Shape::ListOrMap, Value::Seq(items)) => {
+                self.texts(key, items);
+            }
+            (Shape::Texts, Value::Number(_) | Value::Bool(_)) => self.not_text(key, node),
+            (
+                Shape::Any
+                | Shape::Names(_)
+                | Shape::ClosedNames(..)
+                | Shape::Texts
+                | Shape::ListOrMap,
+                _,
+            ) => {}
         }
+    }
+
+    /// Refuses the numbers and booleans among `items` of `key`'s list.
+    fn texts(&mut self, key: &str, items: &[Node]) {
+        for item in items {
+            if matches!(item.value, Value::Number(_) | Value::Bool(_)) {
+                self.not_text(&format!("{key} item"), item);
+            }
+        }
+    }
+
+    /// "`what` must be a string": compose's schema refuses the value.
+    fn not_text(&mut self, what: &str, node: &Node) {
+        if !self.reported.insert(node.span) {
+            return;
+        }
+        let found = match &node.value {
+            Value::Number(text) => format!("`{text}`"),
+            Value::Bool(flag) => format!("`{flag}`"),
+            _ => node.type_name().to_string(),
+        };
+        let help = match node.value {
+            Value::Number(_) | Value::Bool(_) => "quote it: compose reads this key as text only",
+            _ => "write a string, or remove the key",
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::Type,
+                format!("`{what}` must be a string, found {found}"),
+            )
+            .at(node.span)
+            .help(help),
+        );
     }
 
     fn object(&mut self, node: &Node, object: &Object) {
@@ -244,7 +316,7 @@ impl Checker<'_> {
                 continue;
             };
             if let Some((_, shape)) = object.keys.iter().find(|(k, _)| *k == name) {
-                self.shape(value, shape);
+                self.shape(name, value, shape);
             } else if !(object.extensions && name.starts_with("x-")) {
                 self.unknown(key.span, name, object, value);
             }
@@ -274,7 +346,7 @@ impl Checker<'_> {
                     {
                         self.diagnostics.push(
                             Diagnostic::error(
-                                "key-not-string",
+                                Code::KeyNotString,
                                 format!("mapping key `{text}` must be a string, found {kind}"),
                             )
                             .at(key.span)
@@ -301,7 +373,7 @@ impl Checker<'_> {
         }
         self.diagnostics.push(
             Diagnostic::error(
-                "name-characters",
+                Code::NameCharacters,
                 format!("{what} name `{name}` holds characters compose does not allow in a name"),
             )
             .at(span)
@@ -314,7 +386,7 @@ impl Checker<'_> {
             return;
         }
         let mut diagnostic = Diagnostic::error(
-            "key-unknown",
+            Code::KeyUnknown,
             format!("unknown {} key `{name}`", object.what),
         )
         .at(span);
@@ -362,12 +434,12 @@ pub(crate) fn drop_nested_extensions(project: &mut serde_json::Value) {
 fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
     use serde_json::Value as Json;
     match (shape, value) {
-        (Shape::Keys(object), Json::Array(items)) => {
+        (Shape::Keys(object) | Shape::TextOrKeys(object), Json::Array(items)) => {
             for item in items {
                 drop_in_object(item, object);
             }
         }
-        (Shape::Keys(object), value) => drop_in_object(value, object),
+        (Shape::Keys(object) | Shape::TextOrKeys(object), value) => drop_in_object(value, object),
         (Shape::Names(inner) | Shape::ClosedNames(_, inner), Json::Object(entries)) => {
             for value in entries.values_mut() {
                 drop_in_shape(value, inner);

@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::yaml::{Node, Value};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 
 /// How many known names an unknown-name error lists.
@@ -226,13 +226,13 @@ fn check_left_out(root: &Node, gone: &[(Node, Node)], diagnostics: &mut Diagnost
 /// The plan's words for an undeclared network, volume, secret or config.
 fn undeclared(service: &str, kind: &str, name: &str) -> Diagnostic {
     match kind {
-        "networks" => Diagnostic::error("network-undeclared", format!("service `{service}` joins network `{name}`, which the top-level `networks` does not declare"))
+        "networks" => Diagnostic::error(Code::NetworkUndeclared, format!("service `{service}` joins network `{name}`, which the top-level `networks` does not declare"))
             .help(format!("add `networks: {{{name}: {{}}}}` at the top level")),
-        "volumes" => Diagnostic::error("volume-undeclared", format!("service `{service}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+        "volumes" => Diagnostic::error(Code::VolumeUndeclared, format!("service `{service}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
             .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
-        "secrets" => Diagnostic::error("secret-undeclared", format!("service `{service}` uses secret `{name}`, which is not declared at the top level"))
+        "secrets" => Diagnostic::error(Code::SecretUndeclared, format!("service `{service}` uses secret `{name}`, which is not declared at the top level"))
             .help("declare it under the top-level `secrets:` with `file:`"),
-        _ => Diagnostic::error("config-undeclared", format!("service `{service}` uses config `{name}`, which is not declared at the top level"))
+        _ => Diagnostic::error(Code::ConfigUndeclared, format!("service `{service}` uses config `{name}`, which is not declared at the top level"))
             .help("declare it under the top-level `configs:` with `file:`"),
     }
 }
@@ -329,7 +329,7 @@ fn excluded_needed(service: &str, need: &Need) -> Diagnostic {
     let target = &need.target;
     let key = need.key;
     Diagnostic::error(
-        "service-excluded-needed",
+        Code::ServiceExcludedNeeded,
         format!("service `{service}` needs `{target}` (`{key}`), which `--exclude {target}` leaves out"),
     )
     .at(need.span)
@@ -341,7 +341,7 @@ fn excluded_needed(service: &str, need: &Need) -> Diagnostic {
 fn undefined(service: &str, need: &Need) -> Diagnostic {
     let target = &need.target;
     Diagnostic::error(
-        "depends-on-unknown",
+        Code::DependsOnUnknown,
         format!(
             "service `{service}` needs `{target}` (`{}`), which is not a service of the active profiles",
             need.key

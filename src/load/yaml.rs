@@ -17,7 +17,7 @@ mod scalar;
 
 use granit_parser::{Options as ParserOptions, Parser, ScanError};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
 /// The deepest nesting of mappings and sequences podlift reads.
@@ -240,13 +240,13 @@ fn scan_error(error: &ScanError, text: &str, file: FileId) -> Diagnostic {
     {
         return limit_error(&message, span);
     }
-    Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
+    Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
         .at(span)
         .help("fix the YAML syntax at the marked position")
 }
 
 pub(super) fn limit_error(message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("yaml-limit", format!("the YAML exceeds a limit: {message}"))
+    Diagnostic::error(Code::YamlLimit, format!("the YAML exceeds a limit: {message}"))
         .at(span)
         .help(format!(
             "podlift reads at most {MAX_DEPTH} levels of nesting and {MAX_ALIAS_COPIED_NODES} nodes copied for anchors and aliases; \
@@ -277,6 +277,7 @@ fn byte_of_line_col(text: &str, line: usize, column: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::{Value, parse};
+    use crate::diagnostic::Code;
     use crate::source::FileId;
 
     #[test]
@@ -330,7 +331,7 @@ mod tests {
     fn syntax_errors_have_a_position() {
         let err = parse("a: [1, 2\nb: 3\n", FileId(0)).unwrap_err();
         assert!(err.span.is_some(), "{err:?}");
-        assert_eq!(err.code, "yaml-syntax");
+        assert_eq!(err.code, Code::YamlSyntax);
     }
 
     #[test]
@@ -466,7 +467,7 @@ mod tests {
             inner = format!("*a{i}");
         }
         let err = parse(&text, FileId(0)).unwrap_err();
-        assert_eq!(err.code, "yaml-limit");
+        assert_eq!(err.code, Code::YamlLimit);
         assert!(err.message.contains("levels of nesting"), "{}", err.message);
     }
 

@@ -5,7 +5,7 @@
 //! upper-case name (`NET_RAW`): a `CAP_NET_RAW` copied verbatim would drop
 //! nothing at run time. Unknown names are errors at their span.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::Node;
 use crate::model::read::Reader;
 
@@ -81,7 +81,7 @@ pub(crate) fn read_capabilities(node: &Node, what: &str, reader: &mut Reader) ->
             // the wrong key: say so, and where it belongs
             None if item.value.contains('/') => reader.diagnostics.push(
                 Diagnostic::error(
-                    "capability-unknown",
+                    Code::CapabilityUnknown,
                     format!(
                         "`{what}` item `{}` is a path, not a Linux capability; Docker and Kubernetes refuse it",
                         item.value
@@ -92,7 +92,7 @@ pub(crate) fn read_capabilities(node: &Node, what: &str, reader: &mut Reader) ->
             ),
             None => reader.diagnostics.push(
                 Diagnostic::error(
-                    "capability-unknown",
+                    Code::CapabilityUnknown,
                     format!(
                         "`{what}` item `{}` is not a Linux capability; Docker refuses it",
                         item.value

@@ -1,6 +1,6 @@
 //! `depends_on`: which services a service waits for, and until when.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -50,7 +50,7 @@ pub(crate) fn read_wait(node: &Node, reader: &mut Reader<'_>) -> Option<Located<
         _ => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "duration-invalid",
+                    Code::DurationInvalid,
                     format!(
                         "`{}` in `x-podlift.wait` is neither `false` nor a duration above zero",
                         text.value
@@ -104,7 +104,7 @@ pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Depen
                             "service_started" => Condition::Started,
                             other => {
                                 reader.diagnostics.push(
-                                    Diagnostic::error("depends-on-condition", format!("unknown `depends_on` condition `{other}`"))
+                                    Diagnostic::error(Code::DependsOnCondition, format!("unknown `depends_on` condition `{other}`"))
                                         .at(c.span)
                                         .help("use `service_started`, `service_healthy` or `service_completed_successfully`"),
                                 );
@@ -126,7 +126,7 @@ pub(crate) fn read_depends_on(node: &Node, reader: &mut Reader<'_>) -> Vec<Depen
                     if let Some(restart) = restart {
                         reader.diagnostics.push(
                             Diagnostic::note(
-                                "depends-on-restart",
+                                Code::DependsOnRestart,
                                 format!(
                                     "`restart: true` on the dependency on `{}` is not carried over: compose restarts this service when `{}` is restarted by `docker compose`; Kubernetes restarts each container on its own",
                                     service.value, service.value

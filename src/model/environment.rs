@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
@@ -114,7 +114,7 @@ fn read_format(node: Option<&Node>, reader: &mut Reader<'_>) -> Option<EnvFormat
         "raw" => Some(EnvFormat::Raw),
         other => {
             reader.diagnostics.push(
-                Diagnostic::error("type", format!("`env_file.format` must be `raw`, found `{other}`"))
+                Diagnostic::error(Code::Type, format!("`env_file.format` must be `raw`, found `{other}`"))
                     .at(format.span)
                     .help("write `format: raw` to take each value as written, or leave `format` out for the usual `.env` rules"),
             );
@@ -192,13 +192,13 @@ pub fn read_env_files(
                 }
                 // The line named by file and line only: its text may be a secret.
                 Err(e) if e.limit => reader.diagnostics.push(
-                    Diagnostic::error("limit-interpolation", format!("env file `{}`: {}", path.value, e.message))
+                    Diagnostic::error(Code::LimitInterpolation, format!("env file `{}`: {}", path.value, e.message))
                         .at(path.span)
                         .related("env_file", Span::line_start(id, &text, e.line))
                         .help("write the values out instead of building them from each other"),
                 ),
                 Err(e) => reader.diagnostics.push(
-                    Diagnostic::error("env-file-syntax", format!("env file `{}`: {}", path.value, e.message))
+                    Diagnostic::error(Code::EnvFileSyntax, format!("env file `{}`: {}", path.value, e.message))
                         .at(path.span)
                         .related("env_file", Span::line_start(id, &text, e.line))
                         .help("write one `KEY=VALUE` per line"),
@@ -206,7 +206,7 @@ pub fn read_env_files(
             },
             Err(Refusal::Missing(_)) if !required => {}
             Err(Refusal::Missing(e)) => reader.diagnostics.push(
-                Diagnostic::error("env-file-unreadable", format!("cannot read env file `{}`: {e}", path.value))
+                Diagnostic::error(Code::EnvFileUnreadable, format!("cannot read env file `{}`: {e}", path.value))
                     .at(path.span)
                     .help("create the file, fix the path (relative to the compose file), or mark it `required: false`"),
             ),

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::EXTENSION_KEY;
 use crate::model::keys::{Support, report_extension_key};
@@ -65,7 +65,7 @@ fn read_init_image(node: &Node, reader: &mut Reader<'_>) -> Option<Located<Strin
     };
     reader.diagnostics.push(
         Diagnostic::error(
-            "image-invalid",
+            Code::ImageInvalid,
             format!(
                 "`x-podlift.init-image` `{}` is not an image reference: {problem}",
                 image.value

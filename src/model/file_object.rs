@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::credential;
 use crate::model::read::Reader;
@@ -128,7 +128,7 @@ pub fn read_file_uses(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<F
                     if let Some(id) = item.get(key) {
                         reader.diagnostics.push(
                             Diagnostic::warning(
-                                "file-owner",
+                                Code::FileOwner,
                                 format!("`{what}.{key}` of `{}` is not carried over: Kubernetes mounts a Secret's or ConfigMap's files as root, with the Pod's `fsGroup` as their group", source.value),
                             )
                             .at(id.span)
@@ -165,7 +165,7 @@ pub(crate) fn read_mode(node: &Node, what: &str, reader: &mut Reader<'_>) -> Opt
         Some(mode) => {
             reader.diagnostics.push(
                 Diagnostic::warning(
-                    "file-mode",
+                    Code::FileMode,
                     format!("`{what}` `{mode:#o}` has bits beyond the permissions (set-user-ID, set-group-ID, sticky) that Kubernetes cannot set on a mounted file; the default mode is used"),
                 )
                 .at(node.span)

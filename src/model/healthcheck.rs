@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::source::{Located, Span};
@@ -77,7 +77,7 @@ pub fn read_health_probe(node: &Node, reader: &mut Reader<'_>) -> Option<Located
     }
     reader.diagnostics.push(
         Diagnostic::error(
-            "health-probe-invalid",
+            Code::HealthProbeInvalid,
             format!(
                 "`x-podlift.health-probe` is `{}`; it takes `none`, `readiness` or `liveness`",
                 text.value
@@ -236,7 +236,7 @@ fn read_test(node: &Node, reader: &mut Reader<'_>) -> Test {
                 None => Test::Empty,
                 _ => {
                     reader.diagnostics.push(
-                        Diagnostic::error("healthcheck-invalid", "`healthcheck.test` must start with `CMD`, `CMD-SHELL` or `NONE`")
+                        Diagnostic::error(Code::HealthcheckInvalid, "`healthcheck.test` must start with `CMD`, `CMD-SHELL` or `NONE`")
                             .at(node.span)
                             .help("write `[\"CMD\", \"curl\", \"-f\", \"http://localhost\"]` or `[\"CMD-SHELL\", \"…\"]`"),
                     );

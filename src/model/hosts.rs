@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::Node;
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -68,7 +68,7 @@ pub(crate) fn read_extra_hosts(node: &Node, reader: &mut Reader<'_>) -> Vec<Extr
                 Err(_) => {
                     reader.diagnostics.push(
                         Diagnostic::error(
-                            "extra-host-invalid",
+                            Code::ExtraHostInvalid,
                             format!("`{}` in `extra_hosts` has no valid address", entry.value),
                         )
                         .at(entry.span)

@@ -3,7 +3,7 @@
 //! The model consults this table for each key it meets, so no key is dropped
 //! without a word; `docs/compose-support.md` is the same table for people.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::read::Reader;
 use crate::source::Located;
 
@@ -329,7 +329,7 @@ fn report(
         Some(Support::Mapped) => {}
         Some(Support::Ignored(why)) => reader.diagnostics.push(
             Diagnostic::note(
-                "key-ignored",
+                Code::KeyIgnored,
                 format!(
                     "{context} key `{}` has no effect in Kubernetes: {why}",
                     key.value
@@ -339,7 +339,7 @@ fn report(
         ),
         Some(Support::NotCarried(why)) => reader.diagnostics.push(
             Diagnostic::warning(
-                "key-not-carried",
+                Code::KeyNotCarried,
                 format!("{context} key `{}` is not carried over: {why}", key.value),
             )
             .at(key.span)
@@ -350,7 +350,7 @@ fn report(
         None if !extension => {}
         None => {
             let mut diagnostic = Diagnostic::warning(
-                "extension-key-unknown",
+                Code::ExtensionKeyUnknown,
                 format!("unknown {context} key `{}`", key.value),
             )
             .at(key.span);

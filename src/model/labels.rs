@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::host_files::Refusal;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
@@ -51,7 +51,7 @@ pub(crate) fn read_label_pairs(
                 let why = host.private.unwrap_or_default();
                 reader.diagnostics.push(
                     Diagnostic::warning(
-                        "label-file-private",
+                        Code::LabelFilePrivate,
                         format!(
                             "label file `{}` (`label_file`) is not read: {why}, and its lines would become plain-text annotations",
                             file.value
@@ -84,7 +84,7 @@ pub(crate) fn read_label_pairs(
         };
         let unreadable = |why: &str| {
             Diagnostic::error(
-                "label-file-unreadable",
+                Code::LabelFileUnreadable,
                 format!("cannot read label file `{}`: {why}", file.value),
             )
             .at(file.span)
@@ -109,7 +109,7 @@ pub(crate) fn read_label_pairs(
             Err(e) => {
                 let diagnostic = if e.limit {
                     Diagnostic::error(
-                        "limit-interpolation",
+                        Code::LimitInterpolation,
                         format!("label file `{}`: {}", file.value, e.message),
                     )
                     .at(file.span)

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::keys::{self, NETWORK_KEYS};
 use crate::model::read::Reader;
@@ -124,7 +124,7 @@ fn read_subnets(ipam: &Node, reader: &mut Reader<'_>) -> Vec<Located<IpNet>> {
                 Err(_) => {
                     reader.diagnostics.push(
                         Diagnostic::error(
-                            "subnet-invalid",
+                            Code::SubnetInvalid,
                             format!("`{}` is not a subnet in CIDR notation", text.value),
                         )
                         .at(text.span)
@@ -148,7 +148,7 @@ pub fn read_service_networks(node: &Node, reader: &mut Reader<'_>) -> Vec<Servic
                 if !seen.insert(name.value.as_str()) {
                     reader.diagnostics.push(
                         Diagnostic::error(
-                            "network-duplicate",
+                            Code::NetworkDuplicate,
                             format!("network `{}` is listed twice in `networks`", name.value),
                         )
                         .at(name.span)
@@ -235,7 +235,7 @@ fn read_attachment(name: Located<String>, body: &Node, reader: &mut Reader<'_>) 
                         IpAddr::V6(_) => {
                             reader.diagnostics.push(
                                 Diagnostic::error(
-                                    "address-invalid",
+                                    Code::AddressInvalid,
                                     "`ipv4_address` holds an IPv6 address",
                                 )
                                 .at(ip.span)
@@ -252,7 +252,7 @@ fn read_attachment(name: Located<String>, body: &Node, reader: &mut Reader<'_>) 
                         IpAddr::V4(_) => {
                             reader.diagnostics.push(
                                 Diagnostic::error(
-                                    "address-invalid",
+                                    Code::AddressInvalid,
                                     "`ipv6_address` holds an IPv4 address",
                                 )
                                 .at(ip.span)
@@ -277,7 +277,7 @@ pub fn read_ip(node: &Node, what: &str, reader: &mut Reader<'_>) -> Option<Locat
         Err(_) => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "address-invalid",
+                    Code::AddressInvalid,
                     format!("`{}` in `{what}` is not an IP address", text.value),
                 )
                 .at(text.span)

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::source::{Located, Span};
@@ -190,7 +190,7 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
                 let Some(target) = target else {
                     reader.diagnostics.push(
                         Diagnostic::error(
-                            "port-invalid",
+                            Code::PortInvalid,
                             "a long-syntax port needs a numeric `target`",
                         )
                         .at(item.span)
@@ -209,7 +209,7 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
                     .map_or(Some(Protocol::Tcp), |p| parse_protocol(&p));
                 let Some(protocol) = protocol else {
                     reader.diagnostics.push(
-                        Diagnostic::error("port-invalid", "unknown port protocol")
+                        Diagnostic::error(Code::PortInvalid, "unknown port protocol")
                             .at(item.span)
                             .help("use `tcp`, `udp` or `sctp`"),
                     );
@@ -226,7 +226,7 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
                             None => {
                                 reader.diagnostics.push(
                                     Diagnostic::error(
-                                        "port-invalid",
+                                        Code::PortInvalid,
                                         format!("`{}` in `host_ip` is not an IP address", text.value),
                                     )
                                     .at(text.span)
@@ -253,7 +253,7 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
                     Some(parsed) => found.extend(parsed),
                     None => reader.diagnostics.push(
                         Diagnostic::error(
-                            "port-invalid",
+                            Code::PortInvalid,
                             format!("`{}` is not a port mapping", text.value),
                         )
                         .at(text.span)
@@ -275,7 +275,7 @@ pub fn read_expose(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
             Some(parsed) => ports.extend(parsed),
             None => reader.diagnostics.push(
                 Diagnostic::error(
-                    "port-invalid",
+                    Code::PortInvalid,
                     format!("`{value}` is not a port for `expose`"),
                 )
                 .at(span)

@@ -1,7 +1,7 @@
 //! A service's process settings: `security_opt`, the `pid`/`ipc`/`uts`/
 //! `userns_mode` namespaces and the `post_start`/`pre_stop` hooks, typed.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
 use crate::source::{Located, Span};
@@ -192,11 +192,12 @@ pub fn read_hooks(node: &Node, what: &str, reader: &mut Reader<'_>) -> Vec<Hook>
                 environment,
             }),
             _ => reader.diagnostics.push(
-                Diagnostic::error("hook-invalid", format!("a `{what}` hook has no `command`"))
-                    .at(item.span)
-                    .help(
-                        "give the hook the command to run, e.g. `command: [\"sh\", \"-c\", \"…\"]`",
-                    ),
+                Diagnostic::error(
+                    Code::HookInvalid,
+                    format!("a `{what}` hook has no `command`"),
+                )
+                .at(item.span)
+                .help("give the hook the command to run, e.g. `command: [\"sh\", \"-c\", \"…\"]`"),
             ),
         }
     }

@@ -1,7 +1,7 @@
 //! The project name: `-p`, `COMPOSE_PROJECT_NAME`, the file's `name:` or the
 //! directory, normalized as compose normalizes it.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::Node;
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -29,6 +29,7 @@ pub fn project_name_of(names: &NameSources, root: &Node) -> String {
     project_name(
         names,
         file_name.as_ref(),
+        false,
         &mut Reader {
             diagnostics: &mut scratch,
         },
@@ -38,14 +39,15 @@ pub fn project_name_of(names: &NameSources, root: &Node) -> String {
 pub(super) fn project_name(
     names: &NameSources,
     file_name: Option<&Located<String>>,
+    emptied: bool,
     reader: &mut Reader<'_>,
 ) -> String {
-    let name = chosen_name(names, file_name, reader);
+    let name = chosen_name(names, file_name, emptied, reader);
     if name.is_empty() {
         // Compose refuses such a project ("project name must not be
         // empty"); every object name would start with a bare `-`.
         let mut error = Diagnostic::error(
-            "project-name-empty",
+            Code::ProjectNameEmpty,
             "the project has no name: nothing is left of it once normalised to lowercase letters, digits, `-` and `_`",
         )
         .help("give the project a name: `name:` at the top of the compose file, `--project-name`, or `COMPOSE_PROJECT_NAME`");
@@ -60,6 +62,7 @@ pub(super) fn project_name(
 fn chosen_name(
     names: &NameSources,
     file_name: Option<&Located<String>>,
+    emptied: bool,
     reader: &mut Reader<'_>,
 ) -> String {
     // docker compose's precedence: -p, COMPOSE_PROJECT_NAME, `name:`, directory.
@@ -71,13 +74,14 @@ fn chosen_name(
     if let Some(name) = explicit {
         return normalize_project_name(&name);
     }
-    // `name: ""` is no name: compose takes the directory's.
-    if let Some(name) = file_name.filter(|n| !n.value.is_empty()) {
+    // `name: ""` is no name: compose takes the directory's; a name that
+    // interpolation left empty (`emptied`, `name: ${UNSET}`) is refused.
+    if let Some(name) = file_name.filter(|n| !n.value.is_empty() || emptied) {
         let normalized = normalize_project_name(&name.value);
         if normalized != name.value && !normalized.is_empty() {
             reader.diagnostics.push(
                 Diagnostic::warning(
-                    "project-name",
+                    Code::ProjectName,
                     format!("project name `{}` becomes `{normalized}`", name.value),
                 )
                 .at(name.span)

@@ -1,7 +1,7 @@
 //! Typed readers over YAML nodes: each reports a type error with its position
 //! and returns `None`, so one run reports every problem.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::{Node, Value};
 use crate::source::Located;
 
@@ -16,7 +16,7 @@ impl Reader<'_> {
     pub fn type_error(&mut self, node: &Node, what: &str, expected: &str) {
         self.diagnostics.push(
             Diagnostic::error(
-                "type",
+                Code::Type,
                 format!("`{what}` must be {expected}, found {}", node.type_name()),
             )
             .at(node.span),
@@ -132,7 +132,7 @@ impl Reader<'_> {
                 Err(e) => {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            "command-syntax",
+                            Code::CommandSyntax,
                             format!("`{what}` cannot be split into words: {e}"),
                         )
                         .at(node.span)
@@ -373,7 +373,7 @@ impl Reader<'_> {
         };
         self.diagnostics.push(
             Diagnostic::error(
-                "type",
+                Code::Type,
                 format!("`{what}` must be {expected}, found {found}"),
             )
             .at(node.span)

@@ -1,7 +1,7 @@
 //! Resources: `cpus`, `mem_limit`, `cpu_shares`/`cpu_quota`, `deploy`
 //! (replicas and `resources`), and the check that two spellings agree.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::read::{Reader, parse_float, parse_integer};
 use crate::model::service::Service;
@@ -53,7 +53,7 @@ pub(crate) fn cpu_from_cfs(
         Some(p) => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "cpus-invalid",
+                    Code::CpusInvalid,
                     format!(
                         "`cpu_period: {}` is out of range: Docker takes 1000 to 1000000 microseconds (1 ms to 1 s), or 0 for its default of 100000",
                         p.value
@@ -68,7 +68,7 @@ pub(crate) fn cpu_from_cfs(
     if let Some(quota) = quota.as_ref().filter(|q| (1..1_000).contains(&q.value)) {
         reader.diagnostics.push(
             Diagnostic::error(
-                "cpus-invalid",
+                Code::CpusInvalid,
                 format!(
                     "`cpu_quota: {}` is below Docker's least quota of 1000 microseconds (1 ms)",
                     quota.value
@@ -113,7 +113,7 @@ pub(crate) fn read_cpus(node: &Node, what: &str, reader: &mut Reader<'_>) -> Opt
     }
     reader.diagnostics.push(
         Diagnostic::error(
-            "cpus-invalid",
+            Code::CpusInvalid,
             format!("`{}` in `{what}` is not a CPU count", cpus.value),
         )
         .at(cpus.span)
@@ -170,7 +170,7 @@ pub(crate) fn check_resource_pairs(body: &Node, reader: &mut Reader<'_>) {
         if written != deployed {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "resource-conflict",
+                    Code::ResourceConflict,
                     format!("`{key}` and `deploy.resources.{kind}.{field}` set different values"),
                 )
                 .at(section.get(field).map_or(section.span, |n| n.span))
@@ -224,7 +224,7 @@ pub(crate) fn check_requests_within_limits(body: &Node, reader: &mut Reader<'_>)
         if asked > most {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "resource-conflict",
+                    Code::ResourceConflict,
                     format!("`{request_at}` asks for more than `{limit_at}` allows; Kubernetes refuses a container whose request is above its limit"),
                 )
                 .at(request.span)
@@ -294,7 +294,7 @@ pub(crate) fn read_deploy(node: &Node, service: &mut Service, reader: &mut Reade
             | "mode" | "endpoint_mode" => {
                 reader.diagnostics.push(
                     Diagnostic::warning(
-                        "key-not-carried",
+                        Code::KeyNotCarried,
                         format!(
                             "`deploy.{}` is not carried over: it is a Swarm setting",
                             key.value

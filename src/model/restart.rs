@@ -1,6 +1,6 @@
 //! `restart`: the policy, which Kubernetes has once per Pod.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::Node;
 use crate::model::read::Reader;
 use crate::source::Located;
@@ -41,7 +41,7 @@ pub(crate) fn read_restart(node: &Node, reader: &mut Reader<'_>) -> Option<Locat
         other => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "restart-invalid",
+                    Code::RestartInvalid,
                     format!("unknown restart policy `{other}`"),
                 )
                 .at(text.span)

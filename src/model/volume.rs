@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::host_files::is_path;
 use crate::load::yaml::{Node, Value};
 use crate::model::read::Reader;
@@ -137,7 +137,7 @@ pub(crate) fn read_bind_choice(
         other => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "bind-as-invalid",
+                    Code::BindAsInvalid,
                     format!("`x-podlift.bind-as` is `{other}`; it takes `emptydir` or `pvc`"),
                 )
                 .at(text.span)
@@ -190,7 +190,7 @@ fn absolute_target(mount: &Mount, reader: &mut Reader<'_>) -> bool {
     }
     reader.diagnostics.push(
         Diagnostic::error(
-            "volume-target-relative",
+            Code::VolumeTargetRelative,
             format!(
                 "the container path `{}` is not absolute; Docker refuses it too",
                 mount.target
@@ -215,7 +215,7 @@ fn read_short_mount(
         // compose: `invalid spec: data:: empty section between colons`
         reader.diagnostics.push(
             Diagnostic::error(
-                "volume-invalid",
+                Code::VolumeInvalid,
                 format!("`{}` has an empty part between colons", text.value),
             )
             .at(text.span)
@@ -230,7 +230,7 @@ fn read_short_mount(
         _ => {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "volume-invalid",
+                    Code::VolumeInvalid,
                     format!("`{}` is not a volume mount", text.value),
                 )
                 .at(text.span)
@@ -265,7 +265,7 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
         .and_then(|t| reader.string(t, "volumes.target"));
     let Some(target) = target else {
         reader.diagnostics.push(
-            Diagnostic::error("volume-invalid", "a long-syntax volume needs a `target`")
+            Diagnostic::error(Code::VolumeInvalid, "a long-syntax volume needs a `target`")
                 .at(item.span)
                 .help("add `target: /path/in/container`"),
         );
@@ -307,7 +307,7 @@ fn read_long_mount(item: &Node, context: &Context, reader: &mut Reader<'_>) -> O
         (other, _) => {
             reader.diagnostics.push(
                 Diagnostic::warning(
-                    "volume-unsupported",
+                    Code::VolumeUnsupported,
                     format!("volume type `{other}` is not carried over"),
                 )
                 .at(item.span)
@@ -329,7 +329,7 @@ fn bind(written: &str, context: &Context) -> MountSource {
     let path = crate::load::host_files::bind_path(written, &context.project_dir);
     let (held, modes) = match context.files {
         FileAccess::Read => host_content(context.host.named().bind(&path)),
-        FileAccess::Skip => (
+        FileAccess::Skip | FileAccess::Texts => (
             HostContent::Unportable("not read: the service is not active".into()),
             BTreeMap::new(),
         ),
@@ -387,13 +387,13 @@ fn note_tmpfs(target: &str, lost: &[&str], span: crate::source::Span, reader: &m
         "Docker mounts a tmpfs `noexec,nosuid,nodev`, but an `emptyDir` lets its files be executed";
     let diagnostic = if lost.is_empty() {
         Diagnostic::note(
-            "tmpfs-options",
+            Code::TmpfsOptions,
             format!("tmpfs `{target}` becomes an `emptyDir` in memory: {default}"),
         )
     } else {
         let quoted: Vec<String> = lost.iter().map(|o| format!("`{o}`")).collect();
         Diagnostic::warning(
-            "tmpfs-options",
+            Code::TmpfsOptions,
             format!(
                 "tmpfs `{target}` becomes an `emptyDir` in memory without its options {}: Kubernetes sets no mount options, owner or mode on an `emptyDir`; {default}",
                 quoted.join(", "),
@@ -444,7 +444,7 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
     }
     reader.diagnostics.push(
         Diagnostic::error(
-            "quantity-invalid",
+            Code::QuantityInvalid,
             format!(
                 "`{}` in `x-podlift.size` is not a Kubernetes quantity",
                 size.value

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{NetworkMode, Service};
 use crate::source::Span;
@@ -30,7 +30,7 @@ impl Addresses {
                     match owner.get(&address.value) {
                         Some((other, _)) if *other != name => diagnostics.push(
                             Diagnostic::error(
-                                "address-duplicate",
+                                Code::AddressDuplicate,
                                 format!("service `{name}` declares address `{}`, already declared by `{other}`", address.value),
                             )
                             .at(address.span)

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
@@ -487,7 +487,7 @@ pub fn explain(groups: &[Group], project: &Project, diagnostics: &mut Diagnostic
             .map(|s| s.name.span);
         diagnostics.push(
             Diagnostic::note(
-                "auto-split",
+                Code::AutoSplit,
                 format!(
                     "{reason}; so {} run{} in Pod `{pod}` ({total} Pods in all)",
                     and_list(&names_of(&group.members, project)),

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{Restart, Service};
 use crate::plan::{Layout, Role};
@@ -114,7 +114,7 @@ pub fn check_addresses(
                     let list: Vec<String> = same_family.iter().map(|s| format!("`{s}`")).collect();
                     diagnostics.push(
                         Diagnostic::error(
-                            "address-outside-subnet",
+                            Code::AddressOutsideSubnet,
                             format!("address `{}` of service `{}` is outside network `{}`'s subnet {}", address.value, service.name.value, network.name.value, list.join(", ")),
                         )
                         .at(address.span)
@@ -129,7 +129,7 @@ pub fn check_addresses(
         if let Some(why) = reserved(address) {
             diagnostics.push(
                 Diagnostic::error(
-                    "address-reserved",
+                    Code::AddressReserved,
                     format!(
                         "{who} claims `{address}`, which must not go on the Pod's loopback: {why}"
                     ),
@@ -143,7 +143,7 @@ pub fn check_addresses(
             if let Some(range) = ranges.iter().find(|r| r.contains(&address)) {
                 diagnostics.push(
                     Diagnostic::error(
-                        "address-cluster-range",
+                        Code::AddressClusterRange,
                         format!("{who} claims `{address}`, inside the cluster's {kind} range `{range}`: it would hijack traffic to a real {kind}"),
                     )
                     .at_opt(span)
@@ -159,7 +159,7 @@ pub fn check_addresses(
                 if net.contains(&address) {
                     diagnostics.push(
                         Diagnostic::warning(
-                            "address-common-range",
+                            Code::AddressCommonRange,
                             format!("{who} claims `{address}`, inside `{range}` ({what}); if the cluster uses that range, the Pod would hijack traffic to it"),
                         )
                         .at_opt(span)
@@ -182,7 +182,7 @@ pub(crate) fn notes(project: &Project, layout: Layout, diagnostics: &mut Diagnos
     if with_addresses > 1 && layout == Layout::Split {
         diagnostics.push(
             Diagnostic::note(
-                "source-address",
+                Code::SourceAddress,
                 "across Pods a connection to a preset address comes from the caller's Pod IP, not from the caller's preset address",
             )
             .help("a server that allows clients by source address must allow the cluster's Pod range"),
@@ -190,7 +190,7 @@ pub(crate) fn notes(project: &Project, layout: Layout, diagnostics: &mut Diagnos
     } else if with_addresses > 1 {
         diagnostics.push(
             Diagnostic::note(
-                "source-address",
+                Code::SourceAddress,
                 "in one Pod a connection to a preset address comes from that same address (over loopback), not from the caller's own",
             )
             .help("a server that allows clients by source address must allow its own preset address too"),
@@ -216,7 +216,7 @@ pub fn note_captured_environment(project: &Project, diagnostics: &mut Diagnostic
         .collect();
     diagnostics.push(
         Diagnostic::note(
-            "environment-from-shell",
+            Code::EnvironmentFromShell,
             format!(
                 "the value of {} came from the environment podlift runs in (`environment` names it without a value) and is written into the manifests",
                 list.join(", ")
@@ -261,7 +261,7 @@ pub fn warn_network_privilege(
     };
     diagnostics.push(
         Diagnostic::warning(
-            "shared-network-privilege",
+            Code::SharedNetworkPrivilege,
             format!(
                 "service `{}` has {what}: it can change routes, addresses and firewall rules for {peers}, which share its network namespace (a VPN, a kill switch or an iptables rule then applies to all of them)",
                 service.name.value
@@ -277,7 +277,7 @@ pub(crate) fn check_replicas(project: &Project, diagnostics: &mut Diagnostics) {
         if let Some(replicas) = service.replicas.as_ref().filter(|r| r.value > 1) {
             diagnostics.push(
                 Diagnostic::error(
-                    "replicas",
+                    Code::Replicas,
                     format!("service `{}` asks for {} replicas, but in one Pod the whole stack would be copied", service.name.value, replicas.value),
                 )
                 .at(replicas.span)
@@ -328,7 +328,7 @@ pub(crate) fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut
                 ),
             };
             diagnostics.push(
-                Diagnostic::note("restart-pod", message)
+                Diagnostic::note(Code::RestartPod, message)
                     .help("make sure the services may run again after they exit"),
             );
         }
@@ -347,7 +347,7 @@ pub(crate) fn check_restart(project: &Project, roles: &[Role], diagnostics: &mut
             .map_or(service.name.span, |r| r.span);
         diagnostics.push(
             Diagnostic::warning(
-                "restart-differs",
+                Code::RestartDiffers,
                 format!(
                     "service `{}` has restart policy `{}`, but a Deployment's Pod restarts every container that exits (as `{example}`'s policy asks)",
                     service.name.value,

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model;
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
@@ -254,7 +254,7 @@ fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Opt
                 if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
             {
                 diagnostics.push(
-                    Diagnostic::error("user-invalid", format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
+                    Diagnostic::error(Code::UserInvalid, format!("`user: {}` of service `{}` is out of range: Kubernetes takes user and group ids from 0 to {}, and the API server would refuse the Pod", user.value, service.name.value, ID_RANGE.end()))
                         .at(user.span)
                         .help("write the numeric uid[:gid] the process should run as (`1000:1000`), or remove `user` to run as the image's user"),
                 );
@@ -265,7 +265,7 @@ fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Opt
             _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
             _ => {
                 diagnostics.push(
-                    Diagnostic::warning("user-name", format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
+                    Diagnostic::warning(Code::UserName, format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))
                         .at(user.span)
                         .help("write the numeric uid[:gid] the name has in the image"),
                 );
@@ -407,7 +407,7 @@ fn gated_services<'a>(
             && service.healthcheck.is_none()
         {
             diagnostics.push(
-                Diagnostic::warning("health-probe-unused", format!("`x-podlift.health-probe` of service `{}` has no effect: it has no `healthcheck` in the compose file", service.name.value))
+                Diagnostic::warning(Code::HealthProbeUnused, format!("`x-podlift.health-probe` of service `{}` has no effect: it has no `healthcheck` in the compose file", service.name.value))
                     .at(choice.span)
                     .help("write its `healthcheck:` (or convert with `--inspect-images` when its image has a `HEALTHCHECK`), or remove the key"),
             );
@@ -416,7 +416,7 @@ fn gated_services<'a>(
             && !gated.contains(service.name.value.as_str())
         {
             diagnostics.push(
-                Diagnostic::warning("startup-timeout-unused", format!("`x-podlift.startup-timeout` of service `{}` has no effect: no service waits on it with `condition: service_healthy`", service.name.value))
+                Diagnostic::warning(Code::StartupTimeoutUnused, format!("`x-podlift.startup-timeout` of service `{}` has no effect: no service waits on it with `condition: service_healthy`", service.name.value))
                     .at(timeout.span)
                     .help("remove it, or make the dependent wait with `condition: service_healthy`"),
             );
@@ -446,7 +446,7 @@ fn warn_unknown_health(project: &Project, diagnostics: &mut Diagnostics) {
             }
             diagnostics.push(
                 Diagnostic::warning(
-                    "healthy-unknown",
+                    Code::HealthyUnknown,
                     format!(
                         "service `{}` waits for `{target}` with `condition: service_healthy`, but `{target}` has no `healthcheck` in the compose file; compose would wait on its image's `HEALTHCHECK`, or refuse to start if the image has none; without `--inspect-images` podlift does not read images, so `{}` waits only until `{target}` has started",
                         service.name.value, service.name.value
@@ -467,7 +467,7 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
         // (a database, a model) elsewhere: there is no container to run
         diagnostics.push(
             Diagnostic::error(
-                "provider-service",
+                Code::ProviderService,
                 format!("service `{}` is a compose provider service: compose runs a provider binary for it instead of a container, which podlift cannot carry to Kubernetes", service.name.value),
             )
             .at(provider)
@@ -480,7 +480,7 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
             // compose builds the image under this name; the cluster can only pull it
             diagnostics.push(
                 Diagnostic::warning(
-                    "image-built",
+                    Code::ImageBuilt,
                     format!(
                         "service `{}` is built, not pulled; the Pod expects image `{}`, which compose builds",
                         service.name.value, image.value
@@ -496,7 +496,7 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
             // docker compose names a built image `<project>-<service>`.
             let image = format!("{project}-{}", service.name.value);
             diagnostics.push(
-                Diagnostic::warning("image-built", format!("service `{}` is built, not pulled; the Pod expects image `{image}`", service.name.value))
+                Diagnostic::warning(Code::ImageBuilt, format!("service `{}` is built, not pulled; the Pod expects image `{image}`", service.name.value))
                     .at(build)
                     .help("build it, push it to a registry the cluster can pull from, and set `image:` to that reference"),
             );
@@ -505,7 +505,7 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
         _ => {
             diagnostics.push(
                 Diagnostic::error(
-                    "image-missing",
+                    Code::ImageMissing,
                     format!("service `{}` has no `image`", service.name.value),
                 )
                 .at(service.name.span)
@@ -518,9 +518,10 @@ pub(crate) fn image_of(service: &Service, project: &str, diagnostics: &mut Diagn
 
 #[cfg(test)]
 mod tests {
+    use crate::diagnostic::Code;
     use crate::plan::{ContainerPlan, HealthProbe, PlanOptions, plan_text};
 
-    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<&'static str>) {
+    fn planned(text: &str, options: &PlanOptions) -> (Vec<ContainerPlan>, Vec<Code>) {
         let (pod, diagnostics) = plan_text(text, options);
         let codes = diagnostics.items().iter().map(|d| d.code).collect();
         (pod.containers, codes)
@@ -589,7 +590,7 @@ mod tests {
         assert_eq!(ids("c"), (None, None, false));
         assert_eq!(ids("d"), (None, None, false));
         assert!(
-            codes.contains(&"user-name") && codes.contains(&"user-invalid"),
+            codes.contains(&Code::UserName) && codes.contains(&Code::UserInvalid),
             "{codes:?}"
         );
     }

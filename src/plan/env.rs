@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::credential::{Credential, credential};
 use crate::model::service::Service;
 use crate::plan::container::escape;
@@ -120,7 +120,7 @@ impl SecretNames {
             let secret = services.first().map_or("NAME", |(_, s)| s.as_str());
             diagnostics.push(
                 Diagnostic::note(
-                    "env-secret",
+                    Code::EnvSecret,
                     format!(
                         "{list} of {of} {looks}: {goes} into {into} and the container reads {them} with `secretKeyRef`, not as plain text in the workload"
                     ),

@@ -2,7 +2,7 @@
 //! ([`FromImage`]): who a container runs as, the copy-up of fresh volumes,
 //! and the `service_healthy` dependencies compose would refuse.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::service::Condition;
 use crate::model::{FromImage, Project, Service};
@@ -128,7 +128,7 @@ pub(crate) fn refuse_unhealthy(project: &Project, diagnostics: &mut Diagnostics)
             };
             diagnostics.push(
                 Diagnostic::error(
-                    "healthy-none",
+                    Code::HealthyNone,
                     format!(
                         "service `{}` waits for `{target}` with `condition: service_healthy`, but {why}; compose refuses to start `{}` (\"container {target} has no healthcheck configured\")",
                         service.name.value, service.name.value

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::plan::addresses::Addresses;
 use crate::plan::names;
@@ -47,7 +47,7 @@ pub(crate) fn plan_host_aliases(
             };
             diagnostics.push(
                 Diagnostic::warning(
-                    "name-invalid",
+                    Code::NameInvalid,
                     format!("`{name}` is not a valid host name in a Pod, so it will not resolve"),
                 )
                 .at(span)
@@ -58,7 +58,7 @@ pub(crate) fn plan_host_aliases(
         if let Some((other, _)) = seen.get(&lower) {
             if *other != ip {
                 diagnostics.push(
-                    Diagnostic::warning("name-conflict", format!("`{name}` would resolve to both `{other}` and `{ip}`; podlift keeps `{other}`"))
+                    Diagnostic::warning(Code::NameConflict, format!("`{name}` would resolve to both `{other}` and `{ip}`; podlift keeps `{other}`"))
                         .at(span)
                         .help("a name has one address in `/etc/hosts`; give one of them another name"),
                 );
@@ -91,7 +91,7 @@ pub(crate) fn plan_host_aliases(
                 Some(ip) => add(&host.name.value, ip, host.name.span, diagnostics),
                 None => diagnostics.push(
                     Diagnostic::warning(
-                        "extra-host-gateway",
+                        Code::ExtraHostGateway,
                         format!(
                             "`{}` points at docker's `host-gateway`, which a cluster does not have",
                             host.name.value

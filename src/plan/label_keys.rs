@@ -8,7 +8,7 @@
 //! only. Runtime keys (CRI-O, Kata, crun, containerd, the kubelet's
 //! AppArmor and seccomp keys) change how the container runs.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Located;
 
 /// What an annotation key may make the cluster do.
@@ -92,13 +92,13 @@ pub(crate) fn report<T>(labels: &[(&str, KeyKind, &Located<T>)], diagnostics: &m
         let it = if one { "it" } else { "them" };
         let diagnostic = if wanted == KeyKind::Runtime {
             Diagnostic::warning(
-                "label-runtime",
+                Code::LabelRuntime,
                 format!("{list} {becomes}: the container runtime (CRI-O, Kata, crun, containerd) or the kubelet acts on {it} when it creates the container (devices, user namespaces, kernel parameters, groups, security profiles), where compose ignored {it}"),
             )
             .help("remove the label from the compose file (or the annotation from the manifests) unless the container must run that way on these nodes")
         } else {
             Diagnostic::note(
-                "label-controller",
+                Code::LabelController,
                 format!("{list} {becomes}: cluster controllers may act on {it} (a mesh injects a sidecar, a secret injector mounts secrets, a CNI plugin attaches networks, a webhook instruments the container), where compose ignored {it}"),
             )
             .help("check that each does what you want in this cluster; remove the label from the compose file (or the annotation from the manifests) where it should not")

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::plan::address_map::AddressMap;
@@ -111,7 +111,7 @@ pub(crate) fn warn_compose_init_image(
     };
     diagnostics.push(
         Diagnostic::warning(
-            "init-image-from-compose",
+            Code::InitImageFromCompose,
             format!(
                 "the compose file chose the init image `{}` (`x-podlift.init-image`); it runs {power} in every Pod that claims preset addresses",
                 image.value
@@ -224,7 +224,7 @@ pub(crate) fn note_iptables_image(
     };
     diagnostics.push(
         crate::diagnostic::Diagnostic::note(
-            "init-image-iptables",
+            Code::InitImageIptables,
             format!(
                 "the init container{} of {count} Pod{} use{} image `{DEFAULT_NAT_INIT_IMAGE}`, not `{DEFAULT_INIT_IMAGE}`: the script needs `iptables`, because {why}",
                 if count == 1 { "" } else { "s" },

@@ -65,11 +65,11 @@ pub(crate) fn warn_long_names(
     project: &crate::model::Project,
     diagnostics: &mut crate::diagnostic::Diagnostics,
 ) {
-    use crate::diagnostic::Diagnostic;
+    use crate::diagnostic::{Code, Diagnostic};
     if project.name.len() > MAX_LABEL {
         diagnostics.push(
             Diagnostic::warning(
-                "name-too-long",
+                Code::NameTooLong,
                 format!(
                     "the project name `{}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; the objects named after it use `{}`",
                     project.name,
@@ -85,7 +85,7 @@ pub(crate) fn warn_long_names(
         if name.len() > MAX_LABEL {
             diagnostics.push(
                 Diagnostic::warning(
-                    "name-too-long",
+                    Code::NameTooLong,
                     format!(
                         "service name `{name}` has {} characters, more than the {MAX_LABEL} a Kubernetes name holds; its container and objects are named `{}`",
                         name.len(),

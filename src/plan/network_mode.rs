@@ -1,7 +1,7 @@
 //! `network_mode` and `networks`: the references compose checks, and what
 //! a Pod of shared services cannot give.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{NetworkMode, Service};
 use crate::plan::{Layout, addresses, host_network};
@@ -32,7 +32,7 @@ pub(crate) fn network_references(
                 .any(|n| n.name.value == network.name.value);
         if !declared {
             diagnostics.push(
-                Diagnostic::error("network-undeclared", format!("service `{}` joins network `{}`, which the top-level `networks` does not declare", service.name.value, network.name.value))
+                Diagnostic::error(Code::NetworkUndeclared, format!("service `{}` joins network `{}`, which the top-level `networks` does not declare", service.name.value, network.name.value))
                     .at(network.name.span)
                     .help(format!("add `networks: {{{}: {{}}}}` at the top level", network.name.value)),
             );
@@ -40,7 +40,7 @@ pub(crate) fn network_references(
     }
     if let (Some(_), Some(network)) = (&service.network_mode, service.networks.first()) {
         diagnostics.push(
-            Diagnostic::error("network-mode-networks", format!("service `{}` sets both `network_mode` and `networks`, which compose refuses", service.name.value))
+            Diagnostic::error(Code::NetworkModeNetworks, format!("service `{}` sets both `network_mode` and `networks`, which compose refuses", service.name.value))
                 .at(network.name.span)
                 .help("keep one: `network_mode: service:NAME` already gives the service that service's networks"),
         );
@@ -54,7 +54,7 @@ pub(crate) fn network_references(
             if project.service(target).is_none() {
                 diagnostics.push(
                     Diagnostic::error(
-                        "network-mode-target",
+                        Code::NetworkModeTarget,
                         format!("service `{name}` shares the network namespace of `{target}`, which is not a service"),
                     )
                     .at(mode.span)
@@ -66,7 +66,7 @@ pub(crate) fn network_references(
             if !project.networks.iter().any(|n| n.name.value == *other) {
                 diagnostics.push(
                     Diagnostic::error(
-                        "network-mode-target",
+                        Code::NetworkModeTarget,
                         format!("service `{name}` uses unknown `network_mode: {other}`"),
                     )
                     .at(mode.span)
@@ -100,7 +100,7 @@ fn network_mode_fits(
             if addresses::container_target(project, target).is_none() {
                 diagnostics.push(
                     Diagnostic::error(
-                        "network-mode-target",
+                        Code::NetworkModeTarget,
                         format!("service `{name}` shares the network of container `{target}`, which no service of this project is"),
                     )
                     .at(mode.span)
@@ -121,7 +121,7 @@ fn network_mode_fits(
                 )
             };
             diagnostics.push(
-                Diagnostic::warning("network-mode-host", format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`{peers}"))
+                Diagnostic::warning(Code::NetworkModeHost, format!("service `{name}` uses `network_mode: host`: its Pod gets `hostNetwork: true`, so its ports are the node's ports and the namespace needs the Pod Security level `privileged`{peers}"))
                     .at(mode.span)
                     .help(if mentioned.is_empty() {
                         "keep it only if the service must see the node's network; two replicas cannot run on one node, and nothing else on the node may use its ports; from the node's network it reaches no peer by preset address (only by a published port or a Service's ClusterIP)".to_string()
@@ -131,13 +131,13 @@ fn network_mode_fits(
             );
         }
         NetworkMode::Host => diagnostics.push(
-            Diagnostic::error("network-mode-host", format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
+            Diagnostic::error(Code::NetworkModeHost, format!("service `{name}` uses `network_mode: host`, which a Pod of shared services cannot give"))
                 .at(mode.span)
                 .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own with `hostNetwork: true`; or remove `network_mode: host`"),
         ),
         NetworkMode::None if split => {}
         NetworkMode::None => diagnostics.push(
-            Diagnostic::error("network-mode-none", format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
+            Diagnostic::error(Code::NetworkModeNone, format!("service `{name}` uses `network_mode: none`, but every container of the Pod shares its network"))
                 .at(mode.span)
                 .help("convert without `--strategy pod`: the default `--strategy auto` gives it a Pod of its own, without a Service"),
         ),

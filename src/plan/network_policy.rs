@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::port::Protocol;
 use crate::model::service::{NetworkMode, Service};
@@ -256,7 +256,7 @@ fn note_pod(
     };
     diagnostics.push(
         Diagnostic::note(
-            "network-isolation",
+            Code::NetworkIsolation,
             format!(
                 "{pod} the shared network namespace separates nothing that compose's networks did: {}",
                 what.join("; ")

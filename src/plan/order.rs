@@ -1,6 +1,6 @@
 //! Start order: dependencies before their dependents, file order otherwise.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::NetworkMode;
 use crate::plan::Layout;
@@ -18,7 +18,7 @@ fn missing(
     if !dependency.required && project.inactive.contains(&dependency.service.value) {
         diagnostics.push(
             Diagnostic::note(
-                "depends-on-optional",
+                Code::DependsOnOptional,
                 format!(
                     "service `{}` depends on `{}`, which is not active; it starts without it (`required: false`)",
                     service.name.value, dependency.service.value
@@ -30,7 +30,7 @@ fn missing(
     }
     diagnostics.push(
         Diagnostic::error(
-            "depends-on-unknown",
+            Code::DependsOnUnknown,
             format!(
                 "service `{}` depends on `{}`, which is not a service",
                 service.name.value, dependency.service.value
@@ -56,7 +56,7 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
                 Some(j) if j != i => deps.push(j),
                 Some(_) => diagnostics.push(
                     Diagnostic::error(
-                        "depends-on-self",
+                        Code::DependsOnSelf,
                         format!("service `{}` depends on itself", service.name.value),
                     )
                     .at(dependency.service.span)
@@ -111,7 +111,7 @@ pub fn start_order(project: &Project, diagnostics: &mut Diagnostics) -> Vec<usiz
         if let Some(service) = project.services.get(first) {
             diagnostics.push(
                 Diagnostic::error(
-                    "depends-on-cycle",
+                    Code::DependsOnCycle,
                     format!(
                         "services {} depend on each other in a cycle",
                         names.join(", ")
@@ -193,7 +193,7 @@ pub fn roles(
             {
                 *role = Role::Container;
                 diagnostics.push(
-                    Diagnostic::warning("start-order", format!("service `{}` must finish before others start but waits for services itself; below Kubernetes 1.29 podlift cannot order that", service.name.value))
+                    Diagnostic::warning(Code::StartOrder, format!("service `{}` must finish before others start but waits for services itself; below Kubernetes 1.29 podlift cannot order that", service.name.value))
                         .at(service.name.span)
                         .help("target Kubernetes 1.29 or later (`--kube-version`), or make the application retry"),
                 );
@@ -206,7 +206,7 @@ pub fn roles(
             })
         }) {
             diagnostics.push(
-                Diagnostic::warning("start-order", "below Kubernetes 1.29 the containers of a Pod start together; `depends_on` order is kept in the list but not enforced")
+                Diagnostic::warning(Code::StartOrder, "below Kubernetes 1.29 the containers of a Pod start together; `depends_on` order is kept in the list but not enforced")
                     .help("target Kubernetes 1.29 or later (`--kube-version`) for native sidecars, or make the services retry"),
             );
         }

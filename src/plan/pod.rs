@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::Service;
 use crate::plan::address_map::AddressMap;
@@ -192,7 +192,7 @@ fn fix_roles(containers: &mut [ContainerPlan], project: &Project, diagnostics: &
             if container.role == Role::Init {
                 let span = project.service(&container.service).map(|s| s.name.span);
                 diagnostics.push(
-                    Diagnostic::warning("split-one-shot", format!("one-shot service `{}` runs in its own Deployment, which restarts it after it exits", container.service))
+                    Diagnostic::warning(Code::SplitOneShot, format!("one-shot service `{}` runs in its own Deployment, which restarts it after it exits", container.service))
                         .at_opt(span)
                         .help("keep it with the services that wait for it (`x-podlift: {group: NAME}`), or run it as a Job"),
                 );
@@ -230,7 +230,7 @@ fn replicas(
             .map(|s| s.name.span);
         let name = &group.name;
         diagnostics.push(
-            Diagnostic::error("replicas-stateful", format!("group `{name}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
+            Diagnostic::error(Code::ReplicasStateful, format!("group `{name}` asks for {replicas} replicas but mounts named volumes; the copies would share one claim"))
                 .at_opt(span)
                 .help("keep `replicas: 1`, or convert with `--controller statefulset`: each replica then gets its own claim"),
         );
@@ -256,7 +256,7 @@ fn settings(
 }
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::Diagnostics;
+    use crate::diagnostic::{Code, Diagnostics};
     use crate::plan::{PlanOptions, PodPlan, Strategy, plan, plan_text, project_text};
 
     const TEXT: &str = "name: shop
@@ -308,16 +308,16 @@ networks: {n: {}}
         // came first: the warning that start order is not enforced stays.
         let text = "services:\n  a: {image: a, depends_on: [ghost]}\n";
         let (_, diagnostics) = plan_text(text, &PlanOptions::default());
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
-        assert!(codes.contains(&"start-order"), "{codes:?}");
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::StartOrder), "{codes:?}");
         let (project, mut diagnostics) = project_text(text);
         let options = PlanOptions {
             strategy: Strategy::Split,
             ..PlanOptions::default()
         };
         plan(&project, &options, &mut diagnostics);
-        let codes: Vec<&str> = diagnostics.items().iter().map(|d| d.code).collect();
-        assert!(!codes.contains(&"start-order"), "{codes:?}");
+        let codes: Vec<Code> = diagnostics.items().iter().map(|d| d.code).collect();
+        assert!(!codes.contains(&Code::StartOrder), "{codes:?}");
     }
 
     fn plan_with(text: &str, options: &PlanOptions) -> (crate::plan::Plan, Diagnostics) {
@@ -333,7 +333,7 @@ networks: {n: {}}
         }
     }
 
-    fn codes(diagnostics: &Diagnostics) -> Vec<&str> {
+    fn codes(diagnostics: &Diagnostics) -> Vec<Code> {
         diagnostics.items().iter().map(|d| d.code).collect()
     }
 
@@ -424,7 +424,10 @@ volumes: {data: {}}
         assert_eq!(replicas, [3, 2]);
         let found = codes(&diagnostics);
         assert_eq!(
-            found.iter().filter(|c| **c == "replicas-stateful").count(),
+            found
+                .iter()
+                .filter(|c| **c == Code::ReplicasStateful)
+                .count(),
             1,
             "{found:?}"
         );
@@ -433,11 +436,11 @@ volumes: {data: {}}
             ..split()
         };
         let (_, diagnostics) = plan_with(text, &statefulset);
-        assert!(!codes(&diagnostics).contains(&"replicas-stateful"));
+        assert!(!codes(&diagnostics).contains(&Code::ReplicasStateful));
         let (plan, diagnostics) = plan_with(text, &PlanOptions::default());
         assert_eq!(plan.pods[0].replicas, 1);
         let found = codes(&diagnostics);
-        assert_eq!(found.iter().filter(|c| **c == "replicas").count(), 2);
+        assert_eq!(found.iter().filter(|c| **c == Code::Replicas).count(), 2);
     }
 
     #[test]
@@ -452,7 +455,7 @@ volumes: {data: {}}
             diagnostics
                 .items()
                 .iter()
-                .filter(|d| d.code == "shared-network-privilege")
+                .filter(|d| d.code == Code::SharedNetworkPrivilege)
                 .map(|d| d.message.clone())
                 .collect::<Vec<String>>()
         };
@@ -486,10 +489,10 @@ volumes: {data: {}}
                 ("app", crate::plan::Role::Container)
             ]
         );
-        assert!(codes(&diagnostics).contains(&"split-one-shot"));
+        assert!(codes(&diagnostics).contains(&Code::SplitOneShot));
         // In the one Pod its dependent is beside it: it stays an init container.
         let (plan, diagnostics) = plan_with(text, &PlanOptions::default());
         assert_eq!(plan.pods[0].containers[0].role, crate::plan::Role::Init);
-        assert!(!codes(&diagnostics).contains(&"split-one-shot"));
+        assert!(!codes(&diagnostics).contains(&Code::SplitOneShot));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::KeyValue;
 use crate::model::service::Service;
 use crate::plan::label_keys::{self, KeyKind};
@@ -49,7 +49,7 @@ fn one_value<T: Clone + PartialEq + std::fmt::Debug>(
             None => chosen = Some((value, &service.name.value)),
             Some((first, owner)) if *first != value => diagnostics.push(
                 Diagnostic::warning(
-                    "pod-wide-differs",
+                    Code::PodWideDiffers,
                     format!("services `{owner}` and `{}` set `{what}` differently; a Pod has one, and podlift keeps `{owner}`'s", service.name.value),
                 )
                 .at(span)
@@ -110,7 +110,7 @@ fn note_widened(
     };
     diagnostics.push(
         Diagnostic::note(
-            "pod-wide-widened",
+            Code::PodWideWidened,
             format!(
                 "`{key}` of {} becomes the Pod's `{field}`, which every container of the Pod shares: {} get{} it too, where compose set it for {} only",
                 names(&set),
@@ -192,7 +192,7 @@ fn labels_as_annotations(
             if let Some(why) = crate::model::credential::credential(key, value) {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "label-credential",
+                        Code::LabelCredential,
                         format!(
                             "label `{key}` of service `{}` looks like a credential ({}); annotations are plain text and cannot reference a Secret, so it is left out",
                             service.name.value,
@@ -206,7 +206,7 @@ fn labels_as_annotations(
             }
             if let Some(problem) = names::qualified_name_problem(key) {
                 diagnostics.push(
-                    Diagnostic::warning("label-invalid", format!("label `{key}` of service `{}` is not a valid annotation key: {problem}; it is left out", service.name.value))
+                    Diagnostic::warning(Code::LabelInvalid, format!("label `{key}` of service `{}` is not a valid annotation key: {problem}; it is left out", service.name.value))
                         .at(label.span)
                         .help("rename the label: annotation keys are `[prefix/]name`, the name at most 63 letters, digits, `-`, `_` and `.`, the prefix a DNS subdomain"),
                 );
@@ -218,7 +218,7 @@ fn labels_as_annotations(
             }
             match out.get(key) {
                 Some(existing) if existing != value => diagnostics.push(
-                    Diagnostic::warning("pod-wide-differs", format!("label `{key}` has different values across services; the Pod keeps `{existing}`"))
+                    Diagnostic::warning(Code::PodWideDiffers, format!("label `{key}` has different values across services; the Pod keeps `{existing}`"))
                         .at(label.span),
                 ),
                 Some(_) => {}
@@ -236,7 +236,7 @@ fn labels_as_annotations(
         let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
         diagnostics.push(
             Diagnostic::note(
-                "kompose-label",
+                Code::KomposeLabel,
                 format!("podlift does not interpret kompose's labels ({}); they are left out of the manifests", list.join(", ")),
             )
             .at(first.span)
@@ -287,7 +287,7 @@ pub(crate) fn pod_level(services: &[&Service], diagnostics: &mut Diagnostics) ->
     if grace_values.len() > 1 {
         diagnostics.push(
             Diagnostic::note(
-                "pod-wide-differs",
+                Code::PodWideDiffers,
                 "services set different `stop_grace_period`s; the Pod uses the longest for all",
             )
             .at_opt(
@@ -350,7 +350,7 @@ fn safe_sysctls(
                 .find_map(|s| s.pod.sysctls.as_ref())
                 .map(|s| s.span);
             diagnostics.push(
-                Diagnostic::warning("sysctl-unsafe", format!("sysctl `{name}` is not in Kubernetes' safe set; it is left out, since the kubelet would refuse the Pod"))
+                Diagnostic::warning(Code::SysctlUnsafe, format!("sysctl `{name}` is not in Kubernetes' safe set; it is left out, since the kubelet would refuse the Pod"))
                     .at_opt(span)
                     .help("set it on the nodes, or allow it there (`--allowed-unsafe-sysctls`) and add it to the Pod by hand"),
             );

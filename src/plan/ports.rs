@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::healthcheck::{HealthTest, Healthcheck};
 use crate::model::port::Protocol;
@@ -129,7 +129,7 @@ pub(crate) fn check_ports(
                         .map(|p| p.span);
                     diagnostics.push(
                         Diagnostic::error(
-                            "port-conflict",
+                            Code::PortConflict,
                             format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split || same { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
                         )
                         .at_opt(span)
@@ -164,7 +164,7 @@ pub(crate) fn check_ports(
             }
             diagnostics.push(
                 Diagnostic::error(
-                    "port-conflict",
+                    Code::PortConflict,
                     format!(
                         "the health check of service `{}` calls `localhost:{port}`, the port `{other}` declares; in one network namespace the check would reach `{other}`, or both would bind it",
                         container.service

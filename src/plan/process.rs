@@ -2,7 +2,7 @@
 //! `userns_mode` namespaces, `group_add`, the `post_start`/`pre_stop`
 //! hooks — and the Pod-wide fields they add up to.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::process::{Hook, NamespaceMode, SecurityOpt};
 use crate::model::service::Service;
 
@@ -148,13 +148,13 @@ pub fn note_shared_pid(
     let pid1 = "PID 1 is the Pod's pause process, not the image's entrypoint";
     let diagnostic = if gain.is_empty() {
         Diagnostic::note(
-            "namespace-shared",
+            Code::NamespaceShared,
             format!("service `{name}` shares the process namespace of `{target}`: the Pod gets `shareProcessNamespace: true`, and {pid1}"),
         )
         .help("check that no service relies on being PID 1 (signal handling, reaping)")
     } else {
         Diagnostic::warning(
-            "namespace-shared",
+            Code::NamespaceShared,
             format!("service `{name}` shares the process namespace of `{target}`, but a Pod shares it whole: with `shareProcessNamespace: true` {} also see{} and can signal every container's processes (and read their environment under `/proc`), which compose kept apart; {pid1}", gain.join(", "), if gain.len() == 1 { "s" } else { "" }),
         )
         .help(format!("drop `pid:` if `{name}` does without it; or give {} Pods of {} own with `--strategy split`, keeping the pair together with `x-podlift: {{group: {target}}}` on `{name}`", gain.join(", "), if gain.len() == 1 { "its" } else { "their" }))
@@ -196,7 +196,7 @@ pub fn warn_widened_groups(
     let from: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
     diagnostics.push(
         Diagnostic::warning(
-            "pod-wide-widened",
+            Code::PodWideWidened,
             format!(
                 "`group_add` of {} becomes the Pod's `supplementalGroups: [{}]`, which every container of the Pod runs with: {}, where compose gave the groups to {} only",
                 from.join(", "),
@@ -246,7 +246,7 @@ pub fn note_split(
             }
             diagnostics.push(
                 Diagnostic::note(
-                    "namespace-shared",
+                    Code::NamespaceShared,
                     format!("service `{name}` shares its `{key}` namespace with `{target}`, which runs in another Pod under the split strategy; Pods share no {} namespace, so `{name}` gets its own", if key == "pid" { "process" } else { "IPC" }),
                 )
                 .at(mode.span)
@@ -278,7 +278,7 @@ pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
             {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "key-not-carried",
+                        Code::KeyNotCarried,
                         format!("service `{}` shares `{key}` with container `{target}`, which no service of this project is; in the cluster it can share only with the containers of its own Pod", service.name.value),
                     )
                     .at(mode.span)
@@ -292,7 +292,7 @@ pub fn check_targets(project: &Project, diagnostics: &mut Diagnostics) {
             if project.service(target).is_none() {
                 diagnostics.push(
                     Diagnostic::error(
-                        "depends-on-unknown",
+                        Code::DependsOnUnknown,
                         format!("service `{}` shares `{key}` with `{target}`, which is not a service of the project", service.name.value),
                     )
                     .at(mode.span)
@@ -322,7 +322,7 @@ pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
         out.no_new_privileges = false;
         diagnostics.push(
             Diagnostic::warning(
-                "security-opt",
+                Code::SecurityOpt,
                 format!("`security_opt: no-new-privileges` of service `{name}` is not carried over: with `privileged` or `cap_add: SYS_ADMIN` Kubernetes refuses `allowPrivilegeEscalation: false`"),
             )
             .at_opt(service.security.options.iter().find(|o| o.value == SecurityOpt::NoNewPrivileges(true)).map(|o| o.span))
@@ -335,7 +335,7 @@ pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
             Ok(id) if crate::plan::container::ID_RANGE.contains(&id) => out.groups.push(id),
             Ok(_) => diagnostics.push(
                 Diagnostic::error(
-                    "user-invalid",
+                    Code::UserInvalid,
                     format!(
                         "`group_add: {}` of service `{name}` is out of range: Kubernetes takes group ids from 0 to 2147483647, and the API server would refuse the Pod",
                         group.value
@@ -346,7 +346,7 @@ pub fn process(service: &Service, diagnostics: &mut Diagnostics) -> Process {
             ),
             Err(_) => diagnostics.push(
                 Diagnostic::warning(
-                    "user-name",
+                    Code::UserName,
                     format!(
                         "`group_add: {}` of service `{name}` is a name; Kubernetes takes numeric group ids only, so the group is not added",
                         group.value
@@ -379,7 +379,7 @@ fn security_opt(
                 .map_or_else(|| file.clone(), |f| f.to_string_lossy().into_owned());
             diagnostics.push(
                 Diagnostic::note(
-                    "security-opt",
+                    Code::SecurityOpt,
                     format!("service `{name}` runs under the seccomp profile `{file}`: the container gets `seccompProfile: Localhost` with `localhostProfile: {profile}`, which the kubelet reads from its own directory on the node"),
                 )
                 .at(option.span)
@@ -391,7 +391,7 @@ fn security_opt(
         SecurityOpt::AppArmor(profile) => {
             diagnostics.push(
                 Diagnostic::note(
-                    "security-opt",
+                    Code::SecurityOpt,
                     format!("service `{name}` runs under the AppArmor profile `{profile}`: the container gets `appArmorProfile: Localhost`, which needs the profile loaded on every node"),
                 )
                 .at(option.span)
@@ -414,7 +414,7 @@ fn security_opt(
         }
         SecurityOpt::Other(text) => diagnostics.push(
             Diagnostic::warning(
-                "security-opt",
+                Code::SecurityOpt,
                 format!("`security_opt: {text}` of service `{name}` is not carried over: Kubernetes has no equivalent"),
             )
             .at(option.span)
@@ -435,7 +435,7 @@ fn namespaces(service: &Service, out: &mut Process, diagnostics: &mut Diagnostic
             NamespaceMode::Private(s) | NamespaceMode::Other(s) => s.clone(),
         };
         Diagnostic::warning(
-            "key-not-carried",
+            Code::KeyNotCarried,
             format!("`{key}: {text}` of service `{name}` is not carried over: {why}"),
         )
         .at(mode.span)
@@ -443,7 +443,7 @@ fn namespaces(service: &Service, out: &mut Process, diagnostics: &mut Diagnostic
     };
     let host = |key: &str, field: &str, what: &str, span| {
         Diagnostic::warning(
-            "host-namespace",
+            Code::HostNamespace,
             format!("service `{name}` asks for `{key}: host`: the Pod gets `{field}: true`, so every container of the Pod {what}"),
         )
         .at(span)
@@ -522,7 +522,7 @@ fn hook(
     for extra in hooks.iter().skip(1) {
         diagnostics.push(
             Diagnostic::warning(
-                "hook-not-carried",
+                Code::HookNotCarried,
                 format!("service `{name}` has more than one `{key}` hook; Kubernetes runs one handler per event, so only the first is carried over"),
             )
             .at(extra.command.span)
@@ -545,7 +545,7 @@ fn hook(
     if !lost.is_empty() {
         diagnostics.push(
             Diagnostic::warning(
-                "hook-not-carried",
+                Code::HookNotCarried,
                 format!("the `{key}` hook of service `{name}` sets {}; a Kubernetes exec hook runs as the container runs (its user, privileges, environment and directory), so these are not carried over", lost.join(", ")),
             )
             .at(first.command.span)

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::service::{NetworkMode, Service};
 use crate::plan::Layout;
@@ -70,7 +70,7 @@ fn note_unknown_ports(project: &Project, split: bool, diagnostics: &mut Diagnost
     let reach = "; other Pods reach them only on ports another service of their Pod declares";
     diagnostics.push(
         Diagnostic::note(
-            "ports-unknown",
+            Code::PortsUnknown,
             format!(
                 "{noun} {} {verb} no ports, so podlift cannot see whether {their} ports clash with another service's{reach}",
                 listed(silent.iter().map(|s| s.name.value.as_str())),
@@ -110,7 +110,7 @@ fn note_lan_addresses(project: &Project, diagnostics: &mut Diagnostics) {
         let what = format!("`{driver}` network");
         diagnostics.push(
             Diagnostic::note(
-                "address-lan",
+                Code::AddressLan,
                 format!(
                     "{} on {what} `{}` had {} the LAN could reach; on a Pod's loopback {} reachable from inside the Pod only",
                     listed(on.iter().map(|s| s.name.value.as_str())),
@@ -150,7 +150,7 @@ fn note_unclaimed_extra_hosts(
             };
             diagnostics.push(
                 Diagnostic::note(
-                    "extra-host-unclaimed",
+                    Code::ExtraHostUnclaimed,
                     format!(
                         "`extra_hosts` of service `{}` sends `{}` to `{address}`, inside network `{}`'s subnet, but no service claims that address",
                         service.name.value, host.name.value, network.name.value

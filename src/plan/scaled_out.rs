@@ -5,7 +5,7 @@
 //! sharing its network, volumes or namespaces is an error, as compose finds
 //! no container to share them with.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::process::NamespaceMode;
 use crate::model::service::NetworkMode;
@@ -30,7 +30,7 @@ pub(crate) fn without_scaled_out(
     let names: Vec<String> = out.iter().map(|(n, _)| format!("`{n}`")).collect();
     diagnostics.push(
         Diagnostic::note(
-            "scale-zero",
+            Code::ScaleZero,
             format!(
                 "{} {} scaled to zero (`scale: 0` or `deploy.replicas: 0`): `docker compose up` starts no container for {}, so podlift leaves {} out of the Pods",
                 names.join(", "),
@@ -46,7 +46,7 @@ pub(crate) fn without_scaled_out(
     if project.services.iter().all(|s| gone(&s.name.value)) {
         diagnostics.push(
             Diagnostic::error(
-                "no-services",
+                Code::NoServices,
                 "every service of the project is scaled to zero: `docker compose up` starts no container, and a Pod needs at least one",
             )
             .at(*first)
@@ -82,7 +82,7 @@ pub(crate) fn without_scaled_out(
             if gone(target) {
                 diagnostics.push(
                     Diagnostic::error(
-                        "scale-zero-needed",
+                        Code::ScaleZeroNeeded,
                         format!("service `{name}` needs a container of `{target}` (`{key}`), which is scaled to zero: compose has none to share, and podlift leaves `{target}` out"),
                     )
                     .at(span)

@@ -5,7 +5,7 @@
 //! aliases, `links` aliases) are easy to miss in the output, so a note lists
 //! them; the name `kubernetes` is refused.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::plan::PodPlan;
 use crate::source::Span;
@@ -113,7 +113,7 @@ pub fn check(pods: &[PodPlan], project: &Project, diagnostics: &mut Diagnostics)
                 };
                 diagnostics.push(
                     Diagnostic::error(
-                        "service-name-reserved",
+                        Code::ServiceNameReserved,
                         format!(
                             "the Service `{}` (from {what}) would take the name of the API server's own Service: in `default` it would replace it, and in any namespace Pods would find it in `KUBERNETES_SERVICE_HOST` and send it their credentials",
                             service.name
@@ -146,7 +146,7 @@ pub fn check(pods: &[PodPlan], project: &Project, diagnostics: &mut Diagnostics)
     }
     diagnostics.push(
         Diagnostic::note(
-            "service-name-alias",
+            Code::ServiceNameAlias,
             format!(
                 "Services named after other names of a compose service: {}; each takes that name in the namespace, and `kubectl apply` replaces a Service of the same name already there",
                 listed.join(", ")

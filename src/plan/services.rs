@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::{self, Project};
 use crate::plan::{ContainerPlan, PodPlan, ServiceType};
@@ -136,7 +136,7 @@ pub(crate) fn note_host_only_ports(
     }
     sentences.extend(carried);
     diagnostics.push(
-        Diagnostic::note("port-host-only", sentences.join("; "))
+        Diagnostic::note(Code::PortHostOnly, sentences.join("; "))
         .at(first.span)
         .help("to expose one on purpose, publish it without a host address (`3306:3306`), or create a Service (or `kubectl port-forward`) by hand"),
     );
@@ -189,7 +189,7 @@ pub(crate) fn note_internal_only_ports(
         ));
     }
     diagnostics.push(
-        Diagnostic::note("port-internal-only", sentences.join("; "))
+        Diagnostic::note(Code::PortInternalOnly, sentences.join("; "))
             .at(first.span)
             .help("they take no `--service-type` and no NetworkPolicy rule for any client; to publish one on purpose, also attach the service to a network that is not `internal`"),
     );

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::PodPlan;
 use super::storage::VolumeSource;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::source::Span;
 
@@ -87,7 +87,7 @@ pub(super) fn warn(pods: &[PodPlan], project: &Project, diagnostics: &mut Diagno
         }
         let names: Vec<String> = pods.iter().map(|p| format!("`{p}`")).collect();
         let mut diagnostic = Diagnostic::warning(
-            "claim-shared",
+            Code::ClaimShared,
             format!(
                 "the claim `{claim}` is mounted by the Pods {}, and podlift asks it `ReadWriteOnce`: only Pods on one node can mount it, a Pod scheduled on another node waits (`Multi-Attach`)",
                 names.join(", ")

@@ -92,7 +92,7 @@ pub(crate) fn parts(context: &mut Context<'_>, diagnostics: &mut Diagnostics) ->
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::Diagnostics;
+    use crate::diagnostic::{Code, Diagnostics};
     use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
 
     fn plan_of(text: &str, strategy: Strategy) -> (Plan, Diagnostics) {
@@ -105,7 +105,7 @@ mod tests {
         (plan, diagnostics)
     }
 
-    fn count(diagnostics: &Diagnostics, code: &str) -> usize {
+    fn count(diagnostics: &Diagnostics, code: Code) -> usize {
         diagnostics
             .items()
             .iter()
@@ -158,15 +158,19 @@ services:
         assert_eq!(plan.pods.len(), 3);
         // `a` and `b` share a Pod and port 80; `c`, in its own, does not
         // clash with them.
-        assert_eq!(count(&diagnostics, "port-conflict"), 1, "{diagnostics:?}");
+        assert_eq!(
+            count(&diagnostics, Code::PortConflict),
+            1,
+            "{diagnostics:?}"
+        );
         let conflict = diagnostics
             .items()
             .iter()
-            .find(|d| d.code == "port-conflict")
+            .find(|d| d.code == Code::PortConflict)
             .unwrap();
         assert!(conflict.message.contains("`b`"), "{}", conflict.message);
         assert!(!conflict.message.contains("`c`"), "{}", conflict.message);
         // The cycle is the project's: said once, not once per Pod.
-        assert_eq!(count(&diagnostics, "depends-on-cycle"), 1);
+        assert_eq!(count(&diagnostics, Code::DependsOnCycle), 1);
     }
 }

@@ -16,7 +16,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::service::{Condition, Service};
 use crate::model::{Project, Wait};
@@ -183,7 +183,7 @@ impl Across<'_> {
         let (service, target) = (&self.service.name.value, self.target);
         diagnostics.push(
             Diagnostic::note(
-                "split-start-order",
+                Code::SplitStartOrder,
                 format!("service `{service}` depends on `{target}`, which runs in another Pod; its Pod does not wait for `{target}`: {why}"),
             )
             .at(self.span)
@@ -195,7 +195,7 @@ impl Across<'_> {
         let (service, target) = (&self.service.name.value, self.target);
         diagnostics.push(
             Diagnostic::note(
-                "split-wait-no-port",
+                Code::SplitWaitNoPort,
                 format!("service `{service}` depends on `{target}`, which runs in another Pod and declares no TCP port; its Pod starts without waiting for `{target}`"),
             )
             .at(self.span)

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::service::Service;
 use crate::model::{ClaimSize, Project};
 use crate::plan::names;
@@ -421,7 +421,7 @@ pub fn plan_storage(
         let list: Vec<&str> = starts_empty.iter().map(|(m, _)| m.as_str()).collect();
         diagnostics.push(
             Diagnostic::note(
-                "volume-starts-empty",
+                Code::VolumeStartsEmpty,
                 format!(
                     "{} start{} empty: an emptyDir or a new claim holds nothing, while Docker fills a new volume with what the image has at that path",
                     list.join(", "),
@@ -447,7 +447,7 @@ pub fn plan_storage(
                     Some(target) => target.name.value.as_str(),
                     None => {
                         diagnostics.push(
-                            Diagnostic::warning("key-not-carried", format!("`volumes_from: container:{source}` of service `{}` is not carried over: container `{source}` is no service of this project, and a container outside the project does not exist in the cluster", service.name.value))
+                            Diagnostic::warning(Code::KeyNotCarried, format!("`volumes_from: container:{source}` of service `{}` is not carried over: container `{source}` is no service of this project, and a container outside the project does not exist in the cluster", service.name.value))
                                 .at(from.span)
                                 .help("mount the volumes the service needs under `volumes:`, or take them from a service of this project"),
                         );
@@ -460,7 +460,7 @@ pub fn plan_storage(
             let Some(mounts) = storage.mounts.get(owner).cloned() else {
                 if project.service(owner).is_none() {
                     diagnostics.push(
-                        Diagnostic::error("volumes-from-unknown", format!("service `{}` takes volumes from `{source}`, which is not a service", service.name.value))
+                        Diagnostic::error(Code::VolumesFromUnknown, format!("service `{}` takes volumes from `{source}`, which is not a service", service.name.value))
                             .at(from.span)
                             .help("name a service of this project"),
                     );

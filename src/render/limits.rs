@@ -3,17 +3,20 @@
 //! as compact JSON, what `kubectl` sends), a ConfigMap or Secret over 1 MiB of
 //! data, annotations over 256 KiB.
 //!
-//! An object is measured whole, as its k8s-openapi type, by serialising it
-//! into a writer that stops at the limit ([`Capped`]): a huge object costs
-//! no more than the limit to measure. A workload's lists are collected
+//! An object is measured whole, as its k8s-openapi type, by a serializer
+//! that counts the bytes of compact JSON without writing them and stops at
+//! the limit ([`json_len::Counter`]): a huge object costs no more than the
+//! limit to measure. A workload's lists are collected
 //! under a [`Budget`] of the same limit first, so a Pod that could never
 //! fit (10,000 containers) is refused before it is held whole.
+
+mod json_len;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::render::object::Object;
 
 /// The largest object, in bytes of compact JSON.
@@ -23,8 +26,8 @@ const MAX_DATA_BYTES: usize = 1024 * 1024;
 /// The most annotations (keys and values) one object's metadata holds.
 const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 
-/// Counts bytes and fails once past `limit`, so a huge object costs no
-/// more than the limit to measure.
+/// Counts bytes written by serde_json and fails once past `limit`, so a
+/// huge object costs no more than the limit to measure.
 struct Capped {
     written: usize,
     limit: usize,
@@ -44,8 +47,20 @@ impl std::io::Write for Capped {
     }
 }
 
-/// Size in bytes of `value` as compact JSON, or `None` when over `limit`.
+/// Size in bytes of `value` as compact JSON, or `None` when over `limit`:
+/// counted by [`json_len::Counter`], which builds no bytes, or by serde_json
+/// where that counter cannot say.
 fn json_size<T: Serialize + ?Sized>(value: &T, limit: usize) -> Option<usize> {
+    let mut counter = json_len::Counter::new(limit);
+    match value.serialize(&mut counter) {
+        Ok(()) => Some(counter.written),
+        Err(json_len::Stop::Over) => None,
+        Err(json_len::Stop::Unknown) => serde_json_size(value, limit),
+    }
+}
+
+/// [`json_size`] as serde_json writes it.
+fn serde_json_size<T: Serialize + ?Sized>(value: &T, limit: usize) -> Option<usize> {
     let mut counter = Capped { written: 0, limit };
     // Any failure but the limit is reported when the object is written.
     let _ = serde_json::to_writer(&mut counter, value);
@@ -93,7 +108,7 @@ fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
     if data > MAX_DATA_BYTES {
         problems.push(
             Diagnostic::error(
-                "object-too-large",
+                Code::ObjectTooLarge,
                 format!(
                     "{kind} `{name}` would hold {} of data, more than the 1 MiB Kubernetes allows",
                     mib(data)
@@ -124,7 +139,7 @@ fn check_metadata(object: &Object, problems: &mut Vec<Diagnostic>) {
     for bytes in [own, template] {
         if bytes > MAX_ANNOTATION_BYTES {
             problems.push(Diagnostic::error(
-                "object-too-large",
+                Code::ObjectTooLarge,
                 format!(
                     "the annotations of {kind} `{name}` would take {bytes} bytes, more than the 256 KiB Kubernetes allows"
                 ),
@@ -140,7 +155,7 @@ fn too_large(object: &Object) -> Diagnostic {
         "split it: fewer or smaller files per object, or a claim for large content"
     };
     Diagnostic::error(
-        "object-too-large",
+        Code::ObjectTooLarge,
         format!(
             "{} `{}` would be more than 1.5 MiB, the most Kubernetes stores in one object",
             object.kind(),

@@ -7,20 +7,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::{Test, repo};
-use podlift::diagnostic::Severity;
-use podlift::explain::{Class, Stage};
+use podlift::diagnostic::{Class, Code, Severity, Stage};
 
-/// Every code passed to `Diagnostic::error`, `::warning` or `::note` in the
-/// library's source: each string literal in the call's first argument (so
-/// `if secret { "secret-undeclared" } else { "config-undeclared" }` yields
-/// both), with each place's severity and stage (the module it is in).
-/// Test modules (`#[cfg(test)] mod …`) are left out.
-fn emitted() -> BTreeMap<String, Vec<(Severity, String)>> {
+/// Where each code is made: for every `Diagnostic::error`, `::warning` and
+/// `::note` in the library's source, each code (`Code::Variant`) in the
+/// call's first argument (so `if secret { Code::SecretUndeclared } else {
+/// Code::ConfigUndeclared }` yields both), with the call's severity and stage
+/// (the module it is in). Test modules (`#[cfg(test)] mod …`) are left out.
+/// The compiler already refuses a code that does not exist or has no
+/// explanation; what it cannot see is which severity and stage each place
+/// gives a code, which the table must agree with.
+pub fn emitted() -> BTreeMap<Code, Vec<(Severity, String)>> {
     let mut files = Vec::new();
     let src = repo().join("src");
     collect_rust_files(&src, &mut files);
     assert!(files.len() > 10, "the scan found the source files");
-    let mut codes: BTreeMap<String, Vec<(Severity, String)>> = BTreeMap::new();
+    let variants: BTreeMap<String, Code> = Code::ALL
+        .iter()
+        .map(|code| (format!("{code:?}"), *code))
+        .collect();
+    let mut codes: BTreeMap<Code, Vec<(Severity, String)>> = BTreeMap::new();
     let mut calls = 0;
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -42,15 +48,18 @@ fn emitted() -> BTreeMap<String, Vec<(Severity, String)>> {
             for (at, _) in text.match_indices(constructor) {
                 calls += 1;
                 let argument = first_argument(&text[at + constructor.len()..]);
-                let literals = string_literals(argument);
+                let named = code_variants(argument);
                 assert!(
-                    !literals.is_empty(),
-                    "{}: the code of `{constructor}` must be a string literal (or literals in an `if`), found `{argument}`",
+                    !named.is_empty(),
+                    "{}: the code of `{constructor}` must be written `Code::Variant` (or several in an `if`), found `{argument}`",
                     file.display()
                 );
-                for code in literals {
+                for name in named {
+                    let code = variants.get(&name).unwrap_or_else(|| {
+                        panic!("{}: `Code::{name}` is not a code", file.display())
+                    });
                     codes
-                        .entry(code)
+                        .entry(*code)
                         .or_default()
                         .push((severity, stage.to_owned()));
                 }
@@ -61,7 +70,7 @@ fn emitted() -> BTreeMap<String, Vec<(Severity, String)>> {
     codes
 }
 
-fn emitted_codes() -> BTreeSet<String> {
+fn emitted_codes() -> BTreeSet<Code> {
     emitted().into_keys().collect()
 }
 
@@ -116,25 +125,16 @@ fn first_argument(text: &str) -> &str {
     text
 }
 
-fn string_literals(text: &str) -> Vec<String> {
-    text.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(ToString::to_string)
+/// The `X` of each `Code::X` in `text`.
+fn code_variants(text: &str) -> Vec<String> {
+    text.match_indices("Code::")
+        .map(|(at, _)| {
+            text[at + "Code::".len()..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect()
+        })
         .collect()
-}
-
-#[test]
-fn every_code_the_program_can_emit_is_explained() {
-    let emitted = emitted_codes();
-    let missing: Vec<&String> = emitted
-        .iter()
-        .filter(|code| podlift::explain::find(code).is_none())
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "codes without an entry in src/explain.rs: {missing:?}"
-    );
 }
 
 /// The table's class of a code is what its diagnostics are made as: an
@@ -146,23 +146,25 @@ fn every_code_the_program_can_emit_is_explained() {
 fn every_code_is_made_with_its_class_and_stage() {
     let mut wrong = Vec::new();
     for (code, places) in emitted() {
-        let Some(e) = podlift::explain::find(&code) else {
-            continue; // every_code_the_program_can_emit_is_explained
+        let (Some(class), Some(stage)) = (code.class(), code.stage()) else {
+            wrong.push(format!(
+                "{code}: made as a finding of the input, but has no class"
+            ));
+            continue;
         };
         let strongest = places.iter().map(|(s, _)| *s).max().unwrap();
-        let expected = match e.class {
+        let expected = match class {
             Class::Refused | Class::Cluster => Severity::Error,
             Class::Warning => Severity::Warning,
             Class::Note => Severity::Note,
         };
         if strongest != expected {
             wrong.push(format!(
-                "{code}: class {:?}, but made as {}",
-                e.class,
+                "{code}: class {class:?}, but made as {}",
                 strongest.as_str()
             ));
         }
-        if e.class == Class::Refused && places.iter().any(|(s, _)| *s != Severity::Error) {
+        if class == Class::Refused && places.iter().any(|(s, _)| *s != Severity::Error) {
             wrong.push(format!(
                 "{code}: class Refused, but also made as a warning or note"
             ));
@@ -172,16 +174,17 @@ fn every_code_is_made_with_its_class_and_stage() {
             .map(|(_, stage)| stage.as_str())
             .min_by_key(|stage| stage_order(stage))
             .unwrap();
-        if e.stage.name() != first {
+        if stage.name() != first {
             wrong.push(format!(
                 "{code}: stage {}, but first made in {first}",
-                e.stage.name()
+                stage.name()
             ));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
     assert!(
-        podlift::explain::find(podlift::diagnostic::COMMAND).is_none(),
+        podlift::explain::find("command").is_none()
+            && podlift::explain::of(Code::Command).is_none(),
         "errors of the command line have no entry"
     );
 }
@@ -200,28 +203,23 @@ fn stage_order(module: &str) -> usize {
     .unwrap_or_else(|| panic!("diagnostics made outside a stage, in `{module}`"))
 }
 
+/// A code no place makes is a stale entry in the table (a variant the
+/// compiler does not see unused: it is public).
 #[test]
-fn every_explanation_is_of_a_code_the_program_emits() {
+fn every_code_is_made_somewhere() {
     let emitted = emitted_codes();
-    let stale: Vec<&str> = podlift::explain::EXPLANATIONS
+    let stale: Vec<&Code> = Code::ALL
         .iter()
-        .map(|e| e.code)
         .filter(|code| !emitted.contains(*code))
         .collect();
-    assert!(stale.is_empty(), "explained but never emitted: {stale:?}");
+    assert!(stale.is_empty(), "in the table but never made: {stale:?}");
 }
 
 #[test]
-fn explanations_are_sorted_unique_and_complete() {
-    let codes: Vec<&str> = podlift::explain::EXPLANATIONS
-        .iter()
-        .map(|e| e.code)
-        .collect();
-    let mut sorted = codes.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(codes, sorted, "sorted by code, each once");
-    for e in podlift::explain::EXPLANATIONS {
+fn explanations_are_complete() {
+    assert_eq!(podlift::explain::EXPLANATIONS.len(), Code::ALL.len());
+    for (e, code) in podlift::explain::EXPLANATIONS.iter().zip(Code::ALL) {
+        assert_eq!(e.code, *code, "the table follows `Code::ALL`");
         for (field, text) in [
             ("title", e.title),
             ("meaning", e.meaning),
@@ -288,7 +286,7 @@ fn explain_alone_lists_every_code() {
         assert!(
             run.stdout
                 .lines()
-                .any(|l| l.starts_with(e.code) && l.ends_with(e.title)),
+                .any(|l| l.starts_with(e.code.as_str()) && l.ends_with(e.title)),
             "{} missing from the list",
             e.code
         );
@@ -307,10 +305,10 @@ fn an_unknown_code_is_a_usage_error_with_a_suggestion() {
 #[test]
 fn the_scan_reads_conditional_codes_and_skips_test_modules() {
     assert_eq!(
-        string_literals(first_argument(
-            r#"if s { "secret-undeclared" } else { "config-undeclared" }, format!("x, y")"#
+        code_variants(first_argument(
+            r#"if s { Code::SecretUndeclared } else { Code::ConfigUndeclared }, format!("x, y")"#
         )),
-        ["secret-undeclared", "config-undeclared"]
+        ["SecretUndeclared", "ConfigUndeclared"]
     );
     assert_eq!(
         without_test_modules("a\n#[cfg(test)]\nfn f() {}\n#[cfg(test)]\nmod tests {}"),
@@ -321,27 +319,27 @@ fn the_scan_reads_conditional_codes_and_skips_test_modules() {
 /// Examples that only illustrate: they need a huge file, a missing file, or
 /// a setup a few lines cannot give (an image archive for `--inspect-images`:
 /// tests/it/images_carry.rs gives those codes).
-const ILLUSTRATIVE: &[&str] = &[
-    "copy-up-impossible",
-    "healthy-none",
-    "image-copy-up",
-    "image-healthcheck",
-    "image-pinned",
-    "image-ports",
-    "image-user",
-    "image-volume",
-    "pin-no-digest",
-    "interpolation-depth",
-    "limit-host-files",
-    "limit-includes",
-    "limit-services",
-    "no-compose-file",
-    "object-too-large",
+pub const ILLUSTRATIVE: &[Code] = &[
+    Code::CopyUpImpossible,
+    Code::HealthyNone,
+    Code::ImageCopyUp,
+    Code::ImageHealthcheck,
+    Code::ImagePinned,
+    Code::ImagePorts,
+    Code::ImageUser,
+    Code::ImageVolume,
+    Code::PinNoDigest,
+    Code::InterpolationDepth,
+    Code::LimitHostFiles,
+    Code::LimitIncludes,
+    Code::LimitServices,
+    Code::NoComposeFile,
+    Code::ObjectTooLarge,
 ];
 
 /// An example's flags (from a first line `# podlift convert ARGS`) and files
 /// (`compose.yaml`, then one per `# file: NAME` line).
-fn example_files(example: &str) -> (Vec<String>, Vec<(String, String)>) {
+pub fn example_files(example: &str) -> (Vec<String>, Vec<(String, String)>) {
     let mut args = Vec::new();
     let mut files = vec![("compose.yaml".to_string(), String::new())];
     for (i, line) in example.lines().enumerate() {
@@ -389,15 +387,9 @@ fn every_example_gives_its_code() {
             .iter()
             .filter_map(|d| d["code"].as_str())
             .collect();
-        if !codes.contains(&e.code) {
+        if !codes.contains(&e.code.as_str()) {
             wrong.push(format!("{}: the example gives {codes:?}", e.code));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
-    for code in ILLUSTRATIVE {
-        assert!(
-            podlift::explain::find(code).is_some(),
-            "{code} is still a code"
-        );
-    }
 }

@@ -487,3 +487,38 @@ fn a_dot_env_that_is_a_directory_or_a_link_to_nothing_is_no_env_file() {
         assert!(run.stdout.contains("kind: Deployment"), "{kind}");
     }
 }
+
+/// Compose reads the env and label files of every service of an active
+/// profile before it selects, so one left out by `SERVICE...` with a
+/// missing `env_file` is refused (docker-compose 2.40.3 `config a`: `env
+/// file …/missing.env not found`); `required: false` and a service of an
+/// inactive profile are not. Fails on 82c8715 (exit 0).
+#[test]
+fn a_left_out_services_missing_env_file_is_refused_as_compose_refuses_it() {
+    let dir = crate::common::compose_dir(
+        "services:\n  a:\n    image: x\n  b:\n    image: y\n    env_file: missing.env\n    label_file: missing.labels\n",
+    );
+    let run = crate::common::Test::new()
+        .current_dir(dir.path())
+        .args(["config", "a"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read env file `missing.env`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("cannot read label file `missing.labels`"),
+        "{}",
+        run.stderr
+    );
+    let dir = crate::common::compose_dir(
+        "services:\n  a:\n    image: x\n  b:\n    image: y\n    env_file: [{path: missing.env, required: false}]\n  c:\n    image: z\n    profiles: [p]\n    env_file: missing.env\n",
+    );
+    crate::common::Test::new()
+        .current_dir(dir.path())
+        .args(["convert", "a"])
+        .success();
+}

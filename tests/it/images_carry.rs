@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use podlift::diagnostic::{Diagnostic, Diagnostics, Severity};
+use podlift::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use podlift::emit::{EmitOptions, Format, Output};
 use podlift::images::{Facts, ImageFacts, ImageHealthcheck, ImageOptions, Listing, Origin};
 use podlift::model::Protocol;
@@ -72,11 +72,11 @@ struct Carried {
 }
 
 impl Carried {
-    fn codes(&self) -> Vec<&'static str> {
+    fn codes(&self) -> Vec<Code> {
         self.diagnostics.iter().map(|d| d.code).collect()
     }
 
-    fn find(&self, code: &str) -> &Diagnostic {
+    fn find(&self, code: Code) -> &Diagnostic {
         self.diagnostics
             .iter()
             .find(|d| d.code == code)
@@ -233,11 +233,11 @@ fn an_image_healthcheck_gates_service_healthy_as_a_compose_one_would() {
     };
     let run = carry(HEALTHY, &[("db:1", db), ("app:1", image())]);
     assert!(
-        !run.codes().contains(&"healthy-unknown"),
+        !run.codes().contains(&Code::HealthyUnknown),
         "{:?}",
         run.codes()
     );
-    let note = run.find("image-healthcheck");
+    let note = run.find(Code::ImageHealthcheck);
     assert_eq!(note.severity, Severity::Note);
     assert!(note.message.contains("`db:1`"), "{}", note.message);
     assert!(
@@ -273,7 +273,7 @@ fn an_image_healthcheck_gates_service_healthy_as_a_compose_one_would() {
         &PlanOptions::default(),
         false,
     );
-    assert!(!compose.codes().contains(&"image-healthcheck"));
+    assert!(!compose.codes().contains(&Code::ImageHealthcheck));
     assert_eq!(
         compose.container("db")["startupProbe"]["exec"]["command"],
         serde_json::json!(["true"]),
@@ -308,7 +308,7 @@ fn compose_fields_win_and_the_image_fills_the_rest_of_a_healthcheck() {
     assert_eq!(gate["periodSeconds"], 5, "compose's interval");
     assert_eq!(gate["timeoutSeconds"], 7, "the image's timeout");
     assert!(
-        run.find("image-healthcheck")
+        run.find(Code::ImageHealthcheck)
             .message
             .contains("completes its `healthcheck`")
     );
@@ -317,7 +317,7 @@ fn compose_fields_win_and_the_image_fills_the_rest_of_a_healthcheck() {
 #[test]
 fn service_healthy_without_any_healthcheck_is_refused_as_compose_refuses_it() {
     let run = carry(HEALTHY, &[("db:1", image())]);
-    let error = run.find("healthy-none");
+    let error = run.find(Code::HealthyNone);
     assert_eq!(error.severity, Severity::Error);
     assert!(
         error.message.contains("image `db:1`")
@@ -325,7 +325,7 @@ fn service_healthy_without_any_healthcheck_is_refused_as_compose_refuses_it() {
         "{}",
         error.message
     );
-    assert!(!run.codes().contains(&"healthy-unknown"));
+    assert!(!run.codes().contains(&Code::HealthyUnknown));
 
     // `["NONE"]` in the image is none.
     let run = carry(
@@ -338,7 +338,7 @@ fn service_healthy_without_any_healthcheck_is_refused_as_compose_refuses_it() {
             },
         )],
     );
-    assert!(run.codes().contains(&"healthy-none"));
+    assert!(run.codes().contains(&Code::HealthyNone));
 
     // compose's `disable: true` turns the image's off.
     let run = carry(
@@ -355,14 +355,14 @@ fn service_healthy_without_any_healthcheck_is_refused_as_compose_refuses_it() {
         )],
     );
     assert!(
-        run.find("healthy-none").message.contains("disables"),
+        run.find(Code::HealthyNone).message.contains("disables"),
         "{:?}",
         run.codes()
     );
 
     // An image not inspected: the warning naming `--inspect-images`.
     let run = carry(HEALTHY, &[("app:1", image())]);
-    let warning = run.find("healthy-unknown");
+    let warning = run.find(Code::HealthyUnknown);
     assert!(
         warning
             .help
@@ -371,7 +371,7 @@ fn service_healthy_without_any_healthcheck_is_refused_as_compose_refuses_it() {
             .contains("--inspect-images"),
         "{warning:?}"
     );
-    assert!(!run.codes().contains(&"healthy-none"));
+    assert!(!run.codes().contains(&Code::HealthyNone));
 }
 
 const PLC: &str = "services:
@@ -401,7 +401,7 @@ fn exposed_ports_clash_in_one_pod_and_split_them_under_auto() {
         "two containers binding 502 in one Pod: {:?}",
         run.diagnostics
     );
-    let note = run.find("image-ports");
+    let note = run.find(Code::ImagePorts);
     assert!(
         note.message.contains("`502/tcp`") && note.message.contains("`plc:1`"),
         "{}",
@@ -513,7 +513,7 @@ volumes:
         .find(|v| v["name"] == log[0]["name"])
         .unwrap();
     assert!(volume.get("emptyDir").is_some(), "{volume}");
-    let note = run.find("image-volume");
+    let note = run.find(Code::ImageVolume);
     assert!(note.message.contains("`/var/log/db`") && !note.message.contains("/var/lib/db"));
 }
 
@@ -594,7 +594,7 @@ fn an_image_user_runs_as_non_root_when_kubernetes_can_check_it() {
     let notes: Vec<&Diagnostic> = run
         .diagnostics
         .iter()
-        .filter(|d| d.code == "image-user")
+        .filter(|d| d.code == Code::ImageUser)
         .collect();
     assert!(
         notes
@@ -621,7 +621,7 @@ fn a_compose_user_name_resolves_in_the_image_passwd() {
             },
         )],
     );
-    assert!(!run.codes().contains(&"user-name"), "{:?}", run.codes());
+    assert!(!run.codes().contains(&Code::UserName), "{:?}", run.codes());
     let security = &run.container("app")["securityContext"];
     assert_eq!(security["runAsUser"], 33);
     assert_eq!(security["runAsGroup"], 33);
@@ -681,7 +681,7 @@ fn a_user_group_name_resolves_in_the_image_group_file() {
     let notes: Vec<&str> = run
         .diagnostics
         .iter()
-        .filter(|d| d.code == "image-user")
+        .filter(|d| d.code == Code::ImageUser)
         .map(|d| d.message.as_str())
         .collect();
     assert!(
@@ -797,12 +797,12 @@ fn a_fresh_volume_over_image_files_is_filled_by_a_copy_up() {
     assert_eq!(mount["name"], web_mount["name"], "the same volume");
     assert_ne!(mount["mountPath"], "/usr/share/html");
     assert!(
-        run.find("image-copy-up")
+        run.find(Code::ImageCopyUp)
             .message
             .contains("`/usr/share/html`")
     );
     assert!(
-        !run.codes().contains(&"volume-starts-empty"),
+        !run.codes().contains(&Code::VolumeStartsEmpty),
         "the image's facts settle both: {:?}",
         run.codes()
     );
@@ -853,12 +853,12 @@ volumes:
     let notes: Vec<&str> = run
         .diagnostics
         .iter()
-        .filter(|d| d.code == "image-copy-up")
+        .filter(|d| d.code == Code::ImageCopyUp)
         .map(|d| d.message.as_str())
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
-        !run.codes().contains(&"volume-starts-empty"),
+        !run.codes().contains(&Code::VolumeStartsEmpty),
         "nocopy settles them: Docker leaves them empty too: {:?}",
         run.codes()
     );
@@ -875,13 +875,13 @@ fn an_image_without_a_shell_cannot_copy_up_and_says_so() {
     };
     let run = carry(WEB, &[("web:1", web)]);
     assert!(run.spec_of("web").get("initContainers").is_none());
-    let warning = run.find("copy-up-impossible");
+    let warning = run.find(Code::CopyUpImpossible);
     assert_eq!(warning.severity, Severity::Warning);
     assert!(warning.message.contains("`/bin/sh`"), "{}", warning.message);
     // Without the image's files nothing is known: the note stays.
     let run = carry(WEB, &[("web:1", image())]);
-    assert!(run.codes().contains(&"volume-starts-empty"));
-    assert!(!run.codes().contains(&"image-copy-up"));
+    assert!(run.codes().contains(&Code::VolumeStartsEmpty));
+    assert!(!run.codes().contains(&Code::ImageCopyUp));
 }
 
 #[test]
@@ -934,7 +934,7 @@ fn pinned_digests_are_written_and_every_format_takes_them() {
         "db@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         "a digest written stays"
     );
-    assert!(run.find("image-pinned").message.contains(DIGEST));
+    assert!(run.find(Code::ImagePinned).message.contains(DIGEST));
     let kustomize =
         std::fs::read_to_string(run.emit(Format::Kustomize).join("kustomization.yaml")).unwrap();
     assert!(
@@ -960,7 +960,7 @@ fn pinned_digests_are_written_and_every_format_takes_them() {
         run.container("web")["image"],
         "registry.example:5000/team/web:1.2"
     );
-    assert!(run.find("pin-no-digest").message.contains("not pinned"));
+    assert!(run.find(Code::PinNoDigest).message.contains("not pinned"));
     // Without the flag, nothing is pinned.
     let run = carry(text, &[("registry.example:5000/team/web:1.2", image())]);
     assert_eq!(

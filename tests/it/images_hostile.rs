@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
+use podlift::diagnostic::Code;
 use podlift::images::ImageOptions;
 
 use crate::common::{Test, compose_dir};
@@ -151,7 +152,7 @@ fn a_config_blob_longer_than_its_bound_is_not_read_whole() {
     assert!(facts.images.is_empty());
     let codes = codes(&diagnostics);
     assert_eq!(codes.len(), 1, "{codes:?}");
-    assert_eq!(codes[0].0, "image-not-inspected");
+    assert_eq!(codes[0].0, Code::ImageNotInspected);
     assert!(
         codes[0].1.contains(&format!(
             "its config is larger than {} bytes",
@@ -188,7 +189,7 @@ fn a_manifest_longer_than_its_bound_is_not_read_whole() {
         assert!(facts.images.is_empty());
         let codes = codes(&diagnostics);
         assert_eq!(codes.len(), 1, "{codes:?}");
-        assert_eq!(codes[0].0, "image-not-inspected");
+        assert_eq!(codes[0].0, Code::ImageNotInspected);
         assert!(
             codes[0].1.contains(&format!(
                 "image `127.0.0.1:{port}/a:1` was not inspected: its manifest is larger than {} bytes",

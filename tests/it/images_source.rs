@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use podlift::diagnostic::Diagnostics;
+use podlift::diagnostic::{Code, Diagnostics};
 use podlift::images::{self, Facts, ImageFacts, ImageOptions, Origin};
 use podlift::load::{self, LoadOptions};
 use podlift::model::{self, NameSources, Protocol};
@@ -38,11 +38,11 @@ pub fn inspect(dir: &Path, options: &ImageOptions) -> (ImageFacts, Diagnostics) 
     (facts, diagnostics)
 }
 
-pub fn codes(diagnostics: &Diagnostics) -> Vec<(&'static str, String)> {
+pub fn codes(diagnostics: &Diagnostics) -> Vec<(Code, String)> {
     diagnostics
         .items()
         .iter()
-        .filter(|d| d.code.starts_with("image-"))
+        .filter(|d| d.code.as_str().starts_with("image-"))
         .map(|d| (d.code, d.message.clone()))
         .collect()
 }
@@ -368,8 +368,8 @@ fn without_inspect_images_no_archive_is_read() {
 #[test]
 fn hostile_archives_are_refused_with_the_reason() {
     let dir = compose_dir("services:\n  web:\n    image: web:1\n");
-    let unreadable = "image-archive-unreadable";
-    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+    let unreadable = Code::ImageArchiveUnreadable;
+    let cases: Vec<(&str, Vec<u8>, Code, &str)> = vec![
         ("empty.tar", tar_of(&[("x", b"")]), unreadable, "neither a `docker save` archive"),
         ("garbage.tar", vec![7; 4096], unreadable, "not a tar archive"),
         ("bad-manifest.tar", tar_of(&[("manifest.json", b"{")]), unreadable, "`manifest.json` is not a list"),
@@ -382,13 +382,13 @@ fn hostile_archives_are_refused_with_the_reason() {
         (
             "escape-docker.tar",
             tar_of(&[("manifest.json", br#"[{"Config":"../../etc/passwd","RepoTags":["web:1"],"Layers":[]}]"#)]),
-            "image-not-inspected",
+            Code::ImageNotInspected,
             "`--image-archive",
         ),
         (
             "missing-config.tar",
             tar_of(&[("manifest.json", br#"[{"Config":"c.json","RepoTags":["web:1"],"Layers":[]}]"#)]),
-            "image-not-inspected",
+            Code::ImageNotInspected,
             "it has no member `c.json`",
         ),
     ];
@@ -412,9 +412,9 @@ fn hostile_archives_are_refused_with_the_reason() {
     {
         let (_, diagnostics) = inspect(dir.path(), &archive_options(vec![fifo]));
         assert!(
-            codes(&diagnostics)
-                .iter()
-                .any(|(c, m)| *c == "image-archive-unreadable" && m.contains("not a regular file"))
+            codes(&diagnostics).iter().any(
+                |(c, m)| *c == Code::ImageArchiveUnreadable && m.contains("not a regular file")
+            )
         );
     }
 }
@@ -453,7 +453,7 @@ fn a_link_inside_an_oci_layout_is_not_followed() {
     assert!(
         found
             .iter()
-            .any(|(c, m)| *c == "image-not-inspected" && m.contains("`web:1`")),
+            .any(|(c, m)| *c == Code::ImageNotInspected && m.contains("`web:1`")),
         "{found:?}"
     );
 }
@@ -1052,7 +1052,7 @@ fn an_archive_past_its_entry_limit_is_refused_naming_the_limit() {
     assert!(facts.images.is_empty());
     let found = codes(&diagnostics);
     assert!(
-        found.iter().any(|(c, m)| *c == "image-archive-unreadable"
+        found.iter().any(|(c, m)| *c == Code::ImageArchiveUnreadable
             && m.contains(&format!(
                 "more than {} entries",
                 images::MAX_ARCHIVE_ENTRIES

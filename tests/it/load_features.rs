@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use podlift::diagnostic::{Diagnostics, Severity};
+use podlift::diagnostic::{Code, Diagnostics, Severity};
 use podlift::load::yaml::Node;
 use podlift::load::{self, LoadOptions};
 use podlift::source::Sources;
@@ -105,7 +105,7 @@ impl Loaded {
     }
 
     /// `(severity, code, message, line)` of every diagnostic.
-    fn found(&self) -> Vec<(Severity, &'static str, String, Option<usize>)> {
+    fn found(&self) -> Vec<(Severity, Code, String, Option<usize>)> {
         self.diagnostics
             .items()
             .iter()
@@ -119,7 +119,7 @@ impl Loaded {
             .collect()
     }
 
-    fn error(&self) -> (&'static str, String, Option<usize>) {
+    fn error(&self) -> (Code, String, Option<usize>) {
         let found = self.found();
         let (_, code, message, line) = found
             .into_iter()
@@ -156,7 +156,7 @@ fn an_unset_variable_is_a_warning_at_its_line() {
         loaded.found(),
         [(
             Severity::Warning,
-            "variable-unset",
+            Code::VariableUnset,
             "variable `TAG` is not set; it is replaced by an empty string".to_string(),
             Some(3)
         )]
@@ -173,7 +173,7 @@ fn a_required_variable_fails_with_the_users_message() {
     assert_eq!(
         loaded.error(),
         (
-            "variable-required",
+            Code::VariableRequired,
             "required variable `KEY` is not set: set KEY to the licence key".to_string(),
             Some(5)
         )
@@ -273,7 +273,7 @@ fn a_file_read_twice_reports_its_problems_once() {
         .diagnostics
         .items()
         .iter()
-        .filter(|d| d.code == "variable-unset")
+        .filter(|d| d.code == Code::VariableUnset)
         .map(|d| d.message.as_str())
         .collect();
     assert_eq!(unset.len(), 2, "{unset:?}");
@@ -289,7 +289,7 @@ fn an_extends_cycle_is_an_error_at_the_extends() {
     )])
     .load();
     let (code, message, line) = loaded.error();
-    assert_eq!(code, "extends-cycle");
+    assert_eq!(code, Code::ExtendsCycle);
     assert!(message.contains("`a` → `b` → `c` → `a`"), "{message}");
     assert_eq!(line, Some(8));
     // one cycle, one error
@@ -311,7 +311,7 @@ fn extends_of_an_unknown_service_is_an_error() {
     assert_eq!(
         loaded.error(),
         (
-            "extends-unknown",
+            Code::ExtendsUnknown,
             "`extends` names service `nope`, which is not defined in this file".to_string(),
             Some(4)
         )
@@ -372,7 +372,7 @@ fn include_conflicts_and_cycles_are_errors() {
         ("other.yaml", "services:\n  app:\n    image: b\n"),
     ])
     .load();
-    assert_eq!(loaded.error().0, "include-conflict");
+    assert_eq!(loaded.error().0, Code::IncludeConflict);
     let loaded = Project::new(&[
         (
             "compose.yaml",
@@ -384,7 +384,7 @@ fn include_conflicts_and_cycles_are_errors() {
         ),
     ])
     .load();
-    assert_eq!(loaded.error().0, "include-cycle");
+    assert_eq!(loaded.error().0, Code::IncludeCycle);
 }
 
 #[test]
@@ -416,13 +416,13 @@ fn alias_bombs_and_deep_nesting_hit_limits() {
     let loaded = Project::new(&[("compose.yaml", &bomb)]).load();
     assert!(loaded.root.is_none());
     let (code, message, _) = loaded.error();
-    assert_eq!(code, "yaml-limit");
+    assert_eq!(code, Code::YamlLimit);
     assert!(message.contains("aliases copy more than"), "{message}");
 
     let deep = format!("services: {}{}\n", "[".repeat(200), "]".repeat(200));
     let loaded = Project::new(&[("compose.yaml", &deep)]).load();
     assert!(loaded.root.is_none());
-    assert_eq!(loaded.error().0, "yaml-limit");
+    assert_eq!(loaded.error().0, Code::YamlLimit);
 }
 
 #[test]

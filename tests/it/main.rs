@@ -32,6 +32,8 @@ mod docker_semantics;
 mod env_secrets;
 mod explain;
 mod findings;
+mod harden_interrupt;
+mod harden_types;
 mod health;
 mod host_files;
 mod host_network;

@@ -1,6 +1,6 @@
 //! `USER`: who the container runs as, as numeric ids Kubernetes can check.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::images::Facts;
 use crate::model::{FromImage, ImageUser, Service};
 
@@ -53,7 +53,7 @@ fn note_unresolved_group(
     };
     diagnostics.push(
         Diagnostic::note(
-            "image-user",
+            Code::ImageUser,
             format!(
                 "the group `{group}` of `{written}` (service `{name}`) is a name {}: `runAsGroup` is not set",
                 if facts.group.is_some() {
@@ -107,7 +107,7 @@ pub(super) fn resolve_user(
         if !numeric_already && let Some(uid) = resolved.uid {
             diagnostics.push(
                 Diagnostic::note(
-                    "image-user",
+                    Code::ImageUser,
                     format!(
                         "`user: {}` of service `{name}` is uid {uid}{} in image `{}`'s `/etc/passwd`: the container runs as `runAsUser: {uid}`{}",
                         user.value,
@@ -152,7 +152,7 @@ pub(super) fn resolve_user(
         Some(0) => {}
         Some(uid) => diagnostics.push(
             Diagnostic::note(
-                "image-user",
+                Code::ImageUser,
                 format!(
                     "service `{name}` runs as the user of its image `{}` (`USER {written}`): `runAsUser: {uid}`{}, `runAsNonRoot: true`",
                     from.image,
@@ -164,7 +164,7 @@ pub(super) fn resolve_user(
         ),
         None => diagnostics.push(
             Diagnostic::note(
-                "image-user",
+                Code::ImageUser,
                 format!(
                     "image `{}` of service `{name}` runs as `USER {written}`, a name {}: `runAsNonRoot` is not set, because the kubelet refuses it for an image user it cannot check as a number",
                     from.image,

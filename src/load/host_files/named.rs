@@ -119,10 +119,13 @@ impl Named {
 }
 
 /// Reads, through `host`, every file the keys of `root` name for the
-/// project in `project_dir`; each text is registered in `sources` under its
-/// path as `shown` gives it (a file read again with the same text once).
+/// project in `project_dir`, and the env and label files of the services
+/// `aside` (left out on the command line: compose reads those before it
+/// selects); each text is registered in `sources` under its path as
+/// `shown` gives it (a file read again with the same text once).
 pub(crate) fn read_named(
     root: &Node,
+    aside: &[(Node, Node)],
     project_dir: &Path,
     host: &HostFiles,
     sources: &mut Sources,
@@ -151,7 +154,7 @@ pub(crate) fn read_named(
         match key.scalar().as_deref() {
             Some("services") => {
                 for (_, body) in value.as_map().unwrap_or_default() {
-                    reading.service(body);
+                    reading.service(body, true);
                 }
             }
             Some(kind @ ("configs" | "secrets")) => {
@@ -169,6 +172,9 @@ pub(crate) fn read_named(
             _ => {}
         }
     }
+    for (_, body) in aside {
+        reading.service(body, false);
+    }
     reading.named
 }
 
@@ -184,8 +190,8 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    /// A service's keys, in its order.
-    fn service(&mut self, body: &Node) {
+    /// A service's keys, in its order; its bind mounts when `binds`.
+    fn service(&mut self, body: &Node, binds: bool) {
         for (key, value) in body.as_map().unwrap_or_default() {
             match key.scalar().as_deref() {
                 Some("env_file") => {
@@ -193,7 +199,7 @@ impl Reading<'_> {
                         self.text(path, Use::EnvFile);
                     }
                 }
-                Some("volumes") => {
+                Some("volumes") if binds => {
                     for item in value.as_seq().unwrap_or_default() {
                         if let Some(written) = bind_source(item) {
                             let path = bind_path(&written, self.project_dir);
@@ -318,7 +324,7 @@ mod tests {
         let root = crate::load::yaml::parse(text, FileId(0)).unwrap();
         let host = HostFiles::new(dir.path(), &[], Tally::default());
         let mut sources = Sources::default();
-        let named = read_named(&root, dir.path(), &host, &mut sources, &|p| {
+        let named = read_named(&root, &[], dir.path(), &host, &mut sources, &|p| {
             p.strip_prefix(dir.path()).unwrap().to_path_buf()
         });
         let shown: Vec<&Path> = sources.paths().collect();

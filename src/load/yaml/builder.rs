@@ -11,7 +11,7 @@ use super::{
     MAX_ALIAS_COPIED_NODES, MAX_ALIASES, MAX_DEPTH, MAX_EVENTS, MAX_NODES, MergeTag, Node, Tags,
     Value, limit_error,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, KeyPaths, ROOT, Span};
 
 fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
@@ -189,7 +189,7 @@ impl<'t> Builder<'t> {
                 self.documents += 1;
                 if self.documents > 1 {
                     return Err(Diagnostic::error(
-                        "yaml-syntax",
+                        Code::YamlSyntax,
                         "invalid YAML: the file holds more than one document",
                     )
                     .at(self.span(at))
@@ -329,7 +329,7 @@ impl<'t> Builder<'t> {
         }
         let value = scalar(text, style, tag).map_err(|expected| {
             Diagnostic::error(
-                "yaml-syntax",
+                Code::YamlSyntax,
                 format!("invalid YAML: the tag says {expected}, the value is not one"),
             )
             .at(span)
@@ -351,7 +351,7 @@ impl<'t> Builder<'t> {
         }
         let Some(anchored) = self.anchors.get(&id) else {
             return Err(Diagnostic::error(
-                "yaml-syntax",
+                Code::YamlSyntax,
                 "invalid YAML: the alias refers to the collection it is written in",
             )
             .at(span)
@@ -391,7 +391,7 @@ impl<'t> Builder<'t> {
 
     fn internal(&self, at: EventSpan) -> Diagnostic {
         Diagnostic::error(
-            "yaml-syntax",
+            Code::YamlSyntax,
             "invalid YAML: a collection ends that was not open",
         )
         .at(self.span(at))
@@ -452,7 +452,7 @@ impl MapFrame {
             Key::Written(key) => {
                 if self.contains(pairs, &key) {
                     return Err(Diagnostic::error(
-                        "yaml-syntax",
+                        Code::YamlSyntax,
                         format!("invalid YAML: duplicate key `{key}`"),
                     )
                     .at(key.span)
@@ -525,7 +525,7 @@ impl MapFrame {
 
 fn merge_error(span: Span) -> Diagnostic {
     Diagnostic::error(
-        "yaml-syntax",
+        Code::YamlSyntax,
         "invalid YAML: a merge key (`<<`) takes a mapping or a list of mappings",
     )
     .at(span)

@@ -1,7 +1,7 @@
 //! Reading one service definition: one reader per area of keys, each
 //! taking the keys of its area and leaving the others.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::Context;
 use crate::model::capability::read_capabilities;
@@ -171,7 +171,7 @@ impl Service {
         {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "image-invalid",
+                    Code::ImageInvalid,
                     format!("`{}` is not an image reference: {problem}", image.value),
                 )
                 .at(image.span)
@@ -203,8 +203,11 @@ impl Service {
             }
             "group_add" => security.group_add = reader.string_list(value, "group_add"),
             "pid" | "ipc" | "uts" | "userns_mode" => {
-                let mode = reader
-                    .string(value, &key.value)
+                // compose takes `pid: null` (no PID namespace asked for)
+                let unset = key.value == "pid" && matches!(value.value, Value::Null);
+                let mode = (!unset)
+                    .then(|| reader.string(value, &key.value))
+                    .flatten()
                     .map(|m| Located::new(parse_namespace(&m.value), m.span));
                 let slot = match key.value.as_str() {
                     "pid" => &mut self.namespaces.pid,
@@ -407,7 +410,7 @@ fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> Option<PullPolicy>
     if known.is_none() {
         let other = &policy.value;
         reader.diagnostics.push(
-            Diagnostic::warning("pull-policy", format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
+            Diagnostic::warning(Code::PullPolicy, format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
                 .at(policy.span),
         );
     }
@@ -451,7 +454,7 @@ fn read_extension(node: &Node, service: &mut Service, reader: &mut Reader<'_>) {
                     }
                     _ => reader.diagnostics.push(
                         Diagnostic::error(
-                            "duration-invalid",
+                            Code::DurationInvalid,
                             format!(
                                 "`{}` in `x-podlift.startup-timeout` is not a duration above zero",
                                 text.value
@@ -515,7 +518,7 @@ fn check_devices(node: &Node, reader: &mut Reader<'_>) {
         if text.split(':').count() > 3 {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "device-invalid",
+                    Code::DeviceInvalid,
                     format!("`devices` item `{text}` has more than three parts"),
                 )
                 .at(item.span)
@@ -538,7 +541,7 @@ fn container_name_fits(name: &Located<String>, reader: &mut Reader<'_>) -> bool 
     if !fits {
         reader.diagnostics.push(
             Diagnostic::error(
-                "type",
+                Code::Type,
                 format!(
                     "`container_name` `{}` is no container name compose accepts: it needs a letter or digit followed by a letter, digit, `_`, `.` or `-`",
                     name.value

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::plan::group::{Grouping, ServiceId};
 use crate::plan::names::{is_host_name, is_service_name};
@@ -238,7 +238,7 @@ impl<'a> Namer<'a> {
         if address.is_none() {
             diagnostics.push(
                 Diagnostic::warning(
-                    "split-name",
+                    Code::SplitName,
                     format!("`{name}` does not resolve in other Pods: it cannot be the name of a Service, and `{target}` has no IPv4 preset address to point it at"),
                 )
                 .at(span)
@@ -263,7 +263,7 @@ impl<'a> Namer<'a> {
             Some(holder) if holder == target => {}
             Some(holder) => diagnostics.push(
                 Diagnostic::warning(
-                    "split-name",
+                    Code::SplitName,
                     format!(
                         "name `{}` of service `{target}` resolves to service `{holder}` in other Pods: the Service of that name answers for `{holder}`",
                         service.name
@@ -368,9 +368,10 @@ impl<'a> Namer<'a> {
 
 #[cfg(test)]
 mod tests {
+    use crate::diagnostic::Code;
     use crate::plan::{Plan, PlanOptions, Strategy, plan, project_text};
 
-    fn split(text: &str) -> (Plan, Vec<&'static str>) {
+    fn split(text: &str) -> (Plan, Vec<Code>) {
         let (project, mut diagnostics) = project_text(text);
         let options = PlanOptions {
             strategy: Strategy::Split,
@@ -393,7 +394,7 @@ mod tests {
 networks: {n: {}}
 ";
         let (plan, codes) = split(text);
-        assert!(!codes.contains(&"split-name"), "{codes:?}");
+        assert!(!codes.contains(&Code::SplitName), "{codes:?}");
         let db = &plan.pods[0];
         let services: Vec<&str> = db.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(services, ["db", "legacy-db"]);
@@ -445,6 +446,6 @@ networks: {n: {}}
             1,
             "{services:?}"
         );
-        assert!(codes.contains(&"split-name"), "{codes:?}");
+        assert!(codes.contains(&Code::SplitName), "{codes:?}");
     }
 }

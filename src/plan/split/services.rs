@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::plan::address_map::{AddressMap, MapEntry};
 use crate::plan::context::Context;
@@ -36,7 +36,7 @@ pub(super) fn address_map(
                     .and_then(|c| project.service(&c.service))
                     .map(|s| s.name.span);
                 diagnostics.push(
-                    Diagnostic::warning("split-ipv6", format!("IPv6 preset address `{address}` is not reachable from other Pods: the split strategy translates IPv4 addresses only"))
+                    Diagnostic::warning(Code::SplitIpv6, format!("IPv6 preset address `{address}` is not reachable from other Pods: the split strategy translates IPv4 addresses only"))
                         .at_opt(span)
                         .help("keep the services that call it in its Pod (`x-podlift: {group: NAME}`), or give it an IPv4 address"),
                 );
@@ -115,7 +115,7 @@ pub(super) fn services_and_owners(
             if !container.addresses.is_empty() {
                 let span = project.service(&container.service).map(|s| s.name.span);
                 diagnostics.push(
-                    Diagnostic::warning("split-no-ports", format!("service `{}` declares no ports, so no other Pod can reach its preset address", container.service))
+                    Diagnostic::warning(Code::SplitNoPorts, format!("service `{}` declares no ports, so no other Pod can reach its preset address", container.service))
                         .at_opt(span)
                         .help("declare every port it listens on with `expose` or `ports`"),
                 );

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 
 use crate::plan::storage::{Seed, Storage, VolumeSource};
@@ -160,7 +160,7 @@ pub(crate) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
         .collect();
     diagnostics.push(
         Diagnostic::note(
-            "bind-not-shared",
+            Code::BindNotShared,
             format!(
                 "services in different Pods bind-mount one directory, and each Pod gets its own emptyDir of it: {}; what one writes there, the others do not see",
                 list.join("; ")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::service::Service;
 use crate::model::{FileKind, FileUse, Project};
 use crate::plan::names;
@@ -180,7 +180,7 @@ pub(super) fn plan_files(
             let name = &used.source.value;
             let Some(object) = project.file_object(kind, name) else {
                 diagnostics.push(
-                    Diagnostic::error(if is_secret { "secret-undeclared" } else { "config-undeclared" }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
+                    Diagnostic::error(if is_secret { Code::SecretUndeclared } else { Code::ConfigUndeclared }, format!("service `{owner}` uses {what} `{name}`, which is not declared at the top level"))
                         .at(used.source.span)
                         .help(format!("declare it under the top-level `{what}s:` with `file:`")),
                 );
@@ -199,7 +199,7 @@ pub(super) fn plan_files(
                     if storage.object_names.insert(object_name.clone()) {
                         if let (Some(why), false) = (object.private, is_secret) {
                             diagnostics.push(
-                                Diagnostic::note("bind-secret", format!("config `{name}` looks private ({why}): it goes into Secret `{object_name}`, never a ConfigMap"))
+                                Diagnostic::note(Code::BindSecret, format!("config `{name}` looks private ({why}): it goes into Secret `{object_name}`, never a ConfigMap"))
                                     .at(object.name.span)
                                     .help("declare it under `secrets:` to say so, or create the Secret in the cluster yourself"),
                             );
@@ -231,7 +231,7 @@ pub(super) fn plan_files(
                 }
             } else {
                 diagnostics.push(
-                    Diagnostic::warning("external-object", format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", holder.kind()))
+                    Diagnostic::warning(Code::ExternalObject, format!("{what} `{name}` is external or has no content podlift can read; the Pod expects a {} named `{object_name}` with key `{key}`", holder.kind()))
                         .at(object.name.span)
                         .help("create it in the namespace before applying the manifests"),
                 );

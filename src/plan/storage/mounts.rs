@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::service::Service;
 use crate::model::volume::{BindChoice, HostContent, MountSource};
 use crate::model::{Mount, Project};
@@ -68,7 +68,7 @@ pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
         .collect();
     diagnostics.push(
         Diagnostic::note(
-            "bind-copied",
+            Code::BindCopied,
             format!(
                 "{} bind-mounted file{} copied into the manifests: {}",
                 copied.len(),
@@ -254,7 +254,7 @@ impl Mounts<'_> {
         let owner = self.owner;
         let Some(declared) = self.project.volume(name) else {
             self.diagnostics.push(
-                Diagnostic::error("volume-undeclared", format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
+                Diagnostic::error(Code::VolumeUndeclared, format!("service `{owner}` mounts volume `{name}`, which the top-level `volumes` does not declare"))
                     .at(mount.span)
                     .help(format!("add `volumes: {{{name}: {{}}}}` at the top level")),
             );
@@ -287,7 +287,7 @@ impl Mounts<'_> {
             }
             HostContent::PrivateOutside(why) => {
                 self.diagnostics.push(
-                    Diagnostic::error("bind-private", format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
+                    Diagnostic::error(Code::BindPrivate, format!("bind mount `{written}` of service `{owner}` is outside the project directory and looks private ({why}); podlift copies it nowhere and will not mount a node's file in its place"))
                         .at(bind.mount.span)
                         .help(format!("put it into a Secret yourself (`kubectl create secret generic NAME --from-file={}`) and mount that, or declare it under the top-level `secrets:` with `file:` and use it in the service's `secrets:` with `target: {}`", path.display(), bind.mount.target)),
                 );
@@ -369,9 +369,9 @@ impl Mounts<'_> {
     fn refuse_node(&mut self, bind: &HostBind<'_>, content: &HostContent) {
         let (owner, written) = (self.owner, bind.written);
         let error = match content {
-            HostContent::DockerSocket => Diagnostic::error("docker-socket", format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
+            HostContent::DockerSocket => Diagnostic::error(Code::DockerSocket, format!("service `{owner}` mounts the Docker socket `{written}`; a cluster node has none to give"))
                 .help(socket_help(self.service, bind.index, "no-docker-socket.yaml")),
-            HostContent::NodeControl(why) => Diagnostic::error("bind-node-control", format!("service `{owner}` mounts the node's `{}` (written `{written}`): {why}; a container with it controls the node", bind.path.display()))
+            HostContent::NodeControl(why) => Diagnostic::error(Code::BindNodeControl, format!("service `{owner}` mounts the node's `{}` (written `{written}`): {why}; a container with it controls the node", bind.path.display()))
                 .help(format!("{}; an agent that needs the node (a metrics exporter, a log collector) belongs in a DaemonSet from its own chart", socket_help(self.service, bind.index, "no-node-paths.yaml"))),
             _ => return,
         };
@@ -382,7 +382,7 @@ impl Mounts<'_> {
     /// and which).
     fn note_secret(&mut self, bind: &HostBind<'_>, what: &str) {
         self.diagnostics.push(
-            Diagnostic::note("bind-secret", format!("bind mount `{}` of service `{}` {what}, never a ConfigMap", bind.written, self.owner))
+            Diagnostic::note(Code::BindSecret, format!("bind mount `{}` of service `{}` {what}, never a ConfigMap", bind.written, self.owner))
                 .at(bind.mount.span)
                 .help("keep the Secret out of version control, or create it in the cluster yourself and drop it from the output"),
         );

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::storage::mounts::Mounts;
 use crate::plan::storage::{ClaimPlan, VolumeSource};
 
@@ -40,7 +40,7 @@ pub(super) fn node_bind(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: Optio
             ),
         };
         diagnostics.push(
-            Diagnostic::warning("bind-claim", message)
+            Diagnostic::warning(Code::BindClaim, message)
                 .at(span)
                 .help("copy the content into the claim before the service needs it"),
         );
@@ -56,7 +56,7 @@ pub(super) fn node_bind(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: Optio
         // A harmless idiom, never grouped with a hostPath that matters.
         diagnostics.push(
             Diagnostic::note(
-                "bind-host-time",
+                Code::BindHostTime,
                 format!(
                     "bind mount `{written}` of service `{owner}` gives it the node's time zone: it becomes hostPath `{host}`"
                 ),
@@ -78,7 +78,7 @@ pub(super) fn node_bind(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: Optio
         }
     };
     diagnostics.push(
-        Diagnostic::warning("bind-host-path", message)
+        Diagnostic::warning(Code::BindHostPath, message)
             .at(span)
             .help("the path must exist on the node that runs the Pod; prefer a named volume, or `--bind-as pvc`"),
     );

@@ -14,7 +14,7 @@ use crate::plan::storage::mounts::Mounts;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;
 use crate::model::volume::{BindChoice, MountSource};
 use crate::plan::storage::node::{NodeBind, node_bind};
@@ -267,7 +267,7 @@ pub(super) fn note_writable(
         .collect();
     diagnostics.push(
         Diagnostic::note(
-            "bind-writable",
+            Code::BindWritable,
             format!(
                 "{} writable bind mount{} of the project's files become{} writable volume{} (a ConfigMap is read-only): {}",
                 by_volume.len(),
@@ -309,7 +309,7 @@ pub(super) fn uncarried(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: &str)
         if let Some(control) = crate::model::node_control(Path::new(&on_node)) {
             diagnostics.push(
                 Diagnostic::error(
-                    "bind-node-control",
+                    Code::BindNodeControl,
                     format!(
                         "service `{owner}` mounts the node's `{on_node}` (written `{written}`, under `--bind-root {root}`): {control}; a container with it controls the node"
                     ),
@@ -323,7 +323,7 @@ pub(super) fn uncarried(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: &str)
         }
         diagnostics.push(
             Diagnostic::warning(
-                "bind-host-path",
+                Code::BindHostPath,
                 format!(
                     "bind mount `{written}` of service `{owner}` becomes hostPath `{on_node}` (`--bind-root {root}`): {why}"
                 ),
@@ -339,7 +339,7 @@ pub(super) fn uncarried(mounts: &mut Mounts<'_>, bind: &NodeBind<'_>, why: &str)
     let here = bind.path.display();
     diagnostics.push(
         Diagnostic::error(
-            "bind-not-carried",
+            Code::BindNotCarried,
             format!(
                 "bind mount `{written}` in `services.{owner}.volumes` cannot be carried into the manifests ({why}), and `{here}` is this machine's path, which no node has"
             ),
