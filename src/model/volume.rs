@@ -467,7 +467,7 @@ pub(crate) fn check_targets(mounts: &[Mount], service: &str, reader: &mut Reader
         if !seen.insert(target) {
             reader.diagnostics.push(
                 Diagnostic::error(
-                    "volume-invalid",
+                    Code::VolumeInvalid,
                     format!("`{target}` is mounted twice in service `{service}`"),
                 )
                 .at(mount.span)
