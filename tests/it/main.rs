@@ -58,6 +58,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod red_output;
 mod refuse;
 mod releases;
 mod scalars;
