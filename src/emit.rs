@@ -131,7 +131,7 @@ pub fn emit<'p>(
                 return Ok(false);
             };
             let namespace = rendered.namespace();
-            write_file(path, |file| {
+            write_file(path, options.force, |file| {
                 held.write(namespace, file)
                     .map(Access::private_if)
                     .map_err(|failure| match failure {

@@ -93,8 +93,12 @@ fn temporary<'a>(prefix: &'a str, suffix: &'a str, mode: u32) -> tempfile::Build
 /// Writes one file atomically: into an exclusive temporary file beside it,
 /// which then takes its place. `fill` writes the content and says whether
 /// it holds secret data: then the file is readable by its owner only.
+/// Without `force` the file was absent when checked
+/// ([`target::resolve`]): one that appeared since (a user's, another
+/// run's) is never replaced.
 pub(super) fn write_file(
     path: &Path,
+    force: bool,
     fill: impl FnOnce(&mut std::fs::File) -> Result<Access, EmitError>,
 ) -> Result<(), EmitError> {
     let fail =
@@ -127,12 +131,30 @@ pub(super) fn write_file(
     set(&out, &permissions).map_err(|e| fail(&e))?;
     out.sync_all().map_err(|e| fail(&e))?;
     drop(out);
-    // A rename replaces whatever took the name meanwhile (a link too); it
+    // Without `--force` (the name was absent when checked) the temporary is linked (the kernel
+    // refuses a name someone took meanwhile: a user's file, another run's
+    // output, a link), never renamed over it. Otherwise a rename replaces
+    // what `--force` allowed (a link that took the name meanwhile too); it
     // never writes through it. On failure the temporary is removed.
     temporary
-        .commit(|temporary| std::fs::rename(temporary, path))
-        .and_then(|renamed| renamed)
-        .map_err(|e| fail(&e))
+        .commit(|temporary| {
+            if force {
+                return std::fs::rename(temporary, path);
+            }
+            std::fs::hard_link(temporary, path)?;
+            std::fs::remove_file(temporary)
+        })
+        .and_then(|put| put)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                EmitError::io(format!(
+                    "`{}` was created while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
+                    path.display()
+                ))
+            } else {
+                fail(&e)
+            }
+        })
 }
 
 /// What a file ends with: `base` (the replaced file's or the umask's), and
@@ -380,7 +402,7 @@ mod tests {
         std::fs::write(&victim, "mine").unwrap();
         let path = dir.path().join("out.yaml");
         std::os::unix::fs::symlink(&victim, old_name(&path, ".tmp")).unwrap();
-        write_file(&path, |file| {
+        write_file(&path, false, |file| {
             std::io::Write::write_all(file, b"written").unwrap();
             Ok(Access::Shared)
         })
@@ -438,7 +460,7 @@ mod tests {
         let path = dir.path().join("out.yaml");
         std::fs::write(&path, "old").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_file(&path, |_| Ok(Access::Private)).unwrap();
+        write_file(&path, true, |_| Ok(Access::Private)).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

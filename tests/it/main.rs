@@ -59,6 +59,7 @@ mod private_files;
 mod process_keys;
 mod properties;
 mod red_config;
+mod red_output;
 mod refuse;
 mod releases;
 mod scalars;

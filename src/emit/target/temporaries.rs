@@ -124,6 +124,22 @@ impl Temporary {
         if state.abandoned {
             return Err(abandoned());
         }
+        // A name that no longer holds what podlift made (someone put a link
+        // or another directory there) never takes the output's place.
+        let replaced = state
+            .entries
+            .iter()
+            .find(|e| e.id == self.id)
+            .is_some_and(|e| Identity::of(&e.path).ok() != Some(e.identity));
+        if replaced {
+            state.entries.retain(|e| e.id != self.id);
+            drop(state);
+            let shown = self.path.display().to_string();
+            std::mem::forget(self);
+            return Err(std::io::Error::other(format!(
+                "`{shown}` was replaced while podlift wrote it (by a link?): nothing was put in place"
+            )));
+        }
         let done = put(&self.path);
         let position = state.entries.iter().position(|e| e.id == self.id);
         if let Some(entry) = position.map(|at| state.entries.swap_remove(at))
