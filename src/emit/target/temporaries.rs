@@ -166,16 +166,20 @@ impl Drop for Temporary {
 /// Removes `entry` when its path still holds what podlift made: never a
 /// link, a file or directory someone put there instead.
 fn remove(entry: &Entry) {
-    if Identity::of(&entry.path).ok() != Some(entry.identity) {
-        return;
-    }
+    let still_ours = || Identity::of(&entry.path).ok() == Some(entry.identity);
     if !entry.identity.dir {
-        let _ = std::fs::remove_file(&entry.path);
+        if still_ours() {
+            let _ = std::fs::remove_file(&entry.path);
+        }
         return;
     }
     // A file being written into it meanwhile makes one pass fail; the
-    // writer stops once the directory is gone.
+    // writer stops once the directory is gone. Each pass checks the name
+    // again: one swapped in between passes is not podlift's.
     for _ in 0..100 {
+        if !still_ours() {
+            return;
+        }
         match std::fs::remove_dir_all(&entry.path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => std::thread::yield_now(),
             _ => return,
