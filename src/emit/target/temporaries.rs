@@ -33,6 +33,8 @@ struct Entry {
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Identity {
     dir: bool,
+    /// A regular file (a link is neither this nor `dir`).
+    file: bool,
     #[cfg(unix)]
     device: u64,
     #[cfg(unix)]
@@ -45,6 +47,7 @@ impl Identity {
         let meta = std::fs::symlink_metadata(path)?;
         Ok(Self {
             dir: meta.is_dir(),
+            file: meta.is_file(),
             #[cfg(unix)]
             device: std::os::unix::fs::MetadataExt::dev(&meta),
             #[cfg(unix)]
@@ -93,6 +96,14 @@ impl Temporary {
         }
         let (path, extra) = make()?;
         let identity = Identity::of(&path)?;
+        // What podlift just made is a directory or a regular file: a link
+        // there means someone swapped it in already (the name is not ours).
+        if !identity.dir && !identity.file {
+            return Err(std::io::Error::other(format!(
+                "`{}` was replaced while podlift made it (by a link?): nothing was written",
+                path.display()
+            )));
+        }
         let id = state.next;
         state.next += 1;
         state.entries.push(Entry {
