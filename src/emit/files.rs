@@ -90,6 +90,34 @@ fn temporary<'a>(prefix: &'a str, suffix: &'a str, mode: u32) -> tempfile::Build
     builder
 }
 
+/// Puts `temporary` at `path` only while `path` names nothing (the kernel
+/// refuses a taken name with `AlreadyExists`): a rename that never replaces
+/// where the file system has one, else a hard link, else (a file system with
+/// neither, e.g. FAT) a rename after checking the name is free.
+fn put_new(temporary: &Path, path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, temporary, CWD, path, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e != Errno::INVAL && e != Errno::NOSYS && e != Errno::OPNOTSUPP => {
+                return Err(e.into());
+            }
+            Err(_) => {}
+        }
+    }
+    match std::fs::hard_link(temporary, path) {
+        Ok(()) => std::fs::remove_file(temporary),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::rename(temporary, path),
+            Ok(_) => Err(std::io::ErrorKind::AlreadyExists.into()),
+            Err(e) => Err(e),
+        },
+    }
+}
+
 /// Writes one file atomically: into an exclusive temporary file beside it,
 /// which then takes its place. `fill` writes the content and says whether
 /// it holds secret data: then the file is readable by its owner only.
@@ -131,7 +159,7 @@ pub(super) fn write_file(
     set(&out, &permissions).map_err(|e| fail(&e))?;
     out.sync_all().map_err(|e| fail(&e))?;
     drop(out);
-    // Without `--force` (the name was absent when checked) the temporary is linked (the kernel
+    // Without `--force` (the name was absent when checked) the temporary is put new (the kernel
     // refuses a name someone took meanwhile: a user's file, another run's
     // output, a link), never renamed over it. Otherwise a rename replaces
     // what `--force` allowed (a link that took the name meanwhile too); it
@@ -141,8 +169,7 @@ pub(super) fn write_file(
             if force {
                 return std::fs::rename(temporary, path);
             }
-            std::fs::hard_link(temporary, path)?;
-            std::fs::remove_file(temporary)
+            put_new(temporary, path)
         })
         .and_then(|put| put)
         .map_err(|e| {
