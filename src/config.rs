@@ -325,6 +325,7 @@ fn option_word(node: &Node) -> Json {
 pub fn to_text(value: &Json, json: bool) -> Result<String, String> {
     if json {
         serde_json::to_string_pretty(value)
+            .map(crate::diagnostic::printable::json_printable)
             .map(|mut text| {
                 text.push('\n');
                 text

@@ -198,6 +198,16 @@ pub fn load(
         return None;
     }
     let mut root = merged?;
+    if paths.len() > 1 {
+        // Compose checks the merged project too: `security_opt: [a]` in
+        // two files is `a` twice.
+        schema::check(
+            &root,
+            loader.sources,
+            &mut loader.unknown_keys,
+            loader.diagnostics,
+        );
+    }
     merge::unique_volumes(&mut root);
     let active = if options.profiles.is_empty() {
         dotenv_profiles
@@ -555,7 +565,12 @@ impl Loader<'_> {
         // Compose checks a file's keys once `include` and `extends` are
         // resolved: a service's unknown key inherited through `extends` is
         // refused, one in a service nothing extends is not.
-        schema::check(&node, &mut self.unknown_keys, self.diagnostics);
+        schema::check(
+            &node,
+            self.sources,
+            &mut self.unknown_keys,
+            self.diagnostics,
+        );
         // Past the `extends` budget the file is not used (the error says why).
         (self.extends_nodes <= extends::MAX_EXTENDS_NODES).then_some(node)
     }

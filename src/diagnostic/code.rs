@@ -287,6 +287,8 @@ codes! {
     InterpolationDepth = "interpolation-depth", Refused, Load;
     /// A `${…}` is not valid interpolation.
     InterpolationSyntax = "interpolation-syntax", Refused, Load;
+    /// A mapping key is empty or only line breaks.
+    KeyBlank = "key-blank", Refused, Load;
     /// A compose key has no effect in Kubernetes.
     KeyIgnored = "key-ignored", Note, Model;
     /// A compose key is not carried over.
@@ -317,6 +319,8 @@ codes! {
     LimitInterpolation = "limit-interpolation", Refused, Load;
     /// The project has more services than podlift converts.
     LimitServices = "limit-services", Refused, Load;
+    /// A list compose takes without repeats holds an item twice.
+    ListDuplicate = "list-duplicate", Refused, Load;
     /// A key has different types in two merged files.
     MergeType = "merge-type", Refused, Load;
     /// A name holds characters compose does not allow.

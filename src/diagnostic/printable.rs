@@ -157,19 +157,145 @@ pub fn json_printable(json: String) -> String {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 8);
+    push_json_printable(&mut out, &json);
+    out
+}
+
+/// Appends `json` to `out`, each [`is_unsafe`] character as `\uXXXX`
+/// (outside the Basic Multilingual Plane as its UTF-16 surrogate pair, as
+/// JSON requires: `\u{e0041}` is `\udb40\udc41`).
+fn push_json_printable(out: &mut String, json: &str) {
     for c in json.chars() {
         if is_unsafe(c) {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
+            let mut units = [0; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
         } else {
             out.push(c);
         }
     }
-    out
+}
+
+/// A writer for JSON text that passes it on as [`json_printable`] would
+/// write it, for JSON serialised straight into a writer (`serde_json::
+/// to_writer_pretty(JsonPrintable::new(&mut out), value)`). A character
+/// split across two writes is held back until its last byte arrives.
+pub struct JsonPrintable<W: std::io::Write> {
+    inner: W,
+    /// The first bytes of a character the last write ended inside.
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonPrintable<W> {
+    /// Wraps `inner`.
+    pub const fn new(inner: W) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn pass(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if bytes.iter().all(u8::is_ascii) {
+            return self.inner.write_all(bytes);
+        }
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match std::str::from_utf8(rest) {
+                Ok(text) => return self.write_text(text),
+                Err(error) => {
+                    let (valid, after) = rest.split_at(error.valid_up_to());
+                    self.write_text(std::str::from_utf8(valid).unwrap_or_default())?;
+                    match error.error_len() {
+                        // Not UTF-8 (serde_json writes none): as it is.
+                        Some(len) => {
+                            let (bad, after) = after.split_at(len.min(after.len()));
+                            self.inner.write_all(bad)?;
+                            rest = after;
+                        }
+                        None => {
+                            self.pending.extend_from_slice(after);
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_text(&mut self, text: &str) -> std::io::Result<()> {
+        if !text.chars().any(is_unsafe) {
+            return self.inner.write_all(text.as_bytes());
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        push_json_printable(&mut out, text);
+        self.inner.write_all(out.as_bytes())
+    }
+}
+
+impl<W: std::io::Write> Drop for JsonPrintable<W> {
+    fn drop(&mut self) {
+        // A write that ended inside a character and never got the rest
+        // (serde_json does not do that): its bytes as they are.
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            let _ = self.inner.write_all(&pending);
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonPrintable<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            self.pass(buf)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(buf);
+            self.pass(&joined)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            self.inner.write_all(&pending)?;
+        }
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{json_printable, printable, printable_block, same_length};
+    use std::io::Write as _;
+
+    use super::{JsonPrintable, json_printable, printable, printable_block, same_length};
+
+    #[test]
+    fn json_escapes_are_valid_json_of_the_same_value() {
+        let value = serde_json::json!({"k\u{9b}": ["a\u{85}b\u{202e}c\u{2066}", "tag\u{e0041}"]});
+        let text = json_printable(serde_json::to_string(&value).unwrap());
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.contains("\\udb40\\udc41"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        // the writer gives the same bytes, also fed one byte at a time
+        let mut whole = JsonPrintable::new(Vec::new());
+        serde_json::to_writer(&mut whole, &value).unwrap();
+        whole.flush().unwrap();
+        assert_eq!(String::from_utf8(whole.inner.clone()).unwrap(), text);
+        let raw = serde_json::to_string(&value).unwrap();
+        let mut bytewise = JsonPrintable::new(Vec::new());
+        for byte in raw.as_bytes() {
+            bytewise.write_all(std::slice::from_ref(byte)).unwrap();
+        }
+        bytewise.flush().unwrap();
+        assert_eq!(String::from_utf8(bytewise.inner.clone()).unwrap(), text);
+    }
 
     #[test]
     fn controls_and_bidi_are_escaped_newlines_tabs_and_crlf_kept_in_blocks() {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::Format;
 use super::files::{Access, create};
+use crate::diagnostic::printable::JsonPrintable;
 use crate::emit::{EmitError, file_name};
 use crate::render::{Object, RenderedObject};
 
@@ -112,7 +113,7 @@ pub(super) fn write_json_object(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut out, rendered).map_err(json_failure)?;
+    serde_json::to_writer_pretty(JsonPrintable::new(&mut out), rendered).map_err(json_failure)?;
     out.write_all(b"\n").map_err(Failure::Write)?;
     out.flush().map_err(Failure::Write)
 }
@@ -198,7 +199,8 @@ pub(super) fn write_json_items(
         if items.count > 0 {
             out.write_all(b",\n").map_err(Failure::Write)?;
         }
-        serde_json::to_writer_pretty(&mut out, &object).map_err(json_failure)?;
+        serde_json::to_writer_pretty(JsonPrintable::new(&mut out), &object)
+            .map_err(json_failure)?;
         items.count += 1;
     }
     out.flush().map_err(Failure::Write)?;

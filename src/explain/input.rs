@@ -156,6 +156,15 @@ pub(super) const KEY_NOT_CARRIED: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n",
 };
 
+pub(super) const KEY_BLANK: Explanation = Explanation {
+    code: Code::KeyBlank,
+    title: "a mapping key is empty or only line breaks",
+    meaning: "Compose matches the keys of free-form mappings with a pattern that needs a character other than a line break: a key of `environment`, `labels`, `annotations`, `sysctls`, `extra_hosts` or `build.args` that is empty or made only of line breaks (`\"\\n\": x`) is refused, and so is a key of `driver_opts` or `logging.options` that is empty or holds a line break anywhere.",
+    kubernetes: "Compose refuses the file (`additional properties '\\n' not allowed`); podlift refuses it too: such a key names nothing a container or Kubernetes could read.",
+    remedy: "Remove the key, or write the name it was meant to have.",
+    example: "services:\n  app:\n    image: app:1\n    labels:\n      \"\\n\": x\n",
+};
+
 pub(super) const KEY_NOT_STRING: Explanation = Explanation {
     code: Code::KeyNotString,
     title: "a mapping key is a number or a boolean",
@@ -172,6 +181,15 @@ pub(super) const KEY_UNKNOWN: Explanation = Explanation {
     kubernetes: "Compose refuses the file (`additional properties … not allowed`); podlift refuses it too, rather than convert a service without the setting the key was meant to be.",
     remedy: "Fix the spelling (the message suggests the closest key), or prefix the key with `x-` to mark it as an extension.",
     example: "services:\n  app:\n    image: app:1\n    enviroment:\n      A: \"1\"\n",
+};
+
+pub(super) const LIST_DUPLICATE: Explanation = Explanation {
+    code: Code::ListDuplicate,
+    title: "a list compose takes without repeats holds an item twice",
+    meaning: "Compose's schema takes each item once in `group_add`, `security_opt`, `external_links`, `volumes_from`, `device_cgroup_rules`, `depends_on`, and in `extra_hosts` (of a service and of its `build`) written as a list; an exact repeat there makes compose refuse the file. Lists compose de-duplicates itself (`cap_add`, `cap_drop`, `dns`, `dns_opt`, `dns_search`, `expose`, `tmpfs`, `links`, `ports`, `volumes`) keep each item once instead.",
+    kubernetes: "Compose refuses the file (`services.app.security_opt items at 0 and 1 are equal`); podlift refuses it too, rather than convert a file compose never runs.",
+    remedy: "Remove the repeated item.",
+    example: "services:\n  app:\n    image: app:1\n    security_opt:\n      - no-new-privileges:true\n      - no-new-privileges:true\n",
 };
 
 pub(super) const LIMIT_HOST_FILES: Explanation = Explanation {

@@ -160,6 +160,7 @@ impl Merger<'_> {
             Rule::Replace => self.strip(over),
             Rule::ByName => self.by_name(base, over),
             Rule::Append => self.append(base, over, None),
+            Rule::AppendAll => self.append_all(base, over),
             Rule::Unique(key) => self.append(base, over, Some(key)),
             Rule::AsMapping => {
                 let base = to_mapping(base, false);
@@ -293,6 +294,21 @@ impl Merger<'_> {
 
     /// Sequences (a lone string counts as one item), appended; with `unique`, a
     /// later item replaces an earlier one with the same key, else exact repeats go.
+    /// Every item of `base`, then every item of `over`, repeats kept.
+    fn append_all(&self, base: Node, over: Node) -> Node {
+        let span = base.span;
+        let mut items = as_items(base);
+        for item in as_items(over) {
+            if !self.is_reset(&item) {
+                items.push(self.strip(item));
+            }
+        }
+        Node {
+            value: Value::Seq(items),
+            span,
+        }
+    }
+
     fn append(&self, base: Node, over: Node, unique: Option<UniqueKey>) -> Node {
         let span = base.span;
         let mut items = as_items(base);

@@ -11,12 +11,15 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::Span;
+use crate::source::{Sources, Span};
 
 use super::yaml::{Node, Value};
 
+mod plain;
+mod resources;
 mod service;
 
+use resources::{CONFIG, MODEL, NETWORK, SECRET, VOLUME};
 use service::SERVICE;
 
 /// What compose allows in one place of the file.
@@ -47,8 +50,17 @@ pub(crate) enum Shape {
     /// mapping (`environment`, `labels`, `extra_hosts`).
     ListOrMap,
     /// [`Shape::Keys`] whose list items may be strings (short syntax),
-    /// none a number or a boolean (`devices`).
+    /// none a number or a boolean (`devices`); a number or a boolean in
+    /// place of the whole list is refused too (`env_file: 1`).
     TextOrKeys(&'static Object),
+    /// A list of strings or numbers, none a boolean (`group_add`).
+    Ids,
+    /// `inner`, where compose's schema refuses a list holding the same
+    /// item twice (`uniqueItems`: `security_opt`, `group_add` …).
+    Unique(&'static Shape),
+    /// A free-form mapping whose keys compose matches with `^.+$`: none
+    /// empty or holding a line break (`driver_opts`, `logging.options`).
+    Options,
 }
 
 /// A mapping with a closed set of keys.
@@ -103,114 +115,37 @@ pub(crate) static TOP_LEVEL: Object = keys(
     true,
 );
 
-static MODEL: Object = keys(
-    "model",
-    &[
-        ("context_size", Shape::Any),
-        ("model", Shape::Any),
-        ("name", Shape::Any),
-        ("runtime_flags", Shape::Any),
-    ],
-    true,
-);
-
-static NETWORK: Object = keys(
-    "network",
-    &[
-        ("attachable", Shape::Any),
-        ("driver", Shape::Any),
-        ("driver_opts", Shape::Any),
-        ("enable_ipv4", Shape::Any),
-        ("enable_ipv6", Shape::Any),
-        ("external", Shape::Keys(&EXTERNAL)),
-        ("internal", Shape::Any),
-        ("ipam", Shape::Keys(&IPAM)),
-        ("labels", Shape::Any),
-        ("name", Shape::Any),
-    ],
-    true,
-);
-
-static IPAM: Object = keys(
-    "`ipam`",
-    &[
-        ("config", Shape::Keys(&IPAM_CONFIG)),
-        ("driver", Shape::Any),
-        ("options", Shape::Any),
-    ],
-    true,
-);
-
-static IPAM_CONFIG: Object = keys(
-    "`ipam.config`",
-    &[
-        ("aux_addresses", Shape::Any),
-        ("gateway", Shape::Any),
-        ("ip_range", Shape::Any),
-        ("subnet", Shape::Any),
-    ],
-    true,
-);
-
-static EXTERNAL: Object = keys("`external`", &[("name", Shape::Any)], true);
-
-static VOLUME: Object = keys(
-    "volume",
-    &[
-        ("driver", Shape::Any),
-        ("driver_opts", Shape::Any),
-        ("external", Shape::Keys(&EXTERNAL)),
-        ("labels", Shape::Any),
-        ("name", Shape::Any),
-    ],
-    true,
-);
-
-// Compose's schema puts no bounds on the keys of a secret's or config's
-// `external` mapping.
-static SECRET: Object = keys(
-    "secret",
-    &[
-        ("driver", Shape::Any),
-        ("driver_opts", Shape::Any),
-        ("environment", Shape::Any),
-        ("external", Shape::Any),
-        ("file", Shape::Any),
-        ("labels", Shape::Any),
-        ("name", Shape::Any),
-        ("template_driver", Shape::Any),
-    ],
-    true,
-);
-
-static CONFIG: Object = keys(
-    "config",
-    &[
-        ("content", Shape::Any),
-        ("environment", Shape::Any),
-        ("external", Shape::Any),
-        ("file", Shape::Any),
-        ("labels", Shape::Any),
-        ("name", Shape::Any),
-        ("template_driver", Shape::Any),
-    ],
-    true,
-);
-
 /// Checks the keys of one compose file's tree; a key reported before (the
 /// same text met again through `include` or `extends`) is not repeated.
-pub(crate) fn check(root: &Node, reported: &mut HashSet<Span>, diagnostics: &mut Diagnostics) {
+/// `sources` holds the file's text: a plain `.inf` or date is told from a
+/// quoted one by how it is written.
+pub(crate) fn check(
+    root: &Node,
+    sources: &Sources,
+    reported: &mut HashSet<Span>,
+    diagnostics: &mut Diagnostics,
+) {
     let mut checker = Checker {
+        sources,
         reported,
         diagnostics,
     };
     checker.object(root, &TOP_LEVEL);
-    checker.key_types(root, 0);
+    checker.key_types("", root, 0, false);
 }
 
 struct Checker<'a> {
+    sources: &'a Sources,
     reported: &'a mut HashSet<Span>,
     diagnostics: &'a mut Diagnostics,
+}
+
+/// A scalar compose's schema does not take as a string.
+enum NotText {
+    /// A number or a boolean, as written.
+    Scalar(String),
+    /// A date or a time stamp, as written.
+    Date(String),
 }
 
 impl Checker<'_> {
@@ -227,6 +162,9 @@ impl Checker<'_> {
                     self.object(item, object);
                 }
                 self.texts(key, items);
+            }
+            (Shape::TextOrKeys(_), _) if self.not_text_scalar(node).is_some() => {
+                self.not_text(key, node);
             }
             (Shape::Keys(object) | Shape::TextOrKeys(object), _) => self.object(node, object),
             (Shape::Names(inner), Value::Map(entries)) => {
@@ -255,20 +193,45 @@ impl Checker<'_> {
                 self.texts(key, items);
             }
             (Shape::Text { null }, value) => match value {
-                Value::Number(_) | Value::Bool(_) => self.not_text(key, node),
+                _ if self.not_text_scalar(node).is_some() => self.not_text(key, node),
                 Value::Null | Value::Seq(_) | Value::Map(_) if *null => self.not_text(key, node),
                 _ => {}
             },
             (Shape::Texts | Shape::ListOrMap, Value::Seq(items)) => {
                 self.texts(key, items);
             }
-            (Shape::Texts, Value::Number(_) | Value::Bool(_)) => self.not_text(key, node),
+            (Shape::Texts, _) if self.not_text_scalar(node).is_some() => self.not_text(key, node),
+            (Shape::ListOrMap | Shape::Options, Value::Map(entries)) => {
+                let options = matches!(shape, Shape::Options);
+                for (name, _) in entries {
+                    if let Some(text) = name.as_str()
+                        && (text.chars().all(|c| c == '\n') || (options && text.contains('\n')))
+                    {
+                        self.blank_key(key, name.span, text);
+                    }
+                }
+            }
+            (Shape::Ids, Value::Seq(items)) => {
+                for item in items {
+                    if matches!(item.value, Value::Bool(_)) {
+                        self.not_text(&format!("{key} item"), item);
+                    }
+                }
+            }
+            (Shape::Unique(inner), value) => {
+                if let Value::Seq(items) = value {
+                    self.unique(key, items);
+                }
+                self.shape(key, node, inner);
+            }
             (
                 Shape::Any
                 | Shape::Names(_)
                 | Shape::ClosedNames(..)
                 | Shape::Texts
-                | Shape::ListOrMap,
+                | Shape::ListOrMap
+                | Shape::Options
+                | Shape::Ids,
                 _,
             ) => {}
         }
@@ -277,10 +240,48 @@ impl Checker<'_> {
     /// Refuses the numbers and booleans among `items` of `key`'s list.
     fn texts(&mut self, key: &str, items: &[Node]) {
         for item in items {
-            if matches!(item.value, Value::Number(_) | Value::Bool(_)) {
+            if self.not_text_scalar(item).is_some() {
                 self.not_text(&format!("{key} item"), item);
             }
         }
+    }
+
+    /// What compose's YAML reader makes of `node` when that is not a
+    /// string: a number or a boolean, and also a plain `.inf`, `.nan` or
+    /// date, which podlift's reader keeps as text.
+    fn not_text_scalar(&self, node: &Node) -> Option<NotText> {
+        match &node.value {
+            Value::Number(text) => Some(NotText::Scalar(text.clone())),
+            Value::Bool(flag) => Some(NotText::Scalar(flag.to_string())),
+            Value::String(text) if self.written_plain(node.span, text) => {
+                if plain::special_float(text) {
+                    Some(NotText::Scalar(text.clone()))
+                } else if plain::timestamp(text) {
+                    Some(NotText::Date(text.clone()))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the string `text` at `span` is written as a plain scalar
+    /// with no tag (`!!str 2001-12-14` is text to compose): the source
+    /// holds it unquoted, and the word before it is no tag.
+    fn written_plain(&self, span: Span, text: &str) -> bool {
+        if self.sources.text(span) != text {
+            return false;
+        }
+        let Some(file) = self.sources.get(span.file) else {
+            return false;
+        };
+        let before = file.text.get(..span.start).unwrap_or_default().trim_end();
+        let word = before
+            .rsplit(|c: char| c.is_whitespace() || matches!(c, '[' | '{' | ','))
+            .next()
+            .unwrap_or_default();
+        !word.starts_with('!')
     }
 
     /// "`what` must be a string": compose's schema refuses the value.
@@ -288,14 +289,19 @@ impl Checker<'_> {
         if !self.reported.insert(node.span) {
             return;
         }
-        let found = match &node.value {
-            Value::Number(text) => format!("`{text}`"),
-            Value::Bool(flag) => format!("`{flag}`"),
-            _ => node.type_name().to_string(),
-        };
-        let help = match node.value {
-            Value::Number(_) | Value::Bool(_) => "quote it: compose reads this key as text only",
-            _ => "write a string, or remove the key",
+        let (found, help) = match self.not_text_scalar(node) {
+            Some(NotText::Scalar(text)) => (
+                format!("`{text}`"),
+                "quote it: compose reads this key as text only",
+            ),
+            Some(NotText::Date(text)) => (
+                format!("the date `{text}`"),
+                "quote it: YAML reads it as a date, which compose refuses",
+            ),
+            None => (
+                node.type_name().to_string(),
+                "write a string, or remove the key",
+            ),
         };
         self.diagnostics.push(
             Diagnostic::error(
@@ -304,6 +310,50 @@ impl Checker<'_> {
             )
             .at(node.span)
             .help(help),
+        );
+    }
+
+    /// Refuses the second and later copies of an item of `key`'s list
+    /// (compose compares them as JSON values: `1` and `"1"` differ).
+    fn unique(&mut self, key: &str, items: &[Node]) {
+        let mut seen = HashSet::new();
+        for item in items {
+            let identity = match &item.value {
+                Value::String(text) => (0, text.as_str()),
+                Value::Number(text) => (1, text.as_str()),
+                Value::Bool(true) => (2, "true"),
+                Value::Bool(false) => (2, "false"),
+                _ => continue,
+            };
+            if seen.insert(identity) || !self.reported.insert(item.span) {
+                continue;
+            }
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ListDuplicate,
+                    format!("`{key}` lists `{}` twice", identity.1),
+                )
+                .at(item.span)
+                .help(format!(
+                    "remove the repeated item: compose refuses a `{key}` list that holds the same item twice"
+                )),
+            );
+        }
+    }
+
+    /// A key of a free-form mapping compose's pattern does not match.
+    fn blank_key(&mut self, key: &str, span: Span, text: &str) {
+        if !self.reported.insert(span) {
+            return;
+        }
+        let shown = text.escape_debug().to_string();
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::KeyBlank,
+                format!("`{key}` has the key `\"{shown}\"`, which compose does not take"),
+            )
+            .at(span)
+            .help("remove the key, or write the name it was meant to have: compose refuses a key that is empty or only line breaks (in `driver_opts` and `logging.options`, any line break)"),
         );
     }
 
@@ -327,7 +377,11 @@ impl Checker<'_> {
     /// the file, extensions and free-form mappings too (`non-string key in
     /// services.web.environment: 1`). Null and collection keys are refused
     /// where the model reads them.
-    fn key_types(&mut self, node: &Node, depth: usize) {
+    ///
+    /// A plain date is refused as well wherever compose's schema looks: in
+    /// any value but those of `x-…` extensions (`key` names the mapping key
+    /// the value is under, for the message).
+    fn key_types(&mut self, key: &str, node: &Node, depth: usize, extension: bool) {
         // The parser bounds nesting already; this keeps the walk bounded
         // on its own.
         if depth > super::yaml::MAX_DEPTH {
@@ -355,13 +409,20 @@ impl Checker<'_> {
                             )),
                         );
                     }
-                    self.key_types(value, depth + 1);
+                    let name = key.as_str().unwrap_or_default();
+                    let extension = extension || name.starts_with("x-");
+                    self.key_types(name, value, depth + 1, extension);
                 }
             }
             Value::Seq(items) => {
                 for item in items {
-                    self.key_types(item, depth + 1);
+                    self.key_types(key, item, depth + 1, extension);
                 }
+            }
+            Value::String(_)
+                if !extension && matches!(self.not_text_scalar(node), Some(NotText::Date(_))) =>
+            {
+                self.not_text(key, node);
             }
             _ => {}
         }
@@ -440,6 +501,7 @@ fn drop_in_shape(value: &mut serde_json::Value, shape: &Shape) {
             }
         }
         (Shape::Keys(object) | Shape::TextOrKeys(object), value) => drop_in_object(value, object),
+        (Shape::Unique(inner), value) => drop_in_shape(value, inner),
         (Shape::Names(inner) | Shape::ClosedNames(_, inner), Json::Object(entries)) => {
             for value in entries.values_mut() {
                 drop_in_shape(value, inner);

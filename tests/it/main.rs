@@ -24,6 +24,7 @@ mod check_json;
 mod checks;
 mod cli;
 mod common;
+mod compose_schema;
 mod config;
 mod controller;
 mod convert;

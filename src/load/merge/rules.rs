@@ -7,6 +7,9 @@ pub(super) enum Rule {
     Replace,
     ByName,
     Append,
+    /// Appended, repeats kept: compose's schema then refuses a list that
+    /// holds an item twice (`security_opt: [a]` in two files).
+    AppendAll,
     Unique(UniqueKey),
     AsMapping,
     DependsOn,
@@ -73,13 +76,14 @@ pub(super) fn rule(path: &[String]) -> Rule {
         (&["services", "*", "tmpfs"], Rule::Append),
         (&["services", "*", "cap_add"], Rule::Append),
         (&["services", "*", "cap_drop"], Rule::Append),
-        (&["services", "*", "security_opt"], Rule::Append),
-        (&["services", "*", "group_add"], Rule::Append),
+        (&["services", "*", "security_opt"], Rule::AppendAll),
+        (&["services", "*", "group_add"], Rule::AppendAll),
         (&["services", "*", "devices"], Rule::Append),
         (&["services", "*", "links"], Rule::Append),
-        (&["services", "*", "external_links"], Rule::Append),
-        (&["services", "*", "volumes_from"], Rule::Append),
+        (&["services", "*", "external_links"], Rule::AppendAll),
+        (&["services", "*", "volumes_from"], Rule::AppendAll),
         (&["services", "*", "profiles"], Rule::Append),
+        (&["services", "*", "device_cgroup_rules"], Rule::AppendAll),
     ];
     if path.last().is_some_and(|k| k.starts_with("x-")) {
         return Rule::Replace;

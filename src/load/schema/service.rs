@@ -14,7 +14,7 @@ pub(super) static SERVICE: Object = keys(
         ("cgroup", Shape::Any),
         ("cgroup_parent", Shape::Text { null: true }),
         ("command", Shape::Any),
-        ("configs", Shape::Keys(&FILE_REFERENCE)),
+        ("configs", Shape::TextOrKeys(&FILE_REFERENCE)),
         ("container_name", Shape::Any),
         ("cpu_count", Shape::Any),
         ("cpu_percent", Shape::Any),
@@ -28,27 +28,30 @@ pub(super) static SERVICE: Object = keys(
         ("credential_spec", Shape::Keys(&CREDENTIAL_SPEC)),
         (
             "depends_on",
-            Shape::ClosedNames("`depends_on`", &Shape::Keys(&DEPENDENCY)),
+            Shape::Unique(&Shape::ClosedNames(
+                "`depends_on`",
+                &Shape::Keys(&DEPENDENCY),
+            )),
         ),
         ("deploy", Shape::Keys(&DEPLOY)),
         ("develop", Shape::Keys(&DEVELOP)),
-        ("device_cgroup_rules", Shape::Any),
+        ("device_cgroup_rules", Shape::Unique(&Shape::Texts)),
         ("devices", Shape::TextOrKeys(&DEVICE)),
         ("dns", Shape::Any),
         ("dns_opt", Shape::Any),
         ("dns_search", Shape::Any),
         ("domainname", Shape::Text { null: true }),
         ("entrypoint", Shape::Any),
-        ("env_file", Shape::Keys(&ENV_FILE)),
+        ("env_file", Shape::TextOrKeys(&ENV_FILE)),
         ("environment", Shape::ListOrMap),
         ("expose", Shape::Any),
         // resolved before compose checks the file
         ("extends", Shape::Any),
-        ("external_links", Shape::Any),
-        ("extra_hosts", Shape::ListOrMap),
+        ("external_links", Shape::Unique(&Shape::Texts)),
+        ("extra_hosts", Shape::Unique(&Shape::ListOrMap)),
         // compose's schema puts no bounds on a `gpus` entry's keys
         ("gpus", Shape::Any),
-        ("group_add", Shape::Any),
+        ("group_add", Shape::Unique(&Shape::Ids)),
         ("healthcheck", Shape::Keys(&HEALTHCHECK)),
         ("hostname", Shape::Any),
         ("image", Shape::Any),
@@ -87,8 +90,8 @@ pub(super) static SERVICE: Object = keys(
         ("restart", Shape::Any),
         ("runtime", Shape::Text { null: true }),
         ("scale", Shape::Any),
-        ("secrets", Shape::Keys(&FILE_REFERENCE)),
-        ("security_opt", Shape::Texts),
+        ("secrets", Shape::TextOrKeys(&FILE_REFERENCE)),
+        ("security_opt", Shape::Unique(&Shape::Texts)),
         ("shm_size", Shape::Any),
         ("stdin_open", Shape::Any),
         ("stop_grace_period", Shape::Any),
@@ -103,7 +106,7 @@ pub(super) static SERVICE: Object = keys(
         ("userns_mode", Shape::Text { null: false }),
         ("uts", Shape::Text { null: false }),
         ("volumes", Shape::Keys(&MOUNT)),
-        ("volumes_from", Shape::Texts),
+        ("volumes_from", Shape::Unique(&Shape::Texts)),
         ("working_dir", Shape::Any),
     ],
     true,
@@ -113,16 +116,16 @@ static BUILD: Object = keys(
     "`build`",
     &[
         ("additional_contexts", Shape::Any),
-        ("args", Shape::Any),
+        ("args", Shape::ListOrMap),
         ("cache_from", Shape::Any),
         ("cache_to", Shape::Any),
         ("context", Shape::Any),
         ("dockerfile", Shape::Any),
         ("dockerfile_inline", Shape::Any),
         ("entitlements", Shape::Any),
-        ("extra_hosts", Shape::Any),
+        ("extra_hosts", Shape::Unique(&Shape::ListOrMap)),
         ("isolation", Shape::Any),
-        ("labels", Shape::Any),
+        ("labels", Shape::ListOrMap),
         ("network", Shape::Any),
         ("no_cache", Shape::Any),
         ("platforms", Shape::Any),
@@ -130,7 +133,7 @@ static BUILD: Object = keys(
         ("provenance", Shape::Any),
         ("pull", Shape::Any),
         ("sbom", Shape::Any),
-        ("secrets", Shape::Keys(&FILE_REFERENCE)),
+        ("secrets", Shape::TextOrKeys(&FILE_REFERENCE)),
         ("shm_size", Shape::Any),
         ("ssh", Shape::Any),
         ("tags", Shape::Any),
@@ -189,7 +192,7 @@ static DEPLOY: Object = keys(
     "`deploy`",
     &[
         ("endpoint_mode", Shape::Any),
-        ("labels", Shape::Any),
+        ("labels", Shape::ListOrMap),
         ("mode", Shape::Any),
         ("placement", Shape::Keys(&PLACEMENT)),
         ("replicas", Shape::Any),
@@ -325,7 +328,7 @@ static ENV_FILE: Object = keys(
     "`env_file`",
     &[
         ("format", Shape::Any),
-        ("path", Shape::Any),
+        ("path", Shape::Text { null: false }),
         ("required", Shape::Any),
     ],
     false,
@@ -359,7 +362,7 @@ static HOOK: Object = keys(
 
 static LOGGING: Object = keys(
     "`logging`",
-    &[("driver", Shape::Any), ("options", Shape::Any)],
+    &[("driver", Shape::Any), ("options", Shape::Options)],
     true,
 );
 
@@ -372,8 +375,8 @@ static MODEL_USE: Object = keys(
 static ATTACHMENT: Object = keys(
     "service network",
     &[
-        ("aliases", Shape::Any),
-        ("driver_opts", Shape::Any),
+        ("aliases", Shape::Texts),
+        ("driver_opts", Shape::Options),
         ("gw_priority", Shape::Any),
         ("interface_name", Shape::Any),
         ("ipv4_address", Shape::Any),
@@ -401,7 +404,7 @@ static PORT: Object = keys(
 
 static PROVIDER: Object = keys(
     "`provider`",
-    &[("options", Shape::Any), ("type", Shape::Any)],
+    &[("options", Shape::Options), ("type", Shape::Any)],
     true,
 );
 
@@ -410,7 +413,7 @@ static FILE_REFERENCE: Object = keys(
     &[
         ("gid", Shape::Any),
         ("mode", Shape::Any),
-        ("source", Shape::Any),
+        ("source", Shape::Text { null: false }),
         ("target", Shape::Any),
         ("uid", Shape::Any),
     ],
@@ -461,7 +464,7 @@ static MOUNT_TMPFS: Object = keys(
 static MOUNT_VOLUME: Object = keys(
     "`volume`",
     &[
-        ("labels", Shape::Any),
+        ("labels", Shape::ListOrMap),
         ("nocopy", Shape::Any),
         ("subpath", Shape::Any),
     ],
