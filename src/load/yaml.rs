@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 mod builder;
+mod fast;
 mod scalar;
 
 use granit_parser::{Options as ParserOptions, Parser, ScanError};
@@ -200,12 +201,54 @@ pub fn parse_with_paths(
     text: &str,
     file: FileId,
 ) -> Result<(Node, Tags, crate::source::KeyPaths), Diagnostic> {
+    // The block-style subset compose files are written in is read by our
+    // own reader; any other text, or any error, goes to granit-parser whole.
+    match fast::events(text) {
+        Some(events) => build(text, file, events.into_iter().map(Ok)),
+        None => parse_with_paths_granit(text, file),
+    }
+}
+
+/// [`parse_with_paths`] through granit-parser only: the reference the fast
+/// reader is tested against.
+///
+/// # Errors
+/// As [`parse_with_tags`].
+#[doc(hidden)]
+pub fn parse_with_paths_granit(
+    text: &str,
+    file: FileId,
+) -> Result<(Node, Tags, crate::source::KeyPaths), Diagnostic> {
     let mut options = ParserOptions::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
+    let events = Parser::new_from_str_with_options(text, options).map(|event| {
+        event
+            .map(|(event, span)| (event, span.byte_range().unwrap_or(0..0)))
+            .map_err(|e| scan_error(&e, text, file))
+    });
+    build(text, file, events)
+}
+
+/// The events the fast reader gives for `text` with the bytes each covers,
+/// `None` when it leaves the text to granit-parser: for the tests that
+/// compare it with granit-parser.
+#[doc(hidden)]
+#[must_use]
+pub fn fast_events(text: &str) -> Option<Vec<(granit_parser::Event<'_>, std::ops::Range<usize>)>> {
+    fast::events(text)
+}
+
+type Paths = crate::source::KeyPaths;
+
+fn build<'t>(
+    text: &'t str,
+    file: FileId,
+    events: impl Iterator<Item = Result<(granit_parser::Event<'t>, std::ops::Range<usize>), Diagnostic>>,
+) -> Result<(Node, Tags, Paths), Diagnostic> {
     let mut builder = builder::Builder::new(text, file);
-    for event in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = event.map_err(|e| scan_error(&e, text, file))?;
+    for event in events {
+        let (event, span) = event?;
         builder.event(event, span)?;
     }
     let (root, tags, paths) = builder.into_parts();

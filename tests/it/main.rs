@@ -72,4 +72,5 @@ mod start_gate;
 mod start_order;
 mod terminal;
 mod writable_binds;
+mod yaml_fast;
 mod yaml_writer;

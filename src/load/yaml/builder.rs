@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::ops::Range;
 
-use granit_parser::{Event, ScalarStyle, Span as EventSpan, Tag};
+use granit_parser::{Event, ScalarStyle, Tag};
 
 use super::scalar::scalar;
 use super::{
@@ -166,8 +167,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn span(&self, span: EventSpan) -> Span {
-        let range = span.byte_range().unwrap_or(0..0);
+    fn span(&self, range: Range<usize>) -> Span {
         let start = range.start.min(self.text.len());
         Span {
             file: self.file,
@@ -176,12 +176,14 @@ impl<'t> Builder<'t> {
         }
     }
 
-    pub(super) fn event(&mut self, event: Event<'_>, at: EventSpan) -> Result<(), Diagnostic> {
+    /// Takes the next event and the bytes of the text it covers.
+    pub(super) fn event(&mut self, event: Event<'_>, at: Range<usize>) -> Result<(), Diagnostic> {
+        let at = self.span(at);
         self.counts.events += 1;
         if self.counts.events > MAX_EVENTS {
             return Err(limit_error(
                 &format!("more than {MAX_EVENTS} YAML events"),
-                self.span(at),
+                at,
             ));
         }
         match event {
@@ -192,7 +194,7 @@ impl<'t> Builder<'t> {
                         Code::YamlSyntax,
                         "invalid YAML: the file holds more than one document",
                     )
-                    .at(self.span(at))
+                    .at(at)
                     .help("a compose file is one YAML document: remove the `---` and what follows, or split the file"));
                 }
                 Ok(())
@@ -251,7 +253,7 @@ impl<'t> Builder<'t> {
                         anchor,
                     )
                 }
-                _ => Err(self.internal(at)),
+                _ => Err(Self::internal(at)),
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map(mut map)) => {
@@ -271,7 +273,7 @@ impl<'t> Builder<'t> {
                         map.anchor,
                     )
                 }
-                _ => Err(self.internal(at)),
+                _ => Err(Self::internal(at)),
             },
             Event::Alias(id) => self.alias(id, at),
             _ => Ok(()),
@@ -284,9 +286,8 @@ impl<'t> Builder<'t> {
         style: ScalarStyle,
         anchor: usize,
         tag: Option<&Tag>,
-        at: EventSpan,
+        span: Span,
     ) -> Result<(), Diagnostic> {
-        let span = self.span(at);
         let path = self.place(span);
         self.stretch(span.start, span.start + span.len, path);
         if let Some(merge) = merge_tag(tag) {
@@ -338,8 +339,7 @@ impl<'t> Builder<'t> {
         self.finish(Node { value, span }, anchor)
     }
 
-    fn alias(&mut self, id: usize, at: EventSpan) -> Result<(), Diagnostic> {
-        let span = self.span(at);
+    fn alias(&mut self, id: usize, span: Span) -> Result<(), Diagnostic> {
         let path = self.place(span);
         self.stretch(span.start, span.start + span.len, path);
         self.counts.aliases += 1;
@@ -375,8 +375,7 @@ impl<'t> Builder<'t> {
     }
 
     /// Starts a collection: depth limit, merge tag, its span.
-    fn open(&mut self, at: EventSpan, tag: Option<&Tag>) -> Result<Span, Diagnostic> {
-        let span = self.span(at);
+    fn open(&mut self, span: Span, tag: Option<&Tag>) -> Result<Span, Diagnostic> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(limit_error(
                 &format!("more than {MAX_DEPTH} levels of nesting"),
@@ -389,12 +388,12 @@ impl<'t> Builder<'t> {
         Ok(span)
     }
 
-    fn internal(&self, at: EventSpan) -> Diagnostic {
+    fn internal(at: Span) -> Diagnostic {
         Diagnostic::error(
             Code::YamlSyntax,
             "invalid YAML: a collection ends that was not open",
         )
-        .at(self.span(at))
+        .at(at)
         .help("fix the YAML syntax at the marked position")
     }
 
