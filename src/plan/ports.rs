@@ -185,15 +185,17 @@ pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
         HealthTest::Shell(line) => line.clone(),
     };
     let mut ports = Vec::new();
-    for host in ["localhost:", "127.0.0.1:", "0.0.0.0:", "[::1]:"] {
-        for (at, _) in text.match_indices(host) {
-            let digits: String = text
-                .get(at + host.len()..)
-                .unwrap_or("")
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            if let Ok(port) = digits.parse::<u16>()
+    // Each host ends in the one `:` it holds, and no host overlaps itself,
+    // so its matches are the colons it stands before, in order.
+    let colons: Vec<usize> = text.match_indices(':').map(|(at, _)| at).collect();
+    for host in ["localhost", "127.0.0.1", "0.0.0.0", "[::1]"] {
+        for &at in &colons {
+            if !text.get(..at).is_some_and(|before| before.ends_with(host)) {
+                continue;
+            }
+            let after = text.get(at + 1..).unwrap_or("");
+            let digits = after.get(..after.bytes().take_while(u8::is_ascii_digit).count());
+            if let Some(Ok(port)) = digits.map(str::parse::<u16>)
                 && !ports.contains(&port)
             {
                 ports.push(port);
@@ -201,4 +203,48 @@ pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
         }
     }
     ports
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::local_ports;
+    use crate::model::healthcheck::{HealthTest, Healthcheck};
+    use crate::source::{FileId, Span};
+
+    fn check(test: HealthTest) -> Healthcheck {
+        Healthcheck {
+            test,
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            start_period: Duration::ZERO,
+            span: Span {
+                file: FileId(0),
+                start: 0,
+                len: 0,
+            },
+        }
+    }
+
+    /// Each host's ports in the order they are written, hosts in a fixed
+    /// order, each port once; a host inside a longer one counts, a port
+    /// that is no `u16` does not.
+    #[test]
+    fn local_ports_are_found_per_host_in_order() {
+        let line = "curl -f http://[::1]:9 http://localhost:8080/x && \
+                    wget 127.0.0.1:81 10.0.0.0:7 localhost:8080 localhost: \
+                    localhost:99999 localhost:443:1 [::1]:";
+        assert_eq!(
+            local_ports(&check(HealthTest::Shell(line.into()))),
+            [8080, 443, 81, 7, 9]
+        );
+        let words = ["nc", "-z", "localhost:5432", "0.0.0.0:1"].map(String::from);
+        assert_eq!(
+            local_ports(&check(HealthTest::Exec(words.to_vec()))),
+            [5432, 1]
+        );
+        assert!(local_ports(&check(HealthTest::Shell("true".into()))).is_empty());
+    }
 }

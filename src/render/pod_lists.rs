@@ -98,6 +98,33 @@ impl<'p> PodLists<'p> {
             )
     }
 
+    /// How many items [`Self::init_containers`] yields: the lists are
+    /// collected into vectors of this capacity, so the large `Container`s
+    /// are never moved by a growing vector, and no room is left over.
+    pub(crate) fn init_len(&self) -> usize {
+        let plan = self.plan;
+        usize::from(!plan.storage.seeds.is_empty())
+            + usize::from(plan.loopback.is_some())
+            + (plan.containers.iter())
+                .map(|c| c.details.copy_up.len())
+                .sum::<usize>()
+            + usize::from(plan.wait.is_some())
+            + plan.containers.len()
+            - self.containers_len()
+    }
+
+    /// How many items [`Self::containers`] yields.
+    pub(crate) fn containers_len(&self) -> usize {
+        (self.plan.containers.iter())
+            .filter(|c| c.role == Role::Container)
+            .count()
+    }
+
+    /// How many items [`Self::volumes`] yields.
+    pub(crate) fn volumes_len(&self) -> usize {
+        self.volume_plans().count() + usize::from(self.map().is_some())
+    }
+
     /// The containers.
     pub fn containers(&self) -> impl Iterator<Item = Container> + '_ {
         self.plan

@@ -73,7 +73,7 @@ pub(crate) fn build_in<'p>(
     let mut object = workload(plan, &lists, options);
     let init = match lists
         .has_init()
-        .then(|| within(lists.init_containers(), budget))
+        .then(|| within(lists.init_containers(), lists.init_len(), budget))
     {
         Some(None) => {
             return Built::TooLarge {
@@ -84,13 +84,16 @@ pub(crate) fn build_in<'p>(
         Some(Some(init)) => Some(init),
         None => None,
     };
-    let Some(containers) = within(lists.containers(), budget) else {
+    let Some(containers) = within(lists.containers(), lists.containers_len(), budget) else {
         return Built::TooLarge {
             skeleton: object,
             lists,
         };
     };
-    let volumes = match lists.has_volumes().then(|| within(lists.volumes(), budget)) {
+    let volumes = match lists
+        .has_volumes()
+        .then(|| within(lists.volumes(), lists.volumes_len(), budget))
+    {
         Some(None) => {
             return Built::TooLarge {
                 skeleton: object,
@@ -118,12 +121,14 @@ pub(crate) fn whole(plan: &PodPlan, options: &RenderOptions) -> Object {
     }
 }
 
-/// The items, while they fit in `budget` (`None` when they do not).
+/// The items (`len` of them), while they fit in `budget` (`None` when they
+/// do not).
 fn within<T: Serialize>(
     items: impl Iterator<Item = T>,
+    len: usize,
     budget: &mut Option<Budget>,
 ) -> Option<Vec<T>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(len);
     for item in items {
         if let Some(budget) = budget.as_mut()
             && !budget.spend(&item)
