@@ -11,7 +11,7 @@
 //! `typed::FROM_MODEL` lists them: `environment` with `env_file`'s,
 //! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
 //! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
-//! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`,
+//! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`, `expose`,
 //! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
 //! the dependencies compose implies, and `healthcheck`'s durations and
 //! `retries`). The rest is printed from the loaded nodes, read with the
@@ -24,7 +24,7 @@
 //! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
 //! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
 //! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
-//! `extra_hosts`, `expose`, the hooks, `security_opt`, `pull_policy`, and
+//! `extra_hosts`, the hooks, `security_opt`, `pull_policy`, and
 //! the top-level resources. A value the readers cannot read is copied as
 //! written (the model reports it as an error, and `config` then prints
 //! nothing).
@@ -45,7 +45,6 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use crate::model::read::string_value;
 use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
@@ -180,10 +179,6 @@ impl Canon<'_> {
             let canonical = match key.as_str() {
                 "extra_hosts" => extra_hosts(value),
                 "tmpfs" => one_or_list(value),
-                // a number as compose reads it: `0x50` is port 80
-                "expose" => list_of(value, |n| {
-                    string_value(n).map_or_else(|| plain(n), Json::String)
-                }),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),
                 "secrets" => file_uses(value, true, &mut used.secrets),

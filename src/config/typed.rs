@@ -1,5 +1,5 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `environment` (with `env_file`'s), `network_mode`,
+//! the loaded nodes: `environment` (with `env_file`'s), `expose`, `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -28,6 +28,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "entrypoint",
     "env_file",
     "environment",
+    "expose",
     "group_add",
     "hostname",
     "image",
@@ -71,6 +72,12 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
                 None => link.service.value.clone(),
             });
             typed.insert("links".into(), strings(links));
+        }
+        if !service.expose_written.is_empty() {
+            typed.insert(
+                "expose".into(),
+                strings(service.expose_written.iter().cloned()),
+            );
         }
         if !service.volumes_from.is_empty() {
             let sources = service.volumes_from.iter().map(|f| f.value.to_string());
@@ -563,6 +570,19 @@ mod tests {
             json!({"test": ["CMD-SHELL", "curl -f localhost"]})
         );
         assert_eq!(services["d"]["healthcheck"], json!({}));
+    }
+
+    #[test]
+    fn expose_prints_from_the_model_as_compose_reads_it_each_once() {
+        // compose v2.40.3 reads a number as the number and keeps one of
+        // each: 124e245 printed `80` twice (`80` and `0x50`)
+        let out = printed(
+            "services:\n  a:\n    image: a\n    expose: [\"3000-3005\", 80, 0x50, \"81/udp\", 010, 1_000]\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["expose"],
+            json!(["3000-3005", "80", "81/udp", "8", "1000"])
+        );
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// `expose`.
     pub expose: Vec<Port>,
+    /// `expose` as compose prints it: each entry as compose reads it (a
+    /// number as the number, `0x50` is `80`), each once.
+    pub expose_written: Vec<String>,
     /// `healthcheck` (absent when disabled); with `--inspect-images`, the
     /// image's `HEALTHCHECK` where compose leaves it (see [`FromImage`]).
     pub healthcheck: Option<Healthcheck>,

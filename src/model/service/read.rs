@@ -104,6 +104,7 @@ impl Service {
             environment: Vec::new(),
             ports: Vec::new(),
             expose: Vec::new(),
+            expose_written: Vec::new(),
             healthcheck: None,
             health_setting: None,
             from_image: None,
@@ -270,7 +271,7 @@ impl Service {
             "extra_hosts" => self.extra_hosts = read_extra_hosts(value, reader),
             "restart" => self.restart = read_restart(value, reader),
             "ports" => self.ports = read_ports(value, reader),
-            "expose" => self.expose = read_expose(value, reader),
+            "expose" => (self.expose, self.expose_written) = read_expose(value, reader),
             _ => return false,
         }
         true
