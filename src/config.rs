@@ -12,6 +12,7 @@
 //! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
 //! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
 //! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`, `expose`,
+//! `extra_hosts`,
 //! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
 //! the dependencies compose implies, and `healthcheck`'s durations and
 //! `retries`). The rest is printed from the loaded nodes, read with the
@@ -24,7 +25,7 @@
 //! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
 //! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
 //! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
-//! `extra_hosts`, the hooks, `security_opt`, `pull_policy`, and
+//! the hooks, `security_opt`, `pull_policy`, and
 //! the top-level resources. A value the readers cannot read is copied as
 //! written (the model reports it as an error, and `config` then prints
 //! nothing).
@@ -48,7 +49,7 @@ use crate::load::yaml::{Node, Value};
 use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
-use service_keys::{deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks};
+use service_keys::{deploy, devices, healthcheck, hooks, logging, service_networks};
 pub use typed::complete;
 
 /// What the canonical form needs besides the document.
@@ -177,7 +178,6 @@ impl Canon<'_> {
                 continue;
             }
             let canonical = match key.as_str() {
-                "extra_hosts" => extra_hosts(value),
                 "tmpfs" => one_or_list(value),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),

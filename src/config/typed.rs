@@ -1,5 +1,6 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `environment` (with `env_file`'s), `expose`, `network_mode`,
+//! the loaded nodes: `environment` (with `env_file`'s), `expose`, `extra_hosts`,
+//! `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -29,6 +30,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "env_file",
     "environment",
     "expose",
+    "extra_hosts",
     "group_add",
     "hostname",
     "image",
@@ -78,6 +80,12 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
                 "expose".into(),
                 strings(service.expose_written.iter().cloned()),
             );
+        }
+        if !service.extra_hosts.is_empty() {
+            // compose keeps them as a map and prints them in order
+            let mut hosts: Vec<&String> = service.extra_hosts.iter().map(|h| &h.written).collect();
+            hosts.sort_unstable();
+            typed.insert("extra_hosts".into(), strings(hosts.into_iter().cloned()));
         }
         if !service.volumes_from.is_empty() {
             let sources = service.volumes_from.iter().map(|f| f.value.to_string());
@@ -582,6 +590,30 @@ mod tests {
         assert_eq!(
             out["services"]["a"]["expose"],
             json!(["3000-3005", "80", "81/udp", "8", "1000"])
+        );
+    }
+
+    #[test]
+    fn extra_hosts_print_from_the_model_sorted_as_name_equals_address() {
+        // compose v2.40.3 leaves out an address's brackets: 124e245 printed
+        // `v6=[::1]`
+        let out = printed(
+            "services:\n  a:\n    image: a\n    extra_hosts: [\"b.example:10.0.0.2\", \"a.example=10.0.0.1\", \"v6=[::1]\", \"v6b:::0001\", \"gw=host-gateway\", \"sp = 10.0.0.3\"]\n  m:\n    image: m\n    extra_hosts: {b: 10.0.0.2, a: \"[::1]\"}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["extra_hosts"],
+            json!([
+                "a.example=10.0.0.1",
+                "b.example=10.0.0.2",
+                "gw=host-gateway",
+                "sp = 10.0.0.3",
+                "v6=::1",
+                "v6b=::0001"
+            ])
+        );
+        assert_eq!(
+            out["services"]["m"]["extra_hosts"],
+            json!(["a=::1", "b=10.0.0.2"])
         );
     }
 
