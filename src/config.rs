@@ -12,7 +12,7 @@
 //! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
 //! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
 //! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`, `expose`,
-//! `extra_hosts`,
+//! `extra_hosts`, `pull_policy`,
 //! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
 //! the dependencies compose implies, and `healthcheck`'s durations and
 //! `retries`). The rest is printed from the loaded nodes, read with the
@@ -25,8 +25,7 @@
 //! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
 //! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
 //! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
-//! the hooks, `security_opt`, `pull_policy`, and
-//! the top-level resources. A value the readers cannot read is copied as
+//! the hooks, `security_opt`, and the top-level resources. A value the readers cannot read is copied as
 //! written (the model reports it as an error, and `config` then prints
 //! nothing).
 
@@ -221,8 +220,8 @@ impl Canon<'_> {
                 }
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
-                "restart" | "pull_policy" | "domainname" | "stop_signal" | "cgroup"
-                | "cgroup_parent" | "isolation" | "mac_address" | "runtime" => {
+                "restart" | "domainname" | "stop_signal" | "cgroup" | "cgroup_parent"
+                | "isolation" | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
                 }
                 _ => plain(value),

@@ -1,6 +1,6 @@
 //! The keys `config` prints from the model's typed values rather than from
 //! the loaded nodes: `environment` (with `env_file`'s), `expose`, `extra_hosts`,
-//! `network_mode`,
+//! `pull_policy`, `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -41,6 +41,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "pid",
     "platform",
     "privileged",
+    "pull_policy",
     "read_only",
     "shm_size",
     "stdin_open",
@@ -157,6 +158,7 @@ fn process(service: &Service) -> Map<String, Json> {
     for (key, text) in [
         ("image", service.image.as_ref().map(|i| &i.value)),
         ("platform", service.platform.as_ref().map(|p| &p.value)),
+        ("pull_policy", service.pull_policy_written.as_ref()),
         (
             "container_name",
             service.container_name.as_ref().map(|n| &n.value),
@@ -615,6 +617,19 @@ mod tests {
             out["services"]["m"]["extra_hosts"],
             json!(["a=::1", "b=10.0.0.2"])
         );
+    }
+
+    #[test]
+    fn pull_policy_prints_from_the_model_as_compose_spells_it() {
+        // compose v2.40.3 prints `if_not_present` as `missing`; 124e245
+        // printed it as written
+        let out = printed(
+            "services:\n  a: {image: a, pull_policy: if_not_present}\n  b: {image: b, pull_policy: every_2h}\n  c: {image: c, pull_policy: always}\n",
+        );
+        let policy = |s: &str| out["services"][s]["pull_policy"].clone();
+        assert_eq!(policy("a"), "missing");
+        assert_eq!(policy("b"), "every_2h");
+        assert_eq!(policy("c"), "always");
     }
 
     #[test]

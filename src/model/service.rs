@@ -83,6 +83,9 @@ pub struct Service {
     pub pod: PodSettings,
     /// `pull_policy`.
     pub pull_policy: Option<PullPolicy>,
+    /// `pull_policy` as compose prints it: as written, `if_not_present` as
+    /// `missing`.
+    pub pull_policy_written: Option<String>,
     /// Where `build` was written, when the service is built rather than pulled.
     pub build: Option<Span>,
     /// Where `provider` was written: compose runs a provider binary for the

@@ -116,6 +116,7 @@ impl Service {
             replicas: None,
             pod: PodSettings::default(),
             pull_policy: None,
+            pull_policy_written: None,
             build: None,
             provider: None,
             group: None,
@@ -148,7 +149,9 @@ impl Service {
                     .filter(|name| container_name_fits(name, reader));
             }
             "hostname" => self.hostname = reader.text(value, "hostname"),
-            "pull_policy" => self.pull_policy = read_pull_policy(value, reader),
+            "pull_policy" => {
+                (self.pull_policy, self.pull_policy_written) = read_pull_policy(value, reader);
+            }
             "build" => self.build = Some(key.span),
             // the plan says it cannot be carried (`provider-service`)
             "provider" => self.provider = Some(key.span),
@@ -404,9 +407,12 @@ impl Service {
     }
 }
 
-/// `pull_policy`: a warning for one Kubernetes has no equivalent of.
-fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> Option<PullPolicy> {
-    let policy = reader.string(value, "pull_policy")?;
+/// `pull_policy`, with its spelling as compose prints it: a warning for
+/// one Kubernetes has no equivalent of.
+fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> (Option<PullPolicy>, Option<String>) {
+    let Some(policy) = reader.string(value, "pull_policy") else {
+        return (None, None);
+    };
     let known = PullPolicy::from_compose(&policy.value);
     if known.is_none() {
         let other = &policy.value;
@@ -415,7 +421,13 @@ fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> Option<PullPolicy>
                 .at(policy.span),
         );
     }
-    known
+    // compose reads `if_not_present` as `missing`
+    let written = if policy.value == "if_not_present" {
+        "missing".to_string()
+    } else {
+        policy.value
+    };
+    (known, Some(written))
 }
 
 /// podlift's keys under a service's `x-podlift`.
