@@ -1,6 +1,6 @@
 //! The keys `config` prints from the model's typed values rather than from
 //! the loaded nodes: `environment` (with `env_file`'s), `expose`, `extra_hosts`,
-//! `pull_policy`, `network_mode`,
+//! `pull_policy`, `security_opt`, `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -43,6 +43,7 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "privileged",
     "pull_policy",
     "read_only",
+    "security_opt",
     "shm_size",
     "stdin_open",
     "stop_grace_period",
@@ -204,7 +205,7 @@ fn pod(service: &Service, out: &mut Map<String, Json>) {
 }
 
 /// `pid`, `ipc`, `uts` and `userns_mode` as written (compose leaves out
-/// an empty one), `group_add`, and `shm_size` in bytes (compose leaves out
+/// an empty one), `security_opt` as written, `group_add`, and `shm_size` in bytes (compose leaves out
 /// a zero size).
 fn namespaces(service: &Service, out: &mut Map<String, Json>) {
     let namespaces = &service.namespaces;
@@ -219,6 +220,10 @@ fn namespaces(service: &Service, out: &mut Map<String, Json>) {
         {
             out.insert(key.into(), Json::String(mode));
         }
+    }
+    let options = &service.security.options_written;
+    if !options.is_empty() {
+        out.insert("security_opt".into(), strings(options.iter().cloned()));
     }
     let groups = &service.security.group_add;
     if !groups.is_empty() {
@@ -630,6 +635,18 @@ mod tests {
         assert_eq!(policy("a"), "missing");
         assert_eq!(policy("b"), "every_2h");
         assert_eq!(policy("c"), "always");
+    }
+
+    #[test]
+    fn security_opt_prints_from_the_model_as_written() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    security_opt: [\"label:user:U\", no-new-privileges, seccomp=unconfined]\n  b: {image: b, security_opt: []}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["security_opt"],
+            json!(["label:user:U", "no-new-privileges", "seccomp=unconfined"])
+        );
+        assert!(out["services"]["b"].get("security_opt").is_none());
     }
 
     #[test]

@@ -171,6 +171,8 @@ pub struct Security {
     pub stdin_open: bool,
     /// `security_opt`.
     pub options: Vec<Located<SecurityOpt>>,
+    /// `security_opt` as written, as compose prints it.
+    pub options_written: Vec<String>,
     /// `group_add`: group ids or names.
     pub group_add: Vec<Located<String>>,
 }

@@ -199,11 +199,12 @@ impl Service {
             "tty" => security.tty = flag(value, "tty", reader),
             "stdin_open" => security.stdin_open = flag(value, "stdin_open", reader),
             "security_opt" => {
-                security.options = reader
-                    .string_list(value, "security_opt")
-                    .into_iter()
+                let written = reader.string_list(value, "security_opt");
+                security.options = written
+                    .iter()
                     .map(|o| Located::new(parse_security_opt(&o.value), o.span))
                     .collect();
+                security.options_written = written.into_iter().map(|o| o.value).collect();
             }
             "group_add" => security.group_add = reader.string_list(value, "group_add"),
             "pid" | "ipc" | "uts" | "userns_mode" => {
