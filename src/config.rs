@@ -12,7 +12,7 @@
 //! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
 //! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
 //! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`, `expose`,
-//! `extra_hosts`, `pull_policy`, `security_opt`,
+//! `extra_hosts`, `pull_policy`, `security_opt`, `cap_add`, `cap_drop`,
 //! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
 //! the dependencies compose implies, and `healthcheck`'s durations and
 //! `retries`). The rest is printed from the loaded nodes, read with the
@@ -23,8 +23,7 @@
 //! (no `priority`, `link_local_ips`, …), `secrets`/`configs` (no `uid`,
 //! `gid`, the mode's spelling), `healthcheck.test` (the model joins
 //! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
-//! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
-//! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
+//! model folds `false` and `on-failure:N`), `deploy` and the limits (Kubernetes' shape),
 //! the hooks, and the top-level resources. A value the readers cannot read is copied as
 //! written (the model reports it as an error, and `config` then prints
 //! nothing).
@@ -215,7 +214,7 @@ impl Canon<'_> {
                     network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
                     continue;
                 }
-                "profiles" | "cap_add" | "cap_drop" | "external_links" => {
+                "profiles" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
                 // compose 2.40 does not print `pull_refresh_after`

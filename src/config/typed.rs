@@ -1,6 +1,6 @@
 //! The keys `config` prints from the model's typed values rather than from
 //! the loaded nodes: `environment` (with `env_file`'s), `expose`, `extra_hosts`,
-//! `pull_policy`, `security_opt`, `network_mode`,
+//! `pull_policy`, `security_opt`, `cap_add`, `cap_drop`, `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -20,6 +20,8 @@ use crate::model::units::format_duration;
 /// leaves out of what it prints from the loaded nodes.
 pub(super) const FROM_MODEL: &[&str] = &[
     "annotations",
+    "cap_add",
+    "cap_drop",
     "command",
     "container_name",
     "depends_on",
@@ -205,7 +207,7 @@ fn pod(service: &Service, out: &mut Map<String, Json>) {
 }
 
 /// `pid`, `ipc`, `uts` and `userns_mode` as written (compose leaves out
-/// an empty one), `security_opt` as written, `group_add`, and `shm_size` in bytes (compose leaves out
+/// an empty one), `cap_add`, `cap_drop` and `security_opt` as written, `group_add`, and `shm_size` in bytes (compose leaves out
 /// a zero size).
 fn namespaces(service: &Service, out: &mut Map<String, Json>) {
     let namespaces = &service.namespaces;
@@ -219,6 +221,12 @@ fn namespaces(service: &Service, out: &mut Map<String, Json>) {
             && !mode.is_empty()
         {
             out.insert(key.into(), Json::String(mode));
+        }
+    }
+    let [cap_add, cap_drop] = &service.security.caps_written;
+    for (key, caps) in [("cap_add", cap_add), ("cap_drop", cap_drop)] {
+        if !caps.is_empty() {
+            out.insert(key.into(), strings(caps.iter().cloned()));
         }
     }
     let options = &service.security.options_written;
@@ -647,6 +655,20 @@ mod tests {
             json!(["label:user:U", "no-new-privileges", "seccomp=unconfined"])
         );
         assert!(out["services"]["b"].get("security_opt").is_none());
+    }
+
+    #[test]
+    fn capabilities_print_from_the_model_as_written() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    cap_add: [CAP_NET_ADMIN, sys_time, \"/dev/net/tun\"]\n    cap_drop: [ALL]\n  b: {image: b, cap_add: []}\n",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["cap_add"],
+            json!(["CAP_NET_ADMIN", "sys_time", "/dev/net/tun"])
+        );
+        assert_eq!(a["cap_drop"], json!(["ALL"]));
+        assert!(out["services"]["b"].get("cap_add").is_none());
     }
 
     #[test]

@@ -161,6 +161,8 @@ pub struct Security {
     pub cap_add: Vec<String>,
     /// `cap_drop`, as Kubernetes spells them.
     pub cap_drop: Vec<String>,
+    /// `cap_add` and `cap_drop` as written, as compose prints them.
+    pub caps_written: [Vec<String>; 2],
     /// `privileged`.
     pub privileged: bool,
     /// `read_only`.

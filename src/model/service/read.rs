@@ -192,8 +192,14 @@ impl Service {
             "working_dir" => {
                 security.working_dir = reader.text(value, "working_dir").map(|w| w.value);
             }
-            "cap_add" => security.cap_add = read_capabilities(value, "cap_add", reader),
-            "cap_drop" => security.cap_drop = read_capabilities(value, "cap_drop", reader),
+            "cap_add" => {
+                (security.cap_add, security.caps_written[0]) =
+                    read_capabilities(value, "cap_add", reader);
+            }
+            "cap_drop" => {
+                (security.cap_drop, security.caps_written[1]) =
+                    read_capabilities(value, "cap_drop", reader);
+            }
             "privileged" => security.privileged = flag(value, "privileged", reader),
             "read_only" => security.read_only = flag(value, "read_only", reader),
             "tty" => security.tty = flag(value, "tty", reader),
