@@ -11,7 +11,8 @@
 //! `typed::FROM_MODEL` lists them: `environment` with `env_file`'s,
 //! `network_mode`, `command`, `entrypoint`, `image`, `platform`, the names,
 //! `user`, `working_dir`, the flags, `dns*`, `stop_grace_period`, `pid`,
-//! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`,
+//! `ipc`, `uts`, `userns_mode`, `group_add`, `shm_size`, `links`, `expose`,
+//! `extra_hosts`, `pull_policy`, `security_opt`, `cap_add`, `cap_drop`,
 //! `volumes_from`, `labels` with `label_file`'s, `annotations`, `sysctls`,
 //! the dependencies compose implies, and `healthcheck`'s durations and
 //! `retries`). The rest is printed from the loaded nodes, read with the
@@ -22,10 +23,8 @@
 //! (no `priority`, `link_local_ips`, …), `secrets`/`configs` (no `uid`,
 //! `gid`, the mode's spelling), `healthcheck.test` (the model joins
 //! `CMD-SHELL`'s words and folds `["NONE"]` into `disable`), `restart` (the
-//! model folds `false` and `on-failure:N`), `cap_add`/`cap_drop`
-//! (Kubernetes' spelling), `deploy` and the limits (Kubernetes' shape),
-//! `extra_hosts`, `expose`, the hooks, `security_opt`, `pull_policy`, and
-//! the top-level resources. A value the readers cannot read is copied as
+//! model folds `false` and `on-failure:N`), `deploy` and the limits (Kubernetes' shape),
+//! the hooks, and the top-level resources. A value the readers cannot read is copied as
 //! written (the model reports it as an error, and `config` then prints
 //! nothing).
 
@@ -45,11 +44,10 @@ use serde_json::{Map, Value as Json};
 use crate::load::Document;
 use crate::load::paths::normalize;
 use crate::load::yaml::{Node, Value};
-use crate::model::read::string_value;
 use json::{boolean, bytes, float, integer, list_of, one_or_list, plain, plain_numbers};
 use ports::ports;
 use resources::file_uses;
-use service_keys::{deploy, devices, extra_hosts, healthcheck, hooks, logging, service_networks};
+use service_keys::{deploy, devices, healthcheck, hooks, logging, service_networks};
 pub use typed::complete;
 
 /// What the canonical form needs besides the document.
@@ -178,12 +176,7 @@ impl Canon<'_> {
                 continue;
             }
             let canonical = match key.as_str() {
-                "extra_hosts" => extra_hosts(value),
                 "tmpfs" => one_or_list(value),
-                // a number as compose reads it: `0x50` is port 80
-                "expose" => list_of(value, |n| {
-                    string_value(n).map_or_else(|| plain(n), Json::String)
-                }),
                 "ports" => ports(value),
                 "volumes" => self.volumes(value, used),
                 "secrets" => file_uses(value, true, &mut used.secrets),
@@ -221,13 +214,13 @@ impl Canon<'_> {
                     network_mode |= value.scalar().is_some_and(|mode| !mode.is_empty());
                     continue;
                 }
-                "profiles" | "cap_add" | "cap_drop" | "security_opt" | "external_links" => {
+                "profiles" | "external_links" => {
                     list_of(value, |n| n.scalar().map_or_else(|| plain(n), Json::String))
                 }
                 // compose 2.40 does not print `pull_refresh_after`
                 k if k.starts_with("x-") || k == "pull_refresh_after" => continue,
-                "restart" | "pull_policy" | "domainname" | "stop_signal" | "cgroup"
-                | "cgroup_parent" | "isolation" | "mac_address" | "runtime" => {
+                "restart" | "domainname" | "stop_signal" | "cgroup" | "cgroup_parent"
+                | "isolation" | "mac_address" | "runtime" => {
                     value.scalar().map_or_else(|| plain(value), Json::String)
                 }
                 _ => plain(value),

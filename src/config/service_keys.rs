@@ -98,46 +98,6 @@ pub(super) fn hooks(node: &Node) -> Json {
     })
 }
 
-pub(super) fn extra_hosts(node: &Node) -> Json {
-    let entries: Vec<Json> = match &node.value {
-        Value::Seq(items) => items
-            .iter()
-            .filter_map(Node::scalar)
-            .map(|text| {
-                // `name:ip` becomes `name=ip`; an IPv6 address keeps its colons.
-                let text = if text.contains('=') {
-                    text
-                } else {
-                    text.replacen(':', "=", 1)
-                };
-                Json::String(text)
-            })
-            .collect(),
-        Value::Map(entries) => entries
-            .iter()
-            .filter_map(|(k, v)| {
-                let key = k.scalar()?;
-                let values: Vec<String> = match &v.value {
-                    Value::Seq(items) => items.iter().filter_map(Node::scalar).collect(),
-                    _ => vec![v.scalar().unwrap_or_default()],
-                };
-                Some(
-                    values
-                        .into_iter()
-                        .map(|value| Json::String(format!("{key}={value}")))
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .flatten()
-            .collect(),
-        _ => return plain(node),
-    };
-    // compose keeps them as a map and prints them in order
-    let mut entries = entries;
-    entries.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    Json::Array(entries)
-}
-
 /// Each entry of the mapping `node` with a scalar key, its value as
 /// `canonical` gives it (`None` leaves the entry out); empty for anything
 /// but a mapping.

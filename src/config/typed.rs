@@ -1,5 +1,6 @@
 //! The keys `config` prints from the model's typed values rather than from
-//! the loaded nodes: `environment` (with `env_file`'s), `network_mode`,
+//! the loaded nodes: `environment` (with `env_file`'s), `expose`, `extra_hosts`,
+//! `pull_policy`, `security_opt`, `cap_add`, `cap_drop`, `network_mode`,
 //! `links`, `volumes_from`, `labels` (with `label_file`'s), `annotations`,
 //! `sysctls`, and the `depends_on` entries compose adds for `links`,
 //! `network_mode`/`ipc`/`pid`/`uts: service:NAME` and `volumes_from`.
@@ -19,6 +20,8 @@ use crate::model::units::format_duration;
 /// leaves out of what it prints from the loaded nodes.
 pub(super) const FROM_MODEL: &[&str] = &[
     "annotations",
+    "cap_add",
+    "cap_drop",
     "command",
     "container_name",
     "depends_on",
@@ -28,6 +31,8 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "entrypoint",
     "env_file",
     "environment",
+    "expose",
+    "extra_hosts",
     "group_add",
     "hostname",
     "image",
@@ -38,7 +43,9 @@ pub(super) const FROM_MODEL: &[&str] = &[
     "pid",
     "platform",
     "privileged",
+    "pull_policy",
     "read_only",
+    "security_opt",
     "shm_size",
     "stdin_open",
     "stop_grace_period",
@@ -71,6 +78,18 @@ pub fn complete(out: &mut Json, project: &Project, interpolated: bool) {
                 None => link.service.value.clone(),
             });
             typed.insert("links".into(), strings(links));
+        }
+        if !service.expose_written.is_empty() {
+            typed.insert(
+                "expose".into(),
+                strings(service.expose_written.iter().cloned()),
+            );
+        }
+        if !service.extra_hosts.is_empty() {
+            // compose keeps them as a map and prints them in order
+            let mut hosts: Vec<&String> = service.extra_hosts.iter().map(|h| &h.written).collect();
+            hosts.sort_unstable();
+            typed.insert("extra_hosts".into(), strings(hosts.into_iter().cloned()));
         }
         if !service.volumes_from.is_empty() {
             let sources = service.volumes_from.iter().map(|f| f.value.to_string());
@@ -142,6 +161,7 @@ fn process(service: &Service) -> Map<String, Json> {
     for (key, text) in [
         ("image", service.image.as_ref().map(|i| &i.value)),
         ("platform", service.platform.as_ref().map(|p| &p.value)),
+        ("pull_policy", service.pull_policy_written.as_ref()),
         (
             "container_name",
             service.container_name.as_ref().map(|n| &n.value),
@@ -187,7 +207,7 @@ fn pod(service: &Service, out: &mut Map<String, Json>) {
 }
 
 /// `pid`, `ipc`, `uts` and `userns_mode` as written (compose leaves out
-/// an empty one), `group_add`, and `shm_size` in bytes (compose leaves out
+/// an empty one), `cap_add`, `cap_drop` and `security_opt` as written, `group_add`, and `shm_size` in bytes (compose leaves out
 /// a zero size).
 fn namespaces(service: &Service, out: &mut Map<String, Json>) {
     let namespaces = &service.namespaces;
@@ -202,6 +222,16 @@ fn namespaces(service: &Service, out: &mut Map<String, Json>) {
         {
             out.insert(key.into(), Json::String(mode));
         }
+    }
+    let [cap_add, cap_drop] = &service.security.caps_written;
+    for (key, caps) in [("cap_add", cap_add), ("cap_drop", cap_drop)] {
+        if !caps.is_empty() {
+            out.insert(key.into(), strings(caps.iter().cloned()));
+        }
+    }
+    let options = &service.security.options_written;
+    if !options.is_empty() {
+        out.insert("security_opt".into(), strings(options.iter().cloned()));
     }
     let groups = &service.security.group_add;
     if !groups.is_empty() {
@@ -563,6 +593,82 @@ mod tests {
             json!({"test": ["CMD-SHELL", "curl -f localhost"]})
         );
         assert_eq!(services["d"]["healthcheck"], json!({}));
+    }
+
+    #[test]
+    fn expose_prints_from_the_model_as_compose_reads_it_each_once() {
+        // compose v2.40.3 reads a number as the number and keeps one of
+        // each: 124e245 printed `80` twice (`80` and `0x50`)
+        let out = printed(
+            "services:\n  a:\n    image: a\n    expose: [\"3000-3005\", 80, 0x50, \"81/udp\", 010, 1_000]\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["expose"],
+            json!(["3000-3005", "80", "81/udp", "8", "1000"])
+        );
+    }
+
+    #[test]
+    fn extra_hosts_print_from_the_model_sorted_as_name_equals_address() {
+        // compose v2.40.3 leaves out an address's brackets: 124e245 printed
+        // `v6=[::1]`
+        let out = printed(
+            "services:\n  a:\n    image: a\n    extra_hosts: [\"b.example:10.0.0.2\", \"a.example=10.0.0.1\", \"v6=[::1]\", \"v6b:::0001\", \"gw=host-gateway\", \"sp = 10.0.0.3\"]\n  m:\n    image: m\n    extra_hosts: {b: 10.0.0.2, a: \"[::1]\"}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["extra_hosts"],
+            json!([
+                "a.example=10.0.0.1",
+                "b.example=10.0.0.2",
+                "gw=host-gateway",
+                "sp = 10.0.0.3",
+                "v6=::1",
+                "v6b=::0001"
+            ])
+        );
+        assert_eq!(
+            out["services"]["m"]["extra_hosts"],
+            json!(["a=::1", "b=10.0.0.2"])
+        );
+    }
+
+    #[test]
+    fn pull_policy_prints_from_the_model_as_compose_spells_it() {
+        // compose v2.40.3 prints `if_not_present` as `missing`; 124e245
+        // printed it as written
+        let out = printed(
+            "services:\n  a: {image: a, pull_policy: if_not_present}\n  b: {image: b, pull_policy: every_2h}\n  c: {image: c, pull_policy: always}\n",
+        );
+        let policy = |s: &str| out["services"][s]["pull_policy"].clone();
+        assert_eq!(policy("a"), "missing");
+        assert_eq!(policy("b"), "every_2h");
+        assert_eq!(policy("c"), "always");
+    }
+
+    #[test]
+    fn security_opt_prints_from_the_model_as_written() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    security_opt: [\"label:user:U\", no-new-privileges, seccomp=unconfined]\n  b: {image: b, security_opt: []}\n",
+        );
+        assert_eq!(
+            out["services"]["a"]["security_opt"],
+            json!(["label:user:U", "no-new-privileges", "seccomp=unconfined"])
+        );
+        assert!(out["services"]["b"].get("security_opt").is_none());
+    }
+
+    #[test]
+    fn capabilities_print_from_the_model_as_written() {
+        let out = printed(
+            "services:\n  a:\n    image: a\n    cap_add: [CAP_NET_ADMIN, sys_time, \"/dev/net/tun\"]\n    cap_drop: [ALL]\n  b: {image: b, cap_add: []}\n",
+        );
+        let a = &out["services"]["a"];
+        assert_eq!(
+            a["cap_add"],
+            json!(["CAP_NET_ADMIN", "sys_time", "/dev/net/tun"])
+        );
+        assert_eq!(a["cap_drop"], json!(["ALL"]));
+        assert!(out["services"]["b"].get("cap_add").is_none());
     }
 
     #[test]

@@ -68,9 +68,16 @@ pub fn normalise(name: &str) -> Option<String> {
 
 /// The normalised capabilities of `cap_add` or `cap_drop` (`what`), each
 /// once; an unknown name is an error at its span and is left out.
-pub(crate) fn read_capabilities(node: &Node, what: &str, reader: &mut Reader) -> Vec<String> {
+pub(crate) fn read_capabilities(
+    node: &Node,
+    what: &str,
+    reader: &mut Reader,
+) -> (Vec<String>, Vec<String>) {
     let mut out: Vec<String> = Vec::new();
+    let mut written = Vec::new();
     for item in reader.string_list(node, what) {
+        // compose prints (and accepts) any name: only a cluster refuses one
+        written.push(item.value.clone());
         match normalise(&item.value) {
             Some(name) => {
                 if !out.contains(&name) {
@@ -103,7 +110,7 @@ pub(crate) fn read_capabilities(node: &Node, what: &str, reader: &mut Reader) ->
             ),
         }
     }
-    out
+    (out, written)
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct ExtraHost {
     pub name: Located<String>,
     /// Its address, or `None` for docker's `host-gateway`.
     pub address: Option<IpAddr>,
+    /// The entry as compose prints it: `NAME=ADDRESS` as written, an
+    /// address's brackets left out (`a:[::1]` is `a=::1`).
+    pub written: String,
 }
 
 pub(crate) fn read_links(node: &Node, reader: &mut Reader<'_>) -> Vec<Link> {
@@ -52,18 +55,25 @@ pub(crate) fn read_extra_hosts(node: &Node, reader: &mut Reader<'_>) -> Vec<Extr
                 .value
                 .split_once('=')
                 .or_else(|| entry.value.split_once(':'))?;
+            let bare = address
+                .strip_prefix('[')
+                .and_then(|a| a.strip_suffix(']'))
+                .unwrap_or(address);
+            let written = format!("{name}={bare}");
             let address = address.trim().trim_start_matches('[').trim_end_matches(']');
             let name = Located::new(name.trim().to_string(), entry.span);
             if address == "host-gateway" {
                 return Some(ExtraHost {
                     name,
                     address: None,
+                    written,
                 });
             }
             match address.parse::<IpAddr>() {
                 Ok(ip) => Some(ExtraHost {
                     name,
                     address: Some(ip),
+                    written,
                 }),
                 Err(_) => {
                     reader.diagnostics.push(

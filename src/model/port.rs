@@ -266,13 +266,22 @@ pub fn read_ports(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
     found
 }
 
-/// Reads `expose`: ports (or ranges) the container listens on, not published.
-pub fn read_expose(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
+/// Reads `expose`: ports (or ranges) the container listens on, not
+/// published; and the entries as written, each once (as compose prints
+/// them).
+pub fn read_expose(node: &Node, reader: &mut Reader<'_>) -> (Vec<Port>, Vec<String>) {
     let mut ports = Vec::new();
+    let mut written = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for text in reader.string_list(node, "expose") {
         let Located { value, span } = text;
         match parse_short(&value, span).filter(|p| p.iter().all(|p| p.published.is_none())) {
-            Some(parsed) => ports.extend(parsed),
+            Some(parsed) => {
+                ports.extend(parsed);
+                if seen.insert(value.clone()) {
+                    written.push(value);
+                }
+            }
             None => reader.diagnostics.push(
                 Diagnostic::error(
                     Code::PortInvalid,
@@ -283,7 +292,7 @@ pub fn read_expose(node: &Node, reader: &mut Reader<'_>) -> Vec<Port> {
             ),
         }
     }
-    ports
+    (ports, written)
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// `expose`.
     pub expose: Vec<Port>,
+    /// `expose` as compose prints it: each entry as compose reads it (a
+    /// number as the number, `0x50` is `80`), each once.
+    pub expose_written: Vec<String>,
     /// `healthcheck` (absent when disabled); with `--inspect-images`, the
     /// image's `HEALTHCHECK` where compose leaves it (see [`FromImage`]).
     pub healthcheck: Option<Healthcheck>,
@@ -80,6 +83,9 @@ pub struct Service {
     pub pod: PodSettings,
     /// `pull_policy`.
     pub pull_policy: Option<PullPolicy>,
+    /// `pull_policy` as compose prints it: as written, `if_not_present` as
+    /// `missing`.
+    pub pull_policy_written: Option<String>,
     /// Where `build` was written, when the service is built rather than pulled.
     pub build: Option<Span>,
     /// Where `provider` was written: compose runs a provider binary for the
@@ -155,6 +161,8 @@ pub struct Security {
     pub cap_add: Vec<String>,
     /// `cap_drop`, as Kubernetes spells them.
     pub cap_drop: Vec<String>,
+    /// `cap_add` and `cap_drop` as written, as compose prints them.
+    pub caps_written: [Vec<String>; 2],
     /// `privileged`.
     pub privileged: bool,
     /// `read_only`.
@@ -165,6 +173,8 @@ pub struct Security {
     pub stdin_open: bool,
     /// `security_opt`.
     pub options: Vec<Located<SecurityOpt>>,
+    /// `security_opt` as written, as compose prints it.
+    pub options_written: Vec<String>,
     /// `group_add`: group ids or names.
     pub group_add: Vec<Located<String>>,
 }

@@ -462,9 +462,10 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
 pub(crate) fn check_targets(mounts: &[Mount], service: &str, reader: &mut Reader<'_>) {
     let mut seen = std::collections::HashSet::new();
     for mount in mounts {
-        let trimmed = mount.target.trim_end_matches('/');
-        let target = if trimmed.is_empty() { "/" } else { trimmed };
-        if !seen.insert(target) {
+        // as compose compares them: cleaned (`/b/`, `//b` and `/b/.` are `/b`)
+        let target = crate::load::paths::normalize(std::path::Path::new(&mount.target));
+        let target = target.to_string_lossy();
+        if !seen.insert(target.to_string()) {
             reader.diagnostics.push(
                 Diagnostic::error(
                     Code::VolumeInvalid,

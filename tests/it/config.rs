@@ -1030,3 +1030,39 @@ fn container_name_follows_composes_pattern() {
         }
     }
 }
+
+#[test]
+fn a_volume_target_is_one_path_however_it_is_spelled() {
+    // compose v2.40.3 cleans a short-syntax target before it keeps one entry
+    // per path (`vol:/b/` and `vol2:/b` are one mount, the later wins) and
+    // refuses two long-syntax mounts whose cleaned targets meet; podlift
+    // 124e245 refused the first as `/b` mounted twice, and accepted
+    // `/b/.` beside `/b` (two volumeMounts at one path)
+    for spelling in ["/b/", "//b", "/b/./", "/b/c/.."] {
+        let dir = compose_dir(&format!(
+            "services:\n  a:\n    image: a\n    volumes: [\"v1:{spelling}\", \"v2:/b\"]\nvolumes: {{v1: {{}}, v2: {{}}}}\n"
+        ));
+        let project = config(dir.path());
+        assert_eq!(
+            project["services"]["a"]["volumes"],
+            json!([{"type": "volume", "source": "v2", "target": "/b", "volume": {}}]),
+            "{spelling}"
+        );
+        Test::new()
+            .args(["convert"])
+            .current_dir(dir.path())
+            .success();
+    }
+    let dir = compose_dir(
+        "services:\n  a:\n    image: a\n    volumes: [{type: volume, source: v1, target: /b/.}, \"v2:/b\"]\nvolumes: {v1: {}, v2: {}}\n",
+    );
+    let run = Test::new()
+        .args(["config"])
+        .current_dir(dir.path())
+        .failure(1);
+    assert!(
+        run.stderr.contains("`/b` is mounted twice"),
+        "{}",
+        run.stderr
+    );
+}

@@ -141,7 +141,10 @@ pub(super) fn item_key(item: &Node, unique: Option<UniqueKey>) -> Option<String>
                 let text = item.scalar()?;
                 let mut parts = text.split(':');
                 let first = parts.next()?;
-                Some(parts.next().unwrap_or(first).to_string())
+                // compose cleans a short-syntax target first: `/b/` is `/b`
+                let target = parts.next().unwrap_or(first);
+                let clean = crate::load::paths::normalize(std::path::Path::new(target));
+                Some(clean.to_string_lossy().into_owned())
             }
         },
         Some(UniqueKey::Mount(dir)) => match &item.value {

@@ -104,6 +104,7 @@ impl Service {
             environment: Vec::new(),
             ports: Vec::new(),
             expose: Vec::new(),
+            expose_written: Vec::new(),
             healthcheck: None,
             health_setting: None,
             from_image: None,
@@ -115,6 +116,7 @@ impl Service {
             replicas: None,
             pod: PodSettings::default(),
             pull_policy: None,
+            pull_policy_written: None,
             build: None,
             provider: None,
             group: None,
@@ -147,7 +149,9 @@ impl Service {
                     .filter(|name| container_name_fits(name, reader));
             }
             "hostname" => self.hostname = reader.text(value, "hostname"),
-            "pull_policy" => self.pull_policy = read_pull_policy(value, reader),
+            "pull_policy" => {
+                (self.pull_policy, self.pull_policy_written) = read_pull_policy(value, reader);
+            }
             "build" => self.build = Some(key.span),
             // the plan says it cannot be carried (`provider-service`)
             "provider" => self.provider = Some(key.span),
@@ -188,18 +192,25 @@ impl Service {
             "working_dir" => {
                 security.working_dir = reader.text(value, "working_dir").map(|w| w.value);
             }
-            "cap_add" => security.cap_add = read_capabilities(value, "cap_add", reader),
-            "cap_drop" => security.cap_drop = read_capabilities(value, "cap_drop", reader),
+            "cap_add" => {
+                (security.cap_add, security.caps_written[0]) =
+                    read_capabilities(value, "cap_add", reader);
+            }
+            "cap_drop" => {
+                (security.cap_drop, security.caps_written[1]) =
+                    read_capabilities(value, "cap_drop", reader);
+            }
             "privileged" => security.privileged = flag(value, "privileged", reader),
             "read_only" => security.read_only = flag(value, "read_only", reader),
             "tty" => security.tty = flag(value, "tty", reader),
             "stdin_open" => security.stdin_open = flag(value, "stdin_open", reader),
             "security_opt" => {
-                security.options = reader
-                    .string_list(value, "security_opt")
-                    .into_iter()
+                let written = reader.string_list(value, "security_opt");
+                security.options = written
+                    .iter()
                     .map(|o| Located::new(parse_security_opt(&o.value), o.span))
                     .collect();
+                security.options_written = written.into_iter().map(|o| o.value).collect();
             }
             "group_add" => security.group_add = reader.string_list(value, "group_add"),
             "pid" | "ipc" | "uts" | "userns_mode" => {
@@ -270,7 +281,7 @@ impl Service {
             "extra_hosts" => self.extra_hosts = read_extra_hosts(value, reader),
             "restart" => self.restart = read_restart(value, reader),
             "ports" => self.ports = read_ports(value, reader),
-            "expose" => self.expose = read_expose(value, reader),
+            "expose" => (self.expose, self.expose_written) = read_expose(value, reader),
             _ => return false,
         }
         true
@@ -403,9 +414,12 @@ impl Service {
     }
 }
 
-/// `pull_policy`: a warning for one Kubernetes has no equivalent of.
-fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> Option<PullPolicy> {
-    let policy = reader.string(value, "pull_policy")?;
+/// `pull_policy`, with its spelling as compose prints it: a warning for
+/// one Kubernetes has no equivalent of.
+fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> (Option<PullPolicy>, Option<String>) {
+    let Some(policy) = reader.string(value, "pull_policy") else {
+        return (None, None);
+    };
     let known = PullPolicy::from_compose(&policy.value);
     if known.is_none() {
         let other = &policy.value;
@@ -414,7 +428,13 @@ fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> Option<PullPolicy>
                 .at(policy.span),
         );
     }
-    known
+    // compose reads `if_not_present` as `missing`
+    let written = if policy.value == "if_not_present" {
+        "missing".to_string()
+    } else {
+        policy.value
+    };
+    (known, Some(written))
 }
 
 /// podlift's keys under a service's `x-podlift`.
