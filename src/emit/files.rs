@@ -16,6 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::emit::target::dir::{Dir, Identity};
+use crate::emit::target::swap::{Names, refuse_mount_point, swap};
 use crate::emit::target::temporaries::{Role, Temporary};
 use crate::emit::{EmitError, File, target};
 
@@ -46,7 +47,7 @@ impl Access {
 }
 
 /// The base of a temporary's name (`.BASE.podlift-…`): the output's name.
-fn base(name: &OsStr) -> String {
+pub(crate) fn base(name: &OsStr) -> String {
     name.to_string_lossy().into_owned()
 }
 
@@ -369,7 +370,8 @@ pub(super) fn write_directory<E: From<EmitError>>(
     if let Some(existing) = &existing {
         refuse_mount_point(&around, existing, dir)?;
     }
-    let kept = existing.and_then(|d| d.permissions().ok());
+    let kept = existing.as_ref().and_then(|d| d.permissions().ok());
+    let checked = existing.and_then(|d| d.identity().ok());
     let base = base(name);
     // Registered, so an interrupted run removes it (target::temporaries).
     let (staging, (handle, default)) = Temporary::make(&around, Role::Staging, |around| {
@@ -410,165 +412,14 @@ pub(super) fn write_directory<E: From<EmitError>>(
     // The staging directory becomes `dir`, or is removed when it cannot;
     // an interrupt waits for the swap (the old output or the new, whole).
     let swapped = staging
-        .commit(|around, staging| swap(around, staging, name, &previous, identity, dir))
+        .commit(|around, staging| {
+            let names = Names { staging, name, dir };
+            swap(around, &names, &previous, (checked, identity))
+        })
         .map_err(|e| io(dir, &e))?;
     swapped?;
     made.keep();
     Ok(())
-}
-
-/// Refuses to replace a mount point (the rename that puts the new output
-/// in place cannot move one): said before anything is written.
-fn refuse_mount_point(around: &Dir, existing: &Dir, dir: &Path) -> Result<(), EmitError> {
-    match (around.identity(), existing.identity()) {
-        (Ok(outer), Ok(inner)) if !outer.same_device(inner) => Err(mount_point(dir)),
-        _ => Ok(()),
-    }
-}
-
-/// The error of an output directory that is a mount point.
-fn mount_point(dir: &Path) -> EmitError {
-    EmitError::usage(format!(
-        "`{}` is a mount point: podlift writes a new directory beside it and renames it into place, which a mount point does not allow; point `-o` at a directory inside it (`-o {}`)",
-        dir.display(),
-        dir.join("manifests").display()
-    ))
-}
-
-/// Whether a rename failed because a name is a mount point (`EBUSY`) or the
-/// two names are on different file systems (`EXDEV`).
-fn is_mount_error(error: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        matches!(
-            error.raw_os_error(),
-            Some(code) if code == rustix::io::Errno::BUSY.raw_os_error()
-                || code == rustix::io::Errno::XDEV.raw_os_error()
-        )
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = error;
-        false
-    }
-}
-
-/// Puts the staging directory `staging` (in `around`, made as `staged`) in
-/// the place of `name`. The old directory is moved aside first (onto an
-/// empty directory of an unpredictable name), then only the files its
-/// manifest lists (and the manifest) are removed, never through a link,
-/// and its directories only when empty. After the rename `name` must hold
-/// the staging directory: something swapped in between the check and the
-/// rename is reported, not taken for podlift's output.
-pub(super) fn swap(
-    around: &Dir,
-    staging: &OsStr,
-    name: &OsStr,
-    previous: &target::Previous,
-    staged: Identity,
-    dir: &Path,
-) -> Result<(), EmitError> {
-    let replace = |e: &std::io::Error| {
-        if is_mount_error(e) {
-            mount_point(dir)
-        } else {
-            EmitError::io(format!("cannot replace `{}`: {e}", dir.display()))
-        }
-    };
-    if previous.files.is_empty() {
-        // `dir` was absent or empty when checked: the staging directory
-        // takes the name only if it is still absent or empty (the kernel
-        // checks, atomically). Another run that wrote it meanwhile wins
-        // whole; onto a link or a file the rename fails too.
-        around.rename(staging, around, name).map_err(|e| {
-            let filled = around
-                .open_dir(name)
-                .and_then(|d| d.is_empty())
-                .is_ok_and(|empty| !empty);
-            if filled {
-                EmitError::io(format!(
-                    "`{}` was filled while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
-                    dir.display()
-                ))
-            } else {
-                replace(&e)
-            }
-        })?;
-        return placed(around, name, staged, dir);
-    }
-    let (old, _) = around
-        .make_random_dir(&base(name), ".old", 0o700)
-        .map_err(|e| replace(&e))?;
-    if let Err(e) = around.rename(name, around, &old) {
-        let _ = around.remove_dir(&old);
-        return Err(replace(&e));
-    }
-    if let Err(e) = around.rename(staging, around, name) {
-        let _ = around.rename(&old, around, name);
-        return Err(replace(&e));
-    }
-    if let Ok(aside) = around.open_dir(&old) {
-        remove_listed(&aside, &previous.files);
-    }
-    let _ = around.remove_dir(&old);
-    placed(around, name, staged, dir)
-}
-
-/// Checks that `name` holds the directory podlift staged.
-fn placed(around: &Dir, name: &OsStr, staged: Identity, dir: &Path) -> Result<(), EmitError> {
-    if around.identity_of(name).ok() == Some(staged) {
-        Ok(())
-    } else {
-        Err(EmitError::io(format!(
-            "`{}` was replaced while podlift put its output in place: what is there now is not podlift's",
-            dir.display()
-        )))
-    }
-}
-
-/// Removes `files` (and the manifest) from `old`, each reached through
-/// directories opened without following a link, then their directories,
-/// deepest first, when empty.
-fn remove_listed(old: &Dir, files: &[PathBuf]) {
-    let mut directories = std::collections::BTreeSet::new();
-    for file in files
-        .iter()
-        .map(PathBuf::as_path)
-        .chain([Path::new(target::MANIFEST)])
-    {
-        let parts: Vec<&OsStr> = file.iter().collect();
-        if let Some((name, dirs)) = parts.split_last() {
-            // removing a link removes the link
-            within(old, dirs, |inner| {
-                let _ = inner.remove_file(name);
-            });
-            for depth in 1..=dirs.len() {
-                if let Some(prefix) = dirs.get(..depth) {
-                    directories.insert(prefix.to_vec());
-                }
-            }
-        }
-    }
-    for directory in directories.iter().rev() {
-        if let Some((name, dirs)) = directory.split_last() {
-            within(old, dirs, |inner| {
-                let _ = inner.remove_dir(name);
-            });
-        }
-    }
-}
-
-/// Runs `act` in the directory `dirs` below `root`, reached by opening
-/// each part without following a link; not when a part is no directory.
-fn within(root: &Dir, dirs: &[&OsStr], act: impl FnOnce(&Dir)) {
-    let mut inner: Option<Dir> = None;
-    for part in dirs {
-        match inner.as_ref().unwrap_or(root).open_dir(part) {
-            Ok(opened) => inner = Some(opened),
-            Err(_) => return,
-        }
-    }
-    act(inner.as_ref().unwrap_or(root));
 }
 
 /// Writes `files` into the staging directory, each with its access.
@@ -775,6 +626,38 @@ mod tests {
         assert_eq!(names(dir.path()), ["out.yaml"]);
     }
 
+    /// `--force -o DIR`: the user's own directory put at the name while
+    /// podlift wrote lost the files named like podlift's on 124e245 (the
+    /// old output's list was applied to whatever was moved aside). Now it
+    /// goes back untouched and nothing is written.
+    #[test]
+    fn force_replaces_only_the_directory_it_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let write = |staging: &Staging| {
+            put(staging, "a.yaml", "podlift");
+            Ok::<(), EmitError>(())
+        };
+        write_directory(&out, false, write).unwrap();
+        let error = write_directory(&out, true, |staging| {
+            let theirs = dir.path().join("theirs");
+            std::fs::create_dir(&theirs).unwrap();
+            std::fs::write(theirs.join("a.yaml"), "mine").unwrap();
+            std::fs::rename(&out, dir.path().join("podlifts")).unwrap();
+            std::fs::rename(&theirs, &out).unwrap();
+            write(staging)
+        })
+        .unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("was replaced since podlift checked it"),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "mine");
+        assert_eq!(names(dir.path()), ["out", "podlifts"]);
+    }
+
     /// `-o new/sub/out.yaml` and `-o new/sub/out` that fail leave no
     /// `new/` (on 124e245 `new/sub/` stayed); a directory that existed
     /// stays.
@@ -806,7 +689,8 @@ mod tests {
         else {
             return; // no /proc on this system
         };
-        let error = super::refuse_mount_point(&root, &proc, Path::new("/proc")).unwrap_err();
+        let error = crate::emit::target::swap::refuse_mount_point(&root, &proc, Path::new("/proc"))
+            .unwrap_err();
         assert!(
             error.message().contains("`/proc` is a mount point"),
             "{error:?}"
@@ -816,7 +700,7 @@ mod tests {
             "{error:?}"
         );
         let busy = std::io::Error::from_raw_os_error(rustix::io::Errno::BUSY.raw_os_error());
-        assert!(super::is_mount_error(&busy));
+        assert!(crate::emit::target::swap::is_mount_error(&busy));
     }
 
     #[test]
@@ -835,15 +719,13 @@ mod tests {
         };
         let around = Dir::open(dir.path()).unwrap();
         let staged = identity(&staging);
-        super::swap(
-            &around,
-            OsStr::new("staging"),
-            OsStr::new("out"),
-            &previous,
-            staged,
-            &out,
-        )
-        .unwrap();
+        let moved = crate::emit::target::swap::Names {
+            staging: OsStr::new("staging"),
+            name: OsStr::new("out"),
+            dir: &out,
+        };
+        let checked = Some(identity(&out));
+        crate::emit::target::swap::swap(&around, &moved, &previous, (checked, staged)).unwrap();
         assert_eq!(
             std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
             "mine"
@@ -865,15 +747,14 @@ mod tests {
         std::fs::create_dir(&staging).unwrap();
         std::fs::write(staging.join("second.yaml"), "second").unwrap();
         let around = Dir::open(parent.path()).unwrap();
-        let error = super::swap(
-            &around,
-            OsStr::new(".out.podlift-second"),
-            OsStr::new("out"),
-            &previous,
-            identity(&staging),
-            &dir,
-        )
-        .unwrap_err();
+        let moved = crate::emit::target::swap::Names {
+            staging: OsStr::new(".out.podlift-second"),
+            name: OsStr::new("out"),
+            dir: &dir,
+        };
+        let error =
+            crate::emit::target::swap::swap(&around, &moved, &previous, (None, identity(&staging)))
+                .unwrap_err();
         assert!(
             error
                 .message()

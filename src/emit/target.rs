@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 pub(crate) mod dir;
 mod refusal;
+pub(crate) mod swap;
 pub(crate) mod temporaries;
 
 pub use dir::Identity;
