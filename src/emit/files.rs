@@ -143,6 +143,13 @@ fn open_making(dir: &Path) -> std::io::Result<(Arc<Dir>, Made)> {
             Ok(()) => {
                 let (temporary, inner) = Temporary::make(&current, Role::Parent, |around| {
                     let inner = around.open_dir(name)?;
+                    // the empty directory just made, not one swapped in
+                    if !owned(&inner) || !inner.is_empty()? {
+                        return Err(std::io::Error::other(format!(
+                            "`{}` was replaced while podlift made it",
+                            around.shown(name).display()
+                        )));
+                    }
                     Ok((name.clone(), inner.identity()?, inner))
                 })?;
                 made.0.push(temporary);
@@ -191,7 +198,9 @@ pub(super) fn write_file(
     })
     .map_err(|e| fail(&e))?;
     // What the umask makes of a shared file; closed while it is written.
-    let default = out.metadata().map_err(|e| fail(&e))?.permissions();
+    let meta = out.metadata().map_err(|e| fail(&e))?;
+    let written = Identity::of_metadata(&meta);
+    let default = meta.permissions();
     out.set_permissions(masked(&default, 0o700))
         .map_err(|e| fail(&e))?;
     let access = fill(&mut out)?;
@@ -200,7 +209,18 @@ pub(super) fn write_file(
     out.sync_all().map_err(|e| fail(&e))?;
     drop(out);
     let put = temporary
-        .commit(|dir, temporary| put_file(dir, temporary, name, old, path))
+        .commit(|dir, temporary| {
+            put_file(dir, temporary, name, old, path)?;
+            // Swapped between the checks and the rename: not podlift's.
+            if dir.identity_of(name).ok() == Some(written) {
+                Ok(())
+            } else {
+                Err(EmitError::io(format!(
+                    "`{}` was replaced while podlift put its output in place: what is there now is not podlift's",
+                    path.display()
+                )))
+            }
+        })
         .map_err(|e| fail(&e))?;
     put?;
     made.keep();
@@ -356,22 +376,30 @@ pub(super) fn write_directory<E: From<EmitError>>(
     fill: impl FnOnce(&Staging) -> Result<(), E>,
 ) -> Result<(), E> {
     let shown = dir.display().to_string();
-    let previous = target::check_directory(dir, &shown, force)
-        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
     let name = last(dir).map_err(|e| io(dir, &e))?;
     let (around, made) = open_making(parent(dir)).map_err(|e| io(parent(dir), &e))?;
-    // The directory it replaces keeps its permissions (`chmod 700` on
-    // output that holds Secrets must survive `--force`); a new one gets the
-    // umask's. Closed to others while it is filled.
+    // Held open before it is checked, and its name checked to still hold
+    // it after: the old output moved aside later must be the one checked.
     let existing = around.open_dir(name).ok();
+    let previous = target::check_directory(dir, &shown, force)
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
+    let checked = existing.as_ref().and_then(|d| d.identity().ok());
+    if checked.is_some() && around.identity_of(name).ok() != checked {
+        return Err(EmitError::io(format!(
+            "`{shown}` was replaced while podlift checked it (by you, another run?): nothing was written; run again"
+        ))
+        .into());
+    }
     if let Some(existing) = &existing {
         refuse_mount_point(&around, existing, dir)?;
     }
+    // The directory it replaces keeps its permissions (`chmod 700` on
+    // output that holds Secrets must survive `--force`); a new one gets the
+    // umask's. Closed to others while it is filled.
     let kept = existing.as_ref().and_then(|d| d.permissions().ok());
-    let checked = existing.and_then(|d| d.identity().ok());
     let base = base(name);
     // Registered, so an interrupted run removes it (target::temporaries).
     let (staging, (handle, default)) = Temporary::make(&around, Role::Staging, |around| {
