@@ -175,12 +175,17 @@ impl Dir {
 #[cfg(unix)]
 impl Dir {
     /// Opens the directory at `path` (links on the way are followed: the
-    /// caller resolved them).
+    /// caller resolved them). On Linux for names only (`O_PATH`): a
+    /// directory one may write but not list still takes the output.
     pub(crate) fn open(path: &Path) -> std::io::Result<Self> {
         use rustix::fs::{Mode, OFlags};
+        #[cfg(target_os = "linux")]
+        let access = OFlags::PATH;
+        #[cfg(not(target_os = "linux"))]
+        let access = OFlags::RDONLY;
         let fd = rustix::fs::open(
             path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            access | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
         Ok(Self {
