@@ -28,8 +28,10 @@ use stream::{Failure, write_documents, write_json_items, write_json_list, write_
 pub enum Output {
     /// Standard output.
     Stdout,
-    /// One file (`--format yaml` or `json`), replaced atomically.
-    File(PathBuf),
+    /// One file (`--format yaml` or `json`), replaced atomically; with the
+    /// identity of the file there that the check found podlift's (`--force`
+    /// replaces only that one).
+    File(PathBuf, Option<target::Identity>),
     /// A directory, replaced as a whole; only podlift's own files are
     /// ever removed from it.
     Directory(PathBuf),
@@ -121,17 +123,17 @@ pub fn emit<'p>(
                 Ok(_) => Ok(true),
             }
         }
-        (Output::Stdout | Output::File(_), Format::Kustomize | Format::Helm) => {
+        (Output::Stdout | Output::File(..), Format::Kustomize | Format::Helm) => {
             Err(EmitError::usage(
                 "`--format kustomize` and `--format helm` write a directory: add `-o DIR`",
             ))
         }
-        (Output::File(path), Format::Yaml | Format::Json) => {
+        (Output::File(path, checked), Format::Yaml | Format::Json) => {
             let Some(mut held) = Held::hold(rendered, options.format, decide)? else {
                 return Ok(false);
             };
             let namespace = rendered.namespace();
-            write_file(path, options.force, |file| {
+            write_file(path, options.force, *checked, |file| {
                 held.write(namespace, file)
                     .map(Access::private_if)
                     .map_err(|failure| match failure {

@@ -30,7 +30,13 @@ pub fn run(
         working_dir: &env.working_dir,
         home: env.variables.get("HOME").map(std::path::Path::new),
     };
-    match podlift::convert(&stages, &destination, args.input.strict, stdout) {
+    let converted = podlift::convert(&stages, &destination, args.input.strict, stdout);
+    // Stopped by a signal meanwhile: what went wrong since is its doing.
+    if let Some(signal) = super::signals::interrupted() {
+        let signal = u8::try_from(signal).unwrap_or(u8::MAX);
+        return Outcome::new(String::new(), String::new(), Status::Interrupted(signal));
+    }
+    match converted {
         // A refused target prints no diagnostics of the conversion.
         Converted::DestinationRefused(message) => {
             Outcome::error(String::new(), &Diagnostic::command(message), Status::Usage)

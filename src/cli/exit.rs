@@ -1,5 +1,6 @@
 //! How a run ends: what it prints, and the one place that maps its outcome
-//! to an exit status (0 success, 1 the input has errors, 2 usage error).
+//! to an exit status (0 success, 1 the input has errors, 2 usage error,
+//! 128 + n stopped by signal n).
 
 use std::process::ExitCode;
 
@@ -15,6 +16,8 @@ pub enum Status {
     Failed,
     /// The command line asks for something podlift cannot do.
     Usage,
+    /// A signal stopped it (SIGINT, SIGTERM, SIGHUP): 128 + its number.
+    Interrupted(u8),
 }
 
 impl Status {
@@ -52,6 +55,7 @@ impl Status {
             Self::Success => 0,
             Self::Failed => 1,
             Self::Usage => 2,
+            Self::Interrupted(signal) => 128_u8.saturating_add(signal),
         }
     }
 }

@@ -3,7 +3,26 @@
 //! directory, a named temporary file: they may hold Secrets) and ends the
 //! process with 128 + the signal's number (130 for Ctrl-C). A rename that
 //! puts the output in place finishes first, so the output is the old one
-//! or the new one, whole.
+//! or the new one, whole. The first signal decides the exit status: the
+//! run that ends meanwhile (its writing failed once the temporaries were
+//! removed) ends with it too ([`interrupted`]).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The first signal received; 0 before any.
+static FIRST: AtomicI32 = AtomicI32::new(0);
+
+/// The first signal received, once its temporaries are removed (waits for
+/// the removal in progress); `None` without a signal.
+pub fn interrupted() -> Option<i32> {
+    let signal = FIRST.load(Ordering::SeqCst);
+    if signal == 0 {
+        return None;
+    }
+    // Waits for the signal thread's removal; removes nothing twice.
+    podlift::emit::target::abandon();
+    Some(signal)
+}
 
 /// Starts the thread; without it (the system refused) a signal ends the
 /// process as it would anyway. A signal the process was started ignoring
@@ -26,8 +45,9 @@ pub fn install() {
         .name("signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                let _ = FIRST.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
                 podlift::emit::target::abandon();
-                std::process::exit(128 + signal);
+                std::process::exit(128 + FIRST.load(Ordering::SeqCst));
             }
         });
 }

@@ -1,17 +1,23 @@
 //! Files and directories written all-or-nothing: into a temporary sibling
 //! that then takes the target's place, removing only what podlift wrote.
 //!
-//! Nothing is written through a link another user could have planted:
-//! temporaries are created exclusively under unpredictable names
-//! ([`tempfile`]), every file inside them with an exclusive create, and a
-//! target that is a symbolic link is refused (a rename replaces a link that
-//! appears later, it never writes through it). Files that hold secret data
-//! are readable by their owner only (0600).
+//! Nothing is written through a link another user could have planted or
+//! swapped in: the directory around the output and the staging directory
+//! are held open ([`Dir`]) and every file is created, renamed and removed
+//! relative to those handles, by a name opened without following a link
+//! and created exclusively under unpredictable names. A target that is a
+//! symbolic link is refused. Files that hold secret data are readable by
+//! their owner only (0600).
 
+use std::cell::RefCell;
+use std::ffi::{OsStr, OsString};
 use std::fs::Permissions;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use crate::emit::target::temporaries::Temporary;
+use crate::emit::target::dir::{Dir, Identity};
+use crate::emit::target::swap::{Names, refuse_mount_point, swap};
+use crate::emit::target::temporaries::{Role, Temporary};
 use crate::emit::{EmitError, File, target};
 
 /// Who may read a file podlift writes.
@@ -40,12 +46,9 @@ impl Access {
     }
 }
 
-/// A temporary's name: `.NAME.podlift-` and random characters.
-fn prefix(path: &Path) -> String {
-    let base = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    format!(".{base}.podlift-")
+/// The base of a temporary's name (`.BASE.podlift-…`): the output's name.
+pub(crate) fn base(name: &OsStr) -> String {
+    name.to_string_lossy().into_owned()
 }
 
 /// The directory `path` is in.
@@ -55,16 +58,10 @@ fn parent(path: &Path) -> &Path {
         .unwrap_or_else(|| Path::new("."))
 }
 
-/// Permissions of a Unix mode (before the umask); none elsewhere.
-#[cfg(unix)]
-#[allow(clippy::unnecessary_wraps)] // `None` on other systems
-fn with_mode(mode: u32) -> Option<Permissions> {
-    Some(std::os::unix::fs::PermissionsExt::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn with_mode(_: u32) -> Option<Permissions> {
-    None
+/// The last component of `path`, which podlift writes.
+fn last(path: &Path) -> std::io::Result<&OsStr> {
+    path.file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))
 }
 
 /// `permissions` with only the bits of `mask` (unchanged elsewhere).
@@ -79,100 +76,196 @@ fn masked(permissions: &Permissions, _: u32) -> Permissions {
     permissions.clone()
 }
 
-/// A temporary's builder: `.NAME.podlift-RANDOM[suffix]`, created with
-/// `mode` (before the umask).
-fn temporary<'a>(prefix: &'a str, suffix: &'a str, mode: u32) -> tempfile::Builder<'a, 'a> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix).suffix(suffix);
-    if let Some(permissions) = with_mode(mode) {
-        builder.permissions(permissions);
-    }
-    builder
+/// Whether the directory behind `dir` belongs to this process's user (one
+/// someone else swapped in does not).
+#[cfg(unix)]
+fn owned(dir: &Dir) -> bool {
+    dir.uid()
+        .is_ok_and(|uid| uid == rustix::process::geteuid().as_raw())
 }
 
-/// Puts `temporary` at `path` only while `path` names nothing (the kernel
-/// refuses a taken name with `AlreadyExists`): a rename that never replaces
-/// where the file system has one, else a hard link, else (a file system with
-/// neither, e.g. FAT) a rename after checking the name is free.
-fn put_new(temporary: &Path, path: &Path) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::fs::{CWD, RenameFlags, renameat_with};
-        use rustix::io::Errno;
-        match renameat_with(CWD, temporary, CWD, path, RenameFlags::NOREPLACE) {
-            Ok(()) => return Ok(()),
-            Err(e) if e != Errno::INVAL && e != Errno::NOSYS && e != Errno::OPNOTSUPP => {
-                return Err(e.into());
-            }
-            Err(_) => {}
+#[cfg(not(unix))]
+fn owned(_: &Dir) -> bool {
+    true
+}
+
+/// Directories podlift made on the way to an output (`-o new/sub/out`):
+/// a failed or interrupted run removes them, the newest first, each only
+/// when it is still the one podlift made and empty.
+struct Made(Vec<Temporary>);
+
+impl Made {
+    /// The output was written: they stay.
+    fn keep(mut self) {
+        for made in self.0.drain(..) {
+            made.keep();
         }
     }
-    match std::fs::hard_link(temporary, path) {
-        Ok(()) => std::fs::remove_file(temporary),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-        Err(_) => match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::rename(temporary, path),
-            Ok(_) => Err(std::io::ErrorKind::AlreadyExists.into()),
-            Err(e) => Err(e),
-        },
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        while let Some(made) = self.0.pop() {
+            drop(made);
+        }
     }
+}
+
+/// Opens the directory `dir`, making those of its directories that do not
+/// exist (registered: [`Made`]).
+fn open_making(dir: &Path) -> std::io::Result<(Arc<Dir>, Made)> {
+    let mut missing: Vec<OsString> = Vec::new();
+    let mut existing = dir;
+    let opened = loop {
+        match Dir::open(existing) {
+            Ok(opened) => break opened,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let (Some(name), Some(up)) = (existing.file_name(), existing.parent()) else {
+                    return Err(e);
+                };
+                missing.push(name.to_os_string());
+                existing = if up.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    up
+                };
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let mut current = Arc::new(opened);
+    let mut made = Made(Vec::new());
+    for name in missing.iter().rev() {
+        let next = match current.make_dir(name, 0o777) {
+            // made meanwhile (another run): not podlift's to remove
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => current.open_dir(name)?,
+            Err(e) => return Err(e),
+            Ok(()) => {
+                let (temporary, inner) = Temporary::make(&current, Role::Parent, |around| {
+                    let inner = around.open_dir(name)?;
+                    // the empty directory just made, not one swapped in
+                    if !owned(&inner) || !inner.is_empty()? {
+                        return Err(std::io::Error::other(format!(
+                            "`{}` was replaced while podlift made it",
+                            around.shown(name).display()
+                        )));
+                    }
+                    Ok((name.clone(), inner.identity()?, inner))
+                })?;
+                made.0.push(temporary);
+                inner
+            }
+        };
+        current = Arc::new(next);
+    }
+    Ok((current, made))
 }
 
 /// Writes one file atomically: into an exclusive temporary file beside it,
 /// which then takes its place. `fill` writes the content and says whether
 /// it holds secret data: then the file is readable by its owner only.
-/// Without `force` the file was absent when checked
-/// ([`target::resolve`]): one that appeared since (a user's, another
-/// run's) is never replaced.
+/// Without `force` the file was absent when checked ([`target::resolve`]):
+/// one that appeared since (a user's, another run's) is never replaced.
+/// With `force`, only the file `checked` (what the check found podlift's)
+/// is replaced: anything else at the name when the output is put in place
+/// stays.
 pub(super) fn write_file(
     path: &Path,
     force: bool,
+    checked: Option<Identity>,
     fill: impl FnOnce(&mut std::fs::File) -> Result<Access, EmitError>,
 ) -> Result<(), EmitError> {
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
-    let dir = parent(path);
-    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    let name = last(path).map_err(|e| fail(&e))?;
+    let (around, made) = open_making(parent(path)).map_err(|e| fail(&e))?;
     target::refuse_link(path, &path.display().to_string())
         .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
-    // The file it replaces keeps its permissions (`chmod 600` on output that
-    // holds Secrets must survive `--force`); a new file gets the umask's.
-    let kept = std::fs::symlink_metadata(path)
-        .ok()
-        .filter(std::fs::Metadata::is_file)
-        .map(|m| m.permissions());
-    let prefix = prefix(path);
+    // The file it replaces (only under `--force`, only the one checked)
+    // keeps its permissions (`chmod 600` on output that holds Secrets must
+    // survive `--force`); a new file gets the umask's.
+    let old = if force { checked } else { None };
+    let kept = match old {
+        Some(identity) => Some(replaced_permissions(&around, name, identity, path)?),
+        None => None,
+    };
+    let base = base(name);
     // Registered, so an interrupted run removes it (target::temporaries).
-    let (temporary, mut out) = Temporary::make(|| {
-        let (handle, made) = temporary(&prefix, ".tmp", Access::Shared.mode())
-            .tempfile_in(dir)?
-            .keep()
-            .map_err(|e| e.error)?;
-        Ok((made, handle))
+    let (temporary, mut out) = Temporary::make(&around, Role::File, |dir| {
+        let (created, opened) = dir.create_random_file(&base, ".tmp", Access::Shared.mode())?;
+        let identity = Identity::of_metadata(&opened.metadata()?);
+        Ok((created, identity, opened))
     })
     .map_err(|e| fail(&e))?;
     // What the umask makes of a shared file; closed while it is written.
-    let default = out.metadata().map_err(|e| fail(&e))?.permissions();
-    set(&out, &masked(&default, 0o700)).map_err(|e| fail(&e))?;
+    let meta = out.metadata().map_err(|e| fail(&e))?;
+    let written = Identity::of_metadata(&meta);
+    let default = meta.permissions();
+    out.set_permissions(masked(&default, 0o700))
+        .map_err(|e| fail(&e))?;
     let access = fill(&mut out)?;
     let permissions = final_permissions(kept.unwrap_or(default), access);
-    set(&out, &permissions).map_err(|e| fail(&e))?;
+    out.set_permissions(permissions).map_err(|e| fail(&e))?;
     out.sync_all().map_err(|e| fail(&e))?;
     drop(out);
-    // Without `--force` (the name was absent when checked) the temporary is put new (the kernel
-    // refuses a name someone took meanwhile: a user's file, another run's
-    // output, a link), never renamed over it. Otherwise a rename replaces
-    // what `--force` allowed (a link that took the name meanwhile too); it
-    // never writes through it. On failure the temporary is removed.
-    temporary
-        .commit(|temporary| {
-            if force {
-                return std::fs::rename(temporary, path);
+    let put = temporary
+        .commit(|dir, temporary| {
+            put_file(dir, temporary, name, old, path)?;
+            // Swapped between the checks and the rename: not podlift's.
+            if dir.identity_of(name).ok() == Some(written) {
+                Ok(())
+            } else {
+                Err(EmitError::io(format!(
+                    "`{}` was replaced while podlift put its output in place: what is there now is not podlift's",
+                    path.display()
+                )))
             }
-            put_new(temporary, path)
         })
-        .and_then(|put| put)
-        .map_err(|e| {
+        .map_err(|e| fail(&e))?;
+    put?;
+    made.keep();
+    Ok(())
+}
+
+/// The permissions of the file `name` that `--force` replaces, which must
+/// be the regular file `checked` found podlift's.
+fn replaced_permissions(
+    around: &Dir,
+    name: &OsStr,
+    checked: Identity,
+    path: &Path,
+) -> Result<Permissions, EmitError> {
+    let meta = around.open_file(name).and_then(|file| file.metadata());
+    match meta {
+        Ok(meta) if Identity::of_metadata(&meta) == checked => Ok(meta.permissions()),
+        _ => Err(replaced_meanwhile(path)),
+    }
+}
+
+/// The error of a `-o FILE` that something else took while podlift wrote.
+fn replaced_meanwhile(path: &Path) -> EmitError {
+    EmitError::io(format!(
+        "`{}` was replaced since podlift checked it (by you, another run?): nothing was written; run again",
+        path.display()
+    ))
+}
+
+/// Puts the temporary file at `name`. Without `old` only while the name is
+/// free (the kernel refuses a taken one). With `old`, only over that very
+/// file: on Linux the two are exchanged atomically and exchanged back when
+/// what came out is not `old`; elsewhere the name is checked just before
+/// the rename.
+fn put_file(
+    dir: &Dir,
+    temporary: &OsStr,
+    name: &OsStr,
+    old: Option<Identity>,
+    path: &Path,
+) -> Result<(), EmitError> {
+    let fail =
+        |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
+    let Some(old) = old else {
+        return dir.rename_new(temporary, name).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 EmitError::io(format!(
                     "`{}` was created while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
@@ -181,7 +274,36 @@ pub(super) fn write_file(
             } else {
                 fail(&e)
             }
-        })
+        });
+    };
+    match dir.exchange(temporary, name) {
+        Ok(true) => {
+            if dir.identity_of(temporary).ok() == Some(old) {
+                let _ = dir.remove_file(temporary);
+                return Ok(());
+            }
+            // Not the file podlift checked: it goes back to its name.
+            if dir.exchange(temporary, name).is_err() {
+                return Err(EmitError::io(format!(
+                    "`{}` was replaced while podlift wrote it, and could not be put back: it is now `{}`",
+                    path.display(),
+                    dir.shown(temporary).display()
+                )));
+            }
+            Err(replaced_meanwhile(path))
+        }
+        Ok(false) => {
+            if dir.identity_of(name).ok() != Some(old) {
+                return Err(replaced_meanwhile(path));
+            }
+            dir.rename(temporary, dir, name).map_err(|e| fail(&e))
+        }
+        // gone meanwhile: the name is free, and only a free name is taken
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            put_file(dir, temporary, name, None, path)
+        }
+        Err(e) => Err(fail(&e)),
+    }
 }
 
 /// What a file ends with: `base` (the replaced file's or the umask's), and
@@ -193,43 +315,54 @@ fn final_permissions(base: Permissions, access: Access) -> Permissions {
     }
 }
 
-fn set(file: &std::fs::File, permissions: &Permissions) -> std::io::Result<()> {
-    file.set_permissions(permissions.clone())
+/// A staging directory being filled, held open: every file is created
+/// relative to it, so a name swapped for a link or another directory
+/// meanwhile receives nothing. It lists what it created (the manifest).
+#[derive(Debug)]
+pub(crate) struct Staging {
+    dir: Dir,
+    written: RefCell<Vec<PathBuf>>,
 }
 
-/// Creates a new file in a staging directory: exclusively (a name that
-/// already exists, a link too, is an error), with `access`'s mode.
-pub(super) fn create(path: &Path, access: Access) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(access.mode());
+impl Staging {
+    /// Where it is (for messages).
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
     }
-    #[cfg(not(unix))]
-    let _ = access;
-    options.open(path)
-}
 
-/// Creates the directories of `relative` below `root` that do not exist
-/// yet; an entry that exists and is not a directory (a link) is an error.
-fn create_dirs(root: &Path, relative: &Path) -> std::io::Result<()> {
-    let mut path = root.to_path_buf();
-    for part in relative.components() {
-        path.push(part);
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return Err(std::io::Error::other(format!(
-                    "`{}` exists and is not a directory",
-                    path.display()
-                )));
+    /// Creates the new file `relative` (and the directories on its way)
+    /// in it: exclusively (a name that exists, a link too, is an error),
+    /// with `access`'s mode.
+    ///
+    /// # Errors
+    /// When it cannot be created, or `relative` leaves the directory.
+    pub(crate) fn create(&self, relative: &Path, access: Access) -> std::io::Result<std::fs::File> {
+        let mut parts = Vec::new();
+        for component in relative.components() {
+            match component {
+                Component::Normal(part) => parts.push(part),
+                _ => return Err(std::io::Error::other("not a path inside the directory")),
             }
-            Err(_) => std::fs::create_dir(&path)?,
         }
+        let name = parts
+            .pop()
+            .ok_or_else(|| std::io::Error::other("an empty path"))?;
+        let mut inner: Option<Dir> = None;
+        for part in parts {
+            let current = inner.as_ref().unwrap_or(&self.dir);
+            match current.make_dir(part, 0o777) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+                _ => {}
+            }
+            inner = Some(current.open_dir(part)?);
+        }
+        let file = inner
+            .as_ref()
+            .unwrap_or(&self.dir)
+            .create_file(name, access.mode())?;
+        self.written.borrow_mut().push(relative.to_path_buf());
+        Ok(file)
     }
-    Ok(())
 }
 
 /// Writes into `dir` all-or-nothing: `fill` writes everything into a fresh
@@ -240,167 +373,95 @@ fn create_dirs(root: &Path, relative: &Path) -> std::io::Result<()> {
 pub(super) fn write_directory<E: From<EmitError>>(
     dir: &Path,
     force: bool,
-    fill: impl FnOnce(&Path) -> Result<(), E>,
+    fill: impl FnOnce(&Staging) -> Result<(), E>,
 ) -> Result<(), E> {
     let shown = dir.display().to_string();
-    let previous = target::check_directory(dir, &shown, force)
-        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
     let io = |path: &Path, e: &std::io::Error| {
         EmitError::io(format!("cannot write `{}`: {e}", path.display()))
     };
-    let around = parent(dir);
-    std::fs::create_dir_all(around).map_err(|e| io(around, &e))?;
+    let name = last(dir).map_err(|e| io(dir, &e))?;
+    let (around, made) = open_making(parent(dir)).map_err(|e| io(parent(dir), &e))?;
+    // Held open before it is checked, and its name checked to still hold
+    // it after: the old output moved aside later must be the one checked.
+    let existing = around.open_dir(name).ok();
+    let previous = target::check_directory(dir, &shown, force)
+        .map_err(|refusal| EmitError::usage(refusal.to_string()))?;
+    let checked = existing.as_ref().and_then(|d| d.identity().ok());
+    if checked.is_some() && around.identity_of(name).ok() != checked {
+        return Err(EmitError::io(format!(
+            "`{shown}` was replaced while podlift checked it (by you, another run?): nothing was written; run again"
+        ))
+        .into());
+    }
+    if let Some(existing) = &existing {
+        refuse_mount_point(&around, existing, dir)?;
+    }
     // The directory it replaces keeps its permissions (`chmod 700` on
     // output that holds Secrets must survive `--force`); a new one gets the
     // umask's. Closed to others while it is filled.
-    let kept = std::fs::symlink_metadata(dir)
-        .ok()
-        .filter(std::fs::Metadata::is_dir)
-        .map(|m| m.permissions());
-    let prefix = prefix(dir);
+    let kept = existing.as_ref().and_then(|d| d.permissions().ok());
+    let base = base(name);
     // Registered, so an interrupted run removes it (target::temporaries).
-    let (staging, ()) = Temporary::make(|| {
-        let made = temporary(&prefix, "", 0o777).tempdir_in(around)?;
-        Ok((made.keep(), ()))
+    let (staging, (handle, default)) = Temporary::make(&around, Role::Staging, |around| {
+        let (created, handle) = around.make_random_dir(&base, "", 0o777)?;
+        let identity = handle.identity()?;
+        let default = handle.permissions()?;
+        handle.set_permissions(masked(&default, 0o700))?;
+        // What was opened must be the empty directory podlift just made,
+        // not one swapped in between `mkdir` and the open.
+        if !identity.is_dir() || !owned(&handle) || !handle.is_empty()? {
+            return Err(std::io::Error::other(format!(
+                "`{}` was replaced while podlift made it: nothing was written",
+                around.shown(&created).display()
+            )));
+        }
+        Ok((created, identity, (handle, default)))
     })
-    .map_err(|e| io(around, &e))?;
-    let default = std::fs::metadata(staging.path())
-        .map_err(|e| io(staging.path(), &e))?
-        .permissions();
-    std::fs::set_permissions(staging.path(), masked(&default, 0o700))
-        .map_err(|e| io(staging.path(), &e))?;
-    fill(staging.path())?;
-    let mut files = Vec::new();
-    list_files(staging.path(), Path::new(""), &mut files).map_err(|e| io(staging.path(), &e))?;
-    let manifest = staging.path().join(target::MANIFEST);
-    create(&manifest, Access::Shared)
+    .map_err(|e| io(around.path(), &e))?;
+    let identity = handle.identity().map_err(|e| io(&staging.path(), &e))?;
+    let filled = Staging {
+        dir: handle,
+        written: RefCell::new(Vec::new()),
+    };
+    fill(&filled)?;
+    let files = filled.written.take();
+    let manifest = filled.path().join(target::MANIFEST);
+    filled
+        .dir
+        .create_file(OsStr::new(target::MANIFEST), Access::Shared.mode())
         .and_then(|mut file| {
             std::io::Write::write_all(&mut file, target::manifest_text(&files).as_bytes())
         })
         .map_err(|e| io(&manifest, &e))?;
-    std::fs::set_permissions(staging.path(), kept.unwrap_or(default))
-        .map_err(|e| io(staging.path(), &e))?;
+    filled
+        .dir
+        .set_permissions(kept.unwrap_or(default))
+        .map_err(|e| io(filled.path(), &e))?;
     // The staging directory becomes `dir`, or is removed when it cannot;
     // an interrupt waits for the swap (the old output or the new, whole).
     let swapped = staging
-        .commit(|staging| swap(dir, staging, &previous))
+        .commit(|around, staging| {
+            let names = Names { staging, name, dir };
+            swap(around, &names, &previous, (checked, identity))
+        })
         .map_err(|e| io(dir, &e))?;
-    Ok(swapped?)
-}
-
-/// Every file below `dir`, relative to it.
-pub(super) fn list_files(
-    dir: &Path,
-    relative: &Path,
-    out: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir.join(relative))? {
-        let entry = entry?;
-        let path = relative.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            list_files(dir, &path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
+    swapped?;
+    made.keep();
     Ok(())
-}
-
-/// Puts `staging` in `dir`'s place. The old directory is moved aside first
-/// (onto an empty directory of an unpredictable name), then only the files
-/// its manifest lists (and the manifest) are removed, never through a
-/// link, and its directories only when empty.
-pub(super) fn swap(
-    dir: &Path,
-    staging: &Path,
-    previous: &target::Previous,
-) -> Result<(), EmitError> {
-    let replace =
-        |e: &std::io::Error| EmitError::io(format!("cannot replace `{}`: {e}", dir.display()));
-    if previous.files.is_empty() {
-        // `dir` was absent or empty when checked: the staging directory
-        // takes the name only if it is still absent or empty (the kernel
-        // checks, atomically). Another run that wrote it meanwhile wins
-        // whole; onto a link or a file the rename fails too.
-        return std::fs::rename(staging, dir).map_err(|e| {
-            if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-                EmitError::io(format!(
-                    "`{}` was filled while podlift wrote it (by another run?): nothing was written; run again, with `--force` to replace podlift's output",
-                    dir.display()
-                ))
-            } else {
-                replace(&e)
-            }
-        });
-    }
-    let prefix = prefix(dir);
-    let old = temporary(&prefix, ".old", 0o700)
-        .tempdir_in(parent(dir))
-        .map_err(|e| replace(&e))?
-        .keep();
-    if let Err(e) = std::fs::rename(dir, &old) {
-        let _ = std::fs::remove_dir(&old);
-        return Err(replace(&e));
-    }
-    if let Err(e) = std::fs::rename(staging, dir) {
-        let _ = std::fs::rename(&old, dir);
-        return Err(replace(&e));
-    }
-    let mut directories = std::collections::BTreeSet::new();
-    for file in previous
-        .files
-        .iter()
-        .map(PathBuf::as_path)
-        .chain([Path::new(target::MANIFEST)])
-    {
-        if below_real_directories(&old, file) {
-            // `remove_file` on a link removes the link.
-            let _ = std::fs::remove_file(old.join(file));
-        }
-        let mut parent = file.parent();
-        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
-            directories.insert(p.to_path_buf());
-            parent = p.parent();
-        }
-    }
-    // Deepest first; `remove_dir` leaves a directory that is not empty (and
-    // a link, which is not a directory).
-    for directory in directories.iter().rev() {
-        let _ = std::fs::remove_dir(old.join(directory));
-    }
-    let _ = std::fs::remove_dir(&old);
-    Ok(())
-}
-
-/// Whether every directory between `root` and `file` is a real directory,
-/// not a link.
-fn below_real_directories(root: &Path, file: &Path) -> bool {
-    let mut path = root.to_path_buf();
-    let mut parts = file.components().peekable();
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            return true;
-        }
-        path.push(part);
-        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-            return false;
-        }
-    }
-    true
 }
 
 /// Writes `files` into the staging directory, each with its access.
-pub(super) fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
+pub(super) fn stage(staging: &Staging, files: &[File]) -> Result<(), EmitError> {
     for file in files {
-        let full = staging.join(&file.path);
-        let fail =
-            |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", full.display()));
-        if let Some(relative) = file.path.parent() {
-            create_dirs(staging, relative).map_err(|e| fail(&e))?;
-        }
-        create(&full, file.access)
+        staging
+            .create(&file.path, file.access)
             .and_then(|mut out| std::io::Write::write_all(&mut out, file.text.as_bytes()))
-            .map_err(|e| fail(&e))?;
+            .map_err(|e| {
+                EmitError::io(format!(
+                    "cannot write `{}`: {e}",
+                    staging.path().join(&file.path).display()
+                ))
+            })?;
     }
     Ok(())
 }
@@ -408,16 +469,36 @@ pub(super) fn stage(staging: &Path, files: &[File]) -> Result<(), EmitError> {
 #[cfg(test)]
 #[cfg(unix)]
 mod tests {
+    use std::ffi::OsStr;
     use std::os::unix::fs::PermissionsExt as _;
     use std::path::Path;
 
-    use super::{Access, write_directory, write_file};
+    use super::{Access, EmitError, Staging, write_directory, write_file};
     use crate::emit::target::Previous;
+    use crate::emit::target::dir::{Dir, Identity};
 
     /// The temporary name of `path` before it was unpredictable.
     fn old_name(path: &Path, suffix: &str) -> std::path::PathBuf {
         let base = path.file_name().unwrap().to_string_lossy();
         path.with_file_name(format!(".{base}.podlift-{}{suffix}", std::process::id()))
+    }
+
+    fn put(staging: &Staging, name: &str, text: &str) {
+        let mut file = staging.create(Path::new(name), Access::Shared).unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    }
+
+    fn identity(path: &Path) -> Identity {
+        Identity::of_metadata(&std::fs::symlink_metadata(path).unwrap())
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     /// A link planted at the temporary's old, predictable name
@@ -429,7 +510,7 @@ mod tests {
         std::fs::write(&victim, "mine").unwrap();
         let path = dir.path().join("out.yaml");
         std::os::unix::fs::symlink(&victim, old_name(&path, ".tmp")).unwrap();
-        write_file(&path, false, |file| {
+        write_file(&path, false, None, |file| {
             std::io::Write::write_all(file, b"written").unwrap();
             Ok(Access::Shared)
         })
@@ -449,13 +530,67 @@ mod tests {
         let out = dir.path().join("out");
         std::os::unix::fs::symlink(&foreign, old_name(&out, "")).unwrap();
         write_directory(&out, false, |staging| {
-            std::fs::write(staging.join("a.yaml"), "a").unwrap();
-            Ok::<(), super::EmitError>(())
+            put(staging, "a.yaml", "a");
+            Ok::<(), EmitError>(())
         })
         .unwrap();
         assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 0);
         assert!(!std::fs::symlink_metadata(&out).unwrap().is_symlink());
         assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "a");
+    }
+
+    /// The staging directory swapped for a link (or another directory)
+    /// while podlift filled it: on 124e245 the files written after the swap
+    /// (Secrets among them) went into the link's target, and the manifest
+    /// too; publishing refused only at the end. Now every file goes into
+    /// the directory podlift made, held open, and nothing is published.
+    #[test]
+    fn a_staging_directory_swapped_while_filled_receives_nothing_through_the_swap() {
+        for by_link in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let foreign = dir.path().join("foreign");
+            std::fs::create_dir(&foreign).unwrap();
+            let out = dir.path().join("out");
+            let result = write_directory(&out, false, |staging| {
+                put(staging, "first.yaml", "first");
+                let name = staging.path().to_path_buf();
+                std::fs::rename(&name, dir.path().join("moved")).unwrap();
+                if by_link {
+                    std::os::unix::fs::symlink(&foreign, &name).unwrap();
+                } else {
+                    std::fs::rename(&foreign, &name).unwrap();
+                }
+                put(staging, "secret-db.yaml", "password");
+                put(staging, "templates/x.yaml", "x");
+                Ok::<(), EmitError>(())
+            });
+            let error = result.unwrap_err();
+            assert!(error.message().contains("was replaced"), "{error:?}");
+            let theirs = if by_link {
+                foreign.clone()
+            } else {
+                std::fs::read_dir(dir.path())
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .find(|p| p.to_string_lossy().contains(".out.podlift-"))
+                    .unwrap()
+            };
+            assert_eq!(names(&theirs), Vec::<String>::new(), "by link: {by_link}");
+            assert!(
+                std::fs::symlink_metadata(&out).is_err(),
+                "by link: {by_link}"
+            );
+            // podlift's own directory, moved away by the other user, has them
+            assert_eq!(
+                names(&dir.path().join("moved")),
+                [
+                    ".podlift-files",
+                    "first.yaml",
+                    "secret-db.yaml",
+                    "templates"
+                ]
+            );
+        }
     }
 
     /// The old directory was moved aside to `.out.podlift-PID.old`: a link
@@ -467,9 +602,9 @@ mod tests {
         std::fs::create_dir(&foreign).unwrap();
         std::fs::write(foreign.join("a.yaml"), "mine").unwrap();
         let out = dir.path().join("out");
-        let first = |staging: &Path| {
-            std::fs::write(staging.join("a.yaml"), "a").unwrap();
-            Ok::<(), super::EmitError>(())
+        let first = |staging: &Staging| {
+            put(staging, "a.yaml", "a");
+            Ok::<(), EmitError>(())
         };
         write_directory(&out, false, first).unwrap();
         std::os::unix::fs::symlink(&foreign, old_name(&out, ".old")).unwrap();
@@ -487,9 +622,113 @@ mod tests {
         let path = dir.path().join("out.yaml");
         std::fs::write(&path, "old").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_file(&path, true, |_| Ok(Access::Private)).unwrap();
+        write_file(&path, true, Some(identity(&path)), |_| Ok(Access::Private)).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    /// `--force -o FILE`: the user's file put at the name while podlift
+    /// wrote (after the check found podlift's own output there) was
+    /// replaced on 124e245. Now only the file the check saw is replaced.
+    #[test]
+    fn force_replaces_only_the_file_it_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.yaml");
+        std::fs::write(&path, "podlift's").unwrap();
+        let checked = identity(&path);
+        let error = write_file(&path, true, Some(checked), |file| {
+            let theirs = dir.path().join("theirs");
+            std::fs::write(&theirs, "mine").unwrap();
+            std::fs::rename(&theirs, &path).unwrap();
+            std::io::Write::write_all(file, b"new").unwrap();
+            Ok(Access::Shared)
+        })
+        .unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("was replaced since podlift checked it"),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+        assert_eq!(names(dir.path()), ["out.yaml"]);
+    }
+
+    /// `--force -o DIR`: the user's own directory put at the name while
+    /// podlift wrote lost the files named like podlift's on 124e245 (the
+    /// old output's list was applied to whatever was moved aside). Now it
+    /// goes back untouched and nothing is written.
+    #[test]
+    fn force_replaces_only_the_directory_it_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let write = |staging: &Staging| {
+            put(staging, "a.yaml", "podlift");
+            Ok::<(), EmitError>(())
+        };
+        write_directory(&out, false, write).unwrap();
+        let error = write_directory(&out, true, |staging| {
+            let theirs = dir.path().join("theirs");
+            std::fs::create_dir(&theirs).unwrap();
+            std::fs::write(theirs.join("a.yaml"), "mine").unwrap();
+            std::fs::rename(&out, dir.path().join("podlifts")).unwrap();
+            std::fs::rename(&theirs, &out).unwrap();
+            write(staging)
+        })
+        .unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("was replaced since podlift checked it"),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "mine");
+        assert_eq!(names(dir.path()), ["out", "podlifts"]);
+    }
+
+    /// `-o new/sub/out.yaml` and `-o new/sub/out` that fail leave no
+    /// `new/` (on 124e245 `new/sub/` stayed); a directory that existed
+    /// stays.
+    #[test]
+    fn a_failed_write_removes_only_the_directories_it_made() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        let error = write_file(
+            &dir.path().join("kept/new/sub/out.yaml"),
+            false,
+            None,
+            |_| Err(EmitError::io("refused")),
+        )
+        .unwrap_err();
+        assert_eq!(error.message(), "refused");
+        let withheld = write_directory(&dir.path().join("kept/new/sub/out"), false, |_| {
+            Err(EmitError::io("refused"))
+        });
+        assert!(withheld.is_err());
+        assert_eq!(names(dir.path()), ["kept"]);
+        assert_eq!(names(&dir.path().join("kept")), Vec::<String>::new());
+    }
+
+    /// A directory that is a mount point cannot be renamed: said before
+    /// anything is written, with what to do.
+    #[test]
+    fn a_mount_point_is_refused_with_what_to_do() {
+        let (Ok(root), Ok(proc)) = (Dir::open(Path::new("/")), Dir::open(Path::new("/proc")))
+        else {
+            return; // no /proc on this system
+        };
+        let error = crate::emit::target::swap::refuse_mount_point(&root, &proc, Path::new("/proc"))
+            .unwrap_err();
+        assert!(
+            error.message().contains("`/proc` is a mount point"),
+            "{error:?}"
+        );
+        assert!(
+            error.message().contains("`-o /proc/manifests`"),
+            "{error:?}"
+        );
+        let busy = std::io::Error::from_raw_os_error(rustix::io::Errno::BUSY.raw_os_error());
+        assert!(crate::emit::target::swap::is_mount_error(&busy));
     }
 
     #[test]
@@ -506,7 +745,15 @@ mod tests {
         let previous = Previous {
             files: vec!["a/x.yaml".into()],
         };
-        super::swap(&out, &staging, &previous).unwrap();
+        let around = Dir::open(dir.path()).unwrap();
+        let staged = identity(&staging);
+        let moved = crate::emit::target::swap::Names {
+            staging: OsStr::new("staging"),
+            name: OsStr::new("out"),
+            dir: &out,
+        };
+        let checked = Some(identity(&out));
+        crate::emit::target::swap::swap(&around, &moved, &previous, (checked, staged)).unwrap();
         assert_eq!(
             std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
             "mine"
@@ -527,7 +774,15 @@ mod tests {
         let staging = parent.path().join(".out.podlift-second");
         std::fs::create_dir(&staging).unwrap();
         std::fs::write(staging.join("second.yaml"), "second").unwrap();
-        let error = super::swap(&dir, &staging, &previous).unwrap_err();
+        let around = Dir::open(parent.path()).unwrap();
+        let moved = crate::emit::target::swap::Names {
+            staging: OsStr::new(".out.podlift-second"),
+            name: OsStr::new("out"),
+            dir: &dir,
+        };
+        let error =
+            crate::emit::target::swap::swap(&around, &moved, &previous, (None, identity(&staging)))
+                .unwrap_err();
         assert!(
             error
                 .message()
@@ -535,12 +790,7 @@ mod tests {
             "{}",
             error.message()
         );
-        let mut names: Vec<String> = std::fs::read_dir(parent.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, [".out.podlift-second", "out"]);
+        assert_eq!(names(parent.path()), [".out.podlift-second", "out"]);
         assert_eq!(
             std::fs::read_to_string(dir.join("first.yaml")).unwrap(),
             "first"

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Format;
-use super::files::{Access, create};
+use super::files::{Access, Staging};
 use crate::diagnostic::printable::JsonPrintable;
 use crate::emit::{EmitError, file_name};
 use crate::render::{Object, RenderedObject};
@@ -76,7 +76,7 @@ pub(super) fn write_document(
 pub(super) fn write_object_file(
     rendered: &RenderedObject,
     format: Format,
-    dir: &Path,
+    dir: &Staging,
 ) -> Result<String, EmitError> {
     let extension = if format == Format::Json {
         "json"
@@ -84,11 +84,11 @@ pub(super) fn write_object_file(
         "yaml"
     };
     let name = file_name(rendered.object(), extension);
-    let path = dir.join(&name);
+    let path = dir.path().join(&name);
     let fail =
         |e: &std::io::Error| EmitError::io(format!("cannot write `{}`: {e}", path.display()));
     let access = Access::private_if(is_secret(rendered.object()));
-    let mut file = create(&path, access).map_err(|e| fail(&e))?;
+    let mut file = dir.create(Path::new(&name), access).map_err(|e| fail(&e))?;
     let written = if format == Format::Json {
         write_json_object(rendered, &mut file)
     } else {

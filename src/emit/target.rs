@@ -8,9 +8,12 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+pub(crate) mod dir;
 mod refusal;
+pub(crate) mod swap;
 pub(crate) mod temporaries;
 
+pub use dir::Identity;
 pub use refusal::{ManifestError, Refusal, Unlisted};
 pub use temporaries::abandon;
 
@@ -90,8 +93,8 @@ pub fn resolve(request: &Request<'_>) -> Result<(Output, Format), Refusal> {
     };
     refuse_protected(&path, output, request)?;
     if as_file.is_some() {
-        check_file(&path, output, request)?;
-        Ok((Output::File(path), format))
+        let checked = check_file(&path, output, request)?;
+        Ok((Output::File(path, checked), format))
     } else {
         check_directory(&path, output, request.force)?;
         Ok((Output::Directory(path), format))
@@ -110,7 +113,7 @@ pub fn check_inputs<'a>(
 ) -> Result<(), Refusal> {
     let (path, is_dir) = match target {
         Output::Stdout => return Ok(()),
-        Output::File(path) => (path, false),
+        Output::File(path, _) => (path, false),
         Output::Directory(path) => (path, true),
     };
     for input in inputs {
@@ -189,7 +192,7 @@ fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<
         }
     }
     let target = if is_file {
-        Output::File(path.to_path_buf())
+        Output::File(path.to_path_buf(), None)
     } else {
         Output::Directory(path.to_path_buf())
     };
@@ -200,10 +203,16 @@ fn refuse_protected(path: &Path, output: &str, request: &Request<'_>) -> Result<
     )
 }
 
-fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Refusal> {
+/// Checks a `-o FILE`: absent, or under `--force` podlift's own output,
+/// whose identity it returns (only that file is replaced).
+fn check_file(
+    path: &Path,
+    output: &str,
+    request: &Request<'_>,
+) -> Result<Option<Identity>, Refusal> {
     refuse_link(path, output)?;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Ok(());
+        return Ok(None);
     };
     let output = output.to_string();
     if meta.is_dir() {
@@ -215,10 +224,10 @@ fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Re
     if !request.force {
         return Err(Refusal::FileExists(output));
     }
-    if !written_by_podlift(path) {
-        return Err(Refusal::FileNotWritten(output));
+    match written_by_podlift(path) {
+        Some(identity) => Ok(Some(identity)),
+        None => Err(Refusal::FileNotWritten(output)),
     }
-    Ok(())
 }
 
 /// Whether a file holds podlift output: a YAML stream or a JSON `List` whose
@@ -226,24 +235,22 @@ fn check_file(path: &Path, output: &str, request: &Request<'_>) -> Result<(), Re
 /// mentions the label, or mixes in objects of its own, is not podlift's).
 /// A YAML stream is read one document at a time, so podlift's own output
 /// of any size (85 MB at 10,000 services split) is recognised; a JSON
-/// `List` is read whole, up to [`crate::load::MAX_FILE_BYTES`].
-fn written_by_podlift(path: &Path) -> bool {
+/// `List` is read whole, up to [`crate::load::MAX_FILE_BYTES`]. The
+/// identity of the file read, when it is podlift's.
+fn written_by_podlift(path: &Path) -> Option<Identity> {
     // Checked a regular file before; opened without blocking or following
     // a link, and checked again on the handle: something swapped in since
     // (a FIFO, a link) is not podlift's.
-    let Ok(file) = crate::load::host_files::open_no_follow(path) else {
-        return false;
-    };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return false;
-    }
+    let file = crate::load::host_files::open_no_follow(path).ok()?;
+    let meta = file.metadata().ok().filter(std::fs::Metadata::is_file)?;
     let mut reader = std::io::BufReader::new(file);
     let first = std::io::BufRead::fill_buf(&mut reader).map(|b| b.first().copied());
-    match first {
+    let podlifts = match first {
         Ok(Some(b'{')) => json_written_by_podlift(reader),
         Ok(Some(_)) => yaml_written_by_podlift(reader),
         _ => false,
-    }
+    };
+    podlifts.then(|| Identity::of_metadata(&meta))
 }
 
 /// A JSON `List` whose every item carries podlift's label.
@@ -550,7 +557,7 @@ mod tests {
         let (done, result) = std::sync::mpsc::channel();
         std::thread::spawn(move || done.send(written_by_podlift(&fifo)));
         let answer = result.recv_timeout(std::time::Duration::from_secs(10));
-        assert_eq!(answer, Ok(false));
+        assert_eq!(answer, Ok(None));
     }
 
     #[test]

@@ -161,3 +161,17 @@ fn a_signal_the_run_was_started_ignoring_stays_ignored() {
     assert_eq!(exit_code(&mut child), Some(0));
     assert!(dir.path().join("out/.podlift-files").exists());
 }
+
+/// The first signal decides the exit status: SIGTERM right after SIGINT
+/// (a user pressing Ctrl-C, then a supervisor stopping the run) exits 130,
+/// and the run that fails meanwhile (its staging directory removed under
+/// it) exits with the signal's status too, not 1.
+#[test]
+fn the_first_of_two_signals_decides_the_exit_status() {
+    let (dir, mut child) = start(1_000, "out");
+    wait_for_temporary(dir.path(), &mut child).expect("no staging directory seen");
+    signal(&child, "INT");
+    signal(&child, "TERM");
+    assert_eq!(exit_code(&mut child), Some(130));
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}

@@ -52,6 +52,7 @@ mod network_policy;
 mod network_privilege;
 mod node_paths;
 mod output;
+mod output_races;
 mod output_safety;
 mod parity;
 mod pod_security;

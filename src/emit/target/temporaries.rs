@@ -11,8 +11,11 @@
 //! interrupted run leaves the old output or the new one, whole), and
 //! [`abandon`] itself.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::dir::{Dir, Identity, empty};
 
 /// What is registered, and whether [`abandon`] was called.
 struct State {
@@ -21,38 +24,32 @@ struct State {
     entries: Vec<Entry>,
 }
 
-/// A temporary podlift made: its path and what it was when made.
+/// What a temporary is, which decides how it is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A staging directory: removed with what it holds.
+    Staging,
+    /// A temporary file.
+    File,
+    /// A directory podlift made on the way to the output (`-o new/out`):
+    /// removed only when empty.
+    Parent,
+}
+
+/// A temporary podlift made: the directory it is in (held open), its name
+/// there and what it was when made (from the handle podlift made it with).
 struct Entry {
     id: u64,
-    path: PathBuf,
+    parent: Arc<Dir>,
+    name: OsString,
     identity: Identity,
+    role: Role,
 }
 
-/// What a name held when podlift made it: the kind, and on Unix the device
-/// and inode (a name someone else took meanwhile is not podlift's).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Identity {
-    dir: bool,
-    /// A regular file (a link is neither this nor `dir`).
-    file: bool,
-    #[cfg(unix)]
-    device: u64,
-    #[cfg(unix)]
-    inode: u64,
-}
-
-impl Identity {
-    /// What `path` holds now, not following a link.
-    fn of(path: &Path) -> std::io::Result<Self> {
-        let meta = std::fs::symlink_metadata(path)?;
-        Ok(Self {
-            dir: meta.is_dir(),
-            file: meta.is_file(),
-            #[cfg(unix)]
-            device: std::os::unix::fs::MetadataExt::dev(&meta),
-            #[cfg(unix)]
-            inode: std::os::unix::fs::MetadataExt::ino(&meta),
-        })
+impl Entry {
+    /// Whether its name still holds what podlift made.
+    fn still_ours(&self) -> bool {
+        self.parent.identity_of(&self.name).ok() == Some(self.identity)
     }
 }
 
@@ -73,63 +70,75 @@ fn abandoned() -> std::io::Error {
 }
 
 /// A registered temporary: removed (when still podlift's) when dropped,
-/// unless [`Temporary::commit`] put it in place.
+/// unless [`Temporary::commit`] put it in place or [`Temporary::keep`]
+/// kept it.
 #[derive(Debug)]
 pub(crate) struct Temporary {
     id: u64,
-    path: PathBuf,
+    parent: Arc<Dir>,
+    name: OsString,
 }
 
 impl Temporary {
-    /// Makes a temporary with `make` (which returns its path and what else
-    /// it made, an open file) and registers it, both under the lock.
+    /// Makes a temporary in `parent` with `make` (which returns its name,
+    /// what it is — taken from the handle it made it with — and what else
+    /// it made) and registers it, both under the lock.
     ///
     /// # Errors
     /// `make`'s error; an interrupted error after [`abandon`] (nothing is
     /// made then).
     pub(crate) fn make<T>(
-        make: impl FnOnce() -> std::io::Result<(PathBuf, T)>,
+        parent: &Arc<Dir>,
+        role: Role,
+        make: impl FnOnce(&Dir) -> std::io::Result<(OsString, Identity, T)>,
     ) -> std::io::Result<(Self, T)> {
         let mut state = state();
         if state.abandoned {
             return Err(abandoned());
         }
-        let (path, extra) = make()?;
-        let identity = Identity::of(&path)?;
-        // What podlift just made is a directory or a regular file: a link
-        // there means someone swapped it in already (the name is not ours).
-        if !identity.dir && !identity.file {
-            return Err(std::io::Error::other(format!(
-                "`{}` was replaced while podlift made it (by a link?): nothing was written",
-                path.display()
-            )));
-        }
+        let (name, identity, extra) = make(parent)?;
         let id = state.next;
         state.next += 1;
         state.entries.push(Entry {
             id,
-            path: path.clone(),
+            parent: Arc::clone(parent),
+            name: name.clone(),
             identity,
+            role,
         });
-        Ok((Self { id, path }, extra))
+        Ok((
+            Self {
+                id,
+                parent: Arc::clone(parent),
+                name,
+            },
+            extra,
+        ))
     }
 
-    /// Where the temporary is.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+    /// Where the temporary is (for messages).
+    pub(crate) fn path(&self) -> PathBuf {
+        self.parent.shown(&self.name)
     }
 
-    /// Runs `put` (the rename into the output's place) under the lock, so
-    /// an interrupt waits until it is done. When `put` succeeds the
-    /// temporary is no longer podlift's to remove; when it fails the
-    /// temporary is removed.
+    /// No longer podlift's to remove (a directory made on the way to an
+    /// output that was written).
+    pub(crate) fn keep(self) {
+        state().entries.retain(|e| e.id != self.id);
+        std::mem::forget(self);
+    }
+
+    /// Runs `put` (the rename into the output's place, given the directory
+    /// and the temporary's name) under the lock, so an interrupt waits until
+    /// it is done. When `put` succeeds the temporary is no longer podlift's
+    /// to remove; when it fails the temporary is removed.
     ///
     /// # Errors
     /// An interrupted error when [`abandon`] came first (the temporary is
     /// gone then); otherwise `put`'s own result.
     pub(crate) fn commit<T, E>(
         self,
-        put: impl FnOnce(&Path) -> Result<T, E>,
+        put: impl FnOnce(&Dir, &OsStr) -> Result<T, E>,
     ) -> std::io::Result<Result<T, E>> {
         let mut state = state();
         if state.abandoned {
@@ -141,19 +150,19 @@ impl Temporary {
             .entries
             .iter()
             .find(|e| e.id == self.id)
-            .is_some_and(|e| Identity::of(&e.path).ok() != Some(e.identity));
+            .is_some_and(|e| !e.still_ours());
         if replaced {
             state.entries.retain(|e| e.id != self.id);
             drop(state);
-            let shown = self.path.display().to_string();
+            let shown = self.path().display().to_string();
             std::mem::forget(self);
             return Err(std::io::Error::other(format!(
                 "`{shown}` was replaced while podlift wrote it (by a link?): nothing was put in place"
             )));
         }
-        let done = put(&self.path);
+        let done = put(&self.parent, &self.name);
         let position = state.entries.iter().position(|e| e.id == self.id);
-        if let Some(entry) = position.map(|at| state.entries.swap_remove(at))
+        if let Some(entry) = position.map(|at| state.entries.remove(at))
             && done.is_err()
         {
             remove(&entry);
@@ -168,44 +177,68 @@ impl Drop for Temporary {
     fn drop(&mut self) {
         let mut state = state();
         let position = state.entries.iter().position(|e| e.id == self.id);
-        if let Some(entry) = position.map(|at| state.entries.swap_remove(at)) {
+        if let Some(entry) = position.map(|at| state.entries.remove(at)) {
             remove(&entry);
         }
     }
 }
 
-/// Removes `entry` when its path still holds what podlift made: never a
-/// link, a file or directory someone put there instead.
+/// How deep a staging directory is emptied (podlift writes at most
+/// `templates/…` in it).
+const DEPTH: usize = 8;
+
+/// Removes `entry` when its name still holds what podlift made: never a
+/// link, a file or directory someone put there instead. A staging
+/// directory is emptied through a handle opened without following a link
+/// and checked to be the very directory podlift made.
 fn remove(entry: &Entry) {
-    let still_ours = || Identity::of(&entry.path).ok() == Some(entry.identity);
-    if !entry.identity.dir {
-        if still_ours() {
-            let _ = std::fs::remove_file(&entry.path);
+    match entry.role {
+        Role::File => {
+            if entry.still_ours() {
+                let _ = entry.parent.remove_file(&entry.name);
+            }
         }
-        return;
-    }
-    // A file being written into it meanwhile makes one pass fail; the
-    // writer stops once the directory is gone. Each pass checks the name
-    // again: one swapped in between passes is not podlift's.
-    for _ in 0..100 {
-        if !still_ours() {
-            return;
+        Role::Parent => {
+            if entry.still_ours() {
+                let _ = entry.parent.remove_dir(&entry.name);
+            }
         }
-        match std::fs::remove_dir_all(&entry.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => std::thread::yield_now(),
-            _ => return,
+        Role::Staging => {
+            // A file being written into it meanwhile makes one pass fail;
+            // the writer stops once the directory is gone. Each pass opens
+            // the name again and checks what it opened: one swapped in
+            // between passes is not podlift's.
+            for _ in 0..100 {
+                let Ok(dir) = entry.parent.open_dir(&entry.name) else {
+                    return;
+                };
+                if dir.identity().ok() != Some(entry.identity) {
+                    return;
+                }
+                let _ = empty(&dir, DEPTH);
+                if !entry.still_ours() {
+                    return;
+                }
+                match entry.parent.remove_dir(&entry.name) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        std::thread::yield_now();
+                    }
+                    _ => return,
+                }
+            }
         }
     }
 }
 
-/// Removes every temporary podlift made and has not put in place, each only
-/// when its name still holds what podlift made; from now on no temporary
-/// can be made or put in place. Waits for a rename in progress. For the
-/// command, when it is told to stop.
+/// Removes every temporary podlift made and has not put in place (the
+/// newest first), each only when its name still holds what podlift made;
+/// from now on no temporary can be made or put in place. Waits for a rename
+/// in progress. For the command, when it is told to stop.
 pub fn abandon() {
     let mut state = state();
     state.abandoned = true;
-    let entries = std::mem::take(&mut state.entries);
+    let mut entries = std::mem::take(&mut state.entries);
+    entries.sort_by_key(|e| std::cmp::Reverse(e.id));
     for entry in &entries {
         remove(entry);
     }
@@ -213,15 +246,24 @@ pub fn abandon() {
 
 #[cfg(test)]
 mod tests {
-    use super::Temporary;
+    use std::ffi::OsStr;
+    use std::sync::Arc;
+
+    use super::{Role, Temporary};
+    use crate::emit::target::dir::{Dir, Identity};
 
     #[test]
     fn a_temporary_whose_name_was_taken_is_not_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t");
-        let (made, ()) =
-            Temporary::make(|| std::fs::create_dir(&path).map(|()| (path.clone(), ()))).unwrap();
+        let around = Arc::new(Dir::open(dir.path()).unwrap());
+        let (made, ()) = Temporary::make(&around, Role::Staging, |around| {
+            around.make_dir(OsStr::new("t"), 0o700)?;
+            let identity = around.open_dir(OsStr::new("t"))?.identity()?;
+            Ok(("t".into(), identity, ()))
+        })
+        .unwrap();
         // made while podlift's exists, so it cannot reuse its inode
+        let path = dir.path().join("t");
         let theirs = dir.path().join("theirs");
         std::fs::create_dir(&theirs).unwrap();
         std::fs::write(theirs.join("theirs"), "x").unwrap();
@@ -234,21 +276,22 @@ mod tests {
     #[test]
     fn a_committed_temporary_stays_and_a_failed_one_goes() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t");
-        let (made, ()) =
-            Temporary::make(|| std::fs::write(&path, "x").map(|()| (path.clone(), ()))).unwrap();
-        let target = dir.path().join("out");
-        made.commit(|p| std::fs::rename(p, &target))
+        let around = Arc::new(Dir::open(dir.path()).unwrap());
+        let create = |around: &Dir| {
+            let file = around.create_file(OsStr::new("t"), 0o600)?;
+            Ok(("t".into(), Identity::of_metadata(&file.metadata()?), ()))
+        };
+        let (made, ()) = Temporary::make(&around, Role::File, create).unwrap();
+        made.commit(|around, name| around.rename(name, around, OsStr::new("out")))
             .unwrap()
             .unwrap();
-        assert!(target.exists());
-        let (made, ()) =
-            Temporary::make(|| std::fs::write(&path, "x").map(|()| (path.clone(), ()))).unwrap();
+        assert!(dir.path().join("out").exists());
+        let (made, ()) = Temporary::make(&around, Role::File, create).unwrap();
         let failed = made
-            .commit(|_| Err::<(), _>("refused"))
+            .commit(|_, _| Err::<(), _>("refused"))
             .unwrap()
             .unwrap_err();
         assert_eq!(failed, "refused");
-        assert!(!path.exists());
+        assert!(!dir.path().join("t").exists());
     }
 }
