@@ -361,3 +361,13 @@ pub fn names_in(spec: &serde_json::Value, list: &str) -> Vec<String> {
             .collect()
     })
 }
+
+/// The names in a directory, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

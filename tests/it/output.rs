@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{Run, Test, fixture, helm, kubectl, repo, run_tool};
+use common::{Run, Test, entries, fixture, helm, kubectl, repo, run_tool};
 
 const SEED: &str = "examples/seed/compose.yaml";
 use common::KUBE_VERSION;
@@ -62,15 +62,6 @@ fn write_dir(file: &str, format: &str, args: &[&str]) -> (tempfile::TempDir, Pat
     (tmp, dir)
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn file_name(object: &Value) -> String {
     format!(
         "{}-{}.yaml",
@@ -98,7 +89,7 @@ fn directory_holds_one_file_per_object_equal_to_the_stream() {
             let mut expected: Vec<String> = objects.iter().map(file_name).collect();
             expected.push(".podlift-files".to_string());
             expected.sort();
-            assert_eq!(files_in(&dir), expected, "{file} {args:?}");
+            assert_eq!(entries(&dir), expected, "{file} {args:?}");
             // In stream order, `---` and each file's bytes are the stream itself.
             let mut rebuilt = String::new();
             for object in &objects {
@@ -133,18 +124,14 @@ fn directory_is_not_overwritten_without_force() {
         .args(["convert", "-f", SEED, "-o", &dir_arg, "--force"])
         .success();
     assert_eq!(
-        files_in(&dir),
+        entries(&dir),
         [
             ".podlift-files",
             "deployment-seed.yaml",
             "networkpolicy-seed.yaml"
         ]
     );
-    assert_eq!(
-        files_in(tmp.path()),
-        ["out"],
-        "no staging directory is left"
-    );
+    assert_eq!(entries(tmp.path()), ["out"], "no staging directory is left");
 }
 
 #[test]
@@ -160,20 +147,20 @@ fn broken_input_writes_nothing() {
             .current_dir(tmp.path())
             .args(["convert", "--format", format, "-o", "out"])
             .failure(1);
-        assert_eq!(files_in(tmp.path()), ["compose.yaml"], "{format}");
+        assert_eq!(entries(tmp.path()), ["compose.yaml"], "{format}");
     }
     // With --force, podlift's earlier output stays as it was on error.
     Test::new()
         .args(["convert", "-f", SEED, "-o"])
         .args([tmp.path().join("out").to_string_lossy()])
         .success();
-    let before = files_in(&tmp.path().join("out"));
+    let before = entries(&tmp.path().join("out"));
     Test::new()
         .current_dir(tmp.path())
         .args(["convert", "-o", "out", "--force"])
         .failure(1);
-    assert_eq!(files_in(tmp.path()), ["compose.yaml", "out"]);
-    assert_eq!(files_in(&tmp.path().join("out")), before);
+    assert_eq!(entries(tmp.path()), ["compose.yaml", "out"]);
+    assert_eq!(entries(&tmp.path().join("out")), before);
 }
 
 #[test]
@@ -704,7 +691,7 @@ fn helm_chart_names_project_and_values() {
     ] {
         assert!(notes.contains(expected), "{expected}:\n{notes}");
     }
-    for template in files_in(&dir.join("templates")) {
+    for template in entries(&dir.join("templates")) {
         let text = std::fs::read_to_string(dir.join("templates").join(&template)).unwrap();
         assert!(!text.contains("namespace:"), "{template} names a namespace");
     }

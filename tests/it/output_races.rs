@@ -5,20 +5,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{compose_dir, converting, skip};
+use crate::common::{compose_dir, converting, entries, skip};
 use crate::generate::{Variant, compose};
 
 /// A compose file with one warning (`--strict` withholds its output).
 const WARNED: &str = "services:\n  web:\n    image: nginx\n    network_mode: host\n";
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Fails on main 124e245: `new/sub/` stayed after the output was withheld
 /// (exit 1). A directory that existed before stays.
@@ -30,8 +21,8 @@ fn a_withheld_output_leaves_no_directory_podlift_made() {
         let run = converting(dir.path(), &["--strict", "-o", output]).failure(1);
         assert!(run.stderr.contains("network-mode-host"), "{}", run.stderr);
     }
-    assert_eq!(names(dir.path()), ["compose.yaml", "kept"]);
-    assert_eq!(names(&dir.path().join("kept")), Vec::<String>::new());
+    assert_eq!(entries(dir.path()), ["compose.yaml", "kept"]);
+    assert_eq!(entries(&dir.path().join("kept")), Vec::<String>::new());
 }
 
 /// `sh -c SCRIPT` in a mount namespace of its own (root only), with
@@ -73,7 +64,7 @@ fn a_mount_point_as_output_directory_is_refused_with_what_to_do() {
     assert!(stdout.contains("exit 2"), "{stdout}{stderr}");
     assert!(stderr.contains("is a mount point"), "{stderr}");
     assert!(stderr.contains("/out/manifests`"), "{stderr}");
-    assert_eq!(names(dir.path()), ["compose.yaml", "out"]);
+    assert_eq!(entries(dir.path()), ["compose.yaml", "out"]);
 }
 
 /// A full file system (a 256 KiB tmpfs): the run fails saying so, and

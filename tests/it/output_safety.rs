@@ -8,20 +8,11 @@ use crate::common;
 
 use std::path::Path;
 
-use common::{Run, Test};
+use common::{Run, Test, entries};
 
 /// A compose file with a warning, so conversion diagnostics would show.
 const COMPOSE: &str =
     "services:\n  app:\n    image: app\n    restart: always\n  db:\n    image: db\n";
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// A refusal: exit 2, one line naming the problem, no conversion diagnostics.
 fn refused(run: &Run, expected: &str) {
@@ -57,7 +48,7 @@ fn the_working_directory_and_its_parents_are_refused() {
             .failure(2);
         refused(&run, why);
         assert_eq!(
-            files_in(&project),
+            entries(&project),
             [".git", "README", "compose.yaml"],
             "{output}"
         );
@@ -94,9 +85,9 @@ fn home_git_and_input_directories_are_refused() {
             .failure(2);
         refused(&run, why);
     }
-    assert_eq!(files_in(&repo_dir), [".git"]);
-    assert_eq!(files_in(&inputs), ["compose.yaml"]);
-    assert!(files_in(&home).is_empty());
+    assert_eq!(entries(&repo_dir), [".git"]);
+    assert_eq!(entries(&inputs), ["compose.yaml"]);
+    assert!(entries(&home).is_empty());
 }
 
 /// Fails on the old main: `--force` emptied a directory of files podlift
@@ -112,7 +103,7 @@ fn force_never_removes_a_file_podlift_did_not_write() {
         .args(["convert", "-o", "out", "--force"])
         .failure(2);
     refused(&run, "podlift did not write it");
-    assert_eq!(files_in(&out), ["notes.txt"]);
+    assert_eq!(entries(&out), ["notes.txt"]);
 
     // podlift's own output plus one foreign file: still refused, all kept.
     std::fs::remove_file(out.join("notes.txt")).unwrap();
@@ -127,7 +118,7 @@ fn force_never_removes_a_file_podlift_did_not_write() {
         .failure(2);
     refused(&run, "holds files podlift did not write (`notes.txt`)");
     assert_eq!(
-        files_in(&out),
+        entries(&out),
         [
             ".podlift-files",
             "deployment-p.yaml",
@@ -145,7 +136,7 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
         .args(["convert", "-p", "p", "-o", "out"])
         .success();
     assert_eq!(
-        files_in(&dir.path().join("out")),
+        entries(&dir.path().join("out")),
         [
             ".podlift-files",
             "deployment-p.yaml",
@@ -168,14 +159,14 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
         .args(["convert", "-p", "p", "-o", "out", "--force"])
         .success();
     assert_eq!(
-        files_in(&dir.path().join("out")),
+        entries(&dir.path().join("out")),
         [
             ".podlift-files",
             "deployment-p.yaml",
             "networkpolicy-p.yaml"
         ]
     );
-    assert_eq!(files_in(dir.path()), ["compose.yaml", "out"]);
+    assert_eq!(entries(dir.path()), ["compose.yaml", "out"]);
     // A Helm chart (with subdirectories) replaces it too, and back.
     for format in ["helm", "yaml"] {
         Test::new()
@@ -184,10 +175,10 @@ fn force_replaces_podlift_output_and_drops_its_stale_files() {
                 "convert", "-p", "p", "--format", format, "-o", "out", "--force",
             ])
             .success();
-        assert_eq!(files_in(dir.path()), ["compose.yaml", "out"]);
+        assert_eq!(entries(dir.path()), ["compose.yaml", "out"]);
     }
     assert_eq!(
-        files_in(&dir.path().join("out")),
+        entries(&dir.path().join("out")),
         [
             ".podlift-files",
             "deployment-p.yaml",
@@ -223,7 +214,7 @@ fn a_yaml_or_json_name_writes_one_file() {
         assert_eq!(&std::fs::read_to_string(&path).unwrap(), expected, "{name}");
     }
     assert_eq!(
-        files_in(dir.path()),
+        entries(dir.path()),
         ["compose.yaml", "k8s.json", "k8s.yaml", "k8s.yml"],
         "no temporary file is left"
     );
@@ -366,7 +357,7 @@ fn a_directory_holding_an_included_file_is_refused() {
         .failure(2);
     refused(&run, "holds the input file");
     assert_eq!(
-        files_in(&dir.path().join("shared")),
+        entries(&dir.path().join("shared")),
         [".podlift-files", "db.yaml"]
     );
 }
@@ -476,7 +467,7 @@ fn a_link_at_the_output_directory_is_refused_not_followed() {
         .args(["convert", "-p", "other", "-o"])
         .args([foreign.to_str().unwrap()])
         .success();
-    let before = files_in(&foreign);
+    let before = entries(&foreign);
     std::os::unix::fs::symlink(&foreign, dir.path().join("out")).unwrap();
     for format in ["yaml", "kustomize", "helm"] {
         let run = Test::new()
@@ -486,7 +477,7 @@ fn a_link_at_the_output_directory_is_refused_not_followed() {
             ])
             .failure(2);
         refused(&run, "is a symbolic link");
-        assert_eq!(files_in(&foreign), before, "{format}");
+        assert_eq!(entries(&foreign), before, "{format}");
         assert!(
             std::fs::symlink_metadata(dir.path().join("out"))
                 .unwrap()
@@ -529,7 +520,7 @@ fn links_inside_the_output_directory_are_never_followed() {
     std::os::unix::fs::symlink(outside.path(), out.join("templates")).unwrap();
     let run = convert("helm");
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert_eq!(files_in(outside.path()), ["victim.yaml"]);
+    assert_eq!(entries(outside.path()), ["victim.yaml"]);
     // The manifest itself a link.
     std::fs::remove_dir_all(&out).unwrap();
     assert_eq!(convert("kustomize").code, 0);
@@ -628,7 +619,7 @@ fn a_directory_holding_an_env_file_or_label_file_is_refused() {
             run.stderr
         );
         assert_eq!(
-            files_in(&dir.path().join("shared")),
+            entries(&dir.path().join("shared")),
             [".podlift-files", file]
         );
     }
@@ -675,7 +666,7 @@ fn a_directory_holding_a_bind_config_or_secret_file_is_refused() {
         // (a bind-mounted directory's first file, whichever it lists first)
         assert!(run.stderr.contains("shared/"), "{service}: {}", run.stderr);
         assert_eq!(
-            files_in(&dir.path().join("shared")),
+            entries(&dir.path().join("shared")),
             [".podlift-files", file],
             "{service}"
         );
