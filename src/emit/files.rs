@@ -406,7 +406,9 @@ pub(super) fn write_directory<E: From<EmitError>>(
         let (created, handle) = around.make_random_dir(&base, "", 0o777)?;
         let identity = handle.identity()?;
         let default = handle.permissions()?;
-        handle.set_permissions(masked(&default, 0o700))?;
+        // Closed to others, but a setgid bit (a shared directory's, which
+        // `mkdir` passed on) stays: the files made in it take its group.
+        handle.set_permissions(masked(&default, 0o2700))?;
         // What was opened must be the empty directory podlift just made,
         // not one swapped in between `mkdir` and the open.
         if !identity.is_dir() || !owned(&handle) || !handle.is_empty()? {
@@ -744,6 +746,8 @@ mod tests {
         std::fs::create_dir(&staging).unwrap();
         let previous = Previous {
             files: vec!["a/x.yaml".into()],
+            listed: true,
+            directories: Vec::new(),
         };
         let around = Dir::open(dir.path()).unwrap();
         let staged = identity(&staging);
@@ -753,7 +757,13 @@ mod tests {
             dir: &out,
         };
         let checked = Some(identity(&out));
-        crate::emit::target::swap::swap(&around, &moved, &previous, (checked, staged)).unwrap();
+        // the link stays in the old output, which is said, not hidden
+        let error = crate::emit::target::swap::swap(&around, &moved, &previous, (checked, staged))
+            .unwrap_err();
+        assert!(
+            error.message().contains("what is left of it is in"),
+            "{error:?}"
+        );
         assert_eq!(
             std::fs::read_to_string(foreign.join("x.yaml")).unwrap(),
             "mine"

@@ -335,6 +335,12 @@ pub struct Previous {
     /// Files listed in its manifest (relative paths); empty when the
     /// directory is absent or empty.
     pub files: Vec<PathBuf>,
+    /// Whether it is podlift's output (it holds the manifest): it is moved
+    /// aside and its listed files removed, even when none of them is left.
+    pub listed: bool,
+    /// Its directories (relative; real ones, each holding listed files
+    /// when checked): removed, deepest first, when emptied.
+    pub directories: Vec<PathBuf>,
 }
 
 /// Checks an output directory: absent or empty is fine; otherwise it must
@@ -409,7 +415,15 @@ pub fn check_directory(path: &Path, output: &str, force: bool) -> Result<Previou
         .map(|(p, _)| p)
         .collect();
     let files = listed.into_iter().filter(|f| seen.contains(f)).collect();
-    Ok(Previous { files })
+    let directories = entries
+        .into_iter()
+        .filter_map(|(path, is_dir)| is_dir.then_some(path))
+        .collect();
+    Ok(Previous {
+        files,
+        listed: true,
+        directories,
+    })
 }
 
 /// Every entry below `dir`, relative, with whether it is a directory

@@ -85,7 +85,7 @@ pub(crate) fn swap(
             EmitError::io(format!("cannot replace `{}`: {e}", dir.display()))
         }
     };
-    if previous.files.is_empty() {
+    if !previous.listed {
         // `dir` was absent or empty when checked: the staging directory
         // takes the name only if it is still absent or empty (the kernel
         // checks, atomically). Another run that wrote it meanwhile wins
@@ -126,10 +126,35 @@ pub(crate) fn swap(
         return Err(replace(&e));
     }
     if let Ok(aside) = around.open_dir(&old) {
-        remove_listed(&aside, &previous.files);
+        writable(&aside);
+        remove_listed(&aside, &previous.files, &previous.directories);
     }
-    let _ = around.remove_dir(&old);
-    placed(around, name, staged, dir)
+    let removed = around.remove_dir(&old);
+    placed(around, name, staged, dir)?;
+    // Something put in the old output meanwhile stays, but not unsaid in a
+    // hidden directory.
+    removed.map_err(|e| {
+        EmitError::io(format!(
+            "`{}` holds the new output, but the old one could not be removed whole ({e}): what is left of it is in `{}`; look at it, then remove it",
+            dir.display(),
+            around.shown(&old).display()
+        ))
+    })
+}
+
+/// Lets its owner remove what `dir` holds: podlift's old output that the
+/// user made read-only (`chmod -R a-w`) is still removed, not left aside.
+fn writable(dir: &Dir) {
+    #[cfg(unix)]
+    if let Ok(permissions) = dir.permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = permissions.mode();
+        if mode & 0o700 != 0o700 {
+            let _ = dir.set_permissions(std::fs::Permissions::from_mode(mode | 0o700));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 /// Checks that `name` holds the directory podlift staged.
@@ -147,8 +172,11 @@ fn placed(around: &Dir, name: &OsStr, staged: Identity, dir: &Path) -> Result<()
 /// Removes `files` (and the manifest) from `old`, each reached through
 /// directories opened without following a link, then their directories,
 /// deepest first, when empty.
-fn remove_listed(old: &Dir, files: &[PathBuf]) {
+fn remove_listed(old: &Dir, files: &[PathBuf], walked: &[PathBuf]) {
     let mut directories = std::collections::BTreeSet::new();
+    for directory in walked {
+        directories.insert(directory.iter().collect::<Vec<&OsStr>>());
+    }
     for file in files
         .iter()
         .map(PathBuf::as_path)
@@ -182,7 +210,10 @@ fn within(root: &Dir, dirs: &[&OsStr], act: impl FnOnce(&Dir)) {
     let mut inner: Option<Dir> = None;
     for part in dirs {
         match inner.as_ref().unwrap_or(root).open_dir(part) {
-            Ok(opened) => inner = Some(opened),
+            Ok(opened) => {
+                writable(&opened);
+                inner = Some(opened);
+            }
             Err(_) => return,
         }
     }
