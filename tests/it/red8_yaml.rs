@@ -236,3 +236,34 @@ fn one_character_mutations_of_the_corpus_read_the_same() {
     eprintln!("mutations tried: {tried}");
     assert!(bad.is_empty(), "{}", bad.join("\n\n"));
 }
+
+/// A one-line flow list of millions of items is left to granit-parser once
+/// the fast reader's event bound is passed, not buffered whole (16 MiB of
+/// `x,` buffered 8 million events: 1.6 GB and 35 s in a debug build where
+/// granit-parser alone takes 0.64 GB and 20 s). Giving up on 8 million items
+/// costs about what reading the 400,000 it may buffer costs (it was 20 times
+/// that); the fastest of three runs of each, so a busy machine does not fail it.
+#[test]
+fn a_huge_one_line_flow_list_is_not_buffered_whole() {
+    let line = |items: usize| format!("a: [{}x]\n", "x,".repeat(items));
+    let bound = line(390_000);
+    let huge = line(podlift::load::yaml::MAX_EVENTS);
+    let fastest = |text: &str| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                let events = fast_events(text).map(|e| e.len());
+                (start.elapsed(), events)
+            })
+            .min()
+            .unwrap()
+    };
+    let (at_bound, events) = fastest(&bound);
+    assert!(events.is_some(), "390,000 items take the fast path");
+    let (giving_up, events) = fastest(&huge);
+    assert!(events.is_none());
+    assert!(
+        giving_up < at_bound * 6,
+        "giving up took {giving_up:?}, reading 390,000 items {at_bound:?}"
+    );
+}

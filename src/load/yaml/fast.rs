@@ -476,6 +476,11 @@ impl<'t> Reader<'t> {
                 };
                 i = self.skip_spaces(token.range.end, eol);
                 self.scalar(token);
+                // One line may hold millions of items: the bound on what is
+                // buffered holds within a line too.
+                if self.events.len() > MAX_FAST_EVENTS {
+                    return None;
+                }
                 match self.byte(i) {
                     Some(b']') if i < eol => {}
                     Some(b',') if i < eol => i = self.skip_spaces(i + 1, eol),
