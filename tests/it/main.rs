@@ -61,6 +61,7 @@ mod private_files;
 mod process_keys;
 mod properties;
 mod red8_output;
+mod red8_yaml;
 mod red_config;
 mod red_output;
 mod refuse;

@@ -24,8 +24,9 @@ const MAX_FAST_DEPTH: usize = 40;
 /// The most events this reader buffers; a larger document goes to
 /// granit-parser, which does not buffer.
 const MAX_FAST_EVENTS: usize = 400_000;
-/// The longest key this reader takes (YAML bounds a key written without `?`
-/// at 1,024 characters; longer ones go to granit-parser and its message).
+/// The most bytes this reader takes from a key's start to its `:` (YAML
+/// bounds a key written without `?` at 1,024 characters, counted to the `:`;
+/// longer ones go to granit-parser and its message).
 const MAX_KEY_BYTES: usize = 1_000;
 
 /// Events with the bytes of the text each covers.
@@ -320,7 +321,9 @@ impl<'t> Reader<'t> {
     /// A mapping entry whose key is `key`, in the mapping at column `col`.
     fn entry(&mut self, key: Token<'t>, col: usize, eol: usize) -> Option<()> {
         let colon = key.colon?;
-        if key.range.len() > MAX_KEY_BYTES {
+        // granit-parser bounds the distance from the key's start to its `:`
+        // (spaces before the `:` count), not the key alone.
+        if colon - key.range.start > MAX_KEY_BYTES {
             return None;
         }
         self.scalar(key);
@@ -473,6 +476,11 @@ impl<'t> Reader<'t> {
                 };
                 i = self.skip_spaces(token.range.end, eol);
                 self.scalar(token);
+                // One line may hold millions of items: the bound on what is
+                // buffered holds within a line too.
+                if self.events.len() > MAX_FAST_EVENTS {
+                    return None;
+                }
                 match self.byte(i) {
                     Some(b']') if i < eol => {}
                     Some(b',') if i < eol => i = self.skip_spaces(i + 1, eol),
