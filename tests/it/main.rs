@@ -60,6 +60,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod red8_config;
 mod red_config;
 mod red_output;
 mod refuse;
