@@ -140,3 +140,36 @@ fn plain_dates_and_special_floats_as_mapping_keys_are_refused() {
         assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
     }
 }
+
+#[test]
+fn extra_hosts_with_several_addresses_per_name_are_taken_as_compose_takes_them() {
+    // compose 2.40.3 prints `h4=1.2.3.4`, `h4=5.6.7.8`, `h5=::1`, `h5=::2`,
+    // `m3=1.2.3.4`, `m3=5.6.7.8`; podlift r8 refused both spellings
+    // (`extra-host-invalid`)
+    let dir = compose_dir(
+        "services:
+  a:
+    image: nginx
+    extra_hosts: [\"h4=1.2.3.4,5.6.7.8\", \"h5=[::1],[::2]\"]
+  b:
+    image: nginx
+    extra_hosts: {m3: [1.2.3.4, 5.6.7.8]}
+",
+    );
+    let out = Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .success()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        json["services"]["a"]["extra_hosts"],
+        serde_json::json!(["h4=1.2.3.4", "h4=5.6.7.8", "h5=::1", "h5=::2"]),
+        "{out}"
+    );
+    assert_eq!(
+        json["services"]["b"]["extra_hosts"],
+        serde_json::json!(["m3=1.2.3.4", "m3=5.6.7.8"]),
+        "{out}"
+    );
+}
