@@ -61,6 +61,11 @@ pub(crate) enum Shape {
     /// A free-form mapping whose keys compose matches with `^.+$`: none
     /// empty or holding a line break (`driver_opts`, `logging.options`).
     Options,
+    /// A string, or a list of strings, that the model reads as text and
+    /// refuses numbers and booleans in itself (`hostname`, `command`):
+    /// here only a plain `.inf`/`.nan`, which the model's reader sees as
+    /// text, is refused (compose: `services.a.hostname must be a string`).
+    ModelText,
 }
 
 /// A mapping with a closed set of keys.
@@ -218,6 +223,14 @@ impl Checker<'_> {
                     }
                 }
             }
+            (Shape::ModelText, Value::Seq(items)) => {
+                for item in items {
+                    if self.plain_float(item) {
+                        self.not_text(&format!("{key} item"), item);
+                    }
+                }
+            }
+            (Shape::ModelText, _) if self.plain_float(node) => self.not_text(key, node),
             (Shape::Unique(inner), value) => {
                 if let Value::Seq(items) = value {
                     self.unique(key, items);
@@ -231,6 +244,7 @@ impl Checker<'_> {
                 | Shape::Texts
                 | Shape::ListOrMap
                 | Shape::Options
+                | Shape::ModelText
                 | Shape::Ids,
                 _,
             ) => {}
@@ -266,6 +280,13 @@ impl Checker<'_> {
         }
     }
 
+    /// Whether `node` is a plain `.inf`, `-.Inf` or `.nan`: a float to
+    /// compose, a string to podlift's reader.
+    fn plain_float(&self, node: &Node) -> bool {
+        matches!(&node.value, Value::String(text)
+            if plain::special_float(text) && self.written_plain(node.span, text))
+    }
+
     /// Whether the string `text` at `span` is written as a plain scalar
     /// with no tag (`!!str 2001-12-14` is text to compose): the source
     /// holds it unquoted, and the word before it is no tag.
@@ -276,12 +297,26 @@ impl Checker<'_> {
         let Some(file) = self.sources.get(span.file) else {
             return false;
         };
-        let before = file.text.get(..span.start).unwrap_or_default().trim_end();
-        let word = before
-            .rsplit(|c: char| c.is_whitespace() || matches!(c, '[' | '{' | ','))
-            .next()
-            .unwrap_or_default();
-        !word.starts_with('!')
+        let mut before = file.text.get(..span.start).unwrap_or_default().trim_end();
+        // the properties before a scalar: an anchor and a tag, either first
+        // (`!!str &a 2001-12-14` is text as `&a !!str 2001-12-14` is)
+        for _ in 0..2 {
+            let word = before
+                .rsplit(|c: char| c.is_whitespace() || matches!(c, '[' | '{' | ','))
+                .next()
+                .unwrap_or_default();
+            if word.starts_with('!') {
+                return false;
+            }
+            if !word.starts_with('&') {
+                break;
+            }
+            before = before
+                .get(..before.len().saturating_sub(word.len()))
+                .unwrap_or_default()
+                .trim_end();
+        }
+        true
     }
 
     /// "`what` must be a string": compose's schema refuses the value.
@@ -393,6 +428,13 @@ impl Checker<'_> {
                     let found = match &key.value {
                         Value::Number(text) => Some(("a number", text.clone())),
                         Value::Bool(flag) => Some(("a boolean", flag.to_string())),
+                        // a plain `.inf` or date is a float or a time to
+                        // compose (`non-string key in …: +Inf`)
+                        Value::String(_) => match self.not_text_scalar(key) {
+                            Some(NotText::Scalar(text)) => Some(("a number", text)),
+                            Some(NotText::Date(text)) => Some(("a date", text)),
+                            None => None,
+                        },
                         _ => None,
                     };
                     if let Some((kind, text)) = found

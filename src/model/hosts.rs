@@ -46,47 +46,63 @@ pub(crate) fn read_links(node: &Node, reader: &mut Reader<'_>) -> Vec<Link> {
 }
 
 pub(crate) fn read_extra_hosts(node: &Node, reader: &mut Reader<'_>) -> Vec<ExtraHost> {
-    reader
-        .list_or_map(node, "extra_hosts", "=")
-        .into_iter()
-        .filter_map(|entry| {
-            // `name=ip`, `name:ip`; an IPv6 address may itself contain `:`.
-            let (name, address) = entry
-                .value
-                .split_once('=')
-                .or_else(|| entry.value.split_once(':'))?;
-            let bare = address
-                .strip_prefix('[')
-                .and_then(|a| a.strip_suffix(']'))
-                .unwrap_or(address);
-            let written = format!("{name}={bare}");
-            let address = address.trim().trim_start_matches('[').trim_end_matches(']');
-            let name = Located::new(name.trim().to_string(), entry.span);
-            if address == "host-gateway" {
-                return Some(ExtraHost {
-                    name,
-                    address: None,
-                    written,
-                });
+    let mut hosts = Vec::new();
+    for entry in reader.list_or_map(node, "extra_hosts", "=") {
+        // `name=ip`, `name:ip`; an IPv6 address may itself contain `:`.
+        let Some((name, addresses)) = entry
+            .value
+            .split_once('=')
+            .or_else(|| entry.value.split_once(':'))
+        else {
+            continue;
+        };
+        // `name=ip1,ip2` (and a mapping to a list) gives the name each
+        // address, as compose prints it: `name=ip1`, `name=ip2`.
+        for address in addresses.split(',') {
+            if let Some(host) = extra_host(name, address, &entry, reader) {
+                hosts.push(host);
             }
-            match address.parse::<IpAddr>() {
-                Ok(ip) => Some(ExtraHost {
-                    name,
-                    address: Some(ip),
-                    written,
-                }),
-                Err(_) => {
-                    reader.diagnostics.push(
-                        Diagnostic::error(
-                            Code::ExtraHostInvalid,
-                            format!("`{}` in `extra_hosts` has no valid address", entry.value),
-                        )
-                        .at(entry.span)
-                        .help("write `name=address`, e.g. `db.local=169.254.253.2`"),
-                    );
-                    None
-                }
-            }
-        })
-        .collect()
+        }
+    }
+    hosts
+}
+
+fn extra_host(
+    name: &str,
+    address: &str,
+    entry: &Located<String>,
+    reader: &mut Reader<'_>,
+) -> Option<ExtraHost> {
+    let bare = address
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(address);
+    let written = format!("{name}={bare}");
+    let address = address.trim().trim_start_matches('[').trim_end_matches(']');
+    let name = Located::new(name.trim().to_string(), entry.span);
+    if address == "host-gateway" {
+        return Some(ExtraHost {
+            name,
+            address: None,
+            written,
+        });
+    }
+    match address.parse::<IpAddr>() {
+        Ok(ip) => Some(ExtraHost {
+            name,
+            address: Some(ip),
+            written,
+        }),
+        Err(_) => {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    Code::ExtraHostInvalid,
+                    format!("`{}` in `extra_hosts` has no valid address", entry.value),
+                )
+                .at(entry.span)
+                .help("write `name=address`, e.g. `db.local=169.254.253.2`"),
+            );
+            None
+        }
+    }
 }
