@@ -29,8 +29,7 @@ mod service;
 mod volume;
 mod wait;
 mod workload;
-
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::net::IpAddr;
 
 pub use object::{Object, RenderedObject, Workload};

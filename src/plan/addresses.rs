@@ -1,7 +1,8 @@
 //! The address plan: which preset addresses go on loopback and which service
 //! each belongs to (a `network_mode: service:X` service shares X's).
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};

@@ -16,7 +16,8 @@
 //! with, so a service added or moved in the file moves no other. One note
 //! explains every Pod beyond the first.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;

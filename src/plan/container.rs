@@ -1,6 +1,5 @@
 //! Per-container settings: environment, ports, probes, mounts, security, resources.
-
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -389,11 +388,8 @@ pub(crate) fn plan_containers(
 /// Services a dependent waits on with `service_healthy`: only they get a
 /// start gate (`startupProbe`); compose never kills a container for a
 /// failing health check, and a plain `depends_on` waits for nothing.
-fn gated_services<'a>(
-    project: &'a Project,
-    diagnostics: &mut Diagnostics,
-) -> std::collections::HashSet<&'a str> {
-    let gated: std::collections::HashSet<&str> = project
+fn gated_services<'a>(project: &'a Project, diagnostics: &mut Diagnostics) -> HashSet<&'a str> {
+    let gated: HashSet<&str> = project
         .services
         .iter()
         .flat_map(|s| &s.depends_on)

@@ -4,8 +4,7 @@
 //! a service keeps its container's name whichever Pod it lands in). Each
 //! Pod then takes its part by [`ServiceId`] and is planned by
 //! [`crate::plan::pod::plan`].
-
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::net::IpAddr;
 
 use crate::diagnostic::Diagnostics;

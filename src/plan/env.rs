@@ -5,7 +5,8 @@
 //! a Deployment (the default `view` role) reads its `env`; a Secret can be
 //! kept from them.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::credential::{Credential, credential};

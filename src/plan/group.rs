@@ -6,7 +6,8 @@
 //! ([`auto::groups`]). A group names its services by [`ServiceId`], says
 //! why it exists, and carries its workload's name.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 use crate::model::Project;
 use crate::model::service::Service;

@@ -1,6 +1,6 @@
 //! Kubernetes names: DNS-1123 labels for objects and containers, subdomains for hosts.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Longest DNS-1123 label.
 pub const MAX_LABEL: usize = 63;
@@ -263,7 +263,7 @@ fn first_free(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use foldhash::{HashSet, HashSetExt};
 
     use super::{MAX_LABEL, Taken, dns_label, is_host_name, is_service_name};
 

@@ -7,7 +7,8 @@
 //! shared network namespace separates nothing: a note says what compose
 //! kept apart.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Project;

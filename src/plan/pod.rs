@@ -7,8 +7,7 @@
 //! Here run the checks each Pod needs for itself (ports, replicas, network
 //! privilege, pod-wide values, process settings), and its loopback init is
 //! made.
-
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 

@@ -1,11 +1,10 @@
 //! The Services of published ports: one per compose service that publishes.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::{self, Project};
 use crate::plan::{ContainerPlan, PodPlan, ServiceType};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// A Kubernetes Service for one compose service's published ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! Claims that several Pods mount (`--strategy split`, or `auto` when it
 //! makes several Pods).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::PodPlan;
 use super::storage::VolumeSource;

@@ -13,7 +13,8 @@
 //! once the target is healthy. Inside one Pod, start order stays as it was
 //! (`order.rs`: native sidecars and init containers).
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};

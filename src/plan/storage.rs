@@ -1,7 +1,8 @@
 //! Storage plan: Pod volumes, their mounts, and the ConfigMaps, Secrets and
 //! claims behind them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::service::Service;

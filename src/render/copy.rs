@@ -4,6 +4,7 @@
 //! services wrote into a claim, or into an `emptyDir` before the Pod's
 //! sandbox restarted).
 
+use foldhash::{HashSet, HashSetExt};
 use std::fmt::Write as _;
 
 use k8s_openapi::api::core::v1::{Capabilities, Container, SecurityContext, VolumeMount};
@@ -48,7 +49,7 @@ pub(crate) fn copy_container(plan: &PodPlan) -> Option<Container> {
         });
     }
     // One Pod volume may feed two seeds: mount it once.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     mounts.retain(|m| seen.insert(m.name.clone()));
     let (user, group) = user_of(plan);
     Some(Container {
@@ -106,7 +107,7 @@ pub(crate) fn claim_group(plan: &PodPlan) -> Option<i64> {
 /// a group only the copy needs. With any such claim, the Pod gets none; a
 /// filled claim another Pod mounts too counts as such a claim as well.
 pub(crate) fn claims(plan: &PodPlan) -> (Vec<&str>, Vec<&str>) {
-    let seeded: std::collections::HashSet<&str> = plan
+    let seeded: HashSet<&str> = plan
         .storage
         .seeds
         .iter()
@@ -155,7 +156,7 @@ pub(crate) fn closed_files(plan: &PodPlan) -> Vec<(&str, &str, u32)> {
 /// The user (and group) of the services that write the filled volumes,
 /// when they all run as the same numeric non-root user; else `nobody`.
 fn user_of(plan: &PodPlan) -> (i64, Option<i64>) {
-    let volumes: std::collections::HashSet<&str> = plan
+    let volumes: HashSet<&str> = plan
         .storage
         .seeds
         .iter()

@@ -2,8 +2,7 @@
 //! service's own image has at the mount path, once, as Docker fills a new
 //! volume on first use.
 
-use std::collections::HashSet;
-
+use foldhash::HashSet;
 use k8s_openapi::api::core::v1::{Capabilities, Container, SecurityContext, VolumeMount};
 
 use crate::plan::{ContainerPlan, CopyUp, PodPlan};

@@ -1,5 +1,6 @@
 //! The objects of the output before they are rendered, in apply order.
 
+use foldhash::{HashSet, HashSetExt};
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
@@ -201,7 +202,7 @@ pub(crate) fn plan_parts<'p>(plan: &'p PodPlan, options: &'p RenderOptions) -> V
 /// apply order.
 #[must_use]
 pub(crate) fn parts<'p>(plans: &'p [PodPlan], options: &'p RenderOptions) -> Vec<Part<'p>> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut parts: Vec<Part<'p>> = plans
         .iter()
         .flat_map(|plan| plan_parts(plan, options))

@@ -5,8 +5,7 @@
 //! checked from them one at a time (see [`crate::render::pod_security`]),
 //! never held whole.
 
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 

@@ -14,7 +14,8 @@
 //!   digit) goes into every Pod's `hostAliases`, at the peer's preset
 //!   address, which the address map then sends to its Service.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};

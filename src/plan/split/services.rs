@@ -1,7 +1,8 @@
 //! The split strategy's Services: each group's, which one answers for each
 //! preset address, and the project's address map built from them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
