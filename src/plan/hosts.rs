@@ -19,43 +19,45 @@ pub struct HostAlias {
     pub names: Vec<String>,
 }
 
-pub(crate) fn plan_host_aliases(
-    project: &Project,
-    addresses: &Addresses,
-    diagnostics: &mut Diagnostics,
-) -> Vec<HostAlias> {
-    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let mut table: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
-    let mut seen: BTreeMap<String, (IpAddr, Span)> = BTreeMap::new();
-    let mut add = |name: &str, ip: IpAddr, span: Span, diagnostics: &mut Diagnostics| {
+/// The names found so far, by address.
+#[derive(Default)]
+struct Table {
+    by_ip: BTreeMap<IpAddr, Vec<String>>,
+    seen: BTreeMap<String, (IpAddr, Span)>,
+}
+
+impl Table {
+    /// Adds `name` at `ip`. `also`: another address of a name this
+    /// service's `extra_hosts` gave (compose writes one `/etc/hosts` line per
+    /// address). Returns whether the name now resolves to `ip`.
+    fn add(
+        &mut self,
+        name: &str,
+        ip: IpAddr,
+        span: Span,
+        also: bool,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
         let lower = name.to_ascii_lowercase();
         if !names::is_host_name(&lower) {
-            // say what is wrong: the length, or the characters
-            let longest = lower.split('.').map(str::len).max().unwrap_or(0);
-            let help = if lower.len() > 253 {
-                format!(
-                    "a host name holds at most 253 characters, this one has {}; rename it if peers call it",
-                    lower.len()
-                )
-            } else if longest > names::MAX_LABEL {
-                format!(
-                    "each part of a host name (between dots) holds at most {} characters, this one has {longest}; rename it if peers call it",
-                    names::MAX_LABEL
-                )
-            } else {
-                "Kubernetes host aliases are DNS-1123 names: letters, digits, `-` and `.`; rename it if peers call it".to_string()
-            };
             diagnostics.push(
                 Diagnostic::warning(
                     Code::NameInvalid,
                     format!("`{name}` is not a valid host name in a Pod, so it will not resolve"),
                 )
                 .at(span)
-                .help(help),
+                .help(invalid_name_help(&lower)),
             );
-            return;
+            return false;
         }
-        if let Some((other, _)) = seen.get(&lower) {
+        if also {
+            let names = self.by_ip.entry(ip).or_default();
+            if !names.contains(&lower) {
+                names.push(lower);
+            }
+            return true;
+        }
+        if let Some((other, _)) = self.seen.get(&lower) {
             if *other != ip {
                 diagnostics.push(
                     Diagnostic::warning(Code::NameConflict, format!("`{name}` would resolve to both `{other}` and `{ip}`; podlift keeps `{other}`"))
@@ -63,11 +65,40 @@ pub(crate) fn plan_host_aliases(
                         .help("a name has one address in `/etc/hosts`; give one of them another name"),
                 );
             }
-            return;
+            return false;
         }
-        seen.insert(lower.clone(), (ip, span));
-        table.entry(ip).or_default().push(lower);
-    };
+        self.seen.insert(lower.clone(), (ip, span));
+        self.by_ip.entry(ip).or_default().push(lower);
+        true
+    }
+}
+
+/// What is wrong with a name that is no host name: the length, or the
+/// characters.
+fn invalid_name_help(lower: &str) -> String {
+    let longest = lower.split('.').map(str::len).max().unwrap_or(0);
+    if lower.len() > 253 {
+        format!(
+            "a host name holds at most 253 characters, this one has {}; rename it if peers call it",
+            lower.len()
+        )
+    } else if longest > names::MAX_LABEL {
+        format!(
+            "each part of a host name (between dots) holds at most {} characters, this one has {longest}; rename it if peers call it",
+            names::MAX_LABEL
+        )
+    } else {
+        "Kubernetes host aliases are DNS-1123 names: letters, digits, `-` and `.`; rename it if peers call it".to_string()
+    }
+}
+
+pub(crate) fn plan_host_aliases(
+    project: &Project,
+    addresses: &Addresses,
+    diagnostics: &mut Diagnostics,
+) -> Vec<HostAlias> {
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let mut table = Table::default();
     for service in &project.services {
         let ip = addresses.primary(&service.name.value).unwrap_or(loopback);
         let mut names: Vec<&Located<String>> = vec![&service.name];
@@ -77,18 +108,26 @@ pub(crate) fn plan_host_aliases(
             names.extend(network.aliases.iter());
         }
         for name in names {
-            add(&name.value, ip, name.span, diagnostics);
+            table.add(&name.value, ip, name.span, false, diagnostics);
         }
     }
     for service in &project.services {
         for link in &service.links {
             let Some(alias) = &link.alias else { continue };
             let ip = addresses.primary(&link.service.value).unwrap_or(loopback);
-            add(alias, ip, link.service.span, diagnostics);
+            table.add(alias, ip, link.service.span, false, diagnostics);
         }
+        // names this service's `extra_hosts` made resolve, lowercase
+        let mut own: Vec<String> = Vec::new();
         for host in &service.extra_hosts {
             match host.address {
-                Some(ip) => add(&host.name.value, ip, host.name.span, diagnostics),
+                Some(ip) => {
+                    let lower = host.name.value.to_ascii_lowercase();
+                    let also = own.contains(&lower);
+                    if table.add(&host.name.value, ip, host.name.span, also, diagnostics) && !also {
+                        own.push(lower);
+                    }
+                }
                 None => diagnostics.push(
                     Diagnostic::warning(
                         Code::ExtraHostGateway,
@@ -104,6 +143,7 @@ pub(crate) fn plan_host_aliases(
         }
     }
     table
+        .by_ip
         .into_iter()
         .map(|(ip, names)| HostAlias { ip, names })
         .collect()

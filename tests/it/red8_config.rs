@@ -173,3 +173,48 @@ fn extra_hosts_with_several_addresses_per_name_are_taken_as_compose_takes_them()
         "{out}"
     );
 }
+
+#[test]
+fn several_addresses_of_one_extra_host_are_each_a_host_alias_in_every_strategy() {
+    // docker writes one `/etc/hosts` line per address; podlift kept the first
+    // address and warned `name-conflict` (one Pod), or dropped the others
+    // silently (split)
+    let dir = compose_dir(
+        "services:
+  a:
+    image: nginx
+    extra_hosts: [\"h=10.0.0.1,10.0.0.2\", \"H=10.0.0.3\"]
+  b:
+    image: nginx
+",
+    );
+    for strategy in ["pod", "split"] {
+        let run = Test::new()
+            .args(["convert", "--strategy", strategy])
+            .current_dir(dir.path())
+            .success();
+        assert!(
+            !run.stderr.contains("name-conflict"),
+            "{strategy}: {}",
+            run.stderr
+        );
+        let objects = crate::common::objects_in(&run.stdout);
+        let aliases: Vec<(String, Vec<String>)> = objects
+            .iter()
+            .filter_map(|o| o["spec"]["template"]["spec"]["hostAliases"].as_array())
+            .flatten()
+            .filter(|a| a["hostnames"].as_array().unwrap().iter().any(|n| n == "h"))
+            .map(|a| {
+                let names = a["hostnames"].as_array().unwrap();
+                let names = names.iter().map(|n| n.as_str().unwrap().to_string());
+                (a["ip"].as_str().unwrap().to_string(), names.collect())
+            })
+            .collect();
+        let ips: Vec<&str> = aliases.iter().map(|(ip, _)| ip.as_str()).collect();
+        assert_eq!(
+            ips,
+            ["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+            "{strategy}: {aliases:?}"
+        );
+    }
+}

@@ -96,6 +96,14 @@ struct Table {
 }
 
 impl Table {
+    /// Another address of a name already in the table.
+    fn also(&mut self, ip: IpAddr, name: &str) {
+        let names = self.by_ip.entry(ip).or_default();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+
     fn add(&mut self, ip: IpAddr, name: &str) {
         if self.names.insert(name.to_string()) {
             self.by_ip.entry(ip).or_default().push(name.to_string());
@@ -334,10 +342,23 @@ impl<'a> Namer<'a> {
                     self.add(g, ip, &alias);
                 }
             }
+            // names this service's `extra_hosts` made resolve: a later
+            // address of one of them is another `/etc/hosts` line, as compose
+            // writes it
+            let mut own: Vec<String> = Vec::new();
             for host in &service.extra_hosts {
                 let name = host.name.value.to_ascii_lowercase();
-                if let (Some(ip), true) = (host.address, is_host_name(&name)) {
-                    self.add(g, ip, &name);
+                let (Some(ip), true) = (host.address, is_host_name(&name)) else {
+                    continue;
+                };
+                let Some(table) = self.tables.get_mut(g) else {
+                    continue;
+                };
+                if own.contains(&name) {
+                    table.also(ip, &name);
+                } else if table.names.insert(name.clone()) {
+                    table.by_ip.entry(ip).or_default().push(name.clone());
+                    own.push(name);
                 }
             }
         }
