@@ -267,15 +267,13 @@ impl Checker<'_> {
         match &node.value {
             Value::Number(text) => Some(NotText::Scalar(text.clone())),
             Value::Bool(flag) => Some(NotText::Scalar(flag.to_string())),
-            Value::String(text) if self.written_plain(node.span, text) => {
-                if plain::special_float(text) {
-                    Some(NotText::Scalar(text.clone()))
-                } else if plain::timestamp(text) {
-                    Some(NotText::Date(text.clone()))
-                } else {
-                    None
-                }
-            }
+            // the spelling first: looking at the source is the dearer test
+            Value::String(text) if plain::special_float(text) => self
+                .written_plain(node.span, text)
+                .then(|| NotText::Scalar(text.clone())),
+            Value::String(text) if plain::timestamp(text) => self
+                .written_plain(node.span, text)
+                .then(|| NotText::Date(text.clone())),
             _ => None,
         }
     }
