@@ -5,20 +5,10 @@
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::Path;
 
-use crate::common::{compose_dir, converting, skip};
+use crate::common::{compose_dir, converting, entries, skip};
 
 const COMPOSE: &str =
     "services:\n  web:\n    image: nginx\n    environment:\n      PASSWORD: hunter2\n";
-
-/// The names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn is_root() -> bool {
     rustix::process::geteuid().is_root()
@@ -80,11 +70,11 @@ fn force_over_a_read_only_output_directory_leaves_no_old_copy() {
     std::fs::set_permissions(&templates, std::fs::Permissions::from_mode(0o500)).unwrap();
     let (code, stderr) = convert_unprivileged(dir.path(), &["-q", "--force", "-o", "out"]);
     // let the tempdir be removed whatever happened
-    let leftovers: Vec<String> = names(dir.path())
+    let leftovers: Vec<String> = entries(dir.path())
         .into_iter()
         .filter(|n| n.contains("podlift"))
         .collect();
-    for name in names(dir.path()) {
+    for name in entries(dir.path()) {
         let _ = std::fs::set_permissions(
             dir.path().join(name),
             std::fs::Permissions::from_mode(0o700),
@@ -92,7 +82,7 @@ fn force_over_a_read_only_output_directory_leaves_no_old_copy() {
     }
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(leftovers, Vec::<String>::new());
-    assert_eq!(names(dir.path()), ["compose.yaml", "out"]);
+    assert_eq!(entries(dir.path()), ["compose.yaml", "out"]);
 }
 
 /// podlift's output directory whose listed files the user deleted (only
@@ -106,13 +96,13 @@ fn force_replaces_an_output_directory_holding_only_its_manifest() {
         let args = ["-q", "--format", format, "-o", "out"];
         converting(dir.path(), &args).success();
         let out = dir.path().join("out");
-        for name in names(&out) {
+        for name in entries(&out) {
             let path = out.join(&name);
             if name == ".podlift-files" {
                 continue;
             }
             if path.is_dir() {
-                for inner in names(&path) {
+                for inner in entries(&path) {
                     std::fs::remove_file(path.join(inner)).unwrap();
                 }
             } else {
@@ -122,8 +112,8 @@ fn force_replaces_an_output_directory_holding_only_its_manifest() {
         let forced = ["-q", "--force", "--format", format, "-o", "out"];
         converting(dir.path(), &forced).success();
         assert!(out.join(".podlift-files").is_file(), "{format}");
-        assert!(names(&out).len() > 1, "{format}: {:?}", names(&out));
-        assert_eq!(names(dir.path()), ["compose.yaml", "out"], "{format}");
+        assert!(entries(&out).len() > 1, "{format}: {:?}", entries(&out));
+        assert_eq!(entries(dir.path()), ["compose.yaml", "out"], "{format}");
     }
 }
 

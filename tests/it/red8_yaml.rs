@@ -4,7 +4,7 @@
 //! leaves the text to it, and parsing gives the same tree, key paths or
 //! diagnostic either way.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use granit_parser::{Options, Parser};
@@ -162,26 +162,12 @@ fn nesting_at_the_limits() {
     assert_same(&texts);
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn one_character_mutations_of_the_corpus_read_the_same() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["../shared/corpus", "tests/fixtures"] {
-        yaml_files(&root.join(dir), &mut files);
+        crate::common::yaml_files(&root.join(dir), &mut files);
     }
     files.sort();
     let secs = std::env::var("RED8_SECS")

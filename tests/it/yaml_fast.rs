@@ -5,7 +5,7 @@
 //! events (the same byte ranges), and parsing gives exactly the same tree,
 //! tags, key paths or diagnostic as granit-parser alone.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use granit_parser::{Options, Parser};
@@ -58,20 +58,6 @@ fn check(text: &str) -> bool {
     took
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_yaml_file_reads_the_same_and_most_take_the_fast_path() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -81,7 +67,7 @@ fn every_yaml_file_reads_the_same_and_most_take_the_fast_path() {
     }
     let mut files = Vec::new();
     for dir in ["../shared/corpus", "../shared/examples", "tests/fixtures"] {
-        yaml_files(&root.join(dir), &mut files);
+        crate::common::yaml_files(&root.join(dir), &mut files);
     }
     files.sort();
     let (mut read, mut fast) = (0, 0);
