@@ -86,11 +86,11 @@ pub struct Project {
     /// Settings under `x-podlift`.
     pub extension: Extension,
     /// Position of each service in `services`, by name.
-    pub index: std::collections::HashMap<String, usize>,
+    pub index: foldhash::HashMap<String, usize>,
     /// Position of each top-level volume, secret and config, by name.
-    pub resource_index: std::collections::HashMap<(Resource, String), usize>,
+    pub resource_index: foldhash::HashMap<(Resource, String), usize>,
     /// Services that no active profile selects (not part of the project).
-    pub inactive: std::collections::HashSet<String>,
+    pub inactive: foldhash::HashSet<String>,
 }
 
 /// A kind of top-level resource, for lookups by name.
@@ -226,8 +226,8 @@ pub fn model(
         secrets: Vec::new(),
         configs: Vec::new(),
         extension: Extension::default(),
-        index: std::collections::HashMap::new(),
-        resource_index: std::collections::HashMap::new(),
+        index: foldhash::HashMap::default(),
+        resource_index: foldhash::HashMap::default(),
         inactive: document
             .inactive
             .iter()

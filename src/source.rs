@@ -308,6 +308,13 @@ struct Stretch {
 }
 
 impl KeyPaths {
+    /// Room for the paths of `events` YAML events: about one node (a key or
+    /// an item) per two events, a stretch per event at most.
+    pub fn reserve(&mut self, events: usize) {
+        self.nodes.reserve(events / 2);
+        self.stretches.reserve(events);
+    }
+
     /// A key written at `span` in the mapping at path `parent`.
     pub fn key(&mut self, parent: u32, span: Span) -> u32 {
         self.node(parent, Segment::Key(span.start..span.start + span.len))

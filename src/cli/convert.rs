@@ -48,6 +48,10 @@ pub fn run(
         ),
         Converted::Emitted(pipeline, written) => {
             let stderr = diagnostic::render_with(&pipeline.diagnostics, &pipeline.sources, shown);
+            // The process ends once this is printed: freeing the project's
+            // sources, plan and findings one allocation at a time would only
+            // delay that (1.8 M instructions at 1,000 services).
+            std::mem::forget(pipeline);
             match written {
                 Ok(()) => Outcome::new(String::new(), stderr, Status::Success),
                 Err(error) => {

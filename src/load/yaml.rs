@@ -247,6 +247,7 @@ fn build<'t>(
     events: impl Iterator<Item = Result<(granit_parser::Event<'t>, std::ops::Range<usize>), Diagnostic>>,
 ) -> Result<(Node, Tags, Paths), Diagnostic> {
     let mut builder = builder::Builder::new(text, file);
+    builder.reserve(events.size_hint().0);
     for event in events {
         let (event, span) = event?;
         builder.event(event, span)?;

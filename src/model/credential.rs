@@ -337,25 +337,27 @@ pub fn credential(name: &str, value: &str) -> Option<Credential> {
 /// The credential word of `name`, if it names a credential (see the module's rule).
 #[must_use]
 pub fn credential_name(name: &str) -> Option<&'static str> {
-    let words = words(name);
-    let last = words.last()?;
-    if QUALIFIERS.contains(&last.as_str()) {
+    let is = |word: &str, list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    let last = words(name).last()?;
+    if is(last, QUALIFIERS) {
         return None;
     }
     // `PWD` alone is the shell's working directory, not a password.
-    if words.len() == 1 && last == "PWD" {
+    if last.eq_ignore_ascii_case("PWD") && words(name).nth(1).is_none() {
         return None;
     }
-    for (i, word) in words.iter().enumerate() {
-        if let Some(found) = WORDS.iter().find(|w| **w == word.as_str()) {
+    let mut before: Option<&str> = None;
+    for word in words(name) {
+        if let Some(found) = WORDS.iter().find(|w| w.eq_ignore_ascii_case(word)) {
             return Some(found);
         }
-        if word == "KEY"
-            && let Some(before) = i.checked_sub(1).and_then(|p| words.get(p))
-            && let Some(found) = KEY_PAIRS.iter().find(|w| **w == before.as_str())
+        if word.eq_ignore_ascii_case("KEY")
+            && let Some(found) =
+                before.and_then(|b| KEY_PAIRS.iter().find(|w| w.eq_ignore_ascii_case(b)))
         {
             return Some(pair(found));
         }
+        before = Some(word);
     }
     None
 }
@@ -383,33 +385,32 @@ fn pair(word: &str) -> &'static str {
         .map_or("KEY", |(_, p)| p)
 }
 
-/// The words of a name, upper-cased: cut at every non-alphanumeric
-/// character and where a lower-case letter or a digit meets an upper-case one.
-fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous: Option<char> = None;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+/// The words of a name (compared without case): cut at every
+/// non-alphanumeric character and where a lower-case letter or a digit meets
+/// an upper-case one. Each is a slice of `name`, so cutting costs nothing.
+fn words(name: &str) -> impl Iterator<Item = &str> {
+    let bytes = name.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        // skip what is not a letter or a digit (every byte of a non-ASCII
+        // character is one of those)
+        while bytes.get(at).is_some_and(|b| !b.is_ascii_alphanumeric()) {
+            at += 1;
+        }
+        let start = at;
+        let mut previous: Option<u8> = None;
+        while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_alphanumeric()) {
+            if b.is_ascii_uppercase()
+                && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+            {
+                break;
             }
-            previous = None;
-            continue;
+            previous = Some(b);
+            at += 1;
         }
-        if c.is_ascii_uppercase()
-            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-            && !current.is_empty()
-        {
-            words.push(std::mem::take(&mut current));
-        }
-        current.push(c.to_ascii_uppercase());
-        previous = Some(c);
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
+        // every byte of the slice is ASCII, so it is cut on char boundaries
+        name.get(start..at).filter(|word| !word.is_empty())
+    })
 }
 
 /// An empty value or a flag holds no secret.
@@ -443,6 +444,11 @@ pub fn host_private(file: &crate::load::host_files::HostFile) -> Option<&'static
         .or_else(|| content(&file.bytes).map(|_| "its content looks like a credential"))
 }
 
+/// The fewest bytes a value [`content`] finds anything in holds: `://a:b@`,
+/// a URL's user with a password (a JSON Web Token takes 15, a PEM header
+/// 11, a token of [`SHAPES`] more).
+const SHORTEST_CONTENT: usize = 7;
+
 /// What a value that has a credential's shape looks like.
 ///
 /// Linear in the value's length, whatever it holds: each search below runs
@@ -450,6 +456,10 @@ pub fn host_private(file: &crate::load::host_files::HostFile) -> Option<&'static
 /// than its shape needs.
 #[must_use]
 pub fn content(value: &[u8]) -> Option<&'static str> {
+    // most values (ports, flags, names) are shorter than any shape
+    if value.len() < SHORTEST_CONTENT {
+        return None;
+    }
     if crate::load::host_files::pem_private_key(value) {
         return Some("a PEM private key");
     }
@@ -551,7 +561,28 @@ fn jwt(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Credential, content, credential, credential_name};
+    use super::{Credential, SHAPES, SHORTEST_CONTENT, content, credential, credential_name};
+
+    #[test]
+    fn no_shape_is_shorter_than_the_shortest_content() {
+        assert_eq!(content(b"://a:b@"), Some("a URL with a password"));
+        assert_eq!("://a:b@".len(), SHORTEST_CONTENT);
+        assert_eq!(content(b"//a:b@"), None);
+        for shape in SHAPES {
+            assert!(
+                shape.prefix.len() + shape.min >= SHORTEST_CONTENT,
+                "{}",
+                shape.prefix
+            );
+        }
+        // the shortest token and PEM header each is found, and is longer
+        assert_eq!(content(b"eyJ12345678.eyJ"), Some("a JSON Web Token"));
+        assert_eq!(content(b"eyJ1234567.eyJ"), None);
+        assert_eq!(
+            content(b"-----BEGIN PRIVATE KEY-----"),
+            Some("a PEM private key")
+        );
+    }
 
     #[test]
     fn names_are_cut_into_words_without_case() {

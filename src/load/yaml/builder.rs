@@ -2,7 +2,6 @@
 //! merge keys, duplicate-key errors and the limits.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use granit_parser::{Event, ScalarStyle, Tag};
@@ -14,6 +13,10 @@ use super::{
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, KeyPaths, ROOT, Span};
+
+mod keys;
+
+use keys::{KeyIndex, same_key};
 
 fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
     let tag = tag?;
@@ -80,7 +83,7 @@ struct MapFrame {
     merged: Vec<(Node, Node)>,
     /// The position of each key by its hash, once the mapping is large
     /// enough to need it.
-    index: Option<HashMap<u64, usize>>,
+    index: Option<KeyIndex>,
     span: Span,
     anchor: usize,
     /// Its key path, the entry being read, how far its entries reach in
@@ -117,6 +120,12 @@ impl<'t> Builder<'t> {
             counts: Counts::default(),
             paths: KeyPaths::default(),
         }
+    }
+
+    /// Room for the key paths of `events` events (when their number is
+    /// known up front).
+    pub(super) fn reserve(&mut self, events: usize) {
+        self.paths.reserve(events);
     }
 
     /// The document's root (`None` for an empty document), its merge tags
@@ -494,7 +503,7 @@ impl MapFrame {
     fn contains(&self, pairs: &[(Node, Node)], key: &Node) -> bool {
         let entries = self.entries(pairs);
         if let Some(index) = &self.index {
-            match index.get(&key_hash(key)) {
+            match index.at.get(&index.hash(key)) {
                 None => return false,
                 Some(&at) if entries.get(at).is_some_and(|(k, _)| same_key(k, key)) => {
                     return true;
@@ -509,13 +518,22 @@ impl MapFrame {
     fn insert(&mut self, pairs: &mut Vec<(Node, Node)>, key: Node, value: Node) {
         let at = self.entries(pairs).len();
         if let Some(index) = &mut self.index {
-            index.entry(key_hash(&key)).or_insert(at);
+            let hash = index.hash(&key);
+            index.at.entry(hash).or_insert(at);
         } else if at >= LINEAR_KEYS {
-            let mut index: HashMap<u64, usize> = HashMap::with_capacity(2 * at);
+            let mut index = KeyIndex {
+                state: foldhash::fast::RandomState::default(),
+                at: foldhash::HashMap::with_capacity_and_hasher(
+                    2 * at,
+                    foldhash::fast::RandomState::default(),
+                ),
+            };
             for (i, (k, _)) in self.entries(pairs).iter().enumerate() {
-                index.entry(key_hash(k)).or_insert(i);
+                let hash = index.hash(k);
+                index.at.entry(hash).or_insert(i);
             }
-            index.entry(key_hash(&key)).or_insert(at);
+            let hash = index.hash(&key);
+            index.at.entry(hash).or_insert(at);
             self.index = Some(index);
         }
         pairs.push((key, value));
@@ -529,50 +547,6 @@ fn merge_error(span: Span) -> Diagnostic {
     )
     .at(span)
     .help("write `<<: *anchor` or `<<: [*a, *b]` with anchors on mappings")
-}
-
-/// Two keys are the same when they read the same: compose keys are text, so
-/// `true` and `"true"` are one key (later stages compare keys by text), while
-/// a list or mapping as a key equals only the same list or mapping.
-fn same_key(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
-        (Value::Null, Value::Null) => true,
-        (Value::Seq(x), Value::Seq(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_key(p, q))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((k1, v1), (k2, v2))| same_key(k1, k2) && same_key(v1, v2))
-        }
-        (Value::Seq(_) | Value::Map(_) | Value::Null, _)
-        | (_, Value::Seq(_) | Value::Map(_) | Value::Null) => false,
-        (x, y) => key_text(x) == key_text(y),
-    }
-}
-
-/// A scalar key's text, without a copy.
-const fn key_text(value: &Value) -> &str {
-    match value {
-        Value::String(s) | Value::Number(s) => s.as_str(),
-        Value::Bool(true) => "true",
-        Value::Bool(false) => "false",
-        Value::Null | Value::Seq(_) | Value::Map(_) => "",
-    }
-}
-
-/// A hash that equal keys (by [`same_key`]) share.
-fn key_hash(key: &Node) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    match &key.value {
-        Value::Seq(_) | Value::Map(_) => (1u8, key.to_string()).hash(&mut hasher),
-        Value::Null => 2u8.hash(&mut hasher),
-        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
-            (0u8, key_text(&key.value)).hash(&mut hasher);
-        }
-    }
-    hasher.finish()
 }
 
 /// An anchored node, kept for the aliases that copy it.
