@@ -213,6 +213,7 @@ pub const fn of(code: Code) -> Option<&'static Explanation> {
         Code::ProjectNameEmpty => Some(&input::PROJECT_NAME_EMPTY),
         Code::ProviderService => Some(&service::PROVIDER_SERVICE),
         Code::PullPolicy => Some(&service::PULL_POLICY),
+        Code::PullPolicyInvalid => Some(&service::PULL_POLICY_INVALID),
         Code::QuantityInvalid => Some(&service::QUANTITY_INVALID),
         Code::Replicas => Some(&pod::REPLICAS),
         Code::ReplicasStateful => Some(&pod::REPLICAS_STATEFUL),

@@ -379,6 +379,8 @@ codes! {
     ProviderService = "provider-service", Cluster, Plan;
     /// A pull policy has no Kubernetes equivalent.
     PullPolicy = "pull-policy", Warning, Model;
+    /// A pull policy is none compose knows.
+    PullPolicyInvalid = "pull-policy-invalid", Refused, Model;
     /// A size is not a Kubernetes quantity.
     QuantityInvalid = "quantity-invalid", Cluster, Model;
     /// A service asks for more than one replica in one Pod.

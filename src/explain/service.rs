@@ -345,6 +345,15 @@ pub(super) const PULL_POLICY: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1\n    pull_policy: daily\n",
 };
 
+pub(super) const PULL_POLICY_INVALID: Explanation = Explanation {
+    code: Code::PullPolicyInvalid,
+    title: "a pull policy is none compose knows",
+    meaning: "`pull_policy` holds none of `always`, `never`, `build`, `if_not_present`, `missing`, `refresh`, `daily`, `weekly` or `every_` and a duration (`every_12h`, `every_1d2h`). Compose's schema looks for one of them anywhere in the value and refuses the file without one (`sometimes`, `Always`, `every_5`).",
+    kubernetes: "The file is refused before anything is converted.",
+    remedy: "Write one of the policies compose knows, in lower case: `always`, `never`, `missing`, `build`, or a refresh schedule such as `daily`.",
+    example: "services:\n  app:\n    image: app:1\n    pull_policy: sometimes\n",
+};
+
 pub(super) const QUANTITY_INVALID: Explanation = Explanation {
     code: Code::QuantityInvalid,
     title: "a size is not a Kubernetes quantity",

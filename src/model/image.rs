@@ -1,6 +1,11 @@
 //! Image references, checked as Docker reads them (`[DOMAIN/]PATH[:TAG][@DIGEST]`),
 //! so that a reference the cluster would refuse — `nginx:` from an unset tag
-//! variable, `Nginx` in capitals — is an error at its line.
+//! variable, `Nginx` in capitals — is an error at its line — and
+//! `pull_policy`.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::load::yaml::Node;
+use crate::model::read::Reader;
 
 /// When compose pulls a service's image (`pull_policy`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +33,70 @@ impl PullPolicy {
             _ => None,
         }
     }
+
+    /// Whether compose's schema takes `value`: its pattern
+    /// `always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+`
+    /// is searched for, not matched whole, so `xalwaysx` passes and
+    /// `sometimes`, `Always` and `every_5` do not (Docker Compose 2.40).
+    #[must_use]
+    pub fn compose_accepts(value: &str) -> bool {
+        const WORDS: &[&str] = &[
+            "always",
+            "never",
+            "build",
+            "if_not_present",
+            "missing",
+            "refresh",
+            "daily",
+            "weekly",
+        ];
+        if WORDS.iter().any(|word| value.contains(word)) {
+            return true;
+        }
+        // `every_` then a number and a unit at least once
+        value.match_indices("every_").any(|(at, word)| {
+            let rest = value.as_bytes().get(at + word.len()..).unwrap_or_default();
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            digits > 0 && rest.get(digits).is_some_and(|b| b"wdhms".contains(b))
+        })
+    }
+}
+
+/// `pull_policy`, with its spelling as compose prints it: an error for one
+/// compose refuses, a warning for one Kubernetes has no equivalent of.
+pub(crate) fn read_pull_policy(
+    value: &Node,
+    reader: &mut Reader<'_>,
+) -> (Option<PullPolicy>, Option<String>) {
+    let Some(policy) = reader.string(value, "pull_policy") else {
+        return (None, None);
+    };
+    if !PullPolicy::compose_accepts(&policy.value) {
+        reader.diagnostics.push(
+            Diagnostic::error(
+                Code::PullPolicyInvalid,
+                format!("pull policy `{}` is none compose knows", policy.value),
+            )
+            .at(policy.span)
+            .help("write `always`, `never`, `missing`, `build`, or a refresh schedule such as `daily` or `every_12h`"),
+        );
+        return (None, None);
+    }
+    let known = PullPolicy::from_compose(&policy.value);
+    if known.is_none() {
+        let other = &policy.value;
+        reader.diagnostics.push(
+            Diagnostic::warning(Code::PullPolicy, format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
+                .at(policy.span),
+        );
+    }
+    // compose reads `if_not_present` as `missing`
+    let written = if policy.value == "if_not_present" {
+        "missing".to_string()
+    } else {
+        policy.value
+    };
+    (known, Some(written))
 }
 
 /// Why `text` is not an image reference, or `None` when it is one.

@@ -9,7 +9,7 @@ use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{HealthSetting, read_health_setting};
 use crate::model::hosts::{read_extra_hosts, read_links};
-use crate::model::image::PullPolicy;
+use crate::model::image::read_pull_policy;
 use crate::model::key_value::{KeyValue, read_key_values};
 use crate::model::keys::SERVICE_KEYS;
 use crate::model::labels::read_label_files;
@@ -412,29 +412,6 @@ impl Service {
         check_resource_pairs(body, reader);
         check_requests_within_limits(body, reader);
     }
-}
-
-/// `pull_policy`, with its spelling as compose prints it: a warning for
-/// one Kubernetes has no equivalent of.
-fn read_pull_policy(value: &Node, reader: &mut Reader<'_>) -> (Option<PullPolicy>, Option<String>) {
-    let Some(policy) = reader.string(value, "pull_policy") else {
-        return (None, None);
-    };
-    let known = PullPolicy::from_compose(&policy.value);
-    if known.is_none() {
-        let other = &policy.value;
-        reader.diagnostics.push(
-            Diagnostic::warning(Code::PullPolicy, format!("pull policy `{other}` has no Kubernetes equivalent; the cluster's default applies"))
-                .at(policy.span),
-        );
-    }
-    // compose reads `if_not_present` as `missing`
-    let written = if policy.value == "if_not_present" {
-        "missing".to_string()
-    } else {
-        policy.value
-    };
-    (known, Some(written))
 }
 
 /// podlift's keys under a service's `x-podlift`.

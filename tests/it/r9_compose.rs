@@ -1,0 +1,68 @@
+//! Round 9: compose's reading of keys podlift read differently, each case
+//! run through Docker Compose 2.40.3 (`docker-compose -f FILE config
+//! --format json`); the tests quote what compose said.
+
+use crate::common;
+
+use common::{Test, compose_dir};
+
+fn run(args: &[&str], compose: &str) -> common::Run {
+    let dir = compose_dir(compose);
+    Test::new().args(args).current_dir(dir.path()).run()
+}
+
+#[test]
+fn a_pull_policy_compose_does_not_know_is_refused_where_it_is_written() {
+    // compose: `services.a.pull_policy 'sometimes' does not match pattern
+    // 'always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+'`,
+    // the same for `Always`, `every_5`, `every_` and `""`; podlift r8 only
+    // warned (`pull-policy`) and converted
+    for policy in ["sometimes", "Always", "every_5", "every_", "\"\""] {
+        let compose = format!("services:\n  a:\n    image: x\n    pull_policy: {policy}\n");
+        let check = run(&["check"], &compose);
+        assert_eq!(check.code, 1, "{policy}: {}", check.stderr);
+        assert!(
+            check.stderr.contains("error[pull-policy-invalid]")
+                && check.stderr.contains("compose.yaml:4:18"),
+            "{policy}: {}",
+            check.stderr
+        );
+        let config = run(&["config"], &compose);
+        assert_eq!(config.code, 1, "{policy}: {}", config.stderr);
+        assert!(config.stdout.is_empty(), "{policy}: {}", config.stdout);
+    }
+}
+
+#[test]
+fn a_pull_policy_compose_finds_a_known_one_in_is_taken() {
+    // compose searches for its pattern: `xalwaysx`, `daily2` and
+    // `every_1d2h` pass and print as written; only the exact ones mean
+    // something to Kubernetes, the others keep the `pull-policy` warning
+    for policy in ["xalwaysx", "daily2", "every_1d2h", "refresh", "weekly"] {
+        let compose = format!("services:\n  a:\n    image: x\n    pull_policy: {policy}\n");
+        let config = run(&["config", "--format", "json"], &compose);
+        assert_eq!(config.code, 0, "{policy}: {}", config.stderr);
+        let printed: serde_json::Value = serde_json::from_str(&config.stdout).expect("json");
+        assert_eq!(printed["services"]["a"]["pull_policy"], policy);
+        let check = run(&["check"], &compose);
+        assert!(
+            check.stderr.contains("warning[pull-policy]"),
+            "{policy}: {}",
+            check.stderr
+        );
+        assert!(
+            !check.stderr.contains("pull-policy-invalid"),
+            "{policy}: {}",
+            check.stderr
+        );
+    }
+    for policy in ["always", "never", "missing", "if_not_present", "build"] {
+        let compose = format!("services:\n  a:\n    image: x\n    pull_policy: {policy}\n");
+        let check = run(&["check"], &compose);
+        assert!(
+            !check.stderr.contains("pull-policy"),
+            "{policy}: {}",
+            check.stderr
+        );
+    }
+}
