@@ -60,6 +60,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod real9;
 mod red8_config;
 mod red8_output;
 mod red8_yaml;

@@ -1,0 +1,145 @@
+//! Round 9, real applications: defects found by converting compose files of
+//! public projects podlift had not seen (each test names the project whose
+//! file showed it; the snippets are minimal, written for the test).
+
+use crate::common;
+
+use common::{Test, compose_dir};
+
+fn check(compose: &str) -> common::Run {
+    let dir = compose_dir(compose);
+    Test::new().args(["check"]).current_dir(dir.path()).run()
+}
+
+/// Kong/docker-kong `compose/docker-compose.yml` declares `kong_prefix_vol`
+/// and `kong_tmp_vol` with `driver_opts: {type: tmpfs, device: tmpfs}`:
+/// under compose each is a memory file system, empty at every start; podlift
+/// made each a PersistentVolumeClaim and said nothing of `driver_opts`. The
+/// same silence hid `driver_opts: {type: none, o: bind, device: /srv/data}`,
+/// the common way to put a named volume on a host directory: the data there
+/// never reaches the new, empty claim. Fails on c6d447e: no diagnostic.
+#[test]
+fn driver_opts_of_a_top_level_volume_are_reported_not_dropped() {
+    let run = check(
+        "services:
+  app:
+    image: app
+    volumes: [tmp:/tmp, data:/data]
+volumes:
+  tmp:
+    driver_opts:
+      type: tmpfs
+      device: tmpfs
+  data:
+    driver: local
+    driver_opts: {type: none, o: bind, device: /srv/data}
+",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning[key-not-carried]: volume key `driver_opts` is not carried over"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("compose.yaml:7:5"), "{}", run.stderr);
+    assert!(run.stderr.contains("compose.yaml:12:5"), "{}", run.stderr);
+    // `driver: local` is compose's default: nothing to say about it
+    assert!(
+        !run.stderr.contains("volume key `driver`"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A volume driver other than `local` (a plugin: NFS, a cloud disk) and
+/// volume labels are not carried either; each is said.
+#[test]
+fn a_volume_driver_plugin_and_volume_labels_are_reported() {
+    let run = check(
+        "services:
+  app:
+    image: app
+    volumes: [data:/data]
+volumes:
+  data:
+    driver: rexray/ebs
+    labels: {backup: daily}
+",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("volume key `driver` has no effect in Kubernetes"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("volume key `labels` has no effect in Kubernetes"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn kinds_holding(run: &common::Run, kind: &str, text: &str) -> usize {
+    run.objects()
+        .iter()
+        .filter(|o| o["kind"] == kind && o.to_string().contains(text))
+        .count()
+}
+
+/// tailscale-dev/ScaleTail binds `./ts/state:/var/lib/tailscale`; after the
+/// first start that directory holds `tailscaled.state`, whose
+/// `_machinekey` is `privkey:…` (the node's private key). A WireGuard
+/// configuration (`wg0.conf`, linuxserver/wireguard and gluetun setups)
+/// holds `PrivateKey = …`. Neither is PEM nor named like a key, so both went
+/// into ConfigMaps. Fails on c6d447e: two ConfigMaps hold the keys.
+#[test]
+fn tailscale_state_and_wireguard_keys_go_into_secrets() {
+    let dir = compose_dir(
+        "services:
+  tailscale:
+    image: tailscale/tailscale
+    volumes:
+      - ./ts/state:/var/lib/tailscale
+  vpn:
+    image: linuxserver/wireguard
+    volumes:
+      - ./wg0.conf:/config/wg_confs/wg0.conf:ro
+",
+    );
+    std::fs::create_dir_all(dir.path().join("ts/state")).unwrap();
+    std::fs::write(
+        dir.path().join("ts/state/tailscaled.state"),
+        "{\"_current-profile\":\"cHJvZmlsZS0x\",\"_machinekey\":\"privkey:5f1c0ffee5f1c0ffee\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("wg0.conf"),
+        "[Interface]\nAddress = 10.13.13.1\nListenPort = 51820\nPrivateKey = aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd28=\n",
+    )
+    .unwrap();
+    let run = common::convert_in(dir.path(), &[]);
+    for text in ["privkey:5f1c0ffee", "aGVsbG8gd29ybGQ"] {
+        assert_eq!(kinds_holding(&run, "ConfigMap", text), 0, "{}", run.stdout);
+    }
+    // the Secrets hold them, base64-encoded
+    assert_eq!(
+        run.objects()
+            .iter()
+            .filter(|o| o["kind"] == "Secret")
+            .count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.matches("note[bind-secret]").count() >= 1,
+        "{}",
+        run.stderr
+    );
+    // each named in a note
+    assert!(run.stderr.contains("`tailscaled.state`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`./wg0.conf`"), "{}", run.stderr);
+}
