@@ -39,10 +39,13 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         .iter()
         .find_map(|s| lower.strip_suffix(s))
         .map_or(lower.clone(), str::to_string);
-    if let Some(content) = content
-        && pem_private_key(content)
-    {
-        return Some("it holds a PEM private key");
+    if let Some(content) = content {
+        if pem_private_key(content) {
+            return Some("it holds a PEM private key");
+        }
+        if let Some(reason) = vpn_private_key(content) {
+            return Some(reason);
+        }
     }
     let extension = Path::new(&lower)
         .extension()
@@ -100,6 +103,25 @@ pub(crate) fn pem_private_key(content: &[u8]) -> bool {
     })
 }
 
+/// Whether `content` holds a VPN node's private key in a text form that is
+/// neither PEM nor named like a key: a WireGuard configuration's
+/// `PrivateKey =` line (`wg0.conf`: linuxserver/wireguard, gluetun) or
+/// Tailscale's state (`tailscaled.state`, whose machine key is `"privkey:…"`).
+fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(content);
+    if text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("PrivateKey")
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    }) {
+        Some("it holds a WireGuard `PrivateKey`")
+    } else if text.contains("\"privkey:") {
+        Some("it holds a Tailscale `privkey:`")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::private_reason;
@@ -124,6 +146,28 @@ mod tests {
         }
         for name in ["settings.yml", "nginx.conf", "environment.md", ".bak"] {
             assert!(private_reason(name, None).is_none(), "{name}");
+        }
+    }
+
+    /// Round 9 (tailscale-dev/ScaleTail): VPN keys that are neither PEM nor
+    /// named like a key.
+    #[test]
+    fn vpn_keys_are_private_by_content() {
+        for content in [
+            "[Interface]\nPrivateKey = abc=\n",
+            "[Interface]\n  PrivateKey=abc=\n",
+            "{\"_machinekey\":\"privkey:00ff\"}",
+        ] {
+            assert!(
+                private_reason("state", Some(content.as_bytes())).is_some(),
+                "{content}"
+            );
+        }
+        for content in ["[Peer]\nPublicKey = abc=\n", "PrivateKeyFile: /k\n"] {
+            assert!(
+                private_reason("wg0.conf", Some(content.as_bytes())).is_none(),
+                "{content}"
+            );
         }
     }
 }
