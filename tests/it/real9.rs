@@ -143,3 +143,44 @@ fn tailscale_state_and_wireguard_keys_go_into_secrets() {
     assert!(run.stderr.contains("`tailscaled.state`"), "{}", run.stderr);
     assert!(run.stderr.contains("`./wg0.conf`"), "{}", run.stderr);
 }
+
+/// docker-mailserver/docker-mailserver's `compose.yaml` binds
+/// `./docker-data/dms/config/`; `setup email add` writes
+/// `postfix-accounts.cf` there, one `user|{SHA512-CRYPT}$6$…` password hash
+/// a line (as private as `shadow` or `.htpasswd`, which podlift keeps out of
+/// ConfigMaps). Fails on c6d447e: the hashes went into a ConfigMap.
+#[test]
+fn password_hashes_go_into_secrets() {
+    let dir = compose_dir(
+        "services:
+  mailserver:
+    image: ghcr.io/docker-mailserver/docker-mailserver
+    volumes:
+      - ./docker-data/dms/config/:/tmp/docker-mailserver/
+      - ./users.txt:/etc/app/users.txt:ro
+",
+    );
+    let config = dir.path().join("docker-data/dms/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("postfix-accounts.cf"),
+        "john@example.com|{SHA512-CRYPT}$6$Tx0dAzZ6rJSf2eb4$hNo1e8qDpdm5ZfWZLcA9Xoqv0YQd7l3Vc7Tq\n",
+    )
+    .unwrap();
+    // a bcrypt hash in a file of another name
+    std::fs::write(
+        dir.path().join("users.txt"),
+        "admin:$2y$10$3OkNKWbl/6Wp1WqHR2cHZOUfYQ5EsxeTkOV3zZh.nB5aW6gkCgSDe\n",
+    )
+    .unwrap();
+    let run = common::convert_in(dir.path(), &[]);
+    for text in ["Tx0dAzZ6rJSf2eb4", "3OkNKWbl"] {
+        assert_eq!(kinds_holding(&run, "ConfigMap", text), 0, "{}", run.stdout);
+    }
+    assert_eq!(
+        run.stderr.matches("note[bind-secret]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}
