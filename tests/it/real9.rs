@@ -184,3 +184,32 @@ fn password_hashes_go_into_secrets() {
         run.stderr
     );
 }
+
+/// wg-easy/wg-easy's `docker-compose.yml` binds the project directory itself
+/// (`.:/etc/wireguard`), where wg-easy keeps `wg0.json`, whose
+/// `"privateKey"` is the server's WireGuard key. Fails on c6d447e: the key
+/// went into a ConfigMap.
+#[test]
+fn a_json_private_key_goes_into_a_secret() {
+    let dir = compose_dir(
+        "services:
+  wg-easy:
+    image: weejewel/wg-easy
+    volumes:
+      - .:/etc/wireguard
+",
+    );
+    std::fs::write(
+        dir.path().join("wg0.json"),
+        "{\n  \"server\": {\n    \"privateKey\": \"aGVsbG8gd29ybGQgaGVsbG8=\",\n    \"address\": \"10.8.0.1\"\n  }\n}\n",
+    )
+    .unwrap();
+    let run = common::convert_in(dir.path(), &[]);
+    assert_eq!(
+        kinds_holding(&run, "ConfigMap", "aGVsbG8gd29ybGQ"),
+        0,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("note[bind-secret]"), "{}", run.stderr);
+}

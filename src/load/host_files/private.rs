@@ -110,8 +110,9 @@ pub(crate) fn pem_private_key(content: &[u8]) -> bool {
 
 /// Whether `content` holds a VPN node's private key in a text form that is
 /// neither PEM nor named like a key: a WireGuard configuration's
-/// `PrivateKey =` line (`wg0.conf`: linuxserver/wireguard, gluetun) or
-/// Tailscale's state (`tailscaled.state`, whose machine key is `"privkey:…"`).
+/// `PrivateKey =` line (`wg0.conf`: linuxserver/wireguard, gluetun),
+/// Tailscale's state (`tailscaled.state`, whose machine key is `"privkey:…"`)
+/// or a JSON `"privateKey":` (wg-easy's `wg0.json`).
 fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
     let text = String::from_utf8_lossy(content);
     if text.lines().any(|line| {
@@ -122,6 +123,13 @@ fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
         Some("it holds a WireGuard `PrivateKey`")
     } else if text.contains("\"privkey:") {
         Some("it holds a Tailscale `privkey:`")
+    } else if ["\"privateKey\"", "\"private_key\""].iter().any(|key| {
+        text.match_indices(key).any(|(at, _)| {
+            text.get(at + key.len()..)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+    }) {
+        Some("it holds a JSON `\"privateKey\"`")
     } else {
         None
     }
@@ -199,6 +207,7 @@ mod tests {
             "[Interface]\nPrivateKey = abc=\n",
             "[Interface]\n  PrivateKey=abc=\n",
             "{\"_machinekey\":\"privkey:00ff\"}",
+            "{\"server\": {\"privateKey\" : \"abc=\"}}",
             "root:$6$Tx0dAzZ6$hNo1e8qDpdm5:19000:0:99999:7:::\n",
             "admin:$2y$10$3OkNKWbl/6Wp1WqHR2cH\n",
             "u@example.com|{SHA512-CRYPT}$6$abc\n",
@@ -211,6 +220,7 @@ mod tests {
         for content in [
             "[Peer]\nPublicKey = abc=\n",
             "PrivateKeyFile: /k\n",
+            "the \"privateKey\" option names a file\n",
             "s/(a)(b)/$1$2/g\n",
             "price: $5$ per unit\n",
         ] {
