@@ -213,3 +213,37 @@ fn a_json_private_key_goes_into_a_secret() {
     );
     assert!(run.stderr.contains("note[bind-secret]"), "{}", run.stderr);
 }
+
+/// apache/superset's `docker-compose-non-dev.yml` runs four services with
+/// `user: "root"`; the image's own user is `superset`. `root` is uid 0 (and
+/// group 0) in every image Docker resolves it in, but podlift took it for a
+/// name it cannot resolve and let the image's user run: the init script's
+/// `chown` then fails. Fails on c6d447e: warning user-name, no runAsUser.
+#[test]
+fn user_root_is_uid_zero() {
+    let run = common::convert(
+        "services:
+  app:
+    image: apache/superset
+    user: root
+  worker:
+    image: apache/superset
+    user: root:root
+  beat:
+    image: apache/superset
+    user: 1000:root
+",
+        &["--strategy", "pod"],
+    );
+    assert!(!run.stderr.contains("user-name"), "{}", run.stderr);
+    let containers = run.pod_spec()["containers"].as_array().unwrap().clone();
+    let context = |name: &str| {
+        containers.iter().find(|c| c["name"] == name).unwrap()["securityContext"].clone()
+    };
+    assert_eq!(context("app")["runAsUser"], 0, "{}", run.stdout);
+    assert!(context("app")["runAsGroup"].is_null(), "{}", run.stdout);
+    assert_eq!(context("worker")["runAsUser"], 0, "{}", run.stdout);
+    assert_eq!(context("worker")["runAsGroup"], 0, "{}", run.stdout);
+    assert_eq!(context("beat")["runAsUser"], 1000, "{}", run.stdout);
+    assert_eq!(context("beat")["runAsGroup"], 0, "{}", run.stdout);
+}
