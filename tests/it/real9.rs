@@ -247,3 +247,29 @@ fn user_root_is_uid_zero() {
     assert_eq!(context("beat")["runAsUser"], 1000, "{}", run.stdout);
     assert_eq!(context("beat")["runAsGroup"], 0, "{}", run.stdout);
 }
+
+/// docker-mailserver binds `./docker-data/dms/config/:/tmp/docker-mailserver/`
+/// (trailing slashes on both sides); the note listing copied files named
+/// `./docker-data/dms/config//postfix-accounts.cf` and
+/// `mailserver:/tmp/docker-mailserver//postfix-accounts.cf`. Fails on
+/// c6d447e: a doubled slash.
+#[test]
+fn copied_files_of_a_directory_written_with_a_slash_are_named_once() {
+    let dir = compose_dir(
+        "services:
+  app:
+    image: app
+    volumes:
+      - ./conf/:/etc/app/:ro
+",
+    );
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(dir.path().join("conf/a.conf"), "a=1\n").unwrap();
+    let run = common::convert_in(dir.path(), &[]);
+    assert!(
+        run.stderr
+            .contains("`./conf/a.conf` (4 bytes) → `app:/etc/app/a.conf`"),
+        "{}",
+        run.stderr
+    );
+}
