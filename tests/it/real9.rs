@@ -273,3 +273,45 @@ fn copied_files_of_a_directory_written_with_a_slash_are_named_once() {
         run.stderr
     );
 }
+
+/// Kong/docker-kong sets `security_opt: [no-new-privileges]`. Docker reads a
+/// value after `:` or `=` with Go's `strconv.ParseBool`, so `:1`, `=TRUE`,
+/// `:t` and `=True` also forbid privilege escalation (and `:0`, `=F` allow
+/// it); podlift carried only `true`/`false` and dropped the others with
+/// warning security-opt ("Kubernetes has no equivalent"). Fails on c6d447e:
+/// no `allowPrivilegeEscalation: false` for `:1`, `=TRUE`, `:t`, `=True`.
+#[test]
+fn no_new_privileges_in_every_spelling_docker_accepts_is_carried() {
+    for (spelling, escalation) in [
+        ("no-new-privileges:1", false),
+        ("no-new-privileges=TRUE", false),
+        ("no-new-privileges:t", false),
+        ("no-new-privileges=True", false),
+        ("no-new-privileges=T", false),
+        ("no-new-privileges:0", true),
+        ("no-new-privileges=F", true),
+        ("no-new-privileges=FALSE", true),
+    ] {
+        let run = common::convert(
+            &format!("services:\n  a:\n    image: a\n    security_opt: ['{spelling}']\n"),
+            &[],
+        );
+        assert!(
+            !run.stderr.contains("security-opt"),
+            "{spelling}: {}",
+            run.stderr
+        );
+        let context = &run.pod_spec()["containers"][0]["securityContext"];
+        if escalation {
+            assert!(
+                context["allowPrivilegeEscalation"] != false,
+                "{spelling}: {context}"
+            );
+        } else {
+            assert_eq!(
+                context["allowPrivilegeEscalation"], false,
+                "{spelling}: {context}"
+            );
+        }
+    }
+}
