@@ -277,6 +277,29 @@ pub const NETWORK_KEYS: &[(&str, Support)] = &[
     ),
 ];
 
+/// Keys of a top-level volume definition (`driver: local`, compose's
+/// default, is not reported).
+pub const VOLUME_KEYS: &[(&str, Support)] = &[
+    (
+        "driver",
+        Support::Ignored(
+            "a claim is stored by the cluster's storage class (`x-podlift.storage-class`), not by a volume driver",
+        ),
+    ),
+    (
+        "driver_opts",
+        Support::NotCarried(
+            "the claim is a new volume of the cluster's storage class: a tmpfs, a host directory (`o: bind`) or an NFS export named here is not what it holds",
+        ),
+    ),
+    ("external", Support::Mapped),
+    (
+        "labels",
+        Support::Ignored("the claim carries podlift's labels only"),
+    ),
+    ("name", Support::Mapped),
+];
+
 /// Looks `key` up in `table`.
 #[must_use]
 pub fn lookup(table: &[(&str, Support)], key: &str) -> Option<Support> {

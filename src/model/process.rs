@@ -10,7 +10,8 @@ use crate::source::{Located, Span};
 /// `KEY:VALUE`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecurityOpt {
-    /// `no-new-privileges[:true|false]`.
+    /// `no-new-privileges[:true|false]` (or any other spelling Go's
+    /// `strconv.ParseBool` reads: `1`, `t`, `TRUE`, `0`, `F`, …).
     NoNewPrivileges(bool),
     /// `seccomp=unconfined` (`seccomp:unconfined`).
     SeccompUnconfined,
@@ -53,8 +54,13 @@ pub fn parse_security_opt(text: &str) -> SecurityOpt {
         },
     };
     match (key, value) {
-        ("no-new-privileges", None | Some("true")) => SecurityOpt::NoNewPrivileges(true),
-        ("no-new-privileges", Some("false")) => SecurityOpt::NoNewPrivileges(false),
+        // Docker reads the value with Go's `strconv.ParseBool`.
+        ("no-new-privileges", None | Some("1" | "t" | "T" | "true" | "TRUE" | "True")) => {
+            SecurityOpt::NoNewPrivileges(true)
+        }
+        ("no-new-privileges", Some("0" | "f" | "F" | "false" | "FALSE" | "False")) => {
+            SecurityOpt::NoNewPrivileges(false)
+        }
         ("seccomp", Some("unconfined")) => SecurityOpt::SeccompUnconfined,
         ("seccomp", Some("builtin")) => SecurityOpt::SeccompDefault,
         ("seccomp", Some(file)) if !file.is_empty() => SecurityOpt::SeccompFile(file.to_string()),
@@ -221,6 +227,24 @@ mod tests {
         assert_eq!(
             parse_security_opt("no-new-privileges=true"),
             SecurityOpt::NoNewPrivileges(true)
+        );
+        for (text, value) in [
+            ("no-new-privileges:1", true),
+            ("no-new-privileges=TRUE", true),
+            ("no-new-privileges:t", true),
+            ("no-new-privileges=0", false),
+            ("no-new-privileges=F", false),
+        ] {
+            assert_eq!(
+                parse_security_opt(text),
+                SecurityOpt::NoNewPrivileges(value),
+                "{text}"
+            );
+        }
+        // not a Go boolean: Docker refuses it
+        assert_eq!(
+            parse_security_opt("no-new-privileges:yes"),
+            SecurityOpt::Other("no-new-privileges:yes".into())
         );
         assert_eq!(
             parse_security_opt("seccomp:unconfined"),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::load::host_files::is_path;
 use crate::load::yaml::{Node, Value};
+use crate::model::keys::{self, VOLUME_KEYS};
 use crate::model::read::Reader;
 use crate::model::units::ClaimSize;
 use crate::model::units::parse_bytes;
@@ -414,25 +415,39 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
     };
     entries
         .into_iter()
-        .map(|(name, body)| Volume {
-            name,
-            external: body.get("external").is_some_and(|e| match e.value {
-                Value::Map(_) => true,
-                _ => reader
-                    .boolean(e, "volumes.external")
-                    .is_some_and(|b| b.value),
-            }),
-            real_name: body.get("name").and_then(Node::scalar),
-            size: body
-                .get("x-podlift")
-                .and_then(|x| x.get("size"))
-                .and_then(|size| read_size(size, reader)),
-            storage_class: body
-                .get("x-podlift")
-                .and_then(|x| x.get("storage-class"))
-                .and_then(Node::scalar),
+        .map(|(name, body)| {
+            report_volume_keys(body, reader);
+            Volume {
+                name,
+                external: body.get("external").is_some_and(|e| match e.value {
+                    Value::Map(_) => true,
+                    _ => reader
+                        .boolean(e, "volumes.external")
+                        .is_some_and(|b| b.value),
+                }),
+                real_name: body.get("name").and_then(Node::scalar),
+                size: body
+                    .get("x-podlift")
+                    .and_then(|x| x.get("size"))
+                    .and_then(|size| read_size(size, reader)),
+                storage_class: body
+                    .get("x-podlift")
+                    .and_then(|x| x.get("storage-class"))
+                    .and_then(Node::scalar),
+            }
         })
         .collect()
+}
+
+/// Reports what a volume definition says that its claim does not carry.
+fn report_volume_keys(body: &Node, reader: &mut Reader<'_>) {
+    for (key, value) in body.as_map().unwrap_or_default() {
+        let Some(name) = key.scalar() else { continue };
+        if name == "driver" && value.scalar_is("local") {
+            continue;
+        }
+        keys::report_key(&Located::new(name, key.span), VOLUME_KEYS, "volume", reader);
+    }
 }
 
 /// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the

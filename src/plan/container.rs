@@ -243,12 +243,14 @@ pub(crate) fn details(
 }
 
 /// `runAsUser`, `runAsGroup` and `runAsNonRoot` of a service: its numeric
-/// `user`, else what the image's facts say.
+/// `user` (`root` is 0), else what the image's facts say.
 fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Option<i64>, bool) {
     let image_user = from_image::image_user(service);
     let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
-        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+        // `root` is user and group 0 in every image Docker resolves it in.
+        let id = |text: &str| if text == "root" { Ok(0) } else { text.parse::<i64>() };
+        match (id(uid), gid.map(id)) {
             (Ok(uid), gid @ (None | Some(Ok(_))))
                 if !ID_RANGE.contains(&uid) || gid.as_ref().is_some_and(|g| g.as_ref().is_ok_and(|g| !ID_RANGE.contains(g))) =>
             {

@@ -61,6 +61,7 @@ mod private_files;
 mod process_keys;
 mod properties;
 mod r9_compose;
+mod real9;
 mod red8_config;
 mod red8_output;
 mod red8_yaml;

@@ -679,8 +679,8 @@ def podlift_view(manifests: dict) -> dict[str, dict]:
             view[c["name"]] = {
                 "image": c.get("image"),
                 "environment": env,
-                "command": c.get("args"),
-                "entrypoint": c.get("command"),
+                "command": kube_unescape(c.get("args")),
+                "entrypoint": kube_unescape(c.get("command")),
                 "container_ports": sorted({(p["containerPort"], p.get("protocol", "TCP").lower()) for p in c.get("ports", [])}),
                 "published": [],
             }
@@ -690,6 +690,26 @@ def podlift_view(manifests: dict) -> dict[str, dict]:
                 {(p["port"], p.get("targetPort", p["port"]), p.get("protocol", "TCP").lower()) for p in i["spec"].get("ports", [])}
             )
     return view
+
+
+def kube_unescape(words):
+    """What the container sees of a Kubernetes `command`/`args` word: the
+    kubelet reads `$$` as `$` and `$(NAME)` as a variable (podlift writes
+    `$$(` for a literal `$(`, `$$$$` for a literal `$$`)."""
+    if words is None:
+        return None
+    out = []
+    for word in words:
+        text, i = [], 0
+        while i < len(word):
+            if word.startswith("$$", i):
+                text.append("$")
+                i += 2
+            else:
+                text.append(word[i])
+                i += 1
+        out.append("".join(text))
+    return out
 
 
 def compose_ports(service: dict) -> tuple[list, list, set]:

@@ -39,10 +39,18 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         .iter()
         .find_map(|s| lower.strip_suffix(s))
         .map_or(lower.clone(), str::to_string);
-    if let Some(content) = content
-        && pem_private_key(content)
-    {
-        return Some("it holds a PEM private key");
+    if let Some(content) = content {
+        if pem_private_key(content) {
+            return Some("it holds a PEM private key");
+        }
+        if let Some(reason) = vpn_private_key(content) {
+            return Some(reason);
+        }
+        if password_hash(content) {
+            return Some(
+                "it holds a password hash (crypt `$6$…`, `$2y$…`, dovecot `{SHA512-CRYPT}`)",
+            );
+        }
     }
     let extension = Path::new(&lower)
         .extension()
@@ -100,6 +108,70 @@ pub(crate) fn pem_private_key(content: &[u8]) -> bool {
     })
 }
 
+/// Whether `content` holds a VPN node's private key in a text form that is
+/// neither PEM nor named like a key: a WireGuard configuration's
+/// `PrivateKey =` line (`wg0.conf`: linuxserver/wireguard, gluetun),
+/// Tailscale's state (`tailscaled.state`, whose machine key is `"privkey:…"`)
+/// or a JSON `"privateKey":` (wg-easy's `wg0.json`).
+fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(content);
+    if text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("PrivateKey")
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    }) {
+        Some("it holds a WireGuard `PrivateKey`")
+    } else if text.contains("\"privkey:") {
+        Some("it holds a Tailscale `privkey:`")
+    } else if ["\"privateKey\"", "\"private_key\""].iter().any(|key| {
+        text.match_indices(key).any(|(at, _)| {
+            text.get(at + key.len()..)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+    }) {
+        Some("it holds a JSON `\"privateKey\"`")
+    } else {
+        None
+    }
+}
+
+/// Whether `content` holds a password hash as `shadow`, `.htpasswd`,
+/// dovecot and docker-mailserver's `postfix-accounts.cf` write them: a
+/// crypt(3) string (`$1$`, `$5$`, `$6$`, `$2a$`/`$2b$`/`$2y$`, `$apr1$`,
+/// `$y$`, `$argon2id$` … followed by at least 8 characters of salt and
+/// hash) or a dovecot scheme prefix (`{SHA512-CRYPT}`, `{SSHA}` …). Linear
+/// in the content's length: each `$` looks as far as the next `$`, and at
+/// most 8 characters past that.
+fn password_hash(content: &[u8]) -> bool {
+    const CRYPT_IDS: &[&str] = &[
+        "1", "5", "6", "2a", "2b", "2y", "apr1", "y", "gy", "7", "argon2i", "argon2d", "argon2id",
+    ];
+    const DOVECOT_SCHEMES: &[&str] = &[
+        "{SHA512-CRYPT}",
+        "{SHA256-CRYPT}",
+        "{BLF-CRYPT}",
+        "{MD5-CRYPT}",
+        "{SSHA}",
+        "{SSHA256}",
+        "{SSHA512}",
+        "{ARGON2I}",
+        "{ARGON2ID}",
+        "{PBKDF2}",
+    ];
+    let text = String::from_utf8_lossy(content);
+    if DOVECOT_SCHEMES.iter().any(|scheme| text.contains(scheme)) {
+        return true;
+    }
+    let hash_char = |c: char| c.is_ascii_alphanumeric() || "./=,$+".contains(c);
+    text.match_indices('$').any(|(at, _)| {
+        let rest = text.get(at + 1..).unwrap_or_default();
+        let Some((id, tail)) = rest.split_once('$') else {
+            return false;
+        };
+        CRYPT_IDS.contains(&id) && tail.chars().take_while(|c| hash_char(*c)).take(8).count() == 8
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::private_reason;
@@ -124,6 +196,38 @@ mod tests {
         }
         for name in ["settings.yml", "nginx.conf", "environment.md", ".bak"] {
             assert!(private_reason(name, None).is_none(), "{name}");
+        }
+    }
+
+    /// Round 9 (tailscale-dev/ScaleTail, docker-mailserver): VPN keys and
+    /// password hashes that are neither PEM nor named like a key.
+    #[test]
+    fn vpn_keys_and_password_hashes_are_private_by_content() {
+        for content in [
+            "[Interface]\nPrivateKey = abc=\n",
+            "[Interface]\n  PrivateKey=abc=\n",
+            "{\"_machinekey\":\"privkey:00ff\"}",
+            "{\"server\": {\"privateKey\" : \"abc=\"}}",
+            "root:$6$Tx0dAzZ6$hNo1e8qDpdm5:19000:0:99999:7:::\n",
+            "admin:$2y$10$3OkNKWbl/6Wp1WqHR2cH\n",
+            "u@example.com|{SHA512-CRYPT}$6$abc\n",
+        ] {
+            assert!(
+                private_reason("state", Some(content.as_bytes())).is_some(),
+                "{content}"
+            );
+        }
+        for content in [
+            "[Peer]\nPublicKey = abc=\n",
+            "PrivateKeyFile: /k\n",
+            "the \"privateKey\" option names a file\n",
+            "s/(a)(b)/$1$2/g\n",
+            "price: $5$ per unit\n",
+        ] {
+            assert!(
+                private_reason("wg0.conf", Some(content.as_bytes())).is_none(),
+                "{content}"
+            );
         }
     }
 }

@@ -55,14 +55,14 @@ pub(super) fn note_copied(copied: &[Copied], diagnostics: &mut Diagnostics) {
     let list: Vec<String> = copied
         .iter()
         .map(|c| {
-            let source = c
-                .entry
-                .as_ref()
-                .map_or_else(|| c.written.clone(), |e| format!("{}/{e}", c.written));
-            let target = c
-                .entry
-                .as_ref()
-                .map_or_else(|| c.target.clone(), |e| format!("{}/{e}", c.target));
+            let source = c.entry.as_ref().map_or_else(
+                || c.written.clone(),
+                |e| format!("{}/{e}", c.written.trim_end_matches('/')),
+            );
+            let target = c.entry.as_ref().map_or_else(
+                || c.target.clone(),
+                |e| format!("{}/{e}", c.target.trim_end_matches('/')),
+            );
             format!("`{source}` ({} bytes) → `{target}` in {}", c.size, c.object)
         })
         .collect();
