@@ -162,7 +162,7 @@ codes! {
     /// A private-looking file goes into a Secret, not a ConfigMap.
     BindSecret = "bind-secret", Note, Plan;
     /// A writable bind mount becomes a writable volume.
-    BindWritable = "bind-writable", Note, Plan;
+    BindWritable = "bind-writable", Warning, Plan;
     /// A `cap_add`/`cap_drop` item is not a Linux capability.
     CapabilityUnknown = "capability-unknown", Cluster, Model;
     /// A claim that several Pods mount is `ReadWriteOnce`: the Pods must run on one node.

@@ -838,3 +838,46 @@ fn a_named_volume_that_several_pods_mount_is_reported_as_one_node_only() {
     let run = convert(dir.path(), &["--strategy", "pod"]);
     assert!(!run.stderr.contains("claim-shared"), "{}", run.stderr);
 }
+
+/// What a service writes into a bind of the project's directory survives
+/// under compose; in an `emptyDir` it is lost when the Pod is replaced: a
+/// warning (fails `--strict`, unless allowed), a note once claims keep it
+/// (round 9: mastodon's and immich's database directories, bound from the
+/// project, became `emptyDir`s with only a note).
+#[test]
+fn a_writable_bind_that_becomes_an_emptydir_is_a_warning_and_a_claim_a_note() {
+    let dir = project(
+        "services:\n  db:\n    image: postgres:16\n    volumes:\n      - ./pgdata:/var/lib/postgresql/data\n",
+    );
+    let run = convert(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning[bind-writable]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("lost when the Pod is replaced"),
+        "{}",
+        run.stderr
+    );
+    let strict = convert(dir.path(), &["--strict"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(strict.stdout.is_empty());
+    let allowed = convert(dir.path(), &["--strict", "--allow", "bind-writable"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    let claimed = convert(dir.path(), &["--strict", "--bind-as", "pvc"]);
+    assert_eq!(claimed.code, 0, "{}", claimed.stderr);
+    assert!(
+        claimed.stderr.contains("note[bind-writable]"),
+        "{}",
+        claimed.stderr
+    );
+    let objects = common::documents(&claimed.stdout);
+    assert_eq!(
+        kinds(&objects, "PersistentVolumeClaim").len(),
+        1,
+        "{}",
+        claimed.stdout
+    );
+}

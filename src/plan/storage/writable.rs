@@ -209,7 +209,8 @@ pub(super) fn mark_paths(project: &Project, options: &StorageOptions, storage: &
     }
 }
 
-/// One note listing every writable bind mount and the volume it became.
+/// One finding listing every writable bind mount and the volume it became:
+/// a warning when one became an `emptyDir`, a note when all became claims.
 pub(super) fn note_writable(
     notes: &[WritableNote],
     storage: &Storage,
@@ -230,12 +231,22 @@ pub(super) fn note_writable(
             entry.1.push(note.owner.as_str());
         }
     }
+    let claim = |volume: &str| {
+        storage
+            .volumes
+            .iter()
+            .any(|v| v.name == volume && matches!(v.source, VolumeSource::Claim(_)))
+    };
+    // What is written into an emptyDir is lost when the Pod is replaced,
+    // where compose kept it on the host: a warning. Claims keep it: a note.
+    let ephemeral = by_volume.keys().any(|volume| !claim(volume));
     let list: Vec<String> = by_volume
         .iter()
         .map(|(volume, (written, owners, absent))| {
-            let kind = match storage.volumes.iter().find(|v| v.name == *volume) {
-                Some(v) if matches!(v.source, VolumeSource::Claim(_)) => "claim volume",
-                _ => "emptyDir",
+            let kind = if claim(volume) {
+                "claim volume"
+            } else {
+                "emptyDir"
             };
             let filled = storage
                 .seeds
@@ -265,21 +276,22 @@ pub(super) fn note_writable(
             )
         })
         .collect();
-    diagnostics.push(
-        Diagnostic::note(
-            Code::BindWritable,
-            format!(
-                "{} writable bind mount{} of the project's files become{} writable volume{} (a ConfigMap is read-only): {}",
-                by_volume.len(),
-                if by_volume.len() == 1 { "" } else { "s" },
-                if by_volume.len() == 1 { "s a" } else { "" },
-                if by_volume.len() == 1 { "" } else { "s" },
-                list.join("; ")
-            ),
-        )
-        .at(first.span)
-        .help("services of one Pod share each volume, as they shared the directory; what they write into an emptyDir lasts as long as the Pod: `--bind-as pvc` (or `x-podlift.bind-as: pvc` on a service) makes claims that keep it; a bind mount with `:ro` stays a ConfigMap"),
+    let message = format!(
+        "{} writable bind mount{} of the project's files become{} writable volume{} (a ConfigMap is read-only): {}",
+        by_volume.len(),
+        if by_volume.len() == 1 { "" } else { "s" },
+        if by_volume.len() == 1 { "s a" } else { "" },
+        if by_volume.len() == 1 { "" } else { "s" },
+        list.join("; ")
     );
+    let finding = if ephemeral {
+        Diagnostic::warning(Code::BindWritable, message)
+    } else {
+        Diagnostic::note(Code::BindWritable, message)
+    };
+    diagnostics.push(finding.at(first.span).help(
+        "services of one Pod share each volume, as they shared the directory; what they write into an emptyDir is lost when the Pod is replaced, where compose kept it on the host: `--bind-as pvc` (or `x-podlift.bind-as: pvc` on a service) makes claims that keep it; a bind mount with `:ro` stays a ConfigMap",
+    ));
 }
 
 /// The name of the init container that fills writable bind volumes.
