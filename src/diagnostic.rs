@@ -230,11 +230,25 @@ impl Diagnostics {
         counts.errors > 0 || (strict && counts.warnings > counts.allowed)
     }
 
-    /// Sorts by file position so output reads top to bottom, keeping the
-    /// order found for diagnostics without a position.
+    /// Sorts by file position (found order without one), keeping one of the
+    /// findings that say the same at one place: a value under an anchor that
+    /// services merge is read, and refused, once per service (airflow's
+    /// `image:` under `x-airflow-common` gave six errors for one line).
     pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.span.is_none(), d.span.map(|s| (s.file.0, s.start))));
+        let mut said = foldhash::HashSet::default();
+        self.items.retain(|d| {
+            d.span.is_none()
+                || !d.related.is_empty()
+                || said.insert((
+                    d.span,
+                    d.code,
+                    d.severity,
+                    d.message.clone(),
+                    d.help.clone(),
+                ))
+        });
     }
 }
 

@@ -66,3 +66,41 @@ fn a_pull_policy_compose_finds_a_known_one_in_is_taken() {
         );
     }
 }
+
+#[test]
+fn a_wrong_value_under_an_anchor_that_services_merge_is_reported_once() {
+    // apache/airflow's docker-compose.yaml keeps `image:` under
+    // `x-airflow-common: &airflow-common`, merged by six services: one
+    // wrong value gave six identical errors for its one line
+    let compose = "x-common: &common
+  image: \"apache/airflow:|version|\"
+services:
+  a: *common
+  b: *common
+  c:
+    <<: *common
+  d:
+    <<: *common
+    image: \"apache/airflow:|version|\"
+";
+    for args in [
+        &["check"][..],
+        &["check", "-v"],
+        &["check", "--format", "json"],
+    ] {
+        let run = run(args, compose);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let text = format!("{}{}", run.stdout, run.stderr);
+        let at_anchor = if args.contains(&"json") {
+            text.matches("\"line\": 2").count()
+        } else {
+            text.matches("compose.yaml:2:10").count()
+        };
+        assert_eq!(at_anchor, 1, "{args:?}: {text}");
+        // `d` writes its own value on line 10: a second place, a second error
+        assert!(
+            text.contains(":10:") || text.contains("\"line\": 10"),
+            "{args:?}: {text}"
+        );
+    }
+}
