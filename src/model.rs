@@ -48,7 +48,7 @@ pub use resources::Resources;
 pub use restart::Restart;
 pub use service::{PodSettings, Security, Service};
 pub use units::{ClaimSize, is_positive_quantity};
-pub use volume::{BindChoice, Mount, MountSource, Volume, VolumesFrom};
+pub use volume::{BindChoice, MemoryVolume, Mount, MountSource, Volume, VolumesFrom};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -289,7 +289,7 @@ pub const VOLUME_KEYS: &[(&str, Support)] = &[
     (
         "driver_opts",
         Support::NotCarried(
-            "the claim is a new volume of the cluster's storage class: a tmpfs, a host directory (`o: bind`) or an NFS export named here is not what it holds",
+            "the claim is a new volume of the cluster's storage class: a host directory (`o: bind`) or an NFS export named here is not what it holds; `type: tmpfs` is carried, as an `emptyDir` in memory (`size=` kept, other options reported)",
         ),
     ),
     ("external", Support::Mapped),

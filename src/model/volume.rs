@@ -163,6 +163,18 @@ pub struct Volume {
     pub size: Option<ClaimSize>,
     /// `x-podlift.storage-class`.
     pub storage_class: Option<String>,
+    /// `driver_opts: {type: tmpfs}` of the `local` driver: memory, not a
+    /// disk; not for an external volume.
+    pub memory: Option<MemoryVolume>,
+}
+
+/// A volume of the `local` driver in memory (`driver_opts.type: tmpfs`):
+/// Docker mounts a tmpfs that the containers using it share, empty at each
+/// start. In a Pod, an `emptyDir` with `medium: Memory`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryVolume {
+    /// `o: size=…`, in bytes.
+    pub size: Option<u64>,
 }
 
 /// Reads a service's `volumes`.
@@ -416,15 +428,22 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
     entries
         .into_iter()
         .map(|(name, body)| {
-            report_volume_keys(body, reader);
+            let external = body.get("external").is_some_and(|e| match e.value {
+                Value::Map(_) => true,
+                _ => reader
+                    .boolean(e, "volumes.external")
+                    .is_some_and(|b| b.value),
+            });
+            let memory = if external {
+                None
+            } else {
+                read_memory(&name.value, body, reader)
+            };
+            report_volume_keys(body, memory.is_some(), reader);
             Volume {
                 name,
-                external: body.get("external").is_some_and(|e| match e.value {
-                    Value::Map(_) => true,
-                    _ => reader
-                        .boolean(e, "volumes.external")
-                        .is_some_and(|b| b.value),
-                }),
+                external,
+                memory,
                 real_name: body.get("name").and_then(Node::scalar),
                 size: body
                     .get("x-podlift")
@@ -439,15 +458,72 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
         .collect()
 }
 
-/// Reports what a volume definition says that its claim does not carry.
-fn report_volume_keys(body: &Node, reader: &mut Reader<'_>) {
+/// Reports what a volume definition says that its claim does not carry
+/// (`driver_opts` of a volume in memory is carried: [`read_memory`]).
+fn report_volume_keys(body: &Node, memory: bool, reader: &mut Reader<'_>) {
     for (key, value) in body.as_map().unwrap_or_default() {
         let Some(name) = key.scalar() else { continue };
-        if name == "driver" && value.scalar_is("local") {
+        if (name == "driver" && value.scalar_is("local")) || (name == "driver_opts" && memory) {
             continue;
         }
         keys::report_key(&Located::new(name, key.span), VOLUME_KEYS, "volume", reader);
     }
+}
+
+/// A volume in memory: the `local` driver (compose's default) with
+/// `driver_opts.type: tmpfs`. Of the mount options in `o`, `size` is carried
+/// (as the kernel reads it: a whole number with `k`, `m`, `g` or `t`); the
+/// others (`uid`, `mode`, `nr_inodes`, a size in `%`) are reported.
+fn read_memory(name: &str, body: &Node, reader: &mut Reader<'_>) -> Option<MemoryVolume> {
+    if body.get("driver").is_some_and(|d| !d.scalar_is("local")) {
+        return None;
+    }
+    let options = body.get("driver_opts")?;
+    if !options.get("type").is_some_and(|t| t.scalar_is("tmpfs")) {
+        return None;
+    }
+    let mut size = None;
+    let mut dropped = Vec::new();
+    let o = options.get("o");
+    for option in o.and_then(Node::scalar).iter().flat_map(|o| o.split(',')) {
+        let option = option.trim();
+        match option.strip_prefix("size=").map(tmpfs_size) {
+            Some(Some(bytes)) => size = Some(bytes),
+            _ if option.is_empty() => {}
+            _ => dropped.push(option.to_string()),
+        }
+    }
+    if !dropped.is_empty() {
+        reader.diagnostics.push(
+            Diagnostic::warning(
+                Code::KeyNotCarried,
+                format!(
+                    "volume `{name}` becomes an `emptyDir` in memory, without its tmpfs options `{}`",
+                    dropped.join(",")
+                ),
+            )
+            .at_opt(o.map(|o| o.span))
+            .help("an `emptyDir` is owned by root with mode 0777 and sized only by `size=` in bytes, `k`, `m`, `g` or `t`: set the owner through the services' `user`, or drop the options"),
+        );
+    }
+    Some(MemoryVolume { size })
+}
+
+/// A tmpfs `size=` as the kernel reads it: a whole number, then `k`, `m`,
+/// `g` or `t` (binary) or nothing; `None` for a share of memory (`50%`) or
+/// anything else.
+fn tmpfs_size(text: &str) -> Option<u64> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let number: u64 = text.get(..digits)?.parse().ok()?;
+    let shift = match text.get(digits..)? {
+        "" => 0,
+        "k" | "K" => 10,
+        "m" | "M" => 20,
+        "g" | "G" => 30,
+        "t" | "T" => 40,
+        _ => return None,
+    };
+    number.checked_mul(1 << shift)
 }
 
 /// Reads `x-podlift.size`: a Kubernetes quantity, checked here so that the

@@ -225,6 +225,8 @@ pub struct Storage {
     /// when a long project name cuts them to 63 characters.
     claim_names: names::Taken,
     volume_claims: HashMap<String, String>,
+    /// The `emptyDir` of each named volume in memory (`type: tmpfs`).
+    memory_volumes: HashMap<String, String>,
     object_names: HashSet<String>,
     /// ConfigMaps and Secrets by the hash of their data (indices), so that
     /// files with the same data share one without comparing every pair.
@@ -255,6 +257,25 @@ impl Storage {
             source,
         });
         name
+    }
+
+    /// The `emptyDir` in memory of named volume `name` (`type: tmpfs`),
+    /// one per Pod, shared by the services that mount it; `written` says
+    /// where, for the note on services split apart.
+    fn memory_volume(
+        &mut self,
+        name: &str,
+        size: Option<u64>,
+        span: crate::source::Span,
+    ) -> String {
+        if let Some(volume) = self.memory_volumes.get(name) {
+            return volume.clone();
+        }
+        let volume = self.own_volume(name, VolumeSource::EmptyDir { memory: true, size });
+        self.memory_volumes.insert(name.to_string(), volume.clone());
+        self.writable
+            .insert(volume.clone(), (format!("volume {name}"), span));
+        volume
     }
 
     /// The claim of named volume `volume`, as [`plan_storage`] chose it.
@@ -366,7 +387,7 @@ fn name_claims(project: &Project, prefix: &str, storage: &mut Storage) {
         }
     }
     for volume in &project.volumes {
-        if volume.real_name.is_none() && !volume.external {
+        if volume.real_name.is_none() && !volume.external && volume.memory.is_none() {
             let claim = storage.claim_names.unique(&claim_name(volume, prefix));
             storage
                 .volume_claims
@@ -385,7 +406,7 @@ pub fn plan_storage(
     let mut storage = Storage::default();
     name_claims(project, prefix, &mut storage);
     for volume in &project.volumes {
-        if !volume.external {
+        if !volume.external && volume.memory.is_none() {
             storage.claims.push(ClaimPlan {
                 name: storage.volume_claim(volume, prefix),
                 size: options.claim_size(volume.size.as_ref()),

@@ -104,3 +104,125 @@ services:
         );
     }
 }
+
+/// A named volume of the `local` driver with `driver_opts.type: tmpfs`
+/// (Kong/docker-kong's `kong_prefix_vol` and `kong_tmp_vol`): Docker mounts
+/// one tmpfs that the services using it share, empty at each start. It was
+/// a PersistentVolumeClaim (a disk that keeps what is written, with a
+/// `key-not-carried` warning); it is an `emptyDir` in memory, one per Pod.
+#[test]
+fn a_tmpfs_volume_is_an_empty_dir_in_memory_shared_in_the_pod() {
+    let compose = "services:
+  a:
+    image: a
+    volumes: [cache:/cache]
+  b:
+    image: b
+    volumes: [cache:/var/cache:ro]
+volumes:
+  cache:
+    driver_opts:
+      type: tmpfs
+      device: tmpfs
+      o: size=100m,uid=1000
+";
+    let dir = compose_dir(compose);
+    let run = Test::new().args(["convert"]).current_dir(dir.path()).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects = common::documents(&run.stdout);
+    assert!(
+        objects.iter().all(|o| o["kind"] != "PersistentVolumeClaim"),
+        "{}",
+        run.stdout
+    );
+    let pod = objects
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .expect("a Deployment");
+    let spec = &pod["spec"]["template"]["spec"];
+    let memory: Vec<&serde_json::Value> = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["emptyDir"]["medium"] == "Memory")
+        .collect();
+    assert_eq!(memory.len(), 1, "{spec}");
+    assert_eq!(memory[0]["emptyDir"]["sizeLimit"], "100Mi", "{spec}");
+    let name = memory[0]["name"].clone();
+    for (container, path, read_only) in [("a", "/cache", false), ("b", "/var/cache", true)] {
+        let mounts = spec["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == container)
+            .unwrap()["volumeMounts"]
+            .clone();
+        let mount = mounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("{container}: {mounts}"))
+            .clone();
+        assert_eq!(mount["mountPath"], path);
+        assert_eq!(mount["readOnly"] == true, read_only, "{mount}");
+    }
+    // `uid=1000` is not carried: said where it is written
+    assert!(
+        run.stderr.contains("without its tmpfs options `uid=1000`")
+            && run.stderr.contains("compose.yaml:13:10"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("`driver_opts` is not carried"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Split into Pods, each Pod gets its own `emptyDir` of the volume: what
+/// one service writes, the other does not see any more; a note says so.
+#[test]
+fn a_tmpfs_volume_split_across_pods_is_one_per_pod_and_said() {
+    let compose = "services:
+  a:
+    image: a
+    volumes: [cache:/cache]
+  b:
+    image: b
+    volumes: [cache:/cache]
+volumes:
+  cache:
+    driver_opts: {type: tmpfs, device: tmpfs}
+";
+    let dir = compose_dir(compose);
+    let run = Test::new()
+        .args(["convert", "--strategy", "split"])
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects = common::documents(&run.stdout);
+    let pods: Vec<&serde_json::Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .collect();
+    assert_eq!(pods.len(), 2, "{}", run.stdout);
+    for pod in pods {
+        let volumes = &pod["spec"]["template"]["spec"]["volumes"];
+        assert!(
+            volumes
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["emptyDir"]["medium"] == "Memory"),
+            "{volumes}"
+        );
+    }
+    assert!(
+        run.stderr.contains("note[bind-not-shared]")
+            && run.stderr.contains("`volume cache` in Pods"),
+        "{}",
+        run.stderr
+    );
+}

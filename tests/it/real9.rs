@@ -42,7 +42,9 @@ volumes:
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("compose.yaml:7:5"), "{}", run.stderr);
+    // the tmpfs volume is carried since (an `emptyDir` in memory:
+    // r9_compose::a_tmpfs_volume_is_an_empty_dir_in_memory_shared_in_the_pod)
+    assert!(!run.stderr.contains("compose.yaml:7:5"), "{}", run.stderr);
     assert!(run.stderr.contains("compose.yaml:12:5"), "{}", run.stderr);
     // `driver: local` is compose's default: nothing to say about it
     assert!(

@@ -124,9 +124,9 @@ pub(super) fn storage_for(index: &StorageIndex<'_>, containers: &[ContainerPlan]
     storage
 }
 
-/// Services in different Pods that mount one writable bind's directory:
-/// each Pod gets its own `emptyDir` of it (a claim is one volume, shared as
-/// the cluster allows). One note lists them.
+/// Services in different Pods that mount one writable bind's directory, or
+/// one named volume in memory: each Pod gets its own `emptyDir` of it (a
+/// claim is one volume, shared as the cluster allows). One note lists them.
 pub(crate) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
     // volume → (written, where, Pods)
     let mut by_volume: BTreeMap<&str, (&str, Span, Vec<&str>)> = BTreeMap::new();
@@ -163,7 +163,7 @@ pub(crate) fn note_unshared(pods: &[PodPlan], diagnostics: &mut Diagnostics) {
         Diagnostic::note(
             Code::BindNotShared,
             format!(
-                "services in different Pods bind-mount one directory, and each Pod gets its own emptyDir of it: {}; what one writes there, the others do not see",
+                "services in different Pods share one directory or volume in memory, and each Pod gets its own emptyDir of it: {}; what one writes there, the others do not see",
                 list.join("; ")
             ),
         )

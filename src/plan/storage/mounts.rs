@@ -260,6 +260,17 @@ impl Mounts<'_> {
             );
             return None;
         };
+        if let Some(memory) = &declared.memory {
+            // Docker copies the image's files into a fresh volume, a tmpfs
+            // one too; an `emptyDir` starts empty.
+            if !settled(self.service, &mount.target) {
+                self.notes.starts_empty.push((
+                    format!("`{owner}:{}` (volume `{name}`)", mount.target),
+                    mount.span,
+                ));
+            }
+            return Some(self.storage.memory_volume(name, memory.size, mount.span));
+        }
         let claim = if declared.external {
             declared
                 .real_name
