@@ -1,0 +1,75 @@
+//! Red team, round 9, meaning angle: this round's changes (`pull_policy`,
+//! `user: root`, `no-new-privileges`, top-level volume keys, the
+//! `bind-writable` warning) held against Docker Compose 2.40.3 (`docker-compose
+//! -f FILE config --format json`) and Docker's documented behaviour; the tests
+//! quote what each said. None of them may make podlift weaker than compose.
+
+use crate::common;
+
+/// `x-podlift.allow: [bind-writable]` on the service whose scratch
+/// directory becomes an `emptyDir` must not accept the same warning for
+/// another service: one finding for the whole Pod sat at the first writable
+/// bind, so `app`'s allowed log directory hid that `db`'s database directory
+/// loses what it writes at the Pod's first replacement, and `--strict`
+/// passed (r9: exit 0, "1 warning (1 allowed)").
+#[test]
+fn one_service_allowing_bind_writable_does_not_allow_another_services() {
+    let dir = common::compose_dir(
+        "services:
+  app:
+    image: nginx
+    volumes: [./logs:/var/log/app]
+    x-podlift:
+      allow: [bind-writable]
+  db:
+    image: postgres:16
+    volumes: [./pgdata:/var/lib/postgresql/data]
+",
+    );
+    for sub in ["logs", "pgdata"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("f"), "x\n").unwrap();
+    }
+    let run = common::converting(dir.path(), &["--strict"]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("warning[bind-writable]") && run.stderr.contains("./pgdata"),
+        "{}",
+        run.stderr
+    );
+    // each service's own allow covers its own binds
+    let both = common::converting(dir.path(), &["--strict", "--allow", "bind-writable"]).run();
+    assert_eq!(both.code, 0, "{}", both.stderr);
+}
+
+/// A `--strict` user meeting the new warning is told both ways forward:
+/// keep what is written (`--bind-as pvc`) or accept the loss
+/// (`--allow bind-writable`); once every bind is a claim the note does not
+/// tell them to choose claims.
+#[test]
+fn the_bind_writable_help_names_allow_and_bind_as() {
+    let dir = common::compose_dir(
+        "services:\n  db:\n    image: postgres:16\n    volumes: [./pgdata:/var/lib/postgresql/data]\n",
+    );
+    std::fs::create_dir(dir.path().join("pgdata")).unwrap();
+    let run = common::converting(dir.path(), &["--strict"]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`--bind-as pvc`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`--allow bind-writable`"),
+        "{}",
+        run.stderr
+    );
+    let claimed = common::converting(dir.path(), &["--bind-as", "pvc"]).run();
+    assert!(
+        claimed.stderr.contains("note[bind-writable]"),
+        "{}",
+        claimed.stderr
+    );
+    assert!(
+        !claimed.stderr.contains("`--bind-as pvc`"),
+        "{}",
+        claimed.stderr
+    );
+}
