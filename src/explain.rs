@@ -246,6 +246,7 @@ pub const fn of(code: Code) -> Option<&'static Explanation> {
         Code::UserName => Some(&service::USER_NAME),
         Code::VariableRequired => Some(&input::VARIABLE_REQUIRED),
         Code::VariableUnset => Some(&input::VARIABLE_UNSET),
+        Code::VolumeExternalConflict => Some(&storage::VOLUME_EXTERNAL_CONFLICT),
         Code::VolumeInvalid => Some(&storage::VOLUME_INVALID),
         Code::VolumeStartsEmpty => Some(&storage::VOLUME_STARTS_EMPTY),
         Code::VolumeTargetRelative => Some(&storage::VOLUME_TARGET_RELATIVE),

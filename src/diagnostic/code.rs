@@ -445,6 +445,8 @@ codes! {
     VariableRequired = "variable-required", Refused, Load;
     /// A variable is not set.
     VariableUnset = "variable-unset", Warning, Load;
+    /// An external volume sets a driver, driver options or labels.
+    VolumeExternalConflict = "volume-external-conflict", Refused, Model;
     /// A volume mount cannot be read.
     VolumeInvalid = "volume-invalid", Refused, Model;
     /// A new volume starts empty.

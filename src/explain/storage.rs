@@ -251,6 +251,15 @@ pub(super) const TMPFS_OPTIONS: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1\n    tmpfs: [\"/tmp:noexec,mode=1770,uid=1000\"]\n",
 };
 
+pub(super) const VOLUME_EXTERNAL_CONFLICT: Explanation = Explanation {
+    code: Code::VolumeExternalConflict,
+    title: "an external volume sets a driver, driver options or labels",
+    meaning: "A top-level volume is `external` (it exists already, made outside the project) and also sets `driver`, `driver_opts` or `labels`, which say how to make it. Compose refuses the file (`conflicting parameters \"external\" and \"driver_opts\" specified`), after merging its files, even for a volume no service mounts.",
+    kubernetes: "An external volume becomes the existing claim of that name; the cluster made it, with its own storage class.",
+    remedy: "Remove `driver`, `driver_opts` and `labels` from the external volume, or remove `external` if the project makes the volume.",
+    example: "services:\n  app:\n    image: app:1\n    volumes: [data:/data]\nvolumes:\n  data:\n    external: true\n    driver_opts: {type: nfs}\n",
+};
+
 pub(super) const VOLUME_INVALID: Explanation = Explanation {
     code: Code::VolumeInvalid,
     title: "a volume mount cannot be read",

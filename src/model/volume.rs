@@ -416,15 +416,16 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
     entries
         .into_iter()
         .map(|(name, body)| {
-            report_volume_keys(body, reader);
+            let external = body.get("external").is_some_and(|e| match e.value {
+                Value::Map(_) => true,
+                _ => reader
+                    .boolean(e, "volumes.external")
+                    .is_some_and(|b| b.value),
+            });
+            report_volume_keys(&name.value, body, external, reader);
             Volume {
                 name,
-                external: body.get("external").is_some_and(|e| match e.value {
-                    Value::Map(_) => true,
-                    _ => reader
-                        .boolean(e, "volumes.external")
-                        .is_some_and(|b| b.value),
-                }),
+                external,
                 real_name: body.get("name").and_then(Node::scalar),
                 size: body
                     .get("x-podlift")
@@ -439,10 +440,25 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
         .collect()
 }
 
-/// Reports what a volume definition says that its claim does not carry.
-fn report_volume_keys(body: &Node, reader: &mut Reader<'_>) {
+/// Reports what a volume definition says that its claim does not carry,
+/// and what an external volume may not say.
+fn report_volume_keys(volume: &str, body: &Node, external: bool, reader: &mut Reader<'_>) {
     for (key, value) in body.as_map().unwrap_or_default() {
         let Some(name) = key.scalar() else { continue };
+        // An external volume exists already: compose refuses the file
+        // (2.40.3: `volumes.ext: conflicting parameters "external" and
+        // "driver_opts" specified`), whatever the value, even an empty one.
+        if external && matches!(name.as_str(), "driver" | "driver_opts" | "labels") {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    Code::VolumeExternalConflict,
+                    format!("volume `{volume}` is `external` and sets `{name}`: conflicting parameters `external` and `{name}`; an external volume exists already, so nothing may say how to make it"),
+                )
+                .at(key.span)
+                .help(format!("remove `{name}`, or `external` if the volume is the project's own")),
+            );
+            continue;
+        }
         if name == "driver" && value.scalar_is("local") {
             continue;
         }

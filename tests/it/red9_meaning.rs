@@ -4,7 +4,23 @@
 //! -f FILE config --format json`) and Docker's documented behaviour; the tests
 //! quote what each said. None of them may make podlift weaker than compose.
 
-use crate::common;
+use crate::common::{self, Run, Test};
+
+fn check(compose: &str) -> Run {
+    let dir = common::compose_dir(compose);
+    Test::new()
+        .args(["check", "-v"])
+        .current_dir(dir.path())
+        .run()
+}
+
+fn config(compose: &str) -> Run {
+    let dir = common::compose_dir(compose);
+    Test::new()
+        .args(["config", "--format", "json"])
+        .current_dir(dir.path())
+        .run()
+}
 
 /// `x-podlift.allow: [bind-writable]` on the service whose scratch
 /// directory becomes an `emptyDir` must not accept the same warning for
@@ -72,4 +88,58 @@ fn the_bind_writable_help_names_allow_and_bind_as() {
         "{}",
         claimed.stderr
     );
+}
+
+/// An external volume is one that exists: compose refuses a driver, driver
+/// options or labels beside `external: true` (2.40.3: `volumes.ext:
+/// conflicting parameters "external" and "driver_opts" specified`, also
+/// after a merge of files, also for an unused volume). podlift r9 printed
+/// the project and told the user the "claim is a new volume of the
+/// cluster's storage class", of an existing claim.
+#[test]
+fn an_external_volume_with_a_driver_driver_opts_or_labels_is_refused() {
+    let run = check(
+        "services:
+  a:
+    image: nginx
+    volumes: [ext:/ext, e2:/e2]
+volumes:
+  ext:
+    external: true
+    driver_opts: {type: nfs, o: addr=10.0.0.1}
+  e2:
+    external: {name: shared}
+    driver: local
+    labels: {team: a}
+  e3:
+    external: true
+    name: kept
+  e4:
+    external: false
+    driver: local
+    labels: {team: a}
+",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for key in ["driver_opts", "driver", "labels"] {
+        assert!(
+            run.stderr
+                .contains(&format!("conflicting parameters `external` and `{key}`")),
+            "{key}\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        run.stderr
+            .matches("error[volume-external-conflict]")
+            .count(),
+        3,
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("new volume"), "{}", run.stderr);
+    // compose refuses it, so `config` does too
+    let printed =
+        config("services:\n  a: {image: nginx}\nvolumes:\n  e: {external: true, labels: [a=b]}\n");
+    assert_eq!(printed.code, 1, "{}", printed.stderr);
 }
