@@ -225,6 +225,7 @@ pub const fn of(code: Code) -> Option<&'static Explanation> {
         Code::ScaleZeroNeeded => Some(&service::SCALE_ZERO_NEEDED),
         Code::SecretUndeclared => Some(&storage::SECRET_UNDECLARED),
         Code::SecurityOpt => Some(&service::SECURITY_OPT),
+        Code::SecurityOptInvalid => Some(&service::SECURITY_OPT_INVALID),
         Code::ServiceExcludedNeeded => Some(&service::SERVICE_EXCLUDED_NEEDED),
         Code::ServiceNameAlias => Some(&service::SERVICE_NAME_ALIAS),
         Code::ServiceNameReserved => Some(&service::SERVICE_NAME_RESERVED),

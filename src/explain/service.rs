@@ -408,6 +408,15 @@ pub(super) const SECURITY_OPT: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - seccomp=./profile.json\n",
 };
 
+pub(super) const SECURITY_OPT_INVALID: Explanation = Explanation {
+    code: Code::SecurityOptInvalid,
+    title: "a `security_opt` value Docker refuses",
+    meaning: "`no-new-privileges` has a value Go's `strconv.ParseBool` does not read (`:yes`, `=on`, `: true`, an empty one): compose passes it through, and Docker refuses to create the container (`invalid --security-opt 2`). `1`, `t`, `T`, `TRUE`, `true`, `True` and `0`, `f`, `F`, `FALSE`, `false`, `False` are read.",
+    kubernetes: "`no-new-privileges` is `allowPrivilegeEscalation: false`. Dropping the option would let the container gain privileges, which the file asked to forbid.",
+    remedy: "Write `no-new-privileges:true` (or `no-new-privileges` alone) to forbid gaining privileges, `no-new-privileges:false` to allow it.",
+    example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - no-new-privileges:yes\n",
+};
+
 pub(super) const SERVICE_EXCLUDED_NEEDED: Explanation = Explanation {
     code: Code::ServiceExcludedNeeded,
     title: "a service that is kept needs a service that `--exclude` leaves out",

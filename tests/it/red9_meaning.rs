@@ -143,3 +143,39 @@ volumes:
         config("services:\n  a: {image: nginx}\nvolumes:\n  e: {external: true, labels: [a=b]}\n");
     assert_eq!(printed.code, 1, "{}", printed.stderr);
 }
+
+/// Docker reads `no-new-privileges`' value with Go's `strconv.ParseBool`
+/// and refuses to create the container for anything else (moby
+/// `daemon/daemon_unix.go` parseSecurityOpt: `invalid --security-opt 2:
+/// "no-new-privileges:yes"`); compose passes it through (`config` prints
+/// it). podlift r9 dropped it with warning security-opt ("Kubernetes has no
+/// equivalent") and wrote a container that may gain privileges, where the
+/// file asked for the opposite and Docker would not have run it at all.
+#[test]
+fn a_no_new_privileges_value_docker_refuses_is_an_error_not_dropped() {
+    for written in [
+        "no-new-privileges:yes",
+        "no-new-privileges=on",
+        "no-new-privileges:",
+        "no-new-privileges: true",
+    ] {
+        let run = check(&format!(
+            "services:\n  a:\n    image: nginx\n    security_opt: [\"{written}\"]\n"
+        ));
+        assert_eq!(run.code, 1, "{written}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("error[security-opt-invalid]")
+                && run.stderr.contains("Docker refuses"),
+            "{written}\n{}",
+            run.stderr
+        );
+        // compose takes the file: `config` prints it
+        let printed = config(&format!(
+            "services:\n  a:\n    image: nginx\n    security_opt: [\"{written}\"]\n"
+        ));
+        assert_eq!(printed.code, 0, "{written}\n{}", printed.stderr);
+    }
+    // every spelling ParseBool reads is still carried
+    let run = check("services:\n  a:\n    image: nginx\n    security_opt: [no-new-privileges=T]\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
