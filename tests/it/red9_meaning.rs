@@ -179,3 +179,32 @@ fn a_no_new_privileges_value_docker_refuses_is_an_error_not_dropped() {
     let run = check("services:\n  a:\n    image: nginx\n    security_opt: [no-new-privileges=T]\n");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A top-level volume's (or network's) `driver` is a string: compose
+/// refuses `driver: null`, `driver: [x]` and `driver: 1` (2.40.3:
+/// `volumes.data.driver must be a string`, `networks.back.driver must be a
+/// string`). podlift r9, which now reads `driver` to report it, printed
+/// these files with `config`.
+#[test]
+fn a_volume_or_network_driver_that_is_not_a_string_is_refused() {
+    for (key, value) in [
+        ("volumes", "null"),
+        ("volumes", "[local]"),
+        ("volumes", "1"),
+        ("networks", "[bridge]"),
+        ("networks", "true"),
+    ] {
+        let run = config(&format!(
+            "services:\n  a:\n    image: nginx\n{key}:\n  data:\n    driver: {value}\n"
+        ));
+        assert_eq!(run.code, 1, "{key} {value}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("`driver` must be a string"),
+            "{key} {value}\n{}",
+            run.stderr
+        );
+    }
+    let run =
+        config("services:\n  a:\n    image: nginx\nvolumes:\n  data:\n    driver: ${D:-local}\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
