@@ -483,8 +483,8 @@ pub(super) const USER_INVALID: Explanation = Explanation {
 pub(super) const USER_NAME: Explanation = Explanation {
     code: Code::UserName,
     title: "`user` names a user instead of a numeric id",
-    meaning: "A service's `user` is a name (`postgres`) rather than a uid.",
-    kubernetes: "Kubernetes' `runAsUser` takes numeric ids only, so the image's default user runs.",
+    meaning: "A service's `user` is a name (`postgres`) rather than a uid, or its group is a name (`1000:staff`).",
+    kubernetes: "Kubernetes' `runAsUser` and `runAsGroup` take numeric ids only. A user name is dropped, so the image's default user runs; a group name beside a numeric user (or `root`) is dropped alone: the container runs as that user, in the group the image gives it.",
     remedy: "Write the numeric `uid[:gid]` the name has in the image.",
     example: "services:\n  db:\n    image: postgres:16\n    user: postgres\n",
 };

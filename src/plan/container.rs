@@ -264,6 +264,17 @@ fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Opt
             (Ok(uid), None) => (Some(uid), None),
             (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
             _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
+            // Docker runs as the user, in the group it resolves in the
+            // image's `/etc/group`: keep the user, report the group.
+            (Ok(uid), Some(Err(_))) if ID_RANGE.contains(&uid) => {
+                let group = gid.unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::warning(Code::UserName, format!("the group `{group}` of `user: {}` (service `{}`) is a name; Kubernetes takes numeric ids only, so the container runs as user {uid} without `runAsGroup` (the group the image gives that user)", user.value, service.name.value))
+                        .at(user.span)
+                        .help("write the numeric gid the group has in the image (`user: UID:GID`)"),
+                );
+                (Some(uid), None)
+            }
             _ => {
                 diagnostics.push(
                     Diagnostic::warning(Code::UserName, format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))

@@ -208,3 +208,48 @@ fn a_volume_or_network_driver_that_is_not_a_string_is_refused() {
         config("services:\n  a:\n    image: nginx\nvolumes:\n  data:\n    driver: ${D:-local}\n");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// `user: UID:GROUP` with a numeric (or `root`) user and a group name runs
+/// as that user under Docker (the group resolved in the image's
+/// `/etc/group`). podlift r9 warned user-name and dropped the whole `user`,
+/// so the image's default user ran: root for `nginx`, where compose ran the
+/// service as uid 1000 — a Pod with more privilege than compose gave it.
+/// Now the user is kept and only the group is reported.
+#[test]
+fn a_numeric_user_with_a_group_name_keeps_the_user() {
+    let dir = common::compose_dir(
+        "services:
+  a:
+    image: nginx
+    user: \"1000:staff\"
+  b:
+    image: nginx
+    user: root:staff
+",
+    );
+    let run = common::converting(dir.path(), &[]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let spec = run.pod_spec();
+    let security = |name: &str| {
+        spec["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["securityContext"]
+            .clone()
+    };
+    assert_eq!(security("a")["runAsUser"], 1000, "{spec}");
+    assert!(security("a").get("runAsGroup").is_none(), "{spec}");
+    assert_eq!(security("b")["runAsUser"], 0, "{spec}");
+    assert!(
+        run.stderr.contains("warning[user-name]") && run.stderr.contains("`staff`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("the image's default user runs"),
+        "{}",
+        run.stderr
+    );
+}
