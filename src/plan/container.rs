@@ -246,7 +246,13 @@ pub(crate) fn details(
 /// `user` (`root` is 0), else what the image's facts say.
 fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Option<i64>, bool) {
     let image_user = from_image::image_user(service);
-    let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
+    // `user: ""` is no user: Docker runs the image's.
+    let written = service
+        .security
+        .user
+        .as_ref()
+        .filter(|user| !user.value.is_empty());
+    let (run_as_user, run_as_group) = written.map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
         // `root` is user and group 0 in every image Docker resolves it in.
         let id = |text: &str| if text == "root" { Ok(0) } else { text.parse::<i64>() };

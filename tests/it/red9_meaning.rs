@@ -253,3 +253,22 @@ fn a_numeric_user_with_a_group_name_keeps_the_user() {
         run.stderr
     );
 }
+
+/// `user: ""` (often `user: ${APP_USER:-}`) is no user: Docker runs the
+/// image's `USER`, and compose prints `"user": ""`. podlift r9 warned that
+/// the empty string "is a name" (user-name), failing `--strict` on a file
+/// that asks for nothing.
+#[test]
+fn an_empty_user_is_the_image_user_without_a_warning() {
+    let dir = common::compose_dir("services:\n  a:\n    image: nginx\n    user: ${APP_USER:-}\n");
+    let run = common::converting(dir.path(), &["--strict"]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("user-name"), "{}", run.stderr);
+    let spec = run.pod_spec();
+    assert!(
+        spec["containers"][0]["securityContext"]
+            .get("runAsUser")
+            .is_none(),
+        "{spec}"
+    );
+}
