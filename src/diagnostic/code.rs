@@ -403,6 +403,8 @@ codes! {
     SecretUndeclared = "secret-undeclared", Refused, Load;
     /// A `security_opt` entry needs care or cannot be carried over.
     SecurityOpt = "security-opt", Warning, Plan;
+    /// A `security_opt` value Docker refuses.
+    SecurityOptInvalid = "security-opt-invalid", Cluster, Plan;
     /// A service that is kept needs a service that `--exclude` leaves out.
     ServiceExcludedNeeded = "service-excluded-needed", Refused, Load;
     /// Services are named after other names of a compose service.
@@ -445,6 +447,8 @@ codes! {
     VariableRequired = "variable-required", Refused, Load;
     /// A variable is not set.
     VariableUnset = "variable-unset", Warning, Load;
+    /// An external volume sets a driver, driver options or labels.
+    VolumeExternalConflict = "volume-external-conflict", Refused, Model;
     /// A volume mount cannot be read.
     VolumeInvalid = "volume-invalid", Refused, Model;
     /// A new volume starts empty.

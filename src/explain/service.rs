@@ -408,6 +408,15 @@ pub(super) const SECURITY_OPT: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - seccomp=./profile.json\n",
 };
 
+pub(super) const SECURITY_OPT_INVALID: Explanation = Explanation {
+    code: Code::SecurityOptInvalid,
+    title: "a `security_opt` value Docker refuses",
+    meaning: "`no-new-privileges` has a value Go's `strconv.ParseBool` does not read (`:yes`, `=on`, `: true`, an empty one): compose passes it through, and Docker refuses to create the container (`invalid --security-opt 2`). `1`, `t`, `T`, `TRUE`, `true`, `True` and `0`, `f`, `F`, `FALSE`, `false`, `False` are read.",
+    kubernetes: "`no-new-privileges` is `allowPrivilegeEscalation: false`. Dropping the option would let the container gain privileges, which the file asked to forbid.",
+    remedy: "Write `no-new-privileges:true` (or `no-new-privileges` alone) to forbid gaining privileges, `no-new-privileges:false` to allow it.",
+    example: "services:\n  app:\n    image: app:1.0\n    security_opt:\n      - no-new-privileges:yes\n",
+};
+
 pub(super) const SERVICE_EXCLUDED_NEEDED: Explanation = Explanation {
     code: Code::ServiceExcludedNeeded,
     title: "a service that is kept needs a service that `--exclude` leaves out",
@@ -474,8 +483,8 @@ pub(super) const USER_INVALID: Explanation = Explanation {
 pub(super) const USER_NAME: Explanation = Explanation {
     code: Code::UserName,
     title: "`user` names a user instead of a numeric id",
-    meaning: "A service's `user` is a name (`postgres`) rather than a uid.",
-    kubernetes: "Kubernetes' `runAsUser` takes numeric ids only, so the image's default user runs.",
+    meaning: "A service's `user` is a name (`postgres`) rather than a uid, or its group is a name (`1000:staff`).",
+    kubernetes: "Kubernetes' `runAsUser` and `runAsGroup` take numeric ids only. A user name is dropped, so the image's default user runs; a group name beside a numeric user (or `root`) is dropped alone: the container runs as that user, in the group the image gives it.",
     remedy: "Write the numeric `uid[:gid]` the name has in the image.",
     example: "services:\n  db:\n    image: postgres:16\n    user: postgres\n",
 };

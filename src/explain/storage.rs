@@ -103,7 +103,7 @@ pub(super) const BIND_WRITABLE: Explanation = Explanation {
     title: "a writable bind mount becomes a writable volume",
     meaning: "A bind mount without `:ro` is writable under compose. A ConfigMap is mounted read-only, so such a bind of the project's files becomes an `emptyDir` (or, with `--bind-as pvc` or `x-podlift.bind-as: pvc`, a PersistentVolumeClaim), one per host path, shared by every service of the Pod that mounts it. Its files travel in a ConfigMap (a Secret when they look private), and the `podlift-copy` init container copies them into the volume before any service starts, keeping each file's mode and never overwriting a file already there. An empty or absent directory (Docker creates it) becomes an empty volume, never an empty ConfigMap. A `:ro` bind of the same path shares the volume, read-only; a `:ro` bind of a path nobody writes stays a ConfigMap.",
     kubernetes: "An `emptyDir` lasts as long as the Pod: what the services write is lost when the Pod is replaced, and services in different Pods (`--strategy split`/`auto`) each get their own volume. A claim keeps it. The copy runs as the services' user when they share one numeric `user`, else as `nobody` (65534); like a bind mount's host-owned files, the copied ones are then writable by root and per their mode.",
-    remedy: "Nothing, if the files are scratch (logs, caches): then allow the warning (`--allow bind-writable`). It is a warning while one of the volumes is an `emptyDir`, as a database's data directory bound from the project would lose what the database wrote at the Pod's first replacement; with claims only it is a note. To keep what is written, `--bind-as pvc` or `x-podlift.bind-as: pvc` on the service; to keep the volume shared, keep the services in one Pod; to make it read-only, add `:ro`.",
+    remedy: "Nothing, if the files are scratch (logs, caches): then allow the warning (`--allow bind-writable`). It is a warning for each service that writes into an `emptyDir`, at that service's mount (so a service's `x-podlift.allow` accepts its own binds only), as a database's data directory bound from the project would lose what the database wrote at the Pod's first replacement; the binds that became claims are listed in one note. To keep what is written, `--bind-as pvc` or `x-podlift.bind-as: pvc` on the service; to keep the volume shared, keep the services in one Pod; to make it read-only, add `:ro`.",
     example: "services:\n  app:\n    image: app:1\n    volumes:\n      - ./log:/var/log/app\n",
 };
 
@@ -249,6 +249,15 @@ pub(super) const TMPFS_OPTIONS: Explanation = Explanation {
     kubernetes: "An `emptyDir` takes no mount options, owner or mode: its files can be executed (a hardening the compose file relied on is gone), and it is owned by root, writable by all (0777).",
     remedy: "If the application relies on them, keep executables off the volume, set the owner through the Pod's `fsGroup`, or prepare the directory in an init container.",
     example: "services:\n  app:\n    image: app:1\n    tmpfs: [\"/tmp:noexec,mode=1770,uid=1000\"]\n",
+};
+
+pub(super) const VOLUME_EXTERNAL_CONFLICT: Explanation = Explanation {
+    code: Code::VolumeExternalConflict,
+    title: "an external volume sets a driver, driver options or labels",
+    meaning: "A top-level volume is `external` (it exists already, made outside the project) and also sets `driver`, `driver_opts` or `labels`, which say how to make it. Compose refuses the file (`conflicting parameters \"external\" and \"driver_opts\" specified`), after merging its files, even for a volume no service mounts.",
+    kubernetes: "An external volume becomes the existing claim of that name; the cluster made it, with its own storage class.",
+    remedy: "Remove `driver`, `driver_opts` and `labels` from the external volume, or remove `external` if the project makes the volume.",
+    example: "services:\n  app:\n    image: app:1\n    volumes: [data:/data]\nvolumes:\n  data:\n    external: true\n    driver_opts: {type: nfs}\n",
 };
 
 pub(super) const VOLUME_INVALID: Explanation = Explanation {

@@ -13,6 +13,10 @@ pub enum SecurityOpt {
     /// `no-new-privileges[:true|false]` (or any other spelling Go's
     /// `strconv.ParseBool` reads: `1`, `t`, `TRUE`, `0`, `F`, …).
     NoNewPrivileges(bool),
+    /// `no-new-privileges` with a value `strconv.ParseBool` does not read
+    /// (`:yes`, `=on`, `:`): Docker refuses to create the container
+    /// (`invalid --security-opt 2`), as written.
+    NoNewPrivilegesInvalid(String),
     /// `seccomp=unconfined` (`seccomp:unconfined`).
     SeccompUnconfined,
     /// `seccomp=builtin`: Docker's default profile, by name.
@@ -61,6 +65,7 @@ pub fn parse_security_opt(text: &str) -> SecurityOpt {
         ("no-new-privileges", Some("0" | "f" | "F" | "false" | "FALSE" | "False")) => {
             SecurityOpt::NoNewPrivileges(false)
         }
+        ("no-new-privileges", Some(_)) => SecurityOpt::NoNewPrivilegesInvalid(text.to_string()),
         ("seccomp", Some("unconfined")) => SecurityOpt::SeccompUnconfined,
         ("seccomp", Some("builtin")) => SecurityOpt::SeccompDefault,
         ("seccomp", Some(file)) if !file.is_empty() => SecurityOpt::SeccompFile(file.to_string()),
@@ -244,7 +249,7 @@ mod tests {
         // not a Go boolean: Docker refuses it
         assert_eq!(
             parse_security_opt("no-new-privileges:yes"),
-            SecurityOpt::Other("no-new-privileges:yes".into())
+            SecurityOpt::NoNewPrivilegesInvalid("no-new-privileges:yes".into())
         );
         assert_eq!(
             parse_security_opt("seccomp:unconfined"),

@@ -439,7 +439,7 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
             } else {
                 read_memory(&name.value, body, reader)
             };
-            report_volume_keys(body, memory.is_some(), reader);
+            report_volume_keys(&name.value, body, external, memory.is_some(), reader);
             Volume {
                 name,
                 external,
@@ -459,10 +459,31 @@ pub fn read_volumes(node: &Node, reader: &mut Reader<'_>) -> Vec<Volume> {
 }
 
 /// Reports what a volume definition says that its claim does not carry
-/// (`driver_opts` of a volume in memory is carried: [`read_memory`]).
-fn report_volume_keys(body: &Node, memory: bool, reader: &mut Reader<'_>) {
+/// (`driver_opts` of a volume in memory is carried: [`read_memory`]), and
+/// what an external volume may not say.
+fn report_volume_keys(
+    volume: &str,
+    body: &Node,
+    external: bool,
+    memory: bool,
+    reader: &mut Reader<'_>,
+) {
     for (key, value) in body.as_map().unwrap_or_default() {
         let Some(name) = key.scalar() else { continue };
+        // An external volume exists already: compose refuses the file
+        // (2.40.3: `volumes.ext: conflicting parameters "external" and
+        // "driver_opts" specified`), whatever the value, even an empty one.
+        if external && matches!(name.as_str(), "driver" | "driver_opts" | "labels") {
+            reader.diagnostics.push(
+                Diagnostic::error(
+                    Code::VolumeExternalConflict,
+                    format!("volume `{volume}` is `external` and sets `{name}`: conflicting parameters `external` and `{name}`; an external volume exists already, so nothing may say how to make it"),
+                )
+                .at(key.span)
+                .help(format!("remove `{name}`, or `external` if the volume is the project's own")),
+            );
+            continue;
+        }
         if (name == "driver" && value.scalar_is("local")) || (name == "driver_opts" && memory) {
             continue;
         }

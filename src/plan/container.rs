@@ -246,7 +246,13 @@ pub(crate) fn details(
 /// `user` (`root` is 0), else what the image's facts say.
 fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Option<i64>, bool) {
     let image_user = from_image::image_user(service);
-    let (run_as_user, run_as_group) = service.security.user.as_ref().map_or((None, None), |user| {
+    // `user: ""` is no user: Docker runs the image's.
+    let written = service
+        .security
+        .user
+        .as_ref()
+        .filter(|user| !user.value.is_empty());
+    let (run_as_user, run_as_group) = written.map_or((None, None), |user| {
         let (uid, gid) = user.value.split_once(':').map_or((user.value.as_str(), None), |(u, g)| (u, Some(g)));
         // `root` is user and group 0 in every image Docker resolves it in.
         let id = |text: &str| if text == "root" { Ok(0) } else { text.parse::<i64>() };
@@ -264,6 +270,17 @@ fn run_as(service: &Service, diagnostics: &mut Diagnostics) -> (Option<i64>, Opt
             (Ok(uid), None) => (Some(uid), None),
             (Ok(uid), Some(Ok(gid))) => (Some(uid), Some(gid)),
             _ if image_user.as_ref().is_some_and(|(uid, _, _)| uid.is_some()) => (None, None),
+            // Docker runs as the user, in the group it resolves in the
+            // image's `/etc/group`: keep the user, report the group.
+            (Ok(uid), Some(Err(_))) if ID_RANGE.contains(&uid) => {
+                let group = gid.unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::warning(Code::UserName, format!("the group `{group}` of `user: {}` (service `{}`) is a name; Kubernetes takes numeric ids only, so the container runs as user {uid} without `runAsGroup` (the group the image gives that user)", user.value, service.name.value))
+                        .at(user.span)
+                        .help("write the numeric gid the group has in the image (`user: UID:GID`)"),
+                );
+                (Some(uid), None)
+            }
             _ => {
                 diagnostics.push(
                     Diagnostic::warning(Code::UserName, format!("`user: {}` of service `{}` is a name; Kubernetes takes numeric ids only, so the image's default user runs", user.value, service.name.value))

@@ -370,6 +370,14 @@ fn security_opt(
 ) {
     match &option.value {
         SecurityOpt::NoNewPrivileges(on) => out.no_new_privileges = *on,
+        SecurityOpt::NoNewPrivilegesInvalid(text) => diagnostics.push(
+            Diagnostic::error(
+                Code::SecurityOptInvalid,
+                format!("`security_opt: {text}` of service `{name}` is not a boolean Docker reads; Docker refuses to create the container (`invalid --security-opt 2`)"),
+            )
+            .at(option.span)
+            .help("write `no-new-privileges:true` (or just `no-new-privileges`) to forbid gaining privileges, `no-new-privileges:false` to allow it"),
+        ),
         SecurityOpt::SeccompUnconfined => out.seccomp = Some(Profile::Unconfined),
         // Docker's own profile: the runtime's default, which the Pod sets.
         SecurityOpt::SeccompDefault => out.seccomp = None,

@@ -98,7 +98,13 @@ pub(super) fn resolve_user(
     diagnostics: &mut Diagnostics,
 ) -> Option<ImageUser> {
     let name = &service.name.value;
-    if let Some(user) = &service.security.user {
+    // `user: ""` is no user: Docker runs the image's.
+    if let Some(user) = service
+        .security
+        .user
+        .as_ref()
+        .filter(|u| !u.value.is_empty())
+    {
         let resolved = numeric(&user.value, facts, true);
         let numeric_already = user
             .value

@@ -18,7 +18,8 @@ pub(super) static NETWORK: Object = keys(
     "network",
     &[
         ("attachable", Shape::Any),
-        ("driver", Shape::Any),
+        // compose: `networks.back.driver must be a string` (null too)
+        ("driver", Shape::Text { null: true }),
         ("driver_opts", Shape::Options),
         ("enable_ipv4", Shape::Any),
         ("enable_ipv6", Shape::Any),
@@ -57,7 +58,8 @@ static EXTERNAL: Object = keys("`external`", &[("name", Shape::Any)], true);
 pub(super) static VOLUME: Object = keys(
     "volume",
     &[
-        ("driver", Shape::Any),
+        // compose: `volumes.data.driver must be a string` (null too)
+        ("driver", Shape::Text { null: true }),
         ("driver_opts", Shape::Options),
         ("external", Shape::Keys(&EXTERNAL)),
         ("labels", Shape::ListOrMap),

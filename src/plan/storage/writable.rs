@@ -209,45 +209,67 @@ pub(super) fn mark_paths(project: &Project, options: &StorageOptions, storage: &
     }
 }
 
-/// One finding listing every writable bind mount and the volume it became:
-/// a warning when one became an `emptyDir`, a note when all became claims.
+/// The findings listing every writable bind mount and the volume it became:
+/// one note for those that became claims, and a warning for each service
+/// that writes one that became an `emptyDir`, at its own mount, so that a
+/// service's `x-podlift.allow` answers for its own binds and no other's.
 pub(super) fn note_writable(
     notes: &[WritableNote],
     storage: &Storage,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(first) = notes.first() else {
-        return;
-    };
-    // volume → (written, services, absent here)
-    let mut by_volume: BTreeMap<&str, (&str, Vec<&str>, bool)> = BTreeMap::new();
-    for note in notes {
-        let entry = by_volume.entry(note.volume.as_str()).or_insert((
-            note.written.as_str(),
-            Vec::new(),
-            note.absent,
-        ));
-        if !entry.1.contains(&note.owner.as_str()) {
-            entry.1.push(note.owner.as_str());
-        }
-    }
     let claim = |volume: &str| {
         storage
             .volumes
             .iter()
             .any(|v| v.name == volume && matches!(v.source, VolumeSource::Claim(_)))
     };
+    let (kept, lost): (Vec<&WritableNote>, Vec<&WritableNote>) =
+        notes.iter().partition(|note| claim(&note.volume));
+    if let Some(first) = kept.first() {
+        diagnostics.push(
+            Diagnostic::note(Code::BindWritable, describe(&kept, notes, "claim volume", storage))
+                .at(first.span)
+                .help("services of one Pod share each claim, as they shared the directory; it keeps what they write; a bind mount with `:ro` stays a ConfigMap"),
+        );
+    }
     // What is written into an emptyDir is lost when the Pod is replaced,
-    // where compose kept it on the host: a warning. Claims keep it: a note.
-    let ephemeral = by_volume.keys().any(|volume| !claim(volume));
+    // where compose kept it on the host: a warning.
+    let mut owners: Vec<&str> = Vec::new();
+    for note in &lost {
+        if !owners.contains(&note.owner.as_str()) {
+            owners.push(note.owner.as_str());
+        }
+    }
+    for owner in owners {
+        let own: Vec<&WritableNote> = lost.iter().copied().filter(|n| n.owner == owner).collect();
+        let Some(first) = own.first() else { continue };
+        diagnostics.push(
+            Diagnostic::warning(Code::BindWritable, describe(&own, notes, "emptyDir", storage))
+                .at(first.span)
+                .help(format!("services of one Pod share each volume, as they shared the directory; what they write into an emptyDir is lost when the Pod is replaced, where compose kept it on the host: `--bind-as pvc` (or `x-podlift.bind-as: pvc` on `{owner}`) makes claims that keep it; if it is scratch (logs, caches), accept the loss with `--allow bind-writable` (or `x-podlift: {{allow: [bind-writable]}}` on `{owner}`); a bind mount with `:ro` stays a ConfigMap")),
+        );
+    }
+}
+
+/// The message listing `listed`'s volumes (of `kind`), each with every
+/// service of `all` that writes it.
+fn describe(
+    listed: &[&WritableNote],
+    all: &[WritableNote],
+    kind: &str,
+    storage: &Storage,
+) -> String {
+    // volume → (written, absent here)
+    let mut by_volume: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
+    for note in listed {
+        by_volume
+            .entry(note.volume.as_str())
+            .or_insert((note.written.as_str(), note.absent));
+    }
     let list: Vec<String> = by_volume
         .iter()
-        .map(|(volume, (written, owners, absent))| {
-            let kind = if claim(volume) {
-                "claim volume"
-            } else {
-                "emptyDir"
-            };
+        .map(|(volume, (written, absent))| {
             let filled = storage
                 .seeds
                 .iter()
@@ -269,29 +291,27 @@ pub(super) fn note_writable(
                         )
                     },
                 );
-            let owners: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
+            let mut owners: Vec<String> = Vec::new();
+            for note in all.iter().filter(|n| n.volume == *volume) {
+                let owner = format!("`{}`", note.owner);
+                if !owners.contains(&owner) {
+                    owners.push(owner);
+                }
+            }
             format!(
                 "`{written}` → {kind} `{volume}`{filled}, written by {}",
                 owners.join(", ")
             )
         })
         .collect();
-    let message = format!(
+    format!(
         "{} writable bind mount{} of the project's files become{} writable volume{} (a ConfigMap is read-only): {}",
         by_volume.len(),
         if by_volume.len() == 1 { "" } else { "s" },
         if by_volume.len() == 1 { "s a" } else { "" },
         if by_volume.len() == 1 { "" } else { "s" },
         list.join("; ")
-    );
-    let finding = if ephemeral {
-        Diagnostic::warning(Code::BindWritable, message)
-    } else {
-        Diagnostic::note(Code::BindWritable, message)
-    };
-    diagnostics.push(finding.at(first.span).help(
-        "services of one Pod share each volume, as they shared the directory; what they write into an emptyDir is lost when the Pod is replaced, where compose kept it on the host: `--bind-as pvc` (or `x-podlift.bind-as: pvc` on a service) makes claims that keep it; a bind mount with `:ro` stays a ConfigMap",
-    ));
+    )
 }
 
 /// The name of the init container that fills writable bind volumes.
