@@ -1,0 +1,185 @@
+//! Round 9 red team, leaks: private files and secrets that reached a
+//! ConfigMap (plain text any reader of the namespace sees) through this
+//! round's content-based detection, and the cost and the meaning of the
+//! scans that decide it.
+
+use std::fmt::Write as _;
+
+use crate::common;
+
+use common::compose_dir;
+
+/// How many objects of `kind` hold `text`.
+fn kinds_holding(run: &common::Run, kind: &str, text: &str) -> usize {
+    run.objects()
+        .iter()
+        .filter(|o| o["kind"] == kind && o.to_string().contains(text))
+        .count()
+}
+
+/// Converts a project binding each of `files` (written first) into `app`
+/// read-only, and asserts that none of `secrets` is in a ConfigMap while
+/// each is in a Secret.
+fn assert_bound_files_are_secrets(files: &[(&str, &[u8])], secrets: &[&str]) {
+    let mut binds = String::new();
+    for (name, _) in files {
+        writeln!(binds, "      - ./{name}:/etc/app/{name}:ro").unwrap();
+    }
+    let compose = format!("services:\n  app:\n    image: app\n    volumes:\n{binds}");
+    let dir = compose_dir(&compose);
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let run = common::convert_in(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for secret in secrets {
+        assert_eq!(
+            kinds_holding(&run, "ConfigMap", secret),
+            0,
+            "{secret} is in a ConfigMap:\n{}",
+            run.stdout
+        );
+        // a Secret's data is base64: the secret is there, not in clear
+        assert!(!run.stdout.contains(secret), "{secret}:\n{}", run.stdout);
+    }
+    let secrets = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "Secret")
+        .count();
+    assert_eq!(secrets, files.len(), "{}", run.stdout);
+}
+
+/// tailscaled writes its state as Go's `json.Marshal` of a
+/// `map[StateKey][]byte`: every value is base64, so the machine key is
+/// `"_machinekey": "cHJpdmtleTo…"` (base64 of `privkey:…`), never
+/// `"privkey:` in clear as real9's test wrote it. Tailscale on Windows shows
+/// the same in `server-state.conf`. Fails on cd0bda1: the state file of
+/// tailscale-dev/ScaleTail's `./ts/state` bind went into a ConfigMap.
+#[test]
+fn a_tailscale_state_as_tailscaled_writes_it_goes_into_a_secret() {
+    assert_bound_files_are_secrets(
+        &[(
+            "tailscaled.state",
+            b"{\n  \"_current-profile\": \"cHJvZmlsZS1hYmNk\",\n  \"_machinekey\": \"cHJpdmtleTo5ZmE0ZDA3ZGM2OTQxN2Y4YzFkMmUzZjQ=\",\n  \"profile-abcd\": \"eyJQcml2YXRlTm9kZUtleSI6InByaXZrZXk6YWJjIn0=\"\n}\n",
+        )],
+        &["cHJpdmtleTo5ZmE0ZDA3ZGM2OTQxN2Y4YzFkMmUzZjQ="],
+    );
+}
+
+/// wg(8) reads a configuration's keys without case (`strncasecmp`), and
+/// wg-quick too (`shopt -s nocasematch`): `privatekey = …` is a private key
+/// as `PrivateKey = …` is. A file saved on Windows ends its lines with CRLF
+/// and may start with a byte order mark. Fails on cd0bda1: both went into
+/// ConfigMaps.
+#[test]
+fn wireguard_keys_in_any_case_and_with_a_byte_order_mark_go_into_secrets() {
+    assert_bound_files_are_secrets(
+        &[
+            (
+                "wg0.conf",
+                b"[Interface]\r\nAddress = 10.0.0.1/24\r\nprivatekey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\r\n",
+            ),
+            (
+                "wg1.conf",
+                b"\xef\xbb\xbfPRIVATEKEY=cHV0IGEga2V5IGhlcmUgaWYgeW91IGRhcmUgeW91IGZvb2w=\n[Peer]\n",
+            ),
+        ],
+        &[
+            "yAnz5TF+lXXJte14tji3zlMNq",
+            "cHV0IGEga2V5IGhlcmUgaWYgeW91",
+        ],
+    );
+}
+
+/// Client credentials in files whose names say nothing: a kubeconfig
+/// (kubeadm's `admin.conf`, k3s's `k3s.yaml`) holds the cluster's admin key
+/// as `client-key-data`; docker's `config.json` holds registry logins under
+/// `"auths"` (watchtower's documented bind); a PuTTY key (`*.ppk`); pgAdmin
+/// documents `./pgpass:/pgpass` (`PGPASS_FILE`), a `.pgpass` without its
+/// dot; an npm `_authToken` for a private registry (no `npm_` shape).
+/// Fails on cd0bda1: all five went into ConfigMaps.
+#[test]
+fn client_credentials_in_files_of_any_name_go_into_secrets() {
+    assert_bound_files_are_secrets(
+        &[
+            (
+                "k3s.yaml",
+                b"apiVersion: v1\nkind: Config\nusers:\n- name: default\n  user:\n    client-certificate-data: LS0tLS1CRUdJTiBDRVJU\n    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVF\n",
+            ),
+            (
+                "config.json",
+                b"{\n\t\"auths\": {\n\t\t\"registry.example.com\": {\n\t\t\t\"auth\": \"dXNlcjpSZWdpc3RyeVB3\"\n\t\t}\n\t}\n}\n",
+            ),
+            (
+                "deploy.ppk",
+                b"PuTTY-User-Key-File-3: ssh-ed25519\r\nEncryption: none\r\nPrivate-Lines: 1\r\nAAAAIPuttyPrivateLine\r\n",
+            ),
+            ("pgpass", b"db:5432:*:postgres:SuperSecretPgPw\n"),
+            (
+                "registry.conf",
+                b"//npm.example.com/:_authToken=9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b\n",
+            ),
+        ],
+        &[
+            "LS0tLS1CRUdJTiBFQyBQUklWQVRF",
+            "dXNlcjpSZWdpc3RyeVB3",
+            "AAAAIPuttyPrivateLine",
+            "SuperSecretPgPw",
+            "9f0e1d2c-3b4a-5968",
+        ],
+    );
+}
+
+/// Dovecot and OpenLDAP read a password's `{SCHEME}` prefix without case
+/// (dovecot's own configuration writes `scheme=plain-md5`), and `{PLAIN}`
+/// or `{CLEAR}` holds the password itself; `{SHA}` is what `htpasswd -s`
+/// writes. Fails on cd0bda1: a passwd-file of lower-case `{ssha}`, one of
+/// `{PLAIN}` and an htpasswd-style file under another name went into
+/// ConfigMaps.
+#[test]
+fn password_schemes_in_any_case_and_clear_text_ones_go_into_secrets() {
+    assert_bound_files_are_secrets(
+        &[
+            (
+                "users",
+                b"john@example.com:{ssha}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n",
+            ),
+            ("passwd", b"jane@example.com:{PLAIN}Winter2026!::::::\n"),
+            ("web-users", b"admin:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"),
+        ],
+        &["W6ph5Mm5Pz8Ggi", "Winter2026!", "5en6G6MezRroT3XKqkdPOmY"],
+    );
+}
+
+/// What held: every crypt(3) scheme the brief names (`$1$`, `$5$`, `$6$`
+/// with rounds, `$2a$`/`$2b$`, `$apr1$`, `$y$` yescrypt, `$argon2id$`) in
+/// files of neutral names, CRLF line ends, and OpenSSH's PEM form.
+#[test]
+fn crypt_schemes_and_openssh_keys_go_into_secrets() {
+    assert_bound_files_are_secrets(
+        &[
+            ("a.txt", b"u:$1$saltsalt$qjXMvbEw8oaL.CzflDugX/\r\n"),
+            ("b.txt", b"u:$5$rounds=5000$saltstring$5B8vYYiY\r\n"),
+            ("c.txt", b"u:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\n"),
+            ("d.txt", b"u:$2b$10$N9qo8uLOickgx2ZMRZoMye\n"),
+            ("e.txt", b"admin:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/\n"),
+            ("f.txt", b"u:$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o\n"),
+            ("g.txt", b"u:$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaA\n"),
+            (
+                "h.txt",
+                b"-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXktdjEAAAAA\r\n-----END OPENSSH PRIVATE KEY-----\r\n",
+            ),
+        ],
+        &[
+            "qjXMvbEw8oaL",
+            "5B8vYYiY",
+            "R9h/cIPz0gi",
+            "N9qo8uLOickgx2",
+            "IgXLP6ewTrSuBkTrqE8wj",
+            "F5Jx5fExrKuPp53x",
+            "c2FsdHNhbHQ",
+            "b3BlbnNzaC1rZXktdjEAAAAA",
+        ],
+    );
+}
