@@ -225,14 +225,15 @@ fn password_hash(content: &[u8]) -> bool {
     ];
     let text = String::from_utf8_lossy(content);
     let bytes = text.as_bytes();
-    // each `{` looks at most 16 bytes on, to its `}`; `${MD5}` is a shell's
+    // each `{` looks at most 18 bytes on: a scheme's letters, digits and
+    // `-`, its `}` and one more; `${MD5}` is a shell's
     let scheme = |at: usize| {
         let name = bytes
             .get(at + 1..)
             .unwrap_or_default()
             .iter()
             .take(16)
-            .take_while(|b| **b != b'}')
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
             .count();
         at.checked_sub(1).and_then(|p| bytes.get(p)) != Some(&b'$')
             && bytes.get(at + 1 + name) == Some(&b'}')
