@@ -35,7 +35,7 @@ pub(crate) use named::read_named;
 pub use named::{HostText, Named};
 pub(crate) use node_paths::node_control;
 pub(crate) use private::pem_private_key;
-pub use private::private_reason;
+pub use private::{private_content, private_reason};
 
 use super::interpolate::Tally;
 use crate::diagnostic::{Code, Diagnostic};

@@ -421,12 +421,17 @@ fn is_flag(value: &str) -> bool {
 }
 
 /// Why a config's `content:` (`variable`: none) or the value of the
-/// variable its `environment:` names looks like a credential: such a config
-/// goes into a Secret, as a private-looking `file:` does.
+/// variable its `environment:` names looks like a credential or like a
+/// private file's content: such a config goes into a Secret, as a
+/// private-looking `file:` does.
 #[must_use]
 pub fn config_reason(variable: Option<&str>, value: &[u8]) -> Option<&'static str> {
     if content(value).is_some() {
         return Some("its content looks like a credential");
+    }
+    // what makes a bound file private makes its inline copy private too
+    if let Some(why) = crate::load::host_files::private_content(value) {
+        return Some(why);
     }
     let text = std::str::from_utf8(value).unwrap_or_default();
     variable

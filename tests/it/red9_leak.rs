@@ -214,3 +214,52 @@ fn content_scans_stay_linear() {
         );
     }
 }
+
+/// A config's `content:` (compose 2.23+) is a file written inline: the
+/// WireGuard key, password hash or kubeconfig key this round recognises in
+/// a bound file is as private there. Fails on cd0bda1: the three configs
+/// went into ConfigMaps (only tokens, URLs with a password and PEM keys
+/// were looked for in `content:`).
+#[test]
+fn an_inline_config_holding_a_private_file_goes_into_a_secret() {
+    let run = common::convert(
+        "services:
+  app:
+    image: app
+    configs:
+      - {source: wg, target: /etc/wireguard/wg0.conf}
+      - {source: users, target: /etc/dovecot/users}
+      - {source: kube, target: /root/.kube/config}
+configs:
+  wg:
+    content: |
+      [Interface]
+      PrivateKey = cHV0IGEga2V5IGhlcmUgaWYgeW91
+  users:
+    content: \"john:{SHA512-CRYPT}$$6$$Tx0dAzZ6rJSf2eb4$$hNo1e8qDpdm5\\n\"
+  kube:
+    content: \"users:\\n- user:\\n    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF\\n\"
+",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for secret in [
+        "cHV0IGEga2V5IGhlcmUgaWYgeW91",
+        "Tx0dAzZ6rJSf2eb4",
+        "LS0tLS1CRUdJTiBFQyBQUklW",
+    ] {
+        assert!(!run.stdout.contains(secret), "{secret}:\n{}", run.stdout);
+    }
+    let secrets = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "Secret")
+        .count();
+    assert_eq!(secrets, 3, "{}", run.stdout);
+    assert_eq!(
+        run.stderr.matches("note[bind-secret]: config").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+}

@@ -42,21 +42,8 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         .iter()
         .find_map(|s| lower.strip_suffix(s))
         .map_or(lower.clone(), str::to_string);
-    if let Some(content) = content {
-        if pem_private_key(content) {
-            return Some("it holds a PEM private key");
-        }
-        if let Some(reason) = vpn_private_key(content) {
-            return Some(reason);
-        }
-        if password_hash(content) {
-            return Some(
-                "it holds a password hash (crypt `$6$…`, `$2y$…`, dovecot `{SHA512-CRYPT}`, `{PLAIN}`)",
-            );
-        }
-        if let Some(reason) = client_credentials(content) {
-            return Some(reason);
-        }
+    if let Some(reason) = content.and_then(private_content) {
+        return Some(reason);
     }
     let extension = Path::new(&lower)
         .extension()
@@ -92,6 +79,23 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
         Some("it is a directory of keys or credentials")
     } else {
         None
+    }
+}
+
+/// Why a file's content (or a config's `content:`) looks private, whatever
+/// it is named: a PEM key, a VPN key, a password hash, a client's credentials.
+#[must_use]
+pub fn private_content(content: &[u8]) -> Option<&'static str> {
+    if pem_private_key(content) {
+        Some("it holds a PEM private key")
+    } else if let Some(reason) = vpn_private_key(content) {
+        Some(reason)
+    } else if password_hash(content) {
+        Some(
+            "it holds a password hash (crypt `$6$…`, `$2y$…`, dovecot `{SHA512-CRYPT}`, `{PLAIN}`)",
+        )
+    } else {
+        client_credentials(content)
     }
 }
 
