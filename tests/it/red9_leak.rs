@@ -263,3 +263,35 @@ configs:
         run.stderr
     );
 }
+
+/// libpq reads `PGPASSWORD` (psql, pg_dump and every backup sidecar set
+/// it), and numbered passwords are common (`DB_PASSWD2`, `PASSWORD1`): the
+/// credential rule cut names into words and compared whole words, so none
+/// matched `PASSWORD`. Fails on cd0bda1 (and on c6d447e): the three
+/// passwords were plain `value`s in the Deployment.
+#[test]
+fn a_password_joined_to_another_word_goes_into_a_secret() {
+    let run = common::convert(
+        "services:
+  backup:
+    image: postgres
+    environment:
+      PGPASSWORD: hunter2hunter2
+      DB_PASSWD2: s3cretvalue9
+      PASSWORD1: s3cretvalue8
+      BYPASS_CACHE: bypass-cache-value
+",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for secret in ["hunter2hunter2", "s3cretvalue9", "s3cretvalue8"] {
+        assert!(!run.stdout.contains(secret), "{secret}:\n{}", run.stdout);
+    }
+    assert!(run.stdout.contains("bypass-cache-value"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("`PGPASSWORD`, `DB_PASSWD2` and `PASSWORD1`"),
+        "{}",
+        run.stderr
+    );
+}
