@@ -319,3 +319,70 @@ fn a_credential_interpolated_into_a_command_stays_out_of_the_deployment() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("RedisTopSecret42"), "{}", run.stdout);
 }
+
+/// Binary key stores and UTF-16 text are judged by content too: a JKS
+/// (keytool writes `FEEDFEED`) or PKCS#12 (openssl writes `30 82 … 02 01
+/// 03`) under a name that says nothing (Tomcat's default is `.keystore`,
+/// no extension), and a key saved as UTF-16 (Windows' `Unicode`, with a
+/// byte order mark or without). Fails on cd0bda1: the configs went into
+/// ConfigMaps' `binaryData`, the UTF-16 WireGuard file into a ConfigMap.
+#[test]
+fn key_stores_and_utf16_keys_go_into_secrets() {
+    let dir = compose_dir(
+        "services:
+  app:
+    image: app
+    volumes:
+      - ./wg0.conf:/etc/wireguard/wg0.conf:ro
+    configs:
+      - {source: jks, target: /etc/truststore.bin}
+      - {source: p12, target: /usr/local/tomcat/.keystore}
+      - {source: pem16, target: /etc/key.pem}
+configs:
+  jks: {file: ./truststore.bin}
+  p12: {file: ./.keystore}
+  pem16: {file: ./server-pem.txt}
+",
+    );
+    let utf16 = |text: &str, bom: bool| -> Vec<u8> {
+        let bom = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+        bom.into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    };
+    let mut jks = vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 1];
+    jks.extend(b"JksPrivateEntryBytes");
+    let mut p12 = vec![
+        0x30, 0x82, 0x03, 0xfc, 0x02, 0x01, 0x03, 0x30, 0x82, 0x03, 0xb2,
+    ];
+    p12.extend(b"P12PrivateEntryBytes");
+    for (name, bytes) in [
+        ("truststore.bin", jks),
+        (".keystore", p12),
+        (
+            "server-pem.txt",
+            utf16(
+                "-----BEGIN PRIVATE KEY-----\r\nMIGHAgEAMBMGByqGSM49\r\n-----END PRIVATE KEY-----\r\n",
+                true,
+            ),
+        ),
+        (
+            "wg0.conf",
+            utf16(
+                "[Interface]\r\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq\r\n",
+                false,
+            ),
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let run = common::convert_in(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kinds: Vec<String> = run
+        .objects()
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap" || o["kind"] == "Secret")
+        .map(|o| o["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(kinds, ["Secret"; 4], "{}", run.stdout);
+}

@@ -86,6 +86,13 @@ pub fn private_reason(name: &str, content: Option<&[u8]>) -> Option<&'static str
 /// it is named: a PEM key, a VPN key, a password hash, a client's credentials.
 #[must_use]
 pub fn private_content(content: &[u8]) -> Option<&'static str> {
+    if key_store(content) {
+        return Some("it holds a binary key store (JKS, JCEKS or PKCS#12)");
+    }
+    // A file saved as UTF-16 (Windows' `Unicode`) is judged by its text.
+    if let Some(text) = utf16_text(content) {
+        return private_content(text.as_bytes());
+    }
     if pem_private_key(content) {
         Some("it holds a PEM private key")
     } else if let Some(reason) = vpn_private_key(content) {
@@ -97,6 +104,62 @@ pub fn private_content(content: &[u8]) -> Option<&'static str> {
     } else {
         client_credentials(content)
     }
+}
+
+/// Whether `content` starts like a binary key store, whatever it is named
+/// (Tomcat's `.keystore`, a `truststore.bin`): JKS's magic `FEEDFEED`,
+/// JCEKS's `CECECECE`, or PKCS#12's DER `SEQUENCE { INTEGER 3 …` (its
+/// version, after a length of any form).
+fn key_store(content: &[u8]) -> bool {
+    if content.starts_with(&[0xfe, 0xed, 0xfe, 0xed]) || content.starts_with(&[0xce; 4]) {
+        return true;
+    }
+    let length_bytes = match content.get(1) {
+        Some(&b) if (0x81..=0x84).contains(&b) => usize::from(b - 0x80),
+        Some(_) => 0,
+        None => return false,
+    };
+    content.first() == Some(&0x30)
+        && content
+            .get(2 + length_bytes..)
+            .is_some_and(|rest| rest.starts_with(&[0x02, 0x01, 0x03]))
+}
+
+/// The text of a UTF-16 file: with a byte order mark, or without one when
+/// its first bytes are ASCII with every other byte NUL. `None` for any
+/// other content (UTF-8 is read as it is).
+fn utf16_text(content: &[u8]) -> Option<String> {
+    let ascii_nul = |first: usize| {
+        content.len() >= 8
+            && content
+                .iter()
+                .take(64)
+                .enumerate()
+                .all(|(i, b)| (i % 2 == first) == (*b == 0) && (*b == 0 || b.is_ascii()))
+    };
+    let (little, body) = match content {
+        [0xff, 0xfe, rest @ ..] => (true, rest),
+        [0xfe, 0xff, rest @ ..] => (false, rest),
+        _ if ascii_nul(1) => (true, content),
+        _ if ascii_nul(0) => (false, content),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
@@ -333,6 +396,51 @@ mod tests {
             assert!(
                 private_reason("wg0.conf", Some(content.as_bytes())).is_none(),
                 "{content}"
+            );
+        }
+    }
+
+    /// Round 9 red (leak): binary key stores and UTF-16 text, whatever
+    /// their names.
+    #[test]
+    fn key_stores_and_utf16_are_judged_by_content() {
+        let utf16 = |text: &str, bom: &[u8], little: bool| -> Vec<u8> {
+            bom.iter()
+                .copied()
+                .chain(text.encode_utf16().flat_map(move |u| {
+                    if little {
+                        u.to_le_bytes()
+                    } else {
+                        u.to_be_bytes()
+                    }
+                }))
+                .collect()
+        };
+        let wg = "[Interface]\nPrivateKey = abc=\n";
+        for content in [
+            vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2],
+            vec![0xce, 0xce, 0xce, 0xce, 0, 0, 0, 2],
+            vec![0x30, 0x82, 0x03, 0xfc, 0x02, 0x01, 0x03, 0x30],
+            vec![0x30, 0x80, 0x02, 0x01, 0x03, 0x30],
+            utf16(wg, &[0xff, 0xfe], true),
+            utf16(wg, &[0xfe, 0xff], false),
+            utf16(wg, &[], true),
+            utf16(wg, &[], false),
+        ] {
+            assert!(
+                private_reason("data", Some(&content)).is_some(),
+                "{content:x?}"
+            );
+        }
+        for content in [
+            vec![0x30, 0x82, 0x03, 0xfc, 0x02, 0x01, 0x01],
+            vec![0xfe, 0xed],
+            utf16("[Peer]\nPublicKey = abc=\n", &[0xff, 0xfe], true),
+            b"a\0b\0".to_vec(),
+        ] {
+            assert!(
+                private_reason("data", Some(&content)).is_none(),
+                "{content:x?}"
             );
         }
     }
