@@ -15,7 +15,8 @@
 //!   not when the value is empty or a flag (`true`, `false`, `yes`, `no`,
 //!   `on`, `off`, `0`, `1`): `MYSQL_ALLOW_EMPTY_PASSWORD=yes` holds no secret.
 //! - **By content**, whatever the name: a PEM private key, a URL with a
-//!   password (`scheme://user:password@host`), or a well-known token shape
+//!   password (`scheme://user:password@host`), a password hash (crypt
+//!   `$apr1$…`, `$2y$…`, `{SSHA}…`), or a well-known token shape
 //!   ([`SHAPES`]: GitHub, GitLab, Slack, AWS access key ids, Stripe, Google,
 //!   npm, Hugging Face, PyPI, SendGrid, OpenAI/Anthropic keys, JWTs).
 
@@ -494,6 +495,10 @@ pub fn content(value: &[u8]) -> Option<&'static str> {
     }
     if jwt(&text) {
         return Some("a JSON Web Token");
+    }
+    // `admin:$apr1$…`, traefik's `basicauth.users` label (an htpasswd line)
+    if crate::load::host_files::password_hash(value) {
+        return Some("a password hash");
     }
     // A value shorter than every token shape holds none (most values are).
     let shortest = SHAPES

@@ -386,3 +386,43 @@ configs:
         .collect();
     assert_eq!(kinds, ["Secret"; 4], "{}", run.stdout);
 }
+
+/// Traefik's basic auth is set with a label whose value is an htpasswd line
+/// (`traefik.http.middlewares.NAME.basicauth.users=admin:$apr1$…`, the
+/// form Traefik's documentation gives); its name holds no credential word
+/// unless the middleware is called `auth`, so the hash became a Pod
+/// annotation, readable by anyone who may read Pods. A password hash is
+/// now a credential's value wherever values are judged (labels, the
+/// environment, `content:`). Fails on cd0bda1: the hash was an annotation.
+#[test]
+fn a_password_hash_in_a_label_is_left_out_of_the_annotations() {
+    let run = common::convert(
+        "services:
+  web:
+    image: traefik/whoami
+    labels:
+      - traefik.http.middlewares.mw.basicauth.users=admin:$$apr1$$H6uskkkW$$IgXLP6ewTrSuBkTrqE8wj/
+      - traefik.http.middlewares.mw.basicauth.realm=lab
+    environment:
+      ADMIN_USERS: admin:$$2y$$10$$3OkNKWbl/6Wp1WqHR2cHZOUfYQ5EsxeTkOV3zZh
+",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for hash in ["IgXLP6ewTrSuBkTrqE8wj", "3OkNKWbl/6Wp1WqHR2cH"] {
+        assert!(!run.stdout.contains(hash), "{hash}:\n{}", run.stdout);
+    }
+    assert!(
+        run.stdout
+            .contains("traefik.http.middlewares.mw.basicauth.realm: lab"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(
+            "label `traefik.http.middlewares.mw.basicauth.users` of service `web` looks like a credential (its value looks like a password hash)"
+        ),
+        "{}",
+        run.stderr
+    );
+}

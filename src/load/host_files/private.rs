@@ -256,7 +256,7 @@ fn client_credentials(content: &[u8]) -> Option<&'static str> {
 /// `{PLAIN}` …, any case) before a value. Linear in the content's length:
 /// each `$` looks as far as the next `$`, and at most 8 characters past
 /// that; each `{` at most 18 bytes on.
-fn password_hash(content: &[u8]) -> bool {
+pub(crate) fn password_hash(content: &[u8]) -> bool {
     const CRYPT_IDS: &[&str] = &[
         "1", "5", "6", "2a", "2b", "2y", "apr1", "y", "gy", "7", "argon2i", "argon2d", "argon2id",
     ];
