@@ -34,8 +34,8 @@ pub(crate) use bind::{bind_path, is_path};
 pub(crate) use named::read_named;
 pub use named::{HostText, Named};
 pub(crate) use node_paths::node_control;
-pub(crate) use private::pem_private_key;
-pub use private::private_reason;
+pub(crate) use private::{password_hash, pem_private_key};
+pub use private::{private_content, private_reason};
 
 use super::interpolate::Tally;
 use crate::diagnostic::{Code, Diagnostic};

@@ -65,6 +65,7 @@ mod real9;
 mod red8_config;
 mod red8_output;
 mod red8_yaml;
+mod red9_leak;
 mod red9_meaning;
 mod red_config;
 mod red_output;
