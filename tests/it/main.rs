@@ -65,6 +65,7 @@ mod real9;
 mod red8_config;
 mod red8_output;
 mod red8_yaml;
+mod red9_perf;
 mod red_config;
 mod red_output;
 mod refuse;
