@@ -153,3 +153,28 @@ fn merged_keys_are_not_duplicates_at_every_size() {
         assert_eq!(entries.len(), size + 2, "{size} keys");
     }
 }
+
+/// The fast reader sized its event list at one event per ten bytes of
+/// text, whatever the text holds: one 400 KB line (8 events) reserved room
+/// for 40,000 events (5.1 MB at 128 bytes), a 16 MiB one-line file for
+/// 400,000 (51 MB),
+/// and `podlift check` on that file peaked at 80 MB RSS where c6d447e took
+/// 60 MB (debug build; 63 MB with the list grown as needed). Room for a few
+/// events a line is enough; a long line holds few.
+#[test]
+fn a_long_line_reserves_room_for_the_events_it_holds() {
+    for text in [
+        format!("a: {}\n", "x".repeat(400_000)),
+        format!("a: \"{}\"\n", "x ".repeat(200_000)),
+        format!("# {}\na: 1\n", "c".repeat(400_000)),
+    ] {
+        let events = yaml::fast_events(&text).unwrap();
+        assert!(
+            events.capacity() <= 2 * events.len() + 16,
+            "{} events, room for {} ({} bytes each)",
+            events.len(),
+            events.capacity(),
+            size_of_val(&events[0])
+        );
+    }
+}
