@@ -444,10 +444,10 @@ pub fn host_private(file: &crate::load::host_files::HostFile) -> Option<&'static
         .or_else(|| content(&file.bytes).map(|_| "its content looks like a credential"))
 }
 
-/// The fewest bytes a value [`content`] finds anything in holds: `://a:b@`,
-/// a URL's user with a password (a JSON Web Token takes 15, a PEM header
-/// 11, a token of [`SHAPES`] more).
-const SHORTEST_CONTENT: usize = 7;
+/// The fewest bytes a value [`content`] finds anything in holds: `://:b@`,
+/// a URL with a password and an empty user (`redis://:password@redis`; a
+/// JSON Web Token takes 15, a PEM header 11, a token of [`SHAPES`] more).
+const SHORTEST_CONTENT: usize = 6;
 
 /// What a value that has a credential's shape looks like.
 ///
@@ -566,8 +566,10 @@ mod tests {
     #[test]
     fn no_shape_is_shorter_than_the_shortest_content() {
         assert_eq!(content(b"://a:b@"), Some("a URL with a password"));
-        assert_eq!("://a:b@".len(), SHORTEST_CONTENT);
-        assert_eq!(content(b"//a:b@"), None);
+        assert_eq!(content(b"://:b@"), Some("a URL with a password"));
+        assert_eq!("://:b@".len(), SHORTEST_CONTENT);
+        assert_eq!(content(b"//:b@"), None);
+        assert_eq!(content(b"://:@"), None);
         for shape in SHAPES {
             assert!(
                 shape.prefix.len() + shape.min >= SHORTEST_CONTENT,

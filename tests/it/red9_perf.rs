@@ -178,3 +178,20 @@ fn a_long_line_reserves_room_for_the_events_it_holds() {
         );
     }
 }
+
+/// Values shorter than 7 bytes were no longer searched for a credential's
+/// shape, the shortest being taken for `://a:b@`; but a URL's user may be
+/// empty (`redis://:password@host` is how Redis is reached), so `://:b@`
+/// (6 bytes) is a URL with a password, and it went into the Deployment as
+/// plain text where c6d447e put it into a Secret (note env-secret).
+#[test]
+fn a_six_byte_url_with_a_password_stays_in_a_secret() {
+    let run = crate::common::convert(
+        "services:\n  app:\n    image: busybox\n    environment:\n      UPSTREAM: \"://:b@\"\n",
+        &["-p", "p"],
+    );
+    assert!(run.stderr.contains("note[env-secret]"), "{}", run.stderr);
+    let kinds: Vec<_> = run.objects().iter().map(|o| o["kind"].clone()).collect();
+    assert!(kinds.iter().any(|k| k == "Secret"), "{kinds:?}");
+    assert!(!run.stdout.contains("value: \"://:b@\""), "{}", run.stdout);
+}
