@@ -67,6 +67,7 @@ mod red8_output;
 mod red8_yaml;
 mod red9_leak;
 mod red9_meaning;
+mod red9_perf;
 mod red_config;
 mod red_output;
 mod refuse;

@@ -24,6 +24,9 @@ const MAX_FAST_DEPTH: usize = 40;
 /// The most events this reader buffers; a larger document goes to
 /// granit-parser, which does not buffer.
 const MAX_FAST_EVENTS: usize = 400_000;
+/// The events a line is expected to give at most, for sizing the list
+/// (a one-line flow list gives more, and the list grows).
+const EVENTS_PER_LINE: usize = 4;
 /// The most bytes this reader takes from a key's start to its `:` (YAML
 /// bounds a key written without `?` at 1,024 characters, counted to the `:`;
 /// longer ones go to granit-parser and its message).
@@ -38,12 +41,18 @@ pub(super) fn events(text: &str) -> Option<Events<'_>> {
     if !plain_text(text) {
         return None;
     }
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
-        // about one event per ten bytes in compose files: one allocation
-        // instead of a copy per doubling
-        events: Vec::with_capacity((text.len() / 10).min(MAX_FAST_EVENTS)),
+        // about one event per ten bytes in compose files, and a few a line
+        // (a long line holds few): one allocation instead of a copy per
+        // doubling, without room a long line's bytes would never fill
+        events: Vec::with_capacity(
+            (text.len() / 10)
+                .min(EVENTS_PER_LINE * lines)
+                .min(MAX_FAST_EVENTS),
+        ),
         stack: Vec::new(),
         pending: Pending::Nothing,
         line_start: 0,

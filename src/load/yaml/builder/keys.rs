@@ -47,13 +47,32 @@ pub(super) struct KeyIndex {
 impl KeyIndex {
     pub(super) fn hash(&self, key: &Node) -> u64 {
         let mut hasher = self.state.build_hasher();
-        match &key.value {
-            Value::Seq(_) | Value::Map(_) => (1u8, key.to_string()).hash(&mut hasher),
-            Value::Null => 2u8.hash(&mut hasher),
-            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
-                (0u8, key_text(&key.value)).hash(&mut hasher);
+        feed(key, &mut hasher);
+        hasher.finish()
+    }
+}
+
+/// Feeds `key` to `hasher` as [`same_key`] reads it: a list or mapping item
+/// by item, not as it prints (`[~]` and `["~"]` print alike but differ, and
+/// a file of such keys made every key of a mapping take one hash).
+fn feed(key: &Node, hasher: &mut impl Hasher) {
+    match &key.value {
+        Value::Seq(items) => {
+            (1u8, items.len()).hash(hasher);
+            for item in items {
+                feed(item, hasher);
             }
         }
-        hasher.finish()
+        Value::Map(entries) => {
+            (3u8, entries.len()).hash(hasher);
+            for (k, v) in entries {
+                feed(k, hasher);
+                feed(v, hasher);
+            }
+        }
+        Value::Null => 2u8.hash(hasher),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            (0u8, key_text(&key.value)).hash(hasher);
+        }
     }
 }
