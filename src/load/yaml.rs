@@ -239,6 +239,16 @@ pub fn fast_events(text: &str) -> Option<Vec<(granit_parser::Event<'_>, std::ops
     fast::events(text)
 }
 
+/// How many events the fast reader buffered for `text` before it finished
+/// or gave up, and whether it finished: for the test that a huge document
+/// is not buffered whole.
+#[doc(hidden)]
+#[must_use]
+pub fn fast_events_buffered(text: &str) -> (usize, bool) {
+    let (events, done) = fast::read(text);
+    (events.len(), done)
+}
+
 type Paths = crate::source::KeyPaths;
 
 fn build<'t>(

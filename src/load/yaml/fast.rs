@@ -38,10 +38,20 @@ pub(super) type Events<'t> = Vec<(Event<'t>, Range<usize>)>;
 /// The events of `text` as granit-parser gives them, or `None` when the text
 /// is not of the subset this reader takes.
 pub(super) fn events(text: &str) -> Option<Events<'_>> {
+    let (events, done) = read(text);
+    done.then_some(events)
+}
+
+/// The events read, and whether the reader read the whole text: for
+/// [`events`], and for the test that a document too large for it is not
+/// buffered whole (it stops past [`MAX_FAST_EVENTS`]).
+pub(super) fn read(text: &str) -> (Events<'_>, bool) {
     if !plain_text(text) {
-        return None;
+        return (Vec::new(), false);
     }
-    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    // std's memchr, not a loop of ours: a one-line text of 16 MiB is
+    // counted at once
+    let lines = text.matches('\n').count() + 1;
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -57,8 +67,8 @@ pub(super) fn events(text: &str) -> Option<Events<'_>> {
         pending: Pending::Nothing,
         line_start: 0,
     };
-    reader.run()?;
-    Some(reader.events)
+    let done = reader.run().is_some();
+    (reader.events, done)
 }
 
 /// Only line feeds and printable characters that YAML reads as themselves:
