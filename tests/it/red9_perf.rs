@@ -61,8 +61,9 @@ fn keys_that_print_alike_do_not_collide() {
     assert!(parsed, "the keys differ: no duplicate");
     let (apart, parsed) = fastest_parse(&keys_that_print_apart(12));
     assert!(parsed);
+    // the same work either way: 1 time; quadratic was 5.4 times here
     assert!(
-        alike < apart * 3,
+        alike < apart * 4,
         "keys that print alike took {alike:?}, keys that print apart {apart:?}"
     );
 }
