@@ -486,10 +486,10 @@ pub fn content(value: &[u8]) -> Option<&'static str> {
     if value.len() < SHORTEST_CONTENT {
         return None;
     }
-    if crate::load::host_files::pem_private_key(value) {
+    let text = String::from_utf8_lossy(value);
+    if crate::load::host_files::pem_private_key(&text) {
         return Some("a PEM private key");
     }
-    let text = String::from_utf8_lossy(value);
     if url_with_password(&text) {
         return Some("a URL with a password");
     }
@@ -497,7 +497,7 @@ pub fn content(value: &[u8]) -> Option<&'static str> {
         return Some("a JSON Web Token");
     }
     // `admin:$apr1$…`, traefik's `basicauth.users` label (an htpasswd line)
-    if crate::load::host_files::password_hash(value) {
+    if crate::load::host_files::password_hash(&text) {
         return Some("a password hash");
     }
     // A value shorter than every token shape holds none (most values are).
@@ -784,7 +784,7 @@ mod same_as_c6d447e {
     /// strings, compared with case), kept here only to compare the new one,
     /// which cuts words as slices and compares them without case.
     mod old {
-        use crate::model::credential::{KEY_PAIRS, QUALIFIERS, WORDS};
+        use crate::model::credential::{KEY_PAIRS, QUALIFIERS, WORDS, pair};
 
         pub fn credential_name(name: &str) -> Option<&'static str> {
             let words = words(name);
@@ -807,28 +807,6 @@ mod same_as_c6d447e {
                 }
             }
             None
-        }
-
-        fn pair(word: &str) -> &'static str {
-            const PAIRS: &[(&str, &str)] = &[
-                ("PRIVATE", "PRIVATE_KEY"),
-                ("API", "API_KEY"),
-                ("ACCESS", "ACCESS_KEY"),
-                ("SIGNING", "SIGNING_KEY"),
-                ("ENCRYPTION", "ENCRYPTION_KEY"),
-                ("MASTER", "MASTER_KEY"),
-                ("SESSION", "SESSION_KEY"),
-                ("LICENSE", "LICENSE_KEY"),
-                ("HMAC", "HMAC_KEY"),
-                ("SSH", "SSH_KEY"),
-                ("JWT", "JWT_KEY"),
-                ("SHARED", "SHARED_KEY"),
-                ("PRESHARED", "PRESHARED_KEY"),
-            ];
-            PAIRS
-                .iter()
-                .find(|(w, _)| *w == word)
-                .map_or("KEY", |(_, p)| p)
         }
 
         fn words(name: &str) -> Vec<String> {

@@ -260,8 +260,8 @@ impl Storage {
     }
 
     /// The `emptyDir` in memory of named volume `name` (`type: tmpfs`),
-    /// one per Pod, shared by the services that mount it; `written` says
-    /// where, for the note on services split apart.
+    /// one per Pod, shared by the services that mount it; `span` (where it
+    /// is mounted) is for the note on services split apart.
     fn memory_volume(
         &mut self,
         name: &str,

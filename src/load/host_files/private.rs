@@ -93,16 +93,18 @@ pub fn private_content(content: &[u8]) -> Option<&'static str> {
     if let Some(text) = utf16_text(content) {
         return private_content(text.as_bytes());
     }
-    if pem_private_key(content) {
+    // decoded once for the scans below
+    let text = String::from_utf8_lossy(content);
+    if pem_private_key(&text) {
         Some("it holds a PEM private key")
-    } else if let Some(reason) = vpn_private_key(content) {
+    } else if let Some(reason) = vpn_private_key(&text) {
         Some(reason)
-    } else if password_hash(content) {
+    } else if password_hash(&text) {
         Some(
             "it holds a password hash (crypt `$6$…`, `$2y$…`, dovecot `{SHA512-CRYPT}`, `{PLAIN}`)",
         )
     } else {
-        client_credentials(content)
+        client_credentials(&text)
     }
 }
 
@@ -162,14 +164,13 @@ fn utf16_text(content: &[u8]) -> Option<String> {
     )
 }
 
-/// Whether `content` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
+/// Whether `text` holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
 /// Linear in the content's length: a header line is looked at for at most
 /// `PEM_HEADER_BYTES` (96) bytes (`-----BEGIN ENCRYPTED PRIVATE KEY-----` has
 /// 37), so a line of repeated `-----BEGIN ` costs no more than its length.
-pub(crate) fn pem_private_key(content: &[u8]) -> bool {
+pub(crate) fn pem_private_key(text: &str) -> bool {
     const BEGIN: &str = "-----BEGIN ";
     const PEM_HEADER_BYTES: usize = 96;
-    let text = String::from_utf8_lossy(content);
     let bytes = text.as_bytes();
     text.match_indices(BEGIN).any(|(at, _)| {
         bytes
@@ -185,14 +186,13 @@ pub(crate) fn pem_private_key(content: &[u8]) -> bool {
     })
 }
 
-/// Whether `content` holds a VPN node's private key in a text form that is
+/// Whether `text` holds a VPN node's private key in a text form that is
 /// neither PEM nor named like a key: a WireGuard configuration's
 /// `PrivateKey =` line (`wg0.conf`: linuxserver/wireguard, gluetun),
 /// Tailscale's state (`tailscaled.state`, whose machine key is `"privkey:…"`)
 /// or a JSON `"privateKey":` (wg-easy's `wg0.json`).
-fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
+fn vpn_private_key(text: &str) -> Option<&'static str> {
     const PRIVATE_KEY: &str = "PrivateKey";
-    let text = String::from_utf8_lossy(content);
     // wg(8) reads keys without case (`privatekey =` is as good), and a
     // file saved with a byte order mark starts with U+FEFF.
     if text.lines().any(|line| {
@@ -204,13 +204,13 @@ fn vpn_private_key(content: &[u8]) -> Option<&'static str> {
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
     }) {
         Some("it holds a WireGuard `PrivateKey`")
-    } else if text.contains("\"privkey:") || json_key(&text, "\"_machinekey\"") {
+    } else if text.contains("\"privkey:") || json_key(text, "\"_machinekey\"") {
         // tailscaled.state is a JSON map of base64 values: its
         // `"_machinekey"` is `privkey:…` encoded, never in clear
         Some("it holds a Tailscale machine key (`_machinekey`, `privkey:`)")
     } else if ["\"privateKey\"", "\"private_key\""]
         .iter()
-        .any(|key| json_key(&text, key))
+        .any(|key| json_key(text, key))
     {
         Some("it holds a JSON `\"privateKey\"`")
     } else {
@@ -228,16 +228,15 @@ fn json_key(text: &str, key: &str) -> bool {
     })
 }
 
-/// Whether `content` holds a client's credentials in a file of any name: a
+/// Whether `text` holds a client's credentials in a file of any name: a
 /// kubeconfig's `client-key-data` (`admin.conf`, `k3s.yaml`: the cluster's
 /// admin key, base64), docker's registry logins (`config.json`'s
 /// `"auths"`), a PuTTY private key (`PuTTY-User-Key-File-`) or an npm
 /// `_authToken`.
-fn client_credentials(content: &[u8]) -> Option<&'static str> {
-    let text = String::from_utf8_lossy(content);
+fn client_credentials(text: &str) -> Option<&'static str> {
     if text.contains("client-key-data") {
         Some("it holds a kubeconfig's `client-key-data`")
-    } else if json_key(&text, "\"auths\"") {
+    } else if json_key(text, "\"auths\"") {
         Some("it holds docker registry logins (`\"auths\"`)")
     } else if text.contains("PuTTY-User-Key-File-") {
         Some("it holds a PuTTY private key")
@@ -248,7 +247,7 @@ fn client_credentials(content: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Whether `content` holds a password hash as `shadow`, `.htpasswd`,
+/// Whether `text` holds a password hash as `shadow`, `.htpasswd`,
 /// dovecot and docker-mailserver's `postfix-accounts.cf` write them: a
 /// crypt(3) string (`$1$`, `$5$`, `$6$`, `$2a$`/`$2b$`/`$2y$`, `$apr1$`,
 /// `$y$`, `$argon2id$` … followed by at least 8 characters of salt and
@@ -256,7 +255,7 @@ fn client_credentials(content: &[u8]) -> Option<&'static str> {
 /// `{PLAIN}` …, any case) before a value. Linear in the content's length:
 /// each `$` looks as far as the next `$`, and at most 8 characters past
 /// that; each `{` at most 18 bytes on.
-pub(crate) fn password_hash(content: &[u8]) -> bool {
+pub(crate) fn password_hash(text: &str) -> bool {
     const CRYPT_IDS: &[&str] = &[
         "1", "5", "6", "2a", "2b", "2y", "apr1", "y", "gy", "7", "argon2i", "argon2d", "argon2id",
     ];
@@ -290,7 +289,6 @@ pub(crate) fn password_hash(content: &[u8]) -> bool {
         "CLEAR",
         "CLEARTEXT",
     ];
-    let text = String::from_utf8_lossy(content);
     let bytes = text.as_bytes();
     // each `{` looks at most 18 bytes on: a scheme's letters, digits and
     // `-`, its `}` and one more; `${MD5}` is a shell's
