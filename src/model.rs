@@ -5,6 +5,7 @@
 //! the diagnostics. Nothing after this stage sees YAML.
 
 pub(crate) mod capability;
+pub(crate) mod command_secret;
 pub(crate) mod credential;
 mod dependency;
 pub(crate) mod environment;

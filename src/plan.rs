@@ -17,6 +17,7 @@ mod checks;
 mod container;
 mod context;
 mod env;
+mod escape;
 pub(crate) mod from_image;
 mod group;
 mod host_network;

@@ -167,6 +167,8 @@ codes! {
     CapabilityUnknown = "capability-unknown", Cluster, Model;
     /// A claim that several Pods mount is `ReadWriteOnce`: the Pods must run on one node.
     ClaimShared = "claim-shared", Warning, Plan;
+    /// A credential interpolated into `command` or `entrypoint` is read from a Secret.
+    CommandSecret = "command-secret", Note, Plan;
     /// A command cannot be split into words.
     CommandSyntax = "command-syntax", Refused, Model;
     /// A service uses a config that is not declared.
@@ -179,6 +181,8 @@ codes! {
     CopyUpImpossible = "copy-up-impossible", Warning, Images;
     /// A CPU setting is not one Docker accepts.
     CpusInvalid = "cpus-invalid", Cluster, Model;
+    /// A credential interpolated into a health check or hook stays in plain text.
+    CredentialInProbe = "credential-in-probe", Warning, Model;
     /// A `depends_on` condition is unknown.
     DependsOnCondition = "depends-on-condition", Refused, Model;
     /// Services depend on each other in a cycle.
@@ -502,6 +506,7 @@ impl Code {
                 | Self::BindPrivate
                 | Self::BindSecret
                 | Self::DockerSocket
+                | Self::CredentialInProbe
                 | Self::EnvSecret
                 | Self::HostFileNotRegular
                 | Self::HostFileOutside

@@ -12,6 +12,21 @@ pub(super) const CAPABILITY_UNKNOWN: Explanation = Explanation {
     example: "services:\n  app:\n    image: app:1\n    cap_drop: [/etc/passwd]\n",
 };
 
+pub(super) const COMMAND_SECRET: Explanation = Explanation {
+    code: Code::CommandSecret,
+    title: "a credential interpolated into a command is read from a Secret",
+    meaning: "`command` or `entrypoint` takes a variable that looks like a credential (by its name or its value, as for `env-secret`) from the environment or `.env`: `command: redis-server --requirepass ${REDIS_PASSWORD}`. Compose writes its value into the words. podlift writes `$(REDIS_PASSWORD)` where the value stood, puts the value into the service's Secret (`<project>-<service>-env`) and gives the container the variable `REDIS_PASSWORD` read with `secretKeyRef` (the same variable when `environment` sets it to that value). If `environment` gives that name another value, the variable is named `REDIS_PASSWORD_ARG` (made unique).",
+    kubernetes: "The kubelet expands `$(NAME)` in `command` and `args` from the container's environment before it starts the container, so the process gets the same words; a Deployment's words are readable by anyone who may read it (the default `view` role), a Secret can be kept from them. The container's environment holds the variable too, which compose's did not when `environment` did not set it.",
+    remedy: "Nothing to do; keep the Secret out of version control as for `env-secret`.",
+    example: "services:
+  cache:
+    image: redis:7
+    command: redis-server --requirepass ${REDIS_PASSWORD}
+# file: .env
+REDIS_PASSWORD=s3cret-pass
+",
+};
+
 pub(super) const COMMAND_SYNTAX: Explanation = Explanation {
     code: Code::CommandSyntax,
     title: "a command cannot be split into words",
@@ -28,6 +43,22 @@ pub(super) const CONTAINER_NAME_DUPLICATE: Explanation = Explanation {
     kubernetes: "The container name becomes a name in the Pod's `hostAliases`; one name cannot point at two services.",
     remedy: "Give each service its own `container_name`, or remove it.",
     example: "services:\n  a:\n    image: web:1\n    container_name: web\n  b:\n    image: web:1\n    container_name: web\n",
+};
+
+pub(super) const CREDENTIAL_IN_PROBE: Explanation = Explanation {
+    code: Code::CredentialInProbe,
+    title: "a credential interpolated into a health check or hook stays in plain text",
+    meaning: "A health check's `test` or a `post_start`/`pre_stop` hook's `command` takes a variable that looks like a credential from the environment or `.env` (`test: [\"CMD\", \"mysqladmin\", \"ping\", \"-p${DB_PASSWORD}\"]`). Compose writes its value into the words.",
+    kubernetes: "The probe's or hook's command is written into the Deployment, readable by anyone who may read it (the default `view` role). Unlike a container's `command` and `args`, the kubelet reads no Secret into a probe's or hook's command (`$(NAME)` there expands only plain `value`s), so podlift cannot move it out.",
+    remedy: "Let a shell in the container read it from the environment: `test: [\"CMD-SHELL\", \"mysqladmin ping -p$$DB_PASSWORD\"]` with `DB_PASSWORD: ${DB_PASSWORD}` under `environment` (which podlift puts into a Secret).",
+    example: "services:
+  db:
+    image: mariadb:11
+    healthcheck:
+      test: [\"CMD\", \"mysqladmin\", \"ping\", \"-p${DB_PASSWORD}\"]
+# file: .env
+DB_PASSWORD=s3cret-pass
+",
 };
 
 pub(super) const CPUS_INVALID: Explanation = Explanation {

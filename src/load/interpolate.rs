@@ -9,13 +9,14 @@
 //! malformed `${...}` is an error, and so is nesting templates deeper than
 //! [`MAX_NESTING`] (the text after an operator is itself a template).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 
 use super::yaml::{Node, Value};
 
@@ -33,8 +34,10 @@ pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 pub const MAX_INTERPOLATED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What interpolation has done in one run, shared by every file: the bytes
-/// it produced (bounded by [`MAX_INTERPOLATED_BYTES`]) and the variables it
-/// took from the environment podlift runs in (their names, never values).
+/// it produced (bounded by [`MAX_INTERPOLATED_BYTES`]), the variables it
+/// took from the environment podlift runs in (their names), and which
+/// variables each value of a compose file was made with (see
+/// [`Tally::substitutions_at`]).
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     inner: Arc<TallyInner>,
@@ -49,6 +52,18 @@ struct TallyInner {
     shell: BTreeSet<String>,
     /// The names taken from it, each with where it was first used.
     taken: Mutex<BTreeMap<String, Option<Span>>>,
+    substitutions: Mutex<Substitutions>,
+}
+
+/// The variables interpolation put into the values of compose files: each
+/// name with its value once, and for each value interpolated the ones it
+/// used, by where the value starts. Bounded by the input, not by how often
+/// a variable is used: a pair is kept once however many values use it.
+#[derive(Debug, Default)]
+struct Substitutions {
+    pairs: Vec<(String, String)>,
+    ids: HashMap<(String, String), u32>,
+    at: BTreeMap<(FileId, usize), Vec<u32>>,
 }
 
 impl Tally {
@@ -62,6 +77,7 @@ impl Tally {
                 reported: AtomicBool::new(false),
                 shell: shell.keys().cloned().collect(),
                 taken: Mutex::new(BTreeMap::new()),
+                substitutions: Mutex::new(Substitutions::default()),
             }),
         }
     }
@@ -90,6 +106,50 @@ impl Tally {
         if let Ok(mut taken) = self.inner.taken.lock() {
             taken.entry(name.to_string()).or_insert(span);
         }
+    }
+
+    /// Records that the value at `span` was made with `used` (names and
+    /// the values they had; empty values are left out).
+    fn substituted(&self, span: Span, used: Vec<(String, String)>) {
+        let Ok(mut record) = self.inner.substitutions.lock() else {
+            return;
+        };
+        let record = &mut *record;
+        let mut ids = Vec::with_capacity(used.len());
+        for pair in used {
+            if pair.1.is_empty() {
+                continue;
+            }
+            let next = u32::try_from(record.pairs.len()).unwrap_or(u32::MAX);
+            let id = *record.ids.entry(pair.clone()).or_insert_with(|| {
+                record.pairs.push(pair);
+                next
+            });
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if !ids.is_empty() {
+            record.at.insert((span.file, span.start), ids);
+        }
+    }
+
+    /// The variables (name, value) that the string value at `span` of a
+    /// compose file was interpolated with, each once: where compose wrote
+    /// a credential into a command, the plan reads it from a Secret
+    /// instead. Never printed.
+    #[must_use]
+    pub fn substitutions_at(&self, span: Span) -> Vec<(String, String)> {
+        let Ok(record) = self.inner.substitutions.lock() else {
+            return Vec::new();
+        };
+        record
+            .at
+            .get(&(span.file, span.start))
+            .into_iter()
+            .flatten()
+            .filter_map(|&id| record.pairs.get(id as usize).cloned())
+            .collect()
     }
 
     /// The variables interpolation took from the process environment, by
@@ -368,6 +428,17 @@ fn braced(
     Ok(())
 }
 
+/// The warning for variable `name`, not set where it is used.
+fn unset(name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::VariableUnset,
+        format!("variable `{name}` is not set; it is replaced by an empty string"),
+    )
+    .help(format!(
+        "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
+    ))
+}
+
 /// Interpolates every string value in `node` (not mapping keys), reporting
 /// unset variables as warnings and template errors as errors at their position.
 pub fn interpolate_tree(
@@ -384,10 +455,16 @@ pub fn interpolate_tree(
             }
             let span = node.span;
             let locate = |range: &Range<usize>| sub_span(sources, span, text, range);
+            // Each name once: what is kept is bounded by the variables set.
+            let used = RefCell::new(BTreeMap::new());
             let found = |name: &str| {
                 let value = lookup.get(name);
-                if value.is_some() {
+                if let Some(value) = &value {
                     tally.used(name, Some(span));
+                    let mut used = used.borrow_mut();
+                    if !used.contains_key(name) {
+                        used.insert(name.to_string(), value.clone());
+                    }
                 }
                 value
             };
@@ -413,19 +490,9 @@ pub fn interpolate_tree(
                     .help("variables that expand to large values are used too often; write the value out"),
                 ),
                 Ok((value, missing)) => {
+                    tally.substituted(span, used.take().into_iter().collect());
                     for (name, range) in missing {
-                        diagnostics.push(
-                            Diagnostic::warning(
-                                Code::VariableUnset,
-                                format!(
-                                    "variable `{name}` is not set; it is replaced by an empty string"
-                                ),
-                            )
-                            .at(locate(&range))
-                            .help(format!(
-                                "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
-                            )),
-                        );
+                        diagnostics.push(unset(&name).at(locate(&range)));
                     }
                     *text = value;
                 }

@@ -33,6 +33,9 @@ pub struct Service {
     pub command: Option<Located<Vec<String>>>,
     /// `entrypoint` (Kubernetes `command`).
     pub entrypoint: Option<Located<Vec<String>>>,
+    /// Credentials interpolation wrote into `command` or `entrypoint`
+    /// (the plan reads them from a Secret).
+    pub(crate) command_credentials: Vec<crate::model::command_secret::CommandCredential>,
     /// `container_name`.
     pub container_name: Option<Located<String>>,
     /// `hostname`.

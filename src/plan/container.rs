@@ -12,7 +12,7 @@ use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::model::service::Service;
 use crate::plan::context::Context;
-use crate::plan::env::{EnvVar, SecretNames, plan_env};
+use crate::plan::env::{CommandRef, EnvVar, SecretNames, plan_env};
 use crate::plan::storage::{MountPlan, SecretPlan, Storage};
 use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, from_image, names};
 
@@ -25,6 +25,8 @@ pub struct Details {
     pub env: Vec<EnvVar>,
     /// The Secret holding the credentials of `env`, if it has any.
     pub env_secret: Option<SecretPlan>,
+    /// The credentials the command reads from that Secret (value, variable).
+    pub command_refs: Vec<CommandRef>,
     /// Container ports: (port, protocol).
     pub ports: Vec<(u16, Protocol)>,
     /// The health check as a readiness or liveness probe ([`Details::health_probe`]
@@ -92,28 +94,7 @@ pub struct Probe {
     pub initial_delay: i32,
 }
 
-/// The kubelet expands `$(VAR)` in `command`, `args` and `env` values and
-/// reduces `$$` to `$`; compose does neither, so the text must reach the
-/// container as written. Every `$` the kubelet would read as the start of
-/// `$(` or `$$` is doubled (`$(` → `$$(`, `$$` → `$$$$`); a lone `$` stays.
-#[must_use]
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '$' && matches!(chars.peek(), Some('$' | '(')) {
-            out.push('$');
-        }
-    }
-    out
-}
-
-/// [`escape`] for every word.
-#[must_use]
-pub fn escape_all(words: &[String]) -> Vec<String> {
-    words.iter().map(|w| escape(w)).collect()
-}
+pub use super::escape::{escape, escape_all, escape_reading};
 
 fn seconds(duration: std::time::Duration, minimum: i32) -> i32 {
     i32::try_from(duration.as_secs())
@@ -181,7 +162,7 @@ pub(crate) fn details(
     context: &mut DetailsContext<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Details {
-    let (env, env_secret) = plan_env(service, &mut context.secrets);
+    let (env, env_secret, command_refs) = plan_env(service, &mut context.secrets);
     // A set beside the list keeps the first-seen order and stays linear in
     // the ports (a range `1-65535` is 65,535 of them).
     let mut ports: Vec<(u16, Protocol)> = Vec::new();
@@ -208,6 +189,7 @@ pub(crate) fn details(
     Details {
         env,
         env_secret,
+        command_refs,
         ports,
         probe: service
             .healthcheck
@@ -369,12 +351,19 @@ pub(crate) fn plan_containers(
             depends_on.push(target.clone());
         }
         let name = taken.unique(&names::dns_label(&service.name.value, "service"));
+        let details = details(service, &mut shared, diagnostics);
         containers.push(ContainerPlan {
             name,
             service: service.name.value.clone(),
             image,
-            command: service.entrypoint.as_ref().map(|c| escape_all(&c.value)),
-            args: service.command.as_ref().map(|c| escape_all(&c.value)),
+            command: service
+                .entrypoint
+                .as_ref()
+                .map(|c| escape_reading(&c.value, &details.command_refs)),
+            args: service
+                .command
+                .as_ref()
+                .map(|c| escape_reading(&c.value, &details.command_refs)),
             role: roles.get(index).copied().unwrap_or(Role::Container),
             addresses: addresses
                 .by_service
@@ -397,7 +386,7 @@ pub(crate) fn plan_containers(
                 published
             },
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
-            details: details(service, &mut shared, diagnostics),
+            details,
         });
     }
     shared.secrets.notes(diagnostics);

@@ -53,6 +53,9 @@ pub(crate) struct SecretNames {
     moved: Vec<(String, bool, Vec<ServiceSecret>)>,
     /// Positions in `moved` by list, so that recording stays linear.
     groups: HashMap<String, usize>,
+    /// Each service whose command reads credentials from its Secret: the
+    /// service, the variables, the Secret.
+    commands: Vec<(String, Vec<String>, String)>,
 }
 
 impl SecretNames {
@@ -67,6 +70,7 @@ impl SecretNames {
                 .collect(),
             moved: Vec::new(),
             groups: HashMap::new(),
+            commands: Vec::new(),
         }
     }
 
@@ -101,6 +105,19 @@ impl SecretNames {
     /// points at no line: a snippet shows the lines around its span, and a
     /// variable's line (or the one before a service's name) may hold a value.
     pub(crate) fn notes(self, diagnostics: &mut Diagnostics) {
+        for (service, variables, secret) in self.commands {
+            let list: Vec<String> = variables.iter().map(|v| format!("`$({v})`")).collect();
+            diagnostics.push(
+                Diagnostic::note(
+                    Code::CommandSecret,
+                    format!(
+                        "the command of service `{service}` holds credentials from the environment: it reads them as {} from Secret `{secret}`, not as plain text in the workload",
+                        and_list(&list)
+                    ),
+                )
+                .help("keep the Secret out of version control, as for the environment's credentials"),
+            );
+        }
         for (list, several, services) in self.moved {
             let (looks, goes, them) = if several {
                 ("look like credentials", "they go", "them")
@@ -134,12 +151,17 @@ impl SecretNames {
     }
 }
 
-/// The environment of `service`'s container, and the Secret of its
-/// credentials when it has any (recorded in `names` for the notes).
+/// Where a credential compose wrote into a command stands, and the variable
+/// the words read it from: (value, variable).
+pub type CommandRef = (String, String);
+
+/// The environment of `service`'s container, the Secret of its credentials
+/// when it has any (recorded in `names` for the notes), and the credentials
+/// its command reads from there ([`CommandRef`]).
 pub(crate) fn plan_env(
     service: &Service,
     names: &mut SecretNames,
-) -> (Vec<EnvVar>, Option<SecretPlan>) {
+) -> (Vec<EnvVar>, Option<SecretPlan>, Vec<CommandRef>) {
     // Compose's order: the first place of each name, the last value.
     let mut merged: Vec<(&str, &str)> = Vec::new();
     let mut at: BTreeMap<&str, usize> = BTreeMap::new();
@@ -178,11 +200,94 @@ pub(crate) fn plan_env(
             value,
         });
     }
-    let secret = secret_name.map(|name| {
-        names.record(&moved, &service.name.value, &name);
-        SecretPlan { name, data }
-    });
-    (env, secret)
+    if !moved.is_empty()
+        && let Some(secret) = &secret_name
+    {
+        names.record(&moved, &service.name.value, secret);
+    }
+    let refs = command_refs(
+        service,
+        &merged_values(&env, &data),
+        &mut env,
+        &mut data,
+        || {
+            secret_name
+                .get_or_insert_with(|| names.name_for(&service.name.value))
+                .clone()
+        },
+    );
+    if !refs.is_empty()
+        && let Some(secret) = &secret_name
+    {
+        let variables = refs.iter().map(|(_, v)| v.clone()).collect();
+        names
+            .commands
+            .push((service.name.value.clone(), variables, secret.clone()));
+    }
+    let secret = secret_name.map(|name| SecretPlan { name, data });
+    (env, secret, refs)
+}
+
+/// Each variable of `env` with its value as compose gives it (a Secret's
+/// from `data`).
+fn merged_values(env: &[EnvVar], data: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
+    env.iter()
+        .map(|v| {
+            let value = match &v.value {
+                EnvValue::Secret { key, .. } => data.get(key).cloned().unwrap_or_default(),
+                // Plain values are never credentials: compared only by name.
+                EnvValue::Text(_) => Vec::new(),
+            };
+            (v.name.clone(), value)
+        })
+        .collect()
+}
+
+/// The credentials of the service's command ([`Service::command_credentials`])
+/// as variables of its Secret: the variable of the same name when the
+/// environment reads that value from the Secret already, else a new one
+/// (the name, or `NAME_ARG` made unique when the environment gives the name
+/// another value). `secret` names the service's Secret.
+fn command_refs(
+    service: &Service,
+    before: &[(String, Vec<u8>)],
+    env: &mut Vec<EnvVar>,
+    data: &mut BTreeMap<String, Vec<u8>>,
+    mut secret: impl FnMut() -> String,
+) -> Vec<CommandRef> {
+    let mut refs = Vec::new();
+    for found in &service.command_credentials {
+        let existing = before.iter().find(|(n, _)| *n == found.name);
+        if existing.is_some_and(|(_, v)| v.as_slice() == found.value.as_bytes()) {
+            refs.push((found.value.clone(), found.name.clone()));
+            continue;
+        }
+        let mut name = found.name.clone();
+        if existing.is_some() || env.iter().any(|v| v.name == name) {
+            let base = format!("{}_ARG", found.name);
+            name = (1..=env.len() + 1)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}{n}")
+                    }
+                })
+                .find(|n| !env.iter().any(|v| &v.name == n))
+                .unwrap_or(base);
+        }
+        let key = secret_key(&name, data);
+        data.insert(key.clone(), found.value.as_bytes().to_vec());
+        env.push(EnvVar {
+            name: name.clone(),
+            value: EnvValue::Secret {
+                secret: secret(),
+                key,
+            },
+        });
+        refs.push((found.value.clone(), name));
+    }
+    refs
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -60,6 +60,7 @@ mod printed_lines;
 mod private_files;
 mod process_keys;
 mod properties;
+mod r10_command_secret;
 mod r9_compose;
 mod real9;
 mod red8_config;

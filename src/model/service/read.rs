@@ -5,6 +5,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::{Node, Value};
 use crate::model::Context;
 use crate::model::capability::read_capabilities;
+use crate::model::command_secret;
 use crate::model::dependency::read_depends_on;
 use crate::model::environment::{Variable, read_env_files, read_environment};
 use crate::model::healthcheck::{HealthSetting, read_health_setting};
@@ -81,6 +82,8 @@ impl Service {
             later.env_files = read_env_files(node, context, &later.environment, reader);
         }
         service.finish(later, body, reader);
+        service.command_credentials =
+            command_secret::read(&service, body, context.host.tally(), reader);
         check_targets(&service.mounts, &service.name.value, reader);
         service
     }
@@ -93,6 +96,7 @@ impl Service {
             platform: None,
             command: None,
             entrypoint: None,
+            command_credentials: Vec::new(),
             container_name: None,
             hostname: None,
             networks: Vec::new(),

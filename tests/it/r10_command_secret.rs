@@ -1,0 +1,225 @@
+//! Credentials interpolated into what a container runs (round 10): compose
+//! writes `${REDIS_PASSWORD}`'s value into the command's words; podlift
+//! wrote it in clear into the Deployment's `args`. Now the words read it as
+//! `$(REDIS_PASSWORD)` from the service's Secret (the kubelet expands it
+//! from the container's environment), and a credential in a health check or
+//! hook, which the kubelet cannot read from a Secret, is a warning.
+
+use base64::Engine as _;
+
+use crate::common;
+
+/// The objects of converting `compose` beside `.env` text `env`.
+fn convert_with_env(compose: &str, env: &str) -> common::Run {
+    let dir = common::compose_dir(compose);
+    std::fs::write(dir.path().join(".env"), env).unwrap();
+    common::convert_in(dir.path(), &[])
+}
+
+fn container<'a>(spec: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name}: {spec}"))
+}
+
+fn env_names(container: &serde_json::Value) -> Vec<String> {
+    container["env"]
+        .as_array()
+        .map(|env| {
+            env.iter()
+                .map(|v| v["name"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The value of `key` in Secret `name`, decoded.
+fn secret_value(run: &common::Run, name: &str, key: &str) -> String {
+    let objects = run.objects();
+    let secret = objects
+        .iter()
+        .find(|o| o["kind"] == "Secret" && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no Secret {name}:\n{}", run.stdout));
+    let encoded = secret["data"][key].as_str().unwrap();
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Fails on 1720d45: `--requirepass s3cret-pass` stood in `args`.
+#[test]
+fn a_credential_in_a_command_is_read_from_the_secret() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  cache:
+    image: redis:7
+    command: redis-server --requirepass ${REDIS_PASSWORD} --port ${PORT}
+",
+        "REDIS_PASSWORD=s3cret-pass\nPORT=6380\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("s3cret-pass"), "{}", run.stdout);
+    let spec = run.pod_spec();
+    let cache = container(&spec, "cache");
+    assert_eq!(
+        cache["args"],
+        serde_json::json!([
+            "redis-server",
+            "--requirepass",
+            "$(REDIS_PASSWORD)",
+            "--port",
+            "6380"
+        ])
+    );
+    assert_eq!(env_names(cache), ["REDIS_PASSWORD"]);
+    assert_eq!(
+        cache["env"][0]["valueFrom"]["secretKeyRef"]["name"],
+        "shop-cache-env"
+    );
+    assert_eq!(
+        secret_value(&run, "shop-cache-env", "REDIS_PASSWORD"),
+        "s3cret-pass"
+    );
+    assert!(
+        run.stderr.contains("note[command-secret]"),
+        "{}",
+        run.stderr
+    );
+    // Never the value in a diagnostic.
+    assert!(!run.stderr.contains("s3cret-pass"), "{}", run.stderr);
+}
+
+/// The environment's own variable is used when it holds the same value;
+/// another value gets a variable of its own; an entrypoint list too.
+#[test]
+fn the_environments_variable_is_reused_only_for_the_same_value() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  same:
+    image: app:1
+    entrypoint: [\"run\", \"--password=${DB_PASSWORD}\"]
+    environment:
+      DB_PASSWORD: ${DB_PASSWORD}
+  other:
+    image: app:1
+    entrypoint:
+      - run
+      - --password=${DB_PASSWORD}
+    environment:
+      DB_PASSWORD: another-one
+",
+        "DB_PASSWORD=db-s3cret\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("db-s3cret"), "{}", run.stdout);
+    let spec = run.pod_spec();
+    let same = container(&spec, "same");
+    assert_eq!(
+        same["command"],
+        serde_json::json!(["run", "--password=$(DB_PASSWORD)"])
+    );
+    assert_eq!(env_names(same), ["DB_PASSWORD"]);
+    let other = container(&spec, "other");
+    assert_eq!(
+        other["command"],
+        serde_json::json!(["run", "--password=$(DB_PASSWORD_ARG)"])
+    );
+    assert_eq!(env_names(other), ["DB_PASSWORD", "DB_PASSWORD_ARG"]);
+    assert_eq!(
+        secret_value(&run, "shop-other-env", "DB_PASSWORD"),
+        "another-one"
+    );
+    assert_eq!(
+        secret_value(&run, "shop-other-env", "DB_PASSWORD_ARG"),
+        "db-s3cret"
+    );
+}
+
+/// The kubelet reads `$$` as `$` and `$(X)` as a variable: the text around
+/// the value keeps what compose meant, a `$` right before the value too.
+#[test]
+fn the_text_around_the_value_keeps_its_dollars() {
+    let run = convert_with_env(
+        "services:
+  app:
+    image: app:1
+    command: [\"x$$${API_TOKEN}$$(date)${API_TOKEN}\"]
+",
+        "API_TOKEN=tok-123456\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let spec = run.pod_spec();
+    // compose runs `x$tok-123456$(date)tok-123456`
+    assert_eq!(
+        container(&spec, "app")["args"],
+        serde_json::json!(["x$$$(API_TOKEN)$$(date)$(API_TOKEN)"])
+    );
+}
+
+/// A probe's or hook's command gets no Secret: a warning names the
+/// variable (never the value). Fails on 1720d45: no diagnostic.
+#[test]
+fn a_credential_in_a_health_check_or_hook_is_a_warning() {
+    let run = convert_with_env(
+        "services:
+  db:
+    image: mariadb:11
+    healthcheck:
+      test: [\"CMD\", \"mysqladmin\", \"ping\", \"-p${DB_PASSWORD}\"]
+    post_start:
+      - command: [\"init\", \"--token\", \"${INIT_TOKEN}\"]
+",
+        "DB_PASSWORD=db-s3cret\nINIT_TOKEN=init-s3cret\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning[credential-in-probe]"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("`DB_PASSWORD` in `healthcheck`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        warnings[1].contains("`INIT_TOKEN` in `post_start`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+}
+
+/// What is no credential, and a credential the command does not hold,
+/// changes nothing.
+#[test]
+fn other_variables_are_written_as_before() {
+    let run = convert_with_env(
+        "services:
+  app:
+    image: app:1
+    command: serve --port ${PORT} --mode ${MODE:+fast}
+    labels:
+      pw: ${SECRET_KEY}
+",
+        "PORT=8080\nMODE=x\nSECRET_KEY=abc-s3cret\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let spec = run.pod_spec();
+    let app = container(&spec, "app");
+    assert_eq!(
+        app["args"],
+        serde_json::json!(["serve", "--port", "8080", "--mode", "fast"])
+    );
+    assert!(app.get("env").is_none(), "{app}");
+    assert!(!run.stderr.contains("command-secret"), "{}", run.stderr);
+}
