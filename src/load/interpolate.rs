@@ -120,11 +120,15 @@ impl Tally {
             if pair.1.is_empty() {
                 continue;
             }
-            let next = u32::try_from(record.pairs.len()).unwrap_or(u32::MAX);
-            let id = *record.ids.entry(pair.clone()).or_insert_with(|| {
-                record.pairs.push(pair);
-                next
-            });
+            let id = match record.ids.get(&pair) {
+                Some(&id) => id,
+                None => {
+                    let id = u32::try_from(record.pairs.len()).unwrap_or(u32::MAX);
+                    record.ids.insert(pair.clone(), id);
+                    record.pairs.push(pair);
+                    id
+                }
+            };
             if !ids.contains(&id) {
                 ids.push(id);
             }
