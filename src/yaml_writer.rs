@@ -204,6 +204,33 @@ fn float_text(out: &mut String, value: f64, shortest: &str) {
     }
 }
 
+/// Writes the decimal digits of `magnitude`, after `-` when `negative`
+/// (what `write!(out, "{v}")` writes, without the formatting machinery).
+fn write_integer<W: Write + ?Sized>(
+    out: &mut W,
+    negative: bool,
+    mut magnitude: u64,
+) -> fmt::Result {
+    // u64::MAX has 20 digits; the byte before them is the sign
+    let mut text = [b'-'; 21];
+    let mut start = text.len();
+    loop {
+        start -= 1;
+        if let Some(digit) = text.get_mut(start) {
+            *digit = b'0' + u8::try_from(magnitude % 10).unwrap_or(0);
+        }
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if negative {
+        start -= 1;
+    }
+    let digits = text.get(start..).unwrap_or_default();
+    out.write_str(std::str::from_utf8(digits).unwrap_or_default())
+}
+
 /// The shortest digits of a finite float (or anything for the others).
 fn shortest<F: zmij::Float>(value: F, finite: bool) -> String {
     if finite {
@@ -245,7 +272,7 @@ impl<'a, 'o, W: Write + ?Sized> Serializer for &'a mut Writer<'o, W> {
     }
 
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.scalar_with(|out| write!(out, "{v}"))
+        self.scalar_with(|out| write_integer(out, v < 0, v.unsigned_abs()))
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
@@ -265,7 +292,7 @@ impl<'a, 'o, W: Write + ?Sized> Serializer for &'a mut Writer<'o, W> {
     }
 
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.scalar_with(|out| write!(out, "{v}"))
+        self.scalar_with(|out| write_integer(out, false, v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Error> {

@@ -175,6 +175,16 @@ impl std::fmt::Write for Sink<'_> {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         self.push(text).map_err(|()| std::fmt::Error)
     }
+
+    /// One character, pushed as it is (the writer's `:`, spaces and line
+    /// breaks): no string to copy.
+    fn write_char(&mut self, c: char) -> std::fmt::Result {
+        self.buffer.push(c);
+        if self.buffer.len() >= Self::CHUNK {
+            self.flush().map_err(|()| std::fmt::Error)?;
+        }
+        Ok(())
+    }
 }
 
 /// What [`write_json_items`] wrote.

@@ -9,7 +9,7 @@ use serde::ser::{
 };
 
 use super::key::key_text;
-use super::scalar::{SIMPLE_KEY_MAX, write_spaces};
+use super::scalar::{SIMPLE_KEY_MAX, write_break, write_spaces};
 use super::{Error, Slot, Writer};
 
 /// How a collection's first entry starts.
@@ -43,10 +43,7 @@ impl Collection {
             return Ok(write_spaces(out, column)?);
         }
         match self.opening {
-            Opening::Line => {
-                out.write_char('\n')?;
-                write_spaces(out, column)?;
-            }
+            Opening::Line => write_break(out, column)?,
             Opening::Space => out.write_char(' ')?,
             Opening::Start => write_spaces(out, column)?,
             Opening::Inline => {}
