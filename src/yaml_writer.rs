@@ -64,15 +64,53 @@ pub fn to_fmt_writer<W: Write + ?Sized, T: Serialize + ?Sized>(
     out: &mut W,
     value: &T,
 ) -> Result<(), Error> {
-    let mut writer = Writer {
-        out,
-        at: Slot::Root,
-        scratch: String::new(),
-        keys: KeyCache {
-            slots: [(0, 0, false); 64],
-        },
-    };
-    value.serialize(&mut writer)
+    Documents::new().write(out, value)
+}
+
+/// A writer of one document after another, each as [`to_fmt_writer`]
+/// writes it: what it learnt of one document's field names (whether each
+/// may be plain) serves the next, and its scratch text is made once.
+#[derive(Debug)]
+pub struct Documents {
+    keys: KeyCache,
+    scratch: String,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Documents {
+    /// A writer that has written nothing yet.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            keys: KeyCache {
+                slots: [(0, 0, false); 64],
+            },
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes `value` as a YAML document (no `---`) to `out`.
+    ///
+    /// # Errors
+    /// As [`to_fmt_writer`].
+    pub fn write<W: Write + ?Sized, T: Serialize + ?Sized>(
+        &mut self,
+        out: &mut W,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut writer = Writer {
+            out,
+            at: Slot::Root,
+            scratch: &mut self.scratch,
+            keys: &mut self.keys,
+        };
+        value.serialize(&mut writer)
+    }
 }
 
 /// Where the next value goes.
@@ -102,14 +140,15 @@ struct Writer<'o, W: Write + ?Sized> {
     out: &'o mut W,
     at: Slot,
     /// A key's text, reused.
-    scratch: String,
+    scratch: &'o mut String,
     /// Which field names may be plain.
-    keys: KeyCache,
+    keys: &'o mut KeyCache,
 }
 
 /// Whether a struct's field name may be a plain key, remembered by the
 /// name's address (field names are `&'static str`; a miss only costs the
 /// check): a Deployment of 1,000 containers names `name` 1,000 times.
+#[derive(Debug)]
 struct KeyCache {
     slots: [(usize, usize, bool); 64],
 }

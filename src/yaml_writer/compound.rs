@@ -129,10 +129,10 @@ impl<W: Write + ?Sized> SerializeMap for Map<'_, '_, W> {
     type Error = Error;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        let mut text = std::mem::take(&mut self.writer.scratch);
+        let mut text = std::mem::take(&mut *self.writer.scratch);
         text.clear();
         let written = key_text(&mut text, key).and_then(|()| self.key(&text));
-        self.writer.scratch = text;
+        *self.writer.scratch = text;
         written
     }
 

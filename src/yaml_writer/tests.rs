@@ -1,6 +1,8 @@
 //! The writer against serde-saphyr's writer (the same text, byte for
 //! byte) and against its reader (every string reads back unchanged).
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -542,4 +544,43 @@ fn integers_are_written_as_display_writes_them() {
         to_string(&(-5i8, 200u8, i32::MIN)).unwrap(),
         "- -5\n- 200\n- -2147483648\n"
     );
+}
+
+/// A writer of many documents writes each as a fresh writer does, whatever
+/// it learnt of the field names before (plain or quoted, the same text).
+#[test]
+fn documents_written_one_after_another_are_each_what_a_fresh_writer_writes() {
+    #[derive(serde::Serialize)]
+    struct Odd {
+        #[serde(rename = "yes")]
+        yes: u8,
+        name: BTreeMap<String, String>,
+        #[serde(rename = "a: b")]
+        spaced: Vec<&'static str>,
+    }
+    let odd = Odd {
+        yes: 1,
+        name: BTreeMap::from([
+            ("on".to_string(), "10".to_string()),
+            ("k".into(), "v".into()),
+        ]),
+        spaced: vec!["-", "x y", ""],
+    };
+    let values = [
+        json!({"name": "a", "yes": {"no": []}}),
+        json!(["null", {"true": 1}]),
+    ];
+    let mut documents = super::Documents::new();
+    let mut all = String::new();
+    let mut expected = String::new();
+    for _ in 0..2 {
+        documents.write(&mut all, &odd).unwrap();
+        expected.push_str(&to_string(&odd).unwrap());
+        for value in &values {
+            documents.write(&mut all, value).unwrap();
+            expected.push_str(&to_string(value).unwrap());
+        }
+    }
+    assert_eq!(all, expected);
+    assert!(expected.contains("\"a: b\":"), "{expected}");
 }
