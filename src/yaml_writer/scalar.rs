@@ -94,10 +94,7 @@ pub(super) fn plainly_plain(s: &str, key: bool) -> bool {
     // Every byte is looked at (no early exit), so the loop takes many at a
     // time.
     if key {
-        bytes.iter().fold(true, |plain, &b| {
-            // `[`, `]`, `{`, `}` are 0x5B, 0x5D, 0x7B, 0x7D
-            plain & printable(b) & (b != b':') & (b != b',') & !matches!(b | 0x20, 0x7b | 0x7d)
-        })
+        bytes.iter().fold(true, |plain, &b| plain & key_byte(b))
     } else {
         bytes.iter().fold(true, |plain, &b| plain & printable(b))
     }
@@ -106,6 +103,12 @@ pub(super) fn plainly_plain(s: &str, key: bool) -> bool {
 /// Printable ASCII but the space.
 const fn printable(b: u8) -> bool {
     b.wrapping_sub(0x21) < 0x5e
+}
+
+/// Printable ASCII but the space and `:,[]{}`.
+const fn key_byte(b: u8) -> bool {
+    // `[`, `]`, `{`, `}` are 0x5B, 0x5D, 0x7B, 0x7D
+    printable(b) & !matches!(b, b':' | b',') & !matches!(b | 0x20, 0x7b | 0x7d)
 }
 
 /// Whether `s` is decimal digits only (at least one): an integer to every
