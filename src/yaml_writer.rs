@@ -64,15 +64,53 @@ pub fn to_fmt_writer<W: Write + ?Sized, T: Serialize + ?Sized>(
     out: &mut W,
     value: &T,
 ) -> Result<(), Error> {
-    let mut writer = Writer {
-        out,
-        at: Slot::Root,
-        scratch: String::new(),
-        keys: KeyCache {
-            slots: [(0, 0, false); 64],
-        },
-    };
-    value.serialize(&mut writer)
+    Documents::new().write(out, value)
+}
+
+/// A writer of one document after another, each as [`to_fmt_writer`]
+/// writes it: what it learnt of one document's field names (whether each
+/// may be plain) serves the next, and its scratch text is made once.
+#[derive(Debug)]
+pub struct Documents {
+    keys: KeyCache,
+    scratch: String,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Documents {
+    /// A writer that has written nothing yet.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            keys: KeyCache {
+                slots: [(0, 0, false); 64],
+            },
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes `value` as a YAML document (no `---`) to `out`.
+    ///
+    /// # Errors
+    /// As [`to_fmt_writer`].
+    pub fn write<W: Write + ?Sized, T: Serialize + ?Sized>(
+        &mut self,
+        out: &mut W,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut writer = Writer {
+            out,
+            at: Slot::Root,
+            scratch: &mut self.scratch,
+            keys: &mut self.keys,
+        };
+        value.serialize(&mut writer)
+    }
 }
 
 /// Where the next value goes.
@@ -102,14 +140,15 @@ struct Writer<'o, W: Write + ?Sized> {
     out: &'o mut W,
     at: Slot,
     /// A key's text, reused.
-    scratch: String,
+    scratch: &'o mut String,
     /// Which field names may be plain.
-    keys: KeyCache,
+    keys: &'o mut KeyCache,
 }
 
 /// Whether a struct's field name may be a plain key, remembered by the
 /// name's address (field names are `&'static str`; a miss only costs the
 /// check): a Deployment of 1,000 containers names `name` 1,000 times.
+#[derive(Debug)]
 struct KeyCache {
     slots: [(usize, usize, bool); 64],
 }
@@ -204,6 +243,33 @@ fn float_text(out: &mut String, value: f64, shortest: &str) {
     }
 }
 
+/// Writes the decimal digits of `magnitude`, after `-` when `negative`
+/// (what `write!(out, "{v}")` writes, without the formatting machinery).
+fn write_integer<W: Write + ?Sized>(
+    out: &mut W,
+    negative: bool,
+    mut magnitude: u64,
+) -> fmt::Result {
+    // u64::MAX has 20 digits; the byte before them is the sign
+    let mut text = [b'-'; 21];
+    let mut start = text.len();
+    loop {
+        start -= 1;
+        if let Some(digit) = text.get_mut(start) {
+            *digit = b'0' + u8::try_from(magnitude % 10).unwrap_or(0);
+        }
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if negative {
+        start -= 1;
+    }
+    let digits = text.get(start..).unwrap_or_default();
+    out.write_str(std::str::from_utf8(digits).unwrap_or_default())
+}
+
 /// The shortest digits of a finite float (or anything for the others).
 fn shortest<F: zmij::Float>(value: F, finite: bool) -> String {
     if finite {
@@ -245,7 +311,7 @@ impl<'a, 'o, W: Write + ?Sized> Serializer for &'a mut Writer<'o, W> {
     }
 
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.scalar_with(|out| write!(out, "{v}"))
+        self.scalar_with(|out| write_integer(out, v < 0, v.unsigned_abs()))
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
@@ -265,7 +331,7 @@ impl<'a, 'o, W: Write + ?Sized> Serializer for &'a mut Writer<'o, W> {
     }
 
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.scalar_with(|out| write!(out, "{v}"))
+        self.scalar_with(|out| write_integer(out, false, v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Error> {

@@ -10,6 +10,7 @@ use super::files::{Access, Staging};
 use crate::diagnostic::printable::JsonPrintable;
 use crate::emit::{EmitError, file_name};
 use crate::render::{Object, RenderedObject};
+use crate::yaml_writer::Documents;
 
 /// Why writing to stdout stopped.
 #[derive(Debug)]
@@ -44,22 +45,24 @@ pub(super) fn write_documents(
         error: None,
     };
     let mut secret = false;
+    let mut documents = Documents::new();
     for object in objects {
         secret |= is_secret(object.object());
         sink.push("---\n").map_err(|()| sink.failure())?;
-        write_document(&mut sink, &object)?;
+        write_document(&mut sink, &object, &mut documents)?;
     }
     sink.flush().map_err(|()| sink.failure())?;
     Ok(secret)
 }
 
 /// Writes `rendered` into `sink` as one YAML document (without `---`),
-/// ending in a newline.
+/// ending in a newline, with the writer of the documents before it.
 pub(super) fn write_document(
     sink: &mut Sink<'_>,
     rendered: &RenderedObject,
+    documents: &mut Documents,
 ) -> Result<(), Failure> {
-    if let Err(e) = crate::yaml_writer::to_fmt_writer(&mut *sink, rendered) {
+    if let Err(e) = documents.write(&mut *sink, rendered) {
         return Err(match sink.error.take() {
             Some(error) => Failure::Write(error),
             None => Failure::of(&e, rendered.object()),
@@ -98,7 +101,8 @@ pub(super) fn write_object_file(
             last: None,
             error: None,
         };
-        write_document(&mut sink, rendered).and_then(|()| sink.flush().map_err(|()| sink.failure()))
+        write_document(&mut sink, rendered, &mut Documents::new())
+            .and_then(|()| sink.flush().map_err(|()| sink.failure()))
     };
     match written {
         Ok(()) => Ok(name),
@@ -174,6 +178,16 @@ impl Sink<'_> {
 impl std::fmt::Write for Sink<'_> {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         self.push(text).map_err(|()| std::fmt::Error)
+    }
+
+    /// One character, pushed as it is (the writer's `:`, spaces and line
+    /// breaks): no string to copy.
+    fn write_char(&mut self, c: char) -> std::fmt::Result {
+        self.buffer.push(c);
+        if self.buffer.len() >= Self::CHUNK {
+            self.flush().map_err(|()| std::fmt::Error)?;
+        }
+        Ok(())
     }
 }
 

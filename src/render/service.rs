@@ -1,7 +1,5 @@
 //! A compose service's published ports as a Service.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -9,6 +7,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::model::Protocol;
 use crate::plan::{PodPlan, ServicePlan};
 use crate::render::labels;
+use crate::render::workload::one_entry;
 
 pub(crate) fn service_object(
     plan: &PodPlan,
@@ -19,10 +18,7 @@ pub(crate) fn service_object(
         metadata,
         spec: Some(ServiceSpec {
             type_: service.type_.map(|t| t.as_k8s().to_string()),
-            selector: Some(BTreeMap::from([(
-                labels::NAME.to_string(),
-                plan.name.clone(),
-            )])),
+            selector: Some(one_entry(labels::NAME, plan.name.clone())),
             ports: Some(
                 service
                     .ports

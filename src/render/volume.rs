@@ -1,7 +1,5 @@
 //! Volumes and claims.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, SecretVolumeSource, Volume,
@@ -13,15 +11,13 @@ use super::init_script;
 use crate::plan::AddressMap;
 use crate::plan::storage::{ClaimPlan, KeyItem, VolumePlan, VolumeSource};
 use crate::render::quantity;
+use crate::render::workload::one_entry;
 
 pub(crate) fn claim_spec(claim: &ClaimPlan) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".to_string()]),
         resources: Some(VolumeResourceRequirements {
-            requests: Some(BTreeMap::from([(
-                "storage".to_string(),
-                Quantity(claim.size.to_string()),
-            )])),
+            requests: Some(one_entry("storage", Quantity(claim.size.to_string()))),
             limits: None,
         }),
         storage_class_name: claim.storage_class.clone(),

@@ -9,7 +9,7 @@ use serde::ser::{
 };
 
 use super::key::key_text;
-use super::scalar::{SIMPLE_KEY_MAX, write_spaces};
+use super::scalar::{SIMPLE_KEY_MAX, write_break, write_spaces};
 use super::{Error, Slot, Writer};
 
 /// How a collection's first entry starts.
@@ -43,10 +43,7 @@ impl Collection {
             return Ok(write_spaces(out, column)?);
         }
         match self.opening {
-            Opening::Line => {
-                out.write_char('\n')?;
-                write_spaces(out, column)?;
-            }
+            Opening::Line => write_break(out, column)?,
             Opening::Space => out.write_char(' ')?,
             Opening::Start => write_spaces(out, column)?,
             Opening::Inline => {}
@@ -132,10 +129,10 @@ impl<W: Write + ?Sized> SerializeMap for Map<'_, '_, W> {
     type Error = Error;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        let mut text = std::mem::take(&mut self.writer.scratch);
+        let mut text = std::mem::take(&mut *self.writer.scratch);
         text.clear();
         let written = key_text(&mut text, key).and_then(|()| self.key(&text));
-        self.writer.scratch = text;
+        *self.writer.scratch = text;
         written
     }
 

@@ -33,6 +33,17 @@ pub(super) enum Style {
 
 /// The style of `s` as a value in a block collection.
 pub(super) fn value_style(s: &str) -> Style {
+    if s.len() <= FOLD_WIDTH && plainly_plain(s, false) {
+        Style::Plain
+    } else if digits_only(s) {
+        Style::Double
+    } else {
+        checked_value_style(s)
+    }
+}
+
+/// [`value_style`] by the full checks.
+pub(super) fn checked_value_style(s: &str) -> Style {
     if s.contains('\n') {
         return if block_safe(s) {
             Style::Literal
@@ -59,9 +70,63 @@ pub(super) fn value_style(s: &str) -> Style {
     }
 }
 
+/// Whether `s` is plain by its form alone, in one pass over its bytes: it
+/// starts with a letter or `/` (so it is no number, timestamp, indicator or
+/// document marker), is not a short word a reader might resolve (`no`,
+/// `true`, `null`, `inf`, `y`, `on` …: [`ambiguous`] as YAML 1.1 reads it,
+/// which is all it has to look at for a word that starts with a letter),
+/// and holds
+/// printable ASCII only, no space (so no `: ` and no ` #`), and for a key
+/// none of `:,[]{}`; a value does not end in `:`. Whatever this says no to
+/// goes through the full checks ([`plain_value`], [`plain_key`]), which
+/// agree with every yes.
+pub(super) fn plainly_plain(s: &str, key: bool) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || first == b'/')
+        || last == b':'
+        || (bytes.len() <= 5 && ambiguous(s, false))
+    {
+        return false;
+    }
+    // Every byte is looked at (no early exit), so the loop takes many at a
+    // time.
+    if key {
+        bytes.iter().fold(true, |plain, &b| plain & key_byte(b))
+    } else {
+        bytes.iter().fold(true, |plain, &b| plain & printable(b))
+    }
+}
+
+/// Printable ASCII but the space.
+const fn printable(b: u8) -> bool {
+    b.wrapping_sub(0x21) < 0x5e
+}
+
+/// Printable ASCII but the space and `:,[]{}`.
+const fn key_byte(b: u8) -> bool {
+    // `[`, `]`, `{`, `}` are 0x5B, 0x5D, 0x7B, 0x7D
+    printable(b) & !matches!(b, b':' | b',') & !matches!(b | 0x20, 0x7b | 0x7d)
+}
+
+/// Whether `s` is decimal digits only (at least one): an integer to every
+/// reader, so a string that is written quoted.
+pub(super) fn digits_only(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .fold(true, |digits, b| digits & b.is_ascii_digit())
+}
+
 /// Whether `s` may be a plain mapping key (also one a flow mapping could
 /// hold: no `,[]{}`, no `:`).
 pub(super) fn plain_key(s: &str) -> bool {
+    plainly_plain(s, true) || checked_plain_key(s)
+}
+
+/// [`plain_key`] by the full checks.
+pub(super) fn checked_plain_key(s: &str) -> bool {
     plain_value(s)
         && !s
             .bytes()
@@ -412,6 +477,20 @@ pub(super) fn write_single<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Resu
 
 /// Spaces for indentation.
 const SPACES: &str = "                                                                ";
+
+/// A line break and the spaces of the deepest indentation written at once.
+const BREAK_AND_SPACES: &str = "\n                                                                ";
+
+/// Writes a line break and `n` spaces.
+pub(super) fn write_break<W: Write + ?Sized>(out: &mut W, n: usize) -> fmt::Result {
+    match BREAK_AND_SPACES.get(..=n) {
+        Some(text) => out.write_str(text),
+        None => {
+            out.write_char('\n')?;
+            write_spaces(out, n)
+        }
+    }
+}
 
 /// Writes `n` spaces.
 pub(super) fn write_spaces<W: Write + ?Sized>(out: &mut W, mut n: usize) -> fmt::Result {

@@ -1,10 +1,16 @@
 //! The writer against serde-saphyr's writer (the same text, byte for
 //! byte) and against its reader (every string reads back unchanged).
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use super::scalar::{
+    FOLD_WIDTH, Style, checked_plain_key, checked_value_style, digits_only, plain_key,
+    plainly_plain, value_style,
+};
 use super::to_string;
 
 /// Strings an attacker would try, and the edges of every rule.
@@ -432,4 +438,149 @@ proptest! {
         let back: Value = serde_saphyr::from_str(&ours).unwrap();
         prop_assert_eq!(back, value);
     }
+}
+
+/// The one-pass decision ([`plainly_plain`]) says plain only where the full
+/// checks do, so the style of every string is theirs.
+fn one_pass_agrees(s: &str) -> Result<(), TestCaseError> {
+    if s.len() <= FOLD_WIDTH && plainly_plain(s, false) {
+        prop_assert_eq!(checked_value_style(s), Style::Plain, "{:?}", s);
+    }
+    if plainly_plain(s, true) {
+        prop_assert!(checked_plain_key(s), "{:?}", s);
+    }
+    if digits_only(s) {
+        prop_assert_eq!(checked_value_style(s), Style::Double, "{:?}", s);
+    }
+    prop_assert_eq!(value_style(s), checked_value_style(s), "{:?}", s);
+    prop_assert_eq!(plain_key(s), checked_plain_key(s), "{:?}", s);
+    Ok(())
+}
+
+#[test]
+fn the_one_pass_decision_agrees_with_the_full_checks_on_hostile_strings() {
+    for s in HOSTILE {
+        one_pass_agrees(s).unwrap();
+        one_pass_agrees(&format!("a{s}")).unwrap();
+        one_pass_agrees(&format!("/{s}")).unwrap();
+        one_pass_agrees(&format!("{s}:")).unwrap();
+    }
+    let long = "a".repeat(FOLD_WIDTH);
+    for s in [
+        long.clone(),
+        format!("{long}b"),
+        format!("{long}:"),
+        format!("/{long}"),
+    ] {
+        one_pass_agrees(&s).unwrap();
+    }
+}
+
+#[test]
+fn the_one_pass_decision_takes_the_usual_names_paths_and_images() {
+    for s in [
+        "synthetic-data0",
+        "app.kubernetes.io/managed-by",
+        "registry.example.com/synthetic/app:1.0",
+        "/var/lib/app",
+        "ReadWriteOnce",
+        "TCP",
+        "svc0",
+        "a#b",
+    ] {
+        assert!(plainly_plain(s, false), "{s}");
+        assert_eq!(value_style(s), Style::Plain);
+    }
+    for s in [
+        "app.kubernetes.io/name",
+        "podlift.io/network.default",
+        "LOG_LEVEL",
+    ] {
+        assert!(plainly_plain(s, true), "{s}");
+    }
+    // left to the full checks
+    for s in [
+        "no", "True", "Off", "inf", "y", "1Gi", "-a", ".", "a b", "a:", "é", "",
+    ] {
+        assert!(!plainly_plain(s, false), "{s}");
+    }
+    assert!(!plainly_plain("registry.example.com/app:1.0", true));
+    for s in ["0", "10000", "0123", &"9".repeat(FOLD_WIDTH + 1)] {
+        assert!(digits_only(s), "{s}");
+        assert_eq!(value_style(s), Style::Double);
+    }
+    for s in ["", "1Gi", "-1", "1_0", "1.5", "1:30"] {
+        assert!(!digits_only(s), "{s}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_one_pass_decision_agrees_with_the_full_checks(
+        edgy in edgy_string(),
+        ascii in "[ -~]{0,12}",
+        word in "[nNtTfFiIyYoO/a-z][a-zA-Z0-9:._/#-]{0,6}",
+        number in "[0-9]{1,4}[0-9_.:eE+-]?[0-9]{0,3}",
+    ) {
+        one_pass_agrees(&number)?;
+        one_pass_agrees(&edgy)?;
+        one_pass_agrees(&ascii)?;
+        one_pass_agrees(&word)?;
+    }
+}
+
+#[test]
+fn integers_are_written_as_display_writes_them() {
+    for v in [0, 1, -1, 9, -9, 10, -10, 10_000, i64::MIN, i64::MAX] {
+        assert_eq!(to_string(&v).unwrap(), format!("{v}\n"));
+        assert_eq!(to_string(&[v]).unwrap(), format!("- {v}\n"));
+    }
+    for v in [0, 7, 65_535, u64::MAX] {
+        assert_eq!(to_string(&v).unwrap(), format!("{v}\n"));
+    }
+    assert_eq!(
+        to_string(&(-5i8, 200u8, i32::MIN)).unwrap(),
+        "- -5\n- 200\n- -2147483648\n"
+    );
+}
+
+/// A writer of many documents writes each as a fresh writer does, whatever
+/// it learnt of the field names before (plain or quoted, the same text).
+#[test]
+fn documents_written_one_after_another_are_each_what_a_fresh_writer_writes() {
+    #[derive(serde::Serialize)]
+    struct Odd {
+        #[serde(rename = "yes")]
+        yes: u8,
+        name: BTreeMap<String, String>,
+        #[serde(rename = "a: b")]
+        spaced: Vec<&'static str>,
+    }
+    let odd = Odd {
+        yes: 1,
+        name: BTreeMap::from([
+            ("on".to_string(), "10".to_string()),
+            ("k".into(), "v".into()),
+        ]),
+        spaced: vec!["-", "x y", ""],
+    };
+    let values = [
+        json!({"name": "a", "yes": {"no": []}}),
+        json!(["null", {"true": 1}]),
+    ];
+    let mut documents = super::Documents::new();
+    let mut all = String::new();
+    let mut expected = String::new();
+    for _ in 0..2 {
+        documents.write(&mut all, &odd).unwrap();
+        expected.push_str(&to_string(&odd).unwrap());
+        for value in &values {
+            documents.write(&mut all, value).unwrap();
+            expected.push_str(&to_string(value).unwrap());
+        }
+    }
+    assert_eq!(all, expected);
+    assert!(expected.contains("\"a: b\":"), "{expected}");
 }
