@@ -48,7 +48,7 @@ pub(super) const CONTAINER_NAME_DUPLICATE: Explanation = Explanation {
 pub(super) const CREDENTIAL_IN_PROBE: Explanation = Explanation {
     code: Code::CredentialInProbe,
     title: "a credential interpolated into a health check or hook stays in plain text",
-    meaning: "A health check's `test` or a `post_start`/`pre_stop` hook's `command` takes a variable that looks like a credential from the environment or `.env` (`test: [\"CMD\", \"mysqladmin\", \"ping\", \"-p${DB_PASSWORD}\"]`). Compose writes its value into the words.",
+    meaning: "A health check's `test` or a `post_start`/`pre_stop` hook's `command` takes a variable that looks like a credential from the environment or `.env` (`test: [\"CMD\", \"mysqladmin\", \"ping\", \"-p${DB_PASSWORD}\"]`). Compose writes its value into the words. The same holds for `command` or `entrypoint` written as one string where splitting it into words cut the value (`command: run --password ${DB_PASSWORD}` with a value that holds a space or a quote): no word holds it whole, so no `$(NAME)` can stand for it; written as a list, each item is one word.",
     kubernetes: "The probe's or hook's command is written into the Deployment, readable by anyone who may read it (the default `view` role). Unlike a container's `command` and `args`, the kubelet reads no Secret into a probe's or hook's command (`$(NAME)` there expands only plain `value`s), so podlift cannot move it out.",
     remedy: "Let a shell in the container read it from the environment: `test: [\"CMD-SHELL\", \"mysqladmin ping -p$$DB_PASSWORD\"]` with `DB_PASSWORD: ${DB_PASSWORD}` under `environment` (which podlift puts into a Secret).",
     example: "services:

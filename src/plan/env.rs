@@ -5,7 +5,7 @@
 //! a Deployment (the default `view` role) reads its `env`; a Secret can be
 //! kept from them.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -256,6 +256,12 @@ fn command_refs(
     mut secret: impl FnMut() -> String,
 ) -> Vec<CommandRef> {
     let mut refs = Vec::new();
+    if service.command_credentials.is_empty() {
+        return refs;
+    }
+    // A set of the names taken: finding a free `NAME_ARG<n>` stays linear
+    // in the environment however many of those names it already holds.
+    let mut taken: HashSet<String> = env.iter().map(|v| v.name.clone()).collect();
     for found in &service.command_credentials {
         let existing = before.iter().find(|(n, _)| *n == found.name);
         if existing.is_some_and(|(_, v)| v.as_slice() == found.value.as_bytes()) {
@@ -263,9 +269,9 @@ fn command_refs(
             continue;
         }
         let mut name = found.name.clone();
-        if existing.is_some() || env.iter().any(|v| v.name == name) {
+        if existing.is_some() || taken.contains(&name) {
             let base = format!("{}_ARG", found.name);
-            name = (1..=env.len() + 1)
+            name = (1..=taken.len() + 1)
                 .map(|n| {
                     if n == 1 {
                         base.clone()
@@ -273,9 +279,10 @@ fn command_refs(
                         format!("{base}{n}")
                     }
                 })
-                .find(|n| !env.iter().any(|v| &v.name == n))
+                .find(|n| !taken.contains(n))
                 .unwrap_or(base);
         }
+        taken.insert(name.clone());
         let key = secret_key(&name, data);
         data.insert(key.clone(), found.value.as_bytes().to_vec());
         env.push(EnvVar {

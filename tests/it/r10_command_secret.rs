@@ -5,6 +5,8 @@
 //! from the container's environment), and a credential in a health check or
 //! hook, which the kubelet cannot read from a Secret, is a warning.
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 
 use crate::common;
@@ -222,4 +224,89 @@ fn other_variables_are_written_as_before() {
     );
     assert!(app.get("env").is_none(), "{app}");
     assert!(!run.stderr.contains("command-secret"), "{}", run.stderr);
+}
+
+/// Fails on 86e8f6c: a value with spaces, unquoted in a command written as
+/// a string, is split into several words: no word holds it whole, so no
+/// `$(NAME)` can stand for it, and `correct`, `horse`, `staple` stood in
+/// `args` with no diagnostic. Now a warning says it stays in plain text.
+#[test]
+fn a_credential_cut_into_words_is_a_warning() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  cache:
+    image: redis:7
+    command: redis-server --requirepass ${REDIS_PASSWORD}
+",
+        "REDIS_PASSWORD=correct horse staple\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning[credential-in-probe]: `REDIS_PASSWORD` in `command` looks like a credential"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("horse"), "{}", run.stderr);
+    // A lookup that writes no value (`${NAME:+x}`) is no credential in the words.
+    let run = convert_with_env(
+        "name: shop
+services:
+  cache:
+    image: redis:7
+    command: [\"run\", \"${REDIS_PASSWORD:+--auth}\"]
+",
+        "REDIS_PASSWORD=s3cret-pass\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("credential"), "{}", run.stderr);
+    assert_eq!(
+        env_names(container(&run.pod_spec(), "cache")),
+        Vec::<String>::new()
+    );
+}
+
+/// Fails on 86e8f6c: each credential of a command was searched for in every
+/// word (and against every other), so a file with thousands of them made
+/// the work grow with their square (4,000 took 5 s in a debug build, 1,000
+/// took 0.5 s). Past 64 in one key the file is refused, counted here.
+#[test]
+fn a_command_with_too_many_credentials_is_refused() {
+    let words = |n: usize| {
+        (0..n).fold(String::new(), |mut out, i| {
+            let _ = writeln!(out, "      - ${{PASSWORD_{i}}}");
+            out
+        })
+    };
+    let env = (0..200).fold(String::new(), |mut out, i| {
+        let _ = writeln!(out, "PASSWORD_{i}=v{i:07}");
+        out
+    });
+    let dir = common::compose_dir(&format!(
+        "name: shop\nservices:\n  app:\n    image: app:1\n    command:\n{}",
+        words(200)
+    ));
+    std::fs::write(dir.path().join(".env"), &env).unwrap();
+    let run = common::converting(dir.path(), &[]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error[limit-interpolation]: `command` of service `app` takes more than 64 variables"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("v0000001"), "{}", run.stdout);
+    // 64 are read from the Secret.
+    let run = convert_with_env(
+        &format!(
+            "name: shop\nservices:\n  app:\n    image: app:1\n    command:\n{}",
+            words(64)
+        ),
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env_names(container(&run.pod_spec(), "app")).len(), 64);
 }
