@@ -245,9 +245,8 @@ fn merged_values(env: &[EnvVar], data: &BTreeMap<String, Vec<u8>>) -> Vec<(Strin
 
 /// The credentials of the service's command ([`Service::command_credentials`])
 /// as variables of its Secret: the variable of the same name when the
-/// environment reads that value from the Secret already, else a new one
-/// (the name, or `NAME_ARG` made unique when the environment gives the name
-/// another value). `secret` names the service's Secret.
+/// environment reads that value from the Secret already, else a new one,
+/// `NAME_ARG` made unique. `secret` names the service's Secret.
 fn command_refs(
     service: &Service,
     before: &[(String, Vec<u8>)],
@@ -268,20 +267,20 @@ fn command_refs(
             refs.push((found.value.clone(), found.name.clone()));
             continue;
         }
-        let mut name = found.name.clone();
-        if existing.is_some() || taken.contains(&name) {
-            let base = format!("{}_ARG", found.name);
-            name = (1..=taken.len() + 1)
-                .map(|n| {
-                    if n == 1 {
-                        base.clone()
-                    } else {
-                        format!("{base}{n}")
-                    }
-                })
-                .find(|n| !taken.contains(n))
-                .unwrap_or(base);
-        }
+        // Never the variable's own name: compose did not set it in the
+        // container, and a name such as `http_proxy` or `REDIS_PASSWORD`
+        // changes what the image does when it is set.
+        let base = format!("{}_ARG", found.name);
+        let name = (1..=taken.len() + 1)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{n}")
+                }
+            })
+            .find(|n| !taken.contains(n))
+            .unwrap_or(base);
         taken.insert(name.clone());
         let key = secret_key(&name, data);
         data.insert(key.clone(), found.value.as_bytes().to_vec());

@@ -1,7 +1,7 @@
 //! Credentials interpolated into what a container runs (round 10): compose
 //! writes `${REDIS_PASSWORD}`'s value into the command's words; podlift
 //! wrote it in clear into the Deployment's `args`. Now the words read it as
-//! `$(REDIS_PASSWORD)` from the service's Secret (the kubelet expands it
+//! `$(REDIS_PASSWORD_ARG)` from the service's Secret (the kubelet expands it
 //! from the container's environment), and a credential in a health check or
 //! hook, which the kubelet cannot read from a Secret, is a warning.
 
@@ -75,18 +75,18 @@ services:
         serde_json::json!([
             "redis-server",
             "--requirepass",
-            "$(REDIS_PASSWORD)",
+            "$(REDIS_PASSWORD_ARG)",
             "--port",
             "6380"
         ])
     );
-    assert_eq!(env_names(cache), ["REDIS_PASSWORD"]);
+    assert_eq!(env_names(cache), ["REDIS_PASSWORD_ARG"]);
     assert_eq!(
         cache["env"][0]["valueFrom"]["secretKeyRef"]["name"],
         "shop-cache-env"
     );
     assert_eq!(
-        secret_value(&run, "shop-cache-env", "REDIS_PASSWORD"),
+        secret_value(&run, "shop-cache-env", "REDIS_PASSWORD_ARG"),
         "s3cret-pass"
     );
     assert!(
@@ -162,7 +162,7 @@ fn the_text_around_the_value_keeps_its_dollars() {
     // compose runs `x$tok-123456$(date)tok-123456`
     assert_eq!(
         container(&spec, "app")["args"],
-        serde_json::json!(["x$$$(API_TOKEN)$$(date)$(API_TOKEN)"])
+        serde_json::json!(["x$$$(API_TOKEN_ARG)$$(date)$(API_TOKEN_ARG)"])
     );
 }
 
@@ -309,4 +309,27 @@ fn a_command_with_too_many_credentials_is_refused() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(env_names(container(&run.pod_spec(), "app")).len(), 64);
+}
+
+/// Fails on a922cd3: the container got the variable under its own name,
+/// which compose never set in it; `http_proxy` (a credential by its value,
+/// a URL with a password) then sent every HTTP call of the container
+/// through the proxy, not only the one the command made.
+#[test]
+fn the_variable_read_into_a_command_never_takes_a_name_compose_left_unset() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  fetch:
+    image: curl:1
+    command: [\"curl\", \"--proxy\", \"${http_proxy}\", \"https://example.org/\"]
+",
+        "http_proxy=http://user:hunter2-pw@proxy.corp:3128\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("hunter2-pw"), "{}", run.stdout);
+    let spec = run.pod_spec();
+    let fetch = container(&spec, "fetch");
+    assert_eq!(env_names(fetch), ["http_proxy_ARG"]);
+    assert_eq!(fetch["args"][2], "$(http_proxy_ARG)");
 }
