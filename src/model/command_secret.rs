@@ -4,8 +4,8 @@
 //! into the words compose runs. In a Deployment those words are readable by
 //! anyone who may read the Deployment; the kubelet, though, expands
 //! `$(NAME)` in `command` and `args` from the container's environment, which
-//! can read a Secret. So the plan writes `$(REDIS_PASSWORD)` where the value
-//! was and reads `REDIS_PASSWORD` from the service's Secret. Health checks
+//! can read a Secret. So the plan writes `$(REDIS_PASSWORD_ARG)` where the value
+//! was and reads `REDIS_PASSWORD_ARG` from the service's Secret. Health checks
 //! and hooks get no such expansion from a Secret: a credential there stays
 //! in the workload, and a warning says so.
 
