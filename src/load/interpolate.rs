@@ -37,7 +37,7 @@ pub const MAX_INTERPOLATED_BYTES: u64 = 64 * 1024 * 1024;
 /// it produced (bounded by [`MAX_INTERPOLATED_BYTES`]), the variables it
 /// took from the environment podlift runs in (their names), and which
 /// variables each value of a compose file was made with (see
-/// [`Tally::substitutions_at`]).
+/// [`Tally::substitutions_in`]).
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     inner: Arc<TallyInner>,
@@ -138,20 +138,22 @@ impl Tally {
         }
     }
 
-    /// The variables (name, value) that the string value at `span` of a
-    /// compose file was interpolated with, each once: where compose wrote
-    /// a credential into a command, the plan reads it from a Secret
-    /// instead. Never printed.
+    /// The variables (name, value) that the string values at `spans` of a
+    /// compose file were interpolated with, each pair once however many
+    /// values used it (so the work is the spans plus the pairs, never one
+    /// copy of a value per use): where compose wrote a credential into a
+    /// command, the plan reads it from a Secret instead. Never printed.
     #[must_use]
-    pub fn substitutions_at(&self, span: Span) -> Vec<(String, String)> {
+    pub fn substitutions_in(&self, spans: &[Span]) -> Vec<(String, String)> {
         let Ok(record) = self.inner.substitutions.lock() else {
             return Vec::new();
         };
-        record
-            .at
-            .get(&(span.file, span.start))
-            .into_iter()
+        let mut seen = BTreeSet::new();
+        spans
+            .iter()
+            .filter_map(|span| record.at.get(&(span.file, span.start)))
             .flatten()
+            .filter(|&&id| seen.insert(id))
             .filter_map(|&id| record.pairs.get(id as usize).cloned())
             .collect()
     }

@@ -5,7 +5,7 @@
 //! a Deployment (the default `view` role) reads its `env`; a Secret can be
 //! kept from them.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -245,9 +245,8 @@ fn merged_values(env: &[EnvVar], data: &BTreeMap<String, Vec<u8>>) -> Vec<(Strin
 
 /// The credentials of the service's command ([`Service::command_credentials`])
 /// as variables of its Secret: the variable of the same name when the
-/// environment reads that value from the Secret already, else a new one
-/// (the name, or `NAME_ARG` made unique when the environment gives the name
-/// another value). `secret` names the service's Secret.
+/// environment reads that value from the Secret already, else a new one,
+/// `NAME_ARG` made unique. `secret` names the service's Secret.
 fn command_refs(
     service: &Service,
     before: &[(String, Vec<u8>)],
@@ -256,26 +255,33 @@ fn command_refs(
     mut secret: impl FnMut() -> String,
 ) -> Vec<CommandRef> {
     let mut refs = Vec::new();
+    if service.command_credentials.is_empty() {
+        return refs;
+    }
+    // A set of the names taken: finding a free `NAME_ARG<n>` stays linear
+    // in the environment however many of those names it already holds.
+    let mut taken: HashSet<String> = env.iter().map(|v| v.name.clone()).collect();
     for found in &service.command_credentials {
         let existing = before.iter().find(|(n, _)| *n == found.name);
         if existing.is_some_and(|(_, v)| v.as_slice() == found.value.as_bytes()) {
             refs.push((found.value.clone(), found.name.clone()));
             continue;
         }
-        let mut name = found.name.clone();
-        if existing.is_some() || env.iter().any(|v| v.name == name) {
-            let base = format!("{}_ARG", found.name);
-            name = (1..=env.len() + 1)
-                .map(|n| {
-                    if n == 1 {
-                        base.clone()
-                    } else {
-                        format!("{base}{n}")
-                    }
-                })
-                .find(|n| !env.iter().any(|v| &v.name == n))
-                .unwrap_or(base);
-        }
+        // Never the variable's own name: compose did not set it in the
+        // container, and a name such as `http_proxy` or `REDIS_PASSWORD`
+        // changes what the image does when it is set.
+        let base = format!("{}_ARG", found.name);
+        let name = (1..=taken.len() + 1)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{n}")
+                }
+            })
+            .find(|n| !taken.contains(n))
+            .unwrap_or(base);
+        taken.insert(name.clone());
         let key = secret_key(&name, data);
         data.insert(key.clone(), found.value.as_bytes().to_vec());
         env.push(EnvVar {

@@ -1,9 +1,11 @@
 //! Credentials interpolated into what a container runs (round 10): compose
 //! writes `${REDIS_PASSWORD}`'s value into the command's words; podlift
 //! wrote it in clear into the Deployment's `args`. Now the words read it as
-//! `$(REDIS_PASSWORD)` from the service's Secret (the kubelet expands it
+//! `$(REDIS_PASSWORD_ARG)` from the service's Secret (the kubelet expands it
 //! from the container's environment), and a credential in a health check or
 //! hook, which the kubelet cannot read from a Secret, is a warning.
+
+use std::fmt::Write as _;
 
 use base64::Engine as _;
 
@@ -73,18 +75,18 @@ services:
         serde_json::json!([
             "redis-server",
             "--requirepass",
-            "$(REDIS_PASSWORD)",
+            "$(REDIS_PASSWORD_ARG)",
             "--port",
             "6380"
         ])
     );
-    assert_eq!(env_names(cache), ["REDIS_PASSWORD"]);
+    assert_eq!(env_names(cache), ["REDIS_PASSWORD_ARG"]);
     assert_eq!(
         cache["env"][0]["valueFrom"]["secretKeyRef"]["name"],
         "shop-cache-env"
     );
     assert_eq!(
-        secret_value(&run, "shop-cache-env", "REDIS_PASSWORD"),
+        secret_value(&run, "shop-cache-env", "REDIS_PASSWORD_ARG"),
         "s3cret-pass"
     );
     assert!(
@@ -160,7 +162,7 @@ fn the_text_around_the_value_keeps_its_dollars() {
     // compose runs `x$tok-123456$(date)tok-123456`
     assert_eq!(
         container(&spec, "app")["args"],
-        serde_json::json!(["x$$$(API_TOKEN)$$(date)$(API_TOKEN)"])
+        serde_json::json!(["x$$$(API_TOKEN_ARG)$$(date)$(API_TOKEN_ARG)"])
     );
 }
 
@@ -222,4 +224,112 @@ fn other_variables_are_written_as_before() {
     );
     assert!(app.get("env").is_none(), "{app}");
     assert!(!run.stderr.contains("command-secret"), "{}", run.stderr);
+}
+
+/// Fails on 86e8f6c: a value with spaces, unquoted in a command written as
+/// a string, is split into several words: no word holds it whole, so no
+/// `$(NAME)` can stand for it, and `correct`, `horse`, `staple` stood in
+/// `args` with no diagnostic. Now a warning says it stays in plain text.
+#[test]
+fn a_credential_cut_into_words_is_a_warning() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  cache:
+    image: redis:7
+    command: redis-server --requirepass ${REDIS_PASSWORD}
+",
+        "REDIS_PASSWORD=correct horse staple\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning[credential-in-probe]: `REDIS_PASSWORD` in `command` looks like a credential"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("horse"), "{}", run.stderr);
+    // A lookup that writes no value (`${NAME:+x}`) is no credential in the words.
+    let run = convert_with_env(
+        "name: shop
+services:
+  cache:
+    image: redis:7
+    command: [\"run\", \"${REDIS_PASSWORD:+--auth}\"]
+",
+        "REDIS_PASSWORD=s3cret-pass\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("credential"), "{}", run.stderr);
+    assert_eq!(
+        env_names(container(&run.pod_spec(), "cache")),
+        Vec::<String>::new()
+    );
+}
+
+/// Fails on 86e8f6c: each credential of a command was searched for in every
+/// word (and against every other), so a file with thousands of them made
+/// the work grow with their square (4,000 took 5 s in a debug build, 1,000
+/// took 0.5 s). Past 64 in one key the file is refused, counted here.
+#[test]
+fn a_command_with_too_many_credentials_is_refused() {
+    let words = |n: usize| {
+        (0..n).fold(String::new(), |mut out, i| {
+            let _ = writeln!(out, "      - ${{PASSWORD_{i}}}");
+            out
+        })
+    };
+    let env = (0..200).fold(String::new(), |mut out, i| {
+        let _ = writeln!(out, "PASSWORD_{i}=v{i:07}");
+        out
+    });
+    let dir = common::compose_dir(&format!(
+        "name: shop\nservices:\n  app:\n    image: app:1\n    command:\n{}",
+        words(200)
+    ));
+    std::fs::write(dir.path().join(".env"), &env).unwrap();
+    let run = common::converting(dir.path(), &[]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error[limit-interpolation]: `command` of service `app` takes more than 64 variables"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("v0000001"), "{}", run.stdout);
+    // 64 are read from the Secret.
+    let run = convert_with_env(
+        &format!(
+            "name: shop\nservices:\n  app:\n    image: app:1\n    command:\n{}",
+            words(64)
+        ),
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env_names(container(&run.pod_spec(), "app")).len(), 64);
+}
+
+/// Fails on a922cd3: the container got the variable under its own name,
+/// which compose never set in it; `http_proxy` (a credential by its value,
+/// a URL with a password) then sent every HTTP call of the container
+/// through the proxy, not only the one the command made.
+#[test]
+fn the_variable_read_into_a_command_never_takes_a_name_compose_left_unset() {
+    let run = convert_with_env(
+        "name: shop
+services:
+  fetch:
+    image: curl:1
+    command: [\"curl\", \"--proxy\", \"${http_proxy}\", \"https://example.org/\"]
+",
+        "http_proxy=http://user:hunter2-pw@proxy.corp:3128\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("hunter2-pw"), "{}", run.stdout);
+    let spec = run.pod_spec();
+    let fetch = container(&spec, "fetch");
+    assert_eq!(env_names(fetch), ["http_proxy_ARG"]);
+    assert_eq!(fetch["args"][2], "$(http_proxy_ARG)");
 }
