@@ -61,7 +61,8 @@ impl Service {
         if matches!(body.value, Value::Null) {
             return service;
         }
-        let Some(entries) = reader.map(body, &format!("services.{}", service.name.value)) else {
+        let what = || format!("services.{}", service.name.value);
+        let Some(entries) = reader.map_of(body, &what) else {
             return service;
         };
         for (key, value) in &entries {
@@ -171,7 +172,7 @@ impl Service {
         self.image = reader.string(value, "image");
         if let Some(image) = &self.image
             && !image.value.trim().is_empty()
-            && let Some(problem) = crate::model::image::reference_problem(&image.value)
+            && let Some(problem) = reader.image_problem(&image.value)
         {
             reader.diagnostics.push(
                 Diagnostic::error(
