@@ -9,7 +9,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::model::credential::{Credential, credential};
+use crate::model::credential::{Credential, credential_by, credential_name};
 use crate::model::service::Service;
 use crate::plan::container::escape;
 use crate::plan::names;
@@ -53,6 +53,9 @@ pub(crate) struct SecretNames {
     moved: Vec<(String, bool, Vec<ServiceSecret>)>,
     /// Positions in `moved` by list, so that recording stays linear.
     groups: HashMap<String, usize>,
+    /// Each variable name's [`credential_name`], judged once: a generated
+    /// file repeats the same names in every service (one entry per name).
+    verdicts: HashMap<String, Option<&'static str>>,
 }
 
 impl SecretNames {
@@ -67,7 +70,18 @@ impl SecretNames {
                 .collect(),
             moved: Vec::new(),
             groups: HashMap::new(),
+            verdicts: HashMap::new(),
         }
+    }
+
+    /// [`credential_name`] of `name`, from the memo after its first time.
+    fn verdict(&mut self, name: &str) -> Option<&'static str> {
+        if let Some(&verdict) = self.verdicts.get(name) {
+            return verdict;
+        }
+        let verdict = credential_name(name);
+        self.verdicts.insert(name.to_string(), verdict);
+        verdict
     }
 
     /// `<project>-<service>-env`, made unique.
@@ -134,6 +148,9 @@ impl SecretNames {
     }
 }
 
+/// Up to this many variables a container's are searched for a name.
+const FEW: usize = 16;
+
 /// The environment of `service`'s container, and the Secret of its
 /// credentials when it has any (recorded in `names` for the notes).
 pub(crate) fn plan_env(
@@ -142,16 +159,24 @@ pub(crate) fn plan_env(
 ) -> (Vec<EnvVar>, Option<SecretPlan>) {
     // Compose's order: the first place of each name, the last value.
     let mut merged: Vec<(&str, &str)> = Vec::new();
-    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+    // A few names are searched in `merged`; past `FEW` an index is kept, so
+    // that many variables stay linear.
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for (name, value) in service.container_environment() {
-        match at.get(name) {
-            Some(&i) => {
-                if let Some(entry) = merged.get_mut(i) {
-                    entry.1 = value;
-                }
+        let found = if merged.len() < FEW {
+            merged.iter().position(|(n, _)| *n == name)
+        } else {
+            if at.is_empty() {
+                at.extend(merged.iter().enumerate().map(|(i, (n, _))| (*n, i)));
             }
+            at.get(name).copied()
+        };
+        match found.and_then(|i| merged.get_mut(i)) {
+            Some(entry) => entry.1 = value,
             None => {
-                at.insert(name, merged.len());
+                if !at.is_empty() {
+                    at.insert(name, merged.len());
+                }
                 merged.push((name, value));
             }
         }
@@ -161,7 +186,7 @@ pub(crate) fn plan_env(
     let mut moved: Vec<(&str, Credential)> = Vec::new();
     let mut secret_name: Option<String> = None;
     for (name, value) in merged {
-        let value = match credential(name, value) {
+        let value = match credential_by(name, value, |name| names.verdict(name)) {
             Some(why) => {
                 let secret = secret_name
                     .get_or_insert_with(|| names.name_for(&service.name.value))
@@ -221,6 +246,63 @@ fn secret_key(name: &str, data: &BTreeMap<String, Vec<u8>>) -> String {
 mod tests {
     use super::EnvValue;
     use crate::plan::{PlanOptions, plan_text};
+
+    /// The memo of name verdicts says what `credential` says, for the same
+    /// name met again with another value too.
+    #[test]
+    fn remembered_verdicts_are_those_of_credential() {
+        use crate::model::credential::{credential, credential_by};
+        let storage = crate::plan::storage::Storage::default();
+        let mut names = super::SecretNames::new("p", &storage);
+        let names_list = [
+            "DB_PASSWORD",
+            "LOG_LEVEL",
+            "PWD",
+            "API_KEY",
+            "apiKey",
+            "TOKEN_FILE",
+            "x",
+        ];
+        let values = ["", "true", "hunter2", "postgres://u:p@h/db", "0", "info"];
+        for _ in 0..2 {
+            for name in names_list {
+                for value in values {
+                    let remembered = credential_by(name, value, |n| names.verdict(n));
+                    assert_eq!(remembered, credential(name, value), "{name}={value}");
+                }
+            }
+        }
+        assert_eq!(names.verdicts.len(), names_list.len());
+    }
+
+    /// Few variables and many (past the searched list): each name at its
+    /// first place, with its last value.
+    #[test]
+    fn each_name_keeps_its_first_place_and_its_last_value() {
+        for names in [3, 16, 17, 40] {
+            let entries: Vec<String> = (0..names * 2)
+                .map(|i| format!("      - V{}={i}\n", (i * 7) % names))
+                .collect();
+            let entries = entries.concat();
+            let text = format!("services:\n  app:\n    image: app\n    environment:\n{entries}");
+            let (plan, _) = plan_text(&text, &PlanOptions::default());
+            let env: Vec<(String, String)> = (plan.containers[0].details.env.iter())
+                .map(|v| match &v.value {
+                    EnvValue::Text(text) => (v.name.clone(), text.clone()),
+                    EnvValue::Secret { .. } => unreachable!(),
+                })
+                .collect();
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for i in 0..names * 2 {
+                let name = format!("V{}", (i * 7) % names);
+                match expected.iter_mut().find(|(n, _)| *n == name) {
+                    Some(entry) => entry.1 = i.to_string(),
+                    None => expected.push((name, i.to_string())),
+                }
+            }
+            assert_eq!(env, expected, "{names}");
+        }
+    }
 
     #[test]
     fn keys_are_valid_and_unique_and_the_last_value_wins() {
