@@ -218,7 +218,7 @@ pub fn model(
         files: FileAccess::Read,
         host: document.host_files.clone(),
     };
-    let mut reader = Reader { diagnostics };
+    let mut reader = Reader::new(diagnostics);
     let mut project = Project {
         name: String::new(),
         services: Vec::new(),
@@ -400,9 +400,7 @@ fn read_aside(
     let mut found = Diagnostics::default();
     for (key, body) in services {
         if let Some(name) = key.scalar() {
-            let mut scratch = Reader {
-                diagnostics: &mut found,
-            };
+            let mut scratch = Reader::new(&mut found);
             Service::read(Located::new(name, key.span), body, context, &mut scratch);
         }
     }

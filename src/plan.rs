@@ -16,6 +16,7 @@ mod auto;
 mod checks;
 mod container;
 mod context;
+mod distinct;
 mod env;
 mod escape;
 pub(crate) mod from_image;

@@ -328,13 +328,22 @@ impl Credential {
 /// (the value's shape first: it says more than the name).
 #[must_use]
 pub fn credential(name: &str, value: &str) -> Option<Credential> {
+    credential_by(name, value, credential_name)
+}
+
+/// [`credential`], the name judged by `by_name` ([`credential_name`] or a memo of it).
+pub fn credential_by(
+    name: &str,
+    value: &str,
+    by_name: impl FnOnce(&str) -> Option<&'static str>,
+) -> Option<Credential> {
     if let Some(what) = content(value.as_bytes()) {
         return Some(Credential::Value(what));
     }
     if is_flag(value) {
         return None;
     }
-    credential_name(name).map(Credential::Name)
+    by_name(name).map(Credential::Name)
 }
 
 /// The credential word of `name`, if it names a credential (see the module's rule).

@@ -174,19 +174,27 @@ pub fn read_health_setting(node: &Node, reader: &mut Reader<'_>) -> Option<Healt
         span: node.span,
     };
     for (key, value) in entries {
-        let what = format!("healthcheck.{}", key.value);
-        let duration = |reader: &mut Reader<'_>| reader.duration(value, &what).map(|d| d.value);
+        let duration =
+            |reader: &mut Reader<'_>, what: &str| reader.duration(value, what).map(|d| d.value);
         match key.value.as_str() {
             "test" => match read_test(value, reader) {
                 Test::Run(test) => setting.test = Some(test),
                 Test::None => setting.disabled = true,
                 Test::Empty | Test::Invalid => {}
             },
-            "interval" => setting.interval = duration(reader).or(setting.interval),
-            "timeout" => setting.timeout = duration(reader).or(setting.timeout),
-            "start_period" => setting.start_period = duration(reader).or(setting.start_period),
+            "interval" => {
+                setting.interval = duration(reader, "healthcheck.interval").or(setting.interval);
+            }
+            "timeout" => {
+                setting.timeout = duration(reader, "healthcheck.timeout").or(setting.timeout);
+            }
+            "start_period" => {
+                setting.start_period =
+                    duration(reader, "healthcheck.start_period").or(setting.start_period);
+            }
             "start_interval" => {
-                setting.start_interval = duration(reader).or(setting.start_interval);
+                setting.start_interval =
+                    duration(reader, "healthcheck.start_interval").or(setting.start_interval);
             }
             "retries" => {
                 // compose's `uint64`: up to u64::MAX, nothing below zero

@@ -107,13 +107,7 @@ mod tests {
         let root = crate::load::yaml::parse(text, FileId(0)).unwrap();
         let node = root.as_map().unwrap().first().unwrap().1.clone();
         let mut diagnostics = Diagnostics::default();
-        let entries = read_key_values(
-            &node,
-            "labels",
-            &mut Reader {
-                diagnostics: &mut diagnostics,
-            },
-        );
+        let entries = read_key_values(&node, "labels", &mut Reader::new(&mut diagnostics));
         entries
             .into_iter()
             .map(|e| {

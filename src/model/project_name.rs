@@ -30,9 +30,7 @@ pub fn project_name_of(names: &NameSources, root: &Node) -> String {
         names,
         file_name.as_ref(),
         false,
-        &mut Reader {
-            diagnostics: &mut scratch,
-        },
+        &mut Reader::new(&mut scratch),
     )
 }
 

@@ -9,6 +9,33 @@ use crate::source::Located;
 pub struct Reader<'d> {
     /// Where problems go.
     pub diagnostics: &'d mut Diagnostics,
+    /// The last image reference found valid: a generated file names one
+    /// image for many services, and its check is the same for the same text.
+    valid_image: String,
+}
+
+impl<'d> Reader<'d> {
+    /// A reader that records its problems in `diagnostics`.
+    pub fn new(diagnostics: &'d mut Diagnostics) -> Self {
+        Self {
+            diagnostics,
+            valid_image: String::new(),
+        }
+    }
+
+    /// Why `text` is not an image reference
+    /// ([`crate::model::image::reference_problem`]), checked once for a
+    /// run of services naming the same one.
+    pub fn image_problem(&mut self, text: &str) -> Option<String> {
+        if !self.valid_image.is_empty() && self.valid_image == text {
+            return None;
+        }
+        let problem = crate::model::image::reference_problem(text);
+        if problem.is_none() {
+            text.clone_into(&mut self.valid_image);
+        }
+        problem
+    }
 }
 
 impl Reader<'_> {
@@ -62,16 +89,24 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<Vec<(Located<String>, &'n Node)>> {
+        self.map_of(node, &|| what.to_string())
+    }
+
+    /// [`Reader::map`], its description made only for an error.
+    pub fn map_of<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &dyn Fn() -> String,
+    ) -> Option<Vec<(Located<String>, &'n Node)>> {
         let Some(entries) = node.as_map() else {
-            self.type_error(node, what, "a mapping");
+            self.type_error(node, &what(), "a mapping");
             return None;
         };
         let mut out = Vec::with_capacity(entries.len());
         for (key, value) in entries {
-            // The description is only made for the error.
             match key.scalar() {
                 Some(name) => out.push((Located::new(name, key.span), value)),
-                None => self.type_error(key, &format!("{what} key"), "a string"),
+                None => self.type_error(key, &format!("{} key", what()), "a string"),
             }
         }
         Some(out)
@@ -304,6 +339,25 @@ fn yaml_integer(text: &str) -> Option<i64> {
 /// a string as Go's `strconv.Atoi`; nothing below zero (`-0.5` neither).
 #[must_use]
 pub fn parse_count(value: &Value) -> Option<u64> {
+    // Plain decimal digits without a leading `0` (octal): what every path
+    // below reads as the same `u64`, without copying or a float.
+    if let Value::Number(text) = value
+        && plain_decimal(text)
+    {
+        return text.parse().ok();
+    }
+    parse_count_general(value)
+}
+
+/// Decimal digits only, not starting with `0` unless `0` itself.
+fn plain_decimal(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.len() == 1 || !text.starts_with('0'))
+}
+
+/// [`parse_count`] for any value.
+fn parse_count_general(value: &Value) -> Option<u64> {
     let Value::Number(text) = value else {
         return parse_integer(value).and_then(|n| u64::try_from(n).ok());
     };
@@ -551,6 +605,38 @@ mod tests {
         ];
         for (written, text) in cases {
             assert_eq!(super::number_text(written), text, "{written}");
+        }
+    }
+
+    /// The fast path for plain digits reads what the general path reads.
+    #[test]
+    fn plain_counts_read_as_the_general_path() {
+        let mut texts: Vec<String> = [
+            "0",
+            "3",
+            "10",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "9200000000000000000",
+            "9229999999999999999",
+        ]
+        .map(String::from)
+        .to_vec();
+        texts.extend((0..2000u64).map(|i| (i * 7919).to_string()));
+        for text in texts {
+            assert!(super::plain_decimal(&text), "{text}");
+            let value = n(&text);
+            assert_eq!(
+                super::parse_count(&value),
+                super::parse_count_general(&value),
+                "{text}"
+            );
+        }
+        for text in ["", "010", "00", "1_0", "+1", "1.0", "0x1"] {
+            assert!(!super::plain_decimal(text), "{text}");
         }
     }
 

@@ -18,42 +18,53 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         return None;
     }
     let mut total = Duration::ZERO;
-    let mut rest = rest;
+    // Bytes, not chars: a digit or `.` is one byte and never part of a
+    // longer character, so the pieces are cut where the chars would cut them.
+    let mut rest = rest.as_bytes();
     while !rest.is_empty() {
         let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .iter()
+            .position(|&b| !(b.is_ascii_digit() || b == b'.'))
             .unwrap_or(rest.len());
         let (number, tail) = rest.split_at(digits);
-        if number.is_empty() || number == "." {
+        if number.is_empty() || number == b"." {
             return None;
         }
         let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .iter()
+            .position(|&b| b.is_ascii_digit() || b == b'.')
             .unwrap_or(tail.len());
         let (unit, next) = tail.split_at(unit_len);
         let unit_nanos: u128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            "d" => 86_400_000_000_000,
-            "w" => 604_800_000_000_000,
+            b"ns" => 1,
+            // `µs` (micro sign) and `μs` (Greek mu) in UTF-8
+            b"us" | b"\xC2\xB5s" | b"\xCE\xBCs" => 1_000,
+            b"ms" => 1_000_000,
+            b"s" => 1_000_000_000,
+            b"m" => 60_000_000_000,
+            b"h" => 3_600_000_000_000,
+            b"d" => 86_400_000_000_000,
+            b"w" => 604_800_000_000_000,
             _ => return None,
         };
         // Exact decimal arithmetic: `1.1s` is 1,100,000,000 ns, not a float's idea of it.
-        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        let whole: u128 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().ok()?
+        let point = number.iter().position(|&b| b == b'.');
+        let (whole, fraction) = match point {
+            Some(at) => (number.get(..at)?, number.get(at + 1..)?),
+            None => (number, &b""[..]),
         };
+        let whole = whole.iter().try_fold(0u128, |n, &b| {
+            n.checked_mul(10)?.checked_add(u128::from(b - b'0'))
+        })?;
         let mut nanos = whole.checked_mul(unit_nanos)?;
         let mut scale = unit_nanos;
-        for digit in fraction.chars() {
+        for &digit in fraction {
+            // a second `.` is no number
+            if !digit.is_ascii_digit() {
+                return None;
+            }
             scale /= 10;
-            nanos += u128::from(digit.to_digit(10)?) * scale;
+            nanos += u128::from(digit - b'0') * scale;
         }
         let nanos = u64::try_from(nanos).ok()?;
         total = total.checked_add(Duration::from_nanos(nanos))?;
@@ -333,5 +344,113 @@ mod tests {
             ClaimSize::parse(ClaimSize::DEFAULT.as_str()),
             Some(ClaimSize::DEFAULT)
         );
+    }
+
+    /// `parse_duration` as it was before it cut by bytes (chars, `str::find`).
+    mod before {
+        use std::time::Duration;
+
+        pub(super) fn parse_duration(text: &str) -> Option<Duration> {
+            let rest = text.strip_prefix('+').unwrap_or(text);
+            if rest == "0" {
+                return Some(Duration::ZERO);
+            }
+            if rest.is_empty() {
+                return None;
+            }
+            let mut total = Duration::ZERO;
+            let mut rest = rest;
+            while !rest.is_empty() {
+                let digits = rest
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(rest.len());
+                let (number, tail) = rest.split_at(digits);
+                if number.is_empty() || number == "." {
+                    return None;
+                }
+                let unit_len = tail
+                    .find(|c: char| c.is_ascii_digit() || c == '.')
+                    .unwrap_or(tail.len());
+                let (unit, next) = tail.split_at(unit_len);
+                let unit_nanos: u128 = match unit {
+                    "ns" => 1,
+                    "us" | "µs" | "μs" => 1_000,
+                    "ms" => 1_000_000,
+                    "s" => 1_000_000_000,
+                    "m" => 60_000_000_000,
+                    "h" => 3_600_000_000_000,
+                    "d" => 86_400_000_000_000,
+                    "w" => 604_800_000_000_000,
+                    _ => return None,
+                };
+                // Exact decimal arithmetic: `1.1s` is 1,100,000,000 ns, not a float's idea of it.
+                let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+                let whole: u128 = if whole.is_empty() {
+                    0
+                } else {
+                    whole.parse().ok()?
+                };
+                let mut nanos = whole.checked_mul(unit_nanos)?;
+                let mut scale = unit_nanos;
+                for digit in fraction.chars() {
+                    scale /= 10;
+                    nanos += u128::from(digit.to_digit(10)?) * scale;
+                }
+                let nanos = u64::try_from(nanos).ok()?;
+                total = total.checked_add(Duration::from_nanos(nanos))?;
+                rest = next;
+            }
+            // Go holds a duration in i64 nanoseconds: past that it is invalid
+            (total.as_nanos() <= u128::from(i64::MAX.unsigned_abs())).then_some(total)
+        }
+    }
+
+    /// The byte scan reads every text as the char scan did: units of
+    /// several bytes, a second `.`, signs, overflow, stray characters.
+    #[test]
+    fn durations_read_as_before() {
+        let table = [
+            "1.5µs",
+            "2μs",
+            "3us",
+            "1.2.3s",
+            "1..s",
+            ".5s",
+            "5.s",
+            ".s",
+            "+1s",
+            "++1s",
+            "1s ",
+            " 1s",
+            "1é",
+            "1µ",
+            "µs",
+            "1sms",
+            "1h1",
+            "1.000000000001s",
+            "0.0000000001ns",
+            "99999999999999999999999999999999999999999h",
+            "2562047h47m16.854775807s",
+            "2562047h47m16.854775808s",
+            "0",
+            "+0",
+            "00",
+            "0s",
+            "1w1d1h1m1s1ms1us1ns",
+        ];
+        for text in table {
+            assert_eq!(
+                parse_duration(text),
+                before::parse_duration(text),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_duration_reads_as_before(text in "[0-9.+µμsnumhdwS é-]{0,12}") {
+            proptest::prop_assert_eq!(parse_duration(&text), before::parse_duration(&text));
+        }
     }
 }

@@ -572,6 +572,10 @@ fn read_size(node: &Node, reader: &mut Reader<'_>) -> Option<ClaimSize> {
 /// or two `tmpfs` with different options): compose refuses them ("target
 /// already mounted"), and the API server would refuse the Pod.
 pub(crate) fn check_targets(mounts: &[Mount], service: &str, reader: &mut Reader<'_>) {
+    // one mount is never mounted twice (nor is its path cleaned for nothing)
+    if mounts.len() < 2 {
+        return;
+    }
     let mut seen = std::collections::HashSet::new();
     for mount in mounts {
         // as compose compares them: cleaned (`/b/`, `//b` and `/b/.` are `/b`)

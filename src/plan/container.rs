@@ -1,5 +1,5 @@
 //! Per-container settings: environment, ports, probes, mounts, security, resources.
-use foldhash::{HashSet, HashSetExt};
+use foldhash::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use crate::model::port::Protocol;
 use crate::model::service::NetworkMode;
 use crate::model::service::Service;
 use crate::plan::context::Context;
+use crate::plan::distinct::Distinct;
 use crate::plan::env::{CommandRef, EnvVar, SecretNames, plan_env};
 use crate::plan::storage::{MountPlan, SecretPlan, Storage};
 use crate::plan::{HealthProbe, LOOPBACK_INIT_NAME, Role, from_image, names};
@@ -163,15 +164,7 @@ pub(crate) fn details(
     diagnostics: &mut Diagnostics,
 ) -> Details {
     let (env, env_secret, command_refs) = plan_env(service, &mut context.secrets);
-    // A set beside the list keeps the first-seen order and stays linear in
-    // the ports (a range `1-65535` is 65,535 of them).
-    let mut ports: Vec<(u16, Protocol)> = Vec::new();
-    let mut seen = HashSet::new();
-    for port in service.ports.iter().chain(&service.expose) {
-        if seen.insert((port.target, port.protocol)) {
-            ports.push((port.target, port.protocol));
-        }
-    }
+    let ports = distinct_ports(service.ports.iter().chain(&service.expose));
     let (run_as_user, run_as_group, run_as_non_root) = run_as(service, diagnostics);
     let mounts = context
         .storage
@@ -371,26 +364,24 @@ pub(crate) fn plan_containers(
                 .cloned()
                 .unwrap_or_default(),
             depends_on,
-            published: {
-                let mut published: Vec<(u16, model::port::Protocol)> = Vec::new();
-                let mut seen = HashSet::new();
-                for port in service
-                    .ports
-                    .iter()
-                    .filter(|p| super::network_policy::publishes(project, service, p))
-                {
-                    if seen.insert((port.target, port.protocol)) {
-                        published.push((port.target, port.protocol));
-                    }
-                }
-                published
-            },
+            published: distinct_ports(
+                (service.ports.iter())
+                    .filter(|p| super::network_policy::publishes(project, service, p)),
+            ),
             replicas: service.replicas.as_ref().map_or(1, |r| r.value),
             details,
         });
     }
     shared.secrets.notes(diagnostics);
     containers
+}
+
+/// The container ports of `ports`, each once, in the order first seen.
+fn distinct_ports<'p>(ports: impl Iterator<Item = &'p model::port::Port>) -> Vec<(u16, Protocol)> {
+    let mut seen = Distinct::new();
+    (ports.map(|p| (p.target, p.protocol)))
+        .filter(|&key| seen.insert(key))
+        .collect()
 }
 
 /// Services a dependent waits on with `service_healthy`: only they get a

@@ -9,7 +9,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::model::credential::{Credential, credential};
+use crate::model::credential::{Credential, credential_by, credential_name};
 use crate::model::service::Service;
 use crate::plan::container::escape;
 use crate::plan::names;
@@ -56,6 +56,9 @@ pub(crate) struct SecretNames {
     /// Each service whose command reads credentials from its Secret: the
     /// service, the variables, the Secret.
     commands: Vec<(String, Vec<String>, String)>,
+    /// Each variable name's [`credential_name`], judged once: a generated
+    /// file repeats the same names in every service (one entry per name).
+    verdicts: HashMap<String, Option<&'static str>>,
 }
 
 impl SecretNames {
@@ -71,7 +74,18 @@ impl SecretNames {
             moved: Vec::new(),
             groups: HashMap::new(),
             commands: Vec::new(),
+            verdicts: HashMap::new(),
         }
+    }
+
+    /// [`credential_name`] of `name`, from the memo after its first time.
+    fn verdict(&mut self, name: &str) -> Option<&'static str> {
+        if let Some(&verdict) = self.verdicts.get(name) {
+            return verdict;
+        }
+        let verdict = credential_name(name);
+        self.verdicts.insert(name.to_string(), verdict);
+        verdict
     }
 
     /// `<project>-<service>-env`, made unique.
@@ -155,6 +169,9 @@ impl SecretNames {
 /// the words read it from: (value, variable).
 pub type CommandRef = (String, String);
 
+/// Up to this many variables a container's are searched for a name.
+const FEW: usize = 16;
+
 /// The environment of `service`'s container, the Secret of its credentials
 /// when it has any (recorded in `names` for the notes), and the credentials
 /// its command reads from there ([`CommandRef`]).
@@ -164,16 +181,24 @@ pub(crate) fn plan_env(
 ) -> (Vec<EnvVar>, Option<SecretPlan>, Vec<CommandRef>) {
     // Compose's order: the first place of each name, the last value.
     let mut merged: Vec<(&str, &str)> = Vec::new();
-    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+    // A few names are searched in `merged`; past `FEW` an index is kept, so
+    // that many variables stay linear.
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for (name, value) in service.container_environment() {
-        match at.get(name) {
-            Some(&i) => {
-                if let Some(entry) = merged.get_mut(i) {
-                    entry.1 = value;
-                }
+        let found = if merged.len() < FEW {
+            merged.iter().position(|(n, _)| *n == name)
+        } else {
+            if at.is_empty() {
+                at.extend(merged.iter().enumerate().map(|(i, (n, _))| (*n, i)));
             }
+            at.get(name).copied()
+        };
+        match found.and_then(|i| merged.get_mut(i)) {
+            Some(entry) => entry.1 = value,
             None => {
-                at.insert(name, merged.len());
+                if !at.is_empty() {
+                    at.insert(name, merged.len());
+                }
                 merged.push((name, value));
             }
         }
@@ -183,7 +208,7 @@ pub(crate) fn plan_env(
     let mut moved: Vec<(&str, Credential)> = Vec::new();
     let mut secret_name: Option<String> = None;
     for (name, value) in merged {
-        let value = match credential(name, value) {
+        let value = match credential_by(name, value, |name| names.verdict(name)) {
             Some(why) => {
                 let secret = secret_name
                     .get_or_insert_with(|| names.name_for(&service.name.value))
@@ -205,17 +230,16 @@ pub(crate) fn plan_env(
     {
         names.record(&moved, &service.name.value, secret);
     }
-    let refs = command_refs(
-        service,
-        &merged_values(&env, &data),
-        &mut env,
-        &mut data,
-        || {
+    let refs = if service.command_credentials.is_empty() {
+        Vec::new()
+    } else {
+        let before = merged_values(&env, &data);
+        command_refs(service, &before, &mut env, &mut data, || {
             secret_name
                 .get_or_insert_with(|| names.name_for(&service.name.value))
                 .clone()
-        },
-    );
+        })
+    };
     if !refs.is_empty()
         && let Some(secret) = &secret_name
     {
@@ -255,9 +279,6 @@ fn command_refs(
     mut secret: impl FnMut() -> String,
 ) -> Vec<CommandRef> {
     let mut refs = Vec::new();
-    if service.command_credentials.is_empty() {
-        return refs;
-    }
     // A set of the names taken: finding a free `NAME_ARG<n>` stays linear
     // in the environment however many of those names it already holds.
     let mut taken: HashSet<String> = env.iter().map(|v| v.name.clone()).collect();
@@ -332,6 +353,63 @@ fn secret_key(name: &str, data: &BTreeMap<String, Vec<u8>>) -> String {
 mod tests {
     use super::EnvValue;
     use crate::plan::{PlanOptions, plan_text};
+
+    /// The memo of name verdicts says what `credential` says, for the same
+    /// name met again with another value too.
+    #[test]
+    fn remembered_verdicts_are_those_of_credential() {
+        use crate::model::credential::{credential, credential_by};
+        let storage = crate::plan::storage::Storage::default();
+        let mut names = super::SecretNames::new("p", &storage);
+        let names_list = [
+            "DB_PASSWORD",
+            "LOG_LEVEL",
+            "PWD",
+            "API_KEY",
+            "apiKey",
+            "TOKEN_FILE",
+            "x",
+        ];
+        let values = ["", "true", "hunter2", "postgres://u:p@h/db", "0", "info"];
+        for _ in 0..2 {
+            for name in names_list {
+                for value in values {
+                    let remembered = credential_by(name, value, |n| names.verdict(n));
+                    assert_eq!(remembered, credential(name, value), "{name}={value}");
+                }
+            }
+        }
+        assert_eq!(names.verdicts.len(), names_list.len());
+    }
+
+    /// Few variables and many (past the searched list): each name at its
+    /// first place, with its last value.
+    #[test]
+    fn each_name_keeps_its_first_place_and_its_last_value() {
+        for names in [3, 16, 17, 40] {
+            let entries: Vec<String> = (0..names * 2)
+                .map(|i| format!("      - V{}={i}\n", (i * 7) % names))
+                .collect();
+            let entries = entries.concat();
+            let text = format!("services:\n  app:\n    image: app\n    environment:\n{entries}");
+            let (plan, _) = plan_text(&text, &PlanOptions::default());
+            let env: Vec<(String, String)> = (plan.containers[0].details.env.iter())
+                .map(|v| match &v.value {
+                    EnvValue::Text(text) => (v.name.clone(), text.clone()),
+                    EnvValue::Secret { .. } => unreachable!(),
+                })
+                .collect();
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for i in 0..names * 2 {
+                let name = format!("V{}", (i * 7) % names);
+                match expected.iter_mut().find(|(n, _)| *n == name) {
+                    Some(entry) => entry.1 = i.to_string(),
+                    None => expected.push((name, i.to_string())),
+                }
+            }
+            assert_eq!(env, expected, "{names}");
+        }
+    }
 
     #[test]
     fn keys_are_valid_and_unique_and_the_last_value_wins() {

@@ -1,6 +1,7 @@
 //! `/etc/hosts` of the one Pod: every name compose's DNS resolved, at its
 //! service's preset address.
 
+use foldhash::HashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -23,7 +24,8 @@ pub struct HostAlias {
 #[derive(Default)]
 struct Table {
     by_ip: BTreeMap<IpAddr, Vec<String>>,
-    seen: BTreeMap<String, (IpAddr, Span)>,
+    /// Only looked up, never walked: its order does not matter.
+    seen: HashMap<String, (IpAddr, Span)>,
 }
 
 impl Table {

@@ -184,7 +184,7 @@ pub fn label_problem(name: &str) -> Option<String> {
 ///
 /// Names are only ever added, so a candidate once found taken stays taken:
 /// resuming at the remembered suffix gives the same name as searching from
-/// `-2` again.
+/// `-2` again. A base taken as it is, with nothing remembered, resumes at `-2`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Taken {
     names: HashSet<String>,
@@ -253,6 +253,10 @@ fn first_free(
     let following = n.saturating_add(1).max(2);
     match remembered {
         Some(slot) => *slot = following,
+        // A base that was free needs no entry: its next search starts at
+        // `base`, finds it taken and goes on at `-2`, where the entry
+        // would have started it (one allocation and insert fewer per name).
+        None if n == 1 => {}
         None => {
             next.insert(base.to_string(), following);
         }

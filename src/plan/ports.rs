@@ -1,5 +1,7 @@
 //! Ports: two containers of one network namespace cannot both listen on one.
 
+use foldhash::HashMap;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -105,11 +107,19 @@ pub(crate) fn check_ports(
             pods.to_string()
         }
     };
-    let addressed: BTreeMap<&str, bool> = containers
-        .iter()
-        .map(|c| (c.service.as_str(), !c.addresses.is_empty()))
-        .collect();
-    let mut owner: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
+    // Whether both of two services have preset addresses: only a conflict
+    // asks, so the index is made at the first one.
+    let index: OnceCell<BTreeMap<&str, bool>> = OnceCell::new();
+    let addressed = |a: &str, b: &str| {
+        let index = index.get_or_init(|| {
+            (containers.iter())
+                .map(|c| (c.service.as_str(), !c.addresses.is_empty()))
+                .collect()
+        });
+        index.get(a).copied().unwrap_or(false) && index.get(b).copied().unwrap_or(false)
+    };
+    // only looked up, never walked
+    let mut owner: HashMap<(u16, Protocol), &str> = HashMap::default();
     for container in containers {
         for &(port, protocol) in &container.details.ports {
             if shared(allowed, port, protocol) {
@@ -133,7 +143,7 @@ pub(crate) fn check_ports(
                             format!("service `{}` declares port `{port}/{}`, already declared by `{other}`; {}", container.service, protocol.as_str(), if split || same { "the two share a network namespace" } else { "in one Pod both share a network namespace" }),
                         )
                         .at_opt(span)
-                        .help(remedy(port, protocol, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false), same)),
+                        .help(remedy(port, protocol, addressed(other, &container.service), same)),
                     );
                 }
                 None => {
@@ -171,7 +181,7 @@ pub(crate) fn check_ports(
                     ),
                 )
                 .at(check.span)
-                .help(remedy(port, Protocol::Tcp, addressed.get(other).copied().unwrap_or(false) && addressed.get(container.service.as_str()).copied().unwrap_or(false), owner_of(other) == owner_of(&container.service))),
+                .help(remedy(port, Protocol::Tcp, addressed(other, &container.service), owner_of(other) == owner_of(&container.service))),
             );
         }
     }
@@ -180,26 +190,38 @@ pub(crate) fn check_ports(
 /// Ports a health check calls on the container itself (`localhost:8080`,
 /// `127.0.0.1:8080`, `0.0.0.0:8080`, `[::1]:8080`).
 pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
-    let text = match &check.test {
-        HealthTest::Exec(words) => words.join(" "),
-        HealthTest::Shell(line) => line.clone(),
+    const HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "0.0.0.0", "[::1]"];
+    // A host holds no space, so the words need not be joined: each match
+    // lies in one word, and its port ends where the word does.
+    let words = match &check.test {
+        HealthTest::Exec(words) => words.as_slice(),
+        HealthTest::Shell(line) => std::slice::from_ref(line),
     };
-    let mut ports = Vec::new();
-    // Each host ends in the one `:` it holds, and no host overlaps itself,
-    // so its matches are the colons it stands before, in order.
-    let colons: Vec<usize> = text.match_indices(':').map(|(at, _)| at).collect();
-    for host in ["localhost", "127.0.0.1", "0.0.0.0", "[::1]"] {
-        for &at in &colons {
-            if !text.get(..at).is_some_and(|before| before.ends_with(host)) {
-                continue;
-            }
-            let after = text.get(at + 1..).unwrap_or("");
+    // Every host before a colon, with its port, in the order written.
+    let mut found: Vec<(usize, u16)> = Vec::new();
+    for word in words {
+        for (at, _) in word.match_indices(':') {
+            let before = word.get(..at).unwrap_or("");
+            let after = word.get(at + 1..).unwrap_or("");
             let digits = after.get(..after.bytes().take_while(u8::is_ascii_digit).count());
-            if let Some(Ok(port)) = digits.map(str::parse::<u16>)
-                && !ports.contains(&port)
+            let Some(Ok(port)) = digits.map(str::parse::<u16>) else {
+                continue;
+            };
+            for (host, _) in HOSTS
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| before.ends_with(**h))
             {
-                ports.push(port);
+                found.push((host, port));
             }
+        }
+    }
+    // Host by host (a stable sort keeps the written order within one).
+    found.sort_by_key(|&(host, _)| host);
+    let mut ports = Vec::new();
+    for (_, port) in found {
+        if !ports.contains(&port) {
+            ports.push(port);
         }
     }
     ports
@@ -246,5 +268,78 @@ mod tests {
             [5432, 1]
         );
         assert!(local_ports(&check(HealthTest::Shell("true".into()))).is_empty());
+    }
+
+    /// `local_ports` as it was before it read word by word (the words
+    /// joined, every colon's position collected).
+    mod before {
+        use crate::model::healthcheck::{HealthTest, Healthcheck};
+
+        pub(super) fn local_ports(check: &Healthcheck) -> Vec<u16> {
+            let text = match &check.test {
+                HealthTest::Exec(words) => words.join(" "),
+                HealthTest::Shell(line) => line.clone(),
+            };
+            let mut ports = Vec::new();
+            // Each host ends in the one `:` it holds, and no host overlaps itself,
+            // so its matches are the colons it stands before, in order.
+            let colons: Vec<usize> = text.match_indices(':').map(|(at, _)| at).collect();
+            for host in ["localhost", "127.0.0.1", "0.0.0.0", "[::1]"] {
+                for &at in &colons {
+                    if !text.get(..at).is_some_and(|before| before.ends_with(host)) {
+                        continue;
+                    }
+                    let after = text.get(at + 1..).unwrap_or("");
+                    let digits = after.get(..after.bytes().take_while(u8::is_ascii_digit).count());
+                    if let Some(Ok(port)) = digits.map(str::parse::<u16>)
+                        && !ports.contains(&port)
+                    {
+                        ports.push(port);
+                    }
+                }
+            }
+            ports
+        }
+    }
+
+    /// Word by word finds what the joined words gave, across words, hosts
+    /// inside longer ones, ports past `u16`, empty and spaced words.
+    #[test]
+    fn local_ports_are_those_of_the_joined_words() {
+        let pieces = [
+            "localhost",
+            "127.0.0.1",
+            "0.0.0.0",
+            "[::1]",
+            ":",
+            "80",
+            "99999",
+            " ",
+            "x",
+            "10.",
+            "0",
+        ];
+        let mut state = 7u64;
+        let mut next = |bound: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(state >> 33).unwrap() % bound
+        };
+        for _ in 0..3000 {
+            let words: Vec<String> = (0..next(5))
+                .map(|_| (0..next(6)).map(|_| pieces[next(pieces.len())]).collect())
+                .collect();
+            let line = words.join(if next(2) == 0 { " " } else { "" });
+            for test in [HealthTest::Exec(words.clone()), HealthTest::Shell(line)] {
+                let check = check(test);
+                assert_eq!(
+                    local_ports(&check),
+                    before::local_ports(&check),
+                    "{:?}",
+                    check.test
+                );
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::port::Protocol;
 use crate::model::{self, Project};
+use crate::plan::distinct::Distinct;
 use crate::plan::{ContainerPlan, PodPlan, ServiceType};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -44,7 +45,7 @@ pub(crate) fn plan_services(
             continue;
         };
         let mut ports: Vec<ServicePort> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = Distinct::new();
         for port in &service.ports {
             // Published on one host address, or on a service only internal
             // networks hold (Docker binds no host port then): compose kept it

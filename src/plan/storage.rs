@@ -216,8 +216,9 @@ pub struct Storage {
     /// Host paths some service mounts writable: a `:ro` mount of one shares
     /// its volume, so it sees what the writer writes, as under compose.
     written_paths: HashSet<std::path::PathBuf>,
-    /// Lookups that keep planning linear: volume by source, names in use.
-    by_source: HashMap<VolumeSource, String>,
+    /// Lookups that keep planning linear: volume (its place in `volumes`,
+    /// which only grows) by source, names in use.
+    by_source: HashMap<VolumeSource, usize>,
     volume_names: names::Taken,
     config_names: names::Taken,
     /// PersistentVolumeClaim names in use, and the claim of each named
@@ -236,11 +237,12 @@ pub struct Storage {
 
 impl Storage {
     fn volume(&mut self, name: &str, source: VolumeSource) -> String {
-        if let Some(existing) = self.by_source.get(&source) {
-            return existing.clone();
+        let existing = self.by_source.get(&source);
+        if let Some(volume) = existing.and_then(|&i| self.volumes.get(i)) {
+            return volume.name.clone();
         }
         let name = self.volume_names.unique(&names::dns_label(name, "volume"));
-        self.by_source.insert(source.clone(), name.clone());
+        self.by_source.insert(source.clone(), self.volumes.len());
         self.volumes.push(VolumePlan {
             name: name.clone(),
             source,
@@ -328,7 +330,7 @@ pub(super) fn key_of(name: &str) -> String {
 pub(super) fn claim_name(volume: &crate::model::volume::Volume, prefix: &str) -> String {
     match &volume.real_name {
         Some(name) => names::dns_label(name, "data"),
-        None => names::dns_label(&format!("{prefix}-{}", volume.name.value), "data"),
+        None => names::dns_label(&[prefix, "-", &volume.name.value].concat(), "data"),
     }
 }
 

@@ -62,7 +62,8 @@ impl Service {
         if matches!(body.value, Value::Null) {
             return service;
         }
-        let Some(entries) = reader.map(body, &format!("services.{}", service.name.value)) else {
+        let what = || format!("services.{}", service.name.value);
+        let Some(entries) = reader.map_of(body, &what) else {
             return service;
         };
         for (key, value) in &entries {
@@ -175,7 +176,7 @@ impl Service {
         self.image = reader.string(value, "image");
         if let Some(image) = &self.image
             && !image.value.trim().is_empty()
-            && let Some(problem) = crate::model::image::reference_problem(&image.value)
+            && let Some(problem) = reader.image_problem(&image.value)
         {
             reader.diagnostics.push(
                 Diagnostic::error(
@@ -413,10 +414,24 @@ impl Service {
             cpu_period,
             reader,
         );
-        check_resource_pairs(body, reader);
-        check_requests_within_limits(body, reader);
+        // a service without any of their keys (most) has nothing to compare
+        let entries = body.as_map().unwrap_or_default();
+        if (entries.iter()).any(|(key, _)| COMPARED.iter().any(|k| key.scalar_is(k))) {
+            check_resource_pairs(body, reader);
+            check_requests_within_limits(body, reader);
+        }
     }
 }
+
+/// The keys `check_resource_pairs` and `check_requests_within_limits` read:
+/// each compares values a service writes at two places.
+const COMPARED: [&str; 5] = [
+    "cpus",
+    "mem_limit",
+    "mem_reservation",
+    "pids_limit",
+    "deploy",
+];
 
 /// podlift's keys under a service's `x-podlift`.
 const EXTENSION_KEYS: &[(&str, crate::model::keys::Support)] = &[

@@ -278,10 +278,9 @@ impl Mounts<'_> {
                 .unwrap_or_else(|| name.to_string())
         } else {
             if !settled(self.service, &mount.target) {
-                self.notes.starts_empty.push((
-                    format!("`{owner}:{}` (volume `{name}`)", mount.target),
-                    mount.span,
-                ));
+                // `concat`, not `format!`: one of these per mount adds up
+                let what = ["`", owner, ":", &mount.target, "` (volume `", name, "`)"].concat();
+                self.notes.starts_empty.push((what, mount.span));
             }
             self.storage.volume_claim(declared, self.prefix)
         };
