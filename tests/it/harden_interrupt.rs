@@ -105,27 +105,35 @@ fn an_interrupted_run_into_a_directory_leaves_nothing_and_exits_128_plus_the_sig
 #[test]
 fn an_interrupted_run_into_a_file_leaves_nothing_and_exits_130() {
     let mut caught = 0;
-    for _ in 0..5 {
+    for _ in 0..10 {
         let (dir, mut child) = start(3_000, "out.yaml");
         if wait_for_temporary(dir.path(), &mut child).is_none() {
             continue;
         }
-        caught += 1;
         signal(&child, "INT");
-        assert_eq!(exit_code(&mut child), Some(130));
+        let code = exit_code(&mut child);
         assert_eq!(temporaries(dir.path()), Vec::<String>::new());
         let out = dir.path().join("out.yaml");
         if out.exists() {
-            let text = std::fs::read_to_string(out).unwrap();
+            let text = std::fs::read_to_string(&out).unwrap();
             assert_eq!(
                 text.matches("kind: Deployment").count(),
                 3_000,
                 "half an output"
             );
         }
+        // The run may end between the temporary being seen and the signal
+        // arriving (a loaded machine, a fast build): then it wrote the whole
+        // output and exits 0, and the next run tries again.
+        if code == Some(0) {
+            assert!(out.exists(), "exit 0 without the output");
+            continue;
+        }
+        assert_eq!(code, Some(130));
+        caught += 1;
         break;
     }
-    assert_eq!(caught, 1, "the temporary file was never seen in 5 runs");
+    assert_eq!(caught, 1, "no run was interrupted while it wrote, in 10");
 }
 
 /// A run started ignoring SIGHUP (`nohup`) keeps ignoring it: it finishes
