@@ -148,6 +148,7 @@ pub(crate) fn read_named(
         .unwrap_or_default()
         .iter()
         .flat_map(|(_, body)| uses(body))
+        .filter(|(kind, ..)| matches!(*kind, "configs" | "secrets"))
         .map(|(kind, name, _)| (kind, name))
         .collect();
     for (key, value) in root.as_map().unwrap_or_default() {

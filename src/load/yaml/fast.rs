@@ -440,8 +440,14 @@ impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
         let mut end = eol;
         let mut colon = None;
         let mut i = at;
-        while let Some(found) =
-            memchr::memchr2(b':', b'#', self.bytes.get(i..eol).unwrap_or_default())
+        // a plain loop: scalars are short, and memchr's setup costs more
+        // than it saves on them
+        while let Some(found) = self
+            .bytes
+            .get(i..eol)
+            .unwrap_or_default()
+            .iter()
+            .position(|&b| b == b':' || b == b'#')
         {
             i += found;
             match self.byte(i) {
@@ -490,12 +496,8 @@ impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
         let close = loop {
             let rest = self.bytes.get(i..eol)?;
             // the quote, or a `\` that starts an escape in `"…"`
-            let found = if quote == b'"' {
-                memchr::memchr2(b'"', b'\\', rest)
-            } else {
-                memchr::memchr(b'\'', rest)
-            };
-            i += found?;
+            let escape = if quote == b'"' { b'\\' } else { quote };
+            i += rest.iter().position(|&b| b == quote || b == escape)?;
             match self.byte(i) {
                 Some(b'\\') => return None,
                 _ if quote == b'\'' && self.byte(i + 1) == Some(b'\'') => {
