@@ -362,35 +362,27 @@ impl KeyPaths {
 
     /// Sorts the stretches by start (the outer first) and links each to the
     /// innermost stretch around it. The builder records them in that order
-    /// already (a collection's where it opens), so the sort only checks it;
-    /// of two stretches with the same start and end, the one recorded later
-    /// lies inside the other and stays after it.
+    /// already (a collection's where it opens), so a check finds them
+    /// sorted and the sort is skipped; of two stretches with the same start
+    /// and end, the one recorded later lies inside the other and stays
+    /// after it (the sort is stable).
     fn index(&mut self) {
-        self.stretches
-            .sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        let mut open: Vec<usize> = Vec::new();
-        for i in 0..self.stretches.len() {
-            let Some(start) = self.stretches.get(i).map(|s| s.start) else {
-                break;
-            };
-            while let Some(&top) = open.last() {
-                if self
-                    .stretches
-                    .get(top)
-                    .is_some_and(|t| t.end <= start && t.start < start)
-                {
-                    open.pop();
-                } else {
-                    break;
-                }
-            }
-            let around = open
+        let order = |a: &Stretch, b: &Stretch| a.start.cmp(&b.start).then(b.end.cmp(&a.end));
+        if !self.stretches.is_sorted_by(|a, b| order(a, b).is_le()) {
+            self.stretches.sort_by(order);
+        }
+        // the open stretches' start, end and index
+        let mut open: Vec<(usize, usize, u32)> = Vec::new();
+        for (i, stretch) in self.stretches.iter_mut().enumerate() {
+            let start = stretch.start;
+            while open
                 .last()
-                .map_or(ROOT, |&top| u32::try_from(top).unwrap_or(ROOT));
-            if let Some(stretch) = self.stretches.get_mut(i) {
-                stretch.around = around;
+                .is_some_and(|&(s, end, _)| end <= start && s < start)
+            {
+                open.pop();
             }
-            open.push(i);
+            stretch.around = open.last().map_or(ROOT, |&(_, _, top)| top);
+            open.push((start, stretch.end, u32::try_from(i).unwrap_or(ROOT)));
         }
     }
 

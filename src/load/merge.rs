@@ -88,6 +88,10 @@ pub fn unique_volumes(root: &mut Node) {
         let Value::Seq(items) = &mut volumes.value else {
             continue;
         };
+        if items.len() < 2 {
+            // nothing to repeat: one item is kept whatever its target
+            continue;
+        }
         let mut kept: Vec<Node> = Vec::with_capacity(items.len());
         let mut at: HashMap<String, usize> = HashMap::new();
         for item in std::mem::take(items) {

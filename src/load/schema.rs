@@ -15,9 +15,13 @@ use crate::source::{Sources, Span};
 
 use super::yaml::{Node, Value};
 
+mod object;
 mod plain;
 mod resources;
 mod service;
+
+pub(crate) use object::Object;
+use object::keys;
 
 use resources::{CONFIG, MODEL, NETWORK, SECRET, VOLUME};
 use service::SERVICE;
@@ -66,28 +70,6 @@ pub(crate) enum Shape {
     /// here only a plain `.inf`/`.nan`, which the model's reader sees as
     /// text, is refused (compose: `services.a.hostname must be a string`).
     ModelText,
-}
-
-/// A mapping with a closed set of keys.
-pub(crate) struct Object {
-    /// How messages name the mapping (`service`, `` `deploy` ``).
-    what: &'static str,
-    /// Its keys, each with the shape of its value.
-    keys: &'static [(&'static str, Shape)],
-    /// Whether `x-…` keys are allowed.
-    extensions: bool,
-}
-
-const fn keys(
-    what: &'static str,
-    keys: &'static [(&'static str, Shape)],
-    extensions: bool,
-) -> Object {
-    Object {
-        what,
-        keys,
-        extensions,
-    }
 }
 
 /// The top level of a compose file. `include` entries are resolved before
@@ -268,6 +250,7 @@ impl Checker<'_> {
             Value::Number(text) => Some(NotText::Scalar(text.clone())),
             Value::Bool(flag) => Some(NotText::Scalar(flag.to_string())),
             // the spelling first: looking at the source is the dearer test
+            Value::String(text) if !plain::may_be_special(text) => None,
             Value::String(text) if plain::special_float(text) => self
                 .written_plain(node.span, text)
                 .then(|| NotText::Scalar(text.clone())),
@@ -398,7 +381,7 @@ impl Checker<'_> {
             let Some(name) = key.as_str() else {
                 continue;
             };
-            if let Some((_, shape)) = object.keys.iter().find(|(k, _)| *k == name) {
+            if let Some(shape) = object.shape(name) {
                 self.shape(name, value, shape);
             } else if !(object.extensions && name.starts_with("x-")) {
                 self.unknown(key.span, name, object, value);
@@ -526,7 +509,7 @@ pub(crate) fn drop_nested_extensions(project: &mut serde_json::Value) {
         return;
     };
     for (key, value) in top.iter_mut() {
-        if let Some((_, shape)) = TOP_LEVEL.keys.iter().find(|(k, _)| k == key) {
+        if let Some(shape) = TOP_LEVEL.shape(key) {
             drop_in_shape(value, shape);
         }
     }
@@ -557,7 +540,7 @@ fn drop_in_object(value: &mut serde_json::Value, object: &Object) {
     };
     entries.retain(|key, _| !key.starts_with("x-"));
     for (key, value) in entries.iter_mut() {
-        if let Some((_, shape)) = object.keys.iter().find(|(k, _)| k == key) {
+        if let Some(shape) = object.shape(key) {
             drop_in_shape(value, shape);
         }
     }

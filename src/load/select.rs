@@ -154,17 +154,7 @@ pub(crate) fn uses(body: &Node) -> Vec<(&'static str, String, Span)> {
             found.push(("volumes", source, item.span));
         }
     }
-    for key in ["configs", "secrets"] {
-        for item in body.get(key).and_then(Node::as_seq).unwrap_or_default() {
-            let source = item.scalar().map(|s| (s, item.span)).or_else(|| {
-                let source = item.get("source")?;
-                Some((source.scalar()?, source.span))
-            });
-            if let Some((source, span)) = source {
-                found.push((key, source, span));
-            }
-        }
-    }
+    found.extend(file_uses(body));
     match body.get("networks").map(|n| &n.value) {
         Some(Value::Seq(items)) => {
             found.extend(
@@ -183,6 +173,21 @@ pub(crate) fn uses(body: &Node) -> Vec<(&'static str, String, Span)> {
         _ => {}
     }
     found
+}
+
+/// The top-level configs and secrets a service uses, as [`uses`] gives
+/// them (configs first).
+pub(crate) fn file_uses(body: &Node) -> impl Iterator<Item = (&'static str, String, Span)> {
+    ["configs", "secrets"].into_iter().flat_map(move |key| {
+        let items = body.get(key).and_then(Node::as_seq).unwrap_or_default();
+        items.iter().filter_map(move |item| {
+            let (source, span) = item.scalar().map(|s| (s, item.span)).or_else(|| {
+                let source = item.get("source")?;
+                Some((source.scalar()?, source.span))
+            })?;
+            Some((key, source, span))
+        })
+    })
 }
 
 /// Compose checks every service's references to the top-level sections

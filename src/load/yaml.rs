@@ -203,9 +203,42 @@ pub fn parse_with_paths(
 ) -> Result<(Node, Tags, crate::source::KeyPaths), Diagnostic> {
     // The block-style subset compose files are written in is read by our
     // own reader; any other text, or any error, goes to granit-parser whole.
-    match fast::events(text) {
-        Some(events) => build(text, file, events.into_iter().map(Ok)),
-        None => parse_with_paths_granit(text, file),
+    let mut building = Building {
+        builder: builder::Builder::new(text, file),
+        error: None,
+    };
+    if !fast::read(text, &mut building) {
+        return parse_with_paths_granit(text, file);
+    }
+    match building.error {
+        Some(error) => Err(error),
+        None => Ok(finished(text, file, building.builder)),
+    }
+}
+
+/// The tree builder taking the fast reader's events as they are read. Its
+/// first error is kept, and the events after it are not built: what the
+/// builder would have said of the same events in a list. Once the reader
+/// has read the whole text, that error or the tree is the answer; when the
+/// reader gives up, both are dropped and granit-parser reads the text, as
+/// it did when the events were listed first (the error the builder met
+/// was then never built either).
+struct Building<'t> {
+    builder: builder::Builder<'t>,
+    error: Option<Diagnostic>,
+}
+
+impl<'t> fast::Sink<'t> for Building<'t> {
+    fn reserve(&mut self, events: usize) {
+        self.builder.reserve(events);
+    }
+
+    fn event(&mut self, event: granit_parser::Event<'t>, range: std::ops::Range<usize>) {
+        if self.error.is_none()
+            && let Err(error) = self.builder.event(event, range)
+        {
+            self.error = Some(error);
+        }
     }
 }
 
@@ -239,13 +272,13 @@ pub fn fast_events(text: &str) -> Option<Vec<(granit_parser::Event<'_>, std::ops
     fast::events(text)
 }
 
-/// How many events the fast reader buffered for `text` before it finished
-/// or gave up, and whether it finished: for the test that a huge document
-/// is not buffered whole.
+/// How many events the fast reader gave for `text` before it finished or
+/// gave up, and whether it finished: for the test that it leaves a huge
+/// document to granit-parser once past its bound.
 #[doc(hidden)]
 #[must_use]
 pub fn fast_events_buffered(text: &str) -> (usize, bool) {
-    let (events, done) = fast::read(text);
+    let (events, done) = fast::read_all(text);
     (events.len(), done)
 }
 
@@ -257,11 +290,15 @@ fn build<'t>(
     events: impl Iterator<Item = Result<(granit_parser::Event<'t>, std::ops::Range<usize>), Diagnostic>>,
 ) -> Result<(Node, Tags, Paths), Diagnostic> {
     let mut builder = builder::Builder::new(text, file);
-    builder.reserve(events.size_hint().0);
     for event in events {
         let (event, span) = event?;
         builder.event(event, span)?;
     }
+    Ok(finished(text, file, builder))
+}
+
+/// The tree `builder` made of `text`, its merge tags and key paths.
+fn finished(text: &str, file: FileId, builder: builder::Builder<'_>) -> (Node, Tags, Paths) {
     let (root, tags, paths) = builder.into_parts();
     // An empty document is null, placed at the end of the text.
     let root = root.unwrap_or(Node {
@@ -272,7 +309,7 @@ fn build<'t>(
             len: 0,
         },
     });
-    Ok((root, tags, paths))
+    (root, tags, paths)
 }
 
 fn scan_error(error: &ScanError, text: &str, file: FileId) -> Diagnostic {

@@ -305,6 +305,47 @@ fn the_subset_rules_and_every_way_out() {
     }
 }
 
+/// The builder takes the fast reader's events as they are read: when the
+/// reader gives up after the builder met an error (a duplicate key, a bad
+/// merge key) or built part of the tree, granit-parser's answer for the
+/// whole text is the answer, as when the events were listed first; when
+/// the reader reads the whole text, the builder's first error is.
+#[test]
+fn what_was_built_before_the_reader_gave_up_is_dropped() {
+    let given_up = [
+        // an error met, then text outside the subset
+        "a: 1\na: 2\nb: |\n  x\n",
+        "a: 1\na: 2\nb: [1,\n",
+        "a: 1\na: 2\nb: &x 1\n",
+        "s:\n  <<: 1\n  t: \"\\t\"\n",
+        "a: 1\na: 2\nb:\n\tc: 1\n",
+        // half the tree built, then text outside the subset or too deep
+        "a:\n  b: 1\n  c:\n    - x\nd: >\n  folded\n",
+        "a: 1\nb: *nope\n",
+        "a: 1\n---\nb: 2\n",
+    ];
+    for text in given_up {
+        assert!(!check(text), "taken: {text:?}");
+    }
+    let deep: String = (0..45)
+        .map(|i| [" ".repeat(2 * i), format!("k{i}:\n")].concat())
+        .collect();
+    assert!(!check(&format!("a: 1\na: 2\n{deep}")));
+    // read whole: the first error, at the first duplicate
+    for (text, first) in [
+        ("a: 1\na: 2\na: 3\n", "a: 2"),
+        ("s:\n  <<: [1]\n  t: 1\n  t: 2\n", "1]"),
+    ] {
+        assert!(check(text), "not taken: {text:?}");
+        let error = parse_with_paths(text, FileId(3)).unwrap_err();
+        assert_eq!(
+            error.span.unwrap().start,
+            text.find(first).unwrap(),
+            "{error:?}"
+        );
+    }
+}
+
 /// Hostile sizes stay linear: a 1 MB line, 100,000 levels of indentation,
 /// 100,000 nested `- `.
 #[test]

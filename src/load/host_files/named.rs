@@ -21,7 +21,7 @@ use std::sync::Arc;
 use super::bind::{BindRead, bind_path, bind_source, read_bind};
 use super::{HostFile, HostFiles, Refusal, Use};
 use crate::load::MAX_FILE_BYTES;
-use crate::load::select::uses;
+use crate::load::select::file_uses;
 use crate::load::yaml::{Node, Value};
 use crate::source::{FileId, Sources, Span};
 
@@ -147,7 +147,7 @@ pub(crate) fn read_named(
         .and_then(Node::as_map)
         .unwrap_or_default()
         .iter()
-        .flat_map(|(_, body)| uses(body))
+        .flat_map(|(_, body)| file_uses(body))
         .map(|(kind, name, _)| (kind, name))
         .collect();
     for (key, value) in root.as_map().unwrap_or_default() {

@@ -4,6 +4,15 @@
 //! Compose refuses them where its schema wants a string, and a date
 //! anywhere its schema looks (`invalid jsonType time.Time`).
 
+/// Whether `text` starts as a special float or a date must: with a sign,
+/// a dot or a digit (most strings start with a letter).
+pub(super) fn may_be_special(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'+' | b'-' | b'.' | b'0'..=b'9')
+    )
+}
+
 /// Whether `text`, written plain, is one of YAML's special floats.
 pub(super) fn special_float(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
@@ -109,7 +118,19 @@ fn number(text: &str, max: usize) -> Option<(u32, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{special_float, timestamp};
+    use super::{may_be_special, special_float, timestamp};
+
+    /// Every special float and date passes the first test, which most
+    /// strings fail.
+    #[test]
+    fn the_first_byte_lets_every_special_scalar_through() {
+        for text in [".inf", "-.Inf", "+.inf", ".nan", "2001-12-14", "0001-01-01"] {
+            assert!(may_be_special(text) && (special_float(text) || timestamp(text)));
+        }
+        for text in ["", "image", "x-a", "Inf", "NaN", " 2001-12-14", "T1"] {
+            assert!(!may_be_special(text), "{text}");
+        }
+    }
 
     #[test]
     fn dates_as_compose_reads_them() {

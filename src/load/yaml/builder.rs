@@ -16,7 +16,7 @@ use crate::source::{FileId, KeyPaths, ROOT, Span};
 
 mod keys;
 
-use keys::{KeyIndex, same_key};
+use keys::{KeyIndex, same_key, scalar_key};
 
 fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
     let tag = tag?;
@@ -502,6 +502,12 @@ impl MapFrame {
 
     fn contains(&self, pairs: &[(Node, Node)], key: &Node) -> bool {
         let entries = self.entries(pairs);
+        if self.index.is_none()
+            && let Some(text) = scalar_key(key)
+        {
+            // most keys are text: compared as text, with no call a pair
+            return entries.iter().any(|(k, _)| scalar_key(k) == Some(text));
+        }
         if let Some(index) = &self.index {
             match index.at.get(&index.hash(key)) {
                 None => return false,

@@ -7,11 +7,12 @@
 //! outside the subset — flow collections other than one-line lists of
 //! scalars and `{}`, block scalars, multi-line scalars,
 //! escapes, anchors, aliases, tags, directives, document markers, tabs, CR,
-//! control characters, odd indentation, any error — makes it give up before
-//! the builder has seen an event, and the whole text goes to granit-parser,
-//! so every message about unusual or broken YAML stays granit-parser's.
-//! The events are buffered for that reason; the subset is read in one pass
-//! over the text, without recursion.
+//! control characters, odd indentation, any error — makes it give up, and
+//! the whole text goes to granit-parser, so every message about unusual or
+//! broken YAML stays granit-parser's. The events go to the builder as they
+//! are read, not into a list; what the builder made of a text the reader
+//! gave up on is dropped unseen (see [`Sink`]). The subset is read in one
+//! pass over the text, without recursion.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -21,8 +22,8 @@ use granit_parser::{Event, ScalarStyle, StructureStyle};
 /// The deepest nesting this reader takes; deeper text goes to granit-parser
 /// (which reports the nesting limit).
 const MAX_FAST_DEPTH: usize = 40;
-/// The most events this reader buffers; a larger document goes to
-/// granit-parser, which does not buffer.
+/// The most events this reader gives; a larger document goes to
+/// granit-parser.
 const MAX_FAST_EVENTS: usize = 400_000;
 /// The events a line is expected to give at most, for sizing the list
 /// (a one-line flow list gives more, and the list grows).
@@ -35,40 +36,88 @@ const MAX_KEY_BYTES: usize = 1_000;
 /// Events with the bytes of the text each covers.
 pub(super) type Events<'t> = Vec<(Event<'t>, Range<usize>)>;
 
+/// Where the events go as they are read. A sink must not act on them
+/// before [`read`] says the whole text was read: until then the reader may
+/// still give up, and the text then goes to granit-parser.
+pub(super) trait Sink<'t> {
+    /// Room for about `events` events, asked once before the first.
+    fn reserve(&mut self, events: usize);
+    /// The next event and the bytes of the text it covers.
+    fn event(&mut self, event: Event<'t>, range: Range<usize>);
+}
+
+impl<'t> Sink<'t> for Events<'t> {
+    fn reserve(&mut self, events: usize) {
+        self.reserve_exact(events);
+    }
+
+    fn event(&mut self, event: Event<'t>, range: Range<usize>) {
+        self.push((event, range));
+    }
+}
+
 /// The events of `text` as granit-parser gives them, or `None` when the text
 /// is not of the subset this reader takes.
 pub(super) fn events(text: &str) -> Option<Events<'_>> {
-    let (events, done) = read(text);
+    let (events, done) = read_all(text);
     done.then_some(events)
 }
 
-/// The events read, and whether the reader read the whole text: for
-/// [`events`], and for the test that a document too large for it is not
-/// buffered whole (it stops past [`MAX_FAST_EVENTS`]).
-pub(super) fn read(text: &str) -> (Events<'_>, bool) {
-    if !plain_text(text) {
-        return (Vec::new(), false);
-    }
-    // std's memchr, not a loop of ours: a one-line text of 16 MiB is
-    // counted at once
-    let lines = text.matches('\n').count() + 1;
+/// The events read into a list, and whether the reader read the whole
+/// text: for [`events`], and for the test that a document too large for
+/// the reader is left at [`MAX_FAST_EVENTS`].
+pub(super) fn read_all(text: &str) -> (Events<'_>, bool) {
+    let mut events = Vec::new();
+    let done = read(text, &mut events);
+    (events, done)
+}
+
+/// Reads `text` into `sink`; whether the whole text was read (`false`: the
+/// text is not of the subset, and what `sink` took must be dropped).
+pub(super) fn read<'t>(text: &'t str, sink: &mut impl Sink<'t>) -> bool {
+    let Some(lines) = plain_lines(text) else {
+        return false;
+    };
+    // about one event per eight to ten bytes in compose files, and a few a
+    // line (a long line holds few): one allocation instead of a copy per
+    // doubling, without room a long line's bytes would never fill
+    sink.reserve(
+        (text.len() / 8)
+            .min(EVENTS_PER_LINE * lines)
+            .min(MAX_FAST_EVENTS),
+    );
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
-        // about one event per ten bytes in compose files, and a few a line
-        // (a long line holds few): one allocation instead of a copy per
-        // doubling, without room a long line's bytes would never fill
-        events: Vec::with_capacity(
-            (text.len() / 10)
-                .min(EVENTS_PER_LINE * lines)
-                .min(MAX_FAST_EVENTS),
-        ),
+        sink,
+        events: 0,
         stack: Vec::new(),
         pending: Pending::Nothing,
         line_start: 0,
     };
-    let done = reader.run().is_some();
-    (reader.events, done)
+    reader.run().is_some()
+}
+
+/// The number of lines of `text` when it is plain text ([`plain_text`]).
+/// One pass over an ASCII text, in blocks the compiler turns into vector
+/// instructions: line feeds counted, any other byte but a printable one
+/// marked.
+fn plain_lines(text: &str) -> Option<usize> {
+    let mut feeds = 0;
+    let mut other = 0u8;
+    for block in text.as_bytes().chunks(255) {
+        let (n, odd) = block.iter().fold((0u8, 0u8), |(n, odd), &b| {
+            let feed = b == b'\n';
+            let printable = (b' '..=b'~').contains(&b);
+            (
+                n.wrapping_add(u8::from(feed)),
+                odd | u8::from(!feed && !printable),
+            )
+        });
+        feeds += usize::from(n);
+        other |= odd;
+    }
+    (other == 0 || plain_text(text)).then_some(feeds + 1)
 }
 
 /// Only line feeds and printable characters that YAML reads as themselves:
@@ -120,26 +169,23 @@ struct Token<'t> {
     colon: Option<usize>,
 }
 
-struct Reader<'t> {
+struct Reader<'t, 's, S> {
     text: &'t str,
     bytes: &'t [u8],
-    events: Events<'t>,
+    sink: &'s mut S,
+    /// The events given so far.
+    events: usize,
     stack: Vec<Block>,
     pending: Pending,
     line_start: usize,
 }
 
-impl<'t> Reader<'t> {
+impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
     fn run(&mut self) -> Option<()> {
         let len = self.bytes.len();
         let mut pos = 0;
         while pos < len {
-            let eol = self
-                .bytes
-                .get(pos..)?
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(len, |i| pos + i);
+            let eol = memchr::memchr(b'\n', self.bytes.get(pos..)?).map_or(len, |i| pos + i);
             self.line_start = pos;
             let line = self.bytes.get(pos..eol)?;
             let indent = line.iter().take_while(|&&b| b == b' ').count();
@@ -154,18 +200,18 @@ impl<'t> Reader<'t> {
             {
                 return None;
             }
-            if self.events.is_empty() {
+            if self.events == 0 {
                 self.push(Event::StreamStart, 0..0);
                 self.push(Event::DocumentStart(false, None), c..c);
                 self.nested(c, eol)?;
             } else {
                 self.line(c, eol)?;
             }
-            if self.events.len() > MAX_FAST_EVENTS {
+            if self.events > MAX_FAST_EVENTS {
                 return None;
             }
         }
-        if self.events.is_empty() {
+        if self.events == 0 {
             return None;
         }
         self.resolve_pending();
@@ -178,7 +224,8 @@ impl<'t> Reader<'t> {
     }
 
     fn push(&mut self, event: Event<'t>, range: Range<usize>) {
-        self.events.push((event, range));
+        self.events += 1;
+        self.sink.event(event, range);
     }
 
     fn byte(&self, at: usize) -> Option<u8> {
@@ -393,7 +440,16 @@ impl<'t> Reader<'t> {
         let mut end = eol;
         let mut colon = None;
         let mut i = at;
-        while i < eol {
+        // a plain loop: scalars are short, and memchr's setup costs more
+        // than it saves on them
+        while let Some(found) = self
+            .bytes
+            .get(i..eol)
+            .unwrap_or_default()
+            .iter()
+            .position(|&b| b == b':' || b == b'#')
+        {
+            i += found;
             match self.byte(i) {
                 Some(b':') if i + 1 == eol || self.byte(i + 1) == Some(b' ') => {
                     end = i;
@@ -438,18 +494,17 @@ impl<'t> Reader<'t> {
         let mut i = at + 1;
         let mut doubled = false;
         let close = loop {
+            let rest = self.bytes.get(i..eol)?;
+            // the quote, or a `\` that starts an escape in `"…"`
+            let escape = if quote == b'"' { b'\\' } else { quote };
+            i += rest.iter().position(|&b| b == quote || b == escape)?;
             match self.byte(i) {
-                _ if i >= eol => return None,
-                Some(b'\\') if quote == b'"' => return None,
-                Some(b) if b == quote => {
-                    if quote == b'\'' && self.byte(i + 1) == Some(b'\'') {
-                        doubled = true;
-                        i += 2;
-                    } else {
-                        break i;
-                    }
+                Some(b'\\') => return None,
+                _ if quote == b'\'' && self.byte(i + 1) == Some(b'\'') => {
+                    doubled = true;
+                    i += 2;
                 }
-                _ => i += 1,
+                _ => break i,
             }
         };
         let inner = self.text.get(at + 1..close)?;
@@ -499,7 +554,7 @@ impl<'t> Reader<'t> {
                 self.scalar(token);
                 // One line may hold millions of items: the bound on what is
                 // buffered holds within a line too.
-                if self.events.len() > MAX_FAST_EVENTS {
+                if self.events > MAX_FAST_EVENTS {
                     return None;
                 }
                 match self.byte(i) {

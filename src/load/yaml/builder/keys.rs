@@ -26,6 +26,17 @@ pub(super) fn same_key(a: &Node, b: &Node) -> bool {
     }
 }
 
+/// The text of a key that is a string, a number or a boolean, `None` for
+/// null and collections: two such keys are the same ([`same_key`]) when
+/// their texts are.
+#[inline]
+pub(super) const fn scalar_key(key: &Node) -> Option<&str> {
+    match &key.value {
+        Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        value => Some(key_text(value)),
+    }
+}
+
 /// A scalar key's text, without a copy.
 const fn key_text(value: &Value) -> &str {
     match value {
