@@ -138,6 +138,16 @@ impl Tally {
         }
     }
 
+    /// Whether interpolation put any variable's value into a compose file:
+    /// without one, no command holds a credential from the environment.
+    #[must_use]
+    pub fn substituted_any(&self) -> bool {
+        self.inner
+            .substitutions
+            .lock()
+            .is_ok_and(|record| !record.at.is_empty())
+    }
+
     /// The variables (name, value) that the string values at `spans` of a
     /// compose file were interpolated with, each pair once however many
     /// values used it (so the work is the spans plus the pairs, never one

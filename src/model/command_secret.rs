@@ -49,6 +49,9 @@ pub(crate) fn read(
     let Value::Map(entries) = &body.value else {
         return found;
     };
+    if !tally.substituted_any() {
+        return found;
+    }
     for (key, value) in entries {
         let Value::String(key_text) = &key.value else {
             continue;
