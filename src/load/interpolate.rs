@@ -104,7 +104,9 @@ impl Tally {
             return;
         }
         if let Ok(mut taken) = self.inner.taken.lock() {
-            taken.entry(name.to_string()).or_insert(span);
+            if !taken.contains_key(name) {
+                taken.insert(name.to_string(), span);
+            }
         }
     }
 
@@ -388,17 +390,15 @@ fn braced(
         }
         return Ok(());
     }
-    let (op, arg_offset) = if let Some(op) = ["-", "?", "+"]
-        .into_iter()
-        .find(|op| rest.strip_prefix(':').is_some_and(|r| r.starts_with(op)))
-    {
-        (format!(":{op}"), 2)
-    } else if let Some(op) = ["-", "?", "+"].into_iter().find(|op| rest.starts_with(op)) {
-        (op.to_string(), 1)
-    } else {
-        return Err(Problem::Invalid(at));
+    // the operator is borrowed from the template: no text is made for it
+    let op_len = match rest.as_bytes() {
+        [b':', b'-' | b'?' | b'+', ..] => 2,
+        [b'-' | b'?' | b'+', ..] => 1,
+        _ => return Err(Problem::Invalid(at)),
     };
-    let arg = rest.get(arg_offset..).unwrap_or("");
+    let op = rest.get(..op_len).unwrap_or("");
+    let arg = rest.get(op_len..).unwrap_or("");
+    let arg_offset = op_len;
     let arg_start = start + len + arg_offset;
     let set = value.is_some();
     let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
@@ -412,7 +412,7 @@ fn braced(
     } else {
         substitute_into(arg, arg_start, depth, lookup, &mut expanded, missing)?;
     }
-    match op.as_str() {
+    match op {
         ":-" | "-" => {
             let use_value = if op == ":-" { non_empty } else { set };
             if use_value {
@@ -635,6 +635,11 @@ mod tests {
             ("a $ b", "a $ b", &[]),
             ("$1 $(date) $}", "$1 $(date) $}", &[]),
             ("${UNSET:-$(x)}", "$(x)", &[]),
+            // the operator is one or two bytes; what follows is the argument
+            ("${SET-def}", "value", &[]),
+            ("${UNSET+alt}", "", &[]),
+            ("${UNSET:-é:-x}", "é:-x", &[]),
+            ("${UNSET--x}", "-x", &[]),
         ];
         for (template, want, want_missing) in cases {
             let (got, missing) = run(template).unwrap_or_else(|e| panic!("{template}: {e:?}"));
@@ -666,6 +671,10 @@ mod tests {
             "${1A}",
             "${SET!x}",
             "${SET:x}",
+            "${SET:}",
+            "${SET::-x}",
+            "${SET:é}",
+            "${SETé}",
             "a ${UNSET:-${x}",
         ] {
             assert!(
