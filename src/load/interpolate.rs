@@ -103,10 +103,10 @@ impl Tally {
         if !self.inner.shell.contains(name) {
             return;
         }
-        if let Ok(mut taken) = self.inner.taken.lock() {
-            if !taken.contains_key(name) {
-                taken.insert(name.to_string(), span);
-            }
+        if let Ok(mut taken) = self.inner.taken.lock()
+            && !taken.contains_key(name)
+        {
+            taken.insert(name.to_string(), span);
         }
     }
 
@@ -506,7 +506,11 @@ pub fn interpolate_tree(
                     .help("variables that expand to large values are used too often; write the value out"),
                 ),
                 Ok((value, missing)) => {
-                    tally.substituted(span, used.take().into_iter().collect());
+                    let used = used.take();
+                    // a value no variable was set in records nothing
+                    if !used.is_empty() {
+                        tally.substituted(span, used.into_iter().collect());
+                    }
                     for (name, range) in missing {
                         diagnostics.push(unset(&name).at(locate(&range)));
                     }
