@@ -137,13 +137,15 @@ fn within<T: Serialize>(
     budget: &mut Option<Budget>,
 ) -> Option<Vec<T>> {
     let mut out = Vec::with_capacity(len);
+    // Measured in its place: a Container is large, and moved once only.
     for item in items {
+        out.push(item);
         if let Some(budget) = budget.as_mut()
-            && !budget.spend(&item)
+            && let Some(item) = out.last()
+            && !budget.spend(item)
         {
             return None;
         }
-        out.push(item);
     }
     Some(out)
 }
