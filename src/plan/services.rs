@@ -62,7 +62,7 @@ pub(crate) fn plan_services(
                 continue;
             }
             ports.push(ServicePort {
-                name: format!("{}-{published}", port.protocol.as_str()),
+                name: port_name(port.protocol, published),
                 port: published,
                 target: port.target,
                 protocol: port.protocol,
@@ -196,6 +196,31 @@ pub(crate) fn note_internal_only_ports(
 }
 
 /// `8080:80/tcp`, `127.0.0.1:8080:80/tcp` or `80/tcp`.
+/// A Service port's name, `tcp-8080`: `<protocol>-<port>`, written without
+/// the formatting machinery (one per published port of the project).
+fn port_name(protocol: Protocol, port: u16) -> String {
+    let protocol = protocol.as_str();
+    let mut name = String::with_capacity(protocol.len() + 6);
+    name.push_str(protocol);
+    name.push('-');
+    let mut digits = [0u8; 5];
+    let mut rest = port;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // a digit of a u16, below 10
+        digits[start] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        name.push(char::from(digit));
+    }
+    name
+}
+
 fn port_text(port: &model::port::Port) -> String {
     let host = match port.host_ip {
         Some(ip) if ip.is_ipv6() => format!("[{ip}]:"),
@@ -276,4 +301,23 @@ fn carrier<'a>(
     carriers
         .get(&(service, port.protocol, port.target))
         .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_name;
+    use crate::model::port::Protocol;
+
+    /// The name written by hand is the one `format!` gives, for every port.
+    #[test]
+    fn port_names_are_those_formatted() {
+        for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {
+            for port in 0..=u16::MAX {
+                assert_eq!(
+                    port_name(protocol, port),
+                    format!("{}-{port}", protocol.as_str())
+                );
+            }
+        }
+    }
 }
