@@ -195,7 +195,6 @@ pub(crate) fn note_internal_only_ports(
     );
 }
 
-/// `8080:80/tcp`, `127.0.0.1:8080:80/tcp` or `80/tcp`.
 /// A Service port's name, `tcp-8080`: `<protocol>-<port>`, written without
 /// the formatting machinery (one per published port of the project).
 fn port_name(protocol: Protocol, port: u16) -> String {
@@ -203,24 +202,23 @@ fn port_name(protocol: Protocol, port: u16) -> String {
     let mut name = String::with_capacity(protocol.len() + 6);
     name.push_str(protocol);
     name.push('-');
-    let mut digits = [0u8; 5];
-    let mut rest = port;
-    let mut start = digits.len();
+    // the digits from the highest one the port has
+    let mut divisor = 10_000;
+    while divisor > 1 && port < divisor {
+        divisor /= 10;
+    }
     loop {
-        start -= 1;
-        // a digit of a u16, below 10
-        digits[start] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
-        rest /= 10;
-        if rest == 0 {
+        let digit = u32::from(port / divisor % 10);
+        name.push(char::from_digit(digit, 10).unwrap_or('0'));
+        if divisor == 1 {
             break;
         }
-    }
-    for &digit in &digits[start..] {
-        name.push(char::from(digit));
+        divisor /= 10;
     }
     name
 }
 
+/// `8080:80/tcp`, `127.0.0.1:8080:80/tcp` or `80/tcp`.
 fn port_text(port: &model::port::Port) -> String {
     let host = match port.host_ip {
         Some(ip) if ip.is_ipv6() => format!("[{ip}]:"),
