@@ -36,16 +36,23 @@ pub fn read_environment(
     let mut out = Vec::new();
     match &node.value {
         Value::Seq(items) => {
+            out.reserve_exact(items.len());
             for item in items {
                 let Some(entry) = reader.string(item, "environment item") else {
                     continue;
                 };
-                match entry.value.split_once('=') {
-                    Some((name, value)) => out.push(Variable {
-                        name: name.to_string(),
-                        value: Some(value.to_string()),
-                        span: entry.span,
-                    }),
+                match entry.value.find('=') {
+                    // the name keeps the text read, the value is cut off it
+                    Some(at) => {
+                        let mut name = entry.value;
+                        let value = name.split_off(at + 1);
+                        name.truncate(at);
+                        out.push(Variable {
+                            name,
+                            value: Some(value),
+                            span: entry.span,
+                        });
+                    }
                     None => {
                         let value = variables.get(&entry.value).cloned();
                         if value.is_some() {
@@ -61,6 +68,7 @@ pub fn read_environment(
             }
         }
         Value::Map(entries) => {
+            out.reserve_exact(entries.len());
             for (key, value) in entries {
                 let Some(name) = reader.string(key, "environment key") else {
                     continue;

@@ -1,5 +1,6 @@
 //! One compose service, typed.
 
+mod key;
 mod read;
 
 use crate::model::environment::Variable;

@@ -216,9 +216,13 @@ pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
             }
         }
     }
+    // One host and port (the usual check) needs no sort.
+    if let [(_, port)] = found.as_slice() {
+        return vec![*port];
+    }
     // Host by host (a stable sort keeps the written order within one).
     found.sort_by_key(|&(host, _)| host);
-    let mut ports = Vec::new();
+    let mut ports = Vec::with_capacity(found.len());
     for (_, port) in found {
         if !ports.contains(&port) {
             ports.push(port);

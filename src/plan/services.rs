@@ -62,7 +62,7 @@ pub(crate) fn plan_services(
                 continue;
             }
             ports.push(ServicePort {
-                name: format!("{}-{published}", port.protocol.as_str()),
+                name: port_name(port.protocol, published),
                 port: published,
                 target: port.target,
                 protocol: port.protocol,
@@ -195,6 +195,29 @@ pub(crate) fn note_internal_only_ports(
     );
 }
 
+/// A Service port's name, `tcp-8080`: `<protocol>-<port>`, written without
+/// the formatting machinery (one per published port of the project).
+fn port_name(protocol: Protocol, port: u16) -> String {
+    let protocol = protocol.as_str();
+    let mut name = String::with_capacity(protocol.len() + 6);
+    name.push_str(protocol);
+    name.push('-');
+    // the digits from the highest one the port has
+    let mut divisor = 10_000;
+    while divisor > 1 && port < divisor {
+        divisor /= 10;
+    }
+    loop {
+        let digit = u32::from(port / divisor % 10);
+        name.push(char::from_digit(digit, 10).unwrap_or('0'));
+        if divisor == 1 {
+            break;
+        }
+        divisor /= 10;
+    }
+    name
+}
+
 /// `8080:80/tcp`, `127.0.0.1:8080:80/tcp` or `80/tcp`.
 fn port_text(port: &model::port::Port) -> String {
     let host = match port.host_ip {
@@ -276,4 +299,23 @@ fn carrier<'a>(
     carriers
         .get(&(service, port.protocol, port.target))
         .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_name;
+    use crate::model::port::Protocol;
+
+    /// The name written by hand is the one `format!` gives, for every port.
+    #[test]
+    fn port_names_are_those_formatted() {
+        for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {
+            for port in 0..=u16::MAX {
+                assert_eq!(
+                    port_name(protocol, port),
+                    format!("{}-{port}", protocol.as_str())
+                );
+            }
+        }
+    }
 }

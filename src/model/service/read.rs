@@ -24,6 +24,7 @@ use crate::model::resources::{
     read_count, read_cpus, read_deploy, read_memory, set_once,
 };
 use crate::model::restart::read_restart;
+use crate::model::service::key::{Key, report_untexted};
 use crate::model::service::{PodSettings, Security, Service};
 use crate::model::volume::{VolumesFrom, check_targets, read_file_uses, read_mounts, read_tmpfs};
 use crate::source::Located;
@@ -47,7 +48,7 @@ struct Later<'a> {
 }
 
 /// One key of a service: its name and its value.
-type Entry<'a> = (&'a Located<String>, &'a Node);
+type Entry<'k, 'a> = (Key<'k>, &'a Node);
 
 impl Service {
     /// Reads one service definition.
@@ -63,11 +64,17 @@ impl Service {
             return service;
         }
         let what = || format!("services.{}", service.name.value);
-        let Some(entries) = reader.map_of(body, &what) else {
+        let Some(entries) = body.as_map() else {
+            reader.type_error(body, &what(), "a mapping");
             return service;
         };
-        for (key, value) in &entries {
-            let entry = (key, *value);
+        report_untexted(entries, &what, reader);
+        for (key, value) in entries {
+            let mut text = None;
+            let Some(key) = Key::of(key, &mut text) else {
+                continue;
+            };
+            let entry = (key, value);
             let known = service.read_process(entry, reader)
                 || service.read_security(entry, reader)
                 || service.read_pod(entry, reader)
@@ -143,8 +150,8 @@ impl Service {
 
     /// What the container runs: `image`, `command`, `entrypoint`, names,
     /// `pull_policy`, `build`, `healthcheck`, hooks. `false`: not one of these.
-    fn read_process(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
-        match key.value.as_str() {
+    fn read_process(&mut self, (key, value): Entry<'_, '_>, reader: &mut Reader<'_>) -> bool {
+        match key.value {
             "image" => self.read_image(value, reader),
             "command" => self.command = reader.command(value, "command"),
             "entrypoint" => self.entrypoint = reader.command(value, "entrypoint"),
@@ -190,9 +197,9 @@ impl Service {
     }
 
     /// User, privileges and namespaces. `false`: not one of these.
-    fn read_security(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
+    fn read_security(&mut self, (key, value): Entry<'_, '_>, reader: &mut Reader<'_>) -> bool {
         let security = &mut self.security;
-        match key.value.as_str() {
+        match key.value {
             "user" => security.user = reader.text(value, "user"),
             "working_dir" => {
                 security.working_dir = reader.text(value, "working_dir").map(|w| w.value);
@@ -222,10 +229,10 @@ impl Service {
                 // compose takes `pid: null` (no PID namespace asked for)
                 let unset = key.value == "pid" && matches!(value.value, Value::Null);
                 let mode = (!unset)
-                    .then(|| reader.string(value, &key.value))
+                    .then(|| reader.string(value, key.value))
                     .flatten()
                     .map(|m| Located::new(parse_namespace(&m.value), m.span));
-                let slot = match key.value.as_str() {
+                let slot = match key.value {
                     "pid" => &mut self.namespaces.pid,
                     "ipc" => &mut self.namespaces.ipc,
                     "uts" => &mut self.namespaces.uts,
@@ -240,12 +247,12 @@ impl Service {
 
     /// Settings Kubernetes has once per Pod, and `shm_size`. `false`: not
     /// one of these.
-    fn read_pod(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
+    fn read_pod(&mut self, (key, value): Entry<'_, '_>, reader: &mut Reader<'_>) -> bool {
         let pod = &mut self.pod;
         let list = |what, reader: &mut Reader<'_>| {
             Some(Located::new(one_or_list(value, what, reader), value.span))
         };
-        match key.value.as_str() {
+        match key.value {
             "dns" => pod.dns = list("dns", reader),
             "dns_search" => pod.dns_search = list("dns_search", reader),
             "dns_opt" => pod.dns_opt = list("dns_opt", reader),
@@ -273,8 +280,8 @@ impl Service {
 
     /// Networks, names and ports others reach it by, start order, restarts.
     /// `false`: not one of these.
-    fn read_connections(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) -> bool {
-        match key.value.as_str() {
+    fn read_connections(&mut self, (key, value): Entry<'_, '_>, reader: &mut Reader<'_>) -> bool {
+        match key.value {
             "networks" => self.networks = read_service_networks(value, reader),
             "network_mode" => {
                 self.network_mode = reader
@@ -295,11 +302,11 @@ impl Service {
     /// Mounts, `secrets`, `configs`, `volumes_from`. `false`: not one of these.
     fn read_storage(
         &mut self,
-        (key, value): Entry<'_>,
+        (key, value): Entry<'_, '_>,
         context: &Context,
         reader: &mut Reader<'_>,
     ) -> bool {
-        match key.value.as_str() {
+        match key.value {
             "volumes" => self.mounts.extend(read_mounts(value, context, reader)),
             "tmpfs" => self.mounts.extend(read_tmpfs(value, reader)),
             "secrets" => self.secrets = read_file_uses(value, "secrets", reader),
@@ -320,12 +327,12 @@ impl Service {
     /// end). `false`: not one of these.
     fn read_resources(
         &mut self,
-        (key, value): Entry<'_>,
+        (key, value): Entry<'_, '_>,
         later: &mut Later<'_>,
         reader: &mut Reader<'_>,
     ) -> bool {
         let resources = &mut self.resources;
-        match key.value.as_str() {
+        match key.value {
             "cpu_shares" => later.cpu_shares = reader.integer(value, "cpu_shares", i64::MIN),
             "cpu_quota" => later.cpu_quota = reader.integer(value, "cpu_quota", i64::MIN),
             "cpu_period" => later.cpu_period = reader.integer(value, "cpu_period", i64::MIN),
@@ -352,12 +359,12 @@ impl Service {
     /// `label_file` are combined at the end). `false`: not one of these.
     fn read_metadata<'a>(
         &mut self,
-        (key, value): Entry<'a>,
+        (key, value): Entry<'_, 'a>,
         context: &Context,
         later: &mut Later<'a>,
         reader: &mut Reader<'_>,
     ) -> bool {
-        match key.value.as_str() {
+        match key.value {
             "environment" => {
                 later.environment =
                     read_environment(value, &context.variables, &mut self.captured_env, reader);
@@ -374,12 +381,17 @@ impl Service {
 
     /// A key podlift does not carry (`platform` is read for
     /// `--inspect-images`): checked as compose checks it, and reported.
-    fn read_other(&mut self, (key, value): Entry<'_>, reader: &mut Reader<'_>) {
+    fn read_other(&mut self, (key, value): Entry<'_, '_>, reader: &mut Reader<'_>) {
         if key.value == "platform" {
             self.platform = reader.string(value, "platform");
         }
-        check_unmapped(&key.value, value, reader);
-        report_key(key, SERVICE_KEYS, "service", reader);
+        check_unmapped(key.value, value, reader);
+        report_key(
+            &Located::new(key.value.to_string(), key.span),
+            SERVICE_KEYS,
+            "service",
+            reader,
+        );
     }
 
     /// What the keys give together: the environment (`env_file` first),
