@@ -131,9 +131,8 @@ impl Tally {
                     id
                 }
             };
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+            // `used` holds each name once, so each pair comes once
+            ids.push(id);
         }
         if !ids.is_empty() {
             record.at.insert((span.file, span.start), ids);

@@ -233,8 +233,7 @@ pub(crate) fn plan_env(
     let refs = if service.command_credentials.is_empty() {
         Vec::new()
     } else {
-        let before = merged_values(&env, &data);
-        command_refs(service, &before, &mut env, &mut data, || {
+        command_refs(service, &mut env, &mut data, || {
             secret_name
                 .get_or_insert_with(|| names.name_for(&service.name.value))
                 .clone()
@@ -252,39 +251,30 @@ pub(crate) fn plan_env(
     (env, secret, refs)
 }
 
-/// Each variable of `env` with its value as compose gives it (a Secret's
-/// from `data`).
-fn merged_values(env: &[EnvVar], data: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
-    env.iter()
-        .map(|v| {
-            let value = match &v.value {
-                EnvValue::Secret { key, .. } => data.get(key).cloned().unwrap_or_default(),
-                // Plain values are never credentials: compared only by name.
-                EnvValue::Text(_) => Vec::new(),
-            };
-            (v.name.clone(), value)
-        })
-        .collect()
-}
-
 /// The credentials of the service's command ([`Service::command_credentials`])
 /// as variables of its Secret: the variable of the same name when the
 /// environment reads that value from the Secret already, else a new one,
 /// `NAME_ARG` made unique. `secret` names the service's Secret.
 fn command_refs(
     service: &Service,
-    before: &[(String, Vec<u8>)],
     env: &mut Vec<EnvVar>,
     data: &mut BTreeMap<String, Vec<u8>>,
     mut secret: impl FnMut() -> String,
 ) -> Vec<CommandRef> {
     let mut refs = Vec::new();
+    // The environment as compose gives it; the variables added below follow.
+    let compose_env = env.len();
     // A set of the names taken: finding a free `NAME_ARG<n>` stays linear
     // in the environment however many of those names it already holds.
     let mut taken: HashSet<String> = env.iter().map(|v| v.name.clone()).collect();
     for found in &service.command_credentials {
-        let existing = before.iter().find(|(n, _)| *n == found.name);
-        if existing.is_some_and(|(_, v)| v.as_slice() == found.value.as_bytes()) {
+        // Plain values are never credentials: only a Secret's can be the same.
+        let same = env.iter().take(compose_env).any(|v| {
+            v.name == found.name
+                && matches!(&v.value, EnvValue::Secret { key, .. }
+                    if data.get(key).is_some_and(|d| d.as_slice() == found.value.as_bytes()))
+        });
+        if same {
             refs.push((found.value.clone(), found.name.clone()));
             continue;
         }

@@ -222,13 +222,13 @@ pub(crate) fn local_ports(check: &Healthcheck) -> Vec<u16> {
     }
     // Host by host (a stable sort keeps the written order within one).
     found.sort_by_key(|&(host, _)| host);
-    let mut ports = Vec::with_capacity(found.len());
-    for (_, port) in found {
-        if !ports.contains(&port) {
-            ports.push(port);
-        }
-    }
-    ports
+    // Each port once, first place kept; a set, as a check may name many.
+    let mut seen = foldhash::HashSet::default();
+    found
+        .into_iter()
+        .map(|(_, port)| port)
+        .filter(|port| seen.insert(*port))
+        .collect()
 }
 
 #[cfg(test)]
