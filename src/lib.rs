@@ -174,7 +174,7 @@ pub fn pipeline(options: &Options) -> Pipeline {
     let mut pipeline = planned(options);
     if let Some(plan) = pipeline.plan.as_ref() {
         let rendered = render::render(plan, &options.render, &mut pipeline.diagnostics);
-        pipeline.pod_security = Some(rendered.pod_security().clone());
+        pipeline.pod_security = Some(rendered.into_pod_security());
     }
     pipeline.finish();
     pipeline
@@ -265,7 +265,7 @@ pub fn convert(
     if pipeline.diagnostics.has_errors() {
         // Refused whatever rendering finds: rendered for its findings alone.
         let rendered = render::render(plan, &options.render, &mut pipeline.diagnostics);
-        pipeline.pod_security = Some(rendered.pod_security().clone());
+        pipeline.pod_security = Some(rendered.into_pod_security());
         pipeline.finish();
         return Converted::NotWritten(pipeline);
     }
@@ -299,7 +299,7 @@ pub fn convert(
         diagnostics.sort();
         diagnostics.allow(allow, sources);
     }
-    pipeline.pod_security = Some(rendered.pod_security().clone());
+    pipeline.pod_security = Some(rendered.into_pod_security());
     match written {
         Ok(true) => Converted::Emitted(pipeline, Ok(())),
         Ok(false) => Converted::NotWritten(pipeline),

@@ -177,6 +177,14 @@ impl<'p> Rendered<'p> {
         &self.pod_security
     }
 
+    /// The Pod Security assessment ([`Self::pod_security`]), taken whole
+    /// instead of copied: a large project's holds a finding per container
+    /// and rule.
+    #[must_use]
+    pub fn into_pod_security(self) -> Assessment {
+        self.pod_security
+    }
+
     /// The loopback init container of each workload that has one (made
     /// when asked: only the Helm chart's notes need them).
     #[must_use]

