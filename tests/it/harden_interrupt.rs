@@ -77,27 +77,53 @@ fn signal(child: &Child, name: &str) {
     assert!(sent.success());
 }
 
+/// Sends `name` while the run is held still: stopped (SIGSTOP) first, so
+/// it cannot finish between the test seeing its temporary and the signal,
+/// however fast the build or loaded the machine; the signal waits and
+/// arrives when the run goes on (SIGCONT). A run that ended before it was
+/// stopped exits 0 (the caller tries again).
+fn interrupt(child: &Child, name: &str) {
+    signal(child, "STOP");
+    signal(child, name);
+    signal(child, "CONT");
+}
+
 /// Fails on main 82c8715: `.out.podlift-XXXX/` stayed, with the manifests
 /// written so far, and the process died of the signal (no exit code).
 #[test]
 fn an_interrupted_run_into_a_directory_leaves_nothing_and_exits_128_plus_the_signal() {
     for (name, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
-        let (dir, mut child) = start(1_000, "out");
-        let seen = wait_for_temporary(dir.path(), &mut child)
-            .unwrap_or_else(|| panic!("SIG{name}: no staging directory seen while podlift ran"));
-        assert!(
-            seen.iter().all(|n| n.starts_with(".out.podlift-")),
-            "{seen:?}"
-        );
-        signal(&child, name);
-        assert_eq!(exit_code(&mut child), Some(code), "SIG{name}");
-        assert_eq!(temporaries(dir.path()), Vec::<String>::new(), "SIG{name}");
-        // Either no output, or the whole of it (the rename came first).
-        let out = dir.path().join("out");
-        if out.exists() {
-            let listed = std::fs::read_to_string(out.join(".podlift-files")).unwrap();
-            assert!(listed.lines().count() > 1_000, "SIG{name}: half an output");
+        let mut caught = false;
+        for _ in 0..5 {
+            let (dir, mut child) = start(1_000, "out");
+            let Some(seen) = wait_for_temporary(dir.path(), &mut child) else {
+                continue;
+            };
+            assert!(
+                seen.iter().all(|n| n.starts_with(".out.podlift-")),
+                "{seen:?}"
+            );
+            interrupt(&child, name);
+            let exit = exit_code(&mut child);
+            assert_eq!(temporaries(dir.path()), Vec::<String>::new(), "SIG{name}");
+            // Either no output, or the whole of it (the rename came first).
+            let out = dir.path().join("out");
+            if out.exists() {
+                let listed = std::fs::read_to_string(out.join(".podlift-files")).unwrap();
+                assert!(listed.lines().count() > 1_000, "SIG{name}: half an output");
+            }
+            if exit == Some(0) {
+                assert!(out.exists(), "SIG{name}: exit 0 without the output");
+                continue;
+            }
+            assert_eq!(exit, Some(code), "SIG{name}");
+            caught = true;
+            break;
         }
+        assert!(
+            caught,
+            "SIG{name}: no run was interrupted while it wrote, in 5"
+        );
     }
 }
 
@@ -110,7 +136,7 @@ fn an_interrupted_run_into_a_file_leaves_nothing_and_exits_130() {
         if wait_for_temporary(dir.path(), &mut child).is_none() {
             continue;
         }
-        signal(&child, "INT");
+        interrupt(&child, "INT");
         let code = exit_code(&mut child);
         assert_eq!(temporaries(dir.path()), Vec::<String>::new());
         let out = dir.path().join("out.yaml");
@@ -122,9 +148,9 @@ fn an_interrupted_run_into_a_file_leaves_nothing_and_exits_130() {
                 "half an output"
             );
         }
-        // The run may end between the temporary being seen and the signal
-        // arriving (a loaded machine, a fast build): then it wrote the whole
-        // output and exits 0, and the next run tries again.
+        // The run may end between the temporary being seen and being
+        // stopped: then it wrote the whole output and exits 0, and the next
+        // run tries again.
         if code == Some(0) {
             assert!(out.exists(), "exit 0 without the output");
             continue;
@@ -176,10 +202,24 @@ fn a_signal_the_run_was_started_ignoring_stays_ignored() {
 /// it) exits with the signal's status too, not 1.
 #[test]
 fn the_first_of_two_signals_decides_the_exit_status() {
-    let (dir, mut child) = start(1_000, "out");
-    wait_for_temporary(dir.path(), &mut child).expect("no staging directory seen");
-    signal(&child, "INT");
-    signal(&child, "TERM");
-    assert_eq!(exit_code(&mut child), Some(130));
-    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    for _ in 0..5 {
+        let (dir, mut child) = start(1_000, "out");
+        if wait_for_temporary(dir.path(), &mut child).is_none() {
+            continue;
+        }
+        // Held still, so both arrive while it writes (SIGINT, the lower
+        // number, is delivered first).
+        signal(&child, "STOP");
+        signal(&child, "INT");
+        signal(&child, "TERM");
+        signal(&child, "CONT");
+        let exit = exit_code(&mut child);
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+        if exit == Some(0) {
+            continue; // it ended before it was stopped: again
+        }
+        assert_eq!(exit, Some(130));
+        return;
+    }
+    panic!("no run was interrupted while it wrote, in 5");
 }
