@@ -403,14 +403,7 @@ impl Loader<'_> {
     ) -> Option<Node> {
         let shown = display_path(path, &self.options.working_dir);
         let text = if path == Path::new(STDIN) {
-            let Some(text) = self.options.stdin.clone() else {
-                self.diagnostics.push(
-                    Diagnostic::error(Code::FileUnreadable, "cannot read the compose file from standard input")
-                        .help("pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`"),
-                );
-                return None;
-            };
-            text
+            files::stdin_text(self.options.stdin.as_deref(), self.diagnostics)?
         } else {
             self.read_text(path, &shown, named_by)?
         };

@@ -219,11 +219,11 @@ impl Sources {
         let mut below = None;
         while let Some(entry) = paths.nodes.get(node as usize) {
             if entry.parent == ROOT {
-                return (key_text(file, &entry.segment)? == "services")
+                return (key_text(file, &entry.segment())? == "services")
                     .then_some(())
-                    .and(below.and_then(|segment| key_text(file, segment)));
+                    .and(below.and_then(|segment| key_text(file, &segment)));
             }
-            below = Some(&entry.segment);
+            below = Some(entry.segment());
             node = entry.parent;
         }
         None
@@ -239,10 +239,9 @@ impl Sources {
         let mut node = paths.find(span.start);
         let mut segments = Vec::new();
         while let Some(entry) = paths.nodes.get(node as usize) {
-            segments.push(match entry.segment {
-                Segment::Key(_) => key_text(file, &entry.segment)
-                    .unwrap_or_default()
-                    .to_string(),
+            let segment = entry.segment();
+            segments.push(match segment {
+                Segment::Key(_) => key_text(file, &segment).unwrap_or_default().to_string(),
                 Segment::Item(index) => format!("[{index}]"),
             });
             node = entry.parent;
@@ -286,10 +285,36 @@ pub struct KeyPaths {
     stretches: Vec<Stretch>,
 }
 
+/// A key or a sequence item, in 12 bytes: a file is at most 16 MiB, so its
+/// offsets fit in 32 bits, and 10,000 services record about a million of
+/// these (32 bytes each took 45 MB).
 #[derive(Debug)]
 struct PathNode {
     parent: u32,
-    segment: Segment,
+    /// A key's start in the text, or [`ITEM`].
+    start: u32,
+    /// A key's length, or the item's index.
+    len: u32,
+}
+
+/// [`PathNode::start`] of a sequence item.
+const ITEM: u32 = u32::MAX;
+
+impl PathNode {
+    fn segment(&self) -> Segment {
+        if self.start == ITEM {
+            Segment::Item(self.len as usize)
+        } else {
+            let start = self.start as usize;
+            Segment::Key(start..start.saturating_add(self.len as usize))
+        }
+    }
+}
+
+/// An offset in a file as 32 bits (a file is at most 16 MiB; saturating
+/// below [`ITEM`] past that, never wrapping).
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(ITEM - 1).min(ITEM - 1)
 }
 
 #[derive(Debug)]
@@ -300,8 +325,8 @@ enum Segment {
 
 #[derive(Debug)]
 struct Stretch {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     node: u32,
     /// The innermost stretch around this one (after [`KeyPaths::index`]).
     around: u32,
@@ -317,23 +342,32 @@ impl KeyPaths {
 
     /// A key written at `span` in the mapping at path `parent`.
     pub fn key(&mut self, parent: u32, span: Span) -> u32 {
-        self.node(parent, Segment::Key(span.start..span.start + span.len))
+        self.node(PathNode {
+            parent,
+            start: offset(span.start),
+            len: offset(span.len),
+        })
     }
 
     /// Item `index` of the sequence at path `parent`.
     pub fn item(&mut self, parent: u32, index: usize) -> u32 {
-        self.node(parent, Segment::Item(index))
+        self.node(PathNode {
+            parent,
+            start: ITEM,
+            len: offset(index),
+        })
     }
 
-    fn node(&mut self, parent: u32, segment: Segment) -> u32 {
+    fn node(&mut self, node: PathNode) -> u32 {
         let id = u32::try_from(self.nodes.len()).unwrap_or(ROOT);
-        self.nodes.push(PathNode { parent, segment });
+        self.nodes.push(node);
         id
     }
 
     /// The text from `start` to `end` belongs to path `node`.
     pub fn stretch(&mut self, start: usize, end: usize, node: u32) {
         if node != ROOT {
+            let (start, end) = (offset(start), offset(end));
             self.stretches.push(Stretch {
                 start,
                 end: end.max(start),
@@ -356,7 +390,7 @@ impl KeyPaths {
     /// The stretch [`KeyPaths::open`] returned ends at `end`.
     pub fn close(&mut self, opened: Option<usize>, end: usize) {
         if let Some(stretch) = opened.and_then(|at| self.stretches.get_mut(at)) {
-            stretch.end = end.max(stretch.start);
+            stretch.end = offset(end).max(stretch.start);
         }
     }
 
@@ -372,7 +406,7 @@ impl KeyPaths {
             self.stretches.sort_by(order);
         }
         // the open stretches' start, end and index
-        let mut open: Vec<(usize, usize, u32)> = Vec::new();
+        let mut open: Vec<(u32, u32, u32)> = Vec::new();
         for (i, stretch) in self.stretches.iter_mut().enumerate() {
             let start = stretch.start;
             while open
@@ -386,9 +420,10 @@ impl KeyPaths {
         }
     }
 
-    /// The path node of the innermost stretch holding `offset` (an empty
+    /// The path node of the innermost stretch holding offset `at` (an empty
     /// stretch holds its own position).
-    fn find(&self, offset: usize) -> u32 {
+    fn find(&self, at: usize) -> u32 {
+        let offset = offset(at);
         let mut at = self.stretches.partition_point(|s| s.start <= offset);
         let Some(last) = at.checked_sub(1) else {
             return ROOT;
@@ -452,6 +487,14 @@ mod tests {
         let past = Span::line_start(file, text, 9);
         assert_eq!(past.start, text.len());
         assert_eq!(sources.line_col(past).unwrap().line, 4);
+    }
+
+    /// A path node and a stretch stay small: a large file records about
+    /// one of each per key, item and scalar.
+    #[test]
+    fn key_paths_take_twelve_and_sixteen_bytes_an_entry() {
+        assert_eq!(std::mem::size_of::<PathNode>(), 12);
+        assert_eq!(std::mem::size_of::<Stretch>(), 16);
     }
 
     /// `services: {app: {ports: [80]}}` as the YAML reader records it.

@@ -160,6 +160,35 @@ pub(super) fn read_file(
     }
 }
 
+/// The compose file given on standard input, at most [`MAX_FILE_BYTES`]:
+/// the CLI reads no more than that, a caller of the library may hand over
+/// any text (and a file's key paths count its bytes in 32 bits).
+pub(super) fn stdin_text(stdin: Option<&str>, diagnostics: &mut Diagnostics) -> Option<String> {
+    let Some(text) = stdin else {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::FileUnreadable,
+                "cannot read the compose file from standard input",
+            )
+            .help(
+                "pipe the compose file into podlift, e.g. `cat compose.yaml | podlift config -f -`",
+            ),
+        );
+        return None;
+    };
+    if text.len() as u64 > MAX_FILE_BYTES {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::FileUnreadable,
+                format!("standard input has more than the limit of {MAX_FILE_BYTES} bytes"),
+            )
+            .help("a compose file this large is not a compose file; check what is piped in"),
+        );
+        return None;
+    }
+    Some(text.to_string())
+}
+
 /// The content of `path` if it holds at most `limit` bytes, `None` if more.
 /// Reads no more than one byte past the limit, so an endless special file
 /// (`/dev/zero`, whose size reads as 0) cannot exhaust memory.

@@ -440,3 +440,34 @@ fn variables_unused_in_the_environment_map_are_kept() {
     );
     let _ = BTreeMap::<String, String>::new();
 }
+
+/// Standard input handed to the library is held to the limit of a compose
+/// file as the CLI's is (the key paths of a file count its bytes in 32 bits):
+/// 17 MiB of text was taken whole.
+#[test]
+fn standard_input_over_the_file_limit_is_refused_by_the_library_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = usize::try_from(load::MAX_FILE_BYTES).unwrap();
+    let mut text = String::from("services:\n  app:\n    image: nginx\n# ");
+    text.push_str(&"x".repeat(limit));
+    let options = LoadOptions {
+        working_dir: dir.path().to_path_buf(),
+        files: vec![PathBuf::from("-")],
+        stdin: Some(text),
+        ..LoadOptions::default()
+    };
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load(&options, &mut sources, &mut diagnostics);
+    assert!(loaded.is_none() || diagnostics.has_errors());
+    let refusal = diagnostics
+        .items()
+        .iter()
+        .find(|d| d.code == Code::FileUnreadable)
+        .unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert!(
+        refusal
+            .message
+            .contains("standard input has more than the limit")
+    );
+}
