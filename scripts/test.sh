@@ -37,6 +37,7 @@ PACKAGES=(
   "libc-bin /usr/bin/getent"           # the split init script resolves Services with it
   "mount /usr/bin/mount"               # tests/it/split.rs: an overlay on /etc
   "coreutils /usr/bin/timeout"
+  "procps /usr/bin/kill"               # tests/it/harden_interrupt.rs: SIGSTOP, SIGINT, SIGTERM, SIGHUP, SIGCONT
   "coreutils /usr/bin/mkfifo"         # tests/it: FIFOs named as host files must never be opened
   "mawk /usr/bin/mawk"                 # the split init script's awk (tests/it/split.rs)
   "python3 /usr/bin/python3"

@@ -27,17 +27,6 @@ fn container<'a>(spec: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no container {name}: {spec}"))
 }
 
-fn env_names(container: &serde_json::Value) -> Vec<String> {
-    container["env"]
-        .as_array()
-        .map(|env| {
-            env.iter()
-                .map(|v| v["name"].as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The value of `key` in Secret `name`, decoded.
 fn secret_value(run: &common::Run, name: &str, key: &str) -> String {
     let objects = run.objects();
@@ -80,7 +69,7 @@ services:
             "6380"
         ])
     );
-    assert_eq!(env_names(cache), ["REDIS_PASSWORD_ARG"]);
+    assert_eq!(common::names_in(cache, "env"), ["REDIS_PASSWORD_ARG"]);
     assert_eq!(
         cache["env"][0]["valueFrom"]["secretKeyRef"]["name"],
         "shop-cache-env"
@@ -128,13 +117,16 @@ services:
         same["command"],
         serde_json::json!(["run", "--password=$(DB_PASSWORD)"])
     );
-    assert_eq!(env_names(same), ["DB_PASSWORD"]);
+    assert_eq!(common::names_in(same, "env"), ["DB_PASSWORD"]);
     let other = container(&spec, "other");
     assert_eq!(
         other["command"],
         serde_json::json!(["run", "--password=$(DB_PASSWORD_ARG)"])
     );
-    assert_eq!(env_names(other), ["DB_PASSWORD", "DB_PASSWORD_ARG"]);
+    assert_eq!(
+        common::names_in(other, "env"),
+        ["DB_PASSWORD", "DB_PASSWORD_ARG"]
+    );
     assert_eq!(
         secret_value(&run, "shop-other-env", "DB_PASSWORD"),
         "another-one"
@@ -263,7 +255,7 @@ services:
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("credential"), "{}", run.stderr);
     assert_eq!(
-        env_names(container(&run.pod_spec(), "cache")),
+        common::names_in(container(&run.pod_spec(), "cache"), "env"),
         Vec::<String>::new()
     );
 }
@@ -308,7 +300,10 @@ fn a_command_with_too_many_credentials_is_refused() {
         &env,
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(env_names(container(&run.pod_spec(), "app")).len(), 64);
+    assert_eq!(
+        common::names_in(container(&run.pod_spec(), "app"), "env").len(),
+        64
+    );
 }
 
 /// Fails on a922cd3: the container got the variable under its own name,
@@ -330,6 +325,6 @@ services:
     assert!(!run.stdout.contains("hunter2-pw"), "{}", run.stdout);
     let spec = run.pod_spec();
     let fetch = container(&spec, "fetch");
-    assert_eq!(env_names(fetch), ["http_proxy_ARG"]);
+    assert_eq!(common::names_in(fetch, "env"), ["http_proxy_ARG"]);
     assert_eq!(fetch["args"][2], "$(http_proxy_ARG)");
 }
